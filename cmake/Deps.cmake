@@ -1,0 +1,15 @@
+# The Debian -dev packages ecrd builds against, as imported targets.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_pthreads)
+pkg_check_modules(JSONC REQUIRED IMPORTED_TARGET json-c)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+
+# libhttp-parser-dev ships no .pc file.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+add_library(http_parser::http_parser UNKNOWN IMPORTED)
+set_target_properties(http_parser::http_parser PROPERTIES
+    IMPORTED_LOCATION ${HTTP_PARSER_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${HTTP_PARSER_INCLUDE_DIR})

@@ -1,0 +1,142 @@
+/* Unit tests for common/: buffers, number parsing, wildcards. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/parse.h"
+#include "common/str.h"
+
+static void
+test_buf_grows_and_stays_terminated(void **state)
+{
+	struct buf	b;
+	int		i;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(buf_addf(&b, "%d,", i % 10), 0);
+	assert_int_equal(b.len, 2000);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	buf_release(&b);
+}
+
+static void
+test_buf_refuses_past_cap_and_empties(void **state)
+{
+	struct buf	b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_addstr(&b, "12345678"), 0);
+	assert_int_equal(buf_addstr(&b, "9"), BUF_TOOBIG);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+}
+
+static void
+test_buf_take_gives_ownership(void **state)
+{
+	struct buf	 b;
+	size_t		 len;
+	char		*p;
+
+	(void)state;
+	buf_init(&b, 100);
+	p = buf_take(&b, &len);
+	assert_string_equal(p, "");
+	assert_int_equal(len, 0);
+	free(p);
+	buf_addstr(&b, "abc");
+	p = buf_take(&b, &len);
+	assert_string_equal(p, "abc");
+	assert_null(b.data);
+	free(p);
+}
+
+static void
+test_parse_u64_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		uint64_t	 min, max;
+		int		 rc;
+		uint64_t	 want;
+		const char	*err;
+	} cases[] = {
+		{ "0", 0, 10, 0, 0, NULL },
+		{ "10", 0, 10, 0, 10, NULL },
+		{ "11", 0, 10, -1, 0, "too large" },
+		{ "1", 2, 10, -1, 0, "too small" },
+		{ "", 0, 10, -1, 0, "invalid" },
+		{ "-1", 0, 10, -1, 0, "invalid" },
+		{ " 1", 0, 10, -1, 0, "invalid" },
+		{ "1x", 0, 10, -1, 0, "invalid" },
+		{ "18446744073709551615", 0, UINT64_MAX, 0,
+		    UINT64_MAX, NULL },
+		{ "18446744073709551616", 0, UINT64_MAX, -1, 0, "too large" },
+	};
+	size_t		 i;
+	uint64_t	 v;
+	const char	*err;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err = NULL;
+		v = 0;
+		assert_int_equal(parse_u64(cases[i].in, cases[i].min,
+		    cases[i].max, &v, &err), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_true(v == cases[i].want);
+		else
+			assert_string_equal(err, cases[i].err);
+	}
+}
+
+static void
+test_wildcard_matches_whole_string(void **state)
+{
+	static const struct {
+		const char	*pat, *s;
+		bool		 want;
+	} cases[] = {
+		{ "dev-*", "dev-1", true },
+		{ "dev-*", "develop", false },
+		{ "*-rc", "1.0-rc", true },
+		{ "*-rc", "1.0-rc1", false },
+		{ "*", "", true },
+		{ "a*b*c", "aXbYbZc", true },
+		{ "a*b*c", "aXbYbZ", false },
+		{ "v?", "v1", true },
+		{ "v?", "v12", false },
+		{ "exact", "exact", true },
+		{ "exact", "Exact", false },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(str_wildcard_match(cases[i].pat, cases[i].s),
+		    cases[i].want);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_grows_and_stays_terminated),
+		cmocka_unit_test(test_buf_refuses_past_cap_and_empties),
+		cmocka_unit_test(test_buf_take_gives_ownership),
+		cmocka_unit_test(test_parse_u64_table),
+		cmocka_unit_test(test_wildcard_matches_whole_string),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
