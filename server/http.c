@@ -1,0 +1,720 @@
+/*
+ * HTTP/1.1 connections on libevent bufferevents, parsed incrementally by
+ * http_parser. One request per connection is in flight at a time, so
+ * pipelined requests are answered in order; a busy connection stops reading
+ * once its input buffer is full, which bounds memory whatever the client does.
+ */
+#include "server/http.h"
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <http_parser.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+
+/* Input kept while a request waits for its answer; output before we pause. */
+#define CONN_INPUT_MAX		(256 * 1024)
+#define CONN_OUTPUT_MAX		(4 * 1024 * 1024)
+
+struct http_conn {
+	struct http_server	*srv;
+	struct bufferevent	*bev;
+	http_parser		 parser;
+	struct http_request	*req;
+	struct buf		 hfield;
+	struct buf		 hvalue;
+	bool			 is_in_value;
+	size_t			 header_bytes;
+	bool			 is_in_parse;
+	bool			 is_closing;	/* free once output is flushed */
+	bool			 keep_alive;
+	TAILQ_ENTRY(http_conn)	 entry;
+};
+
+TAILQ_HEAD(http_conns, http_conn);
+
+struct http_server {
+	struct event_base	*base;
+	struct evconnlistener	*listener;
+	struct http_app		 app;
+	struct http_conns	 conns;
+	char			 address[128];
+	bool			 is_draining;
+};
+
+static void	conn_process(struct http_conn *);
+static void	conn_free(struct http_conn *);
+
+static const struct {
+	int		 status;
+	const char	*text;
+} status_texts[] = {
+	{ 100, "Continue" }, { 200, "OK" }, { 201, "Created" },
+	{ 202, "Accepted" }, { 204, "No Content" },
+	{ 206, "Partial Content" }, { 301, "Moved Permanently" },
+	{ 307, "Temporary Redirect" }, { 400, "Bad Request" },
+	{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+	{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
+	{ 411, "Length Required" }, { 413, "Payload Too Large" },
+	{ 414, "URI Too Long" }, { 416, "Range Not Satisfiable" },
+	{ 417, "Expectation Failed" }, { 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
+	{ 503, "Service Unavailable" },
+};
+
+const char *
+http_status_text(int status)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++) {
+		if (status_texts[i].status == status)
+			return status_texts[i].text;
+	}
+	return "Unknown";
+}
+
+const char *
+http_request_header(const struct http_request *req, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < req->n_headers; i++) {
+		if (str_ieq_n(req->headers[i].name,
+		    strlen(req->headers[i].name), name))
+			return req->headers[i].value;
+	}
+	return NULL;
+}
+
+static struct http_request *
+request_new(struct http_conn *c)
+{
+	struct http_request	*req;
+
+	req = xcalloc(1, sizeof *req);
+	req->conn = c;
+	req->content_length = -1;
+	buf_init(&req->body, 0);
+	buf_init(&req->resp_headers, HTTP_HEADER_BYTES_MAX);
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	return req;
+}
+
+static void
+request_free(struct http_request *req)
+{
+	size_t	i;
+
+	if (req == NULL)
+		return;
+	if (req->app_free != NULL)
+		req->app_free(req->app_data);
+	for (i = 0; i < req->n_headers; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	free(req->headers);
+	free(req->url);
+	free(req->path);
+	free(req->query);
+	buf_release(&req->body);
+	buf_release(&req->resp_headers);
+	free(req);
+}
+
+/* Answer a request the parser could not make sense of, then hang up. */
+static void
+conn_fail(struct http_conn *c, int status)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	const char	*text = http_status_text(status);
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\nConnection: close"
+	    "\r\n\r\n{\"message\":\"%s\"}", status, text, strlen(text) + 14,
+	    text);
+	if (c->req != NULL && !c->req->is_complete) {
+		request_free(c->req);
+		c->req = NULL;
+	}
+	c->is_closing = true;
+}
+
+static int
+on_message_begin(http_parser *p)
+{
+	struct http_conn	*c = p->data;
+
+	c->req = request_new(c);
+	c->header_bytes = 0;
+	c->is_in_value = false;
+	buf_reset(&c->hfield);
+	buf_reset(&c->hvalue);
+	return 0;
+}
+
+static int
+on_url(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn	*c = p->data;
+	struct http_request	*req = c->req;
+	size_t			 old = req->url == NULL ? 0 : strlen(req->url);
+
+	if (old + len > HTTP_URL_MAX) {
+		conn_fail(c, 414);
+		return -1;
+	}
+	req->url = xrealloc(req->url, old + len + 1);
+	memcpy(req->url + old, at, len);
+	req->url[old + len] = '\0';
+	return 0;
+}
+
+static int
+header_flush(struct http_conn *c)
+{
+	struct http_request	*req = c->req;
+	struct http_header	*h;
+
+	if (c->hfield.len == 0)
+		return 0;
+	if (req->n_headers == HTTP_HEADERS_MAX) {
+		conn_fail(c, 431);
+		return -1;
+	}
+	req->headers = xreallocarray(req->headers, req->n_headers + 1,
+	    sizeof *req->headers);
+	h = &req->headers[req->n_headers++];
+	h->name = buf_take(&c->hfield, NULL);
+	h->value = buf_take(&c->hvalue, NULL);
+	c->is_in_value = false;
+	return 0;
+}
+
+static int
+header_piece(struct http_conn *c, struct buf *b, const char *at, size_t len)
+{
+	c->header_bytes += len;
+	if (c->header_bytes > HTTP_HEADER_BYTES_MAX ||
+	    buf_add(b, at, len) != 0) {
+		conn_fail(c, 431);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn	*c = p->data;
+
+	if (c->is_in_value && header_flush(c) != 0)
+		return -1;
+	return header_piece(c, &c->hfield, at, len);
+}
+
+static int
+on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn	*c = p->data;
+
+	c->is_in_value = true;
+	return header_piece(c, &c->hvalue, at, len);
+}
+
+static void
+request_split_url(struct http_request *req)
+{
+	const char	*url = req->url != NULL ? req->url : "/";
+	const char	*q = strchr(url, '?');
+
+	if (q == NULL) {
+		req->path = xstrdup(url);
+		req->query = xstrdup("");
+	} else {
+		req->path = xstrndup(url, (size_t)(q - url));
+		req->query = xstrdup(q + 1);
+	}
+}
+
+/* Early answers (from on_head or an oversized body) end the connection. */
+static bool
+request_answered_early(struct http_conn *c)
+{
+	if (c->req != NULL && !c->req->is_responded)
+		return false;
+	c->is_closing = true;
+	return true;
+}
+
+static int
+on_headers_complete(http_parser *p)
+{
+	struct http_conn	*c = p->data;
+	struct http_request	*req = c->req;
+	const char		*expect;
+
+	if (header_flush(c) != 0)
+		return -1;
+	str_copy(req->method, sizeof req->method,
+	    http_method_str((enum http_method)p->method));
+	req->is_head = p->method == HTTP_HEAD;
+	request_split_url(req);
+	if (p->flags & F_CHUNKED)
+		req->is_chunked = true;
+	else if (p->content_length != ULLONG_MAX)
+		req->content_length = (int64_t)p->content_length;
+	expect = http_request_header(req, "Expect");
+	req->expects_continue = expect != NULL &&
+	    str_ieq_n(expect, strlen(expect), "100-continue");
+
+	c->srv->app.on_head(req, c->srv->app.arg);
+	if (request_answered_early(c))
+		return -1;
+	if (req->on_body == NULL) {
+		buf_init(&req->body, req->body_max);
+		if (req->content_length > (int64_t)req->body_max) {
+			req->is_body_too_large = true;
+			req->is_complete = true;
+			c->keep_alive = false;
+			c->srv->app.on_request(req, c->srv->app.arg);
+			request_answered_early(c);
+			return -1;
+		}
+	}
+	if (req->expects_continue && p->http_major == 1 && p->http_minor >= 1)
+		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	return 0;
+}
+
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn	*c = p->data;
+	struct http_request	*req = c->req;
+
+	if (req->on_body != NULL) {
+		if (req->on_body(req, at, len) == 0)
+			return 0;
+		request_answered_early(c);
+		return -1;
+	}
+	if (buf_add(&req->body, at, len) == 0)
+		return 0;
+	req->is_body_too_large = true;
+	req->is_complete = true;
+	c->keep_alive = false;
+	c->srv->app.on_request(req, c->srv->app.arg);
+	request_answered_early(c);
+	return -1;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+	struct http_conn	*c = p->data;
+	struct http_request	*req = c->req;
+
+	c->keep_alive = http_should_keep_alive(p) && !c->srv->is_draining;
+	req->is_complete = true;
+	/* Stop after this message; conn_process resumes after the answer. */
+	http_parser_pause(p, 1);
+	c->srv->app.on_request(req, c->srv->app.arg);
+	return 0;
+}
+
+static const http_parser_settings parser_settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+/* Parse as much buffered input as we may; see the file comment. */
+static void
+conn_process(struct http_conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	enum http_errno		 err;
+
+	for (;;) {
+		/* A complete request holds the line until it is answered. */
+		if (c->is_closing || (c->req != NULL && c->req->is_complete))
+			break;
+		if (evbuffer_get_length(in) == 0 ||
+		    evbuffer_get_length(out) > CONN_OUTPUT_MAX)
+			break;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		c->is_in_parse = true;
+		n = http_parser_execute(&c->parser, &parser_settings,
+		    v.iov_base, v.iov_len);
+		c->is_in_parse = false;
+		evbuffer_drain(in, n);
+		err = HTTP_PARSER_ERRNO(&c->parser);
+		if (err == HPE_PAUSED) {
+			http_parser_pause(&c->parser, 0);
+			continue;
+		}
+		if (err != HPE_OK) {
+			if (!c->is_closing)
+				conn_fail(c, 400);
+			break;
+		}
+	}
+	if (c->is_closing && evbuffer_get_length(out) == 0)
+		conn_free(c);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process(arg);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	(void)bev;
+	if (c->is_closing) {
+		conn_free(c);
+		return;
+	}
+	/* Output drained: a paused pipeline may go on. */
+	if (c->req == NULL)
+		conn_process(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	conn_free(arg);
+}
+
+static void
+conn_free(struct http_conn *c)
+{
+	struct http_server	*srv = c->srv;
+
+	if (c->is_in_parse) {
+		/* Freed by conn_process once the parser returns. */
+		c->is_closing = true;
+		return;
+	}
+	if (c->req != NULL) {
+		/* An answer still owed is dropped by http_respond. */
+		if (c->req->is_complete && !c->req->is_responded)
+			c->req->conn = NULL;
+		else
+			request_free(c->req);
+	}
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	bufferevent_free(c->bev);
+	buf_release(&c->hfield);
+	buf_release(&c->hvalue);
+	free(c);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int socklen, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct http_conn	*c;
+	struct timeval		 idle = { HTTP_IDLE_TIMEOUT_SEC, 0 };
+	int			 one = 1;
+
+	(void)l;
+	(void)sa;
+	(void)socklen;
+	/* Without this, answers over 16 KiB stall ~40 ms on delayed ACKs. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c = xcalloc(1, sizeof *c);
+	c->srv = srv;
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	buf_init(&c->hfield, HTTP_HEADER_BYTES_MAX);
+	buf_init(&c->hvalue, HTTP_HEADER_BYTES_MAX);
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_MAX);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+format_date(char *dst, size_t size)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	gmtime_r(&now, &tm);
+	strftime(dst, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+void
+http_response_header(struct http_request *req, const char *name,
+    const char *value)
+{
+	buf_addf(&req->resp_headers, "%s: %s\r\n", name, value);
+}
+
+static void
+write_head(struct http_request *req, struct evbuffer *out, int status,
+    const char *content_type, int64_t len)
+{
+	struct http_conn	*c = req->conn;
+	char			 date[64];
+
+	format_date(date, sizeof date);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Server: ecrd\r\nContent-Length: %lld\r\n", status,
+	    http_status_text(status), date, (long long)len);
+	if (content_type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
+	if (req->resp_headers.len != 0)
+		evbuffer_add(out, req->resp_headers.data,
+		    req->resp_headers.len);
+	if (!req->is_complete || !c->keep_alive || c->srv->is_draining)
+		evbuffer_add(out, "Connection: close\r\n", 19);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+/* The answer is queued: forget the request and move the connection on. */
+static void
+request_done(struct http_request *req)
+{
+	struct http_conn	*c = req->conn;
+
+	if (!req->is_complete || !c->keep_alive || c->srv->is_draining)
+		c->is_closing = true;
+	c->req = NULL;
+	request_free(req);
+	if (!c->is_in_parse)
+		conn_process(c);
+}
+
+void
+http_respond(struct http_request *req, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	struct evbuffer	*out;
+
+	req->is_responded = true;
+	if (req->conn == NULL) {
+		request_free(req);
+		return;
+	}
+	out = bufferevent_get_output(req->conn->bev);
+	write_head(req, out, status, content_type, (int64_t)len);
+	if (!req->is_head && len != 0)
+		evbuffer_add(out, body, len);
+	if (req->is_complete)
+		request_done(req);
+}
+
+void
+http_respond_file(struct http_request *req, int status,
+    const char *content_type, int fd, int64_t offset, int64_t len)
+{
+	struct evbuffer	*out;
+
+	req->is_responded = true;
+	if (req->conn == NULL) {
+		close(fd);
+		request_free(req);
+		return;
+	}
+	out = bufferevent_get_output(req->conn->bev);
+	write_head(req, out, status, content_type, len);
+	if (req->is_head || len == 0 ||
+	    evbuffer_add_file(out, fd, offset, len) != 0)
+		close(fd);
+	if (req->is_complete)
+		request_done(req);
+}
+
+static int
+listen_address(struct http_server *srv, evutil_socket_t fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	char			 host[INET6_ADDRSTRLEN];
+	int			 port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+
+		evutil_inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+		port = ntohs(s6->sin6_port);
+		snprintf(srv->address, sizeof srv->address, "[%s]:%d", host,
+		    port);
+	} else {
+		struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
+
+		evutil_inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+		port = ntohs(s4->sin_port);
+		snprintf(srv->address, sizeof srv->address, "%s:%d", host,
+		    port);
+	}
+	return 0;
+}
+
+/*
+ * "HOST:PORT", "[V6]:PORT" or "localhost:PORT" with a numeric host; port 0
+ * asks the kernel for a free one (libevent's parser refuses port 0).
+ */
+static int
+parse_listen(const char *listen, struct sockaddr_storage *ss, int *sslen)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+	const char		*colon = strrchr(listen, ':'), *errstr;
+	char			 host[INET6_ADDRSTRLEN + 2];
+	size_t			 hlen;
+	uint64_t		 port;
+
+	memset(ss, 0, sizeof *ss);
+	if (colon == NULL || parse_u64(colon + 1, 0, 65535, &port,
+	    &errstr) != 0)
+		return -1;
+	hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
+		listen++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return -1;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	if (evutil_inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*sslen = sizeof *s4;
+		return 0;
+	}
+	if (evutil_inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof *s6;
+		return 0;
+	}
+	return -1;
+}
+
+int
+http_server_new(struct event_base *base, const char *listen,
+    const struct http_app *app, struct http_server **out, char **cause)
+{
+	struct http_server	*srv;
+	struct sockaddr_storage	 ss;
+	int			 sslen = sizeof ss;
+
+	if (parse_listen(listen, &ss, &sslen) != 0) {
+		*cause = xasprintf("invalid listen address '%s' (want "
+		    "HOST:PORT)", listen);
+		return -1;
+	}
+	srv = xcalloc(1, sizeof *srv);
+	srv->base = base;
+	srv->app = *app;
+	TAILQ_INIT(&srv->conns);
+	srv->listener = evconnlistener_new_bind(base, accept_cb, srv,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    1024, (struct sockaddr *)&ss, sslen);
+	if (srv->listener == NULL) {
+		*cause = xasprintf("cannot listen on %s: %s", listen,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		free(srv);
+		return -1;
+	}
+	if (listen_address(srv, evconnlistener_get_fd(srv->listener)) != 0) {
+		*cause = xasprintf("cannot read the bound address");
+		http_server_free(srv);
+		return -1;
+	}
+	*out = srv;
+	return 0;
+}
+
+const char *
+http_server_address(const struct http_server *srv)
+{
+	return srv->address;
+}
+
+void
+http_server_drain(struct http_server *srv)
+{
+	struct http_conn	*c, *next;
+
+	srv->is_draining = true;
+	if (srv->listener != NULL) {
+		evconnlistener_free(srv->listener);
+		srv->listener = NULL;
+	}
+	/* Idle connections go now; busy ones close after their answer. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->req == NULL && !c->is_closing)
+			conn_free(c);
+	}
+}
+
+bool
+http_server_is_idle(const struct http_server *srv)
+{
+	return TAILQ_EMPTY(&srv->conns);
+}
+
+void
+http_server_free(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	while (!TAILQ_EMPTY(&srv->conns))
+		conn_free(TAILQ_FIRST(&srv->conns));
+	if (srv->listener != NULL)
+		evconnlistener_free(srv->listener);
+	free(srv);
+}

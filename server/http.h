@@ -1,0 +1,104 @@
+/*
+ * The one HTTP/1.1 layer every ecrd API uses: libevent bufferevents and
+ * listeners with http_parser, so request bodies can stream with bounded
+ * memory, plus keep-alive, pipelining and Expect: 100-continue.
+ */
+#ifndef ECRD_SERVER_HTTP_H
+#define ECRD_SERVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/buf.h"
+
+struct event_base;
+struct http_server;
+struct http_conn;
+
+#define HTTP_URL_MAX		8192
+#define HTTP_HEADERS_MAX	100
+#define HTTP_HEADER_BYTES_MAX	(64 * 1024)
+#define HTTP_IDLE_TIMEOUT_SEC	60
+
+struct http_header {
+	char	*name;
+	char	*value;
+};
+
+struct http_request {
+	struct http_conn	*conn;		/* NULL once the peer is gone */
+	char			 method[16];
+	char			*url;		/* raw request-target */
+	char			*path;		/* raw path part of url */
+	char			*query;		/* raw query without '?', or "" */
+	struct http_header	*headers;
+	size_t			 n_headers;
+	int64_t			 content_length; /* -1 when absent */
+	bool			 is_chunked;
+	bool			 is_head;
+	bool			 expects_continue;
+
+	/*
+	 * Set by the application's on_head: either body_max (the body is
+	 * collected in body, up to that many bytes) or on_body (each piece is
+	 * handed over as it arrives and nothing is kept).
+	 */
+	size_t			 body_max;
+	int			(*on_body)(struct http_request *, const char *,
+				    size_t);
+	struct buf		 body;
+	bool			 is_body_too_large;
+
+	void			*app_data;	/* owned by the application */
+	void			(*app_free)(void *);
+	struct timespec		 started;
+
+	/* Response state, private to http.c. */
+	struct buf		 resp_headers;
+	bool			 is_responded;
+	bool			 is_complete;	/* whole request received */
+};
+
+struct http_app {
+	/*
+	 * Headers are in. Choose how the body is taken (body_max or on_body),
+	 * or answer at once (then the connection closes after the answer).
+	 */
+	void	(*on_head)(struct http_request *, void *arg);
+	/* The whole request is in; answer now or later with http_respond*. */
+	void	(*on_request)(struct http_request *, void *arg);
+	void	 *arg;
+};
+
+/* Listen on "HOST:PORT" ("[::1]:0" too); 0, or -1 with *cause set. */
+int	 http_server_new(struct event_base *, const char *listen,
+	    const struct http_app *, struct http_server **out, char **cause);
+/* The bound address as "HOST:PORT"; borrowed until the server is freed. */
+const char *http_server_address(const struct http_server *);
+/* Stop accepting; finish requests in flight; close idle connections. */
+void	 http_server_drain(struct http_server *);
+/* True when no connection is left. */
+bool	 http_server_is_idle(const struct http_server *);
+void	 http_server_free(struct http_server *);
+
+/* The first header of that name (case-insensitive), or NULL. */
+const char *http_request_header(const struct http_request *, const char *);
+
+/* Add a response header; call before http_respond*. */
+void	 http_response_header(struct http_request *, const char *name,
+	    const char *value);
+/*
+ * Answer with a whole body (copied). Frees the request once written, so the
+ * caller must not touch it afterwards. Safe after the peer has gone.
+ */
+void	 http_respond(struct http_request *, int status,
+	    const char *content_type, const void *body, size_t len);
+/* Answer with len bytes of fd from offset; takes ownership of fd. */
+void	 http_respond_file(struct http_request *, int status,
+	    const char *content_type, int fd, int64_t offset, int64_t len);
+
+const char *http_status_text(int);
+
+#endif

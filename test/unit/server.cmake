@@ -1,0 +1,1 @@
+ecrd_unit_test(http server_http PkgConfig::LIBEVENT)
