@@ -1,0 +1,73 @@
+/*
+ * The ECR JSON API as the server sees it: a context made once at startup,
+ * and one api_call per request, prepared, run (reads alone, writes in a
+ * group-committed batch) and rendered.
+ */
+#ifndef ECRD_API_API_H
+#define ECRD_API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct api_ctx;
+struct api_call;
+struct creds;
+struct sigv4_request;
+struct store;
+
+#define API_ACCOUNT_DEFAULT	"123456789012"
+#define API_REGION_DEFAULT	"us-east-1"
+#define API_BODY_MAX		(32 * 1024 * 1024 + 4096)
+
+struct api_config {
+	const char		*default_account;
+	const char		*default_region; /* requests without SigV4 */
+	const char		*public_endpoint; /* "HOST:PORT" for URIs, or NULL */
+	bool			 is_strict;
+	const struct creds	*creds;		/* strict mode; borrowed */
+};
+
+/*
+ * Make the context: compiles the validator, checks the op table, and loads
+ * or creates the server key in store. 0, or -1 with *cause (caller frees).
+ */
+int	 api_ctx_new(struct store *, const struct api_config *,
+	    struct api_ctx **out, char **cause);
+void	 api_ctx_free(struct api_ctx *);
+/* Borrowed credentials for strict mode (the caller keeps them alive). */
+void	 api_ctx_set_creds(struct api_ctx *, const struct creds *);
+/* The key that signs registry tokens and page tokens; borrowed. */
+const unsigned char *api_ctx_key(const struct api_ctx *);
+
+enum api_stage {
+	API_STAGE_DONE,		/* answered already (an error, or no txn) */
+	API_STAGE_READ,		/* run with api_call_run */
+	API_STAGE_WRITE,	/* queue for api_batch_run */
+};
+
+struct api_call *api_call_new(struct api_ctx *, const char *request_id,
+	    int64_t now_ms);
+/*
+ * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4
+ * request, look up the target, parse and validate the body.
+ */
+enum api_stage api_call_prepare(struct api_call *, const char *target,
+	    const char *body, size_t len, const struct sigv4_request *);
+void	 api_call_run(struct api_call *);
+/*
+ * Run write calls as children of one write transaction and commit it once,
+ * durably, before any of them is answered (group commit).
+ */
+void	 api_batch_run(struct api_ctx *, struct api_call **, size_t);
+/* Status, error type (NULL on success) and body (caller frees). */
+void	 api_call_render(struct api_call *, int *status,
+	    const char **error_type, char **body, size_t *len);
+/* For the request log: the operation name, or "-". */
+const char *api_call_op_name(const struct api_call *);
+void	 api_call_free(struct api_call *);
+
+/* Wipe every account's and region's records (moto's reset). */
+int	 api_reset(struct api_ctx *, char **cause);
+
+#endif

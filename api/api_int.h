@@ -1,0 +1,116 @@
+/* Declarations shared inside api/: the op table, api_call and helpers. */
+#ifndef ECRD_API_API_INT_H
+#define ECRD_API_API_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "api/error.h"
+#include "api/json.h"
+#include "api/model.h"
+#include "api/model_gen.h"
+
+struct json_object;
+struct store_repo;
+struct store_txn;
+struct validator;
+
+/* Transaction kind and resource kind of an operation (STYLE.md 3). */
+#define OP_TXN_NONE		0x00
+#define OP_TXN_READ		0x01
+#define OP_TXN_WRITE		0x02
+#define OP_RESOURCE_REPO	0x10	/* arn:...:repository/<repositoryName> */
+#define OP_RESOURCE_ANY		0x20	/* "*" */
+#define OP_RESOURCE_ARN		0x40	/* the resourceArn member */
+
+struct api_op {
+	const char		*name;
+	const struct model_shape *input;
+	unsigned		 flags;
+	int			(*exec)(struct api_call *); /* NULL: not built */
+};
+
+struct api_ctx {
+	struct store		*store;
+	struct validator	*validator;
+	struct api_config	 cfg;
+	unsigned char		 key[32];
+};
+
+#define API_ARN_MAX	2048
+
+struct api_identity {
+	char		account[13];
+	char		region[33];
+	char		access_key[129];
+	char		principal_arn[API_ARN_MAX];
+};
+
+struct api_call {
+	struct api_ctx		*ctx;
+	const struct api_op	*op;
+	const struct model_op	*model;
+	struct api_identity	 id;
+	char			 registry_id[13];	/* input's, or caller's */
+	struct json_object	*in;
+	struct json_object	*out;
+	struct ecr_error	 err;
+	struct store_txn	*txn;
+	int64_t			 now_ms;
+	char			 request_id[40];
+	char			**arena;		/* call_printf's */
+	size_t			 n_arena;
+};
+
+/* ops.c */
+const struct api_op	*api_op_find(const char *name);
+int			 api_ops_check(char **cause);
+extern const struct api_op *const api_ops[];
+extern const size_t api_n_ops;
+
+/* identity.c */
+int	api_identify(struct api_call *, const struct sigv4_request *);
+
+/* call.c: reading validated input (STYLE.md 6.3) and failing. */
+const char	*api_in_str(struct api_call *, const char *key);
+bool		 api_in_bool(struct api_call *, const char *key, bool dflt);
+int64_t		 api_in_i64(struct api_call *, const char *key, int64_t dflt);
+struct json_object *api_in_obj(struct api_call *, const char *key);
+struct json_object *api_in_array(struct api_call *, const char *key);
+int		 api_fail(struct api_call *, enum ecr_errcode, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 api_fail_store(struct api_call *, int rc);
+int		 api_fail_no_repo(struct api_call *, const char *name);
+int		 api_fail_param(struct api_call *, const char *member,
+		    const char *detail);
+/* Keep owned_s until the call is freed; returns it. */
+char		*call_take(struct api_call *, char *owned_s);
+char		*call_printf(struct api_call *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* repo.c: repositories shared by several operations. */
+void	 api_repo_arn(struct api_call *, const char *registry_id,
+	    const char *name, char *dst, size_t size);
+struct json_object *api_repo_json(struct api_call *,
+	    const struct store_repo *);
+int	 api_repo_get(struct api_call *, const char *name,
+	    struct store_repo *out);
+int	 api_repo_from_arn(struct api_call *, const char *arn,
+	    struct store_repo *out);
+void	 api_registry_host(struct api_call *, const char *registry_id,
+	    char *dst, size_t size);
+int	 api_repo_tags_merge(struct api_call *, struct store_repo *,
+	    struct json_object *tags);
+void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
+int	 api_mutability_check(struct api_call *, const char *mutability,
+	    struct json_object *filters, struct store_repo *repo);
+
+/* token.c: opaque, MAC'd page tokens bound to a partition. */
+char	*api_token_make(struct api_call *, const char *kind,
+	    const char *last);
+int	 api_token_parse(struct api_call *, const char *kind,
+	    const char *token, char *last, size_t last_size);
+
+#endif

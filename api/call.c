@@ -1,0 +1,126 @@
+/*
+ * What every handler uses from its api_call: validated input members,
+ * one-line failures in ECR's words, and strings that live as long as the call.
+ */
+#include "api/api_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+static struct json_object *
+in_member(struct api_call *call, const char *key, enum json_type type)
+{
+	struct json_object	*v;
+
+	if (call->in == NULL || !json_object_object_get_ex(call->in, key, &v))
+		return NULL;
+	/* A null member counts as absent (STYLE.md 6.4). */
+	if (v == NULL || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+const char *
+api_in_str(struct api_call *call, const char *key)
+{
+	struct json_object	*v = in_member(call, key, json_type_string);
+
+	return v == NULL ? NULL : json_object_get_string(v);
+}
+
+bool
+api_in_bool(struct api_call *call, const char *key, bool dflt)
+{
+	struct json_object	*v = in_member(call, key, json_type_boolean);
+
+	return v == NULL ? dflt : json_object_get_boolean(v);
+}
+
+int64_t
+api_in_i64(struct api_call *call, const char *key, int64_t dflt)
+{
+	struct json_object	*v = in_member(call, key, json_type_int);
+
+	return v == NULL ? dflt : json_object_get_int64(v);
+}
+
+struct json_object *
+api_in_obj(struct api_call *call, const char *key)
+{
+	return in_member(call, key, json_type_object);
+}
+
+struct json_object *
+api_in_array(struct api_call *call, const char *key)
+{
+	return in_member(call, key, json_type_array);
+}
+
+int
+api_fail(struct api_call *call, enum ecr_errcode code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	ecr_error_setv(&call->err, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+api_fail_param(struct api_call *call, const char *member, const char *detail)
+{
+	return api_fail(call, ERR_INVALID_PARAMETER, "Invalid parameter at "
+	    "'%s' failed to satisfy constraint: '%s'", member, detail);
+}
+
+int
+api_fail_no_repo(struct api_call *call, const char *name)
+{
+	return api_fail(call, ERR_REPOSITORY_NOT_FOUND, "The repository with "
+	    "name '%s' does not exist in the registry with id '%s'", name,
+	    call->registry_id);
+}
+
+int
+api_fail_store(struct api_call *call, int rc)
+{
+	/* A 500 never details the cause to the client (STYLE.md 4). */
+	log_error("request %s: store: %s", call->request_id,
+	    store_strerror(rc));
+	return api_fail(call, ERR_SERVER, "An internal error occurred. "
+	    "Retry the request (request id %s).", call->request_id);
+}
+
+char *
+call_take(struct api_call *call, char *owned_s)
+{
+	call->arena = xreallocarray(call->arena, call->n_arena + 1,
+	    sizeof *call->arena);
+	call->arena[call->n_arena++] = owned_s;
+	return owned_s;
+}
+
+char *
+call_printf(struct api_call *call, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return call_take(call, s);
+}

@@ -1,0 +1,327 @@
+/*
+ * The dispatcher: the shared work every operation needs, done once and in
+ * one order (STYLE.md 3): identify, look up, parse, validate, then run the
+ * handler inside the transaction its flags ask for and render the result.
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "api/validate.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#define TARGET_PREFIX	"AmazonEC2ContainerRegistry_V20150921."
+
+int
+api_ctx_new(struct store *store, const struct api_config *cfg,
+    struct api_ctx **out, char **cause)
+{
+	struct api_ctx		*ctx;
+	struct store_txn	*txn = NULL;
+	unsigned char		 candidate[sizeof ctx->key];
+	int			 rc;
+
+	if (api_ops_check(cause) != 0)
+		return -1;
+	ctx = xcalloc(1, sizeof *ctx);
+	ctx->store = store;
+	ctx->cfg = *cfg;
+	if (validator_new(&ctx->validator, cause) != 0) {
+		free(ctx);
+		return -1;
+	}
+	/* The key is made once and kept in the store (issue #2). */
+	randombytes_buf(candidate, sizeof candidate);
+	if ((rc = store_txn_begin(store, NULL, true, &txn)) == 0 &&
+	    (rc = store_key_get_or_create(txn, candidate, sizeof candidate,
+	    ctx->key)) == 0)
+		rc = store_txn_commit(txn);
+	else
+		store_txn_abort(txn);
+	sodium_memzero(candidate, sizeof candidate);
+	if (rc != 0) {
+		*cause = xasprintf("cannot read the server key: %s",
+		    store_strerror(rc));
+		api_ctx_free(ctx);
+		return -1;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+api_ctx_free(struct api_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	validator_free(ctx->validator);
+	sodium_memzero(ctx->key, sizeof ctx->key);
+	free(ctx);
+}
+
+void
+api_ctx_set_creds(struct api_ctx *ctx, const struct creds *creds)
+{
+	ctx->cfg.creds = creds;
+}
+
+const unsigned char *
+api_ctx_key(const struct api_ctx *ctx)
+{
+	return ctx->key;
+}
+
+int
+api_reset(struct api_ctx *ctx, char **cause)
+{
+	struct store_txn	*txn = NULL;
+	int			 rc;
+
+	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) == 0 &&
+	    (rc = store_reset(txn)) == 0)
+		rc = store_txn_commit(txn);
+	else
+		store_txn_abort(txn);
+	if (rc != 0) {
+		*cause = xasprintf("%s", store_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct api_call *
+api_call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
+{
+	struct api_call	*call;
+
+	call = xcalloc(1, sizeof *call);
+	call->ctx = ctx;
+	call->now_ms = now_ms;
+	str_copy(call->request_id, sizeof call->request_id, request_id);
+	return call;
+}
+
+void
+api_call_free(struct api_call *call)
+{
+	size_t	i;
+
+	if (call == NULL)
+		return;
+	store_txn_abort(call->txn);
+	if (call->in != NULL)
+		json_object_put(call->in);
+	if (call->out != NULL)
+		json_object_put(call->out);
+	ecr_error_clear(&call->err);
+	for (i = 0; i < call->n_arena; i++)
+		free(call->arena[i]);
+	free(call->arena);
+	free(call);
+}
+
+const char *
+api_call_op_name(const struct api_call *call)
+{
+	return call->op != NULL ? call->op->name : "-";
+}
+
+static int
+lookup_op(struct api_call *call, const char *target)
+{
+	const char	*name;
+
+	if (target == NULL || !str_has_prefix(target, TARGET_PREFIX) ||
+	    (call->op = api_op_find(target + strlen(TARGET_PREFIX))) == NULL) {
+		/* Coral's answer, with no message (ecr-behaviour.md 1.5). */
+		return api_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
+	}
+	name = call->op->name;
+	if ((call->model = model_op_find(name)) == NULL)
+		return api_fail(call, ERR_SERVER, "no model for %s", name);
+	return 0;
+}
+
+/*
+ * One tokener, strict, UTF-8 checked, default depth; the top level must be
+ * an object and nothing may follow it (STYLE.md 6.4). An empty body is {}.
+ */
+static int
+parse_body(struct api_call *call, const char *body, size_t len)
+{
+	struct json_tokener	*tok;
+	struct json_object	*in;
+	size_t			 end;
+
+	if (len == 0) {
+		call->in = jnew_obj();
+		return 0;
+	}
+	if ((tok = json_tokener_new()) == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	in = json_tokener_parse_ex(tok, body, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (in == NULL || end < len) {
+		if (in != NULL)
+			json_object_put(in);
+		return api_fail(call, ERR_SERIALIZATION, "%s",
+		    "Start of structure or map found where not expected.");
+	}
+	if (!json_object_is_type(in, json_type_object)) {
+		json_object_put(in);
+		return api_fail(call, ERR_SERIALIZATION, "%s",
+		    "Start of structure or map found where not expected.");
+	}
+	call->in = in;
+	return 0;
+}
+
+/* registryId, when given, must be the caller's own (issue #2). */
+static int
+select_registry(struct api_call *call)
+{
+	const char	*rid = api_in_str(call, "registryId");
+
+	if (rid == NULL || strcmp(rid, call->id.account) == 0) {
+		memcpy(call->registry_id, call->id.account,
+		    sizeof call->registry_id);
+		return 0;
+	}
+	/* Cross-account access needs a resource policy (issue #5). */
+	return api_fail(call, ERR_ACCESS_DENIED, "User: %s is not authorized "
+	    "to perform: ecr:%s on resource: arn:aws:ecr:%s:%s:repository/%s "
+	    "because no resource-based policy allows the ecr:%s action",
+	    call->id.principal_arn, call->op->name, call->id.region, rid,
+	    api_in_str(call, "repositoryName") != NULL ?
+	    api_in_str(call, "repositoryName") : "*", call->op->name);
+}
+
+enum api_stage
+api_call_prepare(struct api_call *call, const char *target, const char *body,
+    size_t len, const struct sigv4_request *sr)
+{
+	if (api_identify(call, sr) != 0 ||
+	    lookup_op(call, target) != 0 ||
+	    parse_body(call, body, len) != 0 ||
+	    validate_request(call->ctx->validator, call->model, call->in,
+	    &call->err) != 0 ||
+	    select_registry(call) != 0)
+		return API_STAGE_DONE;
+	if (call->op->exec == NULL) {
+		api_fail(call, ERR_NOT_IMPLEMENTED, "Operation '%s' is not "
+		    "implemented by ecrd yet", call->op->name);
+		return API_STAGE_DONE;
+	}
+	call->out = jnew_obj();
+	if (call->op->flags & OP_TXN_WRITE)
+		return API_STAGE_WRITE;
+	return API_STAGE_READ;
+}
+
+void
+api_call_run(struct api_call *call)
+{
+	int	rc;
+
+	if (call->op->flags & OP_TXN_READ) {
+		rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn);
+		if (rc != 0) {
+			api_fail_store(call, rc);
+			return;
+		}
+	}
+	call->op->exec(call);
+	store_txn_abort(call->txn);
+	call->txn = NULL;
+}
+
+/* Run one call inside a child of parent; its writes vanish if it fails. */
+static void
+batch_run_one(struct store_txn *parent, struct api_call *call)
+{
+	int	rc;
+
+	if ((rc = store_txn_begin(call->ctx->store, parent, true,
+	    &call->txn)) != 0) {
+		api_fail_store(call, rc);
+		return;
+	}
+	if (call->op->exec(call) != 0) {
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+		return;
+	}
+	rc = store_txn_commit(call->txn);
+	call->txn = NULL;
+	if (rc != 0)
+		api_fail_store(call, rc);
+}
+
+void
+api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	struct store_txn	*parent = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = store_txn_begin(ctx->store, NULL, true, &parent)) != 0)
+		goto fail;
+	for (i = 0; i < n; i++)
+		batch_run_one(parent, calls[i]);
+	/* Durable before any answer leaves (LMDB syncs on commit). */
+	if ((rc = store_txn_commit(parent)) == 0)
+		return;
+	parent = NULL;
+fail:
+	store_txn_abort(parent);
+	for (i = 0; i < n; i++) {
+		/* Calls that failed on their own wrote nothing: keep their error. */
+		if (calls[i]->err.code == ERR_NONE)
+			api_fail_store(calls[i], rc);
+	}
+}
+
+static char *
+render_error(struct api_call *call, size_t *len)
+{
+	struct json_object	*o;
+	char			*text;
+
+	o = jnew_obj();
+	jadd_str(o, "__type", ecr_error_type(call->err.code));
+	if (call->err.message[0] != '\0')
+		jadd_str(o, "message", call->err.message);
+	if (call->err.extra != NULL) {
+		json_object_object_foreach(call->err.extra, k, v)
+			jadd_obj(o, k, json_object_get(v));
+	}
+	text = jrender(o, len);
+	json_object_put(o);
+	return text;
+}
+
+void
+api_call_render(struct api_call *call, int *status, const char **error_type,
+    char **body, size_t *len)
+{
+	if (call->err.code != ERR_NONE) {
+		*status = ecr_error_status(call->err.code);
+		*error_type = ecr_error_type(call->err.code);
+		*body = render_error(call, len);
+		return;
+	}
+	*status = 200;
+	*error_type = NULL;
+	*body = jrender(call->out, len);
+}

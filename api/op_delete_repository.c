@@ -1,0 +1,37 @@
+/* DeleteRepository: remove a repository; with force, its images too. */
+#include "api/api_int.h"
+
+#include "store/store.h"
+
+static int	delete_repository(struct api_call *);
+
+const struct api_op api_op_delete_repository = {
+	.name = "DeleteRepository",
+	.input = &model_DeleteRepositoryRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.exec = delete_repository,
+};
+
+static int
+delete_repository(struct api_call *call)
+{
+	const char		*name = api_in_str(call, "repositoryName");
+	struct store_repo	 repo;
+	bool			 has_images;
+	int			 rc;
+
+	if (api_repo_get(call, name, &repo) != 0)
+		return -1;
+	if ((rc = store_repo_has_images(call->txn, repo.id, &has_images)) != 0)
+		return api_fail_store(call, rc);
+	if (has_images && !api_in_bool(call, "force", false))
+		return api_fail(call, ERR_REPOSITORY_NOT_EMPTY, "The repository "
+		    "with name '%s' in registry with id '%s' cannot be deleted "
+		    "because it still contains images", name,
+		    call->registry_id);
+	rc = store_repo_delete(call->txn, repo.registry_id, repo.region, name);
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	jadd_obj(call->out, "repository", api_repo_json(call, &repo));
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* DescribeRepositories: named repositories, or a page of all of them. */
+#include "api/api_int.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "store/store.h"
+
+#define PAGE_DEFAULT	100
+#define TOKEN_KIND	"repos"
+
+static int	describe_repositories(struct api_call *);
+
+const struct api_op api_op_describe_repositories = {
+	.name = "DescribeRepositories",
+	.input = &model_DescribeRepositoriesRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+	.exec = describe_repositories,
+};
+
+struct page {
+	struct api_call		*call;
+	struct json_object	*list;
+	size_t			 n, max;
+	bool			 has_more;
+	char			 last[STORE_REPO_NAME_MAX + 1];
+};
+
+static int
+page_add(const struct store_repo *repo, void *arg)
+{
+	struct page	*pg = arg;
+
+	if (pg->n == pg->max) {
+		pg->has_more = true;
+		return 1;
+	}
+	jpush(pg->list, api_repo_json(pg->call, repo));
+	memcpy(pg->last, repo->name, sizeof pg->last);
+	pg->n++;
+	return 0;
+}
+
+/* With names, one missing name fails the whole call (ecr-behaviour 3.1). */
+static int
+describe_named(struct api_call *call, struct json_object *names,
+    struct json_object *list)
+{
+	struct store_repo	repo;
+	size_t			i, n = json_object_array_length(names);
+
+	if (api_in_str(call, "nextToken") != NULL ||
+	    api_in_i64(call, "maxResults", 0) != 0)
+		return api_fail_param(call, "repositoryNames", "Cannot specify "
+		    "repositoryNames together with nextToken or maxResults");
+	for (i = 0; i < n; i++) {
+		if (api_repo_get(call, json_object_get_string(
+		    json_object_array_get_idx(names, i)), &repo) != 0)
+			return -1;
+		jpush(list, api_repo_json(call, &repo));
+	}
+	return 0;
+}
+
+static int
+describe_page(struct api_call *call, struct json_object *list)
+{
+	const char	*token = api_in_str(call, "nextToken");
+	struct page	 pg;
+	char		 after[STORE_REPO_NAME_MAX + 1];
+	int		 rc;
+
+	memset(&pg, 0, sizeof pg);
+	pg.call = call;
+	pg.list = list;
+	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
+	if (token != NULL && api_token_parse(call, TOKEN_KIND, token, after,
+	    sizeof after) != 0)
+		return -1;
+	rc = store_repo_foreach(call->txn, call->registry_id, call->id.region,
+	    token != NULL ? after : NULL, page_add, &pg);
+	if (rc < 0)
+		return api_fail_store(call, rc);
+	if (pg.has_more)
+		jadd_str(call->out, "nextToken",
+		    api_token_make(call, TOKEN_KIND, pg.last));
+	return 0;
+}
+
+static int
+describe_repositories(struct api_call *call)
+{
+	struct json_object	*names = api_in_array(call, "repositoryNames");
+	struct json_object	*list = jnew_arr();
+
+	jadd_obj(call->out, "repositories", list);
+	if (names != NULL)
+		return describe_named(call, names, list);
+	return describe_page(call, list);
+}

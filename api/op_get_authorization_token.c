@@ -1,0 +1,93 @@
+/*
+ * GetAuthorizationToken: base64 "AWS:<password>" valid 12 hours, where the
+ * password is a registry token the server itself can verify
+ * (ecr-behaviour.md 3.4).
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "auth/regtoken.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+
+#define TOKEN_TTL_MS	(12LL * 3600 * 1000)
+
+static int	get_authorization_token(struct api_call *);
+
+const struct api_op api_op_get_authorization_token = {
+	.name = "GetAuthorizationToken",
+	.input = &model_GetAuthorizationTokenRequest,
+	.flags = OP_TXN_NONE | OP_RESOURCE_ANY,
+	.exec = get_authorization_token,
+};
+
+static char *
+basic_credentials(struct api_call *call, int64_t expires_at_ms)
+{
+	struct regtoken_claims	 claims;
+	char			*password, *plain, *b64;
+	size_t			 len, b64_size;
+
+	memset(&claims, 0, sizeof claims);
+	str_copy(claims.account, sizeof claims.account, call->id.account);
+	str_copy(claims.region, sizeof claims.region, call->id.region);
+	str_copy(claims.principal, sizeof claims.principal,
+	    call->id.principal_arn);
+	claims.issued_at = call->now_ms / 1000;
+	claims.expires_at = expires_at_ms / 1000;
+	password = regtoken_issue(call->ctx->key, &claims);
+	plain = xasprintf("AWS:%s", password);
+	len = strlen(plain);
+	b64_size = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	b64 = xmalloc(b64_size);
+	sodium_bin2base64(b64, b64_size, (const unsigned char *)plain, len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(plain, len);
+	free(plain);
+	free(password);
+	return call_take(call, b64);
+}
+
+static struct json_object *
+authorization_data(struct api_call *call, const char *registry_id)
+{
+	struct json_object	*o;
+	int64_t			 expires_at_ms = call->now_ms + TOKEN_TTL_MS;
+	char			 host[300], endpoint[320];
+
+	o = jnew_obj();
+	jadd_str(o, "authorizationToken", basic_credentials(call,
+	    expires_at_ms));
+	jadd_epoch(o, "expiresAt", expires_at_ms);
+	api_registry_host(call, registry_id, host, sizeof host);
+	/* This server speaks plain HTTP when URIs name it. */
+	snprintf(endpoint, sizeof endpoint, "%s://%s",
+	    call->ctx->cfg.public_endpoint != NULL ? "http" : "https", host);
+	jadd_str(o, "proxyEndpoint", endpoint);
+	return o;
+}
+
+static int
+get_authorization_token(struct api_call *call)
+{
+	struct json_object	*ids = api_in_array(call, "registryIds");
+	struct json_object	*list = jnew_arr();
+	size_t			 i, n;
+
+	jadd_obj(call->out, "authorizationData", list);
+	n = ids == NULL ? 0 : json_object_array_length(ids);
+	if (n == 0)
+		jpush(list, authorization_data(call, call->registry_id));
+	/* Deprecated: one element per id; the token serves them all. */
+	for (i = 0; i < n; i++)
+		jpush(list, authorization_data(call, json_object_get_string(
+		    json_object_array_get_idx(ids, i))));
+	return 0;
+}

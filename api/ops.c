@@ -1,0 +1,372 @@
+/*
+ * The operation table: all 58 operations of the ECR model, sorted by name.
+ * Built operations live in op_<name>.c; the rest are listed here with
+ * their flags and no handler, so they answer NotImplementedException.
+ */
+#include "api/api_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/validate.h"
+#include "common/xalloc.h"
+
+static const struct api_op pending_batch_check_layer_availability = {
+	.name = "BatchCheckLayerAvailability",
+	.input = &model_BatchCheckLayerAvailabilityRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_batch_delete_image = {
+	.name = "BatchDeleteImage",
+	.input = &model_BatchDeleteImageRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_batch_get_image = {
+	.name = "BatchGetImage",
+	.input = &model_BatchGetImageRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_batch_get_repository_scanning_configuration = {
+	.name = "BatchGetRepositoryScanningConfiguration",
+	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_complete_layer_upload = {
+	.name = "CompleteLayerUpload",
+	.input = &model_CompleteLayerUploadRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_create_pull_through_cache_rule = {
+	.name = "CreatePullThroughCacheRule",
+	.input = &model_CreatePullThroughCacheRuleRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+extern const struct api_op api_op_create_repository;
+static const struct api_op pending_create_repository_creation_template = {
+	.name = "CreateRepositoryCreationTemplate",
+	.input = &model_CreateRepositoryCreationTemplateRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_delete_lifecycle_policy = {
+	.name = "DeleteLifecyclePolicy",
+	.input = &model_DeleteLifecyclePolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_delete_pull_through_cache_rule = {
+	.name = "DeletePullThroughCacheRule",
+	.input = &model_DeletePullThroughCacheRuleRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_delete_registry_policy = {
+	.name = "DeleteRegistryPolicy",
+	.input = &model_DeleteRegistryPolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+extern const struct api_op api_op_delete_repository;
+static const struct api_op pending_delete_repository_creation_template = {
+	.name = "DeleteRepositoryCreationTemplate",
+	.input = &model_DeleteRepositoryCreationTemplateRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_delete_repository_policy = {
+	.name = "DeleteRepositoryPolicy",
+	.input = &model_DeleteRepositoryPolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_delete_signing_configuration = {
+	.name = "DeleteSigningConfiguration",
+	.input = &model_DeleteSigningConfigurationRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_deregister_pull_time_update_exclusion = {
+	.name = "DeregisterPullTimeUpdateExclusion",
+	.input = &model_DeregisterPullTimeUpdateExclusionRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_describe_image_replication_status = {
+	.name = "DescribeImageReplicationStatus",
+	.input = &model_DescribeImageReplicationStatusRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_describe_image_scan_findings = {
+	.name = "DescribeImageScanFindings",
+	.input = &model_DescribeImageScanFindingsRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_describe_image_signing_status = {
+	.name = "DescribeImageSigningStatus",
+	.input = &model_DescribeImageSigningStatusRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_describe_images = {
+	.name = "DescribeImages",
+	.input = &model_DescribeImagesRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_describe_pull_through_cache_rules = {
+	.name = "DescribePullThroughCacheRules",
+	.input = &model_DescribePullThroughCacheRulesRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+extern const struct api_op api_op_describe_registry;
+extern const struct api_op api_op_describe_repositories;
+static const struct api_op pending_describe_repository_creation_templates = {
+	.name = "DescribeRepositoryCreationTemplates",
+	.input = &model_DescribeRepositoryCreationTemplatesRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_get_account_setting = {
+	.name = "GetAccountSetting",
+	.input = &model_GetAccountSettingRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+extern const struct api_op api_op_get_authorization_token;
+static const struct api_op pending_get_download_url_for_layer = {
+	.name = "GetDownloadUrlForLayer",
+	.input = &model_GetDownloadUrlForLayerRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_get_lifecycle_policy = {
+	.name = "GetLifecyclePolicy",
+	.input = &model_GetLifecyclePolicyRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_get_lifecycle_policy_preview = {
+	.name = "GetLifecyclePolicyPreview",
+	.input = &model_GetLifecyclePolicyPreviewRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_get_registry_policy = {
+	.name = "GetRegistryPolicy",
+	.input = &model_GetRegistryPolicyRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_get_registry_scanning_configuration = {
+	.name = "GetRegistryScanningConfiguration",
+	.input = &model_GetRegistryScanningConfigurationRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_get_repository_policy = {
+	.name = "GetRepositoryPolicy",
+	.input = &model_GetRepositoryPolicyRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_get_signing_configuration = {
+	.name = "GetSigningConfiguration",
+	.input = &model_GetSigningConfigurationRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_initiate_layer_upload = {
+	.name = "InitiateLayerUpload",
+	.input = &model_InitiateLayerUploadRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_list_image_referrers = {
+	.name = "ListImageReferrers",
+	.input = &model_ListImageReferrersRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_list_images = {
+	.name = "ListImages",
+	.input = &model_ListImagesRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_list_pull_time_update_exclusions = {
+	.name = "ListPullTimeUpdateExclusions",
+	.input = &model_ListPullTimeUpdateExclusionsRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+extern const struct api_op api_op_list_tags_for_resource;
+static const struct api_op pending_put_account_setting = {
+	.name = "PutAccountSetting",
+	.input = &model_PutAccountSettingRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_put_image = {
+	.name = "PutImage",
+	.input = &model_PutImageRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+extern const struct api_op api_op_put_image_scanning_configuration;
+extern const struct api_op api_op_put_image_tag_mutability;
+static const struct api_op pending_put_lifecycle_policy = {
+	.name = "PutLifecyclePolicy",
+	.input = &model_PutLifecyclePolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_put_registry_policy = {
+	.name = "PutRegistryPolicy",
+	.input = &model_PutRegistryPolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_put_registry_scanning_configuration = {
+	.name = "PutRegistryScanningConfiguration",
+	.input = &model_PutRegistryScanningConfigurationRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_put_replication_configuration = {
+	.name = "PutReplicationConfiguration",
+	.input = &model_PutReplicationConfigurationRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_put_signing_configuration = {
+	.name = "PutSigningConfiguration",
+	.input = &model_PutSigningConfigurationRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_register_pull_time_update_exclusion = {
+	.name = "RegisterPullTimeUpdateExclusion",
+	.input = &model_RegisterPullTimeUpdateExclusionRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_set_repository_policy = {
+	.name = "SetRepositoryPolicy",
+	.input = &model_SetRepositoryPolicyRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_start_image_scan = {
+	.name = "StartImageScan",
+	.input = &model_StartImageScanRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_start_lifecycle_policy_preview = {
+	.name = "StartLifecyclePolicyPreview",
+	.input = &model_StartLifecyclePolicyPreviewRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+extern const struct api_op api_op_tag_resource;
+extern const struct api_op api_op_untag_resource;
+static const struct api_op pending_update_image_storage_class = {
+	.name = "UpdateImageStorageClass",
+	.input = &model_UpdateImageStorageClassRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_update_pull_through_cache_rule = {
+	.name = "UpdatePullThroughCacheRule",
+	.input = &model_UpdatePullThroughCacheRuleRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_update_repository_creation_template = {
+	.name = "UpdateRepositoryCreationTemplate",
+	.input = &model_UpdateRepositoryCreationTemplateRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+};
+static const struct api_op pending_upload_layer_part = {
+	.name = "UploadLayerPart",
+	.input = &model_UploadLayerPartRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+};
+static const struct api_op pending_validate_pull_through_cache_rule = {
+	.name = "ValidatePullThroughCacheRule",
+	.input = &model_ValidatePullThroughCacheRuleRequest,
+	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+};
+
+const struct api_op *const api_ops[] = {
+	&pending_batch_check_layer_availability,
+	&pending_batch_delete_image,
+	&pending_batch_get_image,
+	&pending_batch_get_repository_scanning_configuration,
+	&pending_complete_layer_upload,
+	&pending_create_pull_through_cache_rule,
+	&api_op_create_repository,
+	&pending_create_repository_creation_template,
+	&pending_delete_lifecycle_policy,
+	&pending_delete_pull_through_cache_rule,
+	&pending_delete_registry_policy,
+	&api_op_delete_repository,
+	&pending_delete_repository_creation_template,
+	&pending_delete_repository_policy,
+	&pending_delete_signing_configuration,
+	&pending_deregister_pull_time_update_exclusion,
+	&pending_describe_image_replication_status,
+	&pending_describe_image_scan_findings,
+	&pending_describe_image_signing_status,
+	&pending_describe_images,
+	&pending_describe_pull_through_cache_rules,
+	&api_op_describe_registry,
+	&api_op_describe_repositories,
+	&pending_describe_repository_creation_templates,
+	&pending_get_account_setting,
+	&api_op_get_authorization_token,
+	&pending_get_download_url_for_layer,
+	&pending_get_lifecycle_policy,
+	&pending_get_lifecycle_policy_preview,
+	&pending_get_registry_policy,
+	&pending_get_registry_scanning_configuration,
+	&pending_get_repository_policy,
+	&pending_get_signing_configuration,
+	&pending_initiate_layer_upload,
+	&pending_list_image_referrers,
+	&pending_list_images,
+	&pending_list_pull_time_update_exclusions,
+	&api_op_list_tags_for_resource,
+	&pending_put_account_setting,
+	&pending_put_image,
+	&api_op_put_image_scanning_configuration,
+	&api_op_put_image_tag_mutability,
+	&pending_put_lifecycle_policy,
+	&pending_put_registry_policy,
+	&pending_put_registry_scanning_configuration,
+	&pending_put_replication_configuration,
+	&pending_put_signing_configuration,
+	&pending_register_pull_time_update_exclusion,
+	&pending_set_repository_policy,
+	&pending_start_image_scan,
+	&pending_start_lifecycle_policy_preview,
+	&api_op_tag_resource,
+	&api_op_untag_resource,
+	&pending_update_image_storage_class,
+	&pending_update_pull_through_cache_rule,
+	&pending_update_repository_creation_template,
+	&pending_upload_layer_part,
+	&pending_validate_pull_through_cache_rule,
+};
+
+const size_t api_n_ops = sizeof api_ops / sizeof api_ops[0];
+
+static int
+op_cmp(const void *key, const void *elem)
+{
+	const struct api_op	*const *op = elem;
+
+	return strcmp(key, (*op)->name);
+}
+
+const struct api_op *
+api_op_find(const char *name)
+{
+	const struct api_op	*const *op;
+
+	op = bsearch(name, api_ops, api_n_ops, sizeof api_ops[0], op_cmp);
+	return op == NULL ? NULL : *op;
+}
+
+/* Startup refuses a table out of order, duplicated or off the model. */
+int
+api_ops_check(char **cause)
+{
+	const struct model_op	*model;
+	size_t			 i;
+
+	for (i = 0; i < api_n_ops; i++) {
+		if (i > 0 && strcmp(api_ops[i - 1]->name,
+		    api_ops[i]->name) >= 0) {
+			*cause = xasprintf("op table out of order at %s",
+			    api_ops[i]->name);
+			return -1;
+		}
+		model = model_op_find(api_ops[i]->name);
+		if (model == NULL || model->input != api_ops[i]->input) {
+			*cause = xasprintf("op %s does not match the model",
+			    api_ops[i]->name);
+			return -1;
+		}
+	}
+	if (api_n_ops != model_n_ops) {
+		*cause = xasprintf("op table has %zu ops, the model %zu",
+		    api_n_ops, model_n_ops);
+		return -1;
+	}
+	return 0;
+}

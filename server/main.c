@@ -1,0 +1,418 @@
+/*
+ * ecrd: a local Amazon ECR. Parses flags, opens the store, starts the HTTP
+ * server on a libevent loop and shuts down cleanly on SIGINT or SIGTERM.
+ */
+/* nftw() is an XSI interface. */
+#define _XOPEN_SOURCE 700
+
+#include "server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "auth/creds.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/http.h"
+#include "store/store.h"
+
+#define DEFAULT_LISTEN		"127.0.0.1:5080"
+#define DEFAULT_DATA_DIR	"ecrd-data"
+#define CREDS_FILE_MAX		(4 * 1024 * 1024)
+#define DRAIN_POLL_MS		20
+#define DRAIN_MAX_MS		10000
+
+struct options {
+	const char	*listen;
+	const char	*port_file;
+	const char	*data_dir;
+	const char	*account;
+	const char	*region;
+	const char	*public_endpoint;
+	const char	*credentials;
+	bool		 is_ephemeral;
+	bool		 is_strict;
+	enum log_level	 log_level;
+};
+
+static struct server	 server;
+static char		*ephemeral_dir;
+static int		 drain_waited_ms;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: ecrd [options]\n"
+"  --listen HOST:PORT      address to serve on (default " DEFAULT_LISTEN ");\n"
+"                          port 0 picks a free port, [::1]:PORT for IPv6\n"
+"  --port-file FILE        write the bound HOST:PORT to FILE once listening\n"
+"                          (written to a temporary name, then renamed)\n"
+"  --data-dir DIR          persistent store directory (default ./" DEFAULT_DATA_DIR ")\n"
+"  --ephemeral             store in a fresh temporary directory, removed at\n"
+"                          exit, without fsync: for tests\n"
+"  --account ID            account for access keys that name none\n"
+"                          (default " API_ACCOUNT_DEFAULT ")\n"
+"  --region REGION         region for unsigned requests (default " API_REGION_DEFAULT ")\n"
+"  --public-endpoint H:P   make repositoryUri and proxyEndpoint name this\n"
+"                          server (e.g. 127.0.0.1:5080) instead of\n"
+"                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
+"  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
+"                          principals in FILE (see README); SIGHUP reloads\n"
+"  --strict                strict mode (requires --credentials)\n"
+"  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
+"  --version               print the version and exit\n"
+"  --help                  print this help and exit\n");
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "ephemeral", no_argument, NULL, 'e' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "public-endpoint", required_argument, NULL, 'u' },
+		{ "credentials", required_argument, NULL, 'c' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	ch;
+
+	memset(o, 0, sizeof *o);
+	o->listen = DEFAULT_LISTEN;
+	o->data_dir = DEFAULT_DATA_DIR;
+	o->account = API_ACCOUNT_DEFAULT;
+	o->region = API_REGION_DEFAULT;
+	o->log_level = LOG_LEVEL_INFO;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': o->listen = optarg; break;
+		case 'p': o->port_file = optarg; break;
+		case 'd': o->data_dir = optarg; break;
+		case 'e': o->is_ephemeral = true; break;
+		case 'a': o->account = optarg; break;
+		case 'r': o->region = optarg; break;
+		case 'u': o->public_endpoint = optarg; break;
+		case 'c': o->credentials = optarg; o->is_strict = true; break;
+		case 's': o->is_strict = true; break;
+		case 'L':
+			if (log_level_parse(optarg, &o->log_level) != 0) {
+				fprintf(stderr, "ecrd: unknown log level '%s'\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case 'V':
+			printf("ecrd %s\n", ECRD_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ecrd: unexpected argument '%s'\n",
+		    argv[optind]);
+		return -1;
+	}
+	if (strlen(o->account) != 12 ||
+	    strspn(o->account, "0123456789") != 12) {
+		fprintf(stderr, "ecrd: --account must be 12 digits\n");
+		return -1;
+	}
+	if (o->is_strict && o->credentials == NULL) {
+		fprintf(stderr, "ecrd: --strict needs --credentials FILE\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_file(const char *path, size_t max, struct buf *out, char **cause)
+{
+	char	chunk[8192];
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf_init(out, max);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+		if (buf_add(out, chunk, (size_t)n) != 0) {
+			*cause = xasprintf("%s: larger than %zu bytes", path,
+			    max);
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		buf_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_credentials(const char *path, struct creds **out, char **cause)
+{
+	struct buf	 text;
+	char		*why = NULL;
+	int		 rc;
+
+	if (read_file(path, CREDS_FILE_MAX, &text, cause) != 0)
+		return -1;
+	rc = creds_parse(text.data != NULL ? text.data : "", text.len, out,
+	    &why);
+	buf_release(&text);
+	if (rc != 0) {
+		*cause = xasprintf("%s: %s", path, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+open_store(const struct options *o, char **cause)
+{
+	const char	*dir = o->data_dir;
+	char		 tmpl[] = "/tmp/ecrd-XXXXXX";
+
+	if (o->is_ephemeral) {
+		if (mkdtemp(tmpl) == NULL) {
+			*cause = xasprintf("mkdtemp: %s", strerror(errno));
+			return -1;
+		}
+		ephemeral_dir = xstrdup(tmpl);
+		dir = ephemeral_dir;
+	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0,
+	    &server.store, cause);
+}
+
+static int
+write_port_file(const char *path, const char *address)
+{
+	char	*tmp;
+	FILE	*fp;
+	int	 rc = -1;
+
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if ((fp = fopen(tmp, "w")) == NULL)
+		goto out;
+	fprintf(fp, "%s\n", address);
+	if (fclose(fp) != 0 || rename(tmp, path) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static void
+batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	routes_flush_writes(arg);
+}
+
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event	*self = arg;
+	struct timeval	 tv = { 0, DRAIN_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	drain_waited_ms += DRAIN_POLL_MS;
+	if ((http_server_is_idle(server.http) && server.n_pending == 0) ||
+	    drain_waited_ms >= DRAIN_MAX_MS) {
+		event_free(self);
+		event_base_loopexit(server.base, NULL);
+		return;
+	}
+	evtimer_add(self, &tv);
+}
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct event	*drain;
+	struct timeval	 tv = { 0, 0 };
+
+	(void)what;
+	(void)arg;
+	if (server.is_draining)
+		return;
+	log_info("signal %d: finishing requests in flight", (int)sig);
+	server.is_draining = true;
+	http_server_drain(server.http);
+	drain = evtimer_new(server.base, drain_cb, event_self_cbarg());
+	evtimer_add(drain, &tv);
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct creds	*fresh = NULL;
+	char		*cause = NULL;
+
+	(void)sig;
+	(void)what;
+	(void)arg;
+	if (server.creds_path == NULL)
+		return;
+	if (load_credentials(server.creds_path, &fresh, &cause) != 0) {
+		log_error("SIGHUP: keeping the old credentials: %s", cause);
+		free(cause);
+		return;
+	}
+	api_ctx_set_creds(server.api, fresh);
+	creds_free(server.creds);
+	server.creds = fresh;
+	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
+}
+
+static int
+start(const struct options *o, char **cause)
+{
+	struct api_config	cfg;
+	struct http_app		app = { routes_on_head, routes_on_request,
+				    &server };
+
+	if (o->credentials != NULL) {
+		server.creds_path = o->credentials;
+		if (load_credentials(o->credentials, &server.creds, cause) != 0)
+			return -1;
+	}
+	if (open_store(o, cause) != 0)
+		return -1;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.default_account = o->account;
+	cfg.default_region = o->region;
+	cfg.public_endpoint = o->public_endpoint;
+	cfg.is_strict = o->is_strict;
+	cfg.creds = server.creds;
+	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
+		return -1;
+	/* Connections at the default priority 1, group commits after them. */
+	if ((server.base = event_base_new()) == NULL ||
+	    event_base_priority_init(server.base, 3) != 0) {
+		*cause = xasprintf("cannot start the event loop");
+		return -1;
+	}
+	server.batch_ev = event_new(server.base, -1, 0, batch_cb, &server);
+	event_priority_set(server.batch_ev, 2);
+	if (http_server_new(server.base, o->listen, &app, &server.http,
+	    cause) != 0)
+		return -1;
+	if (o->port_file != NULL &&
+	    write_port_file(o->port_file, http_server_address(server.http))) {
+		*cause = xasprintf("%s: %s", o->port_file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+stop(void)
+{
+	http_server_free(server.http);
+	if (server.batch_ev != NULL)
+		event_free(server.batch_ev);
+	free(server.pending);
+	api_ctx_free(server.api);
+	store_close(server.store);
+	creds_free(server.creds);
+	if (server.base != NULL)
+		event_base_free(server.base);
+	if (ephemeral_dir != NULL) {
+		nftw(ephemeral_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(ephemeral_dir);
+	}
+	libevent_global_shutdown();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options	 o;
+	struct event	*sigs[3];
+	char		*cause = NULL;
+	size_t		 i;
+	int		 rc = 1;
+
+	clock_gettime(CLOCK_MONOTONIC, &server.started);
+	if (parse_options(argc, argv, &o) != 0)
+		return 2;
+	log_init(o.log_level, stderr);
+	if (sodium_init() < 0) {
+		log_error("libsodium failed to initialise");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (start(&o, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+		stop();
+		return 1;
+	}
+	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
+	sigs[1] = evsignal_new(server.base, SIGTERM, stop_cb, NULL);
+	sigs[2] = evsignal_new(server.base, SIGHUP, reload_cb, NULL);
+	for (i = 0; i < 3; i++)
+		evsignal_add(sigs[i], NULL);
+	log_info("ecrd %s listening on %s (%s, %s mode)", ECRD_VERSION,
+	    http_server_address(server.http), o.is_ephemeral ? "ephemeral" :
+	    o.data_dir, o.is_strict ? "strict" : "permissive");
+	if (event_base_dispatch(server.base) == 0)
+		rc = 0;
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	log_info("ecrd stopped");
+	stop();
+	return rc;
+}

@@ -1,0 +1,253 @@
+/*
+ * What each request is: the AWS JSON 1.1 API on POST /, the emulator's
+ * admin endpoints (moto's reset, health), or nothing we serve. Writes are
+ * queued and group-committed by routes_flush_writes.
+ */
+#include "server/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "api/api.h"
+#include "auth/sigv4.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/http.h"
+
+#define ADMIN_BODY_MAX	(64 * 1024)
+#define JSON_11		"application/x-amz-json-1.1"
+
+struct route_state {
+	char	request_id[40];
+	char	op[64];
+};
+
+long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+/* A random (version 4) UUID, as x-amzn-RequestId carries. */
+static void
+make_request_id(char *dst, size_t size)
+{
+	unsigned char	b[16];
+
+	randombytes_buf(b, sizeof b);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(dst, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Log and send; the request is gone afterwards. */
+static void
+respond(struct http_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	struct route_state	*st = req->app_data;
+
+	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
+	    status, elapsed_ms(&req->started), st->request_id);
+	http_respond(req, status, content_type, body, len);
+}
+
+static void
+respond_aws_error(struct http_request *req, int status, const char *type,
+    const char *message)
+{
+	char	body[512];
+	int	n;
+
+	n = snprintf(body, sizeof body, "{\"__type\":\"%s\",\"message\":"
+	    "\"%s\"}", type, message);
+	http_response_header(req, "x-amzn-ErrorType", type);
+	respond(req, status, JSON_11, body, (size_t)n);
+}
+
+void
+routes_on_head(struct http_request *req, void *arg)
+{
+	struct route_state	*st;
+
+	(void)arg;
+	st = xcalloc(1, sizeof *st);
+	make_request_id(st->request_id, sizeof st->request_id);
+	snprintf(st->op, sizeof st->op, "-");
+	req->app_data = st;
+	req->app_free = free;
+	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0)
+		req->body_max = API_BODY_MAX;
+	else
+		req->body_max = ADMIN_BODY_MAX;
+}
+
+static void
+respond_call(struct http_request *req, struct api_call *call)
+{
+	struct route_state	*st = req->app_data;
+	const char		*error_type;
+	char			*body;
+	size_t			 len;
+	int			 status;
+
+	snprintf(st->op, sizeof st->op, "%s", api_call_op_name(call));
+	api_call_render(call, &status, &error_type, &body, &len);
+	if (error_type != NULL)
+		http_response_header(req, "x-amzn-ErrorType", error_type);
+	respond(req, status, JSON_11, body, len);
+	free(body);
+	api_call_free(call);
+}
+
+static void
+queue_write(struct server *srv, struct http_request *req,
+    struct api_call *call)
+{
+	if (srv->n_pending == srv->pending_size) {
+		srv->pending_size = srv->pending_size == 0 ? 64 :
+		    srv->pending_size * 2;
+		srv->pending = xreallocarray(srv->pending, srv->pending_size,
+		    sizeof *srv->pending);
+	}
+	srv->pending[srv->n_pending].req = req;
+	srv->pending[srv->n_pending].call = call;
+	if (srv->n_pending++ == 0)
+		event_active(srv->batch_ev, 0, 0);
+}
+
+void
+routes_flush_writes(struct server *srv)
+{
+	struct pending_write	 *batch = srv->pending;
+	struct api_call		**calls;
+	size_t			  i, n = srv->n_pending;
+
+	if (n == 0)
+		return;
+	/* Answering resumes pipelines, which may queue the next batch. */
+	srv->pending = NULL;
+	srv->n_pending = 0;
+	srv->pending_size = 0;
+	calls = xreallocarray(NULL, n, sizeof *calls);
+	for (i = 0; i < n; i++)
+		calls[i] = batch[i].call;
+	api_batch_run(srv->api, calls, n);
+	free(calls);
+	for (i = 0; i < n; i++)
+		respond_call(batch[i].req, batch[i].call);
+	free(batch);
+}
+
+static void
+handle_aws(struct server *srv, struct http_request *req)
+{
+	struct route_state	*st = req->app_data;
+	struct sigv4_header	*hs;
+	struct sigv4_request	 sr;
+	struct api_call		*call;
+	size_t			 i;
+
+	hs = xreallocarray(NULL, req->n_headers + 1, sizeof *hs);
+	for (i = 0; i < req->n_headers; i++) {
+		hs[i].name = req->headers[i].name;
+		hs[i].value = req->headers[i].value;
+	}
+	memset(&sr, 0, sizeof sr);
+	sr.method = req->method;
+	sr.path = req->path;
+	sr.query = req->query;
+	sr.headers = hs;
+	sr.n_headers = req->n_headers;
+	sr.body = (const unsigned char *)req->body.data;
+	sr.body_len = req->body.len;
+	http_response_header(req, "x-amzn-RequestId", st->request_id);
+	call = api_call_new(srv->api, st->request_id, now_ms());
+	switch (api_call_prepare(call, http_request_header(req, "X-Amz-Target"),
+	    req->body.data, req->body.len, &sr)) {
+	case API_STAGE_WRITE:
+		queue_write(srv, req, call);
+		break;
+	case API_STAGE_READ:
+		api_call_run(call);
+		/* FALLTHROUGH */
+	case API_STAGE_DONE:
+		respond_call(req, call);
+		break;
+	}
+	free(hs);
+}
+
+static void
+handle_reset(struct server *srv, struct http_request *req)
+{
+	char	*cause = NULL;
+
+	/* Writes queued before the reset land first, then are wiped. */
+	routes_flush_writes(srv);
+	if (api_reset(srv->api, &cause) != 0) {
+		log_error("reset failed: %s", cause);
+		free(cause);
+		respond_aws_error(req, 500, "ServerException",
+		    "An internal error occurred.");
+		return;
+	}
+	respond(req, 200, "application/json", "{\"status\":\"ok\"}", 15);
+}
+
+static void
+handle_health(struct server *srv, struct http_request *req)
+{
+	char	body[256];
+	int	n;
+
+	n = snprintf(body, sizeof body, "{\"service\":\"ecrd\",\"status\":"
+	    "\"%s\",\"version\":\"%s\",\"uptimeSeconds\":%.3f}",
+	    srv->is_draining ? "stopping" : "running", ECRD_VERSION,
+	    elapsed_ms(&srv->started) / 1e3);
+	respond(req, 200, "application/json", body, (size_t)n);
+}
+
+void
+routes_on_request(struct http_request *req, void *arg)
+{
+	struct server	*srv = arg;
+	bool		 is_get = strcmp(req->method, "GET") == 0 ||
+			    strcmp(req->method, "HEAD") == 0;
+
+	if (req->is_body_too_large)
+		respond_aws_error(req, 413, "RequestEntityTooLargeException",
+		    "Request body is larger than this endpoint accepts");
+	else if (strcmp(req->path, "/") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		handle_aws(srv, req);
+	else if (strcmp(req->path, "/moto-api/reset") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		handle_reset(srv, req);
+	else if ((strcmp(req->path, "/_ecrd/health") == 0 ||
+	    strcmp(req->path, "/health") == 0) && is_get)
+		handle_health(srv, req);
+	else
+		respond_aws_error(req, 404, "UnknownOperationException",
+		    "No such endpoint on this server");
+}

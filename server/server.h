@@ -1,0 +1,48 @@
+/* Declarations shared inside server/: the running server and its routes. */
+#ifndef ECRD_SERVER_SERVER_H
+#define ECRD_SERVER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct api_call;
+struct api_ctx;
+struct creds;
+struct event;
+struct event_base;
+struct http_request;
+struct http_server;
+struct store;
+
+/* A write call waiting for the next group commit. */
+struct pending_write {
+	struct http_request	*req;
+	struct api_call		*call;
+};
+
+struct server {
+	struct event_base	*base;
+	struct http_server	*http;
+	struct store		*store;
+	struct api_ctx		*api;
+	struct creds		*creds;
+	const char		*creds_path;
+	struct event		*batch_ev;
+	struct pending_write	*pending;
+	size_t			 n_pending;
+	size_t			 pending_size;
+	struct timespec		 started;
+	bool			 is_draining;
+};
+
+/* routes.c: the application callbacks handed to the HTTP layer. */
+void	routes_on_head(struct http_request *, void *srv);
+void	routes_on_request(struct http_request *, void *srv);
+/* Run the queued write calls as one group commit and answer them. */
+void	routes_flush_writes(struct server *);
+
+/* Milliseconds since the epoch, from the real clock. */
+long long now_ms(void);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * Repository records: create, get, update, delete, paging and counting.
+ * The id index, the per-partition counters and the child records keyed by
+ * a repository's id are kept in step with the repos table.
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "common/buf.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+
+/* DBIs whose keys start with a repository's id, emptied by delete. */
+static const enum store_dbi child_dbis[] = {
+	STORE_DBI_IMAGES,
+};
+
+/* Add delta (+1 or -1) to the repository count of a partition. */
+static int
+count_add(struct store_txn *t, const char *registry_id, const char *region,
+    int delta)
+{
+	struct store_key	k;
+	struct buf		b;
+	MDB_val			v;
+	uint64_t		n = 0;
+	int			rc;
+
+	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_REPO_COUNTS, &k, &v);
+	if (rc == STORE_OK)
+		rc = store_codec_u64_decode(v.mv_data, v.mv_size, &n);
+	else if (rc == STORE_NOTFOUND)
+		rc = STORE_OK;
+	if (rc != STORE_OK)
+		return rc;
+	if (delta < 0 && n == 0)
+		return STORE_CORRUPT;
+	n = delta < 0 ? n - 1 : n + 1;
+	/* An empty partition keeps no counter record. */
+	if (n == 0)
+		return store_db_del(t, STORE_DBI_REPO_COUNTS, &k);
+	if ((rc = store_codec_u64_encode(n, &b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, STORE_DBI_REPO_COUNTS, &k, b.data, b.len, 0);
+	buf_release(&b);
+	return rc;
+}
+
+/* Read the next repository id; ids start at 1. */
+static int
+next_id_get(struct store_txn *t, struct store_key *k, uint64_t *out)
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = store_keys_meta(k, STORE_META_NEXT_REPO_ID)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_META, k, &v);
+	if (rc == STORE_NOTFOUND) {
+		*out = 1;
+		return STORE_OK;
+	}
+	if (rc != STORE_OK)
+		return rc;
+	return store_codec_u64_decode(v.mv_data, v.mv_size, out);
+}
+
+static int
+put_u64(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
+    uint64_t n)
+{
+	struct buf	b;
+	int		rc;
+
+	if ((rc = store_codec_u64_encode(n, &b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, dbi, k, b.data, b.len, 0);
+	buf_release(&b);
+	return rc;
+}
+
+/* Encode repo with the given id and put it under k. */
+static int
+put_repo(struct store_txn *t, struct store_key *k,
+    const struct store_repo *repo, unsigned flags)
+{
+	struct buf	b;
+	int		rc;
+
+	if ((rc = store_codec_repo_encode(repo, &b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, STORE_DBI_REPOS, k, b.data, b.len, flags);
+	buf_release(&b);
+	return rc;
+}
+
+/* Index id -> repos key, so that a repository can be found by its id. */
+static int
+put_id_index(struct store_txn *t, uint64_t id, const struct store_key *rk)
+{
+	struct store_key	k;
+	struct buf		b;
+	int			rc;
+
+	if ((rc = store_keys_repo_id(&k, id)) != STORE_OK)
+		return rc;
+	if ((rc = store_codec_bytes_encode(rk->data, rk->len, &b)) !=
+	    STORE_OK)
+		return rc;
+	rc = store_db_put(t, STORE_DBI_REPO_IDS, &k, b.data, b.len,
+	    MDB_NOOVERWRITE);
+	buf_release(&b);
+	/* Ids are never reused, so an existing entry means damage. */
+	return rc == STORE_EXISTS ? STORE_CORRUPT : rc;
+}
+
+int
+store_repo_create(struct store_txn *t, struct store_repo *repo)
+{
+	struct store_key	k, idk;
+	MDB_val			v;
+	uint64_t		id, old_id = repo->id;
+	int			rc;
+
+	if ((rc = store_keys_repo(&k, repo->registry_id, repo->region,
+	    repo->name)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_REPOS, &k, &v);
+	if (rc == STORE_OK)
+		return STORE_EXISTS;
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	if ((rc = next_id_get(t, &idk, &id)) != STORE_OK)
+		return rc;
+	/* Encode first, so that a record too big writes nothing. */
+	repo->id = id;
+	if ((rc = put_repo(t, &k, repo, MDB_NOOVERWRITE)) != STORE_OK ||
+	    (rc = put_u64(t, STORE_DBI_META, &idk, id + 1)) != STORE_OK ||
+	    (rc = put_id_index(t, id, &k)) != STORE_OK ||
+	    (rc = count_add(t, repo->registry_id, repo->region, 1)) !=
+	    STORE_OK) {
+		repo->id = old_id;
+		return rc;
+	}
+	return STORE_OK;
+}
+
+int
+store_repo_get(struct store_txn *t, const char *registry_id,
+    const char *region, const char *name, struct store_repo *out)
+{
+	struct store_key	k;
+	MDB_val			v;
+	int			rc;
+
+	if ((rc = store_keys_repo(&k, registry_id, region, name)) != STORE_OK)
+		return rc;
+	if ((rc = store_db_get(t, STORE_DBI_REPOS, &k, &v)) != STORE_OK)
+		return rc;
+	if ((rc = store_codec_repo_decode(v.mv_data, v.mv_size, out)) !=
+	    STORE_OK)
+		return rc;
+	/* The key bounded each length, so these copies cannot truncate. */
+	str_copy(out->registry_id, sizeof(out->registry_id), registry_id);
+	str_copy(out->region, sizeof(out->region), region);
+	str_copy(out->name, sizeof(out->name), name);
+	return STORE_OK;
+}
+
+/* Find a repository's stored id. */
+static int
+stored_id(struct store_txn *t, struct store_key *k, uint64_t *out)
+{
+	MDB_val	v;
+	int	rc;
+
+	if ((rc = store_db_get(t, STORE_DBI_REPOS, k, &v)) != STORE_OK)
+		return rc;
+	return store_codec_repo_peek_id(v.mv_data, v.mv_size, out);
+}
+
+int
+store_repo_update(struct store_txn *t, const struct store_repo *repo)
+{
+	struct store_key	k;
+	uint64_t		id;
+	int			rc;
+
+	if ((rc = store_keys_repo(&k, repo->registry_id, repo->region,
+	    repo->name)) != STORE_OK)
+		return rc;
+	if ((rc = stored_id(t, &k, &id)) != STORE_OK)
+		return rc;
+	if (id != repo->id)
+		return STORE_NOTFOUND;
+	return put_repo(t, &k, repo, 0);
+}
+
+int
+store_repo_delete(struct store_txn *t, const char *registry_id,
+    const char *region, const char *name)
+{
+	struct store_key	k, idk, ck;
+	uint64_t		id;
+	size_t			i;
+	int			rc;
+
+	if ((rc = store_keys_repo(&k, registry_id, region, name)) != STORE_OK)
+		return rc;
+	if ((rc = stored_id(t, &k, &id)) != STORE_OK)
+		return rc;
+	if ((rc = store_keys_repo_id(&idk, id)) != STORE_OK ||
+	    (rc = store_keys_repo_children(&ck, id)) != STORE_OK)
+		return rc;
+	if ((rc = store_db_del(t, STORE_DBI_REPOS, &k)) != STORE_OK)
+		return rc;
+	rc = store_db_del(t, STORE_DBI_REPO_IDS, &idk);
+	if (rc != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_CORRUPT : rc;
+	if ((rc = count_add(t, registry_id, region, -1)) != STORE_OK)
+		return rc;
+	for (i = 0; i < sizeof(child_dbis) / sizeof(child_dbis[0]); i++) {
+		if ((rc = store_db_del_prefix(t, child_dbis[i], &ck)) !=
+		    STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+/* Walk the partition from c's position; see store_repo_foreach. */
+static int
+walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
+    const struct store_key *part, struct store_repo *r, store_repo_cb cb,
+    void *arg)
+{
+	int	rc;
+
+	for (; mrc == 0; mrc = mdb_cursor_get(c, key, val, MDB_NEXT)) {
+		rc = store_keys_repo_name(part, key->mv_data, key->mv_size,
+		    r->name, sizeof(r->name));
+		if (rc == 0)
+			return STORE_OK;
+		if (rc < 0)
+			return rc;
+		if ((rc = store_codec_repo_decode(val->mv_data, val->mv_size,
+		    r)) != STORE_OK)
+			return rc;
+		if ((rc = cb(r, arg)) != 0)
+			return rc < 0 ? rc : STORE_OK;
+	}
+	return mrc == MDB_NOTFOUND ? STORE_OK : store_err(mrc);
+}
+
+int
+store_repo_foreach(struct store_txn *t, const char *registry_id,
+    const char *region, const char *after_name, store_repo_cb cb, void *arg)
+{
+	struct store_key	 part, start;
+	struct store_repo	*r = NULL;
+	MDB_cursor		*c = NULL;
+	MDB_val			 key, val;
+	int			 mrc, rc;
+
+	if ((rc = store_keys_repo_partition(&part, registry_id, region)) !=
+	    STORE_OK)
+		goto out;
+	if (after_name != NULL)
+		rc = store_keys_repo(&start, registry_id, region, after_name);
+	else
+		start = part;
+	if (rc != STORE_OK || (rc = store_db_key(t, &start, &key)) != STORE_OK)
+		goto out;
+	if ((rc = store_err(mdb_cursor_open(t->txn,
+	    t->store->dbi[STORE_DBI_REPOS], &c))) != STORE_OK)
+		goto out;
+	r = xcalloc(1, sizeof(*r));
+	str_copy(r->registry_id, sizeof(r->registry_id), registry_id);
+	str_copy(r->region, sizeof(r->region), region);
+	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	/* after_name is exclusive. */
+	if (mrc == 0 && after_name != NULL && key.mv_size == start.len &&
+	    memcmp(key.mv_data, start.data, start.len) == 0)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	rc = walk(c, &key, &val, mrc, &part, r, cb, arg);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(r);
+	return rc;
+}
+
+int
+store_repo_count(struct store_txn *t, const char *registry_id,
+    const char *region, uint64_t *out)
+{
+	struct store_key	k;
+	MDB_val			v;
+	int			rc;
+
+	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_REPO_COUNTS, &k, &v);
+	if (rc == STORE_NOTFOUND) {
+		*out = 0;
+		return STORE_OK;
+	}
+	if (rc != STORE_OK)
+		return rc;
+	return store_codec_u64_decode(v.mv_data, v.mv_size, out);
+}

@@ -1,0 +1,530 @@
+/*
+ * The LMDB environment: opening and stamping the store, transactions, the
+ * one map from LMDB codes to STORE_* codes, the record helpers the other
+ * files share, and the meta records (server key, reset).
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "common/buf.h"
+#include "common/xalloc.h"
+
+static const char *const dbi_names[STORE_DBI__COUNT] = {
+	[STORE_DBI_META] = "meta",
+	[STORE_DBI_REPOS] = "repos",
+	[STORE_DBI_REPO_IDS] = "repo_ids",
+	[STORE_DBI_REPO_COUNTS] = "repo_counts",
+	[STORE_DBI_IMAGES] = "images",
+};
+
+/*
+ * Map sizes tried in turn. The map is sparse, so only address space is
+ * spent; a smaller size is used only where mmap refuses a larger one (as
+ * valgrind does past about 16 GiB). Sizes that do not fit size_t are skipped.
+ */
+#define GIB	((uint64_t)1 << 30)
+static const uint64_t map_sizes[] = {
+	1024 * GIB, 256 * GIB, 64 * GIB, 16 * GIB, 4 * GIB, 1 * GIB,
+};
+
+/* The file of the environment inside the store directory (MDB_NOSUBDIR). */
+#define STORE_FILE	"meta.lmdb"
+
+const char *
+store_strerror(int rc)
+{
+	switch (rc) {
+	case STORE_OK:
+		return "success";
+	case STORE_NOTFOUND:
+		return "record not found";
+	case STORE_EXISTS:
+		return "record already exists";
+	case STORE_FULL:
+		return "store is full";
+	case STORE_CORRUPT:
+		return "store is corrupt";
+	case STORE_VERSION:
+		return "store version is not supported";
+	case STORE_IO:
+		return "store I/O error";
+	case STORE_TOOBIG:
+		return "key or value too big";
+	case STORE_BUSY:
+		return "store is busy";
+	}
+	return "unknown store error";
+}
+
+/* The one map from LMDB (and errno) codes to STORE_* codes. */
+int
+store_err(int mdb_rc)
+{
+	switch (mdb_rc) {
+	case MDB_SUCCESS:
+		return STORE_OK;
+	case MDB_NOTFOUND:
+		return STORE_NOTFOUND;
+	case MDB_KEYEXIST:
+		return STORE_EXISTS;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case MDB_CURSOR_FULL:
+	case MDB_PAGE_FULL:
+	case MDB_DBS_FULL:
+	case ENOSPC:
+		return STORE_FULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_INCOMPATIBLE:
+		return STORE_CORRUPT;
+	case MDB_VERSION_MISMATCH:
+		return STORE_VERSION;
+	case MDB_BAD_VALSIZE:
+		return STORE_TOOBIG;
+	case MDB_READERS_FULL:
+	case MDB_MAP_RESIZED:
+	case EBUSY:
+	case EAGAIN:
+		return STORE_BUSY;
+	}
+	return STORE_IO;
+}
+
+/* Explain a failure to open the environment at path. */
+static char *
+open_cause(const char *path, int mdb_rc)
+{
+	switch (store_err(mdb_rc)) {
+	case STORE_CORRUPT:
+		return xasprintf("%s is not an LMDB environment or is corrupt "
+		    "(%s)", path, mdb_strerror(mdb_rc));
+	case STORE_VERSION:
+		return xasprintf("%s was written by an incompatible LMDB "
+		    "version (%s)", path, mdb_strerror(mdb_rc));
+	}
+	return xasprintf("%s: %s", path, mdb_strerror(mdb_rc));
+}
+
+static int
+env_open(struct store *s, const char *path, unsigned flags, char **why)
+{
+	unsigned	 env_flags = MDB_NOSUBDIR | MDB_NOTLS;
+	MDB_env		*env;
+	size_t		 i;
+	int		 mrc = EINVAL, dead;
+
+	if (flags & STORE_EPHEMERAL)
+		env_flags |= MDB_NOSYNC;
+	for (i = 0; i < sizeof(map_sizes) / sizeof(map_sizes[0]); i++) {
+		if (map_sizes[i] > SIZE_MAX)
+			continue;
+		if ((mrc = mdb_env_create(&env)) != 0)
+			break;
+		if ((mrc = mdb_env_set_maxdbs(env, STORE_DBI__COUNT)) != 0 ||
+		    (mrc = mdb_env_set_mapsize(env, (size_t)map_sizes[i])) !=
+		    0 ||
+		    (mrc = mdb_env_open(env, path, env_flags, 0600)) != 0) {
+			mdb_env_close(env);
+			/* mmap refused the size: try the next one. */
+			if (mrc == ENOMEM || mrc == EINVAL)
+				continue;
+			break;
+		}
+		s->env = env;
+		break;
+	}
+	if (s->env == NULL) {
+		*why = open_cause(path, mrc);
+		return store_err(mrc);
+	}
+	if ((mrc = mdb_reader_check(s->env, &dead)) != 0) {
+		*why = open_cause(path, mrc);
+		return store_err(mrc);
+	}
+	s->key_max = (size_t)mdb_env_get_maxkeysize(s->env);
+	return STORE_OK;
+}
+
+/*
+ * Check the schema record of a store that already holds data. Returns
+ * STORE_OK, or a code with *why set.
+ */
+static int
+check_schema(struct store_txn *t, const char *path, char **why)
+{
+	struct store_key	k;
+	MDB_val			v;
+	uint32_t		version;
+	int			mrc, rc;
+
+	mrc = mdb_dbi_open(t->txn, dbi_names[STORE_DBI_META], 0,
+	    &t->store->dbi[STORE_DBI_META]);
+	if (mrc == MDB_NOTFOUND || mrc == MDB_INCOMPATIBLE)
+		goto not_ecrd;
+	if (mrc != 0) {
+		*why = open_cause(path, mrc);
+		return store_err(mrc);
+	}
+	if ((rc = store_keys_meta(&k, STORE_META_SCHEMA)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_META, &k, &v);
+	if (rc == STORE_NOTFOUND)
+		goto not_ecrd;
+	if (rc != STORE_OK) {
+		*why = xasprintf("%s: reading the schema record: %s", path,
+		    store_strerror(rc));
+		return rc;
+	}
+	if (store_codec_schema_decode(v.mv_data, v.mv_size, &version) !=
+	    STORE_OK || version == 0) {
+		*why = xasprintf("%s: the schema record is damaged", path);
+		return STORE_CORRUPT;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		*why = xasprintf("store schema version %u is newer than this "
+		    "ecrd supports (%d)", (unsigned)version,
+		    STORE_SCHEMA_VERSION);
+		return STORE_VERSION;
+	}
+	return STORE_OK;
+
+not_ecrd:
+	*why = xasprintf("%s is an LMDB environment but not an ecrd store "
+	    "(no schema record)", path);
+	return STORE_CORRUPT;
+}
+
+/* Write the schema record of a fresh store. */
+static int
+write_schema(struct store_txn *t)
+{
+	struct store_key	k;
+	struct buf		b;
+	int			rc;
+
+	if ((rc = store_keys_meta(&k, STORE_META_SCHEMA)) != STORE_OK)
+		return rc;
+	if ((rc = store_codec_schema_encode(STORE_SCHEMA_VERSION, &b)) !=
+	    STORE_OK)
+		return rc;
+	rc = store_db_put(t, STORE_DBI_META, &k, b.data, b.len,
+	    MDB_NOOVERWRITE);
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * In one write txn: check (or, on a fresh store, write) the schema version
+ * and open every named DBI. A refused store is left unwritten.
+ */
+static int
+stamp(struct store *s, const char *path, char **why)
+{
+	struct store_txn	t = { s, NULL };
+	MDB_dbi			main_dbi;
+	MDB_stat		st;
+	bool			is_fresh;
+	int			mrc, rc;
+	size_t			i;
+
+	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &t.txn)) != 0 ||
+	    (mrc = mdb_dbi_open(t.txn, NULL, 0, &main_dbi)) != 0 ||
+	    (mrc = mdb_stat(t.txn, main_dbi, &st)) != 0) {
+		*why = open_cause(path, mrc);
+		rc = store_err(mrc);
+		goto out;
+	}
+	is_fresh = st.ms_entries == 0;
+	if (!is_fresh && (rc = check_schema(&t, path, why)) != STORE_OK)
+		goto out;
+	for (i = 0; i < STORE_DBI__COUNT; i++) {
+		mrc = mdb_dbi_open(t.txn, dbi_names[i], MDB_CREATE, &s->dbi[i]);
+		if (mrc != 0) {
+			*why = xasprintf("%s: opening the %s table: %s", path,
+			    dbi_names[i], mdb_strerror(mrc));
+			rc = mrc == MDB_INCOMPATIBLE ? STORE_CORRUPT :
+			    store_err(mrc);
+			goto out;
+		}
+	}
+	if (is_fresh && (rc = write_schema(&t)) != STORE_OK) {
+		*why = xasprintf("%s: writing the schema record: %s", path,
+		    store_strerror(rc));
+		goto out;
+	}
+	mrc = mdb_txn_commit(t.txn);
+	t.txn = NULL;
+	if (mrc != 0) {
+		*why = open_cause(path, mrc);
+		rc = store_err(mrc);
+		goto out;
+	}
+	rc = STORE_OK;
+out:
+	if (t.txn != NULL)
+		mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int
+store_open(const char *dir, unsigned flags, struct store **out, char **cause)
+{
+	struct store	*s = NULL;
+	char		*path = NULL, *why = NULL;
+	int		 rc;
+
+	if ((flags & ~(unsigned)STORE_EPHEMERAL) != 0) {
+		why = xasprintf("unknown store_open flags %#x", flags);
+		rc = STORE_IO;
+		goto out;
+	}
+	path = xasprintf("%s/%s", dir, STORE_FILE);
+	s = xcalloc(1, sizeof(*s));
+	if ((rc = env_open(s, path, flags, &why)) != STORE_OK ||
+	    (rc = stamp(s, path, &why)) != STORE_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	store_close(s);
+	free(path);
+	if (cause != NULL && why != NULL)
+		*cause = why;
+	else
+		free(why);
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+}
+
+int
+store_txn_begin(struct store *s, struct store_txn *parent, bool write,
+    struct store_txn **out)
+{
+	struct store_txn	*t;
+	MDB_txn			*txn;
+	int			 mrc;
+
+	/* LMDB nests write txns only. */
+	if (parent != NULL && !write)
+		return STORE_IO;
+	mrc = mdb_txn_begin(s->env, parent != NULL ? parent->txn : NULL,
+	    write ? 0 : MDB_RDONLY, &txn);
+	if (mrc != 0)
+		return store_err(mrc);
+	t = xmalloc(sizeof(*t));
+	t->store = s;
+	t->txn = txn;
+	*out = t;
+	return STORE_OK;
+}
+
+int
+store_txn_commit(struct store_txn *t)
+{
+	int	mrc;
+
+	mrc = mdb_txn_commit(t->txn);
+	free(t);
+	return store_err(mrc);
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+int
+store_sync(struct store *s)
+{
+	return store_err(mdb_env_sync(s->env, 1));
+}
+
+int
+store_db_key(struct store_txn *t, struct store_key *k, MDB_val *v)
+{
+	/* LMDB refuses empty keys and keys past its compiled-in limit. */
+	if (k->len == 0 || k->len > t->store->key_max)
+		return STORE_TOOBIG;
+	v->mv_size = k->len;
+	v->mv_data = k->data;
+	return STORE_OK;
+}
+
+int
+store_db_get(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
+    MDB_val *out)
+{
+	MDB_val	key, val;
+	int	rc;
+
+	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
+		return rc;
+	if ((rc = store_err(mdb_get(t->txn, t->store->dbi[dbi], &key,
+	    &val))) != STORE_OK)
+		return rc;
+	*out = val;
+	return STORE_OK;
+}
+
+int
+store_db_put(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
+    const void *p, size_t len, unsigned flags)
+{
+	MDB_val	key, val;
+	int	rc;
+
+	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
+		return rc;
+	/* Reserve the space and copy into it: val's data is not const. */
+	val.mv_size = len;
+	val.mv_data = NULL;
+	if ((rc = store_err(mdb_put(t->txn, t->store->dbi[dbi], &key, &val,
+	    flags | MDB_RESERVE))) != STORE_OK)
+		return rc;
+	if (len != 0)
+		memcpy(val.mv_data, p, len);
+	return STORE_OK;
+}
+
+int
+store_db_del(struct store_txn *t, enum store_dbi dbi, struct store_key *k)
+{
+	MDB_val	key;
+	int	rc;
+
+	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
+		return rc;
+	return store_err(mdb_del(t->txn, t->store->dbi[dbi], &key, NULL));
+}
+
+/* Position c at the first key >= prefix: 1 if it starts with prefix. */
+static int
+seek_prefix(MDB_cursor *c, const MDB_val *prefix)
+{
+	MDB_val	key, val;
+	int	rc;
+
+	key = *prefix;
+	rc = store_err(mdb_cursor_get(c, &key, &val, MDB_SET_RANGE));
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != STORE_OK)
+		return rc;
+	return key.mv_size >= prefix->mv_size &&
+	    memcmp(key.mv_data, prefix->mv_data, prefix->mv_size) == 0;
+}
+
+int
+store_db_del_prefix(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *prefix)
+{
+	MDB_cursor	*c;
+	MDB_val		 pv;
+	int		 rc;
+
+	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(t->txn, t->store->dbi[dbi],
+	    &c))) != STORE_OK)
+		return rc;
+	/* Seek afresh after each delete rather than trust the cursor. */
+	while ((rc = seek_prefix(c, &pv)) == 1) {
+		if ((rc = store_err(mdb_cursor_del(c, 0))) != STORE_OK)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_db_has_prefix(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *prefix, bool *out)
+{
+	MDB_cursor	*c;
+	MDB_val		 pv;
+	int		 rc;
+
+	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
+		return rc;
+	if ((rc = store_err(mdb_cursor_open(t->txn, t->store->dbi[dbi],
+	    &c))) != STORE_OK)
+		return rc;
+	rc = seek_prefix(c, &pv);
+	mdb_cursor_close(c);
+	if (rc < 0)
+		return rc;
+	*out = rc == 1;
+	return STORE_OK;
+}
+
+int
+store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
+    size_t len, unsigned char *out)
+{
+	struct store_key	 k;
+	struct buf		 b;
+	MDB_val			 v;
+	const void		*p;
+	size_t			 n;
+	int			 rc;
+
+	if (len == 0 || len > STORE_SERVER_KEY_MAX)
+		return STORE_TOOBIG;
+	if ((rc = store_keys_meta(&k, STORE_META_SERVER_KEY)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_META, &k, &v);
+	if (rc == STORE_OK) {
+		if (store_codec_bytes_decode(v.mv_data, v.mv_size, &p, &n) !=
+		    STORE_OK || n != len)
+			return STORE_CORRUPT;
+		memmove(out, p, len);
+		return STORE_OK;
+	}
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	if ((rc = store_codec_bytes_encode(candidate, len, &b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, STORE_DBI_META, &k, b.data, b.len,
+	    MDB_NOOVERWRITE);
+	buf_release(&b);
+	if (rc != STORE_OK)
+		return rc;
+	memmove(out, candidate, len);
+	return STORE_OK;
+}
+
+int
+store_reset(struct store_txn *t)
+{
+	int	i, rc;
+
+	/* Every DBI but meta holds resettable records. */
+	for (i = 0; i < STORE_DBI__COUNT; i++) {
+		if (i == STORE_DBI_META)
+			continue;
+		if ((rc = store_err(mdb_drop(t->txn, t->store->dbi[i],
+		    0))) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}

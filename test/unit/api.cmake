@@ -1,0 +1,7 @@
+# Unit tests for api/: the validator against the generated model, and the
+# drift test that regenerates the model and compares it with the committed
+# files.
+ecrd_unit_test(validate api_model)
+add_test(NAME model_drift
+    COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
+set_tests_properties(model_drift PROPERTIES LABELS unit)

@@ -1,0 +1,4 @@
+# auth/ unit tests (STYLE.md 9), included by test/unit/CMakeLists.txt.
+ecrd_unit_test(sigv4 auth)
+ecrd_unit_test(regtoken auth)
+ecrd_unit_test(creds auth)

@@ -1,0 +1,2 @@
+# Unit tests for store/ (included by test/unit/CMakeLists.txt).
+ecrd_unit_test(store store)
