@@ -59,7 +59,7 @@ is_path_and_name(const char *s)
 }
 
 static bool
-is_prefix_span(const char *s, size_t len, const char *lit)
+span_is(const char *s, size_t len, const char *lit)
 {
 	return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
@@ -79,9 +79,9 @@ parse_arn(const char *arn, char account[13])
 		return false;
 	p = arn + 4;
 	if ((colon = strchr(p, ':')) == NULL ||
-	    !(is_prefix_span(p, (size_t)(colon - p), "aws") ||
-	    is_prefix_span(p, (size_t)(colon - p), "aws-cn") ||
-	    is_prefix_span(p, (size_t)(colon - p), "aws-us-gov")))
+	    !(span_is(p, (size_t)(colon - p), "aws") ||
+	    span_is(p, (size_t)(colon - p), "aws-cn") ||
+	    span_is(p, (size_t)(colon - p), "aws-us-gov")))
 		return false;
 	p = colon + 1;
 	if (strncmp(p, "iam::", 5) == 0)
@@ -276,7 +276,7 @@ parse_text(const char *text, size_t len, char **err)
 	struct json_tokener	*tok;
 	struct json_object	*root;
 	enum json_tokener_error	 jerr;
-	size_t			 i;
+	size_t			 i, end;
 
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -285,6 +285,7 @@ parse_text(const char *text, size_t len, char **err)
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
 	/*
 	 * json-c cannot tell where a top-level literal such as `null` ends
 	 * without more input, so it asks for more: that is no object either.
@@ -299,9 +300,7 @@ parse_text(const char *text, size_t len, char **err)
 	else if (root == NULL && jerr != json_tokener_success)
 		*err = xasprintf("not valid JSON: %s",
 		    json_tokener_error_desc(jerr));
-	else if (root != NULL && !is_blank(text +
-	    json_tokener_get_parse_end(tok),
-	    len - json_tokener_get_parse_end(tok)))
+	else if (root != NULL && !is_blank(text + end, len - end))
 		*err = xstrdup("not valid JSON: trailing data after the "
 		    "top-level value");
 	else if (!json_object_is_type(root, json_type_object))
