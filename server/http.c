@@ -265,6 +265,23 @@ request_answered_early(struct http_conn *c)
 	return true;
 }
 
+/*
+ * The body passes body_max: the application answers at once (it must) and
+ * the connection ends, so the rest of the body is never read.
+ */
+static int
+body_too_large(struct http_conn *c)
+{
+	struct http_request	*req = c->req;
+
+	req->is_body_too_large = true;
+	req->is_complete = true;
+	c->keep_alive = false;
+	c->srv->app.on_request(req, c->srv->app.arg);
+	request_answered_early(c);
+	return -1;
+}
+
 static int
 on_headers_complete(http_parser *p)
 {
@@ -291,14 +308,8 @@ on_headers_complete(http_parser *p)
 		return -1;
 	if (req->on_body == NULL) {
 		buf_init(&req->body, req->body_max);
-		if (req->content_length > (int64_t)req->body_max) {
-			req->is_body_too_large = true;
-			req->is_complete = true;
-			c->keep_alive = false;
-			c->srv->app.on_request(req, c->srv->app.arg);
-			request_answered_early(c);
-			return -1;
-		}
+		if (req->content_length > (int64_t)req->body_max)
+			return body_too_large(c);
 	}
 	if (req->expects_continue && p->http_major == 1 && p->http_minor >= 1)
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -319,12 +330,7 @@ on_body(http_parser *p, const char *at, size_t len)
 	}
 	if (buf_add(&req->body, at, len) == 0)
 		return 0;
-	req->is_body_too_large = true;
-	req->is_complete = true;
-	c->keep_alive = false;
-	c->srv->app.on_request(req, c->srv->app.arg);
-	request_answered_early(c);
-	return -1;
+	return body_too_large(c);
 }
 
 static int
