@@ -154,16 +154,70 @@ lookup_op(struct api_call *call, const char *target)
  * One tokener, strict, UTF-8 checked, default depth; the top level must be
  * an object and nothing may follow it (STYLE.md 6.4). An empty body is {}.
  */
+static bool
+has_nul_string(struct json_object *o)
+{
+	size_t	i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return strlen(json_object_get_string(o)) !=
+		    (size_t)json_object_get_string_len(o);
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++) {
+			if (has_nul_string(json_object_array_get_idx(o, i)))
+				return true;
+		}
+		return false;
+	case json_type_object:
+		json_object_object_foreach(o, key, val) {
+			if (strlen(key) == 0 || has_nul_string(val))
+				return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A U+0000 inside a string cannot pass through C strings: truncating it
+ * could name another resource, so the member is refused.
+ */
+static int
+refuse_nul(struct api_call *call)
+{
+	json_object_object_foreach(call->in, key, val) {
+		if (has_nul_string(val))
+			return api_fail(call, ERR_INVALID_PARAMETER, "Invalid "
+			    "parameter at '%s' failed to satisfy constraint: "
+			    "'Member must not contain NUL characters'", key);
+	}
+	return api_fail(call, ERR_INVALID_PARAMETER, "%s", "Invalid "
+	    "parameter at 'request' failed to satisfy constraint: 'Member "
+	    "names must not contain NUL characters'");
+}
+
 static int
 parse_body(struct api_call *call, const char *body, size_t len)
 {
 	struct json_tokener	*tok;
 	struct json_object	*in;
 	size_t			 end;
+	bool			 has_nul = false;
 
 	if (len == 0) {
 		call->in = jnew_obj();
 		return 0;
+	}
+	switch (jcheck_strict(body, len)) {
+	case JCHECK_BAD:
+		return api_fail(call, ERR_SERIALIZATION, "%s",
+		    "Start of structure or map found where not expected.");
+	case JCHECK_NUL:
+		has_nul = true;
+		break;
 	}
 	if ((tok = json_tokener_new()) == NULL)
 		abort();
@@ -184,6 +238,8 @@ parse_body(struct api_call *call, const char *body, size_t len)
 		    "Start of structure or map found where not expected.");
 	}
 	call->in = in;
+	if (has_nul)
+		return refuse_nul(call);
 	return 0;
 }
 

@@ -194,3 +194,85 @@ jrender(struct json_object *o, size_t *len)
 	}
 	return buf_take(&b, len);
 }
+
+/* Length of the UTF-8 sequence at s (strict: no overlongs, surrogates or
+ * code points past U+10FFFF), or 0 if it is not valid. */
+static size_t
+utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	size_t		n, i;
+	uint32_t	cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if ((size_t)(end - s) < n)
+		return 0;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+static bool
+is_nul_escape(const unsigned char *p, const unsigned char *end)
+{
+	return end - p >= 6 && p[1] == 'u' && p[2] == '0' && p[3] == '0' &&
+	    p[4] == '0' && p[5] == '0';
+}
+
+int
+jcheck_strict(const char *text, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	const unsigned char	*end = p + len;
+	static const char *const words[] = { "true", "false", "null" };
+	bool			 has_nul = false;
+	size_t			 n, i;
+
+	while (p < end) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p += n) {
+				if (*p < 0x20)
+					return JCHECK_BAD;
+				if (*p == '\\') {
+					has_nul |= is_nul_escape(p, end);
+					n = p + 1 < end ? 2 : 1;
+				} else if ((n = utf8_len(p, end)) == 0)
+					return JCHECK_BAD;
+			}
+			if (p == end)
+				return JCHECK_BAD;
+			p++;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
+			/* Only the three JSON words: no NaN, Infinity or 'x'. */
+			for (i = 0; i < 3; i++) {
+				n = strlen(words[i]);
+				if ((size_t)(end - p) >= n &&
+				    memcmp(p, words[i], n) == 0)
+					break;
+			}
+			if (i == 3)
+				return JCHECK_BAD;
+			p += n;
+		} else if (strchr("{}[]:,-+.0123456789 \t\r\n", *p) != NULL &&
+		    *p != '\0')
+			p++;
+		else
+			return JCHECK_BAD;
+	}
+	return has_nul ? JCHECK_NUL : JCHECK_OK;
+}

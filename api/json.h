@@ -33,4 +33,15 @@ void	jpush_str(struct json_object *arr, const char *);
 /* Serialize compactly without escaping '/'; the caller frees the text. */
 char	*jrender(struct json_object *, size_t *len);
 
+/*
+ * What json-c's strict mode lets through and JSON does not: overlong or
+ * surrogate UTF-8, single quotes, NaN/Infinity, raw control characters in
+ * strings. JCHECK_NUL: valid, but a string holds U+0000, which no ECR member
+ * can carry through C strings.
+ */
+#define JCHECK_OK	0
+#define JCHECK_BAD	(-1)
+#define JCHECK_NUL	(-2)
+int	jcheck_strict(const char *, size_t);
+
 #endif

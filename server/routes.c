@@ -69,6 +69,7 @@ respond(struct http_request *req, int status, const char *content_type,
 
 	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
 	    status, elapsed_ms(&req->started), st->request_id);
+	http_response_header(req, "x-amzn-RequestId", st->request_id);
 	http_respond(req, status, content_type, body, len);
 }
 
@@ -181,7 +182,6 @@ handle_aws(struct server *srv, struct http_request *req)
 	sr.n_headers = req->n_headers;
 	sr.body = (const unsigned char *)req->body.data;
 	sr.body_len = req->body.len;
-	http_response_header(req, "x-amzn-RequestId", st->request_id);
 	call = api_call_new(srv->api, st->request_id, now_ms());
 	switch (api_call_prepare(call, http_request_header(req, "X-Amz-Target"),
 	    req->body.data, req->body.len, &sr)) {

@@ -1,0 +1,655 @@
+"""Shared machinery for the ecrd end-to-end tests (STYLE.md 9).
+
+Starts ecrd on a free port (--listen 127.0.0.1:0 --port-file F), hands out
+boto3 clients, aws CLI v1/v2 runners and a raw HTTP helper, and stops the
+server by PID with SIGTERM, failing if it exited non-zero or printed a
+sanitizer report. ECRD_TEST_ENDPOINT=http://HOST:PORT points the tests at a
+server someone else started; tests that need a server with special flags
+then start their own if the binary exists, and skip otherwise.
+
+Everything is hermetic: a private AWS_CONFIG_FILE and
+AWS_SHARED_CREDENTIALS_FILE, AWS_MAX_ATTEMPTS=1, no instance metadata, a
+fixed region. Nothing sleeps: every wait polls against a deadline.
+"""
+
+import atexit
+import base64
+import datetime
+import http.client
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+from unittest import mock
+
+import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.config
+import botocore.credentials
+import botocore.exceptions
+import botocore.session
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+DEFAULT_ACCOUNT = "123456789012"
+REGION = "us-east-1"
+OTHER_REGION = "eu-west-1"
+TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
+JSON_11 = "application/x-amz-json-1.1"
+# A key that is not 12 digits: the server maps it to the default account.
+DEFAULT_KEY = "AKIDEXAMPLEE2E00000"
+DEFAULT_SECRET = "e2e-secret-not-checked-in-permissive-mode"
+REPO_NAME_REGEX = ("(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*"
+                   "[a-z0-9]+(?:[._-][a-z0-9]+)*")
+REPO_NAME_MESSAGE = ("Invalid parameter at 'repositoryName' failed to "
+                     "satisfy constraint: 'must satisfy regular expression '"
+                     + REPO_NAME_REGEX + "''")
+
+START_TIMEOUT_S = 30.0   # generous: ASan builds start slower
+STOP_TIMEOUT_S = 15.0    # the server drains for at most 10 s
+HTTP_TIMEOUT_S = 30.0
+CLI_TIMEOUT_S = 120.0
+SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+
+# --------------------------------------------------------------------------
+# Hermetic AWS environment for boto3 in this process and for CLI children.
+
+_AWS_HOME = tempfile.mkdtemp(prefix="e2e-aws-")
+atexit.register(shutil.rmtree, _AWS_HOME, True)
+_AWS_CONFIG = os.path.join(_AWS_HOME, "config")
+_AWS_CREDS = os.path.join(_AWS_HOME, "credentials")
+with open(_AWS_CONFIG, "w") as _f:
+    _f.write("[default]\nregion = %s\noutput = json\n" % REGION)
+with open(_AWS_CREDS, "w") as _f:
+    _f.write("[default]\naws_access_key_id = %s\n"
+             "aws_secret_access_key = %s\n" % (DEFAULT_KEY, DEFAULT_SECRET))
+for _k in list(os.environ):
+    if _k.startswith("AWS_"):
+        del os.environ[_k]
+os.environ.update({
+    "AWS_CONFIG_FILE": _AWS_CONFIG,
+    "AWS_SHARED_CREDENTIALS_FILE": _AWS_CREDS,
+    "AWS_MAX_ATTEMPTS": "1",
+    "AWS_RETRY_MODE": "standard",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_PAGER": "",
+})
+
+
+# --------------------------------------------------------------------------
+# Names and accounts.
+
+_counter = itertools.count(1)
+_run_tag = uuid.uuid4().hex[:6]
+
+
+def unique_name(prefix="repo"):
+    """A repository name no other test (or earlier run) uses."""
+    return "e2e-%s-%s-%d" % (prefix, _run_tag, next(_counter))
+
+
+def fresh_account():
+    """A random 12-digit account: a private, empty registry."""
+    while True:
+        acct = "%012d" % random.SystemRandom().randrange(10 ** 11, 10 ** 12)
+        if acct != DEFAULT_ACCOUNT:
+            return acct
+
+
+def repo_arn(name, account=DEFAULT_ACCOUNT, region=REGION):
+    return "arn:aws:ecr:%s:%s:repository/%s" % (region, account, name)
+
+
+def repo_uri(name, account=DEFAULT_ACCOUNT, region=REGION):
+    return "%s.dkr.ecr.%s.amazonaws.com/%s" % (account, region, name)
+
+
+def not_found_message(name, account=DEFAULT_ACCOUNT):
+    return ("The repository with name '%s' does not exist in the registry "
+            "with id '%s'" % (name, account))
+
+
+def already_exists_message(name, account=DEFAULT_ACCOUNT):
+    return ("The repository with name '%s' already exists in the registry "
+            "with id '%s'" % (name, account))
+
+
+def epoch(value):
+    """createdAt/expiresAt as epoch seconds, whatever form a client gave."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    text = str(value)
+    try:
+        return float(text)
+    except ValueError:
+        return datetime.datetime.fromisoformat(
+            text.replace("Z", "+00:00")).timestamp()
+
+
+def decode_token(token):
+    """authorizationToken -> (user, password); strict standard base64."""
+    raw = base64.b64decode(token, validate=True).decode("utf-8")
+    user, sep, password = raw.partition(":")
+    return user, password if sep else None
+
+
+# --------------------------------------------------------------------------
+# The server process.
+
+def ecrd_bin():
+    return os.environ.get("ECRD_BIN") or os.path.join(
+        REPO_ROOT, "build", "server", "ecrd")
+
+
+def have_binary():
+    path = ecrd_bin()
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def external_endpoint():
+    return os.environ.get("ECRD_TEST_ENDPOINT") or None
+
+
+def poll(predicate, timeout, what, proc=None):
+    """Wait for predicate() to be true, at most timeout seconds.
+
+    With proc, the wait happens in proc.wait, so an exiting server ends it
+    at once; otherwise the wait blocks on nothing for a few milliseconds.
+    """
+    deadline = time.monotonic() + timeout
+    step = 0.002
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.0f s waiting for %s"
+                                 % (timeout, what))
+        step = min(step * 2, 0.05)
+        if proc is not None:
+            try:
+                proc.wait(timeout=step)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            threading.Event().wait(step)
+
+
+class Server:
+    """One ecrd process, or a server somebody else runs (external=True)."""
+
+    def __init__(self, *extra, data_dir=None, external=None, env=None):
+        self.extra = [str(a) for a in extra]
+        self.data_dir = data_dir
+        self.external = external
+        self.env = env
+        self.proc = None
+        self.host = self.port = None
+        self.returncode = None
+        self.workdir = None
+        self.port_file = None
+        self.stderr_path = None
+
+    # -- lifecycle --------------------------------------------------------
+
+    def argv(self, port_file):
+        argv = [ecrd_bin(), "--listen", "127.0.0.1:0",
+                "--port-file", port_file]
+        if self.data_dir is None:
+            argv.append("--ephemeral")
+        else:
+            argv += ["--data-dir", self.data_dir]
+        return argv + self.extra
+
+    def start(self):
+        """Spawn and wait until the port file names the address."""
+        if self.external:
+            self.host, self.port = split_hostport(
+                self.external.split("://", 1)[-1].rstrip("/"))
+            return self
+        self.spawn()
+        return self.wait_ready()
+
+    def spawn(self):
+        """Start the process without waiting for it to listen."""
+        if not have_binary():
+            raise AssertionError("no ecrd binary at %s (build it, or set "
+                                 "ECRD_BIN or ECRD_TEST_ENDPOINT)"
+                                 % ecrd_bin())
+        self.workdir = tempfile.mkdtemp(prefix="e2e-ecrd-")
+        self.port_file = os.path.join(self.workdir, "port")
+        self.stderr_path = os.path.join(self.workdir, "stderr")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                self.argv(self.port_file), stdin=subprocess.DEVNULL,
+                stdout=err, stderr=err, env=env)
+        return self
+
+    def wait_ready(self):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    "ecrd exited with %s before listening:\n%s"
+                    % (self.proc.returncode, self.stderr()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read()
+            except FileNotFoundError:
+                return None
+            return text if text.endswith("\n") else None
+
+        try:
+            text = poll(ready, START_TIMEOUT_S, "ecrd's port file",
+                        self.proc)
+        except BaseException:
+            self.kill()
+            raise
+        self.host, self.port = split_hostport(text.strip())
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop by PID; raise AssertionError on a bad exit or a report."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.returncode = self.proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("ecrd (pid %d) did not exit within %.0f s "
+                                 "of signal %d:\n%s" % (
+                                     self.proc.pid, STOP_TIMEOUT_S, sig,
+                                     self.stderr()))
+        self.check_exit()
+
+    def wait_exit(self, timeout=START_TIMEOUT_S):
+        """For a server expected to fail on its own: its exit status."""
+        poll(lambda: self.proc.poll() is not None, timeout,
+             "ecrd to exit", self.proc)
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def check_exit(self):
+        text = self.stderr()
+        reports = [m for m in SANITIZER_MARKERS if m in text]
+        if reports:
+            raise AssertionError("ecrd printed a sanitizer report (%s):\n%s"
+                                 % (", ".join(reports), text[-20000:]))
+        if self.returncode != 0:
+            raise AssertionError("ecrd exited with status %s:\n%s"
+                                 % (self.returncode, text[-20000:]))
+
+    def cleanup(self):
+        self.kill()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- facts ------------------------------------------------------------
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    @property
+    def endpoint(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    @property
+    def hostport(self):
+        return "%s:%d" % (self.host, self.port)
+
+    def stderr(self):
+        if not self.stderr_path:
+            return ""
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def is_running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+
+def split_hostport(text):
+    host, _, port = text.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+# --------------------------------------------------------------------------
+# Raw HTTP.
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers          # list of (name, value)
+        self.body = body
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return None
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return "<%d %s %r>" % (self.status, self.reason, self.body[:300])
+
+
+def http_request(host, port, method, path, body=b"", headers=None,
+                 timeout=HTTP_TIMEOUT_S):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, resp.reason, resp.getheaders(), data)
+    finally:
+        conn.close()
+
+
+def read_response(f):
+    """Read one HTTP/1.1 response from a buffered socket file."""
+    line = f.readline()
+    if not line:
+        raise EOFError("connection closed before a response")
+    version, status, reason = (line.decode("latin-1").rstrip("\r\n")
+                               .split(" ", 2) + [""])[:3]
+    headers = []
+    while True:
+        h = f.readline()
+        if h in (b"\r\n", b"\n", b""):
+            break
+        k, _, v = h.decode("latin-1").partition(":")
+        headers.append((k.strip(), v.strip()))
+    resp = Response(int(status), reason, headers, b"")
+    length = resp.header("Content-Length")
+    if int(status) >= 200 and length is not None:
+        resp.body = f.read(int(length))
+    return resp
+
+
+def sign_headers(endpoint, op, body, key, secret, region=REGION,
+                 token=None, at=None, service="ecr"):
+    """SigV4 headers botocore would send for op; at fakes the clock."""
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=endpoint + "/", data=body,
+        headers={"Content-Type": JSON_11,
+                 "X-Amz-Target": TARGET_PREFIX + op})
+    signer = botocore.auth.SigV4Auth(
+        botocore.credentials.Credentials(key, secret, token), service,
+        region)
+    if at is None:
+        signer.add_auth(req)
+    else:
+        naive = at.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        with mock.patch("botocore.auth.get_current_datetime",
+                        return_value=naive):
+            signer.add_auth(req)
+    return dict(req.headers.items())
+
+
+# --------------------------------------------------------------------------
+# boto3.
+
+_session = botocore.session.Session()
+_boto_config = botocore.config.Config(
+    retries={"max_attempts": 1, "mode": "standard"},
+    connect_timeout=HTTP_TIMEOUT_S, read_timeout=HTTP_TIMEOUT_S)
+
+
+def ecr_client(endpoint, key=DEFAULT_KEY, secret=DEFAULT_SECRET,
+               region=REGION, token=None):
+    return boto3.session.Session(botocore_session=_session).client(
+        "ecr", endpoint_url=endpoint, region_name=region,
+        aws_access_key_id=key, aws_secret_access_key=secret,
+        aws_session_token=token, config=_boto_config)
+
+
+# --------------------------------------------------------------------------
+# The aws CLI.
+
+_cli_cache = {}
+
+
+def _cli_candidates():
+    seen = []
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        p = os.path.join(d, "aws")
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            seen.append(p)
+    for p in ("/usr/bin/aws", "/usr/local/bin/aws"):
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            seen.append(p)
+    out = []
+    for p in seen:
+        if os.path.realpath(p) not in [os.path.realpath(q) for q in out]:
+            out.append(p)
+    return out
+
+
+def find_cli(major):
+    """Path of an aws CLI of this major version, or None.
+
+    ECRD_AWS_CLI_V1 / ECRD_AWS_CLI_V2 name one explicitly.
+    """
+    if major in _cli_cache:
+        return _cli_cache[major]
+    explicit = os.environ.get("ECRD_AWS_CLI_V%d" % major)
+    found = None
+    for path in ([explicit] if explicit else _cli_candidates()):
+        try:
+            out = subprocess.run([path, "--version"], capture_output=True,
+                                 text=True, timeout=CLI_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        m = re.search(r"aws-cli/(\d+)\.", out.stdout + out.stderr)
+        if m and int(m.group(1)) == major:
+            found = path
+            break
+    _cli_cache[major] = found
+    return found
+
+
+class CliResult:
+    ERROR_RE = re.compile(r"An error occurred \((\w+)\) when calling the "
+                          r"(\w+) operation(?: \([^)]*\))?: (.*)", re.S)
+
+    def __init__(self, argv, proc):
+        self.argv = argv
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        m = self.ERROR_RE.search(self.stderr)
+        self.error_code = m.group(1) if m else None
+        self.error_op = m.group(2) if m else None
+        self.error_message = m.group(3).strip() if m else None
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self):
+        return "aws %s -> rc %s\nstdout: %s\nstderr: %s" % (
+            " ".join(self.argv[1:]), self.rc, self.stdout[-2000:],
+            self.stderr[-2000:])
+
+
+def run_cli(path, endpoint, *args, key=DEFAULT_KEY, secret=DEFAULT_SECRET,
+            region=REGION, token=None, with_endpoint=True):
+    env = dict(os.environ)
+    env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+                "AWS_DEFAULT_REGION": region})
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    argv = [path] + list(args) + ["--output", "json"]
+    if with_endpoint:
+        argv += ["--endpoint-url", endpoint]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT_S)
+    return CliResult(argv, proc)
+
+
+# --------------------------------------------------------------------------
+# Test cases.
+
+def start_server(*extra, data_dir=None):
+    """A server for a test class: the external one when it will do."""
+    ext = external_endpoint()
+    if ext and not extra and data_dir is None:
+        return Server(external=ext).start()
+    if ext and not have_binary():
+        raise unittest.SkipTest("needs its own ecrd with %s, and there is "
+                                "no binary at %s" % (extra, ecrd_bin()))
+    return Server(*extra, data_dir=data_dir).start()
+
+
+class EcrdTestCase(unittest.TestCase):
+    """Runs one ecrd for the whole class (unique names keep tests apart)."""
+
+    server_args = ()
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._clients = {}
+        cls.server = start_server(*cls.server_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        server, cls.server = cls.server, None
+        try:
+            server.stop()
+        finally:
+            server.cleanup()
+            super().tearDownClass()
+
+    # -- clients ----------------------------------------------------------
+
+    def ecr(self, key=DEFAULT_KEY, region=REGION, secret=DEFAULT_SECRET,
+            token=None, server=None):
+        server = server or self.server
+        k = (server.endpoint, key, region, secret, token)
+        if k not in self._clients:
+            self._clients[k] = ecr_client(server.endpoint, key, secret,
+                                          region, token)
+        return self._clients[k]
+
+    def http(self, method, path, body=b"", headers=None, server=None):
+        server = server or self.server
+        return http_request(server.host, server.port, method, path, body,
+                            headers)
+
+    def api(self, op, payload=None, body=None, headers=None, server=None,
+            target=None, key=None, region=REGION):
+        """POST / with X-Amz-Target; payload is JSON-encoded unless body.
+
+        Unsigned (the default account and region) unless key is given.
+        """
+        server = server or self.server
+        if body is None:
+            body = b"{}" if payload is None else json.dumps(
+                payload).encode()
+        if key is not None:
+            h = sign_headers(server.endpoint, op, body, key, DEFAULT_SECRET,
+                             region)
+        else:
+            h = {"Content-Type": JSON_11}
+        h["X-Amz-Target"] = target or TARGET_PREFIX + op
+        h.update(headers or {})
+        return self.http("POST", "/", body, h, server)
+
+    def cli(self, major, *args, **kw):
+        path = find_cli(major)
+        if path is None:
+            self.skipTest("aws CLI v%d is not installed" % major)
+        kw.setdefault("server", None)
+        server = kw.pop("server") or self.server
+        return run_cli(path, server.endpoint, *args, **kw)
+
+    # -- assertions -------------------------------------------------------
+
+    def assertHealthy(self, server=None):
+        r = self.http("GET", "/health", server=server)
+        self.assertEqual(r.status, 200, r)
+        body = r.json()
+        self.assertEqual(body["service"], "ecrd")
+        self.assertEqual(body["status"], "running")
+        self.assertIn("version", body)
+
+    def assertAwsError(self, resp, status, error_type, message=None,
+                       message_contains=(), request_id=True):
+        self.assertEqual(resp.status, status, resp)
+        if request_id:
+            self.assertTrue(resp.header("x-amzn-RequestId"),
+                            "no x-amzn-RequestId: %r" % (resp.headers,))
+        self.assertEqual(resp.header("x-amzn-ErrorType"), error_type, resp)
+        body = resp.json()
+        self.assertEqual(body.get("__type"), error_type, resp)
+        if message is not None:
+            self.assertEqual(body.get("message"), message)
+        if isinstance(message_contains, str):
+            message_contains = (message_contains,)
+        for part in message_contains:
+            self.assertIn(part, body.get("message", ""))
+        return body
+
+    def assertOk(self, resp):
+        self.assertEqual(resp.status, 200, resp)
+        self.assertTrue(resp.header("x-amzn-RequestId"))
+        self.assertIsNone(resp.header("x-amzn-ErrorType"))
+        return resp.json()
+
+    def assertClientError(self, cm_or_exc, code, message=None,
+                          message_contains=(), status=400):
+        exc = getattr(cm_or_exc, "exception", cm_or_exc)
+        self.assertIsInstance(exc, botocore.exceptions.ClientError)
+        err = exc.response["Error"]
+        meta = exc.response["ResponseMetadata"]
+        self.assertEqual(err["Code"], code, exc.response)
+        self.assertEqual(meta["HTTPStatusCode"], status, exc.response)
+        self.assertTrue(meta.get("RequestId"), exc.response)
+        if message is not None:
+            self.assertEqual(err["Message"], message)
+        if isinstance(message_contains, str):
+            message_contains = (message_contains,)
+        for part in message_contains:
+            self.assertIn(part, err["Message"])
+        return err
+
+    def assertCliOk(self, res):
+        self.assertEqual(res.rc, 0, res)
+        return res.json() if res.stdout.strip() else None
+
+    def assertCliError(self, res, code, message=None, message_contains=()):
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertEqual(res.error_code, code, res)
+        if message is not None:
+            self.assertEqual(res.error_message, message, res)
+        if isinstance(message_contains, str):
+            message_contains = (message_contains,)
+        for part in message_contains:
+            self.assertIn(part, res.error_message, res)
