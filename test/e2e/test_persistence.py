@@ -13,8 +13,8 @@ import tempfile
 import unittest
 
 import harness
-from harness import (DEFAULT_ACCOUNT, DEFAULT_KEY, OTHER_REGION, REGION,
-                     Server, fresh_account, poll, sign_headers, unique_name)
+from harness import (DEFAULT_KEY, OTHER_REGION, REGION, Server,
+                     fresh_account, poll, unique_name)
 
 
 def needs_binary():

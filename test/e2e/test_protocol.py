@@ -13,7 +13,6 @@ import socket
 import threading
 import time
 import unittest
-import uuid
 
 import botocore.session
 

@@ -5,7 +5,6 @@ exact response shapes, messages and error types, pagination, and that
 accounts and regions are separate registries.
 """
 
-import json
 import re
 import time
 import unittest

@@ -43,7 +43,12 @@ class StrictModeTest(EcrdTestCase):
         with open(path, "w") as f:
             json.dump({"principals": [ALICE, BOB, CAROL]}, f)
         cls.server_args = ("--credentials", path)
-        super().setUpClass()
+        try:
+            super().setUpClass()
+        except BaseException:
+            # tearDownClass does not run when setUpClass fails or skips.
+            shutil.rmtree(cls.creds_dir, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):

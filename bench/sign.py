@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Pre-signed request pools for wrk, and repository set-up, via botocore.
+
+wrk's Lua cannot compute SigV4, so every request a scenario replays is
+signed here beforehand, exactly as botocore would send it, and written as
+complete raw HTTP/1.1 requests:
+
+    <byte length>\\n<raw request bytes>   (repeated)
+
+bench/replay.lua hands them out round-robin, each wrk thread taking its own
+share, so requests that must be unique (CreateRepository names) stay unique.
+
+    sign.py pool --endpoint http://127.0.0.1:5080 --op GetAuthorizationToken \\
+        --count 1 --out pool.bin
+    sign.py pool --endpoint ... --op CreateRepository --count 200000 \\
+        --name-prefix bench-c-RUN --out create.bin
+    sign.py populate --endpoint ... --count 100 --name-prefix bench-d
+    sign.py probe --endpoint ... --pool pool.bin   (status and body size)
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import urllib.parse
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
+JSON_11 = "application/x-amz-json-1.1"
+
+
+def body_for(op, index, name_prefix):
+    if op == "CreateRepository":
+        return json.dumps({"repositoryName": "%s-%07d"
+                           % (name_prefix, index)}).encode()
+    return b"{}"
+
+
+def raw_request(endpoint, op, body, key, secret, region, token):
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=endpoint + "/", data=body,
+        headers={"Content-Type": JSON_11,
+                 "X-Amz-Target": TARGET_PREFIX + op})
+    botocore.auth.SigV4Auth(
+        botocore.credentials.Credentials(key, secret, token), "ecr",
+        region).add_auth(req)
+    prepared = req.prepare()
+    host = urllib.parse.urlsplit(endpoint).netloc
+    lines = ["POST / HTTP/1.1", "Host: " + host]
+    lines += ["%s: %s" % (k, v) for k, v in prepared.headers.items()]
+    if "Content-Length" not in prepared.headers:
+        lines.append("Content-Length: %d" % len(body))
+    head = "\r\n".join(lines) + "\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+def sign_chunk(args):
+    endpoint, op, start, stop, prefix, key, secret, region, token = args
+    out = []
+    for i in range(start, stop):
+        req = raw_request(endpoint, op, body_for(op, i, prefix), key,
+                          secret, region, token)
+        out.append(b"%d\n" % len(req) + req)
+    return b"".join(out)
+
+
+def cmd_pool(a):
+    step = 5000
+    jobs = [(a.endpoint, a.op, i, min(i + step, a.count), a.name_prefix,
+             a.key, a.secret, a.region, a.token)
+            for i in range(0, a.count, step)]
+    tmp = a.out + ".tmp"
+    with open(tmp, "wb") as f:
+        if len(jobs) > 1:
+            with multiprocessing.Pool(min(os.cpu_count() or 1, 4)) as pool:
+                for chunk in pool.imap(sign_chunk, jobs):
+                    f.write(chunk)
+        else:
+            for job in jobs:
+                f.write(sign_chunk(job))
+    os.replace(tmp, a.out)
+
+
+def cmd_populate(a):
+    import boto3
+    import botocore.config
+    client = boto3.session.Session().client(
+        "ecr", endpoint_url=a.endpoint, region_name=a.region,
+        aws_access_key_id=a.key, aws_secret_access_key=a.secret,
+        aws_session_token=a.token,
+        config=botocore.config.Config(retries={"max_attempts": 1}))
+    for i in range(a.count):
+        client.create_repository(
+            repositoryName="%s-%04d" % (a.name_prefix, i),
+            tags=[{"Key": "bench", "Value": "describe"}])
+    n = len(client.describe_repositories(
+        maxResults=min(a.count, 1000))["repositories"])
+    if n < a.count:
+        sys.exit("populate: only %d of %d repositories listed" % (n, a.count))
+
+
+def cmd_probe(a):
+    """Send the first request of a pool once; print its status and size."""
+    import socket
+    with open(a.pool, "rb") as f:
+        req = f.read(int(f.readline()))
+    host = urllib.parse.urlsplit(a.endpoint)
+    with socket.create_connection((host.hostname, host.port),
+                                  timeout=10) as s:
+        s.sendall(req)
+        f = s.makefile("rb")
+        status = int(f.readline().split()[1])
+        length = 0
+        while True:
+            line = f.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode("latin-1").partition(":")
+            if k.strip().lower() == "content-length":
+                length = int(v)
+        body = f.read(length)
+    print("status=%d bytes=%d" % (status, len(body)))
+    if status != 200:
+        sys.stderr.write("probe: %s\n" % body[:500].decode("utf-8",
+                                                           "replace"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("pool", "populate"):
+        s = sub.add_parser(name)
+        s.add_argument("--endpoint", required=True)
+        s.add_argument("--count", type=int, required=True)
+        s.add_argument("--name-prefix", default="bench")
+        s.add_argument("--key", default="AKIABENCH00000000001")
+        s.add_argument("--secret", default="bench-secret")
+        s.add_argument("--token", default=None)
+        s.add_argument("--region", default="us-east-1")
+        if name == "pool":
+            s.add_argument("--op", required=True)
+            s.add_argument("--out", required=True)
+    s = sub.add_parser("probe")
+    s.add_argument("--endpoint", required=True)
+    s.add_argument("--pool", required=True)
+    a = p.parse_args()
+    {"pool": cmd_pool, "populate": cmd_populate, "probe": cmd_probe}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
