@@ -154,6 +154,14 @@ lookup_op(struct api_call *call, const char *target)
  * One tokener, strict, UTF-8 checked, default depth; the top level must be
  * an object and nothing may follow it (STYLE.md 6.4). An empty body is {}.
  */
+/* Every body we cannot read as one JSON object gets Coral's one answer. */
+static int
+fail_serialization(struct api_call *call)
+{
+	return api_fail(call, ERR_SERIALIZATION, "%s",
+	    "Start of structure or map found where not expected.");
+}
+
 static bool
 has_nul_string(struct json_object *o)
 {
@@ -213,8 +221,7 @@ parse_body(struct api_call *call, const char *body, size_t len)
 	}
 	switch (jcheck_strict(body, len)) {
 	case JCHECK_BAD:
-		return api_fail(call, ERR_SERIALIZATION, "%s",
-		    "Start of structure or map found where not expected.");
+		return fail_serialization(call);
 	case JCHECK_NUL:
 		has_nul = true;
 		break;
@@ -229,13 +236,11 @@ parse_body(struct api_call *call, const char *body, size_t len)
 	if (in == NULL || end < len) {
 		if (in != NULL)
 			json_object_put(in);
-		return api_fail(call, ERR_SERIALIZATION, "%s",
-		    "Start of structure or map found where not expected.");
+		return fail_serialization(call);
 	}
 	if (!json_object_is_type(in, json_type_object)) {
 		json_object_put(in);
-		return api_fail(call, ERR_SERIALIZATION, "%s",
-		    "Start of structure or map found where not expected.");
+		return fail_serialization(call);
 	}
 	call->in = in;
 	if (has_nul)
