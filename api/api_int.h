@@ -93,8 +93,11 @@ char		*call_printf(struct api_call *, const char *, ...)
 /* repo.c: repositories shared by several operations. */
 void	 api_repo_arn(struct api_call *, const char *registry_id,
 	    const char *name, char *dst, size_t size);
-struct json_object *api_repo_json(struct api_call *,
-	    const struct store_repo *);
+/* Write repo's Repository object (key NULL inside an array). */
+void	 api_repo_write(struct api_call *, struct jw *, const char *key,
+	    const struct store_repo *repo);
+/* Set the answer's "repository" member to repo. */
+void	 api_out_repo(struct api_call *, const struct store_repo *repo);
 int	 api_repo_get(struct api_call *, const char *name,
 	    struct store_repo *out);
 int	 api_repo_from_arn(struct api_call *, const char *arn,

@@ -66,14 +66,54 @@ jadd_bool(struct json_object *o, const char *key, bool v)
 	jadd_obj(o, key, must(json_object_new_boolean(v)));
 }
 
+/* Decimal text of v into dst (at least 21 bytes); returns its length. */
+static size_t
+format_i64(int64_t v, char *dst)
+{
+	char		 tmp[24];
+	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t		 n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		dst[len++] = '-';
+	while (n != 0)
+		dst[len++] = tmp[--n];
+	return len;
+}
+
+/*
+ * Seconds with three decimals, never an exponent (ecr-behaviour 1.3), into
+ * dst (at least 32 bytes); returns the length. Times before 1970 do not
+ * occur (every time is a creation, push or pull time).
+ */
+static size_t
+epoch_text(int64_t ms, char *dst)
+{
+	size_t	len;
+	int	frac;
+
+	if (ms < 0)
+		ms = 0;
+	len = format_i64(ms / 1000, dst);
+	frac = (int)(ms % 1000);
+	dst[len++] = '.';
+	dst[len++] = (char)('0' + frac / 100);
+	dst[len++] = (char)('0' + frac / 10 % 10);
+	dst[len++] = (char)('0' + frac % 10);
+	dst[len] = '\0';
+	return len;
+}
+
 void
 jadd_epoch(struct json_object *o, const char *key, int64_t ms)
 {
 	char	text[32];
 
-	/* Seconds with three decimals; never an exponent (ecr-behaviour 1.3). */
-	snprintf(text, sizeof text, "%" PRId64 ".%03d", ms / 1000,
-	    (int)(ms % 1000));
+	epoch_text(ms, text);
 	jadd_obj(o, key, must(json_object_new_double_s((double)ms / 1000.0,
 	    text)));
 }
@@ -94,19 +134,25 @@ jpush_str(struct json_object *arr, const char *v)
 		jpush(arr, must(json_object_new_string(v)));
 }
 
+/* Bytes JSON strings must escape: '"', '\\' and the control characters. */
+static bool
+needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
 static void
-emit_string(struct buf *b, const char *s, size_t len)
+emit_escaped(struct buf *b, const char *s, const char *end)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s, *end = s + len;
+	const char		*run = s;
 	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 	unsigned char		 c;
 
-	buf_add(b, "\"", 1);
 	/* Copy runs that need no escape whole; '/' stays as it is. */
 	for (; s < end; s++) {
 		c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (!needs_escape(c))
 			continue;
 		buf_add(b, run, (size_t)(s - run));
 		run = s + 1;
@@ -121,7 +167,50 @@ emit_string(struct buf *b, const char *s, size_t len)
 		}
 	}
 	buf_add(b, run, (size_t)(end - run));
+}
+
+/*
+ * Most strings (names, ARNs, digests) need no escape: they go in with one
+ * copy, quotes included, which is most of the cost of a large page.
+ */
+static void
+emit_string(struct buf *b, const char *s, size_t len)
+{
+	const char	*end = s + len, *p = s;
+	char		*dst;
+
+	while (p < end && !needs_escape((unsigned char)*p))
+		p++;
+	if (p == end) {
+		if ((dst = buf_reserve(b, len + 2)) == NULL)
+			return;
+		dst[0] = '"';
+		memcpy(dst + 1, s, len);
+		dst[len + 1] = '"';
+		buf_commit(b, len + 2);
+		return;
+	}
 	buf_add(b, "\"", 1);
+	emit_escaped(b, s, end);
+	buf_add(b, "\"", 1);
+}
+
+/* The userdata that marks a string object as ready-made JSON (jadd_raw). */
+static char	raw_mark;
+
+void
+jadd_jw(struct json_object *o, const char *key, struct jw *w)
+{
+	struct json_object	*v;
+
+	if (w->b.data == NULL) {
+		fputs("ecrd: JSON answer over the render limit\n", stderr);
+		abort();
+	}
+	v = must(json_object_new_string_len(w->b.data, (int)w->b.len));
+	buf_release(&w->b);
+	json_object_set_userdata(v, &raw_mark, NULL);
+	jadd_obj(o, key, v);
 }
 
 static void
@@ -149,6 +238,11 @@ emit(struct buf *b, struct json_object *o)
 		    JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_string:
+		if (json_object_get_userdata(o) == &raw_mark) {
+			buf_add(b, json_object_get_string(o),
+			    (size_t)json_object_get_string_len(o));
+			break;
+		}
 		emit_string(b, json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
 		break;
@@ -175,6 +269,124 @@ emit(struct buf *b, struct json_object *o)
 		buf_add(b, "]", 1);
 		break;
 	}
+}
+
+void
+jw_init(struct jw *w)
+{
+	buf_init(&w->b, JSON_RENDER_MAX);
+	w->depth = 0;
+	w->has_item[0] = false;
+}
+
+/*
+ * The separator and key before a value, at the current depth. Keys are
+ * string literals that need no escape (json.h), so they go in with one copy.
+ */
+static void
+jw_key(struct jw *w, const char *key)
+{
+	size_t	 klen, n = 0;
+	char	*dst;
+
+	klen = key != NULL ? strlen(key) : 0;
+	if ((dst = buf_reserve(&w->b, klen + 4)) == NULL)
+		return;
+	if (w->has_item[w->depth])
+		dst[n++] = ',';
+	w->has_item[w->depth] = true;
+	if (key != NULL) {
+		dst[n++] = '"';
+		memcpy(dst + n, key, klen);
+		n += klen;
+		dst[n++] = '"';
+		dst[n++] = ':';
+	}
+	buf_commit(&w->b, n);
+}
+
+static void
+jw_open(struct jw *w, const char *key, const char *bracket)
+{
+	jw_key(w, key);
+	buf_add(&w->b, bracket, 1);
+	if (w->depth + 1 >= JW_DEPTH) {
+		fputs("ecrd: JSON writer nested too deep\n", stderr);
+		abort();
+	}
+	w->has_item[++w->depth] = false;
+}
+
+void
+jw_obj_open(struct jw *w, const char *key)
+{
+	jw_open(w, key, "{");
+}
+
+void
+jw_arr_open(struct jw *w, const char *key)
+{
+	jw_open(w, key, "[");
+}
+
+void
+jw_obj_close(struct jw *w)
+{
+	buf_add(&w->b, "}", 1);
+	w->depth--;
+}
+
+void
+jw_arr_close(struct jw *w)
+{
+	buf_add(&w->b, "]", 1);
+	w->depth--;
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *v)
+{
+	if (v == NULL)
+		return;
+	jw_key(w, key);
+	emit_string(&w->b, v, strlen(v));
+}
+
+void
+jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
+{
+	size_t	i;
+
+	jw_key(w, key);
+	buf_add(&w->b, "\"", 1);
+	for (i = 0; i < n; i++)
+		emit_escaped(&w->b, parts[i], parts[i] + strlen(parts[i]));
+	buf_add(&w->b, "\"", 1);
+}
+
+void
+jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	char	num[24];
+
+	jw_key(w, key);
+	buf_add(&w->b, num, format_i64(v, num));
+}
+
+void
+jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	buf_addstr(&w->b, v ? "true" : "false");
+}
+
+void
+jw_epoch(struct jw *w, const char *key, int64_t ms)
+{
+	char	text[32];
+
+	jw_key(w, key);
+	buf_add(&w->b, text, epoch_text(ms, text));
 }
 
 /*

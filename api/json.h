@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+
 struct json_object;
 
 struct json_object *jnew_obj(void);
@@ -27,6 +29,40 @@ void	jadd_obj(struct json_object *, const char *key,
 /* Append to an array. */
 void	jpush(struct json_object *arr, struct json_object *owned_v);
 void	jpush_str(struct json_object *arr, const char *);
+/*
+ * A streaming writer for large answers (list pages): JSON text goes straight
+ * into a capped buffer, with no tree. Keys are NULL inside arrays. The
+ * result is attached to a tree with jadd_raw, so one function can write an
+ * element for both one-object answers and pages (api_repo_write).
+ */
+#define JW_DEPTH	16
+struct jw {
+	struct buf	 b;
+	int		 depth;
+	bool		 has_item[JW_DEPTH];
+};
+/* Start writing (a buffer capped at JSON_RENDER_MAX). */
+void	jw_init(struct jw *);
+void	jw_obj_open(struct jw *, const char *key);
+void	jw_obj_close(struct jw *);
+void	jw_arr_open(struct jw *, const char *key);
+void	jw_arr_close(struct jw *);
+/*
+ * Keys are string literals that need no JSON escape. A NULL string writes
+ * nothing, as jadd_str adds nothing; jw_strv writes the n parts joined as
+ * one string.
+ */
+void	jw_str(struct jw *, const char *key, const char *);
+void	jw_strv(struct jw *, const char *key, const char *const *parts,
+	    size_t n);
+void	jw_i64(struct jw *, const char *key, int64_t);
+void	jw_bool(struct jw *, const char *key, bool);
+void	jw_epoch(struct jw *, const char *key, int64_t ms);
+/*
+ * Add the one complete value w wrote under key; jrender copies its text
+ * verbatim. The object takes the text and w is left empty.
+ */
+void	jadd_jw(struct json_object *, const char *key, struct jw *w);
 /* The largest answer we render; past it is our bug (answers are bounded). */
 #define JSON_RENDER_MAX	(256 * 1024 * 1024)
 

@@ -99,6 +99,6 @@ create_repository(struct api_call *call)
 		    "with id '%s'", name, call->registry_id);
 	if (rc != 0)
 		return api_fail_store(call, rc);
-	jadd_obj(call->out, "repository", api_repo_json(call, &repo));
+	api_out_repo(call, &repo);
 	return 0;
 }

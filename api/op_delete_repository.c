@@ -32,6 +32,6 @@ delete_repository(struct api_call *call)
 	rc = store_repo_delete(call->txn, repo.registry_id, repo.region, name);
 	if (rc != 0)
 		return api_fail_store(call, rc);
-	jadd_obj(call->out, "repository", api_repo_json(call, &repo));
+	api_out_repo(call, &repo);
 	return 0;
 }

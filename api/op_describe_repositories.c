@@ -21,7 +21,7 @@ const struct api_op api_op_describe_repositories = {
 
 struct page {
 	struct api_call		*call;
-	struct json_object	*list;
+	struct jw		*list;
 	size_t			 n, max;
 	bool			 has_more;
 	char			 last[STORE_REPO_NAME_MAX + 1];
@@ -36,7 +36,7 @@ page_add(const struct store_repo *repo, void *arg)
 		pg->has_more = true;
 		return 1;
 	}
-	jpush(pg->list, api_repo_json(pg->call, repo));
+	api_repo_write(pg->call, pg->list, NULL, repo);
 	memcpy(pg->last, repo->name, sizeof pg->last);
 	pg->n++;
 	return 0;
@@ -45,7 +45,7 @@ page_add(const struct store_repo *repo, void *arg)
 /* With names, one missing name fails the whole call (ecr-behaviour 3.1). */
 static int
 describe_named(struct api_call *call, struct json_object *names,
-    struct json_object *list)
+    struct jw *list)
 {
 	struct store_repo	repo;
 	size_t			i, n = json_object_array_length(names);
@@ -58,13 +58,13 @@ describe_named(struct api_call *call, struct json_object *names,
 		if (api_repo_get(call, json_object_get_string(
 		    json_object_array_get_idx(names, i)), &repo) != 0)
 			return -1;
-		jpush(list, api_repo_json(call, &repo));
+		api_repo_write(call, list, NULL, &repo);
 	}
 	return 0;
 }
 
 static int
-describe_page(struct api_call *call, struct json_object *list)
+describe_page(struct api_call *call, struct jw *list)
 {
 	const char	*token = api_in_str(call, "nextToken");
 	struct page	 pg;
@@ -92,10 +92,16 @@ static int
 describe_repositories(struct api_call *call)
 {
 	struct json_object	*names = api_in_array(call, "repositoryNames");
-	struct json_object	*list = jnew_arr();
+	struct jw		 list;
+	int			 rc;
 
-	jadd_obj(call->out, "repositories", list);
+	jw_init(&list);
+	jw_arr_open(&list, NULL);
 	if (names != NULL)
-		return describe_named(call, names, list);
-	return describe_page(call, list);
+		rc = describe_named(call, names, &list);
+	else
+		rc = describe_page(call, &list);
+	jw_arr_close(&list);
+	jadd_jw(call->out, "repositories", &list);
+	return rc;
 }

@@ -23,78 +23,135 @@ partition(const char *region)
 	return "aws";
 }
 
+/* The pieces of a repository ARN, joined by api_repo_arn and jw_strv. */
+#define ARN_PARTS	8
+static void
+arn_parts(struct api_call *call, const char *registry_id, const char *name,
+    const char *parts[ARN_PARTS])
+{
+	parts[0] = "arn:";
+	parts[1] = partition(call->id.region);
+	parts[2] = ":ecr:";
+	parts[3] = call->id.region;
+	parts[4] = ":";
+	parts[5] = registry_id;
+	parts[6] = ":repository/";
+	parts[7] = name;
+}
+
+/*
+ * The pieces of ECR's host for a registry, or this server's address when
+ * the operator asked URIs to point here (--public-endpoint); returns how
+ * many of at most HOST_PARTS.
+ */
+#define HOST_PARTS	5
+static size_t
+host_parts(struct api_call *call, const char *registry_id,
+    const char *parts[HOST_PARTS])
+{
+	const char	*region = call->id.region;
+
+	if (call->ctx->cfg.public_endpoint != NULL) {
+		parts[0] = call->ctx->cfg.public_endpoint;
+		return 1;
+	}
+	parts[0] = registry_id;
+	parts[1] = ".dkr.ecr.";
+	parts[2] = region;
+	parts[3] = ".amazonaws.com";
+	parts[4] = str_has_prefix(region, "cn-") ? ".cn" : "";
+	return 5;
+}
+
+static void
+join(char *dst, size_t size, const char *const *parts, size_t n)
+{
+	size_t	i, len = 0, plen;
+
+	for (i = 0; i < n && size != 0; i++) {
+		plen = strlen(parts[i]);
+		if (plen > size - 1 - len)
+			plen = size - 1 - len;
+		memcpy(dst + len, parts[i], plen);
+		len += plen;
+	}
+	if (size != 0)
+		dst[len] = '\0';
+}
+
 void
 api_repo_arn(struct api_call *call, const char *registry_id, const char *name,
     char *dst, size_t size)
 {
-	snprintf(dst, size, "arn:%s:ecr:%s:%s:repository/%s",
-	    partition(call->id.region), call->id.region, registry_id, name);
+	const char	*parts[ARN_PARTS];
+
+	arn_parts(call, registry_id, name, parts);
+	join(dst, size, parts, ARN_PARTS);
 }
 
-/*
- * ECR's host for a registry, or this server's address when the operator
- * asked URIs to point here (--public-endpoint).
- */
 void
 api_registry_host(struct api_call *call, const char *registry_id, char *dst,
     size_t size)
 {
-	const char	*region = call->id.region;
+	const char	*parts[HOST_PARTS];
 
-	if (call->ctx->cfg.public_endpoint != NULL)
-		snprintf(dst, size, "%s", call->ctx->cfg.public_endpoint);
-	else
-		snprintf(dst, size, "%s.dkr.ecr.%s.amazonaws.com%s",
-		    registry_id, region, str_has_prefix(region, "cn-") ?
-		    ".cn" : "");
+	join(dst, size, parts, host_parts(call, registry_id, parts));
 }
 
-static struct json_object *
-filters_json(const struct store_repo *repo)
+static void
+write_filters(struct jw *w, const struct store_repo *repo)
 {
-	struct json_object	*arr, *f;
-	size_t			 i;
+	size_t	i;
 
-	arr = jnew_arr();
+	jw_arr_open(w, "imageTagMutabilityExclusionFilters");
 	for (i = 0; i < repo->n_exclusion_filters; i++) {
-		f = jnew_obj();
-		jadd_str(f, "filterType",
-		    repo->exclusion_filters[i].filter_type);
-		jadd_str(f, "filter", repo->exclusion_filters[i].filter);
-		jpush(arr, f);
+		jw_obj_open(w, NULL);
+		jw_str(w, "filterType", repo->exclusion_filters[i].filter_type);
+		jw_str(w, "filter", repo->exclusion_filters[i].filter);
+		jw_obj_close(w);
 	}
-	return arr;
+	jw_arr_close(w);
 }
 
-struct json_object *
-api_repo_json(struct api_call *call, const struct store_repo *repo)
+void
+api_repo_write(struct api_call *call, struct jw *w, const char *key,
+    const struct store_repo *repo)
 {
-	struct json_object	*o, *scan, *enc;
-	char			 text[API_ARN_MAX];
-	char			 host[300];
+	const char	*parts[ARN_PARTS + HOST_PARTS];
+	size_t		 n;
 
-	o = jnew_obj();
-	api_repo_arn(call, repo->registry_id, repo->name, text, sizeof text);
-	jadd_str(o, "repositoryArn", text);
-	jadd_str(o, "registryId", repo->registry_id);
-	jadd_str(o, "repositoryName", repo->name);
-	api_registry_host(call, repo->registry_id, host, sizeof host);
-	snprintf(text, sizeof text, "%s/%s", host, repo->name);
-	jadd_str(o, "repositoryUri", text);
-	jadd_epoch(o, "createdAt", repo->created_at_ms);
-	jadd_str(o, "imageTagMutability", repo->tag_mutability);
+	jw_obj_open(w, key);
+	arn_parts(call, repo->registry_id, repo->name, parts);
+	jw_strv(w, "repositoryArn", parts, ARN_PARTS);
+	jw_str(w, "registryId", repo->registry_id);
+	jw_str(w, "repositoryName", repo->name);
+	n = host_parts(call, repo->registry_id, parts);
+	parts[n++] = "/";
+	parts[n++] = repo->name;
+	jw_strv(w, "repositoryUri", parts, n);
+	jw_epoch(w, "createdAt", repo->created_at_ms);
+	jw_str(w, "imageTagMutability", repo->tag_mutability);
 	if (repo->n_exclusion_filters != 0)
-		jadd_obj(o, "imageTagMutabilityExclusionFilters",
-		    filters_json(repo));
-	scan = jnew_obj();
-	jadd_bool(scan, "scanOnPush", repo->scan_on_push);
-	jadd_obj(o, "imageScanningConfiguration", scan);
-	enc = jnew_obj();
-	jadd_str(enc, "encryptionType", repo->encryption_type);
+		write_filters(w, repo);
+	jw_obj_open(w, "imageScanningConfiguration");
+	jw_bool(w, "scanOnPush", repo->scan_on_push);
+	jw_obj_close(w);
+	jw_obj_open(w, "encryptionConfiguration");
+	jw_str(w, "encryptionType", repo->encryption_type);
 	if (repo->kms_key[0] != '\0')
-		jadd_str(enc, "kmsKey", repo->kms_key);
-	jadd_obj(o, "encryptionConfiguration", enc);
-	return o;
+		jw_str(w, "kmsKey", repo->kms_key);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+void
+api_out_repo(struct api_call *call, const struct store_repo *repo)
+{
+	struct jw	w;
+
+	jw_init(&w);
+	api_repo_write(call, &w, NULL, repo);
+	jadd_jw(call->out, "repository", &w);
 }
 
 int

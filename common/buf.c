@@ -66,6 +66,21 @@ buf_add(struct buf *b, const void *p, size_t len)
 	return 0;
 }
 
+char *
+buf_reserve(struct buf *b, size_t len)
+{
+	if (buf_grow(b, len) != 0)
+		return NULL;
+	return b->data + b->len;
+}
+
+void
+buf_commit(struct buf *b, size_t len)
+{
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
 int
 buf_addstr(struct buf *b, const char *s)
 {

@@ -24,6 +24,13 @@ int	 buf_add(struct buf *, const void *, size_t);
 int	 buf_addstr(struct buf *, const char *);
 int	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Make room for len more bytes and return where they go (NULL, buffer
+ * released, when len would pass max); buf_commit(b, n) then counts the n
+ * bytes written there. Together they let a writer fill the buffer directly.
+ */
+char	*buf_reserve(struct buf *, size_t len);
+void	 buf_commit(struct buf *, size_t len);
 /* Hand the data to the caller (never NULL) and reset the buffer. */
 char	*buf_take(struct buf *, size_t *lenp);
 

@@ -5,3 +5,4 @@ ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
 set_tests_properties(model_drift PROPERTIES LABELS unit)
+ecrd_unit_test(json api)
