@@ -6,7 +6,10 @@
 #include "store/store_int.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/xalloc.h"
 
 /* A read cursor over a value; a failed read leaves it failed. */
 struct rd {
@@ -118,12 +121,18 @@ wr_str(struct buf *b, const char *src, size_t src_size)
 	return buf_add(b, src, len) == 0 ? STORE_OK : STORE_TOOBIG;
 }
 
-/* Initialise b and write the format-version byte. */
+/* Initialise b, capped at max bytes, and write the format-version byte. */
+static int
+wr_start_max(struct buf *b, size_t max)
+{
+	buf_init(b, max);
+	return wr_uint(b, STORE_FORMAT_V1, 1);
+}
+
 static int
 wr_start(struct buf *b)
 {
-	buf_init(b, STORE_VALUE_MAX);
-	return wr_uint(b, STORE_FORMAT_V1, 1);
+	return wr_start_max(b, STORE_VALUE_MAX);
 }
 
 /* Release b on failure so that callers have nothing to clean up. */
@@ -329,5 +338,367 @@ store_codec_bytes_decode(const void *val, size_t len, const void **out,
 		return STORE_CORRUPT;
 	*out = rd.p;
 	*out_len = rd.left;
+	return STORE_OK;
+}
+
+int
+store_codec_marker_encode(struct buf *b)
+{
+	return wr_finish(b, wr_start(b));
+}
+
+int
+store_codec_marker_decode(const void *val, size_t len)
+{
+	struct rd	rd;
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	return rd_end(&rd);
+}
+
+int
+store_codec_manifest_encode(const void *p, size_t len, struct buf *b)
+{
+	int	rc;
+
+	rc = wr_start_max(b, STORE_MANIFEST_VALUE_MAX);
+	if (rc == STORE_OK && len > STORE_MANIFEST_MAX)
+		rc = STORE_TOOBIG;
+	if (rc == STORE_OK && len != 0 && buf_add(b, p, len) != 0)
+		rc = STORE_TOOBIG;
+	return wr_finish(b, rc);
+}
+
+int
+store_codec_manifest_decode(const void *val, size_t len, const void **out,
+    size_t *out_len)
+{
+	if (store_codec_bytes_decode(val, len, out, out_len) != STORE_OK ||
+	    *out_len > STORE_MANIFEST_MAX)
+		return STORE_CORRUPT;
+	return STORE_OK;
+}
+
+int
+store_codec_tag_encode(const char *digest, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start(b)) == STORE_OK)
+		rc = wr_str(b, digest, STORE_DIGEST_MAX + 1);
+	return wr_finish(b, rc);
+}
+
+int
+store_codec_tag_decode(const void *val, size_t len, char *digest)
+{
+	struct rd	rd;
+	char		d[STORE_DIGEST_MAX + 1];
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	rd_str(&rd, d, sizeof(d));
+	if (rd_end(&rd) != STORE_OK || d[0] == '\0')
+		return STORE_CORRUPT;
+	memcpy(digest, d, strlen(d) + 1);
+	return STORE_OK;
+}
+
+static int
+layer_encode(const struct store_layer *l, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start(b)) != STORE_OK ||
+	    (rc = wr_uint(b, l->size, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)l->created_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, l->refs, 8)) != STORE_OK)
+		return rc;
+	return wr_str(b, l->media_type, sizeof(l->media_type));
+}
+
+int
+store_codec_layer_encode(const struct store_layer *l, struct buf *b)
+{
+	return wr_finish(b, layer_encode(l, b));
+}
+
+int
+store_codec_layer_decode(const void *val, size_t len, struct store_layer *out)
+{
+	struct rd	rd;
+	uint64_t	size, refs;
+	int64_t		created_at_ms;
+	char		media_type[STORE_MEDIA_TYPE_MAX + 1];
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	size = rd_uint(&rd, 8);
+	created_at_ms = (int64_t)rd_uint(&rd, 8);
+	refs = rd_uint(&rd, 8);
+	rd_str(&rd, media_type, sizeof(media_type));
+	if (rd_end(&rd) != STORE_OK)
+		return STORE_CORRUPT;
+	out->size = size;
+	out->created_at_ms = created_at_ms;
+	out->refs = refs;
+	memcpy(out->media_type, media_type, strlen(media_type) + 1);
+	return STORE_OK;
+}
+
+int
+store_codec_blob_encode(const struct store_blob *bl, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start(b)) == STORE_OK &&
+	    (rc = wr_uint(b, bl->size, 8)) == STORE_OK)
+		rc = wr_uint(b, bl->users, 8);
+	return wr_finish(b, rc);
+}
+
+int
+store_codec_blob_decode(const void *val, size_t len, struct store_blob *out)
+{
+	struct rd	rd;
+	uint64_t	size, users;
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	size = rd_uint(&rd, 8);
+	users = rd_uint(&rd, 8);
+	if (rd_end(&rd) != STORE_OK)
+		return STORE_CORRUPT;
+	out->size = size;
+	out->users = users;
+	return STORE_OK;
+}
+
+static int
+upload_encode(const struct store_upload *u, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start(b)) != STORE_OK)
+		return rc;
+	if (u->hash_state_len > STORE_HASH_STATE_MAX)
+		return STORE_TOOBIG;
+	if ((rc = wr_uint(b, u->repo_id, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)u->created_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)u->updated_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, u->received, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, u->n_parts, 4)) != STORE_OK ||
+	    (rc = wr_uint(b, u->min_part, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, u->last_part, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, u->hash_state_len, 2)) != STORE_OK)
+		return rc;
+	if (u->hash_state_len != 0 &&
+	    buf_add(b, u->hash_state, u->hash_state_len) != 0)
+		return STORE_TOOBIG;
+	return STORE_OK;
+}
+
+int
+store_codec_upload_encode(const struct store_upload *u, struct buf *b)
+{
+	return wr_finish(b, upload_encode(u, b));
+}
+
+/* Decode an uploads value; out->id is left as it was. */
+int
+store_codec_upload_decode(const void *val, size_t len,
+    struct store_upload *out)
+{
+	struct store_upload	 u;
+	struct rd		 rd;
+	const unsigned char	*p;
+
+	memset(&u, 0, sizeof(u));
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	u.repo_id = rd_uint(&rd, 8);
+	u.created_at_ms = (int64_t)rd_uint(&rd, 8);
+	u.updated_at_ms = (int64_t)rd_uint(&rd, 8);
+	u.received = rd_uint(&rd, 8);
+	u.n_parts = (uint32_t)rd_uint(&rd, 4);
+	u.min_part = rd_uint(&rd, 8);
+	u.last_part = rd_uint(&rd, 8);
+	u.hash_state_len = rd_uint(&rd, 2);
+	if (u.hash_state_len > STORE_HASH_STATE_MAX)
+		return STORE_CORRUPT;
+	if ((p = rd_take(&rd, u.hash_state_len)) == NULL ||
+	    rd_end(&rd) != STORE_OK)
+		return STORE_CORRUPT;
+	memcpy(u.hash_state, p, u.hash_state_len);
+	memcpy(u.id, out->id, sizeof(u.id));
+	*out = u;
+	return STORE_OK;
+}
+
+/*
+ * Image records. The fixed part comes first, so that the mutable fields sit
+ * at fixed offsets (store_codec_image_patch).
+ */
+#define IMG_OFF_STATUS		2
+#define IMG_OFF_PULLED		11	/* last_pulled, archived, activated */
+#define IMG_FIXED_LEN		51	/* up to the first string */
+
+static int
+wr_list(struct buf *b, char *const *list, size_t n, size_t max, size_t len)
+{
+	size_t	i;
+	int	rc;
+
+	if (n > max)
+		return STORE_TOOBIG;
+	if ((rc = wr_uint(b, n, 2)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = wr_str(b, list[i], len + 1)) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+static int
+image_encode(const struct store_image *img, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start_max(b, STORE_IMAGE_VALUE_MAX)) != STORE_OK)
+		return rc;
+	if (img->kind > STORE_IMAGE_INDEX ||
+	    img->status > STORE_IMAGE_ACTIVATING)
+		return STORE_TOOBIG;
+	if ((rc = wr_uint(b, img->kind, 1)) != STORE_OK ||
+	    (rc = wr_uint(b, img->status, 1)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)img->pushed_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)img->last_pulled_at_ms, 8)) !=
+	    STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)img->archived_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)img->activated_at_ms, 8)) !=
+	    STORE_OK ||
+	    (rc = wr_uint(b, img->size, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, img->manifest_len, 8)) != STORE_OK)
+		return rc;
+	if ((rc = wr_str(b, img->manifest_media_type,
+	    sizeof(img->manifest_media_type))) != STORE_OK ||
+	    (rc = wr_str(b, img->artifact_media_type,
+	    sizeof(img->artifact_media_type))) != STORE_OK ||
+	    (rc = wr_str(b, img->subject_digest,
+	    sizeof(img->subject_digest))) != STORE_OK)
+		return rc;
+	if ((rc = wr_list(b, img->tags, img->n_tags, STORE_IMAGE_TAGS_MAX,
+	    STORE_IMAGE_TAG_MAX)) != STORE_OK)
+		return rc;
+	return wr_list(b, img->refs, img->n_refs, STORE_IMAGE_REFS_MAX,
+	    STORE_DIGEST_MAX);
+}
+
+int
+store_codec_image_encode(const struct store_image *img, struct buf *b)
+{
+	return wr_finish(b, image_encode(img, b));
+}
+
+/* Read a list of at most max strings of at most len bytes each. */
+static char **
+rd_list(struct rd *r, size_t *n_out, size_t max, size_t len)
+{
+	const unsigned char	*p;
+	char			**list;
+	size_t			 n, i, slen;
+
+	n = rd_uint(r, 2);
+	if (r->is_bad || n > max) {
+		r->is_bad = true;
+		return NULL;
+	}
+	*n_out = 0;
+	if (n == 0)
+		return NULL;
+	list = xreallocarray(NULL, n, sizeof(*list));
+	for (i = 0; i < n; i++) {
+		slen = rd_uint(r, 2);
+		if (r->is_bad || slen > len ||
+		    (p = rd_take(r, slen)) == NULL ||
+		    memchr(p, '\0', slen) != NULL) {
+			r->is_bad = true;
+			break;
+		}
+		list[i] = xstrndup((const char *)p, slen);
+	}
+	*n_out = i;
+	return list;
+}
+
+int
+store_codec_image_decode(const void *val, size_t len, struct store_image *out)
+{
+	struct store_image	img;
+	struct rd		rd;
+
+	memset(&img, 0, sizeof(img));
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	img.kind = (uint8_t)rd_uint(&rd, 1);
+	img.status = (uint8_t)rd_uint(&rd, 1);
+	if (img.kind > STORE_IMAGE_INDEX ||
+	    img.status > STORE_IMAGE_ACTIVATING)
+		rd.is_bad = true;
+	img.pushed_at_ms = (int64_t)rd_uint(&rd, 8);
+	img.last_pulled_at_ms = (int64_t)rd_uint(&rd, 8);
+	img.archived_at_ms = (int64_t)rd_uint(&rd, 8);
+	img.activated_at_ms = (int64_t)rd_uint(&rd, 8);
+	img.size = rd_uint(&rd, 8);
+	img.manifest_len = rd_uint(&rd, 8);
+	rd_str(&rd, img.manifest_media_type, sizeof(img.manifest_media_type));
+	rd_str(&rd, img.artifact_media_type, sizeof(img.artifact_media_type));
+	rd_str(&rd, img.subject_digest, sizeof(img.subject_digest));
+	img.tags = rd_list(&rd, &img.n_tags, STORE_IMAGE_TAGS_MAX,
+	    STORE_IMAGE_TAG_MAX);
+	img.refs = rd_list(&rd, &img.n_refs, STORE_IMAGE_REFS_MAX,
+	    STORE_DIGEST_MAX);
+	if (rd_end(&rd) != STORE_OK) {
+		store_image_release(&img);
+		return STORE_CORRUPT;
+	}
+	img.repo_id = out->repo_id;
+	memcpy(img.digest, out->digest, sizeof(img.digest));
+	*out = img;
+	return STORE_OK;
+}
+
+static void
+put_be(unsigned char *p, uint64_t v, size_t width)
+{
+	size_t	i;
+
+	for (i = width; i > 0; i--) {
+		p[i - 1] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+int
+store_codec_image_patch(const void *val, size_t len,
+    const struct store_image *img, struct buf *b)
+{
+	const unsigned char	*v = val;
+	unsigned char		*p;
+
+	buf_init(b, STORE_IMAGE_VALUE_MAX);
+	if (img->status > STORE_IMAGE_ACTIVATING)
+		return STORE_TOOBIG;
+	if (len < IMG_FIXED_LEN || v[0] != STORE_FORMAT_V1)
+		return STORE_CORRUPT;
+	if (buf_add(b, val, len) != 0)
+		return STORE_CORRUPT;
+	p = (unsigned char *)b->data;
+	p[IMG_OFF_STATUS] = img->status;
+	put_be(p + IMG_OFF_PULLED, (uint64_t)img->last_pulled_at_ms, 8);
+	put_be(p + IMG_OFF_PULLED + 8, (uint64_t)img->archived_at_ms, 8);
+	put_be(p + IMG_OFF_PULLED + 16, (uint64_t)img->activated_at_ms, 8);
 	return STORE_OK;
 }

@@ -134,11 +134,157 @@ store_keys_repo_children(struct store_key *k, uint64_t repo_id)
 }
 
 int
-store_keys_image(struct store_key *k, uint64_t repo_id, const char *digest)
+store_keys_repo_digest(struct store_key *k, uint64_t repo_id,
+    const char *digest)
 {
 	int	rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
 		return rc;
 	return key_add_str(k, digest, STORE_DIGEST_MAX, false);
+}
+
+int
+store_keys_tag(struct store_key *k, uint64_t repo_id, const char *tag)
+{
+	int	rc;
+
+	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
+		return rc;
+	return key_add_str(k, tag, STORE_IMAGE_TAG_MAX, false);
+}
+
+int
+store_keys_repo_pair(struct store_key *k, uint64_t repo_id, const char *a,
+    const char *b)
+{
+	int	rc;
+
+	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK ||
+	    (rc = key_add_str(k, a, STORE_DIGEST_MAX, true)) != STORE_OK)
+		return rc;
+	if (b == NULL)
+		return STORE_OK;
+	return key_add_str(k, b, STORE_DIGEST_MAX, false);
+}
+
+int
+store_keys_blob(struct store_key *k, const char *digest)
+{
+	key_init(k);
+	return key_add_str(k, digest, STORE_DIGEST_MAX, false);
+}
+
+int
+store_keys_upload(struct store_key *k, const char *id)
+{
+	/* Upload ids name files too: refuse any that could leave uploads/. */
+	if (!store_upload_id_is_valid(id))
+		return STORE_TOOBIG;
+	key_init(k);
+	return key_add_str(k, id, STORE_UPLOAD_ID_MAX, false);
+}
+
+/* Times are signed: flipping the sign bit makes byte order numeric order. */
+#define SIGN_FLIP	((uint64_t)1 << 63)
+
+int
+store_keys_layer_gc(struct store_key *k, int64_t created_at_ms,
+    uint64_t repo_id, const char *digest)
+{
+	int	rc;
+
+	key_init(k);
+	if ((rc = key_add_u64(k, (uint64_t)created_at_ms ^ SIGN_FLIP)) !=
+	    STORE_OK ||
+	    (rc = key_add_u64(k, repo_id)) != STORE_OK)
+		return rc;
+	return key_add_str(k, digest, STORE_DIGEST_MAX, false);
+}
+
+static uint64_t
+get_u64(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int
+store_keys_suffix(const struct store_key *prefix, const void *key,
+    size_t len, size_t max, char *out)
+{
+	const unsigned char	*p = key;
+	size_t			 rest;
+
+	if (len < prefix->len ||
+	    memcmp(p, prefix->data, prefix->len) != 0)
+		return 0;
+	rest = len - prefix->len;
+	p += prefix->len;
+	if (rest == 0 || rest > max || memchr(p, '\0', rest) != NULL)
+		return STORE_CORRUPT;
+	memcpy(out, p, rest);
+	out[rest] = '\0';
+	return 1;
+}
+
+int
+store_keys_layer_gc_split(const void *key, size_t len,
+    int64_t *created_at_ms, uint64_t *repo_id, char *digest)
+{
+	const unsigned char	*p = key;
+	struct store_key	 none;
+
+	if (len < 16)
+		return STORE_CORRUPT;
+	none.len = 0;
+	if (store_keys_suffix(&none, p + 16, len - 16, STORE_DIGEST_MAX,
+	    digest) != 1)
+		return STORE_CORRUPT;
+	*created_at_ms = (int64_t)(get_u64(p) ^ SIGN_FLIP);
+	*repo_id = get_u64(p + 8);
+	return STORE_OK;
+}
+
+static bool
+is_lower_hex(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return s[len] == '\0';
+}
+
+bool
+store_digest_is_valid(const char *digest)
+{
+	if (strncmp(digest, "sha256:", 7) == 0)
+		return is_lower_hex(digest + 7, 64);
+	if (strncmp(digest, "sha512:", 7) == 0)
+		return is_lower_hex(digest + 7, 128);
+	return false;
+}
+
+bool
+store_upload_id_is_valid(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id[i] != '\0'; i++) {
+		if (i == STORE_UPLOAD_ID_MAX)
+			return false;
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-'))
+			return false;
+	}
+	return i > 0;
 }

@@ -14,9 +14,17 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 
-/* DBIs whose keys start with a repository's id, emptied by delete. */
+/*
+ * DBIs whose keys start with a repository's id and whose records need no
+ * more than deleting when it goes (layers do: store_layer_drop_repo).
+ */
 static const enum store_dbi child_dbis[] = {
 	STORE_DBI_IMAGES,
+	STORE_DBI_MANIFESTS,
+	STORE_DBI_TAGS,
+	STORE_DBI_REFERRERS,
+	STORE_DBI_PARENTS,
+	STORE_DBI_IMAGE_COUNTS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */
@@ -25,31 +33,11 @@ count_add(struct store_txn *t, const char *registry_id, const char *region,
     int delta)
 {
 	struct store_key	k;
-	struct buf		b;
-	MDB_val			v;
-	uint64_t		n = 0;
 	int			rc;
 
 	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
 		return rc;
-	rc = store_db_get(t, STORE_DBI_REPO_COUNTS, &k, &v);
-	if (rc == STORE_OK)
-		rc = store_codec_u64_decode(v.mv_data, v.mv_size, &n);
-	else if (rc == STORE_NOTFOUND)
-		rc = STORE_OK;
-	if (rc != STORE_OK)
-		return rc;
-	if (delta < 0 && n == 0)
-		return STORE_CORRUPT;
-	n = delta < 0 ? n - 1 : n + 1;
-	/* An empty partition keeps no counter record. */
-	if (n == 0)
-		return store_db_del(t, STORE_DBI_REPO_COUNTS, &k);
-	if ((rc = store_codec_u64_encode(n, &b)) != STORE_OK)
-		return rc;
-	rc = store_db_put(t, STORE_DBI_REPO_COUNTS, &k, b.data, b.len, 0);
-	buf_release(&b);
-	return rc;
+	return store_db_counter_add(t, STORE_DBI_REPO_COUNTS, &k, delta);
 }
 
 /* Read the next repository id; ids start at 1. */
@@ -223,7 +211,9 @@ store_repo_delete(struct store_txn *t, const char *registry_id,
 	rc = store_db_del(t, STORE_DBI_REPO_IDS, &idk);
 	if (rc != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_CORRUPT : rc;
-	if ((rc = count_add(t, registry_id, region, -1)) != STORE_OK)
+	if ((rc = count_add(t, registry_id, region, -1)) != STORE_OK ||
+	    (rc = store_layer_drop_repo(t, id)) != STORE_OK ||
+	    (rc = store_upload_drop_repo(t, id)) != STORE_OK)
 		return rc;
 	for (i = 0; i < sizeof(child_dbis) / sizeof(child_dbis[0]); i++) {
 		if ((rc = store_db_del_prefix(t, child_dbis[i], &ck)) !=
@@ -300,17 +290,21 @@ store_repo_count(struct store_txn *t, const char *registry_id,
     const char *region, uint64_t *out)
 {
 	struct store_key	k;
-	MDB_val			v;
 	int			rc;
 
 	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
 		return rc;
-	rc = store_db_get(t, STORE_DBI_REPO_COUNTS, &k, &v);
-	if (rc == STORE_NOTFOUND) {
-		*out = 0;
-		return STORE_OK;
-	}
-	if (rc != STORE_OK)
+	return store_db_counter_get(t, STORE_DBI_REPO_COUNTS, &k, out);
+}
+
+int
+store_repo_check_id(struct store_txn *t, uint64_t repo_id)
+{
+	struct store_key	k;
+	MDB_val			v;
+	int			rc;
+
+	if ((rc = store_keys_repo_id(&k, repo_id)) != STORE_OK)
 		return rc;
-	return store_codec_u64_decode(v.mv_data, v.mv_size, out);
+	return store_db_get(t, STORE_DBI_REPO_IDS, &k, &v);
 }

@@ -20,6 +20,16 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
 	[STORE_DBI_REPO_IDS] = "repo_ids",
 	[STORE_DBI_REPO_COUNTS] = "repo_counts",
 	[STORE_DBI_IMAGES] = "images",
+	[STORE_DBI_MANIFESTS] = "manifests",
+	[STORE_DBI_TAGS] = "tags",
+	[STORE_DBI_LAYERS] = "layers",
+	[STORE_DBI_BLOBS] = "blobs",
+	[STORE_DBI_UPLOADS] = "uploads",
+	[STORE_DBI_REFERRERS] = "referrers",
+	[STORE_DBI_PARENTS] = "parents",
+	[STORE_DBI_IMAGE_COUNTS] = "image_counts",
+	[STORE_DBI_LAYER_GC] = "layer_gc",
+	[STORE_DBI_BLOB_GC] = "blob_gc",
 };
 
 /*
@@ -153,11 +163,12 @@ env_open(struct store *s, const char *path, unsigned flags, char **why)
 }
 
 /*
- * Check the schema record of a store that already holds data. Returns
- * STORE_OK, or a code with *why set.
+ * Check the schema record of a store that already holds data and set
+ * *out to its version. Returns STORE_OK, or a code with *why set.
  */
 static int
-check_schema(struct store_txn *t, const char *path, char **why)
+check_schema(struct store_txn *t, const char *path, uint32_t *out,
+    char **why)
 {
 	struct store_key	k;
 	MDB_val			v;
@@ -193,6 +204,7 @@ check_schema(struct store_txn *t, const char *path, char **why)
 		    STORE_SCHEMA_VERSION);
 		return STORE_VERSION;
 	}
+	*out = version;
 	return STORE_OK;
 
 not_ecrd:
@@ -201,9 +213,9 @@ not_ecrd:
 	return STORE_CORRUPT;
 }
 
-/* Write the schema record of a fresh store. */
+/* Write the schema record of a fresh (flags MDB_NOOVERWRITE) or old store. */
 static int
-write_schema(struct store_txn *t)
+write_schema(struct store_txn *t, unsigned flags)
 {
 	struct store_key	k;
 	struct buf		b;
@@ -214,15 +226,31 @@ write_schema(struct store_txn *t)
 	if ((rc = store_codec_schema_encode(STORE_SCHEMA_VERSION, &b)) !=
 	    STORE_OK)
 		return rc;
-	rc = store_db_put(t, STORE_DBI_META, &k, b.data, b.len,
-	    MDB_NOOVERWRITE);
+	rc = store_db_put(t, STORE_DBI_META, &k, b.data, b.len, flags);
 	buf_release(&b);
 	return rc;
 }
 
 /*
- * In one write txn: check (or, on a fresh store, write) the schema version
- * and open every named DBI. A refused store is left unwritten.
+ * Bring a store of an older schema version up to date, in the open txn
+ * (SCHEMA.md). Version 1 had only raw image records, which tests wrote:
+ * they are dropped, since version 2 images need their other records.
+ */
+static int
+migrate(struct store_txn *t, uint32_t version)
+{
+	int	rc;
+
+	if (version < 2 && (rc = store_err(mdb_drop(t->txn,
+	    t->store->dbi[STORE_DBI_IMAGES], 0))) != STORE_OK)
+		return rc;
+	return write_schema(t, 0);
+}
+
+/*
+ * In one write txn: check (or, on a fresh store, write) the schema version,
+ * open every named DBI and migrate an older store. A refused store is left
+ * unwritten.
  */
 static int
 stamp(struct store *s, const char *path, char **why)
@@ -231,6 +259,7 @@ stamp(struct store *s, const char *path, char **why)
 	MDB_dbi			main_dbi;
 	MDB_stat		st;
 	bool			is_fresh;
+	uint32_t		version = STORE_SCHEMA_VERSION;
 	int			mrc, rc;
 	size_t			i;
 
@@ -242,7 +271,8 @@ stamp(struct store *s, const char *path, char **why)
 		goto out;
 	}
 	is_fresh = st.ms_entries == 0;
-	if (!is_fresh && (rc = check_schema(&t, path, why)) != STORE_OK)
+	if (!is_fresh && (rc = check_schema(&t, path, &version, why)) !=
+	    STORE_OK)
 		goto out;
 	for (i = 0; i < STORE_DBI__COUNT; i++) {
 		mrc = mdb_dbi_open(t.txn, dbi_names[i], MDB_CREATE, &s->dbi[i]);
@@ -254,7 +284,12 @@ stamp(struct store *s, const char *path, char **why)
 			goto out;
 		}
 	}
-	if (is_fresh && (rc = write_schema(&t)) != STORE_OK) {
+	rc = STORE_OK;
+	if (is_fresh)
+		rc = write_schema(&t, MDB_NOOVERWRITE);
+	else if (version < STORE_SCHEMA_VERSION)
+		rc = migrate(&t, version);
+	if (rc != STORE_OK) {
 		*why = xasprintf("%s: writing the schema record: %s", path,
 		    store_strerror(rc));
 		goto out;
@@ -287,8 +322,11 @@ store_open(const char *dir, unsigned flags, struct store **out, char **cause)
 	}
 	path = xasprintf("%s/%s", dir, STORE_FILE);
 	s = xcalloc(1, sizeof(*s));
+	s->dir = xstrdup(dir);
+	s->is_ephemeral = (flags & STORE_EPHEMERAL) != 0;
 	if ((rc = env_open(s, path, flags, &why)) != STORE_OK ||
-	    (rc = stamp(s, path, &why)) != STORE_OK)
+	    (rc = stamp(s, path, &why)) != STORE_OK ||
+	    (rc = store_files_init(s, &why)) != STORE_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -309,6 +347,7 @@ store_close(struct store *s)
 		return;
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	free(s->dir);
 	free(s);
 }
 
@@ -475,6 +514,96 @@ store_db_has_prefix(struct store_txn *t, enum store_dbi dbi,
 		return rc;
 	*out = rc == 1;
 	return STORE_OK;
+}
+
+int
+store_db_put_marker(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *k)
+{
+	struct buf	b;
+	int		rc;
+
+	if ((rc = store_codec_marker_encode(&b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, dbi, k, b.data, b.len, 0);
+	buf_release(&b);
+	return rc;
+}
+
+int
+store_db_counter_get(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *k, uint64_t *out)
+{
+	MDB_val	v;
+	int	rc;
+
+	rc = store_db_get(t, dbi, k, &v);
+	if (rc == STORE_NOTFOUND) {
+		*out = 0;
+		return STORE_OK;
+	}
+	if (rc != STORE_OK)
+		return rc;
+	return store_codec_u64_decode(v.mv_data, v.mv_size, out);
+}
+
+int
+store_db_counter_add(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *k, int delta)
+{
+	struct buf	b;
+	uint64_t	n;
+	int		rc;
+
+	if ((rc = store_db_counter_get(t, dbi, k, &n)) != STORE_OK)
+		return rc;
+	if (delta < 0 && n == 0)
+		return STORE_CORRUPT;
+	n = delta < 0 ? n - 1 : n + 1;
+	/* A counter at 0 keeps no record. */
+	if (n == 0)
+		return store_db_del(t, dbi, k);
+	if ((rc = store_codec_u64_encode(n, &b)) != STORE_OK)
+		return rc;
+	rc = store_db_put(t, dbi, k, b.data, b.len, 0);
+	buf_release(&b);
+	return rc;
+}
+
+int
+store_db_first(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *prefix, struct store_key *found)
+{
+	MDB_cursor	*c;
+	MDB_val		 key, val;
+	int		 rc;
+
+	key.mv_size = 0;
+	key.mv_data = NULL;
+	/* LMDB refuses an empty key, so an empty prefix starts at the first. */
+	if (prefix->len != 0 &&
+	    (rc = store_db_key(t, prefix, &key)) != STORE_OK)
+		return rc;
+	if ((rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
+		return rc;
+	rc = store_err(mdb_cursor_get(c, &key, &val,
+	    prefix->len == 0 ? MDB_FIRST : MDB_SET_RANGE));
+	if (rc == STORE_OK && key.mv_size >= prefix->len &&
+	    key.mv_size <= sizeof(found->data) &&
+	    memcmp(key.mv_data, prefix->data, prefix->len) == 0) {
+		memcpy(found->data, key.mv_data, key.mv_size);
+		found->len = key.mv_size;
+		rc = 1;
+	} else if (rc == STORE_OK || rc == STORE_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_db_cursor(struct store_txn *t, enum store_dbi dbi, MDB_cursor **out)
+{
+	return store_err(mdb_cursor_open(t->txn, t->store->dbi[dbi], out));
 }
 
 int

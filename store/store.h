@@ -114,8 +114,10 @@ int	 store_key_get_or_create(struct store_txn *wtxn,
 
 /*
  * Empty every record kind (moto's /moto-api/reset): repositories, their
- * counters and id index, and all child records. Keeps the schema version,
- * the server key and the repository id counter, so ids are never reused.
+ * counters and id index, all child records, blob and upload records. Keeps
+ * the schema version, the server key and the repository id counter, so ids
+ * are never reused. Blob and upload files stay, as orphans that
+ * store_gc_files sweeps once they are old enough.
  */
 int	 store_reset(struct store_txn *wtxn);
 
@@ -184,9 +186,12 @@ int	 store_repo_get(struct store_txn *, const char *registry_id,
 int	 store_repo_update(struct store_txn *, const struct store_repo *repo);
 /*
  * Delete a repository: its record, its id index entry, its counter share
- * and every child record keyed by its id (images). The name is reusable at
- * once. Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG, STORE_CORRUPT, or
- * another STORE_* code.
+ * and every child record keyed by its id (images, manifests, tags, layers,
+ * referrer and parent entries, its image count) and its upload records.
+ * Each layer record removed gives up its use of the blob (store_blob_get),
+ * so that the GC can collect blobs left with no user. The name is reusable
+ * at once. Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG, STORE_CORRUPT,
+ * or another STORE_* code.
  */
 int	 store_repo_delete(struct store_txn *, const char *registry_id,
 	    const char *region, const char *name);
@@ -216,16 +221,300 @@ int	 store_repo_count(struct store_txn *, const char *registry_id,
 int	 store_repo_has_images(struct store_txn *, uint64_t repo_id, bool *out);
 
 /*
- * Raw image records, until images are implemented: val (len bytes, which
- * should start with a format-version byte) is stored verbatim under
- * (repo_id, digest), replacing any previous value. The repository is not
- * checked. Returns STORE_OK, STORE_TOOBIG (digest longer than
- * STORE_DIGEST_MAX), or another STORE_* code. Only tests use these.
+ * Images (ecr-behaviour.md 3.2). An image is a manifest in one repository,
+ * keyed by (repo_id, digest). The store keeps these invariants itself:
+ *   - the tags DBI and each image's tag list agree: a tag names exactly one
+ *     image of its repository, and appears in that image's list once;
+ *   - each image's refs (layer and config digests of an image manifest,
+ *     or the child manifest digests of a list or index) are counted: every
+ *     layer record carries the number of images of its repository that
+ *     refer to it, and every child image knows it has a parent;
+ *   - an image with a subject is listed under that subject (referrers);
+ *   - a repository's image count is exact, in O(1).
+ * The store does not parse manifests; api/ fills the record.
  */
-int	 store_image_put_raw(struct store_txn *, uint64_t repo_id,
-	    const char *digest, const void *val, size_t len);
-/* Delete one raw image record: STORE_OK, STORE_NOTFOUND, or another code. */
-int	 store_image_del_raw(struct store_txn *, uint64_t repo_id,
+#define STORE_MEDIA_TYPE_MAX	255
+#define STORE_IMAGE_TAG_MAX	300
+#define STORE_IMAGE_TAGS_MAX	1000	/* ECR's tags-per-image quota */
+#define STORE_IMAGE_REFS_MAX	4096	/* layers + config, or children */
+#define STORE_MANIFEST_MAX	(4 * 1024 * 1024)
+
+enum store_image_status {
+	STORE_IMAGE_ACTIVE = 0,
+	STORE_IMAGE_ARCHIVED = 1,
+	STORE_IMAGE_ACTIVATING = 2,
+};
+
+/* What an image's refs are. */
+enum store_image_kind {
+	STORE_IMAGE_MANIFEST = 0,	/* refs are layer and config blobs */
+	STORE_IMAGE_INDEX = 1,		/* refs are child manifests */
+};
+
+/*
+ * An image record. tags and refs are owned arrays of owned strings (free
+ * with store_image_release); a zeroed struct is an empty image.
+ */
+struct store_image {
+	uint64_t	repo_id;
+	char		digest[STORE_DIGEST_MAX + 1];
+	uint8_t		kind;			/* enum store_image_kind */
+	uint8_t		status;			/* enum store_image_status */
+	int64_t		pushed_at_ms;		/* first push */
+	int64_t		last_pulled_at_ms;	/* 0: never */
+	int64_t		archived_at_ms;		/* 0: never */
+	int64_t		activated_at_ms;	/* 0: never restored */
+	uint64_t	size;			/* imageSizeInBytes */
+	uint64_t	manifest_len;		/* bytes of the manifest */
+	char		manifest_media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char		artifact_media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char		subject_digest[STORE_DIGEST_MAX + 1];	/* "" none */
+	size_t		n_tags;			/* in the order they were set */
+	char		**tags;
+	size_t		n_refs;			/* digests, no duplicates */
+	char		**refs;
+};
+
+/* Free what img owns and zero it; a zeroed struct is fine. */
+void	 store_image_release(struct store_image *img);
+/* Append a copy of tag / ref to img's list (no check for duplicates). */
+void	 store_image_add_tag(struct store_image *img, const char *tag);
+void	 store_image_add_ref(struct store_image *img, const char *digest);
+
+/*
+ * Create image img (its tags list must be empty: tag it afterwards with
+ * store_tag_set) with its manifest bytes, in repository img->repo_id
+ * (which must exist: STORE_NOTFOUND otherwise). The stored manifest_len is
+ * manifest_len; img->manifest_len is ignored. A non-empty tags list, an
+ * empty digest or an empty ref is STORE_IO (misuse), with nothing written.
+ * Counts its refs: for STORE_IMAGE_MANIFEST each ref's layer record in the
+ * repository gains a reference (a missing layer record is STORE_NOTFOUND,
+ * as are missing children of an index; api/ checks first, with ECR's
+ * errors); for STORE_IMAGE_INDEX each child gains a parent. Lists the image
+ * under its subject. Returns STORE_OK, STORE_EXISTS (the digest is already
+ * an image there: nothing written), STORE_NOTFOUND, STORE_TOOBIG (a field,
+ * the manifest or a list is over its limit) or another STORE_* code.
+ */
+int	 store_image_create(struct store_txn *, const struct store_image *img,
+	    const void *manifest, size_t manifest_len);
+/*
+ * Look up one image and fill *out (release it with store_image_release).
+ * Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG, STORE_CORRUPT or another
+ * code; *out is written only on STORE_OK.
+ */
+int	 store_image_get(struct store_txn *, uint64_t repo_id,
+	    const char *digest, struct store_image *out);
+/*
+ * Rewrite an image's mutable fields: status, the three *_at_ms times other
+ * than pushed_at_ms, and nothing else (tags move only through store_tag_*,
+ * refs never change). STORE_OK, STORE_NOTFOUND, or another code.
+ */
+int	 store_image_update(struct store_txn *, const struct store_image *img);
+/*
+ * Copy an image's manifest bytes: *out (caller frees, NUL-terminated for
+ * convenience) and *len. STORE_OK, STORE_NOTFOUND, or another code.
+ */
+int	 store_manifest_get(struct store_txn *, uint64_t repo_id,
+	    const char *digest, char **out, size_t *len);
+/*
+ * Delete an image with its manifest and all its tags, and undo its counts
+ * (layer references, parents of children, its referrer entry). Refuses,
+ * with STORE_BUSY and nothing written, an image that still has a parent
+ * (ECR's ImageReferencedByManifestList). STORE_OK, STORE_NOTFOUND, or
+ * another code. Layer records left with no reference stay, for the GC.
+ */
+int	 store_image_delete(struct store_txn *, uint64_t repo_id,
 	    const char *digest);
+/* Set *out to whether some index in the repository lists digest. */
+int	 store_image_has_parent(struct store_txn *, uint64_t repo_id,
+	    const char *digest, bool *out);
+/* The number of images in the repository, in O(1). */
+int	 store_image_count(struct store_txn *, uint64_t repo_id,
+	    uint64_t *out);
+
+/*
+ * Callback for the image walks: img is borrowed until it returns. Return
+ * 0 to go on, a positive value to stop (the walk then returns STORE_OK),
+ * or a negative code to stop with it.
+ */
+typedef int	(*store_image_cb)(const struct store_image *img, void *arg);
+/*
+ * Call cb for each image of the repository whose digest sorts after
+ * after_digest (NULL: from the first), in byte order of digest. Costs the
+ * images visited, never the repository's size. cb must not write.
+ */
+int	 store_image_foreach(struct store_txn *, uint64_t repo_id,
+	    const char *after_digest, store_image_cb cb, void *arg);
+/*
+ * Call cb for each image of the repository whose subject is
+ * subject_digest (referrers), in byte order of their digests.
+ */
+int	 store_referrer_foreach(struct store_txn *, uint64_t repo_id,
+	    const char *subject_digest, store_image_cb cb, void *arg);
+
+/*
+ * Tags. store_tag_get copies the digest tag names into digest_out
+ * (STORE_DIGEST_MAX + 1 bytes): STORE_OK or STORE_NOTFOUND.
+ * store_tag_set points tag at image digest, which must exist
+ * (STORE_NOTFOUND otherwise): it is added to that image's list, and if it
+ * named another image it is removed from that one's list, whose digest is
+ * copied to old_digest (if not NULL; "" when the tag was new). The other
+ * image stays, untagged if that was its last tag. Setting a tag on the
+ * image it already names changes nothing and returns STORE_EXISTS. A tag
+ * that would give one image more than STORE_IMAGE_TAGS_MAX tags, or is
+ * longer than STORE_IMAGE_TAG_MAX, is STORE_TOOBIG.
+ * store_tag_delete removes a tag from the DBI and its image's list, and
+ * copies the image's digest to digest_out if not NULL; the image stays.
+ */
+int	 store_tag_get(struct store_txn *, uint64_t repo_id, const char *tag,
+	    char *digest_out);
+int	 store_tag_set(struct store_txn *, uint64_t repo_id, const char *tag,
+	    const char *digest, char *old_digest);
+int	 store_tag_delete(struct store_txn *, uint64_t repo_id,
+	    const char *tag, char *digest_out);
+
+/*
+ * Layers: blobs known to a repository (uploaded, mounted or referenced),
+ * keyed (repo_id, digest). refs counts the images of the repository that
+ * refer to the blob (store_image_create / _delete keep it).
+ */
+struct store_layer {
+	uint64_t	repo_id;
+	char		digest[STORE_DIGEST_MAX + 1];
+	uint64_t	size;
+	int64_t		created_at_ms;
+	uint64_t	refs;
+	char		media_type[STORE_MEDIA_TYPE_MAX + 1];	/* "" unknown */
+};
+/*
+ * Add a layer record if the repository has none for that digest (also
+ * counting one more user of the blob record, created if new with the
+ * layer's size, see store_blob_get). layer->refs is ignored: a new layer
+ * has none. Returns STORE_OK, STORE_EXISTS (already there: nothing
+ * written), STORE_NOTFOUND (no such repository), STORE_TOOBIG (the digest
+ * is not "sha256:" and 64 or "sha512:" and 128 lowercase hex digits, since
+ * it names a blob file, or the media type is too long), or another code.
+ */
+int	 store_layer_add(struct store_txn *, const struct store_layer *layer);
+int	 store_layer_get(struct store_txn *, uint64_t repo_id,
+	    const char *digest, struct store_layer *out);
+/* Set the media type of an existing layer record (first reference). */
+int	 store_layer_set_media_type(struct store_txn *, uint64_t repo_id,
+	    const char *digest, const char *media_type);
+
+/*
+ * Blobs: one record per digest across the whole store, counting the layer
+ * records (in any repository or registry) that use it. The bytes are in a
+ * file (store_blob_path). A blob whose count falls to 0 is garbage: its
+ * record stays, with users 0, until store_gc_collect removes it (or a new
+ * layer record uses it again).
+ */
+struct store_blob {
+	char		digest[STORE_DIGEST_MAX + 1];
+	uint64_t	size;
+	uint64_t	users;
+};
+int	 store_blob_get(struct store_txn *, const char *digest,
+	    struct store_blob *out);
+
+/*
+ * Layer uploads (InitiateLayerUpload ... CompleteLayerUpload, and the
+ * registry's blob uploads). The record holds the progress; the bytes are in
+ * an upload file (store_upload_file_*). hash_state is opaque to the store
+ * (the api's running SHA-256 state, at most STORE_HASH_STATE_MAX bytes).
+ */
+#define STORE_UPLOAD_ID_MAX	64
+#define STORE_HASH_STATE_MAX	256
+struct store_upload {
+	char		id[STORE_UPLOAD_ID_MAX + 1];
+	uint64_t	repo_id;
+	int64_t		created_at_ms;
+	int64_t		updated_at_ms;
+	uint64_t	received;	/* bytes so far */
+	uint32_t	n_parts;
+	uint64_t	min_part;	/* smallest part but the last; 0 none */
+	uint64_t	last_part;	/* size of the latest part */
+	size_t		hash_state_len;
+	unsigned char	hash_state[STORE_HASH_STATE_MAX];
+};
+/*
+ * Create (STORE_EXISTS if the id is taken; STORE_NOTFOUND if repository
+ * u->repo_id does not exist), get, replace (STORE_NOTFOUND if missing),
+ * delete. An id must be 1 to STORE_UPLOAD_ID_MAX of [0-9A-Za-z-], since it
+ * names a file: any other is STORE_TOOBIG.
+ */
+int	 store_upload_create(struct store_txn *, const struct store_upload *);
+int	 store_upload_get(struct store_txn *, const char *id,
+	    struct store_upload *out);
+int	 store_upload_update(struct store_txn *, const struct store_upload *);
+int	 store_upload_delete(struct store_txn *, const char *id);
+
+/*
+ * Blob and upload files, under <dir>/blobs and <dir>/uploads. These do file
+ * I/O, never LMDB work, and fsync (unless STORE_EPHEMERAL) before they
+ * return, so that a record committed afterwards never names missing bytes
+ * (STYLE.md 7.4). They return STORE_OK, STORE_NOTFOUND or STORE_IO, and
+ * STORE_TOOBIG for a digest or upload id that is not well-formed (as for
+ * store_layer_add and store_upload_create).
+ *
+ * store_blob_path: the file of digest into dst: <dir>/blobs/<algo>/<hex>
+ * for "sha256:<64 hex>" or "sha512:<128 hex>"; any other digest is
+ * STORE_TOOBIG (so no digest can name a path outside blobs/).
+ * store_blob_open: open it read-only; *fd (caller closes) and *size.
+ * store_upload_file_create: create the empty upload file of id
+ * (STORE_EXISTS if there is one).
+ * store_upload_file_write: write len bytes at offset (pwrite), truncating
+ * whatever lay past offset first, then fdatasync.
+ * store_upload_file_finish: move the upload file of id, whose first len
+ * bytes are the blob, to the blob file of digest (truncate to len, fsync,
+ * rename, fsync the directory); a file shorter than len is STORE_IO. If
+ * that blob file exists already, the upload file is removed instead (same
+ * digest, same bytes). Either way the blob file's time is renewed, so that
+ * the orphan sweep of store_gc_files leaves it to the commit that follows.
+ * store_upload_file_remove: remove it; a missing file is STORE_OK.
+ */
+int	 store_blob_path(struct store *, const char *digest, char *dst,
+	    size_t size);
+int	 store_blob_open(struct store *, const char *digest, int *fd,
+	    uint64_t *size);
+int	 store_upload_file_create(struct store *, const char *id);
+int	 store_upload_file_write(struct store *, const char *id,
+	    uint64_t offset, const void *data, size_t len);
+int	 store_upload_file_finish(struct store *, const char *id,
+	    uint64_t len, const char *digest);
+int	 store_upload_file_remove(struct store *, const char *id);
+
+/*
+ * Garbage collection, in two steps so that no txn is open during file I/O.
+ * store_gc_collect (in a write txn): delete layer records with refs 0 that
+ * were created before layer_before_ms, blob records whose users fell to 0,
+ * and upload records last updated before upload_before_ms; appends each
+ * removed blob digest and upload id to the caller's lists (start from a
+ * zeroed struct; owned strings: free with store_gc_list_release), at most
+ * max layers, max blobs and max uploads per call so one txn stays short
+ * (the layers are found through an index, in O(max); uploads by walking
+ * them, as they are few). On failure out is left as it was. Then, after
+ * the commit, store_gc_files removes those blob and upload files (each
+ * unless a record names it again by then), and also any regular file in
+ * blobs/ and uploads/ whose name a record could have, that no record names
+ * and that was last modified before file_before_ms (a crash between rename
+ * and commit, or store_reset, leaves such files); it checks the records in
+ * read-only txns of its own and holds none during file I/O. It goes on
+ * past errors and returns the first (STORE_IO for a file). The caller
+ * should not run it while a store_upload_file_finish whose record is not
+ * yet committed is under way (one thread doing both is simplest).
+ */
+struct store_gc_list {
+	char	**blobs;
+	size_t	  n_blobs;
+	char	**uploads;
+	size_t	  n_uploads;
+	size_t	  n_layers;	/* layer records removed */
+};
+int	 store_gc_collect(struct store_txn *, int64_t layer_before_ms,
+	    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
+int	 store_gc_files(struct store *, const struct store_gc_list *,
+	    int64_t file_before_ms);
+void	 store_gc_list_release(struct store_gc_list *);
 
 #endif

@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -25,6 +25,16 @@ enum store_dbi {
 	STORE_DBI_REPO_IDS,
 	STORE_DBI_REPO_COUNTS,
 	STORE_DBI_IMAGES,
+	STORE_DBI_MANIFESTS,
+	STORE_DBI_TAGS,
+	STORE_DBI_LAYERS,
+	STORE_DBI_BLOBS,
+	STORE_DBI_UPLOADS,
+	STORE_DBI_REFERRERS,
+	STORE_DBI_PARENTS,
+	STORE_DBI_IMAGE_COUNTS,
+	STORE_DBI_LAYER_GC,
+	STORE_DBI_BLOB_GC,
 	STORE_DBI__COUNT
 };
 
@@ -32,6 +42,8 @@ struct store {
 	MDB_env		*env;
 	MDB_dbi		 dbi[STORE_DBI__COUNT];
 	size_t		 key_max;	/* mdb_env_get_maxkeysize() */
+	char		*dir;		/* the store directory */
+	bool		 is_ephemeral;	/* STORE_EPHEMERAL: no fsync */
 };
 
 struct store_txn {
@@ -71,6 +83,26 @@ int	store_db_del_prefix(struct store_txn *, enum store_dbi,
 /* Set *out to whether any key starts with prefix. */
 int	store_db_has_prefix(struct store_txn *, enum store_dbi,
 	    struct store_key *prefix, bool *out);
+/* Put the one-byte marker value (SCHEMA.md) that index records hold. */
+int	store_db_put_marker(struct store_txn *, enum store_dbi,
+	    struct store_key *);
+/*
+ * Add delta (+1 or -1) to the u64 counter under k; a counter that falls to
+ * 0 is deleted, and one that would fall below 0 is STORE_CORRUPT.
+ */
+int	store_db_counter_add(struct store_txn *, enum store_dbi,
+	    struct store_key *, int delta);
+/* Read a counter; a missing one is 0. */
+int	store_db_counter_get(struct store_txn *, enum store_dbi,
+	    struct store_key *, uint64_t *out);
+/*
+ * Copy the first key that starts with prefix (which may be empty) to
+ * found: 1 if there is one, 0 if not, or a negative STORE_* code.
+ */
+int	store_db_first(struct store_txn *, enum store_dbi,
+	    struct store_key *prefix, struct store_key *found);
+/* Open a cursor on dbi; the caller closes it. */
+int	store_db_cursor(struct store_txn *, enum store_dbi, MDB_cursor **);
 
 /*
  * keys.c: the only place keys are built. Each returns STORE_OK, or
@@ -87,8 +119,34 @@ int	store_keys_repo_id(struct store_key *, uint64_t id);
 int	store_keys_repo_count(struct store_key *, const char *registry_id,
 	    const char *region);
 int	store_keys_repo_children(struct store_key *, uint64_t repo_id);
-int	store_keys_image(struct store_key *, uint64_t repo_id,
+/* <repo_id><digest>: the images, manifests and layers DBIs. */
+int	store_keys_repo_digest(struct store_key *, uint64_t repo_id,
 	    const char *digest);
+int	store_keys_tag(struct store_key *, uint64_t repo_id, const char *tag);
+/*
+ * <repo_id><a>\0<b>: the referrers (a: subject) and parents (a: child)
+ * DBIs; with b NULL, the prefix of every record under a.
+ */
+int	store_keys_repo_pair(struct store_key *, uint64_t repo_id,
+	    const char *a, const char *b);
+int	store_keys_blob(struct store_key *, const char *digest);
+int	store_keys_upload(struct store_key *, const char *id);
+int	store_keys_layer_gc(struct store_key *, int64_t created_at_ms,
+	    uint64_t repo_id, const char *digest);
+/*
+ * Split a key found by a cursor: 1 and the rest after prefix copied to out
+ * (NUL-terminated) if it starts with prefix, 0 if it does not, and
+ * STORE_CORRUPT if the rest is empty, holds a NUL or is longer than max.
+ */
+int	store_keys_suffix(const struct store_key *prefix, const void *key,
+	    size_t len, size_t max, char *out);
+/* Split a layer_gc key: STORE_OK or STORE_CORRUPT. */
+int	store_keys_layer_gc_split(const void *key, size_t len,
+	    int64_t *created_at_ms, uint64_t *repo_id, char *digest);
+/* "sha256:" and 64, or "sha512:" and 128, lowercase hex digits. */
+bool	store_digest_is_valid(const char *digest);
+/* 1 to STORE_UPLOAD_ID_MAX of [0-9A-Za-z-]. */
+bool	store_upload_id_is_valid(const char *id);
 
 /*
  * codec.c: value formats. Encoders initialise the caller's buf (capped at
@@ -96,7 +154,10 @@ int	store_keys_image(struct store_key *, uint64_t repo_id,
  * releases it) or STORE_TOOBIG (it is already released). Decoders return
  * STORE_OK or STORE_CORRUPT and write their output only on STORE_OK.
  */
-#define STORE_VALUE_MAX	65536	/* cap of any encoded value */
+#define STORE_VALUE_MAX	65536	/* cap of any encoded value but these: */
+/* An image record: 1000 tags of 300 bytes and 4096 refs of 255 fit. */
+#define STORE_IMAGE_VALUE_MAX	(2 * 1024 * 1024)
+#define STORE_MANIFEST_VALUE_MAX	(STORE_MANIFEST_MAX + 1)
 #define STORE_FORMAT_V1	1	/* the format-version byte of every value */
 int	store_codec_repo_encode(const struct store_repo *, struct buf *);
 int	store_codec_repo_decode(const void *, size_t, struct store_repo *);
@@ -108,5 +169,76 @@ int	store_codec_schema_decode(const void *, size_t, uint32_t *);
 int	store_codec_bytes_encode(const void *, size_t, struct buf *);
 int	store_codec_bytes_decode(const void *, size_t, const void **,
 	    size_t *);
+/* The value of index records: the format-version byte alone. */
+int	store_codec_marker_encode(struct buf *);
+int	store_codec_marker_decode(const void *, size_t);
+/*
+ * Image records hold everything but the key fields (repo_id, digest),
+ * which decode leaves as they were; decode fills out's tags and refs with
+ * new lists, so out must own none (zeroed or released).
+ */
+int	store_codec_image_encode(const struct store_image *, struct buf *);
+int	store_codec_image_decode(const void *, size_t, struct store_image *);
+/*
+ * Copy an encoded image to b with the mutable fields (status and the
+ * times but pushed_at_ms) taken from img: no decoding of the lists.
+ */
+int	store_codec_image_patch(const void *, size_t,
+	    const struct store_image *img, struct buf *b);
+/* Manifest bytes (at most STORE_MANIFEST_MAX); decode borrows from val. */
+int	store_codec_manifest_encode(const void *, size_t, struct buf *);
+int	store_codec_manifest_decode(const void *, size_t, const void **,
+	    size_t *);
+/* A tag's value: the digest it names (STORE_DIGEST_MAX + 1 bytes). */
+int	store_codec_tag_encode(const char *digest, struct buf *);
+int	store_codec_tag_decode(const void *, size_t, char *digest);
+/* Layer, blob and upload records; key fields are left as they were. */
+int	store_codec_layer_encode(const struct store_layer *, struct buf *);
+int	store_codec_layer_decode(const void *, size_t, struct store_layer *);
+int	store_codec_blob_encode(const struct store_blob *, struct buf *);
+int	store_codec_blob_decode(const void *, size_t, struct store_blob *);
+int	store_codec_upload_encode(const struct store_upload *, struct buf *);
+int	store_codec_upload_decode(const void *, size_t, struct store_upload *);
+
+/*
+ * Shared between the record files. Layers (layer.c): add delta (+1 or -1)
+ * to the refs of a layer record (STORE_NOTFOUND if there is none), keeping
+ * the layer_gc index of layers with no reference; remove a layer record
+ * with its index entry and its use of the blob; remove every layer record
+ * of a repository.
+ */
+int	store_layer_ref(struct store_txn *, uint64_t repo_id,
+	    const char *digest, int delta);
+int	store_layer_remove(struct store_txn *, uint64_t repo_id,
+	    const char *digest);
+int	store_layer_drop_repo(struct store_txn *, uint64_t repo_id);
+/*
+ * upload.c: append to *ids (n_ids of them; owned strings) the ids of the
+ * upload records of repo_id, or with repo_id 0 of those last updated
+ * before before_ms, until *n_ids reaches max; remove every upload record of
+ * a repository.
+ */
+int	store_upload_find(struct store_txn *, uint64_t repo_id,
+	    int64_t before_ms, size_t max, char ***ids, size_t *n_ids);
+int	store_upload_drop_repo(struct store_txn *, uint64_t repo_id);
+/*
+ * image.c: replace an image record (its tag list changed). tag.c and
+ * image.c share it.
+ */
+int	store_image_put(struct store_txn *, const struct store_image *);
+/* repo.c: STORE_OK if repository repo_id exists, else STORE_NOTFOUND. */
+int	store_repo_check_id(struct store_txn *, uint64_t repo_id);
+/*
+ * blobfile.c: the file directories, relative to the store directory;
+ * create them at open; the path of a blob or upload file (caller frees),
+ * or NULL when the digest or id is not well-formed.
+ */
+#define STORE_DIR_BLOBS		"blobs"
+#define STORE_DIR_SHA256	"blobs/sha256"
+#define STORE_DIR_SHA512	"blobs/sha512"
+#define STORE_DIR_UPLOADS	"uploads"
+int	store_files_init(struct store *, char **why);
+char	*store_files_blob_path(struct store *, const char *digest);
+char	*store_files_upload_path(struct store *, const char *id);
 
 #endif

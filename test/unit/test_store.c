@@ -1,7 +1,8 @@
 /*
  * Unit tests for store/: repositories, paging, counters, transactions, the
- * server key, reset, schema checks and the value codecs. Each test runs in
- * a fresh mkdtemp directory that it removes.
+ * server key, reset, schema checks and migration, and the repository
+ * codecs (images, layers, uploads and the GC are in test_store_image.c).
+ * Each test runs in a fresh mkdtemp directory that it removes.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -48,6 +49,7 @@ rm_tree(const char *dir)
 {
 	DIR		*d;
 	struct dirent	*de;
+	struct stat	 sb;
 	char		*p;
 
 	if ((d = opendir(dir)) == NULL)
@@ -57,7 +59,10 @@ rm_tree(const char *dir)
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
-		unlink(p);
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+			rm_tree(p);
+		else
+			unlink(p);
 		free(p);
 	}
 	closedir(d);
@@ -271,6 +276,22 @@ has_images(struct fx *f, uint64_t id)
 	assert_int_equal(store_repo_has_images(t, id, &b), STORE_OK);
 	store_txn_abort(t);
 	return b;
+}
+
+/* Create an image with no refs in repository repo_id, in its own txn. */
+static void
+put_image(struct fx *f, uint64_t repo_id, const char *digest)
+{
+	struct store_image	 img;
+	struct store_txn	*t;
+
+	memset(&img, 0, sizeof(img));
+	img.repo_id = repo_id;
+	assert_int_equal(str_copy(img.digest, sizeof(img.digest), digest), 0);
+	img.pushed_at_ms = 1700000000000;
+	t = wbegin(f);
+	assert_int_equal(store_image_create(t, &img, "{}", 2), STORE_OK);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
 
 static int
@@ -638,21 +659,14 @@ test_repo_delete_removes_child_images(void **state)
 	struct fx		*f = *state;
 	struct store_txn	*t;
 	uint64_t		 a, b;
-	static const char	 v[] = "\001raw";
 
 	a = create(f, REG_A, RGN_A, "a");
 	b = create(f, REG_A, RGN_A, "b");
 	assert_false(has_images(f, a));
-	t = wbegin(f);
-	assert_int_equal(store_image_put_raw(t, a, "sha256:aa", v, 4),
-	    STORE_OK);
-	assert_int_equal(store_image_put_raw(t, a, "sha256:bb", v, 4),
-	    STORE_OK);
-	assert_int_equal(store_image_put_raw(t, a, "sha256:cc", v, 4),
-	    STORE_OK);
-	assert_int_equal(store_image_put_raw(t, b, "sha256:aa", v, 4),
-	    STORE_OK);
-	assert_int_equal(store_txn_commit(t), STORE_OK);
+	put_image(f, a, "sha256:aa");
+	put_image(f, a, "sha256:bb");
+	put_image(f, a, "sha256:cc");
+	put_image(f, b, "sha256:aa");
 	assert_true(has_images(f, a));
 	assert_true(has_images(f, b));
 
@@ -662,9 +676,9 @@ test_repo_delete_removes_child_images(void **state)
 	assert_false(has_images(f, a));
 	assert_true(has_images(f, b));
 	t = wbegin(f);
-	assert_int_equal(store_image_del_raw(t, a, "sha256:bb"),
+	assert_int_equal(store_image_delete(t, a, "sha256:bb"),
 	    STORE_NOTFOUND);
-	assert_int_equal(store_image_del_raw(t, b, "sha256:aa"), STORE_OK);
+	assert_int_equal(store_image_delete(t, b, "sha256:aa"), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_false(has_images(f, b));
 }
@@ -847,7 +861,6 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 	struct collect		*c;
 	unsigned char		 key[32], other[32], out[32];
 	uint64_t		 id;
-	static const char	 v[] = "\001raw";
 
 	memset(key, 7, sizeof(key));
 	memset(other, 9, sizeof(other));
@@ -857,9 +870,8 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	id = create(f, REG_A, RGN_A, "a");
 	create(f, REG_B, RGN_B, "b");
+	put_image(f, id, "sha256:aa");
 	t = wbegin(f);
-	assert_int_equal(store_image_put_raw(t, id, "sha256:aa", v, 4),
-	    STORE_OK);
 	assert_int_equal(store_reset(t), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 
@@ -993,6 +1005,95 @@ test_store_refuses_newer_schema_and_leaves_file_untouched(void **state)
 	assert_int_equal(count(f, REG_A, RGN_A), 1);
 	free(before);
 	free(path);
+}
+
+/*
+ * With raw LMDB, make the store at path look like a version 1 store: the
+ * schema record says 1, the images DBI holds a raw placeholder record, and
+ * DBIs that version 1 lacked are gone.
+ */
+static void
+make_v1(const char *path)
+{
+	static const char *const	 v2_only[] = { "tags", "blob_gc" };
+	unsigned char			 key[] = { 0, 0, 0, 0, 0, 0, 0, 1, 's',
+	    'h', 'a', '2', '5', '6', ':', 'a', 'a' };
+	MDB_env				*env;
+	MDB_txn				*txn;
+	MDB_dbi				 dbi;
+	MDB_val				 k, v;
+	size_t				 i;
+
+	write_schema_raw(path, 1);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = (char[]){ "\001raw" };
+	v.mv_size = 4;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 20), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "images", 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	for (i = 0; i < sizeof(v2_only) / sizeof(v2_only[0]); i++) {
+		assert_int_equal(mdb_dbi_open(txn, v2_only[i], 0, &dbi), 0);
+		assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static int
+count_cb(const struct store_image *img, void *arg)
+{
+	size_t	*n = arg;
+
+	(void)img;
+	(*n)++;
+	return 0;
+}
+
+static void
+test_store_upgrades_version_1_to_2(void **state)
+{
+	struct fx		*f = *state;
+	struct store_repo	 r;
+	struct store_txn	*t;
+	struct store_key	 k;
+	MDB_val			 v;
+	uint32_t		 version = 0;
+	size_t			 n = 0;
+	char			*path, digest[STORE_DIGEST_MAX + 1];
+	uint64_t		 id;
+
+	id = create(f, REG_A, RGN_A, "kept");
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	make_v1(path);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	assert_int_equal(get(f, REG_A, RGN_A, "kept", &r), STORE_OK);
+	assert_int_equal(r.id, id);
+	t = rbegin(f);
+	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
+	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
+	    &version), STORE_OK);
+	assert_int_equal(version, 2);
+	/* The raw record (which would not decode) is gone; new DBIs work. */
+	assert_int_equal(store_image_foreach(t, id, NULL, count_cb, &n),
+	    STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_tag_get(t, id, "latest", digest),
+	    STORE_NOTFOUND);
+	store_txn_abort(t);
+	put_image(f, id, "sha256:aa");
+	assert_true(has_images(f, id));
+	reopen(f, STORE_EPHEMERAL);
+	assert_true(has_images(f, id));
 }
 
 static void
@@ -1339,6 +1440,7 @@ main(void)
 		T(test_reset_empties_repos_but_keeps_key_and_schema),
 		TE(test_store_open_missing_dir_is_io_with_cause),
 		T(test_store_refuses_newer_schema_and_leaves_file_untouched),
+		T(test_store_upgrades_version_1_to_2),
 		TE(test_store_open_garbage_file_is_corrupt),
 		TE(test_store_open_foreign_lmdb_env_is_corrupt),
 		T(test_corrupt_repo_record_is_reported_not_crashed_on),

@@ -1,0 +1,304 @@
+/*
+ * Blob and upload files: <dir>/blobs/<algo>/<hex> and <dir>/uploads/<id>.
+ * Only well-formed digests and upload ids become paths, so none can leave
+ * those directories. Everything is fsynced before it returns (unless
+ * STORE_EPHEMERAL), so that records committed afterwards never name bytes
+ * a crash could lose (STYLE.md 7.4). No LMDB work here.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+/* The file directories, created by store_open. */
+static const char *const file_dirs[] = {
+	STORE_DIR_BLOBS, STORE_DIR_SHA256, STORE_DIR_SHA512, STORE_DIR_UPLOADS,
+};
+
+/* Make directory path unless it is there; STORE_IO with *why if not. */
+static int
+make_dir(const char *path, char **why)
+{
+	struct stat	sb;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		*why = xasprintf("%s: %s", path, strerror(errno));
+		return STORE_IO;
+	}
+	if (stat(path, &sb) == -1) {
+		*why = xasprintf("%s: %s", path, strerror(errno));
+		return STORE_IO;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		*why = xasprintf("%s: not a directory", path);
+		return STORE_IO;
+	}
+	return STORE_OK;
+}
+
+int
+store_files_init(struct store *s, char **why)
+{
+	size_t	 i;
+	char	*path;
+	int	 rc = STORE_OK;
+
+	for (i = 0; i < sizeof(file_dirs) / sizeof(file_dirs[0]) &&
+	    rc == STORE_OK; i++) {
+		path = xasprintf("%s/%s", s->dir, file_dirs[i]);
+		rc = make_dir(path, why);
+		free(path);
+	}
+	return rc;
+}
+
+char *
+store_files_blob_path(struct store *s, const char *digest)
+{
+	if (!store_digest_is_valid(digest))
+		return NULL;
+	/* "sha256:<hex>" becomes "sha256/<hex>". */
+	return xasprintf("%s/%s/%.6s/%s", s->dir, STORE_DIR_BLOBS, digest,
+	    digest + 7);
+}
+
+char *
+store_files_upload_path(struct store *s, const char *id)
+{
+	if (!store_upload_id_is_valid(id))
+		return NULL;
+	return xasprintf("%s/%s/%s", s->dir, STORE_DIR_UPLOADS, id);
+}
+
+/* fsync (or fdatasync, is_data) fd unless the store is ephemeral. */
+static int
+sync_fd(struct store *s, int fd, bool is_data)
+{
+	if (s->is_ephemeral)
+		return 0;
+	return is_data ? fdatasync(fd) : fsync(fd);
+}
+
+/* fsync a directory, so that a rename or create in it is durable. */
+static int
+sync_dir(struct store *s, const char *rel)
+{
+	char	*path;
+	int	 fd, rc = 0;
+
+	if (s->is_ephemeral)
+		return 0;
+	path = xasprintf("%s/%s", s->dir, rel);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1)
+		rc = -1;
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/* Write all len bytes at offset, through EINTR and short writes. */
+static int
+write_at(int fd, const void *data, size_t len, uint64_t offset)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = pwrite(fd, p, len, (off_t)offset);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+store_blob_path(struct store *s, const char *digest, char *dst, size_t size)
+{
+	char	*path;
+	int	 n;
+
+	if ((path = store_files_blob_path(s, digest)) == NULL)
+		return STORE_TOOBIG;
+	n = snprintf(dst, size, "%s", path);
+	free(path);
+	return n < 0 || (size_t)n >= size ? STORE_TOOBIG : STORE_OK;
+}
+
+int
+store_blob_open(struct store *s, const char *digest, int *fd,
+    uint64_t *size)
+{
+	struct stat	 sb;
+	char		*path;
+	int		 f, rc = STORE_IO;
+
+	if ((path = store_files_blob_path(s, digest)) == NULL)
+		return STORE_TOOBIG;
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		rc = errno == ENOENT ? STORE_NOTFOUND : STORE_IO;
+		goto out;
+	}
+	if (fstat(f, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(f);
+		goto out;
+	}
+	*fd = f;
+	*size = (uint64_t)sb.st_size;
+	rc = STORE_OK;
+out:
+	free(path);
+	return rc;
+}
+
+int
+store_upload_file_create(struct store *s, const char *id)
+{
+	char	*path;
+	int	 fd, rc = STORE_IO;
+
+	if ((path = store_files_upload_path(s, id)) == NULL)
+		return STORE_TOOBIG;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		rc = errno == EEXIST ? STORE_EXISTS : STORE_IO;
+		goto out;
+	}
+	if (sync_fd(s, fd, false) == 0)
+		rc = STORE_OK;
+	if (close(fd) == -1 || (rc == STORE_OK &&
+	    sync_dir(s, STORE_DIR_UPLOADS) == -1))
+		rc = STORE_IO;
+out:
+	free(path);
+	return rc;
+}
+
+/* Open the upload file of id for writing: STORE_NOTFOUND if missing. */
+static int
+upload_open(struct store *s, const char *id, char **path, int *fd)
+{
+	if ((*path = store_files_upload_path(s, id)) == NULL)
+		return STORE_TOOBIG;
+	if ((*fd = open(*path, O_WRONLY | O_CLOEXEC)) == -1) {
+		free(*path);
+		*path = NULL;
+		return errno == ENOENT ? STORE_NOTFOUND : STORE_IO;
+	}
+	return STORE_OK;
+}
+
+int
+store_upload_file_write(struct store *s, const char *id, uint64_t offset,
+    const void *data, size_t len)
+{
+	char	*path = NULL;
+	int	 fd, rc;
+
+	/* off_t is signed 64-bit: the end of the write must fit. */
+	if (offset > INT64_MAX || len > INT64_MAX - offset)
+		return STORE_IO;
+	if ((rc = upload_open(s, id, &path, &fd)) != STORE_OK)
+		return rc;
+	rc = STORE_IO;
+	if (ftruncate(fd, (off_t)offset) == 0 &&
+	    write_at(fd, data, len, offset) == 0 &&
+	    sync_fd(s, fd, true) == 0)
+		rc = STORE_OK;
+	if (close(fd) == -1)
+		rc = STORE_IO;
+	free(path);
+	return rc;
+}
+
+/*
+ * The blob exists already (same digest, same bytes): drop the upload file.
+ * The blob's time is renewed first so that the GC, which sweeps only old
+ * files that no record names, leaves it to the record about to be made.
+ */
+static int
+finish_existing(const char *bpath, const char *upath)
+{
+	if (utimensat(AT_FDCWD, bpath, NULL, 0) == -1 && errno != ENOENT)
+		return STORE_IO;
+	if (unlink(upath) == -1 && errno != ENOENT)
+		return STORE_IO;
+	return STORE_OK;
+}
+
+/* Truncate the upload file fd to len and make it durable and young. */
+static int
+finish_file(struct store *s, int fd, uint64_t len)
+{
+	struct stat	sb;
+
+	/* Never pad: the first len bytes must all have been written. */
+	if (len > INT64_MAX || fstat(fd, &sb) == -1 ||
+	    (uint64_t)sb.st_size < len ||
+	    ftruncate(fd, (off_t)len) == -1 || futimens(fd, NULL) == -1 ||
+	    sync_fd(s, fd, false) == -1)
+		return STORE_IO;
+	return STORE_OK;
+}
+
+int
+store_upload_file_finish(struct store *s, const char *id, uint64_t len,
+    const char *digest)
+{
+	struct stat	 sb;
+	char		*upath = NULL, *bpath = NULL, *bdir = NULL;
+	int		 fd = -1, rc = STORE_TOOBIG;
+
+	if ((bpath = store_files_blob_path(s, digest)) == NULL ||
+	    (rc = upload_open(s, id, &upath, &fd)) != STORE_OK)
+		goto out;
+	if (stat(bpath, &sb) == 0) {
+		rc = finish_existing(bpath, upath);
+		goto out;
+	}
+	rc = STORE_IO;
+	if (errno != ENOENT || finish_file(s, fd, len) != STORE_OK)
+		goto out;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
+	if (rename(upath, bpath) == 0 && sync_dir(s, bdir) == 0)
+		rc = STORE_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	free(upath);
+	free(bpath);
+	free(bdir);
+	return rc;
+}
+
+int
+store_upload_file_remove(struct store *s, const char *id)
+{
+	char	*path;
+	int	 rc = STORE_OK;
+
+	if ((path = store_files_upload_path(s, id)) == NULL)
+		return STORE_TOOBIG;
+	if (unlink(path) == -1 && errno != ENOENT)
+		rc = STORE_IO;
+	free(path);
+	return rc;
+}
