@@ -25,6 +25,7 @@ struct api_config {
 	const char		*default_region; /* requests without SigV4 */
 	const char		*public_endpoint; /* "HOST:PORT" for URIs, or NULL */
 	bool			 is_strict;
+	bool			 relax_references; /* PutImage: see image.h */
 	const struct creds	*creds;		/* strict mode; borrowed */
 };
 
@@ -66,6 +67,34 @@ void	 api_call_render(struct api_call *, int *status,
 /* For the request log: the operation name, or "-". */
 const char *api_call_op_name(const struct api_call *);
 void	 api_call_free(struct api_call *);
+
+/*
+ * Write the pull times BatchGetImage noted (api_pulls_pending) in a txn of
+ * their own; the server calls this on a timer. 0 or a STORE_* code.
+ */
+bool	 api_pulls_pending(const struct api_ctx *);
+int	 api_pulls_flush(struct api_ctx *);
+
+/* The address the server listens on, for download URLs. */
+void	 api_ctx_set_endpoint(struct api_ctx *, const char *host_port);
+/*
+ * Check a blob download URL's query (api_blob_url) for digest at now_ms:
+ * 0, API_URL_INVALID (forged, altered or malformed) or API_URL_EXPIRED.
+ */
+#define API_URL_INVALID	(-1)
+#define API_URL_EXPIRED	(-2)
+int	 api_blob_url_check(const struct api_ctx *, const char *digest,
+	    const char *query, int64_t now_ms);
+/* The store, for the server's blob streaming (STYLE.md 1). */
+struct store *api_ctx_store(const struct api_ctx *);
+
+/*
+ * Collect blobs no layer record uses any more and uploads idle for longer
+ * than grace_ms, with their files (and orphan files older than the grace).
+ * Counts what went. 0 or a STORE_* code.
+ */
+int	 api_gc_run(struct api_ctx *, int64_t now_ms, int64_t grace_ms,
+	    size_t *n_blobs, size_t *n_uploads);
 
 /* Wipe every account's and region's records (moto's reset). */
 int	 api_reset(struct api_ctx *, char **cause);

@@ -37,6 +37,9 @@ struct api_ctx {
 	struct validator	*validator;
 	struct api_config	 cfg;
 	unsigned char		 key[32];
+	char			 self_endpoint[300]; /* HOST:PORT bound */
+	struct api_pull		*pulls;		/* pulls.c */
+	size_t			 n_pulls;
 };
 
 #define API_ARN_MAX	2048
@@ -64,6 +67,16 @@ struct api_call {
 	size_t			 n_arena;
 };
 
+/* pulls.c: lastRecordedPullTime, written with the next commit. */
+struct api_pull;
+void	 api_pull_note(struct api_call *, uint64_t repo_id,
+	    const char *digest);
+int	 api_pulls_apply(struct api_ctx *, struct store_txn *parent);
+void	 api_pulls_release(struct api_ctx *);
+
+/* blob_url.c: the downloadUrl of a blob (valid an hour). */
+const char *api_blob_url(struct api_call *, const char *digest);
+
 /* ops.c */
 const struct api_op	*api_op_find(const char *name);
 int			 api_ops_check(char **cause);
@@ -75,6 +88,8 @@ int	api_identify(struct api_call *, const struct sigv4_request *);
 
 /* call.c: reading validated input (STYLE.md 6.3) and failing. */
 const char	*api_in_str(struct api_call *, const char *key);
+/* The byte length of a string member (0 when absent). */
+size_t		 api_in_len(struct api_call *, const char *key);
 bool		 api_in_bool(struct api_call *, const char *key, bool dflt);
 int64_t		 api_in_i64(struct api_call *, const char *key, int64_t dflt);
 struct json_object *api_in_obj(struct api_call *, const char *key);

@@ -35,6 +35,14 @@ api_in_str(struct api_call *call, const char *key)
 	return v == NULL ? NULL : json_object_get_string(v);
 }
 
+size_t
+api_in_len(struct api_call *call, const char *key)
+{
+	struct json_object	*v = in_member(call, key, json_type_string);
+
+	return v == NULL ? 0 : (size_t)json_object_get_string_len(v);
+}
+
 bool
 api_in_bool(struct api_call *call, const char *key, bool dflt)
 {

@@ -58,11 +58,24 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 }
 
 void
+api_ctx_set_endpoint(struct api_ctx *ctx, const char *host_port)
+{
+	str_copy(ctx->self_endpoint, sizeof ctx->self_endpoint, host_port);
+}
+
+struct store *
+api_ctx_store(const struct api_ctx *ctx)
+{
+	return ctx->store;
+}
+
+void
 api_ctx_free(struct api_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
 	validator_free(ctx->validator);
+	api_pulls_release(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }
@@ -340,6 +353,8 @@ api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
 		goto fail;
 	for (i = 0; i < n; i++)
 		batch_run_one(parent, calls[i]);
+	/* Pull times ride along; they never fail the batch. */
+	(void)api_pulls_apply(ctx, parent);
 	/* Durable before any answer leaves (LMDB syncs on commit). */
 	if ((rc = store_txn_commit(parent)) == 0)
 		return;

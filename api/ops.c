@@ -11,30 +11,10 @@
 #include "api/validate.h"
 #include "common/xalloc.h"
 
-static const struct api_op pending_batch_check_layer_availability = {
-	.name = "BatchCheckLayerAvailability",
-	.input = &model_BatchCheckLayerAvailabilityRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_batch_delete_image = {
-	.name = "BatchDeleteImage",
-	.input = &model_BatchDeleteImageRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_batch_get_image = {
-	.name = "BatchGetImage",
-	.input = &model_BatchGetImageRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_batch_get_repository_scanning_configuration = {
 	.name = "BatchGetRepositoryScanningConfiguration",
 	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
-static const struct api_op pending_complete_layer_upload = {
-	.name = "CompleteLayerUpload",
-	.input = &model_CompleteLayerUploadRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
 static const struct api_op pending_create_pull_through_cache_rule = {
 	.name = "CreatePullThroughCacheRule",
@@ -83,11 +63,6 @@ static const struct api_op pending_deregister_pull_time_update_exclusion = {
 	.input = &model_DeregisterPullTimeUpdateExclusionRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_describe_image_replication_status = {
-	.name = "DescribeImageReplicationStatus",
-	.input = &model_DescribeImageReplicationStatusRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_describe_image_scan_findings = {
 	.name = "DescribeImageScanFindings",
 	.input = &model_DescribeImageScanFindingsRequest,
@@ -96,11 +71,6 @@ static const struct api_op pending_describe_image_scan_findings = {
 static const struct api_op pending_describe_image_signing_status = {
 	.name = "DescribeImageSigningStatus",
 	.input = &model_DescribeImageSigningStatusRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_describe_images = {
-	.name = "DescribeImages",
-	.input = &model_DescribeImagesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
 static const struct api_op pending_describe_pull_through_cache_rules = {
@@ -121,11 +91,6 @@ static const struct api_op pending_get_account_setting = {
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 extern const struct api_op api_op_get_authorization_token;
-static const struct api_op pending_get_download_url_for_layer = {
-	.name = "GetDownloadUrlForLayer",
-	.input = &model_GetDownloadUrlForLayerRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_get_lifecycle_policy = {
 	.name = "GetLifecyclePolicy",
 	.input = &model_GetLifecyclePolicyRequest,
@@ -156,21 +121,6 @@ static const struct api_op pending_get_signing_configuration = {
 	.input = &model_GetSigningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_initiate_layer_upload = {
-	.name = "InitiateLayerUpload",
-	.input = &model_InitiateLayerUploadRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_list_image_referrers = {
-	.name = "ListImageReferrers",
-	.input = &model_ListImageReferrersRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_list_images = {
-	.name = "ListImages",
-	.input = &model_ListImagesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_list_pull_time_update_exclusions = {
 	.name = "ListPullTimeUpdateExclusions",
 	.input = &model_ListPullTimeUpdateExclusionsRequest,
@@ -181,11 +131,6 @@ static const struct api_op pending_put_account_setting = {
 	.name = "PutAccountSetting",
 	.input = &model_PutAccountSettingRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
-static const struct api_op pending_put_image = {
-	.name = "PutImage",
-	.input = &model_PutImageRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
 extern const struct api_op api_op_put_image_scanning_configuration;
 extern const struct api_op api_op_put_image_tag_mutability;
@@ -234,13 +179,21 @@ static const struct api_op pending_start_lifecycle_policy_preview = {
 	.input = &model_StartLifecyclePolicyPreviewRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
+extern const struct api_op api_op_put_image;
+extern const struct api_op api_op_batch_get_image;
+extern const struct api_op api_op_batch_delete_image;
+extern const struct api_op api_op_list_images;
+extern const struct api_op api_op_describe_images;
+extern const struct api_op api_op_initiate_layer_upload;
+extern const struct api_op api_op_upload_layer_part;
+extern const struct api_op api_op_complete_layer_upload;
+extern const struct api_op api_op_batch_check_layer_availability;
+extern const struct api_op api_op_get_download_url_for_layer;
+extern const struct api_op api_op_list_image_referrers;
+extern const struct api_op api_op_update_image_storage_class;
+extern const struct api_op api_op_describe_image_replication_status;
 extern const struct api_op api_op_tag_resource;
 extern const struct api_op api_op_untag_resource;
-static const struct api_op pending_update_image_storage_class = {
-	.name = "UpdateImageStorageClass",
-	.input = &model_UpdateImageStorageClassRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_update_pull_through_cache_rule = {
 	.name = "UpdatePullThroughCacheRule",
 	.input = &model_UpdatePullThroughCacheRuleRequest,
@@ -251,11 +204,6 @@ static const struct api_op pending_update_repository_creation_template = {
 	.input = &model_UpdateRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_upload_layer_part = {
-	.name = "UploadLayerPart",
-	.input = &model_UploadLayerPartRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
 static const struct api_op pending_validate_pull_through_cache_rule = {
 	.name = "ValidatePullThroughCacheRule",
 	.input = &model_ValidatePullThroughCacheRuleRequest,
@@ -263,11 +211,11 @@ static const struct api_op pending_validate_pull_through_cache_rule = {
 };
 
 const struct api_op *const api_ops[] = {
-	&pending_batch_check_layer_availability,
-	&pending_batch_delete_image,
-	&pending_batch_get_image,
+	&api_op_batch_check_layer_availability,
+	&api_op_batch_delete_image,
+	&api_op_batch_get_image,
 	&pending_batch_get_repository_scanning_configuration,
-	&pending_complete_layer_upload,
+	&api_op_complete_layer_upload,
 	&pending_create_pull_through_cache_rule,
 	&api_op_create_repository,
 	&pending_create_repository_creation_template,
@@ -279,30 +227,30 @@ const struct api_op *const api_ops[] = {
 	&pending_delete_repository_policy,
 	&pending_delete_signing_configuration,
 	&pending_deregister_pull_time_update_exclusion,
-	&pending_describe_image_replication_status,
+	&api_op_describe_image_replication_status,
 	&pending_describe_image_scan_findings,
 	&pending_describe_image_signing_status,
-	&pending_describe_images,
+	&api_op_describe_images,
 	&pending_describe_pull_through_cache_rules,
 	&api_op_describe_registry,
 	&api_op_describe_repositories,
 	&pending_describe_repository_creation_templates,
 	&pending_get_account_setting,
 	&api_op_get_authorization_token,
-	&pending_get_download_url_for_layer,
+	&api_op_get_download_url_for_layer,
 	&pending_get_lifecycle_policy,
 	&pending_get_lifecycle_policy_preview,
 	&pending_get_registry_policy,
 	&pending_get_registry_scanning_configuration,
 	&pending_get_repository_policy,
 	&pending_get_signing_configuration,
-	&pending_initiate_layer_upload,
-	&pending_list_image_referrers,
-	&pending_list_images,
+	&api_op_initiate_layer_upload,
+	&api_op_list_image_referrers,
+	&api_op_list_images,
 	&pending_list_pull_time_update_exclusions,
 	&api_op_list_tags_for_resource,
 	&pending_put_account_setting,
-	&pending_put_image,
+	&api_op_put_image,
 	&api_op_put_image_scanning_configuration,
 	&api_op_put_image_tag_mutability,
 	&pending_put_lifecycle_policy,
@@ -316,10 +264,10 @@ const struct api_op *const api_ops[] = {
 	&pending_start_lifecycle_policy_preview,
 	&api_op_tag_resource,
 	&api_op_untag_resource,
-	&pending_update_image_storage_class,
+	&api_op_update_image_storage_class,
 	&pending_update_pull_through_cache_rule,
 	&pending_update_repository_creation_template,
-	&pending_upload_layer_part,
+	&api_op_upload_layer_part,
 	&pending_validate_pull_through_cache_rule,
 };
 

@@ -35,6 +35,8 @@
 #define CREDS_FILE_MAX		(4 * 1024 * 1024)
 #define DRAIN_POLL_MS		20
 #define DRAIN_MAX_MS		10000
+#define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
+#define GC_GRACE_MS		(86400LL * 1000)
 
 struct options {
 	const char	*listen;
@@ -46,10 +48,12 @@ struct options {
 	const char	*credentials;
 	bool		 is_ephemeral;
 	bool		 is_strict;
+	bool		 relax_references;
 	enum log_level	 log_level;
 };
 
 static struct server	 server;
+static const struct timeval housekeeping_tv = { 1, 0 };
 static char		*ephemeral_dir;
 static int		 drain_waited_ms;
 
@@ -74,6 +78,10 @@ usage(FILE *fp)
 "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
 "                          principals in FILE (see README); SIGHUP reloads\n"
 "  --strict                strict mode (requires --credentials)\n"
+"  --relax-references      let PutImage name layers, configs and child\n"
+"                          manifests the repository does not hold (for test\n"
+"                          suites that push synthetic manifests); default:\n"
+"                          ECR's LayersNotFound/ReferencedImagesNotFound\n"
 "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
 "  --version               print the version and exit\n"
 "  --help                  print this help and exit\n");
@@ -92,6 +100,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "public-endpoint", required_argument, NULL, 'u' },
 		{ "credentials", required_argument, NULL, 'c' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +125,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'u': o->public_endpoint = optarg; break;
 		case 'c': o->credentials = optarg; o->is_strict = true; break;
 		case 's': o->is_strict = true; break;
+		case 'R': o->relax_references = true; break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
 				fprintf(stderr, "ecrd: unknown log level '%s'\n",
@@ -260,6 +270,34 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 	routes_flush_writes(arg);
 }
 
+/*
+ * Once a second: write the pull times BatchGetImage noted. Once an hour:
+ * collect garbage blobs and uploads idle for a day (POST /_ecrd/gc runs it
+ * at once).
+ */
+static void
+housekeeping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static unsigned	ticks;
+	size_t		n_blobs, n_uploads;
+	int		rc;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (api_pulls_pending(server.api) &&
+	    (rc = api_pulls_flush(server.api)) != 0)
+		log_warn("recording pull times: %s", store_strerror(rc));
+	if (++ticks % GC_EVERY_TICKS != 0)
+		return;
+	if ((rc = api_gc_run(server.api, now_ms(), GC_GRACE_MS, &n_blobs,
+	    &n_uploads)) != 0)
+		log_warn("garbage collection: %s", store_strerror(rc));
+	else if (n_blobs + n_uploads != 0)
+		log_info("garbage collection: %zu blobs, %zu uploads removed",
+		    n_blobs, n_uploads);
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -336,6 +374,7 @@ start(const struct options *o, char **cause)
 	cfg.default_region = o->region;
 	cfg.public_endpoint = o->public_endpoint;
 	cfg.is_strict = o->is_strict;
+	cfg.relax_references = o->relax_references;
 	cfg.creds = server.creds;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
@@ -350,6 +389,10 @@ start(const struct options *o, char **cause)
 	if (http_server_new(server.base, o->listen, &app, &server.http,
 	    cause) != 0)
 		return -1;
+	api_ctx_set_endpoint(server.api, http_server_address(server.http));
+	server.housekeeping_ev = event_new(server.base, -1, EV_PERSIST,
+	    housekeeping_cb, NULL);
+	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
 	if (o->port_file != NULL &&
 	    write_port_file(o->port_file, http_server_address(server.http))) {
 		*cause = xasprintf("%s: %s", o->port_file, strerror(errno));
@@ -364,6 +407,10 @@ stop(void)
 	http_server_free(server.http);
 	if (server.batch_ev != NULL)
 		event_free(server.batch_ev);
+	if (server.housekeeping_ev != NULL)
+		event_free(server.housekeeping_ev);
+	if (server.api != NULL)
+		(void)api_pulls_flush(server.api);
 	free(server.pending);
 	api_ctx_free(server.api);
 	store_close(server.store);

@@ -16,11 +16,15 @@
 #include "api/api.h"
 #include "auth/sigv4.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "common/xalloc.h"
 #include "server/http.h"
+#include "store/store.h"
 
 #define ADMIN_BODY_MAX	(64 * 1024)
 #define JSON_11		"application/x-amz-json-1.1"
+#define GC_GRACE_SEC	86400	/* unreferenced layers, idle uploads */
+#define BLOBS_PREFIX	"/_ecrd/blobs/"
 
 struct route_state {
 	char	request_id[40];
@@ -215,6 +219,40 @@ handle_reset(struct server *srv, struct http_request *req)
 	respond(req, 200, "application/json", "{\"status\":\"ok\"}", 15);
 }
 
+/*
+ * POST /_ecrd/gc[?grace_seconds=N]: collect now, with the given grace
+ * (default a day), so tests need not wait for the hourly run.
+ */
+static void
+handle_gc(struct server *srv, struct http_request *req)
+{
+	const char	*p = strstr(req->query, "grace_seconds=");
+	const char	*errstr;
+	uint64_t	 grace = GC_GRACE_SEC;
+	size_t		 n_blobs, n_uploads;
+	char		 body[128];
+	int		 n, rc;
+
+	if (p != NULL && parse_u64(p + strlen("grace_seconds="), 0,
+	    UINT32_MAX, &grace, &errstr) != 0) {
+		respond_aws_error(req, 400, "InvalidParameterException",
+		    "grace_seconds must be a whole number of seconds");
+		return;
+	}
+	routes_flush_writes(srv);
+	rc = api_gc_run(srv->api, now_ms(), (int64_t)grace * 1000, &n_blobs,
+	    &n_uploads);
+	if (rc != 0) {
+		log_error("gc failed: %s", store_strerror(rc));
+		respond_aws_error(req, 500, "ServerException",
+		    "An internal error occurred.");
+		return;
+	}
+	n = snprintf(body, sizeof body, "{\"blobsRemoved\":%zu,"
+	    "\"uploadsRemoved\":%zu}", n_blobs, n_uploads);
+	respond(req, 200, "application/json", body, (size_t)n);
+}
+
 static void
 handle_health(struct server *srv, struct http_request *req)
 {
@@ -226,6 +264,31 @@ handle_health(struct server *srv, struct http_request *req)
 	    srv->is_draining ? "stopping" : "running", ECRD_VERSION,
 	    elapsed_ms(&srv->started) / 1e3);
 	respond(req, 200, "application/json", body, (size_t)n);
+}
+
+/* A GetDownloadUrlForLayer URL: no Authorization, just its MAC'd query. */
+static void
+handle_blob(struct server *srv, struct http_request *req)
+{
+	const char	*digest = req->path + strlen(BLOBS_PREFIX);
+	int		 rc;
+
+	rc = api_blob_url_check(srv->api, digest, req->query, now_ms());
+	if (rc == API_URL_EXPIRED)
+		respond_aws_error(req, 403, "AccessDeniedException",
+		    "Request has expired");
+	else if (rc != 0)
+		respond_aws_error(req, 403, "AccessDeniedException",
+		    "The request signature does not match");
+	else
+		blobs_serve(req, srv->store, digest);
+}
+
+void
+routes_error(struct http_request *req, int status, const char *type,
+    const char *message)
+{
+	respond_aws_error(req, status, type, message);
 }
 
 void
@@ -244,6 +307,12 @@ routes_on_request(struct http_request *req, void *arg)
 	else if (strcmp(req->path, "/moto-api/reset") == 0 &&
 	    strcmp(req->method, "POST") == 0)
 		handle_reset(srv, req);
+	else if (strcmp(req->path, "/_ecrd/gc") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		handle_gc(srv, req);
+	else if (strncmp(req->path, BLOBS_PREFIX, strlen(BLOBS_PREFIX)) == 0 &&
+	    is_get)
+		handle_blob(srv, req);
 	else if ((strcmp(req->path, "/_ecrd/health") == 0 ||
 	    strcmp(req->path, "/health") == 0) && is_get)
 		handle_health(srv, req);

@@ -1,0 +1,96 @@
+/*
+ * Download URLs for blobs, like ECR's presigned S3 URLs: on this server,
+ * valid for an hour, needing no Authorization header, and MAC'd with the
+ * server key so they cannot be forged or extended (ecr-behaviour.md 3.3).
+ */
+#include "api/api_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/parse.h"
+#include "common/str.h"
+
+#define URL_TTL_SEC	3600	/* X-Amz-Expires=3600, as ECR's (3.3) */
+
+static void
+url_mac(const struct api_ctx *ctx, const char *digest, int64_t expires,
+    char *hex)
+{
+	crypto_auth_hmacsha256_state	st;
+	unsigned char			mac[crypto_auth_hmacsha256_BYTES];
+	char				text[32];
+
+	snprintf(text, sizeof text, "%" PRId64, expires);
+	crypto_auth_hmacsha256_init(&st, ctx->key, sizeof ctx->key);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"blob", 5);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)digest,
+	    strlen(digest) + 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)text,
+	    strlen(text));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, sizeof mac * 2 + 1, mac, sizeof mac);
+}
+
+const char *
+api_blob_url(struct api_call *call, const char *digest)
+{
+	char	hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+	int64_t	expires = call->now_ms / 1000 + URL_TTL_SEC;
+	const char *host = call->ctx->cfg.public_endpoint != NULL ?
+	    call->ctx->cfg.public_endpoint : call->ctx->self_endpoint;
+
+	url_mac(call->ctx, digest, expires, hex);
+	return call_printf(call, "http://%s/_ecrd/blobs/%s?expires=%" PRId64
+	    "&signature=%s", host, digest, expires, hex);
+}
+
+/* The value of name in a raw query string, into dst. */
+static int
+query_get(const char *query, const char *name, char *dst, size_t size)
+{
+	size_t		 nlen = strlen(name), vlen;
+	const char	*p = query, *end;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		vlen = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (vlen > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			if (vlen - nlen - 1 >= size)
+				return -1;
+			memcpy(dst, p + nlen + 1, vlen - nlen - 1);
+			dst[vlen - nlen - 1] = '\0';
+			return 0;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return -1;
+}
+
+int
+api_blob_url_check(const struct api_ctx *ctx, const char *digest,
+    const char *query, int64_t now_ms)
+{
+	char		 want[crypto_auth_hmacsha256_BYTES * 2 + 1];
+	char		 got[sizeof want], text[32];
+	const char	*errstr;
+	uint64_t	 expires;
+
+	if (query_get(query, "expires", text, sizeof text) != 0 ||
+	    query_get(query, "signature", got, sizeof got) != 0)
+		return API_URL_INVALID;
+	if (parse_u64(text, 0, INT64_MAX, &expires, &errstr) != 0 ||
+	    strlen(got) != sizeof want - 1)
+		return API_URL_INVALID;
+	url_mac(ctx, digest, (int64_t)expires, want);
+	if (sodium_memcmp(want, got, sizeof want - 1) != 0)
+		return API_URL_INVALID;
+	if (now_ms / 1000 > (int64_t)expires)
+		return API_URL_EXPIRED;
+	return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * Image logic shared by the ECR API operations and the registry: one
+ * function puts a manifest, one finds an image, one deletes (STYLE.md 3).
+ */
+#ifndef ECRD_API_IMAGE_H
+#define ECRD_API_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api_int.h"
+#include "store/store.h"
+
+/* "sha512:" and 128 hex digits, and the NUL. */
+#define API_DIGEST_SIZE	136
+
+/* sha256 (or sha512) of bytes as "sha256:<hex>" into dst. */
+void	 api_digest_of(const void *bytes, size_t len, bool sha512, char *dst);
+
+/* Whether ECR refuses to move tag in repo (its mutability and filters). */
+bool	 api_tag_is_immutable(const struct store_repo *repo, const char *tag);
+
+/* ImageNotFoundException in ECR's words; "null" for a missing part. */
+int	 api_fail_image_not_found(struct api_call *,
+	    const struct store_repo *repo, const char *digest,
+	    const char *tag);
+
+struct api_image_put {
+	const char	*manifest;	/* the exact bytes */
+	size_t		 len;
+	const char	*media_type;	/* given by the caller, or NULL */
+	const char	*tag;		/* or NULL */
+	const char	*digest;	/* expected digest, or NULL */
+};
+
+struct api_image_result {
+	char	digest[API_DIGEST_SIZE];
+	char	media_type[STORE_MEDIA_TYPE_MAX + 1];
+};
+
+/*
+ * PutImage and the registry's manifest PUT (ecr-behaviour.md 3.2): digest
+ * over the exact bytes, media type, reference checks (relaxed by
+ * --relax-references), the images quota, tag immutability, re-tagging
+ * that leaves the old image untagged, and ImageAlreadyExists for an
+ * identical put. Runs in call->txn. 0 with *out filled, or -1 with
+ * call->err set.
+ */
+int	 api_image_put(struct api_call *, const struct store_repo *repo,
+	    const struct api_image_put *in, struct api_image_result *out);
+
+/* api_image_find: the tag names another digest than the one asked. */
+#define API_IMAGE_TAG_MISMATCH	(-100)
+/*
+ * The image a tag, a digest or both name: STORE_OK with *out filled
+ * (release it), STORE_NOTFOUND, API_IMAGE_TAG_MISMATCH, or a STORE_* code.
+ */
+int	 api_image_find(struct api_call *, uint64_t repo_id,
+	    const char *digest, const char *tag, struct store_image *out);
+
+/* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
+const char *api_image_status_name(unsigned status);
+/* Filters as the model gives them; NULL is the default. */
+bool	 api_image_status_matches(const char *filter, unsigned status);
+bool	 api_image_tag_status_matches(const char *filter,
+	    const struct store_image *img);
+/* {imageDigest, imageTag?}; key NULL inside an array. */
+void	 api_image_id_write(struct jw *, const char *key, const char *digest,
+	    const char *tag);
+/* One ImageDetail (DescribeImages), inside an array. */
+void	 api_image_detail_write(struct jw *, const struct store_repo *repo,
+	    const struct store_image *img);
+
+/* A ListImages/DescribeImages filter's members (NULL when absent). */
+struct json_object;
+void	 api_filter_strs(struct json_object *filter, const char **tag_status,
+	    const char **image_status);
+
+#endif

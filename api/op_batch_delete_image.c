@@ -1,0 +1,157 @@
+/*
+ * BatchDeleteImage: by tag, untag (and delete the image with its last
+ * tag); by digest, delete the image and all its tags (ecr-behaviour 3.2).
+ */
+#include "api/image.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "store/store.h"
+
+static int	batch_delete_image(struct api_call *);
+
+const struct api_op api_op_batch_delete_image = {
+	.name = "BatchDeleteImage",
+	.input = &model_BatchDeleteImageRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.exec = batch_delete_image,
+};
+
+struct result {
+	struct jw		 ids;
+	struct json_object	*failures;
+};
+
+static void
+add_failure(struct result *r, struct json_object *id, const char *code,
+    const char *reason)
+{
+	struct json_object	*f = jnew_obj();
+
+	jadd_obj(f, "imageId", json_object_get(id));
+	jadd_str(f, "failureCode", code);
+	jadd_str(f, "failureReason", reason);
+	jpush(r->failures, f);
+}
+
+/* Delete img, listing one id per removed tag (moto's shape [unconfirmed]). */
+static int
+delete_whole(struct api_call *call, struct store_image *img,
+    struct result *r, struct json_object *id)
+{
+	size_t	i;
+	int	rc;
+
+	rc = store_image_delete(call->txn, img->repo_id, img->digest);
+	if (rc == STORE_BUSY) {
+		/* [unconfirmed] reason wording. */
+		add_failure(r, id, "ImageReferencedByManifestList", "Requested "
+		    "image is referenced by a manifest list in the "
+		    "repository");
+		return 0;
+	}
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	for (i = 0; i < img->n_tags; i++)
+		api_image_id_write(&r->ids, NULL, img->digest, img->tags[i]);
+	if (img->n_tags == 0)
+		api_image_id_write(&r->ids, NULL, img->digest, NULL);
+	return 0;
+}
+
+static int
+untag(struct api_call *call, struct store_image *img, const char *tag,
+    struct result *r, struct json_object *id)
+{
+	bool	has_parent;
+	int	rc;
+
+	if (img->n_tags > 1) {
+		if ((rc = store_tag_delete(call->txn, img->repo_id, tag,
+		    NULL)) != 0)
+			return api_fail_store(call, rc);
+		api_image_id_write(&r->ids, NULL, img->digest, tag);
+		return 0;
+	}
+	/* The last tag goes with the image, unless a list still holds it. */
+	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
+	    &has_parent)) != 0)
+		return api_fail_store(call, rc);
+	if (has_parent) {
+		add_failure(r, id, "ImageReferencedByManifestList", "Requested "
+		    "image is referenced by a manifest list in the "
+		    "repository");
+		return 0;
+	}
+	if ((rc = store_image_delete(call->txn, img->repo_id, img->digest)) != 0)
+		return api_fail_store(call, rc);
+	api_image_id_write(&r->ids, NULL, img->digest, tag);
+	return 0;
+}
+
+static const char *
+id_member(struct json_object *id, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(id, key, &v) || v == NULL)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int
+delete_one(struct api_call *call, const struct store_repo *repo,
+    struct json_object *id, struct result *r)
+{
+	const char		*digest = id_member(id, "imageDigest");
+	const char		*tag = id_member(id, "imageTag");
+	struct store_image	 img;
+	int			 rc;
+
+	if (digest == NULL && tag == NULL) {
+		add_failure(r, id, "MissingDigestAndTag", "Invalid request "
+		    "parameters: both tag and digest cannot be null");
+		return 0;
+	}
+	memset(&img, 0, sizeof img);
+	rc = api_image_find(call, repo->id, digest, tag, &img);
+	if (rc == STORE_NOTFOUND || rc == API_IMAGE_TAG_MISMATCH) {
+		add_failure(r, id, rc == STORE_NOTFOUND ? "ImageNotFound" :
+		    "ImageTagDoesNotMatchDigest", rc == STORE_NOTFOUND ?
+		    "Requested image not found" : "Invalid request "
+		    "parameters: image tag does not match the image digest");
+		return 0;
+	}
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	rc = tag != NULL ? untag(call, &img, tag, r, id) :
+	    delete_whole(call, &img, r, id);
+	store_image_release(&img);
+	return rc;
+}
+
+static int
+batch_delete_image(struct api_call *call)
+{
+	struct store_repo	 repo;
+	struct json_object	*ids = api_in_array(call, "imageIds");
+	struct result		 r;
+	size_t			 i, n;
+	int			 rc = 0;
+
+	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+		return -1;
+	jw_init(&r.ids);
+	jw_arr_open(&r.ids, NULL);
+	r.failures = jnew_arr();
+	n = json_object_array_length(ids);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = delete_one(call, &repo, json_object_array_get_idx(ids, i),
+		    &r);
+	jw_arr_close(&r.ids);
+	jadd_jw(call->out, "imageIds", &r.ids);
+	jadd_obj(call->out, "failures", r.failures);
+	return rc;
+}

@@ -1,0 +1,277 @@
+/*
+ * InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload: a blob sent
+ * in contiguous base64 parts, hashed as it arrives, and moved into the
+ * content-addressed store when its digest checks (ecr-behaviour.md 3.3).
+ * The bytes go to the upload file (fsynced) before the record that counts
+ * them commits (STYLE.md 7.4).
+ */
+#include "api/image.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#define PART_SIZE		10485760	/* advisory, as ECR (3.3) */
+#define PART_MIN		5242880		/* all parts but the last */
+#define PARTS_MAX		4200		/* ECR's quota (4) */
+
+static int	initiate_layer_upload(struct api_call *);
+static int	upload_layer_part(struct api_call *);
+static int	complete_layer_upload(struct api_call *);
+
+const struct api_op api_op_initiate_layer_upload = {
+	.name = "InitiateLayerUpload",
+	.input = &model_InitiateLayerUploadRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.exec = initiate_layer_upload,
+};
+
+const struct api_op api_op_upload_layer_part = {
+	.name = "UploadLayerPart",
+	.input = &model_UploadLayerPartRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.exec = upload_layer_part,
+};
+
+const struct api_op api_op_complete_layer_upload = {
+	.name = "CompleteLayerUpload",
+	.input = &model_CompleteLayerUploadRequest,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.exec = complete_layer_upload,
+};
+
+static void
+new_upload_id(char *dst)
+{
+	unsigned char	u[16];
+
+	randombytes_buf(u, sizeof u);
+	u[6] = (u[6] & 0x0f) | 0x40;	/* a version 4 UUID */
+	u[8] = (u[8] & 0x3f) | 0x80;
+	sodium_bin2hex(dst, 9, u, 4);
+	dst[8] = '-';
+	sodium_bin2hex(dst + 9, 5, u + 4, 2);
+	dst[13] = '-';
+	sodium_bin2hex(dst + 14, 5, u + 6, 2);
+	dst[18] = '-';
+	sodium_bin2hex(dst + 19, 5, u + 8, 2);
+	dst[23] = '-';
+	sodium_bin2hex(dst + 24, 13, u + 10, 6);
+}
+
+static void
+out_ids(struct api_call *call, const struct store_repo *repo,
+    const char *upload_id)
+{
+	jadd_str(call->out, "registryId", repo->registry_id);
+	jadd_str(call->out, "repositoryName", repo->name);
+	jadd_str(call->out, "uploadId", upload_id);
+}
+
+static int
+initiate_layer_upload(struct api_call *call)
+{
+	crypto_hash_sha256_state	 st;
+	struct store_repo		 repo;
+	struct store_upload		 up;
+	int				 rc;
+
+	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+		return -1;
+	memset(&up, 0, sizeof up);
+	new_upload_id(up.id);
+	up.repo_id = repo.id;
+	up.created_at_ms = up.updated_at_ms = call->now_ms;
+	crypto_hash_sha256_init(&st);
+	memcpy(up.hash_state, &st, sizeof st);
+	up.hash_state_len = sizeof st;
+	if ((rc = store_upload_file_create(call->ctx->store, up.id)) != 0 ||
+	    (rc = store_upload_create(call->txn, &up)) != 0)
+		return api_fail_store(call, rc);
+	jadd_str(call->out, "uploadId", up.id);
+	jadd_i64(call->out, "partSize", PART_SIZE);
+	return 0;
+}
+
+/* The upload, which must belong to the repository (3.3). */
+static int
+get_upload(struct api_call *call, const struct store_repo *repo,
+    struct store_upload *up)
+{
+	const char	*id = api_in_str(call, "uploadId");
+	int		 rc;
+
+	rc = store_upload_get(call->txn, id, up);
+	if (rc == STORE_NOTFOUND || (rc == 0 && up->repo_id != repo->id) ||
+	    rc == STORE_TOOBIG)
+		/* [unconfirmed] wording. */
+		return api_fail(call, ERR_UPLOAD_NOT_FOUND, "The upload with "
+		    "id '%s' does not exist in the repository with name '%s' "
+		    "in the registry with id '%s'", id, repo->name,
+		    repo->registry_id);
+	if (rc != 0 || up->hash_state_len != sizeof(crypto_hash_sha256_state))
+		return api_fail_store(call, rc != 0 ? rc : STORE_CORRUPT);
+	return 0;
+}
+
+static int
+fail_part(struct api_call *call, const struct store_repo *repo,
+    const struct store_upload *up, const char *why)
+{
+	struct json_object	*extra = jnew_obj();
+
+	jadd_str(extra, "registryId", repo->registry_id);
+	jadd_str(extra, "repositoryName", repo->name);
+	jadd_str(extra, "uploadId", up->id);
+	jadd_i64(extra, "lastValidByteReceived", (int64_t)up->received - 1);
+	api_fail(call, ERR_INVALID_LAYER_PART, "The layer part for upload "
+	    "'%s' is invalid: %s; the last valid byte received is %" PRId64,
+	    up->id, why, (int64_t)up->received - 1);
+	call->err.extra = extra;
+	return -1;
+}
+
+/* Decode the part; its length must be last - first + 1. */
+static int
+decode_part(struct api_call *call, const struct store_repo *repo,
+    const struct store_upload *up, unsigned char **out, size_t *len)
+{
+	const char	*b64 = api_in_str(call, "layerPartBlob");
+	size_t		 b64_len = api_in_len(call, "layerPartBlob");
+	int64_t		 first = api_in_i64(call, "partFirstByte", -1);
+	int64_t		 last = api_in_i64(call, "partLastByte", -1);
+	unsigned char	*bin;
+
+	if (first != (int64_t)up->received)
+		return fail_part(call, repo, up, "parts must be contiguous");
+	bin = xmalloc(b64_len / 4 * 3 + 3);
+	if (sodium_base642bin(bin, b64_len / 4 * 3 + 3, b64, b64_len, NULL,
+	    len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(bin);
+		return api_fail(call, ERR_SERIALIZATION, "Base64 encoded "
+		    "value of 'layerPartBlob' is not valid");
+	}
+	if (*len == 0 || last < first || (uint64_t)(last - first + 1) != *len) {
+		free(bin);
+		return fail_part(call, repo, up, "the byte range does not "
+		    "match the part's length");
+	}
+	*out = bin;
+	return 0;
+}
+
+static int
+upload_layer_part(struct api_call *call)
+{
+	crypto_hash_sha256_state	 st;
+	struct store_repo		 repo;
+	struct store_upload		 up;
+	unsigned char			*part = NULL;
+	size_t				 len;
+	int				 rc;
+
+	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	    get_upload(call, &repo, &up) != 0 ||
+	    decode_part(call, &repo, &up, &part, &len) != 0)
+		return -1;
+	if (up.n_parts >= PARTS_MAX) {
+		free(part);
+		return api_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
+		    "'%s' has reached the limit of %d layer parts", up.id,
+		    PARTS_MAX);
+	}
+	rc = store_upload_file_write(call->ctx->store, up.id, up.received,
+	    part, len);
+	memcpy(&st, up.hash_state, sizeof st);
+	crypto_hash_sha256_update(&st, part, len);
+	memcpy(up.hash_state, &st, sizeof st);
+	free(part);
+	if (up.n_parts > 0 && (up.min_part == 0 || up.last_part < up.min_part))
+		up.min_part = up.last_part;
+	up.last_part = len;
+	up.received += len;
+	up.n_parts++;
+	up.updated_at_ms = call->now_ms;
+	if (rc != 0 || (rc = store_upload_update(call->txn, &up)) != 0)
+		return api_fail_store(call, rc);
+	out_ids(call, &repo, up.id);
+	jadd_i64(call->out, "lastByteReceived", (int64_t)up.received - 1);
+	return 0;
+}
+
+static int
+check_complete(struct api_call *call, const struct store_repo *repo,
+    const struct store_upload *up, char *digest)
+{
+	crypto_hash_sha256_state	st;
+	unsigned char			h[crypto_hash_sha256_BYTES];
+	struct json_object		*given;
+	const char			*want;
+
+	if (up->n_parts == 0)
+		return api_fail(call, ERR_EMPTY_UPLOAD, "The upload with id "
+		    "'%s' in the repository with name '%s' in registry with "
+		    "id '%s' cannot be completed because it does not have any "
+		    "parts", up->id, repo->name, repo->registry_id);
+	if (up->min_part != 0 && up->min_part < PART_MIN)
+		return api_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
+		    "parts except the last part should be at least 5MB");
+	memcpy(&st, up->hash_state, sizeof st);
+	crypto_hash_sha256_final(&st, h);
+	memcpy(digest, "sha256:", 7);
+	sodium_bin2hex(digest + 7, sizeof h * 2 + 1, h, sizeof h);
+	/* Only the first of layerDigests means anything (3.3). */
+	given = json_object_array_get_idx(api_in_array(call, "layerDigests"),
+	    0);
+	want = given != NULL ? json_object_get_string(given) : "";
+	if (strcmp(want, digest) != 0)
+		/* [unconfirmed] wording. */
+		return api_fail(call, ERR_INVALID_LAYER, "The layer digest "
+		    "'%s' does not match the digest '%s' of the uploaded "
+		    "layer", want, digest);
+	return 0;
+}
+
+static int
+complete_layer_upload(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+	struct store_layer	layer;
+	char			digest[API_DIGEST_SIZE];
+	int			rc;
+
+	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	    get_upload(call, &repo, &up) != 0 ||
+	    check_complete(call, &repo, &up, digest) != 0)
+		return -1;
+	rc = store_layer_get(call->txn, repo.id, digest, &layer);
+	if (rc == 0)
+		/* [unconfirmed] wording. */
+		return api_fail(call, ERR_LAYER_ALREADY_EXISTS, "The layer "
+		    "with digest '%s' already exists in the repository with "
+		    "name '%s' in registry with id '%s'", digest, repo.name,
+		    repo.registry_id);
+	if (rc != STORE_NOTFOUND)
+		return api_fail_store(call, rc);
+	memset(&layer, 0, sizeof layer);
+	layer.repo_id = repo.id;
+	str_copy(layer.digest, sizeof layer.digest, digest);
+	layer.size = up.received;
+	layer.created_at_ms = call->now_ms;
+	if ((rc = store_upload_file_finish(call->ctx->store, up.id,
+	    up.received, digest)) != 0 ||
+	    (rc = store_layer_add(call->txn, &layer)) != 0 ||
+	    (rc = store_upload_delete(call->txn, up.id)) != 0)
+		return api_fail_store(call, rc);
+	out_ids(call, &repo, up.id);
+	jadd_str(call->out, "layerDigest", digest);
+	return 0;
+}
