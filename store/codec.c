@@ -702,3 +702,43 @@ store_codec_image_patch(const void *val, size_t len,
 	put_be(p + IMG_OFF_PULLED + 16, (uint64_t)img->activated_at_ms, 8);
 	return STORE_OK;
 }
+
+/* Document: format, i64 at_ms, i64 aux_ms, then the text to the end. */
+int
+store_codec_doc_encode(const struct store_doc *doc, struct buf *b)
+{
+	int	rc;
+
+	if ((rc = wr_start_max(b, STORE_DOC_MAX + 32)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)doc->at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)doc->aux_ms, 8)) != STORE_OK)
+		return wr_finish(b, rc);
+	if (doc->len > STORE_DOC_MAX || buf_add(b, doc->text, doc->len) != 0)
+		rc = STORE_TOOBIG;
+	return wr_finish(b, rc);
+}
+
+int
+store_codec_doc_decode(const void *val, size_t len, struct store_doc *out)
+{
+	const unsigned char	*text;
+	struct rd		 rd;
+	int64_t			 at, aux;
+	size_t			 n;
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	at = (int64_t)rd_uint(&rd, 8);
+	aux = (int64_t)rd_uint(&rd, 8);
+	n = rd.left;
+	if (rd.is_bad || (text = rd_take(&rd, n)) == NULL ||
+	    memchr(text, '\0', n) != NULL)
+		return STORE_CORRUPT;
+	out->text = xmalloc(n + 1);
+	memcpy(out->text, text, n);
+	out->text[n] = '\0';
+	out->len = n;
+	out->at_ms = at;
+	out->aux_ms = aux;
+	return STORE_OK;
+}

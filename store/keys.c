@@ -155,6 +155,32 @@ store_keys_tag(struct store_key *k, uint64_t repo_id, const char *tag)
 }
 
 int
+store_keys_repo_doc(struct store_key *k, uint64_t repo_id, unsigned kind)
+{
+	unsigned char	b = (unsigned char)kind;
+	int		rc;
+
+	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
+		return rc;
+	return key_add(k, &b, 1);
+}
+
+int
+store_keys_registry_doc(struct store_key *k, const char *registry_id,
+    const char *region, unsigned kind)
+{
+	unsigned char	b = (unsigned char)kind;
+	int		rc;
+
+	key_init(k);
+	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX,
+	    true)) != STORE_OK ||
+	    (rc = key_add_str(k, region, STORE_REGION_MAX, true)) != STORE_OK)
+		return rc;
+	return key_add(k, &b, 1);
+}
+
+int
 store_keys_repo_pair(struct store_key *k, uint64_t repo_id, const char *a,
     const char *b)
 {

@@ -25,6 +25,7 @@ static const enum store_dbi child_dbis[] = {
 	STORE_DBI_REFERRERS,
 	STORE_DBI_PARENTS,
 	STORE_DBI_IMAGE_COUNTS,
+	STORE_DBI_REPO_DOCS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */

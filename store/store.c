@@ -30,6 +30,8 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
 	[STORE_DBI_IMAGE_COUNTS] = "image_counts",
 	[STORE_DBI_LAYER_GC] = "layer_gc",
 	[STORE_DBI_BLOB_GC] = "blob_gc",
+	[STORE_DBI_REPO_DOCS] = "repo_docs",
+	[STORE_DBI_REGISTRY_DOCS] = "registry_docs",
 };
 
 /*

@@ -485,6 +485,51 @@ int	 store_upload_file_finish(struct store *, const char *id,
 int	 store_upload_file_remove(struct store *, const char *id);
 
 /*
+ * Documents: texts attached to a repository (its policy, its lifecycle
+ * policy, the last lifecycle preview) or to a registry in a region (its
+ * policy, settings), each with two times the caller gives meaning to
+ * (e.g. set_at_ms, and lifecycle's lastEvaluatedAt). Repository documents
+ * go with their repository; registry ones are emptied by store_reset.
+ */
+enum store_doc_kind {
+	STORE_DOC_REPO_POLICY = 1,
+	STORE_DOC_LIFECYCLE_POLICY = 2,
+	STORE_DOC_LIFECYCLE_PREVIEW = 3,
+	STORE_DOC_REGISTRY_POLICY = 16,
+	STORE_DOC_REGISTRY_SETTINGS = 17,
+	STORE_DOC_REPLICATION = 18,
+	STORE_DOC_REGISTRY_SCANNING = 19,
+};
+#define STORE_DOC_MAX	(8 * 1024 * 1024)
+struct store_doc {
+	char		*text;		/* owned, NUL-terminated; NULL: none */
+	size_t		 len;
+	int64_t		 at_ms;		/* e.g. when it was set */
+	int64_t		 aux_ms;	/* e.g. when it last ran; 0: never */
+};
+/* Free what doc owns and zero it. */
+void	 store_doc_release(struct store_doc *doc);
+/*
+ * Get fills *out (release it): STORE_OK, STORE_NOTFOUND or another code.
+ * Put creates or replaces (STORE_TOOBIG past STORE_DOC_MAX; a repository
+ * document for a missing repository is STORE_NOTFOUND). Delete:
+ * STORE_OK or STORE_NOTFOUND.
+ */
+int	 store_repo_doc_get(struct store_txn *, uint64_t repo_id,
+	    enum store_doc_kind, struct store_doc *out);
+int	 store_repo_doc_put(struct store_txn *, uint64_t repo_id,
+	    enum store_doc_kind, const struct store_doc *doc);
+int	 store_repo_doc_delete(struct store_txn *, uint64_t repo_id,
+	    enum store_doc_kind);
+int	 store_registry_doc_get(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_doc_kind, struct store_doc *out);
+int	 store_registry_doc_put(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_doc_kind,
+	    const struct store_doc *doc);
+int	 store_registry_doc_delete(struct store_txn *,
+	    const char *registry_id, const char *region, enum store_doc_kind);
+
+/*
  * Garbage collection, in two steps so that no txn is open during file I/O.
  * store_gc_collect (in a write txn): delete layer records with refs 0 that
  * were created before layer_before_ms, blob records whose users fell to 0,

@@ -35,6 +35,8 @@ enum store_dbi {
 	STORE_DBI_IMAGE_COUNTS,
 	STORE_DBI_LAYER_GC,
 	STORE_DBI_BLOB_GC,
+	STORE_DBI_REPO_DOCS,
+	STORE_DBI_REGISTRY_DOCS,
 	STORE_DBI__COUNT
 };
 
@@ -123,6 +125,10 @@ int	store_keys_repo_children(struct store_key *, uint64_t repo_id);
 int	store_keys_repo_digest(struct store_key *, uint64_t repo_id,
 	    const char *digest);
 int	store_keys_tag(struct store_key *, uint64_t repo_id, const char *tag);
+/* repo_docs: <repo_id><kind u8>; registry_docs: <registry>\0<region>\0<kind> */
+int	store_keys_repo_doc(struct store_key *, uint64_t repo_id, unsigned kind);
+int	store_keys_registry_doc(struct store_key *, const char *registry_id,
+	    const char *region, unsigned kind);
 /*
  * <repo_id><a>\0<b>: the referrers (a: subject) and parents (a: child)
  * DBIs; with b NULL, the prefix of every record under a.
@@ -190,6 +196,9 @@ int	store_codec_manifest_encode(const void *, size_t, struct buf *);
 int	store_codec_manifest_decode(const void *, size_t, const void **,
 	    size_t *);
 /* A tag's value: the digest it names (STORE_DIGEST_MAX + 1 bytes). */
+int	store_codec_doc_encode(const struct store_doc *, struct buf *);
+/* Fills out (its text owned, NUL-terminated) only on STORE_OK. */
+int	store_codec_doc_decode(const void *, size_t, struct store_doc *out);
 int	store_codec_tag_encode(const char *digest, struct buf *);
 int	store_codec_tag_decode(const void *, size_t, char *digest);
 /* Layer, blob and upload records; key fields are left as they were. */

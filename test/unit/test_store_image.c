@@ -1917,6 +1917,57 @@ test_store_open_needs_file_directories(void **state)
 	free(path);
 }
 
+static void
+test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
+{
+	struct fx		*f = *state;
+	struct store_doc	 d, got;
+	struct store_txn	*t;
+	uint64_t		 id = repo(f, "docs");
+	char			 text[] = "{\"rules\":[]}";
+
+	memset(&d, 0, sizeof(d));
+	d.text = text;
+	d.len = strlen(text);
+	d.at_ms = 1000;
+	d.aux_ms = 0;
+	t = wbegin(f);
+	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
+	    &d), STORE_OK);
+	assert_int_equal(store_repo_doc_put(t, 999, STORE_DOC_REPO_POLICY,
+	    &d), STORE_NOTFOUND);
+	assert_int_equal(store_registry_doc_put(t, REG, RGN,
+	    STORE_DOC_REGISTRY_POLICY, &d), STORE_OK);
+	d.aux_ms = 2000;
+	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
+	    &d), STORE_OK);
+	commit(t);
+	t = rbegin(f);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_LIFECYCLE_POLICY,
+	    &got), STORE_OK);
+	assert_string_equal(got.text, text);
+	assert_int_equal(got.len, strlen(text));
+	assert_int_equal(got.at_ms, 1000);
+	assert_int_equal(got.aux_ms, 2000);
+	store_doc_release(&got);
+	assert_null(got.text);
+	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_REPO_POLICY,
+	    &got), STORE_NOTFOUND);
+	assert_int_equal(store_registry_doc_get(t, REG, "eu-west-1",
+	    STORE_DOC_REGISTRY_POLICY, &got), STORE_NOTFOUND);
+	store_txn_abort(t);
+	t = wbegin(f);
+	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
+	    STORE_DOC_REGISTRY_POLICY), STORE_OK);
+	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
+	    STORE_DOC_REGISTRY_POLICY), STORE_NOTFOUND);
+	assert_int_equal(store_repo_delete(t, REG, RGN, "docs"), STORE_OK);
+	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_LIFECYCLE_POLICY,
+	    &got), STORE_NOTFOUND);
+	commit(t);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1924,6 +1975,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		T(test_image_create_get_update_delete_round_trip),
+		T(test_docs_round_trip_replace_delete_and_go_with_repo),
 		T(test_image_create_existing_digest_is_exists),
 		T(test_image_create_refuses_bad_input_writing_nothing),
 		T(test_image_foreach_pages_in_digest_order),
