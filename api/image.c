@@ -452,3 +452,30 @@ api_filter_strs(struct json_object *filter, const char **tag_status,
 	    json_object_is_type(v, json_type_string))
 		*image_status = json_object_get_string(v);
 }
+
+int
+api_image_delete(struct api_call *call, const struct store_image *img,
+    const char *tag)
+{
+	bool	has_parent;
+	int	rc;
+
+	if (tag != NULL && img->n_tags > 1) {
+		if ((rc = store_tag_delete(call->txn, img->repo_id, tag,
+		    NULL)) != 0)
+			return api_fail_store(call, rc);
+		return 0;
+	}
+	/* The last tag goes with the image, unless a list still holds it. */
+	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
+	    &has_parent)) != 0)
+		return api_fail_store(call, rc);
+	if (has_parent)
+		return API_IMAGE_BUSY;
+	rc = store_image_delete(call->txn, img->repo_id, img->digest);
+	if (rc == STORE_BUSY)
+		return API_IMAGE_BUSY;
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	return 0;
+}

@@ -59,6 +59,18 @@ int	 api_image_put(struct api_call *, const struct store_repo *repo,
 int	 api_image_find(struct api_call *, uint64_t repo_id,
 	    const char *digest, const char *tag, struct store_image *out);
 
+/*
+ * BatchDeleteImage's rule, shared with lifecycle expiry and the registry's
+ * DELETE: with tag, remove that tag, and the image too if it was its last;
+ * with tag NULL, delete the image and all its tags. Blobs stay for the GC.
+ * Returns 0; API_IMAGE_BUSY, with nothing written, when a manifest list or
+ * index in the repository still refers to the image (the caller words
+ * ImageReferencedByManifestList); or -1 with call->err set.
+ */
+#define API_IMAGE_BUSY	(-101)
+int	 api_image_delete(struct api_call *, const struct store_image *img,
+	    const char *tag);
+
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);
 /* Filters as the model gives them; NULL is the default. */

@@ -36,6 +36,14 @@ add_failure(struct result *r, struct json_object *id, const char *code,
 	jpush(r->failures, f);
 }
 
+static void
+add_busy(struct result *r, struct json_object *id)
+{
+	/* [unconfirmed] reason wording. */
+	add_failure(r, id, "ImageReferencedByManifestList", "Requested image "
+	    "is referenced by a manifest list in the repository");
+}
+
 /* Delete img, listing one id per removed tag (moto's shape [unconfirmed]). */
 static int
 delete_whole(struct api_call *call, struct store_image *img,
@@ -44,16 +52,12 @@ delete_whole(struct api_call *call, struct store_image *img,
 	size_t	i;
 	int	rc;
 
-	rc = store_image_delete(call->txn, img->repo_id, img->digest);
-	if (rc == STORE_BUSY) {
-		/* [unconfirmed] reason wording. */
-		add_failure(r, id, "ImageReferencedByManifestList", "Requested "
-		    "image is referenced by a manifest list in the "
-		    "repository");
+	if ((rc = api_image_delete(call, img, NULL)) == API_IMAGE_BUSY) {
+		add_busy(r, id);
 		return 0;
 	}
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return -1;
 	for (i = 0; i < img->n_tags; i++)
 		api_image_id_write(&r->ids, NULL, img->digest, img->tags[i]);
 	if (img->n_tags == 0)
@@ -65,28 +69,14 @@ static int
 untag(struct api_call *call, struct store_image *img, const char *tag,
     struct result *r, struct json_object *id)
 {
-	bool	has_parent;
 	int	rc;
 
-	if (img->n_tags > 1) {
-		if ((rc = store_tag_delete(call->txn, img->repo_id, tag,
-		    NULL)) != 0)
-			return api_fail_store(call, rc);
-		api_image_id_write(&r->ids, NULL, img->digest, tag);
+	if ((rc = api_image_delete(call, img, tag)) == API_IMAGE_BUSY) {
+		add_busy(r, id);
 		return 0;
 	}
-	/* The last tag goes with the image, unless a list still holds it. */
-	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
-	    &has_parent)) != 0)
-		return api_fail_store(call, rc);
-	if (has_parent) {
-		add_failure(r, id, "ImageReferencedByManifestList", "Requested "
-		    "image is referenced by a manifest list in the "
-		    "repository");
-		return 0;
-	}
-	if ((rc = store_image_delete(call->txn, img->repo_id, img->digest)) != 0)
-		return api_fail_store(call, rc);
+	if (rc != 0)
+		return -1;
 	api_image_id_write(&r->ids, NULL, img->digest, tag);
 	return 0;
 }
