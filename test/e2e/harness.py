@@ -653,3 +653,275 @@ class EcrdTestCase(unittest.TestCase):
             message_contains = (message_contains,)
         for part in message_contains:
             self.assertIn(part, res.error_message, res)
+
+
+# --------------------------------------------------------------------------
+# Images and layers (issue 3): real blobs, manifests, the layer upload API
+# and presigned-style download URLs. Everything here is deterministic: the
+# same seed always gives the same bytes, so digests are stable across runs.
+
+MEDIA_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+MEDIA_DOCKER_LIST = ("application/vnd.docker.distribution.manifest.list."
+                     "v2+json")
+MEDIA_DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json"
+MEDIA_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+MEDIA_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+MEDIA_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+MEDIA_OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+MEDIA_OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+MEDIA_OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+LAYER_PART_SIZE = 10485760          # InitiateLayerUpload's partSize
+MIN_LAYER_PART = 5 * 1024 * 1024    # every part but the last (5 MiB)
+FIXED_TIME = "2024-01-01T00:00:00Z"
+
+import gzip                 # noqa: E402  (kept with the helpers below)
+import hashlib              # noqa: E402
+import io                   # noqa: E402
+import tarfile              # noqa: E402
+import urllib.parse         # noqa: E402
+
+
+def sha256_digest(data):
+    """"sha256:<hex>" of bytes: an image or blob digest."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def seeded_bytes(seed, n):
+    """n random-looking bytes that depend only on seed."""
+    return random.Random(seed).randbytes(n)
+
+
+def tar_layer(files):
+    """A real, deterministic tar.gz layer of {path: bytes}.
+
+    Returns (gzipped bytes, diff_id): the diff_id is the digest of the
+    uncompressed tar, as an image config's rootfs lists it.
+    """
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) \
+            as tar:
+        for path in sorted(files):
+            data = files[path]
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mtime = 0
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    tar_bytes = raw.getvalue()
+    return gzip.compress(tar_bytes, compresslevel=6, mtime=0), \
+        sha256_digest(tar_bytes)
+
+
+def manifest_json(obj):
+    """Manifest bytes as docker writes them: indented, trailing newline.
+
+    The newline stays on purpose: an image digest covers the exact bytes.
+    """
+    return (json.dumps(obj, indent=3) + "\n").encode("utf-8")
+
+
+def descriptor(media_type, data, **extra):
+    d = {"mediaType": media_type, "size": len(data),
+         "digest": sha256_digest(data)}
+    d.update(extra)
+    return d
+
+
+class BuiltImage:
+    """A manifest and the blobs it names, ready to push and to compare."""
+
+    def __init__(self, manifest, media_type, blobs=None, config=None,
+                 layers=(), children=(), platform=None, size=None):
+        self.manifest = manifest            # bytes, exactly as pushed
+        self.media_type = media_type
+        self.digest = sha256_digest(manifest)
+        self.blobs = dict(blobs or {})      # digest -> bytes
+        self.config = config                # descriptor or None
+        self.layers = list(layers)          # descriptors
+        self.children = list(children)      # BuiltImage
+        self.platform = platform            # (os, arch) or None
+        if size is None:
+            if children:
+                size = max(c.size for c in children)
+            else:
+                size = sum(l["size"] for l in self.layers) + (
+                    config["size"] if config else 0)
+        self.size = size                    # ECR's imageSizeInBytes
+
+    @property
+    def text(self):
+        return self.manifest.decode("utf-8")
+
+    def descriptor(self, **extra):
+        return descriptor(self.media_type, self.manifest, **extra)
+
+
+def build_image(seed, oci=False, arch="amd64", n_layers=3, big_layer=0,
+                annotations=None, extra_files=None):
+    """A real image: n_layers tar.gz layers, a config, a manifest.
+
+    big_layer > 0 adds a last layer holding that many seeded random bytes
+    (incompressible, so the blob is bigger than big_layer).
+    """
+    layer_type = MEDIA_OCI_LAYER if oci else MEDIA_DOCKER_LAYER
+    blobs, layers, diff_ids, history = {}, [], [], []
+    for i in range(n_layers):
+        files = {"e2e/%s/layer-%d.txt" % (seed, i):
+                 ("layer %d of image %s\n" % (i, seed)).encode() * (i + 1),
+                 "e2e/%s/bin-%d" % (seed, i):
+                 seeded_bytes("%s/%d" % (seed, i), 512 + 97 * i)}
+        if i == 0 and extra_files:
+            files.update(extra_files)
+        gz, diff_id = tar_layer(files)
+        blobs[sha256_digest(gz)] = gz
+        layers.append(descriptor(layer_type, gz))
+        diff_ids.append(diff_id)
+        history.append({"created": FIXED_TIME,
+                        "created_by": "e2e %s layer %d" % (seed, i)})
+    if big_layer:
+        gz, diff_id = tar_layer({"e2e/%s/big.bin" % seed:
+                                 seeded_bytes("%s/big" % seed, big_layer)})
+        blobs[sha256_digest(gz)] = gz
+        layers.append(descriptor(layer_type, gz))
+        diff_ids.append(diff_id)
+        history.append({"created": FIXED_TIME,
+                        "created_by": "e2e %s big layer" % seed})
+    config_obj = {"architecture": arch, "os": "linux", "created": FIXED_TIME,
+                  "config": {"Env": ["PATH=/usr/bin:/bin"],
+                             "Cmd": ["/bin/sh"],
+                             "Labels": {"e2e.seed": str(seed)}},
+                  "rootfs": {"type": "layers", "diff_ids": diff_ids},
+                  "history": history}
+    if arch == "arm64":
+        config_obj["variant"] = "v8"
+    config_bytes = json.dumps(config_obj, sort_keys=True,
+                              separators=(",", ":")).encode()
+    blobs[sha256_digest(config_bytes)] = config_bytes
+    config = descriptor(MEDIA_OCI_CONFIG if oci else MEDIA_DOCKER_CONFIG,
+                        config_bytes)
+    media_type = MEDIA_OCI_MANIFEST if oci else MEDIA_DOCKER_MANIFEST
+    obj = {"schemaVersion": 2, "mediaType": media_type, "config": config,
+           "layers": layers}
+    if annotations:
+        obj["annotations"] = annotations
+    return BuiltImage(manifest_json(obj), media_type, blobs, config, layers,
+                      platform=("linux", arch))
+
+
+def build_index(children, oci=False, annotations=None):
+    """A Docker manifest list (or OCI index) of already built images."""
+    media_type = MEDIA_OCI_INDEX if oci else MEDIA_DOCKER_LIST
+    manifests = []
+    for c in children:
+        os_name, arch = c.platform
+        platform = {"architecture": arch, "os": os_name}
+        if arch == "arm64":
+            platform["variant"] = "v8"
+        manifests.append(c.descriptor(platform=platform))
+    obj = {"schemaVersion": 2, "mediaType": media_type,
+           "manifests": manifests}
+    if annotations:
+        obj["annotations"] = annotations
+    return BuiltImage(manifest_json(obj), media_type, children=children)
+
+
+def build_referrer(subject, artifact_type, payload, payload_type,
+                   annotations=None):
+    """An OCI 1.1 artifact whose subject is another image (a referrer)."""
+    empty = b"{}"
+    config = descriptor(MEDIA_OCI_EMPTY, empty)
+    layers = [descriptor(payload_type, payload)]
+    obj = {"schemaVersion": 2, "mediaType": MEDIA_OCI_MANIFEST,
+           "artifactType": artifact_type, "config": config,
+           "layers": layers, "subject": subject.descriptor()}
+    if annotations:
+        obj["annotations"] = annotations
+    return BuiltImage(manifest_json(obj), MEDIA_OCI_MANIFEST,
+                      {sha256_digest(empty): empty,
+                       sha256_digest(payload): payload},
+                      config, layers)
+
+
+def upload_layer(client, repo, data, part_sizes=None, registry_id=None):
+    """One blob through InitiateLayerUpload / UploadLayerPart* /
+    CompleteLayerUpload. part_sizes splits it (the rest is a last part).
+    Returns CompleteLayerUpload's layerDigest.
+    """
+    reg = {"registryId": registry_id} if registry_id else {}
+    upload_id = client.initiate_layer_upload(
+        repositoryName=repo, **reg)["uploadId"]
+    sizes = list(part_sizes or [])
+    if sum(sizes) < len(data):
+        sizes.append(len(data) - sum(sizes))
+    pos = 0
+    for n in sizes:
+        client.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id, partFirstByte=pos,
+            partLastByte=pos + n - 1, layerPartBlob=data[pos:pos + n],
+            **reg)
+        pos += n
+    return client.complete_layer_upload(
+        repositoryName=repo, uploadId=upload_id,
+        layerDigests=[sha256_digest(data)], **reg)["layerDigest"]
+
+
+def push_blobs(client, repo, blobs, part_sizes=None):
+    """Upload blobs ({digest: bytes}); one already in repo is fine."""
+    for data in blobs.values():
+        try:
+            upload_layer(client, repo, data,
+                         part_sizes if len(data) > MIN_LAYER_PART else None)
+        except botocore.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "LayerAlreadyExistsException":
+                raise
+
+
+def push_image(client, repo, image, tag=None, blobs=True, media_type=None,
+               digest=None, children=True):
+    """PutImage for a BuiltImage (its blobs and children first).
+
+    Children of an index are pushed by digest, without tags. Returns the
+    PutImage response's image.
+    """
+    if children:
+        for child in image.children:
+            try:
+                push_image(client, repo, child, blobs=blobs)
+            except botocore.exceptions.ClientError as e:
+                if e.response["Error"]["Code"] != \
+                        "ImageAlreadyExistsException":
+                    raise
+    if blobs:
+        push_blobs(client, repo, image.blobs, [MIN_LAYER_PART])
+    kw = {"repositoryName": repo, "imageManifest": image.text}
+    if tag is not None:
+        kw["imageTag"] = tag
+    if media_type is not None:
+        kw["imageManifestMediaType"] = media_type
+    if digest is not None:
+        kw["imageDigest"] = digest
+    return client.put_image(**kw)["image"]
+
+
+def fetch_url(url, headers=None, method="GET", timeout=HTTP_TIMEOUT_S):
+    """An absolute http URL fetched bare: only Host, plus headers.
+
+    No Authorization, no redirects followed: what curl or the ECR proxy do
+    with a presigned download URL.
+    """
+    u = urllib.parse.urlsplit(url)
+    if u.scheme != "http":
+        raise AssertionError("not an http URL: %r" % url)
+    path = (u.path or "/") + ("?" + u.query if u.query else "")
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80,
+                                      timeout=timeout)
+    try:
+        conn.request(method, path, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, resp.reason, resp.getheaders(), data)
+    finally:
+        conn.close()
