@@ -302,3 +302,64 @@ store_upload_file_remove(struct store *s, const char *id)
 	free(path);
 	return rc;
 }
+
+/*
+ * A streaming writer on an upload file, for registry bodies that arrive in
+ * pieces: open at offset (cutting what lay past it), append, then sync.
+ */
+struct store_upload_writer {
+	struct store	*store;
+	int		 fd;
+	uint64_t	 offset;
+};
+
+int
+store_upload_writer_open(struct store *s, const char *id, uint64_t offset,
+    struct store_upload_writer **out)
+{
+	struct store_upload_writer	*w;
+	char				*path = NULL;
+	int				 fd, rc;
+
+	if (offset > INT64_MAX)
+		return STORE_IO;
+	if ((rc = upload_open(s, id, &path, &fd)) != STORE_OK)
+		return rc;
+	free(path);
+	if (ftruncate(fd, (off_t)offset) == -1) {
+		close(fd);
+		return STORE_IO;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->store = s;
+	w->fd = fd;
+	w->offset = offset;
+	*out = w;
+	return STORE_OK;
+}
+
+int
+store_upload_writer_add(struct store_upload_writer *w, const void *data,
+    size_t len)
+{
+	if (len > INT64_MAX - w->offset || write_at(w->fd, data, len,
+	    w->offset) != 0)
+		return STORE_IO;
+	w->offset += len;
+	return STORE_OK;
+}
+
+int
+store_upload_writer_close(struct store_upload_writer *w, bool sync)
+{
+	int	rc = STORE_OK;
+
+	if (w == NULL)
+		return STORE_OK;
+	if (sync && sync_fd(w->store, w->fd, true) != 0)
+		rc = STORE_IO;
+	if (close(w->fd) == -1)
+		rc = STORE_IO;
+	free(w);
+	return rc;
+}

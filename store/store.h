@@ -374,6 +374,16 @@ int	 store_tag_delete(struct store_txn *, uint64_t repo_id,
 	    const char *tag, char *digest_out);
 
 /*
+ * Call cb for each tag of the repository sorting after `after` (NULL: from
+ * the first), in byte order, with the digest it names; both are borrowed
+ * until cb returns. cb returns 0 to go on, positive to stop (STORE_OK), or
+ * a negative code to stop with it. Costs the tags visited.
+ */
+typedef int	(*store_tag_cb)(const char *tag, const char *digest, void *arg);
+int	 store_tag_foreach(struct store_txn *, uint64_t repo_id,
+	    const char *after, store_tag_cb cb, void *arg);
+
+/*
  * Layers: blobs known to a repository (uploaded, mounted or referenced),
  * keyed (repo_id, digest). refs counts the images of the repository that
  * refer to the blob (store_image_create / _delete keep it).
@@ -528,6 +538,21 @@ int	 store_registry_doc_put(struct store_txn *, const char *registry_id,
 	    const struct store_doc *doc);
 int	 store_registry_doc_delete(struct store_txn *,
 	    const char *registry_id, const char *region, enum store_doc_kind);
+
+/*
+ * Streaming writes to an upload file (registry bodies arrive in pieces):
+ * open at offset, cutting whatever lay past it (STORE_NOTFOUND if the file
+ * is missing); add appends; close with sync true makes the bytes durable
+ * (fdatasync unless STORE_EPHEMERAL) before the caller commits the record
+ * that counts them, and frees the writer (NULL is ignored). STORE_OK or
+ * STORE_IO.
+ */
+struct store_upload_writer;
+int	 store_upload_writer_open(struct store *, const char *id,
+	    uint64_t offset, struct store_upload_writer **out);
+int	 store_upload_writer_add(struct store_upload_writer *,
+	    const void *data, size_t len);
+int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
 
 /*
  * Garbage collection, in two steps so that no txn is open during file I/O.

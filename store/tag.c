@@ -142,3 +142,43 @@ store_tag_delete(struct store_txn *t, uint64_t repo_id, const char *tag,
 		memcpy(digest_out, digest, strlen(digest) + 1);
 	return STORE_OK;
 }
+
+int
+store_tag_foreach(struct store_txn *t, uint64_t repo_id, const char *after,
+    store_tag_cb cb, void *arg)
+{
+	struct store_key	 prefix, start;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	char			 tag[STORE_IMAGE_TAG_MAX + 1];
+	char			 digest[STORE_DIGEST_MAX + 1];
+	int			 mrc, rc;
+
+	if ((rc = store_keys_repo_children(&prefix, repo_id)) != STORE_OK)
+		return rc;
+	start = prefix;
+	if (after != NULL && (rc = store_keys_tag(&start, repo_id, after)) !=
+	    STORE_OK)
+		return rc;
+	if ((rc = store_db_key(t, &start, &key)) != STORE_OK ||
+	    (rc = store_db_cursor(t, STORE_DBI_TAGS, &c)) != STORE_OK)
+		return rc;
+	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (mrc == 0 && after != NULL && key.mv_size == start.len &&
+	    memcmp(key.mv_data, start.data, start.len) == 0)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	for (rc = STORE_OK; mrc == 0 && rc == STORE_OK;
+	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if ((rc = store_keys_suffix(&prefix, key.mv_data, key.mv_size,
+		    STORE_IMAGE_TAG_MAX, tag)) != 1)
+			break;
+		if ((rc = store_codec_tag_decode(val.mv_data, val.mv_size,
+		    digest)) != STORE_OK)
+			break;
+		rc = cb(tag, digest, arg);
+	}
+	mdb_cursor_close(c);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_err(mrc);
+	return rc < 0 ? rc : STORE_OK;
+}

@@ -1917,6 +1917,59 @@ test_store_open_needs_file_directories(void **state)
 	free(path);
 }
 
+struct tag_walk {
+	char	seen[8][32];
+	size_t	n;
+	size_t	stop_at;
+};
+
+static int
+collect_tag(const char *tag, const char *digest, void *arg)
+{
+	struct tag_walk	*w = arg;
+
+	assert_true(strncmp(digest, "sha256:", 7) == 0);
+	snprintf(w->seen[w->n], sizeof(w->seen[0]), "%s", tag);
+	return ++w->n == w->stop_at ? 1 : 0;
+}
+
+static void
+test_tag_foreach_walks_in_order_after_a_tag(void **state)
+{
+	struct fx		*f = *state;
+	struct tag_walk		 w;
+	struct store_txn	*t;
+	uint64_t		 r = repo(f, "tags"), other = repo(f, "other");
+
+	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
+	    0), STORE_OK);
+	assert_int_equal(image_create(f, other, 1, STORE_IMAGE_MANIFEST, NULL,
+	    0, 0), STORE_OK);
+	assert_int_equal(tag_set(f, r, "b", 1, NULL), STORE_OK);
+	assert_int_equal(tag_set(f, r, "a", 1, NULL), STORE_OK);
+	assert_int_equal(tag_set(f, r, "c", 1, NULL), STORE_OK);
+	assert_int_equal(tag_set(f, other, "zz", 1, NULL), STORE_OK);
+	t = rbegin(f);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_tag_foreach(t, r, NULL, collect_tag, &w),
+	    STORE_OK);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.seen[0], "a");
+	assert_string_equal(w.seen[2], "c");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_tag_foreach(t, r, "a", collect_tag, &w),
+	    STORE_OK);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.seen[0], "b");
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	assert_int_equal(store_tag_foreach(t, r, "aa", collect_tag, &w),
+	    STORE_OK);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.seen[0], "b");
+	store_txn_abort(t);
+}
+
 static void
 test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 {
@@ -1976,6 +2029,7 @@ main(void)
 	const struct CMUnitTest	tests[] = {
 		T(test_image_create_get_update_delete_round_trip),
 		T(test_docs_round_trip_replace_delete_and_go_with_repo),
+		T(test_tag_foreach_walks_in_order_after_a_tag),
 		T(test_image_create_existing_digest_is_exists),
 		T(test_image_create_refuses_bad_input_writing_nothing),
 		T(test_image_foreach_pages_in_digest_order),
