@@ -36,8 +36,46 @@ struct api_config {
 int	 api_ctx_new(struct store *, const struct api_config *,
 	    struct api_ctx **out, char **cause);
 void	 api_ctx_free(struct api_ctx *);
-/* Borrowed credentials for strict mode (the caller keeps them alive). */
+/*
+ * Borrowed credentials for strict mode (the caller keeps them alive until
+ * the next call or api_ctx_free); their identity policies are parsed here,
+ * so check them first with api_creds_check.
+ */
 void	 api_ctx_set_creds(struct api_ctx *, const struct creds *);
+/*
+ * Parse every principal's "policies" as IAM identity policies (issue #5).
+ * 0, or -1 with *cause naming the first bad one, e.g.
+ * "principals[1].policies[0]: Statement[0].Resource: missing" (caller
+ * frees). A server refuses such a credentials file at start and on SIGHUP.
+ */
+int	 api_creds_check(const struct creds *, char **cause);
+
+/*
+ * Strict mode's authorization, for the registry API as for the JSON API
+ * (issue #5): may principal_arn (of account, as a registry token or SigV4
+ * names it) perform action ("ecr:BatchGetImage") on repository repo_name
+ * of registry registry_id in region? repo_name NULL asks about resource
+ * "*". source_ip (text, NULL or "" when unknown) feeds aws:SourceIp and
+ * now_ms aws:CurrentTime. Decided as IAM does from the principal's
+ * identity policies (its credentials entries), the repository policy and,
+ * under REGISTRY_POLICY_SCOPE V2, the registry policy: an explicit deny
+ * wins; in the caller's own account an allow from either side suffices;
+ * across accounts both must allow. Opens its own read txn.
+ * Returns 0 (allowed; always in permissive mode), API_AUTHZ_DENIED with
+ * message set to AWS's words for an AccessDeniedException ("User: ARN is
+ * not authorized to perform: ecr:X on resource: ARN because no
+ * identity-based policy allows the ecr:X action", or "... with an explicit
+ * deny in an identity-based policy", ...), or API_AUTHZ_ERROR (a store
+ * failure, logged; answer 500) with a generic message. message_size must
+ * be at least 1; the text is cut to fit.
+ */
+#define API_AUTHZ_DENIED	(-1)
+#define API_AUTHZ_ERROR		(-2)
+int	 api_authorize(struct api_ctx *, const char *principal_arn,
+	    const char *account, const char *region, const char *source_ip,
+	    const char *action, const char *registry_id,
+	    const char *repo_name, int64_t now_ms, char *message,
+	    size_t message_size);
 /* The key that signs registry tokens and page tokens; borrowed. */
 const unsigned char *api_ctx_key(const struct api_ctx *);
 
@@ -49,6 +87,8 @@ enum api_stage {
 
 struct api_call *api_call_new(struct api_ctx *, const char *request_id,
 	    int64_t now_ms);
+/* The client's IP address as text, for aws:SourceIp (before prepare). */
+void	 api_call_set_source_ip(struct api_call *, const char *ip);
 /*
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4
  * request, look up the target, parse and validate the body.
@@ -75,6 +115,12 @@ void	 api_call_free(struct api_call *);
 bool	 api_pulls_pending(const struct api_ctx *);
 int	 api_pulls_flush(struct api_ctx *);
 
+/*
+ * How far ahead of the real clock the server's clock (the now_ms calls
+ * get) runs: SigV4's skew check and the GC's file ages read the real one.
+ */
+void	 api_ctx_set_clock_offset(struct api_ctx *, int64_t offset_ms);
+
 /* The address the server listens on, for download URLs. */
 void	 api_ctx_set_endpoint(struct api_ctx *, const char *host_port);
 /*
@@ -95,6 +141,32 @@ struct store *api_ctx_store(const struct api_ctx *);
  */
 int	 api_gc_run(struct api_ctx *, int64_t now_ms, int64_t grace_ms,
 	    size_t *n_blobs, size_t *n_uploads);
+
+/*
+ * Lifecycle runs (ecr-behaviour.md 3.6): apply lifecycle policies now, in
+ * bounded steps (a slice of one repository's images or actions, each in a
+ * txn of its own) so the server keeps answering between them. A run covers
+ * repository name of (registry_id, region); with name NULL, every
+ * repository there with a policy; with registry_id NULL, every repository
+ * in the store with one. Rules read the clock as now_ms.
+ */
+struct api_lifecycle_run;
+struct api_lifecycle_run *api_lifecycle_run_new(struct api_ctx *,
+	    const char *request_id, const char *registry_id,
+	    const char *region, const char *name, int64_t now_ms);
+/* Do one step; false once the run has ended (done, or failed). */
+bool	 api_lifecycle_run_step(struct api_lifecycle_run *);
+/* What the run has done so far: repositories run, images acted on. */
+void	 api_lifecycle_run_counts(const struct api_lifecycle_run *,
+	    size_t *n_repos, size_t *n_expired, size_t *n_transitioned);
+/*
+ * An ended run's answer, as api_call_render gives it: 200 and
+ * {"expired":N,"transitioned":M}, or an ECR error (RepositoryNotFound or
+ * LifecyclePolicyNotFound for a named repository, ServerException).
+ */
+void	 api_lifecycle_run_render(struct api_lifecycle_run *, int *status,
+	    const char **error_type, char **body, size_t *len);
+void	 api_lifecycle_run_free(struct api_lifecycle_run *);
 
 /* Wipe every account's and region's records (moto's reset). */
 int	 api_reset(struct api_ctx *, char **cause);

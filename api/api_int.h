@@ -40,6 +40,8 @@ struct api_ctx {
 	char			 self_endpoint[300]; /* HOST:PORT bound */
 	struct api_pull		*pulls;		/* pulls.c */
 	size_t			 n_pulls;
+	int64_t			 clock_offset_ms; /* api_ctx_set_clock_offset */
+	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 };
 
 #define API_ARN_MAX	2048
@@ -62,10 +64,65 @@ struct api_call {
 	struct ecr_error	 err;
 	struct store_txn	*txn;
 	int64_t			 now_ms;
+	char			 source_ip[64];		/* "" when unknown */
 	char			 request_id[40];
 	char			**arena;		/* call_printf's */
 	size_t			 n_arena;
+	struct api_reg		*reg;		/* registry calls: owned */
 };
+
+/* registry.c: free a registry call's state (NULL is ignored). */
+struct api_reg;
+void	 api_reg_free(struct api_reg *);
+
+/* authz_ids.c: identity policies from the credentials file (issue #5). */
+struct authz_ids;
+struct creds;
+struct policy;
+/* Parse every principal's policies: 0 and *out, or -1 with *cause. */
+int	 authz_ids_new(const struct creds *, struct authz_ids **out,
+	    char **cause);
+void	 authz_ids_free(struct authz_ids *);
+/* The policies of principal_arn, *n of them; borrowed until replaced. */
+const struct policy *const *authz_ids_find(const struct authz_ids *,
+	    const char *principal_arn, size_t *n);
+
+/* authz.c: strict mode's decision (STYLE.md 3, step 4). */
+/* Fail the call with AccessDeniedException unless policies allow it. */
+int	 api_authz_call(struct api_call *);
+/*
+ * SetRepositoryPolicy without force: fail the call unless the caller could
+ * still set a policy with policy in place (read in call->txn).
+ */
+int	 api_authz_lockout_check(struct api_call *, const struct policy *);
+/*
+ * Split arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME for region: true
+ * with account copied and *name pointing into arn.
+ */
+bool	 api_arn_repo(const char *arn, const char *region, char account[13],
+	    const char **name);
+
+/* policy_doc.c: a policyText member checked and laid out as ECR does. */
+enum api_policy_kind {
+	API_POLICY_REPOSITORY,
+	API_POLICY_REGISTRY,
+	API_POLICY_REGISTRY_V1,	/* REGISTRY_POLICY_SCOPE V1 */
+};
+/*
+ * 0 with *parsed (policy_free it) and *formatted (Jackson's layout, lives
+ * as long as the call), or -1 with InvalidParameterException set.
+ */
+int	 api_policy_text_check(struct api_call *, enum api_policy_kind,
+	    struct policy **parsed, char **formatted);
+
+/*
+ * op_account_setting.c: copy the value of account setting name in
+ * (registry_id, region), or its default, into value: 0, STORE_NOTFOUND for
+ * a name ecrd does not know, or another STORE_* code (value then "").
+ */
+#define API_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
+int	 api_setting_get(struct store_txn *, const char *registry_id,
+	    const char *region, const char *name, char *value, size_t size);
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
 struct api_pull;
@@ -106,6 +163,8 @@ char		*call_printf(struct api_call *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* repo.c: repositories shared by several operations. */
+/* "aws", "aws-cn" or "aws-us-gov", as the region says. */
+const char *api_partition(const char *region);
 void	 api_repo_arn(struct api_call *, const char *registry_id,
 	    const char *name, char *dst, size_t size);
 /* Write repo's Repository object (key NULL inside an array). */

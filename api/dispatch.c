@@ -38,6 +38,10 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 		free(ctx);
 		return -1;
 	}
+	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
+		api_ctx_free(ctx);
+		return -1;
+	}
 	/* The key is made once and kept in the store (issue #2). */
 	randombytes_buf(candidate, sizeof candidate);
 	if ((rc = store_txn_begin(store, NULL, true, &txn)) == 0 &&
@@ -76,14 +80,9 @@ api_ctx_free(struct api_ctx *ctx)
 		return;
 	validator_free(ctx->validator);
 	api_pulls_release(ctx);
+	authz_ids_free(ctx->ids);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
-}
-
-void
-api_ctx_set_creds(struct api_ctx *ctx, const struct creds *creds)
-{
-	ctx->cfg.creds = creds;
 }
 
 const unsigned char *
@@ -135,6 +134,7 @@ api_call_free(struct api_call *call)
 	if (call->out != NULL)
 		json_object_put(call->out);
 	ecr_error_clear(&call->err);
+	api_reg_free(call->reg);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
 	free(call->arena);
@@ -261,18 +261,30 @@ parse_body(struct api_call *call, const char *body, size_t len)
 	return 0;
 }
 
-/* registryId, when given, must be the caller's own (issue #2). */
+/*
+ * registryId, when given, must be the caller's own (issue #2), except in
+ * strict mode, where policies decide cross-account access, and a resource
+ * ARN names its registry (issue #5).
+ */
 static int
 select_registry(struct api_call *call)
 {
 	const char	*rid = api_in_str(call, "registryId");
+	const char	*arn = api_in_str(call, "resourceArn"), *name;
 
-	if (rid == NULL || strcmp(rid, call->id.account) == 0) {
-		memcpy(call->registry_id, call->id.account,
-		    sizeof call->registry_id);
+	memcpy(call->registry_id, call->id.account, sizeof call->registry_id);
+	if (call->ctx->cfg.is_strict) {
+		if (rid != NULL)
+			str_copy(call->registry_id, sizeof call->registry_id,
+			    rid);
+		else if ((call->op->flags & OP_RESOURCE_ARN) && arn != NULL)
+			(void)api_arn_repo(arn, call->id.region,
+			    call->registry_id, &name);
 		return 0;
 	}
-	/* Cross-account access needs a resource policy (issue #5). */
+	if (rid == NULL || strcmp(rid, call->id.account) == 0)
+		return 0;
+	/* Permissive mode has no policies to grant cross-account access. */
 	return api_fail(call, ERR_ACCESS_DENIED, "User: %s is not authorized "
 	    "to perform: ecr:%s on resource: arn:aws:ecr:%s:%s:repository/%s "
 	    "because no resource-based policy allows the ecr:%s action",
@@ -290,7 +302,8 @@ api_call_prepare(struct api_call *call, const char *target, const char *body,
 	    parse_body(call, body, len) != 0 ||
 	    validate_request(call->ctx->validator, call->model, call->in,
 	    &call->err) != 0 ||
-	    select_registry(call) != 0)
+	    select_registry(call) != 0 ||
+	    api_authz_call(call) != 0)
 		return API_STAGE_DONE;
 	if (call->op->exec == NULL) {
 		api_fail(call, ERR_NOT_IMPLEMENTED, "Operation '%s' is not "

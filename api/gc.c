@@ -32,8 +32,10 @@ api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
 			store_txn_abort(txn);
 			return rc;
 		}
+		/* File times are real ones, whatever the emulator's clock. */
 		if ((rc = store_txn_commit(txn)) == 0)
-			rc = store_gc_files(ctx->store, &list, before);
+			rc = store_gc_files(ctx->store, &list,
+			    before - ctx->clock_offset_ms);
 		*n_blobs += list.n_blobs;
 		*n_uploads += list.n_uploads;
 		more = list.n_blobs == GC_BATCH || list.n_uploads == GC_BATCH ||

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "api/manifest.h"
+#include "auth/sha256.h"
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -25,18 +26,14 @@ void
 api_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
 {
 	unsigned char	h[crypto_hash_sha512_BYTES];
-	size_t		hlen;
 
-	if (sha512) {
-		crypto_hash_sha512(h, bytes, len);
-		hlen = crypto_hash_sha512_BYTES;
-		memcpy(dst, "sha512:", 7);
-	} else {
-		crypto_hash_sha256(h, bytes, len);
-		hlen = crypto_hash_sha256_BYTES;
-		memcpy(dst, "sha256:", 7);
+	if (!sha512) {
+		sha256_digest_text(bytes, len, dst);
+		return;
 	}
-	sodium_bin2hex(dst + 7, hlen * 2 + 1, h, hlen);
+	crypto_hash_sha512(h, bytes, len);
+	memcpy(dst, "sha512:", 7);
+	sodium_bin2hex(dst + 7, sizeof h * 2 + 1, h, sizeof h);
 }
 
 bool
@@ -325,6 +322,8 @@ api_image_put(struct api_call *call, const struct store_repo *repo,
 	    &m)) != 0)
 		return fail_manifest(call, rc);
 	str_copy(out->media_type, sizeof out->media_type, m.media_type);
+	str_copy(out->subject, sizeof out->subject, m.subject != NULL ?
+	    m.subject : "");
 	memset(&existing, 0, sizeof existing);
 	rc = store_image_get(call->txn, repo->id, out->digest, &existing);
 	if (rc == STORE_NOTFOUND)
@@ -478,4 +477,96 @@ api_image_delete(struct api_call *call, const struct store_image *img,
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	return 0;
+}
+
+bool
+api_accept_has(const struct api_accept *a, const char *media_type)
+{
+	size_t	i;
+
+	if (a->n == 0)
+		return true;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->types[i], media_type) == 0)
+			return true;
+	return false;
+}
+
+static bool
+accept_cb(const char *media_type, void *arg)
+{
+	return api_accept_has(arg, media_type);
+}
+
+/*
+ * The stored manifest if its type is accepted; else, only by tag, what
+ * ECR serves instead (3.2): an index's child, or the Docker v2 / OCI twin.
+ * Returns the bytes to send (owned) and sets type, digest and length, or
+ * NULL.
+ */
+char *
+api_image_negotiate(struct api_call *call, const struct api_accept *w,
+    const struct store_image *img, bool by_tag, char *digest,
+    const char **type, size_t *out_len)
+{
+	struct store_image	 child;
+	const char		*target;
+	char			*bytes = NULL, *alt;
+	size_t			 len = 0, alt_len;
+
+	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
+	    &len) != 0)
+		return NULL;
+	str_copy(digest, API_DIGEST_SIZE, img->digest);
+	*type = call_take(call, xstrdup(img->manifest_media_type));
+	*out_len = len;
+	if (api_accept_has(w, img->manifest_media_type))
+		return bytes;
+	if (!by_tag)
+		goto none;
+	if (img->kind == STORE_IMAGE_INDEX) {
+		memset(&child, 0, sizeof child);
+		if (manifest_pick_child(bytes, len, accept_cb, (void *)w, digest,
+		    API_DIGEST_SIZE) != 0 || store_image_get(call->txn,
+		    img->repo_id, digest, &child) != 0)
+			goto none;
+		free(bytes);
+		bytes = api_image_negotiate(call, w, &child, false, digest, type,
+		    out_len);
+		store_image_release(&child);
+		return bytes;
+	}
+	target = api_accept_has(w, MEDIA_OCI_MANIFEST) ? MEDIA_OCI_MANIFEST :
+	    api_accept_has(w, MEDIA_DOCKER_V2) ? MEDIA_DOCKER_V2 : NULL;
+	if (target == NULL || (alt = manifest_translate(bytes, len, target,
+	    &alt_len)) == NULL)
+		goto none;
+	free(bytes);
+	api_digest_of(alt, alt_len, false, digest);
+	*type = target;
+	*out_len = alt_len;
+	return alt;
+none:
+	free(bytes);
+	return NULL;
+}
+
+
+void
+api_new_upload_id(char *dst)
+{
+	unsigned char	u[16];
+
+	randombytes_buf(u, sizeof u);
+	u[6] = (u[6] & 0x0f) | 0x40;	/* a version 4 UUID */
+	u[8] = (u[8] & 0x3f) | 0x80;
+	sodium_bin2hex(dst, 9, u, 4);
+	dst[8] = '-';
+	sodium_bin2hex(dst + 9, 5, u + 4, 2);
+	dst[13] = '-';
+	sodium_bin2hex(dst + 14, 5, u + 6, 2);
+	dst[18] = '-';
+	sodium_bin2hex(dst + 19, 5, u + 8, 2);
+	dst[23] = '-';
+	sodium_bin2hex(dst + 24, 13, u + 10, 6);
 }

@@ -37,6 +37,7 @@ struct api_image_put {
 struct api_image_result {
 	char	digest[API_DIGEST_SIZE];
 	char	media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char	subject[API_DIGEST_SIZE];	/* "" when none */
 };
 
 /*
@@ -70,6 +71,26 @@ int	 api_image_find(struct api_call *, uint64_t repo_id,
 #define API_IMAGE_BUSY	(-101)
 int	 api_image_delete(struct api_call *, const struct store_image *img,
 	    const char *tag);
+
+/* Media types a client accepts; n == 0 accepts any. */
+struct api_accept {
+	const char	**types;
+	size_t		  n;
+};
+bool	 api_accept_has(const struct api_accept *, const char *media_type);
+/*
+ * Content negotiation, for BatchGetImage and the registry's manifest GET
+ * (ecr-behaviour 3.2): the stored manifest if its type is accepted; else,
+ * only by tag, an index's child (linux/amd64 first) or the Docker v2 / OCI
+ * twin. Returns the bytes (caller frees) and sets digest (API_DIGEST_SIZE
+ * bytes), *type (lives as long as the call) and *len; NULL if nothing fits.
+ */
+char	*api_image_negotiate(struct api_call *, const struct api_accept *,
+	    const struct store_image *img, bool by_tag, char *digest,
+	    const char **type, size_t *len);
+
+/* A fresh lowercase version 4 UUID (37 bytes with the NUL) for uploads. */
+void	 api_new_upload_id(char *dst);
 
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);

@@ -20,27 +20,6 @@ const struct api_op api_op_batch_get_image = {
 	.exec = batch_get_image,
 };
 
-struct wanted {
-	struct api_call		*call;
-	struct json_object	*accepted;	/* NULL: any type */
-};
-
-static bool
-accepts(const char *media_type, void *arg)
-{
-	struct wanted	*w = arg;
-	size_t		 i, n;
-
-	if (w->accepted == NULL)
-		return true;
-	n = json_object_array_length(w->accepted);
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(
-		    w->accepted, i)), media_type) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Failure entries echo the imageId exactly as asked (ecr-behaviour 3.2).
  * The reasons for codes other than ImageNotFound and MissingDigestAndTag
@@ -75,56 +54,9 @@ add_image(const struct store_repo *repo,
 	jpush(images, image);
 }
 
-/*
- * The stored manifest if its type is accepted; else, only by tag, what
- * ECR serves instead (3.2): an index's child, or the Docker v2 / OCI twin.
- * Returns the bytes to send (owned) and sets type and digest, or NULL.
- */
-static char *
-negotiate(struct api_call *call, struct wanted *w, struct store_image *img,
-    const char *tag, char *digest, const char **type)
-{
-	struct store_image	 child;
-	const char		*target;
-	char			*bytes = NULL, *alt;
-	size_t			 len = 0, alt_len;
-
-	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
-	    &len) != 0)
-		return NULL;
-	str_copy(digest, API_DIGEST_SIZE, img->digest);
-	*type = call_take(call, xstrdup(img->manifest_media_type));
-	if (accepts(img->manifest_media_type, w))
-		return bytes;
-	if (tag == NULL)
-		goto none;
-	if (img->kind == STORE_IMAGE_INDEX) {
-		memset(&child, 0, sizeof child);
-		if (manifest_pick_child(bytes, len, accepts, w, digest,
-		    API_DIGEST_SIZE) != 0 || store_image_get(call->txn,
-		    img->repo_id, digest, &child) != 0)
-			goto none;
-		free(bytes);
-		bytes = negotiate(call, w, &child, NULL, digest, type);
-		store_image_release(&child);
-		return bytes;
-	}
-	target = accepts(MEDIA_OCI_MANIFEST, w) ? MEDIA_OCI_MANIFEST :
-	    accepts(MEDIA_DOCKER_V2, w) ? MEDIA_DOCKER_V2 : NULL;
-	if (target == NULL || (alt = manifest_translate(bytes, len, target,
-	    &alt_len)) == NULL)
-		goto none;
-	free(bytes);
-	api_digest_of(alt, alt_len, false, digest);
-	*type = target;
-	return alt;
-none:
-	free(bytes);
-	return NULL;
-}
-
 static void
-get_one(struct api_call *call, const struct store_repo *repo, struct wanted *w,
+get_one(struct api_call *call, const struct store_repo *repo,
+    const struct api_accept *w,
     struct json_object *id, struct json_object *images,
     struct json_object *failures)
 {
@@ -133,6 +65,7 @@ get_one(struct api_call *call, const struct store_repo *repo, struct wanted *w,
 	const char		*digest = NULL, *tag = NULL, *type;
 	char			 served[API_DIGEST_SIZE];
 	char			*bytes;
+	size_t			 len;
 	int			 rc;
 
 	if (json_object_object_get_ex(id, "imageDigest", &v) && v != NULL)
@@ -159,7 +92,8 @@ get_one(struct api_call *call, const struct store_repo *repo, struct wanted *w,
 		store_image_release(&img);
 		return;
 	}
-	bytes = negotiate(call, w, &img, tag, served, &type);
+	bytes = api_image_negotiate(call, w, &img, tag != NULL, served, &type,
+	    &len);
 	if (bytes == NULL)
 		/*
 		 * [unconfirmed]: ECR's code when no accepted type fits; we
@@ -181,20 +115,26 @@ batch_get_image(struct api_call *call)
 {
 	struct store_repo	 repo;
 	struct json_object	*ids = api_in_array(call, "imageIds");
-	struct json_object	*images, *failures;
-	struct wanted		 w;
+	struct json_object	*images, *failures, *types;
+	struct api_accept	 w;
 	size_t			 i, n;
 
 	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
-	w.call = call;
-	w.accepted = api_in_array(call, "acceptedMediaTypes");
+	types = api_in_array(call, "acceptedMediaTypes");
+	memset(&w, 0, sizeof w);
+	w.n = types == NULL ? 0 : json_object_array_length(types);
+	w.types = xreallocarray(NULL, w.n + 1, sizeof *w.types);
+	for (i = 0; i < w.n; i++)
+		w.types[i] = json_object_get_string(
+		    json_object_array_get_idx(types, i));
 	images = jnew_arr();
 	failures = jnew_arr();
 	n = json_object_array_length(ids);
 	for (i = 0; i < n; i++)
 		get_one(call, &repo, &w, json_object_array_get_idx(ids, i),
 		    images, failures);
+	free(w.types);
 	jadd_obj(call->out, "images", images);
 	jadd_obj(call->out, "failures", failures);
 	return 0;

@@ -16,6 +16,7 @@
 
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "auth/sha256.h"
 #include "store/store.h"
 
 #define PART_SIZE		10485760	/* advisory, as ECR (3.3) */
@@ -48,25 +49,6 @@ const struct api_op api_op_complete_layer_upload = {
 };
 
 static void
-new_upload_id(char *dst)
-{
-	unsigned char	u[16];
-
-	randombytes_buf(u, sizeof u);
-	u[6] = (u[6] & 0x0f) | 0x40;	/* a version 4 UUID */
-	u[8] = (u[8] & 0x3f) | 0x80;
-	sodium_bin2hex(dst, 9, u, 4);
-	dst[8] = '-';
-	sodium_bin2hex(dst + 9, 5, u + 4, 2);
-	dst[13] = '-';
-	sodium_bin2hex(dst + 14, 5, u + 6, 2);
-	dst[18] = '-';
-	sodium_bin2hex(dst + 19, 5, u + 8, 2);
-	dst[23] = '-';
-	sodium_bin2hex(dst + 24, 13, u + 10, 6);
-}
-
-static void
 out_ids(struct api_call *call, const struct store_repo *repo,
     const char *upload_id)
 {
@@ -78,7 +60,7 @@ out_ids(struct api_call *call, const struct store_repo *repo,
 static int
 initiate_layer_upload(struct api_call *call)
 {
-	crypto_hash_sha256_state	 st;
+	struct sha256_state	 st;
 	struct store_repo		 repo;
 	struct store_upload		 up;
 	int				 rc;
@@ -86,10 +68,10 @@ initiate_layer_upload(struct api_call *call)
 	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&up, 0, sizeof up);
-	new_upload_id(up.id);
+	api_new_upload_id(up.id);
 	up.repo_id = repo.id;
 	up.created_at_ms = up.updated_at_ms = call->now_ms;
-	crypto_hash_sha256_init(&st);
+	sha256_init(&st);
 	memcpy(up.hash_state, &st, sizeof st);
 	up.hash_state_len = sizeof st;
 	if ((rc = store_upload_file_create(call->ctx->store, up.id)) != 0 ||
@@ -116,7 +98,7 @@ get_upload(struct api_call *call, const struct store_repo *repo,
 		    "id '%s' does not exist in the repository with name '%s' "
 		    "in the registry with id '%s'", id, repo->name,
 		    repo->registry_id);
-	if (rc != 0 || up->hash_state_len != sizeof(crypto_hash_sha256_state))
+	if (rc != 0 || up->hash_state_len != sizeof(struct sha256_state))
 		return api_fail_store(call, rc != 0 ? rc : STORE_CORRUPT);
 	return 0;
 }
@@ -170,7 +152,7 @@ decode_part(struct api_call *call, const struct store_repo *repo,
 static int
 upload_layer_part(struct api_call *call)
 {
-	crypto_hash_sha256_state	 st;
+	struct sha256_state	 st;
 	struct store_repo		 repo;
 	struct store_upload		 up;
 	unsigned char			*part = NULL;
@@ -190,7 +172,7 @@ upload_layer_part(struct api_call *call)
 	rc = store_upload_file_write(call->ctx->store, up.id, up.received,
 	    part, len);
 	memcpy(&st, up.hash_state, sizeof st);
-	crypto_hash_sha256_update(&st, part, len);
+	sha256_update(&st, part, len);
 	memcpy(up.hash_state, &st, sizeof st);
 	free(part);
 	if (up.n_parts > 0 && (up.min_part == 0 || up.last_part < up.min_part))
@@ -210,8 +192,8 @@ static int
 check_complete(struct api_call *call, const struct store_repo *repo,
     const struct store_upload *up, char *digest)
 {
-	crypto_hash_sha256_state	st;
-	unsigned char			h[crypto_hash_sha256_BYTES];
+	struct sha256_state	st;
+	unsigned char			h[SHA256_DIGEST_LEN];
 	struct json_object		*given;
 	const char			*want;
 
@@ -224,7 +206,7 @@ check_complete(struct api_call *call, const struct store_repo *repo,
 		return api_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
 		    "parts except the last part should be at least 5MB");
 	memcpy(&st, up->hash_state, sizeof st);
-	crypto_hash_sha256_final(&st, h);
+	sha256_final(&st, h);
 	memcpy(digest, "sha256:", 7);
 	sodium_bin2hex(digest + 7, sizeof h * 2 + 1, h, sizeof h);
 	/* Only the first of layerDigests means anything (3.3). */

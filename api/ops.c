@@ -27,32 +27,20 @@ static const struct api_op pending_create_repository_creation_template = {
 	.input = &model_CreateRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_delete_lifecycle_policy = {
-	.name = "DeleteLifecyclePolicy",
-	.input = &model_DeleteLifecyclePolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
+extern const struct api_op api_op_delete_lifecycle_policy;
 static const struct api_op pending_delete_pull_through_cache_rule = {
 	.name = "DeletePullThroughCacheRule",
 	.input = &model_DeletePullThroughCacheRuleRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_delete_registry_policy = {
-	.name = "DeleteRegistryPolicy",
-	.input = &model_DeleteRegistryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct api_op api_op_delete_registry_policy;
 extern const struct api_op api_op_delete_repository;
 static const struct api_op pending_delete_repository_creation_template = {
 	.name = "DeleteRepositoryCreationTemplate",
 	.input = &model_DeleteRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_delete_repository_policy = {
-	.name = "DeleteRepositoryPolicy",
-	.input = &model_DeleteRepositoryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
+extern const struct api_op api_op_delete_repository_policy;
 static const struct api_op pending_delete_signing_configuration = {
 	.name = "DeleteSigningConfiguration",
 	.input = &model_DeleteSigningConfigurationRequest,
@@ -85,37 +73,17 @@ static const struct api_op pending_describe_repository_creation_templates = {
 	.input = &model_DescribeRepositoryCreationTemplatesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_get_account_setting = {
-	.name = "GetAccountSetting",
-	.input = &model_GetAccountSettingRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct api_op api_op_get_account_setting;
 extern const struct api_op api_op_get_authorization_token;
-static const struct api_op pending_get_lifecycle_policy = {
-	.name = "GetLifecyclePolicy",
-	.input = &model_GetLifecyclePolicyRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_get_lifecycle_policy_preview = {
-	.name = "GetLifecyclePolicyPreview",
-	.input = &model_GetLifecyclePolicyPreviewRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_get_registry_policy = {
-	.name = "GetRegistryPolicy",
-	.input = &model_GetRegistryPolicyRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct api_op api_op_get_lifecycle_policy;
+extern const struct api_op api_op_get_lifecycle_policy_preview;
+extern const struct api_op api_op_get_registry_policy;
 static const struct api_op pending_get_registry_scanning_configuration = {
 	.name = "GetRegistryScanningConfiguration",
 	.input = &model_GetRegistryScanningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_get_repository_policy = {
-	.name = "GetRepositoryPolicy",
-	.input = &model_GetRepositoryPolicyRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
+extern const struct api_op api_op_get_repository_policy;
 static const struct api_op pending_get_signing_configuration = {
 	.name = "GetSigningConfiguration",
 	.input = &model_GetSigningConfigurationRequest,
@@ -127,23 +95,11 @@ static const struct api_op pending_list_pull_time_update_exclusions = {
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 extern const struct api_op api_op_list_tags_for_resource;
-static const struct api_op pending_put_account_setting = {
-	.name = "PutAccountSetting",
-	.input = &model_PutAccountSettingRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct api_op api_op_put_account_setting;
 extern const struct api_op api_op_put_image_scanning_configuration;
 extern const struct api_op api_op_put_image_tag_mutability;
-static const struct api_op pending_put_lifecycle_policy = {
-	.name = "PutLifecyclePolicy",
-	.input = &model_PutLifecyclePolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
-static const struct api_op pending_put_registry_policy = {
-	.name = "PutRegistryPolicy",
-	.input = &model_PutRegistryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct api_op api_op_put_lifecycle_policy;
+extern const struct api_op api_op_put_registry_policy;
 static const struct api_op pending_put_registry_scanning_configuration = {
 	.name = "PutRegistryScanningConfiguration",
 	.input = &model_PutRegistryScanningConfigurationRequest,
@@ -164,21 +120,13 @@ static const struct api_op pending_register_pull_time_update_exclusion = {
 	.input = &model_RegisterPullTimeUpdateExclusionRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_set_repository_policy = {
-	.name = "SetRepositoryPolicy",
-	.input = &model_SetRepositoryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
+extern const struct api_op api_op_set_repository_policy;
 static const struct api_op pending_start_image_scan = {
 	.name = "StartImageScan",
 	.input = &model_StartImageScanRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
-static const struct api_op pending_start_lifecycle_policy_preview = {
-	.name = "StartLifecyclePolicyPreview",
-	.input = &model_StartLifecyclePolicyPreviewRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
+extern const struct api_op api_op_start_lifecycle_policy_preview;
 extern const struct api_op api_op_put_image;
 extern const struct api_op api_op_batch_get_image;
 extern const struct api_op api_op_batch_delete_image;
@@ -219,12 +167,12 @@ const struct api_op *const api_ops[] = {
 	&pending_create_pull_through_cache_rule,
 	&api_op_create_repository,
 	&pending_create_repository_creation_template,
-	&pending_delete_lifecycle_policy,
+	&api_op_delete_lifecycle_policy,
 	&pending_delete_pull_through_cache_rule,
-	&pending_delete_registry_policy,
+	&api_op_delete_registry_policy,
 	&api_op_delete_repository,
 	&pending_delete_repository_creation_template,
-	&pending_delete_repository_policy,
+	&api_op_delete_repository_policy,
 	&pending_delete_signing_configuration,
 	&pending_deregister_pull_time_update_exclusion,
 	&api_op_describe_image_replication_status,
@@ -235,33 +183,33 @@ const struct api_op *const api_ops[] = {
 	&api_op_describe_registry,
 	&api_op_describe_repositories,
 	&pending_describe_repository_creation_templates,
-	&pending_get_account_setting,
+	&api_op_get_account_setting,
 	&api_op_get_authorization_token,
 	&api_op_get_download_url_for_layer,
-	&pending_get_lifecycle_policy,
-	&pending_get_lifecycle_policy_preview,
-	&pending_get_registry_policy,
+	&api_op_get_lifecycle_policy,
+	&api_op_get_lifecycle_policy_preview,
+	&api_op_get_registry_policy,
 	&pending_get_registry_scanning_configuration,
-	&pending_get_repository_policy,
+	&api_op_get_repository_policy,
 	&pending_get_signing_configuration,
 	&api_op_initiate_layer_upload,
 	&api_op_list_image_referrers,
 	&api_op_list_images,
 	&pending_list_pull_time_update_exclusions,
 	&api_op_list_tags_for_resource,
-	&pending_put_account_setting,
+	&api_op_put_account_setting,
 	&api_op_put_image,
 	&api_op_put_image_scanning_configuration,
 	&api_op_put_image_tag_mutability,
-	&pending_put_lifecycle_policy,
-	&pending_put_registry_policy,
+	&api_op_put_lifecycle_policy,
+	&api_op_put_registry_policy,
 	&pending_put_registry_scanning_configuration,
 	&pending_put_replication_configuration,
 	&pending_put_signing_configuration,
 	&pending_register_pull_time_update_exclusion,
-	&pending_set_repository_policy,
+	&api_op_set_repository_policy,
 	&pending_start_image_scan,
-	&pending_start_lifecycle_policy_preview,
+	&api_op_start_lifecycle_policy_preview,
 	&api_op_tag_resource,
 	&api_op_untag_resource,
 	&api_op_update_image_storage_class,

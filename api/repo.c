@@ -13,8 +13,8 @@
 #include "common/str.h"
 #include "store/store.h"
 
-static const char *
-partition(const char *region)
+const char *
+api_partition(const char *region)
 {
 	if (str_has_prefix(region, "cn-"))
 		return "aws-cn";
@@ -30,7 +30,7 @@ arn_parts(struct api_call *call, const char *registry_id, const char *name,
     const char *parts[ARN_PARTS])
 {
 	parts[0] = "arn:";
-	parts[1] = partition(call->id.region);
+	parts[1] = api_partition(call->id.region);
 	parts[2] = ":ecr:";
 	parts[3] = call->id.region;
 	parts[4] = ":";
@@ -179,7 +179,7 @@ api_repo_from_arn(struct api_call *call, const char *arn,
 	char		 want[API_ARN_MAX];
 	const char	*name;
 
-	snprintf(want, sizeof want, "arn:%s:ecr:%s:", partition(
+	snprintf(want, sizeof want, "arn:%s:ecr:%s:", api_partition(
 	    call->id.region), call->id.region);
 	if (!str_has_prefix(arn, want))
 		return api_fail_param(call, "resourceArn", "Invalid ARN");

@@ -4,6 +4,9 @@ pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_pthre
 pkg_check_modules(JSONC REQUIRED IMPORTED_TARGET json-c)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+# libcrypto (libssl-dev, which libcurl4-openssl-dev brings) for SHA-256 at
+# CPU speed: auth/sha256.h says why.
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
 
 # libhttp-parser-dev ships no .pc file.

@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libcmocka-dev
-libhttp-parser-dev"
+libhttp-parser-dev libssl-dev"
 test_pkgs="python3 python3-boto3 awscli valgrind wrk skopeo umoci"
 
 pkgs=$build_pkgs

@@ -58,8 +58,20 @@ blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	return 0;
 }
 
+/* An error in the form of the caller's API: registry or AWS JSON. */
+static void
+blob_error(struct http_request *req, bool is_registry, int status,
+    const char *code, const char *aws_type, const char *message)
+{
+	if (is_registry)
+		registry_error(req, status, code, message);
+	else
+		routes_error(req, status, aws_type, message);
+}
+
 void
-blobs_serve(struct http_request *req, struct store *store, const char *digest)
+blobs_serve(struct http_request *req, struct store *store, const char *digest,
+    bool is_registry)
 {
 	const char	*range = http_request_header(req, "Range");
 	uint64_t	 size, off = 0, len;
@@ -67,8 +79,8 @@ blobs_serve(struct http_request *req, struct store *store, const char *digest)
 	int		 fd, status = 200;
 
 	if (store_blob_open(store, digest, &fd, &size) != 0) {
-		routes_error(req, 404, "BlobNotFoundException",
-		    "No blob with that digest");
+		blob_error(req, is_registry, 404, "BLOB_UNKNOWN",
+		    "BlobNotFoundException", "No blob with that digest");
 		return;
 	}
 	len = size;
@@ -77,8 +89,9 @@ blobs_serve(struct http_request *req, struct store *store, const char *digest)
 			close(fd);
 			snprintf(text, sizeof text, "bytes */%" PRIu64, size);
 			http_response_header(req, "Content-Range", text);
-			routes_error(req, 416, "InvalidRange",
-			    "The requested range is not satisfiable");
+			blob_error(req, is_registry, 416,
+			    "BLOB_UNKNOWN", "InvalidRange", "The requested "
+			    "range is not satisfiable");
 			return;
 		}
 		status = 206;

@@ -6,6 +6,7 @@
  */
 #include "server/http.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +45,7 @@ struct http_conn {
 	bool			 is_in_parse;
 	bool			 is_closing;	/* free once output is flushed */
 	bool			 keep_alive;
+	char			 peer_ip[HTTP_PEER_IP_SIZE];
 	TAILQ_ENTRY(http_conn)	 entry;
 };
 
@@ -111,6 +113,7 @@ request_new(struct http_conn *c)
 
 	req = xcalloc(1, sizeof *req);
 	req->conn = c;
+	memcpy(req->peer_ip, c->peer_ip, sizeof req->peer_ip);
 	req->content_length = -1;
 	buf_init(&req->body, 0);
 	buf_init(&req->resp_headers, HTTP_HEADER_BYTES_MAX);
@@ -450,6 +453,24 @@ conn_free(struct http_conn *c)
 	free(c);
 }
 
+/* The peer's address as text (aws:SourceIp); IPv4-mapped as IPv4. */
+static void
+peer_text(const struct sockaddr *sa, char *dst, size_t size)
+{
+	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)sa;
+
+	dst[0] = '\0';
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &s4->sin_addr, dst, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], dst,
+		    (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &s6->sin6_addr, dst, (socklen_t)size);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
@@ -460,12 +481,12 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	int			 one = 1;
 
 	(void)l;
-	(void)sa;
 	(void)socklen;
 	/* Without this, answers over 16 KiB stall ~40 ms on delayed ACKs. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
+	peer_text(sa, c->peer_ip, sizeof c->peer_ip);
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);

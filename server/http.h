@@ -21,6 +21,7 @@ struct http_conn;
 #define HTTP_HEADERS_MAX	100
 #define HTTP_HEADER_BYTES_MAX	(64 * 1024)
 #define HTTP_IDLE_TIMEOUT_SEC	60
+#define HTTP_PEER_IP_SIZE	64
 
 struct http_header {
 	char	*name;
@@ -29,6 +30,7 @@ struct http_header {
 
 struct http_request {
 	struct http_conn	*conn;		/* NULL once the peer is gone */
+	char			 peer_ip[HTTP_PEER_IP_SIZE]; /* "" if unknown */
 	char			 method[16];
 	char			*url;		/* raw request-target */
 	char			*path;		/* raw path part of url */

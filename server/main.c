@@ -26,6 +26,7 @@
 #include "auth/creds.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "common/xalloc.h"
 #include "server/http.h"
 #include "store/store.h"
@@ -37,6 +38,7 @@
 #define DRAIN_MAX_MS		10000
 #define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
 #define GC_GRACE_MS		(86400LL * 1000)
+#define LIFECYCLE_EVERY_SEC	3600	/* ECR: within 24 hours (3.6) */
 
 struct options {
 	const char	*listen;
@@ -50,11 +52,14 @@ struct options {
 	bool		 is_strict;
 	bool		 relax_references;
 	enum log_level	 log_level;
+	uint64_t	 lifecycle_interval;	/* seconds; 0: never */
+	uint64_t	 clock_offset;		/* seconds ahead */
 };
 
 static struct server	 server;
 static const struct timeval housekeeping_tv = { 1, 0 };
 static char		*ephemeral_dir;
+long long		 clock_offset_ms;	/* server.h: now_ms() */
 static int		 drain_waited_ms;
 
 static void
@@ -82,9 +87,26 @@ usage(FILE *fp)
 "                          manifests the repository does not hold (for test\n"
 "                          suites that push synthetic manifests); default:\n"
 "                          ECR's LayersNotFound/ReferencedImagesNotFound\n"
+"  --lifecycle-interval S  run every repository's lifecycle policy each S\n"
+"                          seconds (default 3600; 0: only on demand, by\n"
+"                          POST /_ecrd/lifecycle/run)\n"
+"  --clock-offset S        start with the clock S seconds ahead (age-based\n"
+"                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
 "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
 "  --version               print the version and exit\n"
 "  --help                  print this help and exit\n");
+}
+
+/* A whole number of seconds (at most ~136 years) for flag. */
+static int
+parse_seconds(const char *flag, const char *arg, uint64_t *out)
+{
+	const char	*errstr;
+
+	if (parse_u64(arg, 0, UINT32_MAX, out, &errstr) == 0)
+		return 0;
+	fprintf(stderr, "ecrd: %s: '%s' is %s\n", flag, arg, errstr);
+	return -1;
 }
 
 static int
@@ -102,6 +124,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "strict", no_argument, NULL, 's' },
 		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "lifecycle-interval", required_argument, NULL, 'I' },
+		{ "clock-offset", required_argument, NULL, 'O' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -114,6 +138,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->account = API_ACCOUNT_DEFAULT;
 	o->region = API_REGION_DEFAULT;
 	o->log_level = LOG_LEVEL_INFO;
+	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -126,6 +151,16 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->credentials = optarg; o->is_strict = true; break;
 		case 's': o->is_strict = true; break;
 		case 'R': o->relax_references = true; break;
+		case 'I':
+			if (parse_seconds("--lifecycle-interval", optarg,
+			    &o->lifecycle_interval) != 0)
+				return -1;
+			break;
+		case 'O':
+			if (parse_seconds("--clock-offset", optarg,
+			    &o->clock_offset) != 0)
+				return -1;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
 				fprintf(stderr, "ecrd: unknown log level '%s'\n",
@@ -202,6 +237,11 @@ load_credentials(const char *path, struct creds **out, char **cause)
 	rc = creds_parse(text.data != NULL ? text.data : "", text.len, out,
 	    &why);
 	buf_release(&text);
+	/* Identity policies too: a bad one refuses the file (issue #5). */
+	if (rc == 0 && (rc = api_creds_check(*out, &why)) != 0) {
+		creds_free(*out);
+		*out = NULL;
+	}
 	if (rc != 0) {
 		*cause = xasprintf("%s: %s", path, why);
 		free(why);
@@ -271,9 +311,9 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Once a second: write the pull times BatchGetImage noted. Once an hour:
- * collect garbage blobs and uploads idle for a day (POST /_ecrd/gc runs it
- * at once).
+ * Once a second: write the pull times BatchGetImage noted, and count down
+ * to the next scheduled lifecycle run. Once an hour: collect garbage blobs
+ * and uploads idle for a day (POST /_ecrd/gc runs it at once).
  */
 static void
 housekeeping_cb(evutil_socket_t fd, short what, void *arg)
@@ -288,6 +328,7 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	if (api_pulls_pending(server.api) &&
 	    (rc = api_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
+	lc_sched_tick(server.lc_sched);
 	if (++ticks % GC_EVERY_TICKS != 0)
 		return;
 	if ((rc = api_gc_run(server.api, now_ms(), GC_GRACE_MS, &n_blobs,
@@ -371,6 +412,8 @@ start(const struct options *o, char **cause)
 		return -1;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = o->account;
+	server.default_account = o->account;
+	server.default_region = o->region;
 	cfg.default_region = o->region;
 	cfg.public_endpoint = o->public_endpoint;
 	cfg.is_strict = o->is_strict;
@@ -390,6 +433,9 @@ start(const struct options *o, char **cause)
 	    cause) != 0)
 		return -1;
 	api_ctx_set_endpoint(server.api, http_server_address(server.http));
+	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
+	    o->account, o->region);
+	api_ctx_set_clock_offset(server.api, clock_offset_ms);
 	server.housekeeping_ev = event_new(server.base, -1, EV_PERSIST,
 	    housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -404,6 +450,7 @@ start(const struct options *o, char **cause)
 static void
 stop(void)
 {
+	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
 	if (server.batch_ev != NULL)
 		event_free(server.batch_ev);
@@ -436,6 +483,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
+	clock_offset_ms = (long long)o.clock_offset * 1000;
 	log_init(o.log_level, stderr);
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");

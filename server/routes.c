@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/registry.h"
 #include "auth/sigv4.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -26,10 +27,6 @@
 #define GC_GRACE_SEC	86400	/* unreferenced layers, idle uploads */
 #define BLOBS_PREFIX	"/_ecrd/blobs/"
 
-struct route_state {
-	char	request_id[40];
-	char	op[64];
-};
 
 long long
 now_ms(void)
@@ -37,7 +34,8 @@ now_ms(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    clock_offset_ms;
 }
 
 static double
@@ -64,16 +62,22 @@ make_request_id(char *dst, size_t size)
 	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-/* Log and send; the request is gone afterwards. */
-static void
-respond(struct http_request *req, int status, const char *content_type,
-    const char *body, size_t len)
+void
+routes_log(struct http_request *req, int status)
 {
 	struct route_state	*st = req->app_data;
 
 	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
 	    status, elapsed_ms(&req->started), st->request_id);
 	http_response_header(req, "x-amzn-RequestId", st->request_id);
+}
+
+/* Log and send; the request is gone afterwards. */
+static void
+respond(struct http_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	routes_log(req, status);
 	http_respond(req, status, content_type, body, len);
 }
 
@@ -90,6 +94,15 @@ respond_aws_error(struct http_request *req, int status, const char *type,
 	respond(req, status, JSON_11, body, (size_t)n);
 }
 
+static void
+route_state_free(void *arg)
+{
+	struct route_state	*st = arg;
+
+	registry_state_free(st->reg);
+	free(st);
+}
+
 void
 routes_on_head(struct http_request *req, void *arg)
 {
@@ -100,11 +113,13 @@ routes_on_head(struct http_request *req, void *arg)
 	make_request_id(st->request_id, sizeof st->request_id);
 	snprintf(st->op, sizeof st->op, "-");
 	req->app_data = st;
-	req->app_free = free;
+	req->app_free = route_state_free;
 	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0)
 		req->body_max = API_BODY_MAX;
 	else
 		req->body_max = ADMIN_BODY_MAX;
+	if (registry_is_path(req->path))
+		registry_on_head(arg, req);
 }
 
 static void
@@ -125,9 +140,9 @@ respond_call(struct http_request *req, struct api_call *call)
 	api_call_free(call);
 }
 
-static void
-queue_write(struct server *srv, struct http_request *req,
-    struct api_call *call)
+void
+routes_queue_write(struct server *srv, struct http_request *req,
+    struct api_call *call, routes_responder respond_fn)
 {
 	if (srv->n_pending == srv->pending_size) {
 		srv->pending_size = srv->pending_size == 0 ? 64 :
@@ -137,6 +152,7 @@ queue_write(struct server *srv, struct http_request *req,
 	}
 	srv->pending[srv->n_pending].req = req;
 	srv->pending[srv->n_pending].call = call;
+	srv->pending[srv->n_pending].respond = respond_fn;
 	if (srv->n_pending++ == 0)
 		event_active(srv->batch_ev, 0, 0);
 }
@@ -160,7 +176,7 @@ routes_flush_writes(struct server *srv)
 	api_batch_run(srv->api, calls, n);
 	free(calls);
 	for (i = 0; i < n; i++)
-		respond_call(batch[i].req, batch[i].call);
+		batch[i].respond(batch[i].req, batch[i].call);
 	free(batch);
 }
 
@@ -187,10 +203,11 @@ handle_aws(struct server *srv, struct http_request *req)
 	sr.body = (const unsigned char *)req->body.data;
 	sr.body_len = req->body.len;
 	call = api_call_new(srv->api, st->request_id, now_ms());
+	api_call_set_source_ip(call, req->peer_ip);
 	switch (api_call_prepare(call, http_request_header(req, "X-Amz-Target"),
 	    req->body.data, req->body.len, &sr)) {
 	case API_STAGE_WRITE:
-		queue_write(srv, req, call);
+		routes_queue_write(srv, req, call, respond_call);
 		break;
 	case API_STAGE_READ:
 		api_call_run(call);
@@ -253,6 +270,60 @@ handle_gc(struct server *srv, struct http_request *req)
 	respond(req, 200, "application/json", body, (size_t)n);
 }
 
+/* The value of name in a raw query, into dst (no percent-decoding). */
+static const char *
+query_value(const char *q, const char *name, char *dst, size_t size)
+{
+	size_t		 nlen = strlen(name), vlen;
+	const char	*p = q, *end;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		vlen = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (vlen > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=' && vlen - nlen - 1 < size) {
+			memcpy(dst, p + nlen + 1, vlen - nlen - 1);
+			dst[vlen - nlen - 1] = '\0';
+			return dst;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * POST /_ecrd/token?expires_in_seconds=N[&account=ID&region=R]: a
+ * registry password like GetAuthorizationToken's, with the expiry asked
+ * (negative: already expired), so tests can prove expired tokens fail.
+ */
+static void
+handle_token(struct server *srv, struct http_request *req)
+{
+	char		 account[16], region[40], secs[24], *pw, *body;
+	const char	*acct, *rgn;
+	long long	 n, expires;
+
+	if (query_value(req->query, "expires_in_seconds", secs,
+	    sizeof secs) == NULL) {
+		respond_aws_error(req, 400, "InvalidParameterException",
+		    "expires_in_seconds is required");
+		return;
+	}
+	n = strtoll(secs, NULL, 10);
+	acct = query_value(req->query, "account", account, sizeof account);
+	rgn = query_value(req->query, "region", region, sizeof region);
+	acct = acct != NULL ? acct : srv->default_account;
+	rgn = rgn != NULL ? rgn : srv->default_region;
+	expires = now_ms() + n * 1000;
+	pw = api_reg_mint_token(srv->api, acct, rgn, "arn:aws:iam::"
+	    "000000000000:root", now_ms(), expires);
+	body = xasprintf("{\"password\":\"%s\",\"expiresAt\":%lld}", pw,
+	    expires / 1000);
+	respond(req, 200, "application/json", body, strlen(body));
+	free(body);
+	free(pw);
+}
+
 static void
 handle_health(struct server *srv, struct http_request *req)
 {
@@ -281,7 +352,7 @@ handle_blob(struct server *srv, struct http_request *req)
 		respond_aws_error(req, 403, "AccessDeniedException",
 		    "The request signature does not match");
 	else
-		blobs_serve(req, srv->store, digest);
+		blobs_serve(req, srv->store, digest, false);
 }
 
 void
@@ -298,7 +369,9 @@ routes_on_request(struct http_request *req, void *arg)
 	bool		 is_get = strcmp(req->method, "GET") == 0 ||
 			    strcmp(req->method, "HEAD") == 0;
 
-	if (req->is_body_too_large)
+	if (registry_is_path(req->path))
+		registry_on_request(srv, req);	/* its own 413 */
+	else if (req->is_body_too_large)
 		respond_aws_error(req, 413, "RequestEntityTooLargeException",
 		    "Request body is larger than this endpoint accepts");
 	else if (strcmp(req->path, "/") == 0 &&
@@ -307,9 +380,18 @@ routes_on_request(struct http_request *req, void *arg)
 	else if (strcmp(req->path, "/moto-api/reset") == 0 &&
 	    strcmp(req->method, "POST") == 0)
 		handle_reset(srv, req);
+	else if (strcmp(req->path, "/_ecrd/token") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		handle_token(srv, req);
 	else if (strcmp(req->path, "/_ecrd/gc") == 0 &&
 	    strcmp(req->method, "POST") == 0)
 		handle_gc(srv, req);
+	else if (strcmp(req->path, "/_ecrd/lifecycle/run") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		lc_sched_on_run(srv, req);
+	else if (strcmp(req->path, "/_ecrd/clock") == 0 &&
+	    strcmp(req->method, "POST") == 0)
+		lc_sched_on_clock(srv, req);
 	else if (strncmp(req->path, BLOBS_PREFIX, strlen(BLOBS_PREFIX)) == 0 &&
 	    is_get)
 		handle_blob(srv, req);

@@ -17,9 +17,21 @@ struct http_server;
 struct store;
 
 /* A write call waiting for the next group commit. */
+/* Answers a call once it has run; frees the call. */
+typedef void	(*routes_responder)(struct http_request *, struct api_call *);
+
 struct pending_write {
 	struct http_request	*req;
 	struct api_call		*call;
+	routes_responder	 respond;
+};
+
+/* Per request: its id and operation (for the log), registry state. */
+struct reg_state;
+struct route_state {
+	char			 request_id[40];
+	char			 op[64];
+	struct reg_state	*reg;
 };
 
 struct server {
@@ -36,11 +48,29 @@ struct server {
 	size_t			 pending_size;
 	struct timespec		 started;
 	bool			 is_draining;
+	const char		*default_account;	/* admin token */
+	const char		*default_region;
+	struct lc_sched		*lc_sched;	/* lifecycle.c */
 };
 
 /* routes.c: the application callbacks handed to the HTTP layer. */
 void	routes_on_head(struct http_request *, void *srv);
 void	routes_on_request(struct http_request *, void *srv);
+/* Queue a write call for the next group commit; respond_fn answers it. */
+void	routes_queue_write(struct server *, struct http_request *,
+	    struct api_call *, routes_responder respond_fn);
+/* Log the answer about to go and add the request id header. */
+void	routes_log(struct http_request *, int status);
+
+/* registry.c: the OCI distribution API under /v2/. */
+bool	registry_is_path(const char *path);
+void	registry_on_head(struct server *, struct http_request *);
+void	registry_on_request(struct server *, struct http_request *);
+void	registry_state_free(struct reg_state *);
+/* A registry JSON error answer ({"errors":[...]}). */
+void	registry_error(struct http_request *, int status, const char *code,
+	    const char *message);
+
 /* Run the queued write calls as one group commit and answer them. */
 void	routes_flush_writes(struct server *);
 
@@ -53,9 +83,28 @@ struct store;
 int	blobs_parse_range(const char *header, uint64_t size, uint64_t *off,
 	    uint64_t *len);
 void	blobs_serve(struct http_request *, struct store *,
-	    const char *digest);
+	    const char *digest, bool is_registry);
 
-/* Milliseconds since the epoch, from the real clock. */
+/*
+ * Milliseconds since the epoch: the real clock plus clock_offset_ms (main.c:
+ * --clock-offset, POST /_ecrd/clock), the one clock requests read.
+ */
 long long now_ms(void);
+extern long long clock_offset_ms;
+
+/*
+ * lifecycle.c: lifecycle runs every interval_sec (0: never) and on demand
+ * (POST /_ecrd/lifecycle/run), stepped at the lowest priority; the clock
+ * endpoint (POST /_ecrd/clock). account and region are the defaults.
+ */
+struct lc_sched;
+struct lc_sched *lc_sched_new(struct server *, unsigned interval_sec,
+	    const char *account, const char *region);
+/* Each second, from housekeeping. */
+void	lc_sched_tick(struct lc_sched *);
+void	lc_sched_on_run(struct server *, struct http_request *);
+void	lc_sched_on_clock(struct server *, struct http_request *);
+/* Drop runs under way without answering (the server is stopping). */
+void	lc_sched_free(struct lc_sched *);
 
 #endif

@@ -363,3 +363,19 @@ store_upload_writer_close(struct store_upload_writer *w, bool sync)
 	free(w);
 	return rc;
 }
+
+int
+store_upload_file_open(struct store *s, const char *id, int *fd)
+{
+	char	*path;
+	int	 f;
+
+	if ((path = store_files_upload_path(s, id)) == NULL)
+		return STORE_TOOBIG;
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (f == -1)
+		return errno == ENOENT ? STORE_NOTFOUND : STORE_IO;
+	*fd = f;
+	return STORE_OK;
+}

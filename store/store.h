@@ -531,6 +531,22 @@ int	 store_repo_doc_put(struct store_txn *, uint64_t repo_id,
 	    enum store_doc_kind, const struct store_doc *doc);
 int	 store_repo_doc_delete(struct store_txn *, uint64_t repo_id,
 	    enum store_doc_kind);
+/*
+ * Callback for store_repo_doc_foreach: a repository's id and its document,
+ * borrowed until the callback returns. Return as for store_image_cb.
+ */
+typedef int	(*store_repo_doc_cb)(uint64_t repo_id,
+		    const struct store_doc *doc, void *arg);
+/*
+ * Call cb for each repository document of kind, across every registry and
+ * region, in ascending order of repository id, starting after
+ * after_repo_id (0: from the first), so a long walk can resume in a later
+ * txn. Costs the repository documents visited. cb must not write through
+ * txn. Returns STORE_OK when the walk ends or cb returned a positive value,
+ * cb's negative code, STORE_CORRUPT, or another STORE_* code.
+ */
+int	 store_repo_doc_foreach(struct store_txn *, enum store_doc_kind,
+	    uint64_t after_repo_id, store_repo_doc_cb cb, void *arg);
 int	 store_registry_doc_get(struct store_txn *, const char *registry_id,
 	    const char *region, enum store_doc_kind, struct store_doc *out);
 int	 store_registry_doc_put(struct store_txn *, const char *registry_id,
@@ -548,6 +564,8 @@ int	 store_registry_doc_delete(struct store_txn *,
  * STORE_IO.
  */
 struct store_upload_writer;
+/* Open the upload file of id read-only (for a hash the record lacks). */
+int	 store_upload_file_open(struct store *, const char *id, int *fd);
 int	 store_upload_writer_open(struct store *, const char *id,
 	    uint64_t offset, struct store_upload_writer **out);
 int	 store_upload_writer_add(struct store_upload_writer *,

@@ -925,3 +925,83 @@ def fetch_url(url, headers=None, method="GET", timeout=HTTP_TIMEOUT_S):
         return Response(resp.status, resp.reason, resp.getheaders(), data)
     finally:
         conn.close()
+
+
+# --------------------------------------------------------------------------
+# The registry API (issue 4): Basic credentials, passwords from
+# GetAuthorizationToken or minted with any expiry, and raw requests whose
+# every header (repeated ones too) and body shape the caller chooses.
+
+REGISTRY_API_VERSION = "registry/2.0"
+
+
+def basic_auth(user, password):
+    """An Authorization value: "Basic base64(user:password)"."""
+    raw = ("%s:%s" % (user, password)).encode("utf-8")
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def registry_password(client):
+    """The registry password GetAuthorizationToken gives this client."""
+    data = client.get_authorization_token()["authorizationData"][0]
+    user, password = decode_token(data["authorizationToken"])
+    if user != "AWS" or not password:
+        raise AssertionError("unexpected token user %r" % user)
+    return password
+
+
+def mint_registry_password(server, expires_in_seconds, account=None,
+                           region=None):
+    """POST /_ecrd/token: (password, expiresAt) for any expiry, negative
+    for one already expired; account and region name the registry."""
+    query = {"expires_in_seconds": str(int(expires_in_seconds))}
+    if account is not None:
+        query["account"] = account
+    if region is not None:
+        query["region"] = region
+    r = http_request(server.host, server.port, "POST", "/_ecrd/token?"
+                     + urllib.parse.urlencode(query))
+    if r.status != 200:
+        raise AssertionError("POST /_ecrd/token failed: %r" % r)
+    body = r.json()
+    return body["password"], body["expiresAt"]
+
+
+def registry_request(host, port, method, path, body=b"", headers=(),
+                     chunks=None, timeout=HTTP_TIMEOUT_S):
+    """One request on a fresh connection; headers is a list of (name,
+    value) pairs (a name may repeat, as Go clients repeat Accept) or a
+    dict. With chunks (an iterable of bytes), the body goes out with
+    Transfer-Encoding: chunked, one chunk per item; otherwise body with a
+    Content-Length (none for an empty GET, HEAD or DELETE). A server that
+    answers before the whole body is sent is fine: its answer is read.
+    """
+    if isinstance(headers, dict):
+        headers = list(headers.items())
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        names = {k.lower() for k, _ in headers}
+        for k, v in headers:
+            conn.putheader(k, v)
+        if chunks is not None:
+            conn.putheader("Transfer-Encoding", "chunked")
+        elif "content-length" not in names and (
+                body or method not in ("GET", "HEAD", "DELETE")):
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        try:
+            if chunks is not None:
+                for c in chunks:
+                    if c:
+                        conn.send(b"%x\r\n" % len(c) + c + b"\r\n")
+                conn.send(b"0\r\n\r\n")
+            elif body:
+                conn.send(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass            # answered early; the answer is still there
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, resp.reason, resp.getheaders(), data)
+    finally:
+        conn.close()

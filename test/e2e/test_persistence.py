@@ -17,6 +17,11 @@ from harness import (DEFAULT_KEY, OTHER_REGION, REGION, Server,
                      fresh_account, poll, unique_name)
 
 
+# Strict mode enforces identity policies (issue #5).
+ADMIN = [{"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]
+
+
 def needs_binary():
     if not harness.have_binary():
         if harness.external_endpoint():
@@ -279,7 +284,7 @@ class PersistenceTest(harness.EcrdTestCase):
         creds = os.path.join(self.tmp, "creds.json")
         good = {"accessKeyId": "AKIAHUPGOOD000000001",
                 "secretAccessKey": "hup-secret-1",
-                "arn": "arn:aws:iam::111111111111:user/ci", "policies": []}
+                "arn": "arn:aws:iam::111111111111:user/ci", "policies": ADMIN}
         write_json_atomically(creds, {"principals": [good]})
         s = self.start("--credentials", creds, "--log-level", "warn")
         c = harness.ecr_client(s.endpoint, good["accessKeyId"],
@@ -305,7 +310,7 @@ class PersistenceTest(harness.EcrdTestCase):
         # A good file is picked up by the next SIGHUP.
         new = {"accessKeyId": "AKIAHUPNEW0000000002",
                "secretAccessKey": "hup-secret-2",
-               "arn": "arn:aws:iam::222222222222:user/ci", "policies": []}
+               "arn": "arn:aws:iam::222222222222:user/ci", "policies": ADMIN}
         write_json_atomically(creds, {"principals": [new]})
         os.kill(s.pid, signal.SIGHUP)
         c2 = harness.ecr_client(s.endpoint, new["accessKeyId"],

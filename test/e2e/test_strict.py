@@ -15,17 +15,21 @@ import harness
 from harness import (JSON_11, OTHER_REGION, REGION, TARGET_PREFIX,
                      EcrdTestCase, sign_headers, unique_name)
 
+# Strict mode enforces policies (issue #5): these principals may do anything
+# in their own account; test_policies.py covers the rest.
+ADMIN = [{"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]
 ALICE = {"accessKeyId": "AKIASTRICTALICE00001",
          "secretAccessKey": "alice/secret+KEY=1",
-         "arn": "arn:aws:iam::111111111111:user/ci", "policies": []}
+         "arn": "arn:aws:iam::111111111111:user/ci", "policies": ADMIN}
 BOB = {"accessKeyId": "AKIASTRICTBOB0000002",
        "secretAccessKey": "bob-secret-2",
-       "arn": "arn:aws:iam::222222222222:user/deployer", "policies": []}
+       "arn": "arn:aws:iam::222222222222:user/deployer", "policies": ADMIN}
 CAROL = {"accessKeyId": "ASIASTRICTCAROL00003",
          "secretAccessKey": "carol-secret-3",
          "sessionToken": "FwoGZXIvYXdzEJr//////////wEaDE2E2E+session/token==",
          "arn": "arn:aws:sts::333333333333:assumed-role/builder/session",
-         "policies": []}
+         "policies": ADMIN}
 
 BAD_SIGNATURE = ("The request signature we calculated does not match the "
                  "signature you provided. Check your AWS Secret Access Key "

@@ -2,3 +2,4 @@
 ecrd_unit_test(sigv4 auth)
 ecrd_unit_test(regtoken auth)
 ecrd_unit_test(creds auth)
+ecrd_unit_test(sha256 auth)

@@ -2021,6 +2021,113 @@ test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 	commit(t);
 }
 
+/* Repository ids and texts seen by a document walk. */
+struct doc_seen {
+	uint64_t	ids[8];
+	char		texts[8][16];
+	size_t		n;
+	size_t		max;	/* stop after this many; 0: never */
+};
+
+static int
+doc_seen_add(uint64_t repo_id, const struct store_doc *doc, void *arg)
+{
+	struct doc_seen	*s = arg;
+
+	assert_true(s->n < 8);
+	s->ids[s->n] = repo_id;
+	str_copy(s->texts[s->n], sizeof(s->texts[0]), doc->text);
+	s->n++;
+	return s->max != 0 && s->n == s->max ? 1 : 0;
+}
+
+static int
+doc_fail(uint64_t repo_id, const struct store_doc *doc, void *arg)
+{
+	(void)repo_id;
+	(void)doc;
+	(void)arg;
+	return STORE_BUSY;
+}
+
+static void
+put_doc(struct store_txn *t, uint64_t id, enum store_doc_kind kind,
+    const char *text)
+{
+	struct store_doc	d;
+	char			copy[16];
+
+	memset(&d, 0, sizeof(d));
+	str_copy(copy, sizeof(copy), text);
+	d.text = copy;
+	d.len = strlen(copy);
+	assert_int_equal(store_repo_doc_put(t, id, kind, &d), STORE_OK);
+}
+
+static void
+test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
+{
+	struct fx		*f = *state;
+	struct store_repo	 r;
+	struct store_txn	*t;
+	struct doc_seen		 s;
+	uint64_t		 a = repo(f, "a"), b = repo(f, "b"), c;
+
+	memset(&r, 0, sizeof(r));
+	str_copy(r.registry_id, sizeof(r.registry_id), "222222222222");
+	str_copy(r.region, sizeof(r.region), "eu-west-1");
+	str_copy(r.name, sizeof(r.name), "c");
+	t = wbegin(f);
+	assert_int_equal(store_repo_create(t, &r), STORE_OK);
+	c = r.id;
+	put_doc(t, c, STORE_DOC_LIFECYCLE_POLICY, "pc");
+	put_doc(t, a, STORE_DOC_LIFECYCLE_POLICY, "pa");
+	put_doc(t, a, STORE_DOC_LIFECYCLE_PREVIEW, "va");
+	put_doc(t, b, STORE_DOC_REPO_POLICY, "rb");
+	put_doc(t, b, STORE_DOC_LIFECYCLE_PREVIEW, "vb");
+	commit(t);
+	t = rbegin(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    0, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[0], a);
+	assert_string_equal(s.texts[0], "pa");
+	assert_int_equal(s.ids[1], c);
+	assert_string_equal(s.texts[1], "pc");
+	/* Resuming after a repository, and stopping early. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_PREVIEW,
+	    a, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], b);
+	memset(&s, 0, sizeof(s));
+	s.max = 1;
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    0, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    c, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    UINT64_MAX, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    0, doc_fail, NULL), STORE_BUSY);
+	store_txn_abort(t);
+	/* A deleted repository's documents are gone from the walk. */
+	t = wbegin(f);
+	assert_int_equal(store_repo_delete(t, REG, RGN, "a"), STORE_OK);
+	commit(t);
+	t = rbegin(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
+	    0, doc_seen_add, &s), STORE_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], c);
+	store_txn_abort(t);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -2029,6 +2136,7 @@ main(void)
 	const struct CMUnitTest	tests[] = {
 		T(test_image_create_get_update_delete_round_trip),
 		T(test_docs_round_trip_replace_delete_and_go_with_repo),
+		T(test_doc_foreach_walks_one_kind_in_repo_id_order),
 		T(test_tag_foreach_walks_in_order_after_a_tag),
 		T(test_image_create_existing_digest_is_exists),
 		T(test_image_create_refuses_bad_input_writing_nothing),

@@ -1,0 +1,369 @@
+/*
+ * Lifecycle runs: apply repositories' lifecycle policies now, as ECR does
+ * within a day (ecr-behaviour.md 3.6), in bounded steps so the server keeps
+ * answering between them. Each step holds one txn of its own: loading a
+ * slice of images (read), evaluating, or applying a slice of actions
+ * (write), through the same load and engine as previews.
+ */
+#include "api/lifecycle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#define LOAD_SLICE	4096	/* images read per step */
+#define APPLY_SLICE	128	/* actions written per step */
+
+enum phase {
+	PHASE_LIST,		/* find the repositories */
+	PHASE_LOAD,		/* load the current one's images */
+	PHASE_EVAL,
+	PHASE_APPLY,
+	PHASE_DONE,
+};
+
+enum scope {
+	SCOPE_ALL,		/* every repository with a policy */
+	SCOPE_PARTITION,	/* those of one registry and region */
+	SCOPE_ONE,
+};
+
+struct api_lifecycle_run {
+	struct api_call			*call;
+	enum scope			 scope;
+	char				 name[STORE_REPO_NAME_MAX + 1];
+	enum phase			 phase;
+	uint64_t			*repo_ids;
+	size_t				 n_repos, next_repo;
+	/* The repository under way. */
+	struct lifecycle_policy		*policy;
+	int64_t				 policy_at_ms;	/* its document's */
+	struct api_lifecycle_images	 set;
+	struct lifecycle_action		*acts;
+	size_t				 n_acts, next_act;
+	struct api_lifecycle_counts	 counts;
+	size_t				 n_repos_run;
+};
+
+struct api_lifecycle_run *
+api_lifecycle_run_new(struct api_ctx *ctx, const char *request_id,
+    const char *registry_id, const char *region, const char *name,
+    int64_t now_ms)
+{
+	struct api_lifecycle_run	*run;
+
+	run = xcalloc(1, sizeof *run);
+	run->call = api_call_new(ctx, request_id, now_ms);
+	run->scope = SCOPE_ALL;
+	if (registry_id != NULL) {
+		run->scope = name != NULL ? SCOPE_ONE : SCOPE_PARTITION;
+		str_copy(run->call->registry_id, sizeof run->call->registry_id,
+		    registry_id);
+		str_copy(run->call->id.account, sizeof run->call->id.account,
+		    registry_id);
+		str_copy(run->call->id.region, sizeof run->call->id.region,
+		    region);
+		if (name != NULL)
+			str_copy(run->name, sizeof run->name, name);
+	}
+	return run;
+}
+
+static void
+repo_end(struct api_lifecycle_run *run)
+{
+	lifecycle_free(run->policy);
+	run->policy = NULL;
+	api_lifecycle_images_release(&run->set);
+	free(run->acts);
+	run->acts = NULL;
+	run->n_acts = run->next_act = 0;
+	run->phase = ++run->next_repo < run->n_repos ? PHASE_LOAD : PHASE_DONE;
+}
+
+void
+api_lifecycle_run_free(struct api_lifecycle_run *run)
+{
+	if (run == NULL)
+		return;
+	lifecycle_free(run->policy);
+	api_lifecycle_images_release(&run->set);
+	free(run->acts);
+	free(run->repo_ids);
+	api_call_free(run->call);
+	free(run);
+}
+
+static void
+add_repo(struct api_lifecycle_run *run, uint64_t id)
+{
+	if ((run->n_repos & (run->n_repos - 1)) == 0)
+		run->repo_ids = xreallocarray(run->repo_ids,
+		    run->n_repos == 0 ? 1 : run->n_repos * 2,
+		    sizeof *run->repo_ids);
+	run->repo_ids[run->n_repos++] = id;
+}
+
+static int
+list_doc(uint64_t repo_id, const struct store_doc *doc, void *arg)
+{
+	(void)doc;
+	add_repo(arg, repo_id);
+	return 0;
+}
+
+static int
+list_partition(const struct store_repo *repo, void *arg)
+{
+	struct api_lifecycle_run	*run = arg;
+	struct store_doc		 doc;
+	int				 rc;
+
+	memset(&doc, 0, sizeof doc);
+	rc = store_repo_doc_get(run->call->txn, repo->id,
+	    STORE_DOC_LIFECYCLE_POLICY, &doc);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	store_doc_release(&doc);
+	add_repo(run, repo->id);
+	return 0;
+}
+
+/* A named repository must exist and have a policy. */
+static int
+list_one(struct api_lifecycle_run *run)
+{
+	struct api_call		*call = run->call;
+	struct store_repo	 repo;
+	struct store_doc	 doc;
+	int			 rc;
+
+	if (api_repo_get(call, run->name, &repo) != 0)
+		return -1;
+	memset(&doc, 0, sizeof doc);
+	rc = store_repo_doc_get(call->txn, repo.id, STORE_DOC_LIFECYCLE_POLICY,
+	    &doc);
+	if (rc == STORE_NOTFOUND)
+		return api_fail_no_lifecycle_policy(call, &repo);
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	store_doc_release(&doc);
+	add_repo(run, repo.id);
+	return 0;
+}
+
+static int
+list_step(struct api_lifecycle_run *run)
+{
+	struct api_call	*call = run->call;
+	int		 rc;
+
+	/* Pull times noted so far count for sinceImagePulled. */
+	if (api_pulls_pending(call->ctx) &&
+	    (rc = api_pulls_flush(call->ctx)) != 0)
+		return api_fail_store(call, rc);
+	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
+	    &call->txn)) != 0)
+		return api_fail_store(call, rc);
+	if (run->scope == SCOPE_ONE)
+		rc = list_one(run);
+	else if (run->scope == SCOPE_PARTITION)
+		rc = store_repo_foreach(call->txn, call->registry_id,
+		    call->id.region, NULL, list_partition, run);
+	else
+		rc = store_repo_doc_foreach(call->txn,
+		    STORE_DOC_LIFECYCLE_POLICY, 0, list_doc, run);
+	store_txn_abort(call->txn);
+	call->txn = NULL;
+	/* list_one has said why already. */
+	if (rc != 0)
+		return call->err.code != ERR_NONE ? -1 :
+		    api_fail_store(call, rc);
+	run->phase = run->n_repos != 0 ? PHASE_LOAD : PHASE_DONE;
+	return 0;
+}
+
+/* The policy as stored now; false when it is gone or not valid. */
+static bool
+policy_load(struct api_lifecycle_run *run, uint64_t repo_id, int *rc)
+{
+	struct store_doc	 doc;
+	char			*cause = NULL;
+
+	memset(&doc, 0, sizeof doc);
+	*rc = store_repo_doc_get(run->call->txn, repo_id,
+	    STORE_DOC_LIFECYCLE_POLICY, &doc);
+	if (*rc != 0) {
+		if (*rc == STORE_NOTFOUND)
+			*rc = 0;
+		return false;
+	}
+	if (lifecycle_parse(doc.text, doc.len, &run->policy, &cause) != 0) {
+		/* Put stored it valid; a newer ecrd's rule, perhaps. */
+		log_warn("lifecycle: repository id %llu: stored policy "
+		    "skipped: %s", (unsigned long long)repo_id, cause);
+		free(cause);
+		store_doc_release(&doc);
+		return false;
+	}
+	run->policy_at_ms = doc.at_ms;
+	store_doc_release(&doc);
+	return true;
+}
+
+static int
+load_slice(struct api_lifecycle_run *run)
+{
+	struct api_call	*call = run->call;
+	uint64_t	 id = run->repo_ids[run->next_repo];
+	bool		 is_done;
+	int		 rc;
+
+	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
+	    &call->txn)) != 0)
+		return api_fail_store(call, rc);
+	if (run->policy == NULL) {
+		if (!policy_load(run, id, &rc)) {
+			store_txn_abort(call->txn);
+			call->txn = NULL;
+			if (rc != 0)
+				return api_fail_store(call, rc);
+			repo_end(run);
+			return 0;
+		}
+		api_lifecycle_images_init(&run->set, id);
+	}
+	rc = api_lifecycle_images_load(call, &run->set, LOAD_SLICE, &is_done);
+	store_txn_abort(call->txn);
+	call->txn = NULL;
+	if (rc != 0)
+		return -1;
+	if (is_done)
+		run->phase = PHASE_EVAL;
+	return 0;
+}
+
+static void
+eval_step(struct api_lifecycle_run *run)
+{
+	lifecycle_eval(run->policy, run->set.v, run->set.n, run->call->now_ms,
+	    &run->acts, &run->n_acts);
+	run->phase = PHASE_APPLY;
+}
+
+/*
+ * Whether the policy the actions came from is still the repository's
+ * (not deleted or replaced since); after the last action, note the run
+ * as lastEvaluatedAt (3.6).
+ */
+static int
+policy_check(struct api_lifecycle_run *run, bool is_last, bool *is_same)
+{
+	struct api_call		*call = run->call;
+	struct store_doc	 doc;
+	int			 rc;
+
+	memset(&doc, 0, sizeof doc);
+	rc = store_repo_doc_get(call->txn, run->set.repo_id,
+	    STORE_DOC_LIFECYCLE_POLICY, &doc);
+	*is_same = rc == 0 && doc.at_ms == run->policy_at_ms &&
+	    strcmp(doc.text, run->policy->normalised) == 0;
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0 && *is_same && is_last) {
+		doc.aux_ms = call->now_ms;
+		rc = store_repo_doc_put(call->txn, run->set.repo_id,
+		    STORE_DOC_LIFECYCLE_POLICY, &doc);
+	}
+	store_doc_release(&doc);
+	return rc == 0 ? 0 : api_fail_store(call, rc);
+}
+
+static int
+apply_slice(struct api_lifecycle_run *run)
+{
+	struct api_call	*call = run->call;
+	size_t		 end = run->next_act + APPLY_SLICE;
+	bool		 is_same;
+	int		 rc;
+
+	if (end > run->n_acts)
+		end = run->n_acts;
+	if ((rc = store_txn_begin(call->ctx->store, NULL, true,
+	    &call->txn)) != 0)
+		return api_fail_store(call, rc);
+	rc = policy_check(run, end == run->n_acts, &is_same);
+	while (rc == 0 && is_same && run->next_act < end)
+		rc = api_lifecycle_apply(call, &run->set,
+		    &run->acts[run->next_act++], &run->counts);
+	if (rc != 0) {
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+		return -1;
+	}
+	rc = store_txn_commit(call->txn);
+	call->txn = NULL;
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	if (!is_same || run->next_act == run->n_acts) {
+		run->n_repos_run += is_same;
+		repo_end(run);
+	}
+	return 0;
+}
+
+bool
+api_lifecycle_run_step(struct api_lifecycle_run *run)
+{
+	int	rc = 0;
+
+	switch (run->phase) {
+	case PHASE_LIST:
+		rc = list_step(run);
+		break;
+	case PHASE_LOAD:
+		rc = load_slice(run);
+		break;
+	case PHASE_EVAL:
+		eval_step(run);
+		break;
+	case PHASE_APPLY:
+		rc = apply_slice(run);
+		break;
+	case PHASE_DONE:
+		break;
+	}
+	if (rc != 0)
+		run->phase = PHASE_DONE;
+	return run->phase != PHASE_DONE;
+}
+
+void
+api_lifecycle_run_counts(const struct api_lifecycle_run *run, size_t *n_repos,
+    size_t *n_expired, size_t *n_transitioned)
+{
+	*n_repos = run->n_repos_run;
+	*n_expired = run->counts.n_expired;
+	*n_transitioned = run->counts.n_transitioned;
+}
+
+void
+api_lifecycle_run_render(struct api_lifecycle_run *run, int *status,
+    const char **error_type, char **body, size_t *len)
+{
+	struct api_call	*call = run->call;
+
+	if (call->err.code == ERR_NONE && call->out == NULL) {
+		call->out = jnew_obj();
+		jadd_i64(call->out, "expired", (int64_t)run->counts.n_expired);
+		jadd_i64(call->out, "transitioned",
+		    (int64_t)run->counts.n_transitioned);
+	}
+	api_call_render(call, status, error_type, body, len);
+}

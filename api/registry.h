@@ -1,0 +1,102 @@
+/*
+ * The registry (OCI Distribution / Docker Registry HTTP API V2) as api/
+ * sees it: each registry request becomes an api_call that runs like an ECR
+ * operation (same txns, group commit, store and rules), prepared from a
+ * Basic-auth token instead of SigV4 and from path parts instead of JSON.
+ * The server streams blob bytes itself through api_reg_stream_*.
+ */
+#ifndef ECRD_API_REGISTRY_H
+#define ECRD_API_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+
+enum api_reg_op {
+	API_REG_PING,		/* GET /v2/ */
+	API_REG_CATALOG,	/* GET /v2/_catalog */
+	API_REG_TAGS,		/* GET tags/list */
+	API_REG_MANIFEST_GET,	/* GET or HEAD manifests/<ref> */
+	API_REG_MANIFEST_PUT,
+	API_REG_MANIFEST_DELETE,
+	API_REG_BLOB_GET,	/* GET or HEAD blobs/<digest> */
+	API_REG_BLOB_DELETE,
+	API_REG_UPLOAD_START,	/* POST blobs/uploads/ (also ?mount=) */
+	API_REG_UPLOAD_STATUS,	/* GET blobs/uploads/<id> */
+	API_REG_UPLOAD_PATCH,	/* PATCH: record what was streamed */
+	API_REG_UPLOAD_FINISH,	/* PUT ?digest= (with a last chunk) */
+	API_REG_UPLOAD_CANCEL,	/* DELETE blobs/uploads/<id> */
+	API_REG_REFERRERS,	/* GET referrers/<digest> */
+	API_REG__COUNT
+};
+
+/* A registry request; the strings are borrowed for the call's life. */
+struct api_reg_request {
+	enum api_reg_op	 op;
+	const char	*password;	/* Basic auth password, or NULL */
+	const char	*user;		/* Basic auth user, or NULL */
+	const char	*repo;		/* repository name, or NULL */
+	const char	*reference;	/* tag or digest; digest for blobs */
+	const char	*upload_id;
+	const char	*digest;	/* ?digest= */
+	const char	*mount;		/* ?mount= */
+	const char	*from;		/* ?from= */
+	const char	*accept;	/* Accept header */
+	const char	*content_type;
+	const char	*content_range;	/* "start-end" of a PATCH, or NULL */
+	const char	*last;		/* ?last= */
+	int64_t		 n;		/* ?n=, -1 when absent */
+	const char	*artifact_type;	/* ?artifactType= */
+	const char	*body;		/* manifest PUT */
+	size_t		 body_len;
+	bool		 is_head;
+};
+
+/*
+ * Authenticate (the token names account, region and principal), check the
+ * request's shape, and say how to run it (api.h: API_STAGE_*). Blob bodies
+ * of PATCH and PUT uploads are streamed between prepare and run: call
+ * api_reg_stream_open first, api_reg_stream_add for each piece, then run
+ * (the run records what was streamed, or refuses it).
+ */
+enum api_stage api_reg_prepare(struct api_call *,
+	    const struct api_reg_request *);
+
+/*
+ * Streaming a PATCH or PUT body into the upload: open (in a read txn of its
+ * own: checks the upload, its repository and the Content-Range start), add
+ * pieces, which go to the upload file and the running hash. 0, or -1 with
+ * the call's error set (the server answers at once and drops the body).
+ */
+int	 api_reg_stream_open(struct api_call *);
+int	 api_reg_stream_add(struct api_call *, const void *, size_t);
+
+/*
+ * The answer: status, headers (name/value pairs, borrowed until the call
+ * is freed) and body (borrowed). For a blob GET, *blob_digest is set and
+ * the server streams the blob file instead of a body.
+ */
+struct api_reg_answer {
+	int		 status;
+	const char	*headers[16][2];
+	size_t		 n_headers;
+	const char	*body;
+	size_t		 body_len;
+	const char	*content_type;
+	const char	*blob_digest;	/* stream this blob (GET/HEAD blob) */
+	int64_t		 content_length; /* HEAD: the length, -1 none */
+};
+void	 api_reg_render(struct api_call *, struct api_reg_answer *);
+
+/*
+ * Mint a registry password for account/region/principal that expires at
+ * expires_at_ms (an admin hook so tests can prove expired tokens fail).
+ * The caller frees the result.
+ */
+char	*api_reg_mint_token(struct api_ctx *, const char *account,
+	    const char *region, const char *principal, int64_t now_ms,
+	    int64_t expires_at_ms);
+
+#endif

@@ -1,0 +1,43 @@
+/* Declarations shared by registry.c and registry_ops.c. */
+#ifndef ECRD_API_REGISTRY_INT_H
+#define ECRD_API_REGISTRY_INT_H
+
+#include <sodium.h>
+
+#include "api/api_int.h"
+#include "api/registry.h"
+#include "auth/sha256.h"
+#include "store/store.h"
+
+/* A registry call's state, owned by its api_call. */
+struct api_reg {
+	const struct api_reg_request	*req;
+	struct api_reg_answer		 ans;
+	int				 err_status;	/* 0: map call->err */
+	const char			*err_code;
+	/* Streaming a PATCH or PUT body. */
+	struct store_upload_writer	*writer;
+	struct store_upload		 up;
+	struct sha256_state	 hash;
+	uint64_t			 added;
+	bool				 is_streaming;
+};
+
+/* registry_ops.c: the operations, indexed by enum api_reg_op. */
+extern const struct api_op *const api_reg_ops[API_REG__COUNT];
+
+/* registry.c */
+int	 reg_fail(struct api_call *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	 reg_header(struct api_call *, const char *name, const char *value);
+void	 reg_body(struct api_call *, const char *content_type,
+	    const char *body, size_t len);
+int	 reg_repo(struct api_call *, struct store_repo *);
+bool	 reg_is_digest(const char *reference);
+/* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
+int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);
+/* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */
+int	 reg_authorize(struct api_call *, const char *action,
+	    const char *repo);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * Lifecycle policies on a schedule and on demand (ecr-behaviour.md 3.6):
+ * runs queue here and advance one bounded step per event-loop turn, at the
+ * lowest priority, so requests keep being answered during a run. Also the
+ * emulator's clock: POST /_ecrd/clock moves the time requests see, so
+ * age-based rules can be tested without waiting days.
+ */
+#include "server/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "server/http.h"
+
+#define STEP_BUDGET_NS	(2 * 1000 * 1000)	/* per loop turn */
+#define QUERY_VALUE_MAX	512
+#define JSON_TYPE	"application/json"
+
+struct lc_job {
+	struct api_lifecycle_run *run;
+	struct http_request	*req;		/* NULL: the scheduler's */
+	struct lc_job		*next;
+};
+
+struct lc_sched {
+	struct server		*srv;
+	struct event		*ev;		/* steps the first job */
+	struct lc_job		*head, *tail;
+	unsigned		 interval_sec;	/* 0: no schedule */
+	unsigned		 ticks;
+	bool			 is_scheduled;	/* a scheduled run queued */
+	char			 account[13];
+	char			 region[33];
+};
+
+static void	step_cb(evutil_socket_t, short, void *);
+
+/*
+ * The next step goes on a zero timer, not event_active: libevent runs a
+ * queue until it is empty, so an event that activates itself would starve
+ * the connections; a timer fires only after the next poll for I/O.
+ */
+static void
+schedule_step(struct lc_sched *lc)
+{
+	static const struct timeval	now = { 0, 0 };
+
+	evtimer_add(lc->ev, &now);
+}
+
+struct lc_sched *
+lc_sched_new(struct server *srv, unsigned interval_sec, const char *account,
+    const char *region)
+{
+	struct lc_sched	*lc;
+
+	lc = xcalloc(1, sizeof *lc);
+	lc->srv = srv;
+	lc->interval_sec = interval_sec;
+	str_copy(lc->account, sizeof lc->account, account);
+	str_copy(lc->region, sizeof lc->region, region);
+	lc->ev = evtimer_new(srv->base, step_cb, lc);
+	/* Below connections (1), with group commits (main.c). */
+	event_priority_set(lc->ev, 2);
+	return lc;
+}
+
+/* Drop every run; their requests go with the HTTP server. */
+void
+lc_sched_free(struct lc_sched *lc)
+{
+	struct lc_job	*job;
+
+	if (lc == NULL)
+		return;
+	while ((job = lc->head) != NULL) {
+		lc->head = job->next;
+		api_lifecycle_run_free(job->run);
+		free(job);
+	}
+	event_free(lc->ev);
+	free(lc);
+}
+
+static void
+enqueue(struct lc_sched *lc, struct api_lifecycle_run *run,
+    struct http_request *req)
+{
+	struct lc_job	*job;
+
+	job = xcalloc(1, sizeof *job);
+	job->run = run;
+	job->req = req;
+	if (lc->tail != NULL)
+		lc->tail->next = job;
+	else
+		lc->head = job;
+	lc->tail = job;
+	schedule_step(lc);
+}
+
+static void
+finish(struct lc_sched *lc, struct lc_job *job)
+{
+	const char	*error_type;
+	char		*body;
+	size_t		 len, n_repos, n_expired, n_transitioned;
+	int		 status;
+
+	api_lifecycle_run_counts(job->run, &n_repos, &n_expired,
+	    &n_transitioned);
+	api_lifecycle_run_render(job->run, &status, &error_type, &body, &len);
+	if (job->req == NULL) {
+		lc->is_scheduled = false;
+		if (status != 200)
+			log_warn("lifecycle run failed: %s", body);
+		else if (n_expired + n_transitioned != 0)
+			log_info("lifecycle: %zu repositories, %zu images "
+			    "expired, %zu archived", n_repos, n_expired,
+			    n_transitioned);
+	} else {
+		if (error_type != NULL)
+			http_response_header(job->req, "x-amzn-ErrorType",
+			    error_type);
+		routes_log(job->req, status);
+		http_respond(job->req, status, error_type != NULL ?
+		    "application/x-amz-json-1.1" : JSON_TYPE, body, len);
+	}
+	free(body);
+	api_lifecycle_run_free(job->run);
+	free(job);
+}
+
+static long long
+elapsed_ns(const struct timespec *since)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
+	    (now.tv_nsec - since->tv_nsec);
+}
+
+/* Steps of the first run for a short budget, then yield to requests. */
+static void
+step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lc_sched	*lc = arg;
+	struct lc_job		*job;
+	struct timespec		 start;
+	bool			 is_more = true;
+
+	(void)fd;
+	(void)what;
+	if ((job = lc->head) == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (is_more && elapsed_ns(&start) < STEP_BUDGET_NS)
+		is_more = api_lifecycle_run_step(job->run);
+	if (!is_more) {
+		if ((lc->head = job->next) == NULL)
+			lc->tail = NULL;
+		finish(lc, job);
+	}
+	if (lc->head != NULL)
+		schedule_step(lc);
+}
+
+/* Each second (housekeeping): every interval, run every policy. */
+void
+lc_sched_tick(struct lc_sched *lc)
+{
+	if (lc->interval_sec == 0 || ++lc->ticks < lc->interval_sec)
+		return;
+	lc->ticks = 0;
+	if (lc->is_scheduled)
+		return;
+	lc->is_scheduled = true;
+	enqueue(lc, api_lifecycle_run_new(lc->srv->api, "lifecycle", NULL,
+	    NULL, NULL, now_ms()), NULL);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The percent-decoded value of name in a raw query, into dst (cut to fit),
+ * or NULL when absent.
+ */
+static const char *
+query_value(const char *q, const char *name, char *dst, size_t size)
+{
+	size_t		 nlen = strlen(name), i = 0;
+	const char	*p = q;
+
+	while (p != NULL && *p != '\0' &&
+	    (strncmp(p, name, nlen) != 0 || p[nlen] != '=')) {
+		p = strchr(p, '&');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	if (p == NULL || *p == '\0')
+		return NULL;
+	for (p += nlen + 1; *p != '\0' && *p != '&' && i + 1 < size; p++) {
+		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			dst[i++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else
+			dst[i++] = *p;
+	}
+	dst[i] = '\0';
+	return dst;
+}
+
+/*
+ * POST /_ecrd/lifecycle/run[?repositoryName=N&registryId=ID&region=R]:
+ * run now and answer {"expired":n,"transitioned":m} when done. A name runs
+ * that repository (of the default account and region unless given); a
+ * registry or region alone runs that partition; nothing runs them all.
+ */
+void
+lc_sched_on_run(struct server *srv, struct http_request *req)
+{
+	struct lc_sched	*lc = srv->lc_sched;
+	struct route_state	*st = req->app_data;
+	char			 nbuf[QUERY_VALUE_MAX], rbuf[QUERY_VALUE_MAX];
+	char			 gbuf[QUERY_VALUE_MAX];
+	const char		*name, *registry, *region;
+
+	name = query_value(req->query, "repositoryName", nbuf, sizeof nbuf);
+	registry = query_value(req->query, "registryId", rbuf, sizeof rbuf);
+	region = query_value(req->query, "region", gbuf, sizeof gbuf);
+	if (name != NULL || registry != NULL || region != NULL) {
+		registry = registry != NULL ? registry : lc->account;
+		region = region != NULL ? region : lc->region;
+	}
+	snprintf(st->op, sizeof st->op, "LifecycleRun");
+	/* Writes acknowledged before this request count. */
+	routes_flush_writes(srv);
+	enqueue(lc, api_lifecycle_run_new(srv->api, st->request_id, registry,
+	    region, name, now_ms()), req);
+}
+
+/*
+ * POST /_ecrd/clock?advance_seconds=N: move the clock every request reads
+ * (now_ms) N seconds ahead; answers the offset and the time now.
+ */
+void
+lc_sched_on_clock(struct server *srv, struct http_request *req)
+{
+	const char	*errstr;
+	char		 vbuf[32], body[128];
+	uint64_t	 n = 0;
+	int		 len;
+
+	if (query_value(req->query, "advance_seconds", vbuf,
+	    sizeof vbuf) == NULL || parse_u64(vbuf, 0, UINT32_MAX, &n,
+	    &errstr) != 0) {
+		routes_error(req, 400, "InvalidParameterException",
+		    "advance_seconds must be a whole number of seconds");
+		return;
+	}
+	clock_offset_ms += (long long)n * 1000;
+	api_ctx_set_clock_offset(srv->api, clock_offset_ms);
+	len = snprintf(body, sizeof body, "{\"offsetSeconds\":%lld,"
+	    "\"now\":%.3f}", clock_offset_ms / 1000, (double)now_ms() / 1e3);
+	routes_log(req, 200);
+	http_respond(req, 200, JSON_TYPE, body, (size_t)len);
+}
