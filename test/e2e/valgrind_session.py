@@ -5,6 +5,8 @@ valgrind reports no errors and no definite leaks and ecrd exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
 """
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -88,8 +90,9 @@ def session(address):
                  repositoryName="UPPER")
     expect_error("InvalidParameterException", ecr.describe_repositories,
                  nextToken="garbage")
-    expect_error("NotImplementedException", ecr.list_images,
-                 repositoryName="vg/one")
+    expect_error("NotImplementedException",
+                 ecr.describe_pull_through_cache_rules)
+    checks.extend(images_session(ecr, address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
     conn = http.client.HTTPConnection(*address.rsplit(":", 1))
     for body in (b'{"repositoryName": ', b'[1]', b'\xff\xfe',
@@ -106,6 +109,97 @@ def session(address):
     checks.append(resp.status == 200)
     conn.close()
     checks.append(ecr.describe_repositories()["repositories"] == [])
+    return checks
+
+
+def http_call(address, method, path, body=b"", headers=None):
+    conn = http.client.HTTPConnection(*address.rsplit(":", 1))
+    conn.request(method, path, body, headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, dict(resp.getheaders()), data
+
+
+def push_layer(ecr, repo, data):
+    upload = ecr.initiate_layer_upload(repositoryName=repo)["uploadId"]
+    ecr.upload_layer_part(repositoryName=repo, uploadId=upload,
+                          partFirstByte=0, partLastByte=len(data) - 1,
+                          layerPartBlob=data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    ecr.complete_layer_upload(repositoryName=repo, uploadId=upload,
+                              layerDigests=[digest])
+    return digest
+
+
+def images_session(ecr, address):
+    """Images, layers, the registry, policies and lifecycle, briefly."""
+    checks = []
+    repo = "vg/img"
+    ecr.create_repository(repositoryName=repo)
+    layer, config = b"layer-bytes" * 100, b'{"os":"linux"}'
+    ld, cd = push_layer(ecr, repo, layer), push_layer(ecr, repo, config)
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType":
+                   "application/vnd.docker.container.image.v1+json",
+                   "size": len(config), "digest": cd},
+        "layers": [{"mediaType":
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": len(layer), "digest": ld}]}) + "\n"
+    ecr.put_image(repositoryName=repo, imageManifest=manifest,
+                  imageTag="v1")
+    got = ecr.batch_get_image(
+        repositoryName=repo, imageIds=[{"imageTag": "v1"}],
+        acceptedMediaTypes=["application/vnd.oci.image.manifest.v1+json"])
+    checks.append(len(got["images"]) == 1)
+    checks.append(len(ecr.list_images(repositoryName=repo)["imageIds"]) == 1)
+    checks.append(ecr.describe_images(repositoryName=repo)["imageDetails"][0]
+                  ["imageSizeInBytes"] == len(layer) + len(config))
+    url = ecr.get_download_url_for_layer(repositoryName=repo,
+                                         layerDigest=ld)["downloadUrl"]
+    path = url.split("/", 3)[3]
+    checks.append(http_call(address, "GET", "/" + path,
+                            headers={"Range": "bytes=0-9"})[2] == layer[:10])
+    token = ecr.get_authorization_token()["authorizationData"][0][
+        "authorizationToken"]
+    auth = {"Authorization": "Basic " + token}
+    status, headers, _ = http_call(address, "POST",
+                                   "/v2/%s/blobs/uploads/" % repo,
+                                   headers=auth)
+    blob = b"registry-blob" * 50
+    bd = "sha256:" + hashlib.sha256(blob).hexdigest()
+    http_call(address, "PATCH", headers["Location"], blob, auth)
+    status, _, _ = http_call(address, "PUT",
+                             headers["Location"] + "?digest=" + bd, b"", auth)
+    checks.append(status == 201)
+    status, _, body = http_call(address, "GET",
+                                "/v2/%s/manifests/v1" % repo, headers=auth)
+    checks.append(status == 200 and body == manifest.encode())
+    checks.append(http_call(address, "GET", "/v2/%s/tags/list" % repo,
+                            headers=auth)[0] == 200)
+    checks.append(http_call(address, "GET", "/v2/")[0] == 401)
+    ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*",
+            "Action": ["ecr:BatchGetImage"]}]}))
+    checks.append("Statement" in ecr.get_repository_policy(
+        repositoryName=repo)["policyText"])
+    ecr.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=(
+        '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any",'
+        '"countType":"imageCountMoreThan","countNumber":5},'
+        '"action":{"type":"expire"}}]}'))
+    ecr.start_lifecycle_policy_preview(repositoryName=repo)
+    checks.append(ecr.get_lifecycle_policy_preview(repositoryName=repo)[
+        "status"] in ("COMPLETE", "IN_PROGRESS"))
+    checks.append(http_call(address, "POST", "/_ecrd/lifecycle/run")[0]
+                  == 200)
+    deleted = ecr.batch_delete_image(repositoryName=repo,
+                                     imageIds=[{"imageTag": "v1"}])
+    checks.append(len(deleted["imageIds"]) == 1)
+    checks.append(http_call(address, "POST",
+                            "/_ecrd/gc?grace_seconds=0")[0] == 200)
     return checks
 
 
