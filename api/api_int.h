@@ -42,6 +42,7 @@ struct api_ctx {
 	size_t			 n_pulls;
 	int64_t			 clock_offset_ms; /* api_ctx_set_clock_offset */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
+	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
 };
 
 #define API_ARN_MAX	2048
@@ -77,6 +78,8 @@ void	 api_reg_free(struct api_reg *);
 
 /* authz_ids.c: identity policies from the credentials file (issue #5). */
 struct authz_ids;
+struct api_policy_cache;
+void	 api_policy_cache_free(struct api_policy_cache *);
 struct creds;
 struct policy;
 /* Parse every principal's policies: 0 and *out, or -1 with *cause. */

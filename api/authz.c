@@ -43,8 +43,8 @@ struct authz_res {
 	struct store_repo	 repo;
 	size_t			 n_tags;		/* 0 without a repo */
 	struct policy_kv	 tags[STORE_REPO_TAGS_MAX];
-	struct policy		*repo_policy;		/* owned */
-	struct policy		*registry_policy;	/* owned */
+	const struct policy	*repo_policy;	/* borrowed from the cache */
+	const struct policy	*registry_policy;
 };
 
 /* aws:RequestTag/KEY and aws:TagKeys from the input (owned arrays). */
@@ -55,24 +55,93 @@ struct authz_tags {
 	size_t			 n_keys;
 };
 
-/* A stored text was checked when it was set: failing now is damage. */
-static int
-parse_stored(const struct store_doc *doc, struct policy **out)
-{
-	char	*cause = NULL;
+/*
+ * Parsed resource policies, cached by their text so that a request costs
+ * a lookup and a compare, not a parse: one direct-mapped table per kind,
+ * so the repository and registry policies of one request never evict each
+ * other while in use.
+ */
+#define POLICY_CACHE_SLOTS	64
 
-	if (policy_parse(doc->text, doc->len, POLICY_RESOURCE, out,
-	    &cause) == POLICY_OK)
+struct policy_cache_slot {
+	char		*text;
+	size_t		 len;
+	struct policy	*policy;
+};
+
+struct api_policy_cache {
+	struct policy_cache_slot	slots[2][POLICY_CACHE_SLOTS];
+};
+
+void
+api_policy_cache_free(struct api_policy_cache *c)
+{
+	size_t	k, i;
+
+	if (c == NULL)
+		return;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < POLICY_CACHE_SLOTS; i++) {
+			free(c->slots[k][i].text);
+			policy_free(c->slots[k][i].policy);
+		}
+	}
+	free(c);
+}
+
+static uint64_t
+text_hash(const char *s, size_t len)
+{
+	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * The parsed policy of a stored text (kind 0 repository, 1 registry),
+ * borrowed until the next lookup of that kind. A stored text was checked
+ * when it was set: failing to parse now is damage.
+ */
+static int
+parse_stored(struct api_ctx *ctx, int kind, const struct store_doc *doc,
+    const struct policy **out)
+{
+	struct policy_cache_slot	*slot;
+	struct policy			*p;
+	char				*cause = NULL;
+
+	if (ctx->pcache == NULL)
+		ctx->pcache = xcalloc(1, sizeof *ctx->pcache);
+	slot = &ctx->pcache->slots[kind][text_hash(doc->text, doc->len) %
+	    POLICY_CACHE_SLOTS];
+	if (slot->policy != NULL && slot->len == doc->len &&
+	    memcmp(slot->text, doc->text, doc->len) == 0) {
+		*out = slot->policy;
 		return 0;
-	log_error("a stored policy does not parse: %s",
-	    cause != NULL ? cause : "?");
-	free(cause);
-	return STORE_CORRUPT;
+	}
+	if (policy_parse(doc->text, doc->len, POLICY_RESOURCE, &p,
+	    &cause) != POLICY_OK) {
+		log_error("a stored policy does not parse: %s",
+		    cause != NULL ? cause : "?");
+		free(cause);
+		return STORE_CORRUPT;
+	}
+	free(slot->text);
+	policy_free(slot->policy);
+	slot->text = xmalloc(doc->len + 1);
+	memcpy(slot->text, doc->text, doc->len + 1);
+	slot->len = doc->len;
+	slot->policy = p;
+	*out = p;
+	return 0;
 }
 
 static int
-load_repo(struct store_txn *txn, const struct authz_req *r, bool want_policy,
-    struct authz_res *res)
+load_repo(struct api_ctx *ctx, struct store_txn *txn,
+    const struct authz_req *r, bool want_policy, struct authz_res *res)
 {
 	struct store_doc	doc;
 	size_t			i;
@@ -97,7 +166,7 @@ load_repo(struct store_txn *txn, const struct authz_req *r, bool want_policy,
 	memset(&doc, 0, sizeof doc);
 	rc = store_repo_doc_get(txn, res->repo.id, STORE_DOC_REPO_POLICY, &doc);
 	if (rc == 0)
-		rc = parse_stored(&doc, &res->repo_policy);
+		rc = parse_stored(ctx, 0, &doc, &res->repo_policy);
 	store_doc_release(&doc);
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
@@ -109,8 +178,8 @@ load_repo(struct store_txn *txn, const struct authz_req *r, bool want_policy,
  * (ecr-behaviour.md 3.5).
  */
 static int
-load_registry(struct store_txn *txn, const struct authz_req *r,
-    struct authz_res *res)
+load_registry(struct api_ctx *ctx, struct store_txn *txn,
+    const struct authz_req *r, struct authz_res *res)
 {
 	struct store_doc	doc;
 	char			scope[16];
@@ -124,7 +193,7 @@ load_registry(struct store_txn *txn, const struct authz_req *r,
 	rc = store_registry_doc_get(txn, r->registry_id, r->region,
 	    STORE_DOC_REGISTRY_POLICY, &doc);
 	if (rc == 0)
-		rc = parse_stored(&doc, &res->registry_policy);
+		rc = parse_stored(ctx, 1, &doc, &res->registry_policy);
 	store_doc_release(&doc);
 	return rc == STORE_NOTFOUND ? 0 : rc;
 }
@@ -236,19 +305,16 @@ authz_eval(struct api_ctx *ctx, struct store_txn *txn,
 
 	res.n_tags = 0;
 	res.repo_policy = res.registry_policy = NULL;
-	if ((rc = load_repo(txn, r, override == NULL, &res)) != 0 ||
-	    (rc = load_registry(txn, r, &res)) != 0)
-		goto out;
+	if ((rc = load_repo(ctx, txn, r, override == NULL, &res)) != 0 ||
+	    (rc = load_registry(ctx, txn, r, &res)) != 0)
+		return rc;
 	request_init(&pr, r, &res);
 	ids = authz_ids_find(ctx->ids, r->principal_arn, &n_ids);
 	*allowed = decide(ids, n_ids, override != NULL ? override :
 	    res.repo_policy, res.registry_policy, r->registry_id, &pr, &deny);
 	if (!*allowed)
 		deny_message(r, ids, n_ids, &pr, deny, msg, size);
-out:
-	policy_free(res.repo_policy);
-	policy_free(res.registry_policy);
-	return rc;
+	return 0;
 }
 
 static void

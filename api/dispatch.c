@@ -80,6 +80,7 @@ api_ctx_free(struct api_ctx *ctx)
 		return;
 	validator_free(ctx->validator);
 	api_pulls_release(ctx);
+	api_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
