@@ -49,29 +49,6 @@ api_blob_url(struct api_call *call, const char *digest)
 	    "&signature=%s", host, digest, expires, hex);
 }
 
-/* The value of name in a raw query string, into dst. */
-static int
-query_get(const char *query, const char *name, char *dst, size_t size)
-{
-	size_t		 nlen = strlen(name), vlen;
-	const char	*p = query, *end;
-
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, '&');
-		vlen = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (vlen > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=') {
-			if (vlen - nlen - 1 >= size)
-				return -1;
-			memcpy(dst, p + nlen + 1, vlen - nlen - 1);
-			dst[vlen - nlen - 1] = '\0';
-			return 0;
-		}
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return -1;
-}
-
 int
 api_blob_url_check(const struct api_ctx *ctx, const char *digest,
     const char *query, int64_t now_ms)
@@ -81,8 +58,8 @@ api_blob_url_check(const struct api_ctx *ctx, const char *digest,
 	const char	*errstr;
 	uint64_t	 expires;
 
-	if (query_get(query, "expires", text, sizeof text) != 0 ||
-	    query_get(query, "signature", got, sizeof got) != 0)
+	if (str_query_value(query, "expires", text, sizeof text) != 0 ||
+	    str_query_value(query, "signature", got, sizeof got) != 0)
 		return API_URL_INVALID;
 	if (parse_u64(text, 0, INT64_MAX, &expires, &errstr) != 0 ||
 	    strlen(got) != sizeof want - 1)

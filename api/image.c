@@ -570,3 +570,74 @@ api_new_upload_id(char *dst)
 	dst[23] = '-';
 	sodium_bin2hex(dst + 24, 13, u + 10, 6);
 }
+
+const char *
+api_id_member(struct json_object *id, const char *key)
+{
+	struct json_object	*v;
+
+	if (id == NULL || !json_object_object_get_ex(id, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void
+api_image_annotations_write(struct api_call *call, struct jw *w,
+    const struct store_image *img)
+{
+	struct json_object	*root, *ann;
+	char			*bytes;
+	size_t			 len;
+
+	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
+	    &len) != 0)
+		return;
+	root = json_tokener_parse(bytes);
+	if (root != NULL && json_object_object_get_ex(root, "annotations",
+	    &ann) && json_object_is_type(ann, json_type_object)) {
+		jw_obj_open(w, "annotations");
+		json_object_object_foreach(ann, k, v) {
+			if (json_object_is_type(v, json_type_string))
+				jw_str(w, k, json_object_get_string(v));
+		}
+		jw_obj_close(w);
+	}
+	json_object_put(root);
+	free(bytes);
+}
+
+int
+api_upload_create(struct api_call *call, const struct store_repo *repo,
+    struct store_upload *up)
+{
+	struct sha256_state	st;
+	int			rc;
+
+	memset(up, 0, sizeof *up);
+	api_new_upload_id(up->id);
+	up->repo_id = repo->id;
+	up->created_at_ms = up->updated_at_ms = call->now_ms;
+	sha256_init(&st);
+	memcpy(up->hash_state, &st, sizeof st);
+	up->hash_state_len = sizeof st;
+	if ((rc = store_upload_file_create(call->ctx->store, up->id)) != 0 ||
+	    (rc = store_upload_create(call->txn, up)) != 0)
+		return api_fail_store(call, rc);
+	return 0;
+}
+
+void
+api_upload_count_part(struct api_call *call, struct store_upload *up,
+    uint64_t len, const struct sha256_state *hash)
+{
+	/* The part before this one is no longer the last (3.3's 5 MiB rule). */
+	if (up->n_parts > 0 && (up->min_part == 0 ||
+	    up->last_part < up->min_part))
+		up->min_part = up->last_part;
+	up->last_part = len;
+	up->received += len;
+	up->n_parts++;
+	up->updated_at_ms = call->now_ms;
+	memcpy(up->hash_state, hash, sizeof *hash);
+}

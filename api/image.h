@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "api/api_int.h"
+
+struct json_object;
 #include "store/store.h"
 
 /* "sha512:" and 128 hex digits, and the NUL. */
@@ -92,6 +94,27 @@ char	*api_image_negotiate(struct api_call *, const struct api_accept *,
 /* A fresh lowercase version 4 UUID (37 bytes with the NUL) for uploads. */
 void	 api_new_upload_id(char *dst);
 
+/* A string member of an imageId object, or NULL (also for null). */
+const char *api_id_member(struct json_object *id, const char *key);
+/* The "annotations" of an image's manifest (referrer listings). */
+void	 api_image_annotations_write(struct api_call *, struct jw *,
+	    const struct store_image *img);
+/*
+ * Start a layer upload in repo (InitiateLayerUpload and the registry's
+ * POST): a fresh id, an empty file, a record with a fresh running hash.
+ * 0 with *up filled, or -1 with call->err set.
+ */
+int	 api_upload_create(struct api_call *, const struct store_repo *repo,
+	    struct store_upload *up);
+
+/*
+ * Count a part of len bytes just written to the upload's file, with the
+ * running hash after it (the caller then stores *up).
+ */
+struct sha256_state;
+void	 api_upload_count_part(struct api_call *, struct store_upload *up,
+	    uint64_t len, const struct sha256_state *hash);
+
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);
 /* Filters as the model gives them; NULL is the default. */
@@ -106,7 +129,6 @@ void	 api_image_detail_write(struct jw *, const struct store_repo *repo,
 	    const struct store_image *img);
 
 /* A ListImages/DescribeImages filter's members (NULL when absent). */
-struct json_object;
 void	 api_filter_strs(struct json_object *filter, const char **tag_status,
 	    const char **image_status);
 

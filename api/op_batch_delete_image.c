@@ -81,22 +81,12 @@ untag(struct api_call *call, struct store_image *img, const char *tag,
 	return 0;
 }
 
-static const char *
-id_member(struct json_object *id, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(id, key, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int
 delete_one(struct api_call *call, const struct store_repo *repo,
     struct json_object *id, struct result *r)
 {
-	const char		*digest = id_member(id, "imageDigest");
-	const char		*tag = id_member(id, "imageTag");
+	const char		*digest = api_id_member(id, "imageDigest");
+	const char		*tag = api_id_member(id, "imageTag");
 	struct store_image	 img;
 	int			 rc;
 

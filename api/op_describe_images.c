@@ -51,16 +51,6 @@ page_add(const struct store_image *img, void *arg)
 	return 0;
 }
 
-static const char *
-id_member(struct json_object *id, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(id, key, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* With imageIds, one missing image fails the whole call (3.2). */
 static int
 describe_named(struct api_call *call, const struct store_repo *repo,
@@ -77,9 +67,9 @@ describe_named(struct api_call *call, const struct store_repo *repo,
 		return api_fail_param(call, "imageIds", "Cannot specify "
 		    "imageIds together with nextToken, maxResults or filter");
 	for (i = 0; i < n; i++) {
-		digest = id_member(json_object_array_get_idx(ids, i),
+		digest = api_id_member(json_object_array_get_idx(ids, i),
 		    "imageDigest");
-		tag = id_member(json_object_array_get_idx(ids, i), "imageTag");
+		tag = api_id_member(json_object_array_get_idx(ids, i), "imageTag");
 		if (digest == NULL && tag == NULL)
 			return api_fail_image_not_found(call, repo, NULL, NULL);
 		memset(&img, 0, sizeof img);

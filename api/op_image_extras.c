@@ -65,31 +65,6 @@ type_wanted(struct json_object *types, const char *type)
 	return false;
 }
 
-/* The referrer's annotations, from its manifest (a JSON object). */
-static void
-write_annotations(struct referrers *r, const struct store_image *img)
-{
-	struct json_object	*root, *ann;
-	char			*bytes;
-	size_t			 len;
-
-	if (store_manifest_get(r->call->txn, img->repo_id, img->digest, &bytes,
-	    &len) != 0)
-		return;
-	root = json_tokener_parse(bytes);
-	if (root != NULL && json_object_object_get_ex(root, "annotations",
-	    &ann) && json_object_is_type(ann, json_type_object)) {
-		jw_obj_open(&r->list, "annotations");
-		json_object_object_foreach(ann, k, v) {
-			if (json_object_is_type(v, json_type_string))
-				jw_str(&r->list, k, json_object_get_string(v));
-		}
-		jw_obj_close(&r->list);
-	}
-	json_object_put(root);
-	free(bytes);
-}
-
 static int
 referrer_add(const struct store_image *img, void *arg)
 {
@@ -113,7 +88,7 @@ referrer_add(const struct store_image *img, void *arg)
 		jw_str(&r->list, "artifactType", img->artifact_media_type);
 	/* The referrer manifest's own length (3.2). */
 	jw_i64(&r->list, "size", (int64_t)img->manifest_len);
-	write_annotations(r, img);
+	api_image_annotations_write(r->call, &r->list, img);
 	jw_str(&r->list, "artifactStatus", api_image_status_name(img->status));
 	jw_obj_close(&r->list);
 	r->n++;
@@ -169,24 +144,14 @@ list_image_referrers(struct api_call *call)
 	return 0;
 }
 
-static const char *
-id_member(struct json_object *id, const char *key)
-{
-	struct json_object	*v;
-
-	if (id == NULL || !json_object_object_get_ex(id, key, &v) || v == NULL)
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* The image imageId names, or ImageNotFoundException. */
 static int
 find_image(struct api_call *call, const struct store_repo *repo,
     struct store_image *img)
 {
 	struct json_object	*id = api_in_obj(call, "imageId");
-	const char		*digest = id_member(id, "imageDigest");
-	const char		*tag = id_member(id, "imageTag");
+	const char		*digest = api_id_member(id, "imageDigest");
+	const char		*tag = api_id_member(id, "imageTag");
 	int			 rc;
 
 	if (digest == NULL && tag == NULL)
@@ -205,7 +170,7 @@ out_image_id(struct api_call *call, const struct store_repo *repo,
     const struct store_image *img)
 {
 	struct json_object	*id = jnew_obj();
-	const char		*tag = id_member(api_in_obj(call, "imageId"),
+	const char		*tag = api_id_member(api_in_obj(call, "imageId"),
 				    "imageTag");
 
 	jadd_str(call->out, "registryId", repo->registry_id);

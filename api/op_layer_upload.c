@@ -60,23 +60,12 @@ out_ids(struct api_call *call, const struct store_repo *repo,
 static int
 initiate_layer_upload(struct api_call *call)
 {
-	struct sha256_state	 st;
-	struct store_repo		 repo;
-	struct store_upload		 up;
-	int				 rc;
+	struct store_repo	repo;
+	struct store_upload	up;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	    api_upload_create(call, &repo, &up) != 0)
 		return -1;
-	memset(&up, 0, sizeof up);
-	api_new_upload_id(up.id);
-	up.repo_id = repo.id;
-	up.created_at_ms = up.updated_at_ms = call->now_ms;
-	sha256_init(&st);
-	memcpy(up.hash_state, &st, sizeof st);
-	up.hash_state_len = sizeof st;
-	if ((rc = store_upload_file_create(call->ctx->store, up.id)) != 0 ||
-	    (rc = store_upload_create(call->txn, &up)) != 0)
-		return api_fail_store(call, rc);
 	jadd_str(call->out, "uploadId", up.id);
 	jadd_i64(call->out, "partSize", PART_SIZE);
 	return 0;
@@ -173,14 +162,8 @@ upload_layer_part(struct api_call *call)
 	    part, len);
 	memcpy(&st, up.hash_state, sizeof st);
 	sha256_update(&st, part, len);
-	memcpy(up.hash_state, &st, sizeof st);
 	free(part);
-	if (up.n_parts > 0 && (up.min_part == 0 || up.last_part < up.min_part))
-		up.min_part = up.last_part;
-	up.last_part = len;
-	up.received += len;
-	up.n_parts++;
-	up.updated_at_ms = call->now_ms;
+	api_upload_count_part(call, &up, len, &st);
 	if (rc != 0 || (rc = store_upload_update(call->txn, &up)) != 0)
 		return api_fail_store(call, rc);
 	out_ids(call, &repo, up.id);

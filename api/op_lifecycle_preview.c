@@ -172,17 +172,6 @@ has_tag(const struct result *r, const char *tag)
 	return false;
 }
 
-static const char *
-id_member(struct json_object *id, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(id, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* imageIds keep the results one of them names [unconfirmed]. */
 static bool
 is_wanted(const struct result *r, struct json_object *ids,
@@ -199,9 +188,9 @@ is_wanted(const struct result *r, struct json_object *ids,
 		return true;
 	n = json_object_array_length(ids);
 	for (i = 0; i < n; i++) {
-		digest = id_member(json_object_array_get_idx(ids, i),
+		digest = api_id_member(json_object_array_get_idx(ids, i),
 		    "imageDigest");
-		tag = id_member(json_object_array_get_idx(ids, i), "imageTag");
+		tag = api_id_member(json_object_array_get_idx(ids, i), "imageTag");
 		if ((digest != NULL || tag != NULL) &&
 		    (digest == NULL || strcmp(digest, r->digest) == 0) &&
 		    (tag == NULL || has_tag(r, tag)))

@@ -309,25 +309,16 @@ try_mount(struct api_call *call, const struct store_repo *repo)
 static int
 upload_start(struct api_call *call)
 {
-	struct sha256_state	 st;
-	struct store_repo		 repo;
-	struct store_upload		 up;
-	int				 rc;
+	struct store_repo	repo;
+	struct store_upload	up;
+	int			rc;
 
 	if (reg_repo(call, &repo) != 0)
 		return -1;
 	if ((rc = try_mount(call, &repo)) != 0)
 		return rc < 0 ? -1 : 0;
-	memset(&up, 0, sizeof up);
-	api_new_upload_id(up.id);
-	up.repo_id = repo.id;
-	up.created_at_ms = up.updated_at_ms = call->now_ms;
-	sha256_init(&st);
-	memcpy(up.hash_state, &st, sizeof st);
-	up.hash_state_len = sizeof st;
-	if ((rc = store_upload_file_create(call->ctx->store, up.id)) != 0 ||
-	    (rc = store_upload_create(call->txn, &up)) != 0)
-		return api_fail_store(call, rc);
+	if (api_upload_create(call, &repo, &up) != 0)
+		return -1;
 	upload_headers(call, &repo, &up);
 	reg_header(call, "OCI-Chunk-Min-Length", CHUNK_MIN);
 	call->reg->ans.status = 202;
@@ -405,14 +396,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	if (up->received != r->up.received)
 		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "the upload "
 		    "moved on while this chunk was sent");
-	if (up->n_parts > 0 && (up->min_part == 0 ||
-	    up->last_part < up->min_part))
-		up->min_part = up->last_part;
-	up->last_part = r->added;
-	up->received += r->added;
-	up->n_parts++;
-	up->updated_at_ms = call->now_ms;
-	memcpy(up->hash_state, &r->hash, sizeof r->hash);
+	api_upload_count_part(call, up, r->added, &r->hash);
 	if ((rc = store_upload_update(call->txn, up)) != 0)
 		return api_fail_store(call, rc);
 	return 0;
@@ -714,30 +698,6 @@ struct referrers {
 	const char	*artifact_type;
 };
 
-static void
-write_annotations(struct referrers *r, const struct store_image *img)
-{
-	struct json_object	*root, *ann;
-	char			*bytes;
-	size_t			 len;
-
-	if (store_manifest_get(r->call->txn, img->repo_id, img->digest, &bytes,
-	    &len) != 0)
-		return;
-	root = json_tokener_parse(bytes);
-	if (root != NULL && json_object_object_get_ex(root, "annotations",
-	    &ann) && json_object_is_type(ann, json_type_object)) {
-		jw_obj_open(&r->w, "annotations");
-		json_object_object_foreach(ann, k, v) {
-			if (json_object_is_type(v, json_type_string))
-				jw_str(&r->w, k, json_object_get_string(v));
-		}
-		jw_obj_close(&r->w);
-	}
-	json_object_put(root);
-	free(bytes);
-}
-
 static int
 referrer_cb(const struct store_image *img, void *arg)
 {
@@ -752,7 +712,7 @@ referrer_cb(const struct store_image *img, void *arg)
 	jw_i64(&r->w, "size", (int64_t)img->manifest_len);
 	if (img->artifact_media_type[0] != '\0')
 		jw_str(&r->w, "artifactType", img->artifact_media_type);
-	write_annotations(r, img);
+	api_image_annotations_write(r->call, &r->w, img);
 	jw_obj_close(&r->w);
 	return 0;
 }

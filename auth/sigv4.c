@@ -72,18 +72,6 @@ is_header_char(int c)
 	    is_digit(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int
-hex_value(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static struct span
 trim(const char *p, size_t len)
 {
@@ -435,7 +423,7 @@ signature_is_valid(struct span sig)
 	if (sig.len != 64)
 		return false;
 	for (i = 0; i < sig.len; i++) {
-		if (hex_value((unsigned char)sig.p[i]) < 0)
+		if (str_hex_value((unsigned char)sig.p[i]) < 0)
 			return false;
 	}
 	return true;
@@ -589,7 +577,7 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 
 	span_copy(a.signed_headers, ap.signed_headers);
 	for (i = 0; i < ap.sig.len; i++)
-		a.signature[i] = "0123456789abcdef"[hex_value(
+		a.signature[i] = "0123456789abcdef"[str_hex_value(
 		    (unsigned char)ap.sig.p[i])];
 	a.signature[ap.sig.len] = '\0';
 	if ((h = find_header(req, "x-amz-security-token")) != NULL)
@@ -676,8 +664,8 @@ canonical_component(const char *p, size_t len)
 	for (i = 0; i < len; i++) {
 		c = p[i];
 		if (c == '%' && i + 2 < len &&
-		    (hi = hex_value((unsigned char)p[i + 1])) >= 0 &&
-		    (lo = hex_value((unsigned char)p[i + 2])) >= 0) {
+		    (hi = str_hex_value((unsigned char)p[i + 1])) >= 0 &&
+		    (lo = str_hex_value((unsigned char)p[i + 2])) >= 0) {
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}

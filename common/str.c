@@ -53,3 +53,60 @@ str_copy(char *dst, size_t dst_size, const char *src)
 	memcpy(dst, src, len + 1);
 	return 0;
 }
+
+int
+str_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode len bytes at src into dst (size bytes with the NUL). */
+static int
+pct_decode(const char *src, size_t len, char *dst, size_t size)
+{
+	size_t	i, n = 0;
+	int	hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (n + 1 >= size) {
+			dst[0] = '\0';
+			return -1;
+		}
+		if (src[i] == '%' && i + 2 < len &&
+		    (hi = str_hex_value((unsigned char)src[i + 1])) >= 0 &&
+		    (lo = str_hex_value((unsigned char)src[i + 2])) >= 0) {
+			dst[n++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else
+			dst[n++] = src[i];
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+int
+str_query_value(const char *query, const char *name, char *dst,
+    size_t dst_size)
+{
+	size_t		 nlen = strlen(name), plen;
+	const char	*p = query, *end;
+
+	if (dst_size == 0)
+		return -1;
+	dst[0] = '\0';
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		plen = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (plen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			return pct_decode(p + nlen + 1, plen - nlen - 1, dst,
+			    dst_size);
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return -1;
+}

@@ -13,6 +13,14 @@ bool	str_ieq_n(const char *, size_t, const char *);
  * character; everything else literally, case-sensitively.
  */
 bool	str_wildcard_match(const char *pattern, const char *s);
+/* The value of a hex digit, or -1. */
+int	str_hex_value(int c);
+/*
+ * The value of name in a raw query string ("a=1&b=%2F"), percent-decoded
+ * into dst: 0, or -1 if absent or longer than dst_size - 1 (dst emptied).
+ */
+int	str_query_value(const char *query, const char *name, char *dst,
+	    size_t dst_size);
 /* Copy with truncation check: 0, or -1 if src did not fit (dst emptied). */
 int	str_copy(char *dst, size_t dst_size, const char *src);
 

@@ -189,46 +189,6 @@ lc_sched_tick(struct lc_sched *lc)
 	    NULL, NULL, now_ms()), NULL);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * The percent-decoded value of name in a raw query, into dst (cut to fit),
- * or NULL when absent.
- */
-static const char *
-query_value(const char *q, const char *name, char *dst, size_t size)
-{
-	size_t		 nlen = strlen(name), i = 0;
-	const char	*p = q;
-
-	while (p != NULL && *p != '\0' &&
-	    (strncmp(p, name, nlen) != 0 || p[nlen] != '=')) {
-		p = strchr(p, '&');
-		p = p != NULL ? p + 1 : NULL;
-	}
-	if (p == NULL || *p == '\0')
-		return NULL;
-	for (p += nlen + 1; *p != '\0' && *p != '&' && i + 1 < size; p++) {
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			dst[i++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-			p += 2;
-		} else
-			dst[i++] = *p;
-	}
-	dst[i] = '\0';
-	return dst;
-}
-
 /*
  * POST /_ecrd/lifecycle/run[?repositoryName=N&registryId=ID&region=R]:
  * run now and answer {"expired":n,"transitioned":m} when done. A name runs
@@ -244,9 +204,9 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	char			 gbuf[QUERY_VALUE_MAX];
 	const char		*name, *registry, *region;
 
-	name = query_value(req->query, "repositoryName", nbuf, sizeof nbuf);
-	registry = query_value(req->query, "registryId", rbuf, sizeof rbuf);
-	region = query_value(req->query, "region", gbuf, sizeof gbuf);
+	name = routes_query(req->query, "repositoryName", nbuf, sizeof nbuf);
+	registry = routes_query(req->query, "registryId", rbuf, sizeof rbuf);
+	region = routes_query(req->query, "region", gbuf, sizeof gbuf);
 	if (name != NULL || registry != NULL || region != NULL) {
 		registry = registry != NULL ? registry : lc->account;
 		region = region != NULL ? region : lc->region;
@@ -270,7 +230,7 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 	uint64_t	 n = 0;
 	int		 len;
 
-	if (query_value(req->query, "advance_seconds", vbuf,
+	if (routes_query(req->query, "advance_seconds", vbuf,
 	    sizeof vbuf) == NULL || parse_u64(vbuf, 0, UINT32_MAX, &n,
 	    &errstr) != 0) {
 		routes_error(req, 400, "InvalidParameterException",

@@ -65,56 +65,15 @@ keep(struct reg_state *rs, char *owned)
 	return owned;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode s in place ('+' stays: digests and names have none). */
-static void
-pct_decode(char *s)
-{
-	char	*d = s;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			*d++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
-			s += 2;
-		} else
-			*d++ = *s;
-	}
-	*d = '\0';
-}
-
 /* The decoded value of name in the raw query, or NULL. */
 static const char *
 query(struct reg_state *rs, const char *q, const char *name)
 {
-	size_t		 nlen = strlen(name), vlen;
-	const char	*p = q, *end;
-	char		*v;
+	char	value[QUERY_VALUE_MAX];
 
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, '&');
-		vlen = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (vlen > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=' && vlen - nlen - 1 < QUERY_VALUE_MAX) {
-			v = xmalloc(vlen - nlen);
-			memcpy(v, p + nlen + 1, vlen - nlen - 1);
-			v[vlen - nlen - 1] = '\0';
-			pct_decode(v);
-			return keep(rs, v);
-		}
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return NULL;
+	if (routes_query(q, name, value, sizeof value) == NULL)
+		return NULL;
+	return keep(rs, xstrdup(value));
 }
 
 /* "Authorization: Basic base64(user:password)". */

@@ -18,6 +18,7 @@
 #include "auth/sigv4.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 #include "server/http.h"
 #include "store/store.h"
@@ -270,25 +271,10 @@ handle_gc(struct server *srv, struct http_request *req)
 	respond(req, 200, "application/json", body, (size_t)n);
 }
 
-/* The value of name in a raw query, into dst (no percent-decoding). */
-static const char *
-query_value(const char *q, const char *name, char *dst, size_t size)
+const char *
+routes_query(const char *query, const char *name, char *dst, size_t size)
 {
-	size_t		 nlen = strlen(name), vlen;
-	const char	*p = q, *end;
-
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, '&');
-		vlen = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (vlen > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=' && vlen - nlen - 1 < size) {
-			memcpy(dst, p + nlen + 1, vlen - nlen - 1);
-			dst[vlen - nlen - 1] = '\0';
-			return dst;
-		}
-		p = end != NULL ? end + 1 : NULL;
-	}
-	return NULL;
+	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
 }
 
 /*
@@ -303,15 +289,15 @@ handle_token(struct server *srv, struct http_request *req)
 	const char	*acct, *rgn;
 	long long	 n, expires;
 
-	if (query_value(req->query, "expires_in_seconds", secs,
+	if (routes_query(req->query, "expires_in_seconds", secs,
 	    sizeof secs) == NULL) {
 		respond_aws_error(req, 400, "InvalidParameterException",
 		    "expires_in_seconds is required");
 		return;
 	}
 	n = strtoll(secs, NULL, 10);
-	acct = query_value(req->query, "account", account, sizeof account);
-	rgn = query_value(req->query, "region", region, sizeof region);
+	acct = routes_query(req->query, "account", account, sizeof account);
+	rgn = routes_query(req->query, "region", region, sizeof region);
 	acct = acct != NULL ? acct : srv->default_account;
 	rgn = rgn != NULL ? rgn : srv->default_region;
 	expires = now_ms() + n * 1000;

@@ -59,6 +59,9 @@ void	routes_on_request(struct http_request *, void *srv);
 /* Queue a write call for the next group commit; respond_fn answers it. */
 void	routes_queue_write(struct server *, struct http_request *,
 	    struct api_call *, routes_responder respond_fn);
+/* The percent-decoded value of name in a raw query into dst, or NULL. */
+const char *routes_query(const char *query, const char *name, char *dst,
+	    size_t size);
 /* Log the answer about to go and add the request id header. */
 void	routes_log(struct http_request *, int status);
 
