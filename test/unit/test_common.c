@@ -127,6 +127,36 @@ test_wildcard_matches_whole_string(void **state)
 		    cases[i].want);
 }
 
+static void
+test_query_value_decodes_and_bounds(void **state)
+{
+	static const struct {
+		const char	*query;
+		const char	*name;
+		int		 rc;
+		const char	*want;
+	} cases[] = {
+		{ "a=1&b=2", "b", 0, "2" },
+		{ "digest=sha256%3Aab&x=", "digest", 0, "sha256:ab" },
+		{ "from=ns%2Frepo", "from", 0, "ns/repo" },
+		{ "ab=1&a=2", "a", 0, "2" },		/* whole names only */
+		{ "a=%zz%4", "a", 0, "%zz%4" },		/* bad escapes stay */
+		{ "a=", "a", 0, "" },			/* present, empty */
+		{ "b=1", "a", -1, "" },
+		{ "", "a", -1, "" },
+		{ "a=0123456789ab", "a", -1, "" },	/* over the buffer */
+	};
+	char	out[12];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(str_query_value(cases[i].query, cases[i].name,
+		    out, sizeof out), cases[i].rc);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -136,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_buf_take_gives_ownership),
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_wildcard_matches_whole_string),
+		cmocka_unit_test(test_query_value_decodes_and_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
