@@ -16,6 +16,7 @@
 
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "auth/base64.h"
 #include "auth/sha256.h"
 #include "store/store.h"
 
@@ -122,9 +123,8 @@ decode_part(struct api_call *call, const struct store_repo *repo,
 
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
-	bin = xmalloc(b64_len / 4 * 3 + 3);
-	if (sodium_base642bin(bin, b64_len / 4 * 3 + 3, b64, b64_len, NULL,
-	    len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+	bin = xmalloc(BASE64_DECODED_MAX(b64_len));
+	if (base64_decode(b64, b64_len, bin, len) != 0) {
 		free(bin);
 		return api_fail(call, ERR_SERIALIZATION, "Base64 encoded "
 		    "value of 'layerPartBlob' is not valid");

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "auth/sha256.h"
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -786,12 +787,16 @@ add_canonical_headers(struct buf *b, const struct sigv4_request *req,
 	}
 }
 
+/* Bodies reach 27 MB (UploadLayerPart): libcrypto's SHA-256 (sha256.h). */
 static void
 sha256_hex(const void *p, size_t len, char hex[65])
 {
-	unsigned char	digest[crypto_hash_sha256_BYTES];
+	struct sha256_state	st;
+	unsigned char		digest[SHA256_DIGEST_LEN];
 
-	crypto_hash_sha256(digest, p, len);
+	sha256_init(&st);
+	sha256_update(&st, p, len);
+	sha256_final(&st, digest);
 	sodium_bin2hex(hex, 65, digest, sizeof digest);
 }
 

@@ -124,6 +124,37 @@ test_ordinary_strings_still_escape_in_trees(void **state)
 	assert_renders(o, "{\"s\":\"{\\\"a\\\":1}\"}");
 }
 
+/* The eight-at-a-time skip must miss nothing at any offset. */
+static void
+test_jcheck_finds_specials_at_every_offset(void **state)
+{
+	static const struct {
+		char	 c;
+		int	 want;
+	} specials[] = {
+		{ '\x01', JCHECK_BAD }, { '\x1f', JCHECK_BAD },
+		{ '"', JCHECK_BAD }, { '\xff', JCHECK_BAD },
+		{ ' ', JCHECK_OK }, { '~', JCHECK_OK },
+	};
+	char	text[64];
+	size_t	i, at;
+
+	(void)state;
+	for (i = 0; i < sizeof specials / sizeof specials[0]; i++) {
+		for (at = 0; at < 40; at++) {
+			memset(text, 'A', sizeof text);
+			text[0] = '"';
+			text[41] = '"';
+			text[42] = '\0';
+			text[1 + at] = specials[i].c;
+			assert_int_equal(jcheck_strict(text, 42), specials[i].want);
+		}
+	}
+	assert_int_equal(jcheck_strict("\"ab\\u0000cd\"", 12), JCHECK_NUL);
+	assert_int_equal(jcheck_strict("\"caf\xc3\xa9 ok\"", 10), JCHECK_OK);
+	assert_int_equal(jcheck_strict("\"unterminated", 13), JCHECK_BAD);
+}
+
 int
 main(void)
 {
@@ -132,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_jw_escapes_strings_as_json_requires),
 		cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
 		cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
+		cmocka_unit_test(test_jcheck_finds_specials_at_every_offset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
