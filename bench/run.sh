@@ -7,17 +7,42 @@
 #   cmake --build build-release -j
 #   ECRD_BIN=build-release/server/ecrd bench/run.sh
 #
-# Needs wrk (Debian package), python3 with botocore/boto3, and moto_server
-# for the comparison (BENCH_MOTO=0 skips it). Every request wrk sends is
-# signed by botocore beforehand (bench/sign.py), and ecrd runs in strict
-# mode (--credentials) so that it verifies each signature; BENCH_STRICT=0
-# runs it permissive instead. ecrd stores durably in a fresh --data-dir
-# (never --ephemeral), so CreateRepository numbers include fsync.
+# Needs wrk (Debian package), curl, python3 with botocore/boto3, and
+# moto_server for the comparison (BENCH_MOTO=0 skips it). Every request wrk
+# sends is signed by botocore beforehand (bench/sign.py), and ecrd runs in
+# strict mode (--credentials) so that it verifies each signature;
+# BENCH_STRICT=0 runs it permissive instead. The bench principal's identity
+# policy allows ecr:* (strict mode evaluates it per request). Each ecrd
+# stores durably in its own fresh --data-dir (never --ephemeral), so write
+# figures include fsync.
+# The figures are measured and printed beside their targets, never asserted.
 #
-# Knobs: BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
-# BENCH_CREATE_POOL (400000 unique names), BENCH_MOTO (1), BENCH_STRICT (1).
+# Scenario sets (BENCH_SCENARIOS, default "repos images"):
+#   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
+#           start-up time and RSS (issue 1)
+#   images  issue 3, on three servers:
+#           ecrd-img (ECR's reference checks): PutImage of unique OCI
+#             manifests naming a config and two small real layers uploaded
+#             once through the layer API (the realistic path);
+#             BatchGetImage by tag (one image)
+#           ecrd-lay: a 1 GiB layer through InitiateLayerUpload /
+#             UploadLayerPart (10 MiB parts, base64 JSON, each signed) /
+#             CompleteLayerUpload, then downloaded with curl from its
+#             GetDownloadUrlForLayer URL; peak RSS during each
+#           ecrd-rlx (--relax-references): repositories of 100, 1,000 and
+#             BENCH_BIG_REPO images, filled by replaying signed PutImage
+#             requests once each; DescribeImages first page (maxResults 100)
+#   moto_server takes the same requests where it has the API (no layer API).
+#
+# Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
+# BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
+# BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
+# BENCH_LAYER_MIB (1024), BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
+# directory: perf record -g of each ecrd scenario, with a perf report of
+# each beside it; figures taken under perf are lower).
 set -euo pipefail
 
+export PYTHONDONTWRITEBYTECODE=1	# images.py imports sign.py
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 ECRD_BIN=${ECRD_BIN:-$ROOT/build/server/ecrd}
@@ -25,19 +50,34 @@ DURATION=${BENCH_DURATION:-10s}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-32}
 CREATE_POOL=${BENCH_CREATE_POOL:-400000}
+PUT_POOL=${BENCH_PUT_POOL:-250000}
+BIG_REPO=${BENCH_BIG_REPO:-100000}
+LAYER_MIB=${BENCH_LAYER_MIB:-1024}
+SCENARIOS=${BENCH_SCENARIOS:-repos images}
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
+PERF_DIR=${BENCH_PERF:-}
 KEY=AKIABENCH00000000001
 SECRET=bench-secret-0123456789
 REGION=us-east-1
 STOP_WAIT_TENTHS=100	# 10 s for a server to exit after SIGTERM
+ONCE_LIMIT=120		# seconds for one filling replay
 
 die() { echo "bench: $*" >&2; exit 1; }
 
 [ -x "$ECRD_BIN" ] || die "no ecrd at $ECRD_BIN (set ECRD_BIN; see the top of $0)"
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+command -v curl >/dev/null || die "curl is not installed"
 python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
+for sc in $SCENARIOS; do
+	case $sc in repos | images) ;; *) die "unknown scenario set '$sc'" ;; esac
+done
+if [ -n "$PERF_DIR" ]; then
+	command -v perf >/dev/null || die "BENCH_PERF is set but perf is missing"
+	mkdir -p "$PERF_DIR"
+	PERF_DIR=$(cd "$PERF_DIR" && pwd)
+fi
 if [ "$MOTO" = 1 ] && ! command -v moto_server >/dev/null; then
 	die "moto_server not found (pip install 'moto[server]', or BENCH_MOTO=0)"
 fi
@@ -72,6 +112,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+wants() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
+
 # start NAME PATH CMD...: start a server, time it, remember its PID.
 start() {
 	local name=$1 path=$2
@@ -100,54 +142,213 @@ pool() {	# pool ENDPOINT OP COUNT OUT [PREFIX]
 	    --secret "$SECRET" --region "$REGION"
 }
 
+image_pool() {	# image_pool ENDPOINT OP COUNT OUT ARGS... (--repo etc.)
+	local ep=$1 op=$2 n=$3 out=$4
+	shift 4
+	python3 "$BENCH/sign.py" pool --endpoint "$ep" --op "$op" --count "$n" \
+	    --out "$out" --key "$KEY" --secret "$SECRET" --region "$REGION" "$@"
+}
+
+images() {	# images CMD ENDPOINT ARGS...: bench/images.py, signed
+	local cmd=$1 ep=$2
+	shift 2
+	python3 "$BENCH/images.py" "$cmd" --endpoint "$ep" --key "$KEY" \
+	    --secret "$SECRET" --region "$REGION" "$@"
+}
+
 probe() {	# probe SERVER SCENARIO ENDPOINT POOL
 	printf 'probe server=%s scenario=%s %s\n' "$1" "$2" \
 	    "$(python3 "$BENCH/sign.py" probe --endpoint "$3" --pool "$4")" >>"$RESULTS"
 }
 
-run_wrk() {	# run_wrk SERVER SCENARIO ENDPOINT POOL
-	local out=$WORK/wrk-$1-$2.txt line
-	echo "bench: $1 $2: wrk -t$THREADS -c$CONNS -d$DURATION" >&2
-	timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-	    -s "$BENCH/replay.lua" "$3" -- "$4" "$THREADS" >"$out" 2>&1 ||
+count() {	# count SERVER ENDPOINT REPO EXPECTED
+	printf 'count server=%s repo=%s expect=%s %s\n' "$1" "$3" "$4" \
+	    "$(images count "$2" --repo "$3")" >>"$RESULTS"
+}
+
+# perf_start NAME PID ... perf_stop NAME: with BENCH_PERF, profile a scenario.
+PERF_PID=
+perf_start() {
+	[ -n "$PERF_DIR" ] || return 0
+	perf record -g -q -o "$PERF_DIR/$1.data" -p "$2" >/dev/null 2>&1 &
+	PERF_PID=$!
+	PIDS+=("$PERF_PID")
+	sleep 0.5
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" 2>/dev/null || true
+	PERF_PID=
+	perf report -i "$PERF_DIR/$1.data" --no-children --stdio 2>/dev/null |
+	    head -80 >"$PERF_DIR/$1.txt" || true
+	echo "bench: profile: $PERF_DIR/$1.txt" >&2
+}
+
+# run_wrk SERVER SCENARIO ENDPOINT POOL [CONNS THREADS TIMEOUT [PID]]
+# (PID: the server to profile under BENCH_PERF)
+run_wrk() {
+	local out=$WORK/wrk-$1-$2.txt line c=${5:-$CONNS} t=${6:-$THREADS}
+	local to=${7:-2s} pid=${8:-}
+	echo "bench: $1 $2: wrk -t$t -c$c -d$DURATION" >&2
+	[ -z "$pid" ] || perf_start "$1-$2" "$pid"
+	timeout 120 wrk -t"$t" -c"$c" -d"$DURATION" --timeout "$to" --latency \
+	    -s "$BENCH/replay.lua" "$3" -- "$4" "$t" >"$out" 2>&1 ||
 	    { cat "$out" >&2; die "wrk failed for $1 $2"; }
+	[ -z "$pid" ] || perf_stop "$1-$2"
 	line=$(grep '^BENCH ' "$out" | tail -1)
 	[ -n "$line" ] || { cat "$out" >&2; die "no summary from wrk for $1 $2"; }
 	printf 'wrk server=%s scenario=%s %s\n' "$1" "$2" "${line#BENCH }" >>"$RESULTS"
 }
 
-# --- ecrd ------------------------------------------------------------------
-ECRD_ARGS=(--listen "127.0.0.1:{port}" --data-dir "$WORK/ecrd-data"
-    --log-level error)
+# run_once SERVER SCENARIO ENDPOINT POOL [CONNS THREADS]: send each request
+# of POOL exactly once (filling a repository), within ONCE_LIMIT seconds;
+# wrk is interrupted as soon as every thread has had all its answers.
+run_once() {
+	local dir=$WORK/once-$1-$2 out=$WORK/once-$1-$2.txt line pid n
+	local c=${5:-$CONNS} t=${6:-$THREADS}
+	mkdir -p "$dir"
+	echo "bench: $1 $2: each request once (wrk -t$t -c$c)" >&2
+	BENCH_ONCE_DIR=$dir wrk -t"$t" -c"$c" -d"${ONCE_LIMIT}s" --timeout 60s \
+	    -s "$BENCH/replay.lua" "$3" -- "$4" "$t" >"$out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	while is_alive "$pid"; do
+		n=$(find "$dir" -name 'done.*' | wc -l)
+		[ "$n" -lt "$t" ] || break
+		sleep 0.05
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" || { cat "$out" >&2; die "wrk failed for $1 $2"; }
+	line=$(grep '^BENCH ' "$out" | tail -1)
+	[ -n "$line" ] || { cat "$out" >&2; die "no summary from wrk for $1 $2"; }
+	printf 'once server=%s scenario=%s %s\n' "$1" "$2" "${line#BENCH }" >>"$RESULTS"
+	if grep -q '^FIRST_BAD ' "$out"; then
+		echo "bench: $1 $2: $(grep '^FIRST_BAD ' "$out" | head -1)" >&2
+	fi
+}
+
+label() {	# label N: 100 -> 100, 1000 -> 1k, 100000 -> 100k
+	if [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000))k"; else echo "$1"; fi
+}
+
+STRICT_ARGS=()
 if [ "$STRICT" = 1 ]; then
 	cat >"$WORK/credentials.json" <<EOF
 {"principals": [{"accessKeyId": "$KEY", "secretAccessKey": "$SECRET",
-  "arn": "arn:aws:iam::111111111111:user/bench", "policies": []}]}
+  "arn": "arn:aws:iam::111111111111:user/bench",
+  "policies": [{"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]}]}
 EOF
-	ECRD_ARGS+=(--credentials "$WORK/credentials.json")
+	STRICT_ARGS=(--credentials "$WORK/credentials.json")
 fi
-echo "bench: starting $ECRD_BIN" >&2
-start ecrd /health "$ECRD_BIN" "${ECRD_ARGS[@]}"
-ECRD_PID=$PID
-EP=http://127.0.0.1:$PORT
 
-echo "bench: ecrd: 100 repositories, signed pools" >&2
-python3 "$BENCH/sign.py" populate --endpoint "$EP" --count 100 \
-    --name-prefix bench-d --key "$KEY" --secret "$SECRET" --region "$REGION"
-pool "$EP" DescribeRepositories 64 "$WORK/ecrd-describe.bin"
-pool "$EP" GetAuthorizationToken 64 "$WORK/ecrd-token.bin"
-probe ecrd DescribeRepositories "$EP" "$WORK/ecrd-describe.bin"
-probe ecrd GetAuthorizationToken "$EP" "$WORK/ecrd-token.bin"
-run_wrk ecrd DescribeRepositories "$EP" "$WORK/ecrd-describe.bin"
-run_wrk ecrd GetAuthorizationToken "$EP" "$WORK/ecrd-token.bin"
-rss ecrd "$ECRD_PID" before_creates
+# --- ecrd: repositories ----------------------------------------------------
+if wants repos; then
+	echo "bench: starting $ECRD_BIN" >&2
+	start ecrd /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/ecrd-data" --log-level error "${STRICT_ARGS[@]}"
+	ECRD_PID=$PID
+	EP=http://127.0.0.1:$PORT
 
-echo "bench: ecrd: signing $CREATE_POOL unique CreateRepository requests" >&2
-pool "$EP" CreateRepository "$CREATE_POOL" "$WORK/ecrd-create.bin" \
-    "bench-c-$$"
-run_wrk ecrd CreateRepository "$EP" "$WORK/ecrd-create.bin"
-rss ecrd "$ECRD_PID" after_creates
-stop_pid "$ECRD_PID"
+	echo "bench: ecrd: 100 repositories, signed pools" >&2
+	python3 "$BENCH/sign.py" populate --endpoint "$EP" --count 100 \
+	    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
+	    --region "$REGION"
+	pool "$EP" DescribeRepositories 64 "$WORK/ecrd-describe.bin"
+	pool "$EP" GetAuthorizationToken 64 "$WORK/ecrd-token.bin"
+	probe ecrd DescribeRepositories "$EP" "$WORK/ecrd-describe.bin"
+	probe ecrd GetAuthorizationToken "$EP" "$WORK/ecrd-token.bin"
+	run_wrk ecrd DescribeRepositories "$EP" "$WORK/ecrd-describe.bin" \
+	    "" "" "" "$ECRD_PID"
+	run_wrk ecrd GetAuthorizationToken "$EP" "$WORK/ecrd-token.bin" \
+	    "" "" "" "$ECRD_PID"
+	rss ecrd "$ECRD_PID" before_creates
+
+	echo "bench: ecrd: signing $CREATE_POOL unique CreateRepository requests" >&2
+	pool "$EP" CreateRepository "$CREATE_POOL" "$WORK/ecrd-create.bin" \
+	    "bench-c-$$"
+	run_wrk ecrd CreateRepository "$EP" "$WORK/ecrd-create.bin" \
+	    "" "" "" "$ECRD_PID"
+	rss ecrd "$ECRD_PID" after_creates
+	stop_pid "$ECRD_PID"
+	rm -rf "$WORK/ecrd-data" "$WORK/ecrd-create.bin"
+fi
+
+# --- ecrd: images and layers, with ECR's reference checks -------------------
+if wants images; then
+	start ecrd-img /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/img-data" --log-level error "${STRICT_ARGS[@]}"
+	IMG_PID=$PID
+	EP=http://127.0.0.1:$PORT
+	echo "bench: ecrd-img: a config and two real layers through the layer API" >&2
+	images setup "$EP" --repo bench-put --repo bench-get \
+	    --refs-out "$WORK/refs.json"
+	images put "$EP" --repo bench-get --refs "$WORK/refs.json" --tag latest
+	echo "bench: ecrd-img: signing $PUT_POOL unique PutImage requests" >&2
+	image_pool "$EP" PutImage 1 "$WORK/img-put-probe.bin" --repo bench-put \
+	    --refs "$WORK/refs.json" --name-prefix "probe-$$"
+	image_pool "$EP" PutImage "$PUT_POOL" "$WORK/img-put.bin" \
+	    --repo bench-put --refs "$WORK/refs.json" --name-prefix "p-$$"
+	image_pool "$EP" BatchGetImage 64 "$WORK/img-get.bin" --repo bench-get \
+	    --tag latest
+	probe ecrd-img PutImage "$EP" "$WORK/img-put-probe.bin"
+	probe ecrd-img BatchGetImage "$EP" "$WORK/img-get.bin"
+	run_wrk ecrd-img PutImage "$EP" "$WORK/img-put.bin" "" "" "" "$IMG_PID"
+	rm -f "$WORK/img-put.bin"
+	rss ecrd-img "$IMG_PID" after_puts
+	run_wrk ecrd-img BatchGetImage "$EP" "$WORK/img-get.bin" \
+	    "" "" "" "$IMG_PID"
+	rss ecrd-img "$IMG_PID" after_gets
+
+	stop_pid "$IMG_PID"
+	rm -rf "$WORK/img-data"
+
+	# --- ecrd: one big layer, on a server of its own (so that its RSS
+	# is the layer's, not the LMDB pages of the images above) -----------
+	start ecrd-lay /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/lay-data" --log-level error "${STRICT_ARGS[@]}"
+	LAY_PID=$PID
+	echo "bench: ecrd-lay: a $LAYER_MIB MiB layer up and down" >&2
+	perf_start ecrd-lay-layer "$LAY_PID"
+	images biglayer "http://127.0.0.1:$PORT" --repo bench-layer \
+	    --pid "$LAY_PID" --server ecrd-lay --results "$RESULTS" \
+	    --tmp "$WORK" --size $((LAYER_MIB << 20))
+	perf_stop ecrd-lay-layer
+	stop_pid "$LAY_PID"
+	rm -rf "$WORK/lay-data"
+
+	# --- ecrd: DescribeImages on big repositories (--relax-references) --
+	start ecrd-rlx /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/rlx-data" --log-level error --relax-references \
+	    "${STRICT_ARGS[@]}"
+	RLX_PID=$PID
+	EP=http://127.0.0.1:$PORT
+	for spec in "bench-d100:100" "bench-d1k:1000" "bench-dbig:$BIG_REPO"; do
+		repo=${spec%%:*} n=${spec#*:}
+		images setup "$EP" --repo "$repo" --no-blobs \
+		    --refs-out "$WORK/unused.json"
+		echo "bench: ecrd-rlx: signing $n PutImage requests for $repo" >&2
+		image_pool "$EP" PutImage "$n" "$WORK/rlx-fill.bin" \
+		    --repo "$repo" --name-prefix "f-$$"
+		run_once ecrd-rlx "PutImage-fill@$(label "$n")" "$EP" \
+		    "$WORK/rlx-fill.bin"
+		rm -f "$WORK/rlx-fill.bin"
+		count ecrd-rlx "$EP" "$repo" "$n"
+		image_pool "$EP" DescribeImages 64 "$WORK/rlx-$repo.bin" \
+		    --repo "$repo" --max-results 100
+		probe ecrd-rlx "DescribeImages@$(label "$n")" "$EP" \
+		    "$WORK/rlx-$repo.bin"
+	done
+	for spec in "bench-d100:100" "bench-d1k:1000" "bench-dbig:$BIG_REPO"; do
+		repo=${spec%%:*} n=${spec#*:}
+		run_wrk ecrd-rlx "DescribeImages@$(label "$n")" "$EP" \
+		    "$WORK/rlx-$repo.bin" "" "" "" "$RLX_PID"
+	done
+	rss ecrd-rlx "$RLX_PID" after_describes
+	stop_pid "$RLX_PID"
+	rm -rf "$WORK/rlx-data"
+fi
 
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
@@ -155,19 +356,67 @@ if [ "$MOTO" = 1 ]; then
 	start moto /moto-api/ moto_server -H 127.0.0.1 -p "{port}"
 	MOTO_PID=$PID
 	MEP=http://127.0.0.1:$PORT
-	python3 "$BENCH/sign.py" populate --endpoint "$MEP" --count 100 \
-	    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
-	    --region "$REGION"
-	pool "$MEP" DescribeRepositories 64 "$WORK/moto-describe.bin"
-	pool "$MEP" GetAuthorizationToken 64 "$WORK/moto-token.bin"
-	probe moto DescribeRepositories "$MEP" "$WORK/moto-describe.bin"
-	probe moto GetAuthorizationToken "$MEP" "$WORK/moto-token.bin"
-	run_wrk moto DescribeRepositories "$MEP" "$WORK/moto-describe.bin"
-	run_wrk moto GetAuthorizationToken "$MEP" "$WORK/moto-token.bin"
+	if wants repos; then
+		python3 "$BENCH/sign.py" populate --endpoint "$MEP" --count 100 \
+		    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
+		    --region "$REGION"
+		pool "$MEP" DescribeRepositories 64 "$WORK/moto-describe.bin"
+		pool "$MEP" GetAuthorizationToken 64 "$WORK/moto-token.bin"
+		probe moto DescribeRepositories "$MEP" "$WORK/moto-describe.bin"
+		probe moto GetAuthorizationToken "$MEP" "$WORK/moto-token.bin"
+		run_wrk moto DescribeRepositories "$MEP" "$WORK/moto-describe.bin"
+		run_wrk moto GetAuthorizationToken "$MEP" "$WORK/moto-token.bin"
+	fi
+	if wants images; then
+		# moto has no layer API and checks no references: made-up blobs.
+		images setup "$MEP" --repo bench-get --no-blobs \
+		    --refs-out "$WORK/moto-refs.json"
+		images put "$MEP" --repo bench-get --refs "$WORK/moto-refs.json" \
+		    --tag latest
+		image_pool "$MEP" BatchGetImage 64 "$WORK/moto-get.bin" \
+		    --repo bench-get --tag latest
+		probe moto BatchGetImage "$MEP" "$WORK/moto-get.bin"
+		run_wrk moto BatchGetImage "$MEP" "$WORK/moto-get.bin"
+		for spec in bench-d100:100 bench-d1k:1000; do
+			repo=${spec%%:*} n=${spec#*:}
+			images setup "$MEP" --repo "$repo" --no-blobs \
+			    --refs-out "$WORK/unused.json"
+			image_pool "$MEP" PutImage "$n" "$WORK/moto-fill.bin" \
+			    --repo "$repo" --name-prefix "f-$$"
+			run_once moto "PutImage-fill@$(label "$n")" "$MEP" \
+			    "$WORK/moto-fill.bin" 4 1
+			count moto "$MEP" "$repo" "$n"
+			image_pool "$MEP" DescribeImages 16 "$WORK/moto-$repo.bin" \
+			    --repo "$repo" --max-results 100
+			probe moto "DescribeImages@$(label "$n")" "$MEP" \
+			    "$WORK/moto-$repo.bin"
+			# moto takes tenths of a second per page: few connections,
+			# a long timeout.
+			run_wrk moto "DescribeImages@$(label "$n")" "$MEP" \
+			    "$WORK/moto-$repo.bin" 4 1 30s
+		done
+	fi
 	rss moto "$MOTO_PID" after_reads
 	stop_pid "$MOTO_PID"
 fi
 
-echo "ecrd: $ECRD_BIN ($("$ECRD_BIN" --version)), $( [ "$STRICT" = 1 ] && echo strict || echo permissive) mode, durable --data-dir"
-echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency; $(nproc) CPUs; load generator and servers share them"
+if [ "$STRICT" = 1 ]; then
+	MODE="strict mode: every request SigV4-signed by botocore and verified"
+else
+	MODE="permissive mode"
+fi
+echo "ecrd: $ECRD_BIN ($("$ECRD_BIN" --version)); $MODE;" \
+    "each server in a fresh durable --data-dir"
+echo "wrk -t$THREADS -c$CONNS -d$DURATION --latency; $(nproc) CPUs;" \
+    "load generator and servers share them"
+if wants images; then
+	echo "PutImage: unique OCI manifests (an annotation) and tags naming a" \
+	    "config and 2 real tar+gzip layers uploaded once; reference checks" \
+	    "on (ecrd-img)"
+	echo "DescribeImages: first page (maxResults 100); repositories filled" \
+	    "under --relax-references (made-up layers) (ecrd-rlx)"
+	echo "layer: $LAYER_MIB MiB in 10 MiB UploadLayerPart parts (base64" \
+	    "JSON, each signed by botocore: strict); download: curl GET of the" \
+	    "GetDownloadUrlForLayer URL, median of 3; MB = 10^6 B, GB = 10^9 B"
+fi
 python3 "$BENCH/report.py" "$RESULTS"

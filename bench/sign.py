@@ -14,11 +14,21 @@ share, so requests that must be unique (CreateRepository names) stay unique.
         --count 1 --out pool.bin
     sign.py pool --endpoint ... --op CreateRepository --count 200000 \\
         --name-prefix bench-c-RUN --out create.bin
+    sign.py pool --endpoint ... --op PutImage --count 100000 --repo R \\
+        --refs refs.json --name-prefix p-RUN --out put.bin
+    sign.py pool --endpoint ... --op BatchGetImage --repo R --tag latest ...
+    sign.py pool --endpoint ... --op DescribeImages --repo R ...
     sign.py populate --endpoint ... --count 100 --name-prefix bench-d
     sign.py probe --endpoint ... --pool pool.bin   (status and body size)
+
+PutImage requests each carry a unique OCI image manifest (a unique
+annotation) and a unique tag, naming the config and layers in --refs (as
+written by bench/images.py setup) or, without it, made-up digests that only
+a server started with --relax-references accepts.
 """
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
@@ -33,10 +43,47 @@ TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
 JSON_11 = "application/x-amz-json-1.1"
 
 
-def body_for(op, index, name_prefix):
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def synthetic_refs():
+    """Descriptors of blobs no repository holds (--relax-references)."""
+    def desc(media_type, seed, size):
+        return {"mediaType": media_type, "size": size,
+                "digest": "sha256:" + hashlib.sha256(seed).hexdigest()}
+    return {"config": desc(OCI_CONFIG, b"bench-config", 1469),
+            "layers": [desc(OCI_LAYER, b"bench-layer-1", 3208942),
+                       desc(OCI_LAYER, b"bench-layer-2", 1024)]}
+
+
+def manifest_for(refs, name):
+    """A unique OCI image manifest: refs' blobs, annotated with name."""
+    return json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                       "config": refs["config"], "layers": refs["layers"],
+                       "annotations": {"org.ecrd.bench.name": name}},
+                      separators=(",", ":"))
+
+
+def body_for(op, index, name_prefix, extra=None):
+    extra = extra or {}
     if op == "CreateRepository":
         return json.dumps({"repositoryName": "%s-%07d"
                            % (name_prefix, index)}).encode()
+    if op == "PutImage":
+        name = "%s-%07d" % (name_prefix, index)
+        return json.dumps({"repositoryName": extra["repo"],
+                           "imageManifest": manifest_for(extra["refs"],
+                                                         name),
+                           "imageTag": name}).encode()
+    if op == "BatchGetImage":
+        return json.dumps({"repositoryName": extra["repo"],
+                           "imageIds": [{"imageTag": extra["tag"]}]}
+                          ).encode()
+    if op == "DescribeImages":
+        return json.dumps({"repositoryName": extra["repo"],
+                           "maxResults": extra["max_results"]}).encode()
     return b"{}"
 
 
@@ -59,10 +106,10 @@ def raw_request(endpoint, op, body, key, secret, region, token):
 
 
 def sign_chunk(args):
-    endpoint, op, start, stop, prefix, key, secret, region, token = args
+    endpoint, op, start, stop, prefix, key, secret, region, token, extra = args
     out = []
     for i in range(start, stop):
-        req = raw_request(endpoint, op, body_for(op, i, prefix), key,
+        req = raw_request(endpoint, op, body_for(op, i, prefix, extra), key,
                           secret, region, token)
         out.append(b"%d\n" % len(req) + req)
     return b"".join(out)
@@ -70,8 +117,17 @@ def sign_chunk(args):
 
 def cmd_pool(a):
     step = 5000
+    extra = {"repo": a.repo, "tag": a.tag, "max_results": a.max_results}
+    if a.op in ("PutImage", "BatchGetImage", "DescribeImages") and not a.repo:
+        sys.exit("pool: --op %s needs --repo" % a.op)
+    if a.op == "PutImage":
+        if a.refs:
+            with open(a.refs) as f:
+                extra["refs"] = json.load(f)
+        else:
+            extra["refs"] = synthetic_refs()
     jobs = [(a.endpoint, a.op, i, min(i + step, a.count), a.name_prefix,
-             a.key, a.secret, a.region, a.token)
+             a.key, a.secret, a.region, a.token, extra)
             for i in range(0, a.count, step)]
     tmp = a.out + ".tmp"
     with open(tmp, "wb") as f:
@@ -144,6 +200,13 @@ def main():
         if name == "pool":
             s.add_argument("--op", required=True)
             s.add_argument("--out", required=True)
+            s.add_argument("--repo", help="repository of the image ops")
+            s.add_argument("--refs", help="PutImage: blob descriptors "
+                           "(JSON); default made-up ones")
+            s.add_argument("--tag", default="latest",
+                           help="BatchGetImage: the tag asked for")
+            s.add_argument("--max-results", type=int, default=100,
+                           help="DescribeImages: page size")
     s = sub.add_parser("probe")
     s.add_argument("--endpoint", required=True)
     s.add_argument("--pool", required=True)
