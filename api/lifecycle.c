@@ -252,6 +252,55 @@ transition(struct api_call *call, struct store_image *img)
 	return 0;
 }
 
+struct referrer_list {
+	char	**digests;
+	size_t	  n;
+};
+
+static int
+collect_referrer(const struct store_image *img, void *arg)
+{
+	struct referrer_list	*l = arg;
+
+	l->digests = xreallocarray(l->digests, l->n + 1, sizeof *l->digests);
+	l->digests[l->n++] = xstrdup(img->digest);
+	return 0;
+}
+
+/*
+ * Reference artifacts (signatures, SBOMs) of an expired image go with it,
+ * and theirs with them (ecr-behaviour.md 3.6 step 5: "within 24 h"; ecrd
+ * at once). 0, or -1 with call->err set.
+ */
+static int
+expire_referrers(struct api_call *call, uint64_t repo_id, const char *subject)
+{
+	struct referrer_list	 l = { NULL, 0 };
+	struct store_image	 img;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = store_referrer_foreach(call->txn, repo_id, subject,
+	    collect_referrer, &l)) != 0)
+		rc = api_fail_store(call, rc);
+	for (i = 0; i < l.n; i++) {
+		memset(&img, 0, sizeof img);
+		if (rc == 0 && store_image_get(call->txn, repo_id, l.digests[i],
+		    &img) == 0) {
+			if ((rc = api_image_delete(call, &img, NULL)) ==
+			    API_IMAGE_BUSY)
+				rc = 0;
+			if (rc == 0)
+				rc = expire_referrers(call, repo_id,
+				    l.digests[i]);
+		}
+		store_image_release(&img);
+		free(l.digests[i]);
+	}
+	free(l.digests);
+	return rc;
+}
+
 int
 api_lifecycle_apply(struct api_call *call,
     const struct api_lifecycle_images *set, const struct lifecycle_action *act,
@@ -271,9 +320,11 @@ api_lifecycle_apply(struct api_call *call,
 		return api_fail_store(call, rc);
 	if (!is_unchanged(&img, im, set->status[act->image]))
 		rc = API_IMAGE_BUSY;
-	else if (act->type == LIFECYCLE_EXPIRE)
+	else if (act->type == LIFECYCLE_EXPIRE) {
 		rc = api_image_delete(call, &img, NULL);
-	else
+		if (rc == 0)
+			rc = expire_referrers(call, set->repo_id, img.digest);
+	} else
 		rc = transition(call, &img);
 	store_image_release(&img);
 	if (rc == API_IMAGE_BUSY)

@@ -713,6 +713,42 @@ class RunTest(LifecycleHelpers, EcrdTestCase):
         self.assertHealthy()
 
 
+class ReferrersGoWithTheirSubjectTest(LifecycleHelpers, EcrdTestCase):
+
+    def test_expiring_an_image_expires_its_referrers_too(self):
+        # 3.6 step 5: reference artifacts of a deleted subject go as well
+        # (ECR within 24 h; ecrd at once), and theirs with them.
+        repo = self.make_repo()
+        old = self.push(repo, "old", tags=("old-1",))
+        keep = self.push(repo, "keep", tags=("old-2",))
+        ecr = self.ecr()
+
+        def referrer(seed, subject):
+            text = json.dumps({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.example.sig",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                           "size": 2, "digest": sha256_digest(b"{}")},
+                "layers": [],
+                "subject": {"mediaType": MEDIA_DOCKER_MANIFEST,
+                            "size": 1, "digest": subject},
+                "annotations": {"seed": seed}})
+            return ecr.put_image(repositoryName=repo, imageManifest=text)[
+                "image"]["imageId"]["imageDigest"]
+
+        sig = referrer("sig-of-old", old)
+        sig_of_sig = referrer("sig-of-sig", sig)
+        sig_keep = referrer("sig-of-keep", keep)
+        ecr.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=(
+            policy(rule(1, count_more(1, "tagged",
+                                      tagPrefixList=["old-"])))))
+        self.assertEqual(self.run_ok(repo)["expired"], 1)
+        left = set(self.images(repo))
+        self.assertEqual(left, {keep, sig_keep})
+        self.assertNotIn(sig_of_sig, left)
+
+
 class ClockTest(LifecycleHelpers, EcrdTestCase):
     """Age rules against the emulator's clock (3.6, 3.14)."""
 
