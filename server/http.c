@@ -313,6 +313,10 @@ on_headers_complete(http_parser *p)
 		buf_init(&req->body, req->body_max);
 		if (req->content_length > (int64_t)req->body_max)
 			return body_too_large(c);
+		/* One allocation for a known length, not a doubling chain. */
+		if (req->content_length > 0)
+			(void)buf_reserve(&req->body,
+			    (size_t)req->content_length);
 	}
 	if (req->expects_continue && p->http_major == 1 && p->http_minor >= 1)
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
