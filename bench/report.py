@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Print bench/run.sh's results as a table, with the targets beside them.
 
+    report.py RESULTS [CONNECTIONS]   (wrk's -c, for the labels)
+
 Input: lines of "<kind> key=value ..." (kinds: start, rss, wrk, once, probe,
-count, layer). Figures are shown against their targets ("ok" / "MISS"),
+count, layer, regblob, regpull, skip). Figures are shown against their targets ("ok" / "MISS"),
 never asserted: the exit status does not depend on them.
 """
 
+import statistics
 import sys
 
 # (server, scenario) -> (req/s, p99 ms or None). Issue 1: repositories;
@@ -17,7 +20,9 @@ TARGETS = {
     ("ecrd", "CreateRepository"): (3000, 5.0),
     ("ecrd-img", "PutImage"): (3000, None),
     ("ecrd-img", "BatchGetImage"): (20000, None),
+    ("ecrd-reg", "manifest-GET"): (20000, None),
 }
+POLICY_SERVERS = ("ecrd-prm", "ecrd-s1", "ecrd-s20")
 DESCRIBE_IMAGES_RPS = 5000
 DESCRIBE_RATIO = 0.9        # "as fast as with 100 images": within 10 %
 RSS_MIB = {"ecrd": 32.0, "ecrd-img": 64.0, "ecrd-rlx": 64.0,
@@ -25,6 +30,10 @@ RSS_MIB = {"ecrd": 32.0, "ecrd-img": 64.0, "ecrd-rlx": 64.0,
 START_MS = 50.0
 UPLOAD_MBPS = 200.0
 DOWNLOAD_GBPS = 1.0
+REGISTRY_GBPS = 1.0         # issue 4: blob push, blob pull, 16 pulling
+REGISTRY_RSS_MIB = 64.0     # issue 4: during the big blob's push and pull
+POLICY_ADDED_US = 10.0      # issue 5: a 20-statement policy, per request
+STRICT_RATIO = 0.8          # issue 5: DescribeRepositories strict/permissive
 UNIQUE = ("CreateRepository", "PutImage")   # pools that must not wrap
 ROW = "%-24s %-8s %10.0f %9.2f %9.2f %9.2f %8d  %-28s %s%s"
 
@@ -94,6 +103,8 @@ def main():
             note = verdict(ok)
         elif r["kind"] == "once":
             tgt = "(filling, %s sent once)" % r["requests"]
+        elif r["server"] in POLICY_SERVERS:
+            tgt = "(policy figures below)"
         else:
             tgt = "(comparison)"
         if r["scenario"].startswith("DescribeImages@"):
@@ -197,6 +208,171 @@ def main():
             print("%-44s %-8s %10.1f MiB" % (
                 "    at the end: file-backed (RssFile)", r["server"],
                 int(r["file_kib"]) / 1024))
+    print()
+    registry_table(rows, sys.argv[2] if len(sys.argv) > 2 else "N")
+    policy_table(rows)
+
+
+def wrk_rows(rows):
+    return {(r["server"], r["scenario"]): r for r in rows
+            if r["kind"] == "wrk"}
+
+
+def registry_table(rows, conns):
+    """Issue 4: ecrd-reg beside distrib (the reference registry)."""
+    blobs = {(r["server"], r["phase"]): r for r in rows
+             if r["kind"] == "regblob"}
+    pulls = {r["server"]: r for r in rows if r["kind"] == "regpull"}
+    wrk = wrk_rows(rows)
+    skipped = any(r["kind"] == "skip" and r["server"] == "distrib"
+                  for r in rows)
+    if not blobs and not pulls and not skipped:
+        return
+    servers = ("ecrd-reg", "distrib")
+    fmt = "%-44s %16s %16s  %s"
+    print(fmt % ("registry API (/v2/), issue 4", *servers, "target (ecrd)"))
+    print("-" * 100)
+
+    def line(label, cells, target=""):
+        print(fmt % (label, *cells, target))
+
+    def cell(d, server, f):
+        r = d.get(server)
+        return f(r) if r else ("skipped" if server == "distrib" and skipped
+                               else "-")
+
+    def gbps(x):
+        return "%.2f" % (float(x) / 1e9)
+
+    def mem_lines(d, what, with_target):
+        hwm = {k: int(v["hwm_kib"]) / 1024 for k, v in d.items() if v}
+        t = ""
+        if with_target and "ecrd-reg" in hwm:
+            t = "< %g MiB  %s" % (REGISTRY_RSS_MIB,
+                                  verdict(hwm["ecrd-reg"] < REGISTRY_RSS_MIB))
+        line("  peak RSS (VmHWM) in the %s, MiB" % what,
+             [cell(d, s, lambda r: "%.1f" % (int(r["hwm_kib"]) / 1024) +
+                   ("" if r["hwm_reset"] == "1" else " (since start)"))
+              for s in servers], t)
+        line("    largest RssAnon (every 5 ms), MiB",
+             [cell(d, s, lambda r: "%.1f" % (int(r["anon_peak_kib"]) / 1024))
+              for s in servers])
+
+    for phase in ("push", "pull"):
+        d = {s: blobs.get((s, phase)) for s in servers}
+        some = next((v for v in d.values() if v), None)
+        if not some:
+            continue
+        mib = int(some["bytes"]) >> 20
+        e = d.get("ecrd-reg")
+        t = ""
+        if e:
+            rate = float(e["rate"]) / 1e9
+            t = ">= %g GB/s  %s" % (REGISTRY_GBPS,
+                                    verdict(rate >= REGISTRY_GBPS))
+        line("%d MiB blob %s, GB/s (median)" % (mib, phase),
+             [cell(d, s, lambda r: gbps(r["rate"])) for s in servers], t)
+        line("  runs, GB/s",
+             [cell(d, s, lambda r: ",".join(gbps(x) for x in
+                                             r["runs"].split(",")))
+              for s in servers])
+        if phase == "push":
+            line("  POST+PATCH s / PUT s (medians)",
+                 [cell(d, s, lambda r: "%.3f / %.3f" % tuple(
+                     statistics.median(float(x) for x in r[k].split(","))
+                     for k in ("patch_s", "commit_s")))
+                  for s in servers])
+        mem_lines(d, phase, True)
+    if pulls or skipped:
+        some = next(iter(pulls.values()), None)
+        if some:
+            n, mib = some["clients"], int(some["bytes"]) >> 20
+            e = pulls.get("ecrd-reg")
+            t = ""
+            if e:
+                rate = float(e["rate"]) / 1e9
+                t = ">= %g GB/s  %s" % (REGISTRY_GBPS,
+                                        verdict(rate >= REGISTRY_GBPS))
+            line("%s clients pulling a %d MiB image, GB/s" % (n, mib),
+                 [cell(pulls, s, lambda r: gbps(r["rate"]))
+                  for s in servers], t)
+            line("  rounds, GB/s",
+                 [cell(pulls, s, lambda r: ",".join(
+                     gbps(x) for x in r["runs"].split(",")))
+                  for s in servers])
+            mem_lines(pulls, "pulls", False)
+    d = {s: wrk.get((s, "manifest-GET")) for s in servers}
+    if any(d.values()):
+        e = d.get("ecrd-reg")
+        t = ""
+        if e:
+            ok = rps_of(e) >= TARGETS[("ecrd-reg", "manifest-GET")][0] \
+                and int(e["non2xx"]) == 0
+            t = ">= %d req/s  %s" % (
+                TARGETS[("ecrd-reg", "manifest-GET")][0], verdict(ok))
+        line("manifest GET by tag (wrk -c%s), req/s" % conns,
+             [cell(d, s, lambda r: "%.0f" % rps_of(r)) for s in servers], t)
+        line("  p50 / p99 ms",
+             [cell(d, s, lambda r: "%.2f / %.2f" % (
+                 int(r["p50_us"]) / 1000, int(r["p99_us"]) / 1000))
+              for s in servers])
+    if skipped:
+        print("distrib: skipped: docker-registry not installed "
+              "(apt-get install docker-registry)")
+    print()
+
+
+def policy_table(rows):
+    """Issue 5: the cost of policy evaluation; strict vs permissive."""
+    wrk = wrk_rows(rows)
+    if not any(k[0] in POLICY_SERVERS for k in wrk):
+        return
+    fmt = "%-44s %12s %12s %12s  %s"
+    print(fmt % ("policy evaluation, issue 5", *POLICY_SERVERS, ""))
+    print("-" * 100)
+    for scenario, label in (("DescribeRepositories", "DescribeRepositories"),
+                            ("ListImages", "ListImages (empty repository)"),
+                            ("ListImages@c1", "ListImages, one connection")):
+        cells = [wrk.get((s, scenario)) for s in POLICY_SERVERS]
+        print(fmt % (label + ", req/s", *("%.0f" % rps_of(r) if r else "-"
+                                          for r in cells), ""))
+        print(fmt % ("  p50 / p99 ms", *("%.3f/%.3f" % (
+            int(r["p50_us"]) / 1000, int(r["p99_us"]) / 1000) if r else "-"
+            for r in cells), ""))
+        bad = sum(int(r["non2xx"]) for r in cells if r)
+        if bad:
+            print("  (%d non-2xx answers)" % bad)
+    fmt2 = "%-70s %10s  %s"
+    s1, s20 = wrk.get(("ecrd-s1", "ListImages")), wrk.get(
+        ("ecrd-s20", "ListImages"))
+    if s1 and s20:
+        added = (1 / rps_of(s20) - 1 / rps_of(s1)) * 1e6
+        print(fmt2 % ("added per request by the 20-statement policies: "
+                      "1/rps(s20) - 1/rps(s1)", "%.2f us" % added,
+                      "< %g us  %s" % (POLICY_ADDED_US,
+                                       verdict(added < POLICY_ADDED_US))))
+        print(fmt2 % ("  p50 difference (s20 - s1), full load (mostly "
+                      "queueing)",
+                      "%d us" % (int(s20["p50_us"]) - int(s1["p50_us"])),
+                      ""))
+    c1, c20 = wrk.get(("ecrd-s1", "ListImages@c1")), wrk.get(
+        ("ecrd-s20", "ListImages@c1"))
+    if c1 and c20:
+        print(fmt2 % ("  p50 difference (s20 - s1), one connection",
+                      "%d us" % (int(c20["p50_us"]) - int(c1["p50_us"])),
+                      "(latency view, wrk's 1 us resolution)"))
+    prm = wrk.get(("ecrd-prm", "DescribeRepositories"))
+    for srv, what, target in (
+            ("ecrd-s1", "strict (1 statement)", True),
+            ("ecrd-s20", "strict (20 statements)", False)):
+        r = wrk.get((srv, "DescribeRepositories"))
+        if prm and r:
+            ratio = rps_of(r) / rps_of(prm)
+            print(fmt2 % ("DescribeRepositories %s / permissive" % what,
+                          "%.2f" % ratio,
+                          (">= %.2f  %s" % (STRICT_RATIO,
+                                            verdict(ratio >= STRICT_RATIO))
+                           if target else "(for information)")))
     print()
 
 

@@ -17,7 +17,8 @@
 # figures include fsync.
 # The figures are measured and printed beside their targets, never asserted.
 #
-# Scenario sets (BENCH_SCENARIOS, default "repos images"):
+# Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
+# "all" = "repos images registry policy"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on three servers:
@@ -33,11 +34,32 @@
 #             BENCH_BIG_REPO images, filled by replaying signed PutImage
 #             requests once each; DescribeImages first page (maxResults 100)
 #   moto_server takes the same requests where it has the API (no layer API).
+#   registry  issue 4, the registry API (/v2/) on ecrd-reg (Basic auth with
+#           the bench principal's GetAuthorizationToken password; strict
+#           unless BENCH_STRICT=0) and on Debian's docker-registry
+#           (CNCF distribution 2.8, "distrib": no auth, filesystem storage
+#           in the work directory; skipped, saying so, when not installed):
+#           a BENCH_BLOB_MIB (1024) MiB blob pushed 3 times (each a new
+#           blob: POST, one PATCH streaming it, PUT ?digest=) and pulled
+#           3 times with curl, GB/s and the server's peak RSS during each;
+#           BENCH_PULL_CLIENTS (16) curl processes at once pulling an image
+#           of one BENCH_IMAGE_MIB (100) MiB layer (manifest, then layer),
+#           total GB/s; manifest GET by tag with wrk
+#   policy  issue 5, strict vs permissive and the cost of policy
+#           evaluation, each on a server of its own holding 100
+#           repositories and an empty one: ecrd-prm (permissive),
+#           ecrd-s1 (strict, identity policy: one Allow ecr:* statement),
+#           ecrd-s20 (strict, a 20-statement identity policy of which only
+#           the last applies, and a 20-statement repository policy on the
+#           empty repository: bench/policies.py); DescribeRepositories and
+#           ListImages of the empty repository at -c$BENCH_CONNECTIONS, and
+#           ListImages on one connection (latency without queueing)
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
-# BENCH_LAYER_MIB (1024), BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
+# BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
+# BENCH_PULL_CLIENTS (16), BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
 set -euo pipefail
@@ -53,7 +75,14 @@ CREATE_POOL=${BENCH_CREATE_POOL:-400000}
 PUT_POOL=${BENCH_PUT_POOL:-250000}
 BIG_REPO=${BENCH_BIG_REPO:-100000}
 LAYER_MIB=${BENCH_LAYER_MIB:-1024}
-SCENARIOS=${BENCH_SCENARIOS:-repos images}
+BLOB_MIB=${BENCH_BLOB_MIB:-1024}
+IMAGE_MIB=${BENCH_IMAGE_MIB:-100}
+PULL_CLIENTS=${BENCH_PULL_CLIENTS:-16}
+SCENARIOS=${BENCH_SCENARIOS:-all}
+SCENARIOS=${SCENARIOS//,/ }
+case " $SCENARIOS " in
+*" all "*) SCENARIOS="repos images registry policy" ;;
+esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
 PERF_DIR=${BENCH_PERF:-}
@@ -71,13 +100,19 @@ command -v curl >/dev/null || die "curl is not installed"
 python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
-	case $sc in repos | images) ;; *) die "unknown scenario set '$sc'" ;; esac
+	case $sc in repos | images | registry | policy) ;;
+	*) die "unknown scenario set '$sc'" ;;
+	esac
 done
 if [ -n "$PERF_DIR" ]; then
 	command -v perf >/dev/null || die "BENCH_PERF is set but perf is missing"
 	mkdir -p "$PERF_DIR"
 	PERF_DIR=$(cd "$PERF_DIR" && pwd)
 fi
+case " $SCENARIOS " in
+*" repos "* | *" images "*) ;;
+*) MOTO=0 ;;	# moto has no registry API and no policies
+esac
 if [ "$MOTO" = 1 ] && ! command -v moto_server >/dev/null; then
 	die "moto_server not found (pip install 'moto[server]', or BENCH_MOTO=0)"
 fi
@@ -114,12 +149,18 @@ trap 'exit 130' INT TERM
 
 wants() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# start NAME PATH CMD...: start a server, time it, remember its PID.
+# start NAME PATH [--env NAME=VALUE]... [--] CMD...: start a server, time
+# it, remember its PID ("{port}" in CMD and the values: its port).
 start() {
-	local name=$1 path=$2
+	local name=$1 path=$2 opts=()
 	shift 2
+	while [ "${1:-}" = --env ]; do
+		opts+=(--env "$2")
+		shift 2
+	done
+	[ "${1:-}" != -- ] || shift
 	python3 "$BENCH/start.py" --out "$WORK/$name.json" \
-	    --log "$WORK/$name.log" --path "$path" -- "$@" ||
+	    --log "$WORK/$name.log" --path "$path" "${opts[@]}" -- "$@" ||
 	    { cat "$WORK/$name.log" >&2 || true; die "$name did not start"; }
 	PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$WORK/$name.json")
 	PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/$name.json")
@@ -350,6 +391,126 @@ if wants images; then
 	rm -rf "$WORK/rlx-data"
 fi
 
+# --- the registry API: ecrd and the reference registry ----------------------
+reg() {	# reg CMD ENDPOINT ARGS...: bench/registry.py
+	local cmd=$1 ep=$2
+	shift 2
+	python3 "$BENCH/registry.py" "$cmd" --endpoint "$ep" "$@"
+}
+
+# registry_workloads SERVER PID ENDPOINT [--auth FILE]: the three workloads
+registry_workloads() {
+	local name=$1 pid=$2 ep=$3
+	shift 3
+	echo "bench: $name: a $BLOB_MIB MiB blob pushed and pulled 3 times" >&2
+	perf_start "$name-blob" "$pid"
+	reg bigblob "$ep" --repo bench-reg "$@" --pid "$pid" --server "$name" \
+	    --results "$RESULTS" --tmp "$WORK" --size $((BLOB_MIB << 20))
+	perf_stop "$name-blob"
+	echo "bench: $name: $PULL_CLIENTS clients pulling a $IMAGE_MIB MiB image" >&2
+	reg image "$ep" --repo bench-img --tag latest "$@" --tmp "$WORK" \
+	    --size $((IMAGE_MIB << 20))
+	perf_start "$name-pull" "$pid"
+	reg pull "$ep" --repo bench-img --tag latest "$@" --pid "$pid" \
+	    --server "$name" --results "$RESULTS" --clients "$PULL_CLIENTS"
+	perf_stop "$name-pull"
+	reg pool "$ep" --repo bench-img --tag latest "$@" \
+	    --out "$WORK/$name-manifest.bin"
+	probe "$name" manifest-GET "$ep" "$WORK/$name-manifest.bin"
+	run_wrk "$name" manifest-GET "$ep" "$WORK/$name-manifest.bin" \
+	    "" "" "" "$pid"
+}
+
+if wants registry; then
+	start ecrd-reg /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/reg-ecrd" --log-level error "${STRICT_ARGS[@]}"
+	REG_PID=$PID
+	EP=http://127.0.0.1:$PORT
+	reg login "$EP" --repo bench-reg --repo bench-img \
+	    --auth-out "$WORK/reg-auth.txt" --key "$KEY" --secret "$SECRET" \
+	    --region "$REGION"
+	registry_workloads ecrd-reg "$REG_PID" "$EP" --auth "$WORK/reg-auth.txt"
+	stop_pid "$REG_PID"
+	rm -rf "$WORK/reg-ecrd"
+
+	if command -v docker-registry >/dev/null; then
+		DIST_VERSION=$(docker-registry --version | awk '{print $NF}')
+		cat >"$WORK/distrib.yml" <<EOF
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: $WORK/reg-distrib
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:0
+EOF
+		# The address is the environment's (start.py picks the port).
+		start distrib /v2/ --env "REGISTRY_HTTP_ADDR=127.0.0.1:{port}" \
+		    -- docker-registry serve "$WORK/distrib.yml"
+		DIST_PID=$PID
+		registry_workloads distrib "$DIST_PID" "http://127.0.0.1:$PORT"
+		stop_pid "$DIST_PID"
+		rm -rf "$WORK/reg-distrib"
+	else
+		echo "bench: distrib: skipped: docker-registry not installed" \
+		    "(apt-get install docker-registry)" >&2
+		echo "skip server=distrib" >>"$RESULTS"
+	fi
+	rm -f "$WORK"/big-*.bin* "$WORK"/layer-*.bin*
+fi
+
+# --- policy evaluation and strict vs permissive ----------------------------
+if wants policy; then
+	python3 "$BENCH/policies.py" credentials --statements 1 \
+	    --key "$KEY" --secret "$SECRET" --out "$WORK/policy-1.json"
+	python3 "$BENCH/policies.py" credentials --statements 20 \
+	    --key "$KEY" --secret "$SECRET" --out "$WORK/policy-20.json"
+	for cfg in prm s1 s20; do
+		name=ecrd-$cfg
+		args=()
+		case $cfg in
+		s1) args=(--credentials "$WORK/policy-1.json") ;;
+		s20) args=(--credentials "$WORK/policy-20.json") ;;
+		esac
+		start "$name" /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+		    --data-dir "$WORK/$name-data" --log-level error "${args[@]}"
+		POL_PID=$PID
+		EP=http://127.0.0.1:$PORT
+		echo "bench: $name: 100 repositories and an empty one" >&2
+		python3 "$BENCH/sign.py" populate --endpoint "$EP" --count 100 \
+		    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
+		    --region "$REGION"
+		images setup "$EP" --repo bench-list --no-blobs \
+		    --refs-out "$WORK/unused.json"
+		if [ "$cfg" = s20 ]; then
+			python3 "$BENCH/policies.py" repo-policy --endpoint "$EP" \
+			    --repo bench-list --key "$KEY" --secret "$SECRET" \
+			    --region "$REGION"
+		fi
+		pool "$EP" DescribeRepositories 64 "$WORK/$name-describe.bin"
+		image_pool "$EP" ListImages 64 "$WORK/$name-list.bin" \
+		    --repo bench-list
+		probe "$name" DescribeRepositories "$EP" \
+		    "$WORK/$name-describe.bin"
+		probe "$name" ListImages "$EP" "$WORK/$name-list.bin"
+		run_wrk "$name" DescribeRepositories "$EP" \
+		    "$WORK/$name-describe.bin" "" "" "" "$POL_PID"
+		run_wrk "$name" ListImages "$EP" "$WORK/$name-list.bin" \
+		    "" "" "" "$POL_PID"
+		run_wrk "$name" ListImages@c1 "$EP" "$WORK/$name-list.bin" \
+		    1 1 "" "$POL_PID"
+		stop_pid "$POL_PID"
+		rm -rf "$WORK/$name-data"
+	done
+fi
+
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
 	echo "bench: starting moto_server" >&2
@@ -419,4 +580,23 @@ if wants images; then
 	    "JSON, each signed by botocore: strict); download: curl GET of the" \
 	    "GetDownloadUrlForLayer URL, median of 3; MB = 10^6 B, GB = 10^9 B"
 fi
-python3 "$BENCH/report.py" "$RESULTS"
+if wants registry; then
+	DIST_DESC="distrib: skipped (docker-registry not installed)"
+	[ -z "${DIST_VERSION:-}" ] || DIST_DESC="distrib: Debian docker-registry\
+ $DIST_VERSION (CNCF distribution), no auth, filesystem storage"
+	echo "registry: ecrd-reg: $([ "$STRICT" = 1 ] && echo strict ||
+	    echo permissive), Basic auth (AWS + the bench principal's" \
+	    "GetAuthorizationToken password; its identity policy allows ecr:*);" \
+	    "$DIST_DESC;" \
+	    "blob: POST, one PATCH of $BLOB_MIB MiB (sendfile), PUT ?digest=," \
+	    "timed from POST to PUT's answer, median of 3 new blobs; pull: curl" \
+	    "to /dev/null, median of 3; image: manifest + one $IMAGE_MIB MiB" \
+	    "layer, $PULL_CLIENTS curl processes at once, median of 3 rounds"
+fi
+if wants policy; then
+	echo "policy: ecrd-prm permissive (signatures parsed, not checked);" \
+	    "ecrd-s1 strict, 1-statement identity policy; ecrd-s20 strict," \
+	    "20-statement identity policy (the Allow last) and a 20-statement" \
+	    "repository policy on the listed repository (bench/policies.py)"
+fi
+python3 "$BENCH/report.py" "$RESULTS" "$CONNS"

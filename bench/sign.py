@@ -18,6 +18,7 @@ share, so requests that must be unique (CreateRepository names) stay unique.
         --refs refs.json --name-prefix p-RUN --out put.bin
     sign.py pool --endpoint ... --op BatchGetImage --repo R --tag latest ...
     sign.py pool --endpoint ... --op DescribeImages --repo R ...
+    sign.py pool --endpoint ... --op ListImages --repo R ...
     sign.py populate --endpoint ... --count 100 --name-prefix bench-d
     sign.py probe --endpoint ... --pool pool.bin   (status and body size)
 
@@ -84,6 +85,8 @@ def body_for(op, index, name_prefix, extra=None):
     if op == "DescribeImages":
         return json.dumps({"repositoryName": extra["repo"],
                            "maxResults": extra["max_results"]}).encode()
+    if op == "ListImages":
+        return json.dumps({"repositoryName": extra["repo"]}).encode()
     return b"{}"
 
 
@@ -118,7 +121,8 @@ def sign_chunk(args):
 def cmd_pool(a):
     step = 5000
     extra = {"repo": a.repo, "tag": a.tag, "max_results": a.max_results}
-    if a.op in ("PutImage", "BatchGetImage", "DescribeImages") and not a.repo:
+    if (a.op in ("PutImage", "BatchGetImage", "DescribeImages", "ListImages")
+            and not a.repo):
         sys.exit("pool: --op %s needs --repo" % a.op)
     if a.op == "PutImage":
         if a.refs:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Start a server and time it from exec to its first answered request.
 
-    start.py --out info.json --log server.log [--path /health] -- CMD ARGS...
+    start.py --out info.json --log server.log [--path /health]
+        [--env NAME=VALUE ...] -- CMD ARGS...
 
-"{port}" in CMD ARGS becomes a free TCP port. The clock starts just before
+"{port}" in CMD ARGS and in --env values becomes a free TCP port. The clock starts just before
 the process is spawned; then connect + GET PATH is retried until any HTTP
 answer arrives (bounded by --deadline seconds). Writes
 {"pid", "port", "start_ms"} to --out and exits, leaving the server running
@@ -12,6 +13,7 @@ in its own session: the caller stops it by PID.
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -40,15 +42,22 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--path", default="/health")
     p.add_argument("--deadline", type=float, default=60.0)
+    p.add_argument("--env", action="append", default=[],
+                   help="NAME=VALUE added to the server's environment")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
     port = free_port()
     cmd = [c.replace("{port}", str(port)) for c in cmd]
+    env = dict(os.environ)
+    for e in a.env:
+        k, _, v = e.partition("=")
+        env[k] = v.replace("{port}", str(port))
     log = open(a.log, "wb")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=log, start_new_session=True)
+                            stderr=log, env=env,
+                            start_new_session=True)
     deadline = t0 + a.deadline
     while not answers(port, a.path):
         if proc.poll() is not None:

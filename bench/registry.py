@@ -1,0 +1,446 @@
+#!/usr/bin/env python3
+"""Registry API (/v2/) workloads for bench/run.sh: ecrd and the reference.
+
+The same requests go to ecrd (Basic auth: user AWS, the password from
+GetAuthorizationToken) and to the reference registry (Debian's
+docker-registry, CNCF distribution 2.8, run without auth):
+
+    registry.py login --endpoint URL --repo R [--repo R2] --auth-out F
+        (ecrd) create the repositories and write
+        "Basic base64(AWS:password)" from GetAuthorizationToken (boto3,
+        signed: the bench principal's token)
+    registry.py bigblob --endpoint URL --repo R --pid PID --server NAME
+        --results F --tmp DIR [--auth F] [--size BYTES]
+        push a --size (1 GiB) blob --pushes times, each a new blob (the
+        file's first 16 bytes are rewritten per push): POST an upload, one
+        PATCH streaming the whole file (Content-Length, sendfile), PUT
+        ?digest=; then an image naming the last one, and --pulls GETs of
+        it with curl; the median rate of each phase, with the server's
+        peak RSS (VmHWM reset through /proc/PID/clear_refs, and the
+        largest RssAnon sampled every 5 ms) appended to F
+    registry.py image --endpoint URL --repo R --tag T --tmp DIR
+        [--auth F] [--size BYTES]
+        push an image: a config and one --size (100 MiB) layer
+    registry.py pull --endpoint URL --repo R --tag T --pid PID --server N
+        --results F [--auth F] [--clients 16] [--rounds 3]
+        --clients curl processes at once, each GETting the manifest (by
+        tag, with Accept) then its layer; total bytes over the wall time
+        of the round, median of --rounds
+    registry.py pool --endpoint URL --repo R --tag T --out F [--auth F]
+        a raw "GET /v2/R/manifests/T" (Accept, Authorization), --count
+        times, in bench/replay.lua's pool format, for wrk
+
+The big files are made once in --tmp from a seeded block (never whole in
+memory) and hashed with hashlib as they are written.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+ACCEPT = ", ".join((OCI_MANIFEST, DOCKER_MANIFEST,
+                    "application/vnd.oci.image.index.v1+json",
+                    "application/vnd.docker.distribution.manifest.list"
+                    ".v2+json"))
+BLOCK = 16 << 20            # bytes written at a time when making a file
+STAMP = 16                  # leading bytes rewritten per push
+
+
+# --- files ------------------------------------------------------------------
+
+def make_file(path, size, seed):
+    """A size-byte file of a seeded pseudo-random block, block i stamped
+    with i; made once (kept beside its digest); returns the digest."""
+    side = path + ".sha256"
+    if os.path.exists(path) and os.path.exists(side):
+        with open(side) as f:
+            return f.read().strip()
+    block = hashlib.shake_128(b"ecrd-bench-registry-%d" % seed).digest(BLOCK)
+    h = hashlib.sha256()
+    with open(path + ".tmp", "wb") as f:
+        for i in range((size + BLOCK - 1) // BLOCK):
+            n = min(BLOCK, size - i * BLOCK)
+            piece = struct.pack(">Q", i) + memoryview(block)[8:n]
+            f.write(piece)
+            h.update(piece)
+    os.replace(path + ".tmp", path)
+    digest = "sha256:" + h.hexdigest()
+    with open(side, "w") as f:
+        f.write(digest)
+    return digest
+
+
+def restamp(path, run):
+    """Make path a new blob (its first STAMP bytes name run); its digest,
+    hashed streaming (and kept beside it)."""
+    with open(path, "r+b") as f:
+        f.write(b"%-*s" % (STAMP, b"run-%d" % run))
+    h = hashlib.sha256()
+    buf = bytearray(BLOCK)
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            n = f.readinto(buf)
+            if not n:
+                break
+            h.update(memoryview(buf)[:n])
+    digest = "sha256:" + h.hexdigest()
+    with open(path + ".sha256", "w") as f:
+        f.write(digest)
+    return digest
+
+
+# --- HTTP -------------------------------------------------------------------
+
+class Registry:
+    """Keep-alive connection to one registry, with optional Basic auth."""
+
+    def __init__(self, endpoint, auth):
+        self.endpoint = endpoint
+        self.auth = auth
+        u = urllib.parse.urlsplit(endpoint)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port,
+                                               timeout=300)
+
+    def headers(self, extra=None):
+        h = {}
+        if self.auth:
+            h["Authorization"] = self.auth
+        h.update(extra or {})
+        return h
+
+    def call(self, method, url, body=None, headers=None, expect=(200,)):
+        path = urllib.parse.urlsplit(url)
+        path = path.path + ("?" + path.query if path.query else "")
+        self.conn.request(method, path, body=body,
+                          headers=self.headers(headers))
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status not in expect:
+            sys.exit("registry.py: %s %s: HTTP %d %s" % (
+                method, path, r.status, data[:300]))
+        return r, data
+
+    def start_upload(self, repo):
+        r, _ = self.call("POST", "/v2/%s/blobs/uploads/" % repo,
+                         headers={"Content-Length": "0"}, expect=(202,))
+        return urllib.parse.urljoin(self.endpoint, r.getheader("Location"))
+
+    def finish(self, location, digest, body=b""):
+        sep = "&" if "?" in location else "?"
+        self.call("PUT", location + sep + "digest=" +
+                  urllib.parse.quote(digest, safe=""), body=body,
+                  headers={"Content-Type": "application/octet-stream",
+                           "Content-Length": str(len(body))},
+                  expect=(201,))
+
+    def push_small(self, repo, data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.finish(self.start_upload(repo), digest, data)
+        return digest
+
+    def patch_file(self, location, path, size):
+        """One PATCH streaming the file (sendfile); the next Location."""
+        u = urllib.parse.urlsplit(location)
+        self.conn.putrequest("PATCH", u.path + ("?" + u.query if u.query
+                                                else ""),
+                             skip_accept_encoding=True)
+        for k, v in self.headers({
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(size)}).items():
+            self.conn.putheader(k, v)
+        self.conn.endheaders()
+        with open(path, "rb") as f:
+            sent = self.conn.sock.sendfile(f, 0, size)
+        if sent != size:
+            sys.exit("registry.py: PATCH sent %d of %d bytes" % (sent, size))
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status != 202:
+            sys.exit("registry.py: PATCH: HTTP %d %s" % (r.status,
+                                                        data[:300]))
+        return urllib.parse.urljoin(self.endpoint, r.getheader("Location"))
+
+    def put_manifest(self, repo, tag, config, layer_digest, layer_size):
+        cd = self.push_small(repo, config)
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "size": len(config),
+                       "digest": cd},
+            "layers": [{"mediaType": OCI_LAYER, "size": layer_size,
+                        "digest": layer_digest}]},
+            separators=(",", ":")).encode()
+        self.call("PUT", "/v2/%s/manifests/%s" % (repo, tag), body=manifest,
+                  headers={"Content-Type": OCI_MANIFEST}, expect=(201,))
+
+
+def config_for(tag):
+    return json.dumps({"architecture": "amd64", "os": "linux",
+                       "config": {"Labels": {"bench": tag}},
+                       "rootfs": {"type": "layers", "diff_ids": []}},
+                      separators=(",", ":")).encode()
+
+
+def read_auth(a):
+    if not a.auth:
+        return None
+    with open(a.auth) as f:
+        return f.read().strip()
+
+
+# --- memory -----------------------------------------------------------------
+
+def status_file(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+                out[k] = int(v.split()[0])
+    return out
+
+
+def reset_hwm(pid):
+    """Reset the peak RSS (VmHWM) of pid; False where not allowed."""
+    try:
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class Sampler:
+    """Largest RssAnon of pid, read every 5 ms, from a reset VmHWM."""
+
+    def __init__(self, pid):
+        self.pid, self.anon = pid, 0
+        self.reset = reset_hwm(pid)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.wait(0.005):
+            self.anon = max(self.anon, status_file(self.pid)["RssAnon"])
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+        st = status_file(self.pid)
+        self.anon = max(self.anon, st["RssAnon"])
+        return ("hwm_kib=%d hwm_reset=%d anon_peak_kib=%d file_kib=%d"
+                % (st["VmHWM"], int(self.reset), self.anon, st["RssFile"]))
+
+
+# --- commands ---------------------------------------------------------------
+
+def cmd_login(a):
+    import boto3
+    import botocore.config
+    ecr = boto3.session.Session().client(
+        "ecr", endpoint_url=a.endpoint, region_name=a.region,
+        aws_access_key_id=a.key, aws_secret_access_key=a.secret,
+        config=botocore.config.Config(retries={"max_attempts": 1}))
+    for repo in a.repo:
+        try:
+            ecr.create_repository(repositoryName=repo)
+        except ecr.exceptions.RepositoryAlreadyExistsException:
+            pass
+    tok = ecr.get_authorization_token()["authorizationData"][0]
+    user, _, pw = base64.b64decode(tok["authorizationToken"]).decode() \
+        .partition(":")
+    if user != "AWS" or not pw:
+        sys.exit("registry.py: unexpected authorizationToken")
+    with open(a.auth_out, "w") as f:
+        f.write("Basic " + tok["authorizationToken"])
+
+
+def curl_get(url, auth, accept=None, max_time=120):
+    """curl url to /dev/null; (status, bytes, seconds)."""
+    cmd = ["curl", "-sS", "--max-time", str(max_time), "-o", "/dev/null",
+           "-w", "%{http_code} %{size_download} %{time_total}"]
+    if auth:
+        cmd += ["-H", "Authorization: " + auth]
+    if accept:
+        cmd += ["-H", "Accept: " + accept]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True,
+                         timeout=max_time + 30)
+    if out.returncode != 0:
+        sys.exit("registry.py: curl %s: %s" % (url, out.stderr.strip()))
+    code, size, secs = out.stdout.split()
+    return int(code), int(size), float(secs)
+
+
+def cmd_bigblob(a):
+    auth = read_auth(a)
+    path = os.path.join(a.tmp, "big-%d.bin" % a.size)
+    make_file(path, a.size, 1)
+    reg = Registry(a.endpoint, auth)
+    reg.call("GET", "/v2/", expect=(200,))
+
+    # Push: each run a new blob; the time from POST to PUT's answer.
+    runs, patch_secs, commit_secs = [], [], []
+    sampler = None
+    for run in range(a.pushes):
+        digest = restamp(path, run)
+        if sampler is None:
+            sampler = Sampler(a.pid)
+        t0 = time.monotonic()
+        loc = reg.start_upload(a.repo)
+        loc = reg.patch_file(loc, path, a.size)
+        t1 = time.monotonic()
+        reg.finish(loc, digest)
+        t2 = time.monotonic()
+        runs.append(a.size / (t2 - t0))
+        patch_secs.append(t1 - t0)
+        commit_secs.append(t2 - t1)
+    mem = sampler.finish()
+    with open(a.results, "a") as f:
+        f.write("regblob phase=push server=%s bytes=%d rate=%.0f runs=%s "
+                "patch_s=%s commit_s=%s %s\n" % (
+                    a.server, a.size, statistics.median(runs),
+                    ",".join("%.0f" % r for r in runs),
+                    ",".join("%.3f" % s for s in patch_secs),
+                    ",".join("%.3f" % s for s in commit_secs), mem))
+
+    # An image naming the last blob, then pulls of the blob.
+    reg.put_manifest(a.repo, "big", config_for("big"), digest, a.size)
+    if a.pulls == 0:
+        return
+    url = "%s/v2/%s/blobs/%s" % (a.endpoint, a.repo, digest)
+    sampler = Sampler(a.pid)
+    runs = []
+    for _ in range(a.pulls):
+        code, size, secs = curl_get(url, auth)
+        if code != 200 or size != a.size:
+            sys.exit("registry.py: pull: HTTP %d, %d bytes" % (code, size))
+        runs.append(size / secs)
+    mem = sampler.finish()
+    with open(a.results, "a") as f:
+        f.write("regblob phase=pull server=%s bytes=%d rate=%.0f runs=%s "
+                "%s\n" % (a.server, a.size, statistics.median(runs),
+                          ",".join("%.0f" % r for r in runs), mem))
+
+
+def cmd_image(a):
+    reg = Registry(a.endpoint, read_auth(a))
+    path = os.path.join(a.tmp, "layer-%d.bin" % a.size)
+    digest = make_file(path, a.size, 2)
+    loc = reg.patch_file(reg.start_upload(a.repo), path, a.size)
+    reg.finish(loc, digest)
+    reg.put_manifest(a.repo, a.tag, config_for(a.tag), digest, a.size)
+
+
+def cmd_pull(a):
+    auth = read_auth(a)
+    reg = Registry(a.endpoint, auth)
+    _, body = reg.call("GET", "/v2/%s/manifests/%s" % (a.repo, a.tag),
+                       headers={"Accept": ACCEPT})
+    layer = json.loads(body)["layers"][0]
+    murl = "%s/v2/%s/manifests/%s" % (a.endpoint, a.repo, a.tag)
+    burl = "%s/v2/%s/blobs/%s" % (a.endpoint, a.repo, layer["digest"])
+    cmd = ["curl", "-sS", "--max-time", "120",
+           "-w", "%{http_code} %{size_download}\\n",
+           "-H", "Accept: " + ACCEPT]
+    if auth:
+        cmd += ["-H", "Authorization: " + auth]
+    cmd += ["-o", "/dev/null", murl, "-o", "/dev/null", burl]
+    want = len(body) + layer["size"]
+    sampler = Sampler(a.pid)
+    rates = []
+    for _ in range(a.rounds):
+        t0 = time.monotonic()
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for _ in range(a.clients)]
+        total = 0
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=150)
+            except subprocess.TimeoutExpired:
+                for q in procs:
+                    q.kill()
+                sys.exit("registry.py: a pulling curl took over 150 s")
+            got = [line.split() for line in out.splitlines()]
+            if (p.returncode != 0 or [g[0] for g in got] != ["200", "200"]
+                    or sum(int(g[1]) for g in got) != want):
+                sys.exit("registry.py: pull: %r %s" % (out, err.strip()))
+            total += want
+        rates.append(total / (time.monotonic() - t0))
+    mem = sampler.finish()
+    with open(a.results, "a") as f:
+        f.write("regpull server=%s clients=%d bytes=%d rate=%.0f runs=%s "
+                "%s\n" % (a.server, a.clients, want,
+                          statistics.median(rates),
+                          ",".join("%.0f" % r for r in rates), mem))
+
+
+def cmd_pool(a):
+    auth = read_auth(a)
+    host = urllib.parse.urlsplit(a.endpoint).netloc
+    lines = ["GET /v2/%s/manifests/%s HTTP/1.1" % (a.repo, a.tag),
+             "Host: " + host, "Accept: " + ACCEPT]
+    if auth:
+        lines.append("Authorization: " + auth)
+    req = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    with open(a.out, "wb") as f:
+        f.write((b"%d\n" % len(req) + req) * a.count)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("login", "bigblob", "image", "pull", "pool"):
+        s = sub.add_parser(name)
+        s.add_argument("--endpoint", required=True)
+        if name == "login":
+            s.add_argument("--repo", action="append", required=True)
+            s.add_argument("--auth-out", required=True)
+            s.add_argument("--key", default="AKIABENCH00000000001")
+            s.add_argument("--secret", default="bench-secret")
+            s.add_argument("--region", default="us-east-1")
+            continue
+        s.add_argument("--repo", required=True)
+        s.add_argument("--auth", help="file holding the Authorization value")
+        if name in ("image", "pull", "pool"):
+            s.add_argument("--tag", default="latest")
+        if name in ("bigblob", "pull"):
+            s.add_argument("--pid", type=int, required=True)
+            s.add_argument("--server", required=True)
+            s.add_argument("--results", required=True)
+        if name in ("bigblob", "image"):
+            s.add_argument("--tmp", required=True)
+        if name == "bigblob":
+            s.add_argument("--size", type=int, default=1 << 30)
+            s.add_argument("--pushes", type=int, default=3)
+            s.add_argument("--pulls", type=int, default=3)
+        if name == "image":
+            s.add_argument("--size", type=int, default=100 << 20)
+        if name == "pull":
+            s.add_argument("--clients", type=int, default=16)
+            s.add_argument("--rounds", type=int, default=3)
+        if name == "pool":
+            s.add_argument("--out", required=True)
+            s.add_argument("--count", type=int, default=64,
+                           help="copies (each wrk thread needs one)")
+    a = p.parse_args()
+    {"login": cmd_login, "bigblob": cmd_bigblob, "image": cmd_image,
+     "pull": cmd_pull, "pool": cmd_pool}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
