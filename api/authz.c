@@ -89,15 +89,17 @@ api_policy_cache_free(struct api_policy_cache *c)
 	free(c);
 }
 
-static uint64_t
-text_hash(const char *s, size_t len)
+/*
+ * The slot of a stored text: chosen by its length and set time, then
+ * confirmed by comparing the whole text (memcmp, not a byte-wise hash:
+ * policies run to 10 KB and this is on every request).
+ */
+static size_t
+slot_of(const struct store_doc *doc)
 {
-	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t		i;
+	uint64_t	h = (uint64_t)doc->at_ms * 1099511628211ULL ^ doc->len;
 
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+	return (size_t)(h % POLICY_CACHE_SLOTS);
 }
 
 /*
@@ -115,8 +117,7 @@ parse_stored(struct api_ctx *ctx, int kind, const struct store_doc *doc,
 
 	if (ctx->pcache == NULL)
 		ctx->pcache = xcalloc(1, sizeof *ctx->pcache);
-	slot = &ctx->pcache->slots[kind][text_hash(doc->text, doc->len) %
-	    POLICY_CACHE_SLOTS];
+	slot = &ctx->pcache->slots[kind][slot_of(doc)];
 	if (slot->policy != NULL && slot->len == doc->len &&
 	    memcmp(slot->text, doc->text, doc->len) == 0) {
 		*out = slot->policy;

@@ -307,11 +307,27 @@ store_upload_file_remove(struct store *s, const char *id)
  * A streaming writer on an upload file, for registry bodies that arrive in
  * pieces: open at offset (cutting what lay past it), append, then sync.
  */
+#define WRITER_BUF	(1024 * 1024)	/* pieces gathered per pwrite */
+
 struct store_upload_writer {
 	struct store	*store;
 	int		 fd;
-	uint64_t	 offset;
+	uint64_t	 offset;	/* where buf goes in the file */
+	size_t		 used;
+	unsigned char	 buf[WRITER_BUF];
 };
+
+static int
+writer_flush(struct store_upload_writer *w)
+{
+	if (w->used == 0)
+		return STORE_OK;
+	if (write_at(w->fd, w->buf, w->used, w->offset) != 0)
+		return STORE_IO;
+	w->offset += w->used;
+	w->used = 0;
+	return STORE_OK;
+}
 
 int
 store_upload_writer_open(struct store *s, const char *id, uint64_t offset,
@@ -342,10 +358,20 @@ int
 store_upload_writer_add(struct store_upload_writer *w, const void *data,
     size_t len)
 {
-	if (len > INT64_MAX - w->offset || write_at(w->fd, data, len,
-	    w->offset) != 0)
+	const unsigned char	*p = data;
+	size_t			 n;
+
+	if (len > INT64_MAX - w->offset - w->used)
 		return STORE_IO;
-	w->offset += len;
+	while (len > 0) {
+		n = WRITER_BUF - w->used < len ? WRITER_BUF - w->used : len;
+		memcpy(w->buf + w->used, p, n);
+		w->used += n;
+		p += n;
+		len -= n;
+		if (w->used == WRITER_BUF && writer_flush(w) != STORE_OK)
+			return STORE_IO;
+	}
 	return STORE_OK;
 }
 
@@ -356,7 +382,9 @@ store_upload_writer_close(struct store_upload_writer *w, bool sync)
 
 	if (w == NULL)
 		return STORE_OK;
-	if (sync && sync_fd(w->store, w->fd, true) != 0)
+	/* Unsynced closes abandon the stream: its bytes are not counted. */
+	if (sync && (writer_flush(w) != STORE_OK ||
+	    sync_fd(w->store, w->fd, true) != 0))
 		rc = STORE_IO;
 	if (close(w->fd) == -1)
 		rc = STORE_IO;
