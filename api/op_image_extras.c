@@ -167,13 +167,14 @@ find_image(struct api_call *call, const struct store_repo *repo,
 
 static void
 out_image_id(struct api_call *call, const struct store_repo *repo,
-    const struct store_image *img)
+    const struct store_image *img, bool with_registry_id)
 {
 	struct json_object	*id = jnew_obj();
 	const char		*tag = api_id_member(api_in_obj(call, "imageId"),
 				    "imageTag");
 
-	jadd_str(call->out, "registryId", repo->registry_id);
+	if (with_registry_id)
+		jadd_str(call->out, "registryId", repo->registry_id);
 	jadd_str(call->out, "repositoryName", repo->name);
 	jadd_str(id, "imageDigest", img->digest);
 	jadd_str(id, "imageTag", tag);
@@ -221,7 +222,7 @@ update_image_storage_class(struct api_call *call)
 		store_image_release(&img);
 		return api_fail_store(call, rc);
 	}
-	out_image_id(call, &repo, &img);
+	out_image_id(call, &repo, &img, true);
 	jadd_str(call->out, "imageStatus", api_image_status_name(img.status));
 	store_image_release(&img);
 	return 0;
@@ -238,8 +239,7 @@ describe_image_replication_status(struct api_call *call)
 	    find_image(call, &repo, &img) != 0)
 		return -1;
 	/* This answer has no registryId in the model. */
-	out_image_id(call, &repo, &img);
-	json_object_object_del(call->out, "registryId");
+	out_image_id(call, &repo, &img, false);
 	jadd_obj(call->out, "replicationStatuses", jnew_arr());
 	store_image_release(&img);
 	return 0;
