@@ -221,11 +221,8 @@ api_reg_stream_open(struct api_call *call)
 		return api_fail_store(call, rc);
 	call->txn = txn;
 	rc = reg_repo(call, &repo);
-	if (rc == 0 && (store_upload_get(txn, r->req->upload_id, &r->up) != 0 ||
-	    r->up.repo_id != repo.id ||
-	    r->up.hash_state_len != sizeof r->hash))
-		rc = reg_fail(call, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload "
-		    "unknown to registry");
+	if (rc == 0)
+		rc = reg_upload(call, &repo, &r->up);
 	store_txn_abort(txn);
 	call->txn = NULL;
 	if (rc != 0)

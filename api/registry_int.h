@@ -33,6 +33,12 @@ void	 reg_header(struct api_call *, const char *name, const char *value);
 void	 reg_body(struct api_call *, const char *content_type,
 	    const char *body, size_t len);
 int	 reg_repo(struct api_call *, struct store_repo *);
+/*
+ * The upload the path names, which must belong to repo (404
+ * BLOB_UPLOAD_UNKNOWN otherwise). Uses call->txn.
+ */
+int	 reg_upload(struct api_call *, const struct store_repo *,
+	    struct store_upload *);
 bool	 reg_is_digest(const char *reference);
 /* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
 int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);

@@ -325,9 +325,9 @@ upload_start(struct api_call *call)
 	return 0;
 }
 
-/* The upload the path names, in this repository. */
-static int
-get_upload(struct api_call *call, const struct store_repo *repo,
+/* The upload the path names, in this repository (registry_int.h). */
+int
+reg_upload(struct api_call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	int	rc;
@@ -337,6 +337,8 @@ get_upload(struct api_call *call, const struct store_repo *repo,
 	    (rc == 0 && up->repo_id != repo->id))
 		return reg_fail(call, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload "
 		    "unknown to registry");
+	if (rc == 0 && up->hash_state_len != sizeof(struct sha256_state))
+		rc = STORE_CORRUPT;
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	return 0;
@@ -348,7 +350,7 @@ upload_status(struct api_call *call)
 	struct store_repo	repo;
 	struct store_upload	up;
 
-	if (reg_repo(call, &repo) != 0 || get_upload(call, &repo, &up) != 0)
+	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
 	upload_headers(call, &repo, &up);
 	call->reg->ans.status = 204;
@@ -385,7 +387,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	struct api_reg	*r = call->reg;
 	int		 rc;
 
-	if (get_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
+	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
 		return -1;
 	if (!r->is_streaming || r->added == 0)
 		return 0;
@@ -516,7 +518,7 @@ upload_cancel(struct api_call *call)
 	struct store_upload	up;
 	int			rc;
 
-	if (reg_repo(call, &repo) != 0 || get_upload(call, &repo, &up) != 0)
+	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
 	if ((rc = store_upload_delete(call->txn, up.id)) != 0 ||
 	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
