@@ -414,10 +414,7 @@ walk(struct store_txn *t, enum store_dbi dbi, struct store_key *prefix,
 	if ((rc = store_db_key(t, start, &key)) != STORE_OK ||
 	    (rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
 		return rc;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (mrc == 0 && is_after && key.mv_size == start->len &&
-	    memcmp(key.mv_data, start->data, start->len) == 0)
-		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	mrc = store_db_seek(c, start, is_after, &key, &val);
 	for (rc = STORE_OK; mrc == 0 && rc == STORE_OK;
 	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		memset(&img, 0, sizeof(img));

@@ -267,17 +267,13 @@ store_repo_foreach(struct store_txn *t, const char *registry_id,
 		start = part;
 	if (rc != STORE_OK || (rc = store_db_key(t, &start, &key)) != STORE_OK)
 		goto out;
-	if ((rc = store_err(mdb_cursor_open(t->txn,
-	    t->store->dbi[STORE_DBI_REPOS], &c))) != STORE_OK)
+	if ((rc = store_db_cursor(t, STORE_DBI_REPOS, &c)) != STORE_OK)
 		goto out;
 	r = xcalloc(1, sizeof(*r));
 	str_copy(r->registry_id, sizeof(r->registry_id), registry_id);
 	str_copy(r->region, sizeof(r->region), region);
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
 	/* after_name is exclusive. */
-	if (mrc == 0 && after_name != NULL && key.mv_size == start.len &&
-	    memcmp(key.mv_data, start.data, start.len) == 0)
-		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	mrc = store_db_seek(c, &start, after_name != NULL, &key, &val);
 	rc = walk(c, &key, &val, mrc, &part, r, cb, arg);
 out:
 	if (c != NULL)

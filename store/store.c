@@ -476,6 +476,21 @@ seek_prefix(MDB_cursor *c, const MDB_val *prefix)
 }
 
 int
+store_db_seek(MDB_cursor *c, struct store_key *start, bool is_after,
+    MDB_val *key, MDB_val *val)
+{
+	int	mrc;
+
+	key->mv_size = start->len;
+	key->mv_data = start->data;
+	mrc = mdb_cursor_get(c, key, val, MDB_SET_RANGE);
+	if (mrc == 0 && is_after && key->mv_size == start->len &&
+	    memcmp(key->mv_data, start->data, start->len) == 0)
+		mrc = mdb_cursor_get(c, key, val, MDB_NEXT);
+	return mrc;
+}
+
+int
 store_db_del_prefix(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix)
 {
@@ -485,8 +500,7 @@ store_db_del_prefix(struct store_txn *t, enum store_dbi dbi,
 
 	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
 		return rc;
-	if ((rc = store_err(mdb_cursor_open(t->txn, t->store->dbi[dbi],
-	    &c))) != STORE_OK)
+	if ((rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
 		return rc;
 	/* Seek afresh after each delete rather than trust the cursor. */
 	while ((rc = seek_prefix(c, &pv)) == 1) {
@@ -507,8 +521,7 @@ store_db_has_prefix(struct store_txn *t, enum store_dbi dbi,
 
 	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
 		return rc;
-	if ((rc = store_err(mdb_cursor_open(t->txn, t->store->dbi[dbi],
-	    &c))) != STORE_OK)
+	if ((rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
 		return rc;
 	rc = seek_prefix(c, &pv);
 	mdb_cursor_close(c);

@@ -103,6 +103,13 @@ int	store_db_counter_get(struct store_txn *, enum store_dbi,
  */
 int	store_db_first(struct store_txn *, enum store_dbi,
 	    struct store_key *prefix, struct store_key *found);
+/*
+ * Put c on the first key at or after start (strictly after it when
+ * is_after), filling key and val: LMDB's code (0, MDB_NOTFOUND...). start
+ * has passed store_db_key.
+ */
+int	store_db_seek(MDB_cursor *, struct store_key *start,
+	    bool is_after, MDB_val *key, MDB_val *val);
 /* Open a cursor on dbi; the caller closes it. */
 int	store_db_cursor(struct store_txn *, enum store_dbi, MDB_cursor **);
 

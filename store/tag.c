@@ -163,10 +163,7 @@ store_tag_foreach(struct store_txn *t, uint64_t repo_id, const char *after,
 	if ((rc = store_db_key(t, &start, &key)) != STORE_OK ||
 	    (rc = store_db_cursor(t, STORE_DBI_TAGS, &c)) != STORE_OK)
 		return rc;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (mrc == 0 && after != NULL && key.mv_size == start.len &&
-	    memcmp(key.mv_data, start.data, start.len) == 0)
-		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	mrc = store_db_seek(c, &start, after != NULL, &key, &val);
 	for (rc = STORE_OK; mrc == 0 && rc == STORE_OK;
 	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		if ((rc = store_keys_suffix(&prefix, key.mv_data, key.mv_size,
