@@ -43,7 +43,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 import urllib.parse
 
@@ -53,6 +52,7 @@ import botocore.awsrequest
 import botocore.config
 import botocore.credentials
 
+from memory import Sampler, reset_hwm, status_file
 from sign import (JSON_11, OCI_CONFIG, OCI_LAYER, OCI_MANIFEST,
                   TARGET_PREFIX, manifest_for, synthetic_refs)
 
@@ -175,47 +175,6 @@ class PrehashedSigV4(botocore.auth.SigV4Auth):
 
     def payload(self, request):
         return self._payload_hash
-
-
-def status_file(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-                out[k] = int(v.split()[0])
-    return out
-
-
-def reset_hwm(pid):
-    """Reset the peak RSS (VmHWM) of pid; False where not allowed."""
-    try:
-        with open("/proc/%d/clear_refs" % pid, "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-class Sampler:
-    """Largest RssAnon and VmRSS of pid, read every few milliseconds."""
-
-    def __init__(self, pid):
-        self.pid, self.anon, self.rss = pid, 0, 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop.wait(0.005):
-            st = status_file(self.pid)
-            self.anon = max(self.anon, st["RssAnon"])
-            self.rss = max(self.rss, st["VmRSS"])
-
-    def finish(self):
-        self.stop.set()
-        self.thread.join()
-        return self.anon, self.rss
 
 
 class Conn:

@@ -44,13 +44,13 @@ import statistics
 import struct
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+import memory
+from memory import reset_hwm, status_file
+from sign import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
+
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 ACCEPT = ", ".join((OCI_MANIFEST, DOCKER_MANIFEST,
                     "application/vnd.oci.image.index.v1+json",
@@ -203,47 +203,18 @@ def read_auth(a):
 
 # --- memory -----------------------------------------------------------------
 
-def status_file(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-                out[k] = int(v.split()[0])
-    return out
-
-
-def reset_hwm(pid):
-    """Reset the peak RSS (VmHWM) of pid; False where not allowed."""
-    try:
-        with open("/proc/%d/clear_refs" % pid, "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-class Sampler:
-    """Largest RssAnon of pid, read every 5 ms, from a reset VmHWM."""
+class Sampler(memory.Sampler):
+    """A phase's memory: VmHWM reset first, then the largest RssAnon."""
 
     def __init__(self, pid):
-        self.pid, self.anon = pid, 0
         self.reset = reset_hwm(pid)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop.wait(0.005):
-            self.anon = max(self.anon, status_file(self.pid)["RssAnon"])
+        super().__init__(pid)
 
     def finish(self):
-        self.stop.set()
-        self.thread.join()
+        anon, _ = super().finish()
         st = status_file(self.pid)
-        self.anon = max(self.anon, st["RssAnon"])
         return ("hwm_kib=%d hwm_reset=%d anon_peak_kib=%d file_kib=%d"
-                % (st["VmHWM"], int(self.reset), self.anon, st["RssFile"]))
+                % (st["VmHWM"], int(self.reset), anon, st["RssFile"]))
 
 
 # --- commands ---------------------------------------------------------------
