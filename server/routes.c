@@ -285,7 +285,7 @@ routes_query(const char *query, const char *name, char *dst, size_t size)
 static void
 handle_token(struct server *srv, struct http_request *req)
 {
-	char		 account[16], region[40], secs[24], *pw, *body;
+	char		 account[16], region[40], secs[24], *pw, *body, *root;
 	const char	*acct, *rgn;
 	long long	 n, expires;
 
@@ -301,8 +301,10 @@ handle_token(struct server *srv, struct http_request *req)
 	acct = acct != NULL ? acct : srv->default_account;
 	rgn = rgn != NULL ? rgn : srv->default_region;
 	expires = now_ms() + n * 1000;
-	pw = api_reg_mint_token(srv->api, acct, rgn, "arn:aws:iam::"
-	    "000000000000:root", now_ms(), expires);
+	/* The account's root: the token's own account, not another one. */
+	root = xasprintf("arn:aws:iam::%s:root", acct);
+	pw = api_reg_mint_token(srv->api, acct, rgn, root, now_ms(), expires);
+	free(root);
 	body = xasprintf("{\"password\":\"%s\",\"expiresAt\":%lld}", pw,
 	    expires / 1000);
 	respond(req, 200, "application/json", body, strlen(body));

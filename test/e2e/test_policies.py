@@ -15,6 +15,7 @@ scope V2, and policy changes taking effect on the next request.
 CredentialsReloadTest covers SIGHUP with new policies and a malformed one.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -457,6 +458,19 @@ class StrictPoliciesTest(EcrdTestCase):
         kw = {"tags": tags} if tags else {}
         self.as_(ADMIN_A).create_repository(repositoryName=name, **kw)
         return name
+
+    def test_admin_minted_registry_token_acts_as_the_account_root(self):
+        # POST /_ecrd/token names the account's root (README): in strict
+        # mode its registry calls are the root's, allowed in its account.
+        name = self.new_repo()
+        password, _ = harness.mint_registry_password(
+            self.server, 600, account=ACCT_A, region=REGION)
+        auth = base64.b64encode(("AWS:" + password).encode()).decode()
+        r = harness.http_request(
+            self.server.host, self.server.port, "GET",
+            "/v2/%s/tags/list" % name,
+            headers={"Authorization": "Basic " + auth})
+        self.assertEqual(r.status, 200, r)
 
     def test_ci_role_can_push_but_not_delete(self):
         name = self.new_repo()
