@@ -42,11 +42,67 @@ test_base64_decode_table(void **state)
 	}
 }
 
+/* Text fed in two pieces, split at every place, decodes as it does whole. */
+static void
+test_base64_stream_splits(void **state)
+{
+	static const char *const texts[] = {
+		"", "Zg==", "Zm8=", "Zm9v", "Zm9vYmFy", "Zm9vYmE=", "Zm9vYg==",
+		"Zm9", "Zg==Zg==", "Zm9v YmFy", "Zm9vYmFy ", "Zm9vYmF=eQ==",
+		"Zm9vYm==", "=m9v", "Zm9vYmFyYmF6cXV4",
+	};
+	struct base64_dec	d;
+	unsigned char		whole[32], out[64];
+	size_t			i, cut, n, tail, whole_len;
+	int			whole_rc, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char	*t = texts[i];
+		size_t		 len = strlen(t);
+
+		whole_rc = base64_decode(t, len, whole, &whole_len);
+		for (cut = 0; cut <= len; cut++) {
+			base64_dec_init(&d);
+			n = base64_dec_add(&d, t, cut, out);
+			n += base64_dec_add(&d, t + cut, len - cut, out + n);
+			rc = base64_dec_end(&d, out + n, &tail);
+			assert_int_equal(rc, whole_rc);
+			if (rc != 0)
+				continue;
+			assert_int_equal(n + tail, whole_len);
+			assert_memory_equal(out, whole, whole_len);
+		}
+	}
+}
+
+/* One character at a time, as a slow client might send it. */
+static void
+test_base64_stream_bytewise(void **state)
+{
+	const char		*t = "SGVsbG8sIHdvcmxkIQ==";
+	struct base64_dec	 d;
+	unsigned char		 out[32];
+	size_t			 i, n = 0, tail;
+
+	(void)state;
+	base64_dec_init(&d);
+	for (i = 0; t[i] != '\0'; i++) {
+		assert_true(n + BASE64_DEC_ADD_MAX(1) <= sizeof out);
+		n += base64_dec_add(&d, t + i, 1, out + n);
+	}
+	assert_int_equal(base64_dec_end(&d, out + n, &tail), 0);
+	assert_int_equal(n + tail, 13);
+	assert_memory_equal(out, "Hello, world!", 13);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64_decode_table),
+		cmocka_unit_test(test_base64_stream_splits),
+		cmocka_unit_test(test_base64_stream_bytewise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
