@@ -848,6 +848,8 @@ build_canonical_request(struct buf *b, const struct sigv4_request *req,
 	h = find_header(req, "x-amz-content-sha256");
 	if (h != NULL && strcmp(h->value, "UNSIGNED-PAYLOAD") == 0)
 		(void)str_copy(payload, sizeof payload, "UNSIGNED-PAYLOAD");
+	else if (req->payload_hash != NULL)
+		(void)str_copy(payload, sizeof payload, req->payload_hash);
 	else
 		sha256_hex(req->body, req->body_len, payload);
 	if (rc == 0)

@@ -30,6 +30,11 @@ struct sigv4_request {
 	size_t				 n_headers;
 	const unsigned char		*body;
 	size_t				 body_len;
+	/*
+	 * The body's SHA-256 in lowercase hex when it was hashed as it
+	 * streamed (body is then unused), or NULL.
+	 */
+	const char			*payload_hash;
 };
 
 /* What sigv4_parse found in the Authorization and date headers. */

@@ -201,6 +201,36 @@ test_sigv4_rejects_changed_body(void **state)
 	}
 }
 
+/* A body hashed as it streamed: its hash stands in for it. */
+static void
+test_sigv4_takes_streamed_payload_hash(void **state)
+{
+	struct req_copy	c;
+	unsigned char	h[crypto_hash_sha256_BYTES];
+	char		hex[65];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < N_VECTORS; i++) {
+		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const char	*sha;
+
+		load(v, &c);
+		sha = get_header(&c, "X-Amz-Content-SHA256");
+		if (sha != NULL && strcmp(sha, "UNSIGNED-PAYLOAD") == 0)
+			continue;
+		crypto_hash_sha256(h, (const unsigned char *)v->body,
+		    v->body_len);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		c.req.body = NULL;
+		c.req.body_len = 0;
+		c.req.payload_hash = hex;
+		expect(&c.req, v->secret, v->now, 0, NULL);
+		hex[0] = hex[0] == '0' ? '1' : '0';
+		expect(&c.req, v->secret, v->now, SIGV4_MISMATCH, MSG_MISMATCH);
+	}
+}
+
 static void
 test_sigv4_unsigned_payload_ignores_body(void **state)
 {
@@ -820,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_sigv4_verifies_botocore_vectors),
 		cmocka_unit_test(test_sigv4_rejects_wrong_secret),
 		cmocka_unit_test(test_sigv4_rejects_changed_body),
+		cmocka_unit_test(test_sigv4_takes_streamed_payload_hash),
 		cmocka_unit_test(test_sigv4_unsigned_payload_ignores_body),
 		cmocka_unit_test(test_sigv4_rejects_changed_signed_header),
 		cmocka_unit_test(test_sigv4_ignores_unsigned_headers),
