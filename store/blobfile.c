@@ -5,6 +5,7 @@
  * STORE_EPHEMERAL), so that records committed afterwards never name bytes
  * a crash could lose (STYLE.md 7.4). No LMDB work here.
  */
+#define _GNU_SOURCE		/* sync_file_range (Linux) */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -307,7 +308,7 @@ store_upload_file_remove(struct store *s, const char *id)
  * A streaming writer on an upload file, for registry bodies that arrive in
  * pieces: open at offset (cutting what lay past it), append, then sync.
  */
-#define WRITER_BUF	(1024 * 1024)	/* pieces gathered per pwrite */
+#define WRITER_BUF	STORE_WRITER_SPACE_MAX	/* gathered per pwrite */
 
 struct store_upload_writer {
 	struct store	*store;
@@ -317,6 +318,10 @@ struct store_upload_writer {
 	unsigned char	 buf[WRITER_BUF];
 };
 
+/*
+ * Write the gathered bytes and start their writeback now, so that the
+ * fdatasync at the end of a stream waits only for the last of them.
+ */
 static int
 writer_flush(struct store_upload_writer *w)
 {
@@ -324,6 +329,11 @@ writer_flush(struct store_upload_writer *w)
 		return STORE_OK;
 	if (write_at(w->fd, w->buf, w->used, w->offset) != 0)
 		return STORE_IO;
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (!w->store->is_ephemeral)
+		(void)sync_file_range(w->fd, (off_t)w->offset, (off_t)w->used,
+		    SYNC_FILE_RANGE_WRITE);
+#endif
 	w->offset += w->used;
 	w->used = 0;
 	return STORE_OK;
@@ -372,6 +382,26 @@ store_upload_writer_add(struct store_upload_writer *w, const void *data,
 		if (w->used == WRITER_BUF && writer_flush(w) != STORE_OK)
 			return STORE_IO;
 	}
+	return STORE_OK;
+}
+
+unsigned char *
+store_upload_writer_space(struct store_upload_writer *w, size_t want)
+{
+	if (want > WRITER_BUF ||
+	    want > (uint64_t)INT64_MAX - w->offset - w->used)
+		return NULL;
+	if (WRITER_BUF - w->used < want && writer_flush(w) != STORE_OK)
+		return NULL;
+	return w->buf + w->used;
+}
+
+int
+store_upload_writer_commit(struct store_upload_writer *w, size_t len)
+{
+	w->used += len;
+	if (w->used == WRITER_BUF)
+		return writer_flush(w);
 	return STORE_OK;
 }
 

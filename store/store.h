@@ -570,6 +570,15 @@ int	 store_upload_writer_open(struct store *, const char *id,
 	    uint64_t offset, struct store_upload_writer **out);
 int	 store_upload_writer_add(struct store_upload_writer *,
 	    const void *data, size_t len);
+/*
+ * Or fill the writer's own buffer: space returns room for want bytes (at
+ * most STORE_WRITER_SPACE_MAX; NULL if the file cannot take them), then
+ * commit counts the len written there (len <= want). STORE_OK or STORE_IO.
+ */
+#define STORE_WRITER_SPACE_MAX	(1024 * 1024)
+unsigned char *store_upload_writer_space(struct store_upload_writer *,
+	    size_t want);
+int	 store_upload_writer_commit(struct store_upload_writer *, size_t len);
 int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
 
 /*

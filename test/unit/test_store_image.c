@@ -1272,6 +1272,56 @@ test_upload_file_write_and_finish_make_blob_file(void **state)
 	free(up);
 }
 
+/*
+ * A writer opened at an offset cuts what lay past it, takes bytes through
+ * add and through its own buffer (space, then commit) in order, and keeps
+ * only what a synced close flushed.
+ */
+static void
+test_upload_writer_mixes_add_and_space(void **state)
+{
+	struct fx			*f = *state;
+	struct store_upload_writer	*w;
+	unsigned char			*p, *big, *got;
+	size_t				 big_len = STORE_WRITER_SPACE_MAX + 5, i;
+	char				*up;
+	FILE				*fp;
+
+	up = path_in(f, "uploads/w1");
+	assert_int_equal(store_upload_file_create(f->st, "w1"), STORE_OK);
+	assert_int_equal(store_upload_file_write(f->st, "w1", 0, "abcdef", 6),
+	    STORE_OK);
+	assert_int_equal(store_upload_writer_open(f->st, "w1", 2, &w),
+	    STORE_OK);
+	assert_int_equal(store_upload_writer_add(w, "XY", 2), STORE_OK);
+	assert_null(store_upload_writer_space(w, STORE_WRITER_SPACE_MAX + 1));
+	big = malloc(big_len);
+	for (i = 0; i < big_len; i++)
+		big[i] = (unsigned char)(i * 7);
+	/* A full buffer's worth: flushes the two bytes before it first. */
+	p = store_upload_writer_space(w, STORE_WRITER_SPACE_MAX);
+	assert_non_null(p);
+	memcpy(p, big, STORE_WRITER_SPACE_MAX);
+	assert_int_equal(store_upload_writer_commit(w, STORE_WRITER_SPACE_MAX),
+	    STORE_OK);
+	p = store_upload_writer_space(w, 10);
+	assert_non_null(p);
+	memcpy(p, big + STORE_WRITER_SPACE_MAX, 5);
+	assert_int_equal(store_upload_writer_commit(w, 5), STORE_OK);
+	assert_int_equal(store_upload_writer_close(w, true), STORE_OK);
+
+	got = malloc(4 + big_len + 1);
+	fp = fopen(up, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(got, 1, 4 + big_len + 1, fp), 4 + big_len);
+	fclose(fp);
+	assert_memory_equal(got, "abXY", 4);
+	assert_memory_equal(got + 4, big, big_len);
+	free(got);
+	free(big);
+	free(up);
+}
+
 static void
 test_upload_file_finish_when_blob_exists_drops_upload(void **state)
 {
@@ -2152,6 +2202,7 @@ main(void)
 		T(test_reset_empties_images_layers_blobs_and_uploads),
 		T(test_upload_record_crud),
 		T(test_upload_file_write_and_finish_make_blob_file),
+		T(test_upload_writer_mixes_add_and_space),
 		T(test_upload_file_finish_when_blob_exists_drops_upload),
 		T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
 		T(test_gc_collects_old_unreferenced_layers_only),
