@@ -43,6 +43,9 @@ struct api_ctx {
 	int64_t			 clock_offset_ms; /* api_ctx_set_clock_offset */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
+	struct api_lease	*leases;	/* upload.c: streams' uploads */
+	size_t			 n_leases;
+	size_t			 leases_size;
 };
 
 #define API_ARN_MAX	2048
@@ -71,6 +74,10 @@ struct api_call {
 	size_t			 n_arena;
 	struct api_reg		*reg;		/* registry calls: owned */
 };
+
+/* upload.c: free the table of upload leases (api_ctx_free). */
+struct api_lease;
+void	 api_upload_leases_free(struct api_ctx *);
 
 /* registry.c: free a registry call's state (NULL is ignored). */
 struct api_reg;

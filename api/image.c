@@ -606,38 +606,3 @@ api_image_annotations_write(struct api_call *call, struct jw *w,
 	json_object_put(root);
 	free(bytes);
 }
-
-int
-api_upload_create(struct api_call *call, const struct store_repo *repo,
-    struct store_upload *up)
-{
-	struct sha256_state	st;
-	int			rc;
-
-	memset(up, 0, sizeof *up);
-	api_new_upload_id(up->id);
-	up->repo_id = repo->id;
-	up->created_at_ms = up->updated_at_ms = call->now_ms;
-	sha256_init(&st);
-	memcpy(up->hash_state, &st, sizeof st);
-	up->hash_state_len = sizeof st;
-	if ((rc = store_upload_file_create(call->ctx->store, up->id)) != 0 ||
-	    (rc = store_upload_create(call->txn, up)) != 0)
-		return api_fail_store(call, rc);
-	return 0;
-}
-
-void
-api_upload_count_part(struct api_call *call, struct store_upload *up,
-    uint64_t len, const struct sha256_state *hash)
-{
-	/* The part before this one is no longer the last (3.3's 5 MiB rule). */
-	if (up->n_parts > 0 && (up->min_part == 0 ||
-	    up->last_part < up->min_part))
-		up->min_part = up->last_part;
-	up->last_part = len;
-	up->received += len;
-	up->n_parts++;
-	up->updated_at_ms = call->now_ms;
-	memcpy(up->hash_state, hash, sizeof *hash);
-}

@@ -114,6 +114,20 @@ int	 api_upload_create(struct api_call *, const struct store_repo *repo,
 struct sha256_state;
 void	 api_upload_count_part(struct api_call *, struct store_upload *up,
 	    uint64_t len, const struct sha256_state *hash);
+/*
+ * A stream writing into an upload's file (an UploadLayerPart body, a
+ * registry PATCH or PUT) holds the upload's lease until its call ends, so
+ * that no second stream writes the same bytes and nothing finishes the
+ * upload (moving its file into the blob store) from under it. owner is
+ * the stream's state. lease is false when the upload is leased already.
+ */
+bool	 api_upload_lease(struct api_ctx *, const char *id, const void *owner);
+/* Drop owner's lease on id, if it holds it. */
+void	 api_upload_unlease(struct api_ctx *, const char *id,
+	    const void *owner);
+/* Is id leased by a stream other than owner (NULL: by any)? */
+bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
+	    const void *owner);
 
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);

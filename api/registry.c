@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "api/image.h"
 #include "api/manifest.h"
 #include "auth/regtoken.h"
 #include "common/str.h"
@@ -23,6 +24,8 @@ api_reg_free(struct api_reg *r)
 	if (r == NULL)
 		return;
 	(void)store_upload_writer_close(r->writer, false);
+	if (r->leased != NULL)
+		api_upload_unlease(r->leased, r->up.id, r);
 	sodium_memzero(&r->hash, sizeof r->hash);
 	free(r);
 }
@@ -234,6 +237,10 @@ api_reg_stream_open(struct api_call *call)
 		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "chunk does "
 		    "not start at byte %llu",
 		    (unsigned long long)r->up.received);
+	if (!api_upload_lease(call->ctx, r->up.id, r))
+		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "another "
+		    "chunk of this upload is still being received");
+	r->leased = call->ctx;
 	memcpy(&r->hash, r->up.hash_state, sizeof r->hash);
 	if ((rc = store_upload_writer_open(call->ctx->store, r->up.id,
 	    r->up.received, &r->writer)) != 0)

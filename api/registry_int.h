@@ -21,6 +21,7 @@ struct api_reg {
 	struct sha256_state	 hash;
 	uint64_t			 added;
 	bool				 is_streaming;
+	struct api_ctx			*leased;	/* holds up.id's lease */
 };
 
 /* registry_ops.c: the operations, indexed by enum api_reg_op. */

@@ -389,6 +389,9 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 
 	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
 		return -1;
+	if (api_upload_leased_by_other(call->ctx, up->id, r))
+		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "another "
+		    "chunk of this upload is still being received");
 	if (!r->is_streaming || r->added == 0)
 		return 0;
 	rc = store_upload_writer_close(r->writer, true);

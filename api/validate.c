@@ -187,6 +187,8 @@ struct walk {
 	int			 n_violations;
 	enum ecr_errcode	 code;		/* classic: the first's */
 	struct ecr_error	*err;
+	const struct json_object *streamed;	/* a blob taken out, or NULL */
+	int64_t			 streamed_len;	/* its decoded length */
 	struct sbuf		 path;
 	struct sbuf		 msg;
 	char			 path_buf[PATH_SIZE];
@@ -1113,7 +1115,9 @@ scalar_faults(const struct walk *w, const struct shape_rule *r,
 		    (size_t)json_object_get_string_len(o));
 		return 0;
 	case MODEL_BLOB:
-		if (!json_object_is_type(o, json_type_string) ||
+		if (o != NULL && o == w->streamed)
+			n = w->streamed_len;
+		else if (!json_object_is_type(o, json_type_string) ||
 		    !is_base64(json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o), &n))
 			return -1;
@@ -1357,10 +1361,21 @@ int
 validate_request(const struct validator *v, const struct model_op *op,
     struct json_object *in, struct ecr_error *err)
 {
+	return validate_request_streamed(v, op, in, NULL, 0, err);
+}
+
+int
+validate_request_streamed(const struct validator *v,
+    const struct model_op *op, struct json_object *in,
+    const struct json_object *streamed, int64_t streamed_len,
+    struct ecr_error *err)
+{
 	struct walk	w;
 
 	memset(&w, 0, sizeof w);
 	w.v = v;
+	w.streamed = streamed;
+	w.streamed_len = streamed_len;
 	w.is_coral = is_listed(op->name, coral_ops, nitems(coral_ops));
 	w.is_entry_op = is_listed(op->name, entry_ops, nitems(entry_ops));
 	w.err = err;

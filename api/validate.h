@@ -6,6 +6,8 @@
 #ifndef ECRD_API_VALIDATE_H
 #define ECRD_API_VALIDATE_H
 
+#include <stdint.h>
+
 #include "api/error.h"
 #include "api/model_gen.h"
 
@@ -41,5 +43,14 @@ const struct model_op *model_op_find(const char *name);
  */
 int	validate_request(const struct validator *, const struct model_op *,
 	    struct json_object *in, struct ecr_error *err);
+/*
+ * The same, for a body whose blob member streamed past the parser: its
+ * value in in is the placeholder streamed (a member of in), which counts
+ * as a blob of streamed_len decoded bytes.
+ */
+int	validate_request_streamed(const struct validator *,
+	    const struct model_op *, struct json_object *in,
+	    const struct json_object *streamed, int64_t streamed_len,
+	    struct ecr_error *err);
 
 #endif

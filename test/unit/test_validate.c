@@ -295,6 +295,30 @@ test_measures_length_in_characters(void **state)
 	free(key);
 }
 
+/* A streamed blob counts by the length it decoded to, not its placeholder. */
+static void
+test_streamed_blob_counts_its_decoded_length(void **state)
+{
+	const struct model_op	*op = model_op_find("UploadLayerPart");
+	struct json_object	*in, *ph;
+	struct ecr_error	 err;
+
+	in = parse("{\"repositoryName\": \"ok\", \"uploadId\": "
+	    "\"0a0b0c0d-0000-4000-8000-000000000001\", \"partFirstByte\": "
+	    "0, \"partLastByte\": 0, \"layerPartBlob\": \"\"}");
+	assert_true(json_object_object_get_ex(in, "layerPartBlob", &ph));
+	memset(&err, 0, sizeof err);
+	assert_int_equal(validate_request_streamed(*state, op, in, ph,
+	    20971520, &err), 0);
+	assert_int_equal(validate_request_streamed(*state, op, in, ph,
+	    20971521, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_PARAMETER);
+	assert_string_equal(err.message, IP("layerPartBlob", "Member must "
+	    "have length less than or equal to 20971520"));
+	ecr_error_clear(&err);
+	json_object_put(in);
+}
+
 static const struct vcase constraint_cases[] = {
 	{ "upper case repository name", "CreateRepository",
 	    "{\"repositoryName\": \"MyRepo\"}", ERR_INVALID_PARAMETER,
@@ -921,6 +945,7 @@ main(void)
 		cmocka_unit_test(test_validator_free_accepts_null),
 		cmocka_unit_test(test_accepts_valid_requests),
 		cmocka_unit_test(test_measures_length_in_characters),
+		cmocka_unit_test(test_streamed_blob_counts_its_decoded_length),
 		cmocka_unit_test(test_rejects_constraints_with_ecr_wording),
 		cmocka_unit_test(test_rejects_missing_required_members),
 		cmocka_unit_test(test_rejects_wrong_types_as_serialization),
