@@ -19,6 +19,7 @@ struct store;
 #define API_ACCOUNT_DEFAULT	"123456789012"
 #define API_REGION_DEFAULT	"us-east-1"
 #define API_BODY_MAX		(32 * 1024 * 1024 + 4096)
+#define API_TARGET_PREFIX	"AmazonEC2ContainerRegistry_V20150921."
 
 struct api_config {
 	const char		*default_account;
@@ -95,6 +96,21 @@ void	 api_call_set_source_ip(struct api_call *, const char *ip);
  */
 enum api_stage api_call_prepare(struct api_call *, const char *target,
 	    const char *body, size_t len, const struct sigv4_request *);
+/*
+ * UploadLayerPart bodies stream (part_stream.c): make a part when the
+ * headers are in, add each piece of the body as it comes (-1 once the
+ * body passes API_BODY_MAX: answer 413), then prepare the call with it
+ * (the call takes the part) or free it.
+ */
+struct api_part;
+struct api_part *api_part_new(struct api_ctx *);
+int	 api_part_add(struct api_part *, const char *, size_t);
+void	 api_part_free(struct api_part *);
+enum api_stage api_call_prepare_part(struct api_call *, const char *target,
+	    struct api_part *, const struct sigv4_request *);
+/* The body but the blob, as JSON; its SHA-256 in hex (strict mode). */
+const char *api_part_json(struct api_part *, size_t *len);
+void	 api_part_payload_hash(struct api_part *, char hex[65]);
 void	 api_call_run(struct api_call *);
 /*
  * Run write calls as children of one write transaction and commit it once,

@@ -73,6 +73,7 @@ struct api_call {
 	char			**arena;		/* call_printf's */
 	size_t			 n_arena;
 	struct api_reg		*reg;		/* registry calls: owned */
+	struct api_part		*part;		/* UploadLayerPart: owned */
 };
 
 /* upload.c: free the table of upload leases (api_ctx_free). */

@@ -12,13 +12,14 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "api/image.h"
 #include "api/validate.h"
+#include "auth/sigv4.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define TARGET_PREFIX	"AmazonEC2ContainerRegistry_V20150921."
 
 int
 api_ctx_new(struct store *store, const struct api_config *cfg,
@@ -137,6 +138,7 @@ api_call_free(struct api_call *call)
 		json_object_put(call->out);
 	ecr_error_clear(&call->err);
 	api_reg_free(call->reg);
+	api_part_free(call->part);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
 	free(call->arena);
@@ -154,8 +156,8 @@ lookup_op(struct api_call *call, const char *target)
 {
 	const char	*name;
 
-	if (target == NULL || !str_has_prefix(target, TARGET_PREFIX) ||
-	    (call->op = api_op_find(target + strlen(TARGET_PREFIX))) == NULL) {
+	if (target == NULL || !str_has_prefix(target, API_TARGET_PREFIX) ||
+	    (call->op = api_op_find(target + strlen(API_TARGET_PREFIX))) == NULL) {
 		/* Coral's answer, with no message (ecr-behaviour.md 1.5). */
 		return api_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
 	}
@@ -295,6 +297,36 @@ select_registry(struct api_call *call)
 	    api_in_str(call, "repositoryName") : "*", call->op->name);
 }
 
+/* A streamed blob is checked by its decoded length (part_stream.c). */
+static int
+validate_call(struct api_call *call)
+{
+	struct json_object	*streamed = NULL;
+	uint64_t		 len = 0;
+
+	if (api_part_has_blob(call->part) &&
+	    json_object_object_get_ex(call->in, "layerPartBlob", &streamed))
+		len = api_part_len(call->part);
+	return validate_request_streamed(call->ctx->validator, call->model,
+	    call->in, streamed, (int64_t)len, &call->err);
+}
+
+enum api_stage
+api_call_prepare_part(struct api_call *call, const char *target,
+    struct api_part *part, const struct sigv4_request *sr)
+{
+	struct sigv4_request	 s = *sr;
+	char			 hex[65];
+	const char		*body;
+	size_t			 len;
+
+	call->part = part;
+	api_part_payload_hash(part, hex);
+	s.payload_hash = hex;
+	body = api_part_json(part, &len);
+	return api_call_prepare(call, target, body, len, &s);
+}
+
 enum api_stage
 api_call_prepare(struct api_call *call, const char *target, const char *body,
     size_t len, const struct sigv4_request *sr)
@@ -302,8 +334,7 @@ api_call_prepare(struct api_call *call, const char *target, const char *body,
 	if (api_identify(call, sr) != 0 ||
 	    lookup_op(call, target) != 0 ||
 	    parse_body(call, body, len) != 0 ||
-	    validate_request(call->ctx->validator, call->model, call->in,
-	    &call->err) != 0 ||
+	    validate_call(call) != 0 ||
 	    select_registry(call) != 0 ||
 	    api_authz_call(call) != 0)
 		return API_STAGE_DONE;

@@ -129,6 +129,25 @@ void	 api_upload_unlease(struct api_ctx *, const char *id,
 bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 	    const void *owner);
 
+/*
+ * UploadLayerPart's part as it streamed (part_stream.c; the server's side
+ * is in api.h). has_blob: layerPartBlob was a string and ended. check:
+ * 0, or -1 with SerializationException when it was not base64 or came
+ * twice. len: its decoded bytes. from_json: the part of a body that did
+ * not stream (the caller owns it). write: put the part after up->received
+ * and give the upload's hash after it: 0, -1 with call->err set, or
+ * API_PART_BUSY when another stream holds the upload or the record moved
+ * since the part began.
+ */
+#define API_PART_BUSY	1
+struct api_part;
+bool	 api_part_has_blob(const struct api_part *);
+int	 api_part_check(struct api_call *, const struct api_part *);
+uint64_t api_part_len(const struct api_part *);
+struct api_part *api_part_from_json(struct api_call *);
+int	 api_part_write(struct api_call *, struct api_part *,
+	    const struct store_upload *up, struct sha256_state *hash);
+
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);
 /* Filters as the model gives them; NULL is the default. */

@@ -1,7 +1,8 @@
 /*
  * InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload: a blob sent
- * in contiguous base64 parts, hashed as it arrives, and moved into the
- * content-addressed store when its digest checks (ecr-behaviour.md 3.3).
+ * in contiguous base64 parts, decoded and hashed as each body streams in
+ * (part_stream.c), and moved into the content-addressed store when its
+ * digest checks (ecr-behaviour.md 3.3).
  * The bytes go to the upload file (fsynced) before the record that counts
  * them commits (STYLE.md 7.4).
  */
@@ -15,8 +16,6 @@
 #include <sodium.h>
 
 #include "common/str.h"
-#include "common/xalloc.h"
-#include "auth/base64.h"
 #include "auth/sha256.h"
 #include "store/store.h"
 
@@ -110,61 +109,58 @@ fail_part(struct api_call *call, const struct store_repo *repo,
 	return -1;
 }
 
-/* Decode the part; its length must be last - first + 1. */
+/*
+ * The part, as it streamed or else from the JSON: it must start where the
+ * upload stands, be base64, and be as long as its byte range says.
+ */
 static int
-decode_part(struct api_call *call, const struct store_repo *repo,
-    const struct store_upload *up, unsigned char **out, size_t *len)
+take_part(struct api_call *call, const struct store_repo *repo,
+    const struct store_upload *up)
 {
-	const char	*b64 = api_in_str(call, "layerPartBlob");
-	size_t		 b64_len = api_in_len(call, "layerPartBlob");
-	int64_t		 first = api_in_i64(call, "partFirstByte", -1);
-	int64_t		 last = api_in_i64(call, "partLastByte", -1);
-	unsigned char	*bin;
+	int64_t		first = api_in_i64(call, "partFirstByte", -1);
+	int64_t		last = api_in_i64(call, "partLastByte", -1);
+	uint64_t	len;
 
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
-	bin = xmalloc(BASE64_DECODED_MAX(b64_len));
-	if (base64_decode(b64, b64_len, bin, len) != 0) {
-		free(bin);
-		return api_fail(call, ERR_SERIALIZATION, "Base64 encoded "
-		    "value of 'layerPartBlob' is not valid");
+	if (!api_part_has_blob(call->part)) {
+		api_part_free(call->part);
+		call->part = api_part_from_json(call);
 	}
-	if (*len == 0 || last < first || (uint64_t)(last - first + 1) != *len) {
-		free(bin);
+	if (api_part_check(call, call->part) != 0)
+		return -1;
+	len = api_part_len(call->part);
+	if (len == 0 || last < first || (uint64_t)(last - first) + 1 != len)
 		return fail_part(call, repo, up, "the byte range does not "
 		    "match the part's length");
-	}
-	*out = bin;
+	if (up->n_parts >= PARTS_MAX)
+		return api_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
+		    "'%s' has reached the limit of %d layer parts", up->id,
+		    PARTS_MAX);
 	return 0;
 }
 
 static int
 upload_layer_part(struct api_call *call)
 {
-	struct sha256_state	 st;
-	struct store_repo		 repo;
-	struct store_upload		 up;
-	unsigned char			*part = NULL;
-	size_t				 len;
-	int				 rc;
+	struct sha256_state	st;
+	struct store_repo	repo;
+	struct store_upload	up;
+	int			rc;
 
 	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    get_upload(call, &repo, &up) != 0 ||
-	    decode_part(call, &repo, &up, &part, &len) != 0)
+	    take_part(call, &repo, &up) != 0)
 		return -1;
-	if (up.n_parts >= PARTS_MAX) {
-		free(part);
-		return api_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
-		    "'%s' has reached the limit of %d layer parts", up.id,
-		    PARTS_MAX);
-	}
-	rc = store_upload_file_write(call->ctx->store, up.id, up.received,
-	    part, len);
-	memcpy(&st, up.hash_state, sizeof st);
-	sha256_update(&st, part, len);
-	free(part);
-	api_upload_count_part(call, &up, len, &st);
-	if (rc != 0 || (rc = store_upload_update(call->txn, &up)) != 0)
+	rc = api_part_write(call, call->part, &up, &st);
+	if (rc == API_PART_BUSY)
+		/* [unconfirmed] ECR's answer to parts sent at once. */
+		return fail_part(call, &repo, &up, "another part of this "
+		    "upload is still being received");
+	if (rc != 0)
+		return -1;
+	api_upload_count_part(call, &up, api_part_len(call->part), &st);
+	if ((rc = store_upload_update(call->txn, &up)) != 0)
 		return api_fail_store(call, rc);
 	out_ids(call, &repo, up.id);
 	jadd_i64(call->out, "lastByteReceived", (int64_t)up.received - 1);
@@ -214,8 +210,13 @@ complete_layer_upload(struct api_call *call)
 	int			rc;
 
 	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
-	    get_upload(call, &repo, &up) != 0 ||
-	    check_complete(call, &repo, &up, digest) != 0)
+	    get_upload(call, &repo, &up) != 0)
+		return -1;
+	/* Its file must not move while a part is still being written. */
+	if (api_upload_leased_by_other(call->ctx, up.id, NULL))
+		return fail_part(call, &repo, &up, "a part of this upload is "
+		    "still being received");
+	if (check_complete(call, &repo, &up, digest) != 0)
 		return -1;
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	if (rc == 0)

@@ -101,23 +101,51 @@ route_state_free(void *arg)
 	struct route_state	*st = arg;
 
 	registry_state_free(st->reg);
+	api_part_free(st->part);
 	free(st);
+}
+
+/* UploadLayerPart bodies stream through api_part_add (issue 3). */
+static bool
+is_layer_part(const struct http_request *req)
+{
+	const char	*target = http_request_header(req, "X-Amz-Target");
+
+	return target != NULL && strcmp(target, API_TARGET_PREFIX
+	    "UploadLayerPart") == 0 &&
+	    req->content_length <= (int64_t)API_BODY_MAX;
+}
+
+static int
+on_part_body(struct http_request *req, const char *data, size_t len)
+{
+	struct route_state	*st = req->app_data;
+
+	if (api_part_add(st->part, data, len) == 0)
+		return 0;
+	respond_aws_error(req, 413, "RequestEntityTooLargeException",
+	    "Request body is larger than this endpoint accepts");
+	return -1;
 }
 
 void
 routes_on_head(struct http_request *req, void *arg)
 {
+	struct server		*srv = arg;
 	struct route_state	*st;
 
-	(void)arg;
 	st = xcalloc(1, sizeof *st);
 	make_request_id(st->request_id, sizeof st->request_id);
 	snprintf(st->op, sizeof st->op, "-");
 	req->app_data = st;
 	req->app_free = route_state_free;
-	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0)
+	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
 		req->body_max = API_BODY_MAX;
-	else
+		if (is_layer_part(req)) {
+			st->part = api_part_new(srv->api);
+			req->on_body = on_part_body;
+		}
+	} else
 		req->body_max = ADMIN_BODY_MAX;
 	if (registry_is_path(req->path))
 		registry_on_head(arg, req);
@@ -188,6 +216,10 @@ handle_aws(struct server *srv, struct http_request *req)
 	struct sigv4_header	*hs;
 	struct sigv4_request	 sr;
 	struct api_call		*call;
+	struct api_part		*part;
+	const char		*target = http_request_header(req,
+				    "X-Amz-Target");
+	enum api_stage		 stage;
 	size_t			 i;
 
 	hs = xreallocarray(NULL, req->n_headers + 1, sizeof *hs);
@@ -205,8 +237,13 @@ handle_aws(struct server *srv, struct http_request *req)
 	sr.body_len = req->body.len;
 	call = api_call_new(srv->api, st->request_id, now_ms());
 	api_call_set_source_ip(call, req->peer_ip);
-	switch (api_call_prepare(call, http_request_header(req, "X-Amz-Target"),
-	    req->body.data, req->body.len, &sr)) {
+	if ((part = st->part) != NULL) {
+		st->part = NULL;
+		stage = api_call_prepare_part(call, target, part, &sr);
+	} else
+		stage = api_call_prepare(call, target, req->body.data,
+		    req->body.len, &sr);
+	switch (stage) {
 	case API_STAGE_WRITE:
 		routes_queue_write(srv, req, call, respond_call);
 		break;

@@ -32,6 +32,7 @@ struct route_state {
 	char			 request_id[40];
 	char			 op[64];
 	struct reg_state	*reg;
+	struct api_part		*part;	/* an UploadLayerPart body */
 };
 
 struct server {

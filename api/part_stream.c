@@ -1,0 +1,454 @@
+/*
+ * UploadLayerPart bodies, taken as they stream in (issue 3). A part is up
+ * to 20 MiB sent as base64 inside JSON; parsing that whole with json-c and
+ * then decoding it cost more than the rest of the request together. So
+ * the server feeds each piece of the body here: a small scanner follows
+ * the JSON just far enough to find the top-level layerPartBlob string,
+ * whose characters are decoded as they arrive, hashed and written to the
+ * upload file; every other byte is kept, so the usual parse and
+ * validation see the body with layerPartBlob "" (its placeholder).
+ *
+ * The part goes straight into the upload file when uploadId came before
+ * the blob (botocore and the aws CLI send the model's order, which puts
+ * the blob last) and no other stream holds the upload: the stream takes
+ * the upload's lease and writes past the bytes the record counts, which
+ * nothing trusts until the operation checks the request and counts them.
+ * Otherwise the decoded part is kept in memory for the operation to write.
+ */
+#include "api/image.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "auth/base64.h"
+#include "auth/sha256.h"
+#include "common/buf.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#define PART_MEMBER	"layerPartBlob"
+#define DECODE_CHUNK	(192 * 1024)	/* characters decoded at a time */
+
+enum blob_state {
+	BLOB_NONE,
+	BLOB_IN,	/* between the blob's quotes */
+	BLOB_DONE,
+};
+
+enum capture {
+	CAP_NONE,
+	CAP_KEY,	/* a top-level key */
+	CAP_UPLOAD_ID,	/* the uploadId value */
+};
+
+struct api_part {
+	struct api_ctx		*ctx;
+	struct buf		 rest;		/* the body but the blob's text */
+	struct sha256_state	 payload;	/* SigV4's payload hash */
+	uint64_t		 total;		/* body bytes seen */
+
+	/* The scanner: just enough JSON to know where the blob is. */
+	int			 depth;
+	bool			 is_object;	/* the body is {...} */
+	bool			 in_string;
+	bool			 escaped;
+	bool			 is_key_pos;	/* a top-level key comes next */
+	enum capture		 cap;
+	char			 cap_buf[STORE_UPLOAD_ID_MAX + 1];
+	size_t			 cap_len;
+	bool			 cap_ok;	/* no escape, not too long */
+	char			 member[sizeof PART_MEMBER + 1];
+	char			 upload_id[STORE_UPLOAD_ID_MAX + 1];
+
+	/* The blob. */
+	enum blob_state		 blob;
+	bool			 blob_escape;	/* a piece ended in a '\' */
+	bool			 is_duplicate;	/* a second layerPartBlob */
+	struct base64_dec	 dec;
+	uint64_t		 len;		/* decoded bytes */
+	struct store_upload_writer *writer;	/* into the upload file */
+	uint64_t		 offset;	/* where the writer began */
+	struct sha256_state	 hash;		/* the upload's, continued */
+	struct buf		 mem;		/* or kept here */
+	int			 io_rc;		/* the first store error */
+	bool			 is_leased;
+};
+
+struct api_part *
+api_part_new(struct api_ctx *ctx)
+{
+	struct api_part	*ps = xcalloc(1, sizeof *ps);
+
+	ps->ctx = ctx;
+	buf_init(&ps->rest, API_BODY_MAX);
+	buf_init(&ps->mem, API_BODY_MAX);
+	sha256_init(&ps->payload);
+	return ps;
+}
+
+void
+api_part_free(struct api_part *ps)
+{
+	if (ps == NULL)
+		return;
+	/* Unsynced: bytes no record counts, cut by the next writer. */
+	(void)store_upload_writer_close(ps->writer, false);
+	if (ps->is_leased)
+		api_upload_unlease(ps->ctx, ps->upload_id, ps);
+	buf_release(&ps->rest);
+	buf_release(&ps->mem);
+	sodium_memzero(&ps->hash, sizeof ps->hash);
+	free(ps);
+}
+
+/*
+ * Write into the upload file from where its record stands, holding the
+ * upload's lease; on any failure the part is kept in memory instead.
+ */
+static void
+open_upload_file(struct api_part *ps)
+{
+	struct store		*store = ps->ctx->store;
+	struct store_txn	*txn;
+	struct store_upload	 up;
+	int			 rc;
+
+	if (!api_upload_lease(ps->ctx, ps->upload_id, ps))
+		return;
+	ps->is_leased = true;
+	if ((rc = store_txn_begin(store, NULL, false, &txn)) == 0) {
+		rc = store_upload_get(txn, ps->upload_id, &up);
+		store_txn_abort(txn);
+	}
+	if (rc == 0 && up.hash_state_len == sizeof ps->hash &&
+	    store_upload_writer_open(store, up.id, up.received,
+	    &ps->writer) == 0) {
+		ps->offset = up.received;
+		memcpy(&ps->hash, up.hash_state, sizeof ps->hash);
+		return;
+	}
+	api_upload_unlease(ps->ctx, ps->upload_id, ps);
+	ps->is_leased = false;
+}
+
+static void
+blob_begin(struct api_part *ps)
+{
+	if (ps->blob != BLOB_NONE) {
+		/* Left in the JSON; the operation refuses the request. */
+		ps->is_duplicate = true;
+		return;
+	}
+	ps->blob = BLOB_IN;
+	base64_dec_init(&ps->dec);
+	if (ps->upload_id[0] != '\0')
+		open_upload_file(ps);
+}
+
+/* Room for want decoded bytes, in the writer's buffer or in memory. */
+static unsigned char *
+sink_space(struct api_part *ps, size_t want)
+{
+	unsigned char	*p;
+
+	if (ps->writer != NULL)
+		p = store_upload_writer_space(ps->writer, want);
+	else
+		p = (unsigned char *)buf_reserve(&ps->mem, want);
+	if (p == NULL)
+		ps->io_rc = STORE_IO;
+	return p;
+}
+
+static void
+sink_commit(struct api_part *ps, unsigned char *p, size_t n)
+{
+	int	rc;
+
+	ps->len += n;
+	if (ps->writer == NULL) {
+		buf_commit(&ps->mem, n);
+		return;
+	}
+	sha256_update(&ps->hash, p, n);
+	if ((rc = store_upload_writer_commit(ps->writer, n)) != 0)
+		ps->io_rc = rc;
+}
+
+static void
+blob_decode(struct api_part *ps, const char *p, size_t len)
+{
+	unsigned char	*out;
+	size_t		 n;
+
+	while (len > 0 && !ps->dec.is_bad && ps->io_rc == 0) {
+		n = len < DECODE_CHUNK ? len : DECODE_CHUNK;
+		if ((out = sink_space(ps, BASE64_DEC_ADD_MAX(n))) == NULL)
+			return;
+		sink_commit(ps, out, base64_dec_add(&ps->dec, p, n, out));
+		p += n;
+		len -= n;
+	}
+}
+
+static void
+blob_end(struct api_part *ps)
+{
+	unsigned char	tail[3], *out;
+	size_t		n;
+
+	ps->blob = BLOB_DONE;
+	if (base64_dec_end(&ps->dec, tail, &n) != 0 || n == 0 ||
+	    ps->io_rc != 0 || (out = sink_space(ps, n)) == NULL)
+		return;
+	memcpy(out, tail, n);
+	sink_commit(ps, out, n);
+}
+
+/* JSON's "\/" is '/'; base64 needs no other escape. */
+static void
+blob_escaped(struct api_part *ps, char c)
+{
+	if (c == '/')
+		blob_decode(ps, "/", 1);
+	else
+		ps->dec.is_bad = true;
+}
+
+/* Inside the blob's quotes: decode up to its end; returns bytes used. */
+static size_t
+blob_scan(struct api_part *ps, const char *p, size_t len)
+{
+	const char	*quote, *esc;
+	size_t		 run;
+
+	if (ps->blob_escape) {
+		ps->blob_escape = false;
+		blob_escaped(ps, p[0]);
+		return 1;
+	}
+	quote = memchr(p, '"', len);
+	run = quote != NULL ? (size_t)(quote - p) : len;
+	if ((esc = memchr(p, '\\', run)) != NULL)
+		run = (size_t)(esc - p);
+	blob_decode(ps, p, run);
+	if (run == len)
+		return len;
+	if (p[run] == '\\') {
+		if (run + 1 == len) {
+			ps->blob_escape = true;
+			return len;
+		}
+		blob_escaped(ps, p[run + 1]);
+		return run + 2;
+	}
+	blob_end(ps);
+	ps->in_string = false;
+	(void)buf_add(&ps->rest, "\"", 1);
+	return run + 1;
+}
+
+static void
+begin_string(struct api_part *ps)
+{
+	ps->in_string = true;
+	ps->cap = CAP_NONE;
+	if (ps->depth != 1 || !ps->is_object)
+		return;
+	if (ps->is_key_pos)
+		ps->cap = CAP_KEY;
+	else if (strcmp(ps->member, PART_MEMBER) == 0)
+		blob_begin(ps);
+	else if (strcmp(ps->member, "uploadId") == 0)
+		ps->cap = CAP_UPLOAD_ID;
+	ps->cap_len = 0;
+	ps->cap_ok = true;
+}
+
+static void
+end_string(struct api_part *ps)
+{
+	const char	*text = ps->cap_ok ? ps->cap_buf : "";
+
+	ps->cap_buf[ps->cap_len] = '\0';
+	if (ps->cap == CAP_KEY)
+		str_copy(ps->member, sizeof ps->member,
+		    strlen(text) < sizeof ps->member ? text : "");
+	else if (ps->cap == CAP_UPLOAD_ID)
+		str_copy(ps->upload_id, sizeof ps->upload_id, text);
+	ps->cap = CAP_NONE;
+}
+
+static void
+string_char(struct api_part *ps, char c)
+{
+	if (ps->escaped) {
+		ps->escaped = false;
+		ps->cap_ok = false;
+	} else if (c == '\\')
+		ps->escaped = true;
+	else if (c == '"') {
+		ps->in_string = false;
+		end_string(ps);
+	} else if (ps->cap != CAP_NONE) {
+		if (ps->cap_len < sizeof ps->cap_buf - 1)
+			ps->cap_buf[ps->cap_len++] = c;
+		else
+			ps->cap_ok = false;
+	}
+}
+
+/* One character outside the blob; true when it opened the blob. */
+static bool
+scan_char(struct api_part *ps, char c)
+{
+	if (ps->in_string) {
+		string_char(ps, c);
+		return false;
+	}
+	switch (c) {
+	case '"':
+		begin_string(ps);
+		return ps->blob == BLOB_IN;
+	case '{':
+	case '[':
+		if (ps->depth++ == 0) {
+			ps->is_object = c == '{';
+			ps->is_key_pos = true;
+		}
+		break;
+	case '}':
+	case ']':
+		ps->depth--;
+		break;
+	case ',':
+		if (ps->depth == 1)
+			ps->is_key_pos = true;
+		break;
+	case ':':
+		if (ps->depth == 1)
+			ps->is_key_pos = false;
+		break;
+	}
+	return false;
+}
+
+/* JSON outside the blob, kept; returns bytes used (up to the blob). */
+static size_t
+json_scan(struct api_part *ps, const char *p, size_t len)
+{
+	size_t	i = 0;
+
+	while (i < len) {
+		if (scan_char(ps, p[i++]))
+			break;
+	}
+	(void)buf_add(&ps->rest, p, i);
+	return i;
+}
+
+int
+api_part_add(struct api_part *ps, const char *data, size_t len)
+{
+	size_t	n;
+
+	if (len > API_BODY_MAX - ps->total)
+		return -1;
+	ps->total += len;
+	if (ps->ctx->cfg.is_strict)
+		sha256_update(&ps->payload, data, len);
+	while (len > 0) {
+		n = ps->blob == BLOB_IN ? blob_scan(ps, data, len) :
+		    json_scan(ps, data, len);
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+const char *
+api_part_json(struct api_part *ps, size_t *len)
+{
+	*len = ps->rest.len;
+	return ps->rest.data != NULL ? ps->rest.data : "";
+}
+
+void
+api_part_payload_hash(struct api_part *ps, char hex[65])
+{
+	unsigned char	h[SHA256_DIGEST_LEN];
+
+	sha256_final(&ps->payload, h);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+/* The operation's side (image.h). */
+
+bool
+api_part_has_blob(const struct api_part *ps)
+{
+	return ps != NULL && ps->blob == BLOB_DONE;
+}
+
+uint64_t
+api_part_len(const struct api_part *ps)
+{
+	return ps->len;
+}
+
+int
+api_part_check(struct api_call *call, const struct api_part *ps)
+{
+	if (ps->is_duplicate)
+		return api_fail(call, ERR_SERIALIZATION, "Duplicate member "
+		    "'" PART_MEMBER "'");
+	if (ps->dec.is_bad)
+		return api_fail(call, ERR_SERIALIZATION, "Base64 encoded "
+		    "value of '" PART_MEMBER "' is not valid");
+	return 0;
+}
+
+struct api_part *
+api_part_from_json(struct api_call *call)
+{
+	struct api_part	*ps = api_part_new(call->ctx);
+
+	ps->blob = BLOB_IN;
+	base64_dec_init(&ps->dec);
+	blob_decode(ps, api_in_str(call, PART_MEMBER),
+	    api_in_len(call, PART_MEMBER));
+	blob_end(ps);
+	return ps;
+}
+
+int
+api_part_write(struct api_call *call, struct api_part *ps,
+    const struct store_upload *up, struct sha256_state *hash)
+{
+	int	rc;
+
+	if (ps->io_rc != 0)
+		return api_fail_store(call, ps->io_rc);
+	if (ps->writer != NULL) {
+		if (ps->offset != up->received)
+			return API_PART_BUSY;
+		rc = store_upload_writer_close(ps->writer, true);
+		ps->writer = NULL;
+		if (rc != 0)
+			return api_fail_store(call, rc);
+		memcpy(hash, &ps->hash, sizeof *hash);
+		return 0;
+	}
+	if (api_upload_leased_by_other(call->ctx, up->id, ps))
+		return API_PART_BUSY;
+	if ((rc = store_upload_file_write(call->ctx->store, up->id,
+	    up->received, ps->mem.data, ps->mem.len)) != 0)
+		return api_fail_store(call, rc);
+	memcpy(hash, up->hash_state, sizeof *hash);
+	sha256_update(hash, ps->mem.data, ps->mem.len);
+	return 0;
+}
