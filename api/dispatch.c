@@ -302,13 +302,13 @@ static int
 validate_call(struct api_call *call)
 {
 	struct json_object	*streamed = NULL;
-	uint64_t		 len = 0;
+	int64_t			 len = 0;
 
 	if (api_part_has_blob(call->part) &&
 	    json_object_object_get_ex(call->in, "layerPartBlob", &streamed))
-		len = api_part_len(call->part);
+		len = api_part_blob_len(call->part);
 	return validate_request_streamed(call->ctx->validator, call->model,
-	    call->in, streamed, (int64_t)len, &call->err);
+	    call->in, streamed, len, &call->err);
 }
 
 enum api_stage

@@ -131,10 +131,10 @@ bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 
 /*
  * UploadLayerPart's part as it streamed (part_stream.c; the server's side
- * is in api.h). has_blob: layerPartBlob was a string and ended. check:
- * 0, or -1 with SerializationException when it was not base64 or came
- * twice. len: its decoded bytes. from_json: the part of a body that did
- * not stream (the caller owns it). write: put the part after up->received
+ * is in api.h). has_blob: layerPartBlob was a string, ended, and came
+ * once. blob_len: its decoded bytes, or -1 if it was not base64. check:
+ * 0, or -1 with SerializationException when it was not base64. from_json: the part of a body that did not stream (the caller
+ * owns it). write: put the part after up->received
  * and give the upload's hash after it: 0, -1 with call->err set, or
  * API_PART_BUSY when another stream holds the upload or the record moved
  * since the part began.
@@ -143,7 +143,7 @@ bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 struct api_part;
 bool	 api_part_has_blob(const struct api_part *);
 int	 api_part_check(struct api_call *, const struct api_part *);
-uint64_t api_part_len(const struct api_part *);
+int64_t	 api_part_blob_len(const struct api_part *);
 struct api_part *api_part_from_json(struct api_call *);
 int	 api_part_write(struct api_call *, struct api_part *,
 	    const struct store_upload *up, struct sha256_state *hash);

@@ -119,7 +119,7 @@ take_part(struct api_call *call, const struct store_repo *repo,
 {
 	int64_t		first = api_in_i64(call, "partFirstByte", -1);
 	int64_t		last = api_in_i64(call, "partLastByte", -1);
-	uint64_t	len;
+	int64_t		len;
 
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
@@ -129,8 +129,8 @@ take_part(struct api_call *call, const struct store_repo *repo,
 	}
 	if (api_part_check(call, call->part) != 0)
 		return -1;
-	len = api_part_len(call->part);
-	if (len == 0 || last < first || (uint64_t)(last - first) + 1 != len)
+	len = api_part_blob_len(call->part);
+	if (len <= 0 || last < first || last - first != len - 1)
 		return fail_part(call, repo, up, "the byte range does not "
 		    "match the part's length");
 	if (up->n_parts >= PARTS_MAX)
@@ -159,7 +159,8 @@ upload_layer_part(struct api_call *call)
 		    "upload is still being received");
 	if (rc != 0)
 		return -1;
-	api_upload_count_part(call, &up, api_part_len(call->part), &st);
+	api_upload_count_part(call, &up,
+	    (uint64_t)api_part_blob_len(call->part), &st);
 	if ((rc = store_upload_update(call->txn, &up)) != 0)
 		return api_fail_store(call, rc);
 	out_ids(call, &repo, up.id);

@@ -139,7 +139,10 @@ static void
 blob_begin(struct api_part *ps)
 {
 	if (ps->blob != BLOB_NONE) {
-		/* Left in the JSON; the operation refuses the request. */
+		/*
+		 * Left in the JSON, where (as in Jackson) the last one wins:
+		 * the operation takes it from there.
+		 */
 		ps->is_duplicate = true;
 		return;
 	}
@@ -391,24 +394,23 @@ api_part_payload_hash(struct api_part *ps, char hex[65])
 bool
 api_part_has_blob(const struct api_part *ps)
 {
-	return ps != NULL && ps->blob == BLOB_DONE;
+	return ps != NULL && ps->blob == BLOB_DONE && !ps->is_duplicate;
 }
 
-uint64_t
-api_part_len(const struct api_part *ps)
+int64_t
+api_part_blob_len(const struct api_part *ps)
 {
-	return ps->len;
+	return ps->dec.is_bad ? -1 : (int64_t)ps->len;
 }
 
 int
 api_part_check(struct api_call *call, const struct api_part *ps)
 {
-	if (ps->is_duplicate)
-		return api_fail(call, ERR_SERIALIZATION, "Duplicate member "
-		    "'" PART_MEMBER "'");
+	/* The validator has said so already for a body that streamed. */
 	if (ps->dec.is_bad)
-		return api_fail(call, ERR_SERIALIZATION, "Base64 encoded "
-		    "value of '" PART_MEMBER "' is not valid");
+		return api_fail(call, ERR_SERIALIZATION, "Unexpected value "
+		    "type in payload at '" PART_MEMBER "': expected a base64 "
+		    "string");
 	return 0;
 }
 

@@ -1115,9 +1115,10 @@ scalar_faults(const struct walk *w, const struct shape_rule *r,
 		    (size_t)json_object_get_string_len(o));
 		return 0;
 	case MODEL_BLOB:
-		if (o != NULL && o == w->streamed)
-			n = w->streamed_len;
-		else if (!json_object_is_type(o, json_type_string) ||
+		if (o != NULL && o == w->streamed) {
+			if ((n = w->streamed_len) < 0)
+				return -1;
+		} else if (!json_object_is_type(o, json_type_string) ||
 		    !is_base64(json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o), &n))
 			return -1;

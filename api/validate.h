@@ -46,7 +46,7 @@ int	validate_request(const struct validator *, const struct model_op *,
 /*
  * The same, for a body whose blob member streamed past the parser: its
  * value in in is the placeholder streamed (a member of in), which counts
- * as a blob of streamed_len decoded bytes.
+ * as a blob of streamed_len decoded bytes (-1: it was not base64).
  */
 int	validate_request_streamed(const struct validator *,
 	    const struct model_op *, struct json_object *in,

@@ -87,7 +87,9 @@ base64_dec_end(struct base64_dec *d, unsigned char out[3], size_t *out_len)
 	size_t	pad;
 
 	*out_len = 0;
-	if (d->is_bad || (d->n_held != 0 && d->n_held != 4))
+	if (d->n_held != 0 && d->n_held != 4)
+		d->is_bad = true;
+	if (d->is_bad)
 		return -1;
 	if (d->n_held == 0)
 		return 0;
@@ -95,8 +97,10 @@ base64_dec_end(struct base64_dec *d, unsigned char out[3], size_t *out_len)
 	/* The padded quantum decodes as if its '=' were 'A' (zero bits). */
 	memcpy(q, d->held, 4);
 	memset(q + 4 - pad, 'A', pad);
-	if (decode_quanta(q, 4, out) != 0)
+	if (decode_quanta(q, 4, out) != 0) {
+		d->is_bad = true;
 		return -1;
+	}
 	*out_len = 3 - pad;
 	return 0;
 }

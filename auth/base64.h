@@ -41,7 +41,7 @@ size_t	base64_dec_add(struct base64_dec *, const char *in, size_t len,
 	    unsigned char *out);
 /*
  * The end of the text: 0 with its last bytes (up to 3) in out and
- * *out_len, or -1 if the whole text was not base64.
+ * *out_len, or -1 (and is_bad) if the whole text was not base64.
  */
 int	base64_dec_end(struct base64_dec *, unsigned char out[3],
 	    size_t *out_len);
