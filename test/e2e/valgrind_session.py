@@ -5,10 +5,12 @@ valgrind reports no errors and no definite leaks and ecrd exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
 """
+import base64
 import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -132,6 +134,46 @@ def push_layer(ecr, repo, data):
     return digest
 
 
+def part_body(repo, upload, data, blob_first):
+    """An UploadLayerPart body, its blob first or (the model's order)
+    last: the server streams the one into memory, the other to the file."""
+    blob = '"layerPartBlob": "%s"' % base64.b64encode(data).decode()
+    rest = ('"repositoryName": "%s", "uploadId": "%s", "partFirstByte": 0, '
+            '"partLastByte": %d' % (repo, upload, len(data) - 1))
+    return ("{%s, %s}" % ((blob, rest) if blob_first else (rest, blob))
+            ).encode()
+
+
+def streamed_parts(ecr, address, repo):
+    """A part cut off mid-body, then the blob-first shape, whole."""
+    checks = []
+    data = b"streamed-part" * 1000
+    upload = ecr.initiate_layer_upload(repositoryName=repo)["uploadId"]
+    body = part_body(repo, upload, data, False)
+    host, port = address.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
+                 b"AmazonEC2ContainerRegistry_V20150921.UploadLayerPart\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) +
+                 body[:len(body) // 2])
+    sock.close()
+    target = {"X-Amz-Target":
+              "AmazonEC2ContainerRegistry_V20150921.UploadLayerPart"}
+    end = time.monotonic() + DEADLINE_S
+    while True:
+        status, _, _ = http_call(address, "POST", "/",
+                                 part_body(repo, upload, data, True), target)
+        if status == 200 or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    checks.append(status == 200)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    checks.append(ecr.complete_layer_upload(
+        repositoryName=repo, uploadId=upload,
+        layerDigests=[digest])["layerDigest"] == digest)
+    return checks
+
+
 def images_session(ecr, address):
     """Images, layers, the registry, policies and lifecycle, briefly."""
     checks = []
@@ -139,6 +181,7 @@ def images_session(ecr, address):
     ecr.create_repository(repositoryName=repo)
     layer, config = b"layer-bytes" * 100, b'{"os":"linux"}'
     ld, cd = push_layer(ecr, repo, layer), push_layer(ecr, repo, config)
+    checks += streamed_parts(ecr, address, repo)
     manifest = json.dumps({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
