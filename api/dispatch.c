@@ -157,7 +157,8 @@ lookup_op(struct api_call *call, const char *target)
 	const char	*name;
 
 	if (target == NULL || !str_has_prefix(target, API_TARGET_PREFIX) ||
-	    (call->op = api_op_find(target + strlen(API_TARGET_PREFIX))) == NULL) {
+	    (call->op = api_op_find(target +
+	    strlen(API_TARGET_PREFIX))) == NULL) {
 		/* Coral's answer, with no message (ecr-behaviour.md 1.5). */
 		return api_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
 	}

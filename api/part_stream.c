@@ -47,7 +47,7 @@ enum capture {
 
 struct api_part {
 	struct api_ctx		*ctx;
-	struct buf		 rest;		/* the body but the blob's text */
+	struct buf		 rest;		/* the body, blob text aside */
 	struct sha256_state	 payload;	/* SigV4's payload hash */
 	uint64_t		 total;		/* body bytes seen */
 

@@ -18,22 +18,22 @@
 # The figures are measured and printed beside their targets, never asserted.
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
-# "all" = "repos images registry policy"):
+# "all" = "repos images layer registry policy"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
-#   images  issue 3, on three servers:
+#   images  issue 3, on two servers:
 #           ecrd-img (ECR's reference checks): PutImage of unique OCI
 #             manifests naming a config and two small real layers uploaded
 #             once through the layer API (the realistic path);
 #             BatchGetImage by tag (one image)
-#           ecrd-lay: a 1 GiB layer through InitiateLayerUpload /
-#             UploadLayerPart (10 MiB parts, base64 JSON, each signed) /
-#             CompleteLayerUpload, then downloaded with curl from its
-#             GetDownloadUrlForLayer URL; peak RSS during each
 #           ecrd-rlx (--relax-references): repositories of 100, 1,000 and
 #             BENCH_BIG_REPO images, filled by replaying signed PutImage
 #             requests once each; DescribeImages first page (maxResults 100)
 #   moto_server takes the same requests where it has the API (no layer API).
+#   layer   issue 3, on ecrd-lay: a BENCH_LAYER_MIB (1024) MiB layer through
+#           InitiateLayerUpload / UploadLayerPart (10 MiB parts, base64
+#           JSON, each signed) / CompleteLayerUpload, then downloaded with
+#           curl from its GetDownloadUrlForLayer URL; peak RSS during each
 #   registry  issue 4, the registry API (/v2/) on ecrd-reg (Basic auth with
 #           the bench principal's GetAuthorizationToken password; strict
 #           unless BENCH_STRICT=0) and on Debian's docker-registry
@@ -81,7 +81,7 @@ PULL_CLIENTS=${BENCH_PULL_CLIENTS:-16}
 SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
-*" all "*) SCENARIOS="repos images registry policy" ;;
+*" all "*) SCENARIOS="repos images layer registry policy" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -100,7 +100,7 @@ command -v curl >/dev/null || die "curl is not installed"
 python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
-	case $sc in repos | images | registry | policy) ;;
+	case $sc in repos | images | layer | registry | policy) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
@@ -344,9 +344,11 @@ if wants images; then
 
 	stop_pid "$IMG_PID"
 	rm -rf "$WORK/img-data"
+fi
 
-	# --- ecrd: one big layer, on a server of its own (so that its RSS
-	# is the layer's, not the LMDB pages of the images above) -----------
+# --- ecrd: one big layer, on a server of its own (so that its RSS is the
+# layer's, not the LMDB pages of the images above) --------------------------
+if wants layer; then
 	start ecrd-lay /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
 	    --data-dir "$WORK/lay-data" --log-level error "${STRICT_ARGS[@]}"
 	LAY_PID=$PID
@@ -358,6 +360,8 @@ if wants images; then
 	perf_stop ecrd-lay-layer
 	stop_pid "$LAY_PID"
 	rm -rf "$WORK/lay-data"
+fi
+if wants images; then
 
 	# --- ecrd: DescribeImages on big repositories (--relax-references) --
 	start ecrd-rlx /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
@@ -576,6 +580,8 @@ if wants images; then
 	    "on (ecrd-img)"
 	echo "DescribeImages: first page (maxResults 100); repositories filled" \
 	    "under --relax-references (made-up layers) (ecrd-rlx)"
+fi
+if wants layer; then
 	echo "layer: $LAYER_MIB MiB in 10 MiB UploadLayerPart parts (base64" \
 	    "JSON, each signed by botocore: strict); download: curl GET of the" \
 	    "GetDownloadUrlForLayer URL, median of 3; MB = 10^6 B, GB = 10^9 B"

@@ -527,16 +527,37 @@ def start_server(*extra, data_dir=None):
 
 
 class EcrdTestCase(unittest.TestCase):
-    """Runs one ecrd for the whole class (unique names keep tests apart)."""
+    """Runs one ecrd for the whole class (unique names keep tests apart).
+
+    principals: strict mode with these credentials entries (written to a
+    credentials file of the class's own); durable: a --data-dir of the
+    class's own (cls.data_dir) rather than --ephemeral.
+    """
 
     server_args = ()
+    principals = None
+    durable = False
     maxDiff = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._clients = {}
-        cls.server = start_server(*cls.server_args)
+        cls.class_dir = tempfile.mkdtemp(prefix="e2e-class-")
+        args, cls.data_dir = tuple(cls.server_args), None
+        try:
+            if cls.principals is not None:
+                path = os.path.join(cls.class_dir, "credentials.json")
+                with open(path, "w") as f:
+                    json.dump({"principals": cls.principals}, f)
+                args += ("--credentials", path)
+            if cls.durable:
+                cls.data_dir = os.path.join(cls.class_dir, "data")
+            cls.server = start_server(*args, data_dir=cls.data_dir)
+        except BaseException:
+            # tearDownClass does not run when setUpClass fails or skips.
+            shutil.rmtree(cls.class_dir, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -545,6 +566,7 @@ class EcrdTestCase(unittest.TestCase):
             server.stop()
         finally:
             server.cleanup()
+            shutil.rmtree(cls.class_dir, ignore_errors=True)
             super().tearDownClass()
 
     # -- clients ----------------------------------------------------------

@@ -16,16 +16,15 @@ the right part at the same offset and completes to the right digest.
 import base64
 import json
 import os
-import shutil
 import socket
 import tempfile
 import time
 import unittest
 
 import harness
-from harness import (DEFAULT_ACCOUNT, JSON_11, TARGET_PREFIX, EcrdTestCase,
+from harness import (JSON_11, TARGET_PREFIX, EcrdTestCase,
                      basic_auth, read_response, registry_password,
-                     sha256_digest, sign_headers, start_server, unique_name)
+                     sha256_digest, sign_headers, unique_name)
 
 MiB = 1024 * 1024
 NOT_BASE64 = ("Unexpected value type in payload at 'layerPartBlob': "
@@ -94,23 +93,7 @@ def api_headers(op):
 class StreamTestCase(EcrdTestCase):
     """A durable server, so a test can watch an upload file fill."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.data_dir = tempfile.mkdtemp(prefix="e2e-stream-")
-        cls._clients = {}
-        try:
-            cls.server = start_server(*cls.server_args,
-                                      data_dir=cls.data_dir)
-        except BaseException:
-            shutil.rmtree(cls.data_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.data_dir, ignore_errors=True)
+    durable = True
 
     def make_repo(self):
         name = unique_name("stream")
@@ -401,25 +384,7 @@ BAD_SIGNATURE = ("The request signature we calculated does not match the "
 class StrictStreamTest(StreamTestCase):
     """Strict mode: the signature covers a body hashed as it streamed."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.creds_dir = tempfile.mkdtemp(prefix="e2e-stream-creds-")
-        path = os.path.join(cls.creds_dir, "credentials.json")
-        with open(path, "w") as f:
-            json.dump({"principals": [PRINCIPAL]}, f)
-        cls.server_args = ("--credentials", path)
-        try:
-            super().setUpClass()
-        except BaseException:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
+    principals = [PRINCIPAL]
 
     def ecr(self, **kw):
         return super().ecr(key=PRINCIPAL["accessKeyId"],

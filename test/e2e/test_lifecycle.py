@@ -801,31 +801,12 @@ class StrictClockTest(LifecycleHelpers, EcrdTestCase):
     KEY = "AKIALIFECYCLECLOCK01"
     SECRET = "lifecycle/clock+secret"
 
-    @classmethod
-    def setUpClass(cls):
-        cls.creds_dir = tempfile.mkdtemp(prefix="e2e-lcy-creds-")
-        path = os.path.join(cls.creds_dir, "creds.json")
-        with open(path, "w") as f:
-            json.dump({"principals": [{
-                "accessKeyId": cls.KEY, "secretAccessKey": cls.SECRET,
-                "arn": "arn:aws:iam::111111111111:user/lcy",
-                "policies": [{"Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": "ecr:*",
-                     "Resource": "*"}]}]}]}, f)
-        cls.server_args = SERVER_ARGS + ("--credentials", path,
-                                         "--clock-offset", str(10 * DAY_S))
-        try:
-            super().setUpClass()
-        except BaseException:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
+    principals = [{
+        "accessKeyId": KEY, "secretAccessKey": SECRET,
+        "arn": "arn:aws:iam::111111111111:user/lcy",
+        "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]}]
+    server_args = SERVER_ARGS + ("--clock-offset", str(10 * DAY_S))
 
     def test_signed_requests_work_with_the_clock_ahead(self):
         ecr = self.ecr(key=self.KEY, secret=self.SECRET)

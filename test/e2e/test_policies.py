@@ -425,25 +425,7 @@ PRINCIPALS = [ADMIN_A, ROOT_A, CI_A, INTERN_A, IP_A, TAGGED_A, PULLER_B,
 
 class StrictPoliciesTest(EcrdTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.creds_dir = tempfile.mkdtemp(prefix="e2e-policies-")
-        path = os.path.join(cls.creds_dir, "credentials.json")
-        with open(path, "w") as f:
-            json.dump({"principals": PRINCIPALS}, f)
-        cls.server_args = ("--credentials", path)
-        try:
-            super().setUpClass()
-        except BaseException:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
+    principals = PRINCIPALS
 
     def as_(self, p, region=REGION):
         return self.ecr(key=p["accessKeyId"], secret=p["secretAccessKey"],

@@ -6,9 +6,6 @@ real JSON services send for bad signatures (ecr-behaviour.md 1.6).
 
 import datetime
 import json
-import os
-import shutil
-import tempfile
 import unittest
 
 import harness
@@ -40,26 +37,7 @@ BAD_TOKEN = "The security token included in the request is invalid."
 
 class StrictModeTest(EcrdTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.creds_dir = tempfile.mkdtemp(prefix="e2e-strict-")
-        path = os.path.join(cls.creds_dir, "credentials.json")
-        with open(path, "w") as f:
-            json.dump({"principals": [ALICE, BOB, CAROL]}, f)
-        cls.server_args = ("--credentials", path)
-        try:
-            super().setUpClass()
-        except BaseException:
-            # tearDownClass does not run when setUpClass fails or skips.
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.creds_dir, ignore_errors=True)
+    principals = [ALICE, BOB, CAROL]
 
     def as_(self, p, region=REGION, secret=None, token=None):
         return self.ecr(key=p["accessKeyId"], region=region,
