@@ -98,12 +98,13 @@ enum api_stage api_call_prepare(struct api_call *, const char *target,
 	    const char *body, size_t len, const struct sigv4_request *);
 /*
  * UploadLayerPart bodies stream (part_stream.c): make a part when the
- * headers are in, add each piece of the body as it comes (-1 once the
- * body passes API_BODY_MAX: answer 413), then prepare the call with it
- * (the call takes the part) or free it.
+ * headers are in (sr: the request so far, its body not yet there), add
+ * each piece of the body as it comes (-1 once the body passes
+ * API_BODY_MAX: answer 413), then prepare the call with it (the call
+ * takes the part) or free it.
  */
 struct api_part;
-struct api_part *api_part_new(struct api_ctx *);
+struct api_part *api_part_new(struct api_ctx *, const struct sigv4_request *);
 int	 api_part_add(struct api_part *, const char *, size_t);
 void	 api_part_free(struct api_part *);
 enum api_stage api_call_prepare_part(struct api_call *, const char *target,

@@ -303,11 +303,24 @@ static int
 validate_call(struct api_call *call)
 {
 	struct json_object	*streamed = NULL;
+	const char		*twice = api_part_duplicate(call->part);
 	int64_t			 len = 0;
 
+	/* [unconfirmed] ECR's answer; json-c alone would take the last. */
+	if (twice != NULL)
+		return api_fail(call, ERR_SERIALIZATION, "Duplicate member "
+		    "'%s'", twice);
 	if (api_part_has_blob(call->part) &&
 	    json_object_object_get_ex(call->in, "layerPartBlob", &streamed))
 		len = api_part_blob_len(call->part);
+	/* Only its placeholder, "", stands for what streamed. */
+	if (streamed != NULL &&
+	    (!json_object_is_type(streamed, json_type_string) ||
+	    json_object_get_string_len(streamed) != 0)) {
+		api_part_free(call->part);
+		call->part = NULL;
+		streamed = NULL;
+	}
 	return validate_request_streamed(call->ctx->validator, call->model,
 	    call->in, streamed, len, &call->err);
 }

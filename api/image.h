@@ -131,8 +131,7 @@ bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 
 /*
  * UploadLayerPart's part as it streamed (part_stream.c; the server's side
- * is in api.h). has_blob: layerPartBlob was a string, ended, and came
- * once. blob_len: its decoded bytes, or -1 if it was not base64. check:
+ * is in api.h). has_blob: layerPartBlob was a string and ended. blob_len: its decoded bytes, or -1 if it was not base64. check:
  * 0, or -1 with SerializationException when it was not base64. from_json: the part of a body that did not stream (the caller
  * owns it). write: put the part after up->received
  * and give the upload's hash after it: 0, -1 with call->err set, or
@@ -142,6 +141,8 @@ bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 #define API_PART_BUSY	1
 struct api_part;
 bool	 api_part_has_blob(const struct api_part *);
+/* The member that came twice (the request is refused), or NULL. */
+const char *api_part_duplicate(const struct api_part *);
 int	 api_part_check(struct api_call *, const struct api_part *);
 int64_t	 api_part_blob_len(const struct api_part *);
 struct api_part *api_part_from_json(struct api_call *);

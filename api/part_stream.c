@@ -24,7 +24,9 @@
 #include <sodium.h>
 
 #include "auth/base64.h"
+#include "auth/creds.h"
 #include "auth/sha256.h"
+#include "auth/sigv4.h"
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -55,19 +57,22 @@ struct api_part {
 	int			 depth;
 	bool			 is_object;	/* the body is {...} */
 	bool			 in_string;
-	bool			 escaped;
+	int			 escape;	/* after '\': 1, in \uXXXX: 2-5 */
+	unsigned		 code;		/* a \uXXXX so far */
 	bool			 is_key_pos;	/* a top-level key comes next */
 	enum capture		 cap;
 	char			 cap_buf[STORE_UPLOAD_ID_MAX + 1];
 	size_t			 cap_len;
-	bool			 cap_ok;	/* no escape, not too long */
+	bool			 cap_ok;	/* ASCII, not too long */
 	char			 member[sizeof PART_MEMBER + 1];
 	char			 upload_id[STORE_UPLOAD_ID_MAX + 1];
+	unsigned		 n_blobs;	/* top-level members of each */
+	unsigned		 n_upload_ids;
+	bool			 may_lease;	/* write into the upload file */
 
 	/* The blob. */
 	enum blob_state		 blob;
 	bool			 blob_escape;	/* a piece ended in a '\' */
-	bool			 is_duplicate;	/* a second layerPartBlob */
 	struct base64_dec	 dec;
 	uint64_t		 len;		/* decoded bytes */
 	struct store_upload_writer *writer;	/* into the upload file */
@@ -75,19 +80,57 @@ struct api_part {
 	struct sha256_state	 hash;		/* the upload's, continued */
 	struct buf		 mem;		/* or kept here */
 	int			 io_rc;		/* the first store error */
-	bool			 is_leased;
+	char			 leased[STORE_UPLOAD_ID_MAX + 1]; /* or "" */
 };
 
-struct api_part *
-api_part_new(struct api_ctx *ctx)
+/*
+ * Bytes go into the upload file before the request is checked, so in
+ * strict mode only a request signed with a known access key may take an
+ * upload's lease: a stranger cannot hold up another's upload by sending
+ * a body slowly. (The part of anyone else is kept in memory.)
+ */
+static bool
+may_lease(const struct api_ctx *ctx, const struct sigv4_request *sr)
+{
+	struct sigv4_auth	 auth;
+	char			*cause = NULL;
+
+	if (!ctx->cfg.is_strict)
+		return true;
+	if (sigv4_parse(sr, &auth, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	return ctx->cfg.creds != NULL &&
+	    creds_find(ctx->cfg.creds, auth.access_key) != NULL;
+}
+
+static struct api_part *
+part_new(struct api_ctx *ctx, bool is_lease_allowed)
 {
 	struct api_part	*ps = xcalloc(1, sizeof *ps);
 
 	ps->ctx = ctx;
+	ps->may_lease = is_lease_allowed;
 	buf_init(&ps->rest, API_BODY_MAX);
 	buf_init(&ps->mem, API_BODY_MAX);
 	sha256_init(&ps->payload);
 	return ps;
+}
+
+struct api_part *
+api_part_new(struct api_ctx *ctx, const struct sigv4_request *sr)
+{
+	return part_new(ctx, may_lease(ctx, sr));
+}
+
+static void
+unlease(struct api_part *ps)
+{
+	if (ps->leased[0] == '\0')
+		return;
+	api_upload_unlease(ps->ctx, ps->leased, ps);
+	ps->leased[0] = '\0';
 }
 
 void
@@ -97,8 +140,7 @@ api_part_free(struct api_part *ps)
 		return;
 	/* Unsynced: bytes no record counts, cut by the next writer. */
 	(void)store_upload_writer_close(ps->writer, false);
-	if (ps->is_leased)
-		api_upload_unlease(ps->ctx, ps->upload_id, ps);
+	unlease(ps);
 	buf_release(&ps->rest);
 	buf_release(&ps->mem);
 	sodium_memzero(&ps->hash, sizeof ps->hash);
@@ -117,11 +159,11 @@ open_upload_file(struct api_part *ps)
 	struct store_upload	 up;
 	int			 rc;
 
-	if (!api_upload_lease(ps->ctx, ps->upload_id, ps))
+	if (!ps->may_lease || !api_upload_lease(ps->ctx, ps->upload_id, ps))
 		return;
-	ps->is_leased = true;
+	str_copy(ps->leased, sizeof ps->leased, ps->upload_id);
 	if ((rc = store_txn_begin(store, NULL, false, &txn)) == 0) {
-		rc = store_upload_get(txn, ps->upload_id, &up);
+		rc = store_upload_get(txn, ps->leased, &up);
 		store_txn_abort(txn);
 	}
 	if (rc == 0 && up.hash_state_len == sizeof ps->hash &&
@@ -131,21 +173,15 @@ open_upload_file(struct api_part *ps)
 		memcpy(&ps->hash, up.hash_state, sizeof ps->hash);
 		return;
 	}
-	api_upload_unlease(ps->ctx, ps->upload_id, ps);
-	ps->is_leased = false;
+	unlease(ps);
 }
 
 static void
 blob_begin(struct api_part *ps)
 {
-	if (ps->blob != BLOB_NONE) {
-		/*
-		 * Left in the JSON, where (as in Jackson) the last one wins:
-		 * the operation takes it from there.
-		 */
-		ps->is_duplicate = true;
+	/* A second one stays in the JSON; the request is refused. */
+	if (ps->blob != BLOB_NONE)
 		return;
-	}
 	ps->blob = BLOB_IN;
 	base64_dec_init(&ps->dec);
 	if (ps->upload_id[0] != '\0')
@@ -260,6 +296,8 @@ begin_string(struct api_part *ps)
 {
 	ps->in_string = true;
 	ps->cap = CAP_NONE;
+	ps->cap_len = 0;
+	ps->cap_ok = true;
 	if (ps->depth != 1 || !ps->is_object)
 		return;
 	if (ps->is_key_pos)
@@ -268,41 +306,96 @@ begin_string(struct api_part *ps)
 		blob_begin(ps);
 	else if (strcmp(ps->member, "uploadId") == 0)
 		ps->cap = CAP_UPLOAD_ID;
-	ps->cap_len = 0;
-	ps->cap_ok = true;
 }
 
+/* A top-level key or the uploadId value, unescaped, is complete. */
 static void
 end_string(struct api_part *ps)
 {
 	const char	*text = ps->cap_ok ? ps->cap_buf : "";
 
 	ps->cap_buf[ps->cap_len] = '\0';
-	if (ps->cap == CAP_KEY)
+	if (ps->cap == CAP_KEY) {
 		str_copy(ps->member, sizeof ps->member,
 		    strlen(text) < sizeof ps->member ? text : "");
-	else if (ps->cap == CAP_UPLOAD_ID)
+		ps->n_blobs += strcmp(ps->member, PART_MEMBER) == 0;
+		ps->n_upload_ids += strcmp(ps->member, "uploadId") == 0;
+	} else if (ps->cap == CAP_UPLOAD_ID && ps->n_upload_ids == 1)
 		str_copy(ps->upload_id, sizeof ps->upload_id, text);
 	ps->cap = CAP_NONE;
+}
+
+/* Add an (unescaped) character to the capture: ASCII only. */
+static void
+capture(struct api_part *ps, unsigned c)
+{
+	if (ps->cap == CAP_NONE)
+		return;
+	if (c == 0 || c > 0x7f || ps->cap_len == sizeof ps->cap_buf - 1)
+		ps->cap_ok = false;
+	else
+		ps->cap_buf[ps->cap_len++] = (char)c;
+}
+
+static void	string_char(struct api_part *, char);
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The character after a '\', or a digit of \uXXXX. */
+static void
+escape_char(struct api_part *ps, char c)
+{
+	static const char	from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char		*p;
+	int			 v;
+
+	if (ps->escape == 1) {
+		ps->escape = 0;
+		if (c == 'u') {
+			ps->escape = 2;
+			ps->code = 0;
+		} else if (c != '\0' && (p = strchr(from, c)) != NULL)
+			capture(ps, (unsigned char)to[p - from]);
+		else
+			ps->cap_ok = false;	/* bad JSON: json-c says so */
+		return;
+	}
+	if ((v = hex_value(c)) < 0) {
+		/* Bad JSON (json-c refuses it); c counts as itself. */
+		ps->escape = 0;
+		ps->cap_ok = false;
+		string_char(ps, c);
+		return;
+	}
+	ps->code = ps->code << 4 | (unsigned)v;
+	if (++ps->escape == 6) {
+		ps->escape = 0;
+		capture(ps, ps->code);
+	}
 }
 
 static void
 string_char(struct api_part *ps, char c)
 {
-	if (ps->escaped) {
-		ps->escaped = false;
-		ps->cap_ok = false;
-	} else if (c == '\\')
-		ps->escaped = true;
+	if (ps->escape != 0)
+		escape_char(ps, c);
+	else if (c == '\\')
+		ps->escape = 1;
 	else if (c == '"') {
 		ps->in_string = false;
 		end_string(ps);
-	} else if (ps->cap != CAP_NONE) {
-		if (ps->cap_len < sizeof ps->cap_buf - 1)
-			ps->cap_buf[ps->cap_len++] = c;
-		else
-			ps->cap_ok = false;
-	}
+	} else
+		capture(ps, (unsigned char)c);
 }
 
 /* One character outside the blob; true when it opened the blob. */
@@ -394,7 +487,17 @@ api_part_payload_hash(struct api_part *ps, char hex[65])
 bool
 api_part_has_blob(const struct api_part *ps)
 {
-	return ps != NULL && ps->blob == BLOB_DONE && !ps->is_duplicate;
+	return ps != NULL && ps->blob == BLOB_DONE;
+}
+
+const char *
+api_part_duplicate(const struct api_part *ps)
+{
+	if (ps == NULL)
+		return NULL;
+	if (ps->n_blobs > 1)
+		return PART_MEMBER;
+	return ps->n_upload_ids > 1 ? "uploadId" : NULL;
 }
 
 int64_t
@@ -417,7 +520,7 @@ api_part_check(struct api_call *call, const struct api_part *ps)
 struct api_part *
 api_part_from_json(struct api_call *call)
 {
-	struct api_part	*ps = api_part_new(call->ctx);
+	struct api_part	*ps = part_new(call->ctx, false);
 
 	ps->blob = BLOB_IN;
 	base64_dec_init(&ps->dec);
@@ -436,10 +539,14 @@ api_part_write(struct api_call *call, struct api_part *ps,
 	if (ps->io_rc != 0)
 		return api_fail_store(call, ps->io_rc);
 	if (ps->writer != NULL) {
-		if (ps->offset != up->received)
+		/* The file the part went to, from where the record stands. */
+		if (strcmp(ps->leased, up->id) != 0 ||
+		    ps->offset != up->received)
 			return API_PART_BUSY;
 		rc = store_upload_writer_close(ps->writer, true);
 		ps->writer = NULL;
+		/* Counted in this batch: later calls in it may go on. */
+		unlease(ps);
 		if (rc != 0)
 			return api_fail_store(call, rc);
 		memcpy(hash, &ps->hash, sizeof *hash);

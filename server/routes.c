@@ -105,6 +105,29 @@ route_state_free(void *arg)
 	free(st);
 }
 
+/* The request as SigV4 sees it; free the header array returned. */
+static struct sigv4_header *
+sigv4_request_of(const struct http_request *req, struct sigv4_request *sr)
+{
+	struct sigv4_header	*hs;
+	size_t			 i;
+
+	hs = xreallocarray(NULL, req->n_headers + 1, sizeof *hs);
+	for (i = 0; i < req->n_headers; i++) {
+		hs[i].name = req->headers[i].name;
+		hs[i].value = req->headers[i].value;
+	}
+	memset(sr, 0, sizeof *sr);
+	sr->method = req->method;
+	sr->path = req->path;
+	sr->query = req->query;
+	sr->headers = hs;
+	sr->n_headers = req->n_headers;
+	sr->body = (const unsigned char *)req->body.data;
+	sr->body_len = req->body.len;
+	return hs;
+}
+
 /* UploadLayerPart bodies stream through api_part_add (issue 3). */
 static bool
 is_layer_part(const struct http_request *req)
@@ -133,6 +156,8 @@ routes_on_head(struct http_request *req, void *arg)
 {
 	struct server		*srv = arg;
 	struct route_state	*st;
+	struct sigv4_header	*hs;
+	struct sigv4_request	 sr;
 
 	st = xcalloc(1, sizeof *st);
 	make_request_id(st->request_id, sizeof st->request_id);
@@ -142,7 +167,9 @@ routes_on_head(struct http_request *req, void *arg)
 	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
 		req->body_max = API_BODY_MAX;
 		if (is_layer_part(req)) {
-			st->part = api_part_new(srv->api);
+			hs = sigv4_request_of(req, &sr);
+			st->part = api_part_new(srv->api, &sr);
+			free(hs);
 			req->on_body = on_part_body;
 		}
 	} else
@@ -220,21 +247,8 @@ handle_aws(struct server *srv, struct http_request *req)
 	const char		*target = http_request_header(req,
 				    "X-Amz-Target");
 	enum api_stage		 stage;
-	size_t			 i;
 
-	hs = xreallocarray(NULL, req->n_headers + 1, sizeof *hs);
-	for (i = 0; i < req->n_headers; i++) {
-		hs[i].name = req->headers[i].name;
-		hs[i].value = req->headers[i].value;
-	}
-	memset(&sr, 0, sizeof sr);
-	sr.method = req->method;
-	sr.path = req->path;
-	sr.query = req->query;
-	sr.headers = hs;
-	sr.n_headers = req->n_headers;
-	sr.body = (const unsigned char *)req->body.data;
-	sr.body_len = req->body.len;
+	hs = sigv4_request_of(req, &sr);
 	call = api_call_new(srv->api, st->request_id, now_ms());
 	api_call_set_source_ip(call, req->peer_ip);
 	if ((part = st->part) != NULL) {

@@ -243,14 +243,42 @@ class LayerPartStreamTest(StreamTestCase):
         self.assertPartOk(self.post_part(good), upload_id, 2)
         self.assertCompletes(repo, upload_id, b"abc")
 
-    def test_a_second_blob_member_wins(self):
-        """As in Jackson, the last of a repeated member counts."""
+    def test_escaped_member_names_count(self):
+        """Keys are read as JSON reads them: escaped names stream too."""
         repo = self.make_repo()
         upload_id = self.initiate(repo)
-        body = part_body(repo, upload_id, 0, b"abc")
-        body = body[:-1] + b', "layerPartBlob": "ZGVm"}'
-        self.assertPartOk(self.post_part(body), upload_id, 2)
-        self.assertCompletes(repo, upload_id, b"def")
+        data = harness.seeded_bytes("escaped-keys", 2 * MiB)
+        body = part_body(repo, upload_id, 0, data)
+        body = body.replace(b'"uploadId"', b'"upload\\u0049d"').replace(
+            b'"layerPartBlob"', b'"layerPart\\u0042lob"')
+        self.assertIn(b"\\u0042", body)
+        self.assertPartOk(self.post_part(body), upload_id, len(data) - 1)
+        self.assertCompletes(repo, upload_id, data)
+
+    def test_members_given_twice_are_refused(self):
+        """A second layerPartBlob or uploadId, however spelt, is refused
+        and leaves both uploads as they were."""
+        repo = self.make_repo()
+        one, two = self.initiate(repo), self.initiate(repo)
+        data = harness.seeded_bytes("twice", 2 * MiB)
+        base = part_body(repo, one, 0, data)[:-1]
+        tails = {
+            "layerPartBlob": b', "layerPartBlob": "ZGVm"}',
+            "layerPartBlob ": b', "layerPart\\u0042lob": "ZGVm"}',
+            "layerPartBlob  ": b', "layerPartBlob": 5}',
+            "uploadId": (', "uploadId": "%s"}' % two).encode(),
+            "uploadId ": (', "upload\\u0049d": "%s"}' % two).encode(),
+        }
+        for member, tail in tails.items():
+            with self.subTest(tail):
+                self.assertAwsError(self.post_part(base + tail), 400,
+                                    "SerializationException",
+                                    "Duplicate member '%s'" % member.strip())
+        # Both still stand at byte 0.
+        for upload_id in (one, two):
+            self.assertPartOk(self.post_part(part_body(
+                repo, upload_id, 0, data)), upload_id, len(data) - 1)
+        self.assertCompletes(repo, one, data)
 
     def test_blob_over_20_mib_is_invalid_parameter(self):
         repo = self.make_repo()
@@ -417,6 +445,28 @@ class StrictStreamTest(StreamTestCase):
             repositoryName=repo, uploadId=upload_id,
             layerDigests=[sha256_digest(data)])
         self.assertEqual(body["layerDigest"], sha256_digest(data))
+
+    def test_a_stranger_cannot_hold_an_upload(self):
+        """An unsigned body, sent slowly, is kept in memory: it takes no
+        lease, so the owner's parts and completion go ahead meanwhile."""
+        repo = self.make_repo()
+        upload_id = self.initiate(repo)
+        data = harness.seeded_bytes("stranger", 3 * MiB)
+        body = part_body(repo, upload_id, 0, data)
+        post = RawPost(self.server, api_headers("UploadLayerPart"),
+                       length=len(body))
+        try:
+            post.send(body[:len(body) // 2])
+            self.assertPartOk(self.signed_part(body), upload_id,
+                              len(data) - 1)
+            body2 = self.ecr().complete_layer_upload(
+                repositoryName=repo, uploadId=upload_id,
+                layerDigests=[sha256_digest(data)])
+            self.assertEqual(body2["layerDigest"], sha256_digest(data))
+            post.send(body[len(body) // 2:])
+            self.assertEqual(post.finish().status, 400)
+        finally:
+            post.close()
 
     def test_aws_cli_uploads_a_part(self):
         """The CLIs send the model's order: the part goes to the file."""
