@@ -339,18 +339,6 @@ capture(struct api_part *ps, unsigned c)
 
 static void	string_char(struct api_part *, char);
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The character after a '\', or a digit of \uXXXX. */
 static void
 escape_char(struct api_part *ps, char c)
@@ -370,7 +358,7 @@ escape_char(struct api_part *ps, char c)
 			ps->cap_ok = false;	/* bad JSON: json-c says so */
 		return;
 	}
-	if ((v = hex_value(c)) < 0) {
+	if ((v = str_hex_value((unsigned char)c)) < 0) {
 		/* Bad JSON (json-c refuses it); c counts as itself. */
 		ps->escape = 0;
 		ps->cap_ok = false;
