@@ -38,8 +38,7 @@ struct api_ctx {
 	struct api_config	 cfg;
 	unsigned char		 key[32];
 	char			 self_endpoint[300]; /* HOST:PORT bound */
-	struct api_pull		*pulls;		/* pulls.c */
-	size_t			 n_pulls;
+	struct api_pulls	*pulls;		/* pulls.c: pending notes */
 	int64_t			 clock_offset_ms; /* api_ctx_set_clock_offset */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
@@ -136,7 +135,7 @@ int	 api_setting_get(struct store_txn *, const char *registry_id,
 	    const char *region, const char *name, char *value, size_t size);
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
-struct api_pull;
+struct api_pulls;
 void	 api_pull_note(struct api_call *, uint64_t repo_id,
 	    const char *digest);
 int	 api_pulls_apply(struct api_ctx *, struct store_txn *parent);

@@ -9,12 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
 /* Past this many distinct pending pulls, more are dropped until a flush. */
 #define PULLS_MAX	4096
+#define PULL_SLOTS	(2 * PULLS_MAX)		/* open addressing, half full */
 
 struct api_pull {
 	uint64_t	repo_id;
@@ -22,26 +25,56 @@ struct api_pull {
 	int64_t		at_ms;
 };
 
+/* The pending notes, and an index so that noting one costs O(1). */
+struct api_pulls {
+	struct api_pull	 v[PULLS_MAX];
+	size_t		 n;
+	uint16_t	 slots[PULL_SLOTS];	/* index + 1; 0: empty */
+	unsigned char	 key[crypto_shorthash_KEYBYTES];
+};
+
+static size_t
+pull_hash(const struct api_pulls *ps, uint64_t repo_id, const char *digest)
+{
+	unsigned char	in[sizeof repo_id + STORE_DIGEST_MAX];
+	unsigned char	h[crypto_shorthash_BYTES];
+	size_t		len = strlen(digest);
+	uint64_t	v;
+
+	if (len > STORE_DIGEST_MAX)
+		len = STORE_DIGEST_MAX;
+	memcpy(in, &repo_id, sizeof repo_id);
+	memcpy(in + sizeof repo_id, digest, len);
+	crypto_shorthash(h, in, sizeof repo_id + len, ps->key);
+	memcpy(&v, h, sizeof v);
+	return (size_t)(v % PULL_SLOTS);
+}
+
 void
 api_pull_note(struct api_call *call, uint64_t repo_id, const char *digest)
 {
 	struct api_ctx	*ctx = call->ctx;
+	struct api_pulls *ps;
 	struct api_pull	*p;
 	size_t		 i;
 
-	for (i = 0; i < ctx->n_pulls; i++) {
-		p = &ctx->pulls[i];
+	if ((ps = ctx->pulls) == NULL) {
+		ps = ctx->pulls = xcalloc(1, sizeof *ps);
+		crypto_shorthash_keygen(ps->key);
+	}
+	for (i = pull_hash(ps, repo_id, digest); ps->slots[i] != 0;
+	    i = (i + 1) % PULL_SLOTS) {
+		p = &ps->v[ps->slots[i] - 1];
 		if (p->repo_id == repo_id && strcmp(p->digest, digest) == 0) {
 			if (call->now_ms > p->at_ms)
 				p->at_ms = call->now_ms;
 			return;
 		}
 	}
-	if (ctx->n_pulls == PULLS_MAX)
+	if (ps->n == PULLS_MAX)
 		return;
-	ctx->pulls = xreallocarray(ctx->pulls, ctx->n_pulls + 1,
-	    sizeof *ctx->pulls);
-	p = &ctx->pulls[ctx->n_pulls++];
+	p = &ps->v[ps->n++];
+	ps->slots[i] = (uint16_t)ps->n;
 	p->repo_id = repo_id;
 	str_copy(p->digest, sizeof p->digest, digest);
 	p->at_ms = call->now_ms;
@@ -55,14 +88,15 @@ apply(struct api_ctx *ctx, struct store_txn *wtxn)
 	size_t			i;
 	int			rc;
 
-	for (i = 0; i < ctx->n_pulls; i++) {
+	for (i = 0; i < ctx->pulls->n; i++) {
+		const struct api_pull	*p = &ctx->pulls->v[i];
+
 		memset(&img, 0, sizeof img);
-		rc = store_image_get(wtxn, ctx->pulls[i].repo_id,
-		    ctx->pulls[i].digest, &img);
+		rc = store_image_get(wtxn, p->repo_id, p->digest, &img);
 		if (rc == STORE_NOTFOUND)
 			continue;
-		if (rc == 0 && img.last_pulled_at_ms < ctx->pulls[i].at_ms) {
-			img.last_pulled_at_ms = ctx->pulls[i].at_ms;
+		if (rc == 0 && img.last_pulled_at_ms < p->at_ms) {
+			img.last_pulled_at_ms = p->at_ms;
 			rc = store_image_update(wtxn, &img);
 		}
 		store_image_release(&img);
@@ -78,7 +112,7 @@ api_pulls_apply(struct api_ctx *ctx, struct store_txn *parent)
 	struct store_txn	*child;
 	int			 rc;
 
-	if (ctx->n_pulls == 0)
+	if (!api_pulls_pending(ctx))
 		return 0;
 	if ((rc = store_txn_begin(ctx->store, parent, true, &child)) != 0)
 		return rc;
@@ -86,25 +120,26 @@ api_pulls_apply(struct api_ctx *ctx, struct store_txn *parent)
 		store_txn_abort(child);
 		return rc;
 	}
-	if ((rc = store_txn_commit(child)) == 0)
-		ctx->n_pulls = 0;
+	if ((rc = store_txn_commit(child)) == 0) {
+		ctx->pulls->n = 0;
+		memset(ctx->pulls->slots, 0, sizeof ctx->pulls->slots);
+	}
 	return rc;
 }
 
 bool
 api_pulls_pending(const struct api_ctx *ctx)
 {
-	return ctx->n_pulls != 0;
+	return ctx->pulls != NULL && ctx->pulls->n != 0;
 }
 
 int
 api_pulls_flush(struct api_ctx *ctx)
 {
 	struct store_txn	*txn;
-	size_t			 n = ctx->n_pulls;
 	int			 rc;
 
-	if (n == 0)
+	if (!api_pulls_pending(ctx))
 		return 0;
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
 		return rc;
@@ -121,5 +156,4 @@ api_pulls_release(struct api_ctx *ctx)
 {
 	free(ctx->pulls);
 	ctx->pulls = NULL;
-	ctx->n_pulls = 0;
 }
