@@ -1,3 +1,6 @@
-# Unit tests for store/ (included by test/unit/CMakeLists.txt).
-ecrd_unit_test(store store)
-ecrd_unit_test(store_image store)
+# Unit tests for store/ (included by test/unit/CMakeLists.txt), sharing
+# one fixture.
+add_library(store_fixture STATIC store_fixture.c)
+target_link_libraries(store_fixture PUBLIC store common PkgConfig::CMOCKA)
+ecrd_unit_test(store store_fixture)
+ecrd_unit_test(store_image store_fixture)

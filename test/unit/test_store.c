@@ -4,7 +4,6 @@
  * codecs (images, layers, uploads and the GC are in test_store_image.c).
  * Each test runs in a fresh mkdtemp directory that it removes.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,17 +21,13 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"
+#include "test/unit/store_fixture.h"
 #include "store/store_int.h"
 
 #define REG_A	"111111111111"
 #define REG_B	"222222222222"
 #define RGN_A	"us-east-1"
 #define RGN_B	"eu-west-1"
-
-struct fx {
-	char		*dir;
-	struct store	*st;
-};
 
 /* Names collected by a foreach callback, stopping after max of them. */
 #define COLLECT_MAX	32
@@ -44,84 +39,10 @@ struct collect {
 	char	region[STORE_REGION_MAX + 1];
 };
 
-static void
-rm_tree(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-			rm_tree(p);
-		else
-			unlink(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static char *
-make_dir(void)
-{
-	const char	*tmp = getenv("TMPDIR");
-	char		*dir;
-
-	dir = xasprintf("%s/test_store.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
 static char *
 env_path(const struct fx *f)
 {
 	return xasprintf("%s/meta.lmdb", f->dir);
-}
-
-static int
-setup(void **state)
-{
-	struct fx	*f;
-
-	f = xcalloc(1, sizeof(*f));
-	f->dir = make_dir();
-	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, &f->st, NULL),
-	    STORE_OK);
-	*state = f;
-	return 0;
-}
-
-/* A fixture with a directory but no store opened yet. */
-static int
-setup_empty(void **state)
-{
-	struct fx	*f;
-
-	f = xcalloc(1, sizeof(*f));
-	f->dir = make_dir();
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-
-	store_close(f->st);
-	rm_tree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
 }
 
 static void
@@ -133,24 +54,6 @@ reopen(struct fx *f, unsigned flags)
 	f->st = NULL;
 	assert_int_equal(store_open(f->dir, flags, &f->st, &cause), STORE_OK);
 	assert_null(cause);
-}
-
-static struct store_txn *
-wbegin(struct fx *f)
-{
-	struct store_txn	*t;
-
-	assert_int_equal(store_txn_begin(f->st, NULL, true, &t), STORE_OK);
-	return t;
-}
-
-static struct store_txn *
-rbegin(struct fx *f)
-{
-	struct store_txn	*t;
-
-	assert_int_equal(store_txn_begin(f->st, NULL, false, &t), STORE_OK);
-	return t;
 }
 
 static void
@@ -234,7 +137,7 @@ create(struct fx *f, const char *reg, const char *rgn, const char *name)
 	struct store_txn	*t;
 
 	repo_init(&r, reg, rgn, name);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_true(r.id != 0);
@@ -248,7 +151,7 @@ get(struct fx *f, const char *reg, const char *rgn, const char *name,
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_repo_get(t, reg, rgn, name, out);
 	store_txn_abort(t);
 	return rc;
@@ -260,7 +163,7 @@ count(struct fx *f, const char *reg, const char *rgn)
 	struct store_txn	*t;
 	uint64_t		 n = 99;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_repo_count(t, reg, rgn, &n), STORE_OK);
 	store_txn_abort(t);
 	return n;
@@ -272,7 +175,7 @@ has_images(struct fx *f, uint64_t id)
 	struct store_txn	*t;
 	bool			 b = false;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_repo_has_images(t, id, &b), STORE_OK);
 	store_txn_abort(t);
 	return b;
@@ -289,7 +192,7 @@ put_image(struct fx *f, uint64_t repo_id, const char *digest)
 	img.repo_id = repo_id;
 	assert_int_equal(str_copy(img.digest, sizeof(img.digest), digest), 0);
 	img.pushed_at_ms = 1700000000000;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_image_create(t, &img, "{}", 2), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
@@ -325,7 +228,7 @@ list(struct fx *f, const char *reg, const char *rgn, const char *after,
 	c->max = max;
 	str_copy(c->registry_id, sizeof(c->registry_id), reg);
 	str_copy(c->region, sizeof(c->region), rgn);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_repo_foreach(t, reg, rgn, after, collect_cb,
 	    c), STORE_OK);
 	store_txn_abort(t);
@@ -350,7 +253,7 @@ test_repo_create_get_update_delete(void **state)
 	struct store_txn	*t;
 
 	repo_fill(&r, REG_A, RGN_A, "team/app");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(r.id, 1);
@@ -363,13 +266,13 @@ test_repo_create_get_update_delete(void **state)
 	str_copy(r.tags[0].value, sizeof(r.tags[0].value), "changed");
 	str_copy(r.tag_mutability, sizeof(r.tag_mutability), "MUTABLE");
 	r.n_exclusion_filters = 0;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_update(t, &r), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(get(f, REG_A, RGN_A, "team/app", &got), STORE_OK);
 	assert_repo_equal(&got, &r);
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "team/app"),
 	    STORE_OK);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "team/app"),
@@ -400,7 +303,7 @@ test_repo_create_existing_name_returns_exists(void **state)
 	create(f, REG_A, RGN_A, "dup");
 	repo_init(&r, REG_A, RGN_A, "dup");
 	r.id = 77;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_EXISTS);
 	assert_int_equal(r.id, 77);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
@@ -438,14 +341,14 @@ test_repo_update_requires_existing_repo_with_same_id(void **state)
 
 	repo_init(&r, REG_A, RGN_A, "ghost");
 	r.id = 1;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_update(t, &r), STORE_NOTFOUND);
 	store_txn_abort(t);
 
 	r.id = create(f, REG_A, RGN_A, "ghost");
 	r.id++;
 	r.scan_on_push = true;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_update(t, &r), STORE_NOTFOUND);
 	store_txn_abort(t);
 	assert_int_equal(get(f, REG_A, RGN_A, "ghost", &got), STORE_OK);
@@ -460,13 +363,13 @@ test_repo_ids_are_never_reused(void **state)
 	uint64_t		 a, b, c;
 
 	a = create(f, REG_A, RGN_A, "again");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "again"),
 	    STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	b = create(f, REG_A, RGN_A, "again");
 	assert_true(b > a);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_reset(t), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	c = create(f, REG_A, RGN_A, "again");
@@ -569,7 +472,7 @@ test_repo_foreach_stops_on_callback_result(void **state)
 
 	create(f, REG_A, RGN_A, "one");
 	create(f, REG_A, RGN_A, "two");
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_repo_foreach(t, REG_A, RGN_A, NULL, stop_cb,
 	    &calls), STORE_OK);
 	assert_int_equal(calls, 1);
@@ -595,7 +498,7 @@ test_repo_count_tracks_create_delete_reset(void **state)
 	assert_int_equal(count(f, REG_A, RGN_A), 3);
 	assert_int_equal(count(f, REG_A, RGN_B), 1);
 	assert_int_equal(count(f, REG_B, RGN_A), 1);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "b"), STORE_OK);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_B, "a"), STORE_OK);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_B, "a"),
@@ -603,7 +506,7 @@ test_repo_count_tracks_create_delete_reset(void **state)
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(count(f, REG_A, RGN_A), 2);
 	assert_int_equal(count(f, REG_A, RGN_B), 0);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_reset(t), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(count(f, REG_A, RGN_A), 0);
@@ -625,7 +528,7 @@ test_repo_name_of_256_bytes_works_and_257_is_toobig(void **state)
 	name[100] = '/';
 	name[STORE_REPO_NAME_MAX] = '\0';
 	repo_fill(&r, REG_A, RGN_A, name);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(get(f, REG_A, RGN_A, name, &got), STORE_OK);
@@ -639,7 +542,7 @@ test_repo_name_of_256_bytes_works_and_257_is_toobig(void **state)
 	name[STORE_REPO_NAME_MAX + 1] = '\0';
 	assert_int_equal(get(f, REG_A, RGN_A, name, &got), STORE_TOOBIG);
 	memset(r.name, 'm', sizeof(r.name));	/* no NUL */
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_TOOBIG);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, name),
 	    STORE_TOOBIG);
@@ -670,12 +573,12 @@ test_repo_delete_removes_child_images(void **state)
 	assert_true(has_images(f, a));
 	assert_true(has_images(f, b));
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "a"), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_false(has_images(f, a));
 	assert_true(has_images(f, b));
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_image_delete(t, a, "sha256:bb"),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_image_delete(t, b, "sha256:aa"), STORE_OK);
@@ -691,7 +594,7 @@ test_write_in_read_txn_is_refused(void **state)
 	struct store_txn	*t;
 
 	repo_init(&r, REG_A, RGN_A, "ro");
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_IO);
 	store_txn_abort(t);
 	assert_int_equal(count(f, REG_A, RGN_A), 0);
@@ -707,7 +610,7 @@ test_data_survives_close_and_reopen(void **state)
 	/* Reopen without STORE_EPHEMERAL: the durable path. */
 	reopen(f, 0);
 	repo_fill(&r, REG_A, RGN_A, "kept");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_int_equal(store_sync(f->st), STORE_OK);
@@ -725,7 +628,7 @@ test_nested_child_abort_discards_only_child(void **state)
 	struct store_repo	 r;
 	struct store_txn	*parent, *child, *bad;
 
-	parent = wbegin(f);
+	parent = fx_wbegin(f);
 	repo_init(&r, REG_A, RGN_A, "parent");
 	assert_int_equal(store_repo_create(parent, &r), STORE_OK);
 
@@ -767,7 +670,7 @@ test_nested_children_persist_only_when_parent_commits(void **state)
 	char			 name[16];
 	int			 i;
 
-	parent = wbegin(f);
+	parent = fx_wbegin(f);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(store_txn_begin(f->st, parent, true, &child),
 		    STORE_OK);
@@ -779,7 +682,7 @@ test_nested_children_persist_only_when_parent_commits(void **state)
 	store_txn_abort(parent);
 	assert_int_equal(count(f, REG_A, RGN_A), 0);
 
-	parent = wbegin(f);
+	parent = fx_wbegin(f);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(store_txn_begin(f->st, parent, true, &child),
 		    STORE_OK);
@@ -802,11 +705,11 @@ test_read_txn_sees_only_committed_data(void **state)
 	struct store_txn	*w, *rd;
 
 	create(f, REG_A, RGN_A, "old");
-	w = wbegin(f);
+	w = fx_wbegin(f);
 	repo_init(&r, REG_A, RGN_A, "new");
 	assert_int_equal(store_repo_create(w, &r), STORE_OK);
 	/* The same thread may read while its write txn is open. */
-	rd = rbegin(f);
+	rd = fx_rbegin(f);
 	assert_int_equal(store_repo_get(rd, REG_A, RGN_A, "old", &r),
 	    STORE_OK);
 	assert_int_equal(store_repo_get(rd, REG_A, RGN_A, "new", &r),
@@ -827,7 +730,7 @@ test_server_key_is_created_once_and_survives_reopen(void **state)
 
 	memset(a, 0xa1, sizeof(a));
 	memset(b, 0xb2, sizeof(b));
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_key_get_or_create(t, a, sizeof(a), out),
 	    STORE_OK);
 	assert_memory_equal(out, a, sizeof(a));
@@ -838,7 +741,7 @@ test_server_key_is_created_once_and_survives_reopen(void **state)
 
 	reopen(f, STORE_EPHEMERAL);
 	memset(out, 0, sizeof(out));
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_key_get_or_create(t, b, sizeof(b), out),
 	    STORE_OK);
 	assert_memory_equal(out, a, sizeof(a));
@@ -864,14 +767,14 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 
 	memset(key, 7, sizeof(key));
 	memset(other, 9, sizeof(other));
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_key_get_or_create(t, key, sizeof(key), out),
 	    STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	id = create(f, REG_A, RGN_A, "a");
 	create(f, REG_B, RGN_B, "b");
 	put_image(f, id, "sha256:aa");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_reset(t), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 
@@ -884,7 +787,7 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 	assert_int_equal(count(f, REG_B, RGN_B), 0);
 
 	reopen(f, STORE_EPHEMERAL);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_key_get_or_create(t, other, sizeof(other),
 	    out), STORE_OK);
 	assert_memory_equal(out, key, sizeof(key));
@@ -1077,7 +980,7 @@ test_store_upgrades_version_1_to_2(void **state)
 	reopen(f, STORE_EPHEMERAL);
 	assert_int_equal(get(f, REG_A, RGN_A, "kept", &r), STORE_OK);
 	assert_int_equal(r.id, id);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
@@ -1175,7 +1078,7 @@ test_corrupt_repo_record_is_reported_not_crashed_on(void **state)
 	uint64_t		 n;
 	static const char	 junk[] = "\001\002";
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_keys_repo(&k, REG_A, RGN_A, "junk"), STORE_OK);
 	assert_int_equal(store_db_put(t, STORE_DBI_REPOS, &k, junk, 2, 0),
 	    STORE_OK);
@@ -1412,8 +1315,10 @@ test_strerror_names_every_code(void **state)
 	assert_int_equal(store_err(MDB_BAD_VALSIZE), STORE_TOOBIG);
 }
 
-#define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
-#define TE(name) cmocka_unit_test_setup_teardown(name, setup_empty, teardown)
+#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
+	    fx_teardown)
+#define TE(name) cmocka_unit_test_setup_teardown(name, fx_setup_empty, \
+	    fx_teardown)
 
 int
 main(void)

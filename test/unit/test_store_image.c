@@ -4,7 +4,6 @@
  * and upload files, the GC, and their codecs. Each test runs in a fresh
  * mkdtemp directory that it removes.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"
+#include "test/unit/store_fixture.h"
 #include "store/store_int.h"
 
 #define REG	"111111111111"
@@ -33,11 +33,6 @@
 #define T_CUT	2000
 #define T_NEW	5000
 
-struct fx {
-	char		*dir;
-	struct store	*st;
-};
-
 /* Digests collected by an image walk. */
 #define SEEN_MAX	16
 struct seen {
@@ -45,77 +40,6 @@ struct seen {
 	size_t	n;
 	size_t	max;	/* stop after this many; 0: never */
 };
-
-static void
-rm_tree(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-			rm_tree(p);
-		else
-			unlink(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static int
-setup(void **state)
-{
-	const char	*tmp = getenv("TMPDIR");
-	struct fx	*f;
-
-	f = xcalloc(1, sizeof(*f));
-	f->dir = xasprintf("%s/test_store_image.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, &f->st, NULL),
-	    STORE_OK);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-
-	store_close(f->st);
-	rm_tree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-static struct store_txn *
-wbegin(struct fx *f)
-{
-	struct store_txn	*t;
-
-	assert_int_equal(store_txn_begin(f->st, NULL, true, &t), STORE_OK);
-	return t;
-}
-
-static struct store_txn *
-rbegin(struct fx *f)
-{
-	struct store_txn	*t;
-
-	assert_int_equal(store_txn_begin(f->st, NULL, false, &t), STORE_OK);
-	return t;
-}
 
 static void
 commit(struct store_txn *t)
@@ -152,7 +76,7 @@ repo(struct fx *f, const char *name)
 	str_copy(r.region, sizeof(r.region), RGN);
 	str_copy(r.name, sizeof(r.name), name);
 	str_copy(r.tag_mutability, sizeof(r.tag_mutability), "MUTABLE");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	commit(t);
 	return r.id;
@@ -163,7 +87,7 @@ repo_delete(struct fx *f, const char *name)
 {
 	struct store_txn	*t;
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG, RGN, name), STORE_OK);
 	commit(t);
 }
@@ -187,7 +111,7 @@ layer(struct fx *f, uint64_t repo_id, unsigned n, int64_t created_at_ms)
 	struct store_txn	*t;
 
 	layer_init(&l, repo_id, n, created_at_ms);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_layer_add(t, &l), STORE_OK);
 	commit(t);
 }
@@ -198,7 +122,7 @@ layer_refs(struct fx *f, uint64_t repo_id, unsigned n)
 	struct store_layer	 l;
 	struct store_txn	*t;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_layer_get(t, repo_id, D(n), &l), STORE_OK);
 	store_txn_abort(t);
 	return l.refs;
@@ -211,7 +135,7 @@ layer_get(struct fx *f, uint64_t repo_id, unsigned n)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_layer_get(t, repo_id, D(n), &l);
 	store_txn_abort(t);
 	return rc;
@@ -225,7 +149,7 @@ blob_users(struct fx *f, unsigned n)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_blob_get(t, D(n), &b);
 	store_txn_abort(t);
 	if (rc == STORE_NOTFOUND)
@@ -270,7 +194,7 @@ image_create(struct fx *f, uint64_t repo_id, unsigned n, uint8_t kind,
 	if (subject != 0)
 		dg(img.subject_digest, (unsigned)subject);
 	manifest = xasprintf("{\"n\":%u}", n);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	rc = store_image_create(t, &img, manifest, strlen(manifest));
 	if (rc == STORE_OK)
 		commit(t);
@@ -287,7 +211,7 @@ image_get(struct fx *f, uint64_t repo_id, unsigned n, struct store_image *out)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_image_get(t, repo_id, D(n), out);
 	store_txn_abort(t);
 	return rc;
@@ -299,7 +223,7 @@ image_delete(struct fx *f, uint64_t repo_id, unsigned n)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	rc = store_image_delete(t, repo_id, D(n));
 	if (rc == STORE_OK)
 		commit(t);
@@ -314,7 +238,7 @@ image_count(struct fx *f, uint64_t repo_id)
 	struct store_txn	*t;
 	uint64_t		 n = 99;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_image_count(t, repo_id, &n), STORE_OK);
 	store_txn_abort(t);
 	return n;
@@ -326,7 +250,7 @@ has_parent(struct fx *f, uint64_t repo_id, unsigned n)
 	struct store_txn	*t;
 	bool			 b = false;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_image_has_parent(t, repo_id, D(n), &b),
 	    STORE_OK);
 	store_txn_abort(t);
@@ -340,7 +264,7 @@ tag_set(struct fx *f, uint64_t repo_id, const char *tag, unsigned n,
 	struct store_txn	*t;
 	int			 rc;
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	rc = store_tag_set(t, repo_id, tag, D(n), old);
 	if (rc == STORE_OK)
 		commit(t);
@@ -355,7 +279,7 @@ tag_get(struct fx *f, uint64_t repo_id, const char *tag, char *digest)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_tag_get(t, repo_id, tag, digest);
 	store_txn_abort(t);
 	return rc;
@@ -399,7 +323,7 @@ walk_images(struct fx *f, uint64_t repo_id, const char *after, size_t max,
 
 	memset(s, 0, sizeof(*s));
 	s->max = max;
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_image_foreach(t, repo_id, after, seen_cb, s),
 	    STORE_OK);
 	store_txn_abort(t);
@@ -413,7 +337,7 @@ walk_referrers(struct fx *f, uint64_t repo_id, unsigned subject,
 	struct store_txn	*t;
 
 	memset(s, 0, sizeof(*s));
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_referrer_foreach(t, repo_id, D(subject),
 	    seen_cb, s), STORE_OK);
 	store_txn_abort(t);
@@ -506,7 +430,7 @@ gc(struct fx *f, int64_t layer_before, int64_t upload_before, size_t max,
 {
 	struct store_txn	*t;
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_gc_collect(t, layer_before, upload_before, max,
 	    l), STORE_OK);
 	commit(t);
@@ -540,7 +464,7 @@ upload_create(struct fx *f, const char *id, uint64_t repo_id,
 	struct store_txn	*t;
 
 	upload_init(&u, id, repo_id, updated_at_ms);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_upload_create(t, &u), STORE_OK);
 	commit(t);
 }
@@ -551,7 +475,7 @@ upload_get(struct fx *f, const char *id, struct store_upload *out)
 	struct store_txn	*t;
 	int			 rc;
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	rc = store_upload_get(t, id, out);
 	store_txn_abort(t);
 	return rc;
@@ -580,7 +504,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	img.manifest_len = 999;		/* ignored */
 	str_copy(img.artifact_media_type, sizeof(img.artifact_media_type),
 	    "application/vnd.example+json");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_image_create(t, &img, "{\"a\":1}\n", 8),
 	    STORE_OK);
 	commit(t);
@@ -608,7 +532,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	assert_int_equal(got.n_refs, 0);
 	assert_null(got.refs);
 
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_manifest_get(t, r, D(1), &m, &len), STORE_OK);
 	assert_int_equal(len, 8);
 	assert_string_equal(m, "{\"a\":1}\n");
@@ -622,7 +546,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	img.archived_at_ms = 0;
 	img.activated_at_ms = 4321;
 	img.size = 1;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_image_update(t, &img), STORE_OK);
 	commit(t);
 	assert_int_equal(image_get(f, r, 1, &got), STORE_OK);
@@ -635,7 +559,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	assert_int_equal(got.n_refs, 2);
 	store_image_release(&got);
 	img.status = 3;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_image_update(t, &img), STORE_TOOBIG);
 	dg(img.digest, 2);
 	img.status = 0;
@@ -646,7 +570,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	assert_int_equal(image_delete(f, r, 1), STORE_OK);
 	assert_int_equal(image_get(f, r, 1, &got), STORE_NOTFOUND);
 	assert_int_equal(image_delete(f, r, 1), STORE_NOTFOUND);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	m = NULL;
 	assert_int_equal(store_manifest_get(t, r, D(1), &m, &len),
 	    STORE_NOTFOUND);
@@ -704,7 +628,7 @@ test_image_create_refuses_bad_input_writing_nothing(void **state)
 
 	image_init(&img, r, 1, STORE_IMAGE_MANIFEST, refs, 2);
 	big = xcalloc(1, STORE_MANIFEST_MAX + 1);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	/* Each failure leaves the txn usable and unchanged. */
 	assert_int_equal(store_image_create(t, &img, "{}", 2),
 	    STORE_NOTFOUND);
@@ -744,7 +668,7 @@ test_image_create_refuses_bad_input_writing_nothing(void **state)
 	free(big);
 	assert_int_equal(layer_refs(f, r, 11), 1);
 	assert_int_equal(image_count(f, r), 1);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	big = NULL;
 	assert_int_equal(store_manifest_get(t, r, D(1), &big, &i), STORE_OK);
 	assert_int_equal(i, STORE_MANIFEST_MAX);
@@ -811,7 +735,7 @@ test_image_foreach_returns_callback_code(void **state)
 	r = repo(f, "a");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
 	    0), STORE_OK);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	assert_int_equal(store_image_foreach(t, r, NULL, fail_cb, NULL), -42);
 	store_txn_abort(t);
 }
@@ -851,7 +775,7 @@ test_tag_set_moves_tag_and_leaves_old_image_untagged(void **state)
 	assert_tags(f, r, 2, both, 2);
 	assert_int_equal(tag_set(f, r, "v1", 3, NULL), STORE_NOTFOUND);
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_tag_delete(t, r, "latest", old), STORE_OK);
 	assert_string_equal(old, D(2));
 	assert_int_equal(store_tag_delete(t, r, "latest", old),
@@ -889,7 +813,7 @@ test_tag_limit_is_1000_per_image(void **state)
 	    0), STORE_OK);
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, NULL, 0,
 	    0), STORE_OK);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	for (i = 0; i < STORE_IMAGE_TAGS_MAX; i++) {
 		snprintf(tag, sizeof(tag), "t%04d", i);
 		assert_int_equal(store_tag_set(t, r, tag, D(1), NULL),
@@ -965,7 +889,7 @@ test_layer_refs_count_images_up_and_down(void **state)
 
 	layer_init(&l, r, 11, T_NEW);
 	l.refs = 5;	/* ignored */
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_layer_add(t, &l), STORE_EXISTS);
 	assert_int_equal(store_layer_set_media_type(t, r, D(11),
 	    "application/vnd.oci.image.layer.v1.tar+gzip"), STORE_OK);
@@ -1154,7 +1078,7 @@ test_reset_empties_images_layers_blobs_and_uploads(void **state)
 	    2), STORE_OK);
 	assert_int_equal(tag_set(f, r, "latest", 1, NULL), STORE_OK);
 	upload_create(f, "up", r, T_NEW);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_reset(t), STORE_OK);
 	commit(t);
 	assert_int_equal(image_get(f, r, 1, &img), STORE_NOTFOUND);
@@ -1177,7 +1101,7 @@ test_upload_record_crud(void **state)
 
 	r = repo(f, "a");
 	upload_init(&u, "0a1b-C2d3", r, T_NEW);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_upload_create(t, &u), STORE_OK);
 	assert_int_equal(store_upload_create(t, &u), STORE_EXISTS);
 	commit(t);
@@ -1189,7 +1113,7 @@ test_upload_record_crud(void **state)
 	u.n_parts++;
 	u.updated_at_ms = T_NEW + 1;
 	u.hash_state_len = 3;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_upload_update(t, &u), STORE_OK);
 	commit(t);
 	assert_int_equal(upload_get(f, "0a1b-C2d3", &got), STORE_OK);
@@ -1198,7 +1122,7 @@ test_upload_record_crud(void **state)
 	assert_int_equal(got.hash_state_len, 3);
 	assert_memory_equal(got.hash_state, u.hash_state, 3);
 
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	u.hash_state_len = STORE_HASH_STATE_MAX + 1;
 	assert_int_equal(store_upload_update(t, &u), STORE_TOOBIG);
 	upload_init(&u, "other", r, T_NEW);
@@ -1928,7 +1852,7 @@ test_corrupt_image_record_is_reported_not_crashed_on(void **state)
 	static const char	 junk[] = "\001\002";
 
 	r = repo(f, "a");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_keys_repo_digest(&k, r, D(1)), STORE_OK);
 	assert_int_equal(store_db_put(t, STORE_DBI_IMAGES, &k, junk, 2, 0),
 	    STORE_OK);
@@ -1999,7 +1923,7 @@ test_tag_foreach_walks_in_order_after_a_tag(void **state)
 	assert_int_equal(tag_set(f, r, "a", 1, NULL), STORE_OK);
 	assert_int_equal(tag_set(f, r, "c", 1, NULL), STORE_OK);
 	assert_int_equal(tag_set(f, other, "zz", 1, NULL), STORE_OK);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	memset(&w, 0, sizeof(w));
 	assert_int_equal(store_tag_foreach(t, r, NULL, collect_tag, &w),
 	    STORE_OK);
@@ -2034,7 +1958,7 @@ test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 	d.len = strlen(text);
 	d.at_ms = 1000;
 	d.aux_ms = 0;
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
 	    &d), STORE_OK);
 	assert_int_equal(store_repo_doc_put(t, 999, STORE_DOC_REPO_POLICY,
@@ -2045,7 +1969,7 @@ test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
 	    &d), STORE_OK);
 	commit(t);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	memset(&got, 0, sizeof(got));
 	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_LIFECYCLE_POLICY,
 	    &got), STORE_OK);
@@ -2060,7 +1984,7 @@ test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 	assert_int_equal(store_registry_doc_get(t, REG, "eu-west-1",
 	    STORE_DOC_REGISTRY_POLICY, &got), STORE_NOTFOUND);
 	store_txn_abort(t);
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
 	    STORE_DOC_REGISTRY_POLICY), STORE_OK);
 	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
@@ -2127,7 +2051,7 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	str_copy(r.registry_id, sizeof(r.registry_id), "222222222222");
 	str_copy(r.region, sizeof(r.region), "eu-west-1");
 	str_copy(r.name, sizeof(r.name), "c");
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_OK);
 	c = r.id;
 	put_doc(t, c, STORE_DOC_LIFECYCLE_POLICY, "pc");
@@ -2136,7 +2060,7 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	put_doc(t, b, STORE_DOC_REPO_POLICY, "rb");
 	put_doc(t, b, STORE_DOC_LIFECYCLE_PREVIEW, "vb");
 	commit(t);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
 	    0, doc_seen_add, &s), STORE_OK);
@@ -2166,10 +2090,10 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	    0, doc_fail, NULL), STORE_BUSY);
 	store_txn_abort(t);
 	/* A deleted repository's documents are gone from the walk. */
-	t = wbegin(f);
+	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG, RGN, "a"), STORE_OK);
 	commit(t);
-	t = rbegin(f);
+	t = fx_rbegin(f);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
 	    0, doc_seen_add, &s), STORE_OK);
@@ -2178,7 +2102,8 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	store_txn_abort(t);
 }
 
-#define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
+	    fx_teardown)
 
 int
 main(void)
