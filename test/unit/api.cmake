@@ -1,8 +1,9 @@
-# Unit tests for api/: the validator against the generated model, and the
+# Unit tests for api/: the validator against the generated model, the
 # drift test that regenerates the model and compares it with the committed
-# files.
+# files, the JSON writer and the streaming of layer parts.
 ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
 set_tests_properties(model_drift PROPERTIES LABELS unit)
 ecrd_unit_test(json api)
+ecrd_unit_test(part_stream api)
