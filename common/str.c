@@ -16,28 +16,51 @@ str_ieq_n(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
 }
 
-bool
-str_wildcard_match(const char *p, const char *s)
+static int
+fold(int c)
 {
-	const char	*star = NULL, *resume = NULL;
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool
+wild_char_matches(char p, char s, unsigned flags)
+{
+	return ((flags & STR_WILD_ONE) && p == '?') || p == s ||
+	    ((flags & STR_WILD_ICASE) &&
+	    fold((unsigned char)p) == fold((unsigned char)s));
+}
+
+bool
+str_wildcard_match_n(const char *p, size_t p_len, const char *s,
+    size_t s_len, unsigned flags)
+{
+	size_t	pi = 0, si = 0, star = 0, resume = 0;
+	bool	has_star = false;
 
 	/* Greedy match with one backtrack point: linear in practice. */
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p == '?' || *p == *s) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++resume;
+	while (si < s_len) {
+		if (pi < p_len && p[pi] == '*') {
+			has_star = true;
+			star = pi++;
+			resume = si;
+		} else if (pi < p_len && wild_char_matches(p[pi], s[si], flags)) {
+			pi++;
+			si++;
+		} else if (has_star) {
+			pi = star + 1;
+			si = ++resume;
 		} else
 			return false;
 	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
+	while (pi < p_len && p[pi] == '*')
+		pi++;
+	return pi == p_len;
+}
+
+bool
+str_wildcard_match(const char *p, const char *s)
+{
+	return str_wildcard_match_n(p, strlen(p), s, strlen(s), STR_WILD_ONE);
 }
 
 int

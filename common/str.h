@@ -9,9 +9,16 @@ bool	str_has_prefix(const char *, const char *);
 /* Case-insensitive comparison of a counted string with a C string. */
 bool	str_ieq_n(const char *, size_t, const char *);
 /*
- * Whole-string wildcard match: '*' matches any run (also empty), '?' one
- * character; everything else literally, case-sensitively.
+ * Whole-string wildcard match of counted strings: '*' matches any run
+ * (also empty); with STR_WILD_ONE '?' matches one character (IAM), else it
+ * is literal (ECR's tag patterns); everything else literally, ASCII case
+ * folded with STR_WILD_ICASE.
  */
+#define STR_WILD_ONE	0x01
+#define STR_WILD_ICASE	0x02
+bool	str_wildcard_match_n(const char *pattern, size_t pattern_len,
+	    const char *s, size_t s_len, unsigned flags);
+/* The same for C strings, with '?' a wildcard, case-sensitively. */
 bool	str_wildcard_match(const char *pattern, const char *s);
 /* The value of a hex digit, or -1. */
 int	str_hex_value(int c);

@@ -597,7 +597,8 @@ arn_matches(const char *pattern, const char *s)
 	if (!iam_arn_split(s, sf, sl))
 		return false;
 	for (i = 0; i < 6; i++) {
-		if (!iam_wildcard_match(pf[i], pl[i], sf[i], sl[i], false))
+		if (!str_wildcard_match_n(pf[i], pl[i], sf[i], sl[i],
+		    STR_WILD_ONE))
 			return false;
 	}
 	return true;

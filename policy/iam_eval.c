@@ -10,42 +10,6 @@
 #include "common/str.h"
 #include "policy/policy_int.h"
 
-static int
-fold(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-bool
-iam_wildcard_match(
-    const char *p, size_t p_len, const char *s, size_t s_len, bool icase)
-{
-	size_t pi = 0, si = 0, star = 0, resume = 0;
-	bool has_star = false;
-
-	/* Greedy match with one backtrack point, as str_wildcard_match. */
-	while (si < s_len) {
-		if (pi < p_len && p[pi] == '*') {
-			has_star = true;
-			star = pi++;
-			resume = si;
-		} else if (pi < p_len &&
-		           (p[pi] == '?' || p[pi] == s[si] ||
-		               (icase && fold((unsigned char)p[pi]) ==
-		                             fold((unsigned char)s[si])))) {
-			pi++;
-			si++;
-		} else if (has_star) {
-			pi = star + 1;
-			si = ++resume;
-		} else
-			return false;
-	}
-	while (pi < p_len && p[pi] == '*')
-		pi++;
-	return pi == p_len;
-}
-
 bool
 iam_arn_split(const char *s, const char *field[6], size_t field_len[6])
 {
@@ -130,8 +94,9 @@ stmt_applies(const struct iam_stmt *st, const struct policy_request *req)
 			return false;
 	}
 	for (hit = false, i = 0; i < st->actions.n && !hit; i++)
-		hit = iam_wildcard_match(st->actions.v[i],
-		    strlen(st->actions.v[i]), action, action_len, true);
+		hit = str_wildcard_match_n(st->actions.v[i],
+		    strlen(st->actions.v[i]), action, action_len,
+		    STR_WILD_ONE | STR_WILD_ICASE);
 	if (hit == st->not_action)
 		return false;
 	if (st->has_resource) {

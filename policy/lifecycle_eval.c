@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/str.h"
 #include "common/xalloc.h"
 
 /* An image's place in age order. */
@@ -45,34 +46,6 @@ lifecycle_image_pushed_at(const struct lifecycle_image *image)
 	return image->pushed_at_ms;
 }
 
-/*
- * Whole-string match where '*' matches any run, also empty. ECR's patterns
- * know no other wildcard, so str_wildcard_match (which takes '?' too) does
- * not fit. Greedy with one backtrack point: at worst O(len(p) * len(s)).
- */
-static bool
-glob_match(const char *p, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p == *s) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++resume;
-		} else
-			return false;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 static bool
 has_tag_with_prefix(const struct lifecycle_image *image, const char *prefix)
 {
@@ -91,7 +64,9 @@ has_tag_matching(const struct lifecycle_image *image, const char *pattern)
 	size_t i;
 
 	for (i = 0; i < image->n_tags; i++) {
-		if (glob_match(pattern, image->tags[i]))
+		/* ECR's tag patterns know '*' alone: '?' is literal. */
+		if (str_wildcard_match_n(pattern, strlen(pattern),
+		    image->tags[i], strlen(image->tags[i]), 0))
 			return true;
 	}
 	return false;

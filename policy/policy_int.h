@@ -159,13 +159,6 @@ bool iam_conds_eval(
     const struct iam_stmt *st, const struct policy_request *req);
 
 /*
- * Whole-string wildcard match of counted strings: '*' any run, '?' one
- * character, the rest literally, ASCII case folded if icase.
- */
-bool iam_wildcard_match(
-    const char *p, size_t p_len, const char *s, size_t s_len, bool icase);
-
-/*
  * ARN fields: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE. Fills the
  * six start offsets and lengths; false if s has fewer than five colons or
  * does not start with "arn:".

@@ -127,6 +127,22 @@ test_wildcard_matches_whole_string(void **state)
 		    cases[i].want);
 }
 
+/* Without STR_WILD_ONE '?' is literal; STR_WILD_ICASE folds ASCII case. */
+static void
+test_wildcard_flags(void **state)
+{
+	(void)state;
+	assert_false(str_wildcard_match_n("v?", 2, "v1", 2, 0));
+	assert_true(str_wildcard_match_n("v?", 2, "v?", 2, 0));
+	assert_true(str_wildcard_match_n("a*", 2, "abc", 3, 0));
+	assert_false(str_wildcard_match_n("ecr:Get*", 8, "ECR:GETX", 8,
+	    STR_WILD_ONE));
+	assert_true(str_wildcard_match_n("ecr:Get*", 8, "ECR:GETX", 8,
+	    STR_WILD_ONE | STR_WILD_ICASE));
+	/* Counted: what lies past the lengths is not looked at. */
+	assert_true(str_wildcard_match_n("abX", 2, "abY", 2, 0));
+}
+
 static void
 test_query_value_decodes_and_bounds(void **state)
 {
@@ -166,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_buf_take_gives_ownership),
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_wildcard_matches_whole_string),
+		cmocka_unit_test(test_wildcard_flags),
 		cmocka_unit_test(test_query_value_decodes_and_bounds),
 	};
 
