@@ -56,9 +56,10 @@ store_keys_meta(struct store_key *k, const char *record)
 	return key_add_str(k, record, STORE_KEY_SIZE, false);
 }
 
-int
-store_keys_repo_partition(struct store_key *k, const char *registry_id,
-    const char *region)
+/* registry_id NUL region, the region NUL-terminated if terminate. */
+static int
+key_registry_region(struct store_key *k, const char *registry_id,
+    const char *region, bool terminate)
 {
 	int	rc;
 
@@ -66,7 +67,14 @@ store_keys_repo_partition(struct store_key *k, const char *registry_id,
 	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX,
 	    true)) != STORE_OK)
 		return rc;
-	return key_add_str(k, region, STORE_REGION_MAX, true);
+	return key_add_str(k, region, STORE_REGION_MAX, terminate);
+}
+
+int
+store_keys_repo_partition(struct store_key *k, const char *registry_id,
+    const char *region)
+{
+	return key_registry_region(k, registry_id, region, true);
 }
 
 int
@@ -117,13 +125,7 @@ int
 store_keys_repo_count(struct store_key *k, const char *registry_id,
     const char *region)
 {
-	int	rc;
-
-	key_init(k);
-	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX,
-	    true)) != STORE_OK)
-		return rc;
-	return key_add_str(k, region, STORE_REGION_MAX, false);
+	return key_registry_region(k, registry_id, region, false);
 }
 
 int
@@ -172,10 +174,8 @@ store_keys_registry_doc(struct store_key *k, const char *registry_id,
 	unsigned char	b = (unsigned char)kind;
 	int		rc;
 
-	key_init(k);
-	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX,
-	    true)) != STORE_OK ||
-	    (rc = key_add_str(k, region, STORE_REGION_MAX, true)) != STORE_OK)
+	if ((rc = key_registry_region(k, registry_id, region, true)) !=
+	    STORE_OK)
 		return rc;
 	return key_add(k, &b, 1);
 }
