@@ -19,13 +19,21 @@
 #include "common/xalloc.h"
 
 void
+reg_unlease(struct api_reg *r)
+{
+	if (r->leased == NULL)
+		return;
+	api_upload_unlease(r->leased, r->up.id, r);
+	r->leased = NULL;
+}
+
+void
 api_reg_free(struct api_reg *r)
 {
 	if (r == NULL)
 		return;
 	(void)store_upload_writer_close(r->writer, false);
-	if (r->leased != NULL)
-		api_upload_unlease(r->leased, r->up.id, r);
+	reg_unlease(r);
 	sodium_memzero(&r->hash, sizeof r->hash);
 	free(r);
 }

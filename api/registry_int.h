@@ -41,6 +41,8 @@ int	 reg_repo(struct api_call *, struct store_repo *);
 int	 reg_upload(struct api_call *, const struct store_repo *,
 	    struct store_upload *);
 bool	 reg_is_digest(const char *reference);
+/* Drop the upload's lease if the stream holds it (upload.c). */
+void	 reg_unlease(struct api_reg *);
 /* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
 int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);
 /* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */

@@ -397,8 +397,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	rc = store_upload_writer_close(r->writer, true);
 	r->writer = NULL;
 	/* Counted in this batch: later calls in it may go on. */
-	api_upload_unlease(call->ctx, r->up.id, r);
-	r->leased = NULL;
+	reg_unlease(r);
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	if (up->received != r->up.received)
