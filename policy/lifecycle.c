@@ -111,13 +111,26 @@ type_name(struct json_object *v)
 	return "null";
 }
 
+/* o as compact JSON text (caller frees); o is released. */
+static char *
+take_text(struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *ret;
+
+	if (s == NULL)
+		abort();
+	ret = xstrdup(s);
+	json_object_put(o);
+	return ret;
+}
+
 /* names as a compact JSON array, ["a","b"]; the caller frees. */
 static char *
 names_json(const char *const *names, size_t n)
 {
 	struct json_object *a = must(json_object_new_array());
-	const char *s;
-	char *ret;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -125,13 +138,7 @@ names_json(const char *const *names, size_t n)
 		        a, must(json_object_new_string(names[i]))) != 0)
 			abort();
 	}
-	s = json_object_to_json_string_ext(
-	    a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s == NULL)
-		abort();
-	ret = xstrdup(s);
-	json_object_put(a);
-	return ret;
+	return take_text(a);
 }
 
 static int
@@ -575,8 +582,6 @@ normalise(struct json_object *rules, const struct rule_order *order, size_t n)
 {
 	struct json_object *root = must(json_object_new_object());
 	struct json_object *a = must(json_object_new_array());
-	const char *s;
-	char *ret;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -586,13 +591,7 @@ normalise(struct json_object *rules, const struct rule_order *order, size_t n)
 			abort();
 	}
 	must_add(root, "rules", a);
-	s = json_object_to_json_string_ext(
-	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s == NULL)
-		abort();
-	ret = xstrdup(s);
-	json_object_put(root);
-	return ret;
+	return take_text(root);
 }
 
 static struct json_object *
