@@ -515,6 +515,15 @@ def run_cli(path, endpoint, *args, key=DEFAULT_KEY, secret=DEFAULT_SECRET,
 # --------------------------------------------------------------------------
 # Test cases.
 
+def needs_binary():
+    """For tests that start ecrd processes of their own."""
+    if not have_binary():
+        if external_endpoint():
+            raise unittest.SkipTest("needs its own ecrd processes; no "
+                                    "binary at %s" % ecrd_bin())
+        raise AssertionError("no ecrd binary at %s" % ecrd_bin())
+
+
 def start_server(*extra, data_dir=None):
     """A server for a test class: the external one when it will do."""
     ext = external_endpoint()
@@ -676,6 +685,41 @@ class EcrdTestCase(unittest.TestCase):
         for part in message_contains:
             self.assertIn(part, res.error_message, res)
 
+
+class OwnServersTestCase(EcrdTestCase):
+    """No shared server: each test starts its own (start), each with a
+    data directory under self.tmp if it likes; all are stopped after."""
+
+    tmp_prefix = "e2e-own-"
+
+    @classmethod
+    def setUpClass(cls):
+        needs_binary()
+        cls._clients = {}
+        cls.server = None
+
+    @classmethod
+    def tearDownClass(cls):
+        pass
+
+    def setUp(self):
+        self.servers = []
+        self.tmp = tempfile.mkdtemp(prefix=self.tmp_prefix)
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def tearDown(self):
+        # Anything a test left running is stopped and checked here.
+        for s in self.servers:
+            try:
+                if s.is_running():
+                    s.stop()
+            finally:
+                s.cleanup()
+
+    def start(self, *extra, data_dir=None):
+        s = Server(*extra, data_dir=data_dir)
+        self.servers.append(s)
+        return s.start()
 
 # --------------------------------------------------------------------------
 # Images and layers (issue 3): real blobs, manifests, the layer upload API

@@ -2000,48 +2000,14 @@ class CliV2ImagesTest(CliImageCases, EcrdTestCase):
 # Restart and kill -9: what was acknowledged is there, whole
 
 
-def needs_binary():
-    if not harness.have_binary():
-        if harness.external_endpoint():
-            raise unittest.SkipTest("needs its own ecrd processes; no "
-                                    "binary at %s" % harness.ecrd_bin())
-        raise AssertionError("no ecrd binary at %s" % harness.ecrd_bin())
-
-
-class ImagePersistenceTest(ImageHelpers, EcrdTestCase):
+class ImagePersistenceTest(ImageHelpers, harness.OwnServersTestCase):
     """No shared server: each test starts its own on a data directory."""
 
-    @classmethod
-    def setUpClass(cls):
-        needs_binary()
-        cls._clients = {}
-        cls.server = None
-
-    @classmethod
-    def tearDownClass(cls):
-        pass
-
-    def setUp(self):
-        self.servers = []
-        self.tmp = tempfile.mkdtemp(prefix="e2e-images-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-
-    def tearDown(self):
-        for s in self.servers:
-            try:
-                if s.is_running():
-                    s.stop()
-            finally:
-                s.cleanup()
-
-    def start(self, data_dir):
-        s = Server(data_dir=data_dir)
-        self.servers.append(s)
-        return s.start()
+    tmp_prefix = "e2e-images-"
 
     def test_restart_keeps_images_tags_layers_and_uploads(self):
         data = os.path.join(self.tmp, "data")
-        first = self.start(data)
+        first = self.start(data_dir=data)
         c = self.ecr(server=first)
         repo = self.make_repo(client=c)
         image = build_image("persist", big_layer=MIN_LAYER_PART + 100)
@@ -2061,7 +2027,7 @@ class ImagePersistenceTest(ImageHelpers, EcrdTestCase):
         details_before = self.details(repo, client=c)
         first.stop()
 
-        second = self.start(data)
+        second = self.start(data_dir=data)
         c = self.ecr(server=second)
         self.assertEqual(self.list_ids(repo, client=c), ids_before)
         self.assertEqual(ids_before, sorted(
@@ -2093,7 +2059,7 @@ class ImagePersistenceTest(ImageHelpers, EcrdTestCase):
 
     def test_kill_9_during_a_put_image_burst(self):
         data = os.path.join(self.tmp, "data")
-        s = self.start(data)
+        s = self.start(data_dir=data)
         c = self.ecr(server=s)
         repo = self.make_repo(client=c)
         config = b'{"architecture":"amd64","os":"linux","e2e":"crash"}'
@@ -2147,7 +2113,7 @@ class ImagePersistenceTest(ImageHelpers, EcrdTestCase):
             self.assertNotIn(marker, s.stderr())
         self.assertGreaterEqual(len(acked), CRASH_ACKS)
 
-        again = self.start(data)
+        again = self.start(data_dir=data)
         c = self.ecr(server=again)
         tags = {t for _, t in self.list_ids(repo, client=c)}
         for tag, manifest, layer in acked:

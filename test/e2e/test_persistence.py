@@ -7,9 +7,7 @@ starts on one directory, or signals.
 import hashlib
 import json
 import os
-import shutil
 import signal
-import tempfile
 import unittest
 
 import harness
@@ -20,14 +18,6 @@ from harness import (DEFAULT_KEY, OTHER_REGION, REGION, Server,
 # Strict mode enforces identity policies (issue #5).
 ADMIN = [{"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]
-
-
-def needs_binary():
-    if not harness.have_binary():
-        if harness.external_endpoint():
-            raise unittest.SkipTest("needs its own ecrd processes; no "
-                                    "binary at %s" % harness.ecrd_bin())
-        raise AssertionError("no ecrd binary at %s" % harness.ecrd_bin())
 
 
 def write_json_atomically(path, obj):
@@ -69,37 +59,10 @@ def dirs_held_open(prefix="/tmp/ecrd-"):
     return held
 
 
-class PersistenceTest(harness.EcrdTestCase):
+class PersistenceTest(harness.OwnServersTestCase):
     """No shared server: each test starts what it needs."""
 
-    @classmethod
-    def setUpClass(cls):
-        needs_binary()
-        cls._clients = {}
-        cls.server = None
-
-    @classmethod
-    def tearDownClass(cls):
-        pass
-
-    def setUp(self):
-        self.servers = []
-        self.tmp = tempfile.mkdtemp(prefix="e2e-persist-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-
-    def tearDown(self):
-        # Anything a test left running is stopped and checked here.
-        for s in self.servers:
-            try:
-                if s.is_running():
-                    s.stop()
-            finally:
-                s.cleanup()
-
-    def start(self, *extra, data_dir=None):
-        s = Server(*extra, data_dir=data_dir)
-        self.servers.append(s)
-        return s.start()
+    tmp_prefix = "e2e-persist-"
 
     def client(self, server, key=DEFAULT_KEY, region=REGION):
         return harness.ecr_client(server.endpoint, key, region=region)
