@@ -54,7 +54,7 @@ import botocore.credentials
 
 from memory import Sampler, reset_hwm, status_file
 from sign import (JSON_11, OCI_CONFIG, OCI_LAYER, OCI_MANIFEST,
-                  TARGET_PREFIX, manifest_for, synthetic_refs)
+                  TARGET_PREFIX, manifest_for, read_response, synthetic_refs)
 
 
 def client(a):
@@ -192,16 +192,8 @@ class Conn:
         self.sock.sendall(head)
         for p in pieces:
             self.sock.sendall(p)
-        status = int(self.rf.readline().split()[1])
-        length = 0
-        while True:
-            line = self.rf.readline()
-            if line in (b"\r\n", b""):
-                break
-            k, _, v = line.decode("latin-1").partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v)
-        return status, self.rf.read(length)
+        status, _, body = read_response(self.rf)
+        return status, body
 
     def close(self):
         self.rf.close()

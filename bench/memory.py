@@ -1,8 +1,19 @@
-"""Memory of a server process, for the benchmark scripts: /proc/PID/status
-figures, resetting the peak (VmHWM), and sampling the largest RssAnon and
-VmRSS while a phase runs."""
+"""Memory and CPU time of a server process, for the benchmark scripts:
+/proc/PID/status figures, resetting the peak (VmHWM), sampling the largest
+RssAnon and VmRSS while a phase runs, and utime+stime from /proc/PID/stat."""
 
+import os
 import threading
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User plus system CPU seconds of pid so far, all its threads (10 ms
+    resolution)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def status_file(pid):

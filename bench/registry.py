@@ -29,6 +29,21 @@ docker-registry, CNCF distribution 2.8, run without auth):
     registry.py pool --endpoint URL --repo R --tag T --out F [--auth F]
         a raw "GET /v2/R/manifests/T" (Accept, Authorization), --count
         times, in bench/replay.lua's pool format, for wrk
+    registry.py pushes --endpoint URL --repo R --clients N --size BYTES
+        --tmp DIR --pid PID --server NAME --results F [--auth F]
+        N pushes at once (a thread and a connection each, released
+        together), each a new blob: one file of all but the last STAMP
+        bytes, made once, sent by sendfile, then a tail naming the push
+        (POST, one PATCH, PUT ?digest=; the digests come from one hash of
+        the file, copied per tail); appends the aggregate rate (all bytes
+        over the time from the release to the last PUT's answer) and the
+        server's CPU seconds (utime+stime, all threads) in that span; with
+        $BENCH_WINDOW set, writes that span there (bench/stall.py)
+    registry.py blobs --endpoint URL --repo R --count N [--clients P]
+        [--auth F]
+        N tiny unique blobs pushed by P processes over keep-alive
+        connections (POST, then PUT ?digest= with the body) and named by
+        no image: GC's work for bench/stall.py
 
 The big files are made once in --tmp from a seeded block (never whole in
 memory) and hashed with hashlib as they are written.
@@ -39,16 +54,18 @@ import base64
 import hashlib
 import http.client
 import json
+import multiprocessing
 import os
 import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
 import memory
-from memory import reset_hwm, status_file
+from memory import cpu_seconds, reset_hwm, status_file
 from sign import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -84,11 +101,8 @@ def make_file(path, size, seed):
     return digest
 
 
-def restamp(path, run):
-    """Make path a new blob (its first STAMP bytes name run); its digest,
-    hashed streaming (and kept beside it)."""
-    with open(path, "r+b") as f:
-        f.write(b"%-*s" % (STAMP, b"run-%d" % run))
+def hash_file(path):
+    """A sha256 object fed path's bytes, streaming."""
     h = hashlib.sha256()
     buf = bytearray(BLOCK)
     with open(path, "rb", buffering=0) as f:
@@ -97,7 +111,15 @@ def restamp(path, run):
             if not n:
                 break
             h.update(memoryview(buf)[:n])
-    digest = "sha256:" + h.hexdigest()
+    return h
+
+
+def restamp(path, run):
+    """Make path a new blob (its first STAMP bytes name run); its digest,
+    hashed streaming (and kept beside it)."""
+    with open(path, "r+b") as f:
+        f.write(b"%-*s" % (STAMP, b"run-%d" % run))
+    digest = "sha256:" + hash_file(path).hexdigest()
     with open(path + ".sha256", "w") as f:
         f.write(digest)
     return digest
@@ -152,8 +174,9 @@ class Registry:
         self.finish(self.start_upload(repo), digest, data)
         return digest
 
-    def patch_file(self, location, path, size):
-        """One PATCH streaming the file (sendfile); the next Location."""
+    def patch_file(self, location, path, size, tail=b""):
+        """One PATCH of size bytes: the file's first size - len(tail)
+        (sendfile), then tail; the next Location."""
         u = urllib.parse.urlsplit(location)
         self.conn.putrequest("PATCH", u.path + ("?" + u.query if u.query
                                                 else ""),
@@ -164,7 +187,9 @@ class Registry:
             self.conn.putheader(k, v)
         self.conn.endheaders()
         with open(path, "rb") as f:
-            sent = self.conn.sock.sendfile(f, 0, size)
+            sent = self.conn.sock.sendfile(f, 0, size - len(tail))
+        self.conn.sock.sendall(tail)
+        sent += len(tail)
         if sent != size:
             sys.exit("registry.py: PATCH sent %d of %d bytes" % (sent, size))
         r = self.conn.getresponse()
@@ -372,10 +397,81 @@ def cmd_pool(a):
         f.write((b"%d\n" % len(req) + req) * a.count)
 
 
+def cmd_pushes(a):
+    auth = read_auth(a)
+    path = os.path.join(a.tmp, "push-%d.bin" % (a.size - STAMP))
+    make_file(path, a.size - STAMP, 3)
+    shared = hash_file(path)
+    run = os.urandom(4).hex()
+    tails = [b"%-*s" % (STAMP, ("%s-%d" % (run, i)).encode())
+             for i in range(a.clients)]
+    regs = [Registry(a.endpoint, auth) for _ in range(a.clients)]
+    for reg in regs:
+        reg.call("GET", "/v2/", expect=(200,))
+    release = threading.Barrier(a.clients + 1)
+    ends, failed = [0.0] * a.clients, []
+
+    def push(i):
+        h = shared.copy()
+        h.update(tails[i])
+        release.wait()
+        try:
+            loc = regs[i].start_upload(a.repo)
+            loc = regs[i].patch_file(loc, path, a.size, tails[i])
+            regs[i].finish(loc, "sha256:" + h.hexdigest())
+        except BaseException as e:      # sys.exit in Registry.call too
+            failed.append(e)
+        ends[i] = time.monotonic()
+
+    threads = [threading.Thread(target=push, args=(i,))
+               for i in range(a.clients)]
+    for t in threads:
+        t.start()
+    cpu0 = cpu_seconds(a.pid)
+    release.wait()
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    t1 = max(ends)
+    cpu = cpu_seconds(a.pid) - cpu0
+    if failed:
+        sys.exit("registry.py: pushes: %s" % failed[0])
+    if os.environ.get("BENCH_WINDOW"):
+        with open(os.environ["BENCH_WINDOW"], "w") as f:
+            f.write("%.6f %.6f\n" % (t0, t1))
+    total = a.size * a.clients
+    with open(a.results, "a") as f:
+        f.write("regpush server=%s clients=%d bytes=%d secs=%.3f rate=%.0f "
+                "cpu_s=%.2f\n" % (a.server, a.clients, total, t1 - t0,
+                                   total / (t1 - t0), cpu))
+
+
+def push_tiny(job):
+    endpoint, auth, repo, first, stop, nonce = job
+    reg = Registry(endpoint, auth)
+    for i in range(first, stop):
+        reg.push_small(repo, b"ecrd-bench-gc %s %d\n" % (nonce, i))
+    return stop - first
+
+
+def cmd_blobs(a):
+    auth = read_auth(a)
+    nonce = os.urandom(8).hex().encode()
+    step = -(-a.count // a.clients)
+    jobs = [(a.endpoint, auth, a.repo, i, min(i + step, a.count), nonce)
+            for i in range(0, a.count, step)]
+    t0 = time.monotonic()
+    with multiprocessing.Pool(len(jobs)) as pool:
+        n = sum(pool.map(push_tiny, jobs))
+    print("registry.py: %d unreferenced blobs pushed in %.1f s"
+          % (n, time.monotonic() - t0), file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("login", "bigblob", "image", "pull", "pool"):
+    for name in ("login", "bigblob", "image", "pull", "pool", "pushes",
+                 "blobs"):
         s = sub.add_parser(name)
         s.add_argument("--endpoint", required=True)
         if name == "login":
@@ -389,12 +485,18 @@ def main():
         s.add_argument("--auth", help="file holding the Authorization value")
         if name in ("image", "pull", "pool"):
             s.add_argument("--tag", default="latest")
-        if name in ("bigblob", "pull"):
+        if name in ("bigblob", "pull", "pushes"):
             s.add_argument("--pid", type=int, required=True)
             s.add_argument("--server", required=True)
             s.add_argument("--results", required=True)
-        if name in ("bigblob", "image"):
+        if name in ("bigblob", "image", "pushes"):
             s.add_argument("--tmp", required=True)
+        if name == "pushes":
+            s.add_argument("--clients", type=int, required=True)
+            s.add_argument("--size", type=int, default=256 << 20)
+        if name == "blobs":
+            s.add_argument("--count", type=int, required=True)
+            s.add_argument("--clients", type=int, default=8)
         if name == "bigblob":
             s.add_argument("--size", type=int, default=1 << 30)
             s.add_argument("--pushes", type=int, default=3)
@@ -410,7 +512,8 @@ def main():
                            help="copies (each wrk thread needs one)")
     a = p.parse_args()
     {"login": cmd_login, "bigblob": cmd_bigblob, "image": cmd_image,
-     "pull": cmd_pull, "pool": cmd_pool}[a.cmd](a)
+     "pull": cmd_pull, "pool": cmd_pool, "pushes": cmd_pushes,
+     "blobs": cmd_blobs}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ share, so requests that must be unique (CreateRepository names) stay unique.
     sign.py pool --endpoint ... --op DescribeImages --repo R ...
     sign.py pool --endpoint ... --op ListImages --repo R ...
     sign.py populate --endpoint ... --count 100 --name-prefix bench-d
+    sign.py pool --endpoint ... --op DeleteRepository --repo R --force ...
     sign.py probe --endpoint ... --pool pool.bin   (status and body size)
+        [--response-out F]   (and the whole answer, head and body, in F)
 
 PutImage requests each carry a unique OCI image manifest (a unique
 annotation) and a unique tag, naming the config and layers in --refs (as
@@ -87,6 +89,9 @@ def body_for(op, index, name_prefix, extra=None):
                            "maxResults": extra["max_results"]}).encode()
     if op == "ListImages":
         return json.dumps({"repositoryName": extra["repo"]}).encode()
+    if op == "DeleteRepository":
+        return json.dumps({"repositoryName": extra["repo"],
+                           "force": extra["force"]}).encode()
     return b"{}"
 
 
@@ -120,9 +125,10 @@ def sign_chunk(args):
 
 def cmd_pool(a):
     step = 5000
-    extra = {"repo": a.repo, "tag": a.tag, "max_results": a.max_results}
-    if (a.op in ("PutImage", "BatchGetImage", "DescribeImages", "ListImages")
-            and not a.repo):
+    extra = {"repo": a.repo, "tag": a.tag, "max_results": a.max_results,
+             "force": a.force}
+    if (a.op in ("PutImage", "BatchGetImage", "DescribeImages", "ListImages",
+                 "DeleteRepository") and not a.repo):
         sys.exit("pool: --op %s needs --repo" % a.op)
     if a.op == "PutImage":
         if a.refs:
@@ -163,26 +169,38 @@ def cmd_populate(a):
         sys.exit("populate: only %d of %d repositories listed" % (n, a.count))
 
 
+def read_response(f):
+    """One HTTP/1.1 answer from a binary file object: (status, head bytes,
+    body), the body as long as its Content-Length says."""
+    lines = [f.readline()]
+    if not lines[0]:
+        raise ConnectionError("connection closed before an answer")
+    length = 0
+    while True:
+        line = f.readline()
+        lines.append(line)
+        if line in (b"\r\n", b""):
+            break
+        k, _, v = line.decode("latin-1").partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v)
+    return int(lines[0].split()[1]), b"".join(lines), f.read(length)
+
+
 def cmd_probe(a):
-    """Send the first request of a pool once; print its status and size."""
+    """Send the first request of a pool once; print its status and size
+    (and keep the whole answer in --response-out)."""
     import socket
     with open(a.pool, "rb") as f:
         req = f.read(int(f.readline()))
     host = urllib.parse.urlsplit(a.endpoint)
     with socket.create_connection((host.hostname, host.port),
-                                  timeout=10) as s:
+                                  timeout=a.timeout) as s:
         s.sendall(req)
-        f = s.makefile("rb")
-        status = int(f.readline().split()[1])
-        length = 0
-        while True:
-            line = f.readline()
-            if line in (b"\r\n", b""):
-                break
-            k, _, v = line.decode("latin-1").partition(":")
-            if k.strip().lower() == "content-length":
-                length = int(v)
-        body = f.read(length)
+        status, head, body = read_response(s.makefile("rb"))
+    if a.response_out:
+        with open(a.response_out, "wb") as out:
+            out.write(head + body)
     print("status=%d bytes=%d" % (status, len(body)))
     if status != 200:
         sys.stderr.write("probe: %s\n" % body[:500].decode("utf-8",
@@ -211,9 +229,14 @@ def main():
                            help="BatchGetImage: the tag asked for")
             s.add_argument("--max-results", type=int, default=100,
                            help="DescribeImages: page size")
+            s.add_argument("--force", action="store_true",
+                           help="DeleteRepository: with its images")
     s = sub.add_parser("probe")
     s.add_argument("--endpoint", required=True)
     s.add_argument("--pool", required=True)
+    s.add_argument("--response-out",
+                   help="file for the whole answer (head and body)")
+    s.add_argument("--timeout", type=float, default=10.0)
     a = p.parse_args()
     {"pool": cmd_pool, "populate": cmd_populate, "probe": cmd_probe}[a.cmd](a)
 
