@@ -98,22 +98,22 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
 {
-	struct event_base	*base = arg;
+	struct bufferevent	*bev;
 	struct conn		*c;
 	int			 one = 1;
 
 	(void)l;
 	(void)sa;
 	(void)socklen;
+	if ((bev = bufferevent_socket_new(arg, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
 	/* As ecrd does: answers over 16 KiB would wait on delayed ACKs. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c = xcalloc(1, sizeof *c);
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
+	c->bev = bev;
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);

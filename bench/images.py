@@ -54,7 +54,8 @@ import botocore.credentials
 
 from memory import Sampler, reset_hwm, status_file
 from sign import (JSON_11, OCI_CONFIG, OCI_LAYER, OCI_MANIFEST,
-                  TARGET_PREFIX, manifest_for, read_response, synthetic_refs)
+                  TARGET_PREFIX, add_signing_args, manifest_for,
+                  read_response, synthetic_refs)
 
 
 def client(a):
@@ -342,9 +343,7 @@ def main():
     for name in ("setup", "put", "count", "biglayer"):
         s = sub.add_parser(name)
         s.add_argument("--endpoint", required=True)
-        s.add_argument("--key", default="AKIABENCH00000000001")
-        s.add_argument("--secret", default="bench-secret")
-        s.add_argument("--region", default="us-east-1")
+        add_signing_args(s)
         if name == "setup":
             s.add_argument("--repo", action="append", required=True)
             s.add_argument("--refs-out", required=True)

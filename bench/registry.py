@@ -66,7 +66,7 @@ import urllib.parse
 
 import memory
 from memory import cpu_seconds, reset_hwm, status_file
-from sign import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST
+from sign import OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, add_signing_args
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 ACCEPT = ", ".join((OCI_MANIFEST, DOCKER_MANIFEST,
@@ -477,9 +477,7 @@ def main():
         if name == "login":
             s.add_argument("--repo", action="append", required=True)
             s.add_argument("--auth-out", required=True)
-            s.add_argument("--key", default="AKIABENCH00000000001")
-            s.add_argument("--secret", default="bench-secret")
-            s.add_argument("--region", default="us-east-1")
+            add_signing_args(s)
             continue
         s.add_argument("--repo", required=True)
         s.add_argument("--auth", help="file holding the Authorization value")

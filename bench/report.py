@@ -4,10 +4,11 @@
     report.py RESULTS [CONNECTIONS]   (wrk's -c, for the labels)
 
 Input: lines of "<kind> key=value ..." (kinds: start, rss, wrk, once, probe,
-count, layer, regblob, regpull, skip). Figures are shown against their targets ("ok" / "MISS"),
+count, layer, regblob, regpull, regpush, stall, skip). Figures are shown against their targets ("ok" / "MISS"),
 never asserted: the exit status does not depend on them.
 """
 
+import re
 import statistics
 import sys
 
@@ -34,6 +35,12 @@ REGISTRY_GBPS = 1.0         # issue 4: blob push, blob pull, 16 pulling
 REGISTRY_RSS_MIB = 64.0     # issue 4: during the big blob's push and pull
 POLICY_ADDED_US = 10.0      # issue 5: a 20-statement policy, per request
 STRICT_RATIO = 0.8          # issue 5: DescribeRepositories strict/permissive
+STALL_P99_MS = 20.0         # issue 12: the prober during slow work
+STALL_MAX_MS = 100.0
+SCALE_RATIO = 1.6           # issue 12: 8 pushes at once against one
+CPU_PER_GIB = 1.5           # issue 12: server CPU seconds per GiB pushed
+CEILING_PCT = {"DescribeRepositories": 60.0,    # issue 12: ecrd's req/s as
+               "GetAuthorizationToken": 80.0}   # a share of ecrd-ceiling's
 UNIQUE = ("CreateRepository", "PutImage")   # pools that must not wrap
 ROW = "%-24s %-8s %10.0f %9.2f %9.2f %9.2f %8d  %-28s %s%s"
 
@@ -151,6 +158,8 @@ def main():
     print("%-44s %-8s %14s  %s" % ("measure", "server", "value", "target"))
     print("-" * 92)
     for r in rows:
+        if r["kind"] == "start" and r["server"].startswith("ceiling"):
+            continue
         if r["kind"] == "start":
             ms = float(r["ms"])
             tgt = ("< %g ms  %s" % (START_MS, verdict(ms < START_MS))
@@ -211,6 +220,9 @@ def main():
     print()
     registry_table(rows, sys.argv[2] if len(sys.argv) > 2 else "N")
     policy_table(rows)
+    stall_table(rows)
+    push_table(rows)
+    ceiling_table(rows)
 
 
 def wrk_rows(rows):
@@ -373,6 +385,108 @@ def policy_table(rows):
                           (">= %.2f  %s" % (STRICT_RATIO,
                                             verdict(ratio >= STRICT_RATIO))
                            if target else "(for information)")))
+    print()
+
+
+def stall_label(phase):
+    m = re.fullmatch(r"(gc|force-delete)@(\w+)|push(\d+)x(\w+)", phase)
+    if phase == "baseline":
+        return "baseline: nothing else running"
+    if m and m.group(1) == "gc":
+        return "GC of %s unreferenced blobs" % m.group(2)
+    if m and m.group(1):
+        return "force-delete of a %s-image repository" % m.group(2)
+    if m:
+        return "%s pushes of %s at once" % (m.group(3), m.group(4))
+    return phase
+
+
+def stall_table(rows):
+    """Issue 12: the prober's latency while the server does slow work."""
+    stalls = [r for r in rows if r["kind"] == "stall"]
+    if not stalls:
+        return
+    fmt = "%-40s %6s %8s %8s %8s %6s %7s %8s %8s  %s"
+    print("issue 12: DescribeRepositories every 5 ms during slow work "
+          "(bench/stall.py; latency from the scheduled send)")
+    print(fmt % ("phase (window: action + until CPU idle)", "probes",
+                 "p50 ms", "p99 ms", "max ms", ">100ms", "non-200",
+                 "action s", "settle s", "target"))
+    print("-" * 116)
+    for r in stalls:
+        p99, mx = int(r["p99_us"]) / 1000, int(r["max_us"]) / 1000
+        tgt = ""
+        if r["phase"] != "baseline":
+            tgt = "p99 < %g, max < %g ms  %s" % (
+                STALL_P99_MS, STALL_MAX_MS,
+                verdict(p99 < STALL_P99_MS and mx < STALL_MAX_MS and
+                        int(r["errors"]) == 0))
+        print(fmt % (stall_label(r["phase"]), r["probes"],
+                     "%.2f" % (int(r["p50_us"]) / 1000), "%.2f" % p99,
+                     "%.2f" % mx, r["over100"], r["errors"], r["action_s"],
+                     r["settle_s"], tgt))
+        if r["answer"] != "-":
+            print("  its answer: %s; server CPU in the window %s s" % (
+                r["answer"], r["cpu_s"]))
+    print()
+
+
+def push_table(rows):
+    """Issue 12: concurrent registry pushes, throughput and CPU per GiB."""
+    pushes = [r for r in rows if r["kind"] == "regpush"]
+    if not pushes:
+        return
+    fmt = "%-12s %7s %9s %10s %8s %10s %10s  %s"
+    print(fmt % ("issue 12", "pushes", "MiB each", "agg. GB/s", "secs",
+                 "server CPU", "CPU s/GiB", "target"))
+    print("-" * 100)
+    rate = {}
+    for r in pushes:
+        n, total = int(r["clients"]), int(r["bytes"])
+        per_gib = float(r["cpu_s"]) / (total / 2**30)
+        rate[(r["server"], n)] = float(r["rate"])
+        tgt = ""
+        if r["server"] == "ecrd-scale":
+            tgt = "<= %g s/GiB  %s" % (CPU_PER_GIB,
+                                       verdict(per_gib <= CPU_PER_GIB))
+        print(fmt % (r["server"], n, total // n >> 20,
+                     "%.3f" % (float(r["rate"]) / 1e9), r["secs"],
+                     "%s s" % r["cpu_s"], "%.2f" % per_gib, tgt))
+    ones = [k for k in rate if k[0] == "ecrd-scale" and k[1] == 1]
+    for k in sorted(rate):
+        if ones and k[0] == "ecrd-scale" and k[1] > 1:
+            ratio = rate[k] / rate[ones[0]]
+            print("%-62s %6.2fx  >= %gx  %s" % (
+                "aggregate throughput, %d at once / one" % k[1], ratio,
+                SCALE_RATIO, verdict(ratio >= SCALE_RATIO)))
+    print("(ecrd-stall: with the prober running; ecrd-scale: alone)")
+    print()
+
+
+def ceiling_table(rows):
+    """Issue 12: ecrd's req/s as a share of a do-nothing server's."""
+    wrk = wrk_rows(rows)
+    pairs = sorted(k[1] for k in wrk if k[0] == "ecrd-ceil"
+                   and ("ceiling", k[1]) in wrk)
+    if not pairs:
+        return
+    fmt = "%-32s %6s %11s %13s %8s  %s"
+    print(fmt % ("issue 12: ecrd beside ecrd-ceiling", "conns",
+                 "ecrd req/s", "ceiling req/s", "ecrd %", "target"))
+    print("-" * 100)
+    for sc in pairs:
+        op, _, conns = sc.partition("@c")
+        e, c = rps_of(wrk[("ecrd-ceil", sc)]), rps_of(wrk[("ceiling", sc)])
+        pct = 100 * e / c if c else 0.0
+        want = CEILING_PCT.get(op)
+        bad = int(wrk[("ecrd-ceil", sc)]["non2xx"])
+        print(fmt % (op, conns, "%.0f" % e, "%.0f" % c, "%.1f" % pct,
+                     (">= %g %%  %s" % (want, verdict(pct >= want and
+                                                    bad == 0))
+                      if want else "") +
+                     ("  (%d non-2xx from ecrd)" % bad if bad else "")))
+    print("(the same signed requests; ecrd-ceiling answers each with the "
+          "bytes ecrd answered, captured once)")
     print()
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: throughput, latency, start-up time and memory of ecrd, with
 # moto_server beside it for comparison. Builds nothing: it runs $ECRD_BIN
-# (default build/server/ecrd). A Release build gives the honest numbers:
+# (default build/server/ecrd) and, for "ceiling", $ECRD_CEILING_BIN (default
+# bench/ecrd-ceiling of the same build tree, bench/ceiling.c). A Release
+# build gives the honest numbers:
 #
 #   cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release
 #   cmake --build build-release -j
@@ -18,7 +20,7 @@
 # The figures are measured and printed beside their targets, never asserted.
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
-# "all" = "repos images layer registry policy"):
+# "all" = "repos images layer registry policy stall scaling ceiling"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -54,12 +56,30 @@
 #           empty repository: bench/policies.py); DescribeRepositories and
 #           ListImages of the empty repository at -c$BENCH_CONNECTIONS, and
 #           ListImages on one connection (latency without queueing)
+#   stall   issue 12, on ecrd-stall (--relax-references; --admin-endpoints
+#           where ecrd has it): bench/stall.py probes with a signed
+#           DescribeRepositories every 5 ms from a process of its own;
+#           p50/p99/max latency (from each probe's scheduled send) and the
+#           count over 100 ms, with nothing else running (baseline), during
+#           a GC (POST /_ecrd/gc?grace_seconds=0) of BENCH_GC_BLOBS tiny
+#           blobs pushed through /v2/ and named by no image, during a
+#           force-delete of a repository of BENCH_BIG_REPO images, and
+#           during 16 pushes at once of new BENCH_PUSH_MIB MiB blobs
+#   scaling issue 12, on ecrd-scale: aggregate throughput of 1, then 8,
+#           new BENCH_PUSH_MIB MiB blobs pushed at once, the ratio, and
+#           the server's CPU seconds (utime+stime) per GiB pushed
+#   ceiling issue 12: DescribeRepositories (100 repositories) and
+#           GetAuthorizationToken on ecrd-ceil and on ecrd-ceiling, a
+#           do-nothing libevent server answering the bytes ecrd answered,
+#           with the same signed requests at -c16 and -c64; ecrd's req/s
+#           as a percentage of the ceiling's
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
-# BENCH_PULL_CLIENTS (16), BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
+# BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
+# BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
 set -euo pipefail
@@ -78,10 +98,17 @@ LAYER_MIB=${BENCH_LAYER_MIB:-1024}
 BLOB_MIB=${BENCH_BLOB_MIB:-1024}
 IMAGE_MIB=${BENCH_IMAGE_MIB:-100}
 PULL_CLIENTS=${BENCH_PULL_CLIENTS:-16}
+GC_BLOBS=${BENCH_GC_BLOBS:-100000}
+PUSH_MIB=${BENCH_PUSH_MIB:-256}
+STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
+SCALE_PUSHES=8		# and in "scaling" beside one
+CEILING_CONNS="16 64"
+CEILING_BIN=${ECRD_CEILING_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-ceiling}
 SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
-*" all "*) SCENARIOS="repos images layer registry policy" ;;
+*" all "*)
+	SCENARIOS="repos images layer registry policy stall scaling ceiling" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -100,10 +127,14 @@ command -v curl >/dev/null || die "curl is not installed"
 python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
-	case $sc in repos | images | layer | registry | policy) ;;
+	case $sc in
+	repos | images | layer | registry | policy | stall | scaling | ceiling) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
+if [[ " $SCENARIOS " == *" ceiling "* ]] && [ ! -x "$CEILING_BIN" ]; then
+	die "no ecrd-ceiling at $CEILING_BIN (built beside ecrd: set ECRD_CEILING_BIN)"
+fi
 if [ -n "$PERF_DIR" ]; then
 	command -v perf >/dev/null || die "BENCH_PERF is set but perf is missing"
 	mkdir -p "$PERF_DIR"
@@ -148,6 +179,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 wants() { case " $SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# start_ecrd NAME ARGS...: start ecrd as NAME in a fresh --data-dir
+# $WORK/NAME-data; PID, PORT and EP name it. stop_ecrd NAME PID: stop it
+# and remove its store.
+start_ecrd() {
+	local name=$1
+	shift
+	start "$name" /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
+	    --data-dir "$WORK/$name-data" --log-level error "$@"
+	EP=http://127.0.0.1:$PORT
+}
+stop_ecrd() {
+	stop_pid "$2"
+	rm -rf "$WORK/$1-data"
+}
 
 # start NAME PATH [--env NAME=VALUE]... [--] CMD...: start a server, time
 # it, remember its PID ("{port}" in CMD and the values: its port).
@@ -197,9 +243,18 @@ images() {	# images CMD ENDPOINT ARGS...: bench/images.py, signed
 	    --secret "$SECRET" --region "$REGION" "$@"
 }
 
-probe() {	# probe SERVER SCENARIO ENDPOINT POOL
+# probe SERVER SCENARIO ENDPOINT POOL [FILE]: one request, its status and
+# size (FILE: keep the whole answer there)
+probe() {
 	printf 'probe server=%s scenario=%s %s\n' "$1" "$2" \
-	    "$(python3 "$BENCH/sign.py" probe --endpoint "$3" --pool "$4")" >>"$RESULTS"
+	    "$(python3 "$BENCH/sign.py" probe --endpoint "$3" --pool "$4" \
+	    ${5:+--response-out "$5"})" >>"$RESULTS"
+}
+
+populate() {	# populate ENDPOINT: the 100 repositories Describe lists
+	python3 "$BENCH/sign.py" populate --endpoint "$1" --count 100 \
+	    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
+	    --region "$REGION"
 }
 
 count() {	# count SERVER ENDPOINT REPO EXPECTED
@@ -273,6 +328,18 @@ label() {	# label N: 100 -> 100, 1000 -> 1k, 100000 -> 100k
 	if [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000))k"; else echo "$1"; fi
 }
 
+# fill SERVER REPO N: a new repository of N images on the --relax-references
+# server SERVER at EP, each signed PutImage sent once; then counted
+fill() {
+	images setup "$EP" --repo "$2" --no-blobs --refs-out "$WORK/unused.json"
+	echo "bench: $1: signing $3 PutImage requests for $2" >&2
+	image_pool "$EP" PutImage "$3" "$WORK/$1-fill.bin" --repo "$2" \
+	    --name-prefix "f-$$"
+	run_once "$1" "PutImage-fill@$(label "$3")" "$EP" "$WORK/$1-fill.bin"
+	rm -f "$WORK/$1-fill.bin"
+	count "$1" "$EP" "$2" "$3"
+}
+
 STRICT_ARGS=()
 if [ "$STRICT" = 1 ]; then
 	cat >"$WORK/credentials.json" <<EOF
@@ -287,15 +354,11 @@ fi
 # --- ecrd: repositories ----------------------------------------------------
 if wants repos; then
 	echo "bench: starting $ECRD_BIN" >&2
-	start ecrd /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-	    --data-dir "$WORK/ecrd-data" --log-level error "${STRICT_ARGS[@]}"
+	start_ecrd ecrd "${STRICT_ARGS[@]}"
 	ECRD_PID=$PID
-	EP=http://127.0.0.1:$PORT
 
 	echo "bench: ecrd: 100 repositories, signed pools" >&2
-	python3 "$BENCH/sign.py" populate --endpoint "$EP" --count 100 \
-	    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
-	    --region "$REGION"
+	populate "$EP"
 	pool "$EP" DescribeRepositories 64 "$WORK/ecrd-describe.bin"
 	pool "$EP" GetAuthorizationToken 64 "$WORK/ecrd-token.bin"
 	probe ecrd DescribeRepositories "$EP" "$WORK/ecrd-describe.bin"
@@ -312,16 +375,14 @@ if wants repos; then
 	run_wrk ecrd CreateRepository "$EP" "$WORK/ecrd-create.bin" \
 	    "" "" "" "$ECRD_PID"
 	rss ecrd "$ECRD_PID" after_creates
-	stop_pid "$ECRD_PID"
-	rm -rf "$WORK/ecrd-data" "$WORK/ecrd-create.bin"
+	stop_ecrd ecrd "$ECRD_PID"
+	rm -f "$WORK/ecrd-create.bin"
 fi
 
 # --- ecrd: images and layers, with ECR's reference checks -------------------
 if wants images; then
-	start ecrd-img /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-	    --data-dir "$WORK/img-data" --log-level error "${STRICT_ARGS[@]}"
+	start_ecrd ecrd-img "${STRICT_ARGS[@]}"
 	IMG_PID=$PID
-	EP=http://127.0.0.1:$PORT
 	echo "bench: ecrd-img: a config and two real layers through the layer API" >&2
 	images setup "$EP" --repo bench-put --repo bench-get \
 	    --refs-out "$WORK/refs.json"
@@ -342,44 +403,30 @@ if wants images; then
 	    "" "" "" "$IMG_PID"
 	rss ecrd-img "$IMG_PID" after_gets
 
-	stop_pid "$IMG_PID"
-	rm -rf "$WORK/img-data"
+	stop_ecrd ecrd-img "$IMG_PID"
 fi
 
 # --- ecrd: one big layer, on a server of its own (so that its RSS is the
 # layer's, not the LMDB pages of the images above) --------------------------
 if wants layer; then
-	start ecrd-lay /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-	    --data-dir "$WORK/lay-data" --log-level error "${STRICT_ARGS[@]}"
+	start_ecrd ecrd-lay "${STRICT_ARGS[@]}"
 	LAY_PID=$PID
 	echo "bench: ecrd-lay: a $LAYER_MIB MiB layer up and down" >&2
 	perf_start ecrd-lay-layer "$LAY_PID"
-	images biglayer "http://127.0.0.1:$PORT" --repo bench-layer \
+	images biglayer "$EP" --repo bench-layer \
 	    --pid "$LAY_PID" --server ecrd-lay --results "$RESULTS" \
 	    --tmp "$WORK" --size $((LAYER_MIB << 20))
 	perf_stop ecrd-lay-layer
-	stop_pid "$LAY_PID"
-	rm -rf "$WORK/lay-data"
+	stop_ecrd ecrd-lay "$LAY_PID"
 fi
 if wants images; then
 
 	# --- ecrd: DescribeImages on big repositories (--relax-references) --
-	start ecrd-rlx /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-	    --data-dir "$WORK/rlx-data" --log-level error --relax-references \
-	    "${STRICT_ARGS[@]}"
+	start_ecrd ecrd-rlx --relax-references "${STRICT_ARGS[@]}"
 	RLX_PID=$PID
-	EP=http://127.0.0.1:$PORT
 	for spec in "bench-d100:100" "bench-d1k:1000" "bench-dbig:$BIG_REPO"; do
 		repo=${spec%%:*} n=${spec#*:}
-		images setup "$EP" --repo "$repo" --no-blobs \
-		    --refs-out "$WORK/unused.json"
-		echo "bench: ecrd-rlx: signing $n PutImage requests for $repo" >&2
-		image_pool "$EP" PutImage "$n" "$WORK/rlx-fill.bin" \
-		    --repo "$repo" --name-prefix "f-$$"
-		run_once ecrd-rlx "PutImage-fill@$(label "$n")" "$EP" \
-		    "$WORK/rlx-fill.bin"
-		rm -f "$WORK/rlx-fill.bin"
-		count ecrd-rlx "$EP" "$repo" "$n"
+		fill ecrd-rlx "$repo" "$n"
 		image_pool "$EP" DescribeImages 64 "$WORK/rlx-$repo.bin" \
 		    --repo "$repo" --max-results 100
 		probe ecrd-rlx "DescribeImages@$(label "$n")" "$EP" \
@@ -391,8 +438,7 @@ if wants images; then
 		    "$WORK/rlx-$repo.bin" "" "" "" "$RLX_PID"
 	done
 	rss ecrd-rlx "$RLX_PID" after_describes
-	stop_pid "$RLX_PID"
-	rm -rf "$WORK/rlx-data"
+	stop_ecrd ecrd-rlx "$RLX_PID"
 fi
 
 # --- the registry API: ecrd and the reference registry ----------------------
@@ -400,6 +446,13 @@ reg() {	# reg CMD ENDPOINT ARGS...: bench/registry.py
 	local cmd=$1 ep=$2
 	shift 2
 	python3 "$BENCH/registry.py" "$cmd" --endpoint "$ep" "$@"
+}
+login() {	# login ENDPOINT AUTH-FILE REPO...: registry Basic auth
+	local ep=$1 auth=$2 repos=()
+	shift 2
+	for r in "$@"; do repos+=(--repo "$r"); done
+	reg login "$ep" "${repos[@]}" --auth-out "$auth" --key "$KEY" \
+	    --secret "$SECRET" --region "$REGION"
 }
 
 # registry_workloads SERVER PID ENDPOINT [--auth FILE]: the three workloads
@@ -426,16 +479,11 @@ registry_workloads() {
 }
 
 if wants registry; then
-	start ecrd-reg /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-	    --data-dir "$WORK/reg-ecrd" --log-level error "${STRICT_ARGS[@]}"
+	start_ecrd ecrd-reg "${STRICT_ARGS[@]}"
 	REG_PID=$PID
-	EP=http://127.0.0.1:$PORT
-	reg login "$EP" --repo bench-reg --repo bench-img \
-	    --auth-out "$WORK/reg-auth.txt" --key "$KEY" --secret "$SECRET" \
-	    --region "$REGION"
+	login "$EP" "$WORK/reg-auth.txt" bench-reg bench-img
 	registry_workloads ecrd-reg "$REG_PID" "$EP" --auth "$WORK/reg-auth.txt"
-	stop_pid "$REG_PID"
-	rm -rf "$WORK/reg-ecrd"
+	stop_ecrd ecrd-reg "$REG_PID"
 
 	if command -v docker-registry >/dev/null; then
 		DIST_VERSION=$(docker-registry --version | awk '{print $NF}')
@@ -483,14 +531,10 @@ if wants policy; then
 		s1) args=(--credentials "$WORK/policy-1.json") ;;
 		s20) args=(--credentials "$WORK/policy-20.json") ;;
 		esac
-		start "$name" /health "$ECRD_BIN" --listen "127.0.0.1:{port}" \
-		    --data-dir "$WORK/$name-data" --log-level error "${args[@]}"
+		start_ecrd "$name" "${args[@]}"
 		POL_PID=$PID
-		EP=http://127.0.0.1:$PORT
 		echo "bench: $name: 100 repositories and an empty one" >&2
-		python3 "$BENCH/sign.py" populate --endpoint "$EP" --count 100 \
-		    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
-		    --region "$REGION"
+		populate "$EP"
 		images setup "$EP" --repo bench-list --no-blobs \
 		    --refs-out "$WORK/unused.json"
 		if [ "$cfg" = s20 ]; then
@@ -510,9 +554,106 @@ if wants policy; then
 		    "" "" "" "$POL_PID"
 		run_wrk "$name" ListImages@c1 "$EP" "$WORK/$name-list.bin" \
 		    1 1 "" "$POL_PID"
-		stop_pid "$POL_PID"
-		rm -rf "$WORK/$name-data"
+		stop_ecrd "$name" "$POL_PID"
 	done
+fi
+
+# --- issue 12: does slow work stall the loop? ------------------------------
+# A DescribeRepositories prober (bench/stall.py, its own process, every
+# 5 ms) beside: nothing (baseline), a GC of GC_BLOBS unreferenced blobs, a
+# force-delete of a BIG_REPO-image repository, STALL_PUSHES pushes at once.
+# Admin endpoints may be off unless asked for (issue 11): ask when ecrd can.
+ADMIN_ARGS=()
+if "$ECRD_BIN" --help 2>&1 | grep -q -- --admin-endpoints; then
+	ADMIN_ARGS=(--admin-endpoints)
+fi
+stall() {	# stall NAME ARGS...: one phase of bench/stall.py on ecrd-stall
+	local name=$1
+	shift
+	echo "bench: ecrd-stall: prober during $name" >&2
+	python3 "$BENCH/stall.py" phase --name "$name" --endpoint "$EP" \
+	    --pid "$STALL_PID" --results "$RESULTS" --tmp "$WORK" \
+	    --key "$KEY" --secret "$SECRET" --region "$REGION" "$@"
+}
+# push_cmd SERVER PID ENDPOINT AUTH-FILE N: PUSH_CMD, N new blobs pushed at
+# once (bench/registry.py pushes)
+push_cmd() {
+	PUSH_CMD=(python3 "$BENCH/registry.py" pushes --endpoint "$3"
+	    --repo bench-push --auth "$4" --clients "$5"
+	    --size $((PUSH_MIB << 20)) --tmp "$WORK" --pid "$2" --server "$1"
+	    --results "$RESULTS")
+}
+
+if wants stall; then
+	start_ecrd ecrd-stall --relax-references "${ADMIN_ARGS[@]}" \
+	    "${STRICT_ARGS[@]}"
+	STALL_PID=$PID
+	populate "$EP"
+	login "$EP" "$WORK/stall-auth.txt" bench-gc bench-push
+	stall baseline --idle 3
+
+	echo "bench: ecrd-stall: pushing $GC_BLOBS unreferenced blobs" >&2
+	reg blobs "$EP" --repo bench-gc --count "$GC_BLOBS" \
+	    --auth "$WORK/stall-auth.txt"
+	stall "gc@$(label "$GC_BLOBS")" --post "/_ecrd/gc?grace_seconds=0"
+
+	fill ecrd-stall bench-big "$BIG_REPO"
+	image_pool "$EP" DeleteRepository 1 "$WORK/stall-delete.bin" \
+	    --repo bench-big --force
+	stall "force-delete@$(label "$BIG_REPO")" \
+	    --request "$WORK/stall-delete.bin"
+
+	push_cmd ecrd-stall "$STALL_PID" "$EP" "$WORK/stall-auth.txt" \
+	    "$STALL_PUSHES"
+	stall "push${STALL_PUSHES}x${PUSH_MIB}MiB" -- "${PUSH_CMD[@]}"
+	stop_ecrd ecrd-stall "$STALL_PID"
+fi
+
+# --- issue 12: do concurrent pushes scale, and at what CPU cost? ------------
+if wants scaling; then
+	start_ecrd ecrd-scale "${STRICT_ARGS[@]}"
+	SCALE_PID=$PID
+	login "$EP" "$WORK/scale-auth.txt" bench-push
+	for n in 1 "$SCALE_PUSHES"; do
+		echo "bench: ecrd-scale: $n x $PUSH_MIB MiB pushes at once" >&2
+		push_cmd ecrd-scale "$SCALE_PID" "$EP" "$WORK/scale-auth.txt" \
+		    "$n"
+		"${PUSH_CMD[@]}"
+	done
+	stop_ecrd ecrd-scale "$SCALE_PID"
+fi
+rm -f "$WORK"/push-*.bin*
+
+# --- issue 12: ecrd beside a do-nothing libevent server ----------------------
+# ecrd-ceiling answers every request with the bytes ecrd answered (head and
+# body, captured once), on ecrd's stack (libevent bufferevents and
+# http_parser); both take the same signed requests at each CEILING_CONNS.
+if wants ceiling; then
+	start_ecrd ecrd-ceil "${STRICT_ARGS[@]}"
+	CEIL_ECRD_PID=$PID
+	populate "$EP"
+	CEIL_PIDS=()
+	declare -A CEIL_EP
+	for op in DescribeRepositories GetAuthorizationToken; do
+		pool "$EP" "$op" 64 "$WORK/ceil-$op.bin"
+		probe ecrd-ceil "$op" "$EP" "$WORK/ceil-$op.bin" \
+		    "$WORK/ceil-$op.http"
+		start "ceiling-$op" / "$CEILING_BIN" "{port}" "$WORK/ceil-$op.http"
+		CEIL_PIDS+=("$PID")
+		CEIL_EP[$op]=http://127.0.0.1:$PORT
+	done
+	for c in $CEILING_CONNS; do
+		for op in DescribeRepositories GetAuthorizationToken; do
+			run_wrk ecrd-ceil "$op@c$c" "$EP" "$WORK/ceil-$op.bin" \
+			    "$c" "" "" "$CEIL_ECRD_PID"
+			run_wrk ceiling "$op@c$c" "${CEIL_EP[$op]}" \
+			    "$WORK/ceil-$op.bin" "$c"
+		done
+	done
+	for pid in "${CEIL_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	stop_ecrd ecrd-ceil "$CEIL_ECRD_PID"
 fi
 
 # --- moto_server, for comparison -------------------------------------------
@@ -522,9 +663,7 @@ if [ "$MOTO" = 1 ]; then
 	MOTO_PID=$PID
 	MEP=http://127.0.0.1:$PORT
 	if wants repos; then
-		python3 "$BENCH/sign.py" populate --endpoint "$MEP" --count 100 \
-		    --name-prefix bench-d --key "$KEY" --secret "$SECRET" \
-		    --region "$REGION"
+		populate "$MEP"
 		pool "$MEP" DescribeRepositories 64 "$WORK/moto-describe.bin"
 		pool "$MEP" GetAuthorizationToken 64 "$WORK/moto-token.bin"
 		probe moto DescribeRepositories "$MEP" "$WORK/moto-describe.bin"
@@ -604,5 +743,29 @@ if wants policy; then
 	    "ecrd-s1 strict, 1-statement identity policy; ecrd-s20 strict," \
 	    "20-statement identity policy (the Allow last) and a 20-statement" \
 	    "repository policy on the listed repository (bench/policies.py)"
+fi
+if wants stall; then
+	echo "stall: ecrd-stall (--relax-references): bench/stall.py, its own" \
+	    "process, sends a signed DescribeRepositories (100 repositories)" \
+	    "every 5 ms on one keep-alive connection, latency counted from each" \
+	    "probe's scheduled send; a phase's window is its action, then until" \
+	    "the server's CPU stays under 10 % of a core for 0.5 s; GC: POST" \
+	    "/_ecrd/gc?grace_seconds=0 of $GC_BLOBS tiny blobs pushed through" \
+	    "/v2/ and named by no image; force-delete: DeleteRepository" \
+	    "force=true of a repository of $BIG_REPO images; pushes:" \
+	    "$STALL_PUSHES new $PUSH_MIB MiB blobs at once"
+fi
+if wants scaling; then
+	echo "scaling: ecrd-scale: 1, then $SCALE_PUSHES new $PUSH_MIB MiB blobs" \
+	    "pushed at once (a thread and connection each: POST, one PATCH by" \
+	    "sendfile, PUT ?digest=); aggregate GB/s = all bytes over the time" \
+	    "from their release to the last PUT's answer; server CPU =" \
+	    "utime+stime of all its threads (/proc/PID/stat) over that time"
+fi
+if wants ceiling; then
+	echo "ceiling: ecrd-ceiling ($CEILING_BIN): one libevent loop," \
+	    "bufferevents and http_parser, as ecrd, answering every request" \
+	    "with the bytes ecrd answered it (captured once); the same signed" \
+	    "pools, wrk -t$THREADS -c{${CEILING_CONNS// /,}} -d$DURATION"
 fi
 python3 "$BENCH/report.py" "$RESULTS" "$CONNS"

@@ -95,6 +95,13 @@ def body_for(op, index, name_prefix, extra=None):
     return b"{}"
 
 
+def add_signing_args(parser):
+    """The bench principal's --key, --secret and --region."""
+    parser.add_argument("--key", default="AKIABENCH00000000001")
+    parser.add_argument("--secret", default="bench-secret")
+    parser.add_argument("--region", default="us-east-1")
+
+
 def raw_request(endpoint, op, body, key, secret, region, token):
     req = botocore.awsrequest.AWSRequest(
         method="POST", url=endpoint + "/", data=body,
@@ -215,10 +222,8 @@ def main():
         s.add_argument("--endpoint", required=True)
         s.add_argument("--count", type=int, required=True)
         s.add_argument("--name-prefix", default="bench")
-        s.add_argument("--key", default="AKIABENCH00000000001")
-        s.add_argument("--secret", default="bench-secret")
+        add_signing_args(s)
         s.add_argument("--token", default=None)
-        s.add_argument("--region", default="us-east-1")
         if name == "pool":
             s.add_argument("--op", required=True)
             s.add_argument("--out", required=True)

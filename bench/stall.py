@@ -40,7 +40,7 @@ import time
 import urllib.parse
 
 from memory import cpu_seconds
-from sign import raw_request, read_response
+from sign import add_signing_args, raw_request, read_response
 
 OVER_MS = 100               # probes slower than this are counted
 LEAD_S = 0.5                # prober running before the action starts
@@ -49,6 +49,7 @@ SETTLE_CPU = 0.10           # ... at most this share of one core
 SETTLE_LIMIT_S = 900        # at most this long
 RESIGN_S = 60               # signatures are good for 5 minutes
 READY_LIMIT_S = 30
+ANSWER_MAX = 120            # longer answers are not reported
 
 
 def connect(endpoint):
@@ -182,10 +183,11 @@ def cmd_phase(a):
                 errors += st != "200"
     lat.sort()
     us = [int(x * 1e6) for x in lat]
-    compact = answer.decode("utf-8", "replace")[:200]
     try:
-        compact = json.dumps(json.loads(compact), separators=(",", ":"))
+        compact = json.dumps(json.loads(answer), separators=(",", ":"))
     except ValueError:
+        compact = "-"
+    if len(compact) > ANSWER_MAX:
         compact = "-"
     with open(a.results, "a") as f:
         f.write("stall phase=%s probes=%d p50_us=%d p99_us=%d max_us=%d "
@@ -201,29 +203,24 @@ def cmd_phase(a):
 
 
 def main():
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--endpoint", required=True)
+    common.add_argument("--interval", type=float, default=0.005)
+    add_signing_args(common)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd_name", required=True)
-    for name in ("probe", "phase"):
-        s = sub.add_parser(name)
-        s.add_argument("--endpoint", required=True)
-        s.add_argument("--interval", type=float, default=0.005)
-        s.add_argument("--key", default="AKIABENCH00000000001")
-        s.add_argument("--secret", default="bench-secret")
-        s.add_argument("--region", default="us-east-1")
-        if name == "probe":
-            s.add_argument("--out", required=True)
-            continue
-        s.add_argument("--name", required=True)
-        s.add_argument("--pid", type=int, required=True)
-        s.add_argument("--results", required=True)
-        s.add_argument("--tmp", required=True)
-        s.add_argument("--idle", type=float)
-        s.add_argument("--post", help="an unsigned POST of this path")
-        s.add_argument("--request", help="a sign.py pool: its first one")
-        s.add_argument("cmd", nargs=argparse.REMAINDER)
+    sub.add_parser("probe", parents=[common]).add_argument("--out",
+                                                          required=True)
+    s = sub.add_parser("phase", parents=[common])
+    for opt in ("--name", "--results", "--tmp"):
+        s.add_argument(opt, required=True)
+    s.add_argument("--pid", type=int, required=True)
+    s.add_argument("--idle", type=float)
+    s.add_argument("--post", help="an unsigned POST of this path")
+    s.add_argument("--request", help="a sign.py pool: its first one")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
     {"probe": cmd_probe, "phase": cmd_phase}[a.cmd_name](a)
-
 
 if __name__ == "__main__":
     main()
