@@ -47,6 +47,7 @@ LEAD_S = 0.5                # prober running before the action starts
 SETTLE_SLICE_S = 0.5        # the server is idle after a slice of ...
 SETTLE_CPU = 0.10           # ... at most this share of one core
 SETTLE_LIMIT_S = 900        # at most this long
+ACTION_LIMIT_S = 3600       # a request of the phase may take this long
 RESIGN_S = 60               # signatures are good for 5 minutes
 READY_LIMIT_S = 30
 ANSWER_MAX = 120            # longer answers are not reported
@@ -54,7 +55,7 @@ ANSWER_MAX = 120            # longer answers are not reported
 
 def connect(endpoint):
     u = urllib.parse.urlsplit(endpoint)
-    s = socket.create_connection((u.hostname, u.port), timeout=60)
+    s = socket.create_connection((u.hostname, u.port), timeout=ACTION_LIMIT_S)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s, s.makefile("rb")
 
@@ -107,7 +108,7 @@ def settle(pid, limit=SETTLE_LIMIT_S):
 def send_raw(endpoint, req):
     """Send raw request bytes on a new connection: (status, body)."""
     sock, rf = connect(endpoint)
-    sock.settimeout(SETTLE_LIMIT_S)
+    sock.settimeout(ACTION_LIMIT_S)
     with sock:
         sock.sendall(req)
         status, _, body = read_response(rf)
