@@ -448,7 +448,7 @@ reg() {	# reg CMD ENDPOINT ARGS...: bench/registry.py
 	python3 "$BENCH/registry.py" "$cmd" --endpoint "$ep" "$@"
 }
 login() {	# login ENDPOINT AUTH-FILE REPO...: registry Basic auth
-	local ep=$1 auth=$2 repos=()
+	local ep=$1 auth=$2 repos=() r
 	shift 2
 	for r in "$@"; do repos+=(--repo "$r"); done
 	reg login "$ep" "${repos[@]}" --auth-out "$auth" --key "$KEY" \
