@@ -476,28 +476,18 @@ peer_text(const struct sockaddr *sa, char *dst, size_t size)
 		inet_ntop(AF_INET6, &s6->sin6_addr, dst, (socklen_t)size);
 }
 
+/* Serve bev as a new connection from peer_ip; takes ownership of bev. */
 static void
-accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-    int socklen, void *arg)
+conn_new(struct http_server *srv, struct bufferevent *bev,
+    const char *peer_ip)
 {
-	struct http_server	*srv = arg;
 	struct http_conn	*c;
 	struct timeval		 idle = { HTTP_IDLE_TIMEOUT_SEC, 0 };
-	int			 one = 1;
 
-	(void)l;
-	(void)socklen;
-	/* Without this, answers over 16 KiB stall ~40 ms on delayed ACKs. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
-	peer_text(sa, c->peer_ip, sizeof c->peer_ip);
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
+	c->bev = bev;
+	str_copy(c->peer_ip, sizeof c->peer_ip, peer_ip);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	buf_init(&c->hfield, HTTP_HEADER_BYTES_MAX);
@@ -510,6 +500,35 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int socklen, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct bufferevent	*bev;
+	char			 peer_ip[HTTP_PEER_IP_SIZE];
+	int			 one = 1;
+
+	(void)l;
+	(void)socklen;
+	/* Without this, answers over 16 KiB stall ~40 ms on delayed ACKs. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	peer_text(sa, peer_ip, sizeof peer_ip);
+	conn_new(srv, bev, peer_ip);
+}
+
+void
+http_server_adopt(struct http_server *srv, struct bufferevent *bev,
+    const char *peer_ip)
+{
+	conn_new(srv, bev, peer_ip != NULL ? peer_ip : "");
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 
+struct bufferevent;
 struct event_base;
 struct http_server;
 struct http_conn;
@@ -79,6 +80,13 @@ int	 http_server_new(struct event_base *, const char *listen,
 	    const struct http_app *, struct http_server **out, char **cause);
 /* The bound address as "HOST:PORT"; borrowed until the server is freed. */
 const char *http_server_address(const struct http_server *);
+/*
+ * Serve bev, already connected, as if accepted from peer_ip (NULL: unknown);
+ * the server owns bev from now on. The fuzzer feeds the parser this way
+ * through a bufferevent_pair, without sockets.
+ */
+void	 http_server_adopt(struct http_server *, struct bufferevent *,
+	    const char *peer_ip);
 /* Stop accepting; finish requests in flight; close idle connections. */
 void	 http_server_drain(struct http_server *);
 /* True when no connection is left. */
