@@ -4,11 +4,18 @@
 #   make check  install test deps, build with ASan+UBSan, run every unit and
 #               end-to-end test, then a valgrind-checked server session
 #   make bench  Release build, then the benchmark (bench/run.sh)
+#   make fuzz   clang build of the libFuzzer harnesses (build-fuzz/), each
+#               run for FUZZ_SECONDS; new inputs go to FUZZ_OUT, not the repo
+#   make durability  Release build, then TRIALS kill -9 trials
+#               (test/durability/kill9.py)
 
 JOBS ?= 2
 ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZ_OUT ?= build-fuzz/fuzz-out
+TRIALS ?= 30
 
-.PHONY: all run check bench clean
+.PHONY: all run check bench fuzz fuzz-build durability clean
 
 all:
 	cmake/deps.sh build
@@ -26,9 +33,25 @@ check:
 	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build-vg -j$(JOBS) --target ecrd
 	ECRD_BIN=build-vg/server/ecrd python3 test/e2e/valgrind_session.py
+	$(MAKE) fuzz-build
+	cd build-fuzz && ctest -L fuzz --output-on-failure -j$(JOBS)
+
+# The harnesses only: a clang build with libFuzzer, ASan and UBSan.
+fuzz-build:
+	cmake/deps.sh fuzz
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang \
+	    -DCMAKE_BUILD_TYPE=Debug -DECRD_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j$(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	test/fuzz/run.sh build-fuzz $(FUZZ_OUT) $(FUZZ_SECONDS)
 
 bench: all
 	ECRD_BIN=build-release/server/ecrd bench/run.sh
 
+durability: all
+	ECRD_BIN=build-release/server/ecrd python3 test/durability/kill9.py \
+	    --trials $(TRIALS)
+
 clean:
-	rm -rf build-release build-asan build-vg
+	rm -rf build-release build-asan build-vg build-fuzz

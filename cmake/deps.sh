@@ -1,18 +1,22 @@
 #!/bin/sh
 # Install the Debian packages ecrd needs, skipping the work when all are
-# present. Usage: cmake/deps.sh [build|test]. Runs apt-get as root (or via
-# sudo when not root).
+# present. Usage: cmake/deps.sh [build|test|fuzz]: test adds what the tests
+# need, fuzz what the libFuzzer build needs (make check runs both). Runs
+# apt-get as root (or via sudo when not root).
 set -eu
 
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libcmocka-dev
 libhttp-parser-dev libssl-dev"
 test_pkgs="python3 python3-boto3 awscli valgrind wrk skopeo umoci"
+# clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
+fuzz_pkgs="clang libclang-rt-dev"
 
 pkgs=$build_pkgs
-if [ "${1:-build}" = test ]; then
-	pkgs="$build_pkgs $test_pkgs"
-fi
+case ${1:-build} in
+test)	pkgs="$build_pkgs $test_pkgs" ;;
+fuzz)	pkgs="$build_pkgs $fuzz_pkgs" ;;
+esac
 
 missing=""
 for p in $pkgs; do
