@@ -653,42 +653,35 @@ listen_address(struct http_server *srv, evutil_socket_t fd)
 
 /*
  * "HOST:PORT", "[V6]:PORT" or "localhost:PORT" with a numeric host; port 0
- * asks the kernel for a free one (libevent's parser refuses port 0).
+ * asks the kernel for a free one (libevent's parser refuses port 0). main
+ * checks the form first, with messages.
  */
 static int
 parse_listen(const char *listen, struct sockaddr_storage *ss, int *sslen)
 {
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
-	const char		*colon = strrchr(listen, ':'), *errstr;
-	char			 host[INET6_ADDRSTRLEN + 2];
-	size_t			 hlen;
-	uint64_t		 port;
+	struct endpoint		 ep;
+	char			*cause = NULL;
 
 	memset(ss, 0, sizeof *ss);
-	if (colon == NULL || parse_u64(colon + 1, 0, 65535, &port,
-	    &errstr) != 0)
+	if (parse_endpoint(listen, &ep, &cause) != 0 || ep.port == -1) {
+		free(cause);
 		return -1;
-	hlen = (size_t)(colon - listen);
-	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
-		listen++;
-		hlen -= 2;
 	}
-	if (hlen == 0 || hlen >= sizeof host)
-		return -1;
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof host, "127.0.0.1");
-	if (evutil_inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+	if (!ep.is_ipv6 && strcmp(ep.host, "localhost") == 0)
+		str_copy(ep.host, sizeof ep.host, "127.0.0.1");
+	if (!ep.is_ipv6 &&
+	    evutil_inet_pton(AF_INET, ep.host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
+		s4->sin_port = htons((uint16_t)ep.port);
 		*sslen = sizeof *s4;
 		return 0;
 	}
-	if (evutil_inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+	if (ep.is_ipv6 &&
+	    evutil_inet_pton(AF_INET6, ep.host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
+		s6->sin6_port = htons((uint16_t)ep.port);
 		*sslen = sizeof *s6;
 		return 0;
 	}
@@ -705,7 +698,7 @@ http_server_new(struct event_base *base, const char *listen,
 
 	if (parse_listen(listen, &ss, &sslen) != 0) {
 		*cause = xasprintf("invalid listen address '%s' (want "
-		    "HOST:PORT)", listen);
+		    "IPV4:PORT, [IPV6]:PORT or localhost:PORT)", listen);
 		return -1;
 	}
 	srv = xcalloc(1, sizeof *srv);

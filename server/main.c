@@ -47,6 +47,7 @@ struct options {
 	const char	*account;
 	const char	*region;
 	const char	*public_endpoint;
+	struct endpoint	 public;		/* public_endpoint parsed */
 	const char	*credentials;
 	bool		 is_ephemeral;
 	bool		 is_strict;
@@ -59,6 +60,7 @@ struct options {
 static struct server	 server;
 static const struct timeval housekeeping_tv = { 1, 0 };
 static char		*ephemeral_dir;
+static char		*public_endpoint;	/* port 0 made the bound one */
 long long		 clock_offset_ms;	/* server.h: now_ms() */
 static int		 drain_waited_ms;
 
@@ -77,8 +79,10 @@ usage(FILE *fp)
 "  --account ID            account for access keys that name none\n"
 "                          (default " API_ACCOUNT_DEFAULT ")\n"
 "  --region REGION         region for unsigned requests (default " API_REGION_DEFAULT ")\n"
-"  --public-endpoint H:P   make repositoryUri and proxyEndpoint name this\n"
-"                          server (e.g. 127.0.0.1:5080) instead of\n"
+"  --public-endpoint HOST[:PORT]\n"
+"                          make repositoryUri and proxyEndpoint name this\n"
+"                          server (e.g. 127.0.0.1:5080, [::1]:5080; port 0:\n"
+"                          the bound port; no scheme) instead of\n"
 "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
 "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
 "                          principals in FILE (see README); SIGHUP reloads\n"
@@ -93,8 +97,8 @@ usage(FILE *fp)
 "  --clock-offset S        start with the clock S seconds ahead (age-based\n"
 "                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
 "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
-"  --version               print the version and exit\n"
-"  --help                  print this help and exit\n");
+"  -v, --version           print the version and exit\n"
+"  -h, --help              print this help and exit\n");
 }
 
 /* A whole number of seconds (at most ~136 years) for flag. */
@@ -106,6 +110,23 @@ parse_seconds(const char *flag, const char *arg, uint64_t *out)
 	if (parse_u64(arg, 0, UINT32_MAX, out, &errstr) == 0)
 		return 0;
 	fprintf(stderr, "ecrd: %s: '%s' is %s\n", flag, arg, errstr);
+	return -1;
+}
+
+/* HOST[:PORT] for flag into ep; need_port: the port must be given. */
+static int
+parse_endpoint_flag(const char *flag, const char *arg, bool need_port,
+    struct endpoint *ep)
+{
+	char	*cause = NULL;
+
+	if (parse_endpoint(arg, ep, &cause) == 0) {
+		if (!need_port || ep->port != -1)
+			return 0;
+		cause = xasprintf("no port (want HOST:PORT)");
+	}
+	fprintf(stderr, "ecrd: %s '%s': %s\n", flag, arg, cause);
+	free(cause);
 	return -1;
 }
 
@@ -126,11 +147,12 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "lifecycle-interval", required_argument, NULL, 'I' },
 		{ "clock-offset", required_argument, NULL, 'O' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int	ch;
+	struct endpoint	listen;
+	int		ch;
 
 	memset(o, 0, sizeof *o);
 	o->listen = DEFAULT_LISTEN;
@@ -139,7 +161,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->region = API_REGION_DEFAULT;
 	o->log_level = LOG_LEVEL_INFO;
 	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
 		case 'p': o->port_file = optarg; break;
@@ -168,7 +190,7 @@ parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
-		case 'V':
+		case 'v':
 			printf("ecrd %s\n", ECRD_VERSION);
 			exit(0);
 		case 'h':
@@ -184,6 +206,10 @@ parse_options(int argc, char **argv, struct options *o)
 		    argv[optind]);
 		return -1;
 	}
+	if (parse_endpoint_flag("--listen", o->listen, true, &listen) != 0 ||
+	    (o->public_endpoint != NULL && parse_endpoint_flag(
+	    "--public-endpoint", o->public_endpoint, false, &o->public) != 0))
+		return -1;
 	if (strlen(o->account) != 12 ||
 	    strspn(o->account, "0123456789") != 12) {
 		fprintf(stderr, "ecrd: --account must be 12 digits\n");
@@ -260,25 +286,53 @@ remove_entry(const char *path, const struct stat *sb, int flag,
 	return remove(path);
 }
 
+/*
+ * The ephemeral store goes under $TMPDIR (else /tmp), so a test harness
+ * that gives each server a TMPDIR of its own removes it even after
+ * SIGKILL, when ecrd cannot.
+ */
+static int
+make_ephemeral_dir(char **cause)
+{
+	const char	*tmp = getenv("TMPDIR");
+	char		*tmpl;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	tmpl = xasprintf("%s/ecrd-XXXXXX", tmp);
+	if (mkdtemp(tmpl) == NULL) {
+		*cause = xasprintf("cannot create a temporary directory in "
+		    "%s: %s", tmp, strerror(errno));
+		free(tmpl);
+		return -1;
+	}
+	ephemeral_dir = tmpl;
+	return 0;
+}
+
 static int
 open_store(const struct options *o, char **cause)
 {
 	const char	*dir = o->data_dir;
-	char		 tmpl[] = "/tmp/ecrd-XXXXXX";
+	char		*why = NULL;
 
 	if (o->is_ephemeral) {
-		if (mkdtemp(tmpl) == NULL) {
-			*cause = xasprintf("mkdtemp: %s", strerror(errno));
+		if (make_ephemeral_dir(cause) != 0)
 			return -1;
-		}
-		ephemeral_dir = xstrdup(tmpl);
 		dir = ephemeral_dir;
 	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		*cause = xasprintf("cannot create data directory %s: %s", dir,
+		    strerror(errno));
 		return -1;
 	}
-	return store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0,
-	    &server.store, cause);
+	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0,
+	    &server.store, &why) != 0) {
+		*cause = xasprintf("cannot open store in %s: %s", dir,
+		    why != NULL ? why : "unknown error");
+		free(why);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -396,6 +450,32 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
 }
 
+/*
+ * The HOST[:PORT] URIs name for --public-endpoint: as given, but port 0
+ * (as in --listen HOST:0) is the port the server is bound to.
+ */
+static char *
+uri_host(const struct endpoint *pub, const char *bound)
+{
+	struct endpoint	 self;
+	const char	*open = pub->is_ipv6 ? "[" : "";
+	const char	*close = pub->is_ipv6 ? "]" : "";
+	char		*cause = NULL;
+	int		 port = pub->port;
+
+	if (port == 0) {
+		/* bound is the listener's own "HOST:PORT": always parses. */
+		if (parse_endpoint(bound, &self, &cause) != 0) {
+			log_error("bound address '%s': %s", bound, cause);
+			abort();
+		}
+		port = self.port;
+	}
+	if (port == -1)
+		return xasprintf("%s%s%s", open, pub->host, close);
+	return xasprintf("%s%s%s:%d", open, pub->host, close, port);
+}
+
 static int
 start(const struct options *o, char **cause)
 {
@@ -410,17 +490,6 @@ start(const struct options *o, char **cause)
 	}
 	if (open_store(o, cause) != 0)
 		return -1;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.default_account = o->account;
-	server.default_account = o->account;
-	server.default_region = o->region;
-	cfg.default_region = o->region;
-	cfg.public_endpoint = o->public_endpoint;
-	cfg.is_strict = o->is_strict;
-	cfg.relax_references = o->relax_references;
-	cfg.creds = server.creds;
-	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
-		return -1;
 	/* Connections at the default priority 1, group commits after them. */
 	if ((server.base = event_base_new()) == NULL ||
 	    event_base_priority_init(server.base, 3) != 0) {
@@ -429,8 +498,23 @@ start(const struct options *o, char **cause)
 	}
 	server.batch_ev = event_new(server.base, -1, 0, batch_cb, &server);
 	event_priority_set(server.batch_ev, 2);
+	/* Bound before the API starts: URIs may name the bound port. */
 	if (http_server_new(server.base, o->listen, &app, &server.http,
 	    cause) != 0)
+		return -1;
+	if (o->public_endpoint != NULL)
+		public_endpoint = uri_host(&o->public,
+		    http_server_address(server.http));
+	memset(&cfg, 0, sizeof cfg);
+	cfg.default_account = o->account;
+	server.default_account = o->account;
+	server.default_region = o->region;
+	cfg.default_region = o->region;
+	cfg.public_endpoint = public_endpoint;
+	cfg.is_strict = o->is_strict;
+	cfg.relax_references = o->relax_references;
+	cfg.creds = server.creds;
+	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
 	api_ctx_set_endpoint(server.api, http_server_address(server.http));
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
@@ -462,6 +546,7 @@ stop(void)
 	api_ctx_free(server.api);
 	store_close(server.store);
 	creds_free(server.creds);
+	free(public_endpoint);
 	if (server.base != NULL)
 		event_base_free(server.base);
 	if (ephemeral_dir != NULL) {

@@ -100,6 +100,65 @@ test_parse_u64_table(void **state)
 	}
 }
 
+/* HOST[:PORT] forms: what is kept, and what each refusal says. */
+static void
+test_parse_endpoint_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*host;	/* NULL: refused */
+		bool		 is_ipv6;
+		int		 port;
+		const char	*cause;
+	} cases[] = {
+		{ "localhost:5080", "localhost", false, 5080, NULL },
+		{ "registry.example", "registry.example", false, -1, NULL },
+		{ "a-b.c9:0", "a-b.c9", false, 0, NULL },
+		{ "10.0.0.7:65535", "10.0.0.7", false, 65535, NULL },
+		{ "[::1]:80", "::1", true, 80, NULL },
+		{ "[fe80::1]", "fe80::1", true, -1, NULL },
+		{ "http://x", NULL, false, 0, "no scheme" },
+		{ "x:65536", NULL, false, 0, "port 65536 is out of range" },
+		{ "x:99999999999999999999", NULL, false, 0, "out of range" },
+		{ "x:", NULL, false, 0, "port '' is not a number" },
+		{ "x:+1", NULL, false, 0, "not a number" },
+		{ ":1", NULL, false, 0, "no host" },
+		{ "", NULL, false, 0, "no host" },
+		{ "not a host", NULL, false, 0, "not a host name" },
+		{ "a..b", NULL, false, 0, "not a host name" },
+		{ "a-.b", NULL, false, 0, "not a host name" },
+		{ "a.b.", NULL, false, 0, "not a host name" },
+		{ "x_y", NULL, false, 0, "not a host name" },
+		{ "1.2.3.999", NULL, false, 0, "not an IPv4 address" },
+		{ "[::1", NULL, false, 0, "missing ']'" },
+		{ "[1.2.3.4]:1", NULL, false, 0, "not an IPv6 address" },
+		{ "[::1]x", NULL, false, 0, "want ':'" },
+		{ "::1:80", NULL, false, 0, "needs brackets" },
+	};
+	struct endpoint	 ep;
+	char		*cause;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		if (cases[i].host != NULL) {
+			assert_int_equal(parse_endpoint(cases[i].in, &ep,
+			    &cause), 0);
+			assert_string_equal(ep.host, cases[i].host);
+			assert_int_equal(ep.is_ipv6, cases[i].is_ipv6);
+			assert_int_equal(ep.port, cases[i].port);
+			continue;
+		}
+		assert_int_equal(parse_endpoint(cases[i].in, &ep, &cause), -1);
+		assert_non_null(cause);
+		if (strstr(cause, cases[i].cause) == NULL)
+			fail_msg("'%s': '%s' lacks '%s'", cases[i].in, cause,
+			    cases[i].cause);
+		free(cause);
+	}
+}
+
 static void
 test_wildcard_matches_whole_string(void **state)
 {
@@ -181,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_buf_refuses_past_cap_and_empties),
 		cmocka_unit_test(test_buf_take_gives_ownership),
 		cmocka_unit_test(test_parse_u64_table),
+		cmocka_unit_test(test_parse_endpoint_table),
 		cmocka_unit_test(test_wildcard_matches_whole_string),
 		cmocka_unit_test(test_wildcard_flags),
 		cmocka_unit_test(test_query_value_decodes_and_bounds),
