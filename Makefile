@@ -1,6 +1,7 @@
 # Convenience entry points over CMake (README quick start).
-#   make run    install build deps, build (Release), start ecrd on
-#               127.0.0.1:5080 with its persistent store in ./ecrd-data
+#   make run    install build deps, build the server alone (Release, no
+#               tests), start ecrd in the foreground on 127.0.0.1:5080
+#               with its persistent store in ./ecrd-data
 #   make check  install test deps, build with ASan+UBSan, run every unit and
 #               end-to-end test, then a valgrind-checked server session
 #   make bench  Release build, then the benchmark (bench/run.sh)
@@ -19,7 +20,8 @@ TRIALS ?= 30
 
 all:
 	cmake/deps.sh build
-	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \
+	    -DECRD_BUILD_TESTS=OFF >/dev/null
 	cmake --build build-release -j$(JOBS)
 
 run: all
@@ -27,7 +29,8 @@ run: all
 
 check:
 	cmake/deps.sh test
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DECRD_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DECRD_SANITIZE=ON \
+	    -DECRD_BUILD_TESTS=ON >/dev/null
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS)
 	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug >/dev/null

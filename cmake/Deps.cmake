@@ -7,7 +7,9 @@ pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 # libcrypto (libssl-dev, which libcurl4-openssl-dev brings) for SHA-256 at
 # CPU speed: auth/sha256.h says why.
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
-pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
+if(ECRD_BUILD_TESTS)
+	pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+endif()
 
 # libhttp-parser-dev ships no .pc file.
 find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)

@@ -2,13 +2,18 @@
 # Install the Debian packages ecrd needs, skipping the work when all are
 # present. Usage: cmake/deps.sh [build|test|fuzz]: test adds what the tests
 # need, fuzz what the libFuzzer build needs (make check runs both). Runs
-# apt-get as root (or via sudo when not root).
+# apt-get as root (or via sudo when not root). DEPS_LOCK_WAIT: seconds to
+# wait for apt's locks (default 600).
 set -eu
 
+# build: what `make run` needs; test: what `make check` adds (cmocka for
+# the unit tests, the clients the end-to-end tests drive, valgrind, wrk);
+# fuzz: clang and libFuzzer.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
-libsodium-dev liblmdb-dev libcurl4-openssl-dev libcmocka-dev
-libhttp-parser-dev libssl-dev"
-test_pkgs="python3 python3-boto3 awscli valgrind wrk skopeo umoci"
+libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
+libssl-dev"
+test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
+umoci"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 
@@ -29,8 +34,35 @@ done
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
+lock_wait=${DEPS_LOCK_WAIT:-600}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# apt-get, waiting for apt's locks, which unattended-upgrades or cloud-init
+# hold for minutes on a fresh VM. DPkg::Lock::Timeout covers dpkg's lock;
+# apt-get update's lists lock ignores it (apt 2.6), so a refusal naming a
+# lock is retried every 5 s, for lock_wait seconds in all.
+apt_get() {
+	waited=0
+	while :; do
+		if $sudo env DEBIAN_FRONTEND=noninteractive apt-get \
+		    -o DPkg::Lock::Timeout="$lock_wait" "$@" 2>"$log"; then
+			cat "$log" >&2
+			return 0
+		fi
+		if ! grep -q "Could not get lock\|Unable to lock" "$log" ||
+		    [ "$waited" -ge "$lock_wait" ]; then
+			cat "$log" >&2
+			return 1
+		fi
+		[ "$waited" -eq 0 ] &&
+		    echo "ecrd: apt is locked by another process; waiting" >&2
+		sleep 5
+		waited=$((waited + 5))
+	done
+}
+
 echo "ecrd: installing Debian packages:$missing" >&2
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+apt_get -qq update
 # shellcheck disable=SC2086
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends $missing >/dev/null
+apt_get install -y -qq --no-install-recommends $missing >/dev/null
