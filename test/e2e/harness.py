@@ -235,6 +235,9 @@ class Server:
         self.stderr_path = os.path.join(self.workdir, "stderr")
         env = dict(os.environ)
         env.update(self.env or {})
+        # --ephemeral makes its store under TMPDIR: in workdir, cleanup
+        # removes it even when ecrd was killed and could not.
+        env["TMPDIR"] = self.workdir
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 self.argv(self.port_file), stdin=subprocess.DEVNULL,

@@ -167,5 +167,31 @@ class PublicEndpointTest(OwnServersTestCase):
         self.assertEqual(harness.fetch_url(url).body, image.blobs[digest])
 
 
+class LeftoversTest(OwnServersTestCase):
+    """An --ephemeral server killed with SIGKILL cannot remove its store;
+    the harness must (ecrd makes it under the TMPDIR the harness gives)."""
+
+    tmp_prefix = "e2e-cli-"
+
+    def store_dir(self, pid):
+        fd_dir = "/proc/%d/fd" % pid
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.endswith("/meta.lmdb"):
+                return os.path.dirname(target)
+        self.fail("ecrd %d holds no meta.lmdb open" % pid)
+
+    def test_killed_ephemeral_server_leaves_nothing(self):
+        s = self.start()
+        store = self.store_dir(s.pid)
+        self.assertTrue(os.path.isdir(store))
+        s.kill()
+        s.cleanup()
+        self.assertFalse(os.path.exists(store), store)
+
+
 if __name__ == "__main__":
     unittest.main()

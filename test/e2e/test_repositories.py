@@ -485,10 +485,27 @@ class DeleteRepositoryTest(RepoAssertions, EcrdTestCase):
         self.assertEqual(self.ecr().list_tags_for_resource(
             resourceArn=second["repositoryArn"])["tags"], [])
 
-    @unittest.skip("RepositoryNotEmptyException needs images in the "
-                   "repository, which arrive with issue #3")
     def test_not_empty_without_force(self):
-        pass
+        # A repository holding an image is deleted only with force;
+        # refused, it keeps its record and its image.
+        name = unique_name()
+        created = self.ecr().create_repository(
+            repositoryName=name)["repository"]
+        image = harness.build_image("not-empty-" + name)
+        harness.push_image(self.ecr(), name, image, tag="v1")
+        message = ("The repository with name '%s' in registry with id "
+                   "'%s' cannot be deleted because it still contains "
+                   "images" % (name, DEFAULT_ACCOUNT))
+        with self.assertRaises(Exception) as cm:
+            self.ecr().delete_repository(repositoryName=name)
+        self.assertClientError(cm, "RepositoryNotEmptyException", message)
+        self.assertEqual(self.ecr().describe_repositories(
+            repositoryNames=[name])["repositories"], [created])
+        self.assertEqual(self.ecr().list_images(repositoryName=name)[
+            "imageIds"], [{"imageDigest": image.digest, "imageTag": "v1"}])
+        deleted = self.ecr().delete_repository(repositoryName=name,
+                                               force=True)["repository"]
+        self.assertEqual(deleted, created)
 
 
 class TaggingTest(EcrdTestCase):

@@ -31,7 +31,8 @@ def start(bin_path, tmp):
         ["valgrind", "--error-exitcode=99", "--leak-check=full",
          "--errors-for-leak-kinds=definite", "--track-fds=no", bin_path,
          "--listen", "127.0.0.1:0", "--port-file", port_file, "--ephemeral",
-         "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT)
+         "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT,
+        env=dict(os.environ, TMPDIR=tmp))   # its --ephemeral store too
     end = time.monotonic() + DEADLINE_S
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.monotonic() > end:
@@ -254,7 +255,11 @@ def main():
             checks = session(address)
         finally:
             proc.send_signal(signal.SIGTERM)
-            rc = proc.wait(timeout=DEADLINE_S)
+            try:
+                rc = proc.wait(timeout=DEADLINE_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rc = proc.wait()
         log.seek(0)
         report = log.read()
     failed = checks.count(False)

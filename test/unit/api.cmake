@@ -5,5 +5,6 @@ ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
 set_tests_properties(model_drift PROPERTIES LABELS unit)
+ecrd_test_tmpdir(model_drift)
 ecrd_unit_test(json api)
 ecrd_unit_test(part_stream api)
