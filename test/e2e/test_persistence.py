@@ -32,12 +32,7 @@ def file_digest(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def ecrd_tmp_dirs():
-    return {os.path.join("/tmp", n) for n in os.listdir("/tmp")
-            if n.startswith("ecrd-")}
-
-
-def dirs_held_open(prefix="/tmp/ecrd-"):
+def dirs_held_open(prefix):
     """Directories under prefix that some live process has files open in."""
     held = {}
     for pid in os.listdir("/proc"):
@@ -160,9 +155,9 @@ class PersistenceTest(harness.OwnServersTestCase):
         self.assertClientError(cm, "RepositoryNotFoundException")
 
     def test_ephemeral_leaves_no_files(self):
-        before = ecrd_tmp_dirs()
         s = self.start()
-        held = dirs_held_open()
+        # The harness gives each server a TMPDIR of its own (its workdir).
+        held = dirs_held_open(os.path.join(s.workdir, "ecrd-"))
         ours = sorted(d for d, pids in held.items() if s.pid in pids)
         self.assertEqual(len(ours), 1, "cannot find the ephemeral store of "
                          "pid %d among %r" % (s.pid, held))
@@ -175,10 +170,8 @@ class PersistenceTest(harness.OwnServersTestCase):
         s.stop()
         self.assertFalse(os.path.exists(store_dir),
                          "%s survived the server" % store_dir)
-        after = ecrd_tmp_dirs()
-        # New /tmp/ecrd-* entries may only belong to other live servers.
-        strays = (after - before) - set(dirs_held_open())
-        self.assertEqual(strays, set())
+        self.assertEqual([n for n in os.listdir(s.workdir)
+                          if n.startswith("ecrd-")], [])
 
     def test_ephemeral_stores_are_private(self):
         a, b = self.start(), self.start()
