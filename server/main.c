@@ -458,8 +458,8 @@ static char *
 uri_host(const struct endpoint *pub, const char *bound)
 {
 	struct endpoint	 self;
-	const char	*open = pub->is_ipv6 ? "[" : "";
-	const char	*close = pub->is_ipv6 ? "]" : "";
+	const char	*lb = pub->is_ipv6 ? "[" : "";
+	const char	*rb = pub->is_ipv6 ? "]" : "";
 	char		*cause = NULL;
 	int		 port = pub->port;
 
@@ -472,8 +472,8 @@ uri_host(const struct endpoint *pub, const char *bound)
 		port = self.port;
 	}
 	if (port == -1)
-		return xasprintf("%s%s%s", open, pub->host, close);
-	return xasprintf("%s%s%s:%d", open, pub->host, close, port);
+		return xasprintf("%s%s%s", lb, pub->host, rb);
+	return xasprintf("%s%s%s:%d", lb, pub->host, rb, port);
 }
 
 static int
