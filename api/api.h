@@ -160,7 +160,7 @@ int	 api_gc_run(struct api_ctx *, int64_t now_ms, int64_t grace_ms,
 	    size_t *n_blobs, size_t *n_uploads);
 
 /*
- * Lifecycle runs (ecr-behaviour.md 3.6): apply lifecycle policies now, in
+ * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in
  * bounded steps (a slice of one repository's images or actions, each in a
  * txn of its own) so the server keeps answering between them. A run covers
  * repository name of (registry_id, region); with name NULL, every

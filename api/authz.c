@@ -3,7 +3,7 @@
  * ecr:<Operation> on this resource? Decided as IAM does from the caller's
  * identity policies, the repository policy and, under registry policy
  * scope V2, the registry policy; denials are worded as AWS words them
- * (ecr-behaviour.md 1.6, 3.5).
+ * (docs/ecr-behaviour.md 1.6, 3.5).
  */
 #include "api/api_int.h"
 
@@ -176,7 +176,7 @@ load_repo(struct api_ctx *ctx, struct store_txn *txn,
  * Scope V2 (the default) evaluates the registry policy on every request;
  * under V1 it serves replication and pull through cache only, which ecrd
  * does not run [unconfirmed which requests V1 still checks]
- * (ecr-behaviour.md 3.5).
+ * (docs/ecr-behaviour.md 3.5).
  */
 static int
 load_registry(struct api_ctx *ctx, struct store_txn *txn,
@@ -437,7 +437,7 @@ api_authz_call(struct api_call *call)
 /*
  * ECR refuses a policy that would stop the caller from setting another,
  * unless forced (model docs); the wording is ours [unconfirmed]
- * (ecr-behaviour.md 3.5).
+ * (docs/ecr-behaviour.md 3.5).
  */
 int
 api_authz_lockout_check(struct api_call *call, const struct policy *policy)

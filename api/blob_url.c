@@ -1,7 +1,7 @@
 /*
  * Download URLs for blobs, like ECR's presigned S3 URLs: on this server,
  * valid for an hour, needing no Authorization header, and MAC'd with the
- * server key so they cannot be forged or extended (ecr-behaviour.md 3.3).
+ * server key so they cannot be forged or extended (docs/ecr-behaviour.md 3.3).
  */
 #include "api/api_int.h"
 

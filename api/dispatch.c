@@ -159,7 +159,10 @@ lookup_op(struct api_call *call, const char *target)
 	if (target == NULL || !str_has_prefix(target, API_TARGET_PREFIX) ||
 	    (call->op = api_op_find(target +
 	    strlen(API_TARGET_PREFIX))) == NULL) {
-		/* Coral's answer, with no message (ecr-behaviour.md 1.5). */
+		/*
+		 * Coral's answer, with no message (docs/ecr-behaviour.md
+		 * 1.5).
+		 */
 		return api_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
 	}
 	name = call->op->name;

@@ -13,7 +13,7 @@ struct ecr_errdef {
 
 /*
  * Modelled errors are all 400 and ServerException the only 500
- * (ecr-behaviour.md 1.4); the rest are the AWS front end's protocol errors
+ * (docs/ecr-behaviour.md 1.4); the rest are the AWS front end's protocol errors
  * (1.5, 1.6). NotImplementedException answers 501, which no SDK retries.
  */
 static const struct ecr_errdef errdefs[ERR__COUNT] = {

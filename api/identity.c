@@ -1,7 +1,7 @@
 /*
  * Who is calling: the SigV4 Authorization header names the access key
  * (hence the account) and the region; strict mode also checks the signature
- * against the credentials file (ecr-behaviour.md 1.6).
+ * against the credentials file (docs/ecr-behaviour.md 1.6).
  */
 #include "api/api_int.h"
 

@@ -19,7 +19,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-/* ECR's images-per-repository quota (ecr-behaviour.md 4). */
+/* ECR's images-per-repository quota (docs/ecr-behaviour.md 4). */
 #define IMAGES_PER_REPO_MAX	100000
 
 void
@@ -76,7 +76,7 @@ fail_manifest(struct api_call *call, int rc)
 		return api_fail_param(call, "ImageManifestMediaType",
 		    "Invalid media type");
 	case MANIFEST_MEDIA_TYPE_MISMATCH:
-		/* [unconfirmed] wording (ecr-behaviour.md 3.2). */
+		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
 		return api_fail_param(call, "ImageManifestMediaType",
 		    "Media type in the manifest does not match the "
 		    "imageManifestMediaType provided");
@@ -168,7 +168,7 @@ check_children(struct api_call *call, const struct store_repo *repo,
 	}
 	if (missing.len != 0 && !call->ctx->cfg.relax_references) {
 		buf_addstr(&missing, "]");
-		/* [unconfirmed] wording (ecr-behaviour.md 3.2). */
+		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
 		api_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND, "Manifests with "
 		    "digests '%s' referenced by the image index do not exist "
 		    "in the repository with name '%s' in the registry with "
@@ -255,7 +255,7 @@ fail_exists(struct api_call *call, const struct store_repo *repo,
 }
 
 /*
- * Point tag at digest, with ECR's immutability rule (ecr-behaviour.md 3.2
+ * Point tag at digest, with ECR's immutability rule (docs/ecr-behaviour.md 3.2
  * table). ImageAlreadyExists comes first for an identical re-push, even in
  * an immutable repository [unconfirmed; the doc's choice].
  */

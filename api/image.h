@@ -43,7 +43,7 @@ struct api_image_result {
 };
 
 /*
- * PutImage and the registry's manifest PUT (ecr-behaviour.md 3.2): digest
+ * PutImage and the registry's manifest PUT (docs/ecr-behaviour.md 3.2): digest
  * over the exact bytes, media type, reference checks (relaxed by
  * --relax-references), the images quota, tag immutability, re-tagging
  * that leaves the old image untagged, and ImageAlreadyExists for an
@@ -82,10 +82,11 @@ struct api_accept {
 bool	 api_accept_has(const struct api_accept *, const char *media_type);
 /*
  * Content negotiation, for BatchGetImage and the registry's manifest GET
- * (ecr-behaviour 3.2): the stored manifest if its type is accepted; else,
- * only by tag, an index's child (linux/amd64 first) or the Docker v2 / OCI
- * twin. Returns the bytes (caller frees) and sets digest (API_DIGEST_SIZE
- * bytes), *type (lives as long as the call) and *len; NULL if nothing fits.
+ * (docs/ecr-behaviour.md 3.2): the stored manifest if its type is
+ * accepted; else, only by tag, an index's child (linux/amd64 first) or the
+ * Docker v2 / OCI twin. Returns the bytes (caller frees) and sets digest
+ * (API_DIGEST_SIZE bytes), *type (lives as long as the call) and *len;
+ * NULL if nothing fits.
  */
 char	*api_image_negotiate(struct api_call *, const struct api_accept *,
 	    const struct store_image *img, bool by_tag, char *digest,

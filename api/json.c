@@ -86,9 +86,9 @@ format_i64(int64_t v, char *dst)
 }
 
 /*
- * Seconds with three decimals, never an exponent (ecr-behaviour 1.3), into
- * dst (at least 32 bytes); returns the length. Times before 1970 do not
- * occur (every time is a creation, push or pull time).
+ * Seconds with three decimals, never an exponent (docs/ecr-behaviour.md
+ * 1.3), into dst (at least 32 bytes); returns the length. Times before
+ * 1970 do not occur (every time is a creation, push or pull time).
  */
 static size_t
 epoch_text(int64_t ms, char *dst)

@@ -2,7 +2,7 @@
  * Lifecycle logic shared by the policy and preview operations and by runs:
  * load a repository's images for the pure engine (policy/lifecycle.h),
  * describe what it chose, or apply it through the image paths every other
- * operation uses (ecr-behaviour.md 3.6, 3.14).
+ * operation uses (docs/ecr-behaviour.md 3.6, 3.14).
  */
 #include "api/lifecycle.h"
 
@@ -269,7 +269,7 @@ collect_referrer(const struct store_image *img, void *arg)
 
 /*
  * Reference artifacts (signatures, SBOMs) of an expired image go with it,
- * and theirs with them (ecr-behaviour.md 3.6 step 5: "within 24 h"; ecrd
+ * and theirs with them (docs/ecr-behaviour.md 3.6 step 5: "within 24 h"; ecrd
  * at once). 0, or -1 with call->err set.
  */
 static int

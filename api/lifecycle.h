@@ -1,5 +1,5 @@
 /*
- * Lifecycle policies as the API runs them (ecr-behaviour.md 3.6, 3.14): a
+ * Lifecycle policies as the API runs them (docs/ecr-behaviour.md 3.6, 3.14): a
  * repository's images loaded for the engine in policy/lifecycle.h, the
  * preview of what it would do, and its actions applied through the paths
  * BatchDeleteImage and UpdateImageStorageClass take. Shared by the policy

@@ -1,7 +1,7 @@
 /*
  * Lifecycle runs: apply repositories' lifecycle policies now, as ECR does
- * within a day (ecr-behaviour.md 3.6), in bounded steps so the server keeps
- * answering between them. Each step holds one txn of its own: loading a
+ * within a day (docs/ecr-behaviour.md 3.6), in bounded steps so the server
+ * keeps answering between them. Each step holds one txn of its own: loading a
  * slice of images (read), evaluating, or applying a slice of actions
  * (write), through the same load and engine as previews.
  */

@@ -1,7 +1,7 @@
 /*
  * Read what ECR needs from a manifest's exact bytes: its media type, the
  * blobs or child manifests it names, its subject, artifact type and size
- * (ecr-behaviour.md 3.2). The bytes are never re-serialised.
+ * (docs/ecr-behaviour.md 3.2). The bytes are never re-serialised.
  */
 #include "api/manifest.h"
 
@@ -14,7 +14,7 @@
 
 /*
  * Layers per image. ECR does not publish its limit; Docker's historical
- * 127 is what ecr-behaviour.md 3.2 suggests [unconfirmed]: chosen, so
+ * 127 is what docs/ecr-behaviour.md 3.2 suggests [unconfirmed]: chosen, so
  * the error exists and is tested, and generous for real images.
  */
 #define LAYERS_MAX	127
@@ -57,7 +57,7 @@ manifest_digest_is_valid(const char *d)
 
 /*
  * A media type as RFC 6838 shapes it ("type/subtype", optional
- * parameters); ECR accepts any well-formed one (ecr-behaviour.md 3.2).
+ * parameters); ECR accepts any well-formed one (docs/ecr-behaviour.md 3.2).
  */
 static bool
 media_type_is_valid(const char *s)

@@ -1,5 +1,5 @@
 /*
- * Manifests as ECR reads them (ecr-behaviour.md 3.2): media type, the
+ * Manifests as ECR reads them (docs/ecr-behaviour.md 3.2): media type, the
  * blobs or child manifests named, subject, artifact type and size, from the
  * exact bytes. No I/O.
  */

@@ -1,7 +1,7 @@
 /*
  * GetAccountSetting, PutAccountSetting: the account's settings in a
  * region, kept as one JSON object in the registry's settings document;
- * REGISTRY_POLICY_SCOPE steers registry policies (ecr-behaviour.md 3.11).
+ * REGISTRY_POLICY_SCOPE steers registry policies (docs/ecr-behaviour.md 3.11).
  */
 #include "api/api_int.h"
 
@@ -32,7 +32,7 @@ const struct api_op api_op_put_account_setting = {
 
 #define SETTING_VALUES_MAX	2
 
-/* Names, values and defaults of ecr-behaviour.md 3.11. */
+/* Names, values and defaults of docs/ecr-behaviour.md 3.11. */
 static const struct setting_def {
 	const char	*name;
 	const char	*dflt;

@@ -1,6 +1,7 @@
 /*
  * BatchDeleteImage: by tag, untag (and delete the image with its last
- * tag); by digest, delete the image and all its tags (ecr-behaviour 3.2).
+ * tag); by digest, delete the image and all its tags
+ * (docs/ecr-behaviour.md 3.2).
  */
 #include "api/image.h"
 

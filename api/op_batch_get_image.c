@@ -21,7 +21,8 @@ const struct api_op api_op_batch_get_image = {
 };
 
 /*
- * Failure entries echo the imageId exactly as asked (ecr-behaviour 3.2).
+ * Failure entries echo the imageId exactly as asked
+ * (docs/ecr-behaviour.md 3.2).
  * The reasons for codes other than ImageNotFound and MissingDigestAndTag
  * are ours [unconfirmed].
  */

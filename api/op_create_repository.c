@@ -21,7 +21,7 @@ const struct api_op api_op_create_repository = {
 
 /*
  * KMS without a key means the AWS-managed key aws/ecr, shown as a key ARN
- * that stays the same per account and region (ecr-behaviour.md 2.1).
+ * that stays the same per account and region (docs/ecr-behaviour.md 2.1).
  */
 static void
 default_kms_key(struct api_call *call, char *dst, size_t size)

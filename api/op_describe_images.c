@@ -1,6 +1,7 @@
 /*
  * DescribeImages: details of the images asked for, or a page of all of
- * them in digest order (O(page)), with ECR's filters (ecr-behaviour 3.2).
+ * them in digest order (O(page)), with ECR's filters
+ * (docs/ecr-behaviour.md 3.2).
  */
 #include "api/image.h"
 

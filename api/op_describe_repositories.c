@@ -42,7 +42,10 @@ page_add(const struct store_repo *repo, void *arg)
 	return 0;
 }
 
-/* With names, one missing name fails the whole call (ecr-behaviour 3.1). */
+/*
+ * With names, one missing name fails the whole call
+ * (docs/ecr-behaviour.md 3.1).
+ */
 static int
 describe_named(struct api_call *call, struct json_object *names,
     struct jw *list)

@@ -1,7 +1,7 @@
 /*
  * GetAuthorizationToken: base64 "AWS:<password>" valid 12 hours, where the
  * password is a registry token the server itself can verify
- * (ecr-behaviour.md 3.4).
+ * (docs/ecr-behaviour.md 3.4).
  */
 #include "api/api_int.h"
 

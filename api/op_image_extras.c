@@ -1,7 +1,7 @@
 /*
  * ListImageReferrers, UpdateImageStorageClass and
  * DescribeImageReplicationStatus: the smaller per-image operations
- * (ecr-behaviour.md 3.2, 3.14).
+ * (docs/ecr-behaviour.md 3.2, 3.14).
  */
 #include "api/image.h"
 

@@ -2,7 +2,7 @@
  * InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload: a blob sent
  * in contiguous base64 parts, decoded and hashed as each body streams in
  * (part_stream.c), and moved into the content-addressed store when its
- * digest checks (ecr-behaviour.md 3.3).
+ * digest checks (docs/ecr-behaviour.md 3.3).
  * The bytes go to the upload file (fsynced) before the record that counts
  * them commits (STYLE.md 7.4).
  */

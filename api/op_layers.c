@@ -1,6 +1,7 @@
 /*
  * BatchCheckLayerAvailability and GetDownloadUrlForLayer: what a client
- * asks before pushing a blob and before pulling one (ecr-behaviour 3.3).
+ * asks before pushing a blob and before pulling one
+ * (docs/ecr-behaviour.md 3.3).
  */
 #include "api/image.h"
 
@@ -56,7 +57,7 @@ check_one(struct api_call *call, const struct store_repo *repo,
 	}
 	rc = store_layer_get(call->txn, repo->id, digest, &layer);
 	if (rc == STORE_NOTFOUND) {
-		/* [unconfirmed] shape: moto's (ecr-behaviour.md 3.3). */
+		/* [unconfirmed] shape: moto's (docs/ecr-behaviour.md 3.3). */
 		add_failure(failures, digest, "MissingLayerDigest",
 		    "Could not find layer digest");
 		return 0;

@@ -1,7 +1,7 @@
 /*
  * PutLifecyclePolicy, GetLifecyclePolicy and DeleteLifecyclePolicy: a
  * repository's lifecycle policy, validated and kept in the canonical form
- * ECR answers with, and when it last ran (ecr-behaviour.md 3.6).
+ * ECR answers with, and when it last ran (docs/ecr-behaviour.md 3.6).
  */
 #include "api/lifecycle.h"
 

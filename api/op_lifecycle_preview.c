@@ -1,7 +1,7 @@
 /*
  * StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: what a policy
  * would expire or archive now, computed at once by the engine runs use
- * and kept as the repository's last preview (ecr-behaviour.md 3.6).
+ * and kept as the repository's last preview (docs/ecr-behaviour.md 3.6).
  */
 #include "api/lifecycle.h"
 

@@ -1,6 +1,6 @@
 /*
  * ListImages: one entry per tag, plus one per untagged image
- * (ecr-behaviour.md 3.2); pages count entries, so a token may point into
+ * (docs/ecr-behaviour.md 3.2); pages count entries, so a token may point into
  * an image's tags.
  */
 #include "api/image.h"

@@ -1,7 +1,7 @@
 /*
  * PutRegistryPolicy, GetRegistryPolicy, DeleteRegistryPolicy: the
  * resource policy of the caller's registry in its region, checked against
- * the REGISTRY_POLICY_SCOPE setting (ecr-behaviour.md 3.5, 3.11).
+ * the REGISTRY_POLICY_SCOPE setting (docs/ecr-behaviour.md 3.5, 3.11).
  */
 #include "api/api_int.h"
 

@@ -1,7 +1,7 @@
 /*
  * SetRepositoryPolicy, GetRepositoryPolicy, DeleteRepositoryPolicy: the
  * resource policy of one repository, kept as ECR re-serialises it
- * (ecr-behaviour.md 3.5).
+ * (docs/ecr-behaviour.md 3.5).
  */
 #include "api/api_int.h"
 
@@ -111,7 +111,7 @@ get_repository_policy(struct api_call *call)
 	return 0;
 }
 
-/* Delete answers the text it removed (ecr-behaviour.md 3.5). */
+/* Delete answers the text it removed (docs/ecr-behaviour.md 3.5). */
 static int
 delete_repository_policy(struct api_call *call)
 {

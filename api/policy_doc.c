@@ -2,7 +2,7 @@
  * Repository and registry policy texts as ECR takes them: parsed as
  * resource policies, their actions checked against the operation table
  * (and the registry policy scope), and kept in Jackson's layout, which is
- * what Set, Get and Delete return (ecr-behaviour.md 3.5).
+ * what Set, Get and Delete return (docs/ecr-behaviour.md 3.5).
  */
 #include "api/api_int.h"
 
@@ -19,7 +19,7 @@ static const char *const extra_actions[] = {
 	"ReplicateImage",
 };
 
-/* Scope V1 allows only these (ecr-behaviour.md 3.5). */
+/* Scope V1 allows only these (docs/ecr-behaviour.md 3.5). */
 static const char *const v1_actions[] = {
 	"BatchImportUpstreamImage",
 	"CreateRepository",
@@ -83,7 +83,10 @@ api_policy_text_check(struct api_call *call, enum api_policy_kind kind,
 	    (out = policy_format_jackson(text, len, &cause)) == NULL)
 		rc = POLICY_SYNTAX;
 	if (rc != POLICY_OK) {
-		/* ECR names no cause; the log does (ecr-behaviour.md 2.4). */
+		/*
+		 * ECR names no cause; the log does (docs/ecr-behaviour.md
+		 * 2.4).
+		 */
 		log_debug("request %s: policy refused: %s", call->request_id,
 		    cause != NULL ? cause : policy_strerror(rc));
 		free(cause);

@@ -1,7 +1,7 @@
 /*
  * Registry calls: authentication by the GetAuthorizationToken password,
  * preparation, blob-body streaming and the rendering of answers and errors
- * in the distribution spec's form (registry-behaviour.md 2, 3).
+ * in the distribution spec's form (docs/registry-behaviour.md 2, 3).
  */
 #include "api/registry_int.h"
 

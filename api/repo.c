@@ -170,7 +170,7 @@ api_repo_get(struct api_call *call, const char *name, struct store_repo *out)
 
 /*
  * Only repository ARNs of the caller's registry name a taggable resource
- * (ecr-behaviour.md 3.1, Tagging).
+ * (docs/ecr-behaviour.md 3.1, Tagging).
  */
 int
 api_repo_from_arn(struct api_call *call, const char *arn,
@@ -208,7 +208,7 @@ is_with_exclusion(const char *mutability)
 
 /*
  * Exclusion filters go with the *_WITH_EXCLUSION modes only, and those
- * modes need them (ecr-behaviour.md 3.1). The wording is ours
+ * modes need them (docs/ecr-behaviour.md 3.1). The wording is ours
  * [unconfirmed]. The model has checked each filter's shape already.
  */
 int
@@ -263,7 +263,7 @@ tag_find(struct store_repo *repo, const char *key)
 /*
  * Merge a validated TagList into the repository: existing keys take the
  * new value; nothing changes if the result would pass 50 tags or a key is
- * reserved (ecr-behaviour.md 3.1).
+ * reserved (docs/ecr-behaviour.md 3.1).
  */
 int
 api_repo_tags_merge(struct api_call *call, struct store_repo *repo,

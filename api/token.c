@@ -1,7 +1,7 @@
 /*
  * Page tokens: opaque to clients, bound to the caller's partition and the
  * listing kind, and MAC'd with the server key so garbage or a token from
- * elsewhere is refused (ecr-behaviour.md 2.2).
+ * elsewhere is refused (docs/ecr-behaviour.md 2.2).
  */
 #include "api/api_int.h"
 
@@ -66,7 +66,10 @@ api_token_parse(struct api_call *call, const char *kind, const char *token,
 	unsigned char	mac[crypto_auth_BYTES];
 	size_t		len;
 
-	/* The wording ECR would use is [unconfirmed] (ecr-behaviour 2.2). */
+	/*
+	 * The wording ECR would use is [unconfirmed]
+	 * (docs/ecr-behaviour.md 2.2).
+	 */
 	if (strlen(token) > TOKEN_TEXT_MAX ||
 	    sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL,
 	    &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||

@@ -1,6 +1,6 @@
 /*
  * Check request bodies against the generated model, and word what fails as
- * ECR does (ecr-behaviour.md 1.5). The override table below holds what the
+ * ECR does (docs/ecr-behaviour.md 1.5). The override table below holds what the
  * model lacks: ECR's message styles, its real regexes and tag limits.
  */
 #include "api/validate.h"
@@ -137,7 +137,7 @@ static const char *const coral_ops[] = {
 
 /*
  * Batch operations that answer a malformed image id with a failure entry
- * (InvalidImageDigest, InvalidImageTag: ecr-behaviour.md 3.2) rather than
+ * (InvalidImageDigest, InvalidImageTag: docs/ecr-behaviour.md 3.2) rather than
  * failing the call, whose failure reason quotes the same regex. Sorted.
  */
 static const char *const entry_ops[] = {

@@ -1,7 +1,7 @@
 /*
  * Request validation against the ECR model: member types, required members
  * and constraints, reported in the exception and wording ECR uses
- * (ecr-behaviour.md 1.5).
+ * (docs/ecr-behaviour.md 1.5).
  */
 #ifndef ECRD_API_VALIDATE_H
 #define ECRD_API_VALIDATE_H

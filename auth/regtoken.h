@@ -1,7 +1,7 @@
 /*
  * Registry tokens: the password inside a GetAuthorizationToken answer. It
  * carries its own claims and a MAC, so the registry can check it without a
- * lookup (ecr-behaviour.md 3.4).
+ * lookup (docs/ecr-behaviour.md 3.4).
  */
 #ifndef ECRD_AUTH_REGTOKEN_H
 #define ECRD_AUTH_REGTOKEN_H

@@ -324,7 +324,7 @@ missing_parts_message(const char *header, bool no_cred, bool no_sig,
 
 /*
  * AWS hides the offending text in this message rather than echo it
- * (ecr-behaviour.md 1.6); which text it hashes is unconfirmed, so we hash
+ * (docs/ecr-behaviour.md 1.6); which text it hashes is unconfirmed, so we hash
  * the pair itself.
  */
 static char *

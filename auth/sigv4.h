@@ -10,7 +10,7 @@
 
 /* Longest Authorization header value sigv4_parse looks at. */
 #define SIGV4_AUTH_HEADER_MAX	4096
-/* Clock skew allowed either way (ecr-behaviour.md 1.6). */
+/* Clock skew allowed either way (docs/ecr-behaviour.md 1.6). */
 #define SIGV4_SKEW_SEC		300
 /* Cap on the canonical request built by sigv4_verify. */
 #define SIGV4_CANONICAL_MAX	(256 * 1024)

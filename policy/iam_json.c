@@ -2,7 +2,7 @@
  * Strict JSON for policy text: an RFC 8259 syntax check in front of
  * json-c (whose strict mode still takes 'single quotes', NaN, "1." and raw
  * control characters), and the Jackson pretty printer ECR stores policies
- * with (ecr-behaviour.md 3.5).
+ * with (docs/ecr-behaviour.md 3.5).
  */
 #include "policy/policy.h"
 

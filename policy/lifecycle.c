@@ -25,7 +25,7 @@
 #define MSG_MINIMUM "numeric instance is lower than the required minimum"
 
 /*
- * The schema, as far as ECR's messages reveal it (ecr-behaviour.md 3.6).
+ * The schema, as far as ECR's messages reveal it (docs/ecr-behaviour.md 3.6).
  * Names are sorted, as the library reports them. countType and
  * targetStorageClass have no schema of their own: a wrong value there fails
  * the oneOf of their object, as a null targetStorageClass does [wire].

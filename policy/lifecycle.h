@@ -1,7 +1,7 @@
 /*
  * ECR lifecycle policies: parse, validate and normalise the policy text
  * with ECR's wording, and evaluate a policy over a repository's images
- * (ecr-behaviour.md 3.6, 3.14). Pure: no I/O, clock or logging; callers
+ * (docs/ecr-behaviour.md 3.6, 3.14). Pure: no I/O, clock or logging; callers
  * pass `now`.
  */
 #ifndef ECRD_POLICY_LIFECYCLE_H
@@ -91,7 +91,7 @@ struct lifecycle_policy {
 
 /*
  * Parse and validate len bytes of lifecycle policy text as PutLifecyclePolicy
- * and StartLifecyclePolicyPreview do (ecr-behaviour.md 3.6): the JSON
+ * and StartLifecyclePolicyPreview do (docs/ecr-behaviour.md 3.6): the JSON
  * schema first, in the wording of ECR's JSON-schema library, then the
  * semantic rules. The caller has already checked the text against the
  * model (100 to 30720 characters).
@@ -199,7 +199,7 @@ bool lifecycle_rule_matches(
 
 /*
  * Evaluate policy over a repository's n_images images at now_ms, as ECR
- * does (ecr-behaviour.md 3.6):
+ * does (docs/ecr-behaviour.md 3.6):
  *  - A rule sees the images of its storage class. It matches them by tag
  *    (lifecycle_rule_matches) and selects, from all it matches:
  *    imageCountMoreThan N, all but the N newest; sinceImagePushed N, those

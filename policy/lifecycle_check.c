@@ -1,6 +1,6 @@
 /*
  * The semantic rules of a lifecycle policy, which ECR checks after its JSON
- * schema (ecr-behaviour.md 3.6, 3.14). ECR's wording for all of them is
+ * schema (docs/ecr-behaviour.md 3.6, 3.14). ECR's wording for all of them is
  * [unconfirmed]: the details are plain English after ECR's prefix.
  */
 #include "policy/lifecycle.h"

@@ -1,7 +1,7 @@
 /*
  * Evaluate a lifecycle policy over a repository's images: which images each
  * rule expires or archives, following ECR's algorithm and its worked
- * examples (ecr-behaviour.md 3.6).
+ * examples (docs/ecr-behaviour.md 3.6).
  */
 #include "policy/lifecycle.h"
 

@@ -29,7 +29,7 @@ enum {
 /*
  * Longest text policy_parse and policy_format_jackson accept. Callers apply
  * the tighter ECR limits themselves (10240 characters for a repository or
- * registry policy, ecr-behaviour.md 3.5).
+ * registry policy, docs/ecr-behaviour.md 3.5).
  */
 #define POLICY_TEXT_MAX (128 * 1024)
 
@@ -162,7 +162,7 @@ enum policy_effect policy_decide(const struct policy *const *identity,
 /*
  * Re-serialise len bytes of JSON text (strict JSON, valid UTF-8, any
  * value) in Jackson's default pretty style, as ECR returns stored policies
- * (ecr-behaviour.md 3.5): 2-space indent, "Key" : value, objects in arrays
+ * (docs/ecr-behaviour.md 3.5): 2-space indent, "Key" : value, objects in arrays
  * opened inline as [ {, scalar arrays inline as [ "a", "b" ], [ ] and { }
  * when empty, keys in input order (a repeated key keeps its first place
  * and last value), numbers as json-c read them (decimals keep their text,

@@ -1,5 +1,5 @@
 /*
- * Lifecycle policies on a schedule and on demand (ecr-behaviour.md 3.6):
+ * Lifecycle policies on a schedule and on demand (docs/ecr-behaviour.md 3.6):
  * runs queue here and advance one bounded step per event-loop turn, at the
  * lowest priority, so requests keep being answered during a run. Also the
  * emulator's clock: POST /_ecrd/clock moves the time requests see, so

@@ -38,7 +38,7 @@
 #define DRAIN_MAX_MS		10000
 #define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
 #define GC_GRACE_MS		(86400LL * 1000)
-#define LIFECYCLE_EVERY_SEC	3600	/* ECR: within 24 hours (3.6) */
+#define LIFECYCLE_EVERY_SEC	3600	/* ECR: docs/ecr-behaviour.md 3.6 */
 
 struct options {
 	const char	*listen;

@@ -2,7 +2,7 @@
  * The registry API (OCI Distribution / Docker Registry HTTP API V2) on the
  * ECR server's port: routing /v2/ paths, Basic auth, streaming blob bodies
  * into uploads with bounded memory, and answers with the headers clients
- * need (registry-behaviour.md 2-4). The rules live in api/ (registry.h).
+ * need (docs/registry-behaviour.md 2-4). The rules live in api/ (registry.h).
  */
 #include "server/server.h"
 
@@ -108,7 +108,7 @@ basic_auth(struct reg_state *rs, struct http_request *req)
 /*
  * Routing reads the path from the right, since names hold '/' (and even
  * segments like "blobs"): the last segments say the endpoint, and the name
- * is what comes before them (registry-behaviour.md 3.1). Returns 0, -1 for
+ * is what comes before them (docs/registry-behaviour.md 3.1). Returns 0, -1 for
  * no such endpoint (404) or -2 for a method the endpoint lacks (405).
  */
 #define ROUTE_NONE	(-1)

@@ -221,7 +221,7 @@ int	 store_repo_count(struct store_txn *, const char *registry_id,
 int	 store_repo_has_images(struct store_txn *, uint64_t repo_id, bool *out);
 
 /*
- * Images (ecr-behaviour.md 3.2). An image is a manifest in one repository,
+ * Images (docs/ecr-behaviour.md 3.2). An image is a manifest in one repository,
  * keyed by (repo_id, digest). The store keeps these invariants itself:
  *   - the tags DBI and each image's tag list agree: a tag names exactly one
  *     image of its repository, and appears in that image's list once;

@@ -4,7 +4,7 @@ Real multi-layer images (real tar.gz layers, a config, Docker v2 schema 2
 and OCI manifests, manifest lists, OCI referrers) are pushed through the
 layer API and PutImage, then pulled back through BatchGetImage and
 GetDownloadUrlForLayer and compared byte for byte. Checks what
-ecr-behaviour.md 2.2, 2.4, 3.2, 3.3 and 3.14 say real ECR does: exact
+docs/ecr-behaviour.md 2.2, 2.4, 3.2, 3.3 and 3.14 say real ECR does: exact
 __type, status, messages where they are known and response shapes; where
 the document marks a detail [unconfirmed], only the certain part is
 asserted. The aws CLI v1 and v2 drive list-images, describe-images,
@@ -236,7 +236,7 @@ class ImageHelpers:
 
 
 # ---------------------------------------------------------------------------
-# The layer upload API (ecr-behaviour.md 3.3)
+# The layer upload API (docs/ecr-behaviour.md 3.3)
 
 
 class LayerUploadTest(ImageHelpers, EcrdTestCase):
@@ -535,7 +535,8 @@ class LayerUploadTest(ImageHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# Push a real image, pull it back byte for byte (ecr-behaviour.md 3.2, 3.3)
+# Push a real image, pull it back byte for byte
+# (docs/ecr-behaviour.md 3.2, 3.3)
 
 
 class PushPullTest(ImageHelpers, EcrdTestCase):
@@ -675,7 +676,7 @@ class PushPullTest(ImageHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# PutImage: identity, media types, references, tags (ecr-behaviour.md 3.2)
+# PutImage: identity, media types, references, tags (docs/ecr-behaviour.md 3.2)
 
 
 class PutImageTest(ImageHelpers, EcrdTestCase):
@@ -1161,7 +1162,7 @@ class ManifestListTest(ImageHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# BatchGetImage (ecr-behaviour.md 3.2)
+# BatchGetImage (docs/ecr-behaviour.md 3.2)
 
 
 class BatchGetImageTest(ImageHelpers, EcrdTestCase):
@@ -1443,7 +1444,7 @@ class BatchDeleteImageTest(ImageHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# ListImages and DescribeImages (ecr-behaviour.md 2.2, 3.2)
+# ListImages and DescribeImages (docs/ecr-behaviour.md 2.2, 3.2)
 
 
 class ListAndDescribeTest(ImageHelpers, EcrdTestCase):
@@ -1730,7 +1731,7 @@ class ReferrersTest(ImageHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# Archive storage class (ecr-behaviour.md 3.14) and replication status
+# Archive storage class (docs/ecr-behaviour.md 3.14) and replication status
 
 
 class ArchiveTest(ImageHelpers, EcrdTestCase):
@@ -1777,7 +1778,7 @@ class ArchiveTest(ImageHelpers, EcrdTestCase):
                              [image_id])
 
         # STANDARD restores it: ACTIVATING, then ACTIVE. The restore delay
-        # is ecrd's choice (ecr-behaviour.md 3.14); with none the answer
+        # is ecrd's choice (docs/ecr-behaviour.md 3.14); with none the answer
         # may already be ACTIVE.
         out = self.storage(repo, {"imageDigest": image.digest}, "STANDARD")
         self.assertIn(out["imageStatus"], ("ACTIVATING", "ACTIVE"))

@@ -1,7 +1,7 @@
 """Lifecycle policies (issue 6): Put/Get/DeleteLifecyclePolicy,
 Start/GetLifecyclePolicyPreview and runs, end to end.
 
-Checks what ecr-behaviour.md 3.6 says real ECR does: ECR's validation
+Checks what docs/ecr-behaviour.md 3.6 says real ECR does: ECR's validation
 wording for schema errors (exact), the canonical text Put/Get/Delete answer
 with, the preview echoing the submitted text, lastEvaluatedAt 0.0 until a
 run, preview results and summary, paging, the waiter. Then that a run

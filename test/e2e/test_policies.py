@@ -3,11 +3,11 @@
 PolicyOperationsTest (permissive mode) drives Set/Get/DeleteRepositoryPolicy,
 Put/Get/DeleteRegistryPolicy and the account setting REGISTRY_POLICY_SCOPE:
 the Jackson layout ECR stores and returns, the validation errors and the
-not-found messages of ecr-behaviour.md 2.4 and 3.5.
+not-found messages of docs/ecr-behaviour.md 2.4 and 3.5.
 
 StrictPoliciesTest runs a server with two accounts and several principals
 in a credentials file and checks that boto3 and the aws CLI are allowed and
-denied exactly as IAM would decide (ecr-behaviour.md 1.6): a CI role that
+denied exactly as IAM would decide (docs/ecr-behaviour.md 1.6): a CI role that
 can push but not delete, an explicit Deny beating an Allow, cross-account
 pull through a repository policy (and only with one), conditions on
 aws:SourceIp, aws:PrincipalArn and resource tags, the registry policy under
@@ -34,7 +34,7 @@ BAD_REPO_POLICY = ("Invalid parameter at 'PolicyText' failed to satisfy "
 BAD_REGISTRY_POLICY = ("Invalid parameter at 'PolicyText' failed to satisfy "
                        "constraint: 'Invalid registry policy provided'")
 
-# ecr-behaviour.md 3.5: the input below, stored and answered like this.
+# docs/ecr-behaviour.md 3.5: the input below, stored and answered like this.
 EXAMPLE_IN = ('{"Version":"2008-10-17","Statement":[{"Sid":"x",'
               '"Effect":"Allow","Principal":"*",'
               '"Action":["ecr:BatchGetImage"]}]}')
@@ -62,7 +62,7 @@ def identity(*statements):
 
 
 def denied(principal, action, resource, why):
-    """AWS's AccessDeniedException message (ecr-behaviour.md 1.6)."""
+    """AWS's AccessDeniedException message (docs/ecr-behaviour.md 1.6)."""
     text = ("User: %s is not authorized to perform: ecr:%s on resource: %s "
             % (principal, action, resource))
     if why in ("identity", "resource"):
@@ -315,7 +315,7 @@ class PolicyOperationsTest(EcrdTestCase):
             name="BLOB_MOUNTING")["value"], "ENABLED")
         self.assertEqual(self.c.get_account_setting(
             name="REGISTRY_POLICY_SCOPE")["value"], "V2")
-        # The wording is Coral's [unconfirmed] (ecr-behaviour.md 3.11).
+        # The wording is Coral's [unconfirmed] (docs/ecr-behaviour.md 3.11).
         with self.assertRaises(Exception) as cm:
             self.c.get_account_setting(name="NO_SUCH_SETTING")
         self.assertClientError(cm, "ValidationException",
@@ -704,7 +704,7 @@ class StrictPoliciesTest(EcrdTestCase):
         admin = self.as_(ADMIN_A)
         lockout = doc({"Effect": "Deny", "Principal": "*",
                        "Action": "ecr:SetRepositoryPolicy"})
-        # The wording is ecrd's [unconfirmed] (ecr-behaviour.md 3.5).
+        # The wording is ecrd's [unconfirmed] (docs/ecr-behaviour.md 3.5).
         with self.assertRaises(Exception) as cm:
             admin.set_repository_policy(repositoryName=name,
                                         policyText=lockout)

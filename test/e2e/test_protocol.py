@@ -1,6 +1,6 @@
 """The AWS JSON 1.1 wire protocol, probed with raw HTTP.
 
-A table of malformed or unusual requests (ecr-behaviour.md 1.1-1.5), each
+A table of malformed or unusual requests (docs/ecr-behaviour.md 1.1-1.5), each
 checked for its exact status, __type and x-amzn-RequestId, followed by a
 health check to show the server survived. Then the operations not built yet
 (501 naming the operation), pipelining, Expect: 100-continue, oversized
@@ -197,7 +197,8 @@ for _c in BAD_INPUTS:
 
 
 class AcceptedInputTest(EcrdTestCase):
-    """Things a lenient-but-correct server must accept (ecr-behaviour 1.1)."""
+    """Things a lenient-but-correct server must accept
+    (docs/ecr-behaviour.md 1.1)."""
 
     def test_empty_body_is_an_empty_object(self):
         body = self.assertOk(self.api(DESCRIBE, body=b""))

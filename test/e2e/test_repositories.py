@@ -1,6 +1,6 @@
 """Repositories, tags, registry and auth tokens through boto3 and the aws CLI.
 
-Checks what ecr-behaviour.md 2.1, 2.2, 3.1 and 3.4 say real ECR does: the
+Checks what docs/ecr-behaviour.md 2.1, 2.2, 3.1 and 3.4 say real ECR does: the
 exact response shapes, messages and error types, pagination, and that
 accounts and regions are separate registries.
 """
@@ -31,7 +31,7 @@ def tags_dict(tags):
 
 
 class RepoAssertions:
-    """Exact Repository objects (ecr-behaviour.md 2.1, 3.1)."""
+    """Exact Repository objects (docs/ecr-behaviour.md 2.1, 3.1)."""
 
     def assertRepository(self, repo, name, account=DEFAULT_ACCOUNT,
                          region=REGION, mutability="MUTABLE",
@@ -300,7 +300,7 @@ class DescribeRepositoriesTest(RepoAssertions, EcrdTestCase):
 
 
 class PaginationTest(EcrdTestCase):
-    """ecr-behaviour.md 2.2 over a private registry per test."""
+    """docs/ecr-behaviour.md 2.2 over a private registry per test."""
 
     def make_registry(self, n, region=REGION):
         acct = fresh_account()

@@ -1,7 +1,7 @@
 """Strict mode (--credentials): SigV4 signatures are verified.
 
 Two principals in two accounts and one with a session token; the errors
-real JSON services send for bad signatures (ecr-behaviour.md 1.6).
+real JSON services send for bad signatures (docs/ecr-behaviour.md 1.6).
 """
 
 import datetime

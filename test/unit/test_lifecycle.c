@@ -448,7 +448,10 @@ test_lifecycle_error_message_wraps_cause(void **state)
 	                       "policy validation failure: Could not map "
 	                       "policyString into LifecyclePolicy.'");
 	free(m);
-	/* The wire leaves the quote off this one (ecr-behaviour.md 3.6). */
+	/*
+	 * The wire leaves the quote off this one (docs/ecr-behaviour.md
+	 * 3.6).
+	 */
 	m = lifecycle_error_message(ONE_OF_MSG);
 	assert_string_equal(m, LIFECYCLE_ERROR_PREFIX ONE_OF_MSG);
 	free(m);
@@ -632,7 +635,7 @@ expect_eval(const char *text, const struct repo *r, const char *want)
 	free(got);
 }
 
-/* The worked examples' repository (ecr-behaviour.md 3.6). */
+/* The worked examples' repository (docs/ecr-behaviour.md 3.6). */
 static void
 worked_example_repo(struct repo *r)
 {

@@ -123,7 +123,7 @@ test_policy_parse_accepts_valid_documents(void **state)
 		unsigned flags;
 		const char *text;
 	} cases[] = {
-	    /* The ecr-behaviour.md 3.5 example; 2008-10-17 is allowed. */
+	    /* The docs/ecr-behaviour.md 3.5 example; 2008-10-17 is allowed. */
 	    {R, "{'Version':'2008-10-17','Statement':[{'Sid':'x',"
 	        "'Effect':'Allow','Principal':'*',"
 	        "'Action':['ecr:BatchGetImage']}]}"},
@@ -1606,7 +1606,7 @@ test_policy_format_jackson_golden(void **state)
 		const char *in;
 		const char *want;
 	} cases[] = {
-	    /* The example of ecr-behaviour.md 3.5. */
+	    /* The example of docs/ecr-behaviour.md 3.5. */
 	    {"{\"Version\":\"2008-10-17\",\"Statement\":[{\"Sid\":\"x\","
 	     "\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":"
 	     "[\"ecr:BatchGetImage\"]}]}",
