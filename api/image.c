@@ -5,6 +5,7 @@
  */
 #include "api/image.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,11 @@ fail_manifest(struct api_call *call, int rc)
 	case MANIFEST_BAD_MEDIA_TYPE:
 		return api_fail_param(call, "ImageManifestMediaType",
 		    "Invalid media type");
+	case MANIFEST_BAD_SIZE:
+		/* [unconfirmed] wording, in ECR's constraint style. */
+		return api_fail_param(call, "ImageManifest",
+		    "Descriptor sizes and their sum must be between 0 and "
+		    "9223372036854775807");
 	case MANIFEST_MEDIA_TYPE_MISMATCH:
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
 		return api_fail_param(call, "ImageManifestMediaType",
@@ -95,9 +101,45 @@ digest_list(struct buf *b, const char *digest)
 }
 
 /*
- * Check an image manifest's blobs are layers of the repository, take the
- * sizes of those the manifest does not give (schema 1), and keep the refs
- * that exist (all of them unless references are relaxed).
+ * A descriptor's size must be the size of what it names where that is
+ * stored (issue 11: declared sizes of 2^62 made imageSizeInBytes
+ * negative). [unconfirmed] wording, in ECR's constraint style.
+ */
+static int
+check_size(struct api_call *call, const struct manifest_ref *ref,
+    uint64_t stored)
+{
+	if (ref->size < 0 || (uint64_t)ref->size == stored)
+		return 0;
+	return api_fail_param(call, "ImageManifest", call_printf(call,
+	    "Size %" PRId64 " of the descriptor with digest %s does not "
+	    "match the size %" PRIu64 " of the stored content", ref->size,
+	    ref->digest, stored));
+}
+
+/*
+ * A blob of an image manifest that the repository holds: its size checks,
+ * and counts where the manifest gives none (schema 1), as the parser
+ * counts the sizes it is given.
+ */
+static int
+count_layer(struct api_call *call, const struct manifest_ref *ref,
+    const struct store_layer *layer, struct store_image *img)
+{
+	if (check_size(call, ref, layer->size) != 0)
+		return -1;
+	if (ref->size < 0 && (__builtin_add_overflow(img->size, layer->size,
+	    &img->size) || img->size > INT64_MAX))
+		return fail_manifest(call, MANIFEST_BAD_SIZE);
+	store_image_add_ref(img, ref->digest);
+	return 0;
+}
+
+/*
+ * Check an image manifest's blobs are layers of the repository with the
+ * sizes the manifest gives, take the sizes of those the manifest does not
+ * give (schema 1), and keep the refs that exist (all of them unless
+ * references are relaxed).
  */
 static int
 check_layers(struct api_call *call, const struct store_repo *repo,
@@ -106,36 +148,30 @@ check_layers(struct api_call *call, const struct store_repo *repo,
 	struct store_layer	 layer;
 	struct buf		 missing;
 	size_t			 i;
-	int			 rc;
+	int			 rc = 0;
 
 	buf_init(&missing, 1024 * 1024);
-	for (i = 0; i < m->n_refs; i++) {
+	for (i = 0; rc == 0 && i < m->n_refs; i++) {
 		rc = store_layer_get(call->txn, repo->id, m->refs[i].digest,
 		    &layer);
-		if (rc == STORE_NOTFOUND) {
+		if (rc == 0)
+			rc = count_layer(call, &m->refs[i], &layer, img);
+		else if (rc == STORE_NOTFOUND) {
 			if (!m->refs[i].is_foreign)
 				digest_list(&missing, m->refs[i].digest);
-			continue;
-		}
-		if (rc != 0) {
-			buf_release(&missing);
-			return api_fail_store(call, rc);
-		}
-		if (m->refs[i].size < 0)
-			img->size += layer.size;
-		store_image_add_ref(img, m->refs[i].digest);
+			rc = 0;
+		} else
+			rc = api_fail_store(call, rc);
 	}
-	if (missing.len != 0 && !call->ctx->cfg.relax_references) {
+	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references) {
 		buf_addstr(&missing, "]");
-		api_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests '%s' "
-		    "required for pushing image into repository with name "
+		rc = api_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests "
+		    "'%s' required for pushing image into repository with name "
 		    "'%s' in the registry with id '%s' do not exist",
 		    missing.data, repo->name, repo->registry_id);
-		buf_release(&missing);
-		return -1;
 	}
 	buf_release(&missing);
-	return 0;
+	return rc;
 }
 
 /* An index's children must be images of the repository; size is the max. */
@@ -157,9 +193,14 @@ check_children(struct api_call *call, const struct store_repo *repo,
 			digest_list(&missing, m->refs[i].digest);
 			continue;
 		}
+		if (rc == 0)
+			rc = check_size(call, &m->refs[i], child.manifest_len);
+		else
+			rc = api_fail_store(call, rc);
 		if (rc != 0) {
+			store_image_release(&child);
 			buf_release(&missing);
-			return api_fail_store(call, rc);
+			return -1;
 		}
 		if (child.size > img->size)
 			img->size = child.size;
@@ -223,7 +264,7 @@ create_image(struct api_call *call, const struct store_repo *repo,
 	img.kind = m->is_index ? STORE_IMAGE_INDEX : STORE_IMAGE_MANIFEST;
 	img.status = STORE_IMAGE_ACTIVE;
 	img.pushed_at_ms = call->now_ms;
-	img.size = m->is_index ? 0 : m->size;
+	img.size = m->is_index ? 0 : (uint64_t)m->size;
 	img.manifest_len = in->len;
 	str_copy(img.manifest_media_type, sizeof img.manifest_media_type,
 	    m->media_type);
@@ -492,17 +533,66 @@ api_accept_has(const struct api_accept *a, const char *media_type)
 	return false;
 }
 
-static bool
-accept_cb(const char *media_type, void *arg)
+/* The type a client accepting w takes a manifest of type in, or NULL. */
+static const char *
+served_type(const struct api_accept *w, const char *type, bool may_translate)
 {
-	return api_accept_has(arg, media_type);
+	const char	*twin;
+
+	if (api_accept_has(w, type))
+		return type;
+	if (!may_translate || (twin = manifest_twin(type)) == NULL)
+		return NULL;
+	return api_accept_has(w, twin) ? twin : NULL;
+}
+
+static bool
+servable_cb(const char *media_type, void *arg)
+{
+	return served_type(arg, media_type, true) != NULL;
+}
+
+/*
+ * img's manifest as stored if its type is accepted; else, if translation
+ * is allowed, as its Docker v2 / OCI twin (the type stored at push time
+ * says which, since OCI manifests may lack the member). NULL if neither.
+ */
+static char *
+serve(struct api_call *call, const struct api_accept *w,
+    const struct store_image *img, bool may_translate, char *digest,
+    const char **type, size_t *out_len)
+{
+	const char	*target;
+	char		*bytes, *alt;
+	size_t		 len, alt_len;
+
+	target = served_type(w, img->manifest_media_type, may_translate);
+	if (target == NULL || store_manifest_get(call->txn, img->repo_id,
+	    img->digest, &bytes, &len) != 0)
+		return NULL;
+	if (target == img->manifest_media_type) {
+		str_copy(digest, API_DIGEST_SIZE, img->digest);
+		*type = call_take(call, xstrdup(target));
+		*out_len = len;
+		return bytes;
+	}
+	alt = manifest_translate(bytes, len, img->manifest_media_type, target,
+	    &alt_len);
+	free(bytes);
+	if (alt == NULL)
+		return NULL;
+	api_digest_of(alt, alt_len, false, digest);
+	*type = target;		/* one of manifest.h's constants */
+	*out_len = alt_len;
+	return alt;
 }
 
 /*
  * The stored manifest if its type is accepted; else, only by tag, what
- * ECR serves instead (3.2): an index's child, or the Docker v2 / OCI twin.
- * Returns the bytes to send (owned) and sets type, digest and length, or
- * NULL.
+ * ECR serves instead (3.2): the Docker v2 / OCI twin, or for an index the
+ * linux/amd64 child (else the first) the client takes as stored or as its
+ * twin, as BatchGetImage and the registry both do. Returns the bytes to
+ * send (owned) and sets type, digest and length, or NULL.
  */
 char *
 api_image_negotiate(struct api_call *call, const struct api_accept *w,
@@ -510,47 +600,27 @@ api_image_negotiate(struct api_call *call, const struct api_accept *w,
     const char **type, size_t *out_len)
 {
 	struct store_image	 child;
-	const char		*target;
-	char			*bytes = NULL, *alt;
-	size_t			 len = 0, alt_len;
+	char			*bytes = NULL;
+	size_t			 len;
+	int			 rc;
 
+	if (img->kind != STORE_IMAGE_INDEX || !by_tag ||
+	    api_accept_has(w, img->manifest_media_type))
+		return serve(call, w, img, by_tag, digest, type, out_len);
 	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
 	    &len) != 0)
 		return NULL;
-	str_copy(digest, API_DIGEST_SIZE, img->digest);
-	*type = call_take(call, xstrdup(img->manifest_media_type));
-	*out_len = len;
-	if (api_accept_has(w, img->manifest_media_type))
-		return bytes;
-	if (!by_tag)
-		goto none;
-	if (img->kind == STORE_IMAGE_INDEX) {
-		memset(&child, 0, sizeof child);
-		if (manifest_pick_child(bytes, len, accept_cb, (void *)w, digest,
-		    API_DIGEST_SIZE) != 0 || store_image_get(call->txn,
-		    img->repo_id, digest, &child) != 0)
-			goto none;
-		free(bytes);
-		bytes = api_image_negotiate(call, w, &child, false, digest, type,
-		    out_len);
-		store_image_release(&child);
-		return bytes;
-	}
-	target = api_accept_has(w, MEDIA_OCI_MANIFEST) ? MEDIA_OCI_MANIFEST :
-	    api_accept_has(w, MEDIA_DOCKER_V2) ? MEDIA_DOCKER_V2 : NULL;
-	if (target == NULL || (alt = manifest_translate(bytes, len, target,
-	    &alt_len)) == NULL)
-		goto none;
+	rc = manifest_pick_child(bytes, len, servable_cb, (void *)w, digest,
+	    API_DIGEST_SIZE);
 	free(bytes);
-	api_digest_of(alt, alt_len, false, digest);
-	*type = target;
-	*out_len = alt_len;
-	return alt;
-none:
-	free(bytes);
-	return NULL;
+	memset(&child, 0, sizeof child);
+	if (rc != 0 || store_image_get(call->txn, img->repo_id, digest,
+	    &child) != 0)
+		return NULL;
+	bytes = serve(call, w, &child, true, digest, type, out_len);
+	store_image_release(&child);
+	return bytes;
 }
-
 
 void
 api_new_upload_id(char *dst)
@@ -593,7 +663,7 @@ api_image_annotations_write(struct api_call *call, struct jw *w,
 	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
 	    &len) != 0)
 		return;
-	root = json_tokener_parse(bytes);
+	root = manifest_json(bytes, len);
 	if (root != NULL && json_object_object_get_ex(root, "annotations",
 	    &ann) && json_object_is_type(ann, json_type_object)) {
 		jw_obj_open(w, "annotations");

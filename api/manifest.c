@@ -5,11 +5,13 @@
  */
 #include "api/manifest.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "api/json.h"
 #include "common/xalloc.h"
 
 /*
@@ -105,8 +107,9 @@ add_ref(struct manifest *m, const char *digest, int64_t size,
 }
 
 /*
- * One descriptor: {"mediaType", "digest", "size", "urls"?}. Returns 0, or
- * -1 if it is not one.
+ * One descriptor: {"mediaType", "digest", "size", "urls"?}. Returns 0,
+ * MANIFEST_BAD_SIZE for a size no blob can have (or one that takes the
+ * image's sum past INT64_MAX, ECR's long), or MANIFEST_INVALID.
  */
 static int
 read_descriptor(struct manifest *m, struct json_object *d, bool counts)
@@ -118,21 +121,24 @@ read_descriptor(struct manifest *m, struct json_object *d, bool counts)
 
 	if (!json_object_is_type(d, json_type_object) || digest == NULL ||
 	    !manifest_digest_is_valid(digest))
-		return -1;
+		return MANIFEST_INVALID;
 	if (type != NULL && !media_type_is_valid(type))
-		return -1;
+		return MANIFEST_INVALID;
 	if (!json_object_object_get_ex(d, "size", &size) ||
-	    !json_object_is_type(size, json_type_int) ||
-	    (n = json_object_get_int64(size)) < 0)
-		return -1;
+	    !json_object_is_type(size, json_type_int))
+		return MANIFEST_INVALID;
+	/* json-c keeps integers past INT64_MAX as uint64, clamped here. */
+	n = json_object_get_int64(size);
+	if (n < 0 || json_object_get_uint64(size) > INT64_MAX)
+		return MANIFEST_BAD_SIZE;
+	if (counts && __builtin_add_overflow(m->size, n, &m->size))
+		return MANIFEST_BAD_SIZE;
 	/* Foreign layers (Windows base layers) live elsewhere (3.2). */
 	urls = NULL;
 	json_object_object_get_ex(d, "urls", &urls);
 	add_ref(m, digest, n, type, urls != NULL &&
 	    json_object_is_type(urls, json_type_array) &&
 	    json_object_array_length(urls) > 0);
-	if (counts)
-		m->size += (uint64_t)n;
 	return 0;
 }
 
@@ -142,6 +148,7 @@ read_list(struct manifest *m, struct json_object *root, const char *key,
 {
 	struct json_object	*list;
 	size_t			 i, n;
+	int			 rc;
 
 	if (!json_object_object_get_ex(root, key, &list))
 		return 0;
@@ -151,9 +158,9 @@ read_list(struct manifest *m, struct json_object *root, const char *key,
 	if (n > LAYERS_MAX && counts)
 		return MANIFEST_TOO_MANY_LAYERS;
 	for (i = 0; i < n; i++)
-		if (read_descriptor(m, json_object_array_get_idx(list, i),
-		    counts) != 0)
-			return MANIFEST_INVALID;
+		if ((rc = read_descriptor(m, json_object_array_get_idx(list, i),
+		    counts)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -193,8 +200,8 @@ read_image(struct manifest *m, struct json_object *root)
 	    strcmp(m->media_type, MEDIA_DOCKER_V1_SIGNED) == 0)
 		return read_schema1(m, root);
 	if (json_object_object_get_ex(root, "config", &config)) {
-		if (read_descriptor(m, config, true) != 0)
-			return MANIFEST_INVALID;
+		if ((rc = read_descriptor(m, config, true)) != 0)
+			return rc;
 		m->artifact_type = xstrdup(get_str(config, "mediaType") !=
 		    NULL ? get_str(config, "mediaType") : "");
 	}
@@ -254,26 +261,42 @@ pick_media_type(struct manifest *m, struct json_object *root,
 	return 0;
 }
 
-int
-manifest_parse(const char *bytes, size_t len, const char *given_type,
-    struct manifest *m)
+struct json_object *
+manifest_json(const char *bytes, size_t len)
 {
 	struct json_tokener	*tok;
 	struct json_object	*root;
-	int			 rc;
 
-	memset(m, 0, sizeof *m);
+	/*
+	 * json-c takes an int length (manifests are capped far below it) and
+	 * lets single quotes and the like through even when strict.
+	 */
+	if (len == 0 || len > INT_MAX ||
+	    jcheck_strict(bytes, len) == JCHECK_BAD)
+		return NULL;
 	tok = json_tokener_new();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, bytes, (int)len);
-	if (root == NULL || json_tokener_get_parse_end(tok) < len ||
-	    !json_object_is_type(root, json_type_object)) {
-		json_tokener_free(tok);
+	if (root != NULL && (json_tokener_get_parse_end(tok) < len ||
+	    !json_object_is_type(root, json_type_object))) {
 		json_object_put(root);
-		return MANIFEST_INVALID;
+		root = NULL;
 	}
 	json_tokener_free(tok);
+	return root;
+}
+
+int
+manifest_parse(const char *bytes, size_t len, const char *given_type,
+    struct manifest *m)
+{
+	struct json_object	*root;
+	int			 rc;
+
+	memset(m, 0, sizeof *m);
+	if ((root = manifest_json(bytes, len)) == NULL)
+		return MANIFEST_INVALID;
 	if ((rc = pick_media_type(m, root, given_type)) == 0 &&
 	    (rc = read_subject(m, root)) == 0) {
 		/* An unknown type with "manifests" is an index too. */
@@ -339,11 +362,43 @@ swap_type(struct json_object *o, int to)
 	return false;
 }
 
+const char *
+manifest_twin(const char *media_type)
+{
+	if (strcmp(media_type, MEDIA_DOCKER_V2) == 0)
+		return MEDIA_OCI_MANIFEST;
+	if (strcmp(media_type, MEDIA_OCI_MANIFEST) == 0)
+		return MEDIA_DOCKER_V2;
+	return NULL;
+}
+
+/*
+ * root with a mediaType member of type, after schemaVersion where Docker
+ * writes it: for an OCI manifest that left the optional member out.
+ */
+static struct json_object *
+with_media_type(struct json_object *root, const char *type)
+{
+	struct json_object	*out = json_object_new_object(), *v;
+
+	if (json_object_object_get_ex(root, "schemaVersion", &v))
+		json_object_object_add(out, "schemaVersion",
+		    json_object_get(v));
+	json_object_object_add(out, "mediaType", json_object_new_string(type));
+	json_object_object_foreach(root, key, val) {
+		if (strcmp(key, "schemaVersion") != 0)
+			json_object_object_add(out, key, json_object_get(val));
+	}
+	json_object_put(root);
+	return out;
+}
+
 char *
-manifest_translate(const char *bytes, size_t len, const char *to_type,
-    size_t *out_len)
+manifest_translate(const char *bytes, size_t len, const char *from_type,
+    const char *to_type, size_t *out_len)
 {
 	struct json_object	*root, *config, *layers;
+	const char		*twin;
 	char			*out = NULL;
 	size_t			 i, n;
 	bool			 ok;
@@ -355,10 +410,14 @@ manifest_translate(const char *bytes, size_t len, const char *to_type,
 		to = 0;
 	else
 		return NULL;
-	if ((root = json_tokener_parse(bytes)) == NULL || len == 0)
+	if ((root = manifest_json(bytes, len)) == NULL)
 		return NULL;
-	ok = json_object_is_type(root, json_type_object) &&
-	    swap_type(root, to) &&
+	/* Without the member, the type given at push time says what it is. */
+	if (!has(root, "mediaType") && from_type != NULL &&
+	    (twin = manifest_twin(from_type)) != NULL &&
+	    strcmp(twin, to_type) == 0)
+		root = with_media_type(root, to_type);
+	ok = swap_type(root, to) &&
 	    json_object_object_get_ex(root, "config", &config) &&
 	    swap_type(config, to) &&
 	    json_object_object_get_ex(root, "layers", &layers) &&
@@ -399,7 +458,7 @@ manifest_pick_child(const char *bytes, size_t len,
 	size_t			 i, n;
 	int			 rc = -1;
 
-	if (len == 0 || (root = json_tokener_parse(bytes)) == NULL)
+	if ((root = manifest_json(bytes, len)) == NULL)
 		return -1;
 	if (json_object_object_get_ex(root, "manifests", &list) &&
 	    json_object_is_type(list, json_type_array)) {
