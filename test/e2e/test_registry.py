@@ -83,6 +83,17 @@ def fake_digest(seed):
                          .encode())
 
 
+def without_media_type(image):
+    """image as podman, skopeo and buildah write OCI: no mediaType member
+    (its children, blobs and platform kept)."""
+    obj = json.loads(image.manifest)
+    del obj["mediaType"]
+    return harness.BuiltImage(
+        json.dumps(obj, separators=(",", ":")).encode(), image.media_type,
+        image.blobs, image.config, image.layers, image.children,
+        image.platform, image.size)
+
+
 def name_unknown_message(repo, account=DEFAULT_ACCOUNT):
     return not_found_message(repo, account)
 
@@ -1383,6 +1394,106 @@ class NegotiationTest(RegistryHelpers, EcrdTestCase):
         r = self.get(reg, repo, "v1", list(LIST_TYPES))
         self.assertRegError(r, 404, "MANIFEST_UNKNOWN")
 
+    def assertTranslated(self, body, media_type, stored):
+        """body is stored (a manifest's bytes) as media_type: the twin's
+        types, the same digests and sizes, mediaType after schemaVersion."""
+        want = {MEDIA_DOCKER_MANIFEST: (MEDIA_DOCKER_CONFIG,
+                                        MEDIA_DOCKER_LAYER),
+                MEDIA_OCI_MANIFEST: (MEDIA_OCI_CONFIG, MEDIA_OCI_LAYER)}
+        got, old = json.loads(body), json.loads(stored)
+        self.assertEqual(list(got)[:2], ["schemaVersion", "mediaType"])
+        self.assertEqual(got["mediaType"], media_type)
+        config_type, layer_type = want[media_type]
+        self.assertEqual(
+            (got["config"]["mediaType"], got["config"]["digest"],
+             got["config"]["size"]),
+            (config_type, old["config"]["digest"], old["config"]["size"]))
+        self.assertEqual([(l["mediaType"], l["digest"], l["size"])
+                          for l in got["layers"]],
+                         [(layer_type, l["digest"], l["size"])
+                          for l in old["layers"]])
+
+    def batch_get(self, repo, image_id, accepted):
+        out = self.ecr().batch_get_image(repositoryName=repo,
+                                         imageIds=[image_id],
+                                         acceptedMediaTypes=accepted)
+        self.assertEqual(out["failures"], [], out)
+        self.assertEqual(len(out["images"]), 1, out)
+        return out["images"][0]
+
+    def test_oci_without_media_type_to_a_docker_only_client(self):
+        """Issue 11 (11): podman, skopeo and buildah push OCI manifests
+        without the optional mediaType member; the type stored at push
+        time says what to translate, by tag, for the registry and for
+        BatchGetImage alike."""
+        reg = self.reg()
+        repo = self.make_repo()
+        image = without_media_type(build_image("bare-oci", oci=True,
+                                               n_layers=2))
+        self.push(reg, repo, image, "v1")
+        r = self.get(reg, repo, "v1", [MEDIA_DOCKER_MANIFEST])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Type"), MEDIA_DOCKER_MANIFEST)
+        self.assertEqual(r.header("Docker-Content-Digest"),
+                         sha256_digest(r.body))
+        self.assertTranslated(r.body, MEDIA_DOCKER_MANIFEST, image.manifest)
+        img = self.batch_get(repo, {"imageTag": "v1"},
+                             [MEDIA_DOCKER_MANIFEST])
+        self.assertEqual(img["imageManifest"].encode(), r.body)
+        self.assertEqual(img["imageManifestMediaType"],
+                         MEDIA_DOCKER_MANIFEST)
+        self.assertEqual(img["imageId"], {"imageTag": "v1",
+                                          "imageDigest":
+                                          sha256_digest(r.body)})
+        # By digest there is nothing to translate: not found.
+        r = self.get(reg, repo, image.digest, [MEDIA_DOCKER_MANIFEST])
+        self.assertRegError(r, 404, "MANIFEST_UNKNOWN")
+
+    def test_index_by_tag_to_a_docker_only_client(self):
+        """Issue 11 (11): an OCI index asked by tag by a client that takes
+        only Docker v2 gets its linux/amd64 child, translated."""
+        reg = self.reg()
+        repo = self.make_repo()
+        amd = without_media_type(build_image("bare-amd", oci=True,
+                                             arch="amd64", n_layers=1))
+        arm = build_image("bare-arm", oci=True, arch="arm64", n_layers=2)
+        for index in (build_index([arm, amd], oci=True),
+                      without_media_type(build_index([arm, amd], oci=True))):
+            with self.subTest(index=json.loads(index.manifest).keys()):
+                tag = "multi-" + index.digest[7:15]
+                self.push(reg, repo, index, tag)
+                r = self.get(reg, repo, tag, [MEDIA_DOCKER_MANIFEST])
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.header("Content-Type"),
+                                 MEDIA_DOCKER_MANIFEST)
+                self.assertEqual(r.header("Docker-Content-Digest"),
+                                 sha256_digest(r.body))
+                self.assertTranslated(r.body, MEDIA_DOCKER_MANIFEST,
+                                      amd.manifest)
+                img = self.batch_get(repo, {"imageTag": tag},
+                                     [MEDIA_DOCKER_MANIFEST])
+                self.assertEqual(img["imageManifest"].encode(), r.body)
+                self.assertEqual(img["imageManifestMediaType"],
+                                 MEDIA_DOCKER_MANIFEST)
+                r = self.get(reg, repo, index.digest,
+                             [MEDIA_DOCKER_MANIFEST])
+                self.assertRegError(r, 404, "MANIFEST_UNKNOWN")
+
+    def test_docker_list_by_tag_to_an_oci_only_client(self):
+        """The other way round: a Docker list's amd64 child as OCI."""
+        reg = self.reg()
+        repo = self.make_repo()
+        amd = build_image("list-to-oci-amd", arch="amd64", n_layers=1)
+        arm = build_image("list-to-oci-arm", arch="arm64", n_layers=1)
+        self.push(reg, repo, build_index([amd, arm]), "multi")
+        r = self.get(reg, repo, "multi", [MEDIA_OCI_MANIFEST])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Type"), MEDIA_OCI_MANIFEST)
+        self.assertTranslated(r.body, MEDIA_OCI_MANIFEST, amd.manifest)
+        img = self.batch_get(repo, {"imageTag": "multi"},
+                             [MEDIA_OCI_MANIFEST])
+        self.assertEqual(img["imageManifest"].encode(), r.body)
+
 
 # ---------------------------------------------------------------------------
 # Deletes (end-9), the same operation as BatchDeleteImage
@@ -2130,6 +2241,25 @@ class SkopeoTest(RegistryHelpers, EcrdTestCase):
                 files = out.files("out")
                 for rel, data in want_files.items():
                     self.assertEqual(files.get(rel), data, rel)
+
+    def test_oci_push_pulled_by_a_docker_only_client(self):
+        """Issue 11 (11): skopeo pushes umoci's OCI manifest without a
+        mediaType member; a client that takes only Docker v2 gets it
+        translated, by tag."""
+        layout = self.build()
+        manifest = layout.blob(layout.ref("v1")["digest"])
+        self.assertNotIn("mediaType", json.loads(manifest))
+        repo = self.make_repo()
+        self.copy_in(layout, "v1", repo, "v1")
+        r = self.reg().get("/v2/%s/manifests/v1" % repo,
+                           headers={"Accept": MEDIA_DOCKER_MANIFEST})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Type"), MEDIA_DOCKER_MANIFEST)
+        got, stored = json.loads(r.body), json.loads(manifest)
+        self.assertEqual(got["mediaType"], MEDIA_DOCKER_MANIFEST)
+        self.assertEqual(got["config"]["mediaType"], MEDIA_DOCKER_CONFIG)
+        self.assertEqual([l["digest"] for l in got["layers"]],
+                         [l["digest"] for l in stored["layers"]])
 
     def test_docker_v2s2_push_pull(self):
         layout = self.build()
