@@ -45,6 +45,18 @@ IMAGE_KEYS = {"registryId", "repositoryName", "imageId", "imageManifest",
 INVALID_JSON = ("Invalid parameter at 'ImageManifest' failed to satisfy "
                 "constraint: 'Invalid JSON syntax'")
 PART_TOO_SMALL = "All layer parts except the last part should be at least 5MB"
+# Issue 11 (9): [unconfirmed] wordings, in ECR's constraint style.
+BAD_SIZE = ("Invalid parameter at 'ImageManifest' failed to satisfy "
+            "constraint: 'Descriptor sizes and their sum must be between 0 "
+            "and 9223372036854775807'")
+
+
+def size_mismatch_message(declared, digest, stored):
+    return ("Invalid parameter at 'ImageManifest' failed to satisfy "
+            "constraint: 'Size %d of the descriptor with digest %s does not "
+            "match the size %d of the stored content'"
+            % (declared, digest, stored))
+
 NOT_FOUND_REASON = "Requested image not found"
 MISSING_DIGEST_AND_TAG_REASON = ("Invalid request parameters: both tag and "
                                  "digest cannot be null")
@@ -750,6 +762,37 @@ class PutImageTest(ImageHelpers, EcrdTestCase):
         self.assertEqual(self.detail(repo, sha256_digest(raw))
                          ["imageManifestMediaType"], MEDIA_OCI_MANIFEST)
 
+    def test_declared_sizes_must_match_the_stored_blobs(self):
+        """Issue 11 (9): sizes of 2^62 made imageSizeInBytes negative; a
+        descriptor's size is the stored blob's, or the put is refused."""
+        repo = self.make_repo()
+        image = build_image("sizes", oci=True, n_layers=2)
+        push_blobs(self.ecr(), repo, image.blobs)
+        for where, size in (("config", 2 ** 62), ("layers", 2 ** 62),
+                            ("layers", None)):
+            with self.subTest(where=where, size=size):
+                obj = json.loads(image.manifest)
+                d = obj["config"] if where == "config" else obj["layers"][1]
+                stored = d["size"]
+                d["size"] = size if size is not None else stored + 1
+                with self.assertRaises(Exception) as cm:
+                    self.put(repo, manifest_json(obj), "t")
+                self.assertClientError(cm, "InvalidParameterException",
+                                       size_mismatch_message(
+                                           d["size"], d["digest"], stored))
+        self.assertEqual(self.list_ids(repo), [])
+        # An index's children are stored manifests: the same rule.
+        self.push(repo, image)
+        obj = json.loads(build_index([image], oci=True).manifest)
+        obj["manifests"][0]["size"] += 1
+        with self.assertRaises(Exception) as cm:
+            self.put(repo, manifest_json(obj), "multi")
+        self.assertClientError(cm, "InvalidParameterException",
+                               size_mismatch_message(
+                                   len(image.manifest) + 1, image.digest,
+                                   len(image.manifest)))
+        self.assertEqual(self.list_ids(repo), [(image.digest, None)])
+
     def test_media_type_parameter_that_disagrees(self):
         repo = self.make_repo()
         image = build_image("disagree")
@@ -1006,6 +1049,31 @@ class RelaxedReferencesTest(ImageHelpers, EcrdTestCase):
                 index = build_index([amd, arm], oci=oci)
                 got = self.put(repo, index.manifest, "multi-%s" % oci)
                 self.assertPutResult(got, repo, index, "multi-%s" % oci)
+
+    def test_sizes_past_a_long_are_refused(self):
+        """Issue 11 (9): with nothing stored to compare, the sizes must
+        still fit ECR's long, alone and summed."""
+        repo = self.make_repo()
+        for sizes in ([2 ** 62, 2 ** 62, 1], [2 ** 63, 1, 1], [-1, 1, 1],
+                      [2 ** 64 - 1, 0, 0], [2 ** 63 - 1, 1, 0]):
+            with self.subTest(sizes=sizes):
+                image = synthetic_image("relaxed-size")
+                obj = json.loads(image.manifest)
+                for layer, size in zip(obj["layers"], sizes):
+                    layer["size"] = size
+                with self.assertRaises(Exception) as cm:
+                    self.put(repo, manifest_json(obj), "t")
+                self.assertClientError(cm, "InvalidParameterException",
+                                       BAD_SIZE)
+        self.assertEqual(self.list_ids(repo), [])
+        # Large but possible: counted as given.
+        image = synthetic_image("relaxed-big")
+        obj = json.loads(image.manifest)
+        obj["layers"][0]["size"] = 2 ** 62
+        raw = manifest_json(obj)
+        self.put(repo, raw, "big")
+        self.assertEqual(self.detail(repo, sha256_digest(raw))
+                         ["imageSizeInBytes"], 2 ** 62 + 2000 + 3000 + 1234)
 
     def test_other_checks_stay_strict(self):
         repo = self.make_repo()

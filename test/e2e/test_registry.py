@@ -1121,6 +1121,30 @@ class ManifestTest(RegistryHelpers, EcrdTestCase):
         self.assertEqual(img["imageManifest"].encode(), raw)
         self.assertEqual(img["imageManifestMediaType"], MEDIA_OCI_MANIFEST)
 
+    def test_declared_sizes_must_match_the_blobs(self):
+        """Issue 11 (9): the same check as PutImage's, in the registry's
+        terms: 400 MANIFEST_INVALID with PutImage's text."""
+        reg = self.reg()
+        repo = self.make_repo()
+        image = build_image("reg-sizes", oci=True, n_layers=2)
+        for blob in image.blobs.values():
+            self.push_blob(reg, repo, blob)
+        obj = json.loads(image.manifest)
+        stored = obj["layers"][0]["size"]
+        for size in (2 ** 62, stored - 1):
+            with self.subTest(size=size):
+                obj["layers"][0]["size"] = size
+                r = self.put_manifest(reg, repo, "v1", manifest_json(obj),
+                                      MEDIA_OCI_MANIFEST)
+                self.assertRegError(
+                    r, 400, "MANIFEST_INVALID",
+                    "Invalid parameter at 'ImageManifest' failed to "
+                    "satisfy constraint: 'Size %d of the descriptor with "
+                    "digest %s does not match the size %d of the stored "
+                    "content'" % (size, obj["layers"][0]["digest"], stored))
+        r = reg.get("/v2/%s/manifests/v1" % repo)
+        self.assertRegError(r, 404, "MANIFEST_UNKNOWN")
+
     def test_missing_layers(self):
         reg = self.reg()
         repo = self.make_repo()
