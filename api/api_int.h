@@ -131,6 +131,7 @@ int	 api_policy_text_check(struct api_call *, enum api_policy_kind,
  * a name ecrd does not know, or another STORE_* code (value then "").
  */
 #define API_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
+#define API_SETTING_BLOB_MOUNTING	"BLOB_MOUNTING"
 int	 api_setting_get(struct store_txn *, const char *registry_id,
 	    const char *region, const char *name, char *value, size_t size);
 

@@ -41,7 +41,7 @@ static const struct setting_def {
 } setting_defs[] = {
 	{ "BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE", { "AWS_NATIVE", "CLAIR" },
 	    "[AWS_NATIVE, CLAIR]" },
-	{ "BLOB_MOUNTING", "DISABLED", { "DISABLED", "ENABLED" },
+	{ API_SETTING_BLOB_MOUNTING, "DISABLED", { "DISABLED", "ENABLED" },
 	    "[DISABLED, ENABLED]" },
 	{ API_SETTING_POLICY_SCOPE, "V2", { "V1", "V2" }, "[V1, V2]" },
 };

@@ -2,7 +2,7 @@
  * The registry's operations over the ECR store and rules: manifests go
  * through api_image_put / api_image_negotiate / api_image_delete exactly
  * as PutImage, BatchGetImage and BatchDeleteImage do; blobs are the same
- * layer records and files as the layer API's (docs/registry-behaviour.md 2-4).
+ * layer records and files as the layer API's (registry-behaviour.md 2-4).
  */
 #include "api/registry_int.h"
 
@@ -266,9 +266,53 @@ upload_headers(struct api_call *call, const struct store_repo *repo,
 }
 
 /*
- * Mount by existence within the registry (docs/registry-behaviour.md 2.6: ECR's
- * referenced-only rule fails the conformance suites, so it is not the
- * default). 1 when mounted, 0 to fall back to an upload.
+ * BLOB_MOUNTING is opt-in per registry (registry-behaviour 2.6): while it
+ * is DISABLED, the default, a mount request starts an ordinary upload.
+ */
+static int
+mounting_enabled(struct api_call *call, bool *out)
+{
+	char	value[16];
+	int	rc;
+
+	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
+	    API_SETTING_BLOB_MOUNTING, value, sizeof value);
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	*out = strcmp(value, "ENABLED") == 0;
+	return 0;
+}
+
+/*
+ * The source of a mount: a repository of the same registry (the token's
+ * account and region) with the same encryption, which the caller may read
+ * with ecr:GetDownloadUrlForLayer (2.6). 0, or -1 (with no error kept:
+ * a denial only means an upload instead).
+ */
+static int
+mount_source(struct api_call *call, const struct store_repo *repo,
+    struct store_repo *from)
+{
+	const char	*name = call->reg->req->from;
+
+	if (name == NULL || store_repo_get(call->txn, call->registry_id,
+	    call->id.region, name, from) != 0 ||
+	    strcmp(from->encryption_type, repo->encryption_type) != 0 ||
+	    strcmp(from->kms_key, repo->kms_key) != 0)
+		return -1;
+	if (reg_authorize(call, "ecr:GetDownloadUrlForLayer", from->name) ==
+	    0)
+		return 0;
+	ecr_error_clear(&call->err);
+	call->reg->err_status = 0;
+	call->reg->err_code = NULL;
+	return -1;
+}
+
+/*
+ * Mount by existence within the registry when BLOB_MOUNTING is ENABLED
+ * (2.6: ECR's referenced-only rule fails the conformance suites, so it is
+ * not kept). 1 when mounted, 0 to fall back to an upload, -1 on error.
  */
 static int
 try_mount(struct api_call *call, const struct store_repo *repo)
@@ -276,22 +320,18 @@ try_mount(struct api_call *call, const struct store_repo *repo)
 	const struct api_reg_request	*req = call->reg->req;
 	struct store_repo		 from;
 	struct store_layer		 layer;
+	bool				 enabled;
 	int				 rc;
 
 	if (req->mount == NULL || !manifest_digest_is_valid(req->mount))
 		return 0;
+	if (mounting_enabled(call, &enabled) != 0)
+		return -1;
+	if (!enabled)
+		return 0;
 	rc = store_layer_get(call->txn, repo->id, req->mount, &layer);
-	/* Reading the source needs ecr:GetDownloadUrlForLayer on it (2.6). */
-	if (rc != 0 && req->from != NULL && store_repo_get(call->txn,
-	    call->registry_id, call->id.region, req->from, &from) == 0 &&
-	    reg_authorize(call, "ecr:GetDownloadUrlForLayer", from.name) == 0)
+	if (rc != 0 && mount_source(call, repo, &from) == 0)
 		rc = store_layer_get(call->txn, from.id, req->mount, &layer);
-	else if (call->err.code != ERR_NONE) {
-		/* Denied on the source: a normal upload instead. */
-		ecr_error_clear(&call->err);
-		call->reg->err_status = 0;
-		call->reg->err_code = NULL;
-	}
 	if (rc != 0)
 		return 0;
 	layer.repo_id = repo->id;
@@ -695,7 +735,7 @@ const struct api_op *const api_reg_ops[API_REG__COUNT] = {
 };
 
 /*
- * GET /v2/<name>/referrers/<digest> (OCI 1.1, docs/registry-behaviour.md 2.8):
+ * GET /v2/<name>/referrers/<digest> (OCI 1.1, registry-behaviour 2.8):
  * always 200 with an image index of the referrers' descriptors, filtered
  * by ?artifactType= (then OCI-Filters-Applied says so).
  */

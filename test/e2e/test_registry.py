@@ -4,13 +4,12 @@ end (issue 4).
 ecrd serves /v2/ on the ECR API's port, over the same store. Raw HTTP
 (http.client and a socket, so every header, repeated Accept lines, chunked
 bodies and Expect: 100-continue are ours) checks each endpoint's status,
-headers and error codes as docs/registry-behaviour.md 2-3 and
-docs/ecr-behaviour.md 5 describe them; real clients (skopeo 1.9.3 over
-umoci-built OCI layouts, the docker CLI without an engine) push, pull,
-inspect, list, delete and log in; the ECR API cross-checks both ways
-(DescribeImages sizes and media types, PutImage images pulled through /v2,
-BatchDeleteImage and DELETE, lastRecordedPullTime after a registry pull,
-tag immutability).
+headers and error codes as registry-behaviour.md 2-3 and ecr-behaviour.md 5
+describe them; real clients (skopeo 1.9.3 over umoci-built OCI layouts,
+the docker CLI without an engine) push, pull, inspect, list, delete and log
+in; the ECR API cross-checks both ways (DescribeImages sizes and media
+types, PutImage images pulled through /v2, BatchDeleteImage and DELETE,
+lastRecordedPullTime after a registry pull, tag immutability).
 """
 
 import base64
@@ -352,7 +351,7 @@ class RegistryHelpers:
 
 
 # ---------------------------------------------------------------------------
-# Authentication (docs/registry-behaviour.md 2.1, docs/ecr-behaviour.md 5)
+# Authentication (registry-behaviour 2.1, ecr-behaviour 5)
 
 
 class AuthTest(RegistryHelpers, EcrdTestCase):
@@ -944,7 +943,7 @@ class UploadTest(RegistryHelpers, EcrdTestCase):
 
     def test_sha512_blob(self):
         """Issue 4: sha256 and sha512 digests (the head conformance suite
-        pushes sha512 blobs, docs/registry-behaviour.md 3.2)."""
+        pushes sha512 blobs, registry-behaviour 3.2)."""
         reg = self.reg()
         repo = self.make_repo()
         data = seeded_bytes("sha512", 5000)
@@ -1292,8 +1291,7 @@ class ManifestTest(RegistryHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# Content negotiation (docs/ecr-behaviour.md 5: as BatchGetImage's
-# acceptedMediaTypes)
+# Content negotiation (ecr-behaviour 5: as BatchGetImage's acceptedMediaTypes)
 
 
 class NegotiationTest(RegistryHelpers, EcrdTestCase):
@@ -1706,7 +1704,19 @@ class ListTest(RegistryHelpers, EcrdTestCase):
 # Cross-repository mount (end-11, 2.6)
 
 
+def set_blob_mounting(client, value):
+    client.put_account_setting(name="BLOB_MOUNTING", value=value)
+
+
 class MountTest(RegistryHelpers, EcrdTestCase):
+    """Mounts in the default account, which turns BLOB_MOUNTING on; a
+    fresh account shows the default (2.6)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        set_blob_mounting(harness.ecr_client(cls.server.endpoint),
+                          "ENABLED")
 
     def mount(self, reg, repo, digest, source, encode=False):
         if encode:
@@ -1715,6 +1725,50 @@ class MountTest(RegistryHelpers, EcrdTestCase):
         else:
             q = "?mount=%s&from=%s" % (digest, source)
         return reg.request("POST", "/v2/%s/blobs/uploads/%s" % (repo, q))
+
+    def test_blob_mounting_setting_decides(self):
+        """Issue 11 (12): with BLOB_MOUNTING DISABLED, a fresh account's
+        default, a mount request starts an ordinary upload (202); ENABLED
+        mounts (201); DISABLED again uploads again."""
+        acct = fresh_account()
+        client = self.ecr(key=acct)
+        reg = self.reg(registry_password(client))
+        self.assertEqual(client.get_account_setting(
+            name="BLOB_MOUNTING")["value"], "DISABLED")
+        source, target = self.make_repo(client), self.make_repo(client)
+        data = b"a blob to mount, or not"
+        digest = self.push_blob(reg, source, data)
+        for value, want in ((None, 202), ("ENABLED", 201),
+                            ("DISABLED", 202)):
+            if value is not None:
+                set_blob_mounting(client, value)
+            # The target itself holding the blob changes nothing.
+            for into in (target, source):
+                with self.subTest(setting=value, into=into):
+                    r = self.mount(reg, into, digest, source)
+                    if want == 202:
+                        loc = self.assertUploadHeaders(r, into, 202, 0)
+                        self.assertTrue(loc.startswith(
+                            "/v2/%s/blobs/uploads/" % into))
+                    else:
+                        self.assertEqual(r.status, 201, r)
+                        self.assertEqual(r.header("Location"),
+                                         "/v2/%s/blobs/%s" % (into, digest))
+        # The fallback upload goes through, and the mounted blob pulls.
+        r = reg.request("PATCH", loc, body=data)
+        self.assertUploadHeaders(r, source, 202, len(data) - 1)
+        self.finish_upload(reg, source, loc, digest)
+        self.assertBlobPulls(reg, target, digest, data)
+
+    def test_no_mount_across_encryption(self):
+        """2.6: ECR mounts only between repositories encrypted alike."""
+        reg = self.reg()
+        source = self.make_repo(encryptionConfiguration={
+            "encryptionType": "KMS"})
+        target = self.make_repo()
+        digest = self.push_blob(reg, source, b"encrypted elsewhere")
+        r = self.mount(reg, target, digest, source)
+        self.assertUploadHeaders(r, target, 202, 0)
 
     def test_mount_from_a_repository_of_the_registry(self):
         reg = self.reg()
@@ -2051,7 +2105,7 @@ class CrossCheckTest(RegistryHelpers, EcrdTestCase):
 
 
 class Layout:
-    """An OCI image layout built with umoci (docs/registry-behaviour.md 1)."""
+    """An OCI image layout built with umoci (registry-behaviour 1)."""
 
     def __init__(self, test, path):
         self.test = test
@@ -2391,6 +2445,8 @@ class SkopeoTest(RegistryHelpers, EcrdTestCase):
         """A registry-to-registry copy: containers/image mounts the blobs
         it knows are in the source repository."""
         layout = self.build()
+        set_blob_mounting(self.ecr(), "ENABLED")
+        self.addCleanup(set_blob_mounting, self.ecr(), "DISABLED")
         source, target = self.make_repo(), self.make_repo()
         digest = self.copy_in(layout, "v1", source, "v1")
         s, d = self.src(source, "v1"), self.dest(target, "v1")
@@ -2522,7 +2578,10 @@ class DockerCliTest(RegistryHelpers, EcrdTestCase):
 
     def test_manifest_inspect_create_push(self):
         """docker manifest push mounts the children's blobs into the
-        target repository (docs/registry-behaviour.md 1)."""
+        target repository (registry-behaviour 1), with BLOB_MOUNTING
+        on (2.6)."""
+        set_blob_mounting(self.ecr(), "ENABLED")
+        self.addCleanup(set_blob_mounting, self.ecr(), "DISABLED")
         reg = self.reg()
         source, target = self.make_repo(), self.make_repo()
         amd = build_image("docker-cli-amd", arch="amd64", n_layers=2)
