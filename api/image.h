@@ -109,6 +109,14 @@ int	 api_upload_create(struct api_call *, const struct store_repo *repo,
 	    struct store_upload *up);
 
 /*
+ * The maximum layer size (ECR's 52,000 MiB, or --max-layer-size): may
+ * upload id, holding received bytes, take more? 0, or -1 with
+ * LimitExceededException set.
+ */
+int	 api_upload_check_size(struct api_call *, const char *id,
+	    uint64_t received, uint64_t more);
+
+/*
  * Count a part of len bytes just written to the upload's file, with the
  * running hash after it (the caller then stores *up).
  */

@@ -123,6 +123,10 @@ take_part(struct api_call *call, const struct store_repo *repo,
 
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
+	/* A range past the layer size limit is refused before the bytes. */
+	if (last >= first && api_upload_check_size(call, up->id,
+	    up->received, (uint64_t)(last - first) + 1) != 0)
+		return -1;
 	if (!api_part_has_blob(call->part)) {
 		api_part_free(call->part);
 		call->part = api_part_from_json(call);
@@ -185,6 +189,9 @@ check_complete(struct api_call *call, const struct store_repo *repo,
 	if (up->min_part != 0 && up->min_part < PART_MIN)
 		return api_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
 		    "parts except the last part should be at least 5MB");
+	/* Parts are checked as they come; the limit may have been lowered. */
+	if (api_upload_check_size(call, up->id, up->received, 0) != 0)
+		return -1;
 	memcpy(&st, up->hash_state, sizeof st);
 	sha256_final(&st, h);
 	memcpy(digest, "sha256:", 7);

@@ -46,6 +46,7 @@ struct api_reg_request {
 	const char	*accept;	/* Accept header */
 	const char	*content_type;
 	const char	*content_range;	/* "start-end" of a PATCH, or NULL */
+	int64_t		 content_length; /* -1 when absent (chunked) */
 	const char	*last;		/* ?last= */
 	int64_t		 n;		/* ?n=, -1 when absent */
 	const char	*artifact_type;	/* ?artifactType= */

@@ -43,6 +43,12 @@ int	 reg_upload(struct api_call *, const struct store_repo *,
 bool	 reg_is_digest(const char *reference);
 /* Drop the upload's lease if the stream holds it (upload.c). */
 void	 reg_unlease(struct api_reg *);
+/*
+ * api_upload_check_size in the registry's terms: 0, or -1 with 413
+ * SIZE_INVALID.
+ */
+int	 reg_check_size(struct api_call *, const char *id, uint64_t received,
+	    uint64_t more);
 /* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
 int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);
 /* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */

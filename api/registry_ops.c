@@ -536,6 +536,7 @@ upload_finish(struct api_call *call)
 	int			rc;
 
 	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0 ||
+	    reg_check_size(call, up.id, up.received, 0) != 0 ||
 	    check_digest(call, &up, digest) != 0)
 		return -1;
 	memset(&layer, 0, sizeof layer);

@@ -5,6 +5,7 @@
  */
 #include "api/image.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,23 @@ api_upload_create(struct api_call *call, const struct store_repo *repo,
 	    (rc = store_upload_create(call->txn, up)) != 0)
 		return api_fail_store(call, rc);
 	return 0;
+}
+
+int
+api_upload_check_size(struct api_call *call, const char *id,
+    uint64_t received, uint64_t more)
+{
+	uint64_t	end, max = call->ctx->cfg.max_layer_size;
+
+	if (!__builtin_add_overflow(received, more, &end) && end <= max)
+		return 0;
+	/*
+	 * ECR lists the quota and says only "upload failure" (ecr-behaviour.md
+	 * 4): LimitExceeded, as for the parts quota [unconfirmed].
+	 */
+	return api_fail(call, ERR_LIMIT_EXCEEDED, "The layer upload with id "
+	    "'%s' would exceed the maximum layer size of %" PRIu64 " bytes", id,
+	    max);
 }
 
 void

@@ -55,6 +55,8 @@ struct options {
 	enum log_level	 log_level;
 	uint64_t	 lifecycle_interval;	/* seconds; 0: never */
 	uint64_t	 clock_offset;		/* seconds ahead */
+	uint64_t	 max_repositories;
+	uint64_t	 max_layer_size;
 };
 
 static struct server	 server;
@@ -96,18 +98,23 @@ usage(FILE *fp)
 "                          POST /_ecrd/lifecycle/run)\n"
 "  --clock-offset S        start with the clock S seconds ahead (age-based\n"
 "                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
+"  --max-repositories N    ECR's repositories-per-region quota (default\n"
+"                          100000)\n"
+"  --max-layer-size BYTES  ECR's maximum layer size (default 54525952000,\n"
+"                          52,000 MiB)\n"
 "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
 "  -v, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n");
 }
 
-/* A whole number of seconds (at most ~136 years) for flag. */
+/* A whole number from min to max for flag. */
 static int
-parse_seconds(const char *flag, const char *arg, uint64_t *out)
+parse_number(const char *flag, const char *arg, uint64_t min, uint64_t max,
+    uint64_t *out)
 {
 	const char	*errstr;
 
-	if (parse_u64(arg, 0, UINT32_MAX, out, &errstr) == 0)
+	if (parse_u64(arg, min, max, out, &errstr) == 0)
 		return 0;
 	fprintf(stderr, "ecrd: %s: '%s' is %s\n", flag, arg, errstr);
 	return -1;
@@ -130,6 +137,13 @@ parse_endpoint_flag(const char *flag, const char *arg, bool need_port,
 	return -1;
 }
 
+/* A whole number of seconds (at most ~136 years) for flag. */
+static int
+parse_seconds(const char *flag, const char *arg, uint64_t *out)
+{
+	return parse_number(flag, arg, 0, UINT32_MAX, out);
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -147,6 +161,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "lifecycle-interval", required_argument, NULL, 'I' },
 		{ "clock-offset", required_argument, NULL, 'O' },
+		{ "max-repositories", required_argument, NULL, 'M' },
+		{ "max-layer-size", required_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -161,6 +177,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->region = API_REGION_DEFAULT;
 	o->log_level = LOG_LEVEL_INFO;
 	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
+	o->max_repositories = API_REPOSITORIES_MAX;
+	o->max_layer_size = API_LAYER_SIZE_MAX;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -181,6 +199,16 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'O':
 			if (parse_seconds("--clock-offset", optarg,
 			    &o->clock_offset) != 0)
+				return -1;
+			break;
+		case 'M':
+			if (parse_number("--max-repositories", optarg, 1,
+			    UINT32_MAX, &o->max_repositories) != 0)
+				return -1;
+			break;
+		case 'S':
+			if (parse_number("--max-layer-size", optarg, 1,
+			    INT64_MAX, &o->max_layer_size) != 0)
 				return -1;
 			break;
 		case 'L':
@@ -513,6 +541,8 @@ start(const struct options *o, char **cause)
 	cfg.public_endpoint = public_endpoint;
 	cfg.is_strict = o->is_strict;
 	cfg.relax_references = o->relax_references;
+	cfg.max_repositories = o->max_repositories;
+	cfg.max_layer_size = o->max_layer_size;
 	cfg.creds = server.creds;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;

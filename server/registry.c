@@ -254,6 +254,7 @@ read_request(struct reg_state *rs, struct http_request *req)
 	rs->rq.accept = accept_list(rs, req);
 	rs->rq.content_type = http_request_header(req, "Content-Type");
 	rs->rq.content_range = http_request_header(req, "Content-Range");
+	rs->rq.content_length = req->content_length;
 	rs->rq.digest = query(rs, req->query, "digest");
 	rs->rq.mount = query(rs, req->query, "mount");
 	rs->rq.from = query(rs, req->query, "from");
