@@ -20,7 +20,7 @@ struct store;
 #define API_REGION_DEFAULT	"us-east-1"
 #define API_BODY_MAX		(32 * 1024 * 1024 + 4096)
 #define API_TARGET_PREFIX	"AmazonEC2ContainerRegistry_V20150921."
-/* ECR's quotas (ecr-behaviour.md 4), the defaults of api_config's. */
+/* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of api_config's. */
 #define API_REPOSITORIES_MAX	100000			/* per region */
 #define API_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
 

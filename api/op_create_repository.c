@@ -69,7 +69,7 @@ set_encryption(struct api_call *call, struct store_repo *repo)
 }
 
 /*
- * ECR's repositories-per-region quota (ecr-behaviour.md 4), counted with
+ * ECR's repositories-per-region quota (docs/ecr-behaviour.md 4), counted with
  * the one just made, so that a name that exists is still
  * RepositoryAlreadyExists at the limit; failing undoes the create.
  * [unconfirmed] wording, as the images quota words it.

@@ -2,7 +2,7 @@
  * The registry's operations over the ECR store and rules: manifests go
  * through api_image_put / api_image_negotiate / api_image_delete exactly
  * as PutImage, BatchGetImage and BatchDeleteImage do; blobs are the same
- * layer records and files as the layer API's (registry-behaviour.md 2-4).
+ * layer records and files as the layer API's (docs/registry-behaviour.md 2-4).
  */
 #include "api/registry_int.h"
 
@@ -266,8 +266,9 @@ upload_headers(struct api_call *call, const struct store_repo *repo,
 }
 
 /*
- * BLOB_MOUNTING is opt-in per registry (registry-behaviour 2.6): while it
- * is DISABLED, the default, a mount request starts an ordinary upload.
+ * BLOB_MOUNTING is opt-in per registry (docs/registry-behaviour.md 2.6):
+ * while it is DISABLED, the default, a mount request starts an ordinary
+ * upload.
  */
 static int
 mounting_enabled(struct api_call *call, bool *out)
@@ -736,7 +737,7 @@ const struct api_op *const api_reg_ops[API_REG__COUNT] = {
 };
 
 /*
- * GET /v2/<name>/referrers/<digest> (OCI 1.1, registry-behaviour 2.8):
+ * GET /v2/<name>/referrers/<digest> (OCI 1.1, docs/registry-behaviour.md 2.8):
  * always 200 with an image index of the referrers' descriptors, filtered
  * by ?artifactType= (then OCI-Filters-Applied says so).
  */

@@ -48,8 +48,9 @@ api_upload_check_size(struct api_call *call, const char *id,
 	if (!__builtin_add_overflow(received, more, &end) && end <= max)
 		return 0;
 	/*
-	 * ECR lists the quota and says only "upload failure" (ecr-behaviour.md
-	 * 4): LimitExceeded, as for the parts quota [unconfirmed].
+	 * ECR lists the quota and says only "upload failure"
+	 * (docs/ecr-behaviour.md 4): LimitExceeded, as for the parts quota
+	 * [unconfirmed].
 	 */
 	return api_fail(call, ERR_LIMIT_EXCEEDED, "The layer upload with id "
 	    "'%s' would exceed the maximum layer size of %" PRIu64 " bytes", id,

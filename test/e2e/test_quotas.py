@@ -1,4 +1,4 @@
-"""ECR's count and size quotas (issue 11, item 15; ecr-behaviour.md 4).
+"""ECR's count and size quotas (issue 11, item 15; docs/ecr-behaviour.md 4).
 
 100,000 repositories per region (CreateRepository -> LimitExceeded) and
 the 52,000 MiB maximum layer size (the layer API -> LimitExceeded, registry

@@ -4,8 +4,8 @@ end (issue 4).
 ecrd serves /v2/ on the ECR API's port, over the same store. Raw HTTP
 (http.client and a socket, so every header, repeated Accept lines, chunked
 bodies and Expect: 100-continue are ours) checks each endpoint's status,
-headers and error codes as registry-behaviour.md 2-3 and ecr-behaviour.md 5
-describe them; real clients (skopeo 1.9.3 over umoci-built OCI layouts,
+headers and error codes as docs/registry-behaviour.md 2-3 and
+docs/ecr-behaviour.md 5 describe them; real clients (skopeo 1.9.3 over umoci-built OCI layouts,
 the docker CLI without an engine) push, pull, inspect, list, delete and log
 in; the ECR API cross-checks both ways (DescribeImages sizes and media
 types, PutImage images pulled through /v2, BatchDeleteImage and DELETE,
@@ -351,7 +351,7 @@ class RegistryHelpers:
 
 
 # ---------------------------------------------------------------------------
-# Authentication (registry-behaviour 2.1, ecr-behaviour 5)
+# Authentication (docs/registry-behaviour.md 2.1, docs/ecr-behaviour.md 5)
 
 
 class AuthTest(RegistryHelpers, EcrdTestCase):
@@ -943,7 +943,7 @@ class UploadTest(RegistryHelpers, EcrdTestCase):
 
     def test_sha512_blob(self):
         """Issue 4: sha256 and sha512 digests (the head conformance suite
-        pushes sha512 blobs, registry-behaviour 3.2)."""
+        pushes sha512 blobs, docs/registry-behaviour.md 3.2)."""
         reg = self.reg()
         repo = self.make_repo()
         data = seeded_bytes("sha512", 5000)
@@ -1291,7 +1291,8 @@ class ManifestTest(RegistryHelpers, EcrdTestCase):
 
 
 # ---------------------------------------------------------------------------
-# Content negotiation (ecr-behaviour 5: as BatchGetImage's acceptedMediaTypes)
+# Content negotiation (docs/ecr-behaviour.md 5: as BatchGetImage's
+# acceptedMediaTypes)
 
 
 class NegotiationTest(RegistryHelpers, EcrdTestCase):
@@ -2105,7 +2106,7 @@ class CrossCheckTest(RegistryHelpers, EcrdTestCase):
 
 
 class Layout:
-    """An OCI image layout built with umoci (registry-behaviour 1)."""
+    """An OCI image layout built with umoci (docs/registry-behaviour.md 1)."""
 
     def __init__(self, test, path):
         self.test = test
@@ -2578,7 +2579,7 @@ class DockerCliTest(RegistryHelpers, EcrdTestCase):
 
     def test_manifest_inspect_create_push(self):
         """docker manifest push mounts the children's blobs into the
-        target repository (registry-behaviour 1), with BLOB_MOUNTING
+        target repository (docs/registry-behaviour.md 1), with BLOB_MOUNTING
         on (2.6)."""
         set_blob_mounting(self.ecr(), "ENABLED")
         self.addCleanup(set_blob_mounting, self.ecr(), "DISABLED")
