@@ -5,9 +5,9 @@ ecrd serves /v2/ on the ECR API's port, over the same store. Raw HTTP
 (http.client and a socket, so every header, repeated Accept lines, chunked
 bodies and Expect: 100-continue are ours) checks each endpoint's status,
 headers and error codes as docs/registry-behaviour.md 2-3 and
-docs/ecr-behaviour.md 5 describe them; real clients (skopeo 1.9.3 over umoci-built OCI layouts,
-the docker CLI without an engine) push, pull, inspect, list, delete and log
-in; the ECR API cross-checks both ways (DescribeImages sizes and media
+docs/ecr-behaviour.md 5 describe them; real clients (skopeo 1.9.3 over
+umoci-built OCI layouts, the docker CLI without an engine) push, pull,
+inspect, list, delete and log in; the ECR API cross-checks both ways (DescribeImages sizes and media
 types, PutImage images pulled through /v2, BatchDeleteImage and DELETE,
 lastRecordedPullTime after a registry pull, tag immutability).
 """
