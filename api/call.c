@@ -100,9 +100,15 @@ api_fail_no_repo(struct api_call *call, const char *name)
 int
 api_fail_store(struct api_call *call, int rc)
 {
+	const char	*cause = store_io_cause(call->ctx->store);
+
 	/* A 500 never details the cause to the client (STYLE.md 4). */
-	log_error("request %s: store: %s", call->request_id,
-	    store_strerror(rc));
+	if ((rc == STORE_IO || rc == STORE_NOSPACE) && cause[0] != '\0')
+		log_error("request %s: store: %s (%s)", call->request_id,
+		    store_strerror(rc), cause);
+	else
+		log_error("request %s: store: %s", call->request_id,
+		    store_strerror(rc));
 	return api_fail(call, ERR_SERVER, "An internal error occurred. "
 	    "Retry the request (request id %s).", call->request_id);
 }

@@ -80,6 +80,7 @@ struct api_part {
 	struct sha256_state	 hash;		/* the upload's, continued */
 	struct buf		 mem;		/* or kept here */
 	int			 io_rc;		/* the first store error */
+	unsigned char		*scratch;	/* after it: decoded, dropped */
 	char			 leased[STORE_UPLOAD_ID_MAX + 1]; /* or "" */
 };
 
@@ -143,6 +144,7 @@ api_part_free(struct api_part *ps)
 	unlease(ps);
 	buf_release(&ps->rest);
 	buf_release(&ps->mem);
+	free(ps->scratch);
 	sodium_memzero(&ps->hash, sizeof ps->hash);
 	free(ps);
 }
@@ -188,19 +190,31 @@ blob_begin(struct api_part *ps)
 		open_upload_file(ps);
 }
 
-/* Room for want decoded bytes, in the writer's buffer or in memory. */
+/*
+ * Room for want decoded bytes, in the writer's buffer or in memory. Once
+ * the file has failed (a full disk), the rest is still decoded, into
+ * scratch space, so that the part's length and its base64 are judged as
+ * ever and the failure is answered as what it is, a ServerException
+ * (issue 11), not as a client's mistake.
+ */
 static unsigned char *
 sink_space(struct api_part *ps, size_t want)
 {
-	unsigned char	*p;
+	unsigned char	*p = NULL;
+	int		 rc;
 
-	if (ps->writer != NULL)
-		p = store_upload_writer_space(ps->writer, want);
-	else
-		p = (unsigned char *)buf_reserve(&ps->mem, want);
-	if (p == NULL)
-		ps->io_rc = STORE_IO;
-	return p;
+	if (ps->io_rc == 0 && ps->writer != NULL) {
+		if ((rc = store_upload_writer_space(ps->writer, want, &p)) != 0)
+			ps->io_rc = rc;
+	} else if (ps->io_rc == 0) {
+		if ((p = (unsigned char *)buf_reserve(&ps->mem, want)) == NULL)
+			ps->io_rc = STORE_IO;
+	}
+	if (p != NULL)
+		return p;
+	if (ps->scratch == NULL)
+		ps->scratch = xmalloc(BASE64_DEC_ADD_MAX(DECODE_CHUNK));
+	return ps->scratch;
 }
 
 static void
@@ -209,6 +223,8 @@ sink_commit(struct api_part *ps, unsigned char *p, size_t n)
 	int	rc;
 
 	ps->len += n;
+	if (ps->io_rc != 0)
+		return;
 	if (ps->writer == NULL) {
 		buf_commit(&ps->mem, n);
 		return;
@@ -224,10 +240,9 @@ blob_decode(struct api_part *ps, const char *p, size_t len)
 	unsigned char	*out;
 	size_t		 n;
 
-	while (len > 0 && !ps->dec.is_bad && ps->io_rc == 0) {
+	while (len > 0 && !ps->dec.is_bad) {
 		n = len < DECODE_CHUNK ? len : DECODE_CHUNK;
-		if ((out = sink_space(ps, BASE64_DEC_ADD_MAX(n))) == NULL)
-			return;
+		out = sink_space(ps, BASE64_DEC_ADD_MAX(n));
 		sink_commit(ps, out, base64_dec_add(&ps->dec, p, n, out));
 		p += n;
 		len -= n;
@@ -241,9 +256,9 @@ blob_end(struct api_part *ps)
 	size_t		n;
 
 	ps->blob = BLOB_DONE;
-	if (base64_dec_end(&ps->dec, tail, &n) != 0 || n == 0 ||
-	    ps->io_rc != 0 || (out = sink_space(ps, n)) == NULL)
+	if (base64_dec_end(&ps->dec, tail, &n) != 0 || n == 0)
 		return;
+	out = sink_space(ps, n);
 	memcpy(out, tail, n);
 	sink_commit(ps, out, n);
 }
@@ -502,6 +517,9 @@ api_part_check(struct api_call *call, const struct api_part *ps)
 		return api_fail(call, ERR_SERIALIZATION, "Unexpected value "
 		    "type in payload at '" PART_MEMBER "': expected a base64 "
 		    "string");
+	/* Before the length, which counts bytes the file did not take. */
+	if (ps->io_rc != 0)
+		return api_fail_store(call, ps->io_rc);
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct options {
 	uint64_t	 clock_offset;		/* seconds ahead */
 	uint64_t	 max_repositories;
 	uint64_t	 max_layer_size;
+	uint64_t	 map_size;		/* bytes; 0: the store's default */
 };
 
 static struct server	 server;
@@ -78,6 +79,9 @@ usage(FILE *fp)
 "  --data-dir DIR          persistent store directory (default ./" DEFAULT_DATA_DIR ")\n"
 "  --ephemeral             store in a fresh temporary directory, removed at\n"
 "                          exit, without fsync: for tests\n"
+"  --map-size BYTES        most the metadata file may grow to, with an\n"
+"                          optional K, M, G or T (default 1T, sparse); past\n"
+"                          it writes fail with ServerException (see README)\n"
 "  --account ID            account for access keys that name none\n"
 "                          (default " API_ACCOUNT_DEFAULT ")\n"
 "  --region REGION         region for unsigned requests (default " API_REGION_DEFAULT ")\n"
@@ -144,6 +148,45 @@ parse_seconds(const char *flag, const char *arg, uint64_t *out)
 	return parse_number(flag, arg, 0, UINT32_MAX, out);
 }
 
+/*
+ * A size in bytes for flag: digits and an optional binary suffix (K, M, G,
+ * T), within [min, max] bytes.
+ */
+static int
+parse_size(const char *flag, const char *arg, uint64_t min, uint64_t max,
+    uint64_t *out)
+{
+	static const char	 suffixes[] = "KMGT";
+	const char		*errstr = "invalid", *p;
+	char			 digits[32];
+	size_t			 len = strlen(arg);
+	uint64_t		 n;
+	unsigned		 shift = 0;
+
+	if (len > 0 && (p = strchr(suffixes, arg[len - 1])) != NULL &&
+	    arg[len - 1] != '\0') {
+		shift = 10 * (unsigned)(p - suffixes + 1);
+		len--;
+	}
+	if (len == 0 || len >= sizeof digits)
+		goto bad;
+	memcpy(digits, arg, len);
+	digits[len] = '\0';
+	if (parse_u64(digits, 0, UINT64_MAX >> shift, &n, &errstr) != 0)
+		goto bad;
+	n <<= shift;
+	errstr = n < min ? "too small" : "too large";
+	if (n < min || n > max)
+		goto bad;
+	*out = n;
+	return 0;
+bad:
+	fprintf(stderr, "ecrd: %s: '%s' is %s (from %llu to %llu bytes)\n",
+	    flag, arg, errstr, (unsigned long long)min,
+	    (unsigned long long)max);
+	return -1;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -163,6 +206,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "clock-offset", required_argument, NULL, 'O' },
 		{ "max-repositories", required_argument, NULL, 'M' },
 		{ "max-layer-size", required_argument, NULL, 'S' },
+		{ "map-size", required_argument, NULL, 'Z' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +253,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'S':
 			if (parse_number("--max-layer-size", optarg, 1,
 			    INT64_MAX, &o->max_layer_size) != 0)
+				return -1;
+			break;
+		case 'Z':
+			if (parse_size("--map-size", optarg,
+			    STORE_MAP_SIZE_MIN, SIZE_MAX, &o->map_size) != 0)
 				return -1;
 			break;
 		case 'L':
@@ -354,7 +403,7 @@ open_store(const struct options *o, char **cause)
 		return -1;
 	}
 	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0,
-	    &server.store, &why) != 0) {
+	    o->map_size, &server.store, &why) != 0) {
 		*cause = xasprintf("cannot open store in %s: %s", dir,
 		    why != NULL ? why : "unknown error");
 		free(why);

@@ -117,6 +117,8 @@ write_at(int fd, const void *data, size_t len, uint64_t offset)
 		n = pwrite(fd, p, len, (off_t)offset);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = ENOSPC;	/* no progress: the file cannot grow */
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -175,14 +177,17 @@ store_upload_file_create(struct store *s, const char *id)
 		return STORE_TOOBIG;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		rc = errno == EEXIST ? STORE_EXISTS : STORE_IO;
+		rc = errno == EEXIST ? STORE_EXISTS :
+		    store_io_fail(s, "open", path, errno);
 		goto out;
 	}
 	if (sync_fd(s, fd, false) == 0)
 		rc = STORE_OK;
+	else
+		rc = store_io_fail(s, "fsync", path, errno);
 	if (close(fd) == -1 || (rc == STORE_OK &&
 	    sync_dir(s, STORE_DIR_UPLOADS) == -1))
-		rc = STORE_IO;
+		rc = store_io_fail(s, "close", path, errno);
 out:
 	free(path);
 	return rc;
@@ -214,13 +219,15 @@ store_upload_file_write(struct store *s, const char *id, uint64_t offset,
 		return STORE_IO;
 	if ((rc = upload_open(s, id, &path, &fd)) != STORE_OK)
 		return rc;
-	rc = STORE_IO;
-	if (ftruncate(fd, (off_t)offset) == 0 &&
-	    write_at(fd, data, len, offset) == 0 &&
-	    sync_fd(s, fd, true) == 0)
-		rc = STORE_OK;
-	if (close(fd) == -1)
-		rc = STORE_IO;
+	rc = STORE_OK;
+	if (ftruncate(fd, (off_t)offset) == -1)
+		rc = store_io_fail(s, "ftruncate", path, errno);
+	else if (write_at(fd, data, len, offset) == -1)
+		rc = store_io_fail(s, "pwrite", path, errno);
+	else if (sync_fd(s, fd, true) == -1)
+		rc = store_io_fail(s, "fdatasync", path, errno);
+	if (close(fd) == -1 && rc == STORE_OK)
+		rc = store_io_fail(s, "close", path, errno);
 	free(path);
 	return rc;
 }
@@ -271,15 +278,22 @@ store_upload_file_finish(struct store *s, const char *id, uint64_t len,
 		goto out;
 	}
 	rc = STORE_IO;
-	if (errno != ENOENT || finish_file(s, fd, len) != STORE_OK)
+	if (errno != ENOENT)
 		goto out;
+	if (finish_file(s, fd, len) != STORE_OK) {
+		rc = store_io_fail(s, "finish", upath, errno);
+		goto out;
+	}
 	if (close(fd) == -1) {
 		fd = -1;
+		rc = store_io_fail(s, "close", upath, errno);
 		goto out;
 	}
 	fd = -1;
 	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
-	if (rename(upath, bpath) == 0 && sync_dir(s, bdir) == 0)
+	if (rename(upath, bpath) == -1 || sync_dir(s, bdir) == -1)
+		rc = store_io_fail(s, "rename", bpath, errno);
+	else
 		rc = STORE_OK;
 out:
 	if (fd != -1)
@@ -312,6 +326,7 @@ store_upload_file_remove(struct store *s, const char *id)
 
 struct store_upload_writer {
 	struct store	*store;
+	char		*path;		/* for store_io_cause */
 	int		 fd;
 	uint64_t	 offset;	/* where buf goes in the file */
 	size_t		 used;
@@ -328,7 +343,7 @@ writer_flush(struct store_upload_writer *w)
 	if (w->used == 0)
 		return STORE_OK;
 	if (write_at(w->fd, w->buf, w->used, w->offset) != 0)
-		return STORE_IO;
+		return store_io_fail(w->store, "pwrite", w->path, errno);
 #ifdef SYNC_FILE_RANGE_WRITE
 	if (!w->store->is_ephemeral)
 		(void)sync_file_range(w->fd, (off_t)w->offset, (off_t)w->used,
@@ -351,13 +366,15 @@ store_upload_writer_open(struct store *s, const char *id, uint64_t offset,
 		return STORE_IO;
 	if ((rc = upload_open(s, id, &path, &fd)) != STORE_OK)
 		return rc;
-	free(path);
 	if (ftruncate(fd, (off_t)offset) == -1) {
+		rc = store_io_fail(s, "ftruncate", path, errno);
 		close(fd);
-		return STORE_IO;
+		free(path);
+		return rc;
 	}
 	w = xcalloc(1, sizeof *w);
 	w->store = s;
+	w->path = path;
 	w->fd = fd;
 	w->offset = offset;
 	*out = w;
@@ -370,6 +387,7 @@ store_upload_writer_add(struct store_upload_writer *w, const void *data,
 {
 	const unsigned char	*p = data;
 	size_t			 n;
+	int			 rc;
 
 	if (len > INT64_MAX - w->offset - w->used)
 		return STORE_IO;
@@ -379,21 +397,25 @@ store_upload_writer_add(struct store_upload_writer *w, const void *data,
 		w->used += n;
 		p += n;
 		len -= n;
-		if (w->used == WRITER_BUF && writer_flush(w) != STORE_OK)
-			return STORE_IO;
+		if (w->used == WRITER_BUF && (rc = writer_flush(w)) != STORE_OK)
+			return rc;
 	}
 	return STORE_OK;
 }
 
-unsigned char *
-store_upload_writer_space(struct store_upload_writer *w, size_t want)
+int
+store_upload_writer_space(struct store_upload_writer *w, size_t want,
+    unsigned char **out)
 {
+	int	rc;
+
 	if (want > WRITER_BUF ||
 	    want > (uint64_t)INT64_MAX - w->offset - w->used)
-		return NULL;
-	if (WRITER_BUF - w->used < want && writer_flush(w) != STORE_OK)
-		return NULL;
-	return w->buf + w->used;
+		return STORE_IO;
+	if (WRITER_BUF - w->used < want && (rc = writer_flush(w)) != STORE_OK)
+		return rc;
+	*out = w->buf + w->used;
+	return STORE_OK;
 }
 
 int
@@ -413,11 +435,12 @@ store_upload_writer_close(struct store_upload_writer *w, bool sync)
 	if (w == NULL)
 		return STORE_OK;
 	/* Unsynced closes abandon the stream: its bytes are not counted. */
-	if (sync && (writer_flush(w) != STORE_OK ||
-	    sync_fd(w->store, w->fd, true) != 0))
-		rc = STORE_IO;
-	if (close(w->fd) == -1)
-		rc = STORE_IO;
+	if (sync && (rc = writer_flush(w)) == STORE_OK &&
+	    sync_fd(w->store, w->fd, true) != 0)
+		rc = store_io_fail(w->store, "fdatasync", w->path, errno);
+	if (close(w->fd) == -1 && rc == STORE_OK)
+		rc = store_io_fail(w->store, "close", w->path, errno);
+	free(w->path);
 	free(w);
 	return rc;
 }

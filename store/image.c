@@ -189,13 +189,120 @@ referrer_entry(struct store_txn *t, const struct store_image *img,
 	return rc == STORE_NOTFOUND ? STORE_CORRUPT : rc;
 }
 
+/*
+ * Manifests. One that fits in a page is one record, keyed as its image.
+ * A bigger one is cut into chunks of at most chunk_max bytes, each one
+ * record (store_keys_manifest_chunk) taking one page. Were it one value,
+ * LMDB would need a run of contiguous free pages for it, and in a full map
+ * the single pages every write takes break up the runs that deletes free:
+ * deleting 4 MiB manifests did not make room for one more (issue 11).
+ * Stores written before keep their big manifests as one record, which is
+ * still read.
+ */
+static int
+manifest_put(struct store_txn *t, struct store_key *k,
+    const struct store_image *img, const unsigned char *p, size_t len)
+{
+	struct store_key	ck;
+	struct buf		b;
+	size_t			max = t->store->chunk_max, n;
+	uint32_t		i;
+	int			rc;
+
+	if (len > STORE_MANIFEST_MAX)
+		return STORE_TOOBIG;
+	if (len <= max) {
+		if ((rc = store_codec_manifest_encode(p, len, &b)) != STORE_OK)
+			return rc;
+		rc = store_db_put(t, STORE_DBI_MANIFESTS, k, b.data, b.len, 0);
+		buf_release(&b);
+		return rc;
+	}
+	for (i = 0; len > 0; i++) {
+		n = len < max ? len : max;
+		if ((rc = store_keys_manifest_chunk(&ck, img->repo_id,
+		    img->digest, i, false)) != STORE_OK ||
+		    (rc = store_codec_manifest_encode(p, n, &b)) != STORE_OK)
+			return rc;
+		rc = store_db_put(t, STORE_DBI_MANIFESTS, &ck, b.data, b.len,
+		    0);
+		buf_release(&b);
+		if (rc != STORE_OK)
+			return rc;
+		p += n;
+		len -= n;
+	}
+	return STORE_OK;
+}
+
+/* Gather a chunked manifest into b; STORE_NOTFOUND if it has no chunk. */
+static int
+manifest_chunks_get(struct store_txn *t, uint64_t repo_id,
+    const char *digest, struct buf *b)
+{
+	struct store_key	 prefix;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	const void		*p;
+	size_t			 n;
+	uint32_t		 i = 0;
+	int			 mrc, rc;
+
+	if ((rc = store_keys_manifest_chunk(&prefix, repo_id, digest, 0,
+	    true)) != STORE_OK ||
+	    (rc = store_db_cursor(t, STORE_DBI_MANIFESTS, &c)) != STORE_OK)
+		return rc;
+	buf_init(b, STORE_MANIFEST_MAX);
+	for (mrc = store_db_seek(c, &prefix, false, &key, &val); mrc == 0;
+	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT), i++) {
+		if (key.mv_size != prefix.len + 4 ||
+		    memcmp(key.mv_data, prefix.data, prefix.len) != 0)
+			break;
+		if (store_codec_manifest_decode(val.mv_data, val.mv_size, &p,
+		    &n) != STORE_OK || n == 0 || buf_add(b, p, n) != 0) {
+			rc = STORE_CORRUPT;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc == STORE_OK && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	if (rc == STORE_OK && i == 0)
+		rc = STORE_NOTFOUND;
+	if (rc != STORE_OK)
+		buf_release(b);
+	return rc;
+}
+
+/* Delete a manifest, whichever way it was kept; STORE_NOTFOUND if none. */
+static int
+manifest_del(struct store_txn *t, struct store_key *k, uint64_t repo_id,
+    const char *digest)
+{
+	struct store_key	prefix;
+	bool			has_chunks;
+	int			rc;
+
+	rc = store_db_del(t, STORE_DBI_MANIFESTS, k);
+	if (rc != STORE_NOTFOUND)
+		return rc;
+	if ((rc = store_keys_manifest_chunk(&prefix, repo_id, digest, 0,
+	    true)) != STORE_OK ||
+	    (rc = store_db_has_prefix(t, STORE_DBI_MANIFESTS, &prefix,
+	    &has_chunks)) != STORE_OK)
+		return rc;
+	if (!has_chunks)
+		return STORE_NOTFOUND;
+	return store_db_del_prefix(t, STORE_DBI_MANIFESTS, &prefix);
+}
+
 int
 store_image_create(struct store_txn *t, const struct store_image *img,
     const void *manifest, size_t manifest_len)
 {
 	struct store_image	rec;
 	struct store_key	k;
-	struct buf		iv, mv;
+	struct buf		iv;
 	MDB_val			v;
 	int			rc;
 
@@ -210,22 +317,18 @@ store_image_create(struct store_txn *t, const struct store_image *img,
 		return rc;
 	rec = *img;
 	rec.manifest_len = manifest_len;
+	if (manifest_len > STORE_MANIFEST_MAX)
+		return STORE_TOOBIG;
 	if ((rc = store_codec_image_encode(&rec, &iv)) != STORE_OK)
 		return rc;
-	if ((rc = store_codec_manifest_encode(manifest, manifest_len, &mv)) !=
-	    STORE_OK) {
-		buf_release(&iv);
-		return rc;
-	}
 	if ((rc = store_db_put(t, STORE_DBI_IMAGES, &k, iv.data, iv.len,
 	    MDB_NOOVERWRITE)) == STORE_OK &&
-	    (rc = store_db_put(t, STORE_DBI_MANIFESTS, &k, mv.data, mv.len,
-	    0)) == STORE_OK &&
+	    (rc = manifest_put(t, &k, img, manifest, manifest_len)) ==
+	    STORE_OK &&
 	    (rc = refs_count(t, img, 1)) == STORE_OK &&
 	    (rc = referrer_entry(t, img, 1)) == STORE_OK)
 		rc = count_add(t, img->repo_id, 1);
 	buf_release(&iv);
-	buf_release(&mv);
 	return rc;
 }
 
@@ -270,16 +373,31 @@ store_manifest_get(struct store_txn *t, uint64_t repo_id, const char *digest,
     char **out, size_t *len)
 {
 	struct store_key	 k;
+	struct buf		 b;
 	MDB_val			 v;
 	const void		*p;
 	size_t			 n;
 	int			 rc;
 	char			*m;
 
-	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
-	    (rc = store_db_get(t, STORE_DBI_MANIFESTS, &k, &v)) != STORE_OK ||
-	    (rc = store_codec_manifest_decode(v.mv_data, v.mv_size, &p,
-	    &n)) != STORE_OK)
+	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK)
+		return rc;
+	rc = store_db_get(t, STORE_DBI_MANIFESTS, &k, &v);
+	if (rc == STORE_NOTFOUND) {
+		if ((rc = manifest_chunks_get(t, repo_id, digest, &b)) !=
+		    STORE_OK)
+			return rc;
+		/* One more byte for the NUL: within the buf's cap + 1. */
+		m = xmalloc(b.len + 1);
+		memcpy(m, b.data, b.len);
+		m[b.len] = '\0';
+		*out = m;
+		*len = b.len;
+		buf_release(&b);
+		return STORE_OK;
+	}
+	if (rc != STORE_OK || (rc = store_codec_manifest_decode(v.mv_data,
+	    v.mv_size, &p, &n)) != STORE_OK)
 		return rc;
 	m = xmalloc(n + 1);
 	if (n != 0)
@@ -334,7 +452,7 @@ store_image_delete(struct store_txn *t, uint64_t repo_id,
 	    (rc = referrer_entry(t, &img, -1)) != STORE_OK ||
 	    (rc = store_db_del(t, STORE_DBI_IMAGES, &k)) != STORE_OK)
 		goto out;
-	rc = store_db_del(t, STORE_DBI_MANIFESTS, &k);
+	rc = manifest_del(t, &k, repo_id, digest);
 	if (rc == STORE_NOTFOUND)
 		rc = STORE_CORRUPT;
 	if (rc == STORE_OK)

@@ -147,6 +147,25 @@ store_keys_repo_digest(struct store_key *k, uint64_t repo_id,
 }
 
 int
+store_keys_manifest_chunk(struct store_key *k, uint64_t repo_id,
+    const char *digest, uint32_t n, bool is_prefix)
+{
+	unsigned char	be[4];
+	int		rc;
+
+	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK ||
+	    (rc = key_add_str(k, digest, STORE_DIGEST_MAX, true)) != STORE_OK)
+		return rc;
+	if (is_prefix)
+		return STORE_OK;
+	be[0] = (unsigned char)(n >> 24);
+	be[1] = (unsigned char)(n >> 16);
+	be[2] = (unsigned char)(n >> 8);
+	be[3] = (unsigned char)n;
+	return key_add(k, be, sizeof(be));
+}
+
+int
 store_keys_tag(struct store_key *k, uint64_t repo_id, const char *tag)
 {
 	int	rc;

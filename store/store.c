@@ -6,12 +6,19 @@
 #include "store/store_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
 #include "common/buf.h"
+#include "common/parse.h"
 #include "common/xalloc.h"
 
 static const char *const dbi_names[STORE_DBI__COUNT] = {
@@ -35,17 +42,21 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
 };
 
 /*
- * Map sizes tried in turn. The map is sparse, so only address space is
- * spent; a smaller size is used only where mmap refuses a larger one (as
- * valgrind does past about 16 GiB). Sizes that do not fit size_t are skipped.
+ * Map sizes tried in turn when the caller names none. The map is sparse, so
+ * only address space is spent; a smaller size is used only where mmap
+ * refuses a larger one (as valgrind does past about 16 GiB). Sizes that do
+ * not fit size_t are skipped.
  */
 #define GIB	((uint64_t)1 << 30)
 static const uint64_t map_sizes[] = {
-	1024 * GIB, 256 * GIB, 64 * GIB, 16 * GIB, 4 * GIB, 1 * GIB,
+	STORE_MAP_SIZE_DEFAULT, 256 * GIB, 64 * GIB, 16 * GIB, 4 * GIB, 1 * GIB,
 };
 
 /* The file of the environment inside the store directory (MDB_NOSUBDIR). */
 #define STORE_FILE	"meta.lmdb"
+/* The lock one process holds while it has the store open. */
+#define LOCK_FILE	"lock"
+#define RESERVE_FILE	"reserve"
 
 const char *
 store_strerror(int rc)
@@ -69,6 +80,10 @@ store_strerror(int rc)
 		return "key or value too big";
 	case STORE_BUSY:
 		return "store is busy";
+	case STORE_LOCKED:
+		return "store is in use by another process";
+	case STORE_NOSPACE:
+		return "no space left on device";
 	}
 	return "unknown store error";
 }
@@ -89,8 +104,10 @@ store_err(int mdb_rc)
 	case MDB_CURSOR_FULL:
 	case MDB_PAGE_FULL:
 	case MDB_DBS_FULL:
-	case ENOSPC:
 		return STORE_FULL;
+	case ENOSPC:
+	case EDQUOT:
+		return STORE_NOSPACE;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
@@ -125,23 +142,29 @@ open_cause(const char *path, int mdb_rc)
 }
 
 static int
-env_open(struct store *s, const char *path, unsigned flags, char **why)
+env_open(struct store *s, const char *path, unsigned flags,
+    uint64_t map_size, char **why)
 {
 	unsigned	 env_flags = MDB_NOSUBDIR | MDB_NOTLS;
 	MDB_env		*env;
-	size_t		 i;
+	const uint64_t	*sizes = map_sizes;
+	MDB_stat	 st;
+	size_t		 i, n_sizes = sizeof(map_sizes) / sizeof(map_sizes[0]);
 	int		 mrc = EINVAL, dead;
 
 	if (flags & STORE_EPHEMERAL)
 		env_flags |= MDB_NOSYNC;
-	for (i = 0; i < sizeof(map_sizes) / sizeof(map_sizes[0]); i++) {
-		if (map_sizes[i] > SIZE_MAX)
+	if (map_size != 0) {
+		sizes = &map_size;
+		n_sizes = 1;
+	}
+	for (i = 0; i < n_sizes; i++) {
+		if (sizes[i] > SIZE_MAX)
 			continue;
 		if ((mrc = mdb_env_create(&env)) != 0)
 			break;
 		if ((mrc = mdb_env_set_maxdbs(env, STORE_DBI__COUNT)) != 0 ||
-		    (mrc = mdb_env_set_mapsize(env, (size_t)map_sizes[i])) !=
-		    0 ||
+		    (mrc = mdb_env_set_mapsize(env, (size_t)sizes[i])) != 0 ||
 		    (mrc = mdb_env_open(env, path, env_flags, 0600)) != 0) {
 			mdb_env_close(env);
 			/* mmap refused the size: try the next one. */
@@ -161,6 +184,15 @@ env_open(struct store *s, const char *path, unsigned flags, char **why)
 		return store_err(mrc);
 	}
 	s->key_max = (size_t)mdb_env_get_maxkeysize(s->env);
+	if ((mrc = mdb_env_stat(s->env, &st)) != 0) {
+		*why = open_cause(path, mrc);
+		return store_err(mrc);
+	}
+	/*
+	 * A value this long takes one overflow page (LMDB's page header is
+	 * 16 bytes, the codec's version byte 1; the rest is slack).
+	 */
+	s->chunk_max = st.ms_psize > 1024 ? st.ms_psize - 64 : 512;
 	return STORE_OK;
 }
 
@@ -310,8 +342,72 @@ out:
 	return rc;
 }
 
+/* The pid a lock file names, or 0 if it names none. */
+static long
+lock_holder(int fd)
+{
+	char		 text[32];
+	const char	*errstr;
+	uint64_t	 pid;
+	ssize_t		 n;
+
+	if ((n = pread(fd, text, sizeof(text) - 1, 0)) <= 0)
+		return 0;
+	text[n] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	if (parse_u64(text, 1, INT32_MAX, &pid, &errstr) != 0)
+		return 0;
+	return (long)pid;
+}
+
+/*
+ * Take <dir>/lock for as long as the store is open: two servers on one
+ * store would each believe they own its files (GC would remove the other's
+ * uploads). flock, not LMDB's own lock, which lets several processes in.
+ * The lock dies with the process, so a crash leaves nothing to clean up.
+ */
+static int
+lock_dir(struct store *s, char **why)
+{
+	char	*path, pid[32];
+	long	 holder;
+	int	 fd, n, rc = STORE_IO;
+
+	path = xasprintf("%s/%s", s->dir, LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		*why = xasprintf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			*why = xasprintf("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if ((holder = lock_holder(fd)) != 0)
+			*why = xasprintf("%s is in use by another ecrd "
+			    "(pid %ld)", s->dir, holder);
+		else
+			*why = xasprintf("%s is in use by another ecrd", s->dir);
+		rc = STORE_LOCKED;
+		goto out;
+	}
+	/* The pid is a courtesy: a full disk must not stop the server. */
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, pid, (size_t)n, 0);
+	s->lock_fd = fd;
+	fd = -1;
+	rc = STORE_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return rc;
+}
+
 int
-store_open(const char *dir, unsigned flags, struct store **out, char **cause)
+store_open(const char *dir, unsigned flags, uint64_t map_size,
+    struct store **out, char **cause)
 {
 	struct store	*s = NULL;
 	char		*path = NULL, *why = NULL;
@@ -322,14 +418,25 @@ store_open(const char *dir, unsigned flags, struct store **out, char **cause)
 		rc = STORE_IO;
 		goto out;
 	}
+	if (map_size != 0 && map_size < STORE_MAP_SIZE_MIN) {
+		why = xasprintf("map size %llu is below the minimum of %llu",
+		    (unsigned long long)map_size,
+		    (unsigned long long)STORE_MAP_SIZE_MIN);
+		rc = STORE_IO;
+		goto out;
+	}
 	path = xasprintf("%s/%s", dir, STORE_FILE);
 	s = xcalloc(1, sizeof(*s));
+	s->lock_fd = -1;
 	s->dir = xstrdup(dir);
 	s->is_ephemeral = (flags & STORE_EPHEMERAL) != 0;
-	if ((rc = env_open(s, path, flags, &why)) != STORE_OK ||
+	if ((rc = lock_dir(s, &why)) != STORE_OK ||
+	    (rc = env_open(s, path, flags, map_size, &why)) != STORE_OK ||
 	    (rc = stamp(s, path, &why)) != STORE_OK ||
 	    (rc = store_files_init(s, &why)) != STORE_OK)
 		goto out;
+	(void)store_reserve_restore(s);
+	s->io_cause[0] = '\0';
 	*out = s;
 	s = NULL;
 out:
@@ -349,8 +456,91 @@ store_close(struct store *s)
 		return;
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	/* Closing the last descriptor drops the flock. */
+	if (s->lock_fd != -1)
+		close(s->lock_fd);
 	free(s->dir);
 	free(s);
+}
+
+const char *
+store_io_cause(const struct store *s)
+{
+	return s->io_cause;
+}
+
+int
+store_io_fail(struct store *s, const char *call, const char *path, int e)
+{
+	snprintf(s->io_cause, sizeof(s->io_cause), "%s %s: %s", call, path,
+	    strerror(e));
+	return e == ENOSPC || e == EDQUOT ? STORE_NOSPACE : STORE_IO;
+}
+
+int
+store_reserve_release(struct store *s)
+{
+	char	*path;
+	int	 rc = STORE_OK;
+
+	path = xasprintf("%s/%s", s->dir, RESERVE_FILE);
+	if (unlink(path) == -1)
+		rc = errno == ENOENT ? STORE_NOTFOUND :
+		    store_io_fail(s, "unlink", path, errno);
+	free(path);
+	return rc;
+}
+
+/*
+ * Allocate the reserve's blocks for real (posix_fallocate, not a sparse
+ * file), under a temporary name renamed into place, so that a reserve file
+ * is always whole.
+ */
+int
+store_reserve_restore(struct store *s)
+{
+	struct statvfs	 vfs;
+	struct stat	 sb;
+	char		*path, *tmp;
+	int		 fd = -1, e, rc = STORE_IO;
+
+	path = xasprintf("%s/%s", s->dir, RESERVE_FILE);
+	tmp = xasprintf("%s/%s.tmp", s->dir, RESERVE_FILE);
+	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size == STORE_RESERVE_SIZE) {
+		rc = STORE_OK;
+		goto out;
+	}
+	if (statvfs(s->dir, &vfs) == -1) {
+		rc = store_io_fail(s, "statvfs", s->dir, errno);
+		goto out;
+	}
+	/* Leave room for the writes that made space wanted. */
+	if ((uint64_t)vfs.f_bavail * vfs.f_frsize < 4 * STORE_RESERVE_SIZE) {
+		rc = STORE_NOSPACE;
+		goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		rc = store_io_fail(s, "open", tmp, errno);
+		goto out;
+	}
+	if ((e = posix_fallocate(fd, 0, (off_t)STORE_RESERVE_SIZE)) != 0) {
+		rc = store_io_fail(s, "posix_fallocate", tmp, e);
+		goto out;
+	}
+	if (rename(tmp, path) == -1) {
+		rc = store_io_fail(s, "rename", tmp, errno);
+		goto out;
+	}
+	rc = STORE_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != STORE_OK)
+		(void)unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
 }
 
 int
@@ -378,11 +568,15 @@ store_txn_begin(struct store *s, struct store_txn *parent, bool write,
 int
 store_txn_commit(struct store_txn *t)
 {
-	int	mrc;
+	struct store	*s = t->store;
+	int		 mrc, rc;
 
 	mrc = mdb_txn_commit(t->txn);
 	free(t);
-	return store_err(mrc);
+	if ((rc = store_err(mrc)) == STORE_NOSPACE || rc == STORE_IO)
+		snprintf(s->io_cause, sizeof(s->io_cause), "commit %s/%s: %s",
+		    s->dir, STORE_FILE, mdb_strerror(mrc));
+	return rc;
 }
 
 void

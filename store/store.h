@@ -28,6 +28,8 @@ enum {
 	STORE_IO = -6,		/* system error, or misuse (EINVAL, EACCES) */
 	STORE_TOOBIG = -7,	/* a key or value exceeds its limit */
 	STORE_BUSY = -8,	/* transiently unavailable; retrying may work */
+	STORE_LOCKED = -9,	/* another process has the store open */
+	STORE_NOSPACE = -10,	/* the file system is full (ENOSPC, EDQUOT) */
 };
 
 /* store_open() flags. */
@@ -56,30 +58,78 @@ enum {
 const char	*store_strerror(int rc);
 
 /*
+ * The map: its default size, and the smallest a caller may ask for (the
+ * empty store takes a few dozen pages).
+ */
+#define STORE_MAP_SIZE_DEFAULT	((uint64_t)1 << 40)	/* 1 TiB, sparse */
+#define STORE_MAP_SIZE_MIN	((uint64_t)1 << 20)
+/*
+ * The reserve: a file of this many bytes, <dir>/reserve, kept allocated
+ * so that deletes and the GC can still commit on a full file system
+ * (store_reserve_release).
+ */
+#define STORE_RESERVE_SIZE	((uint64_t)4 << 20)
+
+/*
  * Open the store in the existing directory dir: the LMDB environment is the
  * single file <dir>/meta.lmdb (MDB_NOSUBDIR) with its lock file
  * <dir>/meta.lmdb-lock. A missing file is created and stamped with the
  * current schema version; an existing one is opened as it is and never
  * reinitialised. Flags: STORE_EPHEMERAL; other bits must be 0.
  *
+ * First the process takes an exclusive flock on <dir>/lock, held until
+ * store_close, and writes its pid there (best effort: a full disk does not
+ * stop it). If another open file description holds it (another process, or
+ * the same one opening the store twice), the result is STORE_LOCKED with
+ * *cause naming dir and, when the file says, the holder's pid.
+ *
+ * map_size is the map's size in bytes (at least STORE_MAP_SIZE_MIN): the
+ * most the environment file may grow to, after which writes are
+ * STORE_FULL. 0 asks for STORE_MAP_SIZE_DEFAULT, or a smaller size where
+ * the address space refuses it (as under valgrind); a size given is used
+ * as it is or the open fails.
+ *
+ * The reserve file (STORE_RESERVE_SIZE) is made if it is missing and the
+ * disk has room for it; its absence never fails the open.
+ *
  * Returns STORE_OK and sets *out (free with store_close()), or:
  *   STORE_VERSION  the store's schema version (or LMDB data format) is
  *                  newer than this ecrd supports; the file is not written
  *   STORE_CORRUPT  the file is not an LMDB environment, is damaged, or is
  *                  an LMDB environment that is not an ecrd store
+ *   STORE_LOCKED   another process (or open) holds <dir>/lock
  *   STORE_IO       dir is missing or unusable, or another system error
  *   STORE_FULL, STORE_BUSY  as mapped from LMDB
  * On failure, if cause is not NULL, *cause is set to a message the caller
  * frees; *out is left as it was.
  *
- * The map is sparse and large (1 TiB, smaller only where the address space
- * refuses it, as under valgrind); it does not change while open. A process
- * must open a given store at most once at a time (an LMDB rule).
+ * The map is sparse: only address space is spent on it until the file
+ * grows, and its size does not change while open.
  */
-int	 store_open(const char *dir, unsigned flags, struct store **out,
-	    char **cause);
-/* Close the environment. Every txn must have ended. NULL is ignored. */
+int	 store_open(const char *dir, unsigned flags, uint64_t map_size,
+	    struct store **out, char **cause);
+/* Close the environment and drop the lock. NULL is ignored. */
 void	 store_close(struct store *);
+
+/*
+ * What the last file operation, or txn commit, that failed with STORE_IO
+ * or STORE_NOSPACE went wrong on, for a log line: the call, the path and
+ * strerror ("pwrite <dir>/uploads/<id>: No space left on device"); "" when
+ * none has. Borrowed until the next call on the store.
+ */
+const char *store_io_cause(const struct store *);
+
+/*
+ * Free the reserve so that a write which frees space (a delete, the GC)
+ * can commit on a full file system. STORE_OK if it was held and is now
+ * released, STORE_NOTFOUND if there was none, STORE_IO.
+ * store_reserve_restore makes it again if it is missing and the file
+ * system has room to spare for it (so that it never takes the last of
+ * what a delete freed); STORE_OK if it is held afterwards, else
+ * STORE_NOSPACE or STORE_IO.
+ */
+int	 store_reserve_release(struct store *);
+int	 store_reserve_restore(struct store *);
 
 /*
  * Begin a transaction. With parent NULL: a read-only (write false) or write
@@ -463,7 +513,8 @@ int	 store_upload_delete(struct store_txn *, const char *id);
  * Blob and upload files, under <dir>/blobs and <dir>/uploads. These do file
  * I/O, never LMDB work, and fsync (unless STORE_EPHEMERAL) before they
  * return, so that a record committed afterwards never names missing bytes
- * (STYLE.md 7.4). They return STORE_OK, STORE_NOTFOUND or STORE_IO, and
+ * (STYLE.md 7.4). They return STORE_OK, STORE_NOTFOUND, STORE_NOSPACE (the
+ * file system is full) or STORE_IO (store_io_cause says why), and
  * STORE_TOOBIG for a digest or upload id that is not well-formed (as for
  * store_layer_add and store_upload_create).
  *
@@ -560,8 +611,8 @@ int	 store_registry_doc_delete(struct store_txn *,
  * open at offset, cutting whatever lay past it (STORE_NOTFOUND if the file
  * is missing); add appends; close with sync true makes the bytes durable
  * (fdatasync unless STORE_EPHEMERAL) before the caller commits the record
- * that counts them, and frees the writer (NULL is ignored). STORE_OK or
- * STORE_IO.
+ * that counts them, and frees the writer (NULL is ignored). STORE_OK,
+ * STORE_NOSPACE (the file system is full) or STORE_IO.
  */
 struct store_upload_writer;
 /* Open the upload file of id read-only (for a hash the record lacks). */
@@ -571,13 +622,14 @@ int	 store_upload_writer_open(struct store *, const char *id,
 int	 store_upload_writer_add(struct store_upload_writer *,
 	    const void *data, size_t len);
 /*
- * Or fill the writer's own buffer: space returns room for want bytes (at
- * most STORE_WRITER_SPACE_MAX; NULL if the file cannot take them), then
- * commit counts the len written there (len <= want). STORE_OK or STORE_IO.
+ * Or fill the writer's own buffer: space sets *out to room for want bytes
+ * (at most STORE_WRITER_SPACE_MAX), then commit counts the len written
+ * there (len <= want). STORE_OK, STORE_NOSPACE or STORE_IO (the file
+ * cannot take the bytes gathered before; store_io_cause says why).
  */
 #define STORE_WRITER_SPACE_MAX	(1024 * 1024)
-unsigned char *store_upload_writer_space(struct store_upload_writer *,
-	    size_t want);
+int	 store_upload_writer_space(struct store_upload_writer *, size_t want,
+	    unsigned char **out);
 int	 store_upload_writer_commit(struct store_upload_writer *, size_t len);
 int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
 

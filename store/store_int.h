@@ -46,6 +46,9 @@ struct store {
 	size_t		 key_max;	/* mdb_env_get_maxkeysize() */
 	char		*dir;		/* the store directory */
 	bool		 is_ephemeral;	/* STORE_EPHEMERAL: no fsync */
+	int		 lock_fd;	/* holds <dir>/lock; -1 none */
+	size_t		 chunk_max;	/* manifest bytes that fit a page */
+	char		 io_cause[512];	/* store_io_cause() */
 };
 
 struct store_txn {
@@ -70,6 +73,12 @@ struct store_key {
 
 /* store.c: LMDB plumbing. */
 int	store_err(int mdb_rc);
+/*
+ * Note in s->io_cause that call on path failed with errno e, and return
+ * its code: STORE_NOSPACE for ENOSPC and EDQUOT, else STORE_IO.
+ */
+int	store_io_fail(struct store *s, const char *call, const char *path,
+	    int e);
 /* Point v at k after checking k against the environment's key limit. */
 int	store_db_key(struct store_txn *, struct store_key *k, MDB_val *v);
 /* Get a value; it borrows from the map until the next write or txn end. */
@@ -131,6 +140,12 @@ int	store_keys_repo_children(struct store_key *, uint64_t repo_id);
 /* <repo_id><digest>: the images, manifests and layers DBIs. */
 int	store_keys_repo_digest(struct store_key *, uint64_t repo_id,
 	    const char *digest);
+/*
+ * A chunk of a manifest too big for one page (image.c):
+ * <repo_id><digest>\0<be32 n>, or with is_prefix the part before n.
+ */
+int	store_keys_manifest_chunk(struct store_key *, uint64_t repo_id,
+	    const char *digest, uint32_t n, bool is_prefix);
 int	store_keys_tag(struct store_key *, uint64_t repo_id, const char *tag);
 /* repo_docs: <repo_id><kind u8>; registry_docs: <registry>\0<region>\0<kind> */
 int	store_keys_repo_doc(struct store_key *, uint64_t repo_id, unsigned kind);

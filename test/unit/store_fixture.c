@@ -62,7 +62,7 @@ fx_setup(void **state)
 
 	fx_setup_empty(state);
 	f = *state;
-	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, &f->st, NULL),
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &f->st, NULL),
 	    STORE_OK);
 	return 0;
 }

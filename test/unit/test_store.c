@@ -52,7 +52,7 @@ reopen(struct fx *f, unsigned flags)
 
 	store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(store_open(f->dir, flags, &f->st, &cause), STORE_OK);
+	assert_int_equal(store_open(f->dir, flags, 0, &f->st, &cause), STORE_OK);
 	assert_null(cause);
 }
 
@@ -803,12 +803,13 @@ test_store_open_missing_dir_is_io_with_cause(void **state)
 	char		*dir, *cause = NULL;
 
 	dir = xasprintf("%s/missing", f->dir);
-	assert_int_equal(store_open(dir, 0, &st, &cause), STORE_IO);
+	assert_int_equal(store_open(dir, 0, 0, &st, &cause), STORE_IO);
 	assert_null(st);
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "missing/meta.lmdb"));
+	assert_non_null(strstr(cause,
+	    "missing/lock: No such file or directory"));
 	free(cause);
-	assert_int_equal(store_open(f->dir, 0x80, &st, &cause), STORE_IO);
+	assert_int_equal(store_open(f->dir, 0x80, 0, &st, &cause), STORE_IO);
 	assert_null(st);
 	free(cause);
 	free(dir);
@@ -893,7 +894,7 @@ test_store_refuses_newer_schema_and_leaves_file_untouched(void **state)
 	write_schema_raw(path, STORE_SCHEMA_VERSION + 1);
 	before = slurp(path, &len, &sb);
 
-	assert_int_equal(store_open(f->dir, 0, &st, &cause), STORE_VERSION);
+	assert_int_equal(store_open(f->dir, 0, 0, &st, &cause), STORE_VERSION);
 	assert_null(st);
 	want = xasprintf("store schema version %d is newer than this ecrd "
 	    "supports (%d)", STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
@@ -1028,7 +1029,7 @@ test_store_open_garbage_file_is_corrupt(void **state)
 		free(garbage);
 		before = slurp(path, &len, &sb);
 		cause = NULL;
-		assert_int_equal(store_open(f->dir, 0, &st, &cause),
+		assert_int_equal(store_open(f->dir, 0, 0, &st, &cause),
 		    STORE_CORRUPT);
 		assert_null(st);
 		assert_non_null(cause);
@@ -1061,7 +1062,7 @@ test_store_open_foreign_lmdb_env_is_corrupt(void **state)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 
-	assert_int_equal(store_open(f->dir, 0, &st, &cause), STORE_CORRUPT);
+	assert_int_equal(store_open(f->dir, 0, 0, &st, &cause), STORE_CORRUPT);
 	assert_null(st);
 	assert_non_null(strstr(cause, "not an ecrd store"));
 	free(cause);
@@ -1315,6 +1316,64 @@ test_strerror_names_every_code(void **state)
 	assert_int_equal(store_err(MDB_BAD_VALSIZE), STORE_TOOBIG);
 }
 
+/*
+ * Issue 11: a second open of a store that is open is STORE_LOCKED, naming
+ * the directory and the holder's pid, and leaves the store as it was; once
+ * it is closed, it opens. The reserve file is made.
+ */
+static void
+test_store_open_twice_is_locked_naming_pid(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = NULL;
+	struct stat	 sb;
+	char		*cause = NULL, *want, *path;
+
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &st, &cause),
+	    STORE_LOCKED);
+	assert_null(st);
+	want = xasprintf("%s is in use by another ecrd (pid %ld)", f->dir,
+	    (long)getpid());
+	assert_string_equal(cause, want);
+	free(want);
+	free(cause);
+	path = xasprintf("%s/reserve", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, STORE_RESERVE_SIZE);
+	assert_int_equal(store_reserve_release(f->st), STORE_OK);
+	assert_int_equal(stat(path, &sb), -1);
+	assert_int_equal(store_reserve_release(f->st), STORE_NOTFOUND);
+	assert_int_equal(store_reserve_restore(f->st), STORE_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	free(path);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &f->st, NULL),
+	    STORE_OK);
+}
+
+/* A map size below the minimum is refused; a small one is used as given. */
+static void
+test_store_open_takes_map_size(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*st = NULL;
+	MDB_envinfo	 info;
+	char		*cause = NULL;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL,
+	    STORE_MAP_SIZE_MIN - 1, &st, &cause), STORE_IO);
+	assert_null(st);
+	assert_non_null(strstr(cause, "below the minimum"));
+	free(cause);
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 8 << 20, &f->st,
+	    NULL), STORE_OK);
+	assert_int_equal(mdb_env_info(f->st->env, &info), 0);
+	assert_int_equal(info.me_mapsize, 8 << 20);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
 	    fx_teardown)
 #define TE(name) cmocka_unit_test_setup_teardown(name, fx_setup_empty, \
@@ -1325,6 +1384,8 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		T(test_repo_create_get_update_delete),
+		T(test_store_open_twice_is_locked_naming_pid),
+		T(test_store_open_takes_map_size),
 		T(test_repo_get_missing_leaves_out_untouched),
 		T(test_repo_create_existing_name_returns_exists),
 		T(test_repo_same_name_in_other_region_or_registry_is_distinct),

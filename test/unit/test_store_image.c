@@ -1218,18 +1218,18 @@ test_upload_writer_mixes_add_and_space(void **state)
 	assert_int_equal(store_upload_writer_open(f->st, "w1", 2, &w),
 	    STORE_OK);
 	assert_int_equal(store_upload_writer_add(w, "XY", 2), STORE_OK);
-	assert_null(store_upload_writer_space(w, STORE_WRITER_SPACE_MAX + 1));
+	assert_int_equal(store_upload_writer_space(w,
+	    STORE_WRITER_SPACE_MAX + 1, &p), STORE_IO);
 	big = malloc(big_len);
 	for (i = 0; i < big_len; i++)
 		big[i] = (unsigned char)(i * 7);
 	/* A full buffer's worth: flushes the two bytes before it first. */
-	p = store_upload_writer_space(w, STORE_WRITER_SPACE_MAX);
-	assert_non_null(p);
+	assert_int_equal(store_upload_writer_space(w, STORE_WRITER_SPACE_MAX,
+	    &p), STORE_OK);
 	memcpy(p, big, STORE_WRITER_SPACE_MAX);
 	assert_int_equal(store_upload_writer_commit(w, STORE_WRITER_SPACE_MAX),
 	    STORE_OK);
-	p = store_upload_writer_space(w, 10);
-	assert_non_null(p);
+	assert_int_equal(store_upload_writer_space(w, 10, &p), STORE_OK);
 	memcpy(p, big + STORE_WRITER_SPACE_MAX, 5);
 	assert_int_equal(store_upload_writer_commit(w, 5), STORE_OK);
 	assert_int_equal(store_upload_writer_close(w, true), STORE_OK);
@@ -1877,7 +1877,7 @@ test_store_open_needs_file_directories(void **state)
 	path = path_in(f, "blobs/sha512");
 	assert_int_equal(rmdir(path), 0);
 	write_small(path, "not a directory");
-	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, &st, &cause),
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &st, &cause),
 	    STORE_IO);
 	assert_null(st);
 	assert_non_null(cause);
@@ -1885,7 +1885,7 @@ test_store_open_needs_file_directories(void **state)
 	free(cause);
 	/* A missing directory is made again. */
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, &f->st, NULL),
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &f->st, NULL),
 	    STORE_OK);
 	assert_true(file_exists(path));
 	free(path);
@@ -2102,6 +2102,132 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	store_txn_abort(t);
 }
 
+/* Create image n with a manifest of len bytes in its own txn. */
+static int
+image_create_big(struct fx *f, uint64_t repo_id, unsigned n,
+    const char *manifest, size_t len)
+{
+	struct store_image	 img;
+	struct store_txn	*t;
+	int			 rc;
+
+	image_init(&img, repo_id, n, STORE_IMAGE_MANIFEST, NULL, 0);
+	t = fx_wbegin(f);
+	rc = store_image_create(t, &img, manifest, len);
+	if (rc == STORE_OK)
+		rc = store_txn_commit(t);
+	else
+		store_txn_abort(t);
+	store_image_release(&img);
+	return rc;
+}
+
+/*
+ * Issue 11: once the map is full, deleting images and collecting must make
+ * room for a new record of the same size, round after round. A small map
+ * keeps it quick.
+ */
+static void
+test_map_full_then_delete_then_same_size_fits(void **state)
+{
+	struct fx		*f = *state;
+	struct store_gc_list	 list;
+	struct store_txn	*t;
+	char			*manifest;
+	uint64_t		 r;
+	unsigned		 n, i, round, first = 1, next = 1;
+	int			 rc;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 24 << 20, &f->st,
+	    NULL), STORE_OK);
+	r = repo(f, "full");
+	manifest = xmalloc(STORE_MANIFEST_MAX);
+	memset(manifest, 'm', STORE_MANIFEST_MAX);
+	while ((rc = image_create_big(f, r, next, manifest,
+	    STORE_MANIFEST_MAX)) == STORE_OK)
+		next++;
+	assert_int_equal(rc, STORE_FULL);
+	n = next - first;
+	assert_true(n >= 2);
+	for (round = 0; round < 4; round++) {
+		for (i = first; i < next; i++)
+			assert_int_equal(image_delete(f, r, i), STORE_OK);
+		t = fx_wbegin(f);
+		memset(&list, 0, sizeof(list));
+		assert_int_equal(store_gc_collect(t, T_NEW, T_NEW, 1000,
+		    &list), STORE_OK);
+		commit(t);
+		store_gc_list_release(&list);
+		/* As many as filled the map fit again. */
+		first = next;
+		for (i = 0; i < n; i++)
+			assert_int_equal(image_create_big(f, r, next++,
+			    manifest, STORE_MANIFEST_MAX), STORE_OK);
+	}
+	free(manifest);
+}
+
+/*
+ * A manifest bigger than a page is kept in chunks and read back whole; one
+ * kept as a single record (as stores before issue 11 did) still reads and
+ * deletes.
+ */
+static void
+test_big_manifest_round_trips_chunked_and_legacy(void **state)
+{
+	struct fx		*f = *state;
+	struct store_key	 k, prefix;
+	struct store_txn	*t;
+	struct buf		 b;
+	uint64_t		 r = repo(f, "big");
+	size_t			 len = 3 * f->st->chunk_max + 5, i, got_len;
+	unsigned		 n;
+	char			*m, *got;
+
+	m = xmalloc(len);
+	for (i = 0; i < len; i++)
+		m[i] = (char)('a' + i % 23);
+	for (n = 1; n <= 2; n++) {
+		assert_int_equal(image_create_big(f, r, n, m, len), STORE_OK);
+		t = fx_rbegin(f);
+		assert_int_equal(store_manifest_get(t, r, D(n), &got,
+		    &got_len), STORE_OK);
+		assert_int_equal(got_len, len);
+		assert_memory_equal(got, m, len);
+		free(got);
+		store_txn_abort(t);
+	}
+	/* Image 2 the old way: one record under the image's key. */
+	t = fx_wbegin(f);
+	assert_int_equal(store_keys_manifest_chunk(&prefix, r, D(2), 0, true),
+	    STORE_OK);
+	assert_int_equal(store_db_del_prefix(t, STORE_DBI_MANIFESTS, &prefix),
+	    STORE_OK);
+	assert_int_equal(store_keys_repo_digest(&k, r, D(2)), STORE_OK);
+	assert_int_equal(store_codec_manifest_encode(m, len, &b), STORE_OK);
+	assert_int_equal(store_db_put(t, STORE_DBI_MANIFESTS, &k, b.data,
+	    b.len, 0), STORE_OK);
+	buf_release(&b);
+	commit(t);
+	t = fx_rbegin(f);
+	assert_int_equal(store_manifest_get(t, r, D(2), &got, &got_len),
+	    STORE_OK);
+	assert_int_equal(got_len, len);
+	assert_memory_equal(got, m, len);
+	free(got);
+	store_txn_abort(t);
+	for (n = 1; n <= 2; n++) {
+		assert_int_equal(image_delete(f, r, n), STORE_OK);
+		t = fx_rbegin(f);
+		assert_int_equal(store_manifest_get(t, r, D(n), &got,
+		    &got_len), STORE_NOTFOUND);
+		store_txn_abort(t);
+	}
+	free(m);
+}
+
 #define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
 	    fx_teardown)
 
@@ -2146,6 +2272,8 @@ main(void)
 		    test_codec_small_records_round_trip_and_refuse_damage),
 		T(test_corrupt_image_record_is_reported_not_crashed_on),
 		T(test_store_open_needs_file_directories),
+		T(test_map_full_then_delete_then_same_size_fits),
+		T(test_big_manifest_round_trips_chunked_and_legacy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
