@@ -405,25 +405,74 @@ batch_run_one(struct store_txn *parent, struct api_call *call)
 		api_fail_store(call, rc);
 }
 
-void
-api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+/*
+ * Run the calls as children of one write txn (group commit). 0, or the
+ * code of a begin or commit that failed, which undoes every call; the
+ * calls that failed on their own keep their error, the others have none.
+ */
+static int
+batch_commit(struct api_ctx *ctx, struct api_call **calls, size_t n)
 {
 	struct store_txn	*parent = NULL;
 	size_t			 i;
 	int			 rc;
 
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &parent)) != 0)
-		goto fail;
+		return rc;
 	for (i = 0; i < n; i++)
 		batch_run_one(parent, calls[i]);
 	/* Pull times ride along; they never fail the batch. */
 	(void)api_pulls_apply(ctx, parent);
 	/* Durable before any answer leaves (LMDB syncs on commit). */
-	if ((rc = store_txn_commit(parent)) == 0)
+	return store_txn_commit(parent);
+}
+
+/*
+ * A batch the full disk refused: its deletes, which undid nothing, are
+ * run again by themselves with the store's reserve freed, so that space
+ * can always be reclaimed (issue 11). Moves them to the front of calls;
+ * returns how many.
+ */
+static size_t
+batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	struct api_call	*c;
+	size_t		 i, n_deletes = 0;
+
+	for (i = 0; i < n; i++) {
+		c = calls[i];
+		if (!(c->op->flags & OP_FREES_SPACE) || c->err.code != ERR_NONE)
+			continue;
+		json_object_put(c->out);
+		c->out = jnew_obj();
+		calls[i] = calls[n_deletes];
+		calls[n_deletes++] = c;
+	}
+	if (n_deletes != 0 && store_reserve_release(ctx->store) != 0)
+		return 0;
+	return n_deletes;
+}
+
+void
+api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	size_t	i, n_deletes = 0;
+	int	rc;
+
+	if ((rc = batch_commit(ctx, calls, n)) == 0)
 		return;
-	parent = NULL;
-fail:
-	store_txn_abort(parent);
+	if (rc == STORE_NOSPACE &&
+	    (n_deletes = batch_take_deletes(ctx, calls, n)) != 0) {
+		log_warn("store: no space left on device; the reserve is "
+		    "freed for %zu delete(s): %s", n_deletes,
+		    store_io_cause(ctx->store));
+		if (batch_commit(ctx, calls, n_deletes) == 0) {
+			/* Again if the deletes left room to spare. */
+			(void)store_reserve_restore(ctx->store);
+			calls += n_deletes;
+			n -= n_deletes;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		/* Calls that failed on their own wrote nothing: keep their error. */
 		if (calls[i]->err.code == ERR_NONE)

@@ -12,30 +12,53 @@
 
 #define GC_BATCH	1000	/* records per write txn */
 
+/* One GC txn: its records into list. 0 or a STORE_* code. */
+static int
+gc_collect(struct api_ctx *ctx, int64_t before, struct store_gc_list *list)
+{
+	struct store_txn	*txn;
+	int			 rc;
+
+	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
+		return rc;
+	memset(list, 0, sizeof *list);
+	if ((rc = store_gc_collect(txn, before, before, GC_BATCH,
+	    list)) != 0) {
+		store_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = store_txn_commit(txn)) != 0)
+		store_gc_list_release(list);
+	return rc;
+}
+
+/*
+ * A full disk must not stop the GC, which is what makes room: a commit it
+ * refuses is tried again with the store's reserve freed (issue 11), and the
+ * reserve is made again afterwards if the GC left room to spare.
+ */
 int
 api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
 {
 	struct store_gc_list	 list;
-	struct store_txn	*txn;
 	int64_t			 before = now_ms - grace_ms;
 	int			 rc;
-	bool			 more = true;
+	bool			 more = true, is_released = false;
 
 	*n_blobs = *n_uploads = 0;
 	while (more) {
-		if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
-			return rc;
-		memset(&list, 0, sizeof list);
-		if ((rc = store_gc_collect(txn, before, before, GC_BATCH,
-		    &list)) != 0) {
-			store_txn_abort(txn);
-			return rc;
+		rc = gc_collect(ctx, before, &list);
+		if (rc == STORE_NOSPACE && !is_released &&
+		    store_reserve_release(ctx->store) == 0) {
+			is_released = true;
+			rc = gc_collect(ctx, before, &list);
 		}
+		if (rc != 0)
+			return rc;
 		/* File times are real ones, whatever the emulator's clock. */
-		if ((rc = store_txn_commit(txn)) == 0)
-			rc = store_gc_files(ctx->store, &list,
-			    before - ctx->clock_offset_ms);
+		rc = store_gc_files(ctx->store, &list,
+		    before - ctx->clock_offset_ms);
 		*n_blobs += list.n_blobs;
 		*n_uploads += list.n_uploads;
 		more = list.n_blobs == GC_BATCH || list.n_uploads == GC_BATCH ||
@@ -44,5 +67,6 @@ api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
 		if (rc != 0)
 			return rc;
 	}
+	(void)store_reserve_restore(ctx->store);
 	return 0;
 }

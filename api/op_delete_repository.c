@@ -8,7 +8,7 @@ static int	delete_repository(struct api_call *);
 const struct api_op api_op_delete_repository = {
 	.name = "DeleteRepository",
 	.input = &model_DeleteRepositoryRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO | OP_FREES_SPACE,
 	.exec = delete_repository,
 };
 

@@ -700,7 +700,8 @@ static const struct api_op api_reg_op_manifest_get = { "Registry.ManifestGet",
 static const struct api_op api_reg_op_manifest_put = { "Registry.ManifestPut",
     NULL, OP_TXN_WRITE, manifest_put };
 static const struct api_op api_reg_op_manifest_delete = {
-    "Registry.ManifestDelete", NULL, OP_TXN_WRITE, manifest_delete };
+    "Registry.ManifestDelete", NULL, OP_TXN_WRITE | OP_FREES_SPACE,
+    manifest_delete };
 static const struct api_op api_reg_op_blob_get = { "Registry.BlobGet", NULL,
     OP_TXN_READ, blob_get };
 static const struct api_op api_reg_op_blob_delete = { "Registry.BlobDelete", NULL,
