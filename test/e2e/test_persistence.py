@@ -236,6 +236,30 @@ class PersistenceTest(harness.OwnServersTestCase):
         with open(path) as f:
             self.assertEqual(f.read(), "x")
 
+    def test_second_server_on_one_data_dir_exits_naming_the_first(self):
+        # Issue 11: two servers on one store would each GC the other's
+        # uploads; the second must refuse to start.
+        data = os.path.join(self.tmp, "data")
+        first = self.start(data_dir=data)
+        c = self.client(first)
+        name = unique_name("locked")
+        c.create_repository(repositoryName=name)
+        second = Server(data_dir=data)
+        self.servers.append(second)
+        second.spawn()
+        self.assertEqual(second.wait_exit(), 1)
+        err = second.stderr()
+        self.assertIn("%s is in use by another ecrd (pid %d)"
+                      % (data, first.proc.pid), err)
+        for marker in harness.SANITIZER_MARKERS:
+            self.assertNotIn(marker, err)
+        # The first is untouched and still serves; once it stops, the
+        # directory opens again (a lock, not a stale file).
+        c.describe_repositories(repositoryNames=[name])
+        first.stop()
+        third = self.start(data_dir=data)
+        self.client(third).describe_repositories(repositoryNames=[name])
+
     def test_sighup_with_broken_credentials_keeps_serving(self):
         creds = os.path.join(self.tmp, "creds.json")
         good = {"accessKeyId": "AKIAHUPGOOD000000001",
