@@ -8,6 +8,7 @@ skip, saying so.
 """
 
 import errno
+import json
 import os
 import subprocess
 import unittest
@@ -182,6 +183,60 @@ class DiskFullTest(harness.OwnServersTestCase):
                              body=image.text.encode(), headers=dict(
                                  auth, **{"Content-Type": image.media_type}))
         self.assertEqual(r.status, 201, r)
+
+
+class MapFullTest(harness.OwnServersTestCase):
+    """--map-size: past it writes are ServerException; deleting and
+    collecting make room for as much again (issue 11)."""
+
+    tmp_prefix = "e2e-mapfull-"
+
+    def test_map_size_is_checked(self):
+        for bad in ("1k", "abc", "", "12Q", "99999999999999999999T"):
+            s = harness.Server("--map-size", bad)
+            self.servers.append(s)
+            s.spawn()
+            self.assertEqual(s.wait_exit(), 2, bad)
+            self.assertIn("--map-size: '%s' is" % bad, s.stderr())
+
+    def test_full_map_then_delete_and_collect_fits_the_same_again(self):
+        srv = self.start("--map-size", "24M",
+                         data_dir=os.path.join(self.tmp, "data"))
+        client = harness.ecr_client(srv.endpoint)
+        repo = unique_name("map")
+        client.create_repository(repositoryName=repo)
+        base = build_image("map-full")
+        push_blobs(client, repo, base.blobs)
+
+        def big(i):
+            obj = json.loads(base.text)
+            obj["annotations"] = {"e2e.pad": "%d" % i + "p" * (3 << 20)}
+            return json.dumps(obj)
+
+        pushed = []
+        for i in range(20):
+            try:
+                client.put_image(repositoryName=repo, imageManifest=big(i),
+                                 imageTag="t%d" % i)
+            except botocore.exceptions.ClientError as e:
+                err = e.response
+                self.assertEqual(err["Error"]["Code"], "ServerException")
+                break
+            pushed.append(i)
+        else:
+            self.fail("a 24 MiB map took 20 manifests of 3 MiB")
+        self.assertGreaterEqual(len(pushed), 2)
+        self.assertIn("store: store is full", srv.stderr())
+        client.batch_delete_image(repositoryName=repo, imageIds=[
+            {"imageTag": "t%d" % i} for i in pushed])
+        r = harness.http_request(srv.host, srv.port, "POST",
+                                 "/_ecrd/gc?grace_seconds=0")
+        self.assertEqual(r.status, 200, r)
+        # The GC took the layers no image used any more.
+        push_blobs(client, repo, base.blobs)
+        for i in range(100, 100 + len(pushed)):
+            client.put_image(repositoryName=repo, imageManifest=big(i),
+                             imageTag="t%d" % i)
 
 
 if __name__ == "__main__":
