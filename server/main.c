@@ -57,7 +57,7 @@ struct options {
 	uint64_t	 clock_offset;		/* seconds ahead */
 	uint64_t	 max_repositories;
 	uint64_t	 max_layer_size;
-	uint64_t	 map_size;		/* bytes; 0: the store's default */
+	uint64_t	 map_size;		/* bytes; 0: the default */
 };
 
 static struct server	 server;

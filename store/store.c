@@ -387,7 +387,8 @@ lock_dir(struct store *s, char **why)
 			*why = xasprintf("%s is in use by another ecrd "
 			    "(pid %ld)", s->dir, holder);
 		else
-			*why = xasprintf("%s is in use by another ecrd", s->dir);
+			*why = xasprintf("%s is in use by another ecrd",
+			    s->dir);
 		rc = STORE_LOCKED;
 		goto out;
 	}
@@ -506,7 +507,8 @@ store_reserve_restore(struct store *s)
 
 	path = xasprintf("%s/%s", s->dir, RESERVE_FILE);
 	tmp = xasprintf("%s/%s.tmp", s->dir, RESERVE_FILE);
-	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size == STORE_RESERVE_SIZE) {
+	if (stat(path, &sb) == 0 &&
+	    (uint64_t)sb.st_size == STORE_RESERVE_SIZE) {
 		rc = STORE_OK;
 		goto out;
 	}

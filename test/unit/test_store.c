@@ -52,7 +52,8 @@ reopen(struct fx *f, unsigned flags)
 
 	store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(store_open(f->dir, flags, 0, &f->st, &cause), STORE_OK);
+	assert_int_equal(store_open(f->dir, flags, 0, &f->st, &cause),
+	    STORE_OK);
 	assert_null(cause);
 }
 
