@@ -192,9 +192,10 @@ class PersistenceTest(harness.OwnServersTestCase):
 
     def test_garbage_store_file_is_refused_and_untouched(self):
         probe, names = self.store_file_names()
-        # The LMDB data file is the big one; its lock file is not data.
-        main = max(names, key=lambda n: os.path.getsize(
-            os.path.join(probe, n)))
+        # The LMDB data file is the big one; its lock file is not data,
+        # nor are ecrd's own lock and its disk-full reserve (issue 11).
+        main = max((n for n in names if n not in ("lock", "reserve")),
+                   key=lambda n: os.path.getsize(os.path.join(probe, n)))
         data = os.path.join(self.tmp, "damaged")
         os.mkdir(data, 0o700)
         garbage = os.path.join(data, main)
