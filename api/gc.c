@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "common/log.h"
 #include "store/store.h"
 
 #define GC_BATCH	1000	/* records per write txn */
@@ -19,23 +20,23 @@ gc_collect(struct api_ctx *ctx, int64_t before, struct store_gc_list *list)
 	struct store_txn	*txn;
 	int			 rc;
 
+	memset(list, 0, sizeof *list);
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
 		return rc;
-	memset(list, 0, sizeof *list);
 	if ((rc = store_gc_collect(txn, before, before, GC_BATCH,
 	    list)) != 0) {
 		store_txn_abort(txn);
 		return rc;
 	}
-	if ((rc = store_txn_commit(txn)) != 0)
-		store_gc_list_release(list);
-	return rc;
+	/* On failure the caller still has the list (store_gc_files_unused). */
+	return store_txn_commit(txn);
 }
 
 /*
  * A full disk must not stop the GC, which is what makes room: a commit it
- * refuses is tried again with the store's reserve freed (issue 11), and the
- * reserve is made again afterwards if the GC left room to spare.
+ * refuses is tried again with the store's reserve freed and the files of
+ * the blobs no layer used already removed (issue 11); the reserve is made
+ * again afterwards if the GC left room to spare.
  */
 int
 api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
@@ -49,13 +50,20 @@ api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
 	*n_blobs = *n_uploads = 0;
 	while (more) {
 		rc = gc_collect(ctx, before, &list);
-		if (rc == STORE_NOSPACE && !is_released &&
-		    store_reserve_release(ctx->store) == 0) {
-			is_released = true;
+		if (rc == STORE_NOSPACE) {
+			log_warn("garbage collection: %s; freeing the reserve "
+			    "and unused blobs first", store_io_cause(ctx->store));
+			if (!is_released)
+				is_released = store_reserve_release(ctx->store)
+				    == 0;
+			(void)store_gc_files_unused(ctx->store, &list);
+			store_gc_list_release(&list);
 			rc = gc_collect(ctx, before, &list);
 		}
-		if (rc != 0)
+		if (rc != 0) {
+			store_gc_list_release(&list);
 			return rc;
+		}
 		/* File times are real ones, whatever the emulator's clock. */
 		rc = store_gc_files(ctx->store, &list,
 		    before - ctx->clock_offset_ms);

@@ -263,6 +263,37 @@ sweep(struct store *s, const struct gc_dir *g, int64_t before_ms)
 }
 
 int
+store_gc_files_unused(struct store *s, const struct store_gc_list *l)
+{
+	struct store_blob	 b;
+	struct store_txn	*t;
+	char			*path;
+	size_t			 i;
+	int			 rc = STORE_OK, rc1;
+
+	for (i = 0; i < l->n_blobs; i++) {
+		if ((rc1 = store_txn_begin(s, NULL, false, &t)) == STORE_OK) {
+			rc1 = store_blob_get(t, l->blobs[i], &b);
+			store_txn_abort(t);
+		}
+		/* Users the aborted txn would have dropped keep their file. */
+		if (rc1 == STORE_NOTFOUND || (rc1 == STORE_OK &&
+		    b.users == 0)) {
+			rc1 = STORE_OK;
+			if ((path = store_files_blob_path(s, l->blobs[i])) ==
+			    NULL)
+				rc1 = STORE_CORRUPT;
+			else if (unlink(path) == -1 && errno != ENOENT)
+				rc1 = store_io_fail(s, "unlink", path, errno);
+			free(path);
+		}
+		if (rc == STORE_OK)
+			rc = rc1;
+	}
+	return rc;
+}
+
+int
 store_gc_files(struct store *s, const struct store_gc_list *l,
     int64_t file_before_ms)
 {

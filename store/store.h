@@ -664,6 +664,15 @@ int	 store_gc_collect(struct store_txn *, int64_t layer_before_ms,
 	    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
 int	 store_gc_files(struct store *, const struct store_gc_list *,
 	    int64_t file_before_ms);
+/*
+ * For a store_gc_collect whose commit the full disk refused (it was
+ * aborted): remove, before it is tried again, the files of the listed
+ * blobs that no layer uses as committed (a record with users 0, or none),
+ * since only an upload, which writes the file again, can use them anew.
+ * Blobs whose last user only that txn dropped keep their file. Goes on
+ * past errors and returns the first.
+ */
+int	 store_gc_files_unused(struct store *, const struct store_gc_list *);
 void	 store_gc_list_release(struct store_gc_list *);
 
 #endif

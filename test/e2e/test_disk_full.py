@@ -153,6 +153,25 @@ class DiskFullTest(harness.OwnServersTestCase):
             repositoryName=repo, imageIds=[{"imageTag": "v1"}])
         self.assertEqual(got["images"][0]["imageManifest"], image.text)
 
+    def test_gc_works_on_a_full_disk_without_the_reserve(self):
+        # The reserve already spent: the GC removes the files of blobs no
+        # layer uses before its commit needs the room.
+        repo = self.make_repo()
+        for i in range(3):
+            push_image(self.client, repo, build_image(
+                "full-gc-%d" % i, big_layer=2 << 20), tag="v%d" % i)
+        self.client.delete_repository(repositoryName=repo, force=True)
+        os.unlink(os.path.join(self.data, "reserve"))
+        fill(self.filler)
+        r = harness.http_request(self.srv.host, self.srv.port, "POST",
+                                 "/_ecrd/gc?grace_seconds=0")
+        self.assertEqual(r.status, 200, r)
+        # Three images of three small layers, a big one and a config.
+        self.assertEqual(r.json()["blobsRemoved"], 15, r)
+        repo = self.make_repo()
+        push_image(self.client, repo, build_image(
+            "full-gc-again", big_layer=2 << 20), tag="v1")
+
     def test_registry_writes_on_a_full_disk_are_5xx(self):
         repo = self.make_repo()
         auth = {"Authorization": basic_auth(

@@ -1434,6 +1434,40 @@ test_gc_removes_blob_file_only_when_its_last_user_goes(void **state)
 	free(bpath);
 }
 
+/*
+ * Issue 11: when the full disk refuses a GC commit, the files of blobs no
+ * layer used as committed go first; a blob whose last user only the
+ * refused txn dropped keeps its file.
+ */
+static void
+test_gc_files_unused_spares_blobs_the_refused_txn_freed(void **state)
+{
+	struct fx		*f = *state;
+	struct store_gc_list	 l;
+	struct store_txn	*t;
+	uint64_t		 a, b;
+	char			*unused, *freed;
+
+	a = repo(f, "a");
+	b = repo(f, "b");
+	unused = blob_file(f, 11, "nobody's");
+	freed = blob_file(f, 12, "b's");
+	layer(f, a, 11, T_NEW);
+	layer(f, b, 12, T_OLD);
+	repo_delete(f, "a");
+	t = fx_wbegin(f);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_gc_collect(t, T_CUT, T_CUT, 10, &l), STORE_OK);
+	assert_int_equal(l.n_blobs, 2);
+	store_txn_abort(t);
+	assert_int_equal(store_gc_files_unused(f->st, &l), STORE_OK);
+	assert_false(file_exists(unused));
+	assert_true(file_exists(freed));
+	store_gc_list_release(&l);
+	free(unused);
+	free(freed);
+}
+
 static void
 test_gc_keeps_listed_blob_file_that_is_used_again(void **state)
 {
@@ -2260,6 +2294,7 @@ main(void)
 		T(test_gc_takes_at_most_max_per_call),
 		T(test_gc_removes_blob_file_only_when_its_last_user_goes),
 		T(test_gc_keeps_listed_blob_file_that_is_used_again),
+		T(test_gc_files_unused_spares_blobs_the_refused_txn_freed),
 		T(test_gc_collects_old_uploads_and_their_files),
 		T(test_gc_sweeps_old_orphan_files_and_keeps_the_rest),
 		T(test_finish_renews_an_old_blob_so_the_sweep_keeps_it),
