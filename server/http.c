@@ -3,10 +3,18 @@
  * http_parser. One request per connection is in flight at a time, so
  * pipelined requests are answered in order; a busy connection stops reading
  * once its input buffer is full, which bounds memory whatever the client does.
+ *
+ * Closing with unread input makes the kernel answer the client's next
+ * segment with RST, which destroys our answer in its receive buffer: the
+ * client sees "connection reset by peer" instead of the 401 or 413. So a
+ * connection that ends with a body unread (an early answer, a parse error)
+ * closes as nginx's lingering close does: send FIN after the answer, then
+ * read and discard for a bounded time and byte count before closing.
  */
 #include "server/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,6 +41,9 @@
 #define CONN_READ_MAX		(256 * 1024)
 #define CONN_INPUT_MAX		(256 * 1024)
 #define CONN_OUTPUT_MAX		(4 * 1024 * 1024)
+/* A lingering close reads and discards at most this long and this much. */
+#define CONN_LINGER_SEC		5
+#define CONN_LINGER_BYTES_MAX	(64 * 1024 * 1024)
 
 struct http_conn {
 	struct http_server	*srv;
@@ -45,7 +56,12 @@ struct http_conn {
 	size_t			 header_bytes;
 	bool			 is_in_parse;
 	bool			 is_closing;	/* free once output is flushed */
+	bool			 must_linger;	/* closing with input unread */
+	bool			 is_lingering;
+	bool			 is_peer_done;	/* read EOF: answer, then close */
 	bool			 keep_alive;
+	struct event		*timer;		/* linger end */
+	size_t			 linger_bytes;
 	char			 peer_ip[HTTP_PEER_IP_SIZE];
 	TAILQ_ENTRY(http_conn)	 entry;
 };
@@ -62,6 +78,7 @@ struct http_server {
 };
 
 static void	conn_process(struct http_conn *);
+static void	conn_finish(struct http_conn *);
 static void	conn_free(struct http_conn *);
 
 static const struct {
@@ -160,6 +177,7 @@ conn_fail(struct http_conn *c, int status)
 		c->req = NULL;
 	}
 	c->is_closing = true;
+	c->must_linger = true;
 }
 
 static int
@@ -259,13 +277,17 @@ request_split_url(struct http_request *req)
 	}
 }
 
-/* Early answers (from on_head or an oversized body) end the connection. */
+/*
+ * Early answers (from on_head or an oversized body) end the connection, with
+ * the rest of the body unread: a lingering close.
+ */
 static bool
 request_answered_early(struct http_conn *c)
 {
 	if (c->req != NULL && !c->req->is_responded)
 		return false;
 	c->is_closing = true;
+	c->must_linger = true;
 	return true;
 }
 
@@ -400,8 +422,12 @@ conn_process(struct http_conn *c)
 			break;
 		}
 	}
+	/* After the peer's EOF, what is in is all there is: then close. */
+	if (c->is_peer_done && (c->req == NULL || !c->req->is_complete) &&
+	    evbuffer_get_length(in) == 0)
+		c->is_closing = true;
 	if (c->is_closing && evbuffer_get_length(out) == 0)
-		conn_free(c);
+		conn_finish(c);
 }
 
 static void
@@ -418,7 +444,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->is_closing) {
-		conn_free(c);
+		conn_finish(c);
 		return;
 	}
 	/* Output drained: a paused pipeline may go on. */
@@ -429,7 +455,66 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct http_conn	*c = arg;
+
 	(void)bev;
+	/*
+	 * A client that half-closes after its request (shutdown(SHUT_WR))
+	 * still waits for the answer: answer what came, then close.
+	 */
+	if ((what & BEV_EVENT_EOF) && !c->is_lingering) {
+		c->is_peer_done = true;
+		conn_process(c);
+		return;
+	}
+	conn_free(c);
+}
+
+/* Discard what the peer still sends; see the file comment. */
+static void
+linger_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+
+	c->linger_bytes += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->linger_bytes > CONN_LINGER_BYTES_MAX)
+		conn_free(c);
+}
+
+static void
+conn_linger(struct http_conn *c)
+{
+	struct timeval	tv = { CONN_LINGER_SEC, 0 };
+
+	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) != 0) {
+		conn_free(c);
+		return;
+	}
+	c->is_lingering = true;
+	bufferevent_setcb(c->bev, linger_read_cb, NULL, conn_event_cb, c);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_add(c->timer, &tv);
+	linger_read_cb(c->bev, c);
+}
+
+/* The last answer is flushed: close, lingering if input is left unread. */
+static void
+conn_finish(struct http_conn *c)
+{
+	if (c->must_linger && !c->is_peer_done)
+		conn_linger(c);
+	else
+		conn_free(c);
+}
+
+/* A lingering close's end. */
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
 	(void)what;
 	conn_free(arg);
 }
@@ -442,6 +527,7 @@ conn_free(struct http_conn *c)
 	if (c->is_in_parse) {
 		/* Freed by conn_process once the parser returns. */
 		c->is_closing = true;
+		c->must_linger = false;
 		return;
 	}
 	if (c->req != NULL) {
@@ -453,6 +539,7 @@ conn_free(struct http_conn *c)
 	}
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	bufferevent_free(c->bev);
+	event_free(c->timer);
 	buf_release(&c->hfield);
 	buf_release(&c->hvalue);
 	free(c);
@@ -488,6 +575,11 @@ conn_new(struct http_server *srv, struct bufferevent *bev,
 	c->srv = srv;
 	c->bev = bev;
 	str_copy(c->peer_ip, sizeof c->peer_ip, peer_ip);
+	if ((c->timer = evtimer_new(srv->base, conn_timer_cb, c)) == NULL) {
+		bufferevent_free(bev);
+		free(c);
+		return;
+	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	buf_init(&c->hfield, HTTP_HEADER_BYTES_MAX);
@@ -548,6 +640,15 @@ http_response_header(struct http_request *req, const char *name,
 	buf_addf(&req->resp_headers, "%s: %s\r\n", name, value);
 }
 
+/* Whether the connection ends after the answer to req. */
+static bool
+is_last_answer(const struct http_conn *c, const struct http_request *req)
+{
+	return !req->is_complete || !c->keep_alive || c->srv->is_draining ||
+	    (c->is_peer_done &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
+}
+
 static void
 write_head(struct http_request *req, struct evbuffer *out, int status,
     const char *content_type, int64_t len)
@@ -564,7 +665,7 @@ write_head(struct http_request *req, struct evbuffer *out, int status,
 	if (req->resp_headers.len != 0)
 		evbuffer_add(out, req->resp_headers.data,
 		    req->resp_headers.len);
-	if (!req->is_complete || !c->keep_alive || c->srv->is_draining)
+	if (is_last_answer(c, req))
 		evbuffer_add(out, "Connection: close\r\n", 19);
 	evbuffer_add(out, "\r\n", 2);
 }
@@ -575,7 +676,7 @@ request_done(struct http_request *req)
 {
 	struct http_conn	*c = req->conn;
 
-	if (!req->is_complete || !c->keep_alive || c->srv->is_draining)
+	if (is_last_answer(c, req))
 		c->is_closing = true;
 	c->req = NULL;
 	request_free(req);

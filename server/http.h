@@ -67,7 +67,8 @@ struct http_request {
 struct http_app {
 	/*
 	 * Headers are in. Choose how the body is taken (body_max or on_body),
-	 * or answer at once (then the connection closes after the answer).
+	 * or answer at once (then the connection closes after the answer,
+	 * with the lingering close http.c describes).
 	 */
 	void	(*on_head)(struct http_request *, void *arg);
 	/* The whole request is in; answer now or later with http_respond*. */

@@ -188,6 +188,49 @@ send_str(struct fixture *f, const char *s)
 	}
 }
 
+/* Run the loop until the server has no connection left, at most 2 s. */
+static void
+pump_until_idle(struct fixture *f)
+{
+	struct timespec	start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!http_server_is_idle(f->srv)) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 2)
+			return;
+		poll(NULL, 0, 1);
+	}
+}
+
+/*
+ * Send n bytes of body, taking the server's answers meanwhile; every write
+ * must succeed or wait (a reset would fail it). At most 2 s.
+ */
+static void
+send_body(struct fixture *f, size_t n)
+{
+	static const char	zeros[16384];
+	struct timespec		start, now;
+	ssize_t			k;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (n > 0) {
+		k = send(f->fd, zeros, n < sizeof zeros ? n : sizeof zeros,
+		    MSG_NOSIGNAL);
+		if (k > 0) {
+			n -= (size_t)k;
+			continue;
+		}
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		pump_once(f);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		assert_true(now.tv_sec - start.tv_sec < 2);
+		poll(NULL, 0, 1);
+	}
+}
+
 static size_t
 count(const char *hay, const char *needle)
 {
@@ -284,8 +327,60 @@ test_http_survives_peer_leaving_before_a_deferred_answer(void **state)
 	f->fd = -1;
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
+	/*
+	 * A close looks like a half-close (EOF) until a write fails, so the
+	 * connection waits for the answer, then goes.
+	 */
 	http_respond(f->deferred, 200, "text/plain", "late", 4);
 	f->deferred = NULL;
+	pump_until_idle(f);
+	assert_true(http_server_is_idle(f->srv));
+}
+
+static void
+test_http_answers_a_half_closed_request(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	f->is_deferring = true;
+	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
+	shutdown(f->fd, SHUT_WR);
+	for (i = 0; i < 20 && f->deferred == NULL; i++) {
+		pump_once(f);
+		poll(NULL, 0, 1);
+	}
+	assert_non_null(f->deferred);
+	for (i = 0; i < 5; i++)
+		pump_once(f);	/* the EOF arrives */
+	http_respond(f->deferred, 200, "text/plain", "late", 4);
+	f->deferred = NULL;
+	pump(f, NULL);
+	assert_non_null(f->got.data);
+	assert_non_null(strstr(f->got.data, "HTTP/1.1 200 "));
+	assert_non_null(strstr(f->got.data, "Connection: close"));
+	assert_non_null(strstr(f->got.data, "late"));
+	assert_true(f->is_closed);
+	pump_until_idle(f);
+	assert_true(http_server_is_idle(f->srv));
+}
+
+static void
+test_http_lingers_after_an_early_answer(void **state)
+{
+	struct fixture	*f = *state;
+
+	send_str(f, "POST /reject HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Length: 8388608\r\n\r\n");
+	pump(f, "no");
+	assert_non_null(strstr(f->got.data, "HTTP/1.1 401 "));
+	/* The rest of the body is taken and dropped, not refused. */
+	send_body(f, 4 * 1024 * 1024);
+	shutdown(f->fd, SHUT_WR);
+	pump(f, NULL);
+	assert_true(f->is_closed);
+	assert_int_equal(count(f->got.data, "HTTP/1.1"), 1);
+	pump_until_idle(f);
 	assert_true(http_server_is_idle(f->srv));
 }
 
@@ -485,6 +580,8 @@ main(void)
 		T(test_http_answers_pipelined_requests_in_order),
 		T(test_http_holds_the_pipeline_until_a_deferred_answer),
 		T(test_http_survives_peer_leaving_before_a_deferred_answer),
+		T(test_http_answers_a_half_closed_request),
+		T(test_http_lingers_after_an_early_answer),
 		T(test_http_reassembles_a_chunked_body),
 		T(test_http_sends_100_continue_when_expected),
 		T(test_http_rejects_a_declared_oversized_body_early),
