@@ -3,6 +3,9 @@
  * http_parser. One request per connection is in flight at a time, so
  * pipelined requests are answered in order; a busy connection stops reading
  * once its input buffer is full, which bounds memory whatever the client does.
+ * Time is bounded too: a header block has a deadline, an idle connection a
+ * timeout, and at the file-descriptor limit accepting pauses instead of
+ * spinning.
  *
  * Closing with unread input makes the kernel answer the client's next
  * segment with RST, which destroys our answer in its receive buffer: the
@@ -44,6 +47,8 @@
 /* A lingering close reads and discards at most this long and this much. */
 #define CONN_LINGER_SEC		5
 #define CONN_LINGER_BYTES_MAX	(64 * 1024 * 1024)
+/* After accept() fails (EMFILE), try again this soon at the latest. */
+#define ACCEPT_PAUSE_SEC	1
 
 struct http_conn {
 	struct http_server	*srv;
@@ -60,7 +65,7 @@ struct http_conn {
 	bool			 is_lingering;
 	bool			 is_peer_done;	/* read EOF: answer, then close */
 	bool			 keep_alive;
-	struct event		*timer;		/* linger end */
+	struct event		*timer;		/* header deadline, linger end */
 	size_t			 linger_bytes;
 	char			 peer_ip[HTTP_PEER_IP_SIZE];
 	TAILQ_ENTRY(http_conn)	 entry;
@@ -75,11 +80,17 @@ struct http_server {
 	struct http_conns	 conns;
 	char			 address[128];
 	bool			 is_draining;
+	struct timeval		 header_timeout;
+	struct event		*accept_ev;	/* resumes a paused accept */
+	bool			 is_accept_paused;
+	time_t			 accept_logged_at;	/* monotonic seconds */
+	unsigned long		 n_accept_errors;	/* since that line */
 };
 
 static void	conn_process(struct http_conn *);
 static void	conn_finish(struct http_conn *);
 static void	conn_free(struct http_conn *);
+static void	accept_resume(struct http_server *);
 
 static const struct {
 	int		 status;
@@ -186,6 +197,9 @@ on_message_begin(http_parser *p)
 	struct http_conn	*c = p->data;
 
 	c->req = request_new(c);
+	/* The first request's deadline runs from accept. */
+	if (!evtimer_pending(c->timer, NULL))
+		evtimer_add(c->timer, &c->srv->header_timeout);
 	c->header_bytes = 0;
 	c->is_in_value = false;
 	buf_reset(&c->hfield);
@@ -315,6 +329,7 @@ on_headers_complete(http_parser *p)
 	struct http_request	*req = c->req;
 	const char		*expect;
 
+	evtimer_del(c->timer);
 	if (header_flush(c) != 0)
 		return -1;
 	str_copy(req->method, sizeof req->method,
@@ -510,13 +525,20 @@ conn_finish(struct http_conn *c)
 		conn_free(c);
 }
 
-/* A lingering close's end. */
+/* A header block past its deadline (408), or a lingering close's end. */
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct http_conn	*c = arg;
+
 	(void)fd;
 	(void)what;
-	conn_free(arg);
+	/* Not a byte of a request yet: nothing to answer. */
+	if (c->is_lingering || c->is_closing || c->req == NULL) {
+		conn_free(c);
+		return;
+	}
+	conn_fail(c, 408);
 }
 
 static void
@@ -543,6 +565,8 @@ conn_free(struct http_conn *c)
 	buf_release(&c->hfield);
 	buf_release(&c->hvalue);
 	free(c);
+	/* A descriptor is free again: accept may go on. */
+	accept_resume(srv);
 }
 
 /* The peer's address as text (aws:SourceIp); IPv4-mapped as IPv4. */
@@ -592,6 +616,53 @@ conn_new(struct http_server *srv, struct bufferevent *bev,
 	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evtimer_add(c->timer, &srv->header_timeout);
+}
+
+static void
+accept_resume(struct http_server *srv)
+{
+	if (!srv->is_accept_paused || srv->listener == NULL)
+		return;
+	srv->is_accept_paused = false;
+	evtimer_del(srv->accept_ev);
+	evconnlistener_enable(srv->listener);
+}
+
+static void
+accept_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	accept_resume(arg);
+}
+
+/*
+ * accept() failed in a way an immediate retry will not cure (EMFILE, ENFILE,
+ * ENOBUFS): the listening socket stays readable, so going on would spin and
+ * log without end. Pause accepting until a connection closes or
+ * ACCEPT_PAUSE_SEC passes (as nginx does), and say so at most once a second.
+ */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct timeval		 tv = { ACCEPT_PAUSE_SEC, 0 };
+	struct timespec		 now;
+	int			 err = EVUTIL_SOCKET_ERROR();
+
+	evconnlistener_disable(l);
+	srv->is_accept_paused = true;
+	evtimer_add(srv->accept_ev, &tv);
+	srv->n_accept_errors++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (srv->accept_logged_at != 0 && now.tv_sec <= srv->accept_logged_at)
+		return;
+	log_warn("cannot accept connections: %s; pausing accept until a "
+	    "connection closes (failures since the last such line: %lu)",
+	    strerror(err), srv->n_accept_errors);
+	srv->n_accept_errors = 0;
+	srv->accept_logged_at = now.tv_sec;
 }
 
 static void
@@ -805,6 +876,7 @@ http_server_new(struct event_base *base, const char *listen,
 	srv = xcalloc(1, sizeof *srv);
 	srv->base = base;
 	srv->app = *app;
+	srv->header_timeout.tv_sec = HTTP_HEADER_TIMEOUT_SEC;
 	TAILQ_INIT(&srv->conns);
 	srv->listener = evconnlistener_new_bind(base, accept_cb, srv,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
@@ -815,13 +887,23 @@ http_server_new(struct event_base *base, const char *listen,
 		free(srv);
 		return -1;
 	}
-	if (listen_address(srv, evconnlistener_get_fd(srv->listener)) != 0) {
+	evconnlistener_set_error_cb(srv->listener, accept_error_cb);
+	srv->accept_ev = evtimer_new(base, accept_timer_cb, srv);
+	if (srv->accept_ev == NULL ||
+	    listen_address(srv, evconnlistener_get_fd(srv->listener)) != 0) {
 		*cause = xasprintf("cannot read the bound address");
 		http_server_free(srv);
 		return -1;
 	}
 	*out = srv;
 	return 0;
+}
+
+void
+http_server_set_header_timeout(struct http_server *srv, unsigned sec)
+{
+	srv->header_timeout.tv_sec = sec;
+	srv->header_timeout.tv_usec = 0;
 }
 
 const char *
@@ -836,6 +918,7 @@ http_server_drain(struct http_server *srv)
 	struct http_conn	*c, *next;
 
 	srv->is_draining = true;
+	evtimer_del(srv->accept_ev);
 	if (srv->listener != NULL) {
 		evconnlistener_free(srv->listener);
 		srv->listener = NULL;
@@ -863,5 +946,7 @@ http_server_free(struct http_server *srv)
 		conn_free(TAILQ_FIRST(&srv->conns));
 	if (srv->listener != NULL)
 		evconnlistener_free(srv->listener);
+	if (srv->accept_ev != NULL)
+		event_free(srv->accept_ev);
 	free(srv);
 }

@@ -22,6 +22,8 @@ struct http_conn;
 #define HTTP_HEADERS_MAX	100
 #define HTTP_HEADER_BYTES_MAX	(64 * 1024)
 #define HTTP_IDLE_TIMEOUT_SEC	60
+/* The whole header block must arrive within this, however it trickles. */
+#define HTTP_HEADER_TIMEOUT_SEC	30
 #define HTTP_PEER_IP_SIZE	64
 
 struct http_header {
@@ -79,6 +81,12 @@ struct http_app {
 /* Listen on "HOST:PORT" ("[::1]:0" too); 0, or -1 with *cause set. */
 int	 http_server_new(struct event_base *, const char *listen,
 	    const struct http_app *, struct http_server **out, char **cause);
+/*
+ * Seconds a request's header block may take, from accept (the first
+ * request) or from its first byte (later ones); default
+ * HTTP_HEADER_TIMEOUT_SEC. Past it the server answers 408 and closes.
+ */
+void	 http_server_set_header_timeout(struct http_server *, unsigned sec);
 /* The bound address as "HOST:PORT"; borrowed until the server is freed. */
 const char *http_server_address(const struct http_server *);
 /*

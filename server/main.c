@@ -58,6 +58,7 @@ struct options {
 	uint64_t	 max_repositories;
 	uint64_t	 max_layer_size;
 	uint64_t	 map_size;		/* bytes; 0: the default */
+	uint64_t	 header_timeout;	/* seconds */
 };
 
 static struct server	 server;
@@ -106,6 +107,8 @@ usage(FILE *fp)
 "                          100000)\n"
 "  --max-layer-size BYTES  ECR's maximum layer size (default 54525952000,\n"
 "                          52,000 MiB)\n"
+"  --header-timeout S      close a connection whose request headers take\n"
+"                          longer than S seconds in all (default 30)\n"
 "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
 "  -v, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n");
@@ -207,6 +210,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "max-repositories", required_argument, NULL, 'M' },
 		{ "max-layer-size", required_argument, NULL, 'S' },
 		{ "map-size", required_argument, NULL, 'Z' },
+		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -223,6 +227,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
 	o->max_repositories = API_REPOSITORIES_MAX;
 	o->max_layer_size = API_LAYER_SIZE_MAX;
+	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -258,6 +263,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'Z':
 			if (parse_size("--map-size", optarg,
 			    STORE_MAP_SIZE_MIN, SIZE_MAX, &o->map_size) != 0)
+				return -1;
+			break;
+		case 'H':
+			if (parse_number("--header-timeout", optarg, 1,
+			    UINT32_MAX, &o->header_timeout) != 0)
 				return -1;
 			break;
 		case 'L':
@@ -595,6 +605,8 @@ start(const struct options *o, char **cause)
 	cfg.creds = server.creds;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
+	http_server_set_header_timeout(server.http,
+	    (unsigned)o->header_timeout);
 	api_ctx_set_endpoint(server.api, http_server_address(server.http));
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
 	    o->account, o->region);

@@ -192,11 +192,13 @@ def poll(predicate, timeout, what, proc=None):
 class Server:
     """One ecrd process, or a server somebody else runs (external=True)."""
 
-    def __init__(self, *extra, data_dir=None, external=None, env=None):
+    def __init__(self, *extra, data_dir=None, external=None, env=None,
+                 preexec_fn=None):
         self.extra = [str(a) for a in extra]
         self.data_dir = data_dir
         self.external = external
         self.env = env
+        self.preexec_fn = preexec_fn    # e.g. lower a resource limit
         self.proc = None
         self.host = self.port = None
         self.returncode = None
@@ -241,7 +243,7 @@ class Server:
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 self.argv(self.port_file), stdin=subprocess.DEVNULL,
-                stdout=err, stderr=err, env=env)
+                stdout=err, stderr=err, env=env, preexec_fn=self.preexec_fn)
         return self
 
     def wait_ready(self):
@@ -719,8 +721,8 @@ class OwnServersTestCase(EcrdTestCase):
             finally:
                 s.cleanup()
 
-    def start(self, *extra, data_dir=None):
-        s = Server(*extra, data_dir=data_dir)
+    def start(self, *extra, data_dir=None, preexec_fn=None):
+        s = Server(*extra, data_dir=data_dir, preexec_fn=preexec_fn)
         self.servers.append(s)
         return s.start()
 

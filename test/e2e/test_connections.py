@@ -2,22 +2,28 @@
 
 An early answer (401, 416 or 413 decided from the headers) reaches a client
 that is still sending its body: the server closes lingering (FIN after the
-answer, then reading and discarding for a while) instead of resetting. A
-client that half-closes (shutdown(SHUT_WR)) after its request still gets
-the answer.
+answer, then reading and discarding for a while) instead of resetting. At
+the file-descriptor limit the server pauses accepting rather than spinning
+and flooding its log, and serves again once connections close. A header
+block that trickles in is cut off by its deadline. A client that half-closes
+(shutdown(SHUT_WR)) after its request still gets the answer.
 """
 
 import hashlib
 import json
+import os
+import resource
+import select
 import socket
 import threading
+import time
 import unittest
 import uuid
 
 import harness
-from harness import (JSON_11, TARGET_PREFIX, EcrdTestCase, basic_auth,
-                     read_response, registry_password, registry_request,
-                     unique_name)
+from harness import (JSON_11, TARGET_PREFIX, EcrdTestCase, OwnServersTestCase,
+                     basic_auth, http_request, poll, read_response,
+                     registry_password, registry_request, unique_name)
 
 MiB = 1024 * 1024
 # More than loopback's socket buffers hold, so an unread body cannot hide
@@ -194,6 +200,105 @@ class HalfCloseTest(EcrdTestCase):
                              headers=[auth])
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.body, data)
+
+
+FD_LIMIT = 64
+EMFILE_TEXT = os.strerror(24)   # EMFILE: "Too many open files"
+
+
+def low_fd_limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class LimitsTest(OwnServersTestCase):
+    """Item 5: the descriptor limit and slow or silent clients."""
+
+    tmp_prefix = "e2e-conn-"
+
+    def open_connections(self, server, n):
+        socks = []
+        self.addCleanup(lambda: [s.close() for s in socks])
+        for _ in range(n):
+            socks.append(connect(server))
+        return socks
+
+    def test_at_the_descriptor_limit_accept_pauses(self):
+        server = self.start(preexec_fn=low_fd_limit)
+        # Connecting succeeds through the listen backlog; the server runs
+        # out of descriptors accepting them.
+        socks = self.open_connections(server, FD_LIMIT + 32)
+        poll(lambda: EMFILE_TEXT in server.stderr(), 30,
+             "the server to reach its descriptor limit", server.proc)
+        lines = server.stderr().count(EMFILE_TEXT)
+        cpu = cpu_seconds(server.pid)
+        # A measured window at the limit: a spinning server burns a whole
+        # core and logs each accept; the margin is generous.
+        threading.Event().wait(1.0)
+        self.assertLess(cpu_seconds(server.pid) - cpu, 0.25)
+        self.assertLessEqual(server.stderr().count(EMFILE_TEXT) - lines, 3)
+        for s in socks:
+            s.close()
+        r = http_request(server.host, server.port, "GET", "/health")
+        self.assertEqual(r.status, 200, r)
+        self.assertLessEqual(server.stderr().count(EMFILE_TEXT), 10)
+
+    def trickle(self, sock, lines, period=0.5, limit=30.0):
+        """Send one of lines every period until the server closes sock
+        (True) or limit passes (False); also what the server sent."""
+        got = b""
+        deadline = time.monotonic() + limit
+        lines = iter(lines)
+        while time.monotonic() < deadline:
+            line = next(lines, None)
+            try:
+                if line:
+                    sock.sendall(line)
+                ready, _, _ = select.select([sock], [], [], period)
+                if not ready:
+                    continue
+                data = sock.recv(65536)
+            except (BrokenPipeError, ConnectionResetError):
+                return True, got
+            if not data:
+                return True, got
+            got += data
+        return False, got
+
+    def test_trickled_headers_meet_their_deadline(self):
+        server = self.start("--header-timeout", "2")
+        slow = (b"X-Slow-%d: x\r\n" % i for i in range(1000))
+        with connect(server) as sock:
+            closed, got = self.trickle(sock, [b"GET /health HTTP/1.1\r\n"
+                                              b"Host: x\r\n"] + list(slow))
+        self.assertTrue(closed, "a trickling client was never cut off")
+        if got:
+            self.assertTrue(got.startswith(b"HTTP/1.1 408 "), got[:200])
+        # A client that never sends a byte goes the same way.
+        with connect(server) as sock:
+            closed, got = self.trickle(sock, [])
+        self.assertTrue(closed, "a silent client was never cut off")
+        self.assertEqual(got, b"")
+        self.assertHealthy(server)
+
+    def test_the_deadline_is_per_request_not_per_connection(self):
+        """Later requests' deadlines start at their first byte: a
+        keep-alive connection idle for longer than the header timeout
+        still serves its next request."""
+        server = self.start("--header-timeout", "1")
+        request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        with connect(server) as sock, sock.makefile("rb") as f:
+            sock.sendall(request)
+            self.assertEqual(read_response(f).status, 200)
+            threading.Event().wait(1.5)
+            sock.sendall(request)
+            self.assertEqual(read_response(f).status, 200)
 
 
 if __name__ == "__main__":

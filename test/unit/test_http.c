@@ -385,6 +385,18 @@ test_http_lingers_after_an_early_answer(void **state)
 }
 
 static void
+test_http_header_deadline_answers_408(void **state)
+{
+	struct fixture	*f = *state;
+
+	http_server_set_header_timeout(f->srv, 1);
+	send_str(f, "GET /slow HTTP/1.1\r\nHost: h\r\n");
+	pump(f, "408");
+	assert_non_null(f->got.data);
+	assert_non_null(strstr(f->got.data, "HTTP/1.1 408 "));
+}
+
+static void
 test_http_reassembles_a_chunked_body(void **state)
 {
 	struct fixture	*f = *state;
@@ -582,6 +594,7 @@ main(void)
 		T(test_http_survives_peer_leaving_before_a_deferred_answer),
 		T(test_http_answers_a_half_closed_request),
 		T(test_http_lingers_after_an_early_answer),
+		T(test_http_header_deadline_answers_408),
 		T(test_http_reassembles_a_chunked_body),
 		T(test_http_sends_100_continue_when_expected),
 		T(test_http_rejects_a_declared_oversized_body_early),
