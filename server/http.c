@@ -61,11 +61,11 @@ struct http_conn {
 	size_t			 header_bytes;
 	bool			 is_in_parse;
 	bool			 is_closing;	/* free once output is flushed */
-	bool			 must_linger;	/* closing with input unread */
+	bool			 must_linger;	/* input left unread */
 	bool			 is_lingering;
-	bool			 is_peer_done;	/* read EOF: answer, then close */
+	bool			 is_peer_done;	/* EOF read: answer, close */
 	bool			 keep_alive;
-	struct event		*timer;		/* header deadline, linger end */
+	struct event		*timer;		/* header deadline, linger */
 	size_t			 linger_bytes;
 	char			 peer_ip[HTTP_PEER_IP_SIZE];
 	TAILQ_ENTRY(http_conn)	 entry;

@@ -96,6 +96,7 @@ def session(address):
     expect_error("NotImplementedException",
                  ecr.describe_pull_through_cache_rules)
     checks.extend(images_session(ecr, address))
+    checks.extend(connections_session(address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
     conn = http.client.HTTPConnection(*address.rsplit(":", 1))
     for body in (b'{"repositoryName": ', b'[1]', b'\xff\xfe',
@@ -122,6 +123,42 @@ def http_call(address, method, path, body=b"", headers=None):
     data = resp.read()
     conn.close()
     return resp.status, dict(resp.getheaders()), data
+
+
+def raw_connection(address):
+    host, port = address.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=DEADLINE_S)
+    return sock, sock.makefile("rb")
+
+
+def connections_session(address):
+    """An early answer with the body still coming (a lingering close), a
+    half-closed write, and a connection still waiting for its first
+    request at shutdown."""
+    checks = []
+    sock, f = raw_connection(address)
+    body = b"x" * (1024 * 1024)
+    sock.sendall(b"PATCH /v2/vg/one/blobs/uploads/x HTTP/1.1\r\nHost: h\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    checks.append(f.readline().startswith(b"HTTP/1.1 401 "))
+    f.close()
+    sock.close()
+    sock, f = raw_connection(address)
+    req = b'{"repositoryName": "vg/half"}'
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: "
+                 b"AmazonEC2ContainerRegistry_V20150921.CreateRepository\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(req) + req)
+    sock.shutdown(socket.SHUT_WR)
+    checks.append(f.readline().startswith(b"HTTP/1.1 200 "))
+    f.close()
+    sock.close()
+    # Left open and silent: SIGTERM frees it, its header deadline pending.
+    sock, _ = raw_connection(address)
+    _open_sockets.append(sock)
+    return checks
+
+
+_open_sockets = []
 
 
 def push_layer(ecr, repo, data):
