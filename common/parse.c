@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,5 +149,33 @@ parse_endpoint(const char *text, struct endpoint *ep, char **cause)
 		*cause = xasprintf("'%s' is not a host name", ep->host);
 		return -1;
 	}
+	return 0;
+}
+
+int
+parse_i64(const char *s, int64_t min, int64_t max, int64_t *out,
+    const char **errstr)
+{
+	uint64_t	 mag;
+	int64_t		 v;
+	bool		 is_neg = s != NULL && *s == '-';
+
+	/* The magnitude is bounded first, so the sign never overflows. */
+	if (parse_u64(is_neg ? s + 1 : s, 0, is_neg ? (uint64_t)INT64_MAX + 1 :
+	    (uint64_t)INT64_MAX, &mag, errstr) != 0) {
+		if (is_neg && strcmp(*errstr, "too large") == 0)
+			*errstr = "too small";
+		return -1;
+	}
+	v = is_neg && mag != 0 ? -(int64_t)(mag - 1) - 1 : (int64_t)mag;
+	if (v < min) {
+		*errstr = "too small";
+		return -1;
+	}
+	if (v > max) {
+		*errstr = "too large";
+		return -1;
+	}
+	*out = v;
 	return 0;
 }

@@ -13,6 +13,9 @@
  */
 int	parse_u64(const char *, uint64_t min, uint64_t max, uint64_t *out,
 	    const char **errstr);
+/* The same for an optionally negative ("-5") decimal in [min, max]. */
+int	parse_i64(const char *, int64_t min, int64_t max, int64_t *out,
+	    const char **errstr);
 
 /*
  * "HOST[:PORT]": HOST a DNS name or dotted IPv4 address, or an IPv6

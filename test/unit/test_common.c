@@ -159,6 +159,59 @@ test_parse_endpoint_table(void **state)
 	}
 }
 
+/* Admin query numbers (issue 11, item 2): no overflow at either end. */
+static void
+test_parse_i64_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		int64_t		 min, max;
+		int		 rc;
+		int64_t		 want;
+		const char	*err;
+	} cases[] = {
+		{ "0", -10, 10, 0, 0, NULL },
+		{ "-0", -10, 10, 0, 0, NULL },
+		{ "-10", -10, 10, 0, -10, NULL },
+		{ "10", -10, 10, 0, 10, NULL },
+		{ "-11", -10, 10, -1, 0, "too small" },
+		{ "11", -10, 10, -1, 0, "too large" },
+		{ "-1", 0, 10, -1, 0, "too small" },
+		{ "-1", -10, -5, -1, 0, "too large" },
+		{ "9223372036854775807", INT64_MIN, INT64_MAX, 0, INT64_MAX,
+		    NULL },
+		{ "-9223372036854775808", INT64_MIN, INT64_MAX, 0, INT64_MIN,
+		    NULL },
+		{ "9223372036854775808", INT64_MIN, INT64_MAX, -1, 0,
+		    "too large" },
+		{ "-9223372036854775809", INT64_MIN, INT64_MAX, -1, 0,
+		    "too small" },
+		{ "99999999999999999999", -10, 10, -1, 0, "too large" },
+		{ "-99999999999999999999", -10, 10, -1, 0, "too small" },
+		{ "", -10, 10, -1, 0, "invalid" },
+		{ "-", -10, 10, -1, 0, "invalid" },
+		{ "--1", -10, 10, -1, 0, "invalid" },
+		{ "+1", -10, 10, -1, 0, "invalid" },
+		{ "abc", -10, 10, -1, 0, "invalid" },
+		{ "1 ", -10, 10, -1, 0, "invalid" },
+	};
+	size_t		 i;
+	int64_t		 v;
+	const char	*err;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err = NULL;
+		v = 0;
+		assert_int_equal(parse_i64(cases[i].in, cases[i].min,
+		    cases[i].max, &v, &err), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_true(v == cases[i].want);
+		else
+			assert_string_equal(err, cases[i].err);
+	}
+}
+
 static void
 test_wildcard_matches_whole_string(void **state)
 {
@@ -241,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_buf_take_gives_ownership),
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_endpoint_table),
+		cmocka_unit_test(test_parse_i64_table),
 		cmocka_unit_test(test_wildcard_matches_whole_string),
 		cmocka_unit_test(test_wildcard_flags),
 		cmocka_unit_test(test_query_value_decodes_and_bounds),
