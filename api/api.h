@@ -82,6 +82,10 @@ int	 api_authorize(struct api_ctx *, const char *principal_arn,
 	    const char *action, const char *registry_id,
 	    const char *repo_name, int64_t now_ms, char *message,
 	    size_t message_size);
+/* Twelve digits: an account ID (registryId). */
+bool	 api_is_account_id(const char *);
+/* A region name as the model's Region shape allows it ("us-east-1"). */
+bool	 api_is_region(const char *);
 /* The key that signs registry tokens and page tokens; borrowed. */
 const unsigned char *api_ctx_key(const struct api_ctx *);
 

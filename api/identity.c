@@ -15,8 +15,8 @@
 #include "auth/sigv4.h"
 #include "common/str.h"
 
-static bool
-is_account_id(const char *s)
+bool
+api_is_account_id(const char *s)
 {
 	size_t	i;
 
@@ -27,9 +27,8 @@ is_account_id(const char *s)
 	return i == 12;
 }
 
-/* Region names as the model's Region shape allows them. */
-static bool
-is_region(const char *s)
+bool
+api_is_region(const char *s)
 {
 	size_t	i;
 
@@ -126,7 +125,7 @@ api_identify(struct api_call *call, const struct sigv4_request *sr)
 	}
 	if (rc != 0)
 		return sigv4_to_ecr(call, rc, cause);
-	if (!is_region(auth.region))
+	if (!api_is_region(auth.region))
 		return api_fail(call, ERR_INVALID_SIGNATURE, "%s",
 		    "Credential should be scoped to a valid region.");
 	str_copy(call->id.region, sizeof call->id.region, auth.region);
@@ -135,7 +134,7 @@ api_identify(struct api_call *call, const struct sigv4_request *sr)
 	if (cfg->is_strict)
 		return identify_strict(call, sr, &auth);
 	/* A 12-digit key is that account, as LocalStack does. */
-	if (is_account_id(auth.access_key))
+	if (api_is_account_id(auth.access_key))
 		identify_root(call, auth.access_key);
 	else if (cfg->creds != NULL &&
 	    (cred = creds_find(cfg->creds, auth.access_key)) != NULL) {

@@ -104,6 +104,11 @@ pct_decode(const char *src, size_t len, char *dst, size_t size)
 		if (src[i] == '%' && i + 2 < len &&
 		    (hi = str_hex_value((unsigned char)src[i + 1])) >= 0 &&
 		    (lo = str_hex_value((unsigned char)src[i + 2])) >= 0) {
+			/* A NUL would cut the C string short: refuse it. */
+			if (hi == 0 && lo == 0) {
+				dst[0] = '\0';
+				return -1;
+			}
 			dst[n++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else
@@ -126,9 +131,10 @@ str_query_value(const char *query, const char *name, char *dst,
 	while (p != NULL && *p != '\0') {
 		end = strchr(p, '&');
 		plen = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (plen > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+		if (plen > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=')
 			return pct_decode(p + nlen + 1, plen - nlen - 1, dst,
-			    dst_size);
+			    dst_size) == 0 ? 0 : -2;
 		p = end != NULL ? end + 1 : NULL;
 	}
 	return -1;

@@ -24,7 +24,8 @@ bool	str_wildcard_match(const char *pattern, const char *s);
 int	str_hex_value(int c);
 /*
  * The value of name in a raw query string ("a=1&b=%2F"), percent-decoded
- * into dst: 0, or -1 if absent or longer than dst_size - 1 (dst emptied).
+ * into dst: 0, -1 if absent, or -2 if longer than dst_size - 1 or holding
+ * an encoded NUL ("%00") (dst emptied either way).
  */
 int	str_query_value(const char *query, const char *name, char *dst,
 	    size_t dst_size);

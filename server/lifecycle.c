@@ -13,8 +13,10 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <json-c/json.h>
 
 #include "api/api.h"
+#include "api/json.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
@@ -24,6 +26,7 @@
 #define STEP_BUDGET_NS	(2 * 1000 * 1000)	/* per loop turn */
 #define QUERY_VALUE_MAX	512
 #define JSON_TYPE	"application/json"
+#define CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)	/* --clock-offset */
 
 struct lc_job {
 	struct api_lifecycle_run *run;
@@ -200,13 +203,21 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 {
 	struct lc_sched	*lc = srv->lc_sched;
 	struct route_state	*st = req->app_data;
-	char			 nbuf[QUERY_VALUE_MAX], rbuf[QUERY_VALUE_MAX];
-	char			 gbuf[QUERY_VALUE_MAX];
+	char			 nbuf[QUERY_VALUE_MAX];
+	char			 rbuf[ROUTES_ACCOUNT_SIZE];
+	char			 gbuf[ROUTES_REGION_SIZE];
 	const char		*name, *registry, *region;
+	int			 has_name, has_registry, has_region;
 
-	name = routes_query(req->query, "repositoryName", nbuf, sizeof nbuf);
-	registry = routes_query(req->query, "registryId", rbuf, sizeof rbuf);
-	region = routes_query(req->query, "region", gbuf, sizeof gbuf);
+	if ((has_name = routes_param(req, "repositoryName", nbuf,
+	    sizeof nbuf)) < 0 ||
+	    (has_registry = routes_param_account(req, "registryId",
+	    rbuf)) < 0 ||
+	    (has_region = routes_param_region(req, "region", gbuf)) < 0)
+		return;
+	name = has_name ? nbuf : NULL;
+	registry = has_registry ? rbuf : NULL;
+	region = has_region ? gbuf : NULL;
 	if (name != NULL || registry != NULL || region != NULL) {
 		registry = registry != NULL ? registry : lc->account;
 		region = region != NULL ? region : lc->region;
@@ -220,27 +231,30 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 
 /*
  * POST /_ecrd/clock?advance_seconds=N: move the clock every request reads
- * (now_ms) N seconds ahead; answers the offset and the time now.
+ * (now_ms) N seconds ahead; answers the offset and the time now. The
+ * offset stays within what --clock-offset accepts.
  */
 void
 lc_sched_on_clock(struct server *srv, struct http_request *req)
 {
-	const char	*errstr;
-	char		 vbuf[32], body[128];
-	uint64_t	 n = 0;
-	int		 len;
+	struct json_object	*o;
+	int64_t			 n, max;
+	int			 rc;
 
-	if (routes_query(req->query, "advance_seconds", vbuf,
-	    sizeof vbuf) == NULL || parse_u64(vbuf, 0, UINT32_MAX, &n,
-	    &errstr) != 0) {
+	max = CLOCK_OFFSET_MAX_SEC - clock_offset_ms / 1000;
+	if (max > ROUTES_SECONDS_MAX)
+		max = ROUTES_SECONDS_MAX;
+	if ((rc = routes_param_num(req, "advance_seconds", 0, max, &n)) < 0)
+		return;
+	if (rc == 0) {
 		routes_error(req, 400, "InvalidParameterException",
-		    "advance_seconds must be a whole number of seconds");
+		    "advance_seconds is required");
 		return;
 	}
-	clock_offset_ms += (long long)n * 1000;
+	clock_offset_ms += n * 1000;
 	api_ctx_set_clock_offset(srv->api, clock_offset_ms);
-	len = snprintf(body, sizeof body, "{\"offsetSeconds\":%lld,"
-	    "\"now\":%.3f}", clock_offset_ms / 1000, (double)now_ms() / 1e3);
-	routes_log(req, 200);
-	http_respond(req, 200, JSON_TYPE, body, (size_t)len);
+	o = jnew_obj();
+	jadd_i64(o, "offsetSeconds", clock_offset_ms / 1000);
+	jadd_epoch(o, "now", now_ms());
+	routes_respond_json(req, 200, o);
 }

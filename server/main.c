@@ -51,6 +51,7 @@ struct options {
 	const char	*credentials;
 	bool		 is_ephemeral;
 	bool		 is_strict;
+	bool		 has_admin_endpoints;
 	bool		 relax_references;
 	enum log_level	 log_level;
 	uint64_t	 lifecycle_interval;	/* seconds; 0: never */
@@ -94,6 +95,11 @@ usage(FILE *fp)
 "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
 "                          principals in FILE (see README); SIGHUP reloads\n"
 "  --strict                strict mode (requires --credentials)\n"
+"  --admin-endpoints       in strict mode, serve the admin endpoints\n"
+"                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
+"                          /moto-api/reset), which need no credentials;\n"
+"                          without it they answer 404 (permissive mode\n"
+"                          always serves them)\n"
 "  --relax-references      let PutImage name layers, configs and child\n"
 "                          manifests the repository does not hold (for test\n"
 "                          suites that push synthetic manifests); default:\n"
@@ -203,6 +209,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "public-endpoint", required_argument, NULL, 'u' },
 		{ "credentials", required_argument, NULL, 'c' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "admin-endpoints", no_argument, NULL, 'A' },
 		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "lifecycle-interval", required_argument, NULL, 'I' },
@@ -239,6 +246,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'u': o->public_endpoint = optarg; break;
 		case 'c': o->credentials = optarg; o->is_strict = true; break;
 		case 's': o->is_strict = true; break;
+		case 'A': o->has_admin_endpoints = true; break;
 		case 'R': o->relax_references = true; break;
 		case 'I':
 			if (parse_seconds("--lifecycle-interval", optarg,
@@ -595,6 +603,7 @@ start(const struct options *o, char **cause)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = o->account;
 	server.default_account = o->account;
+	server.has_admin = !o->is_strict || o->has_admin_endpoints;
 	server.default_region = o->region;
 	cfg.default_region = o->region;
 	cfg.public_endpoint = public_endpoint;

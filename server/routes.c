@@ -11,9 +11,11 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <json-c/json.h>
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/json.h"
 #include "api/registry.h"
 #include "auth/sigv4.h"
 #include "common/log.h"
@@ -27,6 +29,7 @@
 #define JSON_11		"application/x-amz-json-1.1"
 #define GC_GRACE_SEC	86400	/* unreferenced layers, idle uploads */
 #define BLOBS_PREFIX	"/_ecrd/blobs/"
+#define PARAM_NUM_MAX	32	/* longer is no number we take */
 
 
 long long
@@ -82,17 +85,35 @@ respond(struct http_request *req, int status, const char *content_type,
 	http_respond(req, status, content_type, body, len);
 }
 
+void
+routes_respond_json(struct http_request *req, int status,
+    struct json_object *owned_body)
+{
+	char	*body;
+	size_t	 len;
+
+	body = jrender(owned_body, &len);
+	json_object_put(owned_body);
+	respond(req, status, "application/json", body, len);
+	free(body);
+}
+
+/* Through the one JSON writer, which keeps echoed bytes valid UTF-8. */
 static void
 respond_aws_error(struct http_request *req, int status, const char *type,
     const char *message)
 {
-	char	body[512];
-	int	n;
+	struct json_object	*o = jnew_obj();
+	char			*body;
+	size_t			 len;
 
-	n = snprintf(body, sizeof body, "{\"__type\":\"%s\",\"message\":"
-	    "\"%s\"}", type, message);
+	jadd_str(o, "__type", type);
+	jadd_str(o, "message", message);
+	body = jrender(o, &len);
+	json_object_put(o);
 	http_response_header(req, "x-amzn-ErrorType", type);
-	respond(req, status, JSON_11, body, (size_t)n);
+	respond(req, status, JSON_11, body, len);
+	free(body);
 }
 
 static void
@@ -274,7 +295,8 @@ handle_aws(struct server *srv, struct http_request *req)
 static void
 handle_reset(struct server *srv, struct http_request *req)
 {
-	char	*cause = NULL;
+	struct json_object	*o;
+	char			*cause = NULL;
 
 	/* Writes queued before the reset land first, then are wiped. */
 	routes_flush_writes(srv);
@@ -285,7 +307,92 @@ handle_reset(struct server *srv, struct http_request *req)
 		    "An internal error occurred.");
 		return;
 	}
-	respond(req, 200, "application/json", "{\"status\":\"ok\"}", 15);
+	o = jnew_obj();
+	jadd_str(o, "status", "ok");
+	routes_respond_json(req, 200, o);
+}
+
+const char *
+routes_query(const char *query, const char *name, char *dst, size_t size)
+{
+	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
+}
+
+/* Answer 400 with "<name> must ..." and return -1. */
+static int
+param_refuse(struct http_request *req, const char *name, const char *must)
+{
+	char	*msg;
+
+	msg = xasprintf("%s must %s", name, must);
+	respond_aws_error(req, 400, "InvalidParameterException", msg);
+	free(msg);
+	return -1;
+}
+
+int
+routes_param(struct http_request *req, const char *name, char *dst,
+    size_t size)
+{
+	char	*must;
+	int	 rc;
+
+	if ((rc = str_query_value(req->query, name, dst, size)) != -2)
+		return rc == 0 ? 1 : 0;
+	must = xasprintf("be at most %zu bytes and hold no NUL", size - 1);
+	param_refuse(req, name, must);
+	free(must);
+	return -1;
+}
+
+int
+routes_param_num(struct http_request *req, const char *name, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char	*errstr;
+	char		 text[PARAM_NUM_MAX], *must;
+	int		 rc;
+
+	/* Too long or holding a NUL is no number either. */
+	if ((rc = str_query_value(req->query, name, text, sizeof text)) == -1)
+		return 0;
+	if (rc == 0 && parse_i64(text, min, max, out, &errstr) == 0)
+		return 1;
+	must = xasprintf("be a whole number from %lld to %lld",
+	    (long long)min, (long long)max);
+	param_refuse(req, name, must);
+	free(must);
+	return -1;
+}
+
+/* A present value must satisfy is_valid, or the answer says it must be what. */
+static int
+param_checked(struct http_request *req, const char *name, char *dst,
+    size_t size, bool (*is_valid)(const char *), const char *must)
+{
+	int	rc;
+
+	if ((rc = str_query_value(req->query, name, dst, size)) == -1)
+		return 0;
+	if (rc == 0 && is_valid(dst))
+		return 1;
+	return param_refuse(req, name, must);
+}
+
+int
+routes_param_account(struct http_request *req, const char *name,
+    char dst[ROUTES_ACCOUNT_SIZE])
+{
+	return param_checked(req, name, dst, ROUTES_ACCOUNT_SIZE,
+	    api_is_account_id, "be a 12-digit account ID");
+}
+
+int
+routes_param_region(struct http_request *req, const char *name,
+    char dst[ROUTES_REGION_SIZE])
+{
+	return param_checked(req, name, dst, ROUTES_REGION_SIZE,
+	    api_is_region, "be a region name such as us-east-1");
 }
 
 /*
@@ -295,21 +402,16 @@ handle_reset(struct server *srv, struct http_request *req)
 static void
 handle_gc(struct server *srv, struct http_request *req)
 {
-	const char	*p = strstr(req->query, "grace_seconds=");
-	const char	*errstr;
-	uint64_t	 grace = GC_GRACE_SEC;
-	size_t		 n_blobs, n_uploads;
-	char		 body[128];
-	int		 n, rc;
+	struct json_object	*o;
+	int64_t			 grace = GC_GRACE_SEC;
+	size_t			 n_blobs, n_uploads;
+	int			 rc;
 
-	if (p != NULL && parse_u64(p + strlen("grace_seconds="), 0,
-	    UINT32_MAX, &grace, &errstr) != 0) {
-		respond_aws_error(req, 400, "InvalidParameterException",
-		    "grace_seconds must be a whole number of seconds");
+	if (routes_param_num(req, "grace_seconds", 0, ROUTES_SECONDS_MAX,
+	    &grace) < 0)
 		return;
-	}
 	routes_flush_writes(srv);
-	rc = api_gc_run(srv->api, now_ms(), (int64_t)grace * 1000, &n_blobs,
+	rc = api_gc_run(srv->api, now_ms(), grace * 1000, &n_blobs,
 	    &n_uploads);
 	if (rc != 0) {
 		log_error("gc failed: %s", store_strerror(rc));
@@ -317,15 +419,10 @@ handle_gc(struct server *srv, struct http_request *req)
 		    "An internal error occurred.");
 		return;
 	}
-	n = snprintf(body, sizeof body, "{\"blobsRemoved\":%zu,"
-	    "\"uploadsRemoved\":%zu}", n_blobs, n_uploads);
-	respond(req, 200, "application/json", body, (size_t)n);
-}
-
-const char *
-routes_query(const char *query, const char *name, char *dst, size_t size)
-{
-	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
+	o = jnew_obj();
+	jadd_i64(o, "blobsRemoved", (int64_t)n_blobs);
+	jadd_i64(o, "uploadsRemoved", (int64_t)n_uploads);
+	routes_respond_json(req, 200, o);
 }
 
 /*
@@ -336,44 +433,51 @@ routes_query(const char *query, const char *name, char *dst, size_t size)
 static void
 handle_token(struct server *srv, struct http_request *req)
 {
-	char		 account[16], region[40], secs[24], *pw, *body, *root;
-	const char	*acct, *rgn;
-	long long	 n, expires;
+	struct json_object	*o;
+	char			 acct[ROUTES_ACCOUNT_SIZE], *pw, *root;
+	char			 rgn[ROUTES_REGION_SIZE];
+	int64_t			 n, expires;
+	int			 rc;
 
-	if (routes_query(req->query, "expires_in_seconds", secs,
-	    sizeof secs) == NULL) {
+	if ((rc = routes_param_num(req, "expires_in_seconds",
+	    -ROUTES_SECONDS_MAX, ROUTES_SECONDS_MAX, &n)) < 0)
+		return;
+	if (rc == 0) {
 		respond_aws_error(req, 400, "InvalidParameterException",
 		    "expires_in_seconds is required");
 		return;
 	}
-	n = strtoll(secs, NULL, 10);
-	acct = routes_query(req->query, "account", account, sizeof account);
-	rgn = routes_query(req->query, "region", region, sizeof region);
-	acct = acct != NULL ? acct : srv->default_account;
-	rgn = rgn != NULL ? rgn : srv->default_region;
+	if ((rc = routes_param_account(req, "account", acct)) < 0)
+		return;
+	if (rc == 0)
+		str_copy(acct, sizeof acct, srv->default_account);
+	if ((rc = routes_param_region(req, "region", rgn)) < 0)
+		return;
+	if (rc == 0)
+		str_copy(rgn, sizeof rgn, srv->default_region);
 	expires = now_ms() + n * 1000;
 	/* The account's root: the token's own account, not another one. */
 	root = xasprintf("arn:aws:iam::%s:root", acct);
 	pw = api_reg_mint_token(srv->api, acct, rgn, root, now_ms(), expires);
 	free(root);
-	body = xasprintf("{\"password\":\"%s\",\"expiresAt\":%lld}", pw,
-	    expires / 1000);
-	respond(req, 200, "application/json", body, strlen(body));
-	free(body);
+	o = jnew_obj();
+	jadd_str(o, "password", pw);
+	jadd_i64(o, "expiresAt", expires / 1000);
+	routes_respond_json(req, 200, o);
 	free(pw);
 }
 
 static void
 handle_health(struct server *srv, struct http_request *req)
 {
-	char	body[256];
-	int	n;
+	struct json_object	*o = jnew_obj();
 
-	n = snprintf(body, sizeof body, "{\"service\":\"ecrd\",\"status\":"
-	    "\"%s\",\"version\":\"%s\",\"uptimeSeconds\":%.3f}",
-	    srv->is_draining ? "stopping" : "running", ECRD_VERSION,
-	    elapsed_ms(&srv->started) / 1e3);
-	respond(req, 200, "application/json", body, (size_t)n);
+	jadd_str(o, "service", "ecrd");
+	jadd_str(o, "status", srv->is_draining ? "stopping" : "running");
+	jadd_str(o, "version", ECRD_VERSION);
+	/* Seconds with three decimals, the form jadd_epoch writes. */
+	jadd_epoch(o, "uptimeSeconds", (int64_t)elapsed_ms(&srv->started));
+	routes_respond_json(req, 200, o);
 }
 
 /* A GetDownloadUrlForLayer URL: no Authorization, just its MAC'd query. */
@@ -401,6 +505,38 @@ routes_error(struct http_request *req, int status, const char *type,
 	respond_aws_error(req, status, type, message);
 }
 
+/*
+ * The emulator's admin endpoints, all POST. They act for any account with
+ * no credentials, so strict mode serves them only when asked
+ * (--admin-endpoints, issue 11); otherwise they are unknown paths.
+ */
+static const struct admin_route {
+	const char	*path;
+	void		(*handle)(struct server *, struct http_request *);
+} admin_routes[] = {
+	{ "/_ecrd/clock", lc_sched_on_clock },
+	{ "/_ecrd/gc", handle_gc },
+	{ "/_ecrd/lifecycle/run", lc_sched_on_run },
+	{ "/_ecrd/token", handle_token },
+	{ "/moto-api/reset", handle_reset },
+};
+
+static bool
+route_admin(struct server *srv, struct http_request *req)
+{
+	size_t	i;
+
+	if (!srv->has_admin || strcmp(req->method, "POST") != 0)
+		return false;
+	for (i = 0; i < sizeof admin_routes / sizeof admin_routes[0]; i++) {
+		if (strcmp(req->path, admin_routes[i].path) == 0) {
+			admin_routes[i].handle(srv, req);
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 routes_on_request(struct http_request *req, void *arg)
 {
@@ -416,21 +552,8 @@ routes_on_request(struct http_request *req, void *arg)
 	else if (strcmp(req->path, "/") == 0 &&
 	    strcmp(req->method, "POST") == 0)
 		handle_aws(srv, req);
-	else if (strcmp(req->path, "/moto-api/reset") == 0 &&
-	    strcmp(req->method, "POST") == 0)
-		handle_reset(srv, req);
-	else if (strcmp(req->path, "/_ecrd/token") == 0 &&
-	    strcmp(req->method, "POST") == 0)
-		handle_token(srv, req);
-	else if (strcmp(req->path, "/_ecrd/gc") == 0 &&
-	    strcmp(req->method, "POST") == 0)
-		handle_gc(srv, req);
-	else if (strcmp(req->path, "/_ecrd/lifecycle/run") == 0 &&
-	    strcmp(req->method, "POST") == 0)
-		lc_sched_on_run(srv, req);
-	else if (strcmp(req->path, "/_ecrd/clock") == 0 &&
-	    strcmp(req->method, "POST") == 0)
-		lc_sched_on_clock(srv, req);
+	else if (route_admin(srv, req))
+		return;
 	else if (strncmp(req->path, BLOBS_PREFIX, strlen(BLOBS_PREFIX)) == 0 &&
 	    is_get)
 		handle_blob(srv, req);

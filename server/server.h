@@ -49,6 +49,7 @@ struct server {
 	size_t			 pending_size;
 	struct timespec		 started;
 	bool			 is_draining;
+	bool			 has_admin;	/* admin endpoints served */
 	const char		*default_account;	/* admin token */
 	const char		*default_region;
 	struct lc_sched		*lc_sched;	/* lifecycle.c */
@@ -63,6 +64,28 @@ void	routes_queue_write(struct server *, struct http_request *,
 /* The percent-decoded value of name in a raw query into dst, or NULL. */
 const char *routes_query(const char *query, const char *name, char *dst,
 	    size_t size);
+/*
+ * The admin endpoints' query parameters (README, "Emulator endpoints"):
+ * 1 with the decoded value, 0 when absent, or -1 after answering 400
+ * InvalidParameterException with a message (too long for dst, an encoded
+ * NUL, not a whole number in [min, max], not a 12-digit account ID, not a
+ * region name).
+ */
+#define ROUTES_SECONDS_MAX	(10LL * 365 * 86400)	/* ten years */
+#define ROUTES_ACCOUNT_SIZE	13
+#define ROUTES_REGION_SIZE	26
+int	routes_param(struct http_request *, const char *name, char *dst,
+	    size_t size);
+int	routes_param_num(struct http_request *, const char *name, int64_t min,
+	    int64_t max, int64_t *out);
+int	routes_param_account(struct http_request *, const char *name,
+	    char dst[ROUTES_ACCOUNT_SIZE]);
+int	routes_param_region(struct http_request *, const char *name,
+	    char dst[ROUTES_REGION_SIZE]);
+/* Answer owned_body (rendered by the JSON writer) with status. */
+struct json_object;
+void	routes_respond_json(struct http_request *, int status,
+	    struct json_object *owned_body);
 /* Log the answer about to go and add the request id header. */
 void	routes_log(struct http_request *, int status);
 

@@ -806,7 +806,9 @@ class StrictClockTest(LifecycleHelpers, EcrdTestCase):
         "arn": "arn:aws:iam::111111111111:user/lcy",
         "policies": [{"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]}]
-    server_args = SERVER_ARGS + ("--clock-offset", str(10 * DAY_S))
+    # POST /_ecrd/clock is served in strict mode on request (issue 11).
+    server_args = SERVER_ARGS + ("--clock-offset", str(10 * DAY_S),
+                                 "--admin-endpoints")
 
     def test_signed_requests_work_with_the_clock_ahead(self):
         ecr = self.ecr(key=self.KEY, secret=self.SECRET)

@@ -272,7 +272,8 @@ test_query_value_decodes_and_bounds(void **state)
 		{ "a=", "a", 0, "" },			/* present, empty */
 		{ "b=1", "a", -1, "" },
 		{ "", "a", -1, "" },
-		{ "a=0123456789ab", "a", -1, "" },	/* over the buffer */
+		{ "a=0123456789ab", "a", -2, "" },	/* over the buffer */
+		{ "a=1%002", "a", -2, "" },		/* no NUL inside */
 	};
 	char	out[12];
 	size_t	i;
