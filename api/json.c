@@ -134,13 +134,23 @@ jpush_str(struct json_object *arr, const char *v)
 		jpush(arr, must(json_object_new_string(v)));
 }
 
-/* Bytes JSON strings must escape: '"', '\\' and the control characters. */
+static size_t	utf8_len(const unsigned char *, const unsigned char *);
+
+/*
+ * Bytes JSON strings must escape ('"', '\\' and the control characters),
+ * and those past ASCII, which must be checked as UTF-8.
+ */
 static bool
 needs_escape(unsigned char c)
 {
-	return c < 0x20 || c == '"' || c == '\\';
+	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
 }
 
+/*
+ * Every answer must be valid UTF-8 JSON, and strings may echo raw request
+ * bytes (headers, paths): each byte that does not begin a valid UTF-8
+ * sequence becomes U+FFFD, as WHATWG's decoder does (issue 11, item 3).
+ */
 static void
 emit_escaped(struct buf *b, const char *s, const char *end)
 {
@@ -148,15 +158,23 @@ emit_escaped(struct buf *b, const char *s, const char *end)
 	const char		*run = s;
 	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 	unsigned char		 c;
+	size_t			 n;
 
 	/* Copy runs that need no escape whole; '/' stays as it is. */
 	for (; s < end; s++) {
 		c = (unsigned char)*s;
 		if (!needs_escape(c))
 			continue;
+		if (c >= 0x80 && (n = utf8_len((const unsigned char *)s,
+		    (const unsigned char *)end)) != 0) {
+			s += n - 1;
+			continue;
+		}
 		buf_add(b, run, (size_t)(s - run));
 		run = s + 1;
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80)
+			buf_add(b, "\xef\xbf\xbd", 3);
+		else if (c == '"' || c == '\\') {
 			esc[1] = (char)c;
 			buf_add(b, esc, 2);
 			esc[1] = 'u';

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <json-c/json.h>
 #include <sodium.h>
 
+#include "api/json.h"
 #include "api/registry.h"
 #include "common/buf.h"
 #include "common/parse.h"
@@ -272,16 +274,23 @@ void
 registry_error(struct http_request *req, int status, const char *code,
     const char *message)
 {
-	char	body[512];
-	int	n;
+	struct json_object	*o = jnew_obj(), *errors = jnew_arr();
+	struct json_object	*e = jnew_obj();
+	char			*body;
+	size_t			 len;
 
-	n = snprintf(body, sizeof body, "{\"errors\":[{\"code\":\"%s\","
-	    "\"message\":\"%s\"}]}", code, message);
+	jadd_str(e, "code", code);
+	jadd_str(e, "message", message);
+	jpush(errors, e);
+	jadd_obj(o, "errors", errors);
+	body = jrender(o, &len);
+	json_object_put(o);
 	http_response_header(req, "Docker-Distribution-Api-Version",
 	    "registry/2.0");
 	routes_log(req, status);
 	http_respond(req, status, "application/json; charset=utf-8", body,
-	    (size_t)n);
+	    len);
+	free(body);
 }
 
 static void

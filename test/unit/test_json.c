@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "api/json.h"
+#include "common/xalloc.h"
 
 /* Render o, compare with want, free both. */
 static void
@@ -155,6 +156,57 @@ test_jcheck_finds_specials_at_every_offset(void **state)
 	assert_int_equal(jcheck_strict("\"unterminated", 13), JCHECK_BAD);
 }
 
+/*
+ * Echoed input (a header, a path) may be any bytes; the answer must stay
+ * valid UTF-8, so each byte of a bad sequence becomes U+FFFD (issue 11,
+ * item 3). Valid sequences, up to four bytes, pass unchanged.
+ */
+static void
+test_invalid_utf8_becomes_replacement_characters(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} cases[] = {
+		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "a\xc3", "a\xef\xbf\xbd" },		/* cut short */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong */
+		{ "\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbd" },			/* past U+10FFFF */
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
+		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3" },
+		{ "\"\xff\n", "\\\"\xef\xbf\xbd\\u000a" },
+	};
+	struct json_object	*o;
+	struct jw		 w;
+	char			*want;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		/* The tree writer, both in keys and in values... */
+		o = jnew_obj();
+		jadd_str(o, "m", cases[i].in);
+		want = xasprintf("{\"m\":\"%s\"}", cases[i].want);
+		assert_renders(o, want);
+		free(want);
+		o = jnew_obj();
+		jadd_str(o, cases[i].in, "v");
+		want = xasprintf("{\"%s\":\"v\"}", cases[i].want);
+		assert_renders(o, want);
+		free(want);
+		/* ...and the streaming writer. */
+		o = jnew_obj();
+		jw_init(&w);
+		jw_str(&w, NULL, cases[i].in);
+		jadd_jw(o, "m", &w);
+		want = xasprintf("{\"m\":\"%s\"}", cases[i].want);
+		assert_renders(o, want);
+		free(want);
+	}
+}
+
 int
 main(void)
 {
@@ -164,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
 		cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
 		cmocka_unit_test(test_jcheck_finds_specials_at_every_offset),
+		cmocka_unit_test(test_invalid_utf8_becomes_replacement_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
