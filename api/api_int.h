@@ -24,6 +24,7 @@ struct validator;
 #define OP_RESOURCE_REPO	0x10	/* arn:...:repository/<repositoryName> */
 #define OP_RESOURCE_ANY		0x20	/* "*" */
 #define OP_RESOURCE_ARN		0x40	/* the resourceArn member */
+#define OP_RESOURCE_REPOS	0x80	/* each repositoryNames ARN, or "*" */
 /* A delete: on a full disk it may use the store's reserve (issue 11). */
 #define OP_FREES_SPACE		0x100
 

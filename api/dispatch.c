@@ -270,9 +270,10 @@ parse_body(struct api_call *call, const char *body, size_t len)
 }
 
 /*
- * registryId, when given, must be the caller's own (issue #2), except in
- * strict mode, where policies decide cross-account access, and a resource
- * ARN names its registry (issue #5).
+ * registryId, or the account a resourceArn names, selects the registry the
+ * call acts on. Permissive mode has no authorization, so that is all it
+ * does there, as in moto and LocalStack (issue 11); strict mode then
+ * decides cross-account access by the policies (issue #5).
  */
 static int
 select_registry(struct api_call *call)
@@ -281,24 +282,12 @@ select_registry(struct api_call *call)
 	const char	*arn = api_in_str(call, "resourceArn"), *name;
 
 	memcpy(call->registry_id, call->id.account, sizeof call->registry_id);
-	if (call->ctx->cfg.is_strict) {
-		if (rid != NULL)
-			str_copy(call->registry_id, sizeof call->registry_id,
-			    rid);
-		else if ((call->op->flags & OP_RESOURCE_ARN) && arn != NULL)
-			(void)api_arn_repo(arn, call->id.region,
-			    call->registry_id, &name);
-		return 0;
-	}
-	if (rid == NULL || strcmp(rid, call->id.account) == 0)
-		return 0;
-	/* Permissive mode has no policies to grant cross-account access. */
-	return api_fail(call, ERR_ACCESS_DENIED, "User: %s is not authorized "
-	    "to perform: ecr:%s on resource: arn:aws:ecr:%s:%s:repository/%s "
-	    "because no resource-based policy allows the ecr:%s action",
-	    call->id.principal_arn, call->op->name, call->id.region, rid,
-	    api_in_str(call, "repositoryName") != NULL ?
-	    api_in_str(call, "repositoryName") : "*", call->op->name);
+	if (rid != NULL)
+		str_copy(call->registry_id, sizeof call->registry_id, rid);
+	else if ((call->op->flags & OP_RESOURCE_ARN) && arn != NULL)
+		(void)api_arn_repo(arn, call->id.region, call->registry_id,
+		    &name);
+	return 0;
 }
 
 /* A streamed blob is checked by its decoded length (part_stream.c). */

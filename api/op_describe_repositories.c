@@ -15,7 +15,7 @@ static int	describe_repositories(struct api_call *);
 const struct api_op api_op_describe_repositories = {
 	.name = "DescribeRepositories",
 	.input = &model_DescribeRepositoriesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,
 	.exec = describe_repositories,
 };
 

@@ -14,7 +14,7 @@
 static const struct api_op pending_batch_get_repository_scanning_configuration = {
 	.name = "BatchGetRepositoryScanningConfiguration",
 	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,
 };
 static const struct api_op pending_create_pull_through_cache_rule = {
 	.name = "CreatePullThroughCacheRule",

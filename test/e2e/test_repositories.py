@@ -813,46 +813,34 @@ class IsolationTest(RepoAssertions, EcrdTestCase):
                                            repositoryNames=[name])
         self.assertEqual(got["repositories"][0]["registryId"], acct)
 
-    def test_registry_id_of_another_account_is_denied(self):
+    def test_registry_id_of_another_account_selects_its_registry(self):
+        # Permissive mode has no authorization: registryId picks the
+        # registry, as in moto and LocalStack (issue 11, item 13).
         a, b = fresh_account(), fresh_account()
-        name = unique_name("iso")
+        name, other = unique_name("iso"), unique_name("iso")
         self.ecr(key=b).create_repository(repositoryName=name)
-        calls = [("describe_repositories", {"repositoryNames": [name]},
-                  "DescribeRepositories"),
-                 ("describe_repositories", {}, "DescribeRepositories"),
-                 ("create_repository", {"repositoryName": name},
-                  "CreateRepository"),
-                 ("delete_repository", {"repositoryName": name},
-                  "DeleteRepository"),
-                 ("put_image_tag_mutability",
-                  {"repositoryName": name,
-                   "imageTagMutability": "IMMUTABLE"},
-                  "PutImageTagMutability")]
-        for method, kw, op in calls:
-            with self.subTest(op=op, kw=kw):
-                with self.assertRaises(Exception) as cm:
-                    getattr(self.ecr(key=a), method)(registryId=b, **kw)
-                self.assertClientError(
-                    cm, "AccessDeniedException",
-                    message_contains=("User: arn:aws:iam::%s:root is not "
-                                      "authorized to perform: ecr:%s"
-                                      % (a, op)))
-        # Still there, untouched.
-        repo = self.ecr(key=b).describe_repositories(
-            repositoryNames=[name])["repositories"][0]
-        self.assertEqual(repo["imageTagMutability"], "MUTABLE")
+        ca = self.ecr(key=a)
+        got = ca.describe_repositories(registryId=b, repositoryNames=[name])
+        self.assertEqual(got["repositories"][0]["registryId"], b)
+        ca.put_image_tag_mutability(registryId=b, repositoryName=name,
+                                    imageTagMutability="IMMUTABLE")
+        ca.create_repository(registryId=b, repositoryName=other)
+        repos = {r["repositoryName"]: r for r in self.ecr(
+            key=b).describe_repositories()["repositories"]}
+        self.assertEqual(set(repos), {name, other})
+        self.assertEqual(repos[name]["imageTagMutability"], "IMMUTABLE")
+        ca.delete_repository(registryId=b, repositoryName=other)
+        self.assertEqual(ca.describe_repositories()["repositories"], [])
 
     def test_tagging_an_arn_of_another_account(self):
         a, b = fresh_account(), fresh_account()
         name = unique_name("iso")
         arn = self.ecr(key=b).create_repository(
             repositoryName=name)["repository"]["repositoryArn"]
-        with self.assertRaises(Exception) as cm:
-            self.ecr(key=a).tag_resource(resourceArn=arn, tags=[
-                {"Key": "k", "Value": "v"}])
-        self.assertClientError(cm, "AccessDeniedException")
+        self.ecr(key=a).tag_resource(resourceArn=arn, tags=[
+            {"Key": "k", "Value": "v"}])
         self.assertEqual(self.ecr(key=b).list_tags_for_resource(
-            resourceArn=arn)["tags"], [])
+            resourceArn=arn)["tags"], [{"Key": "k", "Value": "v"}])
 
 
 class PublicEndpointTest(RepoAssertions, EcrdTestCase):
@@ -1104,9 +1092,11 @@ class CliCases(RepoAssertions):
                 "ecr", "create-repository", "--repository-name", name,
                 key=acct, region=region))
             self.assertRepository(out["repository"], name, acct, region)
-        res = self.aws("ecr", "describe-repositories", "--registry-id", b,
-                       key=a)
-        self.assertCliError(res, "AccessDeniedException")
+        # Permissive mode: --registry-id selects b's registry (issue 11).
+        out = self.assertCliOk(self.aws("ecr", "describe-repositories",
+                                        "--registry-id", b, key=a))
+        self.assertEqual([(r["registryId"], r["repositoryName"])
+                          for r in out["repositories"]], [(b, name)])
 
 
 class CliV1Test(CliCases, EcrdTestCase):
