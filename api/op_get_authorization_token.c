@@ -27,15 +27,22 @@ const struct api_op api_op_get_authorization_token = {
 	.exec = get_authorization_token,
 };
 
+/*
+ * The token names the registry the registry API serves with it: the
+ * caller's own, except in permissive mode, where a registryIds entry
+ * selects that account's registry as registryId does elsewhere (issue 11).
+ */
 static char *
-basic_credentials(struct api_call *call, int64_t expires_at_ms)
+basic_credentials(struct api_call *call, const char *registry_id,
+    int64_t expires_at_ms)
 {
 	struct regtoken_claims	 claims;
 	char			*password, *plain, *b64;
 	size_t			 len, b64_size;
 
 	memset(&claims, 0, sizeof claims);
-	str_copy(claims.account, sizeof claims.account, call->id.account);
+	str_copy(claims.account, sizeof claims.account,
+	    call->ctx->cfg.is_strict ? call->id.account : registry_id);
 	str_copy(claims.region, sizeof claims.region, call->id.region);
 	str_copy(claims.principal, sizeof claims.principal,
 	    call->id.principal_arn);
@@ -64,7 +71,7 @@ authorization_data(struct api_call *call, const char *registry_id)
 
 	o = jnew_obj();
 	jadd_str(o, "authorizationToken", basic_credentials(call,
-	    expires_at_ms));
+	    registry_id, expires_at_ms));
 	jadd_epoch(o, "expiresAt", expires_at_ms);
 	api_registry_host(call, registry_id, host, sizeof host);
 	/* This server speaks plain HTTP when URIs name it. */

@@ -14,6 +14,7 @@ import unittest
 
 import botocore.exceptions
 
+import harness
 from harness import (REGION, EcrdTestCase, build_image, fresh_account,
                      repo_arn, unique_name, upload_layer)
 
@@ -114,6 +115,25 @@ class PermissiveCrossAccountTest(EcrdTestCase):
         with self.assertRaises(Exception) as cm:
             self.ecr(key=b).describe_repositories(repositoryNames=[name])
         self.assertClientError(cm, "RepositoryNotFoundException")
+
+    def test_authorization_token_for_another_registry(self):
+        # registryIds selects the registry the token's pushes and pulls
+        # go to, as registryId does for the API.
+        a, b = fresh_account(), fresh_account()
+        name = unique_name("xacct-token")
+        self.ecr(key=b).create_repository(repositoryName=name)
+        data = self.ecr(key=a).get_authorization_token(
+            registryIds=[b])["authorizationData"]
+        self.assertEqual(len(data), 1)
+        self.assertTrue(data[0]["proxyEndpoint"].startswith(
+            "https://%s.dkr.ecr." % b), data)
+        user, password = harness.decode_token(data[0]["authorizationToken"])
+        r = harness.registry_request(
+            self.server.host, self.server.port, "GET",
+            "/v2/%s/tags/list" % name,
+            headers={"Authorization": harness.basic_auth(user, password)})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {"name": name, "tags": []})
 
     def test_cli_registry_id(self):
         a, b = fresh_account(), fresh_account()
