@@ -695,6 +695,10 @@ main(int argc, char **argv)
 	log_info("ecrd %s listening on %s (%s, %s mode)", ECRD_VERSION,
 	    http_server_address(server.http), o.is_ephemeral ? "ephemeral" :
 	    o.data_dir, o.is_strict ? "strict" : "permissive");
+	if (o.is_strict && o.has_admin_endpoints)
+		log_warn("--admin-endpoints: anyone who reaches %s may mint "
+		    "tokens, reset and collect without credentials",
+		    http_server_address(server.http));
 	if (event_base_dispatch(server.base) == 0)
 		rc = 0;
 	for (i = 0; i < 3; i++)

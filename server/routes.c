@@ -5,6 +5,8 @@
  */
 #include "server/server.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,15 +320,17 @@ routes_query(const char *query, const char *name, char *dst, size_t size)
 	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
 }
 
-/* Answer 400 with "<name> must ..." and return -1. */
-static int
-param_refuse(struct http_request *req, const char *name, const char *must)
+/* Answer 400 InvalidParameterException with the message; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+param_refuse(struct http_request *req, const char *fmt, ...)
 {
-	char	*msg;
+	char	msg[256];
+	va_list	ap;
 
-	msg = xasprintf("%s must %s", name, must);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	respond_aws_error(req, 400, "InvalidParameterException", msg);
-	free(msg);
 	return -1;
 }
 
@@ -334,15 +338,12 @@ int
 routes_param(struct http_request *req, const char *name, char *dst,
     size_t size)
 {
-	char	*must;
-	int	 rc;
+	int	rc;
 
 	if ((rc = str_query_value(req->query, name, dst, size)) != -2)
 		return rc == 0 ? 1 : 0;
-	must = xasprintf("be at most %zu bytes and hold no NUL", size - 1);
-	param_refuse(req, name, must);
-	free(must);
-	return -1;
+	return param_refuse(req, "%s must be at most %zu bytes and hold no "
+	    "NUL", name, size - 1);
 }
 
 int
@@ -350,7 +351,7 @@ routes_param_num(struct http_request *req, const char *name, int64_t min,
     int64_t max, int64_t *out)
 {
 	const char	*errstr;
-	char		 text[PARAM_NUM_MAX], *must;
+	char		 text[PARAM_NUM_MAX];
 	int		 rc;
 
 	/* Too long or holding a NUL is no number either. */
@@ -358,14 +359,11 @@ routes_param_num(struct http_request *req, const char *name, int64_t min,
 		return 0;
 	if (rc == 0 && parse_i64(text, min, max, out, &errstr) == 0)
 		return 1;
-	must = xasprintf("be a whole number from %lld to %lld",
-	    (long long)min, (long long)max);
-	param_refuse(req, name, must);
-	free(must);
-	return -1;
+	return param_refuse(req, "%s must be a whole number from %" PRId64
+	    " to %" PRId64, name, min, max);
 }
 
-/* A present value must satisfy is_valid, or the answer says it must be what. */
+/* A present value must satisfy is_valid; must says what it must be. */
 static int
 param_checked(struct http_request *req, const char *name, char *dst,
     size_t size, bool (*is_valid)(const char *), const char *must)
@@ -376,7 +374,7 @@ param_checked(struct http_request *req, const char *name, char *dst,
 		return 0;
 	if (rc == 0 && is_valid(dst))
 		return 1;
-	return param_refuse(req, name, must);
+	return param_refuse(req, "%s must %s", name, must);
 }
 
 int
