@@ -622,24 +622,6 @@ api_image_negotiate(struct api_call *call, const struct api_accept *w,
 	return bytes;
 }
 
-void
-api_new_upload_id(char *dst)
-{
-	unsigned char	u[16];
-
-	randombytes_buf(u, sizeof u);
-	u[6] = (u[6] & 0x0f) | 0x40;	/* a version 4 UUID */
-	u[8] = (u[8] & 0x3f) | 0x80;
-	sodium_bin2hex(dst, 9, u, 4);
-	dst[8] = '-';
-	sodium_bin2hex(dst + 9, 5, u + 4, 2);
-	dst[13] = '-';
-	sodium_bin2hex(dst + 14, 5, u + 6, 2);
-	dst[18] = '-';
-	sodium_bin2hex(dst + 19, 5, u + 8, 2);
-	dst[23] = '-';
-	sodium_bin2hex(dst + 24, 13, u + 10, 6);
-}
 
 const char *
 api_id_member(struct json_object *id, const char *key)

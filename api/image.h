@@ -92,8 +92,6 @@ char	*api_image_negotiate(struct api_call *, const struct api_accept *,
 	    const struct store_image *img, bool by_tag, char *digest,
 	    const char **type, size_t *len);
 
-/* A fresh lowercase version 4 UUID (37 bytes with the NUL) for uploads. */
-void	 api_new_upload_id(char *dst);
 
 /* A string member of an imageId object, or NULL (also for null). */
 const char *api_id_member(struct json_object *id, const char *key);

@@ -11,6 +11,7 @@
 
 #include "auth/sha256.h"
 #include "common/str.h"
+#include "common/uuid.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -27,7 +28,7 @@ api_upload_create(struct api_call *call, const struct store_repo *repo,
 	int			rc;
 
 	memset(up, 0, sizeof *up);
-	api_new_upload_id(up->id);
+	uuid_v4(up->id);
 	up->repo_id = repo->id;
 	up->created_at_ms = up->updated_at_ms = call->now_ms;
 	sha256_init(&st);

@@ -14,7 +14,6 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <sodium.h>
 
 #include "api/api.h"
 #include "api/json.h"
@@ -23,6 +22,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
+#include "common/uuid.h"
 #include "common/xalloc.h"
 #include "server/http.h"
 #include "store/store.h"
@@ -52,20 +52,6 @@ elapsed_ms(const struct timespec *since)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
-/* A random (version 4) UUID, as x-amzn-RequestId carries. */
-static void
-make_request_id(char *dst, size_t size)
-{
-	unsigned char	b[16];
-
-	randombytes_buf(b, sizeof b);
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(dst, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 void
@@ -183,7 +169,8 @@ routes_on_head(struct http_request *req, void *arg)
 	struct sigv4_request	 sr;
 
 	st = xcalloc(1, sizeof *st);
-	make_request_id(st->request_id, sizeof st->request_id);
+	/* A random UUID, as x-amzn-RequestId carries. */
+	uuid_v4(st->request_id);
 	snprintf(st->op, sizeof st->op, "-");
 	req->app_data = st;
 	req->app_free = route_state_free;

@@ -1,4 +1,4 @@
-/* Unit tests for common/: buffers, number parsing, wildcards. */
+/* Unit tests for common/: buffers, number parsing, wildcards, UUIDs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/str.h"
+#include "common/uuid.h"
 
 static void
 test_buf_grows_and_stays_terminated(void **state)
@@ -286,6 +287,38 @@ test_query_value_decodes_and_bounds(void **state)
 	}
 }
 
+/*
+ * 8-4-4-4-12 lowercase hex, version nibble 4, variant bits 10; and fresh
+ * each time. Many draws, so that a bit left random would show.
+ */
+static void
+test_uuid_v4_format_version_and_variant(void **state)
+{
+	char	u[UUID_SIZE], prev[UUID_SIZE] = "";
+	size_t	i, k;
+	int	n;
+
+	(void)state;
+	for (n = 0; n < 256; n++) {
+		memset(u, 'x', sizeof u);
+		uuid_v4(u);
+		assert_int_equal(strlen(u), 36);
+		for (i = 0; i < 36; i++) {
+			if (i == 8 || i == 13 || i == 18 || i == 23)
+				assert_int_equal(u[i], '-');
+			else
+				assert_non_null(strchr("0123456789abcdef",
+				    u[i]));
+		}
+		assert_int_equal(u[14], '4');
+		k = (size_t)(strchr("0123456789abcdef", u[19]) -
+		    "0123456789abcdef");
+		assert_int_equal(k >> 2, 2);
+		assert_string_not_equal(u, prev);
+		memcpy(prev, u, sizeof u);
+	}
+}
+
 int
 main(void)
 {
@@ -299,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_wildcard_matches_whole_string),
 		cmocka_unit_test(test_wildcard_flags),
 		cmocka_unit_test(test_query_value_decodes_and_bounds),
+		cmocka_unit_test(test_uuid_v4_format_version_and_variant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
