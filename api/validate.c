@@ -6,7 +6,6 @@
 #include "api/validate.h"
 
 #include <inttypes.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "api/pattern.h"
 #include "common/xalloc.h"
 
 /*
@@ -29,12 +29,11 @@
 #define PATH_SIZE	512	/* inputs nest 6 deep; names are short */
 #define VALUE_MAX	256	/* bytes of a value quoted in a message */
 #define DETAIL_SIZE	768
-#define ERE_SIZE	1024	/* a translated pattern */
 #define RENDER_DEPTH	8	/* nesting shown when quoting a value */
 /*
- * Longer values fail their pattern unmatched, keeping regexec's work and
- * memory bounded in any locale. Every patterned shape that could be this
- * long is an ARN, digest or id for which it would be nonsense.
+ * Longer values fail their pattern unmatched, keeping the matcher's work
+ * bounded. Every patterned shape that could be this long is an ARN, digest
+ * or id for which it would be nonsense.
  */
 #define REGEX_INPUT_MAX	8192
 
@@ -152,13 +151,13 @@ struct shape_rule {
 	const struct model_shape	*shape;
 	const struct shape_override	*ov;		/* or NULL */
 	const char			*pattern;	/* checked; or NULL */
-	bool				 has_re;
-	regex_t				 re;
+	struct pattern			*re;		/* pattern, compiled */
 };
 
 struct validator {
 	struct shape_rule	*rules;
 	size_t			 n_rules;
+	struct matcher		*m;
 };
 
 /* A bounded string in a caller's array; it truncates, never grows. */
@@ -252,242 +251,6 @@ sb_truncate(struct sbuf *sb, size_t len)
 		sb->len = len;
 		sb->p[len] = '\0';
 	}
-}
-
-/*
- * Add the class of a Java escape (\d \w \s) to set; -1 for the negated
- * ones, which a POSIX bracket cannot hold.
- */
-static int
-add_class(bool *set, char e)
-{
-	int	c;
-
-	switch (e) {
-	case 'd':
-		for (c = '0'; c <= '9'; c++)
-			set[c] = true;
-		return 0;
-	case 'w':
-		for (c = '0'; c <= '9'; c++)
-			set[c] = true;
-		for (c = 'a'; c <= 'z'; c++)
-			set[c] = set[c - 'a' + 'A'] = true;
-		set['_'] = true;
-		return 0;
-	case 's':
-		set[' '] = set['\t'] = set['\n'] = set['\v'] = true;
-		set['\f'] = set['\r'] = true;
-		return 0;
-	}
-	return -1;
-}
-
-static bool
-is_punct(char c)
-{
-	return c != '\0' &&
-	    strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) != NULL;
-}
-
-/*
- * Write set as a POSIX bracket expression: ']' first, '-' last, '^' never
- * first, and '[' only before '^', '-' or the closing ']', so that it never
- * opens a [: :] class.
- */
-static int
-emit_bracket(struct sbuf *out, const bool *set, bool is_negated,
-    const char **why)
-{
-	static const char	*const runs[] = { "09", "AZ", "az" };
-	size_t			 before, i;
-	int			 c, lo, hi;
-
-	sb_adds(out, is_negated ? "[^" : "[");
-	before = out->len;
-	if (set[']'])
-		sb_adds(out, "]");
-	for (i = 0; i < nitems(runs); i++) {
-		for (lo = runs[i][0]; lo <= runs[i][1]; lo = hi + 1) {
-			for (hi = lo; hi <= runs[i][1] && set[hi]; hi++)
-				;
-			if (hi - lo >= 3)
-				sb_addf(out, "%c-%c", lo, hi - 1);
-			else
-				for (c = lo; c < hi; c++)
-					sb_addf(out, "%c", c);
-		}
-	}
-	for (c = 1; c < 128; c++) {
-		if (set[c] && strchr("]-^[", c) == NULL &&
-		    !(c >= '0' && c <= '9') && !(c >= 'A' && c <= 'Z') &&
-		    !(c >= 'a' && c <= 'z'))
-			sb_addf(out, "%c", c);
-	}
-	if (set['['])
-		sb_adds(out, "[");
-	if (set['^'] && out->len == before && !is_negated) {
-		if (!set['-']) {
-			*why = "a bracket of only '^'";
-			return -1;
-		}
-		sb_adds(out, "-^");
-	} else {
-		if (set['^'])
-			sb_adds(out, "^");
-		if (set['-'])
-			sb_adds(out, "-");
-	}
-	if (out->len == before) {
-		*why = "an empty bracket";
-		return -1;
-	}
-	sb_adds(out, "]");
-	return 0;
-}
-
-/* Translate the bracket at *pp ('[') and move *pp past its ']'. */
-static int
-translate_bracket(const char **pp, struct sbuf *out, const char **why)
-{
-	bool		 set[128];
-	const char	*p = *pp + 1;
-	bool		 is_negated = false;
-	int		 prev = -1, c, hi;
-
-	memset(set, 0, sizeof set);
-	if (*p == '^') {
-		is_negated = true;
-		p++;
-	}
-	if (*p == ']') {
-		*why = "a bracket starting with ']'";
-		return -1;
-	}
-	while (*p != ']') {
-		if (*p == '\0' || *p == '[' || (p[0] == '&' && p[1] == '&')) {
-			*why = "an unterminated, nested or intersected bracket";
-			return -1;
-		}
-		if (*p == '\\') {
-			if (p[1] != '\0' && add_class(set, p[1]) == 0) {
-				prev = -1;
-				p += 2;
-				continue;
-			}
-			if (!is_punct(p[1])) {
-				*why = "an escape POSIX brackets cannot hold";
-				return -1;
-			}
-			c = (unsigned char)p[1];
-			p += 2;
-		} else if (*p == '-' && prev != -1 && p[1] != ']') {
-			/* A range; Java reads a '-' after a range literally. */
-			if (p[1] == '\\' && is_punct(p[2])) {
-				hi = (unsigned char)p[2];
-				p += 3;
-			} else if (p[1] == '\\' || p[1] == '[') {
-				*why = "a range ending in a class";
-				return -1;
-			} else {
-				hi = (unsigned char)p[1];
-				p += 2;
-			}
-			if (hi < prev || hi >= 128) {
-				*why = "a reversed or non-ASCII range";
-				return -1;
-			}
-			for (c = prev; c <= hi; c++)
-				set[c] = true;
-			prev = -1;
-			continue;
-		} else
-			c = (unsigned char)*p++;
-		if (c >= 128) {
-			*why = "a non-ASCII bracket";
-			return -1;
-		}
-		set[c] = true;
-		prev = c;
-	}
-	*pp = p + 1;
-	return emit_bracket(out, set, is_negated, why);
-}
-
-/*
- * Translate a pattern as the model writes it (Java syntax) to a POSIX
- * extended regex that must match the whole value, as Coral's does. Knows
- * the constructs the model uses: (?:...), \d \w \s \S \D \W, escaped
- * punctuation, brackets with ranges and escapes. 0, or -1 with *why.
- */
-static int
-java_to_ere(const char *java, char *ere, size_t ere_size, const char **why)
-{
-	struct sbuf	 out;
-	const char	*p = java;
-	bool		 set[128];
-	char		 e;
-
-	sb_init(&out, ere, ere_size);
-	sb_adds(&out, "^(");
-	while (*p != '\0') {
-		switch (*p) {
-		case '\\':
-			e = p[1];
-			memset(set, 0, sizeof set);
-			if (e != '\0' && add_class(set, e) == 0) {
-				if (emit_bracket(&out, set, false, why) != 0)
-					return -1;
-			} else if (e == 'D' || e == 'W' || e == 'S') {
-				add_class(set, (char)(e - 'A' + 'a'));
-				if (emit_bracket(&out, set, true, why) != 0)
-					return -1;
-			} else if (is_punct(e)) {
-				if (strchr(".[]()*+?{}|^$\\", e) != NULL)
-					sb_addf(&out, "\\%c", e);
-				else
-					sb_addf(&out, "%c", e);
-			} else {
-				*why = "an unsupported escape";
-				return -1;
-			}
-			p += 2;
-			break;
-		case '(':
-			if (p[1] == '?' && p[2] != ':') {
-				*why = "a lookaround or flag group";
-				return -1;
-			}
-			sb_adds(&out, "(");
-			p += p[1] == '?' ? 3 : 1;
-			break;
-		case '[':
-			if (translate_bracket(&p, &out, why) != 0)
-				return -1;
-			break;
-		case '*':
-		case '+':
-		case '?':
-		case '}':
-			sb_addn(&out, p, 1);
-			p++;
-			if (*p == '?' || *p == '+') {
-				*why = "a lazy or possessive quantifier";
-				return -1;
-			}
-			break;
-		default:
-			sb_addn(&out, p, 1);
-			p++;
-			break;
-		}
-	}
-	sb_adds(&out, ")$");
-	if (out.is_full) {
-		*why = "a pattern too long to translate";
-		return -1;
-	}
-	return 0;
 }
 
 static const struct model_shape *
@@ -620,10 +383,8 @@ validator_new(struct validator **out, char **cause)
 	struct shape_rule		*r;
 	const struct model_shape	*s;
 	const struct shape_override	*ov;
-	char				 ere[ERE_SIZE], errbuf[128];
-	const char			*why;
+	char				*why;
 	size_t				 i, n;
-	int				 rc;
 
 	if (check_tables(cause) != 0)
 		return -1;
@@ -634,6 +395,7 @@ validator_new(struct validator **out, char **cause)
 	}
 	v = xcalloc(1, sizeof *v);
 	v->rules = xcalloc(n, sizeof *v->rules);
+	v->m = matcher_new();
 	for (i = 0; i < model_n_shapes; i++) {
 		s = model_shapes[i];
 		ov = override_find(s);
@@ -646,19 +408,12 @@ validator_new(struct validator **out, char **cause)
 		    ov->regex;
 		if (r->pattern == NULL)
 			continue;
-		if (java_to_ere(r->pattern, ere, sizeof ere, &why) != 0) {
-			*cause = xasprintf("validate: cannot translate the "
+		if ((r->re = pattern_new(r->pattern, &why)) == NULL) {
+			*cause = xasprintf("validate: cannot compile the "
 			    "pattern of %s: %s", s->name, why);
+			free(why);
 			goto fail;
 		}
-		rc = regcomp(&r->re, ere, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			regerror(rc, &r->re, errbuf, sizeof errbuf);
-			*cause = xasprintf("validate: cannot compile %s for "
-			    "%s: %s", ere, s->name, errbuf);
-			goto fail;
-		}
-		r->has_re = true;
 	}
 	*out = v;
 	return 0;
@@ -674,11 +429,10 @@ validator_free(struct validator *v)
 
 	if (v == NULL)
 		return;
-	for (i = 0; i < v->n_rules; i++) {
-		if (v->rules[i].has_re)
-			regfree(&v->rules[i].re);
-	}
+	for (i = 0; i < v->n_rules; i++)
+		pattern_free(v->rules[i].re);
 	free(v->rules);
+	matcher_free(v->m);
 	free(v);
 }
 
@@ -1077,7 +831,8 @@ length_faults(const struct limits *l, int64_t n)
 /*
  * The faults of a string. A value over its maximum length is not also
  * matched against its pattern: that bounds regex work, at the cost of one
- * fewer Coral error. A NUL inside fails, as regexec would stop at it.
+ * fewer Coral error. A NUL inside fails, as it did when POSIX regexec
+ * checked the C string (Java would match it against the pattern).
  */
 static unsigned int
 string_faults(const struct walk *w, const struct shape_rule *r,
@@ -1087,10 +842,10 @@ string_faults(const struct walk *w, const struct shape_rule *r,
 	unsigned int	faults;
 
 	faults = length_faults(&l, utf8_length(str, len));
-	if (r != NULL && r->has_re && faults != F_MAX &&
+	if (r != NULL && r->re != NULL && faults != F_MAX &&
 	    !(w->is_entry_op && r->ov != NULL && r->ov->is_entry_checked) &&
 	    (len > REGEX_INPUT_MAX || strlen(str) != len ||
-	    regexec(&r->re, str, 0, NULL, 0) != 0))
+	    !pattern_matches(r->re, w->v->m, str, len)))
 		faults |= F_PATTERN;
 	if (s->n_enums > 0 && !in_enum(s, str, len))
 		faults |= F_ENUM;

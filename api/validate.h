@@ -16,11 +16,11 @@ struct validator;
 
 /*
  * Make the validator: check the override table against the model, and
- * translate each pattern (the model's Java-style regexes and ECR's own) to a
- * whole-string POSIX extended regex compiled once. 0 and *out, or -1 with
- * *cause (the caller frees it) when the override table names a shape or
- * operation the model lacks, or a pattern cannot be translated or compiled.
- * The validator is read-only afterwards, so threads may share it.
+ * compile each pattern (the model's Java regexes and ECR's own) once, to
+ * match whole values. 0 and *out, or -1 with *cause (the caller frees it)
+ * when the override table names a shape or operation the model lacks, or a
+ * pattern does not compile. It keeps one matcher's scratch memory, reused
+ * by every request: one thread at a time (each api context makes its own).
  */
 int	validator_new(struct validator **out, char **cause);
 /* Free a validator; NULL does nothing. */

@@ -11,7 +11,7 @@ set -eu
 # fuzz: clang and libFuzzer.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
-libssl-dev"
+libssl-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
 umoci"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).

@@ -1,4 +1,7 @@
-/* Unit tests for api/validate.c and the generated model it checks against. */
+/*
+ * Unit tests for api/validate.c, the generated model it checks against and
+ * the model's patterns (api/pattern.c).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 
 #include "api/error.h"
 #include "api/model_gen.h"
+#include "api/pattern.h"
 #include "api/validate.h"
 #include "common/xalloc.h"
 
@@ -936,6 +940,216 @@ test_never_crashes_on_random_input(void **state)
 	assert_true(n_errors > 100 && n_errors < 4900);
 }
 
+/* Every pattern the model has compiles with PCRE2 as the model writes it. */
+static void
+test_every_model_pattern_compiles(void **state)
+{
+	struct pattern	*p;
+	char		*cause = NULL;
+	size_t		 i, n = 0;
+
+	(void)state;
+	for (i = 0; i < model_n_shapes; i++) {
+		if (model_shapes[i]->pattern == NULL)
+			continue;
+		p = pattern_new(model_shapes[i]->pattern, &cause);
+		if (p == NULL)
+			fail_msg("%s: %s", model_shapes[i]->name, cause);
+		pattern_free(p);
+		n++;
+	}
+	assert_true(n >= 15);
+}
+
+static const char *
+model_pattern(const char *shape)
+{
+	size_t	i;
+
+	for (i = 0; i < model_n_shapes; i++) {
+		if (strcmp(model_shapes[i]->name, shape) == 0) {
+			assert_non_null(model_shapes[i]->pattern);
+			return model_shapes[i]->pattern;
+		}
+	}
+	fail_msg("no shape %s", shape);
+	return NULL;
+}
+
+/*
+ * Whole-value matches as Java's String.matches gives them, for what the
+ * old POSIX translation had to treat specially: '-' after a range, escapes
+ * in brackets, \w \S, (?:...), top-level '|', ^ and $ inside, counted
+ * repeats. A shape's model pattern, or ECR's own regex (ImageTag,
+ * ImageDigest).
+ */
+static void
+test_patterns_match_as_java_does(void **state)
+{
+	static const struct {
+		const char	*shape;		/* or NULL: regex */
+		const char	*regex;
+		const char	*value;
+		bool		 want;
+	} cases[] = {
+		{ "LayerDigest", NULL, "sha256:0aF9", true },
+		{ "LayerDigest", NULL, "a-_+.:0", true },	/* 9-_ */
+		{ "LayerDigest", NULL, "a/b:00", false },
+		{ "LayerDigest", NULL, "sha256:xyz", false },
+		{ "LayerDigest", NULL, "sha256:", false },
+		{ NULL, "[a-zA-Z0-9-_.]+", "v1.0_rc-1", true },
+		{ NULL, "[a-zA-Z0-9-_.]+", "v1:0", false },
+		{ NULL, "[a-zA-Z0-9-_.]+", "", false },
+		{ "RegistryId", NULL, "123456789012", true },
+		{ "RegistryId", NULL, "12345678901", false },
+		{ "RegistryId", NULL, "1234567890123", false },
+		{ "RegistryId", NULL, "123456789012\n", false },
+		{ "UploadId", NULL, "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0B", true },
+		{ "UploadId", NULL, "0f1e2d3c4b5a-4978-8a6b-5c4d3e2f1a0b", false },
+		{ "Region", NULL, "us-east-1", true },
+		{ "Region", NULL, "u", false },
+		{ "Region", NULL, "US", false },
+		{ "RepositoryName", NULL, "team/app-1.x__y", true },
+		{ "RepositoryName", NULL, "a___b", false },
+		{ "RepositoryName", NULL, "a/", false },
+		{ "RepositoryName", NULL, "Bad", false },
+		{ "Base64", NULL, "QUJD+/==", true },
+		{ "Base64", NULL, "\xc3\xa9", true },		/* bytes, not space */
+		{ "Base64", NULL, "ab c", false },
+		{ "Base64", NULL, "ab\vc", false },		/* Java's \s has VT */
+		{ "Base64", NULL, "abc\n", false },		/* $ is the end */
+		{ "Base64", NULL, "", false },
+		{ "KmsKeyForRepositoryCreationTemplate", NULL, "", true },
+		{ "KmsKeyForRepositoryCreationTemplate", NULL,
+		    "arn:aws:kms:us-east-1:123456789012:key/ab-12", true },
+		{ "KmsKeyForRepositoryCreationTemplate", NULL,
+		    "arn:aws:kms:us-east-1:123456789012:key/ab-12\n", false },
+		{ "KmsKeyForRepositoryCreationTemplate", NULL, "\n", false },
+		{ "KmsKeyForRepositoryCreationTemplate", NULL, "x", false },
+		{ "Prefix", NULL, "ROOT", true },
+		{ "Prefix", NULL, "team/app/", true },
+		{ "Prefix", NULL, "a--b/c", true },
+		{ "Prefix", NULL, "team//app", false },
+		{ "Prefix", NULL, "ROOT/x", false },
+		{ "ScanningRepositoryFilterValue", NULL, "a-b/c*", true },
+		{ "ScanningRepositoryFilterValue", NULL, "a\\b", false },
+		{ "ScanningRepositoryFilterValue", NULL, "a..b", false },
+		{ "ScanningRepositoryFilterValue", NULL, "-a", false },
+		{ "SigningRepositoryFilterValue", NULL, "team/*", true },
+		{ "SigningRepositoryFilterValue", NULL, "team/", false },
+		{ "RepositoryFilterValue", NULL, "a/", true },
+		{ "RepositoryFilterValue", NULL, "", true },
+		{ "RepositoryFilterValue", NULL, "/a", false },
+		{ "ImageTagMutabilityExclusionFilterValue", NULL, "v1.*-_X",
+		    true },
+		{ "ImageTagMutabilityExclusionFilterValue", NULL, "v 1", false },
+		{ "PrincipalArn", NULL,
+		    "arn:aws:iam::123456789012:role/my_role+=,.@-x", true },
+		{ "PrincipalArn", NULL,
+		    "arn:aws-cn:iam::123456789012:user/path/name", true },
+		{ "PrincipalArn", NULL,
+		    "arn:aws:iam::123456789012:group/x", false },
+		{ "PrincipalArn", NULL,
+		    "arn:aws:iam::123456789012:role/r\xc3\xa9", false },
+		{ "PrincipalArn", NULL,
+		    "arn:aws:iam::123456789012:role/a b", false },
+		{ "SigningProfileArn", NULL, "arn:aws:signer:us-east-1:"
+		    "123456789012:/signing-profiles/ab_1", true },
+		{ "SigningProfileArn", NULL, "arn:aws:signer:us-east-1:"
+		    "123456789012:/signing-profiles/a", false },
+		{ "CredentialArn", NULL, "arn:aws-us_gov:secretsmanager:"
+		    "us-east-1:123456789012:secret:ecr-pullthroughcache/"
+		    "a/b_c+d=e.f@g-h", true },
+		{ "CredentialArn", NULL, "arn:aws:secretsmanager:us_east_1:"
+		    "123456789012:secret:ecr-pullthroughcache/x", false },
+		{ "CredentialArn", NULL, "arn:aws:secretsmanager:us-east-1:"
+		    "123456789012:secret:ecr-pullthroughcache/x y", false },
+	};
+	struct matcher	*m = matcher_new();
+	struct pattern	*p;
+	const char	*re;
+	char		*cause = NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		re = cases[i].shape != NULL ? model_pattern(cases[i].shape) :
+		    cases[i].regex;
+		if ((p = pattern_new(re, &cause)) == NULL)
+			fail_msg("%s: %s", re, cause);
+		if (pattern_matches(p, m, cases[i].value,
+		    strlen(cases[i].value)) != cases[i].want)
+			fail_msg("case %zu: %s against '%s': want %s", i, re,
+			    cases[i].value, cases[i].want ? "match" : "none");
+		pattern_free(p);
+	}
+	matcher_free(m);
+}
+
+/*
+ * The longest valid values of the patterns that backtrack most match
+ * within the matcher's step limit; a mismatch that would backtrack
+ * exponentially stops at the limit as a mismatch, and the validator
+ * reports it as any other.
+ */
+static void
+test_patterns_bound_their_backtracking(void **state)
+{
+	static const struct {
+		const char	*shape;
+		const char	*head, *unit;
+		size_t		 n;
+		bool		 want;
+	} cases[] = {
+		{ "RepositoryName", "a", "/a", 127, true },
+		{ "RepositoryName", "a", "/a-a", 63, true },
+		{ "RepositoryFilterValue", "a", ".", 255, true },
+		{ "SigningRepositoryFilterValue", "a", ".a", 127, true },
+		{ "ScanningRepositoryFilterValue", "a", ".a", 127, true },
+		{ "Prefix", "a", "/a.a", 63, true },
+		{ "PrincipalArn", "arn:aws:iam::123456789012:role/a", "/a",
+		    84, true },
+		{ "Base64", "", "a", 8192, true },
+		{ "ScanningRepositoryFilterValue", "", "a", 250, false },
+	};
+	struct matcher	*m = matcher_new();
+	struct pattern	*p;
+	struct vcase	 c;
+	char		*units, *value, *cause = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		units = repeat(cases[i].unit, cases[i].n);
+		value = xasprintf("%s%s%s", cases[i].head, units,
+		    cases[i].want ? "" : "!");
+		p = pattern_new(model_pattern(cases[i].shape), &cause);
+		assert_non_null(p);
+		if (pattern_matches(p, m, value, strlen(value)) !=
+		    cases[i].want)
+			fail_msg("%s: %zu bytes: want %s", cases[i].shape,
+			    strlen(value), cases[i].want ? "match" : "none");
+		pattern_free(p);
+		free(units);
+		free(value);
+	}
+	matcher_free(m);
+	units = repeat("a", 250);
+	c = (struct vcase){ "exponential mismatch",
+	    "PutRegistryScanningConfiguration", xasprintf("{\"scanType\": "
+	    "\"BASIC\", \"rules\": [{\"scanFrequency\": \"SCAN_ON_PUSH\", "
+	    "\"repositoryFilters\": [{\"filter\": \"%s!\", "
+	    "\"filterType\": \"WILDCARD\"}]}]}", units), ERR_VALIDATION,
+	    xasprintf("1 validation error detected: Value '%s!' at "
+	    "'rules.1.member.repositoryFilters.1.member.filter' failed to "
+	    "satisfy constraint: Member must satisfy regular expression "
+	    "pattern: %s", units,
+	    model_pattern("ScanningRepositoryFilterValue")) };
+	run_cases(*state, &c, 1);
+	free((char *)c.message);
+	free((char *)c.body);
+	free(units);
+}
+
 int
 main(void)
 {
@@ -956,6 +1170,9 @@ main(void)
 		cmocka_unit_test(test_overlong_values_fail_their_pattern),
 		cmocka_unit_test(test_rejects_a_body_that_is_not_an_object),
 		cmocka_unit_test(test_never_crashes_on_random_input),
+		cmocka_unit_test(test_every_model_pattern_compiles),
+		cmocka_unit_test(test_patterns_match_as_java_does),
+		cmocka_unit_test(test_patterns_bound_their_backtracking),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
