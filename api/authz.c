@@ -430,7 +430,7 @@ authz_call_eval(struct api_call *call, struct store_txn *txn,
  * repositoryNames (Service Authorization Reference), so each named
  * repository's ARN is decided, all in one read txn; without names the
  * resource is "*". The first denied name, in input order, fails the whole
- * call, as a missing name does (ecr-behaviour.md 3.1) [unconfirmed: the
+ * call, as a missing name does (docs/ecr-behaviour.md 3.1) [unconfirmed: the
  * notes do not say how ECR reports a partial denial].
  */
 static int
