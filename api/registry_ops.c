@@ -278,8 +278,10 @@ mounting_enabled(struct api_call *call, bool *out)
 
 	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
 	    API_SETTING_BLOB_MOUNTING, value, sizeof value);
-	if (rc != 0)
-		return api_fail_store(call, rc);
+	if (rc != 0) {
+		(void)api_fail_store(call, rc);
+		return -1;
+	}
 	*out = strcmp(value, "ENABLED") == 0;
 	return 0;
 }
