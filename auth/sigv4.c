@@ -991,3 +991,14 @@ sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 		*cause = xstrdup(MSG_MISMATCH);
 	return rc;
 }
+
+int
+sigv4_request_time(const struct sigv4_auth *auth, int64_t *out)
+{
+	struct civil	c;
+
+	if (!parse_amz_date(auth->amz_date, strlen(auth->amz_date), &c))
+		return -1;
+	*out = civil_to_epoch(&c);
+	return 0;
+}

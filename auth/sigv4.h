@@ -6,6 +6,7 @@
 #define ECRD_AUTH_SIGV4_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Longest Authorization header value sigv4_parse looks at. */
@@ -95,5 +96,10 @@ int	sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 int	sigv4_verify(const struct sigv4_request *req,
 	    const struct sigv4_auth *auth, const char *secret_key,
 	    const char *service, time_t now, char **cause);
+/*
+ * The request time sigv4_parse read (auth->amz_date) as seconds since the
+ * epoch into *out. 0, or -1 if auth holds no such time.
+ */
+int	sigv4_request_time(const struct sigv4_auth *auth, int64_t *out);
 
 #endif

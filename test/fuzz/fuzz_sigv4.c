@@ -51,31 +51,15 @@ next_line(char **p, char *end)
 	return line;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's). */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The request time sigv4_parse read, or a fixed one if it has no sense. */
 static time_t
 request_time(const struct sigv4_auth *auth)
 {
-	int	y, mo, d, h, mi, s;
+	int64_t	t;
 
-	if (sscanf(auth->amz_date, "%4d%2d%2dT%2d%2d%2dZ", &y, &mo, &d, &h,
-	    &mi, &s) != 6)
+	if (sigv4_request_time(auth, &t) != 0)
 		return 1735689600;
-	return (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 +
-	    mi * 60 + s);
+	return (time_t)t;
 }
 
 static void

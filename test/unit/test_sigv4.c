@@ -843,6 +843,36 @@ test_sigv4_refuses_request_too_large_to_canonicalise(void **state)
 	free(path);
 }
 
+static void
+test_sigv4_request_time_is_the_parsed_date(void **state)
+{
+	static const struct {
+		const char	*amz_date;
+		int		 rc;
+		int64_t		 want;
+	} cases[] = {
+		{ "20150830T123600Z", 0, 1440938160 },
+		{ "19700101T000000Z", 0, 0 },
+		{ "20000229T235959Z", 0, 951868799 },
+		{ "2015083T123600Z", -1, 0 },
+		{ "", -1, 0 },
+	};
+	struct sigv4_auth	auth;
+	int64_t			t;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&auth, 0, sizeof auth);
+		snprintf(auth.amz_date, sizeof auth.amz_date, "%s",
+		    cases[i].amz_date);
+		t = -7;
+		assert_int_equal(sigv4_request_time(&auth, &t), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_true(t == cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -869,6 +899,7 @@ main(void)
 		cmocka_unit_test(test_sigv4_accepts_uppercase_hex_signature),
 		cmocka_unit_test(
 		    test_sigv4_refuses_request_too_large_to_canonicalise),
+		cmocka_unit_test(test_sigv4_request_time_is_the_parsed_date),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
