@@ -1,7 +1,7 @@
 # Unit tests for api/: the validator against the generated model, the
 # drift test that regenerates the model and compares it with the committed
 # files, the JSON writer, the streaming of layer parts and the manifest
-# reader and translator.
+# reader and translator; then the operations themselves.
 ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
@@ -10,3 +10,9 @@ ecrd_test_tmpdir(model_drift)
 ecrd_unit_test(json api)
 ecrd_unit_test(part_stream api)
 ecrd_unit_test(manifest api)
+# The operations themselves, run through the dispatcher over a temporary
+# store (api_fixture.c), one executable per area.
+add_library(api_fixture STATIC api_fixture.c)
+target_link_libraries(api_fixture PUBLIC store_fixture api common
+    PkgConfig::CMOCKA)
+ecrd_unit_test(api_repositories api_fixture)
