@@ -16,3 +16,4 @@ add_library(api_fixture STATIC api_fixture.c)
 target_link_libraries(api_fixture PUBLIC store_fixture api common
     PkgConfig::CMOCKA)
 ecrd_unit_test(api_repositories api_fixture)
+ecrd_unit_test(api_images api_fixture)
