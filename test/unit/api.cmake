@@ -17,3 +17,4 @@ target_link_libraries(api_fixture PUBLIC store_fixture api common
     PkgConfig::CMOCKA)
 ecrd_unit_test(api_repositories api_fixture)
 ecrd_unit_test(api_images api_fixture)
+ecrd_unit_test(api_layer_upload api_fixture)
