@@ -18,3 +18,5 @@ target_link_libraries(api_fixture PUBLIC store_fixture api common
 ecrd_unit_test(api_repositories api_fixture)
 ecrd_unit_test(api_images api_fixture)
 ecrd_unit_test(api_layer_upload api_fixture)
+ecrd_unit_test(api_policies api_fixture)
+ecrd_unit_test(api_account_settings api_fixture)
