@@ -228,6 +228,18 @@ afx_i64(struct json_object *o, const char *ptr)
 	return json_object_get_int64(v);
 }
 
+double
+afx_num(struct json_object *o, const char *ptr)
+{
+	struct json_object	*v = member(o, ptr);
+
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double))
+		fail_msg("%s is not a number in %s", ptr,
+		    json_object_to_json_string(o));
+	return json_object_get_double(v);
+}
+
 size_t
 afx_len(struct json_object *o, const char *ptr)
 {

@@ -57,6 +57,8 @@ void	 afx_do(struct afx *, const char *op, const char *text);
 /* A member by JSON pointer ("/repository/repositoryName"); must exist. */
 const char *afx_str(struct json_object *, const char *ptr);
 int64_t	 afx_i64(struct json_object *, const char *ptr);
+/* A number, integer or not (timestamps are epoch seconds, 3 decimals). */
+double	 afx_num(struct json_object *, const char *ptr);
 size_t	 afx_len(struct json_object *, const char *ptr);
 /* Is there a member at ptr? */
 int	 afx_has(struct json_object *, const char *ptr);
