@@ -666,6 +666,108 @@ test_describe_images_by_ids_lists_every_tag(void **state)
 	free_images(&im);
 }
 
+/* A Docker manifest list of im's first two images (caller frees). */
+static char *
+index_of(const struct images *im, char digest[72])
+{
+	static const char *const arch[] = { "amd64", "arm64" };
+	struct json_object	*m, *list, *d, *platform;
+	char			*text;
+	size_t			 i;
+
+	m = afx_in("{'schemaVersion': 2, 'mediaType': '" DOCKER_LIST "'}");
+	list = json_object_new_array();
+	for (i = 0; i < 2; i++) {
+		d = json_object_new_object();
+		json_object_object_add(d, "mediaType",
+		    json_object_new_string(DOCKER_V2));
+		json_object_object_add(d, "size", json_object_new_int64(
+		    (int64_t)strlen(im->manifest[i])));
+		json_object_object_add(d, "digest",
+		    json_object_new_string(im->digest[i]));
+		platform = json_object_new_object();
+		json_object_object_add(platform, "architecture",
+		    json_object_new_string(arch[i]));
+		json_object_object_add(platform, "os",
+		    json_object_new_string("linux"));
+		json_object_object_add(d, "platform", platform);
+		json_object_array_add(list, d);
+	}
+	json_object_object_add(m, "manifests", list);
+	text = xstrdup(json_object_to_json_string_ext(m,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(m);
+	afx_digest(text, strlen(text), digest);
+	return text;
+}
+
+static void
+test_manifest_list_children_are_images_it_holds_on_to(void **state)
+{
+	struct afx		*f = *state;
+	struct json_object	*ids, *in, *out;
+	struct images		 im;
+	char			*list, *msg, digest[72];
+
+	make_images(f, &im, 2);
+	list = index_of(&im, digest);
+	/* The children must be images of the repository first. */
+	put(f, im.manifest[0], "amd-only");
+	msg = xasprintf("Manifests with digests '[%s]' referenced by the "
+	    "image index do not exist in the repository with name 'img' in "
+	    "the registry with id '123456789012'", im.digest[1]);
+	afx_fail_in(f, "PutImage", put_in(list, "multi", NULL), 400,
+	    "ReferencedImagesNotFoundException", msg);
+	free(msg);
+	json_object_put(afx_ok_in(f, "PutImage", put_in(im.manifest[1], NULL,
+	    im.digest[1])));
+	put(f, list, "multi");
+	/* By tag with image types only: a platform image instead. */
+	in = ids_in(one_id(NULL, "multi"));
+	json_object_object_add(in, "acceptedMediaTypes",
+	    afx_in("['" DOCKER_V2 "']"));
+	out = afx_ok_in(f, "BatchGetImage", in);
+	assert_int_equal(afx_len(out, "/failures"), 0);
+	assert_string_equal(afx_str(out, "/images/0/imageManifestMediaType"),
+	    DOCKER_V2);
+	assert_int_not_equal(letter(&im, afx_str(out,
+	    "/images/0/imageId/imageDigest")), '?');
+	json_object_put(out);
+	/* Its children cannot go while it is there. */
+	ids = json_object_new_array();
+	json_object_array_add(ids, image_id(im.digest[1], NULL));
+	json_object_array_add(ids, image_id(NULL, "amd-only"));
+	out = afx_ok_in(f, "BatchDeleteImage", ids_in(ids));
+	assert_int_equal(afx_len(out, "/imageIds"), 0);
+	assert_int_equal(afx_len(out, "/failures"), 2);
+	assert_string_equal(afx_str(out, "/failures/0/imageId/imageDigest"),
+	    im.digest[1]);
+	assert_string_equal(afx_str(out, "/failures/1/imageId/imageTag"),
+	    "amd-only");
+	afx_equal(json_object_object_get(json_object_array_get_idx(
+	    json_object_object_get(out, "failures"), 1), "failureReason"),
+	    "'Requested image is referenced by a manifest list in the "
+	    "repository'");
+	assert_string_equal(afx_str(out, "/failures/0/failureCode"),
+	    "ImageReferencedByManifestList");
+	assert_string_equal(afx_str(out, "/failures/1/failureCode"),
+	    "ImageReferencedByManifestList");
+	json_object_put(out);
+	assert_listed(f, &im, "{'repositoryName': 'img'}",
+	    "?:multi A:amd-only B:-");
+	/* Deleting the list leaves its children, which can then go. */
+	json_object_put(afx_ok_in(f, "BatchDeleteImage", ids_in(one_id(NULL,
+	    "multi"))));
+	assert_listed(f, &im, "{'repositoryName': 'img'}", "A:amd-only B:-");
+	out = afx_ok_in(f, "BatchDeleteImage", ids_in(one_id(im.digest[1],
+	    NULL)));
+	assert_int_equal(afx_len(out, "/failures"), 0);
+	json_object_put(out);
+	assert_listed(f, &im, "{'repositoryName': 'img'}", "A:amd-only");
+	free(list);
+	free_images(&im);
+}
+
 int
 main(void)
 {
@@ -684,6 +786,7 @@ main(void)
 		T(test_batch_delete_image_failures_delete_nothing),
 		T(test_list_and_describe_images_page_with_next_token),
 		T(test_describe_images_by_ids_lists_every_tag),
+		T(test_manifest_list_children_are_images_it_holds_on_to),
 #undef T
 	};
 
