@@ -228,9 +228,10 @@ test_put_image_digest_is_the_sha256_of_the_exact_bytes(void **state)
 static void
 test_put_image_refusals_put_nothing(void **state)
 {
-	struct afx	*f = *state;
-	struct images	 im;
-	char		*msg, *bad_digest;
+	struct afx		*f = *state;
+	struct json_object	*in;
+	struct images		 im;
+	char			*msg, *bad_digest;
 
 	make_images(f, &im, 1);
 	bad_digest = xstrdup(im.digest[0]);
@@ -248,6 +249,13 @@ test_put_image_refusals_put_nothing(void **state)
 	    IPE, "Invalid parameter at 'imageTag' failed to satisfy "
 	    "constraint: 'must satisfy regular expression "
 	    "'[a-zA-Z0-9-_.]+''");
+	in = put_in(im.manifest[0], "t", NULL);
+	json_object_object_add(in, "imageManifestMediaType",
+	    json_object_new_string(OCI_MANIFEST));
+	afx_fail_in(f, "PutImage", in, 400, IPE, "Invalid parameter at "
+	    "'ImageManifestMediaType' failed to satisfy constraint: 'Media "
+	    "type in the manifest does not match the imageManifestMediaType "
+	    "provided'");
 	assert_listed(f, &im, "{'repositoryName': 'img'}", "");
 	free(bad_digest);
 	free_images(&im);
@@ -550,7 +558,8 @@ test_batch_delete_image_failures_delete_nothing(void **state)
  */
 static char *
 walk(struct afx *f, const struct images *im, const char *op,
-    const char *member, int64_t max, size_t *n_pages)
+    const char *member, const char *tag_status, int64_t max,
+    size_t *n_pages)
 {
 	struct json_object	*in, *out, *list, *ids, *d, *tags;
 	char			*token = NULL, *all;
@@ -562,6 +571,9 @@ walk(struct afx *f, const struct images *im, const char *op,
 		in = afx_in("{'repositoryName': 'img'}");
 		json_object_object_add(in, "maxResults",
 		    json_object_new_int64(max));
+		if (tag_status != NULL)
+			json_object_object_add(in, "filter",
+			    afx_in(tag_status));
 		if (token != NULL)
 			json_object_object_add(in, "nextToken",
 			    json_object_new_string(token));
@@ -607,16 +619,36 @@ test_list_and_describe_images_page_with_next_token(void **state)
 	json_object_put(afx_ok_in(f, "PutImage", put_in(im.manifest[3], NULL,
 	    im.digest[3])));
 	/* One entry per tag and per untagged image. */
-	got = walk(f, &im, "ListImages", "imageIds", 2, &n_pages);
+	got = walk(f, &im, "ListImages", "imageIds", NULL, 2, &n_pages);
 	assert_string_equal(got, "A:t0 B:t1 B:u1 C:t2 D:-");
 	assert_int_equal(n_pages, 3);
 	free(got);
 	assert_listed(f, &im, "{'repositoryName': 'img', 'maxResults': 1000}",
 	    "A:t0 B:t1 B:u1 C:t2 D:-");
 	/* One detail per image. */
-	got = walk(f, &im, "DescribeImages", "imageDetails", 3, &n_pages);
+	got = walk(f, &im, "DescribeImages", "imageDetails", NULL, 3,
+	    &n_pages);
 	assert_string_equal(got, "A:t0 B:t1 C:t2 D:-");
 	assert_int_equal(n_pages, 2);
+	free(got);
+	/* Filters hold across pages. */
+	got = walk(f, &im, "ListImages", "imageIds", "{'tagStatus': "
+	    "'TAGGED'}", 1, &n_pages);
+	assert_string_equal(got, "A:t0 B:t1 B:u1 C:t2");
+	assert_int_equal(n_pages, 4);
+	free(got);
+	got = walk(f, &im, "ListImages", "imageIds", "{'tagStatus': "
+	    "'UNTAGGED'}", 1, &n_pages);
+	assert_string_equal(got, "D:-");
+	free(got);
+	got = walk(f, &im, "DescribeImages", "imageDetails", "{'tagStatus': "
+	    "'TAGGED'}", 1, &n_pages);
+	assert_string_equal(got, "A:t0 B:t1 C:t2");
+	assert_int_equal(n_pages, 3);
+	free(got);
+	got = walk(f, &im, "DescribeImages", "imageDetails", "{'tagStatus': "
+	    "'UNTAGGED'}", 1, &n_pages);
+	assert_string_equal(got, "D:-");
 	free(got);
 	afx_fail(f, "ListImages", "{'repositoryName': 'img', 'nextToken': "
 	    "'garbage'}", 400, IPE, "Invalid parameter at 'nextToken' failed "
