@@ -383,6 +383,30 @@ test_upload_ids_belong_to_their_repository_and_end(void **state)
 }
 
 static void
+test_uploads_do_not_outlive_their_repository(void **state)
+{
+	struct afx	*f = *state;
+	char		*id, *msg, digest[72];
+
+	afx_repo(f, "up");
+	id = initiate(f, "up");
+	json_object_put(afx_ok_in(f, "UploadLayerPart", part_in("up", id, 0,
+	    -1, "abc", 3)));
+	afx_do(f, "DeleteRepository", "{'repositoryName': 'up'}");
+	afx_repo(f, "up");
+	afx_digest("abc", 3, digest);
+	msg = xasprintf("The upload with id '%s' does not exist in the "
+	    "repository with name 'up' in the registry with id "
+	    "'123456789012'", id);
+	afx_fail_in(f, "UploadLayerPart", part_in("up", id, 3, -1, "def", 3),
+	    400, "UploadNotFoundException", msg);
+	afx_fail_in(f, "CompleteLayerUpload", complete_in("up", id, digest),
+	    400, "UploadNotFoundException", msg);
+	free(msg);
+	free(id);
+}
+
+static void
 test_download_url_needs_a_referenced_layer(void **state)
 {
 	struct afx		*f = *state;
@@ -420,6 +444,7 @@ main(void)
 		T(test_complete_layer_upload_refusals),
 		T(test_complete_layer_upload_of_a_layer_already_there),
 		T(test_upload_ids_belong_to_their_repository_and_end),
+		T(test_uploads_do_not_outlive_their_repository),
 		T(test_download_url_needs_a_referenced_layer),
 #undef T
 	};
