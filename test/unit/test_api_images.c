@@ -796,6 +796,14 @@ test_manifest_list_children_are_images_it_holds_on_to(void **state)
 	assert_int_equal(afx_len(out, "/failures"), 0);
 	json_object_put(out);
 	assert_listed(f, &im, "{'repositoryName': 'img'}", "A:amd-only");
+	/* A list and its children go with a forced delete, all at once. */
+	json_object_put(afx_ok_in(f, "PutImage", put_in(im.manifest[1], NULL,
+	    im.digest[1])));
+	put(f, list, "multi");
+	afx_do(f, "DeleteRepository", "{'repositoryName': 'img', 'force': "
+	    "true}");
+	afx_repo(f, "img");
+	assert_listed(f, &im, "{'repositoryName': 'img'}", "");
 	free(list);
 	free_images(&im);
 }
