@@ -197,6 +197,34 @@ test_describe_repositories_pages_in_name_order(void **state)
 }
 
 static void
+test_describe_repositories_token_survives_deleting_the_last_seen(void **state)
+{
+	struct afx		*f = *state;
+	struct json_object	*out, *in;
+
+	afx_repo(f, "r1");
+	afx_repo(f, "r2");
+	afx_repo(f, "r3");
+	out = afx_ok(f, "DescribeRepositories", "{'maxResults': 2}");
+	assert_string_equal(afx_str(out, "/repositories/1/repositoryName"),
+	    "r2");
+	in = json_object_new_object();
+	json_object_object_add(in, "nextToken",
+	    json_object_get(json_object_object_get(out, "nextToken")));
+	json_object_put(out);
+	afx_do(f, "DeleteRepository", "{'repositoryName': 'r2'}");
+	out = afx_ok_in(f, "DescribeRepositories", in);
+	assert_int_equal(afx_len(out, "/repositories"), 1);
+	assert_string_equal(afx_str(out, "/repositories/0/repositoryName"),
+	    "r3");
+	assert_false(afx_has(out, "/nextToken"));
+	json_object_put(out);
+	afx_fail(f, "DescribeRepositories", "{'maxResults': 0}", 400, IPE,
+	    "Invalid parameter at 'maxResults' failed to satisfy constraint: "
+	    "'Member must have value greater than or equal to 1'");
+}
+
+static void
 test_describe_repositories_refuses_a_forged_token(void **state)
 {
 	struct afx	*f = *state;
@@ -491,6 +519,7 @@ main(void)
 		T(test_create_repository_refusals_create_nothing),
 		T(test_describe_repositories_one_missing_name_fails_the_call),
 		T(test_describe_repositories_pages_in_name_order),
+		T(test_describe_repositories_token_survives_deleting_the_last_seen),
 		T(test_describe_repositories_refuses_a_forged_token),
 		T(test_describe_repositories_token_of_another_region_is_invalid),
 		T(test_describe_repositories_of_an_empty_registry),
