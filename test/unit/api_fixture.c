@@ -152,7 +152,8 @@ afx_ok_in(struct afx *f, const char *op, struct json_object *owned_in)
 
 	out = afx_run(f, op, owned_in, &status, &type);
 	if (status != 200)
-		fail_msg("%s: %d %s", op, status, json_object_to_json_string(out));
+		fail_msg("%s: %d %s", op, status,
+		    json_object_to_json_string(out));
 	return out;
 }
 

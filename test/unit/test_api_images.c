@@ -474,7 +474,7 @@ test_batch_get_image_serves_an_accepted_media_type(void **state)
 }
 
 static void
-test_batch_delete_image_by_tag_removes_the_tag_then_the_image(void **state)
+test_batch_delete_image_by_tag_removes_tag_then_image(void **state)
 {
 	struct afx		*f = *state;
 	struct json_object	*out;
@@ -821,7 +821,7 @@ main(void)
 		T(test_put_image_immutable_tags_do_not_move),
 		T(test_batch_get_image_failures_echo_the_request),
 		T(test_batch_get_image_serves_an_accepted_media_type),
-		T(test_batch_delete_image_by_tag_removes_the_tag_then_the_image),
+		T(test_batch_delete_image_by_tag_removes_tag_then_image),
 		T(test_batch_delete_image_by_digest_takes_every_tag),
 		T(test_batch_delete_image_failures_delete_nothing),
 		T(test_list_and_describe_images_page_with_next_token),

@@ -342,7 +342,8 @@ test_complete_layer_upload_of_a_layer_already_there(void **state)
 static void
 test_upload_ids_belong_to_their_repository_and_end(void **state)
 {
-	static const char	*unknown = "2b0a5b0e-55c4-4a55-9b4e-1c4b2fd6a1e3";
+	static const char	*unknown =
+				    "2b0a5b0e-55c4-4a55-9b4e-1c4b2fd6a1e3";
 	struct afx		*f = *state;
 	char			*id, *foreign, *msg, digest[72];
 

@@ -59,7 +59,8 @@ lc_padded_in(const char *text)
 
 #define SUBMITTED	"{ 'rules': [ { 'action': {'type': 'expire'}, " \
 	    "'selection': {'countNumber': 5, 'countType': " \
-	    "'imageCountMoreThan', 'tagStatus': 'any'}, 'rulePriority': 20 }, " \
+	    "'imageCountMoreThan', 'tagStatus': 'any'}, " \
+	    "'rulePriority': 20 }, " \
 	    "{ 'selection': {'tagPrefixList': ['prod', 'rel/x'], " \
 	    "'countNumber': 14, 'countUnit': 'days', 'countType': " \
 	    "'sinceImagePushed', 'tagStatus': 'tagged'}, 'description': " \
@@ -74,7 +75,7 @@ lc_padded_in(const char *text)
 	    "\"expire\"}}]}"
 
 static void
-test_lifecycle_policy_put_get_delete_answer_the_canonical_text(void **state)
+test_lifecycle_policy_answers_the_canonical_text(void **state)
 {
 	struct afx		*f = *state;
 	struct json_object	*out;
@@ -341,7 +342,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, afx_setup, afx_teardown)
-		T(test_lifecycle_policy_put_get_delete_answer_the_canonical_text),
+		T(test_lifecycle_policy_answers_the_canonical_text),
 		T(test_lifecycle_policy_of_a_missing_repository),
 		T(test_lifecycle_policy_schema_errors_in_ecrs_words),
 		T(test_lifecycle_policy_semantic_errors),

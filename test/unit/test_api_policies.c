@@ -167,10 +167,11 @@ test_repository_policy_goes_with_its_repository(void **state)
 }
 
 #define REGISTRY_IN	"{\"Version\": \"2012-10-17\", \"Statement\": " \
-	    "[{\"Sid\": \"x\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": " \
-	    "\"arn:aws:iam::222222222222:root\"}, \"Action\": " \
+	    "[{\"Sid\": \"x\", \"Effect\": \"Allow\", \"Principal\": " \
+	    "{\"AWS\": \"arn:aws:iam::222222222222:root\"}, \"Action\": " \
 	    "[\"ecr:CreateRepository\", \"ecr:ReplicateImage\"], " \
-	    "\"Resource\": \"arn:aws:ecr:us-east-1:123456789012:repository/*\"}]}"
+	    "\"Resource\": " \
+	    "\"arn:aws:ecr:us-east-1:123456789012:repository/*\"}]}"
 #define REGISTRY_OUT	"{\n  \"Version\" : \"2012-10-17\",\n" \
 	    "  \"Statement\" : [ {\n    \"Sid\" : \"x\",\n" \
 	    "    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n" \

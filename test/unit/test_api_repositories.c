@@ -197,7 +197,7 @@ test_describe_repositories_pages_in_name_order(void **state)
 }
 
 static void
-test_describe_repositories_token_survives_deleting_the_last_seen(void **state)
+test_describe_repositories_token_outlives_the_last_seen(void **state)
 {
 	struct afx		*f = *state;
 	struct json_object	*out, *in;
@@ -235,7 +235,7 @@ test_describe_repositories_refuses_a_forged_token(void **state)
 }
 
 static void
-test_describe_repositories_token_of_another_region_is_invalid(void **state)
+test_describe_repositories_token_of_another_region(void **state)
 {
 	struct afx		*f = *state;
 	struct json_object	*out, *in;
@@ -519,9 +519,9 @@ main(void)
 		T(test_create_repository_refusals_create_nothing),
 		T(test_describe_repositories_one_missing_name_fails_the_call),
 		T(test_describe_repositories_pages_in_name_order),
-		T(test_describe_repositories_token_survives_deleting_the_last_seen),
+		T(test_describe_repositories_token_outlives_the_last_seen),
 		T(test_describe_repositories_refuses_a_forged_token),
-		T(test_describe_repositories_token_of_another_region_is_invalid),
+		T(test_describe_repositories_token_of_another_region),
 		T(test_describe_repositories_of_an_empty_registry),
 		T(test_delete_repository_answers_what_it_deleted),
 		T(test_delete_repository_with_images_needs_force),
