@@ -1,5 +1,6 @@
 /*
- * The fixture the store unit tests share (test_store.c, test_store_image.c):
+ * The fixture the store unit tests share (test_store.c, test_store_image.c,
+ * and api_fixture.c beneath the api/ operation tests):
  * a fresh mkdtemp directory per test, a store opened in it, removed after.
  */
 #ifndef ECRD_TEST_STORE_FIXTURE_H
