@@ -33,6 +33,7 @@ struct api_config {
 	const struct creds	*creds;		/* strict mode; borrowed */
 	uint64_t		 max_repositories; /* per registry and region */
 	uint64_t		 max_layer_size;	/* bytes */
+	uint64_t		 clock_offset_sec; /* api_now_ms's start */
 };
 
 /*
@@ -142,10 +143,22 @@ bool	 api_pulls_pending(const struct api_ctx *);
 int	 api_pulls_flush(struct api_ctx *);
 
 /*
- * How far ahead of the real clock the server's clock (the now_ms calls
- * get) runs: SigV4's skew check and the GC's file ages read the real one.
+ * The server's clock (clock.c), the one every request reads: milliseconds
+ * since the epoch, the real clock plus an offset in seconds that starts at
+ * api_config's clock_offset_sec (--clock-offset) and only moves ahead
+ * (POST /_ecrd/clock). SigV4's skew check and the GC's file ages read the
+ * real clock instead.
  */
-void	 api_ctx_set_clock_offset(struct api_ctx *, int64_t offset_ms);
+#define API_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
+int64_t	 api_now_ms(const struct api_ctx *);
+int64_t	 api_clock_offset_sec(const struct api_ctx *);
+/* The most api_clock_advance accepts now. */
+int64_t	 api_clock_advance_max(const struct api_ctx *);
+/*
+ * Move the clock sec seconds ahead: 0, or -1 (nothing moves) when sec is
+ * negative or the offset would pass API_CLOCK_OFFSET_MAX_SEC.
+ */
+int	 api_clock_advance(struct api_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
 void	 api_ctx_set_endpoint(struct api_ctx *, const char *host_port);

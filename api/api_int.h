@@ -42,7 +42,7 @@ struct api_ctx {
 	unsigned char		 key[32];
 	char			 self_endpoint[300]; /* HOST:PORT bound */
 	struct api_pulls	*pulls;		/* pulls.c: pending notes */
-	int64_t			 clock_offset_ms; /* api_ctx_set_clock_offset */
+	int64_t			 clock_offset_sec; /* clock.c */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
 	struct api_lease	*leases;	/* upload.c: streams' uploads */
@@ -77,6 +77,9 @@ struct api_call {
 	struct api_reg		*reg;		/* registry calls: owned */
 	struct api_part		*part;		/* UploadLayerPart: owned */
 };
+
+/* clock.c: the real clock, for what must match the world outside. */
+int64_t	 api_real_ms(void);
 
 /* upload.c: free the table of upload leases (api_ctx_free). */
 struct api_lease;

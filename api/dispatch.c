@@ -35,6 +35,9 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->store = store;
 	ctx->cfg = *cfg;
+	ctx->clock_offset_sec = cfg->clock_offset_sec >
+	    (uint64_t)API_CLOCK_OFFSET_MAX_SEC ? API_CLOCK_OFFSET_MAX_SEC :
+	    (int64_t)cfg->clock_offset_sec;
 	if (validator_new(&ctx->validator, cause) != 0) {
 		free(ctx);
 		return -1;

@@ -66,7 +66,7 @@ api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
 		}
 		/* File times are real ones, whatever the emulator's clock. */
 		rc = store_gc_files(ctx->store, &list,
-		    before - ctx->clock_offset_ms);
+		    api_real_ms() - grace_ms);
 		*n_blobs += list.n_blobs;
 		*n_uploads += list.n_uploads;
 		more = list.n_blobs == GC_BATCH || list.n_uploads == GC_BATCH ||

@@ -89,20 +89,13 @@ identify_strict(struct api_call *call, const struct sigv4_request *sr,
 		    "The security token included in the request is invalid.");
 	/* Signatures carry the real time, whatever the emulator's clock. */
 	rc = sigv4_verify(sr, auth, cred->secret_access_key, "ecr",
-	    (time_t)((call->now_ms - call->ctx->clock_offset_ms) / 1000),
-	    &cause);
+	    (time_t)(api_real_ms() / 1000), &cause);
 	if (rc != 0)
 		return sigv4_to_ecr(call, rc, cause);
 	str_copy(call->id.account, sizeof call->id.account, cred->account);
 	str_copy(call->id.principal_arn, sizeof call->id.principal_arn,
 	    cred->arn);
 	return 0;
-}
-
-void
-api_ctx_set_clock_offset(struct api_ctx *ctx, int64_t offset_ms)
-{
-	ctx->clock_offset_ms = offset_ms;
 }
 
 int

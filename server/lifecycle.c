@@ -26,7 +26,6 @@
 #define STEP_BUDGET_NS	(2 * 1000 * 1000)	/* per loop turn */
 #define QUERY_VALUE_MAX	512
 #define JSON_TYPE	"application/json"
-#define CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)	/* --clock-offset */
 
 struct lc_job {
 	struct api_lifecycle_run *run;
@@ -189,7 +188,7 @@ lc_sched_tick(struct lc_sched *lc)
 		return;
 	lc->is_scheduled = true;
 	enqueue(lc, api_lifecycle_run_new(lc->srv->api, "lifecycle", NULL,
-	    NULL, NULL, now_ms()), NULL);
+	    NULL, NULL, api_now_ms(lc->srv->api)), NULL);
 }
 
 /*
@@ -226,12 +225,12 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	/* Writes acknowledged before this request count. */
 	routes_flush_writes(srv);
 	enqueue(lc, api_lifecycle_run_new(srv->api, st->request_id, registry,
-	    region, name, now_ms()), req);
+	    region, name, api_now_ms(srv->api)), req);
 }
 
 /*
  * POST /_ecrd/clock?advance_seconds=N: move the clock every request reads
- * (now_ms) N seconds ahead; answers the offset and the time now. The
+ * (api_now_ms) N seconds ahead; answers the offset and the time now. The
  * offset stays within what --clock-offset accepts.
  */
 void
@@ -241,7 +240,7 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 	int64_t			 n, max;
 	int			 rc;
 
-	max = CLOCK_OFFSET_MAX_SEC - clock_offset_ms / 1000;
+	max = api_clock_advance_max(srv->api);
 	if (max > ROUTES_SECONDS_MAX)
 		max = ROUTES_SECONDS_MAX;
 	if ((rc = routes_param_num(req, "advance_seconds", 0, max, &n)) < 0)
@@ -251,10 +250,9 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 		    "advance_seconds is required");
 		return;
 	}
-	clock_offset_ms += n * 1000;
-	api_ctx_set_clock_offset(srv->api, clock_offset_ms);
+	(void)api_clock_advance(srv->api, n);	/* n is at most max */
 	o = jnew_obj();
-	jadd_i64(o, "offsetSeconds", clock_offset_ms / 1000);
-	jadd_epoch(o, "now", now_ms());
+	jadd_i64(o, "offsetSeconds", api_clock_offset_sec(srv->api));
+	jadd_epoch(o, "now", api_now_ms(srv->api));
 	routes_respond_json(req, 200, o);
 }

@@ -66,7 +66,6 @@ static struct server	 server;
 static const struct timeval housekeeping_tv = { 1, 0 };
 static char		*ephemeral_dir;
 static char		*public_endpoint;	/* port 0 made the bound one */
-long long		 clock_offset_ms;	/* server.h: now_ms() */
 static int		 drain_waited_ms;
 
 static void
@@ -480,8 +479,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	lc_sched_tick(server.lc_sched);
 	if (++ticks % GC_EVERY_TICKS != 0)
 		return;
-	if ((rc = api_gc_run(server.api, now_ms(), GC_GRACE_MS, &n_blobs,
-	    &n_uploads)) != 0)
+	if ((rc = api_gc_run(server.api, api_now_ms(server.api), GC_GRACE_MS,
+	    &n_blobs, &n_uploads)) != 0)
 		log_warn("garbage collection: %s", store_strerror(rc));
 	else if (n_blobs + n_uploads != 0)
 		log_info("garbage collection: %zu blobs, %zu uploads removed",
@@ -611,6 +610,7 @@ start(const struct options *o, char **cause)
 	cfg.relax_references = o->relax_references;
 	cfg.max_repositories = o->max_repositories;
 	cfg.max_layer_size = o->max_layer_size;
+	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
@@ -619,7 +619,6 @@ start(const struct options *o, char **cause)
 	api_ctx_set_endpoint(server.api, http_server_address(server.http));
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
 	    o->account, o->region);
-	api_ctx_set_clock_offset(server.api, clock_offset_ms);
 	server.housekeeping_ev = event_new(server.base, -1, EV_PERSIST,
 	    housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -668,7 +667,6 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
-	clock_offset_ms = (long long)o.clock_offset * 1000;
 	log_init(o.log_level, stderr);
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");

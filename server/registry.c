@@ -366,7 +366,8 @@ registry_on_head(struct server *srv, struct http_request *req)
 	    rs->rq.op != API_REG_UPLOAD_FINISH) || !has_body(req))
 		return;
 	/* Stream: authenticate and open the upload before the body comes. */
-	rs->call = api_call_new(srv->api, st->request_id, now_ms());
+	rs->call = api_call_new(srv->api, st->request_id,
+	    api_now_ms(srv->api));
 	api_call_set_source_ip(rs->call, req->peer_ip);
 	stage = api_reg_prepare(rs->call, &rs->rq);
 	if (stage == API_STAGE_DONE || api_reg_stream_open(rs->call) != 0) {
@@ -406,7 +407,8 @@ registry_on_request(struct server *srv, struct http_request *req)
 	rs->rq.body = req->body.data;
 	rs->rq.body_len = req->body.len;
 	if ((call = rs->call) == NULL) {
-		call = api_call_new(srv->api, st->request_id, now_ms());
+		call = api_call_new(srv->api, st->request_id,
+		    api_now_ms(srv->api));
 		api_call_set_source_ip(call, req->peer_ip);
 		stage = api_reg_prepare(call, &rs->rq);
 	} else

@@ -33,17 +33,6 @@
 #define BLOBS_PREFIX	"/_ecrd/blobs/"
 #define PARAM_NUM_MAX	32	/* longer is no number we take */
 
-
-long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    clock_offset_ms;
-}
-
 static double
 elapsed_ms(const struct timespec *since)
 {
@@ -259,7 +248,7 @@ handle_aws(struct server *srv, struct http_request *req)
 	enum api_stage		 stage;
 
 	hs = sigv4_request_of(req, &sr);
-	call = api_call_new(srv->api, st->request_id, now_ms());
+	call = api_call_new(srv->api, st->request_id, api_now_ms(srv->api));
 	api_call_set_source_ip(call, req->peer_ip);
 	if ((part = st->part) != NULL) {
 		st->part = NULL;
@@ -396,8 +385,8 @@ handle_gc(struct server *srv, struct http_request *req)
 	    &grace) < 0)
 		return;
 	routes_flush_writes(srv);
-	rc = api_gc_run(srv->api, now_ms(), grace * 1000, &n_blobs,
-	    &n_uploads);
+	rc = api_gc_run(srv->api, api_now_ms(srv->api), grace * 1000,
+	    &n_blobs, &n_uploads);
 	if (rc != 0) {
 		log_error("gc failed: %s", store_strerror(rc));
 		respond_aws_error(req, 500, "ServerException",
@@ -421,7 +410,7 @@ handle_token(struct server *srv, struct http_request *req)
 	struct json_object	*o;
 	char			 acct[ROUTES_ACCOUNT_SIZE], *pw, *root;
 	char			 rgn[ROUTES_REGION_SIZE];
-	int64_t			 n, expires;
+	int64_t			 n, now, expires;
 	int			 rc;
 
 	if ((rc = routes_param_num(req, "expires_in_seconds",
@@ -440,10 +429,11 @@ handle_token(struct server *srv, struct http_request *req)
 		return;
 	if (rc == 0)
 		str_copy(rgn, sizeof rgn, srv->default_region);
-	expires = now_ms() + n * 1000;
+	now = api_now_ms(srv->api);
+	expires = now + n * 1000;
 	/* The account's root: the token's own account, not another one. */
 	root = xasprintf("arn:aws:iam::%s:root", acct);
-	pw = api_reg_mint_token(srv->api, acct, rgn, root, now_ms(), expires);
+	pw = api_reg_mint_token(srv->api, acct, rgn, root, now, expires);
 	free(root);
 	o = jnew_obj();
 	jadd_str(o, "password", pw);
@@ -472,7 +462,8 @@ handle_blob(struct server *srv, struct http_request *req)
 	const char	*digest = req->path + strlen(BLOBS_PREFIX);
 	int		 rc;
 
-	rc = api_blob_url_check(srv->api, digest, req->query, now_ms());
+	rc = api_blob_url_check(srv->api, digest, req->query,
+	    api_now_ms(srv->api));
 	if (rc == API_URL_EXPIRED)
 		respond_aws_error(req, 403, "AccessDeniedException",
 		    "Request has expired");

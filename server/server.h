@@ -113,13 +113,6 @@ void	blobs_serve(struct http_request *, struct store *,
 	    const char *digest, bool is_registry);
 
 /*
- * Milliseconds since the epoch: the real clock plus clock_offset_ms (main.c:
- * --clock-offset, POST /_ecrd/clock), the one clock requests read.
- */
-long long now_ms(void);
-extern long long clock_offset_ms;
-
-/*
  * lifecycle.c: lifecycle runs every interval_sec (0: never) and on demand
  * (POST /_ecrd/lifecycle/run), stepped at the lowest priority; the clock
  * endpoint (POST /_ecrd/clock). account and region are the defaults.
