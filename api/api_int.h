@@ -48,6 +48,10 @@ struct api_ctx {
 	struct api_lease	*leases;	/* upload.c: streams' uploads */
 	size_t			 n_leases;
 	size_t			 leases_size;
+	struct api_upload_hash	*hashes;	/* upload.c: running hashes */
+	size_t			 n_hashes;
+	size_t			 hashes_size;
+	uint64_t		 hash_tick;
 };
 
 #define API_ARN_MAX	2048
@@ -81,8 +85,9 @@ struct api_call {
 /* clock.c: the real clock, for what must match the world outside. */
 int64_t	 api_real_ms(void);
 
-/* upload.c: free the table of upload leases (api_ctx_free). */
+/* upload.c: free the tables of leases and hashes (api_ctx_free). */
 struct api_lease;
+struct api_upload_hash;
 void	 api_upload_leases_free(struct api_ctx *);
 
 /* registry.c: free a registry call's state (NULL is ignored). */

@@ -116,11 +116,29 @@ int	 api_upload_check_size(struct api_call *, const char *id,
 
 /*
  * Count a part of len bytes just written to the upload's file, with the
- * running hash after it (the caller then stores *up).
+ * running hash after it, or NULL when the stream had none to go on (the
+ * caller then stores *up).
  */
 struct sha256_state;
 void	 api_upload_count_part(struct api_call *, struct store_upload *up,
 	    uint64_t len, const struct sha256_state *hash);
+/*
+ * The upload's running hash (upload.c keeps it in memory, never in the
+ * store), for a stream that goes on from up->received: true with *out,
+ * or false when none covers exactly that much (after a restart): the
+ * stream then hashes nothing and api_upload_digest reads the file.
+ */
+bool	 api_upload_hash_get(const struct api_ctx *,
+	    const struct store_upload *up, struct sha256_state *out);
+/* Forget the upload's running hash (it completed or was cancelled). */
+void	 api_upload_hash_drop(struct api_ctx *, const char *id);
+/*
+ * The digest of the upload's received bytes, "sha256:" (from the running
+ * hash, or else from the file) or with is_sha512 "sha512:" (from the file)
+ * and hex digits: 0, or -1 with call->err set.
+ */
+int	 api_upload_digest(struct api_call *, const struct store_upload *up,
+	    bool is_sha512, char digest[API_DIGEST_SIZE]);
 /*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
@@ -141,7 +159,8 @@ bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
  * is in api.h). has_blob: layerPartBlob was a string and ended. blob_len: its decoded bytes, or -1 if it was not base64. check:
  * 0, or -1 with SerializationException when it was not base64. from_json: the part of a body that did not stream (the caller
  * owns it). write: put the part after up->received
- * and give the upload's hash after it: 0, -1 with call->err set, or
+ * and point *hash at the upload's hash after it (NULL when the upload had
+ * none to go on; it lives as long as the part): 0, -1 with call->err set, or
  * API_PART_BUSY when another stream holds the upload or the record moved
  * since the part began.
  */
@@ -154,7 +173,7 @@ int	 api_part_check(struct api_call *, const struct api_part *);
 int64_t	 api_part_blob_len(const struct api_part *);
 struct api_part *api_part_from_json(struct api_call *);
 int	 api_part_write(struct api_call *, struct api_part *,
-	    const struct store_upload *up, struct sha256_state *hash);
+	    const struct store_upload *up, const struct sha256_state **hash);
 
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);

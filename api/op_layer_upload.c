@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sodium.h>
 
 #include "common/str.h"
 #include "auth/sha256.h"
@@ -87,8 +86,8 @@ get_upload(struct api_call *call, const struct store_repo *repo,
 		    "id '%s' does not exist in the repository with name '%s' "
 		    "in the registry with id '%s'", id, repo->name,
 		    repo->registry_id);
-	if (rc != 0 || up->hash_state_len != sizeof(struct sha256_state))
-		return api_fail_store(call, rc != 0 ? rc : STORE_CORRUPT);
+	if (rc != 0)
+		return api_fail_store(call, rc);
 	return 0;
 }
 
@@ -147,10 +146,10 @@ take_part(struct api_call *call, const struct store_repo *repo,
 static int
 upload_layer_part(struct api_call *call)
 {
-	struct sha256_state	st;
-	struct store_repo	repo;
-	struct store_upload	up;
-	int			rc;
+	const struct sha256_state	*st;
+	struct store_repo		 repo;
+	struct store_upload		 up;
+	int				 rc;
 
 	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    get_upload(call, &repo, &up) != 0 ||
@@ -164,7 +163,7 @@ upload_layer_part(struct api_call *call)
 	if (rc != 0)
 		return -1;
 	api_upload_count_part(call, &up,
-	    (uint64_t)api_part_blob_len(call->part), &st);
+	    (uint64_t)api_part_blob_len(call->part), st);
 	if ((rc = store_upload_update(call->txn, &up)) != 0)
 		return api_fail_store(call, rc);
 	out_ids(call, &repo, up.id);
@@ -176,10 +175,8 @@ static int
 check_complete(struct api_call *call, const struct store_repo *repo,
     const struct store_upload *up, char *digest)
 {
-	struct sha256_state	st;
-	unsigned char			h[SHA256_DIGEST_LEN];
-	struct json_object		*given;
-	const char			*want;
+	struct json_object	*given;
+	const char		*want;
 
 	if (up->n_parts == 0)
 		return api_fail(call, ERR_EMPTY_UPLOAD, "The upload with id "
@@ -192,10 +189,8 @@ check_complete(struct api_call *call, const struct store_repo *repo,
 	/* Parts are checked as they come; the limit may have been lowered. */
 	if (api_upload_check_size(call, up->id, up->received, 0) != 0)
 		return -1;
-	memcpy(&st, up->hash_state, sizeof st);
-	sha256_final(&st, h);
-	memcpy(digest, "sha256:", 7);
-	sodium_bin2hex(digest + 7, sizeof h * 2 + 1, h, sizeof h);
+	if (api_upload_digest(call, up, false, digest) != 0)
+		return -1;
 	/* Only the first of layerDigests means anything (3.3). */
 	given = json_object_array_get_idx(api_in_array(call, "layerDigests"),
 	    0);
@@ -245,6 +240,7 @@ complete_layer_upload(struct api_call *call)
 	    (rc = store_layer_add(call->txn, &layer)) != 0 ||
 	    (rc = store_upload_delete(call->txn, up.id)) != 0)
 		return api_fail_store(call, rc);
+	api_upload_hash_drop(call->ctx, up.id);
 	out_ids(call, &repo, up.id);
 	jadd_str(call->out, "layerDigest", digest);
 	return 0;

@@ -78,6 +78,7 @@ struct api_part {
 	struct store_upload_writer *writer;	/* into the upload file */
 	uint64_t		 offset;	/* where the writer began */
 	struct sha256_state	 hash;		/* the upload's, continued */
+	bool			 has_hash;	/* the upload had one */
 	struct buf		 mem;		/* or kept here */
 	int			 io_rc;		/* the first store error */
 	unsigned char		*scratch;	/* after it: decoded, dropped */
@@ -168,11 +169,10 @@ open_upload_file(struct api_part *ps)
 		rc = store_upload_get(txn, ps->leased, &up);
 		store_txn_abort(txn);
 	}
-	if (rc == 0 && up.hash_state_len == sizeof ps->hash &&
-	    store_upload_writer_open(store, up.id, up.received,
+	if (rc == 0 && store_upload_writer_open(store, up.id, up.received,
 	    &ps->writer) == 0) {
 		ps->offset = up.received;
-		memcpy(&ps->hash, up.hash_state, sizeof ps->hash);
+		ps->has_hash = api_upload_hash_get(ps->ctx, &up, &ps->hash);
 		return;
 	}
 	unlease(ps);
@@ -229,7 +229,8 @@ sink_commit(struct api_part *ps, unsigned char *p, size_t n)
 		buf_commit(&ps->mem, n);
 		return;
 	}
-	sha256_update(&ps->hash, p, n);
+	if (ps->has_hash)
+		sha256_update(&ps->hash, p, n);
 	if ((rc = store_upload_writer_commit(ps->writer, n)) != 0)
 		ps->io_rc = rc;
 }
@@ -538,7 +539,7 @@ api_part_from_json(struct api_call *call)
 
 int
 api_part_write(struct api_call *call, struct api_part *ps,
-    const struct store_upload *up, struct sha256_state *hash)
+    const struct store_upload *up, const struct sha256_state **hash)
 {
 	int	rc;
 
@@ -555,7 +556,7 @@ api_part_write(struct api_call *call, struct api_part *ps,
 		unlease(ps);
 		if (rc != 0)
 			return api_fail_store(call, rc);
-		memcpy(hash, &ps->hash, sizeof *hash);
+		*hash = ps->has_hash ? &ps->hash : NULL;
 		return 0;
 	}
 	if (api_upload_leased_by_other(call->ctx, up->id, ps))
@@ -563,7 +564,10 @@ api_part_write(struct api_call *call, struct api_part *ps,
 	if ((rc = store_upload_file_write(call->ctx->store, up->id,
 	    up->received, ps->mem.data, ps->mem.len)) != 0)
 		return api_fail_store(call, rc);
-	memcpy(hash, up->hash_state, sizeof *hash);
-	sha256_update(hash, ps->mem.data, ps->mem.len);
+	*hash = NULL;
+	if ((ps->has_hash = api_upload_hash_get(call->ctx, up, &ps->hash))) {
+		sha256_update(&ps->hash, ps->mem.data, ps->mem.len);
+		*hash = &ps->hash;
+	}
 	return 0;
 }

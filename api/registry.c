@@ -281,7 +281,7 @@ api_reg_stream_open(struct api_call *call)
 		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "another "
 		    "chunk of this upload is still being received");
 	r->leased = call->ctx;
-	memcpy(&r->hash, r->up.hash_state, sizeof r->hash);
+	r->has_hash = api_upload_hash_get(call->ctx, &r->up, &r->hash);
 	if ((rc = store_upload_writer_open(call->ctx->store, r->up.id,
 	    r->up.received, &r->writer)) != 0)
 		return api_fail_store(call, rc);
@@ -300,7 +300,8 @@ api_reg_stream_add(struct api_call *call, const void *data, size_t len)
 		return -1;
 	if ((rc = store_upload_writer_add(r->writer, data, len)) != 0)
 		return api_fail_store(call, rc);
-	sha256_update(&r->hash, data, len);
+	if (r->has_hash)
+		sha256_update(&r->hash, data, len);
 	r->added += len;
 	return 0;
 }

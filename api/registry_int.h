@@ -18,7 +18,8 @@ struct api_reg {
 	/* Streaming a PATCH or PUT body. */
 	struct store_upload_writer	*writer;
 	struct store_upload		 up;
-	struct sha256_state	 hash;
+	struct sha256_state		 hash;	/* api_upload_hash_get's */
+	bool				 has_hash;
 	uint64_t			 added;
 	bool				 is_streaming;
 	struct api_ctx			*leased;	/* holds up.id's lease */

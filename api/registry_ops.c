@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -380,8 +379,6 @@ reg_upload(struct api_call *call, const struct store_repo *repo,
 	    (rc == 0 && up->repo_id != repo->id))
 		return reg_fail(call, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload "
 		    "unknown to registry");
-	if (rc == 0 && up->hash_state_len != sizeof(struct sha256_state))
-		rc = STORE_CORRUPT;
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	return 0;
@@ -446,7 +443,8 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	if (up->received != r->up.received)
 		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "the upload "
 		    "moved on while this chunk was sent");
-	api_upload_count_part(call, up, r->added, &r->hash);
+	api_upload_count_part(call, up, r->added,
+	    r->has_hash ? &r->hash : NULL);
 	if ((rc = store_upload_update(call->txn, up)) != 0)
 		return api_fail_store(call, rc);
 	return 0;
@@ -465,61 +463,22 @@ upload_patch(struct api_call *call)
 	return 0;
 }
 
-/* sha512 of the upload's first len bytes, from its file (no state kept). */
-static int
-sha512_of_upload(struct api_call *call, const struct store_upload *up,
-    char *digest)
-{
-	crypto_hash_sha512_state	 st;
-	unsigned char			 h[crypto_hash_sha512_BYTES];
-	unsigned char			*chunk;
-	uint64_t			 left = up->received;
-	ssize_t				 n;
-	int				 fd, rc;
-
-	if ((rc = store_upload_file_open(call->ctx->store, up->id, &fd)) != 0)
-		return api_fail_store(call, rc);
-	chunk = xmalloc(1024 * 1024);
-	crypto_hash_sha512_init(&st);
-	while (left > 0 && (n = read(fd, chunk, left < 1024 * 1024 ? left :
-	    1024 * 1024)) > 0) {
-		crypto_hash_sha512_update(&st, chunk, (size_t)n);
-		left -= (uint64_t)n;
-	}
-	free(chunk);
-	close(fd);
-	if (left != 0)
-		return api_fail_store(call, STORE_IO);
-	crypto_hash_sha512_final(&st, h);
-	memcpy(digest, "sha512:", 7);
-	sodium_bin2hex(digest + 7, sizeof h * 2 + 1, h, sizeof h);
-	return 0;
-}
-
 /*
- * The blob's digest must be the one asked for: sha256 from the running
- * state, or sha512 (OCI allows it; ECR itself uses sha256) from the file.
+ * The blob's digest must be the one asked for: sha256, or sha512 (OCI
+ * allows it; ECR itself uses sha256).
  */
 static int
 check_digest(struct api_call *call, const struct store_upload *up,
     char *digest)
 {
-	struct sha256_state	st;
-	unsigned char		h[SHA256_DIGEST_LEN];
-	const char		*want = call->reg->req->digest;
+	const char	*want = call->reg->req->digest;
 
 	if (want == NULL || !manifest_digest_is_valid(want))
 		return reg_fail(call, 400, "DIGEST_INVALID", "a valid digest "
 		    "parameter is required");
-	if (str_has_prefix(want, "sha512:")) {
-		if (sha512_of_upload(call, up, digest) != 0)
-			return -1;
-	} else {
-		memcpy(&st, up->hash_state, sizeof st);
-		sha256_final(&st, h);
-		memcpy(digest, "sha256:", 7);
-		sodium_bin2hex(digest + 7, sizeof h * 2 + 1, h, sizeof h);
-	}
+	if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
+	    digest) != 0)
+		return -1;
 	if (strcmp(want, digest) != 0)
 		return reg_fail(call, 400, "DIGEST_INVALID", "provided digest "
 		    "did not match uploaded content");
@@ -553,6 +512,7 @@ upload_finish(struct api_call *call)
 		rc = 0;
 	if (rc != 0 || (rc = store_upload_delete(call->txn, up.id)) != 0)
 		return api_fail_store(call, rc);
+	api_upload_hash_drop(call->ctx, up.id);
 	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
 	    repo.name, digest));
 	reg_header(call, "Docker-Content-Digest", digest);
@@ -572,6 +532,7 @@ upload_cancel(struct api_call *call)
 	if ((rc = store_upload_delete(call->txn, up.id)) != 0 ||
 	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
 		return api_fail_store(call, rc);
+	api_upload_hash_drop(call->ctx, up.id);
 	call->reg->ans.status = 204;
 	return 0;
 }

@@ -1,13 +1,16 @@
 /*
  * Layer uploads, shared by the ECR API's layer operations and the
- * registry's blob uploads: creating one, counting a part, and the leases
- * that keep two streams off one upload file.
+ * registry's blob uploads: creating one, counting a part, the leases that
+ * keep two streams off one upload file, and the uploads' running hashes.
  */
 #include "api/image.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "auth/sha256.h"
 #include "common/str.h"
@@ -15,10 +18,33 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
+#define HASHES_MAX	1024		/* uploads with a running hash kept */
+#define READ_CHUNK	(1024 * 1024)	/* hashing an upload file again */
+
 struct api_lease {
 	char		 id[STORE_UPLOAD_ID_MAX + 1];
 	const void	*owner;
 };
+
+/*
+ * The running SHA-256 of an upload lives here, in memory only, so that no
+ * library's state layout reaches the store (issue 12): st is the hash of
+ * the first len bytes of upload id's file. Each part counted replaces or
+ * drops its upload's entry (api_upload_count_part), so an entry whose len
+ * is the record's received hashes what the record counts, and one with
+ * another len (its part's commit failed) is ignored. Without one (after a
+ * restart, or evicted), streams skip hashing and the upload is hashed
+ * from its file when it completes (api_upload_digest).
+ */
+struct api_upload_hash {
+	char			id[STORE_UPLOAD_ID_MAX + 1];
+	uint64_t		len;
+	uint64_t		tick;	/* when put: the oldest goes first */
+	struct sha256_state	st;
+};
+
+static void	hash_put(struct api_ctx *, const char *, uint64_t,
+		    const struct sha256_state *);
 
 int
 api_upload_create(struct api_call *call, const struct store_repo *repo,
@@ -32,8 +58,7 @@ api_upload_create(struct api_call *call, const struct store_repo *repo,
 	up->repo_id = repo->id;
 	up->created_at_ms = up->updated_at_ms = call->now_ms;
 	sha256_init(&st);
-	memcpy(up->hash_state, &st, sizeof st);
-	up->hash_state_len = sizeof st;
+	hash_put(call->ctx, up->id, 0, &st);
 	if ((rc = store_upload_file_create(call->ctx->store, up->id)) != 0 ||
 	    (rc = store_upload_create(call->txn, up)) != 0)
 		return api_fail_store(call, rc);
@@ -70,7 +95,148 @@ api_upload_count_part(struct api_call *call, struct store_upload *up,
 	up->received += len;
 	up->n_parts++;
 	up->updated_at_ms = call->now_ms;
-	memcpy(up->hash_state, hash, sizeof *hash);
+	if (hash != NULL)
+		hash_put(call->ctx, up->id, up->received, hash);
+	else
+		api_upload_hash_drop(call->ctx, up->id);
+}
+
+static struct api_upload_hash *
+hash_find(const struct api_ctx *ctx, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < ctx->n_hashes; i++) {
+		if (strcmp(ctx->hashes[i].id, id) == 0)
+			return &ctx->hashes[i];
+	}
+	return NULL;
+}
+
+/* Keep st as the hash of upload id's first len bytes. */
+static void
+hash_put(struct api_ctx *ctx, const char *id, uint64_t len,
+    const struct sha256_state *st)
+{
+	struct api_upload_hash	*h;
+	size_t			 i;
+
+	if (strlen(id) > STORE_UPLOAD_ID_MAX)
+		return;
+	if ((h = hash_find(ctx, id)) == NULL &&
+	    ctx->n_hashes < ctx->hashes_size)
+		h = &ctx->hashes[ctx->n_hashes++];
+	else if (h == NULL && ctx->hashes_size < HASHES_MAX) {
+		ctx->hashes_size = ctx->hashes_size == 0 ? 8 :
+		    ctx->hashes_size * 2;
+		ctx->hashes = xreallocarray(ctx->hashes, ctx->hashes_size,
+		    sizeof *ctx->hashes);
+		h = &ctx->hashes[ctx->n_hashes++];
+	} else if (h == NULL) {
+		/* Abandoned uploads end here; a live one is hashed again. */
+		h = &ctx->hashes[0];
+		for (i = 1; i < ctx->n_hashes; i++) {
+			if (ctx->hashes[i].tick < h->tick)
+				h = &ctx->hashes[i];
+		}
+	}
+	str_copy(h->id, sizeof h->id, id);
+	h->len = len;
+	h->tick = ++ctx->hash_tick;
+	h->st = *st;
+}
+
+bool
+api_upload_hash_get(const struct api_ctx *ctx, const struct store_upload *up,
+    struct sha256_state *out)
+{
+	const struct api_upload_hash	*h = hash_find(ctx, up->id);
+
+	if (h == NULL || h->len != up->received)
+		return false;
+	*out = h->st;
+	return true;
+}
+
+void
+api_upload_hash_drop(struct api_ctx *ctx, const char *id)
+{
+	struct api_upload_hash	*h = hash_find(ctx, id);
+
+	if (h == NULL)
+		return;
+	sodium_memzero(h, sizeof *h);
+	*h = ctx->hashes[--ctx->n_hashes];
+}
+
+/*
+ * Feed the upload file's first up->received bytes to fn. A bounded
+ * synchronous read on the loop: it runs only for an upload whose running
+ * hash is gone (after a restart) or for a sha512 digest.
+ * TODO(#12): move this to the worker pool.
+ */
+static int
+hash_file(struct api_call *call, const struct store_upload *up,
+    void (*fn)(void *, const unsigned char *, size_t), void *arg)
+{
+	unsigned char	*chunk;
+	uint64_t	 left = up->received;
+	ssize_t		 n;
+	int		 fd, rc;
+
+	if ((rc = store_upload_file_open(call->ctx->store, up->id, &fd)) != 0)
+		return api_fail_store(call, rc);
+	chunk = xmalloc(READ_CHUNK);
+	while (left > 0 && (n = read(fd, chunk, left < READ_CHUNK ? left :
+	    READ_CHUNK)) > 0) {
+		fn(arg, chunk, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	free(chunk);
+	close(fd);
+	if (left != 0)
+		return api_fail_store(call, STORE_IO);
+	return 0;
+}
+
+static void
+feed_sha256(void *arg, const unsigned char *p, size_t len)
+{
+	sha256_update(arg, p, len);
+}
+
+static void
+feed_sha512(void *arg, const unsigned char *p, size_t len)
+{
+	crypto_hash_sha512_update(arg, p, len);
+}
+
+int
+api_upload_digest(struct api_call *call, const struct store_upload *up,
+    bool is_sha512, char digest[API_DIGEST_SIZE])
+{
+	struct sha256_state		 st;
+	crypto_hash_sha512_state	 st512;
+	unsigned char			 h[crypto_hash_sha512_BYTES];
+	size_t				 len = SHA256_DIGEST_LEN;
+
+	if (is_sha512) {
+		crypto_hash_sha512_init(&st512);
+		if (hash_file(call, up, feed_sha512, &st512) != 0)
+			return -1;
+		crypto_hash_sha512_final(&st512, h);
+		len = sizeof h;
+	} else {
+		if (!api_upload_hash_get(call->ctx, up, &st)) {
+			sha256_init(&st);
+			if (hash_file(call, up, feed_sha256, &st) != 0)
+				return -1;
+		}
+		sha256_final(&st, h);
+	}
+	memcpy(digest, is_sha512 ? "sha512:" : "sha256:", 7);
+	sodium_bin2hex(digest + 7, len * 2 + 1, h, len);
+	return 0;
 }
 
 static struct api_lease *
@@ -129,4 +295,10 @@ api_upload_leases_free(struct api_ctx *ctx)
 	free(ctx->leases);
 	ctx->leases = NULL;
 	ctx->n_leases = ctx->leases_size = 0;
+	if (ctx->hashes != NULL)
+		sodium_memzero(ctx->hashes, ctx->hashes_size *
+		    sizeof *ctx->hashes);
+	free(ctx->hashes);
+	ctx->hashes = NULL;
+	ctx->n_hashes = ctx->hashes_size = 0;
 }

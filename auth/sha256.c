@@ -1,5 +1,5 @@
 /* SHA-256 over OpenSSL's libcrypto, with a storable state; see sha256.h. */
-#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_CTX is what we store */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_CTX copies by value */
 #include "auth/sha256.h"
 
 #include <string.h>
@@ -7,7 +7,7 @@
 #include <openssl/sha.h>
 
 _Static_assert(sizeof(SHA256_CTX) <= SHA256_STATE_LEN,
-    "SHA256_CTX must fit a stored state");
+    "SHA256_CTX must fit a state");
 
 void
 sha256_init(struct sha256_state *s)

@@ -1,8 +1,10 @@
 /*
- * SHA-256 with a state that can be stored and resumed (uploads survive a
- * restart), from OpenSSL's libcrypto: it uses the CPU's SHA extensions
- * (~1.8 GB/s here against libsodium's ~360 MB/s), which registry pushes at
- * 1 GB/s need. libsodium stays for MACs, base64 and everything else.
+ * SHA-256 with a state that is plain data, copied by value (api/upload.c
+ * keeps each upload's running hash in memory), from OpenSSL's libcrypto:
+ * it uses the CPU's SHA extensions (~1.8 GB/s here against libsodium's
+ * ~360 MB/s), which registry pushes at 1 GB/s need. libsodium stays for
+ * MACs, base64 and everything else. A state is never written to the store,
+ * whose format must not depend on a library's struct layout (issue 12).
  */
 #ifndef ECRD_AUTH_SHA256_H
 #define ECRD_AUTH_SHA256_H
@@ -10,7 +12,7 @@
 #include <stddef.h>
 
 #define SHA256_DIGEST_LEN	32
-/* Bytes of a stored state; a state is plain data (memcpy-able). */
+/* Bytes of a state; a state is plain data (memcpy-able). */
 #define SHA256_STATE_LEN	128
 
 struct sha256_state {

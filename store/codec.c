@@ -475,27 +475,29 @@ store_codec_blob_decode(const void *val, size_t len, struct store_blob *out)
 	return STORE_OK;
 }
 
+/*
+ * Upload records, format 2. Format 1 ended in a running hash state (a u16
+ * length and that many bytes of OpenSSL's SHA256_CTX), which tied the store
+ * to one library's struct layout; the decoder reads past it, and the api
+ * hashes such an upload again from its file (issue 12).
+ */
+#define UPLOAD_V1_STATE_MAX	256
+
 static int
 upload_encode(const struct store_upload *u, struct buf *b)
 {
 	int	rc;
 
-	if ((rc = wr_start(b)) != STORE_OK)
-		return rc;
-	if (u->hash_state_len > STORE_HASH_STATE_MAX)
-		return STORE_TOOBIG;
-	if ((rc = wr_uint(b, u->repo_id, 8)) != STORE_OK ||
+	buf_init(b, STORE_VALUE_MAX);
+	if ((rc = wr_uint(b, STORE_FORMAT_UPLOAD_V2, 1)) != STORE_OK ||
+	    (rc = wr_uint(b, u->repo_id, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)u->created_at_ms, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)u->updated_at_ms, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, u->received, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, u->n_parts, 4)) != STORE_OK ||
 	    (rc = wr_uint(b, u->min_part, 8)) != STORE_OK ||
-	    (rc = wr_uint(b, u->last_part, 8)) != STORE_OK ||
-	    (rc = wr_uint(b, u->hash_state_len, 2)) != STORE_OK)
+	    (rc = wr_uint(b, u->last_part, 8)) != STORE_OK)
 		return rc;
-	if (u->hash_state_len != 0 &&
-	    buf_add(b, u->hash_state, u->hash_state_len) != 0)
-		return STORE_TOOBIG;
 	return STORE_OK;
 }
 
@@ -512,11 +514,13 @@ store_codec_upload_decode(const void *val, size_t len,
 {
 	struct store_upload	 u;
 	struct rd		 rd;
-	const unsigned char	*p;
+	uint64_t		 version, state_len;
 
 	memset(&u, 0, sizeof(u));
 	rd_init(&rd, val, len);
-	rd_version(&rd);
+	version = rd_uint(&rd, 1);
+	if (version != STORE_FORMAT_V1 && version != STORE_FORMAT_UPLOAD_V2)
+		return STORE_CORRUPT;
 	u.repo_id = rd_uint(&rd, 8);
 	u.created_at_ms = (int64_t)rd_uint(&rd, 8);
 	u.updated_at_ms = (int64_t)rd_uint(&rd, 8);
@@ -524,13 +528,14 @@ store_codec_upload_decode(const void *val, size_t len,
 	u.n_parts = (uint32_t)rd_uint(&rd, 4);
 	u.min_part = rd_uint(&rd, 8);
 	u.last_part = rd_uint(&rd, 8);
-	u.hash_state_len = rd_uint(&rd, 2);
-	if (u.hash_state_len > STORE_HASH_STATE_MAX)
+	if (version == STORE_FORMAT_V1) {
+		state_len = rd_uint(&rd, 2);
+		if (state_len > UPLOAD_V1_STATE_MAX)
+			return STORE_CORRUPT;
+		(void)rd_take(&rd, state_len);
+	}
+	if (rd_end(&rd) != STORE_OK)
 		return STORE_CORRUPT;
-	if ((p = rd_take(&rd, u.hash_state_len)) == NULL ||
-	    rd_end(&rd) != STORE_OK)
-		return STORE_CORRUPT;
-	memcpy(u.hash_state, p, u.hash_state_len);
 	memcpy(u.id, out->id, sizeof(u.id));
 	*out = u;
 	return STORE_OK;

@@ -269,6 +269,7 @@ write_schema(struct store_txn *t, unsigned flags)
  * Bring a store of an older schema version up to date, in the open txn
  * (SCHEMA.md). Version 1 had only raw image records, which tests wrote:
  * they are dropped, since version 2 images need their other records.
+ * Version 2 upload records held a hash state; 3 rewrites them without.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)
@@ -277,6 +278,8 @@ migrate(struct store_txn *t, uint32_t version)
 
 	if (version < 2 && (rc = store_err(mdb_drop(t->txn,
 	    t->store->dbi[STORE_DBI_IMAGES], 0))) != STORE_OK)
+		return rc;
+	if (version < 3 && (rc = store_upload_migrate(t)) != STORE_OK)
 		return rc;
 	return write_schema(t, 0);
 }

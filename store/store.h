@@ -480,11 +480,11 @@ int	 store_blob_get(struct store_txn *, const char *digest,
 /*
  * Layer uploads (InitiateLayerUpload ... CompleteLayerUpload, and the
  * registry's blob uploads). The record holds the progress; the bytes are in
- * an upload file (store_upload_file_*). hash_state is opaque to the store
- * (the api's running SHA-256 state, at most STORE_HASH_STATE_MAX bytes).
+ * an upload file (store_upload_file_*). No hash state is kept: the api
+ * keeps its running hash in memory and hashes the file again when that is
+ * gone (issue 12).
  */
 #define STORE_UPLOAD_ID_MAX	64
-#define STORE_HASH_STATE_MAX	256
 struct store_upload {
 	char		id[STORE_UPLOAD_ID_MAX + 1];
 	uint64_t	repo_id;
@@ -494,8 +494,6 @@ struct store_upload {
 	uint32_t	n_parts;
 	uint64_t	min_part;	/* smallest part but the last; 0 none */
 	uint64_t	last_part;	/* size of the latest part */
-	size_t		hash_state_len;
-	unsigned char	hash_state[STORE_HASH_STATE_MAX];
 };
 /*
  * Create (STORE_EXISTS if the id is taken; STORE_NOTFOUND if repository

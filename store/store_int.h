@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -187,6 +187,11 @@ bool	store_upload_id_is_valid(const char *id);
 #define STORE_IMAGE_VALUE_MAX	(2 * 1024 * 1024)
 #define STORE_MANIFEST_VALUE_MAX	(STORE_MANIFEST_MAX + 1)
 #define STORE_FORMAT_V1	1	/* the format-version byte of every value */
+/*
+ * The upload record's, since schema 3: version 1 held OpenSSL's SHA256_CTX
+ * bytes, which are read past and never written (SCHEMA.md).
+ */
+#define STORE_FORMAT_UPLOAD_V2	2
 int	store_codec_repo_encode(const struct store_repo *, struct buf *);
 int	store_codec_repo_decode(const void *, size_t, struct store_repo *);
 int	store_codec_repo_peek_id(const void *, size_t, uint64_t *);
@@ -252,6 +257,8 @@ int	store_layer_drop_repo(struct store_txn *, uint64_t repo_id);
 int	store_upload_find(struct store_txn *, uint64_t repo_id,
 	    int64_t before_ms, size_t max, char ***ids, size_t *n_ids);
 int	store_upload_drop_repo(struct store_txn *, uint64_t repo_id);
+/* Migration 2 -> 3: rewrite upload records without their hash state. */
+int	store_upload_migrate(struct store_txn *);
 /*
  * image.c: replace an image record (its tag list changed). tag.c and
  * image.c share it.

@@ -140,3 +140,44 @@ store_upload_drop_repo(struct store_txn *t, uint64_t repo_id)
 	free(ids);
 	return rc;
 }
+
+/*
+ * Rewrite the upload records of a schema 2 store in the current format,
+ * without the hash state format 1 held (SCHEMA.md, migration 2 -> 3). A
+ * record that does not decode is left as it is, to be refused when used,
+ * rather than keeping the whole store from opening.
+ */
+int
+store_upload_migrate(struct store_txn *t)
+{
+	struct store_upload	 u;
+	struct store_key	 none;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	char			**ids = NULL;
+	size_t			  n = 0, i;
+	int			  mrc, rc;
+
+	none.len = 0;
+	if ((rc = store_db_cursor(t, STORE_DBI_UPLOADS, &c)) != STORE_OK)
+		return rc;
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (store_keys_suffix(&none, key.mv_data, key.mv_size,
+		    STORE_UPLOAD_ID_MAX, u.id) != 1)
+			continue;
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = xstrdup(u.id);
+	}
+	mdb_cursor_close(c);
+	if (mrc != MDB_NOTFOUND)
+		rc = store_err(mrc);
+	for (i = 0; i < n; i++) {
+		if (rc == STORE_OK && store_upload_get(t, ids[i], &u) ==
+		    STORE_OK)
+			rc = upload_put(t, &u, 0);
+		free(ids[i]);
+	}
+	free(ids);
+	return rc;
+}

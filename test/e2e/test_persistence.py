@@ -10,9 +10,13 @@ import os
 import signal
 import unittest
 
+import botocore.exceptions
+
 import harness
-from harness import (DEFAULT_KEY, OTHER_REGION, REGION, Server,
-                     fresh_account, poll, unique_name)
+from harness import (DEFAULT_KEY, MIN_LAYER_PART, OTHER_REGION, REGION,
+                     Server, basic_auth, fresh_account, poll,
+                     registry_password, registry_request, seeded_bytes,
+                     sha256_digest, unique_name)
 
 
 # Strict mode enforces identity policies (issue #5).
@@ -308,6 +312,97 @@ class PersistenceTest(harness.OwnServersTestCase):
             c.describe_registry()
         self.assertClientError(cm, "UnrecognizedClientException")
         s.stop()
+
+
+class UploadResumeTest(harness.OwnServersTestCase):
+    """An upload's running hash is kept in memory, never in the store
+    (issue 12): after a restart the server has none, takes the next parts
+    without it, and hashes the upload file again when it completes."""
+
+    tmp_prefix = "e2e-resume-"
+
+    def test_layer_upload_resumes_after_kill_9(self):
+        data_dir = os.path.join(self.tmp, "data")
+        repo = unique_name("resume-ecr")
+        data = seeded_bytes("resume after kill -9", MIN_LAYER_PART + 4321)
+        first = self.start(data_dir=data_dir)
+        c = harness.ecr_client(first.endpoint, DEFAULT_KEY)
+        c.create_repository(repositoryName=repo)
+        upload_id = c.initiate_layer_upload(repositoryName=repo)["uploadId"]
+        c.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id, partFirstByte=0,
+            partLastByte=MIN_LAYER_PART - 1,
+            layerPartBlob=data[:MIN_LAYER_PART])
+        first.kill()
+
+        second = self.start(data_dir=data_dir)
+        c = harness.ecr_client(second.endpoint, DEFAULT_KEY)
+        got = c.upload_layer_part(
+            repositoryName=repo, uploadId=upload_id,
+            partFirstByte=MIN_LAYER_PART, partLastByte=len(data) - 1,
+            layerPartBlob=data[MIN_LAYER_PART:])
+        self.assertEqual(got["lastByteReceived"], len(data) - 1)
+        # A wrong digest is still refused: the file is really hashed.
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            c.complete_layer_upload(
+                repositoryName=repo, uploadId=upload_id,
+                layerDigests=[sha256_digest(data[:-1])])
+        self.assertClientError(cm, "InvalidLayerException")
+        done = c.complete_layer_upload(
+            repositoryName=repo, uploadId=upload_id,
+            layerDigests=[sha256_digest(data)])
+        self.assertEqual(done["layerDigest"], sha256_digest(data))
+        r = self.registry_request(
+            second, basic_auth("AWS", registry_password(c)), "GET",
+            "/v2/%s/blobs/%s" % (repo, sha256_digest(data)))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, data)
+        second.stop()
+
+    def registry_request(self, server, auth, method, path, body=b""):
+        return registry_request(
+            server.host, server.port, method, path, body,
+            [("Authorization", auth),
+             ("Content-Type", "application/octet-stream")])
+
+    def test_registry_upload_resumes_after_a_clean_stop(self):
+        data_dir = os.path.join(self.tmp, "data")
+        repo = unique_name("resume-reg")
+        data = seeded_bytes("resume after a stop", MIN_LAYER_PART + 999)
+        half = MIN_LAYER_PART
+        first = self.start(data_dir=data_dir)
+        c = harness.ecr_client(first.endpoint, DEFAULT_KEY)
+        c.create_repository(repositoryName=repo)
+        auth = basic_auth("AWS", registry_password(c))
+        r = self.registry_request(first, auth, "POST",
+                                  "/v2/%s/blobs/uploads/" % repo)
+        self.assertEqual(r.status, 202, r)
+        loc = r.header("Location")
+        r = self.registry_request(first, auth, "PATCH", loc, data[:half])
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(r.header("Range"), "0-%d" % (half - 1))
+        first.stop()
+
+        second = self.start(data_dir=data_dir)
+        r = self.registry_request(second, auth, "GET", loc)
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.header("Range"), "0-%d" % (half - 1))
+        r = self.registry_request(second, auth, "PATCH", loc, data[half:])
+        self.assertEqual(r.status, 202, r)
+        r = self.registry_request(second, auth, "PUT", "%s?digest=%s" % (
+            loc, sha256_digest(data[1:])))
+        self.assertEqual(r.status, 400, r)
+        self.assertIn(b"DIGEST_INVALID", r.body)
+        r = self.registry_request(second, auth, "PUT", "%s?digest=%s" % (
+            loc, sha256_digest(data)))
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.header("Docker-Content-Digest"),
+                         sha256_digest(data))
+        r = self.registry_request(second, auth, "GET", "/v2/%s/blobs/%s" % (
+            repo, sha256_digest(data)))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, data)
+        second.stop()
 
 
 if __name__ == "__main__":

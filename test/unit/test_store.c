@@ -987,7 +987,7 @@ test_store_upgrades_version_1_to_2(void **state)
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	    &version), STORE_OK);
-	assert_int_equal(version, 2);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	/* The raw record (which would not decode) is gone; new DBIs work. */
 	assert_int_equal(store_image_foreach(t, id, NULL, count_cb, &n),
 	    STORE_OK);
@@ -999,6 +999,90 @@ test_store_upgrades_version_1_to_2(void **state)
 	assert_true(has_images(f, id));
 	reopen(f, STORE_EPHEMERAL);
 	assert_true(has_images(f, id));
+}
+
+/* With raw LMDB, put value v (len bytes) as upload id's record. */
+static void
+put_upload_raw(const char *path, const char *id, const void *val,
+    size_t len)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	MDB_val		 k, v;
+
+	k.mv_data = (void *)(uintptr_t)id;
+	k.mv_size = strlen(id);
+	v.mv_data = (void *)(uintptr_t)val;
+	v.mv_size = len;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 20), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "uploads", 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * Schema 2 upload records held OpenSSL's SHA256_CTX bytes (issue 12):
+ * opening such a store rewrites them without (format 2), leaves a record
+ * that does not decode as it was, and stamps schema 3.
+ */
+static void
+test_store_upgrades_version_2_uploads_to_3(void **state)
+{
+	struct fx		*f = *state;
+	struct store_upload	 u, got;
+	struct store_txn	*t;
+	struct store_key	 k;
+	struct buf		 b;
+	MDB_val			 v;
+	unsigned char		 v1[53 + 2 + 112];
+	uint32_t		 version = 0;
+	char			*path;
+
+	memset(&u, 0, sizeof(u));
+	str_copy(u.id, sizeof(u.id), "legacy-1");
+	u.repo_id = create(f, REG_A, RGN_A, "uploading");
+	u.created_at_ms = 1000;
+	u.updated_at_ms = 2000;
+	u.received = 6 << 20;
+	u.n_parts = 2;
+	u.min_part = 5 << 20;
+	u.last_part = 1 << 20;
+	assert_int_equal(store_codec_upload_encode(&u, &b), STORE_OK);
+	memcpy(v1, b.data, 53);
+	buf_release(&b);
+	v1[0] = 0x01;
+	v1[53] = 0;
+	v1[54] = 112;			/* sizeof(SHA256_CTX) */
+	memset(v1 + 55, 0x5a, 112);
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	put_upload_raw(path, "legacy-1", v1, sizeof(v1));
+	put_upload_raw(path, "broken", "\001x", 2);
+	write_schema_raw(path, 2);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	t = fx_rbegin(f);
+	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
+	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
+	    &version), STORE_OK);
+	assert_int_equal(version, 3);
+	assert_int_equal(store_keys_upload(&k, "legacy-1"), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_UPLOADS, &k, &v), STORE_OK);
+	assert_int_equal(v.mv_size, 53);
+	assert_int_equal(((const unsigned char *)v.mv_data)[0], 0x02);
+	assert_int_equal(store_upload_get(t, "legacy-1", &got), STORE_OK);
+	assert_memory_equal(&got, &u, sizeof(u));
+	assert_int_equal(store_upload_get(t, "broken", &got), STORE_CORRUPT);
+	store_txn_abort(t);
 }
 
 static void
@@ -1408,6 +1492,7 @@ main(void)
 		TE(test_store_open_missing_dir_is_io_with_cause),
 		T(test_store_refuses_newer_schema_and_leaves_file_untouched),
 		T(test_store_upgrades_version_1_to_2),
+		T(test_store_upgrades_version_2_uploads_to_3),
 		TE(test_store_open_garbage_file_is_corrupt),
 		TE(test_store_open_foreign_lmdb_env_is_corrupt),
 		T(test_corrupt_repo_record_is_reported_not_crashed_on),
