@@ -88,7 +88,7 @@ int64_t	 api_real_ms(void);
 /* upload.c: free the tables of leases and hashes (api_ctx_free). */
 struct api_lease;
 struct api_upload_hash;
-void	 api_upload_leases_free(struct api_ctx *);
+void	 api_upload_tables_free(struct api_ctx *);
 
 /* registry.c: free a registry call's state (NULL is ignored). */
 struct api_reg;

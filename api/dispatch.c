@@ -86,7 +86,7 @@ api_ctx_free(struct api_ctx *ctx)
 	api_pulls_release(ctx);
 	api_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
-	api_upload_leases_free(ctx);
+	api_upload_tables_free(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }

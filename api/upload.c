@@ -290,7 +290,7 @@ api_upload_leased_by_other(const struct api_ctx *ctx, const char *id,
 }
 
 void
-api_upload_leases_free(struct api_ctx *ctx)
+api_upload_tables_free(struct api_ctx *ctx)
 {
 	free(ctx->leases);
 	ctx->leases = NULL;

@@ -1,8 +1,8 @@
 # Unit tests for api/: the validator against the generated model, the
 # drift test that regenerates the model and compares it with the committed
 # files, the JSON writer, the streaming of layer parts and the manifest
-# reader and translator, and the server's one clock; then the operations
-# themselves.
+# reader and translator, the server's one clock and uploads' running
+# hashes; then the operations themselves.
 ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
@@ -12,6 +12,7 @@ ecrd_unit_test(json api)
 ecrd_unit_test(part_stream api)
 ecrd_unit_test(manifest api)
 ecrd_unit_test(clock api)
+ecrd_unit_test(upload_hash api)
 # The operations themselves, run through the dispatcher over a temporary
 # store (api_fixture.c), one executable per area.
 add_library(api_fixture STATIC api_fixture.c)
