@@ -110,8 +110,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_upload_hash_found_only_at_its_length),
-		cmocka_unit_test(test_upload_hash_drop_forgets_only_that_upload),
-		cmocka_unit_test(test_upload_hash_table_is_bounded_oldest_first),
+		cmocka_unit_test(
+		    test_upload_hash_drop_forgets_only_that_upload),
+		cmocka_unit_test(
+		    test_upload_hash_table_is_bounded_oldest_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
