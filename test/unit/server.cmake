@@ -1,1 +1,2 @@
 ecrd_unit_test(http server_http PkgConfig::LIBEVENT)
+ecrd_unit_test(pool server_pool PkgConfig::LIBEVENT)
