@@ -174,12 +174,35 @@ int	 api_blob_url_check(const struct api_ctx *, const char *digest,
 struct store *api_ctx_store(const struct api_ctx *);
 
 /*
- * Collect blobs no layer record uses any more and uploads idle for longer
- * than grace_ms, with their files (and orphan files older than the grace).
- * Counts what went. 0 or a STORE_* code.
+ * Garbage collection: blobs no layer record uses any more and uploads idle
+ * for longer than grace_ms (as of now_ms), with their files, and orphan
+ * files older than the grace. In bounded slices (STYLE.md 7.7):
+ * api_gc_step, on the loop's thread, does at most one short write txn and
+ * says what comes next: API_GC_WORK, file work for api_gc_work, which
+ * touches only the store's files (through functions that may run on any
+ * thread) and the run itself, so it may run on a worker, after which
+ * api_gc_step comes again; API_GC_AGAIN, another step (yield to requests
+ * first); API_GC_DONE, finished. api_gc_result: 0 or the STORE_* code that
+ * stopped the run, and the blobs and uploads removed. api_gc_free may
+ * come at any point but while api_gc_work runs; a run dropped between
+ * steps leaves only unreferenced files, for the next run's sweep.
  */
-int	 api_gc_run(struct api_ctx *, int64_t now_ms, int64_t grace_ms,
-	    size_t *n_blobs, size_t *n_uploads);
+enum api_gc_next {
+	API_GC_DONE,
+	API_GC_AGAIN,
+	API_GC_WORK,
+};
+struct api_gc;
+struct api_gc	*api_gc_new(struct api_ctx *, int64_t now_ms,
+		    int64_t grace_ms);
+enum api_gc_next api_gc_step(struct api_gc *);
+void		 api_gc_work(struct api_gc *);
+int		 api_gc_result(const struct api_gc *, size_t *n_blobs,
+		    size_t *n_uploads);
+void		 api_gc_free(struct api_gc *);
+/* A whole run in the caller's thread (tools and tests). */
+int		 api_gc_run(struct api_ctx *, int64_t now_ms,
+		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
 
 /*
  * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in

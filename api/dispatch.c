@@ -445,8 +445,8 @@ batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
 	return n_deletes;
 }
 
-void
-api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+static void
+batch_run_locked(struct api_ctx *ctx, struct api_call **calls, size_t n)
 {
 	size_t	i, n_deletes = 0;
 	int	rc;
@@ -470,6 +470,20 @@ api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
 		if (calls[i]->err.code == ERR_NONE)
 			api_fail_store(calls[i], rc);
 	}
+}
+
+/*
+ * The GC removes blob files from a worker thread, each only if no record
+ * names it; a blob upload finished in this batch has its file in place but
+ * no record until the batch commits, so the store's files lock is held
+ * from before the first op until after the last commit.
+ */
+void
+api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	store_files_lock(ctx->store);
+	batch_run_locked(ctx, calls, n);
+	store_files_unlock(ctx->store);
 }
 
 static char *

@@ -1,30 +1,86 @@
 /*
- * Garbage collection of blobs no layer uses and of abandoned uploads:
- * records go in short write txns, files after each commit, so no txn is
- * open during file I/O (STYLE.md 7.3) and a live upload (younger than the
- * grace) is never touched.
+ * Garbage collection of blobs no layer uses and of abandoned uploads, in
+ * bounded slices (STYLE.md 7.7): each step on the loop is one short write
+ * txn that removes records, and the files of what it removed go in the
+ * work that follows, which the server runs off the loop once that txn has
+ * committed (data before metadata: a crash in between leaves an
+ * unreferenced file for the next GC, never a record without its file). A
+ * live upload (younger than the grace) is never touched.
  */
 #include "api/api_int.h"
 
-#include <string.h>
+#include <stdlib.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "store/store.h"
 
-#define GC_BATCH	1000	/* records per write txn */
+#define GC_SLICE	250	/* records of each kind per write txn */
+
+enum gc_state {
+	GC_COLLECT,		/* slices of records */
+	GC_SWEEP,		/* then orphan files, once */
+	GC_FINISH,		/* then the reserve made again */
+	GC_END,
+};
+
+/* The file work the last step left for api_gc_work. */
+enum gc_work {
+	WORK_NONE,
+	WORK_LISTED,		/* the files of the slice committed */
+	WORK_UNUSED,		/* a slice the full disk refused */
+	WORK_SWEEP,
+};
+
+struct api_gc {
+	struct api_ctx		*ctx;
+	struct store		*store;
+	int64_t			 before_ms;	/* records: the server's clock */
+	int64_t			 file_before_ms; /* files: the real clock */
+	enum gc_state		 state;
+	enum gc_work		 work;
+	struct store_gc_list	 list;		/* the slice work is about */
+	int			 work_rc;	/* api_gc_work's */
+	bool			 is_retry;	/* list was refused: retrying */
+	bool			 is_released;	/* the reserve, by us */
+	size_t			 n_blobs, n_uploads;
+	int			 rc;		/* what stopped the run */
+};
+
+struct api_gc *
+api_gc_new(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms)
+{
+	struct api_gc	*gc;
+
+	gc = xcalloc(1, sizeof *gc);
+	gc->ctx = ctx;
+	gc->store = ctx->store;
+	gc->before_ms = now_ms - grace_ms;
+	/* File times are real ones, whatever the emulator's clock. */
+	gc->file_before_ms = api_real_ms() - grace_ms;
+	return gc;
+}
+
+void
+api_gc_free(struct api_gc *gc)
+{
+	if (gc == NULL)
+		return;
+	store_gc_list_release(&gc->list);
+	free(gc);
+}
 
 /* One GC txn: its records into list. 0 or a STORE_* code. */
 static int
-gc_collect(struct api_ctx *ctx, int64_t before, struct store_gc_list *list)
+gc_collect(struct api_gc *gc, struct store_gc_list *list)
 {
 	struct store_txn	*txn;
 	int			 rc;
 
-	memset(list, 0, sizeof *list);
-	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
+	if ((rc = store_txn_begin(gc->store, NULL, true, &txn)) != 0)
 		return rc;
-	if ((rc = store_gc_collect(txn, before, before, GC_BATCH,
-	    list)) != 0) {
+	if ((rc = store_gc_collect(txn, gc->before_ms, gc->before_ms,
+	    GC_SLICE, list)) != 0) {
 		store_txn_abort(txn);
 		return rc;
 	}
@@ -36,45 +92,115 @@ gc_collect(struct api_ctx *ctx, int64_t before, struct store_gc_list *list)
  * A full disk must not stop the GC, which is what makes room: a commit it
  * refuses is tried again with the store's reserve freed and the files of
  * the blobs no layer used already removed (issue 11); the reserve is made
- * again afterwards if the GC left room to spare.
+ * again at the end if the GC left room to spare.
  */
+static enum api_gc_next
+collect_slice(struct api_gc *gc)
+{
+	bool	is_more;
+	int	rc;
+
+	rc = gc_collect(gc, &gc->list);
+	if (rc == STORE_NOSPACE && !gc->is_retry) {
+		log_warn("garbage collection: %s; freeing the reserve and "
+		    "unused blobs first", store_io_cause(gc->store));
+		if (!gc->is_released)
+			gc->is_released = store_reserve_release(gc->store) == 0;
+		gc->is_retry = true;
+		gc->work = WORK_UNUSED;
+		return API_GC_WORK;
+	}
+	gc->is_retry = false;
+	if (rc != 0) {
+		store_gc_list_release(&gc->list);
+		gc->rc = rc;
+		gc->state = GC_END;
+		return API_GC_DONE;
+	}
+	gc->n_blobs += gc->list.n_blobs;
+	gc->n_uploads += gc->list.n_uploads;
+	is_more = gc->list.n_blobs == GC_SLICE ||
+	    gc->list.n_uploads == GC_SLICE || gc->list.n_layers == GC_SLICE;
+	if (!is_more)
+		gc->state = GC_SWEEP;
+	if (gc->list.n_blobs + gc->list.n_uploads == 0) {
+		store_gc_list_release(&gc->list);
+		return API_GC_AGAIN;
+	}
+	gc->work = WORK_LISTED;
+	return API_GC_WORK;
+}
+
+enum api_gc_next
+api_gc_step(struct api_gc *gc)
+{
+	enum gc_work	done = gc->work;
+
+	gc->work = WORK_NONE;
+	/* A refused slice's list is collected again, so it goes too. */
+	store_gc_list_release(&gc->list);
+	if (done != WORK_NONE && done != WORK_UNUSED && gc->work_rc != 0) {
+		gc->rc = gc->work_rc;
+		gc->state = GC_END;
+	}
+	switch (gc->state) {
+	case GC_COLLECT:
+		return collect_slice(gc);
+	case GC_SWEEP:
+		gc->state = GC_FINISH;
+		gc->work = WORK_SWEEP;
+		return API_GC_WORK;
+	case GC_FINISH:
+		gc->state = GC_END;
+		(void)store_reserve_restore(gc->store);
+		break;
+	case GC_END:
+		break;
+	}
+	return API_GC_DONE;
+}
+
+void
+api_gc_work(struct api_gc *gc)
+{
+	switch (gc->work) {
+	case WORK_NONE:
+		break;
+	case WORK_LISTED:
+		gc->work_rc = store_gc_files_listed(gc->store, &gc->list);
+		break;
+	case WORK_UNUSED:
+		(void)store_gc_files_unused(gc->store, &gc->list);
+		break;
+	case WORK_SWEEP:
+		gc->work_rc = store_gc_files_sweep(gc->store,
+		    gc->file_before_ms);
+		break;
+	}
+}
+
+int
+api_gc_result(const struct api_gc *gc, size_t *n_blobs, size_t *n_uploads)
+{
+	*n_blobs = gc->n_blobs;
+	*n_uploads = gc->n_uploads;
+	return gc->rc;
+}
+
 int
 api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
 {
-	struct store_gc_list	 list;
-	int64_t			 before = now_ms - grace_ms;
+	struct api_gc		*gc;
+	enum api_gc_next	 next;
 	int			 rc;
-	bool			 more = true, is_released = false;
 
-	*n_blobs = *n_uploads = 0;
-	while (more) {
-		rc = gc_collect(ctx, before, &list);
-		if (rc == STORE_NOSPACE) {
-			log_warn("garbage collection: %s; freeing the reserve "
-			    "and unused blobs first", store_io_cause(ctx->store));
-			if (!is_released)
-				is_released = store_reserve_release(ctx->store)
-				    == 0;
-			(void)store_gc_files_unused(ctx->store, &list);
-			store_gc_list_release(&list);
-			rc = gc_collect(ctx, before, &list);
-		}
-		if (rc != 0) {
-			store_gc_list_release(&list);
-			return rc;
-		}
-		/* File times are real ones, whatever the emulator's clock. */
-		rc = store_gc_files(ctx->store, &list,
-		    api_real_ms() - grace_ms);
-		*n_blobs += list.n_blobs;
-		*n_uploads += list.n_uploads;
-		more = list.n_blobs == GC_BATCH || list.n_uploads == GC_BATCH ||
-		    list.n_layers == GC_BATCH;
-		store_gc_list_release(&list);
-		if (rc != 0)
-			return rc;
+	gc = api_gc_new(ctx, now_ms, grace_ms);
+	while ((next = api_gc_step(gc)) != API_GC_DONE) {
+		if (next == API_GC_WORK)
+			api_gc_work(gc);
 	}
-	(void)store_reserve_restore(ctx->store);
-	return 0;
+	rc = api_gc_result(gc, n_blobs, n_uploads);
+	api_gc_free(gc);
+	return rc;
 }

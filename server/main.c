@@ -29,6 +29,7 @@
 #include "common/parse.h"
 #include "common/xalloc.h"
 #include "server/http.h"
+#include "server/pool.h"
 #include "store/store.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:5080"
@@ -37,7 +38,8 @@
 #define DRAIN_POLL_MS		20
 #define DRAIN_MAX_MS		10000
 #define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
-#define GC_GRACE_MS		(86400LL * 1000)
+#define POOL_THREADS		2	/* the machine's cores, at low priority */
+#define POOL_QUEUE_MAX		256
 #define LIFECYCLE_EVERY_SEC	3600	/* ECR: docs/ecr-behaviour.md 3.6 */
 
 struct options {
@@ -467,7 +469,6 @@ static void
 housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static unsigned	ticks;
-	size_t		n_blobs, n_uploads;
 	int		rc;
 
 	(void)fd;
@@ -477,14 +478,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	    (rc = api_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
 	lc_sched_tick(server.lc_sched);
-	if (++ticks % GC_EVERY_TICKS != 0)
-		return;
-	if ((rc = api_gc_run(server.api, api_now_ms(server.api), GC_GRACE_MS,
-	    &n_blobs, &n_uploads)) != 0)
-		log_warn("garbage collection: %s", store_strerror(rc));
-	else if (n_blobs + n_uploads != 0)
-		log_info("garbage collection: %zu blobs, %zu uploads removed",
-		    n_blobs, n_uploads);
+	if (++ticks % GC_EVERY_TICKS == 0)
+		gc_sched_due(server.gc_sched);
 }
 
 static void
@@ -619,6 +614,10 @@ start(const struct options *o, char **cause)
 	api_ctx_set_endpoint(server.api, http_server_address(server.http));
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
 	    o->account, o->region);
+	if ((server.pool = pool_new(server.base, POOL_THREADS, POOL_QUEUE_MAX,
+	    cause)) == NULL)
+		return -1;
+	server.gc_sched = gc_sched_new(&server);
 	server.housekeeping_ev = event_new(server.base, -1, EV_PERSIST,
 	    housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -633,6 +632,9 @@ start(const struct options *o, char **cause)
 static void
 stop(void)
 {
+	/* Work in flight ends before what it works on goes. */
+	pool_free(server.pool);
+	gc_sched_free(server.gc_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
 	if (server.batch_ev != NULL)

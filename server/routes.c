@@ -29,7 +29,6 @@
 
 #define ADMIN_BODY_MAX	(64 * 1024)
 #define JSON_11		"application/x-amz-json-1.1"
-#define GC_GRACE_SEC	86400	/* unreferenced layers, idle uploads */
 #define BLOBS_PREFIX	"/_ecrd/blobs/"
 #define PARAM_NUM_MAX	32	/* longer is no number we take */
 
@@ -370,36 +369,6 @@ routes_param_region(struct http_request *req, const char *name,
 }
 
 /*
- * POST /_ecrd/gc[?grace_seconds=N]: collect now, with the given grace
- * (default a day), so tests need not wait for the hourly run.
- */
-static void
-handle_gc(struct server *srv, struct http_request *req)
-{
-	struct json_object	*o;
-	int64_t			 grace = GC_GRACE_SEC;
-	size_t			 n_blobs, n_uploads;
-	int			 rc;
-
-	if (routes_param_num(req, "grace_seconds", 0, ROUTES_SECONDS_MAX,
-	    &grace) < 0)
-		return;
-	routes_flush_writes(srv);
-	rc = api_gc_run(srv->api, api_now_ms(srv->api), grace * 1000,
-	    &n_blobs, &n_uploads);
-	if (rc != 0) {
-		log_error("gc failed: %s", store_strerror(rc));
-		respond_aws_error(req, 500, "ServerException",
-		    "An internal error occurred.");
-		return;
-	}
-	o = jnew_obj();
-	jadd_i64(o, "blobsRemoved", (int64_t)n_blobs);
-	jadd_i64(o, "uploadsRemoved", (int64_t)n_uploads);
-	routes_respond_json(req, 200, o);
-}
-
-/*
  * POST /_ecrd/token?expires_in_seconds=N[&account=ID&region=R]: a
  * registry password like GetAuthorizationToken's, with the expiry asked
  * (negative: already expired), so tests can prove expired tokens fail.
@@ -491,7 +460,7 @@ static const struct admin_route {
 	void		(*handle)(struct server *, struct http_request *);
 } admin_routes[] = {
 	{ "/_ecrd/clock", lc_sched_on_clock },
-	{ "/_ecrd/gc", handle_gc },
+	{ "/_ecrd/gc", gc_sched_on_run },
 	{ "/_ecrd/lifecycle/run", lc_sched_on_run },
 	{ "/_ecrd/token", handle_token },
 	{ "/moto-api/reset", handle_reset },

@@ -53,6 +53,8 @@ struct server {
 	const char		*default_account;	/* admin token */
 	const char		*default_region;
 	struct lc_sched		*lc_sched;	/* lifecycle.c */
+	struct gc_sched		*gc_sched;	/* gc.c */
+	struct pool		*pool;		/* pool.h: slow file work */
 };
 
 /* routes.c: the application callbacks handed to the HTTP layer. */
@@ -126,5 +128,17 @@ void	lc_sched_on_run(struct server *, struct http_request *);
 void	lc_sched_on_clock(struct server *, struct http_request *);
 /* Drop runs under way without answering (the server is stopping). */
 void	lc_sched_free(struct lc_sched *);
+
+/*
+ * gc.c: garbage collection runs, one at a time, in slices on the loop with
+ * their file work in srv->pool; hourly (gc_sched_due, from housekeeping:
+ * a run unless one is under way) and on demand (POST /_ecrd/gc).
+ */
+struct gc_sched;
+struct gc_sched *gc_sched_new(struct server *);
+void	gc_sched_due(struct gc_sched *);
+void	gc_sched_on_run(struct server *, struct http_request *);
+/* Drop runs without answering; after pool_free (no work in flight). */
+void	gc_sched_free(struct gc_sched *);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Garbage collection (store.h). store_gc_collect removes, in the caller's
- * write txn, the records nothing needs any more; store_gc_files then
- * removes their files, and old files that no record names, holding no txn
- * while it does file I/O.
+ * write txn, the records nothing needs any more; store_gc_files_listed then
+ * removes their files, and store_gc_files_sweep old files that no record
+ * names, holding no txn while they do file I/O and the files lock around
+ * each file, so that they can run on a worker thread.
  */
 #include "store/store_int.h"
 
@@ -187,16 +188,15 @@ remove_listed(struct store *s, bool is_blob, const char *name)
 	bool	 has;
 	int	 rc;
 
-	if ((rc = has_record(s, is_blob, name, &has)) != STORE_OK)
-		return rc;
-	if (has)
-		return STORE_OK;
 	path = is_blob ? store_files_blob_path(s, name) :
 	    store_files_upload_path(s, name);
 	if (path == NULL)
 		return STORE_CORRUPT;
-	if (unlink(path) == -1 && errno != ENOENT)
+	store_files_lock(s);
+	if ((rc = has_record(s, is_blob, name, &has)) == STORE_OK && !has &&
+	    unlink(path) == -1 && errno != ENOENT)
 		rc = STORE_IO;
+	store_files_unlock(s);
 	free(path);
 	return rc;
 }
@@ -249,10 +249,12 @@ sweep(struct store *s, const struct gc_dir *g, int64_t before_ms)
 	if (d == NULL)
 		return STORE_IO;
 	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+		store_files_lock(s);
 		rc1 = is_orphan(s, g, d, de->d_name, before_ms, &is_gone);
 		if (rc1 == STORE_OK && is_gone &&
 		    unlinkat(dirfd(d), de->d_name, 0) == -1 && errno != ENOENT)
 			rc1 = STORE_IO;
+		store_files_unlock(s);
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
@@ -272,6 +274,11 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 	int			 rc = STORE_OK, rc1;
 
 	for (i = 0; i < l->n_blobs; i++) {
+		if ((path = store_files_blob_path(s, l->blobs[i])) == NULL) {
+			rc1 = STORE_CORRUPT;
+			goto next;
+		}
+		store_files_lock(s);
 		if ((rc1 = store_txn_begin(s, NULL, false, &t)) == STORE_OK) {
 			rc1 = store_blob_get(t, l->blobs[i], &b);
 			store_txn_abort(t);
@@ -280,13 +287,12 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 		if (rc1 == STORE_NOTFOUND || (rc1 == STORE_OK &&
 		    b.users == 0)) {
 			rc1 = STORE_OK;
-			if ((path = store_files_blob_path(s, l->blobs[i])) ==
-			    NULL)
-				rc1 = STORE_CORRUPT;
-			else if (unlink(path) == -1 && errno != ENOENT)
-				rc1 = store_io_fail(s, "unlink", path, errno);
-			free(path);
+			if (unlink(path) == -1 && errno != ENOENT)
+				rc1 = STORE_IO;
 		}
+		store_files_unlock(s);
+		free(path);
+next:
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
@@ -294,8 +300,7 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 }
 
 int
-store_gc_files(struct store *s, const struct store_gc_list *l,
-    int64_t file_before_ms)
+store_gc_files_listed(struct store *s, const struct store_gc_list *l)
 {
 	size_t	i;
 	int	rc = STORE_OK, rc1;
@@ -306,10 +311,30 @@ store_gc_files(struct store *s, const struct store_gc_list *l,
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
+	return rc;
+}
+
+int
+store_gc_files_sweep(struct store *s, int64_t file_before_ms)
+{
+	size_t	i;
+	int	rc = STORE_OK, rc1;
+
 	for (i = 0; i < sizeof(gc_dirs) / sizeof(gc_dirs[0]); i++) {
 		rc1 = sweep(s, &gc_dirs[i], file_before_ms);
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
 	return rc;
+}
+
+int
+store_gc_files(struct store *s, const struct store_gc_list *l,
+    int64_t file_before_ms)
+{
+	int	rc, rc1;
+
+	rc = store_gc_files_listed(s, l);
+	rc1 = store_gc_files_sweep(s, file_before_ms);
+	return rc != STORE_OK ? rc : rc1;
 }

@@ -432,6 +432,7 @@ store_open(const char *dir, unsigned flags, uint64_t map_size,
 	path = xasprintf("%s/%s", dir, STORE_FILE);
 	s = xcalloc(1, sizeof(*s));
 	s->lock_fd = -1;
+	pthread_mutex_init(&s->files_mtx, NULL);
 	s->dir = xstrdup(dir);
 	s->is_ephemeral = (flags & STORE_EPHEMERAL) != 0;
 	if ((rc = lock_dir(s, &why)) != STORE_OK ||
@@ -464,7 +465,20 @@ store_close(struct store *s)
 	if (s->lock_fd != -1)
 		close(s->lock_fd);
 	free(s->dir);
+	pthread_mutex_destroy(&s->files_mtx);
 	free(s);
+}
+
+void
+store_files_lock(struct store *s)
+{
+	pthread_mutex_lock(&s->files_mtx);
+}
+
+void
+store_files_unlock(struct store *s)
+{
+	pthread_mutex_unlock(&s->files_mtx);
 }
 
 const char *

@@ -544,6 +544,20 @@ int	 store_upload_file_finish(struct store *, const char *id,
 int	 store_upload_file_remove(struct store *, const char *id);
 
 /*
+ * The GC's file removal may run on another thread than the requests
+ * (STYLE.md 7.7). It removes a blob file only if no record names the
+ * digest, which a store_upload_file_finish about to be recorded does not
+ * yet do; so whoever calls store_upload_file_finish holds this lock from
+ * before that call until the txn that records the blob has committed (or
+ * aborted), and store_gc_files_listed, store_gc_files_sweep and
+ * store_gc_files_unused take it around each file's check and unlink. Not
+ * recursive. The lock is held only for LMDB reads and single file
+ * operations, so a caller waits at most for one of those.
+ */
+void	 store_files_lock(struct store *);
+void	 store_files_unlock(struct store *);
+
+/*
  * Documents: texts attached to a repository (its policy, its lifecycle
  * policy, the last lifecycle preview) or to a registry in a region (its
  * policy, settings), each with two times the caller gives meaning to
@@ -641,15 +655,15 @@ int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
  * max layers, max blobs and max uploads per call so one txn stays short
  * (the layers are found through an index, in O(max); uploads by walking
  * them, as they are few). On failure out is left as it was. Then, after
- * the commit, store_gc_files removes those blob and upload files (each
- * unless a record names it again by then), and also any regular file in
- * blobs/ and uploads/ whose name a record could have, that no record names
- * and that was last modified before file_before_ms (a crash between rename
- * and commit, or store_reset, leaves such files); it checks the records in
- * read-only txns of its own and holds none during file I/O. It goes on
- * past errors and returns the first (STORE_IO for a file). The caller
- * should not run it while a store_upload_file_finish whose record is not
- * yet committed is under way (one thread doing both is simplest).
+ * the commit, store_gc_files_listed removes those blob and upload files
+ * (each unless a record names it again by then), and store_gc_files_sweep
+ * any regular file in blobs/ and uploads/ whose name a record could have,
+ * that no record names and that was last modified before file_before_ms (a
+ * crash between rename and commit, or store_reset, leaves such files);
+ * store_gc_files does both. They check the records in read-only txns of
+ * their own, hold none during file I/O, take store_files_lock around each
+ * file, and leave store_io_cause alone, so they may run on any thread. They
+ * go on past errors and return the first (STORE_IO for a file).
  */
 struct store_gc_list {
 	char	**blobs;
@@ -660,6 +674,8 @@ struct store_gc_list {
 };
 int	 store_gc_collect(struct store_txn *, int64_t layer_before_ms,
 	    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
+int	 store_gc_files_listed(struct store *, const struct store_gc_list *);
+int	 store_gc_files_sweep(struct store *, int64_t file_before_ms);
 int	 store_gc_files(struct store *, const struct store_gc_list *,
 	    int64_t file_before_ms);
 /*
@@ -668,7 +684,8 @@ int	 store_gc_files(struct store *, const struct store_gc_list *,
  * blobs that no layer uses as committed (a record with users 0, or none),
  * since only an upload, which writes the file again, can use them anew.
  * Blobs whose last user only that txn dropped keep their file. Goes on
- * past errors and returns the first.
+ * past errors and returns the first; like store_gc_files, it may run on
+ * any thread.
  */
 int	 store_gc_files_unused(struct store *, const struct store_gc_list *);
 void	 store_gc_list_release(struct store_gc_list *);

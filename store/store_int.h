@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include <lmdb.h>
 
 #include "common/buf.h"
@@ -49,6 +51,7 @@ struct store {
 	int		 lock_fd;	/* holds <dir>/lock; -1 none */
 	size_t		 chunk_max;	/* manifest bytes that fit a page */
 	char		 io_cause[512];	/* store_io_cause() */
+	pthread_mutex_t	 files_mtx;	/* store_files_lock() */
 };
 
 struct store_txn {
