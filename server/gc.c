@@ -25,7 +25,7 @@
 #define RETRY_MS	10	/* the pool's queue was full */
 
 struct gc_job {
-	int64_t			 grace_ms;
+	struct api_gc		*run;		/* its cutoffs: when asked */
 	struct http_request	*req;		/* NULL: the scheduler's */
 	struct gc_job		*next;
 };
@@ -34,7 +34,6 @@ struct gc_sched {
 	struct server		*srv;
 	struct event		*ev;		/* steps the first job */
 	struct gc_job		*head, *tail;
-	struct api_gc		*run;		/* the first job's, once begun */
 	bool			 is_working;	/* its file work in the pool */
 	bool			 has_work;	/* file work not yet submitted */
 };
@@ -74,9 +73,9 @@ gc_sched_free(struct gc_sched *gs)
 
 	if (gs == NULL)
 		return;
-	api_gc_free(gs->run);
 	while ((job = gs->head) != NULL) {
 		gs->head = job->next;
+		api_gc_free(job->run);
 		free(job);
 	}
 	event_free(gs->ev);
@@ -89,7 +88,9 @@ enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 	struct gc_job	*job;
 
 	job = xcalloc(1, sizeof *job);
-	job->grace_ms = grace_ms;
+	/* The grace counts back from now, on both clocks (api/gc.c). */
+	job->run = api_gc_new(gs->srv->api, api_now_ms(gs->srv->api),
+	    grace_ms);
 	job->req = req;
 	if (gs->tail != NULL)
 		gs->tail->next = job;
@@ -108,9 +109,8 @@ finish(struct gc_sched *gs)
 	size_t			 n_blobs, n_uploads;
 	int			 rc;
 
-	rc = api_gc_result(gs->run, &n_blobs, &n_uploads);
-	api_gc_free(gs->run);
-	gs->run = NULL;
+	rc = api_gc_result(job->run, &n_blobs, &n_uploads);
+	api_gc_free(job->run);
 	if ((gs->head = job->next) == NULL)
 		gs->tail = NULL;
 	if (rc != 0 && job->req == NULL)
@@ -137,7 +137,7 @@ work_cb(void *arg)
 {
 	struct gc_sched	*gs = arg;
 
-	api_gc_work(gs->run);
+	api_gc_work(gs->head->run);
 }
 
 static void
@@ -190,12 +190,9 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 		(void)submit_work(gs);
 		return;
 	}
-	if (gs->run == NULL)
-		gs->run = api_gc_new(gs->srv->api, api_now_ms(gs->srv->api),
-		    gs->head->grace_ms);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (next == API_GC_AGAIN && elapsed_ns(&start) < STEP_BUDGET_NS)
-		next = api_gc_step(gs->run);
+		next = api_gc_step(gs->head->run);
 	if (next == API_GC_WORK) {
 		(void)submit_work(gs);
 		return;
