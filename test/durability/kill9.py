@@ -7,9 +7,12 @@ layer uploads through the layer API (InitiateLayerUpload, UploadLayerPart,
 CompleteLayerUpload) and through the registry's blob pushes (POST and PUT
 /v2/NAME/blobs/uploads/), PutImage with and without tags, tag moves
 (PutImage of a known manifest under a tag another image held) and
-BatchDeleteImage. Every write the server acknowledged is recorded. At a
-random moment the server gets SIGKILL; it restarts on the same directory,
-and then:
+BatchDeleteImage. Beside them a collector fills a repository of its own
+with small blobs, deletes it (force) and runs POST /_ecrd/gc with a grace
+of ten years, which collects only those blobs (issue 12: the GC's slices
+and its file work off the loop). Every write the server acknowledged is
+recorded. At a random moment the server gets SIGKILL; it restarts on the
+same directory, and then:
 
   - every acknowledged write must be there: repositories, blobs (as
     BatchCheckLayerAvailability sees them), images with their exact
@@ -17,7 +20,8 @@ and then:
     them, and deleted images must stay deleted;
   - the write each worker had in flight at the kill may or may not have
     happened, but wholly or not at all;
-  - every file under DATA/blobs/ must hash to the digest it is named by.
+  - every file under DATA/blobs/ must hash to the digest it is named by,
+    and every blob the server says is available must have its file.
 
 The next trial continues on the restarted server, so the store grows from
 trial to trial. Figures go to stdout; the exit status is 1 if anything was
@@ -55,6 +59,8 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 TAGS = ("latest", "stable", "v1", "v2")
 REPOS_PER_WORKER = 3
 BATCH = 100                 # imageIds per BatchGetImage / layer check
+GC_BURST = 30               # blobs per collector round
+GC_GRACE_S = 10 * 365 * 86400   # no worker's layer or upload is this old
 
 
 class Model:
@@ -244,22 +250,74 @@ class Worker(threading.Thread):
                         "LayerAlreadyExistsException":
                     raise
             return
+        registry_push(self.server, self.auth, repo, data)
+
+
+class Collector(threading.Thread):
+    """Rounds of: fill a repository of its own, delete it, collect."""
+
+    def __init__(self, trial, server, rng, stop, killing):
+        super().__init__(daemon=True)
+        self.trial, self.server, self.rng = trial, server, rng
+        self.stop, self.killing = stop, killing
+        self.error = None
+        self.runs = 0
+        self.client = ecr_client(server.endpoint)
+
+    def run(self):
+        try:
+            auth = basic_auth("AWS", registry_password(self.client))
+            while not self.stop.is_set():
+                self.round(auth, "dur/gc/t%d-%d" % (self.trial, self.runs))
+        except Exception as e:
+            if not self.killing.is_set():
+                self.error = repr(e)
+
+    def round(self, auth, repo):
         s = self.server
-        hdr = {"Authorization": self.auth}
-        r = registry_request(s.host, s.port, "POST",
-                             "/v2/%s/blobs/uploads/" % repo, headers=hdr)
-        if r.status != 202:
-            raise RuntimeError("blob upload POST: %r" % r)
-        loc = r.header("Location")
-        loc = loc.split("://", 1)[-1].split("/", 1)[-1]
-        sep = "&" if "?" in loc else "?"
-        r = registry_request(s.host, s.port, "PUT", "/%s%sdigest=%s"
-                             % (loc, sep, sha256_digest(data)), body=data,
-                             headers=dict(hdr, **{
-                                 "Content-Type":
-                                     "application/octet-stream"}))
-        if r.status != 201:
-            raise RuntimeError("blob upload PUT: %r" % r)
+        self.client.create_repository(repositoryName=repo)
+        for _ in range(GC_BURST):
+            if self.stop.is_set():
+                return
+            data = self.rng.randbytes(self.rng.randrange(1, 4096))
+            registry_push(s, auth, repo, data)
+        self.client.delete_repository(repositoryName=repo, force=True)
+        r = harness.http_request(s.host, s.port, "POST",
+                                 "/_ecrd/gc?grace_seconds=%d" % GC_GRACE_S,
+                                 timeout=600)
+        if r.status != 200:
+            raise RuntimeError("gc: %r" % r)
+        self.runs += 1
+
+
+def registry_push(s, auth, repo, data):
+    """POST, then PUT ?digest= with the whole blob."""
+    hdr = {"Authorization": auth}
+    r = registry_request(s.host, s.port, "POST",
+                         "/v2/%s/blobs/uploads/" % repo, headers=hdr)
+    if r.status != 202:
+        raise RuntimeError("blob upload POST: %r" % r)
+    loc = r.header("Location")
+    loc = loc.split("://", 1)[-1].split("/", 1)[-1]
+    sep = "&" if "?" in loc else "?"
+    r = registry_request(s.host, s.port, "PUT", "/%s%sdigest=%s"
+                         % (loc, sep, sha256_digest(data)), body=data,
+                         headers=dict(hdr, **{
+                             "Content-Type": "application/octet-stream"}))
+    if r.status != 201:
+        raise RuntimeError("blob upload PUT: %r" % r)
+
+
+def check_available_files(data_dir, got, figures):
+    """A blob the server says is available must have its file."""
+    for key, have in got.items():
+        if key[0] != "blob" or have is not True:
+            continue
+        algo, hexd = key[2].split(":", 1)
+        figures["available_files"] += 1
+        if not os.path.exists(os.path.join(data_dir, "blobs", algo, hexd)):
+            figures["missing"] += 1
+            print("  MISSING blob file of %s in %s" % (key[2], key[1]))
 
 
 def observe(client, checks):
@@ -409,7 +467,8 @@ def main():
                "acked": 0, "refused": 0, "inflight": 0,
                "inflight_applied": 0, "blob_files": 0, "other_files": 0,
                "restart_s": [], "trials": 0, "errors": 0,
-               "refusals": {}}
+               "refusals": {}, "available_files": 0, "missing": 0,
+               "gc_runs": 0}
     models = [Model() for _ in range(args.workers)]
     began = time.monotonic()
     print("kill9: seed %d, data dir %s, binary %s" % (
@@ -426,19 +485,27 @@ def main():
                               random.Random(rng.getrandbits(64)), stop,
                               killing)
                        for w in range(args.workers)]
-            for w in workers:
+            collector = Collector(trial, server,
+                                  random.Random(rng.getrandbits(64)), stop,
+                                  killing)
+            for w in workers + [collector]:
                 w.start()
             run = rng.uniform(args.min_run, args.max_run)
             stop.wait(run)
             killing.set()
             server.kill()           # SIGKILL by PID, then reaped
             stop.set()
-            for w in workers:
+            for w in workers + [collector]:
                 w.join(timeout=60)
             server.cleanup()
             server = start(data_dir, figures)
             client = ecr_client(server.endpoint)
             lost0 = figures["lost"]
+            figures["gc_runs"] += collector.runs
+            if collector.error is not None:
+                figures["errors"] += 1
+                print("  ERROR before the kill (collector): %s"
+                      % collector.error)
             for w in workers:
                 figures["acked"] += w.acked
                 figures["refused"] += w.refused
@@ -459,6 +526,7 @@ def main():
                 got = observe(client, checks)
                 models[w.wid] = verify(models[w.wid], w.inflight, got,
                                        figures)
+                check_available_files(data_dir, got, figures)
             check_blob_files(data_dir, figures)
             figures["trials"] += 1
             print("kill9: trial %d: killed after %.2f s, %d writes "
@@ -477,18 +545,20 @@ def main():
     print("kill9: %d trials in %.0f s: %d acknowledged writes, %d checks "
           "verified, %d lost, %d torn in-flight writes (%d in flight at a "
           "kill, %d of them applied), %d blob file checks, %d corrupt "
-          "files; "
+          "files, %d available blobs checked for a file, %d missing; "
+          "%d GC runs completed; "
           "restart median %.3f s, max %.3f s" % (
               figures["trials"], time.monotonic() - began, figures["acked"],
               figures["verified"], figures["lost"], figures["torn"],
               figures["inflight"], figures["inflight_applied"],
               figures["blob_files"], len(figures["corrupt"]),
-              rs[len(rs) // 2], rs[-1]))
+              figures["available_files"], figures["missing"],
+              figures["gc_runs"], rs[len(rs) // 2], rs[-1]))
     print("kill9: %d writes refused with an AWS error %r, %d workers failed "
           "before a kill" % (figures["refused"], figures["refusals"],
                              figures["errors"]))
     bad = figures["lost"] or figures["torn"] or figures["corrupt"] or \
-        figures["errors"]
+        figures["errors"] or figures["missing"]
     sys.exit(1 if bad else 0)
 
 
