@@ -59,7 +59,7 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 TAGS = ("latest", "stable", "v1", "v2")
 REPOS_PER_WORKER = 3
 BATCH = 100                 # imageIds per BatchGetImage / layer check
-GC_BURST = 30               # blobs per collector round
+GC_BURST = 10               # blobs per collector round
 GC_GRACE_S = 10 * 365 * 86400   # no worker's layer or upload is this old
 
 
@@ -262,6 +262,7 @@ class Collector(threading.Thread):
         self.stop, self.killing = stop, killing
         self.error = None
         self.runs = 0
+        self.in_gc = False      # a POST /_ecrd/gc unanswered
         self.client = ecr_client(server.endpoint)
 
     def run(self):
@@ -282,9 +283,11 @@ class Collector(threading.Thread):
             data = self.rng.randbytes(self.rng.randrange(1, 4096))
             registry_push(s, auth, repo, data)
         self.client.delete_repository(repositoryName=repo, force=True)
+        self.in_gc = True
         r = harness.http_request(s.host, s.port, "POST",
                                  "/_ecrd/gc?grace_seconds=%d" % GC_GRACE_S,
                                  timeout=600)
+        self.in_gc = False
         if r.status != 200:
             raise RuntimeError("gc: %r" % r)
         self.runs += 1
@@ -468,7 +471,7 @@ def main():
                "inflight_applied": 0, "blob_files": 0, "other_files": 0,
                "restart_s": [], "trials": 0, "errors": 0,
                "refusals": {}, "available_files": 0, "missing": 0,
-               "gc_runs": 0}
+               "gc_runs": 0, "gc_killed": 0}
     models = [Model() for _ in range(args.workers)]
     began = time.monotonic()
     print("kill9: seed %d, data dir %s, binary %s" % (
@@ -494,6 +497,7 @@ def main():
             stop.wait(run)
             killing.set()
             server.kill()           # SIGKILL by PID, then reaped
+            figures["gc_killed"] += collector.in_gc
             stop.set()
             for w in workers + [collector]:
                 w.join(timeout=60)
@@ -546,14 +550,15 @@ def main():
           "verified, %d lost, %d torn in-flight writes (%d in flight at a "
           "kill, %d of them applied), %d blob file checks, %d corrupt "
           "files, %d available blobs checked for a file, %d missing; "
-          "%d GC runs completed; "
+          "%d GC runs completed, %d killed under way; "
           "restart median %.3f s, max %.3f s" % (
               figures["trials"], time.monotonic() - began, figures["acked"],
               figures["verified"], figures["lost"], figures["torn"],
               figures["inflight"], figures["inflight_applied"],
               figures["blob_files"], len(figures["corrupt"]),
               figures["available_files"], figures["missing"],
-              figures["gc_runs"], rs[len(rs) // 2], rs[-1]))
+              figures["gc_runs"], figures["gc_killed"], rs[len(rs) // 2],
+              rs[-1]))
     print("kill9: %d writes refused with an AWS error %r, %d workers failed "
           "before a kill" % (figures["refused"], figures["refusals"],
                              figures["errors"]))
