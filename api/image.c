@@ -92,10 +92,16 @@ fail_manifest(struct api_call *call, int rc)
 	}
 }
 
-/* "[a, b]", as ECR lists digests in its messages (Java's List). */
+/*
+ * "[a, b]", as ECR lists digests in its messages (Java's List). The
+ * message keeps its first ECR_ERROR_MESSAGE_SIZE bytes, so digests past
+ * them are left out, which keeps the buffer from ever reaching its cap.
+ */
 static void
 digest_list(struct buf *b, const char *digest)
 {
+	if (b->len > ECR_ERROR_MESSAGE_SIZE)
+		return;
 	buf_addstr(b, b->len == 0 ? "[" : ", ");
 	buf_addstr(b, digest);
 }

@@ -15,6 +15,7 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->size = 0;
 	b->max = max;
+	b->is_failed = false;
 }
 
 void
@@ -24,6 +25,7 @@ buf_release(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->size = 0;
+	b->is_failed = false;
 }
 
 void
@@ -32,6 +34,20 @@ buf_reset(struct buf *b)
 	b->len = 0;
 	if (b->data != NULL)
 		b->data[0] = '\0';
+	b->is_failed = false;
+}
+
+void
+buf_fail(struct buf *b)
+{
+	buf_release(b);
+	b->is_failed = true;
+}
+
+bool
+buf_failed(const struct buf *b)
+{
+	return b->is_failed;
 }
 
 static int
@@ -39,8 +55,10 @@ buf_grow(struct buf *b, size_t add)
 {
 	size_t	need, size;
 
+	if (b->is_failed)
+		return BUF_TOOBIG;
 	if (add > b->max || b->len > b->max - add) {
-		buf_release(b);
+		buf_fail(b);
 		return BUF_TOOBIG;
 	}
 	need = b->len + add + 1;
@@ -77,6 +95,8 @@ buf_reserve(struct buf *b, size_t len)
 void
 buf_commit(struct buf *b, size_t len)
 {
+	if (b->is_failed)
+		return;
 	b->len += len;
 	b->data[b->len] = '\0';
 }
@@ -97,8 +117,10 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		buf_fail(b);
 		return BUF_TOOBIG;
+	}
 	s = xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
@@ -113,6 +135,12 @@ buf_take(struct buf *b, size_t *lenp)
 {
 	char	*p;
 
+	if (b->is_failed) {
+		buf_release(b);
+		if (lenp != NULL)
+			*lenp = 0;
+		return NULL;
+	}
 	if (b->data == NULL)
 		b->data = xcalloc(1, 1);
 	p = b->data;

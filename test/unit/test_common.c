@@ -42,6 +42,48 @@ test_buf_refuses_past_cap_and_empties(void **state)
 	assert_int_equal(b.len, 0);
 }
 
+/*
+ * After the first failed append every later one fails too, so a writer
+ * that checks only at the end can never send what came after a gap
+ * (issue 12, finding 3: the next append used to start a fresh buffer).
+ */
+static void
+test_buf_failure_is_sticky(void **state)
+{
+	struct buf	 b;
+	size_t		 len = 99;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_addstr(&b, "1234"), 0);
+	assert_int_equal(buf_addstr(&b, "56789"), BUF_TOOBIG);
+	assert_true(buf_failed(&b));
+	/* What would fit in an empty buffer is refused all the same. */
+	assert_int_equal(buf_addstr(&b, "x"), BUF_TOOBIG);
+	assert_int_equal(buf_add(&b, "", 0), BUF_TOOBIG);
+	assert_int_equal(buf_addf(&b, "%d", 1), BUF_TOOBIG);
+	assert_null(buf_reserve(&b, 1));
+	buf_commit(&b, 0);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_true(buf_failed(&b));
+	/* The owner's one check: no data, and the buffer starts over. */
+	assert_null(buf_take(&b, &len));
+	assert_int_equal(len, 0);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_addstr(&b, "ok"), 0);
+	buf_fail(&b);
+	assert_true(buf_failed(&b));
+	assert_null(b.data);
+	buf_reset(&b);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_addstr(&b, "again"), 0);
+	assert_string_equal(b.data, "again");
+	buf_release(&b);
+	assert_false(buf_failed(&b));
+}
+
 static void
 test_buf_take_gives_ownership(void **state)
 {
@@ -325,6 +367,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_grows_and_stays_terminated),
 		cmocka_unit_test(test_buf_refuses_past_cap_and_empties),
+		cmocka_unit_test(test_buf_failure_is_sticky),
 		cmocka_unit_test(test_buf_take_gives_ownership),
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_endpoint_table),
