@@ -8,9 +8,9 @@
 
 #include "api/api.h"
 #include "api/error.h"
-#include "api/json.h"
 #include "api/model.h"
 #include "api/model_gen.h"
+#include "common/json.h"
 
 struct json_object;
 struct store_repo;

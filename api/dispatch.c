@@ -234,40 +234,21 @@ refuse_nul(struct api_call *call)
 static int
 parse_body(struct api_call *call, const char *body, size_t len)
 {
-	struct json_tokener	*tok;
 	struct json_object	*in;
-	size_t			 end;
-	bool			 has_nul = false;
+	int			 rc;
 
 	if (len == 0) {
 		call->in = jnew_obj();
 		return 0;
 	}
-	switch (jcheck_strict(body, len)) {
-	case JCHECK_BAD:
+	if ((rc = jparse_strict(body, len, &in, NULL)) == JPARSE_BAD)
 		return fail_serialization(call);
-	case JCHECK_NUL:
-		has_nul = true;
-		break;
-	}
-	if ((tok = json_tokener_new()) == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	in = json_tokener_parse_ex(tok, body, (int)len);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (in == NULL || end < len) {
-		if (in != NULL)
-			json_object_put(in);
-		return fail_serialization(call);
-	}
 	if (!json_object_is_type(in, json_type_object)) {
 		json_object_put(in);
 		return fail_serialization(call);
 	}
 	call->in = in;
-	if (has_nul)
+	if (rc == JPARSE_NUL)
 		return refuse_nul(call);
 	return 0;
 }

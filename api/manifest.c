@@ -5,13 +5,12 @@
  */
 #include "api/manifest.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "api/json.h"
+#include "common/json.h"
 #include "common/xalloc.h"
 
 /*
@@ -264,26 +263,14 @@ pick_media_type(struct manifest *m, struct json_object *root,
 struct json_object *
 manifest_json(const char *bytes, size_t len)
 {
-	struct json_tokener	*tok;
 	struct json_object	*root;
 
-	/*
-	 * json-c takes an int length (manifests are capped far below it) and
-	 * lets single quotes and the like through even when strict.
-	 */
-	if (len == 0 || len > INT_MAX ||
-	    jcheck_strict(bytes, len) == JCHECK_BAD)
+	if (len == 0 || jparse_strict(bytes, len, &root, NULL) == JPARSE_BAD)
 		return NULL;
-	tok = json_tokener_new();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, bytes, (int)len);
-	if (root != NULL && (json_tokener_get_parse_end(tok) < len ||
-	    !json_object_is_type(root, json_type_object))) {
+	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		root = NULL;
+		return NULL;
 	}
-	json_tokener_free(tok);
 	return root;
 }
 

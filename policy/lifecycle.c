@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "common/json.h"
 #include "common/xalloc.h"
 
 #define nitems(a) (sizeof(a) / sizeof(a)[0])
@@ -594,33 +595,11 @@ normalise(struct json_object *rules, const struct rule_order *order, size_t n)
 	return take_text(root);
 }
 
-static struct json_object *
-parse_json(const char *text, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-
-	if (len > INT32_MAX)
-		return NULL;
-	if ((tok = json_tokener_new()) == NULL)
-		abort();
-	json_tokener_set_flags(
-	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, text, (int)len);
-	/* Only whitespace may follow, which the tokener consumes. */
-	if (root != NULL && json_tokener_get_parse_end(tok) != len) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
-}
-
 int
 lifecycle_parse(
     const char *text, size_t len, struct lifecycle_policy **out, char **cause)
 {
-	struct json_object *root, *rules = NULL;
+	struct json_object *root = NULL, *rules = NULL;
 	struct lifecycle_policy *p = NULL;
 	struct rule_order *order = NULL;
 	char *err = NULL;
@@ -631,8 +610,8 @@ lifecycle_parse(
 	 * array or trailing bytes get this message rather than a schema one
 	 * is [unconfirmed].
 	 */
-	root = parse_json(text, len);
-	if (root == NULL || !json_object_is_type(root, json_type_object) ||
+	if (jparse_strict(text, len, &root, NULL) == JPARSE_BAD ||
+	    !json_object_is_type(root, json_type_object) ||
 	    has_non_finite(root)) {
 		err = xstrdup(MSG_NOT_MAPPED);
 		goto out;

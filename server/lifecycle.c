@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "api/api.h"
-#include "api/json.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"

@@ -13,9 +13,9 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
-#include "api/json.h"
 #include "api/registry.h"
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"

@@ -16,9 +16,9 @@
 #include <json-c/json.h>
 
 #include "api/api.h"
-#include "api/json.h"
 #include "api/registry.h"
 #include "auth/sigv4.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"

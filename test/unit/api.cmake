@@ -1,14 +1,13 @@
 # Unit tests for api/: the validator against the generated model, the
 # drift test that regenerates the model and compares it with the committed
-# files, the JSON writer, the streaming of layer parts and the manifest
-# reader and translator, the server's one clock and uploads' running
-# hashes; then the operations themselves.
+# files, the streaming of layer parts and the manifest reader and
+# translator, the server's one clock and uploads' running hashes; then the
+# operations themselves.
 ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
 set_tests_properties(model_drift PROPERTIES LABELS unit)
 ecrd_test_tmpdir(model_drift)
-ecrd_unit_test(json api)
 ecrd_unit_test(part_stream api)
 ecrd_unit_test(manifest api)
 ecrd_unit_test(clock api)

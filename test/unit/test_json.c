@@ -1,4 +1,7 @@
-/* Unit tests for api/json.c: the streaming writer, raw values, rendering. */
+/*
+ * Unit tests for common/json.c: the streaming writer, raw values,
+ * rendering, sticky failure and the strict parser.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +13,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "api/json.h"
+#include "common/buf.h"
+#include "common/json.h"
 #include "common/xalloc.h"
 
 /* Render o, compare with want, free both. */
@@ -125,17 +129,32 @@ test_ordinary_strings_still_escape_in_trees(void **state)
 	assert_renders(o, "{\"s\":\"{\\\"a\\\":1}\"}");
 }
 
+/* Parse text as strict JSON; the result code, the value put. */
+static int
+parse(const char *text, size_t len)
+{
+	struct json_object	*o = NULL;
+	int			 rc;
+
+	/* A JSON null is a NULL object: *out is set, or left alone. */
+	rc = jparse_strict(text, len, &o, NULL);
+	if (rc == JPARSE_BAD)
+		assert_null(o);
+	json_object_put(o);
+	return rc;
+}
+
 /* The eight-at-a-time skip must miss nothing at any offset. */
 static void
-test_jcheck_finds_specials_at_every_offset(void **state)
+test_jparse_finds_specials_at_every_offset(void **state)
 {
 	static const struct {
 		char	 c;
 		int	 want;
 	} specials[] = {
-		{ '\x01', JCHECK_BAD }, { '\x1f', JCHECK_BAD },
-		{ '"', JCHECK_BAD }, { '\xff', JCHECK_BAD },
-		{ ' ', JCHECK_OK }, { '~', JCHECK_OK },
+		{ '\x01', JPARSE_BAD }, { '\x1f', JPARSE_BAD },
+		{ '"', JPARSE_BAD }, { '\xff', JPARSE_BAD },
+		{ ' ', JPARSE_OK }, { '~', JPARSE_OK },
 	};
 	char	text[64];
 	size_t	i, at;
@@ -148,12 +167,144 @@ test_jcheck_finds_specials_at_every_offset(void **state)
 			text[41] = '"';
 			text[42] = '\0';
 			text[1 + at] = specials[i].c;
-			assert_int_equal(jcheck_strict(text, 42), specials[i].want);
+			assert_int_equal(parse(text, 42), specials[i].want);
 		}
 	}
-	assert_int_equal(jcheck_strict("\"ab\\u0000cd\"", 12), JCHECK_NUL);
-	assert_int_equal(jcheck_strict("\"caf\xc3\xa9 ok\"", 10), JCHECK_OK);
-	assert_int_equal(jcheck_strict("\"unterminated", 13), JCHECK_BAD);
+	assert_int_equal(parse("\"ab\\u0000cd\"", 12), JPARSE_NUL);
+	assert_int_equal(parse("\"caf\xc3\xa9 ok\"", 10), JPARSE_OK);
+	assert_int_equal(parse("\"unterminated", 13), JPARSE_BAD);
+}
+
+/*
+ * One parser for API bodies, manifests and policies (issue 12): RFC 8259
+ * and nothing more, though json-c's strict mode takes the first group.
+ */
+static void
+test_jparse_is_rfc8259_strict(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 want;
+	} cases[] = {
+		{ "{'a':1}", JPARSE_BAD },
+		{ "{\"a\":NaN}", JPARSE_BAD },
+		{ "{\"a\":-Infinity}", JPARSE_BAD },
+		{ "{\"a\":1.}", JPARSE_BAD },
+		{ "{\"a\":\"\t\"}", JPARSE_BAD },
+		{ "{\"a\":\"\xc0\xaf\"}", JPARSE_BAD },	/* overlong */
+		{ "{\"a\":\"\xed\xa0\x80\"}", JPARSE_BAD },	/* surrogate */
+		{ "{\"a\":01}", JPARSE_BAD },
+		{ "{\"a\":+1}", JPARSE_BAD },
+		{ "{\"a\":\"\\x\"}", JPARSE_BAD },
+		{ "{\"a\":\"\\u00zz\"}", JPARSE_BAD },
+		{ "{\"a\":[1,]}", JPARSE_BAD },
+		{ "{} x", JPARSE_BAD },
+		{ "{}{}", JPARSE_BAD },
+		{ "", JPARSE_BAD },
+		{ " ", JPARSE_BAD },
+		{ " {\"a\":[1,-0.5e+3,true,false,null,\"\\/\"]} \n", JPARSE_OK },
+		{ "1", JPARSE_OK },
+		{ "null", JPARSE_OK },
+		{ "[]", JPARSE_OK },
+		{ "{\"\\u0000\":1}", JPARSE_NUL },
+	};
+	char	*deep;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (parse(cases[i].text, strlen(cases[i].text)) !=
+		    cases[i].want)
+			fail_msg("case %zu: %s", i, cases[i].text);
+	}
+	/* Deeper than json-c's limit: refused, without deep recursion. */
+	deep = xmalloc(100001);
+	memset(deep, '[', 100000);
+	assert_int_equal(parse(deep, 100000), JPARSE_BAD);
+	memset(deep + 20, ']', 20);
+	assert_int_equal(parse(deep, 40), JPARSE_OK);
+	free(deep);
+}
+
+/* The causes policies log, unchanged from policy/'s own parser. */
+static void
+test_jparse_says_where_it_failed(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*cause;
+	} cases[] = {
+		{ "", "not valid JSON at offset 0" },
+		{ "{", "not valid JSON at offset 1" },
+		{ "{} x", "not valid JSON at offset 3" },
+		{ "{\"a\":1.}", "not valid JSON at offset 7" },
+	};
+	struct json_object	*o = NULL;
+	char			*cause;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		assert_int_equal(jparse_strict(cases[i].text,
+		    strlen(cases[i].text), &o, &cause), JPARSE_BAD);
+		assert_null(o);
+		assert_string_equal(cause, cases[i].cause);
+		free(cause);
+	}
+}
+
+/*
+ * A writer over its cap poisons the answer: jrender gives nothing rather
+ * than text with a gap (issue 12, finding 3).
+ */
+static void
+test_failed_writer_makes_render_fail(void **state)
+{
+	struct json_object	*o = jnew_obj();
+	struct jw		 w;
+	size_t			 len = 7;
+	int			 i;
+
+	(void)state;
+	jw_init_max(&w, 64);
+	jw_arr_open(&w, NULL);
+	for (i = 0; i < 100; i++)
+		jw_str(&w, NULL, "0123456789");
+	jw_arr_close(&w);
+	assert_true(buf_failed(&w.b));
+	jadd_str(o, "before", "x");
+	jadd_jw(o, "list", &w);
+	jadd_str(o, "after", "y");
+	assert_null(jrender(o, &len));
+	json_object_put(o);
+	/* The same writer under its cap renders whole. */
+	o = jnew_obj();
+	jw_init_max(&w, 64);
+	jw_arr_open(&w, NULL);
+	jw_str(&w, NULL, "0123456789");
+	jw_arr_close(&w);
+	jadd_jw(o, "list", &w);
+	assert_renders(o, "{\"list\":[\"0123456789\"]}");
+}
+
+/* Policies are stored as Jackson prints them (docs/ecr-behaviour.md 3.5). */
+static void
+test_jackson_escapes(void **state)
+{
+	static const char	in[] = "q\"\\/\b\t\n\f\r\x01\x1f\x7f\xc3\xa9\xff";
+	struct buf		b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	jwrite_string(&b, in, sizeof in - 1, JESC_JACKSON);
+	assert_string_equal(b.data, "\"q\\\"\\\\/\\b\\t\\n\\f\\r\\u0001"
+	    "\\u001F\x7f\xc3\xa9\xef\xbf\xbd\"");
+	buf_reset(&b);
+	jwrite_string(&b, in, sizeof in - 1, 0);
+	assert_string_equal(b.data, "\"q\\\"\\\\/\\u0008\\u0009\\u000a"
+	    "\\u000c\\u000d\\u0001\\u001f\x7f\xc3\xa9\xef\xbf\xbd\"");
+	buf_release(&b);
 }
 
 /*
@@ -215,7 +366,11 @@ main(void)
 		cmocka_unit_test(test_jw_escapes_strings_as_json_requires),
 		cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
 		cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
-		cmocka_unit_test(test_jcheck_finds_specials_at_every_offset),
+		cmocka_unit_test(test_jparse_finds_specials_at_every_offset),
+		cmocka_unit_test(test_jparse_is_rfc8259_strict),
+		cmocka_unit_test(test_jparse_says_where_it_failed),
+		cmocka_unit_test(test_failed_writer_makes_render_fail),
+		cmocka_unit_test(test_jackson_escapes),
 		cmocka_unit_test(test_invalid_utf8_becomes_replacement_characters),
 	};
 

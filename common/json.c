@@ -1,7 +1,12 @@
-/* JSON builders over json-c; see json.h and STYLE.md 6. */
-#include "api/json.h"
+/*
+ * JSON over json-c for every layer: builders, the streaming writer and the
+ * renderer, which share one string escaper, and the strict parser; see
+ * json.h and STYLE.md 6.
+ */
+#include "common/json.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "common/buf.h"
+#include "common/xalloc.h"
 
 static struct json_object *
 must(struct json_object *o)
@@ -147,18 +153,45 @@ needs_escape(unsigned char c)
 }
 
 /*
+ * The escape of c, a control character, '"' or '\\', into esc; returns its
+ * length. Jackson (policies) has short forms for five control characters
+ * and writes hex in upper case; answers use \u00xx for them all.
+ */
+static size_t
+escape(unsigned char c, int flags, char esc[6])
+{
+	const char	*hex = (flags & JESC_JACKSON) ? "0123456789ABCDEF" :
+			    "0123456789abcdef";
+	/* Pairs of a control character and its letter. */
+	const char	*jackson = strchr("\bb\tt\nn\ff\rr", c);
+
+	esc[0] = '\\';
+	if (c == '"' || c == '\\') {
+		esc[1] = (char)c;
+		return 2;
+	}
+	if ((flags & JESC_JACKSON) && c != '\0' && jackson != NULL) {
+		esc[1] = jackson[1];
+		return 2;
+	}
+	memcpy(esc + 1, "u00", 3);
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 0xf];
+	return 6;
+}
+
+/*
  * Every answer must be valid UTF-8 JSON, and strings may echo raw request
  * bytes (headers, paths): each byte that does not begin a valid UTF-8
  * sequence becomes U+FFFD, as WHATWG's decoder does (issue 11, item 3).
  */
 static void
-emit_escaped(struct buf *b, const char *s, const char *end)
+emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s;
-	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
-	unsigned char		 c;
-	size_t			 n;
+	const char	*run = s;
+	char		 esc[6];
+	unsigned char	 c;
+	size_t		 n;
 
 	/* Copy runs that need no escape whole; '/' stays as it is. */
 	for (; s < end; s++) {
@@ -174,15 +207,8 @@ emit_escaped(struct buf *b, const char *s, const char *end)
 		run = s + 1;
 		if (c >= 0x80)
 			buf_add(b, "\xef\xbf\xbd", 3);
-		else if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			buf_add(b, esc, 2);
-			esc[1] = 'u';
-		} else {
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			buf_add(b, esc, 6);
-		}
+		else
+			buf_add(b, esc, escape(c, flags, esc));
 	}
 	buf_add(b, run, (size_t)(end - run));
 }
@@ -191,8 +217,8 @@ emit_escaped(struct buf *b, const char *s, const char *end)
  * Most strings (names, ARNs, digests) need no escape: they go in with one
  * copy, quotes included, which is most of the cost of a large page.
  */
-static void
-emit_string(struct buf *b, const char *s, size_t len)
+void
+jwrite_string(struct buf *b, const char *s, size_t len, int flags)
 {
 	const char	*end = s + len, *p = s;
 	char		*dst;
@@ -209,25 +235,32 @@ emit_string(struct buf *b, const char *s, size_t len)
 		return;
 	}
 	buf_add(b, "\"", 1);
-	emit_escaped(b, s, end);
+	emit_escaped(b, s, end, flags);
 	buf_add(b, "\"", 1);
 }
 
-/* The userdata that marks a string object as ready-made JSON (jadd_raw). */
-static char	raw_mark;
+/*
+ * The userdata that marks a string object as ready-made JSON (jadd_jw),
+ * and the one that stands for a writer that failed.
+ */
+static char	raw_mark, failed_mark;
 
 void
 jadd_jw(struct json_object *o, const char *key, struct jw *w)
 {
 	struct json_object	*v;
+	char			*mark = &raw_mark;
 
-	if (w->b.data == NULL) {
-		fputs("ecrd: JSON answer over the render limit\n", stderr);
-		abort();
-	}
-	v = must(json_object_new_string_len(w->b.data, (int)w->b.len));
+	/*
+	 * A failed writer (or one that wrote nothing, our bug) renders as
+	 * nothing at all: jrender fails, and the answer is a 500.
+	 */
+	if (buf_failed(&w->b) || w->b.data == NULL)
+		mark = &failed_mark;
+	v = must(json_object_new_string_len(mark == &raw_mark ? w->b.data : "",
+	    mark == &raw_mark ? (int)w->b.len : 0));
+	json_object_set_userdata(v, mark, NULL);
 	buf_release(&w->b);
-	json_object_set_userdata(v, &raw_mark, NULL);
 	jadd_obj(o, key, v);
 }
 
@@ -256,13 +289,17 @@ emit(struct buf *b, struct json_object *o)
 		    JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_string:
+		if (json_object_get_userdata(o) == &failed_mark) {
+			buf_fail(b);
+			break;
+		}
 		if (json_object_get_userdata(o) == &raw_mark) {
 			buf_add(b, json_object_get_string(o),
 			    (size_t)json_object_get_string_len(o));
 			break;
 		}
-		emit_string(b, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
+		jwrite_string(b, json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o), 0);
 		break;
 	case json_type_object:
 		buf_add(b, "{", 1);
@@ -270,7 +307,7 @@ emit(struct buf *b, struct json_object *o)
 		json_object_object_foreach(o, key, val) {
 			if (i++ != 0)
 				buf_add(b, ",", 1);
-			emit_string(b, key, strlen(key));
+			jwrite_string(b, key, strlen(key), 0);
 			buf_add(b, ":", 1);
 			emit(b, val);
 		}
@@ -290,11 +327,17 @@ emit(struct buf *b, struct json_object *o)
 }
 
 void
-jw_init(struct jw *w)
+jw_init_max(struct jw *w, size_t max)
 {
-	buf_init(&w->b, JSON_RENDER_MAX);
+	buf_init(&w->b, max);
 	w->depth = 0;
 	w->has_item[0] = false;
+}
+
+void
+jw_init(struct jw *w)
+{
+	jw_init_max(w, JSON_RENDER_MAX);
 }
 
 /*
@@ -367,7 +410,7 @@ jw_str(struct jw *w, const char *key, const char *v)
 	if (v == NULL)
 		return;
 	jw_key(w, key);
-	emit_string(&w->b, v, strlen(v));
+	jwrite_string(&w->b, v, strlen(v), 0);
 }
 
 void
@@ -378,7 +421,7 @@ jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
 	jw_key(w, key);
 	buf_add(&w->b, "\"", 1);
 	for (i = 0; i < n; i++)
-		emit_escaped(&w->b, parts[i], parts[i] + strlen(parts[i]));
+		emit_escaped(&w->b, parts[i], parts[i] + strlen(parts[i]), 0);
 	buf_add(&w->b, "\"", 1);
 }
 
@@ -418,10 +461,6 @@ jrender(struct json_object *o, size_t *len)
 
 	buf_init(&b, JSON_RENDER_MAX);
 	emit(&b, o);
-	if (b.data == NULL) {
-		fputs("ecrd: JSON answer over the render limit\n", stderr);
-		abort();
-	}
 	return buf_take(&b, len);
 }
 
@@ -457,13 +496,6 @@ utf8_len(const unsigned char *s, const unsigned char *end)
 	return n;
 }
 
-static bool
-is_nul_escape(const unsigned char *p, const unsigned char *end)
-{
-	return end - p >= 6 && p[1] == 'u' && p[2] == '0' && p[3] == '0' &&
-	    p[4] == '0' && p[5] == '0';
-}
-
 /* Bytes 0x80 and up, or below 0x20, or '"' or '\\', among eight. */
 static bool
 has_special(uint64_t x)
@@ -497,49 +529,235 @@ skip_plain(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-int
-jcheck_strict(const char *text, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)text;
-	const unsigned char	*end = p + len;
-	static const char *const words[] = { "true", "false", "null" };
-	bool			 has_nul = false;
-	size_t			 n, i;
+/* Deeper than json-c's depth (32), which then refuses the text itself. */
+#define SCAN_DEPTH_MAX	64
 
-	while (p < end) {
-		if (*p == '"') {
-			for (p++; p < end && *p != '"'; p += n) {
-				/* Plain ASCII runs (base64 blobs) go fast. */
-				p = skip_plain(p, end);
-				if (*p == '"')
-					break;
-				if (*p < 0x20)
-					return JCHECK_BAD;
-				if (*p == '\\') {
-					has_nul |= is_nul_escape(p, end);
-					n = p + 1 < end ? 2 : 1;
-				} else if ((n = utf8_len(p, end)) == 0)
-					return JCHECK_BAD;
-			}
-			if (p == end)
-				return JCHECK_BAD;
-			p++;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
-			/* Only the three JSON words: no NaN, Infinity or 'x'. */
-			for (i = 0; i < 3; i++) {
-				n = strlen(words[i]);
-				if ((size_t)(end - p) >= n &&
-				    memcmp(p, words[i], n) == 0)
-					break;
-			}
-			if (i == 3)
-				return JCHECK_BAD;
-			p += n;
-		} else if (strchr("{}[]:,-+.0123456789 \t\r\n", *p) != NULL &&
-		    *p != '\0')
-			p++;
-		else
-			return JCHECK_BAD;
+/*
+ * An RFC 8259 syntax check: the grammar, strict UTF-8, and whether a
+ * string holds an escaped U+0000. p is where it stopped.
+ */
+struct scan {
+	const unsigned char	*p;
+	const unsigned char	*end;
+	bool			 has_nul;
+};
+
+static bool	scan_value(struct scan *, int depth);
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_lit(struct scan *s, const char *lit)
+{
+	size_t	len = strlen(lit);
+
+	if ((size_t)(s->end - s->p) < len || memcmp(s->p, lit, len) != 0)
+		return false;
+	s->p += len;
+	return true;
+}
+
+static bool
+is_digit(const struct scan *s)
+{
+	return s->p < s->end && *s->p >= '0' && *s->p <= '9';
+}
+
+static bool
+scan_digits(struct scan *s)
+{
+	if (!is_digit(s))
+		return false;
+	while (is_digit(s))
+		s->p++;
+	return true;
+}
+
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool
+scan_number(struct scan *s)
+{
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (!scan_digits(s))
+		return false;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (!scan_digits(s))
+			return false;
 	}
-	return has_nul ? JCHECK_NUL : JCHECK_OK;
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (!scan_digits(s))
+			return false;
+	}
+	return true;
+}
+
+static bool
+is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/* The escape at s->p (a backslash): its length, or 0 if it is not one. */
+static size_t
+escape_len(struct scan *s)
+{
+	const unsigned char	*p = s->p;
+	int			 i;
+
+	if (s->end - p < 2)
+		return 0;
+	if (p[1] != 'u')
+		return strchr("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0' ?
+		    2 : 0;
+	for (i = 2; i < 6; i++) {
+		if (s->end - p <= i || !is_hex(p[i]))
+			return 0;
+	}
+	s->has_nul |= memcmp(p + 2, "0000", 4) == 0;
+	return 6;
+}
+
+static bool
+scan_string(struct scan *s)
+{
+	size_t	n;
+
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	for (s->p++; s->p < s->end; s->p += n) {
+		/* Plain ASCII runs (base64 blobs) go fast. */
+		s->p = skip_plain(s->p, s->end);
+		if (*s->p == '"') {
+			s->p++;
+			return true;
+		}
+		if (*s->p < 0x20)
+			return false;
+		if (*s->p == '\\')
+			n = escape_len(s);
+		else
+			n = utf8_len(s->p, s->end);
+		if (n == 0)
+			return false;
+	}
+	return false;
+}
+
+/* The members of an object or elements of an array, after the opener. */
+static bool
+scan_container(struct scan *s, char close, int depth)
+{
+	scan_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return true;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (!scan_string(s))
+				return false;
+			scan_ws(s);
+			if (s->p >= s->end || *s->p++ != ':')
+				return false;
+		}
+		if (!scan_value(s, depth + 1))
+			return false;
+		scan_ws(s);
+		if (s->p >= s->end)
+			return false;
+		if (*s->p == close) {
+			s->p++;
+			return true;
+		}
+		if (*s->p++ != ',')
+			return false;
+		scan_ws(s);
+	}
+}
+
+static bool
+scan_value(struct scan *s, int depth)
+{
+	if (depth > SCAN_DEPTH_MAX)
+		return false;
+	scan_ws(s);
+	if (s->p >= s->end)
+		return false;
+	switch (*s->p) {
+	case '{':
+		s->p++;
+		return scan_container(s, '}', depth);
+	case '[':
+		s->p++;
+		return scan_container(s, ']', depth);
+	case '"':
+		return scan_string(s);
+	case 't':
+		return scan_lit(s, "true");
+	case 'f':
+		return scan_lit(s, "false");
+	case 'n':
+		return scan_lit(s, "null");
+	default:
+		return scan_number(s);
+	}
+}
+
+static int
+parse_fail(char **cause, char *owned_msg)
+{
+	if (cause != NULL)
+		*cause = owned_msg;
+	else
+		free(owned_msg);
+	return JPARSE_BAD;
+}
+
+int
+jparse_strict(const char *text, size_t len, struct json_object **out,
+    char **cause)
+{
+	struct scan		 s;
+	struct json_tokener	*tok;
+	struct json_object	*o;
+	enum json_tokener_error	 err;
+
+	s.p = (const unsigned char *)text;
+	s.end = s.p + len;
+	s.has_nul = false;
+	/* json-c takes an int length; every caller caps far below it. */
+	if (len > INT_MAX || !scan_value(&s, 0) || (scan_ws(&s), s.p != s.end))
+		return parse_fail(cause, xasprintf("not valid JSON at offset "
+		    "%zu", (size_t)(s.p - (const unsigned char *)text)));
+	if ((tok = json_tokener_new()) == NULL)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	/* A bare number or word at the end needs an explicit end of input. */
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, "", 1);
+	err = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (err != json_tokener_success) {
+		json_object_put(o);
+		return parse_fail(cause, xasprintf("not valid JSON: %s",
+		    json_tokener_error_desc(err)));
+	}
+	*out = o;
+	return s.has_nul ? JPARSE_NUL : JPARSE_OK;
 }
