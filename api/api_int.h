@@ -176,6 +176,11 @@ struct json_object *api_in_array(struct api_call *, const char *key);
 int		 api_fail(struct api_call *, enum ecr_errcode, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 api_fail_store(struct api_call *, int rc);
+/*
+ * The answer could not be rendered (over JSON_RENDER_MAX, our bug): log it
+ * and fail with a ServerException in place of any error already set.
+ */
+int		 api_fail_render(struct api_call *);
 int		 api_fail_no_repo(struct api_call *, const char *name);
 int		 api_fail_param(struct api_call *, const char *member,
 		    const char *detail);

@@ -97,20 +97,35 @@ api_fail_no_repo(struct api_call *call, const char *name)
 	    call->registry_id);
 }
 
+/* A 500 never details the cause to the client (STYLE.md 4). */
+static int
+fail_server(struct api_call *call)
+{
+	return api_fail(call, ERR_SERVER, "An internal error occurred. "
+	    "Retry the request (request id %s).", call->request_id);
+}
+
 int
 api_fail_store(struct api_call *call, int rc)
 {
 	const char	*cause = store_io_cause(call->ctx->store);
 
-	/* A 500 never details the cause to the client (STYLE.md 4). */
 	if ((rc == STORE_IO || rc == STORE_NOSPACE) && cause[0] != '\0')
 		log_error("request %s: store: %s (%s)", call->request_id,
 		    store_strerror(rc), cause);
 	else
 		log_error("request %s: store: %s", call->request_id,
 		    store_strerror(rc));
-	return api_fail(call, ERR_SERVER, "An internal error occurred. "
-	    "Retry the request (request id %s).", call->request_id);
+	return fail_server(call);
+}
+
+int
+api_fail_render(struct api_call *call)
+{
+	log_error("request %s: the answer is over the render limit (%d "
+	    "bytes)", call->request_id, JSON_RENDER_MAX);
+	ecr_error_clear(&call->err);
+	return fail_server(call);
 }
 
 char *

@@ -490,13 +490,21 @@ void
 api_call_render(struct api_call *call, int *status, const char **error_type,
     char **body, size_t *len)
 {
-	if (call->err.code != ERR_NONE) {
-		*status = ecr_error_status(call->err.code);
-		*error_type = ecr_error_type(call->err.code);
+	*body = NULL;
+	if (call->err.code == ERR_NONE)
+		*body = jrender(call->out, len);
+	else
 		*body = render_error(call, len);
+	/* Writers fail sticky: a 500, never a truncated answer. */
+	if (*body == NULL) {
+		api_fail_render(call);
+		*body = render_error(call, len);
+	}
+	if (call->err.code == ERR_NONE) {
+		*status = 200;
+		*error_type = NULL;
 		return;
 	}
-	*status = 200;
-	*error_type = NULL;
-	*body = jrender(call->out, len);
+	*status = ecr_error_status(call->err.code);
+	*error_type = ecr_error_type(call->err.code);
 }

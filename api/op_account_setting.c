@@ -181,6 +181,8 @@ put_account_setting(struct api_call *call)
 	doc.at_ms = call->now_ms;
 	json_object_put(next);
 	json_object_put(old);
+	if (doc.text == NULL)
+		return api_fail_render(call);
 	rc = store_registry_doc_put(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_SETTINGS, &doc);
 	store_doc_release(&doc);

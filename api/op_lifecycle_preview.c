@@ -97,6 +97,9 @@ start_lifecycle_policy_preview(struct api_call *call)
 	lifecycle_free(policy);
 	if (rc != 0)
 		return -1;
+	/* The preview is read back as JSON: whole, or not at all. */
+	if (buf_failed(&w.b))
+		return api_fail_render(call);
 	memset(&doc, 0, sizeof doc);
 	doc.text = w.b.data;
 	doc.len = w.b.len;

@@ -376,6 +376,7 @@ render_error(struct api_call *call, struct api_reg_answer *a)
 	jadd_str(e, "message", call->err.message);
 	jpush(errors, e);
 	jadd_obj(o, "errors", errors);
+	/* A few short strings, far below the render limit: it renders. */
 	text = call_take(call, jrender(o, &len));
 	json_object_put(o);
 	a->body = text;

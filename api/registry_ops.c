@@ -601,9 +601,10 @@ list_finish(struct api_call *call, struct listing *l, const char *path,
 	    "repositories", &l->w);
 	text = call_take(call, jrender(o, &len));
 	json_object_put(o);
-	if (rc < 0) {
+	if (rc < 0 || text == NULL) {
 		free(l->last);
-		return api_fail_store(call, rc);
+		return rc < 0 ? api_fail_store(call, rc) :
+		    api_fail_render(call);
 	}
 	if (l->has_more)
 		reg_header(call, "Link", call_printf(call, "<%s?n=%zu&last=%s>; "
@@ -762,6 +763,8 @@ referrers(struct api_call *call)
 	json_object_put(o);
 	if (rc < 0)
 		return api_fail_store(call, rc);
+	if (text == NULL)
+		return api_fail_render(call);
 	if (r.artifact_type != NULL)
 		reg_header(call, "OCI-Filters-Applied", "artifactType");
 	reg_body(call, MEDIA_OCI_INDEX, text, len);

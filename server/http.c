@@ -761,6 +761,15 @@ http_respond(struct http_request *req, int status, const char *content_type,
 {
 	struct evbuffer	*out;
 
+	/* Headers fail sticky: past their cap, a bare 500 rather than a cut. */
+	if (buf_failed(&req->resp_headers)) {
+		log_error("%s %s: answer headers over %d bytes", req->method,
+		    req->path, HTTP_HEADER_BYTES_MAX);
+		buf_reset(&req->resp_headers);
+		status = 500;
+		content_type = NULL;
+		len = 0;
+	}
 	req->is_responded = true;
 	if (req->conn == NULL) {
 		request_free(req);
@@ -780,6 +789,11 @@ http_respond_file(struct http_request *req, int status,
 {
 	struct evbuffer	*out;
 
+	if (buf_failed(&req->resp_headers)) {
+		close(fd);
+		http_respond(req, 500, NULL, NULL, 0);
+		return;
+	}
 	req->is_responded = true;
 	if (req->conn == NULL) {
 		close(fd);

@@ -283,6 +283,7 @@ registry_error(struct http_request *req, int status, const char *code,
 	jadd_str(e, "message", message);
 	jpush(errors, e);
 	jadd_obj(o, "errors", errors);
+	/* A few short strings, far below the render limit: it renders. */
 	body = jrender(o, &len);
 	json_object_put(o);
 	http_response_header(req, "Docker-Distribution-Api-Version",

@@ -61,20 +61,10 @@ respond(struct http_request *req, int status, const char *content_type,
 	http_respond(req, status, content_type, body, len);
 }
 
-void
-routes_respond_json(struct http_request *req, int status,
-    struct json_object *owned_body)
-{
-	char	*body;
-	size_t	 len;
-
-	body = jrender(owned_body, &len);
-	json_object_put(owned_body);
-	respond(req, status, "application/json", body, len);
-	free(body);
-}
-
-/* Through the one JSON writer, which keeps echoed bytes valid UTF-8. */
+/*
+ * Through the one JSON writer, which keeps echoed bytes valid UTF-8. An
+ * error body is a few short strings, far below the render limit.
+ */
 static void
 respond_aws_error(struct http_request *req, int status, const char *type,
     const char *message)
@@ -89,6 +79,27 @@ respond_aws_error(struct http_request *req, int status, const char *type,
 	json_object_put(o);
 	http_response_header(req, "x-amzn-ErrorType", type);
 	respond(req, status, JSON_11, body, len);
+	free(body);
+}
+
+void
+routes_respond_json(struct http_request *req, int status,
+    struct json_object *owned_body)
+{
+	char	*body;
+	size_t	 len;
+
+	body = jrender(owned_body, &len);
+	json_object_put(owned_body);
+	/* Writers fail sticky: a 500, never a truncated answer. */
+	if (body == NULL) {
+		log_error("%s %s: the answer is over the render limit",
+		    req->method, req->path);
+		respond_aws_error(req, 500, "ServerException",
+		    "An internal error occurred.");
+		return;
+	}
+	respond(req, status, "application/json", body, len);
 	free(body);
 }
 

@@ -1,8 +1,8 @@
 # Unit tests for api/: the validator against the generated model, the
 # drift test that regenerates the model and compares it with the committed
-# files, the streaming of layer parts and the manifest reader and
-# translator, the server's one clock and uploads' running hashes; then the
-# operations themselves.
+# files, the streaming of layer parts, the manifest reader and
+# translator, the answer renderer, the server's one clock and uploads'
+# running hashes; then the operations themselves.
 ecrd_unit_test(validate api_model)
 add_test(NAME model_drift
     COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/gen_model.py --check)
@@ -10,6 +10,7 @@ set_tests_properties(model_drift PROPERTIES LABELS unit)
 ecrd_test_tmpdir(model_drift)
 ecrd_unit_test(part_stream api)
 ecrd_unit_test(manifest api)
+ecrd_unit_test(render api)
 ecrd_unit_test(clock api)
 ecrd_unit_test(upload_hash api)
 # The operations themselves, run through the dispatcher over a temporary
