@@ -265,7 +265,7 @@ jadd_jw(struct json_object *o, const char *key, struct jw *w)
 }
 
 static void
-emit(struct buf *b, struct json_object *o)
+emit(struct buf *b, struct json_object *o, int flags)
 {
 	char	num[32];
 	size_t	i, n;
@@ -299,7 +299,7 @@ emit(struct buf *b, struct json_object *o)
 			break;
 		}
 		jwrite_string(b, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o), 0);
+		    (size_t)json_object_get_string_len(o), flags);
 		break;
 	case json_type_object:
 		buf_add(b, "{", 1);
@@ -307,9 +307,9 @@ emit(struct buf *b, struct json_object *o)
 		json_object_object_foreach(o, key, val) {
 			if (i++ != 0)
 				buf_add(b, ",", 1);
-			jwrite_string(b, key, strlen(key), 0);
+			jwrite_string(b, key, strlen(key), flags);
 			buf_add(b, ":", 1);
-			emit(b, val);
+			emit(b, val, flags);
 		}
 		buf_add(b, "}", 1);
 		break;
@@ -319,7 +319,7 @@ emit(struct buf *b, struct json_object *o)
 		for (i = 0; i < n; i++) {
 			if (i != 0)
 				buf_add(b, ",", 1);
-			emit(b, json_object_array_get_idx(o, i));
+			emit(b, json_object_array_get_idx(o, i), flags);
 		}
 		buf_add(b, "]", 1);
 		break;
@@ -455,13 +455,19 @@ jw_epoch(struct jw *w, const char *key, int64_t ms)
  * times cheaper than json-c's printbuf for the large list answers.
  */
 char *
-jrender(struct json_object *o, size_t *len)
+jrender_ext(struct json_object *o, int flags, size_t *len)
 {
 	struct buf	b;
 
 	buf_init(&b, JSON_RENDER_MAX);
-	emit(&b, o);
+	emit(&b, o, flags);
 	return buf_take(&b, len);
+}
+
+char *
+jrender(struct json_object *o, size_t *len)
+{
+	return jrender_ext(o, 0, len);
 }
 
 /* Length of the UTF-8 sequence at s (strict: no overlongs, surrogates or

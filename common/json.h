@@ -79,6 +79,8 @@ void	jadd_jw(struct json_object *, const char *key, struct jw *w);
  * caller answers a ServerException, never part of the text.
  */
 char	*jrender(struct json_object *, size_t *len);
+/* The same, with jwrite_string's flags for every string. */
+char	*jrender_ext(struct json_object *, int flags, size_t *len);
 
 /*
  * Append s as a JSON string, quotes included. Each byte that does not

@@ -55,21 +55,6 @@ static const char *const action_values[] = {"expire", "transition"};
 static const char *const count_type_values[] = {"imageCountMoreThan",
     "sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned"};
 
-static struct json_object *
-must(struct json_object *o)
-{
-	if (o == NULL)
-		abort(); /* json-c out of memory (STYLE.md 5) */
-	return o;
-}
-
-static void
-must_add(struct json_object *o, const char *key, struct json_object *owned_v)
-{
-	if (json_object_object_add(o, key, owned_v) != 0)
-		abort();
-}
-
 /* Member key of o, present even if null (*v is then NULL). */
 static bool
 get(struct json_object *o, const char *key, struct json_object **v)
@@ -112,33 +97,31 @@ type_name(struct json_object *v)
 	return "null";
 }
 
-/* o as compact JSON text (caller frees); o is released. */
+/*
+ * o as compact JSON text, escaped as Jackson escapes (caller frees); o is
+ * released. The text is bounded by the policy's own, far below the render
+ * limit, so a failure is our bug.
+ */
 static char *
 take_text(struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *ret;
+	char *s = jrender_ext(o, JESC_JACKSON, NULL);
 
+	json_object_put(o);
 	if (s == NULL)
 		abort();
-	ret = xstrdup(s);
-	json_object_put(o);
-	return ret;
+	return s;
 }
 
 /* names as a compact JSON array, ["a","b"]; the caller frees. */
 static char *
 names_json(const char *const *names, size_t n)
 {
-	struct json_object *a = must(json_object_new_array());
+	struct json_object *a = jnew_arr();
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (json_object_array_add(
-		        a, must(json_object_new_string(names[i]))) != 0)
-			abort();
-	}
+	for (i = 0; i < n; i++)
+		jpush_str(a, names[i]);
 	return take_text(a);
 }
 
@@ -537,7 +520,7 @@ copy_member(struct json_object *to, struct json_object *from, const char *key)
 
 	/* A valid policy has no null members, so v is never NULL here. */
 	if (get(from, key, &v))
-		must_add(to, key, json_object_get(v));
+		jadd_obj(to, key, json_object_get(v));
 }
 
 /* The rule in canonical key order, sharing o's values. */
@@ -547,19 +530,19 @@ canon_rule(struct json_object *o)
 	static const char *const sel_keys[] = {"tagStatus", "tagPatternList",
 	    "tagPrefixList", "storageClass", "countType", "countUnit",
 	    "countNumber"};
-	struct json_object *c = must(json_object_new_object());
-	struct json_object *sel = must(json_object_new_object());
-	struct json_object *act = must(json_object_new_object());
+	struct json_object *c = jnew_obj();
+	struct json_object *sel = jnew_obj();
+	struct json_object *act = jnew_obj();
 	size_t i;
 
 	copy_member(c, o, "rulePriority");
 	copy_member(c, o, "description");
 	for (i = 0; i < nitems(sel_keys); i++)
 		copy_member(sel, get_obj(o, "selection"), sel_keys[i]);
-	must_add(c, "selection", sel);
+	jadd_obj(c, "selection", sel);
 	copy_member(act, get_obj(o, "action"), "type");
 	copy_member(act, get_obj(o, "action"), "targetStorageClass");
-	must_add(c, "action", act);
+	jadd_obj(c, "action", act);
 	return c;
 }
 
@@ -581,17 +564,14 @@ cmp_rule_order(const void *a, const void *b)
 static char *
 normalise(struct json_object *rules, const struct rule_order *order, size_t n)
 {
-	struct json_object *root = must(json_object_new_object());
-	struct json_object *a = must(json_object_new_array());
+	struct json_object *root = jnew_obj();
+	struct json_object *a = jnew_arr();
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (json_object_array_add(
-		        a, canon_rule(json_object_array_get_idx(
-		               rules, order[i].index))) != 0)
-			abort();
-	}
-	must_add(root, "rules", a);
+	for (i = 0; i < n; i++)
+		jpush(a, canon_rule(json_object_array_get_idx(
+		    rules, order[i].index)));
+	jadd_obj(root, "rules", a);
 	return take_text(root);
 }
 

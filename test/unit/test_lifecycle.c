@@ -552,6 +552,29 @@ test_lifecycle_normalise_keeps_slashes_and_escapes(void **state)
 	lifecycle_free(p);
 }
 
+/* Other control characters as Jackson writes them: upper-case hex. */
+static void
+test_lifecycle_normalise_escapes_as_jackson(void **state)
+{
+	const char *text = "{\"rules\":[{\"rulePriority\":1,\"description\":"
+	                   "\"\\u001f\\t\",\"selection\":{\"tagStatus\":\"any\","
+	                   "\"countType\":\"imageCountMoreThan\",\"countNumber\":1},"
+	                   "\"action\":{\"type\":\"expire\"}}]}";
+	struct lifecycle_policy *p = NULL;
+	char *cause = NULL, *got;
+
+	(void)state;
+	assert_int_equal(lifecycle_parse(text, strlen(text), &p, &cause), 0);
+	got = lifecycle_normalise(p);
+	assert_string_equal(got,
+	    "{\"rules\":[{\"rulePriority\":1,\"description\":\"\\u001F\\t\","
+	    "\"selection\":{\"tagStatus\":\"any\",\"countType\":"
+	    "\"imageCountMoreThan\",\"countNumber\":1},\"action\":{\"type\":"
+	    "\"expire\"}}]}");
+	free(got);
+	lifecycle_free(p);
+}
+
 /* A small repository for the engine tests. */
 #define REPO_MAX 40
 #define TAGS_MAX 8
@@ -1070,6 +1093,7 @@ main(void)
 	    cmocka_unit_test(test_lifecycle_normalise_golden),
 	    cmocka_unit_test(
 	        test_lifecycle_normalise_keeps_slashes_and_escapes),
+	    cmocka_unit_test(test_lifecycle_normalise_escapes_as_jackson),
 	    cmocka_unit_test(test_lifecycle_eval_aws_worked_examples),
 	    cmocka_unit_test(test_lifecycle_eval_aws_doc_examples),
 	    cmocka_unit_test(test_lifecycle_eval_keep_prod_pattern),
