@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "api/api.h"
-#include "api/json.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "server/http.h"

@@ -15,9 +15,9 @@
 #include <sodium.h>
 
 #include "api/api.h"
-#include "api/json.h"
 #include "auth/sha256.h"
 #include "auth/sigv4.h"
+#include "common/json.h"
 #include "common/xalloc.h"
 #include "test/unit/store_fixture.h"
 
