@@ -10,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 
 #include "api/api.h"
@@ -22,21 +20,14 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "server/http.h"
+#include "server/jobs.h"
 
-#define STEP_BUDGET_NS	(2 * 1000 * 1000)	/* per loop turn */
 #define QUERY_VALUE_MAX	512
 #define JSON_TYPE	"application/json"
 
-struct lc_job {
-	struct api_lifecycle_run *run;
-	struct http_request	*req;		/* NULL: the scheduler's */
-	struct lc_job		*next;
-};
-
 struct lc_sched {
 	struct server		*srv;
-	struct event		*ev;		/* steps the first job */
-	struct lc_job		*head, *tail;
+	struct job_queue	*runs;	/* of struct api_lifecycle_run */
 	unsigned		 interval_sec;	/* 0: no schedule */
 	unsigned		 ticks;
 	bool			 is_scheduled;	/* a scheduled run queued */
@@ -44,20 +35,55 @@ struct lc_sched {
 	char			 region[33];
 };
 
-static void	step_cb(evutil_socket_t, short, void *);
-
-/*
- * The next step goes on a zero timer, not event_active: libevent runs a
- * queue until it is empty, so an event that activates itself would starve
- * the connections; a timer fires only after the next poll for I/O.
- */
-static void
-schedule_step(struct lc_sched *lc)
+static enum job_next
+lc_step(void *run)
 {
-	static const struct timeval	now = { 0, 0 };
-
-	evtimer_add(lc->ev, &now);
+	return api_lifecycle_run_step(run) ? JOB_AGAIN : JOB_DONE;
 }
+
+/* Answer or log a run. */
+static void
+lc_finish(void *ctx, void *run, struct http_request *req)
+{
+	struct lc_sched	*lc = ctx;
+	const char	*error_type;
+	char		*body;
+	size_t		 len, n_repos, n_expired, n_transitioned;
+	int		 status;
+
+	api_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
+	api_lifecycle_run_render(run, &status, &error_type, &body, &len);
+	if (req == NULL) {
+		lc->is_scheduled = false;
+		if (status != 200)
+			log_warn("lifecycle run failed: %s", body);
+		else if (n_expired + n_transitioned != 0)
+			log_info("lifecycle: %zu repositories, %zu images "
+			    "expired, %zu archived", n_repos, n_expired,
+			    n_transitioned);
+	} else {
+		if (error_type != NULL)
+			http_response_header(req, "x-amzn-ErrorType",
+			    error_type);
+		routes_log(req, status);
+		http_respond(req, status, error_type != NULL ?
+		    "application/x-amz-json-1.1" : JSON_TYPE, body, len);
+	}
+	free(body);
+}
+
+static void
+lc_free(void *run)
+{
+	api_lifecycle_run_free(run);
+}
+
+/* No file work: a run is store transactions only. */
+static const struct job_ops lc_ops = {
+	.step = lc_step,
+	.finish = lc_finish,
+	.free = lc_free,
+};
 
 struct lc_sched *
 lc_sched_new(struct server *srv, unsigned interval_sec, const char *account,
@@ -70,9 +96,7 @@ lc_sched_new(struct server *srv, unsigned interval_sec, const char *account,
 	lc->interval_sec = interval_sec;
 	str_copy(lc->account, sizeof lc->account, account);
 	str_copy(lc->region, sizeof lc->region, region);
-	lc->ev = evtimer_new(srv->base, step_cb, lc);
-	/* Below connections (1), with group commits (main.c). */
-	event_priority_set(lc->ev, 2);
+	lc->runs = job_queue_new(srv->base, NULL, &lc_ops, lc);
 	return lc;
 }
 
@@ -80,101 +104,10 @@ lc_sched_new(struct server *srv, unsigned interval_sec, const char *account,
 void
 lc_sched_free(struct lc_sched *lc)
 {
-	struct lc_job	*job;
-
 	if (lc == NULL)
 		return;
-	while ((job = lc->head) != NULL) {
-		lc->head = job->next;
-		api_lifecycle_run_free(job->run);
-		free(job);
-	}
-	event_free(lc->ev);
+	job_queue_free(lc->runs);
 	free(lc);
-}
-
-static void
-enqueue(struct lc_sched *lc, struct api_lifecycle_run *run,
-    struct http_request *req)
-{
-	struct lc_job	*job;
-
-	job = xcalloc(1, sizeof *job);
-	job->run = run;
-	job->req = req;
-	if (lc->tail != NULL)
-		lc->tail->next = job;
-	else
-		lc->head = job;
-	lc->tail = job;
-	schedule_step(lc);
-}
-
-static void
-finish(struct lc_sched *lc, struct lc_job *job)
-{
-	const char	*error_type;
-	char		*body;
-	size_t		 len, n_repos, n_expired, n_transitioned;
-	int		 status;
-
-	api_lifecycle_run_counts(job->run, &n_repos, &n_expired,
-	    &n_transitioned);
-	api_lifecycle_run_render(job->run, &status, &error_type, &body, &len);
-	if (job->req == NULL) {
-		lc->is_scheduled = false;
-		if (status != 200)
-			log_warn("lifecycle run failed: %s", body);
-		else if (n_expired + n_transitioned != 0)
-			log_info("lifecycle: %zu repositories, %zu images "
-			    "expired, %zu archived", n_repos, n_expired,
-			    n_transitioned);
-	} else {
-		if (error_type != NULL)
-			http_response_header(job->req, "x-amzn-ErrorType",
-			    error_type);
-		routes_log(job->req, status);
-		http_respond(job->req, status, error_type != NULL ?
-		    "application/x-amz-json-1.1" : JSON_TYPE, body, len);
-	}
-	free(body);
-	api_lifecycle_run_free(job->run);
-	free(job);
-}
-
-static long long
-elapsed_ns(const struct timespec *since)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
-	    (now.tv_nsec - since->tv_nsec);
-}
-
-/* Steps of the first run for a short budget, then yield to requests. */
-static void
-step_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct lc_sched	*lc = arg;
-	struct lc_job		*job;
-	struct timespec		 start;
-	bool			 is_more = true;
-
-	(void)fd;
-	(void)what;
-	if ((job = lc->head) == NULL)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (is_more && elapsed_ns(&start) < STEP_BUDGET_NS)
-		is_more = api_lifecycle_run_step(job->run);
-	if (!is_more) {
-		if ((lc->head = job->next) == NULL)
-			lc->tail = NULL;
-		finish(lc, job);
-	}
-	if (lc->head != NULL)
-		schedule_step(lc);
 }
 
 /* Each second (housekeeping): every interval, run every policy. */
@@ -187,8 +120,8 @@ lc_sched_tick(struct lc_sched *lc)
 	if (lc->is_scheduled)
 		return;
 	lc->is_scheduled = true;
-	enqueue(lc, api_lifecycle_run_new(lc->srv->api, "lifecycle", NULL,
-	    NULL, NULL, api_now_ms(lc->srv->api)), NULL);
+	job_queue_push(lc->runs, api_lifecycle_run_new(lc->srv->api,
+	    "lifecycle", NULL, NULL, NULL, api_now_ms(lc->srv->api)), NULL);
 }
 
 /*
@@ -224,8 +157,8 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	snprintf(st->op, sizeof st->op, "LifecycleRun");
 	/* Writes acknowledged before this request count. */
 	routes_flush_writes(srv);
-	enqueue(lc, api_lifecycle_run_new(srv->api, st->request_id, registry,
-	    region, name, api_now_ms(srv->api)), req);
+	job_queue_push(lc->runs, api_lifecycle_run_new(srv->api,
+	    st->request_id, registry, region, name, api_now_ms(srv->api)), req);
 }
 
 /*
