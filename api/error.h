@@ -91,4 +91,38 @@ int	ecr_error_setv(struct ecr_error *, enum ecr_errcode, const char *, va_list)
 /* Free extra and reset to ERR_NONE. */
 void	ecr_error_clear(struct ecr_error *);
 
+/*
+ * The registry's error vocabulary (docs/registry-behaviour.md 3): one
+ * entry per code and status it goes out with. A code that goes out with two
+ * statuses has two entries, each saying why.
+ */
+enum reg_errcode {
+	REG_NONE = 0,
+	REG_BLOB_UNKNOWN,
+	REG_BLOB_UPLOAD_INVALID,
+	REG_BLOB_UPLOAD_RANGE,
+	REG_BLOB_UPLOAD_UNKNOWN,
+	REG_DENIED,
+	REG_DIGEST_INVALID,
+	REG_MANIFEST_BLOB_UNKNOWN,
+	REG_MANIFEST_INVALID,
+	REG_MANIFEST_UNKNOWN,
+	REG_METHOD_UNSUPPORTED,
+	REG_NAME_INVALID,
+	REG_NAME_UNKNOWN,
+	REG_RANGE_INVALID,
+	REG_SIZE_INVALID,
+	REG_TAG_INVALID,
+	REG_TOOMANYREQUESTS,
+	REG_UNAUTHORIZED,
+	REG_UNKNOWN,
+	REG_UNSUPPORTED,
+	REG__COUNT
+};
+
+/* The wire code ("NAME_UNKNOWN"), HTTP status and the spec's message. */
+const char	*reg_error_code(enum reg_errcode);
+int		 reg_error_status(enum reg_errcode);
+const char	*reg_error_message(enum reg_errcode);
+
 #endif

@@ -39,16 +39,14 @@ api_reg_free(struct api_reg *r)
 }
 
 int
-reg_fail(struct api_call *call, int status, const char *code,
-    const char *fmt, ...)
+reg_fail(struct api_call *call, enum reg_errcode code, const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
 	ecr_error_setv(&call->err, ERR_VALIDATION, fmt, ap);
 	va_end(ap);
-	call->reg->err_status = status;
-	call->reg->err_code = code;
+	call->reg->err_reg = code;
 	return -1;
 }
 
@@ -89,7 +87,7 @@ reg_repo(struct api_call *call, struct store_repo *repo)
 	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
 	    name, repo);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG)
-		return reg_fail(call, 404, "NAME_UNKNOWN", "The repository "
+		return reg_fail(call, REG_NAME_UNKNOWN, "The repository "
 		    "with name '%s' does not exist in the registry with id "
 		    "'%s'", name, call->registry_id);
 	if (rc != 0)
@@ -110,16 +108,16 @@ authenticate(struct api_call *call, const struct api_reg_request *req)
 
 	if (req->password == NULL || req->user == NULL ||
 	    strcmp(req->user, "AWS") != 0)
-		return reg_fail(call, 401, "UNAUTHORIZED", "authentication "
+		return reg_fail(call, REG_UNAUTHORIZED, "authentication "
 		    "required");
 	memset(&claims, 0, sizeof claims);
 	rc = regtoken_verify(call->ctx->key, req->password,
 	    call->now_ms / 1000, &claims);
 	if (rc == REGTOKEN_EXPIRED)
-		return reg_fail(call, 403, "DENIED", "Your authorization "
+		return reg_fail(call, REG_DENIED, "Your authorization "
 		    "token has expired. Reauthenticate and try again.");
 	if (rc != 0)
-		return reg_fail(call, 401, "UNAUTHORIZED", "authentication "
+		return reg_fail(call, REG_UNAUTHORIZED, "authentication "
 		    "required");
 	str_copy(call->id.account, sizeof call->id.account, claims.account);
 	str_copy(call->id.region, sizeof call->id.region, claims.region);
@@ -176,9 +174,9 @@ reg_authorize(struct api_call *call, const char *action, const char *repo)
 	    call->id.region, call->source_ip, action, call->registry_id, repo,
 	    call->now_ms, msg, sizeof msg);
 	if (rc == API_AUTHZ_DENIED)
-		return reg_fail(call, 403, "DENIED", "%s", msg);
+		return reg_fail(call, REG_DENIED, "%s", msg);
 	if (rc != 0)
-		return reg_fail(call, 500, "UNKNOWN", "%s", msg);
+		return reg_fail(call, REG_UNKNOWN, "%s", msg);
 	return 0;
 }
 
@@ -229,8 +227,7 @@ reg_check_size(struct api_call *call, const char *id, uint64_t received,
 {
 	if (api_upload_check_size(call, id, received, more) == 0)
 		return 0;
-	call->reg->err_status = 413;
-	call->reg->err_code = "SIZE_INVALID";
+	call->reg->err_reg = REG_SIZE_INVALID;
 	return -1;
 }
 
@@ -270,7 +267,7 @@ api_reg_stream_open(struct api_call *call)
 	if (r->req->content_range != NULL &&
 	    (reg_parse_range(r->req->content_range, &start, &end) != 0 ||
 	    start != r->up.received))
-		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "chunk does "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "chunk does "
 		    "not start at byte %llu",
 		    (unsigned long long)r->up.received);
 	/* Refused from the headers, before a byte is written. */
@@ -278,7 +275,7 @@ api_reg_stream_open(struct api_call *call)
 	    declared_len(r->req, start, end)) != 0)
 		return -1;
 	if (!api_upload_lease(call->ctx, r->up.id, r))
-		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "another "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
 		    "chunk of this upload is still being received");
 	r->leased = call->ctx;
 	r->has_hash = api_upload_hash_get(call->ctx, &r->up, &r->hash);
@@ -325,43 +322,46 @@ api_reg_mint_token(struct api_ctx *ctx, const char *account,
 /* ECR errors from the shared image code, in the registry's terms (2.4). */
 static const struct {
 	enum ecr_errcode	 code;
-	int			 status;
-	const char		*reg_code;
+	enum reg_errcode	 reg;
 } err_map[] = {
-	{ ERR_REPOSITORY_NOT_FOUND, 404, "NAME_UNKNOWN" },
-	{ ERR_IMAGE_NOT_FOUND, 404, "MANIFEST_UNKNOWN" },
-	{ ERR_LAYERS_NOT_FOUND, 400, "MANIFEST_BLOB_UNKNOWN" },
-	{ ERR_REFERENCED_IMAGES_NOT_FOUND, 400, "MANIFEST_BLOB_UNKNOWN" },
-	{ ERR_INVALID_PARAMETER, 400, "MANIFEST_INVALID" },
-	{ ERR_IMAGE_TAG_ALREADY_EXISTS, 400, "TAG_INVALID" },
-	{ ERR_IMAGE_DIGEST_DOES_NOT_MATCH, 400, "DIGEST_INVALID" },
-	{ ERR_LIMIT_EXCEEDED, 403, "DENIED" },
-	{ ERR_ACCESS_DENIED, 403, "DENIED" },
-	{ ERR_UPLOAD_NOT_FOUND, 404, "BLOB_UPLOAD_UNKNOWN" },
-	{ ERR_LAYER_PART_TOO_SMALL, 400, "BLOB_UPLOAD_INVALID" },
+	{ ERR_REPOSITORY_NOT_FOUND, REG_NAME_UNKNOWN },
+	{ ERR_IMAGE_NOT_FOUND, REG_MANIFEST_UNKNOWN },
+	{ ERR_LAYERS_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN },
+	{ ERR_REFERENCED_IMAGES_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN },
+	{ ERR_INVALID_PARAMETER, REG_MANIFEST_INVALID },
+	{ ERR_IMAGE_TAG_ALREADY_EXISTS, REG_TAG_INVALID },
+	{ ERR_IMAGE_DIGEST_DOES_NOT_MATCH, REG_DIGEST_INVALID },
+	{ ERR_LIMIT_EXCEEDED, REG_DENIED },
+	{ ERR_ACCESS_DENIED, REG_DENIED },
+	{ ERR_UPLOAD_NOT_FOUND, REG_BLOB_UPLOAD_UNKNOWN },
+	{ ERR_LAYER_PART_TOO_SMALL, REG_BLOB_UPLOAD_INVALID },
+	{ ERR_SERVER, REG_UNKNOWN },
 };
+
+/* The registry code of the call's error; the rest are refused (400). */
+static enum reg_errcode
+reg_code_of(const struct api_call *call)
+{
+	size_t	i;
+
+	if (call->reg->err_reg != REG_NONE)
+		return call->reg->err_reg;
+	for (i = 0; i < sizeof err_map / sizeof err_map[0]; i++) {
+		if (err_map[i].code == call->err.code)
+			return err_map[i].reg;
+	}
+	return REG_UNSUPPORTED;
+}
 
 static void
 render_error(struct api_call *call, struct api_reg_answer *a)
 {
-	struct api_reg		*r = call->reg;
+	enum reg_errcode	 code = reg_code_of(call);
 	struct json_object	*o, *errors, *e;
-	const char		*code = "UNSUPPORTED";
-	size_t			 i, len;
+	size_t			 len;
 	char			*text;
 
-	a->status = r->err_status;
-	if (r->err_code != NULL)
-		code = r->err_code;
-	for (i = 0; r->err_status == 0 && i < sizeof err_map /
-	    sizeof err_map[0]; i++) {
-		if (err_map[i].code == call->err.code) {
-			a->status = err_map[i].status;
-			code = err_map[i].reg_code;
-		}
-	}
-	if (a->status == 0)
-		a->status = call->err.code == ERR_SERVER ? 500 : 400;
+	a->status = reg_error_status(code);
 	if (a->status == 401)
 		reg_header(call, "WWW-Authenticate", call_printf(call,
 		    "Basic realm=\"https://%s.dkr.ecr.%s.amazonaws.com/\","
@@ -372,7 +372,7 @@ render_error(struct api_call *call, struct api_reg_answer *a)
 	o = jnew_obj();
 	errors = jnew_arr();
 	e = jnew_obj();
-	jadd_str(e, "code", code);
+	jadd_str(e, "code", reg_error_code(code));
 	jadd_str(e, "message", call->err.message);
 	jpush(errors, e);
 	jadd_obj(o, "errors", errors);

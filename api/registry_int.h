@@ -13,8 +13,7 @@
 struct api_reg {
 	const struct api_reg_request	*req;
 	struct api_reg_answer		 ans;
-	int				 err_status;	/* 0: map call->err */
-	const char			*err_code;
+	enum reg_errcode		 err_reg;	/* REG_NONE: map call->err */
 	/* Streaming a PATCH or PUT body. */
 	struct store_upload_writer	*writer;
 	struct store_upload		 up;
@@ -29,8 +28,9 @@ struct api_reg {
 extern const struct api_op *const api_reg_ops[API_REG__COUNT];
 
 /* registry.c */
-int	 reg_fail(struct api_call *, int status, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Fail with a registry error: code's status, fmt's message; returns -1. */
+int	 reg_fail(struct api_call *, enum reg_errcode, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 void	 reg_header(struct api_call *, const char *name, const char *value);
 void	 reg_body(struct api_call *, const char *content_type,
 	    const char *body, size_t len);

@@ -83,10 +83,10 @@ static int
 check_reference(struct api_call *call, const char *ref)
 {
 	if (reg_is_digest(ref) && !manifest_digest_is_valid(ref))
-		return reg_fail(call, 400, "DIGEST_INVALID", "invalid digest "
+		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
 		    "'%s'", ref);
 	if (!reg_is_digest(ref) && !is_tag(ref))
-		return reg_fail(call, 400, "TAG_INVALID", "invalid tag '%s'",
+		return reg_fail(call, REG_TAG_INVALID, "invalid tag '%s'",
 		    ref);
 	return 0;
 }
@@ -115,7 +115,7 @@ manifest_get(struct api_call *call)
 		store_image_release(&img);
 		if (rc != STORE_NOTFOUND)
 			return api_fail_store(call, rc);
-		return reg_fail(call, 404, "MANIFEST_UNKNOWN", "Requested "
+		return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 		    "image not found");
 	}
 	parse_accept(call, &accept);
@@ -124,7 +124,7 @@ manifest_get(struct api_call *call)
 	free(accept.types);
 	store_image_release(&img);
 	if (bytes == NULL)
-		return reg_fail(call, 404, "MANIFEST_UNKNOWN", "Requested "
+		return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 		    "image not found in an accepted media type");
 	call_take(call, bytes);
 	/* A pull is a GET, not a HEAD; only the manifest fetched (2.5). */
@@ -201,14 +201,14 @@ manifest_delete(struct api_call *call)
 	rc = api_image_find(call, repo.id, by_tag ? NULL : ref,
 	    by_tag ? ref : NULL, &img);
 	if (rc == STORE_NOTFOUND)
-		return reg_fail(call, 404, "MANIFEST_UNKNOWN", "Requested "
+		return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 		    "image not found");
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	rc = api_image_delete(call, &img, by_tag ? ref : NULL);
 	store_image_release(&img);
 	if (rc == API_IMAGE_BUSY)
-		return reg_fail(call, 400, "UNSUPPORTED", "The image is "
+		return reg_fail(call, REG_UNSUPPORTED, "The image is "
 		    "referenced by a manifest list in the repository");
 	if (rc != 0)
 		return -1;
@@ -227,11 +227,11 @@ blob_get(struct api_call *call)
 	if (reg_repo(call, &repo) != 0)
 		return -1;
 	if (!manifest_digest_is_valid(digest))
-		return reg_fail(call, 400, "DIGEST_INVALID", "invalid digest "
+		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
 		    "'%s'", digest);
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	if (rc == STORE_NOTFOUND)
-		return reg_fail(call, 404, "BLOB_UNKNOWN", "blob unknown to "
+		return reg_fail(call, REG_BLOB_UNKNOWN, "blob unknown to "
 		    "registry");
 	if (rc != 0)
 		return api_fail_store(call, rc);
@@ -249,7 +249,7 @@ blob_delete(struct api_call *call)
 
 	if (reg_repo(call, &repo) != 0)
 		return -1;
-	return reg_fail(call, 405, "UNSUPPORTED", "blob delete is not "
+	return reg_fail(call, REG_METHOD_UNSUPPORTED, "blob delete is not "
 	    "supported; delete the images that use the blob");
 }
 
@@ -306,8 +306,7 @@ mount_source(struct api_call *call, const struct store_repo *repo,
 	    0)
 		return 0;
 	ecr_error_clear(&call->err);
-	call->reg->err_status = 0;
-	call->reg->err_code = NULL;
+	call->reg->err_reg = REG_NONE;
 	return -1;
 }
 
@@ -377,7 +376,7 @@ reg_upload(struct api_call *call, const struct store_repo *repo,
 	rc = store_upload_get(call->txn, call->reg->req->upload_id, up);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG ||
 	    (rc == 0 && up->repo_id != repo->id))
-		return reg_fail(call, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload "
+		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN, "blob upload "
 		    "unknown to registry");
 	if (rc != 0)
 		return api_fail_store(call, rc);
@@ -411,7 +410,7 @@ check_chunk(struct api_call *call, const struct store_upload *up)
 		return 0;
 	if (reg_parse_range(cr, &start, &end) != 0 || start != up->received ||
 	    end - start + 1 != call->reg->added)
-		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "the chunk's "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the chunk's "
 		    "Content-Range does not match the upload or the body");
 	return 0;
 }
@@ -430,7 +429,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
 		return -1;
 	if (api_upload_leased_by_other(call->ctx, up->id, r))
-		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "another "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
 		    "chunk of this upload is still being received");
 	if (!r->is_streaming || r->added == 0)
 		return 0;
@@ -441,7 +440,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 	if (rc != 0)
 		return api_fail_store(call, rc);
 	if (up->received != r->up.received)
-		return reg_fail(call, 416, "BLOB_UPLOAD_INVALID", "the upload "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the upload "
 		    "moved on while this chunk was sent");
 	api_upload_count_part(call, up, r->added,
 	    r->has_hash ? &r->hash : NULL);
@@ -474,16 +473,16 @@ check_digest(struct api_call *call, const struct store_upload *up,
 	const char	*want = call->reg->req->digest;
 
 	if (want == NULL || !manifest_digest_is_valid(want))
-		return reg_fail(call, 400, "DIGEST_INVALID", "a valid digest "
+		return reg_fail(call, REG_DIGEST_INVALID, "a valid digest "
 		    "parameter is required");
 	if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
 	    digest) != 0)
 		return -1;
 	if (strcmp(want, digest) != 0)
-		return reg_fail(call, 400, "DIGEST_INVALID", "provided digest "
+		return reg_fail(call, REG_DIGEST_INVALID, "provided digest "
 		    "did not match uploaded content");
 	if (up->min_part != 0 && up->min_part < PART_MIN)
-		return reg_fail(call, 400, "BLOB_UPLOAD_INVALID", "All layer "
+		return reg_fail(call, REG_BLOB_UPLOAD_INVALID, "All layer "
 		    "parts except the last part should be at least 5MB");
 	return 0;
 }
@@ -544,7 +543,7 @@ page_size(struct api_call *call, size_t *n)
 	int64_t	 v = call->reg->req->n;
 
 	if (v > LIST_MAX)
-		return reg_fail(call, 400, "UNSUPPORTED", "Invalid parameter "
+		return reg_fail(call, REG_UNSUPPORTED, "Invalid parameter "
 		    "at 'maxResults' failed to satisfy constraint: 'Member "
 		    "must have value less than or equal to 1000'");
 	*n = v < 0 ? LIST_MAX : (size_t)v;
@@ -745,7 +744,7 @@ referrers(struct api_call *call)
 	if (reg_repo(call, &repo) != 0)
 		return -1;
 	if (!manifest_digest_is_valid(digest))
-		return reg_fail(call, 400, "DIGEST_INVALID", "invalid digest "
+		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
 		    "'%s'", digest);
 	memset(&r, 0, sizeof r);
 	r.call = call;

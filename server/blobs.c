@@ -60,13 +60,13 @@ blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 
 /* An error in the form of the caller's API: registry or AWS JSON. */
 static void
-blob_error(struct http_request *req, bool is_registry, int status,
-    const char *code, const char *aws_type, const char *message)
+blob_error(struct http_request *req, bool is_registry, enum reg_errcode code,
+    const char *aws_type, const char *message)
 {
 	if (is_registry)
-		registry_error(req, status, code, message);
+		registry_error(req, code, message);
 	else
-		routes_error(req, status, aws_type, message);
+		routes_error(req, reg_error_status(code), aws_type, message);
 }
 
 void
@@ -79,7 +79,7 @@ blobs_serve(struct http_request *req, struct store *store, const char *digest,
 	int		 fd, status = 200;
 
 	if (store_blob_open(store, digest, &fd, &size) != 0) {
-		blob_error(req, is_registry, 404, "BLOB_UNKNOWN",
+		blob_error(req, is_registry, REG_BLOB_UNKNOWN,
 		    "BlobNotFoundException", "No blob with that digest");
 		return;
 	}
@@ -89,8 +89,8 @@ blobs_serve(struct http_request *req, struct store *store, const char *digest,
 			close(fd);
 			snprintf(text, sizeof text, "bytes */%" PRIu64, size);
 			http_response_header(req, "Content-Range", text);
-			blob_error(req, is_registry, 416,
-			    "BLOB_UNKNOWN", "InvalidRange", "The requested "
+			blob_error(req, is_registry, REG_RANGE_INVALID,
+			    "InvalidRange", "The requested "
 			    "range is not satisfiable");
 			return;
 		}

@@ -271,16 +271,18 @@ read_request(struct reg_state *rs, struct http_request *req)
 
 /* Registry error bodies for what the server itself refuses. */
 void
-registry_error(struct http_request *req, int status, const char *code,
+registry_error(struct http_request *req, enum reg_errcode code,
     const char *message)
 {
+	int			 status = reg_error_status(code);
 	struct json_object	*o = jnew_obj(), *errors = jnew_arr();
 	struct json_object	*e = jnew_obj();
 	char			*body;
 	size_t			 len;
 
-	jadd_str(e, "code", code);
-	jadd_str(e, "message", message);
+	jadd_str(e, "code", reg_error_code(code));
+	jadd_str(e, "message", message != NULL ? message :
+	    reg_error_message(code));
 	jpush(errors, e);
 	jadd_obj(o, "errors", errors);
 	/* A few short strings, far below the render limit: it renders. */
@@ -389,19 +391,19 @@ registry_on_request(struct server *srv, struct http_request *req)
 	enum api_stage		 stage;
 
 	if (req->is_body_too_large) {
-		registry_error(req, 413, "SIZE_INVALID", "manifest too "
+		registry_error(req, REG_SIZE_INVALID, "manifest too "
 		    "large");
 		return;
 	}
 	if (rs == NULL || (rs->call == NULL && rs->is_streaming))
 		return;
 	if (rs->route_rc == ROUTE_METHOD) {
-		registry_error(req, 405, "UNSUPPORTED", "the endpoint "
+		registry_error(req, REG_METHOD_UNSUPPORTED, "the endpoint "
 		    "does not support this method");
 		return;
 	}
 	if (rs->route_rc != 0) {
-		registry_error(req, 404, "NAME_UNKNOWN", "no such "
+		registry_error(req, REG_NAME_UNKNOWN, "no such "
 		    "registry endpoint");
 		return;
 	}

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "api/error.h"
+
 struct api_call;
 struct api_ctx;
 struct creds;
@@ -96,8 +98,11 @@ bool	registry_is_path(const char *path);
 void	registry_on_head(struct server *, struct http_request *);
 void	registry_on_request(struct server *, struct http_request *);
 void	registry_state_free(struct reg_state *);
-/* A registry JSON error answer ({"errors":[...]}). */
-void	registry_error(struct http_request *, int status, const char *code,
+/*
+ * A registry JSON error answer ({"errors":[...]}) with code's status;
+ * message NULL: the code's own.
+ */
+void	registry_error(struct http_request *, enum reg_errcode,
 	    const char *message);
 
 /* Run the queued write calls as one group commit and answer them. */
