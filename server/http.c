@@ -34,7 +34,9 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <http_parser.h>
+#include <json-c/json.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
@@ -176,13 +178,21 @@ request_free(struct http_request *req)
 static void
 conn_fail(struct http_conn *c, int status)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	const char	*text = http_status_text(status);
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	const char		*text = http_status_text(status);
+	struct json_object	*o = jnew_obj();
+	char			*body;
+	size_t			 len;
 
+	jadd_str(o, "message", text);
+	/* One short string, far below the render limit: it renders. */
+	body = jrender(o, &len);
+	json_object_put(o);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\nConnection: close"
-	    "\r\n\r\n{\"message\":\"%s\"}", status, text, strlen(text) + 14,
-	    text);
+	    "\r\n\r\n", status, text, len);
+	evbuffer_add(out, body, len);
+	free(body);
 	if (c->req != NULL && !c->req->is_complete) {
 		request_free(c->req);
 		c->req = NULL;
