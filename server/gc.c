@@ -58,8 +58,7 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 		log_warn("garbage collection: %s", store_strerror(rc));
 	else if (rc != 0) {
 		log_error("gc failed: %s", store_strerror(rc));
-		routes_error(req, 500, "ServerException",
-		    "An internal error occurred.");
+		routes_server_error(req);
 	} else if (req == NULL) {
 		if (n_blobs + n_uploads != 0)
 			log_info("garbage collection: %zu blobs, %zu uploads "

@@ -95,8 +95,7 @@ routes_respond_json(struct http_request *req, int status,
 	if (body == NULL) {
 		log_error("%s %s: the answer is over the render limit",
 		    req->method, req->path);
-		respond_aws_error(req, ecr_error_status(ERR_SERVER),
-		    ecr_error_type(ERR_SERVER), "An internal error occurred.");
+		routes_server_error(req);
 		return;
 	}
 	respond(req, status, "application/json", body, len);
@@ -291,8 +290,7 @@ handle_reset(struct server *srv, struct http_request *req)
 	if (api_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);
-		respond_aws_error(req, ecr_error_status(ERR_SERVER),
-		    ecr_error_type(ERR_SERVER), "An internal error occurred.");
+		routes_server_error(req);
 		return;
 	}
 	o = jnew_obj();
@@ -459,6 +457,13 @@ routes_error(struct http_request *req, int status, const char *type,
     const char *message)
 {
 	respond_aws_error(req, status, type, message);
+}
+
+void
+routes_server_error(struct http_request *req)
+{
+	respond_aws_error(req, ecr_error_status(ERR_SERVER),
+	    ecr_error_type(ERR_SERVER), "An internal error occurred.");
 }
 
 /*

@@ -111,6 +111,8 @@ void	routes_flush_writes(struct server *);
 /* An AWS-shaped JSON error answer. */
 void	routes_error(struct http_request *, int status, const char *type,
 	    const char *message);
+/* ECR's generic 500 ServerException; the caller logs the cause. */
+void	routes_server_error(struct http_request *);
 
 /* blobs.c: blob downloads with byte ranges. */
 struct store;
