@@ -327,14 +327,3 @@ store_gc_files_sweep(struct store *s, int64_t file_before_ms)
 	}
 	return rc;
 }
-
-int
-store_gc_files(struct store *s, const struct store_gc_list *l,
-    int64_t file_before_ms)
-{
-	int	rc, rc1;
-
-	rc = store_gc_files_listed(s, l);
-	rc1 = store_gc_files_sweep(s, file_before_ms);
-	return rc != STORE_OK ? rc : rc1;
-}

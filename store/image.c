@@ -209,8 +209,7 @@ manifest_put(struct store_txn *t, struct store_key *k,
 	uint32_t		i;
 	int			rc;
 
-	if (len > STORE_MANIFEST_MAX)
-		return STORE_TOOBIG;
+	/* store_image_create, the one caller, checked STORE_MANIFEST_MAX. */
 	if (len <= max) {
 		if ((rc = store_codec_manifest_encode(p, len, &b)) != STORE_OK)
 			return rc;
@@ -387,13 +386,8 @@ store_manifest_get(struct store_txn *t, uint64_t repo_id, const char *digest,
 		if ((rc = manifest_chunks_get(t, repo_id, digest, &b)) !=
 		    STORE_OK)
 			return rc;
-		/* One more byte for the NUL: within the buf's cap + 1. */
-		m = xmalloc(b.len + 1);
-		memcpy(m, b.data, b.len);
-		m[b.len] = '\0';
-		*out = m;
-		*len = b.len;
-		buf_release(&b);
+		/* The buf's data is NUL-terminated already: hand it over. */
+		*out = buf_take(&b, len);
 		return STORE_OK;
 	}
 	if (rc != STORE_OK || (rc = store_codec_manifest_decode(v.mv_data,

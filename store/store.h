@@ -659,8 +659,8 @@ int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
  * (each unless a record names it again by then), and store_gc_files_sweep
  * any regular file in blobs/ and uploads/ whose name a record could have,
  * that no record names and that was last modified before file_before_ms (a
- * crash between rename and commit, or store_reset, leaves such files);
- * store_gc_files does both. They check the records in read-only txns of
+ * crash between rename and commit, or store_reset, leaves such files).
+ * They check the records in read-only txns of
  * their own, hold none during file I/O, take store_files_lock around each
  * file, and leave store_io_cause alone, so they may run on any thread. They
  * go on past errors and return the first (STORE_IO for a file).
@@ -676,16 +676,14 @@ int	 store_gc_collect(struct store_txn *, int64_t layer_before_ms,
 	    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
 int	 store_gc_files_listed(struct store *, const struct store_gc_list *);
 int	 store_gc_files_sweep(struct store *, int64_t file_before_ms);
-int	 store_gc_files(struct store *, const struct store_gc_list *,
-	    int64_t file_before_ms);
 /*
  * For a store_gc_collect whose commit the full disk refused (it was
  * aborted): remove, before it is tried again, the files of the listed
  * blobs that no layer uses as committed (a record with users 0, or none),
  * since only an upload, which writes the file again, can use them anew.
  * Blobs whose last user only that txn dropped keep their file. Goes on
- * past errors and returns the first; like store_gc_files, it may run on
- * any thread.
+ * past errors and returns the first; like store_gc_files_listed, it may
+ * run on any thread.
  */
 int	 store_gc_files_unused(struct store *, const struct store_gc_list *);
 void	 store_gc_list_release(struct store_gc_list *);

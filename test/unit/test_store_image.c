@@ -393,9 +393,21 @@ write_small(const char *path, const char *s)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/* The GC's file work after a collect: the listed files, then the sweep. */
+static int
+gc_files(struct store *st, const struct store_gc_list *l, int64_t cut_ms)
+{
+	int	rc, rc1;
+
+	rc = store_gc_files_listed(st, l);
+	rc1 = store_gc_files_sweep(st, cut_ms);
+	return rc != STORE_OK ? rc : rc1;
+}
+
 /* Set a file's times to a fixed point long before T_FILE_CUT. */
 #define T_FILE_OLD_SEC	1000000000	/* 2001 */
 #define T_FILE_CUT_MS	1500000000000	/* 2017: files made now are newer */
+
 static void
 age(const char *path)
 {
@@ -1454,13 +1466,13 @@ test_gc_removes_blob_file_only_when_its_last_user_goes(void **state)
 	gc(f, T_CUT, T_CUT, 10, &l);
 	assert_int_equal(layer_get(f, a, 11), STORE_NOTFOUND);
 	assert_int_equal(l.n_blobs, 0);
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_true(file_exists(bpath));
 
 	gc(f, T_NEW + 1, T_CUT, 10, &l);
 	assert_int_equal(l.n_blobs, 1);
 	assert_true(file_exists(bpath));
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_false(file_exists(bpath));
 	store_gc_list_release(&l);
 	free(bpath);
@@ -1516,7 +1528,7 @@ test_gc_keeps_listed_blob_file_that_is_used_again(void **state)
 	assert_int_equal(l.n_blobs, 1);
 	/* Between collect and files, the blob is pushed again. */
 	layer(f, r, 11, T_NEW);
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_true(file_exists(bpath));
 	store_gc_list_release(&l);
 	free(bpath);
@@ -1546,7 +1558,7 @@ test_gc_collects_old_uploads_and_their_files(void **state)
 	assert_int_equal(upload_get(f, "new", &u), STORE_OK);
 	/* Aged, "new" is still kept: its record exists. */
 	age(p2);
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_false(file_exists(p1));
 	assert_true(file_exists(p2));
 	store_gc_list_release(&l);
@@ -1585,7 +1597,7 @@ test_gc_sweeps_old_orphan_files_and_keeps_the_rest(void **state)
 	age(odd_upload);
 
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_false(file_exists(old_orphan));
 	assert_true(file_exists(young_orphan));
 	assert_true(file_exists(named));
@@ -1618,7 +1630,7 @@ test_finish_renews_an_old_blob_so_the_sweep_keeps_it(void **state)
 	assert_int_equal(store_upload_file_finish(f->st, "again", 5, D(5)),
 	    STORE_OK);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(store_gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
 	assert_true(file_exists(bpath));
 	free(bpath);
 }
