@@ -912,15 +912,13 @@ host_is_signed(const char *signed_headers)
 static int
 check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 {
-	struct civil	c;
 	char		at[17], edge[17];
 	int64_t		t;
 
-	if (!parse_amz_date(auth->amz_date, strlen(auth->amz_date), &c)) {
+	if (sigv4_request_time(auth, &t) != 0) {
 		*cause = bad_date_message(span_of(auth->amz_date));
 		return SIGV4_MALFORMED;
 	}
-	t = civil_to_epoch(&c);
 	format_amz_date(at, (int64_t)now);
 	if (t < (int64_t)now - SIGV4_SKEW_SEC) {
 		format_amz_date(edge, (int64_t)now - SIGV4_SKEW_SEC);
