@@ -411,6 +411,7 @@ batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
 {
 	struct api_call	*c;
 	size_t		 i, n_deletes = 0;
+	int		 rc;
 
 	for (i = 0; i < n; i++) {
 		c = calls[i];
@@ -421,7 +422,13 @@ batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
 		calls[i] = calls[n_deletes];
 		calls[n_deletes++] = c;
 	}
-	if (n_deletes != 0 && store_reserve_release(ctx->store) != 0)
+	/*
+	 * Already gone (an earlier delete or GC freed it and the disk has not
+	 * had room to remake it) is no reason to give up: deletes alone need
+	 * fewer pages than the batch that failed.
+	 */
+	if (n_deletes != 0 && (rc = store_reserve_release(ctx->store)) != 0 &&
+	    rc != STORE_NOTFOUND)
 		return 0;
 	return n_deletes;
 }
