@@ -33,7 +33,6 @@ enum gc_work {
 };
 
 struct api_gc {
-	struct api_ctx		*ctx;
 	struct store		*store;
 	int64_t			 before_ms;	/* records: the server's clock */
 	int64_t			 file_before_ms; /* files: the real clock */
@@ -42,7 +41,6 @@ struct api_gc {
 	struct store_gc_list	 list;		/* the slice work is about */
 	int			 work_rc;	/* api_gc_work's */
 	bool			 is_retry;	/* list was refused: retrying */
-	bool			 is_released;	/* the reserve, by us */
 	size_t			 n_blobs, n_uploads;
 	int			 rc;		/* what stopped the run */
 };
@@ -53,7 +51,6 @@ api_gc_new(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 	struct api_gc	*gc;
 
 	gc = xcalloc(1, sizeof *gc);
-	gc->ctx = ctx;
 	gc->store = ctx->store;
 	gc->before_ms = now_ms - grace_ms;
 	/* File times are real ones, whatever the emulator's clock. */
@@ -104,8 +101,8 @@ collect_slice(struct api_gc *gc)
 	if (rc == STORE_NOSPACE && !gc->is_retry) {
 		log_warn("garbage collection: %s; freeing the reserve and "
 		    "unused blobs first", store_io_cause(gc->store));
-		if (!gc->is_released)
-			gc->is_released = store_reserve_release(gc->store) == 0;
+		/* Already gone (STORE_NOTFOUND) is as good. */
+		(void)store_reserve_release(gc->store);
 		gc->is_retry = true;
 		gc->work = WORK_UNUSED;
 		return API_GC_WORK;
