@@ -9,14 +9,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <json-c/json.h>
 
 #include "api/api.h"
 #include "common/json.h"
 #include "common/log.h"
-#include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "server/http.h"
@@ -171,18 +169,12 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 {
 	struct json_object	*o;
 	int64_t			 n, max;
-	int			 rc;
 
 	max = api_clock_advance_max(srv->api);
 	if (max > ROUTES_SECONDS_MAX)
 		max = ROUTES_SECONDS_MAX;
-	if ((rc = routes_param_num(req, "advance_seconds", 0, max, &n)) < 0)
+	if (routes_param_num_required(req, "advance_seconds", 0, max, &n) < 0)
 		return;
-	if (rc == 0) {
-		routes_error(req, 400, "InvalidParameterException",
-		    "advance_seconds is required");
-		return;
-	}
 	(void)api_clock_advance(srv->api, n);	/* n is at most max */
 	o = jnew_obj();
 	jadd_i64(o, "offsetSeconds", api_clock_offset_sec(srv->api));

@@ -25,7 +25,6 @@
 #include "common/uuid.h"
 #include "common/xalloc.h"
 #include "server/http.h"
-#include "store/store.h"
 
 #define ADMIN_BODY_MAX	(64 * 1024)
 #define JSON_11		"application/x-amz-json-1.1"
@@ -347,6 +346,17 @@ routes_param_num(struct http_request *req, const char *name, int64_t min,
 	    " to %" PRId64, name, min, max);
 }
 
+int
+routes_param_num_required(struct http_request *req, const char *name,
+    int64_t min, int64_t max, int64_t *out)
+{
+	int	rc;
+
+	if ((rc = routes_param_num(req, name, min, max, out)) != 0)
+		return rc;
+	return param_refuse(req, "%s is required", name);
+}
+
 /* A present value must satisfy is_valid; must says what it must be. */
 static int
 param_checked(struct http_request *req, const char *name, char *dst,
@@ -391,14 +401,9 @@ handle_token(struct server *srv, struct http_request *req)
 	int64_t			 n, now, expires;
 	int			 rc;
 
-	if ((rc = routes_param_num(req, "expires_in_seconds",
-	    -ROUTES_SECONDS_MAX, ROUTES_SECONDS_MAX, &n)) < 0)
+	if (routes_param_num_required(req, "expires_in_seconds",
+	    -ROUTES_SECONDS_MAX, ROUTES_SECONDS_MAX, &n) < 0)
 		return;
-	if (rc == 0) {
-		respond_aws_error(req, 400, "InvalidParameterException",
-		    "expires_in_seconds is required");
-		return;
-	}
 	if ((rc = routes_param_account(req, "account", acct)) < 0)
 		return;
 	if (rc == 0)

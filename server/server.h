@@ -82,6 +82,9 @@ int	routes_param(struct http_request *, const char *name, char *dst,
 	    size_t size);
 int	routes_param_num(struct http_request *, const char *name, int64_t min,
 	    int64_t max, int64_t *out);
+/* As routes_param_num, but absent is refused too ("NAME is required"). */
+int	routes_param_num_required(struct http_request *, const char *name,
+	    int64_t min, int64_t max, int64_t *out);
 int	routes_param_account(struct http_request *, const char *name,
 	    char dst[ROUTES_ACCOUNT_SIZE]);
 int	routes_param_region(struct http_request *, const char *name,
