@@ -74,14 +74,10 @@ endpoint_port(const char *text, struct endpoint *ep, char **cause)
 	const char	*errstr;
 	uint64_t	 port;
 
-	if (parse_u64(text, 0, UINT64_MAX, &port, &errstr) != 0) {
+	if (parse_u64(text, 0, 65535, &port, &errstr) != 0) {
 		*cause = strcmp(errstr, "too large") == 0 ?
 		    xasprintf("port %s is out of range (0-65535)", text) :
 		    xasprintf("port '%s' is not a number", text);
-		return -1;
-	}
-	if (port > 65535) {
-		*cause = xasprintf("port %s is out of range (0-65535)", text);
 		return -1;
 	}
 	ep->port = (int)port;

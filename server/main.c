@@ -173,8 +173,7 @@ parse_size(const char *flag, const char *arg, uint64_t min, uint64_t max,
 	uint64_t		 n;
 	unsigned		 shift = 0;
 
-	if (len > 0 && (p = strchr(suffixes, arg[len - 1])) != NULL &&
-	    arg[len - 1] != '\0') {
+	if (len > 0 && (p = strchr(suffixes, arg[len - 1])) != NULL) {
 		shift = 10 * (unsigned)(p - suffixes + 1);
 		len--;
 	}

@@ -195,7 +195,6 @@ pool_new(struct event_base *base, unsigned n_threads, size_t queue_max,
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->queue_max = queue_max;
-	p->efd = -1;
 	if ((p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
 		*cause = xasprintf("eventfd: %s", strerror(errno));
 		goto fail;
