@@ -477,20 +477,9 @@ api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
 static char *
 render_error(struct api_call *call, size_t *len)
 {
-	struct json_object	*o;
-	char			*text;
-
-	o = jnew_obj();
-	jadd_str(o, "__type", ecr_error_type(call->err.code));
-	if (call->err.message[0] != '\0')
-		jadd_str(o, "message", call->err.message);
-	if (call->err.extra != NULL) {
-		json_object_object_foreach(call->err.extra, k, v)
-			jadd_obj(o, k, json_object_get(v));
-	}
-	text = jrender(o, len);
-	json_object_put(o);
-	return text;
+	return ecr_error_body(ecr_error_type(call->err.code),
+	    call->err.message[0] != '\0' ? call->err.message : NULL,
+	    call->err.extra, len);
 }
 
 void

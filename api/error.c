@@ -6,6 +6,8 @@
 
 #include <json-c/json.h>
 
+#include "common/json.h"
+
 struct ecr_errdef {
 	const char	*type;
 	int		 status;
@@ -214,6 +216,47 @@ reg_error_message(enum reg_errcode code)
 	if (code <= REG_NONE || code >= REG__COUNT)
 		return regdefs[REG_UNKNOWN].message;
 	return regdefs[code].message;
+}
+
+/*
+ * Error bodies go through the one JSON writer, which keeps echoed bytes
+ * valid UTF-8. A few short strings, far below the render limit: they
+ * always render.
+ */
+char *
+ecr_error_body(const char *type, const char *message,
+    struct json_object *extra, size_t *len)
+{
+	struct json_object	*o = jnew_obj();
+	char			*body;
+
+	jadd_str(o, "__type", type);
+	if (message != NULL)
+		jadd_str(o, "message", message);
+	if (extra != NULL) {
+		json_object_object_foreach(extra, k, v)
+			jadd_obj(o, k, json_object_get(v));
+	}
+	body = jrender(o, len);
+	json_object_put(o);
+	return body;
+}
+
+char *
+reg_error_body(enum reg_errcode code, const char *message, size_t *len)
+{
+	struct json_object	*o = jnew_obj(), *errors = jnew_arr();
+	struct json_object	*e = jnew_obj();
+	char			*body;
+
+	jadd_str(e, "code", reg_error_code(code));
+	jadd_str(e, "message", message != NULL ? message :
+	    reg_error_message(code));
+	jpush(errors, e);
+	jadd_obj(o, "errors", errors);
+	body = jrender(o, len);
+	json_object_put(o);
+	return body;
 }
 
 void

@@ -3,6 +3,7 @@
 #define ECRD_API_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct json_object;
 
@@ -90,6 +91,13 @@ int	ecr_error_setv(struct ecr_error *, enum ecr_errcode, const char *, va_list)
 	    __attribute__((format(printf, 3, 0)));
 /* Free extra and reset to ERR_NONE. */
 void	ecr_error_clear(struct ecr_error *);
+/*
+ * The JSON body of an ECR error: {"__type": type, "message": message,
+ * ...extra} (no message member when message is NULL; extra's members are
+ * borrowed). The caller frees the result; *len is its length.
+ */
+char	*ecr_error_body(const char *type, const char *message,
+	    struct json_object *extra, size_t *len);
 
 /*
  * The registry's error vocabulary (docs/registry-behaviour.md 3): one
@@ -124,5 +132,11 @@ enum reg_errcode {
 const char	*reg_error_code(enum reg_errcode);
 int		 reg_error_status(enum reg_errcode);
 const char	*reg_error_message(enum reg_errcode);
+/*
+ * The JSON body of a registry error: {"errors":[{"code", "message"}]}, the
+ * table's message when message is NULL. The caller frees the result.
+ */
+char		*reg_error_body(enum reg_errcode, const char *message,
+		    size_t *len);
 
 #endif

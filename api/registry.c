@@ -357,9 +357,7 @@ static void
 render_error(struct api_call *call, struct api_reg_answer *a)
 {
 	enum reg_errcode	 code = reg_code_of(call);
-	struct json_object	*o, *errors, *e;
 	size_t			 len;
-	char			*text;
 
 	a->status = reg_error_status(code);
 	if (a->status == 401)
@@ -369,17 +367,8 @@ render_error(struct api_call *call, struct api_reg_answer *a)
 		    '\0' ? call->id.account : call->ctx->cfg.default_account,
 		    call->id.region[0] != '\0' ? call->id.region :
 		    call->ctx->cfg.default_region));
-	o = jnew_obj();
-	errors = jnew_arr();
-	e = jnew_obj();
-	jadd_str(e, "code", reg_error_code(code));
-	jadd_str(e, "message", call->err.message);
-	jpush(errors, e);
-	jadd_obj(o, "errors", errors);
-	/* A few short strings, far below the render limit: it renders. */
-	text = call_take(call, jrender(o, &len));
-	json_object_put(o);
-	a->body = text;
+	a->body = call_take(call, reg_error_body(code, call->err.message,
+	    &len));
 	a->body_len = len;
 	a->content_type = "application/json; charset=utf-8";
 	a->blob_digest = NULL;

@@ -10,12 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <json-c/json.h>
 #include <sodium.h>
 
 #include "api/registry.h"
 #include "common/buf.h"
-#include "common/json.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -274,20 +272,11 @@ void
 registry_error(struct http_request *req, enum reg_errcode code,
     const char *message)
 {
-	int			 status = reg_error_status(code);
-	struct json_object	*o = jnew_obj(), *errors = jnew_arr();
-	struct json_object	*e = jnew_obj();
-	char			*body;
-	size_t			 len;
+	int	 status = reg_error_status(code);
+	char	*body;
+	size_t	 len;
 
-	jadd_str(e, "code", reg_error_code(code));
-	jadd_str(e, "message", message != NULL ? message :
-	    reg_error_message(code));
-	jpush(errors, e);
-	jadd_obj(o, "errors", errors);
-	/* A few short strings, far below the render limit: it renders. */
-	body = jrender(o, &len);
-	json_object_put(o);
+	body = reg_error_body(code, message, &len);
 	http_response_header(req, "Docker-Distribution-Api-Version",
 	    "registry/2.0");
 	routes_log(req, status);

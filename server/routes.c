@@ -60,22 +60,14 @@ respond(struct http_request *req, int status, const char *content_type,
 	http_respond(req, status, content_type, body, len);
 }
 
-/*
- * Through the one JSON writer, which keeps echoed bytes valid UTF-8. An
- * error body is a few short strings, far below the render limit.
- */
 static void
 respond_aws_error(struct http_request *req, int status, const char *type,
     const char *message)
 {
-	struct json_object	*o = jnew_obj();
-	char			*body;
-	size_t			 len;
+	char	*body;
+	size_t	 len;
 
-	jadd_str(o, "__type", type);
-	jadd_str(o, "message", message);
-	body = jrender(o, &len);
-	json_object_put(o);
+	body = ecr_error_body(type, message, NULL, &len);
 	http_response_header(req, "x-amzn-ErrorType", type);
 	respond(req, status, JSON_11, body, len);
 	free(body);
