@@ -166,8 +166,6 @@ static const struct reg_errdef regdefs[REG__COUNT] = {
 	 */
 	[REG_METHOD_UNSUPPORTED] = { "UNSUPPORTED", 405,
 	    "the operation is unsupported" },
-	[REG_NAME_INVALID] = { "NAME_INVALID", 400,
-	    "invalid repository name" },
 	[REG_NAME_UNKNOWN] = { "NAME_UNKNOWN", 404,
 	    "repository name not known to registry" },
 	/*
@@ -184,8 +182,6 @@ static const struct reg_errdef regdefs[REG__COUNT] = {
 	    "provided length did not match content length" },
 	[REG_TAG_INVALID] = { "TAG_INVALID", 400,
 	    "manifest tag did not match URI" },
-	[REG_TOOMANYREQUESTS] = { "TOOMANYREQUESTS", 429,
-	    "Rate exceeded" },
 	[REG_UNAUTHORIZED] = { "UNAUTHORIZED", 401,
 	    "authentication required" },
 	/* The spec has no code for a server fault; distribution's UNKNOWN. */
