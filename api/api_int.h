@@ -1,4 +1,4 @@
-/* Declarations shared inside api/: the op table, api_call and helpers. */
+/* Declarations shared inside api/: the ECR op table and its helpers. */
 #ifndef ECRD_API_API_INT_H
 #define ECRD_API_API_INT_H
 
@@ -10,105 +10,13 @@
 #include "api/error.h"
 #include "api/model.h"
 #include "api/model_gen.h"
-#include "common/json.h"
+#include "core/core_int.h"
 
-struct json_object;
-struct store_repo;
-struct store_txn;
-struct validator;
-
-/* Transaction kind and resource kind of an operation (STYLE.md 3). */
-#define OP_TXN_NONE		0x00
-#define OP_TXN_READ		0x01
-#define OP_TXN_WRITE		0x02
-#define OP_RESOURCE_REPO	0x10	/* arn:...:repository/<repositoryName> */
-#define OP_RESOURCE_ANY		0x20	/* "*" */
-#define OP_RESOURCE_ARN		0x40	/* the resourceArn member */
-#define OP_RESOURCE_REPOS	0x80	/* each repositoryNames ARN, or "*" */
-/* A delete: on a full disk it may use the store's reserve (issue 11). */
-#define OP_FREES_SPACE		0x100
-
-struct api_op {
-	const char		*name;
-	const struct model_shape *input;
-	unsigned		 flags;
-	int			(*exec)(struct api_call *); /* NULL: not built */
-};
-
-struct api_ctx {
-	struct store		*store;
-	struct validator	*validator;
-	struct api_config	 cfg;
-	unsigned char		 key[32];
-	char			 self_endpoint[300]; /* HOST:PORT bound */
-	struct api_pulls	*pulls;		/* pulls.c: pending notes */
-	int64_t			 clock_offset_sec; /* clock.c */
-	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
-	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
-	struct api_lease	*leases;	/* upload.c: streams' uploads */
-	size_t			 n_leases;
-	size_t			 leases_size;
-	struct api_upload_hash	*hashes;	/* upload.c: running hashes */
-	size_t			 n_hashes;
-	size_t			 hashes_size;
-	uint64_t		 hash_tick;
-};
-
-#define API_ARN_MAX	2048
-
-struct api_identity {
-	char		account[13];
-	char		region[33];
-	char		access_key[129];
-	char		principal_arn[API_ARN_MAX];
-};
-
-struct api_call {
-	struct api_ctx		*ctx;
-	const struct api_op	*op;
-	const struct model_op	*model;
-	struct api_identity	 id;
-	char			 registry_id[13];	/* input's, or caller's */
-	struct json_object	*in;
-	struct json_object	*out;
-	struct ecr_error	 err;
-	struct store_txn	*txn;
-	int64_t			 now_ms;
-	char			 source_ip[64];		/* "" when unknown */
-	char			 request_id[40];
-	char			**arena;		/* call_printf's */
-	size_t			 n_arena;
-	struct api_reg		*reg;		/* registry calls: owned */
-	struct api_part		*part;		/* UploadLayerPart: owned */
-};
-
-/* clock.c: the real clock, for what must match the world outside. */
-int64_t	 api_real_ms(void);
-
-/* upload.c: free the tables of leases and hashes (api_ctx_free). */
-struct api_lease;
-struct api_upload_hash;
-void	 api_upload_tables_free(struct api_ctx *);
-
-/* registry.c: free a registry call's state (NULL is ignored). */
-struct api_reg;
-void	 api_reg_free(struct api_reg *);
-
-/* authz_ids.c: identity policies from the credentials file (issue #5). */
-struct authz_ids;
-struct api_policy_cache;
-void	 api_policy_cache_free(struct api_policy_cache *);
-struct creds;
 struct policy;
-/* Parse every principal's policies: 0 and *out, or -1 with *cause. */
-int	 authz_ids_new(const struct creds *, struct authz_ids **out,
-	    char **cause);
-void	 authz_ids_free(struct authz_ids *);
-/* The policies of principal_arn, *n of them; borrowed until replaced. */
-const struct policy *const *authz_ids_find(const struct authz_ids *,
-	    const char *principal_arn, size_t *n);
+struct sha256_state;
+struct store_upload;
 
-/* authz.c: strict mode's decision (STYLE.md 3, step 4). */
+/* authz_call.c: strict mode's decision (STYLE.md 3, step 4). */
 /* Fail the call with AccessDeniedException unless policies allow it. */
 int	 api_authz_call(struct api_call *);
 /*
@@ -116,12 +24,6 @@ int	 api_authz_call(struct api_call *);
  * still set a policy with policy in place (read in call->txn).
  */
 int	 api_authz_lockout_check(struct api_call *, const struct policy *);
-/*
- * Split arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME for region: true
- * with account copied and *name pointing into arn.
- */
-bool	 api_arn_repo(const char *arn, const char *region, char account[13],
-	    const char **name);
 
 /* policy_doc.c: a policyText member checked and laid out as ECR does. */
 enum api_policy_kind {
@@ -136,85 +38,35 @@ enum api_policy_kind {
 int	 api_policy_text_check(struct api_call *, enum api_policy_kind,
 	    struct policy **parsed, char **formatted);
 
-/*
- * op_account_setting.c: copy the value of account setting name in
- * (registry_id, region), or its default, into value: 0, STORE_NOTFOUND for
- * a name ecrd does not know, or another STORE_* code (value then "").
- */
-#define API_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
-#define API_SETTING_BLOB_MOUNTING	"BLOB_MOUNTING"
-int	 api_setting_get(struct store_txn *, const char *registry_id,
-	    const char *region, const char *name, char *value, size_t size);
-
-/* pulls.c: lastRecordedPullTime, written with the next commit. */
-struct api_pulls;
-void	 api_pull_note(struct api_call *, uint64_t repo_id,
-	    const char *digest);
-int	 api_pulls_apply(struct api_ctx *, struct store_txn *parent);
-void	 api_pulls_release(struct api_ctx *);
-
-/* blob_url.c: the downloadUrl of a blob (valid an hour). */
-const char *api_blob_url(struct api_call *, const char *digest);
-
 /* ops.c */
 const struct api_op	*api_op_find(const char *name);
 int			 api_ops_check(char **cause);
 extern const struct api_op *const api_ops[];
 extern const size_t api_n_ops;
 
-/* identity.c */
-int	api_identify(struct api_call *, const struct sigv4_request *);
-
-/* call.c: reading validated input (STYLE.md 6.3) and failing. */
-const char	*api_in_str(struct api_call *, const char *key);
-/* The byte length of a string member (0 when absent). */
-size_t		 api_in_len(struct api_call *, const char *key);
-bool		 api_in_bool(struct api_call *, const char *key, bool dflt);
-int64_t		 api_in_i64(struct api_call *, const char *key, int64_t dflt);
-struct json_object *api_in_obj(struct api_call *, const char *key);
-struct json_object *api_in_array(struct api_call *, const char *key);
-int		 api_fail(struct api_call *, enum ecr_errcode, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-int		 api_fail_store(struct api_call *, int rc);
 /*
- * The answer could not be rendered (over JSON_RENDER_MAX, our bug): log it
- * and fail with a ServerException in place of any error already set.
+ * UploadLayerPart's part as it streamed (part_stream.c; the server's side
+ * is in api.h). has_blob: layerPartBlob was a string and ended. blob_len: its decoded bytes, or -1 if it was not base64. check:
+ * 0, or -1 with SerializationException when it was not base64. from_json: the part of a body that did not stream (the caller
+ * owns it). write: put the part after up->received
+ * and point *hash at the upload's hash after it (NULL when the upload had
+ * none to go on; it lives as long as the part): 0, -1 with call->err set, or
+ * API_PART_BUSY when another stream holds the upload or the record moved
+ * since the part began.
  */
-int		 api_fail_render(struct api_call *);
-int		 api_fail_no_repo(struct api_call *, const char *name);
-int		 api_fail_param(struct api_call *, const char *member,
-		    const char *detail);
-/* Keep owned_s until the call is freed; returns it. */
-char		*call_take(struct api_call *, char *owned_s);
-char		*call_printf(struct api_call *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+#define API_PART_BUSY	1
+struct api_part;
+bool	 api_part_has_blob(const struct api_part *);
+/* The member that came twice (the request is refused), or NULL. */
+const char *api_part_duplicate(const struct api_part *);
+int	 api_part_check(struct api_call *, const struct api_part *);
+int64_t	 api_part_blob_len(const struct api_part *);
+struct api_part *api_part_from_json(struct api_call *);
+int	 api_part_write(struct api_call *, struct api_part *,
+	    const struct store_upload *up, const struct sha256_state **hash);
 
-/* repo.c: repositories shared by several operations. */
-/* "aws", "aws-cn" or "aws-us-gov", as the region says. */
-const char *api_partition(const char *region);
-void	 api_repo_arn(struct api_call *, const char *registry_id,
-	    const char *name, char *dst, size_t size);
-/* Write repo's Repository object (key NULL inside an array). */
-void	 api_repo_write(struct api_call *, struct jw *, const char *key,
-	    const struct store_repo *repo);
-/* Set the answer's "repository" member to repo. */
-void	 api_out_repo(struct api_call *, const struct store_repo *repo);
-int	 api_repo_get(struct api_call *, const char *name,
-	    struct store_repo *out);
-int	 api_repo_from_arn(struct api_call *, const char *arn,
-	    struct store_repo *out);
-void	 api_registry_host(struct api_call *, const char *registry_id,
-	    char *dst, size_t size);
-int	 api_repo_tags_merge(struct api_call *, struct store_repo *,
-	    struct json_object *tags);
-void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 api_mutability_check(struct api_call *, const char *mutability,
-	    struct json_object *filters, struct store_repo *repo);
-
-/* token.c: opaque, MAC'd page tokens bound to a partition. */
-char	*api_token_make(struct api_call *, const char *kind,
-	    const char *last);
-int	 api_token_parse(struct api_call *, const char *kind,
-	    const char *token, char *last, size_t last_size);
+/* The call's part (NULL if none); the call owns it. */
+struct api_part *api_call_part(struct api_call *);
+void	 api_call_set_part(struct api_call *, struct api_part *owned);
 
 #endif

@@ -3,12 +3,13 @@
  * tag); by digest, delete the image and all its tags
  * (docs/ecr-behaviour.md 3.2).
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "core/image.h"
 #include "store/store.h"
 
 static int	batch_delete_image(struct api_call *);

@@ -1,12 +1,13 @@
 /* BatchGetImage: manifests by tag or digest, each found or failed alone. */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "api/manifest.h"
+#include "core/image.h"
+#include "core/manifest.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"

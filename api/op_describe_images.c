@@ -3,7 +3,7 @@
  * them in digest order (O(page)), with ECR's filters
  * (docs/ecr-behaviour.md 3.2).
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "common/str.h"
+#include "core/image.h"
 #include "store/store.h"
 
 #define PAGE_DEFAULT	100

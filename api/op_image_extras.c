@@ -3,7 +3,7 @@
  * DescribeImageReplicationStatus: the smaller per-image operations
  * (docs/ecr-behaviour.md 3.2, 3.14).
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 
 #include "common/parse.h"
 #include "common/str.h"
+#include "core/image.h"
 #include "store/store.h"
 
 #define REFERRERS_PAGE_DEFAULT	20

@@ -6,7 +6,7 @@
  * The bytes go to the upload file (fsynced) before the record that counts
  * them commits (STYLE.md 7.4).
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 
 #include "common/str.h"
 #include "auth/sha256.h"
+#include "core/image.h"
 #include "store/store.h"
 
 #define PART_SIZE		10485760	/* advisory, as ECR (3.3) */
@@ -126,13 +127,11 @@ take_part(struct api_call *call, const struct store_repo *repo,
 	if (last >= first && api_upload_check_size(call, up->id,
 	    up->received, (uint64_t)(last - first) + 1) != 0)
 		return -1;
-	if (!api_part_has_blob(call->part)) {
-		api_part_free(call->part);
-		call->part = api_part_from_json(call);
-	}
-	if (api_part_check(call, call->part) != 0)
+	if (!api_part_has_blob(api_call_part(call)))
+		api_call_set_part(call, api_part_from_json(call));
+	if (api_part_check(call, api_call_part(call)) != 0)
 		return -1;
-	len = api_part_blob_len(call->part);
+	len = api_part_blob_len(api_call_part(call));
 	if (len <= 0 || last < first || last - first != len - 1)
 		return fail_part(call, repo, up, "the byte range does not "
 		    "match the part's length");
@@ -155,7 +154,7 @@ upload_layer_part(struct api_call *call)
 	    get_upload(call, &repo, &up) != 0 ||
 	    take_part(call, &repo, &up) != 0)
 		return -1;
-	rc = api_part_write(call, call->part, &up, &st);
+	rc = api_part_write(call, api_call_part(call), &up, &st);
 	if (rc == API_PART_BUSY)
 		/* [unconfirmed] ECR's answer to parts sent at once. */
 		return fail_part(call, &repo, &up, "another part of this "
@@ -163,7 +162,7 @@ upload_layer_part(struct api_call *call)
 	if (rc != 0)
 		return -1;
 	api_upload_count_part(call, &up,
-	    (uint64_t)api_part_blob_len(call->part), st);
+	    (uint64_t)api_part_blob_len(api_call_part(call)), st);
 	if ((rc = store_upload_update(call->txn, &up)) != 0)
 		return api_fail_store(call, rc);
 	out_ids(call, &repo, up.id);

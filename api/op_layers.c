@@ -3,13 +3,14 @@
  * asks before pushing a blob and before pulling one
  * (docs/ecr-behaviour.md 3.3).
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "api/manifest.h"
+#include "core/image.h"
+#include "core/manifest.h"
 #include "store/store.h"
 
 static int	batch_check_layer_availability(struct api_call *);

@@ -3,10 +3,11 @@
  * repository's lifecycle policy, validated and kept in the canonical form
  * ECR answers with, and when it last ran (docs/ecr-behaviour.md 3.6).
  */
-#include "api/lifecycle.h"
+#include "api/api_int.h"
 
 #include <string.h>
 
+#include "core/lifecycle.h"
 #include "store/store.h"
 
 static int	put_lifecycle_policy(struct api_call *);

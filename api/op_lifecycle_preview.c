@@ -3,7 +3,7 @@
  * would expire or archive now, computed at once by the engine runs use
  * and kept as the repository's last preview (docs/ecr-behaviour.md 3.6).
  */
-#include "api/lifecycle.h"
+#include "api/api_int.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -12,10 +12,11 @@
 
 #include <json-c/json.h>
 
-#include "api/image.h"
+#include "core/image.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "core/lifecycle.h"
 #include "store/store.h"
 
 #define PAGE_DEFAULT	100	/* and the model's maximum (2.2) */

@@ -3,7 +3,7 @@
  * (docs/ecr-behaviour.md 3.2); pages count entries, so a token may point into
  * an image's tags.
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "common/parse.h"
 #include "common/str.h"
+#include "core/image.h"
 #include "store/store.h"
 
 #define PAGE_DEFAULT	100

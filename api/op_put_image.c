@@ -1,8 +1,9 @@
 /* PutImage: store a manifest, its exact bytes, and optionally tag it. */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <json-c/json.h>
 
+#include "core/image.h"
 #include "store/store.h"
 
 static int	put_image(struct api_call *);

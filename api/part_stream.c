@@ -15,7 +15,7 @@
  * nothing trusts until the operation checks the request and counts them.
  * Otherwise the decoded part is kept in memory for the operation to write.
  */
-#include "api/image.h"
+#include "api/api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,7 @@
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "core/image.h"
 #include "store/store.h"
 
 #define PART_MEMBER	"layerPartBlob"
@@ -148,6 +149,25 @@ api_part_free(struct api_part *ps)
 	free(ps->scratch);
 	sodium_memzero(&ps->hash, sizeof ps->hash);
 	free(ps);
+}
+
+static void
+part_free_hook(void *ps)
+{
+	api_part_free(ps);
+}
+
+/* A call's only protocol state is its part, so the hook tells them apart. */
+struct api_part *
+api_call_part(struct api_call *call)
+{
+	return call->proto_free == part_free_hook ? call->proto : NULL;
+}
+
+void
+api_call_set_part(struct api_call *call, struct api_part *owned)
+{
+	api_call_set_proto(call, owned, owned != NULL ? part_free_hook : NULL);
 }
 
 /*

@@ -50,7 +50,8 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 	int		 status;
 
 	api_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
-	api_lifecycle_run_render(run, &status, &error_type, &body, &len);
+	api_call_render(api_lifecycle_run_result(run), &status, &error_type,
+	    &body, &len);
 	if (req == NULL) {
 		lc->is_scheduled = false;
 		if (status != 200)

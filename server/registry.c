@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "api/registry.h"
+#include "registry/registry.h"
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/str.h"

@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "api/api.h"
-#include "api/registry.h"
+#include "registry/registry.h"
 #include "auth/sigv4.h"
 #include "common/json.h"
 #include "common/log.h"

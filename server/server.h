@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/error.h"
+#include "registry/error.h"
 
 struct api_call;
 struct api_ctx;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/manifest.h"
+#include "core/manifest.h"
 #include "common/xalloc.h"
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))

@@ -13,7 +13,7 @@ ecrd_unit_test(manifest api)
 ecrd_unit_test(render api)
 ecrd_unit_test(clock api)
 ecrd_unit_test(upload_hash api)
-ecrd_unit_test(error api)
+ecrd_unit_test(error api registry)
 # The operations themselves, run through the dispatcher over a temporary
 # store (api_fixture.c), one executable per area.
 add_library(api_fixture STATIC api_fixture.c)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api/error.h"
+#include "registry/error.h"
 
 static void
 test_registry_table_is_complete(void **state)

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "api/manifest.h"
+#include "core/manifest.h"
 #include "common/xalloc.h"
 
 #define D1 "sha256:" \

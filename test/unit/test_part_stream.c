@@ -17,7 +17,7 @@
 #include <json-c/json.h>
 
 #include "api/api_int.h"
-#include "api/image.h"
+#include "core/image.h"
 #include "auth/sigv4.h"
 
 struct pcase {

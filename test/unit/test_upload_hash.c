@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "api/api_int.h"
-#include "api/image.h"
+#include "core/image.h"
 #include "auth/sha256.h"
 #include "common/str.h"
 

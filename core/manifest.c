@@ -3,7 +3,7 @@
  * blobs or child manifests it names, its subject, artifact type and size
  * (docs/ecr-behaviour.md 3.2). The bytes are never re-serialised.
  */
-#include "api/manifest.h"
+#include "core/manifest.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * blobs or child manifests named, subject, artifact type and size, from the
  * exact bytes. No I/O.
  */
-#ifndef ECRD_API_MANIFEST_H
-#define ECRD_API_MANIFEST_H
+#ifndef ECRD_CORE_MANIFEST_H
+#define ECRD_CORE_MANIFEST_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * (PutImage and a registry manifest PUT are this one function), finding an
  * image by tag or digest, and deleting by tag or digest.
  */
-#include "api/image.h"
+#include "core/image.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
-#include "api/manifest.h"
+#include "core/manifest.h"
 #include "auth/sha256.h"
 #include "common/buf.h"
 #include "common/str.h"

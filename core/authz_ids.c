@@ -3,7 +3,7 @@
  * file, parsed once when the file is loaded and grouped by principal ARN,
  * so strict mode never parses them per request (issue #5).
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdlib.h>
 #include <string.h>

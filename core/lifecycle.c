@@ -4,12 +4,12 @@
  * describe what it chose, or apply it through the image paths every other
  * operation uses (docs/ecr-behaviour.md 3.6, 3.14).
  */
-#include "api/lifecycle.h"
+#include "core/lifecycle.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/image.h"
+#include "core/image.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 

@@ -4,7 +4,7 @@
  * timer writes the notes. ECR itself refreshes the time "at least once
  * every 24 hours" (model docs), so a second of delay loses nothing.
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdlib.h>
 #include <string.h>

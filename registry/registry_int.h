@@ -1,15 +1,16 @@
-/* Declarations shared by registry.c and registry_ops.c. */
-#ifndef ECRD_API_REGISTRY_INT_H
-#define ECRD_API_REGISTRY_INT_H
+/* Declarations shared inside registry/. */
+#ifndef ECRD_REGISTRY_REGISTRY_INT_H
+#define ECRD_REGISTRY_REGISTRY_INT_H
 
 #include <sodium.h>
 
-#include "api/api_int.h"
-#include "api/registry.h"
 #include "auth/sha256.h"
+#include "core/core_int.h"
+#include "registry/error.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
-/* A registry call's state, owned by its api_call. */
+/* A registry call's state, owned by its api_call (its proto). */
 struct api_reg {
 	const struct api_reg_request	*req;
 	struct api_reg_answer		 ans;
@@ -26,6 +27,13 @@ struct api_reg {
 
 /* registry_ops.c: the operations, indexed by enum api_reg_op. */
 extern const struct api_op *const api_reg_ops[API_REG__COUNT];
+
+/* A registry call's state (api_reg_prepare made it). */
+static inline struct api_reg *
+reg_state(const struct api_call *call)
+{
+	return call->proto;
+}
 
 /* registry.c */
 /* Fail with a registry error: code's status, fmt's message; returns -1. */

@@ -3,7 +3,7 @@
  * valid for an hour, needing no Authorization header, and MAC'd with the
  * server key so they cannot be forged or extended (docs/ecr-behaviour.md 3.3).
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>

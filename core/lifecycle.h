@@ -5,14 +5,14 @@
  * BatchDeleteImage and UpdateImageStorageClass take. Shared by the policy
  * and preview operations and by lifecycle runs (lifecycle_run.c).
  */
-#ifndef ECRD_API_LIFECYCLE_H
-#define ECRD_API_LIFECYCLE_H
+#ifndef ECRD_CORE_LIFECYCLE_H
+#define ECRD_CORE_LIFECYCLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/api_int.h"
+#include "core/core_int.h"
 #include "policy/lifecycle.h"
 
 struct store_repo;

@@ -4,7 +4,7 @@
  * as PutImage, BatchGetImage and BatchDeleteImage do; blobs are the same
  * layer records and files as the layer API's (docs/registry-behaviour.md 2-4).
  */
-#include "api/registry_int.h"
+#include "registry/registry_int.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 
 #include <json-c/json.h>
 
-#include "api/image.h"
-#include "api/manifest.h"
+#include "core/image.h"
+#include "core/manifest.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -26,7 +26,7 @@ static int
 ping(struct api_call *call)
 {
 	reg_body(call, "application/json", "{}", 2);
-	call->reg->ans.status = 200;
+	reg_state(call)->ans.status = 200;
 	return 0;
 }
 
@@ -43,7 +43,7 @@ rtrim(char *s)
 static void
 parse_accept(struct api_call *call, struct api_accept *a)
 {
-	const char	*h = call->reg->req->accept;
+	const char	*h = reg_state(call)->req->accept;
 	char		*copy, *item, *save = NULL, *semi;
 
 	a->types = NULL;
@@ -94,7 +94,7 @@ check_reference(struct api_call *call, const char *ref)
 static int
 manifest_get(struct api_call *call)
 {
-	const struct api_reg_request	*req = call->reg->req;
+	const struct api_reg_request	*req = reg_state(call)->req;
 	const char			*ref = req->reference, *type;
 	struct store_repo		 repo;
 	struct store_image		 img;
@@ -132,7 +132,7 @@ manifest_get(struct api_call *call)
 		api_pull_note(call, repo.id, digest);
 	reg_header(call, "Docker-Content-Digest", digest);
 	reg_body(call, type, bytes, len);
-	call->reg->ans.status = 200;
+	reg_state(call)->ans.status = 200;
 	return 0;
 }
 
@@ -140,7 +140,7 @@ manifest_get(struct api_call *call)
 static const char *
 given_type(struct api_call *call)
 {
-	const char	*ct = call->reg->req->content_type;
+	const char	*ct = reg_state(call)->req->content_type;
 	char		*copy, *semi;
 
 	if (ct == NULL || str_has_prefix(ct, "application/json") ||
@@ -156,7 +156,7 @@ given_type(struct api_call *call)
 static int
 manifest_put(struct api_call *call)
 {
-	const struct api_reg_request	*req = call->reg->req;
+	const struct api_reg_request	*req = reg_state(call)->req;
 	struct store_repo		 repo;
 	struct api_image_put		 in;
 	struct api_image_result		 res;
@@ -182,14 +182,14 @@ manifest_put(struct api_call *call)
 	reg_header(call, "Docker-Content-Digest", res.digest);
 	if (res.subject[0] != '\0')
 		reg_header(call, "OCI-Subject", res.subject);
-	call->reg->ans.status = 201;
+	reg_state(call)->ans.status = 201;
 	return 0;
 }
 
 static int
 manifest_delete(struct api_call *call)
 {
-	const char		*ref = call->reg->req->reference;
+	const char		*ref = reg_state(call)->req->reference;
 	struct store_repo	 repo;
 	struct store_image	 img;
 	bool			 by_tag = !reg_is_digest(ref);
@@ -212,14 +212,14 @@ manifest_delete(struct api_call *call)
 		    "referenced by a manifest list in the repository");
 	if (rc != 0)
 		return -1;
-	call->reg->ans.status = 202;
+	reg_state(call)->ans.status = 202;
 	return 0;
 }
 
 static int
 blob_get(struct api_call *call)
 {
-	const char		*digest = call->reg->req->reference;
+	const char		*digest = reg_state(call)->req->reference;
 	struct store_repo	 repo;
 	struct store_layer	 layer;
 	int			 rc;
@@ -235,9 +235,9 @@ blob_get(struct api_call *call)
 		    "registry");
 	if (rc != 0)
 		return api_fail_store(call, rc);
-	call->reg->ans.status = 200;
-	call->reg->ans.blob_digest = call_take(call, xstrdup(digest));
-	call->reg->ans.content_length = (int64_t)layer.size;
+	reg_state(call)->ans.status = 200;
+	reg_state(call)->ans.blob_digest = call_take(call, xstrdup(digest));
+	reg_state(call)->ans.content_length = (int64_t)layer.size;
 	return 0;
 }
 
@@ -295,7 +295,7 @@ static int
 mount_source(struct api_call *call, const struct store_repo *repo,
     struct store_repo *from)
 {
-	const char	*name = call->reg->req->from;
+	const char	*name = reg_state(call)->req->from;
 
 	if (name == NULL || store_repo_get(call->txn, call->registry_id,
 	    call->id.region, name, from) != 0 ||
@@ -306,7 +306,7 @@ mount_source(struct api_call *call, const struct store_repo *repo,
 	    0)
 		return 0;
 	ecr_error_clear(&call->err);
-	call->reg->err_reg = REG_NONE;
+	reg_state(call)->err_reg = REG_NONE;
 	return -1;
 }
 
@@ -318,7 +318,7 @@ mount_source(struct api_call *call, const struct store_repo *repo,
 static int
 try_mount(struct api_call *call, const struct store_repo *repo)
 {
-	const struct api_reg_request	*req = call->reg->req;
+	const struct api_reg_request	*req = reg_state(call)->req;
 	struct store_repo		 from;
 	struct store_layer		 layer;
 	bool				 enabled;
@@ -343,7 +343,7 @@ try_mount(struct api_call *call, const struct store_repo *repo)
 	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
 	    repo->name, req->mount));
 	reg_header(call, "Docker-Content-Digest", req->mount);
-	call->reg->ans.status = 201;
+	reg_state(call)->ans.status = 201;
 	return 1;
 }
 
@@ -362,7 +362,7 @@ upload_start(struct api_call *call)
 		return -1;
 	upload_headers(call, &repo, &up);
 	reg_header(call, "OCI-Chunk-Min-Length", CHUNK_MIN);
-	call->reg->ans.status = 202;
+	reg_state(call)->ans.status = 202;
 	return 0;
 }
 
@@ -373,7 +373,7 @@ reg_upload(struct api_call *call, const struct store_repo *repo,
 {
 	int	rc;
 
-	rc = store_upload_get(call->txn, call->reg->req->upload_id, up);
+	rc = store_upload_get(call->txn, reg_state(call)->req->upload_id, up);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG ||
 	    (rc == 0 && up->repo_id != repo->id))
 		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN, "blob upload "
@@ -392,7 +392,7 @@ upload_status(struct api_call *call)
 	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
 	upload_headers(call, &repo, &up);
-	call->reg->ans.status = 204;
+	reg_state(call)->ans.status = 204;
 	return 0;
 }
 
@@ -403,13 +403,13 @@ upload_status(struct api_call *call)
 static int
 check_chunk(struct api_call *call, const struct store_upload *up)
 {
-	const char	*cr = call->reg->req->content_range;
+	const char	*cr = reg_state(call)->req->content_range;
 	uint64_t	 start, end;
 
 	if (cr == NULL)
 		return 0;
 	if (reg_parse_range(cr, &start, &end) != 0 || start != up->received ||
-	    end - start + 1 != call->reg->added)
+	    end - start + 1 != reg_state(call)->added)
 		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the chunk's "
 		    "Content-Range does not match the upload or the body");
 	return 0;
@@ -423,7 +423,7 @@ static int
 record_stream(struct api_call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
-	struct api_reg	*r = call->reg;
+	struct api_reg	*r = reg_state(call);
 	int		 rc;
 
 	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
@@ -458,7 +458,7 @@ upload_patch(struct api_call *call)
 	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0)
 		return -1;
 	upload_headers(call, &repo, &up);
-	call->reg->ans.status = 202;
+	reg_state(call)->ans.status = 202;
 	return 0;
 }
 
@@ -470,7 +470,7 @@ static int
 check_digest(struct api_call *call, const struct store_upload *up,
     char *digest)
 {
-	const char	*want = call->reg->req->digest;
+	const char	*want = reg_state(call)->req->digest;
 
 	if (want == NULL || !manifest_digest_is_valid(want))
 		return reg_fail(call, REG_DIGEST_INVALID, "a valid digest "
@@ -515,7 +515,7 @@ upload_finish(struct api_call *call)
 	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
 	    repo.name, digest));
 	reg_header(call, "Docker-Content-Digest", digest);
-	call->reg->ans.status = 201;
+	reg_state(call)->ans.status = 201;
 	return 0;
 }
 
@@ -532,7 +532,7 @@ upload_cancel(struct api_call *call)
 	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
 		return api_fail_store(call, rc);
 	api_upload_hash_drop(call->ctx, up.id);
-	call->reg->ans.status = 204;
+	reg_state(call)->ans.status = 204;
 	return 0;
 }
 
@@ -540,7 +540,7 @@ upload_cancel(struct api_call *call)
 static int
 page_size(struct api_call *call, size_t *n)
 {
-	int64_t	 v = call->reg->req->n;
+	int64_t	 v = reg_state(call)->req->n;
 
 	if (v > LIST_MAX)
 		return reg_fail(call, REG_UNSUPPORTED, "Invalid parameter "
@@ -594,9 +594,9 @@ list_finish(struct api_call *call, struct listing *l, const char *path,
 	size_t			 len;
 
 	jw_arr_close(&l->w);
-	if (call->reg->req->repo != NULL && call->reg->req->op == API_REG_TAGS)
-		jadd_str(o, "name", call->reg->req->repo);
-	jadd_jw(o, call->reg->req->op == API_REG_TAGS ? "tags" :
+	if (reg_state(call)->req->repo != NULL && reg_state(call)->req->op == API_REG_TAGS)
+		jadd_str(o, "name", reg_state(call)->req->repo);
+	jadd_jw(o, reg_state(call)->req->op == API_REG_TAGS ? "tags" :
 	    "repositories", &l->w);
 	text = call_take(call, jrender(o, &len));
 	json_object_put(o);
@@ -610,7 +610,7 @@ list_finish(struct api_call *call, struct listing *l, const char *path,
 		    "rel=\"next\"", path, l->max, l->last));
 	free(l->last);
 	reg_body(call, "application/json; charset=utf-8", text, len);
-	call->reg->ans.status = 200;
+	reg_state(call)->ans.status = 200;
 	return 0;
 }
 
@@ -629,7 +629,7 @@ tags_list(struct api_call *call)
 	jw_init(&l.w);
 	jw_arr_open(&l.w, NULL);
 	if (l.max > 0)
-		rc = store_tag_foreach(call->txn, repo.id, call->reg->req->last,
+		rc = store_tag_foreach(call->txn, repo.id, reg_state(call)->req->last,
 		    tag_cb, &l);
 	return list_finish(call, &l, call_printf(call, "/v2/%s/tags/list",
 	    repo.name), rc);
@@ -648,7 +648,7 @@ catalog(struct api_call *call)
 	jw_arr_open(&l.w, NULL);
 	if (l.max > 0)
 		rc = store_repo_foreach(call->txn, call->registry_id,
-		    call->id.region, call->reg->req->last, repo_cb, &l);
+		    call->id.region, reg_state(call)->req->last, repo_cb, &l);
 	return list_finish(call, &l, "/v2/_catalog", rc);
 }
 
@@ -733,7 +733,7 @@ referrer_cb(const struct store_image *img, void *arg)
 static int
 referrers(struct api_call *call)
 {
-	const char		*digest = call->reg->req->reference;
+	const char		*digest = reg_state(call)->req->reference;
 	struct store_repo	 repo;
 	struct referrers	 r;
 	struct json_object	*o;
@@ -748,7 +748,7 @@ referrers(struct api_call *call)
 		    "'%s'", digest);
 	memset(&r, 0, sizeof r);
 	r.call = call;
-	r.artifact_type = call->reg->req->artifact_type;
+	r.artifact_type = reg_state(call)->req->artifact_type;
 	jw_init(&r.w);
 	jw_arr_open(&r.w, NULL);
 	rc = store_referrer_foreach(call->txn, repo.id, digest, referrer_cb,
@@ -767,6 +767,6 @@ referrers(struct api_call *call)
 	if (r.artifact_type != NULL)
 		reg_header(call, "OCI-Filters-Applied", "artifactType");
 	reg_body(call, MEDIA_OCI_INDEX, text, len);
-	call->reg->ans.status = 200;
+	reg_state(call)->ans.status = 200;
 	return 0;
 }

@@ -3,7 +3,7 @@
  * listing kind, and MAC'd with the server key so garbage or a token from
  * elsewhere is refused (docs/ecr-behaviour.md 2.2).
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdlib.h>
 #include <string.h>

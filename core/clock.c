@@ -5,7 +5,7 @@
  * Everything that dates a request reads api_now_ms; only what must match
  * the world outside (SigV4's skew, file times) reads api_real_ms.
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <time.h>
 

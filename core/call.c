@@ -2,7 +2,7 @@
  * What every handler uses from its api_call: validated input members,
  * one-line failures in ECR's words, and strings that live as long as the call.
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

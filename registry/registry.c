@@ -3,7 +3,7 @@
  * preparation, blob-body streaming and the rendering of answers and errors
  * in the distribution spec's form (docs/registry-behaviour.md 2, 3).
  */
-#include "api/registry_int.h"
+#include "registry/registry_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,8 +12,8 @@
 
 #include <json-c/json.h>
 
-#include "api/image.h"
-#include "api/manifest.h"
+#include "core/image.h"
+#include "core/manifest.h"
 #include "auth/regtoken.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -27,9 +27,11 @@ reg_unlease(struct api_reg *r)
 	r->leased = NULL;
 }
 
-void
-api_reg_free(struct api_reg *r)
+static void
+reg_free(void *arg)
 {
+	struct api_reg	*r = arg;
+
 	if (r == NULL)
 		return;
 	(void)store_upload_writer_close(r->writer, false);
@@ -46,14 +48,14 @@ reg_fail(struct api_call *call, enum reg_errcode code, const char *fmt, ...)
 	va_start(ap, fmt);
 	ecr_error_setv(&call->err, ERR_VALIDATION, fmt, ap);
 	va_end(ap);
-	call->reg->err_reg = code;
+	reg_state(call)->err_reg = code;
 	return -1;
 }
 
 void
 reg_header(struct api_call *call, const char *name, const char *value)
 {
-	struct api_reg_answer	*a = &call->reg->ans;
+	struct api_reg_answer	*a = &reg_state(call)->ans;
 
 	if (a->n_headers == sizeof a->headers / sizeof a->headers[0])
 		return;
@@ -66,9 +68,9 @@ void
 reg_body(struct api_call *call, const char *content_type, const char *body,
     size_t len)
 {
-	call->reg->ans.content_type = content_type;
-	call->reg->ans.body = body;
-	call->reg->ans.body_len = len;
+	reg_state(call)->ans.content_type = content_type;
+	reg_state(call)->ans.body = body;
+	reg_state(call)->ans.body_len = len;
 }
 
 bool
@@ -81,7 +83,7 @@ reg_is_digest(const char *reference)
 int
 reg_repo(struct api_call *call, struct store_repo *repo)
 {
-	const char	*name = call->reg->req->repo;
+	const char	*name = reg_state(call)->req->repo;
 	int		 rc;
 
 	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
@@ -183,11 +185,13 @@ reg_authorize(struct api_call *call, const char *action, const char *repo)
 enum api_stage
 api_reg_prepare(struct api_call *call, const struct api_reg_request *req)
 {
+	struct api_reg	*r;
 	const char	*action;
 
-	call->reg = xcalloc(1, sizeof *call->reg);
-	call->reg->req = req;
-	call->reg->ans.content_length = -1;
+	r = xcalloc(1, sizeof *r);
+	r->req = req;
+	r->ans.content_length = -1;
+	api_call_set_proto(call, r, reg_free);
 	call->op = api_reg_ops[req->op];
 	if (authenticate(call, req) != 0)
 		return API_STAGE_DONE;
@@ -227,7 +231,7 @@ reg_check_size(struct api_call *call, const char *id, uint64_t received,
 {
 	if (api_upload_check_size(call, id, received, more) == 0)
 		return 0;
-	call->reg->err_reg = REG_SIZE_INVALID;
+	reg_state(call)->err_reg = REG_SIZE_INVALID;
 	return -1;
 }
 
@@ -247,7 +251,7 @@ declared_len(const struct api_reg_request *req, uint64_t start,
 int
 api_reg_stream_open(struct api_call *call)
 {
-	struct api_reg		*r = call->reg;
+	struct api_reg		*r = reg_state(call);
 	struct store_txn	*txn;
 	struct store_repo	 repo;
 	uint64_t		 start = 0, end = 0;
@@ -289,7 +293,7 @@ api_reg_stream_open(struct api_call *call)
 int
 api_reg_stream_add(struct api_call *call, const void *data, size_t len)
 {
-	struct api_reg	*r = call->reg;
+	struct api_reg	*r = reg_state(call);
 	int		 rc;
 
 	if (reg_check_size(call, r->up.id, r->up.received + r->added,
@@ -344,8 +348,8 @@ reg_code_of(const struct api_call *call)
 {
 	size_t	i;
 
-	if (call->reg->err_reg != REG_NONE)
-		return call->reg->err_reg;
+	if (reg_state(call)->err_reg != REG_NONE)
+		return reg_state(call)->err_reg;
 	for (i = 0; i < sizeof err_map / sizeof err_map[0]; i++) {
 		if (err_map[i].code == call->err.code)
 			return err_map[i].reg;
@@ -379,6 +383,6 @@ void
 api_reg_render(struct api_call *call, struct api_reg_answer *a)
 {
 	if (call->err.code != ERR_NONE)
-		render_error(call, &call->reg->ans);
-	*a = call->reg->ans;
+		render_error(call, &reg_state(call)->ans);
+	*a = reg_state(call)->ans;
 }

@@ -3,7 +3,7 @@
  * registry's blob uploads: creating one, counting a part, the leases that
  * keep two streams off one upload file, and the uploads' running hashes.
  */
-#include "api/image.h"
+#include "core/image.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * slice of images (read), evaluating, or applying a slice of actions
  * (write), through the same load and engine as previews.
  */
-#include "api/lifecycle.h"
+#include "core/lifecycle.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -353,9 +353,8 @@ api_lifecycle_run_counts(const struct api_lifecycle_run *run, size_t *n_repos,
 	*n_transitioned = run->counts.n_transitioned;
 }
 
-void
-api_lifecycle_run_render(struct api_lifecycle_run *run, int *status,
-    const char **error_type, char **body, size_t *len)
+struct api_call *
+api_lifecycle_run_result(struct api_lifecycle_run *run)
 {
 	struct api_call	*call = run->call;
 
@@ -365,5 +364,5 @@ api_lifecycle_run_render(struct api_lifecycle_run *run, int *status,
 		jadd_i64(call->out, "transitioned",
 		    (int64_t)run->counts.n_transitioned);
 	}
-	api_call_render(call, status, error_type, body, len);
+	return call;
 }

@@ -5,14 +5,14 @@
  * Basic-auth token instead of SigV4 and from path parts instead of JSON.
  * The server streams blob bytes itself through api_reg_stream_*.
  */
-#ifndef ECRD_API_REGISTRY_H
-#define ECRD_API_REGISTRY_H
+#ifndef ECRD_REGISTRY_REGISTRY_H
+#define ECRD_REGISTRY_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/api.h"
+#include "core/core.h"
 
 enum api_reg_op {
 	API_REG_PING,		/* GET /v2/ */

@@ -2,14 +2,14 @@
  * Image logic shared by the ECR API operations and the registry: one
  * function puts a manifest, one finds an image, one deletes (STYLE.md 3).
  */
-#ifndef ECRD_API_IMAGE_H
-#define ECRD_API_IMAGE_H
+#ifndef ECRD_CORE_IMAGE_H
+#define ECRD_CORE_IMAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 struct json_object;
 #include "store/store.h"
@@ -153,27 +153,6 @@ void	 api_upload_unlease(struct api_ctx *, const char *id,
 /* Is id leased by a stream other than owner (NULL: by any)? */
 bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
 	    const void *owner);
-
-/*
- * UploadLayerPart's part as it streamed (part_stream.c; the server's side
- * is in api.h). has_blob: layerPartBlob was a string and ended. blob_len: its decoded bytes, or -1 if it was not base64. check:
- * 0, or -1 with SerializationException when it was not base64. from_json: the part of a body that did not stream (the caller
- * owns it). write: put the part after up->received
- * and point *hash at the upload's hash after it (NULL when the upload had
- * none to go on; it lives as long as the part): 0, -1 with call->err set, or
- * API_PART_BUSY when another stream holds the upload or the record moved
- * since the part began.
- */
-#define API_PART_BUSY	1
-struct api_part;
-bool	 api_part_has_blob(const struct api_part *);
-/* The member that came twice (the request is refused), or NULL. */
-const char *api_part_duplicate(const struct api_part *);
-int	 api_part_check(struct api_call *, const struct api_part *);
-int64_t	 api_part_blob_len(const struct api_part *);
-struct api_part *api_part_from_json(struct api_call *);
-int	 api_part_write(struct api_call *, struct api_part *,
-	    const struct store_upload *up, const struct sha256_state **hash);
 
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
 const char *api_image_status_name(unsigned status);

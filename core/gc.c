@@ -7,7 +7,7 @@
  * unreferenced file for the next GC, never a record without its file). A
  * live upload (younger than the grace) is never touched.
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdlib.h>
 

@@ -3,7 +3,7 @@
  * Repository JSON object, lookups by name or ARN, tag-mutability settings
  * and resource tags.
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>

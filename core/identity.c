@@ -3,7 +3,7 @@
  * (hence the account) and the region; strict mode also checks the signature
  * against the credentials file (docs/ecr-behaviour.md 1.6).
  */
-#include "api/api_int.h"
+#include "core/core_int.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,0 +1,204 @@
+/*
+ * The domain both protocols share, as the server sees it: a context made
+ * once at startup (api_ctx_new, api/api.h), one api_call per request,
+ * prepared by its protocol (api/ for ECR JSON, registry/ for the OCI
+ * distribution API), run (reads alone, writes in a group-committed batch)
+ * and rendered by it; and the background work (GC, lifecycle runs, pulls).
+ */
+#ifndef ECRD_CORE_CORE_H
+#define ECRD_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct api_ctx;
+struct api_call;
+struct creds;
+struct sigv4_request;
+struct store;
+
+#define API_ACCOUNT_DEFAULT	"123456789012"
+#define API_REGION_DEFAULT	"us-east-1"
+/* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of api_config's. */
+#define API_REPOSITORIES_MAX	100000			/* per region */
+#define API_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
+
+struct api_config {
+	const char		*default_account;
+	const char		*default_region; /* requests without SigV4 */
+	const char		*public_endpoint; /* "HOST:PORT" for URIs, or NULL */
+	bool			 is_strict;
+	bool			 relax_references; /* PutImage: see image.h */
+	const struct creds	*creds;		/* strict mode; borrowed */
+	uint64_t		 max_repositories; /* per registry and region */
+	uint64_t		 max_layer_size;	/* bytes */
+	uint64_t		 clock_offset_sec; /* api_now_ms's start */
+};
+
+/*
+ * Borrowed credentials for strict mode (the caller keeps them alive until
+ * the next call or api_ctx_free); their identity policies are parsed here,
+ * so check them first with api_creds_check.
+ */
+void	 api_ctx_set_creds(struct api_ctx *, const struct creds *);
+/*
+ * Parse every principal's "policies" as IAM identity policies (issue #5).
+ * 0, or -1 with *cause naming the first bad one, e.g.
+ * "principals[1].policies[0]: Statement[0].Resource: missing" (caller
+ * frees). A server refuses such a credentials file at start and on SIGHUP.
+ */
+int	 api_creds_check(const struct creds *, char **cause);
+
+/*
+ * Strict mode's authorization, for the registry API as for the JSON API
+ * (issue #5): may principal_arn (of account, as a registry token or SigV4
+ * names it) perform action ("ecr:BatchGetImage") on repository repo_name
+ * of registry registry_id in region? repo_name NULL asks about resource
+ * "*". source_ip (text, NULL or "" when unknown) feeds aws:SourceIp and
+ * now_ms aws:CurrentTime. Decided as IAM does from the principal's
+ * identity policies (its credentials entries), the repository policy and,
+ * under REGISTRY_POLICY_SCOPE V2, the registry policy: an explicit deny
+ * wins; in the caller's own account an allow from either side suffices;
+ * across accounts both must allow. Opens its own read txn.
+ * Returns 0 (allowed; always in permissive mode), API_AUTHZ_DENIED with
+ * message set to AWS's words for an AccessDeniedException ("User: ARN is
+ * not authorized to perform: ecr:X on resource: ARN because no
+ * identity-based policy allows the ecr:X action", or "... with an explicit
+ * deny in an identity-based policy", ...), or API_AUTHZ_ERROR (a store
+ * failure, logged; answer 500) with a generic message. message_size must
+ * be at least 1; the text is cut to fit.
+ */
+#define API_AUTHZ_DENIED	(-1)
+#define API_AUTHZ_ERROR		(-2)
+int	 api_authorize(struct api_ctx *, const char *principal_arn,
+	    const char *account, const char *region, const char *source_ip,
+	    const char *action, const char *registry_id,
+	    const char *repo_name, int64_t now_ms, char *message,
+	    size_t message_size);
+/* Twelve digits: an account ID (registryId). */
+bool	 api_is_account_id(const char *);
+/* A region name as the model's Region shape allows it ("us-east-1"). */
+bool	 api_is_region(const char *);
+/* The key that signs registry tokens and page tokens; borrowed. */
+const unsigned char *api_ctx_key(const struct api_ctx *);
+
+enum api_stage {
+	API_STAGE_DONE,		/* answered already (an error, or no txn) */
+	API_STAGE_READ,		/* run with api_call_run */
+	API_STAGE_WRITE,	/* queue for api_batch_run */
+};
+
+struct api_call *api_call_new(struct api_ctx *, const char *request_id,
+	    int64_t now_ms);
+/* The client's IP address as text, for aws:SourceIp (before prepare). */
+void	 api_call_set_source_ip(struct api_call *, const char *ip);
+void	 api_call_run(struct api_call *);
+/*
+ * Run write calls as children of one write transaction and commit it once,
+ * durably, before any of them is answered (group commit).
+ */
+void	 api_batch_run(struct api_ctx *, struct api_call **, size_t);
+/* For the request log: the operation name, or "-". */
+const char *api_call_op_name(const struct api_call *);
+void	 api_call_free(struct api_call *);
+
+/*
+ * Write the pull times BatchGetImage noted (api_pulls_pending) in a txn of
+ * their own; the server calls this on a timer. 0 or a STORE_* code.
+ */
+bool	 api_pulls_pending(const struct api_ctx *);
+int	 api_pulls_flush(struct api_ctx *);
+
+/*
+ * The server's clock (clock.c), the one every request reads: milliseconds
+ * since the epoch, the real clock plus an offset in seconds that starts at
+ * api_config's clock_offset_sec (--clock-offset) and only moves ahead
+ * (POST /_ecrd/clock). SigV4's skew check and the GC's file ages read the
+ * real clock instead.
+ */
+#define API_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
+int64_t	 api_now_ms(const struct api_ctx *);
+int64_t	 api_clock_offset_sec(const struct api_ctx *);
+/* The most api_clock_advance accepts now. */
+int64_t	 api_clock_advance_max(const struct api_ctx *);
+/*
+ * Move the clock sec seconds ahead: 0, or -1 (nothing moves) when sec is
+ * negative or the offset would pass API_CLOCK_OFFSET_MAX_SEC.
+ */
+int	 api_clock_advance(struct api_ctx *, int64_t sec);
+
+/* The address the server listens on, for download URLs. */
+void	 api_ctx_set_endpoint(struct api_ctx *, const char *host_port);
+/*
+ * Check a blob download URL's query (api_blob_url) for digest at now_ms:
+ * 0, API_URL_INVALID (forged, altered or malformed) or API_URL_EXPIRED.
+ */
+#define API_URL_INVALID	(-1)
+#define API_URL_EXPIRED	(-2)
+int	 api_blob_url_check(const struct api_ctx *, const char *digest,
+	    const char *query, int64_t now_ms);
+/* The store, for the server's blob streaming (STYLE.md 1). */
+struct store *api_ctx_store(const struct api_ctx *);
+
+/*
+ * Garbage collection: blobs no layer record uses any more and uploads idle
+ * for longer than grace_ms (as of now_ms), with their files, and orphan
+ * files older than the grace. In bounded slices (STYLE.md 7.7):
+ * api_gc_step, on the loop's thread, does at most one short write txn and
+ * says what comes next: API_GC_WORK, file work for api_gc_work, which
+ * touches only the store's files (through functions that may run on any
+ * thread) and the run itself, so it may run on a worker, after which
+ * api_gc_step comes again; API_GC_AGAIN, another step (yield to requests
+ * first); API_GC_DONE, finished. api_gc_result: 0 or the STORE_* code that
+ * stopped the run, and the blobs and uploads removed. api_gc_free may
+ * come at any point but while api_gc_work runs; a run dropped between
+ * steps leaves only unreferenced files, for the next run's sweep.
+ */
+enum api_gc_next {
+	API_GC_DONE,
+	API_GC_AGAIN,
+	API_GC_WORK,
+};
+struct api_gc;
+struct api_gc	*api_gc_new(struct api_ctx *, int64_t now_ms,
+		    int64_t grace_ms);
+enum api_gc_next api_gc_step(struct api_gc *);
+void		 api_gc_work(struct api_gc *);
+int		 api_gc_result(const struct api_gc *, size_t *n_blobs,
+		    size_t *n_uploads);
+void		 api_gc_free(struct api_gc *);
+/* A whole run in the caller's thread (tools and tests). */
+int		 api_gc_run(struct api_ctx *, int64_t now_ms,
+		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
+
+/*
+ * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in
+ * bounded steps (a slice of one repository's images or actions, each in a
+ * txn of its own) so the server keeps answering between them. A run covers
+ * repository name of (registry_id, region); with name NULL, every
+ * repository there with a policy; with registry_id NULL, every repository
+ * in the store with one. Rules read the clock as now_ms.
+ */
+struct api_lifecycle_run;
+struct api_lifecycle_run *api_lifecycle_run_new(struct api_ctx *,
+	    const char *request_id, const char *registry_id,
+	    const char *region, const char *name, int64_t now_ms);
+/* Do one step; false once the run has ended (done, or failed). */
+bool	 api_lifecycle_run_step(struct api_lifecycle_run *);
+/* What the run has done so far: repositories run, images acted on. */
+void	 api_lifecycle_run_counts(const struct api_lifecycle_run *,
+	    size_t *n_repos, size_t *n_expired, size_t *n_transitioned);
+/*
+ * An ended run's call, its answer filled in for api_call_render: out
+ * {"expired":N,"transitioned":M}, or an error (RepositoryNotFound or
+ * LifecyclePolicyNotFound for a named repository, ServerException).
+ * Borrowed until api_lifecycle_run_free.
+ */
+struct api_call *api_lifecycle_run_result(struct api_lifecycle_run *);
+void	 api_lifecycle_run_free(struct api_lifecycle_run *);
+
+/* Wipe every account's and region's records (moto's reset). */
+int	 api_reset(struct api_ctx *, char **cause);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * The context and the call: made, run (a read alone; writes as children of
+ * one group-committed write txn) and freed, for either protocol, which
+ * prepares a call before and renders it after.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+int
+core_ctx_new(struct store *store, const struct api_config *cfg,
+    struct api_ctx **out, char **cause)
+{
+	struct api_ctx		*ctx;
+	struct store_txn	*txn = NULL;
+	unsigned char		 candidate[sizeof ctx->key];
+	int			 rc;
+
+	ctx = xcalloc(1, sizeof *ctx);
+	ctx->store = store;
+	ctx->cfg = *cfg;
+	ctx->clock_offset_sec = cfg->clock_offset_sec >
+	    (uint64_t)API_CLOCK_OFFSET_MAX_SEC ? API_CLOCK_OFFSET_MAX_SEC :
+	    (int64_t)cfg->clock_offset_sec;
+	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
+		core_ctx_free(ctx);
+		return -1;
+	}
+	/* The key is made once and kept in the store (issue #2). */
+	randombytes_buf(candidate, sizeof candidate);
+	if ((rc = store_txn_begin(store, NULL, true, &txn)) == 0 &&
+	    (rc = store_key_get_or_create(txn, candidate, sizeof candidate,
+	    ctx->key)) == 0)
+		rc = store_txn_commit(txn);
+	else
+		store_txn_abort(txn);
+	sodium_memzero(candidate, sizeof candidate);
+	if (rc != 0) {
+		*cause = xasprintf("cannot read the server key: %s",
+		    store_strerror(rc));
+		core_ctx_free(ctx);
+		return -1;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+api_ctx_set_endpoint(struct api_ctx *ctx, const char *host_port)
+{
+	str_copy(ctx->self_endpoint, sizeof ctx->self_endpoint, host_port);
+}
+
+struct store *
+api_ctx_store(const struct api_ctx *ctx)
+{
+	return ctx->store;
+}
+
+void
+core_ctx_free(struct api_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	api_pulls_release(ctx);
+	api_policy_cache_free(ctx->pcache);
+	authz_ids_free(ctx->ids);
+	api_upload_tables_free(ctx);
+	sodium_memzero(ctx->key, sizeof ctx->key);
+	free(ctx);
+}
+
+const unsigned char *
+api_ctx_key(const struct api_ctx *ctx)
+{
+	return ctx->key;
+}
+
+int
+api_reset(struct api_ctx *ctx, char **cause)
+{
+	struct store_txn	*txn = NULL;
+	int			 rc;
+
+	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) == 0 &&
+	    (rc = store_reset(txn)) == 0)
+		rc = store_txn_commit(txn);
+	else
+		store_txn_abort(txn);
+	if (rc != 0) {
+		*cause = xasprintf("%s", store_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct api_call *
+api_call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
+{
+	struct api_call	*call;
+
+	call = xcalloc(1, sizeof *call);
+	call->ctx = ctx;
+	call->now_ms = now_ms;
+	str_copy(call->request_id, sizeof call->request_id, request_id);
+	return call;
+}
+
+void
+api_call_free(struct api_call *call)
+{
+	size_t	i;
+
+	if (call == NULL)
+		return;
+	store_txn_abort(call->txn);
+	if (call->in != NULL)
+		json_object_put(call->in);
+	if (call->out != NULL)
+		json_object_put(call->out);
+	ecr_error_clear(&call->err);
+	if (call->proto_free != NULL)
+		call->proto_free(call->proto);
+	for (i = 0; i < call->n_arena; i++)
+		free(call->arena[i]);
+	free(call->arena);
+	free(call);
+}
+
+void
+api_call_set_proto(struct api_call *call, void *owned,
+    void (*proto_free)(void *))
+{
+	if (call->proto_free != NULL)
+		call->proto_free(call->proto);
+	call->proto = owned;
+	call->proto_free = proto_free;
+}
+
+const char *
+api_call_op_name(const struct api_call *call)
+{
+	return call->op != NULL ? call->op->name : "-";
+}
+
+void
+api_call_run(struct api_call *call)
+{
+	int	rc;
+
+	if (call->op->flags & OP_TXN_READ) {
+		rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn);
+		if (rc != 0) {
+			api_fail_store(call, rc);
+			return;
+		}
+	}
+	call->op->exec(call);
+	store_txn_abort(call->txn);
+	call->txn = NULL;
+}
+
+/* Run one call inside a child of parent; its writes vanish if it fails. */
+static void
+batch_run_one(struct store_txn *parent, struct api_call *call)
+{
+	int	rc;
+
+	if ((rc = store_txn_begin(call->ctx->store, parent, true,
+	    &call->txn)) != 0) {
+		api_fail_store(call, rc);
+		return;
+	}
+	if (call->op->exec(call) != 0) {
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+		return;
+	}
+	rc = store_txn_commit(call->txn);
+	call->txn = NULL;
+	if (rc != 0)
+		api_fail_store(call, rc);
+}
+
+/*
+ * Run the calls as children of one write txn (group commit). 0, or the
+ * code of a begin or commit that failed, which undoes every call; the
+ * calls that failed on their own keep their error, the others have none.
+ */
+static int
+batch_commit(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	struct store_txn	*parent = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = store_txn_begin(ctx->store, NULL, true, &parent)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		batch_run_one(parent, calls[i]);
+	/* Pull times ride along; they never fail the batch. */
+	(void)api_pulls_apply(ctx, parent);
+	/* Durable before any answer leaves (LMDB syncs on commit). */
+	return store_txn_commit(parent);
+}
+
+/*
+ * A batch the full disk refused: its deletes, which undid nothing, are
+ * run again by themselves with the store's reserve freed, so that space
+ * can always be reclaimed (issue 11). Moves them to the front of calls;
+ * returns how many.
+ */
+static size_t
+batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	struct api_call	*c;
+	size_t		 i, n_deletes = 0;
+	int		 rc;
+
+	for (i = 0; i < n; i++) {
+		c = calls[i];
+		if (!(c->op->flags & OP_FREES_SPACE) || c->err.code != ERR_NONE)
+			continue;
+		json_object_put(c->out);
+		c->out = jnew_obj();
+		calls[i] = calls[n_deletes];
+		calls[n_deletes++] = c;
+	}
+	/*
+	 * Already gone (an earlier delete or GC freed it and the disk has not
+	 * had room to remake it) is no reason to give up: deletes alone need
+	 * fewer pages than the batch that failed.
+	 */
+	if (n_deletes != 0 && (rc = store_reserve_release(ctx->store)) != 0 &&
+	    rc != STORE_NOTFOUND)
+		return 0;
+	return n_deletes;
+}
+
+static void
+batch_run_locked(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	size_t	i, n_deletes = 0;
+	int	rc;
+
+	if ((rc = batch_commit(ctx, calls, n)) == 0)
+		return;
+	if (rc == STORE_NOSPACE &&
+	    (n_deletes = batch_take_deletes(ctx, calls, n)) != 0) {
+		log_warn("store: no space left on device; the reserve is "
+		    "freed for %zu delete(s): %s", n_deletes,
+		    store_io_cause(ctx->store));
+		if (batch_commit(ctx, calls, n_deletes) == 0) {
+			/* Again if the deletes left room to spare. */
+			(void)store_reserve_restore(ctx->store);
+			calls += n_deletes;
+			n -= n_deletes;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		/* Calls that failed on their own wrote nothing: keep their error. */
+		if (calls[i]->err.code == ERR_NONE)
+			api_fail_store(calls[i], rc);
+	}
+}
+
+/*
+ * The GC removes blob files from a worker thread, each only if no record
+ * names it; a blob upload finished in this batch has its file in place but
+ * no record until the batch commits, so the store's files lock is held
+ * from before the first op until after the last commit.
+ */
+void
+api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+{
+	store_files_lock(ctx->store);
+	batch_run_locked(ctx, calls, n);
+	store_files_unlock(ctx->store);
+}

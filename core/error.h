@@ -1,0 +1,93 @@
+/*
+ * The domain's error vocabulary: every failure a call can end in, named
+ * by the ECR error it is (STYLE.md 4). The names and statuses on the wire
+ * are the protocols': api/error.c for ECR, registry/error.c for the
+ * registry, which maps these codes to its own.
+ */
+#ifndef ECRD_CORE_ERROR_H
+#define ECRD_CORE_ERROR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct json_object;
+
+enum ecr_errcode {
+	ERR_NONE = 0,
+	ERR_ACCESS_DENIED,
+	ERR_BLOCKED_BY_ORGANIZATION_POLICY,
+	ERR_EMPTY_UPLOAD,
+	ERR_EXCLUSION_ALREADY_EXISTS,
+	ERR_EXCLUSION_NOT_FOUND,
+	ERR_EXPIRED_TOKEN,
+	ERR_IMAGE_ALREADY_EXISTS,
+	ERR_IMAGE_ARCHIVED,
+	ERR_IMAGE_DIGEST_DOES_NOT_MATCH,
+	ERR_IMAGE_NOT_FOUND,
+	ERR_IMAGE_STORAGE_CLASS_UPDATE_NOT_SUPPORTED,
+	ERR_IMAGE_TAG_ALREADY_EXISTS,
+	ERR_INCOMPLETE_SIGNATURE,
+	ERR_INVALID_LAYER,
+	ERR_INVALID_LAYER_PART,
+	ERR_INVALID_PARAMETER,
+	ERR_INVALID_SIGNATURE,
+	ERR_INVALID_TAG_PARAMETER,
+	ERR_KMS,
+	ERR_LAYER_ALREADY_EXISTS,
+	ERR_LAYER_INACCESSIBLE,
+	ERR_LAYER_PART_TOO_SMALL,
+	ERR_LAYERS_NOT_FOUND,
+	ERR_LIFECYCLE_POLICY_NOT_FOUND,
+	ERR_LIFECYCLE_POLICY_PREVIEW_IN_PROGRESS,
+	ERR_LIFECYCLE_POLICY_PREVIEW_NOT_FOUND,
+	ERR_LIMIT_EXCEEDED,
+	ERR_MISSING_AUTHENTICATION_TOKEN,
+	ERR_NOT_IMPLEMENTED,
+	ERR_PULL_THROUGH_CACHE_RULE_ALREADY_EXISTS,
+	ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND,
+	ERR_REFERENCED_IMAGES_NOT_FOUND,
+	ERR_REGISTRY_POLICY_NOT_FOUND,
+	ERR_REPOSITORY_ALREADY_EXISTS,
+	ERR_REPOSITORY_NOT_EMPTY,
+	ERR_REPOSITORY_NOT_FOUND,
+	ERR_REPOSITORY_POLICY_NOT_FOUND,
+	ERR_REQUEST_ENTITY_TOO_LARGE,
+	ERR_SCAN_NOT_FOUND,
+	ERR_SECRET_NOT_FOUND,
+	ERR_SERIALIZATION,
+	ERR_SERVER,
+	ERR_SIGNING_CONFIGURATION_NOT_FOUND,
+	ERR_TEMPLATE_ALREADY_EXISTS,
+	ERR_TEMPLATE_NOT_FOUND,
+	ERR_THROTTLING,
+	ERR_TOO_MANY_TAGS,
+	ERR_UNABLE_TO_ACCESS_SECRET,
+	ERR_UNABLE_TO_DECRYPT_SECRET_VALUE,
+	ERR_UNABLE_TO_GET_UPSTREAM_IMAGE,
+	ERR_UNABLE_TO_GET_UPSTREAM_LAYER,
+	ERR_UNABLE_TO_LIST_UPSTREAM_IMAGE_REFERRERS,
+	ERR_UNKNOWN_OPERATION,
+	ERR_UNRECOGNIZED_CLIENT,
+	ERR_UNSUPPORTED_IMAGE_TYPE,
+	ERR_UNSUPPORTED_UPSTREAM_REGISTRY,
+	ERR_UPLOAD_NOT_FOUND,
+	ERR_VALIDATION,
+	ERR__COUNT
+};
+
+#define ECR_ERROR_MESSAGE_SIZE	1024
+
+struct ecr_error {
+	enum ecr_errcode	 code;		/* ERR_NONE when no error */
+	char			 message[ECR_ERROR_MESSAGE_SIZE];	/* ECR's wording, truncated */
+	struct json_object	*extra;		/* owned; members besides __type and message */
+};
+
+/* Set code and message (vsnprintf, truncated); always returns -1. */
+int	ecr_error_set(struct ecr_error *, enum ecr_errcode, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	ecr_error_setv(struct ecr_error *, enum ecr_errcode, const char *, va_list)
+	    __attribute__((format(printf, 3, 0)));
+/* Free extra and reset to ERR_NONE. */
+void	ecr_error_clear(struct ecr_error *);
+#endif
