@@ -1,0 +1,340 @@
+/*
+ * Blob uploads: POST /v2/<name>/blobs/uploads/ (also ?mount=), GET, PATCH,
+ * PUT ?digest= and DELETE .../uploads/<id>, over the same upload records
+ * and files as the layer API's (docs/registry-behaviour.md 2-4).
+ */
+#include "registry/registry_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/parse.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "core/image.h"
+#include "core/manifest.h"
+
+#define CHUNK_MIN	"5242880"
+#define PART_MIN	5242880
+
+static int	upload_start(struct api_call *);
+static int	upload_status(struct api_call *);
+static int	upload_patch(struct api_call *);
+static int	upload_finish(struct api_call *);
+static int	upload_cancel(struct api_call *);
+
+const struct api_op reg_op_upload_start = {
+	.name = "upload-start",
+	.flags = OP_TXN_WRITE,
+	.exec = upload_start,
+};
+
+const struct api_op reg_op_upload_status = {
+	.name = "upload-status",
+	.flags = OP_TXN_READ,
+	.exec = upload_status,
+};
+
+const struct api_op reg_op_upload_patch = {
+	.name = "upload-patch",
+	.flags = OP_TXN_WRITE,
+	.exec = upload_patch,
+};
+
+const struct api_op reg_op_upload_finish = {
+	.name = "upload-finish",
+	.flags = OP_TXN_WRITE,
+	.exec = upload_finish,
+};
+
+const struct api_op reg_op_upload_cancel = {
+	.name = "upload-cancel",
+	.flags = OP_TXN_WRITE,
+	.exec = upload_cancel,
+};
+
+static void
+upload_headers(struct api_call *call, const struct store_repo *repo,
+    const struct store_upload *up)
+{
+	reg_header(call, "Location", call_printf(call,
+	    "/v2/%s/blobs/uploads/%s", repo->name, up->id));
+	reg_header(call, "Docker-Upload-UUID", up->id);
+	reg_header(call, "Range", call_printf(call, "0-%" PRIu64,
+	    up->received == 0 ? 0 : up->received - 1));
+}
+
+/*
+ * BLOB_MOUNTING is opt-in per registry (docs/registry-behaviour.md 2.6):
+ * while it is DISABLED, the default, a mount request starts an ordinary
+ * upload.
+ */
+static int
+mounting_enabled(struct api_call *call, bool *out)
+{
+	char	value[16];
+	int	rc;
+
+	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
+	    API_SETTING_BLOB_MOUNTING, value, sizeof value);
+	if (rc != 0) {
+		(void)api_fail_store(call, rc);
+		return -1;
+	}
+	*out = strcmp(value, "ENABLED") == 0;
+	return 0;
+}
+
+/*
+ * The source of a mount: a repository of the same registry (the token's
+ * account and region) with the same encryption, which the caller may read
+ * with ecr:GetDownloadUrlForLayer (2.6). 0, or -1 (with no error kept:
+ * a denial only means an upload instead).
+ */
+static int
+mount_source(struct api_call *call, const struct store_repo *repo,
+    struct store_repo *from)
+{
+	const char	*name = reg_state(call)->req->from;
+
+	if (name == NULL || store_repo_get(call->txn, call->registry_id,
+	    call->id.region, name, from) != 0 ||
+	    strcmp(from->encryption_type, repo->encryption_type) != 0 ||
+	    strcmp(from->kms_key, repo->kms_key) != 0)
+		return -1;
+	if (reg_authorize(call, "ecr:GetDownloadUrlForLayer", from->name) ==
+	    0)
+		return 0;
+	ecr_error_clear(&call->err);
+	reg_state(call)->err_reg = REG_NONE;
+	return -1;
+}
+
+/*
+ * Mount by existence within the registry when BLOB_MOUNTING is ENABLED
+ * (2.6: ECR's referenced-only rule fails the conformance suites, so it is
+ * not kept). 1 when mounted, 0 to fall back to an upload, -1 on error.
+ */
+static int
+try_mount(struct api_call *call, const struct store_repo *repo)
+{
+	const struct api_reg_request	*req = reg_state(call)->req;
+	struct store_repo		 from;
+	struct store_layer		 layer;
+	bool				 enabled;
+	int				 rc;
+
+	if (req->mount == NULL || !manifest_digest_is_valid(req->mount))
+		return 0;
+	if (mounting_enabled(call, &enabled) != 0)
+		return -1;
+	if (!enabled)
+		return 0;
+	rc = store_layer_get(call->txn, repo->id, req->mount, &layer);
+	if (rc != 0 && mount_source(call, repo, &from) == 0)
+		rc = store_layer_get(call->txn, from.id, req->mount, &layer);
+	if (rc != 0)
+		return 0;
+	layer.repo_id = repo->id;
+	layer.created_at_ms = call->now_ms;
+	rc = store_layer_add(call->txn, &layer);
+	if (rc != 0 && rc != STORE_EXISTS)
+		return api_fail_store(call, rc);
+	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
+	    repo->name, req->mount));
+	reg_header(call, "Docker-Content-Digest", req->mount);
+	reg_state(call)->ans.status = 201;
+	return 1;
+}
+
+static int
+upload_start(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+	int			rc;
+
+	if (reg_repo(call, &repo) != 0)
+		return -1;
+	if ((rc = try_mount(call, &repo)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (api_upload_create(call, &repo, &up) != 0)
+		return -1;
+	upload_headers(call, &repo, &up);
+	reg_header(call, "OCI-Chunk-Min-Length", CHUNK_MIN);
+	reg_state(call)->ans.status = 202;
+	return 0;
+}
+
+/* The upload the path names, in this repository (registry_int.h). */
+int
+reg_upload(struct api_call *call, const struct store_repo *repo,
+    struct store_upload *up)
+{
+	int	rc;
+
+	rc = store_upload_get(call->txn, reg_state(call)->req->upload_id, up);
+	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG ||
+	    (rc == 0 && up->repo_id != repo->id))
+		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN, "blob upload "
+		    "unknown to registry");
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	return 0;
+}
+
+static int
+upload_status(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+
+	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
+		return -1;
+	upload_headers(call, &repo, &up);
+	reg_state(call)->ans.status = 204;
+	return 0;
+}
+
+/*
+ * A chunk's Content-Range must start where the upload stands and be as
+ * long as its body: 416 otherwise, with nothing counted (spec end-5).
+ */
+static int
+check_chunk(struct api_call *call, const struct store_upload *up)
+{
+	const char	*cr = reg_state(call)->req->content_range;
+	uint64_t	 start, end;
+
+	if (cr == NULL)
+		return 0;
+	if (reg_parse_range(cr, &start, &end) != 0 || start != up->received ||
+	    end - start + 1 != reg_state(call)->added)
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the chunk's "
+		    "Content-Range does not match the upload or the body");
+	return 0;
+}
+
+/*
+ * Count what was streamed: the bytes are in the file (synced now, before
+ * the record commits); the record must still stand where the stream began.
+ */
+static int
+record_stream(struct api_call *call, const struct store_repo *repo,
+    struct store_upload *up)
+{
+	struct api_reg	*r = reg_state(call);
+	int		 rc;
+
+	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
+		return -1;
+	if (api_upload_leased_by_other(call->ctx, up->id, r))
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
+		    "chunk of this upload is still being received");
+	if (!r->is_streaming || r->added == 0)
+		return 0;
+	rc = store_upload_writer_close(r->writer, true);
+	r->writer = NULL;
+	/* Counted in this batch: later calls in it may go on. */
+	reg_unlease(r);
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	if (up->received != r->up.received)
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the upload "
+		    "moved on while this chunk was sent");
+	api_upload_count_part(call, up, r->added,
+	    r->has_hash ? &r->hash : NULL);
+	if ((rc = store_upload_update(call->txn, up)) != 0)
+		return api_fail_store(call, rc);
+	return 0;
+}
+
+static int
+upload_patch(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+
+	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0)
+		return -1;
+	upload_headers(call, &repo, &up);
+	reg_state(call)->ans.status = 202;
+	return 0;
+}
+
+/*
+ * The blob's digest must be the one asked for: sha256, or sha512 (OCI
+ * allows it; ECR itself uses sha256).
+ */
+static int
+check_digest(struct api_call *call, const struct store_upload *up,
+    char *digest)
+{
+	const char	*want = reg_state(call)->req->digest;
+
+	if (want == NULL || !manifest_digest_is_valid(want))
+		return reg_fail(call, REG_DIGEST_INVALID, "a valid digest "
+		    "parameter is required");
+	if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
+	    digest) != 0)
+		return -1;
+	if (strcmp(want, digest) != 0)
+		return reg_fail(call, REG_DIGEST_INVALID, "provided digest "
+		    "did not match uploaded content");
+	if (up->min_part != 0 && up->min_part < PART_MIN)
+		return reg_fail(call, REG_BLOB_UPLOAD_INVALID, "All layer "
+		    "parts except the last part should be at least 5MB");
+	return 0;
+}
+
+static int
+upload_finish(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+	struct store_layer	layer;
+	char			digest[API_DIGEST_SIZE];
+	int			rc;
+
+	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0 ||
+	    reg_check_size(call, up.id, up.received, 0) != 0 ||
+	    check_digest(call, &up, digest) != 0)
+		return -1;
+	memset(&layer, 0, sizeof layer);
+	layer.repo_id = repo.id;
+	str_copy(layer.digest, sizeof layer.digest, digest);
+	layer.size = up.received;
+	layer.created_at_ms = call->now_ms;
+	rc = store_upload_file_finish(call->ctx->store, up.id, up.received,
+	    digest);
+	if (rc == 0 && (rc = store_layer_add(call->txn, &layer)) == STORE_EXISTS)
+		rc = 0;
+	if (rc != 0 || (rc = store_upload_delete(call->txn, up.id)) != 0)
+		return api_fail_store(call, rc);
+	api_upload_hash_drop(call->ctx, up.id);
+	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
+	    repo.name, digest));
+	reg_header(call, "Docker-Content-Digest", digest);
+	reg_state(call)->ans.status = 201;
+	return 0;
+}
+
+static int
+upload_cancel(struct api_call *call)
+{
+	struct store_repo	repo;
+	struct store_upload	up;
+	int			rc;
+
+	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
+		return -1;
+	if ((rc = store_upload_delete(call->txn, up.id)) != 0 ||
+	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
+		return api_fail_store(call, rc);
+	api_upload_hash_drop(call->ctx, up.id);
+	reg_state(call)->ans.status = 204;
+	return 0;
+}
+
+/* ?n= with ECR's bound (2.7); -1 when absent. */
