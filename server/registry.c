@@ -32,16 +32,26 @@ struct reg_state {
 	int			 route_rc;	/* 0, ROUTE_NONE, ROUTE_METHOD */
 };
 
+/* The request's state: registry_on_head made it for every /v2 path. */
+static struct reg_state *
+reg_of(struct http_request *req)
+{
+	struct route_state	*st = req->app_data;
+
+	return st->proto;
+}
+
 bool
 registry_is_path(const char *path)
 {
 	return strcmp(path, "/v2") == 0 || str_has_prefix(path, "/v2/");
 }
 
-void
-registry_state_free(struct reg_state *rs)
+static void
+reg_state_free(void *arg)
 {
-	size_t	i;
+	struct reg_state	*rs = arg;
+	size_t			 i;
 
 	if (rs == NULL)
 		return;
@@ -289,6 +299,7 @@ static void
 respond_reg(struct http_request *req, struct api_call *call)
 {
 	struct route_state	*st = req->app_data;
+	struct reg_state	*rs = reg_of(req);
 	struct api_reg_answer	 a;
 	size_t			 i;
 
@@ -300,7 +311,7 @@ respond_reg(struct http_request *req, struct api_call *call)
 		http_response_header(req, a.headers[i][0], a.headers[i][1]);
 	routes_log(req, a.status);
 	if (a.blob_digest != NULL)
-		blobs_serve(req, st->reg->store, a.blob_digest, true);
+		blobs_serve(req, rs->store, a.blob_digest, true);
 	else
 		http_respond(req, a.status, a.content_type != NULL ?
 		    a.content_type : "application/json", a.body, a.body_len);
@@ -311,8 +322,7 @@ respond_reg(struct http_request *req, struct api_call *call)
 static int
 on_stream_body(struct http_request *req, const char *data, size_t len)
 {
-	struct route_state	*st = req->app_data;
-	struct reg_state	*rs = st->reg;
+	struct reg_state	*rs = reg_of(req);
 
 	if (api_reg_stream_add(rs->call, data, len) == 0)
 		return 0;
@@ -346,7 +356,7 @@ registry_on_head(struct server *srv, struct http_request *req)
 
 	rs = xcalloc(1, sizeof *rs);
 	rs->store = srv->store;
-	st->reg = rs;
+	route_state_set_proto(st, rs, reg_state_free);
 	read_request(rs, req);
 	if ((rs->route_rc = route(rs, req)) != 0)
 		return;		/* on_request answers 404/405 */
@@ -375,7 +385,7 @@ void
 registry_on_request(struct server *srv, struct http_request *req)
 {
 	struct route_state	*st = req->app_data;
-	struct reg_state	*rs = st->reg;
+	struct reg_state	*rs = reg_of(req);
 	struct api_call		*call;
 	enum api_stage		 stage;
 

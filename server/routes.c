@@ -93,14 +93,36 @@ routes_respond_json(struct http_request *req, int status,
 	free(body);
 }
 
+void
+route_state_set_proto(struct route_state *st, void *owned,
+    void (*proto_free)(void *))
+{
+	if (st->proto_free != NULL)
+		st->proto_free(st->proto);
+	st->proto = owned;
+	st->proto_free = proto_free;
+}
+
 static void
 route_state_free(void *arg)
 {
 	struct route_state	*st = arg;
 
-	registry_state_free(st->reg);
-	api_part_free(st->part);
+	route_state_set_proto(st, NULL, NULL);
 	free(st);
+}
+
+static void
+part_free_hook(void *part)
+{
+	api_part_free(part);
+}
+
+/* The UploadLayerPart body streaming in, or NULL. */
+static struct api_part *
+part_of(const struct route_state *st)
+{
+	return st->proto_free == part_free_hook ? st->proto : NULL;
 }
 
 /* The request as SigV4 sees it; free the header array returned. */
@@ -142,7 +164,7 @@ on_part_body(struct http_request *req, const char *data, size_t len)
 {
 	struct route_state	*st = req->app_data;
 
-	if (api_part_add(st->part, data, len) == 0)
+	if (api_part_add(part_of(st), data, len) == 0)
 		return 0;
 	respond_aws_error(req, 413, "RequestEntityTooLargeException",
 	    "Request body is larger than this endpoint accepts");
@@ -167,7 +189,8 @@ routes_on_head(struct http_request *req, void *arg)
 		req->body_max = API_BODY_MAX;
 		if (is_layer_part(req)) {
 			hs = sigv4_request_of(req, &sr);
-			st->part = api_part_new(srv->api, &sr);
+			route_state_set_proto(st, api_part_new(srv->api, &sr),
+			    part_free_hook);
 			free(hs);
 			req->on_body = on_part_body;
 		}
@@ -250,8 +273,10 @@ handle_aws(struct server *srv, struct http_request *req)
 	hs = sigv4_request_of(req, &sr);
 	call = api_call_new(srv->api, st->request_id, api_now_ms(srv->api));
 	api_call_set_source_ip(call, req->peer_ip);
-	if ((part = st->part) != NULL) {
-		st->part = NULL;
+	if ((part = part_of(st)) != NULL) {
+		/* The call takes it. */
+		st->proto = NULL;
+		st->proto_free = NULL;
 		stage = api_call_prepare_part(call, target, part, &sr);
 	} else
 		stage = api_call_prepare(call, target, req->body.data,

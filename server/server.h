@@ -29,14 +29,20 @@ struct pending_write {
 	routes_responder	 respond;
 };
 
-/* Per request: its id and operation (for the log), registry state. */
-struct reg_state;
+/*
+ * Per request: its id and operation (for the log), and the protocol's
+ * state while the request is read (registry.c's, or an UploadLayerPart
+ * body), owned: route_state's free calls proto_free on it.
+ */
 struct route_state {
 	char			 request_id[40];
 	char			 op[64];
-	struct reg_state	*reg;
-	struct api_part		*part;	/* an UploadLayerPart body */
+	void			*proto;
+	void			(*proto_free)(void *);
 };
+/* Hang owned state off st, freeing what hung there before. */
+void	route_state_set_proto(struct route_state *, void *owned,
+	    void (*proto_free)(void *));
 
 struct server {
 	struct event_base	*base;
@@ -101,7 +107,6 @@ void	routes_log(struct http_request *, int status);
 bool	registry_is_path(const char *path);
 void	registry_on_head(struct server *, struct http_request *);
 void	registry_on_request(struct server *, struct http_request *);
-void	registry_state_free(struct reg_state *);
 /*
  * A registry JSON error answer ({"errors":[...]}) with code's status;
  * message NULL: the code's own.
