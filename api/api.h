@@ -28,7 +28,7 @@ void	 api_ctx_free(struct api_ctx *);
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4
  * request, look up the target, parse and validate the body.
  */
-enum api_stage api_call_prepare(struct api_call *, const char *target,
+enum api_stage api_call_prepare(struct call *, const char *target,
 	    const char *body, size_t len, const struct sigv4_request *);
 /*
  * UploadLayerPart bodies stream (part_stream.c): make a part when the
@@ -41,13 +41,13 @@ struct api_part;
 struct api_part *api_part_new(struct api_ctx *, const struct sigv4_request *);
 int	 api_part_add(struct api_part *, const char *, size_t);
 void	 api_part_free(struct api_part *);
-enum api_stage api_call_prepare_part(struct api_call *, const char *target,
+enum api_stage api_call_prepare_part(struct call *, const char *target,
 	    struct api_part *, const struct sigv4_request *);
 /* The body but the blob, as JSON; its SHA-256 in hex (strict mode). */
 const char *api_part_json(struct api_part *, size_t *len);
 void	 api_part_payload_hash(struct api_part *, char hex[65]);
 /* Status, error type (NULL on success) and body (caller frees). */
-void	 api_call_render(struct api_call *, int *status,
+void	 api_call_render(struct call *, int *status,
 	    const char **error_type, char **body, size_t *len);
 
 #endif

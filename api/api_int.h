@@ -18,12 +18,12 @@ struct store_upload;
 
 /* authz_call.c: strict mode's decision (STYLE.md 3, step 4). */
 /* Fail the call with AccessDeniedException unless policies allow it. */
-int	 api_authz_call(struct api_call *);
+int	 api_authz_call(struct call *);
 /*
  * SetRepositoryPolicy without force: fail the call unless the caller could
  * still set a policy with policy in place (read in call->txn).
  */
-int	 api_authz_lockout_check(struct api_call *, const struct policy *);
+int	 api_authz_lockout_check(struct call *, const struct policy *);
 
 /* policy_doc.c: a policyText member checked and laid out as ECR does. */
 enum api_policy_kind {
@@ -35,7 +35,7 @@ enum api_policy_kind {
  * 0 with *parsed (policy_free it) and *formatted (Jackson's layout, lives
  * as long as the call), or -1 with InvalidParameterException set.
  */
-int	 api_policy_text_check(struct api_call *, enum api_policy_kind,
+int	 api_policy_text_check(struct call *, enum api_policy_kind,
 	    struct policy **parsed, char **formatted);
 
 /* ops.c */
@@ -59,14 +59,14 @@ struct api_part;
 bool	 api_part_has_blob(const struct api_part *);
 /* The member that came twice (the request is refused), or NULL. */
 const char *api_part_duplicate(const struct api_part *);
-int	 api_part_check(struct api_call *, const struct api_part *);
+int	 api_part_check(struct call *, const struct api_part *);
 int64_t	 api_part_blob_len(const struct api_part *);
-struct api_part *api_part_from_json(struct api_call *);
-int	 api_part_write(struct api_call *, struct api_part *,
+struct api_part *api_part_from_json(struct call *);
+int	 api_part_write(struct call *, struct api_part *,
 	    const struct store_upload *up, const struct sha256_state **hash);
 
 /* The call's part (NULL if none); the call owns it. */
-struct api_part *api_call_part(struct api_call *);
-void	 api_call_set_part(struct api_call *, struct api_part *owned);
+struct api_part *api_call_part(struct call *);
+void	 api_call_set_part(struct call *, struct api_part *owned);
 
 #endif

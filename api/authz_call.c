@@ -26,7 +26,7 @@ struct authz_tags {
 };
 
 static void
-tags_from_input(struct api_call *call, struct authz_tags *t)
+tags_from_input(struct call *call, struct authz_tags *t)
 {
 	struct json_object	*tags = api_in_array(call, "tags");
 	struct json_object	*keys = api_in_array(call, "tagKeys");
@@ -63,7 +63,7 @@ tags_from_input(struct api_call *call, struct authz_tags *t)
  * not NULL, is the one of repositoryNames asked about (OP_RESOURCE_REPOS).
  */
 static void
-req_from_call(struct api_call *call, const char *each, struct authz_req *r,
+req_from_call(struct call *call, const char *each, struct authz_req *r,
     struct authz_tags *t, char *arn, size_t arn_size, char *action,
     size_t action_size)
 {
@@ -108,7 +108,7 @@ req_from_call(struct api_call *call, const char *each, struct authz_req *r,
  * a read txn of its own.
  */
 static int
-authz_call_eval(struct api_call *call, struct store_txn *txn,
+authz_call_eval(struct call *call, struct store_txn *txn,
     const char *each, const struct policy *override, bool *allowed,
     char *msg, size_t size)
 {
@@ -141,7 +141,7 @@ authz_call_eval(struct api_call *call, struct store_txn *txn,
  * notes do not say how ECR reports a partial denial].
  */
 static int
-authz_each_name(struct api_call *call, struct json_object *names,
+authz_each_name(struct call *call, struct json_object *names,
     bool *allowed, char *msg, size_t size)
 {
 	struct store_txn	*txn = NULL;
@@ -160,7 +160,7 @@ authz_each_name(struct api_call *call, struct json_object *names,
 }
 
 int
-api_authz_call(struct api_call *call)
+api_authz_call(struct call *call)
 {
 	struct json_object	*names = NULL;
 	char			 msg[ECR_ERROR_MESSAGE_SIZE];
@@ -189,7 +189,7 @@ api_authz_call(struct api_call *call)
  * (docs/ecr-behaviour.md 3.5).
  */
 int
-api_authz_lockout_check(struct api_call *call, const struct policy *policy)
+api_authz_lockout_check(struct call *call, const struct policy *policy)
 {
 	char	msg[ECR_ERROR_MESSAGE_SIZE];
 	bool	allowed = false;

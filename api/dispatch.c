@@ -46,7 +46,7 @@ api_ctx_free(struct api_ctx *ctx)
 }
 
 static int
-lookup_op(struct api_call *call, const char *target)
+lookup_op(struct call *call, const char *target)
 {
 	const char	*name;
 
@@ -72,7 +72,7 @@ lookup_op(struct api_call *call, const char *target)
  */
 /* Every body we cannot read as one JSON object gets Coral's one answer. */
 static int
-fail_serialization(struct api_call *call)
+fail_serialization(struct call *call)
 {
 	return api_fail(call, ERR_SERIALIZATION, "%s",
 	    "Start of structure or map found where not expected.");
@@ -110,7 +110,7 @@ has_nul_string(struct json_object *o)
  * could name another resource, so the member is refused.
  */
 static int
-refuse_nul(struct api_call *call)
+refuse_nul(struct call *call)
 {
 	json_object_object_foreach(call->in, key, val) {
 		if (has_nul_string(val))
@@ -124,7 +124,7 @@ refuse_nul(struct api_call *call)
 }
 
 static int
-parse_body(struct api_call *call, const char *body, size_t len)
+parse_body(struct call *call, const char *body, size_t len)
 {
 	struct json_object	*in;
 	int			 rc;
@@ -152,7 +152,7 @@ parse_body(struct api_call *call, const char *body, size_t len)
  * decides cross-account access by the policies (issue #5).
  */
 static int
-select_registry(struct api_call *call)
+select_registry(struct call *call)
 {
 	const char	*rid = api_in_str(call, "registryId");
 	const char	*arn = api_in_str(call, "resourceArn"), *name;
@@ -168,7 +168,7 @@ select_registry(struct api_call *call)
 
 /* A streamed blob is checked by its decoded length (part_stream.c). */
 static int
-validate_call(struct api_call *call)
+validate_call(struct call *call)
 {
 	struct json_object	*streamed = NULL;
 	struct api_part		*part = api_call_part(call);
@@ -194,7 +194,7 @@ validate_call(struct api_call *call)
 }
 
 enum api_stage
-api_call_prepare_part(struct api_call *call, const char *target,
+api_call_prepare_part(struct call *call, const char *target,
     struct api_part *part, const struct sigv4_request *sr)
 {
 	struct sigv4_request	 s = *sr;
@@ -210,7 +210,7 @@ api_call_prepare_part(struct api_call *call, const char *target,
 }
 
 enum api_stage
-api_call_prepare(struct api_call *call, const char *target, const char *body,
+api_call_prepare(struct call *call, const char *target, const char *body,
     size_t len, const struct sigv4_request *sr)
 {
 	if (api_identify(call, sr) != 0 ||
@@ -232,7 +232,7 @@ api_call_prepare(struct api_call *call, const char *target, const char *body,
 }
 
 static char *
-render_error(struct api_call *call, size_t *len)
+render_error(struct call *call, size_t *len)
 {
 	return ecr_error_body(ecr_error_type(call->err.code),
 	    call->err.message[0] != '\0' ? call->err.message : NULL,
@@ -240,7 +240,7 @@ render_error(struct api_call *call, size_t *len)
 }
 
 void
-api_call_render(struct api_call *call, int *status, const char **error_type,
+api_call_render(struct call *call, int *status, const char **error_type,
     char **body, size_t *len)
 {
 	*body = NULL;

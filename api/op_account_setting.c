@@ -12,8 +12,8 @@
 
 #include "store/store.h"
 
-static int	get_account_setting(struct api_call *);
-static int	put_account_setting(struct api_call *);
+static int	get_account_setting(struct call *);
+static int	put_account_setting(struct call *);
 
 const struct api_op api_op_get_account_setting = {
 	.name = "GetAccountSetting",
@@ -31,7 +31,7 @@ const struct api_op api_op_put_account_setting = {
 
 /* The wording is Coral's for an enum [unconfirmed] (1.5, 3.11). */
 static int
-check_setting(struct api_call *call, const char *name, const char *value,
+check_setting(struct call *call, const char *name, const char *value,
     const struct setting_def **out)
 {
 	size_t	i;
@@ -54,7 +54,7 @@ check_setting(struct api_call *call, const char *name, const char *value,
 }
 
 static int
-get_account_setting(struct api_call *call)
+get_account_setting(struct call *call)
 {
 	const struct setting_def	*def;
 	const char			*name = api_in_str(call, "name");
@@ -73,7 +73,7 @@ get_account_setting(struct api_call *call)
 }
 
 static int
-put_account_setting(struct api_call *call)
+put_account_setting(struct call *call)
 {
 	const struct setting_def	*def;
 	const char			*value = api_in_str(call, "value");

@@ -12,7 +12,7 @@
 #include "core/image.h"
 #include "store/store.h"
 
-static int	batch_delete_image(struct api_call *);
+static int	batch_delete_image(struct call *);
 
 const struct api_op api_op_batch_delete_image = {
 	.name = "BatchDeleteImage",
@@ -48,7 +48,7 @@ add_busy(struct result *r, struct json_object *id)
 
 /* Delete img, listing one id per removed tag (moto's shape [unconfirmed]). */
 static int
-delete_whole(struct api_call *call, struct store_image *img,
+delete_whole(struct call *call, struct store_image *img,
     struct result *r, struct json_object *id)
 {
 	size_t	i;
@@ -68,7 +68,7 @@ delete_whole(struct api_call *call, struct store_image *img,
 }
 
 static int
-untag(struct api_call *call, struct store_image *img, const char *tag,
+untag(struct call *call, struct store_image *img, const char *tag,
     struct result *r, struct json_object *id)
 {
 	int	rc;
@@ -84,7 +84,7 @@ untag(struct api_call *call, struct store_image *img, const char *tag,
 }
 
 static int
-delete_one(struct api_call *call, const struct store_repo *repo,
+delete_one(struct call *call, const struct store_repo *repo,
     struct json_object *id, struct result *r)
 {
 	const char		*digest = api_id_member(id, "imageDigest");
@@ -115,7 +115,7 @@ delete_one(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-batch_delete_image(struct api_call *call)
+batch_delete_image(struct call *call)
 {
 	struct store_repo	 repo;
 	struct json_object	*ids = api_in_array(call, "imageIds");

@@ -12,7 +12,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-static int	batch_get_image(struct api_call *);
+static int	batch_get_image(struct call *);
 
 const struct api_op api_op_batch_get_image = {
 	.name = "BatchGetImage",
@@ -57,7 +57,7 @@ add_image(const struct store_repo *repo,
 }
 
 static void
-get_one(struct api_call *call, const struct store_repo *repo,
+get_one(struct call *call, const struct store_repo *repo,
     const struct api_accept *w,
     struct json_object *id, struct json_object *images,
     struct json_object *failures)
@@ -113,7 +113,7 @@ get_one(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-batch_get_image(struct api_call *call)
+batch_get_image(struct call *call)
 {
 	struct store_repo	 repo;
 	struct json_object	*ids = api_in_array(call, "imageIds");

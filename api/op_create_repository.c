@@ -11,7 +11,7 @@
 #include "common/str.h"
 #include "store/store.h"
 
-static int	create_repository(struct api_call *);
+static int	create_repository(struct call *);
 
 const struct api_op api_op_create_repository = {
 	.name = "CreateRepository",
@@ -25,7 +25,7 @@ const struct api_op api_op_create_repository = {
  * that stays the same per account and region (docs/ecr-behaviour.md 2.1).
  */
 static void
-default_kms_key(struct api_call *call, char *dst, size_t size)
+default_kms_key(struct call *call, char *dst, size_t size)
 {
 	unsigned char	h[16];
 	char		seed[64], hex[33];
@@ -41,7 +41,7 @@ default_kms_key(struct api_call *call, char *dst, size_t size)
 }
 
 static int
-set_encryption(struct api_call *call, struct store_repo *repo)
+set_encryption(struct call *call, struct store_repo *repo)
 {
 	struct json_object	*enc = api_in_obj(call, "encryptionConfiguration");
 	struct json_object	*v;
@@ -75,7 +75,7 @@ set_encryption(struct api_call *call, struct store_repo *repo)
  * [unconfirmed] wording, as the images quota words it.
  */
 static int
-check_quota(struct api_call *call)
+check_quota(struct call *call)
 {
 	uint64_t	n, max = call->ctx->cfg.max_repositories;
 	int		rc;
@@ -93,7 +93,7 @@ check_quota(struct api_call *call)
 }
 
 static int
-create_repository(struct api_call *call)
+create_repository(struct call *call)
 {
 	const char		*name = api_in_str(call, "repositoryName");
 	const char		*mutability = api_in_str(call,

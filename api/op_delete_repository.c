@@ -3,7 +3,7 @@
 
 #include "store/store.h"
 
-static int	delete_repository(struct api_call *);
+static int	delete_repository(struct call *);
 
 const struct api_op api_op_delete_repository = {
 	.name = "DeleteRepository",
@@ -13,7 +13,7 @@ const struct api_op api_op_delete_repository = {
 };
 
 static int
-delete_repository(struct api_call *call)
+delete_repository(struct call *call)
 {
 	const char		*name = api_in_str(call, "repositoryName");
 	struct store_repo	 repo;

@@ -16,7 +16,7 @@
 
 #define PAGE_DEFAULT	100
 
-static int	describe_images(struct api_call *);
+static int	describe_images(struct call *);
 
 const struct api_op api_op_describe_images = {
 	.name = "DescribeImages",
@@ -55,7 +55,7 @@ page_add(const struct store_image *img, void *arg)
 
 /* With imageIds, one missing image fails the whole call (3.2). */
 static int
-describe_named(struct api_call *call, const struct store_repo *repo,
+describe_named(struct call *call, const struct store_repo *repo,
     struct json_object *ids, struct jw *list)
 {
 	struct store_image	 img;
@@ -88,7 +88,7 @@ describe_named(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-describe_page(struct api_call *call, const struct store_repo *repo,
+describe_page(struct call *call, const struct store_repo *repo,
     struct jw *list)
 {
 	const char	*token = api_in_str(call, "nextToken");
@@ -118,7 +118,7 @@ describe_page(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-describe_images(struct api_call *call)
+describe_images(struct call *call)
 {
 	struct json_object	*ids = api_in_array(call, "imageIds");
 	struct store_repo	 repo;

@@ -1,7 +1,7 @@
 /* DescribeRegistry: the caller's registry id and replication settings. */
 #include "api/api_int.h"
 
-static int	describe_registry(struct api_call *);
+static int	describe_registry(struct call *);
 
 const struct api_op api_op_describe_registry = {
 	.name = "DescribeRegistry",
@@ -11,7 +11,7 @@ const struct api_op api_op_describe_registry = {
 };
 
 static int
-describe_registry(struct api_call *call)
+describe_registry(struct call *call)
 {
 	struct json_object	*repl;
 

@@ -10,7 +10,7 @@
 #define PAGE_DEFAULT	100
 #define TOKEN_KIND	"repos"
 
-static int	describe_repositories(struct api_call *);
+static int	describe_repositories(struct call *);
 
 const struct api_op api_op_describe_repositories = {
 	.name = "DescribeRepositories",
@@ -20,7 +20,7 @@ const struct api_op api_op_describe_repositories = {
 };
 
 struct page {
-	struct api_call		*call;
+	struct call		*call;
 	struct jw		*list;
 	size_t			 n, max;
 	bool			 has_more;
@@ -47,7 +47,7 @@ page_add(const struct store_repo *repo, void *arg)
  * (docs/ecr-behaviour.md 3.1).
  */
 static int
-describe_named(struct api_call *call, struct json_object *names,
+describe_named(struct call *call, struct json_object *names,
     struct jw *list)
 {
 	struct store_repo	repo;
@@ -67,7 +67,7 @@ describe_named(struct api_call *call, struct json_object *names,
 }
 
 static int
-describe_page(struct api_call *call, struct jw *list)
+describe_page(struct call *call, struct jw *list)
 {
 	const char	*token = api_in_str(call, "nextToken");
 	struct page	 pg;
@@ -92,7 +92,7 @@ describe_page(struct api_call *call, struct jw *list)
 }
 
 static int
-describe_repositories(struct api_call *call)
+describe_repositories(struct call *call)
 {
 	struct json_object	*names = api_in_array(call, "repositoryNames");
 	struct jw		 list;

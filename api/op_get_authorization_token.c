@@ -18,7 +18,7 @@
 
 #define TOKEN_TTL_MS	(12LL * 3600 * 1000)
 
-static int	get_authorization_token(struct api_call *);
+static int	get_authorization_token(struct call *);
 
 const struct api_op api_op_get_authorization_token = {
 	.name = "GetAuthorizationToken",
@@ -33,7 +33,7 @@ const struct api_op api_op_get_authorization_token = {
  * selects that account's registry as registryId does elsewhere (issue 11).
  */
 static char *
-basic_credentials(struct api_call *call, const char *registry_id,
+basic_credentials(struct call *call, const char *registry_id,
     int64_t expires_at_ms)
 {
 	struct regtoken_claims	 claims;
@@ -63,7 +63,7 @@ basic_credentials(struct api_call *call, const char *registry_id,
 }
 
 static struct json_object *
-authorization_data(struct api_call *call, const char *registry_id)
+authorization_data(struct call *call, const char *registry_id)
 {
 	struct json_object	*o;
 	int64_t			 expires_at_ms = call->now_ms + TOKEN_TTL_MS;
@@ -82,7 +82,7 @@ authorization_data(struct api_call *call, const char *registry_id)
 }
 
 static int
-get_authorization_token(struct api_call *call)
+get_authorization_token(struct call *call)
 {
 	struct json_object	*ids = api_in_array(call, "registryIds");
 	struct json_object	*list = jnew_arr();

@@ -17,9 +17,9 @@
 
 #define REFERRERS_PAGE_DEFAULT	20
 
-static int	list_image_referrers(struct api_call *);
-static int	update_image_storage_class(struct api_call *);
-static int	describe_image_replication_status(struct api_call *);
+static int	list_image_referrers(struct call *);
+static int	update_image_storage_class(struct call *);
+static int	describe_image_replication_status(struct call *);
 
 const struct api_op api_op_list_image_referrers = {
 	.name = "ListImageReferrers",
@@ -43,7 +43,7 @@ const struct api_op api_op_describe_image_replication_status = {
 };
 
 struct referrers {
-	struct api_call		*call;
+	struct call		*call;
 	struct jw		 list;
 	struct json_object	*types;		/* filter.artifactTypes */
 	const char		*status;	/* filter.artifactStatus */
@@ -101,7 +101,7 @@ referrer_add(const struct store_image *img, void *arg)
  * is keyed by the referrer digest and costs the subject's referrers).
  */
 static int
-list_image_referrers(struct api_call *call)
+list_image_referrers(struct call *call)
 {
 	struct json_object	*filter = api_in_obj(call, "filter");
 	struct json_object	*subject = api_in_obj(call, "subjectId"), *v;
@@ -147,7 +147,7 @@ list_image_referrers(struct api_call *call)
 
 /* The image imageId names, or ImageNotFoundException. */
 static int
-find_image(struct api_call *call, const struct store_repo *repo,
+find_image(struct call *call, const struct store_repo *repo,
     struct store_image *img)
 {
 	struct json_object	*id = api_in_obj(call, "imageId");
@@ -167,7 +167,7 @@ find_image(struct api_call *call, const struct store_repo *repo,
 }
 
 static void
-out_image_id(struct api_call *call, const struct store_repo *repo,
+out_image_id(struct call *call, const struct store_repo *repo,
     const struct store_image *img, bool with_registry_id)
 {
 	struct json_object	*id = jnew_obj();
@@ -188,7 +188,7 @@ out_image_id(struct api_call *call, const struct store_repo *repo,
  * answers ACTIVE [deliberate: the doc asks for immediate by default].
  */
 static int
-update_image_storage_class(struct api_call *call)
+update_image_storage_class(struct call *call)
 {
 	const char		*target = api_in_str(call, "targetStorageClass");
 	struct store_repo	 repo;
@@ -231,7 +231,7 @@ update_image_storage_class(struct api_call *call)
 
 /* No replication is configured until that issue lands: an empty list. */
 static int
-describe_image_replication_status(struct api_call *call)
+describe_image_replication_status(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_image	img;

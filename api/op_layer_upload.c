@@ -23,9 +23,9 @@
 #define PART_MIN		5242880		/* all parts but the last */
 #define PARTS_MAX		4200		/* ECR's quota (4) */
 
-static int	initiate_layer_upload(struct api_call *);
-static int	upload_layer_part(struct api_call *);
-static int	complete_layer_upload(struct api_call *);
+static int	initiate_layer_upload(struct call *);
+static int	upload_layer_part(struct call *);
+static int	complete_layer_upload(struct call *);
 
 const struct api_op api_op_initiate_layer_upload = {
 	.name = "InitiateLayerUpload",
@@ -49,7 +49,7 @@ const struct api_op api_op_complete_layer_upload = {
 };
 
 static void
-out_ids(struct api_call *call, const struct store_repo *repo,
+out_ids(struct call *call, const struct store_repo *repo,
     const char *upload_id)
 {
 	jadd_str(call->out, "registryId", repo->registry_id);
@@ -58,7 +58,7 @@ out_ids(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-initiate_layer_upload(struct api_call *call)
+initiate_layer_upload(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;
@@ -73,7 +73,7 @@ initiate_layer_upload(struct api_call *call)
 
 /* The upload, which must belong to the repository (3.3). */
 static int
-get_upload(struct api_call *call, const struct store_repo *repo,
+get_upload(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	const char	*id = api_in_str(call, "uploadId");
@@ -93,7 +93,7 @@ get_upload(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-fail_part(struct api_call *call, const struct store_repo *repo,
+fail_part(struct call *call, const struct store_repo *repo,
     const struct store_upload *up, const char *why)
 {
 	struct json_object	*extra = jnew_obj();
@@ -114,7 +114,7 @@ fail_part(struct api_call *call, const struct store_repo *repo,
  * upload stands, be base64, and be as long as its byte range says.
  */
 static int
-take_part(struct api_call *call, const struct store_repo *repo,
+take_part(struct call *call, const struct store_repo *repo,
     const struct store_upload *up)
 {
 	int64_t		first = api_in_i64(call, "partFirstByte", -1);
@@ -143,7 +143,7 @@ take_part(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-upload_layer_part(struct api_call *call)
+upload_layer_part(struct call *call)
 {
 	const struct sha256_state	*st;
 	struct store_repo		 repo;
@@ -171,7 +171,7 @@ upload_layer_part(struct api_call *call)
 }
 
 static int
-check_complete(struct api_call *call, const struct store_repo *repo,
+check_complete(struct call *call, const struct store_repo *repo,
     const struct store_upload *up, char *digest)
 {
 	struct json_object	*given;
@@ -203,7 +203,7 @@ check_complete(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-complete_layer_upload(struct api_call *call)
+complete_layer_upload(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;

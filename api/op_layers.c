@@ -13,8 +13,8 @@
 #include "core/manifest.h"
 #include "store/store.h"
 
-static int	batch_check_layer_availability(struct api_call *);
-static int	get_download_url_for_layer(struct api_call *);
+static int	batch_check_layer_availability(struct call *);
+static int	get_download_url_for_layer(struct call *);
 
 const struct api_op api_op_batch_check_layer_availability = {
 	.name = "BatchCheckLayerAvailability",
@@ -43,7 +43,7 @@ add_failure(struct json_object *failures, const char *digest,
 }
 
 static int
-check_one(struct api_call *call, const struct store_repo *repo,
+check_one(struct call *call, const struct store_repo *repo,
     const char *digest, struct json_object *layers,
     struct json_object *failures)
 {
@@ -76,7 +76,7 @@ check_one(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-batch_check_layer_availability(struct api_call *call)
+batch_check_layer_availability(struct call *call)
 {
 	struct json_object	*digests = api_in_array(call, "layerDigests");
 	struct json_object	*layers, *failures;
@@ -98,7 +98,7 @@ batch_check_layer_availability(struct api_call *call)
 }
 
 static int
-get_download_url_for_layer(struct api_call *call)
+get_download_url_for_layer(struct call *call)
 {
 	const char		*digest = api_in_str(call, "layerDigest");
 	struct store_repo	 repo;

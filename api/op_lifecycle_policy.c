@@ -10,9 +10,9 @@
 #include "core/lifecycle.h"
 #include "store/store.h"
 
-static int	put_lifecycle_policy(struct api_call *);
-static int	get_lifecycle_policy(struct api_call *);
-static int	delete_lifecycle_policy(struct api_call *);
+static int	put_lifecycle_policy(struct call *);
+static int	get_lifecycle_policy(struct call *);
+static int	delete_lifecycle_policy(struct call *);
 
 const struct api_op api_op_put_lifecycle_policy = {
 	.name = "PutLifecyclePolicy",
@@ -36,7 +36,7 @@ const struct api_op api_op_delete_lifecycle_policy = {
 };
 
 static void
-out_policy(struct api_call *call, const struct store_repo *repo,
+out_policy(struct call *call, const struct store_repo *repo,
     const char *text)
 {
 	jadd_str(call->out, "registryId", repo->registry_id);
@@ -50,7 +50,7 @@ out_policy(struct api_call *call, const struct store_repo *repo,
  * [unconfirmed].
  */
 static int
-put_lifecycle_policy(struct api_call *call)
+put_lifecycle_policy(struct call *call)
 {
 	struct lifecycle_policy	*policy = NULL;
 	struct store_repo	 repo;
@@ -76,7 +76,7 @@ put_lifecycle_policy(struct api_call *call)
 
 /* The repository and its policy document, or the error ECR answers. */
 static int
-find_policy(struct api_call *call, struct store_repo *repo,
+find_policy(struct call *call, struct store_repo *repo,
     struct store_doc *doc)
 {
 	int	rc;
@@ -95,7 +95,7 @@ find_policy(struct api_call *call, struct store_repo *repo,
 
 /* lastEvaluatedAt is 0.0 until the policy has run (3.6, [wire]). */
 static int
-get_lifecycle_policy(struct api_call *call)
+get_lifecycle_policy(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_doc	doc;
@@ -110,7 +110,7 @@ get_lifecycle_policy(struct api_call *call)
 
 /* Answers with the policy it deleted. The last preview stays. */
 static int
-delete_lifecycle_policy(struct api_call *call)
+delete_lifecycle_policy(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_doc	doc;

@@ -21,8 +21,8 @@
 
 #define PAGE_DEFAULT	100	/* and the model's maximum (2.2) */
 
-static int	start_lifecycle_policy_preview(struct api_call *);
-static int	get_lifecycle_policy_preview(struct api_call *);
+static int	start_lifecycle_policy_preview(struct call *);
+static int	get_lifecycle_policy_preview(struct call *);
 
 const struct api_op api_op_start_lifecycle_policy_preview = {
 	.name = "StartLifecyclePolicyPreview",
@@ -40,7 +40,7 @@ const struct api_op api_op_get_lifecycle_policy_preview = {
 
 /* The preview document of policy over the repository's images now. */
 static int
-preview_doc(struct api_call *call, const struct store_repo *repo,
+preview_doc(struct call *call, const struct store_repo *repo,
     const struct lifecycle_policy *policy, const char *text, struct jw *w)
 {
 	struct api_lifecycle_images	 set;
@@ -69,7 +69,7 @@ preview_doc(struct api_call *call, const struct store_repo *repo,
  * succeeds.
  */
 static int
-start_lifecycle_policy_preview(struct api_call *call)
+start_lifecycle_policy_preview(struct call *call)
 {
 	const char		*text = api_in_str(call, "lifecyclePolicyText");
 	size_t			 len = api_in_len(call, "lifecyclePolicyText");
@@ -272,7 +272,7 @@ page_results(struct json_object *results, struct page *pg, struct jw *list)
 
 /* The counts cover the whole preview, not the page (3.6). */
 static void
-summary_write(struct api_call *call, int64_t n_expiring,
+summary_write(struct call *call, int64_t n_expiring,
     int64_t n_transitioning)
 {
 	struct json_object	*summary = jnew_obj(), *counts, *c;
@@ -291,7 +291,7 @@ summary_write(struct api_call *call, int64_t n_expiring,
 }
 
 static int
-page_setup(struct api_call *call, const struct store_repo *repo,
+page_setup(struct call *call, const struct store_repo *repo,
     const struct store_doc *doc, struct page *pg)
 {
 	const char	*token = api_in_str(call, "nextToken");
@@ -344,7 +344,7 @@ member(struct json_object *o, const char *key, enum json_type type)
 
 /* 0, or -1 with a ServerException for a damaged document. */
 static int
-preview_parse(struct api_call *call, const struct store_doc *doc,
+preview_parse(struct call *call, const struct store_doc *doc,
     struct preview *pv)
 {
 	struct json_object	*v;
@@ -368,7 +368,7 @@ preview_parse(struct api_call *call, const struct store_doc *doc,
 }
 
 static int
-answer(struct api_call *call, const struct store_repo *repo,
+answer(struct call *call, const struct store_repo *repo,
     const struct store_doc *doc)
 {
 	struct preview	pv;
@@ -399,7 +399,7 @@ answer(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-get_lifecycle_policy_preview(struct api_call *call)
+get_lifecycle_policy_preview(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_doc	doc;

@@ -18,7 +18,7 @@
 
 #define PAGE_DEFAULT	100
 
-static int	list_images(struct api_call *);
+static int	list_images(struct call *);
 
 const struct api_op api_op_list_images = {
 	.name = "ListImages",
@@ -67,7 +67,7 @@ page_add(const struct store_image *img, void *arg)
 
 /* Tokens carry "<entries sent of that image>/<digest>". */
 static int
-parse_token(struct api_call *call, const char *kind, const char *token,
+parse_token(struct call *call, const char *kind, const char *token,
     struct page *pg, char *after, size_t size)
 {
 	char		 text[STORE_DIGEST_MAX + 32];
@@ -89,7 +89,7 @@ parse_token(struct api_call *call, const char *kind, const char *token,
 
 /* The rest of the token's image, if it is still there. */
 static int
-resume(struct api_call *call, const struct store_repo *repo,
+resume(struct call *call, const struct store_repo *repo,
     const char *digest, struct page *pg)
 {
 	struct store_image	img;
@@ -107,7 +107,7 @@ resume(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-list_images(struct api_call *call)
+list_images(struct call *call)
 {
 	struct json_object	*filter = api_in_obj(call, "filter");
 	const char		*token = api_in_str(call, "nextToken");

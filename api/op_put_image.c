@@ -6,7 +6,7 @@
 #include "core/image.h"
 #include "store/store.h"
 
-static int	put_image(struct api_call *);
+static int	put_image(struct call *);
 
 const struct api_op api_op_put_image = {
 	.name = "PutImage",
@@ -16,7 +16,7 @@ const struct api_op api_op_put_image = {
 };
 
 static int
-put_image(struct api_call *call)
+put_image(struct call *call)
 {
 	struct store_repo	 repo;
 	struct api_image_put	 in;

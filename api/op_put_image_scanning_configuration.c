@@ -5,7 +5,7 @@
 
 #include "store/store.h"
 
-static int	put_image_scanning_configuration(struct api_call *);
+static int	put_image_scanning_configuration(struct call *);
 
 const struct api_op api_op_put_image_scanning_configuration = {
 	.name = "PutImageScanningConfiguration",
@@ -15,7 +15,7 @@ const struct api_op api_op_put_image_scanning_configuration = {
 };
 
 static int
-put_image_scanning_configuration(struct api_call *call)
+put_image_scanning_configuration(struct call *call)
 {
 	const char		*name = api_in_str(call, "repositoryName");
 	struct json_object	*scan, *v;

@@ -5,7 +5,7 @@
 
 #include "store/store.h"
 
-static int	put_image_tag_mutability(struct api_call *);
+static int	put_image_tag_mutability(struct call *);
 
 const struct api_op api_op_put_image_tag_mutability = {
 	.name = "PutImageTagMutability",
@@ -15,7 +15,7 @@ const struct api_op api_op_put_image_tag_mutability = {
 };
 
 static int
-put_image_tag_mutability(struct api_call *call)
+put_image_tag_mutability(struct call *call)
 {
 	const char		*name = api_in_str(call, "repositoryName");
 	struct json_object	*filters;

@@ -10,9 +10,9 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-static int	put_registry_policy(struct api_call *);
-static int	get_registry_policy(struct api_call *);
-static int	delete_registry_policy(struct api_call *);
+static int	put_registry_policy(struct call *);
+static int	get_registry_policy(struct call *);
+static int	delete_registry_policy(struct call *);
 
 const struct api_op api_op_put_registry_policy = {
 	.name = "PutRegistryPolicy",
@@ -36,7 +36,7 @@ const struct api_op api_op_delete_registry_policy = {
 };
 
 static int
-answer(struct api_call *call, const char *text)
+answer(struct call *call, const char *text)
 {
 	jadd_str(call->out, "registryId", call->registry_id);
 	jadd_str(call->out, "policyText", text);
@@ -45,7 +45,7 @@ answer(struct api_call *call, const char *text)
 
 /* The stored text into doc (release it), or the NotFound answer (2.4). */
 static int
-get_policy(struct api_call *call, struct store_doc *doc)
+get_policy(struct call *call, struct store_doc *doc)
 {
 	int	rc;
 
@@ -62,7 +62,7 @@ get_policy(struct api_call *call, struct store_doc *doc)
 }
 
 static int
-put_registry_policy(struct api_call *call)
+put_registry_policy(struct call *call)
 {
 	struct store_doc	 doc;
 	struct policy		*policy = NULL;
@@ -88,7 +88,7 @@ put_registry_policy(struct api_call *call)
 }
 
 static int
-get_registry_policy(struct api_call *call)
+get_registry_policy(struct call *call)
 {
 	struct store_doc	doc;
 
@@ -100,7 +100,7 @@ get_registry_policy(struct api_call *call)
 }
 
 static int
-delete_registry_policy(struct api_call *call)
+delete_registry_policy(struct call *call)
 {
 	struct store_doc	doc;
 	int			rc;

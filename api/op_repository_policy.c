@@ -10,9 +10,9 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-static int	set_repository_policy(struct api_call *);
-static int	get_repository_policy(struct api_call *);
-static int	delete_repository_policy(struct api_call *);
+static int	set_repository_policy(struct call *);
+static int	get_repository_policy(struct call *);
+static int	delete_repository_policy(struct call *);
 
 const struct api_op api_op_set_repository_policy = {
 	.name = "SetRepositoryPolicy",
@@ -37,7 +37,7 @@ const struct api_op api_op_delete_repository_policy = {
 
 /* The answer of all three: registryId, repositoryName, policyText. */
 static int
-answer(struct api_call *call, const struct store_repo *repo,
+answer(struct call *call, const struct store_repo *repo,
     const char *text)
 {
 	jadd_str(call->out, "registryId", repo->registry_id);
@@ -48,7 +48,7 @@ answer(struct api_call *call, const struct store_repo *repo,
 
 /* The stored text into doc (release it), or the NotFound answer (2.4). */
 static int
-get_policy(struct api_call *call, const struct store_repo *repo,
+get_policy(struct call *call, const struct store_repo *repo,
     struct store_doc *doc)
 {
 	int	rc;
@@ -67,7 +67,7 @@ get_policy(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-set_repository_policy(struct api_call *call)
+set_repository_policy(struct call *call)
 {
 	struct store_repo	 repo;
 	struct store_doc	 doc;
@@ -97,7 +97,7 @@ set_repository_policy(struct api_call *call)
 }
 
 static int
-get_repository_policy(struct api_call *call)
+get_repository_policy(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_doc	doc;
@@ -113,7 +113,7 @@ get_repository_policy(struct api_call *call)
 
 /* Delete answers the text it removed (docs/ecr-behaviour.md 3.5). */
 static int
-delete_repository_policy(struct api_call *call)
+delete_repository_policy(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_doc	doc;

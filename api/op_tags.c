@@ -5,9 +5,9 @@
 
 #include "store/store.h"
 
-static int	tag_resource(struct api_call *);
-static int	untag_resource(struct api_call *);
-static int	list_tags_for_resource(struct api_call *);
+static int	tag_resource(struct call *);
+static int	untag_resource(struct call *);
+static int	list_tags_for_resource(struct call *);
 
 const struct api_op api_op_tag_resource = {
 	.name = "TagResource",
@@ -31,7 +31,7 @@ const struct api_op api_op_list_tags_for_resource = {
 };
 
 static int
-tag_resource(struct api_call *call)
+tag_resource(struct call *call)
 {
 	struct store_repo	repo;
 	int			rc;
@@ -46,7 +46,7 @@ tag_resource(struct api_call *call)
 }
 
 static int
-untag_resource(struct api_call *call)
+untag_resource(struct call *call)
 {
 	struct store_repo	repo;
 	int			rc;
@@ -61,7 +61,7 @@ untag_resource(struct api_call *call)
 }
 
 static int
-list_tags_for_resource(struct api_call *call)
+list_tags_for_resource(struct call *call)
 {
 	struct store_repo	 repo;
 	struct json_object	*list, *t;

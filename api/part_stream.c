@@ -159,15 +159,15 @@ part_free_hook(void *ps)
 
 /* A call's only protocol state is its part, so the hook tells them apart. */
 struct api_part *
-api_call_part(struct api_call *call)
+api_call_part(struct call *call)
 {
 	return call->proto_free == part_free_hook ? call->proto : NULL;
 }
 
 void
-api_call_set_part(struct api_call *call, struct api_part *owned)
+api_call_set_part(struct call *call, struct api_part *owned)
 {
-	api_call_set_proto(call, owned, owned != NULL ? part_free_hook : NULL);
+	call_set_proto(call, owned, owned != NULL ? part_free_hook : NULL);
 }
 
 /*
@@ -531,7 +531,7 @@ api_part_blob_len(const struct api_part *ps)
 }
 
 int
-api_part_check(struct api_call *call, const struct api_part *ps)
+api_part_check(struct call *call, const struct api_part *ps)
 {
 	/* The validator has said so already for a body that streamed. */
 	if (ps->dec.is_bad)
@@ -545,7 +545,7 @@ api_part_check(struct api_call *call, const struct api_part *ps)
 }
 
 struct api_part *
-api_part_from_json(struct api_call *call)
+api_part_from_json(struct call *call)
 {
 	struct api_part	*ps = part_new(call->ctx, false);
 
@@ -558,7 +558,7 @@ api_part_from_json(struct api_call *call)
 }
 
 int
-api_part_write(struct api_call *call, struct api_part *ps,
+api_part_write(struct call *call, struct api_part *ps,
     const struct store_upload *up, const struct sha256_state **hash)
 {
 	int	rc;

@@ -64,7 +64,7 @@ is_ecr_action(const char *action, void *arg)
 }
 
 int
-api_policy_text_check(struct api_call *call, enum api_policy_kind kind,
+api_policy_text_check(struct call *call, enum api_policy_kind kind,
     struct policy **parsed, char **formatted)
 {
 	const char	*text = api_in_str(call, "policyText");

@@ -359,7 +359,7 @@ api_authorize(struct api_ctx *ctx, const char *principal_arn,
 }
 
 void
-api_call_set_source_ip(struct api_call *call, const char *ip)
+call_set_source_ip(struct call *call, const char *ip)
 {
 	str_copy(call->source_ip, sizeof call->source_ip, ip != NULL ? ip : "");
 }

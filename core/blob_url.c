@@ -37,7 +37,7 @@ url_mac(const struct api_ctx *ctx, const char *digest, int64_t expires,
 }
 
 const char *
-api_blob_url(struct api_call *call, const char *digest)
+api_blob_url(struct call *call, const char *digest)
 {
 	char	hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
 	int64_t	expires = call->now_ms / 1000 + URL_TTL_SEC;

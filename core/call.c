@@ -1,5 +1,5 @@
 /*
- * What every handler uses from its api_call: validated input members,
+ * What every handler uses from its call: validated input members,
  * one-line failures in ECR's words, and strings that live as long as the call.
  */
 #include "core/core_int.h"
@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 static struct json_object *
-in_member(struct api_call *call, const char *key, enum json_type type)
+in_member(struct call *call, const char *key, enum json_type type)
 {
 	struct json_object	*v;
 
@@ -28,7 +28,7 @@ in_member(struct api_call *call, const char *key, enum json_type type)
 }
 
 const char *
-api_in_str(struct api_call *call, const char *key)
+api_in_str(struct call *call, const char *key)
 {
 	struct json_object	*v = in_member(call, key, json_type_string);
 
@@ -36,7 +36,7 @@ api_in_str(struct api_call *call, const char *key)
 }
 
 size_t
-api_in_len(struct api_call *call, const char *key)
+api_in_len(struct call *call, const char *key)
 {
 	struct json_object	*v = in_member(call, key, json_type_string);
 
@@ -44,7 +44,7 @@ api_in_len(struct api_call *call, const char *key)
 }
 
 bool
-api_in_bool(struct api_call *call, const char *key, bool dflt)
+api_in_bool(struct call *call, const char *key, bool dflt)
 {
 	struct json_object	*v = in_member(call, key, json_type_boolean);
 
@@ -52,7 +52,7 @@ api_in_bool(struct api_call *call, const char *key, bool dflt)
 }
 
 int64_t
-api_in_i64(struct api_call *call, const char *key, int64_t dflt)
+api_in_i64(struct call *call, const char *key, int64_t dflt)
 {
 	struct json_object	*v = in_member(call, key, json_type_int);
 
@@ -60,19 +60,19 @@ api_in_i64(struct api_call *call, const char *key, int64_t dflt)
 }
 
 struct json_object *
-api_in_obj(struct api_call *call, const char *key)
+api_in_obj(struct call *call, const char *key)
 {
 	return in_member(call, key, json_type_object);
 }
 
 struct json_object *
-api_in_array(struct api_call *call, const char *key)
+api_in_array(struct call *call, const char *key)
 {
 	return in_member(call, key, json_type_array);
 }
 
 int
-api_fail(struct api_call *call, enum ecr_errcode code, const char *fmt, ...)
+api_fail(struct call *call, enum ecr_errcode code, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -83,14 +83,14 @@ api_fail(struct api_call *call, enum ecr_errcode code, const char *fmt, ...)
 }
 
 int
-api_fail_param(struct api_call *call, const char *member, const char *detail)
+api_fail_param(struct call *call, const char *member, const char *detail)
 {
 	return api_fail(call, ERR_INVALID_PARAMETER, "Invalid parameter at "
 	    "'%s' failed to satisfy constraint: '%s'", member, detail);
 }
 
 int
-api_fail_no_repo(struct api_call *call, const char *name)
+api_fail_no_repo(struct call *call, const char *name)
 {
 	return api_fail(call, ERR_REPOSITORY_NOT_FOUND, "The repository with "
 	    "name '%s' does not exist in the registry with id '%s'", name,
@@ -99,14 +99,14 @@ api_fail_no_repo(struct api_call *call, const char *name)
 
 /* A 500 never details the cause to the client (STYLE.md 4). */
 static int
-fail_server(struct api_call *call)
+fail_server(struct call *call)
 {
 	return api_fail(call, ERR_SERVER, "An internal error occurred. "
 	    "Retry the request (request id %s).", call->request_id);
 }
 
 int
-api_fail_store(struct api_call *call, int rc)
+api_fail_store(struct call *call, int rc)
 {
 	const char	*cause = store_io_cause(call->ctx->store);
 
@@ -120,7 +120,7 @@ api_fail_store(struct api_call *call, int rc)
 }
 
 int
-api_fail_render(struct api_call *call)
+api_fail_render(struct call *call)
 {
 	log_error("request %s: the answer is over the render limit (%d "
 	    "bytes)", call->request_id, JSON_RENDER_MAX);
@@ -129,7 +129,7 @@ api_fail_render(struct api_call *call)
 }
 
 char *
-call_take(struct api_call *call, char *owned_s)
+call_take(struct call *call, char *owned_s)
 {
 	call->arena = xreallocarray(call->arena, call->n_arena + 1,
 	    sizeof *call->arena);
@@ -138,7 +138,7 @@ call_take(struct api_call *call, char *owned_s)
 }
 
 char *
-call_printf(struct api_call *call, const char *fmt, ...)
+call_printf(struct call *call, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s;

@@ -1,6 +1,6 @@
 /*
  * The domain both protocols share, as the server sees it: a context made
- * once at startup (api_ctx_new, api/api.h), one api_call per request,
+ * once at startup (api_ctx_new, api/api.h), one call per request,
  * prepared by its protocol (api/ for ECR JSON, registry/ for the OCI
  * distribution API), run (reads alone, writes in a group-committed batch)
  * and rendered by it; and the background work (GC, lifecycle runs, pulls).
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 struct api_ctx;
-struct api_call;
+struct call;
 struct creds;
 struct sigv4_request;
 struct store;
@@ -85,23 +85,23 @@ const unsigned char *api_ctx_key(const struct api_ctx *);
 
 enum api_stage {
 	API_STAGE_DONE,		/* answered already (an error, or no txn) */
-	API_STAGE_READ,		/* run with api_call_run */
-	API_STAGE_WRITE,	/* queue for api_batch_run */
+	API_STAGE_READ,		/* run with call_run */
+	API_STAGE_WRITE,	/* queue for call_batch_run */
 };
 
-struct api_call *api_call_new(struct api_ctx *, const char *request_id,
+struct call *call_new(struct api_ctx *, const char *request_id,
 	    int64_t now_ms);
 /* The client's IP address as text, for aws:SourceIp (before prepare). */
-void	 api_call_set_source_ip(struct api_call *, const char *ip);
-void	 api_call_run(struct api_call *);
+void	 call_set_source_ip(struct call *, const char *ip);
+void	 call_run(struct call *);
 /*
  * Run write calls as children of one write transaction and commit it once,
  * durably, before any of them is answered (group commit).
  */
-void	 api_batch_run(struct api_ctx *, struct api_call **, size_t);
+void	 call_batch_run(struct api_ctx *, struct call **, size_t);
 /* For the request log: the operation name, or "-". */
-const char *api_call_op_name(const struct api_call *);
-void	 api_call_free(struct api_call *);
+const char *call_op_name(const struct call *);
+void	 call_free(struct call *);
 
 /*
  * Write the pull times BatchGetImage noted (api_pulls_pending) in a txn of
@@ -195,7 +195,7 @@ void	 api_lifecycle_run_counts(const struct api_lifecycle_run *,
  * LifecyclePolicyNotFound for a named repository, ServerException).
  * Borrowed until api_lifecycle_run_free.
  */
-struct api_call *api_lifecycle_run_result(struct api_lifecycle_run *);
+struct call *api_lifecycle_run_result(struct api_lifecycle_run *);
 void	 api_lifecycle_run_free(struct api_lifecycle_run *);
 
 /* Wipe every account's and region's records (moto's reset). */

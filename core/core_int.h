@@ -1,6 +1,6 @@
 /*
  * Declarations shared by core/ and the two protocols over it: operations,
- * the context, api_call and the domain's helpers.
+ * the context, call and the domain's helpers.
  */
 #ifndef ECRD_CORE_CORE_INT_H
 #define ECRD_CORE_CORE_INT_H
@@ -39,7 +39,7 @@ struct api_op {
 	const char		*name;
 	const struct model_shape *input; /* ECR's (api/model.h); or NULL */
 	unsigned		 flags;
-	int			(*exec)(struct api_call *); /* NULL: not built */
+	int			(*exec)(struct call *); /* NULL: not built */
 };
 
 struct api_ctx {
@@ -70,7 +70,7 @@ struct api_identity {
 	char		principal_arn[API_ARN_MAX];
 };
 
-struct api_call {
+struct call {
 	struct api_ctx		*ctx;
 	const struct api_op	*op;
 	struct api_identity	 id;
@@ -86,7 +86,7 @@ struct api_call {
 	size_t			 n_arena;
 	/*
 	 * The protocol's own state for this request (a registry call's, an
-	 * UploadLayerPart body), owned: api_call_free calls proto_free on it.
+	 * UploadLayerPart body), owned: call_free calls proto_free on it.
 	 */
 	void			*proto;
 	void			(*proto_free)(void *);
@@ -97,7 +97,7 @@ int	 core_ctx_new(struct store *, const struct api_config *,
 	    struct api_ctx **out, char **cause);
 void	 core_ctx_free(struct api_ctx *);
 /* Hang owned state off the call, freeing what hung there before. */
-void	 api_call_set_proto(struct api_call *, void *owned,
+void	 call_set_proto(struct call *, void *owned,
 	    void (*proto_free)(void *));
 
 /* clock.c: the real clock, for what must match the world outside. */
@@ -184,67 +184,67 @@ int	 api_setting_get(struct store_txn *, const char *registry_id,
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
 struct api_pulls;
-void	 api_pull_note(struct api_call *, uint64_t repo_id,
+void	 api_pull_note(struct call *, uint64_t repo_id,
 	    const char *digest);
 int	 api_pulls_apply(struct api_ctx *, struct store_txn *parent);
 void	 api_pulls_release(struct api_ctx *);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
-const char *api_blob_url(struct api_call *, const char *digest);
+const char *api_blob_url(struct call *, const char *digest);
 
 /* identity.c */
-int	api_identify(struct api_call *, const struct sigv4_request *);
+int	api_identify(struct call *, const struct sigv4_request *);
 
 /* call.c: reading validated input (STYLE.md 6.3) and failing. */
-const char	*api_in_str(struct api_call *, const char *key);
+const char	*api_in_str(struct call *, const char *key);
 /* The byte length of a string member (0 when absent). */
-size_t		 api_in_len(struct api_call *, const char *key);
-bool		 api_in_bool(struct api_call *, const char *key, bool dflt);
-int64_t		 api_in_i64(struct api_call *, const char *key, int64_t dflt);
-struct json_object *api_in_obj(struct api_call *, const char *key);
-struct json_object *api_in_array(struct api_call *, const char *key);
-int		 api_fail(struct api_call *, enum ecr_errcode, const char *, ...)
+size_t		 api_in_len(struct call *, const char *key);
+bool		 api_in_bool(struct call *, const char *key, bool dflt);
+int64_t		 api_in_i64(struct call *, const char *key, int64_t dflt);
+struct json_object *api_in_obj(struct call *, const char *key);
+struct json_object *api_in_array(struct call *, const char *key);
+int		 api_fail(struct call *, enum ecr_errcode, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-int		 api_fail_store(struct api_call *, int rc);
+int		 api_fail_store(struct call *, int rc);
 /*
  * The answer could not be rendered (over JSON_RENDER_MAX, our bug): log it
  * and fail with a ServerException in place of any error already set.
  */
-int		 api_fail_render(struct api_call *);
-int		 api_fail_no_repo(struct api_call *, const char *name);
-int		 api_fail_param(struct api_call *, const char *member,
+int		 api_fail_render(struct call *);
+int		 api_fail_no_repo(struct call *, const char *name);
+int		 api_fail_param(struct call *, const char *member,
 		    const char *detail);
 /* Keep owned_s until the call is freed; returns it. */
-char		*call_take(struct api_call *, char *owned_s);
-char		*call_printf(struct api_call *, const char *, ...)
+char		*call_take(struct call *, char *owned_s);
+char		*call_printf(struct call *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* repo.c: repositories shared by several operations. */
 /* "aws", "aws-cn" or "aws-us-gov", as the region says. */
 const char *api_partition(const char *region);
-void	 api_repo_arn(struct api_call *, const char *registry_id,
+void	 api_repo_arn(struct call *, const char *registry_id,
 	    const char *name, char *dst, size_t size);
 /* Write repo's Repository object (key NULL inside an array). */
-void	 api_repo_write(struct api_call *, struct jw *, const char *key,
+void	 api_repo_write(struct call *, struct jw *, const char *key,
 	    const struct store_repo *repo);
 /* Set the answer's "repository" member to repo. */
-void	 api_out_repo(struct api_call *, const struct store_repo *repo);
-int	 api_repo_get(struct api_call *, const char *name,
+void	 api_out_repo(struct call *, const struct store_repo *repo);
+int	 api_repo_get(struct call *, const char *name,
 	    struct store_repo *out);
-int	 api_repo_from_arn(struct api_call *, const char *arn,
+int	 api_repo_from_arn(struct call *, const char *arn,
 	    struct store_repo *out);
-void	 api_registry_host(struct api_call *, const char *registry_id,
+void	 api_registry_host(struct call *, const char *registry_id,
 	    char *dst, size_t size);
-int	 api_repo_tags_merge(struct api_call *, struct store_repo *,
+int	 api_repo_tags_merge(struct call *, struct store_repo *,
 	    struct json_object *tags);
 void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 api_mutability_check(struct api_call *, const char *mutability,
+int	 api_mutability_check(struct call *, const char *mutability,
 	    struct json_object *filters, struct store_repo *repo);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
-char	*api_token_make(struct api_call *, const char *kind,
+char	*api_token_make(struct call *, const char *kind,
 	    const char *last);
-int	 api_token_parse(struct api_call *, const char *kind,
+int	 api_token_parse(struct call *, const char *kind,
 	    const char *token, char *last, size_t last_size);
 
 #endif

@@ -102,10 +102,10 @@ api_reset(struct api_ctx *ctx, char **cause)
 	return 0;
 }
 
-struct api_call *
-api_call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
+struct call *
+call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
 {
-	struct api_call	*call;
+	struct call	*call;
 
 	call = xcalloc(1, sizeof *call);
 	call->ctx = ctx;
@@ -115,7 +115,7 @@ api_call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
 }
 
 void
-api_call_free(struct api_call *call)
+call_free(struct call *call)
 {
 	size_t	i;
 
@@ -136,7 +136,7 @@ api_call_free(struct api_call *call)
 }
 
 void
-api_call_set_proto(struct api_call *call, void *owned,
+call_set_proto(struct call *call, void *owned,
     void (*proto_free)(void *))
 {
 	if (call->proto_free != NULL)
@@ -146,13 +146,13 @@ api_call_set_proto(struct api_call *call, void *owned,
 }
 
 const char *
-api_call_op_name(const struct api_call *call)
+call_op_name(const struct call *call)
 {
 	return call->op != NULL ? call->op->name : "-";
 }
 
 void
-api_call_run(struct api_call *call)
+call_run(struct call *call)
 {
 	int	rc;
 
@@ -170,7 +170,7 @@ api_call_run(struct api_call *call)
 
 /* Run one call inside a child of parent; its writes vanish if it fails. */
 static void
-batch_run_one(struct store_txn *parent, struct api_call *call)
+batch_run_one(struct store_txn *parent, struct call *call)
 {
 	int	rc;
 
@@ -196,7 +196,7 @@ batch_run_one(struct store_txn *parent, struct api_call *call)
  * calls that failed on their own keep their error, the others have none.
  */
 static int
-batch_commit(struct api_ctx *ctx, struct api_call **calls, size_t n)
+batch_commit(struct api_ctx *ctx, struct call **calls, size_t n)
 {
 	struct store_txn	*parent = NULL;
 	size_t			 i;
@@ -219,9 +219,9 @@ batch_commit(struct api_ctx *ctx, struct api_call **calls, size_t n)
  * returns how many.
  */
 static size_t
-batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
+batch_take_deletes(struct api_ctx *ctx, struct call **calls, size_t n)
 {
-	struct api_call	*c;
+	struct call	*c;
 	size_t		 i, n_deletes = 0;
 	int		 rc;
 
@@ -246,7 +246,7 @@ batch_take_deletes(struct api_ctx *ctx, struct api_call **calls, size_t n)
 }
 
 static void
-batch_run_locked(struct api_ctx *ctx, struct api_call **calls, size_t n)
+batch_run_locked(struct api_ctx *ctx, struct call **calls, size_t n)
 {
 	size_t	i, n_deletes = 0;
 	int	rc;
@@ -279,7 +279,7 @@ batch_run_locked(struct api_ctx *ctx, struct api_call **calls, size_t n)
  * from before the first op until after the last commit.
  */
 void
-api_batch_run(struct api_ctx *ctx, struct api_call **calls, size_t n)
+call_batch_run(struct api_ctx *ctx, struct call **calls, size_t n)
 {
 	store_files_lock(ctx->store);
 	batch_run_locked(ctx, calls, n);

@@ -41,7 +41,7 @@ api_is_region(const char *s)
 }
 
 static int
-sigv4_to_ecr(struct api_call *call, int rc, char *cause)
+sigv4_to_ecr(struct call *call, int rc, char *cause)
 {
 	enum ecr_errcode	code;
 
@@ -64,7 +64,7 @@ sigv4_to_ecr(struct api_call *call, int rc, char *cause)
 }
 
 static void
-identify_root(struct api_call *call, const char *account)
+identify_root(struct call *call, const char *account)
 {
 	str_copy(call->id.account, sizeof call->id.account, account);
 	snprintf(call->id.principal_arn, sizeof call->id.principal_arn,
@@ -73,7 +73,7 @@ identify_root(struct api_call *call, const char *account)
 
 /* Strict mode: the key must be known and the signature right. */
 static int
-identify_strict(struct api_call *call, const struct sigv4_request *sr,
+identify_strict(struct call *call, const struct sigv4_request *sr,
     const struct sigv4_auth *auth)
 {
 	const struct cred	*cred;
@@ -99,7 +99,7 @@ identify_strict(struct api_call *call, const struct sigv4_request *sr,
 }
 
 int
-api_identify(struct api_call *call, const struct sigv4_request *sr)
+api_identify(struct call *call, const struct sigv4_request *sr)
 {
 	const struct api_config	*cfg = &call->ctx->cfg;
 	struct sigv4_auth	 auth;

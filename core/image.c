@@ -56,7 +56,7 @@ api_tag_is_immutable(const struct store_repo *repo, const char *tag)
 }
 
 int
-api_fail_image_not_found(struct api_call *call, const struct store_repo *repo,
+api_fail_image_not_found(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
 	return api_fail(call, ERR_IMAGE_NOT_FOUND, "The image with imageId "
@@ -67,7 +67,7 @@ api_fail_image_not_found(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-fail_manifest(struct api_call *call, int rc)
+fail_manifest(struct call *call, int rc)
 {
 	switch (rc) {
 	case MANIFEST_TOO_MANY_LAYERS:
@@ -112,7 +112,7 @@ digest_list(struct buf *b, const char *digest)
  * negative). [unconfirmed] wording, in ECR's constraint style.
  */
 static int
-check_size(struct api_call *call, const struct manifest_ref *ref,
+check_size(struct call *call, const struct manifest_ref *ref,
     uint64_t stored)
 {
 	if (ref->size < 0 || (uint64_t)ref->size == stored)
@@ -129,7 +129,7 @@ check_size(struct api_call *call, const struct manifest_ref *ref,
  * counts the sizes it is given.
  */
 static int
-count_layer(struct api_call *call, const struct manifest_ref *ref,
+count_layer(struct call *call, const struct manifest_ref *ref,
     const struct store_layer *layer, struct store_image *img)
 {
 	if (check_size(call, ref, layer->size) != 0)
@@ -148,7 +148,7 @@ count_layer(struct api_call *call, const struct manifest_ref *ref,
  * references are relaxed).
  */
 static int
-check_layers(struct api_call *call, const struct store_repo *repo,
+check_layers(struct call *call, const struct store_repo *repo,
     struct manifest *m, struct store_image *img)
 {
 	struct store_layer	 layer;
@@ -182,7 +182,7 @@ check_layers(struct api_call *call, const struct store_repo *repo,
 
 /* An index's children must be images of the repository; size is the max. */
 static int
-check_children(struct api_call *call, const struct store_repo *repo,
+check_children(struct call *call, const struct store_repo *repo,
     struct manifest *m, struct store_image *img)
 {
 	struct store_image	 child;
@@ -229,7 +229,7 @@ check_children(struct api_call *call, const struct store_repo *repo,
 
 /* Give newly referenced layers the media type their descriptor names. */
 static int
-note_layer_types(struct api_call *call, const struct store_repo *repo,
+note_layer_types(struct call *call, const struct store_repo *repo,
     const struct manifest *m)
 {
 	struct store_layer	layer;
@@ -250,7 +250,7 @@ note_layer_types(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-create_image(struct api_call *call, const struct store_repo *repo,
+create_image(struct call *call, const struct store_repo *repo,
     const struct api_image_put *in, struct manifest *m, const char *digest)
 {
 	struct store_image	img;
@@ -292,7 +292,7 @@ create_image(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-fail_exists(struct api_call *call, const struct store_repo *repo,
+fail_exists(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
 	return api_fail(call, ERR_IMAGE_ALREADY_EXISTS, "Image with digest "
@@ -307,7 +307,7 @@ fail_exists(struct api_call *call, const struct store_repo *repo,
  * an immutable repository [unconfirmed; the doc's choice].
  */
 static int
-set_tag(struct api_call *call, const struct store_repo *repo,
+set_tag(struct call *call, const struct store_repo *repo,
     const char *tag, const char *digest)
 {
 	char	current[STORE_DIGEST_MAX + 1];
@@ -335,7 +335,7 @@ set_tag(struct api_call *call, const struct store_repo *repo,
 
 /* A re-push of an archived image restores it at once (3.14). */
 static int
-restore_if_archived(struct api_call *call, struct store_image *img)
+restore_if_archived(struct call *call, struct store_image *img)
 {
 	int	rc;
 
@@ -349,7 +349,7 @@ restore_if_archived(struct api_call *call, struct store_image *img)
 }
 
 int
-api_image_put(struct api_call *call, const struct store_repo *repo,
+api_image_put(struct call *call, const struct store_repo *repo,
     const struct api_image_put *in, struct api_image_result *out)
 {
 	struct store_image	existing;
@@ -389,7 +389,7 @@ api_image_put(struct api_call *call, const struct store_repo *repo,
 }
 
 int
-api_image_find(struct api_call *call, uint64_t repo_id, const char *digest,
+api_image_find(struct call *call, uint64_t repo_id, const char *digest,
     const char *tag, struct store_image *out)
 {
 	char	tagged[STORE_DIGEST_MAX + 1];
@@ -500,7 +500,7 @@ api_filter_strs(struct json_object *filter, const char **tag_status,
 }
 
 int
-api_image_delete(struct api_call *call, const struct store_image *img,
+api_image_delete(struct call *call, const struct store_image *img,
     const char *tag)
 {
 	bool	has_parent;
@@ -564,7 +564,7 @@ servable_cb(const char *media_type, void *arg)
  * says which, since OCI manifests may lack the member). NULL if neither.
  */
 static char *
-serve(struct api_call *call, const struct api_accept *w,
+serve(struct call *call, const struct api_accept *w,
     const struct store_image *img, bool may_translate, char *digest,
     const char **type, size_t *out_len)
 {
@@ -601,7 +601,7 @@ serve(struct api_call *call, const struct api_accept *w,
  * send (owned) and sets type, digest and length, or NULL.
  */
 char *
-api_image_negotiate(struct api_call *call, const struct api_accept *w,
+api_image_negotiate(struct call *call, const struct api_accept *w,
     const struct store_image *img, bool by_tag, char *digest,
     const char **type, size_t *out_len)
 {
@@ -641,7 +641,7 @@ api_id_member(struct json_object *id, const char *key)
 }
 
 void
-api_image_annotations_write(struct api_call *call, struct jw *w,
+api_image_annotations_write(struct call *call, struct jw *w,
     const struct store_image *img)
 {
 	struct json_object	*root, *ann;

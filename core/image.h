@@ -24,7 +24,7 @@ void	 api_digest_of(const void *bytes, size_t len, bool sha512, char *dst);
 bool	 api_tag_is_immutable(const struct store_repo *repo, const char *tag);
 
 /* ImageNotFoundException in ECR's words; "null" for a missing part. */
-int	 api_fail_image_not_found(struct api_call *,
+int	 api_fail_image_not_found(struct call *,
 	    const struct store_repo *repo, const char *digest,
 	    const char *tag);
 
@@ -50,7 +50,7 @@ struct api_image_result {
  * identical put. Runs in call->txn. 0 with *out filled, or -1 with
  * call->err set.
  */
-int	 api_image_put(struct api_call *, const struct store_repo *repo,
+int	 api_image_put(struct call *, const struct store_repo *repo,
 	    const struct api_image_put *in, struct api_image_result *out);
 
 /* api_image_find: the tag names another digest than the one asked. */
@@ -59,7 +59,7 @@ int	 api_image_put(struct api_call *, const struct store_repo *repo,
  * The image a tag, a digest or both name: STORE_OK with *out filled
  * (release it), STORE_NOTFOUND, API_IMAGE_TAG_MISMATCH, or a STORE_* code.
  */
-int	 api_image_find(struct api_call *, uint64_t repo_id,
+int	 api_image_find(struct call *, uint64_t repo_id,
 	    const char *digest, const char *tag, struct store_image *out);
 
 /*
@@ -71,7 +71,7 @@ int	 api_image_find(struct api_call *, uint64_t repo_id,
  * ImageReferencedByManifestList); or -1 with call->err set.
  */
 #define API_IMAGE_BUSY	(-101)
-int	 api_image_delete(struct api_call *, const struct store_image *img,
+int	 api_image_delete(struct call *, const struct store_image *img,
 	    const char *tag);
 
 /* Media types a client accepts; n == 0 accepts any. */
@@ -88,7 +88,7 @@ bool	 api_accept_has(const struct api_accept *, const char *media_type);
  * (API_DIGEST_SIZE bytes), *type (lives as long as the call) and *len;
  * NULL if nothing fits.
  */
-char	*api_image_negotiate(struct api_call *, const struct api_accept *,
+char	*api_image_negotiate(struct call *, const struct api_accept *,
 	    const struct store_image *img, bool by_tag, char *digest,
 	    const char **type, size_t *len);
 
@@ -96,14 +96,14 @@ char	*api_image_negotiate(struct api_call *, const struct api_accept *,
 /* A string member of an imageId object, or NULL (also for null). */
 const char *api_id_member(struct json_object *id, const char *key);
 /* The "annotations" of an image's manifest (referrer listings). */
-void	 api_image_annotations_write(struct api_call *, struct jw *,
+void	 api_image_annotations_write(struct call *, struct jw *,
 	    const struct store_image *img);
 /*
  * Start a layer upload in repo (InitiateLayerUpload and the registry's
  * POST): a fresh id, an empty file, a record with a fresh running hash.
  * 0 with *up filled, or -1 with call->err set.
  */
-int	 api_upload_create(struct api_call *, const struct store_repo *repo,
+int	 api_upload_create(struct call *, const struct store_repo *repo,
 	    struct store_upload *up);
 
 /*
@@ -111,7 +111,7 @@ int	 api_upload_create(struct api_call *, const struct store_repo *repo,
  * upload id, holding received bytes, take more? 0, or -1 with
  * LimitExceededException set.
  */
-int	 api_upload_check_size(struct api_call *, const char *id,
+int	 api_upload_check_size(struct call *, const char *id,
 	    uint64_t received, uint64_t more);
 
 /*
@@ -120,7 +120,7 @@ int	 api_upload_check_size(struct api_call *, const char *id,
  * caller then stores *up).
  */
 struct sha256_state;
-void	 api_upload_count_part(struct api_call *, struct store_upload *up,
+void	 api_upload_count_part(struct call *, struct store_upload *up,
 	    uint64_t len, const struct sha256_state *hash);
 /*
  * The upload's running hash (upload.c keeps it in memory, never in the
@@ -137,7 +137,7 @@ void	 api_upload_hash_drop(struct api_ctx *, const char *id);
  * hash, or else from the file) or with is_sha512 "sha512:" (from the file)
  * and hex digits: 0, or -1 with call->err set.
  */
-int	 api_upload_digest(struct api_call *, const struct store_upload *up,
+int	 api_upload_digest(struct call *, const struct store_upload *up,
 	    bool is_sha512, char digest[API_DIGEST_SIZE]);
 /*
  * A stream writing into an upload's file (an UploadLayerPart body, a

@@ -66,7 +66,7 @@ api_lifecycle_images_release(struct api_lifecycle_images *set)
 }
 
 struct load {
-	struct api_call			*call;
+	struct call			*call;
 	struct api_lifecycle_images	*set;
 	size_t				 n, max;
 	bool				 is_stopped;
@@ -123,7 +123,7 @@ load_one(const struct store_image *img, void *arg)
 }
 
 int
-api_lifecycle_images_load(struct api_call *call,
+api_lifecycle_images_load(struct call *call,
     struct api_lifecycle_images *set, size_t max, bool *is_done)
 {
 	struct load	ld;
@@ -142,7 +142,7 @@ api_lifecycle_images_load(struct api_call *call,
 }
 
 int
-api_lifecycle_parse(struct api_call *call, const char *text, size_t len,
+api_lifecycle_parse(struct call *call, const char *text, size_t len,
     struct lifecycle_policy **out)
 {
 	char	*cause = NULL, *message;
@@ -157,7 +157,7 @@ api_lifecycle_parse(struct api_call *call, const char *text, size_t len,
 }
 
 int
-api_fail_no_lifecycle_policy(struct api_call *call,
+api_fail_no_lifecycle_policy(struct call *call,
     const struct store_repo *repo)
 {
 	return api_fail(call, ERR_LIFECYCLE_POLICY_NOT_FOUND, "Lifecycle "
@@ -234,7 +234,7 @@ is_unchanged(const struct store_image *img, const struct lifecycle_image *im,
 }
 
 static int
-transition(struct api_call *call, struct store_image *img)
+transition(struct call *call, struct store_image *img)
 {
 	bool	has_parent;
 	int	rc;
@@ -273,7 +273,7 @@ collect_referrer(const struct store_image *img, void *arg)
  * at once). 0, or -1 with call->err set.
  */
 static int
-expire_referrers(struct api_call *call, uint64_t repo_id, const char *subject)
+expire_referrers(struct call *call, uint64_t repo_id, const char *subject)
 {
 	struct referrer_list	 l = { NULL, 0 };
 	struct store_image	 img;
@@ -302,7 +302,7 @@ expire_referrers(struct api_call *call, uint64_t repo_id, const char *subject)
 }
 
 int
-api_lifecycle_apply(struct api_call *call,
+api_lifecycle_apply(struct call *call,
     const struct api_lifecycle_images *set, const struct lifecycle_action *act,
     struct api_lifecycle_counts *counts)
 {

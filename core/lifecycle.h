@@ -48,7 +48,7 @@ void	 api_lifecycle_images_release(struct api_lifecycle_images *);
  * referenced, so the engine counts it but never acts on it (3.6 step 5).
  * Sets *is_done once no image is left. 0, or -1 with call->err set.
  */
-int	 api_lifecycle_images_load(struct api_call *,
+int	 api_lifecycle_images_load(struct call *,
 	    struct api_lifecycle_images *, size_t max, bool *is_done);
 
 /*
@@ -56,10 +56,10 @@ int	 api_lifecycle_images_load(struct api_call *,
  * StartLifecyclePolicyPreview do: 0 with *out (lifecycle_free it), or -1
  * with InvalidParameterException in ECR's words (3.6).
  */
-int	 api_lifecycle_parse(struct api_call *, const char *text, size_t len,
+int	 api_lifecycle_parse(struct call *, const char *text, size_t len,
 	    struct lifecycle_policy **out);
 /* LifecyclePolicyNotFoundException for repo (2.4). */
-int	 api_fail_no_lifecycle_policy(struct api_call *,
+int	 api_fail_no_lifecycle_policy(struct call *,
 	    const struct store_repo *repo);
 
 /*
@@ -91,7 +91,7 @@ struct api_lifecycle_counts {
  * was loaded, or now held by a manifest list is skipped. 0, or -1 with
  * call->err set.
  */
-int	 api_lifecycle_apply(struct api_call *,
+int	 api_lifecycle_apply(struct call *,
 	    const struct api_lifecycle_images *,
 	    const struct lifecycle_action *, struct api_lifecycle_counts *);
 

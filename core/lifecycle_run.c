@@ -33,7 +33,7 @@ enum scope {
 };
 
 struct api_lifecycle_run {
-	struct api_call			*call;
+	struct call			*call;
 	enum scope			 scope;
 	char				 name[STORE_REPO_NAME_MAX + 1];
 	enum phase			 phase;
@@ -57,7 +57,7 @@ api_lifecycle_run_new(struct api_ctx *ctx, const char *request_id,
 	struct api_lifecycle_run	*run;
 
 	run = xcalloc(1, sizeof *run);
-	run->call = api_call_new(ctx, request_id, now_ms);
+	run->call = call_new(ctx, request_id, now_ms);
 	run->scope = SCOPE_ALL;
 	if (registry_id != NULL) {
 		run->scope = name != NULL ? SCOPE_ONE : SCOPE_PARTITION;
@@ -94,7 +94,7 @@ api_lifecycle_run_free(struct api_lifecycle_run *run)
 	api_lifecycle_images_release(&run->set);
 	free(run->acts);
 	free(run->repo_ids);
-	api_call_free(run->call);
+	call_free(run->call);
 	free(run);
 }
 
@@ -139,7 +139,7 @@ list_partition(const struct store_repo *repo, void *arg)
 static int
 list_one(struct api_lifecycle_run *run)
 {
-	struct api_call		*call = run->call;
+	struct call		*call = run->call;
 	struct store_repo	 repo;
 	struct store_doc	 doc;
 	int			 rc;
@@ -161,7 +161,7 @@ list_one(struct api_lifecycle_run *run)
 static int
 list_step(struct api_lifecycle_run *run)
 {
-	struct api_call	*call = run->call;
+	struct call	*call = run->call;
 	int		 rc;
 
 	/* Pull times noted so far count for sinceImagePulled. */
@@ -220,7 +220,7 @@ policy_load(struct api_lifecycle_run *run, uint64_t repo_id, int *rc)
 static int
 load_slice(struct api_lifecycle_run *run)
 {
-	struct api_call	*call = run->call;
+	struct call	*call = run->call;
 	uint64_t	 id = run->repo_ids[run->next_repo];
 	bool		 is_done;
 	int		 rc;
@@ -265,7 +265,7 @@ eval_step(struct api_lifecycle_run *run)
 static int
 policy_check(struct api_lifecycle_run *run, bool is_last, bool *is_same)
 {
-	struct api_call		*call = run->call;
+	struct call		*call = run->call;
 	struct store_doc	 doc;
 	int			 rc;
 
@@ -288,7 +288,7 @@ policy_check(struct api_lifecycle_run *run, bool is_last, bool *is_same)
 static int
 apply_slice(struct api_lifecycle_run *run)
 {
-	struct api_call	*call = run->call;
+	struct call	*call = run->call;
 	size_t		 end = run->next_act + APPLY_SLICE;
 	bool		 is_same;
 	int		 rc;
@@ -353,10 +353,10 @@ api_lifecycle_run_counts(const struct api_lifecycle_run *run, size_t *n_repos,
 	*n_transitioned = run->counts.n_transitioned;
 }
 
-struct api_call *
+struct call *
 api_lifecycle_run_result(struct api_lifecycle_run *run)
 {
-	struct api_call	*call = run->call;
+	struct call	*call = run->call;
 
 	if (call->err.code == ERR_NONE && call->out == NULL) {
 		call->out = jnew_obj();

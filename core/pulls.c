@@ -51,7 +51,7 @@ pull_hash(const struct api_pulls *ps, uint64_t repo_id, const char *digest)
 }
 
 void
-api_pull_note(struct api_call *call, uint64_t repo_id, const char *digest)
+api_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 {
 	struct api_ctx	*ctx = call->ctx;
 	struct api_pulls *ps;

@@ -26,7 +26,7 @@ api_partition(const char *region)
 /* The pieces of a repository ARN, joined by api_repo_arn and jw_strv. */
 #define ARN_PARTS	8
 static void
-arn_parts(struct api_call *call, const char *registry_id, const char *name,
+arn_parts(struct call *call, const char *registry_id, const char *name,
     const char *parts[ARN_PARTS])
 {
 	parts[0] = "arn:";
@@ -46,7 +46,7 @@ arn_parts(struct api_call *call, const char *registry_id, const char *name,
  */
 #define HOST_PARTS	5
 static size_t
-host_parts(struct api_call *call, const char *registry_id,
+host_parts(struct call *call, const char *registry_id,
     const char *parts[HOST_PARTS])
 {
 	const char	*region = call->id.region;
@@ -80,7 +80,7 @@ join(char *dst, size_t size, const char *const *parts, size_t n)
 }
 
 void
-api_repo_arn(struct api_call *call, const char *registry_id, const char *name,
+api_repo_arn(struct call *call, const char *registry_id, const char *name,
     char *dst, size_t size)
 {
 	const char	*parts[ARN_PARTS];
@@ -90,7 +90,7 @@ api_repo_arn(struct api_call *call, const char *registry_id, const char *name,
 }
 
 void
-api_registry_host(struct api_call *call, const char *registry_id, char *dst,
+api_registry_host(struct call *call, const char *registry_id, char *dst,
     size_t size)
 {
 	const char	*parts[HOST_PARTS];
@@ -114,7 +114,7 @@ write_filters(struct jw *w, const struct store_repo *repo)
 }
 
 void
-api_repo_write(struct api_call *call, struct jw *w, const char *key,
+api_repo_write(struct call *call, struct jw *w, const char *key,
     const struct store_repo *repo)
 {
 	const char	*parts[ARN_PARTS + HOST_PARTS];
@@ -145,7 +145,7 @@ api_repo_write(struct api_call *call, struct jw *w, const char *key,
 }
 
 void
-api_out_repo(struct api_call *call, const struct store_repo *repo)
+api_out_repo(struct call *call, const struct store_repo *repo)
 {
 	struct jw	w;
 
@@ -155,7 +155,7 @@ api_out_repo(struct api_call *call, const struct store_repo *repo)
 }
 
 int
-api_repo_get(struct api_call *call, const char *name, struct store_repo *out)
+api_repo_get(struct call *call, const char *name, struct store_repo *out)
 {
 	int	rc;
 
@@ -173,7 +173,7 @@ api_repo_get(struct api_call *call, const char *name, struct store_repo *out)
  * (docs/ecr-behaviour.md 3.1, Tagging).
  */
 int
-api_repo_from_arn(struct api_call *call, const char *arn,
+api_repo_from_arn(struct call *call, const char *arn,
     struct store_repo *out)
 {
 	char		 want[API_ARN_MAX];
@@ -212,7 +212,7 @@ is_with_exclusion(const char *mutability)
  * [unconfirmed]. The model has checked each filter's shape already.
  */
 int
-api_mutability_check(struct api_call *call, const char *mutability,
+api_mutability_check(struct call *call, const char *mutability,
     struct json_object *filters, struct store_repo *repo)
 {
 	struct store_exclusion_filter	*f;
@@ -266,7 +266,7 @@ tag_find(struct store_repo *repo, const char *key)
  * reserved (docs/ecr-behaviour.md 3.1).
  */
 int
-api_repo_tags_merge(struct api_call *call, struct store_repo *repo,
+api_repo_tags_merge(struct call *call, struct store_repo *repo,
     struct json_object *tags)
 {
 	struct store_repo	 next;

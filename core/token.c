@@ -18,7 +18,7 @@
 
 /* The MAC covers kind, registry and region, which the token does not carry. */
 static void
-token_mac(struct api_call *call, const char *kind, const char *last,
+token_mac(struct call *call, const char *kind, const char *last,
     unsigned char mac[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha256_state	st;
@@ -39,7 +39,7 @@ token_mac(struct api_call *call, const char *kind, const char *last,
 }
 
 char *
-api_token_make(struct api_call *call, const char *kind, const char *last)
+api_token_make(struct call *call, const char *kind, const char *last)
 {
 	unsigned char	 raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
 	size_t		 len = strlen(last);
@@ -59,7 +59,7 @@ api_token_make(struct api_call *call, const char *kind, const char *last)
 }
 
 int
-api_token_parse(struct api_call *call, const char *kind, const char *token,
+api_token_parse(struct call *call, const char *kind, const char *token,
     char *last, size_t last_size)
 {
 	unsigned char	raw[crypto_auth_BYTES + TOKEN_LAST_MAX];

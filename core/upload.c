@@ -47,7 +47,7 @@ static void	hash_put(struct api_ctx *, const char *, uint64_t,
 		    const struct sha256_state *);
 
 int
-api_upload_create(struct api_call *call, const struct store_repo *repo,
+api_upload_create(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	struct sha256_state	st;
@@ -66,7 +66,7 @@ api_upload_create(struct api_call *call, const struct store_repo *repo,
 }
 
 int
-api_upload_check_size(struct api_call *call, const char *id,
+api_upload_check_size(struct call *call, const char *id,
     uint64_t received, uint64_t more)
 {
 	uint64_t	end, max = call->ctx->cfg.max_layer_size;
@@ -84,7 +84,7 @@ api_upload_check_size(struct api_call *call, const char *id,
 }
 
 void
-api_upload_count_part(struct api_call *call, struct store_upload *up,
+api_upload_count_part(struct call *call, struct store_upload *up,
     uint64_t len, const struct sha256_state *hash)
 {
 	/* The part before this one is no longer the last (3.3's 5 MiB rule). */
@@ -176,7 +176,7 @@ api_upload_hash_drop(struct api_ctx *ctx, const char *id)
  * TODO(#12): move this to the worker pool.
  */
 static int
-hash_file(struct api_call *call, const struct store_upload *up,
+hash_file(struct call *call, const struct store_upload *up,
     void (*fn)(void *, const unsigned char *, size_t), void *arg)
 {
 	unsigned char	*chunk;
@@ -212,7 +212,7 @@ feed_sha512(void *arg, const unsigned char *p, size_t len)
 }
 
 int
-api_upload_digest(struct api_call *call, const struct store_upload *up,
+api_upload_digest(struct call *call, const struct store_upload *up,
     bool is_sha512, char digest[API_DIGEST_SIZE])
 {
 	struct sha256_state		 st;

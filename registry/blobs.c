@@ -9,8 +9,8 @@
 #include "core/image.h"
 #include "core/manifest.h"
 
-static int	blob_get(struct api_call *);
-static int	blob_delete(struct api_call *);
+static int	blob_get(struct call *);
+static int	blob_delete(struct call *);
 
 const struct api_op reg_op_blob_get = {
 	.name = "blob-get",
@@ -25,7 +25,7 @@ const struct api_op reg_op_blob_delete = {
 };
 
 static int
-blob_get(struct api_call *call)
+blob_get(struct call *call)
 {
 	const char		*digest = reg_state(call)->req->reference;
 	struct store_repo	 repo;
@@ -51,7 +51,7 @@ blob_get(struct api_call *call)
 
 /* ECR has no per-repository blob delete [unconfirmed]; the spec: 405. */
 static int
-blob_delete(struct api_call *call)
+blob_delete(struct call *call)
 {
 	struct store_repo	repo;
 

@@ -14,9 +14,9 @@
 #include "core/image.h"
 #include "core/manifest.h"
 
-static int	manifest_get(struct api_call *);
-static int	manifest_put(struct api_call *);
-static int	manifest_delete(struct api_call *);
+static int	manifest_get(struct call *);
+static int	manifest_put(struct call *);
+static int	manifest_delete(struct call *);
 
 const struct api_op reg_op_manifest_get = {
 	.name = "manifest-get",
@@ -47,7 +47,7 @@ rtrim(char *s)
 
 /* Accept: a comma-separated list with parameters; a wildcard takes any. */
 static void
-parse_accept(struct api_call *call, struct api_accept *a)
+parse_accept(struct call *call, struct api_accept *a)
 {
 	const char	*h = reg_state(call)->req->accept;
 	char		*copy, *item, *save = NULL, *semi;
@@ -86,7 +86,7 @@ is_tag(const char *s)
 }
 
 static int
-check_reference(struct api_call *call, const char *ref)
+check_reference(struct call *call, const char *ref)
 {
 	if (reg_is_digest(ref) && !manifest_digest_is_valid(ref))
 		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
@@ -98,7 +98,7 @@ check_reference(struct api_call *call, const char *ref)
 }
 
 static int
-manifest_get(struct api_call *call)
+manifest_get(struct call *call)
 {
 	const struct api_reg_request	*req = reg_state(call)->req;
 	const char			*ref = req->reference, *type;
@@ -144,7 +144,7 @@ manifest_get(struct api_call *call)
 
 /* The Content-Type names the manifest's type unless it is generic. */
 static const char *
-given_type(struct api_call *call)
+given_type(struct call *call)
 {
 	const char	*ct = reg_state(call)->req->content_type;
 	char		*copy, *semi;
@@ -160,7 +160,7 @@ given_type(struct api_call *call)
 }
 
 static int
-manifest_put(struct api_call *call)
+manifest_put(struct call *call)
 {
 	const struct api_reg_request	*req = reg_state(call)->req;
 	struct store_repo		 repo;
@@ -193,7 +193,7 @@ manifest_put(struct api_call *call)
 }
 
 static int
-manifest_delete(struct api_call *call)
+manifest_delete(struct call *call)
 {
 	const char		*ref = reg_state(call)->req->reference;
 	struct store_repo	 repo;

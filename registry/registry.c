@@ -41,7 +41,7 @@ reg_free(void *arg)
 }
 
 int
-reg_fail(struct api_call *call, enum reg_errcode code, const char *fmt, ...)
+reg_fail(struct call *call, enum reg_errcode code, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -53,7 +53,7 @@ reg_fail(struct api_call *call, enum reg_errcode code, const char *fmt, ...)
 }
 
 void
-reg_header(struct api_call *call, const char *name, const char *value)
+reg_header(struct call *call, const char *name, const char *value)
 {
 	struct api_reg_answer	*a = &reg_state(call)->ans;
 
@@ -65,7 +65,7 @@ reg_header(struct api_call *call, const char *name, const char *value)
 }
 
 void
-reg_body(struct api_call *call, const char *content_type, const char *body,
+reg_body(struct call *call, const char *content_type, const char *body,
     size_t len)
 {
 	reg_state(call)->ans.content_type = content_type;
@@ -81,7 +81,7 @@ reg_is_digest(const char *reference)
 
 /* The repository the request names: 404 NAME_UNKNOWN if missing (2.2). */
 int
-reg_repo(struct api_call *call, struct store_repo *repo)
+reg_repo(struct call *call, struct store_repo *repo)
 {
 	const char	*name = reg_state(call)->req->repo;
 	int		 rc;
@@ -103,7 +103,7 @@ reg_repo(struct api_call *call, struct store_repo *repo)
  * token names the account (the registry) and region.
  */
 static int
-authenticate(struct api_call *call, const struct api_reg_request *req)
+authenticate(struct call *call, const struct api_reg_request *req)
 {
 	struct regtoken_claims	claims;
 	int			rc;
@@ -167,7 +167,7 @@ action_of(const struct api_reg_request *req)
 }
 
 int
-reg_authorize(struct api_call *call, const char *action, const char *repo)
+reg_authorize(struct call *call, const char *action, const char *repo)
 {
 	char	msg[1024];
 	int	rc;
@@ -183,7 +183,7 @@ reg_authorize(struct api_call *call, const char *action, const char *repo)
 }
 
 enum api_stage
-api_reg_prepare(struct api_call *call, const struct api_reg_request *req)
+api_reg_prepare(struct call *call, const struct api_reg_request *req)
 {
 	struct api_reg	*r;
 	const char	*action;
@@ -191,7 +191,7 @@ api_reg_prepare(struct api_call *call, const struct api_reg_request *req)
 	r = xcalloc(1, sizeof *r);
 	r->req = req;
 	r->ans.content_length = -1;
-	api_call_set_proto(call, r, reg_free);
+	call_set_proto(call, r, reg_free);
 	call->op = api_reg_ops[req->op];
 	if (authenticate(call, req) != 0)
 		return API_STAGE_DONE;
@@ -226,7 +226,7 @@ reg_parse_range(const char *text, uint64_t *start, uint64_t *end)
  * code for it, SIZE_INVALID being the nearest [unconfirmed: ECR's answer].
  */
 int
-reg_check_size(struct api_call *call, const char *id, uint64_t received,
+reg_check_size(struct call *call, const char *id, uint64_t received,
     uint64_t more)
 {
 	if (api_upload_check_size(call, id, received, more) == 0)
@@ -249,7 +249,7 @@ declared_len(const struct api_reg_request *req, uint64_t start,
 }
 
 int
-api_reg_stream_open(struct api_call *call)
+api_reg_stream_open(struct call *call)
 {
 	struct api_reg		*r = reg_state(call);
 	struct store_txn	*txn;
@@ -291,7 +291,7 @@ api_reg_stream_open(struct api_call *call)
 }
 
 int
-api_reg_stream_add(struct api_call *call, const void *data, size_t len)
+api_reg_stream_add(struct call *call, const void *data, size_t len)
 {
 	struct api_reg	*r = reg_state(call);
 	int		 rc;
@@ -344,7 +344,7 @@ static const struct {
 
 /* The registry code of the call's error; the rest are refused (400). */
 static enum reg_errcode
-reg_code_of(const struct api_call *call)
+reg_code_of(const struct call *call)
 {
 	size_t	i;
 
@@ -358,7 +358,7 @@ reg_code_of(const struct api_call *call)
 }
 
 static void
-render_error(struct api_call *call, struct api_reg_answer *a)
+render_error(struct call *call, struct api_reg_answer *a)
 {
 	enum reg_errcode	 code = reg_code_of(call);
 	size_t			 len;
@@ -380,7 +380,7 @@ render_error(struct api_call *call, struct api_reg_answer *a)
 }
 
 void
-api_reg_render(struct api_call *call, struct api_reg_answer *a)
+api_reg_render(struct call *call, struct api_reg_answer *a)
 {
 	if (call->err.code != ERR_NONE)
 		render_error(call, &reg_state(call)->ans);

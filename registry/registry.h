@@ -1,6 +1,6 @@
 /*
  * The registry (OCI Distribution / Docker Registry HTTP API V2) as api/
- * sees it: each registry request becomes an api_call that runs like an ECR
+ * sees it: each registry request becomes an call that runs like an ECR
  * operation (same txns, group commit, store and rules), prepared from a
  * Basic-auth token instead of SigV4 and from path parts instead of JSON.
  * The server streams blob bytes itself through api_reg_stream_*.
@@ -62,7 +62,7 @@ struct api_reg_request {
  * api_reg_stream_open first, api_reg_stream_add for each piece, then run
  * (the run records what was streamed, or refuses it).
  */
-enum api_stage api_reg_prepare(struct api_call *,
+enum api_stage api_reg_prepare(struct call *,
 	    const struct api_reg_request *);
 
 /*
@@ -71,8 +71,8 @@ enum api_stage api_reg_prepare(struct api_call *,
  * pieces, which go to the upload file and the running hash. 0, or -1 with
  * the call's error set (the server answers at once and drops the body).
  */
-int	 api_reg_stream_open(struct api_call *);
-int	 api_reg_stream_add(struct api_call *, const void *, size_t);
+int	 api_reg_stream_open(struct call *);
+int	 api_reg_stream_add(struct call *, const void *, size_t);
 
 /*
  * The answer: status, headers (name/value pairs, borrowed until the call
@@ -89,7 +89,7 @@ struct api_reg_answer {
 	const char	*blob_digest;	/* stream this blob (GET/HEAD blob) */
 	int64_t		 content_length; /* HEAD: the length, -1 none */
 };
-void	 api_reg_render(struct api_call *, struct api_reg_answer *);
+void	 api_reg_render(struct call *, struct api_reg_answer *);
 
 /*
  * Mint a registry password for account/region/principal that expires at

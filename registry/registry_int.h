@@ -10,7 +10,7 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
-/* A registry call's state, owned by its api_call (its proto). */
+/* A registry call's state, owned by its call (its proto). */
 struct api_reg {
 	const struct api_reg_request	*req;
 	struct api_reg_answer		 ans;
@@ -38,24 +38,24 @@ extern const struct api_op reg_op_ping, reg_op_catalog, reg_op_tags_list,
 
 /* A registry call's state (api_reg_prepare made it). */
 static inline struct api_reg *
-reg_state(const struct api_call *call)
+reg_state(const struct call *call)
 {
 	return call->proto;
 }
 
 /* registry.c */
 /* Fail with a registry error: code's status, fmt's message; returns -1. */
-int	 reg_fail(struct api_call *, enum reg_errcode, const char *fmt, ...)
+int	 reg_fail(struct call *, enum reg_errcode, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-void	 reg_header(struct api_call *, const char *name, const char *value);
-void	 reg_body(struct api_call *, const char *content_type,
+void	 reg_header(struct call *, const char *name, const char *value);
+void	 reg_body(struct call *, const char *content_type,
 	    const char *body, size_t len);
-int	 reg_repo(struct api_call *, struct store_repo *);
+int	 reg_repo(struct call *, struct store_repo *);
 /*
  * The upload the path names, which must belong to repo (404
  * BLOB_UPLOAD_UNKNOWN otherwise). Uses call->txn.
  */
-int	 reg_upload(struct api_call *, const struct store_repo *,
+int	 reg_upload(struct call *, const struct store_repo *,
 	    struct store_upload *);
 bool	 reg_is_digest(const char *reference);
 /* Drop the upload's lease if the stream holds it (upload.c). */
@@ -64,12 +64,12 @@ void	 reg_unlease(struct api_reg *);
  * api_upload_check_size in the registry's terms: 0, or -1 with 413
  * SIZE_INVALID.
  */
-int	 reg_check_size(struct api_call *, const char *id, uint64_t received,
+int	 reg_check_size(struct call *, const char *id, uint64_t received,
 	    uint64_t more);
 /* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
 int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);
 /* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */
-int	 reg_authorize(struct api_call *, const char *action,
+int	 reg_authorize(struct call *, const char *action,
 	    const char *repo);
 
 #endif

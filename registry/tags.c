@@ -18,10 +18,10 @@
 
 #define LIST_MAX	1000	/* tags/list and _catalog page cap (2.7) */
 
-static int	ping(struct api_call *);
-static int	catalog(struct api_call *);
-static int	tags_list(struct api_call *);
-static int	referrers(struct api_call *);
+static int	ping(struct call *);
+static int	catalog(struct call *);
+static int	tags_list(struct call *);
+static int	referrers(struct call *);
 
 const struct api_op reg_op_ping = {
 	.name = "ping",
@@ -48,7 +48,7 @@ const struct api_op reg_op_referrers = {
 };
 
 static int
-ping(struct api_call *call)
+ping(struct call *call)
 {
 	reg_body(call, "application/json", "{}", 2);
 	reg_state(call)->ans.status = 200;
@@ -56,7 +56,7 @@ ping(struct api_call *call)
 }
 
 static int
-page_size(struct api_call *call, size_t *n)
+page_size(struct call *call, size_t *n)
 {
 	int64_t	 v = reg_state(call)->req->n;
 
@@ -104,7 +104,7 @@ repo_cb(const struct store_repo *repo, void *arg)
 
 /* Lexical order, `last` exclusive, a Link to the next page (2.7). */
 static int
-list_finish(struct api_call *call, struct listing *l, const char *path,
+list_finish(struct call *call, struct listing *l, const char *path,
     int rc)
 {
 	struct json_object	*o = jnew_obj();
@@ -133,7 +133,7 @@ list_finish(struct api_call *call, struct listing *l, const char *path,
 }
 
 static int
-tags_list(struct api_call *call)
+tags_list(struct call *call)
 {
 	struct store_repo	repo;
 	struct listing		l;
@@ -154,7 +154,7 @@ tags_list(struct api_call *call)
 }
 
 static int
-catalog(struct api_call *call)
+catalog(struct call *call)
 {
 	struct listing	l;
 	int		rc = 0;
@@ -176,7 +176,7 @@ catalog(struct api_call *call)
  * by ?artifactType= (then OCI-Filters-Applied says so).
  */
 struct referrers {
-	struct api_call	*call;
+	struct call	*call;
 	struct jw	 w;
 	const char	*artifact_type;
 };
@@ -201,7 +201,7 @@ referrer_cb(const struct store_image *img, void *arg)
 }
 
 static int
-referrers(struct api_call *call)
+referrers(struct call *call)
 {
 	const char		*digest = reg_state(call)->req->reference;
 	struct store_repo	 repo;

@@ -18,11 +18,11 @@
 #define CHUNK_MIN	"5242880"
 #define PART_MIN	5242880
 
-static int	upload_start(struct api_call *);
-static int	upload_status(struct api_call *);
-static int	upload_patch(struct api_call *);
-static int	upload_finish(struct api_call *);
-static int	upload_cancel(struct api_call *);
+static int	upload_start(struct call *);
+static int	upload_status(struct call *);
+static int	upload_patch(struct call *);
+static int	upload_finish(struct call *);
+static int	upload_cancel(struct call *);
 
 const struct api_op reg_op_upload_start = {
 	.name = "upload-start",
@@ -55,7 +55,7 @@ const struct api_op reg_op_upload_cancel = {
 };
 
 static void
-upload_headers(struct api_call *call, const struct store_repo *repo,
+upload_headers(struct call *call, const struct store_repo *repo,
     const struct store_upload *up)
 {
 	reg_header(call, "Location", call_printf(call,
@@ -71,7 +71,7 @@ upload_headers(struct api_call *call, const struct store_repo *repo,
  * upload.
  */
 static int
-mounting_enabled(struct api_call *call, bool *out)
+mounting_enabled(struct call *call, bool *out)
 {
 	char	value[16];
 	int	rc;
@@ -93,7 +93,7 @@ mounting_enabled(struct api_call *call, bool *out)
  * a denial only means an upload instead).
  */
 static int
-mount_source(struct api_call *call, const struct store_repo *repo,
+mount_source(struct call *call, const struct store_repo *repo,
     struct store_repo *from)
 {
 	const char	*name = reg_state(call)->req->from;
@@ -117,7 +117,7 @@ mount_source(struct api_call *call, const struct store_repo *repo,
  * not kept). 1 when mounted, 0 to fall back to an upload, -1 on error.
  */
 static int
-try_mount(struct api_call *call, const struct store_repo *repo)
+try_mount(struct call *call, const struct store_repo *repo)
 {
 	const struct api_reg_request	*req = reg_state(call)->req;
 	struct store_repo		 from;
@@ -149,7 +149,7 @@ try_mount(struct api_call *call, const struct store_repo *repo)
 }
 
 static int
-upload_start(struct api_call *call)
+upload_start(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;
@@ -169,7 +169,7 @@ upload_start(struct api_call *call)
 
 /* The upload the path names, in this repository (registry_int.h). */
 int
-reg_upload(struct api_call *call, const struct store_repo *repo,
+reg_upload(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	int	rc;
@@ -185,7 +185,7 @@ reg_upload(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-upload_status(struct api_call *call)
+upload_status(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;
@@ -202,7 +202,7 @@ upload_status(struct api_call *call)
  * long as its body: 416 otherwise, with nothing counted (spec end-5).
  */
 static int
-check_chunk(struct api_call *call, const struct store_upload *up)
+check_chunk(struct call *call, const struct store_upload *up)
 {
 	const char	*cr = reg_state(call)->req->content_range;
 	uint64_t	 start, end;
@@ -221,7 +221,7 @@ check_chunk(struct api_call *call, const struct store_upload *up)
  * the record commits); the record must still stand where the stream began.
  */
 static int
-record_stream(struct api_call *call, const struct store_repo *repo,
+record_stream(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	struct api_reg	*r = reg_state(call);
@@ -251,7 +251,7 @@ record_stream(struct api_call *call, const struct store_repo *repo,
 }
 
 static int
-upload_patch(struct api_call *call)
+upload_patch(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;
@@ -268,7 +268,7 @@ upload_patch(struct api_call *call)
  * allows it; ECR itself uses sha256).
  */
 static int
-check_digest(struct api_call *call, const struct store_upload *up,
+check_digest(struct call *call, const struct store_upload *up,
     char *digest)
 {
 	const char	*want = reg_state(call)->req->digest;
@@ -289,7 +289,7 @@ check_digest(struct api_call *call, const struct store_upload *up,
 }
 
 static int
-upload_finish(struct api_call *call)
+upload_finish(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;
@@ -321,7 +321,7 @@ upload_finish(struct api_call *call)
 }
 
 static int
-upload_cancel(struct api_call *call)
+upload_cancel(struct call *call)
 {
 	struct store_repo	repo;
 	struct store_upload	up;

@@ -24,7 +24,7 @@
 
 struct reg_state {
 	struct api_reg_request	 rq;
-	struct api_call		*call;
+	struct call		*call;
 	char			*owned[16];	/* strings rq points into */
 	size_t			 n_owned;
 	struct store		*store;		/* blob downloads */
@@ -55,7 +55,7 @@ reg_state_free(void *arg)
 
 	if (rs == NULL)
 		return;
-	api_call_free(rs->call);
+	call_free(rs->call);
 	for (i = 0; i < rs->n_owned; i++) {
 		if (rs->owned[i] != NULL)
 			sodium_memzero(rs->owned[i], strlen(rs->owned[i]));
@@ -296,14 +296,14 @@ registry_error(struct http_request *req, enum reg_errcode code,
 }
 
 static void
-respond_reg(struct http_request *req, struct api_call *call)
+respond_reg(struct http_request *req, struct call *call)
 {
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs = reg_of(req);
 	struct api_reg_answer	 a;
 	size_t			 i;
 
-	snprintf(st->op, sizeof st->op, "%s", api_call_op_name(call));
+	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_reg_render(call, &a);
 	http_response_header(req, "Docker-Distribution-Api-Version",
 	    "registry/2.0");
@@ -315,7 +315,7 @@ respond_reg(struct http_request *req, struct api_call *call)
 	else
 		http_respond(req, a.status, a.content_type != NULL ?
 		    a.content_type : "application/json", a.body, a.body_len);
-	api_call_free(call);
+	call_free(call);
 }
 
 /* Body pieces of a streamed upload go straight to the upload file. */
@@ -368,9 +368,9 @@ registry_on_head(struct server *srv, struct http_request *req)
 	    rs->rq.op != API_REG_UPLOAD_FINISH) || !has_body(req))
 		return;
 	/* Stream: authenticate and open the upload before the body comes. */
-	rs->call = api_call_new(srv->api, st->request_id,
+	rs->call = call_new(srv->api, st->request_id,
 	    api_now_ms(srv->api));
-	api_call_set_source_ip(rs->call, req->peer_ip);
+	call_set_source_ip(rs->call, req->peer_ip);
 	stage = api_reg_prepare(rs->call, &rs->rq);
 	if (stage == API_STAGE_DONE || api_reg_stream_open(rs->call) != 0) {
 		respond_reg(req, rs->call);
@@ -386,7 +386,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 {
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs = reg_of(req);
-	struct api_call		*call;
+	struct call		*call;
 	enum api_stage		 stage;
 
 	if (req->is_body_too_large) {
@@ -409,9 +409,9 @@ registry_on_request(struct server *srv, struct http_request *req)
 	rs->rq.body = req->body.data;
 	rs->rq.body_len = req->body.len;
 	if ((call = rs->call) == NULL) {
-		call = api_call_new(srv->api, st->request_id,
+		call = call_new(srv->api, st->request_id,
 		    api_now_ms(srv->api));
-		api_call_set_source_ip(call, req->peer_ip);
+		call_set_source_ip(call, req->peer_ip);
 		stage = api_reg_prepare(call, &rs->rq);
 	} else
 		stage = API_STAGE_WRITE;
@@ -421,6 +421,6 @@ registry_on_request(struct server *srv, struct http_request *req)
 		return;
 	}
 	if (stage == API_STAGE_READ)
-		api_call_run(call);
+		call_run(call);
 	respond_reg(req, call);
 }

@@ -201,7 +201,7 @@ routes_on_head(struct http_request *req, void *arg)
 }
 
 static void
-respond_call(struct http_request *req, struct api_call *call)
+respond_call(struct http_request *req, struct call *call)
 {
 	struct route_state	*st = req->app_data;
 	const char		*error_type;
@@ -209,18 +209,18 @@ respond_call(struct http_request *req, struct api_call *call)
 	size_t			 len;
 	int			 status;
 
-	snprintf(st->op, sizeof st->op, "%s", api_call_op_name(call));
+	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_call_render(call, &status, &error_type, &body, &len);
 	if (error_type != NULL)
 		http_response_header(req, "x-amzn-ErrorType", error_type);
 	respond(req, status, JSON_11, body, len);
 	free(body);
-	api_call_free(call);
+	call_free(call);
 }
 
 void
 routes_queue_write(struct server *srv, struct http_request *req,
-    struct api_call *call, routes_responder respond_fn)
+    struct call *call, routes_responder respond_fn)
 {
 	if (srv->n_pending == srv->pending_size) {
 		srv->pending_size = srv->pending_size == 0 ? 64 :
@@ -239,7 +239,7 @@ void
 routes_flush_writes(struct server *srv)
 {
 	struct pending_write	 *batch = srv->pending;
-	struct api_call		**calls;
+	struct call		**calls;
 	size_t			  i, n = srv->n_pending;
 
 	if (n == 0)
@@ -251,7 +251,7 @@ routes_flush_writes(struct server *srv)
 	calls = xreallocarray(NULL, n, sizeof *calls);
 	for (i = 0; i < n; i++)
 		calls[i] = batch[i].call;
-	api_batch_run(srv->api, calls, n);
+	call_batch_run(srv->api, calls, n);
 	free(calls);
 	for (i = 0; i < n; i++)
 		batch[i].respond(batch[i].req, batch[i].call);
@@ -264,15 +264,15 @@ handle_aws(struct server *srv, struct http_request *req)
 	struct route_state	*st = req->app_data;
 	struct sigv4_header	*hs;
 	struct sigv4_request	 sr;
-	struct api_call		*call;
+	struct call		*call;
 	struct api_part		*part;
 	const char		*target = http_request_header(req,
 				    "X-Amz-Target");
 	enum api_stage		 stage;
 
 	hs = sigv4_request_of(req, &sr);
-	call = api_call_new(srv->api, st->request_id, api_now_ms(srv->api));
-	api_call_set_source_ip(call, req->peer_ip);
+	call = call_new(srv->api, st->request_id, api_now_ms(srv->api));
+	call_set_source_ip(call, req->peer_ip);
 	if ((part = part_of(st)) != NULL) {
 		/* The call takes it. */
 		st->proto = NULL;
@@ -286,7 +286,7 @@ handle_aws(struct server *srv, struct http_request *req)
 		routes_queue_write(srv, req, call, respond_call);
 		break;
 	case API_STAGE_READ:
-		api_call_run(call);
+		call_run(call);
 		/* FALLTHROUGH */
 	case API_STAGE_DONE:
 		respond_call(req, call);

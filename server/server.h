@@ -10,7 +10,7 @@
 #include "api/error.h"
 #include "registry/error.h"
 
-struct api_call;
+struct call;
 struct api_ctx;
 struct creds;
 struct event;
@@ -21,11 +21,11 @@ struct store;
 
 /* A write call waiting for the next group commit. */
 /* Answers a call once it has run; frees the call. */
-typedef void	(*routes_responder)(struct http_request *, struct api_call *);
+typedef void	(*routes_responder)(struct http_request *, struct call *);
 
 struct pending_write {
 	struct http_request	*req;
-	struct api_call		*call;
+	struct call		*call;
 	routes_responder	 respond;
 };
 
@@ -71,7 +71,7 @@ void	routes_on_head(struct http_request *, void *srv);
 void	routes_on_request(struct http_request *, void *srv);
 /* Queue a write call for the next group commit; respond_fn answers it. */
 void	routes_queue_write(struct server *, struct http_request *,
-	    struct api_call *, routes_responder respond_fn);
+	    struct call *, routes_responder respond_fn);
 /* The percent-decoded value of name in a raw query into dst, or NULL. */
 const char *routes_query(const char *query, const char *name, char *dst,
 	    size_t size);

@@ -107,7 +107,7 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 	struct sigv4_request	 sr = { .method = "POST", .path = "/",
 				    .query = "" };
 	struct sigv4_header	 hs[2];
-	struct api_call		*call;
+	struct call		*call;
 	struct json_object	*out;
 	const char		*body = "";
 	char			*target, *text, auth[512];
@@ -119,13 +119,13 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 		body = json_object_to_json_string_ext(owned_in,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	target = xasprintf("%s%s", API_TARGET_PREFIX, op);
-	call = api_call_new(f->ctx, "test-request", f->now_ms);
+	call = call_new(f->ctx, "test-request", f->now_ms);
 	switch (api_call_prepare(call, target, body, strlen(body), &sr)) {
 	case API_STAGE_WRITE:
-		api_batch_run(f->ctx, &call, 1);
+		call_batch_run(f->ctx, &call, 1);
 		break;
 	case API_STAGE_READ:
-		api_call_run(call);
+		call_run(call);
 		/* What the server's timer would write later (pulls.c). */
 		if (api_pulls_pending(f->ctx))
 			assert_int_equal(api_pulls_flush(f->ctx), 0);
@@ -137,7 +137,7 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 	out = parse(text, len);
 	free(text);
 	free(target);
-	api_call_free(call);
+	call_free(call);
 	if (owned_in != NULL)
 		json_object_put(owned_in);
 	return out;

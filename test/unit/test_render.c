@@ -19,7 +19,7 @@
 static void
 test_answer_over_the_limit_is_a_server_exception(void **state)
 {
-	struct api_call	*call;
+	struct call	*call;
 	struct jw	 w;
 	const char	*error_type;
 	char		*body;
@@ -27,7 +27,7 @@ test_answer_over_the_limit_is_a_server_exception(void **state)
 	int		 status, i;
 
 	(void)state;
-	call = api_call_new(NULL, "req-1", 0);
+	call = call_new(NULL, "req-1", 0);
 	call->out = jnew_obj();
 	jadd_str(call->out, "registryId", "123456789012");
 	/* A list writer past its cap, as a page past JSON_RENDER_MAX. */
@@ -45,13 +45,13 @@ test_answer_over_the_limit_is_a_server_exception(void **state)
 	    "req-1).\"}");
 	assert_int_equal(len, strlen(body));
 	free(body);
-	api_call_free(call);
+	call_free(call);
 }
 
 static void
 test_answer_under_the_limit_renders_whole(void **state)
 {
-	struct api_call	*call;
+	struct call	*call;
 	struct jw	 w;
 	const char	*error_type;
 	char		*body;
@@ -59,7 +59,7 @@ test_answer_under_the_limit_renders_whole(void **state)
 	int		 status;
 
 	(void)state;
-	call = api_call_new(NULL, "req-2", 0);
+	call = call_new(NULL, "req-2", 0);
 	call->out = jnew_obj();
 	jw_init_max(&w, 256);
 	jw_arr_open(&w, NULL);
@@ -71,7 +71,7 @@ test_answer_under_the_limit_renders_whole(void **state)
 	assert_null(error_type);
 	assert_string_equal(body, "{\"repositories\":[\"a\"]}");
 	free(body);
-	api_call_free(call);
+	call_free(call);
 }
 
 int

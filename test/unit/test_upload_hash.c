@@ -31,7 +31,7 @@ static void
 test_upload_hash_found_only_at_its_length(void **state)
 {
 	struct api_ctx		 ctx = { 0 };
-	struct api_call		 call = { .ctx = &ctx, .now_ms = 1000 };
+	struct call		 call = { .ctx = &ctx, .now_ms = 1000 };
 	struct store_upload	 up = { .id = "u-1" };
 	struct sha256_state	 st, got;
 	unsigned char		 want[SHA256_DIGEST_LEN], h[SHA256_DIGEST_LEN];
@@ -64,7 +64,7 @@ static void
 test_upload_hash_drop_forgets_only_that_upload(void **state)
 {
 	struct api_ctx		 ctx = { 0 };
-	struct api_call		 call = { .ctx = &ctx };
+	struct call		 call = { .ctx = &ctx };
 	struct store_upload	 a = { .id = "a" }, b = { .id = "b" };
 	struct sha256_state	 st, got;
 
@@ -83,7 +83,7 @@ static void
 test_upload_hash_table_is_bounded_oldest_first(void **state)
 {
 	struct api_ctx		 ctx = { 0 };
-	struct api_call		 call = { .ctx = &ctx };
+	struct call		 call = { .ctx = &ctx };
 	struct store_upload	 up;
 	struct sha256_state	 st, got;
 	size_t			 i;
