@@ -21,8 +21,8 @@
  * or creates the server key in store. 0, or -1 with *cause (caller frees).
  */
 int	 api_ctx_new(struct store *, const struct api_config *,
-	    struct api_ctx **out, char **cause);
-void	 api_ctx_free(struct api_ctx *);
+	    struct core_ctx **out, char **cause);
+void	 api_ctx_free(struct core_ctx *);
 
 /*
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4
@@ -38,7 +38,7 @@ enum api_stage api_call_prepare(struct call *, const char *target,
  * takes the part) or free it.
  */
 struct api_part;
-struct api_part *api_part_new(struct api_ctx *, const struct sigv4_request *);
+struct api_part *api_part_new(struct core_ctx *, const struct sigv4_request *);
 int	 api_part_add(struct api_part *, const char *, size_t);
 void	 api_part_free(struct api_part *);
 enum api_stage api_call_prepare_part(struct call *, const char *target,

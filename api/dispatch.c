@@ -21,9 +21,9 @@
 
 int
 api_ctx_new(struct store *store, const struct api_config *cfg,
-    struct api_ctx **out, char **cause)
+    struct core_ctx **out, char **cause)
 {
-	struct api_ctx	*ctx;
+	struct core_ctx	*ctx;
 
 	if (api_ops_check(cause) != 0 ||
 	    core_ctx_new(store, cfg, &ctx, cause) != 0)
@@ -37,7 +37,7 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 }
 
 void
-api_ctx_free(struct api_ctx *ctx)
+api_ctx_free(struct core_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;

@@ -49,7 +49,7 @@ enum capture {
 };
 
 struct api_part {
-	struct api_ctx		*ctx;
+	struct core_ctx		*ctx;
 	struct buf		 rest;		/* the body, blob text aside */
 	struct sha256_state	 payload;	/* SigV4's payload hash */
 	uint64_t		 total;		/* body bytes seen */
@@ -93,7 +93,7 @@ struct api_part {
  * a body slowly. (The part of anyone else is kept in memory.)
  */
 static bool
-may_lease(const struct api_ctx *ctx, const struct sigv4_request *sr)
+may_lease(const struct core_ctx *ctx, const struct sigv4_request *sr)
 {
 	struct sigv4_auth	 auth;
 	char			*cause = NULL;
@@ -109,7 +109,7 @@ may_lease(const struct api_ctx *ctx, const struct sigv4_request *sr)
 }
 
 static struct api_part *
-part_new(struct api_ctx *ctx, bool is_lease_allowed)
+part_new(struct core_ctx *ctx, bool is_lease_allowed)
 {
 	struct api_part	*ps = xcalloc(1, sizeof *ps);
 
@@ -122,7 +122,7 @@ part_new(struct api_ctx *ctx, bool is_lease_allowed)
 }
 
 struct api_part *
-api_part_new(struct api_ctx *ctx, const struct sigv4_request *sr)
+api_part_new(struct core_ctx *ctx, const struct sigv4_request *sr)
 {
 	return part_new(ctx, may_lease(ctx, sr));
 }

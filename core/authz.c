@@ -81,7 +81,7 @@ slot_of(const struct store_doc *doc)
  * when it was set: failing to parse now is damage.
  */
 static int
-parse_stored(struct api_ctx *ctx, int kind, const struct store_doc *doc,
+parse_stored(struct core_ctx *ctx, int kind, const struct store_doc *doc,
     const struct policy **out)
 {
 	struct policy_cache_slot	*slot;
@@ -114,7 +114,7 @@ parse_stored(struct api_ctx *ctx, int kind, const struct store_doc *doc,
 }
 
 static int
-load_repo(struct api_ctx *ctx, struct store_txn *txn,
+load_repo(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, bool want_policy, struct authz_res *res)
 {
 	struct store_doc	doc;
@@ -152,7 +152,7 @@ load_repo(struct api_ctx *ctx, struct store_txn *txn,
  * (docs/ecr-behaviour.md 3.5).
  */
 static int
-load_registry(struct api_ctx *ctx, struct store_txn *txn,
+load_registry(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, struct authz_res *res)
 {
 	struct store_doc	doc;
@@ -266,7 +266,7 @@ deny_message(const struct authz_req *r, const struct policy *const *ids,
  * STORE_* code.
  */
 int
-api_authz_eval(struct api_ctx *ctx, struct store_txn *txn,
+api_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, const struct policy *override, bool *allowed,
     char *msg, size_t size)
 {
@@ -317,7 +317,7 @@ api_arn_repo(const char *arn, const char *region, char account[13],
 }
 
 int
-api_authorize(struct api_ctx *ctx, const char *principal_arn,
+api_authorize(struct core_ctx *ctx, const char *principal_arn,
     const char *account, const char *region, const char *source_ip,
     const char *action, const char *registry_id, const char *repo_name,
     int64_t now_ms, char *message, size_t message_size)

@@ -180,7 +180,7 @@ api_creds_check(const struct creds *creds, char **cause)
 }
 
 void
-api_ctx_set_creds(struct api_ctx *ctx, const struct creds *creds)
+core_ctx_set_creds(struct core_ctx *ctx, const struct creds *creds)
 {
 	struct authz_ids	*ids = NULL;
 	char			*cause = NULL;

@@ -18,7 +18,7 @@
 #define URL_TTL_SEC	3600	/* X-Amz-Expires=3600, as ECR's (3.3) */
 
 static void
-url_mac(const struct api_ctx *ctx, const char *digest, int64_t expires,
+url_mac(const struct core_ctx *ctx, const char *digest, int64_t expires,
     char *hex)
 {
 	crypto_auth_hmacsha256_state	st;
@@ -50,7 +50,7 @@ api_blob_url(struct call *call, const char *digest)
 }
 
 int
-api_blob_url_check(const struct api_ctx *ctx, const char *digest,
+api_blob_url_check(const struct core_ctx *ctx, const char *digest,
     const char *query, int64_t now_ms)
 {
 	char		 want[crypto_auth_hmacsha256_BYTES * 2 + 1];

@@ -19,25 +19,25 @@ api_real_ms(void)
 }
 
 int64_t
-api_now_ms(const struct api_ctx *ctx)
+api_now_ms(const struct core_ctx *ctx)
 {
 	return api_real_ms() + ctx->clock_offset_sec * 1000;
 }
 
 int64_t
-api_clock_offset_sec(const struct api_ctx *ctx)
+api_clock_offset_sec(const struct core_ctx *ctx)
 {
 	return ctx->clock_offset_sec;
 }
 
 int64_t
-api_clock_advance_max(const struct api_ctx *ctx)
+api_clock_advance_max(const struct core_ctx *ctx)
 {
 	return API_CLOCK_OFFSET_MAX_SEC - ctx->clock_offset_sec;
 }
 
 int
-api_clock_advance(struct api_ctx *ctx, int64_t sec)
+api_clock_advance(struct core_ctx *ctx, int64_t sec)
 {
 	if (sec < 0 || sec > api_clock_advance_max(ctx))
 		return -1;

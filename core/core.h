@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct api_ctx;
+struct core_ctx;
 struct call;
 struct creds;
 struct sigv4_request;
@@ -41,7 +41,7 @@ struct api_config {
  * the next call or api_ctx_free); their identity policies are parsed here,
  * so check them first with api_creds_check.
  */
-void	 api_ctx_set_creds(struct api_ctx *, const struct creds *);
+void	 core_ctx_set_creds(struct core_ctx *, const struct creds *);
 /*
  * Parse every principal's "policies" as IAM identity policies (issue #5).
  * 0, or -1 with *cause naming the first bad one, e.g.
@@ -71,7 +71,7 @@ int	 api_creds_check(const struct creds *, char **cause);
  */
 #define API_AUTHZ_DENIED	(-1)
 #define API_AUTHZ_ERROR		(-2)
-int	 api_authorize(struct api_ctx *, const char *principal_arn,
+int	 api_authorize(struct core_ctx *, const char *principal_arn,
 	    const char *account, const char *region, const char *source_ip,
 	    const char *action, const char *registry_id,
 	    const char *repo_name, int64_t now_ms, char *message,
@@ -81,7 +81,7 @@ bool	 api_is_account_id(const char *);
 /* A region name as the model's Region shape allows it ("us-east-1"). */
 bool	 api_is_region(const char *);
 /* The key that signs registry tokens and page tokens; borrowed. */
-const unsigned char *api_ctx_key(const struct api_ctx *);
+const unsigned char *core_ctx_key(const struct core_ctx *);
 
 enum api_stage {
 	API_STAGE_DONE,		/* answered already (an error, or no txn) */
@@ -89,7 +89,7 @@ enum api_stage {
 	API_STAGE_WRITE,	/* queue for call_batch_run */
 };
 
-struct call *call_new(struct api_ctx *, const char *request_id,
+struct call *call_new(struct core_ctx *, const char *request_id,
 	    int64_t now_ms);
 /* The client's IP address as text, for aws:SourceIp (before prepare). */
 void	 call_set_source_ip(struct call *, const char *ip);
@@ -98,7 +98,7 @@ void	 call_run(struct call *);
  * Run write calls as children of one write transaction and commit it once,
  * durably, before any of them is answered (group commit).
  */
-void	 call_batch_run(struct api_ctx *, struct call **, size_t);
+void	 call_batch_run(struct core_ctx *, struct call **, size_t);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
 void	 call_free(struct call *);
@@ -107,8 +107,8 @@ void	 call_free(struct call *);
  * Write the pull times BatchGetImage noted (api_pulls_pending) in a txn of
  * their own; the server calls this on a timer. 0 or a STORE_* code.
  */
-bool	 api_pulls_pending(const struct api_ctx *);
-int	 api_pulls_flush(struct api_ctx *);
+bool	 api_pulls_pending(const struct core_ctx *);
+int	 api_pulls_flush(struct core_ctx *);
 
 /*
  * The server's clock (clock.c), the one every request reads: milliseconds
@@ -118,28 +118,28 @@ int	 api_pulls_flush(struct api_ctx *);
  * real clock instead.
  */
 #define API_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
-int64_t	 api_now_ms(const struct api_ctx *);
-int64_t	 api_clock_offset_sec(const struct api_ctx *);
+int64_t	 api_now_ms(const struct core_ctx *);
+int64_t	 api_clock_offset_sec(const struct core_ctx *);
 /* The most api_clock_advance accepts now. */
-int64_t	 api_clock_advance_max(const struct api_ctx *);
+int64_t	 api_clock_advance_max(const struct core_ctx *);
 /*
  * Move the clock sec seconds ahead: 0, or -1 (nothing moves) when sec is
  * negative or the offset would pass API_CLOCK_OFFSET_MAX_SEC.
  */
-int	 api_clock_advance(struct api_ctx *, int64_t sec);
+int	 api_clock_advance(struct core_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
-void	 api_ctx_set_endpoint(struct api_ctx *, const char *host_port);
+void	 core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
 /*
  * Check a blob download URL's query (api_blob_url) for digest at now_ms:
  * 0, API_URL_INVALID (forged, altered or malformed) or API_URL_EXPIRED.
  */
 #define API_URL_INVALID	(-1)
 #define API_URL_EXPIRED	(-2)
-int	 api_blob_url_check(const struct api_ctx *, const char *digest,
+int	 api_blob_url_check(const struct core_ctx *, const char *digest,
 	    const char *query, int64_t now_ms);
 /* The store, for the server's blob streaming (STYLE.md 1). */
-struct store *api_ctx_store(const struct api_ctx *);
+struct store *core_ctx_store(const struct core_ctx *);
 
 /*
  * Garbage collection: blobs no layer record uses any more and uploads idle
@@ -161,7 +161,7 @@ enum api_gc_next {
 	API_GC_WORK,
 };
 struct api_gc;
-struct api_gc	*api_gc_new(struct api_ctx *, int64_t now_ms,
+struct api_gc	*api_gc_new(struct core_ctx *, int64_t now_ms,
 		    int64_t grace_ms);
 enum api_gc_next api_gc_step(struct api_gc *);
 void		 api_gc_work(struct api_gc *);
@@ -169,7 +169,7 @@ int		 api_gc_result(const struct api_gc *, size_t *n_blobs,
 		    size_t *n_uploads);
 void		 api_gc_free(struct api_gc *);
 /* A whole run in the caller's thread (tools and tests). */
-int		 api_gc_run(struct api_ctx *, int64_t now_ms,
+int		 api_gc_run(struct core_ctx *, int64_t now_ms,
 		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
 
 /*
@@ -181,7 +181,7 @@ int		 api_gc_run(struct api_ctx *, int64_t now_ms,
  * in the store with one. Rules read the clock as now_ms.
  */
 struct api_lifecycle_run;
-struct api_lifecycle_run *api_lifecycle_run_new(struct api_ctx *,
+struct api_lifecycle_run *api_lifecycle_run_new(struct core_ctx *,
 	    const char *request_id, const char *registry_id,
 	    const char *region, const char *name, int64_t now_ms);
 /* Do one step; false once the run has ended (done, or failed). */
@@ -199,6 +199,6 @@ struct call *api_lifecycle_run_result(struct api_lifecycle_run *);
 void	 api_lifecycle_run_free(struct api_lifecycle_run *);
 
 /* Wipe every account's and region's records (moto's reset). */
-int	 api_reset(struct api_ctx *, char **cause);
+int	 api_reset(struct core_ctx *, char **cause);
 
 #endif

@@ -42,7 +42,7 @@ struct api_op {
 	int			(*exec)(struct call *); /* NULL: not built */
 };
 
-struct api_ctx {
+struct core_ctx {
 	struct store		*store;
 	struct validator	*validator;	/* api/'s, made and freed there */
 	struct api_config	 cfg;
@@ -71,7 +71,7 @@ struct api_identity {
 };
 
 struct call {
-	struct api_ctx		*ctx;
+	struct core_ctx		*ctx;
 	const struct api_op	*op;
 	struct api_identity	 id;
 	char			 registry_id[13];	/* input's, or caller's */
@@ -94,8 +94,8 @@ struct call {
 
 /* ctx.c: the domain's half of api_ctx_new and api_ctx_free. */
 int	 core_ctx_new(struct store *, const struct api_config *,
-	    struct api_ctx **out, char **cause);
-void	 core_ctx_free(struct api_ctx *);
+	    struct core_ctx **out, char **cause);
+void	 core_ctx_free(struct core_ctx *);
 /* Hang owned state off the call, freeing what hung there before. */
 void	 call_set_proto(struct call *, void *owned,
 	    void (*proto_free)(void *));
@@ -106,7 +106,7 @@ int64_t	 api_real_ms(void);
 /* upload.c: free the tables of leases and hashes (api_ctx_free). */
 struct api_lease;
 struct api_upload_hash;
-void	 api_upload_tables_free(struct api_ctx *);
+void	 api_upload_tables_free(struct core_ctx *);
 
 /* authz_ids.c: identity policies from the credentials file (issue #5). */
 struct authz_ids;
@@ -144,7 +144,7 @@ struct authz_req {
  * repository's stored policy. 0 with *allowed (and msg when denied), or a
  * STORE_* code.
  */
-int	 api_authz_eval(struct api_ctx *, struct store_txn *,
+int	 api_authz_eval(struct core_ctx *, struct store_txn *,
 	    const struct authz_req *, const struct policy *override,
 	    bool *allowed, char *msg, size_t size);
 /*
@@ -186,8 +186,8 @@ int	 api_setting_get(struct store_txn *, const char *registry_id,
 struct api_pulls;
 void	 api_pull_note(struct call *, uint64_t repo_id,
 	    const char *digest);
-int	 api_pulls_apply(struct api_ctx *, struct store_txn *parent);
-void	 api_pulls_release(struct api_ctx *);
+int	 api_pulls_apply(struct core_ctx *, struct store_txn *parent);
+void	 api_pulls_release(struct core_ctx *);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *api_blob_url(struct call *, const char *digest);

@@ -17,9 +17,9 @@
 
 int
 core_ctx_new(struct store *store, const struct api_config *cfg,
-    struct api_ctx **out, char **cause)
+    struct core_ctx **out, char **cause)
 {
-	struct api_ctx		*ctx;
+	struct core_ctx		*ctx;
 	struct store_txn	*txn = NULL;
 	unsigned char		 candidate[sizeof ctx->key];
 	int			 rc;
@@ -54,19 +54,19 @@ core_ctx_new(struct store *store, const struct api_config *cfg,
 }
 
 void
-api_ctx_set_endpoint(struct api_ctx *ctx, const char *host_port)
+core_ctx_set_endpoint(struct core_ctx *ctx, const char *host_port)
 {
 	str_copy(ctx->self_endpoint, sizeof ctx->self_endpoint, host_port);
 }
 
 struct store *
-api_ctx_store(const struct api_ctx *ctx)
+core_ctx_store(const struct core_ctx *ctx)
 {
 	return ctx->store;
 }
 
 void
-core_ctx_free(struct api_ctx *ctx)
+core_ctx_free(struct core_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
@@ -79,13 +79,13 @@ core_ctx_free(struct api_ctx *ctx)
 }
 
 const unsigned char *
-api_ctx_key(const struct api_ctx *ctx)
+core_ctx_key(const struct core_ctx *ctx)
 {
 	return ctx->key;
 }
 
 int
-api_reset(struct api_ctx *ctx, char **cause)
+api_reset(struct core_ctx *ctx, char **cause)
 {
 	struct store_txn	*txn = NULL;
 	int			 rc;
@@ -103,7 +103,7 @@ api_reset(struct api_ctx *ctx, char **cause)
 }
 
 struct call *
-call_new(struct api_ctx *ctx, const char *request_id, int64_t now_ms)
+call_new(struct core_ctx *ctx, const char *request_id, int64_t now_ms)
 {
 	struct call	*call;
 
@@ -196,7 +196,7 @@ batch_run_one(struct store_txn *parent, struct call *call)
  * calls that failed on their own keep their error, the others have none.
  */
 static int
-batch_commit(struct api_ctx *ctx, struct call **calls, size_t n)
+batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 {
 	struct store_txn	*parent = NULL;
 	size_t			 i;
@@ -219,7 +219,7 @@ batch_commit(struct api_ctx *ctx, struct call **calls, size_t n)
  * returns how many.
  */
 static size_t
-batch_take_deletes(struct api_ctx *ctx, struct call **calls, size_t n)
+batch_take_deletes(struct core_ctx *ctx, struct call **calls, size_t n)
 {
 	struct call	*c;
 	size_t		 i, n_deletes = 0;
@@ -246,7 +246,7 @@ batch_take_deletes(struct api_ctx *ctx, struct call **calls, size_t n)
 }
 
 static void
-batch_run_locked(struct api_ctx *ctx, struct call **calls, size_t n)
+batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
 {
 	size_t	i, n_deletes = 0;
 	int	rc;
@@ -279,7 +279,7 @@ batch_run_locked(struct api_ctx *ctx, struct call **calls, size_t n)
  * from before the first op until after the last commit.
  */
 void
-call_batch_run(struct api_ctx *ctx, struct call **calls, size_t n)
+call_batch_run(struct core_ctx *ctx, struct call **calls, size_t n)
 {
 	store_files_lock(ctx->store);
 	batch_run_locked(ctx, calls, n);

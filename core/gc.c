@@ -46,7 +46,7 @@ struct api_gc {
 };
 
 struct api_gc *
-api_gc_new(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms)
+api_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 {
 	struct api_gc	*gc;
 
@@ -185,7 +185,7 @@ api_gc_result(const struct api_gc *gc, size_t *n_blobs, size_t *n_uploads)
 }
 
 int
-api_gc_run(struct api_ctx *ctx, int64_t now_ms, int64_t grace_ms,
+api_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
 {
 	struct api_gc		*gc;

@@ -128,10 +128,10 @@ void	 api_upload_count_part(struct call *, struct store_upload *up,
  * or false when none covers exactly that much (after a restart): the
  * stream then hashes nothing and api_upload_digest reads the file.
  */
-bool	 api_upload_hash_get(const struct api_ctx *,
+bool	 api_upload_hash_get(const struct core_ctx *,
 	    const struct store_upload *up, struct sha256_state *out);
 /* Forget the upload's running hash (it completed or was cancelled). */
-void	 api_upload_hash_drop(struct api_ctx *, const char *id);
+void	 api_upload_hash_drop(struct core_ctx *, const char *id);
 /*
  * The digest of the upload's received bytes, "sha256:" (from the running
  * hash, or else from the file) or with is_sha512 "sha512:" (from the file)
@@ -146,12 +146,12 @@ int	 api_upload_digest(struct call *, const struct store_upload *up,
  * upload (moving its file into the blob store) from under it. owner is
  * the stream's state. lease is false when the upload is leased already.
  */
-bool	 api_upload_lease(struct api_ctx *, const char *id, const void *owner);
+bool	 api_upload_lease(struct core_ctx *, const char *id, const void *owner);
 /* Drop owner's lease on id, if it holds it. */
-void	 api_upload_unlease(struct api_ctx *, const char *id,
+void	 api_upload_unlease(struct core_ctx *, const char *id,
 	    const void *owner);
 /* Is id leased by a stream other than owner (NULL: by any)? */
-bool	 api_upload_leased_by_other(const struct api_ctx *, const char *id,
+bool	 api_upload_leased_by_other(const struct core_ctx *, const char *id,
 	    const void *owner);
 
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */

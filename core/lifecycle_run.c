@@ -50,7 +50,7 @@ struct api_lifecycle_run {
 };
 
 struct api_lifecycle_run *
-api_lifecycle_run_new(struct api_ctx *ctx, const char *request_id,
+api_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
     const char *registry_id, const char *region, const char *name,
     int64_t now_ms)
 {

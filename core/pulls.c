@@ -53,7 +53,7 @@ pull_hash(const struct api_pulls *ps, uint64_t repo_id, const char *digest)
 void
 api_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 {
-	struct api_ctx	*ctx = call->ctx;
+	struct core_ctx	*ctx = call->ctx;
 	struct api_pulls *ps;
 	struct api_pull	*p;
 	size_t		 i;
@@ -82,7 +82,7 @@ api_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 
 /* Write the notes in wtxn; an image deleted since is skipped. */
 static int
-apply(struct api_ctx *ctx, struct store_txn *wtxn)
+apply(struct core_ctx *ctx, struct store_txn *wtxn)
 {
 	struct store_image	img;
 	size_t			i;
@@ -107,7 +107,7 @@ apply(struct api_ctx *ctx, struct store_txn *wtxn)
 }
 
 int
-api_pulls_apply(struct api_ctx *ctx, struct store_txn *parent)
+api_pulls_apply(struct core_ctx *ctx, struct store_txn *parent)
 {
 	struct store_txn	*child;
 	int			 rc;
@@ -128,13 +128,13 @@ api_pulls_apply(struct api_ctx *ctx, struct store_txn *parent)
 }
 
 bool
-api_pulls_pending(const struct api_ctx *ctx)
+api_pulls_pending(const struct core_ctx *ctx)
 {
 	return ctx->pulls != NULL && ctx->pulls->n != 0;
 }
 
 int
-api_pulls_flush(struct api_ctx *ctx)
+api_pulls_flush(struct core_ctx *ctx)
 {
 	struct store_txn	*txn;
 	int			 rc;
@@ -152,7 +152,7 @@ api_pulls_flush(struct api_ctx *ctx)
 }
 
 void
-api_pulls_release(struct api_ctx *ctx)
+api_pulls_release(struct core_ctx *ctx)
 {
 	free(ctx->pulls);
 	ctx->pulls = NULL;

@@ -43,7 +43,7 @@ struct api_upload_hash {
 	struct sha256_state	st;
 };
 
-static void	hash_put(struct api_ctx *, const char *, uint64_t,
+static void	hash_put(struct core_ctx *, const char *, uint64_t,
 		    const struct sha256_state *);
 
 int
@@ -102,7 +102,7 @@ api_upload_count_part(struct call *call, struct store_upload *up,
 }
 
 static struct api_upload_hash *
-hash_find(const struct api_ctx *ctx, const char *id)
+hash_find(const struct core_ctx *ctx, const char *id)
 {
 	size_t	i;
 
@@ -115,7 +115,7 @@ hash_find(const struct api_ctx *ctx, const char *id)
 
 /* Keep st as the hash of upload id's first len bytes. */
 static void
-hash_put(struct api_ctx *ctx, const char *id, uint64_t len,
+hash_put(struct core_ctx *ctx, const char *id, uint64_t len,
     const struct sha256_state *st)
 {
 	struct api_upload_hash	*h;
@@ -147,7 +147,7 @@ hash_put(struct api_ctx *ctx, const char *id, uint64_t len,
 }
 
 bool
-api_upload_hash_get(const struct api_ctx *ctx, const struct store_upload *up,
+api_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
     struct sha256_state *out)
 {
 	const struct api_upload_hash	*h = hash_find(ctx, up->id);
@@ -159,7 +159,7 @@ api_upload_hash_get(const struct api_ctx *ctx, const struct store_upload *up,
 }
 
 void
-api_upload_hash_drop(struct api_ctx *ctx, const char *id)
+api_upload_hash_drop(struct core_ctx *ctx, const char *id)
 {
 	struct api_upload_hash	*h = hash_find(ctx, id);
 
@@ -240,7 +240,7 @@ api_upload_digest(struct call *call, const struct store_upload *up,
 }
 
 static struct api_lease *
-lease_find(const struct api_ctx *ctx, const char *id)
+lease_find(const struct core_ctx *ctx, const char *id)
 {
 	size_t	i;
 
@@ -252,7 +252,7 @@ lease_find(const struct api_ctx *ctx, const char *id)
 }
 
 bool
-api_upload_lease(struct api_ctx *ctx, const char *id, const void *owner)
+api_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 {
 	struct api_lease	*l;
 
@@ -271,7 +271,7 @@ api_upload_lease(struct api_ctx *ctx, const char *id, const void *owner)
 }
 
 void
-api_upload_unlease(struct api_ctx *ctx, const char *id, const void *owner)
+api_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 {
 	struct api_lease	*l = lease_find(ctx, id);
 
@@ -281,7 +281,7 @@ api_upload_unlease(struct api_ctx *ctx, const char *id, const void *owner)
 }
 
 bool
-api_upload_leased_by_other(const struct api_ctx *ctx, const char *id,
+api_upload_leased_by_other(const struct core_ctx *ctx, const char *id,
     const void *owner)
 {
 	const struct api_lease	*l = lease_find(ctx, id);
@@ -290,7 +290,7 @@ api_upload_leased_by_other(const struct api_ctx *ctx, const char *id,
 }
 
 void
-api_upload_tables_free(struct api_ctx *ctx)
+api_upload_tables_free(struct core_ctx *ctx)
 {
 	free(ctx->leases);
 	ctx->leases = NULL;

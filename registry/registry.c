@@ -308,7 +308,7 @@ api_reg_stream_add(struct call *call, const void *data, size_t len)
 }
 
 char *
-api_reg_mint_token(struct api_ctx *ctx, const char *account,
+api_reg_mint_token(struct core_ctx *ctx, const char *account,
     const char *region, const char *principal, int64_t now_ms,
     int64_t expires_at_ms)
 {

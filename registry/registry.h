@@ -96,7 +96,7 @@ void	 api_reg_render(struct call *, struct api_reg_answer *);
  * expires_at_ms (an admin hook so tests can prove expired tokens fail).
  * The caller frees the result.
  */
-char	*api_reg_mint_token(struct api_ctx *, const char *account,
+char	*api_reg_mint_token(struct core_ctx *, const char *account,
 	    const char *region, const char *principal, int64_t now_ms,
 	    int64_t expires_at_ms);
 

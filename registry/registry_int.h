@@ -22,7 +22,7 @@ struct api_reg {
 	bool				 has_hash;
 	uint64_t			 added;
 	bool				 is_streaming;
-	struct api_ctx			*leased;	/* holds up.id's lease */
+	struct core_ctx			*leased;	/* holds up.id's lease */
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */

@@ -532,7 +532,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		free(cause);
 		return;
 	}
-	api_ctx_set_creds(server.api, fresh);
+	core_ctx_set_creds(server.api, fresh);
 	creds_free(server.creds);
 	server.creds = fresh;
 	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
@@ -610,7 +610,7 @@ start(const struct options *o, char **cause)
 		return -1;
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
-	api_ctx_set_endpoint(server.api, http_server_address(server.http));
+	core_ctx_set_endpoint(server.api, http_server_address(server.http));
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
 	    o->account, o->region);
 	if ((server.pool = pool_new(server.base, POOL_THREADS, POOL_QUEUE_MAX,

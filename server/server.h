@@ -11,7 +11,7 @@
 #include "registry/error.h"
 
 struct call;
-struct api_ctx;
+struct core_ctx;
 struct creds;
 struct event;
 struct event_base;
@@ -48,7 +48,7 @@ struct server {
 	struct event_base	*base;
 	struct http_server	*http;
 	struct store		*store;
-	struct api_ctx		*api;
+	struct core_ctx		*api;
 	struct creds		*creds;
 	const char		*creds_path;
 	struct event		*batch_ev;

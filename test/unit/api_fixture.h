@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct api_ctx;
+struct core_ctx;
 struct fx;
 struct json_object;
 
@@ -21,7 +21,7 @@ struct json_object;
 
 struct afx {
 	struct fx	*fx;
-	struct api_ctx	*ctx;
+	struct core_ctx	*ctx;
 	int64_t		 now_ms;	/* the clock calls get */
 	/* SigV4 scope of the caller; NULL for unsigned calls. */
 	const char	*access_key;

@@ -13,7 +13,7 @@
 
 /* api_now_ms is the real clock plus the offset, read between two reads. */
 static void
-assert_now_is_offset(const struct api_ctx *ctx, int64_t offset_sec)
+assert_now_is_offset(const struct core_ctx *ctx, int64_t offset_sec)
 {
 	int64_t	before, now, after;
 
@@ -27,7 +27,7 @@ assert_now_is_offset(const struct api_ctx *ctx, int64_t offset_sec)
 static void
 test_clock_starts_at_the_configured_offset(void **state)
 {
-	struct api_ctx	ctx = { .clock_offset_sec = 3600 };
+	struct core_ctx	ctx = { .clock_offset_sec = 3600 };
 
 	(void)state;
 	assert_int_equal(api_clock_offset_sec(&ctx), 3600);
@@ -37,7 +37,7 @@ test_clock_starts_at_the_configured_offset(void **state)
 static void
 test_clock_advance_moves_every_reading(void **state)
 {
-	struct api_ctx	ctx = { .clock_offset_sec = 0 };
+	struct core_ctx	ctx = { .clock_offset_sec = 0 };
 
 	(void)state;
 	assert_now_is_offset(&ctx, 0);
@@ -50,7 +50,7 @@ test_clock_advance_moves_every_reading(void **state)
 static void
 test_clock_advance_refuses_going_back_or_past_the_bound(void **state)
 {
-	struct api_ctx	ctx = { .clock_offset_sec = 10 };
+	struct core_ctx	ctx = { .clock_offset_sec = 10 };
 
 	(void)state;
 	assert_int_equal(api_clock_advance(&ctx, -1), -1);

@@ -73,7 +73,7 @@ static const struct pcase cases[] = {
 	    false, NULL },
 };
 
-static struct api_ctx	 strict_ctx = { .cfg = { .is_strict = true } };
+static struct core_ctx	 strict_ctx = { .cfg = { .is_strict = true } };
 static struct sigv4_request unsigned_req = { .method = "POST", .path = "/",
 	    .query = "" };
 

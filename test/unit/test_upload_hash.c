@@ -30,7 +30,7 @@ digest_of(struct sha256_state *st, unsigned char out[SHA256_DIGEST_LEN])
 static void
 test_upload_hash_found_only_at_its_length(void **state)
 {
-	struct api_ctx		 ctx = { 0 };
+	struct core_ctx		 ctx = { 0 };
 	struct call		 call = { .ctx = &ctx, .now_ms = 1000 };
 	struct store_upload	 up = { .id = "u-1" };
 	struct sha256_state	 st, got;
@@ -63,7 +63,7 @@ test_upload_hash_found_only_at_its_length(void **state)
 static void
 test_upload_hash_drop_forgets_only_that_upload(void **state)
 {
-	struct api_ctx		 ctx = { 0 };
+	struct core_ctx		 ctx = { 0 };
 	struct call		 call = { .ctx = &ctx };
 	struct store_upload	 a = { .id = "a" }, b = { .id = "b" };
 	struct sha256_state	 st, got;
@@ -82,7 +82,7 @@ test_upload_hash_drop_forgets_only_that_upload(void **state)
 static void
 test_upload_hash_table_is_bounded_oldest_first(void **state)
 {
-	struct api_ctx		 ctx = { 0 };
+	struct core_ctx		 ctx = { 0 };
 	struct call		 call = { .ctx = &ctx };
 	struct store_upload	 up;
 	struct sha256_state	 st, got;
