@@ -39,9 +39,9 @@ int	 api_policy_text_check(struct call *, enum api_policy_kind,
 	    struct policy **parsed, char **formatted);
 
 /* ops.c */
-const struct api_op	*api_op_find(const char *name);
+const struct op	*api_op_find(const char *name);
 int			 api_ops_check(char **cause);
-extern const struct api_op *const api_ops[];
+extern const struct op *const api_ops[];
 extern const size_t api_n_ops;
 
 /*

@@ -15,14 +15,14 @@
 static int	get_account_setting(struct call *);
 static int	put_account_setting(struct call *);
 
-const struct api_op api_op_get_account_setting = {
+const struct op api_op_get_account_setting = {
 	.name = "GetAccountSetting",
 	.input = &model_GetAccountSettingRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 	.exec = get_account_setting,
 };
 
-const struct api_op api_op_put_account_setting = {
+const struct op api_op_put_account_setting = {
 	.name = "PutAccountSetting",
 	.input = &model_PutAccountSettingRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,

@@ -14,7 +14,7 @@
 
 static int	batch_delete_image(struct call *);
 
-const struct api_op api_op_batch_delete_image = {
+const struct op api_op_batch_delete_image = {
 	.name = "BatchDeleteImage",
 	.input = &model_BatchDeleteImageRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO | OP_FREES_SPACE,

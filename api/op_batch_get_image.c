@@ -14,7 +14,7 @@
 
 static int	batch_get_image(struct call *);
 
-const struct api_op api_op_batch_get_image = {
+const struct op api_op_batch_get_image = {
 	.name = "BatchGetImage",
 	.input = &model_BatchGetImageRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

@@ -13,7 +13,7 @@
 
 static int	create_repository(struct call *);
 
-const struct api_op api_op_create_repository = {
+const struct op api_op_create_repository = {
 	.name = "CreateRepository",
 	.input = &model_CreateRepositoryRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

@@ -5,7 +5,7 @@
 
 static int	delete_repository(struct call *);
 
-const struct api_op api_op_delete_repository = {
+const struct op api_op_delete_repository = {
 	.name = "DeleteRepository",
 	.input = &model_DeleteRepositoryRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO | OP_FREES_SPACE,

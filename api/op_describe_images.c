@@ -18,7 +18,7 @@
 
 static int	describe_images(struct call *);
 
-const struct api_op api_op_describe_images = {
+const struct op api_op_describe_images = {
 	.name = "DescribeImages",
 	.input = &model_DescribeImagesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

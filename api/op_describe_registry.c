@@ -3,7 +3,7 @@
 
 static int	describe_registry(struct call *);
 
-const struct api_op api_op_describe_registry = {
+const struct op api_op_describe_registry = {
 	.name = "DescribeRegistry",
 	.input = &model_DescribeRegistryRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,

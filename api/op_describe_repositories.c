@@ -12,7 +12,7 @@
 
 static int	describe_repositories(struct call *);
 
-const struct api_op api_op_describe_repositories = {
+const struct op api_op_describe_repositories = {
 	.name = "DescribeRepositories",
 	.input = &model_DescribeRepositoriesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,

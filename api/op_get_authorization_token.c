@@ -20,7 +20,7 @@
 
 static int	get_authorization_token(struct call *);
 
-const struct api_op api_op_get_authorization_token = {
+const struct op api_op_get_authorization_token = {
 	.name = "GetAuthorizationToken",
 	.input = &model_GetAuthorizationTokenRequest,
 	.flags = OP_TXN_NONE | OP_RESOURCE_ANY,

@@ -21,21 +21,21 @@ static int	list_image_referrers(struct call *);
 static int	update_image_storage_class(struct call *);
 static int	describe_image_replication_status(struct call *);
 
-const struct api_op api_op_list_image_referrers = {
+const struct op api_op_list_image_referrers = {
 	.name = "ListImageReferrers",
 	.input = &model_ListImageReferrersRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 	.exec = list_image_referrers,
 };
 
-const struct api_op api_op_update_image_storage_class = {
+const struct op api_op_update_image_storage_class = {
 	.name = "UpdateImageStorageClass",
 	.input = &model_UpdateImageStorageClassRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = update_image_storage_class,
 };
 
-const struct api_op api_op_describe_image_replication_status = {
+const struct op api_op_describe_image_replication_status = {
 	.name = "DescribeImageReplicationStatus",
 	.input = &model_DescribeImageReplicationStatusRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

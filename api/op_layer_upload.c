@@ -27,21 +27,21 @@ static int	initiate_layer_upload(struct call *);
 static int	upload_layer_part(struct call *);
 static int	complete_layer_upload(struct call *);
 
-const struct api_op api_op_initiate_layer_upload = {
+const struct op api_op_initiate_layer_upload = {
 	.name = "InitiateLayerUpload",
 	.input = &model_InitiateLayerUploadRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = initiate_layer_upload,
 };
 
-const struct api_op api_op_upload_layer_part = {
+const struct op api_op_upload_layer_part = {
 	.name = "UploadLayerPart",
 	.input = &model_UploadLayerPartRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = upload_layer_part,
 };
 
-const struct api_op api_op_complete_layer_upload = {
+const struct op api_op_complete_layer_upload = {
 	.name = "CompleteLayerUpload",
 	.input = &model_CompleteLayerUploadRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

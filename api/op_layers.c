@@ -16,14 +16,14 @@
 static int	batch_check_layer_availability(struct call *);
 static int	get_download_url_for_layer(struct call *);
 
-const struct api_op api_op_batch_check_layer_availability = {
+const struct op api_op_batch_check_layer_availability = {
 	.name = "BatchCheckLayerAvailability",
 	.input = &model_BatchCheckLayerAvailabilityRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 	.exec = batch_check_layer_availability,
 };
 
-const struct api_op api_op_get_download_url_for_layer = {
+const struct op api_op_get_download_url_for_layer = {
 	.name = "GetDownloadUrlForLayer",
 	.input = &model_GetDownloadUrlForLayerRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

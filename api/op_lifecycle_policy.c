@@ -14,21 +14,21 @@ static int	put_lifecycle_policy(struct call *);
 static int	get_lifecycle_policy(struct call *);
 static int	delete_lifecycle_policy(struct call *);
 
-const struct api_op api_op_put_lifecycle_policy = {
+const struct op api_op_put_lifecycle_policy = {
 	.name = "PutLifecyclePolicy",
 	.input = &model_PutLifecyclePolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = put_lifecycle_policy,
 };
 
-const struct api_op api_op_get_lifecycle_policy = {
+const struct op api_op_get_lifecycle_policy = {
 	.name = "GetLifecyclePolicy",
 	.input = &model_GetLifecyclePolicyRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 	.exec = get_lifecycle_policy,
 };
 
-const struct api_op api_op_delete_lifecycle_policy = {
+const struct op api_op_delete_lifecycle_policy = {
 	.name = "DeleteLifecyclePolicy",
 	.input = &model_DeleteLifecyclePolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

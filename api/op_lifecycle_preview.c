@@ -24,14 +24,14 @@
 static int	start_lifecycle_policy_preview(struct call *);
 static int	get_lifecycle_policy_preview(struct call *);
 
-const struct api_op api_op_start_lifecycle_policy_preview = {
+const struct op api_op_start_lifecycle_policy_preview = {
 	.name = "StartLifecyclePolicyPreview",
 	.input = &model_StartLifecyclePolicyPreviewRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = start_lifecycle_policy_preview,
 };
 
-const struct api_op api_op_get_lifecycle_policy_preview = {
+const struct op api_op_get_lifecycle_policy_preview = {
 	.name = "GetLifecyclePolicyPreview",
 	.input = &model_GetLifecyclePolicyPreviewRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

@@ -20,7 +20,7 @@
 
 static int	list_images(struct call *);
 
-const struct api_op api_op_list_images = {
+const struct op api_op_list_images = {
 	.name = "ListImages",
 	.input = &model_ListImagesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,

@@ -8,7 +8,7 @@
 
 static int	put_image(struct call *);
 
-const struct api_op api_op_put_image = {
+const struct op api_op_put_image = {
 	.name = "PutImage",
 	.input = &model_PutImageRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

@@ -7,7 +7,7 @@
 
 static int	put_image_scanning_configuration(struct call *);
 
-const struct api_op api_op_put_image_scanning_configuration = {
+const struct op api_op_put_image_scanning_configuration = {
 	.name = "PutImageScanningConfiguration",
 	.input = &model_PutImageScanningConfigurationRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

@@ -7,7 +7,7 @@
 
 static int	put_image_tag_mutability(struct call *);
 
-const struct api_op api_op_put_image_tag_mutability = {
+const struct op api_op_put_image_tag_mutability = {
 	.name = "PutImageTagMutability",
 	.input = &model_PutImageTagMutabilityRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

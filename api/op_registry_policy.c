@@ -14,21 +14,21 @@ static int	put_registry_policy(struct call *);
 static int	get_registry_policy(struct call *);
 static int	delete_registry_policy(struct call *);
 
-const struct api_op api_op_put_registry_policy = {
+const struct op api_op_put_registry_policy = {
 	.name = "PutRegistryPolicy",
 	.input = &model_PutRegistryPolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 	.exec = put_registry_policy,
 };
 
-const struct api_op api_op_get_registry_policy = {
+const struct op api_op_get_registry_policy = {
 	.name = "GetRegistryPolicy",
 	.input = &model_GetRegistryPolicyRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 	.exec = get_registry_policy,
 };
 
-const struct api_op api_op_delete_registry_policy = {
+const struct op api_op_delete_registry_policy = {
 	.name = "DeleteRegistryPolicy",
 	.input = &model_DeleteRegistryPolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,

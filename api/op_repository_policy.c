@@ -14,21 +14,21 @@ static int	set_repository_policy(struct call *);
 static int	get_repository_policy(struct call *);
 static int	delete_repository_policy(struct call *);
 
-const struct api_op api_op_set_repository_policy = {
+const struct op api_op_set_repository_policy = {
 	.name = "SetRepositoryPolicy",
 	.input = &model_SetRepositoryPolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 	.exec = set_repository_policy,
 };
 
-const struct api_op api_op_get_repository_policy = {
+const struct op api_op_get_repository_policy = {
 	.name = "GetRepositoryPolicy",
 	.input = &model_GetRepositoryPolicyRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 	.exec = get_repository_policy,
 };
 
-const struct api_op api_op_delete_repository_policy = {
+const struct op api_op_delete_repository_policy = {
 	.name = "DeleteRepositoryPolicy",
 	.input = &model_DeleteRepositoryPolicyRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,

@@ -9,21 +9,21 @@ static int	tag_resource(struct call *);
 static int	untag_resource(struct call *);
 static int	list_tags_for_resource(struct call *);
 
-const struct api_op api_op_tag_resource = {
+const struct op api_op_tag_resource = {
 	.name = "TagResource",
 	.input = &model_TagResourceRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ARN,
 	.exec = tag_resource,
 };
 
-const struct api_op api_op_untag_resource = {
+const struct op api_op_untag_resource = {
 	.name = "UntagResource",
 	.input = &model_UntagResourceRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ARN,
 	.exec = untag_resource,
 };
 
-const struct api_op api_op_list_tags_for_resource = {
+const struct op api_op_list_tags_for_resource = {
 	.name = "ListTagsForResource",
 	.input = &model_ListTagsForResourceRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ARN,

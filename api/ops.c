@@ -11,154 +11,154 @@
 #include "api/validate.h"
 #include "common/xalloc.h"
 
-static const struct api_op pending_batch_get_repository_scanning_configuration = {
+static const struct op pending_batch_get_repository_scanning_configuration = {
 	.name = "BatchGetRepositoryScanningConfiguration",
 	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,
 };
-static const struct api_op pending_create_pull_through_cache_rule = {
+static const struct op pending_create_pull_through_cache_rule = {
 	.name = "CreatePullThroughCacheRule",
 	.input = &model_CreatePullThroughCacheRuleRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_create_repository;
-static const struct api_op pending_create_repository_creation_template = {
+extern const struct op api_op_create_repository;
+static const struct op pending_create_repository_creation_template = {
 	.name = "CreateRepositoryCreationTemplate",
 	.input = &model_CreateRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_delete_lifecycle_policy;
-static const struct api_op pending_delete_pull_through_cache_rule = {
+extern const struct op api_op_delete_lifecycle_policy;
+static const struct op pending_delete_pull_through_cache_rule = {
 	.name = "DeletePullThroughCacheRule",
 	.input = &model_DeletePullThroughCacheRuleRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_delete_registry_policy;
-extern const struct api_op api_op_delete_repository;
-static const struct api_op pending_delete_repository_creation_template = {
+extern const struct op api_op_delete_registry_policy;
+extern const struct op api_op_delete_repository;
+static const struct op pending_delete_repository_creation_template = {
 	.name = "DeleteRepositoryCreationTemplate",
 	.input = &model_DeleteRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_delete_repository_policy;
-static const struct api_op pending_delete_signing_configuration = {
+extern const struct op api_op_delete_repository_policy;
+static const struct op pending_delete_signing_configuration = {
 	.name = "DeleteSigningConfiguration",
 	.input = &model_DeleteSigningConfigurationRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_deregister_pull_time_update_exclusion = {
+static const struct op pending_deregister_pull_time_update_exclusion = {
 	.name = "DeregisterPullTimeUpdateExclusion",
 	.input = &model_DeregisterPullTimeUpdateExclusionRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_describe_image_scan_findings = {
+static const struct op pending_describe_image_scan_findings = {
 	.name = "DescribeImageScanFindings",
 	.input = &model_DescribeImageScanFindingsRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
-static const struct api_op pending_describe_image_signing_status = {
+static const struct op pending_describe_image_signing_status = {
 	.name = "DescribeImageSigningStatus",
 	.input = &model_DescribeImageSigningStatusRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
-static const struct api_op pending_describe_pull_through_cache_rules = {
+static const struct op pending_describe_pull_through_cache_rules = {
 	.name = "DescribePullThroughCacheRules",
 	.input = &model_DescribePullThroughCacheRulesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_describe_registry;
-extern const struct api_op api_op_describe_repositories;
-static const struct api_op pending_describe_repository_creation_templates = {
+extern const struct op api_op_describe_registry;
+extern const struct op api_op_describe_repositories;
+static const struct op pending_describe_repository_creation_templates = {
 	.name = "DescribeRepositoryCreationTemplates",
 	.input = &model_DescribeRepositoryCreationTemplatesRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_get_account_setting;
-extern const struct api_op api_op_get_authorization_token;
-extern const struct api_op api_op_get_lifecycle_policy;
-extern const struct api_op api_op_get_lifecycle_policy_preview;
-extern const struct api_op api_op_get_registry_policy;
-static const struct api_op pending_get_registry_scanning_configuration = {
+extern const struct op api_op_get_account_setting;
+extern const struct op api_op_get_authorization_token;
+extern const struct op api_op_get_lifecycle_policy;
+extern const struct op api_op_get_lifecycle_policy_preview;
+extern const struct op api_op_get_registry_policy;
+static const struct op pending_get_registry_scanning_configuration = {
 	.name = "GetRegistryScanningConfiguration",
 	.input = &model_GetRegistryScanningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_get_repository_policy;
-static const struct api_op pending_get_signing_configuration = {
+extern const struct op api_op_get_repository_policy;
+static const struct op pending_get_signing_configuration = {
 	.name = "GetSigningConfiguration",
 	.input = &model_GetSigningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_list_pull_time_update_exclusions = {
+static const struct op pending_list_pull_time_update_exclusions = {
 	.name = "ListPullTimeUpdateExclusions",
 	.input = &model_ListPullTimeUpdateExclusionsRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_list_tags_for_resource;
-extern const struct api_op api_op_put_account_setting;
-extern const struct api_op api_op_put_image_scanning_configuration;
-extern const struct api_op api_op_put_image_tag_mutability;
-extern const struct api_op api_op_put_lifecycle_policy;
-extern const struct api_op api_op_put_registry_policy;
-static const struct api_op pending_put_registry_scanning_configuration = {
+extern const struct op api_op_list_tags_for_resource;
+extern const struct op api_op_put_account_setting;
+extern const struct op api_op_put_image_scanning_configuration;
+extern const struct op api_op_put_image_tag_mutability;
+extern const struct op api_op_put_lifecycle_policy;
+extern const struct op api_op_put_registry_policy;
+static const struct op pending_put_registry_scanning_configuration = {
 	.name = "PutRegistryScanningConfiguration",
 	.input = &model_PutRegistryScanningConfigurationRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_put_replication_configuration = {
+static const struct op pending_put_replication_configuration = {
 	.name = "PutReplicationConfiguration",
 	.input = &model_PutReplicationConfigurationRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_put_signing_configuration = {
+static const struct op pending_put_signing_configuration = {
 	.name = "PutSigningConfiguration",
 	.input = &model_PutSigningConfigurationRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_register_pull_time_update_exclusion = {
+static const struct op pending_register_pull_time_update_exclusion = {
 	.name = "RegisterPullTimeUpdateExclusion",
 	.input = &model_RegisterPullTimeUpdateExclusionRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-extern const struct api_op api_op_set_repository_policy;
-static const struct api_op pending_start_image_scan = {
+extern const struct op api_op_set_repository_policy;
+static const struct op pending_start_image_scan = {
 	.name = "StartImageScan",
 	.input = &model_StartImageScanRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
-extern const struct api_op api_op_start_lifecycle_policy_preview;
-extern const struct api_op api_op_put_image;
-extern const struct api_op api_op_batch_get_image;
-extern const struct api_op api_op_batch_delete_image;
-extern const struct api_op api_op_list_images;
-extern const struct api_op api_op_describe_images;
-extern const struct api_op api_op_initiate_layer_upload;
-extern const struct api_op api_op_upload_layer_part;
-extern const struct api_op api_op_complete_layer_upload;
-extern const struct api_op api_op_batch_check_layer_availability;
-extern const struct api_op api_op_get_download_url_for_layer;
-extern const struct api_op api_op_list_image_referrers;
-extern const struct api_op api_op_update_image_storage_class;
-extern const struct api_op api_op_describe_image_replication_status;
-extern const struct api_op api_op_tag_resource;
-extern const struct api_op api_op_untag_resource;
-static const struct api_op pending_update_pull_through_cache_rule = {
+extern const struct op api_op_start_lifecycle_policy_preview;
+extern const struct op api_op_put_image;
+extern const struct op api_op_batch_get_image;
+extern const struct op api_op_batch_delete_image;
+extern const struct op api_op_list_images;
+extern const struct op api_op_describe_images;
+extern const struct op api_op_initiate_layer_upload;
+extern const struct op api_op_upload_layer_part;
+extern const struct op api_op_complete_layer_upload;
+extern const struct op api_op_batch_check_layer_availability;
+extern const struct op api_op_get_download_url_for_layer;
+extern const struct op api_op_list_image_referrers;
+extern const struct op api_op_update_image_storage_class;
+extern const struct op api_op_describe_image_replication_status;
+extern const struct op api_op_tag_resource;
+extern const struct op api_op_untag_resource;
+static const struct op pending_update_pull_through_cache_rule = {
 	.name = "UpdatePullThroughCacheRule",
 	.input = &model_UpdatePullThroughCacheRuleRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_update_repository_creation_template = {
+static const struct op pending_update_repository_creation_template = {
 	.name = "UpdateRepositoryCreationTemplate",
 	.input = &model_UpdateRepositoryCreationTemplateRequest,
 	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct api_op pending_validate_pull_through_cache_rule = {
+static const struct op pending_validate_pull_through_cache_rule = {
 	.name = "ValidatePullThroughCacheRule",
 	.input = &model_ValidatePullThroughCacheRuleRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 
-const struct api_op *const api_ops[] = {
+const struct op *const api_ops[] = {
 	&api_op_batch_check_layer_availability,
 	&api_op_batch_delete_image,
 	&api_op_batch_get_image,
@@ -224,15 +224,15 @@ const size_t api_n_ops = sizeof api_ops / sizeof api_ops[0];
 static int
 op_cmp(const void *key, const void *elem)
 {
-	const struct api_op	*const *op = elem;
+	const struct op	*const *op = elem;
 
 	return strcmp(key, (*op)->name);
 }
 
-const struct api_op *
+const struct op *
 api_op_find(const char *name)
 {
-	const struct api_op	*const *op;
+	const struct op	*const *op;
 
 	op = bsearch(name, api_ops, api_n_ops, sizeof api_ops[0], op_cmp);
 	return op == NULL ? NULL : *op;

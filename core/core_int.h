@@ -35,7 +35,7 @@ struct sigv4_request;
  * An operation of either protocol: its name (for logs and, for ECR's,
  * the IAM action), its txn and resource flags and its handler.
  */
-struct api_op {
+struct op {
 	const char		*name;
 	const struct model_shape *input; /* ECR's (api/model.h); or NULL */
 	unsigned		 flags;
@@ -72,7 +72,7 @@ struct api_identity {
 
 struct call {
 	struct core_ctx		*ctx;
-	const struct api_op	*op;
+	const struct op	*op;
 	struct api_identity	 id;
 	char			 registry_id[13];	/* input's, or caller's */
 	struct json_object	*in;

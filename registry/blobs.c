@@ -12,13 +12,13 @@
 static int	blob_get(struct call *);
 static int	blob_delete(struct call *);
 
-const struct api_op reg_op_blob_get = {
+const struct op reg_op_blob_get = {
 	.name = "blob-get",
 	.flags = OP_TXN_READ,
 	.exec = blob_get,
 };
 
-const struct api_op reg_op_blob_delete = {
+const struct op reg_op_blob_delete = {
 	.name = "blob-delete",
 	.flags = OP_TXN_READ,
 	.exec = blob_delete,

@@ -18,19 +18,19 @@ static int	manifest_get(struct call *);
 static int	manifest_put(struct call *);
 static int	manifest_delete(struct call *);
 
-const struct api_op reg_op_manifest_get = {
+const struct op reg_op_manifest_get = {
 	.name = "manifest-get",
 	.flags = OP_TXN_READ,
 	.exec = manifest_get,
 };
 
-const struct api_op reg_op_manifest_put = {
+const struct op reg_op_manifest_put = {
 	.name = "manifest-put",
 	.flags = OP_TXN_WRITE,
 	.exec = manifest_put,
 };
 
-const struct api_op reg_op_manifest_delete = {
+const struct op reg_op_manifest_delete = {
 	.name = "manifest-delete",
 	.flags = OP_TXN_WRITE | OP_FREES_SPACE,
 	.exec = manifest_delete,

@@ -26,14 +26,14 @@ struct api_reg {
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */
-extern const struct api_op *const api_reg_ops[API_REG__COUNT];
+extern const struct op *const api_reg_ops[API_REG__COUNT];
 /* One file per resource family: manifests.c, blobs.c, uploads.c, tags.c. */
-extern const struct api_op reg_op_manifest_get, reg_op_manifest_put,
+extern const struct op reg_op_manifest_get, reg_op_manifest_put,
     reg_op_manifest_delete;
-extern const struct api_op reg_op_blob_get, reg_op_blob_delete;
-extern const struct api_op reg_op_upload_start, reg_op_upload_status,
+extern const struct op reg_op_blob_get, reg_op_blob_delete;
+extern const struct op reg_op_upload_start, reg_op_upload_status,
     reg_op_upload_patch, reg_op_upload_finish, reg_op_upload_cancel;
-extern const struct api_op reg_op_ping, reg_op_catalog, reg_op_tags_list,
+extern const struct op reg_op_ping, reg_op_catalog, reg_op_tags_list,
     reg_op_referrers;
 
 /* A registry call's state (api_reg_prepare made it). */

@@ -5,7 +5,7 @@
  */
 #include "registry/registry_int.h"
 
-const struct api_op *const api_reg_ops[API_REG__COUNT] = {
+const struct op *const api_reg_ops[API_REG__COUNT] = {
 	[API_REG_PING] = &reg_op_ping,
 	[API_REG_CATALOG] = &reg_op_catalog,
 	[API_REG_TAGS] = &reg_op_tags_list,

@@ -23,25 +23,25 @@ static int	catalog(struct call *);
 static int	tags_list(struct call *);
 static int	referrers(struct call *);
 
-const struct api_op reg_op_ping = {
+const struct op reg_op_ping = {
 	.name = "ping",
 	.flags = OP_TXN_NONE,
 	.exec = ping,
 };
 
-const struct api_op reg_op_catalog = {
+const struct op reg_op_catalog = {
 	.name = "catalog",
 	.flags = OP_TXN_READ,
 	.exec = catalog,
 };
 
-const struct api_op reg_op_tags_list = {
+const struct op reg_op_tags_list = {
 	.name = "tags-list",
 	.flags = OP_TXN_READ,
 	.exec = tags_list,
 };
 
-const struct api_op reg_op_referrers = {
+const struct op reg_op_referrers = {
 	.name = "referrers",
 	.flags = OP_TXN_READ,
 	.exec = referrers,

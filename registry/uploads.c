@@ -24,31 +24,31 @@ static int	upload_patch(struct call *);
 static int	upload_finish(struct call *);
 static int	upload_cancel(struct call *);
 
-const struct api_op reg_op_upload_start = {
+const struct op reg_op_upload_start = {
 	.name = "upload-start",
 	.flags = OP_TXN_WRITE,
 	.exec = upload_start,
 };
 
-const struct api_op reg_op_upload_status = {
+const struct op reg_op_upload_status = {
 	.name = "upload-status",
 	.flags = OP_TXN_READ,
 	.exec = upload_status,
 };
 
-const struct api_op reg_op_upload_patch = {
+const struct op reg_op_upload_patch = {
 	.name = "upload-patch",
 	.flags = OP_TXN_WRITE,
 	.exec = upload_patch,
 };
 
-const struct api_op reg_op_upload_finish = {
+const struct op reg_op_upload_finish = {
 	.name = "upload-finish",
 	.flags = OP_TXN_WRITE,
 	.exec = upload_finish,
 };
 
-const struct api_op reg_op_upload_cancel = {
+const struct op reg_op_upload_cancel = {
 	.name = "upload-cancel",
 	.flags = OP_TXN_WRITE,
 	.exec = upload_cancel,
