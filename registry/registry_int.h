@@ -43,7 +43,7 @@ reg_state(const struct call *call)
 	return call->proto;
 }
 
-/* registry.c */
+/* registry.c: what every handler uses. */
 /* Fail with a registry error: code's status, fmt's message; returns -1. */
 int	 reg_fail(struct call *, enum reg_errcode, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -51,23 +51,9 @@ void	 reg_header(struct call *, const char *name, const char *value);
 void	 reg_body(struct call *, const char *content_type,
 	    const char *body, size_t len);
 int	 reg_repo(struct call *, struct store_repo *);
-/*
- * The upload the path names, which must belong to repo (404
- * BLOB_UPLOAD_UNKNOWN otherwise). Uses call->txn.
- */
-int	 reg_upload(struct call *, const struct store_repo *,
-	    struct store_upload *);
 bool	 reg_is_digest(const char *reference);
 /* Drop the upload's lease if the stream holds it (upload.c). */
 void	 reg_unlease(struct api_reg *);
-/*
- * api_upload_check_size in the registry's terms: 0, or -1 with 413
- * SIZE_INVALID.
- */
-int	 reg_check_size(struct call *, const char *id, uint64_t received,
-	    uint64_t more);
-/* Parse a chunk's Content-Range "start-end": 0, or -1 if malformed. */
-int	 reg_parse_range(const char *, uint64_t *start, uint64_t *end);
 /* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */
 int	 reg_authorize(struct call *, const char *action,
 	    const char *repo);

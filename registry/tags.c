@@ -112,7 +112,8 @@ list_finish(struct call *call, struct listing *l, const char *path,
 	size_t			 len;
 
 	jw_arr_close(&l->w);
-	if (reg_state(call)->req->repo != NULL && reg_state(call)->req->op == API_REG_TAGS)
+	if (reg_state(call)->req->repo != NULL &&
+	    reg_state(call)->req->op == API_REG_TAGS)
 		jadd_str(o, "name", reg_state(call)->req->repo);
 	jadd_jw(o, reg_state(call)->req->op == API_REG_TAGS ? "tags" :
 	    "repositories", &l->w);
