@@ -20,6 +20,11 @@ struct ecr_errdef {
  */
 static const struct ecr_errdef errdefs[ERR__COUNT] = {
 	[ERR_ACCESS_DENIED] = { "AccessDeniedException", 400 },
+	/*
+	 * Not ECR's: the download URLs' own answers (server/blobs.c), with
+	 * the registry's statuses [unconfirmed: S3 answers NoSuchKey].
+	 */
+	[ERR_BLOB_NOT_FOUND] = { "BlobNotFoundException", 404 },
 	[ERR_BLOCKED_BY_ORGANIZATION_POLICY] = { "BlockedByOrganizationPolicyException", 400 },
 	[ERR_EMPTY_UPLOAD] = { "EmptyUploadException", 400 },
 	[ERR_EXCLUSION_ALREADY_EXISTS] = { "ExclusionAlreadyExistsException", 400 },
@@ -35,6 +40,7 @@ static const struct ecr_errdef errdefs[ERR__COUNT] = {
 	[ERR_INVALID_LAYER] = { "InvalidLayerException", 400 },
 	[ERR_INVALID_LAYER_PART] = { "InvalidLayerPartException", 400 },
 	[ERR_INVALID_PARAMETER] = { "InvalidParameterException", 400 },
+	[ERR_INVALID_RANGE] = { "InvalidRange", 416 },
 	[ERR_INVALID_SIGNATURE] = { "InvalidSignatureException", 400 },
 	[ERR_INVALID_TAG_PARAMETER] = { "InvalidTagParameterException", 400 },
 	[ERR_KMS] = { "KmsException", 400 },

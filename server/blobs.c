@@ -58,51 +58,65 @@ blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	return 0;
 }
 
-/* An error in the form of the caller's API: registry or AWS JSON. */
+/*
+ * An error in the form of the caller's API: registry or AWS JSON, with the
+ * registry code's status either way.
+ */
 static void
-blob_error(struct http_request *req, bool is_registry, enum reg_errcode code,
-    const char *aws_type, const char *message)
+blob_error(struct http_request *req, struct answer *a, bool is_registry,
+    enum reg_errcode code, enum ecr_errcode aws_code, const char *message)
 {
 	if (is_registry)
-		registry_error(req, code, message);
+		answer_reg_error(req, a, code, message);
 	else
-		routes_error(req, reg_error_status(code), aws_type, message);
+		answer_aws_error(req, a, reg_error_status(code), aws_code,
+		    message);
 }
 
 void
 blobs_serve(struct http_request *req, struct store *store, const char *digest,
-    bool is_registry)
+    bool is_registry, struct answer *base)
 {
 	const char	*range = http_request_header(req, "Range");
+	struct answer	 own, *a = base;
 	uint64_t	 size, off = 0, len;
-	char		 text[64];
+	char		 crange[64], etag[STORE_DIGEST_MAX + 3];
 	int		 fd, status = 200;
 
+	if (a == NULL) {
+		answer_init(&own, 200, NULL);
+		a = &own;
+	}
 	if (store_blob_open(store, digest, &fd, &size) != 0) {
-		blob_error(req, is_registry, REG_BLOB_UNKNOWN,
-		    "BlobNotFoundException", "No blob with that digest");
+		blob_error(req, a, is_registry, REG_BLOB_UNKNOWN,
+		    ERR_BLOB_NOT_FOUND, "No blob with that digest");
 		return;
 	}
 	len = size;
 	if (range != NULL) {
 		if (blobs_parse_range(range, size, &off, &len) != 0) {
 			close(fd);
-			snprintf(text, sizeof text, "bytes */%" PRIu64, size);
-			http_response_header(req, "Content-Range", text);
-			blob_error(req, is_registry, REG_RANGE_INVALID,
-			    "InvalidRange", "The requested "
+			snprintf(crange, sizeof crange, "bytes */%" PRIu64,
+			    size);
+			answer_header(a, "Content-Range", crange);
+			blob_error(req, a, is_registry, REG_RANGE_INVALID,
+			    ERR_INVALID_RANGE, "The requested "
 			    "range is not satisfiable");
 			return;
 		}
 		status = 206;
-		snprintf(text, sizeof text, "bytes %" PRIu64 "-%" PRIu64 "/%"
-		    PRIu64, off, off + len - 1, size);
-		http_response_header(req, "Content-Range", text);
+		snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64
+		    "/%" PRIu64, off, off + len - 1, size);
+		answer_header(a, "Content-Range", crange);
 	}
-	http_response_header(req, "Accept-Ranges", "bytes");
-	http_response_header(req, "Docker-Content-Digest", digest);
-	snprintf(text, sizeof text, "\"%s\"", digest);
-	http_response_header(req, "ETag", text);
-	http_respond_file(req, status, "application/octet-stream", fd,
-	    (int64_t)off, (int64_t)len);
+	answer_header(a, "Accept-Ranges", "bytes");
+	answer_header(a, "Docker-Content-Digest", digest);
+	snprintf(etag, sizeof etag, "\"%s\"", digest);
+	answer_header(a, "ETag", etag);
+	a->status = status;
+	a->content_type = "application/octet-stream";
+	a->fd = fd;
+	a->off = (int64_t)off;
+	a->file_len = (int64_t)len;
+	answer_send(req, a);
 }

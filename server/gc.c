@@ -58,7 +58,7 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 		log_warn("garbage collection: %s", store_strerror(rc));
 	else if (rc != 0) {
 		log_error("gc failed: %s", store_strerror(rc));
-		routes_server_error(req);
+		answer_server_error(req);
 	} else if (req == NULL) {
 		if (n_blobs + n_uploads != 0)
 			log_info("garbage collection: %zu blobs, %zu uploads "
@@ -67,7 +67,7 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 		o = jnew_obj();
 		jadd_i64(o, "blobsRemoved", (int64_t)n_blobs);
 		jadd_i64(o, "uploadsRemoved", (int64_t)n_uploads);
-		routes_respond_json(req, 200, o);
+		answer_json(req, 200, o);
 	}
 }
 
@@ -112,7 +112,7 @@ gc_sched_free(struct gc_sched *gs)
 static void
 enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 {
-	/* The grace counts back from now, on both clocks (api/gc.c). */
+	/* The grace counts back from now, on both clocks (core/gc.c). */
 	job_queue_push(gs->runs, api_gc_new(gs->srv->api,
 	    api_now_ms(gs->srv->api), grace_ms), req);
 }

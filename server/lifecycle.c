@@ -44,6 +44,7 @@ static void
 lc_finish(void *ctx, void *run, struct http_request *req)
 {
 	struct lc_sched	*lc = ctx;
+	struct answer	 a;
 	const char	*error_type;
 	char		*body;
 	size_t		 len, n_repos, n_expired, n_transitioned;
@@ -61,12 +62,9 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 			    "expired, %zu archived", n_repos, n_expired,
 			    n_transitioned);
 	} else {
-		if (error_type != NULL)
-			http_response_header(req, "x-amzn-ErrorType",
-			    error_type);
-		routes_log(req, status);
-		http_respond(req, status, error_type != NULL ?
-		    "application/x-amz-json-1.1" : JSON_TYPE, body, len);
+		answer_init(&a, status, error_type != NULL ? ANSWER_JSON_11 :
+		    JSON_TYPE);
+		answer_ecr_rendered(req, &a, error_type, body, len);
 	}
 	free(body);
 }
@@ -180,5 +178,5 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 	o = jnew_obj();
 	jadd_i64(o, "offsetSeconds", api_clock_offset_sec(srv->api));
 	jadd_epoch(o, "now", api_now_ms(srv->api));
-	routes_respond_json(req, 200, o);
+	answer_json(req, 200, o);
 }

@@ -277,44 +277,28 @@ read_request(struct reg_state *rs, struct http_request *req)
 	basic_auth(rs, req);
 }
 
-/* Registry error bodies for what the server itself refuses. */
-void
-registry_error(struct http_request *req, enum reg_errcode code,
-    const char *message)
-{
-	int	 status = reg_error_status(code);
-	char	*body;
-	size_t	 len;
-
-	body = reg_error_body(code, message, &len);
-	http_response_header(req, "Docker-Distribution-Api-Version",
-	    "registry/2.0");
-	routes_log(req, status);
-	http_respond(req, status, "application/json; charset=utf-8", body,
-	    len);
-	free(body);
-}
-
 static void
 respond_reg(struct http_request *req, struct call *call)
 {
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs = reg_of(req);
-	struct api_reg_answer	 a;
+	struct api_reg_answer	 ra;
+	struct answer		 a;
 	size_t			 i;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
-	api_reg_render(call, &a);
-	http_response_header(req, "Docker-Distribution-Api-Version",
-	    "registry/2.0");
-	for (i = 0; i < a.n_headers; i++)
-		http_response_header(req, a.headers[i][0], a.headers[i][1]);
-	routes_log(req, a.status);
-	if (a.blob_digest != NULL)
-		blobs_serve(req, rs->store, a.blob_digest, true);
+	api_reg_render(call, &ra);
+	answer_init(&a, ra.status, ra.content_type != NULL ?
+	    ra.content_type : "application/json");
+	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
+	for (i = 0; i < ra.n_headers; i++)
+		answer_header(&a, ra.headers[i][0], ra.headers[i][1]);
+	a.body = ra.body;
+	a.len = ra.body_len;
+	if (ra.blob_digest != NULL)
+		blobs_serve(req, rs->store, ra.blob_digest, true, &a);
 	else
-		http_respond(req, a.status, a.content_type != NULL ?
-		    a.content_type : "application/json", a.body, a.body_len);
+		answer_send(req, &a);
 	call_free(call);
 }
 
@@ -390,19 +374,19 @@ registry_on_request(struct server *srv, struct http_request *req)
 	enum api_stage		 stage;
 
 	if (req->is_body_too_large) {
-		registry_error(req, REG_SIZE_INVALID, "manifest too "
+		answer_reg_error(req, NULL, REG_SIZE_INVALID, "manifest too "
 		    "large");
 		return;
 	}
 	if (rs == NULL || (rs->call == NULL && rs->is_streaming))
 		return;
 	if (rs->route_rc == ROUTE_METHOD) {
-		registry_error(req, REG_METHOD_UNSUPPORTED, "the endpoint "
+		answer_reg_error(req, NULL, REG_METHOD_UNSUPPORTED, "the endpoint "
 		    "does not support this method");
 		return;
 	}
 	if (rs->route_rc != 0) {
-		registry_error(req, REG_NAME_UNKNOWN, "no such "
+		answer_reg_error(req, NULL, REG_NAME_UNKNOWN, "no such "
 		    "registry endpoint");
 		return;
 	}

@@ -27,81 +27,7 @@
 #include "server/http.h"
 
 #define ADMIN_BODY_MAX	(64 * 1024)
-#define JSON_11		"application/x-amz-json-1.1"
 #define BLOBS_PREFIX	"/_ecrd/blobs/"
-#define PARAM_NUM_MAX	32	/* longer is no number we take */
-
-static double
-elapsed_ms(const struct timespec *since)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
-void
-routes_log(struct http_request *req, int status)
-{
-	struct route_state	*st = req->app_data;
-
-	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
-	    status, elapsed_ms(&req->started), st->request_id);
-	http_response_header(req, "x-amzn-RequestId", st->request_id);
-}
-
-/* Log and send; the request is gone afterwards. */
-static void
-respond(struct http_request *req, int status, const char *content_type,
-    const char *body, size_t len)
-{
-	routes_log(req, status);
-	http_respond(req, status, content_type, body, len);
-}
-
-static void
-respond_aws_error(struct http_request *req, int status, const char *type,
-    const char *message)
-{
-	char	*body;
-	size_t	 len;
-
-	body = ecr_error_body(type, message, NULL, &len);
-	http_response_header(req, "x-amzn-ErrorType", type);
-	respond(req, status, JSON_11, body, len);
-	free(body);
-}
-
-void
-routes_respond_json(struct http_request *req, int status,
-    struct json_object *owned_body)
-{
-	char	*body;
-	size_t	 len;
-
-	body = jrender(owned_body, &len);
-	json_object_put(owned_body);
-	/* Writers fail sticky: a 500, never a truncated answer. */
-	if (body == NULL) {
-		log_error("%s %s: the answer is over the render limit",
-		    req->method, req->path);
-		routes_server_error(req);
-		return;
-	}
-	respond(req, status, "application/json", body, len);
-	free(body);
-}
-
-void
-route_state_set_proto(struct route_state *st, void *owned,
-    void (*proto_free)(void *))
-{
-	if (st->proto_free != NULL)
-		st->proto_free(st->proto);
-	st->proto = owned;
-	st->proto_free = proto_free;
-}
 
 static void
 route_state_free(void *arg)
@@ -166,7 +92,7 @@ on_part_body(struct http_request *req, const char *data, size_t len)
 
 	if (api_part_add(part_of(st), data, len) == 0)
 		return 0;
-	respond_aws_error(req, 413, "RequestEntityTooLargeException",
+	answer_aws_error(req, NULL, 413, ERR_REQUEST_ENTITY_TOO_LARGE,
 	    "Request body is larger than this endpoint accepts");
 	return -1;
 }
@@ -204,6 +130,7 @@ static void
 respond_call(struct http_request *req, struct call *call)
 {
 	struct route_state	*st = req->app_data;
+	struct answer		 a;
 	const char		*error_type;
 	char			*body;
 	size_t			 len;
@@ -211,51 +138,10 @@ respond_call(struct http_request *req, struct call *call)
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_call_render(call, &status, &error_type, &body, &len);
-	if (error_type != NULL)
-		http_response_header(req, "x-amzn-ErrorType", error_type);
-	respond(req, status, JSON_11, body, len);
+	answer_init(&a, status, ANSWER_JSON_11);
+	answer_ecr_rendered(req, &a, error_type, body, len);
 	free(body);
 	call_free(call);
-}
-
-void
-routes_queue_write(struct server *srv, struct http_request *req,
-    struct call *call, routes_responder respond_fn)
-{
-	if (srv->n_pending == srv->pending_size) {
-		srv->pending_size = srv->pending_size == 0 ? 64 :
-		    srv->pending_size * 2;
-		srv->pending = xreallocarray(srv->pending, srv->pending_size,
-		    sizeof *srv->pending);
-	}
-	srv->pending[srv->n_pending].req = req;
-	srv->pending[srv->n_pending].call = call;
-	srv->pending[srv->n_pending].respond = respond_fn;
-	if (srv->n_pending++ == 0)
-		event_active(srv->batch_ev, 0, 0);
-}
-
-void
-routes_flush_writes(struct server *srv)
-{
-	struct pending_write	 *batch = srv->pending;
-	struct call		**calls;
-	size_t			  i, n = srv->n_pending;
-
-	if (n == 0)
-		return;
-	/* Answering resumes pipelines, which may queue the next batch. */
-	srv->pending = NULL;
-	srv->n_pending = 0;
-	srv->pending_size = 0;
-	calls = xreallocarray(NULL, n, sizeof *calls);
-	for (i = 0; i < n; i++)
-		calls[i] = batch[i].call;
-	call_batch_run(srv->api, calls, n);
-	free(calls);
-	for (i = 0; i < n; i++)
-		batch[i].respond(batch[i].req, batch[i].call);
-	free(batch);
 }
 
 static void
@@ -306,102 +192,12 @@ handle_reset(struct server *srv, struct http_request *req)
 	if (api_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);
-		routes_server_error(req);
+		answer_server_error(req);
 		return;
 	}
 	o = jnew_obj();
 	jadd_str(o, "status", "ok");
-	routes_respond_json(req, 200, o);
-}
-
-const char *
-routes_query(const char *query, const char *name, char *dst, size_t size)
-{
-	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
-}
-
-/* Answer 400 InvalidParameterException with the message; returns -1. */
-static int __attribute__((format(printf, 2, 3)))
-param_refuse(struct http_request *req, const char *fmt, ...)
-{
-	char	msg[256];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	respond_aws_error(req, 400, "InvalidParameterException", msg);
-	return -1;
-}
-
-int
-routes_param(struct http_request *req, const char *name, char *dst,
-    size_t size)
-{
-	int	rc;
-
-	if ((rc = str_query_value(req->query, name, dst, size)) != -2)
-		return rc == 0 ? 1 : 0;
-	return param_refuse(req, "%s must be at most %zu bytes and hold no "
-	    "NUL", name, size - 1);
-}
-
-int
-routes_param_num(struct http_request *req, const char *name, int64_t min,
-    int64_t max, int64_t *out)
-{
-	const char	*errstr;
-	char		 text[PARAM_NUM_MAX];
-	int		 rc;
-
-	/* Too long or holding a NUL is no number either. */
-	if ((rc = str_query_value(req->query, name, text, sizeof text)) == -1)
-		return 0;
-	if (rc == 0 && parse_i64(text, min, max, out, &errstr) == 0)
-		return 1;
-	return param_refuse(req, "%s must be a whole number from %" PRId64
-	    " to %" PRId64, name, min, max);
-}
-
-int
-routes_param_num_required(struct http_request *req, const char *name,
-    int64_t min, int64_t max, int64_t *out)
-{
-	int	rc;
-
-	if ((rc = routes_param_num(req, name, min, max, out)) != 0)
-		return rc;
-	return param_refuse(req, "%s is required", name);
-}
-
-/* A present value must satisfy is_valid; must says what it must be. */
-static int
-param_checked(struct http_request *req, const char *name, char *dst,
-    size_t size, bool (*is_valid)(const char *), const char *must)
-{
-	int	rc;
-
-	if ((rc = str_query_value(req->query, name, dst, size)) == -1)
-		return 0;
-	if (rc == 0 && is_valid(dst))
-		return 1;
-	return param_refuse(req, "%s must %s", name, must);
-}
-
-int
-routes_param_account(struct http_request *req, const char *name,
-    char dst[ROUTES_ACCOUNT_SIZE])
-{
-	return param_checked(req, name, dst, ROUTES_ACCOUNT_SIZE,
-	    api_is_account_id, "be a 12-digit account ID");
-}
-
-int
-routes_param_region(struct http_request *req, const char *name,
-    char dst[ROUTES_REGION_SIZE])
-{
-	return param_checked(req, name, dst, ROUTES_REGION_SIZE,
-	    api_is_region, "be a region name such as us-east-1");
+	answer_json(req, 200, o);
 }
 
 /*
@@ -438,7 +234,7 @@ handle_token(struct server *srv, struct http_request *req)
 	o = jnew_obj();
 	jadd_str(o, "password", pw);
 	jadd_i64(o, "expiresAt", expires / 1000);
-	routes_respond_json(req, 200, o);
+	answer_json(req, 200, o);
 	free(pw);
 }
 
@@ -452,7 +248,7 @@ handle_health(struct server *srv, struct http_request *req)
 	jadd_str(o, "version", ECRD_VERSION);
 	/* Seconds with three decimals, the form jadd_epoch writes. */
 	jadd_epoch(o, "uptimeSeconds", (int64_t)elapsed_ms(&srv->started));
-	routes_respond_json(req, 200, o);
+	answer_json(req, 200, o);
 }
 
 /* A GetDownloadUrlForLayer URL: no Authorization, just its MAC'd query. */
@@ -465,27 +261,13 @@ handle_blob(struct server *srv, struct http_request *req)
 	rc = api_blob_url_check(srv->api, digest, req->query,
 	    api_now_ms(srv->api));
 	if (rc == API_URL_EXPIRED)
-		respond_aws_error(req, 403, "AccessDeniedException",
+		answer_aws_error(req, NULL, 403, ERR_ACCESS_DENIED,
 		    "Request has expired");
 	else if (rc != 0)
-		respond_aws_error(req, 403, "AccessDeniedException",
+		answer_aws_error(req, NULL, 403, ERR_ACCESS_DENIED,
 		    "The request signature does not match");
 	else
-		blobs_serve(req, srv->store, digest, false);
-}
-
-void
-routes_error(struct http_request *req, int status, const char *type,
-    const char *message)
-{
-	respond_aws_error(req, status, type, message);
-}
-
-void
-routes_server_error(struct http_request *req)
-{
-	respond_aws_error(req, ecr_error_status(ERR_SERVER),
-	    ecr_error_type(ERR_SERVER), "An internal error occurred.");
+		blobs_serve(req, srv->store, digest, false, NULL);
 }
 
 /*
@@ -530,7 +312,7 @@ routes_on_request(struct http_request *req, void *arg)
 	if (registry_is_path(req->path))
 		registry_on_request(srv, req);	/* its own 413 */
 	else if (req->is_body_too_large)
-		respond_aws_error(req, 413, "RequestEntityTooLargeException",
+		answer_aws_error(req, NULL, 413, ERR_REQUEST_ENTITY_TOO_LARGE,
 		    "Request body is larger than this endpoint accepts");
 	else if (strcmp(req->path, "/") == 0 &&
 	    strcmp(req->method, "POST") == 0)
@@ -544,6 +326,6 @@ routes_on_request(struct http_request *req, void *arg)
 	    strcmp(req->path, "/health") == 0) && is_get)
 		handle_health(srv, req);
 	else
-		respond_aws_error(req, 404, "UnknownOperationException",
+		answer_aws_error(req, NULL, 404, ERR_UNKNOWN_OPERATION,
 		    "No such endpoint on this server");
 }

@@ -40,7 +40,7 @@ struct route_state {
 	void			*proto;
 	void			(*proto_free)(void *);
 };
-/* Hang owned state off st, freeing what hung there before. */
+/* request.c: hang owned state off st, freeing what hung there before. */
 void	route_state_set_proto(struct route_state *, void *owned,
 	    void (*proto_free)(void *));
 
@@ -66,12 +66,63 @@ struct server {
 	struct pool		*pool;		/* pool.h: slow file work */
 };
 
+/*
+ * answer.c: the one answer type and the one writer to the wire. Strings
+ * are borrowed until answer_send returns; fd (>= 0) streams
+ * [off, off + file_len) of a file instead of body, and answer_send takes it.
+ */
+#define ANSWER_HEADERS_MAX	24
+#define ANSWER_JSON_11		"application/x-amz-json-1.1"
+struct answer {
+	int		 status;
+	const char	*content_type;	/* NULL: none */
+	const char	*headers[ANSWER_HEADERS_MAX][2];
+	size_t		 n_headers;
+	const char	*body;
+	size_t		 len;
+	int		 fd;
+	int64_t		 off;
+	int64_t		 file_len;
+};
+void	answer_init(struct answer *, int status, const char *content_type);
+void	answer_header(struct answer *, const char *name, const char *value);
+/* Log the answer, add the request id and write it; req is gone after. */
+void	answer_send(struct http_request *, const struct answer *);
+/* Answer owned_body (rendered by the JSON writer) with status. */
+struct json_object;
+void	answer_json(struct http_request *, int status,
+	    struct json_object *owned_body);
+/* An ECR answer api_call_render made: error_type NULL on success. */
+void	answer_ecr_rendered(struct http_request *, struct answer *,
+	    const char *error_type, const char *body, size_t len);
+/*
+ * An AWS-shaped JSON error answer for code, with status (the table's,
+ * ecr_error_status, unless the endpoint answers otherwise); base, when
+ * not NULL, holds headers already set.
+ */
+void	answer_aws_error(struct http_request *, struct answer *base,
+	    int status, enum ecr_errcode, const char *message);
+/* ECR's generic 500 ServerException; the caller logs the cause. */
+void	answer_server_error(struct http_request *);
+/*
+ * A registry JSON error answer ({"errors":[...]}) with code's status;
+ * message NULL: the code's own. base as for answer_aws_error.
+ */
+void	answer_reg_error(struct http_request *, struct answer *base,
+	    enum reg_errcode, const char *message);
+/* Milliseconds since a CLOCK_MONOTONIC time. */
+double	elapsed_ms(const struct timespec *since);
+
 /* routes.c: the application callbacks handed to the HTTP layer. */
 void	routes_on_head(struct http_request *, void *srv);
 void	routes_on_request(struct http_request *, void *srv);
-/* Queue a write call for the next group commit; respond_fn answers it. */
+/*
+ * writes.c: queue a write call for the next group commit; respond_fn
+ * answers it.
+ */
 void	routes_queue_write(struct server *, struct http_request *,
 	    struct call *, routes_responder respond_fn);
+/* request.c: query parameters. */
 /* The percent-decoded value of name in a raw query into dst, or NULL. */
 const char *routes_query(const char *query, const char *name, char *dst,
 	    size_t size);
@@ -96,39 +147,23 @@ int	routes_param_account(struct http_request *, const char *name,
 	    char dst[ROUTES_ACCOUNT_SIZE]);
 int	routes_param_region(struct http_request *, const char *name,
 	    char dst[ROUTES_REGION_SIZE]);
-/* Answer owned_body (rendered by the JSON writer) with status. */
-struct json_object;
-void	routes_respond_json(struct http_request *, int status,
-	    struct json_object *owned_body);
-/* Log the answer about to go and add the request id header. */
-void	routes_log(struct http_request *, int status);
 
 /* registry.c: the OCI distribution API under /v2/. */
 bool	registry_is_path(const char *path);
 void	registry_on_head(struct server *, struct http_request *);
 void	registry_on_request(struct server *, struct http_request *);
-/*
- * A registry JSON error answer ({"errors":[...]}) with code's status;
- * message NULL: the code's own.
- */
-void	registry_error(struct http_request *, enum reg_errcode,
-	    const char *message);
 
-/* Run the queued write calls as one group commit and answer them. */
+/* writes.c: run the queued write calls as one group commit and answer them. */
 void	routes_flush_writes(struct server *);
 
-/* An AWS-shaped JSON error answer. */
-void	routes_error(struct http_request *, int status, const char *type,
-	    const char *message);
-/* ECR's generic 500 ServerException; the caller logs the cause. */
-void	routes_server_error(struct http_request *);
 
 /* blobs.c: blob downloads with byte ranges. */
 struct store;
 int	blobs_parse_range(const char *header, uint64_t size, uint64_t *off,
 	    uint64_t *len);
+/* base (NULL: none) holds headers already set, e.g. the registry's. */
 void	blobs_serve(struct http_request *, struct store *,
-	    const char *digest, bool is_registry);
+	    const char *digest, bool is_registry, struct answer *base);
 
 /*
  * lifecycle.c: lifecycle runs every interval_sec (0: never) and on demand

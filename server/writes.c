@@ -1,0 +1,52 @@
+/*
+ * The write queue: write calls wait for the next group commit, which runs
+ * them as one batch and then answers each.
+ */
+#include "server/server.h"
+
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "common/xalloc.h"
+
+void
+routes_queue_write(struct server *srv, struct http_request *req,
+    struct call *call, routes_responder respond_fn)
+{
+	if (srv->n_pending == srv->pending_size) {
+		srv->pending_size = srv->pending_size == 0 ? 64 :
+		    srv->pending_size * 2;
+		srv->pending = xreallocarray(srv->pending, srv->pending_size,
+		    sizeof *srv->pending);
+	}
+	srv->pending[srv->n_pending].req = req;
+	srv->pending[srv->n_pending].call = call;
+	srv->pending[srv->n_pending].respond = respond_fn;
+	if (srv->n_pending++ == 0)
+		event_active(srv->batch_ev, 0, 0);
+}
+
+void
+routes_flush_writes(struct server *srv)
+{
+	struct pending_write	 *batch = srv->pending;
+	struct call		**calls;
+	size_t			  i, n = srv->n_pending;
+
+	if (n == 0)
+		return;
+	/* Answering resumes pipelines, which may queue the next batch. */
+	srv->pending = NULL;
+	srv->n_pending = 0;
+	srv->pending_size = 0;
+	calls = xreallocarray(NULL, n, sizeof *calls);
+	for (i = 0; i < n; i++)
+		calls[i] = batch[i].call;
+	call_batch_run(srv->api, calls, n);
+	free(calls);
+	for (i = 0; i < n; i++)
+		batch[i].respond(batch[i].req, batch[i].call);
+	free(batch);
+}
