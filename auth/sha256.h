@@ -1,5 +1,5 @@
 /*
- * SHA-256 with a state that is plain data, copied by value (api/upload.c
+ * SHA-256 with a state that is plain data, copied by value (core/upload.c
  * keeps each upload's running hash in memory), from OpenSSL's libcrypto:
  * it uses the CPU's SHA extensions (~1.8 GB/s here against libsodium's
  * ~360 MB/s), which registry pushes at 1 GB/s need. libsodium stays for

@@ -1,9 +1,10 @@
 /*
- * The registry (OCI Distribution / Docker Registry HTTP API V2) as api/
- * sees it: each registry request becomes an call that runs like an ECR
- * operation (same txns, group commit, store and rules), prepared from a
- * Basic-auth token instead of SigV4 and from path parts instead of JSON.
- * The server streams blob bytes itself through api_reg_stream_*.
+ * The registry (OCI Distribution / Docker Registry HTTP API V2) as the
+ * server sees it: each registry request becomes a call (core/) that runs
+ * like an ECR operation (same txns, group commit, store and rules),
+ * prepared from a Basic-auth token instead of SigV4 and from path parts
+ * instead of JSON. The server streams blob bytes itself through
+ * api_reg_stream_* (uploads.c).
  */
 #ifndef ECRD_REGISTRY_REGISTRY_H
 #define ECRD_REGISTRY_REGISTRY_H

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for api/manifest.c: parse the input as a manifest with
+ * libFuzzer harness for core/manifest.c: parse the input as a manifest with
  * a given media type (the first byte picks it, or none), translate it both
  * ways between Docker schema 2 and OCI, and pick an index's child. The
  * translation of a manifest that parses must parse as the type asked for.

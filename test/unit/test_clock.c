@@ -1,5 +1,5 @@
 /*
- * The server's one clock (api/clock.c, issue 12): requests read the real
+ * The server's one clock (core/clock.c, issue 12): requests read the real
  * clock plus an offset that only moves ahead, within its bound.
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for api/manifest.c: every entry point reads exactly the
+ * Unit tests for core/manifest.c: every entry point reads exactly the
  * length it is given (issue 11, item 10), so the buffers here are copied
  * to the heap without a terminator and ASan catches a read past them.
  */

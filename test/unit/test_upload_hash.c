@@ -1,5 +1,5 @@
 /*
- * Unit tests for the running hashes of uploads (api/upload.c, issue 12):
+ * Unit tests for the running hashes of uploads (core/upload.c, issue 12):
  * kept in memory only, found only for the length they cover, dropped by a
  * part counted without one, and bounded, the oldest going first.
  */
