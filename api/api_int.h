@@ -12,9 +12,51 @@
 #include "api/model_gen.h"
 #include "core/core_int.h"
 
+struct jw;
 struct policy;
 struct sha256_state;
+struct store_image;
+struct store_repo;
 struct store_upload;
+
+/* input.c: reading validated input (STYLE.md 6.3). */
+const char	*api_in_str(struct call *, const char *key);
+/* The byte length of a string member (0 when absent). */
+size_t		 api_in_len(struct call *, const char *key);
+bool		 api_in_bool(struct call *, const char *key, bool dflt);
+int64_t		 api_in_i64(struct call *, const char *key, int64_t dflt);
+struct json_object *api_in_obj(struct call *, const char *key);
+struct json_object *api_in_array(struct call *, const char *key);
+
+/* shapes.c: ECR's JSON shapes of repositories and images. */
+/* Write repo's Repository object (key NULL inside an array). */
+void	 api_repo_write(struct call *, struct jw *, const char *key,
+	    const struct store_repo *repo);
+/* Set the answer's "repository" member to repo. */
+void	 api_out_repo(struct call *, const struct store_repo *repo);
+int	 api_repo_tags_merge(struct call *, struct store_repo *,
+	    struct json_object *tags);
+void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
+int	 api_mutability_check(struct call *, const char *mutability,
+	    struct json_object *filters, struct store_repo *repo);
+/* A string member of an imageId object, or NULL (also for null). */
+const char *api_id_member(struct json_object *id, const char *key);
+/* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
+const char *api_image_status_name(unsigned status);
+/* Filters as the model gives them; NULL is the default. */
+bool	 api_image_status_matches(const char *filter, unsigned status);
+bool	 api_image_tag_status_matches(const char *filter,
+	    const struct store_image *img);
+/* {imageDigest, imageTag?}; key NULL inside an array. */
+void	 api_image_id_write(struct jw *, const char *key, const char *digest,
+	    const char *tag);
+/* One ImageDetail (DescribeImages), inside an array. */
+void	 api_image_detail_write(struct jw *, const struct store_repo *repo,
+	    const struct store_image *img);
+
+/* A ListImages/DescribeImages filter's members (NULL when absent). */
+void	 api_filter_strs(struct json_object *filter, const char **tag_status,
+	    const char **image_status);
 
 /* authz_call.c: strict mode's decision (STYLE.md 3, step 4). */
 /* Fail the call with AccessDeniedException unless policies allow it. */

@@ -1,6 +1,6 @@
 /*
- * What every handler uses from its call: validated input members,
- * one-line failures in ECR's words, and strings that live as long as the call.
+ * What every handler uses from its call: one-line failures in ECR's
+ * words, and strings that live as long as the call.
  */
 #include "core/core_int.h"
 
@@ -8,68 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <json-c/json.h>
-
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "store/store.h"
-
-static struct json_object *
-in_member(struct call *call, const char *key, enum json_type type)
-{
-	struct json_object	*v;
-
-	if (call->in == NULL || !json_object_object_get_ex(call->in, key, &v))
-		return NULL;
-	/* A null member counts as absent (STYLE.md 6.4). */
-	if (v == NULL || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
-const char *
-api_in_str(struct call *call, const char *key)
-{
-	struct json_object	*v = in_member(call, key, json_type_string);
-
-	return v == NULL ? NULL : json_object_get_string(v);
-}
-
-size_t
-api_in_len(struct call *call, const char *key)
-{
-	struct json_object	*v = in_member(call, key, json_type_string);
-
-	return v == NULL ? 0 : (size_t)json_object_get_string_len(v);
-}
-
-bool
-api_in_bool(struct call *call, const char *key, bool dflt)
-{
-	struct json_object	*v = in_member(call, key, json_type_boolean);
-
-	return v == NULL ? dflt : json_object_get_boolean(v);
-}
-
-int64_t
-api_in_i64(struct call *call, const char *key, int64_t dflt)
-{
-	struct json_object	*v = in_member(call, key, json_type_int);
-
-	return v == NULL ? dflt : json_object_get_int64(v);
-}
-
-struct json_object *
-api_in_obj(struct call *call, const char *key)
-{
-	return in_member(call, key, json_type_object);
-}
-
-struct json_object *
-api_in_array(struct call *call, const char *key)
-{
-	return in_member(call, key, json_type_array);
-}
 
 int
 api_fail(struct call *call, enum ecr_errcode code, const char *fmt, ...)

@@ -195,14 +195,7 @@ const char *api_blob_url(struct call *, const char *digest);
 /* identity.c */
 int	api_identify(struct call *, const struct sigv4_request *);
 
-/* call.c: reading validated input (STYLE.md 6.3) and failing. */
-const char	*api_in_str(struct call *, const char *key);
-/* The byte length of a string member (0 when absent). */
-size_t		 api_in_len(struct call *, const char *key);
-bool		 api_in_bool(struct call *, const char *key, bool dflt);
-int64_t		 api_in_i64(struct call *, const char *key, int64_t dflt);
-struct json_object *api_in_obj(struct call *, const char *key);
-struct json_object *api_in_array(struct call *, const char *key);
+/* call.c: failing in one line, and strings that live as long as the call. */
 int		 api_fail(struct call *, enum ecr_errcode, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 api_fail_store(struct call *, int rc);
@@ -219,27 +212,28 @@ char		*call_take(struct call *, char *owned_s);
 char		*call_printf(struct call *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/* repo.c: repositories shared by several operations. */
+/* repo.c: repositories as both protocols see them. */
 /* "aws", "aws-cn" or "aws-us-gov", as the region says. */
 const char *api_partition(const char *region);
+/* The pieces of a repository ARN and of a registry's host, for jw_strv. */
+#define API_ARN_PARTS	8
+#define API_HOST_PARTS	5
+void	 api_repo_arn_parts(struct call *, const char *registry_id,
+	    const char *name, const char *parts[API_ARN_PARTS]);
+/*
+ * ECR's host for a registry, or this server's address when the operator
+ * asked URIs to point here (--public-endpoint); returns how many parts.
+ */
+size_t	 api_registry_host_parts(struct call *, const char *registry_id,
+	    const char *parts[API_HOST_PARTS]);
 void	 api_repo_arn(struct call *, const char *registry_id,
 	    const char *name, char *dst, size_t size);
-/* Write repo's Repository object (key NULL inside an array). */
-void	 api_repo_write(struct call *, struct jw *, const char *key,
-	    const struct store_repo *repo);
-/* Set the answer's "repository" member to repo. */
-void	 api_out_repo(struct call *, const struct store_repo *repo);
 int	 api_repo_get(struct call *, const char *name,
 	    struct store_repo *out);
 int	 api_repo_from_arn(struct call *, const char *arn,
 	    struct store_repo *out);
 void	 api_registry_host(struct call *, const char *registry_id,
 	    char *dst, size_t size);
-int	 api_repo_tags_merge(struct call *, struct store_repo *,
-	    struct json_object *tags);
-void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 api_mutability_check(struct call *, const char *mutability,
-	    struct json_object *filters, struct store_repo *repo);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char	*api_token_make(struct call *, const char *kind,

@@ -405,100 +405,6 @@ api_image_find(struct call *call, uint64_t repo_id, const char *digest,
 	return store_image_get(call->txn, repo_id, digest, out);
 }
 
-static const char *const status_names[] = {
-	[STORE_IMAGE_ACTIVE] = "ACTIVE",
-	[STORE_IMAGE_ARCHIVED] = "ARCHIVED",
-	[STORE_IMAGE_ACTIVATING] = "ACTIVATING",
-};
-
-const char *
-api_image_status_name(unsigned status)
-{
-	if (status >= sizeof status_names / sizeof status_names[0])
-		return "ACTIVE";
-	return status_names[status];
-}
-
-bool
-api_image_status_matches(const char *filter, unsigned status)
-{
-	if (filter == NULL)
-		filter = "ACTIVE";	/* the model's default (3.2) */
-	return strcmp(filter, "ANY") == 0 ||
-	    strcmp(filter, api_image_status_name(status)) == 0;
-}
-
-bool
-api_image_tag_status_matches(const char *filter, const struct store_image *img)
-{
-	if (filter == NULL || strcmp(filter, "ANY") == 0)
-		return true;
-	if (strcmp(filter, "TAGGED") == 0)
-		return img->n_tags != 0;
-	return img->n_tags == 0;
-}
-
-void
-api_image_id_write(struct jw *w, const char *key, const char *digest,
-    const char *tag)
-{
-	jw_obj_open(w, key);
-	jw_str(w, "imageDigest", digest);
-	jw_str(w, "imageTag", tag);
-	jw_obj_close(w);
-}
-
-void
-api_image_detail_write(struct jw *w, const struct store_repo *repo,
-    const struct store_image *img)
-{
-	size_t	i;
-
-	jw_obj_open(w, NULL);
-	jw_str(w, "registryId", repo->registry_id);
-	jw_str(w, "repositoryName", repo->name);
-	jw_str(w, "imageDigest", img->digest);
-	if (img->n_tags != 0) {
-		jw_arr_open(w, "imageTags");
-		for (i = 0; i < img->n_tags; i++)
-			jw_str(w, NULL, img->tags[i]);
-		jw_arr_close(w);
-	}
-	jw_i64(w, "imageSizeInBytes", (int64_t)img->size);
-	jw_epoch(w, "imagePushedAt", img->pushed_at_ms);
-	jw_str(w, "imageManifestMediaType", img->manifest_media_type);
-	if (img->artifact_media_type[0] != '\0')
-		jw_str(w, "artifactMediaType", img->artifact_media_type);
-	if (img->last_pulled_at_ms != 0)
-		jw_epoch(w, "lastRecordedPullTime", img->last_pulled_at_ms);
-	if (img->subject_digest[0] != '\0')
-		jw_str(w, "subjectManifestDigest", img->subject_digest);
-	jw_str(w, "imageStatus", api_image_status_name(img->status));
-	if (img->archived_at_ms != 0)
-		jw_epoch(w, "lastArchivedAt", img->archived_at_ms);
-	if (img->activated_at_ms != 0)
-		jw_epoch(w, "lastActivatedAt", img->activated_at_ms);
-	jw_obj_close(w);
-}
-
-void
-api_filter_strs(struct json_object *filter, const char **tag_status,
-    const char **image_status)
-{
-	struct json_object	*v;
-
-	*tag_status = NULL;
-	*image_status = NULL;
-	if (filter == NULL)
-		return;
-	if (json_object_object_get_ex(filter, "tagStatus", &v) &&
-	    json_object_is_type(v, json_type_string))
-		*tag_status = json_object_get_string(v);
-	if (json_object_object_get_ex(filter, "imageStatus", &v) &&
-	    json_object_is_type(v, json_type_string))
-		*image_status = json_object_get_string(v);
-}
-
 int
 api_image_delete(struct call *call, const struct store_image *img,
     const char *tag)
@@ -628,17 +534,6 @@ api_image_negotiate(struct call *call, const struct api_accept *w,
 	return bytes;
 }
 
-
-const char *
-api_id_member(struct json_object *id, const char *key)
-{
-	struct json_object	*v;
-
-	if (id == NULL || !json_object_object_get_ex(id, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 void
 api_image_annotations_write(struct call *call, struct jw *w,

@@ -93,8 +93,6 @@ char	*api_image_negotiate(struct call *, const struct api_accept *,
 	    const char **type, size_t *len);
 
 
-/* A string member of an imageId object, or NULL (also for null). */
-const char *api_id_member(struct json_object *id, const char *key);
 /* The "annotations" of an image's manifest (referrer listings). */
 void	 api_image_annotations_write(struct call *, struct jw *,
 	    const struct store_image *img);
@@ -153,22 +151,5 @@ void	 api_upload_unlease(struct core_ctx *, const char *id,
 /* Is id leased by a stream other than owner (NULL: by any)? */
 bool	 api_upload_leased_by_other(const struct core_ctx *, const char *id,
 	    const void *owner);
-
-/* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
-const char *api_image_status_name(unsigned status);
-/* Filters as the model gives them; NULL is the default. */
-bool	 api_image_status_matches(const char *filter, unsigned status);
-bool	 api_image_tag_status_matches(const char *filter,
-	    const struct store_image *img);
-/* {imageDigest, imageTag?}; key NULL inside an array. */
-void	 api_image_id_write(struct jw *, const char *key, const char *digest,
-	    const char *tag);
-/* One ImageDetail (DescribeImages), inside an array. */
-void	 api_image_detail_write(struct jw *, const struct store_repo *repo,
-	    const struct store_image *img);
-
-/* A ListImages/DescribeImages filter's members (NULL when absent). */
-void	 api_filter_strs(struct json_object *filter, const char **tag_status,
-	    const char **image_status);
 
 #endif

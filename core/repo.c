@@ -1,14 +1,11 @@
 /*
- * Repository logic shared by several operations: ARNs and URIs, the
- * Repository JSON object, lookups by name or ARN, tag-mutability settings
- * and resource tags.
+ * Repositories as both protocols see them: ARNs and URIs, and lookups by
+ * name or ARN.
  */
 #include "core/core_int.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#include <json-c/json.h>
 
 #include "common/str.h"
 #include "store/store.h"
@@ -23,11 +20,9 @@ api_partition(const char *region)
 	return "aws";
 }
 
-/* The pieces of a repository ARN, joined by api_repo_arn and jw_strv. */
-#define ARN_PARTS	8
-static void
-arn_parts(struct call *call, const char *registry_id, const char *name,
-    const char *parts[ARN_PARTS])
+void
+api_repo_arn_parts(struct call *call, const char *registry_id, const char *name,
+    const char *parts[API_ARN_PARTS])
 {
 	parts[0] = "arn:";
 	parts[1] = api_partition(call->id.region);
@@ -39,15 +34,9 @@ arn_parts(struct call *call, const char *registry_id, const char *name,
 	parts[7] = name;
 }
 
-/*
- * The pieces of ECR's host for a registry, or this server's address when
- * the operator asked URIs to point here (--public-endpoint); returns how
- * many of at most HOST_PARTS.
- */
-#define HOST_PARTS	5
-static size_t
-host_parts(struct call *call, const char *registry_id,
-    const char *parts[HOST_PARTS])
+size_t
+api_registry_host_parts(struct call *call, const char *registry_id,
+    const char *parts[API_HOST_PARTS])
 {
 	const char	*region = call->id.region;
 
@@ -83,75 +72,19 @@ void
 api_repo_arn(struct call *call, const char *registry_id, const char *name,
     char *dst, size_t size)
 {
-	const char	*parts[ARN_PARTS];
+	const char	*parts[API_ARN_PARTS];
 
-	arn_parts(call, registry_id, name, parts);
-	join(dst, size, parts, ARN_PARTS);
+	api_repo_arn_parts(call, registry_id, name, parts);
+	join(dst, size, parts, API_ARN_PARTS);
 }
 
 void
 api_registry_host(struct call *call, const char *registry_id, char *dst,
     size_t size)
 {
-	const char	*parts[HOST_PARTS];
+	const char	*parts[API_HOST_PARTS];
 
-	join(dst, size, parts, host_parts(call, registry_id, parts));
-}
-
-static void
-write_filters(struct jw *w, const struct store_repo *repo)
-{
-	size_t	i;
-
-	jw_arr_open(w, "imageTagMutabilityExclusionFilters");
-	for (i = 0; i < repo->n_exclusion_filters; i++) {
-		jw_obj_open(w, NULL);
-		jw_str(w, "filterType", repo->exclusion_filters[i].filter_type);
-		jw_str(w, "filter", repo->exclusion_filters[i].filter);
-		jw_obj_close(w);
-	}
-	jw_arr_close(w);
-}
-
-void
-api_repo_write(struct call *call, struct jw *w, const char *key,
-    const struct store_repo *repo)
-{
-	const char	*parts[ARN_PARTS + HOST_PARTS];
-	size_t		 n;
-
-	jw_obj_open(w, key);
-	arn_parts(call, repo->registry_id, repo->name, parts);
-	jw_strv(w, "repositoryArn", parts, ARN_PARTS);
-	jw_str(w, "registryId", repo->registry_id);
-	jw_str(w, "repositoryName", repo->name);
-	n = host_parts(call, repo->registry_id, parts);
-	parts[n++] = "/";
-	parts[n++] = repo->name;
-	jw_strv(w, "repositoryUri", parts, n);
-	jw_epoch(w, "createdAt", repo->created_at_ms);
-	jw_str(w, "imageTagMutability", repo->tag_mutability);
-	if (repo->n_exclusion_filters != 0)
-		write_filters(w, repo);
-	jw_obj_open(w, "imageScanningConfiguration");
-	jw_bool(w, "scanOnPush", repo->scan_on_push);
-	jw_obj_close(w);
-	jw_obj_open(w, "encryptionConfiguration");
-	jw_str(w, "encryptionType", repo->encryption_type);
-	if (repo->kms_key[0] != '\0')
-		jw_str(w, "kmsKey", repo->kms_key);
-	jw_obj_close(w);
-	jw_obj_close(w);
-}
-
-void
-api_out_repo(struct call *call, const struct store_repo *repo)
-{
-	struct jw	w;
-
-	jw_init(&w);
-	api_repo_write(call, &w, NULL, repo);
-	jadd_jw(call->out, "repository", &w);
+	join(dst, size, parts, api_registry_host_parts(call, registry_id, parts));
 }
 
 int
@@ -199,122 +132,3 @@ api_repo_from_arn(struct call *call, const char *arn,
 	return api_repo_get(call, name, out);
 }
 
-static bool
-is_with_exclusion(const char *mutability)
-{
-	return strcmp(mutability, "MUTABLE_WITH_EXCLUSION") == 0 ||
-	    strcmp(mutability, "IMMUTABLE_WITH_EXCLUSION") == 0;
-}
-
-/*
- * Exclusion filters go with the *_WITH_EXCLUSION modes only, and those
- * modes need them (docs/ecr-behaviour.md 3.1). The wording is ours
- * [unconfirmed]. The model has checked each filter's shape already.
- */
-int
-api_mutability_check(struct call *call, const char *mutability,
-    struct json_object *filters, struct store_repo *repo)
-{
-	struct store_exclusion_filter	*f;
-	struct json_object		*item, *v;
-	size_t				 i, n;
-
-	n = filters == NULL ? 0 : json_object_array_length(filters);
-	if (is_with_exclusion(mutability) && n == 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Exclusion filters are required when imageTagMutability "
-		    "is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION");
-	if (!is_with_exclusion(mutability) && n != 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Exclusion filters can only be used when "
-		    "imageTagMutability is MUTABLE_WITH_EXCLUSION or "
-		    "IMMUTABLE_WITH_EXCLUSION");
-	if (n > STORE_EXCLUSION_FILTERS_MAX)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Member must have length less than or equal to 5");
-	str_copy(repo->tag_mutability, sizeof repo->tag_mutability,
-	    mutability);
-	repo->n_exclusion_filters = n;
-	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(filters, i);
-		f = &repo->exclusion_filters[i];
-		json_object_object_get_ex(item, "filterType", &v);
-		str_copy(f->filter_type, sizeof f->filter_type,
-		    json_object_get_string(v));
-		json_object_object_get_ex(item, "filter", &v);
-		str_copy(f->filter, sizeof f->filter,
-		    json_object_get_string(v));
-	}
-	return 0;
-}
-
-static struct store_tag *
-tag_find(struct store_repo *repo, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < repo->n_tags; i++) {
-		if (strcmp(repo->tags[i].key, key) == 0)
-			return &repo->tags[i];
-	}
-	return NULL;
-}
-
-/*
- * Merge a validated TagList into the repository: existing keys take the
- * new value; nothing changes if the result would pass 50 tags or a key is
- * reserved (docs/ecr-behaviour.md 3.1).
- */
-int
-api_repo_tags_merge(struct call *call, struct store_repo *repo,
-    struct json_object *tags)
-{
-	struct store_repo	 next;
-	struct store_tag	*t;
-	struct json_object	*item, *k, *v;
-	size_t			 i, n;
-
-	n = tags == NULL ? 0 : json_object_array_length(tags);
-	next = *repo;
-	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(tags, i);
-		json_object_object_get_ex(item, "Key", &k);
-		json_object_object_get_ex(item, "Value", &v);
-		/* An AWS-wide rule; ECR's wording is [unconfirmed]. */
-		if (str_has_prefix(json_object_get_string(k), "aws:"))
-			return api_fail(call, ERR_INVALID_TAG_PARAMETER,
-			    "Tag keys beginning with 'aws:' are reserved for "
-			    "AWS use: '%s'", json_object_get_string(k));
-		if ((t = tag_find(&next, json_object_get_string(k))) == NULL) {
-			if (next.n_tags == STORE_REPO_TAGS_MAX)
-				return api_fail(call, ERR_TOO_MANY_TAGS,
-				    "The repository can have at most %d tags",
-				    STORE_REPO_TAGS_MAX);
-			t = &next.tags[next.n_tags++];
-			str_copy(t->key, sizeof t->key,
-			    json_object_get_string(k));
-		}
-		str_copy(t->value, sizeof t->value, json_object_get_string(v));
-	}
-	*repo = next;
-	return 0;
-}
-
-/* Drop the named keys; absent keys are ignored [unconfirmed]. */
-void
-api_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
-{
-	struct store_tag	*t;
-	size_t			 i, n;
-
-	n = json_object_array_length(keys);
-	for (i = 0; i < n; i++) {
-		t = tag_find(repo, json_object_get_string(
-		    json_object_array_get_idx(keys, i)));
-		if (t == NULL)
-			continue;
-		memmove(t, t + 1, (size_t)(&repo->tags[repo->n_tags] - (t + 1)) *
-		    sizeof *t);
-		repo->n_tags--;
-	}
-}

@@ -1,0 +1,296 @@
+/*
+ * ECR's JSON shapes of repositories and images (Repository, ImageDetail,
+ * imageId, filters, resource tags and tag-mutability settings from the
+ * input), shared by several operations.
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/str.h"
+#include "core/image.h"
+#include "store/store.h"
+
+static void
+write_filters(struct jw *w, const struct store_repo *repo)
+{
+	size_t	i;
+
+	jw_arr_open(w, "imageTagMutabilityExclusionFilters");
+	for (i = 0; i < repo->n_exclusion_filters; i++) {
+		jw_obj_open(w, NULL);
+		jw_str(w, "filterType", repo->exclusion_filters[i].filter_type);
+		jw_str(w, "filter", repo->exclusion_filters[i].filter);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
+void
+api_repo_write(struct call *call, struct jw *w, const char *key,
+    const struct store_repo *repo)
+{
+	const char	*parts[API_ARN_PARTS + API_HOST_PARTS];
+	size_t		 n;
+
+	jw_obj_open(w, key);
+	api_repo_arn_parts(call, repo->registry_id, repo->name, parts);
+	jw_strv(w, "repositoryArn", parts, API_ARN_PARTS);
+	jw_str(w, "registryId", repo->registry_id);
+	jw_str(w, "repositoryName", repo->name);
+	n = api_registry_host_parts(call, repo->registry_id, parts);
+	parts[n++] = "/";
+	parts[n++] = repo->name;
+	jw_strv(w, "repositoryUri", parts, n);
+	jw_epoch(w, "createdAt", repo->created_at_ms);
+	jw_str(w, "imageTagMutability", repo->tag_mutability);
+	if (repo->n_exclusion_filters != 0)
+		write_filters(w, repo);
+	jw_obj_open(w, "imageScanningConfiguration");
+	jw_bool(w, "scanOnPush", repo->scan_on_push);
+	jw_obj_close(w);
+	jw_obj_open(w, "encryptionConfiguration");
+	jw_str(w, "encryptionType", repo->encryption_type);
+	if (repo->kms_key[0] != '\0')
+		jw_str(w, "kmsKey", repo->kms_key);
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
+void
+api_out_repo(struct call *call, const struct store_repo *repo)
+{
+	struct jw	w;
+
+	jw_init(&w);
+	api_repo_write(call, &w, NULL, repo);
+	jadd_jw(call->out, "repository", &w);
+}
+
+static bool
+is_with_exclusion(const char *mutability)
+{
+	return strcmp(mutability, "MUTABLE_WITH_EXCLUSION") == 0 ||
+	    strcmp(mutability, "IMMUTABLE_WITH_EXCLUSION") == 0;
+}
+
+/*
+ * Exclusion filters go with the *_WITH_EXCLUSION modes only, and those
+ * modes need them (docs/ecr-behaviour.md 3.1). The wording is ours
+ * [unconfirmed]. The model has checked each filter's shape already.
+ */
+int
+api_mutability_check(struct call *call, const char *mutability,
+    struct json_object *filters, struct store_repo *repo)
+{
+	struct store_exclusion_filter	*f;
+	struct json_object		*item, *v;
+	size_t				 i, n;
+
+	n = filters == NULL ? 0 : json_object_array_length(filters);
+	if (is_with_exclusion(mutability) && n == 0)
+		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		    "Exclusion filters are required when imageTagMutability "
+		    "is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION");
+	if (!is_with_exclusion(mutability) && n != 0)
+		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		    "Exclusion filters can only be used when "
+		    "imageTagMutability is MUTABLE_WITH_EXCLUSION or "
+		    "IMMUTABLE_WITH_EXCLUSION");
+	if (n > STORE_EXCLUSION_FILTERS_MAX)
+		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		    "Member must have length less than or equal to 5");
+	str_copy(repo->tag_mutability, sizeof repo->tag_mutability,
+	    mutability);
+	repo->n_exclusion_filters = n;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(filters, i);
+		f = &repo->exclusion_filters[i];
+		json_object_object_get_ex(item, "filterType", &v);
+		str_copy(f->filter_type, sizeof f->filter_type,
+		    json_object_get_string(v));
+		json_object_object_get_ex(item, "filter", &v);
+		str_copy(f->filter, sizeof f->filter,
+		    json_object_get_string(v));
+	}
+	return 0;
+}
+
+static struct store_tag *
+tag_find(struct store_repo *repo, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < repo->n_tags; i++) {
+		if (strcmp(repo->tags[i].key, key) == 0)
+			return &repo->tags[i];
+	}
+	return NULL;
+}
+
+/*
+ * Merge a validated TagList into the repository: existing keys take the
+ * new value; nothing changes if the result would pass 50 tags or a key is
+ * reserved (docs/ecr-behaviour.md 3.1).
+ */
+int
+api_repo_tags_merge(struct call *call, struct store_repo *repo,
+    struct json_object *tags)
+{
+	struct store_repo	 next;
+	struct store_tag	*t;
+	struct json_object	*item, *k, *v;
+	size_t			 i, n;
+
+	n = tags == NULL ? 0 : json_object_array_length(tags);
+	next = *repo;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(tags, i);
+		json_object_object_get_ex(item, "Key", &k);
+		json_object_object_get_ex(item, "Value", &v);
+		/* An AWS-wide rule; ECR's wording is [unconfirmed]. */
+		if (str_has_prefix(json_object_get_string(k), "aws:"))
+			return api_fail(call, ERR_INVALID_TAG_PARAMETER,
+			    "Tag keys beginning with 'aws:' are reserved for "
+			    "AWS use: '%s'", json_object_get_string(k));
+		if ((t = tag_find(&next, json_object_get_string(k))) == NULL) {
+			if (next.n_tags == STORE_REPO_TAGS_MAX)
+				return api_fail(call, ERR_TOO_MANY_TAGS,
+				    "The repository can have at most %d tags",
+				    STORE_REPO_TAGS_MAX);
+			t = &next.tags[next.n_tags++];
+			str_copy(t->key, sizeof t->key,
+			    json_object_get_string(k));
+		}
+		str_copy(t->value, sizeof t->value, json_object_get_string(v));
+	}
+	*repo = next;
+	return 0;
+}
+
+/* Drop the named keys; absent keys are ignored [unconfirmed]. */
+void
+api_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
+{
+	struct store_tag	*t;
+	size_t			 i, n;
+
+	n = json_object_array_length(keys);
+	for (i = 0; i < n; i++) {
+		t = tag_find(repo, json_object_get_string(
+		    json_object_array_get_idx(keys, i)));
+		if (t == NULL)
+			continue;
+		memmove(t, t + 1, (size_t)(&repo->tags[repo->n_tags] - (t + 1)) *
+		    sizeof *t);
+		repo->n_tags--;
+	}
+}
+
+static const char *const status_names[] = {
+	[STORE_IMAGE_ACTIVE] = "ACTIVE",
+	[STORE_IMAGE_ARCHIVED] = "ARCHIVED",
+	[STORE_IMAGE_ACTIVATING] = "ACTIVATING",
+};
+
+const char *
+api_image_status_name(unsigned status)
+{
+	if (status >= sizeof status_names / sizeof status_names[0])
+		return "ACTIVE";
+	return status_names[status];
+}
+
+bool
+api_image_status_matches(const char *filter, unsigned status)
+{
+	if (filter == NULL)
+		filter = "ACTIVE";	/* the model's default (3.2) */
+	return strcmp(filter, "ANY") == 0 ||
+	    strcmp(filter, api_image_status_name(status)) == 0;
+}
+
+bool
+api_image_tag_status_matches(const char *filter, const struct store_image *img)
+{
+	if (filter == NULL || strcmp(filter, "ANY") == 0)
+		return true;
+	if (strcmp(filter, "TAGGED") == 0)
+		return img->n_tags != 0;
+	return img->n_tags == 0;
+}
+
+void
+api_image_id_write(struct jw *w, const char *key, const char *digest,
+    const char *tag)
+{
+	jw_obj_open(w, key);
+	jw_str(w, "imageDigest", digest);
+	jw_str(w, "imageTag", tag);
+	jw_obj_close(w);
+}
+
+void
+api_image_detail_write(struct jw *w, const struct store_repo *repo,
+    const struct store_image *img)
+{
+	size_t	i;
+
+	jw_obj_open(w, NULL);
+	jw_str(w, "registryId", repo->registry_id);
+	jw_str(w, "repositoryName", repo->name);
+	jw_str(w, "imageDigest", img->digest);
+	if (img->n_tags != 0) {
+		jw_arr_open(w, "imageTags");
+		for (i = 0; i < img->n_tags; i++)
+			jw_str(w, NULL, img->tags[i]);
+		jw_arr_close(w);
+	}
+	jw_i64(w, "imageSizeInBytes", (int64_t)img->size);
+	jw_epoch(w, "imagePushedAt", img->pushed_at_ms);
+	jw_str(w, "imageManifestMediaType", img->manifest_media_type);
+	if (img->artifact_media_type[0] != '\0')
+		jw_str(w, "artifactMediaType", img->artifact_media_type);
+	if (img->last_pulled_at_ms != 0)
+		jw_epoch(w, "lastRecordedPullTime", img->last_pulled_at_ms);
+	if (img->subject_digest[0] != '\0')
+		jw_str(w, "subjectManifestDigest", img->subject_digest);
+	jw_str(w, "imageStatus", api_image_status_name(img->status));
+	if (img->archived_at_ms != 0)
+		jw_epoch(w, "lastArchivedAt", img->archived_at_ms);
+	if (img->activated_at_ms != 0)
+		jw_epoch(w, "lastActivatedAt", img->activated_at_ms);
+	jw_obj_close(w);
+}
+
+void
+api_filter_strs(struct json_object *filter, const char **tag_status,
+    const char **image_status)
+{
+	struct json_object	*v;
+
+	*tag_status = NULL;
+	*image_status = NULL;
+	if (filter == NULL)
+		return;
+	if (json_object_object_get_ex(filter, "tagStatus", &v) &&
+	    json_object_is_type(v, json_type_string))
+		*tag_status = json_object_get_string(v);
+	if (json_object_object_get_ex(filter, "imageStatus", &v) &&
+	    json_object_is_type(v, json_type_string))
+		*image_status = json_object_get_string(v);
+}
+
+const char *
+api_id_member(struct json_object *id, const char *key)
+{
+	struct json_object	*v;
+
+	if (id == NULL || !json_object_object_get_ex(id, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
