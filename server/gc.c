@@ -136,10 +136,10 @@ gc_sched_on_run(struct server *srv, struct http_request *req)
 {
 	int64_t	grace = GC_GRACE_SEC;
 
-	if (routes_param_num(req, "grace_seconds", 0, ROUTES_SECONDS_MAX,
+	if (request_param_num(req, "grace_seconds", 0, REQUEST_SECONDS_MAX,
 	    &grace) < 0)
 		return;
 	/* Writes acknowledged before this request count. */
-	routes_flush_writes(srv);
+	writes_flush(srv);
 	enqueue(srv->gc_sched, grace * 1000, req);
 }

@@ -133,16 +133,16 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	struct lc_sched	*lc = srv->lc_sched;
 	struct route_state	*st = req->app_data;
 	char			 nbuf[QUERY_VALUE_MAX];
-	char			 rbuf[ROUTES_ACCOUNT_SIZE];
-	char			 gbuf[ROUTES_REGION_SIZE];
+	char			 rbuf[REQUEST_ACCOUNT_SIZE];
+	char			 gbuf[REQUEST_REGION_SIZE];
 	const char		*name, *registry, *region;
 	int			 has_name, has_registry, has_region;
 
-	if ((has_name = routes_param(req, "repositoryName", nbuf,
+	if ((has_name = request_param(req, "repositoryName", nbuf,
 	    sizeof nbuf)) < 0 ||
-	    (has_registry = routes_param_account(req, "registryId",
+	    (has_registry = request_param_account(req, "registryId",
 	    rbuf)) < 0 ||
-	    (has_region = routes_param_region(req, "region", gbuf)) < 0)
+	    (has_region = request_param_region(req, "region", gbuf)) < 0)
 		return;
 	name = has_name ? nbuf : NULL;
 	registry = has_registry ? rbuf : NULL;
@@ -153,7 +153,7 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	}
 	snprintf(st->op, sizeof st->op, "LifecycleRun");
 	/* Writes acknowledged before this request count. */
-	routes_flush_writes(srv);
+	writes_flush(srv);
 	job_queue_push(lc->runs, api_lifecycle_run_new(srv->api,
 	    st->request_id, registry, region, name, api_now_ms(srv->api)), req);
 }
@@ -170,9 +170,9 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 	int64_t			 n, max;
 
 	max = api_clock_advance_max(srv->api);
-	if (max > ROUTES_SECONDS_MAX)
-		max = ROUTES_SECONDS_MAX;
-	if (routes_param_num_required(req, "advance_seconds", 0, max, &n) < 0)
+	if (max > REQUEST_SECONDS_MAX)
+		max = REQUEST_SECONDS_MAX;
+	if (request_param_num_required(req, "advance_seconds", 0, max, &n) < 0)
 		return;
 	(void)api_clock_advance(srv->api, n);	/* n is at most max */
 	o = jnew_obj();

@@ -456,7 +456,7 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	routes_flush_writes(arg);
+	writes_flush(arg);
 }
 
 /*

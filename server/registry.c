@@ -81,7 +81,7 @@ query(struct reg_state *rs, const char *q, const char *name)
 {
 	char	value[QUERY_VALUE_MAX];
 
-	if (routes_query(q, name, value, sizeof value) == NULL)
+	if (request_query(q, name, value, sizeof value) == NULL)
 		return NULL;
 	return keep(rs, xstrdup(value));
 }
@@ -401,7 +401,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 		stage = API_STAGE_WRITE;
 	rs->call = NULL;
 	if (stage == API_STAGE_WRITE) {
-		routes_queue_write(srv, req, call, respond_reg);
+		writes_queue(srv, req, call, respond_reg);
 		return;
 	}
 	if (stage == API_STAGE_READ)

@@ -26,7 +26,7 @@ route_state_set_proto(struct route_state *st, void *owned,
 }
 
 const char *
-routes_query(const char *query, const char *name, char *dst, size_t size)
+request_query(const char *query, const char *name, char *dst, size_t size)
 {
 	return str_query_value(query, name, dst, size) == 0 ? dst : NULL;
 }
@@ -46,7 +46,7 @@ param_refuse(struct http_request *req, const char *fmt, ...)
 }
 
 int
-routes_param(struct http_request *req, const char *name, char *dst,
+request_param(struct http_request *req, const char *name, char *dst,
     size_t size)
 {
 	int	rc;
@@ -58,7 +58,7 @@ routes_param(struct http_request *req, const char *name, char *dst,
 }
 
 int
-routes_param_num(struct http_request *req, const char *name, int64_t min,
+request_param_num(struct http_request *req, const char *name, int64_t min,
     int64_t max, int64_t *out)
 {
 	const char	*errstr;
@@ -75,12 +75,12 @@ routes_param_num(struct http_request *req, const char *name, int64_t min,
 }
 
 int
-routes_param_num_required(struct http_request *req, const char *name,
+request_param_num_required(struct http_request *req, const char *name,
     int64_t min, int64_t max, int64_t *out)
 {
 	int	rc;
 
-	if ((rc = routes_param_num(req, name, min, max, out)) != 0)
+	if ((rc = request_param_num(req, name, min, max, out)) != 0)
 		return rc;
 	return param_refuse(req, "%s is required", name);
 }
@@ -100,17 +100,17 @@ param_checked(struct http_request *req, const char *name, char *dst,
 }
 
 int
-routes_param_account(struct http_request *req, const char *name,
-    char dst[ROUTES_ACCOUNT_SIZE])
+request_param_account(struct http_request *req, const char *name,
+    char dst[REQUEST_ACCOUNT_SIZE])
 {
-	return param_checked(req, name, dst, ROUTES_ACCOUNT_SIZE,
+	return param_checked(req, name, dst, REQUEST_ACCOUNT_SIZE,
 	    api_is_account_id, "be a 12-digit account ID");
 }
 
 int
-routes_param_region(struct http_request *req, const char *name,
-    char dst[ROUTES_REGION_SIZE])
+request_param_region(struct http_request *req, const char *name,
+    char dst[REQUEST_REGION_SIZE])
 {
-	return param_checked(req, name, dst, ROUTES_REGION_SIZE,
+	return param_checked(req, name, dst, REQUEST_REGION_SIZE,
 	    api_is_region, "be a region name such as us-east-1");
 }

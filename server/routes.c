@@ -1,7 +1,7 @@
 /*
  * What each request is: the AWS JSON 1.1 API on POST /, the emulator's
  * admin endpoints (moto's reset, health), or nothing we serve. Writes are
- * queued and group-committed by routes_flush_writes.
+ * queued and group-committed by writes_flush.
  */
 #include "server/server.h"
 
@@ -169,7 +169,7 @@ handle_aws(struct server *srv, struct http_request *req)
 		    req->body.len, &sr);
 	switch (stage) {
 	case API_STAGE_WRITE:
-		routes_queue_write(srv, req, call, respond_call);
+		writes_queue(srv, req, call, respond_call);
 		break;
 	case API_STAGE_READ:
 		call_run(call);
@@ -188,7 +188,7 @@ handle_reset(struct server *srv, struct http_request *req)
 	char			*cause = NULL;
 
 	/* Writes queued before the reset land first, then are wiped. */
-	routes_flush_writes(srv);
+	writes_flush(srv);
 	if (api_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);
@@ -209,19 +209,19 @@ static void
 handle_token(struct server *srv, struct http_request *req)
 {
 	struct json_object	*o;
-	char			 acct[ROUTES_ACCOUNT_SIZE], *pw, *root;
-	char			 rgn[ROUTES_REGION_SIZE];
+	char			 acct[REQUEST_ACCOUNT_SIZE], *pw, *root;
+	char			 rgn[REQUEST_REGION_SIZE];
 	int64_t			 n, now, expires;
 	int			 rc;
 
-	if (routes_param_num_required(req, "expires_in_seconds",
-	    -ROUTES_SECONDS_MAX, ROUTES_SECONDS_MAX, &n) < 0)
+	if (request_param_num_required(req, "expires_in_seconds",
+	    -REQUEST_SECONDS_MAX, REQUEST_SECONDS_MAX, &n) < 0)
 		return;
-	if ((rc = routes_param_account(req, "account", acct)) < 0)
+	if ((rc = request_param_account(req, "account", acct)) < 0)
 		return;
 	if (rc == 0)
 		str_copy(acct, sizeof acct, srv->default_account);
-	if ((rc = routes_param_region(req, "region", rgn)) < 0)
+	if ((rc = request_param_region(req, "region", rgn)) < 0)
 		return;
 	if (rc == 0)
 		str_copy(rgn, sizeof rgn, srv->default_region);

@@ -21,12 +21,12 @@ struct store;
 
 /* A write call waiting for the next group commit. */
 /* Answers a call once it has run; frees the call. */
-typedef void	(*routes_responder)(struct http_request *, struct call *);
+typedef void	(*writes_responder)(struct http_request *, struct call *);
 
 struct pending_write {
 	struct http_request	*req;
 	struct call		*call;
-	routes_responder	 respond;
+	writes_responder	 respond;
 };
 
 /*
@@ -120,11 +120,11 @@ void	routes_on_request(struct http_request *, void *srv);
  * writes.c: queue a write call for the next group commit; respond_fn
  * answers it.
  */
-void	routes_queue_write(struct server *, struct http_request *,
-	    struct call *, routes_responder respond_fn);
+void	writes_queue(struct server *, struct http_request *,
+	    struct call *, writes_responder respond_fn);
 /* request.c: query parameters. */
 /* The percent-decoded value of name in a raw query into dst, or NULL. */
-const char *routes_query(const char *query, const char *name, char *dst,
+const char *request_query(const char *query, const char *name, char *dst,
 	    size_t size);
 /*
  * The admin endpoints' query parameters (README, "Emulator endpoints"):
@@ -133,20 +133,20 @@ const char *routes_query(const char *query, const char *name, char *dst,
  * NUL, not a whole number in [min, max], not a 12-digit account ID, not a
  * region name).
  */
-#define ROUTES_SECONDS_MAX	(10LL * 365 * 86400)	/* ten years */
-#define ROUTES_ACCOUNT_SIZE	13
-#define ROUTES_REGION_SIZE	26
-int	routes_param(struct http_request *, const char *name, char *dst,
+#define REQUEST_SECONDS_MAX	(10LL * 365 * 86400)	/* ten years */
+#define REQUEST_ACCOUNT_SIZE	13
+#define REQUEST_REGION_SIZE	26
+int	request_param(struct http_request *, const char *name, char *dst,
 	    size_t size);
-int	routes_param_num(struct http_request *, const char *name, int64_t min,
+int	request_param_num(struct http_request *, const char *name, int64_t min,
 	    int64_t max, int64_t *out);
-/* As routes_param_num, but absent is refused too ("NAME is required"). */
-int	routes_param_num_required(struct http_request *, const char *name,
+/* As request_param_num, but absent is refused too ("NAME is required"). */
+int	request_param_num_required(struct http_request *, const char *name,
 	    int64_t min, int64_t max, int64_t *out);
-int	routes_param_account(struct http_request *, const char *name,
-	    char dst[ROUTES_ACCOUNT_SIZE]);
-int	routes_param_region(struct http_request *, const char *name,
-	    char dst[ROUTES_REGION_SIZE]);
+int	request_param_account(struct http_request *, const char *name,
+	    char dst[REQUEST_ACCOUNT_SIZE]);
+int	request_param_region(struct http_request *, const char *name,
+	    char dst[REQUEST_REGION_SIZE]);
 
 /* registry.c: the OCI distribution API under /v2/. */
 bool	registry_is_path(const char *path);
@@ -154,7 +154,7 @@ void	registry_on_head(struct server *, struct http_request *);
 void	registry_on_request(struct server *, struct http_request *);
 
 /* writes.c: run the queued write calls as one group commit and answer them. */
-void	routes_flush_writes(struct server *);
+void	writes_flush(struct server *);
 
 
 /* blobs.c: blob downloads with byte ranges. */

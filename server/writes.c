@@ -12,8 +12,8 @@
 #include "common/xalloc.h"
 
 void
-routes_queue_write(struct server *srv, struct http_request *req,
-    struct call *call, routes_responder respond_fn)
+writes_queue(struct server *srv, struct http_request *req,
+    struct call *call, writes_responder respond_fn)
 {
 	if (srv->n_pending == srv->pending_size) {
 		srv->pending_size = srv->pending_size == 0 ? 64 :
@@ -29,7 +29,7 @@ routes_queue_write(struct server *srv, struct http_request *req,
 }
 
 void
-routes_flush_writes(struct server *srv)
+writes_flush(struct server *srv)
 {
 	struct pending_write	 *batch = srv->pending;
 	struct call		**calls;
