@@ -200,6 +200,18 @@ store_keys_registry_doc(struct store_key *k, const char *registry_id,
 }
 
 int
+store_keys_template(struct store_key *k, const char *registry_id,
+    const char *region, unsigned kind, const char *prefix)
+{
+	int	rc;
+
+	if ((rc = store_keys_registry_doc(k, registry_id, region, kind)) !=
+	    STORE_OK || prefix == NULL)
+		return rc;
+	return key_add_str(k, prefix, STORE_TEMPLATE_PREFIX_MAX, false);
+}
+
+int
 store_keys_repo_pair(struct store_key *k, uint64_t repo_id, const char *a,
     const char *b)
 {

@@ -39,6 +39,7 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
 	[STORE_DBI_BLOB_GC] = "blob_gc",
 	[STORE_DBI_REPO_DOCS] = "repo_docs",
 	[STORE_DBI_REGISTRY_DOCS] = "registry_docs",
+	[STORE_DBI_TEMPLATES] = "templates",
 };
 
 /*

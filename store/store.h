@@ -619,6 +619,54 @@ int	 store_registry_doc_delete(struct store_txn *,
 	    const char *registry_id, const char *region, enum store_doc_kind);
 
 /*
+ * Registry records named by a repository prefix: repository creation
+ * templates and pull-through cache rules (docs/ecr-behaviour.md 3.9,
+ * 3.10), one kind each, in a registry and region. The value is a document
+ * (store_doc) whose text api/ lays out (the record as ECR answers it),
+ * at_ms its creation and aux_ms its last update. They are not children of
+ * a repository; store_reset empties them.
+ */
+enum store_template_kind {
+	STORE_TEMPLATE_CREATION = 1,
+	STORE_TEMPLATE_PTC_RULE = 2,
+};
+#define STORE_TEMPLATE_PREFIX_MAX	256
+/*
+ * Get fills *out (release it): STORE_OK, STORE_NOTFOUND or another code.
+ * Create: STORE_EXISTS if that prefix has one already (nothing written).
+ * Update replaces: STORE_NOTFOUND if there is none. Delete: STORE_OK or
+ * STORE_NOTFOUND. A prefix longer than STORE_TEMPLATE_PREFIX_MAX or a
+ * text past STORE_DOC_MAX is STORE_TOOBIG.
+ */
+int	 store_template_get(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_template_kind, const char *prefix,
+	    struct store_doc *out);
+int	 store_template_create(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_template_kind, const char *prefix,
+	    const struct store_doc *doc);
+int	 store_template_update(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_template_kind, const char *prefix,
+	    const struct store_doc *doc);
+int	 store_template_delete(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_template_kind, const char *prefix);
+/*
+ * Callback for store_template_foreach: the prefix and document, borrowed
+ * until it returns. Return as for store_repo_cb.
+ */
+typedef int	(*store_template_cb)(const char *prefix,
+		    const struct store_doc *doc, void *arg);
+/*
+ * Call cb for each record of kind in (registry_id, region) whose prefix
+ * sorts after after_prefix (NULL: from the first), in byte order. Costs
+ * the records visited. cb must not write through txn. Returns STORE_OK
+ * when the walk ends or cb returned a positive value, cb's negative code,
+ * STORE_CORRUPT, or another STORE_* code.
+ */
+int	 store_template_foreach(struct store_txn *, const char *registry_id,
+	    const char *region, enum store_template_kind,
+	    const char *after_prefix, store_template_cb cb, void *arg);
+
+/*
  * Streaming writes to an upload file (registry bodies arrive in pieces):
  * open at offset, cutting whatever lay past it (STORE_NOTFOUND if the file
  * is missing); add appends; close with sync true makes the bytes durable

@@ -39,6 +39,7 @@ enum store_dbi {
 	STORE_DBI_BLOB_GC,
 	STORE_DBI_REPO_DOCS,
 	STORE_DBI_REGISTRY_DOCS,
+	STORE_DBI_TEMPLATES,
 	STORE_DBI__COUNT
 };
 
@@ -154,6 +155,12 @@ int	store_keys_tag(struct store_key *, uint64_t repo_id, const char *tag);
 int	store_keys_repo_doc(struct store_key *, uint64_t repo_id, unsigned kind);
 int	store_keys_registry_doc(struct store_key *, const char *registry_id,
 	    const char *region, unsigned kind);
+/*
+ * templates: <registry>\0<region>\0<kind u8><prefix>; with prefix NULL,
+ * the part before the prefix (every record of that kind).
+ */
+int	store_keys_template(struct store_key *, const char *registry_id,
+	    const char *region, unsigned kind, const char *prefix);
 /*
  * <repo_id><a>\0<b>: the referrers (a: subject) and parents (a: child)
  * DBIs; with b NULL, the prefix of every record under a.

@@ -1464,6 +1464,96 @@ test_store_open_takes_map_size(void **state)
 #define TE(name) cmocka_unit_test_setup_teardown(name, fx_setup_empty, \
 	    fx_teardown)
 
+/* Prefixes a template walk saw, joined with ','. */
+static int
+template_seen(const char *prefix, const struct store_doc *doc, void *arg)
+{
+	struct buf	*b = arg;
+
+	assert_non_null(doc->text);
+	buf_add(b, prefix, strlen(prefix));
+	buf_add(b, ",", 1);
+	return 0;
+}
+
+static char *
+template_walk(struct store_txn *t, const char *reg,
+    enum store_template_kind kind, const char *after)
+{
+	struct buf	b;
+
+	buf_init(&b, 4096);
+	assert_int_equal(store_template_foreach(t, reg, RGN_A, kind, after,
+	    template_seen, &b), STORE_OK);
+	buf_add(&b, "", 1);
+	return (char *)b.data;
+}
+
+static void
+test_templates_create_update_walk_delete_reset(void **state)
+{
+	struct fx		*f = *state;
+	struct store_txn	*t;
+	struct store_doc	 d, got;
+	char			*seen, long_prefix[STORE_TEMPLATE_PREFIX_MAX + 2];
+
+	memset(&d, 0, sizeof(d));
+	d.text = "{}";
+	d.len = 2;
+	d.at_ms = 1000;
+	d.aux_ms = 1000;
+	t = fx_wbegin(f);
+	assert_int_equal(store_template_create(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_OK);
+	assert_int_equal(store_template_create(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_EXISTS);
+	assert_int_equal(store_template_create(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "ROOT", &d), STORE_OK);
+	assert_int_equal(store_template_create(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_PTC_RULE, "quay", &d), STORE_OK);
+	assert_int_equal(store_template_create(t, REG_B, RGN_A,
+	    STORE_TEMPLATE_CREATION, "other", &d), STORE_OK);
+	assert_int_equal(store_template_update(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "nope", &d), STORE_NOTFOUND);
+	d.aux_ms = 2000;
+	assert_int_equal(store_template_update(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_OK);
+	memset(long_prefix, 'a', sizeof(long_prefix) - 1);
+	long_prefix[sizeof(long_prefix) - 1] = '\0';
+	assert_int_equal(store_template_create(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, long_prefix, &d), STORE_TOOBIG);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
+
+	t = fx_rbegin(f);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_template_get(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod", &got), STORE_OK);
+	assert_int_equal(got.at_ms, 1000);
+	assert_int_equal(got.aux_ms, 2000);
+	store_doc_release(&got);
+	/* Each kind and registry walks alone, in byte order. */
+	seen = template_walk(t, REG_A, STORE_TEMPLATE_CREATION, NULL);
+	assert_string_equal(seen, "ROOT,prod,");
+	free(seen);
+	seen = template_walk(t, REG_A, STORE_TEMPLATE_CREATION, "ROOT");
+	assert_string_equal(seen, "prod,");
+	free(seen);
+	seen = template_walk(t, REG_A, STORE_TEMPLATE_PTC_RULE, NULL);
+	assert_string_equal(seen, "quay,");
+	free(seen);
+	store_txn_abort(t);
+
+	t = fx_wbegin(f);
+	assert_int_equal(store_template_delete(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod"), STORE_OK);
+	assert_int_equal(store_template_delete(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_CREATION, "prod"), STORE_NOTFOUND);
+	assert_int_equal(store_reset(t), STORE_OK);
+	assert_int_equal(store_template_get(t, REG_A, RGN_A,
+	    STORE_TEMPLATE_PTC_RULE, "quay", &got), STORE_NOTFOUND);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
+}
+
 int
 main(void)
 {
@@ -1489,6 +1579,7 @@ main(void)
 		T(test_read_txn_sees_only_committed_data),
 		T(test_server_key_is_created_once_and_survives_reopen),
 		T(test_reset_empties_repos_but_keeps_key_and_schema),
+		T(test_templates_create_update_walk_delete_reset),
 		TE(test_store_open_missing_dir_is_io_with_cause),
 		T(test_store_refuses_newer_schema_and_leaves_file_untouched),
 		T(test_store_upgrades_version_1_to_2),
