@@ -34,11 +34,6 @@ void	 api_repo_write(struct call *, struct jw *, const char *key,
 	    const struct store_repo *repo);
 /* Set the answer's "repository" member to repo. */
 void	 api_out_repo(struct call *, const struct store_repo *repo);
-int	 api_repo_tags_merge(struct call *, struct store_repo *,
-	    struct json_object *tags);
-void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 api_mutability_check(struct call *, const char *mutability,
-	    struct json_object *filters, struct store_repo *repo);
 /* A string member of an imageId object, or NULL (also for null). */
 const char *api_id_member(struct json_object *id, const char *key);
 /* "ACTIVE", "ARCHIVED" or "ACTIVATING". */
@@ -79,6 +74,10 @@ enum api_policy_kind {
  */
 int	 api_policy_text_check(struct call *, enum api_policy_kind,
 	    struct policy **parsed, char **formatted);
+/* The same for text (len bytes) from another member (templates). */
+int	 api_policy_check(struct call *, enum api_policy_kind,
+	    const char *text, size_t len, struct policy **parsed,
+	    char **formatted);
 
 /* ops.c */
 const struct op	*api_op_find(const char *name);

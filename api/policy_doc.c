@@ -67,8 +67,14 @@ int
 api_policy_text_check(struct call *call, enum api_policy_kind kind,
     struct policy **parsed, char **formatted)
 {
-	const char	*text = api_in_str(call, "policyText");
-	size_t		 len = api_in_len(call, "policyText");
+	return api_policy_check(call, kind, api_in_str(call, "policyText"),
+	    api_in_len(call, "policyText"), parsed, formatted);
+}
+
+int
+api_policy_check(struct call *call, enum api_policy_kind kind,
+    const char *text, size_t len, struct policy **parsed, char **formatted)
+{
 	struct policy	*p = NULL;
 	char		*cause = NULL, *out = NULL;
 	bool		 is_v1 = kind == API_POLICY_REGISTRY_V1;

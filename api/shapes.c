@@ -1,7 +1,8 @@
 /*
  * ECR's JSON shapes of repositories and images (Repository, ImageDetail,
- * imageId, filters, resource tags and tag-mutability settings from the
- * input), shared by several operations.
+ * imageId, filters), shared by several operations. The repository
+ * settings read from ECR JSON are core/repo.c's: creation templates apply
+ * them on both protocols' push paths.
  */
 #include "api/api_int.h"
 
@@ -68,126 +69,6 @@ api_out_repo(struct call *call, const struct store_repo *repo)
 	jw_init(&w);
 	api_repo_write(call, &w, NULL, repo);
 	jadd_jw(call->out, "repository", &w);
-}
-
-static bool
-is_with_exclusion(const char *mutability)
-{
-	return strcmp(mutability, "MUTABLE_WITH_EXCLUSION") == 0 ||
-	    strcmp(mutability, "IMMUTABLE_WITH_EXCLUSION") == 0;
-}
-
-/*
- * Exclusion filters go with the *_WITH_EXCLUSION modes only, and those
- * modes need them (docs/ecr-behaviour.md 3.1). The wording is ours
- * [unconfirmed]. The model has checked each filter's shape already.
- */
-int
-api_mutability_check(struct call *call, const char *mutability,
-    struct json_object *filters, struct store_repo *repo)
-{
-	struct store_exclusion_filter	*f;
-	struct json_object		*item, *v;
-	size_t				 i, n;
-
-	n = filters == NULL ? 0 : json_object_array_length(filters);
-	if (is_with_exclusion(mutability) && n == 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Exclusion filters are required when imageTagMutability "
-		    "is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION");
-	if (!is_with_exclusion(mutability) && n != 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Exclusion filters can only be used when "
-		    "imageTagMutability is MUTABLE_WITH_EXCLUSION or "
-		    "IMMUTABLE_WITH_EXCLUSION");
-	if (n > STORE_EXCLUSION_FILTERS_MAX)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
-		    "Member must have length less than or equal to 5");
-	str_copy(repo->tag_mutability, sizeof repo->tag_mutability,
-	    mutability);
-	repo->n_exclusion_filters = n;
-	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(filters, i);
-		f = &repo->exclusion_filters[i];
-		json_object_object_get_ex(item, "filterType", &v);
-		str_copy(f->filter_type, sizeof f->filter_type,
-		    json_object_get_string(v));
-		json_object_object_get_ex(item, "filter", &v);
-		str_copy(f->filter, sizeof f->filter,
-		    json_object_get_string(v));
-	}
-	return 0;
-}
-
-static struct store_tag *
-tag_find(struct store_repo *repo, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < repo->n_tags; i++) {
-		if (strcmp(repo->tags[i].key, key) == 0)
-			return &repo->tags[i];
-	}
-	return NULL;
-}
-
-/*
- * Merge a validated TagList into the repository: existing keys take the
- * new value; nothing changes if the result would pass 50 tags or a key is
- * reserved (docs/ecr-behaviour.md 3.1).
- */
-int
-api_repo_tags_merge(struct call *call, struct store_repo *repo,
-    struct json_object *tags)
-{
-	struct store_repo	 next;
-	struct store_tag	*t;
-	struct json_object	*item, *k, *v;
-	size_t			 i, n;
-
-	n = tags == NULL ? 0 : json_object_array_length(tags);
-	next = *repo;
-	for (i = 0; i < n; i++) {
-		item = json_object_array_get_idx(tags, i);
-		json_object_object_get_ex(item, "Key", &k);
-		json_object_object_get_ex(item, "Value", &v);
-		/* An AWS-wide rule; ECR's wording is [unconfirmed]. */
-		if (str_has_prefix(json_object_get_string(k), "aws:"))
-			return api_fail(call, ERR_INVALID_TAG_PARAMETER,
-			    "Tag keys beginning with 'aws:' are reserved for "
-			    "AWS use: '%s'", json_object_get_string(k));
-		if ((t = tag_find(&next, json_object_get_string(k))) == NULL) {
-			if (next.n_tags == STORE_REPO_TAGS_MAX)
-				return api_fail(call, ERR_TOO_MANY_TAGS,
-				    "The repository can have at most %d tags",
-				    STORE_REPO_TAGS_MAX);
-			t = &next.tags[next.n_tags++];
-			str_copy(t->key, sizeof t->key,
-			    json_object_get_string(k));
-		}
-		str_copy(t->value, sizeof t->value, json_object_get_string(v));
-	}
-	*repo = next;
-	return 0;
-}
-
-/* Drop the named keys; absent keys are ignored [unconfirmed]. */
-void
-api_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
-{
-	struct store_tag	*t;
-	size_t			 i, n;
-
-	n = json_object_array_length(keys);
-	for (i = 0; i < n; i++) {
-		t = tag_find(repo, json_object_get_string(
-		    json_object_array_get_idx(keys, i)));
-		if (t == NULL)
-			continue;
-		memmove(t, t + 1, (size_t)(&repo->tags[repo->n_tags] - (t + 1)) *
-		    sizeof *t);
-		repo->n_tags--;
-	}
 }
 
 static const char *const status_names[] = {

@@ -234,6 +234,28 @@ int	 api_repo_from_arn(struct call *, const char *arn,
 	    struct store_repo *out);
 void	 api_registry_host(struct call *, const char *registry_id,
 	    char *dst, size_t size);
+/*
+ * A repository's settings from their ECR JSON (the input of
+ * CreateRepository and its siblings, or a creation template's members,
+ * issue 13), checked: 0, or -1 with the call's error.
+ */
+int	 api_repo_tags_merge(struct call *, struct store_repo *,
+	    struct json_object *tags);
+void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
+int	 api_mutability_check(struct call *, const char *mutability,
+	    struct json_object *filters, struct store_repo *repo);
+/*
+ * Set repo's encryption from an EncryptionConfiguration (enc NULL: AES256),
+ * KMS without a key meaning aws/ecr's: 0, or -1 with
+ * InvalidParameterException for a key without KMS.
+ */
+int	 api_encryption_set(struct call *, struct json_object *enc,
+	    struct store_repo *repo);
+/*
+ * After a repository was created in call->txn: LimitExceededException if
+ * it took the registry past its quota (the caller's txn is then aborted).
+ */
+int	 api_repo_quota_check(struct call *);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char	*api_token_make(struct call *, const char *kind,
