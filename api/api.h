@@ -23,6 +23,19 @@
 int	 api_ctx_new(struct store *, const struct api_config *,
 	    struct core_ctx **out, char **cause);
 void	 api_ctx_free(struct core_ctx *);
+/*
+ * The --secrets file (issue 13): a JSON object mapping a Secrets Manager
+ * secret's ARN or name to {"username": ..., "accessToken": ...} (or that
+ * object as a string). 0 and *out (api_secrets_free it), or -1 with
+ * *cause (caller frees) when text is not such an object; an entry without
+ * both members is kept, as a secret ECR cannot decrypt. Tokens are wiped
+ * when freed.
+ */
+int	 api_secrets_parse(const char *text, size_t len,
+	    struct api_secrets **out, char **cause);
+void	 api_secrets_free(struct api_secrets *);
+/* Borrowed, as core_ctx_set_creds's, until the next call or the end. */
+void	 api_ctx_set_secrets(struct core_ctx *, const struct api_secrets *);
 
 /*
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4

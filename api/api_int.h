@@ -79,6 +79,39 @@ int	 api_policy_check(struct call *, enum api_policy_kind,
 	    const char *text, size_t len, struct policy **parsed,
 	    char **formatted);
 
+/*
+ * secrets.c: a pull-through cache rule's credentialArn must name a usable
+ * secret: 0, or -1 with SecretNotFoundException or, for an entry without
+ * a username and accessToken, UnableToDecryptSecretValueException.
+ */
+int	 api_secret_check(struct call *, const char *arn);
+
+/*
+ * template.c: check a creation template t as ECR does (appliedFor, each
+ * setting as CreateRepository, SetRepositoryPolicy and PutLifecyclePolicy
+ * check it, customRoleArn), putting the policies in the form the direct
+ * operations keep: 0, or -1 with the call's error.
+ */
+int	 api_template_check(struct call *, struct json_object *t);
+/* Whether CreateRepository's model takes name (core_ctx's is_repo_name). */
+bool	 api_is_repo_name(const struct core_ctx *, const char *name);
+
+/* upstream.c: the upstreams of pull-through cache rules (3.9). */
+enum api_upstream_host {
+	API_UPSTREAM_EXACT,
+	API_UPSTREAM_AZURE,	/* <name>.azurecr.io */
+	API_UPSTREAM_ECR,	/* <acct>.dkr.ecr.<region>.amazonaws.com */
+};
+struct api_upstream {
+	const char		*name;	/* upstreamRegistry */
+	const char		*host;	/* or its suffix */
+	enum api_upstream_host	 kind;
+	bool			 needs_secret; /* credentialArn */
+};
+/* The upstream of a bare host URL, or of a name; NULL if ECR has none. */
+const struct api_upstream *api_upstream_of(const char *url);
+const struct api_upstream *api_upstream_named(const char *name);
+
 /* ops.c */
 const struct op	*api_op_find(const char *name);
 int			 api_ops_check(char **cause);

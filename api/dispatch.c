@@ -32,6 +32,7 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 		core_ctx_free(ctx);
 		return -1;
 	}
+	ctx->is_repo_name = api_is_repo_name;
 	*out = ctx;
 	return 0;
 }

@@ -63,7 +63,8 @@ initiate_layer_upload(struct call *call)
 	struct store_repo	repo;
 	struct store_upload	up;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (api_repo_get_or_create_on_push(call, api_in_str(call,
+	    "repositoryName"), &repo) != 0 ||
 	    api_upload_create(call, &repo, &up) != 0)
 		return -1;
 	jadd_str(call->out, "uploadId", up.id);

@@ -23,7 +23,8 @@ put_image(struct call *call)
 	struct api_image_result	 res;
 	struct json_object	*image, *id;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (api_repo_get_or_create_on_push(call, api_in_str(call,
+	    "repositoryName"), &repo) != 0)
 		return -1;
 	in.manifest = api_in_str(call, "imageManifest");
 	in.len = api_in_len(call, "imageManifest");

@@ -16,30 +16,14 @@ static const struct op pending_batch_get_repository_scanning_configuration = {
 	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,
 };
-static const struct op pending_create_pull_through_cache_rule = {
-	.name = "CreatePullThroughCacheRule",
-	.input = &model_CreatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_create_pull_through_cache_rule;
 extern const struct op api_op_create_repository;
-static const struct op pending_create_repository_creation_template = {
-	.name = "CreateRepositoryCreationTemplate",
-	.input = &model_CreateRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_create_repository_creation_template;
 extern const struct op api_op_delete_lifecycle_policy;
-static const struct op pending_delete_pull_through_cache_rule = {
-	.name = "DeletePullThroughCacheRule",
-	.input = &model_DeletePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_delete_pull_through_cache_rule;
 extern const struct op api_op_delete_registry_policy;
 extern const struct op api_op_delete_repository;
-static const struct op pending_delete_repository_creation_template = {
-	.name = "DeleteRepositoryCreationTemplate",
-	.input = &model_DeleteRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_delete_repository_creation_template;
 extern const struct op api_op_delete_repository_policy;
 static const struct op pending_delete_signing_configuration = {
 	.name = "DeleteSigningConfiguration",
@@ -61,18 +45,10 @@ static const struct op pending_describe_image_signing_status = {
 	.input = &model_DescribeImageSigningStatusRequest,
 	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
-static const struct op pending_describe_pull_through_cache_rules = {
-	.name = "DescribePullThroughCacheRules",
-	.input = &model_DescribePullThroughCacheRulesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_describe_pull_through_cache_rules;
 extern const struct op api_op_describe_registry;
 extern const struct op api_op_describe_repositories;
-static const struct op pending_describe_repository_creation_templates = {
-	.name = "DescribeRepositoryCreationTemplates",
-	.input = &model_DescribeRepositoryCreationTemplatesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_describe_repository_creation_templates;
 extern const struct op api_op_get_account_setting;
 extern const struct op api_op_get_authorization_token;
 extern const struct op api_op_get_lifecycle_policy;
@@ -142,16 +118,8 @@ extern const struct op api_op_update_image_storage_class;
 extern const struct op api_op_describe_image_replication_status;
 extern const struct op api_op_tag_resource;
 extern const struct op api_op_untag_resource;
-static const struct op pending_update_pull_through_cache_rule = {
-	.name = "UpdatePullThroughCacheRule",
-	.input = &model_UpdatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
-static const struct op pending_update_repository_creation_template = {
-	.name = "UpdateRepositoryCreationTemplate",
-	.input = &model_UpdateRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_update_pull_through_cache_rule;
+extern const struct op api_op_update_repository_creation_template;
 static const struct op pending_validate_pull_through_cache_rule = {
 	.name = "ValidatePullThroughCacheRule",
 	.input = &model_ValidatePullThroughCacheRuleRequest,
@@ -164,14 +132,14 @@ const struct op *const api_ops[] = {
 	&api_op_batch_get_image,
 	&pending_batch_get_repository_scanning_configuration,
 	&api_op_complete_layer_upload,
-	&pending_create_pull_through_cache_rule,
+	&api_op_create_pull_through_cache_rule,
 	&api_op_create_repository,
-	&pending_create_repository_creation_template,
+	&api_op_create_repository_creation_template,
 	&api_op_delete_lifecycle_policy,
-	&pending_delete_pull_through_cache_rule,
+	&api_op_delete_pull_through_cache_rule,
 	&api_op_delete_registry_policy,
 	&api_op_delete_repository,
-	&pending_delete_repository_creation_template,
+	&api_op_delete_repository_creation_template,
 	&api_op_delete_repository_policy,
 	&pending_delete_signing_configuration,
 	&pending_deregister_pull_time_update_exclusion,
@@ -179,10 +147,10 @@ const struct op *const api_ops[] = {
 	&pending_describe_image_scan_findings,
 	&pending_describe_image_signing_status,
 	&api_op_describe_images,
-	&pending_describe_pull_through_cache_rules,
+	&api_op_describe_pull_through_cache_rules,
 	&api_op_describe_registry,
 	&api_op_describe_repositories,
-	&pending_describe_repository_creation_templates,
+	&api_op_describe_repository_creation_templates,
 	&api_op_get_account_setting,
 	&api_op_get_authorization_token,
 	&api_op_get_download_url_for_layer,
@@ -213,8 +181,8 @@ const struct op *const api_ops[] = {
 	&api_op_tag_resource,
 	&api_op_untag_resource,
 	&api_op_update_image_storage_class,
-	&pending_update_pull_through_cache_rule,
-	&pending_update_repository_creation_template,
+	&api_op_update_pull_through_cache_rule,
+	&api_op_update_repository_creation_template,
 	&api_op_upload_layer_part,
 	&pending_validate_pull_through_cache_rule,
 };

@@ -15,6 +15,7 @@
 struct core_ctx;
 struct call;
 struct creds;
+struct api_secrets;
 struct sigv4_request;
 struct store;
 
@@ -31,6 +32,7 @@ struct api_config {
 	bool			 is_strict;
 	bool			 relax_references; /* PutImage: see image.h */
 	const struct creds	*creds;		/* strict mode; borrowed */
+	const struct api_secrets *secrets;	/* api/'s; borrowed */
 	uint64_t		 max_repositories; /* per registry and region */
 	uint64_t		 max_layer_size;	/* bytes */
 	uint64_t		 clock_offset_sec; /* api_now_ms's start */

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "core/core.h"
 #include "core/error.h"
+#include "store/store.h"
 
 struct json_object;
 struct model_shape;
@@ -45,6 +46,12 @@ struct op {
 struct core_ctx {
 	struct store		*store;
 	struct validator	*validator;	/* api/'s, made and freed there */
+	/*
+	 * api/'s: whether CreateRepository's model takes name, for create on
+	 * push (core cannot read the model); NULL takes none.
+	 */
+	bool			(*is_repo_name)(const struct core_ctx *,
+				    const char *name);
 	struct api_config	 cfg;
 	unsigned char		 key[32];
 	char			 self_endpoint[300]; /* HOST:PORT bound */
@@ -256,6 +263,52 @@ int	 api_encryption_set(struct call *, struct json_object *enc,
  * it took the registry past its quota (the caller's txn is then aborted).
  */
 int	 api_repo_quota_check(struct call *);
+
+/*
+ * template.c: records named by a repository prefix (creation templates,
+ * pull-through cache rules), kept as the JSON ECR answers with, and
+ * create on push (docs/ecr-behaviour.md 3.9, 3.10).
+ */
+#define API_PREFIX_ROOT	"ROOT"
+/* The stored key of prefix: without its implied trailing '/'. */
+const char *api_prefix_key(struct call *, const char *prefix);
+/* A member of o of that type, or NULL (borrowed from o). */
+const char *api_jstr(struct json_object *o, const char *key);
+struct json_object *api_jarr(struct json_object *o, const char *key);
+struct json_object *api_jobj(struct json_object *o, const char *key);
+/*
+ * Load the record of kind named prefix: 0 with *out (put it) and its
+ * times, 1 if there is none, or -1 with the call's error.
+ */
+int	 api_record_load(struct call *, enum store_template_kind,
+	    const char *prefix, struct json_object **out,
+	    int64_t *created_at_ms, int64_t *updated_at_ms);
+/*
+ * Store record under prefix, updated now: created (is_new) or replacing
+ * one. 0, 1 if one exists already (is_new) or none does, or -1 with the
+ * call's error.
+ */
+int	 api_record_save(struct call *, enum store_template_kind,
+	    const char *prefix, struct json_object *record,
+	    int64_t created_at_ms, bool is_new);
+/*
+ * Fill repo (name and ids aside) with the settings of creation template
+ * t, each checked as CreateRepository checks it: 0, or -1 with the call's
+ * error.
+ */
+int	 api_template_settings(struct call *, struct json_object *t,
+	    struct store_repo *repo);
+/*
+ * Create on push, for every push path (PutImage, InitiateLayerUpload, the
+ * registry's manifest PUT and upload POST): repository name into *out; if
+ * it is missing and a CREATE_ON_PUSH template matches it (the longest
+ * prefix, else ROOT), the repository made from it in call->txn, with its
+ * policies. 0, or -1 with RepositoryNotFoundException (no template),
+ * AccessDeniedException (strict mode: no ecr:CreateRepository) or what
+ * making it failed with.
+ */
+int	 api_repo_get_or_create_on_push(struct call *, const char *name,
+	    struct store_repo *out);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char	*api_token_make(struct call *, const char *kind,

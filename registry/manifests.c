@@ -168,7 +168,7 @@ manifest_put(struct call *call)
 	struct api_image_result		 res;
 	bool				 by_digest = reg_is_digest(req->reference);
 
-	if (reg_repo(call, &repo) != 0 ||
+	if (api_repo_get_or_create_on_push(call, req->repo, &repo) != 0 ||
 	    check_reference(call, req->reference) != 0)
 		return -1;
 	memset(&in, 0, sizeof in);

@@ -159,7 +159,8 @@ upload_start(struct call *call)
 	struct store_upload	up;
 	int			rc;
 
-	if (reg_repo(call, &repo) != 0)
+	if (api_repo_get_or_create_on_push(call, reg_state(call)->req->repo,
+	    &repo) != 0)
 		return -1;
 	if ((rc = try_mount(call, &repo)) != 0)
 		return rc < 0 ? -1 : 0;

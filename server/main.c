@@ -35,6 +35,7 @@
 #define DEFAULT_LISTEN		"127.0.0.1:5080"
 #define DEFAULT_DATA_DIR	"ecrd-data"
 #define CREDS_FILE_MAX		(4 * 1024 * 1024)
+#define SECRETS_FILE_MAX	(4 * 1024 * 1024)
 #define DRAIN_POLL_MS		20
 #define DRAIN_MAX_MS		10000
 #define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
@@ -51,6 +52,7 @@ struct options {
 	const char	*public_endpoint;
 	struct endpoint	 public;		/* public_endpoint parsed */
 	const char	*credentials;
+	const char	*secrets;
 	bool		 is_ephemeral;
 	bool		 is_strict;
 	bool		 has_admin_endpoints;
@@ -69,6 +71,8 @@ static const struct timeval housekeeping_tv = { 1, 0 };
 static char		*ephemeral_dir;
 static char		*public_endpoint;	/* port 0 made the bound one */
 static int		 drain_waited_ms;
+static struct api_secrets *secrets;	/* --secrets; SIGHUP rereads */
+static const char	*secrets_path;
 
 static void
 usage(FILE *fp)
@@ -96,6 +100,10 @@ usage(FILE *fp)
 "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
 "                          principals in FILE (see README); SIGHUP reloads\n"
 "  --strict                strict mode (requires --credentials)\n"
+"  --secrets FILE          upstream credentials of pull-through cache rules:\n"
+"                          a JSON object mapping a secret ARN or name to\n"
+"                          {\"username\", \"accessToken\"} (see README);\n"
+"                          SIGHUP reloads\n"
 "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
 "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
 "                          /moto-api/reset), which need no credentials;\n"
@@ -209,6 +217,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "public-endpoint", required_argument, NULL, 'u' },
 		{ "credentials", required_argument, NULL, 'c' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "secrets", required_argument, NULL, 'X' },
 		{ "admin-endpoints", no_argument, NULL, 'A' },
 		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
@@ -246,6 +255,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'u': o->public_endpoint = optarg; break;
 		case 'c': o->credentials = optarg; o->is_strict = true; break;
 		case 's': o->is_strict = true; break;
+		case 'X': o->secrets = optarg; break;
 		case 'A': o->has_admin_endpoints = true; break;
 		case 'R': o->relax_references = true; break;
 		case 'I':
@@ -363,6 +373,28 @@ load_credentials(const char *path, struct creds **out, char **cause)
 		creds_free(*out);
 		*out = NULL;
 	}
+	if (rc != 0) {
+		*cause = xasprintf("%s: %s", path, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_secrets(const char *path, struct api_secrets **out, char **cause)
+{
+	struct buf	 text;
+	char		*why = NULL;
+	int		 rc;
+
+	if (read_file(path, SECRETS_FILE_MAX, &text, cause) != 0)
+		return -1;
+	rc = api_secrets_parse(text.data != NULL ? text.data : "", text.len,
+	    out, &why);
+	if (text.data != NULL)
+		sodium_memzero(text.data, text.len);
+	buf_release(&text);
 	if (rc != 0) {
 		*cause = xasprintf("%s: %s", path, why);
 		free(why);
@@ -517,14 +549,11 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-reload_cb(evutil_socket_t sig, short what, void *arg)
+reload_credentials(void)
 {
 	struct creds	*fresh = NULL;
 	char		*cause = NULL;
 
-	(void)sig;
-	(void)what;
-	(void)arg;
 	if (server.creds_path == NULL)
 		return;
 	if (load_credentials(server.creds_path, &fresh, &cause) != 0) {
@@ -536,6 +565,35 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	creds_free(server.creds);
 	server.creds = fresh;
 	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
+}
+
+static void
+reload_secrets(void)
+{
+	struct api_secrets	*fresh = NULL;
+	char			*cause = NULL;
+
+	if (secrets_path == NULL)
+		return;
+	if (load_secrets(secrets_path, &fresh, &cause) != 0) {
+		log_error("SIGHUP: keeping the old secrets: %s", cause);
+		free(cause);
+		return;
+	}
+	api_ctx_set_secrets(server.api, fresh);
+	api_secrets_free(secrets);
+	secrets = fresh;
+	log_info("SIGHUP: secrets reloaded from %s", secrets_path);
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	reload_credentials();
+	reload_secrets();
 }
 
 /*
@@ -576,6 +634,11 @@ start(const struct options *o, char **cause)
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)
 			return -1;
 	}
+	if (o->secrets != NULL) {
+		secrets_path = o->secrets;
+		if (load_secrets(o->secrets, &secrets, cause) != 0)
+			return -1;
+	}
 	if (open_store(o, cause) != 0)
 		return -1;
 	/* Connections at the default priority 1, group commits after them. */
@@ -606,6 +669,7 @@ start(const struct options *o, char **cause)
 	cfg.max_layer_size = o->max_layer_size;
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
+	cfg.secrets = secrets;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
 	http_server_set_header_timeout(server.http,
@@ -646,6 +710,7 @@ stop(void)
 	api_ctx_free(server.api);
 	store_close(server.store);
 	creds_free(server.creds);
+	api_secrets_free(secrets);
 	free(public_endpoint);
 	if (server.base != NULL)
 		event_base_free(server.base);

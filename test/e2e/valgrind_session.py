@@ -94,7 +94,9 @@ def session(address):
     expect_error("InvalidParameterException", ecr.describe_repositories,
                  nextToken="garbage")
     expect_error("NotImplementedException",
-                 ecr.describe_pull_through_cache_rules)
+                 ecr.validate_pull_through_cache_rule,
+                 ecrRepositoryPrefix="vgrule")
+    checks.extend(templates_session(ecr, expect_error))
     checks.extend(images_session(ecr, address))
     checks.extend(connections_session(address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
@@ -282,6 +284,43 @@ def images_session(ecr, address):
     checks.append(http_call(address, "POST",
                             "/_ecrd/gc?grace_seconds=0")[0] == 200)
     return checks
+
+
+def templates_session(ecr, expect_error):
+    """Templates, create on push and rules (issue 13) under valgrind."""
+    ecr.create_repository_creation_template(
+        prefix="vgtpl", appliedFor=["CREATE_ON_PUSH"],
+        repositoryPolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*",
+             "Action": ["ecr:BatchGetImage"]}]}),
+        lifecyclePolicy=json.dumps({"rules": [{
+            "rulePriority": 1, "selection": {
+                "tagStatus": "any", "countType": "imageCountMoreThan",
+                "countNumber": 3}, "action": {"type": "expire"}}]}))
+    ecr.update_repository_creation_template(prefix="vgtpl",
+                                            description="vg")
+    ecr.put_image(repositoryName="vgtpl/app", imageTag="v1",
+                  imageManifest=json.dumps({
+                      "schemaVersion": 2, "mediaType":
+                      "application/vnd.oci.image.index.v1+json",
+                      "manifests": []}))
+    ok = [ecr.get_lifecycle_policy(repositoryName="vgtpl/app")[
+        "repositoryName"] == "vgtpl/app"]
+    ok.append(len(ecr.describe_repository_creation_templates()[
+        "repositoryCreationTemplates"]) == 1)
+    ecr.delete_repository_creation_template(prefix="vgtpl")
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="vgquay",
+                                       upstreamRegistryUrl="quay.io")
+    ok.append(len(ecr.describe_pull_through_cache_rules()[
+        "pullThroughCacheRules"]) == 1)
+    ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix="vgquay")
+    expect_error("SecretNotFoundException",
+                 ecr.create_pull_through_cache_rule,
+                 ecrRepositoryPrefix="vghub",
+                 upstreamRegistryUrl="registry-1.docker.io",
+                 credentialArn="arn:aws:secretsmanager:us-east-1:"
+                 "123456789012:secret:ecr-pullthroughcache/none")
+    return ok
 
 
 def main():

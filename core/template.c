@@ -1,0 +1,298 @@
+/*
+ * Records named by a repository prefix (creation templates, pull-through
+ * cache rules) and create on push (docs/ecr-behaviour.md 3.9, 3.10): the
+ * repository a push to a missing name makes from the template with the
+ * longest prefix of that name, for both protocols' push paths.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+const char *
+api_prefix_key(struct call *call, const char *prefix)
+{
+	size_t	len = strlen(prefix);
+
+	/* "a/" and "a" are one prefix: a '/' is implied at the end (3.9). */
+	if (len > 1 && prefix[len - 1] == '/')
+		return call_printf(call, "%.*s", (int)(len - 1), prefix);
+	return prefix;
+}
+
+const char *
+api_jstr(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *
+member(struct json_object *o, const char *key, enum json_type type)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+struct json_object *
+api_jarr(struct json_object *o, const char *key)
+{
+	return member(o, key, json_type_array);
+}
+
+struct json_object *
+api_jobj(struct json_object *o, const char *key)
+{
+	return member(o, key, json_type_object);
+}
+
+int
+api_record_load(struct call *call, enum store_template_kind kind,
+    const char *prefix, struct json_object **out, int64_t *created_at_ms,
+    int64_t *updated_at_ms)
+{
+	struct store_doc	 doc;
+	struct json_object	*o = NULL;
+	int			 rc;
+
+	memset(&doc, 0, sizeof doc);
+	rc = store_template_get(call->txn, call->registry_id, call->id.region,
+	    kind, api_prefix_key(call, prefix), &doc);
+	if (rc == STORE_NOTFOUND)
+		return 1;
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	if (jparse_strict(doc.text, doc.len, &o, NULL) == JPARSE_BAD ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		store_doc_release(&doc);
+		return api_fail_store(call, STORE_CORRUPT);
+	}
+	*out = o;
+	*created_at_ms = doc.at_ms;
+	*updated_at_ms = doc.aux_ms;
+	store_doc_release(&doc);
+	return 0;
+}
+
+int
+api_record_save(struct call *call, enum store_template_kind kind,
+    const char *prefix, struct json_object *record, int64_t created_at_ms,
+    bool is_new)
+{
+	struct store_doc	doc;
+	const char		*key = api_prefix_key(call, prefix);
+	size_t			len;
+	int			rc;
+
+	memset(&doc, 0, sizeof doc);
+	if ((doc.text = jrender(record, &len)) == NULL)
+		return api_fail_render(call);
+	doc.len = len;
+	doc.at_ms = created_at_ms;
+	doc.aux_ms = call->now_ms;
+	if (is_new)
+		rc = store_template_create(call->txn, call->registry_id,
+		    call->id.region, kind, key, &doc);
+	else
+		rc = store_template_update(call->txn, call->registry_id,
+		    call->id.region, kind, key, &doc);
+	free(doc.text);
+	if (rc == STORE_EXISTS || rc == STORE_NOTFOUND)
+		return 1;
+	if (rc != 0)
+		return api_fail_store(call, rc);
+	return 0;
+}
+
+int
+api_template_settings(struct call *call, struct json_object *t,
+    struct store_repo *repo)
+{
+	const char	*mutability = api_jstr(t, "imageTagMutability");
+
+	return api_mutability_check(call, mutability != NULL ? mutability :
+	    "MUTABLE", api_jarr(t,
+	    "imageTagMutabilityExclusionFilters"), repo) != 0 ||
+	    api_encryption_set(call, api_jobj(t,
+	    "encryptionConfiguration"), repo) != 0 ||
+	    api_repo_tags_merge(call, repo, api_jarr(t,
+	    "resourceTags")) != 0 ? -1 : 0;
+}
+
+static bool
+is_applied_for(struct json_object *t, const char *use)
+{
+	struct json_object	*applied, *v;
+	size_t			 i, n;
+
+	applied = api_jarr(t, "appliedFor");
+	n = applied == NULL ? 0 : json_object_array_length(applied);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(applied, i);
+		if (json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), use) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The template for use whose prefix is the longest that name starts with,
+ * a '/' implied after it, else ROOT's (3.10): 0 with *out (NULL when none
+ * matches; put it), or -1 with the call's error.
+ */
+static int
+template_find(struct call *call, const char *name, const char *use,
+    struct json_object **out)
+{
+	struct json_object	*t;
+	char			 prefix[STORE_REPO_NAME_MAX + 1];
+	char			*slash;
+	int64_t			 created, updated;
+	int			 rc;
+
+	*out = NULL;
+	str_copy(prefix, sizeof prefix, name);
+	for (;;) {
+		if ((slash = strrchr(prefix, '/')) != NULL)
+			*slash = '\0';
+		rc = api_record_load(call, STORE_TEMPLATE_CREATION,
+		    slash != NULL ? prefix : API_PREFIX_ROOT, &t, &created,
+		    &updated);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && is_applied_for(t, use)) {
+			*out = t;
+			return 0;
+		}
+		if (rc == 0)
+			json_object_put(t);
+		if (slash == NULL)
+			return 0;
+	}
+}
+
+/* Store the template's policies with the repository just made. */
+static int
+put_policies(struct call *call, struct json_object *t, uint64_t repo_id)
+{
+	static const struct {
+		const char		*member;
+		enum store_doc_kind	 kind;
+	} docs[] = {
+		{ "repositoryPolicy", STORE_DOC_REPO_POLICY },
+		{ "lifecyclePolicy", STORE_DOC_LIFECYCLE_POLICY },
+	};
+	struct store_doc	 doc;
+	const char		*text;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		if ((text = api_jstr(t, docs[i].member)) == NULL)
+			continue;
+		memset(&doc, 0, sizeof doc);
+		doc.text = (char *)text;
+		doc.len = strlen(text);
+		doc.at_ms = call->now_ms;
+		rc = store_repo_doc_put(call->txn, repo_id, docs[i].kind, &doc);
+		if (rc != 0)
+			return api_fail_store(call, rc);
+	}
+	return 0;
+}
+
+/*
+ * A name CreateRepository would take (the registry's are not checked);
+ * the model is api/'s, which lends its check through the context.
+ */
+static bool
+is_repo_name(struct call *call, const char *name)
+{
+	return call->ctx->is_repo_name != NULL &&
+	    call->ctx->is_repo_name(call->ctx, name);
+}
+
+/* Strict mode: making the repository needs ecr:CreateRepository (5). */
+static int
+may_create(struct call *call, const char *name)
+{
+	char	msg[ECR_ERROR_MESSAGE_SIZE];
+	int	rc;
+
+	rc = api_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	    call->id.region, call->source_ip, "ecr:CreateRepository",
+	    call->registry_id, name, call->now_ms, msg, sizeof msg);
+	if (rc == API_AUTHZ_DENIED)
+		return api_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+	if (rc != 0)
+		return api_fail(call, ERR_SERVER, "%s", msg);
+	return 0;
+}
+
+static int
+create_from(struct call *call, struct json_object *t, const char *name,
+    struct store_repo *out)
+{
+	struct store_repo	*repo = xcalloc(1, sizeof *repo);
+	int			 rc = -1;
+
+	str_copy(repo->registry_id, sizeof repo->registry_id,
+	    call->registry_id);
+	str_copy(repo->region, sizeof repo->region, call->id.region);
+	str_copy(repo->name, sizeof repo->name, name);
+	repo->created_at_ms = call->now_ms;
+	if (may_create(call, name) != 0 ||
+	    api_template_settings(call, t, repo) != 0)
+		goto out;
+	if ((rc = store_repo_create(call->txn, repo)) != 0) {
+		rc = api_fail_store(call, rc);
+		goto out;
+	}
+	if ((rc = api_repo_quota_check(call)) != 0 ||
+	    (rc = put_policies(call, t, repo->id)) != 0)
+		goto out;
+	memcpy(out, repo, sizeof *out);
+out:
+	free(repo);
+	return rc;
+}
+
+int
+api_repo_get_or_create_on_push(struct call *call, const char *name,
+    struct store_repo *out)
+{
+	struct json_object	*t = NULL;
+	int			 rc;
+
+	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
+	    name, out);
+	if (rc == 0)
+		return 0;
+	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
+		return api_fail_store(call, rc);
+	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
+		return api_fail_no_repo(call, name);
+	if (template_find(call, name, "CREATE_ON_PUSH", &t) != 0)
+		return -1;
+	if (t == NULL)
+		return api_fail_no_repo(call, name);
+	rc = create_from(call, t, name, out);
+	json_object_put(t);
+	return rc;
+}
