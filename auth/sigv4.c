@@ -15,13 +15,18 @@
 #include <sodium.h>
 
 #include "auth/sha256.h"
+#include "auth/sigv4_int.h"
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 
 #define ALGORITHM	"AWS4-HMAC-SHA256"
-#define TERMINATOR	"aws4_request"
-#define HMAC_SIZE	crypto_auth_hmacsha256_BYTES
+#define TERMINATOR	SIGV4_TERMINATOR
+#define HMAC_SIZE	SIGV4_HMAC_SIZE
+/* The string to sign: its fixed text and sigv4_auth's fields, bounded. */
+#define STS_SIZE	256
+/* Bytes of a usual canonical request (allocated at once). */
+#define CANONICAL_GUESS	1024
 #define MSG_MISMATCH							\
 	"The request signature we calculated does not match the signature " \
 	"you provided. Check your AWS Secret Access Key and signing method. " \
@@ -591,18 +596,24 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 static int
 add_encoded(struct buf *b, const char *p, size_t len)
 {
-	size_t	i;
-	int	c;
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 i, run = 0;
+	char			 esc[3];
+	int			 c;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)p[i];
-		if (is_unreserved(c)) {
-			if (buf_add(b, &p[i], 1) != 0)
-				return BUF_TOOBIG;
-		} else if (buf_addf(b, "%%%02X", c) != 0)
+		if (is_unreserved(c))
+			continue;
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 0xf];
+		if (buf_add(b, p + run, i - run) != 0 ||
+		    buf_add(b, esc, 3) != 0)
 			return BUF_TOOBIG;
+		run = i + 1;
 	}
-	return 0;
+	return buf_add(b, p + run, len - run);
 }
 
 /*
@@ -618,8 +629,9 @@ add_canonical_uri(struct buf *b, const char *path)
 	size_t		 n = 0, max = 1, i;
 	int		 rc = 0;
 
-	if (*path == '\0')
-		return buf_addstr(b, "/");
+	/* The JSON API's one path: nothing to remove or encode. */
+	if (*path == '\0' || strcmp(path, "/") == 0)
+		return buf_add(b, "/", 1);
 	for (p = path; *p != '\0'; p++)
 		max += *p == '/';
 	seg = xreallocarray(NULL, max, sizeof *seg);
@@ -730,21 +742,21 @@ add_canonical_query(struct buf *b, const char *query)
 static int
 add_trimmed(struct buf *b, const char *v)
 {
-	bool	space = false, any = false;
+	const char	*word;
+	bool		 any = false;
 
-	for (; *v != '\0'; v++) {
-		if (is_ws((unsigned char)*v)) {
-			space = any;
-			continue;
-		}
-		if (space && buf_add(b, " ", 1) != 0)
+	for (;;) {
+		while (is_ws((unsigned char)*v))
+			v++;
+		if (*v == '\0')
+			return 0;
+		for (word = v; *v != '\0' && !is_ws((unsigned char)*v); v++)
+			;
+		if ((any && buf_add(b, " ", 1) != 0) ||
+		    buf_add(b, word, (size_t)(v - word)) != 0)
 			return BUF_TOOBIG;
-		if (buf_add(b, v, 1) != 0)
-			return BUF_TOOBIG;
-		space = false;
 		any = true;
 	}
-	return 0;
 }
 
 /* "name:v1,v2\n" for each SignedHeaders name, in the order signed. */
@@ -767,7 +779,7 @@ add_canonical_headers(struct buf *b, const struct sigv4_request *req,
 			name[k] = (p[k] >= 'A' && p[k] <= 'Z') ?
 			    (char)(p[k] - 'A' + 'a') : p[k];
 		name[len] = '\0';
-		if (buf_addf(b, "%s:", name) != 0)
+		if (buf_add(b, name, len) != 0 || buf_add(b, ":", 1) != 0)
 			return BUF_TOOBIG;
 		first = true;
 		for (i = 0; i < req->n_headers; i++) {
@@ -804,17 +816,20 @@ sha256_hex(const void *p, size_t len, char hex[65])
 static int
 add_case(struct buf *b, const char *s, bool upper)
 {
-	char	c;
+	size_t	 i, len = strlen(s);
+	char	*dst, c;
 
-	for (; *s != '\0'; s++) {
-		c = *s;
+	if ((dst = buf_reserve(b, len)) == NULL)
+		return BUF_TOOBIG;
+	for (i = 0; i < len; i++) {
+		c = s[i];
 		if (upper && c >= 'a' && c <= 'z')
 			c = (char)(c - 'a' + 'A');
 		else if (!upper && c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		if (buf_add(b, &c, 1) != 0)
-			return BUF_TOOBIG;
+		dst[i] = c;
 	}
+	buf_commit(b, len);
 	return 0;
 }
 
@@ -858,38 +873,17 @@ build_canonical_request(struct buf *b, const struct sigv4_request *req,
 }
 
 static void
-hmac(const unsigned char *key, size_t key_len, const void *msg,
-    size_t msg_len, unsigned char out[HMAC_SIZE])
+signature(struct sigv4_cache *c, const char *secret,
+    const struct sigv4_auth *auth, const char *sts, size_t sts_len,
+    unsigned char out[HMAC_SIZE])
 {
 	crypto_auth_hmacsha256_state	st;
 
-	crypto_auth_hmacsha256_init(&st, key, key_len);
-	crypto_auth_hmacsha256_update(&st, msg, msg_len);
+	sigv4_signing_key(c, secret, auth, &st);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)sts,
+	    sts_len);
 	crypto_auth_hmacsha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
-}
-
-/* HMAC chain "AWS4"+secret -> date -> region -> service -> aws4_request. */
-static void
-signature(const char *secret, const struct sigv4_auth *auth,
-    const char *sts, size_t sts_len, unsigned char out[HMAC_SIZE])
-{
-	unsigned char	 k1[HMAC_SIZE], k2[HMAC_SIZE];
-	size_t		 secret_len = strlen(secret);
-	unsigned char	*seed;
-
-	seed = xmalloc(4 + secret_len);
-	memcpy(seed, "AWS4", 4);
-	memcpy(seed + 4, secret, secret_len);
-	hmac(seed, 4 + secret_len, auth->date, strlen(auth->date), k1);
-	sodium_memzero(seed, 4 + secret_len);
-	free(seed);
-	hmac(k1, sizeof k1, auth->region, strlen(auth->region), k2);
-	hmac(k2, sizeof k2, auth->service, strlen(auth->service), k1);
-	hmac(k1, sizeof k1, TERMINATOR, strlen(TERMINATOR), k2);
-	hmac(k2, sizeof k2, sts, sts_len, out);
-	sodium_memzero(k1, sizeof k1);
-	sodium_memzero(k2, sizeof k2);
 }
 
 static bool
@@ -919,6 +913,9 @@ check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 		*cause = bad_date_message(span_of(auth->amz_date));
 		return SIGV4_MALFORMED;
 	}
+	if (t >= (int64_t)now - SIGV4_SKEW_SEC &&
+	    t <= (int64_t)now + SIGV4_SKEW_SEC)
+		return 0;
 	format_amz_date(at, (int64_t)now);
 	if (t < (int64_t)now - SIGV4_SKEW_SEC) {
 		format_amz_date(edge, (int64_t)now - SIGV4_SKEW_SEC);
@@ -926,25 +923,30 @@ check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 		    "%s (%s - 5 min.)", auth->amz_date, edge, at);
 		return SIGV4_EXPIRED;
 	}
-	if (t > (int64_t)now + SIGV4_SKEW_SEC) {
-		format_amz_date(edge, (int64_t)now + SIGV4_SKEW_SEC);
-		*cause = xasprintf("Signature not yet current: %s is still "
-		    "later than %s (%s + 5 min.)", auth->amz_date, edge, at);
-		return SIGV4_NOT_YET_VALID;
-	}
-	return 0;
+	format_amz_date(edge, (int64_t)now + SIGV4_SKEW_SEC);
+	*cause = xasprintf("Signature not yet current: %s is still later "
+	    "than %s (%s + 5 min.)", auth->amz_date, edge, at);
+	return SIGV4_NOT_YET_VALID;
 }
 
 int
 sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
     const char *secret_key, const char *service, time_t now, char **cause)
 {
+	return sigv4_verify_cached(req, auth, secret_key, service, now, NULL,
+	    cause);
+}
+
+int
+sigv4_verify_cached(const struct sigv4_request *req,
+    const struct sigv4_auth *auth, const char *secret_key,
+    const char *service, time_t now, struct sigv4_cache *cache, char **cause)
+{
 	struct buf	 b;
 	unsigned char	 want[HMAC_SIZE], got[HMAC_SIZE];
-	char		 hash[65];
-	char		*sts;
+	char		 hash[65], sts[STS_SIZE];
 	size_t		 got_len;
-	int		 rc;
+	int		 n, rc;
 
 	if (strcmp(auth->service, service) != 0) {
 		*cause = xasprintf("Credential should be scoped to correct "
@@ -966,6 +968,8 @@ sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	}
 
 	buf_init(&b, SIGV4_CANONICAL_MAX);
+	/* One allocation for the usual request, not a doubling chain. */
+	(void)buf_reserve(&b, CANONICAL_GUESS);
 	if (build_canonical_request(&b, req, auth) != 0) {
 		buf_release(&b);
 		*cause = xstrdup("Request is too large to verify its "
@@ -974,10 +978,15 @@ sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	}
 	sha256_hex(b.data, b.len, hash);
 	buf_release(&b);
-	sts = xasprintf(ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s",
-	    auth->amz_date, auth->date, auth->region, auth->service, hash);
-	signature(secret_key, auth, sts, strlen(sts), want);
-	free(sts);
+	/* Every field is bounded by its array in struct sigv4_auth. */
+	n = snprintf(sts, sizeof sts, ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR
+	    "\n%s", auth->amz_date, auth->date, auth->region, auth->service,
+	    hash);
+	if (n < 0 || (size_t)n >= sizeof sts) {
+		*cause = xstrdup(MSG_MISMATCH);
+		return SIGV4_MISMATCH;
+	}
+	signature(cache, secret_key, auth, sts, (size_t)n, want);
 
 	rc = SIGV4_MISMATCH;
 	if (sodium_hex2bin(got, sizeof got, auth->signature,

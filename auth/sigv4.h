@@ -97,6 +97,27 @@ int	sigv4_verify(const struct sigv4_request *req,
 	    const struct sigv4_auth *auth, const char *secret_key,
 	    const char *service, time_t now, char **cause);
 /*
+ * Signing keys already derived, so that a request costs one HMAC instead of
+ * the five of the derivation chain (the SDKs keep theirs the same way): an
+ * entry holds the HMAC state keyed with the signing key of one (secret,
+ * scope date, region, service). The verdict is the same with or without
+ * it; a changed secret or scope derives a new key. Not thread-safe: one
+ * cache per thread that verifies.
+ */
+struct sigv4_cache;
+
+struct sigv4_cache *sigv4_cache_new(void);
+/* Wipe the keys and free the cache; NULL does nothing. */
+void	sigv4_cache_free(struct sigv4_cache *);
+/* How many signing keys the cache has derived (its misses). */
+uint64_t sigv4_cache_derived(const struct sigv4_cache *);
+/* sigv4_verify, taking the signing key from cache (NULL: derive it). */
+int	sigv4_verify_cached(const struct sigv4_request *req,
+	    const struct sigv4_auth *auth, const char *secret_key,
+	    const char *service, time_t now, struct sigv4_cache *cache,
+	    char **cause);
+
+/*
  * The request time sigv4_parse read (auth->amz_date) as seconds since the
  * epoch into *out. 0, or -1 if auth holds no such time.
  */

@@ -16,6 +16,7 @@
 
 struct json_object;
 struct model_shape;
+struct sigv4_cache;
 struct store_repo;
 struct store_txn;
 struct validator;
@@ -59,6 +60,7 @@ struct core_ctx {
 	int64_t			 clock_offset_sec; /* clock.c */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
+	struct sigv4_cache	*sigv4_keys;	/* identity.c: signing keys */
 	struct api_lease	*leases;	/* upload.c: streams' uploads */
 	size_t			 n_leases;
 	size_t			 leases_size;

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/sigv4.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -30,6 +31,7 @@ core_ctx_new(struct store *store, const struct api_config *cfg,
 	ctx->clock_offset_sec = cfg->clock_offset_sec >
 	    (uint64_t)API_CLOCK_OFFSET_MAX_SEC ? API_CLOCK_OFFSET_MAX_SEC :
 	    (int64_t)cfg->clock_offset_sec;
+	ctx->sigv4_keys = sigv4_cache_new();
 	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
 		core_ctx_free(ctx);
 		return -1;
@@ -73,6 +75,7 @@ core_ctx_free(struct core_ctx *ctx)
 	api_pulls_release(ctx);
 	api_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
+	sigv4_cache_free(ctx->sigv4_keys);
 	api_upload_tables_free(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);

@@ -88,8 +88,8 @@ identify_strict(struct call *call, const struct sigv4_request *sr,
 		return api_fail(call, ERR_UNRECOGNIZED_CLIENT, "%s",
 		    "The security token included in the request is invalid.");
 	/* Signatures carry the real time, whatever the emulator's clock. */
-	rc = sigv4_verify(sr, auth, cred->secret_access_key, "ecr",
-	    (time_t)(api_real_ms() / 1000), &cause);
+	rc = sigv4_verify_cached(sr, auth, cred->secret_access_key, "ecr",
+	    (time_t)(api_real_ms() / 1000), call->ctx->sigv4_keys, &cause);
 	if (rc != 0)
 		return sigv4_to_ecr(call, rc, cause);
 	str_copy(call->id.account, sizeof call->id.account, cred->account);

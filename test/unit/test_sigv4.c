@@ -157,6 +157,100 @@ test_sigv4_verifies_botocore_vectors(void **state)
 	}
 }
 
+static int
+check_cached(const struct sigv4_request *req, const char *secret,
+    long long now, struct sigv4_cache *cache)
+{
+	struct sigv4_auth	 a;
+	char			*cause = NULL;
+	int			 rc;
+
+	if ((rc = sigv4_parse(req, &a, &cause)) == 0)
+		rc = sigv4_verify_cached(req, &a, secret, "ecr", (time_t)now,
+		    cache, &cause);
+	free(cause);
+	return rc;
+}
+
+/* The signing-key cache changes no verdict, whatever came before. */
+static void
+test_sigv4_cache_gives_uncached_verdicts(void **state)
+{
+	struct sigv4_cache	*cache = sigv4_cache_new();
+	struct req_copy		 c;
+	size_t			 i, round;
+	char			*cause;
+
+	(void)state;
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < N_VECTORS; i++) {
+			const struct sigv4_vector	*v = &sigv4_vectors[i];
+
+			load(v, &c);
+			assert_int_equal(check(&c.req, v->secret, v->now,
+			    &cause), 0);
+			assert_int_equal(check_cached(&c.req, v->secret,
+			    v->now, cache), 0);
+			assert_int_equal(check_cached(&c.req, v->secret,
+			    v->now, cache), 0);
+			assert_int_equal(check_cached(&c.req, "other-secret",
+			    v->now, cache), SIGV4_MISMATCH);
+			assert_int_equal(check_cached(&c.req, "", v->now,
+			    cache), SIGV4_MISMATCH);
+			assert_int_equal(check_cached(&c.req, v->secret,
+			    v->now, cache), 0);
+		}
+	}
+	sigv4_cache_free(cache);
+	sigv4_cache_free(NULL);
+}
+
+/* One derivation per (secret, date, region, service); others miss. */
+static void
+test_sigv4_cache_misses_on_changed_secret_date_or_region(void **state)
+{
+	const struct sigv4_vector	*v = &sigv4_vectors[0];
+	struct sigv4_cache		*cache = sigv4_cache_new();
+	struct req_copy			 c;
+	char				*auth;
+
+	(void)state;
+	load(v, &c);
+	assert_int_equal(sigv4_cache_derived(cache), 0);
+	assert_int_equal(check_cached(&c.req, v->secret, v->now, cache), 0);
+	assert_int_equal(sigv4_cache_derived(cache), 1);
+	assert_int_equal(check_cached(&c.req, v->secret, v->now, cache), 0);
+	assert_int_equal(sigv4_cache_derived(cache), 1);
+	assert_int_equal(check_cached(&c.req, "other-secret", v->now, cache),
+	    SIGV4_MISMATCH);
+	assert_int_equal(sigv4_cache_derived(cache), 2);
+
+	/* The next day, signed for the first: a new key, which fails. */
+	assert_string_equal(v->amz_date, "20250101T000000Z");
+	auth = replace(get_header(&c, "Authorization"), "/20250101/",
+	    "/20250102/");
+	set_header(&c, "Authorization", auth);
+	set_header(&c, "X-Amz-Date", "20250102T000000Z");
+	assert_int_equal(check_cached(&c.req, v->secret, v->now + 86400,
+	    cache), SIGV4_MISMATCH);
+	assert_int_equal(sigv4_cache_derived(cache), 3);
+	free(auth);
+
+	load(v, &c);
+	auth = replace(get_header(&c, "Authorization"), "/us-east-1/",
+	    "/us-west-2/");
+	set_header(&c, "Authorization", auth);
+	assert_int_equal(check_cached(&c.req, v->secret, v->now, cache),
+	    SIGV4_MISMATCH);
+	assert_int_equal(sigv4_cache_derived(cache), 4);
+	free(auth);
+
+	load(v, &c);
+	assert_int_equal(check_cached(&c.req, v->secret, v->now, cache), 0);
+	assert_int_equal(sigv4_cache_derived(cache), 4);
+	sigv4_cache_free(cache);
+}
+
 static void
 test_sigv4_rejects_wrong_secret(void **state)
 {
@@ -878,6 +972,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sigv4_verifies_botocore_vectors),
+		cmocka_unit_test(test_sigv4_cache_gives_uncached_verdicts),
+		cmocka_unit_test(
+		    test_sigv4_cache_misses_on_changed_secret_date_or_region),
 		cmocka_unit_test(test_sigv4_rejects_wrong_secret),
 		cmocka_unit_test(test_sigv4_rejects_changed_body),
 		cmocka_unit_test(test_sigv4_takes_streamed_payload_hash),
