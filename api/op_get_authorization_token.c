@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/base64.h"
 #include "auth/regtoken.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -38,7 +39,7 @@ basic_credentials(struct call *call, const char *registry_id,
 {
 	struct regtoken_claims	 claims;
 	char			*password, *plain, *b64;
-	size_t			 len, b64_size;
+	size_t			 len;
 
 	memset(&claims, 0, sizeof claims);
 	str_copy(claims.account, sizeof claims.account,
@@ -48,14 +49,14 @@ basic_credentials(struct call *call, const char *registry_id,
 	    call->id.principal_arn);
 	claims.issued_at = call->now_ms / 1000;
 	claims.expires_at = expires_at_ms / 1000;
-	password = regtoken_issue(call->ctx->key, &claims);
-	plain = xasprintf("AWS:%s", password);
-	len = strlen(plain);
-	b64_size = sodium_base64_ENCODED_LEN(len,
-	    sodium_base64_VARIANT_ORIGINAL);
-	b64 = xmalloc(b64_size);
-	sodium_bin2base64(b64, b64_size, (const unsigned char *)plain, len,
-	    sodium_base64_VARIANT_ORIGINAL);
+	password = regtoken_issue_signed(call->ctx->signer, &claims);
+	len = strlen(password);
+	plain = xmalloc(4 + len);
+	memcpy(plain, "AWS:", 4);
+	memcpy(plain + 4, password, len);
+	len += 4;
+	b64 = xmalloc(BASE64_ENCODED_SIZE(len));
+	base64_encode((const unsigned char *)plain, len, b64);
 	sodium_memzero(plain, len);
 	free(plain);
 	free(password);

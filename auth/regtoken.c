@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "auth/base64.h"
 #include "common/xalloc.h"
 
 _Static_assert(REGTOKEN_KEY_SIZE == crypto_auth_KEYBYTES,
@@ -61,13 +62,37 @@ put_i64(unsigned char *p, int64_t v)
 	return 8;
 }
 
-char *
-regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
+struct regtoken_signer {
+	crypto_auth_hmacsha512256_state	st;	/* keyed, nothing hashed */
+};
+
+struct regtoken_signer *
+regtoken_signer_new(const unsigned char key[REGTOKEN_KEY_SIZE])
+{
+	struct regtoken_signer	*s = xmalloc(sizeof *s);
+
+	crypto_auth_hmacsha512256_init(&s->st, key, REGTOKEN_KEY_SIZE);
+	return s;
+}
+
+void
+regtoken_signer_free(struct regtoken_signer *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, sizeof *s);
+	free(s);
+}
+
+/* crypto_auth is HMAC-SHA-512-256: its state, keyed, does the same. */
+static char *
+issue(const crypto_auth_hmacsha512256_state *keyed,
     const struct regtoken_claims *c)
 {
-	unsigned char	 bin[HEAD_SIZE + BODY_MAX + MAC_SIZE];
-	size_t		 n = HEAD_SIZE, body_len, size;
-	char		*out;
+	crypto_auth_hmacsha512256_state	 st = *keyed;
+	unsigned char			 bin[HEAD_SIZE + BODY_MAX + MAC_SIZE];
+	size_t				 n = HEAD_SIZE, body_len;
+	char				*out;
 
 	bin[0] = VERSION;
 	n += put_str(bin + n, c->account, sizeof c->account, 1);
@@ -80,12 +105,33 @@ regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
 	bin[2] = (unsigned char)body_len;
 	bin[3] = (unsigned char)~bin[1];
 	bin[4] = (unsigned char)~bin[2];
-	crypto_auth(bin + n, bin, n, key);
+	crypto_auth_hmacsha512256_update(&st, bin, n);
+	crypto_auth_hmacsha512256_final(&st, bin + n);
+	sodium_memzero(&st, sizeof st);
 	n += MAC_SIZE;
-	size = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-	out = xmalloc(size);
-	sodium_bin2base64(out, size, bin, n, sodium_base64_VARIANT_ORIGINAL);
+	out = xmalloc(BASE64_ENCODED_SIZE(n));
+	base64_encode(bin, n, out);
 	return out;
+}
+
+char *
+regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
+    const struct regtoken_claims *c)
+{
+	crypto_auth_hmacsha512256_state	 st;
+	char				*out;
+
+	crypto_auth_hmacsha512256_init(&st, key, REGTOKEN_KEY_SIZE);
+	out = issue(&st, c);
+	sodium_memzero(&st, sizeof st);
+	return out;
+}
+
+char *
+regtoken_issue_signed(const struct regtoken_signer *s,
+    const struct regtoken_claims *c)
+{
+	return issue(&s->st, c);
 }
 
 static bool

@@ -36,6 +36,19 @@ char	*regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
 	    const struct regtoken_claims *claims);
 
 /*
+ * A key's MAC keyed once: issuing with it gives the same password as
+ * regtoken_issue with the key, without hashing the key's pads for every
+ * token (GetAuthorizationToken). Free with regtoken_signer_free, which
+ * wipes it (NULL does nothing).
+ */
+struct regtoken_signer;
+struct regtoken_signer *regtoken_signer_new(
+	    const unsigned char key[REGTOKEN_KEY_SIZE]);
+void	 regtoken_signer_free(struct regtoken_signer *);
+char	*regtoken_issue_signed(const struct regtoken_signer *,
+	    const struct regtoken_claims *claims);
+
+/*
  * Check a password from regtoken_issue. Returns 0 and fills *out;
  * REGTOKEN_MALFORMED if it is empty, longer than REGTOKEN_PASSWORD_MAX,
  * not padded standard base64, or truncated or extended; REGTOKEN_BAD_MAC if

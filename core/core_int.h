@@ -16,6 +16,7 @@
 
 struct json_object;
 struct model_shape;
+struct regtoken_signer;
 struct sigv4_cache;
 struct store_repo;
 struct store_txn;
@@ -61,6 +62,7 @@ struct core_ctx {
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
 	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
 	struct sigv4_cache	*sigv4_keys;	/* identity.c: signing keys */
+	struct regtoken_signer	*signer;	/* key, keyed once for tokens */
 	struct api_lease	*leases;	/* upload.c: streams' uploads */
 	size_t			 n_leases;
 	size_t			 leases_size;

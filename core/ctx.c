@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "auth/regtoken.h"
 #include "auth/sigv4.h"
 #include "common/log.h"
 #include "common/str.h"
@@ -51,6 +52,7 @@ core_ctx_new(struct store *store, const struct api_config *cfg,
 		core_ctx_free(ctx);
 		return -1;
 	}
+	ctx->signer = regtoken_signer_new(ctx->key);
 	*out = ctx;
 	return 0;
 }
@@ -76,6 +78,7 @@ core_ctx_free(struct core_ctx *ctx)
 	api_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
 	sigv4_cache_free(ctx->sigv4_keys);
+	regtoken_signer_free(ctx->signer);
 	api_upload_tables_free(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);

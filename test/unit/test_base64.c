@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "auth/base64.h"
 
@@ -96,6 +97,29 @@ test_base64_stream_bytewise(void **state)
 	assert_memory_equal(out, "Hello, world!", 13);
 }
 
+/* Tokens change encoder (issue 12): the text must stay libsodium's. */
+static void
+test_base64_encode_matches_libsodium(void **state)
+{
+	unsigned char	in[300];
+	char		want[BASE64_ENCODED_SIZE(sizeof in)];
+	char		got[BASE64_ENCODED_SIZE(sizeof in) + 1];
+	size_t		i, len, n;
+
+	(void)state;
+	for (i = 0; i < sizeof in; i++)
+		in[i] = (unsigned char)(i * 167 + 13);
+	for (len = 0; len <= sizeof in; len++) {
+		sodium_bin2base64(want, sizeof want, in, len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		memset(got, 'x', sizeof got);
+		n = base64_encode(in, len, got);
+		assert_int_equal(n, strlen(want));
+		assert_string_equal(got, want);
+		assert_int_equal(got[BASE64_ENCODED_SIZE(len) - 1], '\0');
+	}
+}
+
 int
 main(void)
 {
@@ -103,6 +127,7 @@ main(void)
 		cmocka_unit_test(test_base64_decode_table),
 		cmocka_unit_test(test_base64_stream_splits),
 		cmocka_unit_test(test_base64_stream_bytewise),
+		cmocka_unit_test(test_base64_encode_matches_libsodium),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -346,6 +346,32 @@ test_regtoken_differs_per_claim(void **state)
 	free(tb);
 }
 
+/* A signer keyed once issues what regtoken_issue does (issue 12). */
+static void
+test_regtoken_signer_issues_the_same_password(void **state)
+{
+	struct regtoken_signer	*s = regtoken_signer_new(key);
+	struct regtoken_claims	 c, out;
+	char			*want, *got;
+	int			 i;
+
+	(void)state;
+	claims_init(&c, "111111111111", "us-east-1",
+	    "arn:aws:iam::111111111111:user/ci");
+	for (i = 0; i < 3; i++) {
+		c.issued_at = ISSUED + i;
+		want = regtoken_issue(key, &c);
+		got = regtoken_issue_signed(s, &c);
+		assert_string_equal(got, want);
+		assert_int_equal(regtoken_verify(key, got, ISSUED, &out), 0);
+		assert_claims_equal(&out, &c);
+		free(want);
+		free(got);
+	}
+	regtoken_signer_free(s);
+	regtoken_signer_free(NULL);
+}
+
 int
 main(void)
 {
@@ -362,6 +388,7 @@ main(void)
 		cmocka_unit_test(
 		    test_regtoken_rejects_oversized_and_junk_suffix),
 		cmocka_unit_test(test_regtoken_differs_per_claim),
+		cmocka_unit_test(test_regtoken_signer_issues_the_same_password),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
