@@ -64,6 +64,9 @@ answer_send(struct http_request *req, const struct answer *a)
 	if (a->fd != -1)
 		http_respond_file(req, a->status, a->content_type, a->fd,
 		    a->off, a->file_len);
+	else if (a->owned_body != NULL)
+		http_respond_take(req, a->status, a->content_type,
+		    a->owned_body, a->len);
 	else
 		http_respond(req, a->status, a->content_type, a->body, a->len);
 }

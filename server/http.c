@@ -51,6 +51,10 @@
 #define CONN_LINGER_BYTES_MAX	(64 * 1024 * 1024)
 /* After accept() fails (EMFILE), try again this soon at the latest. */
 #define ACCEPT_PAUSE_SEC	1
+/* Smaller bodies are copied into the output: cheaper than a reference. */
+#define BODY_REFERENCE_MIN	4096
+/* An answer's status line and fixed headers (write_head). */
+#define HEAD_SIZE		256
 
 struct http_conn {
 	struct http_server	*srv;
@@ -87,6 +91,8 @@ struct http_server {
 	bool			 is_accept_paused;
 	time_t			 accept_logged_at;	/* monotonic seconds */
 	unsigned long		 n_accept_errors;	/* since that line */
+	time_t			 date_at;	/* the second date is of */
+	char			 date[64];	/* Date: header value */
 };
 
 static void	conn_process(struct http_conn *);
@@ -704,21 +710,33 @@ http_server_adopt(struct http_server *srv, struct bufferevent *bev,
 	conn_new(srv, bev, peer_ip != NULL ? peer_ip : "");
 }
 
-static void
-format_date(char *dst, size_t size)
+/* The Date header's value, formatted once a second rather than per answer. */
+static const char *
+server_date(struct http_server *srv)
 {
 	time_t		now = time(NULL);
 	struct tm	tm;
 
-	gmtime_r(&now, &tm);
-	strftime(dst, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (now != srv->date_at || srv->date[0] == '\0') {
+		gmtime_r(&now, &tm);
+		strftime(srv->date, sizeof srv->date,
+		    "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		srv->date_at = now;
+	}
+	return srv->date;
 }
 
 void
 http_response_header(struct http_request *req, const char *name,
     const char *value)
 {
-	buf_addf(&req->resp_headers, "%s: %s\r\n", name, value);
+	struct buf	*b = &req->resp_headers;
+
+	/* Sticky: one failed piece fails the answer (http_respond). */
+	buf_addstr(b, name);
+	buf_add(b, ": ", 2);
+	buf_addstr(b, value);
+	buf_add(b, "\r\n", 2);
 }
 
 /* Whether the connection ends after the answer to req. */
@@ -735,14 +753,19 @@ write_head(struct http_request *req, struct evbuffer *out, int status,
     const char *content_type, int64_t len)
 {
 	struct http_conn	*c = req->conn;
-	char			 date[64];
+	char			 head[HEAD_SIZE];
+	int			 n;
 
-	format_date(date, sizeof date);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	/* The status text and date are short: the line always fits. */
+	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
 	    "Server: ecrd\r\nContent-Length: %lld\r\n", status,
-	    http_status_text(status), date, (long long)len);
-	if (content_type != NULL)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
+	    http_status_text(status), server_date(c->srv), (long long)len);
+	evbuffer_add(out, head, n > 0 ? (size_t)n : 0);
+	if (content_type != NULL) {
+		evbuffer_add(out, "Content-Type: ", 14);
+		evbuffer_add(out, content_type, strlen(content_type));
+		evbuffer_add(out, "\r\n", 2);
+	}
 	if (req->resp_headers.len != 0)
 		evbuffer_add(out, req->resp_headers.data,
 		    req->resp_headers.len);
@@ -765,9 +788,22 @@ request_done(struct http_request *req)
 		conn_process(c);
 }
 
-void
-http_respond(struct http_request *req, int status, const char *content_type,
-    const void *body, size_t len)
+static void
+body_free(const void *data, size_t len, void *owned)
+{
+	(void)data;
+	(void)len;
+	free(owned);
+}
+
+/*
+ * Queue the answer; owned, when not NULL, is body's allocation, which the
+ * output takes over: a large body is then sent from where it is, not
+ * copied first (a list page is tens of KiB).
+ */
+static void
+respond(struct http_request *req, int status, const char *content_type,
+    const void *body, size_t len, void *owned)
 {
 	struct evbuffer	*out;
 
@@ -782,15 +818,37 @@ http_respond(struct http_request *req, int status, const char *content_type,
 	}
 	req->is_responded = true;
 	if (req->conn == NULL) {
+		free(owned);
 		request_free(req);
 		return;
 	}
 	out = bufferevent_get_output(req->conn->bev);
 	write_head(req, out, status, content_type, (int64_t)len);
-	if (!req->is_head && len != 0)
-		evbuffer_add(out, body, len);
+	if (!req->is_head && len != 0) {
+		if (owned != NULL && len >= BODY_REFERENCE_MIN &&
+		    evbuffer_add_reference(out, body, len, body_free,
+		    owned) == 0)
+			owned = NULL;	/* the output frees it once sent */
+		else
+			evbuffer_add(out, body, len);
+	}
+	free(owned);
 	if (req->is_complete)
 		request_done(req);
+}
+
+void
+http_respond(struct http_request *req, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	respond(req, status, content_type, body, len, NULL);
+}
+
+void
+http_respond_take(struct http_request *req, int status,
+    const char *content_type, char *owned_body, size_t len)
+{
+	respond(req, status, content_type, owned_body, len, owned_body);
 }
 
 void

@@ -114,6 +114,12 @@ void	 http_response_header(struct http_request *, const char *name,
  */
 void	 http_respond(struct http_request *, int status,
 	    const char *content_type, const void *body, size_t len);
+/*
+ * The same, taking owned_body (the caller never touches it again): a
+ * large body is sent from where it is instead of copied.
+ */
+void	 http_respond_take(struct http_request *, int status,
+	    const char *content_type, char *owned_body, size_t len);
 /* Answer with len bytes of fd from offset; takes ownership of fd. */
 void	 http_respond_file(struct http_request *, int status,
 	    const char *content_type, int fd, int64_t offset, int64_t len);

@@ -139,8 +139,9 @@ respond_call(struct http_request *req, struct call *call)
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_call_render(call, &status, &error_type, &body, &len);
 	answer_init(&a, status, ANSWER_JSON_11);
+	/* answer_send takes the body: a page goes out without a copy. */
+	a.owned_body = body;
 	answer_ecr_rendered(req, &a, error_type, body, len);
-	free(body);
 	call_free(call);
 }
 

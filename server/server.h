@@ -70,6 +70,8 @@ struct server {
  * answer.c: the one answer type and the one writer to the wire. Strings
  * are borrowed until answer_send returns; fd (>= 0) streams
  * [off, off + file_len) of a file instead of body, and answer_send takes it.
+ * owned_body, when not NULL, is body's own allocation, which answer_send
+ * takes too: a large body then goes out from where it is, not copied.
  */
 #define ANSWER_HEADERS_MAX	24
 #define ANSWER_JSON_11		"application/x-amz-json-1.1"
@@ -80,6 +82,7 @@ struct answer {
 	size_t		 n_headers;
 	const char	*body;
 	size_t		 len;
+	char		*owned_body;	/* NULL, or body's allocation */
 	int		 fd;
 	int64_t		 off;
 	int64_t		 file_len;
