@@ -5,9 +5,12 @@
 
 #include <json-c/json.h>
 
+#include "common/str.h"
 #include "store/store.h"
 
 #define PAGE_DEFAULT	100
+/* Bytes of a usual repository's JSON (~380), rounded up: a page's hint. */
+#define REPO_JSON_GUESS	512
 #define TOKEN_KIND	"repos"
 
 static int	describe_repositories(struct call *);
@@ -37,7 +40,8 @@ page_add(const struct store_repo *repo, void *arg)
 		return 1;
 	}
 	api_repo_write(pg->call, pg->list, NULL, repo);
-	memcpy(pg->last, repo->name, sizeof pg->last);
+	/* The store bounds the name by the array. */
+	(void)str_copy(pg->last, sizeof pg->last, repo->name);
 	pg->n++;
 	return 0;
 }
@@ -81,6 +85,7 @@ describe_page(struct call *call, struct jw *list)
 	if (token != NULL && api_token_parse(call, TOKEN_KIND, token, after,
 	    sizeof after) != 0)
 		return -1;
+	jw_reserve(list, pg.max * REPO_JSON_GUESS);
 	rc = store_repo_foreach(call->txn, call->registry_id, call->id.region,
 	    token != NULL ? after : NULL, page_add, &pg);
 	if (rc < 0)

@@ -34,18 +34,18 @@ void
 api_repo_write(struct call *call, struct jw *w, const char *key,
     const struct store_repo *repo)
 {
-	const char	*parts[API_ARN_PARTS + API_HOST_PARTS];
-	size_t		 n;
+	const struct api_repo_prefix	*pfx;
+	const char			*parts[2];
 
+	pfx = api_repo_prefix(call, repo->registry_id);
 	jw_obj_open(w, key);
-	api_repo_arn_parts(call, repo->registry_id, repo->name, parts);
-	jw_strv(w, "repositoryArn", parts, API_ARN_PARTS);
+	parts[0] = pfx->arn;
+	parts[1] = repo->name;
+	jw_strv(w, "repositoryArn", parts, 2);
 	jw_str(w, "registryId", repo->registry_id);
 	jw_str(w, "repositoryName", repo->name);
-	n = api_registry_host_parts(call, repo->registry_id, parts);
-	parts[n++] = "/";
-	parts[n++] = repo->name;
-	jw_strv(w, "repositoryUri", parts, n);
+	parts[0] = pfx->uri;
+	jw_strv(w, "repositoryUri", parts, 2);
 	jw_epoch(w, "createdAt", repo->created_at_ms);
 	jw_str(w, "imageTagMutability", repo->tag_mutability);
 	if (repo->n_exclusion_filters != 0)

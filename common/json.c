@@ -72,23 +72,37 @@ jadd_bool(struct json_object *o, const char *key, bool v)
 	jadd_obj(o, key, must(json_object_new_boolean(v)));
 }
 
-/* Decimal text of v into dst (at least 21 bytes); returns its length. */
+/*
+ * Decimal text of v into dst (at least 21 bytes); returns its length. Two
+ * digits a step: a list page writes a timestamp or two per element.
+ */
 static size_t
 format_i64(int64_t v, char *dst)
 {
-	char		 tmp[24];
-	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t		 n = 0, len = 0;
+	static const char	 pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "6263646566676869707172737475767778798081828384858687888990919293"
+	    "949596979899";
+	char			 tmp[24];
+	uint64_t		 u = v < 0 ? (uint64_t)0 - (uint64_t)v :
+				    (uint64_t)v;
+	size_t			 n = sizeof tmp, len = 0;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
+	while (u >= 100) {
+		n -= 2;
+		memcpy(tmp + n, pairs + u % 100 * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		n -= 2;
+		memcpy(tmp + n, pairs + u * 2, 2);
+	} else
+		tmp[--n] = (char)('0' + u);
 	if (v < 0)
 		dst[len++] = '-';
-	while (n != 0)
-		dst[len++] = tmp[--n];
-	return len;
+	memcpy(dst + len, tmp + n, sizeof tmp - n);
+	return len + sizeof tmp - n;
 }
 
 /*
@@ -141,6 +155,7 @@ jpush_str(struct json_object *arr, const char *v)
 }
 
 static size_t	utf8_len(const unsigned char *, const unsigned char *);
+static bool	has_special(uint64_t);
 
 /*
  * Bytes JSON strings must escape ('"', '\\' and the control characters),
@@ -150,6 +165,27 @@ static bool
 needs_escape(unsigned char c)
 {
 	return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+/*
+ * How many bytes at s need no escape, eight at a time: names, ARNs and
+ * digests are all of it, and a list page writes thousands of them.
+ */
+static size_t
+plain_len(const char *s, size_t len)
+{
+	uint64_t	x;
+	size_t		i = 0;
+
+	while (len - i >= sizeof x) {
+		memcpy(&x, s + i, sizeof x);
+		if (has_special(x))
+			break;
+		i += sizeof x;
+	}
+	while (i < len && !needs_escape((unsigned char)s[i]))
+		i++;
+	return i;
 }
 
 /*
@@ -195,9 +231,10 @@ emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 
 	/* Copy runs that need no escape whole; '/' stays as it is. */
 	for (; s < end; s++) {
+		s += plain_len(s, (size_t)(end - s));
+		if (s == end)
+			break;
 		c = (unsigned char)*s;
-		if (!needs_escape(c))
-			continue;
 		if (c >= 0x80 && (n = utf8_len((const unsigned char *)s,
 		    (const unsigned char *)end)) != 0) {
 			s += n - 1;
@@ -220,12 +257,10 @@ emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 void
 jwrite_string(struct buf *b, const char *s, size_t len, int flags)
 {
-	const char	*end = s + len, *p = s;
+	const char	*end = s + len;
 	char		*dst;
 
-	while (p < end && !needs_escape((unsigned char)*p))
-		p++;
-	if (p == end) {
+	if (plain_len(s, len) == len) {
 		if ((dst = buf_reserve(b, len + 2)) == NULL)
 			return;
 		dst[0] = '"';
@@ -240,36 +275,55 @@ jwrite_string(struct buf *b, const char *s, size_t len, int flags)
 }
 
 /*
- * The userdata that marks a string object as ready-made JSON (jadd_jw),
- * and the one that stands for a writer that failed.
+ * The userdata of a string object that stands for ready-made JSON (jadd_jw):
+ * the writer's text itself, taken over rather than copied into json-c, and
+ * the mark of a writer that failed. No other userdata is ever set.
  */
-static char	raw_mark, failed_mark;
+struct jraw {
+	char	*text;
+	size_t	 len;
+};
+
+static char	failed_mark;
+
+static void
+jraw_free(struct json_object *o, void *userdata)
+{
+	struct jraw	*r = userdata;
+
+	(void)o;
+	free(r->text);
+	free(r);
+}
 
 void
 jadd_jw(struct json_object *o, const char *key, struct jw *w)
 {
-	struct json_object	*v;
-	char			*mark = &raw_mark;
+	struct json_object	*v = must(json_object_new_string(""));
+	struct jraw		*r;
 
 	/*
 	 * A failed writer (or one that wrote nothing, our bug) renders as
 	 * nothing at all: jrender fails, and the answer is a 500.
 	 */
-	if (buf_failed(&w->b) || w->b.data == NULL)
-		mark = &failed_mark;
-	v = must(json_object_new_string_len(mark == &raw_mark ? w->b.data : "",
-	    mark == &raw_mark ? (int)w->b.len : 0));
-	json_object_set_userdata(v, mark, NULL);
-	buf_release(&w->b);
+	if (buf_failed(&w->b) || w->b.data == NULL) {
+		json_object_set_userdata(v, &failed_mark, NULL);
+		buf_release(&w->b);
+	} else {
+		r = xmalloc(sizeof *r);
+		r->text = buf_take(&w->b, &r->len);
+		json_object_set_userdata(v, r, jraw_free);
+	}
 	jadd_obj(o, key, v);
 }
 
 static void
 emit(struct buf *b, struct json_object *o, int flags)
 {
-	char	num[32];
-	size_t	i, n;
-	int	len;
+	struct jraw	*raw;
+	char		 num[32];
+	size_t		 i, n;
+	int		 len;
 
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -289,13 +343,13 @@ emit(struct buf *b, struct json_object *o, int flags)
 		    JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_string:
-		if (json_object_get_userdata(o) == &failed_mark) {
+		raw = json_object_get_userdata(o);
+		if (raw == (void *)&failed_mark) {
 			buf_fail(b);
 			break;
 		}
-		if (json_object_get_userdata(o) == &raw_mark) {
-			buf_add(b, json_object_get_string(o),
-			    (size_t)json_object_get_string_len(o));
+		if (raw != NULL) {
+			buf_add(b, raw->text, raw->len);
 			break;
 		}
 		jwrite_string(b, json_object_get_string(o),
@@ -341,36 +395,62 @@ jw_init(struct jw *w)
 }
 
 /*
- * The separator and key before a value, at the current depth. Keys are
- * string literals that need no escape (json.h), so they go in with one copy.
+ * Reserve room for the separator and key before a value, at the current
+ * depth, and value_max bytes of the value; write the first two and return
+ * where the value goes (NULL once the buffer has failed). jw_end counts
+ * what was written. Keys are string literals that need no escape
+ * (json.h), so they go in with one copy.
  */
-static void
-jw_key(struct jw *w, const char *key)
+static char *
+jw_begin(struct jw *w, const char *key, size_t value_max)
 {
-	size_t	 klen, n = 0;
+	size_t	 klen = key != NULL ? strlen(key) : 0;
+	size_t	 need = klen + 4 + value_max;
 	char	*dst;
 
-	klen = key != NULL ? strlen(key) : 0;
-	if ((dst = buf_reserve(&w->b, klen + 4)) == NULL)
-		return;
+	/* Room already there (a page reserved it): no call to make. */
+	if (!w->b.is_failed && w->b.data != NULL &&
+	    w->b.size - w->b.len > need && need <= w->b.max - w->b.len)
+		dst = w->b.data + w->b.len;
+	else if ((dst = buf_reserve(&w->b, need)) == NULL)
+		return NULL;
 	if (w->has_item[w->depth])
-		dst[n++] = ',';
+		*dst++ = ',';
 	w->has_item[w->depth] = true;
 	if (key != NULL) {
-		dst[n++] = '"';
-		memcpy(dst + n, key, klen);
-		n += klen;
-		dst[n++] = '"';
-		dst[n++] = ':';
+		*dst++ = '"';
+		memcpy(dst, key, klen);
+		dst += klen;
+		*dst++ = '"';
+		*dst++ = ':';
 	}
-	buf_commit(&w->b, n);
+	return dst;
+}
+
+/* buf_commit's work, for a pointer jw_begin returned. */
+static void
+jw_end(struct jw *w, char *end)
+{
+	w->b.len = (size_t)(end - w->b.data);
+	*end = '\0';
+}
+
+/* A value of at most len bytes, which need no escape. */
+static void
+jw_raw(struct jw *w, const char *key, const char *v, size_t len)
+{
+	char	*dst;
+
+	if ((dst = jw_begin(w, key, len)) == NULL)
+		return;
+	memcpy(dst, v, len);
+	jw_end(w, dst + len);
 }
 
 static void
-jw_open(struct jw *w, const char *key, const char *bracket)
+jw_open(struct jw *w, const char *key, char bracket)
 {
-	jw_key(w, key);
-	buf_add(&w->b, bracket, 1);
+	jw_raw(w, key, &bracket, 1);
 	if (w->depth + 1 >= JW_DEPTH) {
 		fputs("ecrd: JSON writer nested too deep\n", stderr);
 		abort();
@@ -381,73 +461,129 @@ jw_open(struct jw *w, const char *key, const char *bracket)
 void
 jw_obj_open(struct jw *w, const char *key)
 {
-	jw_open(w, key, "{");
+	jw_open(w, key, '{');
 }
 
 void
 jw_arr_open(struct jw *w, const char *key)
 {
-	jw_open(w, key, "[");
+	jw_open(w, key, '[');
+}
+
+static void
+jw_close(struct jw *w, char bracket)
+{
+	char	*dst;
+
+	if (!w->b.is_failed && w->b.data != NULL &&
+	    w->b.size - w->b.len > 1 && w->b.len < w->b.max) {
+		dst = w->b.data + w->b.len;
+		*dst++ = bracket;
+		jw_end(w, dst);
+	} else
+		buf_add(&w->b, &bracket, 1);
+	w->depth--;
 }
 
 void
 jw_obj_close(struct jw *w)
 {
-	buf_add(&w->b, "}", 1);
-	w->depth--;
+	jw_close(w, '}');
 }
 
 void
 jw_arr_close(struct jw *w)
 {
-	buf_add(&w->b, "]", 1);
-	w->depth--;
+	jw_close(w, ']');
+}
+
+void
+jw_reserve(struct jw *w, size_t len)
+{
+	(void)buf_reserve(&w->b, len > w->b.max ? w->b.max : len);
 }
 
 void
 jw_str(struct jw *w, const char *key, const char *v)
 {
+	size_t	 len;
+	char	*dst;
+
 	if (v == NULL)
 		return;
-	jw_key(w, key);
-	jwrite_string(&w->b, v, strlen(v), 0);
+	len = strlen(v);
+	if (plain_len(v, len) != len) {
+		jw_strv(w, key, &v, 1);
+		return;
+	}
+	if ((dst = jw_begin(w, key, len + 2)) == NULL)
+		return;
+	*dst++ = '"';
+	memcpy(dst, v, len);
+	dst += len;
+	*dst++ = '"';
+	jw_end(w, dst);
 }
+
+/* Parts joined by jw_strv at one reservation, when none needs escaping. */
+#define JW_PARTS_MAX	16
 
 void
 jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
 {
-	size_t	i;
+	size_t	 len[JW_PARTS_MAX], total = 0, i;
+	char	*dst;
 
-	jw_key(w, key);
-	buf_add(&w->b, "\"", 1);
-	for (i = 0; i < n; i++)
-		emit_escaped(&w->b, parts[i], parts[i] + strlen(parts[i]), 0);
-	buf_add(&w->b, "\"", 1);
+	for (i = 0; i < n && n <= JW_PARTS_MAX; i++) {
+		len[i] = strlen(parts[i]);
+		if (plain_len(parts[i], len[i]) != len[i])
+			break;
+		total += len[i];
+	}
+	if (i < n) {
+		if ((dst = jw_begin(w, key, 1)) == NULL)
+			return;
+		*dst++ = '"';
+		jw_end(w, dst);
+		for (i = 0; i < n; i++)
+			emit_escaped(&w->b, parts[i], parts[i] +
+			    strlen(parts[i]), 0);
+		buf_add(&w->b, "\"", 1);
+		return;
+	}
+	if ((dst = jw_begin(w, key, total + 2)) == NULL)
+		return;
+	*dst++ = '"';
+	for (i = 0; i < n; i++) {
+		memcpy(dst, parts[i], len[i]);
+		dst += len[i];
+	}
+	*dst++ = '"';
+	jw_end(w, dst);
 }
 
 void
 jw_i64(struct jw *w, const char *key, int64_t v)
 {
-	char	num[24];
+	char	*dst;
 
-	jw_key(w, key);
-	buf_add(&w->b, num, format_i64(v, num));
+	if ((dst = jw_begin(w, key, 24)) != NULL)
+		jw_end(w, dst + format_i64(v, dst));
 }
 
 void
 jw_bool(struct jw *w, const char *key, bool v)
 {
-	jw_key(w, key);
-	buf_addstr(&w->b, v ? "true" : "false");
+	jw_raw(w, key, v ? "true" : "false", v ? 4 : 5);
 }
 
 void
 jw_epoch(struct jw *w, const char *key, int64_t ms)
 {
-	char	text[32];
+	char	*dst;
 
-	jw_key(w, key);
-	buf_add(&w->b, text, epoch_text(ms, text));
+	if ((dst = jw_begin(w, key, 32)) != NULL)
+		jw_end(w, dst + epoch_text(ms, dst));
 }
 
 /*

@@ -49,6 +49,11 @@ struct jw {
 /* Start writing (a buffer capped at JSON_RENDER_MAX, or at max). */
 void	jw_init(struct jw *);
 void	jw_init_max(struct jw *, size_t max);
+/*
+ * Room for len more bytes at once (capped at the writer's cap): a hint for
+ * a large answer, which is then not copied as it grows.
+ */
+void	jw_reserve(struct jw *, size_t len);
 void	jw_obj_open(struct jw *, const char *key);
 void	jw_obj_close(struct jw *);
 void	jw_arr_open(struct jw *, const char *key);

@@ -101,6 +101,7 @@ struct call {
 	 */
 	void			*proto;
 	void			(*proto_free)(void *);
+	struct api_repo_prefix	*repo_prefix;	/* repo.c: owned */
 };
 
 /* ctx.c: the domain's half of api_ctx_new and api_ctx_free. */
@@ -110,6 +111,21 @@ void	 core_ctx_free(struct core_ctx *);
 /* Hang owned state off the call, freeing what hung there before. */
 void	 call_set_proto(struct call *, void *owned,
 	    void (*proto_free)(void *));
+
+/*
+ * repo.c: the text of a repository's ARN and URI before its name, for one
+ * registry, kept by the call: a page writes a hundred repositories of the
+ * same registry, so this is joined once per call, not per repository.
+ */
+struct api_repo_prefix {
+	char	 registry_id[13];
+	char	*arn;		/* "arn:...:repository/" */
+	char	*uri;		/* the registry's host, then "/" */
+};
+const struct api_repo_prefix *api_repo_prefix(struct call *,
+	    const char *registry_id);
+/* Free what api_repo_prefix keeps for the call (NULL is ignored). */
+void	 api_repo_prefix_free(struct api_repo_prefix *);
 
 /* clock.c: the real clock, for what must match the world outside. */
 int64_t	 api_real_ms(void);

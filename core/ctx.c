@@ -135,6 +135,7 @@ call_free(struct call *call)
 	ecr_error_clear(&call->err);
 	if (call->proto_free != NULL)
 		call->proto_free(call->proto);
+	api_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
 	free(call->arena);

@@ -7,12 +7,14 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 #include <sodium.h>
 
 #include "common/str.h"
+#include "common/xalloc.h"
 #include "store/store.h"
 
 const char *
@@ -90,6 +92,49 @@ api_registry_host(struct call *call, const char *registry_id, char *dst,
 	const char	*parts[API_HOST_PARTS];
 
 	join(dst, size, parts, api_registry_host_parts(call, registry_id, parts));
+}
+
+void
+api_repo_prefix_free(struct api_repo_prefix *p)
+{
+	if (p == NULL)
+		return;
+	free(p->arn);
+	free(p->uri);
+	free(p);
+}
+
+static char *
+join_parts(const char *const *parts, size_t n)
+{
+	size_t	 i, len = 0;
+	char	*s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(parts[i]);
+	s = xmalloc(len + 1);
+	join(s, len + 1, parts, n);
+	return s;
+}
+
+const struct api_repo_prefix *
+api_repo_prefix(struct call *call, const char *registry_id)
+{
+	struct api_repo_prefix	*p = call->repo_prefix;
+	const char		*parts[API_ARN_PARTS + API_HOST_PARTS];
+	size_t			 n;
+
+	if (p != NULL && strcmp(p->registry_id, registry_id) == 0)
+		return p;
+	api_repo_prefix_free(p);
+	p = call->repo_prefix = xcalloc(1, sizeof *p);
+	(void)str_copy(p->registry_id, sizeof p->registry_id, registry_id);
+	api_repo_arn_parts(call, registry_id, "", parts);
+	p->arn = join_parts(parts, API_ARN_PARTS);
+	n = api_registry_host_parts(call, registry_id, parts);
+	parts[n++] = "/";
+	p->uri = join_parts(parts, n);
+	return p;
 }
 
 int

@@ -196,57 +196,84 @@ store_codec_repo_encode(const struct store_repo *repo, struct buf *b)
 	return wr_finish(b, repo_encode(repo, b));
 }
 
-/* Decode a repos value; the key fields of out are left as they were. */
-int
-store_codec_repo_decode(const void *val, size_t len, struct store_repo *out)
+/*
+ * Decode a repos value into r, field by field: the key fields are left as
+ * they were, and so are the filters and tags past the counts read. On
+ * failure r holds a part of the value.
+ */
+static int
+repo_decode(const void *val, size_t len, struct store_repo *r)
 {
-	struct store_repo		 r;
 	struct store_exclusion_filter	*f;
 	struct store_tag		*t;
 	struct rd			 rd;
 	uint64_t			 flags;
 	size_t				 i;
 
-	/*
-	 * Only the fixed part and the tags in use are touched: listings decode
-	 * a hundred records per page, and the tag array is most of the struct.
-	 */
-	memset(&r, 0, offsetof(struct store_repo, tags));
 	rd_init(&rd, val, len);
 	rd_version(&rd);
-	r.id = rd_uint(&rd, 8);
-	r.created_at_ms = (int64_t)rd_uint(&rd, 8);
+	r->id = rd_uint(&rd, 8);
+	r->created_at_ms = (int64_t)rd_uint(&rd, 8);
 	flags = rd_uint(&rd, 1);
 	if (flags > 1)
 		rd.is_bad = true;
-	r.scan_on_push = flags == 1;
-	rd_str(&rd, r.tag_mutability, sizeof(r.tag_mutability));
-	r.n_exclusion_filters = rd_uint(&rd, 1);
-	if (r.n_exclusion_filters > STORE_EXCLUSION_FILTERS_MAX)
+	r->scan_on_push = flags == 1;
+	rd_str(&rd, r->tag_mutability, sizeof(r->tag_mutability));
+	r->n_exclusion_filters = rd_uint(&rd, 1);
+	if (r->n_exclusion_filters > STORE_EXCLUSION_FILTERS_MAX)
 		return STORE_CORRUPT;
-	for (i = 0; i < r.n_exclusion_filters; i++) {
-		f = &r.exclusion_filters[i];
+	for (i = 0; i < r->n_exclusion_filters; i++) {
+		f = &r->exclusion_filters[i];
 		rd_str(&rd, f->filter_type, sizeof(f->filter_type));
 		rd_str(&rd, f->filter, sizeof(f->filter));
 	}
-	rd_str(&rd, r.encryption_type, sizeof(r.encryption_type));
-	rd_str(&rd, r.kms_key, sizeof(r.kms_key));
-	r.n_tags = rd_uint(&rd, 1);
-	if (r.n_tags > STORE_REPO_TAGS_MAX)
+	rd_str(&rd, r->encryption_type, sizeof(r->encryption_type));
+	rd_str(&rd, r->kms_key, sizeof(r->kms_key));
+	r->n_tags = rd_uint(&rd, 1);
+	if (r->n_tags > STORE_REPO_TAGS_MAX)
 		return STORE_CORRUPT;
-	for (i = 0; i < r.n_tags; i++) {
-		t = &r.tags[i];
+	for (i = 0; i < r->n_tags; i++) {
+		t = &r->tags[i];
 		rd_str(&rd, t->key, sizeof(t->key));
 		rd_str(&rd, t->value, sizeof(t->value));
 	}
-	if (rd_end(&rd) != STORE_OK)
+	return rd_end(&rd);
+}
+
+/* Decode a repos value; the key fields of out are left as they were. */
+int
+store_codec_repo_decode(const void *val, size_t len, struct store_repo *out)
+{
+	struct store_repo	r;
+	size_t			used;
+
+	/*
+	 * Only the fixed part and the tags in use are touched: the tag array
+	 * is most of the struct. The strings are NUL-terminated where read;
+	 * the bytes past them are zeroed only to keep the struct plain data.
+	 */
+	memset(&r, 0, offsetof(struct store_repo, tags));
+	if (repo_decode(val, len, &r) != STORE_OK)
 		return STORE_CORRUPT;
 	memcpy(r.registry_id, out->registry_id, sizeof(r.registry_id));
 	memcpy(r.region, out->region, sizeof(r.region));
 	memcpy(r.name, out->name, sizeof(r.name));
-	memcpy(out, &r, offsetof(struct store_repo, tags) +
-	    r.n_tags * sizeof(r.tags[0]));
+	used = offsetof(struct store_repo, tags) + r.n_tags * sizeof(r.tags[0]);
+	memcpy(out, &r, used);
 	return STORE_OK;
+}
+
+/*
+ * The same straight into r, for listings, which decode a hundred records
+ * per page into one struct: no copy of the 3 KiB fixed part each time. On
+ * failure r holds a part of the value.
+ */
+int
+store_codec_repo_decode_into(const void *val, size_t len,
+    struct store_repo *r)
+{
+	return repo_decode(val, len, r) == STORE_OK ? STORE_OK :
+	    STORE_CORRUPT;
 }
 
 /* Read only the id of a repos value, checking its version and length. */

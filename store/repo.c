@@ -5,6 +5,7 @@
  */
 #include "store/store_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,8 +240,8 @@ walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
 			return STORE_OK;
 		if (rc < 0)
 			return rc;
-		if ((rc = store_codec_repo_decode(val->mv_data, val->mv_size,
-		    r)) != STORE_OK)
+		if ((rc = store_codec_repo_decode_into(val->mv_data,
+		    val->mv_size, r)) != STORE_OK)
 			return rc;
 		if ((rc = cb(r, arg)) != 0)
 			return rc < 0 ? rc : STORE_OK;
@@ -269,7 +270,12 @@ store_repo_foreach(struct store_txn *t, const char *registry_id,
 		goto out;
 	if ((rc = store_db_cursor(t, STORE_DBI_REPOS, &c)) != STORE_OK)
 		goto out;
-	r = xcalloc(1, sizeof(*r));
+	/*
+	 * Only the fixed part is zeroed: each record is decoded into it
+	 * field by field, and the tag array is 19 KiB per page to clear.
+	 */
+	r = xmalloc(sizeof(*r));
+	memset(r, 0, offsetof(struct store_repo, tags));
 	str_copy(r->registry_id, sizeof(r->registry_id), registry_id);
 	str_copy(r->region, sizeof(r->region), region);
 	/* after_name is exclusive. */

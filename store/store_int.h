@@ -204,6 +204,8 @@ bool	store_upload_id_is_valid(const char *id);
 #define STORE_FORMAT_UPLOAD_V2	2
 int	store_codec_repo_encode(const struct store_repo *, struct buf *);
 int	store_codec_repo_decode(const void *, size_t, struct store_repo *);
+/* The exception: straight into a scratch record, left partial on failure. */
+int	store_codec_repo_decode_into(const void *, size_t, struct store_repo *);
 int	store_codec_repo_peek_id(const void *, size_t, uint64_t *);
 int	store_codec_u64_encode(uint64_t, struct buf *);
 int	store_codec_u64_decode(const void *, size_t, uint64_t *);

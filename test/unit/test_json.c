@@ -2,6 +2,7 @@
  * Unit tests for common/json.c: the streaming writer, raw values,
  * rendering, sticky failure and the strict parser.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,30 @@ test_jw_writes_nested_values_with_separators(void **state)
 	assert_renders(o, "{\"first\":\"1\",\"list\":[{\"a\":\"x\",\"n\":-42,"
 	    "\"b\":false,\"empty\":[]},{\"max\":9223372036854775807,"
 	    "\"min\":-9223372036854775808}]}");
+}
+
+/* Numbers are written two digits a step (issue 12): as printf writes them. */
+static void
+test_jw_i64_writes_what_printf_writes(void **state)
+{
+	struct jw	 w;
+	char		 want[32];
+	int64_t		 v, p;
+	int		 i;
+
+	(void)state;
+	for (i = -1000; i <= 100000; i += (i < 1000 ? 1 : 97)) {
+		for (p = 1; p != 0; p = p <= INT64_MAX / 10 ? p * 10 : 0) {
+			if (i > INT64_MAX / p || i < INT64_MIN / p)
+				continue;
+			v = (int64_t)i * p;
+			jw_init(&w);
+			jw_i64(&w, NULL, v);
+			snprintf(want, sizeof want, "%" PRId64, v);
+			assert_string_equal(w.b.data, want);
+			buf_release(&w.b);
+		}
+	}
 }
 
 static void
@@ -365,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_jw_writes_nested_values_with_separators),
 		cmocka_unit_test(test_jw_escapes_strings_as_json_requires),
 		cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
+		cmocka_unit_test(test_jw_i64_writes_what_printf_writes),
 		cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
 		cmocka_unit_test(test_jparse_finds_specials_at_every_offset),
 		cmocka_unit_test(test_jparse_is_rfc8259_strict),

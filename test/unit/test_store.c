@@ -1208,6 +1208,41 @@ test_codec_repo_round_trips(void **state)
 	buf_release(&b);
 }
 
+/*
+ * Listings decode every record into one scratch struct (issue 12): a record
+ * after a larger one must come out as it was stored, nothing of the
+ * larger one showing through.
+ */
+static void
+test_codec_repo_decode_into_reuses_scratch(void **state)
+{
+	struct store_repo	 full, minimal, *scratch;
+	struct buf		 a, b;
+
+	(void)state;
+	repo_fill(&full, REG_A, RGN_A, "name");
+	repo_init(&minimal, REG_A, RGN_A, "name");
+	minimal.kms_key[0] = '\0';
+	assert_int_equal(store_codec_repo_encode(&full, &a), STORE_OK);
+	assert_int_equal(store_codec_repo_encode(&minimal, &b), STORE_OK);
+	scratch = xcalloc(1, sizeof(*scratch));
+	repo_init(scratch, REG_A, RGN_A, "name");
+	assert_int_equal(store_codec_repo_decode_into(a.data, a.len, scratch),
+	    STORE_OK);
+	assert_repo_equal(scratch, &full);
+	assert_int_equal(store_codec_repo_decode_into(b.data, b.len, scratch),
+	    STORE_OK);
+	assert_repo_equal(scratch, &minimal);
+	assert_int_equal(store_codec_repo_decode_into(a.data, a.len - 1,
+	    scratch), STORE_CORRUPT);
+	assert_int_equal(store_codec_repo_decode_into(a.data, a.len, scratch),
+	    STORE_OK);
+	assert_repo_equal(scratch, &full);
+	free(scratch);
+	buf_release(&a);
+	buf_release(&b);
+}
+
 static void
 test_codec_rejects_truncated_and_trailing(void **state)
 {
@@ -1588,6 +1623,7 @@ main(void)
 		TE(test_store_open_foreign_lmdb_env_is_corrupt),
 		T(test_corrupt_repo_record_is_reported_not_crashed_on),
 		cmocka_unit_test(test_codec_repo_round_trips),
+		cmocka_unit_test(test_codec_repo_decode_into_reuses_scratch),
 		cmocka_unit_test(test_codec_rejects_truncated_and_trailing),
 		cmocka_unit_test(test_codec_rejects_wrong_version_byte),
 		cmocka_unit_test(test_codec_rejects_malformed_fields),
