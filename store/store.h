@@ -530,6 +530,10 @@ int	 store_upload_delete(struct store_txn *, const char *id);
  * that blob file exists already, the upload file is removed instead (same
  * digest, same bytes). Either way the blob file's time is renewed, so that
  * the orphan sweep of store_gc_files leaves it to the commit that follows.
+ * store_upload_file_prepare and store_upload_file_place are its two
+ * halves: prepare truncates to len and syncs (the slow part, which may run
+ * on a worker thread while the upload is held); place renames (or drops the
+ * upload file of a blob that exists) and syncs the directory.
  * store_upload_file_remove: remove it; a missing file is STORE_OK.
  */
 int	 store_blob_path(struct store *, const char *digest, char *dst,
@@ -541,6 +545,10 @@ int	 store_upload_file_write(struct store *, const char *id,
 	    uint64_t offset, const void *data, size_t len);
 int	 store_upload_file_finish(struct store *, const char *id,
 	    uint64_t len, const char *digest);
+int	 store_upload_file_prepare(struct store *, const char *id,
+	    uint64_t len);
+int	 store_upload_file_place(struct store *, const char *id,
+	    const char *digest);
 int	 store_upload_file_remove(struct store *, const char *id);
 
 /*
