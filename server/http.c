@@ -401,6 +401,11 @@ on_message_complete(http_parser *p)
 	struct http_request	*req = c->req;
 
 	c->keep_alive = http_should_keep_alive(p) && !c->srv->is_draining;
+	/* The body is all in: a hold set on its last piece ends here. */
+	if (req->is_body_held) {
+		req->is_body_held = false;
+		bufferevent_enable(c->bev, EV_READ);
+	}
 	req->is_complete = true;
 	/* Stop after this message; conn_process resumes after the answer. */
 	http_parser_pause(p, 1);
@@ -430,7 +435,8 @@ conn_process(struct http_conn *c)
 
 	for (;;) {
 		/* A complete request holds the line until it is answered. */
-		if (c->is_closing || (c->req != NULL && c->req->is_complete))
+		if (c->is_closing || (c->req != NULL && (c->req->is_complete ||
+		    c->req->is_body_held)))
 			break;
 		if (evbuffer_get_length(in) == 0 ||
 		    evbuffer_get_length(out) > CONN_OUTPUT_MAX)
@@ -786,6 +792,29 @@ request_done(struct http_request *req)
 	request_free(req);
 	if (!c->is_in_parse)
 		conn_process(c);
+}
+
+void
+http_request_hold_body(struct http_request *req, bool is_held)
+{
+	bool	was_held = req->is_body_held;
+
+	req->is_body_held = is_held;
+	if (req->conn == NULL || was_held == is_held ||
+	    req->conn->is_lingering)
+		return;
+	/*
+	 * Not reading at all while held: reading on up to the input's bound
+	 * would take it a few bytes at a time as the parser frees room.
+	 */
+	if (is_held) {
+		bufferevent_disable(req->conn->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(req->conn->bev, EV_READ);
+	/* Deferred: the caller may be inside this connection's callbacks. */
+	bufferevent_trigger(req->conn->bev, EV_READ,
+	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 static void

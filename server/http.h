@@ -55,6 +55,7 @@ struct http_request {
 				    size_t);
 	struct buf		 body;
 	bool			 is_body_too_large;
+	bool			 is_body_held;	/* http_request_hold_body */
 
 	void			*app_data;	/* owned by the application */
 	void			(*app_free)(void *);
@@ -104,6 +105,14 @@ void	 http_server_free(struct http_server *);
 
 /* The first header of that name (case-insensitive), or NULL. */
 const char *http_request_header(const struct http_request *, const char *);
+
+/*
+ * Stop (true) or resume (false) handing req's body to on_body: while held,
+ * its connection's input fills to its bound and the connection then stops
+ * reading, so an on_body that queues work slower than the peer sends keeps
+ * memory bounded (back-pressure). Resuming parses on from the loop.
+ */
+void	 http_request_hold_body(struct http_request *, bool is_held);
 
 /* Add a response header; call before http_respond*. */
 void	 http_response_header(struct http_request *, const char *name,

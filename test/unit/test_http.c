@@ -37,6 +37,8 @@ struct fixture {
 	bool			 is_closed;	/* server hung up */
 	bool			 is_streaming;	/* take bodies via on_body */
 	bool			 is_deferring;	/* answer later, by hand */
+	bool			 is_holding;	/* hold the body per piece */
+	struct http_request	*held;
 	struct http_request	*deferred;
 	size_t			 streamed;
 	size_t			 n_requests;
@@ -49,6 +51,10 @@ stream_body(struct http_request *req, const char *at, size_t len)
 
 	(void)at;
 	f->streamed += len;
+	if (f->is_holding) {
+		f->held = req;
+		http_request_hold_body(req, true);
+	}
 	return 0;
 }
 
@@ -477,6 +483,38 @@ test_http_streams_a_large_body_without_keeping_it(void **state)
 }
 
 static void
+test_http_held_body_waits_then_the_connection_goes_on(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	f->is_streaming = f->is_holding = true;
+	send_str(f, "PUT /a HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n"
+	    "\r\nab");
+	for (i = 0; i < 20 && f->streamed < 2; i++) {
+		pump_once(f);
+		poll(NULL, 0, 1);
+	}
+	assert_int_equal(f->streamed, 2);
+	/* Held: the rest is not taken, nothing is answered. */
+	send_str(f, "cd");
+	for (i = 0; i < 20; i++) {
+		pump_once(f);
+		poll(NULL, 0, 1);
+	}
+	assert_int_equal(f->streamed, 2);
+	assert_int_equal(f->n_requests, 0);
+	/* Resumed: the last piece is held again, the message completes. */
+	http_request_hold_body(f->held, false);
+	pump(f, "streamed=4");
+	assert_non_null(strstr(f->got.data, "PUT /a q= len=0 streamed=4"));
+	/* A hold set on the last piece does not stop the next request. */
+	send_str(f, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+	pump(f, "GET /b");
+	assert_non_null(strstr(f->got.data, "GET /b q= len=0"));
+}
+
+static void
 test_http_answers_400_to_garbage_and_closes(void **state)
 {
 	struct fixture	*f = *state;
@@ -600,6 +638,7 @@ main(void)
 		T(test_http_rejects_a_declared_oversized_body_early),
 		T(test_http_rejects_an_oversized_chunked_body),
 		T(test_http_streams_a_large_body_without_keeping_it),
+		T(test_http_held_body_waits_then_the_connection_goes_on),
 		T(test_http_answers_400_to_garbage_and_closes),
 		T(test_http_answers_431_to_too_many_headers),
 		T(test_http_answers_414_to_a_huge_url),
