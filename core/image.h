@@ -138,6 +138,14 @@ void	 api_upload_hash_drop(struct core_ctx *, const char *id);
 int	 api_upload_digest(struct call *, const struct store_upload *up,
 	    bool is_sha512, char digest[API_DIGEST_SIZE]);
 /*
+ * The same from the upload file of id's first len bytes, or for sha256
+ * from the running hash *from when not NULL: STORE_OK or a STORE_* code.
+ * It touches no api state, so a worker thread may run it.
+ */
+int	 api_upload_hash_file(struct store *, const char *id, uint64_t len,
+	    bool is_sha512, const struct sha256_state *from,
+	    char digest[API_DIGEST_SIZE]);
+/*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
  * that no second stream writes the same bytes and nothing finishes the

@@ -170,22 +170,22 @@ api_upload_hash_drop(struct core_ctx *ctx, const char *id)
 }
 
 /*
- * Feed the upload file's first up->received bytes to fn. A bounded
- * synchronous read on the loop: it runs only for an upload whose running
- * hash is gone (after a restart) or for a sha512 digest.
- * TODO(#12): move this to the worker pool.
+ * Feed the upload file's first len bytes to fn: STORE_OK or a STORE_*
+ * code. It touches no api state, so a worker thread may run it: it runs
+ * for an upload whose running hash is gone (after a restart) or for a
+ * sha512 digest, and the registry's finish does it in the worker pool.
  */
 static int
-hash_file(struct call *call, const struct store_upload *up,
+hash_file(struct store *s, const char *id, uint64_t len,
     void (*fn)(void *, const unsigned char *, size_t), void *arg)
 {
 	unsigned char	*chunk;
-	uint64_t	 left = up->received;
+	uint64_t	 left = len;
 	ssize_t		 n;
 	int		 fd, rc;
 
-	if ((rc = store_upload_file_open(call->ctx->store, up->id, &fd)) != 0)
-		return api_fail_store(call, rc);
+	if ((rc = store_upload_file_open(s, id, &fd)) != 0)
+		return rc;
 	chunk = xmalloc(READ_CHUNK);
 	while (left > 0 && (n = read(fd, chunk, left < READ_CHUNK ? left :
 	    READ_CHUNK)) > 0) {
@@ -194,9 +194,7 @@ hash_file(struct call *call, const struct store_upload *up,
 	}
 	free(chunk);
 	close(fd);
-	if (left != 0)
-		return api_fail_store(call, STORE_IO);
-	return 0;
+	return left != 0 ? STORE_IO : STORE_OK;
 }
 
 static void
@@ -211,31 +209,57 @@ feed_sha512(void *arg, const unsigned char *p, size_t len)
 	crypto_hash_sha512_update(arg, p, len);
 }
 
+/* "sha256:" or "sha512:" and the hex of h. */
+static void
+digest_text(char digest[API_DIGEST_SIZE], bool is_sha512,
+    const unsigned char *h)
+{
+	size_t	len = is_sha512 ? crypto_hash_sha512_BYTES : SHA256_DIGEST_LEN;
+
+	memcpy(digest, is_sha512 ? "sha512:" : "sha256:", 7);
+	sodium_bin2hex(digest + 7, len * 2 + 1, h, len);
+}
+
 int
-api_upload_digest(struct call *call, const struct store_upload *up,
-    bool is_sha512, char digest[API_DIGEST_SIZE])
+api_upload_hash_file(struct store *s, const char *id, uint64_t len,
+    bool is_sha512, const struct sha256_state *from,
+    char digest[API_DIGEST_SIZE])
 {
 	struct sha256_state		 st;
 	crypto_hash_sha512_state	 st512;
 	unsigned char			 h[crypto_hash_sha512_BYTES];
-	size_t				 len = SHA256_DIGEST_LEN;
+	int				 rc;
 
 	if (is_sha512) {
 		crypto_hash_sha512_init(&st512);
-		if (hash_file(call, up, feed_sha512, &st512) != 0)
-			return -1;
+		if ((rc = hash_file(s, id, len, feed_sha512, &st512)) != 0)
+			return rc;
 		crypto_hash_sha512_final(&st512, h);
-		len = sizeof h;
+	} else if (from != NULL) {
+		st = *from;
+		sha256_final(&st, h);
 	} else {
-		if (!api_upload_hash_get(call->ctx, up, &st)) {
-			sha256_init(&st);
-			if (hash_file(call, up, feed_sha256, &st) != 0)
-				return -1;
-		}
+		sha256_init(&st);
+		if ((rc = hash_file(s, id, len, feed_sha256, &st)) != 0)
+			return rc;
 		sha256_final(&st, h);
 	}
-	memcpy(digest, is_sha512 ? "sha512:" : "sha256:", 7);
-	sodium_bin2hex(digest + 7, len * 2 + 1, h, len);
+	digest_text(digest, is_sha512, h);
+	return STORE_OK;
+}
+
+int
+api_upload_digest(struct call *call, const struct store_upload *up,
+    bool is_sha512, char digest[API_DIGEST_SIZE])
+{
+	struct sha256_state	st;
+	bool			has = !is_sha512 &&
+				    api_upload_hash_get(call->ctx, up, &st);
+	int			rc;
+
+	if ((rc = api_upload_hash_file(call->ctx->store, up->id, up->received,
+	    is_sha512, has ? &st : NULL, digest)) != 0)
+		return api_fail_store(call, rc);
 	return 0;
 }
 

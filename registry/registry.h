@@ -4,7 +4,8 @@
  * like an ECR operation (same txns, group commit, store and rules),
  * prepared from a Basic-auth token instead of SigV4 and from path parts
  * instead of JSON. The server streams blob bytes itself through
- * api_reg_stream_* (uploads.c).
+ * api_reg_stream_* and api_reg_finish_* (uploads.c), the file work on its
+ * worker pool.
  */
 #ifndef ECRD_REGISTRY_REGISTRY_H
 #define ECRD_REGISTRY_REGISTRY_H
@@ -60,20 +61,42 @@ struct api_reg_request {
  * Authenticate (the token names account, region and principal), check the
  * request's shape, and say how to run it (api.h: API_STAGE_*). Blob bodies
  * of PATCH and PUT uploads are streamed between prepare and run: call
- * api_reg_stream_open first, api_reg_stream_add for each piece, then run
- * (the run records what was streamed, or refuses it).
+ * api_reg_stream_open first, the pieces as below, then run (the run
+ * records what was streamed, or refuses it).
  */
 enum api_stage api_reg_prepare(struct call *,
 	    const struct api_reg_request *);
 
 /*
  * Streaming a PATCH or PUT body into the upload: open (in a read txn of its
- * own: checks the upload, its repository and the Content-Range start), add
- * pieces, which go to the upload file and the running hash. 0, or -1 with
- * the call's error set (the server answers at once and drops the body).
+ * own: checks the upload, its repository and the Content-Range start), then
+ * for each piece add (counts it against the size limit) and write (to the
+ * upload file and the running hash), then sync (the file durable, before
+ * the run counts the bytes in the record). open, add and fail run on the
+ * loop: 0, or -1 with the call's error set (the server answers at once and
+ * drops the body). write and sync touch only the stream's file and hash, so
+ * the server may run them on a worker thread, one at a time and in order,
+ * while the loop goes on with other calls (issue 12): they return a STORE_*
+ * code, which fail turns into the call's error on the loop.
  */
 int	 api_reg_stream_open(struct call *);
-int	 api_reg_stream_add(struct call *, const void *, size_t);
+int	 api_reg_stream_add(struct call *, size_t len);
+int	 api_reg_stream_write(struct call *, const void *, size_t);
+int	 api_reg_stream_sync(struct call *);
+int	 api_reg_stream_fail(struct call *, int rc);
+
+/*
+ * A blob upload's finish (PUT ?digest=) in steps, so that its slow file
+ * work runs in the worker pool before the group commit (issue 12):
+ * finish_open, on the loop once any body has streamed, says whether there
+ * is such work; true holds the upload (its lease, so that no stream
+ * changes the file) and notes how much it holds. finish_files, on a
+ * worker, hashes the file where no running hash covers it and syncs it
+ * when the digest matches; the run then only checks and renames. With
+ * false, or if the upload moved on, the run does it all itself.
+ */
+bool	 api_reg_finish_open(struct call *);
+void	 api_reg_finish_files(struct call *);
 
 /*
  * The answer: status, headers (name/value pairs, borrowed until the call

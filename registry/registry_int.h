@@ -6,6 +6,7 @@
 
 #include "auth/sha256.h"
 #include "core/core_int.h"
+#include "core/image.h"
 #include "registry/error.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -23,6 +24,12 @@ struct api_reg {
 	uint64_t			 added;
 	bool				 is_streaming;
 	struct core_ctx			*leased;	/* holds up.id's lease */
+	/* A finish's file work, done in the pool before the run. */
+	uint64_t			 fin_len;	/* bytes it covers */
+	bool				 fin_is_sha512;
+	bool				 fin_has_digest;
+	bool				 fin_is_prepared; /* file synced */
+	char				 fin_digest[API_DIGEST_SIZE];
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */

@@ -284,7 +284,11 @@ check_digest(struct call *call, const struct store_upload *up,
 	if (want == NULL || !manifest_digest_is_valid(want))
 		return reg_fail(call, REG_DIGEST_INVALID, "a valid digest "
 		    "parameter is required");
-	if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
+	/* The pool hashed exactly these bytes before the run. */
+	if (reg_state(call)->fin_has_digest &&
+	    reg_state(call)->fin_len == up->received)
+		str_copy(digest, API_DIGEST_SIZE, reg_state(call)->fin_digest);
+	else if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
 	    digest) != 0)
 		return -1;
 	if (strcmp(want, digest) != 0)
@@ -314,8 +318,12 @@ upload_finish(struct call *call)
 	str_copy(layer.digest, sizeof layer.digest, digest);
 	layer.size = up.received;
 	layer.created_at_ms = call->now_ms;
-	rc = store_upload_file_finish(call->ctx->store, up.id, up.received,
-	    digest);
+	if (reg_state(call)->fin_is_prepared &&
+	    reg_state(call)->fin_len == up.received)
+		rc = store_upload_file_place(call->ctx->store, up.id, digest);
+	else
+		rc = store_upload_file_finish(call->ctx->store, up.id,
+		    up.received, digest);
 	if (rc == 0 && (rc = store_layer_add(call->txn, &layer)) == STORE_EXISTS)
 		rc = 0;
 	if (rc != 0 || (rc = store_upload_delete(call->txn, up.id)) != 0)
@@ -348,8 +356,9 @@ upload_cancel(struct call *call)
 /* ?n= with ECR's bound (2.7); -1 when absent. */
 
 /*
- * Streaming a PATCH or PUT body straight into the upload file, before
- * the call runs (the server feeds api_reg_stream_add as bytes come).
+ * Streaming a PATCH or PUT body into the upload file before the call runs:
+ * the server counts pieces with api_reg_stream_add on the loop and has the
+ * worker pool write them (api_reg_stream_write) and sync the file.
  */
 /* "a-b" of a Content-Range; the spec's form has no "bytes " prefix. */
 static int
@@ -438,18 +447,101 @@ api_reg_stream_open(struct call *call)
 }
 
 int
-api_reg_stream_add(struct call *call, const void *data, size_t len)
+api_reg_stream_add(struct call *call, size_t len)
 {
 	struct api_reg	*r = reg_state(call);
-	int		 rc;
 
 	if (check_size(call, r->up.id, r->up.received + r->added,
 	    len) != 0)
 		return -1;
-	if ((rc = store_upload_writer_add(r->writer, data, len)) != 0)
-		return api_fail_store(call, rc);
-	if (r->has_hash)
-		sha256_update(&r->hash, data, len);
 	r->added += len;
 	return 0;
+}
+
+int
+api_reg_stream_write(struct call *call, const void *data, size_t len)
+{
+	struct api_reg	*r = reg_state(call);
+	int		 rc;
+
+	if ((rc = store_upload_writer_add(r->writer, data, len)) != 0)
+		return rc;
+	if (r->has_hash)
+		sha256_update(&r->hash, data, len);
+	return 0;
+}
+
+int
+api_reg_stream_sync(struct call *call)
+{
+	struct api_reg	*r = reg_state(call);
+	int		 rc;
+
+	rc = store_upload_writer_close(r->writer, true);
+	r->writer = NULL;
+	return rc;
+}
+
+int
+api_reg_stream_fail(struct call *call, int rc)
+{
+	return api_fail_store(call, rc);
+}
+
+/* The upload's record as it stands, or false (the run says why). */
+static bool
+finish_upload_get(struct call *call, struct store_upload *up)
+{
+	struct store_txn	*txn;
+	int			 rc;
+
+	if (store_txn_begin(call->ctx->store, NULL, false, &txn) != 0)
+		return false;
+	rc = store_upload_get(txn, reg_state(call)->req->upload_id, up);
+	store_txn_abort(txn);
+	return rc == STORE_OK;
+}
+
+bool
+api_reg_finish_open(struct call *call)
+{
+	struct api_reg		*r = reg_state(call);
+	const char		*want = r->req->digest;
+	struct store_upload	 up;
+
+	if (r->req->op != API_REG_UPLOAD_FINISH || want == NULL ||
+	    !manifest_digest_is_valid(want))
+		return false;
+	if (r->is_streaming) {
+		/* The stream holds the upload; its hash covers its bytes. */
+		if (r->writer != NULL || r->leased == NULL)
+			return false;
+		r->fin_len = r->up.received + r->added;
+	} else {
+		if (!finish_upload_get(call, &up) ||
+		    !api_upload_lease(call->ctx, up.id, r))
+			return false;
+		r->up = up;
+		r->leased = call->ctx;
+		r->has_hash = api_upload_hash_get(call->ctx, &up, &r->hash);
+		r->fin_len = up.received;
+	}
+	r->fin_is_sha512 = str_has_prefix(want, "sha512:");
+	return true;
+}
+
+void
+api_reg_finish_files(struct call *call)
+{
+	struct api_reg	*r = reg_state(call);
+	struct store	*s = call->ctx->store;
+
+	if (api_upload_hash_file(s, r->up.id, r->fin_len, r->fin_is_sha512,
+	    r->has_hash && !r->fin_is_sha512 ? &r->hash : NULL,
+	    r->fin_digest) != STORE_OK)
+		return;
+	r->fin_has_digest = true;
+	if (strcmp(r->fin_digest, r->req->digest) == 0 &&
+	    store_upload_file_prepare(s, r->up.id, r->fin_len) == STORE_OK)
+		r->fin_is_prepared = true;
 }

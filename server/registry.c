@@ -18,9 +18,50 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "server/http.h"
+#include "server/pool.h"
+#include "store/store.h"
 
 #define MANIFEST_BODY_MAX	(4 * 1024 * 1024)	/* the model's limit */
 #define QUERY_VALUE_MAX		1024
+/*
+ * A streamed body goes to the worker pool in chunks of SINK_CHUNK bytes;
+ * with SINK_CHUNKS_MAX of them queued the connection stops reading until
+ * the worker catches up, so a stream holds a few MiB at most.
+ */
+#define SINK_CHUNK		(512 * 1024)
+#define SINK_CHUNKS_MAX		4
+
+struct sink_chunk {
+	struct sink_chunk	*next;
+	size_t			 len;
+	unsigned char		 data[SINK_CHUNK];
+};
+
+struct chunk_list {
+	struct sink_chunk	*head, *tail;
+	size_t			 n;
+};
+
+/*
+ * A streamed PATCH or PUT body's file work, off the loop (issue 12): the
+ * loop copies the pieces into chunks and a worker writes and hashes them
+ * (api_reg_stream_write), then syncs the file once the body is in. One job
+ * per stream is out at a time, so that its chunks go in order. While a job
+ * is out the worker uses the call, so the state outlives its request until
+ * the job is done (is_orphan).
+ */
+struct reg_sink {
+	struct sink_chunk	*fill;		/* being filled on the loop */
+	struct chunk_list	 ready;		/* full, waiting for a job */
+	struct chunk_list	 work;		/* the job's, while is_busy */
+	struct chunk_list	 spare;
+	bool			 is_busy;
+	bool			 work_sync;	/* the job syncs after work */
+	int			 work_rc;	/* the job's STORE_* code */
+	bool			 is_ended;	/* the whole body is in */
+	bool			 is_synced;
+	int			 rc;		/* the first failure */
+};
 
 struct reg_state {
 	struct api_reg_request	 rq;
@@ -29,7 +70,12 @@ struct reg_state {
 	size_t			 n_owned;
 	struct store		*store;		/* blob downloads */
 	bool			 is_streaming;
+	bool			 is_answered;	/* the stream's call answered */
 	int			 route_rc;	/* 0, ROUTE_NONE, ROUTE_METHOD */
+	struct server		*srv;
+	struct http_request	*req;		/* NULL once it is freed */
+	struct reg_sink		 sink;
+	bool			 is_orphan;	/* free once the job is done */
 };
 
 /* The request's state: registry_on_head made it for every /v2 path. */
@@ -48,6 +94,19 @@ registry_is_path(const char *path)
 }
 
 static void
+chunks_free(struct chunk_list *l)
+{
+	struct sink_chunk	*c;
+
+	while ((c = l->head) != NULL) {
+		l->head = c->next;
+		free(c);
+	}
+	memset(l, 0, sizeof *l);
+}
+
+/* The request's end; while a job uses the call, the job's end frees it. */
+static void
 reg_state_free(void *arg)
 {
 	struct reg_state	*rs = arg;
@@ -55,6 +114,15 @@ reg_state_free(void *arg)
 
 	if (rs == NULL)
 		return;
+	rs->req = NULL;
+	if (rs->sink.is_busy) {
+		rs->is_orphan = true;
+		return;
+	}
+	free(rs->sink.fill);
+	chunks_free(&rs->sink.ready);
+	chunks_free(&rs->sink.work);
+	chunks_free(&rs->sink.spare);
 	call_free(rs->call);
 	for (i = 0; i < rs->n_owned; i++) {
 		if (rs->owned[i] != NULL)
@@ -277,8 +345,9 @@ read_request(struct reg_state *rs, struct http_request *req)
 	basic_auth(rs, req);
 }
 
+/* Answer call; the caller frees it. */
 static void
-respond_reg(struct http_request *req, struct call *call)
+answer_reg(struct http_request *req, struct call *call)
 {
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs = reg_of(req);
@@ -299,19 +368,304 @@ respond_reg(struct http_request *req, struct call *call)
 		blobs_serve(req, rs->store, ra.blob_digest, true, &a);
 	else
 		answer_send(req, &a);
-	call_free(call);
 }
 
-/* Body pieces of a streamed upload go straight to the upload file. */
+static void
+respond_reg(struct http_request *req, struct call *call)
+{
+	answer_reg(req, call);
+	call_free(call);
+}
+static void
+chunk_push(struct chunk_list *l, struct sink_chunk *c)
+{
+	c->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->n++;
+}
+
+/* Move all of from to the end of to. */
+static void
+chunks_move(struct chunk_list *to, struct chunk_list *from)
+{
+	struct sink_chunk	*c;
+
+	while ((c = from->head) != NULL) {
+		from->head = c->next;
+		chunk_push(to, c);
+	}
+	memset(from, 0, sizeof *from);
+}
+
+/* On a worker: write and hash the job's chunks, then sync if asked. */
+static void
+sink_work(void *arg)
+{
+	struct reg_state	*rs = arg;
+	struct reg_sink		*k = &rs->sink;
+	struct sink_chunk	*c;
+
+	for (c = k->work.head; c != NULL && k->work_rc == 0; c = c->next)
+		k->work_rc = api_reg_stream_write(rs->call, c->data, c->len);
+	if (k->work_rc == 0 && k->work_sync)
+		k->work_rc = api_reg_stream_sync(rs->call);
+}
+
+static void	sink_kick(struct reg_state *);
+
+static void
+sink_done(void *arg, bool is_cancelled)
+{
+	struct reg_state	*rs = arg;
+	struct reg_sink		*k = &rs->sink;
+	struct sink_chunk	*c;
+
+	k->is_busy = false;
+	if (is_cancelled)
+		k->work_rc = STORE_IO;	/* the server is stopping */
+	if (k->rc == 0)
+		k->rc = k->work_rc;
+	if (k->work_sync && k->work_rc == 0)
+		k->is_synced = true;
+	/* Keep enough chunks for the next round; free the rest. */
+	while ((c = k->work.head) != NULL && k->spare.n < SINK_CHUNKS_MAX) {
+		k->work.head = c->next;
+		c->len = 0;
+		chunk_push(&k->spare, c);
+	}
+	chunks_free(&k->work);
+	if (rs->is_orphan) {
+		reg_state_free(rs);
+		return;
+	}
+	sink_kick(rs);
+}
+
+/* Hand the ready chunks (and, once the body is in, the sync) to a job. */
+static void
+sink_submit(struct reg_state *rs)
+{
+	struct reg_sink	*k = &rs->sink;
+
+	if (k->is_ended && k->fill != NULL) {
+		chunk_push(&k->ready, k->fill);
+		k->fill = NULL;
+	}
+	chunks_move(&k->work, &k->ready);
+	k->work_sync = k->is_ended;
+	k->work_rc = 0;
+	k->is_busy = true;
+	/* A full pool queue: do the work here rather than stall the stream. */
+	if (pool_submit(rs->srv->pool, sink_work, sink_done, rs) != 0) {
+		sink_work(rs);
+		sink_done(rs, false);
+	}
+}
+
+static void	stream_finished(struct reg_state *);
+
+/*
+ * Hold the body once SINK_CHUNKS_MAX chunks wait for the pool, and resume
+ * only when at most one does: resuming at once would let a single small
+ * piece in per job, and the connection's input would shred into pieces
+ * of a few bytes, each costing a pass of the loop.
+ */
+static void
+sink_hold(struct reg_state *rs)
+{
+	struct reg_sink	*k = &rs->sink;
+	size_t		 n = k->ready.n + k->work.n;
+	bool		 is_held;
+
+	if (k->is_ended || rs->req == NULL)
+		return;
+	is_held = rs->req->is_body_held;
+	if (k->rc != 0 || n <= 1)
+		is_held = false;
+	else if (n >= SINK_CHUNKS_MAX)
+		is_held = true;
+	http_request_hold_body(rs->req, is_held);
+}
+
+static void	stream_answer_failure(struct reg_state *,
+		    struct http_request *);
+
+/*
+ * Start the next job if one is due, hold or resume the body, and once the
+ * body is in and synced (or failed) go on with the call.
+ */
+static void
+sink_kick(struct reg_state *rs)
+{
+	struct reg_sink	*k = &rs->sink;
+
+	if (k->is_busy) {
+		sink_hold(rs);
+		return;
+	}
+	if (k->rc != 0) {
+		/* on_stream_body or stream_finished answers the failure. */
+		chunks_free(&k->ready);
+		if (k->is_ended)
+			stream_finished(rs);
+		else
+			sink_hold(rs);
+		return;
+	}
+	if (k->ready.head != NULL || (k->is_ended && !k->is_synced)) {
+		/* The job may end at once and free rs: hold first. */
+		sink_hold(rs);
+		sink_submit(rs);
+		return;
+	}
+	if (k->is_ended)
+		stream_finished(rs);
+	else
+		sink_hold(rs);
+}
+
+/* A write call whose file work (api_reg_finish_files) the pool does. */
+struct finish_job {
+	struct server		*srv;
+	struct http_request	*req;
+	struct call		*call;
+};
+
+static void
+finish_work(void *arg)
+{
+	struct finish_job	*fj = arg;
+
+	api_reg_finish_files(fj->call);
+}
+
+/* Cancelled: the server stops and commits nothing more, so 500. */
+static void
+finish_done(void *arg, bool is_cancelled)
+{
+	struct finish_job	*fj = arg;
+
+	if (is_cancelled) {
+		(void)api_reg_stream_fail(fj->call, STORE_IO);
+		respond_reg(fj->req, fj->call);
+	} else
+		writes_queue(fj->srv, fj->req, fj->call, respond_reg);
+	free(fj);
+}
+
+/*
+ * Queue a write call for the group commit; a blob upload's finish does its
+ * file work in the pool first (api_reg_finish_open), so that the loop does
+ * not wait for the hash or the sync. The request is complete: it lives
+ * until answered.
+ */
+static void
+queue_write(struct server *srv, struct http_request *req,
+    struct call *call)
+{
+	struct finish_job	*fj;
+
+	if (!api_reg_finish_open(call)) {
+		writes_queue(srv, req, call, respond_reg);
+		return;
+	}
+	fj = xmalloc(sizeof *fj);
+	fj->srv = srv;
+	fj->req = req;
+	fj->call = call;
+	if (pool_submit(srv->pool, finish_work, finish_done, fj) != 0) {
+		finish_work(fj);
+		finish_done(fj, false);
+	}
+}
+
+/*
+ * The body is in and durable, or failed: queue the call for the group
+ * commit that counts the bytes, or answer the failure.
+ */
+static void
+stream_finished(struct reg_state *rs)
+{
+	struct call	*call = rs->call;
+
+	if (rs->sink.rc != 0) {
+		stream_answer_failure(rs, rs->req);
+		return;
+	}
+	rs->call = NULL;
+	queue_write(rs->srv, rs->req, call);
+}
+
+/* Copy a piece into the chunks; hold the body when enough are queued. */
+static void
+sink_add(struct reg_state *rs, const char *data, size_t len)
+{
+	struct reg_sink	*k = &rs->sink;
+	size_t		 n;
+
+	while (len > 0) {
+		if (k->fill == NULL && (k->fill = k->spare.head) != NULL) {
+			k->spare.head = k->fill->next;
+			k->spare.n--;
+			if (k->spare.head == NULL)
+				k->spare.tail = NULL;
+		} else if (k->fill == NULL) {
+			k->fill = xmalloc(sizeof *k->fill);
+			k->fill->len = 0;
+		}
+		n = SINK_CHUNK - k->fill->len < len ? SINK_CHUNK -
+		    k->fill->len : len;
+		memcpy(k->fill->data + k->fill->len, data, n);
+		k->fill->len += n;
+		data += n;
+		len -= n;
+		if (k->fill->len == SINK_CHUNK) {
+			chunk_push(&k->ready, k->fill);
+			k->fill = NULL;
+		}
+	}
+	sink_kick(rs);
+}
+
+/*
+ * Answer the stream's failure. The call (and the upload's lease) goes at
+ * once unless a job still uses it; then it goes with the state. Answering
+ * a complete request may free rs.
+ */
+static void
+stream_answer_failure(struct reg_state *rs, struct http_request *req)
+{
+	struct call	*call = rs->call;
+	bool		 is_kept = rs->sink.is_busy;
+
+	if (rs->sink.rc != 0)
+		(void)api_reg_stream_fail(call, rs->sink.rc);
+	rs->is_answered = true;
+	if (!is_kept)
+		rs->call = NULL;
+	answer_reg(req, call);
+	if (!is_kept)
+		call_free(call);
+}
+
+/*
+ * Body pieces of a streamed upload are counted here and written to the
+ * upload file by the worker pool (sink_add).
+ */
 static int
 on_stream_body(struct http_request *req, const char *data, size_t len)
 {
 	struct reg_state	*rs = reg_of(req);
 
-	if (api_reg_stream_add(rs->call, data, len) == 0)
+	if (rs->sink.rc == 0 && api_reg_stream_add(rs->call, len) == 0) {
+		sink_add(rs, data, len);
 		return 0;
-	respond_reg(req, rs->call);
-	rs->call = NULL;
+	}
+	stream_answer_failure(rs, req);
 	return -1;
 }
 
@@ -340,6 +694,8 @@ registry_on_head(struct server *srv, struct http_request *req)
 
 	rs = xcalloc(1, sizeof *rs);
 	rs->store = srv->store;
+	rs->srv = srv;
+	rs->req = req;
 	route_state_set_proto(st, rs, reg_state_free);
 	read_request(rs, req);
 	if ((rs->route_rc = route(rs, req)) != 0)
@@ -378,7 +734,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 		    "large");
 		return;
 	}
-	if (rs == NULL || (rs->call == NULL && rs->is_streaming))
+	if (rs == NULL || rs->is_answered)
 		return;
 	if (rs->route_rc == ROUTE_METHOD) {
 		answer_reg_error(req, NULL, REG_METHOD_UNSUPPORTED, "the endpoint "
@@ -390,18 +746,19 @@ registry_on_request(struct server *srv, struct http_request *req)
 		    "registry endpoint");
 		return;
 	}
+	if (rs->is_streaming) {
+		/* Recorded once the pool has written and synced the body. */
+		rs->sink.is_ended = true;
+		sink_kick(rs);
+		return;
+	}
 	rs->rq.body = req->body.data;
 	rs->rq.body_len = req->body.len;
-	if ((call = rs->call) == NULL) {
-		call = call_new(srv->api, st->request_id,
-		    api_now_ms(srv->api));
-		call_set_source_ip(call, req->peer_ip);
-		stage = api_reg_prepare(call, &rs->rq);
-	} else
-		stage = API_STAGE_WRITE;
-	rs->call = NULL;
+	call = call_new(srv->api, st->request_id, api_now_ms(srv->api));
+	call_set_source_ip(call, req->peer_ip);
+	stage = api_reg_prepare(call, &rs->rq);
 	if (stage == API_STAGE_WRITE) {
-		writes_queue(srv, req, call, respond_reg);
+		queue_write(srv, req, call);
 		return;
 	}
 	if (stage == API_STAGE_READ)
