@@ -58,6 +58,19 @@ struct api_reg_request {
 };
 
 /*
+ * Route a /v2 request: method ("GET", "HEAD", ...) and path to rq->op, and
+ * rq->reference or rq->upload_id (borrowed from path). 0 with the
+ * repository name at *name (borrowed from path, *name_len bytes, not
+ * NUL-terminated; NULL for /v2/ and _catalog), API_REG_ROUTE_NONE for no
+ * such endpoint (404) or API_REG_ROUTE_METHOD for a method the endpoint
+ * lacks (405).
+ */
+#define API_REG_ROUTE_NONE	(-1)
+#define API_REG_ROUTE_METHOD	(-2)
+int	 api_reg_route(const char *method, const char *path,
+	    struct api_reg_request *rq, const char **name, size_t *name_len);
+
+/*
  * Authenticate (the token names account, region and principal), check the
  * request's shape, and say how to run it (api.h: API_STAGE_*). Blob bodies
  * of PATCH and PUT uploads are streamed between prepare and run: call

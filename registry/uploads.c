@@ -353,8 +353,6 @@ upload_cancel(struct call *call)
 	return 0;
 }
 
-/* ?n= with ECR's bound (2.7); -1 when absent. */
-
 /*
  * Streaming a PATCH or PUT body into the upload file before the call runs:
  * the server counts pieces with api_reg_stream_add on the loop and has the

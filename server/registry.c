@@ -1,8 +1,9 @@
 /*
  * The registry API (OCI Distribution / Docker Registry HTTP API V2) on the
- * ECR server's port: routing /v2/ paths, Basic auth, streaming blob bodies
+ * ECR server's port: reading /v2/ requests, Basic auth, streaming blob bodies
  * into uploads with bounded memory, and answers with the headers clients
- * need (docs/registry-behaviour.md 2-4). The rules live in api/ (registry.h).
+ * need (docs/registry-behaviour.md 2-4). The protocol lives in registry/
+ * (registry.h); this file is its HTTP side and the pool work of uploads.
  */
 #include "server/server.h"
 
@@ -71,7 +72,7 @@ struct reg_state {
 	struct store		*store;		/* blob downloads */
 	bool			 is_streaming;
 	bool			 is_answered;	/* the stream's call answered */
-	int			 route_rc;	/* 0, ROUTE_NONE, ROUTE_METHOD */
+	int			 route_rc;	/* 0 or API_REG_ROUTE_* */
 	struct server		*srv;
 	struct http_request	*req;		/* NULL once it is freed */
 	struct reg_sink		 sink;
@@ -183,121 +184,23 @@ basic_auth(struct reg_state *rs, struct http_request *req)
 	rs->rq.user = keep(rs, (char *)bin);
 }
 
-/*
- * Routing reads the path from the right, since names hold '/' (and even
- * segments like "blobs"): the last segments say the endpoint, and the name
- * is what comes before them (docs/registry-behaviour.md 3.1). Returns 0, -1 for
- * no such endpoint (404) or -2 for a method the endpoint lacks (405).
- */
-#define ROUTE_NONE	(-1)
-#define ROUTE_METHOD	(-2)
-
-/* The name: path[4 .. end) when it is not empty. */
-static int
-set_name(struct reg_state *rs, const char *path, const char *end)
-{
-	char	*name;
-	size_t	 len;
-
-	if (end <= path + 4)
-		return ROUTE_NONE;
-	len = (size_t)(end - (path + 4));
-	name = xmalloc(len + 1);
-	memcpy(name, path + 4, len);
-	name[len] = '\0';
-	rs->rq.repo = keep(rs, name);
-	return 0;
-}
-
-/* The start of the segment that ends just before `end` ('/' at end). */
-static const char *
-segment_before(const char *path, const char *end)
-{
-	const char	*p = end;
-
-	while (p > path && p[-1] != '/')
-		p--;
-	return p;
-}
-
-static bool
-seg_is(const char *seg, const char *end, const char *word)
-{
-	return (size_t)(end - seg) == strlen(word) &&
-	    strncmp(seg, word, strlen(word)) == 0;
-}
-
-static int
-pick(bool ok, enum api_reg_op op, struct reg_state *rs)
-{
-	if (!ok)
-		return ROUTE_METHOD;
-	rs->rq.op = op;
-	return 0;
-}
-
-static int
-route_uploads(struct reg_state *rs, const char *m, const char *id)
-{
-	if (*id == '\0')
-		return pick(strcmp(m, "POST") == 0, API_REG_UPLOAD_START, rs);
-	rs->rq.upload_id = id;
-	if (strcmp(m, "GET") == 0)
-		return pick(true, API_REG_UPLOAD_STATUS, rs);
-	if (strcmp(m, "PATCH") == 0)
-		return pick(true, API_REG_UPLOAD_PATCH, rs);
-	if (strcmp(m, "PUT") == 0)
-		return pick(true, API_REG_UPLOAD_FINISH, rs);
-	return pick(strcmp(m, "DELETE") == 0, API_REG_UPLOAD_CANCEL, rs);
-}
-
-static int
-route_named(struct reg_state *rs, const char *m, const char *path)
-{
-	bool		 get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-	const char	*end = path + strlen(path), *last, *prev, *pprev;
-
-	last = segment_before(path, end);	/* the last segment */
-	if (last <= path + 4)
-		return ROUTE_NONE;
-	prev = segment_before(path, last - 1);	/* the one before it */
-	pprev = prev > path + 4 ? segment_before(path, prev - 1) : prev;
-	if (seg_is(prev, last - 1, "tags") && seg_is(last, end, "list") &&
-	    set_name(rs, path, prev - 1) == 0)
-		return pick(get, API_REG_TAGS, rs);
-	if (seg_is(prev, last - 1, "uploads") && seg_is(pprev, prev - 1,
-	    "blobs") && set_name(rs, path, pprev - 1) == 0)
-		return route_uploads(rs, m, last);
-	if (seg_is(prev, last - 1, "blobs") && seg_is(last, end, "uploads") &&
-	    set_name(rs, path, prev - 1) == 0)
-		return route_uploads(rs, m, "");
-	if (*last == '\0' || set_name(rs, path, prev - 1) != 0)
-		return ROUTE_NONE;
-	rs->rq.reference = last;
-	if (seg_is(prev, last - 1, "manifests"))
-		return pick(get || strcmp(m, "PUT") == 0 ||
-		    strcmp(m, "DELETE") == 0, get ? API_REG_MANIFEST_GET :
-		    strcmp(m, "PUT") == 0 ? API_REG_MANIFEST_PUT :
-		    API_REG_MANIFEST_DELETE, rs);
-	if (seg_is(prev, last - 1, "blobs"))
-		return pick(get || strcmp(m, "DELETE") == 0, get ?
-		    API_REG_BLOB_GET : API_REG_BLOB_DELETE, rs);
-	if (seg_is(prev, last - 1, "referrers"))
-		return pick(get, API_REG_REFERRERS, rs);
-	return ROUTE_NONE;
-}
-
+/* The registry's router; the name it found is kept for the call. */
 static int
 route(struct reg_state *rs, struct http_request *req)
 {
-	const char	*m = req->method;
-	bool		 get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	const char	*name;
+	size_t		 len;
+	char		*copy;
+	int		 rc;
 
-	if (strcmp(req->path, "/v2") == 0 || strcmp(req->path, "/v2/") == 0)
-		return pick(get, API_REG_PING, rs);
-	if (strcmp(req->path, "/v2/_catalog") == 0)
-		return pick(get, API_REG_CATALOG, rs);
-	return route_named(rs, m, req->path);
+	rc = api_reg_route(req->method, req->path, &rs->rq, &name, &len);
+	if (rc == 0 && name != NULL) {
+		copy = xmalloc(len + 1);
+		memcpy(copy, name, len);
+		copy[len] = '\0';
+		rs->rq.repo = keep(rs, copy);
+	}
+	return rc;
 }
 
 /* Every Accept line as one list: Go clients send one line per type. */
@@ -736,7 +639,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 	}
 	if (rs == NULL || rs->is_answered)
 		return;
-	if (rs->route_rc == ROUTE_METHOD) {
+	if (rs->route_rc == API_REG_ROUTE_METHOD) {
 		answer_reg_error(req, NULL, REG_METHOD_UNSUPPORTED, "the endpoint "
 		    "does not support this method");
 		return;
