@@ -44,6 +44,7 @@
 
 /* Input kept while a request waits for its answer; output before we pause. */
 #define CONN_READ_MAX		(256 * 1024)
+#define CONN_READ_ROUNDS	4	/* large reads per readiness event */
 #define CONN_INPUT_MAX		(256 * 1024)
 #define CONN_OUTPUT_MAX		(4 * 1024 * 1024)
 /* A lingering close reads and discards at most this long and this much. */
@@ -95,7 +96,7 @@ struct http_server {
 	char			 date[64];	/* Date: header value */
 };
 
-static void	conn_process(struct http_conn *);
+static bool	conn_process(struct http_conn *);
 static void	conn_finish(struct http_conn *);
 static void	conn_free(struct http_conn *);
 static void	accept_resume(struct http_server *);
@@ -423,8 +424,11 @@ static const http_parser_settings parser_settings = {
 	.on_message_complete = on_message_complete,
 };
 
-/* Parse as much buffered input as we may; see the file comment. */
-static void
+/*
+ * Parse as much buffered input as we may; see the file comment. False
+ * when the connection is gone (closed and freed).
+ */
+static bool
 conn_process(struct http_conn *c)
 {
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
@@ -463,15 +467,62 @@ conn_process(struct http_conn *c)
 	if (c->is_peer_done && (c->req == NULL || !c->req->is_complete) &&
 	    evbuffer_get_length(in) == 0)
 		c->is_closing = true;
-	if (c->is_closing && evbuffer_get_length(out) == 0)
+	if (c->is_closing && evbuffer_get_length(out) == 0) {
 		conn_finish(c);
+		return false;
+	}
+	return true;
 }
 
+/*
+ * libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ
+ * in evbuffer_read, whatever bufferevent_set_max_single_read says): a
+ * 1 GiB blob body took 262,144 trips round the loop, each an epoll_wait,
+ * an ioctl and a readv. So while a request may take more input, top the
+ * input up straight from the socket in large reads, to CONN_INPUT_MAX.
+ * End of file and errors are left for the bufferevent's next read, which
+ * reports them as it always does.
+ */
+static bool
+conn_read_more(struct http_conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 have;
+	ssize_t			 n;
+
+	if (c->is_closing || (c->req != NULL && (c->req->is_complete ||
+	    c->req->is_body_held)))
+		return false;
+	if ((have = evbuffer_get_length(in)) >= CONN_INPUT_MAX)
+		return false;
+	/* A socket bufferevent keeps its input's end frozen but in its reads. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, CONN_INPUT_MAX - have, &v, 1) != 1) {
+		evbuffer_freeze(in, 0);
+		return false;
+	}
+	n = read(bufferevent_getfd(c->bev), v.iov_base, v.iov_len);
+	v.iov_len = n > 0 ? (size_t)n : 0;
+	evbuffer_commit_space(in, &v, 1);
+	evbuffer_freeze(in, 0);
+	return n > 0;
+}
+
+/* Parse, and read on in large pieces while there is more (bounded). */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct http_conn	*c = arg;
+	int			 round;
+
 	(void)bev;
-	conn_process(arg);
+	if (!conn_process(c))
+		return;
+	for (round = 0; round < CONN_READ_ROUNDS; round++) {
+		if (!conn_read_more(c) || !conn_process(c))
+			return;
+	}
 }
 
 static void
