@@ -25,6 +25,16 @@ xmalloc(size_t size)
 }
 
 void *
+xmalloc_aligned(size_t align, size_t size)
+{
+	void	*p;
+
+	if (posix_memalign(&p, align, size == 0 ? 1 : size) != 0)
+		oom();
+	return p;
+}
+
+void *
 xcalloc(size_t n, size_t size)
 {
 	void	*p;

@@ -11,6 +11,8 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 void	*xmemdup(const void *, size_t);
+/* size bytes aligned to align (a power of two, a multiple of a pointer). */
+void	*xmalloc_aligned(size_t align, size_t size);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -32,10 +32,12 @@
 #define SINK_CHUNK		(512 * 1024)
 #define SINK_CHUNKS_MAX		4
 
+/* Page-aligned data, which the upload writer sends with O_DIRECT uncopied. */
+#define SINK_CHUNK_ALIGN	4096
 struct sink_chunk {
+	unsigned char		 data[SINK_CHUNK];
 	struct sink_chunk	*next;
 	size_t			 len;
-	unsigned char		 data[SINK_CHUNK];
 };
 
 struct chunk_list {
@@ -517,7 +519,8 @@ sink_add(struct reg_state *rs, const char *data, size_t len)
 			if (k->spare.head == NULL)
 				k->spare.tail = NULL;
 		} else if (k->fill == NULL) {
-			k->fill = xmalloc(sizeof *k->fill);
+			k->fill = xmalloc_aligned(SINK_CHUNK_ALIGN,
+			    sizeof *k->fill);
 			k->fill->len = 0;
 		}
 		n = SINK_CHUNK - k->fill->len < len ? SINK_CHUNK -

@@ -393,24 +393,29 @@ writer_set_direct(struct store_upload_writer *w, bool on)
 	return true;
 }
 
-/* Write the gathered bytes: directly when they are whole aligned blocks. */
+/*
+ * Write len bytes of buf at the writer's offset: directly when they are
+ * whole aligned blocks from an aligned buffer.
+ */
 static int
-writer_write(struct store_upload_writer *w)
+writer_write(struct store_upload_writer *w, const unsigned char *buf,
+    size_t len)
 {
 	bool	direct = w->can_direct && w->offset % WRITER_ALIGN == 0 &&
-		    w->used % WRITER_ALIGN == 0;
+		    len % WRITER_ALIGN == 0 &&
+		    (uintptr_t)buf % WRITER_ALIGN == 0;
 
 	if (direct && !writer_set_direct(w, true))
 		direct = w->can_direct = false;
 	if (!direct && !writer_set_direct(w, false))
 		return -1;
-	if (write_at(w->fd, w->buf, w->used, w->offset) == 0)
+	if (write_at(w->fd, buf, len, w->offset) == 0)
 		return 0;
 	/* A file system that takes the flag but not the write (EINVAL). */
 	if (!direct || errno != EINVAL || !writer_set_direct(w, false))
 		return -1;
 	w->can_direct = false;
-	return write_at(w->fd, w->buf, w->used, w->offset);
+	return write_at(w->fd, buf, len, w->offset);
 }
 
 /*
@@ -423,7 +428,7 @@ writer_flush(struct store_upload_writer *w)
 {
 	if (w->used == 0)
 		return STORE_OK;
-	if (writer_write(w) != 0)
+	if (writer_write(w, w->buf, w->used) != 0)
 		return store_io_fail(w->store, "pwrite", w->path, errno);
 #ifdef SYNC_FILE_RANGE_WRITE
 	if (!w->store->is_ephemeral && !w->is_direct)
@@ -484,6 +489,17 @@ store_upload_writer_add(struct store_upload_writer *w, const void *data,
 
 	if (len > INT64_MAX - w->offset - w->used)
 		return STORE_IO;
+	/* Whole blocks of an aligned buffer at a block boundary: no copy. */
+	if (w->used == 0 && w->can_direct && w->offset % WRITER_ALIGN == 0 &&
+	    (uintptr_t)p % WRITER_ALIGN == 0 && len >= WRITER_ALIGN) {
+		n = len - len % WRITER_ALIGN;
+		if (writer_write(w, p, n) != 0)
+			return store_io_fail(w->store, "pwrite", w->path,
+			    errno);
+		w->offset += n;
+		p += n;
+		len -= n;
+	}
 	while (len > 0) {
 		n = w->cap - w->used < len ? w->cap - w->used : len;
 		memcpy(w->buf + w->used, p, n);

@@ -1290,6 +1290,48 @@ test_upload_writer_mixes_add_and_space(void **state)
 	free(up);
 }
 
+/*
+ * Whole blocks of a page-aligned buffer at a block boundary are written
+ * from the caller's buffer (no copy), and what follows them, unaligned,
+ * through the writer's own: the file holds every byte in order.
+ */
+static void
+test_upload_writer_takes_aligned_blocks_uncopied(void **state)
+{
+	struct fx			*f = *state;
+	struct store_upload_writer	*w;
+	unsigned char			*blocks, *got;
+	size_t				 len = 3 * 4096 + 100, i;
+	char				*up;
+	FILE				*fp;
+
+	up = path_in(f, "uploads/w2");
+	blocks = xmalloc_aligned(4096, len);
+	for (i = 0; i < len; i++)
+		blocks[i] = (unsigned char)(i * 13 + 1);
+	assert_int_equal(store_upload_file_create(f->st, "w2"), STORE_OK);
+	assert_int_equal(store_upload_writer_open(f->st, "w2", 0, &w),
+	    STORE_OK);
+	assert_int_equal(store_upload_writer_add(w, blocks, len), STORE_OK);
+	/* Then an unaligned piece, and aligned blocks again at an odd offset. */
+	assert_int_equal(store_upload_writer_add(w, blocks + 1, 7), STORE_OK);
+	assert_int_equal(store_upload_writer_add(w, blocks, 4096), STORE_OK);
+	assert_int_equal(store_upload_writer_close(w, true), STORE_OK);
+
+	got = malloc(len + 7 + 4096 + 1);
+	fp = fopen(up, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(got, 1, len + 7 + 4096 + 1, fp),
+	    len + 7 + 4096);
+	fclose(fp);
+	assert_memory_equal(got, blocks, len);
+	assert_memory_equal(got + len, blocks + 1, 7);
+	assert_memory_equal(got + len + 7, blocks, 4096);
+	free(got);
+	free(blocks);
+	free(up);
+}
+
 static void
 test_upload_file_finish_when_blob_exists_drops_upload(void **state)
 {
@@ -2333,6 +2375,7 @@ main(void)
 		T(test_upload_record_crud),
 		T(test_upload_file_write_and_finish_make_blob_file),
 		T(test_upload_writer_mixes_add_and_space),
+		T(test_upload_writer_takes_aligned_blocks_uncopied),
 		T(test_upload_file_finish_when_blob_exists_drops_upload),
 		T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
 		T(test_gc_collects_old_unreferenced_layers_only),
