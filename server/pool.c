@@ -125,9 +125,15 @@ worker_main(void *arg)
 		job->work(job->arg);
 		pthread_mutex_lock(&p->mtx);
 		list_push(&p->finished, job);
-		/* A full counter (never, in practice) wakes the loop anyway. */
+		pthread_mutex_unlock(&p->mtx);
+		/*
+		 * Wake the loop outside the lock: a low-priority worker
+		 * preempted while holding it would stall the loop (issue 12).
+		 * A full counter (never, in practice) wakes the loop anyway.
+		 */
 		while (write(p->efd, &one, sizeof one) == -1 && errno == EINTR)
 			continue;
+		pthread_mutex_lock(&p->mtx);
 	}
 	pthread_mutex_unlock(&p->mtx);
 	return NULL;
@@ -157,7 +163,15 @@ finished_cb(evutil_socket_t fd, short what, void *arg)
 	/* Resets the counter; the lists say what finished. */
 	if (read(fd, &n, sizeof n) == -1)
 		n = 0;
-	pthread_mutex_lock(&p->mtx);
+	/*
+	 * The loop never waits for a worker: one that holds the lock (it may
+	 * be preempted there, at its lower priority) is left to finish, and
+	 * this runs again on the loop's next turn.
+	 */
+	if (pthread_mutex_trylock(&p->mtx) != 0) {
+		event_active(p->ev, EV_READ, 0);
+		return;
+	}
 	l = list_take(&p->finished);
 	pthread_mutex_unlock(&p->mtx);
 	run_done(p, &l, false);
