@@ -30,6 +30,7 @@ struct api_reg {
 	bool				 fin_has_digest;
 	bool				 fin_is_prepared; /* file synced */
 	char				 fin_digest[API_DIGEST_SIZE];
+	struct store			*fin_pinned;	/* pins fin_digest */
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */

@@ -539,7 +539,17 @@ api_reg_finish_files(struct call *call)
 	    r->fin_digest) != STORE_OK)
 		return;
 	r->fin_has_digest = true;
-	if (strcmp(r->fin_digest, r->req->digest) == 0 &&
-	    store_upload_file_prepare(s, r->up.id, r->fin_len) == STORE_OK)
-		r->fin_is_prepared = true;
+	if (strcmp(r->fin_digest, r->req->digest) != 0 ||
+	    store_upload_file_prepare(s, r->up.id, r->fin_len) != STORE_OK)
+		return;
+	r->fin_is_prepared = true;
+	/*
+	 * The blob's name and its directory's sync too, so that the commit
+	 * only drops the upload's name: pinned until the call is freed, after
+	 * that commit, so that a GC cannot take the file before its record.
+	 * A failed link leaves the rename to the commit, as before.
+	 */
+	store_blob_pin(s, r->fin_digest);
+	r->fin_pinned = s;
+	(void)store_upload_file_link(s, r->up.id, r->fin_digest);
 }

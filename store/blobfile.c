@@ -314,6 +314,70 @@ store_upload_file_place(struct store *s, const char *id, const char *digest)
 }
 
 int
+store_upload_file_link(struct store *s, const char *id, const char *digest)
+{
+	char	*upath = NULL, *bpath, *bdir;
+	int	 rc = STORE_TOOBIG;
+
+	if ((bpath = store_files_blob_path(s, digest)) == NULL ||
+	    (upath = store_files_upload_path(s, id)) == NULL)
+		goto out;
+	rc = STORE_OK;
+	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
+	if (link(upath, bpath) == -1) {
+		if (errno != EEXIST)
+			rc = store_io_fail(s, "link", bpath, errno);
+	} else if (sync_dir(s, bdir) == -1)
+		rc = store_io_fail(s, "fsync", bdir, errno);
+	free(bdir);
+out:
+	free(upath);
+	free(bpath);
+	return rc;
+}
+
+void
+store_blob_pin(struct store *s, const char *digest)
+{
+	pthread_mutex_lock(&s->files_mtx);
+	if (s->n_pins == s->pins_size) {
+		s->pins_size = s->pins_size == 0 ? 16 : s->pins_size * 2;
+		s->pins = xreallocarray(s->pins, s->pins_size,
+		    sizeof *s->pins);
+	}
+	s->pins[s->n_pins++] = xstrdup(digest);
+	pthread_mutex_unlock(&s->files_mtx);
+}
+
+void
+store_blob_unpin(struct store *s, const char *digest)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&s->files_mtx);
+	for (i = 0; i < s->n_pins; i++) {
+		if (strcmp(s->pins[i], digest) == 0) {
+			free(s->pins[i]);
+			s->pins[i] = s->pins[--s->n_pins];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->files_mtx);
+}
+
+bool
+store_blob_is_pinned(const struct store *s, const char *digest)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n_pins; i++) {
+		if (strcmp(s->pins[i], digest) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
 store_upload_file_finish(struct store *s, const char *id, uint64_t len,
     const char *digest)
 {

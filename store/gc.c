@@ -186,15 +186,18 @@ remove_listed(struct store *s, bool is_blob, const char *name)
 {
 	char	*path;
 	bool	 has;
-	int	 rc;
+	int	 rc = STORE_OK;
 
 	path = is_blob ? store_files_blob_path(s, name) :
 	    store_files_upload_path(s, name);
 	if (path == NULL)
 		return STORE_CORRUPT;
 	store_files_lock(s);
-	if ((rc = has_record(s, is_blob, name, &has)) == STORE_OK && !has &&
-	    unlink(path) == -1 && errno != ENOENT)
+	if (is_blob && store_blob_is_pinned(s, name))
+		has = true;
+	else
+		rc = has_record(s, is_blob, name, &has);
+	if (rc == STORE_OK && !has && unlink(path) == -1 && errno != ENOENT)
 		rc = STORE_IO;
 	store_files_unlock(s);
 	free(path);
@@ -224,7 +227,8 @@ is_orphan(struct store *s, const struct gc_dir *g, DIR *d, const char *name,
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode) || (int64_t)sb.st_mtim.tv_sec * 1000 +
-	    sb.st_mtim.tv_nsec / 1000000 >= before_ms)
+	    sb.st_mtim.tv_nsec / 1000000 >= before_ms ||
+	    (g->prefix != NULL && store_blob_is_pinned(s, key)))
 		goto out;
 	if ((rc = has_record(s, g->prefix != NULL, key, &has)) == STORE_OK)
 		*out = !has;
@@ -287,7 +291,8 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 		if (rc1 == STORE_NOTFOUND || (rc1 == STORE_OK &&
 		    b.users == 0)) {
 			rc1 = STORE_OK;
-			if (unlink(path) == -1 && errno != ENOENT)
+			if (!store_blob_is_pinned(s, l->blobs[i]) &&
+			    unlink(path) == -1 && errno != ENOENT)
 				rc1 = STORE_IO;
 		}
 		store_files_unlock(s);

@@ -458,6 +458,8 @@ out:
 void
 store_close(struct store *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
 	if (s->env != NULL)
@@ -466,6 +468,9 @@ store_close(struct store *s)
 	if (s->lock_fd != -1)
 		close(s->lock_fd);
 	free(s->dir);
+	for (i = 0; i < s->n_pins; i++)
+		free(s->pins[i]);
+	free(s->pins);
 	pthread_mutex_destroy(&s->files_mtx);
 	free(s);
 }

@@ -534,6 +534,11 @@ int	 store_upload_delete(struct store_txn *, const char *id);
  * halves: prepare truncates to len and syncs (the slow part, which may run
  * on a worker thread while the upload is held); place renames (or drops the
  * upload file of a blob that exists) and syncs the directory.
+ * store_upload_file_link: after prepare, on any thread, make the blob file
+ * of digest a durable second name of the upload file (link, directory
+ * sync), so that place, in the commit, only drops the upload's name; the
+ * caller pins digest first (store_blob_pin). A blob file that exists
+ * already is kept. 0, or a STORE_* code (place then renames as usual).
  * store_upload_file_remove: remove it; a missing file is STORE_OK.
  */
 int	 store_blob_path(struct store *, const char *digest, char *dst,
@@ -549,7 +554,18 @@ int	 store_upload_file_prepare(struct store *, const char *id,
 	    uint64_t len);
 int	 store_upload_file_place(struct store *, const char *id,
 	    const char *digest);
+int	 store_upload_file_link(struct store *, const char *id,
+	    const char *digest);
 int	 store_upload_file_remove(struct store *, const char *id);
+/*
+ * Pins, on any thread: a blob file made ahead of the record that will name
+ * it (store_upload_file_link, before its group commit) is pinned from
+ * before it is made until that commit is over, and the GC's file removal
+ * (store_gc_files_*) leaves the files of pinned digests alone. Pins of one
+ * digest nest.
+ */
+void	 store_blob_pin(struct store *, const char *digest);
+void	 store_blob_unpin(struct store *, const char *digest);
 
 /*
  * The GC's file removal may run on another thread than the requests

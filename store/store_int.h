@@ -53,7 +53,13 @@ struct store {
 	size_t		 chunk_max;	/* manifest bytes that fit a page */
 	char		 io_cause[512];	/* store_io_cause() */
 	pthread_mutex_t	 files_mtx;	/* store_files_lock() */
+	char		**pins;		/* store_blob_pin, under files_mtx */
+	size_t		 n_pins;
+	size_t		 pins_size;
 };
+
+/* blobfile.c: whether digest is pinned; files_mtx held. */
+bool	 store_blob_is_pinned(const struct store *, const char *digest);
 
 struct store_txn {
 	struct store	*store;
