@@ -93,6 +93,19 @@ int	 api_secret_check(struct call *, const char *arn);
  * operations keep: 0, or -1 with the call's error.
  */
 int	 api_template_check(struct call *, struct json_object *t);
+/*
+ * The Describe operations' page of the records of kind (templates, rules):
+ * those after the call's nextToken (a page token of token_kind), at most
+ * maxResults (default RECORD_PAGE_DEFAULT), each handed to add with its
+ * times; nextToken set when more follow. 0, or -1 with the call's error.
+ */
+#define RECORD_PAGE_DEFAULT	100
+typedef void	(*api_record_add_fn)(struct call *, struct json_object *list,
+		    struct json_object *record, int64_t created_ms,
+		    int64_t updated_ms);
+int	 api_record_page(struct call *, enum store_template_kind,
+	    const char *token_kind, struct json_object *list,
+	    api_record_add_fn add);
 /* Whether CreateRepository's model takes name (core_ctx's is_repo_name). */
 bool	 api_is_repo_name(const struct core_ctx *, const char *name);
 

@@ -13,7 +13,6 @@
 #include "common/str.h"
 #include "store/store.h"
 
-#define PAGE_DEFAULT	100
 #define TOKEN_KIND	"ptc-rules"
 #define RULES_MAX	50	/* per registry (docs/ecr-behaviour.md 4) */
 
@@ -290,14 +289,6 @@ delete_rule(struct call *call)
 	return rc == 0 ? 0 : api_fail_store(call, rc);
 }
 
-struct page {
-	struct call		*call;
-	struct json_object	*list;
-	size_t			 n, max;
-	bool			 has_more;
-	char			 last[STORE_TEMPLATE_PREFIX_MAX + 1];
-};
-
 static void
 list_add(struct call *call, struct json_object *list,
     struct json_object *rule, int64_t created, int64_t updated)
@@ -307,28 +298,6 @@ list_add(struct call *call, struct json_object *list,
 	rule_write(call, o, rule, N_RULE_MEMBERS, created);
 	jadd_epoch(o, "updatedAt", updated);
 	jpush(list, o);
-}
-
-static int
-page_add(const char *prefix, const struct store_doc *doc, void *arg)
-{
-	struct page		*pg = arg;
-	struct json_object	*rule = NULL;
-
-	if (pg->n == pg->max) {
-		pg->has_more = true;
-		return 1;
-	}
-	if (jparse_strict(doc->text, doc->len, &rule, NULL) == JPARSE_BAD ||
-	    !json_object_is_type(rule, json_type_object)) {
-		json_object_put(rule);
-		return STORE_CORRUPT;
-	}
-	list_add(pg->call, pg->list, rule, doc->at_ms, doc->aux_ms);
-	json_object_put(rule);
-	str_copy(pg->last, sizeof pg->last, prefix);
-	pg->n++;
-	return 0;
 }
 
 /*
@@ -357,32 +326,6 @@ describe_named(struct call *call, struct json_object *prefixes,
 }
 
 static int
-describe_page(struct call *call, struct json_object *list)
-{
-	const char	*token = api_in_str(call, "nextToken");
-	struct page	 pg;
-	char		 after[STORE_TEMPLATE_PREFIX_MAX + 1];
-	int		 rc;
-
-	memset(&pg, 0, sizeof pg);
-	pg.call = call;
-	pg.list = list;
-	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
-	if (token != NULL && api_token_parse(call, TOKEN_KIND, token, after,
-	    sizeof after) != 0)
-		return -1;
-	rc = store_template_foreach(call->txn, call->registry_id,
-	    call->id.region, STORE_TEMPLATE_PTC_RULE, token != NULL ? after :
-	    NULL, page_add, &pg);
-	if (rc < 0)
-		return api_fail_store(call, rc);
-	if (pg.has_more)
-		jadd_str(call->out, "nextToken",
-		    api_token_make(call, TOKEN_KIND, pg.last));
-	return 0;
-}
-
-static int
 describe_rules(struct call *call)
 {
 	struct json_object	*prefixes = api_in_array(call,
@@ -393,7 +336,8 @@ describe_rules(struct call *call)
 	if (prefixes != NULL)
 		rc = describe_named(call, prefixes, list);
 	else
-		rc = describe_page(call, list);
+		rc = api_record_page(call, STORE_TEMPLATE_PTC_RULE,
+		    TOKEN_KIND, list, list_add);
 	jadd_obj(call->out, "pullThroughCacheRules", list);
 	return rc;
 }

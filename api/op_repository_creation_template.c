@@ -13,7 +13,6 @@
 #include "common/str.h"
 #include "store/store.h"
 
-#define PAGE_DEFAULT	100
 #define TOKEN_KIND	"templates"
 
 static int	create_template(struct call *);
@@ -205,33 +204,13 @@ delete_template(struct call *call)
 	return rc == 0 ? 0 : api_fail_store(call, rc);
 }
 
-struct page {
-	struct json_object	*list;
-	size_t			 n, max;
-	bool			 has_more;
-	char			 last[STORE_TEMPLATE_PREFIX_MAX + 1];
-};
-
-static int
-page_add(const char *prefix, const struct store_doc *doc, void *arg)
+/* A template as Describe lists it, with its times. */
+static void
+list_add(struct call *call, struct json_object *list, struct json_object *t,
+    int64_t created_ms, int64_t updated_ms)
 {
-	struct page		*pg = arg;
-	struct json_object	*t = NULL;
-
-	if (pg->n == pg->max) {
-		pg->has_more = true;
-		return 1;
-	}
-	if (jparse_strict(doc->text, doc->len, &t, NULL) == JPARSE_BAD ||
-	    !json_object_is_type(t, json_type_object)) {
-		json_object_put(t);
-		return STORE_CORRUPT;
-	}
-	jpush(pg->list, with_times(t, doc->at_ms, doc->aux_ms));
-	json_object_put(t);
-	str_copy(pg->last, sizeof pg->last, prefix);
-	pg->n++;
-	return 0;
+	(void)call;
+	jpush(list, with_times(t, created_ms, updated_ms));
 }
 
 /*
@@ -265,31 +244,6 @@ describe_named(struct call *call, struct json_object *prefixes,
 }
 
 static int
-describe_page(struct call *call, struct json_object *list)
-{
-	const char	*token = api_in_str(call, "nextToken");
-	struct page	 pg;
-	char		 after[STORE_TEMPLATE_PREFIX_MAX + 1];
-	int		 rc;
-
-	memset(&pg, 0, sizeof pg);
-	pg.list = list;
-	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
-	if (token != NULL && api_token_parse(call, TOKEN_KIND, token, after,
-	    sizeof after) != 0)
-		return -1;
-	rc = store_template_foreach(call->txn, call->registry_id,
-	    call->id.region, STORE_TEMPLATE_CREATION, token != NULL ? after :
-	    NULL, page_add, &pg);
-	if (rc < 0)
-		return api_fail_store(call, rc);
-	if (pg.has_more)
-		jadd_str(call->out, "nextToken",
-		    api_token_make(call, TOKEN_KIND, pg.last));
-	return 0;
-}
-
-static int
 describe_templates(struct call *call)
 {
 	struct json_object	*prefixes = api_in_array(call, "prefixes");
@@ -300,7 +254,8 @@ describe_templates(struct call *call)
 	if (prefixes != NULL && json_object_array_length(prefixes) != 0)
 		rc = describe_named(call, prefixes, list);
 	else
-		rc = describe_page(call, list);
+		rc = api_record_page(call, STORE_TEMPLATE_CREATION,
+		    TOKEN_KIND, list, list_add);
 	jadd_obj(call->out, "repositoryCreationTemplates", list);
 	return rc;
 }

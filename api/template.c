@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "api/validate.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 #include "core/lifecycle.h"
 #include "policy/policy.h"
@@ -111,4 +112,64 @@ api_is_repo_name(const struct core_ctx *ctx, const char *name)
 	json_object_put(in);
 	ecr_error_clear(&err);
 	return rc == 0;
+}
+
+/* One page of api_record_page: records after the token, to max. */
+struct record_page {
+	struct call		*call;
+	struct json_object	*list;
+	api_record_add_fn	 add;
+	size_t			 n, max;
+	bool			 has_more;
+	char			 last[STORE_TEMPLATE_PREFIX_MAX + 1];
+};
+
+static int
+record_page_add(const char *prefix, const struct store_doc *doc, void *arg)
+{
+	struct record_page	*pg = arg;
+	struct json_object	*record = NULL;
+
+	if (pg->n == pg->max) {
+		pg->has_more = true;
+		return 1;
+	}
+	if (jparse_strict(doc->text, doc->len, &record, NULL) == JPARSE_BAD ||
+	    !json_object_is_type(record, json_type_object)) {
+		json_object_put(record);
+		return STORE_CORRUPT;
+	}
+	pg->add(pg->call, pg->list, record, doc->at_ms, doc->aux_ms);
+	json_object_put(record);
+	str_copy(pg->last, sizeof pg->last, prefix);
+	pg->n++;
+	return 0;
+}
+
+int
+api_record_page(struct call *call, enum store_template_kind kind,
+    const char *token_kind, struct json_object *list, api_record_add_fn add)
+{
+	const char		*token = api_in_str(call, "nextToken");
+	struct record_page	 pg;
+	char			 after[STORE_TEMPLATE_PREFIX_MAX + 1];
+	int			 rc;
+
+	memset(&pg, 0, sizeof pg);
+	pg.call = call;
+	pg.list = list;
+	pg.add = add;
+	pg.max = (size_t)api_in_i64(call, "maxResults", RECORD_PAGE_DEFAULT);
+	if (token != NULL && api_token_parse(call, token_kind, token, after,
+	    sizeof after) != 0)
+		return -1;
+	rc = store_template_foreach(call->txn, call->registry_id,
+	    call->id.region, kind, token != NULL ? after : NULL,
+	    record_page_add, &pg);
+	if (rc < 0)
+		return api_fail_store(call, rc);
+	if (pg.has_more)
+		jadd_str(call->out, "nextToken",
+		    api_token_make(call, token_kind, pg.last));
+	return 0;
 }
