@@ -85,6 +85,12 @@ int	 api_policy_check(struct call *, enum api_policy_kind,
  * a username and accessToken, UnableToDecryptSecretValueException.
  */
 int	 api_secret_check(struct call *, const char *arn);
+/*
+ * The username and accessToken of the secret arn names, borrowed until
+ * the secrets are reread: 0, or -1 when it is missing or malformed.
+ */
+int	 api_secret_get(const struct core_ctx *, const char *arn,
+	    const char **user, const char **token);
 
 /*
  * template.c: check a creation template t as ECR does (appliedFor, each

@@ -120,11 +120,7 @@ extern const struct op api_op_tag_resource;
 extern const struct op api_op_untag_resource;
 extern const struct op api_op_update_pull_through_cache_rule;
 extern const struct op api_op_update_repository_creation_template;
-static const struct op pending_validate_pull_through_cache_rule = {
-	.name = "ValidatePullThroughCacheRule",
-	.input = &model_ValidatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_validate_pull_through_cache_rule;
 
 const struct op *const api_ops[] = {
 	&api_op_batch_check_layer_availability,
@@ -184,7 +180,7 @@ const struct op *const api_ops[] = {
 	&api_op_update_pull_through_cache_rule,
 	&api_op_update_repository_creation_template,
 	&api_op_upload_layer_part,
-	&pending_validate_pull_through_cache_rule,
+	&api_op_validate_pull_through_cache_rule,
 };
 
 const size_t api_n_ops = sizeof api_ops / sizeof api_ops[0];

@@ -178,3 +178,22 @@ api_secret_check(struct call *call, const char *arn)
 	return api_fail(call, ERR_SECRET_NOT_FOUND, "Secrets Manager can't "
 	    "find the specified secret '%s'", arn);
 }
+
+int
+api_secret_get(const struct core_ctx *ctx, const char *arn,
+    const char **user, const char **token)
+{
+	const struct api_secrets	*secrets = ctx->cfg.secrets;
+	size_t				 i;
+
+	for (i = 0; secrets != NULL && i < secrets->n; i++) {
+		if (!is_match(secrets->v[i].key, arn))
+			continue;
+		if (secrets->v[i].username == NULL)
+			return -1;
+		*user = secrets->v[i].username;
+		*token = secrets->v[i].access_token;
+		return 0;
+	}
+	return -1;
+}

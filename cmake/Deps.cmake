@@ -6,6 +6,9 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 # PCRE2's 8-bit library (libpcre2-dev) for the model's regexes: api/ only.
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# libcurl (libcurl4-openssl-dev): the upstream client of pull-through
+# cache rules (core/upstream.c), driven by the server's loop.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # libcrypto (libssl-dev, which libcurl4-openssl-dev brings) for SHA-256 at
 # CPU speed: auth/sha256.h says why.
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)

@@ -36,7 +36,28 @@ struct api_config {
 	uint64_t		 max_repositories; /* per registry and region */
 	uint64_t		 max_layer_size;	/* bytes */
 	uint64_t		 clock_offset_sec; /* api_now_ms's start */
+	/* --upstream-url: "HOST=URL" each; borrowed. */
+	const char *const	*upstream_urls;
+	size_t			 n_upstream_urls;
 };
+
+/*
+ * The upstream client's transfers (core/upstream.c) are libcurl easy
+ * handles (void * here: CURL *) that the server runs in its event loop
+ * with a multi handle: add takes one (0, or -1 if it cannot), remove
+ * takes one back unfinished (the server is stopping). When the multi
+ * handle says one is done, the server removes it and passes it with its
+ * CURLcode to core_upstream_done, which may start others. Before the
+ * context goes, core_upstream_abort ends those still running.
+ */
+struct core_net {
+	int	(*add)(void *arg, void *easy);
+	void	(*remove)(void *arg, void *easy);
+	void	*arg;
+};
+void	 core_ctx_set_net(struct core_ctx *, const struct core_net *);
+void	 core_upstream_done(void *easy, int result);
+void	 core_upstream_abort(struct core_ctx *);
 
 /*
  * Borrowed credentials for strict mode (the caller keeps them alive until
@@ -96,6 +117,15 @@ struct call *call_new(struct core_ctx *, const char *request_id,
 /* The client's IP address as text, for aws:SourceIp (before prepare). */
 void	 call_set_source_ip(struct call *, const char *ip);
 void	 call_run(struct call *);
+/*
+ * A call whose operation waits on upstream work (ValidatePullThroughCache
+ * Rule) is pending once call_run returns; no transaction is held while it
+ * waits. call_on_finish says how to answer it: fn runs once (at once if
+ * the work has ended already), from the loop, and owns the call then.
+ */
+bool	 call_is_pending(const struct call *);
+void	 call_on_finish(struct call *, void (*fn)(struct call *, void *),
+	    void *arg);
 /*
  * Run write calls as children of one write transaction and commit it once,
  * durably, before any of them is answered (group commit).

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 #include "core/core.h"
 #include "core/error.h"
@@ -70,6 +71,8 @@ struct core_ctx {
 	size_t			 n_hashes;
 	size_t			 hashes_size;
 	uint64_t		 hash_tick;
+	struct core_net		 net;		/* upstream.c: the loop's */
+	struct up_xfer		*xfers;		/* upstream.c: running */
 };
 
 #define API_ARN_MAX	2048
@@ -102,7 +105,20 @@ struct call {
 	void			*proto;
 	void			(*proto_free)(void *);
 	struct api_repo_prefix	*repo_prefix;	/* repo.c: owned */
+	/* An op that waits on upstream work (call_finish). */
+	bool			 is_pending;
+	bool			 is_finished;
+	void			(*on_finish)(struct call *, void *);
+	void			*finish_arg;
 };
+
+/*
+ * An op's exec returns CALL_PENDING when it has started upstream work
+ * that answers the call later: it fills call->out or the error, then
+ * calls call_finish. Read-only ops only: the read txn is gone by then.
+ */
+#define CALL_PENDING	1
+void	 call_finish(struct call *);
 
 /* ctx.c: the domain's half of api_ctx_new and api_ctx_free. */
 int	 core_ctx_new(struct store *, const struct api_config *,
@@ -126,6 +142,63 @@ const struct api_repo_prefix *api_repo_prefix(struct call *,
 	    const char *registry_id);
 /* Free what api_repo_prefix keeps for the call (NULL is ignored). */
 void	 api_repo_prefix_free(struct api_repo_prefix *);
+
+/*
+ * upstream.c: one HTTP exchange with an upstream registry (issue 13).
+ * up_get: a GET of url with header (a whole line, or NULL) and, when user
+ * is not NULL, Basic credentials; done runs once from the loop when it
+ * ends (result: a CURLcode; status; the body up to 1 MiB; the first
+ * WWW-Authenticate) and owns x. done may run before up_get returns (no
+ * loop), so up_get comes last in its caller. up_base_url: host's base
+ * URL, --upstream-url's or https://HOST (caller frees).
+ */
+struct curl_slist;
+struct up_xfer {
+	struct core_ctx		*ctx;
+	void			*easy;
+	struct curl_slist	*headers;
+	struct buf		 body;
+	char			*www_auth;
+	int			 result;
+	long			 status;
+	char			 error[256];	/* CURL_ERROR_SIZE */
+	void			(*done)(struct up_xfer *);
+	void			*arg;
+	struct up_xfer		*next;
+};
+void	 up_get(struct core_ctx *, const char *url, const char *header,
+	    const char *user, const char *password,
+	    void (*done)(struct up_xfer *), void *arg);
+void	 up_xfer_free(struct up_xfer *);
+char	*up_base_url(const struct core_ctx *, const char *host);
+
+/*
+ * upstream_auth.c: an upstream's WWW-Authenticate challenge (0, or -1
+ * when it offers neither Basic nor Bearer with a realm), the token URL
+ * for it (caller frees), the token of a token service's answer (or NULL;
+ * caller frees), and the ping: GET /v2/ of host's registry, authenticated
+ * as it asks (user NULL: anonymous); done gets NULL when it answered
+ * 200, else the failure in words.
+ */
+enum up_auth {
+	UP_AUTH_NONE,
+	UP_AUTH_BASIC,
+	UP_AUTH_BEARER,
+	UP_AUTH_OTHER,
+};
+struct up_challenge {
+	enum up_auth	 scheme;
+	char		*realm;
+	char		*service;
+	char		*scope;
+};
+int	 up_challenge_parse(const char *header, struct up_challenge *);
+void	 up_challenge_free(struct up_challenge *);
+char	*up_token_url(const struct up_challenge *, const char *scope);
+char	*up_token_of(const struct buf *);
+void	 up_ping_start(struct core_ctx *, const char *host, const char *user,
+	    const char *password, void (*done)(void *, const char *failure),
+	    void *arg);
 
 /* clock.c: the real clock, for what must match the world outside. */
 int64_t	 api_real_ms(void);

@@ -170,9 +170,35 @@ call_run(struct call *call)
 			return;
 		}
 	}
-	call->op->exec(call);
+	if (call->op->exec(call) == CALL_PENDING)
+		call->is_pending = true;
+	/* Never held across a wait on an upstream. */
 	store_txn_abort(call->txn);
 	call->txn = NULL;
+}
+
+bool
+call_is_pending(const struct call *call)
+{
+	return call->is_pending;
+}
+
+void
+call_on_finish(struct call *call, void (*fn)(struct call *, void *),
+    void *arg)
+{
+	call->on_finish = fn;
+	call->finish_arg = arg;
+	if (call->is_finished)
+		fn(call, arg);
+}
+
+void
+call_finish(struct call *call)
+{
+	call->is_finished = true;
+	if (call->on_finish != NULL)
+		call->on_finish(call, call->finish_arg);
 }
 
 /* Run one call inside a child of parent; its writes vanish if it fails. */

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <sodium.h>
 
@@ -64,6 +65,8 @@ struct options {
 	uint64_t	 max_layer_size;
 	uint64_t	 map_size;		/* bytes; 0: the default */
 	uint64_t	 header_timeout;	/* seconds */
+	const char	**upstream_urls;	/* --upstream-url HOST=URL */
+	size_t		 n_upstream_urls;
 };
 
 static struct server	 server;
@@ -104,6 +107,10 @@ usage(FILE *fp)
 "                          a JSON object mapping a secret ARN or name to\n"
 "                          {\"username\", \"accessToken\"} (see README);\n"
 "                          SIGHUP reloads\n"
+"  --upstream-url HOST=URL send a pull-through cache upstream's requests\n"
+"                          for HOST to URL instead of https://HOST, e.g.\n"
+"                          registry-1.docker.io=http://127.0.0.1:5000\n"
+"                          (repeatable; tests, air-gapped mirrors)\n"
 "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
 "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
 "                          /moto-api/reset), which need no credentials;\n"
@@ -204,6 +211,33 @@ bad:
 	return -1;
 }
 
+/* HOST=URL, URL http:// or https://, each HOST once. */
+static int
+add_upstream_url(struct options *o, const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	size_t		 i, hlen;
+
+	if (eq == NULL || eq == arg || (strncmp(eq + 1, "http://", 7) != 0 &&
+	    strncmp(eq + 1, "https://", 8) != 0)) {
+		fprintf(stderr, "ecrd: --upstream-url takes HOST=URL, URL "
+		    "http:// or https://, not '%s'\n", arg);
+		return -1;
+	}
+	hlen = (size_t)(eq - arg) + 1;
+	for (i = 0; i < o->n_upstream_urls; i++) {
+		if (strncmp(o->upstream_urls[i], arg, hlen) == 0) {
+			fprintf(stderr, "ecrd: --upstream-url names %.*s "
+			    "twice\n", (int)hlen - 1, arg);
+			return -1;
+		}
+	}
+	o->upstream_urls = xreallocarray(o->upstream_urls,
+	    o->n_upstream_urls + 1, sizeof *o->upstream_urls);
+	o->upstream_urls[o->n_upstream_urls++] = arg;
+	return 0;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -218,6 +252,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "credentials", required_argument, NULL, 'c' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "secrets", required_argument, NULL, 'X' },
+		{ "upstream-url", required_argument, NULL, 'W' },
 		{ "admin-endpoints", no_argument, NULL, 'A' },
 		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
@@ -257,6 +292,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's': o->is_strict = true; break;
 		case 'X': o->secrets = optarg; break;
 		case 'A': o->has_admin_endpoints = true; break;
+		case 'W':
+			if (add_upstream_url(o, optarg) != 0)
+				return -1;
+			break;
 		case 'R': o->relax_references = true; break;
 		case 'I':
 			if (parse_seconds("--lifecycle-interval", optarg,
@@ -670,8 +709,11 @@ start(const struct options *o, char **cause)
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
+	cfg.upstream_urls = o->upstream_urls;
+	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
+	server.upstream = upstream_net_new(server.base, server.api);
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
 	core_ctx_set_endpoint(server.api, http_server_address(server.http));
@@ -696,6 +738,7 @@ static void
 stop(void)
 {
 	/* Work in flight ends before what it works on goes. */
+	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	gc_sched_free(server.gc_sched);
 	lc_sched_free(server.lc_sched);
@@ -712,6 +755,7 @@ stop(void)
 	creds_free(server.creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
+	curl_global_cleanup();
 	if (server.base != NULL)
 		event_base_free(server.base);
 	if (ephemeral_dir != NULL) {
@@ -739,6 +783,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread starts: libcurl's global state (TLS). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("libcurl failed to initialise");
+		return 1;
+	}
 	/*
 	 * Keep freed memory for the next request instead of trimming the heap
 	 * after every large answer (malloc_consolidate showed in profiles).
@@ -749,6 +798,7 @@ main(int argc, char **argv)
 		log_error("%s", cause);
 		free(cause);
 		stop();
+		free(o.upstream_urls);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -769,5 +819,6 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	log_info("ecrd stopped");
 	stop();
+	free(o.upstream_urls);
 	return rc;
 }

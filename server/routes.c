@@ -145,6 +145,13 @@ respond_call(struct http_request *req, struct call *call)
 	call_free(call);
 }
 
+/* A call that waited on an upstream is answered once it is done. */
+static void
+respond_later(struct call *call, void *req)
+{
+	respond_call(req, call);
+}
+
 static void
 handle_aws(struct server *srv, struct http_request *req)
 {
@@ -174,6 +181,10 @@ handle_aws(struct server *srv, struct http_request *req)
 		break;
 	case API_STAGE_READ:
 		call_run(call);
+		if (call_is_pending(call)) {
+			call_on_finish(call, respond_later, req);
+			break;
+		}
 		/* FALLTHROUGH */
 	case API_STAGE_DONE:
 		respond_call(req, call);

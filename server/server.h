@@ -64,6 +64,7 @@ struct server {
 	struct lc_sched		*lc_sched;	/* lifecycle.c */
 	struct gc_sched		*gc_sched;	/* gc.c */
 	struct pool		*pool;		/* pool.h: slow file work */
+	struct upstream_net	*upstream;	/* upstream.c: libcurl */
 };
 
 /*
@@ -155,6 +156,15 @@ int	request_param_region(struct http_request *, const char *name,
 bool	registry_is_path(const char *path);
 void	registry_on_head(struct server *, struct http_request *);
 void	registry_on_request(struct server *, struct http_request *);
+
+/*
+ * upstream.c: the upstream client's transfers in the loop (a curl multi
+ * handle); made once the API context is, freed before it (transfers
+ * under way end, failing their calls).
+ */
+struct upstream_net;
+struct upstream_net *upstream_net_new(struct event_base *, struct core_ctx *);
+void	upstream_net_free(struct upstream_net *);
 
 /* writes.c: run the queued write calls as one group commit and answer them. */
 void	writes_flush(struct server *);

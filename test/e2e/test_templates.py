@@ -605,10 +605,12 @@ class PullThroughCacheRuleTest(EcrdTestCase):
                     major, "ecr", "delete-pull-through-cache-rule",
                     "--ecr-repository-prefix", prefix))
 
-    def test_validate_is_not_built_yet(self):
+    def test_validate_needs_a_rule(self):
+        # Validating with real upstreams: test_pull_through.py.
         r = self.api("ValidatePullThroughCacheRule",
-                     {"ecrRepositoryPrefix": "quay"})
-        self.assertAwsError(r, 501, "NotImplementedException")
+                     {"ecrRepositoryPrefix": "norule"})
+        self.assertAwsError(r, 400, "PullThroughCacheRuleNotFoundException",
+                            message_contains="norule")
 
 
 class SecretsFileTest(unittest.TestCase):

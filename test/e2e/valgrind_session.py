@@ -31,6 +31,8 @@ def start(bin_path, tmp):
         ["valgrind", "--error-exitcode=99", "--leak-check=full",
          "--errors-for-leak-kinds=definite", "--track-fds=no", bin_path,
          "--listen", "127.0.0.1:0", "--port-file", port_file, "--ephemeral",
+         # Refused at once: ValidatePullThroughCacheRule's upstream work.
+         "--upstream-url", "quay.io=http://127.0.0.1:1",
          "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT,
         env=dict(os.environ, TMPDIR=tmp))   # its --ephemeral store too
     end = time.monotonic() + DEADLINE_S
@@ -93,7 +95,7 @@ def session(address):
                  repositoryName="UPPER")
     expect_error("InvalidParameterException", ecr.describe_repositories,
                  nextToken="garbage")
-    expect_error("NotImplementedException",
+    expect_error("PullThroughCacheRuleNotFoundException",
                  ecr.validate_pull_through_cache_rule,
                  ecrRepositoryPrefix="vgrule")
     checks.extend(templates_session(ecr, expect_error))
@@ -313,6 +315,8 @@ def templates_session(ecr, expect_error):
                                        upstreamRegistryUrl="quay.io")
     ok.append(len(ecr.describe_pull_through_cache_rules()[
         "pullThroughCacheRules"]) == 1)
+    ok.append(ecr.validate_pull_through_cache_rule(
+        ecrRepositoryPrefix="vgquay")["isValid"] is False)
     ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix="vgquay")
     expect_error("SecretNotFoundException",
                  ecr.create_pull_through_cache_rule,

@@ -1,0 +1,207 @@
+/*
+ * The upstream client of pull-through cache rules (issue 13): one HTTP
+ * exchange with an upstream registry as a libcurl easy handle, which the
+ * server runs in its event loop (core_ctx_set_net), so nothing here ever
+ * waits; and where an upstream host's requests go (--upstream-url).
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+
+#define BODY_MAX		(1024 * 1024)	/* tokens, pings, errors */
+#define CONNECT_TIMEOUT_SEC	10L
+#define TIMEOUT_SEC		30L
+#define REDIRECTS_MAX		5L
+
+void
+core_ctx_set_net(struct core_ctx *ctx, const struct core_net *net)
+{
+	ctx->net = *net;
+}
+
+/*
+ * The base URL of host's registry API: --upstream-url's for it, else
+ * https://host (the real registry). The caller frees it.
+ */
+char *
+up_base_url(const struct core_ctx *ctx, const char *host)
+{
+	const char	*m, *eq;
+	size_t		 i, len;
+
+	for (i = 0; i < ctx->cfg.n_upstream_urls; i++) {
+		m = ctx->cfg.upstream_urls[i];
+		if ((eq = strchr(m, '=')) == NULL ||
+		    (size_t)(eq - m) != strlen(host) ||
+		    strncmp(m, host, (size_t)(eq - m)) != 0)
+			continue;
+		len = strlen(eq + 1);
+		while (len > 0 && eq[1 + len - 1] == '/')
+			len--;
+		return xasprintf("%.*s", (int)len, eq + 1);
+	}
+	return xasprintf("https://%s", host);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct up_xfer	*x = arg;
+
+	/* Past the cap the buffer fails and stays empty: a bad answer. */
+	(void)buf_add(&x->body, data, size * n);
+	return size * n;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct up_xfer	*x = arg;
+	size_t		 len = size * n, name = strlen("WWW-Authenticate:");
+
+	/* A new status line (a redirect followed): forget the last answer's. */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		free(x->www_auth);
+		x->www_auth = NULL;
+	}
+	if (len > name && strncasecmp(data, "WWW-Authenticate:", name) == 0 &&
+	    x->www_auth == NULL) {
+		data += name;
+		len -= name;
+		while (len > 0 && (data[len - 1] == '\r' ||
+		    data[len - 1] == '\n' || data[len - 1] == ' '))
+			len--;
+		while (len > 0 && (*data == ' ' || *data == '\t')) {
+			data++;
+			len--;
+		}
+		x->www_auth = xasprintf("%.*s", (int)len, data);
+	}
+	return size * n;
+}
+
+static void
+xfer_unlink(struct up_xfer *x)
+{
+	struct up_xfer	**p;
+
+	for (p = &x->ctx->xfers; *p != NULL; p = &(*p)->next) {
+		if (*p == x) {
+			*p = x->next;
+			return;
+		}
+	}
+}
+
+void
+up_xfer_free(struct up_xfer *x)
+{
+	if (x == NULL)
+		return;
+	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	buf_release(&x->body);
+	free(x->www_auth);
+	free(x);
+}
+
+/*
+ * A GET of url, with header (a whole "Name: value" line, or NULL) and,
+ * when user is not NULL, Basic credentials. done runs once, from the
+ * loop, when it ends (x->result, x->status, x->body, x->www_auth); it
+ * owns x then and frees it with up_xfer_free. done may run before up_get
+ * returns (no loop to run in), so up_get comes last in its caller.
+ */
+void
+up_get(struct core_ctx *ctx, const char *url, const char *header,
+    const char *user, const char *password,
+    void (*done)(struct up_xfer *), void *arg)
+{
+	struct up_xfer	*x;
+	CURL		*e;
+
+	x = xcalloc(1, sizeof *x);
+	x->ctx = ctx;
+	x->done = done;
+	x->arg = arg;
+	buf_init(&x->body, BODY_MAX);
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		abort();
+	if (header != NULL)
+		x->headers = curl_slist_append(NULL, header);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->error);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/*
+	 * Blobs redirect to CDNs; libcurl sends neither these credentials
+	 * nor a custom Authorization header to another host.
+	 */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, REDIRECTS_MAX);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, TIMEOUT_SEC);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ecrd/" ECRD_VERSION);
+	if (user != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, password);
+	}
+	x->next = ctx->xfers;
+	ctx->xfers = x;
+	if (ctx->net.add != NULL && ctx->net.add(ctx->net.arg, e) == 0)
+		return;
+	/* No loop to run it in (a tool, a test): it fails at once. */
+	xfer_unlink(x);
+	x->result = CURLE_FAILED_INIT;
+	str_copy(x->error, sizeof x->error, "no event loop");
+	x->done(x);
+}
+
+void
+core_upstream_done(void *easy, int result)
+{
+	struct up_xfer	*x = NULL;
+
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
+	    CURLE_OK || x == NULL)
+		return;
+	xfer_unlink(x);
+	x->result = result;
+	if (result == CURLE_OK)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
+	else if (x->error[0] == '\0')
+		str_copy(x->error, sizeof x->error,
+		    curl_easy_strerror((CURLcode)result));
+	x->done(x);
+}
+
+void
+core_upstream_abort(struct core_ctx *ctx)
+{
+	struct up_xfer	*x;
+
+	while ((x = ctx->xfers) != NULL) {
+		ctx->xfers = x->next;
+		if (ctx->net.remove != NULL)
+			ctx->net.remove(ctx->net.arg, x->easy);
+		x->result = CURLE_ABORTED_BY_CALLBACK;
+		str_copy(x->error, sizeof x->error, "the server is stopping");
+		x->done(x);
+	}
+}

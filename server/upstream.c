@@ -1,0 +1,165 @@
+/*
+ * The upstream client's transfers in the event loop (issue 13): one curl
+ * multi handle driven by curl_multi_socket_action from libevent events
+ * on its sockets and one timer, so no upstream request ever blocks the
+ * loop; core/upstream.c makes the requests, this only runs them.
+ */
+#include "server/server.h"
+
+#include <stdlib.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "api/api.h"
+#include "common/xalloc.h"
+
+struct upstream_net {
+	struct event_base	*base;
+	struct core_ctx		*api;
+	CURLM			*multi;
+	struct event		*timer;
+};
+
+/* Hand each finished transfer back to core, which may start others. */
+static void
+check_done(struct upstream_net *un)
+{
+	CURLMsg	*msg;
+	CURL	*easy;
+	int	 left, result;
+
+	while ((msg = curl_multi_info_read(un->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		result = (int)msg->data.result;
+		curl_multi_remove_handle(un->multi, easy);
+		core_upstream_done(easy, result);
+	}
+}
+
+static void
+socket_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_net	*un = arg;
+	int			 running, action = 0;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(un->multi, fd, action, &running);
+	check_done(un);
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_net	*un = arg;
+	int			 running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(un->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(un);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch s as libcurl asks, one event each. */
+static int
+on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct upstream_net	*un = arg;
+	struct event		*ev = sockp;
+	short			 kind = EV_PERSIST;
+
+	(void)easy;
+	if (ev != NULL) {
+		event_free(ev);
+		curl_multi_assign(un->multi, s, NULL);
+	}
+	if (what == CURL_POLL_REMOVE)
+		return 0;
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if ((ev = event_new(un->base, s, kind, socket_ready, un)) == NULL)
+		abort();
+	event_add(ev, NULL);
+	curl_multi_assign(un->multi, s, ev);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: -1 stops the timer; 0 fires on the next turn. */
+static int
+on_timer(CURLM *multi, long ms, void *arg)
+{
+	struct upstream_net	*un = arg;
+	struct timeval		 tv;
+
+	(void)multi;
+	if (ms < 0) {
+		evtimer_del(un->timer);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(un->timer, &tv);
+	return 0;
+}
+
+static int
+net_add(void *arg, void *easy)
+{
+	struct upstream_net	*un = arg;
+
+	return curl_multi_add_handle(un->multi, easy) == CURLM_OK ? 0 : -1;
+}
+
+static void
+net_remove(void *arg, void *easy)
+{
+	struct upstream_net	*un = arg;
+
+	curl_multi_remove_handle(un->multi, easy);
+}
+
+struct upstream_net *
+upstream_net_new(struct event_base *base, struct core_ctx *api)
+{
+	struct upstream_net	*un;
+	struct core_net		 net;
+
+	un = xcalloc(1, sizeof *un);
+	un->base = base;
+	un->api = api;
+	if ((un->multi = curl_multi_init()) == NULL ||
+	    (un->timer = evtimer_new(base, timer_fired, un)) == NULL)
+		abort();
+	curl_multi_setopt(un->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(un->multi, CURLMOPT_SOCKETDATA, un);
+	curl_multi_setopt(un->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(un->multi, CURLMOPT_TIMERDATA, un);
+	net.add = net_add;
+	net.remove = net_remove;
+	net.arg = un;
+	core_ctx_set_net(api, &net);
+	return un;
+}
+
+/* End the transfers under way (their calls fail), then the handle. */
+void
+upstream_net_free(struct upstream_net *un)
+{
+	struct core_net	net = { NULL, NULL, NULL };
+
+	if (un == NULL)
+		return;
+	core_upstream_abort(un->api);
+	core_ctx_set_net(un->api, &net);
+	/* The sockets' events go with their last transfer's removal. */
+	curl_multi_cleanup(un->multi);
+	event_free(un->timer);
+	free(un);
+}
