@@ -33,6 +33,7 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 		return -1;
 	}
 	ctx->is_repo_name = api_is_repo_name;
+	ctx->secret_get = api_secret_get;
 	*out = ctx;
 	return 0;
 }

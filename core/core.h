@@ -24,6 +24,8 @@ struct store;
 /* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of api_config's. */
 #define API_REPOSITORIES_MAX	100000			/* per region */
 #define API_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
+/* Pull-through cache tags are checked upstream this often (3.9: 24 h). */
+#define API_PTC_REFRESH_SEC	86400
 
 struct api_config {
 	const char		*default_account;
@@ -36,6 +38,7 @@ struct api_config {
 	uint64_t		 max_repositories; /* per registry and region */
 	uint64_t		 max_layer_size;	/* bytes */
 	uint64_t		 clock_offset_sec; /* api_now_ms's start */
+	uint64_t		 ptc_refresh_sec; /* recheck cached tags */
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const	*upstream_urls;
 	size_t			 n_upstream_urls;

@@ -73,6 +73,13 @@ struct core_ctx {
 	uint64_t		 hash_tick;
 	struct core_net		 net;		/* upstream.c: the loop's */
 	struct up_xfer		*xfers;		/* upstream.c: running */
+	struct api_ptc_seen	*seen;		/* pull_through.c: tags */
+	struct api_ptc_blob	*ptc_blobs;	/* pull_through_blob.c */
+	size_t			 n_seen;
+	/* api/'s --secrets lookup (api_secret_get), for pulls. */
+	int			(*secret_get)(const struct core_ctx *,
+				    const char *arn, const char **user,
+				    const char **token);
 };
 
 #define API_ARN_MAX	2048
@@ -106,6 +113,8 @@ struct call {
 	void			(*proto_free)(void *);
 	struct api_repo_prefix	*repo_prefix;	/* repo.c: owned */
 	/* An op that waits on upstream work (call_finish). */
+	bool			 is_pull_through; /* image.c: refs later */
+	uint8_t			 ptc_state;	/* enum api_ptc_state */
 	bool			 is_pending;
 	bool			 is_finished;
 	void			(*on_finish)(struct call *, void *);
@@ -145,29 +154,39 @@ void	 api_repo_prefix_free(struct api_repo_prefix *);
 
 /*
  * upstream.c: one HTTP exchange with an upstream registry (issue 13).
- * up_get: a GET of url with header (a whole line, or NULL) and, when user
- * is not NULL, Basic credentials; done runs once from the loop when it
- * ends (result: a CURLcode; status; the body up to 1 MiB; the first
- * WWW-Authenticate) and owns x. done may run before up_get returns (no
+ * up_get: a GET of url with headers (whole lines, NULL-terminated, or
+ * NULL) and, when user is not NULL, Basic credentials; done runs once
+ * from the loop when it ends (result: a CURLcode; status; the body up to
+ * 4 MiB; its Content-Type; the first WWW-Authenticate) and owns x. With
+ * sink, a 200's body goes to sink->fn instead, piece by piece (non-zero
+ * aborts the transfer). done may run before up_get returns (no
  * loop), so up_get comes last in its caller. up_base_url: host's base
  * URL, --upstream-url's or https://HOST (caller frees).
  */
 struct curl_slist;
+struct up_sink {
+	int	(*fn)(void *arg, const void *, size_t);
+	void	*arg;
+};
 struct up_xfer {
 	struct core_ctx		*ctx;
 	void			*easy;
 	struct curl_slist	*headers;
 	struct buf		 body;
 	char			*www_auth;
+	const char		*content_type;	/* libcurl's, or NULL */
 	int			 result;
 	long			 status;
 	char			 error[256];	/* CURL_ERROR_SIZE */
 	void			(*done)(struct up_xfer *);
 	void			*arg;
+	int			(*sink)(void *, const void *, size_t);
+	void			*sink_arg;
 	struct up_xfer		*next;
 };
-void	 up_get(struct core_ctx *, const char *url, const char *header,
-	    const char *user, const char *password,
+void	 up_get(struct core_ctx *, const char *url,
+	    const char *const *headers, const char *user,
+	    const char *password, const struct up_sink *,
 	    void (*done)(struct up_xfer *), void *arg);
 void	 up_xfer_free(struct up_xfer *);
 char	*up_base_url(const struct core_ctx *, const char *host);
@@ -199,6 +218,63 @@ char	*up_token_of(const struct buf *);
 void	 up_ping_start(struct core_ctx *, const char *host, const char *user,
 	    const char *password, void (*done)(void *, const char *failure),
 	    void *arg);
+
+/*
+ * upstream_fetch.c: GET url (with "Accept: accept" unless NULL),
+ * authenticated as the upstream's challenge asks: Basic with user and
+ * password, or a Bearer token for scope; a 200's body to sink (or
+ * NULL: into x->body). done gets the last answer (x,
+ * owned; any status) or, when none came, NULL and the reason.
+ */
+void	 up_fetch_start(struct core_ctx *, const char *url, const char *accept,
+	    const char *user, const char *password, const char *scope,
+	    const struct up_sink *,
+	    void (*done)(void *, struct up_xfer *, const char *failure),
+	    void *arg);
+
+/*
+ * pull_through.c: a pull of name (a repository under a pull-through
+ * cache rule) that misses, or names a tag not checked upstream for
+ * --pull-through-refresh seconds (api_ptc_is_fresh): fetch ref's manifest
+ * from the rule's upstream with accept (the client's, or NULL for every
+ * manifest type), store it (api_repo_get_or_create_for_pull, then as a
+ * push) and run the op again with call->ptc_state saying how it went.
+ * CALL_PENDING when started; 0 when no rule matches; -1 with the error.
+ */
+enum api_ptc_state {
+	API_PTC_NONE,		/* not asked upstream */
+	API_PTC_STORED,		/* fetched and stored */
+	API_PTC_MISSING,	/* the upstream has no such manifest */
+	API_PTC_UNAVAILABLE,	/* no answer, an error, or bad bytes */
+};
+struct api_ptc_seen;
+struct api_ptc_blob;
+struct api_ptc_target {
+	char		*base;		/* the upstream's base URL */
+	char		*path;		/* the repository there */
+	char		*scope;		/* repository:PATH:pull */
+	const char	*user;		/* NULL: anonymous; borrowed */
+	const char	*token;
+};
+int	 api_ptc_target(struct call *, const char *name,
+	    struct api_ptc_target *);
+void	 api_ptc_target_free(struct api_ptc_target *);
+/* Run the call's op again (a read txn), then call_finish. */
+void	 api_ptc_rerun(struct call *);
+/*
+ * pull_through_blob.c: a blob GET in repository repo (name) under a rule
+ * that has no layer record for digest: fetch it upstream into an upload
+ * file, hashed as it comes, never whole in memory; record the blob and
+ * the layer only when the digest matches; then run the op again
+ * (ptc_state). Concurrent GETs of one digest wait for one transfer.
+ * CALL_PENDING, 0 (no rule), or -1.
+ */
+int	 api_ptc_pull_blob(struct call *, const struct store_repo *repo,
+	    const char *digest);
+int	 api_ptc_pull_manifest(struct call *, const char *name,
+	    const char *ref, const char *accept);
+bool	 api_ptc_is_fresh(struct call *, const char *name, const char *tag);
+void	 api_ptc_seen_free(struct core_ctx *);
 
 /* clock.c: the real clock, for what must match the world outside. */
 int64_t	 api_real_ms(void);
@@ -373,6 +449,14 @@ struct json_object *api_jobj(struct json_object *o, const char *key);
  * Load the record of kind named prefix: 0 with *out (put it) and its
  * times, 1 if there is none, or -1 with the call's error.
  */
+/*
+ * Pull through the cache: repository name, made if missing from the
+ * PULL_THROUGH_CACHE template with the longest prefix, else with ECR's
+ * defaults (strict mode: ecr:CreateRepository and
+ * ecr:BatchImportUpstreamImage). 0, or -1 with the call's error.
+ */
+int	 api_repo_get_or_create_for_pull(struct call *, const char *name,
+	    struct store_repo *out);
 int	 api_record_load(struct call *, enum store_template_kind,
 	    const char *prefix, struct json_object **out,
 	    int64_t *created_at_ms, int64_t *updated_at_ms);

@@ -80,6 +80,7 @@ core_ctx_free(struct core_ctx *ctx)
 	sigv4_cache_free(ctx->sigv4_keys);
 	regtoken_signer_free(ctx->signer);
 	api_upload_tables_free(ctx);
+	api_ptc_seen_free(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }

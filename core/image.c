@@ -169,7 +169,8 @@ check_layers(struct call *call, const struct store_repo *repo,
 		} else
 			rc = api_fail_store(call, rc);
 	}
-	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references) {
+	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references &&
+	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
 		rc = api_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests "
 		    "'%s' required for pushing image into repository with name "
@@ -213,7 +214,8 @@ check_children(struct call *call, const struct store_repo *repo,
 		store_image_release(&child);
 		store_image_add_ref(img, m->refs[i].digest);
 	}
-	if (missing.len != 0 && !call->ctx->cfg.relax_references) {
+	if (missing.len != 0 && !call->ctx->cfg.relax_references &&
+	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
 		api_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND, "Manifests with "

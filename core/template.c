@@ -296,3 +296,46 @@ api_repo_get_or_create_on_push(struct call *call, const char *name,
 	json_object_put(t);
 	return rc;
 }
+
+/* Strict mode: importing from the upstream needs its action too (3.9). */
+static int
+may_import(struct call *call, const char *name)
+{
+	char	msg[ECR_ERROR_MESSAGE_SIZE];
+	int	rc;
+
+	rc = api_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	    call->id.region, call->source_ip, "ecr:BatchImportUpstreamImage",
+	    call->registry_id, name, call->now_ms, msg, sizeof msg);
+	if (rc == API_AUTHZ_DENIED)
+		return api_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+	if (rc != 0)
+		return api_fail(call, ERR_SERVER, "%s", msg);
+	return 0;
+}
+
+int
+api_repo_get_or_create_for_pull(struct call *call, const char *name,
+    struct store_repo *out)
+{
+	struct json_object	*t = NULL;
+	int			 rc;
+
+	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
+	    name, out);
+	if (rc == 0)
+		return may_import(call, name);
+	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
+		return api_fail_store(call, rc);
+	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
+		return api_fail_no_repo(call, name);
+	if (may_import(call, name) != 0 ||
+	    template_find(call, name, "PULL_THROUGH_CACHE", &t) != 0)
+		return -1;
+	/* No template: ECR's defaults, as CreateRepository's. */
+	if (t == NULL)
+		t = json_object_new_object();
+	rc = create_from(call, t, name, out);
+	json_object_put(t);
+	return rc;
+}

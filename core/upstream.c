@@ -16,7 +16,8 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 
-#define BODY_MAX		(1024 * 1024)	/* tokens, pings, errors */
+/* Tokens, pings, errors and manifests (ECR takes up to 4 MiB). */
+#define BODY_MAX		(4 * 1024 * 1024 + 4096)
 #define CONNECT_TIMEOUT_SEC	10L
 #define TIMEOUT_SEC		30L
 #define REDIRECTS_MAX		5L
@@ -55,7 +56,12 @@ static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct up_xfer	*x = arg;
+	long		 status = 0;
 
+	/* A 200's body goes to the sink, when there is one; 0 aborts. */
+	if (x->sink != NULL && curl_easy_getinfo(x->easy,
+	    CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
+		return x->sink(x->sink_arg, data, size * n) == 0 ? size * n : 0;
 	/* Past the cap the buffer fails and stays empty: a bad answer. */
 	(void)buf_add(&x->body, data, size * n);
 	return size * n;
@@ -113,30 +119,28 @@ up_xfer_free(struct up_xfer *x)
 	free(x);
 }
 
-/*
- * A GET of url, with header (a whole "Name: value" line, or NULL) and,
- * when user is not NULL, Basic credentials. done runs once, from the
- * loop, when it ends (x->result, x->status, x->body, x->www_auth); it
- * owns x then and frees it with up_xfer_free. done may run before up_get
- * returns (no loop to run in), so up_get comes last in its caller.
- */
 void
-up_get(struct core_ctx *ctx, const char *url, const char *header,
-    const char *user, const char *password,
+up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *sink,
     void (*done)(struct up_xfer *), void *arg)
 {
 	struct up_xfer	*x;
 	CURL		*e;
+	size_t		 i;
 
 	x = xcalloc(1, sizeof *x);
 	x->ctx = ctx;
 	x->done = done;
 	x->arg = arg;
+	if (sink != NULL) {
+		x->sink = sink->fn;
+		x->sink_arg = sink->arg;
+	}
 	buf_init(&x->body, BODY_MAX);
 	if ((e = x->easy = curl_easy_init()) == NULL)
 		abort();
-	if (header != NULL)
-		x->headers = curl_slist_append(NULL, header);
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		x->headers = curl_slist_append(x->headers, headers[i]);
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
@@ -155,7 +159,11 @@ up_get(struct core_ctx *ctx, const char *url, const char *header,
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, REDIRECTS_MAX);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, TIMEOUT_SEC);
+	/* A blob may take long; a stalled one ends (under 1 KiB/s for 30 s). */
+	if (sink == NULL)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, TIMEOUT_SEC);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, TIMEOUT_SEC);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ecrd/" ECRD_VERSION);
 	if (user != NULL) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -183,8 +191,10 @@ core_upstream_done(void *easy, int result)
 		return;
 	xfer_unlink(x);
 	x->result = result;
-	if (result == CURLE_OK)
+	if (result == CURLE_OK) {
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &x->content_type);
+	}
 	else if (x->error[0] == '\0')
 		str_copy(x->error, sizeof x->error,
 		    curl_easy_strerror((CURLcode)result));

@@ -260,7 +260,7 @@ up_ping_start(struct core_ctx *ctx, const char *host, const char *user,
 	p->done = done;
 	p->arg = arg;
 	url = xasprintf("%s/v2/", p->base);
-	up_get(ctx, url, NULL, NULL, NULL, ping_sent, p);
+	up_get(ctx, url, NULL, NULL, NULL, NULL, ping_sent, p);
 	free(url);
 }
 
@@ -284,15 +284,16 @@ ping_challenged(struct up_ping *p, const char *www_auth)
 			return;
 		}
 		url = xasprintf("%s/v2/", p->base);
-		up_get(p->ctx, url, NULL, p->user, p->password, ping_authed,
-		    p);
+		up_get(p->ctx, url, NULL, p->user, p->password, NULL,
+		    ping_authed, p);
 		free(url);
 		return;
 	}
 	/* A ping asks for no scope (7.1: scope may be omitted). */
 	url = up_token_url(&c, NULL);
 	up_challenge_free(&c);
-	up_get(p->ctx, url, NULL, p->user, p->password, token_got, p);
+	up_get(p->ctx, url, NULL, p->user, p->password, NULL, token_got,
+	    p);
 	free(url);
 }
 
@@ -318,6 +319,7 @@ token_got(struct up_xfer *x)
 {
 	struct up_ping	*p = x->arg;
 	char		*token, *header, *url;
+	const char	*hs[2] = { NULL, NULL };
 
 	if (ping_unreachable(p, x)) {
 		up_xfer_free(x);
@@ -331,11 +333,11 @@ token_got(struct up_xfer *x)
 		ping_end(p, "The upstream registry's token service answered "
 		    "HTTP %ld without a token", x->status);
 	else {
-		header = xasprintf("Authorization: Bearer %s", token);
+		hs[0] = header = xasprintf("Authorization: Bearer %s", token);
 		wipe_free(token);
 		url = xasprintf("%s/v2/", p->base);
 		up_xfer_free(x);
-		up_get(p->ctx, url, header, NULL, NULL, ping_authed, p);
+		up_get(p->ctx, url, hs, NULL, NULL, NULL, ping_authed, p);
 		wipe_free(header);
 		free(url);
 		return;

@@ -30,7 +30,7 @@ blob_get(struct call *call)
 	const char		*digest = reg_state(call)->req->reference;
 	struct store_repo	 repo;
 	struct store_layer	 layer;
-	int			 rc;
+	int			 rc, pending;
 
 	if (reg_repo(call, &repo) != 0)
 		return -1;
@@ -38,6 +38,10 @@ blob_get(struct call *call)
 		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
 		    "'%s'", digest);
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
+	/* A repository that pulls through the cache fetches it (3.9). */
+	if (rc == STORE_NOTFOUND && (pending = api_ptc_pull_blob(call, &repo,
+	    digest)) != 0)
+		return pending;
 	if (rc == STORE_NOTFOUND)
 		return reg_fail(call, REG_BLOB_UNKNOWN, "blob unknown to "
 		    "registry");

@@ -97,6 +97,24 @@ check_reference(struct call *call, const char *ref)
 	return 0;
 }
 
+/*
+ * Pull through the cache (3.9) when the repository or the image is
+ * missing, or a cached tag is due a check upstream: CALL_PENDING, or 0
+ * to go on with what the store holds (no rule, or asked already).
+ */
+static int
+pull_through(struct call *call, bool is_cached)
+{
+	const struct api_reg_request	*req = reg_state(call)->req;
+	bool				 by_tag = !reg_is_digest(req->reference);
+
+	if (call->ptc_state != API_PTC_NONE || (is_cached && (!by_tag ||
+	    api_ptc_is_fresh(call, req->repo, req->reference))))
+		return 0;
+	return api_ptc_pull_manifest(call, req->repo, req->reference,
+	    req->accept);
+}
+
 static int
 manifest_get(struct call *call)
 {
@@ -108,15 +126,33 @@ manifest_get(struct call *call)
 	char				 digest[API_DIGEST_SIZE], *bytes;
 	size_t				 len;
 	bool				 by_tag = !reg_is_digest(ref);
-	int				 rc;
+	int				 rc, pending;
 
-	if (reg_repo(call, &repo) != 0 || check_reference(call, ref) != 0)
+	if (reg_repo(call, &repo) != 0) {
+		if (check_reference(call, ref) != 0)
+			return -1;
+		ecr_error_clear(&call->err);
+		reg_state(call)->err_reg = REG_NONE;
+		if ((rc = pull_through(call, false)) != 0)
+			return rc;
+		/* Upstream had nothing, or could not say (3.9). */
+		if (call->ptc_state != API_PTC_NONE)
+			return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
+			    "image not found");
+		return reg_repo(call, &repo);
+	}
+	if (check_reference(call, ref) != 0)
 		return -1;
 	memset(&img, 0, sizeof img);
 	rc = api_image_find(call, repo.id, by_tag ? NULL : ref,
 	    by_tag ? ref : NULL, &img);
 	if (rc == 0 && img.status != STORE_IMAGE_ACTIVE)
 		rc = STORE_NOTFOUND;	/* archived: not pullable (3.14) */
+	if ((rc == 0 || rc == STORE_NOTFOUND) &&
+	    (pending = pull_through(call, rc == 0)) != 0) {
+		store_image_release(&img);
+		return pending;
+	}
 	if (rc != 0) {
 		store_image_release(&img);
 		if (rc != STORE_NOTFOUND)

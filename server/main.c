@@ -65,6 +65,7 @@ struct options {
 	uint64_t	 max_layer_size;
 	uint64_t	 map_size;		/* bytes; 0: the default */
 	uint64_t	 header_timeout;	/* seconds */
+	uint64_t	 ptc_refresh;		/* seconds */
 	const char	**upstream_urls;	/* --upstream-url HOST=URL */
 	size_t		 n_upstream_urls;
 };
@@ -111,6 +112,10 @@ usage(FILE *fp)
 "                          for HOST to URL instead of https://HOST, e.g.\n"
 "                          registry-1.docker.io=http://127.0.0.1:5000\n"
 "                          (repeatable; tests, air-gapped mirrors)\n"
+"  --pull-through-refresh S\n"
+"                          check a pull-through cache tag upstream again\n"
+"                          when it was last checked S seconds ago or more\n"
+"                          (default 86400)\n"
 "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
 "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
 "                          /moto-api/reset), which need no credentials;\n"
@@ -253,6 +258,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "strict", no_argument, NULL, 's' },
 		{ "secrets", required_argument, NULL, 'X' },
 		{ "upstream-url", required_argument, NULL, 'W' },
+		{ "pull-through-refresh", required_argument, NULL, 'P' },
 		{ "admin-endpoints", no_argument, NULL, 'A' },
 		{ "relax-references", no_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'L' },
@@ -279,6 +285,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_repositories = API_REPOSITORIES_MAX;
 	o->max_layer_size = API_LAYER_SIZE_MAX;
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
+	o->ptc_refresh = API_PTC_REFRESH_SEC;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -294,6 +301,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'A': o->has_admin_endpoints = true; break;
 		case 'W':
 			if (add_upstream_url(o, optarg) != 0)
+				return -1;
+			break;
+		case 'P':
+			if (parse_seconds("--pull-through-refresh", optarg,
+			    &o->ptc_refresh) != 0)
 				return -1;
 			break;
 		case 'R': o->relax_references = true; break;
@@ -709,6 +721,7 @@ start(const struct options *o, char **cause)
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
+	cfg.ptc_refresh_sec = o->ptc_refresh;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)

@@ -250,6 +250,15 @@ read_request(struct reg_state *rs, struct http_request *req)
 	basic_auth(rs, req);
 }
 
+static void	respond_reg(struct http_request *, struct call *);
+
+/* A pull through the cache is answered once the upstream has been. */
+static void
+respond_reg_later(struct call *call, void *req)
+{
+	respond_reg(req, call);
+}
+
 /* Answer call; the caller frees it. */
 static void
 answer_reg(struct http_request *req, struct call *call)
@@ -669,5 +678,8 @@ registry_on_request(struct server *srv, struct http_request *req)
 	}
 	if (stage == API_STAGE_READ)
 		call_run(call);
-	respond_reg(req, call);
+	if (call_is_pending(call))
+		call_on_finish(call, respond_reg_later, req);
+	else
+		respond_reg(req, call);
 }

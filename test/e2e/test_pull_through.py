@@ -1,6 +1,15 @@
 """Pull-through cache rules against real upstreams on loopback (issue 13,
 docs/ecr-behaviour.md 3.9).
 
+PullTest pushes images to docker-registry upstreams and pulls them through
+ecrd with skopeo and the registry API: by tag, by digest, a multi-arch
+index, from an htpasswd upstream with the rule's secret; the bytes equal
+the upstream's; a second pull is served from ecrd's store with the
+upstream stopped; the repository is made from the PULL_THROUGH_CACHE
+template. An upstream that is down, answers 500, or sends a blob whose
+bytes do not match its digest gets clear errors, nothing recorded, and
+the server keeps serving.
+
 ValidateTest points each upstream host at a local registry with
 --upstream-url: Debian's docker-registry, anonymous and with htpasswd Basic
 auth (the rule's secret right and wrong), a small token server for the
@@ -19,12 +28,14 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
+import urllib.parse
 import urllib.request
 
 import harness
-from harness import EcrdTestCase, poll
+from harness import (EcrdTestCase, build_image, build_index, poll,
+                     registry_password, registry_request)
+from test_registry import SKOPEO, describe, run_tool
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 HTPASSWD = shutil.which("htpasswd")
@@ -100,6 +111,7 @@ class FakeUpstream(http.server.ThreadingHTTPServer):
         self.token = "tok-" + os.urandom(8).hex()
         self.token_requests = []
         self.hold = threading.Event()
+        self.content = {}       # reference -> (content type, bytes)
         super().__init__(("127.0.0.1", 0), FakeHandler)
         self.thread = threading.Thread(target=self.serve_forever,
                                        daemon=True)
@@ -130,6 +142,16 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         srv = self.server
+        if srv.mode == "content":
+            # /v2/<name>/(manifests|blobs)/<ref>: what the test put there.
+            got = srv.content.get(self.path.split("/")[-1])
+            if self.path == "/v2/":
+                self.answer(200, b"{}")
+            elif got is None:
+                self.answer(404, b"{}")
+            else:
+                self.answer(200, got[1], [("Content-Type", got[0])])
+            return
         if srv.mode == "silent":
             srv.hold.wait(60)
             return
@@ -155,7 +177,29 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
             'registry"' % srv.url)])
 
 
-class ValidateTest(EcrdTestCase):
+class UpstreamCase(EcrdTestCase):
+    """An ecrd with upstreams of the class's own, closed with it."""
+
+    @classmethod
+    def keep(cls, upstream):
+        cls.upstreams.append(upstream)
+        return upstream
+
+    @classmethod
+    def close_all(cls):
+        for u in cls.upstreams:
+            u.close()
+        shutil.rmtree(cls.tmp, True)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.close_all()
+
+
+class ValidateTest(UpstreamCase):
 
     @classmethod
     def setUpClass(cls):
@@ -191,24 +235,6 @@ class ValidateTest(EcrdTestCase):
         except BaseException:
             cls.close_all()
             raise
-
-    @classmethod
-    def keep(cls, upstream):
-        cls.upstreams.append(upstream)
-        return upstream
-
-    @classmethod
-    def close_all(cls):
-        for u in cls.upstreams:
-            u.close()
-        shutil.rmtree(cls.tmp, True)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            cls.close_all()
 
     def rule(self, prefix, url, secret=None):
         kw = {}
@@ -299,3 +325,218 @@ class ValidateTest(EcrdTestCase):
             self.validate("nosuchrule")
         self.assertClientError(cm, "PullThroughCacheRuleNotFoundException",
                                message_contains="nosuchrule")
+
+
+def upstream_push(base, repo, image, ref, auth=None):
+    """Push image (its blobs and children first) to a registry over HTTP."""
+    headers = {"Authorization": auth} if auth else {}
+    for child in image.children:
+        upstream_push(base, repo, child, child.digest, auth)
+    for digest, data in image.blobs.items():
+        req = urllib.request.Request(
+            "%s/v2/%s/blobs/uploads/" % (base, repo), data=b"",
+            method="POST", headers=headers)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            loc = urllib.parse.urljoin(base, r.headers["Location"])
+        sep = "&" if "?" in loc else "?"
+        req = urllib.request.Request(
+            loc + sep + "digest=" + digest, data=data, method="PUT",
+            headers=dict(headers, **{
+                "Content-Type": "application/octet-stream"}))
+        urllib.request.urlopen(req, timeout=30).close()
+    req = urllib.request.Request(
+        "%s/v2/%s/manifests/%s" % (base, repo, ref), data=image.manifest,
+        method="PUT", headers=dict(headers, **{
+            "Content-Type": image.media_type}))
+    urllib.request.urlopen(req, timeout=30).close()
+
+
+BASIC = "Basic " + base64.b64encode(
+    ("%s:%s" % (USER, PASSWORD)).encode()).decode()
+
+
+class PullTest(UpstreamCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(REGISTRY) or HTPASSWD is None:
+            raise unittest.SkipTest("needs docker-registry and htpasswd")
+        cls.upstreams = []
+        cls.tmp = tempfile.mkdtemp(prefix="e2e-ptc-pull-")
+        try:
+            cls.anon = cls.keep(UpstreamRegistry())
+            cls.stoppable = cls.keep(UpstreamRegistry())
+            cls.basic = cls.keep(UpstreamRegistry({USER: PASSWORD}))
+            cls.fake = cls.keep(FakeUpstream("content"))
+            cls.broken = cls.keep(FakeUpstream("500"))
+            secrets = os.path.join(cls.tmp, "secrets.json")
+            with open(secrets, "w") as f:
+                json.dump({SECRET % (harness.DEFAULT_ACCOUNT, "good"):
+                           {"username": USER, "accessToken": PASSWORD}}, f)
+            # Every tag pull checks upstream: refreshes and fallbacks show.
+            cls.server_args = (
+                "--secrets", secrets, "--pull-through-refresh", "0",
+                "--upstream-url", "quay.io=" + cls.anon.url,
+                "--upstream-url", "registry.k8s.io=" + cls.stoppable.url,
+                "--upstream-url", "ghcr.io=" + cls.basic.url,
+                "--upstream-url", "public.ecr.aws=" + cls.fake.url,
+                "--upstream-url", "registry.gitlab.com=" + cls.broken.url,
+                "--upstream-url", "cgr.dev=http://127.0.0.1:%d"
+                % free_port())
+            super().setUpClass()
+        except BaseException:
+            cls.close_all()
+            raise
+        c = cls.ecr_client()
+        for prefix, url, secret in (
+                ("quay", "quay.io", None), ("k8s", "registry.k8s.io", None),
+                ("gh", "ghcr.io", "good"), ("pub", "public.ecr.aws", None),
+                ("gl", "registry.gitlab.com", "good"),
+                ("cg", "cgr.dev", "good")):
+            kw = {}
+            if secret:
+                kw["credentialArn"] = SECRET % (harness.DEFAULT_ACCOUNT,
+                                                secret)
+            c.create_pull_through_cache_rule(
+                ecrRepositoryPrefix=prefix, upstreamRegistryUrl=url, **kw)
+        cls.password = registry_password(c)
+
+    @classmethod
+    def ecr_client(cls):
+        return harness.ecr_client(cls.server.endpoint)
+
+    def get(self, path, method="GET", accept=None):
+        headers = {"Authorization": "Basic " + base64.b64encode(
+            ("AWS:" + self.password).encode()).decode()}
+        if accept:
+            headers["Accept"] = accept
+        return registry_request(self.server.host, self.server.port, method,
+                                path, headers=headers)
+
+    def skopeo_pull(self, ref, *opts, ok=True):
+        out = os.path.join(self.tmp, "out-" + os.urandom(4).hex())
+        self.addCleanup(shutil.rmtree, out, True)
+        p = run_tool((SKOPEO, "--insecure-policy", "copy", *opts,
+                      "--src-tls-verify=false", "--src-creds",
+                      "AWS:" + self.password,
+                      "docker://%s/%s" % (self.server.hostport, ref),
+                      "dir:" + out))
+        if ok:
+            self.assertEqual(p.returncode, 0, describe(p))
+        return out, p
+
+    def assertBlobsIn(self, out, image):
+        for digest, data in image.blobs.items():
+            with open(os.path.join(out, digest.split(":")[1]), "rb") as f:
+                self.assertEqual(f.read(), data, digest)
+
+    def test_pull_by_tag_then_by_digest(self):
+        image = build_image("ptc-tag")
+        upstream_push(self.anon.url, "team/app", image, "v1")
+        r = self.get("/v2/quay/team/app/manifests/v1",
+                     accept=image.media_type)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, image.manifest)
+        self.assertEqual(r.header("Docker-Content-Digest"), image.digest)
+        out, _ = self.skopeo_pull("quay/team/app:v1")
+        self.assertBlobsIn(out, image)
+        other = build_image("ptc-digest")
+        upstream_push(self.anon.url, "team/app", other, other.digest)
+        out, _ = self.skopeo_pull("quay/team/app@" + other.digest)
+        self.assertBlobsIn(out, other)
+        imgs = self.ecr().describe_images(repositoryName="quay/team/app")
+        self.assertEqual({i["imageDigest"] for i in imgs["imageDetails"]},
+                         {image.digest, other.digest})
+
+    def test_a_tag_moved_upstream_is_refreshed(self):
+        first, second = build_image("ptc-old"), build_image("ptc-new")
+        upstream_push(self.anon.url, "moving/app", first, "v1")
+        r = self.get("/v2/quay/moving/app/manifests/v1",
+                     accept=first.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), first.digest)
+        upstream_push(self.anon.url, "moving/app", second, "v1")
+        out, _ = self.skopeo_pull("quay/moving/app:v1")
+        self.assertBlobsIn(out, second)
+        r = self.get("/v2/quay/moving/app/manifests/v1",
+                     accept=second.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), second.digest)
+
+    def test_multi_arch_index(self):
+        kids = [build_image("ptc-amd", arch="amd64"),
+                build_image("ptc-arm", arch="arm64")]
+        index = build_index(kids)
+        upstream_push(self.anon.url, "multi", index, "v1")
+        out, _ = self.skopeo_pull("quay/multi:v1", "--all")
+        with open(os.path.join(out, "manifest.json"), "rb") as f:
+            self.assertEqual(f.read(), index.manifest)
+        for kid in kids:
+            self.assertBlobsIn(out, kid)
+
+    def test_basic_auth_upstream_with_the_secret(self):
+        image = build_image("ptc-basic")
+        upstream_push(self.basic.url, "private/app", image, "v1",
+                      auth=BASIC)
+        out, _ = self.skopeo_pull("gh/private/app:v1")
+        self.assertBlobsIn(out, image)
+
+    def test_cached_pull_with_the_upstream_stopped(self):
+        image = build_image("ptc-cached")
+        upstream_push(self.stoppable.url, "keep/app", image, "v1")
+        self.skopeo_pull("k8s/keep/app:v1")
+        self.stoppable.proc.terminate()
+        self.stoppable.proc.wait(10)
+        out, _ = self.skopeo_pull("k8s/keep/app:v1")
+        self.assertBlobsIn(out, image)
+        out, _ = self.skopeo_pull("k8s/keep/app@" + image.digest)
+        # A miss with the upstream down: MANIFEST_UNKNOWN.
+        r = self.get("/v2/k8s/keep/app/manifests/v2")
+        self.assertEqual(r.status, 404, r)
+        self.assertIn(b"MANIFEST_UNKNOWN", r.body)
+
+    def test_template_makes_the_repository(self):
+        self.ecr().create_repository_creation_template(
+            prefix="quay/tpl", appliedFor=["PULL_THROUGH_CACHE"],
+            imageTagMutability="IMMUTABLE")
+        self.addCleanup(self.ecr().delete_repository_creation_template,
+                        prefix="quay/tpl")
+        image = build_image("ptc-tpl")
+        upstream_push(self.anon.url, "tpl/app", image, "v1")
+        self.skopeo_pull("quay/tpl/app:v1")
+        repo = self.ecr().describe_repositories(
+            repositoryNames=["quay/tpl/app"])["repositories"][0]
+        self.assertEqual(repo["imageTagMutability"], "IMMUTABLE")
+
+    def test_upstream_down_or_failing_records_nothing(self):
+        for prefix in ("cg", "gl"):
+            with self.subTest(prefix=prefix):
+                r = self.get("/v2/%s/some/app/manifests/v1" % prefix)
+                self.assertEqual(r.status, 404, r)
+                self.assertIn(b"MANIFEST_UNKNOWN", r.body)
+                with self.assertRaises(Exception) as cm:
+                    self.ecr().describe_repositories(
+                        repositoryNames=["%s/some/app" % prefix])
+                self.assertClientError(cm, "RepositoryNotFoundException")
+        self.assertEqual(self.http("GET", "/health").status, 200)
+
+    def test_blob_not_matching_its_digest_is_not_recorded(self):
+        image = build_image("ptc-corrupt", n_layers=1)
+        layer = image.layers[0]["digest"]
+        self.fake.content["v1"] = (image.media_type, image.manifest)
+        for digest, data in image.blobs.items():
+            bad = data if digest != layer else data[:-1] + bytes(
+                [data[-1] ^ 1])
+            self.fake.content[digest] = ("application/octet-stream", bad)
+        r = self.get("/v2/pub/bad/app/manifests/v1",
+                     accept=image.media_type)
+        self.assertEqual(r.status, 200, r)
+        r = self.get("/v2/pub/bad/app/blobs/" + layer)
+        self.assertEqual(r.status, 404, r)
+        self.assertIn(b"BLOB_UNKNOWN", r.body)
+        out = self.ecr().batch_check_layer_availability(
+            repositoryName="pub/bad/app", layerDigests=[layer])
+        self.assertEqual(out["failures"][0]["failureCode"], "MissingLayerDigest")
+        # The good config blob came through and was recorded.
+        r = self.get("/v2/pub/bad/app/blobs/" + image.config["digest"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, image.blobs[image.config["digest"]])
+        self.assertEqual(self.http("GET", "/health").status, 200)

@@ -1,0 +1,318 @@
+/*
+ * Pulling through the cache (docs/ecr-behaviour.md 3.9): a pull of
+ * <prefix>/<upstream path> that misses, or names a tag not checked for a
+ * while, fetches the manifest from the rule's upstream, stores it byte for
+ * byte in a repository made as ECR makes it, then runs the pull again.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "auth/sha256.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xalloc.h"
+#include "core/image.h"
+#include "core/manifest.h"
+
+#define SEEN_MAX	4096	/* tags remembered as checked */
+#define ACCEPT_ALL	"application/vnd.oci.image.index.v1+json, " \
+	"application/vnd.oci.image.manifest.v1+json, " \
+	"application/vnd.docker.distribution.manifest.list.v2+json, " \
+	"application/vnd.docker.distribution.manifest.v2+json"
+
+/* When a cached tag was last checked upstream (this process only). */
+struct api_ptc_seen {
+	char	*key;		/* registry/region/repository:tag */
+	int64_t	 at_ms;
+};
+
+struct ptc_pull {
+	struct call	*call;
+	char		*name;		/* the repository */
+	char		*ref;		/* tag or digest */
+};
+
+static char *
+seen_key(const struct call *call, const char *name, const char *tag)
+{
+	return xasprintf("%s/%s/%s:%s", call->registry_id, call->id.region,
+	    name, tag);
+}
+
+bool
+api_ptc_is_fresh(struct call *call, const char *name, const char *tag)
+{
+	struct core_ctx	*ctx = call->ctx;
+	char		*key = seen_key(call, name, tag);
+	size_t		 i;
+	bool		 fresh = false;
+
+	for (i = 0; i < ctx->n_seen; i++) {
+		if (strcmp(ctx->seen[i].key, key) == 0) {
+			fresh = call->now_ms - ctx->seen[i].at_ms <
+			    (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
+			break;
+		}
+	}
+	free(key);
+	return fresh;
+}
+
+static void
+seen_mark(struct call *call, const char *name, const char *tag)
+{
+	struct core_ctx	*ctx = call->ctx;
+	char		*key = seen_key(call, name, tag);
+	size_t		 i;
+
+	for (i = 0; i < ctx->n_seen; i++) {
+		if (strcmp(ctx->seen[i].key, key) == 0) {
+			free(key);
+			ctx->seen[i].at_ms = call->now_ms;
+			return;
+		}
+	}
+	if (ctx->n_seen == SEEN_MAX) {
+		/* Forgotten: the next pull checks upstream once more. */
+		free(ctx->seen[0].key);
+		memmove(ctx->seen, ctx->seen + 1, --ctx->n_seen *
+		    sizeof *ctx->seen);
+	}
+	ctx->seen = xreallocarray(ctx->seen, ctx->n_seen + 1,
+	    sizeof *ctx->seen);
+	ctx->seen[ctx->n_seen].key = key;
+	ctx->seen[ctx->n_seen++].at_ms = call->now_ms;
+}
+
+void
+api_ptc_seen_free(struct core_ctx *ctx)
+{
+	size_t	i;
+
+	for (i = 0; i < ctx->n_seen; i++)
+		free(ctx->seen[i].key);
+	free(ctx->seen);
+}
+
+/*
+ * The rule whose prefix is the longest that name starts with (a '/'
+ * implied after it), else ROOT's: 0 with *out (NULL when none; put it)
+ * and *rest, where the upstream path starts in name; or -1.
+ */
+static int
+rule_find(struct call *call, const char *name, struct json_object **out,
+    const char **rest)
+{
+	char	 prefix[STORE_REPO_NAME_MAX + 1], *slash;
+	int64_t	 created, updated;
+	int	 rc;
+
+	*out = NULL;
+	str_copy(prefix, sizeof prefix, name);
+	while ((slash = strrchr(prefix, '/')) != NULL) {
+		*slash = '\0';
+		rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, out,
+		    &created, &updated);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			*rest = name + strlen(prefix) + 1;
+			return 0;
+		}
+	}
+	rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, API_PREFIX_ROOT,
+	    out, &created, &updated);
+	*rest = name;
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The repository path upstream: under the ecr upstream's
+ * upstreamRepositoryPrefix; Docker Hub's official images under library/
+ * (ecr-integrations.md 7.2). The caller frees it.
+ */
+static char *
+upstream_path(struct json_object *rule, const char *rest)
+{
+	const char	*up = api_jstr(rule, "upstreamRepositoryPrefix");
+	const char	*kind = api_jstr(rule, "upstreamRegistry");
+
+	if (up != NULL && strcmp(up, API_PREFIX_ROOT) != 0)
+		return xasprintf("%s/%s", up, rest);
+	if (kind != NULL && strcmp(kind, "docker-hub") == 0 &&
+	    strchr(rest, '/') == NULL)
+		return xasprintf("library/%s", rest);
+	return xstrdup(rest);
+}
+
+/* Run the op again, as it asked, now the upstream has answered. */
+void
+api_ptc_rerun(struct call *call)
+{
+	int	rc;
+
+	if (call->err.code == ERR_NONE &&
+	    (rc = store_txn_begin(call->ctx->store, NULL, false,
+	    &call->txn)) != 0)
+		api_fail_store(call, rc);
+	else if (call->err.code == ERR_NONE) {
+		(void)call->op->exec(call);
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+	}
+	call_finish(call);
+}
+
+/* The type without its parameters, or NULL. */
+static char *
+bare_type(struct call *call, const char *ct)
+{
+	char	*t, *semi;
+
+	if (ct == NULL)
+		return NULL;
+	t = call_take(call, xstrdup(ct));
+	if ((semi = strchr(t, ';')) != NULL)
+		*semi = '\0';
+	return t;
+}
+
+/* Store what came, as a push would, in a write txn of its own. */
+static int
+store_manifest(struct ptc_pull *pp, struct up_xfer *x)
+{
+	struct call		*call = pp->call;
+	struct store_repo	 repo;
+	struct api_image_put	 in;
+	struct api_image_result	 res;
+	char			 digest[72];
+	bool			 by_digest = str_has_prefix(pp->ref, "sha256:");
+	int			 rc;
+
+	sha256_digest_text(x->body.data, x->body.len, digest);
+	if (by_digest && strcmp(digest, pp->ref) != 0) {
+		log_warn("pull through %s: upstream manifest is %s, not %s",
+		    pp->name, digest, pp->ref);
+		return -1;
+	}
+	if ((rc = store_txn_begin(call->ctx->store, NULL, true,
+	    &call->txn)) != 0)
+		return -1;
+	memset(&in, 0, sizeof in);
+	in.manifest = x->body.data;
+	in.len = x->body.len;
+	in.media_type = bare_type(call, x->content_type);
+	in.tag = by_digest ? NULL : pp->ref;
+	in.digest = digest;
+	/* Layers and children come later, when asked for. */
+	call->is_pull_through = true;
+	if (api_repo_get_or_create_for_pull(call, pp->name, &repo) == 0 &&
+	    api_image_put(call, &repo, &in, &res) != 0 &&
+	    call->err.code == ERR_IMAGE_ALREADY_EXISTS)
+		ecr_error_clear(&call->err);
+	call->is_pull_through = false;
+	if (call->err.code != ERR_NONE) {
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+		return -1;
+	}
+	rc = store_txn_commit(call->txn);
+	call->txn = NULL;
+	return rc == 0 ? 0 : api_fail_store(call, rc);
+}
+
+static void
+manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
+{
+	struct ptc_pull	*pp = arg;
+	struct call	*call = pp->call;
+
+	call->ptc_state = API_PTC_UNAVAILABLE;
+	if (x == NULL)
+		log_warn("pull through %s: %s", pp->name, failure);
+	else if (x->status == 404)
+		call->ptc_state = API_PTC_MISSING;
+	else if (x->status != 200 || buf_failed(&x->body) ||
+	    x->body.data == NULL)
+		log_warn("pull through %s: upstream answered HTTP %ld",
+		    pp->name, x->status);
+	else if (store_manifest(pp, x) == 0)
+		call->ptc_state = API_PTC_STORED;
+	else if (call->err.code != ERR_NONE &&
+	    call->err.code != ERR_ACCESS_DENIED) {
+		/* Not cached; a pull refused in strict mode is refused. */
+		log_warn("pull through %s: %s", pp->name, call->err.message);
+		ecr_error_clear(&call->err);
+	}
+	if (call->ptc_state != API_PTC_UNAVAILABLE &&
+	    !str_has_prefix(pp->ref, "sha256:"))
+		seen_mark(call, pp->name, pp->ref);
+	up_xfer_free(x);
+	free(pp->name);
+	free(pp->ref);
+	free(pp);
+	api_ptc_rerun(call);
+}
+
+/*
+ * Where name's pulls go: the rule's upstream base URL, the path there and
+ * the credentials (borrowed from --secrets until the call returns).
+ * 1 with *t, 0 when no rule matches, -1 with the call's error.
+ */
+int
+api_ptc_target(struct call *call, const char *name, struct api_ptc_target *t)
+{
+	struct json_object	*rule;
+	const char		*rest, *cred;
+
+	memset(t, 0, sizeof *t);
+	if (rule_find(call, name, &rule, &rest) != 0)
+		return -1;
+	if (rule == NULL)
+		return 0;
+	cred = api_jstr(rule, "credentialArn");
+	if (cred != NULL && (call->ctx->secret_get == NULL ||
+	    call->ctx->secret_get(call->ctx, cred, &t->user, &t->token) != 0))
+		t->user = t->token = NULL;	/* anonymous: upstream decides */
+	t->base = up_base_url(call->ctx, api_jstr(rule, "upstreamRegistryUrl"));
+	t->path = upstream_path(rule, rest);
+	t->scope = xasprintf("repository:%s:pull", t->path);
+	json_object_put(rule);
+	return 1;
+}
+
+void
+api_ptc_target_free(struct api_ptc_target *t)
+{
+	free(t->base);
+	free(t->path);
+	free(t->scope);
+}
+
+int
+api_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
+    const char *accept)
+{
+	struct api_ptc_target	 t;
+	struct ptc_pull		*pp;
+	char			*url;
+	int			 rc;
+
+	if ((rc = api_ptc_target(call, name, &t)) != 1)
+		return rc;
+	url = xasprintf("%s/v2/%s/manifests/%s", t.base, t.path, ref);
+	pp = xcalloc(1, sizeof *pp);
+	pp->call = call;
+	pp->name = xstrdup(name);
+	pp->ref = xstrdup(ref);
+	/* The fetch copies what it keeps; the secrets may go. */
+	up_fetch_start(call->ctx, url, accept != NULL ? accept : ACCEPT_ALL,
+	    t.user, t.token, t.scope, NULL, manifest_fetched, pp);
+	free(url);
+	api_ptc_target_free(&t);
+	return CALL_PENDING;
+}

@@ -1,0 +1,168 @@
+/*
+ * A GET from an upstream registry, authenticated as it asks (shared
+ * docs/ecr-integrations.md 7.1): anonymous first; on a 401, Basic with
+ * the rule's secret or a Bearer token for the scope; then once more.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/xalloc.h"
+
+struct up_fetch {
+	struct core_ctx	*ctx;
+	char		*url;
+	char		*accept;	/* "Accept: ..." line, or NULL */
+	char		*user;		/* NULL: anonymous */
+	char		*password;
+	char		*scope;
+	struct up_sink	 sink;
+	bool		 has_sink;
+	void		(*done)(void *, struct up_xfer *, const char *);
+	void		*arg;
+};
+
+static void	fetch_sent(struct up_xfer *);
+static void	fetch_retried(struct up_xfer *);
+static void	fetch_token(struct up_xfer *);
+
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+static const struct up_sink *
+sink_of(const struct up_fetch *f)
+{
+	return f->has_sink ? &f->sink : NULL;
+}
+
+static void
+fetch_free(struct up_fetch *f)
+{
+	free(f->url);
+	free(f->accept);
+	wipe_free(f->user);
+	wipe_free(f->password);
+	free(f->scope);
+	free(f);
+}
+
+/* Hand x (or a failure) to the caller and end. */
+static void
+fetch_end(struct up_fetch *f, struct up_xfer *x, const char *failure)
+{
+	f->done(f->arg, x, failure);
+	fetch_free(f);
+}
+
+void
+up_fetch_start(struct core_ctx *ctx, const char *url, const char *accept,
+    const char *user, const char *password, const char *scope,
+    const struct up_sink *sink,
+    void (*done)(void *, struct up_xfer *, const char *), void *arg)
+{
+	struct up_fetch	*f;
+	const char	*hs[2] = { NULL, NULL };
+
+	f = xcalloc(1, sizeof *f);
+	f->ctx = ctx;
+	f->url = xstrdup(url);
+	f->accept = accept != NULL ? xasprintf("Accept: %s", accept) : NULL;
+	f->user = user != NULL ? xstrdup(user) : NULL;
+	f->password = password != NULL ? xstrdup(password) : NULL;
+	f->scope = scope != NULL ? xstrdup(scope) : NULL;
+	f->done = done;
+	f->arg = arg;
+	if ((f->has_sink = sink != NULL))
+		f->sink = *sink;
+	hs[0] = f->accept;
+	up_get(ctx, f->url, hs, NULL, NULL, sink_of(f), fetch_sent, f);
+}
+
+/* A transfer that got no answer ends the fetch; x is freed. */
+static bool
+is_unreachable(struct up_fetch *f, struct up_xfer *x)
+{
+	if (x->result == 0)
+		return false;
+	fetch_end(f, NULL, x->error);
+	up_xfer_free(x);
+	return true;
+}
+
+static void
+fetch_sent(struct up_xfer *x)
+{
+	struct up_fetch		*f = x->arg;
+	struct up_challenge	 c;
+	const char		*hs[2] = { f->accept, NULL };
+	char			*url;
+
+	if (is_unreachable(f, x))
+		return;
+	if (x->status != 401 || x->www_auth == NULL ||
+	    up_challenge_parse(x->www_auth, &c) != 0) {
+		fetch_end(f, x, NULL);
+		return;
+	}
+	if (c.scheme == UP_AUTH_BASIC) {
+		up_challenge_free(&c);
+		if (f->user == NULL) {
+			fetch_end(f, x, NULL);
+			return;
+		}
+		up_xfer_free(x);
+		up_get(f->ctx, f->url, hs, f->user, f->password, sink_of(f),
+		    fetch_retried, f);
+		return;
+	}
+	url = up_token_url(&c, f->scope);
+	up_challenge_free(&c);
+	up_xfer_free(x);
+	up_get(f->ctx, url, NULL, f->user, f->password, NULL, fetch_token,
+	    f);
+	free(url);
+}
+
+static void
+fetch_token(struct up_xfer *x)
+{
+	struct up_fetch	*f = x->arg;
+	const char	*hs[3] = { f->accept, NULL, NULL };
+	char		*token, *header;
+
+	if (is_unreachable(f, x))
+		return;
+	if (x->status != 200 || (token = up_token_of(&x->body)) == NULL) {
+		fetch_end(f, NULL, x->status == 401 || x->status == 403 ?
+		    "the upstream's token service rejected the credentials" :
+		    "the upstream's token service gave no token");
+		up_xfer_free(x);
+		return;
+	}
+	up_xfer_free(x);
+	header = xasprintf("Authorization: Bearer %s", token);
+	wipe_free(token);
+	/* An Accept line first, when there is one. */
+	hs[f->accept != NULL ? 1 : 0] = header;
+	up_get(f->ctx, f->url, hs, NULL, NULL, sink_of(f), fetch_retried, f);
+	wipe_free(header);
+}
+
+static void
+fetch_retried(struct up_xfer *x)
+{
+	struct up_fetch	*f = x->arg;
+
+	if (is_unreachable(f, x))
+		return;
+	fetch_end(f, x, NULL);
+}
