@@ -149,7 +149,10 @@ upstream_path(struct json_object *rule, const char *rest)
 	return xstrdup(rest);
 }
 
-/* Run the op again, as it asked, now the upstream has answered. */
+/*
+ * Run the op again, as it asked, now the upstream has answered; it may
+ * ask again, and is finished once it does not.
+ */
 void
 api_ptc_rerun(struct call *call)
 {
@@ -160,9 +163,12 @@ api_ptc_rerun(struct call *call)
 	    &call->txn)) != 0)
 		api_fail_store(call, rc);
 	else if (call->err.code == ERR_NONE) {
-		(void)call->op->exec(call);
+		rc = call->op->exec(call);
 		store_txn_abort(call->txn);
 		call->txn = NULL;
+		/* More upstream work (BatchGetImage's next id): not yet. */
+		if (rc == CALL_PENDING)
+			return;
 	}
 	call_finish(call);
 }

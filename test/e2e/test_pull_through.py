@@ -461,6 +461,30 @@ class PullTest(UpstreamCase):
                      accept=second.media_type)
         self.assertEqual(r.header("Docker-Content-Digest"), second.digest)
 
+    def test_batch_get_image_pulls_through(self):
+        image = build_image("ptc-bgi")
+        upstream_push(self.anon.url, "bgi/app", image, "v1")
+        out = self.ecr().batch_get_image(
+            repositoryName="quay/bgi/app",
+            imageIds=[{"imageTag": "v1"}, {"imageTag": "absent"}],
+            acceptedMediaTypes=[image.media_type])
+        self.assertEqual(len(out["images"]), 1, out)
+        self.assertEqual(out["images"][0]["imageManifest"].encode(),
+                         image.manifest)
+        self.assertEqual(out["images"][0]["imageId"]["imageDigest"],
+                         image.digest)
+        self.assertEqual([f["failureCode"] for f in out["failures"]],
+                         ["ImageNotFound"])
+        out = self.ecr().batch_get_image(
+            repositoryName="cg/none/app", imageIds=[{"imageTag": "v1"}])
+        self.assertEqual(out["images"], [])
+        self.assertEqual(out["failures"][0]["failureCode"],
+                         "UpstreamUnavailable")
+        with self.assertRaises(Exception) as cm:
+            self.ecr().batch_get_image(repositoryName="norule/app",
+                                       imageIds=[{"imageTag": "v1"}])
+        self.assertClientError(cm, "RepositoryNotFoundException")
+
     def test_multi_arch_index(self):
         kids = [build_image("ptc-amd", arch="amd64"),
                 build_image("ptc-arm", arch="arm64")]
