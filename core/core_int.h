@@ -259,8 +259,10 @@ struct api_ptc_target {
 int	 api_ptc_target(struct call *, const char *name,
 	    struct api_ptc_target *);
 void	 api_ptc_target_free(struct api_ptc_target *);
-/* Run the call's op again (a read txn), then call_finish unless it asks
- * the upstream again (CALL_PENDING). */
+/*
+ * Run the call's op again (a read txn), then call_finish unless it asks
+ * the upstream again (CALL_PENDING).
+ */
 void	 api_ptc_rerun(struct call *);
 /*
  * pull_through_blob.c: a blob GET in repository repo (name) under a rule
