@@ -564,3 +564,73 @@ class PullTest(UpstreamCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.body, image.blobs[image.config["digest"]])
         self.assertEqual(self.http("GET", "/health").status, 200)
+
+
+ACCT = harness.DEFAULT_ACCOUNT
+ADMIN = {"accessKeyId": "AKIAPTCADMIN00000001",
+         "secretAccessKey": "secret-admin",
+         "arn": "arn:aws:iam::%s:user/admin" % ACCT,
+         "policies": [{"Version": "2012-10-17", "Statement": [
+             {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]}
+PULLER = {"accessKeyId": "AKIAPTCPULL000000001",
+          "secretAccessKey": "secret-puller",
+          "arn": "arn:aws:iam::%s:user/puller" % ACCT,
+          "policies": [{"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Resource": "*", "Action": [
+                  "ecr:GetAuthorizationToken", "ecr:BatchGetImage",
+                  "ecr:GetDownloadUrlForLayer",
+                  "ecr:BatchCheckLayerAvailability"]}]}]}
+
+
+class StrictPullTest(UpstreamCase):
+    """Strict mode: pulling into the cache needs CreateRepository and
+    BatchImportUpstreamImage; pulling what is cached does not."""
+
+    principals = [ADMIN, PULLER]
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(REGISTRY):
+            raise unittest.SkipTest("needs docker-registry")
+        cls.upstreams = []
+        cls.tmp = tempfile.mkdtemp(prefix="e2e-ptc-strict-")
+        try:
+            cls.anon = cls.keep(UpstreamRegistry())
+            cls.server_args = ("--upstream-url", "quay.io=" + cls.anon.url)
+            super().setUpClass()
+        except BaseException:
+            cls.close_all()
+            raise
+
+    def client(self, who):
+        return self.ecr(key=who["accessKeyId"],
+                        secret=who["secretAccessKey"])
+
+    def get(self, who, path):
+        auth = base64.b64encode(
+            ("AWS:" + registry_password(self.client(who))).encode())
+        return registry_request(self.server.host, self.server.port, "GET",
+                                path, headers={
+                                    "Authorization": "Basic " +
+                                    auth.decode()})
+
+    def test_importing_needs_its_actions(self):
+        self.client(ADMIN).create_pull_through_cache_rule(
+            ecrRepositoryPrefix="quay", upstreamRegistryUrl="quay.io")
+        image = build_image("ptc-strict")
+        upstream_push(self.anon.url, "s/app", image, "v1")
+        path = "/v2/quay/s/app/manifests/v1"
+        r = self.get(PULLER, path)
+        self.assertEqual(r.status, 403, r)
+        self.assertIn(b"ecr:BatchImportUpstreamImage", r.body)
+        with self.assertRaises(Exception) as cm:
+            self.client(ADMIN).describe_repositories(
+                repositoryNames=["quay/s/app"])
+        self.assertClientError(cm, "RepositoryNotFoundException")
+        r = self.get(ADMIN, path)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, image.manifest)
+        # Cached and fresh: a plain pull, which the puller may do.
+        r = self.get(PULLER, path)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, image.manifest)
