@@ -127,6 +127,24 @@ void	 call_run(struct call *);
  * the work has ended already), from the loop, and owns the call then.
  */
 bool	 call_is_pending(const struct call *);
+/*
+ * A blob GET may stream the blob to its client while it is pulled
+ * through the cache (core/pull_through_blob.c): the server lends the call
+ * a tee before running it. begin (once the length is known) starts the
+ * answer; write queues bytes and returns how many wait to go out (past
+ * CORE_TEE_MAX the transfer pauses until call_tee_drained). call_teed
+ * says begin ran: the call's answer then only says whether the stream
+ * ends whole (status 200) or cut short.
+ */
+#define CORE_TEE_MAX	(4 * 1024 * 1024)
+struct core_tee {
+	void	(*begin)(void *arg, int64_t len);
+	size_t	(*write)(void *arg, const void *, size_t);
+	void	*arg;
+};
+void	 call_set_tee(struct call *, const struct core_tee *);
+bool	 call_teed(const struct call *);
+void	 call_tee_drained(struct call *);
 void	 call_on_finish(struct call *, void (*fn)(struct call *, void *),
 	    void *arg);
 /*

@@ -114,6 +114,8 @@ struct call {
 	struct api_repo_prefix	*repo_prefix;	/* repo.c: owned */
 	/* An op that waits on upstream work (call_finish). */
 	bool			 is_pull_through; /* image.c: refs later */
+	struct core_tee		 tee;		/* fn NULL: none */
+	bool			 is_teed;	/* tee.begin ran */
 	uint8_t			 ptc_state;	/* enum api_ptc_state */
 	bool			 is_pending;
 	bool			 is_finished;
@@ -158,14 +160,16 @@ void	 api_repo_prefix_free(struct api_repo_prefix *);
  * NULL) and, when user is not NULL, Basic credentials; done runs once
  * from the loop when it ends (result: a CURLcode; status; the body up to
  * 4 MiB; its Content-Type; the first WWW-Authenticate) and owns x. With
- * sink, a 200's body goes to sink->fn instead, piece by piece (non-zero
- * aborts the transfer). done may run before up_get returns (no
+ * sink, a 200's body goes to sink->fn instead, piece by piece (with the
+ * easy handle): 0 takes it, UP_SINK_PAUSE pauses the transfer (the same
+ * piece comes again once curl_easy_pause resumes it), else it aborts. done may run before up_get returns (no
  * loop), so up_get comes last in its caller. up_base_url: host's base
  * URL, --upstream-url's or https://HOST (caller frees).
  */
 struct curl_slist;
+#define UP_SINK_PAUSE	1	/* sink: not taken; pause the transfer */
 struct up_sink {
-	int	(*fn)(void *arg, const void *, size_t);
+	int	(*fn)(void *arg, void *easy, const void *, size_t);
 	void	*arg;
 };
 struct up_xfer {
@@ -180,7 +184,7 @@ struct up_xfer {
 	char			 error[256];	/* CURL_ERROR_SIZE */
 	void			(*done)(struct up_xfer *);
 	void			*arg;
-	int			(*sink)(void *, const void *, size_t);
+	int			(*sink)(void *, void *, const void *, size_t);
 	void			*sink_arg;
 	struct up_xfer		*next;
 };

@@ -195,6 +195,18 @@ call_on_finish(struct call *call, void (*fn)(struct call *, void *),
 }
 
 void
+call_set_tee(struct call *call, const struct core_tee *tee)
+{
+	call->tee = *tee;
+}
+
+bool
+call_teed(const struct call *call)
+{
+	return call->is_teed;
+}
+
+void
 call_finish(struct call *call)
 {
 	call->is_finished = true;

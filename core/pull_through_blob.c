@@ -1,14 +1,18 @@
 /*
  * Blobs pulled through the cache on demand (issue 13): the first GET of a
  * layer the repository lacks fetches it from the rule's upstream into an
- * upload file, hashing it as it comes and writing it in bounded pieces;
- * the blob and the layer are recorded only once the digest matches, and
- * every GET waiting on that digest then runs again from the store.
+ * upload file, hashing it as it comes and writing it in bounded pieces,
+ * and tees it to that GET's client (the transfer pauses while the client
+ * is slow); the blob and the layer are recorded only once the digest
+ * matches (else the client's answer is cut short), and every other GET
+ * waiting on that digest then runs again from the store.
  */
 #include "core/core_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 #include "auth/sha256.h"
 #include "common/log.h"
@@ -30,7 +34,13 @@ struct api_ptc_blob {
 	struct sha256_state	 hash;
 	uint64_t		 len;		/* bytes written to the file */
 	struct buf		 piece;		/* not yet written */
-	bool			 is_failed;
+	void			*easy;		/* the transfer, to resume */
+	struct call		*tee_call;	/* its client streams, or NULL */
+	size_t			 tee_queued;	/* bytes waiting to go out */
+	int64_t			 tee_len;	/* the answer's length */
+	int64_t			 tee_sent;
+	char			 tee_last;	/* held back until verified */
+	bool			 is_paused;
 	struct ptc_waiter	*waiters;
 	size_t			 n_waiters;
 	struct api_ptc_blob	*next;
@@ -54,29 +64,98 @@ piece_write(struct api_ptc_blob *b)
 	return 0;
 }
 
-/* The transfer's bytes: hashed, then to the file a piece at a time. */
+/*
+ * Start the first waiter's answer once the length is known (a chunked
+ * upstream answer has none: that client waits for the store instead).
+ */
+static void
+tee_begin(struct api_ptc_blob *b, CURL *easy)
+{
+	struct call	*call = b->tee_call;
+	curl_off_t	 len = -1;
+
+	if (call == NULL || call->is_teed)
+		return;
+	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	    &len) != CURLE_OK || len < 0) {
+		b->tee_call = NULL;
+		return;
+	}
+	call->is_teed = true;
+	b->tee_len = (int64_t)len;
+	call->tee.begin(call->tee.arg, (int64_t)len);
+}
+
+/*
+ * To the client, but the very last byte: that goes only once the digest
+ * matches, so a client never takes a bad blob for a whole one.
+ */
+static void
+tee_write(struct api_ptc_blob *b, const char *data, size_t len)
+{
+	struct call	*call = b->tee_call;
+
+	if (b->tee_sent + (int64_t)len >= b->tee_len && len > 0) {
+		b->tee_last = data[len - 1];
+		len--;
+	}
+	b->tee_sent += (int64_t)len;
+	b->tee_queued = call->tee.write(call->tee.arg, data, len);
+}
+
+/*
+ * The transfer's bytes: hashed, to the file a piece at a time, and to the
+ * teed client, unless that client has CORE_TEE_MAX waiting: then the
+ * transfer pauses (these bytes come again) until call_tee_drained.
+ */
 static int
-sink(void *arg, const void *data, size_t len)
+sink(void *arg, void *easy, const void *data, size_t len)
 {
 	struct api_ptc_blob	*b = arg;
-	size_t			 n;
+	size_t			 n, left = len;
+	const char		*p = data;
 
 	if (b->len + b->piece.len + len > b->ctx->cfg.max_layer_size) {
 		log_warn("pull through %s: larger than --max-layer-size",
 		    b->digest);
 		return -1;
 	}
+	b->easy = easy;
+	tee_begin(b, easy);
+	if (b->tee_call != NULL && b->tee_queued > CORE_TEE_MAX) {
+		b->is_paused = true;
+		return UP_SINK_PAUSE;
+	}
 	sha256_update(&b->hash, data, len);
-	while (len > 0) {
-		n = PIECE_MAX - b->piece.len < len ? PIECE_MAX - b->piece.len :
-		    len;
-		(void)buf_add(&b->piece, data, n);
-		data = (const char *)data + n;
-		len -= n;
+	while (left > 0) {
+		n = PIECE_MAX - b->piece.len < left ? PIECE_MAX - b->piece.len :
+		    left;
+		(void)buf_add(&b->piece, p, n);
+		p += n;
+		left -= n;
 		if (b->piece.len == PIECE_MAX && piece_write(b) != 0)
 			return -1;
 	}
+	if (b->tee_call != NULL)
+		tee_write(b, data, len);
 	return 0;
+}
+
+void
+call_tee_drained(struct call *call)
+{
+	struct api_ptc_blob	*b;
+
+	for (b = call->ctx->ptc_blobs; b != NULL; b = b->next) {
+		if (b->tee_call != call)
+			continue;
+		b->tee_queued = 0;
+		if (b->is_paused) {
+			b->is_paused = false;
+			curl_easy_pause(b->easy, CURLPAUSE_CONT);
+		}
+		return;
+	}
 }
 
 /* The digest of what came, as the store names blobs. */
@@ -166,6 +245,9 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	}
 	if (!ok)
 		(void)store_upload_file_remove(b->ctx->store, b->upload_id);
+	else if (b->tee_call != NULL && b->tee_len > 0)
+		(void)b->tee_call->tee.write(b->tee_call->tee.arg, &b->tee_last,
+		    1);
 	up_xfer_free(x);
 	buf_release(&b->piece);
 	for (i = 0; i < b->n_waiters; i++) {
@@ -222,6 +304,8 @@ api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 		return api_fail_store(call, rc);
 	}
 	wait_on(b, call, repo->id);
+	if (call->tee.begin != NULL)
+		b->tee_call = call;
 	b->next = call->ctx->ptc_blobs;
 	call->ctx->ptc_blobs = b;
 	sk.fn = sink;

@@ -21,6 +21,7 @@
 #define CONNECT_TIMEOUT_SEC	10L
 #define TIMEOUT_SEC		30L
 #define REDIRECTS_MAX		5L
+#define SINK_BUFFER		(512L * 1024)	/* libcurl's most */
 
 void
 core_ctx_set_net(struct core_ctx *ctx, const struct core_net *net)
@@ -60,8 +61,16 @@ on_body(char *data, size_t size, size_t n, void *arg)
 
 	/* A 200's body goes to the sink, when there is one; 0 aborts. */
 	if (x->sink != NULL && curl_easy_getinfo(x->easy,
-	    CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
-		return x->sink(x->sink_arg, data, size * n) == 0 ? size * n : 0;
+	    CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200) {
+		switch (x->sink(x->sink_arg, x->easy, data, size * n)) {
+		case 0:
+			return size * n;
+		case UP_SINK_PAUSE:
+			return CURL_WRITEFUNC_PAUSE;
+		default:
+			return 0;
+		}
+	}
 	/* Past the cap the buffer fails and stays empty: a bad answer. */
 	(void)buf_add(&x->body, data, size * n);
 	return size * n;
@@ -159,9 +168,14 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, REDIRECTS_MAX);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
-	/* A blob may take long; a stalled one ends (under 1 KiB/s for 30 s). */
+	/*
+	 * A blob may take long; a stalled one ends (under 1 KiB/s for 30 s).
+	 * It comes in larger pieces: fewer callbacks, hash and write calls.
+	 */
 	if (sink == NULL)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT, TIMEOUT_SEC);
+	else
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, SINK_BUFFER);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, TIMEOUT_SEC);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ecrd/" ECRD_VERSION);

@@ -61,7 +61,10 @@ answer_send(struct http_request *req, const struct answer *a)
 	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
 	    a->status, elapsed_ms(&req->started), st->request_id);
 	http_response_header(req, "x-amzn-RequestId", st->request_id);
-	if (a->fd != -1)
+	if (a->is_stream)
+		http_stream_begin(req, a->status, a->content_type,
+		    a->file_len);
+	else if (a->fd != -1)
 		http_respond_file(req, a->status, a->content_type, a->fd,
 		    a->off, a->file_len);
 	else if (a->owned_body != NULL)

@@ -535,6 +535,11 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_finish(c);
 		return;
 	}
+	/* A streamed answer may take more. */
+	if (c->req != NULL && c->req->on_drain != NULL) {
+		c->req->on_drain(c->req->drain_arg);
+		return;
+	}
 	/* Output drained: a paused pipeline may go on. */
 	if (c->req == NULL)
 		conn_process(c);
@@ -627,8 +632,12 @@ conn_free(struct http_conn *c)
 	}
 	if (c->req != NULL) {
 		/* An answer still owed is dropped by http_respond. */
-		if (c->req->is_complete && !c->req->is_responded)
+		if (c->req->is_complete && !c->req->is_responded) {
 			c->req->conn = NULL;
+			/* A stream waiting for room waits no more. */
+			if (c->req->on_drain != NULL)
+				c->req->on_drain(c->req->drain_arg);
+		}
 		else
 			request_free(c->req);
 	}
@@ -953,6 +962,45 @@ http_respond_file(struct http_request *req, int status,
 	if (req->is_head || len == 0 ||
 	    evbuffer_add_file(out, fd, offset, len) != 0)
 		close(fd);
+	if (req->is_complete)
+		request_done(req);
+}
+
+void
+http_stream_begin(struct http_request *req, int status,
+    const char *content_type, int64_t len)
+{
+	req->is_streaming = true;
+	if (req->conn == NULL)
+		return;
+	write_head(req, bufferevent_get_output(req->conn->bev), status,
+	    content_type, len);
+}
+
+size_t
+http_stream_write(struct http_request *req, const void *data, size_t len)
+{
+	struct evbuffer	*out;
+
+	if (req->conn == NULL)
+		return 0;
+	out = bufferevent_get_output(req->conn->bev);
+	if (!req->is_head)
+		evbuffer_add(out, data, len);
+	return evbuffer_get_length(out);
+}
+
+void
+http_stream_finish(struct http_request *req, bool ok)
+{
+	req->is_responded = true;
+	req->on_drain = NULL;
+	if (req->conn == NULL) {
+		request_free(req);
+		return;
+	}
+	if (!ok)
+		req->conn->is_closing = true;
 	if (req->is_complete)
 		request_done(req);
 }

@@ -61,8 +61,16 @@ struct http_request {
 	void			(*app_free)(void *);
 	struct timespec		 started;
 
+	/*
+	 * A streamed answer (http_stream_*): on_drain runs when its output
+	 * has all been written, or the peer has gone.
+	 */
+	void			(*on_drain)(void *);
+	void			*drain_arg;
+
 	/* Response state, private to http.c. */
 	struct buf		 resp_headers;
+	bool			 is_streaming;
 	bool			 is_responded;
 	bool			 is_complete;	/* whole request received */
 };
@@ -133,6 +141,18 @@ void	 http_respond_take(struct http_request *, int status,
 void	 http_respond_file(struct http_request *, int status,
 	    const char *content_type, int fd, int64_t offset, int64_t len);
 
+/*
+ * An answer whose body comes later, piece by piece (a blob pulled through
+ * the cache as it arrives): begin writes the head with Content-Length
+ * len; write queues bytes and returns how many wait to go out (0 once the
+ * peer is gone: they are dropped); finish ends it, cut short and the
+ * connection closed unless ok (the client sees fewer bytes than
+ * promised).
+ */
+void	 http_stream_begin(struct http_request *, int status,
+	    const char *content_type, int64_t len);
+size_t	 http_stream_write(struct http_request *, const void *, size_t);
+void	 http_stream_finish(struct http_request *, bool ok);
 const char *http_status_text(int);
 
 #endif

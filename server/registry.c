@@ -15,6 +15,7 @@
 
 #include "registry/registry.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -79,6 +80,7 @@ struct reg_state {
 	struct http_request	*req;		/* NULL once it is freed */
 	struct reg_sink		 sink;
 	bool			 is_orphan;	/* free once the job is done */
+	struct call		*tee_call;	/* a blob GET's, while it runs */
 };
 
 /* The request's state: registry_on_head made it for every /v2 path. */
@@ -252,6 +254,36 @@ read_request(struct reg_state *rs, struct http_request *req)
 
 static void	respond_reg(struct http_request *, struct call *);
 
+/* A blob pulled through the cache goes to its client as it comes. */
+static void
+tee_drained(void *call)
+{
+	call_tee_drained(call);
+}
+
+static void
+tee_begin(void *arg, int64_t len)
+{
+	struct http_request	*req = arg;
+	struct reg_state	*rs = reg_of(req);
+	struct answer		 a;
+
+	answer_init(&a, 200, "application/octet-stream");
+	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
+	answer_header(&a, "Docker-Content-Digest", rs->rq.reference);
+	a.is_stream = true;
+	a.file_len = len;
+	req->on_drain = tee_drained;
+	req->drain_arg = rs->tee_call;
+	answer_send(req, &a);
+}
+
+static size_t
+tee_write(void *req, const void *data, size_t len)
+{
+	return http_stream_write(req, data, len);
+}
+
 /* A pull through the cache is answered once the upstream has been. */
 static void
 respond_reg_later(struct call *call, void *req)
@@ -271,6 +303,15 @@ answer_reg(struct http_request *req, struct call *call)
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_reg_render(call, &ra);
+	if (call_teed(call)) {
+		/* Streamed as it came: whole only if the blob was recorded. */
+		if (ra.status != 200)
+			log_warn("%s %s: pulled through the cache, not "
+			    "recorded; the answer is cut short", req->method,
+			    req->path);
+		http_stream_finish(req, ra.status == 200);
+		return;
+	}
 	answer_init(&a, ra.status, ra.content_type != NULL ?
 	    ra.content_type : "application/json");
 	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
@@ -642,6 +683,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs = reg_of(req);
 	struct call		*call;
+	struct core_tee		 tee;
 	enum api_stage		 stage;
 
 	if (req->is_body_too_large) {
@@ -675,6 +717,14 @@ registry_on_request(struct server *srv, struct http_request *req)
 	if (stage == API_STAGE_WRITE) {
 		queue_write(srv, req, call);
 		return;
+	}
+	if (stage == API_STAGE_READ && rs->rq.op == API_REG_BLOB_GET &&
+	    !rs->rq.is_head) {
+		tee.begin = tee_begin;
+		tee.write = tee_write;
+		tee.arg = req;
+		rs->tee_call = call;
+		call_set_tee(call, &tee);
 	}
 	if (stage == API_STAGE_READ)
 		call_run(call);

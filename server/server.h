@@ -73,6 +73,7 @@ struct server {
  * [off, off + file_len) of a file instead of body, and answer_send takes it.
  * owned_body, when not NULL, is body's own allocation, which answer_send
  * takes too: a large body then goes out from where it is, not copied.
+ * is_stream sends the head alone, for http_stream_write to follow.
  */
 #define ANSWER_HEADERS_MAX	24
 #define ANSWER_JSON_11		"application/x-amz-json-1.1"
@@ -87,6 +88,7 @@ struct answer {
 	int		 fd;
 	int64_t		 off;
 	int64_t		 file_len;
+	bool		 is_stream;	/* file_len bytes come later */
 };
 void	answer_init(struct answer *, int status, const char *content_type);
 void	answer_header(struct answer *, const char *name, const char *value);

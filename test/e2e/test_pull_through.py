@@ -20,6 +20,7 @@ its call waiting while the server answers everything else.
 """
 
 import base64
+import http.client
 import http.server
 import json
 import os
@@ -485,6 +486,36 @@ class PullTest(UpstreamCase):
                                        imageIds=[{"imageTag": "v1"}])
         self.assertClientError(cm, "RepositoryNotFoundException")
 
+    def test_a_slow_client_gets_the_whole_blob(self):
+        # 24 MiB read slowly: the upstream transfer pauses and resumes.
+        image = build_image("ptc-slow", n_layers=1, big_layer=24 << 20)
+        big = image.layers[-1]["digest"]
+        upstream_push(self.anon.url, "slow/app", image, "v1")
+        self.assertEqual(self.get("/v2/quay/slow/app/manifests/v1",
+                                  accept=image.media_type).status, 200)
+        conn = http.client.HTTPConnection(self.server.host,
+                                          self.server.port, timeout=60)
+        try:
+            conn.request("GET", "/v2/quay/slow/app/blobs/" + big,
+                         headers={"Authorization": "Basic " +
+                                  base64.b64encode(("AWS:" + self.password)
+                                                   .encode()).decode()})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            got = bytearray()
+            while True:
+                piece = r.read(256 << 10)
+                if not piece:
+                    break
+                got += piece
+                if len(got) < (8 << 20):
+                    threading.Event().wait(0.01)
+        finally:
+            conn.close()
+        self.assertEqual(bytes(got), image.blobs[big])
+        r = self.get("/v2/quay/slow/app/blobs/" + big)
+        self.assertEqual(r.body, image.blobs[big])
+
     def test_multi_arch_index(self):
         kids = [build_image("ptc-amd", arch="amd64"),
                 build_image("ptc-arm", arch="arm64")]
@@ -553,9 +584,14 @@ class PullTest(UpstreamCase):
         r = self.get("/v2/pub/bad/app/manifests/v1",
                      accept=image.media_type)
         self.assertEqual(r.status, 200, r)
-        r = self.get("/v2/pub/bad/app/blobs/" + layer)
-        self.assertEqual(r.status, 404, r)
-        self.assertIn(b"BLOB_UNKNOWN", r.body)
+        # Streamed as it came, but cut short: never a whole bad blob.
+        with self.assertRaises(http.client.IncompleteRead) as cm:
+            self.get("/v2/pub/bad/app/blobs/" + layer)
+        self.assertEqual(len(cm.exception.partial),
+                         len(image.blobs[layer]) - 1)
+        # Not recorded: asked again, it is fetched (and cut) again.
+        with self.assertRaises(http.client.IncompleteRead):
+            self.get("/v2/pub/bad/app/blobs/" + layer)
         out = self.ecr().batch_check_layer_availability(
             repositoryName="pub/bad/app", layerDigests=[layer])
         self.assertEqual(out["failures"][0]["failureCode"], "MissingLayerDigest")
