@@ -248,6 +248,7 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	else if (b->tee_call != NULL && b->tee_len > 0)
 		(void)b->tee_call->tee.write(b->tee_call->tee.arg, &b->tee_last,
 		    1);
+	store_upload_unpin(b->ctx->store, b->upload_id);
 	up_xfer_free(x);
 	buf_release(&b->piece);
 	for (i = 0; i < b->n_waiters; i++) {
@@ -297,8 +298,11 @@ api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	uuid_v4(b->upload_id);
 	sha256_init(&b->hash);
 	buf_init(&b->piece, PIECE_MAX);
+	/* No upload record names the file: the pin keeps the GC off it. */
+	store_upload_pin(call->ctx->store, b->upload_id);
 	if ((rc = store_upload_file_create(call->ctx->store,
 	    b->upload_id)) != 0) {
+		store_upload_unpin(call->ctx->store, b->upload_id);
 		free(b);
 		api_ptc_target_free(&t);
 		return api_fail_store(call, rc);

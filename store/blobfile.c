@@ -365,6 +365,18 @@ store_blob_unpin(struct store *s, const char *digest)
 	pthread_mutex_unlock(&s->files_mtx);
 }
 
+void
+store_upload_pin(struct store *s, const char *id)
+{
+	store_blob_pin(s, id);
+}
+
+void
+store_upload_unpin(struct store *s, const char *id)
+{
+	store_blob_unpin(s, id);
+}
+
 bool
 store_blob_is_pinned(const struct store *s, const char *digest)
 {

@@ -228,7 +228,7 @@ is_orphan(struct store *s, const struct gc_dir *g, DIR *d, const char *name,
 	}
 	if (!S_ISREG(sb.st_mode) || (int64_t)sb.st_mtim.tv_sec * 1000 +
 	    sb.st_mtim.tv_nsec / 1000000 >= before_ms ||
-	    (g->prefix != NULL && store_blob_is_pinned(s, key)))
+	    store_blob_is_pinned(s, key))
 		goto out;
 	if ((rc = has_record(s, g->prefix != NULL, key, &has)) == STORE_OK)
 		*out = !has;

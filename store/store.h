@@ -566,6 +566,13 @@ int	 store_upload_file_remove(struct store *, const char *id);
  */
 void	 store_blob_pin(struct store *, const char *digest);
 void	 store_blob_unpin(struct store *, const char *digest);
+/*
+ * The same for an upload file no upload record names (a blob pulled
+ * through the cache as it arrives, recorded only once whole): pinned from
+ * before it is made until it is placed or removed.
+ */
+void	 store_upload_pin(struct store *, const char *id);
+void	 store_upload_unpin(struct store *, const char *id);
 
 /*
  * The GC's file removal may run on another thread than the requests

@@ -53,12 +53,15 @@ struct store {
 	size_t		 chunk_max;	/* manifest bytes that fit a page */
 	char		 io_cause[512];	/* store_io_cause() */
 	pthread_mutex_t	 files_mtx;	/* store_files_lock() */
-	char		**pins;		/* store_blob_pin, under files_mtx */
+	char		**pins;		/* store_*_pin, under files_mtx */
 	size_t		 n_pins;
 	size_t		 pins_size;
 };
 
-/* blobfile.c: whether digest is pinned; files_mtx held. */
+/*
+ * blobfile.c: whether digest (or upload id: the two never look alike, a
+ * digest has a colon) is pinned; files_mtx held.
+ */
 bool	 store_blob_is_pinned(const struct store *, const char *digest);
 
 struct store_txn {

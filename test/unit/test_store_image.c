@@ -1656,6 +1656,28 @@ test_gc_sweeps_old_orphan_files_and_keeps_the_rest(void **state)
 	free(odd_upload);
 }
 
+/* A blob pulled through the cache fills an upload file no record names. */
+static void
+test_gc_sweep_keeps_a_pinned_upload_file(void **state)
+{
+	struct fx		*f = *state;
+	struct store_gc_list	 l;
+	char			*p;
+
+	store_upload_pin(f->st, "pulling");
+	assert_int_equal(store_upload_file_create(f->st, "pulling"),
+	    STORE_OK);
+	p = path_in(f, "uploads/pulling");
+	age(p);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_true(file_exists(p));
+	store_upload_unpin(f->st, "pulling");
+	assert_int_equal(gc_files(f->st, &l, T_FILE_CUT_MS), STORE_OK);
+	assert_false(file_exists(p));
+	free(p);
+}
+
 static void
 test_finish_renews_an_old_blob_so_the_sweep_keeps_it(void **state)
 {
@@ -2385,6 +2407,7 @@ main(void)
 		T(test_gc_files_unused_spares_blobs_the_refused_txn_freed),
 		T(test_gc_collects_old_uploads_and_their_files),
 		T(test_gc_sweeps_old_orphan_files_and_keeps_the_rest),
+		T(test_gc_sweep_keeps_a_pinned_upload_file),
 		T(test_finish_renews_an_old_blob_so_the_sweep_keeps_it),
 		cmocka_unit_test(test_codec_image_round_trips_at_the_limits),
 		cmocka_unit_test(test_codec_image_refuses_malformed_values),
