@@ -271,6 +271,15 @@ get_u64(const unsigned char *p)
 }
 
 int
+store_keys_repo_id_split(const void *key, size_t len, uint64_t *id)
+{
+	if (len != 8)
+		return STORE_CORRUPT;
+	*id = get_u64(key);
+	return STORE_OK;
+}
+
+int
 store_keys_suffix(const struct store_key *prefix, const void *key,
     size_t len, size_t max, char *out)
 {

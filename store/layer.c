@@ -258,17 +258,19 @@ store_layer_remove(struct store_txn *t, uint64_t repo_id,
 }
 
 int
-store_layer_drop_repo(struct store_txn *t, uint64_t repo_id)
+store_layer_drop_repo(struct store_txn *t, uint64_t repo_id,
+    size_t *budget)
 {
 	struct store_layer	l;
 	struct store_key	prefix, k;
 	char			digest[STORE_DIGEST_MAX + 1];
-	int			rc;
+	int			rc = STORE_OK;
 
 	if ((rc = store_keys_repo_children(&prefix, repo_id)) != STORE_OK)
 		return rc;
 	/* Seek afresh after each removal rather than trust a cursor. */
-	while ((rc = store_db_first(t, STORE_DBI_LAYERS, &prefix, &k)) == 1) {
+	while (*budget > 0 &&
+	    (rc = store_db_first(t, STORE_DBI_LAYERS, &prefix, &k)) == 1) {
 		if ((rc = store_keys_suffix(&prefix, k.data, k.len,
 		    STORE_DIGEST_MAX, digest)) != 1)
 			return rc < 0 ? rc : STORE_CORRUPT;
@@ -276,6 +278,7 @@ store_layer_drop_repo(struct store_txn *t, uint64_t repo_id)
 		    STORE_OK ||
 		    (rc = layer_drop(t, &k, &l)) != STORE_OK)
 			return rc;
+		(*budget)--;
 	}
-	return rc;
+	return rc < 0 ? rc : STORE_OK;
 }

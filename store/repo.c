@@ -6,6 +6,7 @@
 #include "store/store_int.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@
 
 /*
  * DBIs whose keys start with a repository's id and whose records need no
- * more than deleting when it goes (layers do: store_layer_drop_repo).
+ * more than deleting when it goes (layers do: store_layer_drop_repo), in
+ * the order the reaper empties them.
  */
 static const enum store_dbi child_dbis[] = {
 	STORE_DBI_IMAGES,
@@ -192,36 +194,114 @@ store_repo_update(struct store_txn *t, const struct store_repo *repo)
 	return put_repo(t, &k, repo, 0);
 }
 
-int
-store_repo_delete(struct store_txn *t, const char *registry_id,
-    const char *region, const char *name)
+/*
+ * Remove the repository's record, id index entry, counter share, documents
+ * and upload records, and leave a tombstone under its id: the name is free
+ * and the repository invisible at once, and its ids never come back, so a
+ * repository of the same name made later never sees what is left.
+ */
+static int
+bury(struct store_txn *t, const char *registry_id, const char *region,
+    const char *name, uint64_t *id)
 {
 	struct store_key	k, idk, ck;
-	uint64_t		id;
-	size_t			i;
 	int			rc;
 
 	if ((rc = store_keys_repo(&k, registry_id, region, name)) != STORE_OK)
 		return rc;
-	if ((rc = stored_id(t, &k, &id)) != STORE_OK)
+	if ((rc = stored_id(t, &k, id)) != STORE_OK)
 		return rc;
-	if ((rc = store_keys_repo_id(&idk, id)) != STORE_OK ||
-	    (rc = store_keys_repo_children(&ck, id)) != STORE_OK)
+	if ((rc = store_keys_repo_id(&idk, *id)) != STORE_OK ||
+	    (rc = store_keys_repo_children(&ck, *id)) != STORE_OK)
 		return rc;
 	if ((rc = store_db_del(t, STORE_DBI_REPOS, &k)) != STORE_OK)
 		return rc;
 	rc = store_db_del(t, STORE_DBI_REPO_IDS, &idk);
 	if (rc != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_CORRUPT : rc;
+	/* Documents are few; a lifecycle run under way sees its policy go. */
 	if ((rc = count_add(t, registry_id, region, -1)) != STORE_OK ||
-	    (rc = store_layer_drop_repo(t, id)) != STORE_OK ||
-	    (rc = store_upload_drop_repo(t, id)) != STORE_OK)
+	    (rc = store_upload_drop_repo(t, *id)) != STORE_OK ||
+	    (rc = store_db_del_prefix(t, STORE_DBI_REPO_DOCS, &ck)) !=
+	    STORE_OK)
+		return rc;
+	return store_db_put_marker(t, STORE_DBI_BURIED, &idk);
+}
+
+/*
+ * Remove child records of buried repository id, lowering *budget by each
+ * one; once none is left (with budget to spare), its tombstone too.
+ */
+static int
+reap_id(struct store_txn *t, uint64_t id, size_t *budget)
+{
+	struct store_key	k, ck;
+	size_t			i;
+	int			rc;
+
+	if ((rc = store_keys_repo_id(&k, id)) != STORE_OK ||
+	    (rc = store_keys_repo_children(&ck, id)) != STORE_OK)
 		return rc;
 	for (i = 0; i < sizeof(child_dbis) / sizeof(child_dbis[0]); i++) {
-		if ((rc = store_db_del_prefix(t, child_dbis[i], &ck)) !=
-		    STORE_OK)
+		if ((rc = store_db_del_prefix_some(t, child_dbis[i], &ck,
+		    budget)) != STORE_OK)
 			return rc;
 	}
+	if ((rc = store_layer_drop_repo(t, id, budget)) != STORE_OK)
+		return rc;
+	if (*budget == 0)
+		return STORE_OK;
+	/* The tombstone counts too, so that a call is bounded by max. */
+	(*budget)--;
+	return store_db_del(t, STORE_DBI_BURIED, &k);
+}
+
+int
+store_repo_delete(struct store_txn *t, const char *registry_id,
+    const char *region, const char *name)
+{
+	uint64_t	id;
+	size_t		budget = SIZE_MAX;
+	int		rc;
+
+	if ((rc = bury(t, registry_id, region, name, &id)) != STORE_OK)
+		return rc;
+	return reap_id(t, id, &budget);
+}
+
+int
+store_repo_bury(struct store_txn *t, const char *registry_id,
+    const char *region, const char *name)
+{
+	uint64_t	id;
+
+	return bury(t, registry_id, region, name, &id);
+}
+
+int
+store_repo_reap(struct store_txn *t, size_t max, size_t *n_removed,
+    bool *is_done)
+{
+	struct store_key	none, k;
+	uint64_t		id;
+	size_t			budget = max;
+	int			rc;
+
+	none.len = 0;
+	*is_done = false;
+	while (budget > 0) {
+		if ((rc = store_db_first(t, STORE_DBI_BURIED, &none, &k)) < 0)
+			return rc;
+		if (rc == 0) {
+			*is_done = true;
+			break;
+		}
+		if ((rc = store_keys_repo_id_split(k.data, k.len, &id)) !=
+		    STORE_OK ||
+		    (rc = reap_id(t, id, &budget)) != STORE_OK)
+			return rc;
+	}
+	*n_removed = max - budget;
 	return STORE_OK;
 }
 

@@ -40,6 +40,7 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
 	[STORE_DBI_REPO_DOCS] = "repo_docs",
 	[STORE_DBI_REGISTRY_DOCS] = "registry_docs",
 	[STORE_DBI_TEMPLATES] = "templates",
+	[STORE_DBI_BURIED] = "buried",
 };
 
 /*
@@ -271,6 +272,7 @@ write_schema(struct store_txn *t, unsigned flags)
  * (SCHEMA.md). Version 1 had only raw image records, which tests wrote:
  * they are dropped, since version 2 images need their other records.
  * Version 2 upload records held a hash state; 3 rewrites them without.
+ * Version 4 added the buried DBI, which stamp has just created empty.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)
@@ -713,18 +715,28 @@ int
 store_db_del_prefix(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix)
 {
+	size_t	budget = SIZE_MAX;
+
+	return store_db_del_prefix_some(t, dbi, prefix, &budget);
+}
+
+int
+store_db_del_prefix_some(struct store_txn *t, enum store_dbi dbi,
+    struct store_key *prefix, size_t *budget)
+{
 	MDB_cursor	*c;
 	MDB_val		 pv;
-	int		 rc;
+	int		 rc = STORE_OK;
 
 	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
 		return rc;
 	if ((rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
 		return rc;
 	/* Seek afresh after each delete rather than trust the cursor. */
-	while ((rc = seek_prefix(c, &pv)) == 1) {
+	while (*budget > 0 && (rc = seek_prefix(c, &pv)) == 1) {
 		if ((rc = store_err(mdb_cursor_del(c, 0))) != STORE_OK)
 			break;
+		(*budget)--;
 	}
 	mdb_cursor_close(c);
 	return rc;

@@ -245,6 +245,26 @@ int	 store_repo_update(struct store_txn *, const struct store_repo *repo);
  */
 int	 store_repo_delete(struct store_txn *, const char *registry_id,
 	    const char *region, const char *name);
+/*
+ * Delete a repository in two parts, for a repository too big to delete in
+ * one short txn (issue 12). store_repo_bury does at once what others can
+ * see: it removes the record, the id index entry, the counter share, the
+ * repository's documents and upload records, and leaves a tombstone (the
+ * buried DBI) under its id; the name is reusable at once, and the new
+ * repository has a new id, so it never sees the old records. Same codes
+ * as store_repo_delete.
+ *
+ * store_repo_reap then removes, in the caller's txn, up to max child
+ * records of buried repositories, oldest id first (layers give up their
+ * blobs as with store_repo_delete), and a tombstone once its repository
+ * has none left. *n_removed says how many; *is_done is set when no
+ * tombstone is left. Run it until *is_done, in as many txns as wanted; a
+ * store closed midway keeps its tombstones, for the next run.
+ */
+int	 store_repo_bury(struct store_txn *, const char *registry_id,
+	    const char *region, const char *name);
+int	 store_repo_reap(struct store_txn *, size_t max, size_t *n_removed,
+	    bool *is_done);
 
 /*
  * Callback for store_repo_foreach. The repository is borrowed until the

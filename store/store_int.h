@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -40,6 +40,7 @@ enum store_dbi {
 	STORE_DBI_REPO_DOCS,
 	STORE_DBI_REGISTRY_DOCS,
 	STORE_DBI_TEMPLATES,
+	STORE_DBI_BURIED,
 	STORE_DBI__COUNT
 };
 
@@ -104,6 +105,12 @@ int	store_db_del(struct store_txn *, enum store_dbi, struct store_key *);
 /* Delete every record whose key starts with prefix. */
 int	store_db_del_prefix(struct store_txn *, enum store_dbi,
 	    struct store_key *prefix);
+/*
+ * The same, stopping once *budget records are deleted: *budget is lowered
+ * by each one, so that several calls share one budget.
+ */
+int	store_db_del_prefix_some(struct store_txn *, enum store_dbi,
+	    struct store_key *prefix, size_t *budget);
 /* Set *out to whether any key starts with prefix. */
 int	store_db_has_prefix(struct store_txn *, enum store_dbi,
 	    struct store_key *prefix, bool *out);
@@ -147,6 +154,8 @@ int	store_keys_repo_partition(struct store_key *, const char *registry_id,
 int	store_keys_repo_name(const struct store_key *partition, const void *key,
 	    size_t len, char *name, size_t name_size);
 int	store_keys_repo_id(struct store_key *, uint64_t id);
+/* Split a repo_ids or buried key: STORE_OK or STORE_CORRUPT. */
+int	store_keys_repo_id_split(const void *key, size_t len, uint64_t *id);
 int	store_keys_repo_count(struct store_key *, const char *registry_id,
 	    const char *region);
 int	store_keys_repo_children(struct store_key *, uint64_t repo_id);
@@ -261,14 +270,15 @@ int	store_codec_upload_decode(const void *, size_t, struct store_upload *);
  * Shared between the record files. Layers (layer.c): add delta (+1 or -1)
  * to the refs of a layer record (STORE_NOTFOUND if there is none), keeping
  * the layer_gc index of layers with no reference; remove a layer record
- * with its index entry and its use of the blob; remove every layer record
- * of a repository.
+ * with its index entry and its use of the blob; remove layer records of a
+ * repository, lowering *budget by each one, until it is 0 or none is left.
  */
 int	store_layer_ref(struct store_txn *, uint64_t repo_id,
 	    const char *digest, int delta);
 int	store_layer_remove(struct store_txn *, uint64_t repo_id,
 	    const char *digest);
-int	store_layer_drop_repo(struct store_txn *, uint64_t repo_id);
+int	store_layer_drop_repo(struct store_txn *, uint64_t repo_id,
+	    size_t *budget);
 /*
  * upload.c: append to *ids (n_ids of them; owned strings) the ids of the
  * upload records of repo_id, or with repo_id 0 of those last updated

@@ -1029,7 +1029,7 @@ put_upload_raw(const char *path, const char *id, const void *val,
 /*
  * Schema 2 upload records held OpenSSL's SHA256_CTX bytes (issue 12):
  * opening such a store rewrites them without (format 2), leaves a record
- * that does not decode as it was, and stamps schema 3.
+ * that does not decode as it was, and stamps the current schema.
  */
 static void
 test_store_upgrades_version_2_uploads_to_3(void **state)
@@ -1074,7 +1074,7 @@ test_store_upgrades_version_2_uploads_to_3(void **state)
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	    &version), STORE_OK);
-	assert_int_equal(version, 3);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_keys_upload(&k, "legacy-1"), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_UPLOADS, &k, &v), STORE_OK);
 	assert_int_equal(v.mv_size, 53);
@@ -1083,6 +1083,72 @@ test_store_upgrades_version_2_uploads_to_3(void **state)
 	assert_memory_equal(&got, &u, sizeof(u));
 	assert_int_equal(store_upload_get(t, "broken", &got), STORE_CORRUPT);
 	store_txn_abort(t);
+}
+
+/* With raw LMDB, remove DBI name, as a store of an older schema lacks it. */
+static void
+drop_dbi_raw(const char *path, const char *name)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 20), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * Schema 3 had no buried DBI (issue 12): opening such a store creates it,
+ * stamps schema 4 (so that an ecrd of schema 3, which would never reap a
+ * tombstone, refuses the store) and keeps the data; a delete then buries
+ * and reaps as in a new store.
+ */
+static void
+test_store_upgrades_version_3_to_4(void **state)
+{
+	struct fx		*f = *state;
+	struct store_txn	*t;
+	struct store_key	 k;
+	MDB_val			 v;
+	uint32_t		 version = 0;
+	uint64_t		 id;
+	size_t			 n = 0;
+	bool			 is_done = false;
+	char			*path;
+
+	id = create(f, REG_A, RGN_A, "kept");
+	put_image(f, id, "sha256:aa");
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	drop_dbi_raw(path, "buried");
+	write_schema_raw(path, 3);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	t = fx_rbegin(f);
+	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
+	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
+	    &version), STORE_OK);
+	assert_int_equal(version, 4);
+	store_txn_abort(t);
+	assert_true(has_images(f, id));
+	t = fx_wbegin(f);
+	assert_int_equal(store_repo_bury(t, REG_A, RGN_A, "kept"), STORE_OK);
+	assert_int_equal(store_repo_reap(t, 100, &n, &is_done), STORE_OK);
+	assert_true(is_done);
+	/* The image, its manifest, its count and the tombstone. */
+	assert_int_equal(n, 4);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
+	assert_false(has_images(f, id));
 }
 
 static void
@@ -1619,6 +1685,7 @@ main(void)
 		T(test_store_refuses_newer_schema_and_leaves_file_untouched),
 		T(test_store_upgrades_version_1_to_2),
 		T(test_store_upgrades_version_2_uploads_to_3),
+		T(test_store_upgrades_version_3_to_4),
 		TE(test_store_open_garbage_file_is_corrupt),
 		TE(test_store_open_foreign_lmdb_env_is_corrupt),
 		T(test_corrupt_repo_record_is_reported_not_crashed_on),

@@ -1108,6 +1108,138 @@ test_repo_delete_cascades_and_frees_blob_users(void **state)
 	assert_int_equal(blob_users(f, 12), -1);
 }
 
+/* How many records of dbi have keys starting with repository id. */
+static size_t
+children(struct fx *f, enum store_dbi dbi, uint64_t id)
+{
+	struct store_key	 k, found;
+	struct store_txn	*t;
+	size_t			 budget = SIZE_MAX;
+	size_t			 n;
+
+	/* Count by deleting them in a txn that is then thrown away. */
+	assert_int_equal(store_keys_repo_children(&k, id), STORE_OK);
+	t = fx_wbegin(f);
+	assert_int_equal(store_db_del_prefix_some(t, dbi, &k, &budget),
+	    STORE_OK);
+	n = SIZE_MAX - budget;
+	assert_int_equal(store_db_first(t, dbi, &k, &found), 0);
+	store_txn_abort(t);
+	return n;
+}
+
+/* The records of every child DBI of repository id. */
+static size_t
+all_children(struct fx *f, uint64_t id)
+{
+	static const enum store_dbi	dbis[] = { STORE_DBI_IMAGES,
+	    STORE_DBI_MANIFESTS, STORE_DBI_TAGS, STORE_DBI_LAYERS,
+	    STORE_DBI_REFERRERS, STORE_DBI_PARENTS, STORE_DBI_IMAGE_COUNTS,
+	    STORE_DBI_REPO_DOCS };
+	size_t				i, n = 0;
+
+	for (i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++)
+		n += children(f, dbis[i], id);
+	return n;
+}
+
+/* One reap txn of at most max records; whether it found nothing left. */
+static bool
+reap(struct fx *f, size_t max, size_t *n_removed)
+{
+	struct store_txn	*t;
+	bool			 is_done = false;
+
+	t = fx_wbegin(f);
+	assert_int_equal(store_repo_reap(t, max, n_removed, &is_done),
+	    STORE_OK);
+	assert_true(*n_removed <= max);
+	commit(t);
+	return is_done;
+}
+
+/*
+ * A buried repository is gone at once and its name free, while its
+ * records go in bounded slices that survive a close and reopen midway,
+ * never touching the new repository of the same name (issue 12).
+ */
+static void
+test_repo_bury_then_reap_in_slices_across_a_reopen(void **state)
+{
+	static const unsigned	 refs[] = { 11, 12 };
+	struct fx		*f = *state;
+	struct store_repo	 r;
+	struct store_image	 img;
+	struct store_txn	*t;
+	struct store_doc	 d;
+	char			 text[] = "{}";
+	uint64_t		 a, b, a2;
+	size_t			 n, total = 0, before, i;
+	unsigned		 j;
+	char			 tag[16];
+
+	memset(&d, 0, sizeof(d));
+	d.text = text;
+	d.len = strlen(text);
+	a = repo(f, "a");
+	b = repo(f, "b");
+	layer(f, a, 11, T_NEW);
+	layer(f, a, 12, T_NEW);
+	layer(f, b, 11, T_NEW);
+	for (j = 1; j <= 20; j++) {
+		assert_int_equal(image_create(f, a, j, STORE_IMAGE_MANIFEST,
+		    refs, 2, j > 1 ? 1 : 0), STORE_OK);
+		snprintf(tag, sizeof(tag), "t%u", j);
+		assert_int_equal(tag_set(f, a, tag, j, NULL), STORE_OK);
+	}
+	t = fx_wbegin(f);
+	assert_int_equal(store_repo_doc_put(t, a, STORE_DOC_REPO_POLICY, &d),
+	    STORE_OK);
+	assert_int_equal(store_repo_bury(t, REG, RGN, "a"), STORE_OK);
+	assert_int_equal(store_repo_bury(t, REG, RGN, "a"), STORE_NOTFOUND);
+	commit(t);
+	before = all_children(f, a);
+
+	/* Gone at once; the documents went with it. */
+	t = fx_rbegin(f);
+	assert_int_equal(store_repo_get(t, REG, RGN, "a", &r), STORE_NOTFOUND);
+	assert_int_equal(store_repo_check_id(t, a), STORE_NOTFOUND);
+	store_txn_abort(t);
+	assert_int_equal(children(f, STORE_DBI_REPO_DOCS, a), 0);
+	assert_true(before > 60);
+	a2 = repo(f, "a");
+	assert_true(a2 != a);
+	layer(f, a2, 12, T_NEW);
+	assert_int_equal(image_create(f, a2, 1, STORE_IMAGE_MANIFEST, refs + 1,
+	    1, 0), STORE_OK);
+	assert_int_equal(walk_images(f, a2, NULL, 0, &(struct seen){ 0 }), 1);
+
+	/* A slice, then the store closes and opens again midway. */
+	assert_false(reap(f, 7, &n));
+	assert_int_equal(n, 7);
+	total += n;
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &f->st, NULL),
+	    STORE_OK);
+	assert_int_equal(all_children(f, a), before - 7);
+	for (i = 0; i < 100 && !reap(f, 7, &n); i++)
+		total += n;
+	assert_true(i < 100);
+	/* Every record and the tombstone, one count each. */
+	assert_int_equal(total + n, before + 1);
+	assert_int_equal(all_children(f, a), 0);
+	assert_int_equal(image_get(f, a, 1, &img), STORE_NOTFOUND);
+	assert_int_equal(blob_users(f, 11), 1);
+	assert_int_equal(blob_users(f, 12), 1);
+	assert_int_equal(layer_get(f, b, 11), STORE_OK);
+	/* The new repository of the same name kept everything. */
+	assert_int_equal(layer_refs(f, a2, 12), 1);
+	assert_int_equal(image_count(f, a2), 1);
+	assert_true(reap(f, 7, &n));
+	assert_int_equal(n, 0);
+}
+
 static void
 test_reset_empties_images_layers_blobs_and_uploads(void **state)
 {
@@ -2393,6 +2525,7 @@ main(void)
 		T(test_index_children_have_parents_and_are_busy),
 		T(test_referrers_are_listed_under_their_subject),
 		T(test_repo_delete_cascades_and_frees_blob_users),
+		T(test_repo_bury_then_reap_in_slices_across_a_reopen),
 		T(test_reset_empties_images_layers_blobs_and_uploads),
 		T(test_upload_record_crud),
 		T(test_upload_file_write_and_finish_make_blob_file),
