@@ -1,4 +1,8 @@
-/* DeleteRepository: remove a repository; with force, its images too. */
+/*
+ * DeleteRepository: remove a repository; with force, its images too. The
+ * repository goes at once (store_repo_bury), as in ECR, and its records
+ * in slices after the answer (core/reap.c), however many images it had.
+ */
 #include "api/api_int.h"
 
 #include "store/store.h"
@@ -29,9 +33,10 @@ delete_repository(struct call *call)
 		    "with name '%s' in registry with id '%s' cannot be deleted "
 		    "because it still contains images", name,
 		    call->registry_id);
-	rc = store_repo_delete(call->txn, repo.registry_id, repo.region, name);
+	rc = store_repo_bury(call->txn, repo.registry_id, repo.region, name);
 	if (rc != 0)
 		return api_fail_store(call, rc);
+	call->ctx->is_reap_due = true;
 	api_out_repo(call, &repo);
 	return 0;
 }

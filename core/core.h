@@ -226,6 +226,25 @@ int		 api_gc_run(struct core_ctx *, int64_t now_ms,
 		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
 
 /*
+ * The rest of deleted repositories (issue 12): DeleteRepository buries a
+ * repository at once and leaves its records to a run here, in bounded
+ * slices. api_reap_step does one short write txn on the loop's thread and
+ * says whether another is wanted; api_reap_result: 0 or the STORE_* code
+ * that stopped the run, and the records removed. api_reap_take_due says
+ * whether a delete has buried a repository since it was last asked (the
+ * server then queues a run, unless one is under way: a run goes on until
+ * no tombstone is left). api_gc_step reaps too, before it collects.
+ */
+struct api_reap;
+struct api_reap	*api_reap_new(struct core_ctx *);
+bool		 api_reap_step(struct api_reap *);
+int		 api_reap_result(const struct api_reap *, size_t *n_records);
+void		 api_reap_free(struct api_reap *);
+bool		 api_reap_take_due(struct core_ctx *);
+/* A whole run in the caller's thread (tools and tests). */
+int		 api_reap_run(struct core_ctx *, size_t *n_records);
+
+/*
  * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in
  * bounded steps (a slice of one repository's images or actions, each in a
  * txn of its own) so the server keeps answering between them. A run covers

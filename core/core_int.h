@@ -80,6 +80,7 @@ struct core_ctx {
 	int			(*secret_get)(const struct core_ctx *,
 				    const char *arn, const char **user,
 				    const char **token);
+	bool			 is_reap_due;	/* reap.c: a repo buried */
 };
 
 #define API_ARN_MAX	2048
@@ -371,6 +372,12 @@ void	 api_pull_note(struct call *, uint64_t repo_id,
 	    const char *digest);
 int	 api_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void	 api_pulls_release(struct core_ctx *);
+/*
+ * reap.c: one slice of the records of buried repositories, in a write txn
+ * of its own; adds the records removed to *n_records and sets *is_done
+ * when none is left. 0 or a STORE_* code. gc.c shares it.
+ */
+int	 api_reap_slice(struct store *, size_t *n_records, bool *is_done);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *api_blob_url(struct call *, const char *digest);

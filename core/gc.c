@@ -5,7 +5,9 @@
  * work that follows, which the server runs off the loop once that txn has
  * committed (data before metadata: a crash in between leaves an
  * unreferenced file for the next GC, never a record without its file). A
- * live upload (younger than the grace) is never touched.
+ * live upload (younger than the grace) is never touched. Deleted
+ * repositories' records are reaped first (reap.c), so that the blobs only
+ * they used are collected by this run.
  */
 #include "core/core_int.h"
 
@@ -18,6 +20,7 @@
 #define GC_SLICE	250	/* records of each kind per write txn */
 
 enum gc_state {
+	GC_REAP,		/* slices of deleted repositories' records */
 	GC_COLLECT,		/* slices of records */
 	GC_SWEEP,		/* then orphan files, once */
 	GC_FINISH,		/* then the reserve made again */
@@ -128,6 +131,22 @@ collect_slice(struct api_gc *gc)
 	return API_GC_WORK;
 }
 
+/* A failed slice is left to the reaper's next run: collecting goes on. */
+static enum api_gc_next
+reap_slice(struct api_gc *gc)
+{
+	size_t	n = 0;
+	bool	is_done = false;
+	int	rc;
+
+	if ((rc = api_reap_slice(gc->store, &n, &is_done)) != 0)
+		log_warn("garbage collection: removing deleted repositories: "
+		    "%s", store_strerror(rc));
+	if (rc != 0 || is_done)
+		gc->state = GC_COLLECT;
+	return API_GC_AGAIN;
+}
+
 enum api_gc_next
 api_gc_step(struct api_gc *gc)
 {
@@ -141,6 +160,8 @@ api_gc_step(struct api_gc *gc)
 		gc->state = GC_END;
 	}
 	switch (gc->state) {
+	case GC_REAP:
+		return reap_slice(gc);
 	case GC_COLLECT:
 		return collect_slice(gc);
 	case GC_SWEEP:

@@ -2,7 +2,10 @@
  * Garbage collection runs, hourly and on demand (POST /_ecrd/gc): one run
  * at a time, stepped on a zero timer below the connections' priority, its
  * file work (unlinks, the orphan sweep) in the worker pool, so that
- * requests are answered all through a large collection (issue 12).
+ * requests are answered all through a large collection (issue 12). Also
+ * the reaper of deleted repositories' records (core/reap.c), in slices on
+ * a queue of its own: at start (a store closed midway) and after a batch
+ * of writes that deleted a repository.
  */
 #include "server/server.h"
 
@@ -23,6 +26,7 @@
 struct gc_sched {
 	struct server		*srv;
 	struct job_queue	*runs;		/* of struct api_gc */
+	struct job_queue	*reaps;		/* of struct api_reap */
 };
 
 static enum job_next
@@ -84,7 +88,45 @@ static const struct job_ops gc_ops = {
 	.free = gc_free,
 };
 
-/* After pool_new: the runs' file work goes to srv->pool. */
+static enum job_next
+reap_step(void *run)
+{
+	return api_reap_step(run) ? JOB_AGAIN : JOB_DONE;
+}
+
+/* Reaps are the server's own: log them. */
+static void
+reap_finish(void *ctx, void *run, struct http_request *req)
+{
+	size_t	n;
+	int	rc;
+
+	(void)ctx;
+	(void)req;
+	if ((rc = api_reap_result(run, &n)) != 0)
+		log_warn("removing deleted repositories: %s",
+		    store_strerror(rc));
+	else if (n != 0)
+		log_info("deleted repositories: %zu records removed", n);
+}
+
+static void
+reap_free(void *run)
+{
+	api_reap_free(run);
+}
+
+/* No file work: blobs the records held go to the GC. */
+static const struct job_ops reap_ops = {
+	.step = reap_step,
+	.finish = reap_finish,
+	.free = reap_free,
+};
+
+/*
+ * After pool_new: the runs' file work goes to srv->pool. A reap starts at
+ * once, for repositories a previous server deleted but did not finish.
+ */
 struct gc_sched *
 gc_sched_new(struct server *srv)
 {
@@ -93,7 +135,20 @@ gc_sched_new(struct server *srv)
 	gs = xcalloc(1, sizeof *gs);
 	gs->srv = srv;
 	gs->runs = job_queue_new(srv->base, srv->pool, &gc_ops, gs);
+	gs->reaps = job_queue_new(srv->base, NULL, &reap_ops, gs);
+	gc_sched_reap(gs);
 	return gs;
+}
+
+/*
+ * A run under way goes on until no tombstone is left, so it takes a new
+ * one too: none is queued beside it.
+ */
+void
+gc_sched_reap(struct gc_sched *gs)
+{
+	if (gs != NULL && job_queue_is_empty(gs->reaps))
+		job_queue_push(gs->reaps, api_reap_new(gs->srv->api), NULL);
 }
 
 /*
@@ -106,6 +161,7 @@ gc_sched_free(struct gc_sched *gs)
 	if (gs == NULL)
 		return;
 	job_queue_free(gs->runs);
+	job_queue_free(gs->reaps);
 	free(gs);
 }
 

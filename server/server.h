@@ -198,11 +198,15 @@ void	lc_sched_free(struct lc_sched *);
 /*
  * gc.c: garbage collection runs, one at a time, in slices on the loop with
  * their file work in srv->pool; hourly (gc_sched_due, from housekeeping:
- * a run unless one is under way) and on demand (POST /_ecrd/gc).
+ * a run unless one is under way) and on demand (POST /_ecrd/gc). Also
+ * the reaping of deleted repositories' records, in slices: gc_sched_new
+ * starts one, and gc_sched_reap (after writes that deleted a repository)
+ * another unless one is under way; NULL is ignored.
  */
 struct gc_sched;
 struct gc_sched *gc_sched_new(struct server *);
 void	gc_sched_due(struct gc_sched *);
+void	gc_sched_reap(struct gc_sched *);
 void	gc_sched_on_run(struct server *, struct http_request *);
 /* Drop runs without answering; after pool_free (no work in flight). */
 void	gc_sched_free(struct gc_sched *);

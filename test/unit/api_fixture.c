@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include <json-c/json_pointer.h>
+#include <lmdb.h>
 #include <sodium.h>
 
 #include "api/api.h"
@@ -19,20 +20,17 @@
 #include "auth/sigv4.h"
 #include "common/json.h"
 #include "common/xalloc.h"
+#include "store/store.h"
+#include "store/store_int.h"
 #include "test/unit/store_fixture.h"
 
-int
-afx_setup(void **state)
+/* A context over f's store, in permissive mode. */
+static void
+ctx_new(struct afx *f)
 {
 	struct api_config	 cfg;
-	struct afx		*f;
-	void			*fx_state = NULL;
 	char			*cause = NULL;
 
-	fx_setup(&fx_state);
-	f = xcalloc(1, sizeof *f);
-	f->fx = fx_state;
-	f->now_ms = AFX_NOW_MS;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = AFX_ACCOUNT;
 	cfg.default_region = AFX_REGION;
@@ -40,8 +38,56 @@ afx_setup(void **state)
 	cfg.max_layer_size = API_LAYER_SIZE_MAX;
 	if (api_ctx_new(f->fx->st, &cfg, &f->ctx, &cause) != 0)
 		fail_msg("api_ctx_new: %s", cause);
+}
+
+int
+afx_setup(void **state)
+{
+	struct afx		*f;
+	void			*fx_state = NULL;
+
+	fx_setup(&fx_state);
+	f = xcalloc(1, sizeof *f);
+	f->fx = fx_state;
+	f->now_ms = AFX_NOW_MS;
+	ctx_new(f);
 	*state = f;
 	return 0;
+}
+
+void
+afx_restart(struct afx *f)
+{
+	char	*cause = NULL;
+
+	api_ctx_free(f->ctx);
+	store_close(f->fx->st);
+	f->fx->st = NULL;
+	if (store_open(f->fx->dir, STORE_EPHEMERAL, 0, &f->fx->st, &cause) !=
+	    STORE_OK)
+		fail_msg("store_open: %s", cause);
+	ctx_new(f);
+}
+
+size_t
+afx_child_records(struct afx *f)
+{
+	static const enum store_dbi	 dbis[] = { STORE_DBI_IMAGES,
+	    STORE_DBI_MANIFESTS, STORE_DBI_TAGS, STORE_DBI_LAYERS,
+	    STORE_DBI_REFERRERS, STORE_DBI_PARENTS, STORE_DBI_IMAGE_COUNTS,
+	    STORE_DBI_REPO_DOCS };
+	struct store_txn		*t;
+	MDB_stat			 st;
+	size_t				 i, n = 0;
+
+	t = fx_rbegin(f->fx);
+	for (i = 0; i < sizeof dbis / sizeof dbis[0]; i++) {
+		assert_int_equal(mdb_stat(t->txn, f->fx->st->dbi[dbis[i]],
+		    &st), 0);
+		n += st.ms_entries;
+	}
+	store_txn_abort(t);
+	return n;
 }
 
 int

@@ -32,6 +32,18 @@ struct afx {
 int	 afx_setup(void **state);
 int	 afx_teardown(void **state);
 
+/*
+ * A restart: the context freed, the store closed and opened again, and a
+ * new context over it.
+ */
+void	 afx_restart(struct afx *);
+/*
+ * The records, of every repository, of the DBIs keyed by a repository's
+ * id (images, manifests, tags, layers, referrers, parents, image counts,
+ * documents): what a deleted repository leaves to reap.
+ */
+size_t	 afx_child_records(struct afx *);
+
 /* A body: text with ' for ", parsed (must parse; caller owns). */
 struct json_object *afx_in(const char *text);
 /*

@@ -16,7 +16,9 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "api/api.h"
 #include "common/xalloc.h"
+#include "store/store.h"
 #include "test/unit/api_fixture.h"
 
 #define ARN	"arn:aws:ecr:us-east-1:123456789012:repository/"
@@ -319,6 +321,129 @@ test_delete_repository_with_images_needs_force(void **state)
 	free(manifest);
 }
 
+/* Push n images tagged t0.. to repository name; their layer digests. */
+static void
+fill(struct afx *f, const char *name, size_t n)
+{
+	struct json_object	*image;
+	char			*manifest, digest[72], seed[32], tag[32];
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(seed, sizeof seed, "%s-%zu", name, i);
+		snprintf(tag, sizeof tag, "t%zu", i);
+		manifest = afx_image(f, name, seed, digest);
+		image = afx_put(f, name, manifest, tag);
+		json_object_put(image);
+		free(manifest);
+	}
+}
+
+/* Every call on a deleted repository's name is RepositoryNotFound. */
+static void
+assert_gone(struct afx *f, const char *name)
+{
+	static const char *const	 ops[] = { "DescribeRepositories",
+	    "ListImages", "DescribeImages" };
+	struct json_object		*in, *names;
+	const char			*type;
+	size_t				 i;
+	int				 status;
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		in = json_object_new_object();
+		if (i == 0) {
+			names = json_object_new_array();
+			json_object_array_add(names,
+			    json_object_new_string(name));
+			json_object_object_add(in, "repositoryNames", names);
+		} else
+			json_object_object_add(in, "repositoryName",
+			    json_object_new_string(name));
+		json_object_put(afx_run(f, ops[i], in, &status, &type));
+		assert_int_equal(status, 400);
+		assert_string_equal(type, "RepositoryNotFoundException");
+	}
+}
+
+/*
+ * A forced delete answers with the repository, which is gone at once with
+ * its name free, while its records go after the answer in slices (issue
+ * 12): a repository made again under the name is empty meanwhile, and the
+ * slices leave no record behind.
+ */
+static void
+test_force_delete_is_immediate_and_reaped_after(void **state)
+{
+	struct afx		*f = *state;
+	struct json_object	*out;
+	size_t			 n = 0, before;
+
+	afx_repo(f, "big");
+	fill(f, "big", 8);
+	before = afx_child_records(f);
+	out = afx_ok(f, "DeleteRepository", "{'repositoryName': 'big', "
+	    "'force': true}");
+	assert_string_equal(afx_str(out, "/repository/repositoryName"),
+	    "big");
+	json_object_put(out);
+	assert_gone(f, "big");
+	/* Nothing is reaped yet: the records wait for the background. */
+	assert_int_equal(afx_child_records(f), before);
+	afx_repo(f, "big");
+	out = afx_ok(f, "ListImages", "{'repositoryName': 'big'}");
+	afx_equal(out, "{'imageIds': []}");
+	json_object_put(out);
+	out = afx_ok(f, "DescribeImages", "{'repositoryName': 'big'}");
+	afx_equal(out, "{'imageDetails': []}");
+	json_object_put(out);
+	assert_int_equal(api_reap_run(f->ctx, &n), 0);
+	/* Each image: record, manifest, tag, config and layer; the count. */
+	assert_int_equal(n, 8 * 5 + 1 + 1);
+	assert_int_equal(afx_child_records(f), 0);
+	/* The new repository is untouched and usable. */
+	fill(f, "big", 1);
+	out = afx_ok(f, "ListImages", "{'repositoryName': 'big'}");
+	assert_int_equal(afx_len(out, "/imageIds"), 1);
+	json_object_put(out);
+}
+
+/*
+ * A server stopped midway resumes at start: the tombstone and what is
+ * left survive a restart, and the reap then finishes; a GC reaps first,
+ * so that the blobs only the deleted images used are collected.
+ */
+static void
+test_force_delete_resumes_after_a_restart_and_gc_reaps_first(void **state)
+{
+	struct afx		*f = *state;
+	struct store_txn	*txn;
+	size_t			 n = 0, n_blobs = 0, n_uploads = 0, before;
+	bool			 is_done = true;
+
+	afx_repo(f, "half");
+	fill(f, "half", 6);
+	afx_do(f, "DeleteRepository", "{'repositoryName': 'half', "
+	    "'force': true}");
+	before = afx_child_records(f);
+	assert_int_equal(store_txn_begin(core_ctx_store(f->ctx), NULL, true,
+	    &txn), 0);
+	assert_int_equal(store_repo_reap(txn, 10, &n, &is_done), 0);
+	assert_int_equal(store_txn_commit(txn), 0);
+	assert_false(is_done);
+	afx_restart(f);
+	assert_gone(f, "half");
+	assert_int_equal(afx_child_records(f), before - 10);
+	assert_int_equal(api_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
+	    &n_uploads), 0);
+	assert_int_equal(afx_child_records(f), 0);
+	/* A config and a layer per image. */
+	assert_int_equal(n_blobs, 6 * 2);
+	n = 99;
+	assert_int_equal(api_reap_run(f->ctx, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 static void
 test_put_image_tag_mutability_echoes_and_persists(void **state)
 {
@@ -525,6 +650,8 @@ main(void)
 		T(test_describe_repositories_of_an_empty_registry),
 		T(test_delete_repository_answers_what_it_deleted),
 		T(test_delete_repository_with_images_needs_force),
+		T(test_force_delete_is_immediate_and_reaped_after),
+		T(test_force_delete_resumes_after_a_restart_and_gc_reaps_first),
 		T(test_put_image_tag_mutability_echoes_and_persists),
 		T(test_put_image_scanning_configuration_echoes_and_persists),
 		T(test_tags_overwrite_untag_and_list),

@@ -1,0 +1,108 @@
+/*
+ * The rest of deleted repositories (issue 12). DeleteRepository only buries
+ * a repository (store_repo_bury: gone and its name free at once, in the
+ * request's txn); its images, tags, layers and the rest go here, in
+ * bounded slices (STYLE.md 7.7), each one short write txn of its own, so
+ * that a force-delete of a huge repository never holds the loop. A store
+ * closed midway keeps its tombstones: the server starts a run at start.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#define REAP_SLICE	256	/* records per write txn */
+
+struct api_reap {
+	struct store	*store;
+	size_t		 n_records;
+	int		 rc;
+};
+
+/*
+ * One slice in a write txn of its own. A full disk must not stop the
+ * deletes that make room: a commit it refuses is tried once more with the
+ * store's reserve freed (issue 11), as the GC does.
+ */
+int
+api_reap_slice(struct store *store, size_t *n_records, bool *is_done)
+{
+	struct store_txn	*txn;
+	size_t			 n = 0;
+	int			 i, rc = 0;
+
+	for (i = 0; i < 2; i++) {
+		if ((rc = store_txn_begin(store, NULL, true, &txn)) != 0)
+			return rc;
+		if ((rc = store_repo_reap(txn, REAP_SLICE, &n, is_done)) !=
+		    0) {
+			store_txn_abort(txn);
+			return rc;
+		}
+		if ((rc = store_txn_commit(txn)) != STORE_NOSPACE || i == 1)
+			break;
+		/* Already gone (STORE_NOTFOUND) is as good. */
+		(void)store_reserve_release(store);
+	}
+	if (rc == 0)
+		*n_records += n;
+	return rc;
+}
+
+struct api_reap *
+api_reap_new(struct core_ctx *ctx)
+{
+	struct api_reap	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->store = ctx->store;
+	return r;
+}
+
+bool
+api_reap_step(struct api_reap *r)
+{
+	bool	is_done = false;
+
+	if ((r->rc = api_reap_slice(r->store, &r->n_records, &is_done)) != 0)
+		return false;
+	return !is_done;
+}
+
+int
+api_reap_result(const struct api_reap *r, size_t *n_records)
+{
+	*n_records = r->n_records;
+	return r->rc;
+}
+
+void
+api_reap_free(struct api_reap *r)
+{
+	free(r);
+}
+
+bool
+api_reap_take_due(struct core_ctx *ctx)
+{
+	bool	is_due = ctx->is_reap_due;
+
+	ctx->is_reap_due = false;
+	return is_due;
+}
+
+int
+api_reap_run(struct core_ctx *ctx, size_t *n_records)
+{
+	struct api_reap	*r;
+	int		 rc;
+
+	r = api_reap_new(ctx);
+	while (api_reap_step(r))
+		;
+	rc = api_reap_result(r, n_records);
+	api_reap_free(r);
+	return rc;
+}
