@@ -71,6 +71,7 @@ struct http_conn {
 	bool			 must_linger;	/* input left unread */
 	bool			 is_lingering;
 	bool			 is_peer_done;	/* EOF read: answer, close */
+	bool			 is_awaiting;	/* answer later: no idle timeout */
 	bool			 keep_alive;
 	struct event		*timer;		/* header deadline, linger */
 	size_t			 linger_bytes;
@@ -395,6 +396,16 @@ on_body(http_parser *p, const char *at, size_t len)
 	return body_too_large(c);
 }
 
+/* Suspend (is_awaiting) or restore the idle timeout of reads. */
+static void
+conn_await(struct http_conn *c, bool is_awaiting)
+{
+	struct timeval	idle = { HTTP_IDLE_TIMEOUT_SEC, 0 };
+
+	c->is_awaiting = is_awaiting;
+	bufferevent_set_timeouts(c->bev, is_awaiting ? NULL : &idle, &idle);
+}
+
 static int
 on_message_complete(http_parser *p)
 {
@@ -411,6 +422,12 @@ on_message_complete(http_parser *p)
 	/* Stop after this message; conn_process resumes after the answer. */
 	http_parser_pause(p, 1);
 	c->srv->app.on_request(req, c->srv->app.arg);
+	/*
+	 * Not answered yet (a GC or lifecycle run, a group commit): the peer
+	 * is waiting, not idle, however long the answer takes.
+	 */
+	if (c->req == req)
+		conn_await(c, true);
 	return 0;
 }
 
@@ -848,6 +865,8 @@ request_done(struct http_request *req)
 
 	if (is_last_answer(c, req))
 		c->is_closing = true;
+	if (c->is_awaiting)
+		conn_await(c, false);
 	c->req = NULL;
 	request_free(req);
 	if (!c->is_in_parse)
