@@ -8,16 +8,21 @@ CompleteLayerUpload) and through the registry's blob pushes (POST and PUT
 /v2/NAME/blobs/uploads/), PutImage with and without tags, tag moves
 (PutImage of a known manifest under a tag another image held) and
 BatchDeleteImage. Beside them a collector fills a repository of its own
-with small blobs, deletes it (force) and runs POST /_ecrd/gc with a grace
-of ten years, which collects only those blobs (issue 12: the GC's slices
-and its file work off the loop). Every write the server acknowledged is
-recorded. At a random moment the server gets SIGKILL; it restarts on the
-same directory, and then:
+with small blobs and two tagged images of them, deletes it (force) and
+runs POST /_ecrd/gc with a grace of ten years, which collects only those
+blobs (issue 12: the GC's slices and its file work off the loop; the
+delete's records reaped in slices after its answer). Every write the
+server acknowledged is recorded. At a random moment the server gets
+SIGKILL; it restarts on the same directory, and then:
 
   - every acknowledged write must be there: repositories, blobs (as
     BatchCheckLayerAvailability sees them), images with their exact
     manifest bytes, tags pointing where the last acknowledged write put
     them, and deleted images must stay deleted;
+  - every repository the collector deleted (acknowledged) must be gone,
+    and one made again under its name must be empty: none of the old
+    blobs available in it and no image (the old records, reaped or not,
+    never show through);
   - the write each worker had in flight at the kill may or may not have
     happened, but wholly or not at all;
   - every file under DATA/blobs/ must hash to the digest it is named by,
@@ -263,6 +268,7 @@ class Collector(threading.Thread):
         self.error = None
         self.runs = 0
         self.in_gc = False      # a POST /_ecrd/gc unanswered
+        self.deleted = []       # (repo, blob digests): deletes acknowledged
         self.client = ecr_client(server.endpoint)
 
     def run(self):
@@ -277,12 +283,17 @@ class Collector(threading.Thread):
     def round(self, auth, repo):
         s = self.server
         self.client.create_repository(repositoryName=repo)
+        digests = []
         for _ in range(GC_BURST):
             if self.stop.is_set():
                 return
             data = self.rng.randbytes(self.rng.randrange(1, 4096))
             registry_push(s, auth, repo, data)
+            digests.append(sha256_digest(data))
+        for tag in ("a", "b"):
+            self.put_image(s, auth, repo, tag)
         self.client.delete_repository(repositoryName=repo, force=True)
+        self.deleted.append((repo, digests))
         self.in_gc = True
         r = harness.http_request(s.host, s.port, "POST",
                                  "/_ecrd/gc?grace_seconds=%d" % GC_GRACE_S,
@@ -291,6 +302,46 @@ class Collector(threading.Thread):
         if r.status != 200:
             raise RuntimeError("gc: %r" % r)
         self.runs += 1
+
+    def put_image(self, s, auth, repo, tag):
+        """An image of a new config and a new layer, under tag."""
+        layer = self.rng.randbytes(self.rng.randrange(1, 4096))
+        config = json.dumps({"architecture": "amd64", "os": "linux",
+                             "rootfs": {"type": "layers", "diff_ids": [
+                                 sha256_digest(layer)]}}).encode()
+        for data in (layer, config):
+            registry_push(s, auth, repo, data)
+        manifest = manifest_json({
+            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+            "config": descriptor(DOCKER_CONFIG, config),
+            "layers": [descriptor(DOCKER_LAYER, layer)]})
+        self.client.put_image(repositoryName=repo, imageTag=tag,
+                              imageManifest=manifest.decode())
+
+
+def check_deleted(client, deleted, figures):
+    """Deleted repositories stay gone; one made again is empty."""
+    for repo, digests in deleted:
+        figures["deleted_checked"] += 1
+        try:
+            client.describe_repositories(repositoryNames=[repo])
+            found = True
+        except client.exceptions.RepositoryNotFoundException:
+            found = False
+        if not found:
+            client.create_repository(repositoryName=repo)
+        images = client.list_images(repositoryName=repo)["imageIds"]
+        seen = []
+        if digests:
+            r = client.batch_check_layer_availability(
+                repositoryName=repo, layerDigests=digests)
+            seen = [x["layerDigest"] for x in r["layers"]
+                    if x["layerAvailability"] == "AVAILABLE"]
+        if found or images or seen:
+            figures["resurrected"] += 1
+            print("  RESURRECTED %s: listed %s, %d images, %d blobs"
+                  % (repo, found, len(images), len(seen)))
+        client.delete_repository(repositoryName=repo, force=True)
 
 
 def registry_push(s, auth, repo, data):
@@ -471,7 +522,8 @@ def main():
                "inflight_applied": 0, "blob_files": 0, "other_files": 0,
                "restart_s": [], "trials": 0, "errors": 0,
                "refusals": {}, "available_files": 0, "missing": 0,
-               "gc_runs": 0, "gc_killed": 0}
+               "gc_runs": 0, "gc_killed": 0, "deleted_checked": 0,
+               "resurrected": 0}
     models = [Model() for _ in range(args.workers)]
     began = time.monotonic()
     print("kill9: seed %d, data dir %s, binary %s" % (
@@ -510,6 +562,7 @@ def main():
                 figures["errors"] += 1
                 print("  ERROR before the kill (collector): %s"
                       % collector.error)
+            check_deleted(client, collector.deleted, figures)
             for w in workers:
                 figures["acked"] += w.acked
                 figures["refused"] += w.refused
@@ -550,20 +603,23 @@ def main():
           "verified, %d lost, %d torn in-flight writes (%d in flight at a "
           "kill, %d of them applied), %d blob file checks, %d corrupt "
           "files, %d available blobs checked for a file, %d missing; "
-          "%d GC runs completed, %d killed under way; "
+          "%d GC runs completed, %d killed under way; %d deleted "
+          "repositories checked, %d resurrected; "
           "restart median %.3f s, max %.3f s" % (
               figures["trials"], time.monotonic() - began, figures["acked"],
               figures["verified"], figures["lost"], figures["torn"],
               figures["inflight"], figures["inflight_applied"],
               figures["blob_files"], len(figures["corrupt"]),
               figures["available_files"], figures["missing"],
-              figures["gc_runs"], figures["gc_killed"], rs[len(rs) // 2],
+              figures["gc_runs"], figures["gc_killed"],
+              figures["deleted_checked"], figures["resurrected"],
+              rs[len(rs) // 2],
               rs[-1]))
     print("kill9: %d writes refused with an AWS error %r, %d workers failed "
           "before a kill" % (figures["refused"], figures["refusals"],
                              figures["errors"]))
     bad = figures["lost"] or figures["torn"] or figures["corrupt"] or \
-        figures["errors"] or figures["missing"]
+        figures["errors"] or figures["missing"] or figures["resurrected"]
     sys.exit(1 if bad else 0)
 
 

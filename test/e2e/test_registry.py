@@ -1589,6 +1589,40 @@ class DeleteTest(RegistryHelpers, EcrdTestCase):
         self.assertEqual(self.tags(reg, repo), [])
         self.assertEqual(self.details(repo), {})
 
+    def test_force_deleted_repository_is_gone_at_once_for_both(self):
+        # DeleteRepository with force answers at once and the repository
+        # is gone for both protocols; its records go in the background
+        # (issue 12), and a repository made again under the name is empty
+        # even before they have gone. Its blobs are not available there.
+        reg = self.reg()
+        repo = self.make_repo()
+        images = [build_image("force-%d" % i, n_layers=1) for i in range(3)]
+        for i, image in enumerate(images):
+            self.push(reg, repo, image, "v%d" % i)
+        self.ecr().delete_repository(repositoryName=repo, force=True)
+        message = name_unknown_message(repo, DEFAULT_ACCOUNT)
+        layers = [i.layers[0]["digest"] for i in images]
+        for path in ("/v2/%s/manifests/v0" % repo, "/v2/%s/tags/list" % repo,
+                     "/v2/%s/blobs/%s" % (repo, layers[0])):
+            with self.subTest(path=path):
+                self.assertRegError(reg.get(path), 404, "NAME_UNKNOWN",
+                                    message)
+        for op in ("list_images", "describe_images"):
+            with self.subTest(op=op):
+                with self.assertRaises(Exception) as cm:
+                    getattr(self.ecr(), op)(repositoryName=repo)
+                self.assertClientError(cm, "RepositoryNotFoundException")
+        self.make_repo(name=repo)
+        self.assertEqual(self.tags(reg, repo), [])
+        self.assertEqual(self.details(repo), {})
+        r = reg.get("/v2/%s/manifests/%s" % (repo, images[0].digest))
+        self.assertRegError(r, 404, "MANIFEST_UNKNOWN")
+        out = self.ecr().batch_check_layer_availability(
+            repositoryName=repo, layerDigests=layers)
+        self.assertEqual(out["layers"], [])
+        self.assertEqual(sorted(f["layerDigest"] for f in out["failures"]),
+                         sorted(layers))
+
 
 # ---------------------------------------------------------------------------
 # tags/list and _catalog (end-8, 2.7)
