@@ -373,11 +373,27 @@ void	 api_pull_note(struct call *, uint64_t repo_id,
 int	 api_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void	 api_pulls_release(struct core_ctx *);
 /*
- * reap.c: one slice of the records of buried repositories, in a write txn
- * of its own; adds the records removed to *n_records and sets *is_done
- * when none is left. 0 or a STORE_* code. gc.c shares it.
+ * slice.c: the count of records a background run's next slice takes,
+ * bounded by time as well: api_slice_begin gives it, api_slice_end (after
+ * the slice's work, before its commit) sets the next from the time taken.
  */
-int	 api_reap_slice(struct store *, size_t *n_records, bool *is_done);
+struct api_slice {
+	size_t		n;
+	size_t		max;
+	int64_t		started_ns;
+};
+void	 api_slice_init(struct api_slice *, size_t max);
+size_t	 api_slice_begin(struct api_slice *);
+void	 api_slice_end(struct api_slice *);
+
+/*
+ * reap.c: one slice of the records of buried repositories, sized by sl,
+ * in a write txn of its own; adds the records removed to *n_records and
+ * sets *is_done when none is left. 0 or a STORE_* code. gc.c shares it.
+ */
+#define API_REAP_SLICE	256	/* records per write txn, at most */
+int	 api_reap_slice(struct store *, struct api_slice *sl,
+	    size_t *n_records, bool *is_done);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *api_blob_url(struct call *, const char *digest);

@@ -17,7 +17,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define GC_SLICE	250	/* records of each kind per write txn */
+#define GC_SLICE	250	/* records of each kind per write txn, at most */
 
 enum gc_state {
 	GC_REAP,		/* slices of deleted repositories' records */
@@ -42,6 +42,9 @@ struct api_gc {
 	enum gc_state		 state;
 	enum gc_work		 work;
 	struct store_gc_list	 list;		/* the slice work is about */
+	struct api_slice	 reap_slice;	/* counts, bounded by time */
+	struct api_slice	 slice;
+	size_t			 slice_n;	/* the last collect's count */
 	int			 work_rc;	/* api_gc_work's */
 	bool			 is_retry;	/* list was refused: retrying */
 	size_t			 n_blobs, n_uploads;
@@ -58,6 +61,8 @@ api_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 	gc->before_ms = now_ms - grace_ms;
 	/* File times are real ones, whatever the emulator's clock. */
 	gc->file_before_ms = api_real_ms() - grace_ms;
+	api_slice_init(&gc->reap_slice, API_REAP_SLICE);
+	api_slice_init(&gc->slice, GC_SLICE);
 	return gc;
 }
 
@@ -79,8 +84,11 @@ gc_collect(struct api_gc *gc, struct store_gc_list *list)
 
 	if ((rc = store_txn_begin(gc->store, NULL, true, &txn)) != 0)
 		return rc;
-	if ((rc = store_gc_collect(txn, gc->before_ms, gc->before_ms,
-	    GC_SLICE, list)) != 0) {
+	gc->slice_n = api_slice_begin(&gc->slice);
+	rc = store_gc_collect(txn, gc->before_ms, gc->before_ms, gc->slice_n,
+	    list);
+	api_slice_end(&gc->slice);
+	if (rc != 0) {
 		store_txn_abort(txn);
 		return rc;
 	}
@@ -119,8 +127,9 @@ collect_slice(struct api_gc *gc)
 	}
 	gc->n_blobs += gc->list.n_blobs;
 	gc->n_uploads += gc->list.n_uploads;
-	is_more = gc->list.n_blobs == GC_SLICE ||
-	    gc->list.n_uploads == GC_SLICE || gc->list.n_layers == GC_SLICE;
+	is_more = gc->list.n_blobs == gc->slice_n ||
+	    gc->list.n_uploads == gc->slice_n ||
+	    gc->list.n_layers == gc->slice_n;
 	if (!is_more)
 		gc->state = GC_SWEEP;
 	if (gc->list.n_blobs + gc->list.n_uploads == 0) {
@@ -139,7 +148,8 @@ reap_slice(struct api_gc *gc)
 	bool	is_done = false;
 	int	rc;
 
-	if ((rc = api_reap_slice(gc->store, &n, &is_done)) != 0)
+	if ((rc = api_reap_slice(gc->store, &gc->reap_slice, &n,
+	    &is_done)) != 0)
 		log_warn("garbage collection: removing deleted repositories: "
 		    "%s", store_strerror(rc));
 	if (rc != 0 || is_done)

@@ -13,10 +13,9 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define REAP_SLICE	256	/* records per write txn */
-
 struct api_reap {
 	struct store	*store;
+	struct api_slice slice;
 	size_t		 n_records;
 	int		 rc;
 };
@@ -27,7 +26,8 @@ struct api_reap {
  * store's reserve freed (issue 11), as the GC does.
  */
 int
-api_reap_slice(struct store *store, size_t *n_records, bool *is_done)
+api_reap_slice(struct store *store, struct api_slice *sl, size_t *n_records,
+    bool *is_done)
 {
 	struct store_txn	*txn;
 	size_t			 n = 0;
@@ -36,8 +36,9 @@ api_reap_slice(struct store *store, size_t *n_records, bool *is_done)
 	for (i = 0; i < 2; i++) {
 		if ((rc = store_txn_begin(store, NULL, true, &txn)) != 0)
 			return rc;
-		if ((rc = store_repo_reap(txn, REAP_SLICE, &n, is_done)) !=
-		    0) {
+		rc = store_repo_reap(txn, api_slice_begin(sl), &n, is_done);
+		api_slice_end(sl);
+		if (rc != 0) {
 			store_txn_abort(txn);
 			return rc;
 		}
@@ -58,6 +59,7 @@ api_reap_new(struct core_ctx *ctx)
 
 	r = xcalloc(1, sizeof *r);
 	r->store = ctx->store;
+	api_slice_init(&r->slice, API_REAP_SLICE);
 	return r;
 }
 
@@ -66,7 +68,8 @@ api_reap_step(struct api_reap *r)
 {
 	bool	is_done = false;
 
-	if ((r->rc = api_reap_slice(r->store, &r->n_records, &is_done)) != 0)
+	if ((r->rc = api_reap_slice(r->store, &r->slice, &r->n_records,
+	    &is_done)) != 0)
 		return false;
 	return !is_done;
 }

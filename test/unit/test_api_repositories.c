@@ -444,6 +444,28 @@ test_force_delete_resumes_after_a_restart_and_gc_reaps_first(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * Slices are counted and timed (core/slice.c), so a run takes many of
+ * varying size: a GC over more records than its largest slice still
+ * reaps and collects them all.
+ */
+static void
+test_gc_over_many_slices_leaves_nothing(void **state)
+{
+	struct afx	*f = *state;
+	size_t		 n_blobs = 0, n_uploads = 0;
+
+	afx_repo(f, "many");
+	fill(f, "many", 150);
+	afx_do(f, "DeleteRepository", "{'repositoryName': 'many', "
+	    "'force': true}");
+	assert_true(afx_child_records(f) > 256);
+	assert_int_equal(api_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
+	    &n_uploads), 0);
+	assert_int_equal(afx_child_records(f), 0);
+	assert_int_equal(n_blobs, 150 * 2);
+}
+
 static void
 test_put_image_tag_mutability_echoes_and_persists(void **state)
 {
@@ -652,6 +674,7 @@ main(void)
 		T(test_delete_repository_with_images_needs_force),
 		T(test_force_delete_is_immediate_and_reaped_after),
 		T(test_force_delete_resumes_after_a_restart_and_gc_reaps_first),
+		T(test_gc_over_many_slices_leaves_nothing),
 		T(test_put_image_tag_mutability_echoes_and_persists),
 		T(test_put_image_scanning_configuration_echoes_and_persists),
 		T(test_tags_overwrite_untag_and_list),
