@@ -9,12 +9,15 @@
         0: the connection failed, and is opened again). F.ready appears
         once the first probe is answered.
     stall.py phase --name N --endpoint URL --pid PID --results F --tmp DIR
-        (--idle SECS | --post PATH | --request POOL | -- CMD ARGS...)
+        (--idle SECS | --post PATH | --request POOL [--post PATH] |
+        -- CMD ARGS...)
         start a prober (its own process), wait for its first answer and
         half a second more, then run the action: nothing for SECS (the
         baseline); an unsigned POST of PATH (an admin endpoint); the first
-        request of a sign.py pool; or CMD, which may narrow the window by
-        writing "t0 t1" (monotonic seconds) to the file named by
+        request of a sign.py pool, then the POST if given (a
+        DeleteRepository, then POST /_ecrd/gc, which answers once the
+        records the delete left are reaped); or CMD, which may narrow the
+        window by writing "t0 t1" (monotonic seconds) to the file named by
         $BENCH_WINDOW. The window runs from the action's start until the
         server's CPU time (utime+stime, all threads) has grown by at most
         10 % of one core over half a second after its end, so work the
@@ -118,18 +121,23 @@ def send_raw(endpoint, req):
 def action(a, window_file):
     """Run the phase's action: (t0, t1, status, answer)."""
     host = urllib.parse.urlsplit(a.endpoint).netloc
-    if a.post:
-        req = ("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n"
-               % (a.post, host)).encode("latin-1")
-    elif a.request:
+    reqs = []
+    if a.request:
         with open(a.request, "rb") as f:
-            req = f.read(int(f.readline()))
+            reqs.append(f.read(int(f.readline())))
+    if a.post:
+        reqs.append(("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: "
+                     "0\r\n\r\n" % (a.post, host)).encode("latin-1"))
     t0 = time.monotonic()
     if a.idle is not None:
         time.sleep(a.idle)
         return t0, time.monotonic(), 200, b""
-    if a.post or a.request:
-        status, body = send_raw(a.endpoint, req)
+    if reqs:
+        # The first failure ends the action; the last answer is kept.
+        for req in reqs:
+            status, body = send_raw(a.endpoint, req)
+            if status != 200:
+                break
         return t0, time.monotonic(), status, body
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
     rc = subprocess.run(cmd, env=dict(os.environ, BENCH_WINDOW=window_file)
@@ -149,8 +157,9 @@ def nearest_rank(sorted_values, pct):
 
 
 def cmd_phase(a):
-    if (a.idle is None) + (not a.post) + (not a.request) + (not a.cmd) != 3:
-        sys.exit("stall.py phase: one of --idle, --post, --request, CMD")
+    if (a.idle is None) + (not (a.post or a.request)) + (not a.cmd) != 2:
+        sys.exit("stall.py phase: one of --idle, --post, --request "
+                 "[--post], CMD")
     out = os.path.join(a.tmp, "probes-%s.txt" % a.name)
     window_file = os.path.join(a.tmp, "window-%s.txt" % a.name)
     for f in (out, out + ".ready", window_file):
@@ -217,7 +226,8 @@ def main():
         s.add_argument(opt, required=True)
     s.add_argument("--pid", type=int, required=True)
     s.add_argument("--idle", type=float)
-    s.add_argument("--post", help="an unsigned POST of this path")
+    s.add_argument("--post", help="an unsigned POST of this path (after "
+                   "--request's, if given)")
     s.add_argument("--request", help="a sign.py pool: its first one")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
