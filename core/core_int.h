@@ -375,7 +375,7 @@ void	 api_pulls_release(struct core_ctx *);
 /*
  * slice.c: the count of records a background run's next slice takes,
  * bounded by time as well: api_slice_begin gives it, api_slice_end (after
- * the slice's work, before its commit) sets the next from the time taken.
+ * the slice's commit) sets the next from the time taken.
  */
 struct api_slice {
 	size_t		n;

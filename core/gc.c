@@ -87,13 +87,15 @@ gc_collect(struct api_gc *gc, struct store_gc_list *list)
 	gc->slice_n = api_slice_begin(&gc->slice);
 	rc = store_gc_collect(txn, gc->before_ms, gc->before_ms, gc->slice_n,
 	    list);
-	api_slice_end(&gc->slice);
 	if (rc != 0) {
 		store_txn_abort(txn);
+		api_slice_end(&gc->slice);
 		return rc;
 	}
 	/* On failure the caller still has the list (store_gc_files_unused). */
-	return store_txn_commit(txn);
+	rc = store_txn_commit(txn);
+	api_slice_end(&gc->slice);
+	return rc;
 }
 
 /*

@@ -37,12 +37,14 @@ api_reap_slice(struct store *store, struct api_slice *sl, size_t *n_records,
 		if ((rc = store_txn_begin(store, NULL, true, &txn)) != 0)
 			return rc;
 		rc = store_repo_reap(txn, api_slice_begin(sl), &n, is_done);
-		api_slice_end(sl);
 		if (rc != 0) {
 			store_txn_abort(txn);
+			api_slice_end(sl);
 			return rc;
 		}
-		if ((rc = store_txn_commit(txn)) != STORE_NOSPACE || i == 1)
+		rc = store_txn_commit(txn);
+		api_slice_end(sl);
+		if (rc != STORE_NOSPACE || i == 1)
 			break;
 		/* Already gone (STORE_NOTFOUND) is as good. */
 		(void)store_reserve_release(store);

@@ -2,10 +2,12 @@
  * How many records the next slice of a background run takes (STYLE.md
  * 7.7). A count alone does not bound a slice's time: one of 250 layers and
  * 250 blobs held the loop over 20 ms at 100,000 blobs (issue 12), as each
- * record costs more in a bigger tree. So each slice's work is timed and
- * the next count follows: halved after a slice over the budget, doubled
- * (up to the caller's maximum) after one well under it. The count only
- * bounds the work; what a slice removes is correct at any count.
+ * record costs more in a bigger tree. So each slice is timed, its commit
+ * included (a durable commit writes its pages and syncs on the loop too,
+ * and the more records, the more pages), and the next count follows:
+ * halved after a slice over the budget, doubled (up to the caller's
+ * maximum) after one well under it. The count only bounds the work; what
+ * a slice removes is correct at any count.
  */
 #include "core/core_int.h"
 
