@@ -20,7 +20,7 @@
  * Make the context: compiles the validator, checks the op table, and loads
  * or creates the server key in store. 0, or -1 with *cause (caller frees).
  */
-int	 api_ctx_new(struct store *, const struct api_config *,
+int	 api_ctx_new(struct store *, const struct core_config *,
 	    struct core_ctx **out, char **cause);
 void	 api_ctx_free(struct core_ctx *);
 /*
@@ -41,7 +41,7 @@ void	 api_ctx_set_secrets(struct core_ctx *, const struct api_secrets *);
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4
  * request, look up the target, parse and validate the body.
  */
-enum api_stage api_call_prepare(struct call *, const char *target,
+enum core_stage api_call_prepare(struct call *, const char *target,
 	    const char *body, size_t len, const struct sigv4_request *);
 /*
  * UploadLayerPart bodies stream (part_stream.c): make a part when the
@@ -54,7 +54,7 @@ struct api_part;
 struct api_part *api_part_new(struct core_ctx *, const struct sigv4_request *);
 int	 api_part_add(struct api_part *, const char *, size_t);
 void	 api_part_free(struct api_part *);
-enum api_stage api_call_prepare_part(struct call *, const char *target,
+enum core_stage api_call_prepare_part(struct call *, const char *target,
 	    struct api_part *, const struct sigv4_request *);
 /* The body but the blob, as JSON; its SHA-256 in hex (strict mode). */
 const char *api_part_json(struct api_part *, size_t *len);

@@ -89,7 +89,7 @@ int	 api_secret_check(struct call *, const char *arn);
  * The username and accessToken of the secret arn names, borrowed until
  * the secrets are reread: 0, or -1 when it is missing or malformed.
  */
-int	 api_secret_get(const struct core_ctx *, const char *arn,
+int	 core_secret_get(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
 
 /*

@@ -84,7 +84,7 @@ req_from_call(struct call *call, const char *each, struct authz_req *r,
 	if (call->op->flags & OP_RESOURCE_REPO)
 		name = api_in_str(call, "repositoryName");
 	if (name != NULL) {
-		api_repo_arn(call, call->registry_id, name, arn, arn_size);
+		core_repo_arn(call, call->registry_id, name, arn, arn_size);
 		r->resource = arn;
 		r->repo_name = name;
 	}
@@ -92,7 +92,7 @@ req_from_call(struct call *call, const char *each, struct authz_req *r,
 	    (name = api_in_str(call, "resourceArn")) != NULL) {
 		/* A malformed ARN is the handler's InvalidParameter. */
 		r->resource = name;
-		if (api_arn_repo(name, call->id.region, account,
+		if (core_arn_repo(name, call->id.region, account,
 		    &r->repo_name) && strcmp(account, call->registry_id) != 0)
 			r->repo_name = NULL;
 	}
@@ -115,7 +115,7 @@ authz_call_eval(struct call *call, struct store_txn *txn,
 	struct store_txn	*own = NULL;
 	struct authz_req	 r;
 	struct authz_tags	 t;
-	char			 arn[API_ARN_MAX], action[ACTION_MAX];
+	char			 arn[CORE_ARN_MAX], action[ACTION_MAX];
 	int			 rc = 0;
 
 	req_from_call(call, each, &r, &t, arn, sizeof arn, action,
@@ -124,7 +124,7 @@ authz_call_eval(struct call *call, struct store_txn *txn,
 	    false, &own)) == 0)
 		txn = own;
 	if (rc == 0)
-		rc = api_authz_eval(call->ctx, txn, &r, override, allowed, msg,
+		rc = core_authz_eval(call->ctx, txn, &r, override, allowed, msg,
 		    size);
 	store_txn_abort(own);
 	free(t.kv);
@@ -177,9 +177,9 @@ api_authz_call(struct call *call)
 		rc = authz_call_eval(call, NULL, NULL, NULL, &allowed, msg,
 		    sizeof msg);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (!allowed)
-		return api_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
 	return 0;
 }
 
@@ -199,9 +199,9 @@ api_authz_lockout_check(struct call *call, const struct policy *policy)
 		return 0;
 	if ((rc = authz_call_eval(call, call->txn, NULL, policy, &allowed,
 	    msg, sizeof msg)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (!allowed)
-		return api_fail_param(call, "PolicyText", "The repository "
+		return core_fail_param(call, "PolicyText", "The repository "
 		    "policy would prevent you from setting another policy in "
 		    "the future; use force to set it anyway");
 	return 0;

@@ -20,7 +20,7 @@
 
 
 int
-api_ctx_new(struct store *store, const struct api_config *cfg,
+api_ctx_new(struct store *store, const struct core_config *cfg,
     struct core_ctx **out, char **cause)
 {
 	struct core_ctx	*ctx;
@@ -33,7 +33,7 @@ api_ctx_new(struct store *store, const struct api_config *cfg,
 		return -1;
 	}
 	ctx->is_repo_name = api_is_repo_name;
-	ctx->secret_get = api_secret_get;
+	ctx->secret_get = core_secret_get;
 	*out = ctx;
 	return 0;
 }
@@ -59,12 +59,12 @@ lookup_op(struct call *call, const char *target)
 		 * Coral's answer, with no message (docs/ecr-behaviour.md
 		 * 1.5).
 		 */
-		return api_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
+		return core_fail(call, ERR_UNKNOWN_OPERATION, "%s", "");
 	}
 	name = call->op->name;
 	/* api_ops_check matched the table to the model at startup. */
 	if (model_op_find(name) == NULL)
-		return api_fail(call, ERR_SERVER, "no model for %s", name);
+		return core_fail(call, ERR_SERVER, "no model for %s", name);
 	return 0;
 }
 
@@ -76,7 +76,7 @@ lookup_op(struct call *call, const char *target)
 static int
 fail_serialization(struct call *call)
 {
-	return api_fail(call, ERR_SERIALIZATION, "%s",
+	return core_fail(call, ERR_SERIALIZATION, "%s",
 	    "Start of structure or map found where not expected.");
 }
 
@@ -116,11 +116,11 @@ refuse_nul(struct call *call)
 {
 	json_object_object_foreach(call->in, key, val) {
 		if (has_nul_string(val))
-			return api_fail(call, ERR_INVALID_PARAMETER, "Invalid "
+			return core_fail(call, ERR_INVALID_PARAMETER, "Invalid "
 			    "parameter at '%s' failed to satisfy constraint: "
 			    "'Member must not contain NUL characters'", key);
 	}
-	return api_fail(call, ERR_INVALID_PARAMETER, "%s", "Invalid "
+	return core_fail(call, ERR_INVALID_PARAMETER, "%s", "Invalid "
 	    "parameter at 'request' failed to satisfy constraint: 'Member "
 	    "names must not contain NUL characters'");
 }
@@ -163,7 +163,7 @@ select_registry(struct call *call)
 	if (rid != NULL)
 		str_copy(call->registry_id, sizeof call->registry_id, rid);
 	else if ((call->op->flags & OP_RESOURCE_ARN) && arn != NULL)
-		(void)api_arn_repo(arn, call->id.region, call->registry_id,
+		(void)core_arn_repo(arn, call->id.region, call->registry_id,
 		    &name);
 	return 0;
 }
@@ -179,7 +179,7 @@ validate_call(struct call *call)
 
 	/* [unconfirmed] ECR's answer; json-c alone would take the last. */
 	if (twice != NULL)
-		return api_fail(call, ERR_SERIALIZATION, "Duplicate member "
+		return core_fail(call, ERR_SERIALIZATION, "Duplicate member "
 		    "'%s'", twice);
 	if (api_part_has_blob(part) &&
 	    json_object_object_get_ex(call->in, "layerPartBlob", &streamed))
@@ -195,7 +195,7 @@ validate_call(struct call *call)
 	    model_op_find(call->op->name), call->in, streamed, len, &call->err);
 }
 
-enum api_stage
+enum core_stage
 api_call_prepare_part(struct call *call, const char *target,
     struct api_part *part, const struct sigv4_request *sr)
 {
@@ -211,26 +211,26 @@ api_call_prepare_part(struct call *call, const char *target,
 	return api_call_prepare(call, target, body, len, &s);
 }
 
-enum api_stage
+enum core_stage
 api_call_prepare(struct call *call, const char *target, const char *body,
     size_t len, const struct sigv4_request *sr)
 {
-	if (api_identify(call, sr) != 0 ||
+	if (core_identify(call, sr) != 0 ||
 	    lookup_op(call, target) != 0 ||
 	    parse_body(call, body, len) != 0 ||
 	    validate_call(call) != 0 ||
 	    select_registry(call) != 0 ||
 	    api_authz_call(call) != 0)
-		return API_STAGE_DONE;
+		return CORE_STAGE_DONE;
 	if (call->op->exec == NULL) {
-		api_fail(call, ERR_NOT_IMPLEMENTED, "Operation '%s' is not "
+		core_fail(call, ERR_NOT_IMPLEMENTED, "Operation '%s' is not "
 		    "implemented by ecrd yet", call->op->name);
-		return API_STAGE_DONE;
+		return CORE_STAGE_DONE;
 	}
 	call->out = jnew_obj();
 	if (call->op->flags & OP_TXN_WRITE)
-		return API_STAGE_WRITE;
-	return API_STAGE_READ;
+		return CORE_STAGE_WRITE;
+	return CORE_STAGE_READ;
 }
 
 static char *
@@ -252,7 +252,7 @@ api_call_render(struct call *call, int *status, const char **error_type,
 		*body = render_error(call, len);
 	/* Writers fail sticky: a 500, never a truncated answer. */
 	if (*body == NULL) {
-		api_fail_render(call);
+		core_fail_render(call);
 		*body = render_error(call, len);
 	}
 	if (call->err.code == ERR_NONE) {

@@ -36,19 +36,19 @@ check_setting(struct call *call, const char *name, const char *value,
 {
 	size_t	i;
 
-	if ((*out = api_setting_find(name)) == NULL)
-		return api_fail(call, ERR_VALIDATION, "1 validation error "
+	if ((*out = core_setting_find(name)) == NULL)
+		return core_fail(call, ERR_VALIDATION, "1 validation error "
 		    "detected: Value '%s' at 'name' failed to satisfy "
 		    "constraint: Member must satisfy enum value set: "
 		    "[BASIC_SCAN_TYPE_VERSION, BLOB_MOUNTING, "
 		    "REGISTRY_POLICY_SCOPE]", name);
-	for (i = 0; value != NULL && i < API_SETTING_VALUES_MAX; i++) {
+	for (i = 0; value != NULL && i < CORE_SETTING_VALUES_MAX; i++) {
 		if (strcmp((*out)->values[i], value) == 0)
 			return 0;
 	}
 	if (value == NULL)
 		return 0;
-	return api_fail(call, ERR_VALIDATION, "1 validation error detected: "
+	return core_fail(call, ERR_VALIDATION, "1 validation error detected: "
 	    "Value '%s' at 'value' failed to satisfy constraint: Member must "
 	    "satisfy enum value set: %s", value, (*out)->values_text);
 }
@@ -63,10 +63,10 @@ get_account_setting(struct call *call)
 
 	if (check_setting(call, name, NULL, &def) != 0)
 		return -1;
-	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
+	rc = core_setting_get(call->txn, call->registry_id, call->id.region,
 	    name, value, sizeof value);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	jadd_str(call->out, "name", def->name);
 	jadd_str(call->out, "value", value);
 	return 0;
@@ -84,25 +84,25 @@ put_account_setting(struct call *call)
 
 	if (check_setting(call, api_in_str(call, "name"), value, &def) != 0)
 		return -1;
-	if ((rc = api_settings_read(call->txn, call->registry_id,
+	if ((rc = core_settings_read(call->txn, call->registry_id,
 	    call->id.region, &old)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	next = jnew_obj();
-	for (i = 0; i < api_n_setting_defs; i++)
-		jadd_str(next, api_setting_defs[i].name, &api_setting_defs[i] ==
-		    def ? value : api_setting_stored(old, &api_setting_defs[i]));
+	for (i = 0; i < core_n_setting_defs; i++)
+		jadd_str(next, core_setting_defs[i].name, &core_setting_defs[i] ==
+		    def ? value : core_setting_stored(old, &core_setting_defs[i]));
 	memset(&doc, 0, sizeof doc);
 	doc.text = jrender(next, &doc.len);
 	doc.at_ms = call->now_ms;
 	json_object_put(next);
 	json_object_put(old);
 	if (doc.text == NULL)
-		return api_fail_render(call);
+		return core_fail_render(call);
 	rc = store_registry_doc_put(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_SETTINGS, &doc);
 	store_doc_release(&doc);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	jadd_str(call->out, "name", def->name);
 	jadd_str(call->out, "value", value);
 	return 0;

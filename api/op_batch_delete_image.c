@@ -54,7 +54,7 @@ delete_whole(struct call *call, struct store_image *img,
 	size_t	i;
 	int	rc;
 
-	if ((rc = api_image_delete(call, img, NULL)) == API_IMAGE_BUSY) {
+	if ((rc = core_image_delete(call, img, NULL)) == CORE_IMAGE_BUSY) {
 		add_busy(r, id);
 		return 0;
 	}
@@ -73,7 +73,7 @@ untag(struct call *call, struct store_image *img, const char *tag,
 {
 	int	rc;
 
-	if ((rc = api_image_delete(call, img, tag)) == API_IMAGE_BUSY) {
+	if ((rc = core_image_delete(call, img, tag)) == CORE_IMAGE_BUSY) {
 		add_busy(r, id);
 		return 0;
 	}
@@ -98,8 +98,8 @@ delete_one(struct call *call, const struct store_repo *repo,
 		return 0;
 	}
 	memset(&img, 0, sizeof img);
-	rc = api_image_find(call, repo->id, digest, tag, &img);
-	if (rc == STORE_NOTFOUND || rc == API_IMAGE_TAG_MISMATCH) {
+	rc = core_image_find(call, repo->id, digest, tag, &img);
+	if (rc == STORE_NOTFOUND || rc == CORE_IMAGE_TAG_MISMATCH) {
 		add_failure(r, id, rc == STORE_NOTFOUND ? "ImageNotFound" :
 		    "ImageTagDoesNotMatchDigest", rc == STORE_NOTFOUND ?
 		    "Requested image not found" : "Invalid request "
@@ -107,7 +107,7 @@ delete_one(struct call *call, const struct store_repo *repo,
 		return 0;
 	}
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	rc = tag != NULL ? untag(call, &img, tag, r, id) :
 	    delete_whole(call, &img, r, id);
 	store_image_release(&img);
@@ -123,7 +123,7 @@ batch_delete_image(struct call *call)
 	size_t			 i, n;
 	int			 rc = 0;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	jw_init(&r.ids);
 	jw_arr_open(&r.ids, NULL);

@@ -62,7 +62,7 @@ add_image(const struct store_repo *repo,
 
 #define IDS_MAX	100	/* the model's */
 
-/* What the upstream said of each id (enum api_ptc_state), as it went. */
+/* What the upstream said of each id (enum core_ptc_state), as it went. */
 struct pull_state {
 	size_t	next;		/* the next id to consider */
 	size_t	fetching;	/* the id asked upstream */
@@ -101,12 +101,12 @@ needs_upstream(struct call *call, const struct store_repo *repo,
 	if (repo == NULL)
 		return true;
 	memset(&img, 0, sizeof img);
-	rc = api_image_find(call, repo->id, digest, tag, &img);
+	rc = core_image_find(call, repo->id, digest, tag, &img);
 	store_image_release(&img);
 	if (rc == STORE_NOTFOUND)
 		return true;
 	return rc == 0 && digest == NULL &&
-	    !api_ptc_is_fresh(call, repo->name, tag);
+	    !core_ptc_is_fresh(call, repo->name, tag);
 }
 
 /* The client's acceptedMediaTypes as one Accept value, or NULL. */
@@ -153,8 +153,8 @@ pull_through(struct call *call, const struct store_repo *repo)
 		if (!needs_upstream(call, repo, id))
 			continue;
 		st->fetching = st->next++;
-		call->ptc_state = API_PTC_NONE;
-		rc = api_ptc_pull_manifest(call, name, id_member(id,
+		call->ptc_state = CORE_PTC_NONE;
+		rc = core_ptc_pull_manifest(call, name, id_member(id,
 		    "imageDigest") != NULL ? id_member(id, "imageDigest") :
 		    id_member(id, "imageTag"), accept_of(call));
 		if (rc == 0)
@@ -180,19 +180,19 @@ is_unavailable(struct call *call, size_t i)
 	struct pull_state	*st = call->proto;
 
 	return st != NULL && i < IDS_MAX &&
-	    st->result[i] == API_PTC_UNAVAILABLE;
+	    st->result[i] == CORE_PTC_UNAVAILABLE;
 }
 
 static void
 get_one(struct call *call, const struct store_repo *repo,
-    const struct api_accept *w,
+    const struct core_accept *w,
     struct json_object *id, struct json_object *images,
     struct json_object *failures, bool is_unavailable_upstream)
 {
 	struct store_image	 img;
 	struct json_object	*v;
 	const char		*digest = NULL, *tag = NULL, *type;
-	char			 served[API_DIGEST_SIZE];
+	char			 served[CORE_DIGEST_SIZE];
 	char			*bytes;
 	size_t			 len;
 	int			 rc;
@@ -207,8 +207,8 @@ get_one(struct call *call, const struct store_repo *repo,
 		return;
 	}
 	memset(&img, 0, sizeof img);
-	rc = api_image_find(call, repo->id, digest, tag, &img);
-	if (rc == API_IMAGE_TAG_MISMATCH) {
+	rc = core_image_find(call, repo->id, digest, tag, &img);
+	if (rc == CORE_IMAGE_TAG_MISMATCH) {
 		add_failure(failures, id, "ImageTagDoesNotMatchDigest",
 		    "Invalid request parameters: image tag does not match "
 		    "the image digest");
@@ -226,7 +226,7 @@ get_one(struct call *call, const struct store_repo *repo,
 		store_image_release(&img);
 		return;
 	}
-	bytes = api_image_negotiate(call, w, &img, tag != NULL, served, &type,
+	bytes = core_image_negotiate(call, w, &img, tag != NULL, served, &type,
 	    &len);
 	if (bytes == NULL)
 		/*
@@ -238,7 +238,7 @@ get_one(struct call *call, const struct store_repo *repo,
 		    "acceptedMediaTypes");
 	else {
 		add_image(repo, images, served, tag, bytes, type);
-		api_pull_note(call, repo->id, served);
+		core_pull_note(call, repo->id, served);
 	}
 	free(bytes);
 	store_image_release(&img);
@@ -277,11 +277,11 @@ batch_get_image(struct call *call)
 	struct store_repo	 repo;
 	struct json_object	*ids = api_in_array(call, "imageIds");
 	struct json_object	*images, *failures, *types;
-	struct api_accept	 w;
+	struct core_accept	 w;
 	size_t			 i, n;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"),
+	if (core_repo_get(call, api_in_str(call, "repositoryName"),
 	    &repo) != 0) {
 		if (call->err.code != ERR_REPOSITORY_NOT_FOUND)
 			return -1;
@@ -289,7 +289,7 @@ batch_get_image(struct call *call)
 		ecr_error_clear(&call->err);
 		if ((rc = pull_through(call, NULL)) != 0)
 			return rc;
-		if (api_repo_get(call, api_in_str(call, "repositoryName"),
+		if (core_repo_get(call, api_in_str(call, "repositoryName"),
 		    &repo) != 0)
 			return was_asked(call) ? unavailable_all(call) : -1;
 	} else if ((rc = pull_through(call, &repo)) != 0)

@@ -36,21 +36,21 @@ create_repository(struct call *call)
 	repo.created_at_ms = call->now_ms;
 	if (scan != NULL && json_object_object_get_ex(scan, "scanOnPush", &v))
 		repo.scan_on_push = json_object_get_boolean(v);
-	if (api_mutability_check(call, mutability != NULL ? mutability :
+	if (core_mutability_check(call, mutability != NULL ? mutability :
 	    "MUTABLE", api_in_array(call, "imageTagMutabilityExclusionFilters"),
 	    &repo) != 0 ||
-	    api_encryption_set(call, api_in_obj(call,
+	    core_encryption_set(call, api_in_obj(call,
 	    "encryptionConfiguration"), &repo) != 0 ||
-	    api_repo_tags_merge(call, &repo, api_in_array(call, "tags")) != 0)
+	    core_repo_tags_merge(call, &repo, api_in_array(call, "tags")) != 0)
 		return -1;
 	rc = store_repo_create(call->txn, &repo);
 	if (rc == STORE_EXISTS)
-		return api_fail(call, ERR_REPOSITORY_ALREADY_EXISTS, "The "
+		return core_fail(call, ERR_REPOSITORY_ALREADY_EXISTS, "The "
 		    "repository with name '%s' already exists in the registry "
 		    "with id '%s'", name, call->registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
-	if (api_repo_quota_check(call) != 0)
+		return core_fail_store(call, rc);
+	if (core_repo_quota_check(call) != 0)
 		return -1;
 	api_out_repo(call, &repo);
 	return 0;

@@ -24,18 +24,18 @@ delete_repository(struct call *call)
 	bool			 has_images;
 	int			 rc;
 
-	if (api_repo_get(call, name, &repo) != 0)
+	if (core_repo_get(call, name, &repo) != 0)
 		return -1;
 	if ((rc = store_repo_has_images(call->txn, repo.id, &has_images)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (has_images && !api_in_bool(call, "force", false))
-		return api_fail(call, ERR_REPOSITORY_NOT_EMPTY, "The repository "
+		return core_fail(call, ERR_REPOSITORY_NOT_EMPTY, "The repository "
 		    "with name '%s' in registry with id '%s' cannot be deleted "
 		    "because it still contains images", name,
 		    call->registry_id);
 	rc = store_repo_bury(call->txn, repo.registry_id, repo.region, name);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	call->ctx->is_reap_due = true;
 	api_out_repo(call, &repo);
 	return 0;

@@ -66,21 +66,21 @@ describe_named(struct call *call, const struct store_repo *repo,
 	if (api_in_str(call, "nextToken") != NULL ||
 	    api_in_i64(call, "maxResults", 0) != 0 ||
 	    api_in_obj(call, "filter") != NULL)
-		return api_fail_param(call, "imageIds", "Cannot specify "
+		return core_fail_param(call, "imageIds", "Cannot specify "
 		    "imageIds together with nextToken, maxResults or filter");
 	for (i = 0; i < n; i++) {
 		digest = api_id_member(json_object_array_get_idx(ids, i),
 		    "imageDigest");
 		tag = api_id_member(json_object_array_get_idx(ids, i), "imageTag");
 		if (digest == NULL && tag == NULL)
-			return api_fail_image_not_found(call, repo, NULL, NULL);
+			return core_fail_image_not_found(call, repo, NULL, NULL);
 		memset(&img, 0, sizeof img);
-		rc = api_image_find(call, repo->id, digest, tag, &img);
-		if (rc == STORE_NOTFOUND || rc == API_IMAGE_TAG_MISMATCH)
-			return api_fail_image_not_found(call, repo, digest,
+		rc = core_image_find(call, repo->id, digest, tag, &img);
+		if (rc == STORE_NOTFOUND || rc == CORE_IMAGE_TAG_MISMATCH)
+			return core_fail_image_not_found(call, repo, digest,
 			    tag);
 		if (rc != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 		api_image_detail_write(list, repo, &img);
 		store_image_release(&img);
 	}
@@ -104,15 +104,15 @@ describe_page(struct call *call, const struct store_repo *repo,
 	api_filter_strs(api_in_obj(call, "filter"), &pg.tag_status,
 	    &pg.image_status);
 	kind = call_printf(call, "image-details/%" PRIu64, repo->id);
-	if (token != NULL && api_token_parse(call, kind, token, after,
+	if (token != NULL && core_token_parse(call, kind, token, after,
 	    sizeof after) != 0)
 		return -1;
 	rc = store_image_foreach(call->txn, repo->id, token != NULL ? after :
 	    NULL, page_add, &pg);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (pg.has_more)
-		jadd_str(call->out, "nextToken", api_token_make(call, kind,
+		jadd_str(call->out, "nextToken", core_token_make(call, kind,
 		    pg.last));
 	return 0;
 }
@@ -125,7 +125,7 @@ describe_images(struct call *call)
 	struct jw		 list;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	jw_init(&list);
 	jw_arr_open(&list, NULL);

@@ -59,10 +59,10 @@ describe_named(struct call *call, struct json_object *names,
 
 	if (api_in_str(call, "nextToken") != NULL ||
 	    api_in_i64(call, "maxResults", 0) != 0)
-		return api_fail_param(call, "repositoryNames", "Cannot specify "
+		return core_fail_param(call, "repositoryNames", "Cannot specify "
 		    "repositoryNames together with nextToken or maxResults");
 	for (i = 0; i < n; i++) {
-		if (api_repo_get(call, json_object_get_string(
+		if (core_repo_get(call, json_object_get_string(
 		    json_object_array_get_idx(names, i)), &repo) != 0)
 			return -1;
 		api_repo_write(call, list, NULL, &repo);
@@ -82,17 +82,17 @@ describe_page(struct call *call, struct jw *list)
 	pg.call = call;
 	pg.list = list;
 	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
-	if (token != NULL && api_token_parse(call, TOKEN_KIND, token, after,
+	if (token != NULL && core_token_parse(call, TOKEN_KIND, token, after,
 	    sizeof after) != 0)
 		return -1;
 	jw_reserve(list, pg.max * REPO_JSON_GUESS);
 	rc = store_repo_foreach(call->txn, call->registry_id, call->id.region,
 	    token != NULL ? after : NULL, page_add, &pg);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (pg.has_more)
 		jadd_str(call->out, "nextToken",
-		    api_token_make(call, TOKEN_KIND, pg.last));
+		    core_token_make(call, TOKEN_KIND, pg.last));
 	return 0;
 }
 

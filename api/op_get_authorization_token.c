@@ -74,7 +74,7 @@ authorization_data(struct call *call, const char *registry_id)
 	jadd_str(o, "authorizationToken", basic_credentials(call,
 	    registry_id, expires_at_ms));
 	jadd_epoch(o, "expiresAt", expires_at_ms);
-	api_registry_host(call, registry_id, host, sizeof host);
+	core_registry_host(call, registry_id, host, sizeof host);
 	/* This server speaks plain HTTP when URIs name it. */
 	snprintf(endpoint, sizeof endpoint, "%s://%s",
 	    call->ctx->cfg.public_endpoint != NULL ? "http" : "https", host);

@@ -89,7 +89,7 @@ referrer_add(const struct store_image *img, void *arg)
 		jw_str(&r->list, "artifactType", img->artifact_media_type);
 	/* The referrer manifest's own length (3.2). */
 	jw_i64(&r->list, "size", (int64_t)img->manifest_len);
-	api_image_annotations_write(r->call, &r->list, img);
+	core_image_annotations_write(r->call, &r->list, img);
 	jw_str(&r->list, "artifactStatus", api_image_status_name(img->status));
 	jw_obj_close(&r->list);
 	r->n++;
@@ -113,7 +113,7 @@ list_image_referrers(struct call *call)
 	uint64_t		 skip = 0;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&r, 0, sizeof r);
 	r.call = call;
@@ -124,11 +124,11 @@ list_image_referrers(struct call *call)
 	if (filter != NULL && json_object_object_get_ex(filter,
 	    "artifactStatus", &v))
 		r.status = json_object_get_string(v);
-	if (token != NULL && (api_token_parse(call, "referrers", token, text,
+	if (token != NULL && (core_token_parse(call, "referrers", token, text,
 	    sizeof text) != 0 || parse_u64(text, 0, UINT32_MAX, &skip,
 	    &errstr) != 0))
 		return call->err.code != ERR_NONE ? -1 :
-		    api_fail_param(call, "nextToken", "Invalid token");
+		    core_fail_param(call, "nextToken", "Invalid token");
 	r.skip = (size_t)skip;
 	json_object_object_get_ex(subject, "imageDigest", &v);
 	jw_init(&r.list);
@@ -138,9 +138,9 @@ list_image_referrers(struct call *call)
 	jw_arr_close(&r.list);
 	jadd_jw(call->out, "referrers", &r.list);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (r.has_more)
-		jadd_str(call->out, "nextToken", api_token_make(call,
+		jadd_str(call->out, "nextToken", core_token_make(call,
 		    "referrers", call_printf(call, "%zu", r.n + (size_t)skip)));
 	return 0;
 }
@@ -156,13 +156,13 @@ find_image(struct call *call, const struct store_repo *repo,
 	int			 rc;
 
 	if (digest == NULL && tag == NULL)
-		return api_fail_image_not_found(call, repo, NULL, NULL);
+		return core_fail_image_not_found(call, repo, NULL, NULL);
 	memset(img, 0, sizeof *img);
-	rc = api_image_find(call, repo->id, digest, tag, img);
-	if (rc == STORE_NOTFOUND || rc == API_IMAGE_TAG_MISMATCH)
-		return api_fail_image_not_found(call, repo, digest, tag);
+	rc = core_image_find(call, repo->id, digest, tag, img);
+	if (rc == STORE_NOTFOUND || rc == CORE_IMAGE_TAG_MISMATCH)
+		return core_fail_image_not_found(call, repo, digest, tag);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -196,7 +196,7 @@ update_image_storage_class(struct call *call)
 	bool			 has_parent;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    find_image(call, &repo, &img) != 0)
 		return -1;
 	rc = store_image_has_parent(call->txn, repo.id, img.digest,
@@ -204,7 +204,7 @@ update_image_storage_class(struct call *call)
 	if (rc == 0 && has_parent && strcmp(target, "ARCHIVE") == 0) {
 		store_image_release(&img);
 		/* [unconfirmed] which cases ECR refuses (3.14). */
-		return api_fail(call, ERR_IMAGE_STORAGE_CLASS_UPDATE_NOT_SUPPORTED,
+		return core_fail(call, ERR_IMAGE_STORAGE_CLASS_UPDATE_NOT_SUPPORTED,
 		    "The image with digest '%s' is referenced by an image "
 		    "index and cannot be archived on its own", img.digest);
 	}
@@ -221,7 +221,7 @@ update_image_storage_class(struct call *call)
 		rc = store_image_update(call->txn, &img);
 	if (rc != 0) {
 		store_image_release(&img);
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	}
 	out_image_id(call, &repo, &img, true);
 	jadd_str(call->out, "imageStatus", api_image_status_name(img.status));
@@ -236,7 +236,7 @@ describe_image_replication_status(struct call *call)
 	struct store_repo	repo;
 	struct store_image	img;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    find_image(call, &repo, &img) != 0)
 		return -1;
 	/* This answer has no registryId in the model. */

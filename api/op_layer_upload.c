@@ -63,9 +63,9 @@ initiate_layer_upload(struct call *call)
 	struct store_repo	repo;
 	struct store_upload	up;
 
-	if (api_repo_get_or_create_on_push(call, api_in_str(call,
+	if (core_repo_get_or_create_on_push(call, api_in_str(call,
 	    "repositoryName"), &repo) != 0 ||
-	    api_upload_create(call, &repo, &up) != 0)
+	    core_upload_create(call, &repo, &up) != 0)
 		return -1;
 	jadd_str(call->out, "uploadId", up.id);
 	jadd_i64(call->out, "partSize", PART_SIZE);
@@ -84,12 +84,12 @@ get_upload(struct call *call, const struct store_repo *repo,
 	if (rc == STORE_NOTFOUND || (rc == 0 && up->repo_id != repo->id) ||
 	    rc == STORE_TOOBIG)
 		/* [unconfirmed] wording. */
-		return api_fail(call, ERR_UPLOAD_NOT_FOUND, "The upload with "
+		return core_fail(call, ERR_UPLOAD_NOT_FOUND, "The upload with "
 		    "id '%s' does not exist in the repository with name '%s' "
 		    "in the registry with id '%s'", id, repo->name,
 		    repo->registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ fail_part(struct call *call, const struct store_repo *repo,
 	jadd_str(extra, "repositoryName", repo->name);
 	jadd_str(extra, "uploadId", up->id);
 	jadd_i64(extra, "lastValidByteReceived", (int64_t)up->received - 1);
-	api_fail(call, ERR_INVALID_LAYER_PART, "The layer part for upload "
+	core_fail(call, ERR_INVALID_LAYER_PART, "The layer part for upload "
 	    "'%s' is invalid: %s; the last valid byte received is %" PRId64,
 	    up->id, why, (int64_t)up->received - 1);
 	call->err.extra = extra;
@@ -125,7 +125,7 @@ take_part(struct call *call, const struct store_repo *repo,
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
 	/* A range past the layer size limit is refused before the bytes. */
-	if (last >= first && api_upload_check_size(call, up->id,
+	if (last >= first && core_upload_check_size(call, up->id,
 	    up->received, (uint64_t)(last - first) + 1) != 0)
 		return -1;
 	if (!api_part_has_blob(api_call_part(call)))
@@ -137,7 +137,7 @@ take_part(struct call *call, const struct store_repo *repo,
 		return fail_part(call, repo, up, "the byte range does not "
 		    "match the part's length");
 	if (up->n_parts >= PARTS_MAX)
-		return api_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
+		return core_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
 		    "'%s' has reached the limit of %d layer parts", up->id,
 		    PARTS_MAX);
 	return 0;
@@ -151,7 +151,7 @@ upload_layer_part(struct call *call)
 	struct store_upload		 up;
 	int				 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    get_upload(call, &repo, &up) != 0 ||
 	    take_part(call, &repo, &up) != 0)
 		return -1;
@@ -162,10 +162,10 @@ upload_layer_part(struct call *call)
 		    "upload is still being received");
 	if (rc != 0)
 		return -1;
-	api_upload_count_part(call, &up,
+	core_upload_count_part(call, &up,
 	    (uint64_t)api_part_blob_len(api_call_part(call)), st);
 	if ((rc = store_upload_update(call->txn, &up)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	out_ids(call, &repo, up.id);
 	jadd_i64(call->out, "lastByteReceived", (int64_t)up.received - 1);
 	return 0;
@@ -179,17 +179,17 @@ check_complete(struct call *call, const struct store_repo *repo,
 	const char		*want;
 
 	if (up->n_parts == 0)
-		return api_fail(call, ERR_EMPTY_UPLOAD, "The upload with id "
+		return core_fail(call, ERR_EMPTY_UPLOAD, "The upload with id "
 		    "'%s' in the repository with name '%s' in registry with "
 		    "id '%s' cannot be completed because it does not have any "
 		    "parts", up->id, repo->name, repo->registry_id);
 	if (up->min_part != 0 && up->min_part < PART_MIN)
-		return api_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
+		return core_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
 		    "parts except the last part should be at least 5MB");
 	/* Parts are checked as they come; the limit may have been lowered. */
-	if (api_upload_check_size(call, up->id, up->received, 0) != 0)
+	if (core_upload_check_size(call, up->id, up->received, 0) != 0)
 		return -1;
-	if (api_upload_digest(call, up, false, digest) != 0)
+	if (core_upload_digest(call, up, false, digest) != 0)
 		return -1;
 	/* Only the first of layerDigests means anything (3.3). */
 	given = json_object_array_get_idx(api_in_array(call, "layerDigests"),
@@ -197,7 +197,7 @@ check_complete(struct call *call, const struct store_repo *repo,
 	want = given != NULL ? json_object_get_string(given) : "";
 	if (strcmp(want, digest) != 0)
 		/* [unconfirmed] wording. */
-		return api_fail(call, ERR_INVALID_LAYER, "The layer digest "
+		return core_fail(call, ERR_INVALID_LAYER, "The layer digest "
 		    "'%s' does not match the digest '%s' of the uploaded "
 		    "layer", want, digest);
 	return 0;
@@ -209,14 +209,14 @@ complete_layer_upload(struct call *call)
 	struct store_repo	repo;
 	struct store_upload	up;
 	struct store_layer	layer;
-	char			digest[API_DIGEST_SIZE];
+	char			digest[CORE_DIGEST_SIZE];
 	int			rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    get_upload(call, &repo, &up) != 0)
 		return -1;
 	/* Its file must not move while a part is still being written. */
-	if (api_upload_leased_by_other(call->ctx, up.id, NULL))
+	if (core_upload_leased_by_other(call->ctx, up.id, NULL))
 		return fail_part(call, &repo, &up, "a part of this upload is "
 		    "still being received");
 	if (check_complete(call, &repo, &up, digest) != 0)
@@ -224,12 +224,12 @@ complete_layer_upload(struct call *call)
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	if (rc == 0)
 		/* [unconfirmed] wording. */
-		return api_fail(call, ERR_LAYER_ALREADY_EXISTS, "The layer "
+		return core_fail(call, ERR_LAYER_ALREADY_EXISTS, "The layer "
 		    "with digest '%s' already exists in the repository with "
 		    "name '%s' in registry with id '%s'", digest, repo.name,
 		    repo.registry_id);
 	if (rc != STORE_NOTFOUND)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	memset(&layer, 0, sizeof layer);
 	layer.repo_id = repo.id;
 	str_copy(layer.digest, sizeof layer.digest, digest);
@@ -239,8 +239,8 @@ complete_layer_upload(struct call *call)
 	    up.received, digest)) != 0 ||
 	    (rc = store_layer_add(call->txn, &layer)) != 0 ||
 	    (rc = store_upload_delete(call->txn, up.id)) != 0)
-		return api_fail_store(call, rc);
-	api_upload_hash_drop(call->ctx, up.id);
+		return core_fail_store(call, rc);
+	core_upload_hash_drop(call->ctx, up.id);
 	out_ids(call, &repo, up.id);
 	jadd_str(call->out, "layerDigest", digest);
 	return 0;

@@ -64,7 +64,7 @@ check_one(struct call *call, const struct store_repo *repo,
 		return 0;
 	}
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	l = jnew_obj();
 	jadd_str(l, "layerDigest", digest);
 	jadd_str(l, "layerAvailability", "AVAILABLE");
@@ -84,7 +84,7 @@ batch_check_layer_availability(struct call *call)
 	size_t			 i, n;
 	int			 rc = 0;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	layers = jnew_arr();
 	failures = jnew_arr();
@@ -105,24 +105,24 @@ get_download_url_for_layer(struct call *call)
 	struct store_layer	 layer;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG)
-		return api_fail(call, ERR_LAYERS_NOT_FOUND, "The layer with "
+		return core_fail(call, ERR_LAYERS_NOT_FOUND, "The layer with "
 		    "digest %s does not exist within the repository with name "
 		    "'%s' in the registry with id '%s'", digest, repo.name,
 		    repo.registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	/* Only layers some image refers to can be pulled (model docs). */
 	if (layer.refs == 0)
 		/* [unconfirmed] wording. */
-		return api_fail(call, ERR_LAYER_INACCESSIBLE, "The layer with "
+		return core_fail(call, ERR_LAYER_INACCESSIBLE, "The layer with "
 		    "digest %s in the repository with name '%s' in the "
 		    "registry with id '%s' is not referenced by any image",
 		    digest, repo.name, repo.registry_id);
-	jadd_str(call->out, "downloadUrl", api_blob_url(call, digest));
+	jadd_str(call->out, "downloadUrl", core_blob_url(call, digest));
 	jadd_str(call->out, "layerDigest", digest);
 	return 0;
 }

@@ -57,8 +57,8 @@ put_lifecycle_policy(struct call *call)
 	struct store_doc	 doc;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"),
-	    &repo) != 0 || api_lifecycle_parse(call,
+	if (core_repo_get(call, api_in_str(call, "repositoryName"),
+	    &repo) != 0 || core_lifecycle_parse(call,
 	    api_in_str(call, "lifecyclePolicyText"),
 	    api_in_len(call, "lifecyclePolicyText"), &policy) != 0)
 		return -1;
@@ -71,7 +71,7 @@ put_lifecycle_policy(struct call *call)
 	if (rc == 0)
 		out_policy(call, &repo, policy->normalised);
 	lifecycle_free(policy);
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 /* The repository and its policy document, or the error ECR answers. */
@@ -81,15 +81,15 @@ find_policy(struct call *call, struct store_repo *repo,
 {
 	int	rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), repo) != 0)
 		return -1;
 	memset(doc, 0, sizeof *doc);
 	rc = store_repo_doc_get(call->txn, repo->id,
 	    STORE_DOC_LIFECYCLE_POLICY, doc);
 	if (rc == STORE_NOTFOUND)
-		return api_fail_no_lifecycle_policy(call, repo);
+		return core_fail_no_lifecycle_policy(call, repo);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -125,5 +125,5 @@ delete_lifecycle_policy(struct call *call)
 		jadd_epoch(call->out, "lastEvaluatedAt", doc.aux_ms);
 	}
 	store_doc_release(&doc);
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }

@@ -43,22 +43,22 @@ static int
 preview_doc(struct call *call, const struct store_repo *repo,
     const struct lifecycle_policy *policy, const char *text, struct jw *w)
 {
-	struct api_lifecycle_images	 set;
+	struct core_lifecycle_images	 set;
 	struct lifecycle_action		*acts = NULL;
 	size_t				 n_acts = 0;
 	bool				 is_done;
 
-	api_lifecycle_images_init(&set, repo->id);
-	if (api_lifecycle_images_load(call, &set, SIZE_MAX, &is_done) != 0) {
-		api_lifecycle_images_release(&set);
+	core_lifecycle_images_init(&set, repo->id);
+	if (core_lifecycle_images_load(call, &set, SIZE_MAX, &is_done) != 0) {
+		core_lifecycle_images_release(&set);
 		return -1;
 	}
 	lifecycle_eval(policy, set.v, set.n, call->now_ms, &acts, &n_acts);
 	jw_init(w);
-	api_lifecycle_preview_write(w, text, &set, acts, n_acts,
+	core_lifecycle_preview_write(w, text, &set, acts, n_acts,
 	    STORE_DOC_MAX);
 	free(acts);
-	api_lifecycle_images_release(&set);
+	core_lifecycle_images_release(&set);
 	return 0;
 }
 
@@ -79,20 +79,20 @@ start_lifecycle_policy_preview(struct call *call)
 	struct jw		 w;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&stored, 0, sizeof stored);
 	if (text == NULL) {
 		rc = store_repo_doc_get(call->txn, repo.id,
 		    STORE_DOC_LIFECYCLE_POLICY, &stored);
 		if (rc == STORE_NOTFOUND)
-			return api_fail_no_lifecycle_policy(call, &repo);
+			return core_fail_no_lifecycle_policy(call, &repo);
 		if (rc != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 		text = call_take(call, stored.text);
 		len = stored.len;
 	}
-	if (api_lifecycle_parse(call, text, len, &policy) != 0)
+	if (core_lifecycle_parse(call, text, len, &policy) != 0)
 		return -1;
 	rc = preview_doc(call, &repo, policy, text, &w);
 	lifecycle_free(policy);
@@ -100,7 +100,7 @@ start_lifecycle_policy_preview(struct call *call)
 		return -1;
 	/* The preview is read back as JSON: whole, or not at all. */
 	if (buf_failed(&w.b))
-		return api_fail_render(call);
+		return core_fail_render(call);
 	memset(&doc, 0, sizeof doc);
 	doc.text = w.b.data;
 	doc.len = w.b.len;
@@ -109,7 +109,7 @@ start_lifecycle_policy_preview(struct call *call)
 	    STORE_DOC_LIFECYCLE_PREVIEW, &doc);
 	buf_release(&w.b);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	jadd_str(call->out, "registryId", repo.registry_id);
 	jadd_str(call->out, "repositoryName", repo.name);
 	jadd_str(call->out, "lifecyclePolicyText", text);
@@ -206,7 +206,7 @@ is_wanted(const struct result *r, struct json_object *ids,
 static void
 result_write(struct jw *w, const struct result *r)
 {
-	bool	is_transition = r->code & API_LIFECYCLE_TRANSITION;
+	bool	is_transition = r->code & CORE_LIFECYCLE_TRANSITION;
 	size_t	i;
 
 	jw_obj_open(w, NULL);
@@ -227,7 +227,7 @@ result_write(struct jw *w, const struct result *r)
 	jw_obj_close(w);
 	jw_i64(w, "appliedRulePriority", r->code / 4);
 	jw_str(w, "storageClass", lifecycle_storage_class_name(
-	    r->code & API_LIFECYCLE_ARCHIVED ? LIFECYCLE_ARCHIVE :
+	    r->code & CORE_LIFECYCLE_ARCHIVED ? LIFECYCLE_ARCHIVE :
 	    LIFECYCLE_STANDARD));
 	jw_obj_close(w);
 }
@@ -303,7 +303,7 @@ page_setup(struct call *call, const struct store_repo *repo,
 	if (pg->ids != NULL && (token != NULL ||
 	    api_in_i64(call, "maxResults", 0) != 0))
 		/* [unconfirmed] wording (2.2). */
-		return api_fail_param(call, "imageIds", "Cannot specify "
+		return core_fail_param(call, "imageIds", "Cannot specify "
 		    "imageIds together with nextToken or maxResults");
 	pg->max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
 	api_filter_strs(api_in_obj(call, "filter"), &pg->tag_status,
@@ -315,14 +315,14 @@ page_setup(struct call *call, const struct store_repo *repo,
 	if (token == NULL)
 		return 0;
 	after = call_take(call, xmalloc(STORE_DIGEST_MAX + 1));
-	if (api_token_parse(call, kind, token, after,
+	if (core_token_parse(call, kind, token, after,
 	    STORE_DIGEST_MAX + 1) != 0)
 		return -1;
 	pg->after = after;
 	return 0;
 }
 
-/* A stored preview document (api_lifecycle_preview_write's). */
+/* A stored preview document (core_lifecycle_preview_write's). */
 struct preview {
 	struct json_object	*root;
 	const char		*status;
@@ -364,7 +364,7 @@ preview_parse(struct call *call, const struct store_doc *doc,
 		return 0;
 	json_object_put(pv->root);
 	log_error("request %s: damaged lifecycle preview", call->request_id);
-	return api_fail_store(call, STORE_CORRUPT);
+	return core_fail_store(call, STORE_CORRUPT);
 }
 
 static int
@@ -389,12 +389,12 @@ answer(struct call *call, const struct store_repo *repo,
 	jw_arr_close(&list);
 	jadd_jw(call->out, "previewResults", &list);
 	if (pg.has_more)
-		jadd_str(call->out, "nextToken", api_token_make(call, pg.kind,
+		jadd_str(call->out, "nextToken", core_token_make(call, pg.kind,
 		    pg.last));
 	summary_write(call, pv.n_expiring, pv.n_transitioning);
 	json_object_put(pv.root);
 	if (rc != 0)
-		return api_fail_store(call, STORE_CORRUPT);
+		return core_fail_store(call, STORE_CORRUPT);
 	return 0;
 }
 
@@ -405,19 +405,19 @@ get_lifecycle_policy_preview(struct call *call)
 	struct store_doc	doc;
 	int			rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&doc, 0, sizeof doc);
 	rc = store_repo_doc_get(call->txn, repo.id,
 	    STORE_DOC_LIFECYCLE_PREVIEW, &doc);
 	if (rc == STORE_NOTFOUND)
 		/* [unconfirmed] wording, patterned on 2.4's. */
-		return api_fail(call, ERR_LIFECYCLE_POLICY_PREVIEW_NOT_FOUND,
+		return core_fail(call, ERR_LIFECYCLE_POLICY_PREVIEW_NOT_FOUND,
 		    "Lifecycle policy preview does not exist for the "
 		    "repository with name '%s' in the registry with id '%s'",
 		    repo.name, repo.registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	rc = answer(call, &repo, &doc);
 	store_doc_release(&doc);
 	return rc;

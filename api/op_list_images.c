@@ -75,14 +75,14 @@ parse_token(struct call *call, const char *kind, const char *token,
 	const char	*errstr;
 	uint64_t	 skip;
 
-	if (api_token_parse(call, kind, token, text, sizeof text) != 0)
+	if (core_token_parse(call, kind, token, text, sizeof text) != 0)
 		return -1;
 	if ((slash = strchr(text, '/')) == NULL)
-		return api_fail_param(call, "nextToken", "Invalid token");
+		return core_fail_param(call, "nextToken", "Invalid token");
 	*slash = '\0';
 	if (parse_u64(text, 0, STORE_IMAGE_TAGS_MAX, &skip, &errstr) != 0 ||
 	    str_copy(after, size, slash + 1) != 0)
-		return api_fail_param(call, "nextToken", "Invalid token");
+		return core_fail_param(call, "nextToken", "Invalid token");
 	pg->skip = (size_t)skip;
 	return 0;
 }
@@ -117,7 +117,7 @@ list_images(struct call *call)
 	char			 after[STORE_DIGEST_MAX + 1];
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&pg, 0, sizeof pg);
 	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
@@ -135,9 +135,9 @@ list_images(struct call *call)
 	jw_arr_close(&pg.ids);
 	jadd_jw(call->out, "imageIds", &pg.ids);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (pg.has_more)
-		jadd_str(call->out, "nextToken", api_token_make(call, kind,
+		jadd_str(call->out, "nextToken", core_token_make(call, kind,
 		    call_printf(call, "%zu/%s", pg.last_sent, pg.last)));
 	return 0;
 }

@@ -87,7 +87,7 @@ rule_write(struct call *call, struct json_object *o,
 static int
 fail_not_found(struct call *call, const char *prefix)
 {
-	return api_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND, "The pull "
+	return core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND, "The pull "
 	    "through cache rule with prefix '%s' does not exist in the "
 	    "registry with id '%s'", prefix, call->registry_id);
 }
@@ -105,12 +105,12 @@ check_ecr_members(struct call *call, const struct api_upstream *u,
 
 	if (!is_ecr && (role != NULL ||
 	    api_in_str(call, "upstreamRepositoryPrefix") != NULL))
-		return api_fail(call, ERR_VALIDATION, "customRoleArn and "
+		return core_fail(call, ERR_VALIDATION, "customRoleArn and "
 		    "upstreamRepositoryPrefix can only be used with the ecr "
 		    "upstream registry");
 	if (is_ecr && url != NULL && strncmp(url, call->registry_id, 12) != 0 &&
 	    (role == NULL || *role == '\0'))
-		return api_fail(call, ERR_VALIDATION, "A customRoleArn is "
+		return core_fail(call, ERR_VALIDATION, "A customRoleArn is "
 		    "required for an upstream ECR registry in another account");
 	return 0;
 }
@@ -126,11 +126,11 @@ check_create(struct call *call, const struct api_upstream **out)
 
 	/* A name that contradicts the URL is as unsupported [unconfirmed]. */
 	if (u == NULL || (named != NULL && api_upstream_named(named) != u))
-		return api_fail(call, ERR_UNSUPPORTED_UPSTREAM_REGISTRY, "The "
+		return core_fail(call, ERR_UNSUPPORTED_UPSTREAM_REGISTRY, "The "
 		    "upstream registry URL %s is invalid. Specify a valid "
 		    "upstream registry URL and try again", url);
 	if (u->needs_secret && cred == NULL)
-		return api_fail(call, ERR_VALIDATION, "A credentialArn is "
+		return core_fail(call, ERR_VALIDATION, "A credentialArn is "
 		    "required for the upstream registry '%s'", u->name);
 	if (check_ecr_members(call, u, url) != 0 ||
 	    (cred != NULL && api_secret_check(call, cred) != 0))
@@ -160,10 +160,10 @@ check_limit(struct call *call)
 	rc = store_template_foreach(call->txn, call->registry_id,
 	    call->id.region, STORE_TEMPLATE_PTC_RULE, NULL, count_cb, &n);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (n <= RULES_MAX)
 		return 0;
-	return api_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of pull "
+	return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of pull "
 	    "through cache rules (%d) has been reached for the registry with "
 	    "id '%s'", RULES_MAX, call->registry_id);
 }
@@ -191,11 +191,11 @@ create_rule(struct call *call)
 	up_prefix = api_in_str(call, "upstreamRepositoryPrefix");
 	if (u->kind == API_UPSTREAM_ECR)
 		jadd_str(rule, "upstreamRepositoryPrefix", up_prefix != NULL ?
-		    up_prefix : API_PREFIX_ROOT);
-	rc = api_record_save(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
+		    up_prefix : CORE_PREFIX_ROOT);
+	rc = core_record_save(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
 	    call->now_ms, true);
 	if (rc == 1)
-		rc = api_fail(call, ERR_PULL_THROUGH_CACHE_RULE_ALREADY_EXISTS,
+		rc = core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_ALREADY_EXISTS,
 		    "The pull through cache rule with prefix '%s' already "
 		    "exists in the registry with id '%s'", prefix,
 		    call->registry_id);
@@ -211,7 +211,7 @@ load(struct call *call, const char *prefix, struct json_object **rule,
 {
 	int	rc;
 
-	rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
+	rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
 	    created, updated);
 	if (rc == 1)
 		return fail_not_found(call, prefix);
@@ -245,17 +245,17 @@ update_rule(struct call *call)
 
 	if (load(call, prefix, &rule, &created, &updated) != 0)
 		return -1;
-	u = api_upstream_named(api_jstr(rule, "upstreamRegistry") != NULL ?
-	    api_jstr(rule, "upstreamRegistry") : "");
+	u = api_upstream_named(core_jstr(rule, "upstreamRegistry") != NULL ?
+	    core_jstr(rule, "upstreamRegistry") : "");
 	if (u == NULL)
-		rc = api_fail_store(call, STORE_CORRUPT);
+		rc = core_fail_store(call, STORE_CORRUPT);
 	else if (check_ecr_members(call, u, NULL) == 0 &&
 	    (cred == NULL || api_secret_check(call, cred) == 0)) {
 		if (cred != NULL)
 			set_member(rule, "credentialArn", cred);
 		if (role != NULL)
 			set_member(rule, "customRoleArn", role);
-		rc = api_record_save(call, STORE_TEMPLATE_PTC_RULE, prefix,
+		rc = core_record_save(call, STORE_TEMPLATE_PTC_RULE, prefix,
 		    rule, created, false);
 	}
 	if (rc == 0) {
@@ -285,8 +285,8 @@ delete_rule(struct call *call)
 	json_object_put(rule);
 	rc = store_template_delete(call->txn, call->registry_id,
 	    call->id.region, STORE_TEMPLATE_PTC_RULE,
-	    api_prefix_key(call, prefix));
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	    core_prefix_key(call, prefix));
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 static void

@@ -19,11 +19,11 @@ static int
 put_image(struct call *call)
 {
 	struct store_repo	 repo;
-	struct api_image_put	 in;
-	struct api_image_result	 res;
+	struct core_image_put	 in;
+	struct core_image_result	 res;
 	struct json_object	*image, *id;
 
-	if (api_repo_get_or_create_on_push(call, api_in_str(call,
+	if (core_repo_get_or_create_on_push(call, api_in_str(call,
 	    "repositoryName"), &repo) != 0)
 		return -1;
 	in.manifest = api_in_str(call, "imageManifest");
@@ -31,7 +31,7 @@ put_image(struct call *call)
 	in.media_type = api_in_str(call, "imageManifestMediaType");
 	in.tag = api_in_str(call, "imageTag");
 	in.digest = api_in_str(call, "imageDigest");
-	if (api_image_put(call, &repo, &in, &res) != 0)
+	if (core_image_put(call, &repo, &in, &res) != 0)
 		return -1;
 	image = jnew_obj();
 	jadd_str(image, "registryId", repo.registry_id);

@@ -22,13 +22,13 @@ put_image_scanning_configuration(struct call *call)
 	struct store_repo	 repo;
 	int			 rc;
 
-	if (api_repo_get(call, name, &repo) != 0)
+	if (core_repo_get(call, name, &repo) != 0)
 		return -1;
 	scan = api_in_obj(call, "imageScanningConfiguration");
 	repo.scan_on_push = json_object_object_get_ex(scan, "scanOnPush", &v) &&
 	    json_object_get_boolean(v);
 	if ((rc = store_repo_update(call->txn, &repo)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	jadd_str(call->out, "registryId", repo.registry_id);
 	jadd_str(call->out, "repositoryName", repo.name);
 	scan = jnew_obj();

@@ -23,12 +23,12 @@ put_image_tag_mutability(struct call *call)
 	int			 rc;
 
 	filters = api_in_array(call, "imageTagMutabilityExclusionFilters");
-	if (api_repo_get(call, name, &repo) != 0 ||
-	    api_mutability_check(call, api_in_str(call, "imageTagMutability"),
+	if (core_repo_get(call, name, &repo) != 0 ||
+	    core_mutability_check(call, api_in_str(call, "imageTagMutability"),
 	    filters, &repo) != 0)
 		return -1;
 	if ((rc = store_repo_update(call->txn, &repo)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	jadd_str(call->out, "registryId", repo.registry_id);
 	jadd_str(call->out, "repositoryName", repo.name);
 	jadd_str(call->out, "imageTagMutability", repo.tag_mutability);

@@ -53,11 +53,11 @@ get_policy(struct call *call, struct store_doc *doc)
 	rc = store_registry_doc_get(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_POLICY, doc);
 	if (rc == STORE_NOTFOUND)
-		return api_fail(call, ERR_REGISTRY_POLICY_NOT_FOUND, "Registry "
+		return core_fail(call, ERR_REGISTRY_POLICY_NOT_FOUND, "Registry "
 		    "policy does not exist in the registry with id '%s'",
 		    call->registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -69,10 +69,10 @@ put_registry_policy(struct call *call)
 	char			*text, scope[16];
 	int			 rc;
 
-	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
-	    API_SETTING_POLICY_SCOPE, scope, sizeof scope);
+	rc = core_setting_get(call->txn, call->registry_id, call->id.region,
+	    CORE_SETTING_POLICY_SCOPE, scope, sizeof scope);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (api_policy_text_check(call, strcmp(scope, "V1") == 0 ?
 	    API_POLICY_REGISTRY_V1 : API_POLICY_REGISTRY, &policy, &text) != 0)
 		return -1;
@@ -83,7 +83,7 @@ put_registry_policy(struct call *call)
 	doc.at_ms = call->now_ms;
 	if ((rc = store_registry_doc_put(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_POLICY, &doc)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return answer(call, text);
 }
 
@@ -112,6 +112,6 @@ delete_registry_policy(struct call *call)
 	rc = store_registry_doc_delete(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_POLICY);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }

@@ -121,7 +121,7 @@ template_new(struct call *call)
 static int
 fail_not_found(struct call *call, const char *prefix)
 {
-	return api_fail(call, ERR_TEMPLATE_NOT_FOUND, "The repository "
+	return core_fail(call, ERR_TEMPLATE_NOT_FOUND, "The repository "
 	    "creation template with prefix '%s' does not exist in the "
 	    "registry with id '%s'", prefix, call->registry_id);
 }
@@ -136,10 +136,10 @@ create_template(struct call *call)
 	merge_input(call, t);
 	if (api_template_check(call, t) != 0)
 		goto out;
-	rc = api_record_save(call, STORE_TEMPLATE_CREATION, prefix, t,
+	rc = core_record_save(call, STORE_TEMPLATE_CREATION, prefix, t,
 	    call->now_ms, true);
 	if (rc == 1)
-		rc = api_fail(call, ERR_TEMPLATE_ALREADY_EXISTS, "The "
+		rc = core_fail(call, ERR_TEMPLATE_ALREADY_EXISTS, "The "
 		    "repository creation template with prefix '%s' already "
 		    "exists in the registry with id '%s'", prefix,
 		    call->registry_id);
@@ -158,7 +158,7 @@ load(struct call *call, struct json_object **t, int64_t *created,
 	const char	*prefix = api_in_str(call, "prefix");
 	int		 rc;
 
-	rc = api_record_load(call, STORE_TEMPLATE_CREATION, prefix, t, created,
+	rc = core_record_load(call, STORE_TEMPLATE_CREATION, prefix, t, created,
 	    updated);
 	if (rc == 1)
 		return fail_not_found(call, prefix);
@@ -178,7 +178,7 @@ update_template(struct call *call)
 	merge_input(call, t);
 	if (api_template_check(call, t) != 0)
 		goto out;
-	rc = api_record_save(call, STORE_TEMPLATE_CREATION,
+	rc = core_record_save(call, STORE_TEMPLATE_CREATION,
 	    api_in_str(call, "prefix"), t, created, false);
 	if (rc == 0)
 		answer(call, t, created, call->now_ms);
@@ -200,8 +200,8 @@ delete_template(struct call *call)
 	json_object_put(t);
 	rc = store_template_delete(call->txn, call->registry_id,
 	    call->id.region, STORE_TEMPLATE_CREATION,
-	    api_prefix_key(call, api_in_str(call, "prefix")));
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	    core_prefix_key(call, api_in_str(call, "prefix")));
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 /* A template as Describe lists it, with its times. */
@@ -230,7 +230,7 @@ describe_named(struct call *call, struct json_object *prefixes,
 
 	n = json_object_array_length(prefixes);
 	for (i = 0; i < n; i++) {
-		rc = api_record_load(call, STORE_TEMPLATE_CREATION,
+		rc = core_record_load(call, STORE_TEMPLATE_CREATION,
 		    json_object_get_string(json_object_array_get_idx(prefixes,
 		    i)), &t, &created, &updated);
 		if (rc < 0)

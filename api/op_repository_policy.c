@@ -57,12 +57,12 @@ get_policy(struct call *call, const struct store_repo *repo,
 	rc = store_repo_doc_get(call->txn, repo->id, STORE_DOC_REPO_POLICY,
 	    doc);
 	if (rc == STORE_NOTFOUND)
-		return api_fail(call, ERR_REPOSITORY_POLICY_NOT_FOUND,
+		return core_fail(call, ERR_REPOSITORY_POLICY_NOT_FOUND,
 		    "Repository policy does not exist for the repository with "
 		    "name '%s' in the registry with id '%s'", repo->name,
 		    repo->registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -75,7 +75,7 @@ set_repository_policy(struct call *call)
 	char			*text;
 	int			 rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"),
+	if (core_repo_get(call, api_in_str(call, "repositoryName"),
 	    &repo) != 0 ||
 	    api_policy_text_check(call, API_POLICY_REPOSITORY, &policy,
 	    &text) != 0)
@@ -92,7 +92,7 @@ set_repository_policy(struct call *call)
 	doc.at_ms = call->now_ms;
 	if ((rc = store_repo_doc_put(call->txn, repo.id, STORE_DOC_REPO_POLICY,
 	    &doc)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return answer(call, &repo, text);
 }
 
@@ -102,7 +102,7 @@ get_repository_policy(struct call *call)
 	struct store_repo	repo;
 	struct store_doc	doc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"),
+	if (core_repo_get(call, api_in_str(call, "repositoryName"),
 	    &repo) != 0 ||
 	    get_policy(call, &repo, &doc) != 0)
 		return -1;
@@ -119,7 +119,7 @@ delete_repository_policy(struct call *call)
 	struct store_doc	doc;
 	int			rc;
 
-	if (api_repo_get(call, api_in_str(call, "repositoryName"),
+	if (core_repo_get(call, api_in_str(call, "repositoryName"),
 	    &repo) != 0 ||
 	    get_policy(call, &repo, &doc) != 0)
 		return -1;
@@ -127,6 +127,6 @@ delete_repository_policy(struct call *call)
 	store_doc_release(&doc);
 	rc = store_repo_doc_delete(call->txn, repo.id, STORE_DOC_REPO_POLICY);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }

@@ -36,12 +36,12 @@ tag_resource(struct call *call)
 	struct store_repo	repo;
 	int			rc;
 
-	if (api_repo_from_arn(call, api_in_str(call, "resourceArn"),
+	if (core_repo_from_arn(call, api_in_str(call, "resourceArn"),
 	    &repo) != 0 ||
-	    api_repo_tags_merge(call, &repo, api_in_array(call, "tags")) != 0)
+	    core_repo_tags_merge(call, &repo, api_in_array(call, "tags")) != 0)
 		return -1;
 	if ((rc = store_repo_update(call->txn, &repo)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -51,12 +51,12 @@ untag_resource(struct call *call)
 	struct store_repo	repo;
 	int			rc;
 
-	if (api_repo_from_arn(call, api_in_str(call, "resourceArn"),
+	if (core_repo_from_arn(call, api_in_str(call, "resourceArn"),
 	    &repo) != 0)
 		return -1;
-	api_repo_tags_remove(&repo, api_in_array(call, "tagKeys"));
+	core_repo_tags_remove(&repo, api_in_array(call, "tagKeys"));
 	if ((rc = store_repo_update(call->txn, &repo)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -67,7 +67,7 @@ list_tags_for_resource(struct call *call)
 	struct json_object	*list, *t;
 	size_t			 i;
 
-	if (api_repo_from_arn(call, api_in_str(call, "resourceArn"),
+	if (core_repo_from_arn(call, api_in_str(call, "resourceArn"),
 	    &repo) != 0)
 		return -1;
 	list = jnew_arr();

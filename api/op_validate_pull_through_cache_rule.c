@@ -64,10 +64,10 @@ validate_rule(struct call *call)
 	int64_t			 created, updated;
 	int			 rc;
 
-	rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, &rule,
+	rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, &rule,
 	    &created, &updated);
 	if (rc == 1)
-		return api_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND,
+		return core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND,
 		    "The pull through cache rule with prefix '%s' does not "
 		    "exist in the registry with id '%s'", prefix,
 		    call->registry_id);
@@ -75,8 +75,8 @@ validate_rule(struct call *call)
 		return rc;
 	write_rule(call, rule);
 	/* A secret gone from --secrets since: invalid, not an error. */
-	cred = api_jstr(rule, "credentialArn");
-	if (cred != NULL && api_secret_get(call->ctx, cred, &user,
+	cred = core_jstr(rule, "credentialArn");
+	if (cred != NULL && core_secret_get(call->ctx, cred, &user,
 	    &token) != 0) {
 		validated(call, "The secret of the rule's credentialArn is "
 		    "not in the secrets file, or holds no username and "
@@ -85,7 +85,7 @@ validate_rule(struct call *call)
 		return CALL_PENDING;
 	}
 	/* The ping copies what it keeps; rule and secrets may go. */
-	up_ping_start(call->ctx, api_jstr(rule, "upstreamRegistryUrl"), user,
+	up_ping_start(call->ctx, core_jstr(rule, "upstreamRegistryUrl"), user,
 	    token, validated, call);
 	json_object_put(rule);
 	return CALL_PENDING;

@@ -132,7 +132,7 @@ unlease(struct api_part *ps)
 {
 	if (ps->leased[0] == '\0')
 		return;
-	api_upload_unlease(ps->ctx, ps->leased, ps);
+	core_upload_unlease(ps->ctx, ps->leased, ps);
 	ps->leased[0] = '\0';
 }
 
@@ -182,7 +182,7 @@ open_upload_file(struct api_part *ps)
 	struct store_upload	 up;
 	int			 rc;
 
-	if (!ps->may_lease || !api_upload_lease(ps->ctx, ps->upload_id, ps))
+	if (!ps->may_lease || !core_upload_lease(ps->ctx, ps->upload_id, ps))
 		return;
 	str_copy(ps->leased, sizeof ps->leased, ps->upload_id);
 	if ((rc = store_txn_begin(store, NULL, false, &txn)) == 0) {
@@ -192,7 +192,7 @@ open_upload_file(struct api_part *ps)
 	if (rc == 0 && store_upload_writer_open(store, up.id, up.received,
 	    &ps->writer) == 0) {
 		ps->offset = up.received;
-		ps->has_hash = api_upload_hash_get(ps->ctx, &up, &ps->hash);
+		ps->has_hash = core_upload_hash_get(ps->ctx, &up, &ps->hash);
 		return;
 	}
 	unlease(ps);
@@ -535,12 +535,12 @@ api_part_check(struct call *call, const struct api_part *ps)
 {
 	/* The validator has said so already for a body that streamed. */
 	if (ps->dec.is_bad)
-		return api_fail(call, ERR_SERIALIZATION, "Unexpected value "
+		return core_fail(call, ERR_SERIALIZATION, "Unexpected value "
 		    "type in payload at '" PART_MEMBER "': expected a base64 "
 		    "string");
 	/* Before the length, which counts bytes the file did not take. */
 	if (ps->io_rc != 0)
-		return api_fail_store(call, ps->io_rc);
+		return core_fail_store(call, ps->io_rc);
 	return 0;
 }
 
@@ -564,7 +564,7 @@ api_part_write(struct call *call, struct api_part *ps,
 	int	rc;
 
 	if (ps->io_rc != 0)
-		return api_fail_store(call, ps->io_rc);
+		return core_fail_store(call, ps->io_rc);
 	if (ps->writer != NULL) {
 		/* The file the part went to, from where the record stands. */
 		if (strcmp(ps->leased, up->id) != 0 ||
@@ -575,17 +575,17 @@ api_part_write(struct call *call, struct api_part *ps,
 		/* Counted in this batch: later calls in it may go on. */
 		unlease(ps);
 		if (rc != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 		*hash = ps->has_hash ? &ps->hash : NULL;
 		return 0;
 	}
-	if (api_upload_leased_by_other(call->ctx, up->id, ps))
+	if (core_upload_leased_by_other(call->ctx, up->id, ps))
 		return API_PART_BUSY;
 	if ((rc = store_upload_file_write(call->ctx->store, up->id,
 	    up->received, ps->mem.data, ps->mem.len)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	*hash = NULL;
-	if ((ps->has_hash = api_upload_hash_get(call->ctx, up, &ps->hash))) {
+	if ((ps->has_hash = core_upload_hash_get(call->ctx, up, &ps->hash))) {
 		sha256_update(&ps->hash, ps->mem.data, ps->mem.len);
 		*hash = &ps->hash;
 	}

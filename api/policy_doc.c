@@ -97,7 +97,7 @@ api_policy_check(struct call *call, enum api_policy_kind kind,
 		    cause != NULL ? cause : policy_strerror(rc));
 		free(cause);
 		policy_free(p);
-		return api_fail_param(call, "PolicyText",
+		return core_fail_param(call, "PolicyText",
 		    kind == API_POLICY_REPOSITORY ?
 		    "Invalid repository policy provided" :
 		    "Invalid registry policy provided");

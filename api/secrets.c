@@ -66,8 +66,8 @@ entry_read(struct api_secret *s, struct json_object *v)
 	    jparse_strict(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), &parsed, NULL) != JPARSE_BAD)
 		v = parsed;
-	user = api_jstr(v, "username");
-	token = api_jstr(v, "accessToken");
+	user = core_jstr(v, "username");
+	token = core_jstr(v, "accessToken");
 	if (user != NULL && *user != '\0' && token != NULL && *token != '\0') {
 		s->username = xstrdup(user);
 		s->access_token = xstrdup(token);
@@ -169,18 +169,18 @@ api_secret_check(struct call *call, const char *arn)
 		if (!is_match(secrets->v[i].key, arn))
 			continue;
 		if (secrets->v[i].username == NULL)
-			return api_fail(call,
+			return core_fail(call,
 			    ERR_UNABLE_TO_DECRYPT_SECRET_VALUE, "The secret "
 			    "'%s' does not hold a username and an "
 			    "accessToken", arn);
 		return 0;
 	}
-	return api_fail(call, ERR_SECRET_NOT_FOUND, "Secrets Manager can't "
+	return core_fail(call, ERR_SECRET_NOT_FOUND, "Secrets Manager can't "
 	    "find the specified secret '%s'", arn);
 }
 
 int
-api_secret_get(const struct core_ctx *ctx, const char *arn,
+core_secret_get(const struct core_ctx *ctx, const char *arn,
     const char **user, const char **token)
 {
 	const struct api_secrets	*secrets = ctx->cfg.secrets;

@@ -34,10 +34,10 @@ void
 api_repo_write(struct call *call, struct jw *w, const char *key,
     const struct store_repo *repo)
 {
-	const struct api_repo_prefix	*pfx;
+	const struct core_repo_prefix	*pfx;
 	const char			*parts[2];
 
-	pfx = api_repo_prefix(call, repo->registry_id);
+	pfx = core_repo_prefix(call, repo->registry_id);
 	jw_obj_open(w, key);
 	parts[0] = pfx->arn;
 	parts[1] = repo->name;

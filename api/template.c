@@ -41,7 +41,7 @@ check_policies(struct call *call, struct json_object *t)
 	struct lifecycle_policy	*lc = NULL;
 	char			*formatted;
 
-	text = api_jstr(t, "repositoryPolicy");
+	text = core_jstr(t, "repositoryPolicy");
 	if (text != NULL && *text != '\0') {
 		if (api_policy_check(call, API_POLICY_REPOSITORY, text,
 		    strlen(text), &policy, &formatted) != 0)
@@ -50,9 +50,9 @@ check_policies(struct call *call, struct json_object *t)
 		set_str(t, "repositoryPolicy", formatted);
 	} else
 		set_str(t, "repositoryPolicy", NULL);
-	text = api_jstr(t, "lifecyclePolicy");
+	text = core_jstr(t, "lifecyclePolicy");
 	if (text != NULL && *text != '\0') {
-		if (api_lifecycle_parse(call, text, strlen(text), &lc) != 0)
+		if (core_lifecycle_parse(call, text, strlen(text), &lc) != 0)
 			return -1;
 		set_str(t, "lifecyclePolicy", lc->normalised);
 		lifecycle_free(lc);
@@ -66,18 +66,18 @@ api_template_check(struct call *call, struct json_object *t)
 {
 	struct json_object	*applied;
 	struct store_repo	*scratch;
-	const char		*role = api_jstr(t, "customRoleArn");
+	const char		*role = core_jstr(t, "customRoleArn");
 	int			 rc = -1;
 
-	applied = api_jarr(t, "appliedFor");
+	applied = core_jarr(t, "appliedFor");
 	/* [unconfirmed] wording, Coral's for a list below its minimum. */
 	if (applied == NULL || json_object_array_length(applied) == 0)
-		return api_fail(call, ERR_VALIDATION, "1 validation error "
+		return core_fail(call, ERR_VALIDATION, "1 validation error "
 		    "detected: Value '[]' at 'appliedFor' failed to satisfy "
 		    "constraint: Member must have length greater than or "
 		    "equal to 1");
 	scratch = xcalloc(1, sizeof *scratch);
-	if (api_template_settings(call, t, scratch) != 0 ||
+	if (core_template_settings(call, t, scratch) != 0 ||
 	    check_policies(call, t) != 0)
 		goto out;
 	/*
@@ -88,7 +88,7 @@ api_template_check(struct call *call, struct json_object *t)
 	if ((scratch->n_tags != 0 ||
 	    strcmp(scratch->encryption_type, "AES256") != 0) &&
 	    (role == NULL || *role == '\0')) {
-		api_fail(call, ERR_VALIDATION, "A customRoleArn is required "
+		core_fail(call, ERR_VALIDATION, "A customRoleArn is required "
 		    "when the template has resourceTags or KMS encryption");
 		goto out;
 	}
@@ -160,16 +160,16 @@ api_record_page(struct call *call, enum store_template_kind kind,
 	pg.list = list;
 	pg.add = add;
 	pg.max = (size_t)api_in_i64(call, "maxResults", RECORD_PAGE_DEFAULT);
-	if (token != NULL && api_token_parse(call, token_kind, token, after,
+	if (token != NULL && core_token_parse(call, token_kind, token, after,
 	    sizeof after) != 0)
 		return -1;
 	rc = store_template_foreach(call->txn, call->registry_id,
 	    call->id.region, kind, token != NULL ? after : NULL,
 	    record_page_add, &pg);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (pg.has_more)
 		jadd_str(call->out, "nextToken",
-		    api_token_make(call, token_kind, pg.last));
+		    core_token_make(call, token_kind, pg.last));
 	return 0;
 }

@@ -42,12 +42,12 @@ struct policy_cache_slot {
 	struct policy	*policy;
 };
 
-struct api_policy_cache {
+struct core_policy_cache {
 	struct policy_cache_slot	slots[2][POLICY_CACHE_SLOTS];
 };
 
 void
-api_policy_cache_free(struct api_policy_cache *c)
+core_policy_cache_free(struct core_policy_cache *c)
 {
 	size_t	k, i;
 
@@ -159,8 +159,8 @@ load_registry(struct core_ctx *ctx, struct store_txn *txn,
 	char			scope[16];
 	int			rc;
 
-	rc = api_setting_get(txn, r->registry_id, r->region,
-	    API_SETTING_POLICY_SCOPE, scope, sizeof scope);
+	rc = core_setting_get(txn, r->registry_id, r->region,
+	    CORE_SETTING_POLICY_SCOPE, scope, sizeof scope);
 	if (rc != 0 || strcmp(scope, "V2") != 0)
 		return rc;
 	memset(&doc, 0, sizeof doc);
@@ -266,7 +266,7 @@ deny_message(const struct authz_req *r, const struct policy *const *ids,
  * STORE_* code.
  */
 int
-api_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
+core_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, const struct policy *override, bool *allowed,
     char *msg, size_t size)
 {
@@ -292,13 +292,13 @@ api_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
 }
 
 bool
-api_arn_repo(const char *arn, const char *region, char account[13],
+core_arn_repo(const char *arn, const char *region, char account[13],
     const char **name)
 {
 	char		 want[64];
 	size_t		 i;
 
-	snprintf(want, sizeof want, "arn:%s:ecr:%s:", api_partition(region),
+	snprintf(want, sizeof want, "arn:%s:ecr:%s:", core_partition(region),
 	    region);
 	if (!str_has_prefix(arn, want))
 		return false;
@@ -317,14 +317,14 @@ api_arn_repo(const char *arn, const char *region, char account[13],
 }
 
 int
-api_authorize(struct core_ctx *ctx, const char *principal_arn,
+core_authorize(struct core_ctx *ctx, const char *principal_arn,
     const char *account, const char *region, const char *source_ip,
     const char *action, const char *registry_id, const char *repo_name,
     int64_t now_ms, char *message, size_t message_size)
 {
 	struct store_txn	*txn = NULL;
 	struct authz_req	 r;
-	char			 arn[API_ARN_MAX];
+	char			 arn[CORE_ARN_MAX];
 	bool			 allowed = false;
 	int			 rc;
 
@@ -343,19 +343,19 @@ api_authorize(struct core_ctx *ctx, const char *principal_arn,
 	r.now_ms = now_ms;
 	if (repo_name != NULL) {
 		snprintf(arn, sizeof arn, "arn:%s:ecr:%s:%s:repository/%s",
-		    api_partition(region), region, registry_id, repo_name);
+		    core_partition(region), region, registry_id, repo_name);
 		r.resource = arn;
 	}
 	if ((rc = store_txn_begin(ctx->store, NULL, false, &txn)) == 0)
-		rc = api_authz_eval(ctx, txn, &r, NULL, &allowed, message,
+		rc = core_authz_eval(ctx, txn, &r, NULL, &allowed, message,
 		    message_size);
 	store_txn_abort(txn);
 	if (rc != 0) {
 		log_error("authorization: store: %s", store_strerror(rc));
 		snprintf(message, message_size, "An internal error occurred.");
-		return API_AUTHZ_ERROR;
+		return CORE_AUTHZ_ERROR;
 	}
-	return allowed ? 0 : API_AUTHZ_DENIED;
+	return allowed ? 0 : CORE_AUTHZ_DENIED;
 }
 
 void

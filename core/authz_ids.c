@@ -169,7 +169,7 @@ authz_ids_find(const struct authz_ids *ids, const char *principal_arn,
 }
 
 int
-api_creds_check(const struct creds *creds, char **cause)
+core_creds_check(const struct creds *creds, char **cause)
 {
 	struct authz_ids	*ids = NULL;
 
@@ -186,7 +186,7 @@ core_ctx_set_creds(struct core_ctx *ctx, const struct creds *creds)
 	char			*cause = NULL;
 
 	/*
-	 * api_creds_check passed when the file was read; should parsing fail
+	 * core_creds_check passed when the file was read; should parsing fail
 	 * anyway, nobody has identity policies, which denies rather than
 	 * allows.
 	 */

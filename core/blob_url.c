@@ -37,7 +37,7 @@ url_mac(const struct core_ctx *ctx, const char *digest, int64_t expires,
 }
 
 const char *
-api_blob_url(struct call *call, const char *digest)
+core_blob_url(struct call *call, const char *digest)
 {
 	char	hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
 	int64_t	expires = call->now_ms / 1000 + URL_TTL_SEC;
@@ -50,7 +50,7 @@ api_blob_url(struct call *call, const char *digest)
 }
 
 int
-api_blob_url_check(const struct core_ctx *ctx, const char *digest,
+core_blob_url_check(const struct core_ctx *ctx, const char *digest,
     const char *query, int64_t now_ms)
 {
 	char		 want[crypto_auth_hmacsha256_BYTES * 2 + 1];
@@ -60,14 +60,14 @@ api_blob_url_check(const struct core_ctx *ctx, const char *digest,
 
 	if (str_query_value(query, "expires", text, sizeof text) != 0 ||
 	    str_query_value(query, "signature", got, sizeof got) != 0)
-		return API_URL_INVALID;
+		return CORE_URL_INVALID;
 	if (parse_u64(text, 0, INT64_MAX, &expires, &errstr) != 0 ||
 	    strlen(got) != sizeof want - 1)
-		return API_URL_INVALID;
+		return CORE_URL_INVALID;
 	url_mac(ctx, digest, (int64_t)expires, want);
 	if (sodium_memcmp(want, got, sizeof want - 1) != 0)
-		return API_URL_INVALID;
+		return CORE_URL_INVALID;
 	if (now_ms / 1000 > (int64_t)expires)
-		return API_URL_EXPIRED;
+		return CORE_URL_EXPIRED;
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 int
-api_fail(struct call *call, enum ecr_errcode code, const char *fmt, ...)
+core_fail(struct call *call, enum ecr_errcode code, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -24,16 +24,16 @@ api_fail(struct call *call, enum ecr_errcode code, const char *fmt, ...)
 }
 
 int
-api_fail_param(struct call *call, const char *member, const char *detail)
+core_fail_param(struct call *call, const char *member, const char *detail)
 {
-	return api_fail(call, ERR_INVALID_PARAMETER, "Invalid parameter at "
+	return core_fail(call, ERR_INVALID_PARAMETER, "Invalid parameter at "
 	    "'%s' failed to satisfy constraint: '%s'", member, detail);
 }
 
 int
-api_fail_no_repo(struct call *call, const char *name)
+core_fail_no_repo(struct call *call, const char *name)
 {
-	return api_fail(call, ERR_REPOSITORY_NOT_FOUND, "The repository with "
+	return core_fail(call, ERR_REPOSITORY_NOT_FOUND, "The repository with "
 	    "name '%s' does not exist in the registry with id '%s'", name,
 	    call->registry_id);
 }
@@ -42,12 +42,12 @@ api_fail_no_repo(struct call *call, const char *name)
 static int
 fail_server(struct call *call)
 {
-	return api_fail(call, ERR_SERVER, "An internal error occurred. "
+	return core_fail(call, ERR_SERVER, "An internal error occurred. "
 	    "Retry the request (request id %s).", call->request_id);
 }
 
 int
-api_fail_store(struct call *call, int rc)
+core_fail_store(struct call *call, int rc)
 {
 	const char	*cause = store_io_cause(call->ctx->store);
 
@@ -61,7 +61,7 @@ api_fail_store(struct call *call, int rc)
 }
 
 int
-api_fail_render(struct call *call)
+core_fail_render(struct call *call)
 {
 	log_error("request %s: the answer is over the render limit (%d "
 	    "bytes)", call->request_id, JSON_RENDER_MAX);

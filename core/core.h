@@ -19,15 +19,15 @@ struct api_secrets;
 struct sigv4_request;
 struct store;
 
-#define API_ACCOUNT_DEFAULT	"123456789012"
-#define API_REGION_DEFAULT	"us-east-1"
-/* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of api_config's. */
-#define API_REPOSITORIES_MAX	100000			/* per region */
-#define API_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
+#define CORE_ACCOUNT_DEFAULT	"123456789012"
+#define CORE_REGION_DEFAULT	"us-east-1"
+/* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of core_config's. */
+#define CORE_REPOSITORIES_MAX	100000			/* per region */
+#define CORE_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
 /* Pull-through cache tags are checked upstream this often (3.9: 24 h). */
-#define API_PTC_REFRESH_SEC	86400
+#define CORE_PTC_REFRESH_SEC	86400
 
-struct api_config {
+struct core_config {
 	const char		*default_account;
 	const char		*default_region; /* requests without SigV4 */
 	const char		*public_endpoint; /* "HOST:PORT" for URIs, or NULL */
@@ -37,7 +37,7 @@ struct api_config {
 	const struct api_secrets *secrets;	/* api/'s; borrowed */
 	uint64_t		 max_repositories; /* per registry and region */
 	uint64_t		 max_layer_size;	/* bytes */
-	uint64_t		 clock_offset_sec; /* api_now_ms's start */
+	uint64_t		 clock_offset_sec; /* core_now_ms's start */
 	uint64_t		 ptc_refresh_sec; /* recheck cached tags */
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const	*upstream_urls;
@@ -65,7 +65,7 @@ void	 core_upstream_abort(struct core_ctx *);
 /*
  * Borrowed credentials for strict mode (the caller keeps them alive until
  * the next call or api_ctx_free); their identity policies are parsed here,
- * so check them first with api_creds_check.
+ * so check them first with core_creds_check.
  */
 void	 core_ctx_set_creds(struct core_ctx *, const struct creds *);
 /*
@@ -74,7 +74,7 @@ void	 core_ctx_set_creds(struct core_ctx *, const struct creds *);
  * "principals[1].policies[0]: Statement[0].Resource: missing" (caller
  * frees). A server refuses such a credentials file at start and on SIGHUP.
  */
-int	 api_creds_check(const struct creds *, char **cause);
+int	 core_creds_check(const struct creds *, char **cause);
 
 /*
  * Strict mode's authorization, for the registry API as for the JSON API
@@ -87,32 +87,32 @@ int	 api_creds_check(const struct creds *, char **cause);
  * under REGISTRY_POLICY_SCOPE V2, the registry policy: an explicit deny
  * wins; in the caller's own account an allow from either side suffices;
  * across accounts both must allow. Opens its own read txn.
- * Returns 0 (allowed; always in permissive mode), API_AUTHZ_DENIED with
+ * Returns 0 (allowed; always in permissive mode), CORE_AUTHZ_DENIED with
  * message set to AWS's words for an AccessDeniedException ("User: ARN is
  * not authorized to perform: ecr:X on resource: ARN because no
  * identity-based policy allows the ecr:X action", or "... with an explicit
- * deny in an identity-based policy", ...), or API_AUTHZ_ERROR (a store
+ * deny in an identity-based policy", ...), or CORE_AUTHZ_ERROR (a store
  * failure, logged; answer 500) with a generic message. message_size must
  * be at least 1; the text is cut to fit.
  */
-#define API_AUTHZ_DENIED	(-1)
-#define API_AUTHZ_ERROR		(-2)
-int	 api_authorize(struct core_ctx *, const char *principal_arn,
+#define CORE_AUTHZ_DENIED	(-1)
+#define CORE_AUTHZ_ERROR		(-2)
+int	 core_authorize(struct core_ctx *, const char *principal_arn,
 	    const char *account, const char *region, const char *source_ip,
 	    const char *action, const char *registry_id,
 	    const char *repo_name, int64_t now_ms, char *message,
 	    size_t message_size);
 /* Twelve digits: an account ID (registryId). */
-bool	 api_is_account_id(const char *);
+bool	 core_is_account_id(const char *);
 /* A region name as the model's Region shape allows it ("us-east-1"). */
-bool	 api_is_region(const char *);
+bool	 core_is_region(const char *);
 /* The key that signs registry tokens and page tokens; borrowed. */
 const unsigned char *core_ctx_key(const struct core_ctx *);
 
-enum api_stage {
-	API_STAGE_DONE,		/* answered already (an error, or no txn) */
-	API_STAGE_READ,		/* run with call_run */
-	API_STAGE_WRITE,	/* queue for call_batch_run */
+enum core_stage {
+	CORE_STAGE_DONE,		/* answered already (an error, or no txn) */
+	CORE_STAGE_READ,		/* run with call_run */
+	CORE_STAGE_WRITE,	/* queue for call_batch_run */
 };
 
 struct call *call_new(struct core_ctx *, const char *request_id,
@@ -157,39 +157,39 @@ const char *call_op_name(const struct call *);
 void	 call_free(struct call *);
 
 /*
- * Write the pull times BatchGetImage noted (api_pulls_pending) in a txn of
+ * Write the pull times BatchGetImage noted (core_pulls_pending) in a txn of
  * their own; the server calls this on a timer. 0 or a STORE_* code.
  */
-bool	 api_pulls_pending(const struct core_ctx *);
-int	 api_pulls_flush(struct core_ctx *);
+bool	 core_pulls_pending(const struct core_ctx *);
+int	 core_pulls_flush(struct core_ctx *);
 
 /*
  * The server's clock (clock.c), the one every request reads: milliseconds
  * since the epoch, the real clock plus an offset in seconds that starts at
- * api_config's clock_offset_sec (--clock-offset) and only moves ahead
+ * core_config's clock_offset_sec (--clock-offset) and only moves ahead
  * (POST /_ecrd/clock). SigV4's skew check and the GC's file ages read the
  * real clock instead.
  */
-#define API_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
-int64_t	 api_now_ms(const struct core_ctx *);
-int64_t	 api_clock_offset_sec(const struct core_ctx *);
-/* The most api_clock_advance accepts now. */
-int64_t	 api_clock_advance_max(const struct core_ctx *);
+#define CORE_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
+int64_t	 core_now_ms(const struct core_ctx *);
+int64_t	 core_clock_offset_sec(const struct core_ctx *);
+/* The most core_clock_advance accepts now. */
+int64_t	 core_clock_advance_max(const struct core_ctx *);
 /*
  * Move the clock sec seconds ahead: 0, or -1 (nothing moves) when sec is
- * negative or the offset would pass API_CLOCK_OFFSET_MAX_SEC.
+ * negative or the offset would pass CORE_CLOCK_OFFSET_MAX_SEC.
  */
-int	 api_clock_advance(struct core_ctx *, int64_t sec);
+int	 core_clock_advance(struct core_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
 void	 core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
 /*
- * Check a blob download URL's query (api_blob_url) for digest at now_ms:
- * 0, API_URL_INVALID (forged, altered or malformed) or API_URL_EXPIRED.
+ * Check a blob download URL's query (core_blob_url) for digest at now_ms:
+ * 0, CORE_URL_INVALID (forged, altered or malformed) or CORE_URL_EXPIRED.
  */
-#define API_URL_INVALID	(-1)
-#define API_URL_EXPIRED	(-2)
-int	 api_blob_url_check(const struct core_ctx *, const char *digest,
+#define CORE_URL_INVALID	(-1)
+#define CORE_URL_EXPIRED	(-2)
+int	 core_blob_url_check(const struct core_ctx *, const char *digest,
 	    const char *query, int64_t now_ms);
 /* The store, for the server's blob streaming (STYLE.md 1). */
 struct store *core_ctx_store(const struct core_ctx *);
@@ -198,51 +198,51 @@ struct store *core_ctx_store(const struct core_ctx *);
  * Garbage collection: blobs no layer record uses any more and uploads idle
  * for longer than grace_ms (as of now_ms), with their files, and orphan
  * files older than the grace. In bounded slices (STYLE.md 7.7):
- * api_gc_step, on the loop's thread, does at most one short write txn and
- * says what comes next: API_GC_WORK, file work for api_gc_work, which
+ * core_gc_step, on the loop's thread, does at most one short write txn and
+ * says what comes next: CORE_GC_WORK, file work for core_gc_work, which
  * touches only the store's files (through functions that may run on any
  * thread) and the run itself, so it may run on a worker, after which
- * api_gc_step comes again; API_GC_AGAIN, another step (yield to requests
- * first); API_GC_DONE, finished. api_gc_result: 0 or the STORE_* code that
- * stopped the run, and the blobs and uploads removed. api_gc_free may
- * come at any point but while api_gc_work runs; a run dropped between
+ * core_gc_step comes again; CORE_GC_AGAIN, another step (yield to requests
+ * first); CORE_GC_DONE, finished. core_gc_result: 0 or the STORE_* code that
+ * stopped the run, and the blobs and uploads removed. core_gc_free may
+ * come at any point but while core_gc_work runs; a run dropped between
  * steps leaves only unreferenced files, for the next run's sweep.
  */
-enum api_gc_next {
-	API_GC_DONE,
-	API_GC_AGAIN,
-	API_GC_WORK,
+enum core_gc_next {
+	CORE_GC_DONE,
+	CORE_GC_AGAIN,
+	CORE_GC_WORK,
 };
-struct api_gc;
-struct api_gc	*api_gc_new(struct core_ctx *, int64_t now_ms,
+struct core_gc;
+struct core_gc	*core_gc_new(struct core_ctx *, int64_t now_ms,
 		    int64_t grace_ms);
-enum api_gc_next api_gc_step(struct api_gc *);
-void		 api_gc_work(struct api_gc *);
-int		 api_gc_result(const struct api_gc *, size_t *n_blobs,
+enum core_gc_next core_gc_step(struct core_gc *);
+void		 core_gc_work(struct core_gc *);
+int		 core_gc_result(const struct core_gc *, size_t *n_blobs,
 		    size_t *n_uploads);
-void		 api_gc_free(struct api_gc *);
+void		 core_gc_free(struct core_gc *);
 /* A whole run in the caller's thread (tools and tests). */
-int		 api_gc_run(struct core_ctx *, int64_t now_ms,
+int		 core_gc_run(struct core_ctx *, int64_t now_ms,
 		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
 
 /*
  * The rest of deleted repositories (issue 12): DeleteRepository buries a
  * repository at once and leaves its records to a run here, in bounded
- * slices. api_reap_step does one short write txn on the loop's thread and
- * says whether another is wanted; api_reap_result: 0 or the STORE_* code
- * that stopped the run, and the records removed. api_reap_take_due says
+ * slices. core_reap_step does one short write txn on the loop's thread and
+ * says whether another is wanted; core_reap_result: 0 or the STORE_* code
+ * that stopped the run, and the records removed. core_reap_take_due says
  * whether a delete has buried a repository since it was last asked (the
  * server then queues a run, unless one is under way: a run goes on until
- * no tombstone is left). api_gc_step reaps too, before it collects.
+ * no tombstone is left). core_gc_step reaps too, before it collects.
  */
-struct api_reap;
-struct api_reap	*api_reap_new(struct core_ctx *);
-bool		 api_reap_step(struct api_reap *);
-int		 api_reap_result(const struct api_reap *, size_t *n_records);
-void		 api_reap_free(struct api_reap *);
-bool		 api_reap_take_due(struct core_ctx *);
+struct core_reap;
+struct core_reap	*core_reap_new(struct core_ctx *);
+bool		 core_reap_step(struct core_reap *);
+int		 core_reap_result(const struct core_reap *, size_t *n_records);
+void		 core_reap_free(struct core_reap *);
+bool		 core_reap_take_due(struct core_ctx *);
 /* A whole run in the caller's thread (tools and tests). */
-int		 api_reap_run(struct core_ctx *, size_t *n_records);
+int		 core_reap_run(struct core_ctx *, size_t *n_records);
 
 /*
  * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in
@@ -252,25 +252,25 @@ int		 api_reap_run(struct core_ctx *, size_t *n_records);
  * repository there with a policy; with registry_id NULL, every repository
  * in the store with one. Rules read the clock as now_ms.
  */
-struct api_lifecycle_run;
-struct api_lifecycle_run *api_lifecycle_run_new(struct core_ctx *,
+struct core_lifecycle_run;
+struct core_lifecycle_run *core_lifecycle_run_new(struct core_ctx *,
 	    const char *request_id, const char *registry_id,
 	    const char *region, const char *name, int64_t now_ms);
 /* Do one step; false once the run has ended (done, or failed). */
-bool	 api_lifecycle_run_step(struct api_lifecycle_run *);
+bool	 core_lifecycle_run_step(struct core_lifecycle_run *);
 /* What the run has done so far: repositories run, images acted on. */
-void	 api_lifecycle_run_counts(const struct api_lifecycle_run *,
+void	 core_lifecycle_run_counts(const struct core_lifecycle_run *,
 	    size_t *n_repos, size_t *n_expired, size_t *n_transitioned);
 /*
  * An ended run's call, its answer filled in for api_call_render: out
  * {"expired":N,"transitioned":M}, or an error (RepositoryNotFound or
  * LifecyclePolicyNotFound for a named repository, ServerException).
- * Borrowed until api_lifecycle_run_free.
+ * Borrowed until core_lifecycle_run_free.
  */
-struct call *api_lifecycle_run_result(struct api_lifecycle_run *);
-void	 api_lifecycle_run_free(struct api_lifecycle_run *);
+struct call *core_lifecycle_run_result(struct core_lifecycle_run *);
+void	 core_lifecycle_run_free(struct core_lifecycle_run *);
 
 /* Wipe every account's and region's records (moto's reset). */
-int	 api_reset(struct core_ctx *, char **cause);
+int	 core_reset(struct core_ctx *, char **cause);
 
 #endif

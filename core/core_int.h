@@ -55,47 +55,47 @@ struct core_ctx {
 	 */
 	bool			(*is_repo_name)(const struct core_ctx *,
 				    const char *name);
-	struct api_config	 cfg;
+	struct core_config	 cfg;
 	unsigned char		 key[32];
 	char			 self_endpoint[300]; /* HOST:PORT bound */
-	struct api_pulls	*pulls;		/* pulls.c: pending notes */
+	struct core_pulls	*pulls;		/* pulls.c: pending notes */
 	int64_t			 clock_offset_sec; /* clock.c */
 	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
-	struct api_policy_cache	*pcache;	/* authz.c: parsed policies */
+	struct core_policy_cache	*pcache;	/* authz.c: parsed policies */
 	struct sigv4_cache	*sigv4_keys;	/* identity.c: signing keys */
 	struct regtoken_signer	*signer;	/* key, keyed once for tokens */
-	struct api_lease	*leases;	/* upload.c: streams' uploads */
+	struct core_lease	*leases;	/* upload.c: streams' uploads */
 	size_t			 n_leases;
 	size_t			 leases_size;
-	struct api_upload_hash	*hashes;	/* upload.c: running hashes */
+	struct core_upload_hash	*hashes;	/* upload.c: running hashes */
 	size_t			 n_hashes;
 	size_t			 hashes_size;
 	uint64_t		 hash_tick;
 	struct core_net		 net;		/* upstream.c: the loop's */
 	struct up_xfer		*xfers;		/* upstream.c: running */
-	struct api_ptc_seen	*seen;		/* pull_through.c: tags */
-	struct api_ptc_blob	*ptc_blobs;	/* pull_through_blob.c */
+	struct core_ptc_seen	*seen;		/* pull_through.c: tags */
+	struct core_ptc_blob	*ptc_blobs;	/* pull_through_blob.c */
 	size_t			 n_seen;
-	/* api/'s --secrets lookup (api_secret_get), for pulls. */
+	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int			(*secret_get)(const struct core_ctx *,
 				    const char *arn, const char **user,
 				    const char **token);
 	bool			 is_reap_due;	/* reap.c: a repo buried */
 };
 
-#define API_ARN_MAX	2048
+#define CORE_ARN_MAX	2048
 
-struct api_identity {
+struct core_identity {
 	char		account[13];
 	char		region[33];
 	char		access_key[129];
-	char		principal_arn[API_ARN_MAX];
+	char		principal_arn[CORE_ARN_MAX];
 };
 
 struct call {
 	struct core_ctx		*ctx;
 	const struct op	*op;
-	struct api_identity	 id;
+	struct core_identity	 id;
 	char			 registry_id[13];	/* input's, or caller's */
 	struct json_object	*in;
 	struct json_object	*out;
@@ -112,12 +112,12 @@ struct call {
 	 */
 	void			*proto;
 	void			(*proto_free)(void *);
-	struct api_repo_prefix	*repo_prefix;	/* repo.c: owned */
+	struct core_repo_prefix	*repo_prefix;	/* repo.c: owned */
 	/* An op that waits on upstream work (call_finish). */
 	bool			 is_pull_through; /* image.c: refs later */
 	struct core_tee		 tee;		/* fn NULL: none */
 	bool			 is_teed;	/* tee.begin ran */
-	uint8_t			 ptc_state;	/* enum api_ptc_state */
+	uint8_t			 ptc_state;	/* enum core_ptc_state */
 	bool			 is_pending;
 	bool			 is_finished;
 	void			(*on_finish)(struct call *, void *);
@@ -133,7 +133,7 @@ struct call {
 void	 call_finish(struct call *);
 
 /* ctx.c: the domain's half of api_ctx_new and api_ctx_free. */
-int	 core_ctx_new(struct store *, const struct api_config *,
+int	 core_ctx_new(struct store *, const struct core_config *,
 	    struct core_ctx **out, char **cause);
 void	 core_ctx_free(struct core_ctx *);
 /* Hang owned state off the call, freeing what hung there before. */
@@ -145,15 +145,15 @@ void	 call_set_proto(struct call *, void *owned,
  * registry, kept by the call: a page writes a hundred repositories of the
  * same registry, so this is joined once per call, not per repository.
  */
-struct api_repo_prefix {
+struct core_repo_prefix {
 	char	 registry_id[13];
 	char	*arn;		/* "arn:...:repository/" */
 	char	*uri;		/* the registry's host, then "/" */
 };
-const struct api_repo_prefix *api_repo_prefix(struct call *,
+const struct core_repo_prefix *core_repo_prefix(struct call *,
 	    const char *registry_id);
-/* Free what api_repo_prefix keeps for the call (NULL is ignored). */
-void	 api_repo_prefix_free(struct api_repo_prefix *);
+/* Free what core_repo_prefix keeps for the call (NULL is ignored). */
+void	 core_repo_prefix_free(struct core_repo_prefix *);
 
 /*
  * upstream.c: one HTTP exchange with an upstream registry (issue 13).
@@ -240,35 +240,35 @@ void	 up_fetch_start(struct core_ctx *, const char *url, const char *accept,
 /*
  * pull_through.c: a pull of name (a repository under a pull-through
  * cache rule) that misses, or names a tag not checked upstream for
- * --pull-through-refresh seconds (api_ptc_is_fresh): fetch ref's manifest
+ * --pull-through-refresh seconds (core_ptc_is_fresh): fetch ref's manifest
  * from the rule's upstream with accept (the client's, or NULL for every
- * manifest type), store it (api_repo_get_or_create_for_pull, then as a
+ * manifest type), store it (core_repo_get_or_create_for_pull, then as a
  * push) and run the op again with call->ptc_state saying how it went.
  * CALL_PENDING when started; 0 when no rule matches; -1 with the error.
  */
-enum api_ptc_state {
-	API_PTC_NONE,		/* not asked upstream */
-	API_PTC_STORED,		/* fetched and stored */
-	API_PTC_MISSING,	/* the upstream has no such manifest */
-	API_PTC_UNAVAILABLE,	/* no answer, an error, or bad bytes */
+enum core_ptc_state {
+	CORE_PTC_NONE,		/* not asked upstream */
+	CORE_PTC_STORED,		/* fetched and stored */
+	CORE_PTC_MISSING,	/* the upstream has no such manifest */
+	CORE_PTC_UNAVAILABLE,	/* no answer, an error, or bad bytes */
 };
-struct api_ptc_seen;
-struct api_ptc_blob;
-struct api_ptc_target {
+struct core_ptc_seen;
+struct core_ptc_blob;
+struct core_ptc_target {
 	char		*base;		/* the upstream's base URL */
 	char		*path;		/* the repository there */
 	char		*scope;		/* repository:PATH:pull */
 	const char	*user;		/* NULL: anonymous; borrowed */
 	const char	*token;
 };
-int	 api_ptc_target(struct call *, const char *name,
-	    struct api_ptc_target *);
-void	 api_ptc_target_free(struct api_ptc_target *);
+int	 core_ptc_target(struct call *, const char *name,
+	    struct core_ptc_target *);
+void	 core_ptc_target_free(struct core_ptc_target *);
 /*
  * Run the call's op again (a read txn), then call_finish unless it asks
  * the upstream again (CALL_PENDING).
  */
-void	 api_ptc_rerun(struct call *);
+void	 core_ptc_rerun(struct call *);
 /*
  * pull_through_blob.c: a blob GET in repository repo (name) under a rule
  * that has no layer record for digest: fetch it upstream into an upload
@@ -277,25 +277,25 @@ void	 api_ptc_rerun(struct call *);
  * (ptc_state). Concurrent GETs of one digest wait for one transfer.
  * CALL_PENDING, 0 (no rule), or -1.
  */
-int	 api_ptc_pull_blob(struct call *, const struct store_repo *repo,
+int	 core_ptc_pull_blob(struct call *, const struct store_repo *repo,
 	    const char *digest);
-int	 api_ptc_pull_manifest(struct call *, const char *name,
+int	 core_ptc_pull_manifest(struct call *, const char *name,
 	    const char *ref, const char *accept);
-bool	 api_ptc_is_fresh(struct call *, const char *name, const char *tag);
-void	 api_ptc_seen_free(struct core_ctx *);
+bool	 core_ptc_is_fresh(struct call *, const char *name, const char *tag);
+void	 core_ptc_seen_free(struct core_ctx *);
 
 /* clock.c: the real clock, for what must match the world outside. */
-int64_t	 api_real_ms(void);
+int64_t	 core_real_ms(void);
 
 /* upload.c: free the tables of leases and hashes (api_ctx_free). */
-struct api_lease;
-struct api_upload_hash;
-void	 api_upload_tables_free(struct core_ctx *);
+struct core_lease;
+struct core_upload_hash;
+void	 core_upload_tables_free(struct core_ctx *);
 
 /* authz_ids.c: identity policies from the credentials file (issue #5). */
 struct authz_ids;
-struct api_policy_cache;
-void	 api_policy_cache_free(struct api_policy_cache *);
+struct core_policy_cache;
+void	 core_policy_cache_free(struct core_policy_cache *);
 struct creds;
 struct policy;
 /* Parse every principal's policies: 0 and *out, or -1 with *cause. */
@@ -328,90 +328,90 @@ struct authz_req {
  * repository's stored policy. 0 with *allowed (and msg when denied), or a
  * STORE_* code.
  */
-int	 api_authz_eval(struct core_ctx *, struct store_txn *,
+int	 core_authz_eval(struct core_ctx *, struct store_txn *,
 	    const struct authz_req *, const struct policy *override,
 	    bool *allowed, char *msg, size_t size);
 /*
  * Split arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME for region: true
  * with account copied and *name pointing into arn.
  */
-bool	 api_arn_repo(const char *arn, const char *region, char account[13],
+bool	 core_arn_repo(const char *arn, const char *region, char account[13],
 	    const char **name);
 
 /* setting.c: account settings (docs/ecr-behaviour.md 3.11). */
-#define API_SETTING_VALUES_MAX	2
+#define CORE_SETTING_VALUES_MAX	2
 struct setting_def {
 	const char	*name;
 	const char	*dflt;
-	const char	*values[API_SETTING_VALUES_MAX];
+	const char	*values[CORE_SETTING_VALUES_MAX];
 	const char	*values_text;	/* for the message */
 };
-extern const struct setting_def api_setting_defs[];
-extern const size_t api_n_setting_defs;
+extern const struct setting_def core_setting_defs[];
+extern const size_t core_n_setting_defs;
 /* A setting by name, or NULL. */
-const struct setting_def *api_setting_find(const char *name);
+const struct setting_def *core_setting_find(const char *name);
 /* The stored settings object (put it), or NULL when none is stored. */
-int	 api_settings_read(struct store_txn *, const char *registry_id,
+int	 core_settings_read(struct store_txn *, const char *registry_id,
 	    const char *region, struct json_object **out);
 /* def's value in settings (NULL: none stored), or its default. */
-const char *api_setting_stored(struct json_object *settings,
+const char *core_setting_stored(struct json_object *settings,
 	    const struct setting_def *def);
 /*
  * Copy the value of account setting name in
  * (registry_id, region), or its default, into value: 0, STORE_NOTFOUND for
  * a name ecrd does not know, or another STORE_* code (value then "").
  */
-#define API_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
-#define API_SETTING_BLOB_MOUNTING	"BLOB_MOUNTING"
-int	 api_setting_get(struct store_txn *, const char *registry_id,
+#define CORE_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
+#define CORE_SETTING_BLOB_MOUNTING	"BLOB_MOUNTING"
+int	 core_setting_get(struct store_txn *, const char *registry_id,
 	    const char *region, const char *name, char *value, size_t size);
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
-struct api_pulls;
-void	 api_pull_note(struct call *, uint64_t repo_id,
+struct core_pulls;
+void	 core_pull_note(struct call *, uint64_t repo_id,
 	    const char *digest);
-int	 api_pulls_apply(struct core_ctx *, struct store_txn *parent);
-void	 api_pulls_release(struct core_ctx *);
+int	 core_pulls_apply(struct core_ctx *, struct store_txn *parent);
+void	 core_pulls_release(struct core_ctx *);
 /*
  * slice.c: the count of records a background run's next slice takes,
- * bounded by time as well: api_slice_begin gives it, api_slice_end (after
+ * bounded by time as well: core_slice_begin gives it, core_slice_end (after
  * the slice's commit) sets the next from the time taken.
  */
-struct api_slice {
+struct core_slice {
 	size_t		n;
 	size_t		max;
 	int64_t		started_ns;
 };
-void	 api_slice_init(struct api_slice *, size_t max);
-size_t	 api_slice_begin(struct api_slice *);
-void	 api_slice_end(struct api_slice *);
+void	 core_slice_init(struct core_slice *, size_t max);
+size_t	 core_slice_begin(struct core_slice *);
+void	 core_slice_end(struct core_slice *);
 
 /*
  * reap.c: one slice of the records of buried repositories, sized by sl,
  * in a write txn of its own; adds the records removed to *n_records and
  * sets *is_done when none is left. 0 or a STORE_* code. gc.c shares it.
  */
-#define API_REAP_SLICE	256	/* records per write txn, at most */
-int	 api_reap_slice(struct store *, struct api_slice *sl,
+#define CORE_REAP_SLICE	256	/* records per write txn, at most */
+int	 core_reap_slice(struct store *, struct core_slice *sl,
 	    size_t *n_records, bool *is_done);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
-const char *api_blob_url(struct call *, const char *digest);
+const char *core_blob_url(struct call *, const char *digest);
 
 /* identity.c */
-int	api_identify(struct call *, const struct sigv4_request *);
+int	core_identify(struct call *, const struct sigv4_request *);
 
 /* call.c: failing in one line, and strings that live as long as the call. */
-int		 api_fail(struct call *, enum ecr_errcode, const char *, ...)
+int		 core_fail(struct call *, enum ecr_errcode, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-int		 api_fail_store(struct call *, int rc);
+int		 core_fail_store(struct call *, int rc);
 /*
  * The answer could not be rendered (over JSON_RENDER_MAX, our bug): log it
  * and fail with a ServerException in place of any error already set.
  */
-int		 api_fail_render(struct call *);
-int		 api_fail_no_repo(struct call *, const char *name);
-int		 api_fail_param(struct call *, const char *member,
+int		 core_fail_render(struct call *);
+int		 core_fail_no_repo(struct call *, const char *name);
+int		 core_fail_param(struct call *, const char *member,
 		    const char *detail);
 /* Keep owned_s until the call is freed; returns it. */
 char		*call_take(struct call *, char *owned_s);
@@ -420,61 +420,61 @@ char		*call_printf(struct call *, const char *, ...)
 
 /* repo.c: repositories as both protocols see them. */
 /* "aws", "aws-cn" or "aws-us-gov", as the region says. */
-const char *api_partition(const char *region);
+const char *core_partition(const char *region);
 /* The pieces of a repository ARN and of a registry's host, for jw_strv. */
-#define API_ARN_PARTS	8
-#define API_HOST_PARTS	5
-void	 api_repo_arn_parts(struct call *, const char *registry_id,
-	    const char *name, const char *parts[API_ARN_PARTS]);
+#define CORE_ARN_PARTS	8
+#define CORE_HOST_PARTS	5
+void	 core_repo_arn_parts(struct call *, const char *registry_id,
+	    const char *name, const char *parts[CORE_ARN_PARTS]);
 /*
  * ECR's host for a registry, or this server's address when the operator
  * asked URIs to point here (--public-endpoint); returns how many parts.
  */
-size_t	 api_registry_host_parts(struct call *, const char *registry_id,
-	    const char *parts[API_HOST_PARTS]);
-void	 api_repo_arn(struct call *, const char *registry_id,
+size_t	 core_registry_host_parts(struct call *, const char *registry_id,
+	    const char *parts[CORE_HOST_PARTS]);
+void	 core_repo_arn(struct call *, const char *registry_id,
 	    const char *name, char *dst, size_t size);
-int	 api_repo_get(struct call *, const char *name,
+int	 core_repo_get(struct call *, const char *name,
 	    struct store_repo *out);
-int	 api_repo_from_arn(struct call *, const char *arn,
+int	 core_repo_from_arn(struct call *, const char *arn,
 	    struct store_repo *out);
-void	 api_registry_host(struct call *, const char *registry_id,
+void	 core_registry_host(struct call *, const char *registry_id,
 	    char *dst, size_t size);
 /*
  * A repository's settings from their ECR JSON (the input of
  * CreateRepository and its siblings, or a creation template's members,
  * issue 13), checked: 0, or -1 with the call's error.
  */
-int	 api_repo_tags_merge(struct call *, struct store_repo *,
+int	 core_repo_tags_merge(struct call *, struct store_repo *,
 	    struct json_object *tags);
-void	 api_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 api_mutability_check(struct call *, const char *mutability,
+void	 core_repo_tags_remove(struct store_repo *, struct json_object *keys);
+int	 core_mutability_check(struct call *, const char *mutability,
 	    struct json_object *filters, struct store_repo *repo);
 /*
  * Set repo's encryption from an EncryptionConfiguration (enc NULL: AES256),
  * KMS without a key meaning aws/ecr's: 0, or -1 with
  * InvalidParameterException for a key without KMS.
  */
-int	 api_encryption_set(struct call *, struct json_object *enc,
+int	 core_encryption_set(struct call *, struct json_object *enc,
 	    struct store_repo *repo);
 /*
  * After a repository was created in call->txn: LimitExceededException if
  * it took the registry past its quota (the caller's txn is then aborted).
  */
-int	 api_repo_quota_check(struct call *);
+int	 core_repo_quota_check(struct call *);
 
 /*
  * template.c: records named by a repository prefix (creation templates,
  * pull-through cache rules), kept as the JSON ECR answers with, and
  * create on push (docs/ecr-behaviour.md 3.9, 3.10).
  */
-#define API_PREFIX_ROOT	"ROOT"
+#define CORE_PREFIX_ROOT	"ROOT"
 /* The stored key of prefix: without its implied trailing '/'. */
-const char *api_prefix_key(struct call *, const char *prefix);
+const char *core_prefix_key(struct call *, const char *prefix);
 /* A member of o of that type, or NULL (borrowed from o). */
-const char *api_jstr(struct json_object *o, const char *key);
-struct json_object *api_jarr(struct json_object *o, const char *key);
-struct json_object *api_jobj(struct json_object *o, const char *key);
+const char *core_jstr(struct json_object *o, const char *key);
+struct json_object *core_jarr(struct json_object *o, const char *key);
+struct json_object *core_jobj(struct json_object *o, const char *key);
 /*
  * Load the record of kind named prefix: 0 with *out (put it) and its
  * times, 1 if there is none, or -1 with the call's error.
@@ -485,9 +485,9 @@ struct json_object *api_jobj(struct json_object *o, const char *key);
  * defaults (strict mode: ecr:CreateRepository and
  * ecr:BatchImportUpstreamImage). 0, or -1 with the call's error.
  */
-int	 api_repo_get_or_create_for_pull(struct call *, const char *name,
+int	 core_repo_get_or_create_for_pull(struct call *, const char *name,
 	    struct store_repo *out);
-int	 api_record_load(struct call *, enum store_template_kind,
+int	 core_record_load(struct call *, enum store_template_kind,
 	    const char *prefix, struct json_object **out,
 	    int64_t *created_at_ms, int64_t *updated_at_ms);
 /*
@@ -495,7 +495,7 @@ int	 api_record_load(struct call *, enum store_template_kind,
  * one. 0, 1 if one exists already (is_new) or none does, or -1 with the
  * call's error.
  */
-int	 api_record_save(struct call *, enum store_template_kind,
+int	 core_record_save(struct call *, enum store_template_kind,
 	    const char *prefix, struct json_object *record,
 	    int64_t created_at_ms, bool is_new);
 /*
@@ -503,7 +503,7 @@ int	 api_record_save(struct call *, enum store_template_kind,
  * t, each checked as CreateRepository checks it: 0, or -1 with the call's
  * error.
  */
-int	 api_template_settings(struct call *, struct json_object *t,
+int	 core_template_settings(struct call *, struct json_object *t,
 	    struct store_repo *repo);
 /*
  * Create on push, for every push path (PutImage, InitiateLayerUpload, the
@@ -514,13 +514,13 @@ int	 api_template_settings(struct call *, struct json_object *t,
  * AccessDeniedException (strict mode: no ecr:CreateRepository) or what
  * making it failed with.
  */
-int	 api_repo_get_or_create_on_push(struct call *, const char *name,
+int	 core_repo_get_or_create_on_push(struct call *, const char *name,
 	    struct store_repo *out);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
-char	*api_token_make(struct call *, const char *kind,
+char	*core_token_make(struct call *, const char *kind,
 	    const char *last);
-int	 api_token_parse(struct call *, const char *kind,
+int	 core_token_parse(struct call *, const char *kind,
 	    const char *token, char *last, size_t last_size);
 
 #endif

@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 int
-core_ctx_new(struct store *store, const struct api_config *cfg,
+core_ctx_new(struct store *store, const struct core_config *cfg,
     struct core_ctx **out, char **cause)
 {
 	struct core_ctx		*ctx;
@@ -30,7 +30,7 @@ core_ctx_new(struct store *store, const struct api_config *cfg,
 	ctx->store = store;
 	ctx->cfg = *cfg;
 	ctx->clock_offset_sec = cfg->clock_offset_sec >
-	    (uint64_t)API_CLOCK_OFFSET_MAX_SEC ? API_CLOCK_OFFSET_MAX_SEC :
+	    (uint64_t)CORE_CLOCK_OFFSET_MAX_SEC ? CORE_CLOCK_OFFSET_MAX_SEC :
 	    (int64_t)cfg->clock_offset_sec;
 	ctx->sigv4_keys = sigv4_cache_new();
 	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
@@ -74,13 +74,13 @@ core_ctx_free(struct core_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	api_pulls_release(ctx);
-	api_policy_cache_free(ctx->pcache);
+	core_pulls_release(ctx);
+	core_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
 	sigv4_cache_free(ctx->sigv4_keys);
 	regtoken_signer_free(ctx->signer);
-	api_upload_tables_free(ctx);
-	api_ptc_seen_free(ctx);
+	core_upload_tables_free(ctx);
+	core_ptc_seen_free(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }
@@ -92,7 +92,7 @@ core_ctx_key(const struct core_ctx *ctx)
 }
 
 int
-api_reset(struct core_ctx *ctx, char **cause)
+core_reset(struct core_ctx *ctx, char **cause)
 {
 	struct store_txn	*txn = NULL;
 	int			 rc;
@@ -136,7 +136,7 @@ call_free(struct call *call)
 	ecr_error_clear(&call->err);
 	if (call->proto_free != NULL)
 		call->proto_free(call->proto);
-	api_repo_prefix_free(call->repo_prefix);
+	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
 	free(call->arena);
@@ -167,7 +167,7 @@ call_run(struct call *call)
 	if (call->op->flags & OP_TXN_READ) {
 		rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn);
 		if (rc != 0) {
-			api_fail_store(call, rc);
+			core_fail_store(call, rc);
 			return;
 		}
 	}
@@ -222,7 +222,7 @@ batch_run_one(struct store_txn *parent, struct call *call)
 
 	if ((rc = store_txn_begin(call->ctx->store, parent, true,
 	    &call->txn)) != 0) {
-		api_fail_store(call, rc);
+		core_fail_store(call, rc);
 		return;
 	}
 	if (call->op->exec(call) != 0) {
@@ -233,7 +233,7 @@ batch_run_one(struct store_txn *parent, struct call *call)
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
 	if (rc != 0)
-		api_fail_store(call, rc);
+		core_fail_store(call, rc);
 }
 
 /*
@@ -253,7 +253,7 @@ batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 	for (i = 0; i < n; i++)
 		batch_run_one(parent, calls[i]);
 	/* Pull times ride along; they never fail the batch. */
-	(void)api_pulls_apply(ctx, parent);
+	(void)core_pulls_apply(ctx, parent);
 	/* Durable before any answer leaves (LMDB syncs on commit). */
 	return store_txn_commit(parent);
 }
@@ -314,7 +314,7 @@ batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
 	for (i = 0; i < n; i++) {
 		/* Calls that failed on their own wrote nothing: keep their error. */
 		if (calls[i]->err.code == ERR_NONE)
-			api_fail_store(calls[i], rc);
+			core_fail_store(calls[i], rc);
 	}
 }
 

@@ -27,7 +27,7 @@ enum gc_state {
 	GC_END,
 };
 
-/* The file work the last step left for api_gc_work. */
+/* The file work the last step left for core_gc_work. */
 enum gc_work {
 	WORK_NONE,
 	WORK_LISTED,		/* the files of the slice committed */
@@ -35,39 +35,39 @@ enum gc_work {
 	WORK_SWEEP,
 };
 
-struct api_gc {
+struct core_gc {
 	struct store		*store;
 	int64_t			 before_ms;	/* records: the server's clock */
 	int64_t			 file_before_ms; /* files: the real clock */
 	enum gc_state		 state;
 	enum gc_work		 work;
 	struct store_gc_list	 list;		/* the slice work is about */
-	struct api_slice	 reap_slice;	/* counts, bounded by time */
-	struct api_slice	 slice;
+	struct core_slice	 reap_slice;	/* counts, bounded by time */
+	struct core_slice	 slice;
 	size_t			 slice_n;	/* the last collect's count */
-	int			 work_rc;	/* api_gc_work's */
+	int			 work_rc;	/* core_gc_work's */
 	bool			 is_retry;	/* list was refused: retrying */
 	size_t			 n_blobs, n_uploads;
 	int			 rc;		/* what stopped the run */
 };
 
-struct api_gc *
-api_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
+struct core_gc *
+core_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 {
-	struct api_gc	*gc;
+	struct core_gc	*gc;
 
 	gc = xcalloc(1, sizeof *gc);
 	gc->store = ctx->store;
 	gc->before_ms = now_ms - grace_ms;
 	/* File times are real ones, whatever the emulator's clock. */
-	gc->file_before_ms = api_real_ms() - grace_ms;
-	api_slice_init(&gc->reap_slice, API_REAP_SLICE);
-	api_slice_init(&gc->slice, GC_SLICE);
+	gc->file_before_ms = core_real_ms() - grace_ms;
+	core_slice_init(&gc->reap_slice, CORE_REAP_SLICE);
+	core_slice_init(&gc->slice, GC_SLICE);
 	return gc;
 }
 
 void
-api_gc_free(struct api_gc *gc)
+core_gc_free(struct core_gc *gc)
 {
 	if (gc == NULL)
 		return;
@@ -77,24 +77,24 @@ api_gc_free(struct api_gc *gc)
 
 /* One GC txn: its records into list. 0 or a STORE_* code. */
 static int
-gc_collect(struct api_gc *gc, struct store_gc_list *list)
+gc_collect(struct core_gc *gc, struct store_gc_list *list)
 {
 	struct store_txn	*txn;
 	int			 rc;
 
 	if ((rc = store_txn_begin(gc->store, NULL, true, &txn)) != 0)
 		return rc;
-	gc->slice_n = api_slice_begin(&gc->slice);
+	gc->slice_n = core_slice_begin(&gc->slice);
 	rc = store_gc_collect(txn, gc->before_ms, gc->before_ms, gc->slice_n,
 	    list);
 	if (rc != 0) {
 		store_txn_abort(txn);
-		api_slice_end(&gc->slice);
+		core_slice_end(&gc->slice);
 		return rc;
 	}
 	/* On failure the caller still has the list (store_gc_files_unused). */
 	rc = store_txn_commit(txn);
-	api_slice_end(&gc->slice);
+	core_slice_end(&gc->slice);
 	return rc;
 }
 
@@ -104,8 +104,8 @@ gc_collect(struct api_gc *gc, struct store_gc_list *list)
  * the blobs no layer used already removed (issue 11); the reserve is made
  * again at the end if the GC left room to spare.
  */
-static enum api_gc_next
-collect_slice(struct api_gc *gc)
+static enum core_gc_next
+collect_slice(struct core_gc *gc)
 {
 	bool	is_more;
 	int	rc;
@@ -118,14 +118,14 @@ collect_slice(struct api_gc *gc)
 		(void)store_reserve_release(gc->store);
 		gc->is_retry = true;
 		gc->work = WORK_UNUSED;
-		return API_GC_WORK;
+		return CORE_GC_WORK;
 	}
 	gc->is_retry = false;
 	if (rc != 0) {
 		store_gc_list_release(&gc->list);
 		gc->rc = rc;
 		gc->state = GC_END;
-		return API_GC_DONE;
+		return CORE_GC_DONE;
 	}
 	gc->n_blobs += gc->list.n_blobs;
 	gc->n_uploads += gc->list.n_uploads;
@@ -136,31 +136,31 @@ collect_slice(struct api_gc *gc)
 		gc->state = GC_SWEEP;
 	if (gc->list.n_blobs + gc->list.n_uploads == 0) {
 		store_gc_list_release(&gc->list);
-		return API_GC_AGAIN;
+		return CORE_GC_AGAIN;
 	}
 	gc->work = WORK_LISTED;
-	return API_GC_WORK;
+	return CORE_GC_WORK;
 }
 
 /* A failed slice is left to the reaper's next run: collecting goes on. */
-static enum api_gc_next
-reap_slice(struct api_gc *gc)
+static enum core_gc_next
+reap_slice(struct core_gc *gc)
 {
 	size_t	n = 0;
 	bool	is_done = false;
 	int	rc;
 
-	if ((rc = api_reap_slice(gc->store, &gc->reap_slice, &n,
+	if ((rc = core_reap_slice(gc->store, &gc->reap_slice, &n,
 	    &is_done)) != 0)
 		log_warn("garbage collection: removing deleted repositories: "
 		    "%s", store_strerror(rc));
 	if (rc != 0 || is_done)
 		gc->state = GC_COLLECT;
-	return API_GC_AGAIN;
+	return CORE_GC_AGAIN;
 }
 
-enum api_gc_next
-api_gc_step(struct api_gc *gc)
+enum core_gc_next
+core_gc_step(struct core_gc *gc)
 {
 	enum gc_work	done = gc->work;
 
@@ -179,7 +179,7 @@ api_gc_step(struct api_gc *gc)
 	case GC_SWEEP:
 		gc->state = GC_FINISH;
 		gc->work = WORK_SWEEP;
-		return API_GC_WORK;
+		return CORE_GC_WORK;
 	case GC_FINISH:
 		gc->state = GC_END;
 		(void)store_reserve_restore(gc->store);
@@ -187,11 +187,11 @@ api_gc_step(struct api_gc *gc)
 	case GC_END:
 		break;
 	}
-	return API_GC_DONE;
+	return CORE_GC_DONE;
 }
 
 void
-api_gc_work(struct api_gc *gc)
+core_gc_work(struct core_gc *gc)
 {
 	switch (gc->work) {
 	case WORK_NONE:
@@ -210,7 +210,7 @@ api_gc_work(struct api_gc *gc)
 }
 
 int
-api_gc_result(const struct api_gc *gc, size_t *n_blobs, size_t *n_uploads)
+core_gc_result(const struct core_gc *gc, size_t *n_blobs, size_t *n_uploads)
 {
 	*n_blobs = gc->n_blobs;
 	*n_uploads = gc->n_uploads;
@@ -218,19 +218,19 @@ api_gc_result(const struct api_gc *gc, size_t *n_blobs, size_t *n_uploads)
 }
 
 int
-api_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
+core_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
 {
-	struct api_gc		*gc;
-	enum api_gc_next	 next;
+	struct core_gc		*gc;
+	enum core_gc_next	 next;
 	int			 rc;
 
-	gc = api_gc_new(ctx, now_ms, grace_ms);
-	while ((next = api_gc_step(gc)) != API_GC_DONE) {
-		if (next == API_GC_WORK)
-			api_gc_work(gc);
+	gc = core_gc_new(ctx, now_ms, grace_ms);
+	while ((next = core_gc_step(gc)) != CORE_GC_DONE) {
+		if (next == CORE_GC_WORK)
+			core_gc_work(gc);
 	}
-	rc = api_gc_result(gc, n_blobs, n_uploads);
-	api_gc_free(gc);
+	rc = core_gc_result(gc, n_blobs, n_uploads);
+	core_gc_free(gc);
 	return rc;
 }

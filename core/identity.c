@@ -16,7 +16,7 @@
 #include "common/str.h"
 
 bool
-api_is_account_id(const char *s)
+core_is_account_id(const char *s)
 {
 	size_t	i;
 
@@ -28,7 +28,7 @@ api_is_account_id(const char *s)
 }
 
 bool
-api_is_region(const char *s)
+core_is_region(const char *s)
 {
 	size_t	i;
 
@@ -57,7 +57,7 @@ sigv4_to_ecr(struct call *call, int rc, char *cause)
 		code = ERR_INVALID_SIGNATURE;
 		break;
 	}
-	api_fail(call, code, "%s", cause != NULL ? cause :
+	core_fail(call, code, "%s", cause != NULL ? cause :
 	    "The request signature is invalid.");
 	free(cause);
 	return -1;
@@ -85,11 +85,11 @@ identify_strict(struct call *call, const struct sigv4_request *sr,
 	if (cred == NULL || (cred->session_token != NULL &&
 	    (auth->security_token == NULL ||
 	    strcmp(cred->session_token, auth->security_token) != 0)))
-		return api_fail(call, ERR_UNRECOGNIZED_CLIENT, "%s",
+		return core_fail(call, ERR_UNRECOGNIZED_CLIENT, "%s",
 		    "The security token included in the request is invalid.");
 	/* Signatures carry the real time, whatever the emulator's clock. */
 	rc = sigv4_verify_cached(sr, auth, cred->secret_access_key, "ecr",
-	    (time_t)(api_real_ms() / 1000), call->ctx->sigv4_keys, &cause);
+	    (time_t)(core_real_ms() / 1000), call->ctx->sigv4_keys, &cause);
 	if (rc != 0)
 		return sigv4_to_ecr(call, rc, cause);
 	str_copy(call->id.account, sizeof call->id.account, cred->account);
@@ -99,9 +99,9 @@ identify_strict(struct call *call, const struct sigv4_request *sr,
 }
 
 int
-api_identify(struct call *call, const struct sigv4_request *sr)
+core_identify(struct call *call, const struct sigv4_request *sr)
 {
-	const struct api_config	*cfg = &call->ctx->cfg;
+	const struct core_config	*cfg = &call->ctx->cfg;
 	struct sigv4_auth	 auth;
 	const struct cred	*cred;
 	char			*cause = NULL;
@@ -118,8 +118,8 @@ api_identify(struct call *call, const struct sigv4_request *sr)
 	}
 	if (rc != 0)
 		return sigv4_to_ecr(call, rc, cause);
-	if (!api_is_region(auth.region))
-		return api_fail(call, ERR_INVALID_SIGNATURE, "%s",
+	if (!core_is_region(auth.region))
+		return core_fail(call, ERR_INVALID_SIGNATURE, "%s",
 		    "Credential should be scoped to a valid region.");
 	str_copy(call->id.region, sizeof call->id.region, auth.region);
 	str_copy(call->id.access_key, sizeof call->id.access_key,
@@ -127,7 +127,7 @@ api_identify(struct call *call, const struct sigv4_request *sr)
 	if (cfg->is_strict)
 		return identify_strict(call, sr, &auth);
 	/* A 12-digit key is that account, as LocalStack does. */
-	if (api_is_account_id(auth.access_key))
+	if (core_is_account_id(auth.access_key))
 		identify_root(call, auth.access_key);
 	else if (cfg->creds != NULL &&
 	    (cred = creds_find(cfg->creds, auth.access_key)) != NULL) {

@@ -24,7 +24,7 @@
 #define IMAGES_PER_REPO_MAX	100000
 
 void
-api_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
+core_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
 {
 	unsigned char	h[crypto_hash_sha512_BYTES];
 
@@ -38,7 +38,7 @@ api_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
 }
 
 bool
-api_tag_is_immutable(const struct store_repo *repo, const char *tag)
+core_tag_is_immutable(const struct store_repo *repo, const char *tag)
 {
 	bool	matches = false;
 	size_t	i;
@@ -56,10 +56,10 @@ api_tag_is_immutable(const struct store_repo *repo, const char *tag)
 }
 
 int
-api_fail_image_not_found(struct call *call, const struct store_repo *repo,
+core_fail_image_not_found(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
-	return api_fail(call, ERR_IMAGE_NOT_FOUND, "The image with imageId "
+	return core_fail(call, ERR_IMAGE_NOT_FOUND, "The image with imageId "
 	    "{imageDigest:'%s', imageTag:'%s'} does not exist within the "
 	    "repository with name '%s' in the registry with id '%s'",
 	    digest != NULL ? digest : "null", tag != NULL ? tag : "null",
@@ -71,23 +71,23 @@ fail_manifest(struct call *call, int rc)
 {
 	switch (rc) {
 	case MANIFEST_TOO_MANY_LAYERS:
-		return api_fail_param(call, "ImageManifest",
+		return core_fail_param(call, "ImageManifest",
 		    "Limit on number of layers per image exceeded");
 	case MANIFEST_BAD_MEDIA_TYPE:
-		return api_fail_param(call, "ImageManifestMediaType",
+		return core_fail_param(call, "ImageManifestMediaType",
 		    "Invalid media type");
 	case MANIFEST_BAD_SIZE:
 		/* [unconfirmed] wording, in ECR's constraint style. */
-		return api_fail_param(call, "ImageManifest",
+		return core_fail_param(call, "ImageManifest",
 		    "Descriptor sizes and their sum must be between 0 and "
 		    "9223372036854775807");
 	case MANIFEST_MEDIA_TYPE_MISMATCH:
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
-		return api_fail_param(call, "ImageManifestMediaType",
+		return core_fail_param(call, "ImageManifestMediaType",
 		    "Media type in the manifest does not match the "
 		    "imageManifestMediaType provided");
 	default:
-		return api_fail_param(call, "ImageManifest",
+		return core_fail_param(call, "ImageManifest",
 		    "Invalid JSON syntax");
 	}
 }
@@ -117,7 +117,7 @@ check_size(struct call *call, const struct manifest_ref *ref,
 {
 	if (ref->size < 0 || (uint64_t)ref->size == stored)
 		return 0;
-	return api_fail_param(call, "ImageManifest", call_printf(call,
+	return core_fail_param(call, "ImageManifest", call_printf(call,
 	    "Size %" PRId64 " of the descriptor with digest %s does not "
 	    "match the size %" PRIu64 " of the stored content", ref->size,
 	    ref->digest, stored));
@@ -167,12 +167,12 @@ check_layers(struct call *call, const struct store_repo *repo,
 				digest_list(&missing, m->refs[i].digest);
 			rc = 0;
 		} else
-			rc = api_fail_store(call, rc);
+			rc = core_fail_store(call, rc);
 	}
 	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references &&
 	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
-		rc = api_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests "
+		rc = core_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests "
 		    "'%s' required for pushing image into repository with name "
 		    "'%s' in the registry with id '%s' do not exist",
 		    missing.data, repo->name, repo->registry_id);
@@ -203,7 +203,7 @@ check_children(struct call *call, const struct store_repo *repo,
 		if (rc == 0)
 			rc = check_size(call, &m->refs[i], child.manifest_len);
 		else
-			rc = api_fail_store(call, rc);
+			rc = core_fail_store(call, rc);
 		if (rc != 0) {
 			store_image_release(&child);
 			buf_release(&missing);
@@ -218,7 +218,7 @@ check_children(struct call *call, const struct store_repo *repo,
 	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
-		api_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND, "Manifests with "
+		core_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND, "Manifests with "
 		    "digests '%s' referenced by the image index do not exist "
 		    "in the repository with name '%s' in the registry with "
 		    "id '%s'", missing.data, repo->name, repo->registry_id);
@@ -246,23 +246,23 @@ note_layer_types(struct call *call, const struct store_repo *repo,
 		rc = store_layer_set_media_type(call->txn, repo->id,
 		    m->refs[i].digest, m->refs[i].media_type);
 		if (rc != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 	}
 	return 0;
 }
 
 static int
 create_image(struct call *call, const struct store_repo *repo,
-    const struct api_image_put *in, struct manifest *m, const char *digest)
+    const struct core_image_put *in, struct manifest *m, const char *digest)
 {
 	struct store_image	img;
 	uint64_t		count;
 	int			rc;
 
 	if ((rc = store_image_count(call->txn, repo->id, &count)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (count >= IMAGES_PER_REPO_MAX)
-		return api_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number "
+		return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number "
 		    "of images per repository (%d) has been reached for the "
 		    "repository with name '%s' in the registry with id '%s'",
 		    IMAGES_PER_REPO_MAX, repo->name, repo->registry_id);
@@ -286,7 +286,7 @@ create_image(struct call *call, const struct store_repo *repo,
 	    check_layers(call, repo, m, &img);
 	if (rc == 0 && (rc = store_image_create(call->txn, &img, in->manifest,
 	    in->len)) != 0)
-		rc = api_fail_store(call, rc);
+		rc = core_fail_store(call, rc);
 	if (rc == 0)
 		rc = note_layer_types(call, repo, m);
 	store_image_release(&img);
@@ -297,7 +297,7 @@ static int
 fail_exists(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
-	return api_fail(call, ERR_IMAGE_ALREADY_EXISTS, "Image with digest "
+	return core_fail(call, ERR_IMAGE_ALREADY_EXISTS, "Image with digest "
 	    "'%s' and tag '%s' already exists in the repository with name "
 	    "'%s' in registry with id '%s'", digest, tag != NULL ? tag :
 	    "null", repo->name, repo->registry_id);
@@ -317,21 +317,21 @@ set_tag(struct call *call, const struct store_repo *repo,
 
 	rc = store_tag_get(call->txn, repo->id, tag, current);
 	if (rc != 0 && rc != STORE_NOTFOUND)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (rc == 0 && strcmp(current, digest) == 0)
 		return fail_exists(call, repo, digest, tag);
-	if (rc == 0 && api_tag_is_immutable(repo, tag))
-		return api_fail(call, ERR_IMAGE_TAG_ALREADY_EXISTS, "The image "
+	if (rc == 0 && core_tag_is_immutable(repo, tag))
+		return core_fail(call, ERR_IMAGE_TAG_ALREADY_EXISTS, "The image "
 		    "tag '%s' already exists in the '%s' repository and cannot "
 		    "be overwritten because the repository is immutable.", tag,
 		    repo->name);
 	rc = store_tag_set(call->txn, repo->id, tag, digest, NULL);
 	if (rc == STORE_TOOBIG)
-		return api_fail(call, ERR_LIMIT_EXCEEDED, "The image with "
+		return core_fail(call, ERR_LIMIT_EXCEEDED, "The image with "
 		    "digest '%s' exceeds the maximum allowed number of tags "
 		    "per image which is '%d'", digest, STORE_IMAGE_TAGS_MAX);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -346,13 +346,13 @@ restore_if_archived(struct call *call, struct store_image *img)
 	img->status = STORE_IMAGE_ACTIVE;
 	img->activated_at_ms = call->now_ms;
 	if ((rc = store_image_update(call->txn, img)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
 int
-api_image_put(struct call *call, const struct store_repo *repo,
-    const struct api_image_put *in, struct api_image_result *out)
+core_image_put(struct call *call, const struct store_repo *repo,
+    const struct core_image_put *in, struct core_image_result *out)
 {
 	struct store_image	existing;
 	struct manifest		m;
@@ -360,10 +360,10 @@ api_image_put(struct call *call, const struct store_repo *repo,
 	int			rc;
 
 	sha512 = in->digest != NULL && str_has_prefix(in->digest, "sha512:");
-	api_digest_of(in->manifest, in->len, sha512, out->digest);
+	core_digest_of(in->manifest, in->len, sha512, out->digest);
 	if (in->digest != NULL && strcmp(in->digest, out->digest) != 0)
 		/* [unconfirmed] wording; the model's description of it. */
-		return api_fail(call, ERR_IMAGE_DIGEST_DOES_NOT_MATCH, "The "
+		return core_fail(call, ERR_IMAGE_DIGEST_DOES_NOT_MATCH, "The "
 		    "specified image digest '%s' does not match the digest "
 		    "'%s' that Amazon ECR calculated for the image",
 		    in->digest, out->digest);
@@ -378,7 +378,7 @@ api_image_put(struct call *call, const struct store_repo *repo,
 	if (rc == STORE_NOTFOUND)
 		rc = create_image(call, repo, in, &m, out->digest);
 	else if (rc != 0)
-		rc = api_fail_store(call, rc);
+		rc = core_fail_store(call, rc);
 	else if (in->tag == NULL)
 		rc = fail_exists(call, repo, out->digest, NULL);
 	else
@@ -391,7 +391,7 @@ api_image_put(struct call *call, const struct store_repo *repo,
 }
 
 int
-api_image_find(struct call *call, uint64_t repo_id, const char *digest,
+core_image_find(struct call *call, uint64_t repo_id, const char *digest,
     const char *tag, struct store_image *out)
 {
 	char	tagged[STORE_DIGEST_MAX + 1];
@@ -401,14 +401,14 @@ api_image_find(struct call *call, uint64_t repo_id, const char *digest,
 		if ((rc = store_tag_get(call->txn, repo_id, tag, tagged)) != 0)
 			return rc;
 		if (digest != NULL && strcmp(digest, tagged) != 0)
-			return API_IMAGE_TAG_MISMATCH;
+			return CORE_IMAGE_TAG_MISMATCH;
 		digest = tagged;
 	}
 	return store_image_get(call->txn, repo_id, digest, out);
 }
 
 int
-api_image_delete(struct call *call, const struct store_image *img,
+core_image_delete(struct call *call, const struct store_image *img,
     const char *tag)
 {
 	bool	has_parent;
@@ -417,25 +417,25 @@ api_image_delete(struct call *call, const struct store_image *img,
 	if (tag != NULL && img->n_tags > 1) {
 		if ((rc = store_tag_delete(call->txn, img->repo_id, tag,
 		    NULL)) != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 		return 0;
 	}
 	/* The last tag goes with the image, unless a list still holds it. */
 	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
 	    &has_parent)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (has_parent)
-		return API_IMAGE_BUSY;
+		return CORE_IMAGE_BUSY;
 	rc = store_image_delete(call->txn, img->repo_id, img->digest);
 	if (rc == STORE_BUSY)
-		return API_IMAGE_BUSY;
+		return CORE_IMAGE_BUSY;
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
 bool
-api_accept_has(const struct api_accept *a, const char *media_type)
+core_accept_has(const struct core_accept *a, const char *media_type)
 {
 	size_t	i;
 
@@ -449,15 +449,15 @@ api_accept_has(const struct api_accept *a, const char *media_type)
 
 /* The type a client accepting w takes a manifest of type in, or NULL. */
 static const char *
-served_type(const struct api_accept *w, const char *type, bool may_translate)
+served_type(const struct core_accept *w, const char *type, bool may_translate)
 {
 	const char	*twin;
 
-	if (api_accept_has(w, type))
+	if (core_accept_has(w, type))
 		return type;
 	if (!may_translate || (twin = manifest_twin(type)) == NULL)
 		return NULL;
-	return api_accept_has(w, twin) ? twin : NULL;
+	return core_accept_has(w, twin) ? twin : NULL;
 }
 
 static bool
@@ -472,7 +472,7 @@ servable_cb(const char *media_type, void *arg)
  * says which, since OCI manifests may lack the member). NULL if neither.
  */
 static char *
-serve(struct call *call, const struct api_accept *w,
+serve(struct call *call, const struct core_accept *w,
     const struct store_image *img, bool may_translate, char *digest,
     const char **type, size_t *out_len)
 {
@@ -485,7 +485,7 @@ serve(struct call *call, const struct api_accept *w,
 	    img->digest, &bytes, &len) != 0)
 		return NULL;
 	if (target == img->manifest_media_type) {
-		str_copy(digest, API_DIGEST_SIZE, img->digest);
+		str_copy(digest, CORE_DIGEST_SIZE, img->digest);
 		*type = call_take(call, xstrdup(target));
 		*out_len = len;
 		return bytes;
@@ -495,7 +495,7 @@ serve(struct call *call, const struct api_accept *w,
 	free(bytes);
 	if (alt == NULL)
 		return NULL;
-	api_digest_of(alt, alt_len, false, digest);
+	core_digest_of(alt, alt_len, false, digest);
 	*type = target;		/* one of manifest.h's constants */
 	*out_len = alt_len;
 	return alt;
@@ -509,7 +509,7 @@ serve(struct call *call, const struct api_accept *w,
  * send (owned) and sets type, digest and length, or NULL.
  */
 char *
-api_image_negotiate(struct call *call, const struct api_accept *w,
+core_image_negotiate(struct call *call, const struct core_accept *w,
     const struct store_image *img, bool by_tag, char *digest,
     const char **type, size_t *out_len)
 {
@@ -519,13 +519,13 @@ api_image_negotiate(struct call *call, const struct api_accept *w,
 	int			 rc;
 
 	if (img->kind != STORE_IMAGE_INDEX || !by_tag ||
-	    api_accept_has(w, img->manifest_media_type))
+	    core_accept_has(w, img->manifest_media_type))
 		return serve(call, w, img, by_tag, digest, type, out_len);
 	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
 	    &len) != 0)
 		return NULL;
 	rc = manifest_pick_child(bytes, len, servable_cb, (void *)w, digest,
-	    API_DIGEST_SIZE);
+	    CORE_DIGEST_SIZE);
 	free(bytes);
 	memset(&child, 0, sizeof child);
 	if (rc != 0 || store_image_get(call->txn, img->repo_id, digest,
@@ -538,7 +538,7 @@ api_image_negotiate(struct call *call, const struct api_accept *w,
 
 
 void
-api_image_annotations_write(struct call *call, struct jw *w,
+core_image_annotations_write(struct call *call, struct jw *w,
     const struct store_image *img)
 {
 	struct json_object	*root, *ann;

@@ -16,7 +16,7 @@
 #define ARENA_BLOCK	(64 * 1024)
 
 static void *
-arena_alloc(struct api_lifecycle_arena *a, size_t size)
+arena_alloc(struct core_lifecycle_arena *a, size_t size)
 {
 	char	*p;
 	size_t	 cap;
@@ -36,7 +36,7 @@ arena_alloc(struct api_lifecycle_arena *a, size_t size)
 }
 
 static char *
-arena_strdup(struct api_lifecycle_arena *a, const char *s)
+arena_strdup(struct core_lifecycle_arena *a, const char *s)
 {
 	size_t	 len = strlen(s);
 	char	*p = arena_alloc(a, len + 1);
@@ -46,14 +46,14 @@ arena_strdup(struct api_lifecycle_arena *a, const char *s)
 }
 
 void
-api_lifecycle_images_init(struct api_lifecycle_images *set, uint64_t repo_id)
+core_lifecycle_images_init(struct core_lifecycle_images *set, uint64_t repo_id)
 {
 	memset(set, 0, sizeof *set);
 	set->repo_id = repo_id;
 }
 
 void
-api_lifecycle_images_release(struct api_lifecycle_images *set)
+core_lifecycle_images_release(struct core_lifecycle_images *set)
 {
 	size_t	i;
 
@@ -62,19 +62,19 @@ api_lifecycle_images_release(struct api_lifecycle_images *set)
 	free(set->arena.blocks);
 	free(set->v);
 	free(set->status);
-	api_lifecycle_images_init(set, set->repo_id);
+	core_lifecycle_images_init(set, set->repo_id);
 }
 
 struct load {
 	struct call			*call;
-	struct api_lifecycle_images	*set;
+	struct core_lifecycle_images	*set;
 	size_t				 n, max;
 	bool				 is_stopped;
 	int				 rc;		/* a store error */
 };
 
 static void
-grow(struct api_lifecycle_images *set)
+grow(struct core_lifecycle_images *set)
 {
 	if (set->n < set->size)
 		return;
@@ -88,7 +88,7 @@ static int
 load_one(const struct store_image *img, void *arg)
 {
 	struct load		*ld = arg;
-	struct api_lifecycle_images *set = ld->set;
+	struct core_lifecycle_images *set = ld->set;
 	struct lifecycle_image	*im;
 	char			**tags;
 	bool			 has_parent;
@@ -123,8 +123,8 @@ load_one(const struct store_image *img, void *arg)
 }
 
 int
-api_lifecycle_images_load(struct call *call,
-    struct api_lifecycle_images *set, size_t max, bool *is_done)
+core_lifecycle_images_load(struct call *call,
+    struct core_lifecycle_images *set, size_t max, bool *is_done)
 {
 	struct load	ld;
 	int		rc;
@@ -136,13 +136,13 @@ api_lifecycle_images_load(struct call *call,
 	rc = store_image_foreach(call->txn, set->repo_id, set->n == 0 ? NULL :
 	    set->v[set->n - 1].digest, load_one, &ld);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	*is_done = !ld.is_stopped;
 	return 0;
 }
 
 int
-api_lifecycle_parse(struct call *call, const char *text, size_t len,
+core_lifecycle_parse(struct call *call, const char *text, size_t len,
     struct lifecycle_policy **out)
 {
 	char	*cause = NULL, *message;
@@ -151,16 +151,16 @@ api_lifecycle_parse(struct call *call, const char *text, size_t len,
 		return 0;
 	message = lifecycle_error_message(cause);
 	free(cause);
-	api_fail(call, ERR_INVALID_PARAMETER, "%s", message);
+	core_fail(call, ERR_INVALID_PARAMETER, "%s", message);
 	free(message);
 	return -1;
 }
 
 int
-api_fail_no_lifecycle_policy(struct call *call,
+core_fail_no_lifecycle_policy(struct call *call,
     const struct store_repo *repo)
 {
-	return api_fail(call, ERR_LIFECYCLE_POLICY_NOT_FOUND, "Lifecycle "
+	return core_fail(call, ERR_LIFECYCLE_POLICY_NOT_FOUND, "Lifecycle "
 	    "policy does not exist for the repository with name '%s' in the "
 	    "registry with id '%s'", repo->name, repo->registry_id);
 }
@@ -177,8 +177,8 @@ result_write(struct jw *w, const struct lifecycle_image *im,
 	jw_str(w, NULL, im->digest);
 	jw_i64(w, NULL, im->pushed_at_ms);
 	jw_i64(w, NULL, (int64_t)act->rule_priority * 4 +
-	    (act->type == LIFECYCLE_TRANSITION ? API_LIFECYCLE_TRANSITION : 0) +
-	    (im->is_archived ? API_LIFECYCLE_ARCHIVED : 0));
+	    (act->type == LIFECYCLE_TRANSITION ? CORE_LIFECYCLE_TRANSITION : 0) +
+	    (im->is_archived ? CORE_LIFECYCLE_ARCHIVED : 0));
 	for (i = 0; i < im->n_tags; i++)
 		jw_str(w, NULL, im->tags[i]);
 	jw_arr_close(w);
@@ -191,8 +191,8 @@ result_write(struct jw *w, const struct lifecycle_image *im,
 }
 
 void
-api_lifecycle_preview_write(struct jw *w, const char *text,
-    const struct api_lifecycle_images *images,
+core_lifecycle_preview_write(struct jw *w, const char *text,
+    const struct core_lifecycle_images *images,
     const struct lifecycle_action *acts, size_t n_acts, size_t max)
 {
 	size_t	i, n_expiring = 0;
@@ -242,13 +242,13 @@ transition(struct call *call, struct store_image *img)
 	/* As UpdateImageStorageClass: a list's child is not archived alone. */
 	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
 	    &has_parent)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (has_parent)
-		return API_IMAGE_BUSY;
+		return CORE_IMAGE_BUSY;
 	img->status = STORE_IMAGE_ARCHIVED;
 	img->archived_at_ms = call->now_ms;
 	if ((rc = store_image_update(call->txn, img)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -282,13 +282,13 @@ expire_referrers(struct call *call, uint64_t repo_id, const char *subject)
 
 	if ((rc = store_referrer_foreach(call->txn, repo_id, subject,
 	    collect_referrer, &l)) != 0)
-		rc = api_fail_store(call, rc);
+		rc = core_fail_store(call, rc);
 	for (i = 0; i < l.n; i++) {
 		memset(&img, 0, sizeof img);
 		if (rc == 0 && store_image_get(call->txn, repo_id, l.digests[i],
 		    &img) == 0) {
-			if ((rc = api_image_delete(call, &img, NULL)) ==
-			    API_IMAGE_BUSY)
+			if ((rc = core_image_delete(call, &img, NULL)) ==
+			    CORE_IMAGE_BUSY)
 				rc = 0;
 			if (rc == 0)
 				rc = expire_referrers(call, repo_id,
@@ -302,9 +302,9 @@ expire_referrers(struct call *call, uint64_t repo_id, const char *subject)
 }
 
 int
-api_lifecycle_apply(struct call *call,
-    const struct api_lifecycle_images *set, const struct lifecycle_action *act,
-    struct api_lifecycle_counts *counts)
+core_lifecycle_apply(struct call *call,
+    const struct core_lifecycle_images *set, const struct lifecycle_action *act,
+    struct core_lifecycle_counts *counts)
 {
 	const struct lifecycle_image	*im = &set->v[act->image];
 	struct store_image		 img;
@@ -317,21 +317,21 @@ api_lifecycle_apply(struct call *call,
 		return 0;
 	}
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (!is_unchanged(&img, im, set->status[act->image]))
-		rc = API_IMAGE_BUSY;
+		rc = CORE_IMAGE_BUSY;
 	else if (act->type == LIFECYCLE_EXPIRE) {
-		rc = api_image_delete(call, &img, NULL);
+		rc = core_image_delete(call, &img, NULL);
 		if (rc == 0)
 			rc = expire_referrers(call, set->repo_id, img.digest);
 	} else
 		rc = transition(call, &img);
 	store_image_release(&img);
-	if (rc == API_IMAGE_BUSY)
+	if (rc == CORE_IMAGE_BUSY)
 		counts->n_skipped++;
 	else if (rc == 0 && act->type == LIFECYCLE_EXPIRE)
 		counts->n_expired++;
 	else if (rc == 0)
 		counts->n_transitioned++;
-	return rc == API_IMAGE_BUSY ? 0 : rc;
+	return rc == CORE_IMAGE_BUSY ? 0 : rc;
 }

@@ -32,7 +32,7 @@ enum scope {
 	SCOPE_ONE,
 };
 
-struct api_lifecycle_run {
+struct core_lifecycle_run {
 	struct call			*call;
 	enum scope			 scope;
 	char				 name[STORE_REPO_NAME_MAX + 1];
@@ -42,19 +42,19 @@ struct api_lifecycle_run {
 	/* The repository under way. */
 	struct lifecycle_policy		*policy;
 	int64_t				 policy_at_ms;	/* its document's */
-	struct api_lifecycle_images	 set;
+	struct core_lifecycle_images	 set;
 	struct lifecycle_action		*acts;
 	size_t				 n_acts, next_act;
-	struct api_lifecycle_counts	 counts;
+	struct core_lifecycle_counts	 counts;
 	size_t				 n_repos_run;
 };
 
-struct api_lifecycle_run *
-api_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
+struct core_lifecycle_run *
+core_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
     const char *registry_id, const char *region, const char *name,
     int64_t now_ms)
 {
-	struct api_lifecycle_run	*run;
+	struct core_lifecycle_run	*run;
 
 	run = xcalloc(1, sizeof *run);
 	run->call = call_new(ctx, request_id, now_ms);
@@ -74,11 +74,11 @@ api_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
 }
 
 static void
-repo_end(struct api_lifecycle_run *run)
+repo_end(struct core_lifecycle_run *run)
 {
 	lifecycle_free(run->policy);
 	run->policy = NULL;
-	api_lifecycle_images_release(&run->set);
+	core_lifecycle_images_release(&run->set);
 	free(run->acts);
 	run->acts = NULL;
 	run->n_acts = run->next_act = 0;
@@ -86,12 +86,12 @@ repo_end(struct api_lifecycle_run *run)
 }
 
 void
-api_lifecycle_run_free(struct api_lifecycle_run *run)
+core_lifecycle_run_free(struct core_lifecycle_run *run)
 {
 	if (run == NULL)
 		return;
 	lifecycle_free(run->policy);
-	api_lifecycle_images_release(&run->set);
+	core_lifecycle_images_release(&run->set);
 	free(run->acts);
 	free(run->repo_ids);
 	call_free(run->call);
@@ -99,7 +99,7 @@ api_lifecycle_run_free(struct api_lifecycle_run *run)
 }
 
 static void
-add_repo(struct api_lifecycle_run *run, uint64_t id)
+add_repo(struct core_lifecycle_run *run, uint64_t id)
 {
 	if ((run->n_repos & (run->n_repos - 1)) == 0)
 		run->repo_ids = xreallocarray(run->repo_ids,
@@ -119,7 +119,7 @@ list_doc(uint64_t repo_id, const struct store_doc *doc, void *arg)
 static int
 list_partition(const struct store_repo *repo, void *arg)
 {
-	struct api_lifecycle_run	*run = arg;
+	struct core_lifecycle_run	*run = arg;
 	struct store_doc		 doc;
 	int				 rc;
 
@@ -137,40 +137,40 @@ list_partition(const struct store_repo *repo, void *arg)
 
 /* A named repository must exist and have a policy. */
 static int
-list_one(struct api_lifecycle_run *run)
+list_one(struct core_lifecycle_run *run)
 {
 	struct call		*call = run->call;
 	struct store_repo	 repo;
 	struct store_doc	 doc;
 	int			 rc;
 
-	if (api_repo_get(call, run->name, &repo) != 0)
+	if (core_repo_get(call, run->name, &repo) != 0)
 		return -1;
 	memset(&doc, 0, sizeof doc);
 	rc = store_repo_doc_get(call->txn, repo.id, STORE_DOC_LIFECYCLE_POLICY,
 	    &doc);
 	if (rc == STORE_NOTFOUND)
-		return api_fail_no_lifecycle_policy(call, &repo);
+		return core_fail_no_lifecycle_policy(call, &repo);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	store_doc_release(&doc);
 	add_repo(run, repo.id);
 	return 0;
 }
 
 static int
-list_step(struct api_lifecycle_run *run)
+list_step(struct core_lifecycle_run *run)
 {
 	struct call	*call = run->call;
 	int		 rc;
 
 	/* Pull times noted so far count for sinceImagePulled. */
-	if (api_pulls_pending(call->ctx) &&
-	    (rc = api_pulls_flush(call->ctx)) != 0)
-		return api_fail_store(call, rc);
+	if (core_pulls_pending(call->ctx) &&
+	    (rc = core_pulls_flush(call->ctx)) != 0)
+		return core_fail_store(call, rc);
 	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
 	    &call->txn)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (run->scope == SCOPE_ONE)
 		rc = list_one(run);
 	else if (run->scope == SCOPE_PARTITION)
@@ -184,14 +184,14 @@ list_step(struct api_lifecycle_run *run)
 	/* list_one has said why already. */
 	if (rc != 0)
 		return call->err.code != ERR_NONE ? -1 :
-		    api_fail_store(call, rc);
+		    core_fail_store(call, rc);
 	run->phase = run->n_repos != 0 ? PHASE_LOAD : PHASE_DONE;
 	return 0;
 }
 
 /* The policy as stored now; false when it is gone or not valid. */
 static bool
-policy_load(struct api_lifecycle_run *run, uint64_t repo_id, int *rc)
+policy_load(struct core_lifecycle_run *run, uint64_t repo_id, int *rc)
 {
 	struct store_doc	 doc;
 	char			*cause = NULL;
@@ -218,7 +218,7 @@ policy_load(struct api_lifecycle_run *run, uint64_t repo_id, int *rc)
 }
 
 static int
-load_slice(struct api_lifecycle_run *run)
+load_slice(struct core_lifecycle_run *run)
 {
 	struct call	*call = run->call;
 	uint64_t	 id = run->repo_ids[run->next_repo];
@@ -227,19 +227,19 @@ load_slice(struct api_lifecycle_run *run)
 
 	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
 	    &call->txn)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (run->policy == NULL) {
 		if (!policy_load(run, id, &rc)) {
 			store_txn_abort(call->txn);
 			call->txn = NULL;
 			if (rc != 0)
-				return api_fail_store(call, rc);
+				return core_fail_store(call, rc);
 			repo_end(run);
 			return 0;
 		}
-		api_lifecycle_images_init(&run->set, id);
+		core_lifecycle_images_init(&run->set, id);
 	}
-	rc = api_lifecycle_images_load(call, &run->set, LOAD_SLICE, &is_done);
+	rc = core_lifecycle_images_load(call, &run->set, LOAD_SLICE, &is_done);
 	store_txn_abort(call->txn);
 	call->txn = NULL;
 	if (rc != 0)
@@ -250,7 +250,7 @@ load_slice(struct api_lifecycle_run *run)
 }
 
 static void
-eval_step(struct api_lifecycle_run *run)
+eval_step(struct core_lifecycle_run *run)
 {
 	lifecycle_eval(run->policy, run->set.v, run->set.n, run->call->now_ms,
 	    &run->acts, &run->n_acts);
@@ -263,7 +263,7 @@ eval_step(struct api_lifecycle_run *run)
  * as lastEvaluatedAt (3.6).
  */
 static int
-policy_check(struct api_lifecycle_run *run, bool is_last, bool *is_same)
+policy_check(struct core_lifecycle_run *run, bool is_last, bool *is_same)
 {
 	struct call		*call = run->call;
 	struct store_doc	 doc;
@@ -282,11 +282,11 @@ policy_check(struct api_lifecycle_run *run, bool is_last, bool *is_same)
 		    STORE_DOC_LIFECYCLE_POLICY, &doc);
 	}
 	store_doc_release(&doc);
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 static int
-apply_slice(struct api_lifecycle_run *run)
+apply_slice(struct core_lifecycle_run *run)
 {
 	struct call	*call = run->call;
 	size_t		 end = run->next_act + APPLY_SLICE;
@@ -297,10 +297,10 @@ apply_slice(struct api_lifecycle_run *run)
 		end = run->n_acts;
 	if ((rc = store_txn_begin(call->ctx->store, NULL, true,
 	    &call->txn)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	rc = policy_check(run, end == run->n_acts, &is_same);
 	while (rc == 0 && is_same && run->next_act < end)
-		rc = api_lifecycle_apply(call, &run->set,
+		rc = core_lifecycle_apply(call, &run->set,
 		    &run->acts[run->next_act++], &run->counts);
 	if (rc != 0) {
 		store_txn_abort(call->txn);
@@ -310,7 +310,7 @@ apply_slice(struct api_lifecycle_run *run)
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (!is_same || run->next_act == run->n_acts) {
 		run->n_repos_run += is_same;
 		repo_end(run);
@@ -319,7 +319,7 @@ apply_slice(struct api_lifecycle_run *run)
 }
 
 bool
-api_lifecycle_run_step(struct api_lifecycle_run *run)
+core_lifecycle_run_step(struct core_lifecycle_run *run)
 {
 	int	rc = 0;
 
@@ -345,7 +345,7 @@ api_lifecycle_run_step(struct api_lifecycle_run *run)
 }
 
 void
-api_lifecycle_run_counts(const struct api_lifecycle_run *run, size_t *n_repos,
+core_lifecycle_run_counts(const struct core_lifecycle_run *run, size_t *n_repos,
     size_t *n_expired, size_t *n_transitioned)
 {
 	*n_repos = run->n_repos_run;
@@ -354,7 +354,7 @@ api_lifecycle_run_counts(const struct api_lifecycle_run *run, size_t *n_repos,
 }
 
 struct call *
-api_lifecycle_run_result(struct api_lifecycle_run *run)
+core_lifecycle_run_result(struct core_lifecycle_run *run)
 {
 	struct call	*call = run->call;
 

@@ -25,7 +25,7 @@
 	"application/vnd.docker.distribution.manifest.v2+json"
 
 /* When a cached tag was last checked upstream (this process only). */
-struct api_ptc_seen {
+struct core_ptc_seen {
 	char	*key;		/* registry/region/repository:tag */
 	int64_t	 at_ms;
 };
@@ -44,7 +44,7 @@ seen_key(const struct call *call, const char *name, const char *tag)
 }
 
 bool
-api_ptc_is_fresh(struct call *call, const char *name, const char *tag)
+core_ptc_is_fresh(struct call *call, const char *name, const char *tag)
 {
 	struct core_ctx	*ctx = call->ctx;
 	char		*key = seen_key(call, name, tag);
@@ -89,7 +89,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 }
 
 void
-api_ptc_seen_free(struct core_ctx *ctx)
+core_ptc_seen_free(struct core_ctx *ctx)
 {
 	size_t	i;
 
@@ -115,7 +115,7 @@ rule_find(struct call *call, const char *name, struct json_object **out,
 	str_copy(prefix, sizeof prefix, name);
 	while ((slash = strrchr(prefix, '/')) != NULL) {
 		*slash = '\0';
-		rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, out,
+		rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, out,
 		    &created, &updated);
 		if (rc < 0)
 			return -1;
@@ -124,7 +124,7 @@ rule_find(struct call *call, const char *name, struct json_object **out,
 			return 0;
 		}
 	}
-	rc = api_record_load(call, STORE_TEMPLATE_PTC_RULE, API_PREFIX_ROOT,
+	rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, CORE_PREFIX_ROOT,
 	    out, &created, &updated);
 	*rest = name;
 	return rc < 0 ? -1 : 0;
@@ -138,10 +138,10 @@ rule_find(struct call *call, const char *name, struct json_object **out,
 static char *
 upstream_path(struct json_object *rule, const char *rest)
 {
-	const char	*up = api_jstr(rule, "upstreamRepositoryPrefix");
-	const char	*kind = api_jstr(rule, "upstreamRegistry");
+	const char	*up = core_jstr(rule, "upstreamRepositoryPrefix");
+	const char	*kind = core_jstr(rule, "upstreamRegistry");
 
-	if (up != NULL && strcmp(up, API_PREFIX_ROOT) != 0)
+	if (up != NULL && strcmp(up, CORE_PREFIX_ROOT) != 0)
 		return xasprintf("%s/%s", up, rest);
 	if (kind != NULL && strcmp(kind, "docker-hub") == 0 &&
 	    strchr(rest, '/') == NULL)
@@ -154,14 +154,14 @@ upstream_path(struct json_object *rule, const char *rest)
  * ask again, and is finished once it does not.
  */
 void
-api_ptc_rerun(struct call *call)
+core_ptc_rerun(struct call *call)
 {
 	int	rc;
 
 	if (call->err.code == ERR_NONE &&
 	    (rc = store_txn_begin(call->ctx->store, NULL, false,
 	    &call->txn)) != 0)
-		api_fail_store(call, rc);
+		core_fail_store(call, rc);
 	else if (call->err.code == ERR_NONE) {
 		rc = call->op->exec(call);
 		store_txn_abort(call->txn);
@@ -193,8 +193,8 @@ store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 {
 	struct call		*call = pp->call;
 	struct store_repo	 repo;
-	struct api_image_put	 in;
-	struct api_image_result	 res;
+	struct core_image_put	 in;
+	struct core_image_result	 res;
 	char			 digest[72];
 	bool			 by_digest = str_has_prefix(pp->ref, "sha256:");
 	int			 rc;
@@ -216,8 +216,8 @@ store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 	in.digest = digest;
 	/* Layers and children come later, when asked for. */
 	call->is_pull_through = true;
-	if (api_repo_get_or_create_for_pull(call, pp->name, &repo) == 0 &&
-	    api_image_put(call, &repo, &in, &res) != 0 &&
+	if (core_repo_get_or_create_for_pull(call, pp->name, &repo) == 0 &&
+	    core_image_put(call, &repo, &in, &res) != 0 &&
 	    call->err.code == ERR_IMAGE_ALREADY_EXISTS)
 		ecr_error_clear(&call->err);
 	call->is_pull_through = false;
@@ -228,7 +228,7 @@ store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 	}
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
-	return rc == 0 ? 0 : api_fail_store(call, rc);
+	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 static void
@@ -237,31 +237,31 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 	struct ptc_pull	*pp = arg;
 	struct call	*call = pp->call;
 
-	call->ptc_state = API_PTC_UNAVAILABLE;
+	call->ptc_state = CORE_PTC_UNAVAILABLE;
 	if (x == NULL)
 		log_warn("pull through %s: %s", pp->name, failure);
 	else if (x->status == 404)
-		call->ptc_state = API_PTC_MISSING;
+		call->ptc_state = CORE_PTC_MISSING;
 	else if (x->status != 200 || buf_failed(&x->body) ||
 	    x->body.data == NULL)
 		log_warn("pull through %s: upstream answered HTTP %ld",
 		    pp->name, x->status);
 	else if (store_manifest(pp, x) == 0)
-		call->ptc_state = API_PTC_STORED;
+		call->ptc_state = CORE_PTC_STORED;
 	else if (call->err.code != ERR_NONE &&
 	    call->err.code != ERR_ACCESS_DENIED) {
 		/* Not cached; a pull refused in strict mode is refused. */
 		log_warn("pull through %s: %s", pp->name, call->err.message);
 		ecr_error_clear(&call->err);
 	}
-	if (call->ptc_state != API_PTC_UNAVAILABLE &&
+	if (call->ptc_state != CORE_PTC_UNAVAILABLE &&
 	    !str_has_prefix(pp->ref, "sha256:"))
 		seen_mark(call, pp->name, pp->ref);
 	up_xfer_free(x);
 	free(pp->name);
 	free(pp->ref);
 	free(pp);
-	api_ptc_rerun(call);
+	core_ptc_rerun(call);
 }
 
 /*
@@ -270,7 +270,7 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
  * 1 with *t, 0 when no rule matches, -1 with the call's error.
  */
 int
-api_ptc_target(struct call *call, const char *name, struct api_ptc_target *t)
+core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 {
 	struct json_object	*rule;
 	const char		*rest, *cred;
@@ -280,11 +280,11 @@ api_ptc_target(struct call *call, const char *name, struct api_ptc_target *t)
 		return -1;
 	if (rule == NULL)
 		return 0;
-	cred = api_jstr(rule, "credentialArn");
+	cred = core_jstr(rule, "credentialArn");
 	if (cred != NULL && (call->ctx->secret_get == NULL ||
 	    call->ctx->secret_get(call->ctx, cred, &t->user, &t->token) != 0))
 		t->user = t->token = NULL;	/* anonymous: upstream decides */
-	t->base = up_base_url(call->ctx, api_jstr(rule, "upstreamRegistryUrl"));
+	t->base = up_base_url(call->ctx, core_jstr(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
 	t->scope = xasprintf("repository:%s:pull", t->path);
 	json_object_put(rule);
@@ -292,7 +292,7 @@ api_ptc_target(struct call *call, const char *name, struct api_ptc_target *t)
 }
 
 void
-api_ptc_target_free(struct api_ptc_target *t)
+core_ptc_target_free(struct core_ptc_target *t)
 {
 	free(t->base);
 	free(t->path);
@@ -300,15 +300,15 @@ api_ptc_target_free(struct api_ptc_target *t)
 }
 
 int
-api_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
+core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
     const char *accept)
 {
-	struct api_ptc_target	 t;
+	struct core_ptc_target	 t;
 	struct ptc_pull		*pp;
 	char			*url;
 	int			 rc;
 
-	if ((rc = api_ptc_target(call, name, &t)) != 1)
+	if ((rc = core_ptc_target(call, name, &t)) != 1)
 		return rc;
 	url = xasprintf("%s/v2/%s/manifests/%s", t.base, t.path, ref);
 	pp = xcalloc(1, sizeof *pp);
@@ -319,6 +319,6 @@ api_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
 	up_fetch_start(call->ctx, url, accept != NULL ? accept : ACCEPT_ALL,
 	    t.user, t.token, t.scope, NULL, manifest_fetched, pp);
 	free(url);
-	api_ptc_target_free(&t);
+	core_ptc_target_free(&t);
 	return CALL_PENDING;
 }

@@ -27,7 +27,7 @@ struct ptc_waiter {
 	uint64_t	 repo_id;
 };
 
-struct api_ptc_blob {
+struct core_ptc_blob {
 	struct core_ctx		*ctx;
 	char			 digest[STORE_DIGEST_MAX + 1];
 	char			 upload_id[STORE_UPLOAD_ID_MAX + 1];
@@ -43,11 +43,11 @@ struct api_ptc_blob {
 	bool			 is_paused;
 	struct ptc_waiter	*waiters;
 	size_t			 n_waiters;
-	struct api_ptc_blob	*next;
+	struct core_ptc_blob	*next;
 };
 
 static int
-piece_write(struct api_ptc_blob *b)
+piece_write(struct core_ptc_blob *b)
 {
 	int	rc;
 
@@ -69,7 +69,7 @@ piece_write(struct api_ptc_blob *b)
  * upstream answer has none: that client waits for the store instead).
  */
 static void
-tee_begin(struct api_ptc_blob *b, CURL *easy)
+tee_begin(struct core_ptc_blob *b, CURL *easy)
 {
 	struct call	*call = b->tee_call;
 	curl_off_t	 len = -1;
@@ -91,7 +91,7 @@ tee_begin(struct api_ptc_blob *b, CURL *easy)
  * matches, so a client never takes a bad blob for a whole one.
  */
 static void
-tee_write(struct api_ptc_blob *b, const char *data, size_t len)
+tee_write(struct core_ptc_blob *b, const char *data, size_t len)
 {
 	struct call	*call = b->tee_call;
 
@@ -111,7 +111,7 @@ tee_write(struct api_ptc_blob *b, const char *data, size_t len)
 static int
 sink(void *arg, void *easy, const void *data, size_t len)
 {
-	struct api_ptc_blob	*b = arg;
+	struct core_ptc_blob	*b = arg;
 	size_t			 n, left = len;
 	const char		*p = data;
 
@@ -144,7 +144,7 @@ sink(void *arg, void *easy, const void *data, size_t len)
 void
 call_tee_drained(struct call *call)
 {
-	struct api_ptc_blob	*b;
+	struct core_ptc_blob	*b;
 
 	for (b = call->ctx->ptc_blobs; b != NULL; b = b->next) {
 		if (b->tee_call != call)
@@ -160,7 +160,7 @@ call_tee_drained(struct call *call)
 
 /* The digest of what came, as the store names blobs. */
 static void
-hash_text(struct api_ptc_blob *b, char out[72])
+hash_text(struct core_ptc_blob *b, char out[72])
 {
 	unsigned char	 md[SHA256_DIGEST_LEN];
 	size_t		 i;
@@ -176,7 +176,7 @@ hash_text(struct api_ptc_blob *b, char out[72])
 
 /* Blob file in place, then one txn: a layer record per waiting repository. */
 static int
-record(struct api_ptc_blob *b)
+record(struct core_ptc_blob *b)
 {
 	struct store_txn	*txn = NULL;
 	struct store_layer	 layer;
@@ -209,9 +209,9 @@ record(struct api_ptc_blob *b)
 }
 
 static void
-blob_unlink(struct api_ptc_blob *b)
+blob_unlink(struct core_ptc_blob *b)
 {
-	struct api_ptc_blob	**p;
+	struct core_ptc_blob	**p;
 
 	for (p = &b->ctx->ptc_blobs; *p != NULL; p = &(*p)->next) {
 		if (*p == b) {
@@ -224,7 +224,7 @@ blob_unlink(struct api_ptc_blob *b)
 static void
 blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 {
-	struct api_ptc_blob	*b = arg;
+	struct core_ptc_blob	*b = arg;
 	char			 got[72];
 	size_t			 i;
 	bool			 ok = false;
@@ -252,16 +252,16 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	up_xfer_free(x);
 	buf_release(&b->piece);
 	for (i = 0; i < b->n_waiters; i++) {
-		b->waiters[i].call->ptc_state = ok ? API_PTC_STORED :
-		    API_PTC_UNAVAILABLE;
-		api_ptc_rerun(b->waiters[i].call);
+		b->waiters[i].call->ptc_state = ok ? CORE_PTC_STORED :
+		    CORE_PTC_UNAVAILABLE;
+		core_ptc_rerun(b->waiters[i].call);
 	}
 	free(b->waiters);
 	free(b);
 }
 
 static void
-wait_on(struct api_ptc_blob *b, struct call *call, uint64_t repo_id)
+wait_on(struct core_ptc_blob *b, struct call *call, uint64_t repo_id)
 {
 	b->waiters = xreallocarray(b->waiters, b->n_waiters + 1,
 	    sizeof *b->waiters);
@@ -270,17 +270,17 @@ wait_on(struct api_ptc_blob *b, struct call *call, uint64_t repo_id)
 }
 
 int
-api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
+core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
     const char *digest)
 {
-	struct api_ptc_target	 t;
-	struct api_ptc_blob	*b;
+	struct core_ptc_target	 t;
+	struct core_ptc_blob	*b;
 	struct up_sink		 sk;
 	char			*url;
 	int			 rc;
 
-	if (call->ptc_state != API_PTC_NONE ||
-	    (rc = api_ptc_target(call, repo->name, &t)) == 0)
+	if (call->ptc_state != CORE_PTC_NONE ||
+	    (rc = core_ptc_target(call, repo->name, &t)) == 0)
 		return 0;
 	if (rc < 0)
 		return -1;
@@ -288,7 +288,7 @@ api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 		if (strcmp(b->digest, digest) == 0) {
 			/* One transfer; the rest wait for it. */
 			wait_on(b, call, repo->id);
-			api_ptc_target_free(&t);
+			core_ptc_target_free(&t);
 			return CALL_PENDING;
 		}
 	}
@@ -304,8 +304,8 @@ api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	    b->upload_id)) != 0) {
 		store_upload_unpin(call->ctx->store, b->upload_id);
 		free(b);
-		api_ptc_target_free(&t);
-		return api_fail_store(call, rc);
+		core_ptc_target_free(&t);
+		return core_fail_store(call, rc);
 	}
 	wait_on(b, call, repo->id);
 	if (call->tee.begin != NULL)
@@ -318,6 +318,6 @@ api_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	up_fetch_start(call->ctx, url, NULL, t.user, t.token, t.scope, &sk,
 	    blob_fetched, b);
 	free(url);
-	api_ptc_target_free(&t);
+	core_ptc_target_free(&t);
 	return CALL_PENDING;
 }

@@ -19,22 +19,22 @@
 #define PULLS_MAX	4096
 #define PULL_SLOTS	(2 * PULLS_MAX)		/* open addressing, half full */
 
-struct api_pull {
+struct core_pull {
 	uint64_t	repo_id;
 	char		digest[STORE_DIGEST_MAX + 1];
 	int64_t		at_ms;
 };
 
 /* The pending notes, and an index so that noting one costs O(1). */
-struct api_pulls {
-	struct api_pull	 v[PULLS_MAX];
+struct core_pulls {
+	struct core_pull	 v[PULLS_MAX];
 	size_t		 n;
 	uint16_t	 slots[PULL_SLOTS];	/* index + 1; 0: empty */
 	unsigned char	 key[crypto_shorthash_KEYBYTES];
 };
 
 static size_t
-pull_hash(const struct api_pulls *ps, uint64_t repo_id, const char *digest)
+pull_hash(const struct core_pulls *ps, uint64_t repo_id, const char *digest)
 {
 	unsigned char	in[sizeof repo_id + STORE_DIGEST_MAX];
 	unsigned char	h[crypto_shorthash_BYTES];
@@ -51,11 +51,11 @@ pull_hash(const struct api_pulls *ps, uint64_t repo_id, const char *digest)
 }
 
 void
-api_pull_note(struct call *call, uint64_t repo_id, const char *digest)
+core_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 {
 	struct core_ctx	*ctx = call->ctx;
-	struct api_pulls *ps;
-	struct api_pull	*p;
+	struct core_pulls *ps;
+	struct core_pull	*p;
 	size_t		 i;
 
 	if ((ps = ctx->pulls) == NULL) {
@@ -89,7 +89,7 @@ apply(struct core_ctx *ctx, struct store_txn *wtxn)
 	int			rc;
 
 	for (i = 0; i < ctx->pulls->n; i++) {
-		const struct api_pull	*p = &ctx->pulls->v[i];
+		const struct core_pull	*p = &ctx->pulls->v[i];
 
 		memset(&img, 0, sizeof img);
 		rc = store_image_get(wtxn, p->repo_id, p->digest, &img);
@@ -107,12 +107,12 @@ apply(struct core_ctx *ctx, struct store_txn *wtxn)
 }
 
 int
-api_pulls_apply(struct core_ctx *ctx, struct store_txn *parent)
+core_pulls_apply(struct core_ctx *ctx, struct store_txn *parent)
 {
 	struct store_txn	*child;
 	int			 rc;
 
-	if (!api_pulls_pending(ctx))
+	if (!core_pulls_pending(ctx))
 		return 0;
 	if ((rc = store_txn_begin(ctx->store, parent, true, &child)) != 0)
 		return rc;
@@ -128,22 +128,22 @@ api_pulls_apply(struct core_ctx *ctx, struct store_txn *parent)
 }
 
 bool
-api_pulls_pending(const struct core_ctx *ctx)
+core_pulls_pending(const struct core_ctx *ctx)
 {
 	return ctx->pulls != NULL && ctx->pulls->n != 0;
 }
 
 int
-api_pulls_flush(struct core_ctx *ctx)
+core_pulls_flush(struct core_ctx *ctx)
 {
 	struct store_txn	*txn;
 	int			 rc;
 
-	if (!api_pulls_pending(ctx))
+	if (!core_pulls_pending(ctx))
 		return 0;
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
 		return rc;
-	if ((rc = api_pulls_apply(ctx, txn)) != 0) {
+	if ((rc = core_pulls_apply(ctx, txn)) != 0) {
 		store_txn_abort(txn);
 		return rc;
 	}
@@ -152,7 +152,7 @@ api_pulls_flush(struct core_ctx *ctx)
 }
 
 void
-api_pulls_release(struct core_ctx *ctx)
+core_pulls_release(struct core_ctx *ctx)
 {
 	free(ctx->pulls);
 	ctx->pulls = NULL;

@@ -13,9 +13,9 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-struct api_reap {
+struct core_reap {
 	struct store	*store;
-	struct api_slice slice;
+	struct core_slice slice;
 	size_t		 n_records;
 	int		 rc;
 };
@@ -26,7 +26,7 @@ struct api_reap {
  * store's reserve freed (issue 11), as the GC does.
  */
 int
-api_reap_slice(struct store *store, struct api_slice *sl, size_t *n_records,
+core_reap_slice(struct store *store, struct core_slice *sl, size_t *n_records,
     bool *is_done)
 {
 	struct store_txn	*txn;
@@ -36,14 +36,14 @@ api_reap_slice(struct store *store, struct api_slice *sl, size_t *n_records,
 	for (i = 0; i < 2; i++) {
 		if ((rc = store_txn_begin(store, NULL, true, &txn)) != 0)
 			return rc;
-		rc = store_repo_reap(txn, api_slice_begin(sl), &n, is_done);
+		rc = store_repo_reap(txn, core_slice_begin(sl), &n, is_done);
 		if (rc != 0) {
 			store_txn_abort(txn);
-			api_slice_end(sl);
+			core_slice_end(sl);
 			return rc;
 		}
 		rc = store_txn_commit(txn);
-		api_slice_end(sl);
+		core_slice_end(sl);
 		if (rc != STORE_NOSPACE || i == 1)
 			break;
 		/* Already gone (STORE_NOTFOUND) is as good. */
@@ -54,43 +54,43 @@ api_reap_slice(struct store *store, struct api_slice *sl, size_t *n_records,
 	return rc;
 }
 
-struct api_reap *
-api_reap_new(struct core_ctx *ctx)
+struct core_reap *
+core_reap_new(struct core_ctx *ctx)
 {
-	struct api_reap	*r;
+	struct core_reap	*r;
 
 	r = xcalloc(1, sizeof *r);
 	r->store = ctx->store;
-	api_slice_init(&r->slice, API_REAP_SLICE);
+	core_slice_init(&r->slice, CORE_REAP_SLICE);
 	return r;
 }
 
 bool
-api_reap_step(struct api_reap *r)
+core_reap_step(struct core_reap *r)
 {
 	bool	is_done = false;
 
-	if ((r->rc = api_reap_slice(r->store, &r->slice, &r->n_records,
+	if ((r->rc = core_reap_slice(r->store, &r->slice, &r->n_records,
 	    &is_done)) != 0)
 		return false;
 	return !is_done;
 }
 
 int
-api_reap_result(const struct api_reap *r, size_t *n_records)
+core_reap_result(const struct core_reap *r, size_t *n_records)
 {
 	*n_records = r->n_records;
 	return r->rc;
 }
 
 void
-api_reap_free(struct api_reap *r)
+core_reap_free(struct core_reap *r)
 {
 	free(r);
 }
 
 bool
-api_reap_take_due(struct core_ctx *ctx)
+core_reap_take_due(struct core_ctx *ctx)
 {
 	bool	is_due = ctx->is_reap_due;
 
@@ -99,15 +99,15 @@ api_reap_take_due(struct core_ctx *ctx)
 }
 
 int
-api_reap_run(struct core_ctx *ctx, size_t *n_records)
+core_reap_run(struct core_ctx *ctx, size_t *n_records)
 {
-	struct api_reap	*r;
+	struct core_reap	*r;
 	int		 rc;
 
-	r = api_reap_new(ctx);
-	while (api_reap_step(r))
+	r = core_reap_new(ctx);
+	while (core_reap_step(r))
 		;
-	rc = api_reap_result(r, n_records);
-	api_reap_free(r);
+	rc = core_reap_result(r, n_records);
+	core_reap_free(r);
 	return rc;
 }

@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 const char *
-api_partition(const char *region)
+core_partition(const char *region)
 {
 	if (str_has_prefix(region, "cn-"))
 		return "aws-cn";
@@ -28,11 +28,11 @@ api_partition(const char *region)
 }
 
 void
-api_repo_arn_parts(struct call *call, const char *registry_id, const char *name,
-    const char *parts[API_ARN_PARTS])
+core_repo_arn_parts(struct call *call, const char *registry_id, const char *name,
+    const char *parts[CORE_ARN_PARTS])
 {
 	parts[0] = "arn:";
-	parts[1] = api_partition(call->id.region);
+	parts[1] = core_partition(call->id.region);
 	parts[2] = ":ecr:";
 	parts[3] = call->id.region;
 	parts[4] = ":";
@@ -42,8 +42,8 @@ api_repo_arn_parts(struct call *call, const char *registry_id, const char *name,
 }
 
 size_t
-api_registry_host_parts(struct call *call, const char *registry_id,
-    const char *parts[API_HOST_PARTS])
+core_registry_host_parts(struct call *call, const char *registry_id,
+    const char *parts[CORE_HOST_PARTS])
 {
 	const char	*region = call->id.region;
 
@@ -76,26 +76,26 @@ join(char *dst, size_t size, const char *const *parts, size_t n)
 }
 
 void
-api_repo_arn(struct call *call, const char *registry_id, const char *name,
+core_repo_arn(struct call *call, const char *registry_id, const char *name,
     char *dst, size_t size)
 {
-	const char	*parts[API_ARN_PARTS];
+	const char	*parts[CORE_ARN_PARTS];
 
-	api_repo_arn_parts(call, registry_id, name, parts);
-	join(dst, size, parts, API_ARN_PARTS);
+	core_repo_arn_parts(call, registry_id, name, parts);
+	join(dst, size, parts, CORE_ARN_PARTS);
 }
 
 void
-api_registry_host(struct call *call, const char *registry_id, char *dst,
+core_registry_host(struct call *call, const char *registry_id, char *dst,
     size_t size)
 {
-	const char	*parts[API_HOST_PARTS];
+	const char	*parts[CORE_HOST_PARTS];
 
-	join(dst, size, parts, api_registry_host_parts(call, registry_id, parts));
+	join(dst, size, parts, core_registry_host_parts(call, registry_id, parts));
 }
 
 void
-api_repo_prefix_free(struct api_repo_prefix *p)
+core_repo_prefix_free(struct core_repo_prefix *p)
 {
 	if (p == NULL)
 		return;
@@ -117,37 +117,37 @@ join_parts(const char *const *parts, size_t n)
 	return s;
 }
 
-const struct api_repo_prefix *
-api_repo_prefix(struct call *call, const char *registry_id)
+const struct core_repo_prefix *
+core_repo_prefix(struct call *call, const char *registry_id)
 {
-	struct api_repo_prefix	*p = call->repo_prefix;
-	const char		*parts[API_ARN_PARTS + API_HOST_PARTS];
+	struct core_repo_prefix	*p = call->repo_prefix;
+	const char		*parts[CORE_ARN_PARTS + CORE_HOST_PARTS];
 	size_t			 n;
 
 	if (p != NULL && strcmp(p->registry_id, registry_id) == 0)
 		return p;
-	api_repo_prefix_free(p);
+	core_repo_prefix_free(p);
 	p = call->repo_prefix = xcalloc(1, sizeof *p);
 	(void)str_copy(p->registry_id, sizeof p->registry_id, registry_id);
-	api_repo_arn_parts(call, registry_id, "", parts);
-	p->arn = join_parts(parts, API_ARN_PARTS);
-	n = api_registry_host_parts(call, registry_id, parts);
+	core_repo_arn_parts(call, registry_id, "", parts);
+	p->arn = join_parts(parts, CORE_ARN_PARTS);
+	n = core_registry_host_parts(call, registry_id, parts);
 	parts[n++] = "/";
 	p->uri = join_parts(parts, n);
 	return p;
 }
 
 int
-api_repo_get(struct call *call, const char *name, struct store_repo *out)
+core_repo_get(struct call *call, const char *name, struct store_repo *out)
 {
 	int	rc;
 
 	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
 	    out);
 	if (rc == STORE_NOTFOUND)
-		return api_fail_no_repo(call, name);
+		return core_fail_no_repo(call, name);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -156,30 +156,30 @@ api_repo_get(struct call *call, const char *name, struct store_repo *out)
  * (docs/ecr-behaviour.md 3.1, Tagging).
  */
 int
-api_repo_from_arn(struct call *call, const char *arn,
+core_repo_from_arn(struct call *call, const char *arn,
     struct store_repo *out)
 {
-	char		 want[API_ARN_MAX];
+	char		 want[CORE_ARN_MAX];
 	const char	*name;
 
-	snprintf(want, sizeof want, "arn:%s:ecr:%s:", api_partition(
+	snprintf(want, sizeof want, "arn:%s:ecr:%s:", core_partition(
 	    call->id.region), call->id.region);
 	if (!str_has_prefix(arn, want))
-		return api_fail_param(call, "resourceArn", "Invalid ARN");
+		return core_fail_param(call, "resourceArn", "Invalid ARN");
 	arn += strlen(want);
 	if (strlen(arn) < 13 || arn[12] != ':' ||
 	    !str_has_prefix(arn + 13, "repository/"))
-		return api_fail_param(call, "resourceArn", "Invalid ARN");
+		return core_fail_param(call, "resourceArn", "Invalid ARN");
 	name = arn + 13 + strlen("repository/");
 	if (strncmp(arn, call->registry_id, 12) != 0)
-		return api_fail(call, ERR_ACCESS_DENIED, "User: %s is not "
+		return core_fail(call, ERR_ACCESS_DENIED, "User: %s is not "
 		    "authorized to perform: ecr:%s on resource: %s because no "
 		    "resource-based policy allows the ecr:%s action",
 		    call->id.principal_arn, call->op->name, arn,
 		    call->op->name);
 	if (*name == '\0' || strlen(name) > STORE_REPO_NAME_MAX)
-		return api_fail_param(call, "resourceArn", "Invalid ARN");
-	return api_repo_get(call, name, out);
+		return core_fail_param(call, "resourceArn", "Invalid ARN");
+	return core_repo_get(call, name, out);
 }
 
 static bool
@@ -195,7 +195,7 @@ is_with_exclusion(const char *mutability)
  * [unconfirmed]. The model has checked each filter's shape already.
  */
 int
-api_mutability_check(struct call *call, const char *mutability,
+core_mutability_check(struct call *call, const char *mutability,
     struct json_object *filters, struct store_repo *repo)
 {
 	struct store_exclusion_filter	*f;
@@ -204,16 +204,16 @@ api_mutability_check(struct call *call, const char *mutability,
 
 	n = filters == NULL ? 0 : json_object_array_length(filters);
 	if (is_with_exclusion(mutability) && n == 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
 		    "Exclusion filters are required when imageTagMutability "
 		    "is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION");
 	if (!is_with_exclusion(mutability) && n != 0)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
 		    "Exclusion filters can only be used when "
 		    "imageTagMutability is MUTABLE_WITH_EXCLUSION or "
 		    "IMMUTABLE_WITH_EXCLUSION");
 	if (n > STORE_EXCLUSION_FILTERS_MAX)
-		return api_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
 		    "Member must have length less than or equal to 5");
 	str_copy(repo->tag_mutability, sizeof repo->tag_mutability,
 	    mutability);
@@ -249,7 +249,7 @@ tag_find(struct store_repo *repo, const char *key)
  * reserved (docs/ecr-behaviour.md 3.1).
  */
 int
-api_repo_tags_merge(struct call *call, struct store_repo *repo,
+core_repo_tags_merge(struct call *call, struct store_repo *repo,
     struct json_object *tags)
 {
 	struct store_repo	 next;
@@ -265,12 +265,12 @@ api_repo_tags_merge(struct call *call, struct store_repo *repo,
 		json_object_object_get_ex(item, "Value", &v);
 		/* An AWS-wide rule; ECR's wording is [unconfirmed]. */
 		if (str_has_prefix(json_object_get_string(k), "aws:"))
-			return api_fail(call, ERR_INVALID_TAG_PARAMETER,
+			return core_fail(call, ERR_INVALID_TAG_PARAMETER,
 			    "Tag keys beginning with 'aws:' are reserved for "
 			    "AWS use: '%s'", json_object_get_string(k));
 		if ((t = tag_find(&next, json_object_get_string(k))) == NULL) {
 			if (next.n_tags == STORE_REPO_TAGS_MAX)
-				return api_fail(call, ERR_TOO_MANY_TAGS,
+				return core_fail(call, ERR_TOO_MANY_TAGS,
 				    "The repository can have at most %d tags",
 				    STORE_REPO_TAGS_MAX);
 			t = &next.tags[next.n_tags++];
@@ -285,7 +285,7 @@ api_repo_tags_merge(struct call *call, struct store_repo *repo,
 
 /* Drop the named keys; absent keys are ignored [unconfirmed]. */
 void
-api_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
+core_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
 {
 	struct store_tag	*t;
 	size_t			 i, n;
@@ -323,7 +323,7 @@ default_kms_key(struct call *call, char *dst, size_t size)
 }
 
 int
-api_encryption_set(struct call *call, struct json_object *enc,
+core_encryption_set(struct call *call, struct json_object *enc,
     struct store_repo *repo)
 {
 	struct json_object	*v;
@@ -339,7 +339,7 @@ api_encryption_set(struct call *call, struct json_object *enc,
 	}
 	/* [unconfirmed] wording; a key makes sense only with KMS. */
 	if (key != NULL && strcmp(type, "AES256") == 0)
-		return api_fail_param(call, "encryptionConfiguration.kmsKey",
+		return core_fail_param(call, "encryptionConfiguration.kmsKey",
 		    "kmsKey can only be specified when encryptionType is KMS "
 		    "or KMS_DSSE");
 	str_copy(repo->encryption_type, sizeof repo->encryption_type, type);
@@ -357,7 +357,7 @@ api_encryption_set(struct call *call, struct json_object *enc,
  * [unconfirmed] wording, as the images quota words it.
  */
 int
-api_repo_quota_check(struct call *call)
+core_repo_quota_check(struct call *call)
 {
 	uint64_t	n, max = call->ctx->cfg.max_repositories;
 	int		rc;
@@ -365,10 +365,10 @@ api_repo_quota_check(struct call *call)
 	rc = store_repo_count(call->txn, call->registry_id, call->id.region,
 	    &n);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (n <= max)
 		return 0;
-	return api_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of "
+	return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of "
 	    "repositories (%" PRIu64 ") has been reached for the registry with "
 	    "id '%s' in the region '%s'", max, call->registry_id,
 	    call->id.region);

@@ -14,30 +14,30 @@
 #include "store/store.h"
 
 /* Names, values and defaults of docs/ecr-behaviour.md 3.11. */
-const struct setting_def api_setting_defs[] = {
+const struct setting_def core_setting_defs[] = {
 	{ "BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE", { "AWS_NATIVE", "CLAIR" },
 	    "[AWS_NATIVE, CLAIR]" },
-	{ API_SETTING_BLOB_MOUNTING, "DISABLED", { "DISABLED", "ENABLED" },
+	{ CORE_SETTING_BLOB_MOUNTING, "DISABLED", { "DISABLED", "ENABLED" },
 	    "[DISABLED, ENABLED]" },
-	{ API_SETTING_POLICY_SCOPE, "V2", { "V1", "V2" }, "[V1, V2]" },
+	{ CORE_SETTING_POLICY_SCOPE, "V2", { "V1", "V2" }, "[V1, V2]" },
 };
-const size_t api_n_setting_defs = sizeof api_setting_defs /
-    sizeof api_setting_defs[0];
+const size_t core_n_setting_defs = sizeof core_setting_defs /
+    sizeof core_setting_defs[0];
 
 const struct setting_def *
-api_setting_find(const char *name)
+core_setting_find(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < api_n_setting_defs; i++) {
-		if (strcmp(api_setting_defs[i].name, name) == 0)
-			return &api_setting_defs[i];
+	for (i = 0; i < core_n_setting_defs; i++) {
+		if (strcmp(core_setting_defs[i].name, name) == 0)
+			return &core_setting_defs[i];
 	}
 	return NULL;
 }
 
 int
-api_settings_read(struct store_txn *txn, const char *registry_id,
+core_settings_read(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
 	struct store_doc	doc;
@@ -61,7 +61,7 @@ api_settings_read(struct store_txn *txn, const char *registry_id,
 }
 
 const char *
-api_setting_stored(struct json_object *settings, const struct setting_def *def)
+core_setting_stored(struct json_object *settings, const struct setting_def *def)
 {
 	struct json_object	*v;
 
@@ -73,19 +73,19 @@ api_setting_stored(struct json_object *settings, const struct setting_def *def)
 }
 
 int
-api_setting_get(struct store_txn *txn, const char *registry_id,
+core_setting_get(struct store_txn *txn, const char *registry_id,
     const char *region, const char *name, char *value, size_t size)
 {
-	const struct setting_def	*def = api_setting_find(name);
+	const struct setting_def	*def = core_setting_find(name);
 	struct json_object		*settings;
 	int				 rc;
 
-	if (def == NULL || (rc = api_settings_read(txn, registry_id, region,
+	if (def == NULL || (rc = core_settings_read(txn, registry_id, region,
 	    &settings)) != 0) {
 		str_copy(value, size, "");
 		return def == NULL ? STORE_NOTFOUND : rc;
 	}
-	str_copy(value, size, api_setting_stored(settings, def));
+	str_copy(value, size, core_setting_stored(settings, def));
 	json_object_put(settings);
 	return 0;
 }

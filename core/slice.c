@@ -27,7 +27,7 @@ now_ns(void)
 
 /* Start small: the first slice of a run is the one not yet measured. */
 void
-api_slice_init(struct api_slice *s, size_t max)
+core_slice_init(struct core_slice *s, size_t max)
 {
 	s->max = max;
 	s->n = max < 4 * SLICE_MIN ? max : 4 * SLICE_MIN;
@@ -35,14 +35,14 @@ api_slice_init(struct api_slice *s, size_t max)
 }
 
 size_t
-api_slice_begin(struct api_slice *s)
+core_slice_begin(struct core_slice *s)
 {
 	s->started_ns = now_ns();
 	return s->n;
 }
 
 void
-api_slice_end(struct api_slice *s)
+core_slice_end(struct core_slice *s)
 {
 	int64_t	ns = now_ns() - s->started_ns;
 

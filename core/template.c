@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 const char *
-api_prefix_key(struct call *call, const char *prefix)
+core_prefix_key(struct call *call, const char *prefix)
 {
 	size_t	len = strlen(prefix);
 
@@ -27,7 +27,7 @@ api_prefix_key(struct call *call, const char *prefix)
 }
 
 const char *
-api_jstr(struct json_object *o, const char *key)
+core_jstr(struct json_object *o, const char *key)
 {
 	struct json_object	*v;
 
@@ -49,19 +49,19 @@ member(struct json_object *o, const char *key, enum json_type type)
 }
 
 struct json_object *
-api_jarr(struct json_object *o, const char *key)
+core_jarr(struct json_object *o, const char *key)
 {
 	return member(o, key, json_type_array);
 }
 
 struct json_object *
-api_jobj(struct json_object *o, const char *key)
+core_jobj(struct json_object *o, const char *key)
 {
 	return member(o, key, json_type_object);
 }
 
 int
-api_record_load(struct call *call, enum store_template_kind kind,
+core_record_load(struct call *call, enum store_template_kind kind,
     const char *prefix, struct json_object **out, int64_t *created_at_ms,
     int64_t *updated_at_ms)
 {
@@ -71,16 +71,16 @@ api_record_load(struct call *call, enum store_template_kind kind,
 
 	memset(&doc, 0, sizeof doc);
 	rc = store_template_get(call->txn, call->registry_id, call->id.region,
-	    kind, api_prefix_key(call, prefix), &doc);
+	    kind, core_prefix_key(call, prefix), &doc);
 	if (rc == STORE_NOTFOUND)
 		return 1;
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (jparse_strict(doc.text, doc.len, &o, NULL) == JPARSE_BAD ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		store_doc_release(&doc);
-		return api_fail_store(call, STORE_CORRUPT);
+		return core_fail_store(call, STORE_CORRUPT);
 	}
 	*out = o;
 	*created_at_ms = doc.at_ms;
@@ -90,18 +90,18 @@ api_record_load(struct call *call, enum store_template_kind kind,
 }
 
 int
-api_record_save(struct call *call, enum store_template_kind kind,
+core_record_save(struct call *call, enum store_template_kind kind,
     const char *prefix, struct json_object *record, int64_t created_at_ms,
     bool is_new)
 {
 	struct store_doc	doc;
-	const char		*key = api_prefix_key(call, prefix);
+	const char		*key = core_prefix_key(call, prefix);
 	size_t			len;
 	int			rc;
 
 	memset(&doc, 0, sizeof doc);
 	if ((doc.text = jrender(record, &len)) == NULL)
-		return api_fail_render(call);
+		return core_fail_render(call);
 	doc.len = len;
 	doc.at_ms = created_at_ms;
 	doc.aux_ms = call->now_ms;
@@ -115,22 +115,22 @@ api_record_save(struct call *call, enum store_template_kind kind,
 	if (rc == STORE_EXISTS || rc == STORE_NOTFOUND)
 		return 1;
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
 int
-api_template_settings(struct call *call, struct json_object *t,
+core_template_settings(struct call *call, struct json_object *t,
     struct store_repo *repo)
 {
-	const char	*mutability = api_jstr(t, "imageTagMutability");
+	const char	*mutability = core_jstr(t, "imageTagMutability");
 
-	return api_mutability_check(call, mutability != NULL ? mutability :
-	    "MUTABLE", api_jarr(t,
+	return core_mutability_check(call, mutability != NULL ? mutability :
+	    "MUTABLE", core_jarr(t,
 	    "imageTagMutabilityExclusionFilters"), repo) != 0 ||
-	    api_encryption_set(call, api_jobj(t,
+	    core_encryption_set(call, core_jobj(t,
 	    "encryptionConfiguration"), repo) != 0 ||
-	    api_repo_tags_merge(call, repo, api_jarr(t,
+	    core_repo_tags_merge(call, repo, core_jarr(t,
 	    "resourceTags")) != 0 ? -1 : 0;
 }
 
@@ -140,7 +140,7 @@ is_applied_for(struct json_object *t, const char *use)
 	struct json_object	*applied, *v;
 	size_t			 i, n;
 
-	applied = api_jarr(t, "appliedFor");
+	applied = core_jarr(t, "appliedFor");
 	n = applied == NULL ? 0 : json_object_array_length(applied);
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(applied, i);
@@ -171,8 +171,8 @@ template_find(struct call *call, const char *name, const char *use,
 	for (;;) {
 		if ((slash = strrchr(prefix, '/')) != NULL)
 			*slash = '\0';
-		rc = api_record_load(call, STORE_TEMPLATE_CREATION,
-		    slash != NULL ? prefix : API_PREFIX_ROOT, &t, &created,
+		rc = core_record_load(call, STORE_TEMPLATE_CREATION,
+		    slash != NULL ? prefix : CORE_PREFIX_ROOT, &t, &created,
 		    &updated);
 		if (rc < 0)
 			return -1;
@@ -204,7 +204,7 @@ put_policies(struct call *call, struct json_object *t, uint64_t repo_id)
 	int			 rc;
 
 	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-		if ((text = api_jstr(t, docs[i].member)) == NULL)
+		if ((text = core_jstr(t, docs[i].member)) == NULL)
 			continue;
 		memset(&doc, 0, sizeof doc);
 		doc.text = (char *)text;
@@ -212,7 +212,7 @@ put_policies(struct call *call, struct json_object *t, uint64_t repo_id)
 		doc.at_ms = call->now_ms;
 		rc = store_repo_doc_put(call->txn, repo_id, docs[i].kind, &doc);
 		if (rc != 0)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 	}
 	return 0;
 }
@@ -235,13 +235,13 @@ may_create(struct call *call, const char *name)
 	char	msg[ECR_ERROR_MESSAGE_SIZE];
 	int	rc;
 
-	rc = api_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, "ecr:CreateRepository",
 	    call->registry_id, name, call->now_ms, msg, sizeof msg);
-	if (rc == API_AUTHZ_DENIED)
-		return api_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+	if (rc == CORE_AUTHZ_DENIED)
+		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
 	if (rc != 0)
-		return api_fail(call, ERR_SERVER, "%s", msg);
+		return core_fail(call, ERR_SERVER, "%s", msg);
 	return 0;
 }
 
@@ -258,13 +258,13 @@ create_from(struct call *call, struct json_object *t, const char *name,
 	str_copy(repo->name, sizeof repo->name, name);
 	repo->created_at_ms = call->now_ms;
 	if (may_create(call, name) != 0 ||
-	    api_template_settings(call, t, repo) != 0)
+	    core_template_settings(call, t, repo) != 0)
 		goto out;
 	if ((rc = store_repo_create(call->txn, repo)) != 0) {
-		rc = api_fail_store(call, rc);
+		rc = core_fail_store(call, rc);
 		goto out;
 	}
-	if ((rc = api_repo_quota_check(call)) != 0 ||
+	if ((rc = core_repo_quota_check(call)) != 0 ||
 	    (rc = put_policies(call, t, repo->id)) != 0)
 		goto out;
 	memcpy(out, repo, sizeof *out);
@@ -274,7 +274,7 @@ out:
 }
 
 int
-api_repo_get_or_create_on_push(struct call *call, const char *name,
+core_repo_get_or_create_on_push(struct call *call, const char *name,
     struct store_repo *out)
 {
 	struct json_object	*t = NULL;
@@ -285,13 +285,13 @@ api_repo_get_or_create_on_push(struct call *call, const char *name,
 	if (rc == 0)
 		return 0;
 	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
-		return api_fail_no_repo(call, name);
+		return core_fail_no_repo(call, name);
 	if (template_find(call, name, "CREATE_ON_PUSH", &t) != 0)
 		return -1;
 	if (t == NULL)
-		return api_fail_no_repo(call, name);
+		return core_fail_no_repo(call, name);
 	rc = create_from(call, t, name, out);
 	json_object_put(t);
 	return rc;
@@ -304,18 +304,18 @@ may_import(struct call *call, const char *name)
 	char	msg[ECR_ERROR_MESSAGE_SIZE];
 	int	rc;
 
-	rc = api_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, "ecr:BatchImportUpstreamImage",
 	    call->registry_id, name, call->now_ms, msg, sizeof msg);
-	if (rc == API_AUTHZ_DENIED)
-		return api_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+	if (rc == CORE_AUTHZ_DENIED)
+		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
 	if (rc != 0)
-		return api_fail(call, ERR_SERVER, "%s", msg);
+		return core_fail(call, ERR_SERVER, "%s", msg);
 	return 0;
 }
 
 int
-api_repo_get_or_create_for_pull(struct call *call, const char *name,
+core_repo_get_or_create_for_pull(struct call *call, const char *name,
     struct store_repo *out)
 {
 	struct json_object	*t = NULL;
@@ -326,9 +326,9 @@ api_repo_get_or_create_for_pull(struct call *call, const char *name,
 	if (rc == 0)
 		return may_import(call, name);
 	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
-		return api_fail_no_repo(call, name);
+		return core_fail_no_repo(call, name);
 	if (may_import(call, name) != 0 ||
 	    template_find(call, name, "PULL_THROUGH_CACHE", &t) != 0)
 		return -1;

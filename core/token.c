@@ -39,7 +39,7 @@ token_mac(struct call *call, const char *kind, const char *last,
 }
 
 char *
-api_token_make(struct call *call, const char *kind, const char *last)
+core_token_make(struct call *call, const char *kind, const char *last)
 {
 	unsigned char	 raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
 	size_t		 len = strlen(last);
@@ -59,7 +59,7 @@ api_token_make(struct call *call, const char *kind, const char *last)
 }
 
 int
-api_token_parse(struct call *call, const char *kind, const char *token,
+core_token_parse(struct call *call, const char *kind, const char *token,
     char *last, size_t last_size)
 {
 	unsigned char	raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
@@ -74,13 +74,13 @@ api_token_parse(struct call *call, const char *kind, const char *token,
 	    sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL,
 	    &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    len < crypto_auth_BYTES || len - crypto_auth_BYTES >= last_size)
-		return api_fail_param(call, "nextToken", "Invalid NextToken");
+		return core_fail_param(call, "nextToken", "Invalid NextToken");
 	memcpy(last, raw + crypto_auth_BYTES, len - crypto_auth_BYTES);
 	last[len - crypto_auth_BYTES] = '\0';
 	if (strlen(last) != len - crypto_auth_BYTES)
-		return api_fail_param(call, "nextToken", "Invalid NextToken");
+		return core_fail_param(call, "nextToken", "Invalid NextToken");
 	token_mac(call, kind, last, mac);
 	if (sodium_memcmp(mac, raw, sizeof mac) != 0)
-		return api_fail_param(call, "nextToken", "Invalid NextToken");
+		return core_fail_param(call, "nextToken", "Invalid NextToken");
 	return 0;
 }

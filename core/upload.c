@@ -21,7 +21,7 @@
 #define HASHES_MAX	1024		/* uploads with a running hash kept */
 #define READ_CHUNK	(1024 * 1024)	/* hashing an upload file again */
 
-struct api_lease {
+struct core_lease {
 	char		 id[STORE_UPLOAD_ID_MAX + 1];
 	const void	*owner;
 };
@@ -30,13 +30,13 @@ struct api_lease {
  * The running SHA-256 of an upload lives here, in memory only, so that no
  * library's state layout reaches the store (issue 12): st is the hash of
  * the first len bytes of upload id's file. Each part counted replaces or
- * drops its upload's entry (api_upload_count_part), so an entry whose len
+ * drops its upload's entry (core_upload_count_part), so an entry whose len
  * is the record's received hashes what the record counts, and one with
  * another len (its part's commit failed) is ignored. Without one (after a
  * restart, or evicted), streams skip hashing and the upload is hashed
- * from its file when it completes (api_upload_digest).
+ * from its file when it completes (core_upload_digest).
  */
-struct api_upload_hash {
+struct core_upload_hash {
 	char			id[STORE_UPLOAD_ID_MAX + 1];
 	uint64_t		len;
 	uint64_t		tick;	/* when put: the oldest goes first */
@@ -47,7 +47,7 @@ static void	hash_put(struct core_ctx *, const char *, uint64_t,
 		    const struct sha256_state *);
 
 int
-api_upload_create(struct call *call, const struct store_repo *repo,
+core_upload_create(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
 	struct sha256_state	st;
@@ -61,12 +61,12 @@ api_upload_create(struct call *call, const struct store_repo *repo,
 	hash_put(call->ctx, up->id, 0, &st);
 	if ((rc = store_upload_file_create(call->ctx->store, up->id)) != 0 ||
 	    (rc = store_upload_create(call->txn, up)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
 int
-api_upload_check_size(struct call *call, const char *id,
+core_upload_check_size(struct call *call, const char *id,
     uint64_t received, uint64_t more)
 {
 	uint64_t	end, max = call->ctx->cfg.max_layer_size;
@@ -78,13 +78,13 @@ api_upload_check_size(struct call *call, const char *id,
 	 * (docs/ecr-behaviour.md 4): LimitExceeded, as for the parts quota
 	 * [unconfirmed].
 	 */
-	return api_fail(call, ERR_LIMIT_EXCEEDED, "The layer upload with id "
+	return core_fail(call, ERR_LIMIT_EXCEEDED, "The layer upload with id "
 	    "'%s' would exceed the maximum layer size of %" PRIu64 " bytes", id,
 	    max);
 }
 
 void
-api_upload_count_part(struct call *call, struct store_upload *up,
+core_upload_count_part(struct call *call, struct store_upload *up,
     uint64_t len, const struct sha256_state *hash)
 {
 	/* The part before this one is no longer the last (3.3's 5 MiB rule). */
@@ -98,10 +98,10 @@ api_upload_count_part(struct call *call, struct store_upload *up,
 	if (hash != NULL)
 		hash_put(call->ctx, up->id, up->received, hash);
 	else
-		api_upload_hash_drop(call->ctx, up->id);
+		core_upload_hash_drop(call->ctx, up->id);
 }
 
-static struct api_upload_hash *
+static struct core_upload_hash *
 hash_find(const struct core_ctx *ctx, const char *id)
 {
 	size_t	i;
@@ -118,7 +118,7 @@ static void
 hash_put(struct core_ctx *ctx, const char *id, uint64_t len,
     const struct sha256_state *st)
 {
-	struct api_upload_hash	*h;
+	struct core_upload_hash	*h;
 	size_t			 i;
 
 	if (strlen(id) > STORE_UPLOAD_ID_MAX)
@@ -147,10 +147,10 @@ hash_put(struct core_ctx *ctx, const char *id, uint64_t len,
 }
 
 bool
-api_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
+core_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
     struct sha256_state *out)
 {
-	const struct api_upload_hash	*h = hash_find(ctx, up->id);
+	const struct core_upload_hash	*h = hash_find(ctx, up->id);
 
 	if (h == NULL || h->len != up->received)
 		return false;
@@ -159,9 +159,9 @@ api_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
 }
 
 void
-api_upload_hash_drop(struct core_ctx *ctx, const char *id)
+core_upload_hash_drop(struct core_ctx *ctx, const char *id)
 {
-	struct api_upload_hash	*h = hash_find(ctx, id);
+	struct core_upload_hash	*h = hash_find(ctx, id);
 
 	if (h == NULL)
 		return;
@@ -211,7 +211,7 @@ feed_sha512(void *arg, const unsigned char *p, size_t len)
 
 /* "sha256:" or "sha512:" and the hex of h. */
 static void
-digest_text(char digest[API_DIGEST_SIZE], bool is_sha512,
+digest_text(char digest[CORE_DIGEST_SIZE], bool is_sha512,
     const unsigned char *h)
 {
 	size_t	len = is_sha512 ? crypto_hash_sha512_BYTES : SHA256_DIGEST_LEN;
@@ -221,9 +221,9 @@ digest_text(char digest[API_DIGEST_SIZE], bool is_sha512,
 }
 
 int
-api_upload_hash_file(struct store *s, const char *id, uint64_t len,
+core_upload_hash_file(struct store *s, const char *id, uint64_t len,
     bool is_sha512, const struct sha256_state *from,
-    char digest[API_DIGEST_SIZE])
+    char digest[CORE_DIGEST_SIZE])
 {
 	struct sha256_state		 st;
 	crypto_hash_sha512_state	 st512;
@@ -249,21 +249,21 @@ api_upload_hash_file(struct store *s, const char *id, uint64_t len,
 }
 
 int
-api_upload_digest(struct call *call, const struct store_upload *up,
-    bool is_sha512, char digest[API_DIGEST_SIZE])
+core_upload_digest(struct call *call, const struct store_upload *up,
+    bool is_sha512, char digest[CORE_DIGEST_SIZE])
 {
 	struct sha256_state	st;
 	bool			has = !is_sha512 &&
-				    api_upload_hash_get(call->ctx, up, &st);
+				    core_upload_hash_get(call->ctx, up, &st);
 	int			rc;
 
-	if ((rc = api_upload_hash_file(call->ctx->store, up->id, up->received,
+	if ((rc = core_upload_hash_file(call->ctx->store, up->id, up->received,
 	    is_sha512, has ? &st : NULL, digest)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
-static struct api_lease *
+static struct core_lease *
 lease_find(const struct core_ctx *ctx, const char *id)
 {
 	size_t	i;
@@ -276,9 +276,9 @@ lease_find(const struct core_ctx *ctx, const char *id)
 }
 
 bool
-api_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
+core_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 {
-	struct api_lease	*l;
+	struct core_lease	*l;
 
 	if (lease_find(ctx, id) != NULL || strlen(id) > STORE_UPLOAD_ID_MAX)
 		return false;
@@ -295,9 +295,9 @@ api_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 }
 
 void
-api_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
+core_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 {
-	struct api_lease	*l = lease_find(ctx, id);
+	struct core_lease	*l = lease_find(ctx, id);
 
 	if (l == NULL || l->owner != owner)
 		return;
@@ -305,16 +305,16 @@ api_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 }
 
 bool
-api_upload_leased_by_other(const struct core_ctx *ctx, const char *id,
+core_upload_leased_by_other(const struct core_ctx *ctx, const char *id,
     const void *owner)
 {
-	const struct api_lease	*l = lease_find(ctx, id);
+	const struct core_lease	*l = lease_find(ctx, id);
 
 	return l != NULL && l->owner != owner;
 }
 
 void
-api_upload_tables_free(struct core_ctx *ctx)
+core_upload_tables_free(struct core_ctx *ctx)
 {
 	free(ctx->leases);
 	ctx->leases = NULL;

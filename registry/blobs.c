@@ -39,14 +39,14 @@ blob_get(struct call *call)
 		    "'%s'", digest);
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	/* A repository that pulls through the cache fetches it (3.9). */
-	if (rc == STORE_NOTFOUND && (pending = api_ptc_pull_blob(call, &repo,
+	if (rc == STORE_NOTFOUND && (pending = core_ptc_pull_blob(call, &repo,
 	    digest)) != 0)
 		return pending;
 	if (rc == STORE_NOTFOUND)
 		return reg_fail(call, REG_BLOB_UNKNOWN, "blob unknown to "
 		    "registry");
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	reg_state(call)->ans.status = 200;
 	reg_state(call)->ans.blob_digest = call_take(call, xstrdup(digest));
 	reg_state(call)->ans.content_length = (int64_t)layer.size;

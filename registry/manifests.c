@@ -1,6 +1,6 @@
 /*
  * Manifests: GET/HEAD, PUT and DELETE /v2/<name>/manifests/<reference>,
- * through api_image_negotiate / api_image_put / api_image_delete exactly
+ * through core_image_negotiate / core_image_put / core_image_delete exactly
  * as BatchGetImage, PutImage and BatchDeleteImage do
  * (docs/registry-behaviour.md 2-4).
  */
@@ -47,7 +47,7 @@ rtrim(char *s)
 
 /* Accept: a comma-separated list with parameters; a wildcard takes any. */
 static void
-parse_accept(struct call *call, struct api_accept *a)
+parse_accept(struct call *call, struct core_accept *a)
 {
 	const char	*h = reg_state(call)->req->accept;
 	char		*copy, *item, *save = NULL, *semi;
@@ -108,10 +108,10 @@ pull_through(struct call *call, bool is_cached)
 	const struct api_reg_request	*req = reg_state(call)->req;
 	bool				 by_tag = !reg_is_digest(req->reference);
 
-	if (call->ptc_state != API_PTC_NONE || (is_cached && (!by_tag ||
-	    api_ptc_is_fresh(call, req->repo, req->reference))))
+	if (call->ptc_state != CORE_PTC_NONE || (is_cached && (!by_tag ||
+	    core_ptc_is_fresh(call, req->repo, req->reference))))
 		return 0;
-	return api_ptc_pull_manifest(call, req->repo, req->reference,
+	return core_ptc_pull_manifest(call, req->repo, req->reference,
 	    req->accept);
 }
 
@@ -122,8 +122,8 @@ manifest_get(struct call *call)
 	const char			*ref = req->reference, *type;
 	struct store_repo		 repo;
 	struct store_image		 img;
-	struct api_accept		 accept;
-	char				 digest[API_DIGEST_SIZE], *bytes;
+	struct core_accept		 accept;
+	char				 digest[CORE_DIGEST_SIZE], *bytes;
 	size_t				 len;
 	bool				 by_tag = !reg_is_digest(ref);
 	int				 rc, pending;
@@ -136,7 +136,7 @@ manifest_get(struct call *call)
 		if ((rc = pull_through(call, false)) != 0)
 			return rc;
 		/* Upstream had nothing, or could not say (3.9). */
-		if (call->ptc_state != API_PTC_NONE)
+		if (call->ptc_state != CORE_PTC_NONE)
 			return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 			    "image not found");
 		return reg_repo(call, &repo);
@@ -144,7 +144,7 @@ manifest_get(struct call *call)
 	if (check_reference(call, ref) != 0)
 		return -1;
 	memset(&img, 0, sizeof img);
-	rc = api_image_find(call, repo.id, by_tag ? NULL : ref,
+	rc = core_image_find(call, repo.id, by_tag ? NULL : ref,
 	    by_tag ? ref : NULL, &img);
 	if (rc == 0 && img.status != STORE_IMAGE_ACTIVE)
 		rc = STORE_NOTFOUND;	/* archived: not pullable (3.14) */
@@ -156,12 +156,12 @@ manifest_get(struct call *call)
 	if (rc != 0) {
 		store_image_release(&img);
 		if (rc != STORE_NOTFOUND)
-			return api_fail_store(call, rc);
+			return core_fail_store(call, rc);
 		return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 		    "image not found");
 	}
 	parse_accept(call, &accept);
-	bytes = api_image_negotiate(call, &accept, &img, by_tag, digest,
+	bytes = core_image_negotiate(call, &accept, &img, by_tag, digest,
 	    &type, &len);
 	free(accept.types);
 	store_image_release(&img);
@@ -171,7 +171,7 @@ manifest_get(struct call *call)
 	call_take(call, bytes);
 	/* A pull is a GET, not a HEAD; only the manifest fetched (2.5). */
 	if (!req->is_head)
-		api_pull_note(call, repo.id, digest);
+		core_pull_note(call, repo.id, digest);
 	reg_header(call, "Docker-Content-Digest", digest);
 	reg_body(call, type, bytes, len);
 	reg_state(call)->ans.status = 200;
@@ -200,11 +200,11 @@ manifest_put(struct call *call)
 {
 	const struct api_reg_request	*req = reg_state(call)->req;
 	struct store_repo		 repo;
-	struct api_image_put		 in;
-	struct api_image_result		 res;
+	struct core_image_put		 in;
+	struct core_image_result		 res;
 	bool				 by_digest = reg_is_digest(req->reference);
 
-	if (api_repo_get_or_create_on_push(call, req->repo, &repo) != 0 ||
+	if (core_repo_get_or_create_on_push(call, req->repo, &repo) != 0 ||
 	    check_reference(call, req->reference) != 0)
 		return -1;
 	memset(&in, 0, sizeof in);
@@ -213,7 +213,7 @@ manifest_put(struct call *call)
 	in.media_type = given_type(call);
 	in.tag = by_digest ? NULL : req->reference;
 	in.digest = by_digest ? req->reference : NULL;
-	if (api_image_put(call, &repo, &in, &res) != 0) {
+	if (core_image_put(call, &repo, &in, &res) != 0) {
 		/* An identical push is a success for a registry client. */
 		if (call->err.code != ERR_IMAGE_ALREADY_EXISTS)
 			return -1;
@@ -240,16 +240,16 @@ manifest_delete(struct call *call)
 	if (reg_repo(call, &repo) != 0 || check_reference(call, ref) != 0)
 		return -1;
 	memset(&img, 0, sizeof img);
-	rc = api_image_find(call, repo.id, by_tag ? NULL : ref,
+	rc = core_image_find(call, repo.id, by_tag ? NULL : ref,
 	    by_tag ? ref : NULL, &img);
 	if (rc == STORE_NOTFOUND)
 		return reg_fail(call, REG_MANIFEST_UNKNOWN, "Requested "
 		    "image not found");
 	if (rc != 0)
-		return api_fail_store(call, rc);
-	rc = api_image_delete(call, &img, by_tag ? ref : NULL);
+		return core_fail_store(call, rc);
+	rc = core_image_delete(call, &img, by_tag ? ref : NULL);
 	store_image_release(&img);
-	if (rc == API_IMAGE_BUSY)
+	if (rc == CORE_IMAGE_BUSY)
 		return reg_fail(call, REG_UNSUPPORTED, "The image is "
 		    "referenced by a manifest list in the repository");
 	if (rc != 0)

@@ -23,7 +23,7 @@ reg_unlease(struct api_reg *r)
 {
 	if (r->leased == NULL)
 		return;
-	api_upload_unlease(r->leased, r->up.id, r);
+	core_upload_unlease(r->leased, r->up.id, r);
 	r->leased = NULL;
 }
 
@@ -96,7 +96,7 @@ reg_repo(struct call *call, struct store_repo *repo)
 		    "with name '%s' does not exist in the registry with id "
 		    "'%s'", name, call->registry_id);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -175,17 +175,17 @@ reg_authorize(struct call *call, const char *action, const char *repo)
 	char	msg[1024];
 	int	rc;
 
-	rc = api_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, action, call->registry_id, repo,
 	    call->now_ms, msg, sizeof msg);
-	if (rc == API_AUTHZ_DENIED)
+	if (rc == CORE_AUTHZ_DENIED)
 		return reg_fail(call, REG_DENIED, "%s", msg);
 	if (rc != 0)
 		return reg_fail(call, REG_UNKNOWN, "%s", msg);
 	return 0;
 }
 
-enum api_stage
+enum core_stage
 api_reg_prepare(struct call *call, const struct api_reg_request *req)
 {
 	struct api_reg	*r;
@@ -197,14 +197,14 @@ api_reg_prepare(struct call *call, const struct api_reg_request *req)
 	call_set_proto(call, r, reg_free);
 	call->op = api_reg_ops[req->op];
 	if (authenticate(call, req) != 0)
-		return API_STAGE_DONE;
+		return CORE_STAGE_DONE;
 	if ((action = action_of(req)) != NULL &&
 	    reg_authorize(call, action, req->repo) != 0)
-		return API_STAGE_DONE;
+		return CORE_STAGE_DONE;
 	call->out = jnew_obj();
 	if (call->op->flags & OP_TXN_WRITE)
-		return API_STAGE_WRITE;
-	return API_STAGE_READ;
+		return CORE_STAGE_WRITE;
+	return CORE_STAGE_READ;
 }
 
 char *

@@ -77,7 +77,7 @@ int	 api_reg_route(const char *method, const char *path,
  * api_reg_stream_open first, the pieces as below, then run (the run
  * records what was streamed, or refuses it).
  */
-enum api_stage api_reg_prepare(struct call *,
+enum core_stage api_reg_prepare(struct call *,
 	    const struct api_reg_request *);
 
 /*

@@ -19,7 +19,7 @@ struct api_reg {
 	/* Streaming a PATCH or PUT body. */
 	struct store_upload_writer	*writer;
 	struct store_upload		 up;
-	struct sha256_state		 hash;	/* api_upload_hash_get's */
+	struct sha256_state		 hash;	/* core_upload_hash_get's */
 	bool				 has_hash;
 	uint64_t			 added;
 	bool				 is_streaming;
@@ -29,7 +29,7 @@ struct api_reg {
 	bool				 fin_is_sha512;
 	bool				 fin_has_digest;
 	bool				 fin_is_prepared; /* file synced */
-	char				 fin_digest[API_DIGEST_SIZE];
+	char				 fin_digest[CORE_DIGEST_SIZE];
 	struct store			*fin_pinned;	/* pins fin_digest */
 };
 

@@ -121,8 +121,8 @@ list_finish(struct call *call, struct listing *l, const char *path,
 	json_object_put(o);
 	if (rc < 0 || text == NULL) {
 		free(l->last);
-		return rc < 0 ? api_fail_store(call, rc) :
-		    api_fail_render(call);
+		return rc < 0 ? core_fail_store(call, rc) :
+		    core_fail_render(call);
 	}
 	if (l->has_more)
 		reg_header(call, "Link", call_printf(call, "<%s?n=%zu&last=%s>; "
@@ -196,7 +196,7 @@ referrer_cb(const struct store_image *img, void *arg)
 	jw_i64(&r->w, "size", (int64_t)img->manifest_len);
 	if (img->artifact_media_type[0] != '\0')
 		jw_str(&r->w, "artifactType", img->artifact_media_type);
-	api_image_annotations_write(r->call, &r->w, img);
+	core_image_annotations_write(r->call, &r->w, img);
 	jw_obj_close(&r->w);
 	return 0;
 }
@@ -232,9 +232,9 @@ referrers(struct call *call)
 	text = call_take(call, jrender(o, &len));
 	json_object_put(o);
 	if (rc < 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (text == NULL)
-		return api_fail_render(call);
+		return core_fail_render(call);
 	if (r.artifact_type != NULL)
 		reg_header(call, "OCI-Filters-Applied", "artifactType");
 	reg_body(call, MEDIA_OCI_INDEX, text, len);

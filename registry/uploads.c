@@ -80,10 +80,10 @@ mounting_enabled(struct call *call, bool *out)
 	char	value[16];
 	int	rc;
 
-	rc = api_setting_get(call->txn, call->registry_id, call->id.region,
-	    API_SETTING_BLOB_MOUNTING, value, sizeof value);
+	rc = core_setting_get(call->txn, call->registry_id, call->id.region,
+	    CORE_SETTING_BLOB_MOUNTING, value, sizeof value);
 	if (rc != 0) {
-		(void)api_fail_store(call, rc);
+		(void)core_fail_store(call, rc);
 		return -1;
 	}
 	*out = strcmp(value, "ENABLED") == 0;
@@ -144,7 +144,7 @@ try_mount(struct call *call, const struct store_repo *repo)
 	layer.created_at_ms = call->now_ms;
 	rc = store_layer_add(call->txn, &layer);
 	if (rc != 0 && rc != STORE_EXISTS)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
 	    repo->name, req->mount));
 	reg_header(call, "Docker-Content-Digest", req->mount);
@@ -159,12 +159,12 @@ upload_start(struct call *call)
 	struct store_upload	up;
 	int			rc;
 
-	if (api_repo_get_or_create_on_push(call, reg_state(call)->req->repo,
+	if (core_repo_get_or_create_on_push(call, reg_state(call)->req->repo,
 	    &repo) != 0)
 		return -1;
 	if ((rc = try_mount(call, &repo)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (api_upload_create(call, &repo, &up) != 0)
+	if (core_upload_create(call, &repo, &up) != 0)
 		return -1;
 	upload_headers(call, &repo, &up);
 	reg_header(call, "OCI-Chunk-Min-Length", CHUNK_MIN);
@@ -188,7 +188,7 @@ reg_upload(struct call *call, const struct store_repo *repo,
 		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN, "blob upload "
 		    "unknown to registry");
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -237,7 +237,7 @@ record_stream(struct call *call, const struct store_repo *repo,
 
 	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
 		return -1;
-	if (api_upload_leased_by_other(call->ctx, up->id, r))
+	if (core_upload_leased_by_other(call->ctx, up->id, r))
 		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
 		    "chunk of this upload is still being received");
 	if (!r->is_streaming || r->added == 0)
@@ -247,14 +247,14 @@ record_stream(struct call *call, const struct store_repo *repo,
 	/* Counted in this batch: later calls in it may go on. */
 	reg_unlease(r);
 	if (rc != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	if (up->received != r->up.received)
 		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the upload "
 		    "moved on while this chunk was sent");
-	api_upload_count_part(call, up, r->added,
+	core_upload_count_part(call, up, r->added,
 	    r->has_hash ? &r->hash : NULL);
 	if ((rc = store_upload_update(call->txn, up)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	return 0;
 }
 
@@ -287,8 +287,8 @@ check_digest(struct call *call, const struct store_upload *up,
 	/* The pool hashed exactly these bytes before the run. */
 	if (reg_state(call)->fin_has_digest &&
 	    reg_state(call)->fin_len == up->received)
-		str_copy(digest, API_DIGEST_SIZE, reg_state(call)->fin_digest);
-	else if (api_upload_digest(call, up, str_has_prefix(want, "sha512:"),
+		str_copy(digest, CORE_DIGEST_SIZE, reg_state(call)->fin_digest);
+	else if (core_upload_digest(call, up, str_has_prefix(want, "sha512:"),
 	    digest) != 0)
 		return -1;
 	if (strcmp(want, digest) != 0)
@@ -306,7 +306,7 @@ upload_finish(struct call *call)
 	struct store_repo	repo;
 	struct store_upload	up;
 	struct store_layer	layer;
-	char			digest[API_DIGEST_SIZE];
+	char			digest[CORE_DIGEST_SIZE];
 	int			rc;
 
 	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0 ||
@@ -327,8 +327,8 @@ upload_finish(struct call *call)
 	if (rc == 0 && (rc = store_layer_add(call->txn, &layer)) == STORE_EXISTS)
 		rc = 0;
 	if (rc != 0 || (rc = store_upload_delete(call->txn, up.id)) != 0)
-		return api_fail_store(call, rc);
-	api_upload_hash_drop(call->ctx, up.id);
+		return core_fail_store(call, rc);
+	core_upload_hash_drop(call->ctx, up.id);
 	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
 	    repo.name, digest));
 	reg_header(call, "Docker-Content-Digest", digest);
@@ -347,8 +347,8 @@ upload_cancel(struct call *call)
 		return -1;
 	if ((rc = store_upload_delete(call->txn, up.id)) != 0 ||
 	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
-		return api_fail_store(call, rc);
-	api_upload_hash_drop(call->ctx, up.id);
+		return core_fail_store(call, rc);
+	core_upload_hash_drop(call->ctx, up.id);
 	reg_state(call)->ans.status = 204;
 	return 0;
 }
@@ -383,7 +383,7 @@ static int
 check_size(struct call *call, const char *id, uint64_t received,
     uint64_t more)
 {
-	if (api_upload_check_size(call, id, received, more) == 0)
+	if (core_upload_check_size(call, id, received, more) == 0)
 		return 0;
 	reg_state(call)->err_reg = REG_SIZE_INVALID;
 	return -1;
@@ -412,7 +412,7 @@ api_reg_stream_open(struct call *call)
 	int			 rc;
 
 	if ((rc = store_txn_begin(call->ctx->store, NULL, false, &txn)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	call->txn = txn;
 	rc = reg_repo(call, &repo);
 	if (rc == 0)
@@ -432,14 +432,14 @@ api_reg_stream_open(struct call *call)
 	if (check_size(call, r->up.id, r->up.received,
 	    declared_len(r->req, start, end)) != 0)
 		return -1;
-	if (!api_upload_lease(call->ctx, r->up.id, r))
+	if (!core_upload_lease(call->ctx, r->up.id, r))
 		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
 		    "chunk of this upload is still being received");
 	r->leased = call->ctx;
-	r->has_hash = api_upload_hash_get(call->ctx, &r->up, &r->hash);
+	r->has_hash = core_upload_hash_get(call->ctx, &r->up, &r->hash);
 	if ((rc = store_upload_writer_open(call->ctx->store, r->up.id,
 	    r->up.received, &r->writer)) != 0)
-		return api_fail_store(call, rc);
+		return core_fail_store(call, rc);
 	r->is_streaming = true;
 	return 0;
 }
@@ -483,7 +483,7 @@ api_reg_stream_sync(struct call *call)
 int
 api_reg_stream_fail(struct call *call, int rc)
 {
-	return api_fail_store(call, rc);
+	return core_fail_store(call, rc);
 }
 
 /* The upload's record as it stands, or false (the run says why). */
@@ -517,11 +517,11 @@ api_reg_finish_open(struct call *call)
 		r->fin_len = r->up.received + r->added;
 	} else {
 		if (!finish_upload_get(call, &up) ||
-		    !api_upload_lease(call->ctx, up.id, r))
+		    !core_upload_lease(call->ctx, up.id, r))
 			return false;
 		r->up = up;
 		r->leased = call->ctx;
-		r->has_hash = api_upload_hash_get(call->ctx, &up, &r->hash);
+		r->has_hash = core_upload_hash_get(call->ctx, &up, &r->hash);
 		r->fin_len = up.received;
 	}
 	r->fin_is_sha512 = str_has_prefix(want, "sha512:");
@@ -534,7 +534,7 @@ api_reg_finish_files(struct call *call)
 	struct api_reg	*r = reg_state(call);
 	struct store	*s = call->ctx->store;
 
-	if (api_upload_hash_file(s, r->up.id, r->fin_len, r->fin_is_sha512,
+	if (core_upload_hash_file(s, r->up.id, r->fin_len, r->fin_is_sha512,
 	    r->has_hash && !r->fin_is_sha512 ? &r->hash : NULL,
 	    r->fin_digest) != STORE_OK)
 		return;

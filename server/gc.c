@@ -25,17 +25,17 @@
 
 struct gc_sched {
 	struct server		*srv;
-	struct job_queue	*runs;		/* of struct api_gc */
-	struct job_queue	*reaps;		/* of struct api_reap */
+	struct job_queue	*runs;		/* of struct core_gc */
+	struct job_queue	*reaps;		/* of struct core_reap */
 };
 
 static enum job_next
 gc_step(void *run)
 {
-	switch (api_gc_step(run)) {
-	case API_GC_WORK:
+	switch (core_gc_step(run)) {
+	case CORE_GC_WORK:
 		return JOB_WORK;
-	case API_GC_AGAIN:
+	case CORE_GC_AGAIN:
 		return JOB_AGAIN;
 	default:
 		return JOB_DONE;
@@ -45,7 +45,7 @@ gc_step(void *run)
 static void
 gc_work(void *run)
 {
-	api_gc_work(run);
+	core_gc_work(run);
 }
 
 /* Answer or log a run. */
@@ -57,7 +57,7 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 	int			 rc;
 
 	(void)ctx;
-	rc = api_gc_result(run, &n_blobs, &n_uploads);
+	rc = core_gc_result(run, &n_blobs, &n_uploads);
 	if (rc != 0 && req == NULL)
 		log_warn("garbage collection: %s", store_strerror(rc));
 	else if (rc != 0) {
@@ -78,7 +78,7 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 static void
 gc_free(void *run)
 {
-	api_gc_free(run);
+	core_gc_free(run);
 }
 
 static const struct job_ops gc_ops = {
@@ -91,7 +91,7 @@ static const struct job_ops gc_ops = {
 static enum job_next
 reap_step(void *run)
 {
-	return api_reap_step(run) ? JOB_AGAIN : JOB_DONE;
+	return core_reap_step(run) ? JOB_AGAIN : JOB_DONE;
 }
 
 /* Reaps are the server's own: log them. */
@@ -103,7 +103,7 @@ reap_finish(void *ctx, void *run, struct http_request *req)
 
 	(void)ctx;
 	(void)req;
-	if ((rc = api_reap_result(run, &n)) != 0)
+	if ((rc = core_reap_result(run, &n)) != 0)
 		log_warn("removing deleted repositories: %s",
 		    store_strerror(rc));
 	else if (n != 0)
@@ -113,7 +113,7 @@ reap_finish(void *ctx, void *run, struct http_request *req)
 static void
 reap_free(void *run)
 {
-	api_reap_free(run);
+	core_reap_free(run);
 }
 
 /* No file work: blobs the records held go to the GC. */
@@ -148,7 +148,7 @@ void
 gc_sched_reap(struct gc_sched *gs)
 {
 	if (gs != NULL && job_queue_is_empty(gs->reaps))
-		job_queue_push(gs->reaps, api_reap_new(gs->srv->api), NULL);
+		job_queue_push(gs->reaps, core_reap_new(gs->srv->api), NULL);
 }
 
 /*
@@ -169,8 +169,8 @@ static void
 enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 {
 	/* The grace counts back from now, on both clocks (core/gc.c). */
-	job_queue_push(gs->runs, api_gc_new(gs->srv->api,
-	    api_now_ms(gs->srv->api), grace_ms), req);
+	job_queue_push(gs->runs, core_gc_new(gs->srv->api,
+	    core_now_ms(gs->srv->api), grace_ms), req);
 }
 
 /* From housekeeping, hourly: collect, unless a run is under way. */

@@ -25,7 +25,7 @@
 
 struct lc_sched {
 	struct server		*srv;
-	struct job_queue	*runs;	/* of struct api_lifecycle_run */
+	struct job_queue	*runs;	/* of struct core_lifecycle_run */
 	unsigned		 interval_sec;	/* 0: no schedule */
 	unsigned		 ticks;
 	bool			 is_scheduled;	/* a scheduled run queued */
@@ -36,7 +36,7 @@ struct lc_sched {
 static enum job_next
 lc_step(void *run)
 {
-	return api_lifecycle_run_step(run) ? JOB_AGAIN : JOB_DONE;
+	return core_lifecycle_run_step(run) ? JOB_AGAIN : JOB_DONE;
 }
 
 /* Answer or log a run. */
@@ -50,8 +50,8 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 	size_t		 len, n_repos, n_expired, n_transitioned;
 	int		 status;
 
-	api_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
-	api_call_render(api_lifecycle_run_result(run), &status, &error_type,
+	core_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
+	api_call_render(core_lifecycle_run_result(run), &status, &error_type,
 	    &body, &len);
 	if (req == NULL) {
 		lc->is_scheduled = false;
@@ -72,7 +72,7 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 static void
 lc_free(void *run)
 {
-	api_lifecycle_run_free(run);
+	core_lifecycle_run_free(run);
 }
 
 /* No file work: a run is store transactions only. */
@@ -117,8 +117,8 @@ lc_sched_tick(struct lc_sched *lc)
 	if (lc->is_scheduled)
 		return;
 	lc->is_scheduled = true;
-	job_queue_push(lc->runs, api_lifecycle_run_new(lc->srv->api,
-	    "lifecycle", NULL, NULL, NULL, api_now_ms(lc->srv->api)), NULL);
+	job_queue_push(lc->runs, core_lifecycle_run_new(lc->srv->api,
+	    "lifecycle", NULL, NULL, NULL, core_now_ms(lc->srv->api)), NULL);
 }
 
 /*
@@ -154,13 +154,13 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	snprintf(st->op, sizeof st->op, "LifecycleRun");
 	/* Writes acknowledged before this request count. */
 	writes_flush(srv);
-	job_queue_push(lc->runs, api_lifecycle_run_new(srv->api,
-	    st->request_id, registry, region, name, api_now_ms(srv->api)), req);
+	job_queue_push(lc->runs, core_lifecycle_run_new(srv->api,
+	    st->request_id, registry, region, name, core_now_ms(srv->api)), req);
 }
 
 /*
  * POST /_ecrd/clock?advance_seconds=N: move the clock every request reads
- * (api_now_ms) N seconds ahead; answers the offset and the time now. The
+ * (core_now_ms) N seconds ahead; answers the offset and the time now. The
  * offset stays within what --clock-offset accepts.
  */
 void
@@ -169,14 +169,14 @@ lc_sched_on_clock(struct server *srv, struct http_request *req)
 	struct json_object	*o;
 	int64_t			 n, max;
 
-	max = api_clock_advance_max(srv->api);
+	max = core_clock_advance_max(srv->api);
 	if (max > REQUEST_SECONDS_MAX)
 		max = REQUEST_SECONDS_MAX;
 	if (request_param_num_required(req, "advance_seconds", 0, max, &n) < 0)
 		return;
-	(void)api_clock_advance(srv->api, n);	/* n is at most max */
+	(void)core_clock_advance(srv->api, n);	/* n is at most max */
 	o = jnew_obj();
-	jadd_i64(o, "offsetSeconds", api_clock_offset_sec(srv->api));
-	jadd_epoch(o, "now", api_now_ms(srv->api));
+	jadd_i64(o, "offsetSeconds", core_clock_offset_sec(srv->api));
+	jadd_epoch(o, "now", core_now_ms(srv->api));
 	answer_json(req, 200, o);
 }

@@ -94,8 +94,8 @@ usage(FILE *fp)
 "                          optional K, M, G or T (default 1T, sparse); past\n"
 "                          it writes fail with ServerException (see README)\n"
 "  --account ID            account for access keys that name none\n"
-"                          (default " API_ACCOUNT_DEFAULT ")\n"
-"  --region REGION         region for unsigned requests (default " API_REGION_DEFAULT ")\n"
+"                          (default " CORE_ACCOUNT_DEFAULT ")\n"
+"  --region REGION         region for unsigned requests (default " CORE_REGION_DEFAULT ")\n"
 "  --public-endpoint HOST[:PORT]\n"
 "                          make repositoryUri and proxyEndpoint name this\n"
 "                          server (e.g. 127.0.0.1:5080, [::1]:5080; port 0:\n"
@@ -278,14 +278,14 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->listen = DEFAULT_LISTEN;
 	o->data_dir = DEFAULT_DATA_DIR;
-	o->account = API_ACCOUNT_DEFAULT;
-	o->region = API_REGION_DEFAULT;
+	o->account = CORE_ACCOUNT_DEFAULT;
+	o->region = CORE_REGION_DEFAULT;
 	o->log_level = LOG_LEVEL_INFO;
 	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
-	o->max_repositories = API_REPOSITORIES_MAX;
-	o->max_layer_size = API_LAYER_SIZE_MAX;
+	o->max_repositories = CORE_REPOSITORIES_MAX;
+	o->max_layer_size = CORE_LAYER_SIZE_MAX;
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
-	o->ptc_refresh = API_PTC_REFRESH_SEC;
+	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o->listen = optarg; break;
@@ -420,7 +420,7 @@ load_credentials(const char *path, struct creds **out, char **cause)
 	    &why);
 	buf_release(&text);
 	/* Identity policies too: a bad one refuses the file (issue #5). */
-	if (rc == 0 && (rc = api_creds_check(*out, &why)) != 0) {
+	if (rc == 0 && (rc = core_creds_check(*out, &why)) != 0) {
 		creds_free(*out);
 		*out = NULL;
 	}
@@ -556,8 +556,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (api_pulls_pending(server.api) &&
-	    (rc = api_pulls_flush(server.api)) != 0)
+	if (core_pulls_pending(server.api) &&
+	    (rc = core_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
 	lc_sched_tick(server.lc_sched);
 	if (++ticks % GC_EVERY_TICKS == 0)
@@ -676,7 +676,7 @@ uri_host(const struct endpoint *pub, const char *bound)
 static int
 start(const struct options *o, char **cause)
 {
-	struct api_config	cfg;
+	struct core_config	cfg;
 	struct http_app		app = { routes_on_head, routes_on_request,
 				    &server };
 
@@ -761,7 +761,7 @@ stop(void)
 	if (server.housekeeping_ev != NULL)
 		event_free(server.housekeeping_ev);
 	if (server.api != NULL)
-		(void)api_pulls_flush(server.api);
+		(void)core_pulls_flush(server.api);
 	free(server.pending);
 	api_ctx_free(server.api);
 	store_close(server.store);

@@ -646,7 +646,7 @@ registry_on_head(struct server *srv, struct http_request *req)
 {
 	struct route_state	*st = req->app_data;
 	struct reg_state	*rs;
-	enum api_stage		 stage;
+	enum core_stage		 stage;
 
 	rs = xcalloc(1, sizeof *rs);
 	rs->store = srv->store;
@@ -665,10 +665,10 @@ registry_on_head(struct server *srv, struct http_request *req)
 		return;
 	/* Stream: authenticate and open the upload before the body comes. */
 	rs->call = call_new(srv->api, st->request_id,
-	    api_now_ms(srv->api));
+	    core_now_ms(srv->api));
 	call_set_source_ip(rs->call, req->peer_ip);
 	stage = api_reg_prepare(rs->call, &rs->rq);
-	if (stage == API_STAGE_DONE || api_reg_stream_open(rs->call) != 0) {
+	if (stage == CORE_STAGE_DONE || api_reg_stream_open(rs->call) != 0) {
 		respond_reg(req, rs->call);
 		rs->call = NULL;
 		return;
@@ -684,7 +684,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 	struct reg_state	*rs = reg_of(req);
 	struct call		*call;
 	struct core_tee		 tee;
-	enum api_stage		 stage;
+	enum core_stage		 stage;
 
 	if (req->is_body_too_large) {
 		answer_reg_error(req, NULL, REG_SIZE_INVALID, "manifest too "
@@ -711,14 +711,14 @@ registry_on_request(struct server *srv, struct http_request *req)
 	}
 	rs->rq.body = req->body.data;
 	rs->rq.body_len = req->body.len;
-	call = call_new(srv->api, st->request_id, api_now_ms(srv->api));
+	call = call_new(srv->api, st->request_id, core_now_ms(srv->api));
 	call_set_source_ip(call, req->peer_ip);
 	stage = api_reg_prepare(call, &rs->rq);
-	if (stage == API_STAGE_WRITE) {
+	if (stage == CORE_STAGE_WRITE) {
 		queue_write(srv, req, call);
 		return;
 	}
-	if (stage == API_STAGE_READ && rs->rq.op == API_REG_BLOB_GET &&
+	if (stage == CORE_STAGE_READ && rs->rq.op == API_REG_BLOB_GET &&
 	    !rs->rq.is_head) {
 		tee.begin = tee_begin;
 		tee.write = tee_write;
@@ -726,7 +726,7 @@ registry_on_request(struct server *srv, struct http_request *req)
 		rs->tee_call = call;
 		call_set_tee(call, &tee);
 	}
-	if (stage == API_STAGE_READ)
+	if (stage == CORE_STAGE_READ)
 		call_run(call);
 	if (call_is_pending(call))
 		call_on_finish(call, respond_reg_later, req);

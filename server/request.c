@@ -104,7 +104,7 @@ request_param_account(struct http_request *req, const char *name,
     char dst[REQUEST_ACCOUNT_SIZE])
 {
 	return param_checked(req, name, dst, REQUEST_ACCOUNT_SIZE,
-	    api_is_account_id, "be a 12-digit account ID");
+	    core_is_account_id, "be a 12-digit account ID");
 }
 
 int
@@ -112,5 +112,5 @@ request_param_region(struct http_request *req, const char *name,
     char dst[REQUEST_REGION_SIZE])
 {
 	return param_checked(req, name, dst, REQUEST_REGION_SIZE,
-	    api_is_region, "be a region name such as us-east-1");
+	    core_is_region, "be a region name such as us-east-1");
 }

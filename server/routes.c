@@ -162,10 +162,10 @@ handle_aws(struct server *srv, struct http_request *req)
 	struct api_part		*part;
 	const char		*target = http_request_header(req,
 				    "X-Amz-Target");
-	enum api_stage		 stage;
+	enum core_stage		 stage;
 
 	hs = sigv4_request_of(req, &sr);
-	call = call_new(srv->api, st->request_id, api_now_ms(srv->api));
+	call = call_new(srv->api, st->request_id, core_now_ms(srv->api));
 	call_set_source_ip(call, req->peer_ip);
 	if ((part = part_of(st)) != NULL) {
 		/* The call takes it. */
@@ -176,17 +176,17 @@ handle_aws(struct server *srv, struct http_request *req)
 		stage = api_call_prepare(call, target, req->body.data,
 		    req->body.len, &sr);
 	switch (stage) {
-	case API_STAGE_WRITE:
+	case CORE_STAGE_WRITE:
 		writes_queue(srv, req, call, respond_call);
 		break;
-	case API_STAGE_READ:
+	case CORE_STAGE_READ:
 		call_run(call);
 		if (call_is_pending(call)) {
 			call_on_finish(call, respond_later, req);
 			break;
 		}
 		/* FALLTHROUGH */
-	case API_STAGE_DONE:
+	case CORE_STAGE_DONE:
 		respond_call(req, call);
 		break;
 	}
@@ -201,7 +201,7 @@ handle_reset(struct server *srv, struct http_request *req)
 
 	/* Writes queued before the reset land first, then are wiped. */
 	writes_flush(srv);
-	if (api_reset(srv->api, &cause) != 0) {
+	if (core_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);
 		answer_server_error(req);
@@ -237,7 +237,7 @@ handle_token(struct server *srv, struct http_request *req)
 		return;
 	if (rc == 0)
 		str_copy(rgn, sizeof rgn, srv->default_region);
-	now = api_now_ms(srv->api);
+	now = core_now_ms(srv->api);
 	expires = now + n * 1000;
 	/* The account's root: the token's own account, not another one. */
 	root = xasprintf("arn:aws:iam::%s:root", acct);
@@ -270,9 +270,9 @@ handle_blob(struct server *srv, struct http_request *req)
 	const char	*digest = req->path + strlen(BLOBS_PREFIX);
 	int		 rc;
 
-	rc = api_blob_url_check(srv->api, digest, req->query,
-	    api_now_ms(srv->api));
-	if (rc == API_URL_EXPIRED)
+	rc = core_blob_url_check(srv->api, digest, req->query,
+	    core_now_ms(srv->api));
+	if (rc == CORE_URL_EXPIRED)
 		answer_aws_error(req, NULL, 403, ERR_ACCESS_DENIED,
 		    "Request has expired");
 	else if (rc != 0)

@@ -47,7 +47,7 @@ writes_flush(struct server *srv)
 	call_batch_run(srv->api, calls, n);
 	free(calls);
 	/* A deleted repository's records go in slices after the answer. */
-	if (api_reap_take_due(srv->api))
+	if (core_reap_take_due(srv->api))
 		gc_sched_reap(srv->gc_sched);
 	for (i = 0; i < n; i++)
 		batch[i].respond(batch[i].req, batch[i].call);

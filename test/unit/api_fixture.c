@@ -28,14 +28,14 @@
 static void
 ctx_new(struct afx *f)
 {
-	struct api_config	 cfg;
+	struct core_config	 cfg;
 	char			*cause = NULL;
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = AFX_ACCOUNT;
 	cfg.default_region = AFX_REGION;
-	cfg.max_repositories = API_REPOSITORIES_MAX;
-	cfg.max_layer_size = API_LAYER_SIZE_MAX;
+	cfg.max_repositories = CORE_REPOSITORIES_MAX;
+	cfg.max_layer_size = CORE_LAYER_SIZE_MAX;
 	if (api_ctx_new(f->fx->st, &cfg, &f->ctx, &cause) != 0)
 		fail_msg("api_ctx_new: %s", cause);
 }
@@ -167,16 +167,16 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 	target = xasprintf("%s%s", API_TARGET_PREFIX, op);
 	call = call_new(f->ctx, "test-request", f->now_ms);
 	switch (api_call_prepare(call, target, body, strlen(body), &sr)) {
-	case API_STAGE_WRITE:
+	case CORE_STAGE_WRITE:
 		call_batch_run(f->ctx, &call, 1);
 		break;
-	case API_STAGE_READ:
+	case CORE_STAGE_READ:
 		call_run(call);
 		/* What the server's timer would write later (pulls.c). */
-		if (api_pulls_pending(f->ctx))
-			assert_int_equal(api_pulls_flush(f->ctx), 0);
+		if (core_pulls_pending(f->ctx))
+			assert_int_equal(core_pulls_flush(f->ctx), 0);
 		break;
-	case API_STAGE_DONE:
+	case CORE_STAGE_DONE:
 		break;
 	}
 	api_call_render(call, status, type, &text, &len);

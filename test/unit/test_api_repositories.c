@@ -397,7 +397,7 @@ test_force_delete_is_immediate_and_reaped_after(void **state)
 	out = afx_ok(f, "DescribeImages", "{'repositoryName': 'big'}");
 	afx_equal(out, "{'imageDetails': []}");
 	json_object_put(out);
-	assert_int_equal(api_reap_run(f->ctx, &n), 0);
+	assert_int_equal(core_reap_run(f->ctx, &n), 0);
 	/* Each image: record, manifest, tag, config and layer; the count. */
 	assert_int_equal(n, 8 * 5 + 1 + 1);
 	assert_int_equal(afx_child_records(f), 0);
@@ -434,13 +434,13 @@ test_force_delete_resumes_after_a_restart_and_gc_reaps_first(void **state)
 	afx_restart(f);
 	assert_gone(f, "half");
 	assert_int_equal(afx_child_records(f), before - 10);
-	assert_int_equal(api_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
+	assert_int_equal(core_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
 	    &n_uploads), 0);
 	assert_int_equal(afx_child_records(f), 0);
 	/* A config and a layer per image. */
 	assert_int_equal(n_blobs, 6 * 2);
 	n = 99;
-	assert_int_equal(api_reap_run(f->ctx, &n), 0);
+	assert_int_equal(core_reap_run(f->ctx, &n), 0);
 	assert_int_equal(n, 0);
 }
 
@@ -460,7 +460,7 @@ test_gc_over_many_slices_leaves_nothing(void **state)
 	afx_do(f, "DeleteRepository", "{'repositoryName': 'many', "
 	    "'force': true}");
 	assert_true(afx_child_records(f) > 256);
-	assert_int_equal(api_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
+	assert_int_equal(core_gc_run(f->ctx, f->now_ms + 1000, 0, &n_blobs,
 	    &n_uploads), 0);
 	assert_int_equal(afx_child_records(f), 0);
 	assert_int_equal(n_blobs, 150 * 2);

@@ -11,15 +11,15 @@
 
 #include "api/api_int.h"
 
-/* api_now_ms is the real clock plus the offset, read between two reads. */
+/* core_now_ms is the real clock plus the offset, read between two reads. */
 static void
 assert_now_is_offset(const struct core_ctx *ctx, int64_t offset_sec)
 {
 	int64_t	before, now, after;
 
-	before = api_real_ms();
-	now = api_now_ms(ctx);
-	after = api_real_ms();
+	before = core_real_ms();
+	now = core_now_ms(ctx);
+	after = core_real_ms();
 	assert_true(now >= before + offset_sec * 1000);
 	assert_true(now <= after + offset_sec * 1000);
 }
@@ -30,7 +30,7 @@ test_clock_starts_at_the_configured_offset(void **state)
 	struct core_ctx	ctx = { .clock_offset_sec = 3600 };
 
 	(void)state;
-	assert_int_equal(api_clock_offset_sec(&ctx), 3600);
+	assert_int_equal(core_clock_offset_sec(&ctx), 3600);
 	assert_now_is_offset(&ctx, 3600);
 }
 
@@ -41,9 +41,9 @@ test_clock_advance_moves_every_reading(void **state)
 
 	(void)state;
 	assert_now_is_offset(&ctx, 0);
-	assert_int_equal(api_clock_advance(&ctx, 86400), 0);
-	assert_int_equal(api_clock_advance(&ctx, 0), 0);
-	assert_int_equal(api_clock_offset_sec(&ctx), 86400);
+	assert_int_equal(core_clock_advance(&ctx, 86400), 0);
+	assert_int_equal(core_clock_advance(&ctx, 0), 0);
+	assert_int_equal(core_clock_offset_sec(&ctx), 86400);
 	assert_now_is_offset(&ctx, 86400);
 }
 
@@ -53,19 +53,19 @@ test_clock_advance_refuses_going_back_or_past_the_bound(void **state)
 	struct core_ctx	ctx = { .clock_offset_sec = 10 };
 
 	(void)state;
-	assert_int_equal(api_clock_advance(&ctx, -1), -1);
-	assert_int_equal(api_clock_advance_max(&ctx),
-	    API_CLOCK_OFFSET_MAX_SEC - 10);
-	assert_int_equal(api_clock_advance(&ctx,
-	    API_CLOCK_OFFSET_MAX_SEC - 9), -1);
-	assert_int_equal(api_clock_advance(&ctx, INT64_MAX), -1);
-	assert_int_equal(api_clock_offset_sec(&ctx), 10);
-	assert_int_equal(api_clock_advance(&ctx,
-	    API_CLOCK_OFFSET_MAX_SEC - 10), 0);
-	assert_int_equal(api_clock_offset_sec(&ctx), API_CLOCK_OFFSET_MAX_SEC);
-	assert_int_equal(api_clock_advance_max(&ctx), 0);
-	assert_int_equal(api_clock_advance(&ctx, 1), -1);
-	assert_now_is_offset(&ctx, API_CLOCK_OFFSET_MAX_SEC);
+	assert_int_equal(core_clock_advance(&ctx, -1), -1);
+	assert_int_equal(core_clock_advance_max(&ctx),
+	    CORE_CLOCK_OFFSET_MAX_SEC - 10);
+	assert_int_equal(core_clock_advance(&ctx,
+	    CORE_CLOCK_OFFSET_MAX_SEC - 9), -1);
+	assert_int_equal(core_clock_advance(&ctx, INT64_MAX), -1);
+	assert_int_equal(core_clock_offset_sec(&ctx), 10);
+	assert_int_equal(core_clock_advance(&ctx,
+	    CORE_CLOCK_OFFSET_MAX_SEC - 10), 0);
+	assert_int_equal(core_clock_offset_sec(&ctx), CORE_CLOCK_OFFSET_MAX_SEC);
+	assert_int_equal(core_clock_advance_max(&ctx), 0);
+	assert_int_equal(core_clock_advance(&ctx, 1), -1);
+	assert_now_is_offset(&ctx, CORE_CLOCK_OFFSET_MAX_SEC);
 }
 
 int

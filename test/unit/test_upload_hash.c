@@ -37,27 +37,27 @@ test_upload_hash_found_only_at_its_length(void **state)
 	unsigned char		 want[SHA256_DIGEST_LEN], h[SHA256_DIGEST_LEN];
 
 	(void)state;
-	assert_false(api_upload_hash_get(&ctx, &up, &got));
+	assert_false(core_upload_hash_get(&ctx, &up, &got));
 	sha256_init(&st);
 	sha256_update(&st, "abc", 3);
-	api_upload_count_part(&call, &up, 3, &st);
+	core_upload_count_part(&call, &up, 3, &st);
 	assert_int_equal(up.received, 3);
-	assert_true(api_upload_hash_get(&ctx, &up, &got));
+	assert_true(core_upload_hash_get(&ctx, &up, &got));
 	digest_of(&st, want);
 	digest_of(&got, h);
 	assert_memory_equal(h, want, sizeof h);
 
 	/* A record that stands elsewhere (a commit failed) has none. */
 	up.received = 2;
-	assert_false(api_upload_hash_get(&ctx, &up, &got));
+	assert_false(core_upload_hash_get(&ctx, &up, &got));
 	up.received = 3;
 
 	/* A part counted without a hash (after a restart) drops it. */
-	api_upload_count_part(&call, &up, 5, NULL);
-	assert_false(api_upload_hash_get(&ctx, &up, &got));
+	core_upload_count_part(&call, &up, 5, NULL);
+	assert_false(core_upload_hash_get(&ctx, &up, &got));
 	up.received = 3;
-	assert_false(api_upload_hash_get(&ctx, &up, &got));
-	api_upload_tables_free(&ctx);
+	assert_false(core_upload_hash_get(&ctx, &up, &got));
+	core_upload_tables_free(&ctx);
 }
 
 static void
@@ -70,13 +70,13 @@ test_upload_hash_drop_forgets_only_that_upload(void **state)
 
 	(void)state;
 	sha256_init(&st);
-	api_upload_count_part(&call, &a, 1, &st);
-	api_upload_count_part(&call, &b, 2, &st);
-	api_upload_hash_drop(&ctx, "a");
-	api_upload_hash_drop(&ctx, "never");
-	assert_false(api_upload_hash_get(&ctx, &a, &got));
-	assert_true(api_upload_hash_get(&ctx, &b, &got));
-	api_upload_tables_free(&ctx);
+	core_upload_count_part(&call, &a, 1, &st);
+	core_upload_count_part(&call, &b, 2, &st);
+	core_upload_hash_drop(&ctx, "a");
+	core_upload_hash_drop(&ctx, "never");
+	assert_false(core_upload_hash_get(&ctx, &a, &got));
+	assert_true(core_upload_hash_get(&ctx, &b, &got));
+	core_upload_tables_free(&ctx);
 }
 
 static void
@@ -93,15 +93,15 @@ test_upload_hash_table_is_bounded_oldest_first(void **state)
 	for (i = 0; i < N_UPLOADS; i++) {
 		memset(&up, 0, sizeof up);
 		snprintf(up.id, sizeof up.id, "up-%zu", i);
-		api_upload_count_part(&call, &up, 1, &st);
+		core_upload_count_part(&call, &up, 1, &st);
 	}
 	assert_true(ctx.n_hashes < N_UPLOADS);
 	up.received = 1;
 	str_copy(up.id, sizeof up.id, "up-0");
-	assert_false(api_upload_hash_get(&ctx, &up, &got));
+	assert_false(core_upload_hash_get(&ctx, &up, &got));
 	snprintf(up.id, sizeof up.id, "up-%d", N_UPLOADS - 1);
-	assert_true(api_upload_hash_get(&ctx, &up, &got));
-	api_upload_tables_free(&ctx);
+	assert_true(core_upload_hash_get(&ctx, &up, &got));
+	core_upload_tables_free(&ctx);
 	assert_null(ctx.hashes);
 }
 
