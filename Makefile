@@ -9,6 +9,8 @@
 #               run for FUZZ_SECONDS; new inputs go to FUZZ_OUT, not the repo
 #   make durability  Release build, then TRIALS kill -9 trials
 #               (test/durability/kill9.py)
+#   make format lay out the C sources with .clang-format (make check only
+#               checks them: cmake/format.sh)
 
 JOBS ?= 2
 ARGS ?=
@@ -16,7 +18,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_OUT ?= build-fuzz/fuzz-out
 TRIALS ?= 30
 
-.PHONY: all run check bench fuzz fuzz-build durability clean
+.PHONY: all run check bench fuzz fuzz-build durability format clean
 
 all:
 	cmake/deps.sh build
@@ -31,6 +33,7 @@ run: all
 # warnings (-Werror) that the Debug builds below do not.
 check: all
 	cmake/deps.sh test
+	cmake/format.sh
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DECRD_SANITIZE=ON \
 	    -DECRD_BUILD_TESTS=ON >/dev/null
 	cmake --build build-asan -j$(JOBS)
@@ -50,6 +53,10 @@ fuzz-build:
 
 fuzz: fuzz-build
 	test/fuzz/run.sh build-fuzz $(FUZZ_OUT) $(FUZZ_SECONDS)
+
+format:
+	cmake/deps.sh test
+	cmake/format.sh --apply
 
 bench: all
 	ECRD_BIN=build-release/server/ecrd bench/run.sh

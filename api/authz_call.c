@@ -15,23 +15,23 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define ACTION_MAX	128
+#define ACTION_MAX 128
 
 /* aws:RequestTag/KEY and aws:TagKeys from the input (owned arrays). */
 struct authz_tags {
-	struct policy_kv	*kv;
-	const char		**keys;
-	size_t			 n_kv;
-	size_t			 n_keys;
+	struct policy_kv *kv;
+	const char **keys;
+	size_t n_kv;
+	size_t n_keys;
 };
 
 static void
 tags_from_input(struct call *call, struct authz_tags *t)
 {
-	struct json_object	*tags = api_in_array(call, "tags");
-	struct json_object	*keys = api_in_array(call, "tagKeys");
-	struct json_object	*item, *k, *v;
-	size_t			 i, n, m;
+	struct json_object *tags = api_in_array(call, "tags");
+	struct json_object *keys = api_in_array(call, "tagKeys");
+	struct json_object *item, *k, *v;
+	size_t i, n, m;
 
 	n = tags == NULL ? 0 : json_object_array_length(tags);
 	m = keys == NULL ? 0 : json_object_array_length(keys);
@@ -67,8 +67,8 @@ req_from_call(struct call *call, const char *each, struct authz_req *r,
     struct authz_tags *t, char *arn, size_t arn_size, char *action,
     size_t action_size)
 {
-	const char	*name;
-	char		 account[13];
+	const char *name;
+	char account[13];
 
 	memset(r, 0, sizeof *r);
 	snprintf(action, action_size, "ecr:%s", call->op->name);
@@ -93,7 +93,8 @@ req_from_call(struct call *call, const char *each, struct authz_req *r,
 		/* A malformed ARN is the handler's InvalidParameter. */
 		r->resource = name;
 		if (core_arn_repo(name, call->id.region, account,
-		    &r->repo_name) && strcmp(account, call->registry_id) != 0)
+		        &r->repo_name) &&
+		    strcmp(account, call->registry_id) != 0)
 			r->repo_name = NULL;
 	}
 	tags_from_input(call, t);
@@ -108,20 +109,19 @@ req_from_call(struct call *call, const char *each, struct authz_req *r,
  * a read txn of its own.
  */
 static int
-authz_call_eval(struct call *call, struct store_txn *txn,
-    const char *each, const struct policy *override, bool *allowed,
-    char *msg, size_t size)
+authz_call_eval(struct call *call, struct store_txn *txn, const char *each,
+    const struct policy *override, bool *allowed, char *msg, size_t size)
 {
-	struct store_txn	*own = NULL;
-	struct authz_req	 r;
-	struct authz_tags	 t;
-	char			 arn[CORE_ARN_MAX], action[ACTION_MAX];
-	int			 rc = 0;
+	struct store_txn *own = NULL;
+	struct authz_req r;
+	struct authz_tags t;
+	char arn[CORE_ARN_MAX], action[ACTION_MAX];
+	int rc = 0;
 
 	req_from_call(call, each, &r, &t, arn, sizeof arn, action,
 	    sizeof action);
-	if (txn == NULL && (rc = store_txn_begin(call->ctx->store, NULL,
-	    false, &own)) == 0)
+	if (txn == NULL &&
+	    (rc = store_txn_begin(call->ctx->store, NULL, false, &own)) == 0)
 		txn = own;
 	if (rc == 0)
 		rc = core_authz_eval(call->ctx, txn, &r, override, allowed, msg,
@@ -141,20 +141,20 @@ authz_call_eval(struct call *call, struct store_txn *txn,
  * notes do not say how ECR reports a partial denial].
  */
 static int
-authz_each_name(struct call *call, struct json_object *names,
-    bool *allowed, char *msg, size_t size)
+authz_each_name(struct call *call, struct json_object *names, bool *allowed,
+    char *msg, size_t size)
 {
-	struct store_txn	*txn = NULL;
-	size_t			 i, n = json_object_array_length(names);
-	int			 rc;
+	struct store_txn *txn = NULL;
+	size_t i, n = json_object_array_length(names);
+	int rc;
 
 	if ((rc = store_txn_begin(call->ctx->store, NULL, false, &txn)) != 0)
 		return rc;
 	*allowed = true;
 	for (i = 0; i < n && *allowed && rc == 0; i++)
-		rc = authz_call_eval(call, txn, json_object_get_string(
-		    json_object_array_get_idx(names, i)), NULL, allowed, msg,
-		    size);
+		rc = authz_call_eval(call, txn,
+		    json_object_get_string(json_object_array_get_idx(names, i)),
+		    NULL, allowed, msg, size);
 	store_txn_abort(txn);
 	return rc;
 }
@@ -162,10 +162,10 @@ authz_each_name(struct call *call, struct json_object *names,
 int
 api_authz_call(struct call *call)
 {
-	struct json_object	*names = NULL;
-	char			 msg[ECR_ERROR_MESSAGE_SIZE];
-	bool			 allowed = false;
-	int			 rc;
+	struct json_object *names = NULL;
+	char msg[ECR_ERROR_MESSAGE_SIZE];
+	bool allowed = false;
+	int rc;
 
 	if (!call->ctx->cfg.is_strict)
 		return 0;
@@ -191,17 +191,18 @@ api_authz_call(struct call *call)
 int
 api_authz_lockout_check(struct call *call, const struct policy *policy)
 {
-	char	msg[ECR_ERROR_MESSAGE_SIZE];
-	bool	allowed = false;
-	int	rc;
+	char msg[ECR_ERROR_MESSAGE_SIZE];
+	bool allowed = false;
+	int rc;
 
 	if (!call->ctx->cfg.is_strict)
 		return 0;
-	if ((rc = authz_call_eval(call, call->txn, NULL, policy, &allowed,
-	    msg, sizeof msg)) != 0)
+	if ((rc = authz_call_eval(call, call->txn, NULL, policy, &allowed, msg,
+	         sizeof msg)) != 0)
 		return core_fail_store(call, rc);
 	if (!allowed)
-		return core_fail_param(call, "PolicyText", "The repository "
+		return core_fail_param(call, "PolicyText",
+		    "The repository "
 		    "policy would prevent you from setting another policy in "
 		    "the future; use force to set it anyway");
 	return 0;

@@ -18,12 +18,11 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-
 int
 api_ctx_new(struct store *store, const struct core_config *cfg,
     struct core_ctx **out, char **cause)
 {
-	struct core_ctx	*ctx;
+	struct core_ctx *ctx;
 
 	if (api_ops_check(cause) != 0 ||
 	    core_ctx_new(store, cfg, &ctx, cause) != 0)
@@ -50,11 +49,11 @@ api_ctx_free(struct core_ctx *ctx)
 static int
 lookup_op(struct call *call, const char *target)
 {
-	const char	*name;
+	const char *name;
 
 	if (target == NULL || !str_has_prefix(target, API_TARGET_PREFIX) ||
-	    (call->op = api_op_find(target +
-	    strlen(API_TARGET_PREFIX))) == NULL) {
+	    (call->op = api_op_find(target + strlen(API_TARGET_PREFIX))) ==
+	        NULL) {
 		/*
 		 * Coral's answer, with no message (docs/ecr-behaviour.md
 		 * 1.5).
@@ -83,12 +82,12 @@ fail_serialization(struct call *call)
 static bool
 has_nul_string(struct json_object *o)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	switch (json_object_get_type(o)) {
 	case json_type_string:
 		return strlen(json_object_get_string(o)) !=
-		    (size_t)json_object_get_string_len(o);
+		       (size_t)json_object_get_string_len(o);
 	case json_type_array:
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++) {
@@ -97,7 +96,8 @@ has_nul_string(struct json_object *o)
 		}
 		return false;
 	case json_type_object:
-		json_object_object_foreach(o, key, val) {
+		json_object_object_foreach(o, key, val)
+		{
 			if (strlen(key) == 0 || has_nul_string(val))
 				return true;
 		}
@@ -114,13 +114,17 @@ has_nul_string(struct json_object *o)
 static int
 refuse_nul(struct call *call)
 {
-	json_object_object_foreach(call->in, key, val) {
+	json_object_object_foreach(call->in, key, val)
+	{
 		if (has_nul_string(val))
-			return core_fail(call, ERR_INVALID_PARAMETER, "Invalid "
+			return core_fail(call, ERR_INVALID_PARAMETER,
+			    "Invalid "
 			    "parameter at '%s' failed to satisfy constraint: "
-			    "'Member must not contain NUL characters'", key);
+			    "'Member must not contain NUL characters'",
+			    key);
 	}
-	return core_fail(call, ERR_INVALID_PARAMETER, "%s", "Invalid "
+	return core_fail(call, ERR_INVALID_PARAMETER, "%s",
+	    "Invalid "
 	    "parameter at 'request' failed to satisfy constraint: 'Member "
 	    "names must not contain NUL characters'");
 }
@@ -128,8 +132,8 @@ refuse_nul(struct call *call)
 static int
 parse_body(struct call *call, const char *body, size_t len)
 {
-	struct json_object	*in;
-	int			 rc;
+	struct json_object *in;
+	int rc;
 
 	if (len == 0) {
 		call->in = jnew_obj();
@@ -156,8 +160,8 @@ parse_body(struct call *call, const char *body, size_t len)
 static int
 select_registry(struct call *call)
 {
-	const char	*rid = api_in_str(call, "registryId");
-	const char	*arn = api_in_str(call, "resourceArn"), *name;
+	const char *rid = api_in_str(call, "registryId");
+	const char *arn = api_in_str(call, "resourceArn"), *name;
 
 	memcpy(call->registry_id, call->id.account, sizeof call->registry_id);
 	if (rid != NULL)
@@ -172,22 +176,24 @@ select_registry(struct call *call)
 static int
 validate_call(struct call *call)
 {
-	struct json_object	*streamed = NULL;
-	struct api_part		*part = api_call_part(call);
-	const char		*twice = api_part_duplicate(part);
-	int64_t			 len = 0;
+	struct json_object *streamed = NULL;
+	struct api_part *part = api_call_part(call);
+	const char *twice = api_part_duplicate(part);
+	int64_t len = 0;
 
 	/* [unconfirmed] ECR's answer; json-c alone would take the last. */
 	if (twice != NULL)
-		return core_fail(call, ERR_SERIALIZATION, "Duplicate member "
-		    "'%s'", twice);
+		return core_fail(call, ERR_SERIALIZATION,
+		    "Duplicate member "
+		    "'%s'",
+		    twice);
 	if (api_part_has_blob(part) &&
 	    json_object_object_get_ex(call->in, "layerPartBlob", &streamed))
 		len = api_part_blob_len(part);
 	/* Only its placeholder, "", stands for what streamed. */
 	if (streamed != NULL &&
 	    (!json_object_is_type(streamed, json_type_string) ||
-	    json_object_get_string_len(streamed) != 0)) {
+	        json_object_get_string_len(streamed) != 0)) {
 		api_call_set_part(call, NULL);
 		streamed = NULL;
 	}
@@ -199,10 +205,10 @@ enum core_stage
 api_call_prepare_part(struct call *call, const char *target,
     struct api_part *part, const struct sigv4_request *sr)
 {
-	struct sigv4_request	 s = *sr;
-	char			 hex[65];
-	const char		*body;
-	size_t			 len;
+	struct sigv4_request s = *sr;
+	char hex[65];
+	const char *body;
+	size_t len;
 
 	api_call_set_part(call, part);
 	api_part_payload_hash(part, hex);
@@ -215,16 +221,15 @@ enum core_stage
 api_call_prepare(struct call *call, const char *target, const char *body,
     size_t len, const struct sigv4_request *sr)
 {
-	if (core_identify(call, sr) != 0 ||
-	    lookup_op(call, target) != 0 ||
-	    parse_body(call, body, len) != 0 ||
-	    validate_call(call) != 0 ||
-	    select_registry(call) != 0 ||
-	    api_authz_call(call) != 0)
+	if (core_identify(call, sr) != 0 || lookup_op(call, target) != 0 ||
+	    parse_body(call, body, len) != 0 || validate_call(call) != 0 ||
+	    select_registry(call) != 0 || api_authz_call(call) != 0)
 		return CORE_STAGE_DONE;
 	if (call->op->exec == NULL) {
-		core_fail(call, ERR_NOT_IMPLEMENTED, "Operation '%s' is not "
-		    "implemented by ecrd yet", call->op->name);
+		core_fail(call, ERR_NOT_IMPLEMENTED,
+		    "Operation '%s' is not "
+		    "implemented by ecrd yet",
+		    call->op->name);
 		return CORE_STAGE_DONE;
 	}
 	call->out = jnew_obj();

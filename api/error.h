@@ -9,8 +9,8 @@
 struct json_object;
 
 /* The wire name ("RepositoryNotFoundException") and HTTP status of a code. */
-const char	*ecr_error_type(enum ecr_errcode);
-int		 ecr_error_status(enum ecr_errcode);
+const char *ecr_error_type(enum ecr_errcode);
+int ecr_error_status(enum ecr_errcode);
 /* Look a wire name up; ERR_NONE if it is not ours. */
 enum ecr_errcode ecr_error_lookup(const char *);
 
@@ -19,7 +19,7 @@ enum ecr_errcode ecr_error_lookup(const char *);
  * ...extra} (no message member when message is NULL; extra's members are
  * borrowed). The caller frees the result; *len is its length.
  */
-char	*ecr_error_body(const char *type, const char *message,
-	    struct json_object *extra, size_t *len);
+char *ecr_error_body(const char *type, const char *message,
+    struct json_object *extra, size_t *len);
 
 #endif

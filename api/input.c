@@ -6,7 +6,7 @@
 static struct json_object *
 in_member(struct call *call, const char *key, enum json_type type)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (call->in == NULL || !json_object_object_get_ex(call->in, key, &v))
 		return NULL;
@@ -19,7 +19,7 @@ in_member(struct call *call, const char *key, enum json_type type)
 const char *
 api_in_str(struct call *call, const char *key)
 {
-	struct json_object	*v = in_member(call, key, json_type_string);
+	struct json_object *v = in_member(call, key, json_type_string);
 
 	return v == NULL ? NULL : json_object_get_string(v);
 }
@@ -27,7 +27,7 @@ api_in_str(struct call *call, const char *key)
 size_t
 api_in_len(struct call *call, const char *key)
 {
-	struct json_object	*v = in_member(call, key, json_type_string);
+	struct json_object *v = in_member(call, key, json_type_string);
 
 	return v == NULL ? 0 : (size_t)json_object_get_string_len(v);
 }
@@ -35,7 +35,7 @@ api_in_len(struct call *call, const char *key)
 bool
 api_in_bool(struct call *call, const char *key, bool dflt)
 {
-	struct json_object	*v = in_member(call, key, json_type_boolean);
+	struct json_object *v = in_member(call, key, json_type_boolean);
 
 	return v == NULL ? dflt : json_object_get_boolean(v);
 }
@@ -43,7 +43,7 @@ api_in_bool(struct call *call, const char *key, bool dflt)
 int64_t
 api_in_i64(struct call *call, const char *key, int64_t dflt)
 {
-	struct json_object	*v = in_member(call, key, json_type_int);
+	struct json_object *v = in_member(call, key, json_type_int);
 
 	return v == NULL ? dflt : json_object_get_int64(v);
 }

@@ -25,34 +25,34 @@ enum model_type {
 struct model_shape;
 
 struct model_member {
-	const char			*name;
-	const struct model_shape	*shape;
-	bool				 required;
+	const char *name;
+	const struct model_shape *shape;
+	bool required;
 };
 
 /* One shape of the model; all of it is static and lives forever. */
 struct model_shape {
-	const char		*name;
-	enum model_type		 type;
+	const char *name;
+	enum model_type type;
 	/* Length for strings, lists, maps and blobs; value for numbers. */
-	bool			 has_min, has_max;
-	int64_t			 min, max;
-	const char		*pattern;	/* the model's, or NULL */
-	const char *const	*enums;		/* the model's order */
-	size_t			 n_enums;
+	bool has_min, has_max;
+	int64_t min, max;
+	const char *pattern;      /* the model's, or NULL */
+	const char *const *enums; /* the model's order */
+	size_t n_enums;
 	/* MODEL_STRUCTURE: members in declaration order. */
 	const struct model_member *members;
-	size_t			 n_members;
-	const struct model_shape *list_member;	/* MODEL_LIST */
-	const struct model_shape *map_key, *map_value;	/* MODEL_MAP */
+	size_t n_members;
+	const struct model_shape *list_member;         /* MODEL_LIST */
+	const struct model_shape *map_key, *map_value; /* MODEL_MAP */
 };
 
 struct model_op {
-	const char			*name;
-	const struct model_shape	*input;	/* always a structure */
-	const struct model_shape	*output;
-	const char *const		*errors; /* error shape names */
-	size_t				 n_errors;
+	const char *name;
+	const struct model_shape *input; /* always a structure */
+	const struct model_shape *output;
+	const char *const *errors; /* error shape names */
+	size_t n_errors;
 };
 
 /* Every operation, sorted by name (strcmp order). */

@@ -12,25 +12,25 @@
 #include "core/image.h"
 #include "store/store.h"
 
-static int	batch_delete_image(struct call *);
+static int batch_delete_image(struct call *);
 
 const struct op api_op_batch_delete_image = {
-	.name = "BatchDeleteImage",
-	.input = &model_BatchDeleteImageRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO | OP_FREES_SPACE,
-	.exec = batch_delete_image,
+    .name = "BatchDeleteImage",
+    .input = &model_BatchDeleteImageRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO | OP_FREES_SPACE,
+    .exec = batch_delete_image,
 };
 
 struct result {
-	struct jw		 ids;
-	struct json_object	*failures;
+	struct jw ids;
+	struct json_object *failures;
 };
 
 static void
 add_failure(struct result *r, struct json_object *id, const char *code,
     const char *reason)
 {
-	struct json_object	*f = jnew_obj();
+	struct json_object *f = jnew_obj();
 
 	jadd_obj(f, "imageId", json_object_get(id));
 	jadd_str(f, "failureCode", code);
@@ -42,17 +42,18 @@ static void
 add_busy(struct result *r, struct json_object *id)
 {
 	/* [unconfirmed] reason wording. */
-	add_failure(r, id, "ImageReferencedByManifestList", "Requested image "
+	add_failure(r, id, "ImageReferencedByManifestList",
+	    "Requested image "
 	    "is referenced by a manifest list in the repository");
 }
 
 /* Delete img, listing one id per removed tag (moto's shape [unconfirmed]). */
 static int
-delete_whole(struct call *call, struct store_image *img,
-    struct result *r, struct json_object *id)
+delete_whole(struct call *call, struct store_image *img, struct result *r,
+    struct json_object *id)
 {
-	size_t	i;
-	int	rc;
+	size_t i;
+	int rc;
 
 	if ((rc = core_image_delete(call, img, NULL)) == CORE_IMAGE_BUSY) {
 		add_busy(r, id);
@@ -71,7 +72,7 @@ static int
 untag(struct call *call, struct store_image *img, const char *tag,
     struct result *r, struct json_object *id)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = core_image_delete(call, img, tag)) == CORE_IMAGE_BUSY) {
 		add_busy(r, id);
@@ -87,29 +88,33 @@ static int
 delete_one(struct call *call, const struct store_repo *repo,
     struct json_object *id, struct result *r)
 {
-	const char		*digest = api_id_member(id, "imageDigest");
-	const char		*tag = api_id_member(id, "imageTag");
-	struct store_image	 img;
-	int			 rc;
+	const char *digest = api_id_member(id, "imageDigest");
+	const char *tag = api_id_member(id, "imageTag");
+	struct store_image img;
+	int rc;
 
 	if (digest == NULL && tag == NULL) {
-		add_failure(r, id, "MissingDigestAndTag", "Invalid request "
+		add_failure(r, id, "MissingDigestAndTag",
+		    "Invalid request "
 		    "parameters: both tag and digest cannot be null");
 		return 0;
 	}
 	memset(&img, 0, sizeof img);
 	rc = core_image_find(call, repo->id, digest, tag, &img);
 	if (rc == STORE_NOTFOUND || rc == CORE_IMAGE_TAG_MISMATCH) {
-		add_failure(r, id, rc == STORE_NOTFOUND ? "ImageNotFound" :
-		    "ImageTagDoesNotMatchDigest", rc == STORE_NOTFOUND ?
-		    "Requested image not found" : "Invalid request "
-		    "parameters: image tag does not match the image digest");
+		add_failure(r, id,
+		    rc == STORE_NOTFOUND ? "ImageNotFound"
+		                         : "ImageTagDoesNotMatchDigest",
+		    rc == STORE_NOTFOUND ? "Requested image not found"
+		                         : "Invalid request "
+		                           "parameters: image tag does not "
+		                           "match the image digest");
 		return 0;
 	}
 	if (rc != 0)
 		return core_fail_store(call, rc);
-	rc = tag != NULL ? untag(call, &img, tag, r, id) :
-	    delete_whole(call, &img, r, id);
+	rc = tag != NULL ? untag(call, &img, tag, r, id)
+	                 : delete_whole(call, &img, r, id);
 	store_image_release(&img);
 	return rc;
 }
@@ -117,11 +122,11 @@ delete_one(struct call *call, const struct store_repo *repo,
 static int
 batch_delete_image(struct call *call)
 {
-	struct store_repo	 repo;
-	struct json_object	*ids = api_in_array(call, "imageIds");
-	struct result		 r;
-	size_t			 i, n;
-	int			 rc = 0;
+	struct store_repo repo;
+	struct json_object *ids = api_in_array(call, "imageIds");
+	struct result r;
+	size_t i, n;
+	int rc = 0;
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;

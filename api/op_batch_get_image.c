@@ -16,13 +16,13 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-static int	batch_get_image(struct call *);
+static int batch_get_image(struct call *);
 
 const struct op api_op_batch_get_image = {
-	.name = "BatchGetImage",
-	.input = &model_BatchGetImageRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-	.exec = batch_get_image,
+    .name = "BatchGetImage",
+    .input = &model_BatchGetImageRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = batch_get_image,
 };
 
 /*
@@ -35,7 +35,7 @@ static void
 add_failure(struct json_object *failures, struct json_object *id,
     const char *code, const char *reason)
 {
-	struct json_object	*f = jnew_obj();
+	struct json_object *f = jnew_obj();
 
 	jadd_obj(f, "imageId", json_object_get(id));
 	jadd_str(f, "failureCode", code);
@@ -44,11 +44,11 @@ add_failure(struct json_object *failures, struct json_object *id,
 }
 
 static void
-add_image(const struct store_repo *repo,
-    struct json_object *images, const char *digest, const char *tag,
-    const char *manifest, const char *media_type)
+add_image(const struct store_repo *repo, struct json_object *images,
+    const char *digest, const char *tag, const char *manifest,
+    const char *media_type)
 {
-	struct json_object	*image = jnew_obj(), *id = jnew_obj();
+	struct json_object *image = jnew_obj(), *id = jnew_obj();
 
 	jadd_str(image, "registryId", repo->registry_id);
 	jadd_str(image, "repositoryName", repo->name);
@@ -60,14 +60,14 @@ add_image(const struct store_repo *repo,
 	jpush(images, image);
 }
 
-#define IDS_MAX	100	/* the model's */
+#define IDS_MAX 100 /* the model's */
 
 /* What the upstream said of each id (enum core_ptc_state), as it went. */
 struct pull_state {
-	size_t	next;		/* the next id to consider */
-	size_t	fetching;	/* the id asked upstream */
-	bool	was_asked;	/* a rule covers the repository */
-	uint8_t	result[IDS_MAX];
+	size_t next;     /* the next id to consider */
+	size_t fetching; /* the id asked upstream */
+	bool was_asked;  /* a rule covers the repository */
+	uint8_t result[IDS_MAX];
 };
 
 static void
@@ -79,7 +79,7 @@ pull_state_free(void *st)
 static const char *
 id_member(struct json_object *id, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (json_object_object_get_ex(id, key, &v) && v != NULL)
 		return json_object_get_string(v);
@@ -91,10 +91,10 @@ static bool
 needs_upstream(struct call *call, const struct store_repo *repo,
     struct json_object *id)
 {
-	const char		*digest = id_member(id, "imageDigest");
-	const char		*tag = id_member(id, "imageTag");
-	struct store_image	 img;
-	int			 rc;
+	const char *digest = id_member(id, "imageDigest");
+	const char *tag = id_member(id, "imageTag");
+	struct store_image img;
+	int rc;
 
 	if (digest == NULL && tag == NULL)
 		return false;
@@ -106,23 +106,23 @@ needs_upstream(struct call *call, const struct store_repo *repo,
 	if (rc == STORE_NOTFOUND)
 		return true;
 	return rc == 0 && digest == NULL &&
-	    !core_ptc_is_fresh(call, repo->name, tag);
+	       !core_ptc_is_fresh(call, repo->name, tag);
 }
 
 /* The client's acceptedMediaTypes as one Accept value, or NULL. */
 static const char *
 accept_of(struct call *call)
 {
-	struct json_object	*types = api_in_array(call,
-				    "acceptedMediaTypes");
-	size_t			 i, n;
-	char			*s = NULL, *t;
+	struct json_object *types = api_in_array(call, "acceptedMediaTypes");
+	size_t i, n;
+	char *s = NULL, *t;
 
 	n = types == NULL ? 0 : json_object_array_length(types);
 	for (i = 0; i < n; i++) {
-		t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ?
-		    ", " : "", json_object_get_string(
-		    json_object_array_get_idx(types, i)));
+		t = xasprintf("%s%s%s", s != NULL ? s : "",
+		    s != NULL ? ", " : "",
+		    json_object_get_string(json_object_array_get_idx(types,
+		        i)));
 		free(s);
 		s = t;
 	}
@@ -136,12 +136,12 @@ accept_of(struct call *call)
 static int
 pull_through(struct call *call, const struct store_repo *repo)
 {
-	struct json_object	*ids = api_in_array(call, "imageIds");
-	struct pull_state	*st = call->proto;
-	const char		*name = api_in_str(call, "repositoryName");
-	struct json_object	*id;
-	size_t			 n = json_object_array_length(ids);
-	int			 rc;
+	struct json_object *ids = api_in_array(call, "imageIds");
+	struct pull_state *st = call->proto;
+	const char *name = api_in_str(call, "repositoryName");
+	struct json_object *id;
+	size_t n = json_object_array_length(ids);
+	int rc;
 
 	if (st == NULL) {
 		st = xcalloc(1, sizeof *st);
@@ -154,11 +154,13 @@ pull_through(struct call *call, const struct store_repo *repo)
 			continue;
 		st->fetching = st->next++;
 		call->ptc_state = CORE_PTC_NONE;
-		rc = core_ptc_pull_manifest(call, name, id_member(id,
-		    "imageDigest") != NULL ? id_member(id, "imageDigest") :
-		    id_member(id, "imageTag"), accept_of(call));
+		rc = core_ptc_pull_manifest(call, name,
+		    id_member(id, "imageDigest") != NULL
+		        ? id_member(id, "imageDigest")
+		        : id_member(id, "imageTag"),
+		    accept_of(call));
 		if (rc == 0)
-			st->next = n;	/* no rule: nothing to ask */
+			st->next = n; /* no rule: nothing to ask */
 		st->was_asked = rc == CALL_PENDING;
 		return rc;
 	}
@@ -168,7 +170,7 @@ pull_through(struct call *call, const struct store_repo *repo)
 static bool
 was_asked(struct call *call)
 {
-	struct pull_state	*st = call->proto;
+	struct pull_state *st = call->proto;
 
 	return st != NULL && st->was_asked;
 }
@@ -177,32 +179,33 @@ was_asked(struct call *call)
 static bool
 is_unavailable(struct call *call, size_t i)
 {
-	struct pull_state	*st = call->proto;
+	struct pull_state *st = call->proto;
 
 	return st != NULL && i < IDS_MAX &&
-	    st->result[i] == CORE_PTC_UNAVAILABLE;
+	       st->result[i] == CORE_PTC_UNAVAILABLE;
 }
 
 static void
 get_one(struct call *call, const struct store_repo *repo,
-    const struct core_accept *w,
-    struct json_object *id, struct json_object *images,
-    struct json_object *failures, bool is_unavailable_upstream)
+    const struct core_accept *w, struct json_object *id,
+    struct json_object *images, struct json_object *failures,
+    bool is_unavailable_upstream)
 {
-	struct store_image	 img;
-	struct json_object	*v;
-	const char		*digest = NULL, *tag = NULL, *type;
-	char			 served[CORE_DIGEST_SIZE];
-	char			*bytes;
-	size_t			 len;
-	int			 rc;
+	struct store_image img;
+	struct json_object *v;
+	const char *digest = NULL, *tag = NULL, *type;
+	char served[CORE_DIGEST_SIZE];
+	char *bytes;
+	size_t len;
+	int rc;
 
 	if (json_object_object_get_ex(id, "imageDigest", &v) && v != NULL)
 		digest = json_object_get_string(v);
 	if (json_object_object_get_ex(id, "imageTag", &v) && v != NULL)
 		tag = json_object_get_string(v);
 	if (digest == NULL && tag == NULL) {
-		add_failure(failures, id, "MissingDigestAndTag", "Invalid "
+		add_failure(failures, id, "MissingDigestAndTag",
+		    "Invalid "
 		    "request parameters: both tag and digest cannot be null");
 		return;
 	}
@@ -215,7 +218,8 @@ get_one(struct call *call, const struct store_repo *repo,
 		return;
 	}
 	if (rc == STORE_NOTFOUND && is_unavailable_upstream) {
-		add_failure(failures, id, "UpstreamUnavailable", "The "
+		add_failure(failures, id, "UpstreamUnavailable",
+		    "The "
 		    "upstream registry could not be reached, or failed");
 		return;
 	}
@@ -233,7 +237,8 @@ get_one(struct call *call, const struct store_repo *repo,
 		 * [unconfirmed]: ECR's code when no accepted type fits; we
 		 * keep to the model's ImageFailureCode enum.
 		 */
-		add_failure(failures, id, "ImageNotFound", "Requested image "
+		add_failure(failures, id, "ImageNotFound",
+		    "Requested image "
 		    "not found: its media type is not among the "
 		    "acceptedMediaTypes");
 	else {
@@ -251,15 +256,16 @@ get_one(struct call *call, const struct store_repo *repo,
 static int
 unavailable_all(struct call *call)
 {
-	struct json_object	*ids = api_in_array(call, "imageIds");
-	struct json_object	*failures = jnew_arr(), *id;
-	size_t			 i, n = json_object_array_length(ids);
+	struct json_object *ids = api_in_array(call, "imageIds");
+	struct json_object *failures = jnew_arr(), *id;
+	size_t i, n = json_object_array_length(ids);
 
 	ecr_error_clear(&call->err);
 	for (i = 0; i < n; i++) {
 		id = json_object_array_get_idx(ids, i);
 		if (is_unavailable(call, i))
-			add_failure(failures, id, "UpstreamUnavailable", "The "
+			add_failure(failures, id, "UpstreamUnavailable",
+			    "The "
 			    "upstream registry could not be reached, or "
 			    "failed");
 		else
@@ -274,15 +280,15 @@ unavailable_all(struct call *call)
 static int
 batch_get_image(struct call *call)
 {
-	struct store_repo	 repo;
-	struct json_object	*ids = api_in_array(call, "imageIds");
-	struct json_object	*images, *failures, *types;
-	struct core_accept	 w;
-	size_t			 i, n;
-	int			 rc;
+	struct store_repo repo;
+	struct json_object *ids = api_in_array(call, "imageIds");
+	struct json_object *images, *failures, *types;
+	struct core_accept w;
+	size_t i, n;
+	int rc;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"),
-	    &repo) != 0) {
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	    0) {
 		if (call->err.code != ERR_REPOSITORY_NOT_FOUND)
 			return -1;
 		/* Perhaps the cache's, still to be made (3.9). */
@@ -290,7 +296,7 @@ batch_get_image(struct call *call)
 		if ((rc = pull_through(call, NULL)) != 0)
 			return rc;
 		if (core_repo_get(call, api_in_str(call, "repositoryName"),
-		    &repo) != 0)
+		        &repo) != 0)
 			return was_asked(call) ? unavailable_all(call) : -1;
 	} else if ((rc = pull_through(call, &repo)) != 0)
 		return rc;
@@ -299,8 +305,8 @@ batch_get_image(struct call *call)
 	w.n = types == NULL ? 0 : json_object_array_length(types);
 	w.types = xreallocarray(NULL, w.n + 1, sizeof *w.types);
 	for (i = 0; i < w.n; i++)
-		w.types[i] = json_object_get_string(
-		    json_object_array_get_idx(types, i));
+		w.types[i] =
+		    json_object_get_string(json_object_array_get_idx(types, i));
 	images = jnew_arr();
 	failures = jnew_arr();
 	n = json_object_array_length(ids);

@@ -17,15 +17,15 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 
-#define TOKEN_TTL_MS	(12LL * 3600 * 1000)
+#define TOKEN_TTL_MS (12LL * 3600 * 1000)
 
-static int	get_authorization_token(struct call *);
+static int get_authorization_token(struct call *);
 
 const struct op api_op_get_authorization_token = {
-	.name = "GetAuthorizationToken",
-	.input = &model_GetAuthorizationTokenRequest,
-	.flags = OP_TXN_NONE | OP_RESOURCE_ANY,
-	.exec = get_authorization_token,
+    .name = "GetAuthorizationToken",
+    .input = &model_GetAuthorizationTokenRequest,
+    .flags = OP_TXN_NONE | OP_RESOURCE_ANY,
+    .exec = get_authorization_token,
 };
 
 /*
@@ -37,9 +37,9 @@ static char *
 basic_credentials(struct call *call, const char *registry_id,
     int64_t expires_at_ms)
 {
-	struct regtoken_claims	 claims;
-	char			*password, *plain, *b64;
-	size_t			 len;
+	struct regtoken_claims claims;
+	char *password, *plain, *b64;
+	size_t len;
 
 	memset(&claims, 0, sizeof claims);
 	str_copy(claims.account, sizeof claims.account,
@@ -66,13 +66,13 @@ basic_credentials(struct call *call, const char *registry_id,
 static struct json_object *
 authorization_data(struct call *call, const char *registry_id)
 {
-	struct json_object	*o;
-	int64_t			 expires_at_ms = call->now_ms + TOKEN_TTL_MS;
-	char			 host[300], endpoint[320];
+	struct json_object *o;
+	int64_t expires_at_ms = call->now_ms + TOKEN_TTL_MS;
+	char host[300], endpoint[320];
 
 	o = jnew_obj();
-	jadd_str(o, "authorizationToken", basic_credentials(call,
-	    registry_id, expires_at_ms));
+	jadd_str(o, "authorizationToken",
+	    basic_credentials(call, registry_id, expires_at_ms));
 	jadd_epoch(o, "expiresAt", expires_at_ms);
 	core_registry_host(call, registry_id, host, sizeof host);
 	/* This server speaks plain HTTP when URIs name it. */
@@ -85,9 +85,9 @@ authorization_data(struct call *call, const char *registry_id)
 static int
 get_authorization_token(struct call *call)
 {
-	struct json_object	*ids = api_in_array(call, "registryIds");
-	struct json_object	*list = jnew_arr();
-	size_t			 i, n;
+	struct json_object *ids = api_in_array(call, "registryIds");
+	struct json_object *list = jnew_arr();
+	size_t i, n;
 
 	jadd_obj(call->out, "authorizationData", list);
 	n = ids == NULL ? 0 : json_object_array_length(ids);
@@ -95,7 +95,9 @@ get_authorization_token(struct call *call)
 		jpush(list, authorization_data(call, call->registry_id));
 	/* Deprecated: one element per id; the token serves them all. */
 	for (i = 0; i < n; i++)
-		jpush(list, authorization_data(call, json_object_get_string(
-		    json_object_array_get_idx(ids, i))));
+		jpush(list,
+		    authorization_data(call,
+		        json_object_get_string(json_object_array_get_idx(ids,
+		            i))));
 	return 0;
 }

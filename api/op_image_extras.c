@@ -15,53 +15,54 @@
 #include "core/image.h"
 #include "store/store.h"
 
-#define REFERRERS_PAGE_DEFAULT	20
+#define REFERRERS_PAGE_DEFAULT 20
 
-static int	list_image_referrers(struct call *);
-static int	update_image_storage_class(struct call *);
-static int	describe_image_replication_status(struct call *);
+static int list_image_referrers(struct call *);
+static int update_image_storage_class(struct call *);
+static int describe_image_replication_status(struct call *);
 
 const struct op api_op_list_image_referrers = {
-	.name = "ListImageReferrers",
-	.input = &model_ListImageReferrersRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-	.exec = list_image_referrers,
+    .name = "ListImageReferrers",
+    .input = &model_ListImageReferrersRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = list_image_referrers,
 };
 
 const struct op api_op_update_image_storage_class = {
-	.name = "UpdateImageStorageClass",
-	.input = &model_UpdateImageStorageClassRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = update_image_storage_class,
+    .name = "UpdateImageStorageClass",
+    .input = &model_UpdateImageStorageClassRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = update_image_storage_class,
 };
 
 const struct op api_op_describe_image_replication_status = {
-	.name = "DescribeImageReplicationStatus",
-	.input = &model_DescribeImageReplicationStatusRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-	.exec = describe_image_replication_status,
+    .name = "DescribeImageReplicationStatus",
+    .input = &model_DescribeImageReplicationStatusRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = describe_image_replication_status,
 };
 
 struct referrers {
-	struct call		*call;
-	struct jw		 list;
-	struct json_object	*types;		/* filter.artifactTypes */
-	const char		*status;	/* filter.artifactStatus */
-	size_t			 n, max, skip;
-	bool			 has_more;
+	struct call *call;
+	struct jw list;
+	struct json_object *types; /* filter.artifactTypes */
+	const char *status;        /* filter.artifactStatus */
+	size_t n, max, skip;
+	bool has_more;
 };
 
 static bool
 type_wanted(struct json_object *types, const char *type)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	if (types == NULL)
 		return true;
 	n = json_object_array_length(types);
 	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(
-		    types, i)), type) == 0)
+		if (strcmp(json_object_get_string(
+		               json_object_array_get_idx(types, i)),
+		        type) == 0)
 			return true;
 	return false;
 }
@@ -69,7 +70,7 @@ type_wanted(struct json_object *types, const char *type)
 static int
 referrer_add(const struct store_image *img, void *arg)
 {
-	struct referrers	*r = arg;
+	struct referrers *r = arg;
 
 	if (!api_image_status_matches(r->status, img->status) ||
 	    !type_wanted(r->types, img->artifact_media_type))
@@ -103,32 +104,35 @@ referrer_add(const struct store_image *img, void *arg)
 static int
 list_image_referrers(struct call *call)
 {
-	struct json_object	*filter = api_in_obj(call, "filter");
-	struct json_object	*subject = api_in_obj(call, "subjectId"), *v;
-	const char		*token = api_in_str(call, "nextToken");
-	struct store_repo	 repo;
-	struct referrers	 r;
-	char			 text[32];
-	const char		*errstr;
-	uint64_t		 skip = 0;
-	int			 rc;
+	struct json_object *filter = api_in_obj(call, "filter");
+	struct json_object *subject = api_in_obj(call, "subjectId"), *v;
+	const char *token = api_in_str(call, "nextToken");
+	struct store_repo repo;
+	struct referrers r;
+	char text[32];
+	const char *errstr;
+	uint64_t skip = 0;
+	int rc;
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&r, 0, sizeof r);
 	r.call = call;
 	r.max = (size_t)api_in_i64(call, "maxResults", REFERRERS_PAGE_DEFAULT);
-	if (filter != NULL && json_object_object_get_ex(filter,
-	    "artifactTypes", &v))
+	if (filter != NULL &&
+	    json_object_object_get_ex(filter, "artifactTypes", &v))
 		r.types = v;
-	if (filter != NULL && json_object_object_get_ex(filter,
-	    "artifactStatus", &v))
+	if (filter != NULL &&
+	    json_object_object_get_ex(filter, "artifactStatus", &v))
 		r.status = json_object_get_string(v);
-	if (token != NULL && (core_token_parse(call, "referrers", token, text,
-	    sizeof text) != 0 || parse_u64(text, 0, UINT32_MAX, &skip,
-	    &errstr) != 0))
-		return call->err.code != ERR_NONE ? -1 :
-		    core_fail_param(call, "nextToken", "Invalid token");
+	if (token != NULL &&
+	    (core_token_parse(call, "referrers", token, text, sizeof text) !=
+	            0 ||
+	        parse_u64(text, 0, UINT32_MAX, &skip, &errstr) != 0))
+		return call->err.code != ERR_NONE
+		           ? -1
+		           : core_fail_param(call, "nextToken",
+		                 "Invalid token");
 	r.skip = (size_t)skip;
 	json_object_object_get_ex(subject, "imageDigest", &v);
 	jw_init(&r.list);
@@ -140,8 +144,9 @@ list_image_referrers(struct call *call)
 	if (rc < 0)
 		return core_fail_store(call, rc);
 	if (r.has_more)
-		jadd_str(call->out, "nextToken", core_token_make(call,
-		    "referrers", call_printf(call, "%zu", r.n + (size_t)skip)));
+		jadd_str(call->out, "nextToken",
+		    core_token_make(call, "referrers",
+		        call_printf(call, "%zu", r.n + (size_t)skip)));
 	return 0;
 }
 
@@ -150,10 +155,10 @@ static int
 find_image(struct call *call, const struct store_repo *repo,
     struct store_image *img)
 {
-	struct json_object	*id = api_in_obj(call, "imageId");
-	const char		*digest = api_id_member(id, "imageDigest");
-	const char		*tag = api_id_member(id, "imageTag");
-	int			 rc;
+	struct json_object *id = api_in_obj(call, "imageId");
+	const char *digest = api_id_member(id, "imageDigest");
+	const char *tag = api_id_member(id, "imageTag");
+	int rc;
 
 	if (digest == NULL && tag == NULL)
 		return core_fail_image_not_found(call, repo, NULL, NULL);
@@ -170,9 +175,9 @@ static void
 out_image_id(struct call *call, const struct store_repo *repo,
     const struct store_image *img, bool with_registry_id)
 {
-	struct json_object	*id = jnew_obj();
-	const char		*tag = api_id_member(api_in_obj(call, "imageId"),
-				    "imageTag");
+	struct json_object *id = jnew_obj();
+	const char *tag =
+	    api_id_member(api_in_obj(call, "imageId"), "imageTag");
 
 	if (with_registry_id)
 		jadd_str(call->out, "registryId", repo->registry_id);
@@ -190,30 +195,33 @@ out_image_id(struct call *call, const struct store_repo *repo,
 static int
 update_image_storage_class(struct call *call)
 {
-	const char		*target = api_in_str(call, "targetStorageClass");
-	struct store_repo	 repo;
-	struct store_image	 img;
-	bool			 has_parent;
-	int			 rc;
+	const char *target = api_in_str(call, "targetStorageClass");
+	struct store_repo repo;
+	struct store_image img;
+	bool has_parent;
+	int rc;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
 	    find_image(call, &repo, &img) != 0)
 		return -1;
-	rc = store_image_has_parent(call->txn, repo.id, img.digest,
-	    &has_parent);
+	rc =
+	    store_image_has_parent(call->txn, repo.id, img.digest, &has_parent);
 	if (rc == 0 && has_parent && strcmp(target, "ARCHIVE") == 0) {
 		store_image_release(&img);
 		/* [unconfirmed] which cases ECR refuses (3.14). */
-		return core_fail(call, ERR_IMAGE_STORAGE_CLASS_UPDATE_NOT_SUPPORTED,
+		return core_fail(call,
+		    ERR_IMAGE_STORAGE_CLASS_UPDATE_NOT_SUPPORTED,
 		    "The image with digest '%s' is referenced by an image "
-		    "index and cannot be archived on its own", img.digest);
+		    "index and cannot be archived on its own",
+		    img.digest);
 	}
 	if (strcmp(target, "ARCHIVE") == 0 &&
 	    img.status != STORE_IMAGE_ARCHIVED) {
 		img.status = STORE_IMAGE_ARCHIVED;
 		img.archived_at_ms = call->now_ms;
 	} else if (strcmp(target, "STANDARD") == 0 &&
-	    img.status != STORE_IMAGE_ACTIVE) {
+	           img.status != STORE_IMAGE_ACTIVE) {
 		img.status = STORE_IMAGE_ACTIVE;
 		img.activated_at_ms = call->now_ms;
 	}
@@ -233,10 +241,11 @@ update_image_storage_class(struct call *call)
 static int
 describe_image_replication_status(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_image	img;
+	struct store_repo repo;
+	struct store_image img;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
 	    find_image(call, &repo, &img) != 0)
 		return -1;
 	/* This answer has no registryId in the model. */

@@ -19,38 +19,37 @@
 #include "core/image.h"
 #include "store/store.h"
 
-#define PART_SIZE		10485760	/* advisory, as ECR (3.3) */
-#define PART_MIN		5242880		/* all parts but the last */
-#define PARTS_MAX		4200		/* ECR's quota (4) */
+#define PART_SIZE 10485760 /* advisory, as ECR (3.3) */
+#define PART_MIN 5242880   /* all parts but the last */
+#define PARTS_MAX 4200     /* ECR's quota (4) */
 
-static int	initiate_layer_upload(struct call *);
-static int	upload_layer_part(struct call *);
-static int	complete_layer_upload(struct call *);
+static int initiate_layer_upload(struct call *);
+static int upload_layer_part(struct call *);
+static int complete_layer_upload(struct call *);
 
 const struct op api_op_initiate_layer_upload = {
-	.name = "InitiateLayerUpload",
-	.input = &model_InitiateLayerUploadRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = initiate_layer_upload,
+    .name = "InitiateLayerUpload",
+    .input = &model_InitiateLayerUploadRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = initiate_layer_upload,
 };
 
 const struct op api_op_upload_layer_part = {
-	.name = "UploadLayerPart",
-	.input = &model_UploadLayerPartRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = upload_layer_part,
+    .name = "UploadLayerPart",
+    .input = &model_UploadLayerPartRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = upload_layer_part,
 };
 
 const struct op api_op_complete_layer_upload = {
-	.name = "CompleteLayerUpload",
-	.input = &model_CompleteLayerUploadRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = complete_layer_upload,
+    .name = "CompleteLayerUpload",
+    .input = &model_CompleteLayerUploadRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = complete_layer_upload,
 };
 
 static void
-out_ids(struct call *call, const struct store_repo *repo,
-    const char *upload_id)
+out_ids(struct call *call, const struct store_repo *repo, const char *upload_id)
 {
 	jadd_str(call->out, "registryId", repo->registry_id);
 	jadd_str(call->out, "repositoryName", repo->name);
@@ -60,11 +59,11 @@ out_ids(struct call *call, const struct store_repo *repo,
 static int
 initiate_layer_upload(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
+	struct store_repo repo;
+	struct store_upload up;
 
-	if (core_repo_get_or_create_on_push(call, api_in_str(call,
-	    "repositoryName"), &repo) != 0 ||
+	if (core_repo_get_or_create_on_push(call,
+	        api_in_str(call, "repositoryName"), &repo) != 0 ||
 	    core_upload_create(call, &repo, &up) != 0)
 		return -1;
 	jadd_str(call->out, "uploadId", up.id);
@@ -77,17 +76,18 @@ static int
 get_upload(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
-	const char	*id = api_in_str(call, "uploadId");
-	int		 rc;
+	const char *id = api_in_str(call, "uploadId");
+	int rc;
 
 	rc = store_upload_get(call->txn, id, up);
 	if (rc == STORE_NOTFOUND || (rc == 0 && up->repo_id != repo->id) ||
 	    rc == STORE_TOOBIG)
 		/* [unconfirmed] wording. */
-		return core_fail(call, ERR_UPLOAD_NOT_FOUND, "The upload with "
+		return core_fail(call, ERR_UPLOAD_NOT_FOUND,
+		    "The upload with "
 		    "id '%s' does not exist in the repository with name '%s' "
-		    "in the registry with id '%s'", id, repo->name,
-		    repo->registry_id);
+		    "in the registry with id '%s'",
+		    id, repo->name, repo->registry_id);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	return 0;
@@ -97,13 +97,14 @@ static int
 fail_part(struct call *call, const struct store_repo *repo,
     const struct store_upload *up, const char *why)
 {
-	struct json_object	*extra = jnew_obj();
+	struct json_object *extra = jnew_obj();
 
 	jadd_str(extra, "registryId", repo->registry_id);
 	jadd_str(extra, "repositoryName", repo->name);
 	jadd_str(extra, "uploadId", up->id);
 	jadd_i64(extra, "lastValidByteReceived", (int64_t)up->received - 1);
-	core_fail(call, ERR_INVALID_LAYER_PART, "The layer part for upload "
+	core_fail(call, ERR_INVALID_LAYER_PART,
+	    "The layer part for upload "
 	    "'%s' is invalid: %s; the last valid byte received is %" PRId64,
 	    up->id, why, (int64_t)up->received - 1);
 	call->err.extra = extra;
@@ -118,15 +119,15 @@ static int
 take_part(struct call *call, const struct store_repo *repo,
     const struct store_upload *up)
 {
-	int64_t		first = api_in_i64(call, "partFirstByte", -1);
-	int64_t		last = api_in_i64(call, "partLastByte", -1);
-	int64_t		len;
+	int64_t first = api_in_i64(call, "partFirstByte", -1);
+	int64_t last = api_in_i64(call, "partLastByte", -1);
+	int64_t len;
 
 	if (first != (int64_t)up->received)
 		return fail_part(call, repo, up, "parts must be contiguous");
 	/* A range past the layer size limit is refused before the bytes. */
-	if (last >= first && core_upload_check_size(call, up->id,
-	    up->received, (uint64_t)(last - first) + 1) != 0)
+	if (last >= first && core_upload_check_size(call, up->id, up->received,
+	                         (uint64_t)(last - first) + 1) != 0)
 		return -1;
 	if (!api_part_has_blob(api_call_part(call)))
 		api_call_set_part(call, api_part_from_json(call));
@@ -134,31 +135,35 @@ take_part(struct call *call, const struct store_repo *repo,
 		return -1;
 	len = api_part_blob_len(api_call_part(call));
 	if (len <= 0 || last < first || last - first != len - 1)
-		return fail_part(call, repo, up, "the byte range does not "
+		return fail_part(call, repo, up,
+		    "the byte range does not "
 		    "match the part's length");
 	if (up->n_parts >= PARTS_MAX)
-		return core_fail(call, ERR_LIMIT_EXCEEDED, "The upload with id "
-		    "'%s' has reached the limit of %d layer parts", up->id,
-		    PARTS_MAX);
+		return core_fail(call, ERR_LIMIT_EXCEEDED,
+		    "The upload with id "
+		    "'%s' has reached the limit of %d layer parts",
+		    up->id, PARTS_MAX);
 	return 0;
 }
 
 static int
 upload_layer_part(struct call *call)
 {
-	const struct sha256_state	*st;
-	struct store_repo		 repo;
-	struct store_upload		 up;
-	int				 rc;
+	const struct sha256_state *st;
+	struct store_repo repo;
+	struct store_upload up;
+	int rc;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
 	    get_upload(call, &repo, &up) != 0 ||
 	    take_part(call, &repo, &up) != 0)
 		return -1;
 	rc = api_part_write(call, api_call_part(call), &up, &st);
 	if (rc == API_PART_BUSY)
 		/* [unconfirmed] ECR's answer to parts sent at once. */
-		return fail_part(call, &repo, &up, "another part of this "
+		return fail_part(call, &repo, &up,
+		    "another part of this "
 		    "upload is still being received");
 	if (rc != 0)
 		return -1;
@@ -175,16 +180,19 @@ static int
 check_complete(struct call *call, const struct store_repo *repo,
     const struct store_upload *up, char *digest)
 {
-	struct json_object	*given;
-	const char		*want;
+	struct json_object *given;
+	const char *want;
 
 	if (up->n_parts == 0)
-		return core_fail(call, ERR_EMPTY_UPLOAD, "The upload with id "
+		return core_fail(call, ERR_EMPTY_UPLOAD,
+		    "The upload with id "
 		    "'%s' in the repository with name '%s' in registry with "
 		    "id '%s' cannot be completed because it does not have any "
-		    "parts", up->id, repo->name, repo->registry_id);
+		    "parts",
+		    up->id, repo->name, repo->registry_id);
 	if (up->min_part != 0 && up->min_part < PART_MIN)
-		return core_fail(call, ERR_LAYER_PART_TOO_SMALL, "All layer "
+		return core_fail(call, ERR_LAYER_PART_TOO_SMALL,
+		    "All layer "
 		    "parts except the last part should be at least 5MB");
 	/* Parts are checked as they come; the limit may have been lowered. */
 	if (core_upload_check_size(call, up->id, up->received, 0) != 0)
@@ -192,42 +200,47 @@ check_complete(struct call *call, const struct store_repo *repo,
 	if (core_upload_digest(call, up, false, digest) != 0)
 		return -1;
 	/* Only the first of layerDigests means anything (3.3). */
-	given = json_object_array_get_idx(api_in_array(call, "layerDigests"),
-	    0);
+	given =
+	    json_object_array_get_idx(api_in_array(call, "layerDigests"), 0);
 	want = given != NULL ? json_object_get_string(given) : "";
 	if (strcmp(want, digest) != 0)
 		/* [unconfirmed] wording. */
-		return core_fail(call, ERR_INVALID_LAYER, "The layer digest "
+		return core_fail(call, ERR_INVALID_LAYER,
+		    "The layer digest "
 		    "'%s' does not match the digest '%s' of the uploaded "
-		    "layer", want, digest);
+		    "layer",
+		    want, digest);
 	return 0;
 }
 
 static int
 complete_layer_upload(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
-	struct store_layer	layer;
-	char			digest[CORE_DIGEST_SIZE];
-	int			rc;
+	struct store_repo repo;
+	struct store_upload up;
+	struct store_layer layer;
+	char digest[CORE_DIGEST_SIZE];
+	int rc;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0 ||
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
 	    get_upload(call, &repo, &up) != 0)
 		return -1;
 	/* Its file must not move while a part is still being written. */
 	if (core_upload_leased_by_other(call->ctx, up.id, NULL))
-		return fail_part(call, &repo, &up, "a part of this upload is "
+		return fail_part(call, &repo, &up,
+		    "a part of this upload is "
 		    "still being received");
 	if (check_complete(call, &repo, &up, digest) != 0)
 		return -1;
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	if (rc == 0)
 		/* [unconfirmed] wording. */
-		return core_fail(call, ERR_LAYER_ALREADY_EXISTS, "The layer "
+		return core_fail(call, ERR_LAYER_ALREADY_EXISTS,
+		    "The layer "
 		    "with digest '%s' already exists in the repository with "
-		    "name '%s' in registry with id '%s'", digest, repo.name,
-		    repo.registry_id);
+		    "name '%s' in registry with id '%s'",
+		    digest, repo.name, repo.registry_id);
 	if (rc != STORE_NOTFOUND)
 		return core_fail_store(call, rc);
 	memset(&layer, 0, sizeof layer);
@@ -235,8 +248,8 @@ complete_layer_upload(struct call *call)
 	str_copy(layer.digest, sizeof layer.digest, digest);
 	layer.size = up.received;
 	layer.created_at_ms = call->now_ms;
-	if ((rc = store_upload_file_finish(call->ctx->store, up.id,
-	    up.received, digest)) != 0 ||
+	if ((rc = store_upload_file_finish(call->ctx->store, up.id, up.received,
+	         digest)) != 0 ||
 	    (rc = store_layer_add(call->txn, &layer)) != 0 ||
 	    (rc = store_upload_delete(call->txn, up.id)) != 0)
 		return core_fail_store(call, rc);

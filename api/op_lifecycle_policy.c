@@ -10,34 +10,33 @@
 #include "core/lifecycle.h"
 #include "store/store.h"
 
-static int	put_lifecycle_policy(struct call *);
-static int	get_lifecycle_policy(struct call *);
-static int	delete_lifecycle_policy(struct call *);
+static int put_lifecycle_policy(struct call *);
+static int get_lifecycle_policy(struct call *);
+static int delete_lifecycle_policy(struct call *);
 
 const struct op api_op_put_lifecycle_policy = {
-	.name = "PutLifecyclePolicy",
-	.input = &model_PutLifecyclePolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = put_lifecycle_policy,
+    .name = "PutLifecyclePolicy",
+    .input = &model_PutLifecyclePolicyRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = put_lifecycle_policy,
 };
 
 const struct op api_op_get_lifecycle_policy = {
-	.name = "GetLifecyclePolicy",
-	.input = &model_GetLifecyclePolicyRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-	.exec = get_lifecycle_policy,
+    .name = "GetLifecyclePolicy",
+    .input = &model_GetLifecyclePolicyRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = get_lifecycle_policy,
 };
 
 const struct op api_op_delete_lifecycle_policy = {
-	.name = "DeleteLifecyclePolicy",
-	.input = &model_DeleteLifecyclePolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = delete_lifecycle_policy,
+    .name = "DeleteLifecyclePolicy",
+    .input = &model_DeleteLifecyclePolicyRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = delete_lifecycle_policy,
 };
 
 static void
-out_policy(struct call *call, const struct store_repo *repo,
-    const char *text)
+out_policy(struct call *call, const struct store_repo *repo, const char *text)
 {
 	jadd_str(call->out, "registryId", repo->registry_id);
 	jadd_str(call->out, "repositoryName", repo->name);
@@ -52,15 +51,15 @@ out_policy(struct call *call, const struct store_repo *repo,
 static int
 put_lifecycle_policy(struct call *call)
 {
-	struct lifecycle_policy	*policy = NULL;
-	struct store_repo	 repo;
-	struct store_doc	 doc;
-	int			 rc;
+	struct lifecycle_policy *policy = NULL;
+	struct store_repo repo;
+	struct store_doc doc;
+	int rc;
 
-	if (core_repo_get(call, api_in_str(call, "repositoryName"),
-	    &repo) != 0 || core_lifecycle_parse(call,
-	    api_in_str(call, "lifecyclePolicyText"),
-	    api_in_len(call, "lifecyclePolicyText"), &policy) != 0)
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
+	    core_lifecycle_parse(call, api_in_str(call, "lifecyclePolicyText"),
+	        api_in_len(call, "lifecyclePolicyText"), &policy) != 0)
 		return -1;
 	memset(&doc, 0, sizeof doc);
 	doc.text = policy->normalised;
@@ -76,16 +75,15 @@ put_lifecycle_policy(struct call *call)
 
 /* The repository and its policy document, or the error ECR answers. */
 static int
-find_policy(struct call *call, struct store_repo *repo,
-    struct store_doc *doc)
+find_policy(struct call *call, struct store_repo *repo, struct store_doc *doc)
 {
-	int	rc;
+	int rc;
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), repo) != 0)
 		return -1;
 	memset(doc, 0, sizeof *doc);
-	rc = store_repo_doc_get(call->txn, repo->id,
-	    STORE_DOC_LIFECYCLE_POLICY, doc);
+	rc = store_repo_doc_get(call->txn, repo->id, STORE_DOC_LIFECYCLE_POLICY,
+	    doc);
 	if (rc == STORE_NOTFOUND)
 		return core_fail_no_lifecycle_policy(call, repo);
 	if (rc != 0)
@@ -97,8 +95,8 @@ find_policy(struct call *call, struct store_repo *repo,
 static int
 get_lifecycle_policy(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_doc	doc;
+	struct store_repo repo;
+	struct store_doc doc;
 
 	if (find_policy(call, &repo, &doc) != 0)
 		return -1;
@@ -112,9 +110,9 @@ get_lifecycle_policy(struct call *call)
 static int
 delete_lifecycle_policy(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_doc	doc;
-	int			rc;
+	struct store_repo repo;
+	struct store_doc doc;
+	int rc;
 
 	if (find_policy(call, &repo, &doc) != 0)
 		return -1;

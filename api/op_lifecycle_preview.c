@@ -19,23 +19,23 @@
 #include "core/lifecycle.h"
 #include "store/store.h"
 
-#define PAGE_DEFAULT	100	/* and the model's maximum (2.2) */
+#define PAGE_DEFAULT 100 /* and the model's maximum (2.2) */
 
-static int	start_lifecycle_policy_preview(struct call *);
-static int	get_lifecycle_policy_preview(struct call *);
+static int start_lifecycle_policy_preview(struct call *);
+static int get_lifecycle_policy_preview(struct call *);
 
 const struct op api_op_start_lifecycle_policy_preview = {
-	.name = "StartLifecyclePolicyPreview",
-	.input = &model_StartLifecyclePolicyPreviewRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = start_lifecycle_policy_preview,
+    .name = "StartLifecyclePolicyPreview",
+    .input = &model_StartLifecyclePolicyPreviewRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = start_lifecycle_policy_preview,
 };
 
 const struct op api_op_get_lifecycle_policy_preview = {
-	.name = "GetLifecyclePolicyPreview",
-	.input = &model_GetLifecyclePolicyPreviewRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
-	.exec = get_lifecycle_policy_preview,
+    .name = "GetLifecyclePolicyPreview",
+    .input = &model_GetLifecyclePolicyPreviewRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = get_lifecycle_policy_preview,
 };
 
 /* The preview document of policy over the repository's images now. */
@@ -43,10 +43,10 @@ static int
 preview_doc(struct call *call, const struct store_repo *repo,
     const struct lifecycle_policy *policy, const char *text, struct jw *w)
 {
-	struct core_lifecycle_images	 set;
-	struct lifecycle_action		*acts = NULL;
-	size_t				 n_acts = 0;
-	bool				 is_done;
+	struct core_lifecycle_images set;
+	struct lifecycle_action *acts = NULL;
+	size_t n_acts = 0;
+	bool is_done;
 
 	core_lifecycle_images_init(&set, repo->id);
 	if (core_lifecycle_images_load(call, &set, SIZE_MAX, &is_done) != 0) {
@@ -71,13 +71,13 @@ preview_doc(struct call *call, const struct store_repo *repo,
 static int
 start_lifecycle_policy_preview(struct call *call)
 {
-	const char		*text = api_in_str(call, "lifecyclePolicyText");
-	size_t			 len = api_in_len(call, "lifecyclePolicyText");
-	struct lifecycle_policy	*policy = NULL;
-	struct store_repo	 repo;
-	struct store_doc	 stored, doc;
-	struct jw		 w;
-	int			 rc;
+	const char *text = api_in_str(call, "lifecyclePolicyText");
+	size_t len = api_in_len(call, "lifecyclePolicyText");
+	struct lifecycle_policy *policy = NULL;
+	struct store_repo repo;
+	struct store_doc stored, doc;
+	struct jw w;
+	int rc;
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
@@ -105,8 +105,8 @@ start_lifecycle_policy_preview(struct call *call)
 	doc.text = w.b.data;
 	doc.len = w.b.len;
 	doc.at_ms = call->now_ms;
-	rc = store_repo_doc_put(call->txn, repo.id,
-	    STORE_DOC_LIFECYCLE_PREVIEW, &doc);
+	rc = store_repo_doc_put(call->txn, repo.id, STORE_DOC_LIFECYCLE_PREVIEW,
+	    &doc);
 	buf_release(&w.b);
 	if (rc != 0)
 		return core_fail_store(call, rc);
@@ -119,35 +119,36 @@ start_lifecycle_policy_preview(struct call *call)
 
 /* One stored result, checked: [digest, pushed ms, code, tag...]. */
 struct result {
-	struct json_object	*a;
-	const char		*digest;
-	int64_t			 pushed_at_ms;
-	int64_t			 code;		/* see lifecycle.h */
-	size_t			 n_tags;	/* from a[3] on */
+	struct json_object *a;
+	const char *digest;
+	int64_t pushed_at_ms;
+	int64_t code;  /* see lifecycle.h */
+	size_t n_tags; /* from a[3] on */
 };
 
 static const char *
 str_at(struct json_object *a, size_t i)
 {
-	struct json_object	*v = json_object_array_get_idx(a, i);
+	struct json_object *v = json_object_array_get_idx(a, i);
 
-	return json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
+	return json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : NULL;
 }
 
 static int64_t
 int_at(struct json_object *a, size_t i)
 {
-	struct json_object	*v = json_object_array_get_idx(a, i);
+	struct json_object *v = json_object_array_get_idx(a, i);
 
-	return json_object_is_type(v, json_type_int) ?
-	    json_object_get_int64(v) : -1;
+	return json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
+	                                             : -1;
 }
 
 static bool
 result_get(struct json_object *a, struct result *r)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	if (!json_object_is_type(a, json_type_array) ||
 	    (n = json_object_array_length(a)) < 3)
@@ -167,7 +168,7 @@ result_get(struct json_object *a, struct result *r)
 static bool
 has_tag(const struct result *r, const char *tag)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->n_tags; i++) {
 		if (strcmp(str_at(r->a, 3 + i), tag) == 0)
@@ -181,12 +182,12 @@ static bool
 is_wanted(const struct result *r, struct json_object *ids,
     const char *tag_status)
 {
-	const char	*digest, *tag;
-	size_t		 i, n;
+	const char *digest, *tag;
+	size_t i, n;
 
-	if (tag_status != NULL && ((strcmp(tag_status, "TAGGED") == 0 &&
-	    r->n_tags == 0) || (strcmp(tag_status, "UNTAGGED") == 0 &&
-	    r->n_tags != 0)))
+	if (tag_status != NULL &&
+	    ((strcmp(tag_status, "TAGGED") == 0 && r->n_tags == 0) ||
+	        (strcmp(tag_status, "UNTAGGED") == 0 && r->n_tags != 0)))
 		return false;
 	if (ids == NULL)
 		return true;
@@ -194,7 +195,8 @@ is_wanted(const struct result *r, struct json_object *ids,
 	for (i = 0; i < n; i++) {
 		digest = api_id_member(json_object_array_get_idx(ids, i),
 		    "imageDigest");
-		tag = api_id_member(json_object_array_get_idx(ids, i), "imageTag");
+		tag = api_id_member(json_object_array_get_idx(ids, i),
+		    "imageTag");
 		if ((digest != NULL || tag != NULL) &&
 		    (digest == NULL || strcmp(digest, r->digest) == 0) &&
 		    (tag == NULL || has_tag(r, tag)))
@@ -206,8 +208,8 @@ is_wanted(const struct result *r, struct json_object *ids,
 static void
 result_write(struct jw *w, const struct result *r)
 {
-	bool	is_transition = r->code & CORE_LIFECYCLE_TRANSITION;
-	size_t	i;
+	bool is_transition = r->code & CORE_LIFECYCLE_TRANSITION;
+	size_t i;
 
 	jw_obj_open(w, NULL);
 	if (r->n_tags != 0) {
@@ -219,35 +221,37 @@ result_write(struct jw *w, const struct result *r)
 	jw_str(w, "imageDigest", r->digest);
 	jw_epoch(w, "imagePushedAt", r->pushed_at_ms);
 	jw_obj_open(w, "action");
-	jw_str(w, "type", lifecycle_action_name(is_transition ?
-	    LIFECYCLE_TRANSITION : LIFECYCLE_EXPIRE));
+	jw_str(w, "type",
+	    lifecycle_action_name(is_transition ? LIFECYCLE_TRANSITION
+	                                        : LIFECYCLE_EXPIRE));
 	if (is_transition)
 		jw_str(w, "targetStorageClass",
 		    lifecycle_storage_class_name(LIFECYCLE_ARCHIVE));
 	jw_obj_close(w);
 	jw_i64(w, "appliedRulePriority", r->code / 4);
-	jw_str(w, "storageClass", lifecycle_storage_class_name(
-	    r->code & CORE_LIFECYCLE_ARCHIVED ? LIFECYCLE_ARCHIVE :
-	    LIFECYCLE_STANDARD));
+	jw_str(w, "storageClass",
+	    lifecycle_storage_class_name(r->code & CORE_LIFECYCLE_ARCHIVED
+	                                     ? LIFECYCLE_ARCHIVE
+	                                     : LIFECYCLE_STANDARD));
 	jw_obj_close(w);
 }
 
 struct page {
-	struct json_object	*ids;
-	const char		*tag_status;
-	const char		*after;		/* the token's last digest */
-	size_t			 n, max;
-	const char		*last;		/* borrowed from the document */
-	const char		*kind;		/* of the page token */
-	bool			 has_more;
+	struct json_object *ids;
+	const char *tag_status;
+	const char *after; /* the token's last digest */
+	size_t n, max;
+	const char *last; /* borrowed from the document */
+	const char *kind; /* of the page token */
+	bool has_more;
 };
 
 /* Page the wanted results. */
 static int
 page_results(struct json_object *results, struct page *pg, struct jw *list)
 {
-	struct result	r;
-	size_t		i, n = json_object_array_length(results);
+	struct result r;
+	size_t i, n = json_object_array_length(results);
 
 	for (i = 0; i < n && !pg->has_more; i++) {
 		if (!result_get(json_object_array_get_idx(results, i), &r))
@@ -272,10 +276,9 @@ page_results(struct json_object *results, struct page *pg, struct jw *list)
 
 /* The counts cover the whole preview, not the page (3.6). */
 static void
-summary_write(struct call *call, int64_t n_expiring,
-    int64_t n_transitioning)
+summary_write(struct call *call, int64_t n_expiring, int64_t n_transitioning)
 {
-	struct json_object	*summary = jnew_obj(), *counts, *c;
+	struct json_object *summary = jnew_obj(), *counts, *c;
 
 	jadd_i64(summary, "expiringImageTotalCount", n_expiring);
 	if (n_transitioning != 0) {
@@ -294,16 +297,17 @@ static int
 page_setup(struct call *call, const struct store_repo *repo,
     const struct store_doc *doc, struct page *pg)
 {
-	const char	*token = api_in_str(call, "nextToken");
-	const char	*image_status, *kind;
-	char		*after;
+	const char *token = api_in_str(call, "nextToken");
+	const char *image_status, *kind;
+	char *after;
 
 	memset(pg, 0, sizeof *pg);
 	pg->ids = api_in_array(call, "imageIds");
-	if (pg->ids != NULL && (token != NULL ||
-	    api_in_i64(call, "maxResults", 0) != 0))
+	if (pg->ids != NULL &&
+	    (token != NULL || api_in_i64(call, "maxResults", 0) != 0))
 		/* [unconfirmed] wording (2.2). */
-		return core_fail_param(call, "imageIds", "Cannot specify "
+		return core_fail_param(call, "imageIds",
+		    "Cannot specify "
 		    "imageIds together with nextToken or maxResults");
 	pg->max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);
 	api_filter_strs(api_in_obj(call, "filter"), &pg->tag_status,
@@ -315,8 +319,8 @@ page_setup(struct call *call, const struct store_repo *repo,
 	if (token == NULL)
 		return 0;
 	after = call_take(call, xmalloc(STORE_DIGEST_MAX + 1));
-	if (core_token_parse(call, kind, token, after,
-	    STORE_DIGEST_MAX + 1) != 0)
+	if (core_token_parse(call, kind, token, after, STORE_DIGEST_MAX + 1) !=
+	    0)
 		return -1;
 	pg->after = after;
 	return 0;
@@ -324,17 +328,17 @@ page_setup(struct call *call, const struct store_repo *repo,
 
 /* A stored preview document (core_lifecycle_preview_write's). */
 struct preview {
-	struct json_object	*root;
-	const char		*status;
-	const char		*text;
-	int64_t			 n_expiring, n_transitioning;
-	struct json_object	*results;
+	struct json_object *root;
+	const char *status;
+	const char *text;
+	int64_t n_expiring, n_transitioning;
+	struct json_object *results;
 };
 
 static struct json_object *
 member(struct json_object *o, const char *key, enum json_type type)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, type))
@@ -347,7 +351,7 @@ static int
 preview_parse(struct call *call, const struct store_doc *doc,
     struct preview *pv)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	memset(pv, 0, sizeof *pv);
 	pv->root = json_tokener_parse(doc->text);
@@ -371,10 +375,10 @@ static int
 answer(struct call *call, const struct store_repo *repo,
     const struct store_doc *doc)
 {
-	struct preview	pv;
-	struct page	pg;
-	struct jw	list;
-	int		rc;
+	struct preview pv;
+	struct page pg;
+	struct jw list;
+	int rc;
 
 	if (page_setup(call, repo, doc, &pg) != 0 ||
 	    preview_parse(call, doc, &pv) != 0)
@@ -389,8 +393,8 @@ answer(struct call *call, const struct store_repo *repo,
 	jw_arr_close(&list);
 	jadd_jw(call->out, "previewResults", &list);
 	if (pg.has_more)
-		jadd_str(call->out, "nextToken", core_token_make(call, pg.kind,
-		    pg.last));
+		jadd_str(call->out, "nextToken",
+		    core_token_make(call, pg.kind, pg.last));
 	summary_write(call, pv.n_expiring, pv.n_transitioning);
 	json_object_put(pv.root);
 	if (rc != 0)
@@ -401,15 +405,15 @@ answer(struct call *call, const struct store_repo *repo,
 static int
 get_lifecycle_policy_preview(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_doc	doc;
-	int			rc;
+	struct store_repo repo;
+	struct store_doc doc;
+	int rc;
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	memset(&doc, 0, sizeof doc);
-	rc = store_repo_doc_get(call->txn, repo.id,
-	    STORE_DOC_LIFECYCLE_PREVIEW, &doc);
+	rc = store_repo_doc_get(call->txn, repo.id, STORE_DOC_LIFECYCLE_PREVIEW,
+	    &doc);
 	if (rc == STORE_NOTFOUND)
 		/* [unconfirmed] wording, patterned on 2.4's. */
 		return core_fail(call, ERR_LIFECYCLE_POLICY_PREVIEW_NOT_FOUND,

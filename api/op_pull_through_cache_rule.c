@@ -13,40 +13,40 @@
 #include "common/str.h"
 #include "store/store.h"
 
-#define TOKEN_KIND	"ptc-rules"
-#define RULES_MAX	50	/* per registry (docs/ecr-behaviour.md 4) */
+#define TOKEN_KIND "ptc-rules"
+#define RULES_MAX 50 /* per registry (docs/ecr-behaviour.md 4) */
 
-static int	create_rule(struct call *);
-static int	describe_rules(struct call *);
-static int	update_rule(struct call *);
-static int	delete_rule(struct call *);
+static int create_rule(struct call *);
+static int describe_rules(struct call *);
+static int update_rule(struct call *);
+static int delete_rule(struct call *);
 
 const struct op api_op_create_pull_through_cache_rule = {
-	.name = "CreatePullThroughCacheRule",
-	.input = &model_CreatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = create_rule,
+    .name = "CreatePullThroughCacheRule",
+    .input = &model_CreatePullThroughCacheRuleRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = create_rule,
 };
 
 const struct op api_op_describe_pull_through_cache_rules = {
-	.name = "DescribePullThroughCacheRules",
-	.input = &model_DescribePullThroughCacheRulesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-	.exec = describe_rules,
+    .name = "DescribePullThroughCacheRules",
+    .input = &model_DescribePullThroughCacheRulesRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .exec = describe_rules,
 };
 
 const struct op api_op_update_pull_through_cache_rule = {
-	.name = "UpdatePullThroughCacheRule",
-	.input = &model_UpdatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = update_rule,
+    .name = "UpdatePullThroughCacheRule",
+    .input = &model_UpdatePullThroughCacheRuleRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = update_rule,
 };
 
 const struct op api_op_delete_pull_through_cache_rule = {
-	.name = "DeletePullThroughCacheRule",
-	.input = &model_DeletePullThroughCacheRuleRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = delete_rule,
+    .name = "DeletePullThroughCacheRule",
+    .input = &model_DeletePullThroughCacheRuleRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = delete_rule,
 };
 
 /* Copy the listed members of rule into o. */
@@ -54,8 +54,8 @@ static void
 copy_members(struct json_object *o, struct json_object *rule,
     const char *const *names, size_t n)
 {
-	struct json_object	*v;
-	size_t			 i;
+	struct json_object *v;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (json_object_object_get_ex(rule, names[i], &v))
@@ -65,18 +65,18 @@ copy_members(struct json_object *o, struct json_object *rule,
 
 /* A rule as Create, Describe and Delete answer it (the model's members). */
 static const char *const rule_members[] = {
-	"ecrRepositoryPrefix",
-	"upstreamRegistryUrl",
-	"upstreamRegistry",
-	"credentialArn",
-	"customRoleArn",
-	"upstreamRepositoryPrefix",
+    "ecrRepositoryPrefix",
+    "upstreamRegistryUrl",
+    "upstreamRegistry",
+    "credentialArn",
+    "customRoleArn",
+    "upstreamRepositoryPrefix",
 };
-#define N_RULE_MEMBERS	(sizeof rule_members / sizeof rule_members[0])
+#define N_RULE_MEMBERS (sizeof rule_members / sizeof rule_members[0])
 
 static void
-rule_write(struct call *call, struct json_object *o,
-    struct json_object *rule, size_t n_members, int64_t created_at_ms)
+rule_write(struct call *call, struct json_object *o, struct json_object *rule,
+    size_t n_members, int64_t created_at_ms)
 {
 	copy_members(o, rule, rule_members, n_members);
 	jadd_str(o, "registryId", call->registry_id);
@@ -87,9 +87,11 @@ rule_write(struct call *call, struct json_object *o,
 static int
 fail_not_found(struct call *call, const char *prefix)
 {
-	return core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND, "The pull "
+	return core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND,
+	    "The pull "
 	    "through cache rule with prefix '%s' does not exist in the "
-	    "registry with id '%s'", prefix, call->registry_id);
+	    "registry with id '%s'",
+	    prefix, call->registry_id);
 }
 
 /*
@@ -100,17 +102,20 @@ static int
 check_ecr_members(struct call *call, const struct api_upstream *u,
     const char *url)
 {
-	const char	*role = api_in_str(call, "customRoleArn");
-	bool		 is_ecr = u->kind == API_UPSTREAM_ECR;
+	const char *role = api_in_str(call, "customRoleArn");
+	bool is_ecr = u->kind == API_UPSTREAM_ECR;
 
-	if (!is_ecr && (role != NULL ||
-	    api_in_str(call, "upstreamRepositoryPrefix") != NULL))
-		return core_fail(call, ERR_VALIDATION, "customRoleArn and "
+	if (!is_ecr &&
+	    (role != NULL ||
+	        api_in_str(call, "upstreamRepositoryPrefix") != NULL))
+		return core_fail(call, ERR_VALIDATION,
+		    "customRoleArn and "
 		    "upstreamRepositoryPrefix can only be used with the ecr "
 		    "upstream registry");
 	if (is_ecr && url != NULL && strncmp(url, call->registry_id, 12) != 0 &&
 	    (role == NULL || *role == '\0'))
-		return core_fail(call, ERR_VALIDATION, "A customRoleArn is "
+		return core_fail(call, ERR_VALIDATION,
+		    "A customRoleArn is "
 		    "required for an upstream ECR registry in another account");
 	return 0;
 }
@@ -118,20 +123,23 @@ check_ecr_members(struct call *call, const struct api_upstream *u,
 static int
 check_create(struct call *call, const struct api_upstream **out)
 {
-	const char		*url = api_in_str(call,
-				    "upstreamRegistryUrl");
-	const char		*named = api_in_str(call, "upstreamRegistry");
-	const char		*cred = api_in_str(call, "credentialArn");
-	const struct api_upstream	*u = api_upstream_of(url);
+	const char *url = api_in_str(call, "upstreamRegistryUrl");
+	const char *named = api_in_str(call, "upstreamRegistry");
+	const char *cred = api_in_str(call, "credentialArn");
+	const struct api_upstream *u = api_upstream_of(url);
 
 	/* A name that contradicts the URL is as unsupported [unconfirmed]. */
 	if (u == NULL || (named != NULL && api_upstream_named(named) != u))
-		return core_fail(call, ERR_UNSUPPORTED_UPSTREAM_REGISTRY, "The "
+		return core_fail(call, ERR_UNSUPPORTED_UPSTREAM_REGISTRY,
+		    "The "
 		    "upstream registry URL %s is invalid. Specify a valid "
-		    "upstream registry URL and try again", url);
+		    "upstream registry URL and try again",
+		    url);
 	if (u->needs_secret && cred == NULL)
-		return core_fail(call, ERR_VALIDATION, "A credentialArn is "
-		    "required for the upstream registry '%s'", u->name);
+		return core_fail(call, ERR_VALIDATION,
+		    "A credentialArn is "
+		    "required for the upstream registry '%s'",
+		    u->name);
 	if (check_ecr_members(call, u, url) != 0 ||
 	    (cred != NULL && api_secret_check(call, cred) != 0))
 		return -1;
@@ -142,7 +150,7 @@ check_create(struct call *call, const struct api_upstream **out)
 static int
 count_cb(const char *prefix, const struct store_doc *doc, void *arg)
 {
-	size_t	*n = arg;
+	size_t *n = arg;
 
 	(void)prefix;
 	(void)doc;
@@ -154,8 +162,8 @@ count_cb(const char *prefix, const struct store_doc *doc, void *arg)
 static int
 check_limit(struct call *call)
 {
-	size_t	n = 0;
-	int	rc;
+	size_t n = 0;
+	int rc;
 
 	rc = store_template_foreach(call->txn, call->registry_id,
 	    call->id.region, STORE_TEMPLATE_PTC_RULE, NULL, count_cb, &n);
@@ -163,42 +171,43 @@ check_limit(struct call *call)
 		return core_fail_store(call, rc);
 	if (n <= RULES_MAX)
 		return 0;
-	return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of pull "
+	return core_fail(call, ERR_LIMIT_EXCEEDED,
+	    "The maximum number of pull "
 	    "through cache rules (%d) has been reached for the registry with "
-	    "id '%s'", RULES_MAX, call->registry_id);
+	    "id '%s'",
+	    RULES_MAX, call->registry_id);
 }
 
 static int
 create_rule(struct call *call)
 {
-	const char		*prefix = api_in_str(call,
-				    "ecrRepositoryPrefix");
-	const char		*up_prefix;
-	const struct api_upstream	*u = NULL;
-	struct json_object	*rule;
-	int			 rc;
+	const char *prefix = api_in_str(call, "ecrRepositoryPrefix");
+	const char *up_prefix;
+	const struct api_upstream *u = NULL;
+	struct json_object *rule;
+	int rc;
 
 	if (check_create(call, &u) != 0)
 		return -1;
 	rule = jnew_obj();
 	jadd_str(rule, "ecrRepositoryPrefix", prefix);
-	jadd_str(rule, "upstreamRegistryUrl", api_in_str(call,
-	    "upstreamRegistryUrl"));
+	jadd_str(rule, "upstreamRegistryUrl",
+	    api_in_str(call, "upstreamRegistryUrl"));
 	jadd_str(rule, "upstreamRegistry", u->name);
 	jadd_str(rule, "credentialArn", api_in_str(call, "credentialArn"));
 	jadd_str(rule, "customRoleArn", api_in_str(call, "customRoleArn"));
 	/* The ecr upstream mirrors from its ROOT by default (3.9). */
 	up_prefix = api_in_str(call, "upstreamRepositoryPrefix");
 	if (u->kind == API_UPSTREAM_ECR)
-		jadd_str(rule, "upstreamRepositoryPrefix", up_prefix != NULL ?
-		    up_prefix : CORE_PREFIX_ROOT);
+		jadd_str(rule, "upstreamRepositoryPrefix",
+		    up_prefix != NULL ? up_prefix : CORE_PREFIX_ROOT);
 	rc = core_record_save(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
 	    call->now_ms, true);
 	if (rc == 1)
 		rc = core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_ALREADY_EXISTS,
 		    "The pull through cache rule with prefix '%s' already "
-		    "exists in the registry with id '%s'", prefix,
-		    call->registry_id);
+		    "exists in the registry with id '%s'",
+		    prefix, call->registry_id);
 	if (rc == 0 && (rc = check_limit(call)) == 0)
 		rule_write(call, call->out, rule, N_RULE_MEMBERS, call->now_ms);
 	json_object_put(rule);
@@ -209,7 +218,7 @@ static int
 load(struct call *call, const char *prefix, struct json_object **rule,
     int64_t *created, int64_t *updated)
 {
-	int	rc;
+	int rc;
 
 	rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, rule,
 	    created, updated);
@@ -229,28 +238,28 @@ static int
 update_rule(struct call *call)
 {
 	static const char *const answered[] = {
-		"ecrRepositoryPrefix",
-		"credentialArn",
-		"customRoleArn",
-		"upstreamRepositoryPrefix",
+	    "ecrRepositoryPrefix",
+	    "credentialArn",
+	    "customRoleArn",
+	    "upstreamRepositoryPrefix",
 	};
-	const char		*prefix = api_in_str(call,
-				    "ecrRepositoryPrefix");
-	const char		*cred = api_in_str(call, "credentialArn");
-	const char		*role = api_in_str(call, "customRoleArn");
-	const struct api_upstream	*u;
-	struct json_object	*rule = NULL;
-	int64_t			 created, updated;
-	int			 rc = -1;
+	const char *prefix = api_in_str(call, "ecrRepositoryPrefix");
+	const char *cred = api_in_str(call, "credentialArn");
+	const char *role = api_in_str(call, "customRoleArn");
+	const struct api_upstream *u;
+	struct json_object *rule = NULL;
+	int64_t created, updated;
+	int rc = -1;
 
 	if (load(call, prefix, &rule, &created, &updated) != 0)
 		return -1;
-	u = api_upstream_named(core_jstr(rule, "upstreamRegistry") != NULL ?
-	    core_jstr(rule, "upstreamRegistry") : "");
+	u = api_upstream_named(core_jstr(rule, "upstreamRegistry") != NULL
+	                           ? core_jstr(rule, "upstreamRegistry")
+	                           : "");
 	if (u == NULL)
 		rc = core_fail_store(call, STORE_CORRUPT);
 	else if (check_ecr_members(call, u, NULL) == 0 &&
-	    (cred == NULL || api_secret_check(call, cred) == 0)) {
+	         (cred == NULL || api_secret_check(call, cred) == 0)) {
 		if (cred != NULL)
 			set_member(rule, "credentialArn", cred);
 		if (role != NULL)
@@ -272,28 +281,27 @@ update_rule(struct call *call)
 static int
 delete_rule(struct call *call)
 {
-	const char		*prefix = api_in_str(call,
-				    "ecrRepositoryPrefix");
-	struct json_object	*rule = NULL;
-	int64_t			 created, updated;
-	int			 rc;
+	const char *prefix = api_in_str(call, "ecrRepositoryPrefix");
+	struct json_object *rule = NULL;
+	int64_t created, updated;
+	int rc;
 
 	if (load(call, prefix, &rule, &created, &updated) != 0)
 		return -1;
 	json_object_object_del(rule, "upstreamRegistry");
 	rule_write(call, call->out, rule, N_RULE_MEMBERS, created);
 	json_object_put(rule);
-	rc = store_template_delete(call->txn, call->registry_id,
-	    call->id.region, STORE_TEMPLATE_PTC_RULE,
-	    core_prefix_key(call, prefix));
+	rc =
+	    store_template_delete(call->txn, call->registry_id, call->id.region,
+	        STORE_TEMPLATE_PTC_RULE, core_prefix_key(call, prefix));
 	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
 static void
-list_add(struct call *call, struct json_object *list,
-    struct json_object *rule, int64_t created, int64_t updated)
+list_add(struct call *call, struct json_object *list, struct json_object *rule,
+    int64_t created, int64_t updated)
 {
-	struct json_object	*o = jnew_obj();
+	struct json_object *o = jnew_obj();
 
 	rule_write(call, o, rule, N_RULE_MEMBERS, created);
 	jadd_epoch(o, "updatedAt", updated);
@@ -308,15 +316,16 @@ static int
 describe_named(struct call *call, struct json_object *prefixes,
     struct json_object *list)
 {
-	struct json_object	*rule;
-	const char		*prefix;
-	size_t			 i, n;
-	int64_t			 created, updated;
+	struct json_object *rule;
+	const char *prefix;
+	size_t i, n;
+	int64_t created, updated;
 
 	n = json_object_array_length(prefixes);
 	for (i = 0; i < n; i++) {
-		prefix = json_object_get_string(json_object_array_get_idx(
-		    prefixes, i));
+		prefix =
+		    json_object_get_string(json_object_array_get_idx(prefixes,
+		        i));
 		if (load(call, prefix, &rule, &created, &updated) != 0)
 			return -1;
 		list_add(call, list, rule, created, updated);
@@ -328,16 +337,16 @@ describe_named(struct call *call, struct json_object *prefixes,
 static int
 describe_rules(struct call *call)
 {
-	struct json_object	*prefixes = api_in_array(call,
-				    "ecrRepositoryPrefixes");
-	struct json_object	*list = jnew_arr();
-	int			 rc;
+	struct json_object *prefixes =
+	    api_in_array(call, "ecrRepositoryPrefixes");
+	struct json_object *list = jnew_arr();
+	int rc;
 
 	if (prefixes != NULL)
 		rc = describe_named(call, prefixes, list);
 	else
-		rc = api_record_page(call, STORE_TEMPLATE_PTC_RULE,
-		    TOKEN_KIND, list, list_add);
+		rc = api_record_page(call, STORE_TEMPLATE_PTC_RULE, TOKEN_KIND,
+		    list, list_add);
 	jadd_obj(call->out, "pullThroughCacheRules", list);
 	return rc;
 }

@@ -6,25 +6,25 @@
 #include "core/image.h"
 #include "store/store.h"
 
-static int	put_image(struct call *);
+static int put_image(struct call *);
 
 const struct op api_op_put_image = {
-	.name = "PutImage",
-	.input = &model_PutImageRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-	.exec = put_image,
+    .name = "PutImage",
+    .input = &model_PutImageRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .exec = put_image,
 };
 
 static int
 put_image(struct call *call)
 {
-	struct store_repo	 repo;
-	struct core_image_put	 in;
-	struct core_image_result	 res;
-	struct json_object	*image, *id;
+	struct store_repo repo;
+	struct core_image_put in;
+	struct core_image_result res;
+	struct json_object *image, *id;
 
-	if (core_repo_get_or_create_on_push(call, api_in_str(call,
-	    "repositoryName"), &repo) != 0)
+	if (core_repo_get_or_create_on_push(call,
+	        api_in_str(call, "repositoryName"), &repo) != 0)
 		return -1;
 	in.manifest = api_in_str(call, "imageManifest");
 	in.len = api_in_len(call, "imageManifest");

@@ -10,29 +10,29 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-static int	put_registry_policy(struct call *);
-static int	get_registry_policy(struct call *);
-static int	delete_registry_policy(struct call *);
+static int put_registry_policy(struct call *);
+static int get_registry_policy(struct call *);
+static int delete_registry_policy(struct call *);
 
 const struct op api_op_put_registry_policy = {
-	.name = "PutRegistryPolicy",
-	.input = &model_PutRegistryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = put_registry_policy,
+    .name = "PutRegistryPolicy",
+    .input = &model_PutRegistryPolicyRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = put_registry_policy,
 };
 
 const struct op api_op_get_registry_policy = {
-	.name = "GetRegistryPolicy",
-	.input = &model_GetRegistryPolicyRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-	.exec = get_registry_policy,
+    .name = "GetRegistryPolicy",
+    .input = &model_GetRegistryPolicyRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .exec = get_registry_policy,
 };
 
 const struct op api_op_delete_registry_policy = {
-	.name = "DeleteRegistryPolicy",
-	.input = &model_DeleteRegistryPolicyRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = delete_registry_policy,
+    .name = "DeleteRegistryPolicy",
+    .input = &model_DeleteRegistryPolicyRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = delete_registry_policy,
 };
 
 static int
@@ -47,13 +47,14 @@ answer(struct call *call, const char *text)
 static int
 get_policy(struct call *call, struct store_doc *doc)
 {
-	int	rc;
+	int rc;
 
 	memset(doc, 0, sizeof *doc);
 	rc = store_registry_doc_get(call->txn, call->registry_id,
 	    call->id.region, STORE_DOC_REGISTRY_POLICY, doc);
 	if (rc == STORE_NOTFOUND)
-		return core_fail(call, ERR_REGISTRY_POLICY_NOT_FOUND, "Registry "
+		return core_fail(call, ERR_REGISTRY_POLICY_NOT_FOUND,
+		    "Registry "
 		    "policy does not exist in the registry with id '%s'",
 		    call->registry_id);
 	if (rc != 0)
@@ -64,17 +65,19 @@ get_policy(struct call *call, struct store_doc *doc)
 static int
 put_registry_policy(struct call *call)
 {
-	struct store_doc	 doc;
-	struct policy		*policy = NULL;
-	char			*text, scope[16];
-	int			 rc;
+	struct store_doc doc;
+	struct policy *policy = NULL;
+	char *text, scope[16];
+	int rc;
 
 	rc = core_setting_get(call->txn, call->registry_id, call->id.region,
 	    CORE_SETTING_POLICY_SCOPE, scope, sizeof scope);
 	if (rc != 0)
 		return core_fail_store(call, rc);
-	if (api_policy_text_check(call, strcmp(scope, "V1") == 0 ?
-	    API_POLICY_REGISTRY_V1 : API_POLICY_REGISTRY, &policy, &text) != 0)
+	if (api_policy_text_check(call,
+	        strcmp(scope, "V1") == 0 ? API_POLICY_REGISTRY_V1
+	                                 : API_POLICY_REGISTRY,
+	        &policy, &text) != 0)
 		return -1;
 	policy_free(policy);
 	memset(&doc, 0, sizeof doc);
@@ -82,7 +85,7 @@ put_registry_policy(struct call *call)
 	doc.len = strlen(text);
 	doc.at_ms = call->now_ms;
 	if ((rc = store_registry_doc_put(call->txn, call->registry_id,
-	    call->id.region, STORE_DOC_REGISTRY_POLICY, &doc)) != 0)
+	         call->id.region, STORE_DOC_REGISTRY_POLICY, &doc)) != 0)
 		return core_fail_store(call, rc);
 	return answer(call, text);
 }
@@ -90,7 +93,7 @@ put_registry_policy(struct call *call)
 static int
 get_registry_policy(struct call *call)
 {
-	struct store_doc	doc;
+	struct store_doc doc;
 
 	if (get_policy(call, &doc) != 0)
 		return -1;
@@ -102,8 +105,8 @@ get_registry_policy(struct call *call)
 static int
 delete_registry_policy(struct call *call)
 {
-	struct store_doc	doc;
-	int			rc;
+	struct store_doc doc;
+	int rc;
 
 	if (get_policy(call, &doc) != 0)
 		return -1;

@@ -13,58 +13,58 @@
 #include "common/str.h"
 #include "store/store.h"
 
-#define TOKEN_KIND	"templates"
+#define TOKEN_KIND "templates"
 
-static int	create_template(struct call *);
-static int	describe_templates(struct call *);
-static int	update_template(struct call *);
-static int	delete_template(struct call *);
+static int create_template(struct call *);
+static int describe_templates(struct call *);
+static int update_template(struct call *);
+static int delete_template(struct call *);
 
 const struct op api_op_create_repository_creation_template = {
-	.name = "CreateRepositoryCreationTemplate",
-	.input = &model_CreateRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = create_template,
+    .name = "CreateRepositoryCreationTemplate",
+    .input = &model_CreateRepositoryCreationTemplateRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = create_template,
 };
 
 const struct op api_op_describe_repository_creation_templates = {
-	.name = "DescribeRepositoryCreationTemplates",
-	.input = &model_DescribeRepositoryCreationTemplatesRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-	.exec = describe_templates,
+    .name = "DescribeRepositoryCreationTemplates",
+    .input = &model_DescribeRepositoryCreationTemplatesRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .exec = describe_templates,
 };
 
 const struct op api_op_update_repository_creation_template = {
-	.name = "UpdateRepositoryCreationTemplate",
-	.input = &model_UpdateRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = update_template,
+    .name = "UpdateRepositoryCreationTemplate",
+    .input = &model_UpdateRepositoryCreationTemplateRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = update_template,
 };
 
 const struct op api_op_delete_repository_creation_template = {
-	.name = "DeleteRepositoryCreationTemplate",
-	.input = &model_DeleteRepositoryCreationTemplateRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-	.exec = delete_template,
+    .name = "DeleteRepositoryCreationTemplate",
+    .input = &model_DeleteRepositoryCreationTemplateRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .exec = delete_template,
 };
 
 /* The members a request sets, as the template keeps them. */
 static const char *const members[] = {
-	"description",
-	"encryptionConfiguration",
-	"resourceTags",
-	"imageTagMutability",
-	"imageTagMutabilityExclusionFilters",
-	"repositoryPolicy",
-	"lifecyclePolicy",
-	"appliedFor",
-	"customRoleArn",
+    "description",
+    "encryptionConfiguration",
+    "resourceTags",
+    "imageTagMutability",
+    "imageTagMutabilityExclusionFilters",
+    "repositoryPolicy",
+    "lifecyclePolicy",
+    "appliedFor",
+    "customRoleArn",
 };
 
 static struct json_object *
 with_times(struct json_object *t, int64_t created_at_ms, int64_t updated_at_ms)
 {
-	struct json_object	*o = NULL;
+	struct json_object *o = NULL;
 
 	json_object_deep_copy(t, &o, NULL);
 	jadd_epoch(o, "createdAt", created_at_ms);
@@ -77,8 +77,8 @@ answer(struct call *call, struct json_object *t, int64_t created_at_ms,
     int64_t updated_at_ms)
 {
 	jadd_str(call->out, "registryId", call->registry_id);
-	jadd_obj(call->out, "repositoryCreationTemplate", with_times(t,
-	    created_at_ms, updated_at_ms));
+	jadd_obj(call->out, "repositoryCreationTemplate",
+	    with_times(t, created_at_ms, updated_at_ms));
 	return 0;
 }
 
@@ -90,8 +90,8 @@ answer(struct call *call, struct json_object *t, int64_t created_at_ms,
 static void
 merge_input(struct call *call, struct json_object *t)
 {
-	struct json_object	*v;
-	size_t			 i;
+	struct json_object *v;
+	size_t i;
 
 	if (api_in_str(call, "imageTagMutability") != NULL)
 		json_object_object_del(t, "imageTagMutabilityExclusionFilters");
@@ -107,7 +107,7 @@ merge_input(struct call *call, struct json_object *t)
 static struct json_object *
 template_new(struct call *call)
 {
-	struct json_object	*t = jnew_obj(), *enc = jnew_obj();
+	struct json_object *t = jnew_obj(), *enc = jnew_obj();
 
 	jadd_str(t, "prefix", api_in_str(call, "prefix"));
 	jadd_str(enc, "encryptionType", "AES256");
@@ -121,17 +121,19 @@ template_new(struct call *call)
 static int
 fail_not_found(struct call *call, const char *prefix)
 {
-	return core_fail(call, ERR_TEMPLATE_NOT_FOUND, "The repository "
+	return core_fail(call, ERR_TEMPLATE_NOT_FOUND,
+	    "The repository "
 	    "creation template with prefix '%s' does not exist in the "
-	    "registry with id '%s'", prefix, call->registry_id);
+	    "registry with id '%s'",
+	    prefix, call->registry_id);
 }
 
 static int
 create_template(struct call *call)
 {
-	const char		*prefix = api_in_str(call, "prefix");
-	struct json_object	*t = template_new(call);
-	int			 rc = -1;
+	const char *prefix = api_in_str(call, "prefix");
+	struct json_object *t = template_new(call);
+	int rc = -1;
 
 	merge_input(call, t);
 	if (api_template_check(call, t) != 0)
@@ -139,10 +141,11 @@ create_template(struct call *call)
 	rc = core_record_save(call, STORE_TEMPLATE_CREATION, prefix, t,
 	    call->now_ms, true);
 	if (rc == 1)
-		rc = core_fail(call, ERR_TEMPLATE_ALREADY_EXISTS, "The "
+		rc = core_fail(call, ERR_TEMPLATE_ALREADY_EXISTS,
+		    "The "
 		    "repository creation template with prefix '%s' already "
-		    "exists in the registry with id '%s'", prefix,
-		    call->registry_id);
+		    "exists in the registry with id '%s'",
+		    prefix, call->registry_id);
 	if (rc == 0)
 		answer(call, t, call->now_ms, call->now_ms);
 out:
@@ -155,8 +158,8 @@ static int
 load(struct call *call, struct json_object **t, int64_t *created,
     int64_t *updated)
 {
-	const char	*prefix = api_in_str(call, "prefix");
-	int		 rc;
+	const char *prefix = api_in_str(call, "prefix");
+	int rc;
 
 	rc = core_record_load(call, STORE_TEMPLATE_CREATION, prefix, t, created,
 	    updated);
@@ -169,9 +172,9 @@ load(struct call *call, struct json_object **t, int64_t *created,
 static int
 update_template(struct call *call)
 {
-	struct json_object	*t = NULL;
-	int64_t			 created, updated;
-	int			 rc = -1;
+	struct json_object *t = NULL;
+	int64_t created, updated;
+	int rc = -1;
 
 	if (load(call, &t, &created, &updated) != 0)
 		return -1;
@@ -190,9 +193,9 @@ out:
 static int
 delete_template(struct call *call)
 {
-	struct json_object	*t = NULL;
-	int64_t			 created, updated;
-	int			 rc;
+	struct json_object *t = NULL;
+	int64_t created, updated;
+	int rc;
 
 	if (load(call, &t, &created, &updated) != 0)
 		return -1;
@@ -223,16 +226,17 @@ static int
 describe_named(struct call *call, struct json_object *prefixes,
     struct json_object *list)
 {
-	struct json_object	*t;
-	size_t			 i, n;
-	int64_t			 created, updated;
-	int			 rc;
+	struct json_object *t;
+	size_t i, n;
+	int64_t created, updated;
+	int rc;
 
 	n = json_object_array_length(prefixes);
 	for (i = 0; i < n; i++) {
 		rc = core_record_load(call, STORE_TEMPLATE_CREATION,
 		    json_object_get_string(json_object_array_get_idx(prefixes,
-		    i)), &t, &created, &updated);
+		        i)),
+		    &t, &created, &updated);
 		if (rc < 0)
 			return -1;
 		if (rc == 1)
@@ -246,16 +250,16 @@ describe_named(struct call *call, struct json_object *prefixes,
 static int
 describe_templates(struct call *call)
 {
-	struct json_object	*prefixes = api_in_array(call, "prefixes");
-	struct json_object	*list = jnew_arr();
-	int			 rc;
+	struct json_object *prefixes = api_in_array(call, "prefixes");
+	struct json_object *list = jnew_arr();
+	int rc;
 
 	jadd_str(call->out, "registryId", call->registry_id);
 	if (prefixes != NULL && json_object_array_length(prefixes) != 0)
 		rc = describe_named(call, prefixes, list);
 	else
-		rc = api_record_page(call, STORE_TEMPLATE_CREATION,
-		    TOKEN_KIND, list, list_add);
+		rc = api_record_page(call, STORE_TEMPLATE_CREATION, TOKEN_KIND,
+		    list, list_add);
 	jadd_obj(call->out, "repositoryCreationTemplates", list);
 	return rc;
 }

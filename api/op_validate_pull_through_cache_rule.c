@@ -12,13 +12,13 @@
 
 #include "store/store.h"
 
-static int	validate_rule(struct call *);
+static int validate_rule(struct call *);
 
 const struct op api_op_validate_pull_through_cache_rule = {
-	.name = "ValidatePullThroughCacheRule",
-	.input = &model_ValidatePullThroughCacheRuleRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
-	.exec = validate_rule,
+    .name = "ValidatePullThroughCacheRule",
+    .input = &model_ValidatePullThroughCacheRuleRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .exec = validate_rule,
 };
 
 /* The answer but isValid and failure: the rule as stored. */
@@ -26,14 +26,14 @@ static void
 write_rule(struct call *call, struct json_object *rule)
 {
 	static const char *const names[] = {
-		"ecrRepositoryPrefix",
-		"upstreamRegistryUrl",
-		"credentialArn",
-		"customRoleArn",
-		"upstreamRepositoryPrefix",
+	    "ecrRepositoryPrefix",
+	    "upstreamRegistryUrl",
+	    "credentialArn",
+	    "customRoleArn",
+	    "upstreamRepositoryPrefix",
 	};
-	struct json_object	*v;
-	size_t			 i;
+	struct json_object *v;
+	size_t i;
 
 	jadd_str(call->out, "registryId", call->registry_id);
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -45,7 +45,7 @@ write_rule(struct call *call, struct json_object *rule)
 static void
 validated(void *arg, const char *failure)
 {
-	struct call	*call = arg;
+	struct call *call = arg;
 
 	json_object_object_add(call->out, "isValid",
 	    json_object_new_boolean(failure == NULL));
@@ -57,28 +57,28 @@ validated(void *arg, const char *failure)
 static int
 validate_rule(struct call *call)
 {
-	const char		*prefix = api_in_str(call,
-				    "ecrRepositoryPrefix");
-	const char		*cred, *user = NULL, *token = NULL;
-	struct json_object	*rule = NULL;
-	int64_t			 created, updated;
-	int			 rc;
+	const char *prefix = api_in_str(call, "ecrRepositoryPrefix");
+	const char *cred, *user = NULL, *token = NULL;
+	struct json_object *rule = NULL;
+	int64_t created, updated;
+	int rc;
 
 	rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, &rule,
 	    &created, &updated);
 	if (rc == 1)
 		return core_fail(call, ERR_PULL_THROUGH_CACHE_RULE_NOT_FOUND,
 		    "The pull through cache rule with prefix '%s' does not "
-		    "exist in the registry with id '%s'", prefix,
-		    call->registry_id);
+		    "exist in the registry with id '%s'",
+		    prefix, call->registry_id);
 	if (rc != 0)
 		return rc;
 	write_rule(call, rule);
 	/* A secret gone from --secrets since: invalid, not an error. */
 	cred = core_jstr(rule, "credentialArn");
-	if (cred != NULL && core_secret_get(call->ctx, cred, &user,
-	    &token) != 0) {
-		validated(call, "The secret of the rule's credentialArn is "
+	if (cred != NULL &&
+	    core_secret_get(call->ctx, cred, &user, &token) != 0) {
+		validated(call,
+		    "The secret of the rule's credentialArn is "
 		    "not in the secrets file, or holds no username and "
 		    "accessToken");
 		json_object_put(rule);

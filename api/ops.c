@@ -12,9 +12,9 @@
 #include "common/xalloc.h"
 
 static const struct op pending_batch_get_repository_scanning_configuration = {
-	.name = "BatchGetRepositoryScanningConfiguration",
-	.input = &model_BatchGetRepositoryScanningConfigurationRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPOS,
+    .name = "BatchGetRepositoryScanningConfiguration",
+    .input = &model_BatchGetRepositoryScanningConfigurationRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPOS,
 };
 extern const struct op api_op_create_pull_through_cache_rule;
 extern const struct op api_op_create_repository;
@@ -26,24 +26,24 @@ extern const struct op api_op_delete_repository;
 extern const struct op api_op_delete_repository_creation_template;
 extern const struct op api_op_delete_repository_policy;
 static const struct op pending_delete_signing_configuration = {
-	.name = "DeleteSigningConfiguration",
-	.input = &model_DeleteSigningConfigurationRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "DeleteSigningConfiguration",
+    .input = &model_DeleteSigningConfigurationRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 static const struct op pending_deregister_pull_time_update_exclusion = {
-	.name = "DeregisterPullTimeUpdateExclusion",
-	.input = &model_DeregisterPullTimeUpdateExclusionRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "DeregisterPullTimeUpdateExclusion",
+    .input = &model_DeregisterPullTimeUpdateExclusionRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 static const struct op pending_describe_image_scan_findings = {
-	.name = "DescribeImageScanFindings",
-	.input = &model_DescribeImageScanFindingsRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .name = "DescribeImageScanFindings",
+    .input = &model_DescribeImageScanFindingsRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
 static const struct op pending_describe_image_signing_status = {
-	.name = "DescribeImageSigningStatus",
-	.input = &model_DescribeImageSigningStatusRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .name = "DescribeImageSigningStatus",
+    .input = &model_DescribeImageSigningStatusRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
 };
 extern const struct op api_op_describe_pull_through_cache_rules;
 extern const struct op api_op_describe_registry;
@@ -55,20 +55,20 @@ extern const struct op api_op_get_lifecycle_policy;
 extern const struct op api_op_get_lifecycle_policy_preview;
 extern const struct op api_op_get_registry_policy;
 static const struct op pending_get_registry_scanning_configuration = {
-	.name = "GetRegistryScanningConfiguration",
-	.input = &model_GetRegistryScanningConfigurationRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .name = "GetRegistryScanningConfiguration",
+    .input = &model_GetRegistryScanningConfigurationRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 extern const struct op api_op_get_repository_policy;
 static const struct op pending_get_signing_configuration = {
-	.name = "GetSigningConfiguration",
-	.input = &model_GetSigningConfigurationRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .name = "GetSigningConfiguration",
+    .input = &model_GetSigningConfigurationRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 static const struct op pending_list_pull_time_update_exclusions = {
-	.name = "ListPullTimeUpdateExclusions",
-	.input = &model_ListPullTimeUpdateExclusionsRequest,
-	.flags = OP_TXN_READ | OP_RESOURCE_ANY,
+    .name = "ListPullTimeUpdateExclusions",
+    .input = &model_ListPullTimeUpdateExclusionsRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
 };
 extern const struct op api_op_list_tags_for_resource;
 extern const struct op api_op_put_account_setting;
@@ -77,30 +77,30 @@ extern const struct op api_op_put_image_tag_mutability;
 extern const struct op api_op_put_lifecycle_policy;
 extern const struct op api_op_put_registry_policy;
 static const struct op pending_put_registry_scanning_configuration = {
-	.name = "PutRegistryScanningConfiguration",
-	.input = &model_PutRegistryScanningConfigurationRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "PutRegistryScanningConfiguration",
+    .input = &model_PutRegistryScanningConfigurationRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 static const struct op pending_put_replication_configuration = {
-	.name = "PutReplicationConfiguration",
-	.input = &model_PutReplicationConfigurationRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "PutReplicationConfiguration",
+    .input = &model_PutReplicationConfigurationRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 static const struct op pending_put_signing_configuration = {
-	.name = "PutSigningConfiguration",
-	.input = &model_PutSigningConfigurationRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "PutSigningConfiguration",
+    .input = &model_PutSigningConfigurationRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 static const struct op pending_register_pull_time_update_exclusion = {
-	.name = "RegisterPullTimeUpdateExclusion",
-	.input = &model_RegisterPullTimeUpdateExclusionRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
+    .name = "RegisterPullTimeUpdateExclusion",
+    .input = &model_RegisterPullTimeUpdateExclusionRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 extern const struct op api_op_set_repository_policy;
 static const struct op pending_start_image_scan = {
-	.name = "StartImageScan",
-	.input = &model_StartImageScanRequest,
-	.flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
+    .name = "StartImageScan",
+    .input = &model_StartImageScanRequest,
+    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
 };
 extern const struct op api_op_start_lifecycle_policy_preview;
 extern const struct op api_op_put_image;
@@ -123,64 +123,64 @@ extern const struct op api_op_update_repository_creation_template;
 extern const struct op api_op_validate_pull_through_cache_rule;
 
 const struct op *const api_ops[] = {
-	&api_op_batch_check_layer_availability,
-	&api_op_batch_delete_image,
-	&api_op_batch_get_image,
-	&pending_batch_get_repository_scanning_configuration,
-	&api_op_complete_layer_upload,
-	&api_op_create_pull_through_cache_rule,
-	&api_op_create_repository,
-	&api_op_create_repository_creation_template,
-	&api_op_delete_lifecycle_policy,
-	&api_op_delete_pull_through_cache_rule,
-	&api_op_delete_registry_policy,
-	&api_op_delete_repository,
-	&api_op_delete_repository_creation_template,
-	&api_op_delete_repository_policy,
-	&pending_delete_signing_configuration,
-	&pending_deregister_pull_time_update_exclusion,
-	&api_op_describe_image_replication_status,
-	&pending_describe_image_scan_findings,
-	&pending_describe_image_signing_status,
-	&api_op_describe_images,
-	&api_op_describe_pull_through_cache_rules,
-	&api_op_describe_registry,
-	&api_op_describe_repositories,
-	&api_op_describe_repository_creation_templates,
-	&api_op_get_account_setting,
-	&api_op_get_authorization_token,
-	&api_op_get_download_url_for_layer,
-	&api_op_get_lifecycle_policy,
-	&api_op_get_lifecycle_policy_preview,
-	&api_op_get_registry_policy,
-	&pending_get_registry_scanning_configuration,
-	&api_op_get_repository_policy,
-	&pending_get_signing_configuration,
-	&api_op_initiate_layer_upload,
-	&api_op_list_image_referrers,
-	&api_op_list_images,
-	&pending_list_pull_time_update_exclusions,
-	&api_op_list_tags_for_resource,
-	&api_op_put_account_setting,
-	&api_op_put_image,
-	&api_op_put_image_scanning_configuration,
-	&api_op_put_image_tag_mutability,
-	&api_op_put_lifecycle_policy,
-	&api_op_put_registry_policy,
-	&pending_put_registry_scanning_configuration,
-	&pending_put_replication_configuration,
-	&pending_put_signing_configuration,
-	&pending_register_pull_time_update_exclusion,
-	&api_op_set_repository_policy,
-	&pending_start_image_scan,
-	&api_op_start_lifecycle_policy_preview,
-	&api_op_tag_resource,
-	&api_op_untag_resource,
-	&api_op_update_image_storage_class,
-	&api_op_update_pull_through_cache_rule,
-	&api_op_update_repository_creation_template,
-	&api_op_upload_layer_part,
-	&api_op_validate_pull_through_cache_rule,
+    &api_op_batch_check_layer_availability,
+    &api_op_batch_delete_image,
+    &api_op_batch_get_image,
+    &pending_batch_get_repository_scanning_configuration,
+    &api_op_complete_layer_upload,
+    &api_op_create_pull_through_cache_rule,
+    &api_op_create_repository,
+    &api_op_create_repository_creation_template,
+    &api_op_delete_lifecycle_policy,
+    &api_op_delete_pull_through_cache_rule,
+    &api_op_delete_registry_policy,
+    &api_op_delete_repository,
+    &api_op_delete_repository_creation_template,
+    &api_op_delete_repository_policy,
+    &pending_delete_signing_configuration,
+    &pending_deregister_pull_time_update_exclusion,
+    &api_op_describe_image_replication_status,
+    &pending_describe_image_scan_findings,
+    &pending_describe_image_signing_status,
+    &api_op_describe_images,
+    &api_op_describe_pull_through_cache_rules,
+    &api_op_describe_registry,
+    &api_op_describe_repositories,
+    &api_op_describe_repository_creation_templates,
+    &api_op_get_account_setting,
+    &api_op_get_authorization_token,
+    &api_op_get_download_url_for_layer,
+    &api_op_get_lifecycle_policy,
+    &api_op_get_lifecycle_policy_preview,
+    &api_op_get_registry_policy,
+    &pending_get_registry_scanning_configuration,
+    &api_op_get_repository_policy,
+    &pending_get_signing_configuration,
+    &api_op_initiate_layer_upload,
+    &api_op_list_image_referrers,
+    &api_op_list_images,
+    &pending_list_pull_time_update_exclusions,
+    &api_op_list_tags_for_resource,
+    &api_op_put_account_setting,
+    &api_op_put_image,
+    &api_op_put_image_scanning_configuration,
+    &api_op_put_image_tag_mutability,
+    &api_op_put_lifecycle_policy,
+    &api_op_put_registry_policy,
+    &pending_put_registry_scanning_configuration,
+    &pending_put_replication_configuration,
+    &pending_put_signing_configuration,
+    &pending_register_pull_time_update_exclusion,
+    &api_op_set_repository_policy,
+    &pending_start_image_scan,
+    &api_op_start_lifecycle_policy_preview,
+    &api_op_tag_resource,
+    &api_op_untag_resource,
+    &api_op_update_image_storage_class,
+    &api_op_update_pull_through_cache_rule,
+    &api_op_update_repository_creation_template,
+    &api_op_upload_layer_part,
+    &api_op_validate_pull_through_cache_rule,
 };
 
 const size_t api_n_ops = sizeof api_ops / sizeof api_ops[0];
@@ -188,7 +188,7 @@ const size_t api_n_ops = sizeof api_ops / sizeof api_ops[0];
 static int
 op_cmp(const void *key, const void *elem)
 {
-	const struct op	*const *op = elem;
+	const struct op *const *op = elem;
 
 	return strcmp(key, (*op)->name);
 }
@@ -196,7 +196,7 @@ op_cmp(const void *key, const void *elem)
 const struct op *
 api_op_find(const char *name)
 {
-	const struct op	*const *op;
+	const struct op *const *op;
 
 	op = bsearch(name, api_ops, api_n_ops, sizeof api_ops[0], op_cmp);
 	return op == NULL ? NULL : *op;
@@ -206,12 +206,12 @@ api_op_find(const char *name)
 int
 api_ops_check(char **cause)
 {
-	const struct model_op	*model;
-	size_t			 i;
+	const struct model_op *model;
+	size_t i;
 
 	for (i = 0; i < api_n_ops; i++) {
-		if (i > 0 && strcmp(api_ops[i - 1]->name,
-		    api_ops[i]->name) >= 0) {
+		if (i > 0 &&
+		    strcmp(api_ops[i - 1]->name, api_ops[i]->name) >= 0) {
 			*cause = xasprintf("op table out of order at %s",
 			    api_ops[i]->name);
 			return -1;

@@ -33,57 +33,57 @@
 #include "core/image.h"
 #include "store/store.h"
 
-#define PART_MEMBER	"layerPartBlob"
-#define DECODE_CHUNK	(192 * 1024)	/* characters decoded at a time */
+#define PART_MEMBER "layerPartBlob"
+#define DECODE_CHUNK (192 * 1024) /* characters decoded at a time */
 
 enum blob_state {
 	BLOB_NONE,
-	BLOB_IN,	/* between the blob's quotes */
+	BLOB_IN, /* between the blob's quotes */
 	BLOB_DONE,
 };
 
 enum capture {
 	CAP_NONE,
-	CAP_KEY,	/* a top-level key */
-	CAP_UPLOAD_ID,	/* the uploadId value */
+	CAP_KEY,       /* a top-level key */
+	CAP_UPLOAD_ID, /* the uploadId value */
 };
 
 struct api_part {
-	struct core_ctx		*ctx;
-	struct buf		 rest;		/* the body, blob text aside */
-	struct sha256_state	 payload;	/* SigV4's payload hash */
-	uint64_t		 total;		/* body bytes seen */
+	struct core_ctx *ctx;
+	struct buf rest;             /* the body, blob text aside */
+	struct sha256_state payload; /* SigV4's payload hash */
+	uint64_t total;              /* body bytes seen */
 
 	/* The scanner: just enough JSON to know where the blob is. */
-	int			 depth;
-	bool			 is_object;	/* the body is {...} */
-	bool			 in_string;
-	int			 escape;	/* after '\': 1, in \uXXXX: 2-5 */
-	unsigned		 code;		/* a \uXXXX so far */
-	bool			 is_key_pos;	/* a top-level key comes next */
-	enum capture		 cap;
-	char			 cap_buf[STORE_UPLOAD_ID_MAX + 1];
-	size_t			 cap_len;
-	bool			 cap_ok;	/* ASCII, not too long */
-	char			 member[sizeof PART_MEMBER + 1];
-	char			 upload_id[STORE_UPLOAD_ID_MAX + 1];
-	unsigned		 n_blobs;	/* top-level members of each */
-	unsigned		 n_upload_ids;
-	bool			 may_lease;	/* write into the upload file */
+	int depth;
+	bool is_object; /* the body is {...} */
+	bool in_string;
+	int escape;      /* after '\': 1, in \uXXXX: 2-5 */
+	unsigned code;   /* a \uXXXX so far */
+	bool is_key_pos; /* a top-level key comes next */
+	enum capture cap;
+	char cap_buf[STORE_UPLOAD_ID_MAX + 1];
+	size_t cap_len;
+	bool cap_ok; /* ASCII, not too long */
+	char member[sizeof PART_MEMBER + 1];
+	char upload_id[STORE_UPLOAD_ID_MAX + 1];
+	unsigned n_blobs; /* top-level members of each */
+	unsigned n_upload_ids;
+	bool may_lease; /* write into the upload file */
 
 	/* The blob. */
-	enum blob_state		 blob;
-	bool			 blob_escape;	/* a piece ended in a '\' */
-	struct base64_dec	 dec;
-	uint64_t		 len;		/* decoded bytes */
-	struct store_upload_writer *writer;	/* into the upload file */
-	uint64_t		 offset;	/* where the writer began */
-	struct sha256_state	 hash;		/* the upload's, continued */
-	bool			 has_hash;	/* the upload had one */
-	struct buf		 mem;		/* or kept here */
-	int			 io_rc;		/* the first store error */
-	unsigned char		*scratch;	/* after it: decoded, dropped */
-	char			 leased[STORE_UPLOAD_ID_MAX + 1]; /* or "" */
+	enum blob_state blob;
+	bool blob_escape; /* a piece ended in a '\' */
+	struct base64_dec dec;
+	uint64_t len;                         /* decoded bytes */
+	struct store_upload_writer *writer;   /* into the upload file */
+	uint64_t offset;                      /* where the writer began */
+	struct sha256_state hash;             /* the upload's, continued */
+	bool has_hash;                        /* the upload had one */
+	struct buf mem;                       /* or kept here */
+	int io_rc;                            /* the first store error */
+	unsigned char *scratch;               /* after it: decoded, dropped */
+	char leased[STORE_UPLOAD_ID_MAX + 1]; /* or "" */
 };
 
 /*
@@ -95,8 +95,8 @@ struct api_part {
 static bool
 may_lease(const struct core_ctx *ctx, const struct sigv4_request *sr)
 {
-	struct sigv4_auth	 auth;
-	char			*cause = NULL;
+	struct sigv4_auth auth;
+	char *cause = NULL;
 
 	if (!ctx->cfg.is_strict)
 		return true;
@@ -105,13 +105,13 @@ may_lease(const struct core_ctx *ctx, const struct sigv4_request *sr)
 		return false;
 	}
 	return ctx->cfg.creds != NULL &&
-	    creds_find(ctx->cfg.creds, auth.access_key) != NULL;
+	       creds_find(ctx->cfg.creds, auth.access_key) != NULL;
 }
 
 static struct api_part *
 part_new(struct core_ctx *ctx, bool is_lease_allowed)
 {
-	struct api_part	*ps = xcalloc(1, sizeof *ps);
+	struct api_part *ps = xcalloc(1, sizeof *ps);
 
 	ps->ctx = ctx;
 	ps->may_lease = is_lease_allowed;
@@ -177,10 +177,10 @@ api_call_set_part(struct call *call, struct api_part *owned)
 static void
 open_upload_file(struct api_part *ps)
 {
-	struct store		*store = ps->ctx->store;
-	struct store_txn	*txn;
-	struct store_upload	 up;
-	int			 rc;
+	struct store *store = ps->ctx->store;
+	struct store_txn *txn;
+	struct store_upload up;
+	int rc;
 
 	if (!ps->may_lease || !core_upload_lease(ps->ctx, ps->upload_id, ps))
 		return;
@@ -190,7 +190,7 @@ open_upload_file(struct api_part *ps)
 		store_txn_abort(txn);
 	}
 	if (rc == 0 && store_upload_writer_open(store, up.id, up.received,
-	    &ps->writer) == 0) {
+	                   &ps->writer) == 0) {
 		ps->offset = up.received;
 		ps->has_hash = core_upload_hash_get(ps->ctx, &up, &ps->hash);
 		return;
@@ -220,8 +220,8 @@ blob_begin(struct api_part *ps)
 static unsigned char *
 sink_space(struct api_part *ps, size_t want)
 {
-	unsigned char	*p = NULL;
-	int		 rc;
+	unsigned char *p = NULL;
+	int rc;
 
 	if (ps->io_rc == 0 && ps->writer != NULL) {
 		if ((rc = store_upload_writer_space(ps->writer, want, &p)) != 0)
@@ -240,7 +240,7 @@ sink_space(struct api_part *ps, size_t want)
 static void
 sink_commit(struct api_part *ps, unsigned char *p, size_t n)
 {
-	int	rc;
+	int rc;
 
 	ps->len += n;
 	if (ps->io_rc != 0)
@@ -258,8 +258,8 @@ sink_commit(struct api_part *ps, unsigned char *p, size_t n)
 static void
 blob_decode(struct api_part *ps, const char *p, size_t len)
 {
-	unsigned char	*out;
-	size_t		 n;
+	unsigned char *out;
+	size_t n;
 
 	while (len > 0 && !ps->dec.is_bad) {
 		n = len < DECODE_CHUNK ? len : DECODE_CHUNK;
@@ -273,8 +273,8 @@ blob_decode(struct api_part *ps, const char *p, size_t len)
 static void
 blob_end(struct api_part *ps)
 {
-	unsigned char	tail[3], *out;
-	size_t		n;
+	unsigned char tail[3], *out;
+	size_t n;
 
 	ps->blob = BLOB_DONE;
 	if (base64_dec_end(&ps->dec, tail, &n) != 0 || n == 0)
@@ -298,8 +298,8 @@ blob_escaped(struct api_part *ps, char c)
 static size_t
 blob_scan(struct api_part *ps, const char *p, size_t len)
 {
-	const char	*quote, *esc;
-	size_t		 run;
+	const char *quote, *esc;
+	size_t run;
 
 	if (ps->blob_escape) {
 		ps->blob_escape = false;
@@ -348,7 +348,7 @@ begin_string(struct api_part *ps)
 static void
 end_string(struct api_part *ps)
 {
-	const char	*text = ps->cap_ok ? ps->cap_buf : "";
+	const char *text = ps->cap_ok ? ps->cap_buf : "";
 
 	ps->cap_buf[ps->cap_len] = '\0';
 	if (ps->cap == CAP_KEY) {
@@ -373,15 +373,15 @@ capture(struct api_part *ps, unsigned c)
 		ps->cap_buf[ps->cap_len++] = (char)c;
 }
 
-static void	string_char(struct api_part *, char);
+static void string_char(struct api_part *, char);
 
 /* The character after a '\', or a digit of \uXXXX. */
 static void
 escape_char(struct api_part *ps, char c)
 {
-	static const char	from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char		*p;
-	int			 v;
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *p;
+	int v;
 
 	if (ps->escape == 1) {
 		ps->escape = 0;
@@ -391,7 +391,7 @@ escape_char(struct api_part *ps, char c)
 		} else if (c != '\0' && (p = strchr(from, c)) != NULL)
 			capture(ps, (unsigned char)to[p - from]);
 		else
-			ps->cap_ok = false;	/* bad JSON: json-c says so */
+			ps->cap_ok = false; /* bad JSON: json-c says so */
 		return;
 	}
 	if ((v = str_hex_value((unsigned char)c)) < 0) {
@@ -461,7 +461,7 @@ scan_char(struct api_part *ps, char c)
 static size_t
 json_scan(struct api_part *ps, const char *p, size_t len)
 {
-	size_t	i = 0;
+	size_t i = 0;
 
 	while (i < len) {
 		if (scan_char(ps, p[i++]))
@@ -474,7 +474,7 @@ json_scan(struct api_part *ps, const char *p, size_t len)
 int
 api_part_add(struct api_part *ps, const char *data, size_t len)
 {
-	size_t	n;
+	size_t n;
 
 	if (len > API_BODY_MAX - ps->total)
 		return -1;
@@ -482,8 +482,8 @@ api_part_add(struct api_part *ps, const char *data, size_t len)
 	if (ps->ctx->cfg.is_strict)
 		sha256_update(&ps->payload, data, len);
 	while (len > 0) {
-		n = ps->blob == BLOB_IN ? blob_scan(ps, data, len) :
-		    json_scan(ps, data, len);
+		n = ps->blob == BLOB_IN ? blob_scan(ps, data, len)
+		                        : json_scan(ps, data, len);
 		data += n;
 		len -= n;
 	}
@@ -500,7 +500,7 @@ api_part_json(struct api_part *ps, size_t *len)
 void
 api_part_payload_hash(struct api_part *ps, char hex[65])
 {
-	unsigned char	h[SHA256_DIGEST_LEN];
+	unsigned char h[SHA256_DIGEST_LEN];
 
 	sha256_final(&ps->payload, h);
 	sodium_bin2hex(hex, 65, h, sizeof h);
@@ -535,7 +535,8 @@ api_part_check(struct call *call, const struct api_part *ps)
 {
 	/* The validator has said so already for a body that streamed. */
 	if (ps->dec.is_bad)
-		return core_fail(call, ERR_SERIALIZATION, "Unexpected value "
+		return core_fail(call, ERR_SERIALIZATION,
+		    "Unexpected value "
 		    "type in payload at '" PART_MEMBER "': expected a base64 "
 		    "string");
 	/* Before the length, which counts bytes the file did not take. */
@@ -547,7 +548,7 @@ api_part_check(struct call *call, const struct api_part *ps)
 struct api_part *
 api_part_from_json(struct call *call)
 {
-	struct api_part	*ps = part_new(call->ctx, false);
+	struct api_part *ps = part_new(call->ctx, false);
 
 	ps->blob = BLOB_IN;
 	base64_dec_init(&ps->dec);
@@ -561,7 +562,7 @@ int
 api_part_write(struct call *call, struct api_part *ps,
     const struct store_upload *up, const struct sha256_state **hash)
 {
-	int	rc;
+	int rc;
 
 	if (ps->io_rc != 0)
 		return core_fail_store(call, ps->io_rc);
@@ -582,7 +583,7 @@ api_part_write(struct call *call, struct api_part *ps,
 	if (core_upload_leased_by_other(call->ctx, up->id, ps))
 		return API_PART_BUSY;
 	if ((rc = store_upload_file_write(call->ctx->store, up->id,
-	    up->received, ps->mem.data, ps->mem.len)) != 0)
+	         up->received, ps->mem.data, ps->mem.len)) != 0)
 		return core_fail_store(call, rc);
 	*hash = NULL;
 	if ((ps->has_hash = core_upload_hash_get(call->ctx, up, &ps->hash))) {

@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#define PCRE2_CODE_UNIT_WIDTH	8
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "common/xalloc.h"
@@ -20,16 +20,16 @@
  * (?:[._/a-z0-9*]?[a-z0-9*]+)* would take billions, so it stops here, in
  * tens of microseconds with the JIT, and counts as the mismatch it is.
  */
-#define MATCH_LIMIT	10000
+#define MATCH_LIMIT 10000
 
 struct pattern {
-	pcre2_code	*code;
+	pcre2_code *code;
 };
 
 struct matcher {
-	pcre2_general_context	*gen;
-	pcre2_match_context	*ctx;
-	pcre2_match_data	*md;
+	pcre2_general_context *gen;
+	pcre2_match_context *ctx;
+	pcre2_match_data *md;
 };
 
 /* PCRE2 allocates through xmalloc: running out of memory aborts. */
@@ -57,12 +57,12 @@ gen_new(void)
 struct pattern *
 pattern_new(const char *java, char **cause)
 {
-	pcre2_general_context	*gen = gen_new();
-	pcre2_compile_context	*cc;
-	struct pattern		*p;
-	PCRE2_UCHAR		 msg[128];
-	PCRE2_SIZE		 at;
-	int			 rc;
+	pcre2_general_context *gen = gen_new();
+	pcre2_compile_context *cc;
+	struct pattern *p;
+	PCRE2_UCHAR msg[128];
+	PCRE2_SIZE at;
+	int rc;
 
 	cc = pcre2_compile_context_create(gen);
 	p = xcalloc(1, sizeof *p);
@@ -95,7 +95,7 @@ pattern_free(struct pattern *p)
 struct matcher *
 matcher_new(void)
 {
-	struct matcher	*m;
+	struct matcher *m;
 
 	m = xcalloc(1, sizeof *m);
 	m->gen = gen_new();
@@ -125,6 +125,6 @@ bool
 pattern_matches(const struct pattern *p, struct matcher *m, const char *s,
     size_t len)
 {
-	return pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, 0, m->md,
-	    m->ctx) >= 0;
+	return pcre2_match(p->code, (PCRE2_SPTR)s, len, 0, 0, m->md, m->ctx) >=
+	       0;
 }

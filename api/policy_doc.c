@@ -15,21 +15,21 @@
 
 /* IAM actions of ECR that no API operation carries (service reference). */
 static const char *const extra_actions[] = {
-	"BatchImportUpstreamImage",
-	"ReplicateImage",
+    "BatchImportUpstreamImage",
+    "ReplicateImage",
 };
 
 /* Scope V1 allows only these (docs/ecr-behaviour.md 3.5). */
 static const char *const v1_actions[] = {
-	"BatchImportUpstreamImage",
-	"CreateRepository",
-	"ReplicateImage",
+    "BatchImportUpstreamImage",
+    "CreateRepository",
+    "ReplicateImage",
 };
 
 static bool
 is_listed(const char *name, const char *const *v, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(name, v[i]) == 0)
@@ -45,9 +45,9 @@ is_listed(const char *name, const char *const *v, size_t n)
 static bool
 is_ecr_action(const char *action, void *arg)
 {
-	const bool	*is_v1 = arg;
-	const char	*name;
-	size_t		 i;
+	const bool *is_v1 = arg;
+	const char *name;
+	size_t i;
 
 	if (strncasecmp(action, "ecr:", 4) != 0)
 		return false;
@@ -72,13 +72,13 @@ api_policy_text_check(struct call *call, enum api_policy_kind kind,
 }
 
 int
-api_policy_check(struct call *call, enum api_policy_kind kind,
-    const char *text, size_t len, struct policy **parsed, char **formatted)
+api_policy_check(struct call *call, enum api_policy_kind kind, const char *text,
+    size_t len, struct policy **parsed, char **formatted)
 {
-	struct policy	*p = NULL;
-	char		*cause = NULL, *out = NULL;
-	bool		 is_v1 = kind == API_POLICY_REGISTRY_V1;
-	int		 rc;
+	struct policy *p = NULL;
+	char *cause = NULL, *out = NULL;
+	bool is_v1 = kind == API_POLICY_REGISTRY_V1;
+	int rc;
 
 	if (text == NULL)
 		text = "";
@@ -98,9 +98,9 @@ api_policy_check(struct call *call, enum api_policy_kind kind,
 		free(cause);
 		policy_free(p);
 		return core_fail_param(call, "PolicyText",
-		    kind == API_POLICY_REPOSITORY ?
-		    "Invalid repository policy provided" :
-		    "Invalid registry policy provided");
+		    kind == API_POLICY_REPOSITORY
+		        ? "Invalid repository policy provided"
+		        : "Invalid registry policy provided");
 	}
 	*parsed = p;
 	*formatted = call_take(call, out);

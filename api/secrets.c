@@ -15,14 +15,14 @@
 #include "common/xalloc.h"
 
 struct api_secret {
-	char	*key;		/* ARN or name, as the file has it */
-	char	*username;	/* NULL when the entry is malformed */
-	char	*access_token;
+	char *key;      /* ARN or name, as the file has it */
+	char *username; /* NULL when the entry is malformed */
+	char *access_token;
 };
 
 struct api_secrets {
-	struct api_secret	*v;
-	size_t			 n;
+	struct api_secret *v;
+	size_t n;
 };
 
 static void
@@ -37,7 +37,7 @@ wipe_free(char *s)
 void
 api_secrets_free(struct api_secrets *secrets)
 {
-	size_t	i;
+	size_t i;
 
 	if (secrets == NULL)
 		return;
@@ -59,12 +59,13 @@ api_secrets_free(struct api_secrets *secrets)
 static void
 entry_read(struct api_secret *s, struct json_object *v)
 {
-	struct json_object	*parsed = NULL;
-	const char		*user, *token;
+	struct json_object *parsed = NULL;
+	const char *user, *token;
 
 	if (json_object_is_type(v, json_type_string) &&
 	    jparse_strict(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v), &parsed, NULL) != JPARSE_BAD)
+	        (size_t)json_object_get_string_len(v), &parsed,
+	        NULL) != JPARSE_BAD)
 		v = parsed;
 	user = core_jstr(v, "username");
 	token = core_jstr(v, "accessToken");
@@ -79,8 +80,8 @@ int
 api_secrets_parse(const char *text, size_t len, struct api_secrets **out,
     char **cause)
 {
-	struct api_secrets	*secrets;
-	struct json_object	*root = NULL;
+	struct api_secrets *secrets;
+	struct json_object *root = NULL;
 
 	if (jparse_strict(text, len, &root, cause) == JPARSE_BAD)
 		return -1;
@@ -92,7 +93,8 @@ api_secrets_parse(const char *text, size_t len, struct api_secrets **out,
 	secrets = xcalloc(1, sizeof *secrets);
 	secrets->v = xcalloc((size_t)json_object_object_length(root) + 1,
 	    sizeof *secrets->v);
-	json_object_object_foreach(root, key, v) {
+	json_object_object_foreach(root, key, v)
+	{
 		if (*key == '\0') {
 			*cause = xstrdup("a secret with an empty name");
 			json_object_put(root);
@@ -117,7 +119,7 @@ api_ctx_set_secrets(struct core_ctx *ctx, const struct api_secrets *secrets)
 static const char *
 arn_name(const char *arn, size_t *head_len)
 {
-	const char	*p;
+	const char *p;
 
 	if (strncmp(arn, "arn:", 4) != 0 ||
 	    (p = strstr(arn, ":secret:")) == NULL)
@@ -130,10 +132,10 @@ arn_name(const char *arn, size_t *head_len)
 static bool
 is_suffixed(const char *full, const char *name)
 {
-	size_t	len = strlen(name);
+	size_t len = strlen(name);
 
 	return strlen(full) == len + 7 && strncmp(full, name, len) == 0 &&
-	    full[len] == '-';
+	       full[len] == '-';
 }
 
 /*
@@ -143,8 +145,8 @@ is_suffixed(const char *full, const char *name)
 static bool
 is_match(const char *key, const char *arn)
 {
-	const char	*kname, *aname;
-	size_t		 khead, ahead;
+	const char *kname, *aname;
+	size_t khead, ahead;
 
 	if (strcmp(key, arn) == 0)
 		return true;
@@ -155,36 +157,40 @@ is_match(const char *key, const char *arn)
 	else if (khead != ahead || strncmp(key, arn, ahead) != 0)
 		return false;
 	return strcmp(kname, aname) == 0 || is_suffixed(kname, aname) ||
-	    is_suffixed(aname, kname);
+	       is_suffixed(aname, kname);
 }
 
 /* The words are ours [unconfirmed]: ECR's are not on record. */
 int
 api_secret_check(struct call *call, const char *arn)
 {
-	const struct api_secrets	*secrets = call->ctx->cfg.secrets;
-	size_t				 i;
+	const struct api_secrets *secrets = call->ctx->cfg.secrets;
+	size_t i;
 
 	for (i = 0; secrets != NULL && i < secrets->n; i++) {
 		if (!is_match(secrets->v[i].key, arn))
 			continue;
 		if (secrets->v[i].username == NULL)
 			return core_fail(call,
-			    ERR_UNABLE_TO_DECRYPT_SECRET_VALUE, "The secret "
+			    ERR_UNABLE_TO_DECRYPT_SECRET_VALUE,
+			    "The secret "
 			    "'%s' does not hold a username and an "
-			    "accessToken", arn);
+			    "accessToken",
+			    arn);
 		return 0;
 	}
-	return core_fail(call, ERR_SECRET_NOT_FOUND, "Secrets Manager can't "
-	    "find the specified secret '%s'", arn);
+	return core_fail(call, ERR_SECRET_NOT_FOUND,
+	    "Secrets Manager can't "
+	    "find the specified secret '%s'",
+	    arn);
 }
 
 int
-core_secret_get(const struct core_ctx *ctx, const char *arn,
-    const char **user, const char **token)
+core_secret_get(const struct core_ctx *ctx, const char *arn, const char **user,
+    const char **token)
 {
-	const struct api_secrets	*secrets = ctx->cfg.secrets;
-	size_t				 i;
+	const struct api_secrets *secrets = ctx->cfg.secrets;
+	size_t i;
 
 	for (i = 0; secrets != NULL && i < secrets->n; i++) {
 		if (!is_match(secrets->v[i].key, arn))

@@ -18,7 +18,7 @@
 static void
 write_filters(struct jw *w, const struct store_repo *repo)
 {
-	size_t	i;
+	size_t i;
 
 	jw_arr_open(w, "imageTagMutabilityExclusionFilters");
 	for (i = 0; i < repo->n_exclusion_filters; i++) {
@@ -34,8 +34,8 @@ void
 api_repo_write(struct call *call, struct jw *w, const char *key,
     const struct store_repo *repo)
 {
-	const struct core_repo_prefix	*pfx;
-	const char			*parts[2];
+	const struct core_repo_prefix *pfx;
+	const char *parts[2];
 
 	pfx = core_repo_prefix(call, repo->registry_id);
 	jw_obj_open(w, key);
@@ -64,7 +64,7 @@ api_repo_write(struct call *call, struct jw *w, const char *key,
 void
 api_out_repo(struct call *call, const struct store_repo *repo)
 {
-	struct jw	w;
+	struct jw w;
 
 	jw_init(&w);
 	api_repo_write(call, &w, NULL, repo);
@@ -72,9 +72,9 @@ api_out_repo(struct call *call, const struct store_repo *repo)
 }
 
 static const char *const status_names[] = {
-	[STORE_IMAGE_ACTIVE] = "ACTIVE",
-	[STORE_IMAGE_ARCHIVED] = "ARCHIVED",
-	[STORE_IMAGE_ACTIVATING] = "ACTIVATING",
+    [STORE_IMAGE_ACTIVE] = "ACTIVE",
+    [STORE_IMAGE_ARCHIVED] = "ARCHIVED",
+    [STORE_IMAGE_ACTIVATING] = "ACTIVATING",
 };
 
 const char *
@@ -89,9 +89,9 @@ bool
 api_image_status_matches(const char *filter, unsigned status)
 {
 	if (filter == NULL)
-		filter = "ACTIVE";	/* the model's default (3.2) */
+		filter = "ACTIVE"; /* the model's default (3.2) */
 	return strcmp(filter, "ANY") == 0 ||
-	    strcmp(filter, api_image_status_name(status)) == 0;
+	       strcmp(filter, api_image_status_name(status)) == 0;
 }
 
 bool
@@ -118,7 +118,7 @@ void
 api_image_detail_write(struct jw *w, const struct store_repo *repo,
     const struct store_image *img)
 {
-	size_t	i;
+	size_t i;
 
 	jw_obj_open(w, NULL);
 	jw_str(w, "registryId", repo->registry_id);
@@ -151,7 +151,7 @@ void
 api_filter_strs(struct json_object *filter, const char **tag_status,
     const char **image_status)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	*tag_status = NULL;
 	*image_status = NULL;
@@ -168,7 +168,7 @@ api_filter_strs(struct json_object *filter, const char **tag_status,
 const char *
 api_id_member(struct json_object *id, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (id == NULL || !json_object_object_get_ex(id, key, &v) ||
 	    !json_object_is_type(v, json_type_string))

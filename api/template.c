@@ -36,15 +36,15 @@ set_str(struct json_object *t, const char *key, const char *value)
 static int
 check_policies(struct call *call, struct json_object *t)
 {
-	const char		*text;
-	struct policy		*policy = NULL;
-	struct lifecycle_policy	*lc = NULL;
-	char			*formatted;
+	const char *text;
+	struct policy *policy = NULL;
+	struct lifecycle_policy *lc = NULL;
+	char *formatted;
 
 	text = core_jstr(t, "repositoryPolicy");
 	if (text != NULL && *text != '\0') {
 		if (api_policy_check(call, API_POLICY_REPOSITORY, text,
-		    strlen(text), &policy, &formatted) != 0)
+		        strlen(text), &policy, &formatted) != 0)
 			return -1;
 		policy_free(policy);
 		set_str(t, "repositoryPolicy", formatted);
@@ -64,15 +64,16 @@ check_policies(struct call *call, struct json_object *t)
 int
 api_template_check(struct call *call, struct json_object *t)
 {
-	struct json_object	*applied;
-	struct store_repo	*scratch;
-	const char		*role = core_jstr(t, "customRoleArn");
-	int			 rc = -1;
+	struct json_object *applied;
+	struct store_repo *scratch;
+	const char *role = core_jstr(t, "customRoleArn");
+	int rc = -1;
 
 	applied = core_jarr(t, "appliedFor");
 	/* [unconfirmed] wording, Coral's for a list below its minimum. */
 	if (applied == NULL || json_object_array_length(applied) == 0)
-		return core_fail(call, ERR_VALIDATION, "1 validation error "
+		return core_fail(call, ERR_VALIDATION,
+		    "1 validation error "
 		    "detected: Value '[]' at 'appliedFor' failed to satisfy "
 		    "constraint: Member must have length greater than or "
 		    "equal to 1");
@@ -86,9 +87,10 @@ api_template_check(struct call *call, struct json_object *t)
 	 * later, is our choice, and the wording ours [unconfirmed].
 	 */
 	if ((scratch->n_tags != 0 ||
-	    strcmp(scratch->encryption_type, "AES256") != 0) &&
+	        strcmp(scratch->encryption_type, "AES256") != 0) &&
 	    (role == NULL || *role == '\0')) {
-		core_fail(call, ERR_VALIDATION, "A customRoleArn is required "
+		core_fail(call, ERR_VALIDATION,
+		    "A customRoleArn is required "
 		    "when the template has resourceTags or KMS encryption");
 		goto out;
 	}
@@ -101,14 +103,14 @@ out:
 bool
 api_is_repo_name(const struct core_ctx *ctx, const char *name)
 {
-	struct json_object	*in = jnew_obj();
-	struct ecr_error	 err;
-	int			 rc;
+	struct json_object *in = jnew_obj();
+	struct ecr_error err;
+	int rc;
 
 	memset(&err, 0, sizeof err);
 	jadd_str(in, "repositoryName", name);
-	rc = validate_request(ctx->validator,
-	    model_op_find("CreateRepository"), in, &err);
+	rc = validate_request(ctx->validator, model_op_find("CreateRepository"),
+	    in, &err);
 	json_object_put(in);
 	ecr_error_clear(&err);
 	return rc == 0;
@@ -116,19 +118,19 @@ api_is_repo_name(const struct core_ctx *ctx, const char *name)
 
 /* One page of api_record_page: records after the token, to max. */
 struct record_page {
-	struct call		*call;
-	struct json_object	*list;
-	api_record_add_fn	 add;
-	size_t			 n, max;
-	bool			 has_more;
-	char			 last[STORE_TEMPLATE_PREFIX_MAX + 1];
+	struct call *call;
+	struct json_object *list;
+	api_record_add_fn add;
+	size_t n, max;
+	bool has_more;
+	char last[STORE_TEMPLATE_PREFIX_MAX + 1];
 };
 
 static int
 record_page_add(const char *prefix, const struct store_doc *doc, void *arg)
 {
-	struct record_page	*pg = arg;
-	struct json_object	*record = NULL;
+	struct record_page *pg = arg;
+	struct json_object *record = NULL;
 
 	if (pg->n == pg->max) {
 		pg->has_more = true;
@@ -150,18 +152,18 @@ int
 api_record_page(struct call *call, enum store_template_kind kind,
     const char *token_kind, struct json_object *list, api_record_add_fn add)
 {
-	const char		*token = api_in_str(call, "nextToken");
-	struct record_page	 pg;
-	char			 after[STORE_TEMPLATE_PREFIX_MAX + 1];
-	int			 rc;
+	const char *token = api_in_str(call, "nextToken");
+	struct record_page pg;
+	char after[STORE_TEMPLATE_PREFIX_MAX + 1];
+	int rc;
 
 	memset(&pg, 0, sizeof pg);
 	pg.call = call;
 	pg.list = list;
 	pg.add = add;
 	pg.max = (size_t)api_in_i64(call, "maxResults", RECORD_PAGE_DEFAULT);
-	if (token != NULL && core_token_parse(call, token_kind, token, after,
-	    sizeof after) != 0)
+	if (token != NULL &&
+	    core_token_parse(call, token_kind, token, after, sizeof after) != 0)
 		return -1;
 	rc = store_template_foreach(call->txn, call->registry_id,
 	    call->id.region, kind, token != NULL ? after : NULL,

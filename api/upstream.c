@@ -12,23 +12,23 @@
 
 /* ECR's upstreams and their URLs (3.9). */
 static const struct api_upstream upstreams[] = {
-	{ "ecr-public", "public.ecr.aws", API_UPSTREAM_EXACT, false },
-	{ "quay", "quay.io", API_UPSTREAM_EXACT, false },
-	{ "k8s", "registry.k8s.io", API_UPSTREAM_EXACT, false },
-	{ "docker-hub", "registry-1.docker.io", API_UPSTREAM_EXACT, true },
-	{ "github-container-registry", "ghcr.io", API_UPSTREAM_EXACT, true },
-	{ "gitlab-container-registry", "registry.gitlab.com",
-	    API_UPSTREAM_EXACT, true },
-	/* [unconfirmed] host: Chainguard's registry. */
-	{ "chainguard", "cgr.dev", API_UPSTREAM_EXACT, true },
-	{ "azure-container-registry", ".azurecr.io", API_UPSTREAM_AZURE, true },
-	{ "ecr", ".amazonaws.com", API_UPSTREAM_ECR, false },
+    {"ecr-public", "public.ecr.aws", API_UPSTREAM_EXACT, false},
+    {"quay", "quay.io", API_UPSTREAM_EXACT, false},
+    {"k8s", "registry.k8s.io", API_UPSTREAM_EXACT, false},
+    {"docker-hub", "registry-1.docker.io", API_UPSTREAM_EXACT, true},
+    {"github-container-registry", "ghcr.io", API_UPSTREAM_EXACT, true},
+    {"gitlab-container-registry", "registry.gitlab.com", API_UPSTREAM_EXACT,
+        true},
+    /* [unconfirmed] host: Chainguard's registry. */
+    {"chainguard", "cgr.dev", API_UPSTREAM_EXACT, true},
+    {"azure-container-registry", ".azurecr.io", API_UPSTREAM_AZURE, true},
+    {"ecr", ".amazonaws.com", API_UPSTREAM_ECR, false},
 };
 
 static bool
 is_label(const char *s, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (!islower((unsigned char)s[i]) &&
@@ -42,8 +42,8 @@ is_label(const char *s, size_t len)
 static bool
 is_ecr_host(const char *url)
 {
-	const char	*region, *end;
-	size_t		 i;
+	const char *region, *end;
+	size_t i;
 
 	for (i = 0; i < 12; i++) {
 		if (!isdigit((unsigned char)url[i]))
@@ -52,18 +52,18 @@ is_ecr_host(const char *url)
 	if (!str_has_prefix(url + 12, ".dkr.ecr."))
 		return false;
 	region = url + 12 + strlen(".dkr.ecr.");
-	if ((end = strchr(region, '.')) == NULL || !is_label(region,
-	    (size_t)(end - region)))
+	if ((end = strchr(region, '.')) == NULL ||
+	    !is_label(region, (size_t)(end - region)))
 		return false;
 	return strcmp(end, ".amazonaws.com") == 0 ||
-	    strcmp(end, ".amazonaws.com.cn") == 0;
+	       strcmp(end, ".amazonaws.com.cn") == 0;
 }
 
 const struct api_upstream *
 api_upstream_of(const char *url)
 {
-	const struct api_upstream	*u;
-	size_t			 i, len = strlen(url), hlen;
+	const struct api_upstream *u;
+	size_t i, len = strlen(url), hlen;
 
 	for (i = 0; i < sizeof upstreams / sizeof upstreams[0]; i++) {
 		u = &upstreams[i];
@@ -83,7 +83,7 @@ api_upstream_of(const char *url)
 const struct api_upstream *
 api_upstream_named(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof upstreams / sizeof upstreams[0]; i++) {
 		if (strcmp(upstreams[i].name, name) == 0)

@@ -26,78 +26,95 @@
  * registryIds). Map entries are reported at the map's path the same way;
  * the model has no map in any input today.
  */
-#define PATH_SIZE	512	/* inputs nest 6 deep; names are short */
-#define VALUE_MAX	256	/* bytes of a value quoted in a message */
-#define DETAIL_SIZE	768
-#define RENDER_DEPTH	8	/* nesting shown when quoting a value */
+#define PATH_SIZE 512 /* inputs nest 6 deep; names are short */
+#define VALUE_MAX 256 /* bytes of a value quoted in a message */
+#define DETAIL_SIZE 768
+#define RENDER_DEPTH 8 /* nesting shown when quoting a value */
 /*
  * Longer values fail their pattern unmatched, keeping the matcher's work
  * bounded. Every patterned shape that could be this long is an ARN, digest
  * or id for which it would be nonsense.
  */
-#define REGEX_INPUT_MAX	8192
+#define REGEX_INPUT_MAX 8192
 
 /* The one wording of a type mismatch (a Coral SerializationException). */
-#define SERIALIZATION_FMT	"Unexpected value type in payload at '%s': " \
-	    "expected %s"
+#define SERIALIZATION_FMT                                                      \
+	"Unexpected value type in payload at '%s': "                           \
+	"expected %s"
 
 enum detail_style {
-	STYLE_CORAL,	/* "Member must have length ...": Coral */
-	STYLE_ECR,	/* "must have length ...": ECR's own checks */
+	STYLE_CORAL, /* "Member must have length ...": Coral */
+	STYLE_ECR,   /* "must have length ...": ECR's own checks */
 };
 
 /* What the model does not say about a shape, keyed by shape name. */
 struct shape_override {
-	const char		*shape;
-	enum detail_style	 style;
+	const char *shape;
+	enum detail_style style;
 	/*
 	 * ECR's regex: quoted in STYLE_ECR messages and, when the model has no
 	 * pattern for the shape, checked too.
 	 */
-	const char		*regex;
+	const char *regex;
 	/* Not checked in entry_ops: their handlers fail the entry. */
-	bool			 is_entry_checked;
+	bool is_entry_checked;
 	/* Limits the model states only in prose. */
-	bool			 has_min, has_max;
-	int64_t			 min, max;
+	bool has_min, has_max;
+	int64_t min, max;
 	/* In classic operations, the error instead of InvalidParameter. */
-	enum ecr_errcode	 code;
-	const char		*message;
+	enum ecr_errcode code;
+	const char *message;
 };
 
-#define TOO_MANY_TAGS_MESSAGE	"The list of tags on the repository is " \
-	    "over the limit. The maximum number of tags that can be applied " \
-	    "to a repository is 50."
-#define INVALID_TAG_MESSAGE	"An invalid parameter has been specified. " \
-	    "Tag keys can have a maximum character length of 128 characters, " \
-	    "and tag values can have a maximum length of 256 characters."
+#define TOO_MANY_TAGS_MESSAGE                                                  \
+	"The list of tags on the repository is "                               \
+	"over the limit. The maximum number of tags that can be applied "      \
+	"to a repository is 50."
+#define INVALID_TAG_MESSAGE                                                    \
+	"An invalid parameter has been specified. "                            \
+	"Tag keys can have a maximum character length of 128 characters, "     \
+	"and tag values can have a maximum length of 256 characters."
 
 static const struct shape_override shape_overrides[] = {
-	/*
-	 * ECR words these itself and quotes its older regexes (1.5 table). For
-	 * repository names it accepts what the model's looser pattern allows
-	 * and keeps the classic text (3.1). The model gives image tags and
-	 * digests no pattern, so ECR's are checked.
-	 */
-	{ .shape = "ImageDigest", .style = STYLE_ECR,
-	    .regex = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+",
-	    .is_entry_checked = true },
-	{ .shape = "ImageTag", .style = STYLE_ECR,
-	    .regex = "[a-zA-Z0-9-_.]+", .is_entry_checked = true },
-	{ .shape = "RepositoryName", .style = STYLE_ECR,
-	    .regex = "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*"
-	    "[a-z0-9]+(?:[._-][a-z0-9]+)*" },
-	/*
-	 * Tag limits are in the model's prose only, and ECR answers them with
-	 * its tag exceptions, worded as the model documents them (3.1).
-	 */
-	{ .shape = "TagKey", .has_min = true, .min = 1, .has_max = true,
-	    .max = 128, .code = ERR_INVALID_TAG_PARAMETER,
-	    .message = INVALID_TAG_MESSAGE },
-	{ .shape = "TagList", .has_max = true, .max = 50,
-	    .code = ERR_TOO_MANY_TAGS, .message = TOO_MANY_TAGS_MESSAGE },
-	{ .shape = "TagValue", .has_max = true, .max = 256,
-	    .code = ERR_INVALID_TAG_PARAMETER, .message = INVALID_TAG_MESSAGE },
+    /*
+     * ECR words these itself and quotes its older regexes (1.5 table). For
+     * repository names it accepts what the model's looser pattern allows
+     * and keeps the classic text (3.1). The model gives image tags and
+     * digests no pattern, so ECR's are checked.
+     */
+    {.shape = "ImageDigest",
+        .style = STYLE_ECR,
+        .regex = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+",
+        .is_entry_checked = true},
+    {.shape = "ImageTag",
+        .style = STYLE_ECR,
+        .regex = "[a-zA-Z0-9-_.]+",
+        .is_entry_checked = true},
+    {.shape = "RepositoryName",
+        .style = STYLE_ECR,
+        .regex = "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*"
+                 "[a-z0-9]+(?:[._-][a-z0-9]+)*"},
+    /*
+     * Tag limits are in the model's prose only, and ECR answers them with
+     * its tag exceptions, worded as the model documents them (3.1).
+     */
+    {.shape = "TagKey",
+        .has_min = true,
+        .min = 1,
+        .has_max = true,
+        .max = 128,
+        .code = ERR_INVALID_TAG_PARAMETER,
+        .message = INVALID_TAG_MESSAGE},
+    {.shape = "TagList",
+        .has_max = true,
+        .max = 50,
+        .code = ERR_TOO_MANY_TAGS,
+        .message = TOO_MANY_TAGS_MESSAGE},
+    {.shape = "TagValue",
+        .has_max = true,
+        .max = 256,
+        .code = ERR_INVALID_TAG_PARAMETER,
+        .message = INVALID_TAG_MESSAGE},
 };
 
 /*
@@ -112,26 +129,26 @@ static const struct shape_override shape_overrides[] = {
  * repositoryName and imageId as the classic ones do. Sorted.
  */
 static const char *const coral_ops[] = {
-	"BatchGetRepositoryScanningConfiguration",
-	"CreatePullThroughCacheRule",
-	"CreateRepositoryCreationTemplate",
-	"DeletePullThroughCacheRule",
-	"DeleteRepositoryCreationTemplate",
-	"DeleteSigningConfiguration",
-	"DeregisterPullTimeUpdateExclusion",
-	"DescribePullThroughCacheRules",
-	"DescribeRepositoryCreationTemplates",
-	"GetAccountSetting",
-	"GetRegistryScanningConfiguration",
-	"GetSigningConfiguration",
-	"ListPullTimeUpdateExclusions",
-	"PutAccountSetting",
-	"PutRegistryScanningConfiguration",
-	"PutSigningConfiguration",
-	"RegisterPullTimeUpdateExclusion",
-	"UpdatePullThroughCacheRule",
-	"UpdateRepositoryCreationTemplate",
-	"ValidatePullThroughCacheRule",
+    "BatchGetRepositoryScanningConfiguration",
+    "CreatePullThroughCacheRule",
+    "CreateRepositoryCreationTemplate",
+    "DeletePullThroughCacheRule",
+    "DeleteRepositoryCreationTemplate",
+    "DeleteSigningConfiguration",
+    "DeregisterPullTimeUpdateExclusion",
+    "DescribePullThroughCacheRules",
+    "DescribeRepositoryCreationTemplates",
+    "GetAccountSetting",
+    "GetRegistryScanningConfiguration",
+    "GetSigningConfiguration",
+    "ListPullTimeUpdateExclusions",
+    "PutAccountSetting",
+    "PutRegistryScanningConfiguration",
+    "PutSigningConfiguration",
+    "RegisterPullTimeUpdateExclusion",
+    "UpdatePullThroughCacheRule",
+    "UpdateRepositoryCreationTemplate",
+    "ValidatePullThroughCacheRule",
 };
 
 /*
@@ -140,58 +157,58 @@ static const char *const coral_ops[] = {
  * failing the call, whose failure reason quotes the same regex. Sorted.
  */
 static const char *const entry_ops[] = {
-	"BatchDeleteImage",
-	"BatchGetImage",
+    "BatchDeleteImage",
+    "BatchGetImage",
 };
 
-#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+#define nitems(a) (sizeof(a) / sizeof(a)[0])
 
 /* A shape with a pattern or an override. */
 struct shape_rule {
-	const struct model_shape	*shape;
-	const struct shape_override	*ov;		/* or NULL */
-	const char			*pattern;	/* checked; or NULL */
-	struct pattern			*re;		/* pattern, compiled */
+	const struct model_shape *shape;
+	const struct shape_override *ov; /* or NULL */
+	const char *pattern;             /* checked; or NULL */
+	struct pattern *re;              /* pattern, compiled */
 };
 
 struct validator {
-	struct shape_rule	*rules;
-	size_t			 n_rules;
-	struct matcher		*m;
+	struct shape_rule *rules;
+	size_t n_rules;
+	struct matcher *m;
 };
 
 /* A bounded string in a caller's array; it truncates, never grows. */
 struct sbuf {
-	char	*p;
-	size_t	 size;
-	size_t	 len;
-	bool	 is_full;
+	char *p;
+	size_t size;
+	size_t len;
+	bool is_full;
 };
 
 /* Faults of one value, in the order they are reported. */
-#define F_MIN		0x1
-#define F_MAX		0x2
-#define F_PATTERN	0x4
-#define F_ENUM		0x8
+#define F_MIN 0x1
+#define F_MAX 0x2
+#define F_PATTERN 0x4
+#define F_ENUM 0x8
 
 struct limits {
-	bool	has_min, has_max;
-	int64_t	min, max;
+	bool has_min, has_max;
+	int64_t min, max;
 };
 
 struct walk {
-	const struct validator	*v;
-	bool			 is_coral;
-	bool			 is_entry_op;	/* in entry_ops */
-	int			 n_violations;
-	enum ecr_errcode	 code;		/* classic: the first's */
-	struct ecr_error	*err;
-	const struct json_object *streamed;	/* a blob taken out, or NULL */
-	int64_t			 streamed_len;	/* its decoded length */
-	struct sbuf		 path;
-	struct sbuf		 msg;
-	char			 path_buf[PATH_SIZE];
-	char			 msg_buf[ECR_ERROR_MESSAGE_SIZE];
+	const struct validator *v;
+	bool is_coral;
+	bool is_entry_op; /* in entry_ops */
+	int n_violations;
+	enum ecr_errcode code; /* classic: the first's */
+	struct ecr_error *err;
+	const struct json_object *streamed; /* a blob taken out, or NULL */
+	int64_t streamed_len;               /* its decoded length */
+	struct sbuf path;
+	struct sbuf msg;
+	char path_buf[PATH_SIZE];
+	char msg_buf[ECR_ERROR_MESSAGE_SIZE];
 };
 
 static void
@@ -207,7 +224,7 @@ sb_init(struct sbuf *sb, char *p, size_t size)
 static void
 sb_addn(struct sbuf *sb, const char *s, size_t n)
 {
-	size_t	room = sb->size - 1 - sb->len;
+	size_t room = sb->size - 1 - sb->len;
 
 	if (n > room) {
 		n = room;
@@ -227,9 +244,9 @@ sb_adds(struct sbuf *sb, const char *s)
 static void __attribute__((format(printf, 2, 3)))
 sb_addf(struct sbuf *sb, const char *fmt, ...)
 {
-	va_list	ap;
-	size_t	room = sb->size - sb->len;
-	int	n;
+	va_list ap;
+	size_t room = sb->size - sb->len;
+	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(sb->p + sb->len, room, fmt, ap);
@@ -256,8 +273,8 @@ sb_truncate(struct sbuf *sb, size_t len)
 static const struct model_shape *
 shape_find(const char *name)
 {
-	size_t	lo = 0, hi = model_n_shapes, mid;
-	int	cmp;
+	size_t lo = 0, hi = model_n_shapes, mid;
+	int cmp;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -275,8 +292,8 @@ shape_find(const char *name)
 const struct model_op *
 model_op_find(const char *name)
 {
-	size_t	lo = 0, hi = model_n_ops, mid;
-	int	cmp;
+	size_t lo = 0, hi = model_n_ops, mid;
+	int cmp;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -306,7 +323,7 @@ is_listed(const char *name, const char *const *list, size_t n)
 static const struct shape_override *
 override_find(const struct model_shape *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < nitems(shape_overrides); i++) {
 		if (strcmp(shape_overrides[i].shape, s->name) == 0)
@@ -319,20 +336,22 @@ override_find(const struct model_shape *s)
 static int
 check_tables(char **cause)
 {
-	const struct model_op		*op;
-	const struct model_shape	*s;
-	const struct shape_override	*ov;
-	size_t				 i, j;
+	const struct model_op *op;
+	const struct model_shape *s;
+	const struct shape_override *ov;
+	size_t i, j;
 
 	for (i = 0; i < nitems(coral_ops); i++) {
 		if (i > 0 && strcmp(coral_ops[i - 1], coral_ops[i]) >= 0) {
 			*cause = xasprintf("validate: coral_ops is not sorted "
-			    "at %s", coral_ops[i]);
+			                   "at %s",
+			    coral_ops[i]);
 			return -1;
 		}
 		if ((op = model_op_find(coral_ops[i])) == NULL) {
 			*cause = xasprintf("validate: no operation %s in the "
-			    "model", coral_ops[i]);
+			                   "model",
+			    coral_ops[i]);
 			return -1;
 		}
 		for (j = 0; j < op->n_errors; j++) {
@@ -341,16 +360,18 @@ check_tables(char **cause)
 		}
 		if (j == op->n_errors) {
 			*cause = xasprintf("validate: the model no longer "
-			    "lists ValidationException for %s", op->name);
+			                   "lists ValidationException for %s",
+			    op->name);
 			return -1;
 		}
 	}
 	for (i = 0; i < nitems(entry_ops); i++) {
 		if ((i > 0 && strcmp(entry_ops[i - 1], entry_ops[i]) >= 0) ||
 		    model_op_find(entry_ops[i]) == NULL) {
-			*cause = xasprintf("validate: entry_ops is unsorted "
-			    "or names an unknown operation at %s",
-			    entry_ops[i]);
+			*cause =
+			    xasprintf("validate: entry_ops is unsorted "
+			              "or names an unknown operation at %s",
+			        entry_ops[i]);
 			return -1;
 		}
 	}
@@ -364,7 +385,8 @@ check_tables(char **cause)
 		if ((ov->has_min && s->has_min) ||
 		    (ov->has_max && s->has_max)) {
 			*cause = xasprintf("validate: the model now limits %s; "
-			    "drop the override", ov->shape);
+			                   "drop the override",
+			    ov->shape);
 			return -1;
 		}
 		if (ov->style == STYLE_ECR && s->type != MODEL_STRING) {
@@ -379,12 +401,12 @@ check_tables(char **cause)
 int
 validator_new(struct validator **out, char **cause)
 {
-	struct validator		*v;
-	struct shape_rule		*r;
-	const struct model_shape	*s;
-	const struct shape_override	*ov;
-	char				*why;
-	size_t				 i, n;
+	struct validator *v;
+	struct shape_rule *r;
+	const struct model_shape *s;
+	const struct shape_override *ov;
+	char *why;
+	size_t i, n;
 
 	if (check_tables(cause) != 0)
 		return -1;
@@ -404,13 +426,13 @@ validator_new(struct validator **out, char **cause)
 		r = &v->rules[v->n_rules++];
 		r->shape = s;
 		r->ov = ov;
-		r->pattern = s->pattern != NULL ? s->pattern :
-		    ov->regex;
+		r->pattern = s->pattern != NULL ? s->pattern : ov->regex;
 		if (r->pattern == NULL)
 			continue;
 		if ((r->re = pattern_new(r->pattern, &why)) == NULL) {
 			*cause = xasprintf("validate: cannot compile the "
-			    "pattern of %s: %s", s->name, why);
+			                   "pattern of %s: %s",
+			    s->name, why);
 			free(why);
 			goto fail;
 		}
@@ -425,7 +447,7 @@ fail:
 void
 validator_free(struct validator *v)
 {
-	size_t	i;
+	size_t i;
 
 	if (v == NULL)
 		return;
@@ -439,7 +461,7 @@ validator_free(struct validator *v)
 static const struct shape_rule *
 rule_find(const struct validator *v, const struct model_shape *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < v->n_rules; i++) {
 		if (v->rules[i].shape == s)
@@ -452,7 +474,7 @@ rule_find(const struct validator *v, const struct model_shape *s)
 static struct limits
 limits_of(const struct shape_rule *r, const struct model_shape *s)
 {
-	struct limits	l = { s->has_min, s->has_max, s->min, s->max };
+	struct limits l = {s->has_min, s->has_max, s->min, s->max};
 
 	if (r != NULL && r->ov != NULL) {
 		if (!l.has_min && r->ov->has_min) {
@@ -471,14 +493,14 @@ static bool
 is_scalar(const struct model_shape *s)
 {
 	return s->type != MODEL_STRUCTURE && s->type != MODEL_LIST &&
-	    s->type != MODEL_MAP;
+	       s->type != MODEL_MAP;
 }
 
 static bool
 is_ecr_style(const struct walk *w, const struct shape_rule *r)
 {
 	return !w->is_coral && r != NULL && r->ov != NULL &&
-	    r->ov->style == STYLE_ECR;
+	       r->ov->style == STYLE_ECR;
 }
 
 /* Classic operations report the first violation only. */
@@ -488,15 +510,16 @@ wants_more(const struct walk *w)
 	return w->is_coral || w->n_violations == 0;
 }
 
-static void	render(struct sbuf *, struct json_object *, int);
+static void render(struct sbuf *, struct json_object *, int);
 
 static void
 render_object(struct sbuf *sb, struct json_object *o, int depth)
 {
-	const char	*sep = "";
+	const char *sep = "";
 
 	sb_adds(sb, "{");
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (sb->is_full)
 			break;
 		sb_addf(sb, "%s%s=", sep, key);
@@ -510,8 +533,8 @@ render_object(struct sbuf *sb, struct json_object *o, int depth)
 static void
 render(struct sbuf *sb, struct json_object *o, int depth)
 {
-	const char	*s, *sep = "";
-	size_t		 i, n, len;
+	const char *s, *sep = "";
+	size_t i, n, len;
 
 	if (sb->is_full)
 		return;
@@ -561,9 +584,9 @@ render(struct sbuf *sb, struct json_object *o, int depth)
 static void
 add_value(struct sbuf *msg, struct json_object *o)
 {
-	char		buf[VALUE_MAX + 1];
-	struct sbuf	sb;
-	size_t		len;
+	char buf[VALUE_MAX + 1];
+	struct sbuf sb;
+	size_t len;
 
 	if (o == NULL) {
 		sb_adds(msg, "null");
@@ -607,15 +630,17 @@ report(struct walk *w, struct json_object *value, const char *detail,
 		sb_adds(&w->msg, ov->message);
 	} else {
 		w->code = ERR_INVALID_PARAMETER;
-		sb_addf(&w->msg, "Invalid parameter at '%s' failed to satisfy "
-		    "constraint: '%s'", w->path.p, detail);
+		sb_addf(&w->msg,
+		    "Invalid parameter at '%s' failed to satisfy "
+		    "constraint: '%s'",
+		    w->path.p, detail);
 	}
 }
 
 static void
 add_enum_set(struct sbuf *d, const struct model_shape *s)
 {
-	size_t	i;
+	size_t i;
 
 	sb_adds(d, "Member must satisfy enum value set: [");
 	for (i = 0; i < s->n_enums; i++)
@@ -628,12 +653,14 @@ static void
 add_detail(struct sbuf *d, bool is_ecr, const struct shape_rule *r,
     const struct model_shape *s, unsigned int fault)
 {
-	struct limits	 l = limits_of(r, s);
-	const char	*member = is_ecr ? "" : "Member ";
-	const char	*what;
+	struct limits l = limits_of(r, s);
+	const char *member = is_ecr ? "" : "Member ";
+	const char *what;
 
 	what = s->type == MODEL_INTEGER || s->type == MODEL_LONG ||
-	    s->type == MODEL_DOUBLE ? "value" : "length";
+	               s->type == MODEL_DOUBLE
+	           ? "value"
+	           : "length";
 	switch (fault) {
 	case F_MIN:
 		sb_addf(d, "%smust have %s greater than or equal to %" PRId64,
@@ -648,8 +675,10 @@ add_detail(struct sbuf *d, bool is_ecr, const struct shape_rule *r,
 			sb_addf(d, "must satisfy regular expression '%s'",
 			    r->ov->regex != NULL ? r->ov->regex : r->pattern);
 		else
-			sb_addf(d, "Member must satisfy regular expression "
-			    "pattern: %s", r->pattern);
+			sb_addf(d,
+			    "Member must satisfy regular expression "
+			    "pattern: %s",
+			    r->pattern);
 		break;
 	case F_ENUM:
 		add_enum_set(d, s);
@@ -667,8 +696,8 @@ static void
 add_wrapped(struct sbuf *d, const char *prefix, const struct shape_rule *r,
     const struct model_shape *s, bool has_null)
 {
-	struct limits	 l = limits_of(r, s);
-	const char	*sep = "";
+	struct limits l = limits_of(r, s);
+	const char *sep = "";
 
 	sb_addf(d, "%s must satisfy constraint: [", prefix);
 	if (has_null) {
@@ -733,7 +762,7 @@ type_error(struct walk *w, const struct model_shape *s)
 static size_t
 path_push(struct walk *w, const char *name)
 {
-	size_t	mark = w->path.len;
+	size_t mark = w->path.len;
 
 	if (mark > 0)
 		sb_adds(&w->path, ".");
@@ -744,7 +773,7 @@ path_push(struct walk *w, const char *name)
 static size_t
 path_push_index(struct walk *w, size_t i)
 {
-	size_t	mark = w->path.len;
+	size_t mark = w->path.len;
 
 	sb_addf(&w->path, ".%zu.member", i + 1);
 	return mark;
@@ -761,8 +790,8 @@ path_pop(struct walk *w, size_t mark)
 static int64_t
 utf8_length(const char *s, size_t len)
 {
-	int64_t	n = 0;
-	size_t	i;
+	int64_t n = 0;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
@@ -772,24 +801,77 @@ utf8_length(const char *s, size_t len)
 }
 
 static const bool b64_alphabet[256] = {
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-	['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
-	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
-	['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1,
-	['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-	['8'] = 1, ['9'] = 1, ['+'] = 1, ['/'] = 1,
+    ['A'] = 1,
+    ['B'] = 1,
+    ['C'] = 1,
+    ['D'] = 1,
+    ['E'] = 1,
+    ['F'] = 1,
+    ['G'] = 1,
+    ['H'] = 1,
+    ['I'] = 1,
+    ['J'] = 1,
+    ['K'] = 1,
+    ['L'] = 1,
+    ['M'] = 1,
+    ['N'] = 1,
+    ['O'] = 1,
+    ['P'] = 1,
+    ['Q'] = 1,
+    ['R'] = 1,
+    ['S'] = 1,
+    ['T'] = 1,
+    ['U'] = 1,
+    ['V'] = 1,
+    ['W'] = 1,
+    ['X'] = 1,
+    ['Y'] = 1,
+    ['Z'] = 1,
+    ['a'] = 1,
+    ['b'] = 1,
+    ['c'] = 1,
+    ['d'] = 1,
+    ['e'] = 1,
+    ['f'] = 1,
+    ['g'] = 1,
+    ['h'] = 1,
+    ['i'] = 1,
+    ['j'] = 1,
+    ['k'] = 1,
+    ['l'] = 1,
+    ['m'] = 1,
+    ['n'] = 1,
+    ['o'] = 1,
+    ['p'] = 1,
+    ['q'] = 1,
+    ['r'] = 1,
+    ['s'] = 1,
+    ['t'] = 1,
+    ['u'] = 1,
+    ['v'] = 1,
+    ['w'] = 1,
+    ['x'] = 1,
+    ['y'] = 1,
+    ['z'] = 1,
+    ['0'] = 1,
+    ['1'] = 1,
+    ['2'] = 1,
+    ['3'] = 1,
+    ['4'] = 1,
+    ['5'] = 1,
+    ['6'] = 1,
+    ['7'] = 1,
+    ['8'] = 1,
+    ['9'] = 1,
+    ['+'] = 1,
+    ['/'] = 1,
 };
 
 /* Standard base64 with padding: the shape only, nothing decoded. */
 static bool
 is_base64(const char *s, size_t len, int64_t *decoded)
 {
-	size_t	i, pad = 0;
+	size_t i, pad = 0;
 
 	if (len % 4 != 0)
 		return false;
@@ -808,7 +890,7 @@ is_base64(const char *s, size_t len, int64_t *decoded)
 static bool
 in_enum(const struct model_shape *s, const char *str, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < s->n_enums; i++) {
 		if (strlen(s->enums[i]) == len &&
@@ -838,14 +920,14 @@ static unsigned int
 string_faults(const struct walk *w, const struct shape_rule *r,
     const struct model_shape *s, const char *str, size_t len)
 {
-	struct limits	l = limits_of(r, s);
-	unsigned int	faults;
+	struct limits l = limits_of(r, s);
+	unsigned int faults;
 
 	faults = length_faults(&l, utf8_length(str, len));
 	if (r != NULL && r->re != NULL && faults != F_MAX &&
 	    !(w->is_entry_op && r->ov != NULL && r->ov->is_entry_checked) &&
 	    (len > REGEX_INPUT_MAX || strlen(str) != len ||
-	    !pattern_matches(r->re, w->v->m, str, len)))
+	        !pattern_matches(r->re, w->v->m, str, len)))
 		faults |= F_PATTERN;
 	if (s->n_enums > 0 && !in_enum(s, str, len))
 		faults |= F_ENUM;
@@ -855,11 +937,10 @@ string_faults(const struct walk *w, const struct shape_rule *r,
 /* Type-check a plain value and find its faults; -1 on a type mismatch. */
 static int
 scalar_faults(const struct walk *w, const struct shape_rule *r,
-    const struct model_shape *s, struct json_object *o,
-    unsigned int *faults)
+    const struct model_shape *s, struct json_object *o, unsigned int *faults)
 {
-	struct limits	l = limits_of(r, s);
-	int64_t		n;
+	struct limits l = limits_of(r, s);
+	int64_t n;
 
 	*faults = 0;
 	switch (s->type) {
@@ -874,8 +955,8 @@ scalar_faults(const struct walk *w, const struct shape_rule *r,
 			if ((n = w->streamed_len) < 0)
 				return -1;
 		} else if (!json_object_is_type(o, json_type_string) ||
-		    !is_base64(json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o), &n))
+		           !is_base64(json_object_get_string(o),
+		               (size_t)json_object_get_string_len(o), &n))
 			return -1;
 		*faults = length_faults(&l, n);
 		return 0;
@@ -897,23 +978,24 @@ scalar_faults(const struct walk *w, const struct shape_rule *r,
 	case MODEL_DOUBLE:
 	case MODEL_TIMESTAMP:
 		return json_object_is_type(o, json_type_int) ||
-		    json_object_is_type(o, json_type_double) ? 0 : -1;
+		               json_object_is_type(o, json_type_double)
+		           ? 0
+		           : -1;
 	default:
 		return -1;
 	}
 }
 
-static int	check_value(struct walk *, const struct model_shape *,
-		    struct json_object *);
+static int check_value(struct walk *, const struct model_shape *,
+    struct json_object *);
 
 static int
-check_scalar(struct walk *w, const struct model_shape *s,
-    struct json_object *o)
+check_scalar(struct walk *w, const struct model_shape *s, struct json_object *o)
 {
-	const struct shape_rule	*r = rule_find(w->v, s);
-	char			 buf[DETAIL_SIZE];
-	struct sbuf		 d;
-	unsigned int		 faults, f;
+	const struct shape_rule *r = rule_find(w->v, s);
+	char buf[DETAIL_SIZE];
+	struct sbuf d;
+	unsigned int faults, f;
 
 	if (scalar_faults(w, r, s, o, &faults) != 0)
 		return type_error(w, s);
@@ -942,14 +1024,14 @@ static int
 check_scalar_members(struct walk *w, const struct model_shape *s,
     struct json_object *o)
 {
-	const struct model_shape	*ms = s->list_member;
-	const struct shape_rule		*r = rule_find(w->v, ms);
-	struct json_object		*m;
-	char				 buf[DETAIL_SIZE];
-	struct sbuf			 d;
-	size_t				 i, n, mark;
-	unsigned int			 faults, first = 0;
-	bool				 has_null = false, is_bad = false;
+	const struct model_shape *ms = s->list_member;
+	const struct shape_rule *r = rule_find(w->v, ms);
+	struct json_object *m;
+	char buf[DETAIL_SIZE];
+	struct sbuf d;
+	size_t i, n, mark;
+	unsigned int faults, first = 0;
+	bool has_null = false, is_bad = false;
 
 	n = json_object_array_length(o);
 	for (i = 0; i < n; i++) {
@@ -980,14 +1062,14 @@ check_scalar_members(struct walk *w, const struct model_shape *s,
 
 /* The length of a list or map against its limits. */
 static void
-check_count(struct walk *w, const struct model_shape *s,
-    struct json_object *o, size_t count)
+check_count(struct walk *w, const struct model_shape *s, struct json_object *o,
+    size_t count)
 {
-	const struct shape_rule	*r = rule_find(w->v, s);
-	struct limits		 l = limits_of(r, s);
-	char			 buf[DETAIL_SIZE];
-	struct sbuf		 d;
-	unsigned int		 f;
+	const struct shape_rule *r = rule_find(w->v, s);
+	struct limits l = limits_of(r, s);
+	char buf[DETAIL_SIZE];
+	struct sbuf d;
+	unsigned int f;
 
 	if ((f = length_faults(&l, (int64_t)count)) == 0 || !wants_more(w))
 		return;
@@ -997,11 +1079,10 @@ check_count(struct walk *w, const struct model_shape *s,
 }
 
 static int
-check_list(struct walk *w, const struct model_shape *s,
-    struct json_object *o)
+check_list(struct walk *w, const struct model_shape *s, struct json_object *o)
 {
-	struct json_object	*m;
-	size_t			 i, n, mark;
+	struct json_object *m;
+	size_t i, n, mark;
 
 	if (!json_object_is_type(o, json_type_array))
 		return type_error(w, s);
@@ -1026,23 +1107,23 @@ check_list(struct walk *w, const struct model_shape *s,
  * "<map>.<key>". No input of the current model has a map.
  */
 static int
-check_map(struct walk *w, const struct model_shape *s,
-    struct json_object *o)
+check_map(struct walk *w, const struct model_shape *s, struct json_object *o)
 {
-	const struct shape_rule	*kr, *vr;
-	char			 buf[DETAIL_SIZE];
-	struct sbuf		 d;
-	size_t			 mark;
-	unsigned int		 faults;
-	bool			 is_bad_key = false, is_bad_val = false;
-	bool			 has_null = false;
+	const struct shape_rule *kr, *vr;
+	char buf[DETAIL_SIZE];
+	struct sbuf d;
+	size_t mark;
+	unsigned int faults;
+	bool is_bad_key = false, is_bad_val = false;
+	bool has_null = false;
 
 	if (!json_object_is_type(o, json_type_object))
 		return type_error(w, s);
 	check_count(w, s, o, (size_t)json_object_object_length(o));
 	kr = rule_find(w->v, s->map_key);
 	vr = rule_find(w->v, s->map_value);
-	json_object_object_foreach(o, k, val) {
+	json_object_object_foreach(o, k, val)
+	{
 		mark = path_push(w, k);
 		if (s->map_key->type == MODEL_STRING &&
 		    string_faults(w, kr, s->map_key, k, strlen(k)) != 0)
@@ -1051,8 +1132,8 @@ check_map(struct walk *w, const struct model_shape *s,
 			has_null = true;
 			is_bad_val = true;
 		} else if (is_scalar(s->map_value)) {
-			if (scalar_faults(w, vr, s->map_value, val,
-			    &faults) != 0)
+			if (scalar_faults(w, vr, s->map_value, val, &faults) !=
+			    0)
 				return type_error(w, s->map_value);
 			is_bad_val = is_bad_val || faults != 0;
 		} else if (check_value(w, s->map_value, val) != 0)
@@ -1073,12 +1154,11 @@ check_map(struct walk *w, const struct model_shape *s,
 }
 
 static int
-check_struct(struct walk *w, const struct model_shape *s,
-    struct json_object *o)
+check_struct(struct walk *w, const struct model_shape *s, struct json_object *o)
 {
-	const struct model_member	*m;
-	struct json_object		*v;
-	size_t				 i, mark;
+	const struct model_member *m;
+	struct json_object *v;
+	size_t i, mark;
 
 	if (!json_object_is_type(o, json_type_object))
 		return type_error(w, s);
@@ -1098,8 +1178,7 @@ check_struct(struct walk *w, const struct model_shape *s,
 }
 
 static int
-check_value(struct walk *w, const struct model_shape *s,
-    struct json_object *o)
+check_value(struct walk *w, const struct model_shape *s, struct json_object *o)
 {
 	switch (s->type) {
 	case MODEL_STRUCTURE:
@@ -1121,12 +1200,11 @@ validate_request(const struct validator *v, const struct model_op *op,
 }
 
 int
-validate_request_streamed(const struct validator *v,
-    const struct model_op *op, struct json_object *in,
-    const struct json_object *streamed, int64_t streamed_len,
-    struct ecr_error *err)
+validate_request_streamed(const struct validator *v, const struct model_op *op,
+    struct json_object *in, const struct json_object *streamed,
+    int64_t streamed_len, struct ecr_error *err)
 {
-	struct walk	w;
+	struct walk w;
 
 	memset(&w, 0, sizeof w);
 	w.v = v;
@@ -1143,8 +1221,9 @@ validate_request_streamed(const struct validator *v,
 	if (w.n_violations == 0)
 		return 0;
 	if (w.is_coral)
-		return ecr_error_set(err, ERR_VALIDATION, "%d validation "
-		    "error%s detected: %s", w.n_violations,
-		    w.n_violations == 1 ? "" : "s", w.msg_buf);
+		return ecr_error_set(err, ERR_VALIDATION,
+		    "%d validation "
+		    "error%s detected: %s",
+		    w.n_violations, w.n_violations == 1 ? "" : "s", w.msg_buf);
 	return ecr_error_set(err, w.code, "%s", w.msg_buf);
 }

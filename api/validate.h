@@ -22,9 +22,9 @@ struct validator;
  * pattern does not compile. It keeps one matcher's scratch memory, reused
  * by every request: one thread at a time (each api context makes its own).
  */
-int	validator_new(struct validator **out, char **cause);
+int validator_new(struct validator **out, char **cause);
 /* Free a validator; NULL does nothing. */
-void	validator_free(struct validator *);
+void validator_free(struct validator *);
 
 /* The model's operation of that name, by bisection; NULL if unknown. */
 const struct model_op *model_op_find(const char *name);
@@ -41,16 +41,15 @@ const struct model_op *model_op_find(const char *name);
  *   exception ECR uses for tag limits.
  * Allocates nothing; in is only read.
  */
-int	validate_request(const struct validator *, const struct model_op *,
-	    struct json_object *in, struct ecr_error *err);
+int validate_request(const struct validator *, const struct model_op *,
+    struct json_object *in, struct ecr_error *err);
 /*
  * The same, for a body whose blob member streamed past the parser: its
  * value in in is the placeholder streamed (a member of in), which counts
  * as a blob of streamed_len decoded bytes (-1: it was not base64).
  */
-int	validate_request_streamed(const struct validator *,
-	    const struct model_op *, struct json_object *in,
-	    const struct json_object *streamed, int64_t streamed_len,
-	    struct ecr_error *err);
+int validate_request_streamed(const struct validator *, const struct model_op *,
+    struct json_object *in, const struct json_object *streamed,
+    int64_t streamed_len, struct ecr_error *err);
 
 #endif

@@ -1,4 +1,5 @@
-/* Standard base64 over libcrypto: fast encoding, strict decoding; see base64.h. */
+/* Standard base64 over libcrypto: fast encoding, strict decoding; see base64.h.
+ */
 #include "auth/base64.h"
 
 #include <limits.h>
@@ -7,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#define BULK_MAX	(1 << 30)	/* EVP_DecodeBlock takes an int */
+#define BULK_MAX (1 << 30) /* EVP_DecodeBlock takes an int */
 
 size_t
 base64_encode(const unsigned char *in, size_t len, char *out)
@@ -22,7 +23,7 @@ static bool
 is_alphabet(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 /*
@@ -32,7 +33,7 @@ is_alphabet(char c)
 static int
 decode_quanta(const char *in, size_t len, unsigned char *out)
 {
-	size_t	n;
+	size_t n;
 
 	if (len == 0)
 		return 0;
@@ -58,7 +59,7 @@ size_t
 base64_dec_add(struct base64_dec *d, const char *in, size_t len,
     unsigned char *out)
 {
-	size_t	m, keep, bulk, written = 0;
+	size_t m, keep, bulk, written = 0;
 
 	if (d->is_bad || len == 0)
 		return 0;
@@ -93,8 +94,8 @@ base64_dec_add(struct base64_dec *d, const char *in, size_t len,
 int
 base64_dec_end(struct base64_dec *d, unsigned char out[3], size_t *out_len)
 {
-	char	q[4];
-	size_t	pad;
+	char q[4];
+	size_t pad;
 
 	*out_len = 0;
 	if (d->n_held != 0 && d->n_held != 4)
@@ -116,11 +117,10 @@ base64_dec_end(struct base64_dec *d, unsigned char out[3], size_t *out_len)
 }
 
 int
-base64_decode(const char *in, size_t len, unsigned char *out,
-    size_t *out_len)
+base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
 {
-	struct base64_dec	d;
-	size_t			n, tail;
+	struct base64_dec d;
+	size_t n, tail;
 
 	if (len > INT_MAX)
 		return -1;

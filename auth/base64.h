@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 /* Room base64_encode needs for len bytes: the text and its NUL. */
-#define BASE64_ENCODED_SIZE(len)	(((len) + 2) / 3 * 4 + 1)
+#define BASE64_ENCODED_SIZE(len) (((len) + 2) / 3 * 4 + 1)
 
 /*
  * Encode len bytes (at most BASE64_ENCODE_MAX) as standard base64 with
@@ -20,11 +20,11 @@
  * faster: for what is not secret (tokens handed out on every
  * GetAuthorizationToken), as libsodium's is constant-time.
  */
-#define BASE64_ENCODE_MAX	(1 << 28)
-size_t	base64_encode(const unsigned char *in, size_t len, char *out);
+#define BASE64_ENCODE_MAX (1 << 28)
+size_t base64_encode(const unsigned char *in, size_t len, char *out);
 
 /* Bytes that decoding len characters may need (a bound, not exact). */
-#define BASE64_DECODED_MAX(len)	((len) / 4 * 3 + 3)
+#define BASE64_DECODED_MAX(len) ((len) / 4 * 3 + 3)
 
 /*
  * Decode len characters of standard base64 with padding into out (at
@@ -32,8 +32,8 @@ size_t	base64_encode(const unsigned char *in, size_t len, char *out);
  * is not that (length not a multiple of 4, a character outside the
  * alphabet, padding anywhere but the end).
  */
-int	base64_decode(const char *in, size_t len, unsigned char *out,
-	    size_t *out_len);
+int base64_decode(const char *in, size_t len, unsigned char *out,
+    size_t *out_len);
 
 /*
  * The same decoding for text that arrives in pieces (a streamed body):
@@ -41,23 +41,22 @@ int	base64_decode(const char *in, size_t len, unsigned char *out,
  * base64_dec_end, so that padding is accepted only at the very end.
  */
 struct base64_dec {
-	char	held[4];
-	size_t	n_held;
-	bool	is_bad;		/* not base64; nothing more is decoded */
+	char held[4];
+	size_t n_held;
+	bool is_bad; /* not base64; nothing more is decoded */
 };
 
 /* Room base64_dec_add may fill for len more characters. */
-#define BASE64_DEC_ADD_MAX(len)	(((len) + 3) / 4 * 3 + 3)
+#define BASE64_DEC_ADD_MAX(len) (((len) + 3) / 4 * 3 + 3)
 
-void	base64_dec_init(struct base64_dec *);
+void base64_dec_init(struct base64_dec *);
 /* Decode len more characters into out: the bytes written (0 once bad). */
-size_t	base64_dec_add(struct base64_dec *, const char *in, size_t len,
-	    unsigned char *out);
+size_t base64_dec_add(struct base64_dec *, const char *in, size_t len,
+    unsigned char *out);
 /*
  * The end of the text: 0 with its last bytes (up to 3) in out and
  * *out_len, or -1 (and is_bad) if the whole text was not base64.
  */
-int	base64_dec_end(struct base64_dec *, unsigned char out[3],
-	    size_t *out_len);
+int base64_dec_end(struct base64_dec *, unsigned char out[3], size_t *out_len);
 
 #endif

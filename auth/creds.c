@@ -13,25 +13,25 @@
 
 #include "common/xalloc.h"
 
-#define ARN_MSG		"not an IAM user, role or assumed-role ARN"
-#define IAM_NAME_MAX	64
+#define ARN_MSG "not an IAM user, role or assumed-role ARN"
+#define IAM_NAME_MAX 64
 
-static const char *const cred_members[] = { "accessKeyId",
-	"secretAccessKey", "sessionToken", "arn", "policies" };
+static const char *const cred_members[] = {
+    "accessKeyId", "secretAccessKey", "sessionToken", "arn", "policies"};
 
 /* IAM user, role and session names: [\w+=,.@-] (IAM API reference). */
 static bool
 is_name_char(int c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("_+=,.@-", c) != NULL);
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("_+=,.@-", c) != NULL);
 }
 
 static bool
 is_name(const char *p, size_t len, size_t min)
 {
-	size_t	i;
+	size_t i;
 
 	if (len < min || len > IAM_NAME_MAX)
 		return false;
@@ -46,7 +46,7 @@ is_name(const char *p, size_t len, size_t min)
 static bool
 is_path_and_name(const char *s)
 {
-	const char	*last = strrchr(s, '/'), *p;
+	const char *last = strrchr(s, '/'), *p;
 
 	if (last == NULL)
 		return is_name(s, strlen(s), 1);
@@ -71,17 +71,17 @@ span_is(const char *s, size_t len, const char *lit)
 static bool
 parse_arn(const char *arn, char account[13])
 {
-	const char	*p, *colon, *slash;
-	size_t		 i;
-	bool		 iam;
+	const char *p, *colon, *slash;
+	size_t i;
+	bool iam;
 
 	if (strncmp(arn, "arn:", 4) != 0)
 		return false;
 	p = arn + 4;
 	if ((colon = strchr(p, ':')) == NULL ||
 	    !(span_is(p, (size_t)(colon - p), "aws") ||
-	    span_is(p, (size_t)(colon - p), "aws-cn") ||
-	    span_is(p, (size_t)(colon - p), "aws-us-gov")))
+	        span_is(p, (size_t)(colon - p), "aws-cn") ||
+	        span_is(p, (size_t)(colon - p), "aws-us-gov")))
 		return false;
 	p = colon + 1;
 	if (strncmp(p, "iam::", 5) == 0)
@@ -107,7 +107,7 @@ parse_arn(const char *arn, char account[13])
 		if ((slash = strchr(p, '/')) == NULL)
 			return false;
 		return is_name(p, (size_t)(slash - p), 1) &&
-		    is_name(slash + 1, strlen(slash + 1), 2);
+		       is_name(slash + 1, strlen(slash + 1), 2);
 	}
 	if (strcmp(p, "root") == 0)
 		return true;
@@ -124,8 +124,8 @@ static int
 get_string(struct json_object *o, size_t i, const char *key, bool required,
     size_t max, const char **s, char **err)
 {
-	struct json_object	*v;
-	size_t			 len;
+	struct json_object *v;
+	size_t len;
 
 	*s = NULL;
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
@@ -144,10 +144,12 @@ get_string(struct json_object *o, size_t i, const char *key, bool required,
 		*err = xasprintf("principals[%zu].%s: empty", i, key);
 	else if (len != strlen(*s))
 		*err = xasprintf("principals[%zu].%s: contains a NUL "
-		    "character", i, key);
+		                 "character",
+		    i, key);
 	else if (len > max)
 		*err = xasprintf("principals[%zu].%s: longer than %zu "
-		    "bytes", i, key, max);
+		                 "bytes",
+		    i, key, max);
 	return *err == NULL ? 0 : -1;
 }
 
@@ -156,7 +158,7 @@ is_access_key(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+		        (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
 			return false;
 	}
 	return true;
@@ -165,14 +167,15 @@ is_access_key(const char *s)
 static int
 check_members(struct json_object *o, size_t i, char **err)
 {
-	size_t	k;
-	bool	known;
+	size_t k;
+	bool known;
 
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		(void)val;
 		known = false;
 		for (k = 0; k < sizeof cred_members / sizeof cred_members[0];
-		    k++)
+		     k++)
 			known = known || strcmp(key, cred_members[k]) == 0;
 		if (!known) {
 			*err = xasprintf("principals[%zu].%s: unknown member",
@@ -187,8 +190,8 @@ static int
 get_policies(struct json_object *o, size_t i, struct json_object **out,
     char **err)
 {
-	struct json_object	*v, *p;
-	size_t			 j, n;
+	struct json_object *v, *p;
+	size_t j, n;
 
 	if (!json_object_object_get_ex(o, "policies", &v) || v == NULL) {
 		*out = json_object_new_array();
@@ -203,7 +206,8 @@ get_policies(struct json_object *o, size_t i, struct json_object **out,
 		p = json_object_array_get_idx(v, j);
 		if (!json_object_is_type(p, json_type_object)) {
 			*err = xasprintf("principals[%zu].policies[%zu]: "
-			    "not an object", i, j);
+			                 "not an object",
+			    i, j);
 			return -1;
 		}
 	}
@@ -216,8 +220,8 @@ static int
 parse_principal(struct json_object *o, size_t i, const struct creds *c,
     struct cred *out, char **err)
 {
-	const char	*akid, *secret, *token, *arn;
-	size_t		 k;
+	const char *akid, *secret, *token, *arn;
+	size_t k;
 
 	if (!json_object_is_type(o, json_type_object)) {
 		*err = xasprintf("principals[%zu]: not an object", i);
@@ -225,22 +229,24 @@ parse_principal(struct json_object *o, size_t i, const struct creds *c,
 	}
 	if (check_members(o, i, err) != 0 ||
 	    get_string(o, i, "accessKeyId", true, CREDS_ACCESS_KEY_MAX, &akid,
-	    err) != 0 ||
-	    get_string(o, i, "secretAccessKey", true, CREDS_SECRET_MAX,
-	    &secret, err) != 0 ||
+	        err) != 0 ||
+	    get_string(o, i, "secretAccessKey", true, CREDS_SECRET_MAX, &secret,
+	        err) != 0 ||
 	    get_string(o, i, "sessionToken", false, CREDS_SESSION_TOKEN_MAX,
-	    &token, err) != 0 ||
+	        &token, err) != 0 ||
 	    get_string(o, i, "arn", true, CREDS_ARN_MAX, &arn, err) != 0)
 		return -1;
 	if (!is_access_key(akid)) {
 		*err = xasprintf("principals[%zu].accessKeyId: may hold only "
-		    "A-Z, a-z, 0-9, '_' and '-'", i);
+		                 "A-Z, a-z, 0-9, '_' and '-'",
+		    i);
 		return -1;
 	}
 	for (k = 0; k < c->n; k++) {
 		if (strcmp(c->v[k].access_key_id, akid) == 0) {
 			*err = xasprintf("principals[%zu].accessKeyId: "
-			    "duplicate of principals[%zu]", i, k);
+			                 "duplicate of principals[%zu]",
+			    i, k);
 			return -1;
 		}
 	}
@@ -261,7 +267,7 @@ parse_principal(struct json_object *o, size_t i, const struct creds *c,
 static bool
 is_blank(const char *p, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
@@ -273,10 +279,10 @@ is_blank(const char *p, size_t len)
 static struct json_object *
 parse_text(const char *text, size_t len, char **err)
 {
-	struct json_tokener	*tok;
-	struct json_object	*root;
-	enum json_tokener_error	 jerr;
-	size_t			 i, end;
+	struct json_tokener *tok;
+	struct json_object *root;
+	enum json_tokener_error jerr;
+	size_t i, end;
 
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -302,7 +308,7 @@ parse_text(const char *text, size_t len, char **err)
 		    json_tokener_error_desc(jerr));
 	else if (root != NULL && !is_blank(text + end, len - end))
 		*err = xstrdup("not valid JSON: trailing data after the "
-		    "top-level value");
+		               "top-level value");
 	else if (!json_object_is_type(root, json_type_object))
 		*err = xstrdup("top level: not an object");
 	json_tokener_free(tok);
@@ -316,10 +322,10 @@ parse_text(const char *text, size_t len, char **err)
 int
 creds_parse(const char *text, size_t len, struct creds **out, char **cause)
 {
-	struct json_object	*root = NULL, *list;
-	struct creds		*c = NULL;
-	char			*err = NULL;
-	size_t			 i, n;
+	struct json_object *root = NULL, *list;
+	struct creds *c = NULL;
+	char *err = NULL;
+	size_t i, n;
 
 	if (len > CREDS_TEXT_MAX) {
 		err = xasprintf("larger than %d bytes", CREDS_TEXT_MAX);
@@ -327,7 +333,8 @@ creds_parse(const char *text, size_t len, struct creds **out, char **cause)
 	}
 	if ((root = parse_text(text, len, &err)) == NULL)
 		goto out;
-	json_object_object_foreach(root, key, val) {
+	json_object_object_foreach(root, key, val)
+	{
 		(void)val;
 		if (strcmp(key, "principals") != 0) {
 			err = xasprintf("%s: unknown member", key);
@@ -351,7 +358,7 @@ creds_parse(const char *text, size_t len, struct creds **out, char **cause)
 	c->v = xcalloc(n, sizeof *c->v);
 	for (i = 0; i < n; i++) {
 		if (parse_principal(json_object_array_get_idx(list, i), i, c,
-		    &c->v[i], &err) != 0)
+		        &c->v[i], &err) != 0)
 			goto out;
 		c->n++;
 	}
@@ -369,7 +376,7 @@ out:
 const struct cred *
 creds_find(const struct creds *c, const char *access_key_id)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < c->n; i++) {
 		if (strcmp(c->v[i].access_key_id, access_key_id) == 0)
@@ -390,7 +397,7 @@ free_secret(char *s)
 void
 creds_free(struct creds *c)
 {
-	size_t	i;
+	size_t i;
 
 	if (c == NULL)
 		return;

@@ -10,24 +10,24 @@
 struct json_object;
 
 /* Largest credentials text creds_parse accepts. */
-#define CREDS_TEXT_MAX		(16 * 1024 * 1024)
-#define CREDS_ACCESS_KEY_MAX	128	/* as sigv4_auth.access_key */
-#define CREDS_SECRET_MAX	1024
-#define CREDS_SESSION_TOKEN_MAX	8192
-#define CREDS_ARN_MAX		2048	/* as regtoken_claims.principal */
+#define CREDS_TEXT_MAX (16 * 1024 * 1024)
+#define CREDS_ACCESS_KEY_MAX 128 /* as sigv4_auth.access_key */
+#define CREDS_SECRET_MAX 1024
+#define CREDS_SESSION_TOKEN_MAX 8192
+#define CREDS_ARN_MAX 2048 /* as regtoken_claims.principal */
 
 struct cred {
-	char			*access_key_id;
-	char			*secret_access_key;
-	char			*session_token;	/* NULL if none */
-	char			*arn;
-	char			 account[13];	/* the ARN's 12 digits */
-	struct json_object	*policies;	/* owned array of policies */
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token; /* NULL if none */
+	char *arn;
+	char account[13];             /* the ARN's 12 digits */
+	struct json_object *policies; /* owned array of policies */
 };
 
 struct creds {
-	struct cred	*v;
-	size_t		 n;
+	struct cred *v;
+	size_t n;
 };
 
 /*
@@ -45,14 +45,12 @@ struct creds {
  * "principals[2].arn: not an IAM user, role or assumed-role ARN" (caller
  * frees; *out untouched).
  */
-int		 creds_parse(const char *text, size_t len, struct creds **out,
-		    char **cause);
+int creds_parse(const char *text, size_t len, struct creds **out, char **cause);
 
 /* The principal with this access key id, or NULL; lives as long as c. */
-const struct cred *creds_find(const struct creds *c,
-		    const char *access_key_id);
+const struct cred *creds_find(const struct creds *c, const char *access_key_id);
 
 /* Free c and all it owns, wiping secrets; NULL does nothing. */
-void		 creds_free(struct creds *c);
+void creds_free(struct creds *c);
 
 #endif

@@ -18,29 +18,29 @@
 _Static_assert(REGTOKEN_KEY_SIZE == crypto_auth_KEYBYTES,
     "REGTOKEN_KEY_SIZE must match crypto_auth");
 
-#define VERSION		1
+#define VERSION 1
 /*
  * version(1) | body length (2, big-endian) | its complement (2) | body |
  * MAC. The length is stored twice so truncation (both copies agree, the
  * size does not) can be told from tampering (the copies disagree).
  */
-#define HEAD_SIZE	5
-#define MAC_SIZE	crypto_auth_BYTES
-#define BODY_MAX							\
-	(1 + sizeof(((struct regtoken_claims *)0)->account) +		\
-	1 + sizeof(((struct regtoken_claims *)0)->region) +		\
-	2 + sizeof(((struct regtoken_claims *)0)->principal) + 8 + 8)
-#define BIN_MAX		(REGTOKEN_PASSWORD_MAX / 4 * 3)
+#define HEAD_SIZE 5
+#define MAC_SIZE crypto_auth_BYTES
+#define BODY_MAX                                                               \
+	(1 + sizeof(((struct regtoken_claims *)0)->account) + 1 +              \
+	    sizeof(((struct regtoken_claims *)0)->region) + 2 +                \
+	    sizeof(((struct regtoken_claims *)0)->principal) + 8 + 8)
+#define BIN_MAX (REGTOKEN_PASSWORD_MAX / 4 * 3)
 
 struct reader {
-	const unsigned char	*p;
-	size_t			 left;
+	const unsigned char *p;
+	size_t left;
 };
 
 static size_t
 put_str(unsigned char *p, const char *s, size_t size, int width)
 {
-	size_t	len = strnlen(s, size - 1);
+	size_t len = strnlen(s, size - 1);
 
 	if (width == 2)
 		*p++ = (unsigned char)(len >> 8);
@@ -52,8 +52,8 @@ put_str(unsigned char *p, const char *s, size_t size, int width)
 static size_t
 put_i64(unsigned char *p, int64_t v)
 {
-	uint64_t	u = (uint64_t)v;
-	int		i;
+	uint64_t u = (uint64_t)v;
+	int i;
 
 	for (i = 7; i >= 0; i--) {
 		p[i] = (unsigned char)u;
@@ -63,13 +63,13 @@ put_i64(unsigned char *p, int64_t v)
 }
 
 struct regtoken_signer {
-	crypto_auth_hmacsha512256_state	st;	/* keyed, nothing hashed */
+	crypto_auth_hmacsha512256_state st; /* keyed, nothing hashed */
 };
 
 struct regtoken_signer *
 regtoken_signer_new(const unsigned char key[REGTOKEN_KEY_SIZE])
 {
-	struct regtoken_signer	*s = xmalloc(sizeof *s);
+	struct regtoken_signer *s = xmalloc(sizeof *s);
 
 	crypto_auth_hmacsha512256_init(&s->st, key, REGTOKEN_KEY_SIZE);
 	return s;
@@ -89,10 +89,10 @@ static char *
 issue(const crypto_auth_hmacsha512256_state *keyed,
     const struct regtoken_claims *c)
 {
-	crypto_auth_hmacsha512256_state	 st = *keyed;
-	unsigned char			 bin[HEAD_SIZE + BODY_MAX + MAC_SIZE];
-	size_t				 n = HEAD_SIZE, body_len;
-	char				*out;
+	crypto_auth_hmacsha512256_state st = *keyed;
+	unsigned char bin[HEAD_SIZE + BODY_MAX + MAC_SIZE];
+	size_t n = HEAD_SIZE, body_len;
+	char *out;
 
 	bin[0] = VERSION;
 	n += put_str(bin + n, c->account, sizeof c->account, 1);
@@ -118,8 +118,8 @@ char *
 regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
     const struct regtoken_claims *c)
 {
-	crypto_auth_hmacsha512256_state	 st;
-	char				*out;
+	crypto_auth_hmacsha512256_state st;
+	char *out;
 
 	crypto_auth_hmacsha512256_init(&st, key, REGTOKEN_KEY_SIZE);
 	out = issue(&st, c);
@@ -137,7 +137,7 @@ regtoken_issue_signed(const struct regtoken_signer *s,
 static bool
 get_str(struct reader *r, int width, char *dst, size_t size)
 {
-	size_t	len;
+	size_t len;
 
 	if (r->left < (size_t)width)
 		return false;
@@ -158,8 +158,8 @@ get_str(struct reader *r, int width, char *dst, size_t size)
 static bool
 get_i64(struct reader *r, int64_t *v)
 {
-	uint64_t	u = 0;
-	int		i;
+	uint64_t u = 0;
+	int i;
 
 	if (r->left < 8)
 		return false;
@@ -175,18 +175,18 @@ int
 regtoken_verify(const unsigned char key[REGTOKEN_KEY_SIZE],
     const char *password, int64_t now, struct regtoken_claims *out)
 {
-	unsigned char		bin[BIN_MAX];
-	struct regtoken_claims	c;
-	struct reader		r;
-	const char		*end;
-	size_t			len, bin_len, body_len;
-	bool			lengths_agree;
+	unsigned char bin[BIN_MAX];
+	struct regtoken_claims c;
+	struct reader r;
+	const char *end;
+	size_t len, bin_len, body_len;
+	bool lengths_agree;
 
 	len = strnlen(password, REGTOKEN_PASSWORD_MAX + 1);
 	if (len == 0 || len > REGTOKEN_PASSWORD_MAX)
 		return REGTOKEN_MALFORMED;
 	if (sodium_base642bin(bin, sizeof bin, password, len, NULL, &bin_len,
-	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	        &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != password + len || bin_len < HEAD_SIZE + MAC_SIZE)
 		return REGTOKEN_MALFORMED;
 	body_len = (size_t)bin[1] << 8 | bin[2];
@@ -194,7 +194,7 @@ regtoken_verify(const unsigned char key[REGTOKEN_KEY_SIZE],
 	if (lengths_agree && bin_len != HEAD_SIZE + body_len + MAC_SIZE)
 		return REGTOKEN_MALFORMED;
 	if (crypto_auth_verify(bin + bin_len - MAC_SIZE, bin,
-	    bin_len - MAC_SIZE, key) != 0)
+	        bin_len - MAC_SIZE, key) != 0)
 		return REGTOKEN_BAD_MAC;
 
 	/* Genuine from here on; a bad layout means another format version. */

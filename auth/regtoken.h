@@ -8,22 +8,22 @@
 
 #include <stdint.h>
 
-#define REGTOKEN_KEY_SIZE	32	/* == crypto_auth_KEYBYTES */
+#define REGTOKEN_KEY_SIZE 32 /* == crypto_auth_KEYBYTES */
 /* Longest password regtoken_verify decodes; issued ones are < 3 KiB. */
-#define REGTOKEN_PASSWORD_MAX	8192
+#define REGTOKEN_PASSWORD_MAX 8192
 
 struct regtoken_claims {
-	char	account[13];		/* 12 digits */
-	char	region[33];
-	char	principal[2049];	/* ARN */
-	int64_t	issued_at;		/* epoch seconds */
-	int64_t	expires_at;		/* epoch seconds */
+	char account[13]; /* 12 digits */
+	char region[33];
+	char principal[2049]; /* ARN */
+	int64_t issued_at;    /* epoch seconds */
+	int64_t expires_at;   /* epoch seconds */
 };
 
 enum {
-	REGTOKEN_MALFORMED = -1,	/* not base64, wrong size, bad layout */
-	REGTOKEN_BAD_MAC = -2,		/* wrong key or altered */
-	REGTOKEN_EXPIRED = -3,		/* genuine, but now >= expires_at */
+	REGTOKEN_MALFORMED = -1, /* not base64, wrong size, bad layout */
+	REGTOKEN_BAD_MAC = -2,   /* wrong key or altered */
+	REGTOKEN_EXPIRED = -3,   /* genuine, but now >= expires_at */
 };
 
 /*
@@ -32,8 +32,8 @@ enum {
  * split(':'). Strings longer than their arrays allow are cut at the array
  * size. The caller frees the result.
  */
-char	*regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
-	    const struct regtoken_claims *claims);
+char *regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
+    const struct regtoken_claims *claims);
 
 /*
  * A key's MAC keyed once: issuing with it gives the same password as
@@ -42,11 +42,11 @@ char	*regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
  * wipes it (NULL does nothing).
  */
 struct regtoken_signer;
-struct regtoken_signer *regtoken_signer_new(
-	    const unsigned char key[REGTOKEN_KEY_SIZE]);
-void	 regtoken_signer_free(struct regtoken_signer *);
-char	*regtoken_issue_signed(const struct regtoken_signer *,
-	    const struct regtoken_claims *claims);
+struct regtoken_signer *
+regtoken_signer_new(const unsigned char key[REGTOKEN_KEY_SIZE]);
+void regtoken_signer_free(struct regtoken_signer *);
+char *regtoken_issue_signed(const struct regtoken_signer *,
+    const struct regtoken_claims *claims);
 
 /*
  * Check a password from regtoken_issue. Returns 0 and fills *out;
@@ -56,7 +56,7 @@ char	*regtoken_issue_signed(const struct regtoken_signer *,
  * now >= expires_at, with *out still filled so the caller can say whose
  * token expired. *out is untouched on the other errors.
  */
-int	regtoken_verify(const unsigned char key[REGTOKEN_KEY_SIZE],
-	    const char *password, int64_t now, struct regtoken_claims *out);
+int regtoken_verify(const unsigned char key[REGTOKEN_KEY_SIZE],
+    const char *password, int64_t now, struct regtoken_claims *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* SHA-256 over OpenSSL's libcrypto, with a storable state; see sha256.h. */
-#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA256_CTX copies by value */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_CTX copies by value */
 #include "auth/sha256.h"
 
 #include <string.h>
@@ -31,10 +31,10 @@ sha256_final(struct sha256_state *s, unsigned char out[SHA256_DIGEST_LEN])
 void
 sha256_digest_text(const void *data, size_t len, char out[72])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	struct sha256_state	 s;
-	unsigned char		 h[SHA256_DIGEST_LEN];
-	size_t			 i;
+	static const char hex[] = "0123456789abcdef";
+	struct sha256_state s;
+	unsigned char h[SHA256_DIGEST_LEN];
+	size_t i;
 
 	sha256_init(&s);
 	sha256_update(&s, data, len);

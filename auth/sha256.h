@@ -11,19 +11,19 @@
 
 #include <stddef.h>
 
-#define SHA256_DIGEST_LEN	32
+#define SHA256_DIGEST_LEN 32
 /* Bytes of a state; a state is plain data (memcpy-able). */
-#define SHA256_STATE_LEN	128
+#define SHA256_STATE_LEN 128
 
 struct sha256_state {
-	_Alignas(16) unsigned char	opaque[SHA256_STATE_LEN];
+	_Alignas(16) unsigned char opaque[SHA256_STATE_LEN];
 };
 
-void	sha256_init(struct sha256_state *);
-void	sha256_update(struct sha256_state *, const void *, size_t);
+void sha256_init(struct sha256_state *);
+void sha256_update(struct sha256_state *, const void *, size_t);
 /* Write the digest; the state must be initialised again before reuse. */
-void	sha256_final(struct sha256_state *, unsigned char out[SHA256_DIGEST_LEN]);
+void sha256_final(struct sha256_state *, unsigned char out[SHA256_DIGEST_LEN]);
 /* One shot: "sha256:" and 64 lowercase hex digits (72 bytes with NUL). */
-void	sha256_digest_text(const void *, size_t, char out[72]);
+void sha256_digest_text(const void *, size_t, char out[72]);
 
 #endif

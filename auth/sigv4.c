@@ -20,41 +20,41 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 
-#define ALGORITHM	"AWS4-HMAC-SHA256"
-#define TERMINATOR	SIGV4_TERMINATOR
-#define HMAC_SIZE	SIGV4_HMAC_SIZE
+#define ALGORITHM "AWS4-HMAC-SHA256"
+#define TERMINATOR SIGV4_TERMINATOR
+#define HMAC_SIZE SIGV4_HMAC_SIZE
 /* The string to sign: its fixed text and sigv4_auth's fields, bounded. */
-#define STS_SIZE	256
+#define STS_SIZE 256
 /* Bytes of a usual canonical request (allocated at once). */
-#define CANONICAL_GUESS	1024
-#define MSG_MISMATCH							\
-	"The request signature we calculated does not match the signature " \
-	"you provided. Check your AWS Secret Access Key and signing method. " \
+#define CANONICAL_GUESS 1024
+#define MSG_MISMATCH                                                           \
+	"The request signature we calculated does not match the signature "    \
+	"you provided. Check your AWS Secret Access Key and signing method. "  \
 	"Consult the service documentation for details."
 
 struct span {
-	const char	*p;
-	size_t		 len;
+	const char *p;
+	size_t len;
 };
 
 struct civil {
-	int	year, mon, day, hour, min, sec;
+	int year, mon, day, hour, min, sec;
 };
 
 struct qparam {
-	char	*key;
-	char	*value;
+	char *key;
+	char *value;
 };
 
-static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* Python's str.split() whitespace, which botocore's trimall uses. */
 static bool
 is_ws(int c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1f);
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f' || (c >= 0x1c && c <= 0x1f);
 }
 
 static bool
@@ -67,7 +67,7 @@ static bool
 is_unreserved(int c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    is_digit(c) || c == '-' || c == '_' || c == '.' || c == '~';
+	       is_digit(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
 /* RFC 7230 tchar: what a SignedHeaders name may hold. */
@@ -75,13 +75,14 @@ static bool
 is_header_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    is_digit(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	       is_digit(c) ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static struct span
 trim(const char *p, size_t len)
 {
-	struct span	s;
+	struct span s;
 
 	while (len > 0 && (*p == ' ' || *p == '\t')) {
 		p++;
@@ -97,7 +98,7 @@ trim(const char *p, size_t len)
 static struct span
 span_of(const char *s)
 {
-	struct span	sp;
+	struct span sp;
 
 	sp.p = s;
 	sp.len = strlen(s);
@@ -120,7 +121,7 @@ span_copy(char *dst, struct span s)
 static const struct sigv4_header *
 find_header(const struct sigv4_request *req, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < req->n_headers; i++) {
 		if (strcasecmp(req->headers[i].name, name) == 0)
@@ -132,9 +133,9 @@ find_header(const struct sigv4_request *req, const char *name)
 static int
 days_in_month(int year, int mon)
 {
-	static const int	days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-		31, 30, 31 };
-	bool			leap;
+	static const int days[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap;
 
 	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 	return mon == 2 && leap ? 29 : days[mon - 1];
@@ -144,15 +145,15 @@ static bool
 civil_is_valid(const struct civil *c)
 {
 	return c->year >= 1 && c->mon >= 1 && c->mon <= 12 && c->day >= 1 &&
-	    c->day <= days_in_month(c->year, c->mon) && c->hour <= 23 &&
-	    c->min <= 59 && c->sec <= 59;
+	       c->day <= days_in_month(c->year, c->mon) && c->hour <= 23 &&
+	       c->min <= 59 && c->sec <= 59;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no timegm in POSIX). */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
 {
-	int64_t	era, yoe, doy, doe;
+	int64_t era, yoe, doy, doe;
 
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
@@ -166,15 +167,15 @@ static int64_t
 civil_to_epoch(const struct civil *c)
 {
 	return days_from_civil(c->year, c->mon, c->day) * 86400 +
-	    c->hour * 3600 + c->min * 60 + c->sec;
+	       c->hour * 3600 + c->min * 60 + c->sec;
 }
 
 /* Read exactly n digits at *pp (bounded by end) into *out. */
 static bool
 read_digits(const char **pp, const char *end, int n, int *out)
 {
-	const char	*p = *pp;
-	int		 v = 0;
+	const char *p = *pp;
+	int v = 0;
 
 	if (end - p < n)
 		return false;
@@ -201,7 +202,7 @@ read_char(const char **pp, const char *end, char c)
 static bool
 parse_amz_date(const char *s, size_t len, struct civil *c)
 {
-	const char	*end = s + len;
+	const char *end = s + len;
 
 	if (len != 16)
 		return false;
@@ -222,11 +223,11 @@ parse_amz_date(const char *s, size_t len, struct civil *c)
 static bool
 parse_http_date(const char *s, size_t len, struct civil *c)
 {
-	static const char *const zones[] = { "GMT", "UTC", "UT", "Z",
-		"+0000", "-0000" };
-	const char	*end = s + len;
-	size_t		 i;
-	bool		 ok;
+	static const char *const zones[] = {
+	    "GMT", "UTC", "UT", "Z", "+0000", "-0000"};
+	const char *end = s + len;
+	size_t i;
+	bool ok;
 
 	if (len >= 4 && s[3] == ',') {
 		s += 4;
@@ -245,10 +246,10 @@ parse_http_date(const char *s, size_t len, struct civil *c)
 	}
 	s += 3;
 	ok = c->mon != 0 && read_char(&s, end, ' ') &&
-	    read_digits(&s, end, 4, &c->year) && read_char(&s, end, ' ') &&
-	    read_digits(&s, end, 2, &c->hour) && read_char(&s, end, ':') &&
-	    read_digits(&s, end, 2, &c->min) && read_char(&s, end, ':') &&
-	    read_digits(&s, end, 2, &c->sec) && read_char(&s, end, ' ');
+	     read_digits(&s, end, 4, &c->year) && read_char(&s, end, ' ') &&
+	     read_digits(&s, end, 2, &c->hour) && read_char(&s, end, ':') &&
+	     read_digits(&s, end, 2, &c->min) && read_char(&s, end, ':') &&
+	     read_digits(&s, end, 2, &c->sec) && read_char(&s, end, ' ');
 	if (!ok)
 		return false;
 	for (i = 0; i < sizeof zones / sizeof zones[0]; i++) {
@@ -261,8 +262,8 @@ parse_http_date(const char *s, size_t len, struct civil *c)
 static void
 format_amz_date(char out[17], int64_t t)
 {
-	struct tm	tm;
-	time_t		tt = (time_t)t;
+	struct tm tm;
+	time_t tt = (time_t)t;
 
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
@@ -275,12 +276,11 @@ format_amz_date(char out[17], int64_t t)
  * unparsable (*bad names it), 0 on success.
  */
 static int
-request_date(const struct sigv4_request *req, char amz[17],
-    struct span *bad)
+request_date(const struct sigv4_request *req, char amz[17], struct span *bad)
 {
-	const struct sigv4_header	*h;
-	struct civil			 c;
-	struct span			 v;
+	const struct sigv4_header *h;
+	struct civil c;
+	struct span v;
 
 	if ((h = find_header(req, "x-amz-date")) != NULL) {
 		v = trim(h->value, strlen(h->value));
@@ -307,21 +307,22 @@ static char *
 missing_parts_message(const char *header, bool no_cred, bool no_sig,
     bool no_signed, bool no_date)
 {
-	struct buf	b;
+	struct buf b;
 
 	/* The message is bounded by the header, itself bounded. */
 	buf_init(&b, SIGV4_AUTH_HEADER_MAX * 2);
 	if (no_cred)
 		(void)buf_addstr(&b, "Authorization header requires "
-		    "'Credential' parameter. ");
+		                     "'Credential' parameter. ");
 	if (no_sig)
 		(void)buf_addstr(&b, "Authorization header requires "
-		    "'Signature' parameter. ");
+		                     "'Signature' parameter. ");
 	if (no_signed)
 		(void)buf_addstr(&b, "Authorization header requires "
-		    "'SignedHeaders' parameter. ");
+		                     "'SignedHeaders' parameter. ");
 	if (no_date)
-		(void)buf_addstr(&b, "Authorization header requires existence "
+		(void)buf_addstr(&b,
+		    "Authorization header requires existence "
 		    "of either a 'X-Amz-Date' or a 'Date' header. ");
 	(void)buf_addf(&b, "Authorization=%s", header);
 	return buf_take(&b, NULL);
@@ -335,30 +336,32 @@ missing_parts_message(const char *header, bool no_cred, bool no_sig,
 static char *
 missing_equal_message(struct span pair)
 {
-	unsigned char	digest[crypto_hash_sha256_BYTES];
-	char		b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
-			    sodium_base64_VARIANT_ORIGINAL)];
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL)];
 
 	crypto_hash_sha256(digest, (const unsigned char *)pair.p, pair.len);
 	sodium_bin2base64(b64, sizeof b64, digest, sizeof digest,
 	    sodium_base64_VARIANT_ORIGINAL);
 	return xasprintf("Invalid key=value pair (missing equal-sign) in "
-	    "Authorization header (hashed with SHA-256 and encoded with "
-	    "Base64): '%s'.", b64);
+	                 "Authorization header (hashed with SHA-256 and "
+	                 "encoded with "
+	                 "Base64): '%s'.",
+	    b64);
 }
 
 static char *
 bad_algorithm_message(struct span alg)
 {
-	return xasprintf("Unsupported AWS 'algorithm': '%.*s'.",
-	    (int)alg.len, alg.p);
+	return xasprintf("Unsupported AWS 'algorithm': '%.*s'.", (int)alg.len,
+	    alg.p);
 }
 
 static char *
 bad_date_message(struct span date)
 {
 	return xasprintf("Date must be in ISO-8601 'basic format'. Got "
-	    "'%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
+	                 "'%.*s'. See http://en.wikipedia.org/wiki/ISO_8601",
 	    (int)date.len, date.p);
 }
 
@@ -366,16 +369,18 @@ static char *
 date_mismatch_message(struct span scope_date, const char *amz)
 {
 	return xasprintf("Date in Credential scope does not match YYYYMMDD "
-	    "from ISO-8601 version of date from HTTP: '%.*s' != '%.8s', from "
-	    "'%s'.", (int)scope_date.len, scope_date.p, amz, amz);
+	                 "from ISO-8601 version of date from HTTP: '%.*s' != "
+	                 "'%.8s', from "
+	                 "'%s'.",
+	    (int)scope_date.len, scope_date.p, amz, amz);
 }
 
 /* Split "AKID/date/region/service/term" into exactly five parts. */
 static bool
 split_credential(struct span cred, struct span part[5])
 {
-	const char	*p = cred.p, *end = cred.p + cred.len, *slash;
-	int		 i;
+	const char *p = cred.p, *end = cred.p + cred.len, *slash;
+	int i;
 
 	for (i = 0; i < 5; i++) {
 		slash = memchr(p, '/', (size_t)(end - p));
@@ -393,7 +398,7 @@ split_credential(struct span cred, struct span part[5])
 static bool
 signed_headers_are_valid(struct span sh)
 {
-	size_t	i, run = 0;
+	size_t i, run = 0;
 
 	for (i = 0; i < sh.len; i++) {
 		if (sh.p[i] == ';') {
@@ -411,11 +416,11 @@ signed_headers_are_valid(struct span sh)
 static bool
 region_is_valid(struct span r)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r.len; i++) {
 		if (!((r.p[i] >= 'a' && r.p[i] <= 'z') || is_digit(r.p[i]) ||
-		    r.p[i] == '-'))
+		        r.p[i] == '-'))
 			return false;
 	}
 	return true;
@@ -424,7 +429,7 @@ region_is_valid(struct span r)
 static bool
 signature_is_valid(struct span sig)
 {
-	size_t	i;
+	size_t i;
 
 	if (sig.len != 64)
 		return false;
@@ -437,10 +442,10 @@ signature_is_valid(struct span sig)
 
 /* The Authorization header's pieces, pointing into its value. */
 struct auth_parts {
-	struct span	alg;
-	struct span	cred;
-	struct span	signed_headers;
-	struct span	sig;
+	struct span alg;
+	struct span cred;
+	struct span signed_headers;
+	struct span sig;
 };
 
 /*
@@ -450,8 +455,8 @@ struct auth_parts {
 static int
 split_header(const char *v, size_t len, struct auth_parts *ap, char **cause)
 {
-	const char	*p = v, *end = v + len, *comma, *eq;
-	struct span	 piece, key;
+	const char *p = v, *end = v + len, *comma, *eq;
+	struct span piece, key;
 
 	memset(ap, 0, sizeof *ap);
 	while (p < end && is_ws((unsigned char)*p))
@@ -492,26 +497,29 @@ split_header(const char *v, size_t len, struct auth_parts *ap, char **cause)
 static int
 parse_credential(struct span cred, struct sigv4_auth *a, char **cause)
 {
-	struct span	part[5];
+	struct span part[5];
 
 	if (!split_credential(cred, part) ||
 	    part[0].len >= sizeof a->access_key ||
 	    part[2].len >= sizeof a->region ||
 	    part[3].len >= sizeof a->service) {
 		*cause = xasprintf("Credential must have exactly 5 "
-		    "slash-delimited elements, e.g. keyid/date/region/service/"
-		    "term, got '%.*s'", (int)cred.len, cred.p);
+		                   "slash-delimited elements, e.g. "
+		                   "keyid/date/region/service/"
+		                   "term, got '%.*s'",
+		    (int)cred.len, cred.p);
 		return SIGV4_MALFORMED;
 	}
 	if (!span_eq(part[4], TERMINATOR)) {
 		*cause = xasprintf("Credential should be scoped with a valid "
-		    "terminator: '" TERMINATOR "', not '%.*s'. ",
+		                   "terminator: '" TERMINATOR "', not '%.*s'. ",
 		    (int)part[4].len, part[4].p);
 		return SIGV4_BAD_SCOPE;
 	}
 	if (!region_is_valid(part[2])) {
 		*cause = xasprintf("Credential should be scoped to a valid "
-		    "region, not '%.*s'. ", (int)part[2].len, part[2].p);
+		                   "region, not '%.*s'. ",
+		    (int)part[2].len, part[2].p);
 		return SIGV4_BAD_SCOPE;
 	}
 	if (part[1].len != 8) {
@@ -529,12 +537,12 @@ int
 sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
     char **cause)
 {
-	const struct sigv4_header	*h;
-	struct sigv4_auth		 a;
-	struct auth_parts		 ap;
-	struct span			 bad;
-	size_t				 len, i;
-	int				 rc, date_rc;
+	const struct sigv4_header *h;
+	struct sigv4_auth a;
+	struct auth_parts ap;
+	struct span bad;
+	size_t len, i;
+	int rc, date_rc;
 
 	if ((h = find_header(req, "authorization")) == NULL) {
 		*cause = xstrdup("Request is missing Authentication Token");
@@ -551,8 +559,8 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 	memset(&a, 0, sizeof a);
 	memset(&bad, 0, sizeof bad);
 	date_rc = request_date(req, a.amz_date, &bad);
-	if (ap.cred.len == 0 || ap.sig.len == 0 ||
-	    ap.signed_headers.len == 0 || date_rc == 1) {
+	if (ap.cred.len == 0 || ap.sig.len == 0 || ap.signed_headers.len == 0 ||
+	    date_rc == 1) {
 		*cause = missing_parts_message(h->value, ap.cred.len == 0,
 		    ap.sig.len == 0, ap.signed_headers.len == 0, date_rc == 1);
 		return SIGV4_INCOMPLETE;
@@ -570,21 +578,22 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 	if (ap.signed_headers.len >= sizeof a.signed_headers ||
 	    !signed_headers_are_valid(ap.signed_headers)) {
 		*cause = xasprintf("Authorization header has an invalid "
-		    "'SignedHeaders' parameter: '%.*s'.",
+		                   "'SignedHeaders' parameter: '%.*s'.",
 		    (int)ap.signed_headers.len, ap.signed_headers.p);
 		return SIGV4_MALFORMED;
 	}
 	if (!signature_is_valid(ap.sig)) {
 		*cause = xasprintf("Authorization header has an invalid "
-		    "'Signature' parameter: '%.*s'.", (int)ap.sig.len,
-		    ap.sig.p);
+		                   "'Signature' parameter: '%.*s'.",
+		    (int)ap.sig.len, ap.sig.p);
 		return SIGV4_MALFORMED;
 	}
 
 	span_copy(a.signed_headers, ap.signed_headers);
 	for (i = 0; i < ap.sig.len; i++)
-		a.signature[i] = "0123456789abcdef"[str_hex_value(
-		    (unsigned char)ap.sig.p[i])];
+		a.signature[i] =
+		    "0123456789abcdef"[str_hex_value((unsigned char)
+		                                         ap.sig.p[i])];
 	a.signature[ap.sig.len] = '\0';
 	if ((h = find_header(req, "x-amz-security-token")) != NULL)
 		a.security_token = h->value;
@@ -596,10 +605,10 @@ sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
 static int
 add_encoded(struct buf *b, const char *p, size_t len)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 i, run = 0;
-	char			 esc[3];
-	int			 c;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
+	char esc[3];
+	int c;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)p[i];
@@ -624,10 +633,10 @@ add_encoded(struct buf *b, const char *p, size_t len)
 static int
 add_canonical_uri(struct buf *b, const char *path)
 {
-	struct span	*seg;
-	const char	*p, *slash, *end;
-	size_t		 n = 0, max = 1, i;
-	int		 rc = 0;
+	struct span *seg;
+	const char *p, *slash, *end;
+	size_t n = 0, max = 1, i;
+	int rc = 0;
 
 	/* The JSON API's one path: nothing to remove or encode. */
 	if (*path == '\0' || strcmp(path, "/") == 0)
@@ -667,11 +676,11 @@ add_canonical_uri(struct buf *b, const char *path)
 static char *
 canonical_component(const char *p, size_t len)
 {
-	struct buf	 dec, enc;
-	size_t		 i;
-	int		 hi, lo;
-	char		 c;
-	char		*s;
+	struct buf dec, enc;
+	size_t i;
+	int hi, lo;
+	char c;
+	char *s;
 
 	buf_init(&dec, len);
 	for (i = 0; i < len; i++) {
@@ -694,8 +703,8 @@ canonical_component(const char *p, size_t len)
 static int
 qparam_cmp(const void *va, const void *vb)
 {
-	const struct qparam	*a = va, *b = vb;
-	int			 c;
+	const struct qparam *a = va, *b = vb;
+	int c;
 
 	if ((c = strcmp(a->key, b->key)) != 0)
 		return c;
@@ -706,10 +715,10 @@ qparam_cmp(const void *va, const void *vb)
 static int
 add_canonical_query(struct buf *b, const char *query)
 {
-	struct qparam	*v;
-	const char	*p, *amp, *eq, *end;
-	size_t		 n = 0, max = 1, i;
-	int		 rc = 0;
+	struct qparam *v;
+	const char *p, *amp, *eq, *end;
+	size_t n = 0, max = 1, i;
+	int rc = 0;
 
 	if (*query == '\0')
 		return 0;
@@ -723,8 +732,9 @@ add_canonical_query(struct buf *b, const char *query)
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
 		v[n].key = canonical_component(p, (size_t)(eq - p));
-		v[n++].value = eq == amp ? xstrdup("") :
-		    canonical_component(eq + 1, (size_t)(amp - eq - 1));
+		v[n++].value = eq == amp ? xstrdup("")
+		                         : canonical_component(eq + 1,
+		                               (size_t)(amp - eq - 1));
 	}
 	qsort(v, n, sizeof *v, qparam_cmp);
 	for (i = 0; i < n; i++) {
@@ -742,8 +752,8 @@ add_canonical_query(struct buf *b, const char *query)
 static int
 add_trimmed(struct buf *b, const char *v)
 {
-	const char	*word;
-	bool		 any = false;
+	const char *word;
+	bool any = false;
 
 	for (;;) {
 		while (is_ws((unsigned char)*v))
@@ -764,10 +774,10 @@ static int
 add_canonical_headers(struct buf *b, const struct sigv4_request *req,
     const char *signed_headers)
 {
-	const char	*p = signed_headers, *semi;
-	char		 name[1024];
-	size_t		 len, i, k;
-	bool		 first;
+	const char *p = signed_headers, *semi;
+	char name[1024];
+	size_t len, i, k;
+	bool first;
 
 	for (;;) {
 		if ((semi = strchr(p, ';')) == NULL)
@@ -776,8 +786,9 @@ add_canonical_headers(struct buf *b, const struct sigv4_request *req,
 		if (len >= sizeof name)
 			return BUF_TOOBIG;
 		for (k = 0; k < len; k++)
-			name[k] = (p[k] >= 'A' && p[k] <= 'Z') ?
-			    (char)(p[k] - 'A' + 'a') : p[k];
+			name[k] = (p[k] >= 'A' && p[k] <= 'Z')
+			              ? (char)(p[k] - 'A' + 'a')
+			              : p[k];
 		name[len] = '\0';
 		if (buf_add(b, name, len) != 0 || buf_add(b, ":", 1) != 0)
 			return BUF_TOOBIG;
@@ -803,8 +814,8 @@ add_canonical_headers(struct buf *b, const struct sigv4_request *req,
 static void
 sha256_hex(const void *p, size_t len, char hex[65])
 {
-	struct sha256_state	st;
-	unsigned char		digest[SHA256_DIGEST_LEN];
+	struct sha256_state st;
+	unsigned char digest[SHA256_DIGEST_LEN];
 
 	sha256_init(&st);
 	sha256_update(&st, p, len);
@@ -816,8 +827,8 @@ sha256_hex(const void *p, size_t len, char hex[65])
 static int
 add_case(struct buf *b, const char *s, bool upper)
 {
-	size_t	 i, len = strlen(s);
-	char	*dst, c;
+	size_t i, len = strlen(s);
+	char *dst, c;
 
 	if ((dst = buf_reserve(b, len)) == NULL)
 		return BUF_TOOBIG;
@@ -837,9 +848,9 @@ static int
 build_canonical_request(struct buf *b, const struct sigv4_request *req,
     const struct sigv4_auth *auth)
 {
-	const struct sigv4_header	*h;
-	char				 payload[65];
-	int				 rc;
+	const struct sigv4_header *h;
+	char payload[65];
+	int rc;
 
 	rc = add_case(b, req->method, true);
 	if (rc == 0)
@@ -877,11 +888,10 @@ signature(struct sigv4_cache *c, const char *secret,
     const struct sigv4_auth *auth, const char *sts, size_t sts_len,
     unsigned char out[HMAC_SIZE])
 {
-	crypto_auth_hmacsha256_state	st;
+	crypto_auth_hmacsha256_state st;
 
 	sigv4_signing_key(c, secret, auth, &st);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)sts,
-	    sts_len);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)sts, sts_len);
 	crypto_auth_hmacsha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
 }
@@ -889,7 +899,7 @@ signature(struct sigv4_cache *c, const char *secret,
 static bool
 host_is_signed(const char *signed_headers)
 {
-	const char	*p = signed_headers, *semi;
+	const char *p = signed_headers, *semi;
 
 	for (;;) {
 		if ((semi = strchr(p, ';')) == NULL)
@@ -906,8 +916,8 @@ host_is_signed(const char *signed_headers)
 static int
 check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 {
-	char		at[17], edge[17];
-	int64_t		t;
+	char at[17], edge[17];
+	int64_t t;
 
 	if (sigv4_request_time(auth, &t) != 0) {
 		*cause = bad_date_message(span_of(auth->amz_date));
@@ -920,12 +930,14 @@ check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 	if (t < (int64_t)now - SIGV4_SKEW_SEC) {
 		format_amz_date(edge, (int64_t)now - SIGV4_SKEW_SEC);
 		*cause = xasprintf("Signature expired: %s is now earlier than "
-		    "%s (%s - 5 min.)", auth->amz_date, edge, at);
+		                   "%s (%s - 5 min.)",
+		    auth->amz_date, edge, at);
 		return SIGV4_EXPIRED;
 	}
 	format_amz_date(edge, (int64_t)now + SIGV4_SKEW_SEC);
 	*cause = xasprintf("Signature not yet current: %s is still later "
-	    "than %s (%s + 5 min.)", auth->amz_date, edge, at);
+	                   "than %s (%s + 5 min.)",
+	    auth->amz_date, edge, at);
 	return SIGV4_NOT_YET_VALID;
 }
 
@@ -939,31 +951,32 @@ sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 
 int
 sigv4_verify_cached(const struct sigv4_request *req,
-    const struct sigv4_auth *auth, const char *secret_key,
-    const char *service, time_t now, struct sigv4_cache *cache, char **cause)
+    const struct sigv4_auth *auth, const char *secret_key, const char *service,
+    time_t now, struct sigv4_cache *cache, char **cause)
 {
-	struct buf	 b;
-	unsigned char	 want[HMAC_SIZE], got[HMAC_SIZE];
-	char		 hash[65], sts[STS_SIZE];
-	size_t		 got_len;
-	int		 n, rc;
+	struct buf b;
+	unsigned char want[HMAC_SIZE], got[HMAC_SIZE];
+	char hash[65], sts[STS_SIZE];
+	size_t got_len;
+	int n, rc;
 
 	if (strcmp(auth->service, service) != 0) {
 		*cause = xasprintf("Credential should be scoped to correct "
-		    "service: '%s'. ", service);
+		                   "service: '%s'. ",
+		    service);
 		return SIGV4_BAD_SCOPE;
 	}
 	if ((rc = check_time(auth, now, cause)) != 0)
 		return rc;
 	if (strlen(auth->date) != 8 ||
 	    memcmp(auth->date, auth->amz_date, 8) != 0) {
-		*cause = date_mismatch_message(span_of(auth->date),
-		    auth->amz_date);
+		*cause =
+		    date_mismatch_message(span_of(auth->date), auth->amz_date);
 		return SIGV4_BAD_SCOPE;
 	}
 	if (!host_is_signed(auth->signed_headers)) {
 		*cause = xstrdup("'Host' or ':authority' must be a "
-		    "'SignedHeader' in the AWS Authorization.");
+		                 "'SignedHeader' in the AWS Authorization.");
 		return SIGV4_MISMATCH;
 	}
 
@@ -973,15 +986,15 @@ sigv4_verify_cached(const struct sigv4_request *req,
 	if (build_canonical_request(&b, req, auth) != 0) {
 		buf_release(&b);
 		*cause = xstrdup("Request is too large to verify its "
-		    "signature.");
+		                 "signature.");
 		return SIGV4_MALFORMED;
 	}
 	sha256_hex(b.data, b.len, hash);
 	buf_release(&b);
 	/* Every field is bounded by its array in struct sigv4_auth. */
-	n = snprintf(sts, sizeof sts, ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR
-	    "\n%s", auth->amz_date, auth->date, auth->region, auth->service,
-	    hash);
+	n = snprintf(sts, sizeof sts,
+	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
+	    auth->date, auth->region, auth->service, hash);
 	if (n < 0 || (size_t)n >= sizeof sts) {
 		*cause = xstrdup(MSG_MISMATCH);
 		return SIGV4_MISMATCH;
@@ -990,7 +1003,7 @@ sigv4_verify_cached(const struct sigv4_request *req,
 
 	rc = SIGV4_MISMATCH;
 	if (sodium_hex2bin(got, sizeof got, auth->signature,
-	    strlen(auth->signature), NULL, &got_len, NULL) == 0 &&
+	        strlen(auth->signature), NULL, &got_len, NULL) == 0 &&
 	    got_len == sizeof got && sodium_memcmp(got, want, sizeof got) == 0)
 		rc = 0;
 	sodium_memzero(want, sizeof want);
@@ -1002,7 +1015,7 @@ sigv4_verify_cached(const struct sigv4_request *req,
 int
 sigv4_request_time(const struct sigv4_auth *auth, int64_t *out)
 {
-	struct civil	c;
+	struct civil c;
 
 	if (!parse_amz_date(auth->amz_date, strlen(auth->amz_date), &c))
 		return -1;

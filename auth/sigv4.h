@@ -10,54 +10,54 @@
 #include <time.h>
 
 /* Longest Authorization header value sigv4_parse looks at. */
-#define SIGV4_AUTH_HEADER_MAX	4096
+#define SIGV4_AUTH_HEADER_MAX 4096
 /* Clock skew allowed either way (docs/ecr-behaviour.md 1.6). */
-#define SIGV4_SKEW_SEC		300
+#define SIGV4_SKEW_SEC 300
 /* Cap on the canonical request built by sigv4_verify. */
-#define SIGV4_CANONICAL_MAX	(256 * 1024)
+#define SIGV4_CANONICAL_MAX (256 * 1024)
 
 /* A request header as received; names are compared case-insensitively. */
 struct sigv4_header {
-	const char	*name;
-	const char	*value;
+	const char *name;
+	const char *value;
 };
 
 /* What sigv4_verify needs of a request; nothing here is owned. */
 struct sigv4_request {
-	const char			*method;	/* "POST" */
-	const char			*path;		/* raw: "/v2/a%2Fb/" */
-	const char			*query;		/* raw, no '?', or "" */
-	const struct sigv4_header	*headers;
-	size_t				 n_headers;
-	const unsigned char		*body;
-	size_t				 body_len;
+	const char *method; /* "POST" */
+	const char *path;   /* raw: "/v2/a%2Fb/" */
+	const char *query;  /* raw, no '?', or "" */
+	const struct sigv4_header *headers;
+	size_t n_headers;
+	const unsigned char *body;
+	size_t body_len;
 	/*
 	 * The body's SHA-256 in lowercase hex when it was hashed as it
 	 * streamed (body is then unused), or NULL.
 	 */
-	const char			*payload_hash;
+	const char *payload_hash;
 };
 
 /* What sigv4_parse found in the Authorization and date headers. */
 struct sigv4_auth {
-	char		 access_key[129];
-	char		 date[9];		/* credential scope yyyymmdd */
-	char		 region[33];
-	char		 service[33];
-	char		 amz_date[17];		/* yyyymmddThhmmssZ */
-	char		 signature[65];		/* lowercase hex */
-	char		 signed_headers[1024];	/* as sent: "host;x-amz-date" */
-	const char	*security_token;	/* borrowed from req, or NULL */
+	char access_key[129];
+	char date[9]; /* credential scope yyyymmdd */
+	char region[33];
+	char service[33];
+	char amz_date[17];          /* yyyymmddThhmmssZ */
+	char signature[65];         /* lowercase hex */
+	char signed_headers[1024];  /* as sent: "host;x-amz-date" */
+	const char *security_token; /* borrowed from req, or NULL */
 };
 
 enum {
-	SIGV4_MISSING = -1,		/* no Authorization header */
-	SIGV4_INCOMPLETE = -2,		/* a required part is absent */
-	SIGV4_MALFORMED = -3,		/* a part is present but unusable */
-	SIGV4_EXPIRED = -4,		/* request time before now - skew */
-	SIGV4_NOT_YET_VALID = -5,	/* request time after now + skew */
-	SIGV4_BAD_SCOPE = -6,		/* scope names the wrong thing */
-	SIGV4_MISMATCH = -7,		/* signature does not verify */
+	SIGV4_MISSING = -1,       /* no Authorization header */
+	SIGV4_INCOMPLETE = -2,    /* a required part is absent */
+	SIGV4_MALFORMED = -3,     /* a part is present but unusable */
+	SIGV4_EXPIRED = -4,       /* request time before now - skew */
+	SIGV4_NOT_YET_VALID = -5, /* request time after now + skew */
+	SIGV4_BAD_SCOPE = -6,     /* scope names the wrong thing */
+	SIGV4_MISMATCH = -7,      /* signature does not verify */
 };
 
 /*
@@ -80,8 +80,8 @@ enum {
  *			characters.
  * out->security_token points into req's headers and lives as long as they.
  */
-int	sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
-	    char **cause);
+int sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
+    char **cause);
 
 /*
  * Check the signature sigv4_parse found in req against secret_key, in
@@ -93,9 +93,8 @@ int	sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *out,
  * request larger than SIGV4_CANONICAL_MAX is SIGV4_MALFORMED. Returns 0, or
  * a code with *cause set to AWS's message (caller frees).
  */
-int	sigv4_verify(const struct sigv4_request *req,
-	    const struct sigv4_auth *auth, const char *secret_key,
-	    const char *service, time_t now, char **cause);
+int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
+    const char *secret_key, const char *service, time_t now, char **cause);
 /*
  * Signing keys already derived, so that a request costs one HMAC instead of
  * the five of the derivation chain (the SDKs keep theirs the same way): an
@@ -108,19 +107,18 @@ struct sigv4_cache;
 
 struct sigv4_cache *sigv4_cache_new(void);
 /* Wipe the keys and free the cache; NULL does nothing. */
-void	sigv4_cache_free(struct sigv4_cache *);
+void sigv4_cache_free(struct sigv4_cache *);
 /* How many signing keys the cache has derived (its misses). */
 uint64_t sigv4_cache_derived(const struct sigv4_cache *);
 /* sigv4_verify, taking the signing key from cache (NULL: derive it). */
-int	sigv4_verify_cached(const struct sigv4_request *req,
-	    const struct sigv4_auth *auth, const char *secret_key,
-	    const char *service, time_t now, struct sigv4_cache *cache,
-	    char **cause);
+int sigv4_verify_cached(const struct sigv4_request *req,
+    const struct sigv4_auth *auth, const char *secret_key, const char *service,
+    time_t now, struct sigv4_cache *cache, char **cause);
 
 /*
  * The request time sigv4_parse read (auth->amz_date) as seconds since the
  * epoch into *out. 0, or -1 if auth holds no such time.
  */
-int	sigv4_request_time(const struct sigv4_auth *auth, int64_t *out);
+int sigv4_request_time(const struct sigv4_auth *auth, int64_t *out);
 
 #endif

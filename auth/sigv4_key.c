@@ -16,28 +16,28 @@
 #include "common/xalloc.h"
 
 /* Scopes kept; a day's keys for a few principals and regions. */
-#define CACHE_SIZE	8
+#define CACHE_SIZE 8
 
 struct cache_entry {
-	char				*secret;	/* owned; NULL: unused */
-	size_t				 secret_len;
-	char				 date[9];
-	char				 region[33];
-	char				 service[33];
-	crypto_auth_hmacsha256_state	 key;	/* keyed, nothing hashed */
+	char *secret; /* owned; NULL: unused */
+	size_t secret_len;
+	char date[9];
+	char region[33];
+	char service[33];
+	crypto_auth_hmacsha256_state key; /* keyed, nothing hashed */
 };
 
 struct sigv4_cache {
-	struct cache_entry	 e[CACHE_SIZE];
-	size_t			 next;		/* replaced next */
-	uint64_t		 n_derived;
+	struct cache_entry e[CACHE_SIZE];
+	size_t next; /* replaced next */
+	uint64_t n_derived;
 };
 
 static void
-hmac(const unsigned char *key, size_t key_len, const void *msg,
-    size_t msg_len, unsigned char out[SIGV4_HMAC_SIZE])
+hmac(const unsigned char *key, size_t key_len, const void *msg, size_t msg_len,
+    unsigned char out[SIGV4_HMAC_SIZE])
 {
-	crypto_auth_hmacsha256_state	st;
+	crypto_auth_hmacsha256_state st;
 
 	crypto_auth_hmacsha256_init(&st, key, key_len);
 	crypto_auth_hmacsha256_update(&st, msg, msg_len);
@@ -53,9 +53,9 @@ static void
 derive_key(const char *secret, const struct sigv4_auth *auth,
     crypto_auth_hmacsha256_state *st)
 {
-	unsigned char	 k1[SIGV4_HMAC_SIZE], k2[SIGV4_HMAC_SIZE];
-	size_t		 secret_len = strlen(secret);
-	unsigned char	*seed;
+	unsigned char k1[SIGV4_HMAC_SIZE], k2[SIGV4_HMAC_SIZE];
+	size_t secret_len = strlen(secret);
+	unsigned char *seed;
 
 	seed = xmalloc(4 + secret_len);
 	memcpy(seed, "AWS4", 4);
@@ -90,7 +90,7 @@ cache_entry_clear(struct cache_entry *e)
 void
 sigv4_cache_free(struct sigv4_cache *c)
 {
-	size_t	i;
+	size_t i;
 
 	if (c == NULL)
 		return;
@@ -110,18 +110,18 @@ cache_entry_is(const struct cache_entry *e, const char *secret,
     size_t secret_len, const struct sigv4_auth *auth)
 {
 	return e->secret != NULL && e->secret_len == secret_len &&
-	    sodium_memcmp(e->secret, secret, secret_len) == 0 &&
-	    strcmp(e->date, auth->date) == 0 &&
-	    strcmp(e->region, auth->region) == 0 &&
-	    strcmp(e->service, auth->service) == 0;
+	       sodium_memcmp(e->secret, secret, secret_len) == 0 &&
+	       strcmp(e->date, auth->date) == 0 &&
+	       strcmp(e->region, auth->region) == 0 &&
+	       strcmp(e->service, auth->service) == 0;
 }
 
 void
 sigv4_signing_key(struct sigv4_cache *c, const char *secret,
     const struct sigv4_auth *auth, crypto_auth_hmacsha256_state *st)
 {
-	struct cache_entry	*e;
-	size_t			 i, secret_len = strlen(secret);
+	struct cache_entry *e;
+	size_t i, secret_len = strlen(secret);
 
 	if (c == NULL) {
 		derive_key(secret, auth, st);

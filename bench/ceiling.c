@@ -29,15 +29,15 @@
 #include "common/parse.h"
 #include "common/xalloc.h"
 
-#define CEILING_ANSWER_MAX	(16U << 20)
+#define CEILING_ANSWER_MAX (16U << 20)
 
 struct conn {
-	struct bufferevent	*bev;
-	http_parser		 parser;
+	struct bufferevent *bev;
+	http_parser parser;
 };
 
-static char	*answer;
-static size_t	 answer_len;
+static char *answer;
+static size_t answer_len;
 
 static void __attribute__((noreturn))
 fatal(const char *what, const char *detail)
@@ -50,14 +50,14 @@ fatal(const char *what, const char *detail)
 static int
 on_message_complete(http_parser *p)
 {
-	struct conn	*c = p->data;
+	struct conn *c = p->data;
 
 	evbuffer_add(bufferevent_get_output(c->bev), answer, answer_len);
 	return 0;
 }
 
 static const http_parser_settings parser_settings = {
-	.on_message_complete = on_message_complete,
+    .on_message_complete = on_message_complete,
 };
 
 static void
@@ -70,10 +70,10 @@ conn_free(struct conn *c)
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
-	struct conn		*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct evbuffer_iovec	 v;
-	size_t			 n;
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+	size_t n;
 
 	while (evbuffer_peek(in, -1, NULL, &v, 1) >= 1) {
 		n = http_parser_execute(&c->parser, &parser_settings,
@@ -98,9 +98,9 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
 {
-	struct bufferevent	*bev;
-	struct conn		*c;
-	int			 one = 1;
+	struct bufferevent *bev;
+	struct conn *c;
+	int one = 1;
 
 	(void)l;
 	(void)sa;
@@ -123,8 +123,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 static void
 load_answer(const char *path)
 {
-	FILE		*f;
-	struct stat	 st;
+	FILE *f;
+	struct stat st;
 
 	if ((f = fopen(path, "rb")) == NULL)
 		fatal(path, "cannot open");
@@ -141,11 +141,11 @@ load_answer(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct event_base	*base;
-	struct evconnlistener	*l;
-	struct sockaddr_in	 sin;
-	uint64_t		 port;
-	const char		*errstr;
+	struct event_base *base;
+	struct evconnlistener *l;
+	struct sockaddr_in sin;
+	uint64_t port;
+	const char *errstr;
 
 	if (argc != 3)
 		fatal("usage", "ecrd-ceiling PORT RESPONSE-FILE");
@@ -164,8 +164,8 @@ main(int argc, char **argv)
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
 	    1024, (struct sockaddr *)&sin, sizeof sin);
 	if (l == NULL)
-		fatal("listen", evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
+		fatal("listen",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	event_base_dispatch(base);
 	evconnlistener_free(l);
 	event_base_free(base);

@@ -53,7 +53,7 @@ buf_failed(const struct buf *b)
 static int
 buf_grow(struct buf *b, size_t add)
 {
-	size_t	need, size;
+	size_t need, size;
 
 	if (b->is_failed)
 		return BUF_TOOBIG;
@@ -110,9 +110,9 @@ buf_addstr(struct buf *b, const char *s)
 int
 buf_addf(struct buf *b, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*s;
-	int	 n, rc;
+	va_list ap;
+	char *s;
+	int n, rc;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -133,7 +133,7 @@ buf_addf(struct buf *b, const char *fmt, ...)
 char *
 buf_take(struct buf *b, size_t *lenp)
 {
-	char	*p;
+	char *p;
 
 	if (b->is_failed) {
 		buf_release(b);

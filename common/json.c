@@ -49,7 +49,8 @@ jadd_obj(struct json_object *o, const char *key, struct json_object *owned_v)
 	 * cost of building a large answer.
 	 */
 	if (json_object_object_add_ex(o, key, owned_v,
-	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0)
+	        JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	            JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0)
 		must(NULL);
 }
 
@@ -79,15 +80,14 @@ jadd_bool(struct json_object *o, const char *key, bool v)
 static size_t
 format_i64(int64_t v, char *dst)
 {
-	static const char	 pairs[] =
+	static const char pairs[] =
 	    "00010203040506070809101112131415161718192021222324252627282930"
 	    "31323334353637383940414243444546474849505152535455565758596061"
 	    "6263646566676869707172737475767778798081828384858687888990919293"
 	    "949596979899";
-	char			 tmp[24];
-	uint64_t		 u = v < 0 ? (uint64_t)0 - (uint64_t)v :
-				    (uint64_t)v;
-	size_t			 n = sizeof tmp, len = 0;
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = sizeof tmp, len = 0;
 
 	while (u >= 100) {
 		n -= 2;
@@ -113,8 +113,8 @@ format_i64(int64_t v, char *dst)
 static size_t
 epoch_text(int64_t ms, char *dst)
 {
-	size_t	len;
-	int	frac;
+	size_t len;
+	int frac;
 
 	if (ms < 0)
 		ms = 0;
@@ -131,11 +131,11 @@ epoch_text(int64_t ms, char *dst)
 void
 jadd_epoch(struct json_object *o, const char *key, int64_t ms)
 {
-	char	text[32];
+	char text[32];
 
 	epoch_text(ms, text);
-	jadd_obj(o, key, must(json_object_new_double_s((double)ms / 1000.0,
-	    text)));
+	jadd_obj(o, key,
+	    must(json_object_new_double_s((double)ms / 1000.0, text)));
 }
 
 void
@@ -154,8 +154,8 @@ jpush_str(struct json_object *arr, const char *v)
 		jpush(arr, must(json_object_new_string(v)));
 }
 
-static size_t	utf8_len(const unsigned char *, const unsigned char *);
-static bool	has_special(uint64_t);
+static size_t utf8_len(const unsigned char *, const unsigned char *);
+static bool has_special(uint64_t);
 
 /*
  * Bytes JSON strings must escape ('"', '\\' and the control characters),
@@ -174,8 +174,8 @@ needs_escape(unsigned char c)
 static size_t
 plain_len(const char *s, size_t len)
 {
-	uint64_t	x;
-	size_t		i = 0;
+	uint64_t x;
+	size_t i = 0;
 
 	while (len - i >= sizeof x) {
 		memcpy(&x, s + i, sizeof x);
@@ -196,10 +196,10 @@ plain_len(const char *s, size_t len)
 static size_t
 escape(unsigned char c, int flags, char esc[6])
 {
-	const char	*hex = (flags & JESC_JACKSON) ? "0123456789ABCDEF" :
-			    "0123456789abcdef";
+	const char *hex =
+	    (flags & JESC_JACKSON) ? "0123456789ABCDEF" : "0123456789abcdef";
 	/* Pairs of a control character and its letter. */
-	const char	*jackson = strchr("\bb\tt\nn\ff\rr", c);
+	const char *jackson = strchr("\bb\tt\nn\ff\rr", c);
 
 	esc[0] = '\\';
 	if (c == '"' || c == '\\') {
@@ -224,10 +224,10 @@ escape(unsigned char c, int flags, char esc[6])
 static void
 emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 {
-	const char	*run = s;
-	char		 esc[6];
-	unsigned char	 c;
-	size_t		 n;
+	const char *run = s;
+	char esc[6];
+	unsigned char c;
+	size_t n;
 
 	/* Copy runs that need no escape whole; '/' stays as it is. */
 	for (; s < end; s++) {
@@ -236,7 +236,7 @@ emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 			break;
 		c = (unsigned char)*s;
 		if (c >= 0x80 && (n = utf8_len((const unsigned char *)s,
-		    (const unsigned char *)end)) != 0) {
+		                      (const unsigned char *)end)) != 0) {
 			s += n - 1;
 			continue;
 		}
@@ -257,8 +257,8 @@ emit_escaped(struct buf *b, const char *s, const char *end, int flags)
 void
 jwrite_string(struct buf *b, const char *s, size_t len, int flags)
 {
-	const char	*end = s + len;
-	char		*dst;
+	const char *end = s + len;
+	char *dst;
 
 	if (plain_len(s, len) == len) {
 		if ((dst = buf_reserve(b, len + 2)) == NULL)
@@ -280,16 +280,16 @@ jwrite_string(struct buf *b, const char *s, size_t len, int flags)
  * the mark of a writer that failed. No other userdata is ever set.
  */
 struct jraw {
-	char	*text;
-	size_t	 len;
+	char *text;
+	size_t len;
 };
 
-static char	failed_mark;
+static char failed_mark;
 
 static void
 jraw_free(struct json_object *o, void *userdata)
 {
-	struct jraw	*r = userdata;
+	struct jraw *r = userdata;
 
 	(void)o;
 	free(r->text);
@@ -299,8 +299,8 @@ jraw_free(struct json_object *o, void *userdata)
 void
 jadd_jw(struct json_object *o, const char *key, struct jw *w)
 {
-	struct json_object	*v = must(json_object_new_string(""));
-	struct jraw		*r;
+	struct json_object *v = must(json_object_new_string(""));
+	struct jraw *r;
 
 	/*
 	 * A failed writer (or one that wrote nothing, our bug) renders as
@@ -320,10 +320,10 @@ jadd_jw(struct json_object *o, const char *key, struct jw *w)
 static void
 emit(struct buf *b, struct json_object *o, int flags)
 {
-	struct jraw	*raw;
-	char		 num[32];
-	size_t		 i, n;
-	int		 len;
+	struct jraw *raw;
+	char num[32];
+	size_t i, n;
+	int len;
 
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -339,8 +339,8 @@ emit(struct buf *b, struct json_object *o, int flags)
 		break;
 	case json_type_double:
 		/* json-c keeps the text given to json_object_new_double_s. */
-		buf_addstr(b, json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PLAIN));
+		buf_addstr(b,
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_string:
 		raw = json_object_get_userdata(o);
@@ -358,7 +358,8 @@ emit(struct buf *b, struct json_object *o, int flags)
 	case json_type_object:
 		buf_add(b, "{", 1);
 		i = 0;
-		json_object_object_foreach(o, key, val) {
+		json_object_object_foreach(o, key, val)
+		{
 			if (i++ != 0)
 				buf_add(b, ",", 1);
 			jwrite_string(b, key, strlen(key), flags);
@@ -404,9 +405,9 @@ jw_init(struct jw *w)
 static char *
 jw_begin(struct jw *w, const char *key, size_t value_max)
 {
-	size_t	 klen = key != NULL ? strlen(key) : 0;
-	size_t	 need = klen + 4 + value_max;
-	char	*dst;
+	size_t klen = key != NULL ? strlen(key) : 0;
+	size_t need = klen + 4 + value_max;
+	char *dst;
 
 	/* Room already there (a page reserved it): no call to make. */
 	if (!w->b.is_failed && w->b.data != NULL &&
@@ -439,7 +440,7 @@ jw_end(struct jw *w, char *end)
 static void
 jw_raw(struct jw *w, const char *key, const char *v, size_t len)
 {
-	char	*dst;
+	char *dst;
 
 	if ((dst = jw_begin(w, key, len)) == NULL)
 		return;
@@ -473,10 +474,10 @@ jw_arr_open(struct jw *w, const char *key)
 static void
 jw_close(struct jw *w, char bracket)
 {
-	char	*dst;
+	char *dst;
 
-	if (!w->b.is_failed && w->b.data != NULL &&
-	    w->b.size - w->b.len > 1 && w->b.len < w->b.max) {
+	if (!w->b.is_failed && w->b.data != NULL && w->b.size - w->b.len > 1 &&
+	    w->b.len < w->b.max) {
 		dst = w->b.data + w->b.len;
 		*dst++ = bracket;
 		jw_end(w, dst);
@@ -506,8 +507,8 @@ jw_reserve(struct jw *w, size_t len)
 void
 jw_str(struct jw *w, const char *key, const char *v)
 {
-	size_t	 len;
-	char	*dst;
+	size_t len;
+	char *dst;
 
 	if (v == NULL)
 		return;
@@ -526,13 +527,13 @@ jw_str(struct jw *w, const char *key, const char *v)
 }
 
 /* Parts joined by jw_strv at one reservation, when none needs escaping. */
-#define JW_PARTS_MAX	16
+#define JW_PARTS_MAX 16
 
 void
 jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
 {
-	size_t	 len[JW_PARTS_MAX], total = 0, i;
-	char	*dst;
+	size_t len[JW_PARTS_MAX], total = 0, i;
+	char *dst;
 
 	for (i = 0; i < n && n <= JW_PARTS_MAX; i++) {
 		len[i] = strlen(parts[i]);
@@ -546,8 +547,8 @@ jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
 		*dst++ = '"';
 		jw_end(w, dst);
 		for (i = 0; i < n; i++)
-			emit_escaped(&w->b, parts[i], parts[i] +
-			    strlen(parts[i]), 0);
+			emit_escaped(&w->b, parts[i],
+			    parts[i] + strlen(parts[i]), 0);
 		buf_add(&w->b, "\"", 1);
 		return;
 	}
@@ -565,7 +566,7 @@ jw_strv(struct jw *w, const char *key, const char *const *parts, size_t n)
 void
 jw_i64(struct jw *w, const char *key, int64_t v)
 {
-	char	*dst;
+	char *dst;
 
 	if ((dst = jw_begin(w, key, 24)) != NULL)
 		jw_end(w, dst + format_i64(v, dst));
@@ -580,7 +581,7 @@ jw_bool(struct jw *w, const char *key, bool v)
 void
 jw_epoch(struct jw *w, const char *key, int64_t ms)
 {
-	char	*dst;
+	char *dst;
 
 	if ((dst = jw_begin(w, key, 32)) != NULL)
 		jw_end(w, dst + epoch_text(ms, dst));
@@ -593,7 +594,7 @@ jw_epoch(struct jw *w, const char *key, int64_t ms)
 char *
 jrender_ext(struct json_object *o, int flags, size_t *len)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b, JSON_RENDER_MAX);
 	emit(&b, o, flags);
@@ -611,8 +612,8 @@ jrender(struct json_object *o, size_t *len)
 static size_t
 utf8_len(const unsigned char *s, const unsigned char *end)
 {
-	size_t		n, i;
-	uint32_t	cp;
+	size_t n, i;
+	uint32_t cp;
 
 	if (s[0] < 0x80)
 		return 1;
@@ -642,12 +643,13 @@ utf8_len(const unsigned char *s, const unsigned char *end)
 static bool
 has_special(uint64_t x)
 {
-	const uint64_t	ones = 0x0101010101010101ULL;
-	const uint64_t	high = 0x8080808080808080ULL;
-	uint64_t	q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
 
 	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-	    ((b - ones) & ~b)) & high) != 0;
+	            ((b - ones) & ~b)) &
+	           high) != 0;
 }
 
 /*
@@ -657,7 +659,7 @@ has_special(uint64_t x)
 static const unsigned char *
 skip_plain(const unsigned char *p, const unsigned char *end)
 {
-	uint64_t	x;
+	uint64_t x;
 
 	while (end - p > 8) {
 		memcpy(&x, p, sizeof x);
@@ -666,38 +668,38 @@ skip_plain(const unsigned char *p, const unsigned char *end)
 		p += 8;
 	}
 	while (end - p > 1 && *p >= 0x20 && *p < 0x80 && *p != '"' &&
-	    *p != '\\')
+	       *p != '\\')
 		p++;
 	return p;
 }
 
 /* Deeper than json-c's depth (32), which then refuses the text itself. */
-#define SCAN_DEPTH_MAX	64
+#define SCAN_DEPTH_MAX 64
 
 /*
  * An RFC 8259 syntax check: the grammar, strict UTF-8, and whether a
  * string holds an escaped U+0000. p is where it stopped.
  */
 struct scan {
-	const unsigned char	*p;
-	const unsigned char	*end;
-	bool			 has_nul;
+	const unsigned char *p;
+	const unsigned char *end;
+	bool has_nul;
 };
 
-static bool	scan_value(struct scan *, int depth);
+static bool scan_value(struct scan *, int depth);
 
 static void
 scan_ws(struct scan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
-	    *s->p == '\n' || *s->p == '\r'))
+	                            *s->p == '\n' || *s->p == '\r'))
 		s->p++;
 }
 
 static bool
 scan_lit(struct scan *s, const char *lit)
 {
-	size_t	len = strlen(lit);
+	size_t len = strlen(lit);
 
 	if ((size_t)(s->end - s->p) < len || memcmp(s->p, lit, len) != 0)
 		return false;
@@ -750,21 +752,21 @@ static bool
 is_hex(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
+	       (c >= 'A' && c <= 'F');
 }
 
 /* The escape at s->p (a backslash): its length, or 0 if it is not one. */
 static size_t
 escape_len(struct scan *s)
 {
-	const unsigned char	*p = s->p;
-	int			 i;
+	const unsigned char *p = s->p;
+	int i;
 
 	if (s->end - p < 2)
 		return 0;
 	if (p[1] != 'u')
-		return strchr("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0' ?
-		    2 : 0;
+		return strchr("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0' ? 2
+		                                                          : 0;
 	for (i = 2; i < 6; i++) {
 		if (s->end - p <= i || !is_hex(p[i]))
 			return 0;
@@ -776,7 +778,7 @@ escape_len(struct scan *s)
 static bool
 scan_string(struct scan *s)
 {
-	size_t	n;
+	size_t n;
 
 	if (s->p >= s->end || *s->p != '"')
 		return false;
@@ -873,22 +875,24 @@ int
 jparse_strict(const char *text, size_t len, struct json_object **out,
     char **cause)
 {
-	struct scan		 s;
-	struct json_tokener	*tok;
-	struct json_object	*o;
-	enum json_tokener_error	 err;
+	struct scan s;
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error err;
 
 	s.p = (const unsigned char *)text;
 	s.end = s.p + len;
 	s.has_nul = false;
 	/* json-c takes an int length; every caller caps far below it. */
 	if (len > INT_MAX || !scan_value(&s, 0) || (scan_ws(&s), s.p != s.end))
-		return parse_fail(cause, xasprintf("not valid JSON at offset "
-		    "%zu", (size_t)(s.p - (const unsigned char *)text)));
+		return parse_fail(cause,
+		    xasprintf("not valid JSON at offset "
+		              "%zu",
+		        (size_t)(s.p - (const unsigned char *)text)));
 	if ((tok = json_tokener_new()) == NULL)
 		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	/* A bare number or word at the end needs an explicit end of input. */
 	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
@@ -898,7 +902,7 @@ jparse_strict(const char *text, size_t len, struct json_object **out,
 	if (err != json_tokener_success) {
 		json_object_put(o);
 		return parse_fail(cause, xasprintf("not valid JSON: %s",
-		    json_tokener_error_desc(err)));
+		                             json_tokener_error_desc(err)));
 	}
 	*out = o;
 	return s.has_nul ? JPARSE_NUL : JPARSE_OK;

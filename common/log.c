@@ -6,10 +6,10 @@
 #include <sys/time.h>
 #include <time.h>
 
-static enum log_level	 log_threshold = LOG_LEVEL_INFO;
-static FILE		*log_stream;
+static enum log_level log_threshold = LOG_LEVEL_INFO;
+static FILE *log_stream;
 
-static const char *const log_names[] = { "error", "warn", "info", "debug" };
+static const char *const log_names[] = {"error", "warn", "info", "debug"};
 
 void
 log_init(enum log_level level, FILE *fp)
@@ -21,7 +21,7 @@ log_init(enum log_level level, FILE *fp)
 int
 log_level_parse(const char *s, enum log_level *out)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof log_names / sizeof log_names[0]; i++) {
 		if (strcmp(s, log_names[i]) == 0) {
@@ -41,11 +41,11 @@ log_enabled(enum log_level level)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	FILE		*fp = log_stream != NULL ? log_stream : stderr;
-	struct timeval	 tv;
-	struct tm	 tm;
-	char		 ts[32];
-	va_list		 ap;
+	FILE *fp = log_stream != NULL ? log_stream : stderr;
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+	va_list ap;
 
 	if (!log_enabled(level))
 		return;

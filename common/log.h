@@ -11,16 +11,16 @@ enum log_level {
 	LOG_LEVEL_DEBUG,
 };
 
-void	log_init(enum log_level, FILE *);
+void log_init(enum log_level, FILE *);
 /* Parse "error", "warn", "info" or "debug"; -1 if unknown. */
-int	log_level_parse(const char *, enum log_level *);
-int	log_enabled(enum log_level);
-void	log_msg(enum log_level, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+int log_level_parse(const char *, enum log_level *);
+int log_enabled(enum log_level);
+void log_msg(enum log_level, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
-#define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -17,8 +17,8 @@ int
 parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char **errstr)
 {
-	unsigned long long	 v;
-	char			*end;
+	unsigned long long v;
+	char *end;
 
 	if (s == NULL || *s < '0' || *s > '9') {
 		*errstr = "invalid";
@@ -50,7 +50,7 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 static bool
 is_host_name(const char *s, size_t len)
 {
-	size_t	i, label = 0;
+	size_t i, label = 0;
 
 	if (len == 0 || len > ENDPOINT_HOST_MAX)
 		return false;
@@ -60,7 +60,7 @@ is_host_name(const char *s, size_t len)
 				return false;
 			label = 0;
 		} else if (isalnum((unsigned char)s[i]) ||
-		    (s[i] == '-' && label != 0))
+		           (s[i] == '-' && label != 0))
 			label++;
 		else
 			return false;
@@ -71,13 +71,14 @@ is_host_name(const char *s, size_t len)
 static int
 endpoint_port(const char *text, struct endpoint *ep, char **cause)
 {
-	const char	*errstr;
-	uint64_t	 port;
+	const char *errstr;
+	uint64_t port;
 
 	if (parse_u64(text, 0, 65535, &port, &errstr) != 0) {
-		*cause = strcmp(errstr, "too large") == 0 ?
-		    xasprintf("port %s is out of range (0-65535)", text) :
-		    xasprintf("port '%s' is not a number", text);
+		*cause =
+		    strcmp(errstr, "too large") == 0
+		        ? xasprintf("port %s is out of range (0-65535)", text)
+		        : xasprintf("port '%s' is not a number", text);
 		return -1;
 	}
 	ep->port = (int)port;
@@ -87,22 +88,24 @@ endpoint_port(const char *text, struct endpoint *ep, char **cause)
 int
 parse_endpoint(const char *text, struct endpoint *ep, char **cause)
 {
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-	const char	*host = text, *rest;
-	size_t		 len;
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *host = text, *rest;
+	size_t len;
 
 	memset(ep, 0, sizeof *ep);
 	ep->port = -1;
 	if (strstr(text, "://") != NULL) {
-		*cause = xasprintf("want HOST[:PORT] with no scheme (ecrd "
-		    "serves plain http and writes http:// itself)");
+		*cause =
+		    xasprintf("want HOST[:PORT] with no scheme (ecrd "
+		              "serves plain http and writes http:// itself)");
 		return -1;
 	}
 	if (*text == '[') {
 		host++;
 		if ((rest = strchr(host, ']')) == NULL) {
-			*cause = xasprintf("missing ']' after the IPv6 address");
+			*cause =
+			    xasprintf("missing ']' after the IPv6 address");
 			return -1;
 		}
 		len = (size_t)(rest++ - host);
@@ -112,7 +115,7 @@ parse_endpoint(const char *text, struct endpoint *ep, char **cause)
 		len = (size_t)(rest - host);
 		if (strchr(rest + (*rest != '\0'), ':') != NULL) {
 			*cause = xasprintf("an IPv6 address needs brackets "
-			    "([ADDRESS]:PORT)");
+			                   "([ADDRESS]:PORT)");
 			return -1;
 		}
 	}
@@ -152,13 +155,14 @@ int
 parse_i64(const char *s, int64_t min, int64_t max, int64_t *out,
     const char **errstr)
 {
-	uint64_t	 mag;
-	int64_t		 v;
-	bool		 is_neg = s != NULL && *s == '-';
+	uint64_t mag;
+	int64_t v;
+	bool is_neg = s != NULL && *s == '-';
 
 	/* The magnitude is bounded first, so the sign never overflows. */
-	if (parse_u64(is_neg ? s + 1 : s, 0, is_neg ? (uint64_t)INT64_MAX + 1 :
-	    (uint64_t)INT64_MAX, &mag, errstr) != 0) {
+	if (parse_u64(is_neg ? s + 1 : s, 0,
+	        is_neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &mag,
+	        errstr) != 0) {
 		if (is_neg && strcmp(*errstr, "too large") == 0)
 			*errstr = "too small";
 		return -1;

@@ -26,16 +26,16 @@ static bool
 wild_char_matches(char p, char s, unsigned flags)
 {
 	return ((flags & STR_WILD_ONE) && p == '?') || p == s ||
-	    ((flags & STR_WILD_ICASE) &&
-	    fold((unsigned char)p) == fold((unsigned char)s));
+	       ((flags & STR_WILD_ICASE) &&
+	           fold((unsigned char)p) == fold((unsigned char)s));
 }
 
 bool
-str_wildcard_match_n(const char *p, size_t p_len, const char *s,
-    size_t s_len, unsigned flags)
+str_wildcard_match_n(const char *p, size_t p_len, const char *s, size_t s_len,
+    unsigned flags)
 {
-	size_t	pi = 0, si = 0, star = 0, resume = 0;
-	bool	has_star = false;
+	size_t pi = 0, si = 0, star = 0, resume = 0;
+	bool has_star = false;
 
 	/* Greedy match with one backtrack point: linear in practice. */
 	while (si < s_len) {
@@ -43,7 +43,8 @@ str_wildcard_match_n(const char *p, size_t p_len, const char *s,
 			has_star = true;
 			star = pi++;
 			resume = si;
-		} else if (pi < p_len && wild_char_matches(p[pi], s[si], flags)) {
+		} else if (pi < p_len &&
+		           wild_char_matches(p[pi], s[si], flags)) {
 			pi++;
 			si++;
 		} else if (has_star) {
@@ -66,7 +67,7 @@ str_wildcard_match(const char *p, const char *s)
 int
 str_copy(char *dst, size_t dst_size, const char *src)
 {
-	size_t	len = strlen(src);
+	size_t len = strlen(src);
 
 	if (len >= dst_size) {
 		if (dst_size != 0)
@@ -93,8 +94,8 @@ str_hex_value(int c)
 static int
 pct_decode(const char *src, size_t len, char *dst, size_t size)
 {
-	size_t	i, n = 0;
-	int	hi, lo;
+	size_t i, n = 0;
+	int hi, lo;
 
 	for (i = 0; i < len; i++) {
 		if (n + 1 >= size) {
@@ -119,11 +120,10 @@ pct_decode(const char *src, size_t len, char *dst, size_t size)
 }
 
 int
-str_query_value(const char *query, const char *name, char *dst,
-    size_t dst_size)
+str_query_value(const char *query, const char *name, char *dst, size_t dst_size)
 {
-	size_t		 nlen = strlen(name), plen;
-	const char	*p = query, *end;
+	size_t nlen = strlen(name), plen;
+	const char *p = query, *end;
 
 	if (dst_size == 0)
 		return -1;
@@ -134,7 +134,9 @@ str_query_value(const char *query, const char *name, char *dst,
 		if (plen > nlen && strncmp(p, name, nlen) == 0 &&
 		    p[nlen] == '=')
 			return pct_decode(p + nlen + 1, plen - nlen - 1, dst,
-			    dst_size) == 0 ? 0 : -2;
+			           dst_size) == 0
+			           ? 0
+			           : -2;
 		p = end != NULL ? end + 1 : NULL;
 	}
 	return -1;

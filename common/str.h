@@ -5,31 +5,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-bool	str_has_prefix(const char *, const char *);
+bool str_has_prefix(const char *, const char *);
 /* Case-insensitive comparison of a counted string with a C string. */
-bool	str_ieq_n(const char *, size_t, const char *);
+bool str_ieq_n(const char *, size_t, const char *);
 /*
  * Whole-string wildcard match of counted strings: '*' matches any run
  * (also empty); with STR_WILD_ONE '?' matches one character (IAM), else it
  * is literal (ECR's tag patterns); everything else literally, ASCII case
  * folded with STR_WILD_ICASE.
  */
-#define STR_WILD_ONE	0x01
-#define STR_WILD_ICASE	0x02
-bool	str_wildcard_match_n(const char *pattern, size_t pattern_len,
-	    const char *s, size_t s_len, unsigned flags);
+#define STR_WILD_ONE 0x01
+#define STR_WILD_ICASE 0x02
+bool str_wildcard_match_n(const char *pattern, size_t pattern_len,
+    const char *s, size_t s_len, unsigned flags);
 /* The same for C strings, with '?' a wildcard, case-sensitively. */
-bool	str_wildcard_match(const char *pattern, const char *s);
+bool str_wildcard_match(const char *pattern, const char *s);
 /* The value of a hex digit, or -1. */
-int	str_hex_value(int c);
+int str_hex_value(int c);
 /*
  * The value of name in a raw query string ("a=1&b=%2F"), percent-decoded
  * into dst: 0, -1 if absent, or -2 if longer than dst_size - 1 or holding
  * an encoded NUL ("%00") (dst emptied either way).
  */
-int	str_query_value(const char *query, const char *name, char *dst,
-	    size_t dst_size);
+int str_query_value(const char *query, const char *name, char *dst,
+    size_t dst_size);
 /* Copy with truncation check: 0, or -1 if src did not fit (dst emptied). */
-int	str_copy(char *dst, size_t dst_size, const char *src);
+int str_copy(char *dst, size_t dst_size, const char *src);
 
 #endif

@@ -17,7 +17,7 @@ oom(void)
 void *
 xmalloc(size_t size)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(size == 0 ? 1 : size)) == NULL)
 		oom();
@@ -27,7 +27,7 @@ xmalloc(size_t size)
 void *
 xmalloc_aligned(size_t align, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if (posix_memalign(&p, align, size == 0 ? 1 : size) != 0)
 		oom();
@@ -37,7 +37,7 @@ xmalloc_aligned(size_t align, size_t size)
 void *
 xcalloc(size_t n, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
 		oom();
@@ -47,7 +47,7 @@ xcalloc(size_t n, size_t size)
 void *
 xrealloc(void *old, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if ((p = realloc(old, size == 0 ? 1 : size)) == NULL)
 		oom();
@@ -71,7 +71,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t len)
 {
-	char	*p;
+	char *p;
 
 	p = xmalloc(len + 1);
 	memcpy(p, s, len);
@@ -82,7 +82,7 @@ xstrndup(const char *s, size_t len)
 void *
 xmemdup(const void *src, size_t len)
 {
-	void	*p;
+	void *p;
 
 	p = xmalloc(len);
 	if (len != 0)
@@ -93,9 +93,9 @@ xmemdup(const void *src, size_t len)
 char *
 xasprintf(const char *fmt, ...)
 {
-	va_list	 ap, ap2;
-	char	*p;
-	int	 n;
+	va_list ap, ap2;
+	char *p;
+	int n;
 
 	va_start(ap, fmt);
 	va_copy(ap2, ap);

@@ -21,11 +21,11 @@
 
 /* What the store says about the resource. */
 struct authz_res {
-	struct store_repo	 repo;
-	size_t			 n_tags;		/* 0 without a repo */
-	struct policy_kv	 tags[STORE_REPO_TAGS_MAX];
-	const struct policy	*repo_policy;	/* borrowed from the cache */
-	const struct policy	*registry_policy;
+	struct store_repo repo;
+	size_t n_tags; /* 0 without a repo */
+	struct policy_kv tags[STORE_REPO_TAGS_MAX];
+	const struct policy *repo_policy; /* borrowed from the cache */
+	const struct policy *registry_policy;
 };
 
 /*
@@ -34,22 +34,22 @@ struct authz_res {
  * so the repository and registry policies of one request never evict each
  * other while in use.
  */
-#define POLICY_CACHE_SLOTS	64
+#define POLICY_CACHE_SLOTS 64
 
 struct policy_cache_slot {
-	char		*text;
-	size_t		 len;
-	struct policy	*policy;
+	char *text;
+	size_t len;
+	struct policy *policy;
 };
 
 struct core_policy_cache {
-	struct policy_cache_slot	slots[2][POLICY_CACHE_SLOTS];
+	struct policy_cache_slot slots[2][POLICY_CACHE_SLOTS];
 };
 
 void
 core_policy_cache_free(struct core_policy_cache *c)
 {
-	size_t	k, i;
+	size_t k, i;
 
 	if (c == NULL)
 		return;
@@ -70,7 +70,7 @@ core_policy_cache_free(struct core_policy_cache *c)
 static size_t
 slot_of(const struct store_doc *doc)
 {
-	uint64_t	h = (uint64_t)doc->at_ms * 1099511628211ULL ^ doc->len;
+	uint64_t h = (uint64_t)doc->at_ms * 1099511628211ULL ^ doc->len;
 
 	return (size_t)(h % POLICY_CACHE_SLOTS);
 }
@@ -84,9 +84,9 @@ static int
 parse_stored(struct core_ctx *ctx, int kind, const struct store_doc *doc,
     const struct policy **out)
 {
-	struct policy_cache_slot	*slot;
-	struct policy			*p;
-	char				*cause = NULL;
+	struct policy_cache_slot *slot;
+	struct policy *p;
+	char *cause = NULL;
 
 	if (ctx->pcache == NULL)
 		ctx->pcache = xcalloc(1, sizeof *ctx->pcache);
@@ -96,8 +96,8 @@ parse_stored(struct core_ctx *ctx, int kind, const struct store_doc *doc,
 		*out = slot->policy;
 		return 0;
 	}
-	if (policy_parse(doc->text, doc->len, POLICY_RESOURCE, &p,
-	    &cause) != POLICY_OK) {
+	if (policy_parse(doc->text, doc->len, POLICY_RESOURCE, &p, &cause) !=
+	    POLICY_OK) {
 		log_error("a stored policy does not parse: %s",
 		    cause != NULL ? cause : "?");
 		free(cause);
@@ -117,9 +117,9 @@ static int
 load_repo(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, bool want_policy, struct authz_res *res)
 {
-	struct store_doc	doc;
-	size_t			i;
-	int			rc;
+	struct store_doc doc;
+	size_t i;
+	int rc;
 
 	if (r->repo_name == NULL)
 		return 0;
@@ -155,9 +155,9 @@ static int
 load_registry(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, struct authz_res *res)
 {
-	struct store_doc	doc;
-	char			scope[16];
-	int			rc;
+	struct store_doc doc;
+	char scope[16];
+	int rc;
 
 	rc = core_setting_get(txn, r->registry_id, r->region,
 	    CORE_SETTING_POLICY_SCOPE, scope, sizeof scope);
@@ -176,8 +176,8 @@ load_registry(struct core_ctx *ctx, struct store_txn *txn,
 static const char *
 iam_username(const char *arn)
 {
-	const char	*p = arn;
-	int		 i;
+	const char *p = arn;
+	int i;
 
 	if (!str_has_prefix(arn, "arn:"))
 		return NULL;
@@ -202,7 +202,7 @@ request_init(struct policy_request *pr, const struct authz_req *r,
 	pr->principal_account = r->account;
 	pr->username = iam_username(r->principal_arn);
 	pr->source_ip = r->source_ip;
-	pr->secure_transport = false;	/* ecrd speaks plain HTTP */
+	pr->secure_transport = false; /* ecrd speaks plain HTTP */
 	pr->now_ms = r->now_ms;
 	pr->request_tags = r->request_tags;
 	pr->n_request_tags = r->n_request_tags;
@@ -221,13 +221,13 @@ decide(const struct policy *const *ids, size_t n_ids,
     const struct policy *repo_policy, const struct policy *registry_policy,
     const char *registry_id, const struct policy_request *pr, bool *deny)
 {
-	enum policy_effect	e1, e2 = POLICY_DENY;
-	bool			d1, d2 = false;
+	enum policy_effect e1, e2 = POLICY_DENY;
+	bool d1, d2 = false;
 
 	e1 = policy_decide(ids, n_ids, repo_policy, registry_id, pr, &d1);
 	if (registry_policy != NULL && !d1)
-		e2 = policy_decide(ids, n_ids, registry_policy, registry_id,
-		    pr, &d2);
+		e2 = policy_decide(ids, n_ids, registry_policy, registry_id, pr,
+		    &d2);
 	*deny = d1 || d2;
 	return !*deny && (e1 == POLICY_ALLOW || e2 == POLICY_ALLOW);
 }
@@ -238,9 +238,9 @@ deny_message(const struct authz_req *r, const struct policy *const *ids,
     size_t n_ids, const struct policy_request *pr, bool deny, char *msg,
     size_t size)
 {
-	enum policy_effect	e;
-	size_t			i;
-	bool			id_allow = false, id_deny = false;
+	enum policy_effect e;
+	size_t i;
+	bool id_allow = false, id_deny = false;
 
 	for (i = 0; i < n_ids; i++) {
 		e = policy_eval(ids[i], pr);
@@ -248,16 +248,21 @@ deny_message(const struct authz_req *r, const struct policy *const *ids,
 		id_allow = id_allow || e == POLICY_ALLOW;
 	}
 	if (deny)
-		snprintf(msg, size, "User: %s is not authorized to perform: %s "
+		snprintf(msg, size,
+		    "User: %s is not authorized to perform: %s "
 		    "on resource: %s with an explicit deny in %s",
-		    r->principal_arn, r->action, r->resource, id_deny ?
-		    "an identity-based policy" : "a resource-based policy");
+		    r->principal_arn, r->action, r->resource,
+		    id_deny ? "an identity-based policy"
+		            : "a resource-based policy");
 	else
-		snprintf(msg, size, "User: %s is not authorized to perform: %s "
+		snprintf(msg, size,
+		    "User: %s is not authorized to perform: %s "
 		    "on resource: %s because no %s policy allows the %s action",
 		    r->principal_arn, r->action, r->resource,
-		    strcmp(r->account, r->registry_id) != 0 && id_allow ?
-		    "resource-based" : "identity-based", r->action);
+		    strcmp(r->account, r->registry_id) != 0 && id_allow
+		        ? "resource-based"
+		        : "identity-based",
+		    r->action);
 }
 
 /*
@@ -270,12 +275,12 @@ core_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
     const struct authz_req *r, const struct policy *override, bool *allowed,
     char *msg, size_t size)
 {
-	struct authz_res	 res;
-	struct policy_request	 pr;
-	const struct policy	*const *ids;
-	size_t			 n_ids;
-	bool			 deny;
-	int			 rc;
+	struct authz_res res;
+	struct policy_request pr;
+	const struct policy *const *ids;
+	size_t n_ids;
+	bool deny;
+	int rc;
 
 	res.n_tags = 0;
 	res.repo_policy = res.registry_policy = NULL;
@@ -284,8 +289,9 @@ core_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
 		return rc;
 	request_init(&pr, r, &res);
 	ids = authz_ids_find(ctx->ids, r->principal_arn, &n_ids);
-	*allowed = decide(ids, n_ids, override != NULL ? override :
-	    res.repo_policy, res.registry_policy, r->registry_id, &pr, &deny);
+	*allowed =
+	    decide(ids, n_ids, override != NULL ? override : res.repo_policy,
+	        res.registry_policy, r->registry_id, &pr, &deny);
 	if (!*allowed)
 		deny_message(r, ids, n_ids, &pr, deny, msg, size);
 	return 0;
@@ -295,8 +301,8 @@ bool
 core_arn_repo(const char *arn, const char *region, char account[13],
     const char **name)
 {
-	char		 want[64];
-	size_t		 i;
+	char want[64];
+	size_t i;
 
 	snprintf(want, sizeof want, "arn:%s:ecr:%s:", core_partition(region),
 	    region);
@@ -322,11 +328,11 @@ core_authorize(struct core_ctx *ctx, const char *principal_arn,
     const char *action, const char *registry_id, const char *repo_name,
     int64_t now_ms, char *message, size_t message_size)
 {
-	struct store_txn	*txn = NULL;
-	struct authz_req	 r;
-	char			 arn[CORE_ARN_MAX];
-	bool			 allowed = false;
-	int			 rc;
+	struct store_txn *txn = NULL;
+	struct authz_req r;
+	char arn[CORE_ARN_MAX];
+	bool allowed = false;
+	int rc;
 
 	if (!ctx->cfg.is_strict)
 		return 0;
@@ -334,8 +340,8 @@ core_authorize(struct core_ctx *ctx, const char *principal_arn,
 	r.principal_arn = principal_arn;
 	r.account = account;
 	r.region = region;
-	r.source_ip = source_ip != NULL && *source_ip != '\0' ?
-	    source_ip : NULL;
+	r.source_ip =
+	    source_ip != NULL && *source_ip != '\0' ? source_ip : NULL;
 	r.action = action;
 	r.registry_id = registry_id;
 	r.repo_name = repo_name;

@@ -15,15 +15,15 @@
 #include "common/parse.h"
 #include "common/str.h"
 
-#define URL_TTL_SEC	3600	/* X-Amz-Expires=3600, as ECR's (3.3) */
+#define URL_TTL_SEC 3600 /* X-Amz-Expires=3600, as ECR's (3.3) */
 
 static void
 url_mac(const struct core_ctx *ctx, const char *digest, int64_t expires,
     char *hex)
 {
-	crypto_auth_hmacsha256_state	st;
-	unsigned char			mac[crypto_auth_hmacsha256_BYTES];
-	char				text[32];
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char text[32];
 
 	snprintf(text, sizeof text, "%" PRId64, expires);
 	crypto_auth_hmacsha256_init(&st, ctx->key, sizeof ctx->key);
@@ -39,24 +39,26 @@ url_mac(const struct core_ctx *ctx, const char *digest, int64_t expires,
 const char *
 core_blob_url(struct call *call, const char *digest)
 {
-	char	hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
-	int64_t	expires = call->now_ms / 1000 + URL_TTL_SEC;
-	const char *host = call->ctx->cfg.public_endpoint != NULL ?
-	    call->ctx->cfg.public_endpoint : call->ctx->self_endpoint;
+	char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+	int64_t expires = call->now_ms / 1000 + URL_TTL_SEC;
+	const char *host = call->ctx->cfg.public_endpoint != NULL
+	                       ? call->ctx->cfg.public_endpoint
+	                       : call->ctx->self_endpoint;
 
 	url_mac(call->ctx, digest, expires, hex);
-	return call_printf(call, "http://%s/_ecrd/blobs/%s?expires=%" PRId64
-	    "&signature=%s", host, digest, expires, hex);
+	return call_printf(call,
+	    "http://%s/_ecrd/blobs/%s?expires=%" PRId64 "&signature=%s", host,
+	    digest, expires, hex);
 }
 
 int
 core_blob_url_check(const struct core_ctx *ctx, const char *digest,
     const char *query, int64_t now_ms)
 {
-	char		 want[crypto_auth_hmacsha256_BYTES * 2 + 1];
-	char		 got[sizeof want], text[32];
-	const char	*errstr;
-	uint64_t	 expires;
+	char want[crypto_auth_hmacsha256_BYTES * 2 + 1];
+	char got[sizeof want], text[32];
+	const char *errstr;
+	uint64_t expires;
 
 	if (str_query_value(query, "expires", text, sizeof text) != 0 ||
 	    str_query_value(query, "signature", got, sizeof got) != 0)

@@ -19,29 +19,29 @@ struct api_secrets;
 struct sigv4_request;
 struct store;
 
-#define CORE_ACCOUNT_DEFAULT	"123456789012"
-#define CORE_REGION_DEFAULT	"us-east-1"
+#define CORE_ACCOUNT_DEFAULT "123456789012"
+#define CORE_REGION_DEFAULT "us-east-1"
 /* ECR's quotas (docs/ecr-behaviour.md 4), the defaults of core_config's. */
-#define CORE_REPOSITORIES_MAX	100000			/* per region */
-#define CORE_LAYER_SIZE_MAX	(52000ULL * 1024 * 1024) /* 52,000 MiB */
+#define CORE_REPOSITORIES_MAX 100000                 /* per region */
+#define CORE_LAYER_SIZE_MAX (52000ULL * 1024 * 1024) /* 52,000 MiB */
 /* Pull-through cache tags are checked upstream this often (3.9: 24 h). */
-#define CORE_PTC_REFRESH_SEC	86400
+#define CORE_PTC_REFRESH_SEC 86400
 
 struct core_config {
-	const char		*default_account;
-	const char		*default_region; /* requests without SigV4 */
-	const char		*public_endpoint; /* "HOST:PORT" for URIs, or NULL */
-	bool			 is_strict;
-	bool			 relax_references; /* PutImage: see image.h */
-	const struct creds	*creds;		/* strict mode; borrowed */
-	const struct api_secrets *secrets;	/* api/'s; borrowed */
-	uint64_t		 max_repositories; /* per registry and region */
-	uint64_t		 max_layer_size;	/* bytes */
-	uint64_t		 clock_offset_sec; /* core_now_ms's start */
-	uint64_t		 ptc_refresh_sec; /* recheck cached tags */
+	const char *default_account;
+	const char *default_region;  /* requests without SigV4 */
+	const char *public_endpoint; /* "HOST:PORT" for URIs, or NULL */
+	bool is_strict;
+	bool relax_references;             /* PutImage: see image.h */
+	const struct creds *creds;         /* strict mode; borrowed */
+	const struct api_secrets *secrets; /* api/'s; borrowed */
+	uint64_t max_repositories;         /* per registry and region */
+	uint64_t max_layer_size;           /* bytes */
+	uint64_t clock_offset_sec;         /* core_now_ms's start */
+	uint64_t ptc_refresh_sec;          /* recheck cached tags */
 	/* --upstream-url: "HOST=URL" each; borrowed. */
-	const char *const	*upstream_urls;
-	size_t			 n_upstream_urls;
+	const char *const *upstream_urls;
+	size_t n_upstream_urls;
 };
 
 /*
@@ -54,27 +54,27 @@ struct core_config {
  * context goes, core_upstream_abort ends those still running.
  */
 struct core_net {
-	int	(*add)(void *arg, void *easy);
-	void	(*remove)(void *arg, void *easy);
-	void	*arg;
+	int (*add)(void *arg, void *easy);
+	void (*remove)(void *arg, void *easy);
+	void *arg;
 };
-void	 core_ctx_set_net(struct core_ctx *, const struct core_net *);
-void	 core_upstream_done(void *easy, int result);
-void	 core_upstream_abort(struct core_ctx *);
+void core_ctx_set_net(struct core_ctx *, const struct core_net *);
+void core_upstream_done(void *easy, int result);
+void core_upstream_abort(struct core_ctx *);
 
 /*
  * Borrowed credentials for strict mode (the caller keeps them alive until
  * the next call or api_ctx_free); their identity policies are parsed here,
  * so check them first with core_creds_check.
  */
-void	 core_ctx_set_creds(struct core_ctx *, const struct creds *);
+void core_ctx_set_creds(struct core_ctx *, const struct creds *);
 /*
  * Parse every principal's "policies" as IAM identity policies (issue #5).
  * 0, or -1 with *cause naming the first bad one, e.g.
  * "principals[1].policies[0]: Statement[0].Resource: missing" (caller
  * frees). A server refuses such a credentials file at start and on SIGHUP.
  */
-int	 core_creds_check(const struct creds *, char **cause);
+int core_creds_check(const struct creds *, char **cause);
 
 /*
  * Strict mode's authorization, for the registry API as for the JSON API
@@ -95,38 +95,37 @@ int	 core_creds_check(const struct creds *, char **cause);
  * failure, logged; answer 500) with a generic message. message_size must
  * be at least 1; the text is cut to fit.
  */
-#define CORE_AUTHZ_DENIED	(-1)
-#define CORE_AUTHZ_ERROR		(-2)
-int	 core_authorize(struct core_ctx *, const char *principal_arn,
-	    const char *account, const char *region, const char *source_ip,
-	    const char *action, const char *registry_id,
-	    const char *repo_name, int64_t now_ms, char *message,
-	    size_t message_size);
+#define CORE_AUTHZ_DENIED (-1)
+#define CORE_AUTHZ_ERROR (-2)
+int core_authorize(struct core_ctx *, const char *principal_arn,
+    const char *account, const char *region, const char *source_ip,
+    const char *action, const char *registry_id, const char *repo_name,
+    int64_t now_ms, char *message, size_t message_size);
 /* Twelve digits: an account ID (registryId). */
-bool	 core_is_account_id(const char *);
+bool core_is_account_id(const char *);
 /* A region name as the model's Region shape allows it ("us-east-1"). */
-bool	 core_is_region(const char *);
+bool core_is_region(const char *);
 /* The key that signs registry tokens and page tokens; borrowed. */
 const unsigned char *core_ctx_key(const struct core_ctx *);
 
 enum core_stage {
-	CORE_STAGE_DONE,		/* answered already (an error, or no txn) */
-	CORE_STAGE_READ,		/* run with call_run */
-	CORE_STAGE_WRITE,	/* queue for call_batch_run */
+	CORE_STAGE_DONE,  /* answered already (an error, or no txn) */
+	CORE_STAGE_READ,  /* run with call_run */
+	CORE_STAGE_WRITE, /* queue for call_batch_run */
 };
 
 struct call *call_new(struct core_ctx *, const char *request_id,
-	    int64_t now_ms);
+    int64_t now_ms);
 /* The client's IP address as text, for aws:SourceIp (before prepare). */
-void	 call_set_source_ip(struct call *, const char *ip);
-void	 call_run(struct call *);
+void call_set_source_ip(struct call *, const char *ip);
+void call_run(struct call *);
 /*
  * A call whose operation waits on upstream work (ValidatePullThroughCache
  * Rule) is pending once call_run returns; no transaction is held while it
  * waits. call_on_finish says how to answer it: fn runs once (at once if
  * the work has ended already), from the loop, and owns the call then.
  */
-bool	 call_is_pending(const struct call *);
+bool call_is_pending(const struct call *);
 /*
  * A blob GET may stream the blob to its client while it is pulled
  * through the cache (core/pull_through_blob.c): the server lends the call
@@ -136,32 +135,32 @@ bool	 call_is_pending(const struct call *);
  * says begin ran: the call's answer then only says whether the stream
  * ends whole (status 200) or cut short.
  */
-#define CORE_TEE_MAX	(4 * 1024 * 1024)
+#define CORE_TEE_MAX (4 * 1024 * 1024)
 struct core_tee {
-	void	(*begin)(void *arg, int64_t len);
-	size_t	(*write)(void *arg, const void *, size_t);
-	void	*arg;
+	void (*begin)(void *arg, int64_t len);
+	size_t (*write)(void *arg, const void *, size_t);
+	void *arg;
 };
-void	 call_set_tee(struct call *, const struct core_tee *);
-bool	 call_teed(const struct call *);
-void	 call_tee_drained(struct call *);
-void	 call_on_finish(struct call *, void (*fn)(struct call *, void *),
-	    void *arg);
+void call_set_tee(struct call *, const struct core_tee *);
+bool call_teed(const struct call *);
+void call_tee_drained(struct call *);
+void call_on_finish(struct call *, void (*fn)(struct call *, void *),
+    void *arg);
 /*
  * Run write calls as children of one write transaction and commit it once,
  * durably, before any of them is answered (group commit).
  */
-void	 call_batch_run(struct core_ctx *, struct call **, size_t);
+void call_batch_run(struct core_ctx *, struct call **, size_t);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
-void	 call_free(struct call *);
+void call_free(struct call *);
 
 /*
  * Write the pull times BatchGetImage noted (core_pulls_pending) in a txn of
  * their own; the server calls this on a timer. 0 or a STORE_* code.
  */
-bool	 core_pulls_pending(const struct core_ctx *);
-int	 core_pulls_flush(struct core_ctx *);
+bool core_pulls_pending(const struct core_ctx *);
+int core_pulls_flush(struct core_ctx *);
 
 /*
  * The server's clock (clock.c), the one every request reads: milliseconds
@@ -170,27 +169,27 @@ int	 core_pulls_flush(struct core_ctx *);
  * (POST /_ecrd/clock). SigV4's skew check and the GC's file ages read the
  * real clock instead.
  */
-#define CORE_CLOCK_OFFSET_MAX_SEC	((int64_t)UINT32_MAX)
-int64_t	 core_now_ms(const struct core_ctx *);
-int64_t	 core_clock_offset_sec(const struct core_ctx *);
+#define CORE_CLOCK_OFFSET_MAX_SEC ((int64_t)UINT32_MAX)
+int64_t core_now_ms(const struct core_ctx *);
+int64_t core_clock_offset_sec(const struct core_ctx *);
 /* The most core_clock_advance accepts now. */
-int64_t	 core_clock_advance_max(const struct core_ctx *);
+int64_t core_clock_advance_max(const struct core_ctx *);
 /*
  * Move the clock sec seconds ahead: 0, or -1 (nothing moves) when sec is
  * negative or the offset would pass CORE_CLOCK_OFFSET_MAX_SEC.
  */
-int	 core_clock_advance(struct core_ctx *, int64_t sec);
+int core_clock_advance(struct core_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
-void	 core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
+void core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
 /*
  * Check a blob download URL's query (core_blob_url) for digest at now_ms:
  * 0, CORE_URL_INVALID (forged, altered or malformed) or CORE_URL_EXPIRED.
  */
-#define CORE_URL_INVALID	(-1)
-#define CORE_URL_EXPIRED	(-2)
-int	 core_blob_url_check(const struct core_ctx *, const char *digest,
-	    const char *query, int64_t now_ms);
+#define CORE_URL_INVALID (-1)
+#define CORE_URL_EXPIRED (-2)
+int core_blob_url_check(const struct core_ctx *, const char *digest,
+    const char *query, int64_t now_ms);
 /* The store, for the server's blob streaming (STYLE.md 1). */
 struct store *core_ctx_store(const struct core_ctx *);
 
@@ -214,16 +213,15 @@ enum core_gc_next {
 	CORE_GC_WORK,
 };
 struct core_gc;
-struct core_gc	*core_gc_new(struct core_ctx *, int64_t now_ms,
-		    int64_t grace_ms);
+struct core_gc *core_gc_new(struct core_ctx *, int64_t now_ms,
+    int64_t grace_ms);
 enum core_gc_next core_gc_step(struct core_gc *);
-void		 core_gc_work(struct core_gc *);
-int		 core_gc_result(const struct core_gc *, size_t *n_blobs,
-		    size_t *n_uploads);
-void		 core_gc_free(struct core_gc *);
+void core_gc_work(struct core_gc *);
+int core_gc_result(const struct core_gc *, size_t *n_blobs, size_t *n_uploads);
+void core_gc_free(struct core_gc *);
 /* A whole run in the caller's thread (tools and tests). */
-int		 core_gc_run(struct core_ctx *, int64_t now_ms,
-		    int64_t grace_ms, size_t *n_blobs, size_t *n_uploads);
+int core_gc_run(struct core_ctx *, int64_t now_ms, int64_t grace_ms,
+    size_t *n_blobs, size_t *n_uploads);
 
 /*
  * The rest of deleted repositories (issue 12): DeleteRepository buries a
@@ -236,13 +234,13 @@ int		 core_gc_run(struct core_ctx *, int64_t now_ms,
  * no tombstone is left). core_gc_step reaps too, before it collects.
  */
 struct core_reap;
-struct core_reap	*core_reap_new(struct core_ctx *);
-bool		 core_reap_step(struct core_reap *);
-int		 core_reap_result(const struct core_reap *, size_t *n_records);
-void		 core_reap_free(struct core_reap *);
-bool		 core_reap_take_due(struct core_ctx *);
+struct core_reap *core_reap_new(struct core_ctx *);
+bool core_reap_step(struct core_reap *);
+int core_reap_result(const struct core_reap *, size_t *n_records);
+void core_reap_free(struct core_reap *);
+bool core_reap_take_due(struct core_ctx *);
 /* A whole run in the caller's thread (tools and tests). */
-int		 core_reap_run(struct core_ctx *, size_t *n_records);
+int core_reap_run(struct core_ctx *, size_t *n_records);
 
 /*
  * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in
@@ -254,13 +252,13 @@ int		 core_reap_run(struct core_ctx *, size_t *n_records);
  */
 struct core_lifecycle_run;
 struct core_lifecycle_run *core_lifecycle_run_new(struct core_ctx *,
-	    const char *request_id, const char *registry_id,
-	    const char *region, const char *name, int64_t now_ms);
+    const char *request_id, const char *registry_id, const char *region,
+    const char *name, int64_t now_ms);
 /* Do one step; false once the run has ended (done, or failed). */
-bool	 core_lifecycle_run_step(struct core_lifecycle_run *);
+bool core_lifecycle_run_step(struct core_lifecycle_run *);
 /* What the run has done so far: repositories run, images acted on. */
-void	 core_lifecycle_run_counts(const struct core_lifecycle_run *,
-	    size_t *n_repos, size_t *n_expired, size_t *n_transitioned);
+void core_lifecycle_run_counts(const struct core_lifecycle_run *,
+    size_t *n_repos, size_t *n_expired, size_t *n_transitioned);
 /*
  * An ended run's call, its answer filled in for api_call_render: out
  * {"expired":N,"transitioned":M}, or an error (RepositoryNotFound or
@@ -268,9 +266,9 @@ void	 core_lifecycle_run_counts(const struct core_lifecycle_run *,
  * Borrowed until core_lifecycle_run_free.
  */
 struct call *core_lifecycle_run_result(struct core_lifecycle_run *);
-void	 core_lifecycle_run_free(struct core_lifecycle_run *);
+void core_lifecycle_run_free(struct core_lifecycle_run *);
 
 /* Wipe every account's and region's records (moto's reset). */
-int	 core_reset(struct core_ctx *, char **cause);
+int core_reset(struct core_ctx *, char **cause);
 
 #endif

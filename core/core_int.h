@@ -25,103 +25,101 @@ struct validator;
 struct sigv4_request;
 
 /* Transaction kind and resource kind of an operation (STYLE.md 3). */
-#define OP_TXN_NONE		0x00
-#define OP_TXN_READ		0x01
-#define OP_TXN_WRITE		0x02
-#define OP_RESOURCE_REPO	0x10	/* arn:...:repository/<repositoryName> */
-#define OP_RESOURCE_ANY		0x20	/* "*" */
-#define OP_RESOURCE_ARN		0x40	/* the resourceArn member */
-#define OP_RESOURCE_REPOS	0x80	/* each repositoryNames ARN, or "*" */
+#define OP_TXN_NONE 0x00
+#define OP_TXN_READ 0x01
+#define OP_TXN_WRITE 0x02
+#define OP_RESOURCE_REPO 0x10  /* arn:...:repository/<repositoryName> */
+#define OP_RESOURCE_ANY 0x20   /* "*" */
+#define OP_RESOURCE_ARN 0x40   /* the resourceArn member */
+#define OP_RESOURCE_REPOS 0x80 /* each repositoryNames ARN, or "*" */
 /* A delete: on a full disk it may use the store's reserve (issue 11). */
-#define OP_FREES_SPACE		0x100
+#define OP_FREES_SPACE 0x100
 
 /*
  * An operation of either protocol: its name (for logs and, for ECR's,
  * the IAM action), its txn and resource flags and its handler.
  */
 struct op {
-	const char		*name;
+	const char *name;
 	const struct model_shape *input; /* ECR's (api/model.h); or NULL */
-	unsigned		 flags;
-	int			(*exec)(struct call *); /* NULL: not built */
+	unsigned flags;
+	int (*exec)(struct call *); /* NULL: not built */
 };
 
 struct core_ctx {
-	struct store		*store;
-	struct validator	*validator;	/* api/'s, made and freed there */
+	struct store *store;
+	struct validator *validator; /* api/'s, made and freed there */
 	/*
 	 * api/'s: whether CreateRepository's model takes name, for create on
 	 * push (core cannot read the model); NULL takes none.
 	 */
-	bool			(*is_repo_name)(const struct core_ctx *,
-				    const char *name);
-	struct core_config	 cfg;
-	unsigned char		 key[32];
-	char			 self_endpoint[300]; /* HOST:PORT bound */
-	struct core_pulls	*pulls;		/* pulls.c: pending notes */
-	int64_t			 clock_offset_sec; /* clock.c */
-	struct authz_ids	*ids;		/* authz_ids.c: strict mode */
-	struct core_policy_cache	*pcache;	/* authz.c: parsed policies */
-	struct sigv4_cache	*sigv4_keys;	/* identity.c: signing keys */
-	struct regtoken_signer	*signer;	/* key, keyed once for tokens */
-	struct core_lease	*leases;	/* upload.c: streams' uploads */
-	size_t			 n_leases;
-	size_t			 leases_size;
-	struct core_upload_hash	*hashes;	/* upload.c: running hashes */
-	size_t			 n_hashes;
-	size_t			 hashes_size;
-	uint64_t		 hash_tick;
-	struct core_net		 net;		/* upstream.c: the loop's */
-	struct up_xfer		*xfers;		/* upstream.c: running */
-	struct core_ptc_seen	*seen;		/* pull_through.c: tags */
-	struct core_ptc_blob	*ptc_blobs;	/* pull_through_blob.c */
-	size_t			 n_seen;
+	bool (*is_repo_name)(const struct core_ctx *, const char *name);
+	struct core_config cfg;
+	unsigned char key[32];
+	char self_endpoint[300];          /* HOST:PORT bound */
+	struct core_pulls *pulls;         /* pulls.c: pending notes */
+	int64_t clock_offset_sec;         /* clock.c */
+	struct authz_ids *ids;            /* authz_ids.c: strict mode */
+	struct core_policy_cache *pcache; /* authz.c: parsed policies */
+	struct sigv4_cache *sigv4_keys;   /* identity.c: signing keys */
+	struct regtoken_signer *signer;   /* key, keyed once for tokens */
+	struct core_lease *leases;        /* upload.c: streams' uploads */
+	size_t n_leases;
+	size_t leases_size;
+	struct core_upload_hash *hashes; /* upload.c: running hashes */
+	size_t n_hashes;
+	size_t hashes_size;
+	uint64_t hash_tick;
+	struct core_net net;             /* upstream.c: the loop's */
+	struct up_xfer *xfers;           /* upstream.c: running */
+	struct core_ptc_seen *seen;      /* pull_through.c: tags */
+	struct core_ptc_blob *ptc_blobs; /* pull_through_blob.c */
+	size_t n_seen;
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
-	int			(*secret_get)(const struct core_ctx *,
-				    const char *arn, const char **user,
-				    const char **token);
-	bool			 is_reap_due;	/* reap.c: a repo buried */
+	int (*secret_get)(const struct core_ctx *, const char *arn,
+	    const char **user, const char **token);
+	bool is_reap_due; /* reap.c: a repo buried */
 };
 
-#define CORE_ARN_MAX	2048
+#define CORE_ARN_MAX 2048
 
 struct core_identity {
-	char		account[13];
-	char		region[33];
-	char		access_key[129];
-	char		principal_arn[CORE_ARN_MAX];
+	char account[13];
+	char region[33];
+	char access_key[129];
+	char principal_arn[CORE_ARN_MAX];
 };
 
 struct call {
-	struct core_ctx		*ctx;
-	const struct op	*op;
-	struct core_identity	 id;
-	char			 registry_id[13];	/* input's, or caller's */
-	struct json_object	*in;
-	struct json_object	*out;
-	struct ecr_error	 err;
-	struct store_txn	*txn;
-	int64_t			 now_ms;
-	char			 source_ip[64];		/* "" when unknown */
-	char			 request_id[40];
-	char			**arena;		/* call_printf's */
-	size_t			 n_arena;
+	struct core_ctx *ctx;
+	const struct op *op;
+	struct core_identity id;
+	char registry_id[13]; /* input's, or caller's */
+	struct json_object *in;
+	struct json_object *out;
+	struct ecr_error err;
+	struct store_txn *txn;
+	int64_t now_ms;
+	char source_ip[64]; /* "" when unknown */
+	char request_id[40];
+	char **arena; /* call_printf's */
+	size_t n_arena;
 	/*
 	 * The protocol's own state for this request (a registry call's, an
 	 * UploadLayerPart body), owned: call_free calls proto_free on it.
 	 */
-	void			*proto;
-	void			(*proto_free)(void *);
-	struct core_repo_prefix	*repo_prefix;	/* repo.c: owned */
+	void *proto;
+	void (*proto_free)(void *);
+	struct core_repo_prefix *repo_prefix; /* repo.c: owned */
 	/* An op that waits on upstream work (call_finish). */
-	bool			 is_pull_through; /* image.c: refs later */
-	struct core_tee		 tee;		/* fn NULL: none */
-	bool			 is_teed;	/* tee.begin ran */
-	uint8_t			 ptc_state;	/* enum core_ptc_state */
-	bool			 is_pending;
-	bool			 is_finished;
-	void			(*on_finish)(struct call *, void *);
-	void			*finish_arg;
+	bool is_pull_through; /* image.c: refs later */
+	struct core_tee tee;  /* fn NULL: none */
+	bool is_teed;         /* tee.begin ran */
+	uint8_t ptc_state;    /* enum core_ptc_state */
+	bool is_pending;
+	bool is_finished;
+	void (*on_finish)(struct call *, void *);
+	void *finish_arg;
 };
 
 /*
@@ -129,16 +127,15 @@ struct call {
  * that answers the call later: it fills call->out or the error, then
  * calls call_finish. Read-only ops only: the read txn is gone by then.
  */
-#define CALL_PENDING	1
-void	 call_finish(struct call *);
+#define CALL_PENDING 1
+void call_finish(struct call *);
 
 /* ctx.c: the domain's half of api_ctx_new and api_ctx_free. */
-int	 core_ctx_new(struct store *, const struct core_config *,
-	    struct core_ctx **out, char **cause);
-void	 core_ctx_free(struct core_ctx *);
+int core_ctx_new(struct store *, const struct core_config *,
+    struct core_ctx **out, char **cause);
+void core_ctx_free(struct core_ctx *);
 /* Hang owned state off the call, freeing what hung there before. */
-void	 call_set_proto(struct call *, void *owned,
-	    void (*proto_free)(void *));
+void call_set_proto(struct call *, void *owned, void (*proto_free)(void *));
 
 /*
  * repo.c: the text of a repository's ARN and URI before its name, for one
@@ -146,14 +143,14 @@ void	 call_set_proto(struct call *, void *owned,
  * same registry, so this is joined once per call, not per repository.
  */
 struct core_repo_prefix {
-	char	 registry_id[13];
-	char	*arn;		/* "arn:...:repository/" */
-	char	*uri;		/* the registry's host, then "/" */
+	char registry_id[13];
+	char *arn; /* "arn:...:repository/" */
+	char *uri; /* the registry's host, then "/" */
 };
 const struct core_repo_prefix *core_repo_prefix(struct call *,
-	    const char *registry_id);
+    const char *registry_id);
 /* Free what core_repo_prefix keeps for the call (NULL is ignored). */
-void	 core_repo_prefix_free(struct core_repo_prefix *);
+void core_repo_prefix_free(struct core_repo_prefix *);
 
 /*
  * upstream.c: one HTTP exchange with an upstream registry (issue 13).
@@ -163,38 +160,38 @@ void	 core_repo_prefix_free(struct core_repo_prefix *);
  * 4 MiB; its Content-Type; the first WWW-Authenticate) and owns x. With
  * sink, a 200's body goes to sink->fn instead, piece by piece (with the
  * easy handle): 0 takes it, UP_SINK_PAUSE pauses the transfer (the same
- * piece comes again once curl_easy_pause resumes it), else it aborts. done may run before up_get returns (no
- * loop), so up_get comes last in its caller. up_base_url: host's base
- * URL, --upstream-url's or https://HOST (caller frees).
+ * piece comes again once curl_easy_pause resumes it), else it aborts. done may
+ * run before up_get returns (no loop), so up_get comes last in its caller.
+ * up_base_url: host's base URL, --upstream-url's or https://HOST (caller
+ * frees).
  */
 struct curl_slist;
-#define UP_SINK_PAUSE	1	/* sink: not taken; pause the transfer */
+#define UP_SINK_PAUSE 1 /* sink: not taken; pause the transfer */
 struct up_sink {
-	int	(*fn)(void *arg, void *easy, const void *, size_t);
-	void	*arg;
+	int (*fn)(void *arg, void *easy, const void *, size_t);
+	void *arg;
 };
 struct up_xfer {
-	struct core_ctx		*ctx;
-	void			*easy;
-	struct curl_slist	*headers;
-	struct buf		 body;
-	char			*www_auth;
-	const char		*content_type;	/* libcurl's, or NULL */
-	int			 result;
-	long			 status;
-	char			 error[256];	/* CURL_ERROR_SIZE */
-	void			(*done)(struct up_xfer *);
-	void			*arg;
-	int			(*sink)(void *, void *, const void *, size_t);
-	void			*sink_arg;
-	struct up_xfer		*next;
+	struct core_ctx *ctx;
+	void *easy;
+	struct curl_slist *headers;
+	struct buf body;
+	char *www_auth;
+	const char *content_type; /* libcurl's, or NULL */
+	int result;
+	long status;
+	char error[256]; /* CURL_ERROR_SIZE */
+	void (*done)(struct up_xfer *);
+	void *arg;
+	int (*sink)(void *, void *, const void *, size_t);
+	void *sink_arg;
+	struct up_xfer *next;
 };
-void	 up_get(struct core_ctx *, const char *url,
-	    const char *const *headers, const char *user,
-	    const char *password, const struct up_sink *,
-	    void (*done)(struct up_xfer *), void *arg);
-void	 up_xfer_free(struct up_xfer *);
-char	*up_base_url(const struct core_ctx *, const char *host);
+void up_get(struct core_ctx *, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *,
+    void (*done)(struct up_xfer *), void *arg);
+void up_xfer_free(struct up_xfer *);
+char *up_base_url(const struct core_ctx *, const char *host);
 
 /*
  * upstream_auth.c: an upstream's WWW-Authenticate challenge (0, or -1
@@ -211,18 +208,17 @@ enum up_auth {
 	UP_AUTH_OTHER,
 };
 struct up_challenge {
-	enum up_auth	 scheme;
-	char		*realm;
-	char		*service;
-	char		*scope;
+	enum up_auth scheme;
+	char *realm;
+	char *service;
+	char *scope;
 };
-int	 up_challenge_parse(const char *header, struct up_challenge *);
-void	 up_challenge_free(struct up_challenge *);
-char	*up_token_url(const struct up_challenge *, const char *scope);
-char	*up_token_of(const struct buf *);
-void	 up_ping_start(struct core_ctx *, const char *host, const char *user,
-	    const char *password, void (*done)(void *, const char *failure),
-	    void *arg);
+int up_challenge_parse(const char *header, struct up_challenge *);
+void up_challenge_free(struct up_challenge *);
+char *up_token_url(const struct up_challenge *, const char *scope);
+char *up_token_of(const struct buf *);
+void up_ping_start(struct core_ctx *, const char *host, const char *user,
+    const char *password, void (*done)(void *, const char *failure), void *arg);
 
 /*
  * upstream_fetch.c: GET url (with "Accept: accept" unless NULL),
@@ -231,11 +227,10 @@ void	 up_ping_start(struct core_ctx *, const char *host, const char *user,
  * NULL: into x->body). done gets the last answer (x,
  * owned; any status) or, when none came, NULL and the reason.
  */
-void	 up_fetch_start(struct core_ctx *, const char *url, const char *accept,
-	    const char *user, const char *password, const char *scope,
-	    const struct up_sink *,
-	    void (*done)(void *, struct up_xfer *, const char *failure),
-	    void *arg);
+void up_fetch_start(struct core_ctx *, const char *url, const char *accept,
+    const char *user, const char *password, const char *scope,
+    const struct up_sink *,
+    void (*done)(void *, struct up_xfer *, const char *failure), void *arg);
 
 /*
  * pull_through.c: a pull of name (a repository under a pull-through
@@ -247,28 +242,27 @@ void	 up_fetch_start(struct core_ctx *, const char *url, const char *accept,
  * CALL_PENDING when started; 0 when no rule matches; -1 with the error.
  */
 enum core_ptc_state {
-	CORE_PTC_NONE,		/* not asked upstream */
-	CORE_PTC_STORED,		/* fetched and stored */
-	CORE_PTC_MISSING,	/* the upstream has no such manifest */
-	CORE_PTC_UNAVAILABLE,	/* no answer, an error, or bad bytes */
+	CORE_PTC_NONE,        /* not asked upstream */
+	CORE_PTC_STORED,      /* fetched and stored */
+	CORE_PTC_MISSING,     /* the upstream has no such manifest */
+	CORE_PTC_UNAVAILABLE, /* no answer, an error, or bad bytes */
 };
 struct core_ptc_seen;
 struct core_ptc_blob;
 struct core_ptc_target {
-	char		*base;		/* the upstream's base URL */
-	char		*path;		/* the repository there */
-	char		*scope;		/* repository:PATH:pull */
-	const char	*user;		/* NULL: anonymous; borrowed */
-	const char	*token;
+	char *base;       /* the upstream's base URL */
+	char *path;       /* the repository there */
+	char *scope;      /* repository:PATH:pull */
+	const char *user; /* NULL: anonymous; borrowed */
+	const char *token;
 };
-int	 core_ptc_target(struct call *, const char *name,
-	    struct core_ptc_target *);
-void	 core_ptc_target_free(struct core_ptc_target *);
+int core_ptc_target(struct call *, const char *name, struct core_ptc_target *);
+void core_ptc_target_free(struct core_ptc_target *);
 /*
  * Run the call's op again (a read txn), then call_finish unless it asks
  * the upstream again (CALL_PENDING).
  */
-void	 core_ptc_rerun(struct call *);
+void core_ptc_rerun(struct call *);
 /*
  * pull_through_blob.c: a blob GET in repository repo (name) under a rule
  * that has no layer record for digest: fetch it upstream into an upload
@@ -277,198 +271,193 @@ void	 core_ptc_rerun(struct call *);
  * (ptc_state). Concurrent GETs of one digest wait for one transfer.
  * CALL_PENDING, 0 (no rule), or -1.
  */
-int	 core_ptc_pull_blob(struct call *, const struct store_repo *repo,
-	    const char *digest);
-int	 core_ptc_pull_manifest(struct call *, const char *name,
-	    const char *ref, const char *accept);
-bool	 core_ptc_is_fresh(struct call *, const char *name, const char *tag);
-void	 core_ptc_seen_free(struct core_ctx *);
+int core_ptc_pull_blob(struct call *, const struct store_repo *repo,
+    const char *digest);
+int core_ptc_pull_manifest(struct call *, const char *name, const char *ref,
+    const char *accept);
+bool core_ptc_is_fresh(struct call *, const char *name, const char *tag);
+void core_ptc_seen_free(struct core_ctx *);
 
 /* clock.c: the real clock, for what must match the world outside. */
-int64_t	 core_real_ms(void);
+int64_t core_real_ms(void);
 
 /* upload.c: free the tables of leases and hashes (api_ctx_free). */
 struct core_lease;
 struct core_upload_hash;
-void	 core_upload_tables_free(struct core_ctx *);
+void core_upload_tables_free(struct core_ctx *);
 
 /* authz_ids.c: identity policies from the credentials file (issue #5). */
 struct authz_ids;
 struct core_policy_cache;
-void	 core_policy_cache_free(struct core_policy_cache *);
+void core_policy_cache_free(struct core_policy_cache *);
 struct creds;
 struct policy;
 /* Parse every principal's policies: 0 and *out, or -1 with *cause. */
-int	 authz_ids_new(const struct creds *, struct authz_ids **out,
-	    char **cause);
-void	 authz_ids_free(struct authz_ids *);
+int authz_ids_new(const struct creds *, struct authz_ids **out, char **cause);
+void authz_ids_free(struct authz_ids *);
 /* The policies of principal_arn, *n of them; borrowed until replaced. */
 const struct policy *const *authz_ids_find(const struct authz_ids *,
-	    const char *principal_arn, size_t *n);
+    const char *principal_arn, size_t *n);
 
 /* authz.c: strict mode's decision on a request. */
 /* What is asked; nothing here is owned. */
 struct authz_req {
-	const char		*principal_arn;
-	const char		*account;	/* the caller's */
-	const char		*region;
-	const char		*source_ip;	/* NULL when unknown */
-	const char		*action;	/* "ecr:BatchGetImage" */
-	const char		*registry_id;	/* the resource's account */
-	const char		*repo_name;	/* NULL: no repository */
-	const char		*resource;	/* an ARN, or "*" */
-	int64_t			 now_ms;
-	const struct policy_kv	*request_tags;
-	size_t			 n_request_tags;
-	const char *const	*tag_keys;
-	size_t			 n_tag_keys;
+	const char *principal_arn;
+	const char *account; /* the caller's */
+	const char *region;
+	const char *source_ip;   /* NULL when unknown */
+	const char *action;      /* "ecr:BatchGetImage" */
+	const char *registry_id; /* the resource's account */
+	const char *repo_name;   /* NULL: no repository */
+	const char *resource;    /* an ARN, or "*" */
+	int64_t now_ms;
+	const struct policy_kv *request_tags;
+	size_t n_request_tags;
+	const char *const *tag_keys;
+	size_t n_tag_keys;
 };
 /*
  * Decide r as txn sees the store. override, when not NULL, stands for the
  * repository's stored policy. 0 with *allowed (and msg when denied), or a
  * STORE_* code.
  */
-int	 core_authz_eval(struct core_ctx *, struct store_txn *,
-	    const struct authz_req *, const struct policy *override,
-	    bool *allowed, char *msg, size_t size);
+int core_authz_eval(struct core_ctx *, struct store_txn *,
+    const struct authz_req *, const struct policy *override, bool *allowed,
+    char *msg, size_t size);
 /*
  * Split arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME for region: true
  * with account copied and *name pointing into arn.
  */
-bool	 core_arn_repo(const char *arn, const char *region, char account[13],
-	    const char **name);
+bool core_arn_repo(const char *arn, const char *region, char account[13],
+    const char **name);
 
 /* setting.c: account settings (docs/ecr-behaviour.md 3.11). */
-#define CORE_SETTING_VALUES_MAX	2
+#define CORE_SETTING_VALUES_MAX 2
 struct setting_def {
-	const char	*name;
-	const char	*dflt;
-	const char	*values[CORE_SETTING_VALUES_MAX];
-	const char	*values_text;	/* for the message */
+	const char *name;
+	const char *dflt;
+	const char *values[CORE_SETTING_VALUES_MAX];
+	const char *values_text; /* for the message */
 };
 extern const struct setting_def core_setting_defs[];
 extern const size_t core_n_setting_defs;
 /* A setting by name, or NULL. */
 const struct setting_def *core_setting_find(const char *name);
 /* The stored settings object (put it), or NULL when none is stored. */
-int	 core_settings_read(struct store_txn *, const char *registry_id,
-	    const char *region, struct json_object **out);
+int core_settings_read(struct store_txn *, const char *registry_id,
+    const char *region, struct json_object **out);
 /* def's value in settings (NULL: none stored), or its default. */
 const char *core_setting_stored(struct json_object *settings,
-	    const struct setting_def *def);
+    const struct setting_def *def);
 /*
  * Copy the value of account setting name in
  * (registry_id, region), or its default, into value: 0, STORE_NOTFOUND for
  * a name ecrd does not know, or another STORE_* code (value then "").
  */
-#define CORE_SETTING_POLICY_SCOPE	"REGISTRY_POLICY_SCOPE"
-#define CORE_SETTING_BLOB_MOUNTING	"BLOB_MOUNTING"
-int	 core_setting_get(struct store_txn *, const char *registry_id,
-	    const char *region, const char *name, char *value, size_t size);
+#define CORE_SETTING_POLICY_SCOPE "REGISTRY_POLICY_SCOPE"
+#define CORE_SETTING_BLOB_MOUNTING "BLOB_MOUNTING"
+int core_setting_get(struct store_txn *, const char *registry_id,
+    const char *region, const char *name, char *value, size_t size);
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
 struct core_pulls;
-void	 core_pull_note(struct call *, uint64_t repo_id,
-	    const char *digest);
-int	 core_pulls_apply(struct core_ctx *, struct store_txn *parent);
-void	 core_pulls_release(struct core_ctx *);
+void core_pull_note(struct call *, uint64_t repo_id, const char *digest);
+int core_pulls_apply(struct core_ctx *, struct store_txn *parent);
+void core_pulls_release(struct core_ctx *);
 /*
  * slice.c: the count of records a background run's next slice takes,
  * bounded by time as well: core_slice_begin gives it, core_slice_end (after
  * the slice's commit) sets the next from the time taken.
  */
 struct core_slice {
-	size_t		n;
-	size_t		max;
-	int64_t		started_ns;
+	size_t n;
+	size_t max;
+	int64_t started_ns;
 };
-void	 core_slice_init(struct core_slice *, size_t max);
-size_t	 core_slice_begin(struct core_slice *);
-void	 core_slice_end(struct core_slice *);
+void core_slice_init(struct core_slice *, size_t max);
+size_t core_slice_begin(struct core_slice *);
+void core_slice_end(struct core_slice *);
 
 /*
  * reap.c: one slice of the records of buried repositories, sized by sl,
  * in a write txn of its own; adds the records removed to *n_records and
  * sets *is_done when none is left. 0 or a STORE_* code. gc.c shares it.
  */
-#define CORE_REAP_SLICE	256	/* records per write txn, at most */
-int	 core_reap_slice(struct store *, struct core_slice *sl,
-	    size_t *n_records, bool *is_done);
+#define CORE_REAP_SLICE 256 /* records per write txn, at most */
+int core_reap_slice(struct store *, struct core_slice *sl, size_t *n_records,
+    bool *is_done);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *core_blob_url(struct call *, const char *digest);
 
 /* identity.c */
-int	core_identify(struct call *, const struct sigv4_request *);
+int core_identify(struct call *, const struct sigv4_request *);
 
 /* call.c: failing in one line, and strings that live as long as the call. */
-int		 core_fail(struct call *, enum ecr_errcode, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-int		 core_fail_store(struct call *, int rc);
+int core_fail(struct call *, enum ecr_errcode, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+int core_fail_store(struct call *, int rc);
 /*
  * The answer could not be rendered (over JSON_RENDER_MAX, our bug): log it
  * and fail with a ServerException in place of any error already set.
  */
-int		 core_fail_render(struct call *);
-int		 core_fail_no_repo(struct call *, const char *name);
-int		 core_fail_param(struct call *, const char *member,
-		    const char *detail);
+int core_fail_render(struct call *);
+int core_fail_no_repo(struct call *, const char *name);
+int core_fail_param(struct call *, const char *member, const char *detail);
 /* Keep owned_s until the call is freed; returns it. */
-char		*call_take(struct call *, char *owned_s);
-char		*call_printf(struct call *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+char *call_take(struct call *, char *owned_s);
+char *call_printf(struct call *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* repo.c: repositories as both protocols see them. */
 /* "aws", "aws-cn" or "aws-us-gov", as the region says. */
 const char *core_partition(const char *region);
 /* The pieces of a repository ARN and of a registry's host, for jw_strv. */
-#define CORE_ARN_PARTS	8
-#define CORE_HOST_PARTS	5
-void	 core_repo_arn_parts(struct call *, const char *registry_id,
-	    const char *name, const char *parts[CORE_ARN_PARTS]);
+#define CORE_ARN_PARTS 8
+#define CORE_HOST_PARTS 5
+void core_repo_arn_parts(struct call *, const char *registry_id,
+    const char *name, const char *parts[CORE_ARN_PARTS]);
 /*
  * ECR's host for a registry, or this server's address when the operator
  * asked URIs to point here (--public-endpoint); returns how many parts.
  */
-size_t	 core_registry_host_parts(struct call *, const char *registry_id,
-	    const char *parts[CORE_HOST_PARTS]);
-void	 core_repo_arn(struct call *, const char *registry_id,
-	    const char *name, char *dst, size_t size);
-int	 core_repo_get(struct call *, const char *name,
-	    struct store_repo *out);
-int	 core_repo_from_arn(struct call *, const char *arn,
-	    struct store_repo *out);
-void	 core_registry_host(struct call *, const char *registry_id,
-	    char *dst, size_t size);
+size_t core_registry_host_parts(struct call *, const char *registry_id,
+    const char *parts[CORE_HOST_PARTS]);
+void core_repo_arn(struct call *, const char *registry_id, const char *name,
+    char *dst, size_t size);
+int core_repo_get(struct call *, const char *name, struct store_repo *out);
+int core_repo_from_arn(struct call *, const char *arn, struct store_repo *out);
+void core_registry_host(struct call *, const char *registry_id, char *dst,
+    size_t size);
 /*
  * A repository's settings from their ECR JSON (the input of
  * CreateRepository and its siblings, or a creation template's members,
  * issue 13), checked: 0, or -1 with the call's error.
  */
-int	 core_repo_tags_merge(struct call *, struct store_repo *,
-	    struct json_object *tags);
-void	 core_repo_tags_remove(struct store_repo *, struct json_object *keys);
-int	 core_mutability_check(struct call *, const char *mutability,
-	    struct json_object *filters, struct store_repo *repo);
+int core_repo_tags_merge(struct call *, struct store_repo *,
+    struct json_object *tags);
+void core_repo_tags_remove(struct store_repo *, struct json_object *keys);
+int core_mutability_check(struct call *, const char *mutability,
+    struct json_object *filters, struct store_repo *repo);
 /*
  * Set repo's encryption from an EncryptionConfiguration (enc NULL: AES256),
  * KMS without a key meaning aws/ecr's: 0, or -1 with
  * InvalidParameterException for a key without KMS.
  */
-int	 core_encryption_set(struct call *, struct json_object *enc,
-	    struct store_repo *repo);
+int core_encryption_set(struct call *, struct json_object *enc,
+    struct store_repo *repo);
 /*
  * After a repository was created in call->txn: LimitExceededException if
  * it took the registry past its quota (the caller's txn is then aborted).
  */
-int	 core_repo_quota_check(struct call *);
+int core_repo_quota_check(struct call *);
 
 /*
  * template.c: records named by a repository prefix (creation templates,
  * pull-through cache rules), kept as the JSON ECR answers with, and
  * create on push (docs/ecr-behaviour.md 3.9, 3.10).
  */
-#define CORE_PREFIX_ROOT	"ROOT"
+#define CORE_PREFIX_ROOT "ROOT"
 /* The stored key of prefix: without its implied trailing '/'. */
 const char *core_prefix_key(struct call *, const char *prefix);
 /* A member of o of that type, or NULL (borrowed from o). */
@@ -485,26 +474,26 @@ struct json_object *core_jobj(struct json_object *o, const char *key);
  * defaults (strict mode: ecr:CreateRepository and
  * ecr:BatchImportUpstreamImage). 0, or -1 with the call's error.
  */
-int	 core_repo_get_or_create_for_pull(struct call *, const char *name,
-	    struct store_repo *out);
-int	 core_record_load(struct call *, enum store_template_kind,
-	    const char *prefix, struct json_object **out,
-	    int64_t *created_at_ms, int64_t *updated_at_ms);
+int core_repo_get_or_create_for_pull(struct call *, const char *name,
+    struct store_repo *out);
+int core_record_load(struct call *, enum store_template_kind,
+    const char *prefix, struct json_object **out, int64_t *created_at_ms,
+    int64_t *updated_at_ms);
 /*
  * Store record under prefix, updated now: created (is_new) or replacing
  * one. 0, 1 if one exists already (is_new) or none does, or -1 with the
  * call's error.
  */
-int	 core_record_save(struct call *, enum store_template_kind,
-	    const char *prefix, struct json_object *record,
-	    int64_t created_at_ms, bool is_new);
+int core_record_save(struct call *, enum store_template_kind,
+    const char *prefix, struct json_object *record, int64_t created_at_ms,
+    bool is_new);
 /*
  * Fill repo (name and ids aside) with the settings of creation template
  * t, each checked as CreateRepository checks it: 0, or -1 with the call's
  * error.
  */
-int	 core_template_settings(struct call *, struct json_object *t,
-	    struct store_repo *repo);
+int core_template_settings(struct call *, struct json_object *t,
+    struct store_repo *repo);
 /*
  * Create on push, for every push path (PutImage, InitiateLayerUpload, the
  * registry's manifest PUT and upload POST): repository name into *out; if
@@ -514,13 +503,12 @@ int	 core_template_settings(struct call *, struct json_object *t,
  * AccessDeniedException (strict mode: no ecr:CreateRepository) or what
  * making it failed with.
  */
-int	 core_repo_get_or_create_on_push(struct call *, const char *name,
-	    struct store_repo *out);
+int core_repo_get_or_create_on_push(struct call *, const char *name,
+    struct store_repo *out);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
-char	*core_token_make(struct call *, const char *kind,
-	    const char *last);
-int	 core_token_parse(struct call *, const char *kind,
-	    const char *token, char *last, size_t last_size);
+char *core_token_make(struct call *, const char *kind, const char *last);
+int core_token_parse(struct call *, const char *kind, const char *token,
+    char *last, size_t last_size);
 
 #endif

@@ -21,17 +21,18 @@ int
 core_ctx_new(struct store *store, const struct core_config *cfg,
     struct core_ctx **out, char **cause)
 {
-	struct core_ctx		*ctx;
-	struct store_txn	*txn = NULL;
-	unsigned char		 candidate[sizeof ctx->key];
-	int			 rc;
+	struct core_ctx *ctx;
+	struct store_txn *txn = NULL;
+	unsigned char candidate[sizeof ctx->key];
+	int rc;
 
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->store = store;
 	ctx->cfg = *cfg;
-	ctx->clock_offset_sec = cfg->clock_offset_sec >
-	    (uint64_t)CORE_CLOCK_OFFSET_MAX_SEC ? CORE_CLOCK_OFFSET_MAX_SEC :
-	    (int64_t)cfg->clock_offset_sec;
+	ctx->clock_offset_sec =
+	    cfg->clock_offset_sec > (uint64_t)CORE_CLOCK_OFFSET_MAX_SEC
+	        ? CORE_CLOCK_OFFSET_MAX_SEC
+	        : (int64_t)cfg->clock_offset_sec;
 	ctx->sigv4_keys = sigv4_cache_new();
 	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
 		core_ctx_free(ctx);
@@ -41,7 +42,7 @@ core_ctx_new(struct store *store, const struct core_config *cfg,
 	randombytes_buf(candidate, sizeof candidate);
 	if ((rc = store_txn_begin(store, NULL, true, &txn)) == 0 &&
 	    (rc = store_key_get_or_create(txn, candidate, sizeof candidate,
-	    ctx->key)) == 0)
+	         ctx->key)) == 0)
 		rc = store_txn_commit(txn);
 	else
 		store_txn_abort(txn);
@@ -94,8 +95,8 @@ core_ctx_key(const struct core_ctx *ctx)
 int
 core_reset(struct core_ctx *ctx, char **cause)
 {
-	struct store_txn	*txn = NULL;
-	int			 rc;
+	struct store_txn *txn = NULL;
+	int rc;
 
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) == 0 &&
 	    (rc = store_reset(txn)) == 0)
@@ -112,7 +113,7 @@ core_reset(struct core_ctx *ctx, char **cause)
 struct call *
 call_new(struct core_ctx *ctx, const char *request_id, int64_t now_ms)
 {
-	struct call	*call;
+	struct call *call;
 
 	call = xcalloc(1, sizeof *call);
 	call->ctx = ctx;
@@ -124,7 +125,7 @@ call_new(struct core_ctx *ctx, const char *request_id, int64_t now_ms)
 void
 call_free(struct call *call)
 {
-	size_t	i;
+	size_t i;
 
 	if (call == NULL)
 		return;
@@ -144,8 +145,7 @@ call_free(struct call *call)
 }
 
 void
-call_set_proto(struct call *call, void *owned,
-    void (*proto_free)(void *))
+call_set_proto(struct call *call, void *owned, void (*proto_free)(void *))
 {
 	if (call->proto_free != NULL)
 		call->proto_free(call->proto);
@@ -162,7 +162,7 @@ call_op_name(const struct call *call)
 void
 call_run(struct call *call)
 {
-	int	rc;
+	int rc;
 
 	if (call->op->flags & OP_TXN_READ) {
 		rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn);
@@ -185,8 +185,7 @@ call_is_pending(const struct call *call)
 }
 
 void
-call_on_finish(struct call *call, void (*fn)(struct call *, void *),
-    void *arg)
+call_on_finish(struct call *call, void (*fn)(struct call *, void *), void *arg)
 {
 	call->on_finish = fn;
 	call->finish_arg = arg;
@@ -218,10 +217,10 @@ call_finish(struct call *call)
 static void
 batch_run_one(struct store_txn *parent, struct call *call)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_txn_begin(call->ctx->store, parent, true,
-	    &call->txn)) != 0) {
+	         &call->txn)) != 0) {
 		core_fail_store(call, rc);
 		return;
 	}
@@ -244,9 +243,9 @@ batch_run_one(struct store_txn *parent, struct call *call)
 static int
 batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 {
-	struct store_txn	*parent = NULL;
-	size_t			 i;
-	int			 rc;
+	struct store_txn *parent = NULL;
+	size_t i;
+	int rc;
 
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &parent)) != 0)
 		return rc;
@@ -267,9 +266,9 @@ batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 static size_t
 batch_take_deletes(struct core_ctx *ctx, struct call **calls, size_t n)
 {
-	struct call	*c;
-	size_t		 i, n_deletes = 0;
-	int		 rc;
+	struct call *c;
+	size_t i, n_deletes = 0;
+	int rc;
 
 	for (i = 0; i < n; i++) {
 		c = calls[i];
@@ -294,16 +293,16 @@ batch_take_deletes(struct core_ctx *ctx, struct call **calls, size_t n)
 static void
 batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
 {
-	size_t	i, n_deletes = 0;
-	int	rc;
+	size_t i, n_deletes = 0;
+	int rc;
 
 	if ((rc = batch_commit(ctx, calls, n)) == 0)
 		return;
 	if (rc == STORE_NOSPACE &&
 	    (n_deletes = batch_take_deletes(ctx, calls, n)) != 0) {
 		log_warn("store: no space left on device; the reserve is "
-		    "freed for %zu delete(s): %s", n_deletes,
-		    store_io_cause(ctx->store));
+		         "freed for %zu delete(s): %s",
+		    n_deletes, store_io_cause(ctx->store));
 		if (batch_commit(ctx, calls, n_deletes) == 0) {
 			/* Again if the deletes left room to spare. */
 			(void)store_reserve_restore(ctx->store);
@@ -312,7 +311,8 @@ batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		/* Calls that failed on their own wrote nothing: keep their error. */
+		/* Calls that failed on their own wrote nothing: keep their
+		 * error. */
 		if (calls[i]->err.code == ERR_NONE)
 			core_fail_store(calls[i], rc);
 	}

@@ -18,7 +18,7 @@ int
 ecr_error_set(struct ecr_error *err, enum ecr_errcode code, const char *fmt,
     ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	ecr_error_setv(err, code, fmt, ap);

@@ -77,19 +77,20 @@ enum ecr_errcode {
 	ERR__COUNT
 };
 
-#define ECR_ERROR_MESSAGE_SIZE	1024
+#define ECR_ERROR_MESSAGE_SIZE 1024
 
 struct ecr_error {
-	enum ecr_errcode	 code;		/* ERR_NONE when no error */
-	char			 message[ECR_ERROR_MESSAGE_SIZE];	/* ECR's wording, truncated */
-	struct json_object	*extra;		/* owned; members besides __type and message */
+	enum ecr_errcode code;                /* ERR_NONE when no error */
+	char message[ECR_ERROR_MESSAGE_SIZE]; /* ECR's wording, truncated */
+	struct json_object
+	    *extra; /* owned; members besides __type and message */
 };
 
 /* Set code and message (vsnprintf, truncated); always returns -1. */
-int	ecr_error_set(struct ecr_error *, enum ecr_errcode, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-int	ecr_error_setv(struct ecr_error *, enum ecr_errcode, const char *, va_list)
-	    __attribute__((format(printf, 3, 0)));
+int ecr_error_set(struct ecr_error *, enum ecr_errcode, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+int ecr_error_setv(struct ecr_error *, enum ecr_errcode, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
 /* Free extra and reset to ERR_NONE. */
-void	ecr_error_clear(struct ecr_error *);
+void ecr_error_clear(struct ecr_error *);
 #endif

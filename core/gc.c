@@ -17,44 +17,44 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define GC_SLICE	250	/* records of each kind per write txn, at most */
+#define GC_SLICE 250 /* records of each kind per write txn, at most */
 
 enum gc_state {
-	GC_REAP,		/* slices of deleted repositories' records */
-	GC_COLLECT,		/* slices of records */
-	GC_SWEEP,		/* then orphan files, once */
-	GC_FINISH,		/* then the reserve made again */
+	GC_REAP,    /* slices of deleted repositories' records */
+	GC_COLLECT, /* slices of records */
+	GC_SWEEP,   /* then orphan files, once */
+	GC_FINISH,  /* then the reserve made again */
 	GC_END,
 };
 
 /* The file work the last step left for core_gc_work. */
 enum gc_work {
 	WORK_NONE,
-	WORK_LISTED,		/* the files of the slice committed */
-	WORK_UNUSED,		/* a slice the full disk refused */
+	WORK_LISTED, /* the files of the slice committed */
+	WORK_UNUSED, /* a slice the full disk refused */
 	WORK_SWEEP,
 };
 
 struct core_gc {
-	struct store		*store;
-	int64_t			 before_ms;	/* records: the server's clock */
-	int64_t			 file_before_ms; /* files: the real clock */
-	enum gc_state		 state;
-	enum gc_work		 work;
-	struct store_gc_list	 list;		/* the slice work is about */
-	struct core_slice	 reap_slice;	/* counts, bounded by time */
-	struct core_slice	 slice;
-	size_t			 slice_n;	/* the last collect's count */
-	int			 work_rc;	/* core_gc_work's */
-	bool			 is_retry;	/* list was refused: retrying */
-	size_t			 n_blobs, n_uploads;
-	int			 rc;		/* what stopped the run */
+	struct store *store;
+	int64_t before_ms;      /* records: the server's clock */
+	int64_t file_before_ms; /* files: the real clock */
+	enum gc_state state;
+	enum gc_work work;
+	struct store_gc_list list;    /* the slice work is about */
+	struct core_slice reap_slice; /* counts, bounded by time */
+	struct core_slice slice;
+	size_t slice_n; /* the last collect's count */
+	int work_rc;    /* core_gc_work's */
+	bool is_retry;  /* list was refused: retrying */
+	size_t n_blobs, n_uploads;
+	int rc; /* what stopped the run */
 };
 
 struct core_gc *
 core_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 {
-	struct core_gc	*gc;
+	struct core_gc *gc;
 
 	gc = xcalloc(1, sizeof *gc);
 	gc->store = ctx->store;
@@ -79,8 +79,8 @@ core_gc_free(struct core_gc *gc)
 static int
 gc_collect(struct core_gc *gc, struct store_gc_list *list)
 {
-	struct store_txn	*txn;
-	int			 rc;
+	struct store_txn *txn;
+	int rc;
 
 	if ((rc = store_txn_begin(gc->store, NULL, true, &txn)) != 0)
 		return rc;
@@ -107,13 +107,14 @@ gc_collect(struct core_gc *gc, struct store_gc_list *list)
 static enum core_gc_next
 collect_slice(struct core_gc *gc)
 {
-	bool	is_more;
-	int	rc;
+	bool is_more;
+	int rc;
 
 	rc = gc_collect(gc, &gc->list);
 	if (rc == STORE_NOSPACE && !gc->is_retry) {
 		log_warn("garbage collection: %s; freeing the reserve and "
-		    "unused blobs first", store_io_cause(gc->store));
+		         "unused blobs first",
+		    store_io_cause(gc->store));
 		/* Already gone (STORE_NOTFOUND) is as good. */
 		(void)store_reserve_release(gc->store);
 		gc->is_retry = true;
@@ -130,8 +131,8 @@ collect_slice(struct core_gc *gc)
 	gc->n_blobs += gc->list.n_blobs;
 	gc->n_uploads += gc->list.n_uploads;
 	is_more = gc->list.n_blobs == gc->slice_n ||
-	    gc->list.n_uploads == gc->slice_n ||
-	    gc->list.n_layers == gc->slice_n;
+	          gc->list.n_uploads == gc->slice_n ||
+	          gc->list.n_layers == gc->slice_n;
 	if (!is_more)
 		gc->state = GC_SWEEP;
 	if (gc->list.n_blobs + gc->list.n_uploads == 0) {
@@ -146,14 +147,15 @@ collect_slice(struct core_gc *gc)
 static enum core_gc_next
 reap_slice(struct core_gc *gc)
 {
-	size_t	n = 0;
-	bool	is_done = false;
-	int	rc;
+	size_t n = 0;
+	bool is_done = false;
+	int rc;
 
-	if ((rc = core_reap_slice(gc->store, &gc->reap_slice, &n,
-	    &is_done)) != 0)
+	if ((rc = core_reap_slice(gc->store, &gc->reap_slice, &n, &is_done)) !=
+	    0)
 		log_warn("garbage collection: removing deleted repositories: "
-		    "%s", store_strerror(rc));
+		         "%s",
+		    store_strerror(rc));
 	if (rc != 0 || is_done)
 		gc->state = GC_COLLECT;
 	return CORE_GC_AGAIN;
@@ -162,7 +164,7 @@ reap_slice(struct core_gc *gc)
 enum core_gc_next
 core_gc_step(struct core_gc *gc)
 {
-	enum gc_work	done = gc->work;
+	enum gc_work done = gc->work;
 
 	gc->work = WORK_NONE;
 	/* A refused slice's list is collected again, so it goes too. */
@@ -203,8 +205,8 @@ core_gc_work(struct core_gc *gc)
 		(void)store_gc_files_unused(gc->store, &gc->list);
 		break;
 	case WORK_SWEEP:
-		gc->work_rc = store_gc_files_sweep(gc->store,
-		    gc->file_before_ms);
+		gc->work_rc =
+		    store_gc_files_sweep(gc->store, gc->file_before_ms);
 		break;
 	}
 }
@@ -221,9 +223,9 @@ int
 core_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
 {
-	struct core_gc		*gc;
-	enum core_gc_next	 next;
-	int			 rc;
+	struct core_gc *gc;
+	enum core_gc_next next;
+	int rc;
 
 	gc = core_gc_new(ctx, now_ms, grace_ms);
 	while ((next = core_gc_step(gc)) != CORE_GC_DONE) {

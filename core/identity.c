@@ -18,7 +18,7 @@
 bool
 core_is_account_id(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++) {
 		if (!isdigit((unsigned char)s[i]))
@@ -30,7 +30,7 @@ core_is_account_id(const char *s)
 bool
 core_is_region(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++) {
 		if (!islower((unsigned char)s[i]) &&
@@ -43,7 +43,7 @@ core_is_region(const char *s)
 static int
 sigv4_to_ecr(struct call *call, int rc, char *cause)
 {
-	enum ecr_errcode	code;
+	enum ecr_errcode code;
 
 	switch (rc) {
 	case SIGV4_MISSING:
@@ -57,8 +57,8 @@ sigv4_to_ecr(struct call *call, int rc, char *cause)
 		code = ERR_INVALID_SIGNATURE;
 		break;
 	}
-	core_fail(call, code, "%s", cause != NULL ? cause :
-	    "The request signature is invalid.");
+	core_fail(call, code, "%s",
+	    cause != NULL ? cause : "The request signature is invalid.");
 	free(cause);
 	return -1;
 }
@@ -76,15 +76,17 @@ static int
 identify_strict(struct call *call, const struct sigv4_request *sr,
     const struct sigv4_auth *auth)
 {
-	const struct cred	*cred;
-	char			*cause = NULL;
-	int			 rc;
+	const struct cred *cred;
+	char *cause = NULL;
+	int rc;
 
-	cred = call->ctx->cfg.creds == NULL ? NULL :
-	    creds_find(call->ctx->cfg.creds, auth->access_key);
-	if (cred == NULL || (cred->session_token != NULL &&
-	    (auth->security_token == NULL ||
-	    strcmp(cred->session_token, auth->security_token) != 0)))
+	cred = call->ctx->cfg.creds == NULL
+	           ? NULL
+	           : creds_find(call->ctx->cfg.creds, auth->access_key);
+	if (cred == NULL ||
+	    (cred->session_token != NULL &&
+	        (auth->security_token == NULL ||
+	            strcmp(cred->session_token, auth->security_token) != 0)))
 		return core_fail(call, ERR_UNRECOGNIZED_CLIENT, "%s",
 		    "The security token included in the request is invalid.");
 	/* Signatures carry the real time, whatever the emulator's clock. */
@@ -101,11 +103,11 @@ identify_strict(struct call *call, const struct sigv4_request *sr,
 int
 core_identify(struct call *call, const struct sigv4_request *sr)
 {
-	const struct core_config	*cfg = &call->ctx->cfg;
-	struct sigv4_auth	 auth;
-	const struct cred	*cred;
-	char			*cause = NULL;
-	int			 rc;
+	const struct core_config *cfg = &call->ctx->cfg;
+	struct sigv4_auth auth;
+	const struct cred *cred;
+	char *cause = NULL;
+	int rc;
 
 	rc = sigv4_parse(sr, &auth, &cause);
 	if (rc == SIGV4_MISSING && !cfg->is_strict) {
@@ -130,7 +132,7 @@ core_identify(struct call *call, const struct sigv4_request *sr)
 	if (core_is_account_id(auth.access_key))
 		identify_root(call, auth.access_key);
 	else if (cfg->creds != NULL &&
-	    (cred = creds_find(cfg->creds, auth.access_key)) != NULL) {
+	         (cred = creds_find(cfg->creds, auth.access_key)) != NULL) {
 		str_copy(call->id.account, sizeof call->id.account,
 		    cred->account);
 		str_copy(call->id.principal_arn, sizeof call->id.principal_arn,

@@ -21,12 +21,12 @@
 #include "store/store.h"
 
 /* ECR's images-per-repository quota (docs/ecr-behaviour.md 4). */
-#define IMAGES_PER_REPO_MAX	100000
+#define IMAGES_PER_REPO_MAX 100000
 
 void
 core_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
 {
-	unsigned char	h[crypto_hash_sha512_BYTES];
+	unsigned char h[crypto_hash_sha512_BYTES];
 
 	if (!sha512) {
 		sha256_digest_text(bytes, len, dst);
@@ -40,12 +40,12 @@ core_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
 bool
 core_tag_is_immutable(const struct store_repo *repo, const char *tag)
 {
-	bool	matches = false;
-	size_t	i;
+	bool matches = false;
+	size_t i;
 
 	for (i = 0; i < repo->n_exclusion_filters && !matches; i++)
-		matches = str_wildcard_match(repo->exclusion_filters[i].filter,
-		    tag);
+		matches =
+		    str_wildcard_match(repo->exclusion_filters[i].filter, tag);
 	if (strcmp(repo->tag_mutability, "IMMUTABLE") == 0)
 		return true;
 	if (strcmp(repo->tag_mutability, "IMMUTABLE_WITH_EXCLUSION") == 0)
@@ -59,7 +59,8 @@ int
 core_fail_image_not_found(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
-	return core_fail(call, ERR_IMAGE_NOT_FOUND, "The image with imageId "
+	return core_fail(call, ERR_IMAGE_NOT_FOUND,
+	    "The image with imageId "
 	    "{imageDigest:'%s', imageTag:'%s'} does not exist within the "
 	    "repository with name '%s' in the registry with id '%s'",
 	    digest != NULL ? digest : "null", tag != NULL ? tag : "null",
@@ -112,15 +113,15 @@ digest_list(struct buf *b, const char *digest)
  * negative). [unconfirmed] wording, in ECR's constraint style.
  */
 static int
-check_size(struct call *call, const struct manifest_ref *ref,
-    uint64_t stored)
+check_size(struct call *call, const struct manifest_ref *ref, uint64_t stored)
 {
 	if (ref->size < 0 || (uint64_t)ref->size == stored)
 		return 0;
-	return core_fail_param(call, "ImageManifest", call_printf(call,
-	    "Size %" PRId64 " of the descriptor with digest %s does not "
-	    "match the size %" PRIu64 " of the stored content", ref->size,
-	    ref->digest, stored));
+	return core_fail_param(call, "ImageManifest",
+	    call_printf(call,
+	        "Size %" PRId64 " of the descriptor with digest %s does not "
+	        "match the size %" PRIu64 " of the stored content",
+	        ref->size, ref->digest, stored));
 }
 
 /*
@@ -134,8 +135,9 @@ count_layer(struct call *call, const struct manifest_ref *ref,
 {
 	if (check_size(call, ref, layer->size) != 0)
 		return -1;
-	if (ref->size < 0 && (__builtin_add_overflow(img->size, layer->size,
-	    &img->size) || img->size > INT64_MAX))
+	if (ref->size < 0 &&
+	    (__builtin_add_overflow(img->size, layer->size, &img->size) ||
+	        img->size > INT64_MAX))
 		return fail_manifest(call, MANIFEST_BAD_SIZE);
 	store_image_add_ref(img, ref->digest);
 	return 0;
@@ -151,10 +153,10 @@ static int
 check_layers(struct call *call, const struct store_repo *repo,
     struct manifest *m, struct store_image *img)
 {
-	struct store_layer	 layer;
-	struct buf		 missing;
-	size_t			 i;
-	int			 rc = 0;
+	struct store_layer layer;
+	struct buf missing;
+	size_t i;
+	int rc = 0;
 
 	buf_init(&missing, 1024 * 1024);
 	for (i = 0; rc == 0 && i < m->n_refs; i++) {
@@ -172,7 +174,8 @@ check_layers(struct call *call, const struct store_repo *repo,
 	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references &&
 	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
-		rc = core_fail(call, ERR_LAYERS_NOT_FOUND, "Layers with digests "
+		rc = core_fail(call, ERR_LAYERS_NOT_FOUND,
+		    "Layers with digests "
 		    "'%s' required for pushing image into repository with name "
 		    "'%s' in the registry with id '%s' do not exist",
 		    missing.data, repo->name, repo->registry_id);
@@ -186,10 +189,10 @@ static int
 check_children(struct call *call, const struct store_repo *repo,
     struct manifest *m, struct store_image *img)
 {
-	struct store_image	 child;
-	struct buf		 missing;
-	size_t			 i;
-	int			 rc;
+	struct store_image child;
+	struct buf missing;
+	size_t i;
+	int rc;
 
 	buf_init(&missing, 1024 * 1024);
 	for (i = 0; i < m->n_refs; i++) {
@@ -218,10 +221,12 @@ check_children(struct call *call, const struct store_repo *repo,
 	    !call->is_pull_through) {
 		buf_addstr(&missing, "]");
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
-		core_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND, "Manifests with "
+		core_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND,
+		    "Manifests with "
 		    "digests '%s' referenced by the image index do not exist "
 		    "in the repository with name '%s' in the registry with "
-		    "id '%s'", missing.data, repo->name, repo->registry_id);
+		    "id '%s'",
+		    missing.data, repo->name, repo->registry_id);
 		buf_release(&missing);
 		return -1;
 	}
@@ -234,14 +239,15 @@ static int
 note_layer_types(struct call *call, const struct store_repo *repo,
     const struct manifest *m)
 {
-	struct store_layer	layer;
-	size_t			i;
-	int			rc;
+	struct store_layer layer;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < m->n_refs && !m->is_index; i++) {
 		if (m->refs[i].media_type[0] == '\0' ||
 		    store_layer_get(call->txn, repo->id, m->refs[i].digest,
-		    &layer) != 0 || layer.media_type[0] != '\0')
+		        &layer) != 0 ||
+		    layer.media_type[0] != '\0')
 			continue;
 		rc = store_layer_set_media_type(call->txn, repo->id,
 		    m->refs[i].digest, m->refs[i].media_type);
@@ -255,14 +261,15 @@ static int
 create_image(struct call *call, const struct store_repo *repo,
     const struct core_image_put *in, struct manifest *m, const char *digest)
 {
-	struct store_image	img;
-	uint64_t		count;
-	int			rc;
+	struct store_image img;
+	uint64_t count;
+	int rc;
 
 	if ((rc = store_image_count(call->txn, repo->id, &count)) != 0)
 		return core_fail_store(call, rc);
 	if (count >= IMAGES_PER_REPO_MAX)
-		return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number "
+		return core_fail(call, ERR_LIMIT_EXCEEDED,
+		    "The maximum number "
 		    "of images per repository (%d) has been reached for the "
 		    "repository with name '%s' in the registry with id '%s'",
 		    IMAGES_PER_REPO_MAX, repo->name, repo->registry_id);
@@ -282,10 +289,10 @@ create_image(struct call *call, const struct store_repo *repo,
 	if (m->subject != NULL)
 		str_copy(img.subject_digest, sizeof img.subject_digest,
 		    m->subject);
-	rc = m->is_index ? check_children(call, repo, m, &img) :
-	    check_layers(call, repo, m, &img);
+	rc = m->is_index ? check_children(call, repo, m, &img)
+	                 : check_layers(call, repo, m, &img);
 	if (rc == 0 && (rc = store_image_create(call->txn, &img, in->manifest,
-	    in->len)) != 0)
+	                    in->len)) != 0)
 		rc = core_fail_store(call, rc);
 	if (rc == 0)
 		rc = note_layer_types(call, repo, m);
@@ -297,10 +304,11 @@ static int
 fail_exists(struct call *call, const struct store_repo *repo,
     const char *digest, const char *tag)
 {
-	return core_fail(call, ERR_IMAGE_ALREADY_EXISTS, "Image with digest "
+	return core_fail(call, ERR_IMAGE_ALREADY_EXISTS,
+	    "Image with digest "
 	    "'%s' and tag '%s' already exists in the repository with name "
-	    "'%s' in registry with id '%s'", digest, tag != NULL ? tag :
-	    "null", repo->name, repo->registry_id);
+	    "'%s' in registry with id '%s'",
+	    digest, tag != NULL ? tag : "null", repo->name, repo->registry_id);
 }
 
 /*
@@ -309,11 +317,11 @@ fail_exists(struct call *call, const struct store_repo *repo,
  * an immutable repository [unconfirmed; the doc's choice].
  */
 static int
-set_tag(struct call *call, const struct store_repo *repo,
-    const char *tag, const char *digest)
+set_tag(struct call *call, const struct store_repo *repo, const char *tag,
+    const char *digest)
 {
-	char	current[STORE_DIGEST_MAX + 1];
-	int	rc;
+	char current[STORE_DIGEST_MAX + 1];
+	int rc;
 
 	rc = store_tag_get(call->txn, repo->id, tag, current);
 	if (rc != 0 && rc != STORE_NOTFOUND)
@@ -321,15 +329,18 @@ set_tag(struct call *call, const struct store_repo *repo,
 	if (rc == 0 && strcmp(current, digest) == 0)
 		return fail_exists(call, repo, digest, tag);
 	if (rc == 0 && core_tag_is_immutable(repo, tag))
-		return core_fail(call, ERR_IMAGE_TAG_ALREADY_EXISTS, "The image "
+		return core_fail(call, ERR_IMAGE_TAG_ALREADY_EXISTS,
+		    "The image "
 		    "tag '%s' already exists in the '%s' repository and cannot "
-		    "be overwritten because the repository is immutable.", tag,
-		    repo->name);
+		    "be overwritten because the repository is immutable.",
+		    tag, repo->name);
 	rc = store_tag_set(call->txn, repo->id, tag, digest, NULL);
 	if (rc == STORE_TOOBIG)
-		return core_fail(call, ERR_LIMIT_EXCEEDED, "The image with "
+		return core_fail(call, ERR_LIMIT_EXCEEDED,
+		    "The image with "
 		    "digest '%s' exceeds the maximum allowed number of tags "
-		    "per image which is '%d'", digest, STORE_IMAGE_TAGS_MAX);
+		    "per image which is '%d'",
+		    digest, STORE_IMAGE_TAGS_MAX);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	return 0;
@@ -339,7 +350,7 @@ set_tag(struct call *call, const struct store_repo *repo,
 static int
 restore_if_archived(struct call *call, struct store_image *img)
 {
-	int	rc;
+	int rc;
 
 	if (img->status == STORE_IMAGE_ACTIVE)
 		return 0;
@@ -354,25 +365,26 @@ int
 core_image_put(struct call *call, const struct store_repo *repo,
     const struct core_image_put *in, struct core_image_result *out)
 {
-	struct store_image	existing;
-	struct manifest		m;
-	bool			sha512;
-	int			rc;
+	struct store_image existing;
+	struct manifest m;
+	bool sha512;
+	int rc;
 
 	sha512 = in->digest != NULL && str_has_prefix(in->digest, "sha512:");
 	core_digest_of(in->manifest, in->len, sha512, out->digest);
 	if (in->digest != NULL && strcmp(in->digest, out->digest) != 0)
 		/* [unconfirmed] wording; the model's description of it. */
-		return core_fail(call, ERR_IMAGE_DIGEST_DOES_NOT_MATCH, "The "
+		return core_fail(call, ERR_IMAGE_DIGEST_DOES_NOT_MATCH,
+		    "The "
 		    "specified image digest '%s' does not match the digest "
 		    "'%s' that Amazon ECR calculated for the image",
 		    in->digest, out->digest);
-	if ((rc = manifest_parse(in->manifest, in->len, in->media_type,
-	    &m)) != 0)
+	if ((rc = manifest_parse(in->manifest, in->len, in->media_type, &m)) !=
+	    0)
 		return fail_manifest(call, rc);
 	str_copy(out->media_type, sizeof out->media_type, m.media_type);
-	str_copy(out->subject, sizeof out->subject, m.subject != NULL ?
-	    m.subject : "");
+	str_copy(out->subject, sizeof out->subject,
+	    m.subject != NULL ? m.subject : "");
 	memset(&existing, 0, sizeof existing);
 	rc = store_image_get(call->txn, repo->id, out->digest, &existing);
 	if (rc == STORE_NOTFOUND)
@@ -394,8 +406,8 @@ int
 core_image_find(struct call *call, uint64_t repo_id, const char *digest,
     const char *tag, struct store_image *out)
 {
-	char	tagged[STORE_DIGEST_MAX + 1];
-	int	rc;
+	char tagged[STORE_DIGEST_MAX + 1];
+	int rc;
 
 	if (tag != NULL) {
 		if ((rc = store_tag_get(call->txn, repo_id, tag, tagged)) != 0)
@@ -411,18 +423,18 @@ int
 core_image_delete(struct call *call, const struct store_image *img,
     const char *tag)
 {
-	bool	has_parent;
-	int	rc;
+	bool has_parent;
+	int rc;
 
 	if (tag != NULL && img->n_tags > 1) {
 		if ((rc = store_tag_delete(call->txn, img->repo_id, tag,
-		    NULL)) != 0)
+		         NULL)) != 0)
 			return core_fail_store(call, rc);
 		return 0;
 	}
 	/* The last tag goes with the image, unless a list still holds it. */
 	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
-	    &has_parent)) != 0)
+	         &has_parent)) != 0)
 		return core_fail_store(call, rc);
 	if (has_parent)
 		return CORE_IMAGE_BUSY;
@@ -437,7 +449,7 @@ core_image_delete(struct call *call, const struct store_image *img,
 bool
 core_accept_has(const struct core_accept *a, const char *media_type)
 {
-	size_t	i;
+	size_t i;
 
 	if (a->n == 0)
 		return true;
@@ -451,7 +463,7 @@ core_accept_has(const struct core_accept *a, const char *media_type)
 static const char *
 served_type(const struct core_accept *w, const char *type, bool may_translate)
 {
-	const char	*twin;
+	const char *twin;
 
 	if (core_accept_has(w, type))
 		return type;
@@ -476,13 +488,13 @@ serve(struct call *call, const struct core_accept *w,
     const struct store_image *img, bool may_translate, char *digest,
     const char **type, size_t *out_len)
 {
-	const char	*target;
-	char		*bytes, *alt;
-	size_t		 len, alt_len;
+	const char *target;
+	char *bytes, *alt;
+	size_t len, alt_len;
 
 	target = served_type(w, img->manifest_media_type, may_translate);
 	if (target == NULL || store_manifest_get(call->txn, img->repo_id,
-	    img->digest, &bytes, &len) != 0)
+	                          img->digest, &bytes, &len) != 0)
 		return NULL;
 	if (target == img->manifest_media_type) {
 		str_copy(digest, CORE_DIGEST_SIZE, img->digest);
@@ -496,7 +508,7 @@ serve(struct call *call, const struct core_accept *w,
 	if (alt == NULL)
 		return NULL;
 	core_digest_of(alt, alt_len, false, digest);
-	*type = target;		/* one of manifest.h's constants */
+	*type = target; /* one of manifest.h's constants */
 	*out_len = alt_len;
 	return alt;
 }
@@ -510,49 +522,50 @@ serve(struct call *call, const struct core_accept *w,
  */
 char *
 core_image_negotiate(struct call *call, const struct core_accept *w,
-    const struct store_image *img, bool by_tag, char *digest,
-    const char **type, size_t *out_len)
+    const struct store_image *img, bool by_tag, char *digest, const char **type,
+    size_t *out_len)
 {
-	struct store_image	 child;
-	char			*bytes = NULL;
-	size_t			 len;
-	int			 rc;
+	struct store_image child;
+	char *bytes = NULL;
+	size_t len;
+	int rc;
 
 	if (img->kind != STORE_IMAGE_INDEX || !by_tag ||
 	    core_accept_has(w, img->manifest_media_type))
 		return serve(call, w, img, by_tag, digest, type, out_len);
 	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
-	    &len) != 0)
+	        &len) != 0)
 		return NULL;
 	rc = manifest_pick_child(bytes, len, servable_cb, (void *)w, digest,
 	    CORE_DIGEST_SIZE);
 	free(bytes);
 	memset(&child, 0, sizeof child);
-	if (rc != 0 || store_image_get(call->txn, img->repo_id, digest,
-	    &child) != 0)
+	if (rc != 0 ||
+	    store_image_get(call->txn, img->repo_id, digest, &child) != 0)
 		return NULL;
 	bytes = serve(call, w, &child, true, digest, type, out_len);
 	store_image_release(&child);
 	return bytes;
 }
 
-
 void
 core_image_annotations_write(struct call *call, struct jw *w,
     const struct store_image *img)
 {
-	struct json_object	*root, *ann;
-	char			*bytes;
-	size_t			 len;
+	struct json_object *root, *ann;
+	char *bytes;
+	size_t len;
 
 	if (store_manifest_get(call->txn, img->repo_id, img->digest, &bytes,
-	    &len) != 0)
+	        &len) != 0)
 		return;
 	root = manifest_json(bytes, len);
-	if (root != NULL && json_object_object_get_ex(root, "annotations",
-	    &ann) && json_object_is_type(ann, json_type_object)) {
+	if (root != NULL &&
+	    json_object_object_get_ex(root, "annotations", &ann) &&
+	    json_object_is_type(ann, json_type_object)) {
 		jw_obj_open(w, "annotations");
-		json_object_object_foreach(ann, k, v) {
+		json_object_object_foreach(ann, k, v)
+		{
 			if (json_object_is_type(v, json_type_string))
 				jw_str(w, k, json_object_get_string(v));
 		}

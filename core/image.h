@@ -15,31 +15,30 @@ struct json_object;
 #include "store/store.h"
 
 /* "sha512:" and 128 hex digits, and the NUL. */
-#define CORE_DIGEST_SIZE	136
+#define CORE_DIGEST_SIZE 136
 
 /* sha256 (or sha512) of bytes as "sha256:<hex>" into dst. */
-void	 core_digest_of(const void *bytes, size_t len, bool sha512, char *dst);
+void core_digest_of(const void *bytes, size_t len, bool sha512, char *dst);
 
 /* Whether ECR refuses to move tag in repo (its mutability and filters). */
-bool	 core_tag_is_immutable(const struct store_repo *repo, const char *tag);
+bool core_tag_is_immutable(const struct store_repo *repo, const char *tag);
 
 /* ImageNotFoundException in ECR's words; "null" for a missing part. */
-int	 core_fail_image_not_found(struct call *,
-	    const struct store_repo *repo, const char *digest,
-	    const char *tag);
+int core_fail_image_not_found(struct call *, const struct store_repo *repo,
+    const char *digest, const char *tag);
 
 struct core_image_put {
-	const char	*manifest;	/* the exact bytes */
-	size_t		 len;
-	const char	*media_type;	/* given by the caller, or NULL */
-	const char	*tag;		/* or NULL */
-	const char	*digest;	/* expected digest, or NULL */
+	const char *manifest; /* the exact bytes */
+	size_t len;
+	const char *media_type; /* given by the caller, or NULL */
+	const char *tag;        /* or NULL */
+	const char *digest;     /* expected digest, or NULL */
 };
 
 struct core_image_result {
-	char	digest[CORE_DIGEST_SIZE];
-	char	media_type[STORE_MEDIA_TYPE_MAX + 1];
-	char	subject[CORE_DIGEST_SIZE];	/* "" when none */
+	char digest[CORE_DIGEST_SIZE];
+	char media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char subject[CORE_DIGEST_SIZE]; /* "" when none */
 };
 
 /*
@@ -50,17 +49,17 @@ struct core_image_result {
  * identical put. Runs in call->txn. 0 with *out filled, or -1 with
  * call->err set.
  */
-int	 core_image_put(struct call *, const struct store_repo *repo,
-	    const struct core_image_put *in, struct core_image_result *out);
+int core_image_put(struct call *, const struct store_repo *repo,
+    const struct core_image_put *in, struct core_image_result *out);
 
 /* core_image_find: the tag names another digest than the one asked. */
-#define CORE_IMAGE_TAG_MISMATCH	(-100)
+#define CORE_IMAGE_TAG_MISMATCH (-100)
 /*
  * The image a tag, a digest or both name: STORE_OK with *out filled
  * (release it), STORE_NOTFOUND, CORE_IMAGE_TAG_MISMATCH, or a STORE_* code.
  */
-int	 core_image_find(struct call *, uint64_t repo_id,
-	    const char *digest, const char *tag, struct store_image *out);
+int core_image_find(struct call *, uint64_t repo_id, const char *digest,
+    const char *tag, struct store_image *out);
 
 /*
  * BatchDeleteImage's rule, shared with lifecycle expiry and the registry's
@@ -70,16 +69,16 @@ int	 core_image_find(struct call *, uint64_t repo_id,
  * index in the repository still refers to the image (the caller words
  * ImageReferencedByManifestList); or -1 with call->err set.
  */
-#define CORE_IMAGE_BUSY	(-101)
-int	 core_image_delete(struct call *, const struct store_image *img,
-	    const char *tag);
+#define CORE_IMAGE_BUSY (-101)
+int core_image_delete(struct call *, const struct store_image *img,
+    const char *tag);
 
 /* Media types a client accepts; n == 0 accepts any. */
 struct core_accept {
-	const char	**types;
-	size_t		  n;
+	const char **types;
+	size_t n;
 };
-bool	 core_accept_has(const struct core_accept *, const char *media_type);
+bool core_accept_has(const struct core_accept *, const char *media_type);
 /*
  * Content negotiation, for BatchGetImage and the registry's manifest GET
  * (docs/ecr-behaviour.md 3.2): the stored manifest if its type is
@@ -88,29 +87,28 @@ bool	 core_accept_has(const struct core_accept *, const char *media_type);
  * (CORE_DIGEST_SIZE bytes), *type (lives as long as the call) and *len;
  * NULL if nothing fits.
  */
-char	*core_image_negotiate(struct call *, const struct core_accept *,
-	    const struct store_image *img, bool by_tag, char *digest,
-	    const char **type, size_t *len);
-
+char *core_image_negotiate(struct call *, const struct core_accept *,
+    const struct store_image *img, bool by_tag, char *digest, const char **type,
+    size_t *len);
 
 /* The "annotations" of an image's manifest (referrer listings). */
-void	 core_image_annotations_write(struct call *, struct jw *,
-	    const struct store_image *img);
+void core_image_annotations_write(struct call *, struct jw *,
+    const struct store_image *img);
 /*
  * Start a layer upload in repo (InitiateLayerUpload and the registry's
  * POST): a fresh id, an empty file, a record with a fresh running hash.
  * 0 with *up filled, or -1 with call->err set.
  */
-int	 core_upload_create(struct call *, const struct store_repo *repo,
-	    struct store_upload *up);
+int core_upload_create(struct call *, const struct store_repo *repo,
+    struct store_upload *up);
 
 /*
  * The maximum layer size (ECR's 52,000 MiB, or --max-layer-size): may
  * upload id, holding received bytes, take more? 0, or -1 with
  * LimitExceededException set.
  */
-int	 core_upload_check_size(struct call *, const char *id,
-	    uint64_t received, uint64_t more);
+int core_upload_check_size(struct call *, const char *id, uint64_t received,
+    uint64_t more);
 
 /*
  * Count a part of len bytes just written to the upload's file, with the
@@ -118,33 +116,33 @@ int	 core_upload_check_size(struct call *, const char *id,
  * caller then stores *up).
  */
 struct sha256_state;
-void	 core_upload_count_part(struct call *, struct store_upload *up,
-	    uint64_t len, const struct sha256_state *hash);
+void core_upload_count_part(struct call *, struct store_upload *up,
+    uint64_t len, const struct sha256_state *hash);
 /*
  * The upload's running hash (upload.c keeps it in memory, never in the
  * store), for a stream that goes on from up->received: true with *out,
  * or false when none covers exactly that much (after a restart): the
  * stream then hashes nothing and core_upload_digest reads the file.
  */
-bool	 core_upload_hash_get(const struct core_ctx *,
-	    const struct store_upload *up, struct sha256_state *out);
+bool core_upload_hash_get(const struct core_ctx *,
+    const struct store_upload *up, struct sha256_state *out);
 /* Forget the upload's running hash (it completed or was cancelled). */
-void	 core_upload_hash_drop(struct core_ctx *, const char *id);
+void core_upload_hash_drop(struct core_ctx *, const char *id);
 /*
  * The digest of the upload's received bytes, "sha256:" (from the running
  * hash, or else from the file) or with is_sha512 "sha512:" (from the file)
  * and hex digits: 0, or -1 with call->err set.
  */
-int	 core_upload_digest(struct call *, const struct store_upload *up,
-	    bool is_sha512, char digest[CORE_DIGEST_SIZE]);
+int core_upload_digest(struct call *, const struct store_upload *up,
+    bool is_sha512, char digest[CORE_DIGEST_SIZE]);
 /*
  * The same from the upload file of id's first len bytes, or for sha256
  * from the running hash *from when not NULL: STORE_OK or a STORE_* code.
  * It touches no api state, so a worker thread may run it.
  */
-int	 core_upload_hash_file(struct store *, const char *id, uint64_t len,
-	    bool is_sha512, const struct sha256_state *from,
-	    char digest[CORE_DIGEST_SIZE]);
+int core_upload_hash_file(struct store *, const char *id, uint64_t len,
+    bool is_sha512, const struct sha256_state *from,
+    char digest[CORE_DIGEST_SIZE]);
 /*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
@@ -152,12 +150,11 @@ int	 core_upload_hash_file(struct store *, const char *id, uint64_t len,
  * upload (moving its file into the blob store) from under it. owner is
  * the stream's state. lease is false when the upload is leased already.
  */
-bool	 core_upload_lease(struct core_ctx *, const char *id, const void *owner);
+bool core_upload_lease(struct core_ctx *, const char *id, const void *owner);
 /* Drop owner's lease on id, if it holds it. */
-void	 core_upload_unlease(struct core_ctx *, const char *id,
-	    const void *owner);
+void core_upload_unlease(struct core_ctx *, const char *id, const void *owner);
 /* Is id leased by a stream other than owner (NULL: by any)? */
-bool	 core_upload_leased_by_other(const struct core_ctx *, const char *id,
-	    const void *owner);
+bool core_upload_leased_by_other(const struct core_ctx *, const char *id,
+    const void *owner);
 
 #endif

@@ -13,13 +13,13 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define ARENA_BLOCK	(64 * 1024)
+#define ARENA_BLOCK (64 * 1024)
 
 static void *
 arena_alloc(struct core_lifecycle_arena *a, size_t size)
 {
-	char	*p;
-	size_t	 cap;
+	char *p;
+	size_t cap;
 
 	size = (size + 7) & ~(size_t)7;
 	if (a->n_blocks == 0 || a->cap - a->used < size) {
@@ -38,8 +38,8 @@ arena_alloc(struct core_lifecycle_arena *a, size_t size)
 static char *
 arena_strdup(struct core_lifecycle_arena *a, const char *s)
 {
-	size_t	 len = strlen(s);
-	char	*p = arena_alloc(a, len + 1);
+	size_t len = strlen(s);
+	char *p = arena_alloc(a, len + 1);
 
 	memcpy(p, s, len + 1);
 	return p;
@@ -55,7 +55,7 @@ core_lifecycle_images_init(struct core_lifecycle_images *set, uint64_t repo_id)
 void
 core_lifecycle_images_release(struct core_lifecycle_images *set)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < set->arena.n_blocks; i++)
 		free(set->arena.blocks[i]);
@@ -66,11 +66,11 @@ core_lifecycle_images_release(struct core_lifecycle_images *set)
 }
 
 struct load {
-	struct call			*call;
-	struct core_lifecycle_images	*set;
-	size_t				 n, max;
-	bool				 is_stopped;
-	int				 rc;		/* a store error */
+	struct call *call;
+	struct core_lifecycle_images *set;
+	size_t n, max;
+	bool is_stopped;
+	int rc; /* a store error */
 };
 
 static void
@@ -80,26 +80,26 @@ grow(struct core_lifecycle_images *set)
 		return;
 	set->size = set->size == 0 ? 256 : set->size * 2;
 	set->v = xreallocarray(set->v, set->size, sizeof *set->v);
-	set->status = xreallocarray(set->status, set->size,
-	    sizeof *set->status);
+	set->status =
+	    xreallocarray(set->status, set->size, sizeof *set->status);
 }
 
 static int
 load_one(const struct store_image *img, void *arg)
 {
-	struct load		*ld = arg;
+	struct load *ld = arg;
 	struct core_lifecycle_images *set = ld->set;
-	struct lifecycle_image	*im;
-	char			**tags;
-	bool			 has_parent;
-	size_t			 i;
+	struct lifecycle_image *im;
+	char **tags;
+	bool has_parent;
+	size_t i;
 
 	if (ld->n == ld->max) {
 		ld->is_stopped = true;
 		return 1;
 	}
 	if ((ld->rc = store_image_has_parent(ld->call->txn, set->repo_id,
-	    img->digest, &has_parent)) != 0)
+	         img->digest, &has_parent)) != 0)
 		return ld->rc;
 	grow(set);
 	im = &set->v[set->n];
@@ -123,18 +123,18 @@ load_one(const struct store_image *img, void *arg)
 }
 
 int
-core_lifecycle_images_load(struct call *call,
-    struct core_lifecycle_images *set, size_t max, bool *is_done)
+core_lifecycle_images_load(struct call *call, struct core_lifecycle_images *set,
+    size_t max, bool *is_done)
 {
-	struct load	ld;
-	int		rc;
+	struct load ld;
+	int rc;
 
 	memset(&ld, 0, sizeof ld);
 	ld.call = call;
 	ld.set = set;
 	ld.max = max;
-	rc = store_image_foreach(call->txn, set->repo_id, set->n == 0 ? NULL :
-	    set->v[set->n - 1].digest, load_one, &ld);
+	rc = store_image_foreach(call->txn, set->repo_id,
+	    set->n == 0 ? NULL : set->v[set->n - 1].digest, load_one, &ld);
 	if (rc < 0)
 		return core_fail_store(call, rc);
 	*is_done = !ld.is_stopped;
@@ -145,7 +145,7 @@ int
 core_lifecycle_parse(struct call *call, const char *text, size_t len,
     struct lifecycle_policy **out)
 {
-	char	*cause = NULL, *message;
+	char *cause = NULL, *message;
 
 	if (lifecycle_parse(text, len, out, &cause) == LIFECYCLE_OK)
 		return 0;
@@ -157,12 +157,13 @@ core_lifecycle_parse(struct call *call, const char *text, size_t len,
 }
 
 int
-core_fail_no_lifecycle_policy(struct call *call,
-    const struct store_repo *repo)
+core_fail_no_lifecycle_policy(struct call *call, const struct store_repo *repo)
 {
-	return core_fail(call, ERR_LIFECYCLE_POLICY_NOT_FOUND, "Lifecycle "
+	return core_fail(call, ERR_LIFECYCLE_POLICY_NOT_FOUND,
+	    "Lifecycle "
 	    "policy does not exist for the repository with name '%s' in the "
-	    "registry with id '%s'", repo->name, repo->registry_id);
+	    "registry with id '%s'",
+	    repo->name, repo->registry_id);
 }
 
 /* One result; false, with nothing written, if it would pass max bytes. */
@@ -170,15 +171,17 @@ static bool
 result_write(struct jw *w, const struct lifecycle_image *im,
     const struct lifecycle_action *act, size_t max)
 {
-	size_t	len = w->b.len, i;
-	bool	had_item = w->has_item[w->depth];
+	size_t len = w->b.len, i;
+	bool had_item = w->has_item[w->depth];
 
 	jw_arr_open(w, NULL);
 	jw_str(w, NULL, im->digest);
 	jw_i64(w, NULL, im->pushed_at_ms);
-	jw_i64(w, NULL, (int64_t)act->rule_priority * 4 +
-	    (act->type == LIFECYCLE_TRANSITION ? CORE_LIFECYCLE_TRANSITION : 0) +
-	    (im->is_archived ? CORE_LIFECYCLE_ARCHIVED : 0));
+	jw_i64(w, NULL,
+	    (int64_t)act->rule_priority * 4 +
+	        (act->type == LIFECYCLE_TRANSITION ? CORE_LIFECYCLE_TRANSITION
+	                                           : 0) +
+	        (im->is_archived ? CORE_LIFECYCLE_ARCHIVED : 0));
 	for (i = 0; i < im->n_tags; i++)
 		jw_str(w, NULL, im->tags[i]);
 	jw_arr_close(w);
@@ -195,7 +198,7 @@ core_lifecycle_preview_write(struct jw *w, const char *text,
     const struct core_lifecycle_images *images,
     const struct lifecycle_action *acts, size_t n_acts, size_t max)
 {
-	size_t	i, n_expiring = 0;
+	size_t i, n_expiring = 0;
 
 	for (i = 0; i < n_acts; i++)
 		n_expiring += acts[i].type == LIFECYCLE_EXPIRE;
@@ -219,7 +222,7 @@ static bool
 is_unchanged(const struct store_image *img, const struct lifecycle_image *im,
     uint8_t status)
 {
-	size_t	i;
+	size_t i;
 
 	if (img->status != status || img->n_tags != im->n_tags ||
 	    img->last_pulled_at_ms != im->last_pulled_at_ms ||
@@ -236,12 +239,12 @@ is_unchanged(const struct store_image *img, const struct lifecycle_image *im,
 static int
 transition(struct call *call, struct store_image *img)
 {
-	bool	has_parent;
-	int	rc;
+	bool has_parent;
+	int rc;
 
 	/* As UpdateImageStorageClass: a list's child is not archived alone. */
 	if ((rc = store_image_has_parent(call->txn, img->repo_id, img->digest,
-	    &has_parent)) != 0)
+	         &has_parent)) != 0)
 		return core_fail_store(call, rc);
 	if (has_parent)
 		return CORE_IMAGE_BUSY;
@@ -253,14 +256,14 @@ transition(struct call *call, struct store_image *img)
 }
 
 struct referrer_list {
-	char	**digests;
-	size_t	  n;
+	char **digests;
+	size_t n;
 };
 
 static int
 collect_referrer(const struct store_image *img, void *arg)
 {
-	struct referrer_list	*l = arg;
+	struct referrer_list *l = arg;
 
 	l->digests = xreallocarray(l->digests, l->n + 1, sizeof *l->digests);
 	l->digests[l->n++] = xstrdup(img->digest);
@@ -275,18 +278,18 @@ collect_referrer(const struct store_image *img, void *arg)
 static int
 expire_referrers(struct call *call, uint64_t repo_id, const char *subject)
 {
-	struct referrer_list	 l = { NULL, 0 };
-	struct store_image	 img;
-	size_t			 i;
-	int			 rc;
+	struct referrer_list l = {NULL, 0};
+	struct store_image img;
+	size_t i;
+	int rc;
 
 	if ((rc = store_referrer_foreach(call->txn, repo_id, subject,
-	    collect_referrer, &l)) != 0)
+	         collect_referrer, &l)) != 0)
 		rc = core_fail_store(call, rc);
 	for (i = 0; i < l.n; i++) {
 		memset(&img, 0, sizeof img);
 		if (rc == 0 && store_image_get(call->txn, repo_id, l.digests[i],
-		    &img) == 0) {
+		                   &img) == 0) {
 			if ((rc = core_image_delete(call, &img, NULL)) ==
 			    CORE_IMAGE_BUSY)
 				rc = 0;
@@ -302,13 +305,12 @@ expire_referrers(struct call *call, uint64_t repo_id, const char *subject)
 }
 
 int
-core_lifecycle_apply(struct call *call,
-    const struct core_lifecycle_images *set, const struct lifecycle_action *act,
-    struct core_lifecycle_counts *counts)
+core_lifecycle_apply(struct call *call, const struct core_lifecycle_images *set,
+    const struct lifecycle_action *act, struct core_lifecycle_counts *counts)
 {
-	const struct lifecycle_image	*im = &set->v[act->image];
-	struct store_image		 img;
-	int				 rc;
+	const struct lifecycle_image *im = &set->v[act->image];
+	struct store_image img;
+	int rc;
 
 	memset(&img, 0, sizeof img);
 	rc = store_image_get(call->txn, set->repo_id, im->digest, &img);

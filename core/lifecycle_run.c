@@ -15,38 +15,38 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define LOAD_SLICE	4096	/* images read per step */
-#define APPLY_SLICE	128	/* actions written per step */
+#define LOAD_SLICE 4096 /* images read per step */
+#define APPLY_SLICE 128 /* actions written per step */
 
 enum phase {
-	PHASE_LIST,		/* find the repositories */
-	PHASE_LOAD,		/* load the current one's images */
+	PHASE_LIST, /* find the repositories */
+	PHASE_LOAD, /* load the current one's images */
 	PHASE_EVAL,
 	PHASE_APPLY,
 	PHASE_DONE,
 };
 
 enum scope {
-	SCOPE_ALL,		/* every repository with a policy */
-	SCOPE_PARTITION,	/* those of one registry and region */
+	SCOPE_ALL,       /* every repository with a policy */
+	SCOPE_PARTITION, /* those of one registry and region */
 	SCOPE_ONE,
 };
 
 struct core_lifecycle_run {
-	struct call			*call;
-	enum scope			 scope;
-	char				 name[STORE_REPO_NAME_MAX + 1];
-	enum phase			 phase;
-	uint64_t			*repo_ids;
-	size_t				 n_repos, next_repo;
+	struct call *call;
+	enum scope scope;
+	char name[STORE_REPO_NAME_MAX + 1];
+	enum phase phase;
+	uint64_t *repo_ids;
+	size_t n_repos, next_repo;
 	/* The repository under way. */
-	struct lifecycle_policy		*policy;
-	int64_t				 policy_at_ms;	/* its document's */
-	struct core_lifecycle_images	 set;
-	struct lifecycle_action		*acts;
-	size_t				 n_acts, next_act;
-	struct core_lifecycle_counts	 counts;
-	size_t				 n_repos_run;
+	struct lifecycle_policy *policy;
+	int64_t policy_at_ms; /* its document's */
+	struct core_lifecycle_images set;
+	struct lifecycle_action *acts;
+	size_t n_acts, next_act;
+	struct core_lifecycle_counts counts;
+	size_t n_repos_run;
 };
 
 struct core_lifecycle_run *
@@ -54,7 +54,7 @@ core_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
     const char *registry_id, const char *region, const char *name,
     int64_t now_ms)
 {
-	struct core_lifecycle_run	*run;
+	struct core_lifecycle_run *run;
 
 	run = xcalloc(1, sizeof *run);
 	run->call = call_new(ctx, request_id, now_ms);
@@ -119,9 +119,9 @@ list_doc(uint64_t repo_id, const struct store_doc *doc, void *arg)
 static int
 list_partition(const struct store_repo *repo, void *arg)
 {
-	struct core_lifecycle_run	*run = arg;
-	struct store_doc		 doc;
-	int				 rc;
+	struct core_lifecycle_run *run = arg;
+	struct store_doc doc;
+	int rc;
 
 	memset(&doc, 0, sizeof doc);
 	rc = store_repo_doc_get(run->call->txn, repo->id,
@@ -139,10 +139,10 @@ list_partition(const struct store_repo *repo, void *arg)
 static int
 list_one(struct core_lifecycle_run *run)
 {
-	struct call		*call = run->call;
-	struct store_repo	 repo;
-	struct store_doc	 doc;
-	int			 rc;
+	struct call *call = run->call;
+	struct store_repo repo;
+	struct store_doc doc;
+	int rc;
 
 	if (core_repo_get(call, run->name, &repo) != 0)
 		return -1;
@@ -161,15 +161,15 @@ list_one(struct core_lifecycle_run *run)
 static int
 list_step(struct core_lifecycle_run *run)
 {
-	struct call	*call = run->call;
-	int		 rc;
+	struct call *call = run->call;
+	int rc;
 
 	/* Pull times noted so far count for sinceImagePulled. */
 	if (core_pulls_pending(call->ctx) &&
 	    (rc = core_pulls_flush(call->ctx)) != 0)
 		return core_fail_store(call, rc);
-	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
-	    &call->txn)) != 0)
+	if ((rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn)) !=
+	    0)
 		return core_fail_store(call, rc);
 	if (run->scope == SCOPE_ONE)
 		rc = list_one(run);
@@ -183,8 +183,8 @@ list_step(struct core_lifecycle_run *run)
 	call->txn = NULL;
 	/* list_one has said why already. */
 	if (rc != 0)
-		return call->err.code != ERR_NONE ? -1 :
-		    core_fail_store(call, rc);
+		return call->err.code != ERR_NONE ? -1
+		                                  : core_fail_store(call, rc);
 	run->phase = run->n_repos != 0 ? PHASE_LOAD : PHASE_DONE;
 	return 0;
 }
@@ -193,8 +193,8 @@ list_step(struct core_lifecycle_run *run)
 static bool
 policy_load(struct core_lifecycle_run *run, uint64_t repo_id, int *rc)
 {
-	struct store_doc	 doc;
-	char			*cause = NULL;
+	struct store_doc doc;
+	char *cause = NULL;
 
 	memset(&doc, 0, sizeof doc);
 	*rc = store_repo_doc_get(run->call->txn, repo_id,
@@ -207,7 +207,8 @@ policy_load(struct core_lifecycle_run *run, uint64_t repo_id, int *rc)
 	if (lifecycle_parse(doc.text, doc.len, &run->policy, &cause) != 0) {
 		/* Put stored it valid; a newer ecrd's rule, perhaps. */
 		log_warn("lifecycle: repository id %llu: stored policy "
-		    "skipped: %s", (unsigned long long)repo_id, cause);
+		         "skipped: %s",
+		    (unsigned long long)repo_id, cause);
 		free(cause);
 		store_doc_release(&doc);
 		return false;
@@ -220,13 +221,13 @@ policy_load(struct core_lifecycle_run *run, uint64_t repo_id, int *rc)
 static int
 load_slice(struct core_lifecycle_run *run)
 {
-	struct call	*call = run->call;
-	uint64_t	 id = run->repo_ids[run->next_repo];
-	bool		 is_done;
-	int		 rc;
+	struct call *call = run->call;
+	uint64_t id = run->repo_ids[run->next_repo];
+	bool is_done;
+	int rc;
 
-	if ((rc = store_txn_begin(call->ctx->store, NULL, false,
-	    &call->txn)) != 0)
+	if ((rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn)) !=
+	    0)
 		return core_fail_store(call, rc);
 	if (run->policy == NULL) {
 		if (!policy_load(run, id, &rc)) {
@@ -265,15 +266,15 @@ eval_step(struct core_lifecycle_run *run)
 static int
 policy_check(struct core_lifecycle_run *run, bool is_last, bool *is_same)
 {
-	struct call		*call = run->call;
-	struct store_doc	 doc;
-	int			 rc;
+	struct call *call = run->call;
+	struct store_doc doc;
+	int rc;
 
 	memset(&doc, 0, sizeof doc);
 	rc = store_repo_doc_get(call->txn, run->set.repo_id,
 	    STORE_DOC_LIFECYCLE_POLICY, &doc);
 	*is_same = rc == 0 && doc.at_ms == run->policy_at_ms &&
-	    strcmp(doc.text, run->policy->normalised) == 0;
+	           strcmp(doc.text, run->policy->normalised) == 0;
 	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc == 0 && *is_same && is_last) {
@@ -288,15 +289,15 @@ policy_check(struct core_lifecycle_run *run, bool is_last, bool *is_same)
 static int
 apply_slice(struct core_lifecycle_run *run)
 {
-	struct call	*call = run->call;
-	size_t		 end = run->next_act + APPLY_SLICE;
-	bool		 is_same;
-	int		 rc;
+	struct call *call = run->call;
+	size_t end = run->next_act + APPLY_SLICE;
+	bool is_same;
+	int rc;
 
 	if (end > run->n_acts)
 		end = run->n_acts;
-	if ((rc = store_txn_begin(call->ctx->store, NULL, true,
-	    &call->txn)) != 0)
+	if ((rc = store_txn_begin(call->ctx->store, NULL, true, &call->txn)) !=
+	    0)
 		return core_fail_store(call, rc);
 	rc = policy_check(run, end == run->n_acts, &is_same);
 	while (rc == 0 && is_same && run->next_act < end)
@@ -321,7 +322,7 @@ apply_slice(struct core_lifecycle_run *run)
 bool
 core_lifecycle_run_step(struct core_lifecycle_run *run)
 {
-	int	rc = 0;
+	int rc = 0;
 
 	switch (run->phase) {
 	case PHASE_LIST:
@@ -356,7 +357,7 @@ core_lifecycle_run_counts(const struct core_lifecycle_run *run, size_t *n_repos,
 struct call *
 core_lifecycle_run_result(struct core_lifecycle_run *run)
 {
-	struct call	*call = run->call;
+	struct call *call = run->call;
 
 	if (call->err.code == ERR_NONE && call->out == NULL) {
 		call->out = jnew_obj();

@@ -18,17 +18,17 @@
  * 127 is what docs/ecr-behaviour.md 3.2 suggests [unconfirmed]: chosen, so
  * the error exists and is tested, and generous for real images.
  */
-#define LAYERS_MAX	127
+#define LAYERS_MAX 127
 
 static const char *const index_types[] = {
-	MEDIA_DOCKER_LIST,
-	MEDIA_OCI_INDEX,
+    MEDIA_DOCKER_LIST,
+    MEDIA_OCI_INDEX,
 };
 
 bool
 manifest_is_index_type(const char *media_type)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof index_types / sizeof index_types[0]; i++)
 		if (strcmp(media_type, index_types[i]) == 0)
@@ -39,7 +39,7 @@ manifest_is_index_type(const char *media_type)
 bool
 manifest_digest_is_valid(const char *d)
 {
-	size_t	hex, i;
+	size_t hex, i;
 
 	if (strncmp(d, "sha256:", 7) == 0)
 		hex = 64;
@@ -63,16 +63,16 @@ manifest_digest_is_valid(const char *d)
 static bool
 media_type_is_valid(const char *s)
 {
-	const char	*slash = strchr(s, '/');
+	const char *slash = strchr(s, '/');
 
 	return slash != NULL && slash != s && slash[1] != '\0' &&
-	    strlen(s) <= MANIFEST_MEDIA_TYPE_MAX && strchr(s, ' ') == NULL;
+	       strlen(s) <= MANIFEST_MEDIA_TYPE_MAX && strchr(s, ' ') == NULL;
 }
 
 static const char *
 get_str(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
@@ -91,8 +91,8 @@ static void
 add_ref(struct manifest *m, const char *digest, int64_t size,
     const char *media_type, bool is_foreign)
 {
-	struct manifest_ref	*r;
-	size_t			 i;
+	struct manifest_ref *r;
+	size_t i;
 
 	for (i = 0; i < m->n_refs; i++)
 		if (strcmp(m->refs[i].digest, digest) == 0)
@@ -113,10 +113,10 @@ add_ref(struct manifest *m, const char *digest, int64_t size,
 static int
 read_descriptor(struct manifest *m, struct json_object *d, bool counts)
 {
-	struct json_object	*size, *urls;
-	const char		*digest = get_str(d, "digest");
-	const char		*type = get_str(d, "mediaType");
-	int64_t			 n;
+	struct json_object *size, *urls;
+	const char *digest = get_str(d, "digest");
+	const char *type = get_str(d, "mediaType");
+	int64_t n;
 
 	if (!json_object_is_type(d, json_type_object) || digest == NULL ||
 	    !manifest_digest_is_valid(digest))
@@ -135,9 +135,9 @@ read_descriptor(struct manifest *m, struct json_object *d, bool counts)
 	/* Foreign layers (Windows base layers) live elsewhere (3.2). */
 	urls = NULL;
 	json_object_object_get_ex(d, "urls", &urls);
-	add_ref(m, digest, n, type, urls != NULL &&
-	    json_object_is_type(urls, json_type_array) &&
-	    json_object_array_length(urls) > 0);
+	add_ref(m, digest, n, type,
+	    urls != NULL && json_object_is_type(urls, json_type_array) &&
+	        json_object_array_length(urls) > 0);
 	return 0;
 }
 
@@ -145,9 +145,9 @@ static int
 read_list(struct manifest *m, struct json_object *root, const char *key,
     bool counts)
 {
-	struct json_object	*list;
-	size_t			 i, n;
-	int			 rc;
+	struct json_object *list;
+	size_t i, n;
+	int rc;
 
 	if (!json_object_object_get_ex(root, key, &list))
 		return 0;
@@ -158,7 +158,7 @@ read_list(struct manifest *m, struct json_object *root, const char *key,
 		return MANIFEST_TOO_MANY_LAYERS;
 	for (i = 0; i < n; i++)
 		if ((rc = read_descriptor(m, json_object_array_get_idx(list, i),
-		    counts)) != 0)
+		         counts)) != 0)
 			return rc;
 	return 0;
 }
@@ -167,9 +167,9 @@ read_list(struct manifest *m, struct json_object *root, const char *key,
 static int
 read_schema1(struct manifest *m, struct json_object *root)
 {
-	struct json_object	*list, *l;
-	const char		*sum;
-	size_t			 i, n;
+	struct json_object *list, *l;
+	const char *sum;
+	size_t i, n;
 
 	if (!json_object_object_get_ex(root, "fsLayers", &list) ||
 	    !json_object_is_type(list, json_type_array))
@@ -191,9 +191,9 @@ read_schema1(struct manifest *m, struct json_object *root)
 static int
 read_image(struct manifest *m, struct json_object *root)
 {
-	struct json_object	*config;
-	const char		*atype = get_str(root, "artifactType");
-	int			 rc;
+	struct json_object *config;
+	const char *atype = get_str(root, "artifactType");
+	int rc;
 
 	if (strcmp(m->media_type, MEDIA_DOCKER_V1) == 0 ||
 	    strcmp(m->media_type, MEDIA_DOCKER_V1_SIGNED) == 0)
@@ -201,8 +201,9 @@ read_image(struct manifest *m, struct json_object *root)
 	if (json_object_object_get_ex(root, "config", &config)) {
 		if ((rc = read_descriptor(m, config, true)) != 0)
 			return rc;
-		m->artifact_type = xstrdup(get_str(config, "mediaType") !=
-		    NULL ? get_str(config, "mediaType") : "");
+		m->artifact_type = xstrdup(get_str(config, "mediaType") != NULL
+		                               ? get_str(config, "mediaType")
+		                               : "");
 	}
 	if ((rc = read_list(m, root, "layers", true)) != 0)
 		return rc;
@@ -219,8 +220,8 @@ read_image(struct manifest *m, struct json_object *root)
 static int
 read_subject(struct manifest *m, struct json_object *root)
 {
-	struct json_object	*subject;
-	const char		*digest;
+	struct json_object *subject;
+	const char *digest;
 
 	if (!json_object_object_get_ex(root, "subject", &subject))
 		return 0;
@@ -237,10 +238,9 @@ read_subject(struct manifest *m, struct json_object *root)
  * is ECR's 'Invalid JSON syntax' (3.2).
  */
 static int
-pick_media_type(struct manifest *m, struct json_object *root,
-    const char *given)
+pick_media_type(struct manifest *m, struct json_object *root, const char *given)
 {
-	const char	*own = get_str(root, "mediaType");
+	const char *own = get_str(root, "mediaType");
 
 	if (has(root, "mediaType") && own == NULL)
 		return MANIFEST_INVALID;
@@ -263,7 +263,7 @@ pick_media_type(struct manifest *m, struct json_object *root,
 struct json_object *
 manifest_json(const char *bytes, size_t len)
 {
-	struct json_object	*root;
+	struct json_object *root;
 
 	if (len == 0 || jparse_strict(bytes, len, &root, NULL) == JPARSE_BAD)
 		return NULL;
@@ -278,8 +278,8 @@ int
 manifest_parse(const char *bytes, size_t len, const char *given_type,
     struct manifest *m)
 {
-	struct json_object	*root;
-	int			 rc;
+	struct json_object *root;
+	int rc;
 
 	memset(m, 0, sizeof *m);
 	if ((root = manifest_json(bytes, len)) == NULL)
@@ -288,7 +288,7 @@ manifest_parse(const char *bytes, size_t len, const char *given_type,
 	    (rc = read_subject(m, root)) == 0) {
 		/* An unknown type with "manifests" is an index too. */
 		m->is_index = manifest_is_index_type(m->media_type) ||
-		    (!has(root, "layers") && has(root, "manifests"));
+		              (!has(root, "layers") && has(root, "manifests"));
 		if (m->is_index)
 			rc = read_list(m, root, "manifests", false);
 		else
@@ -305,7 +305,7 @@ manifest_parse(const char *bytes, size_t len, const char *given_type,
 void
 manifest_release(struct manifest *m)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < m->n_refs; i++) {
 		free(m->refs[i].digest);
@@ -320,20 +320,20 @@ manifest_release(struct manifest *m)
 
 /* Docker v2 schema 2 media types and their OCI twins (ECR's translation). */
 static const char *const twins[][2] = {
-	{ MEDIA_DOCKER_V2, MEDIA_OCI_MANIFEST },
-	{ "application/vnd.docker.container.image.v1+json",
-	    "application/vnd.oci.image.config.v1+json" },
-	{ MEDIA_DOCKER_LAYER, "application/vnd.oci.image.layer.v1.tar+gzip" },
-	{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-	    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" },
+    {MEDIA_DOCKER_V2, MEDIA_OCI_MANIFEST},
+    {"application/vnd.docker.container.image.v1+json",
+        "application/vnd.oci.image.config.v1+json"},
+    {MEDIA_DOCKER_LAYER, "application/vnd.oci.image.layer.v1.tar+gzip"},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
 };
 
 /* Rewrite o's mediaType to its twin on side `to`; false if it has none. */
 static bool
 swap_type(struct json_object *o, int to)
 {
-	const char	*type = get_str(o, "mediaType");
-	size_t		 i;
+	const char *type = get_str(o, "mediaType");
+	size_t i;
 
 	if (type == NULL)
 		return false;
@@ -366,13 +366,14 @@ manifest_twin(const char *media_type)
 static struct json_object *
 with_media_type(struct json_object *root, const char *type)
 {
-	struct json_object	*out = json_object_new_object(), *v;
+	struct json_object *out = json_object_new_object(), *v;
 
 	if (json_object_object_get_ex(root, "schemaVersion", &v))
 		json_object_object_add(out, "schemaVersion",
 		    json_object_get(v));
 	json_object_object_add(out, "mediaType", json_object_new_string(type));
-	json_object_object_foreach(root, key, val) {
+	json_object_object_foreach(root, key, val)
+	{
 		if (strcmp(key, "schemaVersion") != 0)
 			json_object_object_add(out, key, json_object_get(val));
 	}
@@ -384,12 +385,12 @@ char *
 manifest_translate(const char *bytes, size_t len, const char *from_type,
     const char *to_type, size_t *out_len)
 {
-	struct json_object	*root, *config, *layers;
-	const char		*twin;
-	char			*out = NULL;
-	size_t			 i, n;
-	bool			 ok;
-	int			 to;
+	struct json_object *root, *config, *layers;
+	const char *twin;
+	char *out = NULL;
+	size_t i, n;
+	bool ok;
+	int to;
 
 	if (strcmp(to_type, MEDIA_OCI_MANIFEST) == 0)
 		to = 1;
@@ -405,10 +406,10 @@ manifest_translate(const char *bytes, size_t len, const char *from_type,
 	    strcmp(twin, to_type) == 0)
 		root = with_media_type(root, to_type);
 	ok = swap_type(root, to) &&
-	    json_object_object_get_ex(root, "config", &config) &&
-	    swap_type(config, to) &&
-	    json_object_object_get_ex(root, "layers", &layers) &&
-	    json_object_is_type(layers, json_type_array);
+	     json_object_object_get_ex(root, "config", &config) &&
+	     swap_type(config, to) &&
+	     json_object_object_get_ex(root, "layers", &layers) &&
+	     json_object_is_type(layers, json_type_array);
 	n = ok ? json_object_array_length(layers) : 0;
 	for (i = 0; ok && i < n; i++)
 		ok = swap_type(json_object_array_get_idx(layers, i), to);
@@ -424,26 +425,26 @@ manifest_translate(const char *bytes, size_t len, const char *from_type,
 static bool
 is_platform(struct json_object *d, const char *os, const char *arch)
 {
-	struct json_object	*p;
-	const char		*o, *a;
+	struct json_object *p;
+	const char *o, *a;
 
 	if (!json_object_object_get_ex(d, "platform", &p))
 		return false;
 	o = get_str(p, "os");
 	a = get_str(p, "architecture");
 	return o != NULL && a != NULL && strcmp(o, os) == 0 &&
-	    strcmp(a, arch) == 0;
+	       strcmp(a, arch) == 0;
 }
 
 int
 manifest_pick_child(const char *bytes, size_t len,
-    bool (*accept)(const char *media_type, void *arg), void *arg,
-    char *digest, size_t size)
+    bool (*accept)(const char *media_type, void *arg), void *arg, char *digest,
+    size_t size)
 {
-	struct json_object	*root, *list, *d, *best = NULL;
-	const char		*type;
-	size_t			 i, n;
-	int			 rc = -1;
+	struct json_object *root, *list, *d, *best = NULL;
+	const char *type;
+	size_t i, n;
+	int rc = -1;
 
 	if ((root = manifest_json(bytes, len)) == NULL)
 		return -1;

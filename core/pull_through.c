@@ -18,22 +18,23 @@
 #include "core/image.h"
 #include "core/manifest.h"
 
-#define SEEN_MAX	4096	/* tags remembered as checked */
-#define ACCEPT_ALL	"application/vnd.oci.image.index.v1+json, " \
-	"application/vnd.oci.image.manifest.v1+json, " \
-	"application/vnd.docker.distribution.manifest.list.v2+json, " \
+#define SEEN_MAX 4096 /* tags remembered as checked */
+#define ACCEPT_ALL                                                             \
+	"application/vnd.oci.image.index.v1+json, "                            \
+	"application/vnd.oci.image.manifest.v1+json, "                         \
+	"application/vnd.docker.distribution.manifest.list.v2+json, "          \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
 /* When a cached tag was last checked upstream (this process only). */
 struct core_ptc_seen {
-	char	*key;		/* registry/region/repository:tag */
-	int64_t	 at_ms;
+	char *key; /* registry/region/repository:tag */
+	int64_t at_ms;
 };
 
 struct ptc_pull {
-	struct call	*call;
-	char		*name;		/* the repository */
-	char		*ref;		/* tag or digest */
+	struct call *call;
+	char *name; /* the repository */
+	char *ref;  /* tag or digest */
 };
 
 static char *
@@ -46,15 +47,15 @@ seen_key(const struct call *call, const char *name, const char *tag)
 bool
 core_ptc_is_fresh(struct call *call, const char *name, const char *tag)
 {
-	struct core_ctx	*ctx = call->ctx;
-	char		*key = seen_key(call, name, tag);
-	size_t		 i;
-	bool		 fresh = false;
+	struct core_ctx *ctx = call->ctx;
+	char *key = seen_key(call, name, tag);
+	size_t i;
+	bool fresh = false;
 
 	for (i = 0; i < ctx->n_seen; i++) {
 		if (strcmp(ctx->seen[i].key, key) == 0) {
 			fresh = call->now_ms - ctx->seen[i].at_ms <
-			    (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
+			        (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
 			break;
 		}
 	}
@@ -65,9 +66,9 @@ core_ptc_is_fresh(struct call *call, const char *name, const char *tag)
 static void
 seen_mark(struct call *call, const char *name, const char *tag)
 {
-	struct core_ctx	*ctx = call->ctx;
-	char		*key = seen_key(call, name, tag);
-	size_t		 i;
+	struct core_ctx *ctx = call->ctx;
+	char *key = seen_key(call, name, tag);
+	size_t i;
 
 	for (i = 0; i < ctx->n_seen; i++) {
 		if (strcmp(ctx->seen[i].key, key) == 0) {
@@ -79,11 +80,11 @@ seen_mark(struct call *call, const char *name, const char *tag)
 	if (ctx->n_seen == SEEN_MAX) {
 		/* Forgotten: the next pull checks upstream once more. */
 		free(ctx->seen[0].key);
-		memmove(ctx->seen, ctx->seen + 1, --ctx->n_seen *
-		    sizeof *ctx->seen);
+		memmove(ctx->seen, ctx->seen + 1,
+		    --ctx->n_seen * sizeof *ctx->seen);
 	}
-	ctx->seen = xreallocarray(ctx->seen, ctx->n_seen + 1,
-	    sizeof *ctx->seen);
+	ctx->seen =
+	    xreallocarray(ctx->seen, ctx->n_seen + 1, sizeof *ctx->seen);
 	ctx->seen[ctx->n_seen].key = key;
 	ctx->seen[ctx->n_seen++].at_ms = call->now_ms;
 }
@@ -91,7 +92,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 void
 core_ptc_seen_free(struct core_ctx *ctx)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < ctx->n_seen; i++)
 		free(ctx->seen[i].key);
@@ -107,16 +108,16 @@ static int
 rule_find(struct call *call, const char *name, struct json_object **out,
     const char **rest)
 {
-	char	 prefix[STORE_REPO_NAME_MAX + 1], *slash;
-	int64_t	 created, updated;
-	int	 rc;
+	char prefix[STORE_REPO_NAME_MAX + 1], *slash;
+	int64_t created, updated;
+	int rc;
 
 	*out = NULL;
 	str_copy(prefix, sizeof prefix, name);
 	while ((slash = strrchr(prefix, '/')) != NULL) {
 		*slash = '\0';
-		rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix, out,
-		    &created, &updated);
+		rc = core_record_load(call, STORE_TEMPLATE_PTC_RULE, prefix,
+		    out, &created, &updated);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
@@ -138,8 +139,8 @@ rule_find(struct call *call, const char *name, struct json_object **out,
 static char *
 upstream_path(struct json_object *rule, const char *rest)
 {
-	const char	*up = core_jstr(rule, "upstreamRepositoryPrefix");
-	const char	*kind = core_jstr(rule, "upstreamRegistry");
+	const char *up = core_jstr(rule, "upstreamRepositoryPrefix");
+	const char *kind = core_jstr(rule, "upstreamRegistry");
 
 	if (up != NULL && strcmp(up, CORE_PREFIX_ROOT) != 0)
 		return xasprintf("%s/%s", up, rest);
@@ -156,11 +157,11 @@ upstream_path(struct json_object *rule, const char *rest)
 void
 core_ptc_rerun(struct call *call)
 {
-	int	rc;
+	int rc;
 
 	if (call->err.code == ERR_NONE &&
-	    (rc = store_txn_begin(call->ctx->store, NULL, false,
-	    &call->txn)) != 0)
+	    (rc = store_txn_begin(call->ctx->store, NULL, false, &call->txn)) !=
+	        0)
 		core_fail_store(call, rc);
 	else if (call->err.code == ERR_NONE) {
 		rc = call->op->exec(call);
@@ -177,7 +178,7 @@ core_ptc_rerun(struct call *call)
 static char *
 bare_type(struct call *call, const char *ct)
 {
-	char	*t, *semi;
+	char *t, *semi;
 
 	if (ct == NULL)
 		return NULL;
@@ -191,13 +192,13 @@ bare_type(struct call *call, const char *ct)
 static int
 store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 {
-	struct call		*call = pp->call;
-	struct store_repo	 repo;
-	struct core_image_put	 in;
-	struct core_image_result	 res;
-	char			 digest[72];
-	bool			 by_digest = str_has_prefix(pp->ref, "sha256:");
-	int			 rc;
+	struct call *call = pp->call;
+	struct store_repo repo;
+	struct core_image_put in;
+	struct core_image_result res;
+	char digest[72];
+	bool by_digest = str_has_prefix(pp->ref, "sha256:");
+	int rc;
 
 	sha256_digest_text(x->body.data, x->body.len, digest);
 	if (by_digest && strcmp(digest, pp->ref) != 0) {
@@ -205,8 +206,8 @@ store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 		    pp->name, digest, pp->ref);
 		return -1;
 	}
-	if ((rc = store_txn_begin(call->ctx->store, NULL, true,
-	    &call->txn)) != 0)
+	if ((rc = store_txn_begin(call->ctx->store, NULL, true, &call->txn)) !=
+	    0)
 		return -1;
 	memset(&in, 0, sizeof in);
 	in.manifest = x->body.data;
@@ -234,8 +235,8 @@ store_manifest(struct ptc_pull *pp, struct up_xfer *x)
 static void
 manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 {
-	struct ptc_pull	*pp = arg;
-	struct call	*call = pp->call;
+	struct ptc_pull *pp = arg;
+	struct call *call = pp->call;
 
 	call->ptc_state = CORE_PTC_UNAVAILABLE;
 	if (x == NULL)
@@ -243,13 +244,13 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 	else if (x->status == 404)
 		call->ptc_state = CORE_PTC_MISSING;
 	else if (x->status != 200 || buf_failed(&x->body) ||
-	    x->body.data == NULL)
+	         x->body.data == NULL)
 		log_warn("pull through %s: upstream answered HTTP %ld",
 		    pp->name, x->status);
 	else if (store_manifest(pp, x) == 0)
 		call->ptc_state = CORE_PTC_STORED;
 	else if (call->err.code != ERR_NONE &&
-	    call->err.code != ERR_ACCESS_DENIED) {
+	         call->err.code != ERR_ACCESS_DENIED) {
 		/* Not cached; a pull refused in strict mode is refused. */
 		log_warn("pull through %s: %s", pp->name, call->err.message);
 		ecr_error_clear(&call->err);
@@ -272,8 +273,8 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 int
 core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 {
-	struct json_object	*rule;
-	const char		*rest, *cred;
+	struct json_object *rule;
+	const char *rest, *cred;
 
 	memset(t, 0, sizeof *t);
 	if (rule_find(call, name, &rule, &rest) != 0)
@@ -282,9 +283,11 @@ core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 		return 0;
 	cred = core_jstr(rule, "credentialArn");
 	if (cred != NULL && (call->ctx->secret_get == NULL ||
-	    call->ctx->secret_get(call->ctx, cred, &t->user, &t->token) != 0))
-		t->user = t->token = NULL;	/* anonymous: upstream decides */
-	t->base = up_base_url(call->ctx, core_jstr(rule, "upstreamRegistryUrl"));
+	                        call->ctx->secret_get(call->ctx, cred, &t->user,
+	                            &t->token) != 0))
+		t->user = t->token = NULL; /* anonymous: upstream decides */
+	t->base =
+	    up_base_url(call->ctx, core_jstr(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
 	t->scope = xasprintf("repository:%s:pull", t->path);
 	json_object_put(rule);
@@ -303,10 +306,10 @@ int
 core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
     const char *accept)
 {
-	struct core_ptc_target	 t;
-	struct ptc_pull		*pp;
-	char			*url;
-	int			 rc;
+	struct core_ptc_target t;
+	struct ptc_pull *pp;
+	char *url;
+	int rc;
 
 	if ((rc = core_ptc_target(call, name, &t)) != 1)
 		return rc;

@@ -20,36 +20,36 @@
 #include "common/uuid.h"
 #include "common/xalloc.h"
 
-#define PIECE_MAX	(1024 * 1024)	/* written (and synced) at a time */
+#define PIECE_MAX (1024 * 1024) /* written (and synced) at a time */
 
 struct ptc_waiter {
-	struct call	*call;
-	uint64_t	 repo_id;
+	struct call *call;
+	uint64_t repo_id;
 };
 
 struct core_ptc_blob {
-	struct core_ctx		*ctx;
-	char			 digest[STORE_DIGEST_MAX + 1];
-	char			 upload_id[STORE_UPLOAD_ID_MAX + 1];
-	struct sha256_state	 hash;
-	uint64_t		 len;		/* bytes written to the file */
-	struct buf		 piece;		/* not yet written */
-	void			*easy;		/* the transfer, to resume */
-	struct call		*tee_call;	/* its client streams, or NULL */
-	size_t			 tee_queued;	/* bytes waiting to go out */
-	int64_t			 tee_len;	/* the answer's length */
-	int64_t			 tee_sent;
-	char			 tee_last;	/* held back until verified */
-	bool			 is_paused;
-	struct ptc_waiter	*waiters;
-	size_t			 n_waiters;
-	struct core_ptc_blob	*next;
+	struct core_ctx *ctx;
+	char digest[STORE_DIGEST_MAX + 1];
+	char upload_id[STORE_UPLOAD_ID_MAX + 1];
+	struct sha256_state hash;
+	uint64_t len;          /* bytes written to the file */
+	struct buf piece;      /* not yet written */
+	void *easy;            /* the transfer, to resume */
+	struct call *tee_call; /* its client streams, or NULL */
+	size_t tee_queued;     /* bytes waiting to go out */
+	int64_t tee_len;       /* the answer's length */
+	int64_t tee_sent;
+	char tee_last; /* held back until verified */
+	bool is_paused;
+	struct ptc_waiter *waiters;
+	size_t n_waiters;
+	struct core_ptc_blob *next;
 };
 
 static int
 piece_write(struct core_ptc_blob *b)
 {
-	int	rc;
+	int rc;
 
 	if (b->piece.len == 0)
 		return 0;
@@ -71,13 +71,14 @@ piece_write(struct core_ptc_blob *b)
 static void
 tee_begin(struct core_ptc_blob *b, CURL *easy)
 {
-	struct call	*call = b->tee_call;
-	curl_off_t	 len = -1;
+	struct call *call = b->tee_call;
+	curl_off_t len = -1;
 
 	if (call == NULL || call->is_teed)
 		return;
-	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
-	    &len) != CURLE_OK || len < 0) {
+	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len) !=
+	        CURLE_OK ||
+	    len < 0) {
 		b->tee_call = NULL;
 		return;
 	}
@@ -93,7 +94,7 @@ tee_begin(struct core_ptc_blob *b, CURL *easy)
 static void
 tee_write(struct core_ptc_blob *b, const char *data, size_t len)
 {
-	struct call	*call = b->tee_call;
+	struct call *call = b->tee_call;
 
 	if (b->tee_sent + (int64_t)len >= b->tee_len && len > 0) {
 		b->tee_last = data[len - 1];
@@ -111,9 +112,9 @@ tee_write(struct core_ptc_blob *b, const char *data, size_t len)
 static int
 sink(void *arg, void *easy, const void *data, size_t len)
 {
-	struct core_ptc_blob	*b = arg;
-	size_t			 n, left = len;
-	const char		*p = data;
+	struct core_ptc_blob *b = arg;
+	size_t n, left = len;
+	const char *p = data;
 
 	if (b->len + b->piece.len + len > b->ctx->cfg.max_layer_size) {
 		log_warn("pull through %s: larger than --max-layer-size",
@@ -128,8 +129,8 @@ sink(void *arg, void *easy, const void *data, size_t len)
 	}
 	sha256_update(&b->hash, data, len);
 	while (left > 0) {
-		n = PIECE_MAX - b->piece.len < left ? PIECE_MAX - b->piece.len :
-		    left;
+		n = PIECE_MAX - b->piece.len < left ? PIECE_MAX - b->piece.len
+		                                    : left;
 		(void)buf_add(&b->piece, p, n);
 		p += n;
 		left -= n;
@@ -144,7 +145,7 @@ sink(void *arg, void *easy, const void *data, size_t len)
 void
 call_tee_drained(struct call *call)
 {
-	struct core_ptc_blob	*b;
+	struct core_ptc_blob *b;
 
 	for (b = call->ctx->ptc_blobs; b != NULL; b = b->next) {
 		if (b->tee_call != call)
@@ -162,8 +163,8 @@ call_tee_drained(struct call *call)
 static void
 hash_text(struct core_ptc_blob *b, char out[72])
 {
-	unsigned char	 md[SHA256_DIGEST_LEN];
-	size_t		 i;
+	unsigned char md[SHA256_DIGEST_LEN];
+	size_t i;
 
 	sha256_final(&b->hash, md);
 	memcpy(out, "sha256:", 7);
@@ -178,10 +179,10 @@ hash_text(struct core_ptc_blob *b, char out[72])
 static int
 record(struct core_ptc_blob *b)
 {
-	struct store_txn	*txn = NULL;
-	struct store_layer	 layer;
-	size_t			 i;
-	int			 rc;
+	struct store_txn *txn = NULL;
+	struct store_layer layer;
+	size_t i;
+	int rc;
 
 	store_files_lock(b->ctx->store);
 	rc = store_upload_file_finish(b->ctx->store, b->upload_id, b->len,
@@ -211,7 +212,7 @@ record(struct core_ptc_blob *b)
 static void
 blob_unlink(struct core_ptc_blob *b)
 {
-	struct core_ptc_blob	**p;
+	struct core_ptc_blob **p;
 
 	for (p = &b->ctx->ptc_blobs; *p != NULL; p = &(*p)->next) {
 		if (*p == b) {
@@ -224,10 +225,10 @@ blob_unlink(struct core_ptc_blob *b)
 static void
 blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 {
-	struct core_ptc_blob	*b = arg;
-	char			 got[72];
-	size_t			 i;
-	bool			 ok = false;
+	struct core_ptc_blob *b = arg;
+	char got[72];
+	size_t i;
+	bool ok = false;
 
 	blob_unlink(b);
 	if (x == NULL)
@@ -252,8 +253,8 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	up_xfer_free(x);
 	buf_release(&b->piece);
 	for (i = 0; i < b->n_waiters; i++) {
-		b->waiters[i].call->ptc_state = ok ? CORE_PTC_STORED :
-		    CORE_PTC_UNAVAILABLE;
+		b->waiters[i].call->ptc_state =
+		    ok ? CORE_PTC_STORED : CORE_PTC_UNAVAILABLE;
 		core_ptc_rerun(b->waiters[i].call);
 	}
 	free(b->waiters);
@@ -263,8 +264,8 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 static void
 wait_on(struct core_ptc_blob *b, struct call *call, uint64_t repo_id)
 {
-	b->waiters = xreallocarray(b->waiters, b->n_waiters + 1,
-	    sizeof *b->waiters);
+	b->waiters =
+	    xreallocarray(b->waiters, b->n_waiters + 1, sizeof *b->waiters);
 	b->waiters[b->n_waiters].call = call;
 	b->waiters[b->n_waiters++].repo_id = repo_id;
 }
@@ -273,11 +274,11 @@ int
 core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
     const char *digest)
 {
-	struct core_ptc_target	 t;
-	struct core_ptc_blob	*b;
-	struct up_sink		 sk;
-	char			*url;
-	int			 rc;
+	struct core_ptc_target t;
+	struct core_ptc_blob *b;
+	struct up_sink sk;
+	char *url;
+	int rc;
 
 	if (call->ptc_state != CORE_PTC_NONE ||
 	    (rc = core_ptc_target(call, repo->name, &t)) == 0)
@@ -300,8 +301,8 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	buf_init(&b->piece, PIECE_MAX);
 	/* No upload record names the file: the pin keeps the GC off it. */
 	store_upload_pin(call->ctx->store, b->upload_id);
-	if ((rc = store_upload_file_create(call->ctx->store,
-	    b->upload_id)) != 0) {
+	if ((rc = store_upload_file_create(call->ctx->store, b->upload_id)) !=
+	    0) {
 		store_upload_unpin(call->ctx->store, b->upload_id);
 		free(b);
 		core_ptc_target_free(&t);

@@ -16,30 +16,30 @@
 #include "store/store.h"
 
 /* Past this many distinct pending pulls, more are dropped until a flush. */
-#define PULLS_MAX	4096
-#define PULL_SLOTS	(2 * PULLS_MAX)		/* open addressing, half full */
+#define PULLS_MAX 4096
+#define PULL_SLOTS (2 * PULLS_MAX) /* open addressing, half full */
 
 struct core_pull {
-	uint64_t	repo_id;
-	char		digest[STORE_DIGEST_MAX + 1];
-	int64_t		at_ms;
+	uint64_t repo_id;
+	char digest[STORE_DIGEST_MAX + 1];
+	int64_t at_ms;
 };
 
 /* The pending notes, and an index so that noting one costs O(1). */
 struct core_pulls {
-	struct core_pull	 v[PULLS_MAX];
-	size_t		 n;
-	uint16_t	 slots[PULL_SLOTS];	/* index + 1; 0: empty */
-	unsigned char	 key[crypto_shorthash_KEYBYTES];
+	struct core_pull v[PULLS_MAX];
+	size_t n;
+	uint16_t slots[PULL_SLOTS]; /* index + 1; 0: empty */
+	unsigned char key[crypto_shorthash_KEYBYTES];
 };
 
 static size_t
 pull_hash(const struct core_pulls *ps, uint64_t repo_id, const char *digest)
 {
-	unsigned char	in[sizeof repo_id + STORE_DIGEST_MAX];
-	unsigned char	h[crypto_shorthash_BYTES];
-	size_t		len = strlen(digest);
-	uint64_t	v;
+	unsigned char in[sizeof repo_id + STORE_DIGEST_MAX];
+	unsigned char h[crypto_shorthash_BYTES];
+	size_t len = strlen(digest);
+	uint64_t v;
 
 	if (len > STORE_DIGEST_MAX)
 		len = STORE_DIGEST_MAX;
@@ -53,17 +53,17 @@ pull_hash(const struct core_pulls *ps, uint64_t repo_id, const char *digest)
 void
 core_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 {
-	struct core_ctx	*ctx = call->ctx;
+	struct core_ctx *ctx = call->ctx;
 	struct core_pulls *ps;
-	struct core_pull	*p;
-	size_t		 i;
+	struct core_pull *p;
+	size_t i;
 
 	if ((ps = ctx->pulls) == NULL) {
 		ps = ctx->pulls = xcalloc(1, sizeof *ps);
 		crypto_shorthash_keygen(ps->key);
 	}
 	for (i = pull_hash(ps, repo_id, digest); ps->slots[i] != 0;
-	    i = (i + 1) % PULL_SLOTS) {
+	     i = (i + 1) % PULL_SLOTS) {
 		p = &ps->v[ps->slots[i] - 1];
 		if (p->repo_id == repo_id && strcmp(p->digest, digest) == 0) {
 			if (call->now_ms > p->at_ms)
@@ -84,12 +84,12 @@ core_pull_note(struct call *call, uint64_t repo_id, const char *digest)
 static int
 apply(struct core_ctx *ctx, struct store_txn *wtxn)
 {
-	struct store_image	img;
-	size_t			i;
-	int			rc;
+	struct store_image img;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < ctx->pulls->n; i++) {
-		const struct core_pull	*p = &ctx->pulls->v[i];
+		const struct core_pull *p = &ctx->pulls->v[i];
 
 		memset(&img, 0, sizeof img);
 		rc = store_image_get(wtxn, p->repo_id, p->digest, &img);
@@ -109,8 +109,8 @@ apply(struct core_ctx *ctx, struct store_txn *wtxn)
 int
 core_pulls_apply(struct core_ctx *ctx, struct store_txn *parent)
 {
-	struct store_txn	*child;
-	int			 rc;
+	struct store_txn *child;
+	int rc;
 
 	if (!core_pulls_pending(ctx))
 		return 0;
@@ -136,8 +136,8 @@ core_pulls_pending(const struct core_ctx *ctx)
 int
 core_pulls_flush(struct core_ctx *ctx)
 {
-	struct store_txn	*txn;
-	int			 rc;
+	struct store_txn *txn;
+	int rc;
 
 	if (!core_pulls_pending(ctx))
 		return 0;

@@ -14,10 +14,10 @@
 #include "store/store.h"
 
 struct core_reap {
-	struct store	*store;
+	struct store *store;
 	struct core_slice slice;
-	size_t		 n_records;
-	int		 rc;
+	size_t n_records;
+	int rc;
 };
 
 /*
@@ -29,9 +29,9 @@ int
 core_reap_slice(struct store *store, struct core_slice *sl, size_t *n_records,
     bool *is_done)
 {
-	struct store_txn	*txn;
-	size_t			 n = 0;
-	int			 i, rc = 0;
+	struct store_txn *txn;
+	size_t n = 0;
+	int i, rc = 0;
 
 	for (i = 0; i < 2; i++) {
 		if ((rc = store_txn_begin(store, NULL, true, &txn)) != 0)
@@ -57,7 +57,7 @@ core_reap_slice(struct store *store, struct core_slice *sl, size_t *n_records,
 struct core_reap *
 core_reap_new(struct core_ctx *ctx)
 {
-	struct core_reap	*r;
+	struct core_reap *r;
 
 	r = xcalloc(1, sizeof *r);
 	r->store = ctx->store;
@@ -68,10 +68,10 @@ core_reap_new(struct core_ctx *ctx)
 bool
 core_reap_step(struct core_reap *r)
 {
-	bool	is_done = false;
+	bool is_done = false;
 
 	if ((r->rc = core_reap_slice(r->store, &r->slice, &r->n_records,
-	    &is_done)) != 0)
+	         &is_done)) != 0)
 		return false;
 	return !is_done;
 }
@@ -92,7 +92,7 @@ core_reap_free(struct core_reap *r)
 bool
 core_reap_take_due(struct core_ctx *ctx)
 {
-	bool	is_due = ctx->is_reap_due;
+	bool is_due = ctx->is_reap_due;
 
 	ctx->is_reap_due = false;
 	return is_due;
@@ -101,8 +101,8 @@ core_reap_take_due(struct core_ctx *ctx)
 int
 core_reap_run(struct core_ctx *ctx, size_t *n_records)
 {
-	struct core_reap	*r;
-	int		 rc;
+	struct core_reap *r;
+	int rc;
 
 	r = core_reap_new(ctx);
 	while (core_reap_step(r))

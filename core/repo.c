@@ -28,8 +28,8 @@ core_partition(const char *region)
 }
 
 void
-core_repo_arn_parts(struct call *call, const char *registry_id, const char *name,
-    const char *parts[CORE_ARN_PARTS])
+core_repo_arn_parts(struct call *call, const char *registry_id,
+    const char *name, const char *parts[CORE_ARN_PARTS])
 {
 	parts[0] = "arn:";
 	parts[1] = core_partition(call->id.region);
@@ -45,7 +45,7 @@ size_t
 core_registry_host_parts(struct call *call, const char *registry_id,
     const char *parts[CORE_HOST_PARTS])
 {
-	const char	*region = call->id.region;
+	const char *region = call->id.region;
 
 	if (call->ctx->cfg.public_endpoint != NULL) {
 		parts[0] = call->ctx->cfg.public_endpoint;
@@ -62,7 +62,7 @@ core_registry_host_parts(struct call *call, const char *registry_id,
 static void
 join(char *dst, size_t size, const char *const *parts, size_t n)
 {
-	size_t	i, len = 0, plen;
+	size_t i, len = 0, plen;
 
 	for (i = 0; i < n && size != 0; i++) {
 		plen = strlen(parts[i]);
@@ -79,7 +79,7 @@ void
 core_repo_arn(struct call *call, const char *registry_id, const char *name,
     char *dst, size_t size)
 {
-	const char	*parts[CORE_ARN_PARTS];
+	const char *parts[CORE_ARN_PARTS];
 
 	core_repo_arn_parts(call, registry_id, name, parts);
 	join(dst, size, parts, CORE_ARN_PARTS);
@@ -89,9 +89,10 @@ void
 core_registry_host(struct call *call, const char *registry_id, char *dst,
     size_t size)
 {
-	const char	*parts[CORE_HOST_PARTS];
+	const char *parts[CORE_HOST_PARTS];
 
-	join(dst, size, parts, core_registry_host_parts(call, registry_id, parts));
+	join(dst, size, parts,
+	    core_registry_host_parts(call, registry_id, parts));
 }
 
 void
@@ -107,8 +108,8 @@ core_repo_prefix_free(struct core_repo_prefix *p)
 static char *
 join_parts(const char *const *parts, size_t n)
 {
-	size_t	 i, len = 0;
-	char	*s;
+	size_t i, len = 0;
+	char *s;
 
 	for (i = 0; i < n; i++)
 		len += strlen(parts[i]);
@@ -120,9 +121,9 @@ join_parts(const char *const *parts, size_t n)
 const struct core_repo_prefix *
 core_repo_prefix(struct call *call, const char *registry_id)
 {
-	struct core_repo_prefix	*p = call->repo_prefix;
-	const char		*parts[CORE_ARN_PARTS + CORE_HOST_PARTS];
-	size_t			 n;
+	struct core_repo_prefix *p = call->repo_prefix;
+	const char *parts[CORE_ARN_PARTS + CORE_HOST_PARTS];
+	size_t n;
 
 	if (p != NULL && strcmp(p->registry_id, registry_id) == 0)
 		return p;
@@ -140,7 +141,7 @@ core_repo_prefix(struct call *call, const char *registry_id)
 int
 core_repo_get(struct call *call, const char *name, struct store_repo *out)
 {
-	int	rc;
+	int rc;
 
 	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
 	    out);
@@ -156,14 +157,13 @@ core_repo_get(struct call *call, const char *name, struct store_repo *out)
  * (docs/ecr-behaviour.md 3.1, Tagging).
  */
 int
-core_repo_from_arn(struct call *call, const char *arn,
-    struct store_repo *out)
+core_repo_from_arn(struct call *call, const char *arn, struct store_repo *out)
 {
-	char		 want[CORE_ARN_MAX];
-	const char	*name;
+	char want[CORE_ARN_MAX];
+	const char *name;
 
-	snprintf(want, sizeof want, "arn:%s:ecr:%s:", core_partition(
-	    call->id.region), call->id.region);
+	snprintf(want, sizeof want,
+	    "arn:%s:ecr:%s:", core_partition(call->id.region), call->id.region);
 	if (!str_has_prefix(arn, want))
 		return core_fail_param(call, "resourceArn", "Invalid ARN");
 	arn += strlen(want);
@@ -172,7 +172,8 @@ core_repo_from_arn(struct call *call, const char *arn,
 		return core_fail_param(call, "resourceArn", "Invalid ARN");
 	name = arn + 13 + strlen("repository/");
 	if (strncmp(arn, call->registry_id, 12) != 0)
-		return core_fail(call, ERR_ACCESS_DENIED, "User: %s is not "
+		return core_fail(call, ERR_ACCESS_DENIED,
+		    "User: %s is not "
 		    "authorized to perform: ecr:%s on resource: %s because no "
 		    "resource-based policy allows the ecr:%s action",
 		    call->id.principal_arn, call->op->name, arn,
@@ -186,7 +187,7 @@ static bool
 is_with_exclusion(const char *mutability)
 {
 	return strcmp(mutability, "MUTABLE_WITH_EXCLUSION") == 0 ||
-	    strcmp(mutability, "IMMUTABLE_WITH_EXCLUSION") == 0;
+	       strcmp(mutability, "IMMUTABLE_WITH_EXCLUSION") == 0;
 }
 
 /*
@@ -198,25 +199,27 @@ int
 core_mutability_check(struct call *call, const char *mutability,
     struct json_object *filters, struct store_repo *repo)
 {
-	struct store_exclusion_filter	*f;
-	struct json_object		*item, *v;
-	size_t				 i, n;
+	struct store_exclusion_filter *f;
+	struct json_object *item, *v;
+	size_t i, n;
 
 	n = filters == NULL ? 0 : json_object_array_length(filters);
 	if (is_with_exclusion(mutability) && n == 0)
-		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call,
+		    "imageTagMutabilityExclusionFilters",
 		    "Exclusion filters are required when imageTagMutability "
 		    "is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION");
 	if (!is_with_exclusion(mutability) && n != 0)
-		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call,
+		    "imageTagMutabilityExclusionFilters",
 		    "Exclusion filters can only be used when "
 		    "imageTagMutability is MUTABLE_WITH_EXCLUSION or "
 		    "IMMUTABLE_WITH_EXCLUSION");
 	if (n > STORE_EXCLUSION_FILTERS_MAX)
-		return core_fail_param(call, "imageTagMutabilityExclusionFilters",
+		return core_fail_param(call,
+		    "imageTagMutabilityExclusionFilters",
 		    "Member must have length less than or equal to 5");
-	str_copy(repo->tag_mutability, sizeof repo->tag_mutability,
-	    mutability);
+	str_copy(repo->tag_mutability, sizeof repo->tag_mutability, mutability);
 	repo->n_exclusion_filters = n;
 	for (i = 0; i < n; i++) {
 		item = json_object_array_get_idx(filters, i);
@@ -234,7 +237,7 @@ core_mutability_check(struct call *call, const char *mutability,
 static struct store_tag *
 tag_find(struct store_repo *repo, const char *key)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < repo->n_tags; i++) {
 		if (strcmp(repo->tags[i].key, key) == 0)
@@ -252,10 +255,10 @@ int
 core_repo_tags_merge(struct call *call, struct store_repo *repo,
     struct json_object *tags)
 {
-	struct store_repo	 next;
-	struct store_tag	*t;
-	struct json_object	*item, *k, *v;
-	size_t			 i, n;
+	struct store_repo next;
+	struct store_tag *t;
+	struct json_object *item, *k, *v;
+	size_t i, n;
 
 	n = tags == NULL ? 0 : json_object_array_length(tags);
 	next = *repo;
@@ -267,7 +270,8 @@ core_repo_tags_merge(struct call *call, struct store_repo *repo,
 		if (str_has_prefix(json_object_get_string(k), "aws:"))
 			return core_fail(call, ERR_INVALID_TAG_PARAMETER,
 			    "Tag keys beginning with 'aws:' are reserved for "
-			    "AWS use: '%s'", json_object_get_string(k));
+			    "AWS use: '%s'",
+			    json_object_get_string(k));
 		if ((t = tag_find(&next, json_object_get_string(k))) == NULL) {
 			if (next.n_tags == STORE_REPO_TAGS_MAX)
 				return core_fail(call, ERR_TOO_MANY_TAGS,
@@ -287,17 +291,17 @@ core_repo_tags_merge(struct call *call, struct store_repo *repo,
 void
 core_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
 {
-	struct store_tag	*t;
-	size_t			 i, n;
+	struct store_tag *t;
+	size_t i, n;
 
 	n = json_object_array_length(keys);
 	for (i = 0; i < n; i++) {
-		t = tag_find(repo, json_object_get_string(
-		    json_object_array_get_idx(keys, i)));
+		t = tag_find(repo,
+		    json_object_get_string(json_object_array_get_idx(keys, i)));
 		if (t == NULL)
 			continue;
-		memmove(t, t + 1, (size_t)(&repo->tags[repo->n_tags] - (t + 1)) *
-		    sizeof *t);
+		memmove(t, t + 1,
+		    (size_t)(&repo->tags[repo->n_tags] - (t + 1)) * sizeof *t);
 		repo->n_tags--;
 	}
 }
@@ -309,8 +313,8 @@ core_repo_tags_remove(struct store_repo *repo, struct json_object *keys)
 static void
 default_kms_key(struct call *call, char *dst, size_t size)
 {
-	unsigned char	h[16];
-	char		seed[64], hex[33];
+	unsigned char h[16];
+	char seed[64], hex[33];
 
 	snprintf(seed, sizeof seed, "aws/ecr:%s:%s", call->registry_id,
 	    call->id.region);
@@ -326,8 +330,8 @@ int
 core_encryption_set(struct call *call, struct json_object *enc,
     struct store_repo *repo)
 {
-	struct json_object	*v;
-	const char		*type = "AES256", *key = NULL;
+	struct json_object *v;
+	const char *type = "AES256", *key = NULL;
 
 	if (enc != NULL) {
 		if (json_object_object_get_ex(enc, "encryptionType", &v) &&
@@ -359,17 +363,18 @@ core_encryption_set(struct call *call, struct json_object *enc,
 int
 core_repo_quota_check(struct call *call)
 {
-	uint64_t	n, max = call->ctx->cfg.max_repositories;
-	int		rc;
+	uint64_t n, max = call->ctx->cfg.max_repositories;
+	int rc;
 
-	rc = store_repo_count(call->txn, call->registry_id, call->id.region,
-	    &n);
+	rc =
+	    store_repo_count(call->txn, call->registry_id, call->id.region, &n);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	if (n <= max)
 		return 0;
-	return core_fail(call, ERR_LIMIT_EXCEEDED, "The maximum number of "
+	return core_fail(call, ERR_LIMIT_EXCEEDED,
+	    "The maximum number of "
 	    "repositories (%" PRIu64 ") has been reached for the registry with "
-	    "id '%s' in the region '%s'", max, call->registry_id,
-	    call->id.region);
+	    "id '%s' in the region '%s'",
+	    max, call->registry_id, call->id.region);
 }

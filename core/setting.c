@@ -15,19 +15,19 @@
 
 /* Names, values and defaults of docs/ecr-behaviour.md 3.11. */
 const struct setting_def core_setting_defs[] = {
-	{ "BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE", { "AWS_NATIVE", "CLAIR" },
-	    "[AWS_NATIVE, CLAIR]" },
-	{ CORE_SETTING_BLOB_MOUNTING, "DISABLED", { "DISABLED", "ENABLED" },
-	    "[DISABLED, ENABLED]" },
-	{ CORE_SETTING_POLICY_SCOPE, "V2", { "V1", "V2" }, "[V1, V2]" },
+    {"BASIC_SCAN_TYPE_VERSION", "AWS_NATIVE", {"AWS_NATIVE", "CLAIR"},
+        "[AWS_NATIVE, CLAIR]"},
+    {CORE_SETTING_BLOB_MOUNTING, "DISABLED", {"DISABLED", "ENABLED"},
+        "[DISABLED, ENABLED]"},
+    {CORE_SETTING_POLICY_SCOPE, "V2", {"V1", "V2"}, "[V1, V2]"},
 };
-const size_t core_n_setting_defs = sizeof core_setting_defs /
-    sizeof core_setting_defs[0];
+const size_t core_n_setting_defs =
+    sizeof core_setting_defs / sizeof core_setting_defs[0];
 
 const struct setting_def *
 core_setting_find(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < core_n_setting_defs; i++) {
 		if (strcmp(core_setting_defs[i].name, name) == 0)
@@ -40,8 +40,8 @@ int
 core_settings_read(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
-	struct store_doc	doc;
-	int			rc;
+	struct store_doc doc;
+	int rc;
 
 	*out = NULL;
 	memset(&doc, 0, sizeof doc);
@@ -50,7 +50,7 @@ core_settings_read(struct store_txn *txn, const char *registry_id,
 	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc == 0 && ((*out = json_tokener_parse(doc.text)) == NULL ||
-	    !json_object_is_type(*out, json_type_object)))
+	                   !json_object_is_type(*out, json_type_object)))
 		rc = STORE_CORRUPT;
 	store_doc_release(&doc);
 	if (rc != 0 && *out != NULL) {
@@ -63,7 +63,7 @@ core_settings_read(struct store_txn *txn, const char *registry_id,
 const char *
 core_setting_stored(struct json_object *settings, const struct setting_def *def)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (settings != NULL &&
 	    json_object_object_get_ex(settings, def->name, &v) &&
@@ -76,12 +76,12 @@ int
 core_setting_get(struct store_txn *txn, const char *registry_id,
     const char *region, const char *name, char *value, size_t size)
 {
-	const struct setting_def	*def = core_setting_find(name);
-	struct json_object		*settings;
-	int				 rc;
+	const struct setting_def *def = core_setting_find(name);
+	struct json_object *settings;
+	int rc;
 
 	if (def == NULL || (rc = core_settings_read(txn, registry_id, region,
-	    &settings)) != 0) {
+	                        &settings)) != 0) {
 		str_copy(value, size, "");
 		return def == NULL ? STORE_NOTFOUND : rc;
 	}

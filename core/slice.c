@@ -13,13 +13,13 @@
 
 #include <time.h>
 
-#define SLICE_BUDGET_NS	(2 * 1000 * 1000)	/* the jobs queue's per turn */
-#define SLICE_MIN	8
+#define SLICE_BUDGET_NS (2 * 1000 * 1000) /* the jobs queue's per turn */
+#define SLICE_MIN 8
 
 static int64_t
 now_ns(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -44,7 +44,7 @@ core_slice_begin(struct core_slice *s)
 void
 core_slice_end(struct core_slice *s)
 {
-	int64_t	ns = now_ns() - s->started_ns;
+	int64_t ns = now_ns() - s->started_ns;
 
 	if (ns > SLICE_BUDGET_NS)
 		s->n = s->n / 2 < SLICE_MIN ? SLICE_MIN : s->n / 2;

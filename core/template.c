@@ -18,7 +18,7 @@
 const char *
 core_prefix_key(struct call *call, const char *prefix)
 {
-	size_t	len = strlen(prefix);
+	size_t len = strlen(prefix);
 
 	/* "a/" and "a" are one prefix: a '/' is implied at the end (3.9). */
 	if (len > 1 && prefix[len - 1] == '/')
@@ -29,7 +29,7 @@ core_prefix_key(struct call *call, const char *prefix)
 const char *
 core_jstr(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
@@ -40,7 +40,7 @@ core_jstr(struct json_object *o, const char *key)
 static struct json_object *
 member(struct json_object *o, const char *key, enum json_type type)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, type))
@@ -65,9 +65,9 @@ core_record_load(struct call *call, enum store_template_kind kind,
     const char *prefix, struct json_object **out, int64_t *created_at_ms,
     int64_t *updated_at_ms)
 {
-	struct store_doc	 doc;
-	struct json_object	*o = NULL;
-	int			 rc;
+	struct store_doc doc;
+	struct json_object *o = NULL;
+	int rc;
 
 	memset(&doc, 0, sizeof doc);
 	rc = store_template_get(call->txn, call->registry_id, call->id.region,
@@ -94,10 +94,10 @@ core_record_save(struct call *call, enum store_template_kind kind,
     const char *prefix, struct json_object *record, int64_t created_at_ms,
     bool is_new)
 {
-	struct store_doc	doc;
-	const char		*key = core_prefix_key(call, prefix);
-	size_t			len;
-	int			rc;
+	struct store_doc doc;
+	const char *key = core_prefix_key(call, prefix);
+	size_t len;
+	int rc;
 
 	memset(&doc, 0, sizeof doc);
 	if ((doc.text = jrender(record, &len)) == NULL)
@@ -123,22 +123,26 @@ int
 core_template_settings(struct call *call, struct json_object *t,
     struct store_repo *repo)
 {
-	const char	*mutability = core_jstr(t, "imageTagMutability");
+	const char *mutability = core_jstr(t, "imageTagMutability");
 
-	return core_mutability_check(call, mutability != NULL ? mutability :
-	    "MUTABLE", core_jarr(t,
-	    "imageTagMutabilityExclusionFilters"), repo) != 0 ||
-	    core_encryption_set(call, core_jobj(t,
-	    "encryptionConfiguration"), repo) != 0 ||
-	    core_repo_tags_merge(call, repo, core_jarr(t,
-	    "resourceTags")) != 0 ? -1 : 0;
+	return core_mutability_check(call,
+	           mutability != NULL ? mutability : "MUTABLE",
+	           core_jarr(t, "imageTagMutabilityExclusionFilters"),
+	           repo) != 0 ||
+	               core_encryption_set(call,
+	                   core_jobj(t, "encryptionConfiguration"),
+	                   repo) != 0 ||
+	               core_repo_tags_merge(call, repo,
+	                   core_jarr(t, "resourceTags")) != 0
+	           ? -1
+	           : 0;
 }
 
 static bool
 is_applied_for(struct json_object *t, const char *use)
 {
-	struct json_object	*applied, *v;
-	size_t			 i, n;
+	struct json_object *applied, *v;
+	size_t i, n;
 
 	applied = core_jarr(t, "appliedFor");
 	n = applied == NULL ? 0 : json_object_array_length(applied);
@@ -160,11 +164,11 @@ static int
 template_find(struct call *call, const char *name, const char *use,
     struct json_object **out)
 {
-	struct json_object	*t;
-	char			 prefix[STORE_REPO_NAME_MAX + 1];
-	char			*slash;
-	int64_t			 created, updated;
-	int			 rc;
+	struct json_object *t;
+	char prefix[STORE_REPO_NAME_MAX + 1];
+	char *slash;
+	int64_t created, updated;
+	int rc;
 
 	*out = NULL;
 	str_copy(prefix, sizeof prefix, name);
@@ -192,16 +196,16 @@ static int
 put_policies(struct call *call, struct json_object *t, uint64_t repo_id)
 {
 	static const struct {
-		const char		*member;
-		enum store_doc_kind	 kind;
+		const char *member;
+		enum store_doc_kind kind;
 	} docs[] = {
-		{ "repositoryPolicy", STORE_DOC_REPO_POLICY },
-		{ "lifecyclePolicy", STORE_DOC_LIFECYCLE_POLICY },
+	    {"repositoryPolicy", STORE_DOC_REPO_POLICY},
+	    {"lifecyclePolicy", STORE_DOC_LIFECYCLE_POLICY},
 	};
-	struct store_doc	 doc;
-	const char		*text;
-	size_t			 i;
-	int			 rc;
+	struct store_doc doc;
+	const char *text;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
 		if ((text = core_jstr(t, docs[i].member)) == NULL)
@@ -225,15 +229,15 @@ static bool
 is_repo_name(struct call *call, const char *name)
 {
 	return call->ctx->is_repo_name != NULL &&
-	    call->ctx->is_repo_name(call->ctx, name);
+	       call->ctx->is_repo_name(call->ctx, name);
 }
 
 /* Strict mode: making the repository needs ecr:CreateRepository (5). */
 static int
 may_create(struct call *call, const char *name)
 {
-	char	msg[ECR_ERROR_MESSAGE_SIZE];
-	int	rc;
+	char msg[ECR_ERROR_MESSAGE_SIZE];
+	int rc;
 
 	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, "ecr:CreateRepository",
@@ -249,8 +253,8 @@ static int
 create_from(struct call *call, struct json_object *t, const char *name,
     struct store_repo *out)
 {
-	struct store_repo	*repo = xcalloc(1, sizeof *repo);
-	int			 rc = -1;
+	struct store_repo *repo = xcalloc(1, sizeof *repo);
+	int rc = -1;
 
 	str_copy(repo->registry_id, sizeof repo->registry_id,
 	    call->registry_id);
@@ -277,11 +281,11 @@ int
 core_repo_get_or_create_on_push(struct call *call, const char *name,
     struct store_repo *out)
 {
-	struct json_object	*t = NULL;
-	int			 rc;
+	struct json_object *t = NULL;
+	int rc;
 
-	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
-	    name, out);
+	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
+	    out);
 	if (rc == 0)
 		return 0;
 	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
@@ -301,8 +305,8 @@ core_repo_get_or_create_on_push(struct call *call, const char *name,
 static int
 may_import(struct call *call, const char *name)
 {
-	char	msg[ECR_ERROR_MESSAGE_SIZE];
-	int	rc;
+	char msg[ECR_ERROR_MESSAGE_SIZE];
+	int rc;
 
 	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, "ecr:BatchImportUpstreamImage",
@@ -318,11 +322,11 @@ int
 core_repo_get_or_create_for_pull(struct call *call, const char *name,
     struct store_repo *out)
 {
-	struct json_object	*t = NULL;
-	int			 rc;
+	struct json_object *t = NULL;
+	int rc;
 
-	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
-	    name, out);
+	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
+	    out);
 	if (rc == 0)
 		return may_import(call, name);
 	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)

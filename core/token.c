@@ -13,18 +13,17 @@
 #include "common/buf.h"
 #include "common/xalloc.h"
 
-#define TOKEN_LAST_MAX	1024
-#define TOKEN_TEXT_MAX	4096
+#define TOKEN_LAST_MAX 1024
+#define TOKEN_TEXT_MAX 4096
 
 /* The MAC covers kind, registry and region, which the token does not carry. */
 static void
 token_mac(struct call *call, const char *kind, const char *last,
     unsigned char mac[crypto_auth_BYTES])
 {
-	crypto_auth_hmacsha256_state	st;
+	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, call->ctx->key,
-	    sizeof call->ctx->key);
+	crypto_auth_hmacsha256_init(&st, call->ctx->key, sizeof call->ctx->key);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)kind,
 	    strlen(kind) + 1);
 	crypto_auth_hmacsha256_update(&st,
@@ -41,10 +40,10 @@ token_mac(struct call *call, const char *kind, const char *last,
 char *
 core_token_make(struct call *call, const char *kind, const char *last)
 {
-	unsigned char	 raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
-	size_t		 len = strlen(last);
-	char		*text;
-	size_t		 text_size;
+	unsigned char raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
+	size_t len = strlen(last);
+	char *text;
+	size_t text_size;
 
 	if (len > TOKEN_LAST_MAX)
 		len = TOKEN_LAST_MAX;
@@ -62,17 +61,17 @@ int
 core_token_parse(struct call *call, const char *kind, const char *token,
     char *last, size_t last_size)
 {
-	unsigned char	raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
-	unsigned char	mac[crypto_auth_BYTES];
-	size_t		len;
+	unsigned char raw[crypto_auth_BYTES + TOKEN_LAST_MAX];
+	unsigned char mac[crypto_auth_BYTES];
+	size_t len;
 
 	/*
 	 * The wording ECR would use is [unconfirmed]
 	 * (docs/ecr-behaviour.md 2.2).
 	 */
 	if (strlen(token) > TOKEN_TEXT_MAX ||
-	    sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL,
-	    &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    sodium_base642bin(raw, sizeof raw, token, strlen(token), NULL, &len,
+	        NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    len < crypto_auth_BYTES || len - crypto_auth_BYTES >= last_size)
 		return core_fail_param(call, "nextToken", "Invalid NextToken");
 	memcpy(last, raw + crypto_auth_BYTES, len - crypto_auth_BYTES);

@@ -18,12 +18,12 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define HASHES_MAX	1024		/* uploads with a running hash kept */
-#define READ_CHUNK	(1024 * 1024)	/* hashing an upload file again */
+#define HASHES_MAX 1024          /* uploads with a running hash kept */
+#define READ_CHUNK (1024 * 1024) /* hashing an upload file again */
 
 struct core_lease {
-	char		 id[STORE_UPLOAD_ID_MAX + 1];
-	const void	*owner;
+	char id[STORE_UPLOAD_ID_MAX + 1];
+	const void *owner;
 };
 
 /*
@@ -37,21 +37,21 @@ struct core_lease {
  * from its file when it completes (core_upload_digest).
  */
 struct core_upload_hash {
-	char			id[STORE_UPLOAD_ID_MAX + 1];
-	uint64_t		len;
-	uint64_t		tick;	/* when put: the oldest goes first */
-	struct sha256_state	st;
+	char id[STORE_UPLOAD_ID_MAX + 1];
+	uint64_t len;
+	uint64_t tick; /* when put: the oldest goes first */
+	struct sha256_state st;
 };
 
-static void	hash_put(struct core_ctx *, const char *, uint64_t,
-		    const struct sha256_state *);
+static void hash_put(struct core_ctx *, const char *, uint64_t,
+    const struct sha256_state *);
 
 int
 core_upload_create(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
-	struct sha256_state	st;
-	int			rc;
+	struct sha256_state st;
+	int rc;
 
 	memset(up, 0, sizeof *up);
 	uuid_v4(up->id);
@@ -66,10 +66,10 @@ core_upload_create(struct call *call, const struct store_repo *repo,
 }
 
 int
-core_upload_check_size(struct call *call, const char *id,
-    uint64_t received, uint64_t more)
+core_upload_check_size(struct call *call, const char *id, uint64_t received,
+    uint64_t more)
 {
-	uint64_t	end, max = call->ctx->cfg.max_layer_size;
+	uint64_t end, max = call->ctx->cfg.max_layer_size;
 
 	if (!__builtin_add_overflow(received, more, &end) && end <= max)
 		return 0;
@@ -78,18 +78,19 @@ core_upload_check_size(struct call *call, const char *id,
 	 * (docs/ecr-behaviour.md 4): LimitExceeded, as for the parts quota
 	 * [unconfirmed].
 	 */
-	return core_fail(call, ERR_LIMIT_EXCEEDED, "The layer upload with id "
-	    "'%s' would exceed the maximum layer size of %" PRIu64 " bytes", id,
-	    max);
+	return core_fail(call, ERR_LIMIT_EXCEEDED,
+	    "The layer upload with id "
+	    "'%s' would exceed the maximum layer size of %" PRIu64 " bytes",
+	    id, max);
 }
 
 void
-core_upload_count_part(struct call *call, struct store_upload *up,
-    uint64_t len, const struct sha256_state *hash)
+core_upload_count_part(struct call *call, struct store_upload *up, uint64_t len,
+    const struct sha256_state *hash)
 {
 	/* The part before this one is no longer the last (3.3's 5 MiB rule). */
-	if (up->n_parts > 0 && (up->min_part == 0 ||
-	    up->last_part < up->min_part))
+	if (up->n_parts > 0 &&
+	    (up->min_part == 0 || up->last_part < up->min_part))
 		up->min_part = up->last_part;
 	up->last_part = len;
 	up->received += len;
@@ -104,7 +105,7 @@ core_upload_count_part(struct call *call, struct store_upload *up,
 static struct core_upload_hash *
 hash_find(const struct core_ctx *ctx, const char *id)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < ctx->n_hashes; i++) {
 		if (strcmp(ctx->hashes[i].id, id) == 0)
@@ -118,8 +119,8 @@ static void
 hash_put(struct core_ctx *ctx, const char *id, uint64_t len,
     const struct sha256_state *st)
 {
-	struct core_upload_hash	*h;
-	size_t			 i;
+	struct core_upload_hash *h;
+	size_t i;
 
 	if (strlen(id) > STORE_UPLOAD_ID_MAX)
 		return;
@@ -127,8 +128,8 @@ hash_put(struct core_ctx *ctx, const char *id, uint64_t len,
 	    ctx->n_hashes < ctx->hashes_size)
 		h = &ctx->hashes[ctx->n_hashes++];
 	else if (h == NULL && ctx->hashes_size < HASHES_MAX) {
-		ctx->hashes_size = ctx->hashes_size == 0 ? 8 :
-		    ctx->hashes_size * 2;
+		ctx->hashes_size =
+		    ctx->hashes_size == 0 ? 8 : ctx->hashes_size * 2;
 		ctx->hashes = xreallocarray(ctx->hashes, ctx->hashes_size,
 		    sizeof *ctx->hashes);
 		h = &ctx->hashes[ctx->n_hashes++];
@@ -150,7 +151,7 @@ bool
 core_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
     struct sha256_state *out)
 {
-	const struct core_upload_hash	*h = hash_find(ctx, up->id);
+	const struct core_upload_hash *h = hash_find(ctx, up->id);
 
 	if (h == NULL || h->len != up->received)
 		return false;
@@ -161,7 +162,7 @@ core_upload_hash_get(const struct core_ctx *ctx, const struct store_upload *up,
 void
 core_upload_hash_drop(struct core_ctx *ctx, const char *id)
 {
-	struct core_upload_hash	*h = hash_find(ctx, id);
+	struct core_upload_hash *h = hash_find(ctx, id);
 
 	if (h == NULL)
 		return;
@@ -179,16 +180,16 @@ static int
 hash_file(struct store *s, const char *id, uint64_t len,
     void (*fn)(void *, const unsigned char *, size_t), void *arg)
 {
-	unsigned char	*chunk;
-	uint64_t	 left = len;
-	ssize_t		 n;
-	int		 fd, rc;
+	unsigned char *chunk;
+	uint64_t left = len;
+	ssize_t n;
+	int fd, rc;
 
 	if ((rc = store_upload_file_open(s, id, &fd)) != 0)
 		return rc;
 	chunk = xmalloc(READ_CHUNK);
-	while (left > 0 && (n = read(fd, chunk, left < READ_CHUNK ? left :
-	    READ_CHUNK)) > 0) {
+	while (left > 0 && (n = read(fd, chunk,
+	                        left < READ_CHUNK ? left : READ_CHUNK)) > 0) {
 		fn(arg, chunk, (size_t)n);
 		left -= (uint64_t)n;
 	}
@@ -214,7 +215,7 @@ static void
 digest_text(char digest[CORE_DIGEST_SIZE], bool is_sha512,
     const unsigned char *h)
 {
-	size_t	len = is_sha512 ? crypto_hash_sha512_BYTES : SHA256_DIGEST_LEN;
+	size_t len = is_sha512 ? crypto_hash_sha512_BYTES : SHA256_DIGEST_LEN;
 
 	memcpy(digest, is_sha512 ? "sha512:" : "sha256:", 7);
 	sodium_bin2hex(digest + 7, len * 2 + 1, h, len);
@@ -225,10 +226,10 @@ core_upload_hash_file(struct store *s, const char *id, uint64_t len,
     bool is_sha512, const struct sha256_state *from,
     char digest[CORE_DIGEST_SIZE])
 {
-	struct sha256_state		 st;
-	crypto_hash_sha512_state	 st512;
-	unsigned char			 h[crypto_hash_sha512_BYTES];
-	int				 rc;
+	struct sha256_state st;
+	crypto_hash_sha512_state st512;
+	unsigned char h[crypto_hash_sha512_BYTES];
+	int rc;
 
 	if (is_sha512) {
 		crypto_hash_sha512_init(&st512);
@@ -252,13 +253,12 @@ int
 core_upload_digest(struct call *call, const struct store_upload *up,
     bool is_sha512, char digest[CORE_DIGEST_SIZE])
 {
-	struct sha256_state	st;
-	bool			has = !is_sha512 &&
-				    core_upload_hash_get(call->ctx, up, &st);
-	int			rc;
+	struct sha256_state st;
+	bool has = !is_sha512 && core_upload_hash_get(call->ctx, up, &st);
+	int rc;
 
 	if ((rc = core_upload_hash_file(call->ctx->store, up->id, up->received,
-	    is_sha512, has ? &st : NULL, digest)) != 0)
+	         is_sha512, has ? &st : NULL, digest)) != 0)
 		return core_fail_store(call, rc);
 	return 0;
 }
@@ -266,7 +266,7 @@ core_upload_digest(struct call *call, const struct store_upload *up,
 static struct core_lease *
 lease_find(const struct core_ctx *ctx, const char *id)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < ctx->n_leases; i++) {
 		if (strcmp(ctx->leases[i].id, id) == 0)
@@ -278,13 +278,13 @@ lease_find(const struct core_ctx *ctx, const char *id)
 bool
 core_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 {
-	struct core_lease	*l;
+	struct core_lease *l;
 
 	if (lease_find(ctx, id) != NULL || strlen(id) > STORE_UPLOAD_ID_MAX)
 		return false;
 	if (ctx->n_leases == ctx->leases_size) {
-		ctx->leases_size = ctx->leases_size == 0 ? 8 :
-		    ctx->leases_size * 2;
+		ctx->leases_size =
+		    ctx->leases_size == 0 ? 8 : ctx->leases_size * 2;
 		ctx->leases = xreallocarray(ctx->leases, ctx->leases_size,
 		    sizeof *ctx->leases);
 	}
@@ -297,7 +297,7 @@ core_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 void
 core_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 {
-	struct core_lease	*l = lease_find(ctx, id);
+	struct core_lease *l = lease_find(ctx, id);
 
 	if (l == NULL || l->owner != owner)
 		return;
@@ -308,7 +308,7 @@ bool
 core_upload_leased_by_other(const struct core_ctx *ctx, const char *id,
     const void *owner)
 {
-	const struct core_lease	*l = lease_find(ctx, id);
+	const struct core_lease *l = lease_find(ctx, id);
 
 	return l != NULL && l->owner != owner;
 }
@@ -320,8 +320,8 @@ core_upload_tables_free(struct core_ctx *ctx)
 	ctx->leases = NULL;
 	ctx->n_leases = ctx->leases_size = 0;
 	if (ctx->hashes != NULL)
-		sodium_memzero(ctx->hashes, ctx->hashes_size *
-		    sizeof *ctx->hashes);
+		sodium_memzero(ctx->hashes,
+		    ctx->hashes_size * sizeof *ctx->hashes);
 	free(ctx->hashes);
 	ctx->hashes = NULL;
 	ctx->n_hashes = ctx->hashes_size = 0;

@@ -17,11 +17,11 @@
 #include "common/xalloc.h"
 
 /* Tokens, pings, errors and manifests (ECR takes up to 4 MiB). */
-#define BODY_MAX		(4 * 1024 * 1024 + 4096)
-#define CONNECT_TIMEOUT_SEC	10L
-#define TIMEOUT_SEC		30L
-#define REDIRECTS_MAX		5L
-#define SINK_BUFFER		(512L * 1024)	/* libcurl's most */
+#define BODY_MAX (4 * 1024 * 1024 + 4096)
+#define CONNECT_TIMEOUT_SEC 10L
+#define TIMEOUT_SEC 30L
+#define REDIRECTS_MAX 5L
+#define SINK_BUFFER (512L * 1024) /* libcurl's most */
 
 void
 core_ctx_set_net(struct core_ctx *ctx, const struct core_net *net)
@@ -36,8 +36,8 @@ core_ctx_set_net(struct core_ctx *ctx, const struct core_net *net)
 char *
 up_base_url(const struct core_ctx *ctx, const char *host)
 {
-	const char	*m, *eq;
-	size_t		 i, len;
+	const char *m, *eq;
+	size_t i, len;
 
 	for (i = 0; i < ctx->cfg.n_upstream_urls; i++) {
 		m = ctx->cfg.upstream_urls[i];
@@ -56,12 +56,14 @@ up_base_url(const struct core_ctx *ctx, const char *host)
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
-	struct up_xfer	*x = arg;
-	long		 status = 0;
+	struct up_xfer *x = arg;
+	long status = 0;
 
 	/* A 200's body goes to the sink, when there is one; 0 aborts. */
-	if (x->sink != NULL && curl_easy_getinfo(x->easy,
-	    CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200) {
+	if (x->sink != NULL &&
+	    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status) ==
+	        CURLE_OK &&
+	    status == 200) {
 		switch (x->sink(x->sink_arg, x->easy, data, size * n)) {
 		case 0:
 			return size * n;
@@ -79,8 +81,8 @@ on_body(char *data, size_t size, size_t n, void *arg)
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
-	struct up_xfer	*x = arg;
-	size_t		 len = size * n, name = strlen("WWW-Authenticate:");
+	struct up_xfer *x = arg;
+	size_t len = size * n, name = strlen("WWW-Authenticate:");
 
 	/* A new status line (a redirect followed): forget the last answer's. */
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -91,8 +93,9 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	    x->www_auth == NULL) {
 		data += name;
 		len -= name;
-		while (len > 0 && (data[len - 1] == '\r' ||
-		    data[len - 1] == '\n' || data[len - 1] == ' '))
+		while (len > 0 &&
+		       (data[len - 1] == '\r' || data[len - 1] == '\n' ||
+		           data[len - 1] == ' '))
 			len--;
 		while (len > 0 && (*data == ' ' || *data == '\t')) {
 			data++;
@@ -106,7 +109,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 static void
 xfer_unlink(struct up_xfer *x)
 {
-	struct up_xfer	**p;
+	struct up_xfer **p;
 
 	for (p = &x->ctx->xfers; *p != NULL; p = &(*p)->next) {
 		if (*p == x) {
@@ -133,9 +136,9 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
     const char *user, const char *password, const struct up_sink *sink,
     void (*done)(struct up_xfer *), void *arg)
 {
-	struct up_xfer	*x;
-	CURL		*e;
-	size_t		 i;
+	struct up_xfer *x;
+	CURL *e;
+	size_t i;
 
 	x = xcalloc(1, sizeof *x);
 	x->ctx = ctx;
@@ -198,18 +201,19 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
 void
 core_upstream_done(void *easy, int result)
 {
-	struct up_xfer	*x = NULL;
+	struct up_xfer *x = NULL;
 
 	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
-	    CURLE_OK || x == NULL)
+	        CURLE_OK ||
+	    x == NULL)
 		return;
 	xfer_unlink(x);
 	x->result = result;
 	if (result == CURLE_OK) {
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
-		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &x->content_type);
-	}
-	else if (x->error[0] == '\0')
+		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE,
+		    &x->content_type);
+	} else if (x->error[0] == '\0')
 		str_copy(x->error, sizeof x->error,
 		    curl_easy_strerror((CURLcode)result));
 	x->done(x);
@@ -218,7 +222,7 @@ core_upstream_done(void *easy, int result)
 void
 core_upstream_abort(struct core_ctx *ctx)
 {
-	struct up_xfer	*x;
+	struct up_xfer *x;
 
 	while ((x = ctx->xfers) != NULL) {
 		ctx->xfers = x->next;

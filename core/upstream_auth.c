@@ -20,7 +20,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 
-#define TOKEN_URL_MAX	(64 * 1024)
+#define TOKEN_URL_MAX (64 * 1024)
 
 void
 up_challenge_free(struct up_challenge *c)
@@ -35,17 +35,17 @@ up_challenge_free(struct up_challenge *c)
 static char *
 read_value(const char **p)
 {
-	const char	*s = *p, *start;
-	struct buf	 b;
-	char		*out;
+	const char *s = *p, *start;
+	struct buf b;
+	char *out;
 
 	if (*s != '"') {
 		start = s;
 		while (*s != '\0' && *s != ',' && *s != ' ' && *s != '\t')
 			s++;
 		*p = s;
-		return s == start ? NULL : xasprintf("%.*s", (int)(s - start),
-		    start);
+		return s == start ? NULL
+		                  : xasprintf("%.*s", (int)(s - start), start);
 	}
 	buf_init(&b, 8192);
 	for (s++; *s != '\0' && *s != '"'; s++) {
@@ -66,7 +66,7 @@ read_value(const char **p)
 static void
 set_param(struct up_challenge *c, const char *key, size_t klen, char *v)
 {
-	char	**slot = NULL;
+	char **slot = NULL;
 
 	if (klen == 5 && strncasecmp(key, "realm", 5) == 0)
 		slot = &c->realm;
@@ -91,10 +91,10 @@ set_param(struct up_challenge *c, const char *key, size_t klen, char *v)
 int
 up_challenge_parse(const char *h, struct up_challenge *out)
 {
-	struct up_challenge	 c, best;
-	const char		*p = h, *key;
-	size_t			 klen;
-	char			*v;
+	struct up_challenge c, best;
+	const char *p = h, *key;
+	size_t klen;
+	char *v;
 
 	memset(&best, 0, sizeof best);
 	memset(&c, 0, sizeof c);
@@ -110,7 +110,7 @@ up_challenge_parse(const char *h, struct up_challenge *out)
 			/* A scheme: a new challenge starts. */
 			if (best.scheme == UP_AUTH_NONE ||
 			    (best.scheme == UP_AUTH_BASIC &&
-			    c.scheme == UP_AUTH_BEARER)) {
+			        c.scheme == UP_AUTH_BEARER)) {
 				up_challenge_free(&best);
 				best = c;
 			} else
@@ -118,7 +118,8 @@ up_challenge_parse(const char *h, struct up_challenge *out)
 			memset(&c, 0, sizeof c);
 			if (klen == 5 && strncasecmp(key, "Basic", 5) == 0)
 				c.scheme = UP_AUTH_BASIC;
-			else if (klen == 6 && strncasecmp(key, "Bearer", 6) == 0)
+			else if (klen == 6 &&
+			         strncasecmp(key, "Bearer", 6) == 0)
 				c.scheme = UP_AUTH_BEARER;
 			else
 				c.scheme = UP_AUTH_OTHER;
@@ -135,8 +136,8 @@ up_challenge_parse(const char *h, struct up_challenge *out)
 		best = c;
 	} else
 		up_challenge_free(&c);
-	if (best.scheme != UP_AUTH_BASIC && (best.scheme != UP_AUTH_BEARER ||
-	    best.realm == NULL)) {
+	if (best.scheme != UP_AUTH_BASIC &&
+	    (best.scheme != UP_AUTH_BEARER || best.realm == NULL)) {
 		up_challenge_free(&best);
 		return -1;
 	}
@@ -148,9 +149,9 @@ up_challenge_parse(const char *h, struct up_challenge *out)
 char *
 up_token_url(const struct up_challenge *c, const char *scope)
 {
-	struct buf	 b;
-	char		*e, *out;
-	char		 sep = strchr(c->realm, '?') != NULL ? '&' : '?';
+	struct buf b;
+	char *e, *out;
+	char sep = strchr(c->realm, '?') != NULL ? '&' : '?';
 
 	buf_init(&b, TOKEN_URL_MAX);
 	(void)buf_addstr(&b, c->realm);
@@ -173,17 +174,17 @@ up_token_url(const struct up_challenge *c, const char *scope)
 char *
 up_token_of(const struct buf *body)
 {
-	struct json_object	*o = NULL, *v;
-	char			*token = NULL;
+	struct json_object *o = NULL, *v;
+	char *token = NULL;
 
-	if (body->data == NULL || jparse_strict(body->data, body->len, &o,
-	    NULL) == JPARSE_BAD || !json_object_is_type(o,
-	    json_type_object)) {
+	if (body->data == NULL ||
+	    jparse_strict(body->data, body->len, &o, NULL) == JPARSE_BAD ||
+	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return NULL;
 	}
 	if ((json_object_object_get_ex(o, "token", &v) ||
-	    json_object_object_get_ex(o, "access_token", &v)) &&
+	        json_object_object_get_ex(o, "access_token", &v)) &&
 	    json_object_is_type(v, json_type_string) &&
 	    json_object_get_string_len(v) > 0)
 		token = xstrdup(json_object_get_string(v));
@@ -193,17 +194,17 @@ up_token_of(const struct buf *body)
 
 /* The ping: GET /v2/, then as the upstream's challenge asks. */
 struct up_ping {
-	struct core_ctx	*ctx;
-	char		*base;
-	char		*user;		/* NULL: anonymous */
-	char		*password;
-	void		(*done)(void *, const char *failure);
-	void		*arg;
+	struct core_ctx *ctx;
+	char *base;
+	char *user; /* NULL: anonymous */
+	char *password;
+	void (*done)(void *, const char *failure);
+	void *arg;
 };
 
-static void	ping_sent(struct up_xfer *);
-static void	ping_authed(struct up_xfer *);
-static void	token_got(struct up_xfer *);
+static void ping_sent(struct up_xfer *);
+static void ping_authed(struct up_xfer *);
+static void token_got(struct up_xfer *);
 
 static void
 wipe_free(char *s)
@@ -218,8 +219,8 @@ wipe_free(char *s)
 static void __attribute__((format(printf, 2, 3)))
 ping_end(struct up_ping *p, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 failure[512];
+	va_list ap;
+	char failure[512];
 
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -246,11 +247,10 @@ ping_unreachable(struct up_ping *p, struct up_xfer *x)
 
 void
 up_ping_start(struct core_ctx *ctx, const char *host, const char *user,
-    const char *password, void (*done)(void *, const char *failure),
-    void *arg)
+    const char *password, void (*done)(void *, const char *failure), void *arg)
 {
-	struct up_ping	*p;
-	char		*url;
+	struct up_ping *p;
+	char *url;
 
 	p = xcalloc(1, sizeof *p);
 	p->ctx = ctx;
@@ -267,18 +267,21 @@ up_ping_start(struct core_ctx *ctx, const char *host, const char *user,
 static void
 ping_challenged(struct up_ping *p, const char *www_auth)
 {
-	struct up_challenge	 c;
-	char			*url;
+	struct up_challenge c;
+	char *url;
 
 	if (www_auth == NULL || up_challenge_parse(www_auth, &c) != 0) {
-		ping_end(p, "The upstream registry at %s asks for an "
-		    "authentication scheme ecrd does not support", p->base);
+		ping_end(p,
+		    "The upstream registry at %s asks for an "
+		    "authentication scheme ecrd does not support",
+		    p->base);
 		return;
 	}
 	if (c.scheme == UP_AUTH_BASIC) {
 		up_challenge_free(&c);
 		if (p->user == NULL) {
-			ping_end(p, "The upstream registry at %s requires "
+			ping_end(p,
+			    "The upstream registry at %s requires "
 			    "credentials and the rule has no credentialArn",
 			    p->base);
 			return;
@@ -292,15 +295,14 @@ ping_challenged(struct up_ping *p, const char *www_auth)
 	/* A ping asks for no scope (7.1: scope may be omitted). */
 	url = up_token_url(&c, NULL);
 	up_challenge_free(&c);
-	up_get(p->ctx, url, NULL, p->user, p->password, NULL, token_got,
-	    p);
+	up_get(p->ctx, url, NULL, p->user, p->password, NULL, token_got, p);
 	free(url);
 }
 
 static void
 ping_sent(struct up_xfer *x)
 {
-	struct up_ping	*p = x->arg;
+	struct up_ping *p = x->arg;
 
 	if (ping_unreachable(p, x))
 		;
@@ -309,29 +311,36 @@ ping_sent(struct up_xfer *x)
 	else if (x->status == 401)
 		ping_challenged(p, x->www_auth);
 	else
-		ping_end(p, "The upstream registry at %s answered HTTP %ld to "
-		    "GET /v2/", p->base, x->status);
+		ping_end(p,
+		    "The upstream registry at %s answered HTTP %ld to "
+		    "GET /v2/",
+		    p->base, x->status);
 	up_xfer_free(x);
 }
 
 static void
 token_got(struct up_xfer *x)
 {
-	struct up_ping	*p = x->arg;
-	char		*token, *header, *url;
-	const char	*hs[2] = { NULL, NULL };
+	struct up_ping *p = x->arg;
+	char *token, *header, *url;
+	const char *hs[2] = {NULL, NULL};
 
 	if (ping_unreachable(p, x)) {
 		up_xfer_free(x);
 		return;
 	}
 	if (x->status == 401 || x->status == 403)
-		ping_end(p, "The upstream registry's token service rejected "
-		    "the %s", p->user != NULL ? "credentials of the rule's "
-		    "secret" : "anonymous request");
+		ping_end(p,
+		    "The upstream registry's token service rejected "
+		    "the %s",
+		    p->user != NULL ? "credentials of the rule's "
+		                      "secret"
+		                    : "anonymous request");
 	else if (x->status != 200 || (token = up_token_of(&x->body)) == NULL)
-		ping_end(p, "The upstream registry's token service answered "
-		    "HTTP %ld without a token", x->status);
+		ping_end(p,
+		    "The upstream registry's token service answered "
+		    "HTTP %ld without a token",
+		    x->status);
 	else {
 		hs[0] = header = xasprintf("Authorization: Bearer %s", token);
 		wipe_free(token);
@@ -348,17 +357,21 @@ token_got(struct up_xfer *x)
 static void
 ping_authed(struct up_xfer *x)
 {
-	struct up_ping	*p = x->arg;
+	struct up_ping *p = x->arg;
 
 	if (ping_unreachable(p, x))
 		;
 	else if (x->status == 200)
 		ping_end(p, NULL);
 	else if (x->status == 401 || x->status == 403)
-		ping_end(p, "The upstream registry at %s rejected the "
-		    "credentials of the rule's secret", p->base);
+		ping_end(p,
+		    "The upstream registry at %s rejected the "
+		    "credentials of the rule's secret",
+		    p->base);
 	else
-		ping_end(p, "The upstream registry at %s answered HTTP %ld to "
-		    "GET /v2/", p->base, x->status);
+		ping_end(p,
+		    "The upstream registry at %s answered HTTP %ld to "
+		    "GET /v2/",
+		    p->base, x->status);
 	up_xfer_free(x);
 }

@@ -13,21 +13,21 @@
 #include "common/xalloc.h"
 
 struct up_fetch {
-	struct core_ctx	*ctx;
-	char		*url;
-	char		*accept;	/* "Accept: ..." line, or NULL */
-	char		*user;		/* NULL: anonymous */
-	char		*password;
-	char		*scope;
-	struct up_sink	 sink;
-	bool		 has_sink;
-	void		(*done)(void *, struct up_xfer *, const char *);
-	void		*arg;
+	struct core_ctx *ctx;
+	char *url;
+	char *accept; /* "Accept: ..." line, or NULL */
+	char *user;   /* NULL: anonymous */
+	char *password;
+	char *scope;
+	struct up_sink sink;
+	bool has_sink;
+	void (*done)(void *, struct up_xfer *, const char *);
+	void *arg;
 };
 
-static void	fetch_sent(struct up_xfer *);
-static void	fetch_retried(struct up_xfer *);
-static void	fetch_token(struct up_xfer *);
+static void fetch_sent(struct up_xfer *);
+static void fetch_retried(struct up_xfer *);
+static void fetch_token(struct up_xfer *);
 
 static void
 wipe_free(char *s)
@@ -69,8 +69,8 @@ up_fetch_start(struct core_ctx *ctx, const char *url, const char *accept,
     const struct up_sink *sink,
     void (*done)(void *, struct up_xfer *, const char *), void *arg)
 {
-	struct up_fetch	*f;
-	const char	*hs[2] = { NULL, NULL };
+	struct up_fetch *f;
+	const char *hs[2] = {NULL, NULL};
 
 	f = xcalloc(1, sizeof *f);
 	f->ctx = ctx;
@@ -101,10 +101,10 @@ is_unreachable(struct up_fetch *f, struct up_xfer *x)
 static void
 fetch_sent(struct up_xfer *x)
 {
-	struct up_fetch		*f = x->arg;
-	struct up_challenge	 c;
-	const char		*hs[2] = { f->accept, NULL };
-	char			*url;
+	struct up_fetch *f = x->arg;
+	struct up_challenge c;
+	const char *hs[2] = {f->accept, NULL};
+	char *url;
 
 	if (is_unreachable(f, x))
 		return;
@@ -127,24 +127,25 @@ fetch_sent(struct up_xfer *x)
 	url = up_token_url(&c, f->scope);
 	up_challenge_free(&c);
 	up_xfer_free(x);
-	up_get(f->ctx, url, NULL, f->user, f->password, NULL, fetch_token,
-	    f);
+	up_get(f->ctx, url, NULL, f->user, f->password, NULL, fetch_token, f);
 	free(url);
 }
 
 static void
 fetch_token(struct up_xfer *x)
 {
-	struct up_fetch	*f = x->arg;
-	const char	*hs[3] = { f->accept, NULL, NULL };
-	char		*token, *header;
+	struct up_fetch *f = x->arg;
+	const char *hs[3] = {f->accept, NULL, NULL};
+	char *token, *header;
 
 	if (is_unreachable(f, x))
 		return;
 	if (x->status != 200 || (token = up_token_of(&x->body)) == NULL) {
-		fetch_end(f, NULL, x->status == 401 || x->status == 403 ?
-		    "the upstream's token service rejected the credentials" :
-		    "the upstream's token service gave no token");
+		fetch_end(f, NULL,
+		    x->status == 401 || x->status == 403
+		        ? "the upstream's token service rejected the "
+		          "credentials"
+		        : "the upstream's token service gave no token");
 		up_xfer_free(x);
 		return;
 	}
@@ -160,7 +161,7 @@ fetch_token(struct up_xfer *x)
 static void
 fetch_retried(struct up_xfer *x)
 {
-	struct up_fetch	*f = x->arg;
+	struct up_fetch *f = x->arg;
 
 	if (is_unreachable(f, x))
 		return;

@@ -65,14 +65,14 @@ iam_fail(char **cause, int rc, const char *fmt, ...)
 }
 
 int
-iam_get_string(
-    struct json_object *o, const char *where, const char **s, char **cause)
+iam_get_string(struct json_object *o, const char *where, const char **s,
+    char **cause)
 {
 	/* Set on every path: GCC -O3 cannot see that failures are nonzero. */
 	*s = "";
 	if (!json_object_is_type(o, json_type_string))
-		return iam_fail(
-		    cause, POLICY_INVALID, "%s: must be a string", where);
+		return iam_fail(cause, POLICY_INVALID, "%s: must be a string",
+		    where);
 	*s = json_object_get_string(o);
 	if ((size_t)json_object_get_string_len(o) != strlen(*s))
 		return iam_fail(cause, POLICY_INVALID,
@@ -120,12 +120,12 @@ parse_strlist(struct json_object *o, const char *where,
 
 	is_list = json_object_is_type(o, json_type_array);
 	if (!is_list && !json_object_is_type(o, json_type_string))
-		return iam_fail(
-		    cause, POLICY_INVALID, "%s: %s", where, MUST_BE_STRINGS);
+		return iam_fail(cause, POLICY_INVALID, "%s: %s", where,
+		    MUST_BE_STRINGS);
 	n = is_list ? json_object_array_length(o) : 1;
 	if (n == 0)
-		return iam_fail(
-		    cause, POLICY_INVALID, "%s: %s", where, MUST_BE_STRINGS);
+		return iam_fail(cause, POLICY_INVALID, "%s: %s", where,
+		    MUST_BE_STRINGS);
 	out->v = xcalloc(n, sizeof out->v[0]);
 	for (i = 0; i < n; i++) {
 		e = is_list ? json_object_array_get_idx(o, i) : o;
@@ -316,8 +316,8 @@ parse_principal_value(const char *type, const char *s, const char *where,
 }
 
 static int
-parse_principal(
-    struct json_object *o, const char *where, struct iam_stmt *st, char **cause)
+parse_principal(struct json_object *o, const char *where, struct iam_stmt *st,
+    char **cause)
 {
 	struct json_object *e;
 	const char *s;
@@ -392,8 +392,8 @@ get_either(struct json_object *o, const char *where, const char *a,
 }
 
 static int
-parse_effect_sid(
-    struct json_object *o, const char *where, struct iam_stmt *st, char **cause)
+parse_effect_sid(struct json_object *o, const char *where, struct iam_stmt *st,
+    char **cause)
 {
 	struct json_object *v;
 	const char *s;
@@ -407,8 +407,8 @@ parse_effect_sid(
 		st->sid = xstrdup(s);
 	}
 	if (!json_object_object_get_ex(o, "Effect", &v))
-		return iam_fail(
-		    cause, POLICY_INVALID, "%s: Effect is required", where);
+		return iam_fail(cause, POLICY_INVALID, "%s: Effect is required",
+		    where);
 	snprintf(w, sizeof w, "%s.Effect", where);
 	if ((rc = iam_get_string(v, w, &s, cause)) != 0)
 		return rc;
@@ -429,8 +429,8 @@ parse_statement(struct json_object *o, const char *where, unsigned flags,
 	int rc;
 
 	if (!json_object_is_type(o, json_type_object))
-		return iam_fail(
-		    cause, POLICY_INVALID, "%s: must be an object", where);
+		return iam_fail(cause, POLICY_INVALID, "%s: must be an object",
+		    where);
 	json_object_object_foreach(o, key, val)
 	{
 		(void)val;
@@ -461,8 +461,8 @@ parse_statement(struct json_object *o, const char *where, unsigned flags,
 			return rc;
 	}
 
-	if ((rc = get_either(
-	         o, where, "Action", "NotAction", &v, &is_not, cause)) != 0)
+	if ((rc = get_either(o, where, "Action", "NotAction", &v, &is_not,
+	         cause)) != 0)
 		return rc;
 	if (v == NULL)
 		return iam_fail(cause, POLICY_INVALID,
@@ -473,8 +473,8 @@ parse_statement(struct json_object *o, const char *where, unsigned flags,
 	    0)
 		return rc;
 
-	if ((rc = get_either(
-	         o, where, "Resource", "NotResource", &v, &is_not, cause)) != 0)
+	if ((rc = get_either(o, where, "Resource", "NotResource", &v, &is_not,
+	         cause)) != 0)
 		return rc;
 	if (v == NULL && (flags & POLICY_IDENTITY))
 		return iam_fail(cause, POLICY_INVALID,
@@ -484,8 +484,8 @@ parse_statement(struct json_object *o, const char *where, unsigned flags,
 		st->not_resource = is_not;
 		snprintf(w, sizeof w, "%s.%s", where,
 		    is_not ? "NotResource" : "Resource");
-		if ((rc = parse_strlist(
-		         v, w, is_valid_resource, &st->resources, cause)) != 0)
+		if ((rc = parse_strlist(v, w, is_valid_resource, &st->resources,
+		         cause)) != 0)
 			return rc;
 	}
 
@@ -508,8 +508,8 @@ parse_version(struct json_object *doc, unsigned flags, char **cause)
 		 * [unconfirmed] for real ECR).
 		 */
 		if (flags & POLICY_RESOURCE)
-			return iam_fail(
-			    cause, POLICY_INVALID, "Version is required");
+			return iam_fail(cause, POLICY_INVALID,
+			    "Version is required");
 		return POLICY_OK;
 	}
 	if ((rc = iam_get_string(v, "Version", &s, cause)) != 0)
@@ -522,8 +522,8 @@ parse_version(struct json_object *doc, unsigned flags, char **cause)
 }
 
 static int
-parse_document(
-    struct json_object *doc, unsigned flags, struct policy *p, char **cause)
+parse_document(struct json_object *doc, unsigned flags, struct policy *p,
+    char **cause)
 {
 	struct json_object *v, *st;
 	const char *s;
@@ -533,8 +533,8 @@ parse_document(
 	bool is_list;
 
 	if (!json_object_is_type(doc, json_type_object))
-		return iam_fail(
-		    cause, POLICY_INVALID, "policy must be a JSON object");
+		return iam_fail(cause, POLICY_INVALID,
+		    "policy must be a JSON object");
 	json_object_object_foreach(doc, key, val)
 	{
 		(void)val;

@@ -397,8 +397,8 @@ parse_key(const char *name, struct iam_cond *c)
 }
 
 static int
-parse_values(
-    struct json_object *o, const char *where, struct iam_cond *c, char **cause)
+parse_values(struct json_object *o, const char *where, struct iam_cond *c,
+    char **cause)
 {
 	struct json_object *e;
 	const char *s, *why;
@@ -421,8 +421,8 @@ parse_values(
 		case json_type_boolean:
 		case json_type_int:
 		case json_type_double:
-			s = json_object_to_json_string_ext(
-			    e, JSON_C_TO_STRING_PLAIN);
+			s = json_object_to_json_string_ext(e,
+			    JSON_C_TO_STRING_PLAIN);
 			break;
 		default:
 			return iam_fail(cause, POLICY_INVALID,
@@ -439,8 +439,8 @@ parse_values(
 }
 
 int
-iam_conds_parse(
-    struct json_object *o, const char *where, struct iam_stmt *st, char **cause)
+iam_conds_parse(struct json_object *o, const char *where, struct iam_stmt *st,
+    char **cause)
 {
 	struct iam_cond tmpl, *c;
 	char *w;
@@ -466,8 +466,8 @@ iam_conds_parse(
 				return iam_fail(cause, POLICY_INVALID,
 				    "%s.Condition.%s: empty condition key",
 				    where, opname);
-			st->conds = xreallocarray(
-			    st->conds, st->n_conds + 1, sizeof st->conds[0]);
+			st->conds = xreallocarray(st->conds, st->n_conds + 1,
+			    sizeof st->conds[0]);
 			c = &st->conds[st->n_conds++];
 			*c = tmpl;
 			c->key_name = xstrdup(key);
@@ -598,7 +598,7 @@ arn_matches(const char *pattern, const char *s)
 		return false;
 	for (i = 0; i < 6; i++) {
 		if (!str_wildcard_match_n(pf[i], pl[i], sf[i], sl[i],
-		    STR_WILD_ONE))
+		        STR_WILD_ONE))
 			return false;
 	}
 	return true;

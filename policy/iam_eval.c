@@ -57,8 +57,8 @@ is_session_of(const struct iam_principal *p, const char *arn)
 }
 
 static bool
-principal_matches(
-    const struct iam_principal *p, const struct policy_request *req)
+principal_matches(const struct iam_principal *p,
+    const struct policy_request *req)
 {
 	switch (p->kind) {
 	case IAM_PRINCIPAL_ANY:

@@ -18,8 +18,8 @@
 #define FORMAT_OUT_MAX ((size_t)POLICY_TEXT_MAX * 64)
 
 int
-iam_json_parse(
-    const char *text, size_t len, struct json_object **out, char **cause)
+iam_json_parse(const char *text, size_t len, struct json_object **out,
+    char **cause)
 {
 	if (jparse_strict(text, len, out, cause) == JPARSE_BAD)
 		return POLICY_SYNTAX;

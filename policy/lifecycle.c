@@ -165,8 +165,8 @@ check_object(struct json_object *o, const char *const *required,
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail_type(o, "object", cause);
-	names = xcalloc(
-	    (size_t)json_object_object_length(o) + n_required, sizeof *names);
+	names = xcalloc((size_t)json_object_object_length(o) + n_required,
+	    sizeof *names);
 	for (i = 0; i < n_required; i++) {
 		if (!get(o, required[i], &v))
 			names[n++] = required[i];
@@ -227,8 +227,8 @@ check_string(struct json_object *v, char **cause)
 }
 
 static int
-check_enum(
-    struct json_object *v, const char *const *values, size_t n, char **cause)
+check_enum(struct json_object *v, const char *const *values, size_t n,
+    char **cause)
 {
 	const char *s;
 	char *list;
@@ -292,8 +292,8 @@ schema_selection(struct json_object *o, char **cause)
 	if (get(o, "countNumber", &v) && check_int_min(v, 1, cause) != 0)
 		return -1;
 	if (get(o, "countUnit", &v) &&
-	    check_enum(
-	        v, count_unit_values, nitems(count_unit_values), cause) != 0)
+	    check_enum(v, count_unit_values, nitems(count_unit_values),
+	        cause) != 0)
 		return -1;
 	if (get(o, "storageClass", &v) &&
 	    check_enum(v, storage_class_values, nitems(storage_class_values),
@@ -304,8 +304,8 @@ schema_selection(struct json_object *o, char **cause)
 	if (get(o, "tagPrefixList", &v) && check_string_list(v, cause) != 0)
 		return -1;
 	if (get(o, "tagStatus", &v) &&
-	    check_enum(
-	        v, tag_status_values, nitems(tag_status_values), cause) != 0)
+	    check_enum(v, tag_status_values, nitems(tag_status_values),
+	        cause) != 0)
 		return -1;
 
 	/* oneOf: a count without countUnit, or an age with it. */
@@ -503,14 +503,15 @@ convert_rule(struct json_object *o, struct lifecycle_rule *r)
 	r->has_storage_class = get(sel, "storageClass", &v);
 	r->storage_class = LIFECYCLE_STANDARD;
 	if (r->has_storage_class)
-		r->storage_class = (enum lifecycle_storage_class)find(
-		    storage_class_values, nitems(storage_class_values),
-		    json_object_get_string(v));
+		r->storage_class =
+		    (enum lifecycle_storage_class)find(storage_class_values,
+		        nitems(storage_class_values),
+		        json_object_get_string(v));
 	r->count_type = (enum lifecycle_count_type)find(count_type_values,
 	    nitems(count_type_values), get_str(sel, "countType"));
 	r->count_number = (int)get_i64(sel, "countNumber");
-	r->action = (enum lifecycle_action_type)find(
-	    action_values, nitems(action_values), get_str(act, "type"));
+	r->action = (enum lifecycle_action_type)find(action_values,
+	    nitems(action_values), get_str(act, "type"));
 }
 
 static void
@@ -569,15 +570,15 @@ normalise(struct json_object *rules, const struct rule_order *order, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		jpush(a, canon_rule(json_object_array_get_idx(
-		    rules, order[i].index)));
+		jpush(a, canon_rule(json_object_array_get_idx(rules,
+		             order[i].index)));
 	jadd_obj(root, "rules", a);
 	return take_text(root);
 }
 
 int
-lifecycle_parse(
-    const char *text, size_t len, struct lifecycle_policy **out, char **cause)
+lifecycle_parse(const char *text, size_t len, struct lifecycle_policy **out,
+    char **cause)
 {
 	struct json_object *root = NULL, *rules = NULL;
 	struct lifecycle_policy *p = NULL;
@@ -606,8 +607,8 @@ lifecycle_parse(
 			err = xstrdup(MSG_NOT_MAPPED);
 			goto out;
 		}
-		order[i].priority = get_i64(
-		    json_object_array_get_idx(rules, i), "rulePriority");
+		order[i].priority = get_i64(json_object_array_get_idx(rules, i),
+		    "rulePriority");
 		order[i].index = i;
 	}
 	qsort(order, n, sizeof *order, cmp_rule_order);

@@ -107,8 +107,8 @@ struct lifecycle_policy {
  * Rules come out sorted by priority; a description is cut at a NUL
  * character (the canonical text keeps it whole).
  */
-int lifecycle_parse(
-    const char *text, size_t len, struct lifecycle_policy **out, char **cause);
+int lifecycle_parse(const char *text, size_t len, struct lifecycle_policy **out,
+    char **cause);
 
 /*
  * Check the semantic rules ECR applies once the schema has passed
@@ -177,8 +177,8 @@ struct lifecycle_action {
 };
 
 /* The storage class image is in. */
-enum lifecycle_storage_class lifecycle_image_class(
-    const struct lifecycle_image *image);
+enum lifecycle_storage_class
+lifecycle_image_class(const struct lifecycle_image *image);
 
 /*
  * The time count and age rules use as the image's push time: the later of
@@ -194,8 +194,8 @@ int64_t lifecycle_image_pushed_at(const struct lifecycle_image *image);
  * characters (every other character, '?' too, is literal); untagged, the
  * image has no tag; any, always.
  */
-bool lifecycle_rule_matches(
-    const struct lifecycle_rule *rule, const struct lifecycle_image *image);
+bool lifecycle_rule_matches(const struct lifecycle_rule *rule,
+    const struct lifecycle_image *image);
 
 /*
  * Evaluate policy over a repository's n_images images at now_ms, as ECR

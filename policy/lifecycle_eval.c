@@ -66,15 +66,15 @@ has_tag_matching(const struct lifecycle_image *image, const char *pattern)
 	for (i = 0; i < image->n_tags; i++) {
 		/* ECR's tag patterns know '*' alone: '?' is literal. */
 		if (str_wildcard_match_n(pattern, strlen(pattern),
-		    image->tags[i], strlen(image->tags[i]), 0))
+		        image->tags[i], strlen(image->tags[i]), 0))
 			return true;
 	}
 	return false;
 }
 
 bool
-lifecycle_rule_matches(
-    const struct lifecycle_rule *rule, const struct lifecycle_image *image)
+lifecycle_rule_matches(const struct lifecycle_rule *rule,
+    const struct lifecycle_image *image)
 {
 	size_t i;
 
@@ -134,8 +134,8 @@ is_selected(const struct lifecycle_rule *r, const struct lifecycle_image *im,
 	case LIFECYCLE_IMAGE_COUNT_MORE_THAN:
 		return r->count_number < 0 || rank > (size_t)r->count_number;
 	case LIFECYCLE_SINCE_IMAGE_PUSHED:
-		return is_older(
-		    lifecycle_image_pushed_at(im), now, r->count_number);
+		return is_older(lifecycle_image_pushed_at(im), now,
+		    r->count_number);
 	case LIFECYCLE_SINCE_IMAGE_PULLED:
 		return is_older(pulled_at(im), now, r->count_number);
 	case LIFECYCLE_SINCE_IMAGE_TRANSITIONED:
@@ -204,8 +204,8 @@ lifecycle_eval(const struct lifecycle_policy *policy,
 	is_claimed = xcalloc(n_images, sizeof *is_claimed);
 	acting = xcalloc(n_images, sizeof *acting);
 
-	n = apply_rules(
-	    policy, images, order, n_images, now_ms, is_claimed, acting);
+	n = apply_rules(policy, images, order, n_images, now_ms, is_claimed,
+	    acting);
 	if (n > 0)
 		acts = xcalloc(n, sizeof *acts);
 	n = 0;

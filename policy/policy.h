@@ -139,8 +139,8 @@ int policy_check_actions(const struct policy *p,
  *     operator true, ForAllValues true and ForAnyValue false.
  * Nothing is allocated; p and req are only read during the call.
  */
-enum policy_effect policy_eval(
-    const struct policy *p, const struct policy_request *req);
+enum policy_effect policy_eval(const struct policy *p,
+    const struct policy_request *req);
 
 /*
  * AWS's decision for req from the caller's identity policies and the

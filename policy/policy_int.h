@@ -136,15 +136,15 @@ int iam_fail(char **cause, int rc, const char *fmt, ...)
  * Borrow o as a string without NULs into *s (it lives as long as o), or
  * fail with POLICY_INVALID naming `where`.
  */
-int iam_get_string(
-    struct json_object *o, const char *where, const char **s, char **cause);
+int iam_get_string(struct json_object *o, const char *where, const char **s,
+    char **cause);
 /*
  * Parse len bytes as strict JSON (valid UTF-8, nothing but whitespace after
  * the value). POLICY_OK with *out set (put it when done), or POLICY_SYNTAX
  * with *cause set.
  */
-int iam_json_parse(
-    const char *text, size_t len, struct json_object **out, char **cause);
+int iam_json_parse(const char *text, size_t len, struct json_object **out,
+    char **cause);
 
 /*
  * Parse the Condition object c of statement `where` (e.g. "Statement[0]")
@@ -155,8 +155,8 @@ int iam_conds_parse(struct json_object *c, const char *where,
     struct iam_stmt *st, char **cause);
 void iam_conds_free(struct iam_cond *, size_t);
 /* Whether every condition of st holds for req. */
-bool iam_conds_eval(
-    const struct iam_stmt *st, const struct policy_request *req);
+bool iam_conds_eval(const struct iam_stmt *st,
+    const struct policy_request *req);
 
 /*
  * ARN fields: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE. Fills the

@@ -9,41 +9,44 @@
 #include "core/image.h"
 #include "core/manifest.h"
 
-static int	blob_get(struct call *);
-static int	blob_delete(struct call *);
+static int blob_get(struct call *);
+static int blob_delete(struct call *);
 
 const struct op reg_op_blob_get = {
-	.name = "blob-get",
-	.flags = OP_TXN_READ,
-	.exec = blob_get,
+    .name = "blob-get",
+    .flags = OP_TXN_READ,
+    .exec = blob_get,
 };
 
 const struct op reg_op_blob_delete = {
-	.name = "blob-delete",
-	.flags = OP_TXN_READ,
-	.exec = blob_delete,
+    .name = "blob-delete",
+    .flags = OP_TXN_READ,
+    .exec = blob_delete,
 };
 
 static int
 blob_get(struct call *call)
 {
-	const char		*digest = reg_state(call)->req->reference;
-	struct store_repo	 repo;
-	struct store_layer	 layer;
-	int			 rc, pending;
+	const char *digest = reg_state(call)->req->reference;
+	struct store_repo repo;
+	struct store_layer layer;
+	int rc, pending;
 
 	if (reg_repo(call, &repo) != 0)
 		return -1;
 	if (!manifest_digest_is_valid(digest))
-		return reg_fail(call, REG_DIGEST_INVALID, "invalid digest "
-		    "'%s'", digest);
+		return reg_fail(call, REG_DIGEST_INVALID,
+		    "invalid digest "
+		    "'%s'",
+		    digest);
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	/* A repository that pulls through the cache fetches it (3.9). */
-	if (rc == STORE_NOTFOUND && (pending = core_ptc_pull_blob(call, &repo,
-	    digest)) != 0)
+	if (rc == STORE_NOTFOUND &&
+	    (pending = core_ptc_pull_blob(call, &repo, digest)) != 0)
 		return pending;
 	if (rc == STORE_NOTFOUND)
-		return reg_fail(call, REG_BLOB_UNKNOWN, "blob unknown to "
+		return reg_fail(call, REG_BLOB_UNKNOWN,
+		    "blob unknown to "
 		    "registry");
 	if (rc != 0)
 		return core_fail_store(call, rc);
@@ -57,10 +60,11 @@ blob_get(struct call *call)
 static int
 blob_delete(struct call *call)
 {
-	struct store_repo	repo;
+	struct store_repo repo;
 
 	if (reg_repo(call, &repo) != 0)
 		return -1;
-	return reg_fail(call, REG_METHOD_UNSUPPORTED, "blob delete is not "
+	return reg_fail(call, REG_METHOD_UNSUPPORTED,
+	    "blob delete is not "
 	    "supported; delete the images that use the blob");
 }

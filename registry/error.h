@@ -32,14 +32,13 @@ enum reg_errcode {
 };
 
 /* The wire code ("NAME_UNKNOWN"), HTTP status and the spec's message. */
-const char	*reg_error_code(enum reg_errcode);
-int		 reg_error_status(enum reg_errcode);
-const char	*reg_error_message(enum reg_errcode);
+const char *reg_error_code(enum reg_errcode);
+int reg_error_status(enum reg_errcode);
+const char *reg_error_message(enum reg_errcode);
 /*
  * The JSON body of a registry error: {"errors":[{"code", "message"}]}, the
  * table's message when message is NULL. The caller frees the result.
  */
-char		*reg_error_body(enum reg_errcode, const char *message,
-		    size_t *len);
+char *reg_error_body(enum reg_errcode, const char *message, size_t *len);
 
 #endif

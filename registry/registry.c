@@ -30,7 +30,7 @@ reg_unlease(struct api_reg *r)
 static void
 reg_free(void *arg)
 {
-	struct api_reg	*r = arg;
+	struct api_reg *r = arg;
 
 	if (r == NULL)
 		return;
@@ -46,7 +46,7 @@ reg_free(void *arg)
 int
 reg_fail(struct call *call, enum reg_errcode code, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	ecr_error_setv(&call->err, ERR_VALIDATION, fmt, ap);
@@ -58,7 +58,7 @@ reg_fail(struct call *call, enum reg_errcode code, const char *fmt, ...)
 void
 reg_header(struct call *call, const char *name, const char *value)
 {
-	struct api_reg_answer	*a = &reg_state(call)->ans;
+	struct api_reg_answer *a = &reg_state(call)->ans;
 
 	if (a->n_headers == sizeof a->headers / sizeof a->headers[0])
 		return;
@@ -86,15 +86,17 @@ reg_is_digest(const char *reference)
 int
 reg_repo(struct call *call, struct store_repo *repo)
 {
-	const char	*name = reg_state(call)->req->repo;
-	int		 rc;
+	const char *name = reg_state(call)->req->repo;
+	int rc;
 
-	rc = store_repo_get(call->txn, call->registry_id, call->id.region,
-	    name, repo);
+	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
+	    repo);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG)
-		return reg_fail(call, REG_NAME_UNKNOWN, "The repository "
+		return reg_fail(call, REG_NAME_UNKNOWN,
+		    "The repository "
 		    "with name '%s' does not exist in the registry with id "
-		    "'%s'", name, call->registry_id);
+		    "'%s'",
+		    name, call->registry_id);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	return 0;
@@ -108,21 +110,24 @@ reg_repo(struct call *call, struct store_repo *repo)
 static int
 authenticate(struct call *call, const struct api_reg_request *req)
 {
-	struct regtoken_claims	claims;
-	int			rc;
+	struct regtoken_claims claims;
+	int rc;
 
 	if (req->password == NULL || req->user == NULL ||
 	    strcmp(req->user, "AWS") != 0)
-		return reg_fail(call, REG_UNAUTHORIZED, "authentication "
+		return reg_fail(call, REG_UNAUTHORIZED,
+		    "authentication "
 		    "required");
 	memset(&claims, 0, sizeof claims);
-	rc = regtoken_verify(call->ctx->key, req->password,
-	    call->now_ms / 1000, &claims);
+	rc = regtoken_verify(call->ctx->key, req->password, call->now_ms / 1000,
+	    &claims);
 	if (rc == REGTOKEN_EXPIRED)
-		return reg_fail(call, REG_DENIED, "Your authorization "
+		return reg_fail(call, REG_DENIED,
+		    "Your authorization "
 		    "token has expired. Reauthenticate and try again.");
 	if (rc != 0)
-		return reg_fail(call, REG_UNAUTHORIZED, "authentication "
+		return reg_fail(call, REG_UNAUTHORIZED,
+		    "authentication "
 		    "required");
 	str_copy(call->id.account, sizeof call->id.account, claims.account);
 	str_copy(call->id.region, sizeof call->id.region, claims.region);
@@ -154,8 +159,8 @@ action_of(const struct api_reg_request *req)
 	case API_REG_BLOB_DELETE:
 		return "ecr:BatchDeleteImage";
 	case API_REG_BLOB_GET:
-		return req->is_head ? "ecr:BatchCheckLayerAvailability" :
-		    "ecr:GetDownloadUrlForLayer";
+		return req->is_head ? "ecr:BatchCheckLayerAvailability"
+		                    : "ecr:GetDownloadUrlForLayer";
 	case API_REG_UPLOAD_START:
 		return "ecr:InitiateLayerUpload";
 	case API_REG_UPLOAD_STATUS:
@@ -172,8 +177,8 @@ action_of(const struct api_reg_request *req)
 int
 reg_authorize(struct call *call, const char *action, const char *repo)
 {
-	char	msg[1024];
-	int	rc;
+	char msg[1024];
+	int rc;
 
 	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
 	    call->id.region, call->source_ip, action, call->registry_id, repo,
@@ -188,8 +193,8 @@ reg_authorize(struct call *call, const char *action, const char *repo)
 enum core_stage
 api_reg_prepare(struct call *call, const struct api_reg_request *req)
 {
-	struct api_reg	*r;
-	const char	*action;
+	struct api_reg *r;
+	const char *action;
 
 	r = xcalloc(1, sizeof *r);
 	r->req = req;
@@ -212,7 +217,7 @@ api_reg_mint_token(struct core_ctx *ctx, const char *account,
     const char *region, const char *principal, int64_t now_ms,
     int64_t expires_at_ms)
 {
-	struct regtoken_claims	claims;
+	struct regtoken_claims claims;
 
 	memset(&claims, 0, sizeof claims);
 	str_copy(claims.account, sizeof claims.account, account);
@@ -225,28 +230,28 @@ api_reg_mint_token(struct core_ctx *ctx, const char *account,
 
 /* ECR errors from the shared image code, in the registry's terms (2.4). */
 static const struct {
-	enum ecr_errcode	 code;
-	enum reg_errcode	 reg;
+	enum ecr_errcode code;
+	enum reg_errcode reg;
 } err_map[] = {
-	{ ERR_REPOSITORY_NOT_FOUND, REG_NAME_UNKNOWN },
-	{ ERR_IMAGE_NOT_FOUND, REG_MANIFEST_UNKNOWN },
-	{ ERR_LAYERS_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN },
-	{ ERR_REFERENCED_IMAGES_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN },
-	{ ERR_INVALID_PARAMETER, REG_MANIFEST_INVALID },
-	{ ERR_IMAGE_TAG_ALREADY_EXISTS, REG_TAG_INVALID },
-	{ ERR_IMAGE_DIGEST_DOES_NOT_MATCH, REG_DIGEST_INVALID },
-	{ ERR_LIMIT_EXCEEDED, REG_DENIED },
-	{ ERR_ACCESS_DENIED, REG_DENIED },
-	{ ERR_UPLOAD_NOT_FOUND, REG_BLOB_UPLOAD_UNKNOWN },
-	{ ERR_LAYER_PART_TOO_SMALL, REG_BLOB_UPLOAD_INVALID },
-	{ ERR_SERVER, REG_UNKNOWN },
+    {ERR_REPOSITORY_NOT_FOUND, REG_NAME_UNKNOWN},
+    {ERR_IMAGE_NOT_FOUND, REG_MANIFEST_UNKNOWN},
+    {ERR_LAYERS_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN},
+    {ERR_REFERENCED_IMAGES_NOT_FOUND, REG_MANIFEST_BLOB_UNKNOWN},
+    {ERR_INVALID_PARAMETER, REG_MANIFEST_INVALID},
+    {ERR_IMAGE_TAG_ALREADY_EXISTS, REG_TAG_INVALID},
+    {ERR_IMAGE_DIGEST_DOES_NOT_MATCH, REG_DIGEST_INVALID},
+    {ERR_LIMIT_EXCEEDED, REG_DENIED},
+    {ERR_ACCESS_DENIED, REG_DENIED},
+    {ERR_UPLOAD_NOT_FOUND, REG_BLOB_UPLOAD_UNKNOWN},
+    {ERR_LAYER_PART_TOO_SMALL, REG_BLOB_UPLOAD_INVALID},
+    {ERR_SERVER, REG_UNKNOWN},
 };
 
 /* The registry code of the call's error; the rest are refused (400). */
 static enum reg_errcode
 reg_code_of(const struct call *call)
 {
-	size_t	i;
+	size_t i;
 
 	if (reg_state(call)->err_reg != REG_NONE)
 		return reg_state(call)->err_reg;
@@ -260,19 +265,23 @@ reg_code_of(const struct call *call)
 static void
 render_error(struct call *call, struct api_reg_answer *a)
 {
-	enum reg_errcode	 code = reg_code_of(call);
-	size_t			 len;
+	enum reg_errcode code = reg_code_of(call);
+	size_t len;
 
 	a->status = reg_error_status(code);
 	if (a->status == 401)
-		reg_header(call, "WWW-Authenticate", call_printf(call,
-		    "Basic realm=\"https://%s.dkr.ecr.%s.amazonaws.com/\","
-		    "service=\"ecr.amazonaws.com\"", call->id.account[0] !=
-		    '\0' ? call->id.account : call->ctx->cfg.default_account,
-		    call->id.region[0] != '\0' ? call->id.region :
-		    call->ctx->cfg.default_region));
-	a->body = call_take(call, reg_error_body(code, call->err.message,
-	    &len));
+		reg_header(call, "WWW-Authenticate",
+		    call_printf(call,
+		        "Basic realm=\"https://%s.dkr.ecr.%s.amazonaws.com/\","
+		        "service=\"ecr.amazonaws.com\"",
+		        call->id.account[0] != '\0'
+		            ? call->id.account
+		            : call->ctx->cfg.default_account,
+		        call->id.region[0] != '\0'
+		            ? call->id.region
+		            : call->ctx->cfg.default_region));
+	a->body =
+	    call_take(call, reg_error_body(code, call->err.message, &len));
 	a->body_len = len;
 	a->content_type = "application/json; charset=utf-8";
 	a->blob_digest = NULL;

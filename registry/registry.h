@@ -17,44 +17,44 @@
 #include "core/core.h"
 
 enum api_reg_op {
-	API_REG_PING,		/* GET /v2/ */
-	API_REG_CATALOG,	/* GET /v2/_catalog */
-	API_REG_TAGS,		/* GET tags/list */
-	API_REG_MANIFEST_GET,	/* GET or HEAD manifests/<ref> */
+	API_REG_PING,         /* GET /v2/ */
+	API_REG_CATALOG,      /* GET /v2/_catalog */
+	API_REG_TAGS,         /* GET tags/list */
+	API_REG_MANIFEST_GET, /* GET or HEAD manifests/<ref> */
 	API_REG_MANIFEST_PUT,
 	API_REG_MANIFEST_DELETE,
-	API_REG_BLOB_GET,	/* GET or HEAD blobs/<digest> */
+	API_REG_BLOB_GET, /* GET or HEAD blobs/<digest> */
 	API_REG_BLOB_DELETE,
-	API_REG_UPLOAD_START,	/* POST blobs/uploads/ (also ?mount=) */
-	API_REG_UPLOAD_STATUS,	/* GET blobs/uploads/<id> */
-	API_REG_UPLOAD_PATCH,	/* PATCH: record what was streamed */
-	API_REG_UPLOAD_FINISH,	/* PUT ?digest= (with a last chunk) */
-	API_REG_UPLOAD_CANCEL,	/* DELETE blobs/uploads/<id> */
-	API_REG_REFERRERS,	/* GET referrers/<digest> */
+	API_REG_UPLOAD_START,  /* POST blobs/uploads/ (also ?mount=) */
+	API_REG_UPLOAD_STATUS, /* GET blobs/uploads/<id> */
+	API_REG_UPLOAD_PATCH,  /* PATCH: record what was streamed */
+	API_REG_UPLOAD_FINISH, /* PUT ?digest= (with a last chunk) */
+	API_REG_UPLOAD_CANCEL, /* DELETE blobs/uploads/<id> */
+	API_REG_REFERRERS,     /* GET referrers/<digest> */
 	API_REG__COUNT
 };
 
 /* A registry request; the strings are borrowed for the call's life. */
 struct api_reg_request {
-	enum api_reg_op	 op;
-	const char	*password;	/* Basic auth password, or NULL */
-	const char	*user;		/* Basic auth user, or NULL */
-	const char	*repo;		/* repository name, or NULL */
-	const char	*reference;	/* tag or digest; digest for blobs */
-	const char	*upload_id;
-	const char	*digest;	/* ?digest= */
-	const char	*mount;		/* ?mount= */
-	const char	*from;		/* ?from= */
-	const char	*accept;	/* Accept header */
-	const char	*content_type;
-	const char	*content_range;	/* "start-end" of a PATCH, or NULL */
-	int64_t		 content_length; /* -1 when absent (chunked) */
-	const char	*last;		/* ?last= */
-	int64_t		 n;		/* ?n=, -1 when absent */
-	const char	*artifact_type;	/* ?artifactType= */
-	const char	*body;		/* manifest PUT */
-	size_t		 body_len;
-	bool		 is_head;
+	enum api_reg_op op;
+	const char *password;  /* Basic auth password, or NULL */
+	const char *user;      /* Basic auth user, or NULL */
+	const char *repo;      /* repository name, or NULL */
+	const char *reference; /* tag or digest; digest for blobs */
+	const char *upload_id;
+	const char *digest; /* ?digest= */
+	const char *mount;  /* ?mount= */
+	const char *from;   /* ?from= */
+	const char *accept; /* Accept header */
+	const char *content_type;
+	const char *content_range; /* "start-end" of a PATCH, or NULL */
+	int64_t content_length;    /* -1 when absent (chunked) */
+	const char *last;          /* ?last= */
+	int64_t n;                 /* ?n=, -1 when absent */
+	const char *artifact_type; /* ?artifactType= */
+	const char *body;          /* manifest PUT */
+	size_t body_len;
+	bool is_head;
 };
 
 /*
@@ -65,10 +65,10 @@ struct api_reg_request {
  * such endpoint (404) or API_REG_ROUTE_METHOD for a method the endpoint
  * lacks (405).
  */
-#define API_REG_ROUTE_NONE	(-1)
-#define API_REG_ROUTE_METHOD	(-2)
-int	 api_reg_route(const char *method, const char *path,
-	    struct api_reg_request *rq, const char **name, size_t *name_len);
+#define API_REG_ROUTE_NONE (-1)
+#define API_REG_ROUTE_METHOD (-2)
+int api_reg_route(const char *method, const char *path,
+    struct api_reg_request *rq, const char **name, size_t *name_len);
 
 /*
  * Authenticate (the token names account, region and principal), check the
@@ -77,8 +77,7 @@ int	 api_reg_route(const char *method, const char *path,
  * api_reg_stream_open first, the pieces as below, then run (the run
  * records what was streamed, or refuses it).
  */
-enum core_stage api_reg_prepare(struct call *,
-	    const struct api_reg_request *);
+enum core_stage api_reg_prepare(struct call *, const struct api_reg_request *);
 
 /*
  * Streaming a PATCH or PUT body into the upload: open (in a read txn of its
@@ -92,11 +91,11 @@ enum core_stage api_reg_prepare(struct call *,
  * while the loop goes on with other calls (issue 12): they return a STORE_*
  * code, which fail turns into the call's error on the loop.
  */
-int	 api_reg_stream_open(struct call *);
-int	 api_reg_stream_add(struct call *, size_t len);
-int	 api_reg_stream_write(struct call *, const void *, size_t);
-int	 api_reg_stream_sync(struct call *);
-int	 api_reg_stream_fail(struct call *, int rc);
+int api_reg_stream_open(struct call *);
+int api_reg_stream_add(struct call *, size_t len);
+int api_reg_stream_write(struct call *, const void *, size_t);
+int api_reg_stream_sync(struct call *);
+int api_reg_stream_fail(struct call *, int rc);
 
 /*
  * A blob upload's finish (PUT ?digest=) in steps, so that its slow file
@@ -110,8 +109,8 @@ int	 api_reg_stream_fail(struct call *, int rc);
  * the upload's name and records the blob. With false, or if the upload
  * moved on, the run does it all itself.
  */
-bool	 api_reg_finish_open(struct call *);
-void	 api_reg_finish_files(struct call *);
+bool api_reg_finish_open(struct call *);
+void api_reg_finish_files(struct call *);
 
 /*
  * The answer: status, headers (name/value pairs, borrowed until the call
@@ -119,24 +118,24 @@ void	 api_reg_finish_files(struct call *);
  * the server streams the blob file instead of a body.
  */
 struct api_reg_answer {
-	int		 status;
-	const char	*headers[16][2];
-	size_t		 n_headers;
-	const char	*body;
-	size_t		 body_len;
-	const char	*content_type;
-	const char	*blob_digest;	/* stream this blob (GET/HEAD blob) */
-	int64_t		 content_length; /* HEAD: the length, -1 none */
+	int status;
+	const char *headers[16][2];
+	size_t n_headers;
+	const char *body;
+	size_t body_len;
+	const char *content_type;
+	const char *blob_digest; /* stream this blob (GET/HEAD blob) */
+	int64_t content_length;  /* HEAD: the length, -1 none */
 };
-void	 api_reg_render(struct call *, struct api_reg_answer *);
+void api_reg_render(struct call *, struct api_reg_answer *);
 
 /*
  * Mint a registry password for account/region/principal that expires at
  * expires_at_ms (an admin hook so tests can prove expired tokens fail).
  * The caller frees the result.
  */
-char	*api_reg_mint_token(struct core_ctx *, const char *account,
-	    const char *region, const char *principal, int64_t now_ms,
-	    int64_t expires_at_ms);
+char *api_reg_mint_token(struct core_ctx *, const char *account,
+    const char *region, const char *principal, int64_t now_ms,
+    int64_t expires_at_ms);
 
 #endif

@@ -13,24 +13,24 @@
 
 /* A registry call's state, owned by its call (its proto). */
 struct api_reg {
-	const struct api_reg_request	*req;
-	struct api_reg_answer		 ans;
-	enum reg_errcode		 err_reg;	/* REG_NONE: map call->err */
+	const struct api_reg_request *req;
+	struct api_reg_answer ans;
+	enum reg_errcode err_reg; /* REG_NONE: map call->err */
 	/* Streaming a PATCH or PUT body. */
-	struct store_upload_writer	*writer;
-	struct store_upload		 up;
-	struct sha256_state		 hash;	/* core_upload_hash_get's */
-	bool				 has_hash;
-	uint64_t			 added;
-	bool				 is_streaming;
-	struct core_ctx			*leased;	/* holds up.id's lease */
+	struct store_upload_writer *writer;
+	struct store_upload up;
+	struct sha256_state hash; /* core_upload_hash_get's */
+	bool has_hash;
+	uint64_t added;
+	bool is_streaming;
+	struct core_ctx *leased; /* holds up.id's lease */
 	/* A finish's file work, done in the pool before the run. */
-	uint64_t			 fin_len;	/* bytes it covers */
-	bool				 fin_is_sha512;
-	bool				 fin_has_digest;
-	bool				 fin_is_prepared; /* file synced */
-	char				 fin_digest[CORE_DIGEST_SIZE];
-	struct store			*fin_pinned;	/* pins fin_digest */
+	uint64_t fin_len; /* bytes it covers */
+	bool fin_is_sha512;
+	bool fin_has_digest;
+	bool fin_is_prepared; /* file synced */
+	char fin_digest[CORE_DIGEST_SIZE];
+	struct store *fin_pinned; /* pins fin_digest */
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */
@@ -53,17 +53,16 @@ reg_state(const struct call *call)
 
 /* registry.c: what every handler uses. */
 /* Fail with a registry error: code's status, fmt's message; returns -1. */
-int	 reg_fail(struct call *, enum reg_errcode, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-void	 reg_header(struct call *, const char *name, const char *value);
-void	 reg_body(struct call *, const char *content_type,
-	    const char *body, size_t len);
-int	 reg_repo(struct call *, struct store_repo *);
-bool	 reg_is_digest(const char *reference);
+int reg_fail(struct call *, enum reg_errcode, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void reg_header(struct call *, const char *name, const char *value);
+void reg_body(struct call *, const char *content_type, const char *body,
+    size_t len);
+int reg_repo(struct call *, struct store_repo *);
+bool reg_is_digest(const char *reference);
 /* Drop the upload's lease if the stream holds it (upload.c). */
-void	 reg_unlease(struct api_reg *);
+void reg_unlease(struct api_reg *);
 /* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */
-int	 reg_authorize(struct call *, const char *action,
-	    const char *repo);
+int reg_authorize(struct call *, const char *action, const char *repo);
 
 #endif

@@ -15,58 +15,59 @@
 #include "core/image.h"
 #include "core/manifest.h"
 
-#define CHUNK_MIN	"5242880"
-#define PART_MIN	5242880
+#define CHUNK_MIN "5242880"
+#define PART_MIN 5242880
 
-static int	upload_start(struct call *);
-static int	upload_status(struct call *);
-static int	upload_patch(struct call *);
-static int	upload_finish(struct call *);
-static int	upload_cancel(struct call *);
-static int	reg_upload(struct call *, const struct store_repo *,
-	    struct store_upload *);
-static int	parse_range(const char *, uint64_t *, uint64_t *);
-static int	check_size(struct call *, const char *, uint64_t, uint64_t);
+static int upload_start(struct call *);
+static int upload_status(struct call *);
+static int upload_patch(struct call *);
+static int upload_finish(struct call *);
+static int upload_cancel(struct call *);
+static int reg_upload(struct call *, const struct store_repo *,
+    struct store_upload *);
+static int parse_range(const char *, uint64_t *, uint64_t *);
+static int check_size(struct call *, const char *, uint64_t, uint64_t);
 
 const struct op reg_op_upload_start = {
-	.name = "upload-start",
-	.flags = OP_TXN_WRITE,
-	.exec = upload_start,
+    .name = "upload-start",
+    .flags = OP_TXN_WRITE,
+    .exec = upload_start,
 };
 
 const struct op reg_op_upload_status = {
-	.name = "upload-status",
-	.flags = OP_TXN_READ,
-	.exec = upload_status,
+    .name = "upload-status",
+    .flags = OP_TXN_READ,
+    .exec = upload_status,
 };
 
 const struct op reg_op_upload_patch = {
-	.name = "upload-patch",
-	.flags = OP_TXN_WRITE,
-	.exec = upload_patch,
+    .name = "upload-patch",
+    .flags = OP_TXN_WRITE,
+    .exec = upload_patch,
 };
 
 const struct op reg_op_upload_finish = {
-	.name = "upload-finish",
-	.flags = OP_TXN_WRITE,
-	.exec = upload_finish,
+    .name = "upload-finish",
+    .flags = OP_TXN_WRITE,
+    .exec = upload_finish,
 };
 
 const struct op reg_op_upload_cancel = {
-	.name = "upload-cancel",
-	.flags = OP_TXN_WRITE,
-	.exec = upload_cancel,
+    .name = "upload-cancel",
+    .flags = OP_TXN_WRITE,
+    .exec = upload_cancel,
 };
 
 static void
 upload_headers(struct call *call, const struct store_repo *repo,
     const struct store_upload *up)
 {
-	reg_header(call, "Location", call_printf(call,
-	    "/v2/%s/blobs/uploads/%s", repo->name, up->id));
+	reg_header(call, "Location",
+	    call_printf(call, "/v2/%s/blobs/uploads/%s", repo->name, up->id));
 	reg_header(call, "Docker-Upload-UUID", up->id);
-	reg_header(call, "Range", call_printf(call, "0-%" PRIu64,
-	    up->received == 0 ? 0 : up->received - 1));
+	reg_header(call, "Range",
+	    call_printf(call, "0-%" PRIu64,
+	        up->received == 0 ? 0 : up->received - 1));
 }
 
 /*
@@ -77,8 +78,8 @@ upload_headers(struct call *call, const struct store_repo *repo,
 static int
 mounting_enabled(struct call *call, bool *out)
 {
-	char	value[16];
-	int	rc;
+	char value[16];
+	int rc;
 
 	rc = core_setting_get(call->txn, call->registry_id, call->id.region,
 	    CORE_SETTING_BLOB_MOUNTING, value, sizeof value);
@@ -100,15 +101,15 @@ static int
 mount_source(struct call *call, const struct store_repo *repo,
     struct store_repo *from)
 {
-	const char	*name = reg_state(call)->req->from;
+	const char *name = reg_state(call)->req->from;
 
-	if (name == NULL || store_repo_get(call->txn, call->registry_id,
-	    call->id.region, name, from) != 0 ||
+	if (name == NULL ||
+	    store_repo_get(call->txn, call->registry_id, call->id.region, name,
+	        from) != 0 ||
 	    strcmp(from->encryption_type, repo->encryption_type) != 0 ||
 	    strcmp(from->kms_key, repo->kms_key) != 0)
 		return -1;
-	if (reg_authorize(call, "ecr:GetDownloadUrlForLayer", from->name) ==
-	    0)
+	if (reg_authorize(call, "ecr:GetDownloadUrlForLayer", from->name) == 0)
 		return 0;
 	ecr_error_clear(&call->err);
 	reg_state(call)->err_reg = REG_NONE;
@@ -123,11 +124,11 @@ mount_source(struct call *call, const struct store_repo *repo,
 static int
 try_mount(struct call *call, const struct store_repo *repo)
 {
-	const struct api_reg_request	*req = reg_state(call)->req;
-	struct store_repo		 from;
-	struct store_layer		 layer;
-	bool				 enabled;
-	int				 rc;
+	const struct api_reg_request *req = reg_state(call)->req;
+	struct store_repo from;
+	struct store_layer layer;
+	bool enabled;
+	int rc;
 
 	if (req->mount == NULL || !manifest_digest_is_valid(req->mount))
 		return 0;
@@ -145,8 +146,8 @@ try_mount(struct call *call, const struct store_repo *repo)
 	rc = store_layer_add(call->txn, &layer);
 	if (rc != 0 && rc != STORE_EXISTS)
 		return core_fail_store(call, rc);
-	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
-	    repo->name, req->mount));
+	reg_header(call, "Location",
+	    call_printf(call, "/v2/%s/blobs/%s", repo->name, req->mount));
 	reg_header(call, "Docker-Content-Digest", req->mount);
 	reg_state(call)->ans.status = 201;
 	return 1;
@@ -155,12 +156,12 @@ try_mount(struct call *call, const struct store_repo *repo)
 static int
 upload_start(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
-	int			rc;
+	struct store_repo repo;
+	struct store_upload up;
+	int rc;
 
 	if (core_repo_get_or_create_on_push(call, reg_state(call)->req->repo,
-	    &repo) != 0)
+	        &repo) != 0)
 		return -1;
 	if ((rc = try_mount(call, &repo)) != 0)
 		return rc < 0 ? -1 : 0;
@@ -180,12 +181,13 @@ static int
 reg_upload(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
-	int	rc;
+	int rc;
 
 	rc = store_upload_get(call->txn, reg_state(call)->req->upload_id, up);
 	if (rc == STORE_NOTFOUND || rc == STORE_TOOBIG ||
 	    (rc == 0 && up->repo_id != repo->id))
-		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN, "blob upload "
+		return reg_fail(call, REG_BLOB_UPLOAD_UNKNOWN,
+		    "blob upload "
 		    "unknown to registry");
 	if (rc != 0)
 		return core_fail_store(call, rc);
@@ -195,8 +197,8 @@ reg_upload(struct call *call, const struct store_repo *repo,
 static int
 upload_status(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
+	struct store_repo repo;
+	struct store_upload up;
 
 	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
@@ -212,14 +214,15 @@ upload_status(struct call *call)
 static int
 check_chunk(struct call *call, const struct store_upload *up)
 {
-	const char	*cr = reg_state(call)->req->content_range;
-	uint64_t	 start, end;
+	const char *cr = reg_state(call)->req->content_range;
+	uint64_t start, end;
 
 	if (cr == NULL)
 		return 0;
 	if (parse_range(cr, &start, &end) != 0 || start != up->received ||
 	    end - start + 1 != reg_state(call)->added)
-		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the chunk's "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE,
+		    "the chunk's "
 		    "Content-Range does not match the upload or the body");
 	return 0;
 }
@@ -232,13 +235,14 @@ static int
 record_stream(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
-	struct api_reg	*r = reg_state(call);
-	int		 rc;
+	struct api_reg *r = reg_state(call);
+	int rc;
 
 	if (reg_upload(call, repo, up) != 0 || check_chunk(call, up) != 0)
 		return -1;
 	if (core_upload_leased_by_other(call->ctx, up->id, r))
-		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE,
+		    "another "
 		    "chunk of this upload is still being received");
 	if (!r->is_streaming || r->added == 0)
 		return 0;
@@ -249,7 +253,8 @@ record_stream(struct call *call, const struct store_repo *repo,
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	if (up->received != r->up.received)
-		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "the upload "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE,
+		    "the upload "
 		    "moved on while this chunk was sent");
 	core_upload_count_part(call, up, r->added,
 	    r->has_hash ? &r->hash : NULL);
@@ -261,8 +266,8 @@ record_stream(struct call *call, const struct store_repo *repo,
 static int
 upload_patch(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
+	struct store_repo repo;
+	struct store_upload up;
 
 	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0)
 		return -1;
@@ -276,26 +281,28 @@ upload_patch(struct call *call)
  * allows it; ECR itself uses sha256).
  */
 static int
-check_digest(struct call *call, const struct store_upload *up,
-    char *digest)
+check_digest(struct call *call, const struct store_upload *up, char *digest)
 {
-	const char	*want = reg_state(call)->req->digest;
+	const char *want = reg_state(call)->req->digest;
 
 	if (want == NULL || !manifest_digest_is_valid(want))
-		return reg_fail(call, REG_DIGEST_INVALID, "a valid digest "
+		return reg_fail(call, REG_DIGEST_INVALID,
+		    "a valid digest "
 		    "parameter is required");
 	/* The pool hashed exactly these bytes before the run. */
 	if (reg_state(call)->fin_has_digest &&
 	    reg_state(call)->fin_len == up->received)
 		str_copy(digest, CORE_DIGEST_SIZE, reg_state(call)->fin_digest);
 	else if (core_upload_digest(call, up, str_has_prefix(want, "sha512:"),
-	    digest) != 0)
+	             digest) != 0)
 		return -1;
 	if (strcmp(want, digest) != 0)
-		return reg_fail(call, REG_DIGEST_INVALID, "provided digest "
+		return reg_fail(call, REG_DIGEST_INVALID,
+		    "provided digest "
 		    "did not match uploaded content");
 	if (up->min_part != 0 && up->min_part < PART_MIN)
-		return reg_fail(call, REG_BLOB_UPLOAD_INVALID, "All layer "
+		return reg_fail(call, REG_BLOB_UPLOAD_INVALID,
+		    "All layer "
 		    "parts except the last part should be at least 5MB");
 	return 0;
 }
@@ -303,13 +310,14 @@ check_digest(struct call *call, const struct store_upload *up,
 static int
 upload_finish(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
-	struct store_layer	layer;
-	char			digest[CORE_DIGEST_SIZE];
-	int			rc;
+	struct store_repo repo;
+	struct store_upload up;
+	struct store_layer layer;
+	char digest[CORE_DIGEST_SIZE];
+	int rc;
 
-	if (reg_repo(call, &repo) != 0 || record_stream(call, &repo, &up) != 0 ||
+	if (reg_repo(call, &repo) != 0 ||
+	    record_stream(call, &repo, &up) != 0 ||
 	    check_size(call, up.id, up.received, 0) != 0 ||
 	    check_digest(call, &up, digest) != 0)
 		return -1;
@@ -324,13 +332,14 @@ upload_finish(struct call *call)
 	else
 		rc = store_upload_file_finish(call->ctx->store, up.id,
 		    up.received, digest);
-	if (rc == 0 && (rc = store_layer_add(call->txn, &layer)) == STORE_EXISTS)
+	if (rc == 0 &&
+	    (rc = store_layer_add(call->txn, &layer)) == STORE_EXISTS)
 		rc = 0;
 	if (rc != 0 || (rc = store_upload_delete(call->txn, up.id)) != 0)
 		return core_fail_store(call, rc);
 	core_upload_hash_drop(call->ctx, up.id);
-	reg_header(call, "Location", call_printf(call, "/v2/%s/blobs/%s",
-	    repo.name, digest));
+	reg_header(call, "Location",
+	    call_printf(call, "/v2/%s/blobs/%s", repo.name, digest));
 	reg_header(call, "Docker-Content-Digest", digest);
 	reg_state(call)->ans.status = 201;
 	return 0;
@@ -339,9 +348,9 @@ upload_finish(struct call *call)
 static int
 upload_cancel(struct call *call)
 {
-	struct store_repo	repo;
-	struct store_upload	up;
-	int			rc;
+	struct store_repo repo;
+	struct store_upload up;
+	int rc;
 
 	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
@@ -362,7 +371,7 @@ upload_cancel(struct call *call)
 static int
 parse_range(const char *text, uint64_t *start, uint64_t *end)
 {
-	char	*p;
+	char *p;
 
 	if (str_has_prefix(text, "bytes "))
 		text += 6;
@@ -380,8 +389,7 @@ parse_range(const char *text, uint64_t *start, uint64_t *end)
  * code for it, SIZE_INVALID being the nearest [unconfirmed: ECR's answer].
  */
 static int
-check_size(struct call *call, const char *id, uint64_t received,
-    uint64_t more)
+check_size(struct call *call, const char *id, uint64_t received, uint64_t more)
 {
 	if (core_upload_check_size(call, id, received, more) == 0)
 		return 0;
@@ -391,11 +399,10 @@ check_size(struct call *call, const char *id, uint64_t received,
 
 /* What the headers say the body holds: the larger of the two. */
 static uint64_t
-declared_len(const struct api_reg_request *req, uint64_t start,
-    uint64_t end)
+declared_len(const struct api_reg_request *req, uint64_t start, uint64_t end)
 {
-	uint64_t	len = req->content_length > 0 ?
-			    (uint64_t)req->content_length : 0;
+	uint64_t len =
+	    req->content_length > 0 ? (uint64_t)req->content_length : 0;
 
 	if (req->content_range != NULL && end - start + 1 > len)
 		len = end - start + 1;
@@ -405,11 +412,11 @@ declared_len(const struct api_reg_request *req, uint64_t start,
 int
 api_reg_stream_open(struct call *call)
 {
-	struct api_reg		*r = reg_state(call);
-	struct store_txn	*txn;
-	struct store_repo	 repo;
-	uint64_t		 start = 0, end = 0;
-	int			 rc;
+	struct api_reg *r = reg_state(call);
+	struct store_txn *txn;
+	struct store_repo repo;
+	uint64_t start = 0, end = 0;
+	int rc;
 
 	if ((rc = store_txn_begin(call->ctx->store, NULL, false, &txn)) != 0)
 		return core_fail_store(call, rc);
@@ -424,21 +431,23 @@ api_reg_stream_open(struct call *call)
 	/* A chunk must start where the upload stands: 416 otherwise. */
 	if (r->req->content_range != NULL &&
 	    (parse_range(r->req->content_range, &start, &end) != 0 ||
-	    start != r->up.received))
-		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "chunk does "
+	        start != r->up.received))
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE,
+		    "chunk does "
 		    "not start at byte %llu",
 		    (unsigned long long)r->up.received);
 	/* Refused from the headers, before a byte is written. */
 	if (check_size(call, r->up.id, r->up.received,
-	    declared_len(r->req, start, end)) != 0)
+	        declared_len(r->req, start, end)) != 0)
 		return -1;
 	if (!core_upload_lease(call->ctx, r->up.id, r))
-		return reg_fail(call, REG_BLOB_UPLOAD_RANGE, "another "
+		return reg_fail(call, REG_BLOB_UPLOAD_RANGE,
+		    "another "
 		    "chunk of this upload is still being received");
 	r->leased = call->ctx;
 	r->has_hash = core_upload_hash_get(call->ctx, &r->up, &r->hash);
 	if ((rc = store_upload_writer_open(call->ctx->store, r->up.id,
-	    r->up.received, &r->writer)) != 0)
+	         r->up.received, &r->writer)) != 0)
 		return core_fail_store(call, rc);
 	r->is_streaming = true;
 	return 0;
@@ -447,10 +456,9 @@ api_reg_stream_open(struct call *call)
 int
 api_reg_stream_add(struct call *call, size_t len)
 {
-	struct api_reg	*r = reg_state(call);
+	struct api_reg *r = reg_state(call);
 
-	if (check_size(call, r->up.id, r->up.received + r->added,
-	    len) != 0)
+	if (check_size(call, r->up.id, r->up.received + r->added, len) != 0)
 		return -1;
 	r->added += len;
 	return 0;
@@ -459,8 +467,8 @@ api_reg_stream_add(struct call *call, size_t len)
 int
 api_reg_stream_write(struct call *call, const void *data, size_t len)
 {
-	struct api_reg	*r = reg_state(call);
-	int		 rc;
+	struct api_reg *r = reg_state(call);
+	int rc;
 
 	if ((rc = store_upload_writer_add(r->writer, data, len)) != 0)
 		return rc;
@@ -472,8 +480,8 @@ api_reg_stream_write(struct call *call, const void *data, size_t len)
 int
 api_reg_stream_sync(struct call *call)
 {
-	struct api_reg	*r = reg_state(call);
-	int		 rc;
+	struct api_reg *r = reg_state(call);
+	int rc;
 
 	rc = store_upload_writer_close(r->writer, true);
 	r->writer = NULL;
@@ -490,8 +498,8 @@ api_reg_stream_fail(struct call *call, int rc)
 static bool
 finish_upload_get(struct call *call, struct store_upload *up)
 {
-	struct store_txn	*txn;
-	int			 rc;
+	struct store_txn *txn;
+	int rc;
 
 	if (store_txn_begin(call->ctx->store, NULL, false, &txn) != 0)
 		return false;
@@ -503,9 +511,9 @@ finish_upload_get(struct call *call, struct store_upload *up)
 bool
 api_reg_finish_open(struct call *call)
 {
-	struct api_reg		*r = reg_state(call);
-	const char		*want = r->req->digest;
-	struct store_upload	 up;
+	struct api_reg *r = reg_state(call);
+	const char *want = r->req->digest;
+	struct store_upload up;
 
 	if (r->req->op != API_REG_UPLOAD_FINISH || want == NULL ||
 	    !manifest_digest_is_valid(want))
@@ -531,12 +539,12 @@ api_reg_finish_open(struct call *call)
 void
 api_reg_finish_files(struct call *call)
 {
-	struct api_reg	*r = reg_state(call);
-	struct store	*s = call->ctx->store;
+	struct api_reg *r = reg_state(call);
+	struct store *s = call->ctx->store;
 
 	if (core_upload_hash_file(s, r->up.id, r->fin_len, r->fin_is_sha512,
-	    r->has_hash && !r->fin_is_sha512 ? &r->hash : NULL,
-	    r->fin_digest) != STORE_OK)
+	        r->has_hash && !r->fin_is_sha512 ? &r->hash : NULL,
+	        r->fin_digest) != STORE_OK)
 		return;
 	r->fin_has_digest = true;
 	if (strcmp(r->fin_digest, r->req->digest) != 0 ||

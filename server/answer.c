@@ -17,16 +17,16 @@
 #include "common/log.h"
 #include "server/http.h"
 
-#define REG_JSON	"application/json; charset=utf-8"
+#define REG_JSON "application/json; charset=utf-8"
 
 double
 elapsed_ms(const struct timespec *since)
 {
-	struct timespec	now;
+	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
 void
@@ -53,8 +53,8 @@ answer_header(struct answer *a, const char *name, const char *value)
 void
 answer_send(struct http_request *req, const struct answer *a)
 {
-	struct route_state	*st = req->app_data;
-	size_t			 i;
+	struct route_state *st = req->app_data;
+	size_t i;
 
 	for (i = 0; i < a->n_headers; i++)
 		http_response_header(req, a->headers[i][0], a->headers[i][1]);
@@ -62,8 +62,7 @@ answer_send(struct http_request *req, const struct answer *a)
 	    a->status, elapsed_ms(&req->started), st->request_id);
 	http_response_header(req, "x-amzn-RequestId", st->request_id);
 	if (a->is_stream)
-		http_stream_begin(req, a->status, a->content_type,
-		    a->file_len);
+		http_stream_begin(req, a->status, a->content_type, a->file_len);
 	else if (a->fd != -1)
 		http_respond_file(req, a->status, a->content_type, a->fd,
 		    a->off, a->file_len);
@@ -78,9 +77,9 @@ void
 answer_json(struct http_request *req, int status,
     struct json_object *owned_body)
 {
-	struct answer	 a;
-	char		*body;
-	size_t		 len;
+	struct answer a;
+	char *body;
+	size_t len;
 
 	body = jrender(owned_body, &len);
 	json_object_put(owned_body);
@@ -113,9 +112,9 @@ void
 answer_aws_error(struct http_request *req, struct answer *base, int status,
     enum ecr_errcode code, const char *message)
 {
-	struct answer	 own;
-	char		*body;
-	size_t		 len;
+	struct answer own;
+	char *body;
+	size_t len;
 
 	if (base == NULL) {
 		answer_init(&own, status, ANSWER_JSON_11);
@@ -140,9 +139,9 @@ void
 answer_reg_error(struct http_request *req, struct answer *base,
     enum reg_errcode code, const char *message)
 {
-	struct answer	 own;
-	char		*body;
-	size_t		 len;
+	struct answer own;
+	char *body;
+	size_t len;
 
 	if (base == NULL) {
 		answer_init(&own, 0, NULL);

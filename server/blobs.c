@@ -22,10 +22,10 @@
 int
 blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 {
-	char		 a[24], b[24];
-	const char	*dash, *errstr;
-	uint64_t	 first, last;
-	size_t		 alen;
+	char a[24], b[24];
+	const char *dash, *errstr;
+	uint64_t first, last;
+	size_t alen;
 
 	if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL ||
 	    (dash = strchr(h + 6, '-')) == NULL)
@@ -36,7 +36,7 @@ blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	memcpy(a, h + 6, alen);
 	a[alen] = '\0';
 	snprintf(b, sizeof b, "%s", dash + 1);
-	if (alen == 0) {		/* the last N bytes */
+	if (alen == 0) { /* the last N bytes */
 		if (parse_u64(b, 1, UINT64_MAX, &last, &errstr) != 0 ||
 		    size == 0)
 			return -1;
@@ -44,12 +44,11 @@ blobs_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 		*off = size - *len;
 		return 0;
 	}
-	if (parse_u64(a, 0, UINT64_MAX, &first, &errstr) != 0 ||
-	    first >= size)
+	if (parse_u64(a, 0, UINT64_MAX, &first, &errstr) != 0 || first >= size)
 		return -1;
 	last = size - 1;
-	if (b[0] != '\0' && (parse_u64(b, first, UINT64_MAX, &last,
-	    &errstr) != 0))
+	if (b[0] != '\0' &&
+	    (parse_u64(b, first, UINT64_MAX, &last, &errstr) != 0))
 		return -1;
 	if (last >= size)
 		last = size - 1;
@@ -77,11 +76,11 @@ void
 blobs_serve(struct http_request *req, struct store *store, const char *digest,
     bool is_registry, struct answer *base)
 {
-	const char	*range = http_request_header(req, "Range");
-	struct answer	 own, *a = base;
-	uint64_t	 size, off = 0, len;
-	char		 crange[64], etag[STORE_DIGEST_MAX + 3];
-	int		 fd, status = 200;
+	const char *range = http_request_header(req, "Range");
+	struct answer own, *a = base;
+	uint64_t size, off = 0, len;
+	char crange[64], etag[STORE_DIGEST_MAX + 3];
+	int fd, status = 200;
 
 	if (a == NULL) {
 		answer_init(&own, 200, NULL);
@@ -100,13 +99,15 @@ blobs_serve(struct http_request *req, struct store *store, const char *digest,
 			    size);
 			answer_header(a, "Content-Range", crange);
 			blob_error(req, a, is_registry, REG_RANGE_INVALID,
-			    ERR_INVALID_RANGE, "The requested "
+			    ERR_INVALID_RANGE,
+			    "The requested "
 			    "range is not satisfiable");
 			return;
 		}
 		status = 206;
-		snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64
-		    "/%" PRIu64, off, off + len - 1, size);
+		snprintf(crange, sizeof crange,
+		    "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
+		    off + len - 1, size);
 		answer_header(a, "Content-Range", crange);
 	}
 	answer_header(a, "Accept-Ranges", "bytes");

@@ -21,12 +21,12 @@
 #include "server/jobs.h"
 #include "store/store.h"
 
-#define GC_GRACE_SEC	86400	/* unreferenced layers, idle uploads */
+#define GC_GRACE_SEC 86400 /* unreferenced layers, idle uploads */
 
 struct gc_sched {
-	struct server		*srv;
-	struct job_queue	*runs;		/* of struct core_gc */
-	struct job_queue	*reaps;		/* of struct core_reap */
+	struct server *srv;
+	struct job_queue *runs;  /* of struct core_gc */
+	struct job_queue *reaps; /* of struct core_reap */
 };
 
 static enum job_next
@@ -52,9 +52,9 @@ gc_work(void *run)
 static void
 gc_finish(void *ctx, void *run, struct http_request *req)
 {
-	struct json_object	*o;
-	size_t			 n_blobs, n_uploads;
-	int			 rc;
+	struct json_object *o;
+	size_t n_blobs, n_uploads;
+	int rc;
 
 	(void)ctx;
 	rc = core_gc_result(run, &n_blobs, &n_uploads);
@@ -66,7 +66,8 @@ gc_finish(void *ctx, void *run, struct http_request *req)
 	} else if (req == NULL) {
 		if (n_blobs + n_uploads != 0)
 			log_info("garbage collection: %zu blobs, %zu uploads "
-			    "removed", n_blobs, n_uploads);
+			         "removed",
+			    n_blobs, n_uploads);
 	} else {
 		o = jnew_obj();
 		jadd_i64(o, "blobsRemoved", (int64_t)n_blobs);
@@ -82,10 +83,10 @@ gc_free(void *run)
 }
 
 static const struct job_ops gc_ops = {
-	.step = gc_step,
-	.work = gc_work,
-	.finish = gc_finish,
-	.free = gc_free,
+    .step = gc_step,
+    .work = gc_work,
+    .finish = gc_finish,
+    .free = gc_free,
 };
 
 static enum job_next
@@ -98,8 +99,8 @@ reap_step(void *run)
 static void
 reap_finish(void *ctx, void *run, struct http_request *req)
 {
-	size_t	n;
-	int	rc;
+	size_t n;
+	int rc;
 
 	(void)ctx;
 	(void)req;
@@ -118,9 +119,9 @@ reap_free(void *run)
 
 /* No file work: blobs the records held go to the GC. */
 static const struct job_ops reap_ops = {
-	.step = reap_step,
-	.finish = reap_finish,
-	.free = reap_free,
+    .step = reap_step,
+    .finish = reap_finish,
+    .free = reap_free,
 };
 
 /*
@@ -130,7 +131,7 @@ static const struct job_ops reap_ops = {
 struct gc_sched *
 gc_sched_new(struct server *srv)
 {
-	struct gc_sched	*gs;
+	struct gc_sched *gs;
 
 	gs = xcalloc(1, sizeof *gs);
 	gs->srv = srv;
@@ -169,8 +170,9 @@ static void
 enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 {
 	/* The grace counts back from now, on both clocks (core/gc.c). */
-	job_queue_push(gs->runs, core_gc_new(gs->srv->api,
-	    core_now_ms(gs->srv->api), grace_ms), req);
+	job_queue_push(gs->runs,
+	    core_gc_new(gs->srv->api, core_now_ms(gs->srv->api), grace_ms),
+	    req);
 }
 
 /* From housekeeping, hourly: collect, unless a run is under way. */
@@ -190,10 +192,10 @@ gc_sched_due(struct gc_sched *gs)
 void
 gc_sched_on_run(struct server *srv, struct http_request *req)
 {
-	int64_t	grace = GC_GRACE_SEC;
+	int64_t grace = GC_GRACE_SEC;
 
 	if (request_param_num(req, "grace_seconds", 0, REQUEST_SECONDS_MAX,
-	    &grace) < 0)
+	        &grace) < 0)
 		return;
 	/* Writes acknowledged before this request count. */
 	writes_flush(srv);

@@ -43,87 +43,99 @@
 #include "common/xalloc.h"
 
 /* Input kept while a request waits for its answer; output before we pause. */
-#define CONN_READ_MAX		(256 * 1024)
-#define CONN_READ_ROUNDS	4	/* large reads per readiness event */
-#define CONN_INPUT_MAX		(256 * 1024)
-#define CONN_OUTPUT_MAX		(4 * 1024 * 1024)
+#define CONN_READ_MAX (256 * 1024)
+#define CONN_READ_ROUNDS 4 /* large reads per readiness event */
+#define CONN_INPUT_MAX (256 * 1024)
+#define CONN_OUTPUT_MAX (4 * 1024 * 1024)
 /* A lingering close reads and discards at most this long and this much. */
-#define CONN_LINGER_SEC		5
-#define CONN_LINGER_BYTES_MAX	(64 * 1024 * 1024)
+#define CONN_LINGER_SEC 5
+#define CONN_LINGER_BYTES_MAX (64 * 1024 * 1024)
 /* After accept() fails (EMFILE), try again this soon at the latest. */
-#define ACCEPT_PAUSE_SEC	1
+#define ACCEPT_PAUSE_SEC 1
 /* Smaller bodies are copied into the output: cheaper than a reference. */
-#define BODY_REFERENCE_MIN	4096
+#define BODY_REFERENCE_MIN 4096
 /* An answer's status line and fixed headers (write_head). */
-#define HEAD_SIZE		256
+#define HEAD_SIZE 256
 
 struct http_conn {
-	struct http_server	*srv;
-	struct bufferevent	*bev;
-	http_parser		 parser;
-	struct http_request	*req;
-	struct buf		 hfield;
-	struct buf		 hvalue;
-	bool			 is_in_value;
-	size_t			 header_bytes;
-	bool			 is_in_parse;
-	bool			 is_closing;	/* free once output is flushed */
-	bool			 must_linger;	/* input left unread */
-	bool			 is_lingering;
-	bool			 is_peer_done;	/* EOF read: answer, close */
-	bool			 is_awaiting;	/* answer later: no idle timeout */
-	bool			 keep_alive;
-	struct event		*timer;		/* header deadline, linger */
-	size_t			 linger_bytes;
-	char			 peer_ip[HTTP_PEER_IP_SIZE];
-	TAILQ_ENTRY(http_conn)	 entry;
+	struct http_server *srv;
+	struct bufferevent *bev;
+	http_parser parser;
+	struct http_request *req;
+	struct buf hfield;
+	struct buf hvalue;
+	bool is_in_value;
+	size_t header_bytes;
+	bool is_in_parse;
+	bool is_closing;  /* free once output is flushed */
+	bool must_linger; /* input left unread */
+	bool is_lingering;
+	bool is_peer_done; /* EOF read: answer, close */
+	bool is_awaiting;  /* answer later: no idle timeout */
+	bool keep_alive;
+	struct event *timer; /* header deadline, linger */
+	size_t linger_bytes;
+	char peer_ip[HTTP_PEER_IP_SIZE];
+	TAILQ_ENTRY(http_conn) entry;
 };
 
 TAILQ_HEAD(http_conns, http_conn);
 
 struct http_server {
-	struct event_base	*base;
-	struct evconnlistener	*listener;
-	struct http_app		 app;
-	struct http_conns	 conns;
-	char			 address[128];
-	bool			 is_draining;
-	struct timeval		 header_timeout;
-	struct event		*accept_ev;	/* resumes a paused accept */
-	bool			 is_accept_paused;
-	time_t			 accept_logged_at;	/* monotonic seconds */
-	unsigned long		 n_accept_errors;	/* since that line */
-	time_t			 date_at;	/* the second date is of */
-	char			 date[64];	/* Date: header value */
+	struct event_base *base;
+	struct evconnlistener *listener;
+	struct http_app app;
+	struct http_conns conns;
+	char address[128];
+	bool is_draining;
+	struct timeval header_timeout;
+	struct event *accept_ev; /* resumes a paused accept */
+	bool is_accept_paused;
+	time_t accept_logged_at;       /* monotonic seconds */
+	unsigned long n_accept_errors; /* since that line */
+	time_t date_at;                /* the second date is of */
+	char date[64];                 /* Date: header value */
 };
 
-static bool	conn_process(struct http_conn *);
-static void	conn_finish(struct http_conn *);
-static void	conn_free(struct http_conn *);
-static void	accept_resume(struct http_server *);
+static bool conn_process(struct http_conn *);
+static void conn_finish(struct http_conn *);
+static void conn_free(struct http_conn *);
+static void accept_resume(struct http_server *);
 
 static const struct {
-	int		 status;
-	const char	*text;
+	int status;
+	const char *text;
 } status_texts[] = {
-	{ 100, "Continue" }, { 200, "OK" }, { 201, "Created" },
-	{ 202, "Accepted" }, { 204, "No Content" },
-	{ 206, "Partial Content" }, { 301, "Moved Permanently" },
-	{ 307, "Temporary Redirect" }, { 400, "Bad Request" },
-	{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
-	{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-	{ 411, "Length Required" }, { 413, "Payload Too Large" },
-	{ 414, "URI Too Long" }, { 416, "Range Not Satisfiable" },
-	{ 417, "Expectation Failed" }, { 429, "Too Many Requests" },
-	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
-	{ 503, "Service Unavailable" },
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {206, "Partial Content"},
+    {301, "Moved Permanently"},
+    {307, "Temporary Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {411, "Length Required"},
+    {413, "Payload Too Large"},
+    {414, "URI Too Long"},
+    {416, "Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {503, "Service Unavailable"},
 };
 
 const char *
 http_status_text(int status)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof status_texts / sizeof status_texts[0]; i++) {
 		if (status_texts[i].status == status)
@@ -135,11 +147,11 @@ http_status_text(int status)
 const char *
 http_request_header(const struct http_request *req, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < req->n_headers; i++) {
 		if (str_ieq_n(req->headers[i].name,
-		    strlen(req->headers[i].name), name))
+		        strlen(req->headers[i].name), name))
 			return req->headers[i].value;
 	}
 	return NULL;
@@ -148,7 +160,7 @@ http_request_header(const struct http_request *req, const char *name)
 static struct http_request *
 request_new(struct http_conn *c)
 {
-	struct http_request	*req;
+	struct http_request *req;
 
 	req = xcalloc(1, sizeof *req);
 	req->conn = c;
@@ -163,7 +175,7 @@ request_new(struct http_conn *c)
 static void
 request_free(struct http_request *req)
 {
-	size_t	i;
+	size_t i;
 
 	if (req == NULL)
 		return;
@@ -186,19 +198,21 @@ request_free(struct http_request *req)
 static void
 conn_fail(struct http_conn *c, int status)
 {
-	struct evbuffer		*out = bufferevent_get_output(c->bev);
-	const char		*text = http_status_text(status);
-	struct json_object	*o = jnew_obj();
-	char			*body;
-	size_t			 len;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	const char *text = http_status_text(status);
+	struct json_object *o = jnew_obj();
+	char *body;
+	size_t len;
 
 	jadd_str(o, "message", text);
 	/* One short string, far below the render limit: it renders. */
 	body = jrender(o, &len);
 	json_object_put(o);
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: "
+	evbuffer_add_printf(out,
+	    "HTTP/1.1 %d %s\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\nConnection: close"
-	    "\r\n\r\n", status, text, len);
+	    "\r\n\r\n",
+	    status, text, len);
 	evbuffer_add(out, body, len);
 	free(body);
 	if (c->req != NULL && !c->req->is_complete) {
@@ -212,7 +226,7 @@ conn_fail(struct http_conn *c, int status)
 static int
 on_message_begin(http_parser *p)
 {
-	struct http_conn	*c = p->data;
+	struct http_conn *c = p->data;
 
 	c->req = request_new(c);
 	/* The first request's deadline runs from accept. */
@@ -228,9 +242,9 @@ on_message_begin(http_parser *p)
 static int
 on_url(http_parser *p, const char *at, size_t len)
 {
-	struct http_conn	*c = p->data;
-	struct http_request	*req = c->req;
-	size_t			 old = req->url == NULL ? 0 : strlen(req->url);
+	struct http_conn *c = p->data;
+	struct http_request *req = c->req;
+	size_t old = req->url == NULL ? 0 : strlen(req->url);
 
 	if (old + len > HTTP_URL_MAX) {
 		conn_fail(c, 414);
@@ -245,8 +259,8 @@ on_url(http_parser *p, const char *at, size_t len)
 static int
 header_flush(struct http_conn *c)
 {
-	struct http_request	*req = c->req;
-	struct http_header	*h;
+	struct http_request *req = c->req;
+	struct http_header *h;
 
 	if (c->hfield.len == 0)
 		return 0;
@@ -278,7 +292,7 @@ header_piece(struct http_conn *c, struct buf *b, const char *at, size_t len)
 static int
 on_header_field(http_parser *p, const char *at, size_t len)
 {
-	struct http_conn	*c = p->data;
+	struct http_conn *c = p->data;
 
 	if (c->is_in_value && header_flush(c) != 0)
 		return -1;
@@ -288,7 +302,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
 static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
-	struct http_conn	*c = p->data;
+	struct http_conn *c = p->data;
 
 	c->is_in_value = true;
 	return header_piece(c, &c->hvalue, at, len);
@@ -297,8 +311,8 @@ on_header_value(http_parser *p, const char *at, size_t len)
 static void
 request_split_url(struct http_request *req)
 {
-	const char	*url = req->url != NULL ? req->url : "/";
-	const char	*q = strchr(url, '?');
+	const char *url = req->url != NULL ? req->url : "/";
+	const char *q = strchr(url, '?');
 
 	if (q == NULL) {
 		req->path = xstrdup(url);
@@ -330,7 +344,7 @@ request_answered_early(struct http_conn *c)
 static int
 body_too_large(struct http_conn *c)
 {
-	struct http_request	*req = c->req;
+	struct http_request *req = c->req;
 
 	req->is_body_too_large = true;
 	req->is_complete = true;
@@ -343,9 +357,9 @@ body_too_large(struct http_conn *c)
 static int
 on_headers_complete(http_parser *p)
 {
-	struct http_conn	*c = p->data;
-	struct http_request	*req = c->req;
-	const char		*expect;
+	struct http_conn *c = p->data;
+	struct http_request *req = c->req;
+	const char *expect;
 
 	evtimer_del(c->timer);
 	if (header_flush(c) != 0)
@@ -359,8 +373,8 @@ on_headers_complete(http_parser *p)
 	else if (p->content_length != ULLONG_MAX)
 		req->content_length = (int64_t)p->content_length;
 	expect = http_request_header(req, "Expect");
-	req->expects_continue = expect != NULL &&
-	    str_ieq_n(expect, strlen(expect), "100-continue");
+	req->expects_continue =
+	    expect != NULL && str_ieq_n(expect, strlen(expect), "100-continue");
 
 	c->srv->app.on_head(req, c->srv->app.arg);
 	if (request_answered_early(c))
@@ -382,8 +396,8 @@ on_headers_complete(http_parser *p)
 static int
 on_body(http_parser *p, const char *at, size_t len)
 {
-	struct http_conn	*c = p->data;
-	struct http_request	*req = c->req;
+	struct http_conn *c = p->data;
+	struct http_request *req = c->req;
 
 	if (req->on_body != NULL) {
 		if (req->on_body(req, at, len) == 0)
@@ -400,7 +414,7 @@ on_body(http_parser *p, const char *at, size_t len)
 static void
 conn_await(struct http_conn *c, bool is_awaiting)
 {
-	struct timeval	idle = { HTTP_IDLE_TIMEOUT_SEC, 0 };
+	struct timeval idle = {HTTP_IDLE_TIMEOUT_SEC, 0};
 
 	c->is_awaiting = is_awaiting;
 	bufferevent_set_timeouts(c->bev, is_awaiting ? NULL : &idle, &idle);
@@ -409,8 +423,8 @@ conn_await(struct http_conn *c, bool is_awaiting)
 static int
 on_message_complete(http_parser *p)
 {
-	struct http_conn	*c = p->data;
-	struct http_request	*req = c->req;
+	struct http_conn *c = p->data;
+	struct http_request *req = c->req;
 
 	c->keep_alive = http_should_keep_alive(p) && !c->srv->is_draining;
 	/* The body is all in: a hold set on its last piece ends here. */
@@ -432,13 +446,13 @@ on_message_complete(http_parser *p)
 }
 
 static const http_parser_settings parser_settings = {
-	.on_message_begin = on_message_begin,
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
 };
 
 /*
@@ -448,16 +462,17 @@ static const http_parser_settings parser_settings = {
 static bool
 conn_process(struct http_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer		*out = bufferevent_get_output(c->bev);
-	struct evbuffer_iovec	 v;
-	size_t			 n;
-	enum http_errno		 err;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec v;
+	size_t n;
+	enum http_errno err;
 
 	for (;;) {
 		/* A complete request holds the line until it is answered. */
-		if (c->is_closing || (c->req != NULL && (c->req->is_complete ||
-		    c->req->is_body_held)))
+		if (c->is_closing ||
+		    (c->req != NULL &&
+		        (c->req->is_complete || c->req->is_body_held)))
 			break;
 		if (evbuffer_get_length(in) == 0 ||
 		    evbuffer_get_length(out) > CONN_OUTPUT_MAX)
@@ -503,17 +518,18 @@ conn_process(struct http_conn *c)
 static bool
 conn_read_more(struct http_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec	 v;
-	size_t			 have;
-	ssize_t			 n;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	size_t have;
+	ssize_t n;
 
-	if (c->is_closing || (c->req != NULL && (c->req->is_complete ||
-	    c->req->is_body_held)))
+	if (c->is_closing ||
+	    (c->req != NULL && (c->req->is_complete || c->req->is_body_held)))
 		return false;
 	if ((have = evbuffer_get_length(in)) >= CONN_INPUT_MAX)
 		return false;
-	/* A socket bufferevent keeps its input's end frozen but in its reads. */
+	/* A socket bufferevent keeps its input's end frozen but in its reads.
+	 */
 	evbuffer_unfreeze(in, 0);
 	if (evbuffer_reserve_space(in, CONN_INPUT_MAX - have, &v, 1) != 1) {
 		evbuffer_freeze(in, 0);
@@ -530,8 +546,8 @@ conn_read_more(struct http_conn *c)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct http_conn	*c = arg;
-	int			 round;
+	struct http_conn *c = arg;
+	int round;
 
 	(void)bev;
 	if (!conn_process(c))
@@ -545,7 +561,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)bev;
 	if (c->is_closing) {
@@ -565,7 +581,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)bev;
 	/*
@@ -584,8 +600,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 linger_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct http_conn	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct http_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
 
 	c->linger_bytes += evbuffer_get_length(in);
 	evbuffer_drain(in, evbuffer_get_length(in));
@@ -596,7 +612,7 @@ linger_read_cb(struct bufferevent *bev, void *arg)
 static void
 conn_linger(struct http_conn *c)
 {
-	struct timeval	tv = { CONN_LINGER_SEC, 0 };
+	struct timeval tv = {CONN_LINGER_SEC, 0};
 
 	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) != 0) {
 		conn_free(c);
@@ -624,7 +640,7 @@ conn_finish(struct http_conn *c)
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)fd;
 	(void)what;
@@ -639,7 +655,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_free(struct http_conn *c)
 {
-	struct http_server	*srv = c->srv;
+	struct http_server *srv = c->srv;
 
 	if (c->is_in_parse) {
 		/* Freed by conn_process once the parser returns. */
@@ -654,8 +670,7 @@ conn_free(struct http_conn *c)
 			/* A stream waiting for room waits no more. */
 			if (c->req->on_drain != NULL)
 				c->req->on_drain(c->req->drain_arg);
-		}
-		else
+		} else
 			request_free(c->req);
 	}
 	TAILQ_REMOVE(&srv->conns, c, entry);
@@ -672,14 +687,14 @@ conn_free(struct http_conn *c)
 static void
 peer_text(const struct sockaddr *sa, char *dst, size_t size)
 {
-	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 
 	dst[0] = '\0';
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &s4->sin_addr, dst, (socklen_t)size);
 	else if (sa->sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+	         IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
 		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], dst,
 		    (socklen_t)size);
 	else if (sa->sa_family == AF_INET6)
@@ -688,11 +703,10 @@ peer_text(const struct sockaddr *sa, char *dst, size_t size)
 
 /* Serve bev as a new connection from peer_ip; takes ownership of bev. */
 static void
-conn_new(struct http_server *srv, struct bufferevent *bev,
-    const char *peer_ip)
+conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip)
 {
-	struct http_conn	*c;
-	struct timeval		 idle = { HTTP_IDLE_TIMEOUT_SEC, 0 };
+	struct http_conn *c;
+	struct timeval idle = {HTTP_IDLE_TIMEOUT_SEC, 0};
 
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
@@ -745,10 +759,10 @@ accept_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 accept_error_cb(struct evconnlistener *l, void *arg)
 {
-	struct http_server	*srv = arg;
-	struct timeval		 tv = { ACCEPT_PAUSE_SEC, 0 };
-	struct timespec		 now;
-	int			 err = EVUTIL_SOCKET_ERROR();
+	struct http_server *srv = arg;
+	struct timeval tv = {ACCEPT_PAUSE_SEC, 0};
+	struct timespec now;
+	int err = EVUTIL_SOCKET_ERROR();
 
 	evconnlistener_disable(l);
 	srv->is_accept_paused = true;
@@ -758,7 +772,7 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	if (srv->accept_logged_at != 0 && now.tv_sec <= srv->accept_logged_at)
 		return;
 	log_warn("cannot accept connections: %s; pausing accept until a "
-	    "connection closes (failures since the last such line: %lu)",
+	         "connection closes (failures since the last such line: %lu)",
 	    strerror(err), srv->n_accept_errors);
 	srv->n_accept_errors = 0;
 	srv->accept_logged_at = now.tv_sec;
@@ -768,10 +782,10 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
 {
-	struct http_server	*srv = arg;
-	struct bufferevent	*bev;
-	char			 peer_ip[HTTP_PEER_IP_SIZE];
-	int			 one = 1;
+	struct http_server *srv = arg;
+	struct bufferevent *bev;
+	char peer_ip[HTTP_PEER_IP_SIZE];
+	int one = 1;
 
 	(void)l;
 	(void)socklen;
@@ -797,8 +811,8 @@ http_server_adopt(struct http_server *srv, struct bufferevent *bev,
 static const char *
 server_date(struct http_server *srv)
 {
-	time_t		now = time(NULL);
-	struct tm	tm;
+	time_t now = time(NULL);
+	struct tm tm;
 
 	if (now != srv->date_at || srv->date[0] == '\0') {
 		gmtime_r(&now, &tm);
@@ -813,7 +827,7 @@ void
 http_response_header(struct http_request *req, const char *name,
     const char *value)
 {
-	struct buf	*b = &req->resp_headers;
+	struct buf *b = &req->resp_headers;
 
 	/* Sticky: one failed piece fails the answer (http_respond). */
 	buf_addstr(b, name);
@@ -827,22 +841,24 @@ static bool
 is_last_answer(const struct http_conn *c, const struct http_request *req)
 {
 	return !req->is_complete || !c->keep_alive || c->srv->is_draining ||
-	    (c->is_peer_done &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
+	       (c->is_peer_done &&
+	           evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
 }
 
 static void
 write_head(struct http_request *req, struct evbuffer *out, int status,
     const char *content_type, int64_t len)
 {
-	struct http_conn	*c = req->conn;
-	char			 head[HEAD_SIZE];
-	int			 n;
+	struct http_conn *c = req->conn;
+	char head[HEAD_SIZE];
+	int n;
 
 	/* The status text and date are short: the line always fits. */
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
-	    "Server: ecrd\r\nContent-Length: %lld\r\n", status,
-	    http_status_text(status), server_date(c->srv), (long long)len);
+	n = snprintf(head, sizeof head,
+	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Server: ecrd\r\nContent-Length: %lld\r\n",
+	    status, http_status_text(status), server_date(c->srv),
+	    (long long)len);
 	evbuffer_add(out, head, n > 0 ? (size_t)n : 0);
 	if (content_type != NULL) {
 		evbuffer_add(out, "Content-Type: ", 14);
@@ -861,7 +877,7 @@ write_head(struct http_request *req, struct evbuffer *out, int status,
 static void
 request_done(struct http_request *req)
 {
-	struct http_conn	*c = req->conn;
+	struct http_conn *c = req->conn;
 
 	if (is_last_answer(c, req))
 		c->is_closing = true;
@@ -876,11 +892,10 @@ request_done(struct http_request *req)
 void
 http_request_hold_body(struct http_request *req, bool is_held)
 {
-	bool	was_held = req->is_body_held;
+	bool was_held = req->is_body_held;
 
 	req->is_body_held = is_held;
-	if (req->conn == NULL || was_held == is_held ||
-	    req->conn->is_lingering)
+	if (req->conn == NULL || was_held == is_held || req->conn->is_lingering)
 		return;
 	/*
 	 * Not reading at all while held: reading on up to the input's bound
@@ -913,7 +928,7 @@ static void
 respond(struct http_request *req, int status, const char *content_type,
     const void *body, size_t len, void *owned)
 {
-	struct evbuffer	*out;
+	struct evbuffer *out;
 
 	/* Headers fail sticky: past their cap, a bare 500 rather than a cut. */
 	if (buf_failed(&req->resp_headers)) {
@@ -934,9 +949,9 @@ respond(struct http_request *req, int status, const char *content_type,
 	write_head(req, out, status, content_type, (int64_t)len);
 	if (!req->is_head && len != 0) {
 		if (owned != NULL && len >= BODY_REFERENCE_MIN &&
-		    evbuffer_add_reference(out, body, len, body_free,
-		    owned) == 0)
-			owned = NULL;	/* the output frees it once sent */
+		    evbuffer_add_reference(out, body, len, body_free, owned) ==
+		        0)
+			owned = NULL; /* the output frees it once sent */
 		else
 			evbuffer_add(out, body, len);
 	}
@@ -963,7 +978,7 @@ void
 http_respond_file(struct http_request *req, int status,
     const char *content_type, int fd, int64_t offset, int64_t len)
 {
-	struct evbuffer	*out;
+	struct evbuffer *out;
 
 	if (buf_failed(&req->resp_headers)) {
 		close(fd);
@@ -999,7 +1014,7 @@ http_stream_begin(struct http_request *req, int status,
 size_t
 http_stream_write(struct http_request *req, const void *data, size_t len)
 {
-	struct evbuffer	*out;
+	struct evbuffer *out;
 
 	if (req->conn == NULL)
 		return 0;
@@ -1027,22 +1042,22 @@ http_stream_finish(struct http_request *req, bool ok)
 static int
 listen_address(struct http_server *srv, evutil_socket_t fd)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof ss;
-	char			 host[INET6_ADDRSTRLEN];
-	int			 port;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char host[INET6_ADDRSTRLEN];
+	int port;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		evutil_inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
 		port = ntohs(s6->sin6_port);
 		snprintf(srv->address, sizeof srv->address, "[%s]:%d", host,
 		    port);
 	} else {
-		struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		evutil_inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
 		port = ntohs(s4->sin_port);
@@ -1060,10 +1075,10 @@ listen_address(struct http_server *srv, evutil_socket_t fd)
 static int
 parse_listen(const char *listen, struct sockaddr_storage *ss, int *sslen)
 {
-	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
-	struct endpoint		 ep;
-	char			*cause = NULL;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct endpoint ep;
+	char *cause = NULL;
 
 	memset(ss, 0, sizeof *ss);
 	if (parse_endpoint(listen, &ep, &cause) != 0 || ep.port == -1) {
@@ -1093,13 +1108,14 @@ int
 http_server_new(struct event_base *base, const char *listen,
     const struct http_app *app, struct http_server **out, char **cause)
 {
-	struct http_server	*srv;
-	struct sockaddr_storage	 ss;
-	int			 sslen = sizeof ss;
+	struct http_server *srv;
+	struct sockaddr_storage ss;
+	int sslen = sizeof ss;
 
 	if (parse_listen(listen, &ss, &sslen) != 0) {
 		*cause = xasprintf("invalid listen address '%s' (want "
-		    "IPV4:PORT, [IPV6]:PORT or localhost:PORT)", listen);
+		                   "IPV4:PORT, [IPV6]:PORT or localhost:PORT)",
+		    listen);
 		return -1;
 	}
 	srv = xcalloc(1, sizeof *srv);
@@ -1144,7 +1160,7 @@ http_server_address(const struct http_server *srv)
 void
 http_server_drain(struct http_server *srv)
 {
-	struct http_conn	*c, *next;
+	struct http_conn *c, *next;
 
 	srv->is_draining = true;
 	evtimer_del(srv->accept_ev);

@@ -12,26 +12,26 @@
 #include "common/xalloc.h"
 #include "server/pool.h"
 
-#define STEP_BUDGET_NS	(2 * 1000 * 1000)	/* per loop turn */
-#define RETRY_MS	10	/* the pool's queue was full */
+#define STEP_BUDGET_NS (2 * 1000 * 1000) /* per loop turn */
+#define RETRY_MS 10                      /* the pool's queue was full */
 
 struct job {
-	void			*run;
-	struct http_request	*req;		/* NULL: the scheduler's */
-	struct job		*next;
+	void *run;
+	struct http_request *req; /* NULL: the scheduler's */
+	struct job *next;
 };
 
 struct job_queue {
-	const struct job_ops	*ops;
-	void			*ctx;
-	struct pool		*pool;
-	struct event		*ev;		/* steps the first job */
-	struct job		*head, *tail;
-	bool			 is_working;	/* its file work in the pool */
-	bool			 has_work;	/* file work not yet submitted */
+	const struct job_ops *ops;
+	void *ctx;
+	struct pool *pool;
+	struct event *ev; /* steps the first job */
+	struct job *head, *tail;
+	bool is_working; /* its file work in the pool */
+	bool has_work;   /* file work not yet submitted */
 };
 
-static void	step_cb(evutil_socket_t, short, void *);
+static void step_cb(evutil_socket_t, short, void *);
 
 /*
  * The next step goes on a zero timer, not event_active: libevent runs a
@@ -41,7 +41,7 @@ static void	step_cb(evutil_socket_t, short, void *);
 static void
 schedule_step(struct job_queue *q, long delay_ms)
 {
-	struct timeval	tv = { 0, delay_ms * 1000 };
+	struct timeval tv = {0, delay_ms * 1000};
 
 	evtimer_add(q->ev, &tv);
 }
@@ -50,7 +50,7 @@ struct job_queue *
 job_queue_new(struct event_base *base, struct pool *pool,
     const struct job_ops *ops, void *ctx)
 {
-	struct job_queue	*q;
+	struct job_queue *q;
 
 	q = xcalloc(1, sizeof *q);
 	q->ops = ops;
@@ -65,7 +65,7 @@ job_queue_new(struct event_base *base, struct pool *pool,
 void
 job_queue_free(struct job_queue *q)
 {
-	struct job	*job;
+	struct job *job;
 
 	if (q == NULL)
 		return;
@@ -81,7 +81,7 @@ job_queue_free(struct job_queue *q)
 void
 job_queue_push(struct job_queue *q, void *run, struct http_request *req)
 {
-	struct job	*job;
+	struct job *job;
 
 	job = xcalloc(1, sizeof *job);
 	job->run = run;
@@ -104,7 +104,7 @@ job_queue_is_empty(const struct job_queue *q)
 static void
 finish(struct job_queue *q)
 {
-	struct job	*job = q->head;
+	struct job *job = q->head;
 
 	if ((q->head = job->next) == NULL)
 		q->tail = NULL;
@@ -116,7 +116,7 @@ finish(struct job_queue *q)
 static void
 work_cb(void *arg)
 {
-	struct job_queue	*q = arg;
+	struct job_queue *q = arg;
 
 	q->ops->work(q->head->run);
 }
@@ -124,7 +124,7 @@ work_cb(void *arg)
 static void
 work_done_cb(void *arg, bool is_cancelled)
 {
-	struct job_queue	*q = arg;
+	struct job_queue *q = arg;
 
 	q->is_working = false;
 	if (!is_cancelled)
@@ -147,20 +147,20 @@ submit_work(struct job_queue *q)
 static long long
 elapsed_ns(const struct timespec *since)
 {
-	struct timespec	now;
+	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
-	    (now.tv_nsec - since->tv_nsec);
+	       (now.tv_nsec - since->tv_nsec);
 }
 
 /* Steps of the first run for a short budget, or until it has file work. */
 static void
 step_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct job_queue	*q = arg;
-	struct timespec		 start;
-	enum job_next		 next = JOB_AGAIN;
+	struct job_queue *q = arg;
+	struct timespec start;
+	enum job_next next = JOB_AGAIN;
 
 	(void)fd;
 	(void)what;

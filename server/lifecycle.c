@@ -20,17 +20,17 @@
 #include "server/http.h"
 #include "server/jobs.h"
 
-#define QUERY_VALUE_MAX	512
-#define JSON_TYPE	"application/json"
+#define QUERY_VALUE_MAX 512
+#define JSON_TYPE "application/json"
 
 struct lc_sched {
-	struct server		*srv;
-	struct job_queue	*runs;	/* of struct core_lifecycle_run */
-	unsigned		 interval_sec;	/* 0: no schedule */
-	unsigned		 ticks;
-	bool			 is_scheduled;	/* a scheduled run queued */
-	char			 account[13];
-	char			 region[33];
+	struct server *srv;
+	struct job_queue *runs; /* of struct core_lifecycle_run */
+	unsigned interval_sec;  /* 0: no schedule */
+	unsigned ticks;
+	bool is_scheduled; /* a scheduled run queued */
+	char account[13];
+	char region[33];
 };
 
 static enum job_next
@@ -43,12 +43,12 @@ lc_step(void *run)
 static void
 lc_finish(void *ctx, void *run, struct http_request *req)
 {
-	struct lc_sched	*lc = ctx;
-	struct answer	 a;
-	const char	*error_type;
-	char		*body;
-	size_t		 len, n_repos, n_expired, n_transitioned;
-	int		 status;
+	struct lc_sched *lc = ctx;
+	struct answer a;
+	const char *error_type;
+	char *body;
+	size_t len, n_repos, n_expired, n_transitioned;
+	int status;
 
 	core_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
 	api_call_render(core_lifecycle_run_result(run), &status, &error_type,
@@ -59,11 +59,11 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 			log_warn("lifecycle run failed: %s", body);
 		else if (n_expired + n_transitioned != 0)
 			log_info("lifecycle: %zu repositories, %zu images "
-			    "expired, %zu archived", n_repos, n_expired,
-			    n_transitioned);
+			         "expired, %zu archived",
+			    n_repos, n_expired, n_transitioned);
 	} else {
-		answer_init(&a, status, error_type != NULL ? ANSWER_JSON_11 :
-		    JSON_TYPE);
+		answer_init(&a, status,
+		    error_type != NULL ? ANSWER_JSON_11 : JSON_TYPE);
 		answer_ecr_rendered(req, &a, error_type, body, len);
 	}
 	free(body);
@@ -77,16 +77,16 @@ lc_free(void *run)
 
 /* No file work: a run is store transactions only. */
 static const struct job_ops lc_ops = {
-	.step = lc_step,
-	.finish = lc_finish,
-	.free = lc_free,
+    .step = lc_step,
+    .finish = lc_finish,
+    .free = lc_free,
 };
 
 struct lc_sched *
 lc_sched_new(struct server *srv, unsigned interval_sec, const char *account,
     const char *region)
 {
-	struct lc_sched	*lc;
+	struct lc_sched *lc;
 
 	lc = xcalloc(1, sizeof *lc);
 	lc->srv = srv;
@@ -117,8 +117,10 @@ lc_sched_tick(struct lc_sched *lc)
 	if (lc->is_scheduled)
 		return;
 	lc->is_scheduled = true;
-	job_queue_push(lc->runs, core_lifecycle_run_new(lc->srv->api,
-	    "lifecycle", NULL, NULL, NULL, core_now_ms(lc->srv->api)), NULL);
+	job_queue_push(lc->runs,
+	    core_lifecycle_run_new(lc->srv->api, "lifecycle", NULL, NULL, NULL,
+	        core_now_ms(lc->srv->api)),
+	    NULL);
 }
 
 /*
@@ -130,18 +132,18 @@ lc_sched_tick(struct lc_sched *lc)
 void
 lc_sched_on_run(struct server *srv, struct http_request *req)
 {
-	struct lc_sched	*lc = srv->lc_sched;
-	struct route_state	*st = req->app_data;
-	char			 nbuf[QUERY_VALUE_MAX];
-	char			 rbuf[REQUEST_ACCOUNT_SIZE];
-	char			 gbuf[REQUEST_REGION_SIZE];
-	const char		*name, *registry, *region;
-	int			 has_name, has_registry, has_region;
+	struct lc_sched *lc = srv->lc_sched;
+	struct route_state *st = req->app_data;
+	char nbuf[QUERY_VALUE_MAX];
+	char rbuf[REQUEST_ACCOUNT_SIZE];
+	char gbuf[REQUEST_REGION_SIZE];
+	const char *name, *registry, *region;
+	int has_name, has_registry, has_region;
 
 	if ((has_name = request_param(req, "repositoryName", nbuf,
-	    sizeof nbuf)) < 0 ||
-	    (has_registry = request_param_account(req, "registryId",
-	    rbuf)) < 0 ||
+	         sizeof nbuf)) < 0 ||
+	    (has_registry = request_param_account(req, "registryId", rbuf)) <
+	        0 ||
 	    (has_region = request_param_region(req, "region", gbuf)) < 0)
 		return;
 	name = has_name ? nbuf : NULL;
@@ -154,8 +156,10 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	snprintf(st->op, sizeof st->op, "LifecycleRun");
 	/* Writes acknowledged before this request count. */
 	writes_flush(srv);
-	job_queue_push(lc->runs, core_lifecycle_run_new(srv->api,
-	    st->request_id, registry, region, name, core_now_ms(srv->api)), req);
+	job_queue_push(lc->runs,
+	    core_lifecycle_run_new(srv->api, st->request_id, registry, region,
+	        name, core_now_ms(srv->api)),
+	    req);
 }
 
 /*
@@ -166,15 +170,15 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 void
 lc_sched_on_clock(struct server *srv, struct http_request *req)
 {
-	struct json_object	*o;
-	int64_t			 n, max;
+	struct json_object *o;
+	int64_t n, max;
 
 	max = core_clock_advance_max(srv->api);
 	if (max > REQUEST_SECONDS_MAX)
 		max = REQUEST_SECONDS_MAX;
 	if (request_param_num_required(req, "advance_seconds", 0, max, &n) < 0)
 		return;
-	(void)core_clock_advance(srv->api, n);	/* n is at most max */
+	(void)core_clock_advance(srv->api, n); /* n is at most max */
 	o = jnew_obj();
 	jadd_i64(o, "offsetSeconds", core_clock_offset_sec(srv->api));
 	jadd_epoch(o, "now", core_now_ms(srv->api));

@@ -33,112 +33,152 @@
 #include "server/pool.h"
 #include "store/store.h"
 
-#define DEFAULT_LISTEN		"127.0.0.1:5080"
-#define DEFAULT_DATA_DIR	"ecrd-data"
-#define CREDS_FILE_MAX		(4 * 1024 * 1024)
-#define SECRETS_FILE_MAX	(4 * 1024 * 1024)
-#define DRAIN_POLL_MS		20
-#define DRAIN_MAX_MS		10000
-#define GC_EVERY_TICKS		3600		/* housekeeping runs each second */
-#define POOL_THREADS		2	/* the machine's cores, at low priority */
-#define POOL_QUEUE_MAX		256
-#define LIFECYCLE_EVERY_SEC	3600	/* ECR: docs/ecr-behaviour.md 3.6 */
+#define DEFAULT_LISTEN "127.0.0.1:5080"
+#define DEFAULT_DATA_DIR "ecrd-data"
+#define CREDS_FILE_MAX (4 * 1024 * 1024)
+#define SECRETS_FILE_MAX (4 * 1024 * 1024)
+#define DRAIN_POLL_MS 20
+#define DRAIN_MAX_MS 10000
+#define GC_EVERY_TICKS 3600 /* housekeeping runs each second */
+#define POOL_THREADS 2      /* the machine's cores, at low priority */
+#define POOL_QUEUE_MAX 256
+#define LIFECYCLE_EVERY_SEC 3600 /* ECR: docs/ecr-behaviour.md 3.6 */
 
 struct options {
-	const char	*listen;
-	const char	*port_file;
-	const char	*data_dir;
-	const char	*account;
-	const char	*region;
-	const char	*public_endpoint;
-	struct endpoint	 public;		/* public_endpoint parsed */
-	const char	*credentials;
-	const char	*secrets;
-	bool		 is_ephemeral;
-	bool		 is_strict;
-	bool		 has_admin_endpoints;
-	bool		 relax_references;
-	enum log_level	 log_level;
-	uint64_t	 lifecycle_interval;	/* seconds; 0: never */
-	uint64_t	 clock_offset;		/* seconds ahead */
-	uint64_t	 max_repositories;
-	uint64_t	 max_layer_size;
-	uint64_t	 map_size;		/* bytes; 0: the default */
-	uint64_t	 header_timeout;	/* seconds */
-	uint64_t	 ptc_refresh;		/* seconds */
-	const char	**upstream_urls;	/* --upstream-url HOST=URL */
-	size_t		 n_upstream_urls;
+	const char *listen;
+	const char *port_file;
+	const char *data_dir;
+	const char *account;
+	const char *region;
+	const char *public_endpoint;
+	struct endpoint public; /* public_endpoint parsed */
+	const char *credentials;
+	const char *secrets;
+	bool is_ephemeral;
+	bool is_strict;
+	bool has_admin_endpoints;
+	bool relax_references;
+	enum log_level log_level;
+	uint64_t lifecycle_interval; /* seconds; 0: never */
+	uint64_t clock_offset;       /* seconds ahead */
+	uint64_t max_repositories;
+	uint64_t max_layer_size;
+	uint64_t map_size;          /* bytes; 0: the default */
+	uint64_t header_timeout;    /* seconds */
+	uint64_t ptc_refresh;       /* seconds */
+	const char **upstream_urls; /* --upstream-url HOST=URL */
+	size_t n_upstream_urls;
 };
 
-static struct server	 server;
-static const struct timeval housekeeping_tv = { 1, 0 };
-static char		*ephemeral_dir;
-static char		*public_endpoint;	/* port 0 made the bound one */
-static int		 drain_waited_ms;
-static struct api_secrets *secrets;	/* --secrets; SIGHUP rereads */
-static const char	*secrets_path;
+static struct server server;
+static const struct timeval housekeeping_tv = {1, 0};
+static char *ephemeral_dir;
+static char *public_endpoint; /* port 0 made the bound one */
+static int drain_waited_ms;
+static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
+static const char *secrets_path;
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: ecrd [options]\n"
-"  --listen HOST:PORT      address to serve on (default " DEFAULT_LISTEN ");\n"
-"                          port 0 picks a free port, [::1]:PORT for IPv6\n"
-"  --port-file FILE        write the bound HOST:PORT to FILE once listening\n"
-"                          (written to a temporary name, then renamed)\n"
-"  --data-dir DIR          persistent store directory (default ./" DEFAULT_DATA_DIR ")\n"
-"  --ephemeral             store in a fresh temporary directory, removed at\n"
-"                          exit, without fsync: for tests\n"
-"  --map-size BYTES        most the metadata file may grow to, with an\n"
-"                          optional K, M, G or T (default 1T, sparse); past\n"
-"                          it writes fail with ServerException (see README)\n"
-"  --account ID            account for access keys that name none\n"
-"                          (default " CORE_ACCOUNT_DEFAULT ")\n"
-"  --region REGION         region for unsigned requests (default " CORE_REGION_DEFAULT ")\n"
-"  --public-endpoint HOST[:PORT]\n"
-"                          make repositoryUri and proxyEndpoint name this\n"
-"                          server (e.g. 127.0.0.1:5080, [::1]:5080; port 0:\n"
-"                          the bound port; no scheme) instead of\n"
-"                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
-"  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
-"                          principals in FILE (see README); SIGHUP reloads\n"
-"  --strict                strict mode (requires --credentials)\n"
-"  --secrets FILE          upstream credentials of pull-through cache rules:\n"
-"                          a JSON object mapping a secret ARN or name to\n"
-"                          {\"username\", \"accessToken\"} (see README);\n"
-"                          SIGHUP reloads\n"
-"  --upstream-url HOST=URL send a pull-through cache upstream's requests\n"
-"                          for HOST to URL instead of https://HOST, e.g.\n"
-"                          registry-1.docker.io=http://127.0.0.1:5000\n"
-"                          (repeatable; tests, air-gapped mirrors)\n"
-"  --pull-through-refresh S\n"
-"                          check a pull-through cache tag upstream again\n"
-"                          when it was last checked S seconds ago or more\n"
-"                          (default 86400)\n"
-"  --admin-endpoints       in strict mode, serve the admin endpoints\n"
-"                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
-"                          /moto-api/reset), which need no credentials;\n"
-"                          without it they answer 404 (permissive mode\n"
-"                          always serves them)\n"
-"  --relax-references      let PutImage name layers, configs and child\n"
-"                          manifests the repository does not hold (for test\n"
-"                          suites that push synthetic manifests); default:\n"
-"                          ECR's LayersNotFound/ReferencedImagesNotFound\n"
-"  --lifecycle-interval S  run every repository's lifecycle policy each S\n"
-"                          seconds (default 3600; 0: only on demand, by\n"
-"                          POST /_ecrd/lifecycle/run)\n"
-"  --clock-offset S        start with the clock S seconds ahead (age-based\n"
-"                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
-"  --max-repositories N    ECR's repositories-per-region quota (default\n"
-"                          100000)\n"
-"  --max-layer-size BYTES  ECR's maximum layer size (default 54525952000,\n"
-"                          52,000 MiB)\n"
-"  --header-timeout S      close a connection whose request headers take\n"
-"                          longer than S seconds in all (default 30)\n"
-"  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
-"  -v, --version           print the version and exit\n"
-"  -h, --help              print this help and exit\n");
+	    "usage: ecrd [options]\n"
+	    "  --listen HOST:PORT      address to serve on "
+	    "(default " DEFAULT_LISTEN ");\n"
+	    "                          port 0 picks a free port, [::1]:PORT "
+	    "for IPv6\n"
+	    "  --port-file FILE        write the bound HOST:PORT to FILE once "
+	    "listening\n"
+	    "                          (written to a temporary name, then "
+	    "renamed)\n"
+	    "  --data-dir DIR          persistent store directory (default "
+	    "./" DEFAULT_DATA_DIR ")\n"
+	    "  --ephemeral             store in a fresh temporary directory, "
+	    "removed at\n"
+	    "                          exit, without fsync: for tests\n"
+	    "  --map-size BYTES        most the metadata file may grow to, "
+	    "with an\n"
+	    "                          optional K, M, G or T (default 1T, "
+	    "sparse); past\n"
+	    "                          it writes fail with ServerException "
+	    "(see README)\n"
+	    "  --account ID            account for access keys that name none\n"
+	    "                          (default " CORE_ACCOUNT_DEFAULT ")\n"
+	    "  --region REGION         region for unsigned requests "
+	    "(default " CORE_REGION_DEFAULT ")\n"
+	    "  --public-endpoint HOST[:PORT]\n"
+	    "                          make repositoryUri and proxyEndpoint "
+	    "name this\n"
+	    "                          server (e.g. 127.0.0.1:5080, "
+	    "[::1]:5080; port 0:\n"
+	    "                          the bound port; no scheme) instead of\n"
+	    "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
+	    "  --credentials FILE      strict mode: verify SigV4 signatures "
+	    "against the\n"
+	    "                          principals in FILE (see README); SIGHUP "
+	    "reloads\n"
+	    "  --strict                strict mode (requires --credentials)\n"
+	    "  --secrets FILE          upstream credentials of pull-through "
+	    "cache rules:\n"
+	    "                          a JSON object mapping a secret ARN or "
+	    "name to\n"
+	    "                          {\"username\", \"accessToken\"} (see "
+	    "README);\n"
+	    "                          SIGHUP reloads\n"
+	    "  --upstream-url HOST=URL send a pull-through cache upstream's "
+	    "requests\n"
+	    "                          for HOST to URL instead of "
+	    "https://HOST, e.g.\n"
+	    "                          "
+	    "registry-1.docker.io=http://127.0.0.1:5000\n"
+	    "                          (repeatable; tests, air-gapped "
+	    "mirrors)\n"
+	    "  --pull-through-refresh S\n"
+	    "                          check a pull-through cache tag upstream "
+	    "again\n"
+	    "                          when it was last checked S seconds ago "
+	    "or more\n"
+	    "                          (default 86400)\n"
+	    "  --admin-endpoints       in strict mode, serve the admin "
+	    "endpoints\n"
+	    "                          (/_ecrd/token, gc, clock, lifecycle/run "
+	    "and\n"
+	    "                          /moto-api/reset), which need no "
+	    "credentials;\n"
+	    "                          without it they answer 404 (permissive "
+	    "mode\n"
+	    "                          always serves them)\n"
+	    "  --relax-references      let PutImage name layers, configs and "
+	    "child\n"
+	    "                          manifests the repository does not hold "
+	    "(for test\n"
+	    "                          suites that push synthetic manifests); "
+	    "default:\n"
+	    "                          ECR's "
+	    "LayersNotFound/ReferencedImagesNotFound\n"
+	    "  --lifecycle-interval S  run every repository's lifecycle policy "
+	    "each S\n"
+	    "                          seconds (default 3600; 0: only on "
+	    "demand, by\n"
+	    "                          POST /_ecrd/lifecycle/run)\n"
+	    "  --clock-offset S        start with the clock S seconds ahead "
+	    "(age-based\n"
+	    "                          lifecycle rules; POST /_ecrd/clock "
+	    "moves it on)\n"
+	    "  --max-repositories N    ECR's repositories-per-region quota "
+	    "(default\n"
+	    "                          100000)\n"
+	    "  --max-layer-size BYTES  ECR's maximum layer size (default "
+	    "54525952000,\n"
+	    "                          52,000 MiB)\n"
+	    "  --header-timeout S      close a connection whose request "
+	    "headers take\n"
+	    "                          longer than S seconds in all (default "
+	    "30)\n"
+	    "  --log-level LEVEL       error, warn, info (one line per "
+	    "request) or debug\n"
+	    "  -v, --version           print the version and exit\n"
+	    "  -h, --help              print this help and exit\n");
 }
 
 /* A whole number from min to max for flag. */
@@ -146,7 +186,7 @@ static int
 parse_number(const char *flag, const char *arg, uint64_t min, uint64_t max,
     uint64_t *out)
 {
-	const char	*errstr;
+	const char *errstr;
 
 	if (parse_u64(arg, min, max, out, &errstr) == 0)
 		return 0;
@@ -159,7 +199,7 @@ static int
 parse_endpoint_flag(const char *flag, const char *arg, bool need_port,
     struct endpoint *ep)
 {
-	char	*cause = NULL;
+	char *cause = NULL;
 
 	if (parse_endpoint(arg, ep, &cause) == 0) {
 		if (!need_port || ep->port != -1)
@@ -186,12 +226,12 @@ static int
 parse_size(const char *flag, const char *arg, uint64_t min, uint64_t max,
     uint64_t *out)
 {
-	static const char	 suffixes[] = "KMGT";
-	const char		*errstr = "invalid", *p;
-	char			 digits[32];
-	size_t			 len = strlen(arg);
-	uint64_t		 n;
-	unsigned		 shift = 0;
+	static const char suffixes[] = "KMGT";
+	const char *errstr = "invalid", *p;
+	char digits[32];
+	size_t len = strlen(arg);
+	uint64_t n;
+	unsigned shift = 0;
 
 	if (len > 0 && (p = strchr(suffixes, arg[len - 1])) != NULL) {
 		shift = 10 * (unsigned)(p - suffixes + 1);
@@ -220,20 +260,25 @@ bad:
 static int
 add_upstream_url(struct options *o, const char *arg)
 {
-	const char	*eq = strchr(arg, '=');
-	size_t		 i, hlen;
+	const char *eq = strchr(arg, '=');
+	size_t i, hlen;
 
-	if (eq == NULL || eq == arg || (strncmp(eq + 1, "http://", 7) != 0 &&
-	    strncmp(eq + 1, "https://", 8) != 0)) {
-		fprintf(stderr, "ecrd: --upstream-url takes HOST=URL, URL "
-		    "http:// or https://, not '%s'\n", arg);
+	if (eq == NULL || eq == arg ||
+	    (strncmp(eq + 1, "http://", 7) != 0 &&
+	        strncmp(eq + 1, "https://", 8) != 0)) {
+		fprintf(stderr,
+		    "ecrd: --upstream-url takes HOST=URL, URL "
+		    "http:// or https://, not '%s'\n",
+		    arg);
 		return -1;
 	}
 	hlen = (size_t)(eq - arg) + 1;
 	for (i = 0; i < o->n_upstream_urls; i++) {
 		if (strncmp(o->upstream_urls[i], arg, hlen) == 0) {
-			fprintf(stderr, "ecrd: --upstream-url names %.*s "
-			    "twice\n", (int)hlen - 1, arg);
+			fprintf(stderr,
+			    "ecrd: --upstream-url names %.*s "
+			    "twice\n",
+			    (int)hlen - 1, arg);
 			return -1;
 		}
 	}
@@ -247,33 +292,33 @@ static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "port-file", required_argument, NULL, 'p' },
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "ephemeral", no_argument, NULL, 'e' },
-		{ "account", required_argument, NULL, 'a' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "public-endpoint", required_argument, NULL, 'u' },
-		{ "credentials", required_argument, NULL, 'c' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "secrets", required_argument, NULL, 'X' },
-		{ "upstream-url", required_argument, NULL, 'W' },
-		{ "pull-through-refresh", required_argument, NULL, 'P' },
-		{ "admin-endpoints", no_argument, NULL, 'A' },
-		{ "relax-references", no_argument, NULL, 'R' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "lifecycle-interval", required_argument, NULL, 'I' },
-		{ "clock-offset", required_argument, NULL, 'O' },
-		{ "max-repositories", required_argument, NULL, 'M' },
-		{ "max-layer-size", required_argument, NULL, 'S' },
-		{ "map-size", required_argument, NULL, 'Z' },
-		{ "header-timeout", required_argument, NULL, 'H' },
-		{ "version", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"listen", required_argument, NULL, 'l'},
+	    {"port-file", required_argument, NULL, 'p'},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"ephemeral", no_argument, NULL, 'e'},
+	    {"account", required_argument, NULL, 'a'},
+	    {"region", required_argument, NULL, 'r'},
+	    {"public-endpoint", required_argument, NULL, 'u'},
+	    {"credentials", required_argument, NULL, 'c'},
+	    {"strict", no_argument, NULL, 's'},
+	    {"secrets", required_argument, NULL, 'X'},
+	    {"upstream-url", required_argument, NULL, 'W'},
+	    {"pull-through-refresh", required_argument, NULL, 'P'},
+	    {"admin-endpoints", no_argument, NULL, 'A'},
+	    {"relax-references", no_argument, NULL, 'R'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"lifecycle-interval", required_argument, NULL, 'I'},
+	    {"clock-offset", required_argument, NULL, 'O'},
+	    {"max-repositories", required_argument, NULL, 'M'},
+	    {"max-layer-size", required_argument, NULL, 'S'},
+	    {"map-size", required_argument, NULL, 'Z'},
+	    {"header-timeout", required_argument, NULL, 'H'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct endpoint	listen;
-	int		ch;
+	struct endpoint listen;
+	int ch;
 
 	memset(o, 0, sizeof *o);
 	o->listen = DEFAULT_LISTEN;
@@ -288,61 +333,86 @@ parse_options(int argc, char **argv, struct options *o)
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'l': o->listen = optarg; break;
-		case 'p': o->port_file = optarg; break;
-		case 'd': o->data_dir = optarg; break;
-		case 'e': o->is_ephemeral = true; break;
-		case 'a': o->account = optarg; break;
-		case 'r': o->region = optarg; break;
-		case 'u': o->public_endpoint = optarg; break;
-		case 'c': o->credentials = optarg; o->is_strict = true; break;
-		case 's': o->is_strict = true; break;
-		case 'X': o->secrets = optarg; break;
-		case 'A': o->has_admin_endpoints = true; break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'p':
+			o->port_file = optarg;
+			break;
+		case 'd':
+			o->data_dir = optarg;
+			break;
+		case 'e':
+			o->is_ephemeral = true;
+			break;
+		case 'a':
+			o->account = optarg;
+			break;
+		case 'r':
+			o->region = optarg;
+			break;
+		case 'u':
+			o->public_endpoint = optarg;
+			break;
+		case 'c':
+			o->credentials = optarg;
+			o->is_strict = true;
+			break;
+		case 's':
+			o->is_strict = true;
+			break;
+		case 'X':
+			o->secrets = optarg;
+			break;
+		case 'A':
+			o->has_admin_endpoints = true;
+			break;
 		case 'W':
 			if (add_upstream_url(o, optarg) != 0)
 				return -1;
 			break;
 		case 'P':
 			if (parse_seconds("--pull-through-refresh", optarg,
-			    &o->ptc_refresh) != 0)
+			        &o->ptc_refresh) != 0)
 				return -1;
 			break;
-		case 'R': o->relax_references = true; break;
+		case 'R':
+			o->relax_references = true;
+			break;
 		case 'I':
 			if (parse_seconds("--lifecycle-interval", optarg,
-			    &o->lifecycle_interval) != 0)
+			        &o->lifecycle_interval) != 0)
 				return -1;
 			break;
 		case 'O':
 			if (parse_seconds("--clock-offset", optarg,
-			    &o->clock_offset) != 0)
+			        &o->clock_offset) != 0)
 				return -1;
 			break;
 		case 'M':
 			if (parse_number("--max-repositories", optarg, 1,
-			    UINT32_MAX, &o->max_repositories) != 0)
+			        UINT32_MAX, &o->max_repositories) != 0)
 				return -1;
 			break;
 		case 'S':
 			if (parse_number("--max-layer-size", optarg, 1,
-			    INT64_MAX, &o->max_layer_size) != 0)
+			        INT64_MAX, &o->max_layer_size) != 0)
 				return -1;
 			break;
 		case 'Z':
-			if (parse_size("--map-size", optarg,
-			    STORE_MAP_SIZE_MIN, SIZE_MAX, &o->map_size) != 0)
+			if (parse_size("--map-size", optarg, STORE_MAP_SIZE_MIN,
+			        SIZE_MAX, &o->map_size) != 0)
 				return -1;
 			break;
 		case 'H':
 			if (parse_number("--header-timeout", optarg, 1,
-			    UINT32_MAX, &o->header_timeout) != 0)
+			        UINT32_MAX, &o->header_timeout) != 0)
 				return -1;
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
-				fprintf(stderr, "ecrd: unknown log level '%s'\n",
-				    optarg);
+				fprintf(stderr,
+				    "ecrd: unknown log level '%s'\n", optarg);
 				return -1;
 			}
 			break;
@@ -363,8 +433,9 @@ parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (parse_endpoint_flag("--listen", o->listen, true, &listen) != 0 ||
-	    (o->public_endpoint != NULL && parse_endpoint_flag(
-	    "--public-endpoint", o->public_endpoint, false, &o->public) != 0))
+	    (o->public_endpoint != NULL &&
+	        parse_endpoint_flag("--public-endpoint", o->public_endpoint,
+	            false, &o->public) != 0))
 		return -1;
 	if (strlen(o->account) != 12 ||
 	    strspn(o->account, "0123456789") != 12) {
@@ -381,9 +452,9 @@ parse_options(int argc, char **argv, struct options *o)
 static int
 read_file(const char *path, size_t max, struct buf *out, char **cause)
 {
-	char	chunk[8192];
-	ssize_t	n;
-	int	fd;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
@@ -392,8 +463,8 @@ read_file(const char *path, size_t max, struct buf *out, char **cause)
 	buf_init(out, max);
 	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
 		if (buf_add(out, chunk, (size_t)n) != 0) {
-			*cause = xasprintf("%s: larger than %zu bytes", path,
-			    max);
+			*cause =
+			    xasprintf("%s: larger than %zu bytes", path, max);
 			close(fd);
 			return -1;
 		}
@@ -410,9 +481,9 @@ read_file(const char *path, size_t max, struct buf *out, char **cause)
 static int
 load_credentials(const char *path, struct creds **out, char **cause)
 {
-	struct buf	 text;
-	char		*why = NULL;
-	int		 rc;
+	struct buf text;
+	char *why = NULL;
+	int rc;
 
 	if (read_file(path, CREDS_FILE_MAX, &text, cause) != 0)
 		return -1;
@@ -435,9 +506,9 @@ load_credentials(const char *path, struct creds **out, char **cause)
 static int
 load_secrets(const char *path, struct api_secrets **out, char **cause)
 {
-	struct buf	 text;
-	char		*why = NULL;
-	int		 rc;
+	struct buf text;
+	char *why = NULL;
+	int rc;
 
 	if (read_file(path, SECRETS_FILE_MAX, &text, cause) != 0)
 		return -1;
@@ -455,8 +526,7 @@ load_secrets(const char *path, struct api_secrets **out, char **cause)
 }
 
 static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;
@@ -472,15 +542,16 @@ remove_entry(const char *path, const struct stat *sb, int flag,
 static int
 make_ephemeral_dir(char **cause)
 {
-	const char	*tmp = getenv("TMPDIR");
-	char		*tmpl;
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl;
 
 	if (tmp == NULL || *tmp == '\0')
 		tmp = "/tmp";
 	tmpl = xasprintf("%s/ecrd-XXXXXX", tmp);
 	if (mkdtemp(tmpl) == NULL) {
 		*cause = xasprintf("cannot create a temporary directory in "
-		    "%s: %s", tmp, strerror(errno));
+		                   "%s: %s",
+		    tmp, strerror(errno));
 		free(tmpl);
 		return -1;
 	}
@@ -491,8 +562,8 @@ make_ephemeral_dir(char **cause)
 static int
 open_store(const struct options *o, char **cause)
 {
-	const char	*dir = o->data_dir;
-	char		*why = NULL;
+	const char *dir = o->data_dir;
+	char *why = NULL;
 
 	if (o->is_ephemeral) {
 		if (make_ephemeral_dir(cause) != 0)
@@ -503,8 +574,8 @@ open_store(const struct options *o, char **cause)
 		    strerror(errno));
 		return -1;
 	}
-	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0,
-	    o->map_size, &server.store, &why) != 0) {
+	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0, o->map_size,
+	        &server.store, &why) != 0) {
 		*cause = xasprintf("cannot open store in %s: %s", dir,
 		    why != NULL ? why : "unknown error");
 		free(why);
@@ -516,9 +587,9 @@ open_store(const struct options *o, char **cause)
 static int
 write_port_file(const char *path, const char *address)
 {
-	char	*tmp;
-	FILE	*fp;
-	int	 rc = -1;
+	char *tmp;
+	FILE *fp;
+	int rc = -1;
 
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	if ((fp = fopen(tmp, "w")) == NULL)
@@ -550,8 +621,8 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 static void
 housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static unsigned	ticks;
-	int		rc;
+	static unsigned ticks;
+	int rc;
 
 	(void)fd;
 	(void)what;
@@ -567,8 +638,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct event	*self = arg;
-	struct timeval	 tv = { 0, DRAIN_POLL_MS * 1000 };
+	struct event *self = arg;
+	struct timeval tv = {0, DRAIN_POLL_MS * 1000};
 
 	(void)fd;
 	(void)what;
@@ -585,8 +656,8 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 static void
 stop_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct event	*drain;
-	struct timeval	 tv = { 0, 0 };
+	struct event *drain;
+	struct timeval tv = {0, 0};
 
 	(void)what;
 	(void)arg;
@@ -602,8 +673,8 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 static void
 reload_credentials(void)
 {
-	struct creds	*fresh = NULL;
-	char		*cause = NULL;
+	struct creds *fresh = NULL;
+	char *cause = NULL;
 
 	if (server.creds_path == NULL)
 		return;
@@ -621,8 +692,8 @@ reload_credentials(void)
 static void
 reload_secrets(void)
 {
-	struct api_secrets	*fresh = NULL;
-	char			*cause = NULL;
+	struct api_secrets *fresh = NULL;
+	char *cause = NULL;
 
 	if (secrets_path == NULL)
 		return;
@@ -654,11 +725,11 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 static char *
 uri_host(const struct endpoint *pub, const char *bound)
 {
-	struct endpoint	 self;
-	const char	*lb = pub->is_ipv6 ? "[" : "";
-	const char	*rb = pub->is_ipv6 ? "]" : "";
-	char		*cause = NULL;
-	int		 port = pub->port;
+	struct endpoint self;
+	const char *lb = pub->is_ipv6 ? "[" : "";
+	const char *rb = pub->is_ipv6 ? "]" : "";
+	char *cause = NULL;
+	int port = pub->port;
 
 	if (port == 0) {
 		/* bound is the listener's own "HOST:PORT": always parses. */
@@ -676,9 +747,8 @@ uri_host(const struct endpoint *pub, const char *bound)
 static int
 start(const struct options *o, char **cause)
 {
-	struct core_config	cfg;
-	struct http_app		app = { routes_on_head, routes_on_request,
-				    &server };
+	struct core_config cfg;
+	struct http_app app = {routes_on_head, routes_on_request, &server};
 
 	if (o->credentials != NULL) {
 		server.creds_path = o->credentials;
@@ -702,11 +772,11 @@ start(const struct options *o, char **cause)
 	event_priority_set(server.batch_ev, 2);
 	/* Bound before the API starts: URIs may name the bound port. */
 	if (http_server_new(server.base, o->listen, &app, &server.http,
-	    cause) != 0)
+	        cause) != 0)
 		return -1;
 	if (o->public_endpoint != NULL)
-		public_endpoint = uri_host(&o->public,
-		    http_server_address(server.http));
+		public_endpoint =
+		    uri_host(&o->public, http_server_address(server.http));
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = o->account;
 	server.default_account = o->account;
@@ -733,11 +803,11 @@ start(const struct options *o, char **cause)
 	server.lc_sched = lc_sched_new(&server, (unsigned)o->lifecycle_interval,
 	    o->account, o->region);
 	if ((server.pool = pool_new(server.base, POOL_THREADS, POOL_QUEUE_MAX,
-	    cause)) == NULL)
+	         cause)) == NULL)
 		return -1;
 	server.gc_sched = gc_sched_new(&server);
-	server.housekeeping_ev = event_new(server.base, -1, EV_PERSIST,
-	    housekeeping_cb, NULL);
+	server.housekeeping_ev =
+	    event_new(server.base, -1, EV_PERSIST, housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
 	if (o->port_file != NULL &&
 	    write_port_file(o->port_file, http_server_address(server.http))) {
@@ -781,11 +851,11 @@ stop(void)
 int
 main(int argc, char **argv)
 {
-	struct options	 o;
-	struct event	*sigs[3];
-	char		*cause = NULL;
-	size_t		 i;
-	int		 rc = 1;
+	struct options o;
+	struct event *sigs[3];
+	char *cause = NULL;
+	size_t i;
+	int rc = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
 	if (parse_options(argc, argv, &o) != 0)
@@ -820,11 +890,12 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		evsignal_add(sigs[i], NULL);
 	log_info("ecrd %s listening on %s (%s, %s mode)", ECRD_VERSION,
-	    http_server_address(server.http), o.is_ephemeral ? "ephemeral" :
-	    o.data_dir, o.is_strict ? "strict" : "permissive");
+	    http_server_address(server.http),
+	    o.is_ephemeral ? "ephemeral" : o.data_dir,
+	    o.is_strict ? "strict" : "permissive");
 	if (o.is_strict && o.has_admin_endpoints)
 		log_warn("--admin-endpoints: anyone who reaches %s may mint "
-		    "tokens, reset and collect without credentials",
+		         "tokens, reset and collect without credentials",
 		    http_server_address(server.http));
 	if (event_base_dispatch(server.base) == 0)
 		rc = 0;

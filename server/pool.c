@@ -26,33 +26,33 @@
 
 #include "common/xalloc.h"
 
-#define WORKER_NICE	10	/* below the loop's 0 */
+#define WORKER_NICE 10 /* below the loop's 0 */
 
 struct pool_job {
-	pool_work_fn	 work;
-	pool_done_fn	 done;
-	void		*arg;
-	struct pool_job	*next;
+	pool_work_fn work;
+	pool_done_fn done;
+	void *arg;
+	struct pool_job *next;
 };
 
 /* A list of jobs, first in first out. */
 struct pool_list {
-	struct pool_job	*head, *tail;
-	size_t		 n;
+	struct pool_job *head, *tail;
+	size_t n;
 };
 
 struct pool {
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cond;		/* a job queued, or stopping */
-	struct pool_list queued;	/* under mtx */
-	struct pool_list finished;	/* under mtx */
-	bool		 is_stopping;	/* under mtx */
-	size_t		 queue_max;
-	size_t		 n_busy;	/* the loop's: submitted, done not run */
-	int		 efd;
-	struct event	*ev;
-	pthread_t	*threads;
-	unsigned	 n_threads;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;       /* a job queued, or stopping */
+	struct pool_list queued;   /* under mtx */
+	struct pool_list finished; /* under mtx */
+	bool is_stopping;          /* under mtx */
+	size_t queue_max;
+	size_t n_busy; /* the loop's: submitted, done not run */
+	int efd;
+	struct event *ev;
+	pthread_t *threads;
+	unsigned n_threads;
 };
 
 static void
@@ -70,7 +70,7 @@ list_push(struct pool_list *l, struct pool_job *job)
 static struct pool_job *
 list_pop(struct pool_list *l)
 {
-	struct pool_job	*job;
+	struct pool_job *job;
 
 	if ((job = l->head) == NULL)
 		return NULL;
@@ -84,7 +84,7 @@ list_pop(struct pool_list *l)
 static struct pool_list
 list_take(struct pool_list *l)
 {
-	struct pool_list	taken = *l;
+	struct pool_list taken = *l;
 
 	memset(l, 0, sizeof *l);
 	return taken;
@@ -98,20 +98,19 @@ list_take(struct pool_list *l)
 static void
 lower_priority(void)
 {
-	struct sched_param	sp;
+	struct sched_param sp;
 
 	memset(&sp, 0, sizeof sp);
 	(void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    WORKER_NICE);
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
 }
 
 static void *
 worker_main(void *arg)
 {
-	struct pool	*p = arg;
-	struct pool_job	*job;
-	uint64_t	 one = 1;
+	struct pool *p = arg;
+	struct pool_job *job;
+	uint64_t one = 1;
 
 	lower_priority();
 	pthread_mutex_lock(&p->mtx);
@@ -143,7 +142,7 @@ worker_main(void *arg)
 static void
 run_done(struct pool *p, struct pool_list *l, bool is_cancelled)
 {
-	struct pool_job	*job;
+	struct pool_job *job;
 
 	while ((job = list_pop(l)) != NULL) {
 		p->n_busy--;
@@ -155,9 +154,9 @@ run_done(struct pool *p, struct pool_list *l, bool is_cancelled)
 static void
 finished_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct pool		*p = arg;
-	struct pool_list	 l;
-	uint64_t		 n;
+	struct pool *p = arg;
+	struct pool_list l;
+	uint64_t n;
 
 	(void)what;
 	/* Resets the counter; the lists say what finished. */
@@ -181,21 +180,21 @@ finished_cb(evutil_socket_t fd, short what, void *arg)
 static int
 start_threads(struct pool *p, unsigned n, char **cause)
 {
-	sigset_t	all, old;
-	int		e = 0;
+	sigset_t all, old;
+	int e = 0;
 
 	p->threads = xcalloc(n, sizeof *p->threads);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (; p->n_threads < n; p->n_threads++) {
 		if ((e = pthread_create(&p->threads[p->n_threads], NULL,
-		    worker_main, p)) != 0)
+		         worker_main, p)) != 0)
 			break;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0)
-		*cause = xasprintf("cannot start a worker thread: %s",
-		    strerror(e));
+		*cause =
+		    xasprintf("cannot start a worker thread: %s", strerror(e));
 	return e != 0 ? -1 : 0;
 }
 
@@ -203,7 +202,7 @@ struct pool *
 pool_new(struct event_base *base, unsigned n_threads, size_t queue_max,
     char **cause)
 {
-	struct pool	*p;
+	struct pool *p;
 
 	p = xcalloc(1, sizeof *p);
 	pthread_mutex_init(&p->mtx, NULL);
@@ -229,8 +228,8 @@ fail:
 int
 pool_submit(struct pool *p, pool_work_fn work, pool_done_fn done, void *arg)
 {
-	struct pool_job	*job;
-	int		 rc = -1;
+	struct pool_job *job;
+	int rc = -1;
 
 	job = xmalloc(sizeof *job);
 	job->work = work;
@@ -258,8 +257,8 @@ pool_busy(const struct pool *p)
 void
 pool_free(struct pool *p)
 {
-	struct pool_list	cancelled, finished;
-	unsigned		i;
+	struct pool_list cancelled, finished;
+	unsigned i;
 
 	if (p == NULL)
 		return;

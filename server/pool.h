@@ -19,28 +19,27 @@ struct pool;
  * job still queued when the pool is freed is not run: done runs with
  * is_cancelled true, from pool_free, so that its owner can let go of arg.
  */
-typedef void	(*pool_work_fn)(void *arg);
-typedef void	(*pool_done_fn)(void *arg, bool is_cancelled);
+typedef void (*pool_work_fn)(void *arg);
+typedef void (*pool_done_fn)(void *arg, bool is_cancelled);
 
 /*
  * A pool of n_threads workers, at most queue_max jobs waiting. NULL (and
  * *cause set, the caller frees it) if the threads or the eventfd cannot be
  * made.
  */
-struct pool	*pool_new(struct event_base *, unsigned n_threads,
-		    size_t queue_max, char **cause);
+struct pool *pool_new(struct event_base *, unsigned n_threads, size_t queue_max,
+    char **cause);
 /*
  * Queue a job: 0, or -1 when queue_max jobs are waiting already or the
  * pool is stopping (the caller keeps arg and tries again later).
  */
-int		 pool_submit(struct pool *, pool_work_fn, pool_done_fn,
-		    void *arg);
+int pool_submit(struct pool *, pool_work_fn, pool_done_fn, void *arg);
 /* Jobs queued, running or with their done not yet run. */
-size_t		 pool_busy(const struct pool *);
+size_t pool_busy(const struct pool *);
 /*
  * Stop: cancel the jobs not started, wait for the running ones, run every
  * done left, join the threads and free the pool. NULL is ignored.
  */
-void		 pool_free(struct pool *);
+void pool_free(struct pool *);
 
 #endif

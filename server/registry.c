@@ -23,27 +23,27 @@
 #include "server/pool.h"
 #include "store/store.h"
 
-#define MANIFEST_BODY_MAX	(4 * 1024 * 1024)	/* the model's limit */
-#define QUERY_VALUE_MAX		1024
+#define MANIFEST_BODY_MAX (4 * 1024 * 1024) /* the model's limit */
+#define QUERY_VALUE_MAX 1024
 /*
  * A streamed body goes to the worker pool in chunks of SINK_CHUNK bytes;
  * with SINK_CHUNKS_MAX of them queued the connection stops reading until
  * the worker catches up, so a stream holds a few MiB at most.
  */
-#define SINK_CHUNK		(512 * 1024)
-#define SINK_CHUNKS_MAX		4
+#define SINK_CHUNK (512 * 1024)
+#define SINK_CHUNKS_MAX 4
 
 /* Page-aligned data, which the upload writer sends with O_DIRECT uncopied. */
-#define SINK_CHUNK_ALIGN	4096
+#define SINK_CHUNK_ALIGN 4096
 struct sink_chunk {
-	unsigned char		 data[SINK_CHUNK];
-	struct sink_chunk	*next;
-	size_t			 len;
+	unsigned char data[SINK_CHUNK];
+	struct sink_chunk *next;
+	size_t len;
 };
 
 struct chunk_list {
-	struct sink_chunk	*head, *tail;
-	size_t			 n;
+	struct sink_chunk *head, *tail;
+	size_t n;
 };
 
 /*
@@ -55,39 +55,39 @@ struct chunk_list {
  * the job is done (is_orphan).
  */
 struct reg_sink {
-	struct sink_chunk	*fill;		/* being filled on the loop */
-	struct chunk_list	 ready;		/* full, waiting for a job */
-	struct chunk_list	 work;		/* the job's, while is_busy */
-	struct chunk_list	 spare;
-	bool			 is_busy;
-	bool			 work_sync;	/* the job syncs after work */
-	int			 work_rc;	/* the job's STORE_* code */
-	bool			 is_ended;	/* the whole body is in */
-	bool			 is_synced;
-	int			 rc;		/* the first failure */
+	struct sink_chunk *fill; /* being filled on the loop */
+	struct chunk_list ready; /* full, waiting for a job */
+	struct chunk_list work;  /* the job's, while is_busy */
+	struct chunk_list spare;
+	bool is_busy;
+	bool work_sync; /* the job syncs after work */
+	int work_rc;    /* the job's STORE_* code */
+	bool is_ended;  /* the whole body is in */
+	bool is_synced;
+	int rc; /* the first failure */
 };
 
 struct reg_state {
-	struct api_reg_request	 rq;
-	struct call		*call;
-	char			*owned[16];	/* strings rq points into */
-	size_t			 n_owned;
-	struct store		*store;		/* blob downloads */
-	bool			 is_streaming;
-	bool			 is_answered;	/* the stream's call answered */
-	int			 route_rc;	/* 0 or API_REG_ROUTE_* */
-	struct server		*srv;
-	struct http_request	*req;		/* NULL once it is freed */
-	struct reg_sink		 sink;
-	bool			 is_orphan;	/* free once the job is done */
-	struct call		*tee_call;	/* a blob GET's, while it runs */
+	struct api_reg_request rq;
+	struct call *call;
+	char *owned[16]; /* strings rq points into */
+	size_t n_owned;
+	struct store *store; /* blob downloads */
+	bool is_streaming;
+	bool is_answered; /* the stream's call answered */
+	int route_rc;     /* 0 or API_REG_ROUTE_* */
+	struct server *srv;
+	struct http_request *req; /* NULL once it is freed */
+	struct reg_sink sink;
+	bool is_orphan;        /* free once the job is done */
+	struct call *tee_call; /* a blob GET's, while it runs */
 };
 
 /* The request's state: registry_on_head made it for every /v2 path. */
 static struct reg_state *
 reg_of(struct http_request *req)
 {
-	struct route_state	*st = req->app_data;
+	struct route_state *st = req->app_data;
 
 	return st->proto;
 }
@@ -101,7 +101,7 @@ registry_is_path(const char *path)
 static void
 chunks_free(struct chunk_list *l)
 {
-	struct sink_chunk	*c;
+	struct sink_chunk *c;
 
 	while ((c = l->head) != NULL) {
 		l->head = c->next;
@@ -114,8 +114,8 @@ chunks_free(struct chunk_list *l)
 static void
 reg_state_free(void *arg)
 {
-	struct reg_state	*rs = arg;
-	size_t			 i;
+	struct reg_state *rs = arg;
+	size_t i;
 
 	if (rs == NULL)
 		return;
@@ -152,7 +152,7 @@ keep(struct reg_state *rs, char *owned)
 static const char *
 query(struct reg_state *rs, const char *q, const char *name)
 {
-	char	value[QUERY_VALUE_MAX];
+	char value[QUERY_VALUE_MAX];
 
 	if (request_query(q, name, value, sizeof value) == NULL)
 		return NULL;
@@ -163,18 +163,18 @@ query(struct reg_state *rs, const char *q, const char *name)
 static void
 basic_auth(struct reg_state *rs, struct http_request *req)
 {
-	const char	*h = http_request_header(req, "Authorization");
-	unsigned char	*bin;
-	size_t		 hlen, len;
-	char		*colon;
+	const char *h = http_request_header(req, "Authorization");
+	unsigned char *bin;
+	size_t hlen, len;
+	char *colon;
 
-	if (h == NULL || !str_ieq_n(h, 6, "Basic ") || (hlen = strlen(h + 6)) >
-	    16384)
+	if (h == NULL || !str_ieq_n(h, 6, "Basic ") ||
+	    (hlen = strlen(h + 6)) > 16384)
 		return;
 	bin = xmalloc(hlen + 1);
 	if (sodium_base642bin(bin, hlen, h + 6, hlen, NULL, &len, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0 || memchr(bin, '\0', len) !=
-	    NULL) {
+	        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    memchr(bin, '\0', len) != NULL) {
 		free(bin);
 		return;
 	}
@@ -192,10 +192,10 @@ basic_auth(struct reg_state *rs, struct http_request *req)
 static int
 route(struct reg_state *rs, struct http_request *req)
 {
-	const char	*name;
-	size_t		 len;
-	char		*copy;
-	int		 rc;
+	const char *name;
+	size_t len;
+	char *copy;
+	int rc;
 
 	rc = api_reg_route(req->method, req->path, &rs->rq, &name, &len);
 	if (rc == 0 && name != NULL) {
@@ -211,8 +211,8 @@ route(struct reg_state *rs, struct http_request *req)
 static const char *
 accept_list(struct reg_state *rs, struct http_request *req)
 {
-	struct buf	b;
-	size_t		i;
+	struct buf b;
+	size_t i;
 
 	buf_init(&b, 64 * 1024);
 	for (i = 0; i < req->n_headers; i++) {
@@ -232,8 +232,8 @@ accept_list(struct reg_state *rs, struct http_request *req)
 static void
 read_request(struct reg_state *rs, struct http_request *req)
 {
-	const char	*n, *errstr;
-	uint64_t	 v;
+	const char *n, *errstr;
+	uint64_t v;
 
 	rs->rq.is_head = req->is_head;
 	rs->rq.accept = accept_list(rs, req);
@@ -252,7 +252,7 @@ read_request(struct reg_state *rs, struct http_request *req)
 	basic_auth(rs, req);
 }
 
-static void	respond_reg(struct http_request *, struct call *);
+static void respond_reg(struct http_request *, struct call *);
 
 /* A blob pulled through the cache goes to its client as it comes. */
 static void
@@ -264,9 +264,9 @@ tee_drained(void *call)
 static void
 tee_begin(void *arg, int64_t len)
 {
-	struct http_request	*req = arg;
-	struct reg_state	*rs = reg_of(req);
-	struct answer		 a;
+	struct http_request *req = arg;
+	struct reg_state *rs = reg_of(req);
+	struct answer a;
 
 	answer_init(&a, 200, "application/octet-stream");
 	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
@@ -295,11 +295,11 @@ respond_reg_later(struct call *call, void *req)
 static void
 answer_reg(struct http_request *req, struct call *call)
 {
-	struct route_state	*st = req->app_data;
-	struct reg_state	*rs = reg_of(req);
-	struct api_reg_answer	 ra;
-	struct answer		 a;
-	size_t			 i;
+	struct route_state *st = req->app_data;
+	struct reg_state *rs = reg_of(req);
+	struct api_reg_answer ra;
+	struct answer a;
+	size_t i;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_reg_render(call, &ra);
@@ -307,13 +307,13 @@ answer_reg(struct http_request *req, struct call *call)
 		/* Streamed as it came: whole only if the blob was recorded. */
 		if (ra.status != 200)
 			log_warn("%s %s: pulled through the cache, not "
-			    "recorded; the answer is cut short", req->method,
-			    req->path);
+			         "recorded; the answer is cut short",
+			    req->method, req->path);
 		http_stream_finish(req, ra.status == 200);
 		return;
 	}
-	answer_init(&a, ra.status, ra.content_type != NULL ?
-	    ra.content_type : "application/json");
+	answer_init(&a, ra.status,
+	    ra.content_type != NULL ? ra.content_type : "application/json");
 	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
 	for (i = 0; i < ra.n_headers; i++)
 		answer_header(&a, ra.headers[i][0], ra.headers[i][1]);
@@ -347,7 +347,7 @@ chunk_push(struct chunk_list *l, struct sink_chunk *c)
 static void
 chunks_move(struct chunk_list *to, struct chunk_list *from)
 {
-	struct sink_chunk	*c;
+	struct sink_chunk *c;
 
 	while ((c = from->head) != NULL) {
 		from->head = c->next;
@@ -360,9 +360,9 @@ chunks_move(struct chunk_list *to, struct chunk_list *from)
 static void
 sink_work(void *arg)
 {
-	struct reg_state	*rs = arg;
-	struct reg_sink		*k = &rs->sink;
-	struct sink_chunk	*c;
+	struct reg_state *rs = arg;
+	struct reg_sink *k = &rs->sink;
+	struct sink_chunk *c;
 
 	for (c = k->work.head; c != NULL && k->work_rc == 0; c = c->next)
 		k->work_rc = api_reg_stream_write(rs->call, c->data, c->len);
@@ -370,18 +370,18 @@ sink_work(void *arg)
 		k->work_rc = api_reg_stream_sync(rs->call);
 }
 
-static void	sink_kick(struct reg_state *);
+static void sink_kick(struct reg_state *);
 
 static void
 sink_done(void *arg, bool is_cancelled)
 {
-	struct reg_state	*rs = arg;
-	struct reg_sink		*k = &rs->sink;
-	struct sink_chunk	*c;
+	struct reg_state *rs = arg;
+	struct reg_sink *k = &rs->sink;
+	struct sink_chunk *c;
 
 	k->is_busy = false;
 	if (is_cancelled)
-		k->work_rc = STORE_IO;	/* the server is stopping */
+		k->work_rc = STORE_IO; /* the server is stopping */
 	if (k->rc == 0)
 		k->rc = k->work_rc;
 	if (k->work_sync && k->work_rc == 0)
@@ -404,7 +404,7 @@ sink_done(void *arg, bool is_cancelled)
 static void
 sink_submit(struct reg_state *rs)
 {
-	struct reg_sink	*k = &rs->sink;
+	struct reg_sink *k = &rs->sink;
 
 	if (k->is_ended && k->fill != NULL) {
 		chunk_push(&k->ready, k->fill);
@@ -421,7 +421,7 @@ sink_submit(struct reg_state *rs)
 	}
 }
 
-static void	stream_finished(struct reg_state *);
+static void stream_finished(struct reg_state *);
 
 /*
  * Hold the body once SINK_CHUNKS_MAX chunks wait for the pool, and resume
@@ -432,9 +432,9 @@ static void	stream_finished(struct reg_state *);
 static void
 sink_hold(struct reg_state *rs)
 {
-	struct reg_sink	*k = &rs->sink;
-	size_t		 n = k->ready.n + k->work.n;
-	bool		 is_held;
+	struct reg_sink *k = &rs->sink;
+	size_t n = k->ready.n + k->work.n;
+	bool is_held;
 
 	if (k->is_ended || rs->req == NULL)
 		return;
@@ -446,8 +446,7 @@ sink_hold(struct reg_state *rs)
 	http_request_hold_body(rs->req, is_held);
 }
 
-static void	stream_answer_failure(struct reg_state *,
-		    struct http_request *);
+static void stream_answer_failure(struct reg_state *, struct http_request *);
 
 /*
  * Start the next job if one is due, hold or resume the body, and once the
@@ -456,7 +455,7 @@ static void	stream_answer_failure(struct reg_state *,
 static void
 sink_kick(struct reg_state *rs)
 {
-	struct reg_sink	*k = &rs->sink;
+	struct reg_sink *k = &rs->sink;
 
 	if (k->is_busy) {
 		sink_hold(rs);
@@ -485,15 +484,15 @@ sink_kick(struct reg_state *rs)
 
 /* A write call whose file work (api_reg_finish_files) the pool does. */
 struct finish_job {
-	struct server		*srv;
-	struct http_request	*req;
-	struct call		*call;
+	struct server *srv;
+	struct http_request *req;
+	struct call *call;
 };
 
 static void
 finish_work(void *arg)
 {
-	struct finish_job	*fj = arg;
+	struct finish_job *fj = arg;
 
 	api_reg_finish_files(fj->call);
 }
@@ -502,7 +501,7 @@ finish_work(void *arg)
 static void
 finish_done(void *arg, bool is_cancelled)
 {
-	struct finish_job	*fj = arg;
+	struct finish_job *fj = arg;
 
 	if (is_cancelled) {
 		(void)api_reg_stream_fail(fj->call, STORE_IO);
@@ -519,10 +518,9 @@ finish_done(void *arg, bool is_cancelled)
  * until answered.
  */
 static void
-queue_write(struct server *srv, struct http_request *req,
-    struct call *call)
+queue_write(struct server *srv, struct http_request *req, struct call *call)
 {
-	struct finish_job	*fj;
+	struct finish_job *fj;
 
 	if (!api_reg_finish_open(call)) {
 		writes_queue(srv, req, call, respond_reg);
@@ -545,7 +543,7 @@ queue_write(struct server *srv, struct http_request *req,
 static void
 stream_finished(struct reg_state *rs)
 {
-	struct call	*call = rs->call;
+	struct call *call = rs->call;
 
 	if (rs->sink.rc != 0) {
 		stream_answer_failure(rs, rs->req);
@@ -559,8 +557,8 @@ stream_finished(struct reg_state *rs)
 static void
 sink_add(struct reg_state *rs, const char *data, size_t len)
 {
-	struct reg_sink	*k = &rs->sink;
-	size_t		 n;
+	struct reg_sink *k = &rs->sink;
+	size_t n;
 
 	while (len > 0) {
 		if (k->fill == NULL && (k->fill = k->spare.head) != NULL) {
@@ -569,12 +567,12 @@ sink_add(struct reg_state *rs, const char *data, size_t len)
 			if (k->spare.head == NULL)
 				k->spare.tail = NULL;
 		} else if (k->fill == NULL) {
-			k->fill = xmalloc_aligned(SINK_CHUNK_ALIGN,
-			    sizeof *k->fill);
+			k->fill =
+			    xmalloc_aligned(SINK_CHUNK_ALIGN, sizeof *k->fill);
 			k->fill->len = 0;
 		}
-		n = SINK_CHUNK - k->fill->len < len ? SINK_CHUNK -
-		    k->fill->len : len;
+		n = SINK_CHUNK - k->fill->len < len ? SINK_CHUNK - k->fill->len
+		                                    : len;
 		memcpy(k->fill->data + k->fill->len, data, n);
 		k->fill->len += n;
 		data += n;
@@ -595,8 +593,8 @@ sink_add(struct reg_state *rs, const char *data, size_t len)
 static void
 stream_answer_failure(struct reg_state *rs, struct http_request *req)
 {
-	struct call	*call = rs->call;
-	bool		 is_kept = rs->sink.is_busy;
+	struct call *call = rs->call;
+	bool is_kept = rs->sink.is_busy;
 
 	if (rs->sink.rc != 0)
 		(void)api_reg_stream_fail(call, rs->sink.rc);
@@ -615,7 +613,7 @@ stream_answer_failure(struct reg_state *rs, struct http_request *req)
 static int
 on_stream_body(struct http_request *req, const char *data, size_t len)
 {
-	struct reg_state	*rs = reg_of(req);
+	struct reg_state *rs = reg_of(req);
 
 	if (rs->sink.rc == 0 && api_reg_stream_add(rs->call, len) == 0) {
 		sink_add(rs, data, len);
@@ -644,9 +642,9 @@ has_body(const struct http_request *req)
 void
 registry_on_head(struct server *srv, struct http_request *req)
 {
-	struct route_state	*st = req->app_data;
-	struct reg_state	*rs;
-	enum core_stage		 stage;
+	struct route_state *st = req->app_data;
+	struct reg_state *rs;
+	enum core_stage stage;
 
 	rs = xcalloc(1, sizeof *rs);
 	rs->store = srv->store;
@@ -655,17 +653,17 @@ registry_on_head(struct server *srv, struct http_request *req)
 	route_state_set_proto(st, rs, reg_state_free);
 	read_request(rs, req);
 	if ((rs->route_rc = route(rs, req)) != 0)
-		return;		/* on_request answers 404/405 */
+		return; /* on_request answers 404/405 */
 	if (rs->rq.op == API_REG_MANIFEST_PUT)
 		req->body_max = MANIFEST_BODY_MAX;
 	if (rs->rq.op == API_REG_UPLOAD_START && has_body(req))
 		req->on_body = on_discard_body;
 	if ((rs->rq.op != API_REG_UPLOAD_PATCH &&
-	    rs->rq.op != API_REG_UPLOAD_FINISH) || !has_body(req))
+	        rs->rq.op != API_REG_UPLOAD_FINISH) ||
+	    !has_body(req))
 		return;
 	/* Stream: authenticate and open the upload before the body comes. */
-	rs->call = call_new(srv->api, st->request_id,
-	    core_now_ms(srv->api));
+	rs->call = call_new(srv->api, st->request_id, core_now_ms(srv->api));
 	call_set_source_ip(rs->call, req->peer_ip);
 	stage = api_reg_prepare(rs->call, &rs->rq);
 	if (stage == CORE_STAGE_DONE || api_reg_stream_open(rs->call) != 0) {
@@ -680,26 +678,29 @@ registry_on_head(struct server *srv, struct http_request *req)
 void
 registry_on_request(struct server *srv, struct http_request *req)
 {
-	struct route_state	*st = req->app_data;
-	struct reg_state	*rs = reg_of(req);
-	struct call		*call;
-	struct core_tee		 tee;
-	enum core_stage		 stage;
+	struct route_state *st = req->app_data;
+	struct reg_state *rs = reg_of(req);
+	struct call *call;
+	struct core_tee tee;
+	enum core_stage stage;
 
 	if (req->is_body_too_large) {
-		answer_reg_error(req, NULL, REG_SIZE_INVALID, "manifest too "
+		answer_reg_error(req, NULL, REG_SIZE_INVALID,
+		    "manifest too "
 		    "large");
 		return;
 	}
 	if (rs == NULL || rs->is_answered)
 		return;
 	if (rs->route_rc == API_REG_ROUTE_METHOD) {
-		answer_reg_error(req, NULL, REG_METHOD_UNSUPPORTED, "the endpoint "
+		answer_reg_error(req, NULL, REG_METHOD_UNSUPPORTED,
+		    "the endpoint "
 		    "does not support this method");
 		return;
 	}
 	if (rs->route_rc != 0) {
-		answer_reg_error(req, NULL, REG_NAME_UNKNOWN, "no such "
+		answer_reg_error(req, NULL, REG_NAME_UNKNOWN,
+		    "no such "
 		    "registry endpoint");
 		return;
 	}

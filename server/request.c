@@ -13,7 +13,7 @@
 #include "common/str.h"
 #include "server/http.h"
 
-#define PARAM_NUM_MAX	32	/* longer is no number we take */
+#define PARAM_NUM_MAX 32 /* longer is no number we take */
 
 void
 route_state_set_proto(struct route_state *st, void *owned,
@@ -35,8 +35,8 @@ request_query(const char *query, const char *name, char *dst, size_t size)
 static int __attribute__((format(printf, 2, 3)))
 param_refuse(struct http_request *req, const char *fmt, ...)
 {
-	char	msg[256];
-	va_list	ap;
+	char msg[256];
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -49,36 +49,39 @@ int
 request_param(struct http_request *req, const char *name, char *dst,
     size_t size)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = str_query_value(req->query, name, dst, size)) != -2)
 		return rc == 0 ? 1 : 0;
-	return param_refuse(req, "%s must be at most %zu bytes and hold no "
-	    "NUL", name, size - 1);
+	return param_refuse(req,
+	    "%s must be at most %zu bytes and hold no "
+	    "NUL",
+	    name, size - 1);
 }
 
 int
 request_param_num(struct http_request *req, const char *name, int64_t min,
     int64_t max, int64_t *out)
 {
-	const char	*errstr;
-	char		 text[PARAM_NUM_MAX];
-	int		 rc;
+	const char *errstr;
+	char text[PARAM_NUM_MAX];
+	int rc;
 
 	/* Too long or holding a NUL is no number either. */
 	if ((rc = str_query_value(req->query, name, text, sizeof text)) == -1)
 		return 0;
 	if (rc == 0 && parse_i64(text, min, max, out, &errstr) == 0)
 		return 1;
-	return param_refuse(req, "%s must be a whole number from %" PRId64
-	    " to %" PRId64, name, min, max);
+	return param_refuse(req,
+	    "%s must be a whole number from %" PRId64 " to %" PRId64, name, min,
+	    max);
 }
 
 int
 request_param_num_required(struct http_request *req, const char *name,
     int64_t min, int64_t max, int64_t *out)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = request_param_num(req, name, min, max, out)) != 0)
 		return rc;
@@ -90,7 +93,7 @@ static int
 param_checked(struct http_request *req, const char *name, char *dst,
     size_t size, bool (*is_valid)(const char *), const char *must)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = str_query_value(req->query, name, dst, size)) == -1)
 		return 0;

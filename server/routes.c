@@ -26,13 +26,13 @@
 #include "common/xalloc.h"
 #include "server/http.h"
 
-#define ADMIN_BODY_MAX	(64 * 1024)
-#define BLOBS_PREFIX	"/_ecrd/blobs/"
+#define ADMIN_BODY_MAX (64 * 1024)
+#define BLOBS_PREFIX "/_ecrd/blobs/"
 
 static void
 route_state_free(void *arg)
 {
-	struct route_state	*st = arg;
+	struct route_state *st = arg;
 
 	route_state_set_proto(st, NULL, NULL);
 	free(st);
@@ -55,8 +55,8 @@ part_of(const struct route_state *st)
 static struct sigv4_header *
 sigv4_request_of(const struct http_request *req, struct sigv4_request *sr)
 {
-	struct sigv4_header	*hs;
-	size_t			 i;
+	struct sigv4_header *hs;
+	size_t i;
 
 	hs = xreallocarray(NULL, req->n_headers + 1, sizeof *hs);
 	for (i = 0; i < req->n_headers; i++) {
@@ -78,17 +78,17 @@ sigv4_request_of(const struct http_request *req, struct sigv4_request *sr)
 static bool
 is_layer_part(const struct http_request *req)
 {
-	const char	*target = http_request_header(req, "X-Amz-Target");
+	const char *target = http_request_header(req, "X-Amz-Target");
 
-	return target != NULL && strcmp(target, API_TARGET_PREFIX
-	    "UploadLayerPart") == 0 &&
-	    req->content_length <= (int64_t)API_BODY_MAX;
+	return target != NULL &&
+	       strcmp(target, API_TARGET_PREFIX "UploadLayerPart") == 0 &&
+	       req->content_length <= (int64_t)API_BODY_MAX;
 }
 
 static int
 on_part_body(struct http_request *req, const char *data, size_t len)
 {
-	struct route_state	*st = req->app_data;
+	struct route_state *st = req->app_data;
 
 	if (api_part_add(part_of(st), data, len) == 0)
 		return 0;
@@ -100,10 +100,10 @@ on_part_body(struct http_request *req, const char *data, size_t len)
 void
 routes_on_head(struct http_request *req, void *arg)
 {
-	struct server		*srv = arg;
-	struct route_state	*st;
-	struct sigv4_header	*hs;
-	struct sigv4_request	 sr;
+	struct server *srv = arg;
+	struct route_state *st;
+	struct sigv4_header *hs;
+	struct sigv4_request sr;
 
 	st = xcalloc(1, sizeof *st);
 	/* A random UUID, as x-amzn-RequestId carries. */
@@ -129,12 +129,12 @@ routes_on_head(struct http_request *req, void *arg)
 static void
 respond_call(struct http_request *req, struct call *call)
 {
-	struct route_state	*st = req->app_data;
-	struct answer		 a;
-	const char		*error_type;
-	char			*body;
-	size_t			 len;
-	int			 status;
+	struct route_state *st = req->app_data;
+	struct answer a;
+	const char *error_type;
+	char *body;
+	size_t len;
+	int status;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_call_render(call, &status, &error_type, &body, &len);
@@ -155,14 +155,13 @@ respond_later(struct call *call, void *req)
 static void
 handle_aws(struct server *srv, struct http_request *req)
 {
-	struct route_state	*st = req->app_data;
-	struct sigv4_header	*hs;
-	struct sigv4_request	 sr;
-	struct call		*call;
-	struct api_part		*part;
-	const char		*target = http_request_header(req,
-				    "X-Amz-Target");
-	enum core_stage		 stage;
+	struct route_state *st = req->app_data;
+	struct sigv4_header *hs;
+	struct sigv4_request sr;
+	struct call *call;
+	struct api_part *part;
+	const char *target = http_request_header(req, "X-Amz-Target");
+	enum core_stage stage;
 
 	hs = sigv4_request_of(req, &sr);
 	call = call_new(srv->api, st->request_id, core_now_ms(srv->api));
@@ -196,8 +195,8 @@ handle_aws(struct server *srv, struct http_request *req)
 static void
 handle_reset(struct server *srv, struct http_request *req)
 {
-	struct json_object	*o;
-	char			*cause = NULL;
+	struct json_object *o;
+	char *cause = NULL;
 
 	/* Writes queued before the reset land first, then are wiped. */
 	writes_flush(srv);
@@ -220,14 +219,14 @@ handle_reset(struct server *srv, struct http_request *req)
 static void
 handle_token(struct server *srv, struct http_request *req)
 {
-	struct json_object	*o;
-	char			 acct[REQUEST_ACCOUNT_SIZE], *pw, *root;
-	char			 rgn[REQUEST_REGION_SIZE];
-	int64_t			 n, now, expires;
-	int			 rc;
+	struct json_object *o;
+	char acct[REQUEST_ACCOUNT_SIZE], *pw, *root;
+	char rgn[REQUEST_REGION_SIZE];
+	int64_t n, now, expires;
+	int rc;
 
 	if (request_param_num_required(req, "expires_in_seconds",
-	    -REQUEST_SECONDS_MAX, REQUEST_SECONDS_MAX, &n) < 0)
+	        -REQUEST_SECONDS_MAX, REQUEST_SECONDS_MAX, &n) < 0)
 		return;
 	if ((rc = request_param_account(req, "account", acct)) < 0)
 		return;
@@ -253,7 +252,7 @@ handle_token(struct server *srv, struct http_request *req)
 static void
 handle_health(struct server *srv, struct http_request *req)
 {
-	struct json_object	*o = jnew_obj();
+	struct json_object *o = jnew_obj();
 
 	jadd_str(o, "service", "ecrd");
 	jadd_str(o, "status", srv->is_draining ? "stopping" : "running");
@@ -267,8 +266,8 @@ handle_health(struct server *srv, struct http_request *req)
 static void
 handle_blob(struct server *srv, struct http_request *req)
 {
-	const char	*digest = req->path + strlen(BLOBS_PREFIX);
-	int		 rc;
+	const char *digest = req->path + strlen(BLOBS_PREFIX);
+	int rc;
 
 	rc = core_blob_url_check(srv->api, digest, req->query,
 	    core_now_ms(srv->api));
@@ -288,20 +287,20 @@ handle_blob(struct server *srv, struct http_request *req)
  * (--admin-endpoints, issue 11); otherwise they are unknown paths.
  */
 static const struct admin_route {
-	const char	*path;
-	void		(*handle)(struct server *, struct http_request *);
+	const char *path;
+	void (*handle)(struct server *, struct http_request *);
 } admin_routes[] = {
-	{ "/_ecrd/clock", lc_sched_on_clock },
-	{ "/_ecrd/gc", gc_sched_on_run },
-	{ "/_ecrd/lifecycle/run", lc_sched_on_run },
-	{ "/_ecrd/token", handle_token },
-	{ "/moto-api/reset", handle_reset },
+    {"/_ecrd/clock", lc_sched_on_clock},
+    {"/_ecrd/gc", gc_sched_on_run},
+    {"/_ecrd/lifecycle/run", lc_sched_on_run},
+    {"/_ecrd/token", handle_token},
+    {"/moto-api/reset", handle_reset},
 };
 
 static bool
 route_admin(struct server *srv, struct http_request *req)
 {
-	size_t	i;
+	size_t i;
 
 	if (!srv->has_admin || strcmp(req->method, "POST") != 0)
 		return false;
@@ -317,25 +316,26 @@ route_admin(struct server *srv, struct http_request *req)
 void
 routes_on_request(struct http_request *req, void *arg)
 {
-	struct server	*srv = arg;
-	bool		 is_get = strcmp(req->method, "GET") == 0 ||
-			    strcmp(req->method, "HEAD") == 0;
+	struct server *srv = arg;
+	bool is_get =
+	    strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 
 	if (registry_is_path(req->path))
-		registry_on_request(srv, req);	/* its own 413 */
+		registry_on_request(srv, req); /* its own 413 */
 	else if (req->is_body_too_large)
 		answer_aws_error(req, NULL, 413, ERR_REQUEST_ENTITY_TOO_LARGE,
 		    "Request body is larger than this endpoint accepts");
 	else if (strcmp(req->path, "/") == 0 &&
-	    strcmp(req->method, "POST") == 0)
+	         strcmp(req->method, "POST") == 0)
 		handle_aws(srv, req);
 	else if (route_admin(srv, req))
 		return;
 	else if (strncmp(req->path, BLOBS_PREFIX, strlen(BLOBS_PREFIX)) == 0 &&
-	    is_get)
+	         is_get)
 		handle_blob(srv, req);
 	else if ((strcmp(req->path, "/_ecrd/health") == 0 ||
-	    strcmp(req->path, "/health") == 0) && is_get)
+	             strcmp(req->path, "/health") == 0) &&
+	         is_get)
 		handle_health(srv, req);
 	else
 		answer_aws_error(req, NULL, 404, ERR_UNKNOWN_OPERATION,

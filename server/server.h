@@ -21,12 +21,12 @@ struct store;
 
 /* A write call waiting for the next group commit. */
 /* Answers a call once it has run; frees the call. */
-typedef void	(*writes_responder)(struct http_request *, struct call *);
+typedef void (*writes_responder)(struct http_request *, struct call *);
 
 struct pending_write {
-	struct http_request	*req;
-	struct call		*call;
-	writes_responder	 respond;
+	struct http_request *req;
+	struct call *call;
+	writes_responder respond;
 };
 
 /*
@@ -35,36 +35,36 @@ struct pending_write {
  * body), owned: route_state's free calls proto_free on it.
  */
 struct route_state {
-	char			 request_id[40];
-	char			 op[64];
-	void			*proto;
-	void			(*proto_free)(void *);
+	char request_id[40];
+	char op[64];
+	void *proto;
+	void (*proto_free)(void *);
 };
 /* request.c: hang owned state off st, freeing what hung there before. */
-void	route_state_set_proto(struct route_state *, void *owned,
-	    void (*proto_free)(void *));
+void route_state_set_proto(struct route_state *, void *owned,
+    void (*proto_free)(void *));
 
 struct server {
-	struct event_base	*base;
-	struct http_server	*http;
-	struct store		*store;
-	struct core_ctx		*api;
-	struct creds		*creds;
-	const char		*creds_path;
-	struct event		*batch_ev;
-	struct event		*housekeeping_ev;
-	struct pending_write	*pending;
-	size_t			 n_pending;
-	size_t			 pending_size;
-	struct timespec		 started;
-	bool			 is_draining;
-	bool			 has_admin;	/* admin endpoints served */
-	const char		*default_account;	/* admin token */
-	const char		*default_region;
-	struct lc_sched		*lc_sched;	/* lifecycle.c */
-	struct gc_sched		*gc_sched;	/* gc.c */
-	struct pool		*pool;		/* pool.h: slow file work */
-	struct upstream_net	*upstream;	/* upstream.c: libcurl */
+	struct event_base *base;
+	struct http_server *http;
+	struct store *store;
+	struct core_ctx *api;
+	struct creds *creds;
+	const char *creds_path;
+	struct event *batch_ev;
+	struct event *housekeeping_ev;
+	struct pending_write *pending;
+	size_t n_pending;
+	size_t pending_size;
+	struct timespec started;
+	bool is_draining;
+	bool has_admin;              /* admin endpoints served */
+	const char *default_account; /* admin token */
+	const char *default_region;
+	struct lc_sched *lc_sched;     /* lifecycle.c */
+	struct gc_sched *gc_sched;     /* gc.c */
+	struct pool *pool;             /* pool.h: slow file work */
+	struct upstream_net *upstream; /* upstream.c: libcurl */
 };
 
 /*
@@ -75,63 +75,63 @@ struct server {
  * takes too: a large body then goes out from where it is, not copied.
  * is_stream sends the head alone, for http_stream_write to follow.
  */
-#define ANSWER_HEADERS_MAX	24
-#define ANSWER_JSON_11		"application/x-amz-json-1.1"
+#define ANSWER_HEADERS_MAX 24
+#define ANSWER_JSON_11 "application/x-amz-json-1.1"
 struct answer {
-	int		 status;
-	const char	*content_type;	/* NULL: none */
-	const char	*headers[ANSWER_HEADERS_MAX][2];
-	size_t		 n_headers;
-	const char	*body;
-	size_t		 len;
-	char		*owned_body;	/* NULL, or body's allocation */
-	int		 fd;
-	int64_t		 off;
-	int64_t		 file_len;
-	bool		 is_stream;	/* file_len bytes come later */
+	int status;
+	const char *content_type; /* NULL: none */
+	const char *headers[ANSWER_HEADERS_MAX][2];
+	size_t n_headers;
+	const char *body;
+	size_t len;
+	char *owned_body; /* NULL, or body's allocation */
+	int fd;
+	int64_t off;
+	int64_t file_len;
+	bool is_stream; /* file_len bytes come later */
 };
-void	answer_init(struct answer *, int status, const char *content_type);
-void	answer_header(struct answer *, const char *name, const char *value);
+void answer_init(struct answer *, int status, const char *content_type);
+void answer_header(struct answer *, const char *name, const char *value);
 /* Log the answer, add the request id and write it; req is gone after. */
-void	answer_send(struct http_request *, const struct answer *);
+void answer_send(struct http_request *, const struct answer *);
 /* Answer owned_body (rendered by the JSON writer) with status. */
 struct json_object;
-void	answer_json(struct http_request *, int status,
-	    struct json_object *owned_body);
+void answer_json(struct http_request *, int status,
+    struct json_object *owned_body);
 /* An ECR answer api_call_render made: error_type NULL on success. */
-void	answer_ecr_rendered(struct http_request *, struct answer *,
-	    const char *error_type, const char *body, size_t len);
+void answer_ecr_rendered(struct http_request *, struct answer *,
+    const char *error_type, const char *body, size_t len);
 /*
  * An AWS-shaped JSON error answer for code, with status (the table's,
  * ecr_error_status, unless the endpoint answers otherwise); base, when
  * not NULL, holds headers already set.
  */
-void	answer_aws_error(struct http_request *, struct answer *base,
-	    int status, enum ecr_errcode, const char *message);
+void answer_aws_error(struct http_request *, struct answer *base, int status,
+    enum ecr_errcode, const char *message);
 /* ECR's generic 500 ServerException; the caller logs the cause. */
-void	answer_server_error(struct http_request *);
+void answer_server_error(struct http_request *);
 /*
  * A registry JSON error answer ({"errors":[...]}) with code's status;
  * message NULL: the code's own. base as for answer_aws_error.
  */
-void	answer_reg_error(struct http_request *, struct answer *base,
-	    enum reg_errcode, const char *message);
+void answer_reg_error(struct http_request *, struct answer *base,
+    enum reg_errcode, const char *message);
 /* Milliseconds since a CLOCK_MONOTONIC time. */
-double	elapsed_ms(const struct timespec *since);
+double elapsed_ms(const struct timespec *since);
 
 /* routes.c: the application callbacks handed to the HTTP layer. */
-void	routes_on_head(struct http_request *, void *srv);
-void	routes_on_request(struct http_request *, void *srv);
+void routes_on_head(struct http_request *, void *srv);
+void routes_on_request(struct http_request *, void *srv);
 /*
  * writes.c: queue a write call for the next group commit; respond_fn
  * answers it.
  */
-void	writes_queue(struct server *, struct http_request *,
-	    struct call *, writes_responder respond_fn);
+void writes_queue(struct server *, struct http_request *, struct call *,
+    writes_responder respond_fn);
 /* request.c: query parameters. */
 /* The percent-decoded value of name in a raw query into dst, or NULL. */
 const char *request_query(const char *query, const char *name, char *dst,
-	    size_t size);
+    size_t size);
 /*
  * The admin endpoints' query parameters (README, "Emulator endpoints"):
  * 1 with the decoded value, 0 when absent, or -1 after answering 400
@@ -139,25 +139,25 @@ const char *request_query(const char *query, const char *name, char *dst,
  * NUL, not a whole number in [min, max], not a 12-digit account ID, not a
  * region name).
  */
-#define REQUEST_SECONDS_MAX	(10LL * 365 * 86400)	/* ten years */
-#define REQUEST_ACCOUNT_SIZE	13
-#define REQUEST_REGION_SIZE	26
-int	request_param(struct http_request *, const char *name, char *dst,
-	    size_t size);
-int	request_param_num(struct http_request *, const char *name, int64_t min,
-	    int64_t max, int64_t *out);
+#define REQUEST_SECONDS_MAX (10LL * 365 * 86400) /* ten years */
+#define REQUEST_ACCOUNT_SIZE 13
+#define REQUEST_REGION_SIZE 26
+int request_param(struct http_request *, const char *name, char *dst,
+    size_t size);
+int request_param_num(struct http_request *, const char *name, int64_t min,
+    int64_t max, int64_t *out);
 /* As request_param_num, but absent is refused too ("NAME is required"). */
-int	request_param_num_required(struct http_request *, const char *name,
-	    int64_t min, int64_t max, int64_t *out);
-int	request_param_account(struct http_request *, const char *name,
-	    char dst[REQUEST_ACCOUNT_SIZE]);
-int	request_param_region(struct http_request *, const char *name,
-	    char dst[REQUEST_REGION_SIZE]);
+int request_param_num_required(struct http_request *, const char *name,
+    int64_t min, int64_t max, int64_t *out);
+int request_param_account(struct http_request *, const char *name,
+    char dst[REQUEST_ACCOUNT_SIZE]);
+int request_param_region(struct http_request *, const char *name,
+    char dst[REQUEST_REGION_SIZE]);
 
 /* registry.c: the OCI distribution API under /v2/. */
-bool	registry_is_path(const char *path);
-void	registry_on_head(struct server *, struct http_request *);
-void	registry_on_request(struct server *, struct http_request *);
+bool registry_is_path(const char *path);
+void registry_on_head(struct server *, struct http_request *);
+void registry_on_request(struct server *, struct http_request *);
 
 /*
  * upstream.c: the upstream client's transfers in the loop (a curl multi
@@ -166,19 +166,18 @@ void	registry_on_request(struct server *, struct http_request *);
  */
 struct upstream_net;
 struct upstream_net *upstream_net_new(struct event_base *, struct core_ctx *);
-void	upstream_net_free(struct upstream_net *);
+void upstream_net_free(struct upstream_net *);
 
 /* writes.c: run the queued write calls as one group commit and answer them. */
-void	writes_flush(struct server *);
-
+void writes_flush(struct server *);
 
 /* blobs.c: blob downloads with byte ranges. */
 struct store;
-int	blobs_parse_range(const char *header, uint64_t size, uint64_t *off,
-	    uint64_t *len);
+int blobs_parse_range(const char *header, uint64_t size, uint64_t *off,
+    uint64_t *len);
 /* base (NULL: none) holds headers already set, e.g. the registry's. */
-void	blobs_serve(struct http_request *, struct store *,
-	    const char *digest, bool is_registry, struct answer *base);
+void blobs_serve(struct http_request *, struct store *, const char *digest,
+    bool is_registry, struct answer *base);
 
 /*
  * lifecycle.c: lifecycle runs every interval_sec (0: never) and on demand
@@ -187,13 +186,13 @@ void	blobs_serve(struct http_request *, struct store *,
  */
 struct lc_sched;
 struct lc_sched *lc_sched_new(struct server *, unsigned interval_sec,
-	    const char *account, const char *region);
+    const char *account, const char *region);
 /* Each second, from housekeeping. */
-void	lc_sched_tick(struct lc_sched *);
-void	lc_sched_on_run(struct server *, struct http_request *);
-void	lc_sched_on_clock(struct server *, struct http_request *);
+void lc_sched_tick(struct lc_sched *);
+void lc_sched_on_run(struct server *, struct http_request *);
+void lc_sched_on_clock(struct server *, struct http_request *);
 /* Drop runs under way without answering (the server is stopping). */
-void	lc_sched_free(struct lc_sched *);
+void lc_sched_free(struct lc_sched *);
 
 /*
  * gc.c: garbage collection runs, one at a time, in slices on the loop with
@@ -205,10 +204,10 @@ void	lc_sched_free(struct lc_sched *);
  */
 struct gc_sched;
 struct gc_sched *gc_sched_new(struct server *);
-void	gc_sched_due(struct gc_sched *);
-void	gc_sched_reap(struct gc_sched *);
-void	gc_sched_on_run(struct server *, struct http_request *);
+void gc_sched_due(struct gc_sched *);
+void gc_sched_reap(struct gc_sched *);
+void gc_sched_on_run(struct server *, struct http_request *);
 /* Drop runs without answering; after pool_free (no work in flight). */
-void	gc_sched_free(struct gc_sched *);
+void gc_sched_free(struct gc_sched *);
 
 #endif

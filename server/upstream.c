@@ -15,19 +15,19 @@
 #include "common/xalloc.h"
 
 struct upstream_net {
-	struct event_base	*base;
-	struct core_ctx		*api;
-	CURLM			*multi;
-	struct event		*timer;
+	struct event_base *base;
+	struct core_ctx *api;
+	CURLM *multi;
+	struct event *timer;
 };
 
 /* Hand each finished transfer back to core, which may start others. */
 static void
 check_done(struct upstream_net *un)
 {
-	CURLMsg	*msg;
-	CURL	*easy;
-	int	 left, result;
+	CURLMsg *msg;
+	CURL *easy;
+	int left, result;
 
 	while ((msg = curl_multi_info_read(un->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -42,8 +42,8 @@ check_done(struct upstream_net *un)
 static void
 socket_ready(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream_net	*un = arg;
-	int			 running, action = 0;
+	struct upstream_net *un = arg;
+	int running, action = 0;
 
 	if (what & EV_READ)
 		action |= CURL_CSELECT_IN;
@@ -56,8 +56,8 @@ socket_ready(evutil_socket_t fd, short what, void *arg)
 static void
 timer_fired(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream_net	*un = arg;
-	int			 running;
+	struct upstream_net *un = arg;
+	int running;
 
 	(void)fd;
 	(void)what;
@@ -69,9 +69,9 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 static int
 on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 {
-	struct upstream_net	*un = arg;
-	struct event		*ev = sockp;
-	short			 kind = EV_PERSIST;
+	struct upstream_net *un = arg;
+	struct event *ev = sockp;
+	short kind = EV_PERSIST;
 
 	(void)easy;
 	if (ev != NULL) {
@@ -95,8 +95,8 @@ on_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 static int
 on_timer(CURLM *multi, long ms, void *arg)
 {
-	struct upstream_net	*un = arg;
-	struct timeval		 tv;
+	struct upstream_net *un = arg;
+	struct timeval tv;
 
 	(void)multi;
 	if (ms < 0) {
@@ -112,7 +112,7 @@ on_timer(CURLM *multi, long ms, void *arg)
 static int
 net_add(void *arg, void *easy)
 {
-	struct upstream_net	*un = arg;
+	struct upstream_net *un = arg;
 
 	return curl_multi_add_handle(un->multi, easy) == CURLM_OK ? 0 : -1;
 }
@@ -120,7 +120,7 @@ net_add(void *arg, void *easy)
 static void
 net_remove(void *arg, void *easy)
 {
-	struct upstream_net	*un = arg;
+	struct upstream_net *un = arg;
 
 	curl_multi_remove_handle(un->multi, easy);
 }
@@ -128,8 +128,8 @@ net_remove(void *arg, void *easy)
 struct upstream_net *
 upstream_net_new(struct event_base *base, struct core_ctx *api)
 {
-	struct upstream_net	*un;
-	struct core_net		 net;
+	struct upstream_net *un;
+	struct core_net net;
 
 	un = xcalloc(1, sizeof *un);
 	un->base = base;
@@ -152,7 +152,7 @@ upstream_net_new(struct event_base *base, struct core_ctx *api)
 void
 upstream_net_free(struct upstream_net *un)
 {
-	struct core_net	net = { NULL, NULL, NULL };
+	struct core_net net = {NULL, NULL, NULL};
 
 	if (un == NULL)
 		return;

@@ -12,12 +12,12 @@
 #include "common/xalloc.h"
 
 void
-writes_queue(struct server *srv, struct http_request *req,
-    struct call *call, writes_responder respond_fn)
+writes_queue(struct server *srv, struct http_request *req, struct call *call,
+    writes_responder respond_fn)
 {
 	if (srv->n_pending == srv->pending_size) {
-		srv->pending_size = srv->pending_size == 0 ? 64 :
-		    srv->pending_size * 2;
+		srv->pending_size =
+		    srv->pending_size == 0 ? 64 : srv->pending_size * 2;
 		srv->pending = xreallocarray(srv->pending, srv->pending_size,
 		    sizeof *srv->pending);
 	}
@@ -31,9 +31,9 @@ writes_queue(struct server *srv, struct http_request *req,
 void
 writes_flush(struct server *srv)
 {
-	struct pending_write	 *batch = srv->pending;
-	struct call		**calls;
-	size_t			  i, n = srv->n_pending;
+	struct pending_write *batch = srv->pending;
+	struct call **calls;
+	size_t i, n = srv->n_pending;
 
 	if (n == 0)
 		return;

@@ -5,7 +5,7 @@
  * STORE_EPHEMERAL), so that records committed afterwards never name bytes
  * a crash could lose (STYLE.md 7.4). No LMDB work here.
  */
-#define _GNU_SOURCE		/* sync_file_range (Linux) */
+#define _GNU_SOURCE /* sync_file_range (Linux) */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -21,14 +21,17 @@
 
 /* The file directories, created by store_open. */
 static const char *const file_dirs[] = {
-	STORE_DIR_BLOBS, STORE_DIR_SHA256, STORE_DIR_SHA512, STORE_DIR_UPLOADS,
+    STORE_DIR_BLOBS,
+    STORE_DIR_SHA256,
+    STORE_DIR_SHA512,
+    STORE_DIR_UPLOADS,
 };
 
 /* Make directory path unless it is there; STORE_IO with *why if not. */
 static int
 make_dir(const char *path, char **why)
 {
-	struct stat	sb;
+	struct stat sb;
 
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
 		*why = xasprintf("%s: %s", path, strerror(errno));
@@ -48,12 +51,13 @@ make_dir(const char *path, char **why)
 int
 store_files_init(struct store *s, char **why)
 {
-	size_t	 i;
-	char	*path;
-	int	 rc = STORE_OK;
+	size_t i;
+	char *path;
+	int rc = STORE_OK;
 
-	for (i = 0; i < sizeof(file_dirs) / sizeof(file_dirs[0]) &&
-	    rc == STORE_OK; i++) {
+	for (i = 0;
+	     i < sizeof(file_dirs) / sizeof(file_dirs[0]) && rc == STORE_OK;
+	     i++) {
 		path = xasprintf("%s/%s", s->dir, file_dirs[i]);
 		rc = make_dir(path, why);
 		free(path);
@@ -92,8 +96,8 @@ sync_fd(struct store *s, int fd, bool is_data)
 static int
 sync_dir(struct store *s, const char *rel)
 {
-	char	*path;
-	int	 fd, rc = 0;
+	char *path;
+	int fd, rc = 0;
 
 	if (s->is_ephemeral)
 		return 0;
@@ -111,15 +115,15 @@ sync_dir(struct store *s, const char *rel)
 static int
 write_at(int fd, const void *data, size_t len, uint64_t offset)
 {
-	const char	*p = data;
-	ssize_t		 n;
+	const char *p = data;
+	ssize_t n;
 
 	while (len > 0) {
 		n = pwrite(fd, p, len, (off_t)offset);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == 0)
-			errno = ENOSPC;	/* no progress: the file cannot grow */
+			errno = ENOSPC; /* no progress: the file cannot grow */
 		if (n <= 0)
 			return -1;
 		p += n;
@@ -132,8 +136,8 @@ write_at(int fd, const void *data, size_t len, uint64_t offset)
 int
 store_blob_path(struct store *s, const char *digest, char *dst, size_t size)
 {
-	char	*path;
-	int	 n;
+	char *path;
+	int n;
 
 	if ((path = store_files_blob_path(s, digest)) == NULL)
 		return STORE_TOOBIG;
@@ -143,12 +147,11 @@ store_blob_path(struct store *s, const char *digest, char *dst, size_t size)
 }
 
 int
-store_blob_open(struct store *s, const char *digest, int *fd,
-    uint64_t *size)
+store_blob_open(struct store *s, const char *digest, int *fd, uint64_t *size)
 {
-	struct stat	 sb;
-	char		*path;
-	int		 f, rc = STORE_IO;
+	struct stat sb;
+	char *path;
+	int f, rc = STORE_IO;
 
 	if ((path = store_files_blob_path(s, digest)) == NULL)
 		return STORE_TOOBIG;
@@ -171,23 +174,23 @@ out:
 int
 store_upload_file_create(struct store *s, const char *id)
 {
-	char	*path;
-	int	 fd, rc = STORE_IO;
+	char *path;
+	int fd, rc = STORE_IO;
 
 	if ((path = store_files_upload_path(s, id)) == NULL)
 		return STORE_TOOBIG;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		rc = errno == EEXIST ? STORE_EXISTS :
-		    store_io_fail(s, "open", path, errno);
+		rc = errno == EEXIST ? STORE_EXISTS
+		                     : store_io_fail(s, "open", path, errno);
 		goto out;
 	}
 	if (sync_fd(s, fd, false) == 0)
 		rc = STORE_OK;
 	else
 		rc = store_io_fail(s, "fsync", path, errno);
-	if (close(fd) == -1 || (rc == STORE_OK &&
-	    sync_dir(s, STORE_DIR_UPLOADS) == -1))
+	if (close(fd) == -1 ||
+	    (rc == STORE_OK && sync_dir(s, STORE_DIR_UPLOADS) == -1))
 		rc = store_io_fail(s, "close", path, errno);
 out:
 	free(path);
@@ -212,8 +215,8 @@ int
 store_upload_file_write(struct store *s, const char *id, uint64_t offset,
     const void *data, size_t len)
 {
-	char	*path = NULL;
-	int	 fd, rc;
+	char *path = NULL;
+	int fd, rc;
 
 	/* off_t is signed 64-bit: the end of the write must fit. */
 	if (offset > INT64_MAX || len > INT64_MAX - offset)
@@ -252,13 +255,12 @@ finish_existing(const char *bpath, const char *upath)
 static int
 finish_file(struct store *s, int fd, uint64_t len)
 {
-	struct stat	sb;
+	struct stat sb;
 
 	/* Never pad: the first len bytes must all have been written. */
 	if (len > INT64_MAX || fstat(fd, &sb) == -1 ||
-	    (uint64_t)sb.st_size < len ||
-	    ftruncate(fd, (off_t)len) == -1 || futimens(fd, NULL) == -1 ||
-	    sync_fd(s, fd, false) == -1)
+	    (uint64_t)sb.st_size < len || ftruncate(fd, (off_t)len) == -1 ||
+	    futimens(fd, NULL) == -1 || sync_fd(s, fd, false) == -1)
 		return STORE_IO;
 	return STORE_OK;
 }
@@ -266,8 +268,8 @@ finish_file(struct store *s, int fd, uint64_t len)
 int
 store_upload_file_prepare(struct store *s, const char *id, uint64_t len)
 {
-	char	*path = NULL;
-	int	 fd, rc;
+	char *path = NULL;
+	int fd, rc;
 
 	if ((rc = upload_open(s, id, &path, &fd)) != STORE_OK)
 		return rc;
@@ -284,9 +286,9 @@ static int
 place_file(struct store *s, const char *upath, const char *bpath,
     const char *digest)
 {
-	struct stat	 sb;
-	char		*bdir;
-	int		 rc = STORE_OK;
+	struct stat sb;
+	char *bdir;
+	int rc = STORE_OK;
 
 	if (stat(bpath, &sb) == 0)
 		return finish_existing(bpath, upath);
@@ -302,8 +304,8 @@ place_file(struct store *s, const char *upath, const char *bpath,
 int
 store_upload_file_place(struct store *s, const char *id, const char *digest)
 {
-	char	*upath = NULL, *bpath = NULL;
-	int	 rc = STORE_TOOBIG;
+	char *upath = NULL, *bpath = NULL;
+	int rc = STORE_TOOBIG;
 
 	if ((bpath = store_files_blob_path(s, digest)) != NULL &&
 	    (upath = store_files_upload_path(s, id)) != NULL)
@@ -316,8 +318,8 @@ store_upload_file_place(struct store *s, const char *id, const char *digest)
 int
 store_upload_file_link(struct store *s, const char *id, const char *digest)
 {
-	char	*upath = NULL, *bpath, *bdir;
-	int	 rc = STORE_TOOBIG;
+	char *upath = NULL, *bpath, *bdir;
+	int rc = STORE_TOOBIG;
 
 	if ((bpath = store_files_blob_path(s, digest)) == NULL ||
 	    (upath = store_files_upload_path(s, id)) == NULL)
@@ -342,8 +344,7 @@ store_blob_pin(struct store *s, const char *digest)
 	pthread_mutex_lock(&s->files_mtx);
 	if (s->n_pins == s->pins_size) {
 		s->pins_size = s->pins_size == 0 ? 16 : s->pins_size * 2;
-		s->pins = xreallocarray(s->pins, s->pins_size,
-		    sizeof *s->pins);
+		s->pins = xreallocarray(s->pins, s->pins_size, sizeof *s->pins);
 	}
 	s->pins[s->n_pins++] = xstrdup(digest);
 	pthread_mutex_unlock(&s->files_mtx);
@@ -352,7 +353,7 @@ store_blob_pin(struct store *s, const char *digest)
 void
 store_blob_unpin(struct store *s, const char *digest)
 {
-	size_t	i;
+	size_t i;
 
 	pthread_mutex_lock(&s->files_mtx);
 	for (i = 0; i < s->n_pins; i++) {
@@ -380,7 +381,7 @@ store_upload_unpin(struct store *s, const char *id)
 bool
 store_blob_is_pinned(const struct store *s, const char *digest)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < s->n_pins; i++) {
 		if (strcmp(s->pins[i], digest) == 0)
@@ -393,17 +394,18 @@ int
 store_upload_file_finish(struct store *s, const char *id, uint64_t len,
     const char *digest)
 {
-	struct stat	 sb;
-	char		*bpath, *upath = NULL;
-	int		 rc = STORE_TOOBIG;
+	struct stat sb;
+	char *bpath, *upath = NULL;
+	int rc = STORE_TOOBIG;
 
 	if ((bpath = store_files_blob_path(s, digest)) == NULL ||
 	    (upath = store_files_upload_path(s, id)) == NULL)
 		goto out;
 	/* An existing blob needs no sync of the upload file it replaces. */
 	if (stat(bpath, &sb) == 0)
-		rc = stat(upath, &sb) == 0 ? STORE_OK : errno == ENOENT ?
-		    STORE_NOTFOUND : STORE_IO;
+		rc = stat(upath, &sb) == 0 ? STORE_OK
+		     : errno == ENOENT     ? STORE_NOTFOUND
+		                           : STORE_IO;
 	else
 		rc = store_upload_file_prepare(s, id, len);
 out:
@@ -417,8 +419,8 @@ out:
 int
 store_upload_file_remove(struct store *s, const char *id)
 {
-	char	*path;
-	int	 rc = STORE_OK;
+	char *path;
+	int rc = STORE_OK;
 
 	if ((path = store_files_upload_path(s, id)) == NULL)
 		return STORE_TOOBIG;
@@ -439,26 +441,26 @@ store_upload_file_remove(struct store *s, const char *id)
  * stream starting inside a block fills only up to the next block boundary
  * in its first round, and the last, partial block is written buffered.
  */
-#define WRITER_BUF	STORE_WRITER_SPACE_MAX	/* gathered per pwrite */
-#define WRITER_ALIGN	4096			/* O_DIRECT's unit */
+#define WRITER_BUF STORE_WRITER_SPACE_MAX /* gathered per pwrite */
+#define WRITER_ALIGN 4096                 /* O_DIRECT's unit */
 
 struct store_upload_writer {
-	struct store	*store;
-	char		*path;		/* for store_io_cause */
-	int		 fd;
-	bool		 can_direct;	/* O_DIRECT worked or may */
-	bool		 is_direct;	/* fd has O_DIRECT now */
-	uint64_t	 offset;	/* where buf goes in the file */
-	size_t		 used;
-	size_t		 cap;		/* this round's room in buf */
-	unsigned char	*buf;		/* WRITER_BUF bytes, mmap'd */
+	struct store *store;
+	char *path; /* for store_io_cause */
+	int fd;
+	bool can_direct; /* O_DIRECT worked or may */
+	bool is_direct;  /* fd has O_DIRECT now */
+	uint64_t offset; /* where buf goes in the file */
+	size_t used;
+	size_t cap;         /* this round's room in buf */
+	unsigned char *buf; /* WRITER_BUF bytes, mmap'd */
 };
 
 /* Switch fd's O_DIRECT on or off; false if the file system refuses it. */
 static bool
 writer_set_direct(struct store_upload_writer *w, bool on)
 {
-	int	fl;
+	int fl;
 
 	if (w->is_direct == on)
 		return true;
@@ -477,9 +479,9 @@ static int
 writer_write(struct store_upload_writer *w, const unsigned char *buf,
     size_t len)
 {
-	bool	direct = w->can_direct && w->offset % WRITER_ALIGN == 0 &&
-		    len % WRITER_ALIGN == 0 &&
-		    (uintptr_t)buf % WRITER_ALIGN == 0;
+	bool direct = w->can_direct && w->offset % WRITER_ALIGN == 0 &&
+	              len % WRITER_ALIGN == 0 &&
+	              (uintptr_t)buf % WRITER_ALIGN == 0;
 
 	if (direct && !writer_set_direct(w, true))
 		direct = w->can_direct = false;
@@ -521,10 +523,10 @@ int
 store_upload_writer_open(struct store *s, const char *id, uint64_t offset,
     struct store_upload_writer **out)
 {
-	struct store_upload_writer	*w;
-	char				*path = NULL;
-	void				*buf;
-	int				 fd, rc;
+	struct store_upload_writer *w;
+	char *path = NULL;
+	void *buf;
+	int fd, rc;
 
 	if (offset > INT64_MAX)
 		return STORE_IO;
@@ -559,9 +561,9 @@ int
 store_upload_writer_add(struct store_upload_writer *w, const void *data,
     size_t len)
 {
-	const unsigned char	*p = data;
-	size_t			 n;
-	int			 rc;
+	const unsigned char *p = data;
+	size_t n;
+	int rc;
 
 	if (len > INT64_MAX - w->offset - w->used)
 		return STORE_IO;
@@ -592,7 +594,7 @@ int
 store_upload_writer_space(struct store_upload_writer *w, size_t want,
     unsigned char **out)
 {
-	int	rc;
+	int rc;
 
 	if (want > WRITER_BUF ||
 	    want > (uint64_t)INT64_MAX - w->offset - w->used)
@@ -618,7 +620,7 @@ store_upload_writer_commit(struct store_upload_writer *w, size_t len)
 int
 store_upload_writer_close(struct store_upload_writer *w, bool sync)
 {
-	int	rc = STORE_OK;
+	int rc = STORE_OK;
 
 	if (w == NULL)
 		return STORE_OK;
@@ -637,8 +639,8 @@ store_upload_writer_close(struct store_upload_writer *w, bool sync)
 int
 store_upload_file_open(struct store *s, const char *id, int *fd)
 {
-	char	*path;
-	int	 f;
+	char *path;
+	int f;
 
 	if ((path = store_files_upload_path(s, id)) == NULL)
 		return STORE_TOOBIG;

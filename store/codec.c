@@ -13,9 +13,9 @@
 
 /* A read cursor over a value; a failed read leaves it failed. */
 struct rd {
-	const unsigned char	*p;
-	size_t			 left;
-	bool			 is_bad;
+	const unsigned char *p;
+	size_t left;
+	bool is_bad;
 };
 
 static void
@@ -29,7 +29,7 @@ rd_init(struct rd *r, const void *p, size_t len)
 static const unsigned char *
 rd_take(struct rd *r, size_t len)
 {
-	const unsigned char	*p;
+	const unsigned char *p;
 
 	if (r->is_bad || len > r->left) {
 		r->is_bad = true;
@@ -44,9 +44,9 @@ rd_take(struct rd *r, size_t len)
 static uint64_t
 rd_uint(struct rd *r, size_t width)
 {
-	const unsigned char	*p;
-	uint64_t		 v = 0;
-	size_t			 i;
+	const unsigned char *p;
+	uint64_t v = 0;
+	size_t i;
 
 	if ((p = rd_take(r, width)) == NULL)
 		return 0;
@@ -59,8 +59,8 @@ rd_uint(struct rd *r, size_t width)
 static void
 rd_str(struct rd *r, char *dst, size_t dst_size)
 {
-	const unsigned char	*p;
-	size_t			 len;
+	const unsigned char *p;
+	size_t len;
 
 	len = rd_uint(r, 2);
 	if (r->is_bad)
@@ -97,8 +97,8 @@ rd_end(const struct rd *r)
 static int
 wr_uint(struct buf *b, uint64_t v, size_t width)
 {
-	unsigned char	be[8];
-	size_t		i;
+	unsigned char be[8];
+	size_t i;
 
 	for (i = width; i > 0; i--) {
 		be[i - 1] = v & 0xff;
@@ -111,7 +111,7 @@ wr_uint(struct buf *b, uint64_t v, size_t width)
 static int
 wr_str(struct buf *b, const char *src, size_t src_size)
 {
-	size_t	len;
+	size_t len;
 
 	len = strnlen(src, src_size);
 	if (len == src_size || len > UINT16_MAX)
@@ -147,10 +147,10 @@ wr_finish(struct buf *b, int rc)
 static int
 repo_encode(const struct store_repo *repo, struct buf *b)
 {
-	const struct store_exclusion_filter	*f;
-	const struct store_tag			*t;
-	size_t					 i;
-	int					 rc;
+	const struct store_exclusion_filter *f;
+	const struct store_tag *t;
+	size_t i;
+	int rc;
 
 	if ((rc = wr_start(b)) != STORE_OK)
 		return rc;
@@ -161,20 +161,20 @@ repo_encode(const struct store_repo *repo, struct buf *b)
 	    (rc = wr_uint(b, (uint64_t)repo->created_at_ms, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, repo->scan_on_push ? 1 : 0, 1)) != STORE_OK ||
 	    (rc = wr_str(b, repo->tag_mutability,
-	    sizeof(repo->tag_mutability))) != STORE_OK ||
+	         sizeof(repo->tag_mutability))) != STORE_OK ||
 	    (rc = wr_uint(b, repo->n_exclusion_filters, 1)) != STORE_OK)
 		return rc;
 	for (i = 0; i < repo->n_exclusion_filters; i++) {
 		f = &repo->exclusion_filters[i];
-		if ((rc = wr_str(b, f->filter_type,
-		    sizeof(f->filter_type))) != STORE_OK ||
+		if ((rc = wr_str(b, f->filter_type, sizeof(f->filter_type))) !=
+		        STORE_OK ||
 		    (rc = wr_str(b, f->filter, sizeof(f->filter))) != STORE_OK)
 			return rc;
 	}
 	if ((rc = wr_str(b, repo->encryption_type,
-	    sizeof(repo->encryption_type))) != STORE_OK ||
+	         sizeof(repo->encryption_type))) != STORE_OK ||
 	    (rc = wr_str(b, repo->kms_key, sizeof(repo->kms_key))) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = wr_uint(b, repo->n_tags, 1)) != STORE_OK)
 		return rc;
 	for (i = 0; i < repo->n_tags; i++) {
@@ -204,11 +204,11 @@ store_codec_repo_encode(const struct store_repo *repo, struct buf *b)
 static int
 repo_decode(const void *val, size_t len, struct store_repo *r)
 {
-	struct store_exclusion_filter	*f;
-	struct store_tag		*t;
-	struct rd			 rd;
-	uint64_t			 flags;
-	size_t				 i;
+	struct store_exclusion_filter *f;
+	struct store_tag *t;
+	struct rd rd;
+	uint64_t flags;
+	size_t i;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -244,8 +244,8 @@ repo_decode(const void *val, size_t len, struct store_repo *r)
 int
 store_codec_repo_decode(const void *val, size_t len, struct store_repo *out)
 {
-	struct store_repo	r;
-	size_t			used;
+	struct store_repo r;
+	size_t used;
 
 	/*
 	 * Only the fixed part and the tags in use are touched: the tag array
@@ -269,19 +269,17 @@ store_codec_repo_decode(const void *val, size_t len, struct store_repo *out)
  * failure r holds a part of the value.
  */
 int
-store_codec_repo_decode_into(const void *val, size_t len,
-    struct store_repo *r)
+store_codec_repo_decode_into(const void *val, size_t len, struct store_repo *r)
 {
-	return repo_decode(val, len, r) == STORE_OK ? STORE_OK :
-	    STORE_CORRUPT;
+	return repo_decode(val, len, r) == STORE_OK ? STORE_OK : STORE_CORRUPT;
 }
 
 /* Read only the id of a repos value, checking its version and length. */
 int
 store_codec_repo_peek_id(const void *val, size_t len, uint64_t *out)
 {
-	struct rd	rd;
-	uint64_t	id;
+	struct rd rd;
+	uint64_t id;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -295,7 +293,7 @@ store_codec_repo_peek_id(const void *val, size_t len, uint64_t *out)
 int
 store_codec_u64_encode(uint64_t v, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) == STORE_OK)
 		rc = wr_uint(b, v, 8);
@@ -305,8 +303,8 @@ store_codec_u64_encode(uint64_t v, struct buf *b)
 int
 store_codec_u64_decode(const void *val, size_t len, uint64_t *out)
 {
-	struct rd	rd;
-	uint64_t	v;
+	struct rd rd;
+	uint64_t v;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -320,7 +318,7 @@ store_codec_u64_decode(const void *val, size_t len, uint64_t *out)
 int
 store_codec_schema_encode(uint32_t version, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) == STORE_OK)
 		rc = wr_uint(b, version, 4);
@@ -330,8 +328,8 @@ store_codec_schema_encode(uint32_t version, struct buf *b)
 int
 store_codec_schema_decode(const void *val, size_t len, uint32_t *out)
 {
-	struct rd	rd;
-	uint32_t	v;
+	struct rd rd;
+	uint32_t v;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -345,7 +343,7 @@ store_codec_schema_decode(const void *val, size_t len, uint32_t *out)
 int
 store_codec_bytes_encode(const void *p, size_t len, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) == STORE_OK && buf_add(b, p, len) != 0)
 		rc = STORE_TOOBIG;
@@ -357,7 +355,7 @@ int
 store_codec_bytes_decode(const void *val, size_t len, const void **out,
     size_t *out_len)
 {
-	struct rd	rd;
+	struct rd rd;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -377,7 +375,7 @@ store_codec_marker_encode(struct buf *b)
 int
 store_codec_marker_decode(const void *val, size_t len)
 {
-	struct rd	rd;
+	struct rd rd;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -387,7 +385,7 @@ store_codec_marker_decode(const void *val, size_t len)
 int
 store_codec_manifest_encode(const void *p, size_t len, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	rc = wr_start_max(b, STORE_MANIFEST_VALUE_MAX);
 	if (rc == STORE_OK && len > STORE_MANIFEST_MAX)
@@ -410,7 +408,7 @@ store_codec_manifest_decode(const void *val, size_t len, const void **out,
 int
 store_codec_tag_encode(const char *digest, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) == STORE_OK)
 		rc = wr_str(b, digest, STORE_DIGEST_MAX + 1);
@@ -420,8 +418,8 @@ store_codec_tag_encode(const char *digest, struct buf *b)
 int
 store_codec_tag_decode(const void *val, size_t len, char *digest)
 {
-	struct rd	rd;
-	char		d[STORE_DIGEST_MAX + 1];
+	struct rd rd;
+	char d[STORE_DIGEST_MAX + 1];
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -435,7 +433,7 @@ store_codec_tag_decode(const void *val, size_t len, char *digest)
 static int
 layer_encode(const struct store_layer *l, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) != STORE_OK ||
 	    (rc = wr_uint(b, l->size, 8)) != STORE_OK ||
@@ -454,10 +452,10 @@ store_codec_layer_encode(const struct store_layer *l, struct buf *b)
 int
 store_codec_layer_decode(const void *val, size_t len, struct store_layer *out)
 {
-	struct rd	rd;
-	uint64_t	size, refs;
-	int64_t		created_at_ms;
-	char		media_type[STORE_MEDIA_TYPE_MAX + 1];
+	struct rd rd;
+	uint64_t size, refs;
+	int64_t created_at_ms;
+	char media_type[STORE_MEDIA_TYPE_MAX + 1];
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -477,7 +475,7 @@ store_codec_layer_decode(const void *val, size_t len, struct store_layer *out)
 int
 store_codec_blob_encode(const struct store_blob *bl, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start(b)) == STORE_OK &&
 	    (rc = wr_uint(b, bl->size, 8)) == STORE_OK)
@@ -488,8 +486,8 @@ store_codec_blob_encode(const struct store_blob *bl, struct buf *b)
 int
 store_codec_blob_decode(const void *val, size_t len, struct store_blob *out)
 {
-	struct rd	rd;
-	uint64_t	size, users;
+	struct rd rd;
+	uint64_t size, users;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);
@@ -508,12 +506,12 @@ store_codec_blob_decode(const void *val, size_t len, struct store_blob *out)
  * to one library's struct layout; the decoder reads past it, and the api
  * hashes such an upload again from its file (issue 12).
  */
-#define UPLOAD_V1_STATE_MAX	256
+#define UPLOAD_V1_STATE_MAX 256
 
 static int
 upload_encode(const struct store_upload *u, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	buf_init(b, STORE_VALUE_MAX);
 	if ((rc = wr_uint(b, STORE_FORMAT_UPLOAD_V2, 1)) != STORE_OK ||
@@ -536,12 +534,11 @@ store_codec_upload_encode(const struct store_upload *u, struct buf *b)
 
 /* Decode an uploads value; out->id is left as it was. */
 int
-store_codec_upload_decode(const void *val, size_t len,
-    struct store_upload *out)
+store_codec_upload_decode(const void *val, size_t len, struct store_upload *out)
 {
-	struct store_upload	 u;
-	struct rd		 rd;
-	uint64_t		 version, state_len;
+	struct store_upload u;
+	struct rd rd;
+	uint64_t version, state_len;
 
 	memset(&u, 0, sizeof(u));
 	rd_init(&rd, val, len);
@@ -572,15 +569,15 @@ store_codec_upload_decode(const void *val, size_t len,
  * Image records. The fixed part comes first, so that the mutable fields sit
  * at fixed offsets (store_codec_image_patch).
  */
-#define IMG_OFF_STATUS		2
-#define IMG_OFF_PULLED		11	/* last_pulled, archived, activated */
-#define IMG_FIXED_LEN		51	/* up to the first string */
+#define IMG_OFF_STATUS 2
+#define IMG_OFF_PULLED 11 /* last_pulled, archived, activated */
+#define IMG_FIXED_LEN 51  /* up to the first string */
 
 static int
 wr_list(struct buf *b, char *const *list, size_t n, size_t max, size_t len)
 {
-	size_t	i;
-	int	rc;
+	size_t i;
+	int rc;
 
 	if (n > max)
 		return STORE_TOOBIG;
@@ -596,7 +593,7 @@ wr_list(struct buf *b, char *const *list, size_t n, size_t max, size_t len)
 static int
 image_encode(const struct store_image *img, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start_max(b, STORE_IMAGE_VALUE_MAX)) != STORE_OK)
 		return rc;
@@ -607,22 +604,21 @@ image_encode(const struct store_image *img, struct buf *b)
 	    (rc = wr_uint(b, img->status, 1)) != STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)img->pushed_at_ms, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)img->last_pulled_at_ms, 8)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)img->archived_at_ms, 8)) != STORE_OK ||
-	    (rc = wr_uint(b, (uint64_t)img->activated_at_ms, 8)) !=
-	    STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)img->activated_at_ms, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, img->size, 8)) != STORE_OK ||
 	    (rc = wr_uint(b, img->manifest_len, 8)) != STORE_OK)
 		return rc;
 	if ((rc = wr_str(b, img->manifest_media_type,
-	    sizeof(img->manifest_media_type))) != STORE_OK ||
+	         sizeof(img->manifest_media_type))) != STORE_OK ||
 	    (rc = wr_str(b, img->artifact_media_type,
-	    sizeof(img->artifact_media_type))) != STORE_OK ||
+	         sizeof(img->artifact_media_type))) != STORE_OK ||
 	    (rc = wr_str(b, img->subject_digest,
-	    sizeof(img->subject_digest))) != STORE_OK)
+	         sizeof(img->subject_digest))) != STORE_OK)
 		return rc;
 	if ((rc = wr_list(b, img->tags, img->n_tags, STORE_IMAGE_TAGS_MAX,
-	    STORE_IMAGE_TAG_MAX)) != STORE_OK)
+	         STORE_IMAGE_TAG_MAX)) != STORE_OK)
 		return rc;
 	return wr_list(b, img->refs, img->n_refs, STORE_IMAGE_REFS_MAX,
 	    STORE_DIGEST_MAX);
@@ -638,9 +634,9 @@ store_codec_image_encode(const struct store_image *img, struct buf *b)
 static char **
 rd_list(struct rd *r, size_t *n_out, size_t max, size_t len)
 {
-	const unsigned char	*p;
-	char			**list;
-	size_t			 n, i, slen;
+	const unsigned char *p;
+	char **list;
+	size_t n, i, slen;
 
 	n = rd_uint(r, 2);
 	if (r->is_bad || n > max) {
@@ -653,8 +649,7 @@ rd_list(struct rd *r, size_t *n_out, size_t max, size_t len)
 	list = xreallocarray(NULL, n, sizeof(*list));
 	for (i = 0; i < n; i++) {
 		slen = rd_uint(r, 2);
-		if (r->is_bad || slen > len ||
-		    (p = rd_take(r, slen)) == NULL ||
+		if (r->is_bad || slen > len || (p = rd_take(r, slen)) == NULL ||
 		    memchr(p, '\0', slen) != NULL) {
 			r->is_bad = true;
 			break;
@@ -668,16 +663,15 @@ rd_list(struct rd *r, size_t *n_out, size_t max, size_t len)
 int
 store_codec_image_decode(const void *val, size_t len, struct store_image *out)
 {
-	struct store_image	img;
-	struct rd		rd;
+	struct store_image img;
+	struct rd rd;
 
 	memset(&img, 0, sizeof(img));
 	rd_init(&rd, val, len);
 	rd_version(&rd);
 	img.kind = (uint8_t)rd_uint(&rd, 1);
 	img.status = (uint8_t)rd_uint(&rd, 1);
-	if (img.kind > STORE_IMAGE_INDEX ||
-	    img.status > STORE_IMAGE_ACTIVATING)
+	if (img.kind > STORE_IMAGE_INDEX || img.status > STORE_IMAGE_ACTIVATING)
 		rd.is_bad = true;
 	img.pushed_at_ms = (int64_t)rd_uint(&rd, 8);
 	img.last_pulled_at_ms = (int64_t)rd_uint(&rd, 8);
@@ -690,8 +684,8 @@ store_codec_image_decode(const void *val, size_t len, struct store_image *out)
 	rd_str(&rd, img.subject_digest, sizeof(img.subject_digest));
 	img.tags = rd_list(&rd, &img.n_tags, STORE_IMAGE_TAGS_MAX,
 	    STORE_IMAGE_TAG_MAX);
-	img.refs = rd_list(&rd, &img.n_refs, STORE_IMAGE_REFS_MAX,
-	    STORE_DIGEST_MAX);
+	img.refs =
+	    rd_list(&rd, &img.n_refs, STORE_IMAGE_REFS_MAX, STORE_DIGEST_MAX);
 	if (rd_end(&rd) != STORE_OK) {
 		store_image_release(&img);
 		return STORE_CORRUPT;
@@ -705,7 +699,7 @@ store_codec_image_decode(const void *val, size_t len, struct store_image *out)
 static void
 put_be(unsigned char *p, uint64_t v, size_t width)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = width; i > 0; i--) {
 		p[i - 1] = v & 0xff;
@@ -717,8 +711,8 @@ int
 store_codec_image_patch(const void *val, size_t len,
     const struct store_image *img, struct buf *b)
 {
-	const unsigned char	*v = val;
-	unsigned char		*p;
+	const unsigned char *v = val;
+	unsigned char *p;
 
 	buf_init(b, STORE_IMAGE_VALUE_MAX);
 	if (img->status > STORE_IMAGE_ACTIVATING)
@@ -739,7 +733,7 @@ store_codec_image_patch(const void *val, size_t len,
 int
 store_codec_doc_encode(const struct store_doc *doc, struct buf *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = wr_start_max(b, STORE_DOC_MAX + 32)) != STORE_OK ||
 	    (rc = wr_uint(b, (uint64_t)doc->at_ms, 8)) != STORE_OK ||
@@ -753,10 +747,10 @@ store_codec_doc_encode(const struct store_doc *doc, struct buf *b)
 int
 store_codec_doc_decode(const void *val, size_t len, struct store_doc *out)
 {
-	const unsigned char	*text;
-	struct rd		 rd;
-	int64_t			 at, aux;
-	size_t			 n;
+	const unsigned char *text;
+	struct rd rd;
+	int64_t at, aux;
+	size_t n;
 
 	rd_init(&rd, val, len);
 	rd_version(&rd);

@@ -19,13 +19,13 @@
 
 /* The directories swept, and how a file name there becomes a record key. */
 struct gc_dir {
-	const char	*rel;
-	const char	*prefix;	/* blob files: "<algo>:"; else NULL */
+	const char *rel;
+	const char *prefix; /* blob files: "<algo>:"; else NULL */
 };
 static const struct gc_dir gc_dirs[] = {
-	{ STORE_DIR_SHA256, "sha256:" },
-	{ STORE_DIR_SHA512, "sha512:" },
-	{ STORE_DIR_UPLOADS, NULL },
+    {STORE_DIR_SHA256, "sha256:"},
+    {STORE_DIR_SHA512, "sha512:"},
+    {STORE_DIR_UPLOADS, NULL},
 };
 
 static void
@@ -38,7 +38,7 @@ strlist_add(char ***list, size_t *n, char *owned_s)
 void
 store_gc_list_release(struct store_gc_list *l)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < l->n_blobs; i++)
 		free(l->blobs[i]);
@@ -51,15 +51,14 @@ store_gc_list_release(struct store_gc_list *l)
 
 /* Remove up to max layer records with no reference, oldest first. */
 static int
-gc_layers(struct store_txn *t, int64_t before_ms, size_t max,
-    size_t *n_layers)
+gc_layers(struct store_txn *t, int64_t before_ms, size_t max, size_t *n_layers)
 {
-	struct store_key	none, k;
-	int64_t			created_at_ms;
-	uint64_t		repo_id;
-	char			digest[STORE_DIGEST_MAX + 1];
-	size_t			n;
-	int			rc;
+	struct store_key none, k;
+	int64_t created_at_ms;
+	uint64_t repo_id;
+	char digest[STORE_DIGEST_MAX + 1];
+	size_t n;
+	int rc;
 
 	none.len = 0;
 	for (n = 0; n < max; n++) {
@@ -67,7 +66,7 @@ gc_layers(struct store_txn *t, int64_t before_ms, size_t max,
 		    0)
 			return rc;
 		if ((rc = store_keys_layer_gc_split(k.data, k.len,
-		    &created_at_ms, &repo_id, digest)) != STORE_OK)
+		         &created_at_ms, &repo_id, digest)) != STORE_OK)
 			return rc;
 		if (created_at_ms >= before_ms)
 			break;
@@ -82,17 +81,17 @@ gc_layers(struct store_txn *t, int64_t before_ms, size_t max,
 static int
 gc_blobs(struct store_txn *t, size_t max, struct store_gc_list *l)
 {
-	struct store_blob	b;
-	struct store_key	none, k;
-	size_t			n;
-	int			rc;
+	struct store_blob b;
+	struct store_key none, k;
+	size_t n;
+	int rc;
 
 	none.len = 0;
 	for (n = 0; n < max; n++) {
 		if ((rc = store_db_first(t, STORE_DBI_BLOB_GC, &none, &k)) <= 0)
 			return rc;
 		if (store_keys_suffix(&none, k.data, k.len, STORE_DIGEST_MAX,
-		    b.digest) != 1)
+		        b.digest) != 1)
 			return STORE_CORRUPT;
 		rc = store_blob_get(t, b.digest, &b);
 		if (rc == STORE_NOTFOUND || (rc == STORE_OK && b.users != 0))
@@ -112,9 +111,9 @@ static int
 gc_uploads(struct store_txn *t, int64_t before_ms, size_t max,
     struct store_gc_list *l)
 {
-	char	**ids = NULL;
-	size_t	  n = 0, i;
-	int	  rc;
+	char **ids = NULL;
+	size_t n = 0, i;
+	int rc;
 
 	rc = store_upload_find(t, 0, before_ms, max, &ids, &n);
 	for (i = 0; i < n; i++) {
@@ -133,13 +132,13 @@ int
 store_gc_collect(struct store_txn *t, int64_t layer_before_ms,
     int64_t upload_before_ms, size_t max, struct store_gc_list *out)
 {
-	struct store_gc_list	l;
-	size_t			i;
-	int			rc;
+	struct store_gc_list l;
+	size_t i;
+	int rc;
 
 	memset(&l, 0, sizeof(l));
 	if ((rc = gc_layers(t, layer_before_ms, max, &l.n_layers)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = gc_blobs(t, max, &l)) != STORE_OK ||
 	    (rc = gc_uploads(t, upload_before_ms, max, &l)) != STORE_OK) {
 		store_gc_list_release(&l);
@@ -162,10 +161,10 @@ store_gc_collect(struct store_txn *t, int64_t layer_before_ms,
 static int
 has_record(struct store *s, bool is_blob, const char *name, bool *out)
 {
-	struct store_txn	*t;
-	struct store_key	 k;
-	MDB_val			 v;
-	int			 rc;
+	struct store_txn *t;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	rc = is_blob ? store_keys_blob(&k, name) : store_keys_upload(&k, name);
 	if (rc != STORE_OK ||
@@ -184,12 +183,12 @@ has_record(struct store *s, bool is_blob, const char *name, bool *out)
 static int
 remove_listed(struct store *s, bool is_blob, const char *name)
 {
-	char	*path;
-	bool	 has;
-	int	 rc = STORE_OK;
+	char *path;
+	bool has;
+	int rc = STORE_OK;
 
-	path = is_blob ? store_files_blob_path(s, name) :
-	    store_files_upload_path(s, name);
+	path = is_blob ? store_files_blob_path(s, name)
+	               : store_files_upload_path(s, name);
 	if (path == NULL)
 		return STORE_CORRUPT;
 	store_files_lock(s);
@@ -209,25 +208,26 @@ static int
 is_orphan(struct store *s, const struct gc_dir *g, DIR *d, const char *name,
     int64_t before_ms, bool *out)
 {
-	struct stat	 sb;
-	char		*key;
-	bool		 is_valid, has = true;
-	int		 rc = STORE_OK;
+	struct stat sb;
+	char *key;
+	bool is_valid, has = true;
+	int rc = STORE_OK;
 
 	*out = false;
-	key = g->prefix != NULL ? xasprintf("%s%s", g->prefix, name) :
-	    xstrdup(name);
+	key = g->prefix != NULL ? xasprintf("%s%s", g->prefix, name)
+	                        : xstrdup(name);
 	/* Leave alone any file whose name no record could have. */
-	is_valid = g->prefix != NULL ? store_digest_is_valid(key) :
-	    store_upload_id_is_valid(key);
+	is_valid = g->prefix != NULL ? store_digest_is_valid(key)
+	                             : store_upload_id_is_valid(key);
 	if (!is_valid)
 		goto out;
 	if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
 		rc = errno == ENOENT ? STORE_OK : STORE_IO;
 		goto out;
 	}
-	if (!S_ISREG(sb.st_mode) || (int64_t)sb.st_mtim.tv_sec * 1000 +
-	    sb.st_mtim.tv_nsec / 1000000 >= before_ms ||
+	if (!S_ISREG(sb.st_mode) ||
+	    (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000 >=
+	        before_ms ||
 	    store_blob_is_pinned(s, key))
 		goto out;
 	if ((rc = has_record(s, g->prefix != NULL, key, &has)) == STORE_OK)
@@ -241,11 +241,11 @@ out:
 static int
 sweep(struct store *s, const struct gc_dir *g, int64_t before_ms)
 {
-	struct dirent	*de;
-	DIR		*d;
-	char		*path;
-	bool		 is_gone;
-	int		 rc = STORE_OK, rc1;
+	struct dirent *de;
+	DIR *d;
+	char *path;
+	bool is_gone;
+	int rc = STORE_OK, rc1;
 
 	path = xasprintf("%s/%s", s->dir, g->rel);
 	d = opendir(path);
@@ -271,11 +271,11 @@ sweep(struct store *s, const struct gc_dir *g, int64_t before_ms)
 int
 store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 {
-	struct store_blob	 b;
-	struct store_txn	*t;
-	char			*path;
-	size_t			 i;
-	int			 rc = STORE_OK, rc1;
+	struct store_blob b;
+	struct store_txn *t;
+	char *path;
+	size_t i;
+	int rc = STORE_OK, rc1;
 
 	for (i = 0; i < l->n_blobs; i++) {
 		if ((path = store_files_blob_path(s, l->blobs[i])) == NULL) {
@@ -288,8 +288,8 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 			store_txn_abort(t);
 		}
 		/* Users the aborted txn would have dropped keep their file. */
-		if (rc1 == STORE_NOTFOUND || (rc1 == STORE_OK &&
-		    b.users == 0)) {
+		if (rc1 == STORE_NOTFOUND ||
+		    (rc1 == STORE_OK && b.users == 0)) {
 			rc1 = STORE_OK;
 			if (!store_blob_is_pinned(s, l->blobs[i]) &&
 			    unlink(path) == -1 && errno != ENOENT)
@@ -297,7 +297,7 @@ store_gc_files_unused(struct store *s, const struct store_gc_list *l)
 		}
 		store_files_unlock(s);
 		free(path);
-next:
+	next:
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
@@ -307,12 +307,13 @@ next:
 int
 store_gc_files_listed(struct store *s, const struct store_gc_list *l)
 {
-	size_t	i;
-	int	rc = STORE_OK, rc1;
+	size_t i;
+	int rc = STORE_OK, rc1;
 
 	for (i = 0; i < l->n_blobs + l->n_uploads; i++) {
-		rc1 = i < l->n_blobs ? remove_listed(s, true, l->blobs[i]) :
-		    remove_listed(s, false, l->uploads[i - l->n_blobs]);
+		rc1 = i < l->n_blobs
+		          ? remove_listed(s, true, l->blobs[i])
+		          : remove_listed(s, false, l->uploads[i - l->n_blobs]);
 		if (rc == STORE_OK)
 			rc = rc1;
 	}
@@ -322,8 +323,8 @@ store_gc_files_listed(struct store *s, const struct store_gc_list *l)
 int
 store_gc_files_sweep(struct store *s, int64_t file_before_ms)
 {
-	size_t	i;
-	int	rc = STORE_OK, rc1;
+	size_t i;
+	int rc = STORE_OK, rc1;
 
 	for (i = 0; i < sizeof(gc_dirs) / sizeof(gc_dirs[0]); i++) {
 		rc1 = sweep(s, &gc_dirs[i], file_before_ms);

@@ -17,7 +17,7 @@
 static void
 list_free(char **list, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		free(list[i]);
@@ -56,8 +56,8 @@ static int
 image_load(struct store_txn *t, struct store_key *k, uint64_t repo_id,
     const char *digest, struct store_image *out)
 {
-	MDB_val	v;
-	int	rc;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_db_get(t, STORE_DBI_IMAGES, k, &v)) != STORE_OK)
 		return rc;
@@ -71,8 +71,8 @@ static int
 image_put(struct store_txn *t, struct store_key *k,
     const struct store_image *img, unsigned flags)
 {
-	struct buf	v;
-	int		rc;
+	struct buf v;
+	int rc;
 
 	if ((rc = store_codec_image_encode(img, &v)) != STORE_OK)
 		return rc;
@@ -84,8 +84,8 @@ image_put(struct store_txn *t, struct store_key *k,
 int
 store_image_put(struct store_txn *t, const struct store_image *img)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, img->repo_id, img->digest)) !=
 	    STORE_OK)
@@ -96,8 +96,8 @@ store_image_put(struct store_txn *t, const struct store_image *img)
 static int
 count_add(struct store_txn *t, uint64_t repo_id, int delta)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_children(&k, repo_id)) != STORE_OK)
 		return rc;
@@ -112,10 +112,10 @@ count_add(struct store_txn *t, uint64_t repo_id, int delta)
 static int
 create_check(struct store_txn *t, const struct store_image *img)
 {
-	struct store_key	k;
-	MDB_val			v;
-	size_t			i;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	size_t i;
+	int rc;
 
 	if (img->n_tags != 0 || img->digest[0] == '\0')
 		return STORE_IO;
@@ -123,19 +123,21 @@ create_check(struct store_txn *t, const struct store_image *img)
 		return STORE_TOOBIG;
 	if (img->subject_digest[0] != '\0' &&
 	    (rc = store_keys_repo_pair(&k, img->repo_id, img->subject_digest,
-	    img->digest)) != STORE_OK)
+	         img->digest)) != STORE_OK)
 		return rc;
 	for (i = 0; i < img->n_refs; i++) {
 		if (img->refs[i][0] == '\0')
 			return STORE_IO;
 		if (img->kind == STORE_IMAGE_INDEX &&
 		    (rc = store_keys_repo_pair(&k, img->repo_id, img->refs[i],
-		    img->digest)) != STORE_OK)
+		         img->digest)) != STORE_OK)
 			return rc;
 		if ((rc = store_keys_repo_digest(&k, img->repo_id,
-		    img->refs[i])) != STORE_OK ||
-		    (rc = store_db_get(t, img->kind == STORE_IMAGE_INDEX ?
-		    STORE_DBI_IMAGES : STORE_DBI_LAYERS, &k, &v)) != STORE_OK)
+		         img->refs[i])) != STORE_OK ||
+		    (rc = store_db_get(t,
+		         img->kind == STORE_IMAGE_INDEX ? STORE_DBI_IMAGES
+		                                        : STORE_DBI_LAYERS,
+		         &k, &v)) != STORE_OK)
 			return rc;
 	}
 	return STORE_OK;
@@ -145,9 +147,9 @@ create_check(struct store_txn *t, const struct store_image *img)
 static int
 refs_count(struct store_txn *t, const struct store_image *img, int delta)
 {
-	struct store_key	k;
-	size_t			i;
-	int			rc;
+	struct store_key k;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < img->n_refs; i++) {
 		if (img->kind == STORE_IMAGE_MANIFEST) {
@@ -156,10 +158,10 @@ refs_count(struct store_txn *t, const struct store_image *img, int delta)
 			if (rc == STORE_NOTFOUND)
 				return STORE_CORRUPT;
 		} else if ((rc = store_keys_repo_pair(&k, img->repo_id,
-		    img->refs[i], img->digest)) == STORE_OK) {
-			rc = delta > 0 ?
-			    store_db_put_marker(t, STORE_DBI_PARENTS, &k) :
-			    store_db_del(t, STORE_DBI_PARENTS, &k);
+		                img->refs[i], img->digest)) == STORE_OK) {
+			rc = delta > 0
+			         ? store_db_put_marker(t, STORE_DBI_PARENTS, &k)
+			         : store_db_del(t, STORE_DBI_PARENTS, &k);
 			/* Tolerate a ref listed twice. */
 			if (rc == STORE_NOTFOUND)
 				rc = STORE_OK;
@@ -172,16 +174,15 @@ refs_count(struct store_txn *t, const struct store_image *img, int delta)
 
 /* Add (delta +1) or remove (-1) an image's entry under its subject. */
 static int
-referrer_entry(struct store_txn *t, const struct store_image *img,
-    int delta)
+referrer_entry(struct store_txn *t, const struct store_image *img, int delta)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if (img->subject_digest[0] == '\0')
 		return STORE_OK;
 	if ((rc = store_keys_repo_pair(&k, img->repo_id, img->subject_digest,
-	    img->digest)) != STORE_OK)
+	         img->digest)) != STORE_OK)
 		return rc;
 	if (delta > 0)
 		return store_db_put_marker(t, STORE_DBI_REFERRERS, &k);
@@ -203,11 +204,11 @@ static int
 manifest_put(struct store_txn *t, struct store_key *k,
     const struct store_image *img, const unsigned char *p, size_t len)
 {
-	struct store_key	ck;
-	struct buf		b;
-	size_t			max = t->store->chunk_max, n;
-	uint32_t		i;
-	int			rc;
+	struct store_key ck;
+	struct buf b;
+	size_t max = t->store->chunk_max, n;
+	uint32_t i;
+	int rc;
 
 	/* store_image_create, the one caller, checked STORE_MANIFEST_MAX. */
 	if (len <= max) {
@@ -220,11 +221,11 @@ manifest_put(struct store_txn *t, struct store_key *k,
 	for (i = 0; len > 0; i++) {
 		n = len < max ? len : max;
 		if ((rc = store_keys_manifest_chunk(&ck, img->repo_id,
-		    img->digest, i, false)) != STORE_OK ||
+		         img->digest, i, false)) != STORE_OK ||
 		    (rc = store_codec_manifest_encode(p, n, &b)) != STORE_OK)
 			return rc;
-		rc = store_db_put(t, STORE_DBI_MANIFESTS, &ck, b.data, b.len,
-		    0);
+		rc =
+		    store_db_put(t, STORE_DBI_MANIFESTS, &ck, b.data, b.len, 0);
 		buf_release(&b);
 		if (rc != STORE_OK)
 			return rc;
@@ -236,29 +237,30 @@ manifest_put(struct store_txn *t, struct store_key *k,
 
 /* Gather a chunked manifest into b; STORE_NOTFOUND if it has no chunk. */
 static int
-manifest_chunks_get(struct store_txn *t, uint64_t repo_id,
-    const char *digest, struct buf *b)
+manifest_chunks_get(struct store_txn *t, uint64_t repo_id, const char *digest,
+    struct buf *b)
 {
-	struct store_key	 prefix;
-	MDB_cursor		*c;
-	MDB_val			 key, val;
-	const void		*p;
-	size_t			 n;
-	uint32_t		 i = 0;
-	int			 mrc, rc;
+	struct store_key prefix;
+	MDB_cursor *c;
+	MDB_val key, val;
+	const void *p;
+	size_t n;
+	uint32_t i = 0;
+	int mrc, rc;
 
 	if ((rc = store_keys_manifest_chunk(&prefix, repo_id, digest, 0,
-	    true)) != STORE_OK ||
+	         true)) != STORE_OK ||
 	    (rc = store_db_cursor(t, STORE_DBI_MANIFESTS, &c)) != STORE_OK)
 		return rc;
 	buf_init(b, STORE_MANIFEST_MAX);
 	for (mrc = store_db_seek(c, &prefix, false, &key, &val); mrc == 0;
-	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT), i++) {
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT), i++) {
 		if (key.mv_size != prefix.len + 4 ||
 		    memcmp(key.mv_data, prefix.data, prefix.len) != 0)
 			break;
 		if (store_codec_manifest_decode(val.mv_data, val.mv_size, &p,
-		    &n) != STORE_OK || n == 0 || buf_add(b, p, n) != 0) {
+		        &n) != STORE_OK ||
+		    n == 0 || buf_add(b, p, n) != 0) {
 			rc = STORE_CORRUPT;
 			break;
 		}
@@ -278,17 +280,17 @@ static int
 manifest_del(struct store_txn *t, struct store_key *k, uint64_t repo_id,
     const char *digest)
 {
-	struct store_key	prefix;
-	bool			has_chunks;
-	int			rc;
+	struct store_key prefix;
+	bool has_chunks;
+	int rc;
 
 	rc = store_db_del(t, STORE_DBI_MANIFESTS, k);
 	if (rc != STORE_NOTFOUND)
 		return rc;
 	if ((rc = store_keys_manifest_chunk(&prefix, repo_id, digest, 0,
-	    true)) != STORE_OK ||
+	         true)) != STORE_OK ||
 	    (rc = store_db_has_prefix(t, STORE_DBI_MANIFESTS, &prefix,
-	    &has_chunks)) != STORE_OK)
+	         &has_chunks)) != STORE_OK)
 		return rc;
 	if (!has_chunks)
 		return STORE_NOTFOUND;
@@ -299,15 +301,15 @@ int
 store_image_create(struct store_txn *t, const struct store_image *img,
     const void *manifest, size_t manifest_len)
 {
-	struct store_image	rec;
-	struct store_key	k;
-	struct buf		iv;
-	MDB_val			v;
-	int			rc;
+	struct store_image rec;
+	struct store_key k;
+	struct buf iv;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, img->repo_id, img->digest)) !=
-	    STORE_OK || (rc = store_repo_check_id(t, img->repo_id)) !=
-	    STORE_OK)
+	        STORE_OK ||
+	    (rc = store_repo_check_id(t, img->repo_id)) != STORE_OK)
 		return rc;
 	rc = store_db_get(t, STORE_DBI_IMAGES, &k, &v);
 	if (rc == STORE_OK)
@@ -321,9 +323,9 @@ store_image_create(struct store_txn *t, const struct store_image *img,
 	if ((rc = store_codec_image_encode(&rec, &iv)) != STORE_OK)
 		return rc;
 	if ((rc = store_db_put(t, STORE_DBI_IMAGES, &k, iv.data, iv.len,
-	    MDB_NOOVERWRITE)) == STORE_OK &&
+	         MDB_NOOVERWRITE)) == STORE_OK &&
 	    (rc = manifest_put(t, &k, img, manifest, manifest_len)) ==
-	    STORE_OK &&
+	        STORE_OK &&
 	    (rc = refs_count(t, img, 1)) == STORE_OK &&
 	    (rc = referrer_entry(t, img, 1)) == STORE_OK)
 		rc = count_add(t, img->repo_id, 1);
@@ -335,9 +337,9 @@ int
 store_image_get(struct store_txn *t, uint64_t repo_id, const char *digest,
     struct store_image *out)
 {
-	struct store_image	img;
-	struct store_key	k;
-	int			rc;
+	struct store_image img;
+	struct store_key k;
+	int rc;
 
 	memset(&img, 0, sizeof(img));
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
@@ -350,17 +352,17 @@ store_image_get(struct store_txn *t, uint64_t repo_id, const char *digest,
 int
 store_image_update(struct store_txn *t, const struct store_image *img)
 {
-	struct store_key	k;
-	struct buf		b;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	struct buf b;
+	MDB_val v;
+	int rc;
 
 	/* Patch the fixed fields in place: no need to decode the lists. */
 	if ((rc = store_keys_repo_digest(&k, img->repo_id, img->digest)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_IMAGES, &k, &v)) != STORE_OK ||
 	    (rc = store_codec_image_patch(v.mv_data, v.mv_size, img, &b)) !=
-	    STORE_OK)
+	        STORE_OK)
 		return rc;
 	rc = store_db_put(t, STORE_DBI_IMAGES, &k, b.data, b.len, 0);
 	buf_release(&b);
@@ -371,13 +373,13 @@ int
 store_manifest_get(struct store_txn *t, uint64_t repo_id, const char *digest,
     char **out, size_t *len)
 {
-	struct store_key	 k;
-	struct buf		 b;
-	MDB_val			 v;
-	const void		*p;
-	size_t			 n;
-	int			 rc;
-	char			*m;
+	struct store_key k;
+	struct buf b;
+	MDB_val v;
+	const void *p;
+	size_t n;
+	int rc;
+	char *m;
 
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK)
 		return rc;
@@ -391,7 +393,7 @@ store_manifest_get(struct store_txn *t, uint64_t repo_id, const char *digest,
 		return STORE_OK;
 	}
 	if (rc != STORE_OK || (rc = store_codec_manifest_decode(v.mv_data,
-	    v.mv_size, &p, &n)) != STORE_OK)
+	                           v.mv_size, &p, &n)) != STORE_OK)
 		return rc;
 	m = xmalloc(n + 1);
 	if (n != 0)
@@ -406,9 +408,9 @@ store_manifest_get(struct store_txn *t, uint64_t repo_id, const char *digest,
 static int
 tags_drop(struct store_txn *t, const struct store_image *img)
 {
-	struct store_key	k;
-	size_t			i;
-	int			rc;
+	struct store_key k;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < img->n_tags; i++) {
 		if ((rc = store_keys_tag(&k, img->repo_id, img->tags[i])) !=
@@ -422,17 +424,16 @@ tags_drop(struct store_txn *t, const struct store_image *img)
 }
 
 int
-store_image_delete(struct store_txn *t, uint64_t repo_id,
-    const char *digest)
+store_image_delete(struct store_txn *t, uint64_t repo_id, const char *digest)
 {
-	struct store_image	img;
-	struct store_key	k;
-	bool			has_parent;
-	int			rc;
+	struct store_image img;
+	struct store_key k;
+	bool has_parent;
+	int rc;
 
 	memset(&img, 0, sizeof(img));
 	if ((rc = store_image_has_parent(t, repo_id, digest, &has_parent)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
 	    (rc = image_load(t, &k, repo_id, digest, &img)) != STORE_OK)
 		goto out;
@@ -460,11 +461,10 @@ int
 store_image_has_parent(struct store_txn *t, uint64_t repo_id,
     const char *digest, bool *out)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
-	if ((rc = store_keys_repo_pair(&k, repo_id, digest, NULL)) !=
-	    STORE_OK)
+	if ((rc = store_keys_repo_pair(&k, repo_id, digest, NULL)) != STORE_OK)
 		return rc;
 	return store_db_has_prefix(t, STORE_DBI_PARENTS, &k, out);
 }
@@ -472,8 +472,8 @@ store_image_has_parent(struct store_txn *t, uint64_t repo_id,
 int
 store_image_count(struct store_txn *t, uint64_t repo_id, uint64_t *out)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_children(&k, repo_id)) != STORE_OK)
 		return rc;
@@ -483,8 +483,8 @@ store_image_count(struct store_txn *t, uint64_t repo_id, uint64_t *out)
 int
 store_repo_has_images(struct store_txn *t, uint64_t repo_id, bool *out)
 {
-	uint64_t	n;
-	int		rc;
+	uint64_t n;
+	int rc;
 
 	if ((rc = store_image_count(t, repo_id, &n)) != STORE_OK)
 		return rc;
@@ -497,7 +497,7 @@ static int
 walk_one(const MDB_val *v, struct store_image *img, store_image_cb cb,
     void *arg)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_codec_image_decode(v->mv_data, v->mv_size, img)) !=
 	    STORE_OK)
@@ -514,31 +514,31 @@ walk_one(const MDB_val *v, struct store_image *img, store_image_cb cb,
  */
 static int
 walk(struct store_txn *t, enum store_dbi dbi, struct store_key *prefix,
-    struct store_key *start, bool is_after, uint64_t repo_id,
-    store_image_cb cb, void *arg)
+    struct store_key *start, bool is_after, uint64_t repo_id, store_image_cb cb,
+    void *arg)
 {
-	struct store_image	 img;
-	struct store_key	 ik;
-	MDB_cursor		*c;
-	MDB_val			 key, val;
-	int			 mrc, rc;
+	struct store_image img;
+	struct store_key ik;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int mrc, rc;
 
 	if ((rc = store_db_key(t, start, &key)) != STORE_OK ||
 	    (rc = store_db_cursor(t, dbi, &c)) != STORE_OK)
 		return rc;
 	mrc = store_db_seek(c, start, is_after, &key, &val);
 	for (rc = STORE_OK; mrc == 0 && rc == STORE_OK;
-	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		memset(&img, 0, sizeof(img));
 		img.repo_id = repo_id;
 		if ((rc = store_keys_suffix(prefix, key.mv_data, key.mv_size,
-		    STORE_DIGEST_MAX, img.digest)) != 1)
+		         STORE_DIGEST_MAX, img.digest)) != 1)
 			break;
 		if (dbi != STORE_DBI_IMAGES &&
 		    ((rc = store_keys_repo_digest(&ik, repo_id, img.digest)) !=
-		    STORE_OK ||
-		    (rc = store_db_get(t, STORE_DBI_IMAGES, &ik, &val)) !=
-		    STORE_OK)) {
+		            STORE_OK ||
+		        (rc = store_db_get(t, STORE_DBI_IMAGES, &ik, &val)) !=
+		            STORE_OK)) {
 			/* A referrer entry without its image. */
 			if (rc == STORE_NOTFOUND)
 				rc = STORE_CORRUPT;
@@ -556,29 +556,29 @@ int
 store_image_foreach(struct store_txn *t, uint64_t repo_id,
     const char *after_digest, store_image_cb cb, void *arg)
 {
-	struct store_key	prefix, start;
-	int			rc;
+	struct store_key prefix, start;
+	int rc;
 
 	if ((rc = store_keys_repo_children(&prefix, repo_id)) != STORE_OK)
 		return rc;
 	if (after_digest == NULL)
 		start = prefix;
-	else if ((rc = store_keys_repo_digest(&start, repo_id,
-	    after_digest)) != STORE_OK)
+	else if ((rc = store_keys_repo_digest(&start, repo_id, after_digest)) !=
+	         STORE_OK)
 		return rc;
-	return walk(t, STORE_DBI_IMAGES, &prefix, &start,
-	    after_digest != NULL, repo_id, cb, arg);
+	return walk(t, STORE_DBI_IMAGES, &prefix, &start, after_digest != NULL,
+	    repo_id, cb, arg);
 }
 
 int
 store_referrer_foreach(struct store_txn *t, uint64_t repo_id,
     const char *subject_digest, store_image_cb cb, void *arg)
 {
-	struct store_key	prefix;
-	int			rc;
+	struct store_key prefix;
+	int rc;
 
 	if ((rc = store_keys_repo_pair(&prefix, repo_id, subject_digest,
-	    NULL)) != STORE_OK)
+	         NULL)) != STORE_OK)
 		return rc;
 	return walk(t, STORE_DBI_REFERRERS, &prefix, &prefix, false, repo_id,
 	    cb, arg);

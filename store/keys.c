@@ -28,7 +28,7 @@ key_add(struct store_key *k, const void *p, size_t len)
 static int
 key_add_str(struct store_key *k, const char *s, size_t max, bool nul)
 {
-	size_t	len;
+	size_t len;
 
 	len = strnlen(s, max + 1);
 	if (len > max)
@@ -39,8 +39,8 @@ key_add_str(struct store_key *k, const char *s, size_t max, bool nul)
 static int
 key_add_u64(struct store_key *k, uint64_t v)
 {
-	unsigned char	be[8];
-	int		i;
+	unsigned char be[8];
+	int i;
 
 	for (i = 7; i >= 0; i--) {
 		be[i] = v & 0xff;
@@ -61,11 +61,11 @@ static int
 key_registry_region(struct store_key *k, const char *registry_id,
     const char *region, bool terminate)
 {
-	int	rc;
+	int rc;
 
 	key_init(k);
-	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX,
-	    true)) != STORE_OK)
+	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX, true)) !=
+	    STORE_OK)
 		return rc;
 	return key_add_str(k, region, STORE_REGION_MAX, terminate);
 }
@@ -81,7 +81,7 @@ int
 store_keys_repo(struct store_key *k, const char *registry_id,
     const char *region, const char *name)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_keys_repo_partition(k, registry_id, region)) !=
 	    STORE_OK)
@@ -98,8 +98,8 @@ int
 store_keys_repo_name(const struct store_key *partition, const void *key,
     size_t len, char *name, size_t name_size)
 {
-	const unsigned char	*p = key;
-	size_t			 name_len;
+	const unsigned char *p = key;
+	size_t name_len;
 
 	if (len < partition->len ||
 	    memcmp(p, partition->data, partition->len) != 0)
@@ -139,7 +139,7 @@ int
 store_keys_repo_digest(struct store_key *k, uint64_t repo_id,
     const char *digest)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
 		return rc;
@@ -150,8 +150,8 @@ int
 store_keys_manifest_chunk(struct store_key *k, uint64_t repo_id,
     const char *digest, uint32_t n, bool is_prefix)
 {
-	unsigned char	be[4];
-	int		rc;
+	unsigned char be[4];
+	int rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK ||
 	    (rc = key_add_str(k, digest, STORE_DIGEST_MAX, true)) != STORE_OK)
@@ -168,7 +168,7 @@ store_keys_manifest_chunk(struct store_key *k, uint64_t repo_id,
 int
 store_keys_tag(struct store_key *k, uint64_t repo_id, const char *tag)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
 		return rc;
@@ -178,8 +178,8 @@ store_keys_tag(struct store_key *k, uint64_t repo_id, const char *tag)
 int
 store_keys_repo_doc(struct store_key *k, uint64_t repo_id, unsigned kind)
 {
-	unsigned char	b = (unsigned char)kind;
-	int		rc;
+	unsigned char b = (unsigned char)kind;
+	int rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK)
 		return rc;
@@ -190,8 +190,8 @@ int
 store_keys_registry_doc(struct store_key *k, const char *registry_id,
     const char *region, unsigned kind)
 {
-	unsigned char	b = (unsigned char)kind;
-	int		rc;
+	unsigned char b = (unsigned char)kind;
+	int rc;
 
 	if ((rc = key_registry_region(k, registry_id, region, true)) !=
 	    STORE_OK)
@@ -203,10 +203,11 @@ int
 store_keys_template(struct store_key *k, const char *registry_id,
     const char *region, unsigned kind, const char *prefix)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_keys_registry_doc(k, registry_id, region, kind)) !=
-	    STORE_OK || prefix == NULL)
+	        STORE_OK ||
+	    prefix == NULL)
 		return rc;
 	return key_add_str(k, prefix, STORE_TEMPLATE_PREFIX_MAX, false);
 }
@@ -215,7 +216,7 @@ int
 store_keys_repo_pair(struct store_key *k, uint64_t repo_id, const char *a,
     const char *b)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK ||
 	    (rc = key_add_str(k, a, STORE_DIGEST_MAX, true)) != STORE_OK)
@@ -243,17 +244,17 @@ store_keys_upload(struct store_key *k, const char *id)
 }
 
 /* Times are signed: flipping the sign bit makes byte order numeric order. */
-#define SIGN_FLIP	((uint64_t)1 << 63)
+#define SIGN_FLIP ((uint64_t)1 << 63)
 
 int
 store_keys_layer_gc(struct store_key *k, int64_t created_at_ms,
     uint64_t repo_id, const char *digest)
 {
-	int	rc;
+	int rc;
 
 	key_init(k);
 	if ((rc = key_add_u64(k, (uint64_t)created_at_ms ^ SIGN_FLIP)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = key_add_u64(k, repo_id)) != STORE_OK)
 		return rc;
 	return key_add_str(k, digest, STORE_DIGEST_MAX, false);
@@ -262,8 +263,8 @@ store_keys_layer_gc(struct store_key *k, int64_t created_at_ms,
 static uint64_t
 get_u64(const unsigned char *p)
 {
-	uint64_t	v = 0;
-	int		i;
+	uint64_t v = 0;
+	int i;
 
 	for (i = 0; i < 8; i++)
 		v = v << 8 | p[i];
@@ -280,14 +281,13 @@ store_keys_repo_id_split(const void *key, size_t len, uint64_t *id)
 }
 
 int
-store_keys_suffix(const struct store_key *prefix, const void *key,
-    size_t len, size_t max, char *out)
+store_keys_suffix(const struct store_key *prefix, const void *key, size_t len,
+    size_t max, char *out)
 {
-	const unsigned char	*p = key;
-	size_t			 rest;
+	const unsigned char *p = key;
+	size_t rest;
 
-	if (len < prefix->len ||
-	    memcmp(p, prefix->data, prefix->len) != 0)
+	if (len < prefix->len || memcmp(p, prefix->data, prefix->len) != 0)
 		return 0;
 	rest = len - prefix->len;
 	p += prefix->len;
@@ -299,17 +299,17 @@ store_keys_suffix(const struct store_key *prefix, const void *key,
 }
 
 int
-store_keys_layer_gc_split(const void *key, size_t len,
-    int64_t *created_at_ms, uint64_t *repo_id, char *digest)
+store_keys_layer_gc_split(const void *key, size_t len, int64_t *created_at_ms,
+    uint64_t *repo_id, char *digest)
 {
-	const unsigned char	*p = key;
-	struct store_key	 none;
+	const unsigned char *p = key;
+	struct store_key none;
 
 	if (len < 16)
 		return STORE_CORRUPT;
 	none.len = 0;
 	if (store_keys_suffix(&none, p + 16, len - 16, STORE_DIGEST_MAX,
-	    digest) != 1)
+	        digest) != 1)
 		return STORE_CORRUPT;
 	*created_at_ms = (int64_t)(get_u64(p) ^ SIGN_FLIP);
 	*repo_id = get_u64(p + 8);
@@ -319,11 +319,11 @@ store_keys_layer_gc_split(const void *key, size_t len,
 static bool
 is_lower_hex(const char *s, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+		        (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	}
 	return s[len] == '\0';
@@ -342,14 +342,14 @@ store_digest_is_valid(const char *digest)
 bool
 store_upload_id_is_valid(const char *id)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; id[i] != '\0'; i++) {
 		if (i == STORE_UPLOAD_ID_MAX)
 			return false;
 		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'z') ||
-		    (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-'))
+		        (id[i] >= 'a' && id[i] <= 'z') ||
+		        (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-'))
 			return false;
 	}
 	return i > 0;

@@ -16,8 +16,8 @@
 static int
 blob_put(struct store_txn *t, struct store_key *k, const struct store_blob *b)
 {
-	struct buf	v;
-	int		rc;
+	struct buf v;
+	int rc;
 
 	if ((rc = store_codec_blob_encode(b, &v)) != STORE_OK)
 		return rc;
@@ -32,13 +32,12 @@ blob_put(struct store_txn *t, struct store_key *k, const struct store_blob *b)
  * leaves it when it gains one again.
  */
 static int
-blob_user_add(struct store_txn *t, const char *digest, uint64_t size,
-    int delta)
+blob_user_add(struct store_txn *t, const char *digest, uint64_t size, int delta)
 {
-	struct store_blob	b;
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_blob b;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_blob(&k, digest)) != STORE_OK)
 		return rc;
@@ -50,9 +49,8 @@ blob_user_add(struct store_txn *t, const char *digest, uint64_t size,
 	}
 	if (rc == STORE_NOTFOUND)
 		return STORE_CORRUPT;
-	if (rc != STORE_OK ||
-	    (rc = store_codec_blob_decode(v.mv_data, v.mv_size, &b)) !=
-	    STORE_OK)
+	if (rc != STORE_OK || (rc = store_codec_blob_decode(v.mv_data,
+	                           v.mv_size, &b)) != STORE_OK)
 		return rc;
 	if (delta < 0 && b.users == 0)
 		return STORE_CORRUPT;
@@ -70,18 +68,17 @@ blob_user_add(struct store_txn *t, const char *digest, uint64_t size,
 }
 
 int
-store_blob_get(struct store_txn *t, const char *digest,
-    struct store_blob *out)
+store_blob_get(struct store_txn *t, const char *digest, struct store_blob *out)
 {
-	struct store_blob	b;
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_blob b;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_blob(&k, digest)) != STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_BLOBS, &k, &v)) != STORE_OK ||
 	    (rc = store_codec_blob_decode(v.mv_data, v.mv_size, &b)) !=
-	    STORE_OK)
+	        STORE_OK)
 		return rc;
 	/* The key bounded the digest, so this copy cannot truncate. */
 	str_copy(b.digest, sizeof(b.digest), digest);
@@ -90,11 +87,11 @@ store_blob_get(struct store_txn *t, const char *digest,
 }
 
 static int
-layer_put(struct store_txn *t, struct store_key *k,
-    const struct store_layer *l, unsigned flags)
+layer_put(struct store_txn *t, struct store_key *k, const struct store_layer *l,
+    unsigned flags)
 {
-	struct buf	v;
-	int		rc;
+	struct buf v;
+	int rc;
 
 	if ((rc = store_codec_layer_encode(l, &v)) != STORE_OK)
 		return rc;
@@ -108,12 +105,12 @@ static int
 layer_load(struct store_txn *t, struct store_key *k, uint64_t repo_id,
     const char *digest, struct store_layer *out)
 {
-	MDB_val	v;
-	int	rc;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_db_get(t, STORE_DBI_LAYERS, k, &v)) != STORE_OK ||
 	    (rc = store_codec_layer_decode(v.mv_data, v.mv_size, out)) !=
-	    STORE_OK)
+	        STORE_OK)
 		return rc;
 	out->repo_id = repo_id;
 	str_copy(out->digest, sizeof(out->digest), digest);
@@ -124,11 +121,11 @@ layer_load(struct store_txn *t, struct store_key *k, uint64_t repo_id,
 static int
 gc_entry(struct store_txn *t, const struct store_layer *l, bool is_add)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_layer_gc(&k, l->created_at_ms, l->repo_id,
-	    l->digest)) != STORE_OK)
+	         l->digest)) != STORE_OK)
 		return rc;
 	if (is_add)
 		return store_db_put_marker(t, STORE_DBI_LAYER_GC, &k);
@@ -139,17 +136,17 @@ gc_entry(struct store_txn *t, const struct store_layer *l, bool is_add)
 int
 store_layer_add(struct store_txn *t, const struct store_layer *layer)
 {
-	struct store_layer	l;
-	struct store_key	k;
-	struct buf		v;
-	MDB_val			old;
-	int			rc;
+	struct store_layer l;
+	struct store_key k;
+	struct buf v;
+	MDB_val old;
+	int rc;
 
 	/* The digest names a blob file: only well-formed ones (SCHEMA.md). */
 	if (!store_digest_is_valid(layer->digest))
 		return STORE_TOOBIG;
-	if ((rc = store_keys_repo_digest(&k, layer->repo_id,
-	    layer->digest)) != STORE_OK ||
+	if ((rc = store_keys_repo_digest(&k, layer->repo_id, layer->digest)) !=
+	        STORE_OK ||
 	    (rc = store_repo_check_id(t, layer->repo_id)) != STORE_OK)
 		return rc;
 	rc = store_db_get(t, STORE_DBI_LAYERS, &k, &old);
@@ -175,9 +172,9 @@ int
 store_layer_get(struct store_txn *t, uint64_t repo_id, const char *digest,
     struct store_layer *out)
 {
-	struct store_layer	l;
-	struct store_key	k;
-	int			rc;
+	struct store_layer l;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
 	    (rc = layer_load(t, &k, repo_id, digest, &l)) != STORE_OK)
@@ -190,9 +187,9 @@ int
 store_layer_set_media_type(struct store_txn *t, uint64_t repo_id,
     const char *digest, const char *media_type)
 {
-	struct store_layer	l;
-	struct store_key	k;
-	int			rc;
+	struct store_layer l;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
 	    (rc = layer_load(t, &k, repo_id, digest, &l)) != STORE_OK)
@@ -206,9 +203,9 @@ int
 store_layer_ref(struct store_txn *t, uint64_t repo_id, const char *digest,
     int delta)
 {
-	struct store_layer	l;
-	struct store_key	k;
-	int			rc;
+	struct store_layer l;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK ||
 	    (rc = layer_load(t, &k, repo_id, digest, &l)) != STORE_OK)
@@ -229,7 +226,7 @@ static int
 layer_drop(struct store_txn *t, struct store_key *k,
     const struct store_layer *l)
 {
-	int	rc;
+	int rc;
 
 	if (l->refs == 0 && (rc = gc_entry(t, l, false)) != STORE_OK)
 		return rc;
@@ -240,12 +237,11 @@ layer_drop(struct store_txn *t, struct store_key *k,
 
 /* For the GC: the layer must have no reference (it came from layer_gc). */
 int
-store_layer_remove(struct store_txn *t, uint64_t repo_id,
-    const char *digest)
+store_layer_remove(struct store_txn *t, uint64_t repo_id, const char *digest)
 {
-	struct store_layer	l;
-	struct store_key	k;
-	int			rc;
+	struct store_layer l;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_digest(&k, repo_id, digest)) != STORE_OK)
 		return rc;
@@ -258,24 +254,22 @@ store_layer_remove(struct store_txn *t, uint64_t repo_id,
 }
 
 int
-store_layer_drop_repo(struct store_txn *t, uint64_t repo_id,
-    size_t *budget)
+store_layer_drop_repo(struct store_txn *t, uint64_t repo_id, size_t *budget)
 {
-	struct store_layer	l;
-	struct store_key	prefix, k;
-	char			digest[STORE_DIGEST_MAX + 1];
-	int			rc = STORE_OK;
+	struct store_layer l;
+	struct store_key prefix, k;
+	char digest[STORE_DIGEST_MAX + 1];
+	int rc = STORE_OK;
 
 	if ((rc = store_keys_repo_children(&prefix, repo_id)) != STORE_OK)
 		return rc;
 	/* Seek afresh after each removal rather than trust a cursor. */
 	while (*budget > 0 &&
-	    (rc = store_db_first(t, STORE_DBI_LAYERS, &prefix, &k)) == 1) {
+	       (rc = store_db_first(t, STORE_DBI_LAYERS, &prefix, &k)) == 1) {
 		if ((rc = store_keys_suffix(&prefix, k.data, k.len,
-		    STORE_DIGEST_MAX, digest)) != 1)
+		         STORE_DIGEST_MAX, digest)) != 1)
 			return rc < 0 ? rc : STORE_CORRUPT;
-		if ((rc = layer_load(t, &k, repo_id, digest, &l)) !=
-		    STORE_OK ||
+		if ((rc = layer_load(t, &k, repo_id, digest, &l)) != STORE_OK ||
 		    (rc = layer_drop(t, &k, &l)) != STORE_OK)
 			return rc;
 		(*budget)--;

@@ -22,13 +22,13 @@
  * the order the reaper empties them.
  */
 static const enum store_dbi child_dbis[] = {
-	STORE_DBI_IMAGES,
-	STORE_DBI_MANIFESTS,
-	STORE_DBI_TAGS,
-	STORE_DBI_REFERRERS,
-	STORE_DBI_PARENTS,
-	STORE_DBI_IMAGE_COUNTS,
-	STORE_DBI_REPO_DOCS,
+    STORE_DBI_IMAGES,
+    STORE_DBI_MANIFESTS,
+    STORE_DBI_TAGS,
+    STORE_DBI_REFERRERS,
+    STORE_DBI_PARENTS,
+    STORE_DBI_IMAGE_COUNTS,
+    STORE_DBI_REPO_DOCS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */
@@ -36,8 +36,8 @@ static int
 count_add(struct store_txn *t, const char *registry_id, const char *region,
     int delta)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
 		return rc;
@@ -48,8 +48,8 @@ count_add(struct store_txn *t, const char *registry_id, const char *region,
 static int
 next_id_get(struct store_txn *t, struct store_key *k, uint64_t *out)
 {
-	MDB_val	v;
-	int	rc;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_meta(k, STORE_META_NEXT_REPO_ID)) != STORE_OK)
 		return rc;
@@ -67,8 +67,8 @@ static int
 put_u64(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
     uint64_t n)
 {
-	struct buf	b;
-	int		rc;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_codec_u64_encode(n, &b)) != STORE_OK)
 		return rc;
@@ -82,8 +82,8 @@ static int
 put_repo(struct store_txn *t, struct store_key *k,
     const struct store_repo *repo, unsigned flags)
 {
-	struct buf	b;
-	int		rc;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_codec_repo_encode(repo, &b)) != STORE_OK)
 		return rc;
@@ -96,14 +96,13 @@ put_repo(struct store_txn *t, struct store_key *k,
 static int
 put_id_index(struct store_txn *t, uint64_t id, const struct store_key *rk)
 {
-	struct store_key	k;
-	struct buf		b;
-	int			rc;
+	struct store_key k;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_keys_repo_id(&k, id)) != STORE_OK)
 		return rc;
-	if ((rc = store_codec_bytes_encode(rk->data, rk->len, &b)) !=
-	    STORE_OK)
+	if ((rc = store_codec_bytes_encode(rk->data, rk->len, &b)) != STORE_OK)
 		return rc;
 	rc = store_db_put(t, STORE_DBI_REPO_IDS, &k, b.data, b.len,
 	    MDB_NOOVERWRITE);
@@ -115,13 +114,13 @@ put_id_index(struct store_txn *t, uint64_t id, const struct store_key *rk)
 int
 store_repo_create(struct store_txn *t, struct store_repo *repo)
 {
-	struct store_key	k, idk;
-	MDB_val			v;
-	uint64_t		id, old_id = repo->id;
-	int			rc;
+	struct store_key k, idk;
+	MDB_val v;
+	uint64_t id, old_id = repo->id;
+	int rc;
 
 	if ((rc = store_keys_repo(&k, repo->registry_id, repo->region,
-	    repo->name)) != STORE_OK)
+	         repo->name)) != STORE_OK)
 		return rc;
 	rc = store_db_get(t, STORE_DBI_REPOS, &k, &v);
 	if (rc == STORE_OK)
@@ -136,7 +135,7 @@ store_repo_create(struct store_txn *t, struct store_repo *repo)
 	    (rc = put_u64(t, STORE_DBI_META, &idk, id + 1)) != STORE_OK ||
 	    (rc = put_id_index(t, id, &k)) != STORE_OK ||
 	    (rc = count_add(t, repo->registry_id, repo->region, 1)) !=
-	    STORE_OK) {
+	        STORE_OK) {
 		repo->id = old_id;
 		return rc;
 	}
@@ -144,12 +143,12 @@ store_repo_create(struct store_txn *t, struct store_repo *repo)
 }
 
 int
-store_repo_get(struct store_txn *t, const char *registry_id,
-    const char *region, const char *name, struct store_repo *out)
+store_repo_get(struct store_txn *t, const char *registry_id, const char *region,
+    const char *name, struct store_repo *out)
 {
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_repo(&k, registry_id, region, name)) != STORE_OK)
 		return rc;
@@ -169,8 +168,8 @@ store_repo_get(struct store_txn *t, const char *registry_id,
 static int
 stored_id(struct store_txn *t, struct store_key *k, uint64_t *out)
 {
-	MDB_val	v;
-	int	rc;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_db_get(t, STORE_DBI_REPOS, k, &v)) != STORE_OK)
 		return rc;
@@ -180,12 +179,12 @@ stored_id(struct store_txn *t, struct store_key *k, uint64_t *out)
 int
 store_repo_update(struct store_txn *t, const struct store_repo *repo)
 {
-	struct store_key	k;
-	uint64_t		id;
-	int			rc;
+	struct store_key k;
+	uint64_t id;
+	int rc;
 
 	if ((rc = store_keys_repo(&k, repo->registry_id, repo->region,
-	    repo->name)) != STORE_OK)
+	         repo->name)) != STORE_OK)
 		return rc;
 	if ((rc = stored_id(t, &k, &id)) != STORE_OK)
 		return rc;
@@ -204,8 +203,8 @@ static int
 bury(struct store_txn *t, const char *registry_id, const char *region,
     const char *name, uint64_t *id)
 {
-	struct store_key	k, idk, ck;
-	int			rc;
+	struct store_key k, idk, ck;
+	int rc;
 
 	if ((rc = store_keys_repo(&k, registry_id, region, name)) != STORE_OK)
 		return rc;
@@ -222,8 +221,7 @@ bury(struct store_txn *t, const char *registry_id, const char *region,
 	/* Documents are few; a lifecycle run under way sees its policy go. */
 	if ((rc = count_add(t, registry_id, region, -1)) != STORE_OK ||
 	    (rc = store_upload_drop_repo(t, *id)) != STORE_OK ||
-	    (rc = store_db_del_prefix(t, STORE_DBI_REPO_DOCS, &ck)) !=
-	    STORE_OK)
+	    (rc = store_db_del_prefix(t, STORE_DBI_REPO_DOCS, &ck)) != STORE_OK)
 		return rc;
 	return store_db_put_marker(t, STORE_DBI_BURIED, &idk);
 }
@@ -235,16 +233,16 @@ bury(struct store_txn *t, const char *registry_id, const char *region,
 static int
 reap_id(struct store_txn *t, uint64_t id, size_t *budget)
 {
-	struct store_key	k, ck;
-	size_t			i;
-	int			rc;
+	struct store_key k, ck;
+	size_t i;
+	int rc;
 
 	if ((rc = store_keys_repo_id(&k, id)) != STORE_OK ||
 	    (rc = store_keys_repo_children(&ck, id)) != STORE_OK)
 		return rc;
 	for (i = 0; i < sizeof(child_dbis) / sizeof(child_dbis[0]); i++) {
 		if ((rc = store_db_del_prefix_some(t, child_dbis[i], &ck,
-		    budget)) != STORE_OK)
+		         budget)) != STORE_OK)
 			return rc;
 	}
 	if ((rc = store_layer_drop_repo(t, id, budget)) != STORE_OK)
@@ -260,9 +258,9 @@ int
 store_repo_delete(struct store_txn *t, const char *registry_id,
     const char *region, const char *name)
 {
-	uint64_t	id;
-	size_t		budget = SIZE_MAX;
-	int		rc;
+	uint64_t id;
+	size_t budget = SIZE_MAX;
+	int rc;
 
 	if ((rc = bury(t, registry_id, region, name, &id)) != STORE_OK)
 		return rc;
@@ -273,7 +271,7 @@ int
 store_repo_bury(struct store_txn *t, const char *registry_id,
     const char *region, const char *name)
 {
-	uint64_t	id;
+	uint64_t id;
 
 	return bury(t, registry_id, region, name, &id);
 }
@@ -282,10 +280,10 @@ int
 store_repo_reap(struct store_txn *t, size_t max, size_t *n_removed,
     bool *is_done)
 {
-	struct store_key	none, k;
-	uint64_t		id;
-	size_t			budget = max;
-	int			rc;
+	struct store_key none, k;
+	uint64_t id;
+	size_t budget = max;
+	int rc;
 
 	none.len = 0;
 	*is_done = false;
@@ -297,7 +295,7 @@ store_repo_reap(struct store_txn *t, size_t max, size_t *n_removed,
 			break;
 		}
 		if ((rc = store_keys_repo_id_split(k.data, k.len, &id)) !=
-		    STORE_OK ||
+		        STORE_OK ||
 		    (rc = reap_id(t, id, &budget)) != STORE_OK)
 			return rc;
 	}
@@ -311,7 +309,7 @@ walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
     const struct store_key *part, struct store_repo *r, store_repo_cb cb,
     void *arg)
 {
-	int	rc;
+	int rc;
 
 	for (; mrc == 0; mrc = mdb_cursor_get(c, key, val, MDB_NEXT)) {
 		rc = store_keys_repo_name(part, key->mv_data, key->mv_size,
@@ -321,7 +319,7 @@ walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
 		if (rc < 0)
 			return rc;
 		if ((rc = store_codec_repo_decode_into(val->mv_data,
-		    val->mv_size, r)) != STORE_OK)
+		         val->mv_size, r)) != STORE_OK)
 			return rc;
 		if ((rc = cb(r, arg)) != 0)
 			return rc < 0 ? rc : STORE_OK;
@@ -333,11 +331,11 @@ int
 store_repo_foreach(struct store_txn *t, const char *registry_id,
     const char *region, const char *after_name, store_repo_cb cb, void *arg)
 {
-	struct store_key	 part, start;
-	struct store_repo	*r = NULL;
-	MDB_cursor		*c = NULL;
-	MDB_val			 key, val;
-	int			 mrc, rc;
+	struct store_key part, start;
+	struct store_repo *r = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val key, val;
+	int mrc, rc;
 
 	if ((rc = store_keys_repo_partition(&part, registry_id, region)) !=
 	    STORE_OK)
@@ -372,8 +370,8 @@ int
 store_repo_count(struct store_txn *t, const char *registry_id,
     const char *region, uint64_t *out)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_repo_count(&k, registry_id, region)) != STORE_OK)
 		return rc;
@@ -383,9 +381,9 @@ store_repo_count(struct store_txn *t, const char *registry_id,
 int
 store_repo_check_id(struct store_txn *t, uint64_t repo_id)
 {
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_repo_id(&k, repo_id)) != STORE_OK)
 		return rc;

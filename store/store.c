@@ -22,25 +22,25 @@
 #include "common/xalloc.h"
 
 static const char *const dbi_names[STORE_DBI__COUNT] = {
-	[STORE_DBI_META] = "meta",
-	[STORE_DBI_REPOS] = "repos",
-	[STORE_DBI_REPO_IDS] = "repo_ids",
-	[STORE_DBI_REPO_COUNTS] = "repo_counts",
-	[STORE_DBI_IMAGES] = "images",
-	[STORE_DBI_MANIFESTS] = "manifests",
-	[STORE_DBI_TAGS] = "tags",
-	[STORE_DBI_LAYERS] = "layers",
-	[STORE_DBI_BLOBS] = "blobs",
-	[STORE_DBI_UPLOADS] = "uploads",
-	[STORE_DBI_REFERRERS] = "referrers",
-	[STORE_DBI_PARENTS] = "parents",
-	[STORE_DBI_IMAGE_COUNTS] = "image_counts",
-	[STORE_DBI_LAYER_GC] = "layer_gc",
-	[STORE_DBI_BLOB_GC] = "blob_gc",
-	[STORE_DBI_REPO_DOCS] = "repo_docs",
-	[STORE_DBI_REGISTRY_DOCS] = "registry_docs",
-	[STORE_DBI_TEMPLATES] = "templates",
-	[STORE_DBI_BURIED] = "buried",
+    [STORE_DBI_META] = "meta",
+    [STORE_DBI_REPOS] = "repos",
+    [STORE_DBI_REPO_IDS] = "repo_ids",
+    [STORE_DBI_REPO_COUNTS] = "repo_counts",
+    [STORE_DBI_IMAGES] = "images",
+    [STORE_DBI_MANIFESTS] = "manifests",
+    [STORE_DBI_TAGS] = "tags",
+    [STORE_DBI_LAYERS] = "layers",
+    [STORE_DBI_BLOBS] = "blobs",
+    [STORE_DBI_UPLOADS] = "uploads",
+    [STORE_DBI_REFERRERS] = "referrers",
+    [STORE_DBI_PARENTS] = "parents",
+    [STORE_DBI_IMAGE_COUNTS] = "image_counts",
+    [STORE_DBI_LAYER_GC] = "layer_gc",
+    [STORE_DBI_BLOB_GC] = "blob_gc",
+    [STORE_DBI_REPO_DOCS] = "repo_docs",
+    [STORE_DBI_REGISTRY_DOCS] = "registry_docs",
+    [STORE_DBI_TEMPLATES] = "templates",
+    [STORE_DBI_BURIED] = "buried",
 };
 
 /*
@@ -49,16 +49,21 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
  * refuses a larger one (as valgrind does past about 16 GiB). Sizes that do
  * not fit size_t are skipped.
  */
-#define GIB	((uint64_t)1 << 30)
+#define GIB ((uint64_t)1 << 30)
 static const uint64_t map_sizes[] = {
-	STORE_MAP_SIZE_DEFAULT, 256 * GIB, 64 * GIB, 16 * GIB, 4 * GIB, 1 * GIB,
+    STORE_MAP_SIZE_DEFAULT,
+    256 * GIB,
+    64 * GIB,
+    16 * GIB,
+    4 * GIB,
+    1 * GIB,
 };
 
 /* The file of the environment inside the store directory (MDB_NOSUBDIR). */
-#define STORE_FILE	"meta.lmdb"
+#define STORE_FILE "meta.lmdb"
 /* The lock one process holds while it has the store open. */
-#define LOCK_FILE	"lock"
-#define RESERVE_FILE	"reserve"
+#define LOCK_FILE "lock"
+#define RESERVE_FILE "reserve"
 
 const char *
 store_strerror(int rc)
@@ -135,24 +140,26 @@ open_cause(const char *path, int mdb_rc)
 	switch (store_err(mdb_rc)) {
 	case STORE_CORRUPT:
 		return xasprintf("%s is not an LMDB environment or is corrupt "
-		    "(%s)", path, mdb_strerror(mdb_rc));
+		                 "(%s)",
+		    path, mdb_strerror(mdb_rc));
 	case STORE_VERSION:
 		return xasprintf("%s was written by an incompatible LMDB "
-		    "version (%s)", path, mdb_strerror(mdb_rc));
+		                 "version (%s)",
+		    path, mdb_strerror(mdb_rc));
 	}
 	return xasprintf("%s: %s", path, mdb_strerror(mdb_rc));
 }
 
 static int
-env_open(struct store *s, const char *path, unsigned flags,
-    uint64_t map_size, char **why)
+env_open(struct store *s, const char *path, unsigned flags, uint64_t map_size,
+    char **why)
 {
-	unsigned	 env_flags = MDB_NOSUBDIR | MDB_NOTLS;
-	MDB_env		*env;
-	const uint64_t	*sizes = map_sizes;
-	MDB_stat	 st;
-	size_t		 i, n_sizes = sizeof(map_sizes) / sizeof(map_sizes[0]);
-	int		 mrc = EINVAL, dead;
+	unsigned env_flags = MDB_NOSUBDIR | MDB_NOTLS;
+	MDB_env *env;
+	const uint64_t *sizes = map_sizes;
+	MDB_stat st;
+	size_t i, n_sizes = sizeof(map_sizes) / sizeof(map_sizes[0]);
+	int mrc = EINVAL, dead;
 
 	if (flags & STORE_EPHEMERAL)
 		env_flags |= MDB_NOSYNC;
@@ -203,13 +210,12 @@ env_open(struct store *s, const char *path, unsigned flags,
  * *out to its version. Returns STORE_OK, or a code with *why set.
  */
 static int
-check_schema(struct store_txn *t, const char *path, uint32_t *out,
-    char **why)
+check_schema(struct store_txn *t, const char *path, uint32_t *out, char **why)
 {
-	struct store_key	k;
-	MDB_val			v;
-	uint32_t		version;
-	int			mrc, rc;
+	struct store_key k;
+	MDB_val v;
+	uint32_t version;
+	int mrc, rc;
 
 	mrc = mdb_dbi_open(t->txn, dbi_names[STORE_DBI_META], 0,
 	    &t->store->dbi[STORE_DBI_META]);
@@ -230,14 +236,15 @@ check_schema(struct store_txn *t, const char *path, uint32_t *out,
 		return rc;
 	}
 	if (store_codec_schema_decode(v.mv_data, v.mv_size, &version) !=
-	    STORE_OK || version == 0) {
+	        STORE_OK ||
+	    version == 0) {
 		*why = xasprintf("%s: the schema record is damaged", path);
 		return STORE_CORRUPT;
 	}
 	if (version > STORE_SCHEMA_VERSION) {
 		*why = xasprintf("store schema version %u is newer than this "
-		    "ecrd supports (%d)", (unsigned)version,
-		    STORE_SCHEMA_VERSION);
+		                 "ecrd supports (%d)",
+		    (unsigned)version, STORE_SCHEMA_VERSION);
 		return STORE_VERSION;
 	}
 	*out = version;
@@ -245,7 +252,8 @@ check_schema(struct store_txn *t, const char *path, uint32_t *out,
 
 not_ecrd:
 	*why = xasprintf("%s is an LMDB environment but not an ecrd store "
-	    "(no schema record)", path);
+	                 "(no schema record)",
+	    path);
 	return STORE_CORRUPT;
 }
 
@@ -253,9 +261,9 @@ not_ecrd:
 static int
 write_schema(struct store_txn *t, unsigned flags)
 {
-	struct store_key	k;
-	struct buf		b;
-	int			rc;
+	struct store_key k;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_keys_meta(&k, STORE_META_SCHEMA)) != STORE_OK)
 		return rc;
@@ -277,10 +285,11 @@ write_schema(struct store_txn *t, unsigned flags)
 static int
 migrate(struct store_txn *t, uint32_t version)
 {
-	int	rc;
+	int rc;
 
-	if (version < 2 && (rc = store_err(mdb_drop(t->txn,
-	    t->store->dbi[STORE_DBI_IMAGES], 0))) != STORE_OK)
+	if (version < 2 &&
+	    (rc = store_err(mdb_drop(t->txn, t->store->dbi[STORE_DBI_IMAGES],
+	         0))) != STORE_OK)
 		return rc;
 	if (version < 3 && (rc = store_upload_migrate(t)) != STORE_OK)
 		return rc;
@@ -295,13 +304,13 @@ migrate(struct store_txn *t, uint32_t version)
 static int
 stamp(struct store *s, const char *path, char **why)
 {
-	struct store_txn	t = { s, NULL };
-	MDB_dbi			main_dbi;
-	MDB_stat		st;
-	bool			is_fresh;
-	uint32_t		version = STORE_SCHEMA_VERSION;
-	int			mrc, rc;
-	size_t			i;
+	struct store_txn t = {s, NULL};
+	MDB_dbi main_dbi;
+	MDB_stat st;
+	bool is_fresh;
+	uint32_t version = STORE_SCHEMA_VERSION;
+	int mrc, rc;
+	size_t i;
 
 	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &t.txn)) != 0 ||
 	    (mrc = mdb_dbi_open(t.txn, NULL, 0, &main_dbi)) != 0 ||
@@ -311,16 +320,16 @@ stamp(struct store *s, const char *path, char **why)
 		goto out;
 	}
 	is_fresh = st.ms_entries == 0;
-	if (!is_fresh && (rc = check_schema(&t, path, &version, why)) !=
-	    STORE_OK)
+	if (!is_fresh &&
+	    (rc = check_schema(&t, path, &version, why)) != STORE_OK)
 		goto out;
 	for (i = 0; i < STORE_DBI__COUNT; i++) {
 		mrc = mdb_dbi_open(t.txn, dbi_names[i], MDB_CREATE, &s->dbi[i]);
 		if (mrc != 0) {
 			*why = xasprintf("%s: opening the %s table: %s", path,
 			    dbi_names[i], mdb_strerror(mrc));
-			rc = mrc == MDB_INCOMPATIBLE ? STORE_CORRUPT :
-			    store_err(mrc);
+			rc = mrc == MDB_INCOMPATIBLE ? STORE_CORRUPT
+			                             : store_err(mrc);
 			goto out;
 		}
 	}
@@ -352,10 +361,10 @@ out:
 static long
 lock_holder(int fd)
 {
-	char		 text[32];
-	const char	*errstr;
-	uint64_t	 pid;
-	ssize_t		 n;
+	char text[32];
+	const char *errstr;
+	uint64_t pid;
+	ssize_t n;
 
 	if ((n = pread(fd, text, sizeof(text) - 1, 0)) <= 0)
 		return 0;
@@ -375,9 +384,9 @@ lock_holder(int fd)
 static int
 lock_dir(struct store *s, char **why)
 {
-	char	*path, pid[32];
-	long	 holder;
-	int	 fd, n, rc = STORE_IO;
+	char *path, pid[32];
+	long holder;
+	int fd, n, rc = STORE_IO;
 
 	path = xasprintf("%s/%s", s->dir, LOCK_FILE);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
@@ -391,10 +400,11 @@ lock_dir(struct store *s, char **why)
 		}
 		if ((holder = lock_holder(fd)) != 0)
 			*why = xasprintf("%s is in use by another ecrd "
-			    "(pid %ld)", s->dir, holder);
+			                 "(pid %ld)",
+			    s->dir, holder);
 		else
-			*why = xasprintf("%s is in use by another ecrd",
-			    s->dir);
+			*why =
+			    xasprintf("%s is in use by another ecrd", s->dir);
 		rc = STORE_LOCKED;
 		goto out;
 	}
@@ -416,9 +426,9 @@ int
 store_open(const char *dir, unsigned flags, uint64_t map_size,
     struct store **out, char **cause)
 {
-	struct store	*s = NULL;
-	char		*path = NULL, *why = NULL;
-	int		 rc;
+	struct store *s = NULL;
+	char *path = NULL, *why = NULL;
+	int rc;
 
 	if ((flags & ~(unsigned)STORE_EPHEMERAL) != 0) {
 		why = xasprintf("unknown store_open flags %#x", flags);
@@ -460,7 +470,7 @@ out:
 void
 store_close(struct store *s)
 {
-	size_t	i;
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -506,13 +516,13 @@ store_io_fail(struct store *s, const char *call, const char *path, int e)
 int
 store_reserve_release(struct store *s)
 {
-	char	*path;
-	int	 rc = STORE_OK;
+	char *path;
+	int rc = STORE_OK;
 
 	path = xasprintf("%s/%s", s->dir, RESERVE_FILE);
 	if (unlink(path) == -1)
-		rc = errno == ENOENT ? STORE_NOTFOUND :
-		    store_io_fail(s, "unlink", path, errno);
+		rc = errno == ENOENT ? STORE_NOTFOUND
+		                     : store_io_fail(s, "unlink", path, errno);
 	free(path);
 	return rc;
 }
@@ -525,10 +535,10 @@ store_reserve_release(struct store *s)
 int
 store_reserve_restore(struct store *s)
 {
-	struct statvfs	 vfs;
-	struct stat	 sb;
-	char		*path, *tmp;
-	int		 fd = -1, e, rc = STORE_IO;
+	struct statvfs vfs;
+	struct stat sb;
+	char *path, *tmp;
+	int fd = -1, e, rc = STORE_IO;
 
 	path = xasprintf("%s/%s", s->dir, RESERVE_FILE);
 	tmp = xasprintf("%s/%s.tmp", s->dir, RESERVE_FILE);
@@ -546,8 +556,8 @@ store_reserve_restore(struct store *s)
 		rc = STORE_NOSPACE;
 		goto out;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1) {
 		rc = store_io_fail(s, "open", tmp, errno);
 		goto out;
 	}
@@ -574,9 +584,9 @@ int
 store_txn_begin(struct store *s, struct store_txn *parent, bool write,
     struct store_txn **out)
 {
-	struct store_txn	*t;
-	MDB_txn			*txn;
-	int			 mrc;
+	struct store_txn *t;
+	MDB_txn *txn;
+	int mrc;
 
 	/* LMDB nests write txns only. */
 	if (parent != NULL && !write)
@@ -595,8 +605,8 @@ store_txn_begin(struct store *s, struct store_txn *parent, bool write,
 int
 store_txn_commit(struct store_txn *t)
 {
-	struct store	*s = t->store;
-	int		 mrc, rc;
+	struct store *s = t->store;
+	int mrc, rc;
 
 	mrc = mdb_txn_commit(t->txn);
 	free(t);
@@ -636,13 +646,13 @@ int
 store_db_get(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
     MDB_val *out)
 {
-	MDB_val	key, val;
-	int	rc;
+	MDB_val key, val;
+	int rc;
 
 	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
 		return rc;
-	if ((rc = store_err(mdb_get(t->txn, t->store->dbi[dbi], &key,
-	    &val))) != STORE_OK)
+	if ((rc = store_err(mdb_get(t->txn, t->store->dbi[dbi], &key, &val))) !=
+	    STORE_OK)
 		return rc;
 	*out = val;
 	return STORE_OK;
@@ -652,8 +662,8 @@ int
 store_db_put(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
     const void *p, size_t len, unsigned flags)
 {
-	MDB_val	key, val;
-	int	rc;
+	MDB_val key, val;
+	int rc;
 
 	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
 		return rc;
@@ -661,7 +671,7 @@ store_db_put(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
 	val.mv_size = len;
 	val.mv_data = NULL;
 	if ((rc = store_err(mdb_put(t->txn, t->store->dbi[dbi], &key, &val,
-	    flags | MDB_RESERVE))) != STORE_OK)
+	         flags | MDB_RESERVE))) != STORE_OK)
 		return rc;
 	if (len != 0)
 		memcpy(val.mv_data, p, len);
@@ -671,8 +681,8 @@ store_db_put(struct store_txn *t, enum store_dbi dbi, struct store_key *k,
 int
 store_db_del(struct store_txn *t, enum store_dbi dbi, struct store_key *k)
 {
-	MDB_val	key;
-	int	rc;
+	MDB_val key;
+	int rc;
 
 	if ((rc = store_db_key(t, k, &key)) != STORE_OK)
 		return rc;
@@ -683,8 +693,8 @@ store_db_del(struct store_txn *t, enum store_dbi dbi, struct store_key *k)
 static int
 seek_prefix(MDB_cursor *c, const MDB_val *prefix)
 {
-	MDB_val	key, val;
-	int	rc;
+	MDB_val key, val;
+	int rc;
 
 	key = *prefix;
 	rc = store_err(mdb_cursor_get(c, &key, &val, MDB_SET_RANGE));
@@ -693,14 +703,14 @@ seek_prefix(MDB_cursor *c, const MDB_val *prefix)
 	if (rc != STORE_OK)
 		return rc;
 	return key.mv_size >= prefix->mv_size &&
-	    memcmp(key.mv_data, prefix->mv_data, prefix->mv_size) == 0;
+	       memcmp(key.mv_data, prefix->mv_data, prefix->mv_size) == 0;
 }
 
 int
 store_db_seek(MDB_cursor *c, struct store_key *start, bool is_after,
     MDB_val *key, MDB_val *val)
 {
-	int	mrc;
+	int mrc;
 
 	key->mv_size = start->len;
 	key->mv_data = start->data;
@@ -715,7 +725,7 @@ int
 store_db_del_prefix(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix)
 {
-	size_t	budget = SIZE_MAX;
+	size_t budget = SIZE_MAX;
 
 	return store_db_del_prefix_some(t, dbi, prefix, &budget);
 }
@@ -724,9 +734,9 @@ int
 store_db_del_prefix_some(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix, size_t *budget)
 {
-	MDB_cursor	*c;
-	MDB_val		 pv;
-	int		 rc = STORE_OK;
+	MDB_cursor *c;
+	MDB_val pv;
+	int rc = STORE_OK;
 
 	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
 		return rc;
@@ -746,9 +756,9 @@ int
 store_db_has_prefix(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix, bool *out)
 {
-	MDB_cursor	*c;
-	MDB_val		 pv;
-	int		 rc;
+	MDB_cursor *c;
+	MDB_val pv;
+	int rc;
 
 	if ((rc = store_db_key(t, prefix, &pv)) != STORE_OK)
 		return rc;
@@ -766,8 +776,8 @@ int
 store_db_put_marker(struct store_txn *t, enum store_dbi dbi,
     struct store_key *k)
 {
-	struct buf	b;
-	int		rc;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_codec_marker_encode(&b)) != STORE_OK)
 		return rc;
@@ -780,8 +790,8 @@ int
 store_db_counter_get(struct store_txn *t, enum store_dbi dbi,
     struct store_key *k, uint64_t *out)
 {
-	MDB_val	v;
-	int	rc;
+	MDB_val v;
+	int rc;
 
 	rc = store_db_get(t, dbi, k, &v);
 	if (rc == STORE_NOTFOUND) {
@@ -797,9 +807,9 @@ int
 store_db_counter_add(struct store_txn *t, enum store_dbi dbi,
     struct store_key *k, int delta)
 {
-	struct buf	b;
-	uint64_t	n;
-	int		rc;
+	struct buf b;
+	uint64_t n;
+	int rc;
 
 	if ((rc = store_db_counter_get(t, dbi, k, &n)) != STORE_OK)
 		return rc;
@@ -820,9 +830,9 @@ int
 store_db_first(struct store_txn *t, enum store_dbi dbi,
     struct store_key *prefix, struct store_key *found)
 {
-	MDB_cursor	*c;
-	MDB_val		 key, val;
-	int		 rc;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc;
 
 	key.mv_size = 0;
 	key.mv_data = NULL;
@@ -856,12 +866,12 @@ int
 store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
     size_t len, unsigned char *out)
 {
-	struct store_key	 k;
-	struct buf		 b;
-	MDB_val			 v;
-	const void		*p;
-	size_t			 n;
-	int			 rc;
+	struct store_key k;
+	struct buf b;
+	MDB_val v;
+	const void *p;
+	size_t n;
+	int rc;
 
 	if (len == 0 || len > STORE_SERVER_KEY_MAX)
 		return STORE_TOOBIG;
@@ -870,7 +880,8 @@ store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
 	rc = store_db_get(t, STORE_DBI_META, &k, &v);
 	if (rc == STORE_OK) {
 		if (store_codec_bytes_decode(v.mv_data, v.mv_size, &p, &n) !=
-		    STORE_OK || n != len)
+		        STORE_OK ||
+		    n != len)
 			return STORE_CORRUPT;
 		memmove(out, p, len);
 		return STORE_OK;
@@ -879,8 +890,8 @@ store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
 		return rc;
 	if ((rc = store_codec_bytes_encode(candidate, len, &b)) != STORE_OK)
 		return rc;
-	rc = store_db_put(t, STORE_DBI_META, &k, b.data, b.len,
-	    MDB_NOOVERWRITE);
+	rc =
+	    store_db_put(t, STORE_DBI_META, &k, b.data, b.len, MDB_NOOVERWRITE);
 	buf_release(&b);
 	if (rc != STORE_OK)
 		return rc;
@@ -891,14 +902,14 @@ store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
 int
 store_reset(struct store_txn *t)
 {
-	int	i, rc;
+	int i, rc;
 
 	/* Every DBI but meta holds resettable records. */
 	for (i = 0; i < STORE_DBI__COUNT; i++) {
 		if (i == STORE_DBI_META)
 			continue;
-		if ((rc = store_err(mdb_drop(t->txn, t->store->dbi[i],
-		    0))) != STORE_OK)
+		if ((rc = store_err(mdb_drop(t->txn, t->store->dbi[i], 0))) !=
+		    STORE_OK)
 			return rc;
 	}
 	return STORE_OK;

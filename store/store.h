@@ -20,55 +20,55 @@ struct store_txn;
  */
 enum {
 	STORE_OK = 0,
-	STORE_NOTFOUND = -1,	/* no such record */
-	STORE_EXISTS = -2,	/* a create found the record already there */
-	STORE_FULL = -3,	/* the map (or a txn's page budget) is full */
-	STORE_CORRUPT = -4,	/* a record or the environment is damaged */
-	STORE_VERSION = -5,	/* written by a newer ecrd or LMDB format */
-	STORE_IO = -6,		/* system error, or misuse (EINVAL, EACCES) */
-	STORE_TOOBIG = -7,	/* a key or value exceeds its limit */
-	STORE_BUSY = -8,	/* transiently unavailable; retrying may work */
-	STORE_LOCKED = -9,	/* another process has the store open */
-	STORE_NOSPACE = -10,	/* the file system is full (ENOSPC, EDQUOT) */
+	STORE_NOTFOUND = -1, /* no such record */
+	STORE_EXISTS = -2,   /* a create found the record already there */
+	STORE_FULL = -3,     /* the map (or a txn's page budget) is full */
+	STORE_CORRUPT = -4,  /* a record or the environment is damaged */
+	STORE_VERSION = -5,  /* written by a newer ecrd or LMDB format */
+	STORE_IO = -6,       /* system error, or misuse (EINVAL, EACCES) */
+	STORE_TOOBIG = -7,   /* a key or value exceeds its limit */
+	STORE_BUSY = -8,     /* transiently unavailable; retrying may work */
+	STORE_LOCKED = -9,   /* another process has the store open */
+	STORE_NOSPACE = -10, /* the file system is full (ENOSPC, EDQUOT) */
 };
 
 /* store_open() flags. */
-#define STORE_EPHEMERAL	0x1	/* no fsync (MDB_NOSYNC): tests only */
+#define STORE_EPHEMERAL 0x1 /* no fsync (MDB_NOSYNC): tests only */
 
 /* Limits of the fields stored in a repository record (the ECR model's). */
-#define STORE_REGISTRY_ID_MAX		12
-#define STORE_REGION_MAX		32
-#define STORE_REPO_NAME_MAX		256
-#define STORE_REPO_TAGS_MAX		50
-#define STORE_TAG_KEY_MAX		128
-#define STORE_TAG_VALUE_MAX		256
-#define STORE_EXCLUSION_FILTERS_MAX	5
-#define STORE_FILTER_TYPE_MAX		15
-#define STORE_FILTER_MAX		128
-#define STORE_TAG_MUTABILITY_MAX	31
-#define STORE_ENCRYPTION_TYPE_MAX	15
-#define STORE_KMS_KEY_MAX		2048
+#define STORE_REGISTRY_ID_MAX 12
+#define STORE_REGION_MAX 32
+#define STORE_REPO_NAME_MAX 256
+#define STORE_REPO_TAGS_MAX 50
+#define STORE_TAG_KEY_MAX 128
+#define STORE_TAG_VALUE_MAX 256
+#define STORE_EXCLUSION_FILTERS_MAX 5
+#define STORE_FILTER_TYPE_MAX 15
+#define STORE_FILTER_MAX 128
+#define STORE_TAG_MUTABILITY_MAX 31
+#define STORE_ENCRYPTION_TYPE_MAX 15
+#define STORE_KMS_KEY_MAX 2048
 
 /* Longest image digest a key may hold ("sha512:" and 128 hex digits fit). */
-#define STORE_DIGEST_MAX		255
+#define STORE_DIGEST_MAX 255
 /* The server key's record may hold at most this many bytes. */
-#define STORE_SERVER_KEY_MAX		256
+#define STORE_SERVER_KEY_MAX 256
 
 /* Static text for a STORE_* code; "unknown store error" for other values. */
-const char	*store_strerror(int rc);
+const char *store_strerror(int rc);
 
 /*
  * The map: its default size, and the smallest a caller may ask for (the
  * empty store takes a few dozen pages).
  */
-#define STORE_MAP_SIZE_DEFAULT	((uint64_t)1 << 40)	/* 1 TiB, sparse */
-#define STORE_MAP_SIZE_MIN	((uint64_t)1 << 20)
+#define STORE_MAP_SIZE_DEFAULT ((uint64_t)1 << 40) /* 1 TiB, sparse */
+#define STORE_MAP_SIZE_MIN ((uint64_t)1 << 20)
 /*
  * The reserve: a file of this many bytes, <dir>/reserve, kept allocated
  * so that deletes and the GC can still commit on a full file system
  * (store_reserve_release).
  */
-#define STORE_RESERVE_SIZE	((uint64_t)4 << 20)
+#define STORE_RESERVE_SIZE ((uint64_t)4 << 20)
 
 /*
  * Open the store in the existing directory dir: the LMDB environment is the
@@ -106,10 +106,10 @@ const char	*store_strerror(int rc);
  * The map is sparse: only address space is spent on it until the file
  * grows, and its size does not change while open.
  */
-int	 store_open(const char *dir, unsigned flags, uint64_t map_size,
-	    struct store **out, char **cause);
+int store_open(const char *dir, unsigned flags, uint64_t map_size,
+    struct store **out, char **cause);
 /* Close the environment and drop the lock. NULL is ignored. */
-void	 store_close(struct store *);
+void store_close(struct store *);
 
 /*
  * What the last file operation, or txn commit, that failed with STORE_IO
@@ -128,28 +128,29 @@ const char *store_io_cause(const struct store *);
  * what a delete freed); STORE_OK if it is held afterwards, else
  * STORE_NOSPACE or STORE_IO.
  */
-int	 store_reserve_release(struct store *);
-int	 store_reserve_restore(struct store *);
+int store_reserve_release(struct store *);
+int store_reserve_restore(struct store *);
 
 /*
  * Begin a transaction. With parent NULL: a read-only (write false) or write
  * txn; one write txn at a time per store, a second one blocks until the
  * first ends. Read-only txns are not tied to a thread (MDB_NOTLS), so a
- * thread may hold several, and may hold them while its write txn is open. With parent non-NULL: a nested write txn (write must be true;
- * a read-only child is STORE_IO). While a child is open its parent must not
- * be used; end every child before its parent. A child's commit merges into
- * the parent and is durable only when the top-level txn commits, so a server
- * may run many requests as children of one parent (group commit).
- * Returns STORE_OK and sets *out, or a STORE_* code leaving *out as it was.
+ * thread may hold several, and may hold them while its write txn is open. With
+ * parent non-NULL: a nested write txn (write must be true; a read-only child is
+ * STORE_IO). While a child is open its parent must not be used; end every child
+ * before its parent. A child's commit merges into the parent and is durable
+ * only when the top-level txn commits, so a server may run many requests as
+ * children of one parent (group commit). Returns STORE_OK and sets *out, or a
+ * STORE_* code leaving *out as it was.
  */
-int	 store_txn_begin(struct store *, struct store_txn *parent, bool write,
-	    struct store_txn **out);
+int store_txn_begin(struct store *, struct store_txn *parent, bool write,
+    struct store_txn **out);
 /* Commit and free txn whatever the result; STORE_OK or a STORE_* code. */
-int	 store_txn_commit(struct store_txn *);
+int store_txn_commit(struct store_txn *);
 /* Abort and free txn. NULL is ignored. */
-void	 store_txn_abort(struct store_txn *);
+void store_txn_abort(struct store_txn *);
 /* Flush the environment to disk (also under STORE_EPHEMERAL). */
-int	 store_sync(struct store *);
+int store_sync(struct store *);
 
 /*
  * The server's secret key, created once. If the key record exists, copy its
@@ -159,8 +160,8 @@ int	 store_sync(struct store *);
  * stored key does not have len bytes) or another STORE_* code; out is
  * written only on STORE_OK. candidate and out may be the same buffer.
  */
-int	 store_key_get_or_create(struct store_txn *wtxn,
-	    const unsigned char *candidate, size_t len, unsigned char *out);
+int store_key_get_or_create(struct store_txn *wtxn,
+    const unsigned char *candidate, size_t len, unsigned char *out);
 
 /*
  * Empty every record kind (moto's /moto-api/reset): repositories, their
@@ -169,18 +170,18 @@ int	 store_key_get_or_create(struct store_txn *wtxn,
  * are never reused. Blob and upload files stay, as orphans that
  * store_gc_files sweeps once they are old enough.
  */
-int	 store_reset(struct store_txn *wtxn);
+int store_reset(struct store_txn *wtxn);
 
 /* A resource tag. */
 struct store_tag {
-	char	key[STORE_TAG_KEY_MAX + 1];
-	char	value[STORE_TAG_VALUE_MAX + 1];
+	char key[STORE_TAG_KEY_MAX + 1];
+	char value[STORE_TAG_VALUE_MAX + 1];
 };
 
 /* An imageTagMutabilityExclusionFilters entry. */
 struct store_exclusion_filter {
-	char	filter_type[STORE_FILTER_TYPE_MAX + 1];	/* "WILDCARD" */
-	char	filter[STORE_FILTER_MAX + 1];
+	char filter_type[STORE_FILTER_TYPE_MAX + 1]; /* "WILDCARD" */
+	char filter[STORE_FILTER_MAX + 1];
 };
 
 /*
@@ -189,20 +190,20 @@ struct store_exclusion_filter {
  * strings and counts that do not fit (STORE_TOOBIG).
  */
 struct store_repo {
-	uint64_t	id;	/* set by store_repo_create, never reused */
-	char		registry_id[STORE_REGISTRY_ID_MAX + 1];
-	char		region[STORE_REGION_MAX + 1];
-	char		name[STORE_REPO_NAME_MAX + 1];
-	int64_t		created_at_ms;
+	uint64_t id; /* set by store_repo_create, never reused */
+	char registry_id[STORE_REGISTRY_ID_MAX + 1];
+	char region[STORE_REGION_MAX + 1];
+	char name[STORE_REPO_NAME_MAX + 1];
+	int64_t created_at_ms;
 	/* "MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", ... */
-	char		tag_mutability[STORE_TAG_MUTABILITY_MAX + 1];
-	size_t		n_exclusion_filters;
+	char tag_mutability[STORE_TAG_MUTABILITY_MAX + 1];
+	size_t n_exclusion_filters;
 	struct store_exclusion_filter
-			exclusion_filters[STORE_EXCLUSION_FILTERS_MAX];
-	bool		scan_on_push;
-	char		encryption_type[STORE_ENCRYPTION_TYPE_MAX + 1];
-	char		kms_key[STORE_KMS_KEY_MAX + 1];	/* "" when none */
-	size_t		n_tags;		/* resource tags, in insertion order */
+	    exclusion_filters[STORE_EXCLUSION_FILTERS_MAX];
+	bool scan_on_push;
+	char encryption_type[STORE_ENCRYPTION_TYPE_MAX + 1];
+	char kms_key[STORE_KMS_KEY_MAX + 1]; /* "" when none */
+	size_t n_tags; /* resource tags, in insertion order */
 	struct store_tag tags[STORE_REPO_TAGS_MAX];
 };
 
@@ -218,22 +219,22 @@ struct store_repo {
  * that partition; nothing is written and repo->id is unchanged),
  * STORE_TOOBIG, or another STORE_* code.
  */
-int	 store_repo_create(struct store_txn *, struct store_repo *repo);
+int store_repo_create(struct store_txn *, struct store_repo *repo);
 /*
  * Look up one repository and copy it into *out, which the caller owns.
  * Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG (an argument is longer
  * than its field), STORE_CORRUPT, or another STORE_* code; *out is written
  * only on STORE_OK.
  */
-int	 store_repo_get(struct store_txn *, const char *registry_id,
-	    const char *region, const char *name, struct store_repo *out);
+int store_repo_get(struct store_txn *, const char *registry_id,
+    const char *region, const char *name, struct store_repo *out);
 /*
  * Replace the stored repository with the same registry_id, region and name
  * by *repo. repo->id must match the stored id, which never changes: a
  * missing repository or a different id (it was deleted and created again)
  * is STORE_NOTFOUND. Also STORE_TOOBIG, STORE_CORRUPT, or another code.
  */
-int	 store_repo_update(struct store_txn *, const struct store_repo *repo);
+int store_repo_update(struct store_txn *, const struct store_repo *repo);
 /*
  * Delete a repository: its record, its id index entry, its counter share
  * and every child record keyed by its id (images, manifests, tags, layers,
@@ -243,8 +244,8 @@ int	 store_repo_update(struct store_txn *, const struct store_repo *repo);
  * at once. Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG, STORE_CORRUPT,
  * or another STORE_* code.
  */
-int	 store_repo_delete(struct store_txn *, const char *registry_id,
-	    const char *region, const char *name);
+int store_repo_delete(struct store_txn *, const char *registry_id,
+    const char *region, const char *name);
 /*
  * Delete a repository in two parts, for a repository too big to delete in
  * one short txn (issue 12). store_repo_bury does at once what others can
@@ -261,10 +262,10 @@ int	 store_repo_delete(struct store_txn *, const char *registry_id,
  * tombstone is left. Run it until *is_done, in as many txns as wanted; a
  * store closed midway keeps its tombstones, for the next run.
  */
-int	 store_repo_bury(struct store_txn *, const char *registry_id,
-	    const char *region, const char *name);
-int	 store_repo_reap(struct store_txn *, size_t max, size_t *n_removed,
-	    bool *is_done);
+int store_repo_bury(struct store_txn *, const char *registry_id,
+    const char *region, const char *name);
+int store_repo_reap(struct store_txn *, size_t max, size_t *n_removed,
+    bool *is_done);
 
 /*
  * Callback for store_repo_foreach. The repository is borrowed until the
@@ -272,7 +273,7 @@ int	 store_repo_reap(struct store_txn *, size_t max, size_t *n_removed,
  * stop, foreach then returning STORE_OK, or a negative code to stop with
  * that code.
  */
-typedef int	(*store_repo_cb)(const struct store_repo *, void *arg);
+typedef int (*store_repo_cb)(const struct store_repo *, void *arg);
 /*
  * Call cb for each repository of (registry_id, region) whose name sorts
  * after after_name (exclusive; NULL starts at the first), in ascending byte
@@ -281,14 +282,13 @@ typedef int	(*store_repo_cb)(const struct store_repo *, void *arg);
  * partition is exhausted or cb returned 1, cb's negative code, STORE_TOOBIG,
  * STORE_CORRUPT, or another STORE_* code.
  */
-int	 store_repo_foreach(struct store_txn *, const char *registry_id,
-	    const char *region, const char *after_name, store_repo_cb cb,
-	    void *arg);
+int store_repo_foreach(struct store_txn *, const char *registry_id,
+    const char *region, const char *after_name, store_repo_cb cb, void *arg);
 /* Set *out to the number of repositories in (registry_id, region), in O(1). */
-int	 store_repo_count(struct store_txn *, const char *registry_id,
-	    const char *region, uint64_t *out);
+int store_repo_count(struct store_txn *, const char *registry_id,
+    const char *region, uint64_t *out);
 /* Set *out to whether repository repo_id has any image record. */
-int	 store_repo_has_images(struct store_txn *, uint64_t repo_id, bool *out);
+int store_repo_has_images(struct store_txn *, uint64_t repo_id, bool *out);
 
 /*
  * Images (docs/ecr-behaviour.md 3.2). An image is a manifest in one repository,
@@ -303,11 +303,11 @@ int	 store_repo_has_images(struct store_txn *, uint64_t repo_id, bool *out);
  *   - a repository's image count is exact, in O(1).
  * The store does not parse manifests; api/ fills the record.
  */
-#define STORE_MEDIA_TYPE_MAX	255
-#define STORE_IMAGE_TAG_MAX	300
-#define STORE_IMAGE_TAGS_MAX	1000	/* ECR's tags-per-image quota */
-#define STORE_IMAGE_REFS_MAX	4096	/* layers + config, or children */
-#define STORE_MANIFEST_MAX	(4 * 1024 * 1024)
+#define STORE_MEDIA_TYPE_MAX 255
+#define STORE_IMAGE_TAG_MAX 300
+#define STORE_IMAGE_TAGS_MAX 1000 /* ECR's tags-per-image quota */
+#define STORE_IMAGE_REFS_MAX 4096 /* layers + config, or children */
+#define STORE_MANIFEST_MAX (4 * 1024 * 1024)
 
 enum store_image_status {
 	STORE_IMAGE_ACTIVE = 0,
@@ -317,8 +317,8 @@ enum store_image_status {
 
 /* What an image's refs are. */
 enum store_image_kind {
-	STORE_IMAGE_MANIFEST = 0,	/* refs are layer and config blobs */
-	STORE_IMAGE_INDEX = 1,		/* refs are child manifests */
+	STORE_IMAGE_MANIFEST = 0, /* refs are layer and config blobs */
+	STORE_IMAGE_INDEX = 1,    /* refs are child manifests */
 };
 
 /*
@@ -326,30 +326,30 @@ enum store_image_kind {
  * with store_image_release); a zeroed struct is an empty image.
  */
 struct store_image {
-	uint64_t	repo_id;
-	char		digest[STORE_DIGEST_MAX + 1];
-	uint8_t		kind;			/* enum store_image_kind */
-	uint8_t		status;			/* enum store_image_status */
-	int64_t		pushed_at_ms;		/* first push */
-	int64_t		last_pulled_at_ms;	/* 0: never */
-	int64_t		archived_at_ms;		/* 0: never */
-	int64_t		activated_at_ms;	/* 0: never restored */
-	uint64_t	size;			/* imageSizeInBytes */
-	uint64_t	manifest_len;		/* bytes of the manifest */
-	char		manifest_media_type[STORE_MEDIA_TYPE_MAX + 1];
-	char		artifact_media_type[STORE_MEDIA_TYPE_MAX + 1];
-	char		subject_digest[STORE_DIGEST_MAX + 1];	/* "" none */
-	size_t		n_tags;			/* in the order they were set */
-	char		**tags;
-	size_t		n_refs;			/* digests, no duplicates */
-	char		**refs;
+	uint64_t repo_id;
+	char digest[STORE_DIGEST_MAX + 1];
+	uint8_t kind;              /* enum store_image_kind */
+	uint8_t status;            /* enum store_image_status */
+	int64_t pushed_at_ms;      /* first push */
+	int64_t last_pulled_at_ms; /* 0: never */
+	int64_t archived_at_ms;    /* 0: never */
+	int64_t activated_at_ms;   /* 0: never restored */
+	uint64_t size;             /* imageSizeInBytes */
+	uint64_t manifest_len;     /* bytes of the manifest */
+	char manifest_media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char artifact_media_type[STORE_MEDIA_TYPE_MAX + 1];
+	char subject_digest[STORE_DIGEST_MAX + 1]; /* "" none */
+	size_t n_tags; /* in the order they were set */
+	char **tags;
+	size_t n_refs; /* digests, no duplicates */
+	char **refs;
 };
 
 /* Free what img owns and zero it; a zeroed struct is fine. */
-void	 store_image_release(struct store_image *img);
+void store_image_release(struct store_image *img);
 /* Append a copy of tag / ref to img's list (no check for duplicates). */
-void	 store_image_add_tag(struct store_image *img, const char *tag);
-void	 store_image_add_ref(struct store_image *img, const char *digest);
+void store_image_add_tag(struct store_image *img, const char *tag);
+void store_image_add_ref(struct store_image *img, const char *digest);
 
 /*
  * Create image img (its tags list must be empty: tag it afterwards with
@@ -365,27 +365,27 @@ void	 store_image_add_ref(struct store_image *img, const char *digest);
  * an image there: nothing written), STORE_NOTFOUND, STORE_TOOBIG (a field,
  * the manifest or a list is over its limit) or another STORE_* code.
  */
-int	 store_image_create(struct store_txn *, const struct store_image *img,
-	    const void *manifest, size_t manifest_len);
+int store_image_create(struct store_txn *, const struct store_image *img,
+    const void *manifest, size_t manifest_len);
 /*
  * Look up one image and fill *out (release it with store_image_release).
  * Returns STORE_OK, STORE_NOTFOUND, STORE_TOOBIG, STORE_CORRUPT or another
  * code; *out is written only on STORE_OK.
  */
-int	 store_image_get(struct store_txn *, uint64_t repo_id,
-	    const char *digest, struct store_image *out);
+int store_image_get(struct store_txn *, uint64_t repo_id, const char *digest,
+    struct store_image *out);
 /*
  * Rewrite an image's mutable fields: status, the three *_at_ms times other
  * than pushed_at_ms, and nothing else (tags move only through store_tag_*,
  * refs never change). STORE_OK, STORE_NOTFOUND, or another code.
  */
-int	 store_image_update(struct store_txn *, const struct store_image *img);
+int store_image_update(struct store_txn *, const struct store_image *img);
 /*
  * Copy an image's manifest bytes: *out (caller frees, NUL-terminated for
  * convenience) and *len. STORE_OK, STORE_NOTFOUND, or another code.
  */
-int	 store_manifest_get(struct store_txn *, uint64_t repo_id,
-	    const char *digest, char **out, size_t *len);
+int store_manifest_get(struct store_txn *, uint64_t repo_id, const char *digest,
+    char **out, size_t *len);
 /*
  * Delete an image with its manifest and all its tags, and undo its counts
  * (layer references, parents of children, its referrer entry). Refuses,
@@ -393,34 +393,33 @@ int	 store_manifest_get(struct store_txn *, uint64_t repo_id,
  * (ECR's ImageReferencedByManifestList). STORE_OK, STORE_NOTFOUND, or
  * another code. Layer records left with no reference stay, for the GC.
  */
-int	 store_image_delete(struct store_txn *, uint64_t repo_id,
-	    const char *digest);
+int store_image_delete(struct store_txn *, uint64_t repo_id,
+    const char *digest);
 /* Set *out to whether some index in the repository lists digest. */
-int	 store_image_has_parent(struct store_txn *, uint64_t repo_id,
-	    const char *digest, bool *out);
+int store_image_has_parent(struct store_txn *, uint64_t repo_id,
+    const char *digest, bool *out);
 /* The number of images in the repository, in O(1). */
-int	 store_image_count(struct store_txn *, uint64_t repo_id,
-	    uint64_t *out);
+int store_image_count(struct store_txn *, uint64_t repo_id, uint64_t *out);
 
 /*
  * Callback for the image walks: img is borrowed until it returns. Return
  * 0 to go on, a positive value to stop (the walk then returns STORE_OK),
  * or a negative code to stop with it.
  */
-typedef int	(*store_image_cb)(const struct store_image *img, void *arg);
+typedef int (*store_image_cb)(const struct store_image *img, void *arg);
 /*
  * Call cb for each image of the repository whose digest sorts after
  * after_digest (NULL: from the first), in byte order of digest. Costs the
  * images visited, never the repository's size. cb must not write.
  */
-int	 store_image_foreach(struct store_txn *, uint64_t repo_id,
-	    const char *after_digest, store_image_cb cb, void *arg);
+int store_image_foreach(struct store_txn *, uint64_t repo_id,
+    const char *after_digest, store_image_cb cb, void *arg);
 /*
  * Call cb for each image of the repository whose subject is
  * subject_digest (referrers), in byte order of their digests.
  */
-int	 store_referrer_foreach(struct store_txn *, uint64_t repo_id,
-	    const char *subject_digest, store_image_cb cb, void *arg);
+int store_referrer_foreach(struct store_txn *, uint64_t repo_id,
+    const char *subject_digest, store_image_cb cb, void *arg);
 
 /*
  * Tags. store_tag_get copies the digest tag names into digest_out
@@ -436,12 +435,12 @@ int	 store_referrer_foreach(struct store_txn *, uint64_t repo_id,
  * store_tag_delete removes a tag from the DBI and its image's list, and
  * copies the image's digest to digest_out if not NULL; the image stays.
  */
-int	 store_tag_get(struct store_txn *, uint64_t repo_id, const char *tag,
-	    char *digest_out);
-int	 store_tag_set(struct store_txn *, uint64_t repo_id, const char *tag,
-	    const char *digest, char *old_digest);
-int	 store_tag_delete(struct store_txn *, uint64_t repo_id,
-	    const char *tag, char *digest_out);
+int store_tag_get(struct store_txn *, uint64_t repo_id, const char *tag,
+    char *digest_out);
+int store_tag_set(struct store_txn *, uint64_t repo_id, const char *tag,
+    const char *digest, char *old_digest);
+int store_tag_delete(struct store_txn *, uint64_t repo_id, const char *tag,
+    char *digest_out);
 
 /*
  * Call cb for each tag of the repository sorting after `after` (NULL: from
@@ -449,9 +448,9 @@ int	 store_tag_delete(struct store_txn *, uint64_t repo_id,
  * until cb returns. cb returns 0 to go on, positive to stop (STORE_OK), or
  * a negative code to stop with it. Costs the tags visited.
  */
-typedef int	(*store_tag_cb)(const char *tag, const char *digest, void *arg);
-int	 store_tag_foreach(struct store_txn *, uint64_t repo_id,
-	    const char *after, store_tag_cb cb, void *arg);
+typedef int (*store_tag_cb)(const char *tag, const char *digest, void *arg);
+int store_tag_foreach(struct store_txn *, uint64_t repo_id, const char *after,
+    store_tag_cb cb, void *arg);
 
 /*
  * Layers: blobs known to a repository (uploaded, mounted or referenced),
@@ -459,12 +458,12 @@ int	 store_tag_foreach(struct store_txn *, uint64_t repo_id,
  * refer to the blob (store_image_create / _delete keep it).
  */
 struct store_layer {
-	uint64_t	repo_id;
-	char		digest[STORE_DIGEST_MAX + 1];
-	uint64_t	size;
-	int64_t		created_at_ms;
-	uint64_t	refs;
-	char		media_type[STORE_MEDIA_TYPE_MAX + 1];	/* "" unknown */
+	uint64_t repo_id;
+	char digest[STORE_DIGEST_MAX + 1];
+	uint64_t size;
+	int64_t created_at_ms;
+	uint64_t refs;
+	char media_type[STORE_MEDIA_TYPE_MAX + 1]; /* "" unknown */
 };
 /*
  * Add a layer record if the repository has none for that digest (also
@@ -475,12 +474,12 @@ struct store_layer {
  * is not "sha256:" and 64 or "sha512:" and 128 lowercase hex digits, since
  * it names a blob file, or the media type is too long), or another code.
  */
-int	 store_layer_add(struct store_txn *, const struct store_layer *layer);
-int	 store_layer_get(struct store_txn *, uint64_t repo_id,
-	    const char *digest, struct store_layer *out);
+int store_layer_add(struct store_txn *, const struct store_layer *layer);
+int store_layer_get(struct store_txn *, uint64_t repo_id, const char *digest,
+    struct store_layer *out);
 /* Set the media type of an existing layer record (first reference). */
-int	 store_layer_set_media_type(struct store_txn *, uint64_t repo_id,
-	    const char *digest, const char *media_type);
+int store_layer_set_media_type(struct store_txn *, uint64_t repo_id,
+    const char *digest, const char *media_type);
 
 /*
  * Blobs: one record per digest across the whole store, counting the layer
@@ -490,12 +489,12 @@ int	 store_layer_set_media_type(struct store_txn *, uint64_t repo_id,
  * layer record uses it again).
  */
 struct store_blob {
-	char		digest[STORE_DIGEST_MAX + 1];
-	uint64_t	size;
-	uint64_t	users;
+	char digest[STORE_DIGEST_MAX + 1];
+	uint64_t size;
+	uint64_t users;
 };
-int	 store_blob_get(struct store_txn *, const char *digest,
-	    struct store_blob *out);
+int store_blob_get(struct store_txn *, const char *digest,
+    struct store_blob *out);
 
 /*
  * Layer uploads (InitiateLayerUpload ... CompleteLayerUpload, and the
@@ -504,16 +503,16 @@ int	 store_blob_get(struct store_txn *, const char *digest,
  * keeps its running hash in memory and hashes the file again when that is
  * gone (issue 12).
  */
-#define STORE_UPLOAD_ID_MAX	64
+#define STORE_UPLOAD_ID_MAX 64
 struct store_upload {
-	char		id[STORE_UPLOAD_ID_MAX + 1];
-	uint64_t	repo_id;
-	int64_t		created_at_ms;
-	int64_t		updated_at_ms;
-	uint64_t	received;	/* bytes so far */
-	uint32_t	n_parts;
-	uint64_t	min_part;	/* smallest part but the last; 0 none */
-	uint64_t	last_part;	/* size of the latest part */
+	char id[STORE_UPLOAD_ID_MAX + 1];
+	uint64_t repo_id;
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+	uint64_t received; /* bytes so far */
+	uint32_t n_parts;
+	uint64_t min_part;  /* smallest part but the last; 0 none */
+	uint64_t last_part; /* size of the latest part */
 };
 /*
  * Create (STORE_EXISTS if the id is taken; STORE_NOTFOUND if repository
@@ -521,11 +520,11 @@ struct store_upload {
  * delete. An id must be 1 to STORE_UPLOAD_ID_MAX of [0-9A-Za-z-], since it
  * names a file: any other is STORE_TOOBIG.
  */
-int	 store_upload_create(struct store_txn *, const struct store_upload *);
-int	 store_upload_get(struct store_txn *, const char *id,
-	    struct store_upload *out);
-int	 store_upload_update(struct store_txn *, const struct store_upload *);
-int	 store_upload_delete(struct store_txn *, const char *id);
+int store_upload_create(struct store_txn *, const struct store_upload *);
+int store_upload_get(struct store_txn *, const char *id,
+    struct store_upload *out);
+int store_upload_update(struct store_txn *, const struct store_upload *);
+int store_upload_delete(struct store_txn *, const char *id);
 
 /*
  * Blob and upload files, under <dir>/blobs and <dir>/uploads. These do file
@@ -561,22 +560,18 @@ int	 store_upload_delete(struct store_txn *, const char *id);
  * already is kept. 0, or a STORE_* code (place then renames as usual).
  * store_upload_file_remove: remove it; a missing file is STORE_OK.
  */
-int	 store_blob_path(struct store *, const char *digest, char *dst,
-	    size_t size);
-int	 store_blob_open(struct store *, const char *digest, int *fd,
-	    uint64_t *size);
-int	 store_upload_file_create(struct store *, const char *id);
-int	 store_upload_file_write(struct store *, const char *id,
-	    uint64_t offset, const void *data, size_t len);
-int	 store_upload_file_finish(struct store *, const char *id,
-	    uint64_t len, const char *digest);
-int	 store_upload_file_prepare(struct store *, const char *id,
-	    uint64_t len);
-int	 store_upload_file_place(struct store *, const char *id,
-	    const char *digest);
-int	 store_upload_file_link(struct store *, const char *id,
-	    const char *digest);
-int	 store_upload_file_remove(struct store *, const char *id);
+int store_blob_path(struct store *, const char *digest, char *dst, size_t size);
+int store_blob_open(struct store *, const char *digest, int *fd,
+    uint64_t *size);
+int store_upload_file_create(struct store *, const char *id);
+int store_upload_file_write(struct store *, const char *id, uint64_t offset,
+    const void *data, size_t len);
+int store_upload_file_finish(struct store *, const char *id, uint64_t len,
+    const char *digest);
+int store_upload_file_prepare(struct store *, const char *id, uint64_t len);
+int store_upload_file_place(struct store *, const char *id, const char *digest);
+int store_upload_file_link(struct store *, const char *id, const char *digest);
+int store_upload_file_remove(struct store *, const char *id);
 /*
  * Pins, on any thread: a blob file made ahead of the record that will name
  * it (store_upload_file_link, before its group commit) is pinned from
@@ -584,15 +579,15 @@ int	 store_upload_file_remove(struct store *, const char *id);
  * (store_gc_files_*) leaves the files of pinned digests alone. Pins of one
  * digest nest.
  */
-void	 store_blob_pin(struct store *, const char *digest);
-void	 store_blob_unpin(struct store *, const char *digest);
+void store_blob_pin(struct store *, const char *digest);
+void store_blob_unpin(struct store *, const char *digest);
 /*
  * The same for an upload file no upload record names (a blob pulled
  * through the cache as it arrives, recorded only once whole): pinned from
  * before it is made until it is placed or removed.
  */
-void	 store_upload_pin(struct store *, const char *id);
-void	 store_upload_unpin(struct store *, const char *id);
+void store_upload_pin(struct store *, const char *id);
+void store_upload_unpin(struct store *, const char *id);
 
 /*
  * The GC's file removal may run on another thread than the requests
@@ -605,8 +600,8 @@ void	 store_upload_unpin(struct store *, const char *id);
  * recursive. The lock is held only for LMDB reads and single file
  * operations, so a caller waits at most for one of those.
  */
-void	 store_files_lock(struct store *);
-void	 store_files_unlock(struct store *);
+void store_files_lock(struct store *);
+void store_files_unlock(struct store *);
 
 /*
  * Documents: texts attached to a repository (its policy, its lifecycle
@@ -624,33 +619,33 @@ enum store_doc_kind {
 	STORE_DOC_REPLICATION = 18,
 	STORE_DOC_REGISTRY_SCANNING = 19,
 };
-#define STORE_DOC_MAX	(8 * 1024 * 1024)
+#define STORE_DOC_MAX (8 * 1024 * 1024)
 struct store_doc {
-	char		*text;		/* owned, NUL-terminated; NULL: none */
-	size_t		 len;
-	int64_t		 at_ms;		/* e.g. when it was set */
-	int64_t		 aux_ms;	/* e.g. when it last ran; 0: never */
+	char *text; /* owned, NUL-terminated; NULL: none */
+	size_t len;
+	int64_t at_ms;  /* e.g. when it was set */
+	int64_t aux_ms; /* e.g. when it last ran; 0: never */
 };
 /* Free what doc owns and zero it. */
-void	 store_doc_release(struct store_doc *doc);
+void store_doc_release(struct store_doc *doc);
 /*
  * Get fills *out (release it): STORE_OK, STORE_NOTFOUND or another code.
  * Put creates or replaces (STORE_TOOBIG past STORE_DOC_MAX; a repository
  * document for a missing repository is STORE_NOTFOUND). Delete:
  * STORE_OK or STORE_NOTFOUND.
  */
-int	 store_repo_doc_get(struct store_txn *, uint64_t repo_id,
-	    enum store_doc_kind, struct store_doc *out);
-int	 store_repo_doc_put(struct store_txn *, uint64_t repo_id,
-	    enum store_doc_kind, const struct store_doc *doc);
-int	 store_repo_doc_delete(struct store_txn *, uint64_t repo_id,
-	    enum store_doc_kind);
+int store_repo_doc_get(struct store_txn *, uint64_t repo_id,
+    enum store_doc_kind, struct store_doc *out);
+int store_repo_doc_put(struct store_txn *, uint64_t repo_id,
+    enum store_doc_kind, const struct store_doc *doc);
+int store_repo_doc_delete(struct store_txn *, uint64_t repo_id,
+    enum store_doc_kind);
 /*
  * Callback for store_repo_doc_foreach: a repository's id and its document,
  * borrowed until the callback returns. Return as for store_image_cb.
  */
-typedef int	(*store_repo_doc_cb)(uint64_t repo_id,
-		    const struct store_doc *doc, void *arg);
+typedef int (*store_repo_doc_cb)(uint64_t repo_id, const struct store_doc *doc,
+    void *arg);
 /*
  * Call cb for each repository document of kind, across every registry and
  * region, in ascending order of repository id, starting after
@@ -659,15 +654,14 @@ typedef int	(*store_repo_doc_cb)(uint64_t repo_id,
  * txn. Returns STORE_OK when the walk ends or cb returned a positive value,
  * cb's negative code, STORE_CORRUPT, or another STORE_* code.
  */
-int	 store_repo_doc_foreach(struct store_txn *, enum store_doc_kind,
-	    uint64_t after_repo_id, store_repo_doc_cb cb, void *arg);
-int	 store_registry_doc_get(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_doc_kind, struct store_doc *out);
-int	 store_registry_doc_put(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_doc_kind,
-	    const struct store_doc *doc);
-int	 store_registry_doc_delete(struct store_txn *,
-	    const char *registry_id, const char *region, enum store_doc_kind);
+int store_repo_doc_foreach(struct store_txn *, enum store_doc_kind,
+    uint64_t after_repo_id, store_repo_doc_cb cb, void *arg);
+int store_registry_doc_get(struct store_txn *, const char *registry_id,
+    const char *region, enum store_doc_kind, struct store_doc *out);
+int store_registry_doc_put(struct store_txn *, const char *registry_id,
+    const char *region, enum store_doc_kind, const struct store_doc *doc);
+int store_registry_doc_delete(struct store_txn *, const char *registry_id,
+    const char *region, enum store_doc_kind);
 
 /*
  * Registry records named by a repository prefix: repository creation
@@ -681,7 +675,7 @@ enum store_template_kind {
 	STORE_TEMPLATE_CREATION = 1,
 	STORE_TEMPLATE_PTC_RULE = 2,
 };
-#define STORE_TEMPLATE_PREFIX_MAX	256
+#define STORE_TEMPLATE_PREFIX_MAX 256
 /*
  * Get fills *out (release it): STORE_OK, STORE_NOTFOUND or another code.
  * Create: STORE_EXISTS if that prefix has one already (nothing written).
@@ -689,23 +683,23 @@ enum store_template_kind {
  * STORE_NOTFOUND. A prefix longer than STORE_TEMPLATE_PREFIX_MAX or a
  * text past STORE_DOC_MAX is STORE_TOOBIG.
  */
-int	 store_template_get(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_template_kind, const char *prefix,
-	    struct store_doc *out);
-int	 store_template_create(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_template_kind, const char *prefix,
-	    const struct store_doc *doc);
-int	 store_template_update(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_template_kind, const char *prefix,
-	    const struct store_doc *doc);
-int	 store_template_delete(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_template_kind, const char *prefix);
+int store_template_get(struct store_txn *, const char *registry_id,
+    const char *region, enum store_template_kind, const char *prefix,
+    struct store_doc *out);
+int store_template_create(struct store_txn *, const char *registry_id,
+    const char *region, enum store_template_kind, const char *prefix,
+    const struct store_doc *doc);
+int store_template_update(struct store_txn *, const char *registry_id,
+    const char *region, enum store_template_kind, const char *prefix,
+    const struct store_doc *doc);
+int store_template_delete(struct store_txn *, const char *registry_id,
+    const char *region, enum store_template_kind, const char *prefix);
 /*
  * Callback for store_template_foreach: the prefix and document, borrowed
  * until it returns. Return as for store_repo_cb.
  */
-typedef int	(*store_template_cb)(const char *prefix,
-		    const struct store_doc *doc, void *arg);
+typedef int (*store_template_cb)(const char *prefix,
+    const struct store_doc *doc, void *arg);
 /*
  * Call cb for each record of kind in (registry_id, region) whose prefix
  * sorts after after_prefix (NULL: from the first), in byte order. Costs
@@ -713,9 +707,9 @@ typedef int	(*store_template_cb)(const char *prefix,
  * when the walk ends or cb returned a positive value, cb's negative code,
  * STORE_CORRUPT, or another STORE_* code.
  */
-int	 store_template_foreach(struct store_txn *, const char *registry_id,
-	    const char *region, enum store_template_kind,
-	    const char *after_prefix, store_template_cb cb, void *arg);
+int store_template_foreach(struct store_txn *, const char *registry_id,
+    const char *region, enum store_template_kind, const char *after_prefix,
+    store_template_cb cb, void *arg);
 
 /*
  * Streaming writes to an upload file (registry bodies arrive in pieces):
@@ -727,22 +721,22 @@ int	 store_template_foreach(struct store_txn *, const char *registry_id,
  */
 struct store_upload_writer;
 /* Open the upload file of id read-only (for a hash the record lacks). */
-int	 store_upload_file_open(struct store *, const char *id, int *fd);
-int	 store_upload_writer_open(struct store *, const char *id,
-	    uint64_t offset, struct store_upload_writer **out);
-int	 store_upload_writer_add(struct store_upload_writer *,
-	    const void *data, size_t len);
+int store_upload_file_open(struct store *, const char *id, int *fd);
+int store_upload_writer_open(struct store *, const char *id, uint64_t offset,
+    struct store_upload_writer **out);
+int store_upload_writer_add(struct store_upload_writer *, const void *data,
+    size_t len);
 /*
  * Or fill the writer's own buffer: space sets *out to room for want bytes
  * (at most STORE_WRITER_SPACE_MAX), then commit counts the len written
  * there (len <= want). STORE_OK, STORE_NOSPACE or STORE_IO (the file
  * cannot take the bytes gathered before; store_io_cause says why).
  */
-#define STORE_WRITER_SPACE_MAX	(1024 * 1024)
-int	 store_upload_writer_space(struct store_upload_writer *, size_t want,
-	    unsigned char **out);
-int	 store_upload_writer_commit(struct store_upload_writer *, size_t len);
-int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
+#define STORE_WRITER_SPACE_MAX (1024 * 1024)
+int store_upload_writer_space(struct store_upload_writer *, size_t want,
+    unsigned char **out);
+int store_upload_writer_commit(struct store_upload_writer *, size_t len);
+int store_upload_writer_close(struct store_upload_writer *, bool sync);
 
 /*
  * Garbage collection, in two steps so that no txn is open during file I/O.
@@ -765,16 +759,16 @@ int	 store_upload_writer_close(struct store_upload_writer *, bool sync);
  * go on past errors and return the first (STORE_IO for a file).
  */
 struct store_gc_list {
-	char	**blobs;
-	size_t	  n_blobs;
-	char	**uploads;
-	size_t	  n_uploads;
-	size_t	  n_layers;	/* layer records removed */
+	char **blobs;
+	size_t n_blobs;
+	char **uploads;
+	size_t n_uploads;
+	size_t n_layers; /* layer records removed */
 };
-int	 store_gc_collect(struct store_txn *, int64_t layer_before_ms,
-	    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
-int	 store_gc_files_listed(struct store *, const struct store_gc_list *);
-int	 store_gc_files_sweep(struct store *, int64_t file_before_ms);
+int store_gc_collect(struct store_txn *, int64_t layer_before_ms,
+    int64_t upload_before_ms, size_t max, struct store_gc_list *out);
+int store_gc_files_listed(struct store *, const struct store_gc_list *);
+int store_gc_files_sweep(struct store *, int64_t file_before_ms);
 /*
  * For a store_gc_collect whose commit the full disk refused (it was
  * aborted): remove, before it is tried again, the files of the listed
@@ -784,7 +778,7 @@ int	 store_gc_files_sweep(struct store *, int64_t file_before_ms);
  * past errors and returns the first; like store_gc_files_listed, it may
  * run on any thread.
  */
-int	 store_gc_files_unused(struct store *, const struct store_gc_list *);
-void	 store_gc_list_release(struct store_gc_list *);
+int store_gc_files_unused(struct store *, const struct store_gc_list *);
+void store_gc_list_release(struct store_gc_list *);
 
 #endif

@@ -16,28 +16,28 @@ store_template_get(struct store_txn *t, const char *registry_id,
     const char *region, enum store_template_kind kind, const char *prefix,
     struct store_doc *out)
 {
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_template(&k, registry_id, region, kind, prefix)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_TEMPLATES, &k, &v)) != STORE_OK)
 		return rc;
 	return store_codec_doc_decode(v.mv_data, v.mv_size, out);
 }
 
 static int
-template_put(struct store_txn *t, const char *registry_id,
-    const char *region, enum store_template_kind kind, const char *prefix,
+template_put(struct store_txn *t, const char *registry_id, const char *region,
+    enum store_template_kind kind, const char *prefix,
     const struct store_doc *doc, unsigned flags)
 {
-	struct store_key	k;
-	struct buf		b;
-	int			rc;
+	struct store_key k;
+	struct buf b;
+	int rc;
 
 	if ((rc = store_keys_template(&k, registry_id, region, kind, prefix)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = store_codec_doc_encode(doc, &b)) != STORE_OK)
 		return rc;
 	rc = store_db_put(t, STORE_DBI_TEMPLATES, &k, b.data, b.len, flags);
@@ -59,12 +59,12 @@ store_template_update(struct store_txn *t, const char *registry_id,
     const char *region, enum store_template_kind kind, const char *prefix,
     const struct store_doc *doc)
 {
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_template(&k, registry_id, region, kind, prefix)) !=
-	    STORE_OK ||
+	        STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_TEMPLATES, &k, &v)) != STORE_OK)
 		return rc;
 	return template_put(t, registry_id, region, kind, prefix, doc, 0);
@@ -74,8 +74,8 @@ int
 store_template_delete(struct store_txn *t, const char *registry_id,
     const char *region, enum store_template_kind kind, const char *prefix)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_template(&k, registry_id, region, kind, prefix)) !=
 	    STORE_OK)
@@ -87,9 +87,9 @@ static int
 walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
     const struct store_key *part, store_template_cb cb, void *arg)
 {
-	struct store_doc	doc;
-	char			prefix[STORE_TEMPLATE_PREFIX_MAX + 1];
-	int			rc;
+	struct store_doc doc;
+	char prefix[STORE_TEMPLATE_PREFIX_MAX + 1];
+	int rc;
 
 	for (; mrc == 0; mrc = mdb_cursor_get(c, key, val, MDB_NEXT)) {
 		rc = store_keys_suffix(part, key->mv_data, key->mv_size,
@@ -97,7 +97,7 @@ walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
 		if (rc <= 0)
 			return rc;
 		if ((rc = store_codec_doc_decode(val->mv_data, val->mv_size,
-		    &doc)) != STORE_OK)
+		         &doc)) != STORE_OK)
 			return rc;
 		rc = cb(prefix, &doc, arg);
 		store_doc_release(&doc);
@@ -109,16 +109,16 @@ walk(MDB_cursor *c, MDB_val *key, MDB_val *val, int mrc,
 
 int
 store_template_foreach(struct store_txn *t, const char *registry_id,
-    const char *region, enum store_template_kind kind,
-    const char *after_prefix, store_template_cb cb, void *arg)
+    const char *region, enum store_template_kind kind, const char *after_prefix,
+    store_template_cb cb, void *arg)
 {
-	struct store_key	 part, start;
-	MDB_cursor		*c = NULL;
-	MDB_val			 key, val;
-	int			 mrc, rc;
+	struct store_key part, start;
+	MDB_cursor *c = NULL;
+	MDB_val key, val;
+	int mrc, rc;
 
 	if ((rc = store_keys_template(&part, registry_id, region, kind,
-	    NULL)) != STORE_OK)
+	         NULL)) != STORE_OK)
 		return rc;
 	if (after_prefix != NULL)
 		rc = store_keys_template(&start, registry_id, region, kind,

@@ -16,9 +16,9 @@
 static int
 upload_put(struct store_txn *t, const struct store_upload *u, unsigned flags)
 {
-	struct store_key	k;
-	struct buf		v;
-	int			rc;
+	struct store_key k;
+	struct buf v;
+	int rc;
 
 	if ((rc = store_keys_upload(&k, u->id)) != STORE_OK ||
 	    (rc = store_codec_upload_encode(u, &v)) != STORE_OK)
@@ -31,7 +31,7 @@ upload_put(struct store_txn *t, const struct store_upload *u, unsigned flags)
 int
 store_upload_create(struct store_txn *t, const struct store_upload *u)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = store_repo_check_id(t, u->repo_id)) != STORE_OK)
 		return rc;
@@ -39,19 +39,18 @@ store_upload_create(struct store_txn *t, const struct store_upload *u)
 }
 
 int
-store_upload_get(struct store_txn *t, const char *id,
-    struct store_upload *out)
+store_upload_get(struct store_txn *t, const char *id, struct store_upload *out)
 {
-	struct store_upload	u;
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_upload u;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	memset(&u, 0, sizeof(u));
 	if ((rc = store_keys_upload(&k, id)) != STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_UPLOADS, &k, &v)) != STORE_OK ||
 	    (rc = store_codec_upload_decode(v.mv_data, v.mv_size, &u)) !=
-	    STORE_OK)
+	        STORE_OK)
 		return rc;
 	/* The key checked the id, so this copy cannot truncate. */
 	str_copy(u.id, sizeof(u.id), id);
@@ -62,9 +61,9 @@ store_upload_get(struct store_txn *t, const char *id,
 int
 store_upload_update(struct store_txn *t, const struct store_upload *u)
 {
-	struct store_key	k;
-	MDB_val			v;
-	int			rc;
+	struct store_key k;
+	MDB_val v;
+	int rc;
 
 	if ((rc = store_keys_upload(&k, u->id)) != STORE_OK ||
 	    (rc = store_db_get(t, STORE_DBI_UPLOADS, &k, &v)) != STORE_OK)
@@ -75,8 +74,8 @@ store_upload_update(struct store_txn *t, const struct store_upload *u)
 int
 store_upload_delete(struct store_txn *t, const char *id)
 {
-	struct store_key	k;
-	int			rc;
+	struct store_key k;
+	int rc;
 
 	if ((rc = store_keys_upload(&k, id)) != STORE_OK)
 		return rc;
@@ -93,27 +92,27 @@ int
 store_upload_find(struct store_txn *t, uint64_t repo_id, int64_t before_ms,
     size_t max, char ***ids, size_t *n_ids)
 {
-	struct store_upload	 u;
-	struct store_key	 none;
-	MDB_cursor		*c;
-	MDB_val			 key, val;
-	int			 mrc, rc = STORE_OK;
+	struct store_upload u;
+	struct store_key none;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int mrc, rc = STORE_OK;
 
 	none.len = 0;
 	if ((rc = store_db_cursor(t, STORE_DBI_UPLOADS, &c)) != STORE_OK)
 		return rc;
 	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
-	    mrc == 0 && *n_ids < max;
-	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+	     mrc == 0 && *n_ids < max;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		if ((rc = store_keys_suffix(&none, key.mv_data, key.mv_size,
-		    STORE_UPLOAD_ID_MAX, u.id)) != 1 ||
+		         STORE_UPLOAD_ID_MAX, u.id)) != 1 ||
 		    (rc = store_codec_upload_decode(val.mv_data, val.mv_size,
-		    &u)) != STORE_OK) {
+		         &u)) != STORE_OK) {
 			rc = rc < 0 ? rc : STORE_CORRUPT;
 			break;
 		}
-		if (repo_id != 0 ? u.repo_id != repo_id :
-		    u.updated_at_ms >= before_ms)
+		if (repo_id != 0 ? u.repo_id != repo_id
+		                 : u.updated_at_ms >= before_ms)
 			continue;
 		*ids = xreallocarray(*ids, *n_ids + 1, sizeof(**ids));
 		(*ids)[(*n_ids)++] = xstrdup(u.id);
@@ -127,9 +126,9 @@ store_upload_find(struct store_txn *t, uint64_t repo_id, int64_t before_ms,
 int
 store_upload_drop_repo(struct store_txn *t, uint64_t repo_id)
 {
-	char	**ids = NULL;
-	size_t	  n = 0, i;
-	int	  rc;
+	char **ids = NULL;
+	size_t n = 0, i;
+	int rc;
 
 	rc = store_upload_find(t, repo_id, 0, SIZE_MAX, &ids, &n);
 	for (i = 0; i < n; i++) {
@@ -150,21 +149,21 @@ store_upload_drop_repo(struct store_txn *t, uint64_t repo_id)
 int
 store_upload_migrate(struct store_txn *t)
 {
-	struct store_upload	 u;
-	struct store_key	 none;
-	MDB_cursor		*c;
-	MDB_val			 key, val;
-	char			**ids = NULL;
-	size_t			  n = 0, i;
-	int			  mrc, rc;
+	struct store_upload u;
+	struct store_key none;
+	MDB_cursor *c;
+	MDB_val key, val;
+	char **ids = NULL;
+	size_t n = 0, i;
+	int mrc, rc;
 
 	none.len = 0;
 	if ((rc = store_db_cursor(t, STORE_DBI_UPLOADS, &c)) != STORE_OK)
 		return rc;
 	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
-	    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		if (store_keys_suffix(&none, key.mv_data, key.mv_size,
-		    STORE_UPLOAD_ID_MAX, u.id) != 1)
+		        STORE_UPLOAD_ID_MAX, u.id) != 1)
 			continue;
 		ids = xreallocarray(ids, n + 1, sizeof(*ids));
 		ids[n++] = xstrdup(u.id);
@@ -173,8 +172,8 @@ store_upload_migrate(struct store_txn *t)
 	if (mrc != MDB_NOTFOUND)
 		rc = store_err(mrc);
 	for (i = 0; i < n; i++) {
-		if (rc == STORE_OK && store_upload_get(t, ids[i], &u) ==
-		    STORE_OK)
+		if (rc == STORE_OK &&
+		    store_upload_get(t, ids[i], &u) == STORE_OK)
 			rc = upload_put(t, &u, 0);
 		free(ids[i]);
 	}

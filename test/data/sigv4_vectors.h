@@ -9,337 +9,380 @@
 
 #include "auth/sigv4.h"
 
-#define SIGV4_VECTOR_MAX_HEADERS	16
+#define SIGV4_VECTOR_MAX_HEADERS 16
 
 struct sigv4_vector {
-	const char		*name;
-	const char		*method;
-	const char		*path;
-	const char		*query;
-	struct sigv4_header	 headers[SIGV4_VECTOR_MAX_HEADERS];
-	size_t			 n_headers;
-	const char		*body;
-	size_t			 body_len;
-	const char		*secret;
-	const char		*access_key;
-	const char		*region;
-	const char		*service;
-	const char		*amz_date;
-	const char		*signature;
-	long long		 now;	/* epoch seconds of amz_date */
+	const char *name;
+	const char *method;
+	const char *path;
+	const char *query;
+	struct sigv4_header headers[SIGV4_VECTOR_MAX_HEADERS];
+	size_t n_headers;
+	const char *body;
+	size_t body_len;
+	const char *secret;
+	const char *access_key;
+	const char *region;
+	const char *service;
+	const char *amz_date;
+	const char *signature;
+	long long now; /* epoch seconds of amz_date */
 };
 
 static const struct sigv4_vector sigv4_vectors[] = {
-	{
-		.name = "create_repository",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.CreateRepository" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Date",
-			    "20250101T000000Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=1169de02af7d47d8df66cd91728d0cb7f775fa9571dd05efdad0f3bb0cc6a8bf" },
-			{ "Content-Length",
-			    "23" },
-		},
-		.n_headers = 7,
-		.body = "{\"repositoryName\": \"x\"}",
-		.body_len = 23,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20250101T000000Z",
-		.signature = "1169de02af7d47d8df66cd91728d0cb7f775fa9571dd05efdad0f3bb0cc6a8bf",
-		.now = 1735689600LL,
-	},
-	{
-		.name = "get_authorization_token_session_token",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Date",
-			    "20250314T150926Z" },
-			{ "X-Amz-Security-Token",
-			    "IQoJb3JpZ2luX2VjEKr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexampleSessionTokenValue+/=" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250314/us-east-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=e1918267d654dfce9305ef11d7bf616d511f3c3c89f433f3cbdbf365fed9a635" },
-			{ "Content-Length",
-			    "2" },
-		},
-		.n_headers = 8,
-		.body = "{}",
-		.body_len = 2,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20250314T150926Z",
-		.signature = "e1918267d654dfce9305ef11d7bf616d511f3c3c89f433f3cbdbf365fed9a635",
-		.now = 1741964966LL,
-	},
-	{
-		.name = "describe_repositories_empty_body_eu",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Date",
-			    "20240229T235959Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=111111111111/20240229/eu-west-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=52d7f2929b64916b92d2724de5c6a3a56da7d43b0cfdbef37cb3102d75d2ba2e" },
-			{ "Content-Length",
-			    "0" },
-		},
-		.n_headers = 7,
-		.body = "",
-		.body_len = 0,
-		.secret = "ecrd-local-secret",
-		.access_key = "111111111111",
-		.region = "eu-west-1",
-		.service = "ecr",
-		.amz_date = "20240229T235959Z",
-		.signature = "52d7f2929b64916b92d2724de5c6a3a56da7d43b0cfdbef37cb3102d75d2ba2e",
-		.now = 1709251199LL,
-	},
-	{
-		.name = "tag_resource_utf8_body",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.TagResource" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Date",
-			    "20250630T120001Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250630/ap-northeast-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=b8cd4d781a5e239d80555a571c5c145e0ade537b4897dfdb9ab3e93c24c1df31" },
-			{ "Content-Length",
-			    "147" },
-		},
-		.n_headers = 7,
-		.body = "{\"resourceArn\": \"arn:aws:ecr:ap-northeast-1:123456789012:repository/team-a/web\", \"tags\": [{\"Key\": \"owner\", \"Value\": \"Zo\303\253 \346\227\245\346\234\254\350\252\236 \303\274n\303\257c\303\266d\303\251\"}]}",
-		.body_len = 147,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "ap-northeast-1",
-		.service = "ecr",
-		.amz_date = "20250630T120001Z",
-		.signature = "b8cd4d781a5e239d80555a571c5c145e0ade537b4897dfdb9ab3e93c24c1df31",
-		.now = 1751284801LL,
-	},
-	{
-		.name = "registry_get_tags_list_query",
-		.method = "GET",
-		.path = "/v2/team-a/web/tags/list",
-		.query = "n=10&last=a%20b",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "User-Agent",
-			    "docker/24.0.7" },
-			{ "X-Amz-Date",
-			    "20251105T083000Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20251105/us-west-2/ecr/aws4_request, SignedHeaders=host;x-amz-date, Signature=935d37c12546ce98db91a2d62bcba543bb2314cf78af160f83cd7d1d43d9514c" },
-		},
-		.n_headers = 4,
-		.body = "",
-		.body_len = 0,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-west-2",
-		.service = "ecr",
-		.amz_date = "20251105T083000Z",
-		.signature = "935d37c12546ce98db91a2d62bcba543bb2314cf78af160f83cd7d1d43d9514c",
-		.now = 1762331400LL,
-	},
-	{
-		.name = "get_percent_path_repeated_query_keys",
-		.method = "GET",
-		.path = "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
-		.query = "b=2&a=1&a=0&flag",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "Accept",
-			    "application/vnd.oci.image.index.v1+json" },
-			{ "X-Amz-Date",
-			    "20250101T000459Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-2/ecr/aws4_request, SignedHeaders=accept;host;x-amz-date, Signature=49906f5b38d64415f54fc4649f4edc50838e3e3fcd9ca30647e3c1ca158b3edd" },
-		},
-		.n_headers = 4,
-		.body = "",
-		.body_len = 0,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-2",
-		.service = "ecr",
-		.amz_date = "20250101T000459Z",
-		.signature = "49906f5b38d64415f54fc4649f4edc50838e3e3fcd9ca30647e3c1ca158b3edd",
-		.now = 1735689899LL,
-	},
-	{
-		.name = "dot_segments_and_double_slash_path",
-		.method = "GET",
-		.path = "/v2//team-a/./web/../api/blobs/sha256:abc",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Date",
-			    "20301231T235959Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20301231/us-east-1/ecr/aws4_request, SignedHeaders=host;x-amz-date, Signature=de2c9531d96a98adc6cc3e8a8846b5d0b48c59046a4bf061dfc706044fc814e5" },
-		},
-		.n_headers = 3,
-		.body = "",
-		.body_len = 0,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20301231T235959Z",
-		.signature = "de2c9531d96a98adc6cc3e8a8846b5d0b48c59046a4bf061dfc706044fc814e5",
-		.now = 1924991999LL,
-	},
-	{
-		.name = "batch_get_image_whitespace_and_duplicate_headers",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.BatchGetImage" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Meta-Note",
-			    "  spaced    out\011value  " },
-			{ "X-Amz-Meta-Dup",
-			    "first" },
-			{ "X-Amz-Meta-Dup",
-			    "second  one" },
-			{ "X-Amz-Date",
-			    "20250505T050505Z" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250505/us-east-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-meta-dup;x-amz-meta-note;x-amz-target, Signature=abe065a88529db0942a581a191e0a428b1693508e996ec189d81654b3b499230" },
-			{ "Content-Length",
-			    "70" },
-		},
-		.n_headers = 10,
-		.body = "{\"repositoryName\": \"team-a/web\", \"imageIds\": [{\"imageTag\": \"latest\"}]}",
-		.body_len = 70,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20250505T050505Z",
-		.signature = "abe065a88529db0942a581a191e0a428b1693508e996ec189d81654b3b499230",
-		.now = 1746421505LL,
-	},
-	{
-		.name = "date_header_instead_of_x_amz_date",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.ListImages" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "Date",
-			    "Fri, 04 Jul 2025 18:45:30 -0000" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250704/us-east-1/ecr/aws4_request, SignedHeaders=content-type;date;host;x-amz-target, Signature=4359f1d58cbf0366fb71a86cca70b59c36d5b4ce2a1207b11a65d5c9eebd6d2b" },
-			{ "Content-Length",
-			    "40" },
-		},
-		.n_headers = 7,
-		.body = "{\"repositoryName\": \"x\", \"maxResults\": 2}",
-		.body_len = 40,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20250704T184530Z",
-		.signature = "4359f1d58cbf0366fb71a86cca70b59c36d5b4ce2a1207b11a65d5c9eebd6d2b",
-		.now = 1751654730LL,
-	},
-	{
-		.name = "unsigned_payload_over_https",
-		.method = "POST",
-		.path = "/",
-		.query = "",
-		.headers = {
-			{ "Host",
-			    "127.0.0.1:48213" },
-			{ "X-Amz-Target",
-			    "AmazonEC2ContainerRegistry_V20150921.PutImage" },
-			{ "Content-Type",
-			    "application/x-amz-json-1.1" },
-			{ "User-Agent",
-			    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2" },
-			{ "X-Amz-Date",
-			    "20250102T030405Z" },
-			{ "X-Amz-Content-SHA256",
-			    "UNSIGNED-PAYLOAD" },
-			{ "Authorization",
-			    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250102/us-east-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target, Signature=f245184cad707574ad91674e77fd279e269f13e78c148926590edb5dfaec329f" },
-			{ "Content-Length",
-			    "46" },
-		},
-		.n_headers = 8,
-		.body = "{\"repositoryName\": \"x\", \"imageManifest\": \"{}\"}",
-		.body_len = 46,
-		.secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		.access_key = "AKIAIOSFODNN7EXAMPLE",
-		.region = "us-east-1",
-		.service = "ecr",
-		.amz_date = "20250102T030405Z",
-		.signature = "f245184cad707574ad91674e77fd279e269f13e78c148926590edb5dfaec329f",
-		.now = 1735787045LL,
-	},
+    {
+        .name = "create_repository",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target",
+                    "AmazonEC2ContainerRegistry_V20150921.CreateRepository"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Date", "20250101T000000Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/ecr/"
+                    "aws4_request, "
+                    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+                    "Signature="
+                    "1169de02af7d47d8df66cd91728d0cb7f775fa9571dd05efdad0f3bb0c"
+                    "c6a8bf"},
+                {"Content-Length", "23"},
+            },
+        .n_headers = 7,
+        .body = "{\"repositoryName\": \"x\"}",
+        .body_len = 23,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20250101T000000Z",
+        .signature =
+            "1169de02af7d47d8df66cd91728d0cb7f775fa9571dd05efdad0f3bb0cc6a8bf",
+        .now = 1735689600LL,
+    },
+    {
+        .name = "get_authorization_token_session_token",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921."
+                                 "GetAuthorizationToken"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Date", "20250314T150926Z"},
+                {"X-Amz-Security-Token",
+                    "IQoJb3JpZ2luX2VjEKr//////////"
+                    "wEaCXVzLWVhc3QtMSJHMEUCIQDexampleSessionTokenValue+/="},
+                {"Authorization", "AWS4-HMAC-SHA256 "
+                                  "Credential=AKIAIOSFODNN7EXAMPLE/20250314/"
+                                  "us-east-1/ecr/aws4_request, "
+                                  "SignedHeaders=content-type;host;x-amz-date;"
+                                  "x-amz-security-token;x-amz-target, "
+                                  "Signature="
+                                  "e1918267d654dfce9305ef11d7bf616d511f3c3c89f4"
+                                  "33f3cbdbf365fed9a635"},
+                {"Content-Length", "2"},
+            },
+        .n_headers = 8,
+        .body = "{}",
+        .body_len = 2,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20250314T150926Z",
+        .signature =
+            "e1918267d654dfce9305ef11d7bf616d511f3c3c89f433f3cbdbf365fed9a635",
+        .now = 1741964966LL,
+    },
+    {
+        .name = "describe_repositories_empty_body_eu",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921."
+                                 "DescribeRepositories"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Date", "20240229T235959Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=111111111111/20240229/eu-west-1/ecr/"
+                    "aws4_request, "
+                    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+                    "Signature="
+                    "52d7f2929b64916b92d2724de5c6a3a56da7d43b0cfdbef37cb3102d75"
+                    "d2ba2e"},
+                {"Content-Length", "0"},
+            },
+        .n_headers = 7,
+        .body = "",
+        .body_len = 0,
+        .secret = "ecrd-local-secret",
+        .access_key = "111111111111",
+        .region = "eu-west-1",
+        .service = "ecr",
+        .amz_date = "20240229T235959Z",
+        .signature =
+            "52d7f2929b64916b92d2724de5c6a3a56da7d43b0cfdbef37cb3102d75d2ba2e",
+        .now = 1709251199LL,
+    },
+    {
+        .name = "tag_resource_utf8_body",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target",
+                    "AmazonEC2ContainerRegistry_V20150921.TagResource"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Date", "20250630T120001Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20250630/ap-northeast-1/"
+                    "ecr/aws4_request, "
+                    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+                    "Signature="
+                    "b8cd4d781a5e239d80555a571c5c145e0ade537b4897dfdb9ab3e93c24"
+                    "c1df31"},
+                {"Content-Length", "147"},
+            },
+        .n_headers = 7,
+        .body = "{\"resourceArn\": "
+                "\"arn:aws:ecr:ap-northeast-1:123456789012:repository/team-a/"
+                "web\", \"tags\": [{\"Key\": \"owner\", \"Value\": "
+                "\"Zo\303\253 \346\227\245\346\234\254\350\252\236 "
+                "\303\274n\303\257c\303\266d\303\251\"}]}",
+        .body_len = 147,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "ap-northeast-1",
+        .service = "ecr",
+        .amz_date = "20250630T120001Z",
+        .signature =
+            "b8cd4d781a5e239d80555a571c5c145e0ade537b4897dfdb9ab3e93c24c1df31",
+        .now = 1751284801LL,
+    },
+    {
+        .name = "registry_get_tags_list_query",
+        .method = "GET",
+        .path = "/v2/team-a/web/tags/list",
+        .query = "n=10&last=a%20b",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"User-Agent", "docker/24.0.7"},
+                {"X-Amz-Date", "20251105T083000Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20251105/us-west-2/ecr/"
+                    "aws4_request, SignedHeaders=host;x-amz-date, "
+                    "Signature="
+                    "935d37c12546ce98db91a2d62bcba543bb2314cf78af160f83cd7d1d43"
+                    "d9514c"},
+            },
+        .n_headers = 4,
+        .body = "",
+        .body_len = 0,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-west-2",
+        .service = "ecr",
+        .amz_date = "20251105T083000Z",
+        .signature =
+            "935d37c12546ce98db91a2d62bcba543bb2314cf78af160f83cd7d1d43d9514c",
+        .now = 1762331400LL,
+    },
+    {
+        .name = "get_percent_path_repeated_query_keys",
+        .method = "GET",
+        .path = "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
+        .query = "b=2&a=1&a=0&flag",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"Accept", "application/vnd.oci.image.index.v1+json"},
+                {"X-Amz-Date", "20250101T000459Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-2/ecr/"
+                    "aws4_request, SignedHeaders=accept;host;x-amz-date, "
+                    "Signature="
+                    "49906f5b38d64415f54fc4649f4edc50838e3e3fcd9ca30647e3c1ca15"
+                    "8b3edd"},
+            },
+        .n_headers = 4,
+        .body = "",
+        .body_len = 0,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-2",
+        .service = "ecr",
+        .amz_date = "20250101T000459Z",
+        .signature =
+            "49906f5b38d64415f54fc4649f4edc50838e3e3fcd9ca30647e3c1ca158b3edd",
+        .now = 1735689899LL,
+    },
+    {
+        .name = "dot_segments_and_double_slash_path",
+        .method = "GET",
+        .path = "/v2//team-a/./web/../api/blobs/sha256:abc",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Date", "20301231T235959Z"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20301231/us-east-1/ecr/"
+                    "aws4_request, SignedHeaders=host;x-amz-date, "
+                    "Signature="
+                    "de2c9531d96a98adc6cc3e8a8846b5d0b48c59046a4bf061dfc706044f"
+                    "c814e5"},
+            },
+        .n_headers = 3,
+        .body = "",
+        .body_len = 0,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20301231T235959Z",
+        .signature =
+            "de2c9531d96a98adc6cc3e8a8846b5d0b48c59046a4bf061dfc706044fc814e5",
+        .now = 1924991999LL,
+    },
+    {
+        .name = "batch_get_image_whitespace_and_duplicate_headers",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target",
+                    "AmazonEC2ContainerRegistry_V20150921.BatchGetImage"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Meta-Note", "  spaced    out\011value  "},
+                {"X-Amz-Meta-Dup", "first"},
+                {"X-Amz-Meta-Dup", "second  one"},
+                {"X-Amz-Date", "20250505T050505Z"},
+                {"Authorization", "AWS4-HMAC-SHA256 "
+                                  "Credential=AKIAIOSFODNN7EXAMPLE/20250505/"
+                                  "us-east-1/ecr/aws4_request, "
+                                  "SignedHeaders=content-type;host;x-amz-date;"
+                                  "x-amz-meta-dup;x-amz-meta-note;x-amz-target,"
+                                  " Signature="
+                                  "abe065a88529db0942a581a191e0a428b1693508e996"
+                                  "ec189d81654b3b499230"},
+                {"Content-Length", "70"},
+            },
+        .n_headers = 10,
+        .body = "{\"repositoryName\": \"team-a/web\", \"imageIds\": "
+                "[{\"imageTag\": \"latest\"}]}",
+        .body_len = 70,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20250505T050505Z",
+        .signature =
+            "abe065a88529db0942a581a191e0a428b1693508e996ec189d81654b3b499230",
+        .now = 1746421505LL,
+    },
+    {
+        .name = "date_header_instead_of_x_amz_date",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target",
+                    "AmazonEC2ContainerRegistry_V20150921.ListImages"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"Date", "Fri, 04 Jul 2025 18:45:30 -0000"},
+                {"Authorization",
+                    "AWS4-HMAC-SHA256 "
+                    "Credential=AKIAIOSFODNN7EXAMPLE/20250704/us-east-1/ecr/"
+                    "aws4_request, "
+                    "SignedHeaders=content-type;date;host;x-amz-target, "
+                    "Signature="
+                    "4359f1d58cbf0366fb71a86cca70b59c36d5b4ce2a1207b11a65d5c9ee"
+                    "bd6d2b"},
+                {"Content-Length", "40"},
+            },
+        .n_headers = 7,
+        .body = "{\"repositoryName\": \"x\", \"maxResults\": 2}",
+        .body_len = 40,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20250704T184530Z",
+        .signature =
+            "4359f1d58cbf0366fb71a86cca70b59c36d5b4ce2a1207b11a65d5c9eebd6d2b",
+        .now = 1751654730LL,
+    },
+    {
+        .name = "unsigned_payload_over_https",
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers =
+            {
+                {"Host", "127.0.0.1:48213"},
+                {"X-Amz-Target",
+                    "AmazonEC2ContainerRegistry_V20150921.PutImage"},
+                {"Content-Type", "application/x-amz-json-1.1"},
+                {"User-Agent",
+                    "aws-cli/2.15.0 Python/3.11.7 Linux/6.1 botocore/2"},
+                {"X-Amz-Date", "20250102T030405Z"},
+                {"X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD"},
+                {"Authorization", "AWS4-HMAC-SHA256 "
+                                  "Credential=AKIAIOSFODNN7EXAMPLE/20250102/"
+                                  "us-east-1/ecr/aws4_request, "
+                                  "SignedHeaders=content-type;host;x-amz-"
+                                  "content-sha256;x-amz-date;x-amz-target, "
+                                  "Signature="
+                                  "f245184cad707574ad91674e77fd279e269f13e78c14"
+                                  "8926590edb5dfaec329f"},
+                {"Content-Length", "46"},
+            },
+        .n_headers = 8,
+        .body = "{\"repositoryName\": \"x\", \"imageManifest\": \"{}\"}",
+        .body_len = 46,
+        .secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        .access_key = "AKIAIOSFODNN7EXAMPLE",
+        .region = "us-east-1",
+        .service = "ecr",
+        .amz_date = "20250102T030405Z",
+        .signature =
+            "f245184cad707574ad91674e77fd279e269f13e78c148926590edb5dfaec329f",
+        .now = 1735787045LL,
+    },
 };
 
 #endif

@@ -19,13 +19,13 @@
 #include "common/xalloc.h"
 #include "server/http.h"
 
-#define BODY_MAX	256
-#define LOOP_TURNS	64
+#define BODY_MAX 256
+#define LOOP_TURNS 64
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static struct event_base	*base;
-static struct http_server	*srv;
+static struct event_base *base;
+static struct http_server *srv;
 
 static int
 stream_body(struct http_request *req, const char *at, size_t len)
@@ -57,7 +57,7 @@ app_head(struct http_request *req, void *arg)
 static void
 app_request(struct http_request *req, void *arg)
 {
-	const char	*host;
+	const char *host;
 
 	(void)arg;
 	if (req->is_body_too_large) {
@@ -73,20 +73,20 @@ app_request(struct http_request *req, void *arg)
 static void
 init(void)
 {
-	static const struct http_app	app = { app_head, app_request, NULL };
-	char				*cause = NULL;
+	static const struct http_app app = {app_head, app_request, NULL};
+	char *cause = NULL;
 
 	base = event_base_new();
 	/* The listener only exists; connections come through adopt. */
-	if (base == NULL || http_server_new(base, "127.0.0.1:0", &app, &srv,
-	    &cause) != 0)
+	if (base == NULL ||
+	    http_server_new(base, "127.0.0.1:0", &app, &srv, &cause) != 0)
 		abort();
 }
 
 static void
 turn(void)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < LOOP_TURNS; i++)
 		event_base_loop(base, EVLOOP_NONBLOCK);
@@ -95,8 +95,8 @@ turn(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bufferevent	*pair[2];
-	struct evbuffer		*in;
+	struct bufferevent *pair[2];
+	struct evbuffer *in;
 
 	if (base == NULL)
 		init();

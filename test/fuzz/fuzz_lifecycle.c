@@ -14,39 +14,36 @@
 #include "common/xalloc.h"
 #include "policy/lifecycle.h"
 
-#define N(a)	(sizeof(a) / sizeof((a)[0]))
-#define DAY	LIFECYCLE_DAY_MS
-#define NOW	(INT64_C(1780315200000))
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define DAY LIFECYCLE_DAY_MS
+#define NOW (INT64_C(1780315200000))
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const char *const tags_a[] = { "prod-1", "latest" };
-static const char *const tags_b[] = { "dev", "release-2024", "v1.0" };
-static const char *const tags_c[] = { "prod-2" };
+static const char *const tags_a[] = {"prod-1", "latest"};
+static const char *const tags_b[] = {"dev", "release-2024", "v1.0"};
+static const char *const tags_c[] = {"prod-2"};
 
 static const struct lifecycle_image images[] = {
-	{ "sha256:01", tags_a, N(tags_a), NOW - 400 * DAY, 0, 0, 0, false,
-	    false },
-	{ "sha256:02", NULL, 0, NOW - 2 * DAY, NOW - DAY, 0, 0, false,
-	    false },
-	{ "sha256:03", tags_b, N(tags_b), NOW - 30 * DAY, 0, 0,
-	    NOW - 200 * DAY, true, false },
-	{ "sha256:04", tags_c, N(tags_c), NOW - 30 * DAY, 0, NOW - DAY, 0,
-	    false, true },
-	{ NULL, NULL, 0, NOW - 30 * DAY, 0, 0, 0, false, false },
-	{ "sha256:05", NULL, 0, NOW - 30 * DAY, 0, 0, NOW - 100 * DAY, true,
-	    false },
+    {"sha256:01", tags_a, N(tags_a), NOW - 400 * DAY, 0, 0, 0, false, false},
+    {"sha256:02", NULL, 0, NOW - 2 * DAY, NOW - DAY, 0, 0, false, false},
+    {"sha256:03", tags_b, N(tags_b), NOW - 30 * DAY, 0, 0, NOW - 200 * DAY,
+        true, false},
+    {"sha256:04", tags_c, N(tags_c), NOW - 30 * DAY, 0, NOW - DAY, 0, false,
+        true},
+    {NULL, NULL, 0, NOW - 30 * DAY, 0, 0, 0, false, false},
+    {"sha256:05", NULL, 0, NOW - 30 * DAY, 0, 0, NOW - 100 * DAY, true, false},
 };
 
 /* The canonical text is itself a policy that normalises to itself. */
 static void
 check_round_trip(const struct lifecycle_policy *p)
 {
-	struct lifecycle_policy	*again = NULL;
-	char			*cause = NULL;
+	struct lifecycle_policy *again = NULL;
+	char *cause = NULL;
 
 	if (lifecycle_parse(p->normalised, strlen(p->normalised), &again,
-	    &cause) != LIFECYCLE_OK) {
+	        &cause) != LIFECYCLE_OK) {
 		fprintf(stderr, "canonical text refused: %s\n%s\n", cause,
 		    p->normalised);
 		abort();
@@ -62,10 +59,10 @@ check_round_trip(const struct lifecycle_policy *p)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lifecycle_policy	*p = NULL;
-	struct lifecycle_action	*actions = NULL;
-	size_t			 n_actions = 0, i;
-	char			*text, *cause = NULL, *message;
+	struct lifecycle_policy *p = NULL;
+	struct lifecycle_action *actions = NULL;
+	size_t n_actions = 0, i;
+	char *text, *cause = NULL, *message;
 
 	/* An exact-size copy: a read past len is a heap overflow ASan sees. */
 	text = xmalloc(size + (size == 0));
@@ -74,11 +71,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_round_trip(p);
 		for (i = 0; i < p->n_rules; i++) {
 			(void)lifecycle_action_name(p->rules[i].action);
-			(void)lifecycle_storage_class_name(
-			    p->rules[i].storage_class);
+			(void)lifecycle_storage_class_name(p->rules[i]
+			                                       .storage_class);
 		}
 		if (lifecycle_eval(p, images, N(images), NOW, &actions,
-		    &n_actions) == LIFECYCLE_OK)
+		        &n_actions) == LIFECYCLE_OK)
 			free(actions);
 		lifecycle_free(p);
 	} else {

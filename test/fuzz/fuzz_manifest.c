@@ -14,19 +14,19 @@
 #include "core/manifest.h"
 #include "common/xalloc.h"
 
-#define N(a)	(sizeof(a) / sizeof((a)[0]))
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char *const given_types[] = {
-	NULL,
-	MEDIA_DOCKER_V2,
-	MEDIA_OCI_MANIFEST,
-	MEDIA_DOCKER_LIST,
-	MEDIA_OCI_INDEX,
-	MEDIA_DOCKER_V1_SIGNED,
-	"application/vnd.example+json",
-	"not a type",
+    NULL,
+    MEDIA_DOCKER_V2,
+    MEDIA_OCI_MANIFEST,
+    MEDIA_DOCKER_LIST,
+    MEDIA_OCI_INDEX,
+    MEDIA_DOCKER_V1_SIGNED,
+    "application/vnd.example+json",
+    "not a type",
 };
 
 static bool
@@ -34,15 +34,15 @@ accept_any(const char *media_type, void *arg)
 {
 	(void)arg;
 	return manifest_is_index_type(media_type) ||
-	    strcmp(media_type, MEDIA_DOCKER_V2) == 0 ||
-	    strcmp(media_type, MEDIA_OCI_MANIFEST) == 0;
+	       strcmp(media_type, MEDIA_DOCKER_V2) == 0 ||
+	       strcmp(media_type, MEDIA_OCI_MANIFEST) == 0;
 }
 
 /* What manifest_translate made is a manifest of the type it was asked. */
 static void
 check_translation(const char *to_type, const char *out, size_t out_len)
 {
-	struct manifest	m;
+	struct manifest m;
 
 	if (manifest_parse(out, out_len, to_type, &m) != 0 ||
 	    strcmp(m.media_type, to_type) != 0) {
@@ -54,16 +54,15 @@ check_translation(const char *to_type, const char *out, size_t out_len)
 }
 
 static void
-translate(const char *bytes, size_t len, const char *from_type,
-    bool is_valid)
+translate(const char *bytes, size_t len, const char *from_type, bool is_valid)
 {
-	static const char *const to[] = { MEDIA_OCI_MANIFEST, MEDIA_DOCKER_V2 };
-	char			*out;
-	size_t			 i, out_len;
+	static const char *const to[] = {MEDIA_OCI_MANIFEST, MEDIA_DOCKER_V2};
+	char *out;
+	size_t i, out_len;
 
 	for (i = 0; i < N(to); i++) {
 		if ((out = manifest_translate(bytes, len, from_type, to[i],
-		    &out_len)) == NULL)
+		         &out_len)) == NULL)
 			continue;
 		if (is_valid)
 			check_translation(to[i], out, out_len);
@@ -74,11 +73,11 @@ translate(const char *bytes, size_t len, const char *from_type,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct manifest	 m;
-	const char	*given;
-	char		*exact, digest[160];
-	size_t		 len, i;
-	bool		 is_valid = false;
+	struct manifest m;
+	const char *given;
+	char *exact, digest[160];
+	size_t len, i;
+	bool is_valid = false;
 
 	if (size == 0)
 		return 0;

@@ -18,9 +18,9 @@
 #include "auth/sigv4.h"
 #include "common/xalloc.h"
 
-#define HEADERS_MAX	32
+#define HEADERS_MAX 32
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* The botocore example key the seeds (test/data/sigv4_vectors.h) use. */
 static const char creds_text[] =
@@ -32,13 +32,13 @@ static const char creds_text[] =
     "\"sessionToken\": \"token\", "
     "\"arn\": \"arn:aws:sts::222222222222:assumed-role/r/s1\"}]}";
 
-static struct creds	*creds;
+static struct creds *creds;
 
 /* Cut the line starting at *p at its '\n' (and '\r'); NULL at the end. */
 static char *
 next_line(char **p, char *end)
 {
-	char	*line = *p, *nl;
+	char *line = *p, *nl;
 
 	if (line >= end)
 		return NULL;
@@ -55,7 +55,7 @@ next_line(char **p, char *end)
 static time_t
 request_time(const struct sigv4_auth *auth)
 {
-	int64_t	t;
+	int64_t t;
 
 	if (sigv4_request_time(auth, &t) != 0)
 		return 1735689600;
@@ -65,11 +65,11 @@ request_time(const struct sigv4_auth *auth)
 static void
 check(const struct sigv4_request *req)
 {
-	struct sigv4_auth	 auth;
-	const struct cred	*cred;
-	const char		*secret = "not-the-secret";
-	char			*cause = NULL;
-	time_t			 now;
+	struct sigv4_auth auth;
+	const struct cred *cred;
+	const char *secret = "not-the-secret";
+	char *cause = NULL;
+	time_t now;
 
 	if (sigv4_parse(req, &auth, &cause) != 0) {
 		free(cause);
@@ -88,13 +88,13 @@ check(const struct sigv4_request *req)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sigv4_header	 headers[HEADERS_MAX];
-	struct sigv4_request	 req;
-	char			*text, *p, *end, *line, *sp, *colon;
-	char			*cause = NULL;
+	struct sigv4_header headers[HEADERS_MAX];
+	struct sigv4_request req;
+	char *text, *p, *end, *line, *sp, *colon;
+	char *cause = NULL;
 
 	if (creds == NULL && creds_parse(creds_text, sizeof creds_text - 1,
-	    &creds, &cause) != 0) {
+	                         &creds, &cause) != 0) {
 		fprintf(stderr, "credentials: %s\n", cause);
 		abort();
 	}
@@ -117,7 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.query = sp + 1;
 	}
 	while ((line = next_line(&p, end)) != NULL && *line != '\0' &&
-	    req.n_headers < HEADERS_MAX) {
+	       req.n_headers < HEADERS_MAX) {
 		if ((colon = strchr(line, ':')) == NULL)
 			continue;
 		*colon++ = '\0';

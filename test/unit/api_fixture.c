@@ -28,8 +28,8 @@
 static void
 ctx_new(struct afx *f)
 {
-	struct core_config	 cfg;
-	char			*cause = NULL;
+	struct core_config cfg;
+	char *cause = NULL;
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = AFX_ACCOUNT;
@@ -43,8 +43,8 @@ ctx_new(struct afx *f)
 int
 afx_setup(void **state)
 {
-	struct afx		*f;
-	void			*fx_state = NULL;
+	struct afx *f;
+	void *fx_state = NULL;
 
 	fx_setup(&fx_state);
 	f = xcalloc(1, sizeof *f);
@@ -58,7 +58,7 @@ afx_setup(void **state)
 void
 afx_restart(struct afx *f)
 {
-	char	*cause = NULL;
+	char *cause = NULL;
 
 	api_ctx_free(f->ctx);
 	store_close(f->fx->st);
@@ -72,18 +72,18 @@ afx_restart(struct afx *f)
 size_t
 afx_child_records(struct afx *f)
 {
-	static const enum store_dbi	 dbis[] = { STORE_DBI_IMAGES,
+	static const enum store_dbi dbis[] = {STORE_DBI_IMAGES,
 	    STORE_DBI_MANIFESTS, STORE_DBI_TAGS, STORE_DBI_LAYERS,
 	    STORE_DBI_REFERRERS, STORE_DBI_PARENTS, STORE_DBI_IMAGE_COUNTS,
-	    STORE_DBI_REPO_DOCS };
-	struct store_txn		*t;
-	MDB_stat			 st;
-	size_t				 i, n = 0;
+	    STORE_DBI_REPO_DOCS};
+	struct store_txn *t;
+	MDB_stat st;
+	size_t i, n = 0;
 
 	t = fx_rbegin(f->fx);
 	for (i = 0; i < sizeof dbis / sizeof dbis[0]; i++) {
-		assert_int_equal(mdb_stat(t->txn, f->fx->st->dbi[dbis[i]],
-		    &st), 0);
+		assert_int_equal(mdb_stat(t->txn, f->fx->st->dbi[dbis[i]], &st),
+		    0);
 		n += st.ms_entries;
 	}
 	store_txn_abort(t);
@@ -93,8 +93,8 @@ afx_child_records(struct afx *f)
 int
 afx_teardown(void **state)
 {
-	struct afx	*f = *state;
-	void		*fx_state = f->fx;
+	struct afx *f = *state;
+	void *fx_state = f->fx;
 
 	api_ctx_free(f->ctx);
 	free(f);
@@ -104,8 +104,8 @@ afx_teardown(void **state)
 static struct json_object *
 parse(const char *text, size_t len)
 {
-	struct json_tokener	*tok = json_tokener_new();
-	struct json_object	*o;
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
 
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success)
@@ -117,8 +117,8 @@ parse(const char *text, size_t len)
 struct json_object *
 afx_in(const char *text)
 {
-	struct json_object	*o;
-	char			*s = xstrdup(text), *p;
+	struct json_object *o;
+	char *s = xstrdup(text), *p;
 
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'')
@@ -134,10 +134,11 @@ static void
 sign(struct afx *f, struct sigv4_request *sr, struct sigv4_header hs[2],
     char *auth, size_t auth_size)
 {
-	snprintf(auth, auth_size, "AWS4-HMAC-SHA256 Credential=%s/20231114/"
+	snprintf(auth, auth_size,
+	    "AWS4-HMAC-SHA256 Credential=%s/20231114/"
 	    "%s/ecr/aws4_request, SignedHeaders=host;x-amz-date, "
-	    "Signature=%064d", f->access_key, f->region != NULL ? f->region :
-	    AFX_REGION, 0);
+	    "Signature=%064d",
+	    f->access_key, f->region != NULL ? f->region : AFX_REGION, 0);
 	hs[0].name = "Authorization";
 	hs[0].value = auth;
 	hs[1].name = "X-Amz-Date";
@@ -150,14 +151,13 @@ struct json_object *
 afx_run(struct afx *f, const char *op, struct json_object *owned_in,
     int *status, const char **type)
 {
-	struct sigv4_request	 sr = { .method = "POST", .path = "/",
-				    .query = "" };
-	struct sigv4_header	 hs[2];
-	struct call		*call;
-	struct json_object	*out;
-	const char		*body = "";
-	char			*target, *text, auth[512];
-	size_t			 len = 0;
+	struct sigv4_request sr = {.method = "POST", .path = "/", .query = ""};
+	struct sigv4_header hs[2];
+	struct call *call;
+	struct json_object *out;
+	const char *body = "";
+	char *target, *text, auth[512];
+	size_t len = 0;
 
 	if (f->access_key != NULL)
 		sign(f, &sr, hs, auth, sizeof auth);
@@ -192,9 +192,9 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 struct json_object *
 afx_ok_in(struct afx *f, const char *op, struct json_object *owned_in)
 {
-	struct json_object	*out;
-	const char		*type;
-	int			 status;
+	struct json_object *out;
+	const char *type;
+	int status;
 
 	out = afx_run(f, op, owned_in, &status, &type);
 	if (status != 200)
@@ -219,9 +219,9 @@ void
 afx_fail_in(struct afx *f, const char *op, struct json_object *owned_in,
     int status, const char *type, const char *message)
 {
-	struct json_object	*out;
-	const char		*got_type;
-	int			 got_status;
+	struct json_object *out;
+	const char *got_type;
+	int got_status;
 
 	out = afx_run(f, op, owned_in, &got_status, &got_type);
 	if (got_type == NULL || strcmp(got_type, type) != 0 ||
@@ -246,7 +246,7 @@ afx_fail(struct afx *f, const char *op, const char *text, int status,
 static struct json_object *
 member(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v = NULL;
+	struct json_object *v = NULL;
 
 	if (json_pointer_get(o, ptr, &v) != 0)
 		fail_msg("no %s in %s", ptr, json_object_to_json_string(o));
@@ -256,7 +256,7 @@ member(struct json_object *o, const char *ptr)
 const char *
 afx_str(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v = member(o, ptr);
+	struct json_object *v = member(o, ptr);
 
 	if (!json_object_is_type(v, json_type_string))
 		fail_msg("%s is not a string in %s", ptr,
@@ -267,7 +267,7 @@ afx_str(struct json_object *o, const char *ptr)
 int64_t
 afx_i64(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v = member(o, ptr);
+	struct json_object *v = member(o, ptr);
 
 	if (!json_object_is_type(v, json_type_int))
 		fail_msg("%s is not an integer in %s", ptr,
@@ -278,7 +278,7 @@ afx_i64(struct json_object *o, const char *ptr)
 double
 afx_num(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v = member(o, ptr);
+	struct json_object *v = member(o, ptr);
 
 	if (!json_object_is_type(v, json_type_int) &&
 	    !json_object_is_type(v, json_type_double))
@@ -290,7 +290,7 @@ afx_num(struct json_object *o, const char *ptr)
 size_t
 afx_len(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v = member(o, ptr);
+	struct json_object *v = member(o, ptr);
 
 	if (!json_object_is_type(v, json_type_array))
 		fail_msg("%s is not an array in %s", ptr,
@@ -301,7 +301,7 @@ afx_len(struct json_object *o, const char *ptr)
 int
 afx_has(struct json_object *o, const char *ptr)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	return json_pointer_get(o, ptr, &v) == 0;
 }
@@ -309,7 +309,7 @@ afx_has(struct json_object *o, const char *ptr)
 void
 afx_equal(struct json_object *o, const char *text)
 {
-	struct json_object	*want = afx_in(text);
+	struct json_object *want = afx_in(text);
 
 	if (!json_object_equal(o, want))
 		fail_msg("got %s\nwant %s", json_object_to_json_string(o),
@@ -326,7 +326,7 @@ afx_digest(const void *data, size_t len, char out[72])
 void
 afx_repo(struct afx *f, const char *name)
 {
-	struct json_object	*in = json_object_new_object();
+	struct json_object *in = json_object_new_object();
 
 	jadd_str(in, "repositoryName", name);
 	json_object_put(afx_ok_in(f, "CreateRepository", in));
@@ -335,7 +335,7 @@ afx_repo(struct afx *f, const char *name)
 static struct json_object *
 repo_in(const char *repo)
 {
-	struct json_object	*in = json_object_new_object();
+	struct json_object *in = json_object_new_object();
 
 	jadd_str(in, "repositoryName", repo);
 	return in;
@@ -345,10 +345,10 @@ void
 afx_layer(struct afx *f, const char *repo, const void *data, size_t len,
     char digest[72])
 {
-	struct json_object	*in, *out, *digests;
-	char			*b64, *upload_id;
-	size_t			 b64_size = sodium_base64_ENCODED_LEN(len,
-				    sodium_base64_VARIANT_ORIGINAL);
+	struct json_object *in, *out, *digests;
+	char *b64, *upload_id;
+	size_t b64_size =
+	    sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
 
 	afx_digest(data, len, digest);
 	out = afx_ok_in(f, "InitiateLayerUpload", repo_in(repo));
@@ -378,7 +378,7 @@ afx_layer(struct afx *f, const char *repo, const void *data, size_t len,
 static struct json_object *
 descriptor(const char *media_type, size_t size, const char *digest)
 {
-	struct json_object	*d = json_object_new_object();
+	struct json_object *d = json_object_new_object();
 
 	jadd_str(d, "mediaType", media_type);
 	jadd_i64(d, "size", (int64_t)size);
@@ -387,12 +387,11 @@ descriptor(const char *media_type, size_t size, const char *digest)
 }
 
 char *
-afx_image(struct afx *f, const char *repo, const char *seed,
-    char digest[72])
+afx_image(struct afx *f, const char *repo, const char *seed, char digest[72])
 {
-	struct json_object	*config, *rootfs, *ids, *m, *layers;
-	char			 layer_digest[72], config_digest[72];
-	char			*layer, *config_text, *text;
+	struct json_object *config, *rootfs, *ids, *m, *layers;
+	char layer_digest[72], config_digest[72];
+	char *layer, *config_text, *text;
 
 	layer = xasprintf("layer bytes of %s", seed);
 	afx_layer(f, repo, layer, strlen(layer), layer_digest);
@@ -415,17 +414,18 @@ afx_image(struct afx *f, const char *repo, const char *seed,
 	jadd_i64(m, "schemaVersion", 2);
 	jadd_str(m, "mediaType",
 	    "application/vnd.docker.distribution.manifest.v2+json");
-	jadd_obj(m, "config", descriptor(
-	    "application/vnd.docker.container.image.v1+json",
-	    strlen(config_text), config_digest));
+	jadd_obj(m, "config",
+	    descriptor("application/vnd.docker.container.image.v1+json",
+	        strlen(config_text), config_digest));
 	layers = json_object_new_array();
-	json_object_array_add(layers, descriptor(
-	    "application/vnd.docker.image.rootfs.diff.tar.gzip",
-	    strlen(layer), layer_digest));
+	json_object_array_add(layers,
+	    descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip",
+	        strlen(layer), layer_digest));
 	jadd_obj(m, "layers", layers);
 	/* Pretty, with a newline: a digest covers the exact bytes. */
-	text = xasprintf("%s\n", json_object_to_json_string_ext(m,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	text = xasprintf("%s\n",
+	    json_object_to_json_string_ext(m,
+	        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(m);
 	afx_digest(text, strlen(text), digest);
 	free(config_text);
@@ -434,10 +434,9 @@ afx_image(struct afx *f, const char *repo, const char *seed,
 }
 
 struct json_object *
-afx_put(struct afx *f, const char *repo, const char *manifest,
-    const char *tag)
+afx_put(struct afx *f, const char *repo, const char *manifest, const char *tag)
 {
-	struct json_object	*in = repo_in(repo), *out, *image;
+	struct json_object *in = repo_in(repo), *out, *image;
 
 	jadd_str(in, "imageManifest", manifest);
 	jadd_str(in, "imageTag", tag);

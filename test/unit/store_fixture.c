@@ -19,10 +19,10 @@
 static void
 rm_tree(const char *dir)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 sb;
-	char		*p;
+	DIR *d;
+	struct dirent *de;
+	struct stat sb;
+	char *p;
 
 	if ((d = opendir(dir)) == NULL)
 		return;
@@ -44,8 +44,8 @@ rm_tree(const char *dir)
 int
 fx_setup_empty(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
-	struct fx	*f;
+	const char *tmp = getenv("TMPDIR");
+	struct fx *f;
 
 	f = xcalloc(1, sizeof(*f));
 	f->dir = xasprintf("%s/test_store.XXXXXX",
@@ -58,7 +58,7 @@ fx_setup_empty(void **state)
 int
 fx_setup(void **state)
 {
-	struct fx	*f;
+	struct fx *f;
 
 	fx_setup_empty(state);
 	f = *state;
@@ -70,7 +70,7 @@ fx_setup(void **state)
 int
 fx_teardown(void **state)
 {
-	struct fx	*f = *state;
+	struct fx *f = *state;
 
 	store_close(f->st);
 	rm_tree(f->dir);
@@ -82,7 +82,7 @@ fx_teardown(void **state)
 struct store_txn *
 fx_wbegin(struct fx *f)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	assert_int_equal(store_txn_begin(f->st, NULL, true, &t), STORE_OK);
 	return t;
@@ -91,7 +91,7 @@ fx_wbegin(struct fx *f)
 struct store_txn *
 fx_rbegin(struct fx *f)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	assert_int_equal(store_txn_begin(f->st, NULL, false, &t), STORE_OK);
 	return t;

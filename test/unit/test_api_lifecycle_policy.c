@@ -20,19 +20,21 @@
 #include "common/xalloc.h"
 #include "test/unit/api_fixture.h"
 
-#define IPE		"InvalidParameterException"
-#define PREFIX		"Invalid parameter at 'LifecyclePolicyText' failed " \
-	    "to satisfy constraint: 'Lifecycle policy validation failure: "
-#define NO_POLICY	"Lifecycle policy does not exist for the repository " \
-	    "with name 'lcy' in the registry with id '123456789012'"
-#define DAY_MS		(INT64_C(86400) * 1000)
+#define IPE "InvalidParameterException"
+#define PREFIX                                                                 \
+	"Invalid parameter at 'LifecyclePolicyText' failed "                   \
+	"to satisfy constraint: 'Lifecycle policy validation failure: "
+#define NO_POLICY                                                              \
+	"Lifecycle policy does not exist for the repository "                  \
+	"with name 'lcy' in the registry with id '123456789012'"
+#define DAY_MS (INT64_C(86400) * 1000)
 
 /* {"repositoryName": "lcy", "lifecyclePolicyText": text, ' for "}. */
 static struct json_object *
 lc_in(const char *text)
 {
-	struct json_object	*in = afx_in("{'repositoryName': 'lcy'}");
-	char			*s = xstrdup(text), *p;
+	struct json_object *in = afx_in("{'repositoryName': 'lcy'}");
+	char *s = xstrdup(text), *p;
 
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'')
@@ -48,8 +50,8 @@ lc_in(const char *text)
 static struct json_object *
 lc_padded_in(const char *text)
 {
-	char			*padded;
-	struct json_object	*in;
+	char *padded;
+	struct json_object *in;
 
 	padded = xasprintf("%-100s", text);
 	in = lc_in(padded);
@@ -57,28 +59,30 @@ lc_padded_in(const char *text)
 	return in;
 }
 
-#define SUBMITTED	"{ 'rules': [ { 'action': {'type': 'expire'}, " \
-	    "'selection': {'countNumber': 5, 'countType': " \
-	    "'imageCountMoreThan', 'tagStatus': 'any'}, " \
-	    "'rulePriority': 20 }, " \
-	    "{ 'selection': {'tagPrefixList': ['prod', 'rel/x'], " \
-	    "'countNumber': 14, 'countUnit': 'days', 'countType': " \
-	    "'sinceImagePushed', 'tagStatus': 'tagged'}, 'description': " \
-	    "'old prod', 'rulePriority': 3, 'action': {'type': 'expire'} } ] }"
-#define CANONICAL	"{\"rules\":[{\"rulePriority\":3,\"description\":" \
-	    "\"old prod\",\"selection\":{\"tagStatus\":\"tagged\"," \
-	    "\"tagPrefixList\":[\"prod\",\"rel/x\"],\"countType\":" \
-	    "\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":14}," \
-	    "\"action\":{\"type\":\"expire\"}},{\"rulePriority\":20," \
-	    "\"selection\":{\"tagStatus\":\"any\",\"countType\":" \
-	    "\"imageCountMoreThan\",\"countNumber\":5},\"action\":{\"type\":" \
-	    "\"expire\"}}]}"
+#define SUBMITTED                                                              \
+	"{ 'rules': [ { 'action': {'type': 'expire'}, "                        \
+	"'selection': {'countNumber': 5, 'countType': "                        \
+	"'imageCountMoreThan', 'tagStatus': 'any'}, "                          \
+	"'rulePriority': 20 }, "                                               \
+	"{ 'selection': {'tagPrefixList': ['prod', 'rel/x'], "                 \
+	"'countNumber': 14, 'countUnit': 'days', 'countType': "                \
+	"'sinceImagePushed', 'tagStatus': 'tagged'}, 'description': "          \
+	"'old prod', 'rulePriority': 3, 'action': {'type': 'expire'} } ] }"
+#define CANONICAL                                                              \
+	"{\"rules\":[{\"rulePriority\":3,\"description\":"                     \
+	"\"old prod\",\"selection\":{\"tagStatus\":\"tagged\","                \
+	"\"tagPrefixList\":[\"prod\",\"rel/x\"],\"countType\":"                \
+	"\"sinceImagePushed\",\"countUnit\":\"days\",\"countNumber\":14},"     \
+	"\"action\":{\"type\":\"expire\"}},{\"rulePriority\":20,"              \
+	"\"selection\":{\"tagStatus\":\"any\",\"countType\":"                  \
+	"\"imageCountMoreThan\",\"countNumber\":5},\"action\":{\"type\":"      \
+	"\"expire\"}}]}"
 
 static void
 test_lifecycle_policy_answers_the_canonical_text(void **state)
 {
-	struct afx		*f = *state;
-	struct json_object	*out;
+	struct afx *f = *state;
+	struct json_object *out;
 
 	afx_repo(f, "lcy");
 	out = afx_ok_in(f, "PutLifecyclePolicy", lc_in(SUBMITTED));
@@ -105,63 +109,70 @@ test_lifecycle_policy_answers_the_canonical_text(void **state)
 static void
 test_lifecycle_policy_of_a_missing_repository(void **state)
 {
-	static const char *const ops[] = { "GetLifecyclePolicy",
+	static const char *const ops[] = {"GetLifecyclePolicy",
 	    "DeleteLifecyclePolicy", "StartLifecyclePolicyPreview",
-	    "GetLifecyclePolicyPreview" };
-	struct afx	*f = *state;
-	size_t		 i;
+	    "GetLifecyclePolicyPreview"};
+	struct afx *f = *state;
+	size_t i;
 
 	for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		afx_fail(f, ops[i], "{'repositoryName': 'ghost'}", 400,
-		    "RepositoryNotFoundException", "The repository with name "
+		    "RepositoryNotFoundException",
+		    "The repository with name "
 		    "'ghost' does not exist in the registry with id "
 		    "'123456789012'");
 }
 
 struct bad_policy {
-	const char	*text;
-	const char	*message;
+	const char *text;
+	const char *message;
 };
 
-#define R1	"{'rulePriority': 1, 'selection': {'tagStatus': 'any', " \
-	    "'countType': 'imageCountMoreThan', 'countNumber': 1}, " \
-	    "'action': {'type': 'expire'}}"
+#define R1                                                                     \
+	"{'rulePriority': 1, 'selection': {'tagStatus': 'any', "               \
+	"'countType': 'imageCountMoreThan', 'countNumber': 1}, "               \
+	"'action': {'type': 'expire'}}"
 
 static const struct bad_policy bad_policies[] = {
-	{ "lifecycle policy, not JSON", PREFIX "Could not map policyString "
-	    "into LifecyclePolicy.'" },
-	{ "{'rulez': [" R1 "]}", PREFIX "object has missing required "
-	    "properties ([\"rules\"])'" },
-	{ "{'rules': [" R1 "], 'x': 1}", PREFIX "object instance has "
-	    "properties which are not allowed by the schema: ([\"x\"])'" },
-	{ "{'rules': null}", PREFIX "instance type (null) does not match any "
-	    "allowed primitive type (allowed: [\"array\"])'" },
-	{ "{'rules': [{'rulePriority': 1}]}", PREFIX "object has missing "
-	    "required properties ([\"action\",\"selection\"])'" },
-	{ "{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': 'any', "
-	    "'countType': 'imageCountMoreThan', 'countNumber': 1}, "
-	    "'action': {'type': 'delete'}}]}", PREFIX "instance value "
-	    "(delete) not found in enum :(possible values: "
-	    "[\"expire\",\"transition\"])'" },
-	{ "{'rules': [{'rulePriority': 0, 'selection': {'tagStatus': 'any', "
-	    "'countType': 'imageCountMoreThan', 'countNumber': 1}, "
-	    "'action': {'type': 'expire'}}]}", PREFIX "numeric instance is "
-	    "lower than the required minimum (minimum: 1, found: 0)" },
+    {"lifecycle policy, not JSON", PREFIX "Could not map policyString "
+                                          "into LifecyclePolicy.'"},
+    {"{'rulez': [" R1 "]}", PREFIX "object has missing required "
+                                   "properties ([\"rules\"])'"},
+    {"{'rules': [" R1 "], 'x': 1}",
+        PREFIX "object instance has "
+               "properties which are not allowed by the schema: ([\"x\"])'"},
+    {"{'rules': null}",
+        PREFIX "instance type (null) does not match any "
+               "allowed primitive type (allowed: [\"array\"])'"},
+    {"{'rules': [{'rulePriority': 1}]}",
+        PREFIX "object has missing "
+               "required properties ([\"action\",\"selection\"])'"},
+    {"{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': 'any', "
+     "'countType': 'imageCountMoreThan', 'countNumber': 1}, "
+     "'action': {'type': 'delete'}}]}",
+        PREFIX "instance value "
+               "(delete) not found in enum :(possible values: "
+               "[\"expire\",\"transition\"])'"},
+    {"{'rules': [{'rulePriority': 0, 'selection': {'tagStatus': 'any', "
+     "'countType': 'imageCountMoreThan', 'countNumber': 1}, "
+     "'action': {'type': 'expire'}}]}",
+        PREFIX "numeric instance is "
+               "lower than the required minimum (minimum: 1, found: 0)"},
 };
 
 static void
 test_lifecycle_policy_schema_errors_in_ecrs_words(void **state)
 {
-	static const char *const ops[] = { "PutLifecyclePolicy",
-	    "StartLifecyclePolicyPreview" };
-	struct afx	*f = *state;
-	size_t		 i, j;
+	static const char *const ops[] = {
+	    "PutLifecyclePolicy", "StartLifecyclePolicyPreview"};
+	struct afx *f = *state;
+	size_t i, j;
 
 	afx_repo(f, "lcy");
 	for (i = 0; i < sizeof bad_policies / sizeof bad_policies[0]; i++) {
 		for (j = 0; j < sizeof ops / sizeof ops[0]; j++)
-			afx_fail_in(f, ops[j], lc_padded_in(
-			    bad_policies[i].text), 400, IPE,
+			afx_fail_in(f, ops[j],
+			    lc_padded_in(bad_policies[i].text), 400, IPE,
 			    bad_policies[i].message);
 	}
 	afx_fail_in(f, "PutLifecyclePolicy", lc_in("{}"), 400, IPE,
@@ -177,29 +188,29 @@ static void
 test_lifecycle_policy_semantic_errors(void **state)
 {
 	static const char *const texts[] = {
-		/* Priorities must be unique. */
-		"{'rules': [{'rulePriority': 2, 'selection': {'tagStatus': "
-		    "'untagged', 'countType': 'imageCountMoreThan', "
-		    "'countNumber': 1}, 'action': {'type': 'expire'}}, "
-		    "{'rulePriority': 2, 'selection': {'tagStatus': 'any', "
-		    "'countType': 'imageCountMoreThan', 'countNumber': 3}, "
-		    "'action': {'type': 'expire'}}]}",
-		/* tagged needs a prefix or pattern list. */
-		"{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': "
-		    "'tagged', 'countType': 'imageCountMoreThan', "
-		    "'countNumber': 1}, 'action': {'type': 'expire'}}]}",
+	    /* Priorities must be unique. */
+	    "{'rules': [{'rulePriority': 2, 'selection': {'tagStatus': "
+	    "'untagged', 'countType': 'imageCountMoreThan', "
+	    "'countNumber': 1}, 'action': {'type': 'expire'}}, "
+	    "{'rulePriority': 2, 'selection': {'tagStatus': 'any', "
+	    "'countType': 'imageCountMoreThan', 'countNumber': 3}, "
+	    "'action': {'type': 'expire'}}]}",
+	    /* tagged needs a prefix or pattern list. */
+	    "{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': "
+	    "'tagged', 'countType': 'imageCountMoreThan', "
+	    "'countNumber': 1}, 'action': {'type': 'expire'}}]}",
 	};
-	struct afx		*f = *state;
-	struct json_object	*out;
-	const char		*type;
-	size_t			 i;
-	int			 status;
+	struct afx *f = *state;
+	struct json_object *out;
+	const char *type;
+	size_t i;
+	int status;
 
 	afx_repo(f, "lcy");
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		/* ECR's exact words are [unconfirmed]; its prefix is not. */
-		out = afx_run(f, "PutLifecyclePolicy", lc_in(texts[i]),
-		    &status, &type);
+		out = afx_run(f, "PutLifecyclePolicy", lc_in(texts[i]), &status,
+		    &type);
 		assert_int_equal(status, 400);
 		assert_string_equal(type, IPE);
 		assert_memory_equal(afx_str(out, "/message"), PREFIX,
@@ -212,8 +223,8 @@ test_lifecycle_policy_semantic_errors(void **state)
 static void
 push(struct afx *f, const char *seed, const char *tag, char digest[72])
 {
-	struct json_object	*in;
-	char			*manifest;
+	struct json_object *in;
+	char *manifest;
 
 	manifest = afx_image(f, "lcy", seed, digest);
 	in = afx_in("{'repositoryName': 'lcy'}");
@@ -230,33 +241,37 @@ push(struct afx *f, const char *seed, const char *tag, char digest[72])
 static void
 test_lifecycle_preview_needs_a_policy_or_a_text(void **state)
 {
-	struct afx	*f = *state;
+	struct afx *f = *state;
 
 	afx_repo(f, "lcy");
-	afx_fail(f, "StartLifecyclePolicyPreview", "{'repositoryName': "
-	    "'lcy'}", 400, "LifecyclePolicyNotFoundException", NO_POLICY);
+	afx_fail(f, "StartLifecyclePolicyPreview",
+	    "{'repositoryName': "
+	    "'lcy'}",
+	    400, "LifecyclePolicyNotFoundException", NO_POLICY);
 	afx_fail(f, "GetLifecyclePolicyPreview", "{'repositoryName': 'lcy'}",
-	    400, "LifecyclePolicyPreviewNotFoundException", "Lifecycle policy "
+	    400, "LifecyclePolicyPreviewNotFoundException",
+	    "Lifecycle policy "
 	    "preview does not exist for the repository with name 'lcy' in "
 	    "the registry with id '123456789012'");
 }
 
-#define PREVIEW_TEXT	"{\n  'rules': [\n    {'rulePriority': 2, " \
-	    "'selection': {'tagStatus': 'tagged', 'tagPrefixList': ['v'], " \
-	    "'countType': 'imageCountMoreThan', 'countNumber': 1}, " \
-	    "'action': {'type': 'expire'}},\n    {'rulePriority': 1, " \
-	    "'selection': {'tagStatus': 'untagged', 'countType': " \
-	    "'imageCountMoreThan', 'countNumber': 1}, 'action': {'type': " \
-	    "'expire'}}\n  ]\n}"
+#define PREVIEW_TEXT                                                           \
+	"{\n  'rules': [\n    {'rulePriority': 2, "                            \
+	"'selection': {'tagStatus': 'tagged', 'tagPrefixList': ['v'], "        \
+	"'countType': 'imageCountMoreThan', 'countNumber': 1}, "               \
+	"'action': {'type': 'expire'}},\n    {'rulePriority': 1, "             \
+	"'selection': {'tagStatus': 'untagged', 'countType': "                 \
+	"'imageCountMoreThan', 'countNumber': 1}, 'action': {'type': "         \
+	"'expire'}}\n  ]\n}"
 
 static void
 test_lifecycle_preview_expires_the_oldest_beyond_the_count(void **state)
 {
-	struct afx		*f = *state;
-	struct json_object	*in, *out, *r;
-	char			 old[2][72], kept[72], v[3][72], seed[8];
-	char			*text;
-	size_t			 i;
+	struct afx *f = *state;
+	struct json_object *in, *out, *r;
+	char old[2][72], kept[72], v[3][72], seed[8];
+	char *text;
+	size_t i;
 
 	afx_repo(f, "lcy");
 	push(f, "old-0", NULL, old[0]);
@@ -273,7 +288,8 @@ test_lifecycle_preview_expires_the_oldest_beyond_the_count(void **state)
 	assert_string_equal(afx_str(out, "/lifecyclePolicyText"), text);
 	assert_string_equal(afx_str(out, "/status"), "IN_PROGRESS");
 	json_object_put(out);
-	out = afx_ok(f, "GetLifecyclePolicyPreview", "{'repositoryName': "
+	out = afx_ok(f, "GetLifecyclePolicyPreview",
+	    "{'repositoryName': "
 	    "'lcy'}");
 	assert_string_equal(afx_str(out, "/status"), "COMPLETE");
 	assert_string_equal(afx_str(out, "/lifecyclePolicyText"), text);
@@ -290,7 +306,8 @@ test_lifecycle_preview_expires_the_oldest_beyond_the_count(void **state)
 	assert_string_equal(afx_str(out, "/previewResults/3/imageDigest"),
 	    v[1]);
 	r = json_object_array_get_idx(json_object_object_get(out,
-	    "previewResults"), 2);
+	                                  "previewResults"),
+	    2);
 	assert_int_equal(afx_i64(r, "/appliedRulePriority"), 2);
 	afx_equal(json_object_object_get(r, "action"), "{'type': 'EXPIRE'}");
 	assert_string_equal(afx_str(r, "/imageTags/0"), "v0");
@@ -308,21 +325,23 @@ test_lifecycle_preview_expires_the_oldest_beyond_the_count(void **state)
 static void
 test_lifecycle_preview_ages_follow_the_clock(void **state)
 {
-	struct afx		*f = *state;
-	struct json_object	*out;
-	char			 a[72], b[72];
+	struct afx *f = *state;
+	struct json_object *out;
+	char a[72], b[72];
 
 	afx_repo(f, "lcy");
 	push(f, "a", "a", a);
 	f->now_ms += 3 * DAY_MS;
 	push(f, "b", "b", b);
-	json_object_put(afx_ok_in(f, "PutLifecyclePolicy", lc_in(
-	    "{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': "
-	    "'any', 'countType': 'sinceImagePushed', 'countUnit': 'days', "
-	    "'countNumber': 2}, 'action': {'type': 'expire'}}]}")));
+	json_object_put(afx_ok_in(f, "PutLifecyclePolicy",
+	    lc_in("{'rules': [{'rulePriority': 1, 'selection': {'tagStatus': "
+	          "'any', 'countType': 'sinceImagePushed', 'countUnit': "
+	          "'days', "
+	          "'countNumber': 2}, 'action': {'type': 'expire'}}]}")));
 	/* No text: the stored policy. */
 	afx_do(f, "StartLifecyclePolicyPreview", "{'repositoryName': 'lcy'}");
-	out = afx_ok(f, "GetLifecyclePolicyPreview", "{'repositoryName': "
+	out = afx_ok(f, "GetLifecyclePolicyPreview",
+	    "{'repositoryName': "
 	    "'lcy'}");
 	assert_int_equal(afx_len(out, "/previewResults"), 1);
 	assert_string_equal(afx_str(out, "/previewResults/0/imageDigest"), a);
@@ -330,7 +349,8 @@ test_lifecycle_preview_ages_follow_the_clock(void **state)
 	/* Two days on, both are old enough. */
 	f->now_ms += 2 * DAY_MS;
 	afx_do(f, "StartLifecyclePolicyPreview", "{'repositoryName': 'lcy'}");
-	out = afx_ok(f, "GetLifecyclePolicyPreview", "{'repositoryName': "
+	out = afx_ok(f, "GetLifecyclePolicyPreview",
+	    "{'repositoryName': "
 	    "'lcy'}");
 	assert_int_equal(afx_len(out, "/previewResults"), 2);
 	assert_string_equal(afx_str(out, "/previewResults/1/imageDigest"), b);
@@ -342,13 +362,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, afx_setup, afx_teardown)
-		T(test_lifecycle_policy_answers_the_canonical_text),
-		T(test_lifecycle_policy_of_a_missing_repository),
-		T(test_lifecycle_policy_schema_errors_in_ecrs_words),
-		T(test_lifecycle_policy_semantic_errors),
-		T(test_lifecycle_preview_needs_a_policy_or_a_text),
-		T(test_lifecycle_preview_expires_the_oldest_beyond_the_count),
-		T(test_lifecycle_preview_ages_follow_the_clock),
+	    T(test_lifecycle_policy_answers_the_canonical_text),
+	    T(test_lifecycle_policy_of_a_missing_repository),
+	    T(test_lifecycle_policy_schema_errors_in_ecrs_words),
+	    T(test_lifecycle_policy_semantic_errors),
+	    T(test_lifecycle_preview_needs_a_policy_or_a_text),
+	    T(test_lifecycle_preview_expires_the_oldest_beyond_the_count),
+	    T(test_lifecycle_preview_ages_follow_the_clock),
 #undef T
 	};
 

@@ -14,28 +14,26 @@ static void
 test_base64_decode_table(void **state)
 {
 	static const struct {
-		const char	*in;
-		int		 rc;
-		const char	*want;
+		const char *in;
+		int rc;
+		const char *want;
 	} cases[] = {
-		{ "", 0, "" },
-		{ "Zg==", 0, "f" },
-		{ "Zm8=", 0, "fo" },
-		{ "Zm9v", 0, "foo" },
-		{ "Zm9vYmFy", 0, "foobar" },
-		{ "Zm9", -1, NULL },		/* not a multiple of 4 */
-		{ "Zm9v!A==", -1, NULL },	/* outside the alphabet */
-		{ "Zg==Zg==", -1, NULL },	/* padding in the middle */
-		{ " Zg=", -1, NULL },		/* a leading blank */
-		{ "Zm-_", -1, NULL },		/* the URL alphabet */
+	    {"", 0, ""}, {"Zg==", 0, "f"}, {"Zm8=", 0, "fo"},
+	    {"Zm9v", 0, "foo"}, {"Zm9vYmFy", 0, "foobar"},
+	    {"Zm9", -1, NULL},      /* not a multiple of 4 */
+	    {"Zm9v!A==", -1, NULL}, /* outside the alphabet */
+	    {"Zg==Zg==", -1, NULL}, /* padding in the middle */
+	    {" Zg=", -1, NULL},     /* a leading blank */
+	    {"Zm-_", -1, NULL},     /* the URL alphabet */
 	};
-	unsigned char	out[32];
-	size_t		i, n;
+	unsigned char out[32];
+	size_t i, n;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(base64_decode(cases[i].in,
-		    strlen(cases[i].in), out, &n), cases[i].rc);
+		assert_int_equal(base64_decode(cases[i].in, strlen(cases[i].in),
+		                     out, &n),
+		    cases[i].rc);
 		if (cases[i].want == NULL)
 			continue;
 		assert_int_equal(n, strlen(cases[i].want));
@@ -48,19 +46,31 @@ static void
 test_base64_stream_splits(void **state)
 {
 	static const char *const texts[] = {
-		"", "Zg==", "Zm8=", "Zm9v", "Zm9vYmFy", "Zm9vYmE=", "Zm9vYg==",
-		"Zm9", "Zg==Zg==", "Zm9v YmFy", "Zm9vYmFy ", "Zm9vYmF=eQ==",
-		"Zm9vYm==", "=m9v", "Zm9vYmFyYmF6cXV4",
+	    "",
+	    "Zg==",
+	    "Zm8=",
+	    "Zm9v",
+	    "Zm9vYmFy",
+	    "Zm9vYmE=",
+	    "Zm9vYg==",
+	    "Zm9",
+	    "Zg==Zg==",
+	    "Zm9v YmFy",
+	    "Zm9vYmFy ",
+	    "Zm9vYmF=eQ==",
+	    "Zm9vYm==",
+	    "=m9v",
+	    "Zm9vYmFyYmF6cXV4",
 	};
-	struct base64_dec	d;
-	unsigned char		whole[32], out[64];
-	size_t			i, cut, n, tail, whole_len;
-	int			whole_rc, rc;
+	struct base64_dec d;
+	unsigned char whole[32], out[64];
+	size_t i, cut, n, tail, whole_len;
+	int whole_rc, rc;
 
 	(void)state;
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		const char	*t = texts[i];
-		size_t		 len = strlen(t);
+		const char *t = texts[i];
+		size_t len = strlen(t);
 
 		whole_rc = base64_decode(t, len, whole, &whole_len);
 		for (cut = 0; cut <= len; cut++) {
@@ -81,10 +91,10 @@ test_base64_stream_splits(void **state)
 static void
 test_base64_stream_bytewise(void **state)
 {
-	const char		*t = "SGVsbG8sIHdvcmxkIQ==";
-	struct base64_dec	 d;
-	unsigned char		 out[32];
-	size_t			 i, n = 0, tail;
+	const char *t = "SGVsbG8sIHdvcmxkIQ==";
+	struct base64_dec d;
+	unsigned char out[32];
+	size_t i, n = 0, tail;
 
 	(void)state;
 	base64_dec_init(&d);
@@ -101,10 +111,10 @@ test_base64_stream_bytewise(void **state)
 static void
 test_base64_encode_matches_libsodium(void **state)
 {
-	unsigned char	in[300];
-	char		want[BASE64_ENCODED_SIZE(sizeof in)];
-	char		got[BASE64_ENCODED_SIZE(sizeof in) + 1];
-	size_t		i, len, n;
+	unsigned char in[300];
+	char want[BASE64_ENCODED_SIZE(sizeof in)];
+	char got[BASE64_ENCODED_SIZE(sizeof in) + 1];
+	size_t i, len, n;
 
 	(void)state;
 	for (i = 0; i < sizeof in; i++)
@@ -124,10 +134,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64_decode_table),
-		cmocka_unit_test(test_base64_stream_splits),
-		cmocka_unit_test(test_base64_stream_bytewise),
-		cmocka_unit_test(test_base64_encode_matches_libsodium),
+	    cmocka_unit_test(test_base64_decode_table),
+	    cmocka_unit_test(test_base64_stream_splits),
+	    cmocka_unit_test(test_base64_stream_bytewise),
+	    cmocka_unit_test(test_base64_encode_matches_libsodium),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 static void
 assert_now_is_offset(const struct core_ctx *ctx, int64_t offset_sec)
 {
-	int64_t	before, now, after;
+	int64_t before, now, after;
 
 	before = core_real_ms();
 	now = core_now_ms(ctx);
@@ -27,7 +27,7 @@ assert_now_is_offset(const struct core_ctx *ctx, int64_t offset_sec)
 static void
 test_clock_starts_at_the_configured_offset(void **state)
 {
-	struct core_ctx	ctx = { .clock_offset_sec = 3600 };
+	struct core_ctx ctx = {.clock_offset_sec = 3600};
 
 	(void)state;
 	assert_int_equal(core_clock_offset_sec(&ctx), 3600);
@@ -37,7 +37,7 @@ test_clock_starts_at_the_configured_offset(void **state)
 static void
 test_clock_advance_moves_every_reading(void **state)
 {
-	struct core_ctx	ctx = { .clock_offset_sec = 0 };
+	struct core_ctx ctx = {.clock_offset_sec = 0};
 
 	(void)state;
 	assert_now_is_offset(&ctx, 0);
@@ -50,19 +50,22 @@ test_clock_advance_moves_every_reading(void **state)
 static void
 test_clock_advance_refuses_going_back_or_past_the_bound(void **state)
 {
-	struct core_ctx	ctx = { .clock_offset_sec = 10 };
+	struct core_ctx ctx = {.clock_offset_sec = 10};
 
 	(void)state;
 	assert_int_equal(core_clock_advance(&ctx, -1), -1);
 	assert_int_equal(core_clock_advance_max(&ctx),
 	    CORE_CLOCK_OFFSET_MAX_SEC - 10);
 	assert_int_equal(core_clock_advance(&ctx,
-	    CORE_CLOCK_OFFSET_MAX_SEC - 9), -1);
+	                     CORE_CLOCK_OFFSET_MAX_SEC - 9),
+	    -1);
 	assert_int_equal(core_clock_advance(&ctx, INT64_MAX), -1);
 	assert_int_equal(core_clock_offset_sec(&ctx), 10);
 	assert_int_equal(core_clock_advance(&ctx,
-	    CORE_CLOCK_OFFSET_MAX_SEC - 10), 0);
-	assert_int_equal(core_clock_offset_sec(&ctx), CORE_CLOCK_OFFSET_MAX_SEC);
+	                     CORE_CLOCK_OFFSET_MAX_SEC - 10),
+	    0);
+	assert_int_equal(core_clock_offset_sec(&ctx),
+	    CORE_CLOCK_OFFSET_MAX_SEC);
 	assert_int_equal(core_clock_advance_max(&ctx), 0);
 	assert_int_equal(core_clock_advance(&ctx, 1), -1);
 	assert_now_is_offset(&ctx, CORE_CLOCK_OFFSET_MAX_SEC);
@@ -72,10 +75,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clock_starts_at_the_configured_offset),
-		cmocka_unit_test(test_clock_advance_moves_every_reading),
-		cmocka_unit_test(
-		    test_clock_advance_refuses_going_back_or_past_the_bound),
+	    cmocka_unit_test(test_clock_starts_at_the_configured_offset),
+	    cmocka_unit_test(test_clock_advance_moves_every_reading),
+	    cmocka_unit_test(
+	        test_clock_advance_refuses_going_back_or_past_the_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,8 @@
 static void
 test_buf_grows_and_stays_terminated(void **state)
 {
-	struct buf	b;
-	int		i;
+	struct buf b;
+	int i;
 
 	(void)state;
 	buf_init(&b, 1 << 20);
@@ -32,7 +32,7 @@ test_buf_grows_and_stays_terminated(void **state)
 static void
 test_buf_refuses_past_cap_and_empties(void **state)
 {
-	struct buf	b;
+	struct buf b;
 
 	(void)state;
 	buf_init(&b, 8);
@@ -50,8 +50,8 @@ test_buf_refuses_past_cap_and_empties(void **state)
 static void
 test_buf_failure_is_sticky(void **state)
 {
-	struct buf	 b;
-	size_t		 len = 99;
+	struct buf b;
+	size_t len = 99;
 
 	(void)state;
 	buf_init(&b, 8);
@@ -87,9 +87,9 @@ test_buf_failure_is_sticky(void **state)
 static void
 test_buf_take_gives_ownership(void **state)
 {
-	struct buf	 b;
-	size_t		 len;
-	char		*p;
+	struct buf b;
+	size_t len;
+	char *p;
 
 	(void)state;
 	buf_init(&b, 100);
@@ -108,34 +108,34 @@ static void
 test_parse_u64_table(void **state)
 {
 	static const struct {
-		const char	*in;
-		uint64_t	 min, max;
-		int		 rc;
-		uint64_t	 want;
-		const char	*err;
+		const char *in;
+		uint64_t min, max;
+		int rc;
+		uint64_t want;
+		const char *err;
 	} cases[] = {
-		{ "0", 0, 10, 0, 0, NULL },
-		{ "10", 0, 10, 0, 10, NULL },
-		{ "11", 0, 10, -1, 0, "too large" },
-		{ "1", 2, 10, -1, 0, "too small" },
-		{ "", 0, 10, -1, 0, "invalid" },
-		{ "-1", 0, 10, -1, 0, "invalid" },
-		{ " 1", 0, 10, -1, 0, "invalid" },
-		{ "1x", 0, 10, -1, 0, "invalid" },
-		{ "18446744073709551615", 0, UINT64_MAX, 0,
-		    UINT64_MAX, NULL },
-		{ "18446744073709551616", 0, UINT64_MAX, -1, 0, "too large" },
+	    {"0", 0, 10, 0, 0, NULL},
+	    {"10", 0, 10, 0, 10, NULL},
+	    {"11", 0, 10, -1, 0, "too large"},
+	    {"1", 2, 10, -1, 0, "too small"},
+	    {"", 0, 10, -1, 0, "invalid"},
+	    {"-1", 0, 10, -1, 0, "invalid"},
+	    {" 1", 0, 10, -1, 0, "invalid"},
+	    {"1x", 0, 10, -1, 0, "invalid"},
+	    {"18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX, NULL},
+	    {"18446744073709551616", 0, UINT64_MAX, -1, 0, "too large"},
 	};
-	size_t		 i;
-	uint64_t	 v;
-	const char	*err;
+	size_t i;
+	uint64_t v;
+	const char *err;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		err = NULL;
 		v = 0;
 		assert_int_equal(parse_u64(cases[i].in, cases[i].min,
-		    cases[i].max, &v, &err), cases[i].rc);
+		                     cases[i].max, &v, &err),
+		    cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_true(v == cases[i].want);
 		else
@@ -148,46 +148,47 @@ static void
 test_parse_endpoint_table(void **state)
 {
 	static const struct {
-		const char	*in;
-		const char	*host;	/* NULL: refused */
-		bool		 is_ipv6;
-		int		 port;
-		const char	*cause;
+		const char *in;
+		const char *host; /* NULL: refused */
+		bool is_ipv6;
+		int port;
+		const char *cause;
 	} cases[] = {
-		{ "localhost:5080", "localhost", false, 5080, NULL },
-		{ "registry.example", "registry.example", false, -1, NULL },
-		{ "a-b.c9:0", "a-b.c9", false, 0, NULL },
-		{ "10.0.0.7:65535", "10.0.0.7", false, 65535, NULL },
-		{ "[::1]:80", "::1", true, 80, NULL },
-		{ "[fe80::1]", "fe80::1", true, -1, NULL },
-		{ "http://x", NULL, false, 0, "no scheme" },
-		{ "x:65536", NULL, false, 0, "port 65536 is out of range" },
-		{ "x:99999999999999999999", NULL, false, 0, "out of range" },
-		{ "x:", NULL, false, 0, "port '' is not a number" },
-		{ "x:+1", NULL, false, 0, "not a number" },
-		{ ":1", NULL, false, 0, "no host" },
-		{ "", NULL, false, 0, "no host" },
-		{ "not a host", NULL, false, 0, "not a host name" },
-		{ "a..b", NULL, false, 0, "not a host name" },
-		{ "a-.b", NULL, false, 0, "not a host name" },
-		{ "a.b.", NULL, false, 0, "not a host name" },
-		{ "x_y", NULL, false, 0, "not a host name" },
-		{ "1.2.3.999", NULL, false, 0, "not an IPv4 address" },
-		{ "[::1", NULL, false, 0, "missing ']'" },
-		{ "[1.2.3.4]:1", NULL, false, 0, "not an IPv6 address" },
-		{ "[::1]x", NULL, false, 0, "want ':'" },
-		{ "::1:80", NULL, false, 0, "needs brackets" },
+	    {"localhost:5080", "localhost", false, 5080, NULL},
+	    {"registry.example", "registry.example", false, -1, NULL},
+	    {"a-b.c9:0", "a-b.c9", false, 0, NULL},
+	    {"10.0.0.7:65535", "10.0.0.7", false, 65535, NULL},
+	    {"[::1]:80", "::1", true, 80, NULL},
+	    {"[fe80::1]", "fe80::1", true, -1, NULL},
+	    {"http://x", NULL, false, 0, "no scheme"},
+	    {"x:65536", NULL, false, 0, "port 65536 is out of range"},
+	    {"x:99999999999999999999", NULL, false, 0, "out of range"},
+	    {"x:", NULL, false, 0, "port '' is not a number"},
+	    {"x:+1", NULL, false, 0, "not a number"},
+	    {":1", NULL, false, 0, "no host"},
+	    {"", NULL, false, 0, "no host"},
+	    {"not a host", NULL, false, 0, "not a host name"},
+	    {"a..b", NULL, false, 0, "not a host name"},
+	    {"a-.b", NULL, false, 0, "not a host name"},
+	    {"a.b.", NULL, false, 0, "not a host name"},
+	    {"x_y", NULL, false, 0, "not a host name"},
+	    {"1.2.3.999", NULL, false, 0, "not an IPv4 address"},
+	    {"[::1", NULL, false, 0, "missing ']'"},
+	    {"[1.2.3.4]:1", NULL, false, 0, "not an IPv6 address"},
+	    {"[::1]x", NULL, false, 0, "want ':'"},
+	    {"::1:80", NULL, false, 0, "needs brackets"},
 	};
-	struct endpoint	 ep;
-	char		*cause;
-	size_t		 i;
+	struct endpoint ep;
+	char *cause;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cause = NULL;
 		if (cases[i].host != NULL) {
 			assert_int_equal(parse_endpoint(cases[i].in, &ep,
-			    &cause), 0);
+			                     &cause),
+			    0);
 			assert_string_equal(ep.host, cases[i].host);
 			assert_int_equal(ep.is_ipv6, cases[i].is_ipv6);
 			assert_int_equal(ep.port, cases[i].port);
@@ -207,47 +208,44 @@ static void
 test_parse_i64_table(void **state)
 {
 	static const struct {
-		const char	*in;
-		int64_t		 min, max;
-		int		 rc;
-		int64_t		 want;
-		const char	*err;
+		const char *in;
+		int64_t min, max;
+		int rc;
+		int64_t want;
+		const char *err;
 	} cases[] = {
-		{ "0", -10, 10, 0, 0, NULL },
-		{ "-0", -10, 10, 0, 0, NULL },
-		{ "-10", -10, 10, 0, -10, NULL },
-		{ "10", -10, 10, 0, 10, NULL },
-		{ "-11", -10, 10, -1, 0, "too small" },
-		{ "11", -10, 10, -1, 0, "too large" },
-		{ "-1", 0, 10, -1, 0, "too small" },
-		{ "-1", -10, -5, -1, 0, "too large" },
-		{ "9223372036854775807", INT64_MIN, INT64_MAX, 0, INT64_MAX,
-		    NULL },
-		{ "-9223372036854775808", INT64_MIN, INT64_MAX, 0, INT64_MIN,
-		    NULL },
-		{ "9223372036854775808", INT64_MIN, INT64_MAX, -1, 0,
-		    "too large" },
-		{ "-9223372036854775809", INT64_MIN, INT64_MAX, -1, 0,
-		    "too small" },
-		{ "99999999999999999999", -10, 10, -1, 0, "too large" },
-		{ "-99999999999999999999", -10, 10, -1, 0, "too small" },
-		{ "", -10, 10, -1, 0, "invalid" },
-		{ "-", -10, 10, -1, 0, "invalid" },
-		{ "--1", -10, 10, -1, 0, "invalid" },
-		{ "+1", -10, 10, -1, 0, "invalid" },
-		{ "abc", -10, 10, -1, 0, "invalid" },
-		{ "1 ", -10, 10, -1, 0, "invalid" },
+	    {"0", -10, 10, 0, 0, NULL},
+	    {"-0", -10, 10, 0, 0, NULL},
+	    {"-10", -10, 10, 0, -10, NULL},
+	    {"10", -10, 10, 0, 10, NULL},
+	    {"-11", -10, 10, -1, 0, "too small"},
+	    {"11", -10, 10, -1, 0, "too large"},
+	    {"-1", 0, 10, -1, 0, "too small"},
+	    {"-1", -10, -5, -1, 0, "too large"},
+	    {"9223372036854775807", INT64_MIN, INT64_MAX, 0, INT64_MAX, NULL},
+	    {"-9223372036854775808", INT64_MIN, INT64_MAX, 0, INT64_MIN, NULL},
+	    {"9223372036854775808", INT64_MIN, INT64_MAX, -1, 0, "too large"},
+	    {"-9223372036854775809", INT64_MIN, INT64_MAX, -1, 0, "too small"},
+	    {"99999999999999999999", -10, 10, -1, 0, "too large"},
+	    {"-99999999999999999999", -10, 10, -1, 0, "too small"},
+	    {"", -10, 10, -1, 0, "invalid"},
+	    {"-", -10, 10, -1, 0, "invalid"},
+	    {"--1", -10, 10, -1, 0, "invalid"},
+	    {"+1", -10, 10, -1, 0, "invalid"},
+	    {"abc", -10, 10, -1, 0, "invalid"},
+	    {"1 ", -10, 10, -1, 0, "invalid"},
 	};
-	size_t		 i;
-	int64_t		 v;
-	const char	*err;
+	size_t i;
+	int64_t v;
+	const char *err;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		err = NULL;
 		v = 0;
 		assert_int_equal(parse_i64(cases[i].in, cases[i].min,
-		    cases[i].max, &v, &err), cases[i].rc);
+		                     cases[i].max, &v, &err),
+		    cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_true(v == cases[i].want);
 		else
@@ -259,22 +257,22 @@ static void
 test_wildcard_matches_whole_string(void **state)
 {
 	static const struct {
-		const char	*pat, *s;
-		bool		 want;
+		const char *pat, *s;
+		bool want;
 	} cases[] = {
-		{ "dev-*", "dev-1", true },
-		{ "dev-*", "develop", false },
-		{ "*-rc", "1.0-rc", true },
-		{ "*-rc", "1.0-rc1", false },
-		{ "*", "", true },
-		{ "a*b*c", "aXbYbZc", true },
-		{ "a*b*c", "aXbYbZ", false },
-		{ "v?", "v1", true },
-		{ "v?", "v12", false },
-		{ "exact", "exact", true },
-		{ "exact", "Exact", false },
+	    {"dev-*", "dev-1", true},
+	    {"dev-*", "develop", false},
+	    {"*-rc", "1.0-rc", true},
+	    {"*-rc", "1.0-rc1", false},
+	    {"*", "", true},
+	    {"a*b*c", "aXbYbZc", true},
+	    {"a*b*c", "aXbYbZ", false},
+	    {"v?", "v1", true},
+	    {"v?", "v12", false},
+	    {"exact", "exact", true},
+	    {"exact", "Exact", false},
 	};
-	size_t	i;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -302,29 +300,29 @@ static void
 test_query_value_decodes_and_bounds(void **state)
 {
 	static const struct {
-		const char	*query;
-		const char	*name;
-		int		 rc;
-		const char	*want;
+		const char *query;
+		const char *name;
+		int rc;
+		const char *want;
 	} cases[] = {
-		{ "a=1&b=2", "b", 0, "2" },
-		{ "digest=sha256%3Aab&x=", "digest", 0, "sha256:ab" },
-		{ "from=ns%2Frepo", "from", 0, "ns/repo" },
-		{ "ab=1&a=2", "a", 0, "2" },		/* whole names only */
-		{ "a=%zz%4", "a", 0, "%zz%4" },		/* bad escapes stay */
-		{ "a=", "a", 0, "" },			/* present, empty */
-		{ "b=1", "a", -1, "" },
-		{ "", "a", -1, "" },
-		{ "a=0123456789ab", "a", -2, "" },	/* over the buffer */
-		{ "a=1%002", "a", -2, "" },		/* no NUL inside */
+	    {"a=1&b=2", "b", 0, "2"},
+	    {"digest=sha256%3Aab&x=", "digest", 0, "sha256:ab"},
+	    {"from=ns%2Frepo", "from", 0, "ns/repo"},
+	    {"ab=1&a=2", "a", 0, "2"},    /* whole names only */
+	    {"a=%zz%4", "a", 0, "%zz%4"}, /* bad escapes stay */
+	    {"a=", "a", 0, ""},           /* present, empty */
+	    {"b=1", "a", -1, ""}, {"", "a", -1, ""},
+	    {"a=0123456789ab", "a", -2, ""}, /* over the buffer */
+	    {"a=1%002", "a", -2, ""},        /* no NUL inside */
 	};
-	char	out[12];
-	size_t	i;
+	char out[12];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(str_query_value(cases[i].query, cases[i].name,
-		    out, sizeof out), cases[i].rc);
+		                     out, sizeof out),
+		    cases[i].rc);
 		assert_string_equal(out, cases[i].want);
 	}
 }
@@ -336,9 +334,9 @@ test_query_value_decodes_and_bounds(void **state)
 static void
 test_uuid_v4_format_version_and_variant(void **state)
 {
-	char	u[UUID_SIZE], prev[UUID_SIZE] = "";
-	size_t	i, k;
-	int	n;
+	char u[UUID_SIZE], prev[UUID_SIZE] = "";
+	size_t i, k;
+	int n;
 
 	(void)state;
 	for (n = 0; n < 256; n++) {
@@ -354,7 +352,7 @@ test_uuid_v4_format_version_and_variant(void **state)
 		}
 		assert_int_equal(u[14], '4');
 		k = (size_t)(strchr("0123456789abcdef", u[19]) -
-		    "0123456789abcdef");
+		             "0123456789abcdef");
 		assert_int_equal(k >> 2, 2);
 		assert_string_not_equal(u, prev);
 		memcpy(prev, u, sizeof u);
@@ -365,17 +363,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_grows_and_stays_terminated),
-		cmocka_unit_test(test_buf_refuses_past_cap_and_empties),
-		cmocka_unit_test(test_buf_failure_is_sticky),
-		cmocka_unit_test(test_buf_take_gives_ownership),
-		cmocka_unit_test(test_parse_u64_table),
-		cmocka_unit_test(test_parse_endpoint_table),
-		cmocka_unit_test(test_parse_i64_table),
-		cmocka_unit_test(test_wildcard_matches_whole_string),
-		cmocka_unit_test(test_wildcard_flags),
-		cmocka_unit_test(test_query_value_decodes_and_bounds),
-		cmocka_unit_test(test_uuid_v4_format_version_and_variant),
+	    cmocka_unit_test(test_buf_grows_and_stays_terminated),
+	    cmocka_unit_test(test_buf_refuses_past_cap_and_empties),
+	    cmocka_unit_test(test_buf_failure_is_sticky),
+	    cmocka_unit_test(test_buf_take_gives_ownership),
+	    cmocka_unit_test(test_parse_u64_table),
+	    cmocka_unit_test(test_parse_endpoint_table),
+	    cmocka_unit_test(test_parse_i64_table),
+	    cmocka_unit_test(test_wildcard_matches_whole_string),
+	    cmocka_unit_test(test_wildcard_flags),
+	    cmocka_unit_test(test_query_value_decodes_and_bounds),
+	    cmocka_unit_test(test_uuid_v4_format_version_and_variant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,7 @@
 static void
 test_registry_table_is_complete(void **state)
 {
-	int	i;
+	int i;
 
 	(void)state;
 	for (i = REG_NONE + 1; i < REG__COUNT; i++) {
@@ -34,7 +34,7 @@ test_registry_table_is_complete(void **state)
 static void
 test_registry_codes_are_unique(void **state)
 {
-	int	i, j;
+	int i, j;
 
 	(void)state;
 	for (i = REG_NONE + 1; i < REG__COUNT; i++) {
@@ -60,7 +60,7 @@ test_registry_out_of_range_is_unknown(void **state)
 static void
 test_ecr_table_is_complete_and_unique(void **state)
 {
-	int	i, j;
+	int i, j;
 
 	(void)state;
 	for (i = ERR_NONE + 1; i < ERR__COUNT; i++) {
@@ -78,10 +78,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registry_table_is_complete),
-		cmocka_unit_test(test_registry_codes_are_unique),
-		cmocka_unit_test(test_registry_out_of_range_is_unknown),
-		cmocka_unit_test(test_ecr_table_is_complete_and_unique),
+	    cmocka_unit_test(test_registry_table_is_complete),
+	    cmocka_unit_test(test_registry_codes_are_unique),
+	    cmocka_unit_test(test_registry_out_of_range_is_unknown),
+	    cmocka_unit_test(test_ecr_table_is_complete_and_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,27 +27,27 @@
 #include "common/xalloc.h"
 #include "server/http.h"
 
-#define BODY_MAX	1024
+#define BODY_MAX 1024
 
 struct fixture {
-	struct event_base	*base;
-	struct http_server	*srv;
-	int			 fd;
-	struct buf		 got;		/* bytes the client received */
-	bool			 is_closed;	/* server hung up */
-	bool			 is_streaming;	/* take bodies via on_body */
-	bool			 is_deferring;	/* answer later, by hand */
-	bool			 is_holding;	/* hold the body per piece */
-	struct http_request	*held;
-	struct http_request	*deferred;
-	size_t			 streamed;
-	size_t			 n_requests;
+	struct event_base *base;
+	struct http_server *srv;
+	int fd;
+	struct buf got;    /* bytes the client received */
+	bool is_closed;    /* server hung up */
+	bool is_streaming; /* take bodies via on_body */
+	bool is_deferring; /* answer later, by hand */
+	bool is_holding;   /* hold the body per piece */
+	struct http_request *held;
+	struct http_request *deferred;
+	size_t streamed;
+	size_t n_requests;
 };
 
 static int
 stream_body(struct http_request *req, const char *at, size_t len)
 {
-	struct fixture	*f = req->app_data;
+	struct fixture *f = req->app_data;
 
 	(void)at;
 	f->streamed += len;
@@ -61,7 +61,7 @@ stream_body(struct http_request *req, const char *at, size_t len)
 static void
 app_head(struct http_request *req, void *arg)
 {
-	struct fixture	*f = arg;
+	struct fixture *f = arg;
 
 	req->app_data = f;
 	if (strcmp(req->path, "/reject") == 0) {
@@ -77,9 +77,9 @@ app_head(struct http_request *req, void *arg)
 static void
 app_request(struct http_request *req, void *arg)
 {
-	struct fixture	*f = arg;
-	char		 text[256];
-	int		 n;
+	struct fixture *f = arg;
+	char text[256];
+	int n;
 
 	f->n_requests++;
 	if (req->is_body_too_large) {
@@ -99,15 +99,16 @@ app_request(struct http_request *req, void *arg)
 static int
 setup(void **state)
 {
-	struct fixture		*f = xcalloc(1, sizeof *f);
-	struct http_app		 app = { app_head, app_request, f };
-	struct sockaddr_in	 sin;
-	char			*cause = NULL;
-	const char		*addr;
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct http_app app = {app_head, app_request, f};
+	struct sockaddr_in sin;
+	char *cause = NULL;
+	const char *addr;
 
 	f->base = event_base_new();
 	assert_int_equal(http_server_new(f->base, "127.0.0.1:0", &app, &f->srv,
-	    &cause), 0);
+	                     &cause),
+	    0);
 	addr = http_server_address(f->srv);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
@@ -125,7 +126,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	if (f->fd != -1)
 		close(f->fd);
@@ -142,9 +143,9 @@ teardown(void **state)
 static void
 pump(struct fixture *f, const char *want)
 {
-	struct timespec	 start, now;
-	char		 chunk[65536];
-	ssize_t		 n;
+	struct timespec start, now;
+	char chunk[65536];
+	ssize_t n;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -169,8 +170,8 @@ pump(struct fixture *f, const char *want)
 static void
 pump_once(struct fixture *f)
 {
-	char	chunk[65536];
-	ssize_t	n;
+	char chunk[65536];
+	ssize_t n;
 
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	while ((n = read(f->fd, chunk, sizeof chunk)) > 0)
@@ -182,8 +183,8 @@ pump_once(struct fixture *f)
 static void
 send_str(struct fixture *f, const char *s)
 {
-	size_t	len = strlen(s), off = 0;
-	ssize_t	n;
+	size_t len = strlen(s), off = 0;
+	ssize_t n;
 
 	while (off < len) {
 		n = write(f->fd, s + off, len - off);
@@ -198,7 +199,7 @@ send_str(struct fixture *f, const char *s)
 static void
 pump_until_idle(struct fixture *f)
 {
-	struct timespec	start, now;
+	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!http_server_is_idle(f->srv)) {
@@ -217,9 +218,9 @@ pump_until_idle(struct fixture *f)
 static void
 send_body(struct fixture *f, size_t n)
 {
-	static const char	zeros[16384];
-	struct timespec		start, now;
-	ssize_t			k;
+	static const char zeros[16384];
+	struct timespec start, now;
+	ssize_t k;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (n > 0) {
@@ -240,7 +241,7 @@ send_body(struct fixture *f, size_t n)
 static size_t
 count(const char *hay, const char *needle)
 {
-	size_t	n = 0;
+	size_t n = 0;
 
 	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
 		n++;
@@ -252,7 +253,7 @@ count(const char *hay, const char *needle)
 static void
 test_http_answers_a_simple_request_and_keeps_alive(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
 	pump(f, "streamed=0");
@@ -266,10 +267,10 @@ test_http_answers_a_simple_request_and_keeps_alive(void **state)
 static void
 test_http_parses_input_split_byte_by_byte(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*req = "POST /p HTTP/1.1\r\nHost: h\r\n"
-			    "Content-Length: 5\r\n\r\nhello";
-	char		 one[2] = { 0, 0 };
+	struct fixture *f = *state;
+	const char *req = "POST /p HTTP/1.1\r\nHost: h\r\n"
+	                  "Content-Length: 5\r\n\r\nhello";
+	char one[2] = {0, 0};
 
 	for (; *req != '\0'; req++) {
 		one[0] = *req;
@@ -283,10 +284,11 @@ test_http_parses_input_split_byte_by_byte(void **state)
 static void
 test_http_answers_pipelined_requests_in_order(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*a, *b, *c;
+	struct fixture *f = *state;
+	const char *a, *b, *c;
 
-	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+	send_str(f,
+	    "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
 	    "POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
 	    "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
 	pump(f, "GET /3");
@@ -303,11 +305,11 @@ test_http_answers_pipelined_requests_in_order(void **state)
 static void
 test_http_holds_the_pipeline_until_a_deferred_answer(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	f->is_deferring = true;
 	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
-	    "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+	            "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
 	pump(f, "never");
 	assert_int_equal(f->n_requests, 1);
 	assert_null(f->got.data);
@@ -317,13 +319,13 @@ test_http_holds_the_pipeline_until_a_deferred_answer(void **state)
 	pump(f, "GET /2");
 	assert_int_equal(f->n_requests, 2);
 	assert_true(strstr(f->got.data, "first") <
-	    strstr(f->got.data, "GET /2"));
+	            strstr(f->got.data, "GET /2"));
 }
 
 static void
 test_http_survives_peer_leaving_before_a_deferred_answer(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	f->is_deferring = true;
 	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -346,8 +348,8 @@ test_http_survives_peer_leaving_before_a_deferred_answer(void **state)
 static void
 test_http_answers_a_half_closed_request(void **state)
 {
-	struct fixture	*f = *state;
-	int		 i;
+	struct fixture *f = *state;
+	int i;
 
 	f->is_deferring = true;
 	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -358,7 +360,7 @@ test_http_answers_a_half_closed_request(void **state)
 	}
 	assert_non_null(f->deferred);
 	for (i = 0; i < 5; i++)
-		pump_once(f);	/* the EOF arrives */
+		pump_once(f); /* the EOF arrives */
 	http_respond(f->deferred, 200, "text/plain", "late", 4);
 	f->deferred = NULL;
 	pump(f, NULL);
@@ -374,10 +376,10 @@ test_http_answers_a_half_closed_request(void **state)
 static void
 test_http_lingers_after_an_early_answer(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "POST /reject HTTP/1.1\r\nHost: h\r\n"
-	    "Content-Length: 8388608\r\n\r\n");
+	            "Content-Length: 8388608\r\n\r\n");
 	pump(f, "no");
 	assert_non_null(strstr(f->got.data, "HTTP/1.1 401 "));
 	/* The rest of the body is taken and dropped, not refused. */
@@ -393,7 +395,7 @@ test_http_lingers_after_an_early_answer(void **state)
 static void
 test_http_header_deadline_answers_408(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	http_server_set_header_timeout(f->srv, 1);
 	send_str(f, "GET /slow HTTP/1.1\r\nHost: h\r\n");
@@ -405,10 +407,10 @@ test_http_header_deadline_answers_408(void **state)
 static void
 test_http_reassembles_a_chunked_body(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
-	    "chunked\r\n\r\n3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n");
+	            "chunked\r\n\r\n3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n");
 	pump(f, "len=7");
 	assert_non_null(strstr(f->got.data, "POST /c q= len=7"));
 }
@@ -416,10 +418,10 @@ test_http_reassembles_a_chunked_body(void **state)
 static void
 test_http_sends_100_continue_when_expected(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "POST /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
-	    "Content-Length: 2\r\n\r\n");
+	            "Content-Length: 2\r\n\r\n");
 	pump(f, "100 Continue");
 	assert_non_null(strstr(f->got.data, "HTTP/1.1 100 Continue\r\n\r\n"));
 	send_str(f, "ok");
@@ -429,10 +431,10 @@ test_http_sends_100_continue_when_expected(void **state)
 static void
 test_http_rejects_a_declared_oversized_body_early(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "POST /big HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
-	    "Content-Length: 5000\r\n\r\n");
+	            "Content-Length: 5000\r\n\r\n");
 	pump(f, "big");
 	assert_non_null(strstr(f->got.data, "HTTP/1.1 413 "));
 	assert_null(strstr(f->got.data, "100 Continue"));
@@ -444,13 +446,13 @@ test_http_rejects_a_declared_oversized_body_early(void **state)
 static void
 test_http_rejects_an_oversized_chunked_body(void **state)
 {
-	struct fixture	*f = *state;
-	char		 line[700];
+	struct fixture *f = *state;
+	char line[700];
 
 	memset(line, 'x', sizeof line);
 	line[sizeof line - 1] = '\0';
 	send_str(f, "POST /big HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
-	    "chunked\r\n\r\n2bb\r\n");
+	            "chunked\r\n\r\n2bb\r\n");
 	send_str(f, line);
 	send_str(f, "\r\n2bb\r\n");
 	send_str(f, line);
@@ -464,33 +466,33 @@ test_http_rejects_an_oversized_chunked_body(void **state)
 static void
 test_http_streams_a_large_body_without_keeping_it(void **state)
 {
-	struct fixture	*f = *state;
-	char		*chunk;
-	size_t		 i, size = 1024 * 1024;
+	struct fixture *f = *state;
+	char *chunk;
+	size_t i, size = 1024 * 1024;
 
 	f->is_streaming = true;
 	chunk = xmalloc(size + 1);
 	memset(chunk, 'z', size);
 	chunk[size] = '\0';
 	send_str(f, "PUT /blob HTTP/1.1\r\nHost: h\r\n"
-	    "Content-Length: 16777216\r\n\r\n");
+	            "Content-Length: 16777216\r\n\r\n");
 	for (i = 0; i < 16; i++)
 		send_str(f, chunk);
 	free(chunk);
 	pump(f, "streamed=16777216");
 	assert_non_null(strstr(f->got.data, "PUT /blob q= len=0 "
-	    "streamed=16777216"));
+	                                    "streamed=16777216"));
 }
 
 static void
 test_http_held_body_waits_then_the_connection_goes_on(void **state)
 {
-	struct fixture	*f = *state;
-	int		 i;
+	struct fixture *f = *state;
+	int i;
 
 	f->is_streaming = f->is_holding = true;
 	send_str(f, "PUT /a HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n"
-	    "\r\nab");
+	            "\r\nab");
 	for (i = 0; i < 20 && f->streamed < 2; i++) {
 		pump_once(f);
 		poll(NULL, 0, 1);
@@ -517,7 +519,7 @@ test_http_held_body_waits_then_the_connection_goes_on(void **state)
 static void
 test_http_answers_400_to_garbage_and_closes(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "\x01\x02 nonsense\r\n\r\n");
 	pump(f, "400");
@@ -529,9 +531,9 @@ test_http_answers_400_to_garbage_and_closes(void **state)
 static void
 test_http_answers_431_to_too_many_headers(void **state)
 {
-	struct fixture	*f = *state;
-	int		 i;
-	char		 h[64];
+	struct fixture *f = *state;
+	int i;
+	char h[64];
 
 	send_str(f, "GET / HTTP/1.1\r\n");
 	for (i = 0; i < HTTP_HEADERS_MAX + 5; i++) {
@@ -546,8 +548,8 @@ test_http_answers_431_to_too_many_headers(void **state)
 static void
 test_http_answers_414_to_a_huge_url(void **state)
 {
-	struct fixture	*f = *state;
-	char		*url = xmalloc(HTTP_URL_MAX + 100);
+	struct fixture *f = *state;
+	char *url = xmalloc(HTTP_URL_MAX + 100);
 
 	memset(url, 'a', HTTP_URL_MAX + 99);
 	url[HTTP_URL_MAX + 99] = '\0';
@@ -563,7 +565,7 @@ test_http_answers_414_to_a_huge_url(void **state)
 static void
 test_http_closes_after_connection_close(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
 	pump(f, NULL);
@@ -574,7 +576,7 @@ test_http_closes_after_connection_close(void **state)
 static void
 test_http_closes_an_http10_connection(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "GET /x HTTP/1.0\r\n\r\n");
 	pump(f, NULL);
@@ -585,10 +587,10 @@ test_http_closes_an_http10_connection(void **state)
 static void
 test_http_early_answer_from_on_head_closes(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "POST /reject HTTP/1.1\r\nHost: h\r\nContent-Length: 3"
-	    "\r\n\r\nabcGET /1 HTTP/1.1\r\n\r\n");
+	            "\r\n\r\nabcGET /1 HTTP/1.1\r\n\r\n");
 	pump(f, NULL);
 	assert_non_null(strstr(f->got.data, "HTTP/1.1 401 "));
 	assert_int_equal(count(f->got.data, "HTTP/1.1"), 1);
@@ -598,10 +600,10 @@ test_http_early_answer_from_on_head_closes(void **state)
 static void
 test_http_head_has_length_but_no_body(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "HEAD /h HTTP/1.1\r\nHost: h\r\n\r\nGET /after HTTP/1.1"
-	    "\r\n\r\n");
+	            "\r\n\r\n");
 	pump(f, "GET /after");
 	assert_null(strstr(f->got.data, "HEAD /h q="));
 	assert_int_equal(count(f->got.data, "HTTP/1.1 200"), 2);
@@ -610,7 +612,7 @@ test_http_head_has_length_but_no_body(void **state)
 static void
 test_http_drain_closes_idle_connections(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
 	pump(f, "GET /1");
@@ -623,30 +625,30 @@ test_http_drain_closes_idle_connections(void **state)
 int
 main(void)
 {
-#define T(name)	cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_http_answers_a_simple_request_and_keeps_alive),
-		T(test_http_parses_input_split_byte_by_byte),
-		T(test_http_answers_pipelined_requests_in_order),
-		T(test_http_holds_the_pipeline_until_a_deferred_answer),
-		T(test_http_survives_peer_leaving_before_a_deferred_answer),
-		T(test_http_answers_a_half_closed_request),
-		T(test_http_lingers_after_an_early_answer),
-		T(test_http_header_deadline_answers_408),
-		T(test_http_reassembles_a_chunked_body),
-		T(test_http_sends_100_continue_when_expected),
-		T(test_http_rejects_a_declared_oversized_body_early),
-		T(test_http_rejects_an_oversized_chunked_body),
-		T(test_http_streams_a_large_body_without_keeping_it),
-		T(test_http_held_body_waits_then_the_connection_goes_on),
-		T(test_http_answers_400_to_garbage_and_closes),
-		T(test_http_answers_431_to_too_many_headers),
-		T(test_http_answers_414_to_a_huge_url),
-		T(test_http_closes_after_connection_close),
-		T(test_http_closes_an_http10_connection),
-		T(test_http_early_answer_from_on_head_closes),
-		T(test_http_head_has_length_but_no_body),
-		T(test_http_drain_closes_idle_connections),
+	    T(test_http_answers_a_simple_request_and_keeps_alive),
+	    T(test_http_parses_input_split_byte_by_byte),
+	    T(test_http_answers_pipelined_requests_in_order),
+	    T(test_http_holds_the_pipeline_until_a_deferred_answer),
+	    T(test_http_survives_peer_leaving_before_a_deferred_answer),
+	    T(test_http_answers_a_half_closed_request),
+	    T(test_http_lingers_after_an_early_answer),
+	    T(test_http_header_deadline_answers_408),
+	    T(test_http_reassembles_a_chunked_body),
+	    T(test_http_sends_100_continue_when_expected),
+	    T(test_http_rejects_a_declared_oversized_body_early),
+	    T(test_http_rejects_an_oversized_chunked_body),
+	    T(test_http_streams_a_large_body_without_keeping_it),
+	    T(test_http_held_body_waits_then_the_connection_goes_on),
+	    T(test_http_answers_400_to_garbage_and_closes),
+	    T(test_http_answers_431_to_too_many_headers),
+	    T(test_http_answers_414_to_a_huge_url),
+	    T(test_http_closes_after_connection_close),
+	    T(test_http_closes_an_http10_connection),
+	    T(test_http_early_answer_from_on_head_closes),
+	    T(test_http_head_has_length_but_no_body),
+	    T(test_http_drain_closes_idle_connections),
 	};
 #undef T
 

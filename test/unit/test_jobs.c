@@ -18,28 +18,28 @@
 #include "server/jobs.h"
 #include "server/pool.h"
 
-#define N_RUNS		5
-#define LOOP_TURNS_MAX	100000	/* bounds every wait on the loop */
+#define N_RUNS 5
+#define LOOP_TURNS_MAX 100000 /* bounds every wait on the loop */
 
 struct log {
-	size_t		 n_finished;
-	size_t		 n_freed;
-	int		 order[N_RUNS];
-	const void	*reqs[N_RUNS];
+	size_t n_finished;
+	size_t n_freed;
+	int order[N_RUNS];
+	const void *reqs[N_RUNS];
 };
 
 struct run {
-	int		 id;
-	int		 n_steps;	/* left before done */
-	bool		 wants_work;	/* once, halfway */
-	bool		 did_work;
-	struct log	*log;
+	int id;
+	int n_steps;     /* left before done */
+	bool wants_work; /* once, halfway */
+	bool did_work;
+	struct log *log;
 };
 
 static enum job_next
 run_step(void *arg)
 {
-	struct run	*r = arg;
+	struct run *r = arg;
 
 	if (r->wants_work && !r->did_work && r->n_steps == 1)
 		return JOB_WORK;
@@ -51,7 +51,7 @@ run_step(void *arg)
 static void
 run_work(void *arg)
 {
-	struct run	*r = arg;
+	struct run *r = arg;
 
 	r->did_work = true;
 }
@@ -59,8 +59,8 @@ run_work(void *arg)
 static void
 run_finish(void *ctx, void *arg, struct http_request *req)
 {
-	struct log	*log = ctx;
-	struct run	*r = arg;
+	struct log *log = ctx;
+	struct run *r = arg;
 
 	assert_ptr_equal(r->log, log);
 	assert_true(log->n_finished < N_RUNS);
@@ -73,23 +73,23 @@ run_finish(void *ctx, void *arg, struct http_request *req)
 static void
 run_free(void *arg)
 {
-	struct run	*r = arg;
+	struct run *r = arg;
 
 	r->log->n_freed++;
 	free(r);
 }
 
 static const struct job_ops ops = {
-	.step = run_step,
-	.work = run_work,
-	.finish = run_finish,
-	.free = run_free,
+    .step = run_step,
+    .work = run_work,
+    .finish = run_finish,
+    .free = run_free,
 };
 
 static struct run *
 run_new(struct log *log, int id, int n_steps, bool wants_work)
 {
-	struct run	*r;
+	struct run *r;
 
 	r = calloc(1, sizeof *r);
 	assert_non_null(r);
@@ -103,7 +103,7 @@ run_new(struct log *log, int id, int n_steps, bool wants_work)
 static struct event_base *
 base_new(void)
 {
-	struct event_base	*base;
+	struct event_base *base;
 
 	base = event_base_new();
 	assert_non_null(base);
@@ -114,13 +114,13 @@ base_new(void)
 static void
 test_jobs_finish_in_order_with_their_requests(void **state)
 {
-	struct event_base	*base;
-	struct pool		*pool;
-	struct job_queue	*q;
-	struct log		 log = { 0 };
-	char			*cause = NULL;
-	char			 reqs[N_RUNS];
-	int			 i, turns;
+	struct event_base *base;
+	struct pool *pool;
+	struct job_queue *q;
+	struct log log = {0};
+	char *cause = NULL;
+	char reqs[N_RUNS];
+	int i, turns;
 
 	(void)state;
 	base = base_new();
@@ -133,7 +133,7 @@ test_jobs_finish_in_order_with_their_requests(void **state)
 		    i == 0 ? NULL : (struct http_request *)&reqs[i]);
 	assert_false(job_queue_is_empty(q));
 	for (turns = 0; !job_queue_is_empty(q) && turns < LOOP_TURNS_MAX;
-	    turns++)
+	     turns++)
 		event_base_loop(base, EVLOOP_ONCE);
 	assert_true(job_queue_is_empty(q));
 	assert_int_equal(log.n_finished, N_RUNS);
@@ -150,10 +150,10 @@ test_jobs_finish_in_order_with_their_requests(void **state)
 static void
 test_jobs_free_drops_runs_unfinished(void **state)
 {
-	struct event_base	*base;
-	struct job_queue	*q;
-	struct log		 log = { 0 };
-	int			 i;
+	struct event_base *base;
+	struct job_queue *q;
+	struct log log = {0};
+	int i;
 
 	(void)state;
 	base = base_new();
@@ -172,9 +172,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-		    test_jobs_finish_in_order_with_their_requests),
-		cmocka_unit_test(test_jobs_free_drops_runs_unfinished),
+	    cmocka_unit_test(test_jobs_finish_in_order_with_their_requests),
+	    cmocka_unit_test(test_jobs_free_drops_runs_unfinished),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,8 +22,8 @@
 static void
 assert_renders(struct json_object *o, const char *want)
 {
-	char	*text;
-	size_t	 len;
+	char *text;
+	size_t len;
 
 	text = jrender(o, &len);
 	assert_string_equal(text, want);
@@ -35,8 +35,8 @@ assert_renders(struct json_object *o, const char *want)
 static void
 test_jw_writes_nested_values_with_separators(void **state)
 {
-	struct json_object	*o = jnew_obj();
-	struct jw		 w;
+	struct json_object *o = jnew_obj();
+	struct jw w;
 
 	(void)state;
 	jw_init(&w);
@@ -57,7 +57,8 @@ test_jw_writes_nested_values_with_separators(void **state)
 	jadd_str(o, "first", "1");
 	jadd_jw(o, "list", &w);
 	assert_null(w.b.data);
-	assert_renders(o, "{\"first\":\"1\",\"list\":[{\"a\":\"x\",\"n\":-42,"
+	assert_renders(o,
+	    "{\"first\":\"1\",\"list\":[{\"a\":\"x\",\"n\":-42,"
 	    "\"b\":false,\"empty\":[]},{\"max\":9223372036854775807,"
 	    "\"min\":-9223372036854775808}]}");
 }
@@ -66,10 +67,10 @@ test_jw_writes_nested_values_with_separators(void **state)
 static void
 test_jw_i64_writes_what_printf_writes(void **state)
 {
-	struct jw	 w;
-	char		 want[32];
-	int64_t		 v, p;
-	int		 i;
+	struct jw w;
+	char want[32];
+	int64_t v, p;
+	int i;
 
 	(void)state;
 	for (i = -1000; i <= 100000; i += (i < 1000 ? 1 : 97)) {
@@ -89,9 +90,9 @@ test_jw_i64_writes_what_printf_writes(void **state)
 static void
 test_jw_escapes_strings_as_json_requires(void **state)
 {
-	struct json_object	*o = jnew_obj();
-	struct jw		 w;
-	const char *const	 parts[] = { "a/\"b", "\\", "\n\x01", "" };
+	struct json_object *o = jnew_obj();
+	struct jw w;
+	const char *const parts[] = {"a/\"b", "\\", "\n\x01", ""};
 
 	(void)state;
 	jw_init(&w);
@@ -102,7 +103,8 @@ test_jw_escapes_strings_as_json_requires(void **state)
 	jw_str(&w, "utf8", "caf\xc3\xa9");
 	jw_obj_close(&w);
 	jadd_jw(o, "o", &w);
-	assert_renders(o, "{\"o\":{\"s\":\"q\\\"uote\\\\back/slash\\u0009tab"
+	assert_renders(o,
+	    "{\"o\":{\"s\":\"q\\\"uote\\\\back/slash\\u0009tab"
 	    "\\u001f\",\"v\":\"a/\\\"b\\\\\\u000a\\u0001\","
 	    "\"plain\":\"arn:aws:ecr:us-east-1:123456789012:repository/a\","
 	    "\"utf8\":\"caf\xc3\xa9\"}}");
@@ -112,19 +114,19 @@ static void
 test_epoch_has_three_decimals_and_no_exponent(void **state)
 {
 	static const struct {
-		int64_t		 ms;
-		const char	*want;
+		int64_t ms;
+		const char *want;
 	} cases[] = {
-		{ 0, "{\"t\":0.000}" },
-		{ 5, "{\"t\":0.005}" },
-		{ 1700000000123, "{\"t\":1700000000.123}" },
-		{ 1700000000050, "{\"t\":1700000000.050}" },
-		{ 99999999999999, "{\"t\":99999999999.999}" },
+	    {0, "{\"t\":0.000}"},
+	    {5, "{\"t\":0.005}"},
+	    {1700000000123, "{\"t\":1700000000.123}"},
+	    {1700000000050, "{\"t\":1700000000.050}"},
+	    {99999999999999, "{\"t\":99999999999.999}"},
 	};
-	struct json_object	*o;
-	struct jw		 w;
-	char			 want[64];
-	size_t			 i;
+	struct json_object *o;
+	struct jw w;
+	char want[64];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -146,7 +148,7 @@ test_epoch_has_three_decimals_and_no_exponent(void **state)
 static void
 test_ordinary_strings_still_escape_in_trees(void **state)
 {
-	struct json_object	*o = jnew_obj();
+	struct json_object *o = jnew_obj();
 
 	(void)state;
 	/* A string that looks like JSON stays a string unless it is raw. */
@@ -158,8 +160,8 @@ test_ordinary_strings_still_escape_in_trees(void **state)
 static int
 parse(const char *text, size_t len)
 {
-	struct json_object	*o = NULL;
-	int			 rc;
+	struct json_object *o = NULL;
+	int rc;
 
 	/* A JSON null is a NULL object: *out is set, or left alone. */
 	rc = jparse_strict(text, len, &o, NULL);
@@ -174,15 +176,18 @@ static void
 test_jparse_finds_specials_at_every_offset(void **state)
 {
 	static const struct {
-		char	 c;
-		int	 want;
+		char c;
+		int want;
 	} specials[] = {
-		{ '\x01', JPARSE_BAD }, { '\x1f', JPARSE_BAD },
-		{ '"', JPARSE_BAD }, { '\xff', JPARSE_BAD },
-		{ ' ', JPARSE_OK }, { '~', JPARSE_OK },
+	    {'\x01', JPARSE_BAD},
+	    {'\x1f', JPARSE_BAD},
+	    {'"', JPARSE_BAD},
+	    {'\xff', JPARSE_BAD},
+	    {' ', JPARSE_OK},
+	    {'~', JPARSE_OK},
 	};
-	char	text[64];
-	size_t	i, at;
+	char text[64];
+	size_t i, at;
 
 	(void)state;
 	for (i = 0; i < sizeof specials / sizeof specials[0]; i++) {
@@ -208,33 +213,33 @@ static void
 test_jparse_is_rfc8259_strict(void **state)
 {
 	static const struct {
-		const char	*text;
-		int		 want;
+		const char *text;
+		int want;
 	} cases[] = {
-		{ "{'a':1}", JPARSE_BAD },
-		{ "{\"a\":NaN}", JPARSE_BAD },
-		{ "{\"a\":-Infinity}", JPARSE_BAD },
-		{ "{\"a\":1.}", JPARSE_BAD },
-		{ "{\"a\":\"\t\"}", JPARSE_BAD },
-		{ "{\"a\":\"\xc0\xaf\"}", JPARSE_BAD },	/* overlong */
-		{ "{\"a\":\"\xed\xa0\x80\"}", JPARSE_BAD },	/* surrogate */
-		{ "{\"a\":01}", JPARSE_BAD },
-		{ "{\"a\":+1}", JPARSE_BAD },
-		{ "{\"a\":\"\\x\"}", JPARSE_BAD },
-		{ "{\"a\":\"\\u00zz\"}", JPARSE_BAD },
-		{ "{\"a\":[1,]}", JPARSE_BAD },
-		{ "{} x", JPARSE_BAD },
-		{ "{}{}", JPARSE_BAD },
-		{ "", JPARSE_BAD },
-		{ " ", JPARSE_BAD },
-		{ " {\"a\":[1,-0.5e+3,true,false,null,\"\\/\"]} \n", JPARSE_OK },
-		{ "1", JPARSE_OK },
-		{ "null", JPARSE_OK },
-		{ "[]", JPARSE_OK },
-		{ "{\"\\u0000\":1}", JPARSE_NUL },
+	    {"{'a':1}", JPARSE_BAD},
+	    {"{\"a\":NaN}", JPARSE_BAD},
+	    {"{\"a\":-Infinity}", JPARSE_BAD},
+	    {"{\"a\":1.}", JPARSE_BAD},
+	    {"{\"a\":\"\t\"}", JPARSE_BAD},
+	    {"{\"a\":\"\xc0\xaf\"}", JPARSE_BAD},     /* overlong */
+	    {"{\"a\":\"\xed\xa0\x80\"}", JPARSE_BAD}, /* surrogate */
+	    {"{\"a\":01}", JPARSE_BAD},
+	    {"{\"a\":+1}", JPARSE_BAD},
+	    {"{\"a\":\"\\x\"}", JPARSE_BAD},
+	    {"{\"a\":\"\\u00zz\"}", JPARSE_BAD},
+	    {"{\"a\":[1,]}", JPARSE_BAD},
+	    {"{} x", JPARSE_BAD},
+	    {"{}{}", JPARSE_BAD},
+	    {"", JPARSE_BAD},
+	    {" ", JPARSE_BAD},
+	    {" {\"a\":[1,-0.5e+3,true,false,null,\"\\/\"]} \n", JPARSE_OK},
+	    {"1", JPARSE_OK},
+	    {"null", JPARSE_OK},
+	    {"[]", JPARSE_OK},
+	    {"{\"\\u0000\":1}", JPARSE_NUL},
 	};
-	char	*deep;
-	size_t	 i;
+	char *deep;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -256,23 +261,24 @@ static void
 test_jparse_says_where_it_failed(void **state)
 {
 	static const struct {
-		const char	*text;
-		const char	*cause;
+		const char *text;
+		const char *cause;
 	} cases[] = {
-		{ "", "not valid JSON at offset 0" },
-		{ "{", "not valid JSON at offset 1" },
-		{ "{} x", "not valid JSON at offset 3" },
-		{ "{\"a\":1.}", "not valid JSON at offset 7" },
+	    {"", "not valid JSON at offset 0"},
+	    {"{", "not valid JSON at offset 1"},
+	    {"{} x", "not valid JSON at offset 3"},
+	    {"{\"a\":1.}", "not valid JSON at offset 7"},
 	};
-	struct json_object	*o = NULL;
-	char			*cause;
-	size_t			 i;
+	struct json_object *o = NULL;
+	char *cause;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cause = NULL;
 		assert_int_equal(jparse_strict(cases[i].text,
-		    strlen(cases[i].text), &o, &cause), JPARSE_BAD);
+		                     strlen(cases[i].text), &o, &cause),
+		    JPARSE_BAD);
 		assert_null(o);
 		assert_string_equal(cause, cases[i].cause);
 		free(cause);
@@ -286,10 +292,10 @@ test_jparse_says_where_it_failed(void **state)
 static void
 test_failed_writer_makes_render_fail(void **state)
 {
-	struct json_object	*o = jnew_obj();
-	struct jw		 w;
-	size_t			 len = 7;
-	int			 i;
+	struct json_object *o = jnew_obj();
+	struct jw w;
+	size_t len = 7;
+	int i;
 
 	(void)state;
 	jw_init_max(&w, 64);
@@ -317,17 +323,18 @@ test_failed_writer_makes_render_fail(void **state)
 static void
 test_jackson_escapes(void **state)
 {
-	static const char	in[] = "q\"\\/\b\t\n\f\r\x01\x1f\x7f\xc3\xa9\xff";
-	struct buf		b;
+	static const char in[] = "q\"\\/\b\t\n\f\r\x01\x1f\x7f\xc3\xa9\xff";
+	struct buf b;
 
 	(void)state;
 	buf_init(&b, 1024);
 	jwrite_string(&b, in, sizeof in - 1, JESC_JACKSON);
 	assert_string_equal(b.data, "\"q\\\"\\\\/\\b\\t\\n\\f\\r\\u0001"
-	    "\\u001F\x7f\xc3\xa9\xef\xbf\xbd\"");
+	                            "\\u001F\x7f\xc3\xa9\xef\xbf\xbd\"");
 	buf_reset(&b);
 	jwrite_string(&b, in, sizeof in - 1, 0);
-	assert_string_equal(b.data, "\"q\\\"\\\\/\\u0008\\u0009\\u000a"
+	assert_string_equal(b.data,
+	    "\"q\\\"\\\\/\\u0008\\u0009\\u000a"
 	    "\\u000c\\u000d\\u0001\\u001f\x7f\xc3\xa9\xef\xbf\xbd\"");
 	buf_release(&b);
 }
@@ -341,23 +348,23 @@ static void
 test_invalid_utf8_becomes_replacement_characters(void **state)
 {
 	static const struct {
-		const char	*in;
-		const char	*want;
+		const char *in;
+		const char *want;
 	} cases[] = {
-		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "a\xc3", "a\xef\xbf\xbd" },		/* cut short */
-		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong */
-		{ "\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
-		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-		    "\xef\xbf\xbd" },			/* past U+10FFFF */
-		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
-		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3" },
-		{ "\"\xff\n", "\\\"\xef\xbf\xbd\\u000a" },
+	    {"\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd"},
+	    {"a\xc3", "a\xef\xbf\xbd"},               /* cut short */
+	    {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
+	    {"\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"},
+	    {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	                         "\xef\xbf\xbd"}, /* past U+10FFFF */
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3",
+	        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3"},
+	    {"\"\xff\n", "\\\"\xef\xbf\xbd\\u000a"},
 	};
-	struct json_object	*o;
-	struct jw		 w;
-	char			*want;
-	size_t			 i;
+	struct json_object *o;
+	struct jw w;
+	char *want;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -387,17 +394,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_jw_writes_nested_values_with_separators),
-		cmocka_unit_test(test_jw_escapes_strings_as_json_requires),
-		cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
-		cmocka_unit_test(test_jw_i64_writes_what_printf_writes),
-		cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
-		cmocka_unit_test(test_jparse_finds_specials_at_every_offset),
-		cmocka_unit_test(test_jparse_is_rfc8259_strict),
-		cmocka_unit_test(test_jparse_says_where_it_failed),
-		cmocka_unit_test(test_failed_writer_makes_render_fail),
-		cmocka_unit_test(test_jackson_escapes),
-		cmocka_unit_test(test_invalid_utf8_becomes_replacement_characters),
+	    cmocka_unit_test(test_jw_writes_nested_values_with_separators),
+	    cmocka_unit_test(test_jw_escapes_strings_as_json_requires),
+	    cmocka_unit_test(test_epoch_has_three_decimals_and_no_exponent),
+	    cmocka_unit_test(test_jw_i64_writes_what_printf_writes),
+	    cmocka_unit_test(test_ordinary_strings_still_escape_in_trees),
+	    cmocka_unit_test(test_jparse_finds_specials_at_every_offset),
+	    cmocka_unit_test(test_jparse_is_rfc8259_strict),
+	    cmocka_unit_test(test_jparse_says_where_it_failed),
+	    cmocka_unit_test(test_failed_writer_makes_render_fail),
+	    cmocka_unit_test(test_jackson_escapes),
+	    cmocka_unit_test(test_invalid_utf8_becomes_replacement_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

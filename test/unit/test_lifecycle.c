@@ -119,18 +119,18 @@ static const struct parse_case parse_cases[] = {
     {POLICY(RULE(1, ANY "'storageClass':'standard'," PUSHED(30), ARCHIVE)),
         NULL},
     {POLICY(RULE(1, ANY IN_ARCHIVE TRANSITIONED(90), EXPIRE)), NULL},
-    {POLICY(RULE(10, ANY COUNT(3), EXPIRE) "," RULE(
-         5, UNTAGGED PUSHED(1), EXPIRE)),
+    {POLICY(RULE(10, ANY COUNT(3), EXPIRE) "," RULE(5, UNTAGGED PUSHED(1),
+         EXPIRE)),
         NULL},
     /* "any" last and one untagged rule hold per storage class. */
-    {POLICY(RULE(1, ANY PUSHED(30), ARCHIVE) "," RULE(
-         2, ANY IN_ARCHIVE TRANSITIONED(365), EXPIRE)),
+    {POLICY(RULE(1, ANY PUSHED(30), ARCHIVE) "," RULE(2,
+         ANY IN_ARCHIVE TRANSITIONED(365), EXPIRE)),
         NULL},
-    {POLICY(RULE(1, UNTAGGED PUSHED(30), ARCHIVE) "," RULE(
-         2, UNTAGGED IN_ARCHIVE TRANSITIONED(90), EXPIRE)),
+    {POLICY(RULE(1, UNTAGGED PUSHED(30), ARCHIVE) "," RULE(2,
+         UNTAGGED IN_ARCHIVE TRANSITIONED(90), EXPIRE)),
         NULL},
-    {POLICY(RULE(1, PREFIX("'v'") PUSHED(30), ARCHIVE) "," RULE(
-         2, PREFIX("'v'") IN_ARCHIVE TRANSITIONED(90), EXPIRE)),
+    {POLICY(RULE(1, PREFIX("'v'") PUSHED(30), ARCHIVE) "," RULE(2,
+         PREFIX("'v'") IN_ARCHIVE TRANSITIONED(90), EXPIRE)),
         NULL},
     {"{'rules':[{'action':{'type':'expire'},'description':'d','selection':"
      "{'countNumber':2,'countType':'imageCountMoreThan','tagStatus':'any'},"
@@ -234,8 +234,8 @@ static const struct parse_case parse_cases[] = {
     {POLICY(RULE(1, UNTAGGED COUNT(99999999999), EXPIRE)), NOT_MAPPED_MSG},
     {POLICY(RULE(1, UNTAGGED "'storageClass':'glacier'," COUNT(1), EXPIRE)),
         ENUM_MSG("glacier", "['standard','archive']")},
-    {POLICY(RULE(
-         1, "'tagStatus':'tagged','tagPrefixList':'prod'," COUNT(1), EXPIRE)),
+    {POLICY(RULE(1, "'tagStatus':'tagged','tagPrefixList':'prod'," COUNT(1),
+         EXPIRE)),
         TYPE_MSG("string", "array")},
     {POLICY(RULE(1, PATTERN("'a',1") COUNT(1), EXPIRE)),
         TYPE_MSG("integer", "string")},
@@ -251,8 +251,8 @@ static const struct parse_case parse_cases[] = {
         TYPE_MSG("string", "object")},
     {POLICY(RULE(1, UNTAGGED COUNT(1), EXPIRE ",'targetStorageClass':null")),
         ONE_OF_MSG},
-    {POLICY(
-         RULE(1, UNTAGGED COUNT(1), EXPIRE ",'targetStorageClass':'archive'")),
+    {POLICY(RULE(1, UNTAGGED COUNT(1),
+         EXPIRE ",'targetStorageClass':'archive'")),
         ONE_OF_MSG},
     {POLICY(RULE(1, UNTAGGED PUSHED(1), "'type':'transition'")), ONE_OF_MSG},
     {POLICY(RULE(1, UNTAGGED PUSHED(1),
@@ -297,25 +297,25 @@ static const struct parse_case parse_cases[] = {
     {POLICY(RULE(1, UNTAGGED IN_ARCHIVE TRANSITIONED(90), ARCHIVE)),
         "rulePriority 1: a transition rule can select only storageClass "
         "standard"},
-    {POLICY(
-         RULE(2, UNTAGGED COUNT(1), EXPIRE) "," RULE(2, ANY COUNT(1), EXPIRE)),
+    {POLICY(RULE(2, UNTAGGED COUNT(1), EXPIRE) "," RULE(2, ANY COUNT(1),
+         EXPIRE)),
         "rulePriority 2: rulePriority must be unique across rules"},
-    {POLICY(RULE(7, UNTAGGED COUNT(1), EXPIRE) "," RULE(
-         3, UNTAGGED PUSHED(1), EXPIRE)),
+    {POLICY(RULE(7, UNTAGGED COUNT(1), EXPIRE) "," RULE(3, UNTAGGED PUSHED(1),
+         EXPIRE)),
         "rulePriority 3 and 7 both select untagged images"},
-    {POLICY(
-         RULE(1, ANY COUNT(1), EXPIRE) "," RULE(2, UNTAGGED PUSHED(1), EXPIRE)),
+    {POLICY(RULE(1, ANY COUNT(1), EXPIRE) "," RULE(2, UNTAGGED PUSHED(1),
+         EXPIRE)),
         "rulePriority 1: a rule with tagStatus any must have the highest "
         "rulePriority"},
     {POLICY(RULE(1, ANY COUNT(1), EXPIRE) "," RULE(2, ANY PUSHED(1), EXPIRE)),
         "rulePriority 1: a rule with tagStatus any must have the highest "
         "rulePriority"},
-    {POLICY(RULE(1, PREFIX("'prod','x'") COUNT(1), EXPIRE) "," RULE(
-         2, PREFIX("'beta','prod'") COUNT(1), EXPIRE)),
+    {POLICY(RULE(1, PREFIX("'prod','x'") COUNT(1), EXPIRE) "," RULE(2,
+         PREFIX("'beta','prod'") COUNT(1), EXPIRE)),
         "rulePriority 1 and 2 both use tag prefix prod"},
     /* The schema is checked for every rule before any semantic rule. */
-    {POLICY(RULE(1, UNTAGGED PULLED(30), EXPIRE) "," RULE(
-         2, UNTAGGED COUNT(0), EXPIRE)),
+    {POLICY(RULE(1, UNTAGGED PULLED(30), EXPIRE) "," RULE(2, UNTAGGED COUNT(0),
+         EXPIRE)),
         MIN_MSG("0")},
 };
 
@@ -388,8 +388,8 @@ test_lifecycle_parse_allows_1_to_50_rules(void **state)
 	lifecycle_free(p);
 	free(text);
 	text = many_rules(51);
-	assert_int_equal(
-	    lifecycle_parse(text, strlen(text), &p, &cause), LIFECYCLE_INVALID);
+	assert_int_equal(lifecycle_parse(text, strlen(text), &p, &cause),
+	    LIFECYCLE_INVALID);
 	assert_string_equal(cause, "array is too long: must have at most 50 "
 	                           "elements but instance has 51 elements");
 	free(cause);
@@ -460,12 +460,12 @@ test_lifecycle_error_message_wraps_cause(void **state)
 	assert_string_equal(m, LIFECYCLE_ERROR_PREFIX MIN_MSG("0"));
 	free(m);
 	assert_string_equal(lifecycle_action_name(LIFECYCLE_EXPIRE), "EXPIRE");
-	assert_string_equal(
-	    lifecycle_action_name(LIFECYCLE_TRANSITION), "TRANSITION");
-	assert_string_equal(
-	    lifecycle_storage_class_name(LIFECYCLE_ARCHIVE), "ARCHIVE");
-	assert_string_equal(
-	    lifecycle_storage_class_name(LIFECYCLE_STANDARD), "STANDARD");
+	assert_string_equal(lifecycle_action_name(LIFECYCLE_TRANSITION),
+	    "TRANSITION");
+	assert_string_equal(lifecycle_storage_class_name(LIFECYCLE_ARCHIVE),
+	    "ARCHIVE");
+	assert_string_equal(lifecycle_storage_class_name(LIFECYCLE_STANDARD),
+	    "STANDARD");
 }
 
 struct normalise_case {
@@ -556,10 +556,11 @@ test_lifecycle_normalise_keeps_slashes_and_escapes(void **state)
 static void
 test_lifecycle_normalise_escapes_as_jackson(void **state)
 {
-	const char *text = "{\"rules\":[{\"rulePriority\":1,\"description\":"
-	                   "\"\\u001f\\t\",\"selection\":{\"tagStatus\":\"any\","
-	                   "\"countType\":\"imageCountMoreThan\",\"countNumber\":1},"
-	                   "\"action\":{\"type\":\"expire\"}}]}";
+	const char *text =
+	    "{\"rules\":[{\"rulePriority\":1,\"description\":"
+	    "\"\\u001f\\t\",\"selection\":{\"tagStatus\":\"any\","
+	    "\"countType\":\"imageCountMoreThan\",\"countNumber\":1},"
+	    "\"action\":{\"type\":\"expire\"}}]}";
 	struct lifecycle_policy *p = NULL;
 	char *cause = NULL, *got;
 
@@ -634,13 +635,15 @@ eval(const char *text, const struct repo *r, int64_t now)
 	assert_int_equal(buf_addstr(&b, ""), 0);
 	for (i = 0; i < n; i++) {
 		assert_true(a[i].image < r->n);
-		assert_int_equal(
-		    a[i].rule_priority, p->rules[a[i].rule].rule_priority);
+		assert_int_equal(a[i].rule_priority,
+		    p->rules[a[i].rule].rule_priority);
 		assert_int_equal(a[i].type, p->rules[a[i].rule].action);
-		assert_int_equal(
-		    buf_addf(&b, "%s%s(%d%s)", i == 0 ? "" : " ",
-		        r->im[a[i].image].digest, a[i].rule_priority,
-		        a[i].type == LIFECYCLE_TRANSITION ? ">archive" : ""),
+		assert_int_equal(buf_addf(&b, "%s%s(%d%s)", i == 0 ? "" : " ",
+		                     r->im[a[i].image].digest,
+		                     a[i].rule_priority,
+		                     a[i].type == LIFECYCLE_TRANSITION
+		                         ? ">archive"
+		                         : ""),
 		    0);
 	}
 	free(a);
@@ -676,25 +679,26 @@ test_lifecycle_eval_aws_worked_examples(void **state)
 	(void)state;
 	worked_example_repo(&r);
 	/* prod keep 1 first: B protects itself from the beta rule. */
-	expect_eval(POLICY(RULE(1, PREFIX("'prod'") COUNT(1), EXPIRE) "," RULE(
-	                2, PREFIX("'beta'") COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1, PREFIX("'prod'") COUNT(1),
+	                EXPIRE) "," RULE(2, PREFIX("'beta'") COUNT(1), EXPIRE)),
 	    &r, "A(1)");
 	/* beta keep 1 first: A and B both go. */
-	expect_eval(POLICY(RULE(1, PREFIX("'beta'") COUNT(1), EXPIRE) "," RULE(
-	                2, PREFIX("'prod'") COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1, PREFIX("'beta'") COUNT(1),
+	                EXPIRE) "," RULE(2, PREFIX("'prod'") COUNT(1), EXPIRE)),
 	    &r, "A(1) B(1)");
 	/* The same with patterns, as the current AWS doc words them. */
-	expect_eval(
-	    POLICY(RULE(1, PATTERN("'prod*'") COUNT(1), EXPIRE) "," RULE(
-	        2, PATTERN("'beta*'") COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1, PATTERN("'prod*'") COUNT(1),
+	                EXPIRE) "," RULE(2, PATTERN("'beta*'") COUNT(1),
+	                EXPIRE)),
 	    &r, "A(1)");
-	expect_eval(
-	    POLICY(RULE(2, PATTERN("'prod*'") COUNT(1), EXPIRE) "," RULE(
-	        1, PATTERN("'beta*'") COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(2, PATTERN("'prod*'") COUNT(1),
+	                EXPIRE) "," RULE(1, PATTERN("'beta*'") COUNT(1),
+	                EXPIRE)),
 	    &r, "A(1) B(1)");
 	/* Rule text order does not matter, only priority. */
-	expect_eval(POLICY(RULE(20, PREFIX("'beta'") COUNT(1), EXPIRE) "," RULE(
-	                10, PREFIX("'prod'") COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(20, PREFIX("'beta'") COUNT(1),
+	                EXPIRE) "," RULE(10, PREFIX("'prod'") COUNT(1),
+	                EXPIRE)),
 	    &r, "A(10)");
 }
 
@@ -711,21 +715,21 @@ test_lifecycle_eval_aws_doc_examples(void **state)
 	add(&r, "tagged", "v1", AGO(20));
 	expect_eval(POLICY(RULE(1, UNTAGGED PUSHED(14), EXPIRE)), &r, "old(1)");
 	/* The same for prod* tags. */
-	expect_eval(
-	    POLICY(RULE(1, PATTERN("'prod*'") PUSHED(14), EXPIRE)), &r, "");
+	expect_eval(POLICY(RULE(1, PATTERN("'prod*'") PUSHED(14), EXPIRE)), &r,
+	    "");
 	/* "Filtering on image count": keep one untagged image. */
 	add(&r, "newest", "", AGO(1));
-	expect_eval(
-	    POLICY(RULE(1, UNTAGGED COUNT(1), EXPIRE)), &r, "old(1) new(1)");
+	expect_eval(POLICY(RULE(1, UNTAGGED COUNT(1), EXPIRE)), &r,
+	    "old(1) new(1)");
 	/* Tag-prefix count rule: images with both prefixes, keep 1. */
 	memset(&r, 0, sizeof r);
 	add(&r, "r1", "prod-1 release-1", AGO(5));
 	add(&r, "r2", "prod-2", AGO(4));
 	add(&r, "r3", "release-3 prod-3", AGO(3));
 	add(&r, "r4", "release-4", AGO(2));
-	expect_eval(
-	    POLICY(RULE(1, PREFIX("'prod','release'") COUNT(1), EXPIRE)), &r,
-	    "r1(1)");
+	expect_eval(POLICY(RULE(1, PREFIX("'prod','release'") COUNT(1),
+	                EXPIRE)),
+	    &r, "r1(1)");
 }
 
 static void
@@ -791,17 +795,17 @@ test_lifecycle_eval_many_tags_several_rules(void **state)
 	                EXPIRE) "," RULE(3, PREFIX("'beta'") COUNT(1), EXPIRE)),
 	    &r, "Y(2)");
 	/* Each image is acted on once, by the first rule selecting it. */
-	expect_eval(POLICY(RULE(1, PREFIX("'beta'") PUSHED(2), EXPIRE) "," RULE(
-	                2, ANY COUNT(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1, PREFIX("'beta'") PUSHED(2),
+	                EXPIRE) "," RULE(2, ANY COUNT(1), EXPIRE)),
 	    &r, "X(1) Y(1)");
 	/* Prefix and pattern lists need every entry matched by some tag. */
-	expect_eval(
-	    POLICY(RULE(
-	        1, PATTERN("'prod-*','beta-*','test-?'") PUSHED(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1,
+	                PATTERN("'prod-*','beta-*','test-?'") PUSHED(1),
+	                EXPIRE)),
 	    &r, "");
-	expect_eval(
-	    POLICY(RULE(
-	        1, PATTERN("'prod-*','beta-*','test-*'") PUSHED(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1,
+	                PATTERN("'prod-*','beta-*','test-*'") PUSHED(1),
+	                EXPIRE)),
 	    &r, "X(1)");
 }
 
@@ -820,12 +824,12 @@ test_lifecycle_eval_patterns_with_several_wildcards(void **state)
 	expect_eval(POLICY(RULE(1, PATTERN("'*prod*-v*.*'") PUSHED(1), EXPIRE)),
 	    &r, "a(1) c(1)");
 	/* Whole-tag: "prod" is not a prefix pattern. */
-	expect_eval(
-	    POLICY(RULE(1, PATTERN("'prod'") PUSHED(1), EXPIRE)), &r, "e(1)");
+	expect_eval(POLICY(RULE(1, PATTERN("'prod'") PUSHED(1), EXPIRE)), &r,
+	    "e(1)");
 	expect_eval(POLICY(RULE(1, PATTERN("'*prod'") PUSHED(1), EXPIRE)), &r,
 	    "d(1) e(1)");
-	expect_eval(
-	    POLICY(RULE(1, PATTERN("'p*o*d'") PUSHED(1), EXPIRE)), &r, "e(1)");
+	expect_eval(POLICY(RULE(1, PATTERN("'p*o*d'") PUSHED(1), EXPIRE)), &r,
+	    "e(1)");
 }
 
 static void
@@ -840,8 +844,8 @@ test_lifecycle_eval_count_at_threshold_expires_none(void **state)
 	add(&r, "c", "v3", AGO(1));
 	expect_eval(POLICY(RULE(1, PREFIX("'v'") COUNT(3), EXPIRE)), &r, "");
 	expect_eval(POLICY(RULE(1, PREFIX("'v'") COUNT(4), EXPIRE)), &r, "");
-	expect_eval(
-	    POLICY(RULE(1, PREFIX("'v'") COUNT(2), EXPIRE)), &r, "a(1)");
+	expect_eval(POLICY(RULE(1, PREFIX("'v'") COUNT(2), EXPIRE)), &r,
+	    "a(1)");
 }
 
 static void
@@ -855,8 +859,8 @@ test_lifecycle_eval_since_rules_at_boundary(void **state)
 	add(&r, "exact", "", AGO(14));
 	add(&r, "over", "", AGO(14) - 1);
 	add(&r, "under", "", AGO(14) + 1);
-	expect_eval(
-	    POLICY(RULE(1, UNTAGGED PUSHED(14), EXPIRE)), &r, "over(1)");
+	expect_eval(POLICY(RULE(1, UNTAGGED PUSHED(14), EXPIRE)), &r,
+	    "over(1)");
 	im = add(&r, "pulled", "v", AGO(100));
 	im->last_pulled_at_ms = AGO(30);
 	im = add(&r, "pulled2", "v", AGO(100));
@@ -884,16 +888,16 @@ test_lifecycle_eval_never_acts_on_referenced_images(void **state)
 	expect_eval(POLICY(RULE(1, UNTAGGED PUSHED(5), ARCHIVE)), &r,
 	    "u2(1>archive) u3(1>archive)");
 	/* Matched by the untagged rule, the child is not the any rule's. */
-	expect_eval(POLICY(RULE(1, UNTAGGED COUNT(5), EXPIRE) "," RULE(
-	                2, ANY PUSHED(1), EXPIRE)),
+	expect_eval(POLICY(RULE(1, UNTAGGED COUNT(5), EXPIRE) "," RULE(2,
+	                ANY PUSHED(1), EXPIRE)),
 	    &r, "");
 }
 
 static void
 test_lifecycle_eval_transition_then_expire_archived(void **state)
 {
-	const char *policy = POLICY(RULE(1, ANY PUSHED(30), ARCHIVE) "," RULE(
-	    2, ANY IN_ARCHIVE TRANSITIONED(90), EXPIRE));
+	const char *policy = POLICY(RULE(1, ANY PUSHED(30), ARCHIVE) "," RULE(2,
+	    ANY IN_ARCHIVE TRANSITIONED(90), EXPIRE));
 	struct repo r;
 	struct lifecycle_image *im;
 
@@ -912,8 +916,8 @@ test_lifecycle_eval_transition_then_expire_archived(void **state)
 	im->archived_at_ms = AGO(90);
 	/* Standard rules never see archived images, and the reverse. */
 	expect_eval(policy, &r, "A1(2) S1(1>archive)");
-	expect_eval(
-	    POLICY(RULE(1, ANY PUSHED(30), ARCHIVE)), &r, "S1(1>archive)");
+	expect_eval(POLICY(RULE(1, ANY PUSHED(30), ARCHIVE)), &r,
+	    "S1(1>archive)");
 	expect_eval(POLICY(RULE(5, ANY IN_ARCHIVE TRANSITIONED(90), EXPIRE)),
 	    &r, "A1(5)");
 	assert_int_equal(lifecycle_image_class(&r.im[0]), LIFECYCLE_STANDARD);
@@ -971,8 +975,8 @@ test_lifecycle_eval_untagged_and_any(void **state)
 	add(&r, "u", "", AGO(10));
 	expect_eval(POLICY(RULE(1, UNTAGGED PUSHED(1), EXPIRE)), &r, "u(1)");
 	expect_eval(POLICY(RULE(1, ANY PUSHED(1), EXPIRE)), &r, "t(1) u(1)");
-	expect_eval(
-	    POLICY(RULE(1, PREFIX("'lat'") PUSHED(1), EXPIRE)), &r, "t(1)");
+	expect_eval(POLICY(RULE(1, PREFIX("'lat'") PUSHED(1), EXPIRE)), &r,
+	    "t(1)");
 	/* No images, no actions. */
 	p = must_parse(POLICY(RULE(1, ANY PUSHED(1), EXPIRE)));
 	assert_int_equal(lifecycle_eval(p, NULL, 0, NOW, &a, &n), 0);
@@ -1066,8 +1070,8 @@ test_lifecycle_eval_large_repository(void **state)
 		if (a[i].rule_priority == 10)
 			assert_int_equal(im[a[i].image].n_tags, 0);
 		else
-			assert_int_equal(
-			    a[i].image % 10, (size_t)a[i].rule_priority);
+			assert_int_equal(a[i].image % 10,
+			    (size_t)a[i].rule_priority);
 	}
 	for (i = 1; i <= 9; i++)
 		assert_int_equal(per_rule[i], 10000 - 100 * i);

@@ -17,36 +17,39 @@
 #include "core/manifest.h"
 #include "common/xalloc.h"
 
-#define D1 "sha256:" \
+#define D1                                                                     \
+	"sha256:"                                                              \
 	"1111111111111111111111111111111111111111111111111111111111111111"
-#define D2 "sha256:" \
+#define D2                                                                     \
+	"sha256:"                                                              \
 	"2222222222222222222222222222222222222222222222222222222222222222"
-#define D3 "sha256:" \
+#define D3                                                                     \
+	"sha256:"                                                              \
 	"3333333333333333333333333333333333333333333333333333333333333333"
 
-#define DOCKER_MANIFEST \
-	"{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_DOCKER_V2 "\"," \
-	"\"config\":{\"mediaType\":" \
-	"\"application/vnd.docker.container.image.v1+json\"," \
-	"\"size\":10,\"digest\":\"" D1 "\"}," \
-	"\"layers\":[{\"mediaType\":\"" MEDIA_DOCKER_LAYER "\"," \
+#define DOCKER_MANIFEST                                                        \
+	"{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_DOCKER_V2 "\","          \
+	"\"config\":{\"mediaType\":"                                           \
+	"\"application/vnd.docker.container.image.v1+json\","                  \
+	"\"size\":10,\"digest\":\"" D1 "\"},"                                  \
+	"\"layers\":[{\"mediaType\":\"" MEDIA_DOCKER_LAYER "\","               \
 	"\"size\":20,\"digest\":\"" D2 "\"}]}"
 
-#define INDEX \
-	"{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_INDEX "\"," \
-	"\"manifests\":[" \
-	"{\"mediaType\":\"" MEDIA_OCI_MANIFEST "\",\"size\":7," \
-	"\"digest\":\"" D1 "\",\"platform\":{\"os\":\"linux\"," \
-	"\"architecture\":\"arm64\"}}," \
-	"{\"mediaType\":\"" MEDIA_OCI_MANIFEST "\",\"size\":7," \
-	"\"digest\":\"" D2 "\",\"platform\":{\"os\":\"linux\"," \
+#define INDEX                                                                  \
+	"{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_INDEX "\","          \
+	"\"manifests\":["                                                      \
+	"{\"mediaType\":\"" MEDIA_OCI_MANIFEST "\",\"size\":7,"                \
+	"\"digest\":\"" D1 "\",\"platform\":{\"os\":\"linux\","                \
+	"\"architecture\":\"arm64\"}},"                                        \
+	"{\"mediaType\":\"" MEDIA_OCI_MANIFEST "\",\"size\":7,"                \
+	"\"digest\":\"" D2 "\",\"platform\":{\"os\":\"linux\","                \
 	"\"architecture\":\"amd64\"}}]}"
 
 /* s on the heap, exactly strlen(s) bytes: no terminator to lean on. */
 static char *
 exact(const char *s, size_t *len)
 {
-	char	*p;
+	char *p;
 
 	*len = strlen(s);
 	p = xmalloc(*len);
@@ -65,9 +68,9 @@ accept_any(const char *media_type, void *arg)
 static void
 test_manifest_parse_reads_only_len_bytes(void **state)
 {
-	struct manifest	 m;
-	size_t		 len;
-	char		*b = exact(DOCKER_MANIFEST, &len);
+	struct manifest m;
+	size_t len;
+	char *b = exact(DOCKER_MANIFEST, &len);
 
 	(void)state;
 	assert_int_equal(manifest_parse(b, len, NULL, &m), 0);
@@ -82,8 +85,8 @@ test_manifest_parse_reads_only_len_bytes(void **state)
 static void
 test_manifest_translate_reads_only_len_bytes(void **state)
 {
-	size_t	 len, out_len;
-	char	*b = exact(DOCKER_MANIFEST, &len), *out;
+	size_t len, out_len;
+	char *b = exact(DOCKER_MANIFEST, &len), *out;
 
 	(void)state;
 	out = manifest_translate(b, len, MEDIA_DOCKER_V2, MEDIA_OCI_MANIFEST,
@@ -103,16 +106,18 @@ test_manifest_translate_reads_only_len_bytes(void **state)
 static void
 test_manifest_pick_child_reads_only_len_bytes(void **state)
 {
-	char	 digest[140];
-	size_t	 len;
-	char	*b = exact(INDEX, &len);
+	char digest[140];
+	size_t len;
+	char *b = exact(INDEX, &len);
 
 	(void)state;
 	assert_int_equal(manifest_pick_child(b, len, accept_any, NULL, digest,
-	    sizeof digest), 0);
+	                     sizeof digest),
+	    0);
 	assert_string_equal(digest, D2);
 	assert_int_equal(manifest_pick_child(b, len - 1, accept_any, NULL,
-	    digest, sizeof digest), -1);
+	                     digest, sizeof digest),
+	    -1);
 	free(b);
 }
 
@@ -120,12 +125,18 @@ static void
 test_manifest_json_wants_one_object(void **state)
 {
 	static const char *const bad[] = {
-		"", "[]", "1", "\"s\"", "{\"a\":1}{}",
-		"{\"a\":1", "{'a':1}", "{\"a\":\"\xff\"}",
+	    "",
+	    "[]",
+	    "1",
+	    "\"s\"",
+	    "{\"a\":1}{}",
+	    "{\"a\":1",
+	    "{'a':1}",
+	    "{\"a\":\"\xff\"}",
 	};
-	struct json_object	*o;
-	size_t			 i, len;
-	char			*b;
+	struct json_object *o;
+	size_t i, len;
+	char *b;
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -145,33 +156,35 @@ static void
 test_manifest_parse_refuses_sizes_past_int64(void **state)
 {
 	static const struct {
-		const char	*config_size;
-		const char	*layer_size;
-		int		 want;
+		const char *config_size;
+		const char *layer_size;
+		int want;
 	} cases[] = {
-		{ "10", "20", 0 },
-		{ "4611686018427387904", "4611686018427387903", 0 },
-		{ "4611686018427387904", "4611686018427387904",
-		    MANIFEST_BAD_SIZE },
-		{ "0", "9223372036854775807", 0 },
-		{ "1", "9223372036854775807", MANIFEST_BAD_SIZE },
-		{ "0", "9223372036854775808", MANIFEST_BAD_SIZE },
-		{ "0", "18446744073709551615", MANIFEST_BAD_SIZE },
-		{ "0", "-1", MANIFEST_BAD_SIZE },
-		{ "0", "1.5", MANIFEST_INVALID },
-		{ "0", "\"20\"", MANIFEST_INVALID },
+	    {"10", "20", 0},
+	    {"4611686018427387904", "4611686018427387903", 0},
+	    {"4611686018427387904", "4611686018427387904", MANIFEST_BAD_SIZE},
+	    {"0", "9223372036854775807", 0},
+	    {"1", "9223372036854775807", MANIFEST_BAD_SIZE},
+	    {"0", "9223372036854775808", MANIFEST_BAD_SIZE},
+	    {"0", "18446744073709551615", MANIFEST_BAD_SIZE},
+	    {"0", "-1", MANIFEST_BAD_SIZE},
+	    {"0", "1.5", MANIFEST_INVALID},
+	    {"0", "\"20\"", MANIFEST_INVALID},
 	};
-	struct manifest	 m;
-	size_t		 i, len;
-	char		*text, *b;
+	struct manifest m;
+	size_t i, len;
+	char *text, *b;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		text = xasprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\","
-		    "\"config\":{\"mediaType\":\"a/b\",\"size\":%s,"
-		    "\"digest\":\"%s\"},\"layers\":[{\"mediaType\":\"a/c\","
-		    "\"size\":%s,\"digest\":\"%s\"}]}", MEDIA_OCI_MANIFEST,
-		    cases[i].config_size, D1, cases[i].layer_size, D2);
+		text =
+		    xasprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\","
+		              "\"config\":{\"mediaType\":\"a/b\",\"size\":%s,"
+		              "\"digest\":\"%s\"},\"layers\":[{\"mediaType\":"
+		              "\"a/c\","
+		              "\"size\":%s,\"digest\":\"%s\"}]}",
+		        MEDIA_OCI_MANIFEST, cases[i].config_size, D1,
+		        cases[i].layer_size, D2);
 		b = exact(text, &len);
 		assert_int_equal(manifest_parse(b, len, NULL, &m),
 		    cases[i].want);
@@ -192,20 +205,23 @@ test_manifest_parse_refuses_sizes_past_int64(void **state)
 static void
 test_manifest_translate_uses_the_stored_type(void **state)
 {
-	static const char oci[] = "{\"schemaVersion\":2,\"config\":{"
+	static const char oci[] =
+	    "{\"schemaVersion\":2,\"config\":{"
 	    "\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
 	    "\"size\":10,\"digest\":\"" D1 "\"},\"layers\":[{"
 	    "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
 	    "\"size\":20,\"digest\":\"" D2 "\"}],\"annotations\":{"
 	    "\"k\":\"v\"}}";
-	static const char want[] = "{\"schemaVersion\":2,\"mediaType\":\""
-	    MEDIA_DOCKER_V2 "\",\"config\":{\"mediaType\":"
+	static const char want[] =
+	    "{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_DOCKER_V2
+	    "\",\"config\":{\"mediaType\":"
 	    "\"application/vnd.docker.container.image.v1+json\",\"size\":10,"
-	    "\"digest\":\"" D1 "\"},\"layers\":[{\"mediaType\":\""
-	    MEDIA_DOCKER_LAYER "\",\"size\":20,\"digest\":\"" D2 "\"}],"
+	    "\"digest\":\"" D1
+	    "\"},\"layers\":[{\"mediaType\":\"" MEDIA_DOCKER_LAYER
+	    "\",\"size\":20,\"digest\":\"" D2 "\"}],"
 	    "\"annotations\":{\"k\":\"v\"}}";
-	size_t	 len, out_len;
-	char	*b = exact(oci, &len), *out;
+	size_t len, out_len;
+	char *b = exact(oci, &len), *out;
 
 	(void)state;
 	assert_string_equal(manifest_twin(MEDIA_OCI_MANIFEST), MEDIA_DOCKER_V2);
@@ -220,8 +236,8 @@ test_manifest_translate_uses_the_stored_type(void **state)
 	/* Without a stored type (or with a wrong one) nothing says what. */
 	assert_null(manifest_translate(b, len, NULL, MEDIA_DOCKER_V2,
 	    &out_len));
-	assert_null(manifest_translate(b, len, MEDIA_DOCKER_V2,
-	    MEDIA_DOCKER_V2, &out_len));
+	assert_null(manifest_translate(b, len, MEDIA_DOCKER_V2, MEDIA_DOCKER_V2,
+	    &out_len));
 	assert_null(manifest_translate(b, len, MEDIA_OCI_MANIFEST,
 	    MEDIA_OCI_INDEX, &out_len));
 	free(b);
@@ -231,12 +247,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_manifest_parse_reads_only_len_bytes),
-		cmocka_unit_test(test_manifest_translate_reads_only_len_bytes),
-		cmocka_unit_test(test_manifest_pick_child_reads_only_len_bytes),
-		cmocka_unit_test(test_manifest_json_wants_one_object),
-		cmocka_unit_test(test_manifest_parse_refuses_sizes_past_int64),
-		cmocka_unit_test(test_manifest_translate_uses_the_stored_type),
+	    cmocka_unit_test(test_manifest_parse_reads_only_len_bytes),
+	    cmocka_unit_test(test_manifest_translate_reads_only_len_bytes),
+	    cmocka_unit_test(test_manifest_pick_child_reads_only_len_bytes),
+	    cmocka_unit_test(test_manifest_json_wants_one_object),
+	    cmocka_unit_test(test_manifest_parse_refuses_sizes_past_int64),
+	    cmocka_unit_test(test_manifest_translate_uses_the_stored_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -522,24 +522,24 @@ test_policy_parse_rejects_single_quotes_and_bad_flags(void **state)
 
 	(void)state;
 	/* json-c's strict mode takes 'single quotes'; JSON does not. */
-	assert_int_equal(
-	    policy_parse(quoted, strlen(quoted), I, &p, &cause), POLICY_SYNTAX);
+	assert_int_equal(policy_parse(quoted, strlen(quoted), I, &p, &cause),
+	    POLICY_SYNTAX);
 	assert_null(p);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(
-	    policy_parse(ok, strlen(ok), 0, &p, &cause), POLICY_INVALID);
+	assert_int_equal(policy_parse(ok, strlen(ok), 0, &p, &cause),
+	    POLICY_INVALID);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(
-	    policy_parse(ok, strlen(ok), R | I, &p, &cause), POLICY_INVALID);
+	assert_int_equal(policy_parse(ok, strlen(ok), R | I, &p, &cause),
+	    POLICY_INVALID);
 	free(cause);
 	/* A NULL cause is allowed. */
-	assert_int_equal(
-	    policy_parse(quoted, strlen(quoted), I, &p, NULL), POLICY_SYNTAX);
+	assert_int_equal(policy_parse(quoted, strlen(quoted), I, &p, NULL),
+	    POLICY_SYNTAX);
 	/* Only len bytes are read. */
-	assert_int_equal(
-	    policy_parse(ok, strlen(ok) - 1, I, &p, NULL), POLICY_SYNTAX);
+	assert_int_equal(policy_parse(ok, strlen(ok) - 1, I, &p, NULL),
+	    POLICY_SYNTAX);
 	assert_int_equal(policy_parse(ok, strlen(ok), I, &p, NULL), 0);
 	policy_free(p);
 	policy_free(NULL);
@@ -1383,16 +1383,16 @@ test_policy_eval_conditions(void **state)
 
 	(void)state;
 	for (i = 0; i < N(cases); i++) {
-		text = xasprintf(
-		    "{'Version':'2012-10-17','Statement':["
-		    "{'Effect':'Allow','Action':'ecr:*','Resource':'*',"
-		    "'Condition':%s}]}",
+		text = xasprintf("{'Version':'2012-10-17','Statement':["
+		                 "{'Effect':'Allow','Action':'ecr:*','Resource'"
+		                 ":'*',"
+		                 "'Condition':%s}]}",
 		    cases[i].cond);
 		p = must_parse(text, I);
 		free(text);
 		make_request(cases[i].req, &req);
-		expect_effect(
-		    i, cases[i].rule, p, &req, cases[i].want ? ALLOW : NONE);
+		expect_effect(i, cases[i].rule, p, &req,
+		    cases[i].want ? ALLOW : NONE);
 		policy_free(p);
 	}
 }
@@ -1405,10 +1405,10 @@ test_policy_eval_ipv4_mapped_source(void **state)
 	struct policy *p;
 
 	(void)state;
-	p = must_parse(
-	    "{'Statement':{'Effect':'Allow','Action':'*',"
-	    "'Resource':'*','Condition':{'IpAddress':{'aws:SourceIp':"
-	    "'10.0.0.0/8'}}}}",
+	p = must_parse("{'Statement':{'Effect':'Allow','Action':'*',"
+	               "'Resource':'*','Condition':{'IpAddress':{'aws:SourceIp'"
+	               ":"
+	               "'10.0.0.0/8'}}}}",
 	    I);
 	make_request(P_USER, &req);
 	req.source_ip = "::ffff:10.9.8.7";
@@ -1428,11 +1428,11 @@ test_policy_eval_conditional_deny(void **state)
 	struct policy *p;
 
 	(void)state;
-	p = must_parse(
-	    "{'Version':'2012-10-17','Statement':["
-	    "{'Effect':'Allow','Principal':'*','Action':'ecr:*'},"
-	    "{'Effect':'Deny','Principal':'*','Action':'ecr:*',"
-	    "'Condition':{'Bool':{'aws:SecureTransport':'false'}}}]}",
+	p = must_parse("{'Version':'2012-10-17','Statement':["
+	               "{'Effect':'Allow','Principal':'*','Action':'ecr:*'},"
+	               "{'Effect':'Deny','Principal':'*','Action':'ecr:*',"
+	               "'Condition':{'Bool':{'aws:SecureTransport':'false'}}}]"
+	               "}",
 	    R);
 	make_request(P_USER, &req);
 	assert_int_equal(policy_eval(p, &req), ALLOW);
@@ -1585,8 +1585,8 @@ test_policy_decide_same_and_cross_account(void **state)
 		               : must_parse(cases[i].resource, R);
 		make_request(cases[i].caller, &req);
 		expl = !cases[i].want_explicit;
-		got = policy_decide(
-		    ids, n, owned[2], cases[i].resource_account, &req, &expl);
+		got = policy_decide(ids, n, owned[2], cases[i].resource_account,
+		    &req, &expl);
 		if (got != cases[i].want || expl != cases[i].want_explicit)
 			fail_msg("case %zu (%s): %s explicit=%d", i,
 			    cases[i].rule, effect_name(got), expl);
@@ -1684,13 +1684,13 @@ test_policy_format_jackson_golden(void **state)
 	(void)state;
 	for (i = 0; i < N(cases); i++) {
 		cause = NULL;
-		out = policy_format_jackson(
-		    cases[i].in, strlen(cases[i].in), &cause);
+		out = policy_format_jackson(cases[i].in, strlen(cases[i].in),
+		    &cause);
 		if (out == NULL)
 			fail_msg("case %zu: %s", i, cause);
 		if (strcmp(out, cases[i].want) != 0)
-			fail_msg(
-			    "case %zu:\n%s\nwant\n%s", i, out, cases[i].want);
+			fail_msg("case %zu:\n%s\nwant\n%s", i, out,
+			    cases[i].want);
 		assert_null(cause);
 		free(out);
 	}
@@ -1750,10 +1750,10 @@ test_policy_strerror_names_every_code(void **state)
 	assert_string_equal(policy_strerror(POLICY_OK), "success");
 	assert_string_equal(policy_strerror(POLICY_INVALID), "invalid policy");
 	assert_string_equal(policy_strerror(POLICY_TOOBIG), "policy too large");
-	assert_string_equal(
-	    policy_strerror(POLICY_SYNTAX), "policy is not valid JSON");
-	assert_string_equal(
-	    policy_strerror(POLICY_UNKNOWN_ACTION), "unknown action in policy");
+	assert_string_equal(policy_strerror(POLICY_SYNTAX),
+	    "policy is not valid JSON");
+	assert_string_equal(policy_strerror(POLICY_UNKNOWN_ACTION),
+	    "unknown action in policy");
 	assert_string_equal(policy_strerror(-99), "unknown policy error");
 }
 

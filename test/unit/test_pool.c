@@ -18,27 +18,27 @@
 
 #include "server/pool.h"
 
-#define N_JOBS		200
-#define LOOP_TURNS_MAX	100000	/* bounds every wait on the loop */
+#define N_JOBS 200
+#define LOOP_TURNS_MAX 100000 /* bounds every wait on the loop */
 
 /* A gate a job waits on until the test opens it. */
 struct gate {
-	pthread_mutex_t	mtx;
-	pthread_cond_t	cond;
-	bool		is_open;
-	bool		has_entered;	/* a job is waiting at it */
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	bool is_open;
+	bool has_entered; /* a job is waiting at it */
 };
 
 struct job {
-	struct gate	*gate;		/* NULL: do not wait */
-	pthread_t	 loop_thread;
-	bool		 is_run;
-	bool		 was_off_loop;
-	bool		 is_done;
-	bool		 is_cancelled;
-	bool		 was_done_on_loop;
-	size_t		*n_done;
-	size_t		 order;		/* *n_done when done ran */
+	struct gate *gate; /* NULL: do not wait */
+	pthread_t loop_thread;
+	bool is_run;
+	bool was_off_loop;
+	bool is_done;
+	bool is_cancelled;
+	bool was_done_on_loop;
+	size_t *n_done;
+	size_t order; /* *n_done when done ran */
 };
 
 static void
@@ -78,7 +78,7 @@ gate_release(struct gate *g)
 static void
 work(void *arg)
 {
-	struct job	*j = arg;
+	struct job *j = arg;
 
 	j->is_run = true;
 	j->was_off_loop = !pthread_equal(pthread_self(), j->loop_thread);
@@ -95,7 +95,7 @@ work(void *arg)
 static void
 done(void *arg, bool is_cancelled)
 {
-	struct job	*j = arg;
+	struct job *j = arg;
 
 	j->is_done = true;
 	j->is_cancelled = is_cancelled;
@@ -116,7 +116,7 @@ job_init(struct job *j, struct gate *g, size_t *n_done)
 static void
 loop_until(struct event_base *base, const size_t *n_done, size_t n)
 {
-	int	turns;
+	int turns;
 
 	for (turns = 0; *n_done < n && turns < LOOP_TURNS_MAX; turns++)
 		event_base_loop(base, EVLOOP_ONCE);
@@ -126,11 +126,11 @@ loop_until(struct event_base *base, const size_t *n_done, size_t n)
 static void
 test_pool_runs_jobs_off_loop_and_completes_on_loop(void **state)
 {
-	struct event_base	*base;
-	struct pool		*p;
-	struct job		*jobs;
-	char			*cause = NULL;
-	size_t			 i, n_done = 0;
+	struct event_base *base;
+	struct pool *p;
+	struct job *jobs;
+	char *cause = NULL;
+	size_t i, n_done = 0;
 
 	(void)state;
 	base = event_base_new();
@@ -158,11 +158,11 @@ test_pool_runs_jobs_off_loop_and_completes_on_loop(void **state)
 static void
 test_pool_one_worker_completes_in_order(void **state)
 {
-	struct event_base	*base;
-	struct pool		*p;
-	struct job		 jobs[16];
-	char			*cause = NULL;
-	size_t			 i, n_done = 0;
+	struct event_base *base;
+	struct pool *p;
+	struct job jobs[16];
+	char *cause = NULL;
+	size_t i, n_done = 0;
 
 	(void)state;
 	base = event_base_new();
@@ -182,12 +182,12 @@ test_pool_one_worker_completes_in_order(void **state)
 static void
 test_pool_refuses_past_queue_max(void **state)
 {
-	struct event_base	*base;
-	struct pool		*p;
-	struct gate		 g;
-	struct job		 busy, queued[2], refused;
-	char			*cause = NULL;
-	size_t			 n_done = 0;
+	struct event_base *base;
+	struct pool *p;
+	struct gate g;
+	struct job busy, queued[2], refused;
+	char *cause = NULL;
+	size_t n_done = 0;
 
 	(void)state;
 	base = event_base_new();
@@ -219,12 +219,12 @@ test_pool_refuses_past_queue_max(void **state)
 static void
 test_pool_free_runs_or_cancels_every_job(void **state)
 {
-	struct event_base	*base;
-	struct pool		*p;
-	struct gate		 g;
-	struct job		 running, queued[3];
-	char			*cause = NULL;
-	size_t			 i, n_done = 0;
+	struct event_base *base;
+	struct pool *p;
+	struct gate g;
+	struct job running, queued[3];
+	char *cause = NULL;
+	size_t i, n_done = 0;
 
 	(void)state;
 	base = event_base_new();
@@ -260,9 +260,9 @@ test_pool_free_runs_or_cancels_every_job(void **state)
 static void
 test_pool_free_idle_and_null(void **state)
 {
-	struct event_base	*base;
-	struct pool		*p;
-	char			*cause = NULL;
+	struct event_base *base;
+	struct pool *p;
+	char *cause = NULL;
 
 	(void)state;
 	base = event_base_new();
@@ -277,13 +277,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-		    test_pool_runs_jobs_off_loop_and_completes_on_loop),
-		cmocka_unit_test(test_pool_one_worker_completes_in_order),
-		cmocka_unit_test(test_pool_refuses_past_queue_max),
-		cmocka_unit_test(
-		    test_pool_free_runs_or_cancels_every_job),
-		cmocka_unit_test(test_pool_free_idle_and_null),
+	    cmocka_unit_test(
+	        test_pool_runs_jobs_off_loop_and_completes_on_loop),
+	    cmocka_unit_test(test_pool_one_worker_completes_in_order),
+	    cmocka_unit_test(test_pool_refuses_past_queue_max),
+	    cmocka_unit_test(test_pool_free_runs_or_cancels_every_job),
+	    cmocka_unit_test(test_pool_free_idle_and_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,8 +15,8 @@
 #include "auth/regtoken.h"
 #include "common/xalloc.h"
 
-#define ISSUED	1735689600LL		/* 2025-01-01T00:00:00Z */
-#define EXPIRES	(ISSUED + 12 * 3600)
+#define ISSUED 1735689600LL /* 2025-01-01T00:00:00Z */
+#define EXPIRES (ISSUED + 12 * 3600)
 
 static const unsigned char key[REGTOKEN_KEY_SIZE] =
     "0123456789abcdef0123456789abcde";
@@ -48,7 +48,7 @@ claims_init(struct regtoken_claims *c, const char *account, const char *region,
 static char *
 issue_default(void)
 {
-	struct regtoken_claims	c;
+	struct regtoken_claims c;
 
 	claims_init(&c, "111111111111", "us-east-1",
 	    "arn:aws:iam::111111111111:user/ci");
@@ -70,22 +70,21 @@ static void
 test_regtoken_round_trips_claims(void **state)
 {
 	static const struct {
-		const char	*account, *region, *principal;
-		int64_t		 issued_at, expires_at;
+		const char *account, *region, *principal;
+		int64_t issued_at, expires_at;
 	} cases[] = {
-		{ "111111111111", "us-east-1",
-		    "arn:aws:iam::111111111111:user/ci", ISSUED, EXPIRES },
-		{ "000000000000", "eu-west-1",
-		    "arn:aws:sts::000000000000:assumed-role/deploy/session-1",
-		    0, 1 },
-		{ "", "", "", -5, INT64_MAX },
-		{ "123456789012", "ap-southeast-2",
-		    "arn:aws-us-gov:iam::123456789012:root", INT64_MIN,
-		    INT64_MAX },
+	    {"111111111111", "us-east-1", "arn:aws:iam::111111111111:user/ci",
+	        ISSUED, EXPIRES},
+	    {"000000000000", "eu-west-1",
+	        "arn:aws:sts::000000000000:assumed-role/deploy/session-1", 0,
+	        1},
+	    {"", "", "", -5, INT64_MAX},
+	    {"123456789012", "ap-southeast-2",
+	        "arn:aws-us-gov:iam::123456789012:root", INT64_MIN, INT64_MAX},
 	};
-	struct regtoken_claims	 in, out;
-	char			*tok;
-	size_t			 i;
+	struct regtoken_claims in, out;
+	char *tok;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -96,7 +95,8 @@ test_regtoken_round_trips_claims(void **state)
 		tok = regtoken_issue(key, &in);
 		memset(&out, 0x5a, sizeof out);
 		assert_int_equal(regtoken_verify(key, tok,
-		    cases[i].expires_at - 1, &out), 0);
+		                     cases[i].expires_at - 1, &out),
+		    0);
 		assert_claims_equal(&in, &out);
 		free(tok);
 	}
@@ -105,8 +105,8 @@ test_regtoken_round_trips_claims(void **state)
 static void
 test_regtoken_round_trips_longest_principal(void **state)
 {
-	struct regtoken_claims	 in, out;
-	char			*tok;
+	struct regtoken_claims in, out;
+	char *tok;
 
 	(void)state;
 	claims_init(&in, "111111111111", "us-east-1", "");
@@ -122,9 +122,9 @@ test_regtoken_round_trips_longest_principal(void **state)
 static void
 test_regtoken_is_padded_standard_base64_without_colon(void **state)
 {
-	unsigned char	 bin[REGTOKEN_PASSWORD_MAX];
-	size_t		 bin_len, i, len;
-	char		*tok;
+	unsigned char bin[REGTOKEN_PASSWORD_MAX];
+	size_t bin_len, i, len;
+	char *tok;
 
 	(void)state;
 	tok = issue_default();
@@ -133,27 +133,32 @@ test_regtoken_is_padded_standard_base64_without_colon(void **state)
 	assert_int_equal(len % 4, 0);
 	for (i = 0; i < len; i++)
 		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789+/=", tok[i]));
+		                       "abcdefghijklmnopqrstuvwxyz0123456789+/"
+		                       "=",
+		    tok[i]));
 	assert_int_equal(sodium_base642bin(bin, sizeof bin, tok, len, NULL,
-	    &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+	                     &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL),
+	    0);
 	free(tok);
 }
 
 static void
 test_regtoken_rejects_tampered_bytes(void **state)
 {
-	unsigned char		 bin[REGTOKEN_PASSWORD_MAX];
-	struct regtoken_claims	 out, before;
-	size_t			 bin_len, size, pos;
-	char			*tok, *bad;
-	int			 bit;
+	unsigned char bin[REGTOKEN_PASSWORD_MAX];
+	struct regtoken_claims out, before;
+	size_t bin_len, size, pos;
+	char *tok, *bad;
+	int bit;
 
 	(void)state;
 	tok = issue_default();
 	assert_int_equal(sodium_base642bin(bin, sizeof bin, tok, strlen(tok),
-	    NULL, &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
-	size = sodium_base64_ENCODED_LEN(bin_len,
-	    sodium_base64_VARIANT_ORIGINAL);
+	                     NULL, &bin_len, NULL,
+	                     sodium_base64_VARIANT_ORIGINAL),
+	    0);
+	size =
+	    sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL);
 	bad = xmalloc(size);
 	/* Every bit of every byte: header, claims, timestamps and MAC. */
 	for (pos = 0; pos < bin_len; pos++) {
@@ -178,8 +183,8 @@ test_regtoken_rejects_tampered_bytes(void **state)
 static void
 test_regtoken_rejects_wrong_key(void **state)
 {
-	struct regtoken_claims	 out;
-	char			*tok;
+	struct regtoken_claims out;
+	char *tok;
 
 	(void)state;
 	tok = issue_default();
@@ -192,18 +197,18 @@ static void
 test_regtoken_expires_at_expires_at(void **state)
 {
 	static const struct {
-		int64_t	now;
-		int	rc;
+		int64_t now;
+		int rc;
 	} cases[] = {
-		{ ISSUED, 0 },
-		{ EXPIRES - 1, 0 },
-		{ EXPIRES, REGTOKEN_EXPIRED },
-		{ EXPIRES + 1, REGTOKEN_EXPIRED },
-		{ INT64_MAX, REGTOKEN_EXPIRED },
+	    {ISSUED, 0},
+	    {EXPIRES - 1, 0},
+	    {EXPIRES, REGTOKEN_EXPIRED},
+	    {EXPIRES + 1, REGTOKEN_EXPIRED},
+	    {INT64_MAX, REGTOKEN_EXPIRED},
 	};
-	struct regtoken_claims	 out;
-	char			*tok;
-	size_t			 i;
+	struct regtoken_claims out;
+	char *tok;
+	size_t i;
 
 	(void)state;
 	tok = issue_default();
@@ -222,15 +227,17 @@ test_regtoken_expires_at_expires_at(void **state)
 static void
 test_regtoken_rejects_truncated_and_extended(void **state)
 {
-	unsigned char		 bin[REGTOKEN_PASSWORD_MAX];
-	struct regtoken_claims	 out;
-	size_t			 bin_len, cut, size;
-	char			*tok, *bad;
+	unsigned char bin[REGTOKEN_PASSWORD_MAX];
+	struct regtoken_claims out;
+	size_t bin_len, cut, size;
+	char *tok, *bad;
 
 	(void)state;
 	tok = issue_default();
 	assert_int_equal(sodium_base642bin(bin, sizeof bin, tok, strlen(tok),
-	    NULL, &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+	                     NULL, &bin_len, NULL,
+	                     sodium_base64_VARIANT_ORIGINAL),
+	    0);
 	size = sodium_base64_ENCODED_LEN(bin_len + 1,
 	    sodium_base64_VARIANT_ORIGINAL);
 	bad = xmalloc(size);
@@ -265,31 +272,33 @@ static void
 test_regtoken_rejects_garbage(void **state)
 {
 	static const struct {
-		const char	*password;
-		int		 rc;
+		const char *password;
+		int rc;
 	} cases[] = {
-		{ "", REGTOKEN_MALFORMED },
-		{ "not base64!", REGTOKEN_MALFORMED },
-		{ "AAAA", REGTOKEN_MALFORMED },
-		{ "YWJj", REGTOKEN_MALFORMED },			/* "abc" */
-		{ "YWJj\n", REGTOKEN_MALFORMED },
-		{ " YWJj", REGTOKEN_MALFORMED },
-		{ "YWJjZA", REGTOKEN_MALFORMED },		/* unpadded */
-		{ "YWJjZA==YWJj", REGTOKEN_MALFORMED },	/* after padding */
-		{ "-_-_", REGTOKEN_MALFORMED },		/* base64url */
-		{ "AWS:password", REGTOKEN_MALFORMED },
-		/*
-		 * Long enough to hold a MAC, with length words that disagree:
-		 * indistinguishable from a tampered token.
-		 */
-		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAAAAAAAA", REGTOKEN_BAD_MAC },
-		/* Length words that agree (0, 0xffff), size that does not. */
-		{ "AQAA//8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAAAAAAAA", REGTOKEN_MALFORMED },
+	    {"", REGTOKEN_MALFORMED},
+	    {"not base64!", REGTOKEN_MALFORMED},
+	    {"AAAA", REGTOKEN_MALFORMED},
+	    {"YWJj", REGTOKEN_MALFORMED}, /* "abc" */
+	    {"YWJj\n", REGTOKEN_MALFORMED},
+	    {" YWJj", REGTOKEN_MALFORMED},
+	    {"YWJjZA", REGTOKEN_MALFORMED},       /* unpadded */
+	    {"YWJjZA==YWJj", REGTOKEN_MALFORMED}, /* after padding */
+	    {"-_-_", REGTOKEN_MALFORMED},         /* base64url */
+	    {"AWS:password", REGTOKEN_MALFORMED},
+	    /*
+	     * Long enough to hold a MAC, with length words that disagree:
+	     * indistinguishable from a tampered token.
+	     */
+	    {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	     "AAAAAAAAAAAA",
+	        REGTOKEN_BAD_MAC},
+	    /* Length words that agree (0, 0xffff), size that does not. */
+	    {"AQAA//8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	     "AAAAAAAAAAAA",
+	        REGTOKEN_MALFORMED},
 	};
-	struct regtoken_claims	 out;
-	size_t			 i;
+	struct regtoken_claims out;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -302,9 +311,9 @@ test_regtoken_rejects_garbage(void **state)
 static void
 test_regtoken_rejects_oversized_and_junk_suffix(void **state)
 {
-	struct regtoken_claims	 out;
-	char			*tok, *big, *junk;
-	size_t			 len;
+	struct regtoken_claims out;
+	char *tok, *big, *junk;
+	size_t len;
 
 	(void)state;
 	big = xmalloc(REGTOKEN_PASSWORD_MAX + 5);
@@ -331,8 +340,8 @@ test_regtoken_rejects_oversized_and_junk_suffix(void **state)
 static void
 test_regtoken_differs_per_claim(void **state)
 {
-	struct regtoken_claims	 a, b;
-	char			*ta, *tb;
+	struct regtoken_claims a, b;
+	char *ta, *tb;
 
 	(void)state;
 	claims_init(&a, "111111111111", "us-east-1",
@@ -350,10 +359,10 @@ test_regtoken_differs_per_claim(void **state)
 static void
 test_regtoken_signer_issues_the_same_password(void **state)
 {
-	struct regtoken_signer	*s = regtoken_signer_new(key);
-	struct regtoken_claims	 c, out;
-	char			*want, *got;
-	int			 i;
+	struct regtoken_signer *s = regtoken_signer_new(key);
+	struct regtoken_claims c, out;
+	char *want, *got;
+	int i;
 
 	(void)state;
 	claims_init(&c, "111111111111", "us-east-1",
@@ -376,19 +385,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_regtoken_round_trips_claims),
-		cmocka_unit_test(test_regtoken_round_trips_longest_principal),
-		cmocka_unit_test(
-		    test_regtoken_is_padded_standard_base64_without_colon),
-		cmocka_unit_test(test_regtoken_rejects_tampered_bytes),
-		cmocka_unit_test(test_regtoken_rejects_wrong_key),
-		cmocka_unit_test(test_regtoken_expires_at_expires_at),
-		cmocka_unit_test(test_regtoken_rejects_truncated_and_extended),
-		cmocka_unit_test(test_regtoken_rejects_garbage),
-		cmocka_unit_test(
-		    test_regtoken_rejects_oversized_and_junk_suffix),
-		cmocka_unit_test(test_regtoken_differs_per_claim),
-		cmocka_unit_test(test_regtoken_signer_issues_the_same_password),
+	    cmocka_unit_test(test_regtoken_round_trips_claims),
+	    cmocka_unit_test(test_regtoken_round_trips_longest_principal),
+	    cmocka_unit_test(
+	        test_regtoken_is_padded_standard_base64_without_colon),
+	    cmocka_unit_test(test_regtoken_rejects_tampered_bytes),
+	    cmocka_unit_test(test_regtoken_rejects_wrong_key),
+	    cmocka_unit_test(test_regtoken_expires_at_expires_at),
+	    cmocka_unit_test(test_regtoken_rejects_truncated_and_extended),
+	    cmocka_unit_test(test_regtoken_rejects_garbage),
+	    cmocka_unit_test(test_regtoken_rejects_oversized_and_junk_suffix),
+	    cmocka_unit_test(test_regtoken_differs_per_claim),
+	    cmocka_unit_test(test_regtoken_signer_issues_the_same_password),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

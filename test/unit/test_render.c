@@ -19,12 +19,12 @@
 static void
 test_answer_over_the_limit_is_a_server_exception(void **state)
 {
-	struct call	*call;
-	struct jw	 w;
-	const char	*error_type;
-	char		*body;
-	size_t		 len;
-	int		 status, i;
+	struct call *call;
+	struct jw w;
+	const char *error_type;
+	char *body;
+	size_t len;
+	int status, i;
 
 	(void)state;
 	call = call_new(NULL, "req-1", 0);
@@ -40,7 +40,8 @@ test_answer_over_the_limit_is_a_server_exception(void **state)
 	api_call_render(call, &status, &error_type, &body, &len);
 	assert_int_equal(status, 500);
 	assert_string_equal(error_type, "ServerException");
-	assert_string_equal(body, "{\"__type\":\"ServerException\",\"message\":"
+	assert_string_equal(body,
+	    "{\"__type\":\"ServerException\",\"message\":"
 	    "\"An internal error occurred. Retry the request (request id "
 	    "req-1).\"}");
 	assert_int_equal(len, strlen(body));
@@ -51,12 +52,12 @@ test_answer_over_the_limit_is_a_server_exception(void **state)
 static void
 test_answer_under_the_limit_renders_whole(void **state)
 {
-	struct call	*call;
-	struct jw	 w;
-	const char	*error_type;
-	char		*body;
-	size_t		 len;
-	int		 status;
+	struct call *call;
+	struct jw w;
+	const char *error_type;
+	char *body;
+	size_t len;
+	int status;
 
 	(void)state;
 	call = call_new(NULL, "req-2", 0);
@@ -78,9 +79,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-		    test_answer_over_the_limit_is_a_server_exception),
-		cmocka_unit_test(test_answer_under_the_limit_renders_whole),
+	    cmocka_unit_test(test_answer_over_the_limit_is_a_server_exception),
+	    cmocka_unit_test(test_answer_under_the_limit_renders_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,16 +18,16 @@
 #include "common/xalloc.h"
 #include "test/data/sigv4_vectors.h"
 
-#define N_VECTORS	(sizeof sigv4_vectors / sizeof sigv4_vectors[0])
-#define MSG_MISMATCH							\
-	"The request signature we calculated does not match the signature " \
-	"you provided. Check your AWS Secret Access Key and signing method. " \
+#define N_VECTORS (sizeof sigv4_vectors / sizeof sigv4_vectors[0])
+#define MSG_MISMATCH                                                           \
+	"The request signature we calculated does not match the signature "    \
+	"you provided. Check your AWS Secret Access Key and signing method. "  \
 	"Consult the service documentation for details."
 
 /* A vector's request with its headers copied so a test can change them. */
 struct req_copy {
-	struct sigv4_header	headers[SIGV4_VECTOR_MAX_HEADERS + 2];
-	struct sigv4_request	req;
+	struct sigv4_header headers[SIGV4_VECTOR_MAX_HEADERS + 2];
+	struct sigv4_request req;
 };
 
 static void
@@ -48,7 +48,7 @@ load(const struct sigv4_vector *v, struct req_copy *c)
 static void
 set_header(struct req_copy *c, const char *name, const char *value)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < c->req.n_headers; i++) {
 		if (strcasecmp(c->headers[i].name, name) != 0)
@@ -71,7 +71,7 @@ set_header(struct req_copy *c, const char *name, const char *value)
 static const char *
 get_header(const struct req_copy *c, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < c->req.n_headers; i++) {
 		if (strcasecmp(c->headers[i].name, name) == 0)
@@ -84,7 +84,7 @@ get_header(const struct req_copy *c, const char *name)
 static char *
 replace(const char *s, const char *from, const char *to)
 {
-	const char	*at = strstr(s, from);
+	const char *at = strstr(s, from);
 
 	assert_non_null(at);
 	return xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
@@ -94,8 +94,8 @@ static int
 check(const struct sigv4_request *req, const char *secret, long long now,
     char **cause)
 {
-	struct sigv4_auth	a;
-	int			rc;
+	struct sigv4_auth a;
+	int rc;
 
 	*cause = NULL;
 	if ((rc = sigv4_parse(req, &a, cause)) != 0)
@@ -107,8 +107,8 @@ static void
 expect(const struct sigv4_request *req, const char *secret, long long now,
     int want_rc, const char *want_cause)
 {
-	char	*cause;
-	int	 rc;
+	char *cause;
+	int rc;
 
 	rc = check(req, secret, now, &cause);
 	assert_int_equal(rc, want_rc);
@@ -131,15 +131,15 @@ setup(void **state)
 static void
 test_sigv4_verifies_botocore_vectors(void **state)
 {
-	struct req_copy		 c;
-	struct sigv4_auth	 a;
-	const char		*token;
-	char			*cause = NULL;
-	size_t			 i;
+	struct req_copy c;
+	struct sigv4_auth a;
+	const char *token;
+	char *cause = NULL;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const struct sigv4_vector *v = &sigv4_vectors[i];
 
 		load(v, &c);
 		assert_int_equal(sigv4_parse(&c.req, &a, &cause), 0);
@@ -152,18 +152,18 @@ test_sigv4_verifies_botocore_vectors(void **state)
 		token = get_header(&c, "X-Amz-Security-Token");
 		assert_ptr_equal(a.security_token, token);
 		if (sigv4_verify(&c.req, &a, v->secret, "ecr", (time_t)v->now,
-		    &cause) != 0)
+		        &cause) != 0)
 			fail_msg("%s: %s", v->name, cause);
 	}
 }
 
 static int
-check_cached(const struct sigv4_request *req, const char *secret,
-    long long now, struct sigv4_cache *cache)
+check_cached(const struct sigv4_request *req, const char *secret, long long now,
+    struct sigv4_cache *cache)
 {
-	struct sigv4_auth	 a;
-	char			*cause = NULL;
-	int			 rc;
+	struct sigv4_auth a;
+	char *cause = NULL;
+	int rc;
 
 	if ((rc = sigv4_parse(req, &a, &cause)) == 0)
 		rc = sigv4_verify_cached(req, &a, secret, "ecr", (time_t)now,
@@ -176,29 +176,35 @@ check_cached(const struct sigv4_request *req, const char *secret,
 static void
 test_sigv4_cache_gives_uncached_verdicts(void **state)
 {
-	struct sigv4_cache	*cache = sigv4_cache_new();
-	struct req_copy		 c;
-	size_t			 i, round;
-	char			*cause;
+	struct sigv4_cache *cache = sigv4_cache_new();
+	struct req_copy c;
+	size_t i, round;
+	char *cause;
 
 	(void)state;
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < N_VECTORS; i++) {
-			const struct sigv4_vector	*v = &sigv4_vectors[i];
+			const struct sigv4_vector *v = &sigv4_vectors[i];
 
 			load(v, &c);
 			assert_int_equal(check(&c.req, v->secret, v->now,
-			    &cause), 0);
-			assert_int_equal(check_cached(&c.req, v->secret,
-			    v->now, cache), 0);
-			assert_int_equal(check_cached(&c.req, v->secret,
-			    v->now, cache), 0);
+			                     &cause),
+			    0);
+			assert_int_equal(check_cached(&c.req, v->secret, v->now,
+			                     cache),
+			    0);
+			assert_int_equal(check_cached(&c.req, v->secret, v->now,
+			                     cache),
+			    0);
 			assert_int_equal(check_cached(&c.req, "other-secret",
-			    v->now, cache), SIGV4_MISMATCH);
+			                     v->now, cache),
+			    SIGV4_MISMATCH);
 			assert_int_equal(check_cached(&c.req, "", v->now,
-			    cache), SIGV4_MISMATCH);
-			assert_int_equal(check_cached(&c.req, v->secret,
-			    v->now, cache), 0);
+			                     cache),
+			    SIGV4_MISMATCH);
+			assert_int_equal(check_cached(&c.req, v->secret, v->now,
+			                     cache),
+			    0);
 		}
 	}
 	sigv4_cache_free(cache);
@@ -209,10 +215,10 @@ test_sigv4_cache_gives_uncached_verdicts(void **state)
 static void
 test_sigv4_cache_misses_on_changed_secret_date_or_region(void **state)
 {
-	const struct sigv4_vector	*v = &sigv4_vectors[0];
-	struct sigv4_cache		*cache = sigv4_cache_new();
-	struct req_copy			 c;
-	char				*auth;
+	const struct sigv4_vector *v = &sigv4_vectors[0];
+	struct sigv4_cache *cache = sigv4_cache_new();
+	struct req_copy c;
+	char *auth;
 
 	(void)state;
 	load(v, &c);
@@ -231,8 +237,8 @@ test_sigv4_cache_misses_on_changed_secret_date_or_region(void **state)
 	    "/20250102/");
 	set_header(&c, "Authorization", auth);
 	set_header(&c, "X-Amz-Date", "20250102T000000Z");
-	assert_int_equal(check_cached(&c.req, v->secret, v->now + 86400,
-	    cache), SIGV4_MISMATCH);
+	assert_int_equal(check_cached(&c.req, v->secret, v->now + 86400, cache),
+	    SIGV4_MISMATCH);
 	assert_int_equal(sigv4_cache_derived(cache), 3);
 	free(auth);
 
@@ -254,8 +260,8 @@ test_sigv4_cache_misses_on_changed_secret_date_or_region(void **state)
 static void
 test_sigv4_rejects_wrong_secret(void **state)
 {
-	struct req_copy	c;
-	size_t		i;
+	struct req_copy c;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
@@ -270,14 +276,14 @@ test_sigv4_rejects_wrong_secret(void **state)
 static void
 test_sigv4_rejects_changed_body(void **state)
 {
-	struct req_copy	 c;
-	unsigned char	*body;
-	size_t		 i, len;
+	struct req_copy c;
+	unsigned char *body;
+	size_t i, len;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
-		const char	*sha = NULL;
+		const struct sigv4_vector *v = &sigv4_vectors[i];
+		const char *sha = NULL;
 
 		load(v, &c);
 		sha = get_header(&c, "X-Amz-Content-SHA256");
@@ -299,15 +305,15 @@ test_sigv4_rejects_changed_body(void **state)
 static void
 test_sigv4_takes_streamed_payload_hash(void **state)
 {
-	struct req_copy	c;
-	unsigned char	h[crypto_hash_sha256_BYTES];
-	char		hex[65];
-	size_t		i;
+	struct req_copy c;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hex[65];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
-		const char	*sha;
+		const struct sigv4_vector *v = &sigv4_vectors[i];
+		const char *sha;
 
 		load(v, &c);
 		sha = get_header(&c, "X-Amz-Content-SHA256");
@@ -328,12 +334,12 @@ test_sigv4_takes_streamed_payload_hash(void **state)
 static void
 test_sigv4_unsigned_payload_ignores_body(void **state)
 {
-	struct req_copy	c;
-	size_t		i, n = 0;
+	struct req_copy c;
+	size_t i, n = 0;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const char	*sha;
+		const char *sha;
 
 		load(&sigv4_vectors[i], &c);
 		sha = get_header(&c, "X-Amz-Content-SHA256");
@@ -341,8 +347,8 @@ test_sigv4_unsigned_payload_ignores_body(void **state)
 			continue;
 		c.req.body = (const unsigned char *)"anything";
 		c.req.body_len = 8;
-		expect(&c.req, sigv4_vectors[i].secret, sigv4_vectors[i].now,
-		    0, NULL);
+		expect(&c.req, sigv4_vectors[i].secret, sigv4_vectors[i].now, 0,
+		    NULL);
 		n++;
 	}
 	assert_int_equal(n, 1);
@@ -351,12 +357,12 @@ test_sigv4_unsigned_payload_ignores_body(void **state)
 static void
 test_sigv4_rejects_changed_signed_header(void **state)
 {
-	struct req_copy	c;
-	size_t		i;
+	struct req_copy c;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const struct sigv4_vector *v = &sigv4_vectors[i];
 
 		load(v, &c);
 		set_header(&c, "Host", "127.0.0.1:48214");
@@ -381,12 +387,12 @@ test_sigv4_rejects_changed_signed_header(void **state)
 static void
 test_sigv4_ignores_unsigned_headers(void **state)
 {
-	struct req_copy	c;
-	size_t		i;
+	struct req_copy c;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const struct sigv4_vector *v = &sigv4_vectors[i];
 
 		load(v, &c);
 		set_header(&c, "User-Agent", "curl/8.0");
@@ -399,8 +405,8 @@ test_sigv4_ignores_unsigned_headers(void **state)
 static void
 test_sigv4_header_names_are_case_insensitive(void **state)
 {
-	struct req_copy	c;
-	size_t		i;
+	struct req_copy c;
+	size_t i;
 
 	(void)state;
 	load(&sigv4_vectors[0], &c);
@@ -418,23 +424,25 @@ test_sigv4_header_names_are_case_insensitive(void **state)
 static void
 test_sigv4_rejects_date_outside_skew(void **state)
 {
-	struct req_copy	c;
-	size_t		i;
+	struct req_copy c;
+	size_t i;
 
 	(void)state;
 	/* The first vector's exact wording, with now 6 minutes off. */
 	load(&sigv4_vectors[0], &c);
 	assert_string_equal(sigv4_vectors[0].amz_date, "20250101T000000Z");
 	expect(&c.req, sigv4_vectors[0].secret, sigv4_vectors[0].now + 360,
-	    SIGV4_EXPIRED, "Signature expired: 20250101T000000Z is now "
+	    SIGV4_EXPIRED,
+	    "Signature expired: 20250101T000000Z is now "
 	    "earlier than 20250101T000100Z (20250101T000600Z - 5 min.)");
 	expect(&c.req, sigv4_vectors[0].secret, sigv4_vectors[0].now - 360,
-	    SIGV4_NOT_YET_VALID, "Signature not yet current: 20250101T000000Z "
+	    SIGV4_NOT_YET_VALID,
+	    "Signature not yet current: 20250101T000000Z "
 	    "is still later than 20241231T235900Z (20241231T235400Z + 5 "
 	    "min.)");
 
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const struct sigv4_vector *v = &sigv4_vectors[i];
 
 		load(v, &c);
 		expect(&c.req, v->secret, v->now + 360, SIGV4_EXPIRED, NULL);
@@ -452,18 +460,18 @@ test_sigv4_rejects_date_outside_skew(void **state)
 static void
 test_sigv4_rejects_wrong_service_scope(void **state)
 {
-	struct sigv4_auth	 a;
-	struct req_copy		 c;
-	char			*auth, *cause = NULL;
-	size_t			 i;
+	struct sigv4_auth a;
+	struct req_copy c;
+	char *auth, *cause = NULL;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N_VECTORS; i++) {
-		const struct sigv4_vector	*v = &sigv4_vectors[i];
+		const struct sigv4_vector *v = &sigv4_vectors[i];
 
 		load(v, &c);
-		auth = replace(get_header(&c, "Authorization"), "/ecr/",
-		    "/s3/");
+		auth =
+		    replace(get_header(&c, "Authorization"), "/ecr/", "/s3/");
 		set_header(&c, "Authorization", auth);
 		expect(&c.req, v->secret, v->now, SIGV4_BAD_SCOPE,
 		    "Credential should be scoped to correct service: 'ecr'. ");
@@ -473,7 +481,8 @@ test_sigv4_rejects_wrong_service_scope(void **state)
 		load(v, &c);
 		assert_int_equal(sigv4_parse(&c.req, &a, &cause), 0);
 		assert_int_equal(sigv4_verify(&c.req, &a, v->secret, "sts",
-		    (time_t)v->now, &cause), SIGV4_BAD_SCOPE);
+		                     (time_t)v->now, &cause),
+		    SIGV4_BAD_SCOPE);
 		assert_string_equal(cause,
 		    "Credential should be scoped to correct service: 'sts'. ");
 		free(cause);
@@ -484,8 +493,8 @@ test_sigv4_rejects_wrong_service_scope(void **state)
 static void
 test_sigv4_rejects_scope_date_other_than_request_date(void **state)
 {
-	struct req_copy	 c;
-	char		*auth;
+	struct req_copy c;
+	char *auth;
 
 	(void)state;
 	load(&sigv4_vectors[0], &c);
@@ -493,7 +502,8 @@ test_sigv4_rejects_scope_date_other_than_request_date(void **state)
 	    "/20250102/");
 	set_header(&c, "Authorization", auth);
 	expect(&c.req, sigv4_vectors[0].secret, sigv4_vectors[0].now,
-	    SIGV4_BAD_SCOPE, "Date in Credential scope does not match "
+	    SIGV4_BAD_SCOPE,
+	    "Date in Credential scope does not match "
 	    "YYYYMMDD from ISO-8601 version of date from HTTP: '20250102' != "
 	    "'20250101', from '20250101T000000Z'.");
 	free(auth);
@@ -502,8 +512,8 @@ test_sigv4_rejects_scope_date_other_than_request_date(void **state)
 static void
 test_sigv4_requires_host_to_be_signed(void **state)
 {
-	struct req_copy	 c;
-	char		*auth;
+	struct req_copy c;
+	char *auth;
 
 	(void)state;
 	load(&sigv4_vectors[0], &c);
@@ -511,7 +521,8 @@ test_sigv4_requires_host_to_be_signed(void **state)
 	    "content-type;host;x-amz-date", "content-type;x-amz-date");
 	set_header(&c, "Authorization", auth);
 	expect(&c.req, sigv4_vectors[0].secret, sigv4_vectors[0].now,
-	    SIGV4_MISMATCH, "'Host' or ':authority' must be a 'SignedHeader' "
+	    SIGV4_MISMATCH,
+	    "'Host' or ':authority' must be a 'SignedHeader' "
 	    "in the AWS Authorization.");
 	free(auth);
 }
@@ -521,62 +532,58 @@ static void
 test_sigv4_request_line_is_canonicalised(void **state)
 {
 	static const struct {
-		const char	*vector;
-		const char	*method;
-		const char	*path;
-		const char	*query;
-		int		 rc;
+		const char *vector;
+		const char *method;
+		const char *path;
+		const char *query;
+		int rc;
 	} cases[] = {
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list", "last=a%20b&n=10", 0 },
-		{ "registry_get_tags_list_query", "get",
-		    "/v2/team-a/web/tags/list", "n=10&last=a%20b", 0 },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/./tags//list", "n=10&last=a%20b", 0 },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/x/../tags/list", "n=10&last=a%20b", 0 },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list", "n=1%30&last=a%20b", 0 },
-		{ "registry_get_tags_list_query", "HEAD",
-		    "/v2/team-a/web/tags/list", "n=10&last=a%20b",
-		    SIGV4_MISMATCH },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list/", "n=10&last=a%20b",
-		    SIGV4_MISMATCH },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/Web/tags/list", "n=10&last=a%20b",
-		    SIGV4_MISMATCH },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list", "n=10&last=a+b",
-		    SIGV4_MISMATCH },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list", "n=10", SIGV4_MISMATCH },
-		{ "registry_get_tags_list_query", "GET",
-		    "/v2/team-a/web/tags/list", "", SIGV4_MISMATCH },
-		{ "get_percent_path_repeated_query_keys", "GET",
-		    "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
-		    "flag=&a=0&a=1&b=2", 0 },
-		{ "get_percent_path_repeated_query_keys", "GET",
-		    "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
-		    "flag&b=2&a=1&a=0", 0 },
-		/* The path is signed encoded once more: %2F is not '/'. */
-		{ "get_percent_path_repeated_query_keys", "GET",
-		    "/v2/team%2Da/a/b/we%20b/manifests/v1.0~rc",
-		    "b=2&a=1&a=0&flag", SIGV4_MISMATCH },
-		{ "get_percent_path_repeated_query_keys", "GET",
-		    "/v2/team-a/a%2Fb/we%20b/manifests/v1.0~rc",
-		    "b=2&a=1&a=0&flag", SIGV4_MISMATCH },
-		{ "dot_segments_and_double_slash_path", "GET",
-		    "/v2/team-a/api/blobs/sha256:abc", "", 0 },
-		{ "dot_segments_and_double_slash_path", "GET",
-		    "/v2/team-a/api/blobs/sha256%3Aabc", "", SIGV4_MISMATCH },
-		{ "create_repository", "POST", "", "", 0 },
-		{ "create_repository", "POST", "/.", "", 0 },
-		{ "create_repository", "POST", "/x/..", "", 0 },
-		{ "create_repository", "POST", "/", "x=1", SIGV4_MISMATCH },
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list",
+	        "last=a%20b&n=10", 0},
+	    {"registry_get_tags_list_query", "get", "/v2/team-a/web/tags/list",
+	        "n=10&last=a%20b", 0},
+	    {"registry_get_tags_list_query", "GET",
+	        "/v2/team-a/web/./tags//list", "n=10&last=a%20b", 0},
+	    {"registry_get_tags_list_query", "GET",
+	        "/v2/team-a/web/x/../tags/list", "n=10&last=a%20b", 0},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list",
+	        "n=1%30&last=a%20b", 0},
+	    {"registry_get_tags_list_query", "HEAD", "/v2/team-a/web/tags/list",
+	        "n=10&last=a%20b", SIGV4_MISMATCH},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list/",
+	        "n=10&last=a%20b", SIGV4_MISMATCH},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/Web/tags/list",
+	        "n=10&last=a%20b", SIGV4_MISMATCH},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list",
+	        "n=10&last=a+b", SIGV4_MISMATCH},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list",
+	        "n=10", SIGV4_MISMATCH},
+	    {"registry_get_tags_list_query", "GET", "/v2/team-a/web/tags/list",
+	        "", SIGV4_MISMATCH},
+	    {"get_percent_path_repeated_query_keys", "GET",
+	        "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
+	        "flag=&a=0&a=1&b=2", 0},
+	    {"get_percent_path_repeated_query_keys", "GET",
+	        "/v2/team%2Da/a%2Fb/we%20b/manifests/v1.0~rc",
+	        "flag&b=2&a=1&a=0", 0},
+	    /* The path is signed encoded once more: %2F is not '/'. */
+	    {"get_percent_path_repeated_query_keys", "GET",
+	        "/v2/team%2Da/a/b/we%20b/manifests/v1.0~rc", "b=2&a=1&a=0&flag",
+	        SIGV4_MISMATCH},
+	    {"get_percent_path_repeated_query_keys", "GET",
+	        "/v2/team-a/a%2Fb/we%20b/manifests/v1.0~rc", "b=2&a=1&a=0&flag",
+	        SIGV4_MISMATCH},
+	    {"dot_segments_and_double_slash_path", "GET",
+	        "/v2/team-a/api/blobs/sha256:abc", "", 0},
+	    {"dot_segments_and_double_slash_path", "GET",
+	        "/v2/team-a/api/blobs/sha256%3Aabc", "", SIGV4_MISMATCH},
+	    {"create_repository", "POST", "", "", 0},
+	    {"create_repository", "POST", "/.", "", 0},
+	    {"create_repository", "POST", "/x/..", "", 0},
+	    {"create_repository", "POST", "/", "x=1", SIGV4_MISMATCH},
 	};
-	struct req_copy	c;
-	size_t		i, k;
+	struct req_copy c;
+	size_t i, k;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -594,143 +601,155 @@ test_sigv4_request_line_is_canonicalised(void **state)
 	}
 }
 
-#define ALG	"AWS4-HMAC-SHA256 "
-#define CRED	"Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/aws4_request"
-#define SH	"SignedHeaders=host;x-amz-date"
-#define HEX64	"0123456789abcdef0123456789abcdef" \
-		"0123456789abcdef0123456789abcdef"
-#define SIG	"Signature=" HEX64
-#define FULL	ALG CRED ", " SH ", " SIG
+#define ALG "AWS4-HMAC-SHA256 "
+#define CRED "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/aws4_request"
+#define SH "SignedHeaders=host;x-amz-date"
+#define HEX64                                                                  \
+	"0123456789abcdef0123456789abcdef"                                     \
+	"0123456789abcdef0123456789abcdef"
+#define SIG "Signature=" HEX64
+#define FULL ALG CRED ", " SH ", " SIG
 #define REQ_CRED "Authorization header requires 'Credential' parameter. "
-#define REQ_SIG	"Authorization header requires 'Signature' parameter. "
-#define REQ_SH	"Authorization header requires 'SignedHeaders' parameter. "
-#define REQ_DATE "Authorization header requires existence of either a " \
-		"'X-Amz-Date' or a 'Date' header. "
-#define BAD_CRED(c) "Credential must have exactly 5 slash-delimited " \
-		"elements, e.g. keyid/date/region/service/term, got '" c "'"
-#define NO_EQUAL(h) "Invalid key=value pair (missing equal-sign) in " \
-		"Authorization header (hashed with SHA-256 and encoded " \
-		"with Base64): '" h "'."
-#define ISO_DATE(d) "Date must be in ISO-8601 'basic format'. Got '" d \
-		"'. See http://en.wikipedia.org/wiki/ISO_8601"
+#define REQ_SIG "Authorization header requires 'Signature' parameter. "
+#define REQ_SH "Authorization header requires 'SignedHeaders' parameter. "
+#define REQ_DATE                                                               \
+	"Authorization header requires existence of either a "                 \
+	"'X-Amz-Date' or a 'Date' header. "
+#define BAD_CRED(c)                                                            \
+	"Credential must have exactly 5 slash-delimited "                      \
+	"elements, e.g. keyid/date/region/service/term, got '" c "'"
+#define NO_EQUAL(h)                                                            \
+	"Invalid key=value pair (missing equal-sign) in "                      \
+	"Authorization header (hashed with SHA-256 and encoded "               \
+	"with Base64): '" h "'."
+#define ISO_DATE(d)                                                            \
+	"Date must be in ISO-8601 'basic format'. Got '" d                     \
+	"'. See http://en.wikipedia.org/wiki/ISO_8601"
 
 static void
 test_sigv4_parse_rejects_malformed_authorization(void **state)
 {
 	static const struct {
-		const char	*auth;		/* NULL: no header */
-		const char	*amz_date;	/* NULL: no X-Amz-Date */
-		int		 rc;
-		const char	*cause;
+		const char *auth;     /* NULL: no header */
+		const char *amz_date; /* NULL: no X-Amz-Date */
+		int rc;
+		const char *cause;
 	} cases[] = {
-		{ NULL, "20250101T000000Z", SIGV4_MISSING,
-		    "Request is missing Authentication Token" },
-		{ "", "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_CRED REQ_SIG REQ_SH "Authorization=" },
-		{ "AWS4-HMAC-SHA256", "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_CRED REQ_SIG REQ_SH "Authorization=AWS4-HMAC-SHA256" },
-		{ "AWS4-HMAC-SHA256", NULL, SIGV4_INCOMPLETE,
-		    REQ_CRED REQ_SIG REQ_SH REQ_DATE
-		    "Authorization=AWS4-HMAC-SHA256" },
-		{ "garbage", "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_CRED REQ_SIG REQ_SH "Authorization=garbage" },
-		{ ALG SH ", " SIG, "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_CRED "Authorization=" ALG SH ", " SIG },
-		{ ALG CRED ", " SH, "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_SIG "Authorization=" ALG CRED ", " SH },
-		{ ALG CRED ", " SIG, "20250101T000000Z", SIGV4_INCOMPLETE,
-		    REQ_SH "Authorization=" ALG CRED ", " SIG },
-		{ FULL, NULL, SIGV4_INCOMPLETE,
-		    REQ_DATE "Authorization=" FULL },
-		{ ALG CRED ", " SH ", Signature=", "20250101T000000Z",
-		    SIGV4_INCOMPLETE,
-		    REQ_SIG "Authorization=" ALG CRED ", " SH ", Signature=" },
-		{ "AWS4-HMAC-SHA512 " CRED ", " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_MALFORMED,
-		    "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'." },
-		{ "AWS4-ECDSA-P256-SHA256 " CRED, NULL, SIGV4_MALFORMED,
-		    "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256'." },
-		{ "Basic " CRED ", " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_MALFORMED, "Unsupported AWS 'algorithm': 'Basic'." },
-		{ "Bearer abc", "20250101T000000Z", SIGV4_MALFORMED,
-		    NO_EQUAL("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=") },
-		{ ALG "FooBar, " CRED ", " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_MALFORMED,
-		    NO_EQUAL("DXSavhN3VzST4N90340SguRpZ3VKHrx8xjI5I6eIrVw=") },
-		{ ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr, " SH ", "
-		    SIG, "20250101T000000Z", SIGV4_MALFORMED,
-		    BAD_CRED("AKIDEXAMPLE/20250101/us-east-1/ecr") },
-		{ ALG "Credential=AKIDEXAMPLE, " SH ", " SIG,
-		    "20250101T000000Z", SIGV4_MALFORMED,
-		    BAD_CRED("AKIDEXAMPLE") },
-		{ ALG "Credential=AKIDEXAMPLE//us-east-1/ecr/aws4_request, " SH
-		    ", " SIG, "20250101T000000Z", SIGV4_MALFORMED,
-		    BAD_CRED("AKIDEXAMPLE//us-east-1/ecr/aws4_request") },
-		{ ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/"
-		    "aws4_request/x, " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_MALFORMED,
-		    BAD_CRED("AKIDEXAMPLE/20250101/us-east-1/ecr/"
-		    "aws4_request/x") },
-		{ ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/"
-		    "aws5_request, " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_BAD_SCOPE, "Credential should be scoped with a valid "
-		    "terminator: 'aws4_request', not 'aws5_request'. " },
-		{ ALG "Credential=AKIDEXAMPLE/20250101/US_EAST/ecr/"
-		    "aws4_request, " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_BAD_SCOPE, "Credential should be scoped to a valid "
-		    "region, not 'US_EAST'. " },
-		{ ALG "Credential=AKIDEXAMPLE/2025011/us-east-1/ecr/"
-		    "aws4_request, " SH ", " SIG, "20250101T000000Z",
-		    SIGV4_BAD_SCOPE, "Date in Credential scope does not match "
-		    "YYYYMMDD from ISO-8601 version of date from HTTP: "
-		    "'2025011' != '20250101', from '20250101T000000Z'." },
-		{ ALG CRED ", " SH ", Signature=" HEX64 "0", "20250101T000000Z",
-		    SIGV4_MALFORMED, "Authorization header has an invalid "
-		    "'Signature' parameter: '" HEX64 "0'." },
-		{ ALG CRED ", " SH ", Signature=0123", "20250101T000000Z",
-		    SIGV4_MALFORMED, "Authorization header has an invalid "
-		    "'Signature' parameter: '0123'." },
-		{ ALG CRED ", " SH ", Signature=zz23456789abcdef"
-		    "0123456789abcdef0123456789abcdef0123456789abcdef",
-		    "20250101T000000Z",
-		    SIGV4_MALFORMED, "Authorization header has an invalid "
-		    "'Signature' parameter: 'zz23456789abcdef0123456789abcdef"
-		    "0123456789abcdef0123456789abcdef'." },
-		{ ALG CRED ", SignedHeaders=host;;x-amz-date, " SIG,
-		    "20250101T000000Z", SIGV4_MALFORMED, "Authorization header "
-		    "has an invalid 'SignedHeaders' parameter: "
-		    "'host;;x-amz-date'." },
-		{ ALG CRED ", SignedHeaders=host; x-amz-date, " SIG,
-		    "20250101T000000Z", SIGV4_MALFORMED, "Authorization header "
-		    "has an invalid 'SignedHeaders' parameter: "
-		    "'host; x-amz-date'." },
-		{ ALG CRED ", SignedHeaders=host;, " SIG,
-		    "20250101T000000Z", SIGV4_MALFORMED, "Authorization header "
-		    "has an invalid 'SignedHeaders' parameter: 'host;'." },
-		{ FULL, "2025-01-01T00:00:00Z", SIGV4_MALFORMED,
-		    ISO_DATE("2025-01-01T00:00:00Z") },
-		{ FULL, "20250230T000000Z", SIGV4_MALFORMED,
-		    ISO_DATE("20250230T000000Z") },
-		{ FULL, "20250101T240000Z", SIGV4_MALFORMED,
-		    ISO_DATE("20250101T240000Z") },
-		{ FULL, "20250101", SIGV4_MALFORMED, ISO_DATE("20250101") },
-		{ FULL, "", SIGV4_MALFORMED, ISO_DATE("") },
-		/* Any spacing, any order. */
-		{ "  AWS4-HMAC-SHA256   " SIG ",  " SH "," CRED " , ",
-		    "20250101T000000Z", 0, NULL },
-		{ ALG CRED "," SH "," SIG, "20250101T000000Z", 0, NULL },
-		{ ALG CRED " ,\t" SH " , " SIG, "20250101T000000Z", 0, NULL },
-		{ ALG " Credential = AKIDEXAMPLE/20250101/us-east-1/ecr/"
-		    "aws4_request , " SH ", " SIG, "20250101T000000Z", 0,
-		    NULL },
-		{ FULL ", Extra=ignored", "20250101T000000Z", 0, NULL },
+	    {NULL, "20250101T000000Z", SIGV4_MISSING,
+	        "Request is missing Authentication Token"},
+	    {"", "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_CRED REQ_SIG REQ_SH "Authorization="},
+	    {"AWS4-HMAC-SHA256", "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_CRED REQ_SIG REQ_SH "Authorization=AWS4-HMAC-SHA256"},
+	    {"AWS4-HMAC-SHA256", NULL, SIGV4_INCOMPLETE,
+	        REQ_CRED REQ_SIG REQ_SH REQ_DATE
+	        "Authorization=AWS4-HMAC-SHA256"},
+	    {"garbage", "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_CRED REQ_SIG REQ_SH "Authorization=garbage"},
+	    {ALG SH ", " SIG, "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_CRED "Authorization=" ALG SH ", " SIG},
+	    {ALG CRED ", " SH, "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_SIG "Authorization=" ALG CRED ", " SH},
+	    {ALG CRED ", " SIG, "20250101T000000Z", SIGV4_INCOMPLETE,
+	        REQ_SH "Authorization=" ALG CRED ", " SIG},
+	    {FULL, NULL, SIGV4_INCOMPLETE, REQ_DATE "Authorization=" FULL},
+	    {ALG CRED ", " SH ", Signature=", "20250101T000000Z",
+	        SIGV4_INCOMPLETE,
+	        REQ_SIG "Authorization=" ALG CRED ", " SH ", Signature="},
+	    {"AWS4-HMAC-SHA512 " CRED ", " SH ", " SIG, "20250101T000000Z",
+	        SIGV4_MALFORMED,
+	        "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'."},
+	    {"AWS4-ECDSA-P256-SHA256 " CRED, NULL, SIGV4_MALFORMED,
+	        "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256'."},
+	    {"Basic " CRED ", " SH ", " SIG, "20250101T000000Z",
+	        SIGV4_MALFORMED, "Unsupported AWS 'algorithm': 'Basic'."},
+	    {"Bearer abc", "20250101T000000Z", SIGV4_MALFORMED,
+	        NO_EQUAL("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")},
+	    {ALG "FooBar, " CRED ", " SH ", " SIG, "20250101T000000Z",
+	        SIGV4_MALFORMED,
+	        NO_EQUAL("DXSavhN3VzST4N90340SguRpZ3VKHrx8xjI5I6eIrVw=")},
+	    {ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr, " SH ", " SIG,
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        BAD_CRED("AKIDEXAMPLE/20250101/us-east-1/ecr")},
+	    {ALG "Credential=AKIDEXAMPLE, " SH ", " SIG, "20250101T000000Z",
+	        SIGV4_MALFORMED, BAD_CRED("AKIDEXAMPLE")},
+	    {ALG "Credential=AKIDEXAMPLE//us-east-1/ecr/aws4_request, " SH
+	         ", " SIG,
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        BAD_CRED("AKIDEXAMPLE//us-east-1/ecr/aws4_request")},
+	    {ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/"
+	         "aws4_request/x, " SH ", " SIG,
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        BAD_CRED("AKIDEXAMPLE/20250101/us-east-1/ecr/"
+	                 "aws4_request/x")},
+	    {ALG "Credential=AKIDEXAMPLE/20250101/us-east-1/ecr/"
+	         "aws5_request, " SH ", " SIG,
+	        "20250101T000000Z", SIGV4_BAD_SCOPE,
+	        "Credential should be scoped with a valid "
+	        "terminator: 'aws4_request', not 'aws5_request'. "},
+	    {ALG "Credential=AKIDEXAMPLE/20250101/US_EAST/ecr/"
+	         "aws4_request, " SH ", " SIG,
+	        "20250101T000000Z", SIGV4_BAD_SCOPE,
+	        "Credential should be scoped to a valid "
+	        "region, not 'US_EAST'. "},
+	    {ALG "Credential=AKIDEXAMPLE/2025011/us-east-1/ecr/"
+	         "aws4_request, " SH ", " SIG,
+	        "20250101T000000Z", SIGV4_BAD_SCOPE,
+	        "Date in Credential scope does not match "
+	        "YYYYMMDD from ISO-8601 version of date from HTTP: "
+	        "'2025011' != '20250101', from '20250101T000000Z'."},
+	    {ALG CRED ", " SH ", Signature=" HEX64 "0", "20250101T000000Z",
+	        SIGV4_MALFORMED,
+	        "Authorization header has an invalid "
+	        "'Signature' parameter: '" HEX64 "0'."},
+	    {ALG CRED ", " SH ", Signature=0123", "20250101T000000Z",
+	        SIGV4_MALFORMED,
+	        "Authorization header has an invalid "
+	        "'Signature' parameter: '0123'."},
+	    {ALG CRED ", " SH ", Signature=zz23456789abcdef"
+	              "0123456789abcdef0123456789abcdef0123456789abcdef",
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        "Authorization header has an invalid "
+	        "'Signature' parameter: 'zz23456789abcdef0123456789abcdef"
+	        "0123456789abcdef0123456789abcdef'."},
+	    {ALG CRED ", SignedHeaders=host;;x-amz-date, " SIG,
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        "Authorization header "
+	        "has an invalid 'SignedHeaders' parameter: "
+	        "'host;;x-amz-date'."},
+	    {ALG CRED ", SignedHeaders=host; x-amz-date, " SIG,
+	        "20250101T000000Z", SIGV4_MALFORMED,
+	        "Authorization header "
+	        "has an invalid 'SignedHeaders' parameter: "
+	        "'host; x-amz-date'."},
+	    {ALG CRED ", SignedHeaders=host;, " SIG, "20250101T000000Z",
+	        SIGV4_MALFORMED,
+	        "Authorization header "
+	        "has an invalid 'SignedHeaders' parameter: 'host;'."},
+	    {FULL, "2025-01-01T00:00:00Z", SIGV4_MALFORMED,
+	        ISO_DATE("2025-01-01T00:00:00Z")},
+	    {FULL, "20250230T000000Z", SIGV4_MALFORMED,
+	        ISO_DATE("20250230T000000Z")},
+	    {FULL, "20250101T240000Z", SIGV4_MALFORMED,
+	        ISO_DATE("20250101T240000Z")},
+	    {FULL, "20250101", SIGV4_MALFORMED, ISO_DATE("20250101")},
+	    {FULL, "", SIGV4_MALFORMED, ISO_DATE("")},
+	    /* Any spacing, any order. */
+	    {"  AWS4-HMAC-SHA256   " SIG ",  " SH "," CRED " , ",
+	        "20250101T000000Z", 0, NULL},
+	    {ALG CRED "," SH "," SIG, "20250101T000000Z", 0, NULL},
+	    {ALG CRED " ,\t" SH " , " SIG, "20250101T000000Z", 0, NULL},
+	    {ALG " Credential = AKIDEXAMPLE/20250101/us-east-1/ecr/"
+	         "aws4_request , " SH ", " SIG,
+	        "20250101T000000Z", 0, NULL},
+	    {FULL ", Extra=ignored", "20250101T000000Z", 0, NULL},
 	};
-	struct sigv4_header	hs[3];
-	struct sigv4_request	req;
-	struct sigv4_auth	a, before;
-	char			*cause;
-	size_t			 i;
-	int			 rc;
+	struct sigv4_header hs[3];
+	struct sigv4_request req;
+	struct sigv4_auth a, before;
+	char *cause;
+	size_t i;
+	int rc;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -783,8 +802,8 @@ test_sigv4_parse_rejects_malformed_authorization(void **state)
 static char *
 repeat(const char *prefix, char c, size_t n, const char *suffix)
 {
-	char	*s;
-	size_t	 len = strlen(prefix);
+	char *s;
+	size_t len = strlen(prefix);
 
 	s = xmalloc(len + n + strlen(suffix) + 1);
 	memcpy(s, prefix, len);
@@ -797,42 +816,42 @@ static void
 test_sigv4_parse_rejects_over_long_fields(void **state)
 {
 	static const struct {
-		const char	*prefix;
-		size_t		 n;
-		const char	*suffix;
-		int		 rc;
+		const char *prefix;
+		size_t n;
+		const char *suffix;
+		int rc;
 	} cases[] = {
-		/* The whole header. */
-		{ FULL ", X=", SIGV4_AUTH_HEADER_MAX, "", SIGV4_MALFORMED },
-		{ "", SIGV4_AUTH_HEADER_MAX + 1, "", SIGV4_MALFORMED },
-		/* Each field one past its array. */
-		{ ALG "Credential=", 129,
-		    "/20250101/us-east-1/ecr/aws4_request, " SH ", " SIG,
-		    SIGV4_MALFORMED },
-		{ ALG "Credential=AKID/20250101/", 33,
-		    "/ecr/aws4_request, " SH ", " SIG, SIGV4_MALFORMED },
-		{ ALG "Credential=AKID/20250101/us-east-1/", 33,
-		    "/aws4_request, " SH ", " SIG, SIGV4_MALFORMED },
-		{ ALG CRED ", " SIG ", SignedHeaders=host;", 1020, "",
-		    SIGV4_MALFORMED },
-		/* And at their limits they fit. */
-		{ ALG "Credential=", 128,
-		    "/20250101/us-east-1/ecr/aws4_request, " SH ", " SIG, 0 },
-		{ ALG "Credential=AKID/20250101/us-east-1/", 32,
-		    "/aws4_request, " SH ", " SIG, 0 },
-		{ ALG CRED ", " SIG ", SignedHeaders=host;", 1018, "", 0 },
+	    /* The whole header. */
+	    {FULL ", X=", SIGV4_AUTH_HEADER_MAX, "", SIGV4_MALFORMED},
+	    {"", SIGV4_AUTH_HEADER_MAX + 1, "", SIGV4_MALFORMED},
+	    /* Each field one past its array. */
+	    {ALG "Credential=", 129,
+	        "/20250101/us-east-1/ecr/aws4_request, " SH ", " SIG,
+	        SIGV4_MALFORMED},
+	    {ALG "Credential=AKID/20250101/", 33,
+	        "/ecr/aws4_request, " SH ", " SIG, SIGV4_MALFORMED},
+	    {ALG "Credential=AKID/20250101/us-east-1/", 33,
+	        "/aws4_request, " SH ", " SIG, SIGV4_MALFORMED},
+	    {ALG CRED ", " SIG ", SignedHeaders=host;", 1020, "",
+	        SIGV4_MALFORMED},
+	    /* And at their limits they fit. */
+	    {ALG "Credential=", 128,
+	        "/20250101/us-east-1/ecr/aws4_request, " SH ", " SIG, 0},
+	    {ALG "Credential=AKID/20250101/us-east-1/", 32,
+	        "/aws4_request, " SH ", " SIG, 0},
+	    {ALG CRED ", " SIG ", SignedHeaders=host;", 1018, "", 0},
 	};
-	struct sigv4_header	 hs[3];
-	struct sigv4_request	 req;
-	struct sigv4_auth	 a;
-	char			*auth, *cause;
-	size_t			 i;
-	int			 rc;
+	struct sigv4_header hs[3];
+	struct sigv4_request req;
+	struct sigv4_auth a;
+	char *auth, *cause;
+	size_t i;
+	int rc;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		auth = repeat(cases[i].prefix, 'a', cases[i].n,
-		    cases[i].suffix);
+		auth =
+		    repeat(cases[i].prefix, 'a', cases[i].n, cases[i].suffix);
 		memset(&req, 0, sizeof req);
 		hs[0].name = "Host";
 		hs[0].value = "h";
@@ -857,26 +876,26 @@ static void
 test_sigv4_reads_date_header_when_no_x_amz_date(void **state)
 {
 	static const struct {
-		const char	*date;
-		int		 rc;
-		const char	*amz;
+		const char *date;
+		int rc;
+		const char *amz;
 	} cases[] = {
-		{ "Fri, 04 Jul 2025 18:45:30 GMT", 0, "20250704T184530Z" },
-		{ "Fri, 04 Jul 2025 18:45:30 -0000", 0, "20250704T184530Z" },
-		{ "4 Jul 2025 18:45:30 +0000", 0, "20250704T184530Z" },
-		{ "Thu, 29 Feb 2024 23:59:59 UTC", 0, "20240229T235959Z" },
-		{ "Fri, 04 Jul 2025 18:45:30 +0200", SIGV4_MALFORMED, NULL },
-		{ "Fri, 04 Jly 2025 18:45:30 GMT", SIGV4_MALFORMED, NULL },
-		{ "Fri, 29 Feb 2025 18:45:30 GMT", SIGV4_MALFORMED, NULL },
-		{ "Fri, 04 Jul 2025 18:45 GMT", SIGV4_MALFORMED, NULL },
-		{ "2025-07-04T18:45:30Z", SIGV4_MALFORMED, NULL },
-		{ "", SIGV4_MALFORMED, NULL },
+	    {"Fri, 04 Jul 2025 18:45:30 GMT", 0, "20250704T184530Z"},
+	    {"Fri, 04 Jul 2025 18:45:30 -0000", 0, "20250704T184530Z"},
+	    {"4 Jul 2025 18:45:30 +0000", 0, "20250704T184530Z"},
+	    {"Thu, 29 Feb 2024 23:59:59 UTC", 0, "20240229T235959Z"},
+	    {"Fri, 04 Jul 2025 18:45:30 +0200", SIGV4_MALFORMED, NULL},
+	    {"Fri, 04 Jly 2025 18:45:30 GMT", SIGV4_MALFORMED, NULL},
+	    {"Fri, 29 Feb 2025 18:45:30 GMT", SIGV4_MALFORMED, NULL},
+	    {"Fri, 04 Jul 2025 18:45 GMT", SIGV4_MALFORMED, NULL},
+	    {"2025-07-04T18:45:30Z", SIGV4_MALFORMED, NULL},
+	    {"", SIGV4_MALFORMED, NULL},
 	};
-	struct sigv4_header	 hs[2];
-	struct sigv4_request	 req;
-	struct sigv4_auth	 a;
-	char			*cause;
-	size_t			 i;
+	struct sigv4_header hs[2];
+	struct sigv4_request req;
+	struct sigv4_auth a;
+	char *cause;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -885,7 +904,7 @@ test_sigv4_reads_date_header_when_no_x_amz_date(void **state)
 		hs[0].value = cases[i].date;
 		hs[1].name = "Authorization";
 		hs[1].value = ALG "Credential=AKID/20250704/us-east-1/ecr/"
-		    "aws4_request, " SH ", " SIG;
+		                  "aws4_request, " SH ", " SIG;
 		req.headers = hs;
 		req.n_headers = 2;
 		cause = NULL;
@@ -899,9 +918,9 @@ test_sigv4_reads_date_header_when_no_x_amz_date(void **state)
 static void
 test_sigv4_accepts_uppercase_hex_signature(void **state)
 {
-	struct req_copy	 c;
-	char		*auth, *upper;
-	size_t		 i;
+	struct req_copy c;
+	char *auth, *upper;
+	size_t i;
 
 	(void)state;
 	load(&sigv4_vectors[0], &c);
@@ -921,8 +940,8 @@ test_sigv4_accepts_uppercase_hex_signature(void **state)
 static void
 test_sigv4_refuses_request_too_large_to_canonicalise(void **state)
 {
-	struct req_copy	 c;
-	char		*path, *cause = NULL;
+	struct req_copy c;
+	char *path, *cause = NULL;
 
 	(void)state;
 	/* Each '%' becomes "%25", so this passes SIGV4_CANONICAL_MAX. */
@@ -930,7 +949,8 @@ test_sigv4_refuses_request_too_large_to_canonicalise(void **state)
 	load(&sigv4_vectors[0], &c);
 	c.req.path = path;
 	assert_int_equal(check(&c.req, sigv4_vectors[0].secret,
-	    sigv4_vectors[0].now, &cause), SIGV4_MALFORMED);
+	                     sigv4_vectors[0].now, &cause),
+	    SIGV4_MALFORMED);
 	assert_string_equal(cause,
 	    "Request is too large to verify its signature.");
 	free(cause);
@@ -941,19 +961,19 @@ static void
 test_sigv4_request_time_is_the_parsed_date(void **state)
 {
 	static const struct {
-		const char	*amz_date;
-		int		 rc;
-		int64_t		 want;
+		const char *amz_date;
+		int rc;
+		int64_t want;
 	} cases[] = {
-		{ "20150830T123600Z", 0, 1440938160 },
-		{ "19700101T000000Z", 0, 0 },
-		{ "20000229T235959Z", 0, 951868799 },
-		{ "2015083T123600Z", -1, 0 },
-		{ "", -1, 0 },
+	    {"20150830T123600Z", 0, 1440938160},
+	    {"19700101T000000Z", 0, 0},
+	    {"20000229T235959Z", 0, 951868799},
+	    {"2015083T123600Z", -1, 0},
+	    {"", -1, 0},
 	};
-	struct sigv4_auth	auth;
-	int64_t			t;
-	size_t			i;
+	struct sigv4_auth auth;
+	int64_t t;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -971,32 +991,30 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sigv4_verifies_botocore_vectors),
-		cmocka_unit_test(test_sigv4_cache_gives_uncached_verdicts),
-		cmocka_unit_test(
-		    test_sigv4_cache_misses_on_changed_secret_date_or_region),
-		cmocka_unit_test(test_sigv4_rejects_wrong_secret),
-		cmocka_unit_test(test_sigv4_rejects_changed_body),
-		cmocka_unit_test(test_sigv4_takes_streamed_payload_hash),
-		cmocka_unit_test(test_sigv4_unsigned_payload_ignores_body),
-		cmocka_unit_test(test_sigv4_rejects_changed_signed_header),
-		cmocka_unit_test(test_sigv4_ignores_unsigned_headers),
-		cmocka_unit_test(test_sigv4_header_names_are_case_insensitive),
-		cmocka_unit_test(test_sigv4_rejects_date_outside_skew),
-		cmocka_unit_test(test_sigv4_rejects_wrong_service_scope),
-		cmocka_unit_test(
-		    test_sigv4_rejects_scope_date_other_than_request_date),
-		cmocka_unit_test(test_sigv4_requires_host_to_be_signed),
-		cmocka_unit_test(test_sigv4_request_line_is_canonicalised),
-		cmocka_unit_test(
-		    test_sigv4_parse_rejects_malformed_authorization),
-		cmocka_unit_test(test_sigv4_parse_rejects_over_long_fields),
-		cmocka_unit_test(
-		    test_sigv4_reads_date_header_when_no_x_amz_date),
-		cmocka_unit_test(test_sigv4_accepts_uppercase_hex_signature),
-		cmocka_unit_test(
-		    test_sigv4_refuses_request_too_large_to_canonicalise),
-		cmocka_unit_test(test_sigv4_request_time_is_the_parsed_date),
+	    cmocka_unit_test(test_sigv4_verifies_botocore_vectors),
+	    cmocka_unit_test(test_sigv4_cache_gives_uncached_verdicts),
+	    cmocka_unit_test(
+	        test_sigv4_cache_misses_on_changed_secret_date_or_region),
+	    cmocka_unit_test(test_sigv4_rejects_wrong_secret),
+	    cmocka_unit_test(test_sigv4_rejects_changed_body),
+	    cmocka_unit_test(test_sigv4_takes_streamed_payload_hash),
+	    cmocka_unit_test(test_sigv4_unsigned_payload_ignores_body),
+	    cmocka_unit_test(test_sigv4_rejects_changed_signed_header),
+	    cmocka_unit_test(test_sigv4_ignores_unsigned_headers),
+	    cmocka_unit_test(test_sigv4_header_names_are_case_insensitive),
+	    cmocka_unit_test(test_sigv4_rejects_date_outside_skew),
+	    cmocka_unit_test(test_sigv4_rejects_wrong_service_scope),
+	    cmocka_unit_test(
+	        test_sigv4_rejects_scope_date_other_than_request_date),
+	    cmocka_unit_test(test_sigv4_requires_host_to_be_signed),
+	    cmocka_unit_test(test_sigv4_request_line_is_canonicalised),
+	    cmocka_unit_test(test_sigv4_parse_rejects_malformed_authorization),
+	    cmocka_unit_test(test_sigv4_parse_rejects_over_long_fields),
+	    cmocka_unit_test(test_sigv4_reads_date_header_when_no_x_amz_date),
+	    cmocka_unit_test(test_sigv4_accepts_uppercase_hex_signature),
+	    cmocka_unit_test(
+	        test_sigv4_refuses_request_too_large_to_canonicalise),
+	    cmocka_unit_test(test_sigv4_request_time_is_the_parsed_date),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

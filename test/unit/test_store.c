@@ -24,19 +24,19 @@
 #include "test/unit/store_fixture.h"
 #include "store/store_int.h"
 
-#define REG_A	"111111111111"
-#define REG_B	"222222222222"
-#define RGN_A	"us-east-1"
-#define RGN_B	"eu-west-1"
+#define REG_A "111111111111"
+#define REG_B "222222222222"
+#define RGN_A "us-east-1"
+#define RGN_B "eu-west-1"
 
 /* Names collected by a foreach callback, stopping after max of them. */
-#define COLLECT_MAX	32
+#define COLLECT_MAX 32
 struct collect {
-	char	names[COLLECT_MAX][STORE_REPO_NAME_MAX + 1];
-	size_t	n;
-	size_t	max;
-	char	registry_id[STORE_REGISTRY_ID_MAX + 1];
-	char	region[STORE_REGION_MAX + 1];
+	char names[COLLECT_MAX][STORE_REPO_NAME_MAX + 1];
+	size_t n;
+	size_t max;
+	char registry_id[STORE_REGISTRY_ID_MAX + 1];
+	char region[STORE_REGION_MAX + 1];
 };
 
 static char *
@@ -48,7 +48,7 @@ env_path(const struct fx *f)
 static void
 reopen(struct fx *f, unsigned flags)
 {
-	char	*cause = NULL;
+	char *cause = NULL;
 
 	store_close(f->st);
 	f->st = NULL;
@@ -62,8 +62,8 @@ repo_init(struct store_repo *r, const char *reg, const char *rgn,
     const char *name)
 {
 	memset(r, 0, sizeof(*r));
-	assert_int_equal(str_copy(r->registry_id, sizeof(r->registry_id),
-	    reg), 0);
+	assert_int_equal(str_copy(r->registry_id, sizeof(r->registry_id), reg),
+	    0);
 	assert_int_equal(str_copy(r->region, sizeof(r->region), rgn), 0);
 	assert_int_equal(str_copy(r->name, sizeof(r->name), name), 0);
 	r->created_at_ms = 1700000000123;
@@ -76,7 +76,7 @@ static void
 repo_fill(struct store_repo *r, const char *reg, const char *rgn,
     const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	repo_init(r, reg, rgn, name);
 	r->id = 0x0102030405060708ULL;
@@ -105,7 +105,7 @@ repo_fill(struct store_repo *r, const char *reg, const char *rgn,
 static void
 assert_repo_equal(const struct store_repo *a, const struct store_repo *b)
 {
-	size_t	i;
+	size_t i;
 
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->registry_id, b->registry_id);
@@ -134,8 +134,8 @@ assert_repo_equal(const struct store_repo *a, const struct store_repo *b)
 static uint64_t
 create(struct fx *f, const char *reg, const char *rgn, const char *name)
 {
-	struct store_repo	 r;
-	struct store_txn	*t;
+	struct store_repo r;
+	struct store_txn *t;
 
 	repo_init(&r, reg, rgn, name);
 	t = fx_wbegin(f);
@@ -149,8 +149,8 @@ static int
 get(struct fx *f, const char *reg, const char *rgn, const char *name,
     struct store_repo *out)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_repo_get(t, reg, rgn, name, out);
@@ -161,8 +161,8 @@ get(struct fx *f, const char *reg, const char *rgn, const char *name,
 static uint64_t
 count(struct fx *f, const char *reg, const char *rgn)
 {
-	struct store_txn	*t;
-	uint64_t		 n = 99;
+	struct store_txn *t;
+	uint64_t n = 99;
 
 	t = fx_rbegin(f);
 	assert_int_equal(store_repo_count(t, reg, rgn, &n), STORE_OK);
@@ -173,8 +173,8 @@ count(struct fx *f, const char *reg, const char *rgn)
 static bool
 has_images(struct fx *f, uint64_t id)
 {
-	struct store_txn	*t;
-	bool			 b = false;
+	struct store_txn *t;
+	bool b = false;
 
 	t = fx_rbegin(f);
 	assert_int_equal(store_repo_has_images(t, id, &b), STORE_OK);
@@ -186,8 +186,8 @@ has_images(struct fx *f, uint64_t id)
 static void
 put_image(struct fx *f, uint64_t repo_id, const char *digest)
 {
-	struct store_image	 img;
-	struct store_txn	*t;
+	struct store_image img;
+	struct store_txn *t;
 
 	memset(&img, 0, sizeof(img));
 	img.repo_id = repo_id;
@@ -201,13 +201,14 @@ put_image(struct fx *f, uint64_t repo_id, const char *digest)
 static int
 collect_cb(const struct store_repo *r, void *arg)
 {
-	struct collect	*c = arg;
+	struct collect *c = arg;
 
 	assert_true(c->n < COLLECT_MAX);
 	assert_string_equal(r->registry_id, c->registry_id);
 	assert_string_equal(r->region, c->region);
 	assert_int_equal(str_copy(c->names[c->n], sizeof(c->names[c->n]),
-	    r->name), 0);
+	                     r->name),
+	    0);
 	c->n++;
 	return c->n == c->max ? 1 : 0;
 }
@@ -217,8 +218,8 @@ static size_t
 list(struct fx *f, const char *reg, const char *rgn, const char *after,
     size_t max, struct collect *c)
 {
-	struct store_txn	*t;
-	char			 from[STORE_REPO_NAME_MAX + 2];
+	struct store_txn *t;
+	char from[STORE_REPO_NAME_MAX + 2];
 
 	/* after may point into c, which is about to be cleared. */
 	if (after != NULL) {
@@ -230,8 +231,8 @@ list(struct fx *f, const char *reg, const char *rgn, const char *after,
 	str_copy(c->registry_id, sizeof(c->registry_id), reg);
 	str_copy(c->region, sizeof(c->region), rgn);
 	t = fx_rbegin(f);
-	assert_int_equal(store_repo_foreach(t, reg, rgn, after, collect_cb,
-	    c), STORE_OK);
+	assert_int_equal(store_repo_foreach(t, reg, rgn, after, collect_cb, c),
+	    STORE_OK);
 	store_txn_abort(t);
 	return c->n;
 }
@@ -239,7 +240,7 @@ list(struct fx *f, const char *reg, const char *rgn, const char *after,
 static void
 assert_names(const struct collect *c, const char *const *want, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	assert_int_equal(c->n, n);
 	for (i = 0; i < n; i++)
@@ -249,9 +250,9 @@ assert_names(const struct collect *c, const char *const *want, size_t n)
 static void
 test_repo_create_get_update_delete(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r, got;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_repo r, got;
+	struct store_txn *t;
 
 	repo_fill(&r, REG_A, RGN_A, "team/app");
 	t = fx_wbegin(f);
@@ -286,8 +287,8 @@ test_repo_create_get_update_delete(void **state)
 static void
 test_repo_get_missing_leaves_out_untouched(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 got;
+	struct fx *f = *state;
+	struct store_repo got;
 
 	memset(&got, 0x5a, sizeof(got));
 	assert_int_equal(get(f, REG_A, RGN_A, "nope", &got), STORE_NOTFOUND);
@@ -297,9 +298,9 @@ test_repo_get_missing_leaves_out_untouched(void **state)
 static void
 test_repo_create_existing_name_returns_exists(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *t;
 
 	create(f, REG_A, RGN_A, "dup");
 	repo_init(&r, REG_A, RGN_A, "dup");
@@ -314,9 +315,9 @@ test_repo_create_existing_name_returns_exists(void **state)
 static void
 test_repo_same_name_in_other_region_or_registry_is_distinct(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 got;
-	uint64_t		 a, b, c;
+	struct fx *f = *state;
+	struct store_repo got;
+	uint64_t a, b, c;
 
 	a = create(f, REG_A, RGN_A, "app");
 	b = create(f, REG_A, RGN_B, "app");
@@ -336,9 +337,9 @@ test_repo_same_name_in_other_region_or_registry_is_distinct(void **state)
 static void
 test_repo_update_requires_existing_repo_with_same_id(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r, got;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_repo r, got;
+	struct store_txn *t;
 
 	repo_init(&r, REG_A, RGN_A, "ghost");
 	r.id = 1;
@@ -359,14 +360,13 @@ test_repo_update_requires_existing_repo_with_same_id(void **state)
 static void
 test_repo_ids_are_never_reused(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	uint64_t		 a, b, c;
+	struct fx *f = *state;
+	struct store_txn *t;
+	uint64_t a, b, c;
 
 	a = create(f, REG_A, RGN_A, "again");
 	t = fx_wbegin(f);
-	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "again"),
-	    STORE_OK);
+	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "again"), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	b = create(f, REG_A, RGN_A, "again");
 	assert_true(b > a);
@@ -380,15 +380,15 @@ test_repo_ids_are_never_reused(void **state)
 static void
 test_repo_foreach_pages_in_byte_order_from_after(void **state)
 {
-	static const char *const	 names[] = { "zz", "a/b", "b", "a",
-	    "ab", "a-b", "a/b/c" };
-	static const char *const	 page1[] = { "a", "a-b", "a/b" };
-	static const char *const	 page2[] = { "a/b/c", "ab", "b" };
-	static const char *const	 page3[] = { "zz" };
-	static const char *const	 from_gap[] = { "a/b", "a/b/c" };
-	struct fx			*f = *state;
-	struct collect			*c;
-	size_t				 i;
+	static const char *const names[] = {
+	    "zz", "a/b", "b", "a", "ab", "a-b", "a/b/c"};
+	static const char *const page1[] = {"a", "a-b", "a/b"};
+	static const char *const page2[] = {"a/b/c", "ab", "b"};
+	static const char *const page3[] = {"zz"};
+	static const char *const from_gap[] = {"a/b", "a/b/c"};
+	struct fx *f = *state;
+	struct collect *c;
+	size_t i;
 
 	c = xmalloc(sizeof(*c));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -410,13 +410,13 @@ test_repo_foreach_pages_in_byte_order_from_after(void **state)
 static void
 test_repo_foreach_never_leaks_other_partitions(void **state)
 {
-	static const char *const	 in_a[] = { "a", "a/b", "ab" };
-	static const char *const	 in_a10[] = { "a", "a0" };
-	static const char *const	 in_short[] = { "x" };
-	static const char *const	 in_b[] = { "a", "c" };
-	struct fx			*f = *state;
-	struct collect			*c;
-	size_t				 i;
+	static const char *const in_a[] = {"a", "a/b", "ab"};
+	static const char *const in_a10[] = {"a", "a0"};
+	static const char *const in_short[] = {"x"};
+	static const char *const in_b[] = {"a", "c"};
+	struct fx *f = *state;
+	struct collect *c;
+	size_t i;
 
 	c = xmalloc(sizeof(*c));
 	for (i = 0; i < 3; i++)
@@ -447,7 +447,7 @@ test_repo_foreach_never_leaks_other_partitions(void **state)
 static int
 stop_cb(const struct store_repo *r, void *arg)
 {
-	int	*calls = arg;
+	int *calls = arg;
 
 	(void)r;
 	(*calls)++;
@@ -457,7 +457,7 @@ stop_cb(const struct store_repo *r, void *arg)
 static int
 fail_cb(const struct store_repo *r, void *arg)
 {
-	int	*calls = arg;
+	int *calls = arg;
 
 	(void)r;
 	(*calls)++;
@@ -467,19 +467,21 @@ fail_cb(const struct store_repo *r, void *arg)
 static void
 test_repo_foreach_stops_on_callback_result(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	int			 calls = 0;
+	struct fx *f = *state;
+	struct store_txn *t;
+	int calls = 0;
 
 	create(f, REG_A, RGN_A, "one");
 	create(f, REG_A, RGN_A, "two");
 	t = fx_rbegin(f);
 	assert_int_equal(store_repo_foreach(t, REG_A, RGN_A, NULL, stop_cb,
-	    &calls), STORE_OK);
+	                     &calls),
+	    STORE_OK);
 	assert_int_equal(calls, 1);
 	calls = 0;
 	assert_int_equal(store_repo_foreach(t, REG_A, RGN_A, NULL, fail_cb,
-	    &calls), -42);
+	                     &calls),
+	    -42);
 	assert_int_equal(calls, 1);
 	store_txn_abort(t);
 }
@@ -487,8 +489,8 @@ test_repo_foreach_stops_on_callback_result(void **state)
 static void
 test_repo_count_tracks_create_delete_reset(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_txn *t;
 
 	assert_int_equal(count(f, REG_A, RGN_A), 0);
 	create(f, REG_A, RGN_A, "a");
@@ -519,11 +521,11 @@ test_repo_count_tracks_create_delete_reset(void **state)
 static void
 test_repo_name_of_256_bytes_works_and_257_is_toobig(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r, got;
-	struct store_txn	*t;
-	struct collect		*c;
-	char			 name[STORE_REPO_NAME_MAX + 2];
+	struct fx *f = *state;
+	struct store_repo r, got;
+	struct store_txn *t;
+	struct collect *c;
+	char name[STORE_REPO_NAME_MAX + 2];
 
 	memset(name, 'n', sizeof(name) - 1);
 	name[100] = '/';
@@ -542,17 +544,19 @@ test_repo_name_of_256_bytes_works_and_257_is_toobig(void **state)
 	name[STORE_REPO_NAME_MAX] = 'n';
 	name[STORE_REPO_NAME_MAX + 1] = '\0';
 	assert_int_equal(get(f, REG_A, RGN_A, name, &got), STORE_TOOBIG);
-	memset(r.name, 'm', sizeof(r.name));	/* no NUL */
+	memset(r.name, 'm', sizeof(r.name)); /* no NUL */
 	t = fx_wbegin(f);
 	assert_int_equal(store_repo_create(t, &r), STORE_TOOBIG);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, name),
 	    STORE_TOOBIG);
 	assert_int_equal(store_repo_foreach(t, REG_A, RGN_A, name, stop_cb,
-	    NULL), STORE_TOOBIG);
+	                     NULL),
+	    STORE_TOOBIG);
 	assert_int_equal(store_repo_get(t, "1234567890123", RGN_A, "a", &got),
 	    STORE_TOOBIG);
 	assert_int_equal(store_repo_get(t, REG_A,
-	    "123456789012345678901234567890123", "a", &got), STORE_TOOBIG);
+	                     "123456789012345678901234567890123", "a", &got),
+	    STORE_TOOBIG);
 	store_txn_abort(t);
 	assert_int_equal(count(f, REG_A, RGN_A), 1);
 }
@@ -560,9 +564,9 @@ test_repo_name_of_256_bytes_works_and_257_is_toobig(void **state)
 static void
 test_repo_delete_removes_child_images(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	uint64_t		 a, b;
+	struct fx *f = *state;
+	struct store_txn *t;
+	uint64_t a, b;
 
 	a = create(f, REG_A, RGN_A, "a");
 	b = create(f, REG_A, RGN_A, "b");
@@ -580,8 +584,7 @@ test_repo_delete_removes_child_images(void **state)
 	assert_false(has_images(f, a));
 	assert_true(has_images(f, b));
 	t = fx_wbegin(f);
-	assert_int_equal(store_image_delete(t, a, "sha256:bb"),
-	    STORE_NOTFOUND);
+	assert_int_equal(store_image_delete(t, a, "sha256:bb"), STORE_NOTFOUND);
 	assert_int_equal(store_image_delete(t, b, "sha256:aa"), STORE_OK);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_false(has_images(f, b));
@@ -590,9 +593,9 @@ test_repo_delete_removes_child_images(void **state)
 static void
 test_write_in_read_txn_is_refused(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *t;
 
 	repo_init(&r, REG_A, RGN_A, "ro");
 	t = fx_rbegin(f);
@@ -604,9 +607,9 @@ test_write_in_read_txn_is_refused(void **state)
 static void
 test_data_survives_close_and_reopen(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r, got;
-	struct store_txn	*t;
+	struct fx *f = *state;
+	struct store_repo r, got;
+	struct store_txn *t;
 
 	/* Reopen without STORE_EPHEMERAL: the durable path. */
 	reopen(f, 0);
@@ -625,9 +628,9 @@ test_data_survives_close_and_reopen(void **state)
 static void
 test_nested_child_abort_discards_only_child(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*parent, *child, *bad;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *parent, *child, *bad;
 
 	parent = fx_wbegin(f);
 	repo_init(&r, REG_A, RGN_A, "parent");
@@ -646,8 +649,7 @@ test_nested_child_abort_discards_only_child(void **state)
 	store_txn_abort(child);
 
 	bad = NULL;
-	assert_int_equal(store_txn_begin(f->st, parent, false, &bad),
-	    STORE_IO);
+	assert_int_equal(store_txn_begin(f->st, parent, false, &bad), STORE_IO);
 	assert_null(bad);
 
 	assert_int_equal(store_repo_get(parent, REG_A, RGN_A, "kept", &r),
@@ -665,11 +667,11 @@ test_nested_child_abort_discards_only_child(void **state)
 static void
 test_nested_children_persist_only_when_parent_commits(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*parent, *child;
-	char			 name[16];
-	int			 i;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *parent, *child;
+	char name[16];
+	int i;
 
 	parent = fx_wbegin(f);
 	for (i = 0; i < 5; i++) {
@@ -701,9 +703,9 @@ test_nested_children_persist_only_when_parent_commits(void **state)
 static void
 test_read_txn_sees_only_committed_data(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*w, *rd;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *w, *rd;
 
 	create(f, REG_A, RGN_A, "old");
 	w = fx_wbegin(f);
@@ -711,8 +713,7 @@ test_read_txn_sees_only_committed_data(void **state)
 	assert_int_equal(store_repo_create(w, &r), STORE_OK);
 	/* The same thread may read while its write txn is open. */
 	rd = fx_rbegin(f);
-	assert_int_equal(store_repo_get(rd, REG_A, RGN_A, "old", &r),
-	    STORE_OK);
+	assert_int_equal(store_repo_get(rd, REG_A, RGN_A, "old", &r), STORE_OK);
 	assert_int_equal(store_repo_get(rd, REG_A, RGN_A, "new", &r),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_txn_commit(w), STORE_OK);
@@ -725,9 +726,9 @@ test_read_txn_sees_only_committed_data(void **state)
 static void
 test_server_key_is_created_once_and_survives_reopen(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	unsigned char		 a[32], b[32], out[32];
+	struct fx *f = *state;
+	struct store_txn *t;
+	unsigned char a[32], b[32], out[32];
 
 	memset(a, 0xa1, sizeof(a));
 	memset(b, 0xb2, sizeof(b));
@@ -747,11 +748,9 @@ test_server_key_is_created_once_and_survives_reopen(void **state)
 	    STORE_OK);
 	assert_memory_equal(out, a, sizeof(a));
 	/* Same buffer in and out. */
-	assert_int_equal(store_key_get_or_create(t, b, sizeof(b), b),
-	    STORE_OK);
+	assert_int_equal(store_key_get_or_create(t, b, sizeof(b), b), STORE_OK);
 	assert_memory_equal(b, a, sizeof(a));
-	assert_int_equal(store_key_get_or_create(t, a, 16, out),
-	    STORE_CORRUPT);
+	assert_int_equal(store_key_get_or_create(t, a, 16, out), STORE_CORRUPT);
 	assert_int_equal(store_key_get_or_create(t, a, 0, out), STORE_TOOBIG);
 	store_txn_abort(t);
 }
@@ -759,12 +758,12 @@ test_server_key_is_created_once_and_survives_reopen(void **state)
 static void
 test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*t;
-	struct collect		*c;
-	unsigned char		 key[32], other[32], out[32];
-	uint64_t		 id;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *t;
+	struct collect *c;
+	unsigned char key[32], other[32], out[32];
+	uint64_t id;
 
 	memset(key, 7, sizeof(key));
 	memset(other, 9, sizeof(other));
@@ -789,8 +788,8 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 
 	reopen(f, STORE_EPHEMERAL);
 	t = fx_wbegin(f);
-	assert_int_equal(store_key_get_or_create(t, other, sizeof(other),
-	    out), STORE_OK);
+	assert_int_equal(store_key_get_or_create(t, other, sizeof(other), out),
+	    STORE_OK);
 	assert_memory_equal(out, key, sizeof(key));
 	store_txn_abort(t);
 	create(f, REG_A, RGN_A, "a");
@@ -799,9 +798,9 @@ test_reset_empties_repos_but_keeps_key_and_schema(void **state)
 static void
 test_store_open_missing_dir_is_io_with_cause(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	char		*dir, *cause = NULL;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	char *dir, *cause = NULL;
 
 	dir = xasprintf("%s/missing", f->dir);
 	assert_int_equal(store_open(dir, 0, 0, &st, &cause), STORE_IO);
@@ -820,8 +819,8 @@ test_store_open_missing_dir_is_io_with_cause(void **state)
 static char *
 slurp(const char *path, size_t *len, struct stat *sb)
 {
-	FILE	*fp;
-	char	*data;
+	FILE *fp;
+	char *data;
 
 	assert_int_equal(stat(path, sb), 0);
 	assert_non_null(fp = fopen(path, "rb"));
@@ -836,9 +835,9 @@ static void
 assert_file_unchanged(const char *path, const char *before, size_t len,
     const struct stat *sb)
 {
-	struct stat	 now;
-	size_t		 now_len;
-	char		*after;
+	struct stat now;
+	size_t now_len;
+	char *after;
 
 	after = slurp(path, &now_len, &now);
 	assert_int_equal(now_len, len);
@@ -852,18 +851,18 @@ assert_file_unchanged(const char *path, const char *before, size_t len,
 static void
 write_schema_raw(const char *path, uint32_t version)
 {
-	MDB_env		*env;
-	MDB_txn		*txn;
-	MDB_dbi		 dbi;
-	MDB_val		 k, v;
-	unsigned char	 val[5];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	unsigned char val[5];
 
 	val[0] = STORE_FORMAT_V1;
 	val[1] = version >> 24;
 	val[2] = version >> 16 & 0xff;
 	val[3] = version >> 8 & 0xff;
 	val[4] = version & 0xff;
-	k.mv_data = (char[]){ "schema" };
+	k.mv_data = (char[]){"schema"};
 	k.mv_size = 6;
 	v.mv_data = val;
 	v.mv_size = sizeof(val);
@@ -882,11 +881,11 @@ write_schema_raw(const char *path, uint32_t version)
 static void
 test_store_refuses_newer_schema_and_leaves_file_untouched(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	struct stat	 sb;
-	size_t		 len;
-	char		*path, *before, *cause = NULL, *want;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct stat sb;
+	size_t len;
+	char *path, *before, *cause = NULL, *want;
 
 	create(f, REG_A, RGN_A, "old");
 	store_close(f->st);
@@ -898,7 +897,8 @@ test_store_refuses_newer_schema_and_leaves_file_untouched(void **state)
 	assert_int_equal(store_open(f->dir, 0, 0, &st, &cause), STORE_VERSION);
 	assert_null(st);
 	want = xasprintf("store schema version %d is newer than this ecrd "
-	    "supports (%d)", STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+	                 "supports (%d)",
+	    STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
 	assert_string_equal(cause, want);
 	free(cause);
 	free(want);
@@ -920,19 +920,19 @@ test_store_refuses_newer_schema_and_leaves_file_untouched(void **state)
 static void
 make_v1(const char *path)
 {
-	static const char *const	 v2_only[] = { "tags", "blob_gc" };
-	unsigned char			 key[] = { 0, 0, 0, 0, 0, 0, 0, 1, 's',
-	    'h', 'a', '2', '5', '6', ':', 'a', 'a' };
-	MDB_env				*env;
-	MDB_txn				*txn;
-	MDB_dbi				 dbi;
-	MDB_val				 k, v;
-	size_t				 i;
+	static const char *const v2_only[] = {"tags", "blob_gc"};
+	unsigned char key[] = {0, 0, 0, 0, 0, 0, 0, 1, 's', 'h', 'a', '2', '5',
+	    '6', ':', 'a', 'a'};
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	size_t i;
 
 	write_schema_raw(path, 1);
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
-	v.mv_data = (char[]){ "\001raw" };
+	v.mv_data = (char[]){"\001raw"};
 	v.mv_size = 4;
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
@@ -952,7 +952,7 @@ make_v1(const char *path)
 static int
 count_cb(const struct store_image *img, void *arg)
 {
-	size_t	*n = arg;
+	size_t *n = arg;
 
 	(void)img;
 	(*n)++;
@@ -962,15 +962,15 @@ count_cb(const struct store_image *img, void *arg)
 static void
 test_store_upgrades_version_1_to_2(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*t;
-	struct store_key	 k;
-	MDB_val			 v;
-	uint32_t		 version = 0;
-	size_t			 n = 0;
-	char			*path, digest[STORE_DIGEST_MAX + 1];
-	uint64_t		 id;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *t;
+	struct store_key k;
+	MDB_val v;
+	uint32_t version = 0;
+	size_t n = 0;
+	char *path, digest[STORE_DIGEST_MAX + 1];
+	uint64_t id;
 
 	id = create(f, REG_A, RGN_A, "kept");
 	store_close(f->st);
@@ -986,7 +986,8 @@ test_store_upgrades_version_1_to_2(void **state)
 	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
-	    &version), STORE_OK);
+	                     &version),
+	    STORE_OK);
 	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	/* The raw record (which would not decode) is gone; new DBIs work. */
 	assert_int_equal(store_image_foreach(t, id, NULL, count_cb, &n),
@@ -1003,13 +1004,12 @@ test_store_upgrades_version_1_to_2(void **state)
 
 /* With raw LMDB, put value v (len bytes) as upload id's record. */
 static void
-put_upload_raw(const char *path, const char *id, const void *val,
-    size_t len)
+put_upload_raw(const char *path, const char *id, const void *val, size_t len)
 {
-	MDB_env		*env;
-	MDB_txn		*txn;
-	MDB_dbi		 dbi;
-	MDB_val		 k, v;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
 
 	k.mv_data = (void *)(uintptr_t)id;
 	k.mv_size = strlen(id);
@@ -1034,15 +1034,15 @@ put_upload_raw(const char *path, const char *id, const void *val,
 static void
 test_store_upgrades_version_2_uploads_to_3(void **state)
 {
-	struct fx		*f = *state;
-	struct store_upload	 u, got;
-	struct store_txn	*t;
-	struct store_key	 k;
-	struct buf		 b;
-	MDB_val			 v;
-	unsigned char		 v1[53 + 2 + 112];
-	uint32_t		 version = 0;
-	char			*path;
+	struct fx *f = *state;
+	struct store_upload u, got;
+	struct store_txn *t;
+	struct store_key k;
+	struct buf b;
+	MDB_val v;
+	unsigned char v1[53 + 2 + 112];
+	uint32_t version = 0;
+	char *path;
 
 	memset(&u, 0, sizeof(u));
 	str_copy(u.id, sizeof(u.id), "legacy-1");
@@ -1058,7 +1058,7 @@ test_store_upgrades_version_2_uploads_to_3(void **state)
 	buf_release(&b);
 	v1[0] = 0x01;
 	v1[53] = 0;
-	v1[54] = 112;			/* sizeof(SHA256_CTX) */
+	v1[54] = 112; /* sizeof(SHA256_CTX) */
 	memset(v1 + 55, 0x5a, 112);
 	store_close(f->st);
 	f->st = NULL;
@@ -1073,7 +1073,8 @@ test_store_upgrades_version_2_uploads_to_3(void **state)
 	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
-	    &version), STORE_OK);
+	                     &version),
+	    STORE_OK);
 	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_keys_upload(&k, "legacy-1"), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_UPLOADS, &k, &v), STORE_OK);
@@ -1089,9 +1090,9 @@ test_store_upgrades_version_2_uploads_to_3(void **state)
 static void
 drop_dbi_raw(const char *path, const char *name)
 {
-	MDB_env		*env;
-	MDB_txn		*txn;
-	MDB_dbi		 dbi;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
@@ -1113,15 +1114,15 @@ drop_dbi_raw(const char *path, const char *name)
 static void
 test_store_upgrades_version_3_to_4(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	struct store_key	 k;
-	MDB_val			 v;
-	uint32_t		 version = 0;
-	uint64_t		 id;
-	size_t			 n = 0;
-	bool			 is_done = false;
-	char			*path;
+	struct fx *f = *state;
+	struct store_txn *t;
+	struct store_key k;
+	MDB_val v;
+	uint32_t version = 0;
+	uint64_t id;
+	size_t n = 0;
+	bool is_done = false;
+	char *path;
 
 	id = create(f, REG_A, RGN_A, "kept");
 	put_image(f, id, "sha256:aa");
@@ -1137,7 +1138,8 @@ test_store_upgrades_version_3_to_4(void **state)
 	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
 	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
-	    &version), STORE_OK);
+	                     &version),
+	    STORE_OK);
 	assert_int_equal(version, 4);
 	store_txn_abort(t);
 	assert_true(has_images(f, id));
@@ -1154,7 +1156,7 @@ test_store_upgrades_version_3_to_4(void **state)
 static void
 write_file(const char *path, const void *p, size_t len)
 {
-	FILE	*fp;
+	FILE *fp;
 
 	assert_non_null(fp = fopen(path, "wb"));
 	assert_int_equal(fwrite(p, 1, len, fp), len);
@@ -1164,12 +1166,12 @@ write_file(const char *path, const void *p, size_t len)
 static void
 test_store_open_garbage_file_is_corrupt(void **state)
 {
-	static const size_t	 sizes[] = { 5, 200, 16384 };
-	struct fx		*f = *state;
-	struct store		*st = NULL;
-	struct stat		 sb;
-	size_t			 i, j, len;
-	char			*path, *garbage, *before, *cause;
+	static const size_t sizes[] = {5, 200, 16384};
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct stat sb;
+	size_t i, j, len;
+	char *path, *garbage, *before, *cause;
 
 	path = env_path(f);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -1195,15 +1197,15 @@ test_store_open_garbage_file_is_corrupt(void **state)
 static void
 test_store_open_foreign_lmdb_env_is_corrupt(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	MDB_env		*env;
-	MDB_txn		*txn;
-	MDB_val		 k, v;
-	char		*path, *cause = NULL;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_val k, v;
+	char *path, *cause = NULL;
 
 	path = env_path(f);
-	k.mv_data = (char[]){ "hello" };
+	k.mv_data = (char[]){"hello"};
 	k.mv_size = 5;
 	v = k;
 	assert_int_equal(mdb_env_create(&env), 0);
@@ -1223,12 +1225,12 @@ test_store_open_foreign_lmdb_env_is_corrupt(void **state)
 static void
 test_corrupt_repo_record_is_reported_not_crashed_on(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_key	 k;
-	struct store_txn	*t;
-	uint64_t		 n;
-	static const char	 junk[] = "\001\002";
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_key k;
+	struct store_txn *t;
+	uint64_t n;
+	static const char junk[] = "\001\002";
 
 	t = fx_wbegin(f);
 	assert_int_equal(store_keys_repo(&k, REG_A, RGN_A, "junk"), STORE_OK);
@@ -1237,22 +1239,22 @@ test_corrupt_repo_record_is_reported_not_crashed_on(void **state)
 	assert_int_equal(store_repo_get(t, REG_A, RGN_A, "junk", &r),
 	    STORE_CORRUPT);
 	assert_int_equal(store_repo_foreach(t, REG_A, RGN_A, NULL, stop_cb,
-	    NULL), STORE_CORRUPT);
+	                     NULL),
+	    STORE_CORRUPT);
 	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "junk"),
 	    STORE_CORRUPT);
 	assert_int_equal(store_keys_repo_count(&k, REG_A, RGN_A), STORE_OK);
-	assert_int_equal(store_db_put(t, STORE_DBI_REPO_COUNTS, &k, junk, 2,
-	    0), STORE_OK);
-	assert_int_equal(store_repo_count(t, REG_A, RGN_A, &n),
-	    STORE_CORRUPT);
+	assert_int_equal(store_db_put(t, STORE_DBI_REPO_COUNTS, &k, junk, 2, 0),
+	    STORE_OK);
+	assert_int_equal(store_repo_count(t, REG_A, RGN_A, &n), STORE_CORRUPT);
 	store_txn_abort(t);
 }
 
 static void
 test_codec_repo_round_trips(void **state)
 {
-	struct store_repo	 in, out;
-	struct buf		 b;
+	struct store_repo in, out;
+	struct buf b;
 
 	(void)state;
 	repo_fill(&in, REG_A, RGN_A, "name");
@@ -1282,8 +1284,8 @@ test_codec_repo_round_trips(void **state)
 static void
 test_codec_repo_decode_into_reuses_scratch(void **state)
 {
-	struct store_repo	 full, minimal, *scratch;
-	struct buf		 a, b;
+	struct store_repo full, minimal, *scratch;
+	struct buf a, b;
 
 	(void)state;
 	repo_fill(&full, REG_A, RGN_A, "name");
@@ -1300,7 +1302,8 @@ test_codec_repo_decode_into_reuses_scratch(void **state)
 	    STORE_OK);
 	assert_repo_equal(scratch, &minimal);
 	assert_int_equal(store_codec_repo_decode_into(a.data, a.len - 1,
-	    scratch), STORE_CORRUPT);
+	                     scratch),
+	    STORE_CORRUPT);
 	assert_int_equal(store_codec_repo_decode_into(a.data, a.len, scratch),
 	    STORE_OK);
 	assert_repo_equal(scratch, &full);
@@ -1312,10 +1315,10 @@ test_codec_repo_decode_into_reuses_scratch(void **state)
 static void
 test_codec_rejects_truncated_and_trailing(void **state)
 {
-	struct store_repo	 in, out;
-	struct buf		 b;
-	char			*longer;
-	size_t			 len;
+	struct store_repo in, out;
+	struct buf b;
+	char *longer;
+	size_t len;
 
 	(void)state;
 	repo_fill(&in, REG_A, RGN_A, "name");
@@ -1326,7 +1329,8 @@ test_codec_rejects_truncated_and_trailing(void **state)
 		    STORE_CORRUPT);
 		if (len < 9)
 			assert_int_equal(store_codec_repo_peek_id(b.data, len,
-			    &out.id), STORE_CORRUPT);
+			                     &out.id),
+			    STORE_CORRUPT);
 	}
 	assert_int_equal(out.id, 99);
 	longer = xmalloc(b.len + 1);
@@ -1334,8 +1338,7 @@ test_codec_rejects_truncated_and_trailing(void **state)
 	longer[b.len] = 0;
 	assert_int_equal(store_codec_repo_decode(longer, b.len + 1, &out),
 	    STORE_CORRUPT);
-	assert_int_equal(store_codec_repo_decode(NULL, 0, &out),
-	    STORE_CORRUPT);
+	assert_int_equal(store_codec_repo_decode(NULL, 0, &out), STORE_CORRUPT);
 	free(longer);
 	buf_release(&b);
 }
@@ -1343,13 +1346,13 @@ test_codec_rejects_truncated_and_trailing(void **state)
 static void
 test_codec_rejects_wrong_version_byte(void **state)
 {
-	static const unsigned char	 bad_versions[] = { 0, 2, 0xff };
-	struct store_repo		 in, out;
-	struct buf			 b;
-	uint64_t			 n;
-	uint32_t			 v;
-	const void			*p;
-	size_t				 i, plen;
+	static const unsigned char bad_versions[] = {0, 2, 0xff};
+	struct store_repo in, out;
+	struct buf b;
+	uint64_t n;
+	uint32_t v;
+	const void *p;
+	size_t i, plen;
 
 	(void)state;
 	repo_init(&in, REG_A, RGN_A, "name");
@@ -1396,14 +1399,14 @@ test_codec_rejects_wrong_version_byte(void **state)
 }
 
 /* Offset of the tag_mutability length in an encoded repo (SCHEMA.md). */
-#define OFF_MUTABILITY	18
+#define OFF_MUTABILITY 18
 
 static void
 test_codec_rejects_malformed_fields(void **state)
 {
-	struct store_repo	 in, out;
-	struct buf		 b;
-	size_t			 ntags_off;
+	struct store_repo in, out;
+	struct buf b;
+	size_t ntags_off;
 
 	(void)state;
 	repo_init(&in, REG_A, RGN_A, "name");
@@ -1413,7 +1416,7 @@ test_codec_rejects_malformed_fields(void **state)
 	assert_int_equal(b.len, 1 + 8 + 8 + 1 + 2 + 7 + 1 + 2 + 6 + 2 + 1);
 	ntags_off = b.len - 1;
 
-	b.data[17] = 2;		/* unknown flag bit */
+	b.data[17] = 2; /* unknown flag bit */
 	assert_int_equal(store_codec_repo_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[17] = 1;
@@ -1421,7 +1424,7 @@ test_codec_rejects_malformed_fields(void **state)
 	    STORE_OK);
 	assert_true(out.scan_on_push);
 
-	b.data[OFF_MUTABILITY + 2 + 3] = '\0';	/* NUL inside a string */
+	b.data[OFF_MUTABILITY + 2 + 3] = '\0'; /* NUL inside a string */
 	assert_int_equal(store_codec_repo_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[OFF_MUTABILITY + 2 + 3] = 'A';
@@ -1444,11 +1447,11 @@ test_codec_rejects_malformed_fields(void **state)
 static void
 test_codec_survives_random_bytes(void **state)
 {
-	struct store_repo	out;
-	unsigned char		buf[512];
-	uint32_t		x = 12345;
-	size_t			i, len;
-	int			round, rc;
+	struct store_repo out;
+	unsigned char buf[512];
+	uint32_t x = 12345;
+	size_t i, len;
+	int round, rc;
 
 	(void)state;
 	for (round = 0; round < 2000; round++) {
@@ -1467,8 +1470,8 @@ test_codec_survives_random_bytes(void **state)
 static void
 test_codec_encode_refuses_what_does_not_fit(void **state)
 {
-	struct store_repo	in;
-	struct buf		b;
+	struct store_repo in;
+	struct buf b;
 
 	(void)state;
 	repo_init(&in, REG_A, RGN_A, "name");
@@ -1487,7 +1490,7 @@ test_codec_encode_refuses_what_does_not_fit(void **state)
 static void
 test_strerror_names_every_code(void **state)
 {
-	int	rc;
+	int rc;
 
 	(void)state;
 	for (rc = STORE_BUSY; rc <= STORE_OK; rc++) {
@@ -1510,10 +1513,10 @@ test_strerror_names_every_code(void **state)
 static void
 test_store_open_twice_is_locked_naming_pid(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	struct stat	 sb;
-	char		*cause = NULL, *want, *path;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct stat sb;
+	char *cause = NULL, *want, *path;
 
 	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 0, &st, &cause),
 	    STORE_LOCKED);
@@ -1542,34 +1545,35 @@ test_store_open_twice_is_locked_naming_pid(void **state)
 static void
 test_store_open_takes_map_size(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	MDB_envinfo	 info;
-	char		*cause = NULL;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	MDB_envinfo info;
+	char *cause = NULL;
 
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL,
-	    STORE_MAP_SIZE_MIN - 1, &st, &cause), STORE_IO);
+	                     STORE_MAP_SIZE_MIN - 1, &st, &cause),
+	    STORE_IO);
 	assert_null(st);
 	assert_non_null(strstr(cause, "below the minimum"));
 	free(cause);
 	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 8 << 20, &f->st,
-	    NULL), STORE_OK);
+	                     NULL),
+	    STORE_OK);
 	assert_int_equal(mdb_env_info(f->st->env, &info), 0);
 	assert_int_equal(info.me_mapsize, 8 << 20);
 }
 
-#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
-	    fx_teardown)
-#define TE(name) cmocka_unit_test_setup_teardown(name, fx_setup_empty, \
-	    fx_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+#define TE(name)                                                               \
+	cmocka_unit_test_setup_teardown(name, fx_setup_empty, fx_teardown)
 
 /* Prefixes a template walk saw, joined with ','. */
 static int
 template_seen(const char *prefix, const struct store_doc *doc, void *arg)
 {
-	struct buf	*b = arg;
+	struct buf *b = arg;
 
 	assert_non_null(doc->text);
 	buf_add(b, prefix, strlen(prefix));
@@ -1581,11 +1585,12 @@ static char *
 template_walk(struct store_txn *t, const char *reg,
     enum store_template_kind kind, const char *after)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b, 4096);
 	assert_int_equal(store_template_foreach(t, reg, RGN_A, kind, after,
-	    template_seen, &b), STORE_OK);
+	                     template_seen, &b),
+	    STORE_OK);
 	buf_add(&b, "", 1);
 	return (char *)b.data;
 }
@@ -1593,10 +1598,10 @@ template_walk(struct store_txn *t, const char *reg,
 static void
 test_templates_create_update_walk_delete_reset(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	struct store_doc	 d, got;
-	char			*seen, long_prefix[STORE_TEMPLATE_PREFIX_MAX + 2];
+	struct fx *f = *state;
+	struct store_txn *t;
+	struct store_doc d, got;
+	char *seen, long_prefix[STORE_TEMPLATE_PREFIX_MAX + 2];
 
 	memset(&d, 0, sizeof(d));
 	d.text = "{}";
@@ -1605,30 +1610,39 @@ test_templates_create_update_walk_delete_reset(void **state)
 	d.aux_ms = 1000;
 	t = fx_wbegin(f);
 	assert_int_equal(store_template_create(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "prod", &d),
+	    STORE_OK);
 	assert_int_equal(store_template_create(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_EXISTS);
+	                     STORE_TEMPLATE_CREATION, "prod", &d),
+	    STORE_EXISTS);
 	assert_int_equal(store_template_create(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "ROOT", &d), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "ROOT", &d),
+	    STORE_OK);
 	assert_int_equal(store_template_create(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_PTC_RULE, "quay", &d), STORE_OK);
+	                     STORE_TEMPLATE_PTC_RULE, "quay", &d),
+	    STORE_OK);
 	assert_int_equal(store_template_create(t, REG_B, RGN_A,
-	    STORE_TEMPLATE_CREATION, "other", &d), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "other", &d),
+	    STORE_OK);
 	assert_int_equal(store_template_update(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "nope", &d), STORE_NOTFOUND);
+	                     STORE_TEMPLATE_CREATION, "nope", &d),
+	    STORE_NOTFOUND);
 	d.aux_ms = 2000;
 	assert_int_equal(store_template_update(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod", &d), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "prod", &d),
+	    STORE_OK);
 	memset(long_prefix, 'a', sizeof(long_prefix) - 1);
 	long_prefix[sizeof(long_prefix) - 1] = '\0';
 	assert_int_equal(store_template_create(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, long_prefix, &d), STORE_TOOBIG);
+	                     STORE_TEMPLATE_CREATION, long_prefix, &d),
+	    STORE_TOOBIG);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 
 	t = fx_rbegin(f);
 	memset(&got, 0, sizeof(got));
 	assert_int_equal(store_template_get(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod", &got), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "prod", &got),
+	    STORE_OK);
 	assert_int_equal(got.at_ms, 1000);
 	assert_int_equal(got.aux_ms, 2000);
 	store_doc_release(&got);
@@ -1646,57 +1660,60 @@ test_templates_create_update_walk_delete_reset(void **state)
 
 	t = fx_wbegin(f);
 	assert_int_equal(store_template_delete(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod"), STORE_OK);
+	                     STORE_TEMPLATE_CREATION, "prod"),
+	    STORE_OK);
 	assert_int_equal(store_template_delete(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_CREATION, "prod"), STORE_NOTFOUND);
+	                     STORE_TEMPLATE_CREATION, "prod"),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_reset(t), STORE_OK);
 	assert_int_equal(store_template_get(t, REG_A, RGN_A,
-	    STORE_TEMPLATE_PTC_RULE, "quay", &got), STORE_NOTFOUND);
+	                     STORE_TEMPLATE_PTC_RULE, "quay", &got),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
-		T(test_repo_create_get_update_delete),
-		T(test_store_open_twice_is_locked_naming_pid),
-		T(test_store_open_takes_map_size),
-		T(test_repo_get_missing_leaves_out_untouched),
-		T(test_repo_create_existing_name_returns_exists),
-		T(test_repo_same_name_in_other_region_or_registry_is_distinct),
-		T(test_repo_update_requires_existing_repo_with_same_id),
-		T(test_repo_ids_are_never_reused),
-		T(test_repo_foreach_pages_in_byte_order_from_after),
-		T(test_repo_foreach_never_leaks_other_partitions),
-		T(test_repo_foreach_stops_on_callback_result),
-		T(test_repo_count_tracks_create_delete_reset),
-		T(test_repo_name_of_256_bytes_works_and_257_is_toobig),
-		T(test_repo_delete_removes_child_images),
-		T(test_write_in_read_txn_is_refused),
-		T(test_data_survives_close_and_reopen),
-		T(test_nested_child_abort_discards_only_child),
-		T(test_nested_children_persist_only_when_parent_commits),
-		T(test_read_txn_sees_only_committed_data),
-		T(test_server_key_is_created_once_and_survives_reopen),
-		T(test_reset_empties_repos_but_keeps_key_and_schema),
-		T(test_templates_create_update_walk_delete_reset),
-		TE(test_store_open_missing_dir_is_io_with_cause),
-		T(test_store_refuses_newer_schema_and_leaves_file_untouched),
-		T(test_store_upgrades_version_1_to_2),
-		T(test_store_upgrades_version_2_uploads_to_3),
-		T(test_store_upgrades_version_3_to_4),
-		TE(test_store_open_garbage_file_is_corrupt),
-		TE(test_store_open_foreign_lmdb_env_is_corrupt),
-		T(test_corrupt_repo_record_is_reported_not_crashed_on),
-		cmocka_unit_test(test_codec_repo_round_trips),
-		cmocka_unit_test(test_codec_repo_decode_into_reuses_scratch),
-		cmocka_unit_test(test_codec_rejects_truncated_and_trailing),
-		cmocka_unit_test(test_codec_rejects_wrong_version_byte),
-		cmocka_unit_test(test_codec_rejects_malformed_fields),
-		cmocka_unit_test(test_codec_survives_random_bytes),
-		cmocka_unit_test(test_codec_encode_refuses_what_does_not_fit),
-		cmocka_unit_test(test_strerror_names_every_code),
+	const struct CMUnitTest tests[] = {
+	    T(test_repo_create_get_update_delete),
+	    T(test_store_open_twice_is_locked_naming_pid),
+	    T(test_store_open_takes_map_size),
+	    T(test_repo_get_missing_leaves_out_untouched),
+	    T(test_repo_create_existing_name_returns_exists),
+	    T(test_repo_same_name_in_other_region_or_registry_is_distinct),
+	    T(test_repo_update_requires_existing_repo_with_same_id),
+	    T(test_repo_ids_are_never_reused),
+	    T(test_repo_foreach_pages_in_byte_order_from_after),
+	    T(test_repo_foreach_never_leaks_other_partitions),
+	    T(test_repo_foreach_stops_on_callback_result),
+	    T(test_repo_count_tracks_create_delete_reset),
+	    T(test_repo_name_of_256_bytes_works_and_257_is_toobig),
+	    T(test_repo_delete_removes_child_images),
+	    T(test_write_in_read_txn_is_refused),
+	    T(test_data_survives_close_and_reopen),
+	    T(test_nested_child_abort_discards_only_child),
+	    T(test_nested_children_persist_only_when_parent_commits),
+	    T(test_read_txn_sees_only_committed_data),
+	    T(test_server_key_is_created_once_and_survives_reopen),
+	    T(test_reset_empties_repos_but_keeps_key_and_schema),
+	    T(test_templates_create_update_walk_delete_reset),
+	    TE(test_store_open_missing_dir_is_io_with_cause),
+	    T(test_store_refuses_newer_schema_and_leaves_file_untouched),
+	    T(test_store_upgrades_version_1_to_2),
+	    T(test_store_upgrades_version_2_uploads_to_3),
+	    T(test_store_upgrades_version_3_to_4),
+	    TE(test_store_open_garbage_file_is_corrupt),
+	    TE(test_store_open_foreign_lmdb_env_is_corrupt),
+	    T(test_corrupt_repo_record_is_reported_not_crashed_on),
+	    cmocka_unit_test(test_codec_repo_round_trips),
+	    cmocka_unit_test(test_codec_repo_decode_into_reuses_scratch),
+	    cmocka_unit_test(test_codec_rejects_truncated_and_trailing),
+	    cmocka_unit_test(test_codec_rejects_wrong_version_byte),
+	    cmocka_unit_test(test_codec_rejects_malformed_fields),
+	    cmocka_unit_test(test_codec_survives_random_bytes),
+	    cmocka_unit_test(test_codec_encode_refuses_what_does_not_fit),
+	    cmocka_unit_test(test_strerror_names_every_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

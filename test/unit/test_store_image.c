@@ -25,20 +25,20 @@
 #include "test/unit/store_fixture.h"
 #include "store/store_int.h"
 
-#define REG	"111111111111"
-#define RGN	"us-east-1"
+#define REG "111111111111"
+#define RGN "us-east-1"
 
 /* Times: layers and uploads "old" and "new" against a cutoff of CUT. */
-#define T_OLD	1000
-#define T_CUT	2000
-#define T_NEW	5000
+#define T_OLD 1000
+#define T_CUT 2000
+#define T_NEW 5000
 
 /* Digests collected by an image walk. */
-#define SEEN_MAX	16
+#define SEEN_MAX 16
 struct seen {
-	char	digests[SEEN_MAX][STORE_DIGEST_MAX + 1];
-	size_t	n;
-	size_t	max;	/* stop after this many; 0: never */
+	char digests[SEEN_MAX][STORE_DIGEST_MAX + 1];
+	size_t n;
+	size_t max; /* stop after this many; 0: never */
 };
 
 static void
@@ -59,8 +59,8 @@ dg(char *buf, unsigned n)
 static const char *
 D(unsigned n)
 {
-	static char	bufs[8][STORE_DIGEST_MAX + 1];
-	static size_t	next;
+	static char bufs[8][STORE_DIGEST_MAX + 1];
+	static size_t next;
 
 	return dg(bufs[next++ % 8], n);
 }
@@ -68,8 +68,8 @@ D(unsigned n)
 static uint64_t
 repo(struct fx *f, const char *name)
 {
-	struct store_repo	 r;
-	struct store_txn	*t;
+	struct store_repo r;
+	struct store_txn *t;
 
 	memset(&r, 0, sizeof(r));
 	str_copy(r.registry_id, sizeof(r.registry_id), REG);
@@ -85,7 +85,7 @@ repo(struct fx *f, const char *name)
 static void
 repo_delete(struct fx *f, const char *name)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	t = fx_wbegin(f);
 	assert_int_equal(store_repo_delete(t, REG, RGN, name), STORE_OK);
@@ -107,8 +107,8 @@ layer_init(struct store_layer *l, uint64_t repo_id, unsigned n,
 static void
 layer(struct fx *f, uint64_t repo_id, unsigned n, int64_t created_at_ms)
 {
-	struct store_layer	 l;
-	struct store_txn	*t;
+	struct store_layer l;
+	struct store_txn *t;
 
 	layer_init(&l, repo_id, n, created_at_ms);
 	t = fx_wbegin(f);
@@ -119,8 +119,8 @@ layer(struct fx *f, uint64_t repo_id, unsigned n, int64_t created_at_ms)
 static uint64_t
 layer_refs(struct fx *f, uint64_t repo_id, unsigned n)
 {
-	struct store_layer	 l;
-	struct store_txn	*t;
+	struct store_layer l;
+	struct store_txn *t;
 
 	t = fx_rbegin(f);
 	assert_int_equal(store_layer_get(t, repo_id, D(n), &l), STORE_OK);
@@ -131,9 +131,9 @@ layer_refs(struct fx *f, uint64_t repo_id, unsigned n)
 static int
 layer_get(struct fx *f, uint64_t repo_id, unsigned n)
 {
-	struct store_layer	 l;
-	struct store_txn	*t;
-	int			 rc;
+	struct store_layer l;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_layer_get(t, repo_id, D(n), &l);
@@ -145,9 +145,9 @@ layer_get(struct fx *f, uint64_t repo_id, unsigned n)
 static int64_t
 blob_users(struct fx *f, unsigned n)
 {
-	struct store_blob	 b;
-	struct store_txn	*t;
-	int			 rc;
+	struct store_blob b;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_blob_get(t, D(n), &b);
@@ -161,10 +161,10 @@ blob_users(struct fx *f, unsigned n)
 
 /* An image record of repo_id numbered n with refs numbered refs[]. */
 static void
-image_init(struct store_image *img, uint64_t repo_id, unsigned n,
-    uint8_t kind, const unsigned *refs, size_t n_refs)
+image_init(struct store_image *img, uint64_t repo_id, unsigned n, uint8_t kind,
+    const unsigned *refs, size_t n_refs)
 {
-	size_t	i;
+	size_t i;
 
 	memset(img, 0, sizeof(*img));
 	img->repo_id = repo_id;
@@ -173,9 +173,9 @@ image_init(struct store_image *img, uint64_t repo_id, unsigned n,
 	img->pushed_at_ms = 1700000000000 + n;
 	img->size = 4242;
 	str_copy(img->manifest_media_type, sizeof(img->manifest_media_type),
-	    kind == STORE_IMAGE_INDEX ?
-	    "application/vnd.oci.image.index.v1+json" :
-	    "application/vnd.oci.image.manifest.v1+json");
+	    kind == STORE_IMAGE_INDEX
+	        ? "application/vnd.oci.image.index.v1+json"
+	        : "application/vnd.oci.image.manifest.v1+json");
 	for (i = 0; i < n_refs; i++)
 		store_image_add_ref(img, D(refs[i]));
 }
@@ -185,10 +185,10 @@ static int
 image_create(struct fx *f, uint64_t repo_id, unsigned n, uint8_t kind,
     const unsigned *refs, size_t n_refs, int subject)
 {
-	struct store_image	 img;
-	struct store_txn	*t;
-	char			*manifest;
-	int			 rc;
+	struct store_image img;
+	struct store_txn *t;
+	char *manifest;
+	int rc;
 
 	image_init(&img, repo_id, n, kind, refs, n_refs);
 	if (subject != 0)
@@ -208,8 +208,8 @@ image_create(struct fx *f, uint64_t repo_id, unsigned n, uint8_t kind,
 static int
 image_get(struct fx *f, uint64_t repo_id, unsigned n, struct store_image *out)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_image_get(t, repo_id, D(n), out);
@@ -220,8 +220,8 @@ image_get(struct fx *f, uint64_t repo_id, unsigned n, struct store_image *out)
 static int
 image_delete(struct fx *f, uint64_t repo_id, unsigned n)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_wbegin(f);
 	rc = store_image_delete(t, repo_id, D(n));
@@ -235,8 +235,8 @@ image_delete(struct fx *f, uint64_t repo_id, unsigned n)
 static uint64_t
 image_count(struct fx *f, uint64_t repo_id)
 {
-	struct store_txn	*t;
-	uint64_t		 n = 99;
+	struct store_txn *t;
+	uint64_t n = 99;
 
 	t = fx_rbegin(f);
 	assert_int_equal(store_image_count(t, repo_id, &n), STORE_OK);
@@ -247,8 +247,8 @@ image_count(struct fx *f, uint64_t repo_id)
 static bool
 has_parent(struct fx *f, uint64_t repo_id, unsigned n)
 {
-	struct store_txn	*t;
-	bool			 b = false;
+	struct store_txn *t;
+	bool b = false;
 
 	t = fx_rbegin(f);
 	assert_int_equal(store_image_has_parent(t, repo_id, D(n), &b),
@@ -258,11 +258,10 @@ has_parent(struct fx *f, uint64_t repo_id, unsigned n)
 }
 
 static int
-tag_set(struct fx *f, uint64_t repo_id, const char *tag, unsigned n,
-    char *old)
+tag_set(struct fx *f, uint64_t repo_id, const char *tag, unsigned n, char *old)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_wbegin(f);
 	rc = store_tag_set(t, repo_id, tag, D(n), old);
@@ -276,8 +275,8 @@ tag_set(struct fx *f, uint64_t repo_id, const char *tag, unsigned n,
 static int
 tag_get(struct fx *f, uint64_t repo_id, const char *tag, char *digest)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_tag_get(t, repo_id, tag, digest);
@@ -287,12 +286,12 @@ tag_get(struct fx *f, uint64_t repo_id, const char *tag, char *digest)
 
 /* Assert that image n of repo_id has exactly the tags given. */
 static void
-assert_tags(struct fx *f, uint64_t repo_id, unsigned n,
-    const char *const *tags, size_t n_tags)
+assert_tags(struct fx *f, uint64_t repo_id, unsigned n, const char *const *tags,
+    size_t n_tags)
 {
-	struct store_image	img;
-	char			digest[STORE_DIGEST_MAX + 1];
-	size_t			i;
+	struct store_image img;
+	char digest[STORE_DIGEST_MAX + 1];
+	size_t i;
 
 	assert_int_equal(image_get(f, repo_id, n, &img), STORE_OK);
 	assert_int_equal(img.n_tags, n_tags);
@@ -308,7 +307,7 @@ assert_tags(struct fx *f, uint64_t repo_id, unsigned n,
 static int
 seen_cb(const struct store_image *img, void *arg)
 {
-	struct seen	*s = arg;
+	struct seen *s = arg;
 
 	assert_true(s->n < SEEN_MAX);
 	str_copy(s->digests[s->n++], sizeof(s->digests[0]), img->digest);
@@ -319,7 +318,7 @@ static size_t
 walk_images(struct fx *f, uint64_t repo_id, const char *after, size_t max,
     struct seen *s)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	memset(s, 0, sizeof(*s));
 	s->max = max;
@@ -331,15 +330,15 @@ walk_images(struct fx *f, uint64_t repo_id, const char *after, size_t max,
 }
 
 static size_t
-walk_referrers(struct fx *f, uint64_t repo_id, unsigned subject,
-    struct seen *s)
+walk_referrers(struct fx *f, uint64_t repo_id, unsigned subject, struct seen *s)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	memset(s, 0, sizeof(*s));
 	t = fx_rbegin(f);
-	assert_int_equal(store_referrer_foreach(t, repo_id, D(subject),
-	    seen_cb, s), STORE_OK);
+	assert_int_equal(store_referrer_foreach(t, repo_id, D(subject), seen_cb,
+	                     s),
+	    STORE_OK);
 	store_txn_abort(t);
 	return s->n;
 }
@@ -348,7 +347,7 @@ walk_referrers(struct fx *f, uint64_t repo_id, unsigned subject,
 static void
 assert_seen(const struct seen *s, const unsigned *want, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	assert_int_equal(s->n, n);
 	for (i = 0; i < n; i++)
@@ -364,7 +363,7 @@ path_in(struct fx *f, const char *rel)
 static bool
 file_exists(const char *path)
 {
-	struct stat	sb;
+	struct stat sb;
 
 	return stat(path, &sb) == 0;
 }
@@ -373,8 +372,8 @@ file_exists(const char *path)
 static size_t
 read_small(const char *path, char *buf, size_t size)
 {
-	FILE	*fp;
-	size_t	 n;
+	FILE *fp;
+	size_t n;
 
 	assert_non_null(fp = fopen(path, "rb"));
 	n = fread(buf, 1, size - 1, fp);
@@ -386,7 +385,7 @@ read_small(const char *path, char *buf, size_t size)
 static void
 write_small(const char *path, const char *s)
 {
-	FILE	*fp;
+	FILE *fp;
 
 	assert_non_null(fp = fopen(path, "wb"));
 	assert_int_equal(fputs(s, fp) >= 0, 1);
@@ -397,7 +396,7 @@ write_small(const char *path, const char *s)
 static int
 gc_files(struct store *st, const struct store_gc_list *l, int64_t cut_ms)
 {
-	int	rc, rc1;
+	int rc, rc1;
 
 	rc = store_gc_files_listed(st, l);
 	rc1 = store_gc_files_sweep(st, cut_ms);
@@ -405,13 +404,13 @@ gc_files(struct store *st, const struct store_gc_list *l, int64_t cut_ms)
 }
 
 /* Set a file's times to a fixed point long before T_FILE_CUT. */
-#define T_FILE_OLD_SEC	1000000000	/* 2001 */
-#define T_FILE_CUT_MS	1500000000000	/* 2017: files made now are newer */
+#define T_FILE_OLD_SEC 1000000000   /* 2001 */
+#define T_FILE_CUT_MS 1500000000000 /* 2017: files made now are newer */
 
 static void
 age(const char *path)
 {
-	struct timespec	ts[2];
+	struct timespec ts[2];
 
 	ts[0].tv_sec = ts[1].tv_sec = T_FILE_OLD_SEC;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
@@ -422,14 +421,16 @@ age(const char *path)
 static char *
 blob_file(struct fx *f, unsigned n, const char *content)
 {
-	char	id[32], path[512];
+	char id[32], path[512];
 
 	snprintf(id, sizeof(id), "blob-%u", n);
 	assert_int_equal(store_upload_file_create(f->st, id), STORE_OK);
 	assert_int_equal(store_upload_file_write(f->st, id, 0, content,
-	    strlen(content)), STORE_OK);
+	                     strlen(content)),
+	    STORE_OK);
 	assert_int_equal(store_upload_file_finish(f->st, id, strlen(content),
-	    D(n)), STORE_OK);
+	                     D(n)),
+	    STORE_OK);
 	assert_int_equal(store_blob_path(f->st, D(n), path, sizeof(path)),
 	    STORE_OK);
 	assert_true(file_exists(path));
@@ -440,11 +441,12 @@ static void
 gc(struct fx *f, int64_t layer_before, int64_t upload_before, size_t max,
     struct store_gc_list *l)
 {
-	struct store_txn	*t;
+	struct store_txn *t;
 
 	t = fx_wbegin(f);
 	assert_int_equal(store_gc_collect(t, layer_before, upload_before, max,
-	    l), STORE_OK);
+	                     l),
+	    STORE_OK);
 	commit(t);
 }
 
@@ -472,10 +474,10 @@ upload_init(struct store_upload *u, const char *id, uint64_t repo_id,
 static void
 upload_codec_reads_format_1(const struct store_upload *u)
 {
-	struct store_upload	 uo;
-	struct buf		 b;
-	unsigned char		 v1[53 + 2 + 256];
-	size_t			 len;
+	struct store_upload uo;
+	struct buf b;
+	unsigned char v1[53 + 2 + 256];
+	size_t len;
 
 	assert_int_equal(store_codec_upload_encode(u, &b), STORE_OK);
 	assert_int_equal(b.len, 53);
@@ -494,12 +496,13 @@ upload_codec_reads_format_1(const struct store_upload *u)
 		assert_memory_equal(&uo, u, sizeof(*u));
 		if (len > 0)
 			assert_int_equal(store_codec_upload_decode(v1,
-			    55 + len - 1, &uo), STORE_CORRUPT);
+			                     55 + len - 1, &uo),
+			    STORE_CORRUPT);
 		assert_int_equal(store_codec_upload_decode(v1, 53, &uo),
 		    STORE_CORRUPT);
 	}
 	v1[53] = 0x01;
-	v1[54] = 0x01;		/* 257 > 256 */
+	v1[54] = 0x01; /* 257 > 256 */
 	assert_int_equal(store_codec_upload_decode(v1, sizeof(v1), &uo),
 	    STORE_CORRUPT);
 }
@@ -508,8 +511,8 @@ static void
 upload_create(struct fx *f, const char *id, uint64_t repo_id,
     int64_t updated_at_ms)
 {
-	struct store_upload	 u;
-	struct store_txn	*t;
+	struct store_upload u;
+	struct store_txn *t;
 
 	upload_init(&u, id, repo_id, updated_at_ms);
 	t = fx_wbegin(f);
@@ -520,8 +523,8 @@ upload_create(struct fx *f, const char *id, uint64_t repo_id,
 static int
 upload_get(struct fx *f, const char *id, struct store_upload *out)
 {
-	struct store_txn	*t;
-	int			 rc;
+	struct store_txn *t;
+	int rc;
 
 	t = fx_rbegin(f);
 	rc = store_upload_get(t, id, out);
@@ -529,17 +532,16 @@ upload_get(struct fx *f, const char *id, struct store_upload *out)
 	return rc;
 }
 
-
 static void
 test_image_create_get_update_delete_round_trip(void **state)
 {
-	static const unsigned	 refs[] = { 11, 12 };
-	struct fx		*f = *state;
-	struct store_image	 img, got;
-	struct store_txn	*t;
-	uint64_t		 r;
-	size_t			 len;
-	char			*m;
+	static const unsigned refs[] = {11, 12};
+	struct fx *f = *state;
+	struct store_image img, got;
+	struct store_txn *t;
+	uint64_t r;
+	size_t len;
+	char *m;
 
 	r = repo(f, "app");
 	layer(f, r, 11, T_NEW);
@@ -549,7 +551,7 @@ test_image_create_get_update_delete_round_trip(void **state)
 	img.last_pulled_at_ms = -5;
 	img.archived_at_ms = 77;
 	img.activated_at_ms = 88;
-	img.manifest_len = 999;		/* ignored */
+	img.manifest_len = 999; /* ignored */
 	str_copy(img.artifact_media_type, sizeof(img.artifact_media_type),
 	    "application/vnd.example+json");
 	t = fx_wbegin(f);
@@ -630,23 +632,26 @@ test_image_create_get_update_delete_round_trip(void **state)
 static void
 test_image_create_existing_digest_is_exists(void **state)
 {
-	static const unsigned	 refs[] = { 11 };
-	struct fx		*f = *state;
-	uint64_t		 r, other;
+	static const unsigned refs[] = {11};
+	struct fx *f = *state;
+	uint64_t r, other;
 
 	r = repo(f, "app");
 	other = repo(f, "other");
 	layer(f, r, 11, T_NEW);
 	layer(f, other, 11, T_NEW);
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs, 1,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs, 1,
-	    0), STORE_EXISTS);
+	                     0),
+	    STORE_EXISTS);
 	assert_int_equal(layer_refs(f, r, 11), 1);
 	assert_int_equal(image_count(f, r), 1);
 	/* The same digest in another repository is another image. */
 	assert_int_equal(image_create(f, other, 1, STORE_IMAGE_MANIFEST, refs,
-	    1, 0), STORE_OK);
+	                     1, 0),
+	    STORE_OK);
 	assert_int_equal(layer_refs(f, other, 11), 1);
 	assert_int_equal(layer_refs(f, r, 11), 1);
 	assert_int_equal(blob_users(f, 11), 2);
@@ -655,34 +660,37 @@ test_image_create_existing_digest_is_exists(void **state)
 static void
 test_image_create_refuses_bad_input_writing_nothing(void **state)
 {
-	static const unsigned	 refs[] = { 11, 12 };
-	static const unsigned	 children[] = { 1, 2 };
-	struct fx		*f = *state;
-	struct store_image	 img;
-	struct store_txn	*t;
-	uint64_t		 r;
-	char			*big;
-	size_t			 i;
+	static const unsigned refs[] = {11, 12};
+	static const unsigned children[] = {1, 2};
+	struct fx *f = *state;
+	struct store_image img;
+	struct store_txn *t;
+	uint64_t r;
+	char *big;
+	size_t i;
 
 	r = repo(f, "app");
 	layer(f, r, 11, T_NEW);
 	/* Layer 12 is missing, and so are the children of an index. */
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs, 2,
-	    0), STORE_NOTFOUND);
+	                     0),
+	    STORE_NOTFOUND);
 	assert_int_equal(image_create(f, r, 3, STORE_IMAGE_INDEX, children, 2,
-	    0), STORE_NOTFOUND);
-	assert_int_equal(image_create(f, r + 100, 1, STORE_IMAGE_MANIFEST,
-	    refs, 1, 0), STORE_NOTFOUND);
+	                     0),
+	    STORE_NOTFOUND);
+	assert_int_equal(image_create(f, r + 100, 1, STORE_IMAGE_MANIFEST, refs,
+	                     1, 0),
+	    STORE_NOTFOUND);
 
 	image_init(&img, r, 1, STORE_IMAGE_MANIFEST, refs, 2);
 	big = xcalloc(1, STORE_MANIFEST_MAX + 1);
 	t = fx_wbegin(f);
 	/* Each failure leaves the txn usable and unchanged. */
-	assert_int_equal(store_image_create(t, &img, "{}", 2),
-	    STORE_NOTFOUND);
+	assert_int_equal(store_image_create(t, &img, "{}", 2), STORE_NOTFOUND);
 	img.n_refs = 1;
 	assert_int_equal(store_image_create(t, &img, big,
-	    STORE_MANIFEST_MAX + 1), STORE_TOOBIG);
+	                     STORE_MANIFEST_MAX + 1),
+	    STORE_TOOBIG);
 	img.kind = 7;
 	assert_int_equal(store_image_create(t, &img, "{}", 2), STORE_TOOBIG);
 	img.kind = STORE_IMAGE_MANIFEST;
@@ -709,8 +717,8 @@ test_image_create_refuses_bad_input_writing_nothing(void **state)
 	/* A manifest of exactly the limit is fine (overflow pages). */
 	image_init(&img, r, 1, STORE_IMAGE_MANIFEST, refs, 1);
 	memset(big, 'm', STORE_MANIFEST_MAX);
-	assert_int_equal(store_image_create(t, &img, big,
-	    STORE_MANIFEST_MAX), STORE_OK);
+	assert_int_equal(store_image_create(t, &img, big, STORE_MANIFEST_MAX),
+	    STORE_OK);
 	commit(t);
 	store_image_release(&img);
 	free(big);
@@ -730,22 +738,25 @@ test_image_create_refuses_bad_input_writing_nothing(void **state)
 static void
 test_image_foreach_pages_in_digest_order(void **state)
 {
-	static const unsigned	 order[] = { 9, 3, 7, 1, 5, 2, 8 };
-	static const unsigned	 all[] = { 1, 2, 3, 5, 7, 8, 9 };
-	struct fx		*f = *state;
-	struct seen		 s;
-	uint64_t		 a, b;
-	size_t			 i;
+	static const unsigned order[] = {9, 3, 7, 1, 5, 2, 8};
+	static const unsigned all[] = {1, 2, 3, 5, 7, 8, 9};
+	struct fx *f = *state;
+	struct seen s;
+	uint64_t a, b;
+	size_t i;
 
 	a = repo(f, "a");
 	b = repo(f, "b");
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		assert_int_equal(image_create(f, a, order[i],
-		    STORE_IMAGE_MANIFEST, NULL, 0, 0), STORE_OK);
+		                     STORE_IMAGE_MANIFEST, NULL, 0, 0),
+		    STORE_OK);
 	assert_int_equal(image_create(f, b, 4, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, b, 6, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 
 	walk_images(f, a, NULL, 0, &s);
 	assert_seen(&s, all, 7);
@@ -776,13 +787,14 @@ fail_cb(const struct store_image *img, void *arg)
 static void
 test_image_foreach_returns_callback_code(void **state)
 {
-	struct fx		*f = *state;
-	struct store_txn	*t;
-	uint64_t		 r;
+	struct fx *f = *state;
+	struct store_txn *t;
+	uint64_t r;
 
 	r = repo(f, "a");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	t = fx_rbegin(f);
 	assert_int_equal(store_image_foreach(t, r, NULL, fail_cb, NULL), -42);
 	store_txn_abort(t);
@@ -791,20 +803,22 @@ test_image_foreach_returns_callback_code(void **state)
 static void
 test_tag_set_moves_tag_and_leaves_old_image_untagged(void **state)
 {
-	static const char *const	 latest[] = { "latest" };
-	static const char *const	 both[] = { "latest", "v1" };
-	static const char *const	 v1[] = { "v1" };
-	struct fx			*f = *state;
-	uint64_t			 r;
-	char				 old[STORE_DIGEST_MAX + 1];
-	char				 tag[STORE_IMAGE_TAG_MAX + 2];
-	struct store_txn		*t;
+	static const char *const latest[] = {"latest"};
+	static const char *const both[] = {"latest", "v1"};
+	static const char *const v1[] = {"v1"};
+	struct fx *f = *state;
+	uint64_t r;
+	char old[STORE_DIGEST_MAX + 1];
+	char tag[STORE_IMAGE_TAG_MAX + 2];
+	struct store_txn *t;
 
 	r = repo(f, "app");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	memset(old, 'x', 8);
 	assert_int_equal(tag_set(f, r, "latest", 1, old), STORE_OK);
 	assert_string_equal(old, "");
@@ -826,8 +840,7 @@ test_tag_set_moves_tag_and_leaves_old_image_untagged(void **state)
 	t = fx_wbegin(f);
 	assert_int_equal(store_tag_delete(t, r, "latest", old), STORE_OK);
 	assert_string_equal(old, D(2));
-	assert_int_equal(store_tag_delete(t, r, "latest", old),
-	    STORE_NOTFOUND);
+	assert_int_equal(store_tag_delete(t, r, "latest", old), STORE_NOTFOUND);
 	commit(t);
 	assert_tags(f, r, 2, v1, 1);
 	assert_int_equal(tag_get(f, r, "latest", old), STORE_NOTFOUND);
@@ -849,18 +862,20 @@ test_tag_set_moves_tag_and_leaves_old_image_untagged(void **state)
 static void
 test_tag_limit_is_1000_per_image(void **state)
 {
-	struct fx		*f = *state;
-	struct store_image	 img;
-	struct store_txn	*t;
-	uint64_t		 r;
-	char			 tag[32], digest[STORE_DIGEST_MAX + 1];
-	int			 i;
+	struct fx *f = *state;
+	struct store_image img;
+	struct store_txn *t;
+	uint64_t r;
+	char tag[32], digest[STORE_DIGEST_MAX + 1];
+	int i;
 
 	r = repo(f, "app");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	t = fx_wbegin(f);
 	for (i = 0; i < STORE_IMAGE_TAGS_MAX; i++) {
 		snprintf(tag, sizeof(tag), "t%04d", i);
@@ -873,8 +888,7 @@ test_tag_limit_is_1000_per_image(void **state)
 	    STORE_NOTFOUND);
 	/* Moving one tag away makes room. */
 	assert_int_equal(store_tag_set(t, r, "t0500", D(2), NULL), STORE_OK);
-	assert_int_equal(store_tag_set(t, r, "one-more", D(1), NULL),
-	    STORE_OK);
+	assert_int_equal(store_tag_set(t, r, "one-more", D(1), NULL), STORE_OK);
 	commit(t);
 	assert_int_equal(image_get(f, r, 1, &img), STORE_OK);
 	assert_int_equal(img.n_tags, STORE_IMAGE_TAGS_MAX);
@@ -887,13 +901,14 @@ test_tag_limit_is_1000_per_image(void **state)
 static void
 test_image_delete_removes_its_tags(void **state)
 {
-	struct fx	*f = *state;
-	uint64_t	 r;
-	char		 digest[STORE_DIGEST_MAX + 1];
+	struct fx *f = *state;
+	uint64_t r;
+	char digest[STORE_DIGEST_MAX + 1];
 
 	r = repo(f, "app");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, r, "a", 1, NULL), STORE_OK);
 	assert_int_equal(tag_set(f, r, "b", 1, NULL), STORE_OK);
 	assert_int_equal(image_delete(f, r, 1), STORE_OK);
@@ -901,7 +916,8 @@ test_image_delete_removes_its_tags(void **state)
 	assert_int_equal(tag_get(f, r, "b", digest), STORE_NOTFOUND);
 	/* The tags are free for a new image. */
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, r, "a", 2, digest), STORE_OK);
 	assert_string_equal(digest, "");
 }
@@ -909,22 +925,24 @@ test_image_delete_removes_its_tags(void **state)
 static void
 test_layer_refs_count_images_up_and_down(void **state)
 {
-	static const unsigned	 refs_a[] = { 11, 12 };
-	static const unsigned	 refs_b[] = { 11 };
-	struct fx		*f = *state;
-	struct store_layer	 l;
-	struct store_txn	*t;
-	uint64_t		 r;
-	char			 mt[STORE_MEDIA_TYPE_MAX + 2];
+	static const unsigned refs_a[] = {11, 12};
+	static const unsigned refs_b[] = {11};
+	struct fx *f = *state;
+	struct store_layer l;
+	struct store_txn *t;
+	uint64_t r;
+	char mt[STORE_MEDIA_TYPE_MAX + 2];
 
 	r = repo(f, "app");
 	layer(f, r, 11, T_NEW);
 	layer(f, r, 12, T_NEW);
 	assert_int_equal(blob_users(f, 11), 1);
-	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs_a,
-	    2, 0), STORE_OK);
-	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, refs_b,
-	    1, 0), STORE_OK);
+	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs_a, 2,
+	                     0),
+	    STORE_OK);
+	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, refs_b, 1,
+	                     0),
+	    STORE_OK);
 	assert_int_equal(layer_refs(f, r, 11), 2);
 	assert_int_equal(layer_refs(f, r, 12), 1);
 	assert_int_equal(image_delete(f, r, 1), STORE_OK);
@@ -936,11 +954,12 @@ test_layer_refs_count_images_up_and_down(void **state)
 	assert_int_equal(blob_users(f, 11), 1);
 
 	layer_init(&l, r, 11, T_NEW);
-	l.refs = 5;	/* ignored */
+	l.refs = 5; /* ignored */
 	t = fx_wbegin(f);
 	assert_int_equal(store_layer_add(t, &l), STORE_EXISTS);
 	assert_int_equal(store_layer_set_media_type(t, r, D(11),
-	    "application/vnd.oci.image.layer.v1.tar+gzip"), STORE_OK);
+	                     "application/vnd.oci.image.layer.v1.tar+gzip"),
+	    STORE_OK);
 	assert_int_equal(store_layer_get(t, r, D(11), &l), STORE_OK);
 	assert_string_equal(l.media_type,
 	    "application/vnd.oci.image.layer.v1.tar+gzip");
@@ -971,23 +990,25 @@ test_layer_refs_count_images_up_and_down(void **state)
 static void
 test_index_children_have_parents_and_are_busy(void **state)
 {
-	static const unsigned	 kids[] = { 1, 2 };
-	static const unsigned	 kid1[] = { 1 };
-	struct fx		*f = *state;
-	struct store_image	 img;
-	uint64_t		 r;
+	static const unsigned kids[] = {1, 2};
+	static const unsigned kid1[] = {1};
+	struct fx *f = *state;
+	struct store_image img;
+	uint64_t r;
 
 	r = repo(f, "app");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, r, "kid", 1, NULL), STORE_OK);
 	assert_false(has_parent(f, r, 1));
-	assert_int_equal(image_create(f, r, 10, STORE_IMAGE_INDEX, kids, 2,
-	    0), STORE_OK);
-	assert_int_equal(image_create(f, r, 11, STORE_IMAGE_INDEX, kid1, 1,
-	    0), STORE_OK);
+	assert_int_equal(image_create(f, r, 10, STORE_IMAGE_INDEX, kids, 2, 0),
+	    STORE_OK);
+	assert_int_equal(image_create(f, r, 11, STORE_IMAGE_INDEX, kid1, 1, 0),
+	    STORE_OK);
 	assert_true(has_parent(f, r, 1));
 	assert_true(has_parent(f, r, 2));
 	assert_false(has_parent(f, r, 10));
@@ -1014,25 +1035,30 @@ test_index_children_have_parents_and_are_busy(void **state)
 static void
 test_referrers_are_listed_under_their_subject(void **state)
 {
-	static const unsigned	 both[] = { 21, 23 };
-	static const unsigned	 one[] = { 23 };
-	struct fx		*f = *state;
-	struct seen		 s;
-	uint64_t		 r, other;
+	static const unsigned both[] = {21, 23};
+	static const unsigned one[] = {23};
+	struct fx *f = *state;
+	struct seen s;
+	uint64_t r, other;
 
 	r = repo(f, "app");
 	other = repo(f, "other");
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	/* A referrer may come before its subject. */
 	assert_int_equal(image_create(f, r, 23, STORE_IMAGE_MANIFEST, NULL, 0,
-	    1), STORE_OK);
+	                     1),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 21, STORE_IMAGE_MANIFEST, NULL, 0,
-	    1), STORE_OK);
+	                     1),
+	    STORE_OK);
 	assert_int_equal(image_create(f, r, 22, STORE_IMAGE_MANIFEST, NULL, 0,
-	    2), STORE_OK);
-	assert_int_equal(image_create(f, other, 24, STORE_IMAGE_MANIFEST,
-	    NULL, 0, 1), STORE_OK);
+	                     2),
+	    STORE_OK);
+	assert_int_equal(image_create(f, other, 24, STORE_IMAGE_MANIFEST, NULL,
+	                     0, 1),
+	    STORE_OK);
 	walk_referrers(f, r, 1, &s);
 	assert_seen(&s, both, 2);
 	assert_int_equal(walk_referrers(f, r, 2, &s), 1);
@@ -1049,15 +1075,15 @@ test_referrers_are_listed_under_their_subject(void **state)
 static void
 test_repo_delete_cascades_and_frees_blob_users(void **state)
 {
-	static const unsigned	 refs[] = { 11, 12 };
-	static const unsigned	 kid[] = { 1 };
-	struct fx		*f = *state;
-	struct store_upload	 u;
-	struct store_image	 img;
-	struct store_gc_list	 l;
-	struct seen		 s;
-	uint64_t		 a, b, a2;
-	char			 digest[STORE_DIGEST_MAX + 1];
+	static const unsigned refs[] = {11, 12};
+	static const unsigned kid[] = {1};
+	struct fx *f = *state;
+	struct store_upload u;
+	struct store_image img;
+	struct store_gc_list l;
+	struct seen s;
+	uint64_t a, b, a2;
+	char digest[STORE_DIGEST_MAX + 1];
 
 	a = repo(f, "a");
 	b = repo(f, "b");
@@ -1066,11 +1092,13 @@ test_repo_delete_cascades_and_frees_blob_users(void **state)
 	layer(f, b, 11, T_NEW);
 	assert_int_equal(blob_users(f, 11), 2);
 	assert_int_equal(image_create(f, a, 1, STORE_IMAGE_MANIFEST, refs, 2,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, a, 2, STORE_IMAGE_INDEX, kid, 1, 0),
 	    STORE_OK);
 	assert_int_equal(image_create(f, a, 3, STORE_IMAGE_MANIFEST, NULL, 0,
-	    1), STORE_OK);
+	                     1),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, a, "latest", 1, NULL), STORE_OK);
 	upload_create(f, "up-a", a, T_NEW);
 	upload_create(f, "up-b", b, T_NEW);
@@ -1112,10 +1140,10 @@ test_repo_delete_cascades_and_frees_blob_users(void **state)
 static size_t
 children(struct fx *f, enum store_dbi dbi, uint64_t id)
 {
-	struct store_key	 k, found;
-	struct store_txn	*t;
-	size_t			 budget = SIZE_MAX;
-	size_t			 n;
+	struct store_key k, found;
+	struct store_txn *t;
+	size_t budget = SIZE_MAX;
+	size_t n;
 
 	/* Count by deleting them in a txn that is then thrown away. */
 	assert_int_equal(store_keys_repo_children(&k, id), STORE_OK);
@@ -1132,11 +1160,11 @@ children(struct fx *f, enum store_dbi dbi, uint64_t id)
 static size_t
 all_children(struct fx *f, uint64_t id)
 {
-	static const enum store_dbi	dbis[] = { STORE_DBI_IMAGES,
+	static const enum store_dbi dbis[] = {STORE_DBI_IMAGES,
 	    STORE_DBI_MANIFESTS, STORE_DBI_TAGS, STORE_DBI_LAYERS,
 	    STORE_DBI_REFERRERS, STORE_DBI_PARENTS, STORE_DBI_IMAGE_COUNTS,
-	    STORE_DBI_REPO_DOCS };
-	size_t				i, n = 0;
+	    STORE_DBI_REPO_DOCS};
+	size_t i, n = 0;
 
 	for (i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++)
 		n += children(f, dbis[i], id);
@@ -1147,8 +1175,8 @@ all_children(struct fx *f, uint64_t id)
 static bool
 reap(struct fx *f, size_t max, size_t *n_removed)
 {
-	struct store_txn	*t;
-	bool			 is_done = false;
+	struct store_txn *t;
+	bool is_done = false;
 
 	t = fx_wbegin(f);
 	assert_int_equal(store_repo_reap(t, max, n_removed, &is_done),
@@ -1166,17 +1194,17 @@ reap(struct fx *f, size_t max, size_t *n_removed)
 static void
 test_repo_bury_then_reap_in_slices_across_a_reopen(void **state)
 {
-	static const unsigned	 refs[] = { 11, 12 };
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_image	 img;
-	struct store_txn	*t;
-	struct store_doc	 d;
-	char			 text[] = "{}";
-	uint64_t		 a, b, a2;
-	size_t			 n, total = 0, before, i;
-	unsigned		 j;
-	char			 tag[16];
+	static const unsigned refs[] = {11, 12};
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_image img;
+	struct store_txn *t;
+	struct store_doc d;
+	char text[] = "{}";
+	uint64_t a, b, a2;
+	size_t n, total = 0, before, i;
+	unsigned j;
+	char tag[16];
 
 	memset(&d, 0, sizeof(d));
 	d.text = text;
@@ -1188,7 +1216,8 @@ test_repo_bury_then_reap_in_slices_across_a_reopen(void **state)
 	layer(f, b, 11, T_NEW);
 	for (j = 1; j <= 20; j++) {
 		assert_int_equal(image_create(f, a, j, STORE_IMAGE_MANIFEST,
-		    refs, 2, j > 1 ? 1 : 0), STORE_OK);
+		                     refs, 2, j > 1 ? 1 : 0),
+		    STORE_OK);
 		snprintf(tag, sizeof(tag), "t%u", j);
 		assert_int_equal(tag_set(f, a, tag, j, NULL), STORE_OK);
 	}
@@ -1211,8 +1240,9 @@ test_repo_bury_then_reap_in_slices_across_a_reopen(void **state)
 	assert_true(a2 != a);
 	layer(f, a2, 12, T_NEW);
 	assert_int_equal(image_create(f, a2, 1, STORE_IMAGE_MANIFEST, refs + 1,
-	    1, 0), STORE_OK);
-	assert_int_equal(walk_images(f, a2, NULL, 0, &(struct seen){ 0 }), 1);
+	                     1, 0),
+	    STORE_OK);
+	assert_int_equal(walk_images(f, a2, NULL, 0, &(struct seen){0}), 1);
 
 	/* A slice, then the store closes and opens again midway. */
 	assert_false(reap(f, 7, &n));
@@ -1243,19 +1273,20 @@ test_repo_bury_then_reap_in_slices_across_a_reopen(void **state)
 static void
 test_reset_empties_images_layers_blobs_and_uploads(void **state)
 {
-	static const unsigned	 refs[] = { 11 };
-	struct fx		*f = *state;
-	struct store_upload	 u;
-	struct store_image	 img;
-	struct store_txn	*t;
-	struct seen		 s;
-	uint64_t		 r;
-	char			 digest[STORE_DIGEST_MAX + 1];
+	static const unsigned refs[] = {11};
+	struct fx *f = *state;
+	struct store_upload u;
+	struct store_image img;
+	struct store_txn *t;
+	struct seen s;
+	uint64_t r;
+	char digest[STORE_DIGEST_MAX + 1];
 
 	r = repo(f, "a");
 	layer(f, r, 11, T_NEW);
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs, 1,
-	    2), STORE_OK);
+	                     2),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, r, "latest", 1, NULL), STORE_OK);
 	upload_create(f, "up", r, T_NEW);
 	t = fx_wbegin(f);
@@ -1273,11 +1304,11 @@ test_reset_empties_images_layers_blobs_and_uploads(void **state)
 static void
 test_upload_record_crud(void **state)
 {
-	struct fx		*f = *state;
-	struct store_upload	 u, got;
-	struct store_txn	*t;
-	uint64_t		 r;
-	char			 id[STORE_UPLOAD_ID_MAX + 2];
+	struct fx *f = *state;
+	struct store_upload u, got;
+	struct store_txn *t;
+	uint64_t r;
+	char id[STORE_UPLOAD_ID_MAX + 2];
 
 	r = repo(f, "a");
 	upload_init(&u, "0a1b-C2d3", r, T_NEW);
@@ -1323,11 +1354,11 @@ test_upload_record_crud(void **state)
 static void
 test_upload_file_write_and_finish_make_blob_file(void **state)
 {
-	struct fx	*f = *state;
-	struct stat	 sb;
-	uint64_t	 size;
-	char		 buf[64], path[512], *up, *bdir;
-	int		 fd;
+	struct fx *f = *state;
+	struct stat sb;
+	uint64_t size;
+	char buf[64], path[512], *up, *bdir;
+	int fd;
 
 	bdir = path_in(f, "blobs/sha256");
 	assert_int_equal(stat(bdir, &sb), 0);
@@ -1380,12 +1411,12 @@ test_upload_file_write_and_finish_make_blob_file(void **state)
 static void
 test_upload_writer_mixes_add_and_space(void **state)
 {
-	struct fx			*f = *state;
-	struct store_upload_writer	*w;
-	unsigned char			*p, *big, *got;
-	size_t				 big_len = STORE_WRITER_SPACE_MAX + 5, i;
-	char				*up;
-	FILE				*fp;
+	struct fx *f = *state;
+	struct store_upload_writer *w;
+	unsigned char *p, *big, *got;
+	size_t big_len = STORE_WRITER_SPACE_MAX + 5, i;
+	char *up;
+	FILE *fp;
 
 	up = path_in(f, "uploads/w1");
 	assert_int_equal(store_upload_file_create(f->st, "w1"), STORE_OK);
@@ -1395,13 +1426,15 @@ test_upload_writer_mixes_add_and_space(void **state)
 	    STORE_OK);
 	assert_int_equal(store_upload_writer_add(w, "XY", 2), STORE_OK);
 	assert_int_equal(store_upload_writer_space(w,
-	    STORE_WRITER_SPACE_MAX + 1, &p), STORE_IO);
+	                     STORE_WRITER_SPACE_MAX + 1, &p),
+	    STORE_IO);
 	big = malloc(big_len);
 	for (i = 0; i < big_len; i++)
 		big[i] = (unsigned char)(i * 7);
 	/* A full buffer's worth: flushes the two bytes before it first. */
 	assert_int_equal(store_upload_writer_space(w, STORE_WRITER_SPACE_MAX,
-	    &p), STORE_OK);
+	                     &p),
+	    STORE_OK);
 	memcpy(p, big, STORE_WRITER_SPACE_MAX);
 	assert_int_equal(store_upload_writer_commit(w, STORE_WRITER_SPACE_MAX),
 	    STORE_OK);
@@ -1430,12 +1463,12 @@ test_upload_writer_mixes_add_and_space(void **state)
 static void
 test_upload_writer_takes_aligned_blocks_uncopied(void **state)
 {
-	struct fx			*f = *state;
-	struct store_upload_writer	*w;
-	unsigned char			*blocks, *got;
-	size_t				 len = 3 * 4096 + 100, i;
-	char				*up;
-	FILE				*fp;
+	struct fx *f = *state;
+	struct store_upload_writer *w;
+	unsigned char *blocks, *got;
+	size_t len = 3 * 4096 + 100, i;
+	char *up;
+	FILE *fp;
 
 	up = path_in(f, "uploads/w2");
 	blocks = xmalloc_aligned(4096, len);
@@ -1445,7 +1478,8 @@ test_upload_writer_takes_aligned_blocks_uncopied(void **state)
 	assert_int_equal(store_upload_writer_open(f->st, "w2", 0, &w),
 	    STORE_OK);
 	assert_int_equal(store_upload_writer_add(w, blocks, len), STORE_OK);
-	/* Then an unaligned piece, and aligned blocks again at an odd offset. */
+	/* Then an unaligned piece, and aligned blocks again at an odd offset.
+	 */
 	assert_int_equal(store_upload_writer_add(w, blocks + 1, 7), STORE_OK);
 	assert_int_equal(store_upload_writer_add(w, blocks, 4096), STORE_OK);
 	assert_int_equal(store_upload_writer_close(w, true), STORE_OK);
@@ -1453,8 +1487,7 @@ test_upload_writer_takes_aligned_blocks_uncopied(void **state)
 	got = malloc(len + 7 + 4096 + 1);
 	fp = fopen(up, "rb");
 	assert_non_null(fp);
-	assert_int_equal(fread(got, 1, len + 7 + 4096 + 1, fp),
-	    len + 7 + 4096);
+	assert_int_equal(fread(got, 1, len + 7 + 4096 + 1, fp), len + 7 + 4096);
 	fclose(fp);
 	assert_memory_equal(got, blocks, len);
 	assert_memory_equal(got + len, blocks + 1, 7);
@@ -1467,8 +1500,8 @@ test_upload_writer_takes_aligned_blocks_uncopied(void **state)
 static void
 test_upload_file_finish_when_blob_exists_drops_upload(void **state)
 {
-	struct fx	*f = *state;
-	char		 buf[64], *bpath, *up;
+	struct fx *f = *state;
+	char buf[64], *bpath, *up;
 
 	bpath = blob_file(f, 7, "first");
 	up = path_in(f, "uploads/u2");
@@ -1495,44 +1528,59 @@ test_upload_file_finish_when_blob_exists_drops_upload(void **state)
 static void
 test_files_refuse_digests_and_ids_that_are_not_well_formed(void **state)
 {
-	static const char *const	 bad_digests[] = {
-		"", "sha256:", "sha256:abc", "md5:0123456789abcdef",
-		"sha256:../../../../etc/passwd",
-		"sha256:000000000000000000000000000000000000000000000000000000"
-		    "000000000A",
-		"sha256:000000000000000000000000000000000000000000000000000000"
-		    "00000000000",
-		"sha512:000000000000000000000000000000000000000000000000000000"
-		    "0000000000",
-		"SHA256:000000000000000000000000000000000000000000000000000000"
-		    "0000000000",
+	static const char *const bad_digests[] = {
+	    "",
+	    "sha256:",
+	    "sha256:abc",
+	    "md5:0123456789abcdef",
+	    "sha256:../../../../etc/passwd",
+	    "sha256:000000000000000000000000000000000000000000000000000000"
+	    "000000000A",
+	    "sha256:000000000000000000000000000000000000000000000000000000"
+	    "00000000000",
+	    "sha512:000000000000000000000000000000000000000000000000000000"
+	    "0000000000",
+	    "SHA256:000000000000000000000000000000000000000000000000000000"
+	    "0000000000",
 	};
-	static const char *const	 bad_ids[] = {
-		"", ".", "..", "../x", "a/b", "a.b", "a b", "a\n",
-		"0123456789012345678901234567890123456789012345678901234567"
-		    "890123456",
+	static const char *const bad_ids[] = {
+	    "",
+	    ".",
+	    "..",
+	    "../x",
+	    "a/b",
+	    "a.b",
+	    "a b",
+	    "a\n",
+	    "0123456789012345678901234567890123456789012345678901234567"
+	    "890123456",
 	};
-	struct fx			*f = *state;
-	char				 path[512], sha512[136];
-	uint64_t			 size;
-	size_t				 i;
-	int				 fd;
+	struct fx *f = *state;
+	char path[512], sha512[136];
+	uint64_t size;
+	size_t i;
+	int fd;
 
 	for (i = 0; i < sizeof(bad_digests) / sizeof(bad_digests[0]); i++) {
 		assert_int_equal(store_blob_path(f->st, bad_digests[i], path,
-		    sizeof(path)), STORE_TOOBIG);
+		                     sizeof(path)),
+		    STORE_TOOBIG);
 		assert_int_equal(store_blob_open(f->st, bad_digests[i], &fd,
-		    &size), STORE_TOOBIG);
-		assert_int_equal(store_upload_file_finish(f->st, "ok",
-		    1, bad_digests[i]), STORE_TOOBIG);
+		                     &size),
+		    STORE_TOOBIG);
+		assert_int_equal(store_upload_file_finish(f->st, "ok", 1,
+		                     bad_digests[i]),
+		    STORE_TOOBIG);
 	}
 	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
 		assert_int_equal(store_upload_file_create(f->st, bad_ids[i]),
 		    STORE_TOOBIG);
 		assert_int_equal(store_upload_file_write(f->st, bad_ids[i], 0,
-		    "x", 1), STORE_TOOBIG);
+		                     "x", 1),
+		    STORE_TOOBIG);
 		assert_int_equal(store_upload_file_finish(f->st, bad_ids[i], 0,
-		    D(1)), STORE_TOOBIG);
+		                     D(1)),
+		    STORE_TOOBIG);
 		assert_int_equal(store_upload_file_remove(f->st, bad_ids[i]),
 		    STORE_TOOBIG);
 	}
@@ -1540,29 +1588,31 @@ test_files_refuse_digests_and_ids_that_are_not_well_formed(void **state)
 	assert_int_equal(store_blob_path(f->st, sha512, path, sizeof(path)),
 	    STORE_OK);
 	assert_non_null(strstr(path, "/blobs/sha512/000"));
-	assert_int_equal(store_blob_path(f->st, D(1), path, 20),
-	    STORE_TOOBIG);
+	assert_int_equal(store_blob_path(f->st, D(1), path, 20), STORE_TOOBIG);
 	assert_int_equal(store_blob_open(f->st, D(1), &fd, &size),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_upload_file_create(f->st,
-	    "0123456789012345678901234567890123456789012345678901234567"
-	    "890123"), STORE_OK);
+	                     "0123456789012345678901234567890123456789012345678"
+	                     "901234567"
+	                     "890123"),
+	    STORE_OK);
 }
 
 static void
 test_gc_collects_old_unreferenced_layers_only(void **state)
 {
-	static const unsigned	 refs[] = { 12 };
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	uint64_t		 r;
+	static const unsigned refs[] = {12};
+	struct fx *f = *state;
+	struct store_gc_list l;
+	uint64_t r;
 
 	r = repo(f, "a");
 	layer(f, r, 11, T_OLD);
 	layer(f, r, 12, T_OLD);
 	layer(f, r, 13, T_NEW);
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, refs, 1,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	memset(&l, 0, sizeof(l));
 	gc(f, T_CUT, T_CUT, 10, &l);
 	assert_int_equal(layer_get(f, r, 11), STORE_NOTFOUND);
@@ -1578,14 +1628,15 @@ test_gc_collects_old_unreferenced_layers_only(void **state)
 	gc(f, T_CUT, T_CUT, 10, &l);
 	assert_int_equal(layer_get(f, r, 12), STORE_NOTFOUND);
 	assert_int_equal(layer_get(f, r, 13), STORE_OK);
-	assert_int_equal(l.n_blobs, 2);		/* appended */
+	assert_int_equal(l.n_blobs, 2); /* appended */
 	assert_string_equal(l.blobs[1], D(12));
 	store_gc_list_release(&l);
 	assert_int_equal(l.n_blobs, 0);
 	assert_null(l.blobs);
 	/* A layer referenced again leaves the GC's list. */
 	assert_int_equal(image_create(f, r, 2, STORE_IMAGE_MANIFEST,
-	    (const unsigned[]){ 13 }, 1, 0), STORE_OK);
+	                     (const unsigned[]){13}, 1, 0),
+	    STORE_OK);
 	gc(f, T_NEW + 1, T_CUT, 10, &l);
 	assert_int_equal(layer_get(f, r, 13), STORE_OK);
 	assert_int_equal(l.n_blobs, 0);
@@ -1594,11 +1645,11 @@ test_gc_collects_old_unreferenced_layers_only(void **state)
 static void
 test_gc_takes_at_most_max_per_call(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	uint64_t		 r;
-	unsigned		 i;
-	char			 id[16];
+	struct fx *f = *state;
+	struct store_gc_list l;
+	uint64_t r;
+	unsigned i;
+	char id[16];
 
 	r = repo(f, "a");
 	for (i = 1; i <= 5; i++) {
@@ -1626,10 +1677,10 @@ test_gc_takes_at_most_max_per_call(void **state)
 static void
 test_gc_removes_blob_file_only_when_its_last_user_goes(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	uint64_t		 a, b;
-	char			*bpath;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	uint64_t a, b;
+	char *bpath;
 
 	a = repo(f, "a");
 	b = repo(f, "b");
@@ -1660,11 +1711,11 @@ test_gc_removes_blob_file_only_when_its_last_user_goes(void **state)
 static void
 test_gc_files_unused_spares_blobs_the_refused_txn_freed(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	struct store_txn	*t;
-	uint64_t		 a, b;
-	char			*unused, *freed;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	struct store_txn *t;
+	uint64_t a, b;
+	char *unused, *freed;
 
 	a = repo(f, "a");
 	b = repo(f, "b");
@@ -1689,10 +1740,10 @@ test_gc_files_unused_spares_blobs_the_refused_txn_freed(void **state)
 static void
 test_gc_keeps_listed_blob_file_that_is_used_again(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	uint64_t		 r;
-	char			*bpath;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	uint64_t r;
+	char *bpath;
 
 	r = repo(f, "a");
 	bpath = blob_file(f, 11, "bytes");
@@ -1711,11 +1762,11 @@ test_gc_keeps_listed_blob_file_that_is_used_again(void **state)
 static void
 test_gc_collects_old_uploads_and_their_files(void **state)
 {
-	struct fx		*f = *state;
-	struct store_upload	 u;
-	struct store_gc_list	 l;
-	uint64_t		 r;
-	char			*p1, *p2;
+	struct fx *f = *state;
+	struct store_upload u;
+	struct store_gc_list l;
+	uint64_t r;
+	char *p1, *p2;
 
 	r = repo(f, "a");
 	upload_create(f, "old", r, T_OLD);
@@ -1743,11 +1794,11 @@ test_gc_collects_old_uploads_and_their_files(void **state)
 static void
 test_gc_sweeps_old_orphan_files_and_keeps_the_rest(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	uint64_t		 r;
-	char			*old_orphan, *young_orphan, *named, *odd;
-	char			*old_upload, *named_upload, *odd_upload;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	uint64_t r;
+	char *old_orphan, *young_orphan, *named, *odd;
+	char *old_upload, *named_upload, *odd_upload;
 
 	r = repo(f, "a");
 	old_orphan = blob_file(f, 1, "a");
@@ -1792,13 +1843,12 @@ test_gc_sweeps_old_orphan_files_and_keeps_the_rest(void **state)
 static void
 test_gc_sweep_keeps_a_pinned_upload_file(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	char			*p;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	char *p;
 
 	store_upload_pin(f->st, "pulling");
-	assert_int_equal(store_upload_file_create(f->st, "pulling"),
-	    STORE_OK);
+	assert_int_equal(store_upload_file_create(f->st, "pulling"), STORE_OK);
 	p = path_in(f, "uploads/pulling");
 	age(p);
 	memset(&l, 0, sizeof(l));
@@ -1813,16 +1863,16 @@ test_gc_sweep_keeps_a_pinned_upload_file(void **state)
 static void
 test_finish_renews_an_old_blob_so_the_sweep_keeps_it(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 l;
-	char			*bpath;
+	struct fx *f = *state;
+	struct store_gc_list l;
+	char *bpath;
 
 	/* An orphan blob file about to be named by a new layer record. */
 	bpath = blob_file(f, 5, "bytes");
 	age(bpath);
 	assert_int_equal(store_upload_file_create(f->st, "again"), STORE_OK);
-	assert_int_equal(store_upload_file_write(f->st, "again", 0, "bytes",
-	    5), STORE_OK);
+	assert_int_equal(store_upload_file_write(f->st, "again", 0, "bytes", 5),
+	    STORE_OK);
 	assert_int_equal(store_upload_file_finish(f->st, "again", 5, D(5)),
 	    STORE_OK);
 	memset(&l, 0, sizeof(l));
@@ -1834,11 +1884,11 @@ test_finish_renews_an_old_blob_so_the_sweep_keeps_it(void **state)
 static void
 test_codec_image_round_trips_at_the_limits(void **state)
 {
-	struct store_image	 in, out;
-	struct buf		 b;
-	char			 tag[STORE_IMAGE_TAG_MAX + 1];
-	char			 ref[STORE_DIGEST_MAX + 1];
-	size_t			 i;
+	struct store_image in, out;
+	struct buf b;
+	char tag[STORE_IMAGE_TAG_MAX + 1];
+	char ref[STORE_DIGEST_MAX + 1];
+	size_t i;
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -1906,7 +1956,7 @@ test_codec_image_round_trips_at_the_limits(void **state)
 static void
 small_image(struct buf *b)
 {
-	struct store_image	img;
+	struct store_image img;
 
 	memset(&img, 0, sizeof(img));
 	img.kind = STORE_IMAGE_MANIFEST;
@@ -1923,10 +1973,10 @@ small_image(struct buf *b)
 static void
 test_codec_image_refuses_malformed_values(void **state)
 {
-	struct store_image	 out;
-	struct buf		 b;
-	char			*longer;
-	size_t			 len;
+	struct store_image out;
+	struct buf b;
+	char *longer;
+	size_t len;
 
 	(void)state;
 	small_image(&b);
@@ -1941,19 +1991,19 @@ test_codec_image_refuses_malformed_values(void **state)
 	assert_int_equal(store_codec_image_decode(longer, b.len + 1, &out),
 	    STORE_CORRUPT);
 	free(longer);
-	b.data[0] = 2;		/* version */
+	b.data[0] = 2; /* version */
 	assert_int_equal(store_codec_image_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[0] = STORE_FORMAT_V1;
-	b.data[1] = 2;		/* kind */
+	b.data[1] = 2; /* kind */
 	assert_int_equal(store_codec_image_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[1] = 0;
-	b.data[2] = 3;		/* status */
+	b.data[2] = 3; /* status */
 	assert_int_equal(store_codec_image_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[2] = 0;
-	b.data[b.len - 1] = '\0';	/* NUL in the last ref */
+	b.data[b.len - 1] = '\0'; /* NUL in the last ref */
 	assert_int_equal(store_codec_image_decode(b.data, b.len, &out),
 	    STORE_CORRUPT);
 	b.data[b.len - 1] = '2';
@@ -1967,12 +2017,12 @@ test_codec_image_refuses_malformed_values(void **state)
 static void
 test_codec_image_survives_random_bytes(void **state)
 {
-	struct store_image	out;
-	struct buf		b;
-	unsigned char		val[256];
-	uint32_t		x = 99;
-	size_t			i, round;
-	int			rc;
+	struct store_image out;
+	struct buf b;
+	unsigned char val[256];
+	uint32_t x = 99;
+	size_t i, round;
+	int rc;
 
 	(void)state;
 	small_image(&b);
@@ -1984,8 +2034,8 @@ test_codec_image_survives_random_bytes(void **state)
 			val[(x >> 8) % b.len] = x >> 16 & 0xff;
 		}
 		memset(&out, 0, sizeof(out));
-		rc = store_codec_image_decode(val, round % 2 ? b.len :
-		    (x >> 4) % b.len, &out);
+		rc = store_codec_image_decode(val,
+		    round % 2 ? b.len : (x >> 4) % b.len, &out);
 		assert_true(rc == STORE_OK || rc == STORE_CORRUPT);
 		store_image_release(&out);
 	}
@@ -1995,8 +2045,8 @@ test_codec_image_survives_random_bytes(void **state)
 static void
 test_codec_image_patch_changes_only_mutable_fields(void **state)
 {
-	struct store_image	 img, out;
-	struct buf		 b, p;
+	struct store_image img, out;
+	struct buf b, p;
 
 	(void)state;
 	small_image(&b);
@@ -2033,13 +2083,13 @@ test_codec_image_patch_changes_only_mutable_fields(void **state)
 static void
 test_codec_small_records_round_trip_and_refuse_damage(void **state)
 {
-	struct store_layer	 l, lo;
-	struct store_blob	 bl, bo;
-	struct store_upload	 u, uo;
-	struct buf		 b;
-	const void		*p;
-	char			 d[STORE_DIGEST_MAX + 1];
-	size_t			 len, n;
+	struct store_layer l, lo;
+	struct store_blob bl, bo;
+	struct store_upload u, uo;
+	struct buf b;
+	const void *p;
+	char d[STORE_DIGEST_MAX + 1];
+	size_t len, n;
 
 	(void)state;
 	memset(&l, 0, sizeof(l));
@@ -2063,8 +2113,7 @@ test_codec_small_records_round_trip_and_refuse_damage(void **state)
 	bl.users = 2;
 	assert_int_equal(store_codec_blob_encode(&bl, &b), STORE_OK);
 	assert_int_equal(b.len, 17);
-	assert_int_equal(store_codec_blob_decode(b.data, b.len, &bo),
-	    STORE_OK);
+	assert_int_equal(store_codec_blob_decode(b.data, b.len, &bo), STORE_OK);
 	assert_int_equal(bo.size, 10);
 	assert_int_equal(bo.users, 2);
 	assert_int_equal(store_codec_blob_decode(b.data, b.len - 1, &bo),
@@ -2081,7 +2130,7 @@ test_codec_small_records_round_trip_and_refuse_damage(void **state)
 	for (len = 0; len < b.len; len++)
 		assert_int_equal(store_codec_upload_decode(b.data, len, &uo),
 		    STORE_CORRUPT);
-	b.data[0] = 0x03;	/* a format this ecrd does not know */
+	b.data[0] = 0x03; /* a format this ecrd does not know */
 	assert_int_equal(store_codec_upload_decode(b.data, b.len, &uo),
 	    STORE_CORRUPT);
 	buf_release(&b);
@@ -2118,13 +2167,13 @@ test_codec_small_records_round_trip_and_refuse_damage(void **state)
 static void
 test_corrupt_image_record_is_reported_not_crashed_on(void **state)
 {
-	struct fx		*f = *state;
-	struct store_image	 img;
-	struct store_key	 k;
-	struct store_txn	*t;
-	struct seen		 s;
-	uint64_t		 r;
-	static const char	 junk[] = "\001\002";
+	struct fx *f = *state;
+	struct store_image img;
+	struct store_key k;
+	struct store_txn *t;
+	struct seen s;
+	uint64_t r;
+	static const char junk[] = "\001\002";
 
 	r = repo(f, "a");
 	t = fx_wbegin(f);
@@ -2143,9 +2192,9 @@ test_corrupt_image_record_is_reported_not_crashed_on(void **state)
 static void
 test_store_open_needs_file_directories(void **state)
 {
-	struct fx	*f = *state;
-	struct store	*st = NULL;
-	char		*path, *cause = NULL;
+	struct fx *f = *state;
+	struct store *st = NULL;
+	char *path, *cause = NULL;
 
 	store_close(f->st);
 	f->st = NULL;
@@ -2167,15 +2216,15 @@ test_store_open_needs_file_directories(void **state)
 }
 
 struct tag_walk {
-	char	seen[8][32];
-	size_t	n;
-	size_t	stop_at;
+	char seen[8][32];
+	size_t n;
+	size_t stop_at;
 };
 
 static int
 collect_tag(const char *tag, const char *digest, void *arg)
 {
-	struct tag_walk	*w = arg;
+	struct tag_walk *w = arg;
 
 	assert_true(strncmp(digest, "sha256:", 7) == 0);
 	snprintf(w->seen[w->n], sizeof(w->seen[0]), "%s", tag);
@@ -2185,15 +2234,17 @@ collect_tag(const char *tag, const char *digest, void *arg)
 static void
 test_tag_foreach_walks_in_order_after_a_tag(void **state)
 {
-	struct fx		*f = *state;
-	struct tag_walk		 w;
-	struct store_txn	*t;
-	uint64_t		 r = repo(f, "tags"), other = repo(f, "other");
+	struct fx *f = *state;
+	struct tag_walk w;
+	struct store_txn *t;
+	uint64_t r = repo(f, "tags"), other = repo(f, "other");
 
 	assert_int_equal(image_create(f, r, 1, STORE_IMAGE_MANIFEST, NULL, 0,
-	    0), STORE_OK);
+	                     0),
+	    STORE_OK);
 	assert_int_equal(image_create(f, other, 1, STORE_IMAGE_MANIFEST, NULL,
-	    0, 0), STORE_OK);
+	                     0, 0),
+	    STORE_OK);
 	assert_int_equal(tag_set(f, r, "b", 1, NULL), STORE_OK);
 	assert_int_equal(tag_set(f, r, "a", 1, NULL), STORE_OK);
 	assert_int_equal(tag_set(f, r, "c", 1, NULL), STORE_OK);
@@ -2222,11 +2273,11 @@ test_tag_foreach_walks_in_order_after_a_tag(void **state)
 static void
 test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 {
-	struct fx		*f = *state;
-	struct store_doc	 d, got;
-	struct store_txn	*t;
-	uint64_t		 id = repo(f, "docs");
-	char			 text[] = "{\"rules\":[]}";
+	struct fx *f = *state;
+	struct store_doc d, got;
+	struct store_txn *t;
+	uint64_t id = repo(f, "docs");
+	char text[] = "{\"rules\":[]}";
 
 	memset(&d, 0, sizeof(d));
 	d.text = text;
@@ -2235,53 +2286,61 @@ test_docs_round_trip_replace_delete_and_go_with_repo(void **state)
 	d.aux_ms = 0;
 	t = fx_wbegin(f);
 	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
-	    &d), STORE_OK);
-	assert_int_equal(store_repo_doc_put(t, 999, STORE_DOC_REPO_POLICY,
-	    &d), STORE_NOTFOUND);
+	                     &d),
+	    STORE_OK);
+	assert_int_equal(store_repo_doc_put(t, 999, STORE_DOC_REPO_POLICY, &d),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_registry_doc_put(t, REG, RGN,
-	    STORE_DOC_REGISTRY_POLICY, &d), STORE_OK);
+	                     STORE_DOC_REGISTRY_POLICY, &d),
+	    STORE_OK);
 	d.aux_ms = 2000;
 	assert_int_equal(store_repo_doc_put(t, id, STORE_DOC_LIFECYCLE_POLICY,
-	    &d), STORE_OK);
+	                     &d),
+	    STORE_OK);
 	commit(t);
 	t = fx_rbegin(f);
 	memset(&got, 0, sizeof(got));
 	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_LIFECYCLE_POLICY,
-	    &got), STORE_OK);
+	                     &got),
+	    STORE_OK);
 	assert_string_equal(got.text, text);
 	assert_int_equal(got.len, strlen(text));
 	assert_int_equal(got.at_ms, 1000);
 	assert_int_equal(got.aux_ms, 2000);
 	store_doc_release(&got);
 	assert_null(got.text);
-	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_REPO_POLICY,
-	    &got), STORE_NOTFOUND);
+	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_REPO_POLICY, &got),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_registry_doc_get(t, REG, "eu-west-1",
-	    STORE_DOC_REGISTRY_POLICY, &got), STORE_NOTFOUND);
+	                     STORE_DOC_REGISTRY_POLICY, &got),
+	    STORE_NOTFOUND);
 	store_txn_abort(t);
 	t = fx_wbegin(f);
 	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
-	    STORE_DOC_REGISTRY_POLICY), STORE_OK);
+	                     STORE_DOC_REGISTRY_POLICY),
+	    STORE_OK);
 	assert_int_equal(store_registry_doc_delete(t, REG, RGN,
-	    STORE_DOC_REGISTRY_POLICY), STORE_NOTFOUND);
+	                     STORE_DOC_REGISTRY_POLICY),
+	    STORE_NOTFOUND);
 	assert_int_equal(store_repo_delete(t, REG, RGN, "docs"), STORE_OK);
 	assert_int_equal(store_repo_doc_get(t, id, STORE_DOC_LIFECYCLE_POLICY,
-	    &got), STORE_NOTFOUND);
+	                     &got),
+	    STORE_NOTFOUND);
 	commit(t);
 }
 
 /* Repository ids and texts seen by a document walk. */
 struct doc_seen {
-	uint64_t	ids[8];
-	char		texts[8][16];
-	size_t		n;
-	size_t		max;	/* stop after this many; 0: never */
+	uint64_t ids[8];
+	char texts[8][16];
+	size_t n;
+	size_t max; /* stop after this many; 0: never */
 };
 
 static int
 doc_seen_add(uint64_t repo_id, const struct store_doc *doc, void *arg)
 {
-	struct doc_seen	*s = arg;
+	struct doc_seen *s = arg;
 
 	assert_true(s->n < 8);
 	s->ids[s->n] = repo_id;
@@ -2303,8 +2362,8 @@ static void
 put_doc(struct store_txn *t, uint64_t id, enum store_doc_kind kind,
     const char *text)
 {
-	struct store_doc	d;
-	char			copy[16];
+	struct store_doc d;
+	char copy[16];
 
 	memset(&d, 0, sizeof(d));
 	str_copy(copy, sizeof(copy), text);
@@ -2316,11 +2375,11 @@ put_doc(struct store_txn *t, uint64_t id, enum store_doc_kind kind,
 static void
 test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 {
-	struct fx		*f = *state;
-	struct store_repo	 r;
-	struct store_txn	*t;
-	struct doc_seen		 s;
-	uint64_t		 a = repo(f, "a"), b = repo(f, "b"), c;
+	struct fx *f = *state;
+	struct store_repo r;
+	struct store_txn *t;
+	struct doc_seen s;
+	uint64_t a = repo(f, "a"), b = repo(f, "b"), c;
 
 	memset(&r, 0, sizeof(r));
 	str_copy(r.registry_id, sizeof(r.registry_id), "222222222222");
@@ -2338,7 +2397,8 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	t = fx_rbegin(f);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    0, doc_seen_add, &s), STORE_OK);
+	                     0, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.ids[0], a);
 	assert_string_equal(s.texts[0], "pa");
@@ -2347,22 +2407,27 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	/* Resuming after a repository, and stopping early. */
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_PREVIEW,
-	    a, doc_seen_add, &s), STORE_OK);
+	                     a, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.ids[0], b);
 	memset(&s, 0, sizeof(s));
 	s.max = 1;
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    0, doc_seen_add, &s), STORE_OK);
+	                     0, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(s.n, 1);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    c, doc_seen_add, &s), STORE_OK);
+	                     c, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    UINT64_MAX, doc_seen_add, &s), STORE_OK);
+	                     UINT64_MAX, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    0, doc_fail, NULL), STORE_BUSY);
+	                     0, doc_fail, NULL),
+	    STORE_BUSY);
 	store_txn_abort(t);
 	/* A deleted repository's documents are gone from the walk. */
 	t = fx_wbegin(f);
@@ -2371,7 +2436,8 @@ test_doc_foreach_walks_one_kind_in_repo_id_order(void **state)
 	t = fx_rbegin(f);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(store_repo_doc_foreach(t, STORE_DOC_LIFECYCLE_POLICY,
-	    0, doc_seen_add, &s), STORE_OK);
+	                     0, doc_seen_add, &s),
+	    STORE_OK);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.ids[0], c);
 	store_txn_abort(t);
@@ -2382,9 +2448,9 @@ static int
 image_create_big(struct fx *f, uint64_t repo_id, unsigned n,
     const char *manifest, size_t len)
 {
-	struct store_image	 img;
-	struct store_txn	*t;
-	int			 rc;
+	struct store_image img;
+	struct store_txn *t;
+	int rc;
 
 	image_init(&img, repo_id, n, STORE_IMAGE_MANIFEST, NULL, 0);
 	t = fx_wbegin(f);
@@ -2405,23 +2471,24 @@ image_create_big(struct fx *f, uint64_t repo_id, unsigned n,
 static void
 test_map_full_then_delete_then_same_size_fits(void **state)
 {
-	struct fx		*f = *state;
-	struct store_gc_list	 list;
-	struct store_txn	*t;
-	char			*manifest;
-	uint64_t		 r;
-	unsigned		 n, i, round, first = 1, next = 1;
-	int			 rc;
+	struct fx *f = *state;
+	struct store_gc_list list;
+	struct store_txn *t;
+	char *manifest;
+	uint64_t r;
+	unsigned n, i, round, first = 1, next = 1;
+	int rc;
 
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(store_open(f->dir, STORE_EPHEMERAL, 24 << 20, &f->st,
-	    NULL), STORE_OK);
+	                     NULL),
+	    STORE_OK);
 	r = repo(f, "full");
 	manifest = xmalloc(STORE_MANIFEST_MAX);
 	memset(manifest, 'm', STORE_MANIFEST_MAX);
 	while ((rc = image_create_big(f, r, next, manifest,
-	    STORE_MANIFEST_MAX)) == STORE_OK)
+	            STORE_MANIFEST_MAX)) == STORE_OK)
 		next++;
 	assert_int_equal(rc, STORE_FULL);
 	n = next - first;
@@ -2431,15 +2498,16 @@ test_map_full_then_delete_then_same_size_fits(void **state)
 			assert_int_equal(image_delete(f, r, i), STORE_OK);
 		t = fx_wbegin(f);
 		memset(&list, 0, sizeof(list));
-		assert_int_equal(store_gc_collect(t, T_NEW, T_NEW, 1000,
-		    &list), STORE_OK);
+		assert_int_equal(store_gc_collect(t, T_NEW, T_NEW, 1000, &list),
+		    STORE_OK);
 		commit(t);
 		store_gc_list_release(&list);
 		/* As many as filled the map fit again. */
 		first = next;
 		for (i = 0; i < n; i++)
 			assert_int_equal(image_create_big(f, r, next++,
-			    manifest, STORE_MANIFEST_MAX), STORE_OK);
+			                     manifest, STORE_MANIFEST_MAX),
+			    STORE_OK);
 	}
 	free(manifest);
 }
@@ -2452,14 +2520,14 @@ test_map_full_then_delete_then_same_size_fits(void **state)
 static void
 test_big_manifest_round_trips_chunked_and_legacy(void **state)
 {
-	struct fx		*f = *state;
-	struct store_key	 k, prefix;
-	struct store_txn	*t;
-	struct buf		 b;
-	uint64_t		 r = repo(f, "big");
-	size_t			 len = 3 * f->st->chunk_max + 5, i, got_len;
-	unsigned		 n;
-	char			*m, *got;
+	struct fx *f = *state;
+	struct store_key k, prefix;
+	struct store_txn *t;
+	struct buf b;
+	uint64_t r = repo(f, "big");
+	size_t len = 3 * f->st->chunk_max + 5, i, got_len;
+	unsigned n;
+	char *m, *got;
 
 	m = xmalloc(len);
 	for (i = 0; i < len; i++)
@@ -2467,8 +2535,8 @@ test_big_manifest_round_trips_chunked_and_legacy(void **state)
 	for (n = 1; n <= 2; n++) {
 		assert_int_equal(image_create_big(f, r, n, m, len), STORE_OK);
 		t = fx_rbegin(f);
-		assert_int_equal(store_manifest_get(t, r, D(n), &got,
-		    &got_len), STORE_OK);
+		assert_int_equal(store_manifest_get(t, r, D(n), &got, &got_len),
+		    STORE_OK);
 		assert_int_equal(got_len, len);
 		assert_memory_equal(got, m, len);
 		free(got);
@@ -2482,8 +2550,9 @@ test_big_manifest_round_trips_chunked_and_legacy(void **state)
 	    STORE_OK);
 	assert_int_equal(store_keys_repo_digest(&k, r, D(2)), STORE_OK);
 	assert_int_equal(store_codec_manifest_encode(m, len, &b), STORE_OK);
-	assert_int_equal(store_db_put(t, STORE_DBI_MANIFESTS, &k, b.data,
-	    b.len, 0), STORE_OK);
+	assert_int_equal(store_db_put(t, STORE_DBI_MANIFESTS, &k, b.data, b.len,
+	                     0),
+	    STORE_OK);
 	buf_release(&b);
 	commit(t);
 	t = fx_rbegin(f);
@@ -2496,63 +2565,62 @@ test_big_manifest_round_trips_chunked_and_legacy(void **state)
 	for (n = 1; n <= 2; n++) {
 		assert_int_equal(image_delete(f, r, n), STORE_OK);
 		t = fx_rbegin(f);
-		assert_int_equal(store_manifest_get(t, r, D(n), &got,
-		    &got_len), STORE_NOTFOUND);
+		assert_int_equal(store_manifest_get(t, r, D(n), &got, &got_len),
+		    STORE_NOTFOUND);
 		store_txn_abort(t);
 	}
 	free(m);
 }
 
-#define T(name)	cmocka_unit_test_setup_teardown(name, fx_setup, \
-	    fx_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
 int
 main(void)
 {
-	const struct CMUnitTest	tests[] = {
-		T(test_image_create_get_update_delete_round_trip),
-		T(test_docs_round_trip_replace_delete_and_go_with_repo),
-		T(test_doc_foreach_walks_one_kind_in_repo_id_order),
-		T(test_tag_foreach_walks_in_order_after_a_tag),
-		T(test_image_create_existing_digest_is_exists),
-		T(test_image_create_refuses_bad_input_writing_nothing),
-		T(test_image_foreach_pages_in_digest_order),
-		T(test_image_foreach_returns_callback_code),
-		T(test_tag_set_moves_tag_and_leaves_old_image_untagged),
-		T(test_tag_limit_is_1000_per_image),
-		T(test_image_delete_removes_its_tags),
-		T(test_layer_refs_count_images_up_and_down),
-		T(test_index_children_have_parents_and_are_busy),
-		T(test_referrers_are_listed_under_their_subject),
-		T(test_repo_delete_cascades_and_frees_blob_users),
-		T(test_repo_bury_then_reap_in_slices_across_a_reopen),
-		T(test_reset_empties_images_layers_blobs_and_uploads),
-		T(test_upload_record_crud),
-		T(test_upload_file_write_and_finish_make_blob_file),
-		T(test_upload_writer_mixes_add_and_space),
-		T(test_upload_writer_takes_aligned_blocks_uncopied),
-		T(test_upload_file_finish_when_blob_exists_drops_upload),
-		T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
-		T(test_gc_collects_old_unreferenced_layers_only),
-		T(test_gc_takes_at_most_max_per_call),
-		T(test_gc_removes_blob_file_only_when_its_last_user_goes),
-		T(test_gc_keeps_listed_blob_file_that_is_used_again),
-		T(test_gc_files_unused_spares_blobs_the_refused_txn_freed),
-		T(test_gc_collects_old_uploads_and_their_files),
-		T(test_gc_sweeps_old_orphan_files_and_keeps_the_rest),
-		T(test_gc_sweep_keeps_a_pinned_upload_file),
-		T(test_finish_renews_an_old_blob_so_the_sweep_keeps_it),
-		cmocka_unit_test(test_codec_image_round_trips_at_the_limits),
-		cmocka_unit_test(test_codec_image_refuses_malformed_values),
-		cmocka_unit_test(test_codec_image_survives_random_bytes),
-		cmocka_unit_test(
-		    test_codec_image_patch_changes_only_mutable_fields),
-		cmocka_unit_test(
-		    test_codec_small_records_round_trip_and_refuse_damage),
-		T(test_corrupt_image_record_is_reported_not_crashed_on),
-		T(test_store_open_needs_file_directories),
-		T(test_map_full_then_delete_then_same_size_fits),
-		T(test_big_manifest_round_trips_chunked_and_legacy),
+	const struct CMUnitTest tests[] = {
+	    T(test_image_create_get_update_delete_round_trip),
+	    T(test_docs_round_trip_replace_delete_and_go_with_repo),
+	    T(test_doc_foreach_walks_one_kind_in_repo_id_order),
+	    T(test_tag_foreach_walks_in_order_after_a_tag),
+	    T(test_image_create_existing_digest_is_exists),
+	    T(test_image_create_refuses_bad_input_writing_nothing),
+	    T(test_image_foreach_pages_in_digest_order),
+	    T(test_image_foreach_returns_callback_code),
+	    T(test_tag_set_moves_tag_and_leaves_old_image_untagged),
+	    T(test_tag_limit_is_1000_per_image),
+	    T(test_image_delete_removes_its_tags),
+	    T(test_layer_refs_count_images_up_and_down),
+	    T(test_index_children_have_parents_and_are_busy),
+	    T(test_referrers_are_listed_under_their_subject),
+	    T(test_repo_delete_cascades_and_frees_blob_users),
+	    T(test_repo_bury_then_reap_in_slices_across_a_reopen),
+	    T(test_reset_empties_images_layers_blobs_and_uploads),
+	    T(test_upload_record_crud),
+	    T(test_upload_file_write_and_finish_make_blob_file),
+	    T(test_upload_writer_mixes_add_and_space),
+	    T(test_upload_writer_takes_aligned_blocks_uncopied),
+	    T(test_upload_file_finish_when_blob_exists_drops_upload),
+	    T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
+	    T(test_gc_collects_old_unreferenced_layers_only),
+	    T(test_gc_takes_at_most_max_per_call),
+	    T(test_gc_removes_blob_file_only_when_its_last_user_goes),
+	    T(test_gc_keeps_listed_blob_file_that_is_used_again),
+	    T(test_gc_files_unused_spares_blobs_the_refused_txn_freed),
+	    T(test_gc_collects_old_uploads_and_their_files),
+	    T(test_gc_sweeps_old_orphan_files_and_keeps_the_rest),
+	    T(test_gc_sweep_keeps_a_pinned_upload_file),
+	    T(test_finish_renews_an_old_blob_so_the_sweep_keeps_it),
+	    cmocka_unit_test(test_codec_image_round_trips_at_the_limits),
+	    cmocka_unit_test(test_codec_image_refuses_malformed_values),
+	    cmocka_unit_test(test_codec_image_survives_random_bytes),
+	    cmocka_unit_test(
+	        test_codec_image_patch_changes_only_mutable_fields),
+	    cmocka_unit_test(
+	        test_codec_small_records_round_trip_and_refuse_damage),
+	    T(test_corrupt_image_record_is_reported_not_crashed_on),
+	    T(test_store_open_needs_file_directories),
+	    T(test_map_full_then_delete_then_same_size_fits),
+	    T(test_big_manifest_round_trips_chunked_and_legacy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

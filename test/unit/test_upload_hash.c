@@ -17,12 +17,12 @@
 #include "auth/sha256.h"
 #include "common/str.h"
 
-#define N_UPLOADS	1100	/* more than upload.c keeps */
+#define N_UPLOADS 1100 /* more than upload.c keeps */
 
 static void
 digest_of(struct sha256_state *st, unsigned char out[SHA256_DIGEST_LEN])
 {
-	struct sha256_state	copy = *st;
+	struct sha256_state copy = *st;
 
 	sha256_final(&copy, out);
 }
@@ -30,11 +30,11 @@ digest_of(struct sha256_state *st, unsigned char out[SHA256_DIGEST_LEN])
 static void
 test_upload_hash_found_only_at_its_length(void **state)
 {
-	struct core_ctx		 ctx = { 0 };
-	struct call		 call = { .ctx = &ctx, .now_ms = 1000 };
-	struct store_upload	 up = { .id = "u-1" };
-	struct sha256_state	 st, got;
-	unsigned char		 want[SHA256_DIGEST_LEN], h[SHA256_DIGEST_LEN];
+	struct core_ctx ctx = {0};
+	struct call call = {.ctx = &ctx, .now_ms = 1000};
+	struct store_upload up = {.id = "u-1"};
+	struct sha256_state st, got;
+	unsigned char want[SHA256_DIGEST_LEN], h[SHA256_DIGEST_LEN];
 
 	(void)state;
 	assert_false(core_upload_hash_get(&ctx, &up, &got));
@@ -63,10 +63,10 @@ test_upload_hash_found_only_at_its_length(void **state)
 static void
 test_upload_hash_drop_forgets_only_that_upload(void **state)
 {
-	struct core_ctx		 ctx = { 0 };
-	struct call		 call = { .ctx = &ctx };
-	struct store_upload	 a = { .id = "a" }, b = { .id = "b" };
-	struct sha256_state	 st, got;
+	struct core_ctx ctx = {0};
+	struct call call = {.ctx = &ctx};
+	struct store_upload a = {.id = "a"}, b = {.id = "b"};
+	struct sha256_state st, got;
 
 	(void)state;
 	sha256_init(&st);
@@ -82,11 +82,11 @@ test_upload_hash_drop_forgets_only_that_upload(void **state)
 static void
 test_upload_hash_table_is_bounded_oldest_first(void **state)
 {
-	struct core_ctx		 ctx = { 0 };
-	struct call		 call = { .ctx = &ctx };
-	struct store_upload	 up;
-	struct sha256_state	 st, got;
-	size_t			 i;
+	struct core_ctx ctx = {0};
+	struct call call = {.ctx = &ctx};
+	struct store_upload up;
+	struct sha256_state st, got;
+	size_t i;
 
 	(void)state;
 	sha256_init(&st);
@@ -109,11 +109,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_upload_hash_found_only_at_its_length),
-		cmocka_unit_test(
-		    test_upload_hash_drop_forgets_only_that_upload),
-		cmocka_unit_test(
-		    test_upload_hash_table_is_bounded_oldest_first),
+	    cmocka_unit_test(test_upload_hash_found_only_at_its_length),
+	    cmocka_unit_test(test_upload_hash_drop_forgets_only_that_upload),
+	    cmocka_unit_test(test_upload_hash_table_is_bounded_oldest_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

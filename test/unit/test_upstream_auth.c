@@ -18,35 +18,33 @@ static void
 test_challenges(void **state)
 {
 	static const struct {
-		const char	*header;
-		int		 rc;
-		enum up_auth	 scheme;
-		const char	*realm, *service, *scope;
+		const char *header;
+		int rc;
+		enum up_auth scheme;
+		const char *realm, *service, *scope;
 	} cases[] = {
-		{ "Bearer realm=\"https://auth.docker.io/token\","
-		    "service=\"registry.docker.io\","
-		    "scope=\"repository:library/alpine:pull\"", 0,
-		    UP_AUTH_BEARER, "https://auth.docker.io/token",
-		    "registry.docker.io", "repository:library/alpine:pull" },
-		{ "Basic realm=\"e2e\"", 0, UP_AUTH_BASIC, "e2e", NULL, NULL },
-		/* Unquoted values; the scheme in any case. */
-		{ "bearer realm=https://ghcr.io/token,service=ghcr.io", 0,
-		    UP_AUTH_BEARER, "https://ghcr.io/token", "ghcr.io", NULL },
-		/* Two challenges in one header: Bearer wins. */
-		{ "Basic realm=\"quay\", Bearer realm=\"https://quay.io/v2/"
-		    "auth\",service=\"quay.io\"", 0, UP_AUTH_BEARER,
-		    "https://quay.io/v2/auth", "quay.io", NULL },
-		{ "Bearer realm=\"a \\\"quoted\\\" realm\"", 0, UP_AUTH_BEARER,
-		    "a \"quoted\" realm", NULL, NULL },
-		{ "Bearer service=\"no realm\"", -1, UP_AUTH_NONE, NULL, NULL,
-		    NULL },
-		{ "Negotiate abc", -1, UP_AUTH_NONE, NULL, NULL, NULL },
-		{ "Bearer realm=\"unterminated", -1, UP_AUTH_NONE, NULL, NULL,
-		    NULL },
-		{ "", -1, UP_AUTH_NONE, NULL, NULL, NULL },
+	    {"Bearer realm=\"https://auth.docker.io/token\","
+	     "service=\"registry.docker.io\","
+	     "scope=\"repository:library/alpine:pull\"",
+	        0, UP_AUTH_BEARER, "https://auth.docker.io/token",
+	        "registry.docker.io", "repository:library/alpine:pull"},
+	    {"Basic realm=\"e2e\"", 0, UP_AUTH_BASIC, "e2e", NULL, NULL},
+	    /* Unquoted values; the scheme in any case. */
+	    {"bearer realm=https://ghcr.io/token,service=ghcr.io", 0,
+	        UP_AUTH_BEARER, "https://ghcr.io/token", "ghcr.io", NULL},
+	    /* Two challenges in one header: Bearer wins. */
+	    {"Basic realm=\"quay\", Bearer realm=\"https://quay.io/v2/"
+	     "auth\",service=\"quay.io\"",
+	        0, UP_AUTH_BEARER, "https://quay.io/v2/auth", "quay.io", NULL},
+	    {"Bearer realm=\"a \\\"quoted\\\" realm\"", 0, UP_AUTH_BEARER,
+	        "a \"quoted\" realm", NULL, NULL},
+	    {"Bearer service=\"no realm\"", -1, UP_AUTH_NONE, NULL, NULL, NULL},
+	    {"Negotiate abc", -1, UP_AUTH_NONE, NULL, NULL, NULL},
+	    {"Bearer realm=\"unterminated", -1, UP_AUTH_NONE, NULL, NULL, NULL},
+	    {"", -1, UP_AUTH_NONE, NULL, NULL, NULL},
 	};
-	struct up_challenge	c;
-	size_t			i;
+	struct up_challenge c;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -72,8 +70,8 @@ test_challenges(void **state)
 static void
 test_token_url(void **state)
 {
-	struct up_challenge	 c;
-	char			*url;
+	struct up_challenge c;
+	char *url;
 
 	(void)state;
 	memset(&c, 0, sizeof c);
@@ -81,7 +79,7 @@ test_token_url(void **state)
 	c.service = "my registry";
 	url = up_token_url(&c, "repository:a/b:pull");
 	assert_string_equal(url, "https://auth.example/token?service=my%20"
-	    "registry&scope=repository%3Aa%2Fb%3Apull");
+	                         "registry&scope=repository%3Aa%2Fb%3Apull");
 	free(url);
 	c.realm = "https://auth.example/token?x=1";
 	c.service = NULL;
@@ -93,8 +91,8 @@ test_token_url(void **state)
 static char *
 token_of(const char *text)
 {
-	struct buf	 b;
-	char		*t;
+	struct buf b;
+	char *t;
 
 	buf_init(&b, 4096);
 	(void)buf_addstr(&b, text);
@@ -106,7 +104,7 @@ token_of(const char *text)
 static void
 test_token_answers(void **state)
 {
-	char	*t;
+	char *t;
 
 	(void)state;
 	t = token_of("{\"token\":\"abc\",\"expires_in\":300}");
@@ -125,9 +123,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_challenges),
-		cmocka_unit_test(test_token_url),
-		cmocka_unit_test(test_token_answers),
+	    cmocka_unit_test(test_challenges),
+	    cmocka_unit_test(test_token_url),
+	    cmocka_unit_test(test_token_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
