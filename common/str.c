@@ -1,8 +1,11 @@
 /* Small string helpers; see str.h. */
 #include "common/str.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sodium.h>
 
 bool
 str_has_prefix(const char *s, const char *prefix)
@@ -140,4 +143,13 @@ str_query_value(const char *query, const char *name, char *dst, size_t dst_size)
 		p = end != NULL ? end + 1 : NULL;
 	}
 	return -1;
+}
+
+void
+str_wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
 }

@@ -32,4 +32,7 @@ int str_query_value(const char *query, const char *name, char *dst,
 /* Copy with truncation check: 0, or -1 if src did not fit (dst emptied). */
 int str_copy(char *dst, size_t dst_size, const char *src);
 
+/* Overwrite s with zeros (a secret), then free it; NULL is fine. */
+void str_wipe_free(char *s);
+
 #endif

@@ -369,3 +369,19 @@ call_set_source_ip(struct call *call, const char *ip)
 {
 	str_copy(call->source_ip, sizeof call->source_ip, ip != NULL ? ip : "");
 }
+
+int
+core_call_authorize(struct call *call, const char *action, const char *repo)
+{
+	char msg[ECR_ERROR_MESSAGE_SIZE];
+	int rc;
+
+	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
+	    call->id.region, call->source_ip, action, call->registry_id, repo,
+	    call->now_ms, msg, sizeof msg);
+	if (rc == CORE_AUTHZ_DENIED)
+		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
+	if (rc != 0)
+		return core_fail(call, ERR_SERVER, "%s", msg);
+	return 0;
+}

@@ -394,6 +394,12 @@ const char *core_blob_url(struct call *, const char *digest);
 int core_identify(struct call *, const struct sigv4_request *);
 
 /* call.c: failing in one line, and strings that live as long as the call. */
+/*
+ * Strict mode: may the call's caller do action on repository repo of the
+ * call's registry (core_authorize)? 0, or -1 with AccessDeniedException
+ * (or, on a store failure, ServerException) set on the call.
+ */
+int core_call_authorize(struct call *, const char *action, const char *repo);
 int core_fail(struct call *, enum ecr_errcode, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 int core_fail_store(struct call *, int rc);

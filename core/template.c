@@ -236,17 +236,7 @@ is_repo_name(struct call *call, const char *name)
 static int
 may_create(struct call *call, const char *name)
 {
-	char msg[ECR_ERROR_MESSAGE_SIZE];
-	int rc;
-
-	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
-	    call->id.region, call->source_ip, "ecr:CreateRepository",
-	    call->registry_id, name, call->now_ms, msg, sizeof msg);
-	if (rc == CORE_AUTHZ_DENIED)
-		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
-	if (rc != 0)
-		return core_fail(call, ERR_SERVER, "%s", msg);
-	return 0;
+	return core_call_authorize(call, "ecr:CreateRepository", name);
 }
 
 static int
@@ -305,17 +295,7 @@ core_repo_get_or_create_on_push(struct call *call, const char *name,
 static int
 may_import(struct call *call, const char *name)
 {
-	char msg[ECR_ERROR_MESSAGE_SIZE];
-	int rc;
-
-	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
-	    call->id.region, call->source_ip, "ecr:BatchImportUpstreamImage",
-	    call->registry_id, name, call->now_ms, msg, sizeof msg);
-	if (rc == CORE_AUTHZ_DENIED)
-		return core_fail(call, ERR_ACCESS_DENIED, "%s", msg);
-	if (rc != 0)
-		return core_fail(call, ERR_SERVER, "%s", msg);
-	return 0;
+	return core_call_authorize(call, "ecr:BatchImportUpstreamImage", name);
 }
 
 int

@@ -14,7 +14,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <sodium.h>
 
 #include "common/json.h"
 #include "common/str.h"
@@ -206,15 +205,6 @@ static void ping_sent(struct up_xfer *);
 static void ping_authed(struct up_xfer *);
 static void token_got(struct up_xfer *);
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	sodium_memzero(s, strlen(s));
-	free(s);
-}
-
 /* Answer the ping's caller and free it; fmt NULL: valid. */
 static void __attribute__((format(printf, 2, 3)))
 ping_end(struct up_ping *p, const char *fmt, ...)
@@ -229,8 +219,8 @@ ping_end(struct up_ping *p, const char *fmt, ...)
 	}
 	p->done(p->arg, fmt != NULL ? failure : NULL);
 	free(p->base);
-	wipe_free(p->user);
-	wipe_free(p->password);
+	str_wipe_free(p->user);
+	str_wipe_free(p->password);
 	free(p);
 }
 
@@ -343,11 +333,11 @@ token_got(struct up_xfer *x)
 		    x->status);
 	else {
 		hs[0] = header = xasprintf("Authorization: Bearer %s", token);
-		wipe_free(token);
+		str_wipe_free(token);
 		url = xasprintf("%s/v2/", p->base);
 		up_xfer_free(x);
 		up_get(p->ctx, url, hs, NULL, NULL, NULL, ping_authed, p);
-		wipe_free(header);
+		str_wipe_free(header);
 		free(url);
 		return;
 	}

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "common/str.h"
 #include "common/xalloc.h"
 
 struct up_fetch {
@@ -29,15 +28,6 @@ static void fetch_sent(struct up_xfer *);
 static void fetch_retried(struct up_xfer *);
 static void fetch_token(struct up_xfer *);
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	sodium_memzero(s, strlen(s));
-	free(s);
-}
-
 static const struct up_sink *
 sink_of(const struct up_fetch *f)
 {
@@ -49,8 +39,8 @@ fetch_free(struct up_fetch *f)
 {
 	free(f->url);
 	free(f->accept);
-	wipe_free(f->user);
-	wipe_free(f->password);
+	str_wipe_free(f->user);
+	str_wipe_free(f->password);
 	free(f->scope);
 	free(f);
 }
@@ -151,11 +141,11 @@ fetch_token(struct up_xfer *x)
 	}
 	up_xfer_free(x);
 	header = xasprintf("Authorization: Bearer %s", token);
-	wipe_free(token);
+	str_wipe_free(token);
 	/* An Accept line first, when there is one. */
 	hs[f->accept != NULL ? 1 : 0] = header;
 	up_get(f->ctx, f->url, hs, NULL, NULL, sink_of(f), fetch_retried, f);
-	wipe_free(header);
+	str_wipe_free(header);
 }
 
 static void
