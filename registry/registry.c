@@ -174,22 +174,6 @@ action_of(const struct api_reg_request *req)
 	}
 }
 
-int
-reg_authorize(struct call *call, const char *action, const char *repo)
-{
-	char msg[1024];
-	int rc;
-
-	rc = core_authorize(call->ctx, call->id.principal_arn, call->id.account,
-	    call->id.region, call->source_ip, action, call->registry_id, repo,
-	    call->now_ms, msg, sizeof msg);
-	if (rc == CORE_AUTHZ_DENIED)
-		return reg_fail(call, REG_DENIED, "%s", msg);
-	if (rc != 0)
-		return reg_fail(call, REG_UNKNOWN, "%s", msg);
-	return 0;
-}
-
 enum core_stage
 api_reg_prepare(struct call *call, const struct api_reg_request *req)
 {
@@ -204,7 +188,7 @@ api_reg_prepare(struct call *call, const struct api_reg_request *req)
 	if (authenticate(call, req) != 0)
 		return CORE_STAGE_DONE;
 	if ((action = action_of(req)) != NULL &&
-	    reg_authorize(call, action, req->repo) != 0)
+	    core_call_authorize(call, action, req->repo) != 0)
 		return CORE_STAGE_DONE;
 	call->out = jnew_obj();
 	if (call->op->flags & OP_TXN_WRITE)

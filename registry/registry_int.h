@@ -62,7 +62,5 @@ int reg_repo(struct call *, struct store_repo *);
 bool reg_is_digest(const char *reference);
 /* Drop the upload's lease if the stream holds it (upload.c). */
 void reg_unlease(struct api_reg *);
-/* Strict mode: may the caller do action on repo? 0, or -1 (403 DENIED). */
-int reg_authorize(struct call *, const char *action, const char *repo);
 
 #endif

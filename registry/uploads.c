@@ -109,10 +109,10 @@ mount_source(struct call *call, const struct store_repo *repo,
 	    strcmp(from->encryption_type, repo->encryption_type) != 0 ||
 	    strcmp(from->kms_key, repo->kms_key) != 0)
 		return -1;
-	if (reg_authorize(call, "ecr:GetDownloadUrlForLayer", from->name) == 0)
+	if (core_call_authorize(call, "ecr:GetDownloadUrlForLayer",
+	        from->name) == 0)
 		return 0;
 	ecr_error_clear(&call->err);
-	reg_state(call)->err_reg = REG_NONE;
 	return -1;
 }
 
