@@ -267,11 +267,14 @@ out:
 	return rc;
 }
 
-int
-core_repo_get_or_create_on_push(struct call *call, const char *name,
-    struct store_repo *out)
+/*
+ * Repository name into *out: 0; 1 if it is missing and a name
+ * CreateRepository would take; or -1 with the call's error
+ * (RepositoryNotFoundException for a name it would not take).
+ */
+static int
+repo_get_or_absent(struct call *call, const char *name, struct store_repo *out)
 {
-	struct json_object *t = NULL;
 	int rc;
 
 	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
@@ -282,6 +285,18 @@ core_repo_get_or_create_on_push(struct call *call, const char *name,
 		return core_fail_store(call, rc);
 	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
 		return core_fail_no_repo(call, name);
+	return 1;
+}
+
+int
+core_repo_get_or_create_on_push(struct call *call, const char *name,
+    struct store_repo *out)
+{
+	struct json_object *t = NULL;
+	int rc;
+
+	if ((rc = repo_get_or_absent(call, name, out)) != 1)
+		return rc;
 	if (template_find(call, name, "CREATE_ON_PUSH", &t) != 0)
 		return -1;
 	if (t == NULL)
@@ -305,14 +320,8 @@ core_repo_get_or_create_for_pull(struct call *call, const char *name,
 	struct json_object *t = NULL;
 	int rc;
 
-	rc = store_repo_get(call->txn, call->registry_id, call->id.region, name,
-	    out);
-	if (rc == 0)
-		return may_import(call, name);
-	if (rc != STORE_NOTFOUND && rc != STORE_TOOBIG)
-		return core_fail_store(call, rc);
-	if (rc == STORE_TOOBIG || !is_repo_name(call, name))
-		return core_fail_no_repo(call, name);
+	if ((rc = repo_get_or_absent(call, name, out)) != 1)
+		return rc == 0 ? may_import(call, name) : rc;
 	if (may_import(call, name) != 0 ||
 	    template_find(call, name, "PULL_THROUGH_CACHE", &t) != 0)
 		return -1;
