@@ -3,17 +3,11 @@
 
 #include <json-c/json.h>
 
+/* A null member counts as absent (STYLE.md 6.4): it has no other type. */
 static struct json_object *
 in_member(struct call *call, const char *key, enum json_type type)
 {
-	struct json_object *v;
-
-	if (call->in == NULL || !json_object_object_get_ex(call->in, key, &v))
-		return NULL;
-	/* A null member counts as absent (STYLE.md 6.4). */
-	if (v == NULL || !json_object_is_type(v, type))
-		return NULL;
-	return v;
+	return jget(call->in, key, type);
 }
 
 const char *

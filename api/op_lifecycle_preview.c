@@ -335,17 +335,6 @@ struct preview {
 	struct json_object *results;
 };
 
-static struct json_object *
-member(struct json_object *o, const char *key, enum json_type type)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 /* 0, or -1 with a ServerException for a damaged document. */
 static int
 preview_parse(struct call *call, const struct store_doc *doc,
@@ -355,15 +344,15 @@ preview_parse(struct call *call, const struct store_doc *doc,
 
 	memset(pv, 0, sizeof *pv);
 	pv->root = json_tokener_parse(doc->text);
-	if ((v = member(pv->root, "status", json_type_string)) != NULL)
+	if ((v = jget(pv->root, "status", json_type_string)) != NULL)
 		pv->status = json_object_get_string(v);
-	if ((v = member(pv->root, "text", json_type_string)) != NULL)
+	if ((v = jget(pv->root, "text", json_type_string)) != NULL)
 		pv->text = json_object_get_string(v);
-	if ((v = member(pv->root, "expiring", json_type_int)) != NULL)
+	if ((v = jget(pv->root, "expiring", json_type_int)) != NULL)
 		pv->n_expiring = json_object_get_int64(v);
-	if ((v = member(pv->root, "transitioning", json_type_int)) != NULL)
+	if ((v = jget(pv->root, "transitioning", json_type_int)) != NULL)
 		pv->n_transitioning = json_object_get_int64(v);
-	pv->results = member(pv->root, "results", json_type_array);
+	pv->results = jget(pv->root, "results", json_type_array);
 	if (pv->status != NULL && pv->text != NULL && pv->results != NULL)
 		return 0;
 	json_object_put(pv->root);

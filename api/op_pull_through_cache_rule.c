@@ -253,8 +253,8 @@ update_rule(struct call *call)
 
 	if (load(call, prefix, &rule, &created, &updated) != 0)
 		return -1;
-	u = api_upstream_named(core_jstr(rule, "upstreamRegistry") != NULL
-	                           ? core_jstr(rule, "upstreamRegistry")
+	u = api_upstream_named(jget_str(rule, "upstreamRegistry") != NULL
+	                           ? jget_str(rule, "upstreamRegistry")
 	                           : "");
 	if (u == NULL)
 		rc = core_fail_store(call, STORE_CORRUPT);

@@ -74,7 +74,7 @@ validate_rule(struct call *call)
 		return rc;
 	write_rule(call, rule);
 	/* A secret gone from --secrets since: invalid, not an error. */
-	cred = core_jstr(rule, "credentialArn");
+	cred = jget_str(rule, "credentialArn");
 	if (cred != NULL &&
 	    core_secret_get(call->ctx, cred, &user, &token) != 0) {
 		validated(call,
@@ -85,7 +85,7 @@ validate_rule(struct call *call)
 		return CALL_PENDING;
 	}
 	/* The ping copies what it keeps; rule and secrets may go. */
-	up_ping_start(call->ctx, core_jstr(rule, "upstreamRegistryUrl"), user,
+	up_ping_start(call->ctx, jget_str(rule, "upstreamRegistryUrl"), user,
 	    token, validated, call);
 	json_object_put(rule);
 	return CALL_PENDING;

@@ -67,8 +67,8 @@ entry_read(struct api_secret *s, struct json_object *v)
 	        (size_t)json_object_get_string_len(v), &parsed,
 	        NULL) != JPARSE_BAD)
 		v = parsed;
-	user = core_jstr(v, "username");
-	token = core_jstr(v, "accessToken");
+	user = jget_str(v, "username");
+	token = jget_str(v, "accessToken");
 	if (user != NULL && *user != '\0' && token != NULL && *token != '\0') {
 		s->username = xstrdup(user);
 		s->access_token = xstrdup(token);

@@ -41,7 +41,7 @@ check_policies(struct call *call, struct json_object *t)
 	struct lifecycle_policy *lc = NULL;
 	char *formatted;
 
-	text = core_jstr(t, "repositoryPolicy");
+	text = jget_str(t, "repositoryPolicy");
 	if (text != NULL && *text != '\0') {
 		if (api_policy_check(call, API_POLICY_REPOSITORY, text,
 		        strlen(text), &policy, &formatted) != 0)
@@ -50,7 +50,7 @@ check_policies(struct call *call, struct json_object *t)
 		set_str(t, "repositoryPolicy", formatted);
 	} else
 		set_str(t, "repositoryPolicy", NULL);
-	text = core_jstr(t, "lifecyclePolicy");
+	text = jget_str(t, "lifecyclePolicy");
 	if (text != NULL && *text != '\0') {
 		if (core_lifecycle_parse(call, text, strlen(text), &lc) != 0)
 			return -1;
@@ -66,10 +66,10 @@ api_template_check(struct call *call, struct json_object *t)
 {
 	struct json_object *applied;
 	struct store_repo *scratch;
-	const char *role = core_jstr(t, "customRoleArn");
+	const char *role = jget_str(t, "customRoleArn");
 	int rc = -1;
 
-	applied = core_jarr(t, "appliedFor");
+	applied = jget(t, "appliedFor", json_type_array);
 	/* [unconfirmed] wording, Coral's for a list below its minimum. */
 	if (applied == NULL || json_object_array_length(applied) == 0)
 		return core_fail(call, ERR_VALIDATION,

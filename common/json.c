@@ -138,6 +138,25 @@ jadd_epoch(struct json_object *o, const char *key, int64_t ms)
 	    must(json_object_new_double_s((double)ms / 1000.0, text)));
 }
 
+struct json_object *
+jget(struct json_object *o, const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+const char *
+jget_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key, json_type_string);
+
+	return v == NULL ? NULL : json_object_get_string(v);
+}
+
 void
 jpush(struct json_object *arr, struct json_object *owned_v)
 {

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/buf.h"
+#include <json-c/json.h>
 
-struct json_object;
+#include "common/buf.h"
 
 struct json_object *jnew_obj(void);
 struct json_object *jnew_arr(void);
@@ -29,6 +29,14 @@ void jadd_bool(struct json_object *, const char *key, bool);
 void jadd_epoch(struct json_object *, const char *key, int64_t ms);
 void jadd_obj(struct json_object *, const char *key,
     struct json_object *owned_v);
+/*
+ * Read an object: the member key of o when it has that type, else NULL
+ * (o NULL, no such member, another type); borrowed from o.
+ */
+struct json_object *jget(struct json_object *o, const char *key,
+    enum json_type type);
+/* The string member key of o, or NULL; borrowed from o. */
+const char *jget_str(struct json_object *o, const char *key);
 /* Append to an array. */
 void jpush(struct json_object *arr, struct json_object *owned_v);
 void jpush_str(struct json_object *arr, const char *);

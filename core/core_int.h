@@ -466,10 +466,6 @@ int core_repo_quota_check(struct call *);
 #define CORE_PREFIX_ROOT "ROOT"
 /* The stored key of prefix: without its implied trailing '/'. */
 const char *core_prefix_key(struct call *, const char *prefix);
-/* A member of o of that type, or NULL (borrowed from o). */
-const char *core_jstr(struct json_object *o, const char *key);
-struct json_object *core_jarr(struct json_object *o, const char *key);
-struct json_object *core_jobj(struct json_object *o, const char *key);
 /*
  * Load the record of kind named prefix: 0 with *out (put it) and its
  * times, 1 if there is none, or -1 with the call's error.

@@ -139,8 +139,8 @@ rule_find(struct call *call, const char *name, struct json_object **out,
 static char *
 upstream_path(struct json_object *rule, const char *rest)
 {
-	const char *up = core_jstr(rule, "upstreamRepositoryPrefix");
-	const char *kind = core_jstr(rule, "upstreamRegistry");
+	const char *up = jget_str(rule, "upstreamRepositoryPrefix");
+	const char *kind = jget_str(rule, "upstreamRegistry");
 
 	if (up != NULL && strcmp(up, CORE_PREFIX_ROOT) != 0)
 		return xasprintf("%s/%s", up, rest);
@@ -281,13 +281,12 @@ core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 		return -1;
 	if (rule == NULL)
 		return 0;
-	cred = core_jstr(rule, "credentialArn");
+	cred = jget_str(rule, "credentialArn");
 	if (cred != NULL && (call->ctx->secret_get == NULL ||
 	                        call->ctx->secret_get(call->ctx, cred, &t->user,
 	                            &t->token) != 0))
 		t->user = t->token = NULL; /* anonymous: upstream decides */
-	t->base =
-	    up_base_url(call->ctx, core_jstr(rule, "upstreamRegistryUrl"));
+	t->base = up_base_url(call->ctx, jget_str(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
 	t->scope = xasprintf("repository:%s:pull", t->path);
 	json_object_put(rule);

@@ -26,40 +26,6 @@ core_prefix_key(struct call *call, const char *prefix)
 	return prefix;
 }
 
-const char *
-core_jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static struct json_object *
-member(struct json_object *o, const char *key, enum json_type type)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
-struct json_object *
-core_jarr(struct json_object *o, const char *key)
-{
-	return member(o, key, json_type_array);
-}
-
-struct json_object *
-core_jobj(struct json_object *o, const char *key)
-{
-	return member(o, key, json_type_object);
-}
-
 int
 core_record_load(struct call *call, enum store_template_kind kind,
     const char *prefix, struct json_object **out, int64_t *created_at_ms,
@@ -123,17 +89,18 @@ int
 core_template_settings(struct call *call, struct json_object *t,
     struct store_repo *repo)
 {
-	const char *mutability = core_jstr(t, "imageTagMutability");
+	const char *mutability = jget_str(t, "imageTagMutability");
 
 	return core_mutability_check(call,
 	           mutability != NULL ? mutability : "MUTABLE",
-	           core_jarr(t, "imageTagMutabilityExclusionFilters"),
+	           jget(t, "imageTagMutabilityExclusionFilters",
+	               json_type_array),
 	           repo) != 0 ||
 	               core_encryption_set(call,
-	                   core_jobj(t, "encryptionConfiguration"),
+	                   jget(t, "encryptionConfiguration", json_type_object),
 	                   repo) != 0 ||
 	               core_repo_tags_merge(call, repo,
-	                   core_jarr(t, "resourceTags")) != 0
+	                   jget(t, "resourceTags", json_type_array)) != 0
 	           ? -1
 	           : 0;
 }
@@ -144,7 +111,7 @@ is_applied_for(struct json_object *t, const char *use)
 	struct json_object *applied, *v;
 	size_t i, n;
 
-	applied = core_jarr(t, "appliedFor");
+	applied = jget(t, "appliedFor", json_type_array);
 	n = applied == NULL ? 0 : json_object_array_length(applied);
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(applied, i);
@@ -208,7 +175,7 @@ put_policies(struct call *call, struct json_object *t, uint64_t repo_id)
 	int rc;
 
 	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-		if ((text = core_jstr(t, docs[i].member)) == NULL)
+		if ((text = jget_str(t, docs[i].member)) == NULL)
 			continue;
 		memset(&doc, 0, sizeof doc);
 		doc.text = (char *)text;
