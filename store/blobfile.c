@@ -281,23 +281,33 @@ store_upload_file_prepare(struct store *s, const char *id, uint64_t len)
 	return rc;
 }
 
+/* Make a name made in digest's blob directory durable: 0 or -1 (errno). */
+static int
+sync_blob_dir(struct store *s, const char *digest)
+{
+	char *bdir;
+	int rc;
+
+	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
+	rc = sync_dir(s, bdir);
+	free(bdir);
+	return rc;
+}
+
 /* Rename the upload file to the blob file, or drop it if that exists. */
 static int
 place_file(struct store *s, const char *upath, const char *bpath,
     const char *digest)
 {
 	struct stat sb;
-	char *bdir;
 	int rc = STORE_OK;
 
 	if (stat(bpath, &sb) == 0)
 		return finish_existing(bpath, upath);
 	if (errno != ENOENT)
 		return store_io_fail(s, "stat", bpath, errno);
-	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
-	if (rename(upath, bpath) == -1 || sync_dir(s, bdir) == -1)
+	if (rename(upath, bpath) == -1 || sync_blob_dir(s, digest) == -1)
 		rc = store_io_fail(s, "rename", bpath, errno);
-	free(bdir);
 	return rc;
 }
 
@@ -318,20 +328,18 @@ store_upload_file_place(struct store *s, const char *id, const char *digest)
 int
 store_upload_file_link(struct store *s, const char *id, const char *digest)
 {
-	char *upath = NULL, *bpath, *bdir;
+	char *upath = NULL, *bpath;
 	int rc = STORE_TOOBIG;
 
 	if ((bpath = store_files_blob_path(s, digest)) == NULL ||
 	    (upath = store_files_upload_path(s, id)) == NULL)
 		goto out;
 	rc = STORE_OK;
-	bdir = xasprintf("%s/%.6s", STORE_DIR_BLOBS, digest);
 	if (link(upath, bpath) == -1) {
 		if (errno != EEXIST)
 			rc = store_io_fail(s, "link", bpath, errno);
-	} else if (sync_dir(s, bdir) == -1)
-		rc = store_io_fail(s, "fsync", bdir, errno);
-	free(bdir);
+	} else if (sync_blob_dir(s, digest) == -1)
+		rc = store_io_fail(s, "fsync", bpath, errno);
 out:
 	free(upath);
 	free(bpath);
