@@ -43,7 +43,6 @@
 #include "common/xalloc.h"
 
 /* Input kept while a request waits for its answer; output before we pause. */
-#define CONN_READ_MAX (256 * 1024)
 #define CONN_READ_ROUNDS 4 /* large reads per readiness event */
 #define CONN_INPUT_MAX (256 * 1024)
 #define CONN_OUTPUT_MAX (4 * 1024 * 1024)
@@ -725,8 +724,6 @@ conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip)
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_MAX);
-	/* Blob bodies: read in large pieces, not libevent's 4 KiB default. */
-	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	evtimer_add(c->timer, &srv->header_timeout);
