@@ -941,6 +941,44 @@ check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 	return SIGV4_NOT_YET_VALID;
 }
 
+/*
+ * The signature of req under auth's scope and SignedHeaders: canonical
+ * request, string to sign, HMAC with the signing key. 0, or
+ * SIGV4_MALFORMED (canonical request too large) or SIGV4_MISMATCH (a field
+ * too long for the string to sign) with *cause set.
+ */
+static int
+compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
+    const char *secret_key, struct sigv4_cache *cache,
+    unsigned char out[HMAC_SIZE], char **cause)
+{
+	struct buf b;
+	char hash[65], sts[STS_SIZE];
+	int n;
+
+	buf_init(&b, SIGV4_CANONICAL_MAX);
+	/* One allocation for the usual request, not a doubling chain. */
+	(void)buf_reserve(&b, CANONICAL_GUESS);
+	if (build_canonical_request(&b, req, auth) != 0) {
+		buf_release(&b);
+		*cause = xstrdup("Request is too large to verify its "
+		                 "signature.");
+		return SIGV4_MALFORMED;
+	}
+	sha256_hex(b.data, b.len, hash);
+	buf_release(&b);
+	/* Every field is bounded by its array in struct sigv4_auth. */
+	n = snprintf(sts, sizeof sts,
+	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
+	    auth->date, auth->region, auth->service, hash);
+	if (n < 0 || (size_t)n >= sizeof sts) {
+		*cause = xstrdup(MSG_MISMATCH);
+		return SIGV4_MISMATCH;
+	}
+	signature(cache, secret_key, auth, sts, (size_t)n, out);
+	return 0;
+}
+
 int
 sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
     const char *secret_key, const char *service, time_t now, char **cause)
@@ -954,11 +992,9 @@ sigv4_verify_cached(const struct sigv4_request *req,
     const struct sigv4_auth *auth, const char *secret_key, const char *service,
     time_t now, struct sigv4_cache *cache, char **cause)
 {
-	struct buf b;
 	unsigned char want[HMAC_SIZE], got[HMAC_SIZE];
-	char hash[65], sts[STS_SIZE];
 	size_t got_len;
-	int n, rc;
+	int rc;
 
 	if (strcmp(auth->service, service) != 0) {
 		*cause = xasprintf("Credential should be scoped to correct "
@@ -980,27 +1016,8 @@ sigv4_verify_cached(const struct sigv4_request *req,
 		return SIGV4_MISMATCH;
 	}
 
-	buf_init(&b, SIGV4_CANONICAL_MAX);
-	/* One allocation for the usual request, not a doubling chain. */
-	(void)buf_reserve(&b, CANONICAL_GUESS);
-	if (build_canonical_request(&b, req, auth) != 0) {
-		buf_release(&b);
-		*cause = xstrdup("Request is too large to verify its "
-		                 "signature.");
-		return SIGV4_MALFORMED;
-	}
-	sha256_hex(b.data, b.len, hash);
-	buf_release(&b);
-	/* Every field is bounded by its array in struct sigv4_auth. */
-	n = snprintf(sts, sizeof sts,
-	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
-	    auth->date, auth->region, auth->service, hash);
-	if (n < 0 || (size_t)n >= sizeof sts) {
-		*cause = xstrdup(MSG_MISMATCH);
-		return SIGV4_MISMATCH;
-	}
-	signature(cache, secret_key, auth, sts, (size_t)n, want);
-
+	if ((rc = compute(req, auth, secret_key, cache, want, cause)) != 0)
+		return rc;
 	rc = SIGV4_MISMATCH;
 	if (sodium_hex2bin(got, sizeof got, auth->signature,
 	        strlen(auth->signature), NULL, &got_len, NULL) == 0 &&
@@ -1021,4 +1038,32 @@ sigv4_request_time(const struct sigv4_auth *auth, int64_t *out)
 		return -1;
 	*out = civil_to_epoch(&c);
 	return 0;
+}
+
+int
+sigv4_sign(const struct sigv4_request *req, struct sigv4_auth *auth,
+    const char *secret_key, char **cause)
+{
+	unsigned char sig[HMAC_SIZE];
+	int64_t t;
+	int rc;
+
+	if (sigv4_request_time(auth, &t) != 0) {
+		*cause = bad_date_message(span_of(auth->amz_date));
+		return SIGV4_MALFORMED;
+	}
+	memcpy(auth->date, auth->amz_date, 8);
+	auth->date[8] = '\0';
+	if ((rc = compute(req, auth, secret_key, NULL, sig, cause)) != 0)
+		return rc;
+	sodium_bin2hex(auth->signature, sizeof auth->signature, sig,
+	    sizeof sig);
+	sodium_memzero(sig, sizeof sig);
+	return 0;
+}
+
+void
+sigv4_amz_date(int64_t t, char out[17])
+{
+	format_amz_date(out, t);
 }

@@ -116,6 +116,22 @@ int sigv4_verify_cached(const struct sigv4_request *req,
     time_t now, struct sigv4_cache *cache, char **cause);
 
 /*
+ * Sign req as an AWS client does (the credential helper's calls to ecrd).
+ * The caller fills auth's access_key, region, service, amz_date (the
+ * request time, as in req's X-Amz-Date header) and signed_headers (the
+ * lower-case names of headers in req, sorted, ';'-separated; host among
+ * them). Sets auth->date from amz_date and auth->signature. 0, or
+ * SIGV4_MALFORMED (an unparsable amz_date, a canonical request past
+ * SIGV4_CANONICAL_MAX) or SIGV4_MISMATCH (scope fields too long) with
+ * *cause set (caller frees) and auth->signature left as it was.
+ */
+int sigv4_sign(const struct sigv4_request *req, struct sigv4_auth *auth,
+    const char *secret_key, char **cause);
+
+/* Seconds since the epoch as an X-Amz-Date, yyyymmddThhmmssZ. */
+void sigv4_amz_date(int64_t t, char out[17]);
+
+/*
  * The request time sigv4_parse read (auth->amz_date) as seconds since the
  * epoch into *out. 0, or -1 if auth holds no such time.
  */

@@ -157,6 +157,52 @@ test_sigv4_verifies_botocore_vectors(void **state)
 	}
 }
 
+/* Signing a vector's request as a client gives botocore's signature. */
+static void
+test_sigv4_sign_gives_botocore_signatures(void **state)
+{
+	struct req_copy c;
+	struct sigv4_auth a;
+	char *cause = NULL, amz[17];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_VECTORS; i++) {
+		const struct sigv4_vector *v = &sigv4_vectors[i];
+
+		load(v, &c);
+		assert_int_equal(sigv4_parse(&c.req, &a, &cause), 0);
+		memset(a.signature, 0, sizeof a.signature);
+		memset(a.date, 0, sizeof a.date);
+		if (sigv4_sign(&c.req, &a, v->secret, &cause) != 0)
+			fail_msg("%s: %s", v->name, cause);
+		assert_string_equal(a.signature, v->signature);
+		assert_memory_equal(a.date, v->amz_date, 8);
+		assert_int_equal(sigv4_verify(&c.req, &a, v->secret, "ecr",
+		                     (time_t)v->now, &cause),
+		    0);
+	}
+	sigv4_amz_date(1440938160, amz);
+	assert_string_equal(amz, "20150830T123600Z");
+}
+
+static void
+test_sigv4_sign_refuses_bad_request_time(void **state)
+{
+	struct req_copy c;
+	struct sigv4_auth a;
+	char *cause = NULL;
+
+	(void)state;
+	load(&sigv4_vectors[0], &c);
+	assert_int_equal(sigv4_parse(&c.req, &a, &cause), 0);
+	snprintf(a.amz_date, sizeof a.amz_date, "%s", "20150830");
+	assert_int_equal(sigv4_sign(&c.req, &a, "secret", &cause),
+	    SIGV4_MALFORMED);
+	assert_non_null(cause);
+	free(cause);
+}
+
 static int
 check_cached(const struct sigv4_request *req, const char *secret, long long now,
     struct sigv4_cache *cache)
@@ -992,6 +1038,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sigv4_verifies_botocore_vectors),
+	    cmocka_unit_test(test_sigv4_sign_gives_botocore_signatures),
+	    cmocka_unit_test(test_sigv4_sign_refuses_bad_request_time),
 	    cmocka_unit_test(test_sigv4_cache_gives_uncached_verdicts),
 	    cmocka_unit_test(
 	        test_sigv4_cache_misses_on_changed_secret_date_or_region),
