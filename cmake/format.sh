@@ -1,8 +1,8 @@
 #!/bin/sh
 # Check (default) or apply (--apply) .clang-format on the C sources: every
 # .c and .h git tracks (every one under the source folders outside a git
-# checkout), but the generated model (api/model_gen.*, written by
-# cmake/gen_model.py). The check names each file that differs and fails.
+# checkout), but generated files (*_gen.[ch]: api/model_gen.* written by
+# cmake/gen_model.py, server/flags_gen.c by cmake/gen_flags.py). The check names each file that differs and fails.
 # STYLE.md 2: the formatter settles layout, not reviewers. Debian's
 # clang-format (14 on bookworm) is the reference: other versions lay out
 # some lines differently.
@@ -14,7 +14,7 @@ else
 	files=$(find api auth bench common core policy registry server store \
 	    test -name '*.[ch]' | sort)
 fi
-files=$(printf '%s\n' $files | grep -v '/model_gen\.[ch]$')
+files=$(printf '%s\n' $files | grep -v '_gen\.[ch]$')
 if [ "${1:-}" = "--apply" ]; then
 	# shellcheck disable=SC2086
 	clang-format -i $files

@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/xalloc.h"
+#include "server/flags.h"
 #include "server/http.h"
 #include "server/pool.h"
 #include "store/store.h"
@@ -81,104 +82,7 @@ static const char *secrets_path;
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: ecrd [options]\n"
-	    "  --listen HOST:PORT      address to serve on "
-	    "(default " DEFAULT_LISTEN ");\n"
-	    "                          port 0 picks a free port, [::1]:PORT "
-	    "for IPv6\n"
-	    "  --port-file FILE        write the bound HOST:PORT to FILE once "
-	    "listening\n"
-	    "                          (written to a temporary name, then "
-	    "renamed)\n"
-	    "  --data-dir DIR          persistent store directory (default "
-	    "./" DEFAULT_DATA_DIR ")\n"
-	    "  --ephemeral             store in a fresh temporary directory, "
-	    "removed at\n"
-	    "                          exit, without fsync: for tests\n"
-	    "  --map-size BYTES        most the metadata file may grow to, "
-	    "with an\n"
-	    "                          optional K, M, G or T (default 1T, "
-	    "sparse); past\n"
-	    "                          it writes fail with ServerException "
-	    "(see README)\n"
-	    "  --account ID            account for access keys that name none\n"
-	    "                          (default " CORE_ACCOUNT_DEFAULT ")\n"
-	    "  --region REGION         region for unsigned requests "
-	    "(default " CORE_REGION_DEFAULT ")\n"
-	    "  --public-endpoint HOST[:PORT]\n"
-	    "                          make repositoryUri and proxyEndpoint "
-	    "name this\n"
-	    "                          server (e.g. 127.0.0.1:5080, "
-	    "[::1]:5080; port 0:\n"
-	    "                          the bound port; no scheme) instead of\n"
-	    "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
-	    "  --credentials FILE      strict mode: verify SigV4 signatures "
-	    "against the\n"
-	    "                          principals in FILE (see README); SIGHUP "
-	    "reloads\n"
-	    "  --strict                strict mode (requires --credentials)\n"
-	    "  --secrets FILE          upstream credentials of pull-through "
-	    "cache rules:\n"
-	    "                          a JSON object mapping a secret ARN or "
-	    "name to\n"
-	    "                          {\"username\", \"accessToken\"} (see "
-	    "README);\n"
-	    "                          SIGHUP reloads\n"
-	    "  --upstream-url HOST=URL send a pull-through cache upstream's "
-	    "requests\n"
-	    "                          for HOST to URL instead of "
-	    "https://HOST, e.g.\n"
-	    "                          "
-	    "registry-1.docker.io=http://127.0.0.1:5000\n"
-	    "                          (repeatable; tests, air-gapped "
-	    "mirrors)\n"
-	    "  --pull-through-refresh S\n"
-	    "                          check a pull-through cache tag upstream "
-	    "again\n"
-	    "                          when it was last checked S seconds ago "
-	    "or more\n"
-	    "                          (default 86400)\n"
-	    "  --admin-endpoints       in strict mode, serve the admin "
-	    "endpoints\n"
-	    "                          (/_ecrd/token, gc, clock, lifecycle/run "
-	    "and\n"
-	    "                          /moto-api/reset), which need no "
-	    "credentials;\n"
-	    "                          without it they answer 404 (permissive "
-	    "mode\n"
-	    "                          always serves them)\n"
-	    "  --relax-references      let PutImage name layers, configs and "
-	    "child\n"
-	    "                          manifests the repository does not hold "
-	    "(for test\n"
-	    "                          suites that push synthetic manifests); "
-	    "default:\n"
-	    "                          ECR's "
-	    "LayersNotFound/ReferencedImagesNotFound\n"
-	    "  --lifecycle-interval S  run every repository's lifecycle policy "
-	    "each S\n"
-	    "                          seconds (default 3600; 0: only on "
-	    "demand, by\n"
-	    "                          POST /_ecrd/lifecycle/run)\n"
-	    "  --clock-offset S        start with the clock S seconds ahead "
-	    "(age-based\n"
-	    "                          lifecycle rules; POST /_ecrd/clock "
-	    "moves it on)\n"
-	    "  --max-repositories N    ECR's repositories-per-region quota "
-	    "(default\n"
-	    "                          100000)\n"
-	    "  --max-layer-size BYTES  ECR's maximum layer size (default "
-	    "54525952000,\n"
-	    "                          52,000 MiB)\n"
-	    "  --header-timeout S      close a connection whose request "
-	    "headers take\n"
-	    "                          longer than S seconds in all (default "
-	    "30)\n"
-	    "  --log-level LEVEL       error, warn, info (one line per "
-	    "request) or debug\n"
-	    "  -v, --version           print the version and exit\n"
-	    "  -h, --help              print this help and exit\n");
+	fputs(flags_usage, fp);
 }
 
 /* A whole number from min to max for flag. */
@@ -291,32 +195,6 @@ add_upstream_url(struct options *o, const char *arg)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"port-file", required_argument, NULL, 'p'},
-	    {"data-dir", required_argument, NULL, 'd'},
-	    {"ephemeral", no_argument, NULL, 'e'},
-	    {"account", required_argument, NULL, 'a'},
-	    {"region", required_argument, NULL, 'r'},
-	    {"public-endpoint", required_argument, NULL, 'u'},
-	    {"credentials", required_argument, NULL, 'c'},
-	    {"strict", no_argument, NULL, 's'},
-	    {"secrets", required_argument, NULL, 'X'},
-	    {"upstream-url", required_argument, NULL, 'W'},
-	    {"pull-through-refresh", required_argument, NULL, 'P'},
-	    {"admin-endpoints", no_argument, NULL, 'A'},
-	    {"relax-references", no_argument, NULL, 'R'},
-	    {"log-level", required_argument, NULL, 'L'},
-	    {"lifecycle-interval", required_argument, NULL, 'I'},
-	    {"clock-offset", required_argument, NULL, 'O'},
-	    {"max-repositories", required_argument, NULL, 'M'},
-	    {"max-layer-size", required_argument, NULL, 'S'},
-	    {"map-size", required_argument, NULL, 'Z'},
-	    {"header-timeout", required_argument, NULL, 'H'},
-	    {"version", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct endpoint listen;
 	int ch;
 
@@ -331,7 +209,8 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_layer_size = CORE_LAYER_SIZE_MAX;
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
-	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, flags_shortopts, flags_longopts,
+	            NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			o->listen = optarg;
@@ -664,6 +543,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (server.is_draining)
 		return;
 	log_info("signal %d: finishing requests in flight", (int)sig);
+	notify_send("STOPPING=1");
 	server.is_draining = true;
 	http_server_drain(server.http);
 	drain = evtimer_new(server.base, drain_cb, event_self_cbarg());
@@ -711,11 +591,21 @@ reload_secrets(void)
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
+	struct timespec ts;
+	char *state;
+
 	(void)sig;
 	(void)what;
 	(void)arg;
+	/* systemd wants the reload's start time with RELOADING=1. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	state = xasprintf("RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	notify_send(state);
+	free(state);
 	reload_credentials();
 	reload_secrets();
+	notify_send("READY=1");
 }
 
 /*
@@ -853,7 +743,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct event *sigs[3];
-	char *cause = NULL;
+	char *cause = NULL, *ready;
 	size_t i;
 	int rc = 1;
 
@@ -897,6 +787,11 @@ main(int argc, char **argv)
 		log_warn("--admin-endpoints: anyone who reaches %s may mint "
 		         "tokens, reset and collect without credentials",
 		    http_server_address(server.http));
+	/* Listening, and the port file written: a Type=notify unit is up. */
+	ready = xasprintf("READY=1\nSTATUS=listening on %s",
+	    http_server_address(server.http));
+	notify_send(ready);
+	free(ready);
 	if (event_base_dispatch(server.base) == 0)
 		rc = 0;
 	for (i = 0; i < 3; i++)

@@ -210,4 +210,13 @@ void gc_sched_on_run(struct server *, struct http_request *);
 /* Drop runs without answering; after pool_free (no work in flight). */
 void gc_sched_free(struct gc_sched *);
 
+/*
+ * notify.c: systemd's readiness protocol (sd_notify(3)) without libsystemd:
+ * send state ("READY=1", "STOPPING=1"...) as one datagram to the socket
+ * $NOTIFY_SOCKET names. Does nothing outside a Type=notify service; a
+ * failure is logged once per call and otherwise ignored, as a service
+ * manager that cannot be told is no reason to stop serving.
+ */
+void notify_send(const char *state);
+
 #endif

@@ -1,0 +1,80 @@
+# bash completion for ecrd: generated from server/flags.txt by
+# cmake/gen_flags.py (make flags). Do not edit.
+_ecrd()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]}
+	local prev=${COMP_WORDS[COMP_CWORD-1]}
+
+	case $prev in
+	--listen)
+		COMPREPLY=()
+		return
+		;;
+	--port-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--data-dir)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--map-size)
+		COMPREPLY=()
+		return
+		;;
+	--account)
+		COMPREPLY=()
+		return
+		;;
+	--region)
+		COMPREPLY=()
+		return
+		;;
+	--public-endpoint)
+		COMPREPLY=()
+		return
+		;;
+	--credentials)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--secrets)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--upstream-url)
+		COMPREPLY=()
+		return
+		;;
+	--pull-through-refresh)
+		COMPREPLY=()
+		return
+		;;
+	--lifecycle-interval)
+		COMPREPLY=()
+		return
+		;;
+	--clock-offset)
+		COMPREPLY=()
+		return
+		;;
+	--max-repositories)
+		COMPREPLY=()
+		return
+		;;
+	--max-layer-size)
+		COMPREPLY=()
+		return
+		;;
+	--header-timeout)
+		COMPREPLY=()
+		return
+		;;
+	--log-level)
+		COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
+		return
+		;;
+	esac
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --credentials --strict --secrets --upstream-url --pull-through-refresh --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --log-level --version --help" -- "$cur"))
+}
+complete -o filenames -F _ecrd ecrd

@@ -1,0 +1,96 @@
+/*
+ * ecrd's flags: generated from server/flags.txt by cmake/gen_flags.py
+ * (make flags). Do not edit.
+ */
+#include "server/flags.h"
+
+#include <stddef.h>
+
+const char flags_usage[] =
+    "usage: ecrd [options]\n"
+    "  --listen HOST:PORT      address to serve on (default 127.0.0.1:5080); port 0\n"
+    "                          picks a free port, [::1]:PORT for IPv6\n"
+    "  --port-file FILE        write the bound HOST:PORT to FILE once listening\n"
+    "                          (written to a temporary name, then renamed)\n"
+    "  --data-dir DIR          persistent store directory (default ./ecrd-data)\n"
+    "  --ephemeral             store in a fresh temporary directory, removed at\n"
+    "                          exit, without fsync: for tests\n"
+    "  --map-size BYTES        most the metadata file may grow to, with an optional\n"
+    "                          K, M, G or T (default 1T, sparse); past it writes\n"
+    "                          fail with ServerException (see README)\n"
+    "  --account ID            account for access keys that name none (default\n"
+    "                          123456789012)\n"
+    "  --region REGION         region for unsigned requests (default us-east-1)\n"
+    "  --public-endpoint HOST[:PORT]\n"
+    "                          make repositoryUri and proxyEndpoint name this server\n"
+    "                          (e.g. 127.0.0.1:5080, [::1]:5080; port 0: the bound\n"
+    "                          port; no scheme) instead of\n"
+    "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
+    "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
+    "                          principals in FILE (see README); SIGHUP reloads\n"
+    "  --strict                strict mode (requires --credentials)\n"
+    "  --secrets FILE          upstream credentials of pull-through cache rules: a\n"
+    "                          JSON object mapping a secret ARN or name to\n"
+    "                          {\"username\", \"accessToken\"} (see README); SIGHUP\n"
+    "                          reloads\n"
+    "  --upstream-url HOST=URL\n"
+    "                          send a pull-through cache upstream's requests for\n"
+    "                          HOST to URL instead of https://HOST, e.g.\n"
+    "                          registry-1.docker.io=http://127.0.0.1:5000\n"
+    "                          (repeatable; tests, air-gapped mirrors)\n"
+    "  --pull-through-refresh SECONDS\n"
+    "                          check a pull-through cache tag upstream again when it\n"
+    "                          was last checked SECONDS ago or more (default 86400)\n"
+    "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
+    "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
+    "                          /moto-api/reset), which need no credentials; without\n"
+    "                          it they answer 404 (permissive mode always serves\n"
+    "                          them)\n"
+    "  --relax-references      let PutImage name layers, configs and child manifests\n"
+    "                          the repository does not hold (for test suites that\n"
+    "                          push synthetic manifests); default: ECR's\n"
+    "                          LayersNotFound/ReferencedImagesNotFound\n"
+    "  --lifecycle-interval SECONDS\n"
+    "                          run every repository's lifecycle policy each SECONDS\n"
+    "                          (default 3600; 0: only on demand, by POST\n"
+    "                          /_ecrd/lifecycle/run)\n"
+    "  --clock-offset SECONDS  start with the clock SECONDS ahead (age-based\n"
+    "                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
+    "  --max-repositories N    ECR's repositories-per-region quota (default 100000)\n"
+    "  --max-layer-size BYTES  ECR's maximum layer size (default 54525952000, 52,000\n"
+    "                          MiB)\n"
+    "  --header-timeout SECONDS\n"
+    "                          close a connection whose request headers take longer\n"
+    "                          than SECONDS in all (default 30)\n"
+    "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
+    "  -v, --version           print the version and exit\n"
+    "  -h, --help              print this help and exit\n";
+
+const char flags_shortopts[] = "vh";
+
+const struct option flags_longopts[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"port-file", required_argument, NULL, 'p'},
+    {"data-dir", required_argument, NULL, 'd'},
+    {"ephemeral", no_argument, NULL, 'e'},
+    {"map-size", required_argument, NULL, 'Z'},
+    {"account", required_argument, NULL, 'a'},
+    {"region", required_argument, NULL, 'r'},
+    {"public-endpoint", required_argument, NULL, 'u'},
+    {"credentials", required_argument, NULL, 'c'},
+    {"strict", no_argument, NULL, 's'},
+    {"secrets", required_argument, NULL, 'X'},
+    {"upstream-url", required_argument, NULL, 'W'},
+    {"pull-through-refresh", required_argument, NULL, 'P'},
+    {"admin-endpoints", no_argument, NULL, 'A'},
+    {"relax-references", no_argument, NULL, 'R'},
+    {"lifecycle-interval", required_argument, NULL, 'I'},
+    {"clock-offset", required_argument, NULL, 'O'},
+    {"max-repositories", required_argument, NULL, 'M'},
+    {"max-layer-size", required_argument, NULL, 'S'},
+    {"header-timeout", required_argument, NULL, 'H'},
+    {"log-level", required_argument, NULL, 'L'},
+    {"version", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
