@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages ecrd needs, skipping the work when all are
-# present. Usage: cmake/deps.sh [build|test|fuzz]: test adds what the tests
+# present. Usage: cmake/deps.sh [build|test|fuzz|image]: test adds what the tests
 # need, fuzz what the libFuzzer build needs (make check runs both). Runs
 # apt-get as root (or via sudo when not root). DEPS_LOCK_WAIT: seconds to
 # wait for apt's locks (default 600).
@@ -8,13 +8,14 @@ set -eu
 
 # build: what `make run` needs; test: what `make check` adds (cmocka for
 # the unit tests, the clients the end-to-end tests drive, valgrind, wrk,
-# docker-registry and htpasswd as pull-through cache upstreams);
-# fuzz: clang and libFuzzer.
+# docker-registry and htpasswd as pull-through cache upstreams, podman
+# for the credential helper, buildah for the container image);
+# fuzz: clang and libFuzzer; image: buildah for `make image`.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
-umoci clang-format docker-registry apache2-utils"
+umoci clang-format docker-registry apache2-utils podman buildah"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 
@@ -22,6 +23,7 @@ pkgs=$build_pkgs
 case ${1:-build} in
 test)	pkgs="$build_pkgs $test_pkgs" ;;
 fuzz)	pkgs="$build_pkgs $fuzz_pkgs" ;;
+image)	pkgs="$build_pkgs buildah" ;;
 esac
 
 missing=""

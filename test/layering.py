@@ -22,6 +22,8 @@ ALLOWED = {
     "api": {"core", "policy", "auth", "store", "common"},
     "registry": {"core", "policy", "auth", "store", "common"},
     "server": {"api", "registry", "auth", "store", "common"},
+    # docker-credential-ecrd: a client of ecrd, signing with auth/.
+    "credhelper": {"auth", "common"},
 }
 # Our libraries and the folder each belongs to.
 LIBS = {
