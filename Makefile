@@ -11,14 +11,26 @@
 #               (test/durability/kill9.py)
 #   make format lay out the C sources with .clang-format (make check only
 #               checks them: cmake/format.sh)
+#   make flags  regenerate --help (server/flags_gen.c), the man page, the
+#               README's flag table and bash completion from
+#               server/flags.txt (cmake/gen_flags.py)
+#   make install  the Release build installed under PREFIX (default
+#               /usr/local), staged under DESTDIR if set: ecrd,
+#               docker-credential-ecrd, man pages, the systemd unit and its
+#               sysusers.d entry, bash completion
+#   make image  build the container image ecrd:VERSION with buildah, from
+#               scratch (packaging/build-image.sh)
 
 JOBS ?= 2
 ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_OUT ?= build-fuzz/fuzz-out
 TRIALS ?= 30
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all run check bench fuzz fuzz-build durability format clean
+.PHONY: all run check bench fuzz fuzz-build durability format flags install \
+    image clean
 
 all:
 	cmake/deps.sh build
@@ -57,6 +69,21 @@ fuzz: fuzz-build
 format:
 	cmake/deps.sh test
 	cmake/format.sh --apply
+
+flags:
+	python3 cmake/gen_flags.py
+
+# Configured with PREFIX: the unit's ExecStart names the installed binary.
+install:
+	cmake/deps.sh build
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release \
+	    -DECRD_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build build-release -j$(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install build-release
+
+image: all
+	cmake/deps.sh image
+	packaging/build-image.sh build-release
 
 bench: all
 	ECRD_BIN=build-release/server/ecrd bench/run.sh
