@@ -63,6 +63,10 @@ const char flags_usage[] =
     "                          close a connection whose request headers take longer\n"
     "                          than SECONDS in all (default 30)\n"
     "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
+    "  --health-check          do not serve: ask the ecrd at --listen for GET\n"
+    "                          /health and exit 0 if it answers 200 within 5\n"
+    "                          seconds, else 1 (a container HEALTHCHECK; a wildcard\n"
+    "                          address means loopback)\n"
     "  -v, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n";
 
@@ -90,6 +94,7 @@ const struct option flags_longopts[] = {
     {"max-layer-size", required_argument, NULL, 'S'},
     {"header-timeout", required_argument, NULL, 'H'},
     {"log-level", required_argument, NULL, 'L'},
+    {"health-check", no_argument, NULL, 'K'},
     {"version", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

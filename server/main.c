@@ -47,6 +47,7 @@
 
 struct options {
 	const char *listen;
+	struct endpoint listen_ep; /* listen parsed */
 	const char *port_file;
 	const char *data_dir;
 	const char *account;
@@ -56,6 +57,7 @@ struct options {
 	const char *credentials;
 	const char *secrets;
 	bool is_ephemeral;
+	bool is_health_check;
 	bool is_strict;
 	bool has_admin_endpoints;
 	bool relax_references;
@@ -195,7 +197,6 @@ add_upstream_url(struct options *o, const char *arg)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
-	struct endpoint listen;
 	int ch;
 
 	memset(o, 0, sizeof *o);
@@ -223,6 +224,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'e':
 			o->is_ephemeral = true;
+			break;
+		case 'K':
+			o->is_health_check = true;
 			break;
 		case 'a':
 			o->account = optarg;
@@ -311,7 +315,8 @@ parse_options(int argc, char **argv, struct options *o)
 		    argv[optind]);
 		return -1;
 	}
-	if (parse_endpoint_flag("--listen", o->listen, true, &listen) != 0 ||
+	if (parse_endpoint_flag("--listen", o->listen, true, &o->listen_ep) !=
+	        0 ||
 	    (o->public_endpoint != NULL &&
 	        parse_endpoint_flag("--public-endpoint", o->public_endpoint,
 	            false, &o->public) != 0))
@@ -750,6 +755,8 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
 	if (parse_options(argc, argv, &o) != 0)
 		return 2;
+	if (o.is_health_check)
+		return healthcheck_run(&o.listen_ep);
 	log_init(o.log_level, stderr);
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");

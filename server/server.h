@@ -219,4 +219,13 @@ void gc_sched_free(struct gc_sched *);
  */
 void notify_send(const char *state);
 
+/*
+ * healthcheck.c: ecrd --health-check, for container HEALTHCHECKs: GET
+ * /health from the ecrd at listen (a wildcard address means loopback),
+ * within a few seconds. The process's exit status: 0 if it answered 200,
+ * else 1 (with the reason on stderr).
+ */
+struct endpoint;
+int healthcheck_run(const struct endpoint *listen);
+
 #endif

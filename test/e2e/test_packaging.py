@@ -237,5 +237,54 @@ class NotifyTest(OwnServersTestCase):
                 self.assertIn("NOTIFY_SOCKET", server.stderr())
 
 
+class HealthCheckTest(OwnServersTestCase):
+    """ecrd --health-check, the container image's HEALTHCHECK."""
+
+    tmp_prefix = "e2e-health-"
+
+    def check(self, listen):
+        return run([harness.ecrd_bin(), "--health-check", "--listen",
+                    listen])
+
+    def test_a_serving_ecrd_is_healthy(self):
+        server = harness.Server("--listen", "0.0.0.0:0")
+        self.servers.append(server)
+        server.start()
+        for listen in ("127.0.0.1:%d" % server.port,
+                       "0.0.0.0:%d" % server.port):
+            with self.subTest(listen=listen):
+                p = self.check(listen)
+                self.assertEqual((p.returncode, p.stdout, p.stderr),
+                                 (0, "", ""))
+
+    def test_nothing_listening_is_unhealthy(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        p = self.check("127.0.0.1:%d" % port)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, "ecrd: health check of 127.0.0.1:%d: "
+                         "Connection refused\n" % port)
+
+    def test_an_answer_other_than_200_is_unhealthy(self):
+        with socket.socket() as lsock:
+            lsock.bind(("127.0.0.1", 0))
+            lsock.listen(1)
+            port = lsock.getsockname()[1]
+            proc = subprocess.Popen(
+                [harness.ecrd_bin(), "--health-check", "--listen",
+                 "127.0.0.1:%d" % port], stderr=subprocess.PIPE, text=True)
+            conn, _ = lsock.accept()
+            with conn:
+                conn.settimeout(NOTIFY_TIMEOUT_S)
+                request = conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\n\r\n")
+            _, err = proc.communicate(timeout=NOTIFY_TIMEOUT_S)
+        self.assertTrue(request.startswith(b"GET /health HTTP/1.0\r\n"))
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(err, "ecrd: health check of 127.0.0.1:%d: "
+                         "HTTP/1.1 503 Service Unavailable\n" % port)
+
+
 if __name__ == "__main__":
     unittest.main()
