@@ -37,8 +37,10 @@ ch_creds_release(struct ch_creds *c)
 static char *
 trimmed(const char *s, size_t len)
 {
-	while (len > 0 && (*s == ' ' || *s == '\t'))
-		s++, len--;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
 	while (len > 0 &&
 	       (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
 		len--;
@@ -202,8 +204,10 @@ ch_target_resolve(const char *server, struct ch_target *t, char **cause)
 	memset(t, 0, sizeof *t);
 	while (len > 0 && strchr(" \t\r\n/", server[len - 1]) != NULL)
 		len--;
-	while (len > 0 && strchr(" \t\r\n", *server) != NULL)
-		server++, len--;
+	while (len > 0 && strchr(" \t\r\n", *server) != NULL) {
+		server++;
+		len--;
+	}
 	if (len == 0) {
 		*cause = xstrdup("no server URL on standard input");
 		return -1;

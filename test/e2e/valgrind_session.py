@@ -24,7 +24,7 @@ import botocore.exceptions
 DEADLINE_S = 60
 
 
-def start(bin_path, tmp):
+def start(bin_path, tmp, notify_path):
     port_file = os.path.join(tmp, "port")
     log = open(os.path.join(tmp, "valgrind.log"), "w+")
     proc = subprocess.Popen(
@@ -34,7 +34,9 @@ def start(bin_path, tmp):
          # Refused at once: ValidatePullThroughCacheRule's upstream work.
          "--upstream-url", "quay.io=http://127.0.0.1:1",
          "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT,
-        env=dict(os.environ, TMPDIR=tmp))   # its --ephemeral store too
+        # TMPDIR: its --ephemeral store too; NOTIFY_SOCKET as systemd sets
+        # it for a Type=notify unit (packaging/ecrd.service).
+        env=dict(os.environ, TMPDIR=tmp, NOTIFY_SOCKET=notify_path))
     end = time.monotonic() + DEADLINE_S
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.monotonic() > end:
@@ -327,12 +329,29 @@ def templates_session(ecr, expect_error):
     return ok
 
 
+def notify_session(proc, sock):
+    """sd_notify: READY once up, RELOADING then READY around SIGHUP."""
+    checks = []
+    try:
+        checks.append(sock.recv(4096).startswith(b"READY=1\n"))
+        proc.send_signal(signal.SIGHUP)
+        checks.append(sock.recv(4096).startswith(b"RELOADING=1\n"))
+        checks.append(sock.recv(4096) == b"READY=1")
+    except socket.timeout:
+        checks.append(False)
+    return checks
+
+
 def main():
     bin_path = os.environ.get("ECRD_BIN", "build-vg/server/ecrd")
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, log, address = start(bin_path, tmp)
+    with tempfile.TemporaryDirectory() as tmp, socket.socket(
+            socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        notify_path = os.path.join(tmp, "notify")
+        sock.bind(notify_path)
+        sock.settimeout(DEADLINE_S)
+        proc, log, address = start(bin_path, tmp, notify_path)
         try:
-            checks = session(address)
+            checks = session(address) + notify_session(proc, sock)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
