@@ -30,6 +30,7 @@ class Flag:
         self.help = []
         self.doc = []
         self.complete = None
+        self.defaults = []        # (file, macro): the text must say it
         self.shorts = re.findall(r"(?:^|, )-([a-zA-Z])(?=,|$| )", spec)
         m = re.search(r"--([a-z0-9-]+)(?: (\S+))?$", spec)
         if m is None:
@@ -60,6 +61,8 @@ def parse(path):
             f.doc.append(text)
         elif key == "complete":
             f.complete = text.split()
+        elif key == "default":
+            f.defaults.append(tuple(text.split()))
         else:
             raise SystemExit(f"{path}:{lineno}: unknown key '{key}'")
     seen_long, seen_val = set(), set()
@@ -204,6 +207,25 @@ def check_cases(flags, main_c):
     return errors
 
 
+def check_defaults(flags, root):
+    """A flag's help and doc name the default its `default` macro holds."""
+    errors = []
+    for f in flags:
+        for path, macro in f.defaults:
+            m = re.search(r"^#define %s\s+(\"[^\"]*\"|\w+)" % macro,
+                          (root / path).read_text(), re.M)
+            if m is None:
+                errors.append(f"{path}: no #define {macro} (--{f.long})")
+                continue
+            value = m.group(1).strip('"')
+            for what, text in (("help", f.help), ("doc", f.doc)):
+                if value not in " ".join(text):
+                    errors.append(f"server/flags.txt: --{f.long}'s {what} "
+                                  f"does not say its default {value} "
+                                  f"({macro}, {path})")
+    return errors
+
+
 def main(argv):
     check = "--check" in argv
     rest = [a for a in argv if a != "--check"]
@@ -220,6 +242,7 @@ def main(argv):
     }
     stale = []
     errors = check_cases(flags, (root / "server/main.c").read_text())
+    errors += check_defaults(flags, root)
     for e in errors:
         print("gen_flags: " + e, file=sys.stderr)
     for name, text in outputs.items():
