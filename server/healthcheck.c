@@ -83,8 +83,8 @@ dial(const char *host, const char *port)
 static int
 ask(int fd, const char *hostport, char *answer, size_t size)
 {
-	char *req = xasprintf("GET /health HTTP/1.0\r\nHost: %s\r\n\r\n",
-	    hostport);
+	char *req =
+	    xasprintf("GET /health HTTP/1.0\r\nHost: %s\r\n\r\n", hostport);
 	size_t len = strlen(req), got = 0;
 	ssize_t n;
 	int rc = -1;
@@ -92,7 +92,7 @@ ask(int fd, const char *hostport, char *answer, size_t size)
 	if (wait_fd(fd, POLLOUT) != 0 || write(fd, req, len) != (ssize_t)len)
 		goto out;
 	while (got < size - 1 && wait_fd(fd, POLLIN) == 0 &&
-	    (n = read(fd, answer + got, size - 1 - got)) > 0)
+	       (n = read(fd, answer + got, size - 1 - got)) > 0)
 		got += (size_t)n;
 	answer[got] = '\0';
 	answer[strcspn(answer, "\r\n")] = '\0';
@@ -118,8 +118,7 @@ healthcheck_run(const struct endpoint *listen)
 	else if (strcmp(host, "::") == 0)
 		host = "::1";
 	(void)snprintf(port, sizeof port, "%d", listen->port);
-	hostport = xasprintf(listen->is_ipv6 ? "[%s]:%s" : "%s:%s", host,
-	    port);
+	hostport = xasprintf(listen->is_ipv6 ? "[%s]:%s" : "%s:%s", host, port);
 	if ((fd = dial(host, port)) == -1)
 		fprintf(stderr, "ecrd: health check of %s: %s\n", hostport,
 		    strerror(errno));
