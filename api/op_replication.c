@@ -72,8 +72,8 @@ copy_destinations(struct call *call, struct json_object *in,
 		region = jget_str(d, "region");
 		if (check_destination(call, reg, region) != 0)
 			return -1;
-		jadd_bool(seen, call_printf(call, "%s/%s", reg, region), true);
-		if (json_object_object_length(seen) > REPL_DESTINATIONS_MAX)
+		if (!core_repl_dest_seen(call, seen, reg, region) &&
+		    json_object_object_length(seen) > REPL_DESTINATIONS_MAX)
 			return core_fail_param(call, REPL_MEMBER,
 			    "The number of unique replication destinations "
 			    "must be less than or equal to 25");

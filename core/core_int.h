@@ -541,6 +541,12 @@ int core_repl_config_load(struct store_txn *, const char *registry_id,
     const char *region, struct json_object **out);
 int core_repl_enqueue(struct call *, const struct store_repo *repo,
     const char *digest, const char *tag);
+/*
+ * Whether seen (an object the call owns, keys in the call's arena) had
+ * the destination already; it has it after.
+ */
+bool core_repl_dest_seen(struct call *, struct json_object *seen,
+    const char *registry_id, const char *region);
 /* A region ECR serves, of any partition ("eu-west-1", "cn-north-1"). */
 bool core_repl_region_is_known(const char *region);
 

@@ -30,15 +30,44 @@
  * them; a name only shaped like one ("xx-test-1") is refused.
  */
 static const char *const regions[] = {
-    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1",
-    "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1",
-    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-    "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
-    "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1",
-    "us-gov-west-1", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
 };
 
 bool
@@ -104,6 +133,18 @@ rule_matches(struct json_object *rule, const char *name)
 	return false;
 }
 
+bool
+core_repl_dest_seen(struct call *call, struct json_object *seen,
+    const char *registry_id, const char *region)
+{
+	const char *key = call_printf(call, "%s/%s", registry_id, region);
+
+	if (jget(seen, key, json_type_boolean) != NULL)
+		return true;
+	jadd_bool(seen, key, true);
+	return false;
+}
+
 /* Add a job and its IN_PROGRESS status, unless that destination has one. */
 static int
 enqueue_one(struct call *call, struct store_repl_job *job,
@@ -113,15 +154,12 @@ enqueue_one(struct call *call, struct store_repl_job *job,
 	struct store_repl_status st;
 	const char *reg = jget_str(dest, "registryId");
 	const char *region = jget_str(dest, "region");
-	const char *key;
 	int rc;
 
 	if (reg == NULL || region == NULL)
 		return STORE_CORRUPT;
-	key = call_printf(call, "%s/%s", reg, region);
-	if (jget(seen, key, json_type_boolean) != NULL)
+	if (core_repl_dest_seen(call, seen, reg, region))
 		return 0;
-	jadd_bool(seen, key, true);
 	str_copy(job->dest_registry_id, sizeof job->dest_registry_id, reg);
 	str_copy(job->dest_region, sizeof job->dest_region, region);
 	if ((rc = store_repl_job_add(call->txn, job)) != 0)
@@ -425,8 +463,8 @@ replicate(struct call *call, const struct store_repl_job *job,
 		rc = 1;
 	else if (rc != 0)
 		rc = core_fail_store(call, rc);
-	else if ((rc = may(call, job, "ecr:ReplicateImage",
-	              REPL_ACCESS_DENIED, failure)) == 0 &&
+	else if ((rc = may(call, job, "ecr:ReplicateImage", REPL_ACCESS_DENIED,
+	              failure)) == 0 &&
 	         (rc = dest_repo(call, job, dst, failure)) == 0)
 		rc = copy_image(call, src, dst, job->digest,
 		    job->tag[0] != '\0' ? job->tag : NULL, 0);
@@ -484,9 +522,9 @@ run_job(struct core_repl *r, struct store_txn *t,
 	if (rc < 0 && call->err.code == ERR_NONE)
 		core_fail_store(call, rc);
 	if (call->err.code != ERR_NONE && call->err.code != ERR_ACCESS_DENIED)
-		log_warn("replication of %s/%s@%s to %s %s: %s", job->registry_id,
-		    job->name, job->digest, job->dest_registry_id,
-		    job->dest_region, call->err.message);
+		log_warn("replication of %s/%s@%s to %s %s: %s",
+		    job->registry_id, job->name, job->digest,
+		    job->dest_registry_id, job->dest_region, call->err.message);
 	status_of(call, job, failure, &st);
 	rc = rc == 1 ? 0
 	             : store_repl_status_put(t, job->repo_id, job->digest, &st);
@@ -504,8 +542,8 @@ run_job(struct core_repl *r, struct store_txn *t,
  * were added, so the first one held back holds back the rest.
  */
 static int
-run_jobs(struct core_repl *r, struct store_txn *t, size_t max,
-    int64_t now_ms, enum core_repl_next *next, int64_t *wake_at_ms)
+run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
+    enum core_repl_next *next, int64_t *wake_at_ms)
 {
 	struct store_repl_job job;
 	int64_t due;
