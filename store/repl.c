@@ -80,8 +80,7 @@ store_repl_job_first(struct store_txn *t, struct store_repl_job *out)
 		for (i = 0; i < 8; i++)
 			seq = seq << 8 | p[i];
 		out->seq = seq;
-		rc = store_codec_repl_job_decode(val.mv_data, val.mv_size,
-		    out);
+		rc = store_codec_repl_job_decode(val.mv_data, val.mv_size, out);
 	}
 	mdb_cursor_close(c);
 	return rc;
@@ -99,8 +98,8 @@ store_repl_job_delete(struct store_txn *t, uint64_t seq)
 }
 
 int
-store_repl_status_put(struct store_txn *t, uint64_t repo_id,
-    const char *digest, const struct store_repl_status *st)
+store_repl_status_put(struct store_txn *t, uint64_t repo_id, const char *digest,
+    const struct store_repl_status *st)
 {
 	struct store_key k;
 	struct buf b;

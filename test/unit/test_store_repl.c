@@ -23,7 +23,7 @@
 
 #define REG "111111111111"
 #define RGN "us-east-1"
-#define DIGEST_A                                                         \
+#define DIGEST_A                                                               \
 	"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaa"
 
@@ -246,8 +246,7 @@ test_statuses_per_image_and_destination(void **state)
 	assert_string_equal(s.st[1].registry_id, "222222222222");
 	assert_string_equal(s.st[1].region, "eu-west-1");
 	assert_int_equal(s.st[1].state, STORE_REPL_COMPLETE);
-	assert_int_equal(store_repl_status_put(t, id + 100, DIGEST_A,
-	                     &s.st[0]),
+	assert_int_equal(store_repl_status_put(t, id + 100, DIGEST_A, &s.st[0]),
 	    STORE_NOTFOUND);
 	assert_int_equal(store_repo_delete(t, REG, RGN, "app"), STORE_OK);
 	memset(&s, 0, sizeof s);
@@ -265,11 +264,10 @@ main(void)
 	    cmocka_unit_test(test_codec_job_round_trips),
 	    cmocka_unit_test(test_codec_job_rejects_damage),
 	    cmocka_unit_test(test_codec_status_round_trips_and_rejects_damage),
-	    cmocka_unit_test_setup_teardown(test_jobs_drain_in_order,
-	        fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(
-	        test_statuses_per_image_and_destination, fx_setup,
+	    cmocka_unit_test_setup_teardown(test_jobs_drain_in_order, fx_setup,
 	        fx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_statuses_per_image_and_destination, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
