@@ -46,6 +46,20 @@ struct op {
 	int (*exec)(struct call *); /* NULL: not built */
 };
 
+/*
+ * slice.c: the count of records a background run's next slice takes,
+ * bounded by time as well: core_slice_begin gives it, core_slice_end (after
+ * the slice's commit) sets the next from the time taken.
+ */
+struct core_slice {
+	size_t n;
+	size_t max;
+	int64_t started_ns;
+};
+void core_slice_init(struct core_slice *, size_t max);
+size_t core_slice_begin(struct core_slice *);
+void core_slice_end(struct core_slice *);
+
 struct core_ctx {
 	struct store *store;
 	struct validator *validator; /* api/'s, made and freed there */
@@ -78,8 +92,10 @@ struct core_ctx {
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
-	bool is_reap_due; /* reap.c: a repo buried */
-	bool is_repl_due; /* replication.c: jobs added */
+	bool is_reap_due;             /* reap.c: a repo buried */
+	bool is_repl_due;             /* replication.c: a run wanted */
+	bool is_repl_pending;         /* replication.c: jobs may wait */
+	struct core_slice repl_slice; /* replication.c: sized by time */
 };
 
 #define CORE_ARN_MAX 2048
@@ -377,19 +393,6 @@ struct core_pulls;
 void core_pull_note(struct call *, uint64_t repo_id, const char *digest);
 int core_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void core_pulls_release(struct core_ctx *);
-/*
- * slice.c: the count of records a background run's next slice takes,
- * bounded by time as well: core_slice_begin gives it, core_slice_end (after
- * the slice's commit) sets the next from the time taken.
- */
-struct core_slice {
-	size_t n;
-	size_t max;
-	int64_t started_ns;
-};
-void core_slice_init(struct core_slice *, size_t max);
-size_t core_slice_begin(struct core_slice *);
-void core_slice_end(struct core_slice *);
 
 /*
  * reap.c: one slice of the records of buried repositories, sized by sl,
@@ -541,6 +544,13 @@ int core_repl_config_load(struct store_txn *, const char *registry_id,
     const char *region, struct json_object **out);
 int core_repl_enqueue(struct call *, const struct store_repo *repo,
     const char *digest, const char *tag);
+/*
+ * In a group commit's txn, after its calls: a slice of the due jobs (the
+ * batch's own first), in a child txn that a failure drops. Sets
+ * is_repl_due when jobs are left for a run (core_repl_take_due).
+ */
+#define CORE_REPL_SLICE 64 /* jobs a slice takes at most */
+void core_repl_apply(struct core_ctx *, struct store_txn *parent);
 /*
  * Whether seen (an object the call owns, keys in the call's arena) had
  * the destination already; it has it after.

@@ -1,10 +1,13 @@
 /*
  * Replication (docs/ecr-behaviour.md 3.8, issue 14): a push that a
  * registry's replication configuration covers adds a durable job per
- * destination in the push's own txn; the server drains the jobs in
- * bounded slices between requests, each a short write txn of its own
- * (STYLE.md 7.7), copying the image's records into the destination's
- * registry. Blobs are shared by content, so no file is copied.
+ * destination in the push's own txn. Jobs are drained in bounded slices
+ * (STYLE.md 7.7), copying each image's records into the destination's
+ * registry: first through the group commit, a slice after the batch's
+ * calls in its txn (so a copy costs no sync of its own and is durable
+ * with the push), then, for what is left or held back, slices of a
+ * background run in short txns of their own between requests. Blobs are
+ * shared by content, so no file is copied.
  */
 #include "core/core_int.h"
 
@@ -20,8 +23,6 @@
 #include "core/image.h"
 #include "store/store.h"
 
-/* Jobs a slice takes at most (each copies one image's records). */
-#define REPL_SLICE_MAX 64
 /* An index's children are copied with it, one level down at most. */
 #define REPL_DEPTH_MAX 2
 
@@ -220,8 +221,9 @@ core_repl_enqueue(struct call *call, const struct store_repo *repo,
 	json_object_put(config);
 	if (rc != 0)
 		return core_fail_store(call, rc);
+	/* The batch's commit copies it (core_repl_apply). */
 	if (job.seq != 0)
-		call->ctx->is_repl_due = true;
+		call->ctx->is_repl_pending = true;
 	return 0;
 }
 
@@ -248,7 +250,6 @@ core_repl_take_due(struct core_ctx *ctx)
 
 struct core_repl {
 	struct core_ctx *ctx;
-	struct core_slice slice;
 	size_t n_done;
 	int rc;
 };
@@ -575,6 +576,55 @@ run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
 	return 0;
 }
 
+/*
+ * One slice of due jobs in a child of t, kept unless it failed (then no
+ * job is taken off and the next slice tries again): what comes next.
+ */
+static enum core_repl_next
+slice(struct core_repl *r, struct store_txn *t, int64_t *wake_at_ms)
+{
+	enum core_repl_next next = CORE_REPL_DONE;
+	struct store_txn *child = NULL;
+	size_t n_before = r->n_done;
+	int rc;
+
+	if ((rc = store_txn_begin(r->ctx->store, t, true, &child)) == 0) {
+		rc = run_jobs(r, child, core_slice_begin(&r->ctx->repl_slice),
+		    core_now_ms(r->ctx), &next, wake_at_ms);
+		if (rc == 0)
+			rc = store_txn_commit(child);
+		else
+			store_txn_abort(child);
+		core_slice_end(&r->ctx->repl_slice);
+	}
+	if (rc != 0) {
+		r->n_done = n_before;
+		r->rc = rc;
+		return CORE_REPL_DONE;
+	}
+	/* None left: pushes say when there are again. */
+	if (next == CORE_REPL_DONE)
+		r->ctx->is_repl_pending = false;
+	return next;
+}
+
+void
+core_repl_apply(struct core_ctx *ctx, struct store_txn *parent)
+{
+	struct core_repl r;
+	int64_t wake;
+
+	if (!ctx->is_repl_pending)
+		return;
+	memset(&r, 0, sizeof r);
+	r.ctx = ctx;
+	if (slice(&r, parent, &wake) != CORE_REPL_DONE || r.rc != 0) {
+		ctx->is_repl_due = true;
+		if (r.rc != 0)
+			log_warn("replication: %s", store_strerror(r.rc));
+	}
+}
+
 struct core_repl *
 core_repl_new(struct core_ctx *ctx)
 {
@@ -582,30 +632,32 @@ core_repl_new(struct core_ctx *ctx)
 
 	r = xcalloc(1, sizeof *r);
 	r->ctx = ctx;
-	core_slice_init(&r->slice, REPL_SLICE_MAX);
 	return r;
 }
 
+/*
+ * A slice in a write txn of its own, committed (durably) only when it
+ * did something.
+ */
 enum core_repl_next
 core_repl_step(struct core_repl *r, int64_t *wake_at_ms)
 {
-	enum core_repl_next next = CORE_REPL_DONE;
+	enum core_repl_next next;
 	struct store_txn *t;
-	size_t n;
+	size_t n_before = r->n_done;
 	int rc;
 
 	if ((rc = store_txn_begin(r->ctx->store, NULL, true, &t)) != 0) {
 		r->rc = rc;
 		return CORE_REPL_DONE;
 	}
-	n = core_slice_begin(&r->slice);
-	rc = run_jobs(r, t, n, core_now_ms(r->ctx), &next, wake_at_ms);
-	if (rc == 0)
-		rc = store_txn_commit(t);
-	else
+	next = slice(r, t, wake_at_ms);
+	if (r->rc != 0 || r->n_done == n_before) {
 		store_txn_abort(t);
-	core_slice_end(&r->slice);
-	if (rc != 0) {
+		return next;
+	}
+	if ((rc = store_txn_commit(t)) != 0) {
+		r->n_done = n_before;
 		r->rc = rc;
 		return CORE_REPL_DONE;
 	}

@@ -43,7 +43,7 @@ store_repl_job_add(struct store_txn *t, struct store_repl_job *job)
 {
 	struct store_key k;
 	struct buf b;
-	uint64_t seq;
+	uint64_t seq = 0;
 	int rc;
 
 	if ((rc = next_seq(t, &seq)) != STORE_OK ||

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "core/core.h"
+#include "core/core_int.h"
 #include "test/unit/api_fixture.h"
 
 #define IPE "InvalidParameterException"
@@ -78,8 +78,9 @@ test_put_refuses_as_ecr(void **state)
 	    {RULES("{'destinations':[" DEST(OTHER, "us-gov-west-1") "]}"),
 	        IP("Replication destination region 'us-gov-west-1' is not in "
 	           "the partition of the source registry")},
-	    {RULES("{'destinations':[" DEST(OTHER, "eu-west-1") "],"
-	           "'repositoryFilters':[]}"),
+	    {RULES("{'destinations':[" DEST(OTHER,
+	         "eu-west-1") "],"
+	                      "'repositoryFilters':[]}"),
 	        "Invalid parameter at 'replicationConfiguration.rules.1.member."
 	        "repositoryFilters' failed to satisfy constraint: 'Member must "
 	        "have length greater than or equal to 1'"},
@@ -112,16 +113,15 @@ test_put_refuses_as_ecr(void **state)
 }
 
 static void
-test_put_answers_the_canonical_form_and_describe_registry_shows_it(
-    void **state)
+test_put_answers_the_canonical_form_and_describe_registry_shows_it(void **state)
 {
 	struct afx *f = *state;
 	struct json_object *out;
-	const char *want = RULES(
-	    "{'destinations':[" DEST(OTHER, "eu-west-1") "],"
-	    "'repositoryFilters':[{'filter':'prod','filterType':"
-	    "'PREFIX_MATCH'}]},{'destinations':[" DEST(
-		AFX_ACCOUNT, "ap-south-1") "]}");
+	const char *want = RULES("{'destinations':[" DEST(OTHER,
+	    "eu-west-1") "],"
+	                 "'repositoryFilters':[{'filter':'prod','filterType':"
+	                 "'PREFIX_MATCH'}]},{'destinations':[" DEST(AFX_ACCOUNT,
+	                     "ap-south-1") "]}");
 
 	out = afx_ok(f, "DescribeRegistry", "{}");
 	afx_equal(out, "{'registryId':'" AFX_ACCOUNT "',"
@@ -131,8 +131,8 @@ test_put_answers_the_canonical_form_and_describe_registry_shows_it(
 	out = afx_ok(f, PUT,
 	    RULES("{'repositoryFilters':[{'filterType':'PREFIX_MATCH',"
 	          "'filter':'prod'}],'destinations':[{'registryId':'" OTHER "',"
-	          "'region':'eu-west-1'}]},{'destinations':[" DEST(
-		      AFX_ACCOUNT, "ap-south-1") "]}"));
+	          "'region':'eu-west-1'}]},{'destinations':[" DEST(AFX_ACCOUNT,
+	              "ap-south-1") "]}"));
 	afx_equal(out, want);
 	json_object_put(out);
 	afx_restart(f);
@@ -147,33 +147,28 @@ test_put_answers_the_canonical_form_and_describe_registry_shows_it(
 }
 
 /*
- * A push to us-east-1 is copied by a run to eu-west-1 of the account and
- * of another one, whose registry policy lets it; a push by digest only
- * to a repository no filter names is not.
+ * A push to us-east-1 is copied with its own commit to eu-west-1 of the
+ * account, and not to another account whose registry policy does not
+ * let it; a job held back by the delay waits for a run once it is due.
  */
 static void
 test_jobs_copy_pushes_to_their_destinations(void **state)
 {
 	struct afx *f = *state;
 	struct json_object *out;
-	char digest[72], *manifest;
+	char digest[72], other[72], *manifest, *second;
 	size_t n = 0;
 
 	afx_do(f, PUT,
-	    RULES("{'destinations':[" DEST(AFX_ACCOUNT, "eu-west-1") "," DEST(
-	        OTHER, "eu-west-1") "],'repositoryFilters':[{'filter':'app',"
-	                            "'filterType':'PREFIX_MATCH'}]}"));
+	    RULES("{'destinations':[" DEST(AFX_ACCOUNT,
+	        "eu-west-1") "," DEST(OTHER,
+	        "eu-west-1") "],'repositoryFilters':[{'filter':'app',"
+	                     "'filterType':'PREFIX_MATCH'}]}"));
 	afx_repo(f, "app");
 	manifest = afx_image(f, "app", "repl", digest);
 	json_object_put(afx_put(f, "app", manifest, "v1"));
-	out = afx_ok(f, "DescribeImageReplicationStatus",
-	    "{'repositoryName':'app','imageId':{'imageTag':'v1'}}");
-	assert_int_equal(afx_len(out, "/replicationStatuses"), 2);
-	assert_string_equal(afx_str(out, "/replicationStatuses/0/status"),
-	    "IN_PROGRESS");
-	json_object_put(out);
 	assert_int_equal(core_repl_run(f->ctx, &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 0);
 	out = afx_ok(f, "DescribeImageReplicationStatus",
 	    "{'repositoryName':'app','imageId':{'imageTag':'v1'}}");
 	afx_equal(json_object_object_get(out, "replicationStatuses"),
@@ -196,6 +191,30 @@ test_jobs_copy_pushes_to_their_destinations(void **state)
 	    "RepositoryNotFoundException",
 	    "The repository with name 'app' does not exist in the registry "
 	    "with id '" OTHER "'");
+	/* Held back: IN_PROGRESS until a run finds it due. */
+	f->access_key = NULL;
+	f->region = NULL;
+	f->ctx->cfg.repl_delay_sec = 60;
+	f->now_ms = core_now_ms(f->ctx); /* the clock a run reads */
+	second = afx_image(f, "app", "repl-held", other);
+	json_object_put(afx_put(f, "app", second, "v2"));
+	out = afx_ok(f, "DescribeImageReplicationStatus",
+	    "{'repositoryName':'app','imageId':{'imageTag':'v2'}}");
+	assert_int_equal(afx_len(out, "/replicationStatuses"), 2);
+	assert_string_equal(afx_str(out, "/replicationStatuses/0/status"),
+	    "IN_PROGRESS");
+	json_object_put(out);
+	assert_int_equal(core_repl_run(f->ctx, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(core_clock_advance(f->ctx, 61), 0);
+	assert_int_equal(core_repl_run(f->ctx, &n), 0);
+	assert_int_equal(n, 2);
+	out = afx_ok(f, "DescribeImageReplicationStatus",
+	    "{'repositoryName':'app','imageId':{'imageTag':'v2'}}");
+	assert_string_equal(afx_str(out, "/replicationStatuses/0/status"),
+	    "COMPLETE");
+	json_object_put(out);
+	free(second);
 	free(manifest);
 }
 
