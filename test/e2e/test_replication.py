@@ -414,6 +414,57 @@ class ReplicationTest(ReplicationHelpers, EcrdTestCase):
              WAIT_S, "v2 at the destination")
 
 
+def principal(key, account, name, actions):
+    return {"accessKeyId": key, "secretAccessKey": "secret-" + key.lower(),
+            "arn": "arn:aws:iam::%s:user/%s" % (account, name),
+            "policies": [{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": actions, "Resource": "*"}]}]}
+
+
+STRICT_A, STRICT_B, STRICT_C = "111111111111", "222222222222", "333333333333"
+# May push and configure replication, but not create repositories: the
+# copies' repositories are made by the service, not by this caller.
+PUSHER = principal("AKIAREPLPUSHER000001", STRICT_A, "pusher", [
+    "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload", "ecr:BatchCheckLayerAvailability",
+    "ecr:PutReplicationConfiguration", "ecr:DescribeRegistry",
+    "ecr:DescribeImageReplicationStatus"])
+ADMIN_A = principal("AKIAREPLADMINA000002", STRICT_A, "admin", ["ecr:*"])
+ADMIN_B = principal("AKIAREPLADMINB000003", STRICT_B, "admin", ["ecr:*"])
+ADMIN_C = principal("AKIAREPLADMINC000004", STRICT_C, "admin", ["ecr:*"])
+
+
+class StrictReplicationTest(ReplicationHelpers, EcrdTestCase):
+    """Strict mode: the destination's registry policy decides, as in
+    permissive mode; the pusher's own permissions do not."""
+
+    principals = [PUSHER, ADMIN_A, ADMIN_B, ADMIN_C]
+
+    def as_(self, p, region=SRC_REGION):
+        return self.ecr(key=p["accessKeyId"], secret=p["secretAccessKey"],
+                        region=region)
+
+    def test_registry_policy_decides_in_strict_mode_too(self):
+        self.as_(ADMIN_B).put_registry_policy(policyText=allow_policy(
+            STRICT_A, ["ecr:ReplicateImage", "ecr:CreateRepository"]))
+        pusher = self.as_(PUSHER)
+        pusher.put_replication_configuration(replicationConfiguration={
+            "rules": [{"destinations": [dest(STRICT_B, SRC_REGION),
+                                        dest(STRICT_C, SRC_REGION)]}]})
+        repo = unique_name("repl-strict")
+        self.as_(ADMIN_A).create_repository(repositoryName=repo)
+        image = build_image("repl-strict")
+        push_image(pusher, repo, image, tag="v1")
+        got = self.settled(pusher, repo, image.digest, 2)
+        self.assertEqual(sorted((s["registryId"], s["status"],
+                                 s.get("failureCode")) for s in got),
+                         [(STRICT_B, "COMPLETE", None),
+                          (STRICT_C, "FAILED", "ACCESS_DENIED")])
+        self.assertEqual(self.images(self.as_(ADMIN_B), repo),
+                         {image.digest: ["v1"]})
+        self.assertIsNone(self.images(self.as_(ADMIN_C), repo))
+
+
 @unittest.skipUnless(SKOPEO and UMOCI, "skopeo and umoci are needed")
 class SkopeoReplicationTest(ReplicationHelpers, EcrdTestCase):
 
