@@ -1,4 +1,7 @@
-/* DescribeRegistry: the caller's registry id and replication settings. */
+/*
+ * DescribeRegistry: the caller's registry id and its replication
+ * configuration in the region (op_replication.c).
+ */
 #include "api/api_int.h"
 
 static int describe_registry(struct call *);
@@ -13,12 +16,19 @@ const struct op api_op_describe_registry = {
 static int
 describe_registry(struct call *call)
 {
-	struct json_object *repl;
+	struct json_object *repl = NULL;
+	int rc;
 
 	jadd_str(call->out, "registryId", call->registry_id);
-	/* Replication rules arrive with PutReplicationConfiguration (#3+). */
-	repl = jnew_obj();
-	jadd_obj(repl, "rules", jnew_arr());
+	rc = core_repl_config_load(call->txn, call->registry_id,
+	    call->id.region, &repl);
+	if (rc != 0)
+		return core_fail_store(call, rc);
+	/* None set: no rules (docs/ecr-behaviour.md 3.8). */
+	if (repl == NULL) {
+		repl = jnew_obj();
+		jadd_obj(repl, "rules", jnew_arr());
+	}
 	jadd_obj(call->out, "replicationConfiguration", repl);
 	return 0;
 }

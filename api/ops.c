@@ -81,11 +81,7 @@ static const struct op pending_put_registry_scanning_configuration = {
     .input = &model_PutRegistryScanningConfigurationRequest,
     .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct op pending_put_replication_configuration = {
-    .name = "PutReplicationConfiguration",
-    .input = &model_PutReplicationConfigurationRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_put_replication_configuration;
 static const struct op pending_put_signing_configuration = {
     .name = "PutSigningConfiguration",
     .input = &model_PutSigningConfigurationRequest,
@@ -168,7 +164,7 @@ const struct op *const api_ops[] = {
     &api_op_put_lifecycle_policy,
     &api_op_put_registry_policy,
     &pending_put_registry_scanning_configuration,
-    &pending_put_replication_configuration,
+    &api_op_put_replication_configuration,
     &pending_put_signing_configuration,
     &pending_register_pull_time_update_exclusion,
     &api_op_set_repository_policy,

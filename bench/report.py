@@ -4,7 +4,7 @@
     report.py RESULTS [CONNECTIONS]   (wrk's -c, for the labels)
 
 Input: lines of "<kind> key=value ..." (kinds: start, rss, wrk, once, probe,
-count, layer, regblob, regpull, regpush, stall, skip). Figures are shown against their targets ("ok" / "MISS"),
+count, layer, regblob, regpull, regpush, stall, repl, skip). Figures are shown against their targets ("ok" / "MISS"),
 never asserted: the exit status does not depend on them.
 """
 
@@ -39,6 +39,8 @@ STALL_P99_MS = 20.0         # issue 12: the prober during slow work
 STALL_MAX_MS = 100.0
 SCALE_RATIO = 1.6           # issue 12: 8 pushes at once against one
 CPU_PER_GIB = 1.5           # issue 12: server CPU seconds per GiB pushed
+REPL_RATIO = 0.5            # issue 14: PutImage with 3 destinations / none
+REPL_STALL_MAX_MS = 20.0    # issue 14: no request held longer by the worker
 CEILING_PCT = {"DescribeRepositories": 60.0,    # issue 12: ecrd's req/s as
                "GetAuthorizationToken": 80.0}   # a share of ecrd-ceiling's
 UNIQUE = ("CreateRepository", "PutImage")   # pools that must not wrap
@@ -223,6 +225,7 @@ def main():
     stall_table(rows)
     push_table(rows)
     ceiling_table(rows)
+    replication_table(rows)
 
 
 def wrk_rows(rows):
@@ -398,6 +401,11 @@ def stall_label(phase):
         return "force-delete of a %s-image repository" % m.group(2)
     if m:
         return "%s pushes of %s at once" % (m.group(3), m.group(4))
+    m = re.fullmatch(r"replicate(\w+)x(\d+)", phase)
+    if m and m.group(2) == "0":
+        return "%s PutImage, no replication" % m.group(1)
+    if m:
+        return "%s PutImage replicated to %s places" % m.groups()
     return phase
 
 
@@ -487,6 +495,47 @@ def ceiling_table(rows):
                      ("  (%d non-2xx from ecrd)" % bad if bad else "")))
     print("(the same signed requests; ecrd-ceiling answers each with the "
           "bytes ecrd answered, captured once)")
+    print()
+
+
+def replication_table(rows):
+    """Issue 14: PutImage with replication, and how fast it drains."""
+    wrk = wrk_rows(rows)
+    none = [r for k, r in wrk.items() if k == ("ecrd-rep0", "PutImage@0dest")]
+    more = [r for k, r in wrk.items() if k[0] != "ecrd-rep0" and
+            k[0].startswith("ecrd-rep") and k[1].startswith("PutImage@")]
+    drains = [r for r in rows if r["kind"] == "repl"]
+    stalls = [r for r in rows if r["kind"] == "stall" and
+              r["phase"].startswith("replicate")]
+    if not (none or drains):
+        return
+    fmt = "%-52s %-10s %12s  %s"
+    print(fmt % ("issue 14: replication", "server", "value", "target"))
+    print("-" * 100)
+    for r in more:
+        if not none:
+            break
+        ratio = rps_of(r) / rps_of(none[0]) if rps_of(none[0]) else 0.0
+        print(fmt % ("PutImage req/s %s / none (%.0f / %.0f)" % (
+            r["scenario"].split("@")[1], rps_of(r), rps_of(none[0])),
+            r["server"], "%.2f" % ratio, ">= %g  %s" % (
+                REPL_RATIO, verdict(ratio >= REPL_RATIO))))
+    for r, st in zip(drains, stalls):
+        mx = int(st["max_us"]) / 1000
+        if r["destinations"] == "0":
+            print(fmt % ("%s pushes, no replication" % r["pushes"],
+                         r["server"], "%s s" % r["push_s"], "(baseline)"))
+        else:
+            print(fmt % ("%s pushes, replicated to %s destinations" % (
+                r["pushes"], r["destinations"]), r["server"],
+                "%s s" % r["replicated_s"],
+                "(pushes took %s s; last: %s)" % (r["push_s"],
+                                                   r["statuses"])))
+        print(fmt % ("  prober max (p99 %.2f ms) meanwhile" % (
+            int(st["p99_us"]) / 1000), r["server"], "%.2f ms" % mx,
+            "<= %g ms  %s" % (REPL_STALL_MAX_MS,
+                              verdict(mx <= REPL_STALL_MAX_MS))
+            if r["destinations"] != "0" else "(baseline)"))
     print()
 
 

@@ -20,7 +20,8 @@
 # The figures are measured and printed beside their targets, never asserted.
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
-# "all" = "repos images layer registry policy stall scaling ceiling"):
+# "all" = "repos images layer registry policy stall scaling ceiling
+# replication"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -75,12 +76,19 @@
 #           do-nothing libevent server answering the bytes ecrd answered,
 #           with the same signed requests at -c16 and -c64; ecrd's req/s
 #           as a percentage of the ceiling's
+#   replication  issue 14: PutImage (as in "images") on ecrd-rep0 (no
+#           replication) and on ecrd-rep3 (3 destinations: other regions
+#           of the account), the ratio; then on ecrd-repl, bench/stall.py's
+#           prober during BENCH_REPL_PUSHES (1000) PutImage, one after the
+#           other, and until the last one is replicated to its 3
+#           destinations (bench/replication.py), with that time
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
 # BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
+# BENCH_REPL_PUSHES (1000),
 # BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
@@ -102,6 +110,8 @@ IMAGE_MIB=${BENCH_IMAGE_MIB:-100}
 PULL_CLIENTS=${BENCH_PULL_CLIENTS:-16}
 GC_BLOBS=${BENCH_GC_BLOBS:-100000}
 PUSH_MIB=${BENCH_PUSH_MIB:-256}
+REPL_PUSHES=${BENCH_REPL_PUSHES:-1000}
+REPL_DESTS=3		# issue 14's figures: destinations per push
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
@@ -110,7 +120,8 @@ SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
-	SCENARIOS="repos images layer registry policy stall scaling ceiling" ;;
+	SCENARIOS="repos images layer registry policy stall scaling ceiling
+	    replication" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -130,7 +141,8 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
 	case $sc in
-	repos | images | layer | registry | policy | stall | scaling | ceiling) ;;
+	repos | images | layer | registry | policy | stall | scaling | ceiling | \
+	    replication) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
@@ -661,6 +673,44 @@ if wants ceiling; then
 	stop_ecrd ecrd-ceil "$CEIL_ECRD_PID"
 fi
 
+# --- issue 14: what replication costs a push, and how fast it drains -------
+repl() {	# repl CMD ENDPOINT ARGS...: bench/replication.py, signed
+	local cmd=$1 ep=$2
+	shift 2
+	python3 "$BENCH/replication.py" "$cmd" --endpoint "$ep" --key "$KEY" \
+	    --secret "$SECRET" --region "$REGION" "$@"
+}
+if wants replication; then
+	for n in 0 "$REPL_DESTS"; do
+		start_ecrd "ecrd-rep$n" "${STRICT_ARGS[@]}"
+		REP_PID=$PID
+		images setup "$EP" --repo bench-put --refs-out "$WORK/rep-refs.json"
+		[ "$n" = 0 ] || repl configure "$EP" --destinations "$n"
+		echo "bench: ecrd-rep$n: signing $PUT_POOL unique PutImage requests" >&2
+		image_pool "$EP" PutImage "$PUT_POOL" "$WORK/rep-put.bin" \
+		    --repo bench-put --refs "$WORK/rep-refs.json" \
+		    --name-prefix "r$n-$$"
+		run_wrk "ecrd-rep$n" "PutImage@${n}dest" "$EP" "$WORK/rep-put.bin" \
+		    "" "" "" "$REP_PID"
+		rm -f "$WORK/rep-put.bin"
+		stop_ecrd "ecrd-rep$n" "$REP_PID"
+	done
+	start_ecrd ecrd-repl "${STRICT_ARGS[@]}"
+	STALL_PID=$PID
+	populate "$EP"
+	images setup "$EP" --repo bench-put --refs-out "$WORK/rep-refs.json"
+	# The same pushes without replication first: the baseline.
+	for n in 0 "$REPL_DESTS"; do
+		[ "$n" = 0 ] || repl configure "$EP" --destinations "$n"
+		stall "replicate$(label "$REPL_PUSHES")x$n" -- \
+		    python3 "$BENCH/replication.py" drain --endpoint "$EP" \
+		    --key "$KEY" --secret "$SECRET" --region "$REGION" \
+		    --repo bench-put --refs "$WORK/rep-refs.json" \
+		    --count "$REPL_PUSHES" --server ecrd-repl --results "$RESULTS"
+	done
+	stop_ecrd ecrd-repl "$STALL_PID"
+fi
+
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
 	echo "bench: starting moto_server" >&2
@@ -773,5 +823,15 @@ if wants ceiling; then
 	    "bufferevents and http_parser, as ecrd, answering every request" \
 	    "with the bytes ecrd answered it (captured once); the same signed" \
 	    "pools, wrk -t$THREADS -c{${CEILING_CONNS// /,}} -d$DURATION"
+fi
+if wants replication; then
+	echo "replication: PutImage as in images (a config and 2 real layers," \
+	    "unique manifests) on ecrd-rep0 (no replication) and ecrd-rep3" \
+	    "(one rule, $REPL_DESTS destinations in other regions of the" \
+	    "account); ecrd-repl: $REPL_PUSHES PutImage one after the other" \
+	    "without replication (baseline), then with $REPL_DESTS destinations" \
+	    "and DescribeImageReplicationStatus of the last until it is" \
+	    "replicated everywhere (jobs run in push order), with stall.py's" \
+	    "prober all through each"
 fi
 python3 "$BENCH/report.py" "$RESULTS" "$CONNS"

@@ -297,6 +297,43 @@ core_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
 	return 0;
 }
 
+int
+core_authz_replicate(struct core_ctx *ctx, struct store_txn *txn,
+    const char *src_account, const char *registry_id, const char *region,
+    const char *repo_name, const char *action, int64_t now_ms, bool *allowed)
+{
+	const struct policy *p = NULL;
+	struct policy_request pr;
+	struct store_doc doc;
+	char principal[64], arn[CORE_ARN_MAX];
+	int rc;
+
+	*allowed = false;
+	memset(&doc, 0, sizeof doc);
+	rc = store_registry_doc_get(txn, registry_id, region,
+	    STORE_DOC_REGISTRY_POLICY, &doc);
+	if (rc == 0)
+		rc = parse_stored(ctx, 1, &doc, &p);
+	store_doc_release(&doc);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	/* The source registry's service acts for its account's root. */
+	snprintf(principal, sizeof principal, "arn:%s:iam::%s:root",
+	    core_partition(region), src_account);
+	snprintf(arn, sizeof arn, "arn:%s:ecr:%s:%s:repository/%s",
+	    core_partition(region), region, registry_id, repo_name);
+	memset(&pr, 0, sizeof pr);
+	pr.action = action;
+	pr.resource = arn;
+	pr.principal_arn = principal;
+	pr.principal_account = src_account;
+	pr.now_ms = now_ms;
+	*allowed = policy_eval(p, &pr) == POLICY_ALLOW;
+	return 0;
+}
+
 bool
 core_arn_repo(const char *arn, const char *region, char account[13],
     const char **name)

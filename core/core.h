@@ -39,6 +39,7 @@ struct core_config {
 	uint64_t max_layer_size;           /* bytes */
 	uint64_t clock_offset_sec;         /* core_now_ms's start */
 	uint64_t ptc_refresh_sec;          /* recheck cached tags */
+	uint64_t repl_delay_sec;           /* replication jobs wait */
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const *upstream_urls;
 	size_t n_upstream_urls;
@@ -241,6 +242,31 @@ void core_reap_free(struct core_reap *);
 bool core_reap_take_due(struct core_ctx *);
 /* A whole run in the caller's thread (tools and tests). */
 int core_reap_run(struct core_ctx *, size_t *n_records);
+
+/*
+ * Replication (docs/ecr-behaviour.md 3.8, issue 14): pushes add durable
+ * jobs, which a run copies to their destinations in bounded slices:
+ * core_repl_step does one short write txn on the loop's thread and says
+ * what comes next: CORE_REPL_AGAIN, another slice (yield to requests
+ * first); CORE_REPL_WAIT, the next job is held back (--replication-delay)
+ * until *wake_at_ms on core_now_ms's clock; CORE_REPL_DONE, none is left
+ * (or the run failed: core_repl_result gives 0 or the STORE_* code, and
+ * the jobs done). core_repl_take_due says whether a push has added jobs
+ * since it was last asked.
+ */
+enum core_repl_next {
+	CORE_REPL_DONE,
+	CORE_REPL_AGAIN,
+	CORE_REPL_WAIT,
+};
+struct core_repl;
+struct core_repl *core_repl_new(struct core_ctx *);
+enum core_repl_next core_repl_step(struct core_repl *, int64_t *wake_at_ms);
+int core_repl_result(const struct core_repl *, size_t *n_done);
+void core_repl_free(struct core_repl *);
+bool core_repl_take_due(struct core_ctx *);
+/* Every due job in the caller's thread (tools and tests). */
+int core_repl_run(struct core_ctx *, size_t *n_done);
 
 /*
  * Lifecycle runs (docs/ecr-behaviour.md 3.6): apply lifecycle policies now, in

@@ -46,6 +46,20 @@ struct op {
 	int (*exec)(struct call *); /* NULL: not built */
 };
 
+/*
+ * slice.c: the count of records a background run's next slice takes,
+ * bounded by time as well: core_slice_begin gives it, core_slice_end (after
+ * the slice's commit) sets the next from the time taken.
+ */
+struct core_slice {
+	size_t n;
+	size_t max;
+	int64_t started_ns;
+};
+void core_slice_init(struct core_slice *, size_t max);
+size_t core_slice_begin(struct core_slice *);
+void core_slice_end(struct core_slice *);
+
 struct core_ctx {
 	struct store *store;
 	struct validator *validator; /* api/'s, made and freed there */
@@ -78,7 +92,10 @@ struct core_ctx {
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
-	bool is_reap_due; /* reap.c: a repo buried */
+	bool is_reap_due;             /* reap.c: a repo buried */
+	bool is_repl_due;             /* replication.c: a run wanted */
+	bool is_repl_pending;         /* replication.c: jobs may wait */
+	struct core_slice repl_slice; /* replication.c: sized by time */
 };
 
 #define CORE_ARN_MAX 2048
@@ -113,6 +130,7 @@ struct call {
 	struct core_repo_prefix *repo_prefix; /* repo.c: owned */
 	/* An op that waits on upstream work (call_finish). */
 	bool is_pull_through; /* image.c: refs later */
+	bool is_replica;      /* replication.c: a copy, not a push */
 	struct core_tee tee;  /* fn NULL: none */
 	bool is_teed;         /* tee.begin ran */
 	uint8_t ptc_state;    /* enum core_ptc_state */
@@ -325,6 +343,17 @@ int core_authz_eval(struct core_ctx *, struct store_txn *,
     const struct authz_req *, const struct policy *override, bool *allowed,
     char *msg, size_t size);
 /*
+ * Replication across accounts (docs/ecr-behaviour.md 3.5, 3.8): does the
+ * registry policy of (registry_id, region) allow account src_account
+ * action ("ecr:ReplicateImage", "ecr:CreateRepository") on repository
+ * repo_name? Read in txn, whatever the mode and the policy scope: it is
+ * the destination's configuration, not a caller's authorization. No
+ * policy allows nothing. 0 with *allowed, or a STORE_* code.
+ */
+int core_authz_replicate(struct core_ctx *, struct store_txn *,
+    const char *src_account, const char *registry_id, const char *region,
+    const char *repo_name, const char *action, int64_t now_ms, bool *allowed);
+/*
  * Split arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME for region: true
  * with account copied and *name pointing into arn.
  */
@@ -364,19 +393,6 @@ struct core_pulls;
 void core_pull_note(struct call *, uint64_t repo_id, const char *digest);
 int core_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void core_pulls_release(struct core_ctx *);
-/*
- * slice.c: the count of records a background run's next slice takes,
- * bounded by time as well: core_slice_begin gives it, core_slice_end (after
- * the slice's commit) sets the next from the time taken.
- */
-struct core_slice {
-	size_t n;
-	size_t max;
-	int64_t started_ns;
-};
-void core_slice_init(struct core_slice *, size_t max);
-size_t core_slice_begin(struct core_slice *);
-void core_slice_end(struct core_slice *);
 
 /*
  * reap.c: one slice of the records of buried repositories, sized by sl,
@@ -507,6 +523,42 @@ int core_template_settings(struct call *, struct json_object *t,
  */
 int core_repo_get_or_create_on_push(struct call *, const char *name,
     struct store_repo *out);
+
+/*
+ * Replication's destination: repository name of the call's registry and
+ * region made from the REPLICATION template with the longest prefix, else
+ * with ECR's defaults (3.10). 0, or -1 with the call's error.
+ */
+int core_repo_create_for_replica(struct call *, const char *name,
+    struct store_repo *out);
+
+/*
+ * replication.c (docs/ecr-behaviour.md 3.8). The stored configuration
+ * of (registry_id, region): 0 with *out (put it; NULL when none is set),
+ * or a STORE_* code. Enqueue, after a push of digest (with tag, or NULL)
+ * into repo succeeded in call->txn: a job and an IN_PROGRESS status for
+ * each destination of each rule whose filters match, unless the call is a
+ * copy or a pull through the cache. 0, or -1 with the call's error.
+ */
+int core_repl_config_load(struct store_txn *, const char *registry_id,
+    const char *region, struct json_object **out);
+int core_repl_enqueue(struct call *, const struct store_repo *repo,
+    const char *digest, const char *tag);
+/*
+ * In a group commit's txn, after its calls: a slice of the due jobs (the
+ * batch's own first), in a child txn that a failure drops. Sets
+ * is_repl_due when jobs are left for a run (core_repl_take_due).
+ */
+#define CORE_REPL_SLICE 64 /* jobs a slice takes at most */
+void core_repl_apply(struct core_ctx *, struct store_txn *parent);
+/*
+ * Whether seen (an object the call owns, keys in the call's arena) had
+ * the destination already; it has it after.
+ */
+bool core_repl_dest_seen(struct call *, struct json_object *seen,
+    const char *registry_id, const char *region);
+/* A region ECR serves, of any partition ("eu-west-1", "cn-north-1"). */
+bool core_repl_region_is_known(const char *region);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char *core_token_make(struct call *, const char *kind, const char *last);

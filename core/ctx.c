@@ -34,6 +34,9 @@ core_ctx_new(struct store *store, const struct core_config *cfg,
 	        ? CORE_CLOCK_OFFSET_MAX_SEC
 	        : (int64_t)cfg->clock_offset_sec;
 	ctx->sigv4_keys = sigv4_cache_new();
+	/* Jobs a previous server left wait for the first batch or run. */
+	ctx->is_repl_pending = true;
+	core_slice_init(&ctx->repl_slice, CORE_REPL_SLICE);
 	if (authz_ids_new(cfg->creds, &ctx->ids, cause) != 0) {
 		core_ctx_free(ctx);
 		return -1;
@@ -253,6 +256,8 @@ batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 		batch_run_one(parent, calls[i]);
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(ctx, parent);
+	/* So do replication copies, the batch's own pushes' first. */
+	core_repl_apply(ctx, parent);
 	/* Durable before any answer leaves (LMDB syncs on commit). */
 	return store_txn_commit(parent);
 }

@@ -172,7 +172,7 @@ check_layers(struct call *call, const struct store_repo *repo,
 			rc = core_fail_store(call, rc);
 	}
 	if (rc == 0 && missing.len != 0 && !call->ctx->cfg.relax_references &&
-	    !call->is_pull_through) {
+	    !call->is_pull_through && !call->is_replica) {
 		buf_addstr(&missing, "]");
 		rc = core_fail(call, ERR_LAYERS_NOT_FOUND,
 		    "Layers with digests "
@@ -218,7 +218,7 @@ check_children(struct call *call, const struct store_repo *repo,
 		store_image_add_ref(img, m->refs[i].digest);
 	}
 	if (missing.len != 0 && !call->ctx->cfg.relax_references &&
-	    !call->is_pull_through) {
+	    !call->is_pull_through && !call->is_replica) {
 		buf_addstr(&missing, "]");
 		/* [unconfirmed] wording (docs/ecr-behaviour.md 3.2). */
 		core_fail(call, ERR_REFERENCED_IMAGES_NOT_FOUND,
@@ -397,6 +397,8 @@ core_image_put(struct call *call, const struct store_repo *repo,
 		rc = restore_if_archived(call, &existing);
 	if (rc == 0 && in->tag != NULL)
 		rc = set_tag(call, repo, in->tag, out->digest);
+	if (rc == 0)
+		rc = core_repl_enqueue(call, repo, out->digest, in->tag);
 	store_image_release(&existing);
 	manifest_release(&m);
 	return rc;

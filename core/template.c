@@ -203,6 +203,9 @@ is_repo_name(struct call *call, const char *name)
 static int
 may_create(struct call *call, const char *name)
 {
+	/* Replication asks the destination's registry policy instead. */
+	if (call->is_replica)
+		return 0;
 	return core_call_authorize(call, "ecr:CreateRepository", name);
 }
 
@@ -293,6 +296,22 @@ core_repo_get_or_create_for_pull(struct call *call, const char *name,
 	    template_find(call, name, "PULL_THROUGH_CACHE", &t) != 0)
 		return -1;
 	/* No template: ECR's defaults, as CreateRepository's. */
+	if (t == NULL)
+		t = json_object_new_object();
+	rc = create_from(call, t, name, out);
+	json_object_put(t);
+	return rc;
+}
+
+int
+core_repo_create_for_replica(struct call *call, const char *name,
+    struct store_repo *out)
+{
+	struct json_object *t = NULL;
+	int rc;
+
+	if (template_find(call, name, "REPLICATION", &t) != 0)
+		return -1;
 	if (t == NULL)
 		t = json_object_new_object();
 	rc = create_from(call, t, name, out);

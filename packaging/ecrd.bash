@@ -50,6 +50,10 @@ _ecrd()
 		COMPREPLY=()
 		return
 		;;
+	--replication-delay)
+		COMPREPLY=()
+		return
+		;;
 	--lifecycle-interval)
 		COMPREPLY=()
 		return
@@ -75,6 +79,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --credentials --strict --secrets --upstream-url --pull-through-refresh --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --credentials --strict --secrets --upstream-url --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

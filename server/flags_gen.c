@@ -41,6 +41,9 @@ const char flags_usage[] =
     "  --pull-through-refresh SECONDS\n"
     "                          check a pull-through cache tag upstream again when it\n"
     "                          was last checked SECONDS ago or more (default 86400)\n"
+    "  --replication-delay SECONDS\n"
+    "                          hold each replication job SECONDS after its push\n"
+    "                          (default 0), so tests can see IN_PROGRESS\n"
     "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
     "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
     "                          /moto-api/reset), which need no credentials; without\n"
@@ -86,6 +89,7 @@ const struct option flags_longopts[] = {
     {"secrets", required_argument, NULL, 'X'},
     {"upstream-url", required_argument, NULL, 'W'},
     {"pull-through-refresh", required_argument, NULL, 'P'},
+    {"replication-delay", required_argument, NULL, 'D'},
     {"admin-endpoints", no_argument, NULL, 'A'},
     {"relax-references", no_argument, NULL, 'R'},
     {"lifecycle-interval", required_argument, NULL, 'I'},

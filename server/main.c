@@ -69,6 +69,7 @@ struct options {
 	uint64_t map_size;          /* bytes; 0: the default */
 	uint64_t header_timeout;    /* seconds */
 	uint64_t ptc_refresh;       /* seconds */
+	uint64_t repl_delay;        /* seconds */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
 };
@@ -257,6 +258,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'P':
 			if (parse_seconds("--pull-through-refresh", optarg,
 			        &o->ptc_refresh) != 0)
+				return -1;
+			break;
+		case 'D':
+			if (parse_seconds("--replication-delay", optarg,
+			        &o->repl_delay) != 0)
 				return -1;
 			break;
 		case 'R':
@@ -687,6 +693,7 @@ start(const struct options *o, char **cause)
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
 	cfg.ptc_refresh_sec = o->ptc_refresh;
+	cfg.repl_delay_sec = o->repl_delay;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
@@ -701,6 +708,7 @@ start(const struct options *o, char **cause)
 	         cause)) == NULL)
 		return -1;
 	server.gc_sched = gc_sched_new(&server);
+	server.repl_sched = repl_sched_new(&server);
 	server.housekeeping_ev =
 	    event_new(server.base, -1, EV_PERSIST, housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -719,6 +727,7 @@ stop(void)
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	gc_sched_free(server.gc_sched);
+	repl_sched_free(server.repl_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
 	if (server.batch_ev != NULL)

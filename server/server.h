@@ -63,6 +63,7 @@ struct server {
 	const char *default_region;
 	struct lc_sched *lc_sched;     /* lifecycle.c */
 	struct gc_sched *gc_sched;     /* gc.c */
+	struct repl_sched *repl_sched; /* replication.c */
 	struct pool *pool;             /* pool.h: slow file work */
 	struct upstream_net *upstream; /* upstream.c: libcurl */
 };
@@ -227,5 +228,13 @@ void notify_send(const char *state);
  */
 struct endpoint;
 int healthcheck_run(const struct endpoint *listen);
+ * replication.c: replication runs, one at a time, in slices on the loop:
+ * at start, on repl_sched_kick (after writes that added jobs; NULL is
+ * ignored) and on a timer while jobs are held back.
+ */
+struct repl_sched;
+struct repl_sched *repl_sched_new(struct server *);
+void repl_sched_kick(struct repl_sched *);
+void repl_sched_free(struct repl_sched *);
 
 #endif

@@ -49,6 +49,9 @@ writes_flush(struct server *srv)
 	/* A deleted repository's records go in slices after the answer. */
 	if (core_reap_take_due(srv->api))
 		gc_sched_reap(srv->gc_sched);
+	/* Pushes a replication configuration covers: copies after. */
+	if (core_repl_take_due(srv->api))
+		repl_sched_kick(srv->repl_sched);
 	for (i = 0; i < n; i++)
 		batch[i].respond(batch[i].req, batch[i].call);
 	free(batch);

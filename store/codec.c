@@ -768,3 +768,88 @@ store_codec_doc_decode(const void *val, size_t len, struct store_doc *out)
 	out->aux_ms = aux;
 	return STORE_OK;
 }
+
+static int
+repl_job_encode(const struct store_repl_job *j, struct buf *b)
+{
+	int rc;
+
+	if ((rc = wr_start(b)) != STORE_OK ||
+	    (rc = wr_uint(b, j->repo_id, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)j->pushed_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_str(b, j->registry_id, sizeof(j->registry_id))) !=
+	        STORE_OK ||
+	    (rc = wr_str(b, j->region, sizeof(j->region))) != STORE_OK ||
+	    (rc = wr_str(b, j->name, sizeof(j->name))) != STORE_OK ||
+	    (rc = wr_str(b, j->digest, sizeof(j->digest))) != STORE_OK ||
+	    (rc = wr_str(b, j->tag, sizeof(j->tag))) != STORE_OK ||
+	    (rc = wr_str(b, j->dest_registry_id,
+	         sizeof(j->dest_registry_id))) != STORE_OK)
+		return rc;
+	return wr_str(b, j->dest_region, sizeof(j->dest_region));
+}
+
+int
+store_codec_repl_job_encode(const struct store_repl_job *j, struct buf *b)
+{
+	return wr_finish(b, repl_job_encode(j, b));
+}
+
+int
+store_codec_repl_job_decode(const void *val, size_t len,
+    struct store_repl_job *out)
+{
+	struct store_repl_job j;
+	struct rd rd;
+
+	memset(&j, 0, sizeof(j));
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	j.repo_id = rd_uint(&rd, 8);
+	j.pushed_at_ms = (int64_t)rd_uint(&rd, 8);
+	rd_str(&rd, j.registry_id, sizeof(j.registry_id));
+	rd_str(&rd, j.region, sizeof(j.region));
+	rd_str(&rd, j.name, sizeof(j.name));
+	rd_str(&rd, j.digest, sizeof(j.digest));
+	rd_str(&rd, j.tag, sizeof(j.tag));
+	rd_str(&rd, j.dest_registry_id, sizeof(j.dest_registry_id));
+	rd_str(&rd, j.dest_region, sizeof(j.dest_region));
+	if (rd_end(&rd) != STORE_OK || j.digest[0] == '\0' ||
+	    j.dest_registry_id[0] == '\0')
+		return STORE_CORRUPT;
+	j.seq = out->seq;
+	*out = j;
+	return STORE_OK;
+}
+
+/* The key holds the destination; the value its state and failure. */
+int
+store_codec_repl_status_encode(const struct store_repl_status *st,
+    struct buf *b)
+{
+	int rc;
+
+	if ((rc = wr_start(b)) == STORE_OK &&
+	    (rc = wr_uint(b, (uint64_t)st->state, 1)) == STORE_OK)
+		rc = wr_str(b, st->failure_code, sizeof(st->failure_code));
+	return wr_finish(b, rc);
+}
+
+int
+store_codec_repl_status_decode(const void *val, size_t len,
+    struct store_repl_status *out)
+{
+	char code[STORE_REPL_FAILURE_MAX + 1];
+	uint64_t state;
+	struct rd rd;
+
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	state = rd_uint(&rd, 1);
+	rd_str(&rd, code, sizeof(code));
+	if (rd_end(&rd) != STORE_OK || state > STORE_REPL_FAILED)
+		return STORE_CORRUPT;
+	out->state = (enum store_repl_state)state;
+	memcpy(out->failure_code, code, strlen(code) + 1);
+	return STORE_OK;
+}

@@ -354,3 +354,26 @@ store_upload_id_is_valid(const char *id)
 	}
 	return i > 0;
 }
+
+int
+store_keys_repl_job(struct store_key *k, uint64_t seq)
+{
+	key_init(k);
+	return key_add_u64(k, seq);
+}
+
+int
+store_keys_repl_status(struct store_key *k, uint64_t repo_id,
+    const char *digest, const char *registry_id, const char *region)
+{
+	int rc;
+
+	if ((rc = store_keys_repo_children(k, repo_id)) != STORE_OK ||
+	    (rc = key_add_str(k, digest, STORE_DIGEST_MAX, true)) != STORE_OK ||
+	    registry_id == NULL)
+		return rc;
+	if ((rc = key_add_str(k, registry_id, STORE_REGISTRY_ID_MAX, true)) !=
+	    STORE_OK)
+		return rc;
+	return key_add_str(k, region, STORE_REGION_MAX, false);
+}

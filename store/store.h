@@ -712,6 +712,59 @@ int store_template_foreach(struct store_txn *, const char *registry_id,
     store_template_cb cb, void *arg);
 
 /*
+ * Replication (docs/ecr-behaviour.md 3.8, issue 14). A push that a
+ * registry's replication configuration covers adds one job per destination
+ * in its own txn, so a crash between the push and the copy loses nothing;
+ * the server drains the jobs in key order. Each job has a status record
+ * under its source image, a child record of the source repository.
+ */
+#define STORE_REPL_FAILURE_MAX 63
+struct store_repl_job {
+	uint64_t seq;     /* the key: store_repl_job_add sets it */
+	uint64_t repo_id; /* the source repository */
+	int64_t pushed_at_ms;
+	char registry_id[STORE_REGISTRY_ID_MAX + 1]; /* the source's */
+	char region[STORE_REGION_MAX + 1];
+	char name[STORE_REPO_NAME_MAX + 1];
+	char digest[STORE_DIGEST_MAX + 1];
+	char tag[STORE_IMAGE_TAG_MAX + 1]; /* "" when none */
+	char dest_registry_id[STORE_REGISTRY_ID_MAX + 1];
+	char dest_region[STORE_REGION_MAX + 1];
+};
+enum store_repl_state {
+	STORE_REPL_IN_PROGRESS = 0,
+	STORE_REPL_COMPLETE = 1,
+	STORE_REPL_FAILED = 2,
+};
+struct store_repl_status {
+	char registry_id[STORE_REGISTRY_ID_MAX + 1]; /* the destination */
+	char region[STORE_REGION_MAX + 1];
+	enum store_repl_state state;
+	char failure_code[STORE_REPL_FAILURE_MAX + 1]; /* "" when none */
+};
+/*
+ * Add a job under the next sequence number (the last key plus one), set
+ * job->seq: STORE_OK, STORE_TOOBIG or another code. First: the job with
+ * the smallest key into *out, STORE_NOTFOUND when there is none. Delete:
+ * STORE_OK or STORE_NOTFOUND.
+ */
+int store_repl_job_add(struct store_txn *, struct store_repl_job *job);
+int store_repl_job_first(struct store_txn *, struct store_repl_job *out);
+int store_repl_job_delete(struct store_txn *, uint64_t seq);
+/*
+ * Create or replace the status of image digest of repository repo_id for
+ * st's destination (STORE_NOTFOUND if the repository does not exist).
+ * Foreach calls cb with each status of the image, in key order, borrowed
+ * until it returns (return as for store_image_cb).
+ */
+int store_repl_status_put(struct store_txn *, uint64_t repo_id,
+    const char *digest, const struct store_repl_status *st);
+typedef int (*store_repl_status_cb)(const struct store_repl_status *,
+    void *arg);
+int store_repl_status_foreach(struct store_txn *, uint64_t repo_id,
+    const char *digest, store_repl_status_cb cb, void *arg);
+
+/*
  * Streaming writes to an upload file (registry bodies arrive in pieces):
  * open at offset, cutting whatever lay past it (STORE_NOTFOUND if the file
  * is missing); add appends; close with sync true makes the bytes durable

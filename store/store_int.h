@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -41,6 +41,9 @@ enum store_dbi {
 	STORE_DBI_REGISTRY_DOCS,
 	STORE_DBI_TEMPLATES,
 	STORE_DBI_BURIED,
+	/* Replication (schema 5): its own block. */
+	STORE_DBI_REPL_JOBS,
+	STORE_DBI_REPL_STATUS,
 	STORE_DBI__COUNT
 };
 
@@ -184,6 +187,13 @@ int store_keys_template(struct store_key *, const char *registry_id,
 int store_keys_repo_pair(struct store_key *, uint64_t repo_id, const char *a,
     const char *b);
 int store_keys_blob(struct store_key *, const char *digest);
+/*
+ * repl_jobs: <seq u64>; repl_status: <repo_id><digest>\0<registry>\0<region>,
+ * or with registry NULL the prefix of every status of the image.
+ */
+int store_keys_repl_job(struct store_key *, uint64_t seq);
+int store_keys_repl_status(struct store_key *, uint64_t repo_id,
+    const char *digest, const char *registry_id, const char *region);
 int store_keys_upload(struct store_key *, const char *id);
 int store_keys_layer_gc(struct store_key *, int64_t created_at_ms,
     uint64_t repo_id, const char *digest);
@@ -261,6 +271,13 @@ int store_codec_blob_encode(const struct store_blob *, struct buf *);
 int store_codec_blob_decode(const void *, size_t, struct store_blob *);
 int store_codec_upload_encode(const struct store_upload *, struct buf *);
 int store_codec_upload_decode(const void *, size_t, struct store_upload *);
+/* Replication jobs (the key's seq is left as it was) and statuses. */
+int store_codec_repl_job_encode(const struct store_repl_job *, struct buf *);
+int store_codec_repl_job_decode(const void *, size_t, struct store_repl_job *);
+int store_codec_repl_status_encode(const struct store_repl_status *,
+    struct buf *);
+int store_codec_repl_status_decode(const void *, size_t,
+    struct store_repl_status *);
 
 /*
  * Shared between the record files. Layers (layer.c): add delta (+1 or -1)

@@ -101,6 +101,7 @@ def session(address):
                  ecr.validate_pull_through_cache_rule,
                  ecrRepositoryPrefix="vgrule")
     checks.extend(templates_session(ecr, expect_error))
+    checks.extend(replication_session(ecr, address, expect_error))
     checks.extend(images_session(ecr, address))
     checks.extend(connections_session(address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
@@ -340,6 +341,41 @@ def notify_session(proc, sock):
     except socket.timeout:
         checks.append(False)
     return checks
+def replication_session(ecr, address, expect_error):
+    """Replication (issue 14): a push copied to another region."""
+    other = boto3.client(
+        "ecr", endpoint_url="http://" + address, region_name="eu-west-1",
+        aws_access_key_id="AKIAVALGRIND", aws_secret_access_key="s",
+        config=botocore.config.Config(retries={"max_attempts": 1}))
+    account = ecr.describe_registry()["registryId"]
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [{
+        "destinations": [{"region": "eu-west-1", "registryId": account}],
+        "repositoryFilters": [{"filter": "vgrepl",
+                               "filterType": "PREFIX_MATCH"}]}]})
+    expect_error("InvalidParameterException",
+                 ecr.put_replication_configuration,
+                 replicationConfiguration={"rules": [{"destinations": [
+                     {"region": "us-east-1", "registryId": account}]}]})
+    ecr.create_repository(repositoryName="vgrepl/app")
+    digest = ecr.put_image(repositoryName="vgrepl/app", imageTag="v1",
+                           imageManifest=json.dumps({
+                               "schemaVersion": 2, "mediaType":
+                               "application/vnd.oci.image.index.v1+json",
+                               "manifests": []}))["image"]["imageId"][
+                                   "imageDigest"]
+    deadline, status = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        got = ecr.describe_image_replication_status(
+            repositoryName="vgrepl/app", imageId={"imageDigest": digest})
+        status = got["replicationStatuses"][0]["status"]
+        if status != "IN_PROGRESS":
+            break
+        time.sleep(0.1)
+    ok = [status == "COMPLETE"]
+    ok.append(len(other.describe_images(repositoryName="vgrepl/app")[
+        "imageDetails"]) == 1)
+    ecr.put_replication_configuration(replicationConfiguration={"rules": []})
+    return ok
 
 
 def main():

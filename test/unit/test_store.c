@@ -1107,9 +1107,9 @@ drop_dbi_raw(const char *path, const char *name)
 
 /*
  * Schema 3 had no buried DBI (issue 12): opening such a store creates it,
- * stamps schema 4 (so that an ecrd of schema 3, which would never reap a
- * tombstone, refuses the store) and keeps the data; a delete then buries
- * and reaps as in a new store.
+ * stamps the current schema (so that an ecrd of schema 3, which would
+ * never reap a tombstone, refuses the store) and keeps the data; a delete
+ * then buries and reaps as in a new store.
  */
 static void
 test_store_upgrades_version_3_to_4(void **state)
@@ -1140,7 +1140,7 @@ test_store_upgrades_version_3_to_4(void **state)
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	                     &version),
 	    STORE_OK);
-	assert_int_equal(version, 4);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	store_txn_abort(t);
 	assert_true(has_images(f, id));
 	t = fx_wbegin(f);
@@ -1151,6 +1151,53 @@ test_store_upgrades_version_3_to_4(void **state)
 	assert_int_equal(n, 4);
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 	assert_false(has_images(f, id));
+}
+
+/*
+ * Schema 4 had no replication DBIs (issue 14): opening such a store
+ * creates them, stamps schema 5 and keeps the data, and a delete removes
+ * a replication status with the rest.
+ */
+static void
+test_store_upgrades_version_4_to_5(void **state)
+{
+	struct fx *f = *state;
+	struct store_repl_status st;
+	struct store_txn *t;
+	struct store_key k, none = {.len = 0};
+	MDB_val v;
+	uint32_t version = 0;
+	uint64_t id;
+	char *path;
+
+	id = create(f, REG_A, RGN_A, "kept");
+	put_image(f, id, "sha256:aa");
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	drop_dbi_raw(path, "repl_jobs");
+	drop_dbi_raw(path, "repl_status");
+	write_schema_raw(path, 4);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	t = fx_wbegin(f);
+	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
+	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
+	                     &version),
+	    STORE_OK);
+	assert_int_equal(version, 5);
+	assert_true(has_images(f, id));
+	memset(&st, 0, sizeof st);
+	str_copy(st.registry_id, sizeof st.registry_id, REG_B);
+	str_copy(st.region, sizeof st.region, RGN_B);
+	assert_int_equal(store_repl_status_put(t, id, "sha256:aa", &st),
+	    STORE_OK);
+	assert_int_equal(store_repo_delete(t, REG_A, RGN_A, "kept"), STORE_OK);
+	assert_int_equal(store_db_first(t, STORE_DBI_REPL_STATUS, &none, &k),
+	    0);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
 
 static void
@@ -1703,6 +1750,7 @@ main(void)
 	    T(test_store_upgrades_version_1_to_2),
 	    T(test_store_upgrades_version_2_uploads_to_3),
 	    T(test_store_upgrades_version_3_to_4),
+	    T(test_store_upgrades_version_4_to_5),
 	    TE(test_store_open_garbage_file_is_corrupt),
 	    TE(test_store_open_foreign_lmdb_env_is_corrupt),
 	    T(test_corrupt_repo_record_is_reported_not_crashed_on),
@@ -1714,6 +1762,7 @@ main(void)
 	    cmocka_unit_test(test_codec_survives_random_bytes),
 	    cmocka_unit_test(test_codec_encode_refuses_what_does_not_fit),
 	    cmocka_unit_test(test_strerror_names_every_code),
+
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
