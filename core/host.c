@@ -55,6 +55,10 @@ core_host_template_check(const char *tmpl, char **cause)
 	size_t i, len;
 	char next;
 
+	if (strstr(tmpl, "://") != NULL) {
+		*cause = xasprintf("want HOST[:PORT] with no scheme");
+		return -1;
+	}
 	for (i = 0; tmpl[i] != '\0'; i++) {
 		if (tmpl[i] != '{' && tmpl[i] != '}')
 			continue;
@@ -113,8 +117,8 @@ match_value(enum placeholder ph, const char *s, size_t len)
 		return n == 12 ? n : 0;
 	}
 	while (n < len && n < REGION_LEN_MAX &&
-	       (islower((unsigned char)s[n]) ||
-	           isdigit((unsigned char)s[n]) || s[n] == '-'))
+	       (islower((unsigned char)s[n]) || isdigit((unsigned char)s[n]) ||
+	           s[n] == '-'))
 		n++;
 	return n >= 2 ? n : 0;
 }
