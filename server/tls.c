@@ -56,8 +56,7 @@ ctx_load(const char *cert_path, const char *key_path, char **cause)
 		*cause = ssl_cause("cannot load the certificate", cert_path);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) !=
-	    1) {
+	if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
 		*cause = ssl_cause("cannot load the key", key_path);
 		goto fail;
 	}
@@ -73,8 +72,8 @@ fail:
 }
 
 int
-http_tls_new(const char *cert_path, const char *key_path,
-    struct http_tls **out, char **cause)
+http_tls_new(const char *cert_path, const char *key_path, struct http_tls **out,
+    char **cause)
 {
 	struct http_tls *t;
 	SSL_CTX *ctx;
