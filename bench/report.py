@@ -223,6 +223,7 @@ def main():
     stall_table(rows)
     push_table(rows)
     ceiling_table(rows)
+    tls_table(rows)
 
 
 def wrk_rows(rows):
@@ -487,6 +488,39 @@ def ceiling_table(rows):
                      ("  (%d non-2xx from ecrd)" % bad if bad else "")))
     print("(the same signed requests; ecrd-ceiling answers each with the "
           "bytes ecrd answered, captured once)")
+    print()
+
+
+def tls_table(rows):
+    """Issue 18: HTTPS beside plain HTTP, on two servers alike but for
+    --tls-cert: DescribeRepositories req/s and a big blob's pull rate."""
+    wrk = wrk_rows(rows)
+    pulls = {r["server"]: r for r in rows
+             if r["kind"] == "regblob" and r["phase"] == "pull"}
+    servers = ("ecrd-http", "ecrd-tls")
+    if not any(s in pulls or (s, "DescribeRepositories") in wrk
+               for s in servers):
+        return
+    fmt = "%-40s %12s %12s %12s"
+    print(fmt % ("issue 18: TLS cost", "http", "https", "https/http"))
+    print("-" * 80)
+    http = wrk.get(("ecrd-http", "DescribeRepositories"))
+    tls = wrk.get(("ecrd-tls", "DescribeRepositories"))
+    if http and tls:
+        h, t = rps_of(http), rps_of(tls)
+        print(fmt % ("DescribeRepositories req/s", "%.0f" % h, "%.0f" % t,
+                     "%.2f" % (t / h if h else 0.0)))
+    if all(s in pulls for s in servers):
+        h, t = (float(pulls[s]["rate"]) for s in servers)
+        print(fmt % ("%d MiB blob pull GB/s (curl, median)" % (
+            int(pulls["ecrd-tls"]["bytes"]) >> 20), "%.2f" % (h / 1e9),
+            "%.2f" % (t / 1e9), "%.2f" % (t / h if h else 0.0)))
+        print(fmt % ("  server peak RSS during the pulls, MiB",
+                     *("%.0f" % (int(pulls[s]["hwm_kib"]) / 1024)
+                       for s in servers), ""))
+    print("(the same signed requests; wrk and curl negotiate TLS 1.3 once "
+          "per connection; https/http is the share of plain HTTP's figure "
+          "kept)")
     print()
 
 

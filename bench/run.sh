@@ -20,7 +20,7 @@
 # The figures are measured and printed beside their targets, never asserted.
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
-# "all" = "repos images layer registry policy stall scaling ceiling"):
+# "all" = "repos images layer registry policy stall scaling ceiling tls"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -75,12 +75,21 @@
 #           do-nothing libevent server answering the bytes ecrd answered,
 #           with the same signed requests at -c16 and -c64; ecrd's req/s
 #           as a percentage of the ceiling's
+#   tls     issue 18: ecrd-http and ecrd-tls, alike (strict unless
+#           BENCH_STRICT=0) but that ecrd-tls serves HTTPS (--tls-cert, a
+#           P-256 certificate from a CA made in the work directory; wrk,
+#           curl and python trust it through SSL_CERT_FILE,
+#           CURL_CA_BUNDLE and AWS_CA_BUNDLE): DescribeRepositories (100
+#           repositories) with wrk, and a BENCH_TLS_BLOB_MIB (256) MiB blob
+#           pushed once and pulled 3 times with curl; HTTPS as a ratio of
+#           plain HTTP
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
 # BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
+# BENCH_TLS_BLOB_MIB (256),
 # BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
@@ -102,6 +111,7 @@ IMAGE_MIB=${BENCH_IMAGE_MIB:-100}
 PULL_CLIENTS=${BENCH_PULL_CLIENTS:-16}
 GC_BLOBS=${BENCH_GC_BLOBS:-100000}
 PUSH_MIB=${BENCH_PUSH_MIB:-256}
+TLS_BLOB_MIB=${BENCH_TLS_BLOB_MIB:-256}
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
@@ -110,7 +120,7 @@ SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
-	SCENARIOS="repos images layer registry policy stall scaling ceiling" ;;
+	SCENARIOS="repos images layer registry policy stall scaling ceiling tls" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -130,10 +140,13 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
 	case $sc in
-	repos | images | layer | registry | policy | stall | scaling | ceiling) ;;
+	repos | images | layer | registry | policy | stall | scaling | ceiling | tls) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
+if [[ " $SCENARIOS " == *" tls "* ]] && ! command -v openssl >/dev/null; then
+	die "openssl is not installed (the tls scenario makes its certificate)"
+fi
 if [[ " $SCENARIOS " == *" ceiling "* ]] && [ ! -x "$CEILING_BIN" ]; then
 	die "no ecrd-ceiling at $CEILING_BIN (built beside ecrd: set ECRD_CEILING_BIN)"
 fi
@@ -197,12 +210,18 @@ stop_ecrd() {
 	rm -rf "$WORK/$1-data"
 }
 
-# start NAME PATH [--env NAME=VALUE]... [--] CMD...: start a server, time
-# it, remember its PID ("{port}" in CMD and the values: its port).
+# start NAME PATH [--env NAME=VALUE | --tls]... [--] CMD...: start a
+# server, time it, remember its PID ("{port}" in CMD and the values: its
+# port); --tls: it answers HTTPS.
 start() {
 	local name=$1 path=$2 opts=()
 	shift 2
-	while [ "${1:-}" = --env ]; do
+	while [ "${1:-}" = --env ] || [ "${1:-}" = --tls ]; do
+		if [ "$1" = --tls ]; then
+			opts+=(--tls)
+			shift
+			continue
+		fi
 		opts+=(--env "$2")
 		shift 2
 	done
@@ -661,6 +680,58 @@ if wants ceiling; then
 	stop_ecrd ecrd-ceil "$CEIL_ECRD_PID"
 fi
 
+# --- HTTPS beside plain HTTP (issue 18) -------------------------------------
+# make_tls_cert DIR: a CA (ca.pem) and a certificate for 127.0.0.1 it signs
+# (server.pem, server.key).
+make_tls_cert() {
+	(cd "$1" &&
+	    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout ca.key -out ca.pem -days 2 \
+		-subj "/CN=ecrd bench CA" &&
+	    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout server.key -out server.csr -subj /CN=127.0.0.1 &&
+	    printf 'subjectAltName=IP:127.0.0.1\n' >server.ext &&
+	    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+		-CAcreateserial -out server.pem -days 2 -extfile server.ext) \
+	    >/dev/null 2>&1 || die "openssl could not make the certificates"
+}
+
+if wants tls; then
+	TLS_DIR=$WORK/tls
+	mkdir -p "$TLS_DIR"
+	make_tls_cert "$TLS_DIR"
+	export SSL_CERT_FILE=$TLS_DIR/ca.pem CURL_CA_BUNDLE=$TLS_DIR/ca.pem \
+	    AWS_CA_BUNDLE=$TLS_DIR/ca.pem
+	for mode in http tls; do
+		name=ecrd-$mode
+		if [ "$mode" = tls ]; then
+			start "$name" /health --tls "$ECRD_BIN" \
+			    --listen "127.0.0.1:{port}" \
+			    --data-dir "$WORK/$name-data" --log-level error \
+			    --tls-cert "$TLS_DIR/server.pem" \
+			    --tls-key "$TLS_DIR/server.key" "${STRICT_ARGS[@]}"
+			EP=https://127.0.0.1:$PORT
+		else
+			start_ecrd "$name" "${STRICT_ARGS[@]}"
+		fi
+		TLS_PID=$PID
+		echo "bench: $name: DescribeRepositories, a $TLS_BLOB_MIB MiB blob" >&2
+		populate "$EP"
+		pool "$EP" DescribeRepositories 64 "$WORK/$name-describe.bin"
+		probe "$name" DescribeRepositories "$EP" "$WORK/$name-describe.bin"
+		run_wrk "$name" DescribeRepositories "$EP" \
+		    "$WORK/$name-describe.bin" "" "" "" "$TLS_PID"
+		login "$EP" "$WORK/$name-auth.txt" bench-tls
+		reg bigblob "$EP" --repo bench-tls --auth "$WORK/$name-auth.txt" \
+		    --pid "$TLS_PID" --server "$name" --results "$RESULTS" \
+		    --tmp "$WORK" --size $((TLS_BLOB_MIB << 20)) --pushes 1 \
+		    --pulls 3
+		stop_ecrd "$name" "$TLS_PID"
+	done
+	unset SSL_CERT_FILE CURL_CA_BUNDLE AWS_CA_BUNDLE
+	rm -f "$WORK"/big-*.bin*
+fi
+
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
 	echo "bench: starting moto_server" >&2
@@ -773,5 +844,13 @@ if wants ceiling; then
 	    "bufferevents and http_parser, as ecrd, answering every request" \
 	    "with the bytes ecrd answered it (captured once); the same signed" \
 	    "pools, wrk -t$THREADS -c{${CEILING_CONNS// /,}} -d$DURATION"
+fi
+if wants tls; then
+	echo "tls: ecrd-http and ecrd-tls alike but --tls-cert (P-256, TLS 1.3" \
+	    "as wrk and curl negotiate it); DescribeRepositories: wrk" \
+	    "-t$THREADS -c$CONNS over keep-alive connections (one handshake" \
+	    "each); blob: $TLS_BLOB_MIB MiB pushed once, pulled 3 times with" \
+	    "curl to /dev/null (plain HTTP: sendfile; HTTPS: mapped 1 MiB" \
+	    "windows, encrypted in the loop), median"
 fi
 python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
