@@ -68,6 +68,8 @@
  */
 #define FILE_WINDOW (1024 * 1024)
 #define FILE_QUEUE_MAX (4 * 1024 * 1024)
+/* Bytes an HTTPS connection encrypts and sends per writable event. */
+#define TLS_WRITE_MAX (1024 * 1024)
 
 struct http_conn {
 	struct http_server *srv;
@@ -895,6 +897,20 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	srv->accept_logged_at = now.tv_sec;
 }
 
+/*
+ * An OpenSSL bufferevent writes (and reads) at most 16 KiB per readiness
+ * event unless told otherwise: a 1 GiB blob would take 65,536 trips round
+ * the loop. Let each take as much as the output's bound allows.
+ */
+static void
+tls_tune(struct bufferevent *bev)
+{
+	/* Most clients close without TLS's close_notify. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_set_max_single_write(bev, TLS_WRITE_MAX);
+	bufferevent_set_max_single_read(bev, CONN_INPUT_MAX);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
@@ -917,9 +933,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		/* Frees ssl (and closes fd) if it fails, and when freed. */
 		bev = bufferevent_openssl_socket_new(srv->base, fd, ssl,
 		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-		/* Most clients close without TLS's close_notify. */
 		if (bev != NULL)
-			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+			tls_tune(bev);
 	} else
 		bev = bufferevent_socket_new(srv->base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
