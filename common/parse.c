@@ -98,7 +98,7 @@ parse_endpoint(const char *text, struct endpoint *ep, char **cause)
 	if (strstr(text, "://") != NULL) {
 		*cause =
 		    xasprintf("want HOST[:PORT] with no scheme (ecrd "
-		              "serves plain http and writes http:// itself)");
+		              "writes http:// or https:// itself)");
 		return -1;
 	}
 	if (*text == '[') {
