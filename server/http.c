@@ -553,18 +553,28 @@ conn_tls_read(struct http_conn *c, size_t room)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
-	int n;
+	size_t got = 0;
+	int n = 0;
 
 	if (!SSL_is_init_finished(c->ssl) ||
 	    evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) != 1)
 		return false;
-	n = SSL_read(c->ssl, v.iov_base,
-	    v.iov_len > INT_MAX ? INT_MAX : (int)v.iov_len);
-	v.iov_len = n > 0 ? (size_t)n : 0;
+	if (v.iov_len > room)
+		v.iov_len = room;
+	/* Each SSL_read gives at most one record (16 KiB): read on. */
+	while (got < v.iov_len) {
+		n = SSL_read(c->ssl, (char *)v.iov_base + got,
+		    (int)(v.iov_len - got < INT_MAX ? v.iov_len - got
+		                                    : INT_MAX));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	v.iov_len = got;
 	evbuffer_commit_space(in, &v, 1);
 	if (n <= 0)
 		ERR_clear_error();
-	return n > 0;
+	return got > 0;
 }
 
 /* The input is empty: take what OpenSSL has decrypted but kept. */
