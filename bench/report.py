@@ -500,6 +500,8 @@ def tls_table(rows):
     wrk = wrk_rows(rows)
     pulls = {r["server"]: r for r in rows
              if r["kind"] == "regblob" and r["phase"] == "pull"}
+    pushes = {r["server"]: r for r in rows
+              if r["kind"] == "regblob" and r["phase"] == "push"}
     servers = ("ecrd-http", "ecrd-tls")
     if not any(s in pulls or (s, "DescribeRepositories") in wrk
                for s in servers):
@@ -513,6 +515,11 @@ def tls_table(rows):
         h, t = rps_of(http), rps_of(tls)
         print(fmt % ("DescribeRepositories req/s", "%.0f" % h, "%.0f" % t,
                      "%.2f" % (t / h if h else 0.0)))
+    if all(s in pushes for s in servers):
+        h, t = (float(pushes[s]["rate"]) for s in servers)
+        print(fmt % ("%d MiB blob push GB/s (one PATCH)" % (
+            int(pushes["ecrd-tls"]["bytes"]) >> 20), "%.2f" % (h / 1e9),
+            "%.2f" % (t / 1e9), "%.2f" % (t / h if h else 0.0)))
     if all(s in pulls for s in servers):
         h, t = (float(pulls[s]["rate"]) for s in servers)
         print(fmt % ("%d MiB blob pull GB/s (curl, median)" % (
