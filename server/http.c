@@ -697,6 +697,18 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_process(c);
 }
 
+/* Why a TLS connection failed ("http request": a plain-HTTP client). */
+static void
+tls_log_error(struct http_conn *c)
+{
+	unsigned long e = bufferevent_get_openssl_error(c->bev);
+	const char *why = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	log_debug("TLS connection from %s ends: %s", c->peer_ip,
+	    why != NULL ? why : "the socket failed or closed");
+	ERR_clear_error();
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -707,9 +719,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what == BEV_EVENT_CONNECTED)
 		return;
 	if ((what & BEV_EVENT_ERROR) && c->ssl != NULL)
-		log_debug("TLS connection from %s: %s", c->peer_ip,
-		    ERR_reason_error_string(
-		        bufferevent_get_openssl_error(bev)));
+		tls_log_error(c);
 	/*
 	 * A client that half-closes after its request (shutdown(SHUT_WR))
 	 * still waits for the answer: answer what came, then close.
