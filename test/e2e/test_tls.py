@@ -89,8 +89,11 @@ def mapped_bytes(pid, hexd):
     return total
 
 
-@unittest.skipUnless(OPENSSL, "the openssl CLI is needed")
-class TlsTest(EcrdTestCase):
+class TlsServer(EcrdTestCase):
+    """A class's ecrd serving HTTPS with a certificate from a CA made for
+    it (cls.ca), as localhost: client() is boto3 trusting that CA."""
+
+    more_args = ()
 
     @classmethod
     def setUpClass(cls):
@@ -103,7 +106,8 @@ class TlsTest(EcrdTestCase):
             cls.cert = os.path.join(cls.pki, "server.pem")
             cls.key = os.path.join(cls.pki, "server.key")
             cls.server_args = ("--tls-cert", cls.cert, "--tls-key", cls.key,
-                               "--public-endpoint", "localhost:0")
+                               "--public-endpoint", "localhost:0"
+                               ) + cls.more_args
             super().setUpClass()
         except BaseException:
             shutil.rmtree(cls.pki, ignore_errors=True)
@@ -121,13 +125,18 @@ class TlsTest(EcrdTestCase):
         self.tmp = tempfile.mkdtemp(prefix="e2e-tls-case-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
-    def client(self, verify=None):
+    def client(self, verify=None, key=harness.DEFAULT_KEY,
+               secret=harness.DEFAULT_SECRET):
         return harness.boto3.session.Session().client(
             "ecr", endpoint_url=self.url, region_name=harness.REGION,
-            aws_access_key_id=harness.DEFAULT_KEY,
-            aws_secret_access_key=harness.DEFAULT_SECRET,
+            aws_access_key_id=key, aws_secret_access_key=secret,
             config=harness._boto_config,
             verify=self.ca if verify is None else verify)
+
+
+@unittest.skipUnless(OPENSSL, "the openssl CLI is needed")
+class TlsTest(TlsServer):
+    more_args = ()
 
     def password(self):
         data = self.client().get_authorization_token()["authorizationData"]
@@ -340,6 +349,43 @@ class TlsTest(EcrdTestCase):
         for ext, data in saved.items():
             with open(os.path.join(self.pki, "server." + ext), "wb") as f:
                 f.write(data)
+
+
+def transport_principal(name, deny_when):
+    """Allowed everything but when aws:SecureTransport is deny_when."""
+    return {
+        "accessKeyId": "AKIATLS" + name.upper(), "secretAccessKey": "s-" + name,
+        "arn": "arn:aws:iam::%s:user/%s" % (harness.DEFAULT_ACCOUNT, name),
+        "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "ecr:*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": deny_when}}}]}]}
+
+
+SECURE_ONLY = transport_principal("secure", "false")
+INSECURE_ONLY = transport_principal("insecure", "true")
+
+
+@unittest.skipUnless(OPENSSL, "the openssl CLI is needed")
+class TlsStrictTest(TlsServer):
+    """Over HTTPS aws:SecureTransport is true (docs/tls.md)."""
+    principals = [SECURE_ONLY, INSECURE_ONLY]
+
+    def test_secure_transport_is_true_over_https(self):
+        ok = self.client(key=SECURE_ONLY["accessKeyId"],
+                         secret=SECURE_ONLY["secretAccessKey"])
+        self.assertEqual(ok.describe_repositories()["ResponseMetadata"][
+            "HTTPStatusCode"], 200)
+        denied = self.client(key=INSECURE_ONLY["accessKeyId"],
+                             secret=INSECURE_ONLY["secretAccessKey"])
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            denied.describe_repositories()
+        err = cm.exception.response["Error"]
+        self.assertEqual(err["Code"], "AccessDeniedException")
+        self.assertEqual(err["Message"], (
+            "User: %s is not authorized to perform: "
+            "ecr:DescribeRepositories on resource: * with an explicit deny "
+            "in an identity-based policy" % INSECURE_ONLY["arn"]))
 
 
 @unittest.skipUnless(OPENSSL, "the openssl CLI is needed")
