@@ -23,8 +23,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NPM_TIMEOUT_S = 300
 NODE_TIMEOUT_S = 120
 # The SDK version the test installs: pinned, so a later release that needs
-# a newer node than Debian's cannot break the run unannounced.
-SDK_PACKAGE = "@aws-sdk/client-ecr@3.1178.0"
+# a newer node cannot break the run unannounced. Releases since January
+# 2026 need node 20; Debian 12's nodejs is 18, which gets the last release
+# before (engines ">=18"; only node 20 was at hand to run it here).
+SDK_VERSIONS = {18: "3.958.0", 20: "3.1178.0"}
+
+
+def node_major():
+    out = subprocess.run((NODE, "--version"), capture_output=True, text=True,
+                         timeout=NODE_TIMEOUT_S).stdout
+    return int(out.strip().lstrip("v").split(".")[0])
+
+
+def sdk_package():
+    major = node_major()
+    if major < 18:
+        raise AssertionError("node %d is too old for the AWS SDK for "
+                             "JavaScript v3 (18 or later)" % major)
+    return "@aws-sdk/client-ecr@" + SDK_VERSIONS[18 if major < 20 else 20]
 # npm's words when it cannot reach its registry at all.
 OFFLINE_MARKERS = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT",
                    "ENETUNREACH", "ECONNRESET")
@@ -41,20 +57,20 @@ def sdk_dir():
 
 def install_sdk():
     """node_modules holding @aws-sdk/client-ecr, installed once."""
+    package = sdk_package()
     d = sdk_dir()
     modules = os.path.join(d, "node_modules")
     try:
         with open(os.path.join(modules, "@aws-sdk", "client-ecr",
                                "package.json")) as f:
-            if "@" + json.load(f)["version"] == SDK_PACKAGE[
-                    SDK_PACKAGE.rindex("@"):]:
+            if package.endswith("@" + json.load(f)["version"]):
                 return modules
     except (OSError, ValueError, KeyError):
         pass
     os.makedirs(d, exist_ok=True)
     p = subprocess.run(
         (NPM, "install", "--prefix", d, "--no-audit", "--no-fund",
-         "--no-save", "--loglevel=error", SDK_PACKAGE),
+         "--no-save", "--loglevel=error", package),
         capture_output=True, text=True, timeout=NPM_TIMEOUT_S,
         stdin=subprocess.DEVNULL)
     if p.returncode != 0:
@@ -62,7 +78,7 @@ def install_sdk():
             raise unittest.SkipTest("the npm registry is unreachable, so "
                                     "@aws-sdk/client-ecr cannot be "
                                     "installed: " + p.stderr[-500:])
-        raise AssertionError("npm install @aws-sdk/client-ecr failed:\n"
+        raise AssertionError("npm install %s failed:\n" % package
                              + p.stderr[-3000:])
     return modules
 
