@@ -75,9 +75,12 @@ authorization_data(struct call *call, const char *registry_id)
 	    basic_credentials(call, registry_id, expires_at_ms));
 	jadd_epoch(o, "expiresAt", expires_at_ms);
 	core_registry_host(call, registry_id, host, sizeof host);
-	/* This server speaks plain HTTP when URIs name it. */
+	/* URIs that name this server say how it speaks (docs/tls.md). */
 	snprintf(endpoint, sizeof endpoint, "%s://%s",
-	    call->ctx->cfg.public_endpoint != NULL ? "http" : "https", host);
+	    call->ctx->cfg.public_endpoint != NULL && !call->ctx->cfg.is_tls
+	        ? "http"
+	        : "https",
+	    host);
 	jadd_str(o, "proxyEndpoint", endpoint);
 	return o;
 }

@@ -134,8 +134,10 @@ class Registry:
         self.endpoint = endpoint
         self.auth = auth
         u = urllib.parse.urlsplit(endpoint)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port,
-                                               timeout=300)
+        # https: SSL_CERT_FILE names the CA (bench/run.sh, "tls").
+        conn = (http.client.HTTPSConnection if u.scheme == "https"
+                else http.client.HTTPConnection)
+        self.conn = conn(u.hostname, u.port, timeout=300)
 
     def headers(self, extra=None):
         h = {}

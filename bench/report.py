@@ -164,8 +164,10 @@ def main():
             continue
         if r["kind"] == "start":
             ms = float(r["ms"])
+            # ecrd-tls's time includes start.py's TLS handshake.
             tgt = ("< %g ms  %s" % (START_MS, verdict(ms < START_MS))
-                   if r["server"].startswith("ecrd") else "(comparison)")
+                   if r["server"].startswith("ecrd") and
+                   r["server"] != "ecrd-tls" else "(comparison)")
             print("%-44s %-8s %11.1f ms  %s" % (
                 "start to first answered request", r["server"], ms, tgt))
         elif r["kind"] == "rss":
@@ -226,6 +228,7 @@ def main():
     push_table(rows)
     ceiling_table(rows)
     replication_table(rows)
+    tls_table(rows)
 
 
 def wrk_rows(rows):
@@ -236,7 +239,8 @@ def wrk_rows(rows):
 def registry_table(rows, conns):
     """Issue 4: ecrd-reg beside distrib (the reference registry)."""
     blobs = {(r["server"], r["phase"]): r for r in rows
-             if r["kind"] == "regblob"}
+             if r["kind"] == "regblob" and
+             r["server"] in ("ecrd-reg", "distrib")}
     pulls = {r["server"]: r for r in rows if r["kind"] == "regpull"}
     wrk = wrk_rows(rows)
     skipped = any(r["kind"] == "skip" and r["server"] == "distrib"
@@ -536,6 +540,46 @@ def replication_table(rows):
             "<= %g ms  %s" % (REPL_STALL_MAX_MS,
                               verdict(mx <= REPL_STALL_MAX_MS))
             if r["destinations"] != "0" else "(baseline)"))
+    print()
+
+
+def tls_table(rows):
+    """Issue 18: HTTPS beside plain HTTP, on two servers alike but for
+    --tls-cert: DescribeRepositories req/s and a big blob's pull rate."""
+    wrk = wrk_rows(rows)
+    pulls = {r["server"]: r for r in rows
+             if r["kind"] == "regblob" and r["phase"] == "pull"}
+    pushes = {r["server"]: r for r in rows
+              if r["kind"] == "regblob" and r["phase"] == "push"}
+    servers = ("ecrd-http", "ecrd-tls")
+    if not any(s in pulls or (s, "DescribeRepositories") in wrk
+               for s in servers):
+        return
+    fmt = "%-40s %12s %12s %12s"
+    print(fmt % ("issue 18: TLS cost", "http", "https", "https/http"))
+    print("-" * 80)
+    http = wrk.get(("ecrd-http", "DescribeRepositories"))
+    tls = wrk.get(("ecrd-tls", "DescribeRepositories"))
+    if http and tls:
+        h, t = rps_of(http), rps_of(tls)
+        print(fmt % ("DescribeRepositories req/s", "%.0f" % h, "%.0f" % t,
+                     "%.2f" % (t / h if h else 0.0)))
+    if all(s in pushes for s in servers):
+        h, t = (float(pushes[s]["rate"]) for s in servers)
+        print(fmt % ("%d MiB blob push GB/s (one PATCH)" % (
+            int(pushes["ecrd-tls"]["bytes"]) >> 20), "%.2f" % (h / 1e9),
+            "%.2f" % (t / 1e9), "%.2f" % (t / h if h else 0.0)))
+    if all(s in pulls for s in servers):
+        h, t = (float(pulls[s]["rate"]) for s in servers)
+        print(fmt % ("%d MiB blob pull GB/s (curl, median)" % (
+            int(pulls["ecrd-tls"]["bytes"]) >> 20), "%.2f" % (h / 1e9),
+            "%.2f" % (t / 1e9), "%.2f" % (t / h if h else 0.0)))
+        print(fmt % ("  server peak RSS during the pulls, MiB",
+                     *("%.0f" % (int(pulls[s]["hwm_kib"]) / 1024)
+                       for s in servers), ""))
+    print("(the same signed requests; wrk and curl negotiate TLS 1.3 once "
+          "per connection; https/http is the share of plain HTTP's figure "
+          "kept)")
     print()
 
 

@@ -21,7 +21,7 @@
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
 # "all" = "repos images layer registry policy stall scaling ceiling
-# replication"):
+# replication tls"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -82,13 +82,21 @@
 #           prober during BENCH_REPL_PUSHES (1000) PutImage, one after the
 #           other, and until the last one is replicated to its 3
 #           destinations (bench/replication.py), with that time
+#   tls     issue 18: ecrd-http and ecrd-tls, alike (strict unless
+#           BENCH_STRICT=0) but that ecrd-tls serves HTTPS (--tls-cert, a
+#           P-256 certificate from a CA made in the work directory; wrk,
+#           curl and python trust it through SSL_CERT_FILE,
+#           CURL_CA_BUNDLE and AWS_CA_BUNDLE): DescribeRepositories (100
+#           repositories) with wrk, and a BENCH_TLS_BLOB_MIB (256) MiB blob
+#           pushed once and pulled 3 times with curl; HTTPS as a ratio of
+#           plain HTTP
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
 # BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
-# BENCH_REPL_PUSHES (1000),
+# BENCH_REPL_PUSHES (1000), BENCH_TLS_BLOB_MIB (256),
 # BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
@@ -112,6 +120,7 @@ GC_BLOBS=${BENCH_GC_BLOBS:-100000}
 PUSH_MIB=${BENCH_PUSH_MIB:-256}
 REPL_PUSHES=${BENCH_REPL_PUSHES:-1000}
 REPL_DESTS=3		# issue 14's figures: destinations per push
+TLS_BLOB_MIB=${BENCH_TLS_BLOB_MIB:-256}
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
@@ -121,7 +130,7 @@ SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
 	SCENARIOS="repos images layer registry policy stall scaling ceiling
-	    replication" ;;
+	    replication tls" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -143,9 +152,13 @@ for sc in $SCENARIOS; do
 	case $sc in
 	repos | images | layer | registry | policy | stall | scaling | ceiling | \
 	    replication) ;;
+	repos | images | layer | registry | policy | stall | scaling | ceiling | tls) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
+if [[ " $SCENARIOS " == *" tls "* ]] && ! command -v openssl >/dev/null; then
+	die "openssl is not installed (the tls scenario makes its certificate)"
+fi
 if [[ " $SCENARIOS " == *" ceiling "* ]] && [ ! -x "$CEILING_BIN" ]; then
 	die "no ecrd-ceiling at $CEILING_BIN (built beside ecrd: set ECRD_CEILING_BIN)"
 fi
@@ -209,12 +222,18 @@ stop_ecrd() {
 	rm -rf "$WORK/$1-data"
 }
 
-# start NAME PATH [--env NAME=VALUE]... [--] CMD...: start a server, time
-# it, remember its PID ("{port}" in CMD and the values: its port).
+# start NAME PATH [--env NAME=VALUE | --tls]... [--] CMD...: start a
+# server, time it, remember its PID ("{port}" in CMD and the values: its
+# port); --tls: it answers HTTPS.
 start() {
 	local name=$1 path=$2 opts=()
 	shift 2
-	while [ "${1:-}" = --env ]; do
+	while [ "${1:-}" = --env ] || [ "${1:-}" = --tls ]; do
+		if [ "$1" = --tls ]; then
+			opts+=(--tls)
+			shift
+			continue
+		fi
 		opts+=(--env "$2")
 		shift 2
 	done
@@ -711,6 +730,58 @@ if wants replication; then
 	stop_ecrd ecrd-repl "$STALL_PID"
 fi
 
+# --- HTTPS beside plain HTTP (issue 18) -------------------------------------
+# make_tls_cert DIR: a CA (ca.pem) and a certificate for 127.0.0.1 it signs
+# (server.pem, server.key).
+make_tls_cert() {
+	(cd "$1" &&
+	    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout ca.key -out ca.pem -days 2 \
+		-subj "/CN=ecrd bench CA" &&
+	    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout server.key -out server.csr -subj /CN=127.0.0.1 &&
+	    printf 'subjectAltName=IP:127.0.0.1\n' >server.ext &&
+	    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+		-CAcreateserial -out server.pem -days 2 -extfile server.ext) \
+	    >/dev/null 2>&1 || die "openssl could not make the certificates"
+}
+
+if wants tls; then
+	TLS_DIR=$WORK/tls
+	mkdir -p "$TLS_DIR"
+	make_tls_cert "$TLS_DIR"
+	export SSL_CERT_FILE=$TLS_DIR/ca.pem CURL_CA_BUNDLE=$TLS_DIR/ca.pem \
+	    AWS_CA_BUNDLE=$TLS_DIR/ca.pem
+	for mode in http tls; do
+		name=ecrd-$mode
+		if [ "$mode" = tls ]; then
+			start "$name" /health --tls "$ECRD_BIN" \
+			    --listen "127.0.0.1:{port}" \
+			    --data-dir "$WORK/$name-data" --log-level error \
+			    --tls-cert "$TLS_DIR/server.pem" \
+			    --tls-key "$TLS_DIR/server.key" "${STRICT_ARGS[@]}"
+			EP=https://127.0.0.1:$PORT
+		else
+			start_ecrd "$name" "${STRICT_ARGS[@]}"
+		fi
+		TLS_PID=$PID
+		echo "bench: $name: DescribeRepositories, a $TLS_BLOB_MIB MiB blob" >&2
+		populate "$EP"
+		pool "$EP" DescribeRepositories 64 "$WORK/$name-describe.bin"
+		probe "$name" DescribeRepositories "$EP" "$WORK/$name-describe.bin"
+		run_wrk "$name" DescribeRepositories "$EP" \
+		    "$WORK/$name-describe.bin" "" "" "" "$TLS_PID"
+		login "$EP" "$WORK/$name-auth.txt" bench-tls
+		reg bigblob "$EP" --repo bench-tls --auth "$WORK/$name-auth.txt" \
+		    --pid "$TLS_PID" --server "$name" --results "$RESULTS" \
+		    --tmp "$WORK" --size $((TLS_BLOB_MIB << 20)) --pushes 1 \
+		    --pulls 3
+		stop_ecrd "$name" "$TLS_PID"
+	done
+	unset SSL_CERT_FILE CURL_CA_BUNDLE AWS_CA_BUNDLE
+	rm -f "$WORK"/big-*.bin*
+fi
+
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
 	echo "bench: starting moto_server" >&2
@@ -833,5 +904,13 @@ if wants replication; then
 	    "and DescribeImageReplicationStatus of the last until it is" \
 	    "replicated everywhere (jobs run in push order), with stall.py's" \
 	    "prober all through each"
+fi
+if wants tls; then
+	echo "tls: ecrd-http and ecrd-tls alike but --tls-cert (P-256, TLS 1.3" \
+	    "as wrk and curl negotiate it); DescribeRepositories: wrk" \
+	    "-t$THREADS -c$CONNS over keep-alive connections (one handshake" \
+	    "each); blob: $TLS_BLOB_MIB MiB pushed once, pulled 3 times with" \
+	    "curl to /dev/null (plain HTTP: sendfile; HTTPS: mapped 1 MiB" \
+	    "windows, encrypted in the loop), median"
 fi
 python3 "$BENCH/report.py" "$RESULTS" "$CONNS"

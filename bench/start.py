@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -26,9 +27,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def answers(port, path):
+def answers(port, path, is_tls=False):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            if is_tls:
+                # Readiness only: the certificate is the bench's own.
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                s = ctx.wrap_socket(s)
             s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                        "Connection: close\r\n\r\n" % (path, port)).encode())
             return s.recv(16).startswith(b"HTTP/1.")
@@ -41,6 +48,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--path", default="/health")
+    p.add_argument("--tls", action="store_true",
+                   help="the server answers HTTPS")
     p.add_argument("--deadline", type=float, default=60.0)
     p.add_argument("--env", action="append", default=[],
                    help="NAME=VALUE added to the server's environment")
@@ -59,7 +68,7 @@ def main():
                             stderr=log, env=env,
                             start_new_session=True)
     deadline = t0 + a.deadline
-    while not answers(port, a.path):
+    while not answers(port, a.path, a.tls):
         if proc.poll() is not None:
             sys.exit("start.py: %s exited with %d (see %s)"
                      % (cmd[0], proc.returncode, a.log))

@@ -12,6 +12,10 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # libcrypto (libssl-dev, which libcurl4-openssl-dev brings) for SHA-256 at
 # CPU speed: auth/sha256.h says why.
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+# HTTPS (--tls-cert, server/tls.c): libssl and libevent's OpenSSL
+# bufferevents (libevent-dev ships libevent_openssl).
+pkg_check_modules(LIBSSL REQUIRED IMPORTED_TARGET libssl)
+pkg_check_modules(LIBEVENT_OPENSSL REQUIRED IMPORTED_TARGET libevent_openssl)
 if(ECRD_BUILD_TESTS)
 	pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

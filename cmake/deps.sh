@@ -9,13 +9,16 @@ set -eu
 # build: what `make run` needs; test: what `make check` adds (cmocka for
 # the unit tests, the clients the end-to-end tests drive, valgrind, wrk,
 # docker-registry and htpasswd as pull-through cache upstreams, podman
-# for the credential helper, buildah for the container image);
+# for the credential helper, buildah for the container image, node for
+# the AWS SDK for JavaScript, which the test installs from npm; the openssl
+# CLI for the TLS tests' certificates, curl as a client);
 # fuzz: clang and libFuzzer; image: buildah for `make image`.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
-umoci clang-format docker-registry apache2-utils podman buildah"
+umoci clang-format docker-registry apache2-utils podman buildah nodejs
+openssl curl"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 
@@ -33,6 +36,10 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
+# Debian's nodejs leaves npm to its own package; NodeSource's brings it.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+	missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 sudo=""

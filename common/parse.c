@@ -96,9 +96,8 @@ parse_endpoint(const char *text, struct endpoint *ep, char **cause)
 	memset(ep, 0, sizeof *ep);
 	ep->port = -1;
 	if (strstr(text, "://") != NULL) {
-		*cause =
-		    xasprintf("want HOST[:PORT] with no scheme (ecrd "
-		              "serves plain http and writes http:// itself)");
+		*cause = xasprintf("want HOST[:PORT] with no scheme (ecrd "
+		                   "writes http:// or https:// itself)");
 		return -1;
 	}
 	if (*text == '[') {

@@ -202,7 +202,6 @@ request_init(struct policy_request *pr, const struct authz_req *r,
 	pr->principal_account = r->account;
 	pr->username = iam_username(r->principal_arn);
 	pr->source_ip = r->source_ip;
-	pr->secure_transport = false; /* ecrd speaks plain HTTP */
 	pr->now_ms = r->now_ms;
 	pr->request_tags = r->request_tags;
 	pr->n_request_tags = r->n_request_tags;
@@ -288,6 +287,8 @@ core_authz_eval(struct core_ctx *ctx, struct store_txn *txn,
 	    (rc = load_registry(ctx, txn, r, &res)) != 0)
 		return rc;
 	request_init(&pr, r, &res);
+	/* Every connection is TLS when the server serves HTTPS at all. */
+	pr.secure_transport = ctx->cfg.is_tls;
 	ids = authz_ids_find(ctx->ids, r->principal_arn, &n_ids);
 	*allowed =
 	    decide(ids, n_ids, override != NULL ? override : res.repo_policy,

@@ -41,14 +41,18 @@ core_blob_url(struct call *call, const char *digest)
 {
 	char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
 	int64_t expires = call->now_ms / 1000 + URL_TTL_SEC;
-	const char *host = call->ctx->cfg.public_endpoint != NULL
-	                       ? call->ctx->cfg.public_endpoint
-	                       : call->ctx->self_endpoint;
+	char host[300];
 
+	/* The registry's host, as the URIs name it, when they name this one. */
+	if (call->ctx->cfg.public_endpoint != NULL)
+		core_registry_host(call, call->registry_id, host, sizeof host);
+	else
+		str_copy(host, sizeof host, call->ctx->self_endpoint);
 	url_mac(call->ctx, digest, expires, hex);
 	return call_printf(call,
-	    "http://%s/_ecrd/blobs/%s?expires=%" PRId64 "&signature=%s", host,
-	    digest, expires, hex);
+	    "%s://%s/_ecrd/blobs/%s?expires=%" PRId64 "&signature=%s",
+	    call->ctx->cfg.is_tls ? "https" : "http", host, digest, expires,
+	    hex);
 }
 
 int

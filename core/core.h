@@ -29,8 +29,14 @@ struct store;
 
 struct core_config {
 	const char *default_account;
-	const char *default_region;  /* requests without SigV4 */
-	const char *public_endpoint; /* "HOST:PORT" for URIs, or NULL */
+	const char *default_region; /* requests without SigV4 */
+	/*
+	 * "HOST:PORT" for URIs, or NULL; may hold {account} and {region}
+	 * (core_host_template_check), which registry hosts fill in and
+	 * registry requests' Host headers are matched against.
+	 */
+	const char *public_endpoint;
+	bool is_tls; /* HTTPS: URIs say https, aws:SecureTransport true */
 	bool is_strict;
 	bool relax_references;             /* PutImage: see image.h */
 	const struct creds *creds;         /* strict mode; borrowed */
@@ -183,6 +189,23 @@ int core_clock_advance(struct core_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
 void core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
+
+/*
+ * host.c: --public-endpoint templates (docs/hosts.md). is_template: tmpl
+ * holds a '{'. check: {account} and {region} only, each at most once, in
+ * the host and ending a label; 0, or -1 with *cause (the caller frees).
+ * expand: tmpl with the placeholders filled in (the caller frees).
+ * match: whether host (a Host header, its port ignored) has tmpl's shape;
+ * then account and region hold what stood in for the placeholders ("" for
+ * one tmpl lacks).
+ */
+#define CORE_HOST_REGION_SIZE 26
+bool core_host_is_template(const char *tmpl);
+int core_host_template_check(const char *tmpl, char **cause);
+char *core_host_expand(const char *tmpl, const char *account,
+    const char *region);
+bool core_host_match(const char *tmpl, const char *host, char account[13],
+    char region[CORE_HOST_REGION_SIZE]);
 /*
  * Check a blob download URL's query (core_blob_url) for digest at now_ms:
  * 0, CORE_URL_INVALID (forged, altered or malformed) or CORE_URL_EXPIRED.

@@ -46,9 +46,15 @@ core_registry_host_parts(struct call *call, const char *registry_id,
     const char *parts[CORE_HOST_PARTS])
 {
 	const char *region = call->id.region;
+	const char *pub = call->ctx->cfg.public_endpoint;
 
-	if (call->ctx->cfg.public_endpoint != NULL) {
-		parts[0] = call->ctx->cfg.public_endpoint;
+	if (core_host_is_template(pub)) {
+		parts[0] =
+		    call_take(call, core_host_expand(pub, registry_id, region));
+		return 1;
+	}
+	if (pub != NULL) {
+		parts[0] = pub;
 		return 1;
 	}
 	parts[0] = registry_id;

@@ -34,6 +34,14 @@ _ecrd()
 		COMPREPLY=()
 		return
 		;;
+	--tls-cert)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--tls-key)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--credentials)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
@@ -79,6 +87,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --credentials --strict --secrets --upstream-url --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

@@ -103,6 +103,27 @@ reg_repo(struct call *call, struct store_repo *repo)
 }
 
 /*
+ * A Host of the --public-endpoint template's shape names the registry and
+ * region, as ECR's host names do (docs/hosts.md); the token still names
+ * the principal, whose access to another account's registry strict mode
+ * decides. ECR ties a token to its region too [unconfirmed]: ecrd lets
+ * the host choose, so one login serves every region's host.
+ */
+static void
+host_selects(struct call *call, const char *host)
+{
+	char account[13], region[CORE_HOST_REGION_SIZE];
+
+	if (!core_host_match(call->ctx->cfg.public_endpoint, host, account,
+	        region))
+		return;
+	if (account[0] != '\0')
+		str_copy(call->registry_id, sizeof call->registry_id, account);
+	if (region[0] != '\0')
+		str_copy(call->id.region, sizeof call->id.region, region);
+}
+
+/*
  * Basic auth with user AWS and a token this server issued: a missing or
  * bad one is 401, an expired one 403 DENIED with ECR's words (2.1). The
  * token names the account (the registry) and region.
@@ -134,6 +155,7 @@ authenticate(struct call *call, const struct api_reg_request *req)
 	str_copy(call->id.principal_arn, sizeof call->id.principal_arn,
 	    claims.principal);
 	str_copy(call->registry_id, sizeof call->registry_id, claims.account);
+	host_selects(call, req->host);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct api_reg_request {
 	const char *mount;  /* ?mount= */
 	const char *from;   /* ?from= */
 	const char *accept; /* Accept header */
+	const char *host;   /* Host header, or NULL */
 	const char *content_type;
 	const char *content_range; /* "start-end" of a PATCH, or NULL */
 	int64_t content_length;    /* -1 when absent (chunked) */

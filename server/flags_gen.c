@@ -25,7 +25,14 @@ const char flags_usage[] =
     "                          make repositoryUri and proxyEndpoint name this server\n"
     "                          (e.g. 127.0.0.1:5080, [::1]:5080; port 0: the bound\n"
     "                          port; no scheme) instead of\n"
-    "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com\n"
+    "                          ACCOUNT.dkr.ecr.REGION.amazonaws.com; a HOST with\n"
+    "                          {account} and {region}, e.g.\n"
+    "                          {account}.dkr.ecr.{region}.localhost:5080, names each\n"
+    "                          registry, and a registry request's Host of that shape\n"
+    "                          selects it\n"
+    "  --tls-cert FILE         serve HTTPS on the same port with this PEM\n"
+    "                          certificate chain (needs --tls-key); SIGHUP reloads\n"
+    "  --tls-key FILE          the PEM private key of --tls-cert\n"
     "  --credentials FILE      strict mode: verify SigV4 signatures against the\n"
     "                          principals in FILE (see README); SIGHUP reloads\n"
     "  --strict                strict mode (requires --credentials)\n"
@@ -84,6 +91,8 @@ const struct option flags_longopts[] = {
     {"account", required_argument, NULL, 'a'},
     {"region", required_argument, NULL, 'r'},
     {"public-endpoint", required_argument, NULL, 'u'},
+    {"tls-cert", required_argument, NULL, 'T'},
+    {"tls-key", required_argument, NULL, 'Y'},
     {"credentials", required_argument, NULL, 'c'},
     {"strict", no_argument, NULL, 's'},
     {"secrets", required_argument, NULL, 'X'},

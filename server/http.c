@@ -13,6 +13,9 @@
  * connection that ends with a body unread (an early answer, a parse error)
  * closes as nginx's lingering close does: send FIN after the answer, then
  * read and discard for a bounded time and byte count before closing.
+ *
+ * Over HTTPS (tls.c) the same connections run on OpenSSL bufferevents;
+ * the few places that touch the socket itself say what they do then.
  */
 #include "server/http.h"
 
@@ -30,17 +33,21 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <http_parser.h>
 #include <json-c/json.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "common/json.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/http_int.h"
 
 /* Input kept while a request waits for its answer; output before we pause. */
 #define CONN_READ_ROUNDS 4 /* large reads per readiness event */
@@ -55,6 +62,14 @@
 #define BODY_REFERENCE_MIN 4096
 /* An answer's status line and fixed headers (write_head). */
 #define HEAD_SIZE 256
+/*
+ * A file answer over TLS goes out a window at a time, with at most
+ * FILE_QUEUE_MAX bytes of it queued (conn_file_pump).
+ */
+#define FILE_WINDOW (1024 * 1024)
+#define FILE_QUEUE_MAX (4 * 1024 * 1024)
+/* Bytes an HTTPS connection encrypts and sends per writable event. */
+#define TLS_WRITE_MAX (1024 * 1024)
 
 struct http_conn {
 	struct http_server *srv;
@@ -75,6 +90,11 @@ struct http_conn {
 	struct event *timer; /* header deadline, linger */
 	size_t linger_bytes;
 	char peer_ip[HTTP_PEER_IP_SIZE];
+	SSL *ssl; /* HTTPS: the bufferevent's; NULL for plain HTTP */
+	/* A file answer still to queue over TLS: fd, from, how much. */
+	int file_fd;
+	int64_t file_off;
+	int64_t file_left;
 	TAILQ_ENTRY(http_conn) entry;
 };
 
@@ -88,6 +108,7 @@ struct http_server {
 	char address[128];
 	bool is_draining;
 	struct timeval header_timeout;
+	struct http_tls *tls;    /* NULL: plain HTTP */
 	struct event *accept_ev; /* resumes a paused accept */
 	bool is_accept_paused;
 	time_t accept_logged_at;       /* monotonic seconds */
@@ -97,6 +118,7 @@ struct http_server {
 };
 
 static bool conn_process(struct http_conn *);
+static bool conn_tls_take_pending(struct http_conn *);
 static void conn_finish(struct http_conn *);
 static void conn_free(struct http_conn *);
 static void accept_resume(struct http_server *);
@@ -468,13 +490,16 @@ conn_process(struct http_conn *c)
 	enum http_errno err;
 
 	for (;;) {
-		/* A complete request holds the line until it is answered. */
-		if (c->is_closing ||
+		/*
+		 * A complete request holds the line until it is answered, a
+		 * file answer until it is all queued.
+		 */
+		if (c->is_closing || c->file_fd != -1 ||
 		    (c->req != NULL &&
 		        (c->req->is_complete || c->req->is_body_held)))
 			break;
-		if (evbuffer_get_length(in) == 0 ||
-		    evbuffer_get_length(out) > CONN_OUTPUT_MAX)
+		if (evbuffer_get_length(out) > CONN_OUTPUT_MAX ||
+		    (evbuffer_get_length(in) == 0 && !conn_tls_take_pending(c)))
 			break;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
@@ -514,6 +539,52 @@ conn_process(struct http_conn *c)
  * End of file and errors are left for the bufferevent's next read, which
  * reports them as it always does.
  */
+/*
+ * Over TLS: read decrypted bytes straight into the input, up to room. The
+ * bufferevent reads one record per readiness event, and when the input
+ * reaches its bound mid-record it leaves the rest inside OpenSSL, where
+ * only a readable socket would bring it back (conn_tls_take_pending). Only
+ * once the handshake is done; a failure or a record not yet whole stops
+ * here, and the bufferevent's next read meets the same state and reports
+ * it (renegotiation, which could make a read write, is off: tls.c).
+ */
+static bool
+conn_tls_read(struct http_conn *c, size_t room)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	size_t got = 0;
+	int n = 0;
+
+	if (!SSL_is_init_finished(c->ssl) ||
+	    evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) != 1)
+		return false;
+	if (v.iov_len > room)
+		v.iov_len = room;
+	/* Each SSL_read gives at most one record (16 KiB): read on. */
+	while (got < v.iov_len) {
+		n = SSL_read(c->ssl, (char *)v.iov_base + got,
+		    (int)(v.iov_len - got < INT_MAX ? v.iov_len - got
+		                                    : INT_MAX));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	v.iov_len = got;
+	evbuffer_commit_space(in, &v, 1);
+	if (n <= 0)
+		ERR_clear_error();
+	return got > 0;
+}
+
+/* The input is empty: take what OpenSSL has decrypted but kept. */
+static bool
+conn_tls_take_pending(struct http_conn *c)
+{
+	return c->ssl != NULL && SSL_pending(c->ssl) > 0 &&
+	       conn_tls_read(c, CONN_INPUT_MAX);
+}
+
 static bool
 conn_read_more(struct http_conn *c)
 {
@@ -527,6 +598,8 @@ conn_read_more(struct http_conn *c)
 		return false;
 	if ((have = evbuffer_get_length(in)) >= CONN_INPUT_MAX)
 		return false;
+	if (c->ssl != NULL)
+		return conn_tls_read(c, CONN_INPUT_MAX - have);
 	/* A socket bufferevent keeps its input's end frozen but in its reads.
 	 */
 	evbuffer_unfreeze(in, 0);
@@ -557,12 +630,59 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * Queue the next windows of a file answer over TLS, where sendfile cannot
+ * serve: evbuffer_add_file would map (or read) the whole file at once, so
+ * a 1 GiB blob would take 1 GiB. Each window is mapped when queued and
+ * unmapped once sent. A window that cannot be queued ends the answer
+ * short, and the connection with it: the head promised the length.
+ */
+static void
+conn_file_pump(struct http_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_file_segment *seg;
+	int64_t n;
+	int rc;
+
+	while (c->file_left > 0 && evbuffer_get_length(out) < FILE_QUEUE_MAX) {
+		n = c->file_left < FILE_WINDOW ? c->file_left : FILE_WINDOW;
+		seg = evbuffer_file_segment_new(c->file_fd, c->file_off, n,
+		    EVBUF_FS_DISABLE_LOCKING);
+		rc = seg == NULL ? -1
+		                 : evbuffer_add_file_segment(out, seg, 0, n);
+		/* The output holds its own reference. */
+		if (seg != NULL)
+			evbuffer_file_segment_free(seg);
+		if (rc != 0) {
+			log_error("cannot queue a file answer's bytes");
+			c->is_closing = true;
+			c->must_linger = false;
+			break;
+		}
+		c->file_off += n;
+		c->file_left -= n;
+	}
+	if (c->file_left == 0 || c->is_closing) {
+		close(c->file_fd);
+		c->file_fd = -1;
+		c->file_left = 0;
+	}
+}
+
 static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
 
 	(void)bev;
+	/* A file answer over TLS goes before anything else. */
+	if (c->file_fd != -1) {
+		conn_file_pump(c);
+		if (c->file_fd != -1 ||
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
+			return;
+	}
 	if (c->is_closing) {
 		conn_finish(c);
 		return;
@@ -577,12 +697,29 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_process(c);
 }
 
+/* Why a TLS connection failed ("http request": a plain-HTTP client). */
+static void
+tls_log_error(struct http_conn *c)
+{
+	unsigned long e = bufferevent_get_openssl_error(c->bev);
+	const char *why = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	log_debug("TLS connection from %s ends: %s", c->peer_ip,
+	    why != NULL ? why : "the socket failed or closed");
+	ERR_clear_error();
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct http_conn *c = arg;
 
 	(void)bev;
+	/* A TLS handshake done: the request follows. */
+	if (what == BEV_EVENT_CONNECTED)
+		return;
+	if ((what & BEV_EVENT_ERROR) && c->ssl != NULL)
+		tls_log_error(c);
 	/*
 	 * A client that half-closes after its request (shutdown(SHUT_WR))
 	 * still waits for the answer: answer what came, then close.
@@ -673,6 +810,8 @@ conn_free(struct http_conn *c)
 			request_free(c->req);
 	}
 	TAILQ_REMOVE(&srv->conns, c, entry);
+	if (c->file_fd != -1)
+		close(c->file_fd);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	buf_release(&c->hfield);
@@ -702,7 +841,8 @@ peer_text(const struct sockaddr *sa, char *dst, size_t size)
 
 /* Serve bev as a new connection from peer_ip; takes ownership of bev. */
 static void
-conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip)
+conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip,
+    SSL *ssl)
 {
 	struct http_conn *c;
 	struct timeval idle = {HTTP_IDLE_TIMEOUT_SEC, 0};
@@ -710,6 +850,8 @@ conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip)
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
 	c->bev = bev;
+	c->ssl = ssl;
+	c->file_fd = -1;
 	str_copy(c->peer_ip, sizeof c->peer_ip, peer_ip);
 	if ((c->timer = evtimer_new(srv->base, conn_timer_cb, c)) == NULL) {
 		bufferevent_free(bev);
@@ -775,6 +917,20 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	srv->accept_logged_at = now.tv_sec;
 }
 
+/*
+ * An OpenSSL bufferevent writes (and reads) at most 16 KiB per readiness
+ * event unless told otherwise: a 1 GiB blob would take 65,536 trips round
+ * the loop. Let each take as much as the output's bound allows.
+ */
+static void
+tls_tune(struct bufferevent *bev)
+{
+	/* Most clients close without TLS's close_notify. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_set_max_single_write(bev, TLS_WRITE_MAX);
+	bufferevent_set_max_single_read(bev, CONN_INPUT_MAX);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int socklen, void *arg)
@@ -782,26 +938,40 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct http_server *srv = arg;
 	struct bufferevent *bev;
 	char peer_ip[HTTP_PEER_IP_SIZE];
+	SSL *ssl = NULL;
 	int one = 1;
 
 	(void)l;
 	(void)socklen;
 	/* Without this, answers over 16 KiB stall ~40 ms on delayed ACKs. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (srv->tls != NULL) {
+		if ((ssl = http_tls_ssl_new(srv->tls)) == NULL) {
+			evutil_closesocket(fd);
+			return;
+		}
+		/* Frees ssl (and closes fd) if it fails, and when freed. */
+		bev = bufferevent_openssl_socket_new(srv->base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (bev != NULL)
+			tls_tune(bev);
+	} else
+		bev = bufferevent_socket_new(srv->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
-		evutil_closesocket(fd);
+		if (srv->tls == NULL)
+			evutil_closesocket(fd);
 		return;
 	}
 	peer_text(sa, peer_ip, sizeof peer_ip);
-	conn_new(srv, bev, peer_ip);
+	conn_new(srv, bev, peer_ip, ssl);
 }
 
 void
 http_server_adopt(struct http_server *srv, struct bufferevent *bev,
     const char *peer_ip)
 {
-	conn_new(srv, bev, peer_ip != NULL ? peer_ip : "");
+	conn_new(srv, bev, peer_ip != NULL ? peer_ip : "", NULL);
 }
 
 /* The Date header's value, formatted once a second rather than per answer. */
@@ -990,8 +1160,14 @@ http_respond_file(struct http_request *req, int status,
 	}
 	out = bufferevent_get_output(req->conn->bev);
 	write_head(req, out, status, content_type, len);
-	if (req->is_head || len == 0 ||
-	    evbuffer_add_file(out, fd, offset, len) != 0)
+	if (req->is_head || len == 0)
+		close(fd);
+	else if (req->conn->ssl != NULL) {
+		req->conn->file_fd = fd;
+		req->conn->file_off = offset;
+		req->conn->file_left = len;
+		conn_file_pump(req->conn);
+	} else if (evbuffer_add_file(out, fd, offset, len) != 0)
 		close(fd);
 	if (req->is_complete)
 		request_done(req);
@@ -1139,6 +1315,12 @@ http_server_new(struct event_base *base, const char *listen,
 	}
 	*out = srv;
 	return 0;
+}
+
+void
+http_server_set_tls(struct http_server *srv, struct http_tls *tls)
+{
+	srv->tls = tls;
 }
 
 void

@@ -86,6 +86,18 @@ struct http_app {
 	void *arg;
 };
 
+/*
+ * tls.c: HTTPS (docs/tls.md). new loads a PEM certificate chain and its
+ * key: 0 and *out, or -1 with *cause (the caller frees). reload rereads
+ * the same files: connections accepted afterwards use them, those open
+ * keep the old; on failure (-1, *cause) the old stay in use.
+ */
+struct http_tls;
+int http_tls_new(const char *cert_path, const char *key_path,
+    struct http_tls **out, char **cause);
+int http_tls_reload(struct http_tls *, char **cause);
+void http_tls_free(struct http_tls *);
+
 /* Listen on "HOST:PORT" ("[::1]:0" too); 0, or -1 with *cause set. */
 int http_server_new(struct event_base *, const char *listen,
     const struct http_app *, struct http_server **out, char **cause);
@@ -95,6 +107,11 @@ int http_server_new(struct event_base *, const char *listen,
  * HTTP_HEADER_TIMEOUT_SEC. Past it the server answers 408 and closes.
  */
 void http_server_set_header_timeout(struct http_server *, unsigned sec);
+/*
+ * Serve HTTPS with tls (NULL: plain HTTP) on connections accepted from
+ * now on; tls is borrowed until the server is freed.
+ */
+void http_server_set_tls(struct http_server *, struct http_tls *);
 /* The bound address as "HOST:PORT"; borrowed until the server is freed. */
 const char *http_server_address(const struct http_server *);
 /*

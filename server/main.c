@@ -56,6 +56,8 @@ struct options {
 	struct endpoint public; /* public_endpoint parsed */
 	const char *credentials;
 	const char *secrets;
+	const char *tls_cert; /* --tls-cert: PEM chain */
+	const char *tls_key;
 	bool is_ephemeral;
 	bool is_health_check;
 	bool is_strict;
@@ -81,6 +83,7 @@ static char *public_endpoint; /* port 0 made the bound one */
 static int drain_waited_ms;
 static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
 static const char *secrets_path;
+static struct http_tls *tls; /* --tls-cert; SIGHUP rereads */
 
 static void
 usage(FILE *fp)
@@ -116,6 +119,33 @@ parse_endpoint_flag(const char *flag, const char *arg, bool need_port,
 	fprintf(stderr, "ecrd: %s '%s': %s\n", flag, arg, cause);
 	free(cause);
 	return -1;
+}
+
+/*
+ * --public-endpoint: HOST[:PORT], or a template whose placeholders
+ * (core_host_template_check) must make one when filled in.
+ */
+static int
+parse_public(struct options *o)
+{
+	char *cause = NULL, *sample;
+	int rc;
+
+	if (!core_host_is_template(o->public_endpoint))
+		return parse_endpoint_flag("--public-endpoint",
+		    o->public_endpoint, false, &o->public);
+	if (core_host_template_check(o->public_endpoint, &cause) != 0) {
+		fprintf(stderr, "ecrd: --public-endpoint '%s': %s\n",
+		    o->public_endpoint, cause);
+		free(cause);
+		return -1;
+	}
+	sample = core_host_expand(o->public_endpoint, CORE_ACCOUNT_DEFAULT,
+	    CORE_REGION_DEFAULT);
+	rc =
+	    parse_endpoint_flag("--public-endpoint", sample, false, &o->public);
+	free(sample);
+	return rc;
 }
 
 /* A whole number of seconds (at most ~136 years) for flag. */
@@ -248,6 +278,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'X':
 			o->secrets = optarg;
 			break;
+		case 'T':
+			o->tls_cert = optarg;
+			break;
+		case 'Y':
+			o->tls_key = optarg;
+			break;
 		case 'A':
 			o->has_admin_endpoints = true;
 			break;
@@ -323,10 +359,12 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (parse_endpoint_flag("--listen", o->listen, true, &o->listen_ep) !=
 	        0 ||
-	    (o->public_endpoint != NULL &&
-	        parse_endpoint_flag("--public-endpoint", o->public_endpoint,
-	            false, &o->public) != 0))
+	    (o->public_endpoint != NULL && parse_public(o) != 0))
 		return -1;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "ecrd: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
 	if (strlen(o->account) != 12 ||
 	    strspn(o->account, "0123456789") != 12) {
 		fprintf(stderr, "ecrd: --account must be 12 digits\n");
@@ -599,6 +637,22 @@ reload_secrets(void)
 	log_info("SIGHUP: secrets reloaded from %s", secrets_path);
 }
 
+/* New connections get the new certificate; those open keep theirs. */
+static void
+reload_tls(void)
+{
+	char *cause = NULL;
+
+	if (tls == NULL)
+		return;
+	if (http_tls_reload(tls, &cause) != 0) {
+		log_error("SIGHUP: keeping the old TLS certificate: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("SIGHUP: TLS certificate reloaded");
+}
+
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -616,6 +670,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	free(state);
 	reload_credentials();
 	reload_secrets();
+	reload_tls();
 	notify_send("READY=1");
 }
 
@@ -624,13 +679,17 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
  * (as in --listen HOST:0) is the port the server is bound to.
  */
 static char *
-uri_host(const struct endpoint *pub, const char *bound)
+uri_host(const char *text, const struct endpoint *pub, const char *bound)
 {
 	struct endpoint self;
 	const char *lb = pub->is_ipv6 ? "[" : "";
 	const char *rb = pub->is_ipv6 ? "]" : "";
 	char *cause = NULL;
 	int port = pub->port;
+	/* A template's host keeps its placeholders (never IPv6). */
+	int host_len = core_host_is_template(text) ? (int)strcspn(text, ":")
+	                                           : (int)strlen(pub->host);
+	const char *host = core_host_is_template(text) ? text : pub->host;
 
 	if (port == 0) {
 		/* bound is the listener's own "HOST:PORT": always parses. */
@@ -641,8 +700,8 @@ uri_host(const struct endpoint *pub, const char *bound)
 		port = self.port;
 	}
 	if (port == -1)
-		return xasprintf("%s%s%s", lb, pub->host, rb);
-	return xasprintf("%s%s%s:%d", lb, pub->host, rb, port);
+		return xasprintf("%s%.*s%s", lb, host_len, host, rb);
+	return xasprintf("%s%.*s%s:%d", lb, host_len, host, rb, port);
 }
 
 static int
@@ -671,13 +730,17 @@ start(const struct options *o, char **cause)
 	}
 	server.batch_ev = event_new(server.base, -1, 0, batch_cb, &server);
 	event_priority_set(server.batch_ev, 2);
+	if (o->tls_cert != NULL &&
+	    http_tls_new(o->tls_cert, o->tls_key, &tls, cause) != 0)
+		return -1;
 	/* Bound before the API starts: URIs may name the bound port. */
 	if (http_server_new(server.base, o->listen, &app, &server.http,
 	        cause) != 0)
 		return -1;
+	http_server_set_tls(server.http, tls);
 	if (o->public_endpoint != NULL)
-		public_endpoint =
-		    uri_host(&o->public, http_server_address(server.http));
+		public_endpoint = uri_host(o->public_endpoint, &o->public,
+		    http_server_address(server.http));
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = o->account;
 	server.default_account = o->account;
@@ -685,6 +748,7 @@ start(const struct options *o, char **cause)
 	server.default_region = o->region;
 	cfg.default_region = o->region;
 	cfg.public_endpoint = public_endpoint;
+	cfg.is_tls = tls != NULL;
 	cfg.is_strict = o->is_strict;
 	cfg.relax_references = o->relax_references;
 	cfg.max_repositories = o->max_repositories;
@@ -730,6 +794,7 @@ stop(void)
 	repl_sched_free(server.repl_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
+	http_tls_free(tls);
 	if (server.batch_ev != NULL)
 		event_free(server.batch_ev);
 	if (server.housekeeping_ev != NULL)
@@ -795,8 +860,8 @@ main(int argc, char **argv)
 	sigs[2] = evsignal_new(server.base, SIGHUP, reload_cb, NULL);
 	for (i = 0; i < 3; i++)
 		evsignal_add(sigs[i], NULL);
-	log_info("ecrd %s listening on %s (%s, %s mode)", ECRD_VERSION,
-	    http_server_address(server.http),
+	log_info("ecrd %s listening on %s%s (%s, %s mode)", ECRD_VERSION,
+	    http_server_address(server.http), tls != NULL ? " (HTTPS)" : "",
 	    o.is_ephemeral ? "ephemeral" : o.data_dir,
 	    o.is_strict ? "strict" : "permissive");
 	if (o.is_strict && o.has_admin_endpoints)

@@ -237,6 +237,7 @@ read_request(struct reg_state *rs, struct http_request *req)
 
 	rs->rq.is_head = req->is_head;
 	rs->rq.accept = accept_list(rs, req);
+	rs->rq.host = http_request_header(req, "Host");
 	rs->rq.content_type = http_request_header(req, "Content-Type");
 	rs->rq.content_range = http_request_header(req, "Content-Range");
 	rs->rq.content_length = req->content_length;

@@ -228,6 +228,8 @@ void notify_send(const char *state);
  */
 struct endpoint;
 int healthcheck_run(const struct endpoint *listen);
+
+/*
  * replication.c: replication runs, one at a time, in slices on the loop:
  * at start, on repl_sched_kick (after writes that added jobs; NULL is
  * ignored) and on a timer while jobs are held back.

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A scripted session against ecrd running under valgrind: every call of
-the foundation issue, good and bad, then a clean SIGTERM. Passes only if
+the foundation issue, good and bad, then a clean SIGTERM; then a second
+server over HTTPS (a blob up and down, a plain-HTTP client refused, SIGHUP
+reloading a good certificate and refusing a broken one). Passes only if
 valgrind reports no errors and no definite leaks and ecrd exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
@@ -11,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,7 +27,7 @@ import botocore.exceptions
 DEADLINE_S = 60
 
 
-def start(bin_path, tmp, notify_path):
+def start(bin_path, tmp, extra=(), notify_path=None):
     port_file = os.path.join(tmp, "port")
     log = open(os.path.join(tmp, "valgrind.log"), "w+")
     proc = subprocess.Popen(
@@ -33,10 +36,12 @@ def start(bin_path, tmp, notify_path):
          "--listen", "127.0.0.1:0", "--port-file", port_file, "--ephemeral",
          # Refused at once: ValidatePullThroughCacheRule's upstream work.
          "--upstream-url", "quay.io=http://127.0.0.1:1",
-         "--log-level", "warn"], stdout=log, stderr=subprocess.STDOUT,
+         "--log-level", "warn", *extra], stdout=log,
+        stderr=subprocess.STDOUT,
         # TMPDIR: its --ephemeral store too; NOTIFY_SOCKET as systemd sets
         # it for a Type=notify unit (packaging/ecrd.service).
-        env=dict(os.environ, TMPDIR=tmp, NOTIFY_SOCKET=notify_path))
+        env=dict(os.environ, TMPDIR=tmp, **(
+            {"NOTIFY_SOCKET": notify_path} if notify_path else {})))
     end = time.monotonic() + DEADLINE_S
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.monotonic() > end:
@@ -341,6 +346,8 @@ def notify_session(proc, sock):
     except socket.timeout:
         checks.append(False)
     return checks
+
+
 def replication_session(ecr, address, expect_error):
     """Replication (issue 14): a push copied to another region."""
     other = boto3.client(
@@ -378,16 +385,110 @@ def replication_session(ecr, address, expect_error):
     return ok
 
 
-def main():
-    bin_path = os.environ.get("ECRD_BIN", "build-vg/server/ecrd")
-    with tempfile.TemporaryDirectory() as tmp, socket.socket(
-            socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        notify_path = os.path.join(tmp, "notify")
-        sock.bind(notify_path)
-        sock.settimeout(DEADLINE_S)
-        proc, log, address = start(bin_path, tmp, notify_path)
+def openssl(tmp, *args):
+    subprocess.run(("openssl",) + args, cwd=tmp, check=True,
+                   capture_output=True, timeout=DEADLINE_S)
+
+
+def make_cert(tmp, name):
+    """A CA (ca.pem) once, and NAME.pem / NAME.key it signs for 127.0.0.1."""
+    if not os.path.exists(os.path.join(tmp, "ca.pem")):
+        openssl(tmp, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "2", "-subj", "/CN=vg CA")
+    openssl(tmp, "req", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key",
+            "-out", name + ".csr", "-subj", "/CN=" + name)
+    with open(os.path.join(tmp, name + ".ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    openssl(tmp, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+            "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem",
+            "-days", "2", "-extfile", name + ".ext")
+
+
+def served_cn(address, ca):
+    host, port = address.rsplit(":", 1)
+    ctx = ssl.create_default_context(cafile=ca)
+    with ctx.wrap_socket(socket.create_connection(
+            (host, int(port)), timeout=DEADLINE_S),
+            server_hostname=host) as s:
+        return dict(x[0] for x in s.getpeercert()["subject"])["commonName"]
+
+
+def tls_session(address, tmp, proc):
+    """HTTPS: the API, a blob pushed and pulled (the windowed file answer),
+    a plain-HTTP client (a failed handshake), SIGHUP reloads."""
+    ca = os.path.join(tmp, "ca.pem")
+    ecr = boto3.client(
+        "ecr", endpoint_url="https://" + address, region_name="us-east-1",
+        aws_access_key_id="AKIAVALGRIND", aws_secret_access_key="s",
+        verify=ca, config=botocore.config.Config(retries={"max_attempts": 1}))
+    checks = []
+    ecr.create_repository(repositoryName="vg-tls")
+    tok = ecr.get_authorization_token()["authorizationData"][0]
+    checks.append(tok["proxyEndpoint"] == "https://vg-tls-host:1")
+    data = os.urandom(3 << 20)
+    digest = push_layer(ecr, "vg-tls", data)
+    host, port = address.rsplit(":", 1)
+    auth = "Basic " + tok["authorizationToken"]
+    conn = http.client.HTTPSConnection(
+        host, int(port), timeout=DEADLINE_S,
+        context=ssl.create_default_context(cafile=ca))
+    conn.request("GET", "/v2/vg-tls/blobs/" + digest,
+                 headers={"Authorization": auth})
+    resp = conn.getresponse()
+    checks.append(resp.status == 200 and resp.read() == data)
+    # Dropped half way: the rest of the file answer is never queued.
+    conn.request("GET", "/v2/vg-tls/blobs/" + digest,
+                 headers={"Authorization": auth})
+    resp = conn.getresponse()
+    checks.append(len(resp.read(1 << 20)) == 1 << 20)
+    conn.close()
+    # No HTTP answer: at most a TLS alert, then the close.
+    sock, f = raw_connection(address)
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        checks.append(not f.read(16).startswith(b"HTTP/"))
+    except ConnectionResetError:
+        checks.append(True)
+    sock.close()
+    checks.append(served_cn(address, ca) == "one")
+    make_cert(tmp, "two")
+    for ext in ("pem", "key"):
+        os.replace(os.path.join(tmp, "two." + ext),
+                   os.path.join(tmp, "one." + ext))
+    proc.send_signal(signal.SIGHUP)
+    end = time.monotonic() + DEADLINE_S
+    while served_cn(address, ca) != "two" and time.monotonic() < end:
+        time.sleep(0.05)
+    checks.append(served_cn(address, ca) == "two")
+    with open(os.path.join(tmp, "one.pem"), "w") as out:
+        out.write("broken\n")
+    proc.send_signal(signal.SIGHUP)
+    checks.append(served_cn(address, ca) == "two")
+    return checks
+
+
+def run(bin_path, extra, session_fn):
+    """One server under valgrind: (checks, exit status, valgrind's log)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if session_fn is tls_session:
+            make_cert(tmp, "one")
+            extra = extra + (
+                "--tls-cert", os.path.join(tmp, "one.pem"),
+                "--tls-key", os.path.join(tmp, "one.key"))
+        notify = None
+        if session_fn is session:
+            notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            notify.bind(os.path.join(tmp, "notify"))
+            notify.settimeout(DEADLINE_S)
+        proc, log, address = start(bin_path, tmp, extra,
+                                   notify and os.path.join(tmp, "notify"))
         try:
-            checks = session(address) + notify_session(proc, sock)
+            if session_fn is tls_session:
+                checks = tls_session(address, tmp, proc)
+            else:
+                checks = session_fn(address) + notify_session(proc, notify)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -395,14 +496,27 @@ def main():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 rc = proc.wait()
+            if notify:
+                notify.close()
         log.seek(0)
         report = log.read()
-    failed = checks.count(False)
-    if rc != 0 or "ERROR SUMMARY: 0 errors" not in report:
-        print(report)
-        print("valgrind session: ecrd exited %d" % rc)
-        failed += 1
-    print("valgrind: %d passed, %d failed" % (checks.count(True), failed))
+    return checks, rc, report
+
+
+def main():
+    bin_path = os.environ.get("ECRD_BIN", "build-vg/server/ecrd")
+    passed = failed = 0
+    for extra, session_fn in (
+            ((), session),
+            (("--public-endpoint", "vg-tls-host:1"), tls_session)):
+        checks, rc, report = run(bin_path, extra, session_fn)
+        passed += checks.count(True)
+        failed += checks.count(False)
+        if rc != 0 or "ERROR SUMMARY: 0 errors" not in report:
+            print(report)
+            print("valgrind session: ecrd exited %d" % rc)
+            failed += 1
+    print("valgrind: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 
 

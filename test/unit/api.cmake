@@ -12,6 +12,7 @@ ecrd_unit_test(part_stream api)
 ecrd_unit_test(manifest api)
 ecrd_unit_test(render api)
 ecrd_unit_test(clock api)
+ecrd_unit_test(host api)
 ecrd_unit_test(upload_hash api)
 ecrd_unit_test(error api registry)
 # The operations themselves, run through the dispatcher over a temporary
