@@ -1,6 +1,7 @@
 /*
  * AWS Signature Version 4 (Authorization header form) for the ECR JSON API
- * and registry routes: parse the header, then verify the signature.
+ * and registry routes: parse the header, then verify the signature; and
+ * signing, for requests ecrd sends to an AWS API (an ecr upstream).
  */
 #ifndef ECRD_AUTH_SIGV4_H
 #define ECRD_AUTH_SIGV4_H
@@ -120,5 +121,20 @@ int sigv4_verify_cached(const struct sigv4_request *req,
  * epoch into *out. 0, or -1 if auth holds no such time.
  */
 int sigv4_request_time(const struct sigv4_auth *auth, int64_t *out);
+
+/* t (seconds since the epoch) as an X-Amz-Date: yyyymmddThhmmssZ. */
+void sigv4_format_date(int64_t t, char out[17]);
+/*
+ * Sign req for an AWS service, as botocore does, the other way round from
+ * sigv4_verify: every header of req is signed (req must hold Host and
+ * X-Amz-Date, and X-Amz-Security-Token for temporary credentials), the
+ * body as given, the scope being X-Amz-Date's day, region and service.
+ * 0 with *authorization set to the Authorization header's value (caller
+ * frees), or SIGV4_MALFORMED (no usable X-Amz-Date, a field too long, no
+ * headers or more than 64).
+ */
+int sigv4_sign(const struct sigv4_request *req, const char *access_key,
+    const char *secret, const char *region, const char *service,
+    char **authorization);
 
 #endif
