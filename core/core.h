@@ -39,6 +39,8 @@ struct core_config {
 	uint64_t max_layer_size;           /* bytes */
 	uint64_t clock_offset_sec;         /* core_now_ms's start */
 	uint64_t ptc_refresh_sec;          /* recheck cached tags */
+	/* --upstream-credentials: an ecr upstream's (upstream_ecr.c). */
+	const struct creds *upstream_creds;
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const *upstream_urls;
 	size_t n_upstream_urls;
@@ -75,6 +77,13 @@ void core_ctx_set_creds(struct core_ctx *, const struct creds *);
  * frees). A server refuses such a credentials file at start and on SIGHUP.
  */
 int core_creds_check(const struct creds *, char **cause);
+
+/*
+ * Borrowed credentials that ecrd signs an ecr upstream's
+ * GetAuthorizationToken with (--upstream-credentials; NULL: none), as
+ * core_ctx_set_creds; the registry passwords got with the old ones go.
+ */
+void core_ctx_set_upstream_creds(struct core_ctx *, const struct creds *);
 
 /*
  * Strict mode's authorization, for the registry API as for the JSON API

@@ -265,6 +265,14 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 	core_ptc_rerun(call);
 }
 
+bool
+core_ptc_rule_is_ecr(struct json_object *rule)
+{
+	const char *kind = jget_str(rule, "upstreamRegistry");
+
+	return kind != NULL && strcmp(kind, "ecr") == 0;
+}
+
 /*
  * Where name's pulls go: the rule's upstream base URL, the path there and
  * the credentials (borrowed from --secrets until the call returns).
@@ -286,6 +294,11 @@ core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 	                        call->ctx->secret_get(call->ctx, cred, &t->user,
 	                            &t->token) != 0))
 		t->user = t->token = NULL; /* anonymous: upstream decides */
+	if (core_ptc_rule_is_ecr(rule)) {
+		t->ecr_host = xstrdup(jget_str(rule, "upstreamRegistryUrl"));
+		cred = jget_str(rule, "customRoleArn");
+		t->role_arn = cred != NULL ? xstrdup(cred) : NULL;
+	}
 	t->base = up_base_url(call->ctx, jget_str(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
 	t->scope = xasprintf("repository:%s:pull", t->path);
@@ -299,6 +312,17 @@ core_ptc_target_free(struct core_ptc_target *t)
 	free(t->base);
 	free(t->path);
 	free(t->scope);
+	free(t->ecr_host);
+	free(t->role_arn);
+}
+
+void
+core_ptc_target_cred(const struct core_ptc_target *t, struct up_cred *c)
+{
+	c->user = t->user;
+	c->password = t->token;
+	c->ecr_host = t->ecr_host;
+	c->role_arn = t->role_arn;
 }
 
 int
@@ -306,6 +330,7 @@ core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
     const char *accept)
 {
 	struct core_ptc_target t;
+	struct up_cred cred;
 	struct ptc_pull *pp;
 	char *url;
 	int rc;
@@ -318,8 +343,9 @@ core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
 	pp->name = xstrdup(name);
 	pp->ref = xstrdup(ref);
 	/* The fetch copies what it keeps; the secrets may go. */
+	core_ptc_target_cred(&t, &cred);
 	up_fetch_start(call->ctx, url, accept != NULL ? accept : ACCEPT_ALL,
-	    t.user, t.token, t.scope, NULL, manifest_fetched, pp);
+	    &cred, t.scope, NULL, manifest_fetched, pp);
 	free(url);
 	core_ptc_target_free(&t);
 	return CALL_PENDING;

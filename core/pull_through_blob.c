@@ -275,6 +275,7 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
     const char *digest)
 {
 	struct core_ptc_target t;
+	struct up_cred cred;
 	struct core_ptc_blob *b;
 	struct up_sink sk;
 	char *url;
@@ -316,8 +317,9 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	sk.fn = sink;
 	sk.arg = b;
 	url = xasprintf("%s/v2/%s/blobs/%s", t.base, t.path, digest);
-	up_fetch_start(call->ctx, url, NULL, t.user, t.token, t.scope, &sk,
-	    blob_fetched, b);
+	core_ptc_target_cred(&t, &cred);
+	up_fetch_start(call->ctx, url, NULL, &cred, t.scope, &sk, blob_fetched,
+	    b);
 	free(url);
 	core_ptc_target_free(&t);
 	return CALL_PENDING;

@@ -54,6 +54,7 @@ struct options {
 	struct endpoint public; /* public_endpoint parsed */
 	const char *credentials;
 	const char *secrets;
+	const char *upstream_credentials;
 	bool is_ephemeral;
 	bool is_strict;
 	bool has_admin_endpoints;
@@ -77,6 +78,9 @@ static char *public_endpoint; /* port 0 made the bound one */
 static int drain_waited_ms;
 static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
 static const char *secrets_path;
+/* --upstream-credentials: an ecr upstream's; SIGHUP rereads. */
+static struct creds *upstream_creds;
+static const char *upstream_creds_path;
 
 static void
 usage(FILE *fp)
@@ -133,6 +137,15 @@ usage(FILE *fp)
 	    "registry-1.docker.io=http://127.0.0.1:5000\n"
 	    "                          (repeatable; tests, air-gapped "
 	    "mirrors)\n"
+	    "  --upstream-credentials FILE\n"
+	    "                          AWS credentials (--credentials' "
+	    "format) that sign\n"
+	    "                          GetAuthorizationToken for an ecr "
+	    "upstream: the\n"
+	    "                          principal of the rule's customRoleArn, "
+	    "else of\n"
+	    "                          the upstream's account (see README); "
+	    "SIGHUP reloads\n"
 	    "  --pull-through-refresh S\n"
 	    "                          check a pull-through cache tag upstream "
 	    "again\n"
@@ -303,6 +316,7 @@ parse_options(int argc, char **argv, struct options *o)
 	    {"strict", no_argument, NULL, 's'},
 	    {"secrets", required_argument, NULL, 'X'},
 	    {"upstream-url", required_argument, NULL, 'W'},
+	    {"upstream-credentials", required_argument, NULL, 'U'},
 	    {"pull-through-refresh", required_argument, NULL, 'P'},
 	    {"admin-endpoints", no_argument, NULL, 'A'},
 	    {"relax-references", no_argument, NULL, 'R'},
@@ -363,6 +377,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'X':
 			o->secrets = optarg;
+			break;
+		case 'U':
+			o->upstream_credentials = optarg;
 			break;
 		case 'A':
 			o->has_admin_endpoints = true;
@@ -670,23 +687,25 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(drain, &tv);
 }
 
+/* Read a credentials file again into *slot; a bad one keeps the old. */
 static void
-reload_credentials(void)
+reload_credentials(const char *path, struct creds **slot,
+    void (*set)(struct core_ctx *, const struct creds *), const char *what)
 {
 	struct creds *fresh = NULL;
 	char *cause = NULL;
 
-	if (server.creds_path == NULL)
+	if (path == NULL)
 		return;
-	if (load_credentials(server.creds_path, &fresh, &cause) != 0) {
-		log_error("SIGHUP: keeping the old credentials: %s", cause);
+	if (load_credentials(path, &fresh, &cause) != 0) {
+		log_error("SIGHUP: keeping the old %s: %s", what, cause);
 		free(cause);
 		return;
 	}
-	core_ctx_set_creds(server.api, fresh);
-	creds_free(server.creds);
-	server.creds = fresh;
-	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
+	set(server.api, fresh);
+	creds_free(*slot);
+	*slot = fresh;
+	log_info("SIGHUP: %s reloaded from %s", what, path);
 }
 
 static void
@@ -714,7 +733,10 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	(void)arg;
-	reload_credentials();
+	reload_credentials(server.creds_path, &server.creds, core_ctx_set_creds,
+	    "credentials");
+	reload_credentials(upstream_creds_path, &upstream_creds,
+	    core_ctx_set_upstream_creds, "upstream credentials");
 	reload_secrets();
 }
 
@@ -755,6 +777,12 @@ start(const struct options *o, char **cause)
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)
 			return -1;
 	}
+	if (o->upstream_credentials != NULL) {
+		upstream_creds_path = o->upstream_credentials;
+		if (load_credentials(upstream_creds_path, &upstream_creds,
+		        cause) != 0)
+			return -1;
+	}
 	if (o->secrets != NULL) {
 		secrets_path = o->secrets;
 		if (load_secrets(o->secrets, &secrets, cause) != 0)
@@ -791,6 +819,7 @@ start(const struct options *o, char **cause)
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
+	cfg.upstream_creds = upstream_creds;
 	cfg.ptc_refresh_sec = o->ptc_refresh;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
@@ -836,6 +865,7 @@ stop(void)
 	api_ctx_free(server.api);
 	store_close(server.store);
 	creds_free(server.creds);
+	creds_free(upstream_creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
 	curl_global_cleanup();
