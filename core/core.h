@@ -58,11 +58,24 @@ struct core_config {
 struct core_net {
 	int (*add)(void *arg, void *easy);
 	void (*remove)(void *arg, void *easy);
+	/*
+	 * What pulls through the cache store (core/pull_through*.c): submit
+	 * runs work(job) in the worker pool, then done(job, is_cancelled) on
+	 * the loop (0, or -1 when the pool takes no more: the caller runs
+	 * them itself); queue_write runs a write call of core's own (an op
+	 * with OP_TXN_WRITE) in the next group commit, then hands it to
+	 * core_write_done once durable. NULL: core runs them itself.
+	 */
+	int (*submit)(void *arg, void (*work)(void *),
+	    void (*done)(void *, bool is_cancelled), void *job);
+	void (*queue_write)(void *arg, struct call *);
 	void *arg;
 };
 void core_ctx_set_net(struct core_ctx *, const struct core_net *);
 void core_upstream_done(void *easy, int result);
 void core_upstream_abort(struct core_ctx *);
+/* A call queue_write ran (its commit is durable, or failed): core's. */
+void core_write_done(struct call *);
 
 /*
  * Borrowed credentials for strict mode (the caller keeps them alive until

@@ -302,6 +302,17 @@ void core_ptc_target_cred(const struct core_ptc_target *t, struct up_cred *);
  */
 void core_ptc_rerun(struct call *);
 /*
+ * What a pull stores is written in the group commit (core_net's
+ * queue_write; without one, at once in a commit of its own): a write call
+ * of core's own, w, made by core_ptc_write_call with call's identity and
+ * op (OP_TXN_WRITE), owning owned (freed with proto_free) as its proto.
+ * core_ptc_write queues it; call_on_finish's fn runs once the commit is
+ * durable (or failed: w's error) and then owns w.
+ */
+struct call *core_ptc_write_call(struct call *call, const struct op *op,
+    void *owned, void (*proto_free)(void *));
+void core_ptc_write(struct call *w);
+/*
  * pull_through_blob.c: a blob GET in repository repo (name) under a rule
  * that has no layer record for digest: fetch it upstream into an upload
  * file, hashed as it comes, never whole in memory; record the blob and

@@ -187,8 +187,8 @@ authority_of(const char *base)
  * takes such a key as that account (as LocalStack does); AWS refuses it.
  */
 static int
-signed_headers(const struct ecr_req *r, const char *account,
-    const char *region, const char *body, char *lines[7])
+signed_headers(const struct ecr_req *r, const char *account, const char *region,
+    const char *body, char *lines[7])
 {
 	const struct cred *c = cred_for(r->ctx, account, r->role_arn);
 	struct sigv4_header h[5];
@@ -201,11 +201,11 @@ signed_headers(const struct ecr_req *r, const char *account,
 	h[0] = (struct sigv4_header){"Host", host};
 	h[1] = (struct sigv4_header){"X-Amz-Date", date};
 	h[2] = (struct sigv4_header){"X-Amz-Target", TARGET};
-	h[3] = (struct sigv4_header){"Content-Type",
-	    "application/x-amz-json-1.1"};
+	h[3] =
+	    (struct sigv4_header){"Content-Type", "application/x-amz-json-1.1"};
 	if (c != NULL && c->session_token != NULL)
-		h[n++] = (struct sigv4_header){"X-Amz-Security-Token",
-		    c->session_token};
+		h[n++] = (struct sigv4_header){
+		    "X-Amz-Security-Token", c->session_token};
 	memset(&sr, 0, sizeof sr);
 	sr.method = "POST";
 	sr.path = "/";
@@ -340,20 +340,21 @@ up_ecr_login(struct core_ctx *ctx, const char *host, const char *role_arn,
 	r->done = done;
 	r->arg = arg;
 	if (ecr_parts(ctx, host, account, region, &r->api) != 0) {
-		req_end(r, NULL, "The upstream registry URL is not an ECR "
-		                 "registry's");
+		req_end(r, NULL,
+		    "The upstream registry URL is not an ECR "
+		    "registry's");
 		return;
 	}
 	body = request_body(account);
 	if (signed_headers(r, account, region, body, lines) != 0) {
 		free(body);
-		req_end(r, NULL, "The credentials for the upstream registry "
-		                 "cannot sign a request");
+		req_end(r, NULL,
+		    "The credentials for the upstream registry "
+		    "cannot sign a request");
 		return;
 	}
 	url = xasprintf("%s/", r->api);
-	up_post(ctx, url, (const char *const *)lines, body, token_answered,
-	    r);
+	up_post(ctx, url, (const char *const *)lines, body, token_answered, r);
 	for (i = 0; lines[i] != NULL; i++)
 		str_wipe_free(lines[i]);
 	free(url);

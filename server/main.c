@@ -825,7 +825,7 @@ start(const struct options *o, char **cause)
 	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
-	server.upstream = upstream_net_new(server.base, server.api);
+	server.upstream = upstream_net_new(&server);
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
 	core_ctx_set_endpoint(server.api, http_server_address(server.http));
