@@ -24,11 +24,14 @@
 
 /*
  * Bytes go to the pool in chunks (page-aligned: the store's writer sends
- * them to the disk without a copy), at most CHUNKS_MAX queued.
+ * them to the disk without a copy), at most JOB_CHUNKS a job, so that the
+ * transfer fills the next ones meanwhile; it pauses with CHUNKS_MAX
+ * queued.
  */
 #define CHUNK_SIZE (1024 * 1024)
 #define CHUNK_ALIGN 4096
-#define CHUNKS_MAX 8
+#define JOB_CHUNKS 4
+#define CHUNKS_MAX 16
 
 struct ptc_waiter {
 	struct call *call;
@@ -213,6 +216,7 @@ sink(void *arg, void *easy, const void *data, size_t len)
 		return UP_SINK_PAUSE;
 	}
 	b->len += len;
+	sha256_update(&b->hash, data, len);
 	chunks_add(b, data, len);
 	if (b->tee_call != NULL)
 		tee_write(b, data, len);
@@ -316,7 +320,6 @@ work(void *arg)
 		b->rc =
 		    store_upload_writer_open(s, b->upload_id, 0, &b->writer);
 	for (c = b->work.head; c != NULL && b->rc == 0; c = c->next) {
-		sha256_update(&b->hash, c->data, c->len);
 		b->rc = store_upload_writer_add(b->writer, c->data, c->len);
 	}
 	if (b->is_last_job)
@@ -363,6 +366,7 @@ static void
 kick(struct core_ptc_blob *b)
 {
 	struct core_net *net = &b->ctx->net;
+	struct ptc_chunk *c;
 
 	if (b->is_busy)
 		return;
@@ -372,9 +376,14 @@ kick(struct core_ptc_blob *b)
 	}
 	if (b->ready.n == 0 && b->end == BLOB_FLOWING)
 		return;
-	b->work = b->ready;
-	memset(&b->ready, 0, sizeof b->ready);
-	b->is_last_job = b->end != BLOB_FLOWING;
+	while (b->ready.head != NULL && b->work.n < JOB_CHUNKS) {
+		c = b->ready.head;
+		if ((b->ready.head = c->next) == NULL)
+			b->ready.tail = NULL;
+		b->ready.n--;
+		chunk_push(&b->work, c);
+	}
+	b->is_last_job = b->end != BLOB_FLOWING && b->ready.n == 0;
 	b->is_busy = true;
 	if (net->submit == NULL ||
 	    net->submit(net->arg, work, work_done, b) != 0) {
