@@ -117,6 +117,7 @@ struct call {
 	struct core_tee tee;  /* fn NULL: none */
 	bool is_teed;         /* tee.begin ran */
 	uint8_t ptc_state;    /* enum core_ptc_state */
+	int64_t ptc_head_len; /* CORE_PTC_HEADED: the blob's length */
 	bool is_pending;
 	bool is_finished;
 	void (*on_finish)(struct call *, void *);
@@ -180,6 +181,7 @@ struct up_xfer {
 	struct buf body;
 	char *www_auth;
 	const char *content_type; /* libcurl's, or NULL */
+	int64_t content_length;   /* the answer's, or -1 */
 	int result;
 	long status;
 	char error[256]; /* CURL_ERROR_SIZE */
@@ -192,6 +194,10 @@ struct up_xfer {
 void up_get(struct core_ctx *, const char *url, const char *const *headers,
     const char *user, const char *password, const struct up_sink *,
     void (*done)(struct up_xfer *), void *arg);
+/* up_get, or a HEAD (is_head): the answer's headers only. */
+void up_request(struct core_ctx *, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *,
+    bool is_head, void (*done)(struct up_xfer *), void *arg);
 void up_post(struct core_ctx *, const char *url, const char *const *headers,
     const char *body, void (*done)(struct up_xfer *), void *arg);
 void up_xfer_free(struct up_xfer *);
@@ -263,6 +269,10 @@ void up_ping_start(struct core_ctx *, const char *host, const struct up_cred *,
 void up_fetch_start(struct core_ctx *, const char *url, const char *accept,
     const struct up_cred *, const char *scope, const struct up_sink *,
     void (*done)(void *, struct up_xfer *, const char *failure), void *arg);
+/* The same as a HEAD: the answer's status and headers (x->content_length). */
+void up_head_start(struct core_ctx *, const char *url, const struct up_cred *,
+    const char *scope,
+    void (*done)(void *, struct up_xfer *, const char *failure), void *arg);
 
 /*
  * pull_through.c: a pull of name (a repository under a pull-through
@@ -278,6 +288,7 @@ enum core_ptc_state {
 	CORE_PTC_STORED,      /* fetched and stored */
 	CORE_PTC_MISSING,     /* the upstream has no such manifest */
 	CORE_PTC_UNAVAILABLE, /* no answer, an error, or bad bytes */
+	CORE_PTC_HEADED,      /* a blob HEAD answered: ptc_head_len */
 };
 struct core_ptc_seen;
 struct core_ptc_blob;
@@ -318,10 +329,12 @@ void core_ptc_write(struct call *w);
  * file, hashed as it comes, never whole in memory; record the blob and
  * the layer only when the digest matches; then run the op again
  * (ptc_state). Concurrent GETs of one digest wait for one transfer.
+ * A HEAD (is_head) only asks the upstream's HEAD and records nothing:
+ * ptc_state CORE_PTC_HEADED with ptc_head_len when it has the blob.
  * CALL_PENDING, 0 (no rule), or -1.
  */
 int core_ptc_pull_blob(struct call *, const struct store_repo *repo,
-    const char *digest);
+    const char *digest, bool is_head);
 int core_ptc_pull_manifest(struct call *, const char *name, const char *ref,
     const char *accept);
 bool core_ptc_is_fresh(struct call *, const char *name, const char *tag);

@@ -558,9 +558,49 @@ wait_on(struct core_ptc_blob *b, struct call *call, uint64_t repo_id)
 	b->waiters[b->n_waiters++].repo_id = repo_id;
 }
 
+/* A HEAD's answer: the length, or why not; nothing is recorded. */
+static void
+blob_headed(void *arg, struct up_xfer *x, const char *failure)
+{
+	struct call *call = arg;
+
+	call->ptc_state = CORE_PTC_UNAVAILABLE;
+	if (x == NULL)
+		log_warn("pull through HEAD: %s", failure);
+	else if (x->status == 200 && x->content_length >= 0) {
+		call->ptc_state = CORE_PTC_HEADED;
+		call->ptc_head_len = x->content_length;
+	} else if (x->status == 404)
+		call->ptc_state = CORE_PTC_MISSING;
+	else
+		log_warn("pull through HEAD: upstream answered HTTP %ld",
+		    x->status);
+	up_xfer_free(x);
+	core_ptc_rerun(call);
+}
+
+/*
+ * A HEAD of a blob the repository lacks asks the upstream's HEAD, not its
+ * bytes: a client checking whether to pull (or to mount) must not start a
+ * whole layer's transfer (issue 13).
+ */
+static int
+head_blob(struct call *call, struct core_ptc_target *t, const char *digest)
+{
+	struct up_cred cred;
+	char *url;
+
+	url = xasprintf("%s/v2/%s/blobs/%s", t->base, t->path, digest);
+	core_ptc_target_cred(t, &cred);
+	up_head_start(call->ctx, url, &cred, t->scope, blob_headed, call);
+	free(url);
+	core_ptc_target_free(t);
+	return CALL_PENDING;
+}
+
 int
 core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
-    const char *digest)
+    const char *digest, bool is_head)
 {
 	struct core_ptc_target t;
 	struct up_cred cred;
@@ -574,6 +614,8 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 		return 0;
 	if (rc < 0)
 		return -1;
+	if (is_head)
+		return head_blob(call, &t, digest);
 	for (b = call->ctx->ptc_blobs; b != NULL; b = b->next) {
 		if (strcmp(b->digest, digest) == 0 && !b->is_recorded) {
 			/* One transfer; the rest wait for it. */

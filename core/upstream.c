@@ -148,6 +148,7 @@ xfer_new(struct core_ctx *ctx, const char *url, const char *const *headers,
 
 	x = xcalloc(1, sizeof *x);
 	x->ctx = ctx;
+	x->content_length = -1;
 	x->done = done;
 	x->arg = arg;
 	if (sink != NULL) {
@@ -212,8 +213,18 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
     const char *user, const char *password, const struct up_sink *sink,
     void (*done)(struct up_xfer *), void *arg)
 {
+	up_request(ctx, url, headers, user, password, sink, false, done, arg);
+}
+
+void
+up_request(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *sink,
+    bool is_head, void (*done)(struct up_xfer *), void *arg)
+{
 	struct up_xfer *x = xfer_new(ctx, url, headers, sink, done, arg);
 
+	if (is_head)
+		curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
 	if (user != NULL) {
 		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH,
 		    (long)CURLAUTH_BASIC);
@@ -240,6 +251,7 @@ void
 core_upstream_done(void *easy, int result)
 {
 	struct up_xfer *x = NULL;
+	curl_off_t cl = -1;
 
 	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
 	        CURLE_OK ||
@@ -251,6 +263,9 @@ core_upstream_done(void *easy, int result)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
 		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE,
 		    &x->content_type);
+		if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		        &cl) == CURLE_OK)
+			x->content_length = (int64_t)cl;
 	} else if (x->error[0] == '\0')
 		str_copy(x->error, sizeof x->error,
 		    curl_easy_strerror((CURLcode)result));

@@ -23,6 +23,7 @@ struct up_fetch {
 	char *ecr_host; /* the ecr upstream: its login */
 	char *role_arn;
 	bool is_relogin; /* the ecr login asked afresh */
+	bool is_head;    /* HEAD, not GET */
 	struct up_sink sink;
 	bool has_sink;
 	void (*done)(void *, struct up_xfer *, const char *);
@@ -39,6 +40,15 @@ static const struct up_sink *
 sink_of(const struct up_fetch *f)
 {
 	return f->has_sink ? &f->sink : NULL;
+}
+
+/* The URL itself, as GET or HEAD. */
+static void
+fetch_get(struct up_fetch *f, const char *const *hs, const char *user,
+    const char *password, void (*done)(struct up_xfer *))
+{
+	up_request(f->ctx, f->url, hs, user, password, sink_of(f), f->is_head,
+	    done, f);
 }
 
 static void
@@ -68,15 +78,39 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+static void fetch_start(struct up_fetch *, struct core_ctx *, const char *,
+    const char *, const struct up_cred *, const char *, const struct up_sink *,
+    void (*)(void *, struct up_xfer *, const char *), void *);
+
 void
 up_fetch_start(struct core_ctx *ctx, const char *url, const char *accept,
     const struct up_cred *cred, const char *scope, const struct up_sink *sink,
     void (*done)(void *, struct up_xfer *, const char *), void *arg)
 {
-	struct up_fetch *f;
+	struct up_fetch *f = xcalloc(1, sizeof *f);
+
+	fetch_start(f, ctx, url, accept, cred, scope, sink, done, arg);
+}
+
+void
+up_head_start(struct core_ctx *ctx, const char *url, const struct up_cred *cred,
+    const char *scope, void (*done)(void *, struct up_xfer *, const char *),
+    void *arg)
+{
+	struct up_fetch *f = xcalloc(1, sizeof *f);
+
+	f->is_head = true;
+	fetch_start(f, ctx, url, NULL, cred, scope, NULL, done, arg);
+}
+
+static void
+fetch_start(struct up_fetch *f, struct core_ctx *ctx, const char *url,
+    const char *accept, const struct up_cred *cred, const char *scope,
+    const struct up_sink *sink,
+    void (*done)(void *, struct up_xfer *, const char *), void *arg)
+{
 	const char *hs[2] = {NULL, NULL};
 
-	f = xcalloc(1, sizeof *f);
 	f->ctx = ctx;
 	f->url = xstrdup(url);
 	f->accept = accept != NULL ? xasprintf("Accept: %s", accept) : NULL;
@@ -95,7 +129,7 @@ up_fetch_start(struct core_ctx *ctx, const char *url, const char *accept,
 		return;
 	}
 	hs[0] = f->accept;
-	up_get(ctx, f->url, hs, NULL, NULL, sink_of(f), fetch_sent, f);
+	fetch_get(f, hs, NULL, NULL, fetch_sent);
 }
 
 /* An ecr upstream's answer: a refused password is asked for afresh. */
@@ -125,7 +159,7 @@ ecr_logged_in(void *arg, const char *password, const char *failure)
 		fetch_end(f, NULL, failure);
 		return;
 	}
-	up_get(f->ctx, f->url, hs, "AWS", password, sink_of(f), ecr_sent, f);
+	fetch_get(f, hs, "AWS", password, ecr_sent);
 }
 
 /* A transfer that got no answer ends the fetch; x is freed. */
@@ -161,8 +195,7 @@ fetch_sent(struct up_xfer *x)
 			return;
 		}
 		up_xfer_free(x);
-		up_get(f->ctx, f->url, hs, f->user, f->password, sink_of(f),
-		    fetch_retried, f);
+		fetch_get(f, hs, f->user, f->password, fetch_retried);
 		return;
 	}
 	url = up_token_url(&c, f->scope);
@@ -195,7 +228,7 @@ fetch_token(struct up_xfer *x)
 	str_wipe_free(token);
 	/* An Accept line first, when there is one. */
 	hs[f->accept != NULL ? 1 : 0] = header;
-	up_get(f->ctx, f->url, hs, NULL, NULL, sink_of(f), fetch_retried, f);
+	fetch_get(f, hs, NULL, NULL, fetch_retried);
 	str_wipe_free(header);
 }
 

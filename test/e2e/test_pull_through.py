@@ -119,6 +119,7 @@ class FakeUpstream(http.server.ThreadingHTTPServer):
         self.token_requests = []
         self.hold = threading.Event()
         self.content = {}       # reference -> (content type, bytes)
+        self.requests = []      # (method, path) in content mode
         super().__init__(("127.0.0.1", 0), FakeHandler)
         self.thread = threading.Thread(target=self.serve_forever,
                                        daemon=True)
@@ -147,9 +148,21 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_HEAD(self):
+        srv = self.server
+        srv.requests.append(("HEAD", self.path))
+        got = srv.content.get(self.path.split("/")[-1])
+        self.send_response(404 if got is None else 200)
+        self.send_header("Content-Length",
+                         str(0 if got is None else len(got[1])))
+        if got is not None:
+            self.send_header("Content-Type", got[0])
+        self.end_headers()
+
     def do_GET(self):
         srv = self.server
         if srv.mode == "content":
+            srv.requests.append(("GET", self.path))
             # /v2/<name>/(manifests|blobs)/<ref>: what the test put there.
             got = srv.content.get(self.path.split("/")[-1])
             if self.path == "/v2/":
@@ -582,6 +595,40 @@ class PullTest(PullMixin, UpstreamCase):
                         repositoryNames=["%s/some/app" % prefix])
                 self.assertClientError(cm, "RepositoryNotFoundException")
         self.assertEqual(self.http("GET", "/health").status, 200)
+
+    def test_head_of_a_missing_blob_asks_only_the_upstreams_head(self):
+        # Issue 13: a HEAD must not start the whole blob's transfer.
+        image = build_image("ptc-head", n_layers=1)
+        layer = image.layers[0]["digest"]
+        self.fake.content["head"] = (image.media_type, image.manifest)
+        for digest, data in image.blobs.items():
+            self.fake.content[digest] = ("application/octet-stream", data)
+        r = self.get("/v2/pub/head/app/manifests/head",
+                     accept=image.media_type)
+        self.assertEqual(r.status, 200, r)
+        del self.fake.requests[:]
+        r = self.get("/v2/pub/head/app/blobs/" + layer, method="HEAD")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Length"),
+                         str(len(image.blobs[layer])))
+        self.assertEqual(r.header("Docker-Content-Digest"), layer)
+        self.assertEqual(r.body, b"")
+        self.assertEqual(self.fake.requests,
+                         [("HEAD", "/v2/head/app/blobs/" + layer)])
+        # Nothing recorded: the layer is still to be pulled.
+        out = self.ecr().batch_check_layer_availability(
+            repositoryName="pub/head/app", layerDigests=[layer])
+        self.assertEqual(out["failures"][0]["failureCode"],
+                         "MissingLayerDigest")
+        # A blob the upstream lacks: 404 BLOB_UNKNOWN.
+        missing = "sha256:" + "0" * 64
+        r = self.get("/v2/pub/head/app/blobs/" + missing, method="HEAD")
+        self.assertEqual(r.status, 404, r)
+        # The GET then pulls it.
+        r = self.get("/v2/pub/head/app/blobs/" + layer)
+        self.assertEqual(r.body, image.blobs[layer])
+        self.assertIn(("GET", "/v2/head/app/blobs/" + layer),
+                      self.fake.requests)
 
     def test_blob_not_matching_its_digest_is_not_recorded(self):
         image = build_image("ptc-corrupt", n_layers=1)
