@@ -25,7 +25,11 @@
 	"application/vnd.docker.distribution.manifest.list.v2+json, "          \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
-/* When a cached tag was last checked upstream (this process only). */
+/*
+ * When a cached tag was last checked upstream: kept in the store (so a
+ * restart does not check every tag again at once; written with the
+ * manifest the check brought), and remembered here once read.
+ */
 struct core_ptc_seen {
 	char *key; /* registry/region/repository:tag */
 	int64_t at_ms;
@@ -47,27 +51,90 @@ seen_key(const struct call *call, const char *name, const char *tag)
 	    name, tag);
 }
 
+/* The store's name for a tag's check: the hash of repository and tag. */
+static void
+checked_prefix(const char *name, const char *tag, char out[72])
+{
+	size_t nlen = strlen(name), tlen = strlen(tag);
+	char *both = xmalloc(nlen + 1 + tlen);
+
+	memcpy(both, name, nlen);
+	both[nlen] = '\0';
+	memcpy(both + nlen + 1, tag, tlen);
+	sha256_digest_text(both, nlen + 1 + tlen, out);
+	free(both);
+	memmove(out, out + strlen("sha256:"), 65);
+}
+
+static void seen_put(struct call *, const char *name, const char *tag,
+    int64_t at_ms);
+
+/* When the store says the tag was last checked, or -1. */
+static int64_t
+checked_load(struct call *call, const char *name, const char *tag)
+{
+	struct store_doc doc;
+	char prefix[72];
+	int64_t at_ms = -1;
+
+	checked_prefix(name, tag, prefix);
+	memset(&doc, 0, sizeof doc);
+	if (call->txn != NULL &&
+	    store_template_get(call->txn, call->registry_id, call->id.region,
+	        STORE_TEMPLATE_PTC_CHECKED, prefix, &doc) == STORE_OK)
+		at_ms = doc.at_ms;
+	store_doc_release(&doc);
+	return at_ms;
+}
+
+/* In the write that stores what the check brought: when it was. */
+static int
+checked_save(struct call *w, const char *name, const char *tag)
+{
+	char prefix[72], text[] = "{}";
+	struct store_doc doc;
+	int rc;
+
+	checked_prefix(name, tag, prefix);
+	memset(&doc, 0, sizeof doc);
+	doc.text = text;
+	doc.len = strlen(text);
+	doc.at_ms = doc.aux_ms = w->now_ms;
+	rc = store_template_update(w->txn, w->registry_id, w->id.region,
+	    STORE_TEMPLATE_PTC_CHECKED, prefix, &doc);
+	if (rc == STORE_NOTFOUND)
+		rc = store_template_create(w->txn, w->registry_id, w->id.region,
+		    STORE_TEMPLATE_PTC_CHECKED, prefix, &doc);
+	return rc == 0 ? 0 : core_fail_store(w, rc);
+}
+
 bool
 core_ptc_is_fresh(struct call *call, const char *name, const char *tag)
 {
 	struct core_ctx *ctx = call->ctx;
 	char *key = seen_key(call, name, tag);
+	int64_t at_ms = -1;
 	size_t i;
-	bool fresh = false;
 
-	for (i = 0; i < ctx->n_seen; i++) {
-		if (strcmp(ctx->seen[i].key, key) == 0) {
-			fresh = call->now_ms - ctx->seen[i].at_ms <
-			        (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
-			break;
-		}
+	for (i = 0; i < ctx->n_seen && at_ms < 0; i++) {
+		if (strcmp(ctx->seen[i].key, key) == 0)
+			at_ms = ctx->seen[i].at_ms;
 	}
 	free(key);
-	return fresh;
+	if (at_ms < 0 && (at_ms = checked_load(call, name, tag)) >= 0)
+		seen_put(call, name, tag, at_ms);
+	return at_ms >= 0 &&
+	       call->now_ms - at_ms < (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
 }
 
 static void
 seen_mark(struct call *call, const char *name, const char *tag)
+{
+	seen_put(call, name, tag, call->now_ms);
+}
+
+static void
+seen_put(struct call *call, const char *name, const char *tag, int64_t at_ms)
 {
 	struct core_ctx *ctx = call->ctx;
 	char *key = seen_key(call, name, tag);
@@ -76,7 +143,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 	for (i = 0; i < ctx->n_seen; i++) {
 		if (strcmp(ctx->seen[i].key, key) == 0) {
 			free(key);
-			ctx->seen[i].at_ms = call->now_ms;
+			ctx->seen[i].at_ms = at_ms;
 			return;
 		}
 	}
@@ -89,7 +156,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 	ctx->seen =
 	    xreallocarray(ctx->seen, ctx->n_seen + 1, sizeof *ctx->seen);
 	ctx->seen[ctx->n_seen].key = key;
-	ctx->seen[ctx->n_seen++].at_ms = call->now_ms;
+	ctx->seen[ctx->n_seen++].at_ms = at_ms;
 }
 
 void
@@ -232,6 +299,8 @@ store_manifest(struct call *w)
 	    core_image_put(w, &repo, &in, &res) != 0 &&
 	    w->err.code == ERR_IMAGE_ALREADY_EXISTS)
 		ecr_error_clear(&w->err);
+	if (w->err.code == ERR_NONE && in.tag != NULL)
+		(void)checked_save(w, pp->name, in.tag);
 	return w->err.code == ERR_NONE ? 0 : -1;
 }
 

@@ -659,6 +659,58 @@ class PullTest(PullMixin, UpstreamCase):
         self.assertEqual(self.http("GET", "/health").status, 200)
 
 
+class CheckedTagTest(PullMixin, UpstreamCase):
+    """When a tag was last checked upstream is kept in the store."""
+
+    durable = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.upstreams = []
+        cls.tmp = tempfile.mkdtemp(prefix="e2e-ptc-checked-")
+        try:
+            cls.fake = cls.keep(FakeUpstream("content"))
+            cls.server_args = ("--upstream-url",
+                               "public.ecr.aws=" + cls.fake.url)
+            super().setUpClass()
+        except BaseException:
+            cls.close_all()
+            raise
+        c = harness.ecr_client(cls.server.endpoint)
+        c.create_pull_through_cache_rule(ecrRepositoryPrefix="pub",
+                                         upstreamRegistryUrl="public.ecr.aws")
+        cls.password = registry_password(c)
+
+    def test_a_restart_does_not_check_a_fresh_tag_again(self):
+        first, second = build_image("ptc-chk-1"), build_image("ptc-chk-2")
+        self.fake.content["v1"] = (first.media_type, first.manifest)
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=first.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), first.digest)
+        cls = type(self)
+        cls.server.stop()
+        cls.server.cleanup()
+        cls.server = harness.start_server(*cls.server_args,
+                                          data_dir=cls.data_dir)
+        # The tag moves upstream; checked under 24 h ago, it is not asked.
+        self.fake.content["v1"] = (second.media_type, second.manifest)
+        del self.fake.requests[:]
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=first.media_type)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Docker-Content-Digest"), first.digest)
+        self.assertEqual(self.fake.requests, [])
+        # A day later (the server's clock moved), it is checked again.
+        self.assertEqual(self.http("POST", "/_ecrd/clock?advance_seconds="
+                                   "86401").status, 200)
+        self.password = registry_password(self.ecr())
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=second.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), second.digest)
+        self.assertEqual(self.fake.requests,
+                         [("GET", "/v2/chk/app/manifests/v1")])
+
+
 ACCT = harness.DEFAULT_ACCOUNT
 ADMIN = {"accessKeyId": "AKIAPTCADMIN00000001",
          "secretAccessKey": "secret-admin",
