@@ -8,13 +8,14 @@ set -eu
 
 # build: what `make run` needs; test: what `make check` adds (cmocka for
 # the unit tests, the clients the end-to-end tests drive, valgrind, wrk,
-# docker-registry and htpasswd as pull-through cache upstreams);
+# docker-registry and htpasswd as pull-through cache upstreams, podman
+# pulling through it);
 # fuzz: clang and libFuzzer.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
-umoci clang-format docker-registry apache2-utils"
+umoci clang-format docker-registry apache2-utils podman"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 

@@ -3,8 +3,8 @@ docs/ecr-behaviour.md 3.9).
 
 PullTest pushes images to docker-registry upstreams and pulls them through
 ecrd with skopeo and the registry API: by tag, by digest, a multi-arch
-index, from an htpasswd upstream with the rule's secret; the bytes equal
-the upstream's; a second pull is served from ecrd's store with the
+index, from an htpasswd upstream with the rule's secret (and podman, in a
+vfs store of its own, by tag and digest); the bytes equal the upstream's; a second pull is served from ecrd's store with the
 upstream stopped; the repository is made from the PULL_THROUGH_CACHE
 template. An upstream that is down, answers 500, or sends a blob whose
 bytes do not match its digest gets clear errors, nothing recorded, and
@@ -45,6 +45,7 @@ from harness import (EcrdTestCase, build_image, build_index, poll,
 from test_registry import SKOPEO, describe, run_tool
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+PODMAN = shutil.which("podman")
 HTPASSWD = shutil.which("htpasswd")
 SECRET = "arn:aws:secretsmanager:us-east-1:%s:secret:ecr-pullthroughcache/%s"
 USER, PASSWORD = "alice", "s3cret-token"
@@ -549,6 +550,38 @@ class PullTest(PullMixin, UpstreamCase):
             self.assertEqual(f.read(), index.manifest)
         for kid in kids:
             self.assertBlobsIn(out, kid)
+
+    def podman(self, *args):
+        """podman in a store of the test's own (vfs), removed after."""
+        root = tempfile.mkdtemp(prefix="podman-", dir=self.tmp)
+        self.addCleanup(shutil.rmtree, root, True)
+        env = dict(os.environ, TMPDIR=root)
+        return run_tool((PODMAN, "--root", os.path.join(root, "root"),
+                         "--runroot", os.path.join(root, "run"),
+                         "--storage-driver", "vfs", "--events-backend",
+                         "none", *args), env=env)
+
+    @unittest.skipIf(PODMAN is None, "needs podman")
+    def test_podman_pulls_by_tag_and_digest(self):
+        image = build_image("ptc-podman", oci=True)
+        upstream_push(self.anon.url, "pod/app", image, "v1")
+        other = build_image("ptc-podman-digest", oci=True)
+        upstream_push(self.anon.url, "pod/app", other, other.digest)
+        for ref in ("quay/pod/app:v1", "quay/pod/app@" + other.digest):
+            with self.subTest(ref=ref):
+                p = self.podman("pull", "--tls-verify=false", "--creds",
+                                "AWS:" + self.password,
+                                "%s/%s" % (self.server.hostport, ref))
+                self.assertEqual(p.returncode, 0, describe(p))
+        imgs = self.ecr().describe_images(repositoryName="quay/pod/app")
+        got = {i["imageDigest"] for i in imgs["imageDetails"]}
+        self.assertEqual(got, {image.digest, other.digest})
+        # Every layer came through and was recorded.
+        for img in (image, other):
+            out = self.ecr().batch_check_layer_availability(
+                repositoryName="quay/pod/app",
+                layerDigests=[d for d in img.blobs])
+            self.assertEqual(out["failures"], [], out)
 
     def test_basic_auth_upstream_with_the_secret(self):
         image = build_image("ptc-basic")
