@@ -254,7 +254,6 @@ sink(void *arg, void *easy, const void *data, size_t len)
 		return UP_SINK_PAUSE;
 	}
 	b->len += len;
-	sha256_update(&b->hash, data, len);
 	chunks_add(b, data, len);
 	if (b->tee_call != NULL)
 		tee_write(b, data, len);
@@ -359,6 +358,7 @@ work(void *arg)
 		b->rc =
 		    store_upload_writer_open(s, b->upload_id, 0, &b->writer);
 	for (c = b->work.head; c != NULL && b->rc == 0; c = c->next) {
+		sha256_update(&b->hash, c->data, c->len);
 		b->rc = store_upload_writer_add(b->writer, c->data, c->len);
 	}
 	if (b->is_last_job)

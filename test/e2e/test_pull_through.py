@@ -555,9 +555,12 @@ class PullTest(PullMixin, UpstreamCase):
         """podman in a store of the test's own (vfs), removed after."""
         root = tempfile.mkdtemp(prefix="podman-", dir=self.tmp)
         self.addCleanup(shutil.rmtree, root, True)
+        # podman refuses a runroot longer than 50 characters.
+        run = tempfile.mkdtemp(prefix="e2e-pm-", dir="/tmp")
+        self.addCleanup(shutil.rmtree, run, True)
         env = dict(os.environ, TMPDIR=root)
         return run_tool((PODMAN, "--root", os.path.join(root, "root"),
-                         "--runroot", os.path.join(root, "run"),
+                         "--runroot", run,
                          "--storage-driver", "vfs", "--events-backend",
                          "none", *args), env=env)
 
