@@ -33,7 +33,7 @@
 #define CHUNK_SIZE (1024 * 1024)
 #define CHUNK_ALIGN 4096
 #define JOB_CHUNKS 4
-#define CHUNKS_MAX 16
+#define CHUNKS_MAX 8
 /* The upstream socket wakes the loop once this much waits (SO_RCVLOWAT). */
 #define LOWAT (256 * 1024)
 
@@ -381,7 +381,7 @@ work_done(void *arg, bool is_cancelled)
 		    store_strerror(b->rc));
 	while ((c = b->work.head) != NULL) {
 		b->work.head = c->next;
-		if (b->spare.n < CHUNKS_MAX)
+		if (b->spare.n < JOB_CHUNKS)
 			chunk_push(&b->spare, c);
 		else
 			free(c);
