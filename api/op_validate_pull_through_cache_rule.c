@@ -59,6 +59,7 @@ validate_rule(struct call *call)
 {
 	const char *prefix = api_in_str(call, "ecrRepositoryPrefix");
 	const char *cred, *user = NULL, *token = NULL;
+	struct up_cred uc = {NULL, NULL, NULL, NULL};
 	struct json_object *rule = NULL;
 	int64_t created, updated;
 	int rc;
@@ -84,9 +85,16 @@ validate_rule(struct call *call)
 		json_object_put(rule);
 		return CALL_PENDING;
 	}
+	uc.user = user;
+	uc.password = token;
+	/* An ecr upstream: GetAuthorizationToken first (3.9). */
+	if (core_ptc_rule_is_ecr(rule)) {
+		uc.ecr_host = jget_str(rule, "upstreamRegistryUrl");
+		uc.role_arn = jget_str(rule, "customRoleArn");
+	}
 	/* The ping copies what it keeps; rule and secrets may go. */
-	up_ping_start(call->ctx, jget_str(rule, "upstreamRegistryUrl"), user,
-	    token, validated, call);
+	up_ping_start(call->ctx, jget_str(rule, "upstreamRegistryUrl"), &uc,
+	    validated, call);
 	json_object_put(rule);
 	return CALL_PENDING;
 }

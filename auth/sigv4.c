@@ -1,6 +1,6 @@
 /*
- * SigV4 Authorization header parsing and signature verification. The
- * canonical request is built as botocore's SigV4Auth builds it
+ * SigV4 Authorization header parsing, signature verification and signing.
+ * The canonical request is built as botocore's SigV4Auth builds it
  * (botocore/auth.py), so SDK-signed requests verify byte for byte.
  */
 #include "auth/sigv4.h"
@@ -896,6 +896,38 @@ signature(struct sigv4_cache *c, const char *secret,
 	sodium_memzero(&st, sizeof st);
 }
 
+/*
+ * The signature of req under auth's scope and signed headers: 0 and out,
+ * SIGV4_MALFORMED (the canonical request is too large) or SIGV4_MISMATCH
+ * (a field too long for the string to sign).
+ */
+static int
+compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
+    const char *secret, struct sigv4_cache *cache, unsigned char out[HMAC_SIZE])
+{
+	struct buf b;
+	char hash[65], sts[STS_SIZE];
+	int n;
+
+	buf_init(&b, SIGV4_CANONICAL_MAX);
+	/* One allocation for the usual request, not a doubling chain. */
+	(void)buf_reserve(&b, CANONICAL_GUESS);
+	if (build_canonical_request(&b, req, auth) != 0) {
+		buf_release(&b);
+		return SIGV4_MALFORMED;
+	}
+	sha256_hex(b.data, b.len, hash);
+	buf_release(&b);
+	/* Every field is bounded by its array in struct sigv4_auth. */
+	n = snprintf(sts, sizeof sts,
+	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
+	    auth->date, auth->region, auth->service, hash);
+	if (n < 0 || (size_t)n >= sizeof sts)
+		return SIGV4_MISMATCH;
+	signature(cache, secret, auth, sts, (size_t)n, out);
+	return 0;
+}
+
 static bool
 host_is_signed(const char *signed_headers)
 {
@@ -941,44 +973,6 @@ check_time(const struct sigv4_auth *auth, time_t now, char **cause)
 	return SIGV4_NOT_YET_VALID;
 }
 
-/*
- * The signature of req under auth's scope and SignedHeaders: canonical
- * request, string to sign, HMAC with the signing key. 0, or
- * SIGV4_MALFORMED (canonical request too large) or SIGV4_MISMATCH (a field
- * too long for the string to sign) with *cause set.
- */
-static int
-compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
-    const char *secret_key, struct sigv4_cache *cache,
-    unsigned char out[HMAC_SIZE], char **cause)
-{
-	struct buf b;
-	char hash[65], sts[STS_SIZE];
-	int n;
-
-	buf_init(&b, SIGV4_CANONICAL_MAX);
-	/* One allocation for the usual request, not a doubling chain. */
-	(void)buf_reserve(&b, CANONICAL_GUESS);
-	if (build_canonical_request(&b, req, auth) != 0) {
-		buf_release(&b);
-		*cause = xstrdup("Request is too large to verify its "
-		                 "signature.");
-		return SIGV4_MALFORMED;
-	}
-	sha256_hex(b.data, b.len, hash);
-	buf_release(&b);
-	/* Every field is bounded by its array in struct sigv4_auth. */
-	n = snprintf(sts, sizeof sts,
-	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
-	    auth->date, auth->region, auth->service, hash);
-	if (n < 0 || (size_t)n >= sizeof sts) {
-		*cause = xstrdup(MSG_MISMATCH);
-		return SIGV4_MISMATCH;
-	}
-	signature(cache, secret_key, auth, sts, (size_t)n, out);
-	return 0;
-}
-
 int
 sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
     const char *secret_key, const char *service, time_t now, char **cause)
@@ -1016,8 +1010,13 @@ sigv4_verify_cached(const struct sigv4_request *req,
 		return SIGV4_MISMATCH;
 	}
 
-	if ((rc = compute(req, auth, secret_key, cache, want, cause)) != 0)
+	if ((rc = compute(req, auth, secret_key, cache, want)) != 0) {
+		*cause = xstrdup(rc == SIGV4_MALFORMED
+		                     ? "Request is too large to verify its "
+		                       "signature."
+		                     : MSG_MISMATCH);
 		return rc;
+	}
 	rc = SIGV4_MISMATCH;
 	if (sodium_hex2bin(got, sizeof got, auth->signature,
 	        strlen(auth->signature), NULL, &got_len, NULL) == 0 &&
@@ -1040,30 +1039,77 @@ sigv4_request_time(const struct sigv4_auth *auth, int64_t *out)
 	return 0;
 }
 
-int
-sigv4_sign(const struct sigv4_request *req, struct sigv4_auth *auth,
-    const char *secret_key, char **cause)
-{
-	unsigned char sig[HMAC_SIZE];
-	int64_t t;
-	int rc;
-
-	if (sigv4_request_time(auth, &t) != 0) {
-		*cause = bad_date_message(span_of(auth->amz_date));
-		return SIGV4_MALFORMED;
-	}
-	memcpy(auth->date, auth->amz_date, 8);
-	auth->date[8] = '\0';
-	if ((rc = compute(req, auth, secret_key, NULL, sig, cause)) != 0)
-		return rc;
-	sodium_bin2hex(auth->signature, sizeof auth->signature, sig,
-	    sizeof sig);
-	sodium_memzero(sig, sizeof sig);
-	return 0;
-}
-
 void
-sigv4_amz_date(int64_t t, char out[17])
+sigv4_format_date(int64_t t, char out[17])
 {
 	format_amz_date(out, t);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every header's name once, lowercase, sorted and joined with ';'. */
+static int
+sign_all_headers(const struct sigv4_request *req, struct sigv4_auth *a)
+{
+	const char *names[64];
+	struct buf b;
+	size_t i;
+	int rc = 0;
+
+	if (req->n_headers == 0 || req->n_headers > 64)
+		return SIGV4_MALFORMED;
+	for (i = 0; i < req->n_headers; i++)
+		names[i] = req->headers[i].name;
+	qsort(names, req->n_headers, sizeof names[0], name_cmp);
+	buf_init(&b, sizeof a->signed_headers - 1);
+	for (i = 0; i < req->n_headers && rc == 0; i++) {
+		/* A repeated name is one, its values joined (botocore). */
+		if (i > 0 && strcasecmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (i > 0)
+			rc = buf_add(&b, ";", 1);
+		if (rc == 0)
+			rc = add_case(&b, names[i], false);
+	}
+	if (rc == 0)
+		span_copy(a->signed_headers, (struct span){b.data, b.len});
+	buf_release(&b);
+	return rc == 0 ? 0 : SIGV4_MALFORMED;
+}
+
+int
+sigv4_sign(const struct sigv4_request *req, const char *access_key,
+    const char *secret, const char *region, const char *service,
+    char **authorization)
+{
+	struct sigv4_auth a;
+	struct span bad;
+	unsigned char sig[HMAC_SIZE];
+	char hex[2 * HMAC_SIZE + 1];
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	if (strlen(access_key) >= sizeof a.access_key ||
+	    strlen(region) >= sizeof a.region ||
+	    strlen(service) >= sizeof a.service ||
+	    request_date(req, a.amz_date, &bad) != 0)
+		return SIGV4_MALFORMED;
+	(void)str_copy(a.access_key, sizeof a.access_key, access_key);
+	(void)str_copy(a.region, sizeof a.region, region);
+	(void)str_copy(a.service, sizeof a.service, service);
+	memcpy(a.date, a.amz_date, 8);
+	if ((rc = sign_all_headers(req, &a)) != 0 ||
+	    (rc = compute(req, &a, secret, NULL, sig)) != 0)
+		return rc;
+	sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+	*authorization = xasprintf(ALGORITHM
+	    " Credential=%s/%s/%s/%s/" TERMINATOR
+	    ", SignedHeaders=%s, Signature=%s",
+	    a.access_key, a.date, a.region, a.service, a.signed_headers, hex);
+	sodium_memzero(sig, sizeof sig);
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * AWS Signature Version 4 (Authorization header form) for the ECR JSON API
- * and registry routes: parse the header, then verify the signature.
+ * and registry routes: parse the header, then verify the signature; and
+ * signing, for requests ecrd sends to an AWS API (an ecr upstream).
  */
 #ifndef ECRD_AUTH_SIGV4_H
 #define ECRD_AUTH_SIGV4_H
@@ -116,25 +117,24 @@ int sigv4_verify_cached(const struct sigv4_request *req,
     time_t now, struct sigv4_cache *cache, char **cause);
 
 /*
- * Sign req as an AWS client does (the credential helper's calls to ecrd).
- * The caller fills auth's access_key, region, service, amz_date (the
- * request time, as in req's X-Amz-Date header) and signed_headers (the
- * lower-case names of headers in req, sorted, ';'-separated; host among
- * them). Sets auth->date from amz_date and auth->signature. 0, or
- * SIGV4_MALFORMED (an unparsable amz_date, a canonical request past
- * SIGV4_CANONICAL_MAX) or SIGV4_MISMATCH (scope fields too long) with
- * *cause set (caller frees) and auth->signature left as it was.
- */
-int sigv4_sign(const struct sigv4_request *req, struct sigv4_auth *auth,
-    const char *secret_key, char **cause);
-
-/* Seconds since the epoch as an X-Amz-Date, yyyymmddThhmmssZ. */
-void sigv4_amz_date(int64_t t, char out[17]);
-
-/*
  * The request time sigv4_parse read (auth->amz_date) as seconds since the
  * epoch into *out. 0, or -1 if auth holds no such time.
  */
 int sigv4_request_time(const struct sigv4_auth *auth, int64_t *out);
+
+/* t (seconds since the epoch) as an X-Amz-Date: yyyymmddThhmmssZ. */
+void sigv4_format_date(int64_t t, char out[17]);
+/*
+ * Sign req for an AWS service, as botocore does, the other way round from
+ * sigv4_verify: every header of req is signed (req must hold Host and
+ * X-Amz-Date, and X-Amz-Security-Token for temporary credentials), the
+ * body as given, the scope being X-Amz-Date's day, region and service.
+ * 0 with *authorization set to the Authorization header's value (caller
+ * frees), or SIGV4_MALFORMED (no usable X-Amz-Date, a field too long, no
+ * headers or more than 64).
+ */
+int sigv4_sign(const struct sigv4_request *req, const char *access_key,
+    const char *secret, const char *region, const char *service,
+    char **authorization);
 
 #endif

@@ -9,6 +9,7 @@ docker-registry, CNCF distribution 2.8, run without auth):
         (ecrd) create the repositories and write
         "Basic base64(AWS:password)" from GetAuthorizationToken (boto3,
         signed: the bench principal's token)
+        (--rule PREFIX=URL: also a pull-through cache rule)
     registry.py bigblob --endpoint URL --repo R --pid PID --server NAME
         --results F --tmp DIR [--auth F] [--size BYTES]
         push a --size (1 GiB) blob --pushes times, each a new blob (the
@@ -39,6 +40,20 @@ docker-registry, CNCF distribution 2.8, run without auth):
         over the time from the release to the last PUT's answer) and the
         server's CPU seconds (utime+stime, all threads) in that span; with
         $BENCH_WINDOW set, writes that span there (bench/stall.py)
+    registry.py ptc --endpoint URL --upstream URL --prefix P --repo R
+        --pid PID --server NAME --results F --tmp DIR --auth F
+        [--size BYTES] [--runs 3]
+        issue 13: a pull-through cache rule P on ecrd for quay.io (which
+        run.sh's --upstream-url points at the reference registry, URL);
+        each run pushes a new --size (256 MiB) blob and an image naming it
+        to the upstream, pulls the blob from it directly with curl, then
+        through ecrd (the manifest, which fetches it, then the blob: its
+        first pull, streamed as it comes), then through ecrd again (cached),
+        and an ordinary pull of another new blob pushed to ecrd (both read
+        once, as cold). Appends the
+        medians: time to first byte, first-pull and direct rates and their
+        ratio, ecrd's CPU seconds per GiB in a first pull, cached and
+        ordinary rates, and ecrd's peak RSS in the first pulls
     registry.py blobs --endpoint URL --repo R --count N [--clients P]
         [--auth F]
         N tiny unique blobs pushed by P processes over keep-alive
@@ -258,6 +273,10 @@ def cmd_login(a):
             ecr.create_repository(repositoryName=repo)
         except ecr.exceptions.RepositoryAlreadyExistsException:
             pass
+    for rule in a.rule or ():
+        prefix, _, url = rule.partition("=")
+        ecr.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix,
+                                           upstreamRegistryUrl=url)
     tok = ecr.get_authorization_token()["authorizationData"][0]
     user, _, pw = base64.b64decode(tok["authorizationToken"]).decode() \
         .partition(":")
@@ -332,6 +351,83 @@ def cmd_bigblob(a):
         f.write("regblob phase=pull server=%s bytes=%d rate=%.0f runs=%s "
                 "%s\n" % (a.server, a.size, statistics.median(runs),
                           ",".join("%.0f" % r for r in runs), mem))
+
+
+def curl_timed(url, auth):
+    """curl url to /dev/null: (status, bytes, first byte s, total s)."""
+    cmd = ["curl", "-sS", "--max-time", "120", "-o", "/dev/null", "-w",
+           "%{http_code} %{size_download} %{time_starttransfer} "
+           "%{time_total}"]
+    if auth:
+        cmd += ["-H", "Authorization: " + auth]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True,
+                         timeout=150)
+    if out.returncode != 0:
+        sys.exit("registry.py: curl %s: %s" % (url, out.stderr.strip()))
+    code, size, first, total = out.stdout.split()
+    return int(code), int(size), float(first), float(total)
+
+
+def cmd_ptc(a):
+    auth = read_auth(a)
+    ecrd = Registry(a.endpoint, auth)
+    up = Registry(a.upstream, None)
+    path = os.path.join(a.tmp, "ptc-%d.bin" % a.size)
+    make_file(path, a.size, 3)
+    direct, first, ttfb, cached, cpu = [], [], [], [], []
+    sampler = None
+    for run in range(a.runs):
+        digest = restamp(path, 100 + run)
+        tag = "r%d" % run
+        loc = up.patch_file(up.start_upload(a.repo), path, a.size)
+        up.finish(loc, digest)
+        up.put_manifest(a.repo, tag, config_for(tag), digest, a.size)
+        code, size, _, secs = curl_timed(
+            "%s/v2/%s/blobs/%s" % (a.upstream, a.repo, digest), None)
+        if code != 200 or size != a.size:
+            sys.exit("registry.py: direct pull: HTTP %d" % code)
+        direct.append(size / secs)
+        name = "%s/%s" % (a.prefix, a.repo)
+        ecrd.call("GET", "/v2/%s/manifests/%s" % (name, tag),
+                  headers={"Accept": ACCEPT})
+        url = "%s/v2/%s/blobs/%s" % (a.endpoint, name, digest)
+        if sampler is None:
+            sampler = Sampler(a.pid)
+        cpu0 = cpu_seconds(a.pid)
+        code, size, t_first, secs = curl_timed(url, auth)
+        cpu.append((cpu_seconds(a.pid) - cpu0) / (size / (1 << 30)))
+        if code != 200 or size != a.size:
+            sys.exit("registry.py: first pull: HTTP %d, %d bytes"
+                     % (code, size))
+        first.append(size / secs)
+        ttfb.append(t_first)
+        code, size, _, secs = curl_timed(url, auth)
+        if code != 200 or size != a.size:
+            sys.exit("registry.py: cached pull: HTTP %d" % code)
+        cached.append(size / secs)
+    mem = sampler.finish()
+    # An ordinary pull, as cold as the cached one: each run a new blob
+    # pushed to ecrd itself, pulled once.
+    ordinary = []
+    for run in range(a.runs):
+        digest = restamp(path, 200 + run)
+        loc = ecrd.patch_file(ecrd.start_upload(a.own_repo), path, a.size)
+        ecrd.finish(loc, digest)
+        code, size, _, secs = curl_timed("%s/v2/%s/blobs/%s" % (
+            a.endpoint, a.own_repo, digest), auth)
+        if code != 200 or size != a.size:
+            sys.exit("registry.py: ordinary pull: HTTP %d" % code)
+        ordinary.append(size / secs)
+    med = statistics.median
+    with open(a.results, "a") as f:
+        f.write("ptc server=%s bytes=%d direct=%.0f first=%.0f ratio=%.3f "
+                "ttfb_ms=%.1f cpu_s_per_gib=%.2f cached=%.0f ordinary=%.0f "
+                "direct_runs=%s first_runs=%s %s\n" % (
+                    a.server, a.size, med(direct), med(first),
+                    med(first) / med(direct), 1000 * med(ttfb), med(cpu),
+                    med(cached),
+                    med(ordinary), ",".join("%.0f" % r for r in direct),
+                    ",".join("%.0f" % r for r in first), mem))
 
 
 def cmd_image(a):
@@ -473,23 +569,31 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("login", "bigblob", "image", "pull", "pool", "pushes",
-                 "blobs"):
+                 "blobs", "ptc"):
         s = sub.add_parser(name)
         s.add_argument("--endpoint", required=True)
         if name == "login":
             s.add_argument("--repo", action="append", required=True)
             s.add_argument("--auth-out", required=True)
+            s.add_argument("--rule", action="append",
+                           help="PREFIX=URL: a pull-through cache rule")
             add_signing_args(s)
             continue
         s.add_argument("--repo", required=True)
         s.add_argument("--auth", help="file holding the Authorization value")
         if name in ("image", "pull", "pool"):
             s.add_argument("--tag", default="latest")
-        if name in ("bigblob", "pull", "pushes"):
+        if name == "ptc":
+            s.add_argument("--upstream", required=True)
+            s.add_argument("--prefix", required=True)
+            s.add_argument("--own-repo", required=True)
+            s.add_argument("--size", type=int, default=256 << 20)
+            s.add_argument("--runs", type=int, default=3)
+        if name in ("bigblob", "pull", "pushes", "ptc"):
             s.add_argument("--pid", type=int, required=True)
             s.add_argument("--server", required=True)
             s.add_argument("--results", required=True)
-        if name in ("bigblob", "image", "pushes"):
+        if name in ("bigblob", "image", "pushes", "ptc"):
             s.add_argument("--tmp", required=True)
         if name == "pushes":
             s.add_argument("--clients", type=int, required=True)
@@ -513,7 +617,7 @@ def main():
     a = p.parse_args()
     {"login": cmd_login, "bigblob": cmd_bigblob, "image": cmd_image,
      "pull": cmd_pull, "pool": cmd_pool, "pushes": cmd_pushes,
-     "blobs": cmd_blobs}[a.cmd](a)
+     "blobs": cmd_blobs, "ptc": cmd_ptc}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
     report.py RESULTS [CONNECTIONS]   (wrk's -c, for the labels)
 
 Input: lines of "<kind> key=value ..." (kinds: start, rss, wrk, once, probe,
-count, layer, regblob, regpull, regpush, stall, repl, skip). Figures are shown against their targets ("ok" / "MISS"),
+count, layer, regblob, regpull, regpush, stall, repl, ptc, skip). Figures are shown against their targets ("ok" / "MISS"),
 never asserted: the exit status does not depend on them.
 """
 
@@ -41,6 +41,9 @@ SCALE_RATIO = 1.6           # issue 12: 8 pushes at once against one
 CPU_PER_GIB = 1.5           # issue 12: server CPU seconds per GiB pushed
 REPL_RATIO = 0.5            # issue 14: PutImage with 3 destinations / none
 REPL_STALL_MAX_MS = 20.0    # issue 14: no request held longer by the worker
+PTC_RATIO = 0.8             # issue 13: first pull through the cache
+PTC_RSS_MIB = 64.0          # against a direct pull; RSS during it
+PTC_CACHED_RATIO = 0.9      # a cached pull "as fast as" an ordinary one
 CEILING_PCT = {"DescribeRepositories": 60.0,    # issue 12: ecrd's req/s as
                "GetAuthorizationToken": 80.0}   # a share of ecrd-ceiling's
 UNIQUE = ("CreateRepository", "PutImage")   # pools that must not wrap
@@ -226,6 +229,7 @@ def main():
     policy_table(rows)
     stall_table(rows)
     push_table(rows)
+    ptc_table(rows)
     ceiling_table(rows)
     replication_table(rows)
     tls_table(rows)
@@ -472,6 +476,53 @@ def push_table(rows):
                 "aggregate throughput, %d at once / one" % k[1], ratio,
                 SCALE_RATIO, verdict(ratio >= SCALE_RATIO)))
     print("(ecrd-stall: with the prober running; ecrd-scale: alone)")
+    print()
+
+
+def ptc_table(rows):
+    """Issue 13: the first pull of a blob through the cache."""
+    ptc = [r for r in rows if r["kind"] == "ptc"]
+    if any(r["kind"] == "skip" and r["server"] == "distrib-ptc"
+           for r in rows):
+        print("pullthrough: skipped: docker-registry not installed")
+        print()
+    if not ptc:
+        return
+    r = ptc[0]
+    mib = int(r["bytes"]) >> 20
+
+    def gb(x):
+        return "%.2f GB/s" % (float(x) / 1e9)
+
+    def runs(k):
+        return ",".join("%.2f" % (float(x) / 1e9) for x in r[k].split(","))
+
+    fmt = "%-58s %16s  %s"
+    print(fmt % ("issue 13: pull through the cache (%s)" % r["server"],
+                 "figure", "target"))
+    print("-" * 100)
+    ratio = float(r["ratio"])
+    print(fmt % ("%d MiB first pull / direct pull from upstream" % mib,
+                 "%.2f" % ratio,
+                 ">= %g  %s" % (PTC_RATIO, verdict(ratio >= PTC_RATIO))))
+    print(fmt % ("  first pull through ecrd (runs: %s)" % runs("first_runs"),
+                 gb(r["first"]), ""))
+    print(fmt % ("  direct from the upstream (runs: %s)" % runs(
+        "direct_runs"), gb(r["direct"]), ""))
+    print(fmt % ("  time to first byte (median)", "%s ms" % r["ttfb_ms"],
+                 ""))
+    print(fmt % ("  ecrd's CPU (utime+stime) per GiB, first pull",
+                 "%s s" % r["cpu_s_per_gib"], ""))
+    hwm = int(r["hwm_kib"]) / 1024
+    print(fmt % ("  peak RSS (VmHWM) in the first pulls",
+                 "%.1f MiB%s" % (hwm, "" if r["hwm_reset"] == "1"
+                                 else " (since start)"),
+                 "< %g MiB  %s" % (PTC_RSS_MIB, verdict(hwm < PTC_RSS_MIB))))
+    cached = float(r["cached"]) / float(r["ordinary"])
+    print(fmt % ("cached pull / ordinary pull (%s / %s)" % (
+        gb(r["cached"]), gb(r["ordinary"])), "%.2f" % cached,
+        ">= %g  %s" % (PTC_CACHED_RATIO,
+                       verdict(cached >= PTC_CACHED_RATIO))))
     print()
 
 

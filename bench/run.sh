@@ -21,7 +21,7 @@
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
 # "all" = "repos images layer registry policy stall scaling ceiling
-# replication tls"):
+# replication tls pullthrough"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -71,6 +71,15 @@
 #   scaling issue 12, on ecrd-scale: aggregate throughput of 1, then 8,
 #           new BENCH_PUSH_MIB MiB blobs pushed at once, the ratio, and
 #           the server's CPU seconds (utime+stime) per GiB pushed
+#   pullthrough issue 13, on ecrd-ptc with a pull-through cache rule for
+#           quay.io, which --upstream-url points at Debian's docker-registry
+#           (distrib-ptc, skipped when not installed): a new BENCH_PTC_MIB
+#           (256) MiB blob per run (3 runs) pulled with curl directly from
+#           the upstream, then through ecrd for the first time (after its
+#           manifest), then again (cached); the medians of the first pull's
+#           time to first byte and rate, its ratio to the direct pull,
+#           ecrd's peak RSS during the first pulls, and the cached pull
+#           beside an ordinary pull of a blob pushed to ecrd
 #   ceiling issue 12: DescribeRepositories (100 repositories) and
 #           GetAuthorizationToken on ecrd-ceil and on ecrd-ceiling, a
 #           do-nothing libevent server answering the bytes ecrd answered,
@@ -96,7 +105,7 @@
 # BENCH_PUT_POOL (250000 unique images), BENCH_BIG_REPO (100000 images),
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
 # BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
-# BENCH_REPL_PUSHES (1000), BENCH_TLS_BLOB_MIB (256),
+# BENCH_REPL_PUSHES (1000), BENCH_TLS_BLOB_MIB (256), BENCH_PTC_MIB (256),
 # BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
@@ -121,6 +130,7 @@ PUSH_MIB=${BENCH_PUSH_MIB:-256}
 REPL_PUSHES=${BENCH_REPL_PUSHES:-1000}
 REPL_DESTS=3		# issue 14's figures: destinations per push
 TLS_BLOB_MIB=${BENCH_TLS_BLOB_MIB:-256}
+PTC_MIB=${BENCH_PTC_MIB:-256}
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
@@ -129,8 +139,8 @@ SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
-	SCENARIOS="repos images layer registry policy stall scaling ceiling
-	    replication tls" ;;
+	SCENARIOS="repos images layer registry policy stall scaling ceiling"
+	SCENARIOS+=" replication tls pullthrough" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -150,9 +160,8 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
 	case $sc in
-	repos | images | layer | registry | policy | stall | scaling | ceiling | \
-	    replication) ;;
-	repos | images | layer | registry | policy | stall | scaling | ceiling | tls) ;;
+	repos | images | layer | registry | policy | stall | scaling | \
+	    ceiling | replication | tls | pullthrough) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
@@ -511,16 +520,9 @@ registry_workloads() {
 	    "" "" "" "$pid"
 }
 
-if wants registry; then
-	start_ecrd ecrd-reg "${STRICT_ARGS[@]}"
-	REG_PID=$PID
-	login "$EP" "$WORK/reg-auth.txt" bench-reg bench-img
-	registry_workloads ecrd-reg "$REG_PID" "$EP" --auth "$WORK/reg-auth.txt"
-	stop_ecrd ecrd-reg "$REG_PID"
-
-	if command -v docker-registry >/dev/null; then
-		DIST_VERSION=$(docker-registry --version | awk '{print $NF}')
-		cat >"$WORK/distrib.yml" <<EOF
+# distrib_config FILE ROOT: the reference registry's configuration
+distrib_config() {
+	cat >"$1" <<EOF
 version: 0.1
 log:
   level: error
@@ -530,12 +532,24 @@ storage:
   cache:
     blobdescriptor: inmemory
   filesystem:
-    rootdirectory: $WORK/reg-distrib
+    rootdirectory: $2
   delete:
     enabled: true
 http:
   addr: 127.0.0.1:0
 EOF
+}
+
+if wants registry; then
+	start_ecrd ecrd-reg "${STRICT_ARGS[@]}"
+	REG_PID=$PID
+	login "$EP" "$WORK/reg-auth.txt" bench-reg bench-img
+	registry_workloads ecrd-reg "$REG_PID" "$EP" --auth "$WORK/reg-auth.txt"
+	stop_ecrd ecrd-reg "$REG_PID"
+
+	if command -v docker-registry >/dev/null; then
+		DIST_VERSION=$(docker-registry --version | awk '{print $NF}')
+		distrib_config "$WORK/distrib.yml" "$WORK/reg-distrib"
 		# The address is the environment's (start.py picks the port).
 		start distrib /v2/ --env "REGISTRY_HTTP_ADDR=127.0.0.1:{port}" \
 		    -- docker-registry serve "$WORK/distrib.yml"
@@ -659,6 +673,39 @@ if wants scaling; then
 	stop_ecrd ecrd-scale "$SCALE_PID"
 fi
 rm -f "$WORK"/push-*.bin*
+
+# --- issue 13: the first pull through the cache, beside a direct one -------
+if wants pullthrough; then
+	if command -v docker-registry >/dev/null; then
+		distrib_config "$WORK/distrib-ptc.yml" "$WORK/ptc-distrib"
+		start distrib-ptc /v2/ --env "REGISTRY_HTTP_ADDR=127.0.0.1:{port}" \
+		    -- docker-registry serve "$WORK/distrib-ptc.yml"
+		PTC_DIST_PID=$PID
+		PTC_UP=http://127.0.0.1:$PORT
+		start_ecrd ecrd-ptc "${STRICT_ARGS[@]}" \
+		    --upstream-url "quay.io=$PTC_UP"
+		PTC_PID=$PID
+		reg login "$EP" --repo bench-own --rule quay=quay.io \
+		    --auth-out "$WORK/ptc-auth.txt" --key "$KEY" \
+		    --secret "$SECRET" --region "$REGION"
+		echo "bench: ecrd-ptc: first pulls of $PTC_MIB MiB through" \
+		    "the cache" >&2
+		perf_start ecrd-ptc-first "$PTC_PID"
+		reg ptc "$EP" --upstream "$PTC_UP" --prefix quay \
+		    --repo bench-ptc --own-repo bench-own \
+		    --auth "$WORK/ptc-auth.txt" --pid "$PTC_PID" \
+		    --server ecrd-ptc --results "$RESULTS" --tmp "$WORK" \
+		    --size $((PTC_MIB << 20))
+		perf_stop ecrd-ptc-first
+		stop_ecrd ecrd-ptc "$PTC_PID"
+		stop_pid "$PTC_DIST_PID"
+		rm -rf "$WORK/ptc-distrib" "$WORK"/ptc-*.bin*
+	else
+		echo "bench: pullthrough: skipped: docker-registry not" \
+		    "installed (apt-get install docker-registry)" >&2
+		echo "skip server=distrib-ptc" >>"$RESULTS"
+	fi
+fi
 
 # --- issue 12: ecrd beside a do-nothing libevent server ----------------------
 # ecrd-ceiling answers every request with the bytes ecrd answered (head and
@@ -888,6 +935,15 @@ if wants scaling; then
 	    "sendfile, PUT ?digest=); aggregate GB/s = all bytes over the time" \
 	    "from their release to the last PUT's answer; server CPU =" \
 	    "utime+stime of all its threads (/proc/PID/stat) over that time"
+fi
+if wants pullthrough; then
+	echo "pullthrough: ecrd-ptc ($([ "$STRICT" = 1 ] && echo strict ||
+	    echo permissive)) with a rule for quay.io sent by --upstream-url" \
+	    "to Debian's docker-registry on loopback; per run a new $PTC_MIB" \
+	    "MiB blob: curl GET from the upstream (direct), then through ecrd" \
+	    "after its manifest (first pull: fetched, stored and streamed as it" \
+	    "comes), then again (cached); ordinary: a blob pushed to ecrd;" \
+	    "medians of 3; the upstream and ecrd share the machine's CPUs"
 fi
 if wants ceiling; then
 	echo "ceiling: ecrd-ceiling ($CEILING_BIN): one libevent loop," \

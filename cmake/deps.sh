@@ -9,7 +9,8 @@ set -eu
 # build: what `make run` needs; test: what `make check` adds (cmocka for
 # the unit tests, the clients the end-to-end tests drive, valgrind, wrk,
 # docker-registry and htpasswd as pull-through cache upstreams, podman
-# for the credential helper, buildah for the container image, node for
+# for the credential helper and for pulling through ecrd, buildah for the
+# container image, node for
 # the AWS SDK for JavaScript, which the test installs from npm; the openssl
 # CLI for the TLS tests' certificates, curl as a client);
 # fuzz: clang and libFuzzer; image: buildah for `make image`.

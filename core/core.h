@@ -46,6 +46,8 @@ struct core_config {
 	uint64_t clock_offset_sec;         /* core_now_ms's start */
 	uint64_t ptc_refresh_sec;          /* recheck cached tags */
 	uint64_t repl_delay_sec;           /* replication jobs wait */
+	/* --upstream-credentials: an ecr upstream's (upstream_ecr.c). */
+	const struct creds *upstream_creds;
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const *upstream_urls;
 	size_t n_upstream_urls;
@@ -63,11 +65,24 @@ struct core_config {
 struct core_net {
 	int (*add)(void *arg, void *easy);
 	void (*remove)(void *arg, void *easy);
+	/*
+	 * What pulls through the cache store (core/pull_through*.c): submit
+	 * runs work(job) in the worker pool, then done(job, is_cancelled) on
+	 * the loop (0, or -1 when the pool takes no more: the caller runs
+	 * them itself); queue_write runs a write call of core's own (an op
+	 * with OP_TXN_WRITE) in the next group commit, then hands it to
+	 * core_write_done once durable. NULL: core runs them itself.
+	 */
+	int (*submit)(void *arg, void (*work)(void *),
+	    void (*done)(void *, bool is_cancelled), void *job);
+	void (*queue_write)(void *arg, struct call *);
 	void *arg;
 };
 void core_ctx_set_net(struct core_ctx *, const struct core_net *);
 void core_upstream_done(void *easy, int result);
 void core_upstream_abort(struct core_ctx *);
+/* A call queue_write ran (its commit is durable, or failed): core's. */
+void core_write_done(struct call *);
 
 /*
  * Borrowed credentials for strict mode (the caller keeps them alive until
@@ -82,6 +97,13 @@ void core_ctx_set_creds(struct core_ctx *, const struct creds *);
  * frees). A server refuses such a credentials file at start and on SIGHUP.
  */
 int core_creds_check(const struct creds *, char **cause);
+
+/*
+ * Borrowed credentials that ecrd signs an ecr upstream's
+ * GetAuthorizationToken with (--upstream-credentials; NULL: none), as
+ * core_ctx_set_creds; the registry passwords got with the old ones go.
+ */
+void core_ctx_set_upstream_creds(struct core_ctx *, const struct creds *);
 
 /*
  * Strict mode's authorization, for the registry API as for the JSON API

@@ -88,6 +88,7 @@ struct core_ctx {
 	struct up_xfer *xfers;           /* upstream.c: running */
 	struct core_ptc_seen *seen;      /* pull_through.c: tags */
 	struct core_ptc_blob *ptc_blobs; /* pull_through_blob.c */
+	struct up_ecr_login *ecr_logins; /* upstream_ecr.c: passwords */
 	size_t n_seen;
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
@@ -134,6 +135,7 @@ struct call {
 	struct core_tee tee;  /* fn NULL: none */
 	bool is_teed;         /* tee.begin ran */
 	uint8_t ptc_state;    /* enum core_ptc_state */
+	int64_t ptc_head_len; /* CORE_PTC_HEADED: the blob's length */
 	bool is_pending;
 	bool is_finished;
 	void (*on_finish)(struct call *, void *);
@@ -180,8 +182,9 @@ void core_repo_prefix_free(struct core_repo_prefix *);
  * easy handle): 0 takes it, UP_SINK_PAUSE pauses the transfer (the same
  * piece comes again once curl_easy_pause resumes it), else it aborts. done may
  * run before up_get returns (no loop), so up_get comes last in its caller.
- * up_base_url: host's base URL, --upstream-url's or https://HOST (caller
- * frees).
+ * up_post: a POST of body (text) to url with headers, not redirected.
+ * up_base_url: host's base URL, --upstream-url's or https://HOST;
+ * up_mapped_url: --upstream-url's, or NULL (caller frees both).
  */
 struct curl_slist;
 #define UP_SINK_PAUSE 1 /* sink: not taken; pause the transfer */
@@ -196,6 +199,7 @@ struct up_xfer {
 	struct buf body;
 	char *www_auth;
 	const char *content_type; /* libcurl's, or NULL */
+	int64_t content_length;   /* the answer's, or -1 */
 	int result;
 	long status;
 	char error[256]; /* CURL_ERROR_SIZE */
@@ -208,8 +212,42 @@ struct up_xfer {
 void up_get(struct core_ctx *, const char *url, const char *const *headers,
     const char *user, const char *password, const struct up_sink *,
     void (*done)(struct up_xfer *), void *arg);
+/* up_get, or a HEAD (is_head): the answer's headers only. */
+void up_request(struct core_ctx *, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *,
+    bool is_head, void (*done)(struct up_xfer *), void *arg);
+void up_post(struct core_ctx *, const char *url, const char *const *headers,
+    const char *body, void (*done)(struct up_xfer *), void *arg);
 void up_xfer_free(struct up_xfer *);
 char *up_base_url(const struct core_ctx *, const char *host);
+char *up_mapped_url(const struct core_ctx *, const char *host);
+
+/*
+ * How ecrd authenticates to an upstream: anonymous (all NULL), Basic with
+ * a rule's secret (user, password), or ECR's own way for the ecr upstream
+ * (ecr_host, its ACCOUNT.dkr.ecr.REGION.amazonaws.com; role_arn, the
+ * rule's customRoleArn or NULL): see upstream_ecr.c. All borrowed.
+ */
+struct up_cred {
+	const char *user;
+	const char *password;
+	const char *ecr_host;
+	const char *role_arn;
+};
+
+/*
+ * upstream_ecr.c: the registry password of an ecr upstream, from
+ * GetAuthorizationToken on its ECR API, SigV4-signed with the
+ * --upstream-credentials principal for role_arn or the host's account
+ * (docs/ecr-behaviour.md 3.9). A password got in the last hour is reused
+ * unless is_fresh. done gets the password (borrowed for the call) or
+ * NULL and the failure in words; it may run before up_ecr_login returns.
+ * up_ecr_forget drops the passwords kept (new credentials, the end).
+ */
+void up_ecr_login(struct core_ctx *, const char *host, const char *role_arn,
+    bool is_fresh,
+    void (*done)(void *, const char *password, const char *failure), void *arg);
+void up_ecr_forget(struct core_ctx *);
 
 /*
  * upstream_auth.c: an upstream's WWW-Authenticate challenge (0, or -1
@@ -235,19 +273,23 @@ int up_challenge_parse(const char *header, struct up_challenge *);
 void up_challenge_free(struct up_challenge *);
 char *up_token_url(const struct up_challenge *, const char *scope);
 char *up_token_of(const struct buf *);
-void up_ping_start(struct core_ctx *, const char *host, const char *user,
-    const char *password, void (*done)(void *, const char *failure), void *arg);
+void up_ping_start(struct core_ctx *, const char *host, const struct up_cred *,
+    void (*done)(void *, const char *failure), void *arg);
 
 /*
  * upstream_fetch.c: GET url (with "Accept: accept" unless NULL),
- * authenticated as the upstream's challenge asks: Basic with user and
- * password, or a Bearer token for scope; a 200's body to sink (or
+ * authenticated as the upstream's challenge asks: Basic with the
+ * credential's user and password, or a Bearer token for scope, or as an
+ * ecr upstream asks (up_ecr_login); a 200's body to sink (or
  * NULL: into x->body). done gets the last answer (x,
  * owned; any status) or, when none came, NULL and the reason.
  */
 void up_fetch_start(struct core_ctx *, const char *url, const char *accept,
-    const char *user, const char *password, const char *scope,
-    const struct up_sink *,
+    const struct up_cred *, const char *scope, const struct up_sink *,
+    void (*done)(void *, struct up_xfer *, const char *failure), void *arg);
+/* The same as a HEAD: the answer's status and headers (x->content_length). */
+void up_head_start(struct core_ctx *, const char *url, const struct up_cred *,
+    const char *scope,
     void (*done)(void *, struct up_xfer *, const char *failure), void *arg);
 
 /*
@@ -264,6 +306,7 @@ enum core_ptc_state {
 	CORE_PTC_STORED,      /* fetched and stored */
 	CORE_PTC_MISSING,     /* the upstream has no such manifest */
 	CORE_PTC_UNAVAILABLE, /* no answer, an error, or bad bytes */
+	CORE_PTC_HEADED,      /* a blob HEAD answered: ptc_head_len */
 };
 struct core_ptc_seen;
 struct core_ptc_blob;
@@ -273,24 +316,43 @@ struct core_ptc_target {
 	char *scope;      /* repository:PATH:pull */
 	const char *user; /* NULL: anonymous; borrowed */
 	const char *token;
+	char *ecr_host; /* the ecr upstream's, or NULL */
+	char *role_arn; /* its customRoleArn, or NULL */
 };
 int core_ptc_target(struct call *, const char *name, struct core_ptc_target *);
 void core_ptc_target_free(struct core_ptc_target *);
+/* Is rule (a pull-through cache rule's record) for the ecr upstream? */
+bool core_ptc_rule_is_ecr(struct json_object *rule);
+/* The target's credentials for up_fetch_start (borrowed from t). */
+void core_ptc_target_cred(const struct core_ptc_target *t, struct up_cred *);
 /*
  * Run the call's op again (a read txn), then call_finish unless it asks
  * the upstream again (CALL_PENDING).
  */
 void core_ptc_rerun(struct call *);
 /*
+ * What a pull stores is written in the group commit (core_net's
+ * queue_write; without one, at once in a commit of its own): a write call
+ * of core's own, w, made by core_ptc_write_call with call's identity and
+ * op (OP_TXN_WRITE), owning owned (freed with proto_free) as its proto.
+ * core_ptc_write queues it; call_on_finish's fn runs once the commit is
+ * durable (or failed: w's error) and then owns w.
+ */
+struct call *core_ptc_write_call(struct call *call, const struct op *op,
+    void *owned, void (*proto_free)(void *));
+void core_ptc_write(struct call *w);
+/*
  * pull_through_blob.c: a blob GET in repository repo (name) under a rule
  * that has no layer record for digest: fetch it upstream into an upload
  * file, hashed as it comes, never whole in memory; record the blob and
  * the layer only when the digest matches; then run the op again
  * (ptc_state). Concurrent GETs of one digest wait for one transfer.
+ * A HEAD (is_head) only asks the upstream's HEAD and records nothing:
+ * ptc_state CORE_PTC_HEADED with ptc_head_len when it has the blob.
  * CALL_PENDING, 0 (no rule), or -1.
  */
 int core_ptc_pull_blob(struct call *, const struct store_repo *repo,
-    const char *digest);
+    const char *digest, bool is_head);
 int core_ptc_pull_manifest(struct call *, const char *name, const char *ref,
     const char *accept);
 bool core_ptc_is_fresh(struct call *, const char *name, const char *tag);

@@ -85,6 +85,7 @@ core_ctx_free(struct core_ctx *ctx)
 	regtoken_signer_free(ctx->signer);
 	core_upload_tables_free(ctx);
 	core_ptc_seen_free(ctx);
+	up_ecr_forget(ctx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }

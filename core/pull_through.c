@@ -25,7 +25,11 @@
 	"application/vnd.docker.distribution.manifest.list.v2+json, "          \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
-/* When a cached tag was last checked upstream (this process only). */
+/*
+ * When a cached tag was last checked upstream: kept in the store (so a
+ * restart does not check every tag again at once; written with the
+ * manifest the check brought), and remembered here once read.
+ */
 struct core_ptc_seen {
 	char *key; /* registry/region/repository:tag */
 	int64_t at_ms;
@@ -33,8 +37,11 @@ struct core_ptc_seen {
 
 struct ptc_pull {
 	struct call *call;
-	char *name; /* the repository */
-	char *ref;  /* tag or digest */
+	char *name;       /* the repository */
+	char *ref;        /* tag or digest */
+	struct buf body;  /* the manifest, once fetched */
+	char *media_type; /* its Content-Type's, or NULL */
+	char digest[72];
 };
 
 static char *
@@ -44,27 +51,90 @@ seen_key(const struct call *call, const char *name, const char *tag)
 	    name, tag);
 }
 
+/* The store's name for a tag's check: the hash of repository and tag. */
+static void
+checked_prefix(const char *name, const char *tag, char out[72])
+{
+	size_t nlen = strlen(name), tlen = strlen(tag);
+	char *both = xmalloc(nlen + 1 + tlen);
+
+	memcpy(both, name, nlen);
+	both[nlen] = '\0';
+	memcpy(both + nlen + 1, tag, tlen);
+	sha256_digest_text(both, nlen + 1 + tlen, out);
+	free(both);
+	memmove(out, out + strlen("sha256:"), 65);
+}
+
+static void seen_put(struct call *, const char *name, const char *tag,
+    int64_t at_ms);
+
+/* When the store says the tag was last checked, or -1. */
+static int64_t
+checked_load(struct call *call, const char *name, const char *tag)
+{
+	struct store_doc doc;
+	char prefix[72];
+	int64_t at_ms = -1;
+
+	checked_prefix(name, tag, prefix);
+	memset(&doc, 0, sizeof doc);
+	if (call->txn != NULL &&
+	    store_template_get(call->txn, call->registry_id, call->id.region,
+	        STORE_TEMPLATE_PTC_CHECKED, prefix, &doc) == STORE_OK)
+		at_ms = doc.at_ms;
+	store_doc_release(&doc);
+	return at_ms;
+}
+
+/* In the write that stores what the check brought: when it was. */
+static int
+checked_save(struct call *w, const char *name, const char *tag)
+{
+	char prefix[72], text[] = "{}";
+	struct store_doc doc;
+	int rc;
+
+	checked_prefix(name, tag, prefix);
+	memset(&doc, 0, sizeof doc);
+	doc.text = text;
+	doc.len = strlen(text);
+	doc.at_ms = doc.aux_ms = w->now_ms;
+	rc = store_template_update(w->txn, w->registry_id, w->id.region,
+	    STORE_TEMPLATE_PTC_CHECKED, prefix, &doc);
+	if (rc == STORE_NOTFOUND)
+		rc = store_template_create(w->txn, w->registry_id, w->id.region,
+		    STORE_TEMPLATE_PTC_CHECKED, prefix, &doc);
+	return rc == 0 ? 0 : core_fail_store(w, rc);
+}
+
 bool
 core_ptc_is_fresh(struct call *call, const char *name, const char *tag)
 {
 	struct core_ctx *ctx = call->ctx;
 	char *key = seen_key(call, name, tag);
+	int64_t at_ms = -1;
 	size_t i;
-	bool fresh = false;
 
-	for (i = 0; i < ctx->n_seen; i++) {
-		if (strcmp(ctx->seen[i].key, key) == 0) {
-			fresh = call->now_ms - ctx->seen[i].at_ms <
-			        (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
-			break;
-		}
+	for (i = 0; i < ctx->n_seen && at_ms < 0; i++) {
+		if (strcmp(ctx->seen[i].key, key) == 0)
+			at_ms = ctx->seen[i].at_ms;
 	}
 	free(key);
-	return fresh;
+	if (at_ms < 0 && (at_ms = checked_load(call, name, tag)) >= 0)
+		seen_put(call, name, tag, at_ms);
+	return at_ms >= 0 &&
+	       call->now_ms - at_ms < (int64_t)ctx->cfg.ptc_refresh_sec * 1000;
 }
 
 static void
 seen_mark(struct call *call, const char *name, const char *tag)
+{
+	seen_put(call, name, tag, call->now_ms);
+}
+
+static void
+seen_put(struct call *call, const char *name, const char *tag, int64_t at_ms)
 {
 	struct core_ctx *ctx = call->ctx;
 	char *key = seen_key(call, name, tag);
@@ -73,7 +143,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 	for (i = 0; i < ctx->n_seen; i++) {
 		if (strcmp(ctx->seen[i].key, key) == 0) {
 			free(key);
-			ctx->seen[i].at_ms = call->now_ms;
+			ctx->seen[i].at_ms = at_ms;
 			return;
 		}
 	}
@@ -86,7 +156,7 @@ seen_mark(struct call *call, const char *name, const char *tag)
 	ctx->seen =
 	    xreallocarray(ctx->seen, ctx->n_seen + 1, sizeof *ctx->seen);
 	ctx->seen[ctx->n_seen].key = key;
-	ctx->seen[ctx->n_seen++].at_ms = call->now_ms;
+	ctx->seen[ctx->n_seen++].at_ms = at_ms;
 }
 
 void
@@ -174,62 +244,144 @@ core_ptc_rerun(struct call *call)
 	call_finish(call);
 }
 
-/* The type without its parameters, or NULL. */
-static char *
-bare_type(struct call *call, const char *ct)
+void
+core_ptc_write(struct call *w)
 {
-	char *t, *semi;
+	struct core_ctx *ctx = w->ctx;
 
-	if (ct == NULL)
-		return NULL;
-	t = call_take(call, xstrdup(ct));
-	if ((semi = strchr(t, ';')) != NULL)
-		*semi = '\0';
-	return t;
+	if (ctx->net.queue_write != NULL) {
+		ctx->net.queue_write(ctx->net.arg, w);
+		return;
+	}
+	/* No loop (stopping, a test): a commit of its own, now. */
+	call_batch_run(ctx, &w, 1);
+	call_finish(w);
 }
 
-/* Store what came, as a push would, in a write txn of its own. */
-static int
-store_manifest(struct ptc_pull *pp, struct up_xfer *x)
+void
+core_write_done(struct call *w)
 {
-	struct call *call = pp->call;
+	call_finish(w);
+}
+
+struct call *
+core_ptc_write_call(struct call *call, const struct op *op, void *owned,
+    void (*proto_free)(void *))
+{
+	struct call *w = call_new(call->ctx, call->request_id, call->now_ms);
+
+	w->op = op;
+	w->id = call->id;
+	str_copy(w->registry_id, sizeof w->registry_id, call->registry_id);
+	str_copy(w->source_ip, sizeof w->source_ip, call->source_ip);
+	call_set_proto(w, owned, proto_free);
+	return w;
+}
+
+/* Store what came, as a push would, in the group commit (STYLE.md 7.7). */
+static int
+store_manifest(struct call *w)
+{
+	struct ptc_pull *pp = w->proto;
 	struct store_repo repo;
 	struct core_image_put in;
 	struct core_image_result res;
-	char digest[72];
-	bool by_digest = str_has_prefix(pp->ref, "sha256:");
-	int rc;
 
-	sha256_digest_text(x->body.data, x->body.len, digest);
-	if (by_digest && strcmp(digest, pp->ref) != 0) {
-		log_warn("pull through %s: upstream manifest is %s, not %s",
-		    pp->name, digest, pp->ref);
-		return -1;
-	}
-	if ((rc = store_txn_begin(call->ctx->store, NULL, true, &call->txn)) !=
-	    0)
-		return -1;
 	memset(&in, 0, sizeof in);
-	in.manifest = x->body.data;
-	in.len = x->body.len;
-	in.media_type = bare_type(call, x->content_type);
-	in.tag = by_digest ? NULL : pp->ref;
-	in.digest = digest;
+	in.manifest = pp->body.data;
+	in.len = pp->body.len;
+	in.media_type = pp->media_type;
+	in.tag = str_has_prefix(pp->ref, "sha256:") ? NULL : pp->ref;
+	in.digest = pp->digest;
 	/* Layers and children come later, when asked for. */
-	call->is_pull_through = true;
-	if (core_repo_get_or_create_for_pull(call, pp->name, &repo) == 0 &&
-	    core_image_put(call, &repo, &in, &res) != 0 &&
-	    call->err.code == ERR_IMAGE_ALREADY_EXISTS)
-		ecr_error_clear(&call->err);
-	call->is_pull_through = false;
-	if (call->err.code != ERR_NONE) {
-		store_txn_abort(call->txn);
-		call->txn = NULL;
-		return -1;
+	w->is_pull_through = true;
+	if (core_repo_get_or_create_for_pull(w, pp->name, &repo) == 0 &&
+	    core_image_put(w, &repo, &in, &res) != 0 &&
+	    w->err.code == ERR_IMAGE_ALREADY_EXISTS)
+		ecr_error_clear(&w->err);
+	if (w->err.code == ERR_NONE && in.tag != NULL)
+		(void)checked_save(w, pp->name, in.tag);
+	return w->err.code == ERR_NONE ? 0 : -1;
+}
+
+static const struct op ptc_manifest_op = {
+    .name = "PullThroughCacheManifest",
+    .flags = OP_TXN_WRITE,
+    .exec = store_manifest,
+};
+
+static void
+ptc_pull_free(void *arg)
+{
+	struct ptc_pull *pp = arg;
+
+	buf_release(&pp->body);
+	free(pp->media_type);
+	free(pp->name);
+	free(pp->ref);
+	free(pp);
+}
+
+/* The pull's end: note the tag as checked, run the op again. */
+static void
+pull_end(struct call *call, struct ptc_pull *pp)
+{
+	if (call->ptc_state != CORE_PTC_UNAVAILABLE &&
+	    !str_has_prefix(pp->ref, "sha256:"))
+		seen_mark(call, pp->name, pp->ref);
+	ptc_pull_free(pp);
+	core_ptc_rerun(call);
+}
+
+/* The manifest's records are durable, or failed: the pull goes on. */
+static void
+manifest_written(struct call *w, void *arg)
+{
+	struct call *call = arg;
+	struct ptc_pull *pp = w->proto;
+
+	w->proto = NULL;
+	w->proto_free = NULL;
+	if (w->err.code == ERR_NONE)
+		call->ptc_state = CORE_PTC_STORED;
+	else if (w->err.code == ERR_ACCESS_DENIED) {
+		/* A pull refused in strict mode is refused. */
+		call->err = w->err;
+		w->err.extra = NULL;
+		w->err.code = ERR_NONE;
+	} else
+		/* Not cached. */
+		log_warn("pull through %s: %s", pp->name, w->err.message);
+	call_free(w);
+	pull_end(call, pp);
+}
+
+/* A manifest as it came: checked, then stored in the group commit. */
+static void
+manifest_store(struct call *call, struct ptc_pull *pp, struct up_xfer *x)
+{
+	struct call *w;
+	char *semi;
+
+	sha256_digest_text(x->body.data, x->body.len, pp->digest);
+	if (str_has_prefix(pp->ref, "sha256:") &&
+	    strcmp(pp->digest, pp->ref) != 0) {
+		log_warn("pull through %s: upstream manifest is %s, not %s",
+		    pp->name, pp->digest, pp->ref);
+		pull_end(call, pp);
+		return;
 	}
-	rc = store_txn_commit(call->txn);
-	call->txn = NULL;
-	return rc == 0 ? 0 : core_fail_store(call, rc);
+	/* The type without its parameters. */
+	if (x->content_type != NULL) {
+		pp->media_type = xstrdup(x->content_type);
+		if ((semi = strchr(pp->media_type, ';')) != NULL)
+			*semi = '\0';
+	}
+	pp->body = x->body;
+	buf_init(&x->body, 0);
+	w = core_ptc_write_call(call, &ptc_manifest_op, pp, ptc_pull_free);
+	call_on_finish(w, manifest_written, call);
+	core_ptc_write(w);
 }
 
 static void
@@ -247,22 +399,21 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 	         x->body.data == NULL)
 		log_warn("pull through %s: upstream answered HTTP %ld",
 		    pp->name, x->status);
-	else if (store_manifest(pp, x) == 0)
-		call->ptc_state = CORE_PTC_STORED;
-	else if (call->err.code != ERR_NONE &&
-	         call->err.code != ERR_ACCESS_DENIED) {
-		/* Not cached; a pull refused in strict mode is refused. */
-		log_warn("pull through %s: %s", pp->name, call->err.message);
-		ecr_error_clear(&call->err);
+	else {
+		manifest_store(call, pp, x);
+		up_xfer_free(x);
+		return;
 	}
-	if (call->ptc_state != CORE_PTC_UNAVAILABLE &&
-	    !str_has_prefix(pp->ref, "sha256:"))
-		seen_mark(call, pp->name, pp->ref);
 	up_xfer_free(x);
-	free(pp->name);
-	free(pp->ref);
-	free(pp);
-	core_ptc_rerun(call);
+	pull_end(call, pp);
+}
+
+bool
+core_ptc_rule_is_ecr(struct json_object *rule)
+{
+	const char *kind = jget_str(rule, "upstreamRegistry");
+
+	return kind != NULL && strcmp(kind, "ecr") == 0;
 }
 
 /*
@@ -286,6 +437,11 @@ core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 	                        call->ctx->secret_get(call->ctx, cred, &t->user,
 	                            &t->token) != 0))
 		t->user = t->token = NULL; /* anonymous: upstream decides */
+	if (core_ptc_rule_is_ecr(rule)) {
+		t->ecr_host = xstrdup(jget_str(rule, "upstreamRegistryUrl"));
+		cred = jget_str(rule, "customRoleArn");
+		t->role_arn = cred != NULL ? xstrdup(cred) : NULL;
+	}
 	t->base = up_base_url(call->ctx, jget_str(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
 	t->scope = xasprintf("repository:%s:pull", t->path);
@@ -299,6 +455,17 @@ core_ptc_target_free(struct core_ptc_target *t)
 	free(t->base);
 	free(t->path);
 	free(t->scope);
+	free(t->ecr_host);
+	free(t->role_arn);
+}
+
+void
+core_ptc_target_cred(const struct core_ptc_target *t, struct up_cred *c)
+{
+	c->user = t->user;
+	c->password = t->token;
+	c->ecr_host = t->ecr_host;
+	c->role_arn = t->role_arn;
 }
 
 int
@@ -306,6 +473,7 @@ core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
     const char *accept)
 {
 	struct core_ptc_target t;
+	struct up_cred cred;
 	struct ptc_pull *pp;
 	char *url;
 	int rc;
@@ -318,8 +486,9 @@ core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
 	pp->name = xstrdup(name);
 	pp->ref = xstrdup(ref);
 	/* The fetch copies what it keeps; the secrets may go. */
+	core_ptc_target_cred(&t, &cred);
 	up_fetch_start(call->ctx, url, accept != NULL ? accept : ACCEPT_ALL,
-	    t.user, t.token, t.scope, NULL, manifest_fetched, pp);
+	    &cred, t.scope, NULL, manifest_fetched, pp);
 	free(url);
 	core_ptc_target_free(&t);
 	return CALL_PENDING;

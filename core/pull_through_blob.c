@@ -1,13 +1,17 @@
 /*
  * Blobs pulled through the cache on demand (issue 13): the first GET of a
- * layer the repository lacks fetches it from the rule's upstream into an
- * upload file, hashing it as it comes and writing it in bounded pieces,
- * and tees it to that GET's client (the transfer pauses while the client
- * is slow); the blob and the layer are recorded only once the digest
- * matches (else the client's answer is cut short), and every other GET
- * waiting on that digest then runs again from the store.
+ * layer the repository lacks fetches it from the rule's upstream and tees
+ * it to that GET's client as it comes (the transfer pauses while the
+ * client is slow), while the worker pool hashes it and writes it to an
+ * upload file in chunks (the transfer pauses too while the pool is
+ * behind); once it is whole the pool checks the digest, syncs the file
+ * and links it under the blob's name, and the group commit records the
+ * layers (else the client's answer is cut short and nothing is kept).
+ * Every other GET waiting on that digest then runs again from the store.
  */
 #include "core/core_int.h"
+
+#include <sys/socket.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,48 +24,99 @@
 #include "common/uuid.h"
 #include "common/xalloc.h"
 
-#define PIECE_MAX (1024 * 1024) /* written (and synced) at a time */
+/*
+ * Bytes go to the pool in chunks (page-aligned: the store's writer sends
+ * them to the disk without a copy), at most JOB_CHUNKS a job, so that the
+ * transfer fills the next ones meanwhile; it pauses with CHUNKS_MAX
+ * queued.
+ */
+#define CHUNK_SIZE (1024 * 1024)
+#define CHUNK_ALIGN 4096
+#define JOB_CHUNKS 4
+#define CHUNKS_MAX 8
+/* The upstream socket wakes the loop once this much waits (SO_RCVLOWAT). */
+#define LOWAT (256 * 1024)
 
 struct ptc_waiter {
 	struct call *call;
 	uint64_t repo_id;
 };
 
+struct ptc_chunk {
+	unsigned char data[CHUNK_SIZE];
+	size_t len;
+	struct ptc_chunk *next;
+};
+
+struct chunk_list {
+	struct ptc_chunk *head, *tail;
+	size_t n;
+};
+
+enum blob_end {
+	BLOB_FLOWING, /* the transfer goes on */
+	BLOB_WHOLE,   /* it ended with a 200: check and link */
+	BLOB_BROKEN,  /* it failed: remove the file */
+};
+
 struct core_ptc_blob {
 	struct core_ctx *ctx;
 	char digest[STORE_DIGEST_MAX + 1];
 	char upload_id[STORE_UPLOAD_ID_MAX + 1];
+	uint64_t len;  /* bytes taken from the transfer */
+	int64_t total; /* its Content-Length, or -1 */
+	int lowat;     /* the socket's SO_RCVLOWAT now */
+	void *easy;    /* the transfer, to resume; NULL once over */
+	bool is_paused;
+	/* The loop's: the chunk being filled, those ready for a job. */
+	struct ptc_chunk *fill;
+	struct chunk_list ready;
+	struct chunk_list spare;
+	enum blob_end end;
+	bool is_busy;     /* a pool job runs; what follows is its */
+	bool is_last_job; /* the job ends the file */
+	struct chunk_list work;
 	struct sha256_state hash;
-	uint64_t len;          /* bytes written to the file */
-	struct buf piece;      /* not yet written */
-	void *easy;            /* the transfer, to resume */
+	struct store_upload_writer *writer;
+	int rc;           /* the first failure, STORE_* */
+	bool is_linked;   /* checked, synced, named; pinned */
+	bool is_recorded; /* its write ran: too late to wait on */
+	/* The teed client. */
 	struct call *tee_call; /* its client streams, or NULL */
 	size_t tee_queued;     /* bytes waiting to go out */
 	int64_t tee_len;       /* the answer's length */
 	int64_t tee_sent;
 	char tee_last; /* held back until verified */
-	bool is_paused;
 	struct ptc_waiter *waiters;
 	size_t n_waiters;
 	struct core_ptc_blob *next;
 };
 
-static int
-piece_write(struct core_ptc_blob *b)
-{
-	int rc;
+static void kick(struct core_ptc_blob *);
 
-	if (b->piece.len == 0)
-		return 0;
-	rc = store_upload_file_write(b->ctx->store, b->upload_id, b->len,
-	    b->piece.data, b->piece.len);
-	if (rc != 0) {
-		log_warn("pull through %s: %s", b->digest, store_strerror(rc));
-		return -1;
+static void
+chunk_push(struct chunk_list *l, struct ptc_chunk *c)
+{
+	c->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->n++;
+}
+
+static void
+chunks_free(struct chunk_list *l)
+{
+	struct ptc_chunk *c;
+
+	while ((c = l->head) != NULL) {
+		l->head = c->next;
+		free(c);
 	}
-	b->len += b->piece.len;
-	buf_reset(&b->piece);
-	return 0;
+	l->tail = NULL;
+	l->n = 0;
 }
 
 /*
@@ -105,41 +160,117 @@ tee_write(struct core_ptc_blob *b, const char *data, size_t len)
 }
 
 /*
- * The transfer's bytes: hashed, to the file a piece at a time, and to the
- * teed client, unless that client has CORE_TEE_MAX waiting: then the
- * transfer pauses (these bytes come again) until call_tee_drained.
+ * Fewer, larger reads: the upstream's bytes trickle in 16 KiB at a time,
+ * and a loop that took each as it came spent more on its trips round
+ * than on the bytes (issue 13's bench). The socket wakes it only once
+ * LOWAT bytes wait, or the rest of the blob when less is left (so the
+ * last read is never held back, and a connection kept for the next
+ * request ends at 1 again).
+ */
+static void
+set_lowat(struct core_ptc_blob *b, CURL *easy)
+{
+	curl_socket_t s = CURL_SOCKET_BAD;
+	int64_t rest;
+	int want;
+
+	if (b->total < 0)
+		return;
+	rest = b->total - (int64_t)b->len;
+	want = rest < LOWAT ? (int)(rest > 1 ? rest : 1) : LOWAT;
+	if (want == b->lowat ||
+	    curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &s) != CURLE_OK ||
+	    s == CURL_SOCKET_BAD)
+		return;
+	if (setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want) == 0)
+		b->lowat = want;
+}
+
+/* The client or the pool is behind: the transfer waits for both. */
+static bool
+must_pause(const struct core_ptc_blob *b)
+{
+	return (b->tee_call != NULL && b->tee_queued > CORE_TEE_MAX) ||
+	       b->ready.n + b->work.n >= CHUNKS_MAX;
+}
+
+/* Copy len bytes into chunks, each full one ready for the pool. */
+static void
+chunks_add(struct core_ptc_blob *b, const char *p, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		if (b->fill == NULL) {
+			if ((b->fill = b->spare.head) != NULL) {
+				b->spare.head = b->fill->next;
+				if (--b->spare.n == 0)
+					b->spare.tail = NULL;
+			} else
+				b->fill = xmalloc_aligned(CHUNK_ALIGN,
+				    sizeof *b->fill);
+			b->fill->len = 0;
+		}
+		n = CHUNK_SIZE - b->fill->len < len ? CHUNK_SIZE - b->fill->len
+		                                    : len;
+		memcpy(b->fill->data + b->fill->len, p, n);
+		b->fill->len += n;
+		p += n;
+		len -= n;
+		if (b->fill->len == CHUNK_SIZE) {
+			chunk_push(&b->ready, b->fill);
+			b->fill = NULL;
+		}
+	}
+}
+
+/*
+ * The transfer's bytes (on the loop): copied into chunks for the pool and
+ * teed to the client, unless one of them is behind: then the transfer
+ * pauses (these bytes come again) until it catches up.
  */
 static int
 sink(void *arg, void *easy, const void *data, size_t len)
 {
 	struct core_ptc_blob *b = arg;
-	size_t n, left = len;
-	const char *p = data;
+	curl_off_t cl = -1;
 
-	if (b->len + b->piece.len + len > b->ctx->cfg.max_layer_size) {
+	/* b->rc is the pool's while a job runs. */
+	if (!b->is_busy && b->rc != 0)
+		return -1;
+	if (b->len + len > b->ctx->cfg.max_layer_size) {
 		log_warn("pull through %s: larger than --max-layer-size",
 		    b->digest);
 		return -1;
 	}
+	if (b->easy == NULL && b->total < 0 &&
+	    curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
+	        CURLE_OK)
+		b->total = cl;
 	b->easy = easy;
 	tee_begin(b, easy);
-	if (b->tee_call != NULL && b->tee_queued > CORE_TEE_MAX) {
+	if (must_pause(b)) {
 		b->is_paused = true;
 		return UP_SINK_PAUSE;
 	}
-	sha256_update(&b->hash, data, len);
-	while (left > 0) {
-		n = PIECE_MAX - b->piece.len < left ? PIECE_MAX - b->piece.len
-		                                    : left;
-		(void)buf_add(&b->piece, p, n);
-		p += n;
-		left -= n;
-		if (b->piece.len == PIECE_MAX && piece_write(b) != 0)
-			return -1;
-	}
+	b->len += len;
+	chunks_add(b, data, len);
 	if (b->tee_call != NULL)
 		tee_write(b, data, len);
+	set_lowat(b, easy);
+	kick(b);
 	return 0;
+}
+
+/* Resume a paused transfer that nothing holds back any more. */
+static void
+resume(struct core_ptc_blob *b)
+{
+	if (!b->is_paused || b->easy == NULL || must_pause(b))
+		return;
+	b->is_paused = false;
+	/* libcurl may hand over what it holds at once (sink, again). */
+	curl_easy_pause(b->easy, CURLPAUSE_CONT);
 }
 
 void
@@ -151,10 +282,7 @@ call_tee_drained(struct call *call)
 		if (b->tee_call != call)
 			continue;
 		b->tee_queued = 0;
-		if (b->is_paused) {
-			b->is_paused = false;
-			curl_easy_pause(b->easy, CURLPAUSE_CONT);
-		}
+		resume(b);
 		return;
 	}
 }
@@ -175,38 +303,133 @@ hash_text(struct core_ptc_blob *b, char out[72])
 	out[71] = '\0';
 }
 
-/* Blob file in place, then one txn: a layer record per waiting repository. */
-static int
-record(struct core_ptc_blob *b)
+/*
+ * The end of the file, in the pool: a whole transfer whose digest
+ * matches is synced and linked under the blob's name (pinned until the
+ * commit that records it is over, as a registry push's finish is);
+ * anything else is removed.
+ */
+static void
+work_last(struct core_ptc_blob *b)
 {
-	struct store_txn *txn = NULL;
-	struct store_layer layer;
-	size_t i;
-	int rc;
+	struct store *s = b->ctx->store;
+	char got[72];
+	int rc = b->rc;
 
-	store_files_lock(b->ctx->store);
-	rc = store_upload_file_finish(b->ctx->store, b->upload_id, b->len,
-	    b->digest);
-	if (rc == 0)
-		rc = store_txn_begin(b->ctx->store, NULL, true, &txn);
-	for (i = 0; rc == 0 && i < b->n_waiters; i++) {
-		memset(&layer, 0, sizeof layer);
-		layer.repo_id = b->waiters[i].repo_id;
-		str_copy(layer.digest, sizeof layer.digest, b->digest);
-		layer.size = b->len;
-		layer.created_at_ms = b->waiters[i].call->now_ms;
-		rc = store_layer_add(txn, &layer);
-		if (rc == STORE_EXISTS)
-			rc = 0;
+	if (b->writer != NULL) {
+		if ((rc = store_upload_writer_close(b->writer, rc == 0)) != 0 &&
+		    b->rc == 0)
+			b->rc = rc;
+		b->writer = NULL;
 	}
-	if (rc == 0)
-		rc = store_txn_commit(txn);
-	else
-		store_txn_abort(txn);
-	store_files_unlock(b->ctx->store);
-	if (rc != 0)
-		log_warn("pull through %s: %s", b->digest, store_strerror(rc));
-	return rc;
+	if (b->rc == 0 && b->end == BLOB_WHOLE) {
+		hash_text(b, got);
+		if (strcmp(got, b->digest) != 0) {
+			log_warn("pull through %s: upstream sent %s", b->digest,
+			    got);
+			b->rc = STORE_IO;
+		} else if ((b->rc = store_upload_file_prepare(s, b->upload_id,
+		                b->len)) == 0) {
+			store_blob_pin(s, b->digest);
+			b->is_linked = true;
+			/* A failed link leaves the rename to the commit. */
+			(void)store_upload_file_link(s, b->upload_id,
+			    b->digest);
+		}
+	} else if (b->rc == 0)
+		b->rc = STORE_IO;
+	if (b->rc != 0)
+		(void)store_upload_file_remove(s, b->upload_id);
+}
+
+/* A job (on a worker thread): hash and write its chunks, maybe end. */
+static void
+work(void *arg)
+{
+	struct core_ptc_blob *b = arg;
+	struct store *s = b->ctx->store;
+	struct ptc_chunk *c;
+
+	/* The file, once there is something to write, or an empty blob. */
+	if (b->rc == 0 && b->writer == NULL &&
+	    (b->work.head != NULL ||
+	        (b->is_last_job && b->end == BLOB_WHOLE)) &&
+	    (b->rc = store_upload_file_create(s, b->upload_id)) == 0)
+		b->rc =
+		    store_upload_writer_open(s, b->upload_id, 0, &b->writer);
+	for (c = b->work.head; c != NULL && b->rc == 0; c = c->next) {
+		sha256_update(&b->hash, c->data, c->len);
+		b->rc = store_upload_writer_add(b->writer, c->data, c->len);
+	}
+	if (b->is_last_job)
+		work_last(b);
+}
+
+static void finish(struct core_ptc_blob *);
+
+static void
+work_done(void *arg, bool is_cancelled)
+{
+	struct core_ptc_blob *b = arg;
+	struct ptc_chunk *c;
+
+	b->is_busy = false;
+	if (is_cancelled && b->rc == 0)
+		b->rc = STORE_IO; /* the server is stopping */
+	if (b->rc != 0 && !b->is_last_job)
+		log_warn("pull through %s: %s", b->digest,
+		    store_strerror(b->rc));
+	while ((c = b->work.head) != NULL) {
+		b->work.head = c->next;
+		if (b->spare.n < JOB_CHUNKS)
+			chunk_push(&b->spare, c);
+		else
+			free(c);
+	}
+	b->work.tail = NULL;
+	b->work.n = 0;
+	if (b->is_last_job) {
+		finish(b);
+		return;
+	}
+	/* kick last: a job it runs here may end b. */
+	resume(b);
+	kick(b);
+}
+
+/*
+ * Hand the ready chunks to a job when none runs; once the transfer is
+ * over, the last job ends the file (once the writes before it are done).
+ */
+static void
+kick(struct core_ptc_blob *b)
+{
+	struct core_net *net = &b->ctx->net;
+	struct ptc_chunk *c;
+
+	if (b->is_busy)
+		return;
+	if (b->end != BLOB_FLOWING && b->fill != NULL) {
+		chunk_push(&b->ready, b->fill);
+		b->fill = NULL;
+	}
+	if (b->ready.n == 0 && b->end == BLOB_FLOWING)
+		return;
+	while (b->ready.head != NULL && b->work.n < JOB_CHUNKS) {
+		c = b->ready.head;
+		if ((b->ready.head = c->next) == NULL)
+			b->ready.tail = NULL;
+		b->ready.n--;
+		chunk_push(&b->work, c);
+	}
+	b->is_last_job = b->end != BLOB_FLOWING && b->ready.n == 0;
+	b->is_busy = true;
+	if (net->submit == NULL ||
+	    net->submit(net->arg, work, work_done, b) != 0) {
+		/* No pool, or a full one: the work is done here. */
+		work(b);
+		work_done(b, false);
+	}
 }
 
 static void
@@ -222,36 +445,20 @@ blob_unlink(struct core_ptc_blob *b)
 	}
 }
 
+/* Every waiter runs again, from the store if the blob is there now. */
 static void
-blob_fetched(void *arg, struct up_xfer *x, const char *failure)
+blob_end(struct core_ptc_blob *b, bool ok)
 {
-	struct core_ptc_blob *b = arg;
-	char got[72];
 	size_t i;
-	bool ok = false;
 
 	blob_unlink(b);
-	if (x == NULL)
-		log_warn("pull through %s: %s", b->digest, failure);
-	else if (x->status != 200)
-		log_warn("pull through %s: upstream answered HTTP %ld",
-		    b->digest, x->status);
-	else if (piece_write(b) == 0) {
-		hash_text(b, got);
-		if (strcmp(got, b->digest) != 0)
-			log_warn("pull through %s: upstream sent %s", b->digest,
-			    got);
-		else
-			ok = record(b) == 0;
-	}
-	if (!ok)
-		(void)store_upload_file_remove(b->ctx->store, b->upload_id);
-	else if (b->tee_call != NULL && b->tee_len > 0)
+	if (ok && b->tee_call != NULL && b->tee_len > 0)
 		(void)b->tee_call->tee.write(b->tee_call->tee.arg, &b->tee_last,
 		    1);
+	if (b->is_linked)
+		store_blob_unpin(b->ctx->store, b->digest);
 	store_upload_unpin(b->ctx->store, b->upload_id);
-	up_xfer_free(x);
-	buf_release(&b->piece);
+	chunks_free(&b->spare);
 	for (i = 0; i < b->n_waiters; i++) {
 		b->waiters[i].call->ptc_state =
 		    ok ? CORE_PTC_STORED : CORE_PTC_UNAVAILABLE;
@@ -259,6 +466,87 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	}
 	free(b->waiters);
 	free(b);
+}
+
+/*
+ * In the group commit: the blob file in place (the link left only the
+ * upload's name to drop) and a layer per repository waiting on it.
+ */
+static int
+record(struct call *w)
+{
+	struct core_ptc_blob *b = w->proto;
+	struct store_layer layer;
+	size_t i;
+	int rc;
+
+	b->is_recorded = true;
+	rc = store_upload_file_place(b->ctx->store, b->upload_id, b->digest);
+	for (i = 0; rc == 0 && i < b->n_waiters; i++) {
+		memset(&layer, 0, sizeof layer);
+		layer.repo_id = b->waiters[i].repo_id;
+		str_copy(layer.digest, sizeof layer.digest, b->digest);
+		layer.size = b->len;
+		layer.created_at_ms = b->waiters[i].call->now_ms;
+		if ((rc = store_layer_add(w->txn, &layer)) == STORE_EXISTS)
+			rc = 0;
+	}
+	if (rc != 0) {
+		log_warn("pull through %s: %s", b->digest, store_strerror(rc));
+		return core_fail_store(w, rc);
+	}
+	return 0;
+}
+
+static const struct op ptc_blob_op = {
+    .name = "PullThroughCacheBlob",
+    .flags = OP_TXN_WRITE,
+    .exec = record,
+};
+
+static void
+recorded(struct call *w, void *arg)
+{
+	struct core_ptc_blob *b = arg;
+	bool ok = w->err.code == ERR_NONE;
+
+	w->proto = NULL;
+	call_free(w);
+	blob_end(b, ok);
+}
+
+/* The file is done with: record it, or let the waiters go. */
+static void
+finish(struct core_ptc_blob *b)
+{
+	struct call *w;
+
+	if (b->rc != 0 || b->n_waiters == 0) {
+		blob_end(b, false);
+		return;
+	}
+	/* Late waiters join until the commit: record reads them then. */
+	w = core_ptc_write_call(b->waiters[0].call, &ptc_blob_op, b, NULL);
+	call_on_finish(w, recorded, b);
+	core_ptc_write(w);
+}
+
+static void
+blob_fetched(void *arg, struct up_xfer *x, const char *failure)
+{
+	struct core_ptc_blob *b = arg;
+
+	b->easy = NULL;
+	b->end = BLOB_BROKEN;
+	if (x == NULL)
+		log_warn("pull through %s: %s", b->digest, failure);
+	else if (x->status != 200)
+		log_warn("pull through %s: upstream answered HTTP %ld",
+		    b->digest, x->status);
+	else
+		b->end = BLOB_WHOLE;
+	up_xfer_free(x);
+	kick(b);
 }
 
 static void
@@ -270,11 +558,52 @@ wait_on(struct core_ptc_blob *b, struct call *call, uint64_t repo_id)
 	b->waiters[b->n_waiters++].repo_id = repo_id;
 }
 
+/* A HEAD's answer: the length, or why not; nothing is recorded. */
+static void
+blob_headed(void *arg, struct up_xfer *x, const char *failure)
+{
+	struct call *call = arg;
+
+	call->ptc_state = CORE_PTC_UNAVAILABLE;
+	if (x == NULL)
+		log_warn("pull through HEAD: %s", failure);
+	else if (x->status == 200 && x->content_length >= 0) {
+		call->ptc_state = CORE_PTC_HEADED;
+		call->ptc_head_len = x->content_length;
+	} else if (x->status == 404)
+		call->ptc_state = CORE_PTC_MISSING;
+	else
+		log_warn("pull through HEAD: upstream answered HTTP %ld",
+		    x->status);
+	up_xfer_free(x);
+	core_ptc_rerun(call);
+}
+
+/*
+ * A HEAD of a blob the repository lacks asks the upstream's HEAD, not its
+ * bytes: a client checking whether to pull (or to mount) must not start a
+ * whole layer's transfer (issue 13).
+ */
+static int
+head_blob(struct call *call, struct core_ptc_target *t, const char *digest)
+{
+	struct up_cred cred;
+	char *url;
+
+	url = xasprintf("%s/v2/%s/blobs/%s", t->base, t->path, digest);
+	core_ptc_target_cred(t, &cred);
+	up_head_start(call->ctx, url, &cred, t->scope, blob_headed, call);
+	free(url);
+	core_ptc_target_free(t);
+	return CALL_PENDING;
+}
+
 int
 core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
-    const char *digest)
+    const char *digest, bool is_head)
 {
 	struct core_ptc_target t;
+	struct up_cred cred;
 	struct core_ptc_blob *b;
 	struct up_sink sk;
 	char *url;
@@ -285,8 +614,10 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 		return 0;
 	if (rc < 0)
 		return -1;
+	if (is_head)
+		return head_blob(call, &t, digest);
 	for (b = call->ctx->ptc_blobs; b != NULL; b = b->next) {
-		if (strcmp(b->digest, digest) == 0) {
+		if (strcmp(b->digest, digest) == 0 && !b->is_recorded) {
 			/* One transfer; the rest wait for it. */
 			wait_on(b, call, repo->id);
 			core_ptc_target_free(&t);
@@ -298,16 +629,13 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	str_copy(b->digest, sizeof b->digest, digest);
 	uuid_v4(b->upload_id);
 	sha256_init(&b->hash);
-	buf_init(&b->piece, PIECE_MAX);
-	/* No upload record names the file: the pin keeps the GC off it. */
+	b->total = -1;
+	b->lowat = 1;
+	/*
+	 * No upload record names the file (the pool's first job makes it):
+	 * the pin keeps the GC off it.
+	 */
 	store_upload_pin(call->ctx->store, b->upload_id);
-	if ((rc = store_upload_file_create(call->ctx->store, b->upload_id)) !=
-	    0) {
-		store_upload_unpin(call->ctx->store, b->upload_id);
-		free(b);
-		core_ptc_target_free(&t);
-		return core_fail_store(call, rc);
-	}
 	wait_on(b, call, repo->id);
 	if (call->tee.begin != NULL)
 		b->tee_call = call;
@@ -316,8 +644,9 @@ core_ptc_pull_blob(struct call *call, const struct store_repo *repo,
 	sk.fn = sink;
 	sk.arg = b;
 	url = xasprintf("%s/v2/%s/blobs/%s", t.base, t.path, digest);
-	up_fetch_start(call->ctx, url, NULL, t.user, t.token, t.scope, &sk,
-	    blob_fetched, b);
+	core_ptc_target_cred(&t, &cred);
+	up_fetch_start(call->ctx, url, NULL, &cred, t.scope, &sk, blob_fetched,
+	    b);
 	free(url);
 	core_ptc_target_free(&t);
 	return CALL_PENDING;

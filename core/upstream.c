@@ -29,12 +29,9 @@ core_ctx_set_net(struct core_ctx *ctx, const struct core_net *net)
 	ctx->net = *net;
 }
 
-/*
- * The base URL of host's registry API: --upstream-url's for it, else
- * https://host (the real registry). The caller frees it.
- */
+/* --upstream-url's base URL for host, or NULL. The caller frees it. */
 char *
-up_base_url(const struct core_ctx *ctx, const char *host)
+up_mapped_url(const struct core_ctx *ctx, const char *host)
 {
 	const char *m, *eq;
 	size_t i, len;
@@ -50,7 +47,16 @@ up_base_url(const struct core_ctx *ctx, const char *host)
 			len--;
 		return xasprintf("%.*s", (int)len, eq + 1);
 	}
-	return xasprintf("https://%s", host);
+	return NULL;
+}
+
+/* The real registry at https://host unless --upstream-url says. */
+char *
+up_base_url(const struct core_ctx *ctx, const char *host)
+{
+	char *url = up_mapped_url(ctx, host);
+
+	return url != NULL ? url : xasprintf("https://%s", host);
 }
 
 static size_t
@@ -131,10 +137,10 @@ up_xfer_free(struct up_xfer *x)
 	free(x);
 }
 
-void
-up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
-    const char *user, const char *password, const struct up_sink *sink,
-    void (*done)(struct up_xfer *), void *arg)
+/* A transfer of url, set up but not started. */
+static struct up_xfer *
+xfer_new(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const struct up_sink *sink, void (*done)(struct up_xfer *), void *arg)
 {
 	struct up_xfer *x;
 	CURL *e;
@@ -142,6 +148,7 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
 
 	x = xcalloc(1, sizeof *x);
 	x->ctx = ctx;
+	x->content_length = -1;
 	x->done = done;
 	x->arg = arg;
 	if (sink != NULL) {
@@ -182,16 +189,19 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, TIMEOUT_SEC);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ecrd/" ECRD_VERSION);
-	if (user != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, user);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, password);
-	}
+	return x;
+}
+
+/* Hand x to the loop; without one (a tool, a test) it fails at once. */
+static void
+xfer_start(struct up_xfer *x)
+{
+	struct core_ctx *ctx = x->ctx;
+
 	x->next = ctx->xfers;
 	ctx->xfers = x;
-	if (ctx->net.add != NULL && ctx->net.add(ctx->net.arg, e) == 0)
+	if (ctx->net.add != NULL && ctx->net.add(ctx->net.arg, x->easy) == 0)
 		return;
-	/* No loop to run it in (a tool, a test): it fails at once. */
 	xfer_unlink(x);
 	x->result = CURLE_FAILED_INIT;
 	str_copy(x->error, sizeof x->error, "no event loop");
@@ -199,9 +209,49 @@ up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
 }
 
 void
+up_get(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *sink,
+    void (*done)(struct up_xfer *), void *arg)
+{
+	up_request(ctx, url, headers, user, password, sink, false, done, arg);
+}
+
+void
+up_request(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const char *user, const char *password, const struct up_sink *sink,
+    bool is_head, void (*done)(struct up_xfer *), void *arg)
+{
+	struct up_xfer *x = xfer_new(ctx, url, headers, sink, done, arg);
+
+	if (is_head)
+		curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+	if (user != NULL) {
+		curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH,
+		    (long)CURLAUTH_BASIC);
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME, user);
+		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, password);
+	}
+	xfer_start(x);
+}
+
+void
+up_post(struct core_ctx *ctx, const char *url, const char *const *headers,
+    const char *body, void (*done)(struct up_xfer *), void *arg)
+{
+	struct up_xfer *x = xfer_new(ctx, url, headers, NULL, done, arg);
+
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, body);
+	/* A signed request is sent as signed: no redirect. */
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	xfer_start(x);
+}
+
+void
 core_upstream_done(void *easy, int result)
 {
 	struct up_xfer *x = NULL;
+	curl_off_t cl = -1;
 
 	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) !=
 	        CURLE_OK ||
@@ -213,6 +263,9 @@ core_upstream_done(void *easy, int result)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
 		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE,
 		    &x->content_type);
+		if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		        &cl) == CURLE_OK)
+			x->content_length = (int64_t)cl;
 	} else if (x->error[0] == '\0')
 		str_copy(x->error, sizeof x->error,
 		    curl_easy_strerror((CURLcode)result));

@@ -197,6 +197,7 @@ struct up_ping {
 	char *base;
 	char *user; /* NULL: anonymous */
 	char *password;
+	bool is_ecr; /* logged in as an ecr upstream asks */
 	void (*done)(void *, const char *failure);
 	void *arg;
 };
@@ -235,9 +236,26 @@ ping_unreachable(struct up_ping *p, struct up_xfer *x)
 	return true;
 }
 
+/* An ecr upstream's ping: GET /v2/ with a fresh login's password. */
+static void
+ping_ecr_logged_in(void *arg, const char *password, const char *failure)
+{
+	struct up_ping *p = arg;
+	char *url;
+
+	if (password == NULL) {
+		ping_end(p, "%s", failure);
+		return;
+	}
+	url = xasprintf("%s/v2/", p->base);
+	up_get(p->ctx, url, NULL, "AWS", password, NULL, ping_authed, p);
+	free(url);
+}
+
 void
-up_ping_start(struct core_ctx *ctx, const char *host, const char *user,
-    const char *password, void (*done)(void *, const char *failure), void *arg)
+up_ping_start(struct core_ctx *ctx, const char *host,
+    const struct up_cred *cred, void (*done)(void *, const char *failure),
+    void *arg)
 {
 	struct up_ping *p;
 	char *url;
@@ -245,10 +263,16 @@ up_ping_start(struct core_ctx *ctx, const char *host, const char *user,
 	p = xcalloc(1, sizeof *p);
 	p->ctx = ctx;
 	p->base = up_base_url(ctx, host);
-	p->user = user != NULL ? xstrdup(user) : NULL;
-	p->password = password != NULL ? xstrdup(password) : NULL;
+	p->user = cred->user != NULL ? xstrdup(cred->user) : NULL;
+	p->password = cred->password != NULL ? xstrdup(cred->password) : NULL;
 	p->done = done;
 	p->arg = arg;
+	if (cred->ecr_host != NULL) {
+		p->is_ecr = true;
+		up_ecr_login(ctx, cred->ecr_host, cred->role_arn, true,
+		    ping_ecr_logged_in, p);
+		return;
+	}
 	url = xasprintf("%s/v2/", p->base);
 	up_get(ctx, url, NULL, NULL, NULL, NULL, ping_sent, p);
 	free(url);
@@ -356,8 +380,11 @@ ping_authed(struct up_xfer *x)
 	else if (x->status == 401 || x->status == 403)
 		ping_end(p,
 		    "The upstream registry at %s rejected the "
-		    "credentials of the rule's secret",
-		    p->base);
+		    "credentials of the rule's %s",
+		    p->base,
+		    p->is_ecr ? "role (the password GetAuthorizationToken "
+		                "gave)"
+		              : "secret");
 	else
 		ping_end(p,
 		    "The upstream registry at %s answered HTTP %ld to "

@@ -91,7 +91,7 @@ sign(struct call *c, const struct ch_target *t, const struct ch_creds *cr,
     char **cause)
 {
 	struct sigv4_request req;
-	struct sigv4_auth a;
+	char *auth = NULL;
 
 	memset(&req, 0, sizeof req);
 	req.method = "POST";
@@ -101,25 +101,14 @@ sign(struct call *c, const struct ch_target *t, const struct ch_creds *cr,
 	req.n_headers = c->n_h;
 	req.body = (const unsigned char *)BODY;
 	req.body_len = strlen(BODY);
-	memset(&a, 0, sizeof a);
-	if (str_copy(a.access_key, sizeof a.access_key, cr->access_key) != 0) {
-		*cause = xstrdup("access key too long");
+	/* Every header of c is signed, as botocore signs them. */
+	if (sigv4_sign(&req, cr->access_key, cr->secret_key, t->region, "ecr",
+	        &auth) != 0) {
+		*cause = xstrdup("cannot sign the request (a key, region or "
+		                 "header too long)");
 		return NULL;
 	}
-	(void)str_copy(a.region, sizeof a.region, t->region);
-	(void)str_copy(a.service, sizeof a.service, "ecr");
-	(void)str_copy(a.amz_date, sizeof a.amz_date, c->amz_date);
-	/* Sorted, as SignedHeaders must be. */
-	(void)str_copy(a.signed_headers, sizeof a.signed_headers,
-	    cr->session_token != NULL
-	        ? "content-type;host;x-amz-date;x-amz-security-token;"
-	          "x-amz-target"
-	        : "content-type;host;x-amz-date;x-amz-target");
-	if (sigv4_sign(&req, &a, cr->secret_key, cause) != 0)
-		return NULL;
-	return xasprintf("AWS4-HMAC-SHA256 Credential=%s/%s/%s/ecr/"
-	                 "aws4_request, SignedHeaders=%s, Signature=%s",
-	    a.access_key, a.date, a.region, a.signed_headers, a.signature);
+	return auth;
 }
 
 static size_t
@@ -267,7 +256,7 @@ ch_fetch(const struct ch_target *t, const struct ch_creds *cr,
 	buf_init(&body, CH_FILE_MAX);
 	if (split_url(t->endpoint, &c, &why) != 0)
 		goto out;
-	sigv4_amz_date((int64_t)time(NULL), c.amz_date);
+	sigv4_format_date((int64_t)time(NULL), c.amz_date);
 	add_header(&c, "Content-Type", CONTENT_TYPE);
 	add_header(&c, "Host", c.host);
 	add_header(&c, "X-Amz-Date", c.amz_date);

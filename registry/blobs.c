@@ -42,8 +42,18 @@ blob_get(struct call *call)
 	rc = store_layer_get(call->txn, repo.id, digest, &layer);
 	/* A repository that pulls through the cache fetches it (3.9). */
 	if (rc == STORE_NOTFOUND &&
-	    (pending = core_ptc_pull_blob(call, &repo, digest)) != 0)
+	    (pending = core_ptc_pull_blob(call, &repo, digest,
+	         reg_state(call)->req->is_head)) != 0)
 		return pending;
+	/* A HEAD the upstream answered: its length, nothing stored. */
+	if (rc == STORE_NOTFOUND && call->ptc_state == CORE_PTC_HEADED) {
+		reg_header(call, "Docker-Content-Digest",
+		    call_take(call, xstrdup(digest)));
+		reg_state(call)->ans.status = 200;
+		reg_state(call)->ans.content_type = "application/octet-stream";
+		reg_state(call)->ans.content_length = call->ptc_head_len;
+		return 0;
+	}
 	if (rc == STORE_NOTFOUND)
 		return reg_fail(call, REG_BLOB_UNKNOWN,
 		    "blob unknown to "

@@ -45,6 +45,11 @@ const char flags_usage[] =
     "                          HOST to URL instead of https://HOST, e.g.\n"
     "                          registry-1.docker.io=http://127.0.0.1:5000\n"
     "                          (repeatable; tests, air-gapped mirrors)\n"
+    "  --upstream-credentials FILE\n"
+    "                          AWS credentials (--credentials' format) that sign\n"
+    "                          GetAuthorizationToken for an ecr upstream: the\n"
+    "                          principal of the rule's customRoleArn, else of the\n"
+    "                          upstream's account (see README); SIGHUP reloads\n"
     "  --pull-through-refresh SECONDS\n"
     "                          check a pull-through cache tag upstream again when it\n"
     "                          was last checked SECONDS ago or more (default 86400)\n"
@@ -97,6 +102,7 @@ const struct option flags_longopts[] = {
     {"strict", no_argument, NULL, 's'},
     {"secrets", required_argument, NULL, 'X'},
     {"upstream-url", required_argument, NULL, 'W'},
+    {"upstream-credentials", required_argument, NULL, 'U'},
     {"pull-through-refresh", required_argument, NULL, 'P'},
     {"replication-delay", required_argument, NULL, 'D'},
     {"admin-endpoints", no_argument, NULL, 'A'},

@@ -52,6 +52,7 @@
 /* Input kept while a request waits for its answer; output before we pause. */
 #define CONN_READ_ROUNDS 4 /* large reads per readiness event */
 #define CONN_INPUT_MAX (256 * 1024)
+#define CONN_WRITE_MAX (1024 * 1024) /* written a turn, at most */
 #define CONN_OUTPUT_MAX (4 * 1024 * 1024)
 /* A lingering close reads and discards at most this long and this much. */
 #define CONN_LINGER_SEC 5
@@ -866,6 +867,12 @@ conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip,
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_MAX);
+	/*
+	 * libevent writes at most 16 KiB a turn by default: a blob answer
+	 * (a file, or one streamed as it is pulled through the cache) took a
+	 * trip round the loop per 16 KiB.
+	 */
+	bufferevent_set_max_single_write(c->bev, CONN_WRITE_MAX);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	evtimer_add(c->timer, &srv->header_timeout);

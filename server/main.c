@@ -58,6 +58,7 @@ struct options {
 	const char *secrets;
 	const char *tls_cert; /* --tls-cert: PEM chain */
 	const char *tls_key;
+	const char *upstream_credentials;
 	bool is_ephemeral;
 	bool is_health_check;
 	bool is_strict;
@@ -84,6 +85,9 @@ static int drain_waited_ms;
 static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
 static const char *secrets_path;
 static struct http_tls *tls; /* --tls-cert; SIGHUP rereads */
+/* --upstream-credentials: an ecr upstream's; SIGHUP rereads. */
+static struct creds *upstream_creds;
+static const char *upstream_creds_path;
 
 static void
 usage(FILE *fp)
@@ -283,6 +287,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'Y':
 			o->tls_key = optarg;
+			break;
+		case 'U':
+			o->upstream_credentials = optarg;
 			break;
 		case 'A':
 			o->has_admin_endpoints = true;
@@ -599,23 +606,25 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(drain, &tv);
 }
 
+/* Read a credentials file again into *slot; a bad one keeps the old. */
 static void
-reload_credentials(void)
+reload_credentials(const char *path, struct creds **slot,
+    void (*set)(struct core_ctx *, const struct creds *), const char *what)
 {
 	struct creds *fresh = NULL;
 	char *cause = NULL;
 
-	if (server.creds_path == NULL)
+	if (path == NULL)
 		return;
-	if (load_credentials(server.creds_path, &fresh, &cause) != 0) {
-		log_error("SIGHUP: keeping the old credentials: %s", cause);
+	if (load_credentials(path, &fresh, &cause) != 0) {
+		log_error("SIGHUP: keeping the old %s: %s", what, cause);
 		free(cause);
 		return;
 	}
-	core_ctx_set_creds(server.api, fresh);
-	creds_free(server.creds);
-	server.creds = fresh;
-	log_info("SIGHUP: credentials reloaded from %s", server.creds_path);
+	set(server.api, fresh);
+	creds_free(*slot);
+	*slot = fresh;
+	log_info("SIGHUP: %s reloaded from %s", what, path);
 }
 
 static void
@@ -668,7 +677,10 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	notify_send(state);
 	free(state);
-	reload_credentials();
+	reload_credentials(server.creds_path, &server.creds, core_ctx_set_creds,
+	    "credentials");
+	reload_credentials(upstream_creds_path, &upstream_creds,
+	    core_ctx_set_upstream_creds, "upstream credentials");
 	reload_secrets();
 	reload_tls();
 	notify_send("READY=1");
@@ -715,6 +727,12 @@ start(const struct options *o, char **cause)
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)
 			return -1;
 	}
+	if (o->upstream_credentials != NULL) {
+		upstream_creds_path = o->upstream_credentials;
+		if (load_credentials(upstream_creds_path, &upstream_creds,
+		        cause) != 0)
+			return -1;
+	}
 	if (o->secrets != NULL) {
 		secrets_path = o->secrets;
 		if (load_secrets(o->secrets, &secrets, cause) != 0)
@@ -756,13 +774,14 @@ start(const struct options *o, char **cause)
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
+	cfg.upstream_creds = upstream_creds;
 	cfg.ptc_refresh_sec = o->ptc_refresh;
 	cfg.repl_delay_sec = o->repl_delay;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
 		return -1;
-	server.upstream = upstream_net_new(server.base, server.api);
+	server.upstream = upstream_net_new(&server);
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
 	core_ctx_set_endpoint(server.api, http_server_address(server.http));
@@ -805,6 +824,7 @@ stop(void)
 	api_ctx_free(server.api);
 	store_close(server.store);
 	creds_free(server.creds);
+	creds_free(upstream_creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
 	curl_global_cleanup();

@@ -320,6 +320,14 @@ answer_reg(struct http_request *req, struct call *call)
 		answer_header(&a, ra.headers[i][0], ra.headers[i][1]);
 	a.body = ra.body;
 	a.len = ra.body_len;
+	/* A HEAD answered from the upstream's headers: a length, no file. */
+	if (ra.blob_digest == NULL && ra.content_length >= 0) {
+		a.is_stream = true;
+		a.file_len = ra.content_length;
+		answer_send(req, &a);
+		http_stream_finish(req, true);
+		return;
+	}
 	if (ra.blob_digest != NULL)
 		blobs_serve(req, rs->store, ra.blob_digest, true, &a);
 	else

@@ -162,11 +162,12 @@ void registry_on_request(struct server *, struct http_request *);
 
 /*
  * upstream.c: the upstream client's transfers in the loop (a curl multi
- * handle); made once the API context is, freed before it (transfers
- * under way end, failing their calls).
+ * handle), and the worker pool and group commit lent to what pulls store
+ * (core_net); made once the API context is, freed before it and before
+ * the pool (transfers under way end, failing their calls).
  */
 struct upstream_net;
-struct upstream_net *upstream_net_new(struct event_base *, struct core_ctx *);
+struct upstream_net *upstream_net_new(struct server *);
 void upstream_net_free(struct upstream_net *);
 
 /* writes.c: run the queued write calls as one group commit and answer them. */

@@ -7,14 +7,17 @@
 #include "server/server.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 
 #include "api/api.h"
 #include "common/xalloc.h"
+#include "server/pool.h"
 
 struct upstream_net {
+	struct server *srv;
 	struct event_base *base;
 	struct core_ctx *api;
 	CURLM *multi;
@@ -125,15 +128,46 @@ net_remove(void *arg, void *easy)
 	curl_multi_remove_handle(un->multi, easy);
 }
 
+/* Pulled-through blobs' file work: the server's worker pool. */
+static int
+net_submit(void *arg, void (*work)(void *), void (*done)(void *, bool),
+    void *job)
+{
+	struct upstream_net *un = arg;
+
+	if (un->srv->pool == NULL)
+		return -1;
+	return pool_submit(un->srv->pool, work, done, job);
+}
+
+/* Core's own write calls have no request to answer. */
+static void
+written(struct http_request *req, struct call *call)
+{
+	(void)req;
+	core_write_done(call);
+}
+
+/* Pulled-through records: in the group commit, with the pushes. */
+static void
+net_queue_write(void *arg, struct call *call)
+{
+	struct upstream_net *un = arg;
+
+	writes_queue(un->srv, NULL, call, written);
+}
+
 struct upstream_net *
-upstream_net_new(struct event_base *base, struct core_ctx *api)
+upstream_net_new(struct server *srv)
 {
 	struct upstream_net *un;
 	struct core_net net;
+	struct event_base *base = srv->base;
 
 	un = xcalloc(1, sizeof *un);
+	un->srv = srv;
 	un->base = base;
-	un->api = api;
+	un->api = srv->api;
 	if ((un->multi = curl_multi_init()) == NULL ||
 	    (un->timer = evtimer_new(base, timer_fired, un)) == NULL)
 		abort();
@@ -141,10 +175,13 @@ upstream_net_new(struct event_base *base, struct core_ctx *api)
 	curl_multi_setopt(un->multi, CURLMOPT_SOCKETDATA, un);
 	curl_multi_setopt(un->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(un->multi, CURLMOPT_TIMERDATA, un);
+	memset(&net, 0, sizeof net);
 	net.add = net_add;
 	net.remove = net_remove;
+	net.submit = net_submit;
+	net.queue_write = net_queue_write;
 	net.arg = un;
-	core_ctx_set_net(api, &net);
+	core_ctx_set_net(un->api, &net);
 	return un;
 }
 
@@ -152,11 +189,13 @@ upstream_net_new(struct event_base *base, struct core_ctx *api)
 void
 upstream_net_free(struct upstream_net *un)
 {
-	struct core_net net = {NULL, NULL, NULL};
+	struct core_net net;
 
 	if (un == NULL)
 		return;
 	core_upstream_abort(un->api);
+	/* Core runs what comes after by itself (pool_free's dones). */
+	memset(&net, 0, sizeof net);
 	core_ctx_set_net(un->api, &net);
 	/* The sockets' events go with their last transfer's removal. */
 	curl_multi_cleanup(un->multi);

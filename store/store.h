@@ -674,6 +674,7 @@ int store_registry_doc_delete(struct store_txn *, const char *registry_id,
 enum store_template_kind {
 	STORE_TEMPLATE_CREATION = 1,
 	STORE_TEMPLATE_PTC_RULE = 2,
+	STORE_TEMPLATE_PTC_CHECKED = 3, /* a cached tag's last check */
 };
 #define STORE_TEMPLATE_PREFIX_MAX 256
 /*

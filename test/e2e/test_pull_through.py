@@ -3,8 +3,8 @@ docs/ecr-behaviour.md 3.9).
 
 PullTest pushes images to docker-registry upstreams and pulls them through
 ecrd with skopeo and the registry API: by tag, by digest, a multi-arch
-index, from an htpasswd upstream with the rule's secret; the bytes equal
-the upstream's; a second pull is served from ecrd's store with the
+index, from an htpasswd upstream with the rule's secret (and podman, in a
+vfs store of its own, by tag and digest); the bytes equal the upstream's; a second pull is served from ecrd's store with the
 upstream stopped; the repository is made from the PULL_THROUGH_CACHE
 template. An upstream that is down, answers 500, or sends a blob whose
 bytes do not match its digest gets clear errors, nothing recorded, and
@@ -17,6 +17,12 @@ Bearer flow (realm, service, the secret as Basic), an upstream answering
 500 and one that is down. ValidatePullThroughCacheRule really asks them:
 isValid, and a failure in words when it is not. A silent upstream keeps
 its call waiting while the server answers everything else.
+
+EcrUpstreamTest runs a second ecrd as the ecr upstream, permissive and
+strict: the first logs in with GetAuthorizationToken (signed with
+--upstream-credentials' principal for the rule's customRoleArn) and pulls
+by tag, digest and index, with upstreamRepositoryPrefix's mapping; Validate
+is true, or false when the upstream refuses the signature or is down.
 """
 
 import base64
@@ -39,6 +45,7 @@ from harness import (EcrdTestCase, build_image, build_index, poll,
 from test_registry import SKOPEO, describe, run_tool
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+PODMAN = shutil.which("podman")
 HTPASSWD = shutil.which("htpasswd")
 SECRET = "arn:aws:secretsmanager:us-east-1:%s:secret:ecr-pullthroughcache/%s"
 USER, PASSWORD = "alice", "s3cret-token"
@@ -113,6 +120,7 @@ class FakeUpstream(http.server.ThreadingHTTPServer):
         self.token_requests = []
         self.hold = threading.Event()
         self.content = {}       # reference -> (content type, bytes)
+        self.requests = []      # (method, path) in content mode
         super().__init__(("127.0.0.1", 0), FakeHandler)
         self.thread = threading.Thread(target=self.serve_forever,
                                        daemon=True)
@@ -141,9 +149,21 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_HEAD(self):
+        srv = self.server
+        srv.requests.append(("HEAD", self.path))
+        got = srv.content.get(self.path.split("/")[-1])
+        self.send_response(404 if got is None else 200)
+        self.send_header("Content-Length",
+                         str(0 if got is None else len(got[1])))
+        if got is not None:
+            self.send_header("Content-Type", got[0])
+        self.end_headers()
+
     def do_GET(self):
         srv = self.server
         if srv.mode == "content":
+            srv.requests.append(("GET", self.path))
             # /v2/<name>/(manifests|blobs)/<ref>: what the test put there.
             got = srv.content.get(self.path.split("/")[-1])
             if self.path == "/v2/":
@@ -356,7 +376,36 @@ BASIC = "Basic " + base64.b64encode(
     ("%s:%s" % (USER, PASSWORD)).encode()).decode()
 
 
-class PullTest(UpstreamCase):
+class PullMixin:
+    """Pulls through cls.server, as its own GetAuthorizationToken allows."""
+
+    def get(self, path, method="GET", accept=None):
+        headers = {"Authorization": "Basic " + base64.b64encode(
+            ("AWS:" + self.password).encode()).decode()}
+        if accept:
+            headers["Accept"] = accept
+        return registry_request(self.server.host, self.server.port, method,
+                                path, headers=headers)
+
+    def skopeo_pull(self, ref, *opts, ok=True):
+        out = os.path.join(self.tmp, "out-" + os.urandom(4).hex())
+        self.addCleanup(shutil.rmtree, out, True)
+        p = run_tool((SKOPEO, "--insecure-policy", "copy", *opts,
+                      "--src-tls-verify=false", "--src-creds",
+                      "AWS:" + self.password,
+                      "docker://%s/%s" % (self.server.hostport, ref),
+                      "dir:" + out))
+        if ok:
+            self.assertEqual(p.returncode, 0, describe(p))
+        return out, p
+
+    def assertBlobsIn(self, out, image):
+        for digest, data in image.blobs.items():
+            with open(os.path.join(out, digest.split(":")[1]), "rb") as f:
+                self.assertEqual(f.read(), data, digest)
+
+
+class PullTest(PullMixin, UpstreamCase):
 
     @classmethod
     def setUpClass(cls):
@@ -405,31 +454,6 @@ class PullTest(UpstreamCase):
     @classmethod
     def ecr_client(cls):
         return harness.ecr_client(cls.server.endpoint)
-
-    def get(self, path, method="GET", accept=None):
-        headers = {"Authorization": "Basic " + base64.b64encode(
-            ("AWS:" + self.password).encode()).decode()}
-        if accept:
-            headers["Accept"] = accept
-        return registry_request(self.server.host, self.server.port, method,
-                                path, headers=headers)
-
-    def skopeo_pull(self, ref, *opts, ok=True):
-        out = os.path.join(self.tmp, "out-" + os.urandom(4).hex())
-        self.addCleanup(shutil.rmtree, out, True)
-        p = run_tool((SKOPEO, "--insecure-policy", "copy", *opts,
-                      "--src-tls-verify=false", "--src-creds",
-                      "AWS:" + self.password,
-                      "docker://%s/%s" % (self.server.hostport, ref),
-                      "dir:" + out))
-        if ok:
-            self.assertEqual(p.returncode, 0, describe(p))
-        return out, p
-
-    def assertBlobsIn(self, out, image):
-        for digest, data in image.blobs.items():
-            with open(os.path.join(out, digest.split(":")[1]), "rb") as f:
-                self.assertEqual(f.read(), data, digest)
 
     def test_pull_by_tag_then_by_digest(self):
         image = build_image("ptc-tag")
@@ -527,6 +551,41 @@ class PullTest(UpstreamCase):
         for kid in kids:
             self.assertBlobsIn(out, kid)
 
+    def podman(self, *args):
+        """podman in a store of the test's own (vfs), removed after."""
+        root = tempfile.mkdtemp(prefix="podman-", dir=self.tmp)
+        self.addCleanup(shutil.rmtree, root, True)
+        # podman refuses a runroot longer than 50 characters.
+        run = tempfile.mkdtemp(prefix="e2e-pm-", dir="/tmp")
+        self.addCleanup(shutil.rmtree, run, True)
+        env = dict(os.environ, TMPDIR=root)
+        return run_tool((PODMAN, "--root", os.path.join(root, "root"),
+                         "--runroot", run,
+                         "--storage-driver", "vfs", "--events-backend",
+                         "none", *args), env=env)
+
+    @unittest.skipIf(PODMAN is None, "needs podman")
+    def test_podman_pulls_by_tag_and_digest(self):
+        image = build_image("ptc-podman", oci=True)
+        upstream_push(self.anon.url, "pod/app", image, "v1")
+        other = build_image("ptc-podman-digest", oci=True)
+        upstream_push(self.anon.url, "pod/app", other, other.digest)
+        for ref in ("quay/pod/app:v1", "quay/pod/app@" + other.digest):
+            with self.subTest(ref=ref):
+                p = self.podman("pull", "--tls-verify=false", "--creds",
+                                "AWS:" + self.password,
+                                "%s/%s" % (self.server.hostport, ref))
+                self.assertEqual(p.returncode, 0, describe(p))
+        imgs = self.ecr().describe_images(repositoryName="quay/pod/app")
+        got = {i["imageDigest"] for i in imgs["imageDetails"]}
+        self.assertEqual(got, {image.digest, other.digest})
+        # Every layer came through and was recorded.
+        for img in (image, other):
+            out = self.ecr().batch_check_layer_availability(
+                repositoryName="quay/pod/app",
+                layerDigests=[d for d in img.blobs])
+            self.assertEqual(out["failures"], [], out)
+
     def test_basic_auth_upstream_with_the_secret(self):
         image = build_image("ptc-basic")
         upstream_push(self.basic.url, "private/app", image, "v1",
@@ -573,6 +632,40 @@ class PullTest(UpstreamCase):
                 self.assertClientError(cm, "RepositoryNotFoundException")
         self.assertEqual(self.http("GET", "/health").status, 200)
 
+    def test_head_of_a_missing_blob_asks_only_the_upstreams_head(self):
+        # Issue 13: a HEAD must not start the whole blob's transfer.
+        image = build_image("ptc-head", n_layers=1)
+        layer = image.layers[0]["digest"]
+        self.fake.content["head"] = (image.media_type, image.manifest)
+        for digest, data in image.blobs.items():
+            self.fake.content[digest] = ("application/octet-stream", data)
+        r = self.get("/v2/pub/head/app/manifests/head",
+                     accept=image.media_type)
+        self.assertEqual(r.status, 200, r)
+        del self.fake.requests[:]
+        r = self.get("/v2/pub/head/app/blobs/" + layer, method="HEAD")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Content-Length"),
+                         str(len(image.blobs[layer])))
+        self.assertEqual(r.header("Docker-Content-Digest"), layer)
+        self.assertEqual(r.body, b"")
+        self.assertEqual(self.fake.requests,
+                         [("HEAD", "/v2/head/app/blobs/" + layer)])
+        # Nothing recorded: the layer is still to be pulled.
+        out = self.ecr().batch_check_layer_availability(
+            repositoryName="pub/head/app", layerDigests=[layer])
+        self.assertEqual(out["failures"][0]["failureCode"],
+                         "MissingLayerDigest")
+        # A blob the upstream lacks: 404 BLOB_UNKNOWN.
+        missing = "sha256:" + "0" * 64
+        r = self.get("/v2/pub/head/app/blobs/" + missing, method="HEAD")
+        self.assertEqual(r.status, 404, r)
+        # The GET then pulls it.
+        r = self.get("/v2/pub/head/app/blobs/" + layer)
+        self.assertEqual(r.body, image.blobs[layer])
+        self.assertIn(("GET", "/v2/head/app/blobs/" + layer),
+                      self.fake.requests)
+
     def test_blob_not_matching_its_digest_is_not_recorded(self):
         image = build_image("ptc-corrupt", n_layers=1)
         layer = image.layers[0]["digest"]
@@ -600,6 +693,58 @@ class PullTest(UpstreamCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.body, image.blobs[image.config["digest"]])
         self.assertEqual(self.http("GET", "/health").status, 200)
+
+
+class CheckedTagTest(PullMixin, UpstreamCase):
+    """When a tag was last checked upstream is kept in the store."""
+
+    durable = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.upstreams = []
+        cls.tmp = tempfile.mkdtemp(prefix="e2e-ptc-checked-")
+        try:
+            cls.fake = cls.keep(FakeUpstream("content"))
+            cls.server_args = ("--upstream-url",
+                               "public.ecr.aws=" + cls.fake.url)
+            super().setUpClass()
+        except BaseException:
+            cls.close_all()
+            raise
+        c = harness.ecr_client(cls.server.endpoint)
+        c.create_pull_through_cache_rule(ecrRepositoryPrefix="pub",
+                                         upstreamRegistryUrl="public.ecr.aws")
+        cls.password = registry_password(c)
+
+    def test_a_restart_does_not_check_a_fresh_tag_again(self):
+        first, second = build_image("ptc-chk-1"), build_image("ptc-chk-2")
+        self.fake.content["v1"] = (first.media_type, first.manifest)
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=first.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), first.digest)
+        cls = type(self)
+        cls.server.stop()
+        cls.server.cleanup()
+        cls.server = harness.start_server(*cls.server_args,
+                                          data_dir=cls.data_dir)
+        # The tag moves upstream; checked under 24 h ago, it is not asked.
+        self.fake.content["v1"] = (second.media_type, second.manifest)
+        del self.fake.requests[:]
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=first.media_type)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Docker-Content-Digest"), first.digest)
+        self.assertEqual(self.fake.requests, [])
+        # A day later (the server's clock moved), it is checked again.
+        self.assertEqual(self.http("POST", "/_ecrd/clock?advance_seconds="
+                                   "86401").status, 200)
+        self.password = registry_password(self.ecr())
+        r = self.get("/v2/pub/chk/app/manifests/v1",
+                     accept=second.media_type)
+        self.assertEqual(r.header("Docker-Content-Digest"), second.digest)
+        self.assertEqual(self.fake.requests,
+                         [("GET", "/v2/chk/app/manifests/v1")])
 
 
 ACCT = harness.DEFAULT_ACCOUNT
@@ -670,3 +815,184 @@ class StrictPullTest(UpstreamCase):
         r = self.get(PULLER, path)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.body, image.manifest)
+
+
+# A second ecrd as the ecr upstream (issue 13): permissive, and strict
+# with the principal that --upstream-credentials gives the first one.
+PERM_ACCT, PERM_REGION = "111122223333", "us-west-2"
+STRICT_ACCT, STRICT_REGION = "444455556666", "eu-west-1"
+PERM_HOST = "%s.dkr.ecr.%s.amazonaws.com" % (PERM_ACCT, PERM_REGION)
+STRICT_HOST = "%s.dkr.ecr.%s.amazonaws.com" % (STRICT_ACCT, STRICT_REGION)
+PULL_ROLE = "arn:aws:iam::%s:role/ptc-pull" % STRICT_ACCT
+UPSTREAM_PULLER = {
+    "accessKeyId": "AKIAPTCUPSTREAM00001", "secretAccessKey": "secret-up",
+    "arn": PULL_ROLE,
+    "policies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}]}
+
+
+class EcrdUpstream:
+    """An ecrd as an upstream registry, closed with the test class."""
+
+    def __init__(self, tmp, principals=None):
+        args = ()
+        if principals is not None:
+            path = os.path.join(tmp, "up-creds-%s.json" % os.urandom(4).hex())
+            with open(path, "w") as f:
+                json.dump({"principals": principals}, f)
+            args = ("--credentials", path)
+        self.server = harness.start_server(*args)
+
+    @property
+    def url(self):
+        return self.server.endpoint
+
+    def client(self, key, region, secret="x"):
+        return harness.ecr_client(self.server.endpoint, key, secret, region)
+
+    def close(self):
+        try:
+            self.server.stop()
+        finally:
+            self.server.cleanup()
+
+
+def dir_layout(path, image):
+    """image as skopeo's dir: transport writes it (manifest and blobs)."""
+    os.makedirs(path)
+    with open(os.path.join(path, "version"), "w") as f:
+        f.write("Directory Transport Version: 1.1\n")
+    with open(os.path.join(path, "manifest.json"), "wb") as f:
+        f.write(image.manifest)
+    for digest, data in image.blobs.items():
+        with open(os.path.join(path, digest.split(":")[1]), "wb") as f:
+            f.write(data)
+
+
+class EcrUpstreamTest(PullMixin, UpstreamCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if SKOPEO is None:
+            raise unittest.SkipTest("needs skopeo")
+        cls.upstreams = []
+        cls.tmp = tempfile.mkdtemp(prefix="e2e-ptc-ecr-")
+        try:
+            cls.perm = cls.keep(EcrdUpstream(cls.tmp))
+            cls.strict = cls.keep(EcrdUpstream(cls.tmp, [UPSTREAM_PULLER]))
+            creds = os.path.join(cls.tmp, "upstream-credentials.json")
+            with open(creds, "w") as f:
+                json.dump({"principals": [UPSTREAM_PULLER]}, f)
+            cls.server_args = (
+                "--upstream-credentials", creds,
+                "--upstream-url", "%s=%s" % (PERM_HOST, cls.perm.url),
+                "--upstream-url", "%s=%s" % (STRICT_HOST, cls.strict.url),
+                "--upstream-url", "123456789012.dkr.ecr.us-east-2."
+                "amazonaws.com=http://127.0.0.1:%d" % free_port())
+            super().setUpClass()
+        except BaseException:
+            cls.close_all()
+            raise
+        c = harness.ecr_client(cls.server.endpoint)
+        own_role = "arn:aws:iam::%s:role/ptc" % harness.DEFAULT_ACCOUNT
+        for prefix, url, kw in (
+                ("ecrp", PERM_HOST, {"customRoleArn": own_role}),
+                ("ecrpfx", PERM_HOST, {"customRoleArn": own_role,
+                                       "upstreamRepositoryPrefix": "team"}),
+                ("ecrs", STRICT_HOST, {"customRoleArn": PULL_ROLE}),
+                ("ecrnocreds", STRICT_HOST, {
+                    "customRoleArn": "arn:aws:iam::%s:role/none"
+                    % STRICT_ACCT}),
+                ("ecrdown", "123456789012.dkr.ecr.us-east-2.amazonaws.com",
+                 {})):
+            c.create_pull_through_cache_rule(
+                ecrRepositoryPrefix=prefix, upstreamRegistryUrl=url,
+                upstreamRegistry="ecr", **kw)
+        cls.password = registry_password(c)
+        # The permissive upstream takes a 12-digit key as that account.
+        cls.perm_ecr = cls.perm.client(PERM_ACCT, PERM_REGION)
+        cls.strict_ecr = cls.strict.client(
+            UPSTREAM_PULLER["accessKeyId"], STRICT_REGION,
+            UPSTREAM_PULLER["secretAccessKey"])
+
+    def upstream_repo(self, ecr, name):
+        ecr.create_repository(repositoryName=name)
+        return "Basic " + base64.b64encode(
+            ("AWS:" + registry_password(ecr)).encode()).decode()
+
+    def skopeo_push(self, up, ecr, image, ref):
+        """skopeo copies image from a dir: layout to the upstream ecrd."""
+        src = os.path.join(self.tmp, "src-" + os.urandom(4).hex())
+        self.addCleanup(shutil.rmtree, src, True)
+        dir_layout(src, image)
+        p = run_tool((SKOPEO, "--insecure-policy", "copy",
+                      "--dest-tls-verify=false", "--dest-creds",
+                      "AWS:" + registry_password(ecr), "dir:" + src,
+                      "docker://%s/%s" % (up.server.hostport, ref)))
+        self.assertEqual(p.returncode, 0, describe(p))
+
+    def test_pull_by_tag_digest_and_index(self):
+        auth = self.upstream_repo(self.perm_ecr, "team/app")
+        image = build_image("ptc-ecr-tag")
+        self.skopeo_push(self.perm, self.perm_ecr, image, "team/app:v1")
+        out, _ = self.skopeo_pull("ecrp/team/app:v1")
+        self.assertBlobsIn(out, image)
+        with open(os.path.join(out, "manifest.json"), "rb") as f:
+            self.assertEqual(f.read(), image.manifest)
+        other = build_image("ptc-ecr-digest")
+        upstream_push(self.perm.url, "team/app", other, "v2", auth=auth)
+        out, _ = self.skopeo_pull("ecrp/team/app@" + other.digest)
+        self.assertBlobsIn(out, other)
+        kids = [build_image("ptc-ecr-amd", arch="amd64"),
+                build_image("ptc-ecr-arm", arch="arm64")]
+        index = build_index(kids)
+        upstream_push(self.perm.url, "team/app", index, "multi", auth=auth)
+        out, _ = self.skopeo_pull("ecrp/team/app:multi", "--all")
+        with open(os.path.join(out, "manifest.json"), "rb") as f:
+            self.assertEqual(f.read(), index.manifest)
+        for kid in kids:
+            self.assertBlobsIn(out, kid)
+        imgs = self.ecr().describe_images(repositoryName="ecrp/team/app")
+        self.assertTrue({image.digest, other.digest, index.digest} <=
+                        {i["imageDigest"] for i in imgs["imageDetails"]})
+
+    def test_upstream_repository_prefix_maps_the_path(self):
+        self.upstream_repo(self.perm_ecr, "team/svc")
+        image = build_image("ptc-ecr-prefix")
+        self.skopeo_push(self.perm, self.perm_ecr, image, "team/svc:v1")
+        out, _ = self.skopeo_pull("ecrpfx/svc:v1")
+        self.assertBlobsIn(out, image)
+        r = self.get("/v2/ecrpfx/svc/manifests/v1", accept=image.media_type)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header("Docker-Content-Digest"), image.digest)
+
+    def test_strict_upstream_with_the_roles_credentials(self):
+        self.upstream_repo(self.strict_ecr, "private/app")
+        image = build_image("ptc-ecr-strict")
+        self.skopeo_push(self.strict, self.strict_ecr, image,
+                         "private/app:v1")
+        out, _ = self.skopeo_pull("ecrs/private/app:v1")
+        self.assertBlobsIn(out, image)
+        # Without credentials for the role, the upstream refuses.
+        r = self.get("/v2/ecrnocreds/private/app/manifests/v1",
+                     accept=image.media_type)
+        self.assertEqual(r.status, 404, r)
+        self.assertIn(b"MANIFEST_UNKNOWN", r.body)
+
+    def test_validate(self):
+        for prefix in ("ecrp", "ecrpfx", "ecrs"):
+            with self.subTest(prefix=prefix):
+                out = self.ecr().validate_pull_through_cache_rule(
+                    ecrRepositoryPrefix=prefix)
+                self.assertIs(out["isValid"], True, out)
+                self.assertNotIn("failure", out)
+        out = self.ecr().validate_pull_through_cache_rule(
+            ecrRepositoryPrefix="ecrnocreds")
+        self.assertIs(out["isValid"], False)
+        self.assertIn("GetAuthorizationToken with HTTP 400: "
+                      "UnrecognizedClientException", out["failure"])
+        out = self.ecr().validate_pull_through_cache_rule(
+            ecrRepositoryPrefix="ecrdown")
+        self.assertIs(out["isValid"], False)
+        self.assertIn("Unable to connect to the upstream registry's ECR "
+                      "API", out["failure"])

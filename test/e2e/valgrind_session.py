@@ -27,6 +27,10 @@ import botocore.exceptions
 DEADLINE_S = 60
 
 
+# An ecr upstream: its GetAuthorizationToken is signed, then refused.
+ECR_UPSTREAM = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+
+
 def start(bin_path, tmp, extra=(), notify_path=None):
     port_file = os.path.join(tmp, "port")
     log = open(os.path.join(tmp, "valgrind.log"), "w+")
@@ -36,6 +40,7 @@ def start(bin_path, tmp, extra=(), notify_path=None):
          "--listen", "127.0.0.1:0", "--port-file", port_file, "--ephemeral",
          # Refused at once: ValidatePullThroughCacheRule's upstream work.
          "--upstream-url", "quay.io=http://127.0.0.1:1",
+         "--upstream-url", ECR_UPSTREAM + "=http://127.0.0.1:1",
          "--log-level", "warn", *extra], stdout=log,
         stderr=subprocess.STDOUT,
         # TMPDIR: its --ephemeral store too; NOTIFY_SOCKET as systemd sets
@@ -326,6 +331,10 @@ def templates_session(ecr, expect_error):
     ok.append(ecr.validate_pull_through_cache_rule(
         ecrRepositoryPrefix="vgquay")["isValid"] is False)
     ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix="vgquay")
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="vgecr",
+                                       upstreamRegistryUrl=ECR_UPSTREAM)
+    ok.append(ecr.validate_pull_through_cache_rule(
+        ecrRepositoryPrefix="vgecr")["isValid"] is False)
     expect_error("SecretNotFoundException",
                  ecr.create_pull_through_cache_rule,
                  ecrRepositoryPrefix="vghub",
