@@ -12,12 +12,12 @@
 /* The eight base metrics, each mandatory and given once. */
 enum cvss_metric { M_AV, M_AC, M_PR, M_UI, M_S, M_C, M_I, M_A, M__COUNT };
 
-static const char *const metric_names[M__COUNT] = { "AV", "AC", "PR", "UI",
-	"S", "C", "I", "A" };
+static const char *const metric_names[M__COUNT] = {
+    "AV", "AC", "PR", "UI", "S", "C", "I", "A"};
 
 /* Temporal and environmental metrics: allowed, not part of the base. */
-static const char *const other_metrics[] = { "E", "RL", "RC", "CR", "IR",
-	"AR", "MAV", "MAC", "MPR", "MUI", "MS", "MC", "MI", "MA" };
+static const char *const other_metrics[] = {"E", "RL", "RC", "CR", "IR", "AR",
+    "MAV", "MAC", "MPR", "MUI", "MS", "MC", "MI", "MA"};
 
 static int
 metric_index(const char *name, size_t len)
@@ -41,8 +41,11 @@ weight(enum cvss_metric m, char v, bool is_changed)
 {
 	switch (m) {
 	case M_AV:
-		return v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 :
-		    v == 'P' ? 0.2 : -1;
+		return v == 'N'   ? 0.85
+		       : v == 'A' ? 0.62
+		       : v == 'L' ? 0.55
+		       : v == 'P' ? 0.2
+		                  : -1;
 	case M_AC:
 		return v == 'L' ? 0.77 : v == 'H' ? 0.44 : -1;
 	case M_PR:

@@ -37,7 +37,7 @@ struct scan_inventory {
 enum scan_result {
 	SCAN_OK,
 	SCAN_UNSUPPORTED, /* no OS package database, or an OS we cannot map */
-	SCAN_FAILED	  /* unreadable, corrupt, malicious or over a limit */
+	SCAN_FAILED       /* unreadable, corrupt, malicious or over a limit */
 };
 
 /*
@@ -71,9 +71,8 @@ void scan_limits_default(struct scan_limits *);
 enum scan_result scan_inventory_read(const struct scan_layer *, size_t n,
     struct scan_inventory *out, char **reason);
 /* The same with explicit limits (tests, bench). */
-enum scan_result scan_inventory_read_limits(const struct scan_layer *,
-    size_t n, const struct scan_limits *, struct scan_inventory *out,
-    char **reason);
+enum scan_result scan_inventory_read_limits(const struct scan_layer *, size_t n,
+    const struct scan_limits *, struct scan_inventory *out, char **reason);
 /* Free what an inventory owns and zero it; NULL members are fine. */
 void scan_inventory_free(struct scan_inventory *);
 
@@ -105,9 +104,10 @@ size_t vulndb_count(const struct vulndb *, size_t *n_skipped);
 struct scan_finding {
 	char *name; /* CVE alias if any, else the OSV id */
 	char *osv_id, *description, *uri;
-	const char *severity; /* CRITICAL HIGH MEDIUM LOW INFORMATIONAL UNDEFINED */
-	char *cvss3_vector;   /* NULL when none */
-	double cvss3_score;   /* < 0 when none */
+	const char
+	    *severity; /* CRITICAL HIGH MEDIUM LOW INFORMATIONAL UNDEFINED */
+	char *cvss3_vector; /* NULL when none */
+	double cvss3_score; /* < 0 when none */
 	char *package_name, *package_version;
 	char *fixed_version; /* NULL if none */
 };

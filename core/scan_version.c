@@ -56,7 +56,7 @@ dpkg_verrevcmp(const char *a, const char *a_end, const char *b,
 
 	while (a < a_end || b < b_end) {
 		while ((a < a_end && !is_digit(*a)) ||
-		    (b < b_end && !is_digit(*b))) {
+		       (b < b_end && !is_digit(*b))) {
 			ac = dpkg_order(a < a_end ? *a : '\0');
 			bc = dpkg_order(b < b_end ? *b : '\0');
 			if (ac != bc)
@@ -69,8 +69,7 @@ dpkg_verrevcmp(const char *a, const char *a_end, const char *b,
 		while (b < b_end && *b == '0')
 			b++;
 		first_diff = 0;
-		while (a < a_end && b < b_end && is_digit(*a) &&
-		    is_digit(*b)) {
+		while (a < a_end && b < b_end && is_digit(*a) && is_digit(*b)) {
 			if (first_diff == 0)
 				first_diff = *a - *b;
 			a++;
@@ -167,8 +166,8 @@ enum apk_tok {
 };
 
 /* Suffixes in order; those before "" (no suffix) are pre-releases. */
-static const char *const apk_suffixes[] = { "alpha", "beta", "pre", "rc",
-	"", "cvs", "svn", "git", "hg", "p" };
+static const char *const apk_suffixes[] = {
+    "alpha", "beta", "pre", "rc", "", "cvs", "svn", "git", "hg", "p"};
 #define APK_SUFFIX_NONE 4
 
 struct apk_cursor {
@@ -247,7 +246,7 @@ apk_classify(struct apk_cursor *c, enum apk_tok prev)
 	else if (*p == '~' && is_hex(p[1]) && prev < APK_HASH)
 		k = APK_HASH;
 	else if (p[0] == '-' && p[1] == 'r' && is_digit(p[2]) &&
-	    prev < APK_REVISION)
+	         prev < APK_REVISION)
 		k = APK_REVISION;
 	/* Separators ('.', '_', '~', "-r") are not part of the value. */
 	if (k == APK_REVISION)
@@ -343,8 +342,8 @@ apk_advance(struct apk_cursor *c)
 int
 apk_version_cmp(const char *a, const char *b)
 {
-	struct apk_cursor ca = { .p = a, .is_first = true };
-	struct apk_cursor cb = { .p = b, .is_first = true };
+	struct apk_cursor ca = {.p = a, .is_first = true};
+	struct apk_cursor cb = {.p = b, .is_first = true};
 	int rc;
 
 	apk_classify(&ca, APK_END);
