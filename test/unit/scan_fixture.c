@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#define ZLIB_CONST
 #include <zlib.h>
 #include <zstd.h>
+
+#include "common/xalloc.h"
 
 #define FIX_TAR_MAX (256U * 1024 * 1024)
 
@@ -125,8 +128,10 @@ scan_fixture_release(struct scan_fixture *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->n_layers; i++)
+	for (i = 0; i < f->n_layers; i++) {
 		unlink(f->paths[i]);
+		free(f->paths[i]);
+	}
 	rmdir(f->dir);
 	f->n_layers = 0;
 }
@@ -137,7 +142,7 @@ new_layer(struct scan_fixture *f, const char *media_type, FILE **fp)
 	size_t i = f->n_layers++;
 
 	assert_true(i < FIX_LAYERS_MAX);
-	snprintf(f->paths[i], sizeof(f->paths[i]), "%s/layer%zu", f->dir, i);
+	f->paths[i] = xasprintf("%s/layer%zu", f->dir, i);
 	f->layers[i].path = f->paths[i];
 	f->layers[i].media_type = media_type;
 	assert_non_null(*fp = fopen(f->paths[i], "wb"));
@@ -155,11 +160,9 @@ gz_feed(z_stream *zs, FILE *fp, const void *data, uint64_t len, int flush)
 
 	do {
 		n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
-		zs->next_in =
-		    (unsigned char *)(data != NULL
-		                          ? (const unsigned char *)data +
-		                                (len - left)
-		                          : zeros);
+		zs->next_in = data != NULL
+		                  ? (const unsigned char *)data + (len - left)
+		                  : zeros;
 		zs->avail_in = (uInt)n;
 		left -= n;
 		do {

@@ -18,7 +18,7 @@ enum fix_compression { FIX_PLAIN, FIX_GZIP, FIX_ZSTD };
 
 struct scan_fixture {
 	char dir[512];
-	char paths[FIX_LAYERS_MAX][600];
+	char *paths[FIX_LAYERS_MAX];
 	struct scan_layer layers[FIX_LAYERS_MAX];
 	size_t n_layers;
 };
