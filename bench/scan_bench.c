@@ -122,10 +122,10 @@ tar_data(struct gz_out *g, const void *data, size_t len)
 static void
 fill(unsigned char *p, size_t len)
 {
-	static const char *const words[] = { "lib", "so", "usr", "share",
-		"doc", "init", "main", "copy", "ELF", "\x7f", "data", "text",
-		"bss", "symbol", "0x4f2a", "error", "return", "static", "int",
-		"char", "\n", "\t", "  " };
+	static const char *const words[] = {"lib", "so", "usr", "share", "doc",
+	    "init", "main", "copy", "ELF", "\x7f", "data", "text", "bss",
+	    "symbol", "0x4f2a", "error", "return", "static", "int", "char",
+	    "\n", "\t", "  "};
 	size_t i = 0, n;
 	const char *w;
 
@@ -168,7 +168,7 @@ static void
 write_layer(const char *path, int index, uint64_t bytes)
 {
 	unsigned char *data = xmalloc(1024 * 1024);
-	struct gz_out g = { 0 };
+	struct gz_out g = {0};
 	char name[64], *status;
 	uint64_t size;
 	int n = 0;
@@ -179,7 +179,8 @@ write_layer(const char *path, int index, uint64_t bytes)
 	    Z_DEFAULT_STRATEGY);
 	if (index == 0) {
 		tar_text(&g, "etc/os-release",
-		    "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n");
+		    "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian "
+		    "12\"\n");
 		status = dpkg_status(0);
 		tar_text(&g, "var/lib/dpkg/status", status);
 		free(status);
@@ -215,7 +216,7 @@ struct child_report {
 static int
 measure(void (*fn)(void *), void *arg, struct child_report *out)
 {
-	struct child_report rep = { -1, -1, -1 };
+	struct child_report rep = {-1, -1, -1};
 	struct rusage ru;
 	int fds[2], status;
 	double t0;
@@ -233,9 +234,9 @@ measure(void (*fn)(void *), void *arg, struct child_report *out)
 		getrusage(RUSAGE_SELF, &ru);
 		rep.rss_kib = ru.ru_maxrss;
 		rep.cpu_sec = (double)ru.ru_utime.tv_sec +
-		    (double)ru.ru_utime.tv_usec / 1e6 +
-		    (double)ru.ru_stime.tv_sec +
-		    (double)ru.ru_stime.tv_usec / 1e6;
+		              (double)ru.ru_utime.tv_usec / 1e6 +
+		              (double)ru.ru_stime.tv_sec +
+		              (double)ru.ru_stime.tv_usec / 1e6;
 		if (write(fds[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
 			_exit(1);
 		_exit(0);
@@ -275,8 +276,8 @@ run_scan(void *arg)
 static void
 write_feed(const char *dir, size_t n)
 {
-	static const char *const ecosystems[] = { "Debian:12", "Debian:11",
-		"Ubuntu:22.04:LTS", "Alpine:v3.19" };
+	static const char *const ecosystems[] = {
+	    "Debian:12", "Debian:11", "Ubuntu:22.04:LTS", "Alpine:v3.19"};
 	char *path;
 	FILE *fp;
 	size_t i;
@@ -337,7 +338,7 @@ run_match(void *arg)
 
 	if ((db = vulndb_open(job->feed, &reason)) == NULL ||
 	    scan_inventory_read(job->layers, N_LAYERS, &inv, &reason) !=
-		SCAN_OK)
+	        SCAN_OK)
 		_exit(1);
 	t0 = now_sec();
 	n = vulndb_match(db, &inv, &f);
@@ -357,9 +358,10 @@ remove_all(const char *dir, size_t n_records)
 	size_t i;
 
 	for (i = 0; i < n_records + N_LAYERS; i++) {
-		path = i < n_records ?
-		    xasprintf("%s/feed/BENCH-%zu.json", dir, i) :
-		    xasprintf("%s/layer%zu.tar.gz", dir, i - n_records);
+		path =
+		    i < n_records
+		        ? xasprintf("%s/feed/BENCH-%zu.json", dir, i)
+		        : xasprintf("%s/layer%zu.tar.gz", dir, i - n_records);
 		unlink(path);
 		free(path);
 	}

@@ -20,10 +20,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char *const media_types[] = {
-	NULL,
-	"application/vnd.oci.image.layer.v1.tar",
-	"application/vnd.oci.image.layer.v1.tar+gzip",
-	"application/vnd.oci.image.layer.v1.tar+zstd",
+    NULL,
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.v1.tar+zstd",
 };
 #define N_MEDIA (sizeof(media_types) / sizeof(media_types[0]))
 
@@ -41,7 +41,7 @@ check_round_trip(const struct scan_inventory *inv)
 	for (i = 0; i < back.n_pkgs; i++)
 		if (strcmp(back.pkgs[i].name, inv->pkgs[i].name) != 0 ||
 		    strcmp(back.pkgs[i].source_version,
-			inv->pkgs[i].source_version) != 0)
+		        inv->pkgs[i].source_version) != 0)
 			abort();
 	scan_inventory_free(&back);
 	free(enc);
@@ -94,8 +94,8 @@ fuzz_versions(const uint8_t *data, size_t size)
 	const char *nul = memchr(text, '\0', size);
 	size_t a_len = nul != NULL ? (size_t)(nul - text) : size;
 	char *a = xstrndup(text, a_len);
-	char *b = nul != NULL ? xstrndup(nul + 1, size - a_len - 1) :
-				xstrdup("");
+	char *b =
+	    nul != NULL ? xstrndup(nul + 1, size - a_len - 1) : xstrdup("");
 
 	if (sign(dpkg_version_cmp(a, b)) != -sign(dpkg_version_cmp(b, a)) ||
 	    dpkg_version_cmp(a, a) != 0)
@@ -119,7 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_layer(data + 1, size - 1, media_types[data[0]]);
 	else if (data[0] == N_MEDIA) {
 		if (scan_inventory_decode((const char *)data + 1, size - 1,
-			&inv) == 0)
+		        &inv) == 0)
 			scan_inventory_free(&inv);
 	} else
 		fuzz_versions(data + 1, size - 1);
