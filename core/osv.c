@@ -681,15 +681,15 @@ vulndb_free(struct vulndb *db)
 int64_t
 vulndb_updated_at_ms(const struct vulndb *db)
 {
-	return db->updated_at_ms;
+	return db != NULL ? db->updated_at_ms : 0;
 }
 
 size_t
 vulndb_count(const struct vulndb *db, size_t *n_skipped)
 {
 	if (n_skipped != NULL)
-		*n_skipped = db->n_skipped;
-	return db->n_records;
+		*n_skipped = db != NULL ? db->n_skipped : 0;
+	return db != NULL ? db->n_records : 0;
 }
 
 size_t
