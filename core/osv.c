@@ -575,11 +575,13 @@ walk(struct vulndb *db, const char *dir, int depth, char **err)
 		if (de->d_name[0] == '.')
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (depth < OSV_DEPTH_MAX)
-				walk(db, path, depth + 1, NULL);
-		} else if (is_json_name(de->d_name) && !load_file(db, path))
-			db->n_skipped++;
+		/* Records are files: no stat for them (load_file checks). */
+		if (is_json_name(de->d_name)) {
+			if (!load_file(db, path))
+				db->n_skipped++;
+		} else if (depth < OSV_DEPTH_MAX && stat(path, &st) == 0 &&
+		           S_ISDIR(st.st_mode))
+			walk(db, path, depth + 1, NULL);
 		free(path);
 	}
 	closedir(d);
