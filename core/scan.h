@@ -107,7 +107,8 @@ size_t vulndb_count(const struct vulndb *, size_t *n_skipped);
 
 struct scan_finding {
 	char *name; /* CVE alias if any, else the OSV id */
-	char *osv_id, *description, *uri;
+	char *osv_id, *uri;
+	char *description; /* NULL when the record has none */
 	const char
 	    *severity; /* CRITICAL HIGH MEDIUM LOW INFORMATIONAL UNDEFINED */
 	char *cvss3_vector; /* NULL when none */
