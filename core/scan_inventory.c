@@ -163,7 +163,7 @@ os_value(const char *v, size_t len)
 }
 
 struct os_release {
-	char *id, *version_id, *pretty;
+	char *id, *version_id, *codename, *pretty;
 };
 
 static void
@@ -171,6 +171,7 @@ os_release_release(struct os_release *os)
 {
 	free(os->id);
 	free(os->version_id);
+	free(os->codename);
 	free(os->pretty);
 }
 
@@ -189,6 +190,9 @@ parse_os_release(const struct scan_file *f, struct os_release *os)
 			dst = &os->id;
 		else if (str_n_is(line, (size_t)(eq - line), "VERSION_ID"))
 			dst = &os->version_id;
+		else if (str_n_is(line, (size_t)(eq - line),
+		             "VERSION_CODENAME"))
+			dst = &os->codename;
 		else if (str_n_is(line, (size_t)(eq - line), "PRETTY_NAME"))
 			dst = &os->pretty;
 		else
@@ -216,6 +220,27 @@ release_len(const char *v, int parts)
 }
 
 /*
+ * Debian testing and sid have no VERSION_ID, only the codename of the
+ * release to come (sid's says the testing one's): its number, as OSV
+ * names releases; else "Debian:sid", OSV's name for unnumbered Debian
+ * [unconfirmed: docs/scanning.md, "Ecosystems"].
+ */
+static char *
+debian_unnumbered(const char *codename)
+{
+	static const char *const codenames[] = {
+	    "buster", "bullseye", "bookworm", "trixie", "forky", "duke"};
+	size_t i;
+
+	for (i = 0;
+	     codename != NULL && i < sizeof(codenames) / sizeof(codenames[0]);
+	     i++)
+		if (strcmp(codename, codenames[i]) == 0)
+			return xasprintf("Debian:%zu", i + 10);
+	return xstrdup("Debian:sid");
+}
+
+/*
  * OSV's ecosystem for the OS (docs/scanning.md, "Ecosystems"): Debian's
  * major release, Ubuntu's YY.MM, Alpine's v + major.minor; NULL for
  * an OS OSV's distro feeds do not cover.
@@ -229,12 +254,8 @@ ecosystem_of(const struct os_release *os)
 	if (os->id == NULL)
 		return NULL;
 	if (strcmp(os->id, "debian") == 0) {
-		/*
-		 * testing and sid have no VERSION_ID; OSV names unnumbered
-		 * Debian "Debian:sid" [unconfirmed for testing].
-		 */
 		if (*v == '\0')
-			return xstrdup("Debian:sid");
+			return debian_unnumbered(os->codename);
 		if ((n = release_len(v, 1)) > 0)
 			return xasprintf("Debian:%.*s", (int)n, v);
 	} else if (strcmp(os->id, "ubuntu") == 0) {
@@ -481,6 +502,7 @@ inventory_of(const struct scan_fs *fs, struct scan_inventory *out,
 	out->os_id = os.id;
 	out->os_version_id = os.version_id;
 	out->os_pretty = os.pretty;
+	free(os.codename);
 	out->ecosystem = ecosystem;
 	out->pkg_format = xstrdup(format);
 	out->pkgs = l.v;

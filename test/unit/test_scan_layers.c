@@ -548,6 +548,7 @@ test_scan_maps_os_release_to_ecosystems(void **state)
 	    {"ID=ubuntu\nVERSION_ID=\"22.04\"\n", "Ubuntu:22.04"},
 	    {"ID='debian'\nVERSION_ID='11'\n", "Debian:11"},
 	    {"ID=debian\n", "Debian:sid"},
+	    {"ID=debian\nVERSION_CODENAME=trixie\n", "Debian:13"},
 	    {"ID=alpine\nVERSION_ID=3.20.0_alpha20240329\n", "Alpine:v3.20"},
 	    {"# comment\nID=\"alpine\"\r\nVERSION_ID=3.18.4\r\n",
 	        "Alpine:v3.18"},
