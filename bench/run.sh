@@ -21,7 +21,7 @@
 #
 # Scenario sets (BENCH_SCENARIOS: a space- or comma-separated list, default
 # "all" = "repos images layer registry policy stall scaling ceiling
-# replication tls pullthrough"):
+# replication tls pullthrough scan"):
 #   repos   DescribeRepositories, GetAuthorizationToken, CreateRepository,
 #           start-up time and RSS (issue 1)
 #   images  issue 3, on two servers:
@@ -99,6 +99,11 @@
 #           repositories) with wrk, and a BENCH_TLS_BLOB_MIB (256) MiB blob
 #           pushed once and pulled 3 times with curl; HTTPS as a ratio of
 #           plain HTTP
+#   scan    issue 15: bench/ecrd-scan-bench ($ECRD_SCAN_BENCH_BIN, built
+#           beside ecrd; bench/scan_bench.c): the package inventory of a
+#           BENCH_SCAN_MIB (200) MiB image of 5 gzip layers, its time and
+#           peak RSS; vulndb_open of BENCH_OSV_RECORDS (100,000) OSV
+#           records, its time and RSS; a match of the inventory
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
@@ -135,12 +140,13 @@ STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
 CEILING_BIN=${ECRD_CEILING_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-ceiling}
+SCAN_BENCH_BIN=${ECRD_SCAN_BENCH_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-scan-bench}
 SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
 	SCENARIOS="repos images layer registry policy stall scaling ceiling"
-	SCENARIOS+=" replication tls pullthrough" ;;
+	SCENARIOS+=" replication tls pullthrough scan" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -161,7 +167,7 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
 for sc in $SCENARIOS; do
 	case $sc in
 	repos | images | layer | registry | policy | stall | scaling | \
-	    ceiling | replication | tls | pullthrough) ;;
+	    ceiling | replication | tls | pullthrough | scan) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
@@ -170,6 +176,9 @@ if [[ " $SCENARIOS " == *" tls "* ]] && ! command -v openssl >/dev/null; then
 fi
 if [[ " $SCENARIOS " == *" ceiling "* ]] && [ ! -x "$CEILING_BIN" ]; then
 	die "no ecrd-ceiling at $CEILING_BIN (built beside ecrd: set ECRD_CEILING_BIN)"
+fi
+if [[ " $SCENARIOS " == *" scan "* ]] && [ ! -x "$SCAN_BENCH_BIN" ]; then
+	die "no ecrd-scan-bench at $SCAN_BENCH_BIN (built beside ecrd: set ECRD_SCAN_BENCH_BIN)"
 fi
 if [ -n "$PERF_DIR" ]; then
 	command -v perf >/dev/null || die "BENCH_PERF is set but perf is missing"
@@ -186,6 +195,7 @@ fi
 
 WORK=$(mktemp -d /tmp/bench-work.XXXXXX)
 RESULTS=$WORK/results.txt
+: >"$RESULTS"
 PIDS=()
 
 is_alive() {
@@ -969,4 +979,13 @@ if wants tls; then
 	    "curl to /dev/null (plain HTTP: sendfile; HTTPS: mapped 1 MiB" \
 	    "windows, encrypted in the loop), median"
 fi
-python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
+# Sets with server figures fill RESULTS; scan alone prints its own.
+if [ -s "$RESULTS" ]; then
+	python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
+fi
+if wants scan; then
+	# Its own figures, printed as it measures them (no server involved).
+	echo "scan: $SCAN_BENCH_BIN; each measured step in a child process" \
+	    "(wall and CPU seconds, the child's peak RSS)"
+	"$SCAN_BENCH_BIN" "$WORK/scan"
+fi
