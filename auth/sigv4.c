@@ -25,6 +25,13 @@
 #define HMAC_SIZE SIGV4_HMAC_SIZE
 /* The string to sign: its fixed text and sigv4_auth's fields, bounded. */
 #define STS_SIZE 256
+_Static_assert(STS_SIZE >= sizeof ALGORITHM +
+                               sizeof(((struct sigv4_auth *)0)->amz_date) +
+                               sizeof(((struct sigv4_auth *)0)->date) +
+                               sizeof(((struct sigv4_auth *)0)->region) +
+                               sizeof(((struct sigv4_auth *)0)->service) +
+                               sizeof TERMINATOR + 1 + 64,
+    "a string to sign must fit STS_SIZE");
 /* Bytes of a usual canonical request (allocated at once). */
 #define CANONICAL_GUESS 1024
 #define MSG_MISMATCH                                                           \
@@ -888,11 +895,11 @@ signature(struct sigv4_cache *c, const char *secret,
     const struct sigv4_auth *auth, const char *sts, size_t sts_len,
     unsigned char out[HMAC_SIZE])
 {
-	crypto_auth_hmacsha256_state st;
+	struct hmac_sha256 st;
 
 	sigv4_signing_key(c, secret, auth, &st);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)sts, sts_len);
-	crypto_auth_hmacsha256_final(&st, out);
+	hmac_sha256_update(&st, sts, sts_len);
+	hmac_sha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
 }
 
@@ -949,6 +956,38 @@ sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	    cause);
 }
 
+static char *
+put_str(char *p, const char *s)
+{
+	size_t len = strlen(s);
+
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/*
+ * ALGORITHM, the time, the scope and the canonical request's hash, a line
+ * each, into sts; its length. Every field is bounded by its array in
+ * struct sigv4_auth, so it fits.
+ */
+static size_t
+string_to_sign(const struct sigv4_auth *auth, const char *hash,
+    char sts[STS_SIZE])
+{
+	char *p = put_str(sts, ALGORITHM "\n");
+
+	p = put_str(p, auth->amz_date);
+	*p++ = '\n';
+	p = put_str(p, auth->date);
+	*p++ = '/';
+	p = put_str(p, auth->region);
+	*p++ = '/';
+	p = put_str(p, auth->service);
+	p = put_str(p, "/" TERMINATOR "\n");
+	p = put_str(p, hash);
+	return (size_t)(p - sts);
+}
+
 int
 sigv4_verify_cached(const struct sigv4_request *req,
     const struct sigv4_auth *auth, const char *secret_key, const char *service,
@@ -958,7 +997,7 @@ sigv4_verify_cached(const struct sigv4_request *req,
 	unsigned char want[HMAC_SIZE], got[HMAC_SIZE];
 	char hash[65], sts[STS_SIZE];
 	size_t got_len;
-	int n, rc;
+	int rc;
 
 	if (strcmp(auth->service, service) != 0) {
 		*cause = xasprintf("Credential should be scoped to correct "
@@ -991,15 +1030,8 @@ sigv4_verify_cached(const struct sigv4_request *req,
 	}
 	sha256_hex(b.data, b.len, hash);
 	buf_release(&b);
-	/* Every field is bounded by its array in struct sigv4_auth. */
-	n = snprintf(sts, sizeof sts,
-	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
-	    auth->date, auth->region, auth->service, hash);
-	if (n < 0 || (size_t)n >= sizeof sts) {
-		*cause = xstrdup(MSG_MISMATCH);
-		return SIGV4_MISMATCH;
-	}
-	signature(cache, secret_key, auth, sts, (size_t)n, want);
+	signature(cache, secret_key, auth, sts, string_to_sign(auth, hash, sts),
+	    want);
 
 	rc = SIGV4_MISMATCH;
 	if (sodium_hex2bin(got, sizeof got, auth->signature,
