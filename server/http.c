@@ -43,7 +43,8 @@
 #include "common/xalloc.h"
 
 /* Input kept while a request waits for its answer; output before we pause. */
-#define CONN_READ_ROUNDS 4 /* large reads per readiness event */
+#define CONN_READ_ROUNDS 4      /* large reads per readiness event */
+#define CONN_EVBUFFER_READ 4096 /* libevent 2.1's EVBUFFER_MAX_READ */
 #define CONN_INPUT_MAX (256 * 1024)
 #define CONN_OUTPUT_MAX (4 * 1024 * 1024)
 /* A lingering close reads and discards at most this long and this much. */
@@ -513,32 +514,39 @@ conn_process(struct http_conn *c)
  * input up straight from the socket in large reads, to CONN_INPUT_MAX.
  * End of file and errors are left for the bufferevent's next read, which
  * reports them as it always does.
+ *
+ * A read that comes short has emptied the socket: one more would only
+ * fail with EAGAIN, a wasted system call per small request, so topping
+ * up starts only when libevent's own read was full and goes on only while
+ * reads fill what they ask for.
  */
-static bool
-conn_read_more(struct http_conn *c)
+static ssize_t
+conn_read_more(struct http_conn *c, bool *is_drained)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
-	size_t have;
+	size_t have, want;
 	ssize_t n;
 
 	if (c->is_closing ||
 	    (c->req != NULL && (c->req->is_complete || c->req->is_body_held)))
-		return false;
+		return 0;
 	if ((have = evbuffer_get_length(in)) >= CONN_INPUT_MAX)
-		return false;
+		return 0;
 	/* A socket bufferevent keeps its input's end frozen but in its reads.
 	 */
 	evbuffer_unfreeze(in, 0);
 	if (evbuffer_reserve_space(in, CONN_INPUT_MAX - have, &v, 1) != 1) {
 		evbuffer_freeze(in, 0);
-		return false;
+		return 0;
 	}
+	want = v.iov_len;
 	n = read(bufferevent_getfd(c->bev), v.iov_base, v.iov_len);
 	v.iov_len = n > 0 ? (size_t)n : 0;
 	evbuffer_commit_space(in, &v, 1);
 	evbuffer_freeze(in, 0);
-	return n > 0;
+	*is_drained = n < (ssize_t)want;
+	return n;
 }
 
 /* Parse, and read on in large pieces while there is more (bounded). */
@@ -546,13 +554,14 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
+	bool is_drained = evbuffer_get_length(bufferevent_get_input(bev)) <
+	                  CONN_EVBUFFER_READ;
 	int round;
 
-	(void)bev;
 	if (!conn_process(c))
 		return;
-	for (round = 0; round < CONN_READ_ROUNDS; round++) {
-		if (!conn_read_more(c) || !conn_process(c))
+	for (round = 0; round < CONN_READ_ROUNDS && !is_drained; round++) {
+		if (conn_read_more(c, &is_drained) <= 0 || !conn_process(c))
 			return;
 	}
 }
@@ -842,21 +851,33 @@ is_last_answer(const struct http_conn *c, const struct http_request *req)
 	           evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
 }
 
+static char *
+put_str(char *p, const char *s)
+{
+	size_t len = strlen(s);
+
+	memcpy(p, s, len);
+	return p + len;
+}
+
 static void
 write_head(struct http_request *req, struct evbuffer *out, int status,
     const char *content_type, int64_t len)
 {
 	struct http_conn *c = req->conn;
-	char head[HEAD_SIZE];
-	int n;
+	char head[HEAD_SIZE], *p = head;
 
-	/* The status text and date are short: the line always fits. */
-	n = snprintf(head, sizeof head,
-	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
-	    "Server: ecrd\r\nContent-Length: %lld\r\n",
-	    status, http_status_text(status), server_date(c->srv),
-	    (long long)len);
-	evbuffer_add(out, head, n > 0 ? (size_t)n : 0);
+	/* The status text and date are short: the lines always fit. */
+	p = put_str(p, "HTTP/1.1 ");
+	p += str_i64(status, p);
+	*p++ = ' ';
+	p = put_str(p, http_status_text(status));
+	p = put_str(p, "\r\nDate: ");
+	p = put_str(p, server_date(c->srv));
+	p = put_str(p, "\r\nServer: ecrd\r\nContent-Length: ");
+	p += str_i64(len, p);
+	p = put_str(p, "\r\n");
+	evbuffer_add(out, head, (size_t)(p - head));
 	if (content_type != NULL) {
 		evbuffer_add(out, "Content-Type: ", 14);
 		evbuffer_add(out, content_type, strlen(content_type));
