@@ -62,9 +62,16 @@ struct http_conn {
 	struct bufferevent *bev;
 	http_parser parser;
 	struct http_request *req;
-	struct buf hfield;
-	struct buf hvalue;
-	bool is_in_value;
+	/*
+	 * The request's target and header block as they arrive: NUL-ended
+	 * pieces in htext, which the connection keeps from request to
+	 * request, and each header's name and value offsets in it.
+	 */
+	struct buf htext;
+	size_t hoff[HTTP_HEADERS_MAX][2];
+	size_t n_hoff;
+	size_t url_len;
+	enum { HEAD_URL, HEAD_FIELD, HEAD_VALUE } hstate;
 	size_t header_bytes;
 	bool is_in_parse;
 	bool is_closing;  /* free once output is flushed */
@@ -175,20 +182,11 @@ request_new(struct http_conn *c)
 static void
 request_free(struct http_request *req)
 {
-	size_t i;
-
 	if (req == NULL)
 		return;
 	if (req->app_free != NULL)
 		req->app_free(req->app_data);
-	for (i = 0; i < req->n_headers; i++) {
-		free(req->headers[i].name);
-		free(req->headers[i].value);
-	}
-	free(req->headers);
-	free(req->url);
-	free(req->path);
-	free(req->query);
+	free(req->head);
 	buf_release(&req->body);
 	buf_release(&req->resp_headers);
 	free(req);
@@ -233,9 +231,20 @@ on_message_begin(http_parser *p)
 	if (!evtimer_pending(c->timer, NULL))
 		evtimer_add(c->timer, &c->srv->header_timeout);
 	c->header_bytes = 0;
-	c->is_in_value = false;
-	buf_reset(&c->hfield);
-	buf_reset(&c->hvalue);
+	buf_reset(&c->htext);
+	c->n_hoff = 0;
+	c->url_len = 0;
+	c->hstate = HEAD_URL;
+	return 0;
+}
+
+static int
+head_piece(struct http_conn *c, const char *at, size_t len, int status)
+{
+	if (buf_add(&c->htext, at, len) != 0) {
+		conn_fail(c, status);
+		return -1;
+	}
 	return 0;
 }
 
@@ -243,50 +252,24 @@ static int
 on_url(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
-	struct http_request *req = c->req;
-	size_t old = req->url == NULL ? 0 : strlen(req->url);
 
-	if (old + len > HTTP_URL_MAX) {
+	c->url_len += len;
+	if (c->url_len > HTTP_URL_MAX) {
 		conn_fail(c, 414);
 		return -1;
 	}
-	req->url = xrealloc(req->url, old + len + 1);
-	memcpy(req->url + old, at, len);
-	req->url[old + len] = '\0';
-	return 0;
+	return head_piece(c, at, len, 414);
 }
 
 static int
-header_flush(struct http_conn *c)
-{
-	struct http_request *req = c->req;
-	struct http_header *h;
-
-	if (c->hfield.len == 0)
-		return 0;
-	if (req->n_headers == HTTP_HEADERS_MAX) {
-		conn_fail(c, 431);
-		return -1;
-	}
-	req->headers = xreallocarray(req->headers, req->n_headers + 1,
-	    sizeof *req->headers);
-	h = &req->headers[req->n_headers++];
-	h->name = buf_take(&c->hfield, NULL);
-	h->value = buf_take(&c->hvalue, NULL);
-	c->is_in_value = false;
-	return 0;
-}
-
-static int
-header_piece(struct http_conn *c, struct buf *b, const char *at, size_t len)
+header_piece(struct http_conn *c, const char *at, size_t len)
 {
 	c->header_bytes += len;
-	if (c->header_bytes > HTTP_HEADER_BYTES_MAX ||
-	    buf_add(b, at, len) != 0) {
+	if (c->header_bytes > HTTP_HEADER_BYTES_MAX) {
 		conn_fail(c, 431);
 		return -1;
 	}
-	return 0;
+	return head_piece(c, at, len, 431);
 }
 
 static int
@@ -294,9 +277,18 @@ on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
-	if (c->is_in_value && header_flush(c) != 0)
-		return -1;
-	return header_piece(c, &c->hfield, at, len);
+	if (c->hstate != HEAD_FIELD) {
+		/* The target or the last value ends; a name begins. */
+		if (c->n_hoff == HTTP_HEADERS_MAX) {
+			conn_fail(c, 431);
+			return -1;
+		}
+		if (head_piece(c, "", 1, 431) != 0)
+			return -1;
+		c->hoff[c->n_hoff++][0] = c->htext.len;
+		c->hstate = HEAD_FIELD;
+	}
+	return header_piece(c, at, len);
 }
 
 static int
@@ -304,23 +296,52 @@ on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
-	c->is_in_value = true;
-	return header_piece(c, &c->hvalue, at, len);
+	if (c->hstate != HEAD_VALUE) {
+		if (head_piece(c, "", 1, 431) != 0)
+			return -1;
+		c->hoff[c->n_hoff - 1][1] = c->htext.len;
+		c->hstate = HEAD_VALUE;
+	}
+	return header_piece(c, at, len);
 }
 
-static void
-request_split_url(struct http_request *req)
+/*
+ * The head is in: one allocation holds the header array, the text of the
+ * target and headers, then the target's path and query.
+ */
+static int
+request_set_head(struct http_conn *c)
 {
-	const char *url = req->url != NULL ? req->url : "/";
-	const char *q = strchr(url, '?');
+	struct http_request *req = c->req;
+	size_t n = c->n_hoff, array = n * sizeof *req->headers, i;
+	const char *q;
+	char *text;
 
-	if (q == NULL) {
-		req->path = xstrdup(url);
-		req->query = xstrdup("");
-	} else {
-		req->path = xstrndup(url, (size_t)(q - url));
-		req->query = xstrdup(q + 1);
+	if (head_piece(c, "", 1, 431) != 0)
+		return -1;
+	req->head = xmalloc(array + c->htext.len + c->url_len + 3);
+	text = (char *)req->head + array;
+	memcpy(text, c->htext.data, c->htext.len);
+	req->headers = n != 0 ? req->head : NULL;
+	req->n_headers = n;
+	for (i = 0; i < n; i++) {
+		req->headers[i].name = text + c->hoff[i][0];
+		req->headers[i].value = text + c->hoff[i][1];
 	}
+	req->url = text;
+	req->path = text + c->htext.len;
+	q = strchr(req->url, '?');
+	if (c->url_len == 0)
+		memcpy(req->path, "/", 2);
+	else if (q == NULL)
+		memcpy(req->path, req->url, c->url_len + 1);
+	else {
+		memcpy(req->path, req->url, (size_t)(q - req->url));
+		req->path[q - req->url] = '\0';
+	}
+	req->query = req->path + strlen(req->path) + 1;
+	memcpy(req->query, q != NULL ? q + 1 : "", q != NULL ? strlen(q) : 1);
+	return 0;
 }
 
 /*
@@ -362,12 +383,11 @@ on_headers_complete(http_parser *p)
 	const char *expect;
 
 	evtimer_del(c->timer);
-	if (header_flush(c) != 0)
+	if (request_set_head(c) != 0)
 		return -1;
 	str_copy(req->method, sizeof req->method,
 	    http_method_str((enum http_method)p->method));
 	req->is_head = p->method == HTTP_HEAD;
-	request_split_url(req);
 	if (p->flags & F_CHUNKED)
 		req->is_chunked = true;
 	else if (p->content_length != ULLONG_MAX)
@@ -684,8 +704,7 @@ conn_free(struct http_conn *c)
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
-	buf_release(&c->hfield);
-	buf_release(&c->hvalue);
+	buf_release(&c->htext);
 	free(c);
 	/* A descriptor is free again: accept may go on. */
 	accept_resume(srv);
@@ -727,8 +746,9 @@ conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip)
 	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
-	buf_init(&c->hfield, HTTP_HEADER_BYTES_MAX);
-	buf_init(&c->hvalue, HTTP_HEADER_BYTES_MAX);
+	/* The limits are checked as pieces come; this bounds their NULs. */
+	buf_init(&c->htext,
+	    HTTP_URL_MAX + HTTP_HEADER_BYTES_MAX + 2 * HTTP_HEADERS_MAX + 2);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);

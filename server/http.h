@@ -35,10 +35,11 @@ struct http_request {
 	struct http_conn *conn;          /* NULL once the peer is gone */
 	char peer_ip[HTTP_PEER_IP_SIZE]; /* "" if unknown */
 	char method[16];
+	void *head;  /* owned: holds headers, url, path and query */
 	char *url;   /* raw request-target */
 	char *path;  /* raw path part of url */
 	char *query; /* raw query without '?', or "" */
-	struct http_header *headers;
+	struct http_header *headers; /* in head */
 	size_t n_headers;
 	int64_t content_length; /* -1 when absent */
 	bool is_chunked;
