@@ -5,7 +5,6 @@
  */
 #include "common/json.h"
 
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,9 +308,9 @@ static void
 emit(struct buf *b, struct json_object *o, int flags)
 {
 	struct jraw *raw;
+	const char *text;
 	char num[32];
 	size_t i, n;
-	int len;
 
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -321,14 +320,18 @@ emit(struct buf *b, struct json_object *o, int flags)
 		buf_addstr(b, json_object_get_boolean(o) ? "true" : "false");
 		break;
 	case json_type_int:
-		len = snprintf(num, sizeof num, "%" PRId64,
-		    json_object_get_int64(o));
-		buf_add(b, num, (size_t)len);
+		buf_add(b, num, str_i64(json_object_get_int64(o), num));
 		break;
 	case json_type_double:
-		/* json-c keeps the text given to json_object_new_double_s. */
-		buf_addstr(b,
-		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		/*
+		 * json_object_new_double_s keeps its text as the userdata
+		 * (json-c documents it): written as is, without json-c's
+		 * serializer and the print buffer it allocates.
+		 */
+		if ((text = json_object_get_userdata(o)) == NULL)
+			text = json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN);
+		buf_addstr(b, text);
 		break;
 	case json_type_string:
 		raw = json_object_get_userdata(o);
