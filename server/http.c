@@ -569,6 +569,57 @@ conn_read_more(struct http_conn *c, bool *is_drained)
 	return n;
 }
 
+/*
+ * Whether the next input is body bytes of a known length that the
+ * application takes in place (body_room), with nothing buffered before
+ * them.
+ */
+static bool
+conn_is_body_direct(struct http_conn *c)
+{
+	struct http_request *req = c->req;
+
+	return !c->is_closing && req != NULL && req->body_room != NULL &&
+	       req->head != NULL && !req->is_complete && !req->is_body_held &&
+	       !req->is_chunked && c->parser.content_length != 0 &&
+	       c->parser.content_length != ULLONG_MAX &&
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
+/*
+ * Read body bytes straight into the application's room, never past the
+ * body (what follows is the next request's, for the input), and parse
+ * them there: on_body gets them where they already are. As in
+ * conn_read_more, end of file and errors are left to the bufferevent.
+ */
+static ssize_t
+conn_read_body(struct http_conn *c, bool *is_drained)
+{
+	struct http_request *req = c->req;
+	enum http_errno err;
+	size_t room;
+	ssize_t n;
+	char *dst;
+
+	if ((dst = req->body_room(req, &room)) == NULL || room == 0)
+		return 0;
+	if (room > c->parser.content_length)
+		room = (size_t)c->parser.content_length;
+	n = read(bufferevent_getfd(c->bev), dst, room);
+	*is_drained = n < (ssize_t)room;
+	if (n <= 0)
+		return n;
+	c->is_in_parse = true;
+	(void)http_parser_execute(&c->parser, &parser_settings, dst, (size_t)n);
+	c->is_in_parse = false;
+	err = HTTP_PARSER_ERRNO(&c->parser);
+	if (err == HPE_PAUSED)
+		http_parser_pause(&c->parser, 0);
+	else if (err != HPE_OK && !c->is_closing)
+		conn_fail(c, 400);
+	return n;
+}
+
 /* Parse, and read on in large pieces while there is more (bounded). */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
@@ -576,12 +627,15 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct http_conn *c = arg;
 	bool is_drained = evbuffer_get_length(bufferevent_get_input(bev)) <
 	                  CONN_EVBUFFER_READ;
+	ssize_t n;
 	int round;
 
 	if (!conn_process(c))
 		return;
 	for (round = 0; round < CONN_READ_ROUNDS && !is_drained; round++) {
-		if (conn_read_more(c, &is_drained) <= 0 || !conn_process(c))
+		n = conn_is_body_direct(c) ? conn_read_body(c, &is_drained)
+		                           : conn_read_more(c, &is_drained);
+		if (n <= 0 || !conn_process(c))
 			return;
 	}
 }

@@ -53,6 +53,13 @@ struct http_request {
 	 */
 	size_t body_max;
 	int (*on_body)(struct http_request *, const char *, size_t);
+	/*
+	 * Optional, beside on_body: room for the next body bytes in the
+	 * application's own buffer, and its size (NULL: none now). A body of
+	 * known length may then be read from the socket straight into it,
+	 * and on_body is handed that very memory: one copy fewer.
+	 */
+	char *(*body_room)(struct http_request *, size_t *room);
 	struct buf body;
 	bool is_body_too_large;
 	bool is_body_held; /* http_request_hold_body */
