@@ -5,7 +5,6 @@
  */
 #include "api/api_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +17,7 @@
 #include "common/xalloc.h"
 
 #define TOKEN_TTL_MS (12LL * 3600 * 1000)
+#define HOST_SIZE 300 /* the registry's host name, truncated */
 
 static int get_authorization_token(struct call *);
 
@@ -68,19 +68,20 @@ authorization_data(struct call *call, const char *registry_id)
 {
 	struct json_object *o;
 	int64_t expires_at_ms = call->now_ms + TOKEN_TTL_MS;
-	char host[300], endpoint[320];
+	/* URIs that name this server say how it speaks (docs/tls.md). */
+	const char *scheme =
+	    call->ctx->cfg.public_endpoint != NULL && !call->ctx->cfg.is_tls
+	        ? "http://"
+	        : "https://";
+	size_t n = strlen(scheme);
+	char endpoint[8 + HOST_SIZE];
 
 	o = jnew_obj();
 	jadd_str(o, "authorizationToken",
 	    basic_credentials(call, registry_id, expires_at_ms));
 	jadd_epoch(o, "expiresAt", expires_at_ms);
-	core_registry_host(call, registry_id, host, sizeof host);
-	/* URIs that name this server say how it speaks (docs/tls.md). */
-	snprintf(endpoint, sizeof endpoint, "%s://%s",
-	    call->ctx->cfg.public_endpoint != NULL && !call->ctx->cfg.is_tls
-	        ? "http"
-	        : "https",
-	    host);
+	memcpy(endpoint, scheme, n);
+	core_registry_host(call, registry_id, endpoint + n, HOST_SIZE);
 	jadd_str(o, "proxyEndpoint", endpoint);
 	return o;
 }

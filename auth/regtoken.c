@@ -3,6 +3,7 @@
  * and a crypto_auth MAC, in standard base64. The MAC is checked before any
  * claim is read.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA512_CTX copies by value */
 #include "auth/regtoken.h"
 
 #include <stdbool.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "auth/base64.h"
@@ -62,16 +65,59 @@ put_i64(unsigned char *p, int64_t v)
 	return 8;
 }
 
+/*
+ * The MAC is crypto_auth's, HMAC-SHA-512 cut to 256 bits, which
+ * regtoken_verify checks with libsodium. It is issued on every
+ * GetAuthorizationToken, so it is made with OpenSSL's SHA-512, which is
+ * faster than libsodium's portable one, from a state keyed once.
+ */
+#define SHA512_BLOCK 128
+_Static_assert(REGTOKEN_KEY_SIZE <= SHA512_BLOCK, "a key must fit a block");
+
 struct regtoken_signer {
-	crypto_auth_hmacsha512256_state st; /* keyed, nothing hashed */
+	SHA512_CTX inner; /* after the key ^ ipad block */
+	SHA512_CTX outer; /* after the key ^ opad block */
 };
+
+static void
+signer_key(struct regtoken_signer *s, const unsigned char *key)
+{
+	unsigned char block[SHA512_BLOCK];
+	size_t i;
+
+	for (i = 0; i < sizeof block; i++)
+		block[i] = (i < REGTOKEN_KEY_SIZE ? key[i] : 0) ^ 0x36;
+	SHA512_Init(&s->inner);
+	SHA512_Update(&s->inner, block, sizeof block);
+	for (i = 0; i < sizeof block; i++)
+		block[i] = (i < REGTOKEN_KEY_SIZE ? key[i] : 0) ^ 0x5c;
+	SHA512_Init(&s->outer);
+	SHA512_Update(&s->outer, block, sizeof block);
+	OPENSSL_cleanse(block, sizeof block);
+}
+
+static void
+signer_mac(const struct regtoken_signer *keyed, const unsigned char *msg,
+    size_t len, unsigned char out[MAC_SIZE])
+{
+	struct regtoken_signer s = *keyed;
+	unsigned char h[SHA512_DIGEST_LENGTH];
+
+	SHA512_Update(&s.inner, msg, len);
+	SHA512_Final(h, &s.inner);
+	SHA512_Update(&s.outer, h, sizeof h);
+	SHA512_Final(h, &s.outer);
+	memcpy(out, h, MAC_SIZE);
+	OPENSSL_cleanse(h, sizeof h);
+	OPENSSL_cleanse(&s, sizeof s);
+}
 
 struct regtoken_signer *
 regtoken_signer_new(const unsigned char key[REGTOKEN_KEY_SIZE])
 {
 	struct regtoken_signer *s = xmalloc(sizeof *s);
 
-	crypto_auth_hmacsha512256_init(&s->st, key, REGTOKEN_KEY_SIZE);
+	signer_key(s, key);
 	return s;
 }
 
@@ -84,12 +130,9 @@ regtoken_signer_free(struct regtoken_signer *s)
 	free(s);
 }
 
-/* crypto_auth is HMAC-SHA-512-256: its state, keyed, does the same. */
 static char *
-issue(const crypto_auth_hmacsha512256_state *keyed,
-    const struct regtoken_claims *c)
+issue(const struct regtoken_signer *keyed, const struct regtoken_claims *c)
 {
-	crypto_auth_hmacsha512256_state st = *keyed;
 	unsigned char bin[HEAD_SIZE + BODY_MAX + MAC_SIZE];
 	size_t n = HEAD_SIZE, body_len;
 	char *out;
@@ -105,9 +148,7 @@ issue(const crypto_auth_hmacsha512256_state *keyed,
 	bin[2] = (unsigned char)body_len;
 	bin[3] = (unsigned char)~bin[1];
 	bin[4] = (unsigned char)~bin[2];
-	crypto_auth_hmacsha512256_update(&st, bin, n);
-	crypto_auth_hmacsha512256_final(&st, bin + n);
-	sodium_memzero(&st, sizeof st);
+	signer_mac(keyed, bin, n, bin + n);
 	n += MAC_SIZE;
 	out = xmalloc(BASE64_ENCODED_SIZE(n));
 	base64_encode(bin, n, out);
@@ -118,12 +159,12 @@ char *
 regtoken_issue(const unsigned char key[REGTOKEN_KEY_SIZE],
     const struct regtoken_claims *c)
 {
-	crypto_auth_hmacsha512256_state st;
+	struct regtoken_signer s;
 	char *out;
 
-	crypto_auth_hmacsha512256_init(&st, key, REGTOKEN_KEY_SIZE);
-	out = issue(&st, c);
-	sodium_memzero(&st, sizeof st);
+	signer_key(&s, key);
+	out = issue(&s, c);
+	OPENSSL_cleanse(&s, sizeof s);
 	return out;
 }
 
@@ -131,7 +172,7 @@ char *
 regtoken_issue_signed(const struct regtoken_signer *s,
     const struct regtoken_claims *c)
 {
-	return issue(&s->st, c);
+	return issue(s, c);
 }
 
 static bool

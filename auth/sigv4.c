@@ -25,6 +25,13 @@
 #define HMAC_SIZE SIGV4_HMAC_SIZE
 /* The string to sign: its fixed text and sigv4_auth's fields, bounded. */
 #define STS_SIZE 256
+_Static_assert(STS_SIZE >= sizeof ALGORITHM +
+                               sizeof(((struct sigv4_auth *)0)->amz_date) +
+                               sizeof(((struct sigv4_auth *)0)->date) +
+                               sizeof(((struct sigv4_auth *)0)->region) +
+                               sizeof(((struct sigv4_auth *)0)->service) +
+                               sizeof TERMINATOR + 1 + 64,
+    "a string to sign must fit STS_SIZE");
 /* Bytes of a usual canonical request (allocated at once). */
 #define CANONICAL_GUESS 1024
 #define MSG_MISMATCH                                                           \
@@ -811,6 +818,42 @@ add_canonical_headers(struct buf *b, const struct sigv4_request *req,
 }
 
 /* Bodies reach 27 MB (UploadLayerPart): libcrypto's SHA-256 (sha256.h). */
+/*
+ * Lowercase hex of public bytes (hashes), into out (2 * len + 1 bytes):
+ * libsodium's constant-time coder is for secrets, and slower.
+ */
+static void
+hex_encode(const unsigned char *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/* The signature the client sent, exactly 64 hex digits (either case). */
+static bool
+signature_bytes(const char *hex, unsigned char out[HMAC_SIZE])
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(hex) != 2 * HMAC_SIZE)
+		return false;
+	for (i = 0; i < HMAC_SIZE; i++) {
+		hi = str_hex_value((unsigned char)hex[2 * i]);
+		lo = str_hex_value((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
 static void
 sha256_hex(const void *p, size_t len, char hex[65])
 {
@@ -820,7 +863,7 @@ sha256_hex(const void *p, size_t len, char hex[65])
 	sha256_init(&st);
 	sha256_update(&st, p, len);
 	sha256_final(&st, digest);
-	sodium_bin2hex(hex, 65, digest, sizeof digest);
+	hex_encode(digest, sizeof digest, hex);
 }
 
 /* Append s in upper or lower case (ASCII only, as HTTP names are). */
@@ -888,18 +931,49 @@ signature(struct sigv4_cache *c, const char *secret,
     const struct sigv4_auth *auth, const char *sts, size_t sts_len,
     unsigned char out[HMAC_SIZE])
 {
-	crypto_auth_hmacsha256_state st;
+	struct hmac_sha256 st;
 
 	sigv4_signing_key(c, secret, auth, &st);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)sts, sts_len);
-	crypto_auth_hmacsha256_final(&st, out);
+	hmac_sha256_update(&st, sts, sts_len);
+	hmac_sha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
+}
+
+static char *
+put_str(char *p, const char *s)
+{
+	size_t len = strlen(s);
+
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/*
+ * ALGORITHM, the time, the scope and the canonical request's hash, a line
+ * each, into sts; its length. Every field is bounded by its array in
+ * struct sigv4_auth, so it fits.
+ */
+static size_t
+string_to_sign(const struct sigv4_auth *auth, const char *hash,
+    char sts[STS_SIZE])
+{
+	char *p = put_str(sts, ALGORITHM "\n");
+
+	p = put_str(p, auth->amz_date);
+	*p++ = '\n';
+	p = put_str(p, auth->date);
+	*p++ = '/';
+	p = put_str(p, auth->region);
+	*p++ = '/';
+	p = put_str(p, auth->service);
+	p = put_str(p, "/" TERMINATOR "\n");
+	p = put_str(p, hash);
+	return (size_t)(p - sts);
 }
 
 /*
  * The signature of req under auth's scope and signed headers: 0 and out,
- * SIGV4_MALFORMED (the canonical request is too large) or SIGV4_MISMATCH
- * (a field too long for the string to sign).
+ * or SIGV4_MALFORMED (the canonical request is too large).
  */
 static int
 compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
@@ -907,7 +981,6 @@ compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
 {
 	struct buf b;
 	char hash[65], sts[STS_SIZE];
-	int n;
 
 	buf_init(&b, SIGV4_CANONICAL_MAX);
 	/* One allocation for the usual request, not a doubling chain. */
@@ -918,13 +991,8 @@ compute(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	}
 	sha256_hex(b.data, b.len, hash);
 	buf_release(&b);
-	/* Every field is bounded by its array in struct sigv4_auth. */
-	n = snprintf(sts, sizeof sts,
-	    ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s", auth->amz_date,
-	    auth->date, auth->region, auth->service, hash);
-	if (n < 0 || (size_t)n >= sizeof sts)
-		return SIGV4_MISMATCH;
-	signature(cache, secret, auth, sts, (size_t)n, out);
+	signature(cache, secret, auth, sts, string_to_sign(auth, hash, sts),
+	    out);
 	return 0;
 }
 
@@ -987,7 +1055,6 @@ sigv4_verify_cached(const struct sigv4_request *req,
     time_t now, struct sigv4_cache *cache, char **cause)
 {
 	unsigned char want[HMAC_SIZE], got[HMAC_SIZE];
-	size_t got_len;
 	int rc;
 
 	if (strcmp(auth->service, service) != 0) {
@@ -1018,9 +1085,9 @@ sigv4_verify_cached(const struct sigv4_request *req,
 		return rc;
 	}
 	rc = SIGV4_MISMATCH;
-	if (sodium_hex2bin(got, sizeof got, auth->signature,
-	        strlen(auth->signature), NULL, &got_len, NULL) == 0 &&
-	    got_len == sizeof got && sodium_memcmp(got, want, sizeof got) == 0)
+	/* Compared in constant time: it decides on the secret's MAC. */
+	if (signature_bytes(auth->signature, got) &&
+	    sodium_memcmp(got, want, sizeof got) == 0)
 		rc = 0;
 	sodium_memzero(want, sizeof want);
 	if (rc != 0)

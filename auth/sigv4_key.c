@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "auth/sha256.h"
 #include "auth/sigv4_int.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -24,7 +25,7 @@ struct cache_entry {
 	char date[9];
 	char region[33];
 	char service[33];
-	crypto_auth_hmacsha256_state key; /* keyed, nothing hashed */
+	struct hmac_sha256 key; /* keyed, nothing hashed */
 };
 
 struct sigv4_cache {
@@ -37,11 +38,11 @@ static void
 hmac(const unsigned char *key, size_t key_len, const void *msg, size_t msg_len,
     unsigned char out[SIGV4_HMAC_SIZE])
 {
-	crypto_auth_hmacsha256_state st;
+	struct hmac_sha256 st;
 
-	crypto_auth_hmacsha256_init(&st, key, key_len);
-	crypto_auth_hmacsha256_update(&st, msg, msg_len);
-	crypto_auth_hmacsha256_final(&st, out);
+	hmac_sha256_init(&st, key, key_len);
+	hmac_sha256_update(&st, msg, msg_len);
+	hmac_sha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
 }
 
@@ -51,7 +52,7 @@ hmac(const unsigned char *key, size_t key_len, const void *msg, size_t msg_len,
  */
 static void
 derive_key(const char *secret, const struct sigv4_auth *auth,
-    crypto_auth_hmacsha256_state *st)
+    struct hmac_sha256 *st)
 {
 	unsigned char k1[SIGV4_HMAC_SIZE], k2[SIGV4_HMAC_SIZE];
 	size_t secret_len = strlen(secret);
@@ -66,7 +67,7 @@ derive_key(const char *secret, const struct sigv4_auth *auth,
 	hmac(k1, sizeof k1, auth->region, strlen(auth->region), k2);
 	hmac(k2, sizeof k2, auth->service, strlen(auth->service), k1);
 	hmac(k1, sizeof k1, SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR), k2);
-	crypto_auth_hmacsha256_init(st, k2, sizeof k2);
+	hmac_sha256_init(st, k2, sizeof k2);
 	sodium_memzero(k1, sizeof k1);
 	sodium_memzero(k2, sizeof k2);
 }
@@ -118,7 +119,7 @@ cache_entry_is(const struct cache_entry *e, const char *secret,
 
 void
 sigv4_signing_key(struct sigv4_cache *c, const char *secret,
-    const struct sigv4_auth *auth, crypto_auth_hmacsha256_state *st)
+    const struct sigv4_auth *auth, struct hmac_sha256 *st)
 {
 	struct cache_entry *e;
 	size_t i, secret_len = strlen(secret);

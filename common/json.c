@@ -5,7 +5,6 @@
  */
 #include "common/json.h"
 
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "common/buf.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 
 static struct json_object *
@@ -74,38 +74,6 @@ jadd_bool(struct json_object *o, const char *key, bool v)
 }
 
 /*
- * Decimal text of v into dst (at least 21 bytes); returns its length. Two
- * digits a step: a list page writes a timestamp or two per element.
- */
-static size_t
-format_i64(int64_t v, char *dst)
-{
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324252627282930"
-	    "31323334353637383940414243444546474849505152535455565758596061"
-	    "6263646566676869707172737475767778798081828384858687888990919293"
-	    "949596979899";
-	char tmp[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = sizeof tmp, len = 0;
-
-	while (u >= 100) {
-		n -= 2;
-		memcpy(tmp + n, pairs + u % 100 * 2, 2);
-		u /= 100;
-	}
-	if (u >= 10) {
-		n -= 2;
-		memcpy(tmp + n, pairs + u * 2, 2);
-	} else
-		tmp[--n] = (char)('0' + u);
-	if (v < 0)
-		dst[len++] = '-';
-	memcpy(dst + len, tmp + n, sizeof tmp - n);
-	return len + sizeof tmp - n;
-}
-
-/*
  * Seconds with three decimals, never an exponent (docs/ecr-behaviour.md
  * 1.3), into dst (at least 32 bytes); returns the length. Times before
  * 1970 do not occur (every time is a creation, push or pull time).
@@ -118,7 +86,7 @@ epoch_text(int64_t ms, char *dst)
 
 	if (ms < 0)
 		ms = 0;
-	len = format_i64(ms / 1000, dst);
+	len = str_i64(ms / 1000, dst);
 	frac = (int)(ms % 1000);
 	dst[len++] = '.';
 	dst[len++] = (char)('0' + frac / 100);
@@ -340,9 +308,9 @@ static void
 emit(struct buf *b, struct json_object *o, int flags)
 {
 	struct jraw *raw;
+	const char *text;
 	char num[32];
 	size_t i, n;
-	int len;
 
 	switch (json_object_get_type(o)) {
 	case json_type_null:
@@ -352,14 +320,18 @@ emit(struct buf *b, struct json_object *o, int flags)
 		buf_addstr(b, json_object_get_boolean(o) ? "true" : "false");
 		break;
 	case json_type_int:
-		len = snprintf(num, sizeof num, "%" PRId64,
-		    json_object_get_int64(o));
-		buf_add(b, num, (size_t)len);
+		buf_add(b, num, str_i64(json_object_get_int64(o), num));
 		break;
 	case json_type_double:
-		/* json-c keeps the text given to json_object_new_double_s. */
-		buf_addstr(b,
-		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		/*
+		 * json_object_new_double_s keeps its text as the userdata
+		 * (json-c documents it): written as is, without json-c's
+		 * serializer and the print buffer it allocates.
+		 */
+		if ((text = json_object_get_userdata(o)) == NULL)
+			text = json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN);
+		buf_addstr(b, text);
 		break;
 	case json_type_string:
 		raw = json_object_get_userdata(o);
@@ -588,7 +560,7 @@ jw_i64(struct jw *w, const char *key, int64_t v)
 	char *dst;
 
 	if ((dst = jw_begin(w, key, 24)) != NULL)
-		jw_end(w, dst + format_i64(v, dst));
+		jw_end(w, dst + str_i64(v, dst));
 }
 
 void
@@ -890,6 +862,20 @@ parse_fail(char **cause, char *owned_msg)
 	return JPARSE_BAD;
 }
 
+/* Valid text that is one empty object: "{}", a call without input. */
+static bool
+is_empty_object(const char *text, size_t len)
+{
+	struct scan s = {(const unsigned char *)text,
+	    (const unsigned char *)text + len, false};
+
+	scan_ws(&s);
+	if (s.p == s.end || *s.p++ != '{')
+		return false;
+	scan_ws(&s);
+	return s.p < s.end && *s.p == '}';
+}
+
 int
 jparse_strict(const char *text, size_t len, struct json_object **out,
     char **cause)
@@ -908,6 +894,14 @@ jparse_strict(const char *text, size_t len, struct json_object **out,
 		    xasprintf("not valid JSON at offset "
 		              "%zu",
 		        (size_t)(s.p - (const unsigned char *)text)));
+	/*
+	 * No tokener for it: making one, and json-c's locale switches, cost
+	 * more than the rest of a small call.
+	 */
+	if (is_empty_object(text, len)) {
+		*out = jnew_obj();
+		return JPARSE_OK;
+	}
 	if ((tok = json_tokener_new()) == NULL)
 		abort();
 	json_tokener_set_flags(tok,

@@ -1,11 +1,44 @@
 /* Small string helpers; see str.h. */
 #include "common/str.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <sodium.h>
+
+/*
+ * Two digits a step: a list page writes a timestamp or two per element,
+ * and every answer's head its length.
+ */
+size_t
+str_i64(int64_t v, char *dst)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "6263646566676869707172737475767778798081828384858687888990919293"
+	    "949596979899";
+	char tmp[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = sizeof tmp, len = 0;
+
+	while (u >= 100) {
+		n -= 2;
+		memcpy(tmp + n, pairs + u % 100 * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		n -= 2;
+		memcpy(tmp + n, pairs + u * 2, 2);
+	} else
+		tmp[--n] = (char)('0' + u);
+	if (v < 0)
+		dst[len++] = '-';
+	memcpy(dst + len, tmp + n, sizeof tmp - n);
+	return len + sizeof tmp - n;
+}
 
 bool
 str_has_prefix(const char *s, const char *prefix)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 bool str_has_prefix(const char *, const char *);
 /* Case-insensitive comparison of a counted string with a C string. */
@@ -29,6 +30,8 @@ int str_hex_value(int c);
  */
 int str_query_value(const char *query, const char *name, char *dst,
     size_t dst_size);
+/* Decimal text of v into dst (at least 21 bytes, no NUL); its length. */
+size_t str_i64(int64_t v, char *dst);
 /* Copy with truncation check: 0, or -1 if src did not fit (dst emptied). */
 int str_copy(char *dst, size_t dst_size, const char *src);
 

@@ -50,7 +50,8 @@
 #include "server/http_int.h"
 
 /* Input kept while a request waits for its answer; output before we pause. */
-#define CONN_READ_ROUNDS 4 /* large reads per readiness event */
+#define CONN_READ_ROUNDS 4      /* large reads per readiness event */
+#define CONN_EVBUFFER_READ 4096 /* libevent 2.1's EVBUFFER_MAX_READ */
 #define CONN_INPUT_MAX (256 * 1024)
 #define CONN_WRITE_MAX (1024 * 1024) /* written a turn, at most */
 #define CONN_OUTPUT_MAX (4 * 1024 * 1024)
@@ -77,9 +78,16 @@ struct http_conn {
 	struct bufferevent *bev;
 	http_parser parser;
 	struct http_request *req;
-	struct buf hfield;
-	struct buf hvalue;
-	bool is_in_value;
+	/*
+	 * The request's target and header block as they arrive: NUL-ended
+	 * pieces in htext, which the connection keeps from request to
+	 * request, and each header's name and value offsets in it.
+	 */
+	struct buf htext;
+	size_t hoff[HTTP_HEADERS_MAX][2];
+	size_t n_hoff;
+	size_t url_len;
+	enum { HEAD_URL, HEAD_FIELD, HEAD_VALUE } hstate;
 	size_t header_bytes;
 	bool is_in_parse;
 	bool is_closing;  /* free once output is flushed */
@@ -197,20 +205,11 @@ request_new(struct http_conn *c)
 static void
 request_free(struct http_request *req)
 {
-	size_t i;
-
 	if (req == NULL)
 		return;
 	if (req->app_free != NULL)
 		req->app_free(req->app_data);
-	for (i = 0; i < req->n_headers; i++) {
-		free(req->headers[i].name);
-		free(req->headers[i].value);
-	}
-	free(req->headers);
-	free(req->url);
-	free(req->path);
-	free(req->query);
+	free(req->head);
 	buf_release(&req->body);
 	buf_release(&req->resp_headers);
 	free(req);
@@ -255,9 +254,20 @@ on_message_begin(http_parser *p)
 	if (!evtimer_pending(c->timer, NULL))
 		evtimer_add(c->timer, &c->srv->header_timeout);
 	c->header_bytes = 0;
-	c->is_in_value = false;
-	buf_reset(&c->hfield);
-	buf_reset(&c->hvalue);
+	buf_reset(&c->htext);
+	c->n_hoff = 0;
+	c->url_len = 0;
+	c->hstate = HEAD_URL;
+	return 0;
+}
+
+static int
+head_piece(struct http_conn *c, const char *at, size_t len, int status)
+{
+	if (buf_add(&c->htext, at, len) != 0) {
+		conn_fail(c, status);
+		return -1;
+	}
 	return 0;
 }
 
@@ -265,50 +275,24 @@ static int
 on_url(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
-	struct http_request *req = c->req;
-	size_t old = req->url == NULL ? 0 : strlen(req->url);
 
-	if (old + len > HTTP_URL_MAX) {
+	c->url_len += len;
+	if (c->url_len > HTTP_URL_MAX) {
 		conn_fail(c, 414);
 		return -1;
 	}
-	req->url = xrealloc(req->url, old + len + 1);
-	memcpy(req->url + old, at, len);
-	req->url[old + len] = '\0';
-	return 0;
+	return head_piece(c, at, len, 414);
 }
 
 static int
-header_flush(struct http_conn *c)
-{
-	struct http_request *req = c->req;
-	struct http_header *h;
-
-	if (c->hfield.len == 0)
-		return 0;
-	if (req->n_headers == HTTP_HEADERS_MAX) {
-		conn_fail(c, 431);
-		return -1;
-	}
-	req->headers = xreallocarray(req->headers, req->n_headers + 1,
-	    sizeof *req->headers);
-	h = &req->headers[req->n_headers++];
-	h->name = buf_take(&c->hfield, NULL);
-	h->value = buf_take(&c->hvalue, NULL);
-	c->is_in_value = false;
-	return 0;
-}
-
-static int
-header_piece(struct http_conn *c, struct buf *b, const char *at, size_t len)
+header_piece(struct http_conn *c, const char *at, size_t len)
 {
 	c->header_bytes += len;
-	if (c->header_bytes > HTTP_HEADER_BYTES_MAX ||
-	    buf_add(b, at, len) != 0) {
+	if (c->header_bytes > HTTP_HEADER_BYTES_MAX) {
 		conn_fail(c, 431);
 		return -1;
 	}
-	return 0;
+	return head_piece(c, at, len, 431);
 }
 
 static int
@@ -316,9 +300,18 @@ on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
-	if (c->is_in_value && header_flush(c) != 0)
-		return -1;
-	return header_piece(c, &c->hfield, at, len);
+	if (c->hstate != HEAD_FIELD) {
+		/* The target or the last value ends; a name begins. */
+		if (c->n_hoff == HTTP_HEADERS_MAX) {
+			conn_fail(c, 431);
+			return -1;
+		}
+		if (head_piece(c, "", 1, 431) != 0)
+			return -1;
+		c->hoff[c->n_hoff++][0] = c->htext.len;
+		c->hstate = HEAD_FIELD;
+	}
+	return header_piece(c, at, len);
 }
 
 static int
@@ -326,23 +319,52 @@ on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
-	c->is_in_value = true;
-	return header_piece(c, &c->hvalue, at, len);
+	if (c->hstate != HEAD_VALUE) {
+		if (head_piece(c, "", 1, 431) != 0)
+			return -1;
+		c->hoff[c->n_hoff - 1][1] = c->htext.len;
+		c->hstate = HEAD_VALUE;
+	}
+	return header_piece(c, at, len);
 }
 
-static void
-request_split_url(struct http_request *req)
+/*
+ * The head is in: one allocation holds the header array, the text of the
+ * target and headers, then the target's path and query.
+ */
+static int
+request_set_head(struct http_conn *c)
 {
-	const char *url = req->url != NULL ? req->url : "/";
-	const char *q = strchr(url, '?');
+	struct http_request *req = c->req;
+	size_t n = c->n_hoff, array = n * sizeof *req->headers, i;
+	const char *q;
+	char *text;
 
-	if (q == NULL) {
-		req->path = xstrdup(url);
-		req->query = xstrdup("");
-	} else {
-		req->path = xstrndup(url, (size_t)(q - url));
-		req->query = xstrdup(q + 1);
+	if (head_piece(c, "", 1, 431) != 0)
+		return -1;
+	req->head = xmalloc(array + c->htext.len + c->url_len + 3);
+	text = (char *)req->head + array;
+	memcpy(text, c->htext.data, c->htext.len);
+	req->headers = n != 0 ? req->head : NULL;
+	req->n_headers = n;
+	for (i = 0; i < n; i++) {
+		req->headers[i].name = text + c->hoff[i][0];
+		req->headers[i].value = text + c->hoff[i][1];
 	}
+	req->url = text;
+	req->path = text + c->htext.len;
+	q = strchr(req->url, '?');
+	if (c->url_len == 0)
+		memcpy(req->path, "/", 2);
+	else if (q == NULL)
+		memcpy(req->path, req->url, c->url_len + 1);
+	else {
+		memcpy(req->path, req->url, (size_t)(q - req->url));
+		req->path[q - req->url] = '\0';
+	}
+	req->query = req->path + strlen(req->path) + 1;
+	memcpy(req->query, q != NULL ? q + 1 : "", q != NULL ? strlen(q) : 1);
+	return 0;
 }
 
 /*
@@ -384,12 +406,11 @@ on_headers_complete(http_parser *p)
 	const char *expect;
 
 	evtimer_del(c->timer);
-	if (header_flush(c) != 0)
+	if (request_set_head(c) != 0)
 		return -1;
 	str_copy(req->method, sizeof req->method,
 	    http_method_str((enum http_method)p->method));
 	req->is_head = p->method == HTTP_HEAD;
-	request_split_url(req);
 	if (p->flags & F_CHUNKED)
 		req->is_chunked = true;
 	else if (p->content_length != ULLONG_MAX)
@@ -532,15 +553,6 @@ conn_process(struct http_conn *c)
 }
 
 /*
- * libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ
- * in evbuffer_read, whatever bufferevent_set_max_single_read says): a
- * 1 GiB blob body took 262,144 trips round the loop, each an epoll_wait,
- * an ioctl and a readv. So while a request may take more input, top the
- * input up straight from the socket in large reads, to CONN_INPUT_MAX.
- * End of file and errors are left for the bufferevent's next read, which
- * reports them as it always does.
- */
-/*
  * Over TLS: read decrypted bytes straight into the input, up to room. The
  * bufferevent reads one record per readiness event, and when the input
  * reaches its bound mid-record it leaves the rest inside OpenSSL, where
@@ -549,17 +561,18 @@ conn_process(struct http_conn *c)
  * here, and the bufferevent's next read meets the same state and reports
  * it (renegotiation, which could make a read write, is off: tls.c).
  */
-static bool
-conn_tls_read(struct http_conn *c, size_t room)
+static ssize_t
+conn_tls_read(struct http_conn *c, size_t room, bool *is_drained)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
 	size_t got = 0;
 	int n = 0;
 
+	*is_drained = true;
 	if (!SSL_is_init_finished(c->ssl) ||
 	    evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) != 1)
-		return false;
+		return 0;
 	if (v.iov_len > room)
 		v.iov_len = room;
 	/* Each SSL_read gives at most one record (16 KiB): read on. */
@@ -575,44 +588,116 @@ conn_tls_read(struct http_conn *c, size_t room)
 	evbuffer_commit_space(in, &v, 1);
 	if (n <= 0)
 		ERR_clear_error();
-	return got > 0;
+	*is_drained = got < room;
+	return (ssize_t)got;
 }
 
 /* The input is empty: take what OpenSSL has decrypted but kept. */
 static bool
 conn_tls_take_pending(struct http_conn *c)
 {
+	bool is_drained;
+
 	return c->ssl != NULL && SSL_pending(c->ssl) > 0 &&
-	       conn_tls_read(c, CONN_INPUT_MAX);
+	       conn_tls_read(c, CONN_INPUT_MAX, &is_drained) > 0;
 }
 
-static bool
-conn_read_more(struct http_conn *c)
+/*
+ * libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ
+ * in evbuffer_read, whatever bufferevent_set_max_single_read says): a
+ * 1 GiB blob body took 262,144 trips round the loop, each an epoll_wait,
+ * an ioctl and a readv. So while a request may take more input, top the
+ * input up straight from the socket in large reads, to CONN_INPUT_MAX.
+ * End of file and errors are left for the bufferevent's next read, which
+ * reports them as it always does.
+ *
+ * A read that comes short has emptied the socket: one more would only
+ * fail with EAGAIN, a wasted system call per small request, so topping
+ * up starts only when libevent's own read was full and goes on only while
+ * reads fill what they ask for.
+ */
+static ssize_t
+conn_read_more(struct http_conn *c, bool *is_drained)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
-	size_t have;
+	size_t have, want;
 	ssize_t n;
 
 	if (c->is_closing ||
 	    (c->req != NULL && (c->req->is_complete || c->req->is_body_held)))
-		return false;
+		return 0;
 	if ((have = evbuffer_get_length(in)) >= CONN_INPUT_MAX)
-		return false;
+		return 0;
 	if (c->ssl != NULL)
-		return conn_tls_read(c, CONN_INPUT_MAX - have);
+		return conn_tls_read(c, CONN_INPUT_MAX - have, is_drained);
 	/* A socket bufferevent keeps its input's end frozen but in its reads.
 	 */
 	evbuffer_unfreeze(in, 0);
 	if (evbuffer_reserve_space(in, CONN_INPUT_MAX - have, &v, 1) != 1) {
 		evbuffer_freeze(in, 0);
-		return false;
+		return 0;
 	}
+	want = v.iov_len;
 	n = read(bufferevent_getfd(c->bev), v.iov_base, v.iov_len);
 	v.iov_len = n > 0 ? (size_t)n : 0;
 	evbuffer_commit_space(in, &v, 1);
 	evbuffer_freeze(in, 0);
-	return n > 0;
+	*is_drained = n < (ssize_t)want;
+	return n;
+}
+
+/*
+ * Whether the next input is body bytes of a known length that the
+ * application takes in place (body_room), with nothing buffered before
+ * them.
+ */
+static bool
+conn_is_body_direct(struct http_conn *c)
+{
+	struct http_request *req = c->req;
+
+	/* Over TLS the socket holds records, not the body's bytes. */
+	return !c->is_closing && c->ssl == NULL && req != NULL &&
+	       req->body_room != NULL && req->head != NULL &&
+	       !req->is_complete && !req->is_body_held && !req->is_chunked &&
+	       c->parser.content_length != 0 &&
+	       c->parser.content_length != ULLONG_MAX &&
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
+/*
+ * Read body bytes straight into the application's room, never past the
+ * body (what follows is the next request's, for the input), and parse
+ * them there: on_body gets them where they already are. As in
+ * conn_read_more, end of file and errors are left to the bufferevent.
+ */
+static ssize_t
+conn_read_body(struct http_conn *c, bool *is_drained)
+{
+	struct http_request *req = c->req;
+	enum http_errno err;
+	size_t room;
+	ssize_t n;
+	char *dst;
+
+	if ((dst = req->body_room(req, &room)) == NULL || room == 0)
+		return 0;
+	if (room > c->parser.content_length)
+		room = (size_t)c->parser.content_length;
+	n = read(bufferevent_getfd(c->bev), dst, room);
+	*is_drained = n < (ssize_t)room;
+	if (n <= 0)
+		return n;
+	c->is_in_parse = true;
+	(void)http_parser_execute(&c->parser, &parser_settings, dst, (size_t)n);
+	c->is_in_parse = false;
+	err = HTTP_PARSER_ERRNO(&c->parser);
+	if (err == HPE_PAUSED)
+		http_parser_pause(&c->parser, 0);
+	else if (err != HPE_OK && !c->is_closing)
+		conn_fail(c, 400);
+	return n;
 }
 
 /* Parse, and read on in large pieces while there is more (bounded). */
@@ -620,13 +705,22 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
+	/*
+	 * Over TLS the bufferevent reads a record at a time, so its read
+	 * says nothing about what is left: try.
+	 */
+	bool is_drained =
+	    c->ssl == NULL && evbuffer_get_length(bufferevent_get_input(bev)) <
+	                          CONN_EVBUFFER_READ;
+	ssize_t n;
 	int round;
 
-	(void)bev;
 	if (!conn_process(c))
 		return;
-	for (round = 0; round < CONN_READ_ROUNDS; round++) {
-		if (!conn_read_more(c) || !conn_process(c))
+	for (round = 0; round < CONN_READ_ROUNDS && !is_drained; round++) {
+		n = conn_is_body_direct(c) ? conn_read_body(c, &is_drained)
+		                           : conn_read_more(c, &is_drained);
+		if (n <= 0 || !conn_process(c))
 			return;
 	}
 }
@@ -815,8 +909,7 @@ conn_free(struct http_conn *c)
 		close(c->file_fd);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
-	buf_release(&c->hfield);
-	buf_release(&c->hvalue);
+	buf_release(&c->htext);
 	free(c);
 	/* A descriptor is free again: accept may go on. */
 	accept_resume(srv);
@@ -861,8 +954,9 @@ conn_new(struct http_server *srv, struct bufferevent *bev, const char *peer_ip,
 	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
-	buf_init(&c->hfield, HTTP_HEADER_BYTES_MAX);
-	buf_init(&c->hvalue, HTTP_HEADER_BYTES_MAX);
+	/* The limits are checked as pieces come; this bounds their NULs. */
+	buf_init(&c->htext,
+	    HTTP_URL_MAX + HTTP_HEADER_BYTES_MAX + 2 * HTTP_HEADERS_MAX + 2);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
@@ -1019,21 +1113,33 @@ is_last_answer(const struct http_conn *c, const struct http_request *req)
 	           evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
 }
 
+static char *
+put_str(char *p, const char *s)
+{
+	size_t len = strlen(s);
+
+	memcpy(p, s, len);
+	return p + len;
+}
+
 static void
 write_head(struct http_request *req, struct evbuffer *out, int status,
     const char *content_type, int64_t len)
 {
 	struct http_conn *c = req->conn;
-	char head[HEAD_SIZE];
-	int n;
+	char head[HEAD_SIZE], *p = head;
 
-	/* The status text and date are short: the line always fits. */
-	n = snprintf(head, sizeof head,
-	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
-	    "Server: ecrd\r\nContent-Length: %lld\r\n",
-	    status, http_status_text(status), server_date(c->srv),
-	    (long long)len);
-	evbuffer_add(out, head, n > 0 ? (size_t)n : 0);
+	/* The status text and date are short: the lines always fit. */
+	p = put_str(p, "HTTP/1.1 ");
+	p += str_i64(status, p);
+	*p++ = ' ';
+	p = put_str(p, http_status_text(status));
+	p = put_str(p, "\r\nDate: ");
+	p = put_str(p, server_date(c->srv));
+	p = put_str(p, "\r\nServer: ecrd\r\nContent-Length: ");
+	p += str_i64(len, p);
+	p = put_str(p, "\r\n");
+	evbuffer_add(out, head, (size_t)(p - head));
 	if (content_type != NULL) {
 		evbuffer_add(out, "Content-Type: ", 14);
 		evbuffer_add(out, content_type, strlen(content_type));

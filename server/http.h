@@ -35,10 +35,11 @@ struct http_request {
 	struct http_conn *conn;          /* NULL once the peer is gone */
 	char peer_ip[HTTP_PEER_IP_SIZE]; /* "" if unknown */
 	char method[16];
+	void *head;  /* owned: holds headers, url, path and query */
 	char *url;   /* raw request-target */
 	char *path;  /* raw path part of url */
 	char *query; /* raw query without '?', or "" */
-	struct http_header *headers;
+	struct http_header *headers; /* in head */
 	size_t n_headers;
 	int64_t content_length; /* -1 when absent */
 	bool is_chunked;
@@ -52,6 +53,13 @@ struct http_request {
 	 */
 	size_t body_max;
 	int (*on_body)(struct http_request *, const char *, size_t);
+	/*
+	 * Optional, beside on_body: room for the next body bytes in the
+	 * application's own buffer, and its size (NULL: none now). A body of
+	 * known length may then be read from the socket straight into it,
+	 * and on_body is handed that very memory: one copy fewer.
+	 */
+	char *(*body_room)(struct http_request *, size_t *room);
 	struct buf body;
 	bool is_body_too_large;
 	bool is_body_held; /* http_request_hold_body */

@@ -563,6 +563,23 @@ stream_finished(struct reg_state *rs)
 }
 
 /* Copy a piece into the chunks; hold the body when enough are queued. */
+/* A chunk to fill: a spare one, else a new one. */
+static void
+sink_fill(struct reg_sink *k)
+{
+	if (k->fill != NULL)
+		return;
+	if ((k->fill = k->spare.head) != NULL) {
+		k->spare.head = k->fill->next;
+		k->spare.n--;
+		if (k->spare.head == NULL)
+			k->spare.tail = NULL;
+		return;
+	}
+	k->fill = xmalloc_aligned(SINK_CHUNK_ALIGN, sizeof *k->fill);
+	k->fill->len = 0;
+}
+
 static void
 sink_add(struct reg_state *rs, const char *data, size_t len)
 {
@@ -570,19 +587,12 @@ sink_add(struct reg_state *rs, const char *data, size_t len)
 	size_t n;
 
 	while (len > 0) {
-		if (k->fill == NULL && (k->fill = k->spare.head) != NULL) {
-			k->spare.head = k->fill->next;
-			k->spare.n--;
-			if (k->spare.head == NULL)
-				k->spare.tail = NULL;
-		} else if (k->fill == NULL) {
-			k->fill =
-			    xmalloc_aligned(SINK_CHUNK_ALIGN, sizeof *k->fill);
-			k->fill->len = 0;
-		}
+		sink_fill(k);
 		n = SINK_CHUNK - k->fill->len < len ? SINK_CHUNK - k->fill->len
 		                                    : len;
-		memcpy(k->fill->data + k->fill->len, data, n);
+		/* Read in place (sink_room): already where it goes. */
+		if (data != (const char *)k->fill->data + k->fill->len)
+			memcpy(k->fill->data + k->fill->len, data, n);
 		k->fill->len += n;
 		data += n;
 		len -= n;
@@ -619,6 +629,22 @@ stream_answer_failure(struct reg_state *rs, struct http_request *req)
  * Body pieces of a streamed upload are counted here and written to the
  * upload file by the worker pool (sink_add).
  */
+/*
+ * http.c's body_room: the rest of the chunk being filled, so the body is
+ * read from the socket straight into it.
+ */
+static char *
+sink_room(struct http_request *req, size_t *room)
+{
+	struct reg_sink *k = &reg_of(req)->sink;
+
+	if (k->rc != 0)
+		return NULL;
+	sink_fill(k);
+	*room = SINK_CHUNK - k->fill->len;
+	return (char *)k->fill->data + k->fill->len;
+}
+
 static int
 on_stream_body(struct http_request *req, const char *data, size_t len)
 {
@@ -682,6 +708,7 @@ registry_on_head(struct server *srv, struct http_request *req)
 	}
 	rs->is_streaming = true;
 	req->on_body = on_stream_body;
+	req->body_room = sink_room;
 }
 
 void
