@@ -78,7 +78,9 @@ struct core_ctx {
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
-	bool is_reap_due; /* reap.c: a repo buried */
+	bool is_reap_due;       /* reap.c: a repo buried */
+	struct core_feed *feed; /* scanning_run.c: --vuln-db's, or NULL */
+	bool is_scan_due;       /* scanning_queue.c: a scan queued */
 };
 
 #define CORE_ARN_MAX 2048

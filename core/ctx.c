@@ -82,6 +82,7 @@ core_ctx_free(struct core_ctx *ctx)
 	regtoken_signer_free(ctx->signer);
 	core_upload_tables_free(ctx);
 	core_ptc_seen_free(ctx);
+	core_feed_free(ctx->feed);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }

@@ -66,6 +66,7 @@ struct options {
 	uint64_t map_size;          /* bytes; 0: the default */
 	uint64_t header_timeout;    /* seconds */
 	uint64_t ptc_refresh;       /* seconds */
+	const char *vuln_db;        /* --vuln-db DIR, or NULL */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
 };
@@ -175,6 +176,11 @@ usage(FILE *fp)
 	    "headers take\n"
 	    "                          longer than S seconds in all (default "
 	    "30)\n"
+	    "  --vuln-db DIR           match image scans against the OSV "
+	    "records (JSON)\n"
+	    "                          under DIR, indexed at start; SIGHUP "
+	    "reindexes\n"
+	    "                          (without it scans find nothing)\n"
 	    "  --log-level LEVEL       error, warn, info (one line per "
 	    "request) or debug\n"
 	    "  -v, --version           print the version and exit\n"
@@ -313,6 +319,7 @@ parse_options(int argc, char **argv, struct options *o)
 	    {"max-layer-size", required_argument, NULL, 'S'},
 	    {"map-size", required_argument, NULL, 'Z'},
 	    {"header-timeout", required_argument, NULL, 'H'},
+	    {"vuln-db", required_argument, NULL, 'V'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -378,6 +385,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->relax_references = true;
+			break;
+		case 'V':
+			o->vuln_db = optarg;
 			break;
 		case 'I':
 			if (parse_seconds("--lifecycle-interval", optarg,
@@ -716,6 +726,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	reload_credentials();
 	reload_secrets();
+	scan_sched_reload(server.scan_sched);
 }
 
 /*
@@ -742,6 +753,23 @@ uri_host(const struct endpoint *pub, const char *bound)
 	if (port == -1)
 		return xasprintf("%s%s%s", lb, pub->host, rb);
 	return xasprintf("%s%s%s:%d", lb, pub->host, rb, port);
+}
+
+/* The feed is indexed before the first request, so scans see it. */
+static int
+load_feed(const char *dir, char **cause)
+{
+	struct core_feed *feed;
+	char *why = NULL;
+
+	if (core_feed_open(dir, &feed, &why) != 0) {
+		*cause = xasprintf("--vuln-db %s: %s", dir, why);
+		free(why);
+		return -1;
+	}
+	core_ctx_set_feed(server.api, feed);
+	log_info("vulnerability feed indexed from %s", dir);
+	return 0;
 }
 
 static int
@@ -806,6 +834,9 @@ start(const struct options *o, char **cause)
 	         cause)) == NULL)
 		return -1;
 	server.gc_sched = gc_sched_new(&server);
+	if (o->vuln_db != NULL && load_feed(o->vuln_db, cause) != 0)
+		return -1;
+	server.scan_sched = scan_sched_new(&server, o->vuln_db);
 	server.housekeeping_ev =
 	    event_new(server.base, -1, EV_PERSIST, housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -824,6 +855,7 @@ stop(void)
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	gc_sched_free(server.gc_sched);
+	scan_sched_free(server.scan_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
 	if (server.batch_ev != NULL)

@@ -49,6 +49,8 @@ writes_flush(struct server *srv)
 	/* A deleted repository's records go in slices after the answer. */
 	if (core_reap_take_due(srv->api))
 		gc_sched_reap(srv->gc_sched);
+	/* Scans the batch queued run off the request path. */
+	scan_sched_kick(srv->scan_sched);
 	for (i = 0; i < n; i++)
 		batch[i].respond(batch[i].req, batch[i].call);
 	free(batch);

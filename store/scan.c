@@ -107,8 +107,8 @@ store_scan_findings_foreach(struct store_txn *t, uint64_t repo_id,
 	const unsigned char *p;
 	int mrc, rc;
 
-	if ((rc = store_keys_scan_finding(&prefix, repo_id, digest, 0,
-	         true)) != STORE_OK ||
+	if ((rc = store_keys_scan_finding(&prefix, repo_id, digest, 0, true)) !=
+	        STORE_OK ||
 	    (rc = store_keys_scan_finding(&start, repo_id, digest, from,
 	         false)) != STORE_OK ||
 	    (rc = store_db_key(t, &start, &key)) != STORE_OK ||
@@ -148,11 +148,12 @@ store_scan_foreach(struct store_txn *t, uint64_t after_repo_id,
 	int mrc, rc;
 
 	if (after_digest != NULL)
-		rc = store_keys_repo_digest(&start, after_repo_id,
-		    after_digest);
+		rc =
+		    store_keys_repo_digest(&start, after_repo_id, after_digest);
 	else
 		rc = store_keys_repo_children(&start, after_repo_id);
-	if (rc != STORE_OK || (rc = store_db_key(t, &start, &key)) != STORE_OK ||
+	if (rc != STORE_OK ||
+	    (rc = store_db_key(t, &start, &key)) != STORE_OK ||
 	    (rc = store_db_cursor(t, STORE_DBI_SCANS, &c)) != STORE_OK)
 		return rc;
 	mrc = store_db_seek(c, &start, after_digest != NULL, &key, &val);
@@ -190,8 +191,7 @@ store_scan_job_put(struct store_txn *t, uint64_t repo_id, const char *digest,
 }
 
 int
-store_scan_job_delete(struct store_txn *t, uint64_t repo_id,
-    const char *digest)
+store_scan_job_delete(struct store_txn *t, uint64_t repo_id, const char *digest)
 {
 	struct store_key k;
 	int rc;
@@ -224,8 +224,8 @@ store_scan_count_add(struct store_txn *t, const char *registry_id,
 	struct store_key k, prefix;
 	int rc;
 
-	if ((rc = store_keys_scan_count(&k, registry_id, region, day,
-	         false)) != STORE_OK ||
+	if ((rc = store_keys_scan_count(&k, registry_id, region, day, false)) !=
+	        STORE_OK ||
 	    (rc = store_keys_scan_count(&prefix, registry_id, region, 0,
 	         true)) != STORE_OK ||
 	    (rc = store_db_counter_get(t, STORE_DBI_SCAN_COUNTS, &k, out)) !=
