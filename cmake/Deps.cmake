@@ -12,6 +12,10 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # libcrypto (libssl-dev, which libcurl4-openssl-dev brings) for SHA-256 at
 # CPU speed: auth/sha256.h says why.
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+# zlib (zlib1g-dev) and libzstd (libzstd-dev): image layers' gzip and
+# zstd compression, which basic scanning reads (core/scan_tar.c).
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 if(ECRD_BUILD_TESTS)
 	pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

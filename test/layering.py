@@ -26,7 +26,7 @@ ALLOWED = {
 # Our libraries and the folder each belongs to.
 LIBS = {
     "common": "common", "policy": "policy", "auth": "auth",
-    "store": "store", "core": "core", "api_model": "api", "api": "api",
+    "store": "store", "core": "core", "core_scan": "core", "api_model": "api", "api": "api",
     "registry": "registry", "server_http": "server",
     "server_pool": "server", "server_jobs": "server",
 }
