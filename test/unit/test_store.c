@@ -1140,7 +1140,7 @@ test_store_upgrades_version_3_to_4(void **state)
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	                     &version),
 	    STORE_OK);
-	assert_int_equal(version, 4);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	store_txn_abort(t);
 	assert_true(has_images(f, id));
 	t = fx_wbegin(f);
