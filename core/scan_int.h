@@ -65,8 +65,76 @@ struct scan_zio *scan_zio_open(const struct scan_layer *,
     const struct scan_limits *, uint64_t *total_out, char **reason);
 int scan_zio_read(struct scan_zio *, void *buf, size_t n, size_t *got,
     char **reason);
-int scan_zio_skip(struct scan_zio *, uint64_t n, bool *is_short,
-    char **reason);
+int scan_zio_skip(struct scan_zio *, uint64_t n, bool *is_short, char **reason);
 void scan_zio_close(struct scan_zio *);
+
+/*
+ * The OSV index (osv.c builds it, osv_match.c reads it). Versions are
+ * ordered by dpkg's or apk's rules, by the ecosystem's family.
+ */
+enum osv_family { OSV_FAMILY_NONE, OSV_FAMILY_DPKG, OSV_FAMILY_APK };
+
+enum osv_event_kind { OSV_INTRODUCED, OSV_FIXED, OSV_LAST_AFFECTED };
+
+struct osv_event {
+	enum osv_event_kind kind;
+	char *version; /* NULL: introduced "0", before every version */
+};
+
+/* An ECOSYSTEM range, its events sorted by the ecosystem's ordering. */
+struct osv_range {
+	struct osv_event *events;
+	size_t n_events;
+};
+
+/* What a record or one of its packages says of severity. */
+struct osv_severity {
+	char *cvss3_vector; /* NULL when none */
+	double cvss3_score; /* < 0 when none */
+	const char *level;  /* from a distro's own rating; NULL when none */
+};
+
+struct osv_record {
+	char *id;
+	char *name; /* the CVE alias, else the id */
+	char *description;
+	char *advisory_uri; /* a reference of type ADVISORY, or NULL */
+	char *first_uri;    /* the first reference, or NULL */
+	struct osv_severity severity;
+	int64_t modified_ms;
+	bool is_dropped; /* replaced, withdrawn or without packages */
+};
+
+/* One affected package of a record: the index's entries. */
+struct osv_affected {
+	size_t rec;
+	const char
+	    *ecosystem; /* interned in the vulndb: "Debian:12", "Debian" */
+	char *name;
+	enum osv_family family;
+	struct osv_range *ranges;
+	size_t n_ranges;
+	char **versions;
+	size_t n_versions;
+	struct osv_severity severity;
+};
+
+struct vulndb {
+	struct osv_record *recs;
+	size_t n_recs, recs_size;
+	struct osv_affected *aff; /* sorted by ecosystem, then name */
+	size_t n_aff, aff_size;
+	char **ecosystems; /* interned */
+	size_t n_ecosystems;
+	int64_t updated_at_ms;
+	size_t n_records, n_skipped;
+};
+
+/* The family of an ecosystem ("Debian:12", "Alpine"...). */
+enum osv_family osv_family_of(const char *ecosystem);
+/* Compare versions by the family's ordering. */
+int osv_version_cmp(enum osv_family, const char *, const char *);
+/* The first index entry of (ecosystem, name), or n_aff if none. */
+size_t osv_find(const struct vulndb *, const char *ecosystem, const char *name);
 
 #endif

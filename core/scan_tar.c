@@ -76,7 +76,7 @@ static bool
 is_below(const char *path, const char *dir, size_t dir_len)
 {
 	return dir_len == 0 ||
-	    (strncmp(path, dir, dir_len) == 0 && path[dir_len] == '/');
+	       (strncmp(path, dir, dir_len) == 0 && path[dir_len] == '/');
 }
 
 /*
@@ -95,7 +95,7 @@ fs_hide(struct scan_fs *fs, const char *path, size_t layer, bool self,
 		f = &fs->files[i];
 		if (f->layer < layer &&
 		    ((self && strcmp(f->path, path) == 0) ||
-			(below && is_below(f->path, path, len))))
+		        (below && is_below(f->path, path, len))))
 			fs_remove_at(fs, i);
 		else
 			i++;
@@ -118,7 +118,7 @@ fs_hide_member(struct scan_fs *fs, const char *path, size_t layer,
 		f = &fs->files[i];
 		if (strcmp(f->path, path) == 0 ||
 		    (is_nondir && f->layer < layer &&
-			is_below(f->path, path, len)))
+		        is_below(f->path, path, len)))
 			fs_remove_at(fs, i);
 		else
 			i++;
@@ -132,8 +132,8 @@ fs_add(struct scan_fs *fs, const char *path, size_t layer)
 
 	if (fs->n == fs->size) {
 		fs->size = fs->size == 0 ? 8 : fs->size * 2;
-		fs->files = xreallocarray(fs->files, fs->size,
-		    sizeof(*fs->files));
+		fs->files =
+		    xreallocarray(fs->files, fs->size, sizeof(*fs->files));
 	}
 	f = &fs->files[fs->n++];
 	memset(f, 0, sizeof(*f));
@@ -249,7 +249,7 @@ read_exact(struct tar_reader *r, void *buf, size_t n, size_t *got)
 	*got = 0;
 	while (*got < n) {
 		if (scan_zio_read(r->z, (char *)buf + *got, n - *got, &part,
-			r->reason) != 0)
+		        r->reason) != 0)
 			return -1;
 		if (part == 0)
 			break;
@@ -457,7 +457,7 @@ read_pax(struct tar_reader *r, uint64_t size, struct tar_pending *p)
 			goto bad;
 		*sp = '\0';
 		if (parse_u64(rec, 1, (uint64_t)(data + size - rec), &len,
-			&errstr) != 0)
+		        &errstr) != 0)
 			goto bad;
 		end = rec + len;
 		if (end <= sp + 1)
@@ -466,7 +466,7 @@ read_pax(struct tar_reader *r, uint64_t size, struct tar_pending *p)
 		if (eq == NULL || end[-1] != '\n')
 			goto bad;
 		if (pax_record(r, sp + 1, (size_t)(eq - sp - 1), eq + 1,
-			(size_t)(end - 1 - eq - 1), p) != 0)
+		        (size_t)(end - 1 - eq - 1), p) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -544,7 +544,7 @@ keep_hard_link(struct tar_reader *r, const struct tar_member *m)
 	if (scan_path_normalise(target) == 0 &&
 	    (src = fs_find(r->fs, target)) != NULL &&
 	    (src->link != NULL ||
-		r->fs->kept_bytes + src->len <= r->limits->max_file_bytes)) {
+	        r->fs->kept_bytes + src->len <= r->limits->max_file_bytes)) {
 		f = fs_add(r->fs, m->path, r->layer);
 		src = fs_find(r->fs, target); /* fs_add may have moved it */
 		if (src->link != NULL)
@@ -613,7 +613,7 @@ static int
 read_member(struct tar_reader *r, const unsigned char *h, uint64_t size,
     struct tar_pending *p)
 {
-	struct tar_member m = { .type = (char)h[156] };
+	struct tar_member m = {.type = (char)h[156]};
 	size_t link_len = field_len(h + 157, 100);
 	int rc = -1;
 
@@ -624,8 +624,8 @@ read_member(struct tar_reader *r, const unsigned char *h, uint64_t size,
 		m.link = xstrndup((const char *)h + 157, link_len);
 	m.size = p->has_size ? p->size : size;
 	/* Links, directories and devices carry no data in the stream. */
-	if (m.type == '1' || m.type == '2' || m.type == '3' ||
-	    m.type == '4' || m.type == '5' || m.type == '6')
+	if (m.type == '1' || m.type == '2' || m.type == '3' || m.type == '4' ||
+	    m.type == '5' || m.type == '6')
 		m.size = 0;
 	pending_release(p);
 	if (scan_path_normalise(m.path) != 0) {
@@ -644,8 +644,7 @@ out:
 
 /* One header block: a member, or a pax or GNU header for the next. */
 static int
-read_header(struct tar_reader *r, const unsigned char *h,
-    struct tar_pending *p)
+read_header(struct tar_reader *r, const unsigned char *h, struct tar_pending *p)
 {
 	uint64_t size;
 
@@ -653,7 +652,7 @@ read_header(struct tar_reader *r, const unsigned char *h,
 		return fail(r, "a tar header is corrupt (bad checksum)");
 	if (++*r->n_entries > r->limits->max_entries) {
 		*r->reason = xasprintf("the image has more than %llu tar "
-				       "entries",
+		                       "entries",
 		    (unsigned long long)r->limits->max_entries);
 		return -1;
 	}
@@ -682,7 +681,7 @@ static int
 read_layer(struct tar_reader *r)
 {
 	unsigned char h[TAR_BLOCK];
-	struct tar_pending p = { 0 };
+	struct tar_pending p = {0};
 	size_t got;
 	int zeros = 0, rc = -1;
 
@@ -712,10 +711,10 @@ out:
 
 int
 scan_layers_read(const struct scan_layer *layers, size_t n,
-    const struct scan_limits *l, bool (*want)(const char *),
-    struct scan_fs *fs, char **reason)
+    const struct scan_limits *l, bool (*want)(const char *), struct scan_fs *fs,
+    char **reason)
 {
-	struct tar_reader r = { .limits = l, .want = want, .fs = fs };
+	struct tar_reader r = {.limits = l, .want = want, .fs = fs};
 	uint64_t total = 0, n_entries = 0;
 	char *why = NULL;
 	size_t i;
@@ -731,8 +730,8 @@ scan_layers_read(const struct scan_layer *layers, size_t n,
 			rc = read_layer(&r);
 		scan_zio_close(r.z);
 		if (rc != 0) {
-			*reason = xasprintf("layer %zu of %zu: %s", i + 1, n,
-			    why);
+			*reason =
+			    xasprintf("layer %zu of %zu: %s", i + 1, n, why);
 			free(why);
 			return -1;
 		}

@@ -43,8 +43,8 @@ struct scan_zio {
 	ZSTD_DStream *zd;
 };
 
-static const unsigned char gzip_magic[2] = { 0x1f, 0x8b };
-static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+static const unsigned char gzip_magic[2] = {0x1f, 0x8b};
+static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
 /* Refill the input buffer when it is empty; -1 on a read error. */
 static int
@@ -58,8 +58,8 @@ fill(struct scan_zio *z, char **reason)
 		n = read(z->fd, z->in, ZIO_CHUNK);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
-		*reason = xasprintf("cannot read the layer: %s",
-		    strerror(errno));
+		*reason =
+		    xasprintf("cannot read the layer: %s", strerror(errno));
 		return -1;
 	}
 	z->in_len = (size_t)n;
@@ -104,7 +104,7 @@ start_decoder(struct scan_zio *z, char **reason)
 	} else if (z->kind == ZIO_ZSTD) {
 		if ((z->zd = ZSTD_createDStream()) == NULL ||
 		    ZSTD_isError(ZSTD_DCtx_setParameter(z->zd,
-			ZSTD_d_windowLogMax, ZIO_ZSTD_WINDOW_LOG_MAX))) {
+		        ZSTD_d_windowLogMax, ZIO_ZSTD_WINDOW_LOG_MAX))) {
 			*reason = xstrdup("cannot start zstd");
 			return -1;
 		}
@@ -122,8 +122,8 @@ scan_zio_open(const struct scan_layer *layer, const struct scan_limits *l,
 	z->total_out = total_out;
 	z->in = xmalloc(ZIO_CHUNK);
 	if ((z->fd = open(layer->path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*reason = xasprintf("cannot open the layer: %s",
-		    strerror(errno));
+		*reason =
+		    xasprintf("cannot open the layer: %s", strerror(errno));
 		goto fail;
 	}
 	if (fill(z, reason) != 0)
@@ -164,14 +164,14 @@ count_out(struct scan_zio *z, uint64_t n, char **reason)
 	*z->total_out += n;
 	if (*z->total_out > l->max_total_bytes) {
 		*reason = xasprintf("the image decompresses to more than "
-				    "%llu bytes",
+		                    "%llu bytes",
 		    (unsigned long long)l->max_total_bytes);
 		return -1;
 	}
 	if (z->out_total > l->ratio_after &&
 	    z->out_total / l->max_ratio > z->in_total) {
 		*reason = xasprintf("the layer decompresses to more than %llu "
-				    "times its size",
+		                    "times its size",
 		    (unsigned long long)l->max_ratio);
 		return -1;
 	}
@@ -238,7 +238,7 @@ read_zstd(struct scan_zio *z, unsigned char *buf, size_t n, size_t *got,
     char **reason)
 {
 	ZSTD_inBuffer in;
-	ZSTD_outBuffer out = { buf, n, 0 };
+	ZSTD_outBuffer out = {buf, n, 0};
 	bool is_eof;
 	size_t zrc;
 

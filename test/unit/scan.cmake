@@ -6,3 +6,4 @@ add_library(scan_fixture STATIC scan_fixture.c)
 target_link_libraries(scan_fixture PUBLIC core_scan common PkgConfig::ZLIB
     PkgConfig::ZSTD PkgConfig::CMOCKA)
 ecrd_unit_test(scan_layers scan_fixture)
+ecrd_unit_test(scan_osv core_scan)

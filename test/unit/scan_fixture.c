@@ -155,9 +155,11 @@ gz_feed(z_stream *zs, FILE *fp, const void *data, uint64_t len, int flush)
 
 	do {
 		n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
-		zs->next_in = (unsigned char *)(data != NULL ?
-			(const unsigned char *)data + (len - left) :
-			zeros);
+		zs->next_in =
+		    (unsigned char *)(data != NULL
+		                          ? (const unsigned char *)data +
+		                                (len - left)
+		                          : zeros);
 		zs->avail_in = (uInt)n;
 		left -= n;
 		do {
@@ -170,17 +172,16 @@ gz_feed(z_stream *zs, FILE *fp, const void *data, uint64_t len, int flush)
 }
 
 size_t
-fix_layer_zeros(struct scan_fixture *f, const struct buf *tar,
-    uint64_t n_zeros)
+fix_layer_zeros(struct scan_fixture *f, const struct buf *tar, uint64_t n_zeros)
 {
 	z_stream zs;
 	FILE *fp;
-	size_t i = new_layer(f, "application/vnd.oci.image.layer.v1.tar+gzip",
-	    &fp);
+	size_t i =
+	    new_layer(f, "application/vnd.oci.image.layer.v1.tar+gzip", &fp);
 
 	memset(&zs, 0, sizeof(zs));
 	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9,
-			     Z_DEFAULT_STRATEGY),
+	                     Z_DEFAULT_STRATEGY),
 	    Z_OK);
 	gz_feed(&zs, fp, tar->data, tar->len, Z_NO_FLUSH);
 	gz_feed(&zs, fp, NULL, n_zeros, Z_FINISH);
@@ -190,8 +191,7 @@ fix_layer_zeros(struct scan_fixture *f, const struct buf *tar,
 }
 
 size_t
-fix_layer(struct scan_fixture *f, const struct buf *tar,
-    enum fix_compression c)
+fix_layer(struct scan_fixture *f, const struct buf *tar, enum fix_compression c)
 {
 	z_stream zs;
 	FILE *fp;
@@ -203,7 +203,7 @@ fix_layer(struct scan_fixture *f, const struct buf *tar,
 		    "application/vnd.docker.image.rootfs.diff.tar.gzip", &fp);
 		memset(&zs, 0, sizeof(zs));
 		assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-				     Z_DEFAULT_STRATEGY),
+		                     Z_DEFAULT_STRATEGY),
 		    Z_OK);
 		gz_feed(&zs, fp, tar->data, tar->len, Z_FINISH);
 		deflateEnd(&zs);

@@ -32,8 +32,8 @@ void fix_tar_file(struct buf *, const char *name, const char *text);
 /* A member whose name comes in a GNU long-name ('L') header. */
 void fix_tar_gnu_long(struct buf *, const char *name, const char *text);
 /* A header for a member of size bytes, without its data. */
-void fix_tar_header(struct buf *, const char *name, char type,
-    uint64_t size, const char *link);
+void fix_tar_header(struct buf *, const char *name, char type, uint64_t size,
+    const char *link);
 /* The end-of-archive marker. */
 void fix_tar_end(struct buf *);
 

@@ -18,30 +18,30 @@
 #include "core/scan.h"
 #include "scan_fixture.h"
 
-#define DEBIAN_OS_RELEASE                                                  \
-	"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"                 \
-	"NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n"                   \
+#define DEBIAN_OS_RELEASE                                                      \
+	"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"                     \
+	"NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n"                       \
 	"VERSION=\"12 (bookworm)\"\nID=debian\n"
 
-#define DPKG_STATUS                                                        \
-	"Package: libssl3\nStatus: install ok installed\n"                 \
-	"Priority: optional\nArchitecture: amd64\nSource: openssl\n"       \
-	"Version: 3.0.11-1~deb12u2\nDescription: Secure Sockets Layer\n"   \
-	" toolkit - shared libraries\n .\n more text\n\n"                  \
-	"Package: old-thing\nStatus: deinstall ok config-files\n"          \
-	"Version: 1.0-1\n\n"                                               \
-	"Package: libc6\nStatus: install ok installed\n"                   \
-	"Source: glibc (2.36-9+deb12u3)\nVersion: 2.36-9+deb12u3+b1\n\n"   \
-	"Package: zlib1g\nStatus: hold ok installed\nSource: zlib\n"       \
+#define DPKG_STATUS                                                            \
+	"Package: libssl3\nStatus: install ok installed\n"                     \
+	"Priority: optional\nArchitecture: amd64\nSource: openssl\n"           \
+	"Version: 3.0.11-1~deb12u2\nDescription: Secure Sockets Layer\n"       \
+	" toolkit - shared libraries\n .\n more text\n\n"                      \
+	"Package: old-thing\nStatus: deinstall ok config-files\n"              \
+	"Version: 1.0-1\n\n"                                                   \
+	"Package: libc6\nStatus: install ok installed\n"                       \
+	"Source: glibc (2.36-9+deb12u3)\nVersion: 2.36-9+deb12u3+b1\n\n"       \
+	"Package: zlib1g\nStatus: hold ok installed\nSource: zlib\n"           \
 	"Version: 1:1.2.13.dfsg-1\n"
 
-#define ALPINE_OS_RELEASE                                                  \
-	"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\n"            \
+#define ALPINE_OS_RELEASE                                                      \
+	"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\n"                \
 	"PRETTY_NAME=\"Alpine Linux v3.19\"\n"
 
-#define APK_INSTALLED                                                      \
-	"C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n"        \
-	"F:lib\nR:libcrypto.so.3\n\n"                                      \
+#define APK_INSTALLED                                                          \
+	"C:Q1abc=\nP:libcrypto3\nV:3.1.4-r5\nA:x86_64\no:openssl\n"            \
+	"F:lib\nR:libcrypto.so.3\n\n"                                          \
 	"P:musl\nV:1.2.4_git20230717-r4\nA:x86_64\n\n"
 
 struct layers_test {
@@ -117,8 +117,9 @@ debian_base(struct buf *b)
 	    "../usr/lib/os-release");
 	fix_tar_file(b, "./usr/lib/os-release", DEBIAN_OS_RELEASE);
 	fix_tar_file(b, "./var/lib/dpkg/status", DPKG_STATUS);
-	fix_tar_file(b, "./usr/bin/true", "\x7f"
-					  "ELF");
+	fix_tar_file(b, "./usr/bin/true",
+	    "\x7f"
+	    "ELF");
 	fix_tar_end(b);
 }
 
@@ -273,8 +274,7 @@ test_scan_reads_pax_and_gnu_long_names(void **state)
 	    "./var/lib/dpkg/././/status.d/"
 	    "a-package-with-a-very-long-name-that-needs-a-pax-header-"
 	    "because-it-passes-one-hundred-bytes",
-	    '0',
-	    "Package: longpkg\nVersion: 1.0-1\n",
+	    '0', "Package: longpkg\nVersion: 1.0-1\n",
 	    strlen("Package: longpkg\nVersion: 1.0-1\n"), NULL);
 	fix_tar_gnu_long(&b, "etc/os-release", DEBIAN_OS_RELEASE);
 	fix_tar_file(&b, "var/lib/dpkg/status.d/longpkg.md5sums", "x  y\n");
@@ -324,7 +324,7 @@ test_scan_fails_truncated_layers(void **state)
 	/* Each alone: plain, gzip and zstd cut in the middle. */
 	for (i = 0; i < t->fix.n_layers; i++) {
 		assert_int_equal(scan_inventory_read(&t->fix.layers[i], 1,
-				     &t->inv, &t->reason),
+		                     &t->inv, &t->reason),
 		    SCAN_FAILED);
 		assert_reason_has(t, "truncated");
 		free(t->reason);
@@ -353,7 +353,7 @@ test_scan_fails_corrupt_header_and_garbage(void **state)
 	/* Random bytes under a gzip media type are not gzip. */
 	fix_tar_init(&b);
 	for (i = 0; i < 4096; i++)
-		buf_add(&b, &(char){ (char)(i * 7 + 3) }, 1);
+		buf_add(&b, &(char){(char)(i * 7 + 3)}, 1);
 	i = fix_layer(&t->fix, &b, FIX_PLAIN);
 	t->fix.layers[i].media_type =
 	    "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -466,13 +466,12 @@ test_scan_maps_os_release_to_ecosystems(void **state)
 	static const struct {
 		const char *os_release, *ecosystem;
 	} cases[] = {
-		{ "ID=ubuntu\nVERSION_ID=\"22.04\"\n", "Ubuntu:22.04" },
-		{ "ID='debian'\nVERSION_ID='11'\n", "Debian:11" },
-		{ "ID=debian\n", "Debian:sid" },
-		{ "ID=alpine\nVERSION_ID=3.20.0_alpha20240329\n",
-		    "Alpine:v3.20" },
-		{ "# comment\nID=\"alpine\"\r\nVERSION_ID=3.18.4\r\n",
-		    "Alpine:v3.18" },
+	    {"ID=ubuntu\nVERSION_ID=\"22.04\"\n", "Ubuntu:22.04"},
+	    {"ID='debian'\nVERSION_ID='11'\n", "Debian:11"},
+	    {"ID=debian\n", "Debian:sid"},
+	    {"ID=alpine\nVERSION_ID=3.20.0_alpha20240329\n", "Alpine:v3.20"},
+	    {"# comment\nID=\"alpine\"\r\nVERSION_ID=3.18.4\r\n",
+	        "Alpine:v3.18"},
 	};
 	struct layers_test *t = *state;
 	struct buf b;
@@ -497,7 +496,7 @@ static void
 test_scan_inventory_codec_round_trips_and_rejects_damage(void **state)
 {
 	struct layers_test *t = *state;
-	struct scan_inventory back = { 0 };
+	struct scan_inventory back = {0};
 	struct buf b;
 	char *enc;
 	size_t len, cut, i;
@@ -527,7 +526,7 @@ test_scan_inventory_codec_round_trips_and_rejects_damage(void **state)
 	assert_int_equal(scan_inventory_decode(enc, len, &back), -1);
 	free(enc);
 	assert_int_equal(scan_inventory_decode("\x01\xff\xff\xff\xff", 5,
-			     &back),
+	                     &back),
 	    -1);
 }
 
@@ -535,44 +534,42 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_scan_reads_debian_inventory_from_gzip_layer, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_reads_alpine_inventory_from_zstd_and_plain,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_whiteout_in_later_layer_removes_dpkg_status,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_whiteout_of_parent_directory_hides_files, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_opaque_directory_keeps_its_own_layer, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_later_layer_replaces_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_reads_pax_and_gnu_long_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_fails_path_traversal,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_fails_truncated_layers, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_fails_corrupt_header_and_garbage, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_gzip_bomb_fails_within_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_limits_entries_and_kept_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_unsupported_without_os_or_database, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_maps_os_release_to_ecosystems, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_scan_inventory_codec_round_trips_and_rejects_damage,
-		    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_reads_debian_inventory_from_gzip_layer, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_reads_alpine_inventory_from_zstd_and_plain, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_whiteout_in_later_layer_removes_dpkg_status, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_whiteout_of_parent_directory_hides_files, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_opaque_directory_keeps_its_own_layer, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(test_scan_later_layer_replaces_file,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_reads_pax_and_gnu_long_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan_fails_path_traversal,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scan_fails_truncated_layers,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_fails_corrupt_header_and_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_gzip_bomb_fails_within_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_limits_entries_and_kept_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_unsupported_without_os_or_database, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_maps_os_release_to_ecosystems, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_inventory_codec_round_trips_and_rejects_damage, setup,
+	        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
