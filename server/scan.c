@@ -25,10 +25,11 @@
 
 struct scan_sched {
 	struct server *srv;
-	struct job_queue *runs; /* of struct core_scan_run */
-	const char *feed_dir;   /* --vuln-db, or NULL */
-	bool has_queue_run;     /* a run of the queue is queued */
-	bool is_indexing;       /* the feed is being indexed */
+	struct job_queue *runs;  /* of struct core_scan_run */
+	const char *feed_dir;    /* --vuln-db, or NULL */
+	bool has_queue_run;      /* a run of the queue is queued */
+	bool is_indexing;        /* the feed is being indexed */
+	bool is_again;           /* a SIGHUP came meanwhile: index again */
 	struct core_feed *fresh; /* the index's result */
 	char *cause;             /* or why it failed */
 };
@@ -145,6 +146,16 @@ index_done(void *arg, bool is_cancelled)
 	struct scan_sched *ss = arg;
 
 	ss->is_indexing = false;
+	if (ss->is_again && !is_cancelled) {
+		/* The files may have changed after this index read them. */
+		ss->is_again = false;
+		core_feed_free(ss->fresh);
+		ss->fresh = NULL;
+		free(ss->cause);
+		ss->cause = NULL;
+		scan_sched_reload(ss);
+		return;
+	}
 	if (ss->fresh == NULL) {
 		log_error("SIGHUP: keeping the old vulnerability feed: %s",
 		    ss->cause != NULL ? ss->cause : "cancelled");
@@ -163,8 +174,12 @@ index_done(void *arg, bool is_cancelled)
 void
 scan_sched_reload(struct scan_sched *ss)
 {
-	if (ss == NULL || ss->feed_dir == NULL || ss->is_indexing)
+	if (ss == NULL || ss->feed_dir == NULL)
 		return;
+	if (ss->is_indexing) {
+		ss->is_again = true;
+		return;
+	}
 	if (pool_submit(ss->srv->pool, index_work, index_done, ss) != 0) {
 		log_error("SIGHUP: the worker pool is full; the vulnerability "
 		          "feed was not reindexed");
@@ -264,8 +279,8 @@ scan_sched_on_moto(struct server *srv, struct http_request *req)
 	n = results != NULL ? json_object_array_length(results) : 0;
 	writes_flush(srv);
 	for (i = 0; i < n; i++) {
-		call = api_scan_result_post(srv->api, st->request_id, acct,
-		    rgn, json_object_array_get_idx(results, i));
+		call = api_scan_result_post(srv->api, st->request_id, acct, rgn,
+		    json_object_array_get_idx(results, i));
 		api_call_render(call, &status, &error_type, &text, &len);
 		free(text);
 		if (status != 200) {

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import tarfile
 import tempfile
 import time
@@ -534,6 +535,160 @@ class FindingsHookTest(ScanHelpers, EcrdTestCase):
             ecr.start_image_scan(repositoryName="enh",
                                  imageId={"imageTag": "e"})
         self.assertClientError(cm, "ValidationException")
+
+
+CRITICAL_VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8
+MEDIUM_VECTOR = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:L"   # 5.0
+
+
+def osv(ident, eco, name, events=None, versions=None, alias=None,
+        vector=None, modified="2024-05-01T00:00:00Z"):
+    rec = {"schema_version": "1.6.0", "id": ident, "modified": modified,
+           "details": "%s in %s" % (ident, name),
+           "affected": [{"package": {"ecosystem": eco, "name": name}}]}
+    if alias:
+        rec["aliases"] = [alias]
+    if vector:
+        rec["severity"] = [{"type": "CVSS_V3", "score": vector}]
+    if events:
+        rec["affected"][0]["ranges"] = [{"type": "ECOSYSTEM",
+                                         "events": events}]
+    if versions:
+        rec["affected"][0]["versions"] = versions
+    return rec
+
+
+FEED = [
+    # Fixed after the installed openssl: a finding, CRITICAL by its vector.
+    osv("DEBIAN-CVE-2024-1111", "Debian:12", "openssl",
+        [{"introduced": "0"}, {"fixed": "3.0.13-1~deb12u1"}],
+        alias="CVE-2024-1111", vector=CRITICAL_VECTOR),
+    # Fixed before the installed zlib (epoch 1): none.
+    osv("DEBIAN-CVE-2024-2222", "Debian:12", "zlib",
+        [{"introduced": "0"}, {"fixed": "1:1.2.13.dfsg-0"}],
+        alias="CVE-2024-2222", vector=CRITICAL_VECTOR),
+    # The exact version listed, no alias, no score: the OSV id, UNDEFINED.
+    osv("DEBIAN-TEMP-0001", "Debian:12", "bash", versions=["5.2.15-2+b2"],
+        modified="2024-06-01T00:00:00Z"),
+    # Another release's record: none.
+    osv("DEBIAN-CVE-2024-3333", "Debian:11", "openssl",
+        [{"introduced": "0"}], alias="CVE-2024-3333"),
+    # Alpine, by the origin package (libcrypto3's is openssl).
+    osv("ALPINE-CVE-2024-4444", "Alpine:v3.19", "openssl",
+        [{"introduced": "0"}, {"fixed": "3.1.5-r0"}],
+        alias="CVE-2024-4444", vector=MEDIUM_VECTOR),
+]
+FEED_UPDATED = 1717200000.0  # 2024-06-01T00:00:00Z
+
+
+class FeedTest(ScanHelpers, EcrdTestCase):
+    """Real findings: layers read, matched against an OSV feed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.feed_dir = tempfile.mkdtemp(prefix="e2e-osv-")
+        for rec in FEED:
+            cls.write_record(rec)
+        cls.server_args = ("--vuln-db", cls.feed_dir)
+        try:
+            super().setUpClass()
+        except BaseException:
+            shutil.rmtree(cls.feed_dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            shutil.rmtree(cls.feed_dir, ignore_errors=True)
+
+    @classmethod
+    def write_record(cls, rec):
+        path = os.path.join(cls.feed_dir, rec["id"] + ".json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(rec, f)
+        os.rename(path + ".tmp", path)
+
+    def test_debian_findings(self):
+        repo = self.make_repo(scan_on_push=True)
+        push(self.ecr(), repo, debian(), "deb")
+        r = self.wait_scan(repo, "deb")
+        f = r["imageScanFindings"]
+        by_name = {x["name"]: x for x in f["findings"]}
+        self.assertEqual(sorted(by_name),
+                         ["CVE-2024-1111", "DEBIAN-TEMP-0001"])
+        crit = by_name["CVE-2024-1111"]
+        self.assertEqual(crit["severity"], "CRITICAL")
+        attrs = {a["key"]: a["value"] for a in crit["attributes"]}
+        self.assertEqual(attrs["package_version"], "3.0.11-1~deb12u1")
+        self.assertIn(attrs["package_name"], ("openssl", "libssl3"))
+        self.assertEqual(attrs["CVSS3_SCORE"], "9.8")
+        self.assertEqual(attrs["CVSS3_VECTOR"], CRITICAL_VECTOR)
+        self.assertEqual(by_name["DEBIAN-TEMP-0001"]["severity"],
+                         "UNDEFINED")
+        self.assertEqual(f["findingSeverityCounts"],
+                         {"CRITICAL": 1, "UNDEFINED": 1})
+        # Most severe first.
+        self.assertEqual(f["findings"][0]["name"], "CVE-2024-1111")
+        self.assertEqual(f["vulnerabilitySourceUpdatedAt"].timestamp(),
+                         FEED_UPDATED)
+
+    def test_alpine_findings_and_waiter(self):
+        repo = self.make_repo()
+        push(self.ecr(), repo, alpine(), "alp")
+        self.ecr().start_image_scan(repositoryName=repo,
+                                    imageId={"imageTag": "alp"})
+        waiter = self.ecr().get_waiter("image_scan_complete")
+        waiter.wait(repositoryName=repo, imageId={"imageTag": "alp"},
+                    WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        f = self.findings(repo, "alp")["imageScanFindings"]
+        self.assertEqual([x["name"] for x in f["findings"]],
+                         ["CVE-2024-4444"])
+        self.assertEqual(f["findings"][0]["severity"], "MEDIUM")
+        self.assertEqual(f["findingSeverityCounts"], {"MEDIUM": 1})
+
+    def test_continuous_scan_rematches_after_sighup(self):
+        acct = fresh_account()
+        ecr = self.ecr(key=acct)
+        ecr.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=[{"scanFrequency": "CONTINUOUS_SCAN",
+                    "repositoryFilters": [{"filter": "live-*",
+                                           "filterType": "WILDCARD"}]}])
+        ecr.create_repository(repositoryName="live-app")
+        push(ecr, "live-app", debian(), "c")
+        r = self.wait_scan("live-app", "c", ecr)
+        before = {e["title"] for e in
+                  r["imageScanFindings"]["enhancedFindings"]}
+        self.assertIn("CVE-2024-1111 - " + next(iter(
+            e["packageVulnerabilityDetails"]["vulnerablePackages"][0][
+                "name"] for e in r["imageScanFindings"]["enhancedFindings"]
+            if e["packageVulnerabilityDetails"]["vulnerabilityId"] ==
+            "CVE-2024-1111")), before)
+        self.write_record(osv(
+            "DEBIAN-CVE-2024-5555", "Debian:12", "zlib",
+            [{"introduced": "0"}, {"fixed": "1:1.3-1"}],
+            alias="CVE-2024-5555", vector=MEDIUM_VECTOR,
+            modified="2024-07-01T00:00:00Z"))
+
+        def has_new():
+            got = ecr.describe_image_scan_findings(
+                repositoryName="live-app", imageId={"imageTag": "c"})
+            return any(e["packageVulnerabilityDetails"][
+                "vulnerabilityId"] == "CVE-2024-5555"
+                for e in got["imageScanFindings"].get(
+                    "enhancedFindings", []))
+        try:
+            os.kill(self.server.pid, signal.SIGHUP)
+            poll(has_new, SCAN_DEADLINE_S, "the re-match after SIGHUP")
+        finally:
+            # The feed as the other tests expect it, indexed again.
+            os.remove(os.path.join(self.feed_dir,
+                                   "DEBIAN-CVE-2024-5555.json"))
+            os.kill(self.server.pid, signal.SIGHUP)
+        poll(lambda: not has_new(), SCAN_DEADLINE_S,
+             "the re-match after the record went")
 
 
 if __name__ == "__main__":
