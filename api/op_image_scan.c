@@ -129,10 +129,9 @@ finding_add(uint32_t index, const struct store_finding *f, void *arg)
 		pg->has_more = true;
 		return 1;
 	}
-	jpush(pg->list, pg->is_enhanced
-	                    ? api_enhanced_finding_json(pg->call, pg->repo,
-	                          pg->img, pg->scan, f)
-	                    : api_finding_json(f));
+	jpush(pg->list, pg->is_enhanced ? api_enhanced_finding_json(pg->call,
+	                                      pg->repo, pg->img, pg->scan, f)
+	                                : api_finding_json(f));
 	pg->n++;
 	pg->next = index + 1;
 	return 0;
@@ -155,8 +154,8 @@ findings_page(struct call *call, struct page *pg)
 	if (token != NULL &&
 	    api_scan_cursor_parse(cursor, pg->img->digest, &from) != 0)
 		return core_fail_param(call, "nextToken", "Invalid NextToken");
-	pg->max = (uint32_t)api_in_i64(call, "maxResults",
-	    FINDINGS_PAGE_DEFAULT);
+	pg->max =
+	    (uint32_t)api_in_i64(call, "maxResults", FINDINGS_PAGE_DEFAULT);
 	pg->list = jnew_arr();
 	rc = store_scan_findings_foreach(call->txn, pg->repo->id,
 	    pg->img->digest, from, finding_add, pg);

@@ -163,8 +163,8 @@ batch_get_repository_scanning_configuration(struct call *call)
 	failures = jnew_arr();
 	n = json_object_array_length(names);
 	for (i = 0; i < n && rc == 0; i++) {
-		name = json_object_get_string(
-		    json_object_array_get_idx(names, i));
+		name =
+		    json_object_get_string(json_object_array_get_idx(names, i));
 		rc = store_repo_get(call->txn, call->registry_id,
 		    call->id.region, name, &repo);
 		if (rc == 0)

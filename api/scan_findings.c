@@ -38,9 +38,8 @@ static const struct {
 const char *
 api_scan_status_name(const struct store_scan *scan, const char **description)
 {
-	unsigned s = scan->status <= STORE_SCAN_UNSUPPORTED
-	                 ? scan->status
-	                 : STORE_SCAN_FAILED;
+	unsigned s = scan->status <= STORE_SCAN_UNSUPPORTED ? scan->status
+	                                                    : STORE_SCAN_FAILED;
 
 	*description = statuses[s].description;
 	return statuses[s].name;
@@ -172,8 +171,8 @@ package_details(const struct store_finding *f)
 	jadd_str(d, "vulnerabilityId", f->name);
 	pkg = jnew_obj();
 	jadd_str(pkg, "name", f->package_name);
-	vulnerable_package(pkg, f->package_version != NULL ? f->package_version
-	                                                    : "");
+	vulnerable_package(pkg,
+	    f->package_version != NULL ? f->package_version : "");
 	jadd_str(pkg, "packageManager", "OS");
 	jadd_str(pkg, "fixedInVersion",
 	    f->fixed_version != NULL && f->fixed_version[0] != '\0'
@@ -247,10 +246,10 @@ api_enhanced_finding_json(struct call *call, const struct store_repo *repo,
 	jadd_epoch(o, "updatedAt", scan->completed_at_ms);
 	jadd_obj(o, "packageVulnerabilityDetails", package_details(f));
 	sd = jnew_obj();
-	jadd_str(sd, "text", has_fix ? call_printf(call,
-	                                   "Upgrade %s to version %s or later.",
-	                                   f->package_name, f->fixed_version)
-	                             : "None Provided");
+	jadd_str(sd, "text",
+	    has_fix ? call_printf(call, "Upgrade %s to version %s or later.",
+	                  f->package_name, f->fixed_version)
+	            : "None Provided");
 	cvss = jnew_obj();
 	jadd_obj(cvss, "recommendation", sd);
 	jadd_obj(o, "remediation", cvss);
@@ -354,8 +353,9 @@ api_finding_from_json(struct json_object *in, struct store_finding *out,
 	f.osv_id = dup_member(in, "name");
 	f.description = dup_member(in, "description");
 	f.uri = dup_member(in, "uri");
-	f.severity = xstrdup(core_severity_names[core_severity_index(
-	    jget_str(in, "severity"))]);
+	f.severity =
+	    xstrdup(core_severity_names[core_severity_index(jget_str(in,
+	        "severity"))]);
 	attrs = jget(in, "attributes", json_type_array);
 	n = attrs != NULL ? json_object_array_length(attrs) : 0;
 	for (i = 0; i < n; i++) {

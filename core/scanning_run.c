@@ -306,8 +306,8 @@ prepare_layers(struct core_scan_run *r, struct store_txn *txn,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (m.refs[i + 1].is_foreign)
 			continue; /* not here: ECR does not fetch them either */
-		rc = store_blob_path(core_ctx_store(r->ctx), m.refs[i + 1].digest,
-		    path, sizeof path);
+		rc = store_blob_path(core_ctx_store(r->ctx),
+		    m.refs[i + 1].digest, path, sizeof path);
 		if (rc != 0)
 			break;
 		it->paths[it->n_layers] = xstrdup(path);
@@ -376,7 +376,8 @@ take_job(struct core_scan_run *r, struct store_txn *txn)
 	it->started_at_ms = scan.started_at_ms;
 	if (prepare_layers(r, txn, it, &img) != 0) {
 		it->status = STORE_SCAN_FAILED;
-		it->reason = xstrdup("the manifest or its blobs are unreadable");
+		it->reason =
+		    xstrdup("the manifest or its blobs are unreadable");
 	}
 	store_scan_release(&scan);
 	store_image_release(&img);
@@ -426,8 +427,8 @@ walk_cb(uint64_t repo_id, const char *digest, const struct store_scan *scan,
 	memcpy(r->after_digest, digest, strlen(digest) + 1);
 	if (scan->status == STORE_SCAN_COMPLETE && scan->inventory_len != 0 &&
 	    is_continuous(w, repo_id)) {
-		r->items = xreallocarray(r->items, r->n_items + 1,
-		    sizeof *r->items);
+		r->items =
+		    xreallocarray(r->items, r->n_items + 1, sizeof *r->items);
 		it = &r->items[r->n_items++];
 		memset(it, 0, sizeof *it);
 		it->repo_id = repo_id;
@@ -543,8 +544,8 @@ core_scan_step(struct core_scan_run *r)
 	}
 	if (r->is_rematch && (r->is_walk_done || r->ctx->feed == NULL))
 		return CORE_SCAN_DONE;
-	if ((rc = store_txn_begin(core_ctx_store(r->ctx), NULL, false,
-	         &txn)) != 0) {
+	if ((rc = store_txn_begin(core_ctx_store(r->ctx), NULL, false, &txn)) !=
+	    0) {
 		r->rc = rc;
 		return CORE_SCAN_DONE;
 	}
