@@ -68,7 +68,10 @@ bool core_scan_is_scannable(const struct store_image *img);
  */
 int core_scan_enqueue(struct call *, const struct store_repo *repo,
     const struct store_image *img);
-/* After create: scan on push when the registry or repository asks. */
+/*
+ * After create: scan on push when the registry or repository asks (past
+ * the daily quota the image is pushed unscanned).
+ */
 int core_scan_on_push(struct call *, const struct store_repo *repo,
     const struct store_image *img);
 /*

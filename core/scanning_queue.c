@@ -54,7 +54,10 @@ core_scan_is_scannable(const struct store_image *img)
 	       strcmp(img->artifact_media_type, CONFIG_DOCKER) == 0;
 }
 
-/* The registry's scans today, this one included, within ECR's quota. */
+/*
+ * Count a scan toward the registry's daily quota: 0, 1 when it is past
+ * the quota, or -1 with a store error.
+ */
 static int
 count_scan(struct call *call, const struct store_repo *repo)
 {
@@ -65,23 +68,17 @@ count_scan(struct call *call, const struct store_repo *repo)
 	    (uint64_t)(call->now_ms / MS_PER_DAY), &n);
 	if (rc != 0)
 		return core_fail_store(call, rc);
-	if (n > CORE_SCANS_PER_DAY)
-		/* [unconfirmed] wording: the per-image message's. */
-		return core_fail(call, ERR_LIMIT_EXCEEDED,
-		    "The scan quota per registry has been exceeded. Wait and "
-		    "try again.");
-	return 0;
+	return n > CORE_SCANS_PER_DAY ? 1 : 0;
 }
 
-int
-core_scan_enqueue(struct call *call, const struct store_repo *repo,
+/* The scan record IN_PROGRESS and the job, in call->txn. */
+static int
+enqueue(struct call *call, const struct store_repo *repo,
     const struct store_image *img)
 {
 	struct store_scan scan;
 	int rc;
 
-	if (count_scan(call, repo) != 0)
-		return -1;
 	memset(&scan, 0, sizeof scan);
 	rc = store_scan_get(call->txn, repo->id, img->digest, &scan);
 	if (rc != 0 && rc != STORE_NOTFOUND)
@@ -107,6 +104,22 @@ core_scan_enqueue(struct call *call, const struct store_repo *repo,
 }
 
 int
+core_scan_enqueue(struct call *call, const struct store_repo *repo,
+    const struct store_image *img)
+{
+	int rc;
+
+	if ((rc = count_scan(call, repo)) < 0)
+		return -1;
+	if (rc > 0)
+		/* [unconfirmed] wording: the per-image message's. */
+		return core_fail(call, ERR_LIMIT_EXCEEDED,
+		    "The scan quota per registry has been exceeded. Wait and "
+		    "try again.");
+	return enqueue(call, repo, img);
+}
+
+int
 core_scan_on_push(struct call *call, const struct store_repo *repo,
     const struct store_image *img)
 {
@@ -121,7 +134,10 @@ core_scan_on_push(struct call *call, const struct store_repo *repo,
 		return core_fail_store(call, rc);
 	is_wanted = core_scan_on_push_wanted(config, repo);
 	json_object_put(config);
-	return is_wanted ? core_scan_enqueue(call, repo, img) : 0;
+	if (!is_wanted || (rc = count_scan(call, repo)) < 0)
+		return is_wanted ? -1 : 0;
+	/* Past the registry's quota the push goes on, unscanned. */
+	return rc > 0 ? 0 : enqueue(call, repo, img);
 }
 
 static void

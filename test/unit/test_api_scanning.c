@@ -60,7 +60,8 @@ test_config_check_frequencies_by_type(void **state)
 	}
 	rules = rules_of("[{'scanFrequency':'SCAN_ON_PUSH'},"
 	                 "{'scanFrequency':'CONTINUOUS_SCAN'}]");
-	assert_int_equal(core_scan_config_check("BASIC", rules, msg, sizeof msg),
+	assert_int_equal(core_scan_config_check("BASIC", rules, msg,
+	                     sizeof msg),
 	    -1);
 	assert_string_equal(msg,
 	    "1 validation error detected: Value 'CONTINUOUS_SCAN' at "
@@ -87,12 +88,13 @@ test_frequency_matches_whole_names_with_wildcards(void **state)
 	size_t i;
 
 	(void)state;
-	config = afx_in("{'scanType':'ENHANCED','rules':["
-	                "{'scanFrequency':'SCAN_ON_PUSH','repositoryFilters':"
-	                "[{'filter':'team/*','filterType':'WILDCARD'},"
-	                "{'filter':'t*m/*p','filterType':'WILDCARD'}]},"
-	                "{'scanFrequency':'CONTINUOUS_SCAN','repositoryFilters':"
-	                "[{'filter':'*','filterType':'WILDCARD'}]}]}");
+	config =
+	    afx_in("{'scanType':'ENHANCED','rules':["
+	           "{'scanFrequency':'SCAN_ON_PUSH','repositoryFilters':"
+	           "[{'filter':'team/*','filterType':'WILDCARD'},"
+	           "{'filter':'t*m/*p','filterType':'WILDCARD'}]},"
+	           "{'scanFrequency':'CONTINUOUS_SCAN','repositoryFilters':"
+	           "[{'filter':'*','filterType':'WILDCARD'}]}]}");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		applied = json_object_new_array();
 		assert_string_equal(core_scan_frequency(config, cases[i].name,
@@ -110,10 +112,8 @@ test_frequency_matches_whole_names_with_wildcards(void **state)
 	    "SCAN_ON_PUSH");
 	assert_string_equal(core_scan_frequency(config, "axxb", NULL),
 	    "SCAN_ON_PUSH");
-	assert_string_equal(core_scan_frequency(config, "abc", NULL),
-	    "MANUAL");
-	assert_string_equal(core_scan_frequency(config, "xab", NULL),
-	    "MANUAL");
+	assert_string_equal(core_scan_frequency(config, "abc", NULL), "MANUAL");
+	assert_string_equal(core_scan_frequency(config, "xab", NULL), "MANUAL");
 	json_object_put(config);
 }
 
@@ -222,8 +222,9 @@ test_hook_findings_read_ecr_shape(void **state)
 		    scores[i].score);
 		in = afx_in(text);
 		assert_int_equal(api_finding_from_json(in, &f, &why), 0);
-		assert_true(scores[i].want < 0 ? f.cvss3_score < 0
-		                               : f.cvss3_score == scores[i].want);
+		assert_true(scores[i].want < 0
+		                ? f.cvss3_score < 0
+		                : f.cvss3_score == scores[i].want);
 		store_finding_release(&f);
 		json_object_put(in);
 	}
@@ -278,7 +279,8 @@ main(void)
 	    cmocka_unit_test(test_frequency_matches_whole_names_with_wildcards),
 	    cmocka_unit_test(
 	        test_scan_on_push_follows_rules_else_the_repository),
-	    cmocka_unit_test(test_findings_cursor_round_trips_and_refuses_others),
+	    cmocka_unit_test(
+	        test_findings_cursor_round_trips_and_refuses_others),
 	    cmocka_unit_test(test_hook_findings_read_ecr_shape),
 	    cmocka_unit_test_setup_teardown(test_registry_configuration_ops,
 	        afx_setup, afx_teardown),

@@ -24,8 +24,12 @@
 
 #define REG "111111111111"
 #define RGN "us-east-1"
-#define DG "sha256:00000000000000000000000000000000000000000000000000000000000000aa"
-#define DG2 "sha256:00000000000000000000000000000000000000000000000000000000000000bb"
+#define DG                                                                     \
+	"sha256:"                                                              \
+	"00000000000000000000000000000000000000000000000000000000000000aa"
+#define DG2                                                                    \
+	"sha256:"                                                              \
+	"00000000000000000000000000000000000000000000000000000000000000bb"
 
 static void
 commit(struct store_txn *t)
@@ -184,15 +188,13 @@ test_findings_come_in_order_from_any_index(void **state)
 	commit(t);
 	t = fx_rbegin(f);
 	memset(&c, 0, sizeof c);
-	assert_int_equal(store_scan_findings_foreach(t, id, DG, 1, collect,
-	                     &c),
+	assert_int_equal(store_scan_findings_foreach(t, id, DG, 1, collect, &c),
 	    STORE_OK);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(c.names[0], "B");
 	assert_int_equal(c.index[1], 2);
 	memset(&c, 0, sizeof c);
-	assert_int_equal(store_scan_findings_foreach(t, id, DG, 3, collect,
-	                     &c),
+	assert_int_equal(store_scan_findings_foreach(t, id, DG, 3, collect, &c),
 	    STORE_OK);
 	assert_int_equal(c.n, 0);
 	store_txn_abort(t);
@@ -203,8 +205,7 @@ test_findings_come_in_order_from_any_index(void **state)
 	commit(t);
 	t = fx_rbegin(f);
 	memset(&c, 0, sizeof c);
-	assert_int_equal(store_scan_findings_foreach(t, id, DG, 0, collect,
-	                     &c),
+	assert_int_equal(store_scan_findings_foreach(t, id, DG, 0, collect, &c),
 	    STORE_OK);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.names[0], "C");
@@ -222,8 +223,7 @@ test_queue_and_daily_count(void **state)
 	uint64_t id = make_repo(f, "q"), got, n;
 
 	t = fx_wbegin(f);
-	assert_int_equal(store_scan_job_first(t, &got, digest),
-	    STORE_NOTFOUND);
+	assert_int_equal(store_scan_job_first(t, &got, digest), STORE_NOTFOUND);
 	assert_int_equal(store_scan_job_put(t, id, DG2, 1), STORE_OK);
 	assert_int_equal(store_scan_job_put(t, id, DG, 2), STORE_OK);
 	assert_int_equal(store_scan_job_put(t, id, DG, 3), STORE_OK);
@@ -272,8 +272,7 @@ test_scans_go_with_their_image_and_repository(void **state)
 	assert_int_equal(store_scan_put(t, id + 1, DG, &s), STORE_NOTFOUND);
 	assert_int_equal(store_image_delete(t, id, DG), STORE_OK);
 	assert_int_equal(store_scan_get(t, id, DG, &s), STORE_NOTFOUND);
-	assert_int_equal(store_scan_job_first(t, &got, digest),
-	    STORE_NOTFOUND);
+	assert_int_equal(store_scan_job_first(t, &got, digest), STORE_NOTFOUND);
 	assert_int_equal(store_scan_get(t, id, DG2, &s), STORE_OK);
 	store_scan_release(&s);
 	assert_int_equal(store_repo_bury(t, REG, RGN, "gone"), STORE_OK);
@@ -290,8 +289,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scan_codec_round_trips_and_refuses_damage),
-	    cmocka_unit_test(
-	        test_finding_codec_round_trips_and_refuses_damage),
+	    cmocka_unit_test(test_finding_codec_round_trips_and_refuses_damage),
 	    cmocka_unit_test_setup_teardown(
 	        test_findings_come_in_order_from_any_index, fx_setup,
 	        fx_teardown),
