@@ -75,6 +75,11 @@
 #           do-nothing libevent server answering the bytes ecrd answered,
 #           with the same signed requests at -c16 and -c64; ecrd's req/s
 #           as a percentage of the ceiling's
+#   scan    issue 15: bench/ecrd-scan-bench ($ECRD_SCAN_BENCH_BIN, built
+#           beside ecrd; bench/scan_bench.c): the package inventory of a
+#           BENCH_SCAN_MIB (200) MiB image of 5 gzip layers, its time and
+#           peak RSS; vulndb_open of BENCH_OSV_RECORDS (100,000) OSV
+#           records, its time and RSS; a match of the inventory
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
@@ -106,11 +111,12 @@ STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 CEILING_CONNS="16 64"
 CEILING_BIN=${ECRD_CEILING_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-ceiling}
+SCAN_BENCH_BIN=${ECRD_SCAN_BENCH_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-scan-bench}
 SCENARIOS=${BENCH_SCENARIOS:-all}
 SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
-	SCENARIOS="repos images layer registry policy stall scaling ceiling" ;;
+	SCENARIOS="repos images layer registry policy stall scaling ceiling scan" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -130,12 +136,15 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
 	case $sc in
-	repos | images | layer | registry | policy | stall | scaling | ceiling) ;;
+	repos | images | layer | registry | policy | stall | scaling | ceiling | scan) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
 if [[ " $SCENARIOS " == *" ceiling "* ]] && [ ! -x "$CEILING_BIN" ]; then
 	die "no ecrd-ceiling at $CEILING_BIN (built beside ecrd: set ECRD_CEILING_BIN)"
+fi
+if [[ " $SCENARIOS " == *" scan "* ]] && [ ! -x "$SCAN_BENCH_BIN" ]; then
+	die "no ecrd-scan-bench at $SCAN_BENCH_BIN (built beside ecrd: set ECRD_SCAN_BENCH_BIN)"
 fi
 if [ -n "$PERF_DIR" ]; then
 	command -v perf >/dev/null || die "BENCH_PERF is set but perf is missing"
@@ -775,3 +784,9 @@ if wants ceiling; then
 	    "pools, wrk -t$THREADS -c{${CEILING_CONNS// /,}} -d$DURATION"
 fi
 python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
+if wants scan; then
+	# Its own figures, printed as it measures them (no server involved).
+	echo "scan: $SCAN_BENCH_BIN; each measured step in a child process" \
+	    "(wall and CPU seconds, the child's peak RSS)"
+	"$SCAN_BENCH_BIN" "$WORK/scan"
+fi

@@ -139,8 +139,11 @@ parse_time_ms(const char *s)
 		if (strlen(p) != 6 || !digits(p + 1, 2, &oh) || p[3] != ':' ||
 		    !digits(p + 4, 2, &om))
 			return -1;
-		if (*p == '+')
-			oh = -oh, om = -om;
+		/* Local time ahead of UTC: subtract the offset. */
+		if (*p == '+') {
+			oh = -oh;
+			om = -om;
+		}
 	} else if ((*p != 'Z' && *p != 'z') || p[1] != '\0')
 		return -1;
 	return ((days_from_civil(y, mo, d) * 24 + h + oh) * 60 + mi + om) *

@@ -30,8 +30,8 @@ struct src_pkg {
  * *fixed is the range's first fix after it, or NULL.
  */
 static bool
-is_in_range(const struct osv_range *r, enum osv_family f,
-    const char *version, const char **fixed)
+is_in_range(const struct osv_range *r, enum osv_family f, const char *version,
+    const char **fixed)
 {
 	const struct osv_event *e;
 	bool is_vulnerable = false;
@@ -40,13 +40,14 @@ is_in_range(const struct osv_range *r, enum osv_family f,
 	for (i = 0; i < r->n_events; i++) {
 		e = &r->events[i];
 		if (e->kind == OSV_INTRODUCED)
-			is_vulnerable |= e->version == NULL ||
+			is_vulnerable |=
+			    e->version == NULL ||
 			    osv_version_cmp(f, version, e->version) >= 0;
 		else if (e->kind == OSV_FIXED &&
-		    osv_version_cmp(f, version, e->version) >= 0)
+		         osv_version_cmp(f, version, e->version) >= 0)
 			is_vulnerable = false;
 		else if (e->kind == OSV_LAST_AFFECTED &&
-		    osv_version_cmp(f, version, e->version) > 0)
+		         osv_version_cmp(f, version, e->version) > 0)
 			is_vulnerable = false;
 	}
 	if (!is_vulnerable)
@@ -80,8 +81,8 @@ is_affected(const struct osv_affected *a, const char *version,
 static int
 severity_rank(const char *s)
 {
-	static const char *const order[] = { "UNDEFINED", "INFORMATIONAL",
-		"LOW", "MEDIUM", "HIGH", "CRITICAL" };
+	static const char *const order[] = {
+	    "UNDEFINED", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
 	int i;
 
 	for (i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
@@ -101,15 +102,15 @@ uri_of(const struct osv_record *rec, const char *ecosystem)
 		return xstrdup(rec->advisory_uri);
 	if (str_has_prefix(rec->name, "CVE-")) {
 		if (str_has_prefix(ecosystem, "Debian"))
-			return xasprintf(
-			    "https://security-tracker.debian.org/tracker/%s",
+			return xasprintf("https://security-tracker.debian.org/"
+			                 "tracker/%s",
 			    rec->name);
 		if (str_has_prefix(ecosystem, "Ubuntu"))
 			return xasprintf("https://ubuntu.com/security/%s",
 			    rec->name);
 		if (str_has_prefix(ecosystem, "Alpine"))
-			return xasprintf(
-			    "https://security.alpinelinux.org/vuln/%s",
+			return xasprintf("https://security.alpinelinux.org/"
+			                 "vuln/%s",
 			    rec->name);
 	}
 	if (rec->first_uri != NULL)
@@ -126,9 +127,8 @@ static void
 set_severity(struct scan_finding *f, const struct osv_affected *a,
     const struct osv_record *rec)
 {
-	const struct osv_severity *cvss = a->severity.cvss3_vector != NULL ?
-	    &a->severity :
-	    &rec->severity;
+	const struct osv_severity *cvss =
+	    a->severity.cvss3_vector != NULL ? &a->severity : &rec->severity;
 
 	f->cvss3_score = -1;
 	if (cvss->cvss3_vector != NULL) {
@@ -145,8 +145,8 @@ set_severity(struct scan_finding *f, const struct osv_affected *a,
 
 static void
 add_finding(struct finding_list *l, const struct osv_affected *a,
-    const struct osv_record *rec, const struct src_pkg *p,
-    const char *fixed, const char *ecosystem)
+    const struct osv_record *rec, const struct src_pkg *p, const char *fixed,
+    const char *ecosystem)
 {
 	struct scan_finding *f;
 
@@ -158,9 +158,8 @@ add_finding(struct finding_list *l, const struct osv_affected *a,
 	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(rec->name);
 	f->osv_id = xstrdup(rec->id);
-	f->description = rec->description != NULL ?
-	    xstrdup(rec->description) :
-	    NULL;
+	f->description =
+	    rec->description != NULL ? xstrdup(rec->description) : NULL;
 	f->uri = uri_of(rec, ecosystem);
 	set_severity(f, a, rec);
 	f->package_name = xstrdup(p->name);
@@ -276,9 +275,9 @@ dedup(struct finding_list *l)
 	for (i = j = 0; i < l->n; i++) {
 		if (j > 0 && strcmp(l->v[j - 1].name, l->v[i].name) == 0 &&
 		    strcmp(l->v[j - 1].package_name, l->v[i].package_name) ==
-			0 &&
+		        0 &&
 		    strcmp(l->v[j - 1].package_version,
-			l->v[i].package_version) == 0)
+		        l->v[i].package_version) == 0)
 			finding_release(&l->v[i]);
 		else
 			l->v[j++] = l->v[i];
@@ -291,7 +290,7 @@ size_t
 vulndb_match(const struct vulndb *db, const struct scan_inventory *inv,
     struct scan_finding **out)
 {
-	struct finding_list l = { 0 };
+	struct finding_list l = {0};
 	struct src_pkg *srcs;
 	const char *colon;
 	char *family;
@@ -303,9 +302,9 @@ vulndb_match(const struct vulndb *db, const struct scan_inventory *inv,
 		return 0;
 	/* A record under the bare family ("Debian") covers every release. */
 	colon = strchr(inv->ecosystem, ':');
-	family = colon != NULL ?
-	    xstrndup(inv->ecosystem, (size_t)(colon - inv->ecosystem)) :
-	    NULL;
+	family = colon != NULL ? xstrndup(inv->ecosystem,
+	                             (size_t)(colon - inv->ecosystem))
+	                       : NULL;
 	srcs = sources_of(inv, &n);
 	for (i = 0; i < n; i++) {
 		match_key(db, inv->ecosystem, &srcs[i], inv->ecosystem, &l);

@@ -44,8 +44,8 @@ enum scan_result {
  * What one read may cost (docs/scanning.md, "Limits"): decompressed
  * bytes over all layers, tar entries over all layers, the ratio of a
  * layer's decompressed to compressed bytes once past ratio_after bytes
- * (decompression bombs), and the bytes kept of the files read (each, and
- * all of dpkg's status.d together).
+ * (decompression bombs; 0: no ratio check), and the bytes kept of the
+ * files read, all together.
  */
 struct scan_limits {
 	uint64_t max_total_bytes;
@@ -114,7 +114,8 @@ struct scan_finding {
 
 /*
  * The findings for an inventory: one per vulnerability name and source
- * package, most severe first. *out is an array to free with
+ * package, most severe first. The index is only read: several threads
+ * may match against one vulndb at once. *out is an array to free with
  * scan_findings_free (NULL when none); returns its count.
  */
 size_t vulndb_match(const struct vulndb *, const struct scan_inventory *,

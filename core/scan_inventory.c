@@ -125,8 +125,10 @@ next_line(const char **p, const char *end, const char **line, size_t *len)
 static char *
 trimmed_dup(const char *s, size_t len)
 {
-	while (len > 0 && (*s == ' ' || *s == '\t'))
-		s++, len--;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
 	return xstrndup(s, len);

@@ -282,10 +282,14 @@ apk_classify(struct apk_cursor *c, enum apk_tok prev)
 static int
 apk_numcmp(const char *a, size_t al, const char *b, size_t bl)
 {
-	while (al > 0 && *a == '0')
-		a++, al--;
-	while (bl > 0 && *b == '0')
-		b++, bl--;
+	while (al > 0 && *a == '0') {
+		a++;
+		al--;
+	}
+	while (bl > 0 && *b == '0') {
+		b++;
+		bl--;
+	}
 	if (al != bl)
 		return al < bl ? -1 : 1;
 	return sign(memcmp(a, b, al));

@@ -168,7 +168,7 @@ count_out(struct scan_zio *z, uint64_t n, char **reason)
 		    (unsigned long long)l->max_total_bytes);
 		return -1;
 	}
-	if (z->out_total > l->ratio_after &&
+	if (l->max_ratio > 0 && z->out_total > l->ratio_after &&
 	    z->out_total / l->max_ratio > z->in_total) {
 		*reason = xasprintf("the layer decompresses to more than %llu "
 		                    "times its size",

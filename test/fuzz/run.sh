@@ -10,7 +10,7 @@ build=$1
 out=$2
 secs=$3
 shift 3
-[ $# -eq 0 ] && set -- iam lifecycle sigv4 manifest http
+[ $# -eq 0 ] && set -- iam lifecycle sigv4 manifest http scan
 
 failed=""
 for name in "$@"; do

@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#define ZLIB_CONST
 #include <zlib.h>
 #include <zstd.h>
+
+#include "common/xalloc.h"
 
 #define FIX_TAR_MAX (256U * 1024 * 1024)
 
@@ -125,8 +128,10 @@ scan_fixture_release(struct scan_fixture *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->n_layers; i++)
+	for (i = 0; i < f->n_layers; i++) {
 		unlink(f->paths[i]);
+		free(f->paths[i]);
+	}
 	rmdir(f->dir);
 	f->n_layers = 0;
 }
@@ -137,7 +142,7 @@ new_layer(struct scan_fixture *f, const char *media_type, FILE **fp)
 	size_t i = f->n_layers++;
 
 	assert_true(i < FIX_LAYERS_MAX);
-	snprintf(f->paths[i], sizeof(f->paths[i]), "%s/layer%zu", f->dir, i);
+	f->paths[i] = xasprintf("%s/layer%zu", f->dir, i);
 	f->layers[i].path = f->paths[i];
 	f->layers[i].media_type = media_type;
 	assert_non_null(*fp = fopen(f->paths[i], "wb"));
@@ -155,11 +160,9 @@ gz_feed(z_stream *zs, FILE *fp, const void *data, uint64_t len, int flush)
 
 	do {
 		n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
-		zs->next_in =
-		    (unsigned char *)(data != NULL
-		                          ? (const unsigned char *)data +
-		                                (len - left)
-		                          : zeros);
+		zs->next_in = data != NULL
+		                  ? (const unsigned char *)data + (len - left)
+		                  : zeros;
 		zs->avail_in = (uInt)n;
 		left -= n;
 		do {
@@ -190,33 +193,55 @@ fix_layer_zeros(struct scan_fixture *f, const struct buf *tar, uint64_t n_zeros)
 	return i;
 }
 
+static void
+write_gzip(FILE *fp, const char *data, size_t len)
+{
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+	                     Z_DEFAULT_STRATEGY),
+	    Z_OK);
+	gz_feed(&zs, fp, data, len, Z_FINISH);
+	deflateEnd(&zs);
+}
+
+static void
+write_zstd(FILE *fp, const char *data, size_t len)
+{
+	size_t bound = ZSTD_compressBound(len), n;
+	void *out = xmalloc(bound);
+
+	n = ZSTD_compress(out, bound, data, len, 3);
+	assert_false(ZSTD_isError(n));
+	fwrite(out, 1, n, fp);
+	free(out);
+}
+
 size_t
 fix_layer(struct scan_fixture *f, const struct buf *tar, enum fix_compression c)
 {
-	z_stream zs;
+	size_t half = tar->len / 2, i;
 	FILE *fp;
-	size_t i, bound, n;
-	void *out;
 
-	if (c == FIX_GZIP) {
+	if (c == FIX_GZIP || c == FIX_GZIP2) {
 		i = new_layer(f,
 		    "application/vnd.docker.image.rootfs.diff.tar.gzip", &fp);
-		memset(&zs, 0, sizeof(zs));
-		assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-		                     Z_DEFAULT_STRATEGY),
-		    Z_OK);
-		gz_feed(&zs, fp, tar->data, tar->len, Z_FINISH);
-		deflateEnd(&zs);
-	} else if (c == FIX_ZSTD) {
+		if (c == FIX_GZIP)
+			write_gzip(fp, tar->data, tar->len);
+		else {
+			write_gzip(fp, tar->data, half);
+			write_gzip(fp, tar->data + half, tar->len - half);
+		}
+	} else if (c == FIX_ZSTD || c == FIX_ZSTD2) {
 		i = new_layer(f, "application/vnd.oci.image.layer.v1.tar+zstd",
 		    &fp);
-		bound = ZSTD_compressBound(tar->len);
-		out = malloc(bound);
-		assert_non_null(out);
-		n = ZSTD_compress(out, bound, tar->data, tar->len, 3);
-		assert_false(ZSTD_isError(n));
-		fwrite(out, 1, n, fp);
-		free(out);
+		if (c == FIX_ZSTD)
+			write_zstd(fp, tar->data, tar->len);
+		else {
+			write_zstd(fp, tar->data, half);
+			write_zstd(fp, tar->data + half, tar->len - half);
+		}
 	} else {
 		i = new_layer(f, "application/vnd.oci.image.layer.v1.tar", &fp);
 		fwrite(tar->data, 1, tar->len, fp);

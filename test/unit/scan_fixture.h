@@ -14,11 +14,12 @@
 
 #define FIX_LAYERS_MAX 8
 
-enum fix_compression { FIX_PLAIN, FIX_GZIP, FIX_ZSTD };
+/* FIX_GZIP2, FIX_ZSTD2: two gzip members, two zstd frames (halves). */
+enum fix_compression { FIX_PLAIN, FIX_GZIP, FIX_ZSTD, FIX_GZIP2, FIX_ZSTD2 };
 
 struct scan_fixture {
 	char dir[512];
-	char paths[FIX_LAYERS_MAX][600];
+	char *paths[FIX_LAYERS_MAX];
 	struct scan_layer layers[FIX_LAYERS_MAX];
 	size_t n_layers;
 };

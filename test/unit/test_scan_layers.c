@@ -289,6 +289,85 @@ test_scan_reads_pax_and_gnu_long_names(void **state)
 }
 
 static void
+test_scan_reads_gzip_members_and_zstd_frames(void **state)
+{
+	struct layers_test *t = *state;
+	struct buf b;
+
+	/* os-release in a two-member gzip, the status in two zstd frames. */
+	fix_tar_init(&b);
+	fix_tar_file(&b, "etc/os-release", DEBIAN_OS_RELEASE);
+	fix_tar_end(&b);
+	fix_layer(&t->fix, &b, FIX_GZIP2);
+	buf_release(&b);
+	fix_tar_init(&b);
+	fix_tar_file(&b, "var/lib/dpkg/status", DPKG_STATUS);
+	fix_tar_end(&b);
+	fix_layer(&t->fix, &b, FIX_ZSTD2);
+	buf_release(&b);
+	/* A plain layer may end without its end-of-archive marker. */
+	fix_tar_init(&b);
+	fix_tar_file(&b, "usr/share/doc/x", "x");
+	fix_layer(&t->fix, &b, FIX_PLAIN);
+	buf_release(&b);
+	assert_int_equal(read_all(t), SCAN_OK);
+	assert_string_equal(t->inv.ecosystem, "Debian:12");
+	assert_int_equal(t->inv.n_pkgs, 3);
+}
+
+static void
+test_scan_follows_links_within_bounds(void **state)
+{
+	struct layers_test *t = *state;
+	struct buf b;
+
+	/* A hard link to a kept file is a copy of it. */
+	fix_tar_init(&b);
+	fix_tar_file(&b, "usr/lib/os-release", ALPINE_OS_RELEASE);
+	fix_tar_add(&b, "etc/os-release", '1', NULL, 0, "usr/lib/os-release");
+	fix_tar_file(&b, "lib/apk/db/installed", APK_INSTALLED);
+	fix_tar_end(&b);
+	fix_layer(&t->fix, &b, FIX_GZIP);
+	buf_release(&b);
+	assert_int_equal(read_all(t), SCAN_OK);
+	assert_string_equal(t->inv.ecosystem, "Alpine:v3.19");
+	scan_inventory_free(&t->inv);
+
+	/* Symbolic links that loop lead nowhere: no os-release at all. */
+	fix_tar_init(&b);
+	fix_tar_add(&b, "usr/lib/os-release", '2', NULL, 0, "/etc/os-release");
+	fix_tar_add(&b, "etc/os-release", '2', NULL, 0,
+	    "../../../usr/lib/./os-release");
+	fix_tar_end(&b);
+	fix_layer(&t->fix, &b, FIX_PLAIN);
+	buf_release(&b);
+	assert_int_equal(read_all(t), SCAN_UNSUPPORTED);
+	assert_reason_has(t, "no /etc/os-release");
+}
+
+static void
+test_scan_zstd_bomb_fails_within_limits(void **state)
+{
+	struct layers_test *t = *state;
+	struct scan_limits l;
+	struct buf b;
+	char *zeros = calloc(1, 32U << 20);
+
+	assert_non_null(zeros);
+	fix_tar_init(&b);
+	fix_tar_header(&b, "zeros", '0', 32U << 20, NULL);
+	buf_add(&b, zeros, 32U << 20);
+	free(zeros);
+	fix_tar_end(&b);
+	fix_layer(&t->fix, &b, FIX_ZSTD);
+	buf_release(&b);
+	scan_limits_default(&l);
+	l.ratio_after = 1U << 20;
+	assert_int_equal(read_limited(t, &l), SCAN_FAILED);
+	assert_reason_has(t, "times its size");
+}
+
+static void
 test_scan_fails_path_traversal(void **state)
 {
 	struct layers_test *t = *state;
@@ -553,6 +632,12 @@ main(void)
 	        setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_scan_reads_pax_and_gnu_long_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_reads_gzip_members_and_zstd_frames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_follows_links_within_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_scan_zstd_bomb_fails_within_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scan_fails_path_traversal,
 	        setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scan_fails_truncated_layers,

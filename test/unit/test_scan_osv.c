@@ -24,8 +24,8 @@
 
 struct feed {
 	char dir[512];
-	char sub[600];
-	char files[FEED_FILES_MAX][700];
+	char *sub;
+	char *files[FEED_FILES_MAX];
 	size_t n_files;
 	struct vulndb *db;
 	struct scan_finding *found;
@@ -42,7 +42,7 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "%s/osv-XXXXXX",
 	    tmp != NULL ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->sub, sizeof(f->sub), "%s/Debian", f->dir);
+	f->sub = xasprintf("%s/Debian", f->dir);
 	assert_int_equal(mkdir(f->sub, 0700), 0);
 	*state = f;
 	return 0;
@@ -54,9 +54,12 @@ teardown(void **state)
 	struct feed *f = *state;
 	size_t i;
 
-	for (i = 0; i < f->n_files; i++)
+	for (i = 0; i < f->n_files; i++) {
 		unlink(f->files[i]);
+		free(f->files[i]);
+	}
 	rmdir(f->sub);
+	free(f->sub);
 	rmdir(f->dir);
 	scan_findings_free(f->found, f->n_found);
 	vulndb_free(f->db);
@@ -69,11 +72,11 @@ static void
 put(struct feed *f, const char *name, const char *json, int sub)
 {
 	FILE *fp;
-	char *path = f->files[f->n_files++];
+	char *path;
 
-	assert_true(f->n_files <= FEED_FILES_MAX);
-	snprintf(path, sizeof(f->files[0]), "%s/%s", sub ? f->sub : f->dir,
-	    name);
+	assert_true(f->n_files < FEED_FILES_MAX);
+	path = f->files[f->n_files++] =
+	    xasprintf("%s/%s", sub ? f->sub : f->dir, name);
 	assert_non_null(fp = fopen(path, "w"));
 	fputs(json, fp);
 	fclose(fp);
@@ -132,32 +135,29 @@ finding(const struct feed *f, const char *name, const char *package)
 	return NULL;
 }
 
-#define DEBIAN_OPENSSL                                                     \
-	"{\"schema_version\": \"1.6.0\", \"id\": \"DEBIAN-CVE-2024-0001\","  \
-	"\"modified\": \"2026-01-10T08:00:00Z\","                            \
-	"\"upstream\": [\"CVE-2024-0001\"],"                                 \
-	"\"summary\": \"openssl: a flaw\", \"details\": \"longer\","         \
-	"\"affected\": [{\"package\": {\"ecosystem\": \"Debian:12\","        \
-	"\"name\": \"openssl\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\","     \
-	"\"events\": [{\"introduced\": \"0\"},"                              \
-	"{\"fixed\": \"3.0.13-1~deb12u1\"}]}],"                              \
-	"\"ecosystem_specific\": {\"urgency\": \"not yet assigned\"}}],"     \
-	"\"severity\": [{\"type\": \"CVSS_V3\", \"score\":"                  \
+#define DEBIAN_OPENSSL                                                         \
+	"{\"schema_version\": \"1.6.0\", \"id\": \"DEBIAN-CVE-2024-0001\","    \
+	"\"modified\": \"2026-01-10T08:00:00Z\","                              \
+	"\"upstream\": [\"CVE-2024-0001\"],"                                   \
+	"\"summary\": \"openssl: a flaw\", \"details\": \"longer\","           \
+	"\"affected\": [{\"package\": {\"ecosystem\": \"Debian:12\","          \
+	"\"name\": \"openssl\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\","       \
+	"\"events\": [{\"introduced\": \"0\"},"                                \
+	"{\"fixed\": \"3.0.13-1~deb12u1\"}]}],"                                \
+	"\"ecosystem_specific\": {\"urgency\": \"not yet assigned\"}}],"       \
+	"\"severity\": [{\"type\": \"CVSS_V3\", \"score\":"                    \
 	"\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}]}"
 
 static void
 test_osv_matches_source_package_in_fixed_range(void **state)
 {
 	static const char *const rows[][4] = {
-		{ "libssl3", "3.0.11-1~deb12u2", "openssl",
-		    "3.0.11-1~deb12u2" },
-		{ "openssl", "3.0.11-1~deb12u2", "openssl",
-		    "3.0.11-1~deb12u2" },
-		{ "bash", "5.2.15-2+b2", "bash", "5.2.15-2" },
+	    {"libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2"},
+	    {"openssl", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2"},
+	    {"bash", "5.2.15-2+b2", "bash", "5.2.15-2"},
 	};
 	static const char *const fixed_rows[][4] = {
-		{ "libssl3", "3.0.13-1~deb12u1", "openssl",
-		    "3.0.13-1~deb12u1" },
+	    {"libssl3", "3.0.13-1~deb12u1", "openssl", "3.0.13-1~deb12u1"},
 	};
 	struct feed *f = *state;
 	const struct scan_finding *x;
@@ -191,14 +191,13 @@ static void
 test_osv_last_affected_and_versions_with_apk_order(void **state)
 {
 	static const char *const affected[][4] = {
-		{ "libcrypto3", "3.1.4-r5", "openssl", "3.1.4-r5" },
-		{ "musl", "1.2.4_git20230717-r4", "musl",
-		    "1.2.4_git20230717-r4" },
+	    {"libcrypto3", "3.1.4-r5", "openssl", "3.1.4-r5"},
+	    {"musl", "1.2.4_git20230717-r4", "musl", "1.2.4_git20230717-r4"},
 	};
 	static const char *const clean[][4] = {
-		{ "libcrypto3", "3.1.4-r6", "openssl", "3.1.4-r6" },
-		{ "libcrypto3", "3.0.9-r0", "openssl", "3.0.9-r0" },
-		{ "musl", "1.2.4-r4", "musl", "1.2.4-r4" },
+	    {"libcrypto3", "3.1.4-r6", "openssl", "3.1.4-r6"},
+	    {"libcrypto3", "3.0.9-r0", "openssl", "3.0.9-r0"},
+	    {"musl", "1.2.4-r4", "musl", "1.2.4-r4"},
 	};
 	struct feed *f = *state;
 	const struct scan_finding *x;
@@ -245,10 +244,10 @@ static void
 test_osv_ubuntu_lts_and_bare_family_and_pro(void **state)
 {
 	static const char *const rows[][4] = {
-		{ "libexpat1", "2.4.7-1ubuntu0.2", "expat", "2.4.7-1ubuntu0.2" },
+	    {"libexpat1", "2.4.7-1ubuntu0.2", "expat", "2.4.7-1ubuntu0.2"},
 	};
 	static const char *const deb_rows[][4] = {
-		{ "libexpat1", "2.2.10-2+deb11u5", "expat", "2.2.10-2+deb11u5" },
+	    {"libexpat1", "2.2.10-2+deb11u5", "expat", "2.2.10-2+deb11u5"},
 	};
 	struct feed *f = *state;
 	const struct scan_finding *x;
@@ -295,10 +294,10 @@ static void
 test_osv_ranges_with_two_intervals(void **state)
 {
 	static const char *const in_second[][4] = {
-		{ "p", "2.1-1", "p", "2.1-1" },
+	    {"p", "2.1-1", "p", "2.1-1"},
 	};
 	static const char *const between[][4] = {
-		{ "p", "1.5-1", "p", "1.5-1" },
+	    {"p", "1.5-1", "p", "1.5-1"},
 	};
 	struct feed *f = *state;
 
@@ -324,7 +323,7 @@ static void
 test_osv_later_modified_wins_and_duplicates_merge(void **state)
 {
 	static const char *const rows[][4] = {
-		{ "openssl", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2" },
+	    {"openssl", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2"},
 	};
 	struct feed *f = *state;
 	const struct scan_finding *x;
@@ -403,23 +402,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_osv_matches_source_package_in_fixed_range, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_osv_last_affected_and_versions_with_apk_order, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_osv_ubuntu_lts_and_bare_family_and_pro, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_osv_ranges_with_two_intervals, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_osv_later_modified_wins_and_duplicates_merge, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_osv_skips_malformed_files_and_reports_missing_dir,
-		    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_osv_matches_source_package_in_fixed_range, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_osv_last_affected_and_versions_with_apk_order, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_osv_ubuntu_lts_and_bare_family_and_pro, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_osv_ranges_with_two_intervals,
+	        setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_osv_later_modified_wins_and_duplicates_merge, setup,
+	        teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_osv_skips_malformed_files_and_reports_missing_dir, setup,
+	        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
