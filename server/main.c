@@ -642,6 +642,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	    (rc = core_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
 	lc_sched_tick(server.lc_sched);
+	/* Scans queued outside a group commit (pulls through the cache). */
+	scan_sched_kick(server.scan_sched);
 	if (++ticks % GC_EVERY_TICKS == 0)
 		gc_sched_due(server.gc_sched);
 }
