@@ -161,6 +161,7 @@ fi
 
 WORK=$(mktemp -d /tmp/bench-work.XXXXXX)
 RESULTS=$WORK/results.txt
+: >"$RESULTS"
 PIDS=()
 
 is_alive() {
@@ -783,7 +784,10 @@ if wants ceiling; then
 	    "with the bytes ecrd answered it (captured once); the same signed" \
 	    "pools, wrk -t$THREADS -c{${CEILING_CONNS// /,}} -d$DURATION"
 fi
-python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
+# Sets with server figures fill RESULTS; scan alone prints its own.
+if [ -s "$RESULTS" ]; then
+	python3 "$BENCH/report.py" "$RESULTS" "$CONNS"
+fi
 if wants scan; then
 	# Its own figures, printed as it measures them (no server involved).
 	echo "scan: $SCAN_BENCH_BIN; each measured step in a child process" \

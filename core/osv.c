@@ -575,11 +575,13 @@ walk(struct vulndb *db, const char *dir, int depth, char **err)
 		if (de->d_name[0] == '.')
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (depth < OSV_DEPTH_MAX)
-				walk(db, path, depth + 1, NULL);
-		} else if (is_json_name(de->d_name) && !load_file(db, path))
-			db->n_skipped++;
+		/* Records are files: no stat for them (load_file checks). */
+		if (is_json_name(de->d_name)) {
+			if (!load_file(db, path))
+				db->n_skipped++;
+		} else if (depth < OSV_DEPTH_MAX && stat(path, &st) == 0 &&
+		           S_ISDIR(st.st_mode))
+			walk(db, path, depth + 1, NULL);
 		free(path);
 	}
 	closedir(d);
@@ -681,15 +683,15 @@ vulndb_free(struct vulndb *db)
 int64_t
 vulndb_updated_at_ms(const struct vulndb *db)
 {
-	return db->updated_at_ms;
+	return db != NULL ? db->updated_at_ms : 0;
 }
 
 size_t
 vulndb_count(const struct vulndb *db, size_t *n_skipped)
 {
 	if (n_skipped != NULL)
-		*n_skipped = db->n_skipped;
-	return db->n_records;
+		*n_skipped = db != NULL ? db->n_skipped : 0;
+	return db != NULL ? db->n_records : 0;
 }
 
 size_t

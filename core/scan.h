@@ -96,7 +96,11 @@ int scan_inventory_decode(const char *, size_t, struct scan_inventory *out);
 struct vulndb;
 struct vulndb *vulndb_open(const char *dir, char **err);
 void vulndb_free(struct vulndb *);
-/* The newest `modified` of the records indexed, in ms (0 if none). */
+/*
+ * The newest `modified` of the records indexed, in ms (0 if none). A NULL
+ * vulndb (no feed) has no records, here, in vulndb_count and in
+ * vulndb_match.
+ */
 int64_t vulndb_updated_at_ms(const struct vulndb *);
 /* Records indexed, and (when n_skipped is not NULL) files skipped. */
 size_t vulndb_count(const struct vulndb *, size_t *n_skipped);

@@ -398,6 +398,26 @@ test_osv_skips_malformed_files_and_reports_missing_dir(void **state)
 	free(err);
 }
 
+static void
+test_osv_without_feed_finds_nothing(void **state)
+{
+	static const char *const rows[][4] = {
+	    {"openssl", "1.0-1", "openssl", "1.0-1"},
+	};
+	struct scan_inventory inv;
+	struct scan_finding *found;
+	size_t skipped = 1;
+
+	(void)state;
+	inventory(&inv, "Debian:12", rows, 1);
+	assert_int_equal(vulndb_match(NULL, &inv, &found), 0);
+	assert_null(found);
+	assert_int_equal(vulndb_updated_at_ms(NULL), 0);
+	assert_int_equal(vulndb_count(NULL, &skipped), 0);
+	assert_int_equal(skipped, 0);
+	scan_inventory_free(&inv);
+}
+
 int
 main(void)
 {
@@ -418,6 +438,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_osv_skips_malformed_files_and_reports_missing_dir, setup,
 	        teardown),
+	    cmocka_unit_test(test_osv_without_feed_finds_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
