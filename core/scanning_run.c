@@ -3,8 +3,9 @@
  * (scan_jobs) one image at a time, or re-matches the stored inventories
  * of CONTINUOUS_SCAN repositories after the feed changed. A step on the
  * loop reads what the image needs in a read txn; the work (reading the
- * layers, matching the feed) runs on a worker; the next step commits the
- * result in a short write txn of its own.
+ * layers, matching the feed) runs on a worker; the next steps commit the
+ * result in short write txns of their own (a long list of findings in
+ * slices, the scan record last).
  */
 #include "core/scanning.h"
 
@@ -22,6 +23,7 @@
 #define TEXT_MAX 8192     /* bytes kept of a finding's text */
 #define REMATCH_BATCH 16  /* inventories matched per work */
 #define REMATCH_VISIT 256 /* scan records looked at per step */
+#define COMMIT_SLICE 256  /* findings per write txn */
 
 /* The feed: shared by runs, freed when replaced and unused. */
 struct core_feed {
@@ -46,6 +48,7 @@ struct scan_item {
 	char *reason;
 	struct store_finding *findings;
 	size_t n_findings;
+	size_t n_written; /* findings committed so far */
 	int64_t source_updated_at_ms;
 };
 
@@ -55,6 +58,7 @@ struct core_scan_run {
 	struct core_feed *feed; /* referenced while items are out */
 	struct scan_item *items;
 	size_t n_items;
+	size_t next_item;    /* the first not yet written */
 	uint64_t after_repo; /* re-match's cursor */
 	char after_digest[STORE_DIGEST_MAX + 1];
 	bool is_walk_done;
@@ -150,6 +154,7 @@ items_clear(struct core_scan_run *r)
 	free(r->items);
 	r->items = NULL;
 	r->n_items = 0;
+	r->next_item = 0;
 	feed_unref(r->feed);
 	r->feed = NULL;
 }
@@ -460,13 +465,20 @@ take_rematch(struct core_scan_run *r, struct store_txn *txn)
 	return rc;
 }
 
-/* Write one item's result, unless a newer scan was asked meanwhile. */
+/*
+ * The next part of an item's result, in txn, unless a newer scan was
+ * asked meanwhile: a slice of the findings of a scan still IN_PROGRESS
+ * (which nobody reads) and 1, or the rest with the record and 0 (also
+ * for an item left alone), or a STORE_* code. A re-match, whose scan is
+ * visible, is written whole.
+ */
 static int
-commit_item(struct core_scan_run *r, struct store_txn *txn,
+commit_part(struct core_scan_run *r, struct store_txn *txn,
     struct scan_item *it, int64_t now_ms)
 {
 	struct store_scan cur, next;
-	size_t i;
+	size_t i, n = it->n_findings - it->n_written;
+	bool is_stale;
 	int rc;
 
 	memset(&cur, 0, sizeof cur);
@@ -475,12 +487,21 @@ commit_item(struct core_scan_run *r, struct store_txn *txn,
 		return 0; /* the image went: its job went with it */
 	if (rc != 0)
 		return rc;
-	if (cur.started_at_ms != it->started_at_ms ||
-	    (r->is_rematch && cur.status != STORE_SCAN_COMPLETE)) {
-		store_scan_release(&cur);
-		return 0;
-	}
+	is_stale = cur.started_at_ms != it->started_at_ms ||
+	           (r->is_rematch && cur.status != STORE_SCAN_COMPLETE);
 	store_scan_release(&cur);
+	if (is_stale)
+		return 0;
+	if (!r->is_rematch && n > COMMIT_SLICE) {
+		rc = it->n_written == 0
+		         ? store_scan_findings_set(txn, it->repo_id, it->digest,
+		               it->findings, COMMIT_SLICE)
+		         : store_scan_findings_put(txn, it->repo_id, it->digest,
+		               (uint32_t)it->n_written,
+		               it->findings + it->n_written, COMMIT_SLICE);
+		it->n_written += COMMIT_SLICE;
+		return rc != 0 ? rc : 1;
+	}
 	memset(&next, 0, sizeof next);
 	next.status = (uint8_t)it->status;
 	next.started_at_ms = it->started_at_ms;
@@ -491,9 +512,14 @@ commit_item(struct core_scan_run *r, struct store_txn *txn,
 		next.counts[core_severity_index(it->findings[i].severity)]++;
 	next.inventory = it->inventory;
 	next.inventory_len = it->inventory_len;
-	if ((rc = store_scan_put(txn, it->repo_id, it->digest, &next)) != 0 ||
-	    (rc = store_scan_findings_set(txn, it->repo_id, it->digest,
-	         it->findings, it->n_findings)) != 0)
+	if ((rc = store_scan_put(txn, it->repo_id, it->digest, &next)) != 0)
+		return rc;
+	rc = it->n_written == 0 ? store_scan_findings_set(txn, it->repo_id,
+	                              it->digest, it->findings, n)
+	                        : store_scan_findings_put(txn, it->repo_id,
+	                              it->digest, (uint32_t)it->n_written,
+	                              it->findings + it->n_written, n);
+	if (rc != 0)
 		return rc;
 	if (!r->is_rematch &&
 	    (rc = store_scan_job_delete(txn, it->repo_id, it->digest)) != 0 &&
@@ -505,26 +531,32 @@ commit_item(struct core_scan_run *r, struct store_txn *txn,
 	return 0;
 }
 
+/*
+ * One short write txn of the results: 1 when more parts are left, 0 when
+ * every item is written, or a STORE_* code.
+ */
 static int
 commit(struct core_scan_run *r)
 {
 	struct store_txn *txn;
-	int64_t now_ms = core_now_ms(r->ctx);
-	size_t i;
-	int rc;
+	int rc, part;
 
 	if ((rc = store_txn_begin(core_ctx_store(r->ctx), NULL, true, &txn)) !=
 	    0)
 		return rc;
-	for (i = 0; i < r->n_items && rc == 0; i++)
-		rc = commit_item(r, txn, &r->items[i], now_ms);
-	if (rc != 0) {
+	part =
+	    commit_part(r, txn, &r->items[r->next_item], core_now_ms(r->ctx));
+	if (part < 0) {
 		store_txn_abort(txn);
-		return rc;
+		return part;
 	}
-	if ((rc = store_txn_commit(txn)) == 0)
-		r->n_done += r->n_items;
-	return rc;
+	if ((rc = store_txn_commit(txn)) != 0)
+		return rc;
+	if (part == 0) {
+		r->next_item++;
+		r->n_done++;
+	}
+	return r->next_item < r->n_items ? 1 : 0;
 }
 
 enum core_scan_next
@@ -534,9 +566,9 @@ core_scan_step(struct core_scan_run *r)
 	int rc;
 
 	if (r->n_items != 0) {
-		rc = commit(r);
-		items_clear(r);
-		if (rc != 0) {
+		if ((rc = commit(r)) <= 0)
+			items_clear(r);
+		if (rc < 0) {
 			r->rc = rc;
 			return CORE_SCAN_DONE;
 		}

@@ -66,24 +66,21 @@ store_scan_put(struct store_txn *t, uint64_t repo_id, const char *digest,
 }
 
 int
-store_scan_findings_set(struct store_txn *t, uint64_t repo_id,
-    const char *digest, const struct store_finding *list, size_t n)
+store_scan_findings_put(struct store_txn *t, uint64_t repo_id,
+    const char *digest, uint32_t from, const struct store_finding *list,
+    size_t n)
 {
 	struct store_key k;
 	struct buf b;
 	size_t i;
 	int rc;
 
-	if (n > STORE_SCAN_FINDINGS_MAX)
+	if (from > STORE_SCAN_FINDINGS_MAX ||
+	    n > STORE_SCAN_FINDINGS_MAX - from)
 		return STORE_TOOBIG;
-	if ((rc = store_keys_scan_finding(&k, repo_id, digest, 0, true)) !=
-	        STORE_OK ||
-	    (rc = store_db_del_prefix(t, STORE_DBI_SCAN_FINDINGS, &k)) !=
-	        STORE_OK)
-		return rc;
 	for (i = 0; i < n; i++) {
 		if ((rc = store_keys_scan_finding(&k, repo_id, digest,
-		         (uint32_t)i, false)) != STORE_OK ||
+		         (uint32_t)(from + i), false)) != STORE_OK ||
 		    (rc = store_codec_finding_encode(&list[i], &b)) != STORE_OK)
 			return rc;
 		rc = store_db_put(t, STORE_DBI_SCAN_FINDINGS, &k, b.data, b.len,
@@ -93,6 +90,23 @@ store_scan_findings_set(struct store_txn *t, uint64_t repo_id,
 			return rc;
 	}
 	return STORE_OK;
+}
+
+int
+store_scan_findings_set(struct store_txn *t, uint64_t repo_id,
+    const char *digest, const struct store_finding *list, size_t n)
+{
+	struct store_key k;
+	int rc;
+
+	if (n > STORE_SCAN_FINDINGS_MAX)
+		return STORE_TOOBIG;
+	if ((rc = store_keys_scan_finding(&k, repo_id, digest, 0, true)) !=
+	        STORE_OK ||
+	    (rc = store_db_del_prefix(t, STORE_DBI_SCAN_FINDINGS, &k)) !=
+	        STORE_OK)
+		return rc;
+	return store_scan_findings_put(t, repo_id, digest, 0, list, n);
 }
 
 int

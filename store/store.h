@@ -838,9 +838,16 @@ struct store_finding {
 	char *fixed_version; /* "" when none */
 };
 void store_finding_release(struct store_finding *);
-/* Replace the image's findings by list (n at most STORE_SCAN_FINDINGS_MAX). */
+/*
+ * Replace the image's findings by list (n at most STORE_SCAN_FINDINGS_MAX);
+ * or put list as findings from index from on, leaving the others (a long
+ * list written in slices, set first).
+ */
 int store_scan_findings_set(struct store_txn *, uint64_t repo_id,
     const char *digest, const struct store_finding *list, size_t n);
+int store_scan_findings_put(struct store_txn *, uint64_t repo_id,
+    const char *digest, uint32_t from, const struct store_finding *list,
+    size_t n);
 /*
  * Call cb for each finding of the image from index from on, in order; f
  * is borrowed until cb returns, which returns as for store_image_cb.

@@ -579,6 +579,11 @@ FEED = [
         alias="CVE-2024-4444", vector=MEDIUM_VECTOR),
 ]
 FEED_UPDATED = 1717200000.0  # 2024-06-01T00:00:00Z
+# More findings for one package than a result's write txn takes (256).
+MANY = 600
+FEED += [osv("DEBIAN-CVE-2023-%05d" % i, "Debian:12", "many",
+             [{"introduced": "0"}], alias="CVE-2023-%05d" % i,
+             vector=MEDIUM_VECTOR) for i in range(MANY)]
 
 
 class FeedTest(ScanHelpers, EcrdTestCase):
@@ -633,6 +638,24 @@ class FeedTest(ScanHelpers, EcrdTestCase):
         self.assertEqual(f["findings"][0]["name"], "CVE-2024-1111")
         self.assertEqual(f["vulnerabilitySourceUpdatedAt"].timestamp(),
                          FEED_UPDATED)
+
+    def test_many_findings_are_written_and_paged(self):
+        repo = self.make_repo(scan_on_push=True)
+        status = (b"Package: libmany1\nStatus: install ok installed\n"
+                  b"Source: many\nVersion: 1.0-1\n\n")
+        push(self.ecr(), repo, [layer({"etc/os-release": DEBIAN_OS,
+                                       "var/lib/dpkg/status": status})],
+             "many")
+        r = self.wait_scan(repo, "many")
+        self.assertEqual(r["imageScanFindings"]["findingSeverityCounts"],
+                         {"MEDIUM": MANY})
+        pages = self.ecr().get_paginator("describe_image_scan_findings")
+        names = [f["name"] for p in pages.paginate(
+            repositoryName=repo, imageId={"imageTag": "many"},
+            PaginationConfig={"PageSize": 1000})
+            for f in p["imageScanFindings"]["findings"]]
+        self.assertEqual(len(names), MANY)
+        self.assertEqual(len(set(names)), MANY)
 
     def test_alpine_findings_and_waiter(self):
         repo = self.make_repo()
