@@ -59,6 +59,18 @@ enum core_stage api_call_prepare_part(struct call *, const char *target,
 /* The body but the blob, as JSON; its SHA-256 in hex (strict mode). */
 const char *api_part_json(struct api_part *, size_t *len);
 void api_part_payload_hash(struct api_part *, char hex[65]);
+/*
+ * The scan test hooks (issue 15; api/scan_hooks.c): set the scan result
+ * of the images result names ({registryId?, repositoryName, imageId?,
+ * imageScanStatus?: {status}, imageScanFindings?: {findings[]}}, shaped
+ * as DescribeImageScanFindings answers; no imageId: every image of the
+ * repository) in registry account (unless registryId says) and region,
+ * in a write txn of its own. The call (call_free it) holds the answer,
+ * {"imagesSet": n}, or the error, for api_call_render.
+ */
+struct json_object;
+struct call *api_scan_result_post(struct core_ctx *, const char *request_id,
+    const char *account, const char *region, struct json_object *result);
 /* Status, error type (NULL on success) and body (caller frees). */
 void api_call_render(struct call *, int *status, const char **error_type,
     char **body, size_t *len);

@@ -45,9 +45,23 @@ bool api_image_tag_status_matches(const char *filter,
 /* {imageDigest, imageTag?}; key NULL inside an array. */
 void api_image_id_write(struct jw *, const char *key, const char *digest,
     const char *tag);
-/* One ImageDetail (DescribeImages), inside an array. */
+/*
+ * One ImageDetail (DescribeImages), inside an array, with
+ * imageScanStatus and imageScanFindingsSummary from scan (NULL: never
+ * scanned).
+ */
 void api_image_detail_write(struct jw *, const struct store_repo *repo,
-    const struct store_image *img);
+    const struct store_image *img, const struct store_scan *scan);
+
+/*
+ * op_image_extras.c: the image the call's imageId names (release it), or
+ * -1 with ImageNotFoundException; and the answer's registryId (if asked),
+ * repositoryName and imageId {imageDigest, imageTag as asked}.
+ */
+int api_image_of_call(struct call *, const struct store_repo *repo,
+    struct store_image *img);
+void api_out_image_id(struct call *, const struct store_repo *repo,
+    const struct store_image *img, bool with_registry_id);
 
 /* A ListImages/DescribeImages filter's members (NULL when absent). */
 void api_filter_strs(struct json_object *filter, const char **tag_status,
@@ -127,6 +141,42 @@ struct api_upstream {
 /* The upstream of a bare host URL, or of a name; NULL if ECR has none. */
 const struct api_upstream *api_upstream_of(const char *url);
 const struct api_upstream *api_upstream_named(const char *name);
+
+/*
+ * scan_findings.c: scan results in ECR's shapes (issue 15). New objects
+ * (the caller adds them): a scan's imageScanStatus, its
+ * findingSeverityCounts (only severities found), a basic finding, and
+ * the same match as Inspector's enhanced finding. api_scan_times_add
+ * adds imageScanCompletedAt and vulnerabilitySourceUpdatedAt to o.
+ */
+struct json_object *api_scan_status_json(const struct store_scan *);
+/* The status's name and description (NULL: none), as ECR words them. */
+const char *api_scan_status_name(const struct store_scan *,
+    const char **description);
+struct json_object *api_scan_counts_json(const struct store_scan *);
+void api_scan_times_add(struct json_object *o, const struct store_scan *);
+struct json_object *api_finding_json(const struct store_finding *);
+struct json_object *api_enhanced_finding_json(struct call *,
+    const struct store_repo *, const struct store_image *,
+    const struct store_scan *, const struct store_finding *);
+/*
+ * DescribeImageScanFindings' page cursor, inside its MAC'd token: the next
+ * finding's index and the image's digest ("12@sha256:..."). parse: 0 with
+ * *index, or -1 when malformed or another image's.
+ */
+#define API_SCAN_CURSOR_SIZE (16 + STORE_DIGEST_MAX + 1)
+void api_scan_cursor_format(char *dst, size_t size, uint32_t index,
+    const char *digest);
+int api_scan_cursor_parse(const char *cursor, const char *digest,
+    uint32_t *index);
+/*
+ * A finding in ECR's basic shape (the test hooks' input: name, severity,
+ * description, uri, attributes package_name, package_version,
+ * CVSS3_VECTOR, CVSS3_SCORE) as the store keeps it: 0 with *out (release
+ * it), or -1 with *why (static).
+ */
+int api_finding_from_json(struct json_object *in, struct store_finding *out,
+    const char **why);
 
 /* ops.c */
 const struct op *api_op_find(const char *name);

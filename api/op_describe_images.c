@@ -26,6 +26,7 @@ const struct op api_op_describe_images = {
 };
 
 struct page {
+	struct call *call;
 	const struct store_repo *repo;
 	struct jw *list;
 	const char *tag_status;
@@ -35,10 +36,28 @@ struct page {
 	char last[STORE_DIGEST_MAX + 1];
 };
 
+/* One ImageDetail, with its last scan if it has one. */
+static int
+detail_write(struct call *call, struct jw *list, const struct store_repo *repo,
+    const struct store_image *img)
+{
+	struct store_scan scan;
+	int rc;
+
+	memset(&scan, 0, sizeof scan);
+	rc = store_scan_get(call->txn, repo->id, img->digest, &scan);
+	if (rc != 0 && rc != STORE_NOTFOUND)
+		return rc;
+	api_image_detail_write(list, repo, img, rc == 0 ? &scan : NULL);
+	store_scan_release(&scan);
+	return 0;
+}
+
 static int
 page_add(const struct store_image *img, void *arg)
 {
 	struct page *pg = arg;
+	int rc;
 
 	if (!api_image_status_matches(pg->image_status, img->status) ||
 	    !api_image_tag_status_matches(pg->tag_status, img))
@@ -47,7 +66,8 @@ page_add(const struct store_image *img, void *arg)
 		pg->has_more = true;
 		return 1;
 	}
-	api_image_detail_write(pg->list, pg->repo, img);
+	if ((rc = detail_write(pg->call, pg->list, pg->repo, img)) != 0)
+		return rc;
 	str_copy(pg->last, sizeof pg->last, img->digest);
 	pg->n++;
 	return 0;
@@ -84,8 +104,10 @@ describe_named(struct call *call, const struct store_repo *repo,
 			    tag);
 		if (rc != 0)
 			return core_fail_store(call, rc);
-		api_image_detail_write(list, repo, &img);
+		rc = detail_write(call, list, repo, &img);
 		store_image_release(&img);
+		if (rc != 0)
+			return core_fail_store(call, rc);
 	}
 	return 0;
 }
@@ -100,6 +122,7 @@ describe_page(struct call *call, const struct store_repo *repo, struct jw *list)
 	int rc;
 
 	memset(&pg, 0, sizeof pg);
+	pg.call = call;
 	pg.repo = repo;
 	pg.list = list;
 	pg.max = (size_t)api_in_i64(call, "maxResults", PAGE_DEFAULT);

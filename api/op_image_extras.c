@@ -150,9 +150,8 @@ list_image_referrers(struct call *call)
 	return 0;
 }
 
-/* The image imageId names, or ImageNotFoundException. */
-static int
-find_image(struct call *call, const struct store_repo *repo,
+int
+api_image_of_call(struct call *call, const struct store_repo *repo,
     struct store_image *img)
 {
 	struct json_object *id = api_in_obj(call, "imageId");
@@ -171,8 +170,8 @@ find_image(struct call *call, const struct store_repo *repo,
 	return 0;
 }
 
-static void
-out_image_id(struct call *call, const struct store_repo *repo,
+void
+api_out_image_id(struct call *call, const struct store_repo *repo,
     const struct store_image *img, bool with_registry_id)
 {
 	struct json_object *id = jnew_obj();
@@ -203,7 +202,7 @@ update_image_storage_class(struct call *call)
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
 	        0 ||
-	    find_image(call, &repo, &img) != 0)
+	    api_image_of_call(call, &repo, &img) != 0)
 		return -1;
 	rc =
 	    store_image_has_parent(call->txn, repo.id, img.digest, &has_parent);
@@ -231,7 +230,7 @@ update_image_storage_class(struct call *call)
 		store_image_release(&img);
 		return core_fail_store(call, rc);
 	}
-	out_image_id(call, &repo, &img, true);
+	api_out_image_id(call, &repo, &img, true);
 	jadd_str(call->out, "imageStatus", api_image_status_name(img.status));
 	store_image_release(&img);
 	return 0;
@@ -271,7 +270,7 @@ describe_image_replication_status(struct call *call)
 
 	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
 	        0 ||
-	    find_image(call, &repo, &img) != 0)
+	    api_image_of_call(call, &repo, &img) != 0)
 		return -1;
 	list = jnew_arr();
 	rc = store_repl_status_foreach(call->txn, repo.id, img.digest,
@@ -282,7 +281,7 @@ describe_image_replication_status(struct call *call)
 		return core_fail_store(call, rc);
 	}
 	/* This answer has no registryId in the model. */
-	out_image_id(call, &repo, &img, false);
+	api_out_image_id(call, &repo, &img, false);
 	jadd_obj(call->out, "replicationStatuses", list);
 	store_image_release(&img);
 	return 0;

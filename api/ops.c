@@ -11,11 +11,7 @@
 #include "api/validate.h"
 #include "common/xalloc.h"
 
-static const struct op pending_batch_get_repository_scanning_configuration = {
-    .name = "BatchGetRepositoryScanningConfiguration",
-    .input = &model_BatchGetRepositoryScanningConfigurationRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_REPOS,
-};
+extern const struct op api_op_batch_get_repository_scanning_configuration;
 extern const struct op api_op_create_pull_through_cache_rule;
 extern const struct op api_op_create_repository;
 extern const struct op api_op_create_repository_creation_template;
@@ -35,11 +31,7 @@ static const struct op pending_deregister_pull_time_update_exclusion = {
     .input = &model_DeregisterPullTimeUpdateExclusionRequest,
     .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
-static const struct op pending_describe_image_scan_findings = {
-    .name = "DescribeImageScanFindings",
-    .input = &model_DescribeImageScanFindingsRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
+extern const struct op api_op_describe_image_scan_findings;
 static const struct op pending_describe_image_signing_status = {
     .name = "DescribeImageSigningStatus",
     .input = &model_DescribeImageSigningStatusRequest,
@@ -54,11 +46,7 @@ extern const struct op api_op_get_authorization_token;
 extern const struct op api_op_get_lifecycle_policy;
 extern const struct op api_op_get_lifecycle_policy_preview;
 extern const struct op api_op_get_registry_policy;
-static const struct op pending_get_registry_scanning_configuration = {
-    .name = "GetRegistryScanningConfiguration",
-    .input = &model_GetRegistryScanningConfigurationRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_get_registry_scanning_configuration;
 extern const struct op api_op_get_repository_policy;
 static const struct op pending_get_signing_configuration = {
     .name = "GetSigningConfiguration",
@@ -76,11 +64,7 @@ extern const struct op api_op_put_image_scanning_configuration;
 extern const struct op api_op_put_image_tag_mutability;
 extern const struct op api_op_put_lifecycle_policy;
 extern const struct op api_op_put_registry_policy;
-static const struct op pending_put_registry_scanning_configuration = {
-    .name = "PutRegistryScanningConfiguration",
-    .input = &model_PutRegistryScanningConfigurationRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_put_registry_scanning_configuration;
 extern const struct op api_op_put_replication_configuration;
 static const struct op pending_put_signing_configuration = {
     .name = "PutSigningConfiguration",
@@ -93,11 +77,7 @@ static const struct op pending_register_pull_time_update_exclusion = {
     .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
 };
 extern const struct op api_op_set_repository_policy;
-static const struct op pending_start_image_scan = {
-    .name = "StartImageScan",
-    .input = &model_StartImageScanRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
-};
+extern const struct op api_op_start_image_scan;
 extern const struct op api_op_start_lifecycle_policy_preview;
 extern const struct op api_op_put_image;
 extern const struct op api_op_batch_get_image;
@@ -122,7 +102,7 @@ const struct op *const api_ops[] = {
     &api_op_batch_check_layer_availability,
     &api_op_batch_delete_image,
     &api_op_batch_get_image,
-    &pending_batch_get_repository_scanning_configuration,
+    &api_op_batch_get_repository_scanning_configuration,
     &api_op_complete_layer_upload,
     &api_op_create_pull_through_cache_rule,
     &api_op_create_repository,
@@ -136,7 +116,7 @@ const struct op *const api_ops[] = {
     &pending_delete_signing_configuration,
     &pending_deregister_pull_time_update_exclusion,
     &api_op_describe_image_replication_status,
-    &pending_describe_image_scan_findings,
+    &api_op_describe_image_scan_findings,
     &pending_describe_image_signing_status,
     &api_op_describe_images,
     &api_op_describe_pull_through_cache_rules,
@@ -149,7 +129,7 @@ const struct op *const api_ops[] = {
     &api_op_get_lifecycle_policy,
     &api_op_get_lifecycle_policy_preview,
     &api_op_get_registry_policy,
-    &pending_get_registry_scanning_configuration,
+    &api_op_get_registry_scanning_configuration,
     &api_op_get_repository_policy,
     &pending_get_signing_configuration,
     &api_op_initiate_layer_upload,
@@ -163,12 +143,12 @@ const struct op *const api_ops[] = {
     &api_op_put_image_tag_mutability,
     &api_op_put_lifecycle_policy,
     &api_op_put_registry_policy,
-    &pending_put_registry_scanning_configuration,
+    &api_op_put_registry_scanning_configuration,
     &api_op_put_replication_configuration,
     &pending_put_signing_configuration,
     &pending_register_pull_time_update_exclusion,
     &api_op_set_repository_policy,
-    &pending_start_image_scan,
+    &api_op_start_image_scan,
     &api_op_start_lifecycle_policy_preview,
     &api_op_tag_resource,
     &api_op_untag_resource,

@@ -13,6 +13,7 @@
 
 #include "common/str.h"
 #include "core/image.h"
+#include "core/scanning.h"
 #include "store/store.h"
 
 static void
@@ -114,9 +115,38 @@ api_image_id_write(struct jw *w, const char *key, const char *digest,
 	jw_obj_close(w);
 }
 
+/* imageScanStatus and, once complete, imageScanFindingsSummary. */
+static void
+scan_write(struct jw *w, const struct store_scan *scan)
+{
+	const char *name, *description;
+	size_t i;
+
+	name = api_scan_status_name(scan, &description);
+	jw_obj_open(w, "imageScanStatus");
+	jw_str(w, "status", name);
+	if (description != NULL)
+		jw_str(w, "description", description);
+	jw_obj_close(w);
+	if (scan->status != STORE_SCAN_COMPLETE)
+		return;
+	jw_obj_open(w, "imageScanFindingsSummary");
+	jw_epoch(w, "imageScanCompletedAt", scan->completed_at_ms);
+	if (scan->source_updated_at_ms != 0)
+		jw_epoch(w, "vulnerabilitySourceUpdatedAt",
+		    scan->source_updated_at_ms);
+	jw_obj_open(w, "findingSeverityCounts");
+	for (i = 0; i < STORE_SCAN_SEVERITIES; i++) {
+		if (scan->counts[i] != 0)
+			jw_i64(w, core_severity_names[i], scan->counts[i]);
+	}
+	jw_obj_close(w);
+	jw_obj_close(w);
+}
+
 void
 api_image_detail_write(struct jw *w, const struct store_repo *repo,
-    const struct store_image *img)
+    const struct store_image *img, const struct store_scan *scan)
 {
 	size_t i;
 
@@ -144,6 +174,8 @@ api_image_detail_write(struct jw *w, const struct store_repo *repo,
 		jw_epoch(w, "lastArchivedAt", img->archived_at_ms);
 	if (img->activated_at_ms != 0)
 		jw_epoch(w, "lastActivatedAt", img->activated_at_ms);
+	if (scan != NULL)
+		scan_write(w, scan);
 	jw_obj_close(w);
 }
 

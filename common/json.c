@@ -106,6 +106,15 @@ jadd_epoch(struct json_object *o, const char *key, int64_t ms)
 	    must(json_object_new_double_s((double)ms / 1000.0, text)));
 }
 
+void
+jadd_tenths(struct json_object *o, const char *key, double v)
+{
+	char text[32];
+
+	snprintf(text, sizeof text, "%.1f", v);
+	jadd_obj(o, key, must(json_object_new_double_s(v, text)));
+}
+
 struct json_object *
 jget(struct json_object *o, const char *key, enum json_type type)
 {

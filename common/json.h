@@ -27,6 +27,8 @@ void jadd_i64(struct json_object *, const char *key, int64_t);
 void jadd_bool(struct json_object *, const char *key, bool);
 /* Epoch seconds with a millisecond fraction, from milliseconds. */
 void jadd_epoch(struct json_object *, const char *key, int64_t ms);
+/* A number with one decimal, as written ("9.8"): a CVSS score. */
+void jadd_tenths(struct json_object *, const char *key, double v);
 void jadd_obj(struct json_object *, const char *key,
     struct json_object *owned_v);
 /*

@@ -339,6 +339,45 @@ void core_lifecycle_run_counts(const struct core_lifecycle_run *,
 struct call *core_lifecycle_run_result(struct core_lifecycle_run *);
 void core_lifecycle_run_free(struct core_lifecycle_run *);
 
+/*
+ * Image scans (issue 15, core/scanning.h). The feed: the OSV files of
+ * --vuln-db DIR, indexed by core_feed_open (blocking: at start, or on a
+ * worker on SIGHUP; 0 with *out, or -1 with *cause, the caller frees).
+ * core_ctx_set_feed, on the loop, makes owned (NULL: none) the feed of
+ * scans from now; the one before is freed once no run uses it.
+ * core_feed_free frees a feed never set.
+ */
+struct core_feed;
+int core_feed_open(const char *dir, struct core_feed **out, char **cause);
+void core_ctx_set_feed(struct core_ctx *, struct core_feed *owned);
+void core_feed_free(struct core_feed *);
+/*
+ * Runs, stepped as the GC's are: core_scan_step, on the loop, commits the
+ * last result in a short write txn of its own and reads the next image,
+ * then says CORE_SCAN_WORK (core_scan_work: read its layers and match
+ * the feed, on a worker; touches only the run, the feed and blob files),
+ * CORE_SCAN_AGAIN or CORE_SCAN_DONE. A queue run (is_rematch false)
+ * drains the durable queue; a re-match run walks the stored inventories
+ * of CONTINUOUS_SCAN repositories and matches them with the current feed
+ * (after SIGHUP). core_scan_take_due says whether a scan was queued since
+ * it was last asked (the server then starts a queue run unless one is
+ * under way). core_scan_run_result: images done, and 0 or the STORE_*
+ * code that ended the run.
+ */
+enum core_scan_next {
+	CORE_SCAN_DONE,
+	CORE_SCAN_AGAIN,
+	CORE_SCAN_WORK,
+};
+struct core_scan_run;
+bool core_scan_take_due(struct core_ctx *);
+struct core_scan_run *core_scan_run_new(struct core_ctx *, bool is_rematch);
+enum core_scan_next core_scan_step(struct core_scan_run *);
+void core_scan_work(struct core_scan_run *);
+void core_scan_run_result(const struct core_scan_run *, size_t *n_done,
+    int *rc);
+void core_scan_run_free(struct core_scan_run *);
+
 /* Wipe every account's and region's records (moto's reset). */
 int core_reset(struct core_ctx *, char **cause);
 

@@ -97,6 +97,8 @@ struct core_ctx {
 	bool is_repl_due;             /* replication.c: a run wanted */
 	bool is_repl_pending;         /* replication.c: jobs may wait */
 	struct core_slice repl_slice; /* replication.c: sized by time */
+	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
+	bool is_scan_due;             /* scanning_queue.c: a scan queued */
 };
 
 #define CORE_ARN_MAX 2048

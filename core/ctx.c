@@ -86,6 +86,7 @@ core_ctx_free(struct core_ctx *ctx)
 	core_upload_tables_free(ctx);
 	core_ptc_seen_free(ctx);
 	up_ecr_forget(ctx);
+	core_feed_free(ctx->feed);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }

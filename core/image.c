@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "core/manifest.h"
+#include "core/scanning.h"
 #include "auth/sha256.h"
 #include "common/buf.h"
 #include "common/str.h"
@@ -296,6 +297,8 @@ create_image(struct call *call, const struct store_repo *repo,
 		rc = core_fail_store(call, rc);
 	if (rc == 0)
 		rc = note_layer_types(call, repo, m);
+	if (rc == 0)
+		rc = core_scan_on_push(call, repo, &img);
 	store_image_release(&img);
 	return rc;
 }

@@ -57,10 +57,10 @@ const char flags_usage[] =
     "                          hold each replication job SECONDS after its push\n"
     "                          (default 0), so tests can see IN_PROGRESS\n"
     "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
-    "                          (/_ecrd/token, gc, clock, lifecycle/run and\n"
-    "                          /moto-api/reset), which need no credentials; without\n"
-    "                          it they answer 404 (permissive mode always serves\n"
-    "                          them)\n"
+    "                          (/_ecrd/token, gc, clock, lifecycle/run,\n"
+    "                          scan-findings and /moto-api/...), which need no\n"
+    "                          credentials; without it they answer 404 (permissive\n"
+    "                          mode always serves them)\n"
     "  --relax-references      let PutImage name layers, configs and child manifests\n"
     "                          the repository does not hold (for test suites that\n"
     "                          push synthetic manifests); default: ECR's\n"
@@ -77,6 +77,9 @@ const char flags_usage[] =
     "  --header-timeout SECONDS\n"
     "                          close a connection whose request headers take longer\n"
     "                          than SECONDS in all (default 30)\n"
+    "  --vuln-db DIR           match image scans against the OSV records (JSON)\n"
+    "                          under DIR, indexed at start; SIGHUP reindexes\n"
+    "                          (without it scans find nothing)\n"
     "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
     "  --health-check          do not serve: ask the ecrd at --listen for GET\n"
     "                          /health and exit 0 if it answers 200 within 5\n"
@@ -112,6 +115,7 @@ const struct option flags_longopts[] = {
     {"max-repositories", required_argument, NULL, 'M'},
     {"max-layer-size", required_argument, NULL, 'S'},
     {"header-timeout", required_argument, NULL, 'H'},
+    {"vuln-db", required_argument, NULL, 'V'},
     {"log-level", required_argument, NULL, 'L'},
     {"health-check", no_argument, NULL, 'K'},
     {"version", no_argument, NULL, 'v'},

@@ -73,6 +73,7 @@ struct options {
 	uint64_t header_timeout;    /* seconds */
 	uint64_t ptc_refresh;       /* seconds */
 	uint64_t repl_delay;        /* seconds */
+	const char *vuln_db;        /* --vuln-db DIR, or NULL */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
 };
@@ -310,6 +311,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->relax_references = true;
+			break;
+		case 'V':
+			o->vuln_db = optarg;
 			break;
 		case 'I':
 			if (parse_seconds("--lifecycle-interval", optarg,
@@ -566,6 +570,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	    (rc = core_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
 	lc_sched_tick(server.lc_sched);
+	/* Scans queued outside a group commit (pulls through the cache). */
+	scan_sched_kick(server.scan_sched);
 	if (++ticks % GC_EVERY_TICKS == 0)
 		gc_sched_due(server.gc_sched);
 }
@@ -683,6 +689,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    core_ctx_set_upstream_creds, "upstream credentials");
 	reload_secrets();
 	reload_tls();
+	scan_sched_reload(server.scan_sched);
 	notify_send("READY=1");
 }
 
@@ -714,6 +721,23 @@ uri_host(const char *text, const struct endpoint *pub, const char *bound)
 	if (port == -1)
 		return xasprintf("%s%.*s%s", lb, host_len, host, rb);
 	return xasprintf("%s%.*s%s:%d", lb, host_len, host, rb, port);
+}
+
+/* The feed is indexed before the first request, so scans see it. */
+static int
+load_feed(const char *dir, char **cause)
+{
+	struct core_feed *feed;
+	char *why = NULL;
+
+	if (core_feed_open(dir, &feed, &why) != 0) {
+		*cause = xasprintf("--vuln-db %s: %s", dir, why);
+		free(why);
+		return -1;
+	}
+	core_ctx_set_feed(server.api, feed);
+	log_info("vulnerability feed indexed from %s", dir);
+	return 0;
 }
 
 static int
@@ -792,6 +816,9 @@ start(const struct options *o, char **cause)
 		return -1;
 	server.gc_sched = gc_sched_new(&server);
 	server.repl_sched = repl_sched_new(&server);
+	if (o->vuln_db != NULL && load_feed(o->vuln_db, cause) != 0)
+		return -1;
+	server.scan_sched = scan_sched_new(&server, o->vuln_db);
 	server.housekeeping_ev =
 	    event_new(server.base, -1, EV_PERSIST, housekeeping_cb, NULL);
 	evtimer_add(server.housekeeping_ev, &housekeeping_tv);
@@ -811,6 +838,7 @@ stop(void)
 	pool_free(server.pool);
 	gc_sched_free(server.gc_sched);
 	repl_sched_free(server.repl_sched);
+	scan_sched_free(server.scan_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
 	http_tls_free(tls);

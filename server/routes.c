@@ -294,8 +294,10 @@ static const struct admin_route {
     {"/_ecrd/clock", lc_sched_on_clock},
     {"/_ecrd/gc", gc_sched_on_run},
     {"/_ecrd/lifecycle/run", lc_sched_on_run},
+    {"/_ecrd/scan-findings", scan_sched_on_findings},
     {"/_ecrd/token", handle_token},
     {"/moto-api/reset", handle_reset},
+    {"/moto-api/static/ecr/scan-finding-results", scan_sched_on_moto},
 };
 
 static bool

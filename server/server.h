@@ -64,6 +64,7 @@ struct server {
 	struct lc_sched *lc_sched;     /* lifecycle.c */
 	struct gc_sched *gc_sched;     /* gc.c */
 	struct repl_sched *repl_sched; /* replication.c */
+	struct scan_sched *scan_sched; /* scan.c */
 	struct pool *pool;             /* pool.h: slow file work */
 	struct upstream_net *upstream; /* upstream.c: libcurl */
 };
@@ -239,5 +240,24 @@ struct repl_sched;
 struct repl_sched *repl_sched_new(struct server *);
 void repl_sched_kick(struct repl_sched *);
 void repl_sched_free(struct repl_sched *);
+
+/*
+ * scan.c: image scans in the background (issue 15), one run at a time in
+ * slices on the loop, their reading and matching in srv->pool: a run of
+ * the durable queue at start and after writes that queued a scan
+ * (scan_sched_kick); on SIGHUP (scan_sched_reload) the --vuln-db feed
+ * (feed_dir, NULL: none) is indexed again in the pool and CONTINUOUS_SCAN
+ * inventories matched with it. The scan test hooks: POST
+ * /_ecrd/scan-findings and moto's POST
+ * /moto-api/static/ecr/scan-finding-results. NULL is ignored.
+ */
+struct scan_sched;
+struct scan_sched *scan_sched_new(struct server *, const char *feed_dir);
+void scan_sched_kick(struct scan_sched *);
+void scan_sched_reload(struct scan_sched *);
+void scan_sched_on_findings(struct server *, struct http_request *);
+void scan_sched_on_moto(struct server *, struct http_request *);
+/* Drop runs; after pool_free (no work in flight). */
+void scan_sched_free(struct scan_sched *);
 
 #endif

@@ -52,6 +52,8 @@ writes_flush(struct server *srv)
 	/* Pushes a replication configuration covers: copies after. */
 	if (core_repl_take_due(srv->api))
 		repl_sched_kick(srv->repl_sched);
+	/* Scans the batch queued run off the request path. */
+	scan_sched_kick(srv->scan_sched);
 	for (i = 0; i < n; i++)
 		batch[i].respond(batch[i].req, batch[i].call);
 	free(batch);

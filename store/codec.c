@@ -835,6 +835,37 @@ store_codec_repl_status_encode(const struct store_repl_status *st,
 	return wr_finish(b, rc);
 }
 
+/*
+ * Scan: format, u8 status, i64 started_at_ms, completed_at_ms,
+ * source_updated_at_ms, u32 counts[STORE_SCAN_SEVERITIES], u32
+ * n_findings, then the inventory's bytes to the end.
+ */
+int
+store_codec_scan_encode(const struct store_scan *s, struct buf *b)
+{
+	size_t i;
+	int rc;
+
+	if (s->status > STORE_SCAN_UNSUPPORTED ||
+	    s->inventory_len > STORE_SCAN_INVENTORY_MAX)
+		return STORE_TOOBIG;
+	if ((rc = wr_start_max(b, STORE_SCAN_INVENTORY_MAX + 128)) !=
+	        STORE_OK ||
+	    (rc = wr_uint(b, s->status, 1)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)s->started_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)s->completed_at_ms, 8)) != STORE_OK ||
+	    (rc = wr_uint(b, (uint64_t)s->source_updated_at_ms, 8)) != STORE_OK)
+		return wr_finish(b, rc);
+	for (i = 0; i < STORE_SCAN_SEVERITIES && rc == STORE_OK; i++)
+		rc = wr_uint(b, s->counts[i], 4);
+	if (rc == STORE_OK)
+		rc = wr_uint(b, s->n_findings, 4);
+	if (rc == STORE_OK && s->inventory_len != 0 &&
+	    buf_add(b, s->inventory, s->inventory_len) != 0)
+		rc = STORE_TOOBIG;
+	return wr_finish(b, rc);
+}
+
 int
 store_codec_repl_status_decode(const void *val, size_t len,
     struct store_repl_status *out)
@@ -851,5 +882,123 @@ store_codec_repl_status_decode(const void *val, size_t len,
 		return STORE_CORRUPT;
 	out->state = (enum store_repl_state)state;
 	memcpy(out->failure_code, code, strlen(code) + 1);
+	return STORE_OK;
+}
+
+int
+store_codec_scan_decode(const void *val, size_t len, struct store_scan *out)
+{
+	struct store_scan s;
+	const unsigned char *inv;
+	struct rd rd;
+	size_t i;
+
+	memset(&s, 0, sizeof s);
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	s.status = (uint8_t)rd_uint(&rd, 1);
+	s.started_at_ms = (int64_t)rd_uint(&rd, 8);
+	s.completed_at_ms = (int64_t)rd_uint(&rd, 8);
+	s.source_updated_at_ms = (int64_t)rd_uint(&rd, 8);
+	for (i = 0; i < STORE_SCAN_SEVERITIES; i++)
+		s.counts[i] = (uint32_t)rd_uint(&rd, 4);
+	s.n_findings = (uint32_t)rd_uint(&rd, 4);
+	s.inventory_len = rd.left;
+	if (rd.is_bad || s.status > STORE_SCAN_UNSUPPORTED ||
+	    s.n_findings > STORE_SCAN_FINDINGS_MAX ||
+	    s.inventory_len > STORE_SCAN_INVENTORY_MAX ||
+	    (inv = rd_take(&rd, s.inventory_len)) == NULL)
+		return STORE_CORRUPT;
+	if (s.inventory_len != 0) {
+		s.inventory = xmalloc(s.inventory_len);
+		memcpy(s.inventory, inv, s.inventory_len);
+	}
+	*out = s;
+	return STORE_OK;
+}
+
+/* A finding's owned string (NULL writes as ""). */
+static int
+wr_text(struct buf *b, const char *s)
+{
+	return wr_str(b, s != NULL ? s : "", (size_t)UINT16_MAX + 1);
+}
+
+/* Read a string as an owned copy; NULL once the reader failed. */
+static char *
+rd_text(struct rd *r)
+{
+	const unsigned char *p;
+	size_t len;
+	char *s;
+
+	len = rd_uint(r, 2);
+	if (r->is_bad || (p = rd_take(r, len)) == NULL)
+		return NULL;
+	if (memchr(p, '\0', len) != NULL) {
+		r->is_bad = true;
+		return NULL;
+	}
+	s = xmalloc(len + 1);
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
+/*
+ * Finding: format, then str name, osv_id, description, uri, severity,
+ * cvss3_vector, u16 the score in tenths (0xffff: none), str
+ * package_name, package_version, fixed_version.
+ */
+int
+store_codec_finding_encode(const struct store_finding *f, struct buf *b)
+{
+	uint64_t tenths = 0xffff;
+	int rc;
+
+	if (f->cvss3_score >= 0 && f->cvss3_score <= 10)
+		tenths = (uint64_t)(f->cvss3_score * 10 + 0.5);
+	if ((rc = wr_start_max(b, 8 * ((size_t)UINT16_MAX + 2) + 16)) !=
+	        STORE_OK ||
+	    (rc = wr_text(b, f->name)) != STORE_OK ||
+	    (rc = wr_text(b, f->osv_id)) != STORE_OK ||
+	    (rc = wr_text(b, f->description)) != STORE_OK ||
+	    (rc = wr_text(b, f->uri)) != STORE_OK ||
+	    (rc = wr_text(b, f->severity)) != STORE_OK ||
+	    (rc = wr_text(b, f->cvss3_vector)) != STORE_OK ||
+	    (rc = wr_uint(b, tenths, 2)) != STORE_OK ||
+	    (rc = wr_text(b, f->package_name)) != STORE_OK ||
+	    (rc = wr_text(b, f->package_version)) != STORE_OK)
+		return wr_finish(b, rc);
+	return wr_finish(b, wr_text(b, f->fixed_version));
+}
+
+int
+store_codec_finding_decode(const void *val, size_t len,
+    struct store_finding *out)
+{
+	struct store_finding f;
+	uint64_t tenths;
+	struct rd rd;
+
+	memset(&f, 0, sizeof f);
+	rd_init(&rd, val, len);
+	rd_version(&rd);
+	f.name = rd_text(&rd);
+	f.osv_id = rd_text(&rd);
+	f.description = rd_text(&rd);
+	f.uri = rd_text(&rd);
+	f.severity = rd_text(&rd);
+	f.cvss3_vector = rd_text(&rd);
+	tenths = rd_uint(&rd, 2);
+	f.cvss3_score = tenths == 0xffff ? -1 : (double)tenths / 10;
+	f.package_name = rd_text(&rd);
+	f.package_version = rd_text(&rd);
+	f.fixed_version = rd_text(&rd);
+	if (rd_end(&rd) != STORE_OK || (tenths > 100 && tenths != 0xffff)) {
+		store_finding_release(&f);
+		return STORE_CORRUPT;
+	}
+	*out = f;
 	return STORE_OK;
 }

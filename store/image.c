@@ -452,6 +452,8 @@ store_image_delete(struct store_txn *t, uint64_t repo_id, const char *digest)
 		rc = STORE_CORRUPT;
 	if (rc == STORE_OK)
 		rc = count_add(t, repo_id, -1);
+	if (rc == STORE_OK)
+		rc = store_scan_drop(t, repo_id, digest);
 out:
 	store_image_release(&img);
 	return rc;

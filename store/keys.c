@@ -377,3 +377,40 @@ store_keys_repl_status(struct store_key *k, uint64_t repo_id,
 		return rc;
 	return key_add_str(k, region, STORE_REGION_MAX, false);
 }
+
+int
+store_keys_scan_finding(struct store_key *k, uint64_t repo_id,
+    const char *digest, uint32_t n, bool is_prefix)
+{
+	/* The layout of a manifest chunk's key, in its own DBI. */
+	return store_keys_manifest_chunk(k, repo_id, digest, n, is_prefix);
+}
+
+int
+store_keys_scan_count(struct store_key *k, const char *registry_id,
+    const char *region, uint64_t day, bool is_prefix)
+{
+	int rc;
+
+	if ((rc = key_registry_region(k, registry_id, region, true)) !=
+	    STORE_OK)
+		return rc;
+	return is_prefix ? STORE_OK : key_add_u64(k, day);
+}
+
+int
+store_keys_repo_digest_split(const void *key, size_t len, uint64_t *repo_id,
+    char *digest)
+{
+	const unsigned char *p = key;
+	struct store_key none;
+
+	if (len < 8)
+		return STORE_CORRUPT;
+	none.len = 0;
+	if (store_keys_suffix(&none, p + 8, len - 8, STORE_DIGEST_MAX,
+	        digest) != 1)
+		return STORE_CORRUPT;
+	*repo_id = get_u64(p);
+	return STORE_OK;
+}

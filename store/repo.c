@@ -30,6 +30,9 @@ static const enum store_dbi child_dbis[] = {
     STORE_DBI_IMAGE_COUNTS,
     STORE_DBI_REPO_DOCS,
     STORE_DBI_REPL_STATUS,
+    STORE_DBI_SCANS,
+    STORE_DBI_SCAN_FINDINGS,
+    STORE_DBI_SCAN_JOBS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */
@@ -389,4 +392,55 @@ store_repo_check_id(struct store_txn *t, uint64_t repo_id)
 	if ((rc = store_keys_repo_id(&k, repo_id)) != STORE_OK)
 		return rc;
 	return store_db_get(t, STORE_DBI_REPO_IDS, &k, &v);
+}
+
+/* The three NUL-separated parts of a repos key, each within its field. */
+static int
+split_repo_key(const unsigned char *p, size_t len, struct store_repo *out)
+{
+	char *fields[3] = {out->registry_id, out->region, out->name};
+	size_t sizes[3] = {
+	    sizeof out->registry_id, sizeof out->region, sizeof out->name};
+	const unsigned char *end = p + len, *nul;
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		nul = i < 2 ? memchr(p, '\0', (size_t)(end - p)) : end;
+		if (nul == NULL || (n = (size_t)(nul - p)) >= sizes[i])
+			return STORE_CORRUPT;
+		memcpy(fields[i], p, n);
+		fields[i][n] = '\0';
+		p = i < 2 ? nul + 1 : end;
+	}
+	return STORE_OK;
+}
+
+int
+store_repo_get_by_id(struct store_txn *t, uint64_t id, struct store_repo *out)
+{
+	struct store_repo r;
+	struct store_key k;
+	const void *rk;
+	size_t rk_len;
+	MDB_val v;
+	int rc;
+
+	if ((rc = store_keys_repo_id(&k, id)) != STORE_OK ||
+	    (rc = store_db_get(t, STORE_DBI_REPO_IDS, &k, &v)) != STORE_OK ||
+	    (rc = store_codec_bytes_decode(v.mv_data, v.mv_size, &rk,
+	         &rk_len)) != STORE_OK)
+		return rc;
+	if (rk_len > sizeof k.data)
+		return STORE_CORRUPT;
+	memset(&r, 0, sizeof r);
+	memcpy(k.data, rk, rk_len);
+	k.len = rk_len;
+	if ((rc = store_db_get(t, STORE_DBI_REPOS, &k, &v)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_CORRUPT : rc;
+	if ((rc = store_codec_repo_decode(v.mv_data, v.mv_size, &r)) !=
+	        STORE_OK ||
+	    (rc = split_repo_key(k.data, k.len, &r)) != STORE_OK)
+		return rc;
+	*out = r;
+	return STORE_OK;
 }

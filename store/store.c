@@ -43,6 +43,10 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
     [STORE_DBI_BURIED] = "buried",
     [STORE_DBI_REPL_JOBS] = "repl_jobs",
     [STORE_DBI_REPL_STATUS] = "repl_status",
+    [STORE_DBI_SCANS] = "scans",
+    [STORE_DBI_SCAN_FINDINGS] = "scan_findings",
+    [STORE_DBI_SCAN_JOBS] = "scan_jobs",
+    [STORE_DBI_SCAN_COUNTS] = "scan_counts",
 };
 
 /*
@@ -283,7 +287,7 @@ write_schema(struct store_txn *t, unsigned flags)
  * they are dropped, since version 2 images need their other records.
  * Version 2 upload records held a hash state; 3 rewrites them without.
  * Version 4 added the buried DBI, which stamp has just created empty;
- * version 5 the replication DBIs, likewise.
+ * version 5 the replication and scan DBIs, likewise.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)

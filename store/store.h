@@ -835,4 +835,111 @@ int store_gc_files_sweep(struct store *, int64_t file_before_ms);
 int store_gc_files_unused(struct store *, const struct store_gc_list *);
 void store_gc_list_release(struct store_gc_list *);
 
+/*
+ * Image scans (issue 15, docs/ecr-behaviour.md 3.7), in their own DBIs
+ * (schema 5): per image, its last scan (scans) and that scan's findings,
+ * one record each in the order they are answered (scan_findings); the
+ * durable queue of scans to run (scan_jobs); and the scans started per
+ * registry, region and UTC day (scan_counts, ECR's daily quota). All but
+ * the counts are child records of the repository, and an image's go with
+ * the image.
+ */
+enum store_scan_status {
+	STORE_SCAN_IN_PROGRESS = 0,
+	STORE_SCAN_COMPLETE = 1,
+	STORE_SCAN_FAILED = 2,
+	STORE_SCAN_UNSUPPORTED = 3, /* UNSUPPORTED_IMAGE */
+};
+/* CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED, in that order. */
+#define STORE_SCAN_SEVERITIES 6
+#define STORE_SCAN_INVENTORY_MAX (8 * 1024 * 1024)
+#define STORE_SCAN_FINDINGS_MAX 100000 /* per scan */
+struct store_scan {
+	uint8_t status;               /* enum store_scan_status */
+	int64_t started_at_ms;        /* the last scan asked for */
+	int64_t completed_at_ms;      /* 0 while in progress */
+	int64_t source_updated_at_ms; /* the feed's; 0: no feed */
+	uint32_t counts[STORE_SCAN_SEVERITIES];
+	uint32_t n_findings;
+	unsigned char *inventory; /* owned, opaque; NULL: none taken */
+	size_t inventory_len;
+};
+/* Free what scan owns and zero it. */
+void store_scan_release(struct store_scan *);
+/*
+ * Get fills *out (release it): STORE_OK, STORE_NOTFOUND or another code.
+ * Put creates or replaces the image's scan (STORE_NOTFOUND if the image is
+ * missing), leaving its findings as they are.
+ */
+int store_scan_get(struct store_txn *, uint64_t repo_id, const char *digest,
+    struct store_scan *out);
+int store_scan_put(struct store_txn *, uint64_t repo_id, const char *digest,
+    const struct store_scan *);
+/*
+ * A finding. Strings are owned (NULL reads as ""); each is at most
+ * UINT16_MAX bytes (STORE_TOOBIG otherwise).
+ */
+struct store_finding {
+	char *name; /* the CVE, else the OSV id */
+	char *osv_id;
+	char *description;
+	char *uri;
+	char *severity; /* CRITICAL ... UNDEFINED */
+	char *cvss3_vector;
+	double cvss3_score; /* 0..10, one decimal kept; < 0 none */
+	char *package_name;
+	char *package_version;
+	char *fixed_version; /* "" when none */
+};
+void store_finding_release(struct store_finding *);
+/*
+ * Replace the image's findings by list (n at most STORE_SCAN_FINDINGS_MAX);
+ * or put list as findings from index from on, leaving the others (a long
+ * list written in slices, set first).
+ */
+int store_scan_findings_set(struct store_txn *, uint64_t repo_id,
+    const char *digest, const struct store_finding *list, size_t n);
+int store_scan_findings_put(struct store_txn *, uint64_t repo_id,
+    const char *digest, uint32_t from, const struct store_finding *list,
+    size_t n);
+/*
+ * Call cb for each finding of the image from index from on, in order; f
+ * is borrowed until cb returns, which returns as for store_image_cb.
+ */
+typedef int (*store_finding_cb)(uint32_t index, const struct store_finding *f,
+    void *arg);
+int store_scan_findings_foreach(struct store_txn *, uint64_t repo_id,
+    const char *digest, uint32_t from, store_finding_cb cb, void *arg);
+/*
+ * Call cb for each scan with index after (after_repo_id, after_digest)
+ * (after_digest NULL: from the first of after_repo_id, 0 from the start),
+ * in key order; borrowed as above. For re-matching stored inventories.
+ */
+typedef int (*store_scan_cb)(uint64_t repo_id, const char *digest,
+    const struct store_scan *scan, void *arg);
+int store_scan_foreach(struct store_txn *, uint64_t after_repo_id,
+    const char *after_digest, store_scan_cb cb, void *arg);
+/*
+ * The queue: put (an image queued twice is queued once), delete
+ * (STORE_OK or STORE_NOTFOUND), first: the first queued image's repository
+ * and digest (STORE_DIGEST_MAX + 1 bytes), or STORE_NOTFOUND when none.
+ */
+int store_scan_job_put(struct store_txn *, uint64_t repo_id, const char *digest,
+    int64_t queued_at_ms);
+int store_scan_job_delete(struct store_txn *, uint64_t repo_id,
+    const char *digest);
+int store_scan_job_first(struct store_txn *, uint64_t *repo_id, char *digest);
+/*
+ * Count one scan started in (registry_id, region) on day (days since the
+ * epoch), forgetting earlier days, and set *out to the day's count.
+ */
+int store_scan_count_add(struct store_txn *, const char *registry_id,
+    const char *region, uint64_t day, uint64_t *out);
+/*
+ * The repository whose id is id: STORE_OK with *out, or STORE_NOTFOUND
+ * (none, or it was deleted).
+ */
+int store_repo_get_by_id(struct store_txn *, uint64_t id,
+    struct store_repo *out);
+
 #endif

@@ -44,6 +44,11 @@ enum store_dbi {
 	/* Replication (schema 5): its own block. */
 	STORE_DBI_REPL_JOBS,
 	STORE_DBI_REPL_STATUS,
+	/* Image scans (scan.c; schema 5). */
+	STORE_DBI_SCANS,
+	STORE_DBI_SCAN_FINDINGS,
+	STORE_DBI_SCAN_JOBS,
+	STORE_DBI_SCAN_COUNTS,
 	STORE_DBI__COUNT
 };
 
@@ -143,6 +148,9 @@ int store_db_seek(MDB_cursor *, struct store_key *start, bool is_after,
 /* Open a cursor on dbi; the caller closes it. */
 int store_db_cursor(struct store_txn *, enum store_dbi, MDB_cursor **);
 
+/* scan.c: remove an image's scan, findings and queued scan. */
+int store_scan_drop(struct store_txn *, uint64_t repo_id, const char *digest);
+
 /*
  * keys.c: the only place keys are built. Each returns STORE_OK, or
  * STORE_TOOBIG when a component is longer than its field.
@@ -204,6 +212,18 @@ int store_keys_layer_gc(struct store_key *, int64_t created_at_ms,
  */
 int store_keys_suffix(const struct store_key *prefix, const void *key,
     size_t len, size_t max, char *out);
+/*
+ * scan_findings: <repo_id><digest>\0<be32 n>, or with is_prefix the part
+ * before n; scan_counts: <registry>\0<region>\0<be64 day>, or with
+ * is_prefix the part before day.
+ */
+int store_keys_scan_finding(struct store_key *, uint64_t repo_id,
+    const char *digest, uint32_t n, bool is_prefix);
+int store_keys_scan_count(struct store_key *, const char *registry_id,
+    const char *region, uint64_t day, bool is_prefix);
+/* Split a scans or scan_jobs key: STORE_OK or STORE_CORRUPT. */
+int store_keys_repo_digest_split(const void *key, size_t len, uint64_t *repo_id,
+    char *digest);
 /* Split a layer_gc key: STORE_OK or STORE_CORRUPT. */
 int store_keys_layer_gc_split(const void *key, size_t len,
     int64_t *created_at_ms, uint64_t *repo_id, char *digest);
@@ -268,6 +288,14 @@ int store_codec_tag_decode(const void *, size_t, char *digest);
 int store_codec_layer_encode(const struct store_layer *, struct buf *);
 int store_codec_layer_decode(const void *, size_t, struct store_layer *);
 int store_codec_blob_encode(const struct store_blob *, struct buf *);
+/*
+ * Scans (their inventory, owned, is NULL when empty) and findings (owned
+ * strings; decode fills a zeroed or released struct).
+ */
+int store_codec_scan_encode(const struct store_scan *, struct buf *);
+int store_codec_scan_decode(const void *, size_t, struct store_scan *);
+int store_codec_finding_encode(const struct store_finding *, struct buf *);
+int store_codec_finding_decode(const void *, size_t, struct store_finding *);
 int store_codec_blob_decode(const void *, size_t, struct store_blob *);
 int store_codec_upload_encode(const struct store_upload *, struct buf *);
 int store_codec_upload_decode(const void *, size_t, struct store_upload *);

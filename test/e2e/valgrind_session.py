@@ -113,6 +113,7 @@ def session(address):
     checks.extend(templates_session(ecr, expect_error))
     checks.extend(replication_session(ecr, address, expect_error))
     checks.extend(images_session(ecr, address))
+    checks.extend(scanning_session(ecr, address, expect_error))
     checks.extend(connections_session(address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
     conn = http.client.HTTPConnection(*address.rsplit(":", 1))
@@ -475,6 +476,74 @@ def tls_session(address, tmp, proc):
         out.write("broken\n")
     proc.send_signal(signal.SIGHUP)
     checks.append(served_cn(address, ca) == "two")
+    return checks
+
+
+def scanning_session(ecr, address, expect_error):
+    """Scans (issue 15): configuration, a scan on push of a gzip tar layer
+    run in the background, the hooks, a page of findings."""
+    import gzip
+    import io
+    import tarfile
+    checks = []
+    rules = [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [
+        {"filter": "vg/scan*", "filterType": "WILDCARD"}]}]
+    ecr.put_registry_scanning_configuration(scanType="BASIC", rules=rules)
+    checks.append(ecr.get_registry_scanning_configuration()[
+        "scanningConfiguration"]["rules"] == rules)
+    expect_error("ValidationException",
+                 ecr.put_registry_scanning_configuration, scanType="BASIC",
+                 rules=[dict(rules[0], scanFrequency="CONTINUOUS_SCAN")])
+    repo = "vg/scan"
+    ecr.create_repository(repositoryName=repo)
+    checks.append(len(ecr.batch_get_repository_scanning_configuration(
+        repositoryNames=[repo, "vg/none"])["failures"]) == 1)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as t:
+        for path, data in (("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n"),
+                           ("lib/apk/db/installed", b"P:musl\nV:1.2.4-r2\n\n")):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    layer = gzip.compress(raw.getvalue())
+    config = b'{"os":"linux","rootfs":{"type":"layers"}}'
+    ld, cd = push_layer(ecr, repo, layer), push_layer(ecr, repo, config)
+    ecr.put_image(repositoryName=repo, imageTag="s", imageManifest=json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType":
+                   "application/vnd.docker.container.image.v1+json",
+                   "size": len(config), "digest": cd},
+        "layers": [{"mediaType":
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": len(layer), "digest": ld}]}))
+    end = time.monotonic() + DEADLINE_S
+    status = "IN_PROGRESS"
+    while status == "IN_PROGRESS" and time.monotonic() < end:
+        status = ecr.describe_image_scan_findings(
+            repositoryName=repo, imageId={"imageTag": "s"})[
+            "imageScanStatus"]["status"]
+    checks.append(status == "COMPLETE")
+    expect_error("LimitExceededException", ecr.start_image_scan,
+                 repositoryName=repo, imageId={"imageTag": "s"})
+    finding = {"name": "CVE-1", "severity": "HIGH", "attributes": [
+        {"key": "package_name", "value": "musl"}]}
+    body = json.dumps({"repositoryName": repo, "imageId": {"imageTag": "s"},
+                       "imageScanFindings": {"findings": [finding] * 3}})
+    checks.append(http_call(address, "POST", "/_ecrd/scan-findings",
+                            body.encode())[0] == 200)
+    checks.append(http_call(address, "POST", "/_ecrd/scan-findings",
+                            b"{")[0] == 400)
+    page = ecr.describe_image_scan_findings(
+        repositoryName=repo, imageId={"imageTag": "s"}, maxResults=2)
+    checks.append(len(page["imageScanFindings"]["findings"]) == 2)
+    page = ecr.describe_image_scan_findings(
+        repositoryName=repo, imageId={"imageTag": "s"},
+        nextToken=page["nextToken"])
+    checks.append(len(page["imageScanFindings"]["findings"]) == 1)
+    checks.append("imageScanStatus" in ecr.describe_images(
+        repositoryName=repo)["imageDetails"][0])
+    ecr.delete_repository(repositoryName=repo, force=True)
     return checks
 
 
