@@ -148,9 +148,14 @@ void call_on_finish(struct call *, void (*fn)(struct call *, void *),
     void *arg);
 /*
  * Run write calls as children of one write transaction and commit it once,
- * durably, before any of them is answered (group commit).
+ * durably, before any of them is answered (group commit). The calls run
+ * now; the commit runs on the store's writer thread (store_writer_start),
+ * and done(arg) runs once it has ended, from store_writer_run_done (at once
+ * without a writer): then each call has its output or its error. One batch
+ * at a time: the next starts after done. calls is copied.
  */
-void call_batch_run(struct core_ctx *, struct call **, size_t);
+void call_batch_run(struct core_ctx *, struct call **, size_t,
+    void (*done)(void *), void *arg);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
 void call_free(struct call *);

@@ -644,7 +644,8 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_waited_ms += DRAIN_POLL_MS;
-	if ((http_server_is_idle(server.http) && server.n_pending == 0) ||
+	if ((http_server_is_idle(server.http) && server.n_pending == 0 &&
+	        !server.is_committing) ||
 	    drain_waited_ms >= DRAIN_MAX_MS) {
 		event_free(self);
 		event_base_loopexit(server.base, NULL);
@@ -750,6 +751,7 @@ start(const struct options *o, char **cause)
 	struct core_config cfg;
 	struct http_app app = {routes_on_head, routes_on_request, &server};
 
+	server.commit_fd = -1;
 	if (o->credentials != NULL) {
 		server.creds_path = o->credentials;
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)
@@ -805,6 +807,8 @@ start(const struct options *o, char **cause)
 	if ((server.pool = pool_new(server.base, POOL_THREADS, POOL_QUEUE_MAX,
 	         cause)) == NULL)
 		return -1;
+	if (writes_start(&server, cause) != 0)
+		return -1;
 	server.gc_sched = gc_sched_new(&server);
 	server.housekeeping_ev =
 	    event_new(server.base, -1, EV_PERSIST, housekeeping_cb, NULL);
@@ -823,6 +827,7 @@ stop(void)
 	/* Work in flight ends before what it works on goes. */
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
+	writes_stop(&server);
 	gc_sched_free(server.gc_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);

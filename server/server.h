@@ -56,6 +56,9 @@ struct server {
 	struct pending_write *pending;
 	size_t n_pending;
 	size_t pending_size;
+	bool is_committing;      /* a group commit under way (writes.c) */
+	int commit_fd;           /* the writer thread's eventfd; -1 none */
+	struct event *commit_ev; /* reads commit_fd */
 	struct timespec started;
 	bool is_draining;
 	bool has_admin;              /* admin endpoints served */
@@ -170,6 +173,14 @@ void upstream_net_free(struct upstream_net *);
 
 /* writes.c: run the queued write calls as one group commit and answer them. */
 void writes_flush(struct server *);
+/*
+ * Start the store's writer thread, which commits every top-level write txn
+ * (store_writer_start), and watch for its ends: 0, or -1 and *cause (the
+ * caller frees it). writes_stop waits for the commit under way, answers
+ * its writes and stops the thread; before the HTTP server is freed.
+ */
+int writes_start(struct server *, char **cause);
+void writes_stop(struct server *);
 
 /* blobs.c: blob downloads with byte ranges. */
 struct store;

@@ -4,12 +4,18 @@
  */
 #include "server/server.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "api/api.h"
 #include "common/xalloc.h"
+#include "store/store.h"
 
 void
 writes_queue(struct server *srv, struct http_request *req, struct call *call,
@@ -28,28 +34,117 @@ writes_queue(struct server *srv, struct http_request *req, struct call *call,
 		event_active(srv->batch_ev, 0, 0);
 }
 
+/* A group commit under way: the writes it answers once it has ended. */
+struct write_batch {
+	struct server *srv;
+	struct pending_write *writes;
+	size_t n;
+};
+
+static void
+batch_done(void *arg)
+{
+	struct write_batch *wb = arg;
+	struct server *srv = wb->srv;
+	size_t i;
+
+	srv->is_committing = false;
+	/* A deleted repository's records go in slices after the answer. */
+	if (core_reap_take_due(srv->api))
+		gc_sched_reap(srv->gc_sched);
+	for (i = 0; i < wb->n; i++)
+		wb->writes[i].respond(wb->writes[i].req, wb->writes[i].call);
+	free(wb->writes);
+	free(wb);
+	/* The writes that came meanwhile are the next batch. */
+	if (srv->n_pending != 0)
+		event_active(srv->batch_ev, 0, 0);
+}
+
+/*
+ * Start the next group commit, unless one is under way: its commit ends on
+ * the store's writer thread (issue 12), and the writes queued meanwhile
+ * wait for it, so that answers leave in commit order.
+ */
 void
 writes_flush(struct server *srv)
 {
-	struct pending_write *batch = srv->pending;
+	struct write_batch *wb;
 	struct call **calls;
 	size_t i, n = srv->n_pending;
 
-	if (n == 0)
+	if (n == 0 || srv->is_committing)
 		return;
+	wb = xcalloc(1, sizeof *wb);
+	wb->srv = srv;
+	wb->writes = srv->pending;
+	wb->n = n;
 	/* Answering resumes pipelines, which may queue the next batch. */
 	srv->pending = NULL;
 	srv->n_pending = 0;
 	srv->pending_size = 0;
 	calls = xreallocarray(NULL, n, sizeof *calls);
 	for (i = 0; i < n; i++)
-		calls[i] = batch[i].call;
-	call_batch_run(srv->api, calls, n);
+		calls[i] = wb->writes[i].call;
+	srv->is_committing = true;
+	call_batch_run(srv->api, calls, n, batch_done, wb);
 	free(calls);
-	/* A deleted repository's records go in slices after the answer. */
-	if (core_reap_take_due(srv->api))
-		gc_sched_reap(srv->gc_sched);
-	for (i = 0; i < n; i++)
-		batch[i].respond(batch[i].req, batch[i].call);
-	free(batch);
+}
+
+static void
+committed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	uint64_t n;
+
+	(void)what;
+	/* Resets the counter; the writer's list says what ended. */
+	if (read(fd, &n, sizeof n) == -1)
+		n = 0;
+	store_writer_run_done(srv->store);
+}
+
+/* From the writer thread: no libevent call, only the eventfd. */
+static void
+wake(void *arg)
+{
+	struct server *srv = arg;
+	uint64_t one = 1;
+
+	while (write(srv->commit_fd, &one, sizeof one) == -1 && errno == EINTR)
+		continue;
+}
+
+int
+writes_start(struct server *srv, char **cause)
+{
+	if ((srv->commit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		*cause = xasprintf("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	srv->commit_ev = event_new(srv->base, srv->commit_fd,
+	    EV_READ | EV_PERSIST, committed_cb, srv);
+	if (srv->commit_ev == NULL || event_add(srv->commit_ev, NULL) != 0) {
+		*cause = xasprintf("cannot watch the writer's eventfd");
+		return -1;
+	}
+	if (store_writer_start(srv->store, wake, srv) != 0) {
+		*cause = xasprintf("%s", store_io_cause(srv->store));
+		return -1;
+	}
+	return 0;
+}
+
+void
+writes_stop(struct server *srv)
+{
+	/* The commit under way ends, and its writes are answered. */
+	if (srv->store != NULL)
+		store_writer_stop(srv->store);
+	if (srv->commit_ev != NULL)
+		event_free(srv->commit_ev);
+	srv->commit_ev = NULL;
+	if (srv->commit_fd != -1)
+		close(srv->commit_fd);
+	srv->commit_fd = -1;
 }
