@@ -156,6 +156,22 @@ void call_on_finish(struct call *, void (*fn)(struct call *, void *),
  */
 void call_batch_run(struct core_ctx *, struct call **, size_t,
     void (*done)(void *), void *arg);
+/*
+ * A write call's file work (issue 12): a write op (its files_open) may
+ * give a call work (call_set_files) that runs on a worker of the pool
+ * before the call joins a group commit, so that its exec finds the files
+ * durable and only records them. The work touches only the call's own
+ * state and the store's files. call_run_files runs it, on any thread.
+ */
+void call_set_files(struct call *, void (*work)(struct call *));
+/*
+ * Whether the call has file work, asking its op (its files_open) first;
+ * a call that failed already has none.
+ */
+bool call_has_files(struct call *);
+void call_run_files(struct call *);
+/* Fail a call as an I/O failure (a 500): its work never ran. */
+void call_fail_io(struct call *);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
 void call_free(struct call *);

@@ -44,6 +44,12 @@ struct op {
 	const struct model_shape *input; /* ECR's (api/model.h); or NULL */
 	unsigned flags;
 	int (*exec)(struct call *); /* NULL: not built */
+	/*
+	 * A write op's file work, if any: on the loop before the call is
+	 * queued, give it work with call_set_files (e.g. core_finish_open),
+	 * to run in the worker pool before its group commit. NULL: none.
+	 */
+	void (*files_open)(struct call *);
 };
 
 struct core_ctx {
@@ -120,6 +126,8 @@ struct call {
 	bool is_finished;
 	void (*on_finish)(struct call *, void *);
 	void *finish_arg;
+	void (*files)(struct call *); /* finish.c: file work; NULL none */
+	struct core_finish *finish;   /* finish.c: owned */
 };
 
 /*

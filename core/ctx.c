@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "core/image.h"
 #include "store/store.h"
 
 int
@@ -138,6 +139,7 @@ call_free(struct call *call)
 	ecr_error_clear(&call->err);
 	if (call->proto_free != NULL)
 		call->proto_free(call->proto);
+	core_finish_free(call->finish);
 	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);

@@ -144,6 +144,30 @@ int core_upload_hash_file(struct store *, const char *id, uint64_t len,
     bool is_sha512, const struct sha256_state *from,
     char digest[CORE_DIGEST_SIZE]);
 /*
+ * A blob upload's finish in two steps (finish.c): core_finish_open, on
+ * the loop, notes the upload's first len bytes, their running hash if
+ * there is one (else NULL) and the digest wanted, and gives the call file
+ * work (call_set_files) that hashes them if needed and, if the digest
+ * matches, syncs the file and
+ * links it durably as the blob file (pinned against GC until the call is
+ * freed). With lease_owner non-NULL it also takes the upload's lease for
+ * that owner until the call is freed, and false says another holds it;
+ * otherwise the caller holds the upload. The exec then takes the digest
+ * with core_finish_digest (false: the work did not run or the upload
+ * moved on; hash it yourself) and places the file with core_finish_place
+ * (only the upload's name left to drop, or the whole of
+ * store_upload_file_finish if the work did not get that far).
+ */
+struct core_finish;
+bool core_finish_open(struct call *, const char *id, uint64_t len,
+    const char *want, const struct sha256_state *hash, const void *lease_owner);
+bool core_finish_digest(const struct call *, const struct store_upload *up,
+    char digest[CORE_DIGEST_SIZE]);
+int core_finish_place(struct call *, const struct store_upload *up,
+    const char *digest);
+void core_finish_free(struct core_finish *);
+
+/*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
  * that no second stream writes the same bytes and nothing finishes the

@@ -176,7 +176,7 @@ handle_aws(struct server *srv, struct http_request *req)
 		    req->body.len, &sr);
 	switch (stage) {
 	case CORE_STAGE_WRITE:
-		writes_queue(srv, req, call, respond_call);
+		writes_queue_files(srv, req, call, respond_call);
 		break;
 	case CORE_STAGE_READ:
 		call_run(call);

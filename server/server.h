@@ -171,7 +171,13 @@ struct upstream_net;
 struct upstream_net *upstream_net_new(struct event_base *, struct core_ctx *);
 void upstream_net_free(struct upstream_net *);
 
-/* writes.c: run the queued write calls as one group commit and answer them. */
+/*
+ * writes.c: run the queued write calls as one group commit and answer
+ * them; writes_queue_files first runs a call's file work (call_has_files)
+ * in the worker pool, then queues it.
+ */
+void writes_queue_files(struct server *, struct http_request *, struct call *,
+    writes_responder);
 void writes_flush(struct server *);
 /*
  * Start the store's writer thread, which commits every top-level write txn

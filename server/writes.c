@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "common/xalloc.h"
+#include "server/pool.h"
 #include "store/store.h"
 
 void
@@ -32,6 +33,62 @@ writes_queue(struct server *srv, struct http_request *req, struct call *call,
 	srv->pending[srv->n_pending].respond = respond_fn;
 	if (srv->n_pending++ == 0)
 		event_active(srv->batch_ev, 0, 0);
+}
+
+/* A write call whose file work the pool does before it is queued. */
+struct files_job {
+	struct server *srv;
+	struct http_request *req;
+	struct call *call;
+	writes_responder respond;
+};
+
+static void
+files_work(void *arg)
+{
+	struct files_job *fj = arg;
+
+	call_run_files(fj->call);
+}
+
+/*
+ * The work's results are the call's own: its exec checks them, and does
+ * what is missing itself. Cancelled: the server stops and commits nothing
+ * more, so the call is answered as it stands (a 500).
+ */
+static void
+files_done(void *arg, bool is_cancelled)
+{
+	struct files_job *fj = arg;
+
+	if (is_cancelled) {
+		call_fail_io(fj->call);
+		fj->respond(fj->req, fj->call);
+	} else
+		writes_queue(fj->srv, fj->req, fj->call, fj->respond);
+	free(fj);
+}
+
+void
+writes_queue_files(struct server *srv, struct http_request *req,
+    struct call *call, writes_responder respond_fn)
+{
+	struct files_job *fj;
+
+	if (!call_has_files(call)) {
+		writes_queue(srv, req, call, respond_fn);
+		return;
+	}
+	fj = xmalloc(sizeof *fj);
+	fj->srv = srv;
+	fj->req = req;
+	fj->call = call;
+	fj->respond = respond_fn;
+	/* A full queue: the exec does the work itself, on the loop. */
+	if (pool_submit(srv->pool, files_work, files_done, fj) != 0) {
+		writes_queue(srv, req, call, respond_fn);
+		free(fj);
+	}
 }
 
 /* A group commit under way: the writes it answers once it has ended. */
