@@ -7,14 +7,15 @@
 set -eu
 
 # build: what `make run` needs; test: what `make check` adds (cmocka for
-# the unit tests, the clients the end-to-end tests drive, valgrind, wrk,
-# docker-registry and htpasswd as pull-through cache upstreams);
+# the unit tests, the clients the end-to-end tests drive, valgrind, wrk
+# and strace for the benchmark, docker-registry and htpasswd as
+# pull-through cache upstreams);
 # fuzz: clang and libFuzzer.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
-umoci clang-format docker-registry apache2-utils"
+umoci clang-format docker-registry apache2-utils strace"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 
