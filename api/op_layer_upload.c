@@ -35,6 +35,7 @@ const struct op api_op_initiate_layer_upload = {
     .input = &model_InitiateLayerUploadRequest,
     .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
     .exec = initiate_layer_upload,
+    .files_open = core_upload_files_open,
 };
 
 const struct op api_op_upload_layer_part = {

@@ -170,6 +170,16 @@ void call_set_files(struct call *, void (*work)(struct call *));
  */
 bool call_has_files(struct call *);
 void call_run_files(struct call *);
+/*
+ * File work left once a write call's commit is over (a finished upload's
+ * old name), or NULL: owned by the caller, who runs it with core_after_run
+ * on any thread (a worker of the pool) and frees it; the call may be
+ * answered and freed meanwhile.
+ */
+struct core_after;
+struct core_after *call_take_after(struct call *);
+void core_after_run(struct core_after *);
+void core_after_free(struct core_after *);
 /* Fail a call as an I/O failure (a 500): its work never ran. */
 void call_fail_io(struct call *);
 /* For the request log: the operation name, or "-". */

@@ -126,8 +126,9 @@ struct call {
 	bool is_finished;
 	void (*on_finish)(struct call *, void *);
 	void *finish_arg;
-	void (*files)(struct call *); /* finish.c: file work; NULL none */
-	struct core_finish *finish;   /* finish.c: owned */
+	void (*files)(struct call *);       /* finish.c: file work; NULL none */
+	struct core_finish *finish;         /* finish.c: owned */
+	struct core_upload_new *new_upload; /* upload.c: owned */
 };
 
 /*

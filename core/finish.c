@@ -28,9 +28,11 @@ struct core_finish {
 	struct sha256_state hash;
 	bool has_digest; /* the work hashed them: digest */
 	char digest[CORE_DIGEST_SIZE];
-	bool is_prepared;         /* truncated to len and synced */
-	struct store *pinned;     /* pins digest */
-	struct core_ctx *leased;  /* holds id's lease for lease_owner */
+	bool is_prepared;        /* truncated to len and synced */
+	bool is_linked;          /* the blob file is durable by its name */
+	bool is_placed;          /* by the run: only the upload's name left */
+	struct store *pinned;    /* pins digest */
+	struct core_ctx *leased; /* holds id's lease for lease_owner */
 	const void *lease_owner;
 };
 
@@ -85,13 +87,12 @@ finish_files(struct call *call)
 	 */
 	store_blob_pin(s, f->digest);
 	f->pinned = s;
-	(void)store_upload_file_link(s, f->id, f->digest);
+	f->is_linked = store_upload_file_link(s, f->id, f->digest) == STORE_OK;
 }
 
 bool
 core_finish_open(struct call *call, const char *id, uint64_t len,
-    const char *want, const struct sha256_state *hash,
-    const void *lease_owner)
+    const char *want, const struct sha256_state *hash, const void *lease_owner)
 {
 	struct core_finish *f;
 
@@ -136,13 +137,57 @@ int
 core_finish_place(struct call *call, const struct store_upload *up,
     const char *digest)
 {
-	const struct core_finish *f = call->finish;
+	struct core_finish *f = call->finish;
 	struct store *s = call->ctx->store;
 
-	if (f != NULL && f->is_prepared && f->len == up->received &&
-	    strcmp(f->id, up->id) == 0 && strcmp(f->digest, digest) == 0)
+	if (f == NULL || !f->is_prepared || f->len != up->received ||
+	    strcmp(f->id, up->id) != 0 || strcmp(f->digest, digest) != 0)
+		return store_upload_file_finish(s, up->id, up->received,
+		    digest);
+	if (!f->is_linked)
 		return store_upload_file_place(s, up->id, digest);
-	return store_upload_file_finish(s, up->id, up->received, digest);
+	/*
+	 * The blob file is durable and pinned until after the commit: only the
+	 * upload's name is left, which goes in the pool once the commit has
+	 * dropped its record (call_take_after).
+	 */
+	f->is_placed = true;
+	return STORE_OK;
+}
+
+/* What is left to do once the call's commit is over. */
+struct core_after {
+	struct store *store;
+	char id[STORE_UPLOAD_ID_MAX + 1];
+};
+
+struct core_after *
+call_take_after(struct call *call)
+{
+	struct core_finish *f = call->finish;
+	struct core_after *a;
+
+	/* A failed call's upload record stands, and names the file. */
+	if (f == NULL || !f->is_placed || call->err.code != ERR_NONE)
+		return NULL;
+	f->is_placed = false;
+	a = xmalloc(sizeof *a);
+	a->store = call->ctx->store;
+	str_copy(a->id, sizeof a->id, f->id);
+	return a;
+}
+
+void
+core_after_run(struct core_after *a)
+{
+	/* Left behind, the name is an orphan for the GC's sweep. */
+	(void)store_upload_file_remove(a->store, a->id);
+}
+
+void
+core_after_free(struct core_after *a)
+{
+	free(a);
 }
 
 void

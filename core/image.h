@@ -97,10 +97,16 @@ void core_image_annotations_write(struct call *, struct jw *,
 /*
  * Start a layer upload in repo (InitiateLayerUpload and the registry's
  * POST): a fresh id, an empty file, a record with a fresh running hash.
- * 0 with *up filled, or -1 with call->err set.
+ * 0 with *up filled, or -1 with call->err set. core_upload_files_open, a
+ * files_open for these ops, has the empty file made (and synced, with its
+ * directory) in the worker pool before the run, which then takes its id;
+ * a file the run did not record is removed when the call is freed, and
+ * one whose record's commit failed is the GC's orphan.
  */
 int core_upload_create(struct call *, const struct store_repo *repo,
     struct store_upload *up);
+void core_upload_files_open(struct call *);
+void core_upload_new_free(struct call *);
 
 /*
  * The maximum layer size (ECR's 52,000 MiB, or --max-layer-size): may

@@ -24,6 +24,7 @@ static int upload_patch(struct call *);
 static int upload_finish(struct call *);
 static int upload_cancel(struct call *);
 static void finish_open(struct call *);
+static void start_files_open(struct call *);
 static int reg_upload(struct call *, const struct store_repo *,
     struct store_upload *);
 static int parse_range(const char *, uint64_t *, uint64_t *);
@@ -33,6 +34,7 @@ const struct op reg_op_upload_start = {
     .name = "upload-start",
     .flags = OP_TXN_WRITE,
     .exec = upload_start,
+    .files_open = start_files_open,
 };
 
 const struct op reg_op_upload_status = {
@@ -173,6 +175,17 @@ upload_start(struct call *call)
 	reg_header(call, "OCI-Chunk-Min-Length", CHUNK_MIN);
 	reg_state(call)->ans.status = 202;
 	return 0;
+}
+
+/*
+ * The empty upload file made in the worker pool before the run (issue 12),
+ * unless a mount may make it needless.
+ */
+static void
+start_files_open(struct call *call)
+{
+	if (reg_state(call)->req->mount == NULL)
+		core_upload_files_open(call);
 }
 
 /*

@@ -91,6 +91,33 @@ writes_queue_files(struct server *srv, struct http_request *req,
 	}
 }
 
+static void
+after_work(void *arg)
+{
+	core_after_run(arg);
+}
+
+static void
+after_done(void *arg, bool is_cancelled)
+{
+	(void)is_cancelled;
+	core_after_free(arg);
+}
+
+/* A call's file work left after its commit, to the pool. */
+static void
+submit_after(struct server *srv, struct call *call)
+{
+	struct core_after *a;
+
+	if ((a = call_take_after(call)) == NULL)
+		return;
+	if (pool_submit(srv->pool, after_work, after_done, a) != 0) {
+		core_after_run(a);
+		core_after_free(a);
+	}
+}
+
 /* A group commit under way: the writes it answers once it has ended. */
 struct write_batch {
 	struct server *srv;
@@ -109,8 +136,10 @@ batch_done(void *arg)
 	/* A deleted repository's records go in slices after the answer. */
 	if (core_reap_take_due(srv->api))
 		gc_sched_reap(srv->gc_sched);
-	for (i = 0; i < wb->n; i++)
+	for (i = 0; i < wb->n; i++) {
+		submit_after(srv, wb->writes[i].call);
 		wb->writes[i].respond(wb->writes[i].req, wb->writes[i].call);
+	}
 	free(wb->writes);
 	free(wb);
 	/* The writes that came meanwhile are the next batch. */
