@@ -129,6 +129,7 @@ struct call {
 	void (*files)(struct call *);       /* finish.c: file work; NULL none */
 	struct core_finish *finish;         /* finish.c: owned */
 	struct core_upload_new *new_upload; /* upload.c: owned */
+	struct core_after *after;           /* finish.c: owned */
 };
 
 /*

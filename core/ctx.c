@@ -141,6 +141,7 @@ call_free(struct call *call)
 		call->proto_free(call->proto);
 	core_finish_free(call->finish);
 	core_upload_new_free(call);
+	core_after_free(call->after);
 	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);

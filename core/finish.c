@@ -149,9 +149,9 @@ core_finish_place(struct call *call, const struct store_upload *up,
 	/*
 	 * The blob file is durable and pinned until after the commit: only the
 	 * upload's name is left, which goes in the pool once the commit has
-	 * dropped its record (call_take_after).
+	 * dropped its record.
 	 */
-	f->is_placed = true;
+	core_upload_remove_after(call, up->id);
 	return STORE_OK;
 }
 
@@ -161,26 +161,37 @@ struct core_after {
 	char id[STORE_UPLOAD_ID_MAX + 1];
 };
 
+void
+core_upload_remove_after(struct call *call, const char *id)
+{
+	struct core_after *a;
+
+	/* One a call; a name left behind is an orphan for the GC's sweep. */
+	if (call->after != NULL || strlen(id) > STORE_UPLOAD_ID_MAX)
+		return;
+	a = xmalloc(sizeof *a);
+	a->store = call->ctx->store;
+	str_copy(a->id, sizeof a->id, id);
+	call->after = a;
+}
+
 struct core_after *
 call_take_after(struct call *call)
 {
-	struct core_finish *f = call->finish;
-	struct core_after *a;
+	struct core_after *a = call->after;
 
+	call->after = NULL;
 	/* A failed call's upload record stands, and names the file. */
-	if (f == NULL || !f->is_placed || call->err.code != ERR_NONE)
+	if (a != NULL && call->err.code != ERR_NONE) {
+		free(a);
 		return NULL;
-	f->is_placed = false;
-	a = xmalloc(sizeof *a);
-	a->store = call->ctx->store;
-	str_copy(a->id, sizeof a->id, f->id);
+	}
 	return a;
 }
 
 void
 core_after_run(struct core_after *a)
 {
-	/* Left behind, the name is an orphan for the GC's sweep. */
 	(void)store_upload_file_remove(a->store, a->id);
 }
 

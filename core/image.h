@@ -172,13 +172,22 @@ bool core_finish_digest(const struct call *, const struct store_upload *up,
 int core_finish_place(struct call *, const struct store_upload *up,
     const char *digest);
 void core_finish_free(struct core_finish *);
+/*
+ * Remove upload id's file once the call's commit is over, in the worker
+ * pool (call_take_after), and only if the call has not failed: its record
+ * then names the file still.
+ */
+void core_upload_remove_after(struct call *, const char *id);
 
 /*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
  * that no second stream writes the same bytes and nothing finishes the
- * upload (moving its file into the blob store) from under it. owner is
- * the stream's state. lease is false when the upload is leased already.
+ * upload (moving its file into the blob store) from under it; so does a
+ * finish whose file work is in the pool (core_finish_open). owner is the
+ * stream's state. lease is false when the upload is leased already. A
+ * lease pins the upload (store_upload_pin): the GC leaves its record and
+ * file alone, and the registry's upload DELETE refuses it (issue 12).
  */
 bool core_upload_lease(struct core_ctx *, const char *id, const void *owner);
 /* Drop owner's lease on id, if it holds it. */

@@ -343,6 +343,8 @@ core_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 	l = &ctx->leases[ctx->n_leases++];
 	str_copy(l->id, sizeof l->id, id);
 	l->owner = owner;
+	/* The GC leaves a leased upload, record and file, alone. */
+	store_upload_pin(ctx->store, id);
 	return true;
 }
 
@@ -353,6 +355,7 @@ core_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 
 	if (l == NULL || l->owner != owner)
 		return;
+	store_upload_unpin(ctx->store, id);
 	*l = ctx->leases[--ctx->n_leases];
 }
 

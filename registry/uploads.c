@@ -362,9 +362,19 @@ upload_cancel(struct call *call)
 
 	if (reg_repo(call, &repo) != 0 || reg_upload(call, &repo, &up) != 0)
 		return -1;
-	if ((rc = store_upload_delete(call->txn, up.id)) != 0 ||
-	    (rc = store_upload_file_remove(call->ctx->store, up.id)) != 0)
+	/*
+	 * A chunk streaming into it or its finish's file work in the pool
+	 * holds its lease: its file must not go under them. The spec has no
+	 * code for it: BLOB_UPLOAD_INVALID, as for a chunk sent meanwhile
+	 * [unconfirmed: ECR's answer].
+	 */
+	if (core_upload_leased_by_other(call->ctx, up.id, reg_state(call)))
+		return reg_fail(call, REG_BLOB_UPLOAD_INVALID,
+		    "the upload is still being written or finished");
+	if ((rc = store_upload_delete(call->txn, up.id)) != 0)
 		return core_fail_store(call, rc);
+	/* The file goes after the commit, in the pool. */
+	core_upload_remove_after(call, up.id);
 	core_upload_hash_drop(call->ctx, up.id);
 	reg_state(call)->ans.status = 204;
 	return 0;

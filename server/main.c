@@ -68,6 +68,7 @@ struct options {
 	uint64_t ptc_refresh;       /* seconds */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
+	const char *hold_file_work; /* tests only */
 };
 
 static struct server server;
@@ -177,6 +178,10 @@ usage(FILE *fp)
 	    "30)\n"
 	    "  --log-level LEVEL       error, warn, info (one line per "
 	    "request) or debug\n"
+	    "  --test-hold-file-work PATH  tests only: while PATH exists, "
+	    "a write's file\n"
+	    "                          work waits in the pool (and PATH.held "
+	    "exists)\n"
 	    "  -v, --version           print the version and exit\n"
 	    "  -h, --help              print this help and exit\n");
 }
@@ -313,6 +318,7 @@ parse_options(int argc, char **argv, struct options *o)
 	    {"max-layer-size", required_argument, NULL, 'S'},
 	    {"map-size", required_argument, NULL, 'Z'},
 	    {"header-timeout", required_argument, NULL, 'H'},
+	    {"test-hold-file-work", required_argument, NULL, 'T'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -408,6 +414,9 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_number("--header-timeout", optarg, 1,
 			        UINT32_MAX, &o->header_timeout) != 0)
 				return -1;
+			break;
+		case 'T':
+			o->hold_file_work = optarg;
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
@@ -752,6 +761,7 @@ start(const struct options *o, char **cause)
 	struct http_app app = {routes_on_head, routes_on_request, &server};
 
 	server.commit_fd = -1;
+	server.hold_file_work = o->hold_file_work;
 	if (o->credentials != NULL) {
 		server.creds_path = o->credentials;
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)

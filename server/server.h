@@ -56,9 +56,10 @@ struct server {
 	struct pending_write *pending;
 	size_t n_pending;
 	size_t pending_size;
-	bool is_committing;      /* a group commit under way (writes.c) */
-	int commit_fd;           /* the writer thread's eventfd; -1 none */
-	struct event *commit_ev; /* reads commit_fd */
+	bool is_committing;         /* a group commit under way (writes.c) */
+	int commit_fd;              /* the writer thread's eventfd; -1 none */
+	struct event *commit_ev;    /* reads commit_fd */
+	const char *hold_file_work; /* --test-hold-file-work; NULL none */
 	struct timespec started;
 	bool is_draining;
 	bool has_admin;              /* admin endpoints served */

@@ -5,10 +5,12 @@
 #include "server/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -43,11 +45,34 @@ struct files_job {
 	writes_responder respond;
 };
 
+/*
+ * --test-hold-file-work PATH (tests only): the work waits, at most a
+ * minute, while PATH exists, and says so with PATH.held, so that a test
+ * can act while an upload's file work is in flight.
+ */
+static void
+hold(const char *path)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	char *held;
+	int fd, i;
+
+	held = xasprintf("%s.held", path);
+	if ((fd = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) != -1)
+		close(fd);
+	for (i = 0; i < 6000 && access(path, F_OK) == 0; i++)
+		nanosleep(&tick, NULL);
+	(void)unlink(held);
+	free(held);
+}
+
 static void
 files_work(void *arg)
 {
 	struct files_job *fj = arg;
 
+	if (fj->srv->hold_file_work != NULL)
+		hold(fj->srv->hold_file_work);
 	call_run_files(fj->call);
 }
 

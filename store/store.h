@@ -766,7 +766,8 @@ int store_upload_writer_close(struct store_upload_writer *, bool sync);
  * Garbage collection, in two steps so that no txn is open during file I/O.
  * store_gc_collect (in a write txn): delete layer records with refs 0 that
  * were created before layer_before_ms, blob records whose users fell to 0,
- * and upload records last updated before upload_before_ms; appends each
+ * and upload records last updated before upload_before_ms and not pinned
+ * (store_upload_pin: a lease, a stream or a finish at work); appends each
  * removed blob digest and upload id to the caller's lists (start from a
  * zeroed struct; owned strings: free with store_gc_list_release), at most
  * max layers, max blobs and max uploads per call so one txn stays short
