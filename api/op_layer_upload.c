@@ -43,6 +43,7 @@ const struct op api_op_upload_layer_part = {
     .input = &model_UploadLayerPartRequest,
     .flags = OP_TXN_WRITE | OP_RESOURCE_REPO,
     .exec = upload_layer_part,
+    .files_open = api_part_files_open,
 };
 
 const struct op api_op_complete_layer_upload = {
