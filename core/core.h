@@ -233,21 +233,27 @@ struct store *core_ctx_store(const struct core_ctx *);
  * touches only the store's files (through functions that may run on any
  * thread) and the run itself, so it may run on a worker, after which
  * core_gc_step comes again; CORE_GC_AGAIN, another step (yield to requests
- * first); CORE_GC_DONE, finished. core_gc_result: 0 or the STORE_* code that
- * stopped the run, and the blobs and uploads removed. core_gc_free may
- * come at any point but while core_gc_work runs; a run dropped between
- * steps leaves only unreferenced files, for the next run's sweep.
+ * first); CORE_GC_WAIT, the slice's commit is under way on the store's
+ * writer thread (issue 12): step again once wake(arg) (core_gc_set_wake)
+ * has been called, from store_writer_run_done; CORE_GC_DONE, finished.
+ * core_gc_result: 0 or the STORE_* code that stopped the run, and the
+ * blobs and uploads removed. core_gc_free may come at any point but while
+ * core_gc_work runs or a commit is under way (stop the writer first); a
+ * run dropped between steps leaves only unreferenced files, for the next
+ * run's sweep.
  */
 enum core_gc_next {
 	CORE_GC_DONE,
 	CORE_GC_AGAIN,
 	CORE_GC_WORK,
+	CORE_GC_WAIT,
 };
 struct core_gc;
 struct core_gc *core_gc_new(struct core_ctx *, int64_t now_ms,
     int64_t grace_ms);
 enum core_gc_next core_gc_step(struct core_gc *);
 void core_gc_work(struct core_gc *);
+void core_gc_set_wake(struct core_gc *, void (*wake)(void *), void *arg);
 int core_gc_result(const struct core_gc *, size_t *n_blobs, size_t *n_uploads);
 void core_gc_free(struct core_gc *);
 /* A whole run in the caller's thread (tools and tests). */

@@ -37,6 +37,8 @@ gc_step(void *run)
 		return JOB_WORK;
 	case CORE_GC_AGAIN:
 		return JOB_AGAIN;
+	case CORE_GC_WAIT:
+		return JOB_WAIT;
 	default:
 		return JOB_DONE;
 	}
@@ -166,13 +168,24 @@ gc_sched_free(struct gc_sched *gs)
 	free(gs);
 }
 
+/* A slice's commit has ended on the writer thread: step on. */
+static void
+gc_wake(void *arg)
+{
+	struct gc_sched *gs = arg;
+
+	job_queue_resume(gs->runs);
+}
+
 static void
 enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 {
+	struct core_gc *gc;
+
 	/* The grace counts back from now, on both clocks (core/gc.c). */
-	job_queue_push(gs->runs,
-	    core_gc_new(gs->srv->api, core_now_ms(gs->srv->api), grace_ms),
-	    req);
+	gc = core_gc_new(gs->srv->api, core_now_ms(gs->srv->api), grace_ms);
+	core_gc_set_wake(gc, gc_wake, gs);
+	job_queue_push(gs->runs, gc, req);
 }
 
 /* From housekeeping, hourly: collect, unless a run is under way. */
