@@ -264,15 +264,25 @@ int core_gc_run(struct core_ctx *, int64_t now_ms, int64_t grace_ms,
  * The rest of deleted repositories (issue 12): DeleteRepository buries a
  * repository at once and leaves its records to a run here, in bounded
  * slices. core_reap_step does one short write txn on the loop's thread and
- * says whether another is wanted; core_reap_result: 0 or the STORE_* code
- * that stopped the run, and the records removed. core_reap_take_due says
+ * says what comes next: CORE_REAP_AGAIN, another step; CORE_REAP_WAIT, its
+ * commit is under way on the store's writer thread (issue 12): step again
+ * once wake(arg) (core_reap_set_wake) has been called, from
+ * store_writer_run_done; CORE_REAP_DONE, finished. core_reap_result: 0 or
+ * the STORE_* code that stopped the run, and the records removed; free a
+ * run only once its commit has ended. core_reap_take_due says
  * whether a delete has buried a repository since it was last asked (the
  * server then queues a run, unless one is under way: a run goes on until
  * no tombstone is left). core_gc_step reaps too, before it collects.
  */
+enum core_reap_next {
+	CORE_REAP_DONE,
+	CORE_REAP_AGAIN,
+	CORE_REAP_WAIT,
+};
 struct core_reap;
 struct core_reap *core_reap_new(struct core_ctx *);
-bool core_reap_step(struct core_reap *);
+void core_reap_set_wake(struct core_reap *, void (*wake)(void *), void *arg);
+enum core_reap_next core_reap_step(struct core_reap *);
 int core_reap_result(const struct core_reap *, size_t *n_records);
 void core_reap_free(struct core_reap *);
 bool core_reap_take_due(struct core_ctx *);

@@ -388,14 +388,9 @@ void core_slice_init(struct core_slice *, size_t max);
 size_t core_slice_begin(struct core_slice *);
 void core_slice_end(struct core_slice *);
 
-/*
- * reap.c: one slice of the records of buried repositories, sized by sl,
- * in a write txn of its own; adds the records removed to *n_records and
- * sets *is_done when none is left. 0 or a STORE_* code. gc.c shares it.
- */
 #define CORE_REAP_SLICE 256 /* records per write txn, at most */
-int core_reap_slice(struct store *, struct core_slice *sl, size_t *n_records,
-    bool *is_done);
+/* reap.c: whether a slice's commit is under way (gc.c waits for it). */
+bool core_reap_is_committing(const struct core_reap *);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *core_blob_url(struct call *, const char *digest);

@@ -42,8 +42,8 @@ struct core_gc {
 	int64_t file_before_ms; /* files: the real clock */
 	enum gc_state state;
 	enum gc_work work;
-	struct store_gc_list list;    /* the slice work is about */
-	struct core_slice reap_slice; /* counts, bounded by time */
+	struct store_gc_list list; /* the slice work is about */
+	struct core_reap *reap;    /* GC_REAP's run */
 	struct core_slice slice;
 	size_t slice_n;     /* the last collect's count */
 	int work_rc;        /* core_gc_work's */
@@ -68,7 +68,7 @@ core_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 	gc->before_ms = now_ms - grace_ms;
 	/* File times are real ones, whatever the emulator's clock. */
 	gc->file_before_ms = core_real_ms() - grace_ms;
-	core_slice_init(&gc->reap_slice, CORE_REAP_SLICE);
+	gc->reap = core_reap_new(ctx);
 	core_slice_init(&gc->slice, GC_SLICE);
 	return gc;
 }
@@ -79,6 +79,7 @@ core_gc_free(struct core_gc *gc)
 	if (gc == NULL)
 		return;
 	/* Freed only once its commit has ended (server/main.c's order). */
+	core_reap_free(gc->reap);
 	store_gc_list_release(&gc->list);
 	free(gc);
 }
@@ -132,6 +133,7 @@ core_gc_set_wake(struct core_gc *gc, void (*wake)(void *), void *arg)
 {
 	gc->wake = wake;
 	gc->wake_arg = arg;
+	core_reap_set_wake(gc->reap, wake, arg);
 }
 
 /*
@@ -199,17 +201,22 @@ collect_slice(struct core_gc *gc)
 static enum core_gc_next
 reap_slice(struct core_gc *gc)
 {
-	size_t n = 0;
-	bool is_done = false;
+	size_t n;
 	int rc;
 
-	if ((rc = core_reap_slice(gc->store, &gc->reap_slice, &n, &is_done)) !=
-	    0)
+	switch (core_reap_step(gc->reap)) {
+	case CORE_REAP_WAIT:
+		return CORE_GC_WAIT;
+	case CORE_REAP_AGAIN:
+		return CORE_GC_AGAIN;
+	case CORE_REAP_DONE:
+		break;
+	}
+	if ((rc = core_reap_result(gc->reap, &n)) != 0)
 		log_warn("garbage collection: removing deleted repositories: "
 		         "%s",
 		    store_strerror(rc));
-	if (rc != 0 || is_done)
-		gc->state = GC_COLLECT;
+	gc->state = GC_COLLECT;
 	return CORE_GC_AGAIN;
 }
 
@@ -286,10 +293,11 @@ wait_commit(struct core_gc *gc)
 	struct timespec ms = {0, 1000 * 1000};
 	int i;
 
-	for (i = 0; gc->is_committing && i < 60000; i++) {
+	for (i = 0; (gc->is_committing || core_reap_is_committing(gc->reap)) &&
+	            i < 60000;
+	     i++) {
 		store_writer_run_done(gc->store);
-		if (gc->is_committing)
-			nanosleep(&ms, NULL);
+		nanosleep(&ms, NULL);
 	}
 }
 

@@ -94,7 +94,23 @@ static const struct job_ops gc_ops = {
 static enum job_next
 reap_step(void *run)
 {
-	return core_reap_step(run) ? JOB_AGAIN : JOB_DONE;
+	switch (core_reap_step(run)) {
+	case CORE_REAP_AGAIN:
+		return JOB_AGAIN;
+	case CORE_REAP_WAIT:
+		return JOB_WAIT;
+	default:
+		return JOB_DONE;
+	}
+}
+
+/* A reap slice's commit has ended on the writer thread: step on. */
+static void
+reap_wake(void *arg)
+{
+	struct gc_sched *gs = arg;
+
+	job_queue_resume(gs->reaps);
 }
 
 /* Reaps are the server's own: log them. */
@@ -150,8 +166,13 @@ gc_sched_new(struct server *srv)
 void
 gc_sched_reap(struct gc_sched *gs)
 {
-	if (gs != NULL && job_queue_is_empty(gs->reaps))
-		job_queue_push(gs->reaps, core_reap_new(gs->srv->api), NULL);
+	struct core_reap *r;
+
+	if (gs == NULL || !job_queue_is_empty(gs->reaps))
+		return;
+	r = core_reap_new(gs->srv->api);
+	core_reap_set_wake(r, reap_wake, gs);
+	job_queue_push(gs->reaps, r, NULL);
 }
 
 /*
