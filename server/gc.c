@@ -232,6 +232,6 @@ gc_sched_on_run(struct server *srv, struct http_request *req)
 	        &grace) < 0)
 		return;
 	/* Writes acknowledged before this request count. */
-	writes_flush(srv);
+	writes_flush_now(srv);
 	enqueue(srv->gc_sched, grace * 1000, req);
 }

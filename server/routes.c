@@ -199,7 +199,7 @@ handle_reset(struct server *srv, struct http_request *req)
 	char *cause = NULL;
 
 	/* Writes queued before the reset land first, then are wiped. */
-	writes_flush(srv);
+	writes_flush_now(srv);
 	if (core_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);

@@ -181,6 +181,12 @@ void writes_queue_files(struct server *, struct http_request *, struct call *,
     writes_responder);
 void writes_flush(struct server *);
 /*
+ * The same, even while another commit is under way (the loop then waits
+ * for it): for admin requests whose work must come after the writes
+ * queued before them (reset, GC, lifecycle runs).
+ */
+void writes_flush_now(struct server *);
+/*
  * Start the store's writer thread, which commits every top-level write txn
  * (store_writer_start), and watch for its ends: 0, or -1 and *cause (the
  * caller frees it). writes_stop waits for the commit under way, answers

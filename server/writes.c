@@ -172,20 +172,14 @@ batch_done(void *arg)
 		event_active(srv->batch_ev, 0, 0);
 }
 
-/*
- * Start the next group commit, unless one is under way: its commit ends on
- * the store's writer thread (issue 12), and the writes queued meanwhile
- * wait for it, so that answers leave in commit order.
- */
-void
-writes_flush(struct server *srv)
+/* Start the next group commit: see writes_flush and writes_flush_now. */
+static void
+flush(struct server *srv)
 {
 	struct write_batch *wb;
 	struct call **calls;
 	size_t i, n = srv->n_pending;
 
-	if (n == 0 || srv->is_committing)
-		return;
 	wb = xcalloc(1, sizeof *wb);
 	wb->srv = srv;
 	wb->writes = srv->pending;
@@ -202,6 +196,30 @@ writes_flush(struct server *srv)
 	free(calls);
 }
 
+/*
+ * Start the next group commit, unless one is under way: its commit ends on
+ * the store's writer thread (issue 12), and the writes queued meanwhile
+ * wait for it, so that answers leave in commit order. Another commit under
+ * way (a GC slice's) defers it too: its end, in committed_cb, starts this
+ * batch, so that the loop never waits for it.
+ */
+void
+writes_flush(struct server *srv)
+{
+	if (srv->n_pending == 0 || srv->is_committing ||
+	    store_writer_is_busy(srv->store))
+		return;
+	flush(srv);
+}
+
+void
+writes_flush_now(struct server *srv)
+{
+	if (srv->n_pending == 0 || srv->is_committing)
+		return;
+	flush(srv);
+}
+
 static void
 committed_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -213,6 +231,8 @@ committed_cb(evutil_socket_t fd, short what, void *arg)
 	if (read(fd, &n, sizeof n) == -1)
 		n = 0;
 	store_writer_run_done(srv->store);
+	if (srv->n_pending != 0 && !srv->is_committing)
+		event_active(srv->batch_ev, 0, 0);
 }
 
 /* From the writer thread: no libevent call, only the eventfd. */

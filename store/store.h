@@ -170,6 +170,12 @@ typedef void (*store_commit_fn)(void *arg, int rc);
 int store_writer_start(struct store *, void (*wake)(void *), void *wake_arg);
 void store_writer_run_done(struct store *);
 void store_writer_stop(struct store *);
+/*
+ * Whether an asynchronous commit is under way, so that store_txn_begin of
+ * a top-level write txn would wait for it, and wake will be called once it
+ * has ended: false without a writer.
+ */
+bool store_writer_is_busy(struct store *);
 void store_txn_commit_async(struct store_txn *, store_commit_fn, void *arg);
 /* Flush the environment to disk (also under STORE_EPHEMERAL). */
 int store_sync(struct store *);

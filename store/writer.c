@@ -216,6 +216,20 @@ store_writer_stop(struct store *s)
 	free(w);
 }
 
+bool
+store_writer_is_busy(struct store *s)
+{
+	struct store_writer *w = s->writer;
+	bool is_busy;
+
+	if (w == NULL)
+		return false;
+	pthread_mutex_lock(&w->mtx);
+	is_busy = w->state == W_COMMIT && w->fn != NULL;
+	pthread_mutex_unlock(&w->mtx);
+	return is_busy;
+}
+
 /* Wait until the writer has a txn to lend (or failed to begin one). */
 int
 store_writer_lend(struct store *s, MDB_txn **out)
