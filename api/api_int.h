@@ -206,6 +206,12 @@ struct api_part *api_part_from_json(struct call *);
 int api_part_write(struct call *, struct api_part *,
     const struct store_upload *up, const struct sha256_state **hash);
 
+/*
+ * UploadLayerPart's files_open: a part that streamed into the upload file
+ * is synced in the worker pool before the group commit.
+ */
+void api_part_files_open(struct call *);
+
 /* The call's part (NULL if none); the call owns it. */
 struct api_part *api_call_part(struct call *);
 void api_call_set_part(struct call *, struct api_part *owned);

@@ -82,6 +82,8 @@ struct api_part {
 	bool has_hash;                        /* the upload had one */
 	struct buf mem;                       /* or kept here */
 	int io_rc;                            /* the first store error */
+	bool is_closed;                       /* the pool closed writer */
+	int close_rc;                         /* and its sync's result */
 	unsigned char *scratch;               /* after it: decoded, dropped */
 	char leased[STORE_UPLOAD_ID_MAX + 1]; /* or "" */
 };
@@ -558,6 +560,30 @@ api_part_from_json(struct call *call)
 	return ps;
 }
 
+/*
+ * On a worker, before the group commit (issue 12): the part that streamed
+ * into the upload file made durable, its last block written and the file
+ * synced; api_part_write takes the result. Only the call's part is used.
+ */
+static void
+part_sync(struct call *call)
+{
+	struct api_part *ps = api_call_part(call);
+
+	ps->close_rc = store_upload_writer_close(ps->writer, true);
+	ps->writer = NULL;
+	ps->is_closed = true;
+}
+
+void
+api_part_files_open(struct call *call)
+{
+	struct api_part *ps = api_call_part(call);
+
+	if (ps != NULL && ps->writer != NULL && ps->io_rc == 0)
+		call_set_files(call, part_sync);
+}
+
 int
 api_part_write(struct call *call, struct api_part *ps,
     const struct store_upload *up, const struct sha256_state **hash)
@@ -566,12 +592,14 @@ api_part_write(struct call *call, struct api_part *ps,
 
 	if (ps->io_rc != 0)
 		return core_fail_store(call, ps->io_rc);
-	if (ps->writer != NULL) {
+	if (ps->writer != NULL || ps->is_closed) {
 		/* The file the part went to, from where the record stands. */
 		if (strcmp(ps->leased, up->id) != 0 ||
 		    ps->offset != up->received)
 			return API_PART_BUSY;
-		rc = store_upload_writer_close(ps->writer, true);
+		rc = ps->is_closed
+		         ? ps->close_rc
+		         : store_upload_writer_close(ps->writer, true);
 		ps->writer = NULL;
 		/* Counted in this batch: later calls in it may go on. */
 		unlease(ps);

@@ -228,6 +228,7 @@ def main():
     registry_table(rows, sys.argv[2] if len(sys.argv) > 2 else "N")
     policy_table(rows)
     stall_table(rows)
+    loopsync_table(rows)
     push_table(rows)
     ptc_table(rows)
     ceiling_table(rows)
@@ -444,6 +445,28 @@ def stall_table(rows):
         if r["answer"] != "-":
             print("  its answer: %s; server CPU in the window %s s" % (
                 r["answer"], r["cpu_s"]))
+    print()
+
+
+def loopsync_table(rows):
+    """Issue 12: the loop thread's own sync and directory calls (strace)."""
+    rows = [r for r in rows if r["kind"] == "loopsync"]
+    if not rows:
+        return
+    fmt = "%-28s %10s %10s %12s %12s  %s"
+    print("issue 12: calls that wait on the disk, by thread, under strace "
+          "(bench/loopsync.py)")
+    print(fmt % ("load", "loop sync", "loop dir", "others sync",
+                 "others dir", "target: loop 0"))
+    print("-" * 96)
+    for r in rows:
+        n = int(r["loop_sync"]) + int(r["loop_dir"])
+        print(fmt % (r["phase"], r["loop_sync"], r["loop_dir"],
+                     r["other_sync"], r["other_dir"],
+                     verdict(n == 0) + ("" if n == 0 else
+                                        "  (" + r["loop_calls"] + ")")))
+    print("  sync: fsync, fdatasync, sync_file_range; dir: rename*, link*, "
+          "unlink*; loop: ecrd's main thread")
     print()
 
 

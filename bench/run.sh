@@ -9,7 +9,7 @@
 #   cmake --build build-release -j
 #   ECRD_BIN=build-release/server/ecrd bench/run.sh
 #
-# Needs wrk (Debian package), curl, python3 with botocore/boto3, and
+# Needs wrk and strace (Debian packages), curl, python3 with botocore/boto3, and
 # moto_server for the comparison (BENCH_MOTO=0 skips it). Every request wrk
 # sends is signed by botocore beforehand (bench/sign.py), and ecrd runs in
 # strict mode (--credentials) so that it verifies each signature;
@@ -67,7 +67,11 @@
 #           force-delete of a repository of BENCH_BIG_REPO images (and a
 #           POST /_ecrd/gc after it, which answers once its records are
 #           reaped), and
-#           during 16 pushes at once of new BENCH_PUSH_MIB MiB blobs
+#           during 16 pushes at once of new BENCH_PUSH_MIB MiB blobs; then
+#           bench/loopsync.py: strace on every thread of ecrd while 2,000
+#           PutImage and 4 pushes run, counting the fsync, fdatasync,
+#           sync_file_range, rename*, link* and unlink* calls of the loop's
+#           thread (target: none) and of the others
 #   scaling issue 12, on ecrd-scale: aggregate throughput of 1, then 8,
 #           new BENCH_PUSH_MIB MiB blobs pushed at once, the ratio, and
 #           the server's CPU seconds (utime+stime) per GiB pushed
@@ -138,6 +142,8 @@ TLS_BLOB_MIB=${BENCH_TLS_BLOB_MIB:-256}
 PTC_MIB=${BENCH_PTC_MIB:-256}
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
+LOOPSYNC_IMAGES=2000	# PutImage and pushes at once under strace, in
+LOOPSYNC_PUSHES=4	# "stall": the loop's own sync and rename calls
 CEILING_CONNS="16 64"
 CEILING_BIN=${ECRD_CEILING_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-ceiling}
 SCAN_BENCH_BIN=${ECRD_SCAN_BENCH_BIN:-$(dirname "$ECRD_BIN")/../bench/ecrd-scan-bench}
@@ -162,6 +168,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$ECRD_BIN" ] || die "no ecrd at $ECRD_BIN (set ECRD_BIN; see the top of $0)"
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is not installed"
+command -v strace >/dev/null || die "strace is not installed (apt-get install strace)"
 python3 -c 'import botocore, boto3' 2>/dev/null ||
     die "python3 cannot import botocore and boto3"
 for sc in $SCENARIOS; do
@@ -666,6 +673,25 @@ if wants stall; then
 	push_cmd ecrd-stall "$STALL_PID" "$EP" "$WORK/stall-auth.txt" \
 	    "$STALL_PUSHES"
 	stall "push${STALL_PUSHES}x${PUSH_MIB}MiB" -- "${PUSH_CMD[@]}"
+
+	# Does the loop's thread itself sync or rename? strace counts its
+	# calls (and the other threads') during PutImage and pushes; the
+	# target is none. Their own figures go elsewhere: they run under
+	# strace.
+	echo "bench: ecrd-stall: strace of the loop during PutImage" \
+	    "and $LOOPSYNC_PUSHES pushes" >&2
+	python3 "$BENCH/loopsync.py" start --pid "$STALL_PID" \
+	    --trace "$WORK/loopsync.trace"
+	SAVED_RESULTS=$RESULTS
+	RESULTS=$WORK/loopsync-rows.txt
+	fill ecrd-stall bench-sync "$LOOPSYNC_IMAGES"
+	push_cmd ecrd-stall "$STALL_PID" "$EP" "$WORK/stall-auth.txt" \
+	    "$LOOPSYNC_PUSHES"
+	"${PUSH_CMD[@]}"
+	RESULTS=$SAVED_RESULTS
+	python3 "$BENCH/loopsync.py" stop --pid "$STALL_PID" \
+	    --trace "$WORK/loopsync.trace" --results "$RESULTS" \
+	    --name "putimage${LOOPSYNC_IMAGES}+push${LOOPSYNC_PUSHES}"
 	stop_ecrd ecrd-stall "$STALL_PID"
 fi
 

@@ -177,9 +177,40 @@ void call_on_finish(struct call *, void (*fn)(struct call *, void *),
     void *arg);
 /*
  * Run write calls as children of one write transaction and commit it once,
- * durably, before any of them is answered (group commit).
+ * durably, before any of them is answered (group commit). The calls run
+ * now; the commit runs on the store's writer thread (store_writer_start),
+ * and done(arg) runs once it has ended, from store_writer_run_done (at once
+ * without a writer): then each call has its output or its error. One batch
+ * at a time: the next starts after done. calls is copied.
  */
-void call_batch_run(struct core_ctx *, struct call **, size_t);
+void call_batch_run(struct core_ctx *, struct call **, size_t,
+    void (*done)(void *), void *arg);
+/*
+ * A write call's file work (issue 12): a write op (its files_open) may
+ * give a call work (call_set_files) that runs on a worker of the pool
+ * before the call joins a group commit, so that its exec finds the files
+ * durable and only records them. The work touches only the call's own
+ * state and the store's files. call_run_files runs it, on any thread.
+ */
+void call_set_files(struct call *, void (*work)(struct call *));
+/*
+ * Whether the call has file work, asking its op (its files_open) first;
+ * a call that failed already has none.
+ */
+bool call_has_files(struct call *);
+void call_run_files(struct call *);
+/*
+ * File work left once a write call's commit is over (a finished upload's
+ * old name), or NULL: owned by the caller, who runs it with core_after_run
+ * on any thread (a worker of the pool) and frees it; the call may be
+ * answered and freed meanwhile.
+ */
+struct core_after;
+struct core_after *call_take_after(struct call *);
+void core_after_run(struct core_after *);
+void core_after_free(struct core_after *);
+/* Fail a call as an I/O failure (a 500): its work never ran. */
+void call_fail_io(struct call *);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
 void call_free(struct call *);
@@ -248,21 +279,27 @@ struct store *core_ctx_store(const struct core_ctx *);
  * touches only the store's files (through functions that may run on any
  * thread) and the run itself, so it may run on a worker, after which
  * core_gc_step comes again; CORE_GC_AGAIN, another step (yield to requests
- * first); CORE_GC_DONE, finished. core_gc_result: 0 or the STORE_* code that
- * stopped the run, and the blobs and uploads removed. core_gc_free may
- * come at any point but while core_gc_work runs; a run dropped between
- * steps leaves only unreferenced files, for the next run's sweep.
+ * first); CORE_GC_WAIT, the slice's commit is under way on the store's
+ * writer thread (issue 12): step again once wake(arg) (core_gc_set_wake)
+ * has been called, from store_writer_run_done; CORE_GC_DONE, finished.
+ * core_gc_result: 0 or the STORE_* code that stopped the run, and the
+ * blobs and uploads removed. core_gc_free may come at any point but while
+ * core_gc_work runs or a commit is under way (stop the writer first); a
+ * run dropped between steps leaves only unreferenced files, for the next
+ * run's sweep.
  */
 enum core_gc_next {
 	CORE_GC_DONE,
 	CORE_GC_AGAIN,
 	CORE_GC_WORK,
+	CORE_GC_WAIT,
 };
 struct core_gc;
 struct core_gc *core_gc_new(struct core_ctx *, int64_t now_ms,
     int64_t grace_ms);
 enum core_gc_next core_gc_step(struct core_gc *);
 void core_gc_work(struct core_gc *);
+void core_gc_set_wake(struct core_gc *, void (*wake)(void *), void *arg);
 int core_gc_result(const struct core_gc *, size_t *n_blobs, size_t *n_uploads);
 void core_gc_free(struct core_gc *);
 /* A whole run in the caller's thread (tools and tests). */
@@ -273,15 +310,25 @@ int core_gc_run(struct core_ctx *, int64_t now_ms, int64_t grace_ms,
  * The rest of deleted repositories (issue 12): DeleteRepository buries a
  * repository at once and leaves its records to a run here, in bounded
  * slices. core_reap_step does one short write txn on the loop's thread and
- * says whether another is wanted; core_reap_result: 0 or the STORE_* code
- * that stopped the run, and the records removed. core_reap_take_due says
+ * says what comes next: CORE_REAP_AGAIN, another step; CORE_REAP_WAIT, its
+ * commit is under way on the store's writer thread (issue 12): step again
+ * once wake(arg) (core_reap_set_wake) has been called, from
+ * store_writer_run_done; CORE_REAP_DONE, finished. core_reap_result: 0 or
+ * the STORE_* code that stopped the run, and the records removed; free a
+ * run only once its commit has ended. core_reap_take_due says
  * whether a delete has buried a repository since it was last asked (the
  * server then queues a run, unless one is under way: a run goes on until
  * no tombstone is left). core_gc_step reaps too, before it collects.
  */
+enum core_reap_next {
+	CORE_REAP_DONE,
+	CORE_REAP_AGAIN,
+	CORE_REAP_WAIT,
+};
 struct core_reap;
 struct core_reap *core_reap_new(struct core_ctx *);
-bool core_reap_step(struct core_reap *);
+void core_reap_set_wake(struct core_reap *, void (*wake)(void *), void *arg);
+enum core_reap_next core_reap_step(struct core_reap *);
 int core_reap_result(const struct core_reap *, size_t *n_records);
 void core_reap_free(struct core_reap *);
 bool core_reap_take_due(struct core_ctx *);

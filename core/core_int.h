@@ -44,6 +44,12 @@ struct op {
 	const struct model_shape *input; /* ECR's (api/model.h); or NULL */
 	unsigned flags;
 	int (*exec)(struct call *); /* NULL: not built */
+	/*
+	 * A write op's file work, if any: on the loop before the call is
+	 * queued, give it work with call_set_files (e.g. core_finish_open),
+	 * to run in the worker pool before its group commit. NULL: none.
+	 */
+	void (*files_open)(struct call *);
 };
 
 /*
@@ -142,6 +148,10 @@ struct call {
 	bool is_finished;
 	void (*on_finish)(struct call *, void *);
 	void *finish_arg;
+	void (*files)(struct call *);       /* finish.c: file work; NULL none */
+	struct core_finish *finish;         /* finish.c: owned */
+	struct core_upload_new *new_upload; /* upload.c: owned */
+	struct core_after *after;           /* finish.c: owned */
 };
 
 /*
@@ -458,14 +468,9 @@ void core_pull_note(struct call *, uint64_t repo_id, const char *digest);
 int core_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void core_pulls_release(struct core_ctx *);
 
-/*
- * reap.c: one slice of the records of buried repositories, sized by sl,
- * in a write txn of its own; adds the records removed to *n_records and
- * sets *is_done when none is left. 0 or a STORE_* code. gc.c shares it.
- */
 #define CORE_REAP_SLICE 256 /* records per write txn, at most */
-int core_reap_slice(struct store *, struct core_slice *sl, size_t *n_records,
-    bool *is_done);
+/* reap.c: whether a slice's commit is under way (gc.c waits for it). */
+bool core_reap_is_committing(const struct core_reap *);
 
 /* blob_url.c: the downloadUrl of a blob (valid an hour). */
 const char *core_blob_url(struct call *, const char *digest);

@@ -6,6 +6,7 @@
 #include "core/core_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "core/image.h"
 #include "store/store.h"
 
 int
@@ -142,6 +144,9 @@ call_free(struct call *call)
 	ecr_error_clear(&call->err);
 	if (call->proto_free != NULL)
 		call->proto_free(call->proto);
+	core_finish_free(call->finish);
+	core_upload_new_free(call);
+	core_after_free(call->after);
 	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
@@ -241,27 +246,44 @@ batch_run_one(struct store_txn *parent, struct call *call)
 }
 
 /*
- * Run the calls as children of one write txn (group commit). 0, or the
- * code of a begin or commit that failed, which undoes every call; the
- * calls that failed on their own keep their error, the others have none.
+ * A group commit under way: its calls (the caller's array, copied, since a
+ * full disk reorders it) and which attempt is committing.
  */
-static int
-batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
+struct batch {
+	struct core_ctx *ctx;
+	struct call **calls;
+	size_t n;
+	size_t n_deletes; /* the retry: calls[0..n_deletes) alone */
+	int rc;           /* the batch's own failure, on the retry */
+	void (*done)(void *);
+	void *arg;
+};
+
+static void batch_committed(void *, int);
+
+/*
+ * Run n calls as children of one write txn and commit it, off this thread
+ * when the store has a writer (store_txn_commit_async): durable before any
+ * answer leaves. batch_committed runs with the commit's result.
+ */
+static void
+batch_start(struct batch *b, size_t n)
 {
 	struct store_txn *parent = NULL;
 	size_t i;
 	int rc;
 
-	if ((rc = store_txn_begin(ctx->store, NULL, true, &parent)) != 0)
-		return rc;
+	if ((rc = store_txn_begin(b->ctx->store, NULL, true, &parent)) != 0) {
+		batch_committed(b, rc);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		batch_run_one(parent, calls[i]);
+		batch_run_one(parent, b->calls[i]);
 	/* Pull times ride along; they never fail the batch. */
-	(void)core_pulls_apply(ctx, parent);
+	(void)core_pulls_apply(b->ctx, parent);
 	/* So do replication copies, the batch's own pushes' first. */
-	core_repl_apply(ctx, parent);
-	/* Durable before any answer leaves (LMDB syncs on commit). */
-	return store_txn_commit(parent);
+	core_repl_apply(b->ctx, parent);
+	store_txn_commit_async(parent, batch_committed, b);
 }
 
 /*
@@ -297,32 +319,47 @@ batch_take_deletes(struct core_ctx *ctx, struct call **calls, size_t n)
 	return n_deletes;
 }
 
+/* The calls from first on that failed with the batch get its error. */
 static void
-batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
+batch_fail(struct batch *b, size_t first, int rc)
 {
-	size_t i, n_deletes = 0;
-	int rc;
+	size_t i;
 
-	if ((rc = batch_commit(ctx, calls, n)) == 0)
-		return;
-	if (rc == STORE_NOSPACE &&
-	    (n_deletes = batch_take_deletes(ctx, calls, n)) != 0) {
+	for (i = first; i < b->n; i++) {
+		/* Calls that failed on their own wrote nothing: keep theirs. */
+		if (b->calls[i]->err.code == ERR_NONE)
+			core_fail_store(b->calls[i], rc);
+	}
+}
+
+static void
+batch_committed(void *arg, int rc)
+{
+	struct batch *b = arg;
+	struct core_ctx *ctx = b->ctx;
+
+	if (b->n_deletes == 0 && rc == STORE_NOSPACE &&
+	    (b->n_deletes = batch_take_deletes(ctx, b->calls, b->n)) != 0) {
 		log_warn("store: no space left on device; the reserve is "
 		         "freed for %zu delete(s): %s",
-		    n_deletes, store_io_cause(ctx->store));
-		if (batch_commit(ctx, calls, n_deletes) == 0) {
-			/* Again if the deletes left room to spare. */
-			(void)store_reserve_restore(ctx->store);
-			calls += n_deletes;
-			n -= n_deletes;
-		}
+		    b->n_deletes, store_io_cause(ctx->store));
+		b->rc = rc;
+		batch_start(b, b->n_deletes);
+		return;
 	}
-	for (i = 0; i < n; i++) {
-		/* Calls that failed on their own wrote nothing: keep their
-		 * error. */
-		if (calls[i]->err.code == ERR_NONE)
-			core_fail_store(calls[i], rc);
-	}
+	if (b->n_deletes == 0) {
+		if (rc != 0)
+			batch_fail(b, 0, rc);
+	} else if (rc == 0) {
+		/* Again if the deletes left room to spare. */
+		(void)store_reserve_restore(ctx->store);
+		batch_fail(b, b->n_deletes, b->rc);
+	} else
+		batch_fail(b, 0, b->rc);
+	store_files_unlock(ctx->store);
+	b->done(b->arg);
+	free(b->calls);
+	free(b);
 }
 
 /*
@@ -332,9 +369,18 @@ batch_run_locked(struct core_ctx *ctx, struct call **calls, size_t n)
  * from before the first op until after the last commit.
  */
 void
-call_batch_run(struct core_ctx *ctx, struct call **calls, size_t n)
+call_batch_run(struct core_ctx *ctx, struct call **calls, size_t n,
+    void (*done)(void *), void *arg)
 {
+	struct batch *b;
+
+	b = xcalloc(1, sizeof *b);
+	b->ctx = ctx;
+	b->calls = xreallocarray(NULL, n, sizeof *calls);
+	memcpy(b->calls, calls, n * sizeof *calls);
+	b->n = n;
+	b->done = done;
+	b->arg = arg;
 	store_files_lock(ctx->store);
-	batch_run_locked(ctx, calls, n);
-	store_files_unlock(ctx->store);
+	batch_start(b, n);
 }

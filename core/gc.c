@@ -12,6 +12,7 @@
 #include "core/core_int.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -41,12 +42,18 @@ struct core_gc {
 	int64_t file_before_ms; /* files: the real clock */
 	enum gc_state state;
 	enum gc_work work;
-	struct store_gc_list list;    /* the slice work is about */
-	struct core_slice reap_slice; /* counts, bounded by time */
+	struct store_gc_list list; /* the slice work is about */
+	struct core_reap *reap;    /* GC_REAP's run */
 	struct core_slice slice;
-	size_t slice_n; /* the last collect's count */
-	int work_rc;    /* core_gc_work's */
-	bool is_retry;  /* list was refused: retrying */
+	size_t slice_n;     /* the last collect's count */
+	int work_rc;        /* core_gc_work's */
+	bool is_committing; /* a slice's commit under way */
+	bool is_waiting;    /* ... and the step said CORE_GC_WAIT */
+	bool has_commit;    /* it has ended: commit_rc */
+	int commit_rc;
+	void (*wake)(void *); /* core_gc_set_wake */
+	void *wake_arg;
+	bool is_retry; /* list was refused: retrying */
 	size_t n_blobs, n_uploads;
 	int rc; /* what stopped the run */
 };
@@ -61,7 +68,7 @@ core_gc_new(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms)
 	gc->before_ms = now_ms - grace_ms;
 	/* File times are real ones, whatever the emulator's clock. */
 	gc->file_before_ms = core_real_ms() - grace_ms;
-	core_slice_init(&gc->reap_slice, CORE_REAP_SLICE);
+	gc->reap = core_reap_new(ctx);
 	core_slice_init(&gc->slice, GC_SLICE);
 	return gc;
 }
@@ -71,11 +78,19 @@ core_gc_free(struct core_gc *gc)
 {
 	if (gc == NULL)
 		return;
+	/* Freed only once its commit has ended (server/main.c's order). */
+	core_reap_free(gc->reap);
 	store_gc_list_release(&gc->list);
 	free(gc);
 }
 
-/* One GC txn: its records into list. 0 or a STORE_* code. */
+/*
+ * One GC txn: its records into list, and its commit handed to the store's
+ * writer thread; gc_committed notes its end. 0, or a STORE_* code of the
+ * collect (the txn is gone either way).
+ */
+static void gc_committed(void *, int);
+
 static int
 gc_collect(struct core_gc *gc, struct store_gc_list *list)
 {
@@ -87,15 +102,38 @@ gc_collect(struct core_gc *gc, struct store_gc_list *list)
 	gc->slice_n = core_slice_begin(&gc->slice);
 	rc = store_gc_collect(txn, gc->before_ms, gc->before_ms, gc->slice_n,
 	    list);
+	/* The slice's time on the loop: the commit is the writer's. */
+	core_slice_end(&gc->slice);
 	if (rc != 0) {
 		store_txn_abort(txn);
-		core_slice_end(&gc->slice);
 		return rc;
 	}
 	/* On failure the caller still has the list (store_gc_files_unused). */
-	rc = store_txn_commit(txn);
-	core_slice_end(&gc->slice);
-	return rc;
+	gc->is_committing = true;
+	store_txn_commit_async(txn, gc_committed, gc);
+	return 0;
+}
+
+static void
+gc_committed(void *arg, int rc)
+{
+	struct core_gc *gc = arg;
+
+	gc->is_committing = false;
+	gc->has_commit = true;
+	gc->commit_rc = rc;
+	if (gc->is_waiting) {
+		gc->is_waiting = false;
+		gc->wake(gc->wake_arg);
+	}
+}
+
+void
+core_gc_set_wake(struct core_gc *gc, void (*wake)(void *), void *arg)
+{
+	gc->wake = wake;
+	gc->wake_arg = arg;
+	core_reap_set_wake(gc->reap, wake, arg);
 }
 
 /*
@@ -105,12 +143,10 @@ gc_collect(struct core_gc *gc, struct store_gc_list *list)
  * again at the end if the GC left room to spare.
  */
 static enum core_gc_next
-collect_slice(struct core_gc *gc)
+collect_after(struct core_gc *gc, int rc)
 {
 	bool is_more;
-	int rc;
 
-	rc = gc_collect(gc, &gc->list);
 	if (rc == STORE_NOSPACE && !gc->is_retry) {
 		log_warn("garbage collection: %s; freeing the reserve and "
 		         "unused blobs first",
@@ -143,21 +179,44 @@ collect_slice(struct core_gc *gc)
 	return CORE_GC_WORK;
 }
 
+/*
+ * A slice: its records in a txn on the loop, its commit on the writer
+ * thread (CORE_GC_WAIT until it has ended, then collect_after), unless
+ * the store has no writer and it committed at once.
+ */
+static enum core_gc_next
+collect_slice(struct core_gc *gc)
+{
+	int rc;
+
+	if ((rc = gc_collect(gc, &gc->list)) != 0 || !gc->is_committing) {
+		gc->has_commit = false;
+		return collect_after(gc, rc != 0 ? rc : gc->commit_rc);
+	}
+	gc->is_waiting = gc->wake != NULL;
+	return CORE_GC_WAIT;
+}
+
 /* A failed slice is left to the reaper's next run: collecting goes on. */
 static enum core_gc_next
 reap_slice(struct core_gc *gc)
 {
-	size_t n = 0;
-	bool is_done = false;
+	size_t n;
 	int rc;
 
-	if ((rc = core_reap_slice(gc->store, &gc->reap_slice, &n, &is_done)) !=
-	    0)
+	switch (core_reap_step(gc->reap)) {
+	case CORE_REAP_WAIT:
+		return CORE_GC_WAIT;
+	case CORE_REAP_AGAIN:
+		return CORE_GC_AGAIN;
+	case CORE_REAP_DONE:
+		break;
+	}
+	if ((rc = core_reap_result(gc->reap, &n)) != 0)
 		log_warn("garbage collection: removing deleted repositories: "
 		         "%s",
 		    store_strerror(rc));
-	if (rc != 0 || is_done)
-		gc->state = GC_COLLECT;
+	gc->state = GC_COLLECT;
 	return CORE_GC_AGAIN;
 }
 
@@ -166,6 +225,14 @@ core_gc_step(struct core_gc *gc)
 {
 	enum gc_work done = gc->work;
 
+	/* A slice's commit has ended: its list's files come next. */
+	if (gc->has_commit) {
+		gc->has_commit = false;
+		return collect_after(gc, gc->commit_rc);
+	}
+	/* Not yet (a spurious step). */
+	if (gc->is_committing)
+		return CORE_GC_WAIT;
 	gc->work = WORK_NONE;
 	/* A refused slice's list is collected again, so it goes too. */
 	store_gc_list_release(&gc->list);
@@ -219,6 +286,21 @@ core_gc_result(const struct core_gc *gc, size_t *n_blobs, size_t *n_uploads)
 	return gc->rc;
 }
 
+/* No loop to wake: wait here, a minute at most, for the slice's commit. */
+static void
+wait_commit(struct core_gc *gc)
+{
+	struct timespec ms = {0, 1000 * 1000};
+	int i;
+
+	for (i = 0; (gc->is_committing || core_reap_is_committing(gc->reap)) &&
+	            i < 60000;
+	     i++) {
+		store_writer_run_done(gc->store);
+		nanosleep(&ms, NULL);
+	}
+}
+
 int
 core_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
     size_t *n_blobs, size_t *n_uploads)
@@ -231,6 +313,8 @@ core_gc_run(struct core_ctx *ctx, int64_t now_ms, int64_t grace_ms,
 	while ((next = core_gc_step(gc)) != CORE_GC_DONE) {
 		if (next == CORE_GC_WORK)
 			core_gc_work(gc);
+		else if (next == CORE_GC_WAIT)
+			wait_commit(gc);
 	}
 	rc = core_gc_result(gc, n_blobs, n_uploads);
 	core_gc_free(gc);

@@ -97,10 +97,16 @@ void core_image_annotations_write(struct call *, struct jw *,
 /*
  * Start a layer upload in repo (InitiateLayerUpload and the registry's
  * POST): a fresh id, an empty file, a record with a fresh running hash.
- * 0 with *up filled, or -1 with call->err set.
+ * 0 with *up filled, or -1 with call->err set. core_upload_files_open, a
+ * files_open for these ops, has the empty file made (and synced, with its
+ * directory) in the worker pool before the run, which then takes its id;
+ * a file the run did not record is removed when the call is freed, and
+ * one whose record's commit failed is the GC's orphan.
  */
 int core_upload_create(struct call *, const struct store_repo *repo,
     struct store_upload *up);
+void core_upload_files_open(struct call *);
+void core_upload_new_free(struct call *);
 
 /*
  * The maximum layer size (ECR's 52,000 MiB, or --max-layer-size): may
@@ -144,11 +150,44 @@ int core_upload_hash_file(struct store *, const char *id, uint64_t len,
     bool is_sha512, const struct sha256_state *from,
     char digest[CORE_DIGEST_SIZE]);
 /*
+ * A blob upload's finish in two steps (finish.c): core_finish_open, on
+ * the loop, notes the upload's first len bytes, their running hash if
+ * there is one (else NULL) and the digest wanted, and gives the call file
+ * work (call_set_files) that hashes them if needed and, if the digest
+ * matches, syncs the file and
+ * links it durably as the blob file (pinned against GC until the call is
+ * freed). With lease_owner non-NULL it also takes the upload's lease for
+ * that owner until the call is freed, and false says another holds it;
+ * otherwise the caller holds the upload. The exec then takes the digest
+ * with core_finish_digest (false: the work did not run or the upload
+ * moved on; hash it yourself) and places the file with core_finish_place
+ * (only the upload's name left to drop, or the whole of
+ * store_upload_file_finish if the work did not get that far).
+ */
+struct core_finish;
+bool core_finish_open(struct call *, const char *id, uint64_t len,
+    const char *want, const struct sha256_state *hash, const void *lease_owner);
+bool core_finish_digest(const struct call *, const struct store_upload *up,
+    char digest[CORE_DIGEST_SIZE]);
+int core_finish_place(struct call *, const struct store_upload *up,
+    const char *digest);
+void core_finish_free(struct core_finish *);
+/*
+ * Remove upload id's file once the call's commit is over, in the worker
+ * pool (call_take_after), and only if the call has not failed: its record
+ * then names the file still.
+ */
+void core_upload_remove_after(struct call *, const char *id);
+
+/*
  * A stream writing into an upload's file (an UploadLayerPart body, a
  * registry PATCH or PUT) holds the upload's lease until its call ends, so
  * that no second stream writes the same bytes and nothing finishes the
- * upload (moving its file into the blob store) from under it. owner is
- * the stream's state. lease is false when the upload is leased already.
+ * upload (moving its file into the blob store) from under it; so does a
+ * finish whose file work is in the pool (core_finish_open). owner is the
+ * stream's state. lease is false when the upload is leased already. A
+ * lease pins the upload (store_upload_pin): the GC leaves its record and
+ * file alone, and the registry's upload DELETE refuses it (issue 12).
  */
 bool core_upload_lease(struct core_ctx *, const char *id, const void *owner);
 /* Drop owner's lease on id, if it holds it. */

@@ -244,6 +244,12 @@ core_ptc_rerun(struct call *call)
 	call_finish(call);
 }
 
+static void
+write_committed(void *arg)
+{
+	call_finish(arg);
+}
+
 void
 core_ptc_write(struct call *w)
 {
@@ -253,9 +259,11 @@ core_ptc_write(struct call *w)
 		ctx->net.queue_write(ctx->net.arg, w);
 		return;
 	}
-	/* No loop (stopping, a test): a commit of its own, now. */
-	call_batch_run(ctx, &w, 1);
-	call_finish(w);
+	/*
+	 * No loop (stopping, a test): a commit of its own, which ends at
+	 * once without the store's writer thread.
+	 */
+	call_batch_run(ctx, &w, 1, write_committed, w);
 }
 
 void

@@ -46,22 +46,74 @@ struct core_upload_hash {
 static void hash_put(struct core_ctx *, const char *, uint64_t,
     const struct sha256_state *);
 
+/* An upload's file made ahead of its run (core_upload_files_open). */
+struct core_upload_new {
+	char id[STORE_UPLOAD_ID_MAX + 1];
+	bool is_created;  /* by the work */
+	bool is_recorded; /* by the run */
+};
+
+/* On a worker: the file, durable with its name. */
+static void
+upload_file_create(struct call *call)
+{
+	struct core_upload_new *n = call->new_upload;
+
+	if (store_upload_file_create(call->ctx->store, n->id) == STORE_OK)
+		n->is_created = true;
+}
+
+void
+core_upload_files_open(struct call *call)
+{
+	struct core_upload_new *n;
+
+	if (call->new_upload != NULL)
+		return;
+	n = xcalloc(1, sizeof *n);
+	uuid_v4(n->id);
+	call->new_upload = n;
+	call_set_files(call, upload_file_create);
+}
+
+void
+core_upload_new_free(struct call *call)
+{
+	struct core_upload_new *n = call->new_upload;
+
+	if (n == NULL)
+		return;
+	/* A failed run's file; no record can name it. */
+	if (n->is_created && !n->is_recorded)
+		(void)store_upload_file_remove(call->ctx->store, n->id);
+	free(n);
+	call->new_upload = NULL;
+}
+
 int
 core_upload_create(struct call *call, const struct store_repo *repo,
     struct store_upload *up)
 {
+	struct core_upload_new *n = call->new_upload;
 	struct sha256_state st;
+	bool is_made = n != NULL && n->is_created && !n->is_recorded;
 	int rc;
 
 	memset(up, 0, sizeof *up);
-	uuid_v4(up->id);
+	if (is_made)
+		str_copy(up->id, sizeof up->id, n->id);
+	else
+		uuid_v4(up->id);
 	up->repo_id = repo->id;
 	up->created_at_ms = up->updated_at_ms = call->now_ms;
 	sha256_init(&st);
 	hash_put(call->ctx, up->id, 0, &st);
-	if ((rc = store_upload_file_create(call->ctx->store, up->id)) != 0 ||
+	if ((!is_made && (rc = store_upload_file_create(call->ctx->store,
+	                      up->id)) != 0) ||
 	    (rc = store_upload_create(call->txn, up)) != 0)
 		return core_fail_store(call, rc);
+	if (is_made)
+		n->is_recorded = true;
 	return 0;
 }
 
@@ -291,6 +343,8 @@ core_upload_lease(struct core_ctx *ctx, const char *id, const void *owner)
 	l = &ctx->leases[ctx->n_leases++];
 	str_copy(l->id, sizeof l->id, id);
 	l->owner = owner;
+	/* The GC leaves a leased upload, record and file, alone. */
+	store_upload_pin(ctx->store, id);
 	return true;
 }
 
@@ -301,6 +355,7 @@ core_upload_unlease(struct core_ctx *ctx, const char *id, const void *owner)
 
 	if (l == NULL || l->owner != owner)
 		return;
+	store_upload_unpin(ctx->store, id);
 	*l = ctx->leases[--ctx->n_leases];
 }
 

@@ -90,11 +90,15 @@ _ecrd()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
+	--test-hold-file-work)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--log-level)
 		COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

@@ -36,9 +36,6 @@ reg_free(void *arg)
 		return;
 	(void)store_upload_writer_close(r->writer, false);
 	reg_unlease(r);
-	/* The commit that records the linked blob is over, or never comes. */
-	if (r->fin_pinned != NULL)
-		store_blob_unpin(r->fin_pinned, r->fin_digest);
 	sodium_memzero(&r->hash, sizeof r->hash);
 	free(r);
 }

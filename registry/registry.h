@@ -99,21 +99,6 @@ int api_reg_stream_sync(struct call *);
 int api_reg_stream_fail(struct call *, int rc);
 
 /*
- * A blob upload's finish (PUT ?digest=) in steps, so that its slow file
- * work runs in the worker pool before the group commit (issue 12):
- * finish_open, on the loop once any body has streamed, says whether there
- * is such work; true holds the upload (its lease, so that no stream
- * changes the file) and notes how much it holds. finish_files, on a
- * worker, hashes the file where no running hash covers it and, when the
- * digest matches, syncs it and links it durably as the blob file (pinned
- * against GC until the call is freed); the run then only checks, drops
- * the upload's name and records the blob. With false, or if the upload
- * moved on, the run does it all itself.
- */
-bool api_reg_finish_open(struct call *);
-void api_reg_finish_files(struct call *);
-
-/*
  * The answer: status, headers (name/value pairs, borrowed until the call
  * is freed) and body (borrowed). For a blob GET, *blob_digest is set and
  * the server streams the blob file instead of a body.

@@ -24,13 +24,6 @@ struct api_reg {
 	uint64_t added;
 	bool is_streaming;
 	struct core_ctx *leased; /* holds up.id's lease */
-	/* A finish's file work, done in the pool before the run. */
-	uint64_t fin_len; /* bytes it covers */
-	bool fin_is_sha512;
-	bool fin_has_digest;
-	bool fin_is_prepared; /* file synced */
-	char fin_digest[CORE_DIGEST_SIZE];
-	struct store *fin_pinned; /* pins fin_digest */
 };
 
 /* routes.c: the operations, indexed by enum api_reg_op. */

@@ -80,6 +80,9 @@ const char flags_usage[] =
     "  --vuln-db DIR           match image scans against the OSV records (JSON)\n"
     "                          under DIR, indexed at start; SIGHUP reindexes\n"
     "                          (without it scans find nothing)\n"
+    "  --test-hold-file-work PATH\n"
+    "                          tests only: while PATH exists, a write's file work\n"
+    "                          waits in the worker pool (and PATH.held exists)\n"
     "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
     "  --health-check          do not serve: ask the ecrd at --listen for GET\n"
     "                          /health and exit 0 if it answers 200 within 5\n"
@@ -116,6 +119,7 @@ const struct option flags_longopts[] = {
     {"max-layer-size", required_argument, NULL, 'S'},
     {"header-timeout", required_argument, NULL, 'H'},
     {"vuln-db", required_argument, NULL, 'V'},
+    {"test-hold-file-work", required_argument, NULL, 'J'},
     {"log-level", required_argument, NULL, 'L'},
     {"health-check", no_argument, NULL, 'K'},
     {"version", no_argument, NULL, 'v'},

@@ -37,6 +37,8 @@ gc_step(void *run)
 		return JOB_WORK;
 	case CORE_GC_AGAIN:
 		return JOB_AGAIN;
+	case CORE_GC_WAIT:
+		return JOB_WAIT;
 	default:
 		return JOB_DONE;
 	}
@@ -92,7 +94,23 @@ static const struct job_ops gc_ops = {
 static enum job_next
 reap_step(void *run)
 {
-	return core_reap_step(run) ? JOB_AGAIN : JOB_DONE;
+	switch (core_reap_step(run)) {
+	case CORE_REAP_AGAIN:
+		return JOB_AGAIN;
+	case CORE_REAP_WAIT:
+		return JOB_WAIT;
+	default:
+		return JOB_DONE;
+	}
+}
+
+/* A reap slice's commit has ended on the writer thread: step on. */
+static void
+reap_wake(void *arg)
+{
+	struct gc_sched *gs = arg;
+
+	job_queue_resume(gs->reaps);
 }
 
 /* Reaps are the server's own: log them. */
@@ -148,8 +166,13 @@ gc_sched_new(struct server *srv)
 void
 gc_sched_reap(struct gc_sched *gs)
 {
-	if (gs != NULL && job_queue_is_empty(gs->reaps))
-		job_queue_push(gs->reaps, core_reap_new(gs->srv->api), NULL);
+	struct core_reap *r;
+
+	if (gs == NULL || !job_queue_is_empty(gs->reaps))
+		return;
+	r = core_reap_new(gs->srv->api);
+	core_reap_set_wake(r, reap_wake, gs);
+	job_queue_push(gs->reaps, r, NULL);
 }
 
 /*
@@ -166,13 +189,24 @@ gc_sched_free(struct gc_sched *gs)
 	free(gs);
 }
 
+/* A slice's commit has ended on the writer thread: step on. */
+static void
+gc_wake(void *arg)
+{
+	struct gc_sched *gs = arg;
+
+	job_queue_resume(gs->runs);
+}
+
 static void
 enqueue(struct gc_sched *gs, int64_t grace_ms, struct http_request *req)
 {
+	struct core_gc *gc;
+
 	/* The grace counts back from now, on both clocks (core/gc.c). */
-	job_queue_push(gs->runs,
-	    core_gc_new(gs->srv->api, core_now_ms(gs->srv->api), grace_ms),
-	    req);
+	gc = core_gc_new(gs->srv->api, core_now_ms(gs->srv->api), grace_ms);
+	core_gc_set_wake(gc, gc_wake, gs);
+	job_queue_push(gs->runs, gc, req);
 }
 
 /* From housekeeping, hourly: collect, unless a run is under way. */
@@ -198,6 +232,6 @@ gc_sched_on_run(struct server *srv, struct http_request *req)
 	        &grace) < 0)
 		return;
 	/* Writes acknowledged before this request count. */
-	writes_flush(srv);
+	writes_flush_now(srv);
 	enqueue(srv->gc_sched, grace * 1000, req);
 }

@@ -28,6 +28,7 @@ struct job_queue {
 	struct event *ev; /* steps the first job */
 	struct job *head, *tail;
 	bool is_working; /* its file work in the pool */
+	bool is_waiting; /* JOB_WAIT: until job_queue_resume */
 	bool has_work;   /* file work not yet submitted */
 };
 
@@ -100,6 +101,13 @@ job_queue_is_empty(const struct job_queue *q)
 	return q->head == NULL;
 }
 
+void
+job_queue_resume(struct job_queue *q)
+{
+	q->is_waiting = false;
+	schedule_step(q, 0);
+}
+
 /* Take the first job off the queue, then answer or log it. */
 static void
 finish(struct job_queue *q)
@@ -164,7 +172,7 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (q->head == NULL || q->is_working)
+	if (q->head == NULL || q->is_working || q->is_waiting)
 		return;
 	if (q->has_work) {
 		submit_work(q);
@@ -175,6 +183,10 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 		next = q->ops->step(q->head->run);
 	if (next == JOB_WORK) {
 		submit_work(q);
+		return;
+	}
+	if (next == JOB_WAIT) {
+		q->is_waiting = true;
 		return;
 	}
 	if (next == JOB_DONE)

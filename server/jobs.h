@@ -20,6 +20,7 @@ struct pool;
 enum job_next {
 	JOB_AGAIN, /* step again */
 	JOB_WORK,  /* run ops->work in the pool, then step */
+	JOB_WAIT,  /* step again once the run calls job_queue_resume */
 	JOB_DONE,  /* finish */
 };
 
@@ -41,6 +42,8 @@ struct job_queue *job_queue_new(struct event_base *, struct pool *,
 /* Queue a run (the queue owns it from now); req may be NULL. */
 void job_queue_push(struct job_queue *, void *run, struct http_request *);
 bool job_queue_is_empty(const struct job_queue *);
+/* After JOB_WAIT: the first run may step again (on the loop's thread). */
+void job_queue_resume(struct job_queue *);
 /*
  * Drop every run without answering; their requests go with the HTTP
  * server. After pool_free, so no file work is still running on a run.

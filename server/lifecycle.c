@@ -155,7 +155,7 @@ lc_sched_on_run(struct server *srv, struct http_request *req)
 	}
 	snprintf(st->op, sizeof st->op, "LifecycleRun");
 	/* Writes acknowledged before this request count. */
-	writes_flush(srv);
+	writes_flush_now(srv);
 	job_queue_push(lc->runs,
 	    core_lifecycle_run_new(srv->api, st->request_id, registry, region,
 	        name, core_now_ms(srv->api)),

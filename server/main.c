@@ -76,6 +76,7 @@ struct options {
 	const char *vuln_db;        /* --vuln-db DIR, or NULL */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
+	const char *hold_file_work; /* tests only */
 };
 
 static struct server server;
@@ -345,6 +346,9 @@ parse_options(int argc, char **argv, struct options *o)
 			        UINT32_MAX, &o->header_timeout) != 0)
 				return -1;
 			break;
+		case 'J':
+			o->hold_file_work = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
 				fprintf(stderr,
@@ -585,7 +589,8 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_waited_ms += DRAIN_POLL_MS;
-	if ((http_server_is_idle(server.http) && server.n_pending == 0) ||
+	if ((http_server_is_idle(server.http) && server.n_pending == 0 &&
+	        !server.is_committing) ||
 	    drain_waited_ms >= DRAIN_MAX_MS) {
 		event_free(self);
 		event_base_loopexit(server.base, NULL);
@@ -746,6 +751,8 @@ start(const struct options *o, char **cause)
 	struct core_config cfg;
 	struct http_app app = {routes_on_head, routes_on_request, &server};
 
+	server.commit_fd = -1;
+	server.hold_file_work = o->hold_file_work;
 	if (o->credentials != NULL) {
 		server.creds_path = o->credentials;
 		if (load_credentials(o->credentials, &server.creds, cause) != 0)
@@ -814,6 +821,8 @@ start(const struct options *o, char **cause)
 	if ((server.pool = pool_new(server.base, POOL_THREADS, POOL_QUEUE_MAX,
 	         cause)) == NULL)
 		return -1;
+	if (writes_start(&server, cause) != 0)
+		return -1;
 	server.gc_sched = gc_sched_new(&server);
 	server.repl_sched = repl_sched_new(&server);
 	if (o->vuln_db != NULL && load_feed(o->vuln_db, cause) != 0)
@@ -836,6 +845,7 @@ stop(void)
 	/* Work in flight ends before what it works on goes. */
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
+	writes_stop(&server);
 	gc_sched_free(server.gc_sched);
 	repl_sched_free(server.repl_sched);
 	scan_sched_free(server.scan_sched);

@@ -491,58 +491,15 @@ sink_kick(struct reg_state *rs)
 		sink_hold(rs);
 }
 
-/* A write call whose file work (api_reg_finish_files) the pool does. */
-struct finish_job {
-	struct server *srv;
-	struct http_request *req;
-	struct call *call;
-};
-
-static void
-finish_work(void *arg)
-{
-	struct finish_job *fj = arg;
-
-	api_reg_finish_files(fj->call);
-}
-
-/* Cancelled: the server stops and commits nothing more, so 500. */
-static void
-finish_done(void *arg, bool is_cancelled)
-{
-	struct finish_job *fj = arg;
-
-	if (is_cancelled) {
-		(void)api_reg_stream_fail(fj->call, STORE_IO);
-		respond_reg(fj->req, fj->call);
-	} else
-		writes_queue(fj->srv, fj->req, fj->call, respond_reg);
-	free(fj);
-}
-
 /*
- * Queue a write call for the group commit; a blob upload's finish does its
- * file work in the pool first (api_reg_finish_open), so that the loop does
- * not wait for the hash or the sync. The request is complete: it lives
- * until answered.
+ * Queue a write call for the group commit, its file work (a blob upload's
+ * finish: registry/uploads.c) in the pool first. The request is complete:
+ * it lives until answered.
  */
 static void
 queue_write(struct server *srv, struct http_request *req, struct call *call)
 {
-	struct finish_job *fj;
-
-	if (!api_reg_finish_open(call)) {
-		writes_queue(srv, req, call, respond_reg);
-		return;
-	}
-	fj = xmalloc(sizeof *fj);
-	fj->srv = srv;
-	fj->req = req;
-	fj->call = call;
-	if (pool_submit(srv->pool, finish_work, finish_done, fj) != 0) {
-		finish_work(fj);
-		finish_done(fj, false);
-	}
+	writes_queue_files(srv, req, call, respond_reg);
 }
 
 /*

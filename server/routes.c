@@ -177,7 +177,7 @@ handle_aws(struct server *srv, struct http_request *req)
 		    req->body.len, &sr);
 	switch (stage) {
 	case CORE_STAGE_WRITE:
-		writes_queue(srv, req, call, respond_call);
+		writes_queue_files(srv, req, call, respond_call);
 		break;
 	case CORE_STAGE_READ:
 		call_run(call);
@@ -200,7 +200,7 @@ handle_reset(struct server *srv, struct http_request *req)
 	char *cause = NULL;
 
 	/* Writes queued before the reset land first, then are wiped. */
-	writes_flush(srv);
+	writes_flush_now(srv);
 	if (core_reset(srv->api, &cause) != 0) {
 		log_error("reset failed: %s", cause);
 		free(cause);

@@ -56,6 +56,10 @@ struct server {
 	struct pending_write *pending;
 	size_t n_pending;
 	size_t pending_size;
+	bool is_committing;         /* a group commit under way (writes.c) */
+	int commit_fd;              /* the writer thread's eventfd; -1 none */
+	struct event *commit_ev;    /* reads commit_fd */
+	const char *hold_file_work; /* --test-hold-file-work; NULL none */
 	struct timespec started;
 	bool is_draining;
 	bool has_admin;              /* admin endpoints served */
@@ -171,8 +175,28 @@ struct upstream_net;
 struct upstream_net *upstream_net_new(struct server *);
 void upstream_net_free(struct upstream_net *);
 
-/* writes.c: run the queued write calls as one group commit and answer them. */
+/*
+ * writes.c: run the queued write calls as one group commit and answer
+ * them; writes_queue_files first runs a call's file work (call_has_files)
+ * in the worker pool, then queues it.
+ */
+void writes_queue_files(struct server *, struct http_request *, struct call *,
+    writes_responder);
 void writes_flush(struct server *);
+/*
+ * The same, even while another commit is under way (the loop then waits
+ * for it): for admin requests whose work must come after the writes
+ * queued before them (reset, GC, lifecycle runs).
+ */
+void writes_flush_now(struct server *);
+/*
+ * Start the store's writer thread, which commits every top-level write txn
+ * (store_writer_start), and watch for its ends: 0, or -1 and *cause (the
+ * caller frees it). writes_stop waits for the commit under way, answers
+ * its writes and stops the thread; before the HTTP server is freed.
+ */
+int writes_start(struct server *, char **cause);
+void writes_stop(struct server *);
 
 /* blobs.c: blob downloads with byte ranges. */
 struct store;

@@ -106,7 +106,21 @@ gc_blobs(struct store_txn *t, size_t max, struct store_gc_list *l)
 	return STORE_OK;
 }
 
-/* Remove up to max upload records last updated before before_ms. */
+static bool
+upload_is_pinned(struct store *s, const char *id)
+{
+	bool is_pinned;
+
+	store_files_lock(s);
+	is_pinned = store_blob_is_pinned(s, id);
+	store_files_unlock(s);
+	return is_pinned;
+}
+
+/*
+ * Remove up to max upload records last updated before before_ms, but for
+ * pinned ones.
+ */
 static int
 gc_uploads(struct store_txn *t, int64_t before_ms, size_t max,
     struct store_gc_list *l)
@@ -117,6 +131,11 @@ gc_uploads(struct store_txn *t, int64_t before_ms, size_t max,
 
 	rc = store_upload_find(t, 0, before_ms, max, &ids, &n);
 	for (i = 0; i < n; i++) {
+		/* Pinned: a stream or a finish is at work on it (a lease). */
+		if (rc == STORE_OK && upload_is_pinned(t->store, ids[i])) {
+			free(ids[i]);
+			continue;
+		}
 		if (rc == STORE_OK)
 			rc = store_upload_delete(t, ids[i]);
 		if (rc == STORE_OK)
@@ -192,7 +211,8 @@ remove_listed(struct store *s, bool is_blob, const char *name)
 	if (path == NULL)
 		return STORE_CORRUPT;
 	store_files_lock(s);
-	if (is_blob && store_blob_is_pinned(s, name))
+	/* Upload ids are pinned too (store_upload_pin), by their leases. */
+	if (store_blob_is_pinned(s, name))
 		has = true;
 	else
 		rc = has_record(s, is_blob, name, &has);

@@ -311,7 +311,7 @@ migrate(struct store_txn *t, uint32_t version)
 static int
 stamp(struct store *s, const char *path, char **why)
 {
-	struct store_txn t = {s, NULL};
+	struct store_txn t = {s, NULL, false};
 	MDB_dbi main_dbi;
 	MDB_stat st;
 	bool is_fresh;
@@ -434,6 +434,7 @@ store_open(const char *dir, unsigned flags, uint64_t map_size,
     struct store **out, char **cause)
 {
 	struct store *s = NULL;
+	pthread_mutexattr_t attr;
 	char *path = NULL, *why = NULL;
 	int rc;
 
@@ -452,7 +453,15 @@ store_open(const char *dir, unsigned flags, uint64_t map_size,
 	path = xasprintf("%s/%s", dir, STORE_FILE);
 	s = xcalloc(1, sizeof(*s));
 	s->lock_fd = -1;
-	pthread_mutex_init(&s->files_mtx, NULL);
+	/*
+	 * Recursive: a batch holds it until its commit, which ends on a later
+	 * turn of the loop (store_txn_commit_async), and the loop may take it
+	 * again meanwhile (store.h).
+	 */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->files_mtx, &attr);
+	pthread_mutexattr_destroy(&attr);
 	s->dir = xstrdup(dir);
 	s->is_ephemeral = (flags & STORE_EPHEMERAL) != 0;
 	if ((rc = lock_dir(s, &why)) != STORE_OK ||
@@ -481,6 +490,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	store_writer_stop(s);
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	/* Closing the last descriptor drops the flock. */
@@ -593,34 +603,63 @@ store_txn_begin(struct store *s, struct store_txn *parent, bool write,
 {
 	struct store_txn *t;
 	MDB_txn *txn;
+	bool is_lent = parent == NULL && write && s->writer != NULL;
 	int mrc;
 
 	/* LMDB nests write txns only. */
 	if (parent != NULL && !write)
 		return STORE_IO;
-	mrc = mdb_txn_begin(s->env, parent != NULL ? parent->txn : NULL,
-	    write ? 0 : MDB_RDONLY, &txn);
+	if (is_lent)
+		mrc = store_writer_lend(s, &txn);
+	else
+		mrc = mdb_txn_begin(s->env, parent != NULL ? parent->txn : NULL,
+		    write ? 0 : MDB_RDONLY, &txn);
 	if (mrc != 0)
 		return store_err(mrc);
 	t = xmalloc(sizeof(*t));
 	t->store = s;
 	t->txn = txn;
+	t->is_lent = is_lent;
 	*out = t;
 	return STORE_OK;
+}
+
+int
+store_commit_result(struct store *s, int mrc)
+{
+	int rc;
+
+	if ((rc = store_err(mrc)) == STORE_NOSPACE || rc == STORE_IO)
+		snprintf(s->io_cause, sizeof(s->io_cause), "commit %s/%s: %s",
+		    s->dir, STORE_FILE, mdb_strerror(mrc));
+	return rc;
 }
 
 int
 store_txn_commit(struct store_txn *t)
 {
 	struct store *s = t->store;
-	int mrc, rc;
+	int mrc;
 
-	mrc = mdb_txn_commit(t->txn);
+	if (t->is_lent)
+		mrc = store_writer_commit(s, NULL, NULL);
+	else
+		mrc = mdb_txn_commit(t->txn);
 	free(t);
-	if ((rc = store_err(mrc)) == STORE_NOSPACE || rc == STORE_IO)
-		snprintf(s->io_cause, sizeof(s->io_cause), "commit %s/%s: %s",
-		    s->dir, STORE_FILE, mdb_strerror(mrc));
-	return rc;
+	return store_commit_result(s, mrc);
+}
+
+void
+store_txn_commit_async(struct store_txn *t, store_commit_fn fn, void *arg)
+{
+	struct store *s = t->store;
+
+	if (!t->is_lent) {
+		fn(arg, store_txn_commit(t));
+		return;
+	}
+	(void)store_writer_commit(s, fn, arg);
+	free(t);
 }
 
 void
@@ -628,7 +667,10 @@ store_txn_abort(struct store_txn *t)
 {
 	if (t == NULL)
 		return;
-	mdb_txn_abort(t->txn);
+	if (t->is_lent)
+		store_writer_abort(t->store);
+	else
+		mdb_txn_abort(t->txn);
 	free(t);
 }
 

@@ -149,6 +149,34 @@ int store_txn_begin(struct store *, struct store_txn *parent, bool write,
 int store_txn_commit(struct store_txn *);
 /* Abort and free txn. NULL is ignored. */
 void store_txn_abort(struct store_txn *);
+
+/*
+ * The writer thread (issue 12): once started, every top-level write txn is
+ * begun, committed and aborted by a thread of the store's own, and lent to
+ * the caller in between, so that the commit's writes and syncs (LMDB's
+ * durable commit, unchanged) never run on the caller's thread. The writer
+ * begins the next txn as soon as one ends, so store_txn_begin only waits
+ * while a commit is under way. store_txn_commit waits for the commit;
+ * store_txn_commit_async does not: fn(arg, rc) runs, in commit order, from
+ * store_writer_run_done on the thread that calls it, which the writer asks
+ * for by calling wake(wake_arg) from its own thread after each one. Without
+ * a writer (or for a child txn) store_txn_commit_async commits at once and
+ * calls fn before it returns. store_writer_start returns STORE_OK or
+ * STORE_IO (store_io_cause says why); store_writer_stop waits for the
+ * commit under way and runs the completions not yet run. Call both from
+ * the thread that uses the txns, with no txn lent.
+ */
+typedef void (*store_commit_fn)(void *arg, int rc);
+int store_writer_start(struct store *, void (*wake)(void *), void *wake_arg);
+void store_writer_run_done(struct store *);
+void store_writer_stop(struct store *);
+/*
+ * Whether an asynchronous commit is under way, so that store_txn_begin of
+ * a top-level write txn would wait for it, and wake will be called once it
+ * has ended: false without a writer.
+ */
+bool store_writer_is_busy(struct store *);
+void store_txn_commit_async(struct store_txn *, store_commit_fn, void *arg);
 /* Flush the environment to disk (also under STORE_EPHEMERAL). */
 int store_sync(struct store *);
 
@@ -596,9 +624,11 @@ void store_upload_unpin(struct store *, const char *id);
  * yet do; so whoever calls store_upload_file_finish holds this lock from
  * before that call until the txn that records the blob has committed (or
  * aborted), and store_gc_files_listed, store_gc_files_sweep and
- * store_gc_files_unused take it around each file's check and unlink. Not
- * recursive. The lock is held only for LMDB reads and single file
- * operations, so a caller waits at most for one of those.
+ * store_gc_files_unused take it around each file's check and unlink. The
+ * GC holds it only for LMDB reads and single file operations, so a caller
+ * waits at most for one of those; a group commit holds it until its commit
+ * has ended (store_txn_commit_async), so a GC worker may wait for that.
+ * Recursive: the thread holding it may take it again.
  */
 void store_files_lock(struct store *);
 void store_files_unlock(struct store *);
@@ -796,7 +826,8 @@ int store_upload_writer_close(struct store_upload_writer *, bool sync);
  * Garbage collection, in two steps so that no txn is open during file I/O.
  * store_gc_collect (in a write txn): delete layer records with refs 0 that
  * were created before layer_before_ms, blob records whose users fell to 0,
- * and upload records last updated before upload_before_ms; appends each
+ * and upload records last updated before upload_before_ms and not pinned
+ * (store_upload_pin: a lease, a stream or a finish at work); appends each
  * removed blob digest and upload id to the caller's lists (start from a
  * zeroed struct; owned strings: free with store_gc_list_release), at most
  * max layers, max blobs and max uploads per call so one txn stays short

@@ -65,6 +65,7 @@ struct store {
 	char **pins;               /* store_*_pin, under files_mtx */
 	size_t n_pins;
 	size_t pins_size;
+	struct store_writer *writer; /* store_writer_start(); NULL none */
 };
 
 /*
@@ -76,7 +77,19 @@ bool store_blob_is_pinned(const struct store *, const char *digest);
 struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
+	bool is_lent; /* a top-level write txn of the writer thread */
 };
+
+/*
+ * writer.c, for store.c: wait for the writer's next txn and lend it (0 or
+ * an LMDB code); hand it back to commit (fn NULL: wait and return LMDB's
+ * code; else fn runs from store_writer_run_done) or to abort (no wait).
+ */
+int store_writer_lend(struct store *, MDB_txn **out);
+int store_writer_commit(struct store *, store_commit_fn fn, void *arg);
+void store_writer_abort(struct store *);
+/* An LMDB commit's code as a STORE_* code, noting the cause of a failure. */
+int store_commit_result(struct store *, int mrc);
 
 /*
  * A key under construction. STORE_KEY_SIZE is LMDB's default maximum key

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -38,6 +39,31 @@ ctx_new(struct afx *f)
 	cfg.max_layer_size = CORE_LAYER_SIZE_MAX;
 	if (api_ctx_new(f->fx->st, &cfg, &f->ctx, &cause) != 0)
 		fail_msg("api_ctx_new: %s", cause);
+	/* Group commits end on the writer thread, as in the server. */
+	assert_int_equal(store_writer_start(f->fx->st, NULL, NULL), STORE_OK);
+}
+
+static void
+batch_done(void *arg)
+{
+	*(bool *)arg = true;
+}
+
+/* Run one write call's group commit and wait (bounded) for its end. */
+static void
+run_write(struct afx *f, struct call *call)
+{
+	struct timespec ms = {0, 1000 * 1000};
+	bool is_done = false;
+	int i;
+
+	call_batch_run(f->ctx, &call, 1, batch_done, &is_done);
+	for (i = 0; !is_done && i < 30000; i++) {
+		store_writer_run_done(f->fx->st);
+		if (!is_done)
+			nanosleep(&ms, NULL);
+	}
+	assert_true(is_done);
 }
 
 int
@@ -168,7 +194,7 @@ afx_run(struct afx *f, const char *op, struct json_object *owned_in,
 	call = call_new(f->ctx, "test-request", f->now_ms);
 	switch (api_call_prepare(call, target, body, strlen(body), &sr)) {
 	case CORE_STAGE_WRITE:
-		call_batch_run(f->ctx, &call, 1);
+		run_write(f, call);
 		break;
 	case CORE_STAGE_READ:
 		call_run(call);
