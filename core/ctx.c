@@ -29,6 +29,7 @@ core_ctx_new(struct store *store, const struct core_config *cfg,
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->store = store;
 	ctx->cfg = *cfg;
+	pthread_mutex_init(&ctx->signers_mtx, NULL);
 	ctx->clock_offset_sec =
 	    cfg->clock_offset_sec > (uint64_t)CORE_CLOCK_OFFSET_MAX_SEC
 	        ? CORE_CLOCK_OFFSET_MAX_SEC
@@ -82,6 +83,8 @@ core_ctx_free(struct core_ctx *ctx)
 	regtoken_signer_free(ctx->signer);
 	core_upload_tables_free(ctx);
 	core_ptc_seen_free(ctx);
+	core_signers_free(ctx);
+	pthread_mutex_destroy(&ctx->signers_mtx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }
@@ -253,6 +256,8 @@ batch_commit(struct core_ctx *ctx, struct call **calls, size_t n)
 		batch_run_one(parent, calls[i]);
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(ctx, parent);
+	/* So do finished signings (one that fails is tried again later). */
+	(void)core_signs_apply(ctx, parent);
 	/* Durable before any answer leaves (LMDB syncs on commit). */
 	return store_txn_commit(parent);
 }

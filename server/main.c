@@ -28,6 +28,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 #include "server/http.h"
 #include "server/pool.h"
@@ -66,13 +67,17 @@ struct options {
 	uint64_t map_size;          /* bytes; 0: the default */
 	uint64_t header_timeout;    /* seconds */
 	uint64_t ptc_refresh;       /* seconds */
+	uint64_t archive_restore;   /* seconds */
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
+	const char **signing_keys; /* --signing-key ARN=KEY,CERT */
+	size_t n_signing_keys;
 };
 
 static struct server server;
 static const struct timeval housekeeping_tv = {1, 0};
 static char *ephemeral_dir;
+static char *signing_dir;     /* <data dir>/signing: profiles' keys */
 static char *public_endpoint; /* port 0 made the bound one */
 static int drain_waited_ms;
 static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
@@ -139,6 +144,20 @@ usage(FILE *fp)
 	    "                          when it was last checked S seconds ago "
 	    "or more\n"
 	    "                          (default 86400)\n"
+	    "  --archive-restore-seconds S\n"
+	    "                          an archived image set back to STANDARD "
+	    "is\n"
+	    "                          ACTIVATING for S seconds, then ACTIVE "
+	    "(default 5;\n"
+	    "                          ECR takes up to about 20 minutes)\n"
+	    "  --signing-key PROFILE_ARN=KEY.pem,CERT.pem\n"
+	    "                          sign managed signing's pushes for that "
+	    "profile\n"
+	    "                          with this EC P-256 key and its "
+	    "certificate\n"
+	    "                          (repeatable; default: a key made on "
+	    "first use\n"
+	    "                          in DIR/signing)\n"
 	    "  --admin-endpoints       in strict mode, serve the admin "
 	    "endpoints\n"
 	    "                          (/_ecrd/token, gc, clock, lifecycle/run "
@@ -304,6 +323,8 @@ parse_options(int argc, char **argv, struct options *o)
 	    {"secrets", required_argument, NULL, 'X'},
 	    {"upstream-url", required_argument, NULL, 'W'},
 	    {"pull-through-refresh", required_argument, NULL, 'P'},
+	    {"archive-restore-seconds", required_argument, NULL, 'T'},
+	    {"signing-key", required_argument, NULL, 'K'},
 	    {"admin-endpoints", no_argument, NULL, 'A'},
 	    {"relax-references", no_argument, NULL, 'R'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -331,6 +352,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_layer_size = CORE_LAYER_SIZE_MAX;
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
+	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -375,6 +397,16 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_seconds("--pull-through-refresh", optarg,
 			        &o->ptc_refresh) != 0)
 				return -1;
+			break;
+		case 'T':
+			if (parse_seconds("--archive-restore-seconds", optarg,
+			        &o->archive_restore) != 0)
+				return -1;
+			break;
+		case 'K':
+			o->signing_keys = xreallocarray(o->signing_keys,
+			    o->n_signing_keys + 1, sizeof *o->signing_keys);
+			o->signing_keys[o->n_signing_keys++] = optarg;
 			break;
 		case 'R':
 			o->relax_references = true;
@@ -559,6 +591,64 @@ make_ephemeral_dir(char **cause)
 	return 0;
 }
 
+/* A whole small file (a PEM), read at start, before the loop runs. */
+static char *
+slurp(const char *path, char **cause)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = xmalloc(64 * 1024 + 1);
+	size_t n;
+
+	if (fp == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		free(text);
+		return NULL;
+	}
+	n = fread(text, 1, 64 * 1024, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+/* --signing-key PROFILE_ARN=KEY.pem,CERT.pem, each given to core. */
+static int
+add_signing_keys(const struct options *o, char **cause)
+{
+	const char *arg, *eq, *comma;
+	char *profile, *kp, *key = NULL, *cert = NULL, *why = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < o->n_signing_keys; i++) {
+		arg = o->signing_keys[i];
+		if ((eq = strchr(arg, '=')) == NULL ||
+		    (comma = strchr(eq, ',')) == NULL) {
+			*cause = xasprintf("--signing-key takes "
+			                   "PROFILE_ARN=KEY.pem,CERT.pem, not "
+			                   "'%s'",
+			    arg);
+			return -1;
+		}
+		profile = xstrndup(arg, (size_t)(eq - arg));
+		kp = xstrndup(eq + 1, (size_t)(comma - eq - 1));
+		if ((key = slurp(kp, cause)) == NULL ||
+		    (cert = slurp(comma + 1, cause)) == NULL ||
+		    core_signer_add(server.api, profile, key, cert, &why) != 0)
+			rc = -1;
+		if (why != NULL)
+			*cause =
+			    xasprintf("--signing-key %s: %s", profile, why);
+		free(why);
+		why = NULL;
+		str_wipe_free(key);
+		free(cert);
+		free(kp);
+		free(profile);
+		key = cert = NULL;
+	}
+	return rc;
+}
+
 static int
 open_store(const struct options *o, char **cause)
 {
@@ -574,6 +664,7 @@ open_store(const struct options *o, char **cause)
 		    strerror(errno));
 		return -1;
 	}
+	signing_dir = xasprintf("%s/signing", dir);
 	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0, o->map_size,
 	        &server.store, &why) != 0) {
 		*cause = xasprintf("cannot open store in %s: %s", dir,
@@ -613,8 +704,36 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 	writes_flush(arg);
 }
 
+static void
+sign_work(void *run)
+{
+	core_sign_work(run);
+}
+
+static void
+sign_done(void *run, bool is_cancelled)
+{
+	if (is_cancelled)
+		core_sign_run_free(run);
+	else
+		core_sign_done(run);
+}
+
+/* The next due signing to the worker pool (core/sign_run.c). */
+static void
+sign_next(void)
+{
+	struct core_sign_run *run;
+
+	if ((run = core_sign_take(server.api)) != NULL &&
+	    pool_submit(server.pool, sign_work, sign_done, run) != 0)
+		core_sign_run_free(run); /* taken again next time */
+}
+
 /*
- * Once a second: write the pull times BatchGetImage noted, and count down
+ * Once a second: write the pull times BatchGetImage noted, end the
+ * archive restores that are due, record finished signings and start the
+ * next, and count down
  * to the next scheduled lifecycle run. Once an hour: collect garbage blobs
  * and uploads idle for a day (POST /_ecrd/gc runs it at once).
  */
@@ -630,6 +749,12 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	if (core_pulls_pending(server.api) &&
 	    (rc = core_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
+	if ((rc = core_restores_run(server.api)) != 0)
+		log_warn("ending archive restores: %s", store_strerror(rc));
+	if (core_signs_pending(server.api) &&
+	    (rc = core_signs_flush(server.api)) != 0)
+		log_warn("recording signatures: %s", store_strerror(rc));
+	sign_next();
 	lc_sched_tick(server.lc_sched);
 	if (++ticks % GC_EVERY_TICKS == 0)
 		gc_sched_due(server.gc_sched);
@@ -792,9 +917,12 @@ start(const struct options *o, char **cause)
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
 	cfg.ptc_refresh_sec = o->ptc_refresh;
+	cfg.archive_restore_sec = o->archive_restore;
+	cfg.signing_dir = signing_dir;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
-	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
+	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0 ||
+	    add_signing_keys(o, cause) != 0)
 		return -1;
 	server.upstream = upstream_net_new(server.base, server.api);
 	http_server_set_header_timeout(server.http,
@@ -823,6 +951,8 @@ stop(void)
 	/* Work in flight ends before what it works on goes. */
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
+	if (server.api != NULL)
+		(void)core_signs_flush(server.api);
 	gc_sched_free(server.gc_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
@@ -838,6 +968,7 @@ stop(void)
 	creds_free(server.creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
+	free(signing_dir);
 	curl_global_cleanup();
 	if (server.base != NULL)
 		event_base_free(server.base);
@@ -882,6 +1013,7 @@ main(int argc, char **argv)
 		free(cause);
 		stop();
 		free(o.upstream_urls);
+		free(o.signing_keys);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -904,5 +1036,6 @@ main(int argc, char **argv)
 	log_info("ecrd stopped");
 	stop();
 	free(o.upstream_urls);
+	free(o.signing_keys);
 	return rc;
 }

@@ -452,6 +452,10 @@ store_image_delete(struct store_txn *t, uint64_t repo_id, const char *digest)
 		rc = STORE_CORRUPT;
 	if (rc == STORE_OK)
 		rc = count_add(t, repo_id, -1);
+	/* Its signing status goes with it (work.c). */
+	if (rc == STORE_OK &&
+	    (rc = store_db_del(t, STORE_DBI_SIGN_STATUS, &k)) == STORE_NOTFOUND)
+		rc = STORE_OK;
 out:
 	store_image_release(&img);
 	return rc;

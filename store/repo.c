@@ -29,6 +29,7 @@ static const enum store_dbi child_dbis[] = {
     STORE_DBI_PARENTS,
     STORE_DBI_IMAGE_COUNTS,
     STORE_DBI_REPO_DOCS,
+    STORE_DBI_SIGN_STATUS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */

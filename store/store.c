@@ -41,6 +41,9 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
     [STORE_DBI_REGISTRY_DOCS] = "registry_docs",
     [STORE_DBI_TEMPLATES] = "templates",
     [STORE_DBI_BURIED] = "buried",
+    [STORE_DBI_RESTORES] = "restores",
+    [STORE_DBI_SIGNINGS] = "signings",
+    [STORE_DBI_SIGN_STATUS] = "sign_status",
 };
 
 /*
@@ -280,7 +283,9 @@ write_schema(struct store_txn *t, unsigned flags)
  * (SCHEMA.md). Version 1 had only raw image records, which tests wrote:
  * they are dropped, since version 2 images need their other records.
  * Version 2 upload records held a hash state; 3 rewrites them without.
- * Version 4 added the buried DBI, which stamp has just created empty.
+ * Version 4 added the buried DBI, which stamp has just created empty;
+ * 5 the restores, signings and sign_status DBIs (issue 16), created the
+ * same way.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)

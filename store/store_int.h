@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -41,6 +41,10 @@ enum store_dbi {
 	STORE_DBI_REGISTRY_DOCS,
 	STORE_DBI_TEMPLATES,
 	STORE_DBI_BURIED,
+	/* issue 16: deferred image work (work.c) */
+	STORE_DBI_RESTORES,
+	STORE_DBI_SIGNINGS,
+	STORE_DBI_SIGN_STATUS,
 	STORE_DBI__COUNT
 };
 
