@@ -38,7 +38,7 @@ OTHER = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/other_one"
 NOTARY = "application/vnd.cncf.notary.signature"
 SKOPEO = shutil.which("skopeo")
 CONFIG = {"rules": [{"signingProfileArn": PROFILE, "repositoryFilters": [
-    {"filter": "signed/*", "filterType": "WILDCARD_MATCH"}]}]}
+    {"filter": "e2e-signed/*", "filterType": "WILDCARD_MATCH"}]}]}
 
 
 def b64url(text):
