@@ -267,6 +267,77 @@ class SigningTest(EcrdTestCase):
 class SigningKeyTest(OwnServersTestCase):
     """--signing-key: the profile signs with the key given."""
 
+    def signed(self, c, repo, seed):
+        img = build_image(seed + repo)
+        push_image(c, repo, img, seed)
+
+        def done():
+            st = c.describe_image_signing_status(
+                repositoryName=repo,
+                imageId={"imageDigest": img.digest})["signingStatuses"]
+            return st if st and st[0]["status"] != "IN_PROGRESS" else None
+        st = poll(done, SIGN_TIMEOUT_S, "the signing to end")
+        self.assertEqual(st[0]["status"], "COMPLETE")
+        return img
+
+    def cert_of(self, s):
+        r = http_request(s.host, s.port, "POST",
+                         "/_ecrd/signing/certificate?" +
+                         urllib.parse.urlencode({"profile": PROFILE}))
+        return r
+
+    def test_failure_is_reported_and_leaves_no_referrer(self):
+        # A file where the key directory should be: no key can be saved.
+        data = os.path.join(self.tmp, "data")
+        os.mkdir(data)
+        with open(os.path.join(data, "signing"), "w") as f:
+            f.write("not a directory")
+        s = self.start(data_dir=data)
+        c = self.ecr(server=s)
+        c.put_signing_configuration(signingConfiguration={
+            "rules": [{"signingProfileArn": PROFILE}]})
+        repo = unique_name("fails")
+        c.create_repository(repositoryName=repo)
+        img = build_image("fails-" + repo)
+        push_image(c, repo, img, "v1")
+
+        def done():
+            st = c.describe_image_signing_status(
+                repositoryName=repo,
+                imageId={"imageDigest": img.digest})["signingStatuses"]
+            return st if st and st[0]["status"] != "IN_PROGRESS" else None
+        st = poll(done, SIGN_TIMEOUT_S, "the signing to end")[0]
+        self.assertEqual(st["status"], "FAILED")
+        self.assertEqual(st["failureCode"], "SIGNING_FAILED")
+        self.assertTrue(st["failureReason"])
+        self.assertEqual(c.list_image_referrers(
+            repositoryName=repo,
+            subjectId={"imageDigest": img.digest})["referrers"], [])
+        self.assertEqual(self.cert_of(s).status, 404)
+
+    def test_made_key_is_private_and_kept_across_restarts(self):
+        data = os.path.join(self.tmp, "data")
+        s = self.start(data_dir=data)
+        self.assertEqual(self.cert_of(s).status, 404)
+        c = self.ecr(server=s)
+        c.put_signing_configuration(signingConfiguration={
+            "rules": [{"signingProfileArn": PROFILE}]})
+        repo = unique_name("kept")
+        c.create_repository(repositoryName=repo)
+        self.signed(c, repo, "first-")
+        first = self.cert_of(s).json()["certificate"]
+        files = sorted(os.listdir(os.path.join(data, "signing")))
+        self.assertEqual([f.rsplit(".", 1)[1] for f in files],
+                         ["crt", "key"])
+        for f in files:
+            mode = os.stat(os.path.join(data, "signing", f)).st_mode
+            self.assertEqual(mode & 0o777, 0o600, f)
+        s.stop()
+        s = self.start(data_dir=data)
+        c = self.ecr(server=s)
+        self.signed(c, repo, "second-")
+        self.assertEqual(self.cert_of(s).json()["certificate"], first)
+
     def test_given_key_signs_and_bad_keys_stop_the_start(self):
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME,
