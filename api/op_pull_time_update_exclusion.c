@@ -47,8 +47,8 @@ read_list(struct call *call, const char *arn, struct json_object **list,
 {
 	int rc;
 
-	rc = core_exclusions_read(call->txn, call->registry_id,
-	    call->id.region, list);
+	rc = core_exclusions_read(call->txn, call->registry_id, call->id.region,
+	    list);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	*at = core_exclusions_find(*list, arn);
@@ -146,9 +146,8 @@ list_exclusions(struct call *call)
 	arns = jnew_arr();
 	n = json_object_array_length(list);
 	for (i = (size_t)skip; i < n && i - (size_t)skip < max; i++)
-		jpush_str(arns,
-		    jget_str(json_object_array_get_idx(list, i),
-		        "principalArn"));
+		jpush_str(arns, jget_str(json_object_array_get_idx(list, i),
+		                    "principalArn"));
 	jadd_obj(call->out, "pullTimeUpdateExclusions", arns);
 	if (i < n)
 		jadd_str(call->out, "nextToken",

@@ -55,8 +55,9 @@ copy_rules(struct json_object *in)
 		if (filters != NULL) {
 			fs = jnew_arr();
 			for (j = 0; j < nf; j++) {
-				struct json_object *x = jnew_obj(), *y =
-				    json_object_array_get_idx(filters, j);
+				struct json_object
+				    *x = jnew_obj(),
+				    *y = json_object_array_get_idx(filters, j);
 
 				jadd_str(x, "filter", jget_str(y, "filter"));
 				jadd_str(x, "filterType",

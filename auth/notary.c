@@ -254,8 +254,8 @@ descriptor(const struct notary_target *t)
 
 /* The protected header and payload, each rendered then base64url. */
 static char *
-signing_input(const struct notary_target *t, int64_t now_s,
-    char **protected, char **payload)
+signing_input(const struct notary_target *t, int64_t now_s, char **protected,
+    char **payload)
 {
 	struct json_object *h = jnew_obj(), *p = jnew_obj(), *crit = jnew_arr();
 	char when[32], *ht, *pt, *input = NULL;
@@ -296,8 +296,8 @@ es256(EVP_PKEY *key, const char *input, char **cause)
 	const BIGNUM *r, *s;
 	char *out = NULL;
 
-	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
-	                      key) != 1 ||
+	if (md == NULL ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(md, der, &len, (const unsigned char *)input,
 	        strlen(input)) != 1 ||
 	    (sig = d2i_ECDSA_SIG(NULL, &p, (long)len)) == NULL)
@@ -371,8 +371,7 @@ thumbprints(const struct notary_signer *s)
 
 char *
 notary_manifest(const struct notary_signer *s, const char *env_digest,
-    size_t env_len, const struct notary_target *t, int64_t now_s,
-    size_t *len)
+    size_t env_len, const struct notary_target *t, int64_t now_s, size_t *len)
 {
 	struct json_object *m = jnew_obj(), *cfg = jnew_obj(), *layers,
 	                   *layer = jnew_obj(), *ann = jnew_obj();

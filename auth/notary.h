@@ -16,8 +16,9 @@
 /* The OCI empty descriptor's blob, the signature manifest's config. */
 #define NOTARY_EMPTY_TYPE "application/vnd.oci.empty.v1+json"
 #define NOTARY_EMPTY_BLOB "{}"
-#define NOTARY_EMPTY_DIGEST                                                   \
-	"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+#define NOTARY_EMPTY_DIGEST                                                    \
+	"sha256:"                                                              \
+	"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
 /* What is signed: the image manifest's descriptor. */
 struct notary_target {
@@ -59,7 +60,6 @@ char *notary_envelope(const struct notary_signer *,
  * thumbprint annotation); owned, NULL if it cannot be rendered.
  */
 char *notary_manifest(const struct notary_signer *, const char *env_digest,
-    size_t env_len, const struct notary_target *, int64_t now_s,
-    size_t *len);
+    size_t env_len, const struct notary_target *, int64_t now_s, size_t *len);
 
 #endif

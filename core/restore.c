@@ -23,8 +23,8 @@ core_restore_begin(struct call *call, struct store_image *img)
 
 	memset(&w, 0, sizeof w);
 	/* lastActivatedAt is when the restore ends: set now, shown after. */
-	w.due_ms = call->now_ms +
-	           (int64_t)call->ctx->cfg.archive_restore_sec * 1000;
+	w.due_ms =
+	    call->now_ms + (int64_t)call->ctx->cfg.archive_restore_sec * 1000;
 	w.repo_id = img->repo_id;
 	str_copy(w.digest, sizeof w.digest, img->digest);
 	img->status = STORE_IMAGE_ACTIVATING;

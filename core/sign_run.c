@@ -137,15 +137,16 @@ key_paths(const char *dir, const char *profile, char **key, char **cert)
 
 	crypto_hash_sha256(h, (const unsigned char *)profile, strlen(profile));
 	sodium_bin2hex(hex, sizeof hex, h, 8);
-	*key = xasprintf("%s/%s-%s.key", dir, hex, name != NULL ? name + 1 : "");
-	*cert = xasprintf("%s/%s-%s.crt", dir, hex,
-	    name != NULL ? name + 1 : "");
+	*key =
+	    xasprintf("%s/%s-%s.key", dir, hex, name != NULL ? name + 1 : "");
+	*cert =
+	    xasprintf("%s/%s-%s.crt", dir, hex, name != NULL ? name + 1 : "");
 }
 
 /* On a worker: the files if they are there, else a new key, saved. */
 static struct notary_signer *
-signer_load_or_make(struct core_ctx *ctx, const char *profile,
-    int64_t now_s, char **cause)
+signer_load_or_make(struct core_ctx *ctx, const char *profile, int64_t now_s,
+    char **cause)
 {
 	struct notary_signer *ns = NULL;
 	char *kp, *cp, *key = NULL, *cert = NULL;
@@ -154,8 +155,8 @@ signer_load_or_make(struct core_ctx *ctx, const char *profile,
 	if (read_text(kp, &key) == 0 && read_text(cp, &cert) == 0)
 		ns = notary_signer_new(key, cert, cause);
 	else if (mkdir(ctx->cfg.signing_dir, 0700) != 0 && errno != EEXIST)
-		*cause = xasprintf("%s: %s", ctx->cfg.signing_dir,
-		    strerror(errno));
+		*cause =
+		    xasprintf("%s: %s", ctx->cfg.signing_dir, strerror(errno));
 	else if (notary_key_new(strrchr(profile, '/') + 1, now_s, &key, &cert,
 	             cause) == 0) {
 		if (write_private(kp, key) != 0 || write_private(cp, cert) != 0)
@@ -171,8 +172,8 @@ signer_load_or_make(struct core_ctx *ctx, const char *profile,
 }
 
 int
-core_signer_add(struct core_ctx *ctx, const char *profile,
-    const char *key_pem, const char *cert_pem, char **cause)
+core_signer_add(struct core_ctx *ctx, const char *profile, const char *key_pem,
+    const char *cert_pem, char **cause)
 {
 	struct notary_signer *ns = notary_signer_new(key_pem, cert_pem, cause);
 	struct core_signer *s;
@@ -256,8 +257,7 @@ item_load(struct store_txn *txn, struct sign_item *it)
 	if ((it->job = json_tokener_parse(it->w.text)) == NULL)
 		return STORE_CORRUPT;
 	memset(&img, 0, sizeof img);
-	if ((rc = store_image_get(txn, it->w.repo_id, it->w.digest, &img)) !=
-	    0)
+	if ((rc = store_image_get(txn, it->w.repo_id, it->w.digest, &img)) != 0)
 		return rc;
 	str_copy(it->media_type, sizeof it->media_type,
 	    img.manifest_media_type);
@@ -323,8 +323,7 @@ blob_write(struct core_ctx *ctx, const char *text, size_t len,
 }
 
 static void
-sign_one(struct core_sign_run *run, struct sign_item *it,
-    struct sign_out *o)
+sign_one(struct core_sign_run *run, struct sign_item *it, struct sign_out *o)
 {
 	struct core_ctx *ctx = run->ctx;
 	struct notary_signer *ns;
@@ -348,8 +347,8 @@ sign_one(struct core_sign_run *run, struct sign_item *it,
 		rc = blob_write(ctx, NOTARY_EMPTY_BLOB, 2, NOTARY_EMPTY_DIGEST);
 	}
 	if (rc != 0)
-		o->failure = xasprintf("storing the signature: %s",
-		    store_strerror(rc));
+		o->failure =
+		    xasprintf("storing the signature: %s", store_strerror(rc));
 	else if ((o->manifest = notary_manifest(ns, o->env_digest, o->env_len,
 	              &it->target, now_s, &o->manifest_len)) == NULL)
 		o->failure = xstrdup("rendering the signature manifest");
@@ -369,8 +368,8 @@ core_sign_work(struct core_sign_run *run)
 		if (it->load_rc != 0)
 			continue;
 		profiles = jget(it->job, "profiles", json_type_array);
-		it->n_outs = profiles != NULL ? json_object_array_length(profiles)
-		                              : 0;
+		it->n_outs =
+		    profiles != NULL ? json_object_array_length(profiles) : 0;
 		it->outs = xcalloc(it->n_outs + 1, sizeof *it->outs);
 		for (j = 0; j < it->n_outs; j++) {
 			it->outs[j].profile = xstrdup(json_object_get_string(
@@ -402,8 +401,7 @@ record_signature(struct call *call, const struct store_repo *repo,
 		return rc;
 	str_copy(layer.digest, sizeof layer.digest, NOTARY_EMPTY_DIGEST);
 	layer.size = 2;
-	str_copy(layer.media_type, sizeof layer.media_type,
-	    NOTARY_EMPTY_TYPE);
+	str_copy(layer.media_type, sizeof layer.media_type, NOTARY_EMPTY_TYPE);
 	if ((rc = store_layer_add(call->txn, &layer)) != 0 &&
 	    rc != STORE_EXISTS)
 		return rc;
@@ -418,8 +416,8 @@ record_signature(struct call *call, const struct store_repo *repo,
 
 /* One item in its own child txn: signatures, statuses, the record gone. */
 static int
-apply_item(struct core_ctx *ctx, struct store_txn *parent,
-    struct sign_item *it, int64_t now_ms)
+apply_item(struct core_ctx *ctx, struct store_txn *parent, struct sign_item *it,
+    int64_t now_ms)
 {
 	struct store_repo repo;
 	struct call *call;
@@ -428,8 +426,7 @@ apply_item(struct core_ctx *ctx, struct store_txn *parent,
 	int rc;
 
 	call = call_new(ctx, "signing", now_ms);
-	if ((rc = store_txn_begin(ctx->store, parent, true, &call->txn)) !=
-	    0) {
+	if ((rc = store_txn_begin(ctx->store, parent, true, &call->txn)) != 0) {
 		call_free(call);
 		return rc;
 	}
@@ -449,8 +446,8 @@ apply_item(struct core_ctx *ctx, struct store_txn *parent,
 			rc = core_signing_status_set(call->txn, repo.id,
 			    it->w.digest, o->profile, "COMPLETE", NULL, NULL);
 		else {
-			reason = o->failure != NULL ? o->failure
-			                            : call->err.message;
+			reason =
+			    o->failure != NULL ? o->failure : call->err.message;
 			log_warn("signing %s with %s: %s", it->w.digest,
 			    o->profile, reason);
 			ecr_error_clear(&call->err);

@@ -26,8 +26,8 @@ core_signing_read(struct store_txn *txn, const char *registry_id,
 
 	*out = NULL;
 	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region,
-	    STORE_DOC_SIGNING, &doc);
+	rc = store_registry_doc_get(txn, registry_id, region, STORE_DOC_SIGNING,
+	    &doc);
 	if (rc == 0 && ((*out = json_tokener_parse(doc.text)) == NULL ||
 	                   !json_object_is_type(*out, json_type_object)))
 		rc = STORE_CORRUPT;
@@ -43,8 +43,8 @@ core_signing_read(struct store_txn *txn, const char *registry_id,
 static bool
 rule_matches(struct json_object *rule, const char *repo_name)
 {
-	struct json_object *filters = jget(rule, "repositoryFilters",
-	    json_type_array);
+	struct json_object *filters =
+	    jget(rule, "repositoryFilters", json_type_array);
 	const char *f;
 	size_t i, n;
 
@@ -80,10 +80,10 @@ core_signing_profiles(struct json_object *config, const char *repo_name)
 			out = jnew_arr();
 		seen = false;
 		for (j = 0; j < json_object_array_length(out); j++)
-			seen = seen || strcmp(json_object_get_string(
-			                          json_object_array_get_idx(out,
-			                              j)),
-			                   arn) == 0;
+			seen = seen ||
+			       strcmp(json_object_get_string(
+			                  json_object_array_get_idx(out, j)),
+			           arn) == 0;
 		if (!seen)
 			jpush_str(out, arn);
 	}

@@ -33,8 +33,8 @@ store_work_put(struct store_txn *t, enum store_work_kind kind,
 	int rc;
 
 	/* The layer_gc key shape: <due u64, sign flipped><repo_id><digest>. */
-	if ((rc = store_keys_layer_gc(&k, w->due_ms, w->repo_id,
-	         w->digest)) != STORE_OK)
+	if ((rc = store_keys_layer_gc(&k, w->due_ms, w->repo_id, w->digest)) !=
+	    STORE_OK)
 		return rc;
 	return store_db_put(t, work_dbi(kind), &k,
 	    w->text != NULL ? w->text : "", w->text != NULL ? w->len : 0, 0);
@@ -71,15 +71,15 @@ store_work_del(struct store_txn *t, enum store_work_kind kind,
 	struct store_key k;
 	int rc;
 
-	if ((rc = store_keys_layer_gc(&k, w->due_ms, w->repo_id,
-	         w->digest)) != STORE_OK)
+	if ((rc = store_keys_layer_gc(&k, w->due_ms, w->repo_id, w->digest)) !=
+	    STORE_OK)
 		return rc;
 	return store_db_del(t, work_dbi(kind), &k);
 }
 
 int
-store_sign_status_get(struct store_txn *t, uint64_t repo_id,
-    const char *digest, char **text)
+store_sign_status_get(struct store_txn *t, uint64_t repo_id, const char *digest,
+    char **text)
 {
 	struct store_key k;
 	MDB_val val;
@@ -96,8 +96,8 @@ store_sign_status_get(struct store_txn *t, uint64_t repo_id,
 }
 
 int
-store_sign_status_put(struct store_txn *t, uint64_t repo_id,
-    const char *digest, const char *text, size_t len)
+store_sign_status_put(struct store_txn *t, uint64_t repo_id, const char *digest,
+    const char *text, size_t len)
 {
 	struct store_key k;
 	int rc;

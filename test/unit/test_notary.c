@@ -24,8 +24,9 @@
 #include "auth/notary.h"
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
-#define DIGEST                                                                \
-	"sha256:73c803e10f1d6a4d1e11b37a3e2c4e5ff4a3e1e4b1a8c3d2e1f0a9b8c7d6c333"
+#define DIGEST                                                                 \
+	"sha256:"                                                              \
+	"73c803e10f1d6a4d1e11b37a3e2c4e5ff4a3e1e4b1a8c3d2e1f0a9b8c7d6c333"
 
 static const struct notary_target target = {
     "application/vnd.oci.image.manifest.v1+json", DIGEST, 16724};
@@ -167,8 +168,8 @@ test_notary_envelope_verifies(void **state)
 	assert_int_equal(json_object_object_length(env), 4);
 	ht = unb64(str(env, "protected"),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING, &hl);
-	pt = unb64(str(env, "payload"), sodium_base64_VARIANT_URLSAFE_NO_PADDING,
-	    &pl);
+	pt = unb64(str(env, "payload"),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING, &pl);
 	h = json_tokener_parse((char *)ht);
 	assert_string_equal(str(h, "alg"), "ES256");
 	assert_string_equal(str(h, "cty"), NOTARY_PAYLOAD_TYPE);
@@ -233,8 +234,8 @@ test_notary_manifest_shape(void **state)
 	assert_int_equal(json_object_get_int64(member(layer, "size")), 2104);
 	assert_string_equal(str(member(m, "subject"), "digest"), DIGEST);
 	ann = member(m, "annotations");
-	thumbs = json_tokener_parse(
-	    str(ann, "io.cncf.notary.x509chain.thumbprint#S256"));
+	thumbs = json_tokener_parse(str(ann,
+	    "io.cncf.notary.x509chain.thumbprint#S256"));
 	assert_int_equal(json_object_array_length(thumbs), 1);
 	assert_int_equal(strlen(json_object_get_string(
 	                     json_object_array_get_idx(thumbs, 0))),
