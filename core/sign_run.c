@@ -450,18 +450,20 @@ apply_item(struct core_ctx *ctx, struct store_txn *parent, struct sign_item *it,
 			    o->failure != NULL ? o->failure : call->err.message;
 			log_warn("signing %s with %s: %s", it->w.digest,
 			    o->profile, reason);
-			ecr_error_clear(&call->err);
 			rc = core_signing_status_set(call->txn, repo.id,
 			    it->w.digest, o->profile, "FAILED",
 			    "SIGNING_FAILED", reason);
+			/* reason may be the message: cleared only now. */
+			ecr_error_clear(&call->err);
 		}
 	}
 	if (rc == 0 || rc == STORE_NOTFOUND)
 		rc = store_work_del(call->txn, STORE_WORK_SIGN, &it->w);
-	if (rc == 0)
-		rc = store_txn_commit(call->txn);
-	call->txn = NULL; /* committed, or call_free aborts it */
-	call_free(call);
+	if (rc == 0) {
+		rc = store_txn_commit(call->txn); /* frees it either way */
+		call->txn = NULL;
+	}
+	call_free(call); /* aborts a child txn left open */
 	return rc;
 }
 
