@@ -47,6 +47,7 @@ read_list(struct call *call, const char *arn, struct json_object **list,
 {
 	int rc;
 
+	*at = -1;
 	rc = core_exclusions_read(call->txn, call->registry_id, call->id.region,
 	    list);
 	if (rc != 0)
