@@ -243,7 +243,7 @@ get_one(struct call *call, const struct store_repo *repo,
 		    "acceptedMediaTypes");
 	else {
 		add_image(repo, images, served, tag, bytes, type);
-		core_pull_note(call, repo->id, served);
+		core_pull_note(call, repo, served);
 	}
 	free(bytes);
 	store_image_release(&img);

@@ -1,7 +1,7 @@
 /*
- * ListImageReferrers, UpdateImageStorageClass and
- * DescribeImageReplicationStatus: the smaller per-image operations
- * (docs/ecr-behaviour.md 3.2, 3.14).
+ * ListImageReferrers, UpdateImageStorageClass,
+ * DescribeImageReplicationStatus and DescribeImageSigningStatus: the
+ * smaller per-image operations (docs/ecr-behaviour.md 3.2, 3.12, 3.14).
  */
 #include "api/api_int.h"
 
@@ -20,6 +20,7 @@
 static int list_image_referrers(struct call *);
 static int update_image_storage_class(struct call *);
 static int describe_image_replication_status(struct call *);
+static int describe_image_signing_status(struct call *);
 
 const struct op api_op_list_image_referrers = {
     .name = "ListImageReferrers",
@@ -40,6 +41,13 @@ const struct op api_op_describe_image_replication_status = {
     .input = &model_DescribeImageReplicationStatusRequest,
     .flags = OP_TXN_READ | OP_RESOURCE_REPO,
     .exec = describe_image_replication_status,
+};
+
+const struct op api_op_describe_image_signing_status = {
+    .name = "DescribeImageSigningStatus",
+    .input = &model_DescribeImageSigningStatusRequest,
+    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
+    .exec = describe_image_signing_status,
 };
 
 struct referrers {
@@ -187,9 +195,10 @@ api_out_image_id(struct call *call, const struct store_repo *repo,
 }
 
 /*
- * ARCHIVE archives at once; STANDARD restores, which ECR reports as
- * ACTIVATING for up to ~20 minutes (3.14): ecrd restores at once and
- * answers ACTIVE [deliberate: the doc asks for immediate by default].
+ * ARCHIVE archives at once; STANDARD starts a restore, ACTIVATING for
+ * --archive-restore-seconds (core/restore.c; ECR: up to ~20 minutes,
+ * 3.14). STANDARD on an image already ACTIVATING or ACTIVE changes
+ * nothing and answers its status.
  */
 static int
 update_image_storage_class(struct call *call)
@@ -219,13 +228,11 @@ update_image_storage_class(struct call *call)
 	    img.status != STORE_IMAGE_ARCHIVED) {
 		img.status = STORE_IMAGE_ARCHIVED;
 		img.archived_at_ms = call->now_ms;
+		if (rc == 0)
+			rc = store_image_update(call->txn, &img);
 	} else if (strcmp(target, "STANDARD") == 0 &&
-	           img.status != STORE_IMAGE_ACTIVE) {
-		img.status = STORE_IMAGE_ACTIVE;
-		img.activated_at_ms = call->now_ms;
-	}
-	if (rc == 0)
-		rc = store_image_update(call->txn, &img);
+	           img.status == STORE_IMAGE_ARCHIVED && rc == 0)
+		rc = core_restore_begin(call, &img);
 	if (rc != 0) {
 		store_image_release(&img);
 		return core_fail_store(call, rc);
@@ -283,6 +290,57 @@ describe_image_replication_status(struct call *call)
 	/* This answer has no registryId in the model. */
 	api_out_image_id(call, &repo, &img, false);
 	jadd_obj(call->out, "replicationStatuses", list);
+	store_image_release(&img);
+	return 0;
+}
+
+/* One entry per profile the image was queued for (core/signing.c). */
+static void
+out_signing_statuses(struct call *call, struct json_object *all)
+{
+	struct json_object *list = jnew_arr(), *e;
+
+	if (all != NULL) {
+		json_object_object_foreach(all, arn, st)
+		{
+			e = jnew_obj();
+			jadd_str(e, "signingProfileArn", arn);
+			jadd_str(e, "status", jget_str(st, "status"));
+			jadd_str(e, "failureCode", jget_str(st, "failureCode"));
+			jadd_str(e, "failureReason",
+			    jget_str(st, "failureReason"));
+			jpush(list, e);
+		}
+	}
+	jadd_obj(call->out, "signingStatuses", list);
+}
+
+static int
+describe_image_signing_status(struct call *call)
+{
+	struct json_object *all = NULL;
+	struct store_repo repo;
+	struct store_image img;
+	char *text = NULL;
+	int rc;
+
+	if (core_repo_get(call, api_in_str(call, "repositoryName"), &repo) !=
+	        0 ||
+	    api_image_of_call(call, &repo, &img) != 0)
+		return -1;
+	rc = store_sign_status_get(call->txn, repo.id, img.digest, &text);
+	if (rc == 0 && ((all = json_tokener_parse(text)) == NULL ||
+	                   !json_object_is_type(all, json_type_object)))
+		rc = STORE_CORRUPT;
+	free(text);
+	if (rc != 0 && rc != STORE_NOTFOUND) {
+		json_object_put(all);
+		store_image_release(&img);
+		return core_fail_store(call, rc);
+	}
+	api_out_image_id(call, &repo, &img, true);
+	out_signing_statuses(call, all);
+	json_object_put(all);
 	store_image_release(&img);
 	return 0;
 }

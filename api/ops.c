@@ -21,22 +21,10 @@ extern const struct op api_op_delete_registry_policy;
 extern const struct op api_op_delete_repository;
 extern const struct op api_op_delete_repository_creation_template;
 extern const struct op api_op_delete_repository_policy;
-static const struct op pending_delete_signing_configuration = {
-    .name = "DeleteSigningConfiguration",
-    .input = &model_DeleteSigningConfigurationRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
-static const struct op pending_deregister_pull_time_update_exclusion = {
-    .name = "DeregisterPullTimeUpdateExclusion",
-    .input = &model_DeregisterPullTimeUpdateExclusionRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_delete_signing_configuration;
+extern const struct op api_op_deregister_pull_time_update_exclusion;
 extern const struct op api_op_describe_image_scan_findings;
-static const struct op pending_describe_image_signing_status = {
-    .name = "DescribeImageSigningStatus",
-    .input = &model_DescribeImageSigningStatusRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_REPO,
-};
+extern const struct op api_op_describe_image_signing_status;
 extern const struct op api_op_describe_pull_through_cache_rules;
 extern const struct op api_op_describe_registry;
 extern const struct op api_op_describe_repositories;
@@ -48,16 +36,8 @@ extern const struct op api_op_get_lifecycle_policy_preview;
 extern const struct op api_op_get_registry_policy;
 extern const struct op api_op_get_registry_scanning_configuration;
 extern const struct op api_op_get_repository_policy;
-static const struct op pending_get_signing_configuration = {
-    .name = "GetSigningConfiguration",
-    .input = &model_GetSigningConfigurationRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
-static const struct op pending_list_pull_time_update_exclusions = {
-    .name = "ListPullTimeUpdateExclusions",
-    .input = &model_ListPullTimeUpdateExclusionsRequest,
-    .flags = OP_TXN_READ | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_get_signing_configuration;
+extern const struct op api_op_list_pull_time_update_exclusions;
 extern const struct op api_op_list_tags_for_resource;
 extern const struct op api_op_put_account_setting;
 extern const struct op api_op_put_image_scanning_configuration;
@@ -66,16 +46,8 @@ extern const struct op api_op_put_lifecycle_policy;
 extern const struct op api_op_put_registry_policy;
 extern const struct op api_op_put_registry_scanning_configuration;
 extern const struct op api_op_put_replication_configuration;
-static const struct op pending_put_signing_configuration = {
-    .name = "PutSigningConfiguration",
-    .input = &model_PutSigningConfigurationRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
-static const struct op pending_register_pull_time_update_exclusion = {
-    .name = "RegisterPullTimeUpdateExclusion",
-    .input = &model_RegisterPullTimeUpdateExclusionRequest,
-    .flags = OP_TXN_WRITE | OP_RESOURCE_ANY,
-};
+extern const struct op api_op_put_signing_configuration;
+extern const struct op api_op_register_pull_time_update_exclusion;
 extern const struct op api_op_set_repository_policy;
 extern const struct op api_op_start_image_scan;
 extern const struct op api_op_start_lifecycle_policy_preview;
@@ -113,11 +85,11 @@ const struct op *const api_ops[] = {
     &api_op_delete_repository,
     &api_op_delete_repository_creation_template,
     &api_op_delete_repository_policy,
-    &pending_delete_signing_configuration,
-    &pending_deregister_pull_time_update_exclusion,
+    &api_op_delete_signing_configuration,
+    &api_op_deregister_pull_time_update_exclusion,
     &api_op_describe_image_replication_status,
     &api_op_describe_image_scan_findings,
-    &pending_describe_image_signing_status,
+    &api_op_describe_image_signing_status,
     &api_op_describe_images,
     &api_op_describe_pull_through_cache_rules,
     &api_op_describe_registry,
@@ -131,11 +103,11 @@ const struct op *const api_ops[] = {
     &api_op_get_registry_policy,
     &api_op_get_registry_scanning_configuration,
     &api_op_get_repository_policy,
-    &pending_get_signing_configuration,
+    &api_op_get_signing_configuration,
     &api_op_initiate_layer_upload,
     &api_op_list_image_referrers,
     &api_op_list_images,
-    &pending_list_pull_time_update_exclusions,
+    &api_op_list_pull_time_update_exclusions,
     &api_op_list_tags_for_resource,
     &api_op_put_account_setting,
     &api_op_put_image,
@@ -145,8 +117,8 @@ const struct op *const api_ops[] = {
     &api_op_put_registry_policy,
     &api_op_put_registry_scanning_configuration,
     &api_op_put_replication_configuration,
-    &pending_put_signing_configuration,
-    &pending_register_pull_time_update_exclusion,
+    &api_op_put_signing_configuration,
+    &api_op_register_pull_time_update_exclusion,
     &api_op_set_repository_policy,
     &api_op_start_image_scan,
     &api_op_start_lifecycle_policy_preview,

@@ -172,7 +172,8 @@ api_image_detail_write(struct jw *w, const struct store_repo *repo,
 	jw_str(w, "imageStatus", api_image_status_name(img->status));
 	if (img->archived_at_ms != 0)
 		jw_epoch(w, "lastArchivedAt", img->archived_at_ms);
-	if (img->activated_at_ms != 0)
+	/* While ACTIVATING it is when the restore will end (core/restore.c). */
+	if (img->activated_at_ms != 0 && img->status != STORE_IMAGE_ACTIVATING)
 		jw_epoch(w, "lastActivatedAt", img->activated_at_ms);
 	if (scan != NULL)
 		scan_write(w, scan);

@@ -17,9 +17,9 @@ set -eu
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev zlib1g-dev libzstd-dev"
-test_pkgs="libcmocka-dev python3 python3-boto3 awscli valgrind wrk skopeo
-umoci clang-format docker-registry apache2-utils podman buildah nodejs
-openssl curl strace"
+test_pkgs="libcmocka-dev python3 python3-boto3 python3-cryptography awscli
+valgrind wrk skopeo umoci clang-format docker-registry apache2-utils podman
+buildah nodejs openssl curl strace"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 

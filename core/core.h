@@ -26,6 +26,8 @@ struct store;
 #define CORE_LAYER_SIZE_MAX (52000ULL * 1024 * 1024) /* 52,000 MiB */
 /* Pull-through cache tags are checked upstream this often (3.9: 24 h). */
 #define CORE_PTC_REFRESH_SEC 86400
+/* ACTIVATING to ACTIVE (docs/ecr-behaviour.md 3.14); ECR: up to ~20 min. */
+#define CORE_ARCHIVE_RESTORE_SEC 5
 
 struct core_config {
 	const char *default_account;
@@ -48,6 +50,8 @@ struct core_config {
 	uint64_t repl_delay_sec;           /* replication jobs wait */
 	/* --upstream-credentials: an ecr upstream's (upstream_ecr.c). */
 	const struct creds *upstream_creds;
+	uint64_t archive_restore_sec; /* ACTIVATING's length */
+	const char *signing_dir;      /* signing keys (sign_run.c) */
 	/* --upstream-url: "HOST=URL" each; borrowed. */
 	const char *const *upstream_urls;
 	size_t n_upstream_urls;
@@ -221,6 +225,35 @@ void call_free(struct call *);
  */
 bool core_pulls_pending(const struct core_ctx *);
 int core_pulls_flush(struct core_ctx *);
+/*
+ * restore.c: end the archive restores that are due (images ACTIVATING to
+ * ACTIVE), a bounded number in a write txn of their own: 0 or a store code.
+ */
+int core_restores_run(struct core_ctx *);
+
+/*
+ * sign_run.c: managed signing off the request (docs/ecr-behaviour.md
+ * 3.12). Take (on the loop) the next due signing, or NULL if none is due
+ * or a run is out; work (on a worker) signs it, making keys and blob
+ * files; done (on the loop) hands it back, and the next group commit
+ * (or core_signs_flush) records the signatures and statuses. A run taken
+ * but never done is freed with core_sign_run_free (the server stopping).
+ */
+struct core_sign_run;
+struct core_sign_run *core_sign_take(struct core_ctx *);
+void core_sign_work(struct core_sign_run *);
+void core_sign_done(struct core_sign_run *);
+void core_sign_run_free(struct core_sign_run *);
+bool core_signs_pending(const struct core_ctx *);
+int core_signs_flush(struct core_ctx *);
+/*
+ * A profile's key and certificate (PEM) from --signing-key: 0, or -1 with
+ * *cause (owned). Cert: the profile's certificate as PEM (owned), or NULL
+ * while it has none (no signature made yet).
+ */
+int core_signer_add(struct core_ctx *, const char *profile, const char *key_pem,
+    const char *cert_pem, char **cause);
+char *core_signer_cert(struct core_ctx *, const char *profile);
 
 /*
  * The server's clock (clock.c), the one every request reads: milliseconds

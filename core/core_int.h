@@ -5,6 +5,7 @@
 #ifndef ECRD_CORE_CORE_INT_H
 #define ECRD_CORE_CORE_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,8 +77,13 @@ struct core_ctx {
 	bool (*is_repo_name)(const struct core_ctx *, const char *name);
 	struct core_config cfg;
 	unsigned char key[32];
-	char self_endpoint[300];          /* HOST:PORT bound */
-	struct core_pulls *pulls;         /* pulls.c: pending notes */
+	char self_endpoint[300];  /* HOST:PORT bound */
+	struct core_pulls *pulls; /* pulls.c: pending notes */
+	/* sign_run.c: signers by profile (any thread, under the mutex) */
+	struct core_signer *signers;
+	pthread_mutex_t signers_mtx;
+	bool sign_busy;                   /* a run is out */
+	struct core_sign_run *signs_done; /* signed, to record */
 	int64_t clock_offset_sec;         /* clock.c */
 	struct authz_ids *ids;            /* authz_ids.c: strict mode */
 	struct core_policy_cache *pcache; /* authz.c: parsed policies */
@@ -464,7 +470,21 @@ int core_setting_get(struct store_txn *, const char *registry_id,
 
 /* pulls.c: lastRecordedPullTime, written with the next commit. */
 struct core_pulls;
-void core_pull_note(struct call *, uint64_t repo_id, const char *digest);
+/* Unless the call's principal is excluded from updating it (3.13). */
+void core_pull_note(struct call *, const struct store_repo *,
+    const char *digest);
+
+/*
+ * exclusion.c: pull-time update exclusions (docs/ecr-behaviour.md 3.13).
+ * Read fills *out with the registry's list (owned; empty if none): 0 or
+ * a store code. Write replaces the call's registry's list in its txn.
+ * Find returns the index of principal_arn's entry, or -1.
+ */
+int core_exclusions_read(struct store_txn *, const char *registry_id,
+    const char *region, struct json_object **out);
+int core_exclusions_write(struct call *, struct json_object *list);
+int core_exclusions_find(struct json_object *list, const char *principal_arn);
+bool core_pull_is_excluded(struct call *, const struct store_repo *);
 int core_pulls_apply(struct core_ctx *, struct store_txn *parent);
 void core_pulls_release(struct core_ctx *);
 
@@ -628,6 +648,36 @@ bool core_repl_dest_seen(struct call *, struct json_object *seen,
     const char *registry_id, const char *region);
 /* A region ECR serves, of any partition ("eu-west-1", "cn-north-1"). */
 bool core_repl_region_is_known(const char *region);
+
+/*
+ * restore.c: start restoring archived img (docs/ecr-behaviour.md 3.14): it
+ * is ACTIVATING, written in the call's txn with the record that ends it.
+ * 0 or a store code.
+ */
+int core_restore_begin(struct call *, struct store_image *img);
+
+/*
+ * signing.c: managed signing (docs/ecr-behaviour.md 3.12). Read fills *out
+ * with the registry's configuration {"rules": [...]} (owned), or answers
+ * STORE_NOTFOUND. Profiles: the ARNs of the rules matching repo_name, a
+ * JSON array without repeats (owned), or NULL if none. Status set writes
+ * one profile's status (code and reason may be NULL). Enqueue queues a
+ * signing of a pushed image in the call's txn, IN_PROGRESS for each
+ * matching profile; 0 or a store code.
+ */
+int core_signing_read(struct store_txn *, const char *registry_id,
+    const char *region, struct json_object **out);
+struct json_object *core_signing_profiles(struct json_object *config,
+    const char *repo_name);
+int core_signing_status_set(struct store_txn *, uint64_t repo_id,
+    const char *digest, const char *profile, const char *status,
+    const char *code, const char *reason);
+int core_signing_enqueue(struct call *, const struct store_repo *,
+    const char *digest);
+
+/* sign_run.c: within a group commit (ctx.c); free the signers and runs. */
+int core_signs_apply(struct core_ctx *, struct store_txn *parent);
+void core_signers_free(struct core_ctx *);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char *core_token_make(struct call *, const char *kind, const char *last);

@@ -31,6 +31,7 @@ core_ctx_new(struct store *store, const struct core_config *cfg,
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->store = store;
 	ctx->cfg = *cfg;
+	pthread_mutex_init(&ctx->signers_mtx, NULL);
 	ctx->clock_offset_sec =
 	    cfg->clock_offset_sec > (uint64_t)CORE_CLOCK_OFFSET_MAX_SEC
 	        ? CORE_CLOCK_OFFSET_MAX_SEC
@@ -89,6 +90,8 @@ core_ctx_free(struct core_ctx *ctx)
 	core_ptc_seen_free(ctx);
 	up_ecr_forget(ctx);
 	core_feed_free(ctx->feed);
+	core_signers_free(ctx);
+	pthread_mutex_destroy(&ctx->signers_mtx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);
 }
@@ -281,6 +284,8 @@ batch_start(struct batch *b, size_t n)
 		batch_run_one(parent, b->calls[i]);
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(b->ctx, parent);
+	/* So do finished signings (one that fails is tried again later). */
+	(void)core_signs_apply(b->ctx, parent);
 	/* So do replication copies, the batch's own pushes' first. */
 	core_repl_apply(b->ctx, parent);
 	store_txn_commit_async(parent, batch_committed, b);

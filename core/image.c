@@ -390,9 +390,13 @@ core_image_put(struct call *call, const struct store_repo *repo,
 	    m.subject != NULL ? m.subject : "");
 	memset(&existing, 0, sizeof existing);
 	rc = store_image_get(call->txn, repo->id, out->digest, &existing);
-	if (rc == STORE_NOTFOUND)
+	if (rc == STORE_NOTFOUND) {
 		rc = create_image(call, repo, in, &m, out->digest);
-	else if (rc != 0)
+		/* Signatures and other referrers are not signed again. */
+		if (rc == 0 && m.subject == NULL &&
+		    (rc = core_signing_enqueue(call, repo, out->digest)) != 0)
+			rc = core_fail_store(call, rc);
+	} else if (rc != 0)
 		rc = core_fail_store(call, rc);
 	else if (in->tag == NULL)
 		rc = fail_exists(call, repo, out->digest, NULL);

@@ -51,12 +51,17 @@ pull_hash(const struct core_pulls *ps, uint64_t repo_id, const char *digest)
 }
 
 void
-core_pull_note(struct call *call, uint64_t repo_id, const char *digest)
+core_pull_note(struct call *call, const struct store_repo *repo,
+    const char *digest)
 {
 	struct core_ctx *ctx = call->ctx;
+	uint64_t repo_id = repo->id;
 	struct core_pulls *ps;
 	struct core_pull *p;
 	size_t i;
+
+	if (core_pull_is_excluded(call, repo))
+		return;
 
 	if ((ps = ctx->pulls) == NULL) {
 		ps = ctx->pulls = xcalloc(1, sizeof *ps);

@@ -66,6 +66,14 @@ _ecrd()
 		COMPREPLY=()
 		return
 		;;
+	--archive-restore-seconds)
+		COMPREPLY=()
+		return
+		;;
+	--signing-key)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--lifecycle-interval)
 		COMPREPLY=()
 		return
@@ -99,6 +107,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

@@ -176,7 +176,7 @@ manifest_get(struct call *call)
 	call_take(call, bytes);
 	/* A pull is a GET, not a HEAD; only the manifest fetched (2.5). */
 	if (!req->is_head)
-		core_pull_note(call, repo.id, digest);
+		core_pull_note(call, &repo, digest);
 	reg_header(call, "Docker-Content-Digest", digest);
 	reg_body(call, type, bytes, len);
 	reg_state(call)->ans.status = 200;

@@ -56,11 +56,18 @@ const char flags_usage[] =
     "  --replication-delay SECONDS\n"
     "                          hold each replication job SECONDS after its push\n"
     "                          (default 0), so tests can see IN_PROGRESS\n"
+    "  --archive-restore-seconds SECONDS\n"
+    "                          how long an archived image set back to STANDARD stays\n"
+    "                          ACTIVATING (default 5)\n"
+    "  --signing-key PROFILE_ARN=KEY.pem,CERT.pem\n"
+    "                          sign managed signing's pushes for that profile with\n"
+    "                          this EC P-256 key and its certificate instead of a\n"
+    "                          key made on first use (repeatable)\n"
     "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
     "                          (/_ecrd/token, gc, clock, lifecycle/run,\n"
-    "                          scan-findings and /moto-api/...), which need no\n"
-    "                          credentials; without it they answer 404 (permissive\n"
-    "                          mode always serves them)\n"
+    "                          scan-findings, signing/certificate and\n"
+    "                          /moto-api/...), which need no credentials; without it\n"
+    "                          they answer 404 (permissive mode always serves them)\n"
     "  --relax-references      let PutImage name layers, configs and child manifests\n"
     "                          the repository does not hold (for test suites that\n"
     "                          push synthetic manifests); default: ECR's\n"
@@ -111,6 +118,8 @@ const struct option flags_longopts[] = {
     {"upstream-credentials", required_argument, NULL, 'U'},
     {"pull-through-refresh", required_argument, NULL, 'P'},
     {"replication-delay", required_argument, NULL, 'D'},
+    {"archive-restore-seconds", required_argument, NULL, 'B'},
+    {"signing-key", required_argument, NULL, 'G'},
     {"admin-endpoints", no_argument, NULL, 'A'},
     {"relax-references", no_argument, NULL, 'R'},
     {"lifecycle-interval", required_argument, NULL, 'I'},

@@ -28,6 +28,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 #include "server/flags.h"
 #include "server/http.h"
@@ -77,11 +78,15 @@ struct options {
 	const char **upstream_urls; /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
 	const char *hold_file_work; /* tests only */
+	uint64_t archive_restore;   /* seconds */
+	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
+	size_t n_signing_keys;
 };
 
 static struct server server;
 static const struct timeval housekeeping_tv = {1, 0};
 static char *ephemeral_dir;
+static char *signing_dir;     /* <data dir>/signing: profiles' keys */
 static char *public_endpoint; /* port 0 made the bound one */
 static int drain_waited_ms;
 static struct api_secrets *secrets; /* --secrets; SIGHUP rereads */
@@ -247,6 +252,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->max_layer_size = CORE_LAYER_SIZE_MAX;
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
+	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
 	while ((ch = getopt_long(argc, argv, flags_shortopts, flags_longopts,
 	            NULL)) != -1) {
 		switch (ch) {
@@ -309,6 +315,16 @@ parse_options(int argc, char **argv, struct options *o)
 			if (parse_seconds("--replication-delay", optarg,
 			        &o->repl_delay) != 0)
 				return -1;
+			break;
+		case 'B':
+			if (parse_seconds("--archive-restore-seconds", optarg,
+			        &o->archive_restore) != 0)
+				return -1;
+			break;
+		case 'G':
+			o->signing_keys = xreallocarray(o->signing_keys,
+			    o->n_signing_keys + 1, sizeof *o->signing_keys);
+			o->signing_keys[o->n_signing_keys++] = optarg;
 			break;
 		case 'R':
 			o->relax_references = true;
@@ -502,6 +518,64 @@ make_ephemeral_dir(char **cause)
 	return 0;
 }
 
+/* A whole small file (a PEM), read at start, before the loop runs. */
+static char *
+slurp(const char *path, char **cause)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = xmalloc(64 * 1024 + 1);
+	size_t n;
+
+	if (fp == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		free(text);
+		return NULL;
+	}
+	n = fread(text, 1, 64 * 1024, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+/* --signing-key PROFILE_ARN=KEY.pem,CERT.pem, each given to core. */
+static int
+add_signing_keys(const struct options *o, char **cause)
+{
+	const char *arg, *eq, *comma;
+	char *profile, *kp, *key = NULL, *cert = NULL, *why = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < o->n_signing_keys; i++) {
+		arg = o->signing_keys[i];
+		if ((eq = strchr(arg, '=')) == NULL ||
+		    (comma = strchr(eq, ',')) == NULL) {
+			*cause = xasprintf("--signing-key takes "
+			                   "PROFILE_ARN=KEY.pem,CERT.pem, not "
+			                   "'%s'",
+			    arg);
+			return -1;
+		}
+		profile = xstrndup(arg, (size_t)(eq - arg));
+		kp = xstrndup(eq + 1, (size_t)(comma - eq - 1));
+		if ((key = slurp(kp, cause)) == NULL ||
+		    (cert = slurp(comma + 1, cause)) == NULL ||
+		    core_signer_add(server.api, profile, key, cert, &why) != 0)
+			rc = -1;
+		if (why != NULL)
+			*cause =
+			    xasprintf("--signing-key %s: %s", profile, why);
+		free(why);
+		why = NULL;
+		str_wipe_free(key);
+		free(cert);
+		free(kp);
+		free(profile);
+		key = cert = NULL;
+	}
+	return rc;
+}
+
 static int
 open_store(const struct options *o, char **cause)
 {
@@ -517,6 +591,7 @@ open_store(const struct options *o, char **cause)
 		    strerror(errno));
 		return -1;
 	}
+	signing_dir = xasprintf("%s/signing", dir);
 	if (store_open(dir, o->is_ephemeral ? STORE_EPHEMERAL : 0, o->map_size,
 	        &server.store, &why) != 0) {
 		*cause = xasprintf("cannot open store in %s: %s", dir,
@@ -556,8 +631,36 @@ batch_cb(evutil_socket_t fd, short what, void *arg)
 	writes_flush(arg);
 }
 
+static void
+sign_work(void *run)
+{
+	core_sign_work(run);
+}
+
+static void
+sign_done(void *run, bool is_cancelled)
+{
+	if (is_cancelled)
+		core_sign_run_free(run);
+	else
+		core_sign_done(run);
+}
+
+/* The next due signing to the worker pool (core/sign_run.c). */
+static void
+sign_next(void)
+{
+	struct core_sign_run *run;
+
+	if ((run = core_sign_take(server.api)) != NULL &&
+	    pool_submit(server.pool, sign_work, sign_done, run) != 0)
+		core_sign_run_free(run); /* taken again next time */
+}
+
 /*
- * Once a second: write the pull times BatchGetImage noted, and count down
+ * Once a second: write the pull times BatchGetImage noted, end the
+ * archive restores that are due, record finished signings and start the
+ * next, and count down
  * to the next scheduled lifecycle run. Once an hour: collect garbage blobs
  * and uploads idle for a day (POST /_ecrd/gc runs it at once).
  */
@@ -573,6 +676,12 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	if (core_pulls_pending(server.api) &&
 	    (rc = core_pulls_flush(server.api)) != 0)
 		log_warn("recording pull times: %s", store_strerror(rc));
+	if ((rc = core_restores_run(server.api)) != 0)
+		log_warn("ending archive restores: %s", store_strerror(rc));
+	if (core_signs_pending(server.api) &&
+	    (rc = core_signs_flush(server.api)) != 0)
+		log_warn("recording signatures: %s", store_strerror(rc));
+	sign_next();
 	lc_sched_tick(server.lc_sched);
 	/* Scans queued outside a group commit (pulls through the cache). */
 	scan_sched_kick(server.scan_sched);
@@ -808,9 +917,12 @@ start(const struct options *o, char **cause)
 	cfg.upstream_creds = upstream_creds;
 	cfg.ptc_refresh_sec = o->ptc_refresh;
 	cfg.repl_delay_sec = o->repl_delay;
+	cfg.archive_restore_sec = o->archive_restore;
+	cfg.signing_dir = signing_dir;
 	cfg.upstream_urls = o->upstream_urls;
 	cfg.n_upstream_urls = o->n_upstream_urls;
-	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0)
+	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0 ||
+	    add_signing_keys(o, cause) != 0)
 		return -1;
 	server.upstream = upstream_net_new(&server);
 	http_server_set_header_timeout(server.http,
@@ -845,6 +957,8 @@ stop(void)
 	/* Work in flight ends before what it works on goes. */
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
+	if (server.api != NULL)
+		(void)core_signs_flush(server.api);
 	writes_stop(&server);
 	gc_sched_free(server.gc_sched);
 	repl_sched_free(server.repl_sched);
@@ -865,6 +979,7 @@ stop(void)
 	creds_free(upstream_creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
+	free(signing_dir);
 	curl_global_cleanup();
 	if (server.base != NULL)
 		event_base_free(server.base);
@@ -911,6 +1026,7 @@ main(int argc, char **argv)
 		free(cause);
 		stop();
 		free(o.upstream_urls);
+		free(o.signing_keys);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -938,5 +1054,6 @@ main(int argc, char **argv)
 	log_info("ecrd stopped");
 	stop();
 	free(o.upstream_urls);
+	free(o.signing_keys);
 	return rc;
 }

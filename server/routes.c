@@ -263,6 +263,37 @@ handle_health(struct server *srv, struct http_request *req)
 	answer_json(req, 200, o);
 }
 
+/*
+ * A signing profile's certificate (docs/ecr-behaviour.md 3.12), so that a
+ * verifier can trust ecrd's signatures: ?profile=ARN. 404 until the
+ * profile has signed something (or was given with --signing-key).
+ */
+static void
+handle_signing_cert(struct server *srv, struct http_request *req)
+{
+	struct json_object *o;
+	char profile[256];
+	char *pem;
+
+	if (str_query_value(req->query, "profile", profile, sizeof profile) !=
+	    0) {
+		answer_aws_error(req, NULL, 400, ERR_INVALID_PARAMETER,
+		    "profile (a signing profile ARN) is required");
+		return;
+	}
+	if ((pem = core_signer_cert(srv->api, profile)) == NULL) {
+		answer_aws_error(req, NULL, 404, ERR_INVALID_PARAMETER,
+		    "The signing profile has no certificate yet: it has "
+		    "signed nothing");
+		return;
+	}
+	o = jnew_obj();
+	jadd_str(o, "signingProfileArn", profile);
+	jadd_str(o, "certificate", pem);
+	answer_json(req, 200, o);
+	free(pem);
+}
+
 /* A GetDownloadUrlForLayer URL: no Authorization, just its MAC'd query. */
 static void
 handle_blob(struct server *srv, struct http_request *req)
@@ -295,6 +326,7 @@ static const struct admin_route {
     {"/_ecrd/gc", gc_sched_on_run},
     {"/_ecrd/lifecycle/run", lc_sched_on_run},
     {"/_ecrd/scan-findings", scan_sched_on_findings},
+    {"/_ecrd/signing/certificate", handle_signing_cert},
     {"/_ecrd/token", handle_token},
     {"/moto-api/reset", handle_reset},
     {"/moto-api/static/ecr/scan-finding-results", scan_sched_on_moto},

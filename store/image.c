@@ -454,6 +454,10 @@ store_image_delete(struct store_txn *t, uint64_t repo_id, const char *digest)
 		rc = count_add(t, repo_id, -1);
 	if (rc == STORE_OK)
 		rc = store_scan_drop(t, repo_id, digest);
+	/* Its signing status goes with it (work.c). */
+	if (rc == STORE_OK &&
+	    (rc = store_db_del(t, STORE_DBI_SIGN_STATUS, &k)) == STORE_NOTFOUND)
+		rc = STORE_OK;
 out:
 	store_image_release(&img);
 	return rc;

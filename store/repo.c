@@ -33,6 +33,7 @@ static const enum store_dbi child_dbis[] = {
     STORE_DBI_SCANS,
     STORE_DBI_SCAN_FINDINGS,
     STORE_DBI_SCAN_JOBS,
+    STORE_DBI_SIGN_STATUS,
 };
 
 /* Add delta (+1 or -1) to the repository count of a partition. */

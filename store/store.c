@@ -47,6 +47,9 @@ static const char *const dbi_names[STORE_DBI__COUNT] = {
     [STORE_DBI_SCAN_FINDINGS] = "scan_findings",
     [STORE_DBI_SCAN_JOBS] = "scan_jobs",
     [STORE_DBI_SCAN_COUNTS] = "scan_counts",
+    [STORE_DBI_RESTORES] = "restores",
+    [STORE_DBI_SIGNINGS] = "signings",
+    [STORE_DBI_SIGN_STATUS] = "sign_status",
 };
 
 /*
@@ -287,7 +290,8 @@ write_schema(struct store_txn *t, unsigned flags)
  * they are dropped, since version 2 images need their other records.
  * Version 2 upload records held a hash state; 3 rewrites them without.
  * Version 4 added the buried DBI, which stamp has just created empty;
- * version 5 the replication and scan DBIs, likewise.
+ * version 5 the replication, scan, restores, signings and sign_status
+ * DBIs, likewise.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)

@@ -634,6 +634,43 @@ void store_files_lock(struct store *);
 void store_files_unlock(struct store *);
 
 /*
+ * Deferred image work, due at a time (issue 16): the end of an archive
+ * restore (docs/ecr-behaviour.md 3.14) and a signing queued with its push
+ * (3.12). text is the kind's own (NUL-terminated, may be empty). Put
+ * creates or replaces; first fills *out (release it) with the earliest
+ * record of kind: 1, 0 if there is none, or a negative code; del: STORE_OK
+ * or STORE_NOTFOUND. A repository's records are not removed with it: the
+ * worker finds the image gone and drops the record.
+ */
+enum store_work_kind {
+	STORE_WORK_RESTORE = 1,
+	STORE_WORK_SIGN = 2,
+};
+struct store_work {
+	int64_t due_ms;
+	uint64_t repo_id;
+	char digest[STORE_DIGEST_MAX + 1];
+	char *text; /* owned */
+	size_t len;
+};
+void store_work_release(struct store_work *);
+int store_work_put(struct store_txn *, enum store_work_kind,
+    const struct store_work *);
+int store_work_first(struct store_txn *, enum store_work_kind,
+    struct store_work *out);
+int store_work_del(struct store_txn *, enum store_work_kind,
+    const struct store_work *);
+/*
+ * An image's signing status (3.12), a text the caller lays out: get fills
+ * *text (owned) or answers STORE_NOTFOUND; put creates or replaces. It is
+ * removed with its image or repository.
+ */
+int store_sign_status_get(struct store_txn *, uint64_t repo_id,
+    const char *digest, char **text);
+int store_sign_status_put(struct store_txn *, uint64_t repo_id,
+    const char *digest, const char *text, size_t len);
+
+/*
  * Documents: texts attached to a repository (its policy, its lifecycle
  * policy, the last lifecycle preview) or to a registry in a region (its
  * policy, settings), each with two times the caller gives meaning to
@@ -648,6 +685,9 @@ enum store_doc_kind {
 	STORE_DOC_REGISTRY_SETTINGS = 17,
 	STORE_DOC_REPLICATION = 18,
 	STORE_DOC_REGISTRY_SCANNING = 19,
+	/* issue 16 */
+	STORE_DOC_SIGNING = 24,
+	STORE_DOC_PULL_EXCLUSIONS = 25,
 };
 #define STORE_DOC_MAX (8 * 1024 * 1024)
 struct store_doc {

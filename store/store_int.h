@@ -49,6 +49,10 @@ enum store_dbi {
 	STORE_DBI_SCAN_FINDINGS,
 	STORE_DBI_SCAN_JOBS,
 	STORE_DBI_SCAN_COUNTS,
+	/* Deferred image work: restores and signings (work.c; schema 5). */
+	STORE_DBI_RESTORES,
+	STORE_DBI_SIGNINGS,
+	STORE_DBI_SIGN_STATUS,
 	STORE_DBI__COUNT
 };
 

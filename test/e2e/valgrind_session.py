@@ -114,6 +114,7 @@ def session(address):
     checks.extend(replication_session(ecr, address, expect_error))
     checks.extend(images_session(ecr, address))
     checks.extend(scanning_session(ecr, address, expect_error))
+    checks.extend(issue16_session(ecr, address, expect_error))
     checks.extend(connections_session(address))
     ecr.delete_repository(repositoryName="vg/r1", force=True)
     conn = http.client.HTTPConnection(*address.rsplit(":", 1))
@@ -300,6 +301,51 @@ def images_session(ecr, address):
     checks.append(http_call(address, "POST",
                             "/_ecrd/gc?grace_seconds=0")[0] == 200)
     return checks
+
+
+def issue16_session(ecr, address, expect_error):
+    """Exclusions, an archive restore and a managed signing (issue 16)."""
+    profile = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/vg"
+    role = "arn:aws:iam::123456789012:role/vg"
+    ok = []
+    ecr.register_pull_time_update_exclusion(principalArn=role)
+    ok.append(ecr.list_pull_time_update_exclusions()[
+        "pullTimeUpdateExclusions"] == [role])
+    expect_error("ExclusionAlreadyExistsException",
+                 ecr.register_pull_time_update_exclusion, principalArn=role)
+    ecr.deregister_pull_time_update_exclusion(principalArn=role)
+    ecr.put_signing_configuration(signingConfiguration={
+        "rules": [{"signingProfileArn": profile}]})
+    repo = "vg/signed"
+    ecr.create_repository(repositoryName=repo)
+    config = b'{"os":"linux","vg":"signed"}'
+    cd = push_layer(ecr, repo, config)
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "size": len(config), "digest": cd},
+        "layers": []})
+    digest = ecr.put_image(repositoryName=repo, imageManifest=manifest,
+                           imageTag="v1")["image"]["imageId"]["imageDigest"]
+    image_id = {"imageDigest": digest}
+    status = None
+    for _ in range(DEADLINE_S * 2):
+        status = ecr.describe_image_signing_status(
+            repositoryName=repo, imageId=image_id)["signingStatuses"]
+        if status and status[0]["status"] != "IN_PROGRESS":
+            break
+        time.sleep(0.5)
+    ok.append(status is not None and status[0]["status"] == "COMPLETE")
+    ok.append(len(ecr.list_image_referrers(
+        repositoryName=repo, subjectId=image_id)["referrers"]) == 1)
+    ecr.delete_signing_configuration()
+    ecr.update_image_storage_class(repositoryName=repo, imageId=image_id,
+                                   targetStorageClass="ARCHIVE")
+    ok.append(ecr.update_image_storage_class(
+        repositoryName=repo, imageId=image_id,
+        targetStorageClass="STANDARD")["imageStatus"] == "ACTIVATING")
+    return ok
 
 
 def templates_session(ecr, expect_error):

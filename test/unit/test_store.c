@@ -1200,6 +1200,72 @@ test_store_upgrades_version_4_to_5(void **state)
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
 
+/*
+ * Schema 4 had no restores or signings DBI (issue 16): opening such a
+ * store creates them and stamps schema 5, keeping the data; the earliest
+ * record of a kind is found first, and the other kind's are apart.
+ */
+static void
+test_store_upgrades_version_4_to_5_work(void **state)
+{
+	struct fx *f = *state;
+	struct store_work w, got;
+	struct store_txn *t;
+	struct store_key k;
+	MDB_val v;
+	uint32_t version = 0;
+	uint64_t id;
+	char *path;
+
+	id = create(f, REG_A, RGN_A, "kept");
+	put_image(f, id, "sha256:aa");
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	drop_dbi_raw(path, "restores");
+	drop_dbi_raw(path, "signings");
+	drop_dbi_raw(path, "sign_status");
+	write_schema_raw(path, 4);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	t = fx_wbegin(f);
+	assert_int_equal(store_keys_meta(&k, STORE_META_SCHEMA), STORE_OK);
+	assert_int_equal(store_db_get(t, STORE_DBI_META, &k, &v), STORE_OK);
+	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
+	                     &version),
+	    STORE_OK);
+	assert_int_equal(version, 5);
+	assert_int_equal(store_work_first(t, STORE_WORK_RESTORE, &got), 0);
+	memset(&w, 0, sizeof w);
+	w.repo_id = id;
+	memcpy(w.digest, "sha256:aa", sizeof "sha256:aa");
+	w.due_ms = 2000;
+	assert_int_equal(store_work_put(t, STORE_WORK_RESTORE, &w), STORE_OK);
+	w.due_ms = 1000;
+	w.text = (char *)"[\"x\"]";
+	w.len = 5;
+	assert_int_equal(store_work_put(t, STORE_WORK_SIGN, &w), STORE_OK);
+	w.text = NULL;
+	w.len = 0;
+	assert_int_equal(store_work_put(t, STORE_WORK_RESTORE, &w), STORE_OK);
+	assert_int_equal(store_work_first(t, STORE_WORK_RESTORE, &got), 1);
+	assert_int_equal(got.due_ms, 1000);
+	assert_int_equal(got.repo_id, id);
+	assert_string_equal(got.digest, "sha256:aa");
+	assert_string_equal(got.text, "");
+	assert_int_equal(store_work_del(t, STORE_WORK_RESTORE, &got), STORE_OK);
+	store_work_release(&got);
+	assert_int_equal(store_work_first(t, STORE_WORK_RESTORE, &got), 1);
+	assert_int_equal(got.due_ms, 2000);
+	store_work_release(&got);
+	assert_int_equal(store_work_first(t, STORE_WORK_SIGN, &got), 1);
+	assert_string_equal(got.text, "[\"x\"]");
+	store_work_release(&got);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
+	assert_true(has_images(f, id));
+}
+
 static void
 write_file(const char *path, const void *p, size_t len)
 {
@@ -1751,6 +1817,7 @@ main(void)
 	    T(test_store_upgrades_version_2_uploads_to_3),
 	    T(test_store_upgrades_version_3_to_4),
 	    T(test_store_upgrades_version_4_to_5),
+	    T(test_store_upgrades_version_4_to_5_work),
 	    TE(test_store_open_garbage_file_is_corrupt),
 	    TE(test_store_open_foreign_lmdb_env_is_corrupt),
 	    T(test_corrupt_repo_record_is_reported_not_crashed_on),
