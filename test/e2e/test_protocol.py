@@ -622,34 +622,50 @@ def unbuilt_operations():
     return model, out
 
 
-class UnbuiltOperationsTest(EcrdTestCase):
+def every_operation():
+    """Each operation with a sample request that passes the model's
+    checks, where _sample can make one (None: it cannot)."""
+    model = botocore.session.Session().get_service_model("ecr")
+    out = []
+    for op in sorted(model.operation_names):
+        shape = model.operation_model(op).input_shape
+        try:
+            payload = _sample(op, shape) if shape is not None else {}
+        except AssertionError:
+            payload = None
+        out.append((op, payload))
+    return out
+
+
+class OperationTableTest(EcrdTestCase):
+    """All 58 operations are built: none answers 501 any more."""
 
     def test_model_has_the_expected_operations(self):
         model, ops = unbuilt_operations()
         self.assertLessEqual(BUILT_OPS, set(model.operation_names))
-        self.assertEqual(len(ops), len(model.operation_names) - len(BUILT_OPS))
         # botocore 1.43: 58 operations, all of them built.
         self.assertEqual(len(model.operation_names), 58)
-        self.assertEqual(len(ops), 0)
+        self.assertEqual(ops, [])
 
-    def test_each_answers_501_naming_the_operation(self):
-        _, ops = unbuilt_operations()
-        for op, payload in ops:
+    def test_none_answers_501(self):
+        sent = 0
+        for op, payload in every_operation():
+            if payload is None:
+                continue
             with self.subTest(op=op):
                 resp = self.api(op, payload)
-                self.assertAwsError(resp, 501, "NotImplementedException",
-                                    message_contains=op)
+                self.assertNotEqual(resp.status, 501)
+                self.assertNotIn(b"NotImplementedException", resp.body)
+                sent += 1
+        # Nearly every operation gets a request the model accepts.
+        self.assertGreaterEqual(sent, 50)
         self.assertHealthy()
 
     def test_via_boto3_too(self):
-        client = self.ecr()
-        with self.assertRaises(Exception) as cm:
-            client.batch_get_repository_scanning_configuration(
-                repositoryNames=["e2e-unbuilt"])
-        self.assertClientError(
-            cm, "NotImplementedException",
-            message_contains="BatchGetRepositoryScanningConfiguration",
-            status=501)
+        got = self.ecr().batch_get_repository_scanning_configuration(
+            repositoryNames=["e2e-unbuilt"])
+        self.assertEqual([f["repositoryName"] for f in got["failures"]],
+                         ["e2e-unbuilt"])
 
 
 # ---------------------------------------------------------------------------
