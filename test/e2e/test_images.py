@@ -1877,6 +1877,51 @@ class ArchiveTest(ImageHelpers, EcrdTestCase):
         self.assertEqual(out["images"][0]["imageManifest"].encode(),
                          image.manifest)
 
+    def availability(self, repo, digests):
+        out = self.ecr().batch_check_layer_availability(
+            repositoryName=repo, layerDigests=digests)
+        self.assertEqual(out["failures"], [], out)
+        self.assertEqual([l["layerDigest"] for l in out["layers"]], digests)
+        return [l["layerAvailability"] for l in out["layers"]]
+
+    def test_layers_of_archived_images_are_archived(self):
+        # A layer is ARCHIVED when every image naming it is archived
+        # (docs/ecr-behaviour.md 3.3); one active image keeps it AVAILABLE,
+        # as does being uploaded with no image at all.
+        repo = self.make_repo()
+        image = build_image("archive-layers", n_layers=2)
+        shared, own = image.layers[0]["digest"], image.layers[1]["digest"]
+        config = image.config["digest"]
+        other = manifest_json({"schemaVersion": 2,
+                               "mediaType": MEDIA_DOCKER_MANIFEST,
+                               "config": image.config,
+                               "layers": [image.layers[0]]})
+        loose = build_image("archive-loose", n_layers=1)
+        self.push(repo, image, "archived")
+        self.put(repo, other, "other")
+        push_blobs(self.ecr(), repo,
+                   {loose.layers[0]["digest"]: loose.blobs[
+                       loose.layers[0]["digest"]]})
+        asked = [shared, own, config, loose.layers[0]["digest"]]
+        self.assertEqual(self.availability(repo, asked), ["AVAILABLE"] * 4)
+
+        self.storage(repo, {"imageTag": "archived"}, "ARCHIVE")
+        self.assertEqual(self.availability(repo, asked),
+                         ["AVAILABLE", "ARCHIVED", "AVAILABLE", "AVAILABLE"])
+        self.storage(repo, {"imageTag": "other"}, "ARCHIVE")
+        self.assertEqual(self.availability(repo, asked),
+                         ["ARCHIVED", "ARCHIVED", "ARCHIVED", "AVAILABLE"])
+
+        # Restoring one brings back the layers it names.
+        self.storage(repo, {"imageTag": "other"}, "STANDARD")
+        self.assertEqual(self.availability(repo, asked),
+                         ["AVAILABLE", "ARCHIVED", "AVAILABLE", "AVAILABLE"])
+        # Deleting the last active image leaves its layers archived ones.
+        self.ecr().batch_delete_image(repositoryName=repo,
+                                      imageIds=[{"imageTag": "other"}])
+        self.assertEqual(self.availability(repo, asked),
+                         ["ARCHIVED", "ARCHIVED", "ARCHIVED", "AVAILABLE"])
+
     def test_unknown_image_and_repository(self):
         repo = self.make_repo()
         missing = fake_digest("archive")
