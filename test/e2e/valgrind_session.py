@@ -342,6 +342,10 @@ def issue16_session(ecr, address, expect_error):
     ecr.delete_signing_configuration()
     ecr.update_image_storage_class(repositoryName=repo, imageId=image_id,
                                    targetStorageClass="ARCHIVE")
+    ok.append([l["layerAvailability"] for l in
+               ecr.batch_check_layer_availability(
+                   repositoryName=repo, layerDigests=[cd])["layers"]]
+              == ["ARCHIVED"])
     ok.append(ecr.update_image_storage_class(
         repositoryName=repo, imageId=image_id,
         targetStorageClass="STANDARD")["imageStatus"] == "ACTIVATING")
