@@ -252,6 +252,14 @@ struct core_repl {
 	struct core_ctx *ctx;
 	size_t n_done;
 	int rc;
+	/*
+	 * A job's source and destination repositories (22 KB each), made
+	 * once per run rather than per job. The source is kept across the
+	 * jobs of a slice, which a push adds one per destination of the same
+	 * image: copies write only destinations, so it stays as read.
+	 */
+	struct store_repo *repos;
+	bool has_src;
 };
 
 /* The failure code of an error a copy met at the destination. */
@@ -450,16 +458,23 @@ dest_repo(struct call *call, const struct store_repl_job *job,
  * *failure set when a policy refused it).
  */
 static int
-replicate(struct call *call, const struct store_repl_job *job,
-    const char **failure)
+replicate(struct core_repl *r, struct call *call,
+    const struct store_repl_job *job, const char **failure)
 {
 	struct store_repo *src, *dst;
-	int rc;
+	int rc = 0;
 
-	src = xcalloc(2, sizeof *src);
+	if (r->repos == NULL)
+		r->repos = xcalloc(2, sizeof *r->repos);
+	src = r->repos;
 	dst = src + 1;
-	rc = store_repo_get(call->txn, job->registry_id, job->region, job->name,
-	    src);
+	if (!r->has_src || src->id != job->repo_id ||
+	    strcmp(src->registry_id, job->registry_id) != 0 ||
+	    strcmp(src->region, job->region) != 0 ||
+	    strcmp(src->name, job->name) != 0)
+		rc = store_repo_get(call->txn, job->registry_id, job->region,
+		    job->name, src);
+	r->has_src = rc == 0 && src->id == job->repo_id;
 	if (rc == STORE_NOTFOUND || (rc == 0 && src->id != job->repo_id))
 		rc = 1;
 	else if (rc != 0)
@@ -469,7 +484,6 @@ replicate(struct call *call, const struct store_repl_job *job,
 	         (rc = dest_repo(call, job, dst, failure)) == 0)
 		rc = copy_image(call, src, dst, job->digest,
 		    job->tag[0] != '\0' ? job->tag : NULL, 0);
-	free(src);
 	return rc;
 }
 
@@ -514,7 +528,7 @@ run_job(struct core_repl *r, struct store_txn *t,
 		call_free(call);
 		return rc;
 	}
-	rc = replicate(call, job, &failure);
+	rc = replicate(r, call, job, &failure);
 	if (rc == 0)
 		rc = store_txn_commit(call->txn);
 	else
@@ -588,6 +602,8 @@ slice(struct core_repl *r, struct store_txn *t, int64_t *wake_at_ms)
 	size_t n_before = r->n_done;
 	int rc;
 
+	/* A new txn: the source is read again. */
+	r->has_src = false;
 	if ((rc = store_txn_begin(r->ctx->store, t, true, &child)) == 0) {
 		rc = run_jobs(r, child, core_slice_begin(&r->ctx->repl_slice),
 		    core_now_ms(r->ctx), &next, wake_at_ms);
@@ -623,6 +639,7 @@ core_repl_apply(struct core_ctx *ctx, struct store_txn *parent)
 		if (r.rc != 0)
 			log_warn("replication: %s", store_strerror(r.rc));
 	}
+	free(r.repos);
 }
 
 struct core_repl *
@@ -674,6 +691,9 @@ core_repl_result(const struct core_repl *r, size_t *n_done)
 void
 core_repl_free(struct core_repl *r)
 {
+	if (r == NULL)
+		return;
+	free(r->repos);
 	free(r);
 }
 
