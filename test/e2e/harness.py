@@ -572,15 +572,28 @@ class EcrdTestCase(unittest.TestCase):
             # tearDownClass does not run when setUpClass fails or skips.
             shutil.rmtree(cls.class_dir, ignore_errors=True)
             raise
+        # A subclass's setUpClass that fails after this one started the
+        # server skips tearDownClass, but class cleanups still run: the
+        # server never outlives its class.
+        cls.addClassCleanup(cls._stop_class_server)
+
+    @classmethod
+    def _stop_class_server(cls):
+        server, cls.server = getattr(cls, "server", None), None
+        try:
+            if server is not None:
+                try:
+                    server.stop()
+                finally:
+                    server.cleanup()
+        finally:
+            shutil.rmtree(cls.class_dir, ignore_errors=True)
 
     @classmethod
     def tearDownClass(cls):
-        server, cls.server = cls.server, None
         try:
-            server.stop()
+            cls._stop_class_server()
         finally:
-            server.cleanup()
-            shutil.rmtree(cls.class_dir, ignore_errors=True)
             super().tearDownClass()
 
     # -- clients ----------------------------------------------------------
