@@ -452,6 +452,17 @@ extern const struct setting_def core_setting_defs[];
 extern const size_t core_n_setting_defs;
 /* A setting by name, or NULL. */
 const struct setting_def *core_setting_find(const char *name);
+/*
+ * The registry document of kind (store/SCHEMA.md) of (registry_id,
+ * region), parsed strictly as JSON of type want: 0 with *out (the caller
+ * puts it), STORE_NOTFOUND when none is stored, STORE_CORRUPT when it is
+ * not such JSON, or another STORE_* code; *out is NULL but on 0. The one
+ * reader of the registry's JSON documents (settings, replication,
+ * scanning, signing, exclusions).
+ */
+int core_registry_doc_json(struct store_txn *, const char *registry_id,
+    const char *region, enum store_doc_kind, json_type want,
+    struct json_object **out);
 /* The stored settings object (put it), or NULL when none is stored. */
 int core_settings_read(struct store_txn *, const char *registry_id,
     const char *region, struct json_object **out);

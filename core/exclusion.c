@@ -17,24 +17,12 @@ int
 core_exclusions_read(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
-	struct store_doc doc;
-	int rc;
+	int rc = core_registry_doc_json(txn, registry_id, region,
+	    STORE_DOC_PULL_EXCLUSIONS, json_type_array, out);
 
-	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region,
-	    STORE_DOC_PULL_EXCLUSIONS, &doc);
 	if (rc == STORE_NOTFOUND) {
 		*out = jnew_arr();
 		return 0;
-	}
-	*out = NULL;
-	if (rc == 0 && ((*out = json_tokener_parse(doc.text)) == NULL ||
-	                   !json_object_is_type(*out, json_type_array)))
-		rc = STORE_CORRUPT;
-	store_doc_release(&doc);
-	if (rc != 0 && *out != NULL) {
-		json_object_put(*out);
-		*out = NULL;
 	}
 	return rc;
 }

@@ -87,30 +87,17 @@ int
 core_repl_config_load(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
-	struct store_doc doc;
-	struct json_object *o;
-	char *cause = NULL;
-	int rc;
+	int rc = core_registry_doc_json(txn, registry_id, region,
+	    STORE_DOC_REPLICATION, json_type_object, out);
 
-	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region,
-	    STORE_DOC_REPLICATION, &doc);
-	if (rc == STORE_NOTFOUND) {
-		*out = NULL;
+	if (rc == STORE_NOTFOUND)
 		return 0;
+	if (rc == 0 && jget(*out, "rules", json_type_array) == NULL) {
+		json_object_put(*out);
+		*out = NULL;
+		rc = STORE_CORRUPT;
 	}
-	if (rc != 0)
-		return rc;
-	o = NULL;
-	rc = jparse_strict(doc.text, doc.len, &o, &cause);
-	free(cause);
-	store_doc_release(&doc);
-	if (rc != 0 || jget(o, "rules", json_type_array) == NULL) {
-		json_object_put(o);
-		return STORE_CORRUPT;
-	}
-	*out = o;
-	return 0;
+	return rc;
 }
 
 /* No filters: every repository; else a PREFIX_MATCH on the name (3.8). */

@@ -19,23 +19,14 @@ int
 core_scan_config_read(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
-	struct store_doc doc;
-	struct json_object *o;
-	int rc;
+	int rc = core_registry_doc_json(txn, registry_id, region,
+	    STORE_DOC_REGISTRY_SCANNING, json_type_object, out);
 
-	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region,
-	    STORE_DOC_REGISTRY_SCANNING, &doc);
-	if (rc != 0 && rc != STORE_NOTFOUND)
-		return rc;
-	o = json_tokener_parse(rc == 0 ? doc.text : DEFAULT_CONFIG);
-	store_doc_release(&doc);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return STORE_CORRUPT;
+	if (rc == STORE_NOTFOUND) {
+		*out = json_tokener_parse(DEFAULT_CONFIG);
+		return 0;
 	}
-	*out = o;
-	return 0;
+	return rc;
 }
 
 int

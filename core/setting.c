@@ -37,20 +37,18 @@ core_setting_find(const char *name)
 }
 
 int
-core_settings_read(struct store_txn *txn, const char *registry_id,
-    const char *region, struct json_object **out)
+core_registry_doc_json(struct store_txn *txn, const char *registry_id,
+    const char *region, enum store_doc_kind kind, json_type want,
+    struct json_object **out)
 {
 	struct store_doc doc;
 	int rc;
 
 	*out = NULL;
 	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region,
-	    STORE_DOC_REGISTRY_SETTINGS, &doc);
-	if (rc == STORE_NOTFOUND)
-		return 0;
-	if (rc == 0 && ((*out = json_tokener_parse(doc.text)) == NULL ||
-	                   !json_object_is_type(*out, json_type_object)))
+	rc = store_registry_doc_get(txn, registry_id, region, kind, &doc);
+	if (rc == 0 && (jparse_strict(doc.text, doc.len, out, NULL) != 0 ||
+	                   !json_object_is_type(*out, want)))
 		rc = STORE_CORRUPT;
 	store_doc_release(&doc);
 	if (rc != 0 && *out != NULL) {
@@ -58,6 +56,16 @@ core_settings_read(struct store_txn *txn, const char *registry_id,
 		*out = NULL;
 	}
 	return rc;
+}
+
+int
+core_settings_read(struct store_txn *txn, const char *registry_id,
+    const char *region, struct json_object **out)
+{
+	int rc = core_registry_doc_json(txn, registry_id, region,
+	    STORE_DOC_REGISTRY_SETTINGS, json_type_object, out);
+
+	return rc == STORE_NOTFOUND ? 0 : rc;
 }
 
 const char *

@@ -21,22 +21,8 @@ int
 core_signing_read(struct store_txn *txn, const char *registry_id,
     const char *region, struct json_object **out)
 {
-	struct store_doc doc;
-	int rc;
-
-	*out = NULL;
-	memset(&doc, 0, sizeof doc);
-	rc = store_registry_doc_get(txn, registry_id, region, STORE_DOC_SIGNING,
-	    &doc);
-	if (rc == 0 && ((*out = json_tokener_parse(doc.text)) == NULL ||
-	                   !json_object_is_type(*out, json_type_object)))
-		rc = STORE_CORRUPT;
-	store_doc_release(&doc);
-	if (rc != 0 && *out != NULL) {
-		json_object_put(*out);
-		*out = NULL;
-	}
-	return rc;
+	return core_registry_doc_json(txn, registry_id, region,
+	    STORE_DOC_SIGNING, json_type_object, out);
 }
 
 /* A rule without filters matches every repository (3.12). */
