@@ -117,3 +117,21 @@ request_param_region(struct http_request *req, const char *name,
 	return param_checked(req, name, dst, REQUEST_REGION_SIZE,
 	    core_is_region, "be a region name such as us-east-1");
 }
+
+int
+request_param_registry(struct http_request *req, const char *def_account,
+    const char *def_region, char acct[REQUEST_ACCOUNT_SIZE],
+    char rgn[REQUEST_REGION_SIZE])
+{
+	int rc;
+
+	if ((rc = request_param_account(req, "account", acct)) < 0)
+		return -1;
+	if (rc == 0)
+		str_copy(acct, REQUEST_ACCOUNT_SIZE, def_account);
+	if ((rc = request_param_region(req, "region", rgn)) < 0)
+		return -1;
+	if (rc == 0)
+		str_copy(rgn, REQUEST_REGION_SIZE, def_region);
+	return 0;
+}

@@ -224,19 +224,13 @@ handle_token(struct server *srv, struct http_request *req)
 	char acct[REQUEST_ACCOUNT_SIZE], *pw, *root;
 	char rgn[REQUEST_REGION_SIZE];
 	int64_t n, now, expires;
-	int rc;
 
 	if (request_param_num_required(req, "expires_in_seconds",
 	        -REQUEST_SECONDS_MAX, REQUEST_SECONDS_MAX, &n) < 0)
 		return;
-	if ((rc = request_param_account(req, "account", acct)) < 0)
+	if (request_param_registry(req, srv->default_account,
+	        srv->default_region, acct, rgn) < 0)
 		return;
-	if (rc == 0)
-		str_copy(acct, sizeof acct, srv->default_account);
-	if ((rc = request_param_region(req, "region", rgn)) < 0)
-		return;
-	if (rc == 0)
-		str_copy(rgn, sizeof rgn, srv->default_region);
 	now = core_now_ms(srv->api);
 	expires = now + n * 1000;
 	/* The account's root: the token's own account, not another one. */

@@ -231,16 +231,10 @@ scan_sched_on_findings(struct server *srv, struct http_request *req)
 	struct route_state *st = req->app_data;
 	struct json_object *body;
 	char acct[REQUEST_ACCOUNT_SIZE], rgn[REQUEST_REGION_SIZE];
-	int rc;
 
-	if ((rc = request_param_account(req, "account", acct)) < 0)
+	if (request_param_registry(req, srv->default_account,
+	        srv->default_region, acct, rgn) < 0)
 		return;
-	if (rc == 0)
-		str_copy(acct, sizeof acct, srv->default_account);
-	if ((rc = request_param_region(req, "region", rgn)) < 0)
-		return;
-	if (rc == 0)
-		str_copy(rgn, sizeof rgn, srv->default_region);
 	if ((body = body_object(req)) == NULL)
 		return;
 	/* Writes acknowledged before, and scans they queued, land first. */

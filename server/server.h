@@ -159,6 +159,13 @@ int request_param_account(struct http_request *, const char *name,
     char dst[REQUEST_ACCOUNT_SIZE]);
 int request_param_region(struct http_request *, const char *name,
     char dst[REQUEST_REGION_SIZE]);
+/*
+ * The registry an admin request names with ?account=ID&region=R, each
+ * defaulting to the given one when absent: 0, or -1 once refused.
+ */
+int request_param_registry(struct http_request *, const char *def_account,
+    const char *def_region, char acct[REQUEST_ACCOUNT_SIZE],
+    char rgn[REQUEST_REGION_SIZE]);
 
 /* registry.c: the OCI distribution API under /v2/. */
 bool registry_is_path(const char *path);
