@@ -281,6 +281,13 @@ store_keys_repo_id_split(const void *key, size_t len, uint64_t *id)
 }
 
 int
+store_keys_repl_job_split(const void *key, size_t len, uint64_t *seq)
+{
+	/* A bare u64, as a repository id's key is. */
+	return store_keys_repo_id_split(key, len, seq);
+}
+
+int
 store_keys_suffix(const struct store_key *prefix, const void *key, size_t len,
     size_t max, char *out)
 {

@@ -17,9 +17,8 @@ next_seq(struct store_txn *t, uint64_t *out)
 {
 	MDB_cursor *c;
 	MDB_val key, val;
-	const unsigned char *p;
 	uint64_t seq = 0;
-	int i, mrc, rc;
+	int mrc, rc;
 
 	if ((rc = store_db_cursor(t, STORE_DBI_REPL_JOBS, &c)) != STORE_OK)
 		return rc;
@@ -27,13 +26,9 @@ next_seq(struct store_txn *t, uint64_t *out)
 	mdb_cursor_close(c);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return store_err(mrc);
-	if (mrc == 0) {
-		if (key.mv_size != 8)
-			return STORE_CORRUPT;
-		p = key.mv_data;
-		for (i = 0; i < 8; i++)
-			seq = seq << 8 | p[i];
-	}
+	if (mrc == 0 && (rc = store_keys_repl_job_split(key.mv_data,
+	                     key.mv_size, &seq)) != STORE_OK)
+		return rc;
 	*out = seq + 1;
 	return STORE_OK;
 }
@@ -63,9 +58,8 @@ store_repl_job_first(struct store_txn *t, struct store_repl_job *out)
 {
 	MDB_cursor *c;
 	MDB_val key, val;
-	const unsigned char *p;
 	uint64_t seq = 0;
-	int i, mrc, rc;
+	int mrc, rc;
 
 	if ((rc = store_db_cursor(t, STORE_DBI_REPL_JOBS, &c)) != STORE_OK)
 		return rc;
@@ -74,11 +68,8 @@ store_repl_job_first(struct store_txn *t, struct store_repl_job *out)
 		mdb_cursor_close(c);
 		return store_err(mrc);
 	}
-	rc = STORE_CORRUPT;
-	if (key.mv_size == 8) {
-		p = key.mv_data;
-		for (i = 0; i < 8; i++)
-			seq = seq << 8 | p[i];
+	rc = store_keys_repl_job_split(key.mv_data, key.mv_size, &seq);
+	if (rc == STORE_OK) {
 		out->seq = seq;
 		rc = store_codec_repl_job_decode(val.mv_data, val.mv_size, out);
 	}

@@ -217,6 +217,8 @@ int store_keys_blob(struct store_key *, const char *digest);
  * or with registry NULL the prefix of every status of the image.
  */
 int store_keys_repl_job(struct store_key *, uint64_t seq);
+/* A repl_jobs key's seq: STORE_OK, or STORE_CORRUPT when it is not one. */
+int store_keys_repl_job_split(const void *key, size_t len, uint64_t *seq);
 int store_keys_repl_status(struct store_key *, uint64_t repo_id,
     const char *digest, const char *registry_id, const char *region);
 int store_keys_upload(struct store_key *, const char *id);
