@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import unittest
@@ -159,8 +160,27 @@ class ImageActionTest(EventsCase):
         self.assertEqual(p.returncode, 0, describe(p))
         [ev] = self.wait_events(repo, 1)
         self.assertEnvelope(ev, "ECR Image Action", [])
-        self.assertEqual(ev["detail"], push_detail(
-            repo, layout.ref("v1")["digest"], "v1"))
+        digest = layout.ref("v1")["digest"]
+        self.assertEqual(ev["detail"], push_detail(repo, digest, "v1"))
+        # The same push again changes nothing, and ECR says nothing.
+        p = run_tool((SKOPEO, "--insecure-policy", "copy",
+                      "--dest-tls-verify=false", "--dest-creds",
+                      "AWS:" + registry_password(self.ecr()),
+                      "oci:%s:v1" % layout.path,
+                      "docker://%s/%s:v1" % (self.server.hostport, repo)))
+        self.assertEqual(p.returncode, 0, describe(p))
+        got = self.ecr().batch_get_image(
+            repositoryName=repo, imageIds=[{"imageTag": "v1"}],
+            acceptedMediaTypes=[harness.MEDIA_OCI_MANIFEST,
+                                harness.MEDIA_DOCKER_MANIFEST])
+        self.assertEqual(got["failures"], [])
+        self.ecr().put_image(
+            repositoryName=repo, imageTag="v2",
+            imageManifest=got["images"][0]["imageManifest"],
+            imageManifestMediaType=got["images"][0][
+                "imageManifestMediaType"])
+        got = self.wait_events(repo, 2)
+        self.assertEqual(got[1]["detail"], push_detail(repo, digest, "v2"))
 
     def test_batch_delete_image_one_event_per_image_id(self):
         c = self.ecr()
@@ -291,6 +311,27 @@ class ImageActionTest(EventsCase):
         self.assertEqual(got[1]["detail"], push_detail(repo, img.digest,
                                                        "v2"))
         self.assertEqual(self.events_for(missing), [])
+
+    def test_zz_sighup_follows_a_rotated_file(self):
+        """Last in the class: the file it reads from then on is new."""
+        repo = self.make_repo()
+        push_image(self.ecr(), repo, build_image("ev-rot-1"), tag="old")
+        self.wait_events(repo, 1)
+        rotated = self.events_path + ".1"
+        os.rename(self.events_path, rotated)
+        self.addCleanup(os.unlink, rotated)
+        os.kill(self.server.pid, signal.SIGHUP)
+        poll(lambda: "events file %s reopened" % self.events_path in
+             self.server.stderr(), POLL_S, "the reopen after SIGHUP")
+        img = build_image("ev-rot-2")
+        push_image(self.ecr(), repo, img, tag="new")
+        [ev] = self.wait_events(repo, 1)
+        self.assertEqual(ev["detail"], push_detail(repo, img.digest, "new"))
+        with open(rotated) as f:
+            old = [json.loads(line) for line in f]
+        self.assertEqual([e["detail"].get("image-tag") for e in old
+                          if e["detail"]["repository-name"] == repo],
+                         ["old"])
 
     def test_concurrent_pushes_in_commit_order(self):
         repo = self.make_repo()
