@@ -127,6 +127,12 @@ struct core_ctx {
 	void *event_arg;
 	/* event.c: the group commit's own (replication copies in it) */
 	struct core_events batch_events;
+	/*
+	 * ctx.c: a group commit's asynchronous commit is out; event.c: events
+	 * of commits made meanwhile (which came after it) wait for its own.
+	 */
+	bool is_batch_out;
+	struct core_events deferred_events;
 };
 
 #define CORE_ARN_MAX 2048
