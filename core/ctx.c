@@ -295,7 +295,7 @@ batch_start(struct batch *b, size_t n)
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(b->ctx, parent);
 	/* So do finished signings (one that fails is tried again later). */
-	(void)core_signs_apply(b->ctx, parent);
+	(void)core_signs_apply(b->ctx, parent, &b->ctx->batch_events);
 	/* So do replication copies, the batch's own pushes' first. */
 	core_repl_apply(b->ctx, parent);
 	b->ctx->is_batch_out = true;

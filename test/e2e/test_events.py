@@ -6,7 +6,7 @@ region, resources, detail) with ECR's detail fields, after the commit that
 made it true and in commit order: "ECR Image Action" PUSH (PutImage,
 skopeo), DELETE (one per image id BatchDeleteImage removes),
 UPDATE_STORAGE_CLASS (archive, and a restore once it has ended), "ECR
-Referrer Action" for a referrer's push, "ECR Image Scan" (basic) and
+Referrer Action" for a referrer's push (and a managed signature's), "ECR Image Scan" (basic) and
 Inspector's "Inspector2 Scan" (enhanced), "ECR Pull Through Cache Action"
 for a first pull from a local upstream (and FAILED for a missing tag),
 "ECR Replication Action" in the destination's account and region. A
@@ -443,6 +443,31 @@ class ScanTest(EventsCase):
             "finding-severity-counts": {"CRITICAL": 1, "HIGH": 0,
                                         "MEDIUM": 0, "TOTAL": 2},
             "image-digest": digest, "image-tags": ["e1"]})
+
+
+class SigningTest(EventsCase):
+    """Managed signing's signature is a referrer pushed after its commit."""
+
+    def test_signature_is_a_referrer_push(self):
+        from test_signing import CONFIG, NOTARY
+        c = self.ecr()
+        c.put_signing_configuration(signingConfiguration=CONFIG)
+        repo = unique_name("signed/app")
+        c.create_repository(repositoryName=repo)
+        img = build_image("ev-signed")
+        push_image(c, repo, img, tag="v1")
+        push, sig = self.wait_events(repo, 2)
+        self.assertEqual(push["detail"], push_detail(repo, img.digest, "v1"))
+        refs = c.list_image_referrers(
+            repositoryName=repo,
+            subjectId={"imageDigest": img.digest})["referrers"]
+        self.assertEqual(len(refs), 1)
+        self.assertEnvelope(sig, "ECR Referrer Action", [])
+        self.assertEqual(sig["detail"], {
+            "action-type": "PUSH", "result": "SUCCESS",
+            "repository-name": repo, "image-digest": refs[0]["digest"],
+            "manifest-media-type": harness.MEDIA_OCI_MANIFEST,
+            "artifact-media-type": NOTARY})
 
 
 class ReplicationTest(EventsCase):
