@@ -14,11 +14,13 @@ failed call emits nothing; a burst of concurrent pushes of one tag leaves
 its last PUSH event naming the image the tag holds.
 """
 
+import base64
 import json
 import os
 import re
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import unittest
@@ -219,7 +221,7 @@ class ImageActionTest(EventsCase):
         push_image(c, repo, img, tag="x")
         c.put_image(repositoryName=repo, imageManifest=img.text, imageTag="y")
         self.wait_events(repo, 2)
-        auth = "Basic " + __import__("base64").b64encode(
+        auth = "Basic " + base64.b64encode(
             ("AWS:" + registry_password(c)).encode()).decode()
         r = harness.registry_request(
             self.server.host, self.server.port, "DELETE",
@@ -530,7 +532,7 @@ class PullThroughTest(EventsCase):
             cls.upstream.close()
 
     def pull(self, path, accept):
-        auth = "Basic " + __import__("base64").b64encode(
+        auth = "Basic " + base64.b64encode(
             ("AWS:" + registry_password(self.ecr())).encode()).decode()
         return harness.registry_request(
             self.server.host, self.server.port, "GET", path,
@@ -567,6 +569,23 @@ class PullThroughTest(EventsCase):
         self.assertIn("failure-code", failed["detail"])
         self.assertIn("failure-reason", failed["detail"])
         self.assertNotIn("image-digest", failed["detail"])
+
+
+class StartTest(unittest.TestCase):
+    """An events file that cannot be opened stops ecrd at start."""
+
+    def test_unopenable_file_is_refused_at_start(self):
+        harness.needs_binary()
+        tmp = tempfile.mkdtemp(prefix="e2e-events-start-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "missing", "events.jsonl")
+        p = subprocess.run(
+            [harness.ecrd_bin(), "--listen", "127.0.0.1:0", "--ephemeral",
+             "--events-file", path], capture_output=True, text=True,
+            timeout=harness.START_TIMEOUT_S, env=dict(os.environ,
+                                                      TMPDIR=tmp))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(path + ": No such file or directory", p.stderr)
 
 
 if __name__ == "__main__":
