@@ -19,8 +19,8 @@
 #include "common/json.h"
 #include "server/events.h"
 
-#define DIGEST                                                               \
-	"sha256:3f1c0b9e5d2a7c4b8e6f0a1d2c3b4a59687766554433221"           \
+#define DIGEST                                                                 \
+	"sha256:3f1c0b9e5d2a7c4b8e6f0a1d2c3b4a59687766554433221"               \
 	"10ffeeddccbbaa998"
 #define ARN "arn:aws:ecr:us-east-1:111122223333:repository/team/app"
 /* 2026-01-15T10:00:00Z and 120 ms. */
@@ -89,8 +89,9 @@ envelope_has_eventbridges_keys_in_order(void **state)
 	id = jget_str(e, "id");
 	assert_int_equal(strlen(id), 36);
 	assert_int_equal(id[14], '4');
-	assert_int_equal(
-	    json_object_array_length(jget(e, "resources", json_type_array)), 0);
+	assert_int_equal(json_object_array_length(jget(e, "resources",
+	                     json_type_array)),
+	    0);
 	/* Each event its own id. */
 	e2 = event_envelope(&ev);
 	assert_string_not_equal(jget_str(e2, "id"), id);
@@ -155,8 +156,9 @@ storage_class_archive_and_restore(void **state)
 	    "\"artifact-media-type\":\"application/vnd.cncf.notary.signature\","
 	    "\"last-activated-at\":\"2025-10-10T19:13:02.74Z\"}");
 	assert_string_equal(jget_str(e, "detail-type"), "ECR Referrer Action");
-	assert_int_equal(
-	    json_object_array_length(jget(e, "resources", json_type_array)), 0);
+	assert_int_equal(json_object_array_length(jget(e, "resources",
+	                     json_type_array)),
+	    0);
 	json_object_put(e);
 }
 
@@ -292,8 +294,9 @@ replication_in_the_destination(void **state)
 	json_object_put(e);
 	ev.is_failure = true;
 	e = event_envelope(&ev);
-	assert_string_equal(
-	    jget_str(jget(e, "detail", json_type_object), "result"), "FAILED");
+	assert_string_equal(jget_str(jget(e, "detail", json_type_object),
+	                        "result"),
+	    "FAILED");
 	json_object_put(e);
 }
 
