@@ -14,8 +14,10 @@
 #include "common/json.h"
 #include "core/core.h"
 #include "core/error.h"
+#include "core/event.h"
 #include "store/store.h"
 
+struct core_event;
 struct json_object;
 struct model_shape;
 struct regtoken_signer;
@@ -24,6 +26,15 @@ struct store_repo;
 struct store_txn;
 struct validator;
 struct sigv4_request;
+
+/*
+ * event.c: events waiting for the commit that makes them true, in the
+ * order they were made (core/event.h). Zeroed is empty.
+ */
+struct core_events {
+	struct core_event *head;
+	struct core_event **tail;
+};
 
 /* Transaction kind and resource kind of an operation (STYLE.md 3). */
 #define OP_TXN_NONE 0x00
@@ -111,6 +122,17 @@ struct core_ctx {
 	struct core_slice repl_slice; /* replication.c: sized by time */
 	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
 	bool is_scan_due;             /* scanning_queue.c: a scan queued */
+	/* event.c: the server's sink (NULL: record none) */
+	void (*event_fn)(void *, const struct core_event *);
+	void *event_arg;
+	/* event.c: the group commit's own (replication copies in it) */
+	struct core_events batch_events;
+	/*
+	 * ctx.c: a group commit's asynchronous commit is out; event.c: events
+	 * of commits made meanwhile (which came after it) wait for its own.
+	 */
+	bool is_batch_out;
+	struct core_events deferred_events;
 };
 
 #define CORE_ARN_MAX 2048
@@ -146,6 +168,7 @@ struct call {
 	/* An op that waits on upstream work (call_finish). */
 	bool is_pull_through; /* image.c: refs later */
 	bool is_replica;      /* replication.c: a copy, not a push */
+	bool is_lifecycle;    /* lifecycle_run.c: makes no events */
 	struct core_tee tee;  /* fn NULL: none */
 	bool is_teed;         /* tee.begin ran */
 	uint8_t ptc_state;    /* enum core_ptc_state */
@@ -158,6 +181,7 @@ struct call {
 	struct core_finish *finish;         /* finish.c: owned */
 	struct core_upload_new *new_upload; /* upload.c: owned */
 	struct core_after *after;           /* finish.c: owned */
+	struct core_events events;          /* event.c: until the commit */
 };
 
 /*
@@ -336,6 +360,8 @@ struct core_ptc_target {
 	const char *token;
 	char *ecr_host; /* the ecr upstream's, or NULL */
 	char *role_arn; /* its customRoleArn, or NULL */
+	char *prefix;   /* the rule's ecrRepositoryPrefix, for events */
+	char *url;      /* its upstreamRegistryUrl, for events */
 };
 int core_ptc_target(struct call *, const char *name, struct core_ptc_target *);
 void core_ptc_target_free(struct core_ptc_target *);
@@ -686,9 +712,54 @@ int core_signing_status_set(struct store_txn *, uint64_t repo_id,
 int core_signing_enqueue(struct call *, const struct store_repo *,
     const char *digest);
 
-/* sign_run.c: within a group commit (ctx.c); free the signers and runs. */
-int core_signs_apply(struct core_ctx *, struct store_txn *parent);
+/*
+ * sign_run.c: within a group commit (ctx.c), the signatures' events on l;
+ * free the signers and runs.
+ */
+int core_signs_apply(struct core_ctx *, struct store_txn *parent,
+    struct core_events *l);
 void core_signers_free(struct core_ctx *);
+
+/*
+ * event.c: the events' facts. core_events_wanted: a sink takes them (else
+ * make none). core_event_new: an event of registry account in region
+ * about repo_name (its ARN made here) and digest (NULL: none), at
+ * core_now_ms, owned by the caller. core_call_event: one about repo on
+ * the call, at its time, handed over after its commit (NULL when none is
+ * wanted); the caller fills in the rest. core_event_set: a field's value,
+ * copied (NULL or "": none). core_events_emit: hand l's events to the sink in
+ * order, once their commit is durable, and empty l; core_events_clear
+ * drops them (the commit failed). core_event_emit_now: one whose truth
+ * needs no commit (a failure ECR reports).
+ */
+bool core_events_wanted(const struct core_ctx *);
+struct core_event *core_event_new(struct core_ctx *, enum core_event_kind,
+    const char *account, const char *region, const char *repo_name,
+    const char *digest);
+struct core_event *core_call_event(struct call *, enum core_event_kind,
+    const struct store_repo *, const char *digest);
+void core_event_set(char **field, const char *value);
+/*
+ * An image or referrer action (as img has a subject or not) about img of
+ * repo, at at_ms, with its media types; owned, or NULL when none is
+ * wanted. core_call_storage_class: the archiving of img on the call.
+ */
+struct core_event *core_image_event(struct core_ctx *, enum core_event_action,
+    const struct store_repo *, const struct store_image *, int64_t at_ms);
+void core_call_storage_class(struct call *, const struct store_repo *,
+    const struct store_image *);
+void core_events_add(struct core_events *, struct core_event *owned_ev);
+/* Append src's events to dst's, leaving src empty. */
+void core_events_move(struct core_events *dst, struct core_events *src);
+void core_events_emit(struct core_ctx *, struct core_events *);
+void core_events_clear(struct core_events *);
+void core_event_emit_now(struct core_ctx *, struct core_event *owned_ev);
+/*
+ * A call that committed a txn of its own (not in a group commit) is over:
+ * its events go out if it succeeded, else they are dropped.
+ */
+void core_call_events_done(struct call *);
+void core_event_free(struct core_event *);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char *core_token_make(struct call *, const char *kind, const char *last);

@@ -82,6 +82,8 @@ core_ctx_free(struct core_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	core_pulls_release(ctx);
+	core_events_clear(&ctx->batch_events);
+	core_events_clear(&ctx->deferred_events);
 	core_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
 	sigv4_cache_free(ctx->sigv4_keys);
@@ -150,6 +152,7 @@ call_free(struct call *call)
 	core_finish_free(call->finish);
 	core_upload_new_free(call);
 	core_after_free(call->after);
+	core_events_clear(&call->events);
 	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
@@ -232,6 +235,8 @@ batch_run_one(struct store_txn *parent, struct call *call)
 {
 	int rc;
 
+	/* A run again (the deletes' retry) makes its events again. */
+	core_events_clear(&call->events);
 	if ((rc = store_txn_begin(call->ctx->store, parent, true,
 	         &call->txn)) != 0) {
 		core_fail_store(call, rc);
@@ -240,12 +245,15 @@ batch_run_one(struct store_txn *parent, struct call *call)
 	if (call->op->exec(call) != 0) {
 		store_txn_abort(call->txn);
 		call->txn = NULL;
+		core_events_clear(&call->events);
 		return;
 	}
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
-	if (rc != 0)
+	if (rc != 0) {
 		core_fail_store(call, rc);
+		core_events_clear(&call->events);
+	}
 }
 
 /*
@@ -255,6 +263,7 @@ batch_run_one(struct store_txn *parent, struct call *call)
 struct batch {
 	struct core_ctx *ctx;
 	struct call **calls;
+	struct call **order; /* calls as given: the events' order */
 	size_t n;
 	size_t n_deletes; /* the retry: calls[0..n_deletes) alone */
 	int rc;           /* the batch's own failure, on the retry */
@@ -276,6 +285,7 @@ batch_start(struct batch *b, size_t n)
 	size_t i;
 	int rc;
 
+	core_events_clear(&b->ctx->batch_events);
 	if ((rc = store_txn_begin(b->ctx->store, NULL, true, &parent)) != 0) {
 		batch_committed(b, rc);
 		return;
@@ -285,9 +295,10 @@ batch_start(struct batch *b, size_t n)
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(b->ctx, parent);
 	/* So do finished signings (one that fails is tried again later). */
-	(void)core_signs_apply(b->ctx, parent);
+	(void)core_signs_apply(b->ctx, parent, &b->ctx->batch_events);
 	/* So do replication copies, the batch's own pushes' first. */
 	core_repl_apply(b->ctx, parent);
+	b->ctx->is_batch_out = true;
 	store_txn_commit_async(parent, batch_committed, b);
 }
 
@@ -337,12 +348,33 @@ batch_fail(struct batch *b, size_t first, int rc)
 	}
 }
 
+/*
+ * The events the commit made true: each call's that it committed, in the
+ * order the calls came (a group commit answers in that order too), then
+ * the batch's own (replication copies of those pushes, after them).
+ */
+static void
+batch_events(struct batch *b, int rc)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		core_call_events_done(b->order[i]);
+	if (rc == 0)
+		core_events_emit(b->ctx, &b->ctx->batch_events);
+	else
+		core_events_clear(&b->ctx->batch_events);
+	/* Then those of commits that waited for this one (event.c). */
+	core_events_emit(b->ctx, &b->ctx->deferred_events);
+}
+
 static void
 batch_committed(void *arg, int rc)
 {
 	struct batch *b = arg;
 	struct core_ctx *ctx = b->ctx;
 
+	ctx->is_batch_out = false;
 	if (b->n_deletes == 0 && rc == STORE_NOSPACE &&
 	    (b->n_deletes = batch_take_deletes(ctx, b->calls, b->n)) != 0) {
 		log_warn("store: no space left on device; the reserve is "
@@ -362,8 +394,10 @@ batch_committed(void *arg, int rc)
 	} else
 		batch_fail(b, 0, b->rc);
 	store_files_unlock(ctx->store);
+	batch_events(b, rc);
 	b->done(b->arg);
 	free(b->calls);
+	free(b->order);
 	free(b);
 }
 
@@ -383,6 +417,8 @@ call_batch_run(struct core_ctx *ctx, struct call **calls, size_t n,
 	b->ctx = ctx;
 	b->calls = xreallocarray(NULL, n, sizeof *calls);
 	memcpy(b->calls, calls, n * sizeof *calls);
+	b->order = xreallocarray(NULL, n, sizeof *calls);
+	memcpy(b->order, calls, n * sizeof *calls);
 	b->n = n;
 	b->done = done;
 	b->arg = arg;

@@ -30,6 +30,7 @@
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/events.h"
 #include "server/flags.h"
 #include "server/http.h"
 #include "server/pool.h"
@@ -81,6 +82,7 @@ struct options {
 	uint64_t archive_restore;   /* seconds */
 	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
 	size_t n_signing_keys;
+	struct events_config events;
 };
 
 static struct server server;
@@ -364,6 +366,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'J':
 			o->hold_file_work = optarg;
+			break;
+		case 'E':
+			o->events.file = optarg;
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
@@ -803,6 +808,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    core_ctx_set_upstream_creds, "upstream credentials");
 	reload_secrets();
 	reload_tls();
+	events_reopen(server.events);
 	scan_sched_reload(server.scan_sched);
 	notify_send("READY=1");
 }
@@ -924,6 +930,10 @@ start(const struct options *o, char **cause)
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0 ||
 	    add_signing_keys(o, cause) != 0)
 		return -1;
+	/* Before any write or background run: their events go out. */
+	if ((server.events = events_new(&server, &o->events, cause)) == NULL &&
+	    *cause != NULL)
+		return -1;
 	server.upstream = upstream_net_new(&server);
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
@@ -972,6 +982,7 @@ stop(void)
 		event_free(server.housekeeping_ev);
 	if (server.api != NULL)
 		(void)core_pulls_flush(server.api);
+	events_free(server.events);
 	free(server.pending);
 	api_ctx_free(server.api);
 	store_close(server.store);
