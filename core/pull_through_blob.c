@@ -14,6 +14,7 @@
 #include "core/core_int.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -344,13 +345,18 @@ work_last(struct core_ptc_blob *b)
 		(void)store_upload_file_remove(s, b->upload_id);
 }
 
-/* A job (on a worker thread): write its chunks, maybe end the file. */
+/*
+ * A job (on a worker thread): write its chunks (in one write), maybe end
+ * the file.
+ */
 static void
 work(void *arg)
 {
 	struct core_ptc_blob *b = arg;
 	struct store *s = b->ctx->store;
+	struct iovec iov[JOB_CHUNKS];
 	struct ptc_chunk *c;
+	size_t n = 0;
 
 	/* The file, once there is something to write, or an empty blob. */
 	if (b->rc == 0 && b->writer == NULL &&
@@ -359,8 +365,12 @@ work(void *arg)
 	    (b->rc = store_upload_file_create(s, b->upload_id)) == 0)
 		b->rc =
 		    store_upload_writer_open(s, b->upload_id, 0, &b->writer);
-	for (c = b->work.head; c != NULL && b->rc == 0; c = c->next)
-		b->rc = store_upload_writer_add(b->writer, c->data, c->len);
+	for (c = b->work.head; c != NULL; c = c->next) {
+		iov[n].iov_base = c->data;
+		iov[n++].iov_len = c->len;
+	}
+	if (b->rc == 0 && n > 0)
+		b->rc = store_upload_writer_addv(b->writer, iov, n);
 	if (b->is_last_job)
 		work_last(b);
 }
