@@ -2,16 +2,19 @@
  * Blobs pulled through the cache on demand (issue 13): the first GET of a
  * layer the repository lacks fetches it from the rule's upstream and tees
  * it to that GET's client as it comes (the transfer pauses while the
- * client is slow), while the worker pool hashes it and writes it to an
- * upload file in chunks (the transfer pauses too while the pool is
- * behind); once it is whole the pool checks the digest, syncs the file
- * and links it under the blob's name, and the group commit records the
- * layers (else the client's answer is cut short and nothing is kept).
- * Every other GET waiting on that digest then runs again from the store.
+ * client is slow), hashing it on the way, while the worker pool writes
+ * it to an upload file in chunks (the transfer pauses too while the pool
+ * is behind). Once it is whole the loop checks the digest and lets the
+ * client have the last byte; the pool syncs the file and links it under
+ * the blob's name, and the group commit records the layers (a bad digest
+ * or a broken transfer: the client's answer is cut short and nothing is
+ * kept). Every other GET waiting on that digest then runs again from the
+ * store.
  */
 #include "core/core_int.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +79,11 @@ struct core_ptc_blob {
 	bool is_busy;     /* a pool job runs; what follows is its */
 	bool is_last_job; /* the job ends the file */
 	struct chunk_list work;
+	/*
+	 * The loop's, as the bytes come: the pool's thread is nice'd (it
+	 * must not slow the loop), and hashing there left the transfer
+	 * waiting on it whenever the machine was busy (issue 13's bench).
+	 */
 	struct sha256_state hash;
 	struct store_upload_writer *writer;
 	int rc;           /* the first failure, STORE_* */
@@ -84,7 +92,7 @@ struct core_ptc_blob {
 	/* The teed client. */
 	struct call *tee_call; /* its client streams, or NULL */
 	size_t tee_queued;     /* bytes waiting to go out */
-	int64_t tee_len;       /* the answer's length */
+	int64_t tee_len;       /* the answer's length; 0 once all sent */
 	int64_t tee_sent;
 	char tee_last; /* held back until verified */
 	struct ptc_waiter *waiters;
@@ -254,6 +262,7 @@ sink(void *arg, void *easy, const void *data, size_t len)
 		return UP_SINK_PAUSE;
 	}
 	b->len += len;
+	sha256_update(&b->hash, data, len);
 	chunks_add(b, data, len);
 	if (b->tee_call != NULL)
 		tee_write(b, data, len);
@@ -304,8 +313,8 @@ hash_text(struct core_ptc_blob *b, char out[72])
 }
 
 /*
- * The end of the file, in the pool: a whole transfer whose digest
- * matches is synced and linked under the blob's name (pinned until the
+ * The end of the file, in the pool: a whole transfer (its digest matched)
+ * is synced and linked under the blob's name (pinned until the
  * commit that records it is over, as a registry push's finish is);
  * anything else is removed.
  */
@@ -313,7 +322,6 @@ static void
 work_last(struct core_ptc_blob *b)
 {
 	struct store *s = b->ctx->store;
-	char got[72];
 	int rc = b->rc;
 
 	if (b->writer != NULL) {
@@ -323,13 +331,8 @@ work_last(struct core_ptc_blob *b)
 		b->writer = NULL;
 	}
 	if (b->rc == 0 && b->end == BLOB_WHOLE) {
-		hash_text(b, got);
-		if (strcmp(got, b->digest) != 0) {
-			log_warn("pull through %s: upstream sent %s", b->digest,
-			    got);
-			b->rc = STORE_IO;
-		} else if ((b->rc = store_upload_file_prepare(s, b->upload_id,
-		                b->len)) == 0) {
+		if ((b->rc = store_upload_file_prepare(s, b->upload_id,
+		         b->len)) == 0) {
 			store_blob_pin(s, b->digest);
 			b->is_linked = true;
 			/* A failed link leaves the rename to the commit. */
@@ -342,13 +345,18 @@ work_last(struct core_ptc_blob *b)
 		(void)store_upload_file_remove(s, b->upload_id);
 }
 
-/* A job (on a worker thread): hash and write its chunks, maybe end. */
+/*
+ * A job (on a worker thread): write its chunks (in one write), maybe end
+ * the file.
+ */
 static void
 work(void *arg)
 {
 	struct core_ptc_blob *b = arg;
 	struct store *s = b->ctx->store;
+	struct iovec iov[JOB_CHUNKS];
 	struct ptc_chunk *c;
+	size_t n = 0;
 
 	/* The file, once there is something to write, or an empty blob. */
 	if (b->rc == 0 && b->writer == NULL &&
@@ -357,10 +365,12 @@ work(void *arg)
 	    (b->rc = store_upload_file_create(s, b->upload_id)) == 0)
 		b->rc =
 		    store_upload_writer_open(s, b->upload_id, 0, &b->writer);
-	for (c = b->work.head; c != NULL && b->rc == 0; c = c->next) {
-		sha256_update(&b->hash, c->data, c->len);
-		b->rc = store_upload_writer_add(b->writer, c->data, c->len);
+	for (c = b->work.head; c != NULL; c = c->next) {
+		iov[n].iov_base = c->data;
+		iov[n++].iov_len = c->len;
 	}
+	if (b->rc == 0 && n > 0)
+		b->rc = store_upload_writer_addv(b->writer, iov, n);
 	if (b->is_last_job)
 		work_last(b);
 }
@@ -452,9 +462,6 @@ blob_end(struct core_ptc_blob *b, bool ok)
 	size_t i;
 
 	blob_unlink(b);
-	if (ok && b->tee_call != NULL && b->tee_len > 0)
-		(void)b->tee_call->tee.write(b->tee_call->tee.arg, &b->tee_last,
-		    1);
 	if (b->is_linked)
 		store_blob_unpin(b->ctx->store, b->digest);
 	store_upload_unpin(b->ctx->store, b->upload_id);
@@ -531,6 +538,29 @@ finish(struct core_ptc_blob *b)
 	core_ptc_write(w);
 }
 
+/*
+ * The digest matches: the client may have its last byte now. Its bytes
+ * are the blob whatever becomes of the file, so it need not wait for the
+ * sync and the commit (those cost a slow disk's worth of the first pull).
+ */
+static bool
+verify(struct core_ptc_blob *b)
+{
+	char got[72];
+
+	hash_text(b, got);
+	if (strcmp(got, b->digest) != 0) {
+		log_warn("pull through %s: upstream sent %s", b->digest, got);
+		return false;
+	}
+	if (b->tee_call != NULL && b->tee_len > 0) {
+		(void)b->tee_call->tee.write(b->tee_call->tee.arg, &b->tee_last,
+		    1);
+		b->tee_len = 0;
+	}
+	return true;
+}
+
 static void
 blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 {
@@ -543,7 +573,7 @@ blob_fetched(void *arg, struct up_xfer *x, const char *failure)
 	else if (x->status != 200)
 		log_warn("pull through %s: upstream answered HTTP %ld",
 		    b->digest, x->status);
-	else
+	else if (verify(b))
 		b->end = BLOB_WHOLE;
 	up_xfer_free(x);
 	kick(b);

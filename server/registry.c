@@ -305,10 +305,14 @@ answer_reg(struct http_request *req, struct call *call)
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	api_reg_render(call, &ra);
 	if (call_teed(call)) {
-		/* Streamed as it came: whole only if the blob was recorded. */
+		/*
+		 * Streamed as it came, whole once the digest matched; a
+		 * blob not recorded closes the connection (cut short
+		 * unless the check had passed).
+		 */
 		if (ra.status != 200)
 			log_warn("%s %s: pulled through the cache, not "
-			         "recorded; the answer is cut short",
+			         "recorded",
 			    req->method, req->path);
 		http_stream_finish(req, ra.status == 200);
 		return;

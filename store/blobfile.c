@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
@@ -451,6 +452,7 @@ store_upload_file_remove(struct store *s, const char *id)
  */
 #define WRITER_BUF STORE_WRITER_SPACE_MAX /* gathered per pwrite */
 #define WRITER_ALIGN 4096                 /* O_DIRECT's unit */
+#define WRITER_IOV_MAX 16                 /* pieces gathered per pwritev */
 
 struct store_upload_writer {
 	struct store *store;
@@ -594,6 +596,62 @@ store_upload_writer_add(struct store_upload_writer *w, const void *data,
 		len -= n;
 		if (w->used == w->cap && (rc = writer_flush(w)) != STORE_OK)
 			return rc;
+	}
+	return STORE_OK;
+}
+
+/*
+ * The leading pieces of iov that one direct pwritev takes (whole aligned
+ * blocks from aligned buffers at a block boundary), and their bytes.
+ */
+static size_t
+writer_direct_run(const struct store_upload_writer *w, const struct iovec *iov,
+    size_t n, size_t *bytes)
+{
+	size_t k;
+
+	*bytes = 0;
+	if (w->used != 0 || !w->can_direct || w->offset % WRITER_ALIGN != 0)
+		return 0;
+	for (k = 0; k < n && k < WRITER_IOV_MAX; k++) {
+		if ((uintptr_t)iov[k].iov_base % WRITER_ALIGN != 0 ||
+		    iov[k].iov_len == 0 || iov[k].iov_len % WRITER_ALIGN != 0 ||
+		    iov[k].iov_len > INT64_MAX - w->offset - *bytes)
+			break;
+		*bytes += iov[k].iov_len;
+	}
+	return k;
+}
+
+int
+store_upload_writer_addv(struct store_upload_writer *w, const struct iovec *iov,
+    size_t n)
+{
+	size_t k, i, bytes, skip = 0;
+	ssize_t done = -1;
+	int rc;
+
+	if ((k = writer_direct_run(w, iov, n, &bytes)) > 1 &&
+	    writer_set_direct(w, true)) {
+		do
+			done = pwritev(w->fd, iov, (int)k, (off_t)w->offset);
+		while (done == -1 && errno == EINTR);
+	}
+	/* Refused or short (or nothing to gather): the rest piece by piece. */
+	if (done > 0) {
+		w->offset += (uint64_t)done;
+		skip = (size_t)done;
+	}
+	for (i = 0; i < n; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		if ((rc = store_upload_writer_add(w,
+		         (const unsigned char *)iov[i].iov_base + skip,
+		         iov[i].iov_len - skip)) != STORE_OK)
+			return rc;
+		skip = 0;
 	}
 	return STORE_OK;
 }

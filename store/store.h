@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct store;
 struct store_txn;
@@ -850,6 +851,14 @@ int store_upload_writer_open(struct store *, const char *id, uint64_t offset,
     struct store_upload_writer **out);
 int store_upload_writer_add(struct store_upload_writer *, const void *data,
     size_t len);
+/*
+ * Append n pieces in order, as add would one by one, but whole aligned
+ * blocks from page-aligned buffers go to the disk in one write: a nice'd
+ * worker wrote 4 MiB at a time at 1.7 times its rate at 1 MiB on a busy
+ * machine (issue 13: fewer waits, each ending in a slow wake-up).
+ */
+int store_upload_writer_addv(struct store_upload_writer *, const struct iovec *,
+    size_t n);
 /*
  * Or fill the writer's own buffer: space sets *out to room for want bytes
  * (at most STORE_WRITER_SPACE_MAX), then commit counts the len written

@@ -1456,6 +1456,61 @@ test_upload_writer_mixes_add_and_space(void **state)
 }
 
 /*
+ * addv writes its leading aligned pieces in one go and the rest (from an
+ * unaligned piece on, or all of it at an odd offset) as add would: the
+ * file holds every byte in order.
+ */
+static void
+test_upload_writer_gathers_aligned_pieces(void **state)
+{
+	struct fx *f = *state;
+	struct store_upload_writer *w;
+	unsigned char *blocks, *got, *want;
+	size_t len = 4 * 4096, total, i;
+	struct iovec iov[4];
+	char *up;
+	FILE *fp;
+
+	up = path_in(f, "uploads/w3");
+	blocks = xmalloc_aligned(4096, len);
+	for (i = 0; i < len; i++)
+		blocks[i] = (unsigned char)(i * 11 + 3);
+	assert_int_equal(store_upload_file_create(f->st, "w3"), STORE_OK);
+	assert_int_equal(store_upload_writer_open(f->st, "w3", 0, &w),
+	    STORE_OK);
+	/* Two aligned pieces gathered, then an unaligned one and a block. */
+	iov[0] = (struct iovec){blocks, 2 * 4096};
+	iov[1] = (struct iovec){blocks + 3 * 4096, 4096};
+	iov[2] = (struct iovec){blocks + 5, 100};
+	iov[3] = (struct iovec){blocks + 2 * 4096, 4096};
+	assert_int_equal(store_upload_writer_addv(w, iov, 4), STORE_OK);
+	/* At an odd offset now: aligned pieces go through the buffer. */
+	iov[0] = (struct iovec){blocks, 4096};
+	iov[1] = (struct iovec){blocks + 4096, 4096};
+	assert_int_equal(store_upload_writer_addv(w, iov, 2), STORE_OK);
+	assert_int_equal(store_upload_writer_addv(w, iov, 0), STORE_OK);
+	assert_int_equal(store_upload_writer_close(w, true), STORE_OK);
+
+	total = 3 * 4096 + 100 + 4096 + 2 * 4096;
+	want = malloc(total);
+	memcpy(want, blocks, 2 * 4096);
+	memcpy(want + 2 * 4096, blocks + 3 * 4096, 4096);
+	memcpy(want + 3 * 4096, blocks + 5, 100);
+	memcpy(want + 3 * 4096 + 100, blocks + 2 * 4096, 4096);
+	memcpy(want + 4 * 4096 + 100, blocks, 2 * 4096);
+	got = malloc(total + 1);
+	fp = fopen(up, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(got, 1, total + 1, fp), total);
+	fclose(fp);
+	assert_memory_equal(got, want, total);
+	free(got);
+	free(want);
+	free(blocks);
+	free(up);
+}
+
+/*
  * Whole blocks of a page-aligned buffer at a block boundary are written
  * from the caller's buffer (no copy), and what follows them, unaligned,
  * through the writer's own: the file holds every byte in order.
@@ -2599,6 +2654,7 @@ main(void)
 	    T(test_upload_file_write_and_finish_make_blob_file),
 	    T(test_upload_writer_mixes_add_and_space),
 	    T(test_upload_writer_takes_aligned_blocks_uncopied),
+	    T(test_upload_writer_gathers_aligned_pieces),
 	    T(test_upload_file_finish_when_blob_exists_drops_upload),
 	    T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
 	    T(test_gc_collects_old_unreferenced_layers_only),
