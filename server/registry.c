@@ -303,6 +303,7 @@ answer_reg(struct http_request *req, struct call *call)
 	size_t i;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
+	metrics_note_call(&st->mx, call, rs->rq.repo, true);
 	api_reg_render(call, &ra);
 	if (call_teed(call)) {
 		/* Streamed as it came: whole only if the blob was recorded. */
@@ -607,6 +608,7 @@ on_stream_body(struct http_request *req, const char *data, size_t len)
 {
 	struct reg_state *rs = reg_of(req);
 
+	((struct route_state *)req->app_data)->mx.bytes_in += len;
 	if (rs->sink.rc == 0 && api_reg_stream_add(rs->call, len) == 0) {
 		sink_add(rs, data, len);
 		return 0;
