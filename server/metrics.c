@@ -237,8 +237,7 @@ unlink_series(struct family *f, struct series *s)
 
 void
 metrics_each(struct metrics *m, size_t fam,
-    bool (*fn)(const char *const *values, double *value, void *arg),
-    void *arg)
+    bool (*fn)(const char *const *values, double *value, void *arg), void *arg)
 {
 	struct family *f = &m->fams[fam];
 	struct series *s, *next;

@@ -72,8 +72,7 @@ double metrics_get(const struct metrics *, size_t fam,
  * *value.
  */
 void metrics_each(struct metrics *, size_t fam,
-    bool (*fn)(const char *const *values, double *value, void *arg),
-    void *arg);
+    bool (*fn)(const char *const *values, double *value, void *arg), void *arg);
 
 /*
  * The text of every family, in declaration order, each series in the

@@ -53,7 +53,8 @@ enum fam {
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-#define L(...) {__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)
+#define L(...)                                                                 \
+	{__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)
 static const struct metrics_def defs[F__COUNT] = {
     [F_CALLS] = {"ecrd_api_calls_total",
         "API calls by ECR action name, registry calls under the action ECR "
@@ -66,13 +67,11 @@ static const struct metrics_def defs[F__COUNT] = {
     [F_PULLS] = {"ecrd_repository_pull_count_total",
         "Image pulls per repository: BatchGetImage and manifest GETs "
         "(AWS/ECR RepositoryPullCount).",
-        METRICS_COUNTER, L("registry_id", "region", "repository"), 2, NULL,
-        0},
+        METRICS_COUNTER, L("registry_id", "region", "repository"), 2, NULL, 0},
     [F_PUSHES] = {"ecrd_repository_push_count_total",
         "Image pushes per repository: PutImage and manifest PUTs (an "
         "extension: ECR has no push metric).",
-        METRICS_COUNTER, L("registry_id", "region", "repository"), 2, NULL,
-        0},
+        METRICS_COUNTER, L("registry_id", "region", "repository"), 2, NULL, 0},
     [F_REPOS] = {"ecrd_repositories",
         "Repositories per registry and region (AWS/Usage ResourceCount "
         "RepositoryCount).",
@@ -98,11 +97,11 @@ static const struct metrics_def defs[F__COUNT] = {
         "collected, since the server started.",
         METRICS_GAUGE, {NULL}, 0, -1, NULL, 0},
     [F_STORE_USED] = {"ecrd_store_used_bytes",
-        "Bytes of the metadata store (LMDB map) in use.", METRICS_GAUGE,
-        {NULL}, 0, -1, NULL, 0},
+        "Bytes of the metadata store (LMDB map) in use.", METRICS_GAUGE, {NULL},
+        0, -1, NULL, 0},
     [F_STORE_SIZE] = {"ecrd_store_map_size_bytes",
-        "Size of the metadata store's map (--map-size).", METRICS_GAUGE,
-        {NULL}, 0, -1, NULL, 0},
+        "Size of the metadata store's map (--map-size).", METRICS_GAUGE, {NULL},
+        0, -1, NULL, 0},
     [F_JOB_RUNS] = {"ecrd_background_runs_total",
         "Background runs ended (gc, reap, lifecycle, replication, scan, "
         "signing) by result.",
@@ -115,17 +114,17 @@ static const struct metrics_def defs[F__COUNT] = {
         "HTTP exchanges with pull-through upstream registries, by result.",
         METRICS_COUNTER, L("result"), -1, NULL, 0},
     [F_CPU] = {"process_cpu_seconds_total",
-        "User and system CPU time spent, seconds.", METRICS_COUNTER, {NULL},
-        0, -1, NULL, 0},
+        "User and system CPU time spent, seconds.", METRICS_COUNTER, {NULL}, 0,
+        -1, NULL, 0},
     [F_RSS] = {"process_resident_memory_bytes", "Resident memory, bytes.",
         METRICS_GAUGE, {NULL}, 0, -1, NULL, 0},
     [F_FDS] = {"process_open_fds", "Open file descriptors.", METRICS_GAUGE,
         {NULL}, 0, -1, NULL, 0},
     [F_START] = {"process_start_time_seconds",
-        "Start time of the process since the epoch, seconds.",
-        METRICS_GAUGE, {NULL}, 0, -1, NULL, 0},
-    [F_INFO] = {"ecrd_build_info", "The running ecrd's version.",
-        METRICS_GAUGE, L("version"), -1, NULL, 0},
+        "Start time of the process since the epoch, seconds.", METRICS_GAUGE,
+        {NULL}, 0, -1, NULL, 0},
+    [F_INFO] = {"ecrd_build_info", "The running ecrd's version.", METRICS_GAUGE,
+        L("version"), -1, NULL, 0},
 };
 #undef L
 
@@ -283,7 +282,8 @@ count_call(struct srv_metrics *sm, const struct metrics_note *n,
 		if (error == NULL)
 			error = header_of(a, "x-amzn-ErrorType");
 		if (error == NULL) {
-			snprintf(fallback, sizeof fallback, "HTTP%d", a->status);
+			snprintf(fallback, sizeof fallback, "HTTP%d",
+			    a->status);
 			error = fallback;
 		}
 		err[1] = error;
