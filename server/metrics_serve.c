@@ -182,7 +182,7 @@ metrics_note_begin(struct http_request *req, const struct server *srv)
 
 void
 metrics_note_call(struct metrics_note *n, const struct call *call,
-    const char *repo, bool is_registry)
+    const char *repo, const char *error)
 {
 	const char *registry_id, *region, *name;
 
@@ -197,9 +197,10 @@ metrics_note_call(struct metrics_note *n, const struct call *call,
 		str_copy(n->region, sizeof n->region, region);
 	/* Names are at most 256 bytes once validated; a longer one is cut. */
 	str_copy(n->repository, sizeof n->repository, repo != NULL ? repo : "");
-	(void)is_registry; /* the path said so at the head */
-	if (call_error_code(call) != ERR_NONE && n->error == NULL)
-		n->error = ecr_error_type(call_error_code(call));
+	if (error == NULL && call_error_code(call) != ERR_NONE)
+		error = ecr_error_type(call_error_code(call));
+	if (n->error == NULL)
+		n->error = error;
 }
 
 void
@@ -251,6 +252,21 @@ action_of(const char *route, bool is_head)
 		return reg_actions[i].action;
 	}
 	return "registry:-";
+}
+
+/*
+ * An API call's action; one refused before its operation was looked up
+ * (a bad signature) is named by its X-Amz-Target, when that names one.
+ */
+static const char *
+api_action(const struct http_request *req, const char *op)
+{
+	const char *name;
+
+	if (strcmp(op, "-") != 0)
+		return op;
+	name = api_target_op(http_request_header(req, "X-Amz-Target"));
+	return name != NULL ? name : op;
 }
 
 static const char *
@@ -325,10 +341,12 @@ metrics_on_answer(struct http_request *req, const struct answer *a)
 	op[1] = n->is_registry || is_api ? st->op : "-";
 	metrics_observe(n->sm->m, F_DURATION, op,
 	    elapsed_ms(&req->started) / 1e3);
-	if (n->is_registry && strcmp(st->op, "-") != 0)
-		action = action_of(st->op, req->is_head);
+	if (n->is_registry)
+		action = strcmp(st->op, "-") != 0
+		             ? action_of(st->op, req->is_head)
+		             : NULL;
 	else
-		action = is_api ? st->op : NULL;
+		action = is_api ? api_action(req, st->op) : NULL;
 	if (action != NULL)
 		count_call(n->sm, n, action, a, is_get);
 	p[0] = n->is_registry ? "registry" : "ecr";

@@ -303,7 +303,7 @@ answer_reg(struct http_request *req, struct call *call)
 	size_t i;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
-	metrics_note_call(&st->mx, call, rs->rq.repo, true);
+	metrics_note_call(&st->mx, call, rs->rq.repo, api_reg_error_name(call));
 	api_reg_render(call, &ra);
 	if (call_teed(call)) {
 		/* Streamed as it came: whole only if the blob was recorded. */

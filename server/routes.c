@@ -140,7 +140,7 @@ respond_call(struct http_request *req, struct call *call)
 
 	/* Names in the op table are short: it fits. */
 	(void)str_copy(st->op, sizeof st->op, call_op_name(call));
-	metrics_note_call(&st->mx, call, NULL, false);
+	metrics_note_call(&st->mx, call, NULL, NULL);
 	api_call_render(call, &status, &error_type, &body, &len);
 	answer_init(&a, status, ANSWER_JSON_11);
 	/* answer_send takes the body: a page goes out without a copy. */

@@ -318,9 +318,13 @@ struct srv_metrics *srv_metrics_new(struct server *, size_t max_series);
 void srv_metrics_free(struct srv_metrics *);
 /* routes.c, on every request's head: start its note (in app_data). */
 void metrics_note_begin(struct http_request *, const struct server *);
-/* The call a request ran (repo: the registry's path name, or NULL). */
+/*
+ * The call a request ran: repo, the registry's path name (NULL: the
+ * call's repositoryName); error, the registry's code of its error (NULL:
+ * the call's ECR error name, if any).
+ */
 void metrics_note_call(struct metrics_note *, const struct call *,
-    const char *repo, bool is_registry);
+    const char *repo, const char *error);
 /* The registry's error code answered, unless the call's came first. */
 void metrics_note_error(struct http_request *, const char *code);
 /* answer_send: count the answer. */

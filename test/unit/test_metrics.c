@@ -22,10 +22,10 @@ static const double bounds[] = {0.1, 1, 2.5};
 static const struct metrics_def calls = {"t_calls_total",
     "Calls \\ per \"op\"\nsecond line", METRICS_COUNTER, {"op", "repository"},
     2, 1, NULL, 0};
-static const struct metrics_def lat = {"t_seconds", "Latency.",
-    METRICS_HISTOGRAM, {"op"}, 1, -1, bounds, 3};
-static const struct metrics_def up = {"t_up", "Up.", METRICS_GAUGE, {NULL}, 0,
-    -1, NULL, 0};
+static const struct metrics_def lat = {
+    "t_seconds", "Latency.", METRICS_HISTOGRAM, {"op"}, 1, -1, bounds, 3};
+static const struct metrics_def up = {
+    "t_up", "Up.", METRICS_GAUGE, {NULL}, 0, -1, NULL, 0};
 
 static char *
 render(struct metrics *m)
@@ -74,13 +74,14 @@ test_metrics_histogram_buckets_are_cumulative(void **state)
 	metrics_observe(m, fam, v, 2);
 	metrics_observe(m, fam, v, 7);
 	text = render(m);
-	assert_non_null(strstr(text, "# TYPE t_seconds histogram\n"
-	                             "t_seconds_bucket{op=\"x\",le=\"0.1\"} 2\n"
-	                             "t_seconds_bucket{op=\"x\",le=\"1\"} 2\n"
-	                             "t_seconds_bucket{op=\"x\",le=\"2.5\"} 3\n"
-	                             "t_seconds_bucket{op=\"x\",le=\"+Inf\"} 4\n"
-	                             "t_seconds_sum{op=\"x\"} 9.15\n"
-	                             "t_seconds_count{op=\"x\"} 4\n"));
+	assert_non_null(strstr(text,
+	    "# TYPE t_seconds histogram\n"
+	    "t_seconds_bucket{op=\"x\",le=\"0.1\"} 2\n"
+	    "t_seconds_bucket{op=\"x\",le=\"1\"} 2\n"
+	    "t_seconds_bucket{op=\"x\",le=\"2.5\"} 3\n"
+	    "t_seconds_bucket{op=\"x\",le=\"+Inf\"} 4\n"
+	    "t_seconds_sum{op=\"x\"} 9.15\n"
+	    "t_seconds_count{op=\"x\"} 4\n"));
 	free(text);
 	metrics_free(m);
 }
@@ -96,7 +97,8 @@ test_metrics_gauge_without_labels(void **state)
 	(void)state;
 	metrics_set(m, fam, none, 1.5e12);
 	text = render(m);
-	assert_non_null(strstr(text, "# TYPE t_up gauge\nt_up 1500000000000\n"));
+	assert_non_null(strstr(text,
+	    "# TYPE t_up gauge\nt_up 1500000000000\n"));
 	free(text);
 	metrics_free(m);
 }
