@@ -267,8 +267,12 @@ tee_begin(void *arg, int64_t len)
 {
 	struct http_request *req = arg;
 	struct reg_state *rs = reg_of(req);
+	struct route_state *st = req->app_data;
 	struct answer a;
 
+	/* Answered now, as it comes: the call is counted now too. */
+	snprintf(st->op, sizeof st->op, "%s", call_op_name(rs->tee_call));
+	metrics_note_call(&st->mx, rs->tee_call, rs->rq.repo, NULL);
 	answer_init(&a, 200, "application/octet-stream");
 	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
 	answer_header(&a, "Docker-Content-Digest", rs->rq.reference);

@@ -25,6 +25,7 @@ import botocore.exceptions
 import harness
 from harness import (DEFAULT_ACCOUNT, REGION, EcrdTestCase, poll,
                      unique_name)
+from test_pull_through import REGISTRY, UpstreamRegistry
 from test_registry import (LAYER_FILES, SKOPEO, UMOCI, Layout, Registry,
                            RegistryHelpers, describe, run_tool)
 
@@ -442,6 +443,63 @@ class NoMetricsTest(EcrdTestCase):
         r = self.http("GET", "/metrics")
         self.assertAwsError(r, 404, "UnknownOperationException")
         self.assertIn(b"--no-metrics", r.body)
+
+
+@unittest.skipUnless(SKOPEO and UMOCI and os.path.exists(REGISTRY),
+                     "skopeo, umoci and docker-registry are needed")
+class PullThroughTest(MetricsMixin, RegistryHelpers, EcrdTestCase):
+    """A pull through the cache (quay.io sent to Debian's docker-registry):
+    its upstream exchanges, the pull and the blob bytes streamed to the
+    client as they come are counted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.upstream = UpstreamRegistry()
+        cls.addClassCleanup(cls.upstream.close)
+        cls.server_args = ("--upstream-url", "quay.io=" + cls.upstream.url)
+        super().setUpClass()
+
+    def test_pull_through_is_counted(self):
+        tmp = tempfile.mkdtemp(prefix="e2e-metrics-ptc-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        layout = Layout(self, os.path.join(tmp, "layout"))
+        layout.add_image("v1", LAYER_FILES[:1])
+        name = unique_name("up")
+        p = run_tool((SKOPEO, "--insecure-policy", "copy",
+                      "--dest-tls-verify=false", "oci:%s:v1" % layout.path,
+                      "docker://%s/%s:v1" % (
+                          self.upstream.url[len("http://"):], name)))
+        self.assertEqual(p.returncode, 0, describe(p))
+        prefix = unique_name("quay")
+        self.ecr().create_pull_through_cache_rule(
+            ecrRepositoryPrefix=prefix, upstreamRegistryUrl="quay.io")
+        before = self.scrape()
+        p = run_tool((SKOPEO, "--insecure-policy", "copy",
+                      "--src-tls-verify=false", "--src-creds",
+                      "AWS:" + self.password,
+                      "docker://%s/%s/%s:v1" % (self.server.hostport, prefix,
+                                                name),
+                      "dir:" + os.path.join(tmp, "out")))
+        self.assertEqual(p.returncode, 0, describe(p))
+        after = self.scrape()
+        self.assertGreater(
+            value(after, "ecrd_pull_through_upstream_requests_total",
+                  result="ok") -
+            value(before, "ecrd_pull_through_upstream_requests_total",
+                  result="ok"), 0)
+        self.assertEqual(value(after, "ecrd_repository_pull_count_total",
+                               registry_id=DEFAULT_ACCOUNT, region=REGION,
+                               repository="%s/%s" % (prefix, name)), 1)
+        size = sum(len(layout.blob(d["digest"])) for d in json.loads(
+            layout.blob(layout.ref("v1")["digest"]))["layers"])
+        self.assertGreaterEqual(
+            value(after, "ecrd_blob_bytes_pulled_total",
+                  protocol="registry") -
+            value(before, "ecrd_blob_bytes_pulled_total",
+                  protocol="registry"), size)
+        self.assertGreaterEqual(
+            self.calls(after, "GetDownloadUrlForLayer") -
+            self.calls(before, "GetDownloadUrlForLayer"), 2)
 
 
 def free_port():
