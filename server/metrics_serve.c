@@ -204,6 +204,14 @@ metrics_note_call(struct metrics_note *n, const struct call *call,
 }
 
 void
+metrics_note_pushed(struct http_request *req, size_t len)
+{
+	struct route_state *st = req->app_data;
+
+	st->mx.bytes_in += len;
+}
+
+void
 metrics_note_error(struct http_request *req, const char *code)
 {
 	struct route_state *st = req->app_data;

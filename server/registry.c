@@ -612,7 +612,7 @@ on_stream_body(struct http_request *req, const char *data, size_t len)
 {
 	struct reg_state *rs = reg_of(req);
 
-	((struct route_state *)req->app_data)->mx.bytes_in += len;
+	metrics_note_pushed(req, len);
 	if (rs->sink.rc == 0 && api_reg_stream_add(rs->call, len) == 0) {
 		sink_add(rs, data, len);
 		return 0;

@@ -90,7 +90,7 @@ on_part_body(struct http_request *req, const char *data, size_t len)
 {
 	struct route_state *st = req->app_data;
 
-	st->mx.bytes_in += len;
+	metrics_note_pushed(req, len);
 	if (api_part_add(part_of(st), data, len) == 0)
 		return 0;
 	answer_aws_error(req, NULL, 413, ERR_REQUEST_ENTITY_TOO_LARGE,

@@ -30,11 +30,6 @@ struct pending_write {
 };
 
 /*
- * Per request: its id and operation (for the log), and the protocol's
- * state while the request is read (registry.c's, or an UploadLayerPart
- * body), owned: route_state's free calls proto_free on it.
- */
-/*
  * metrics_serve.c: what the metrics count of a request, noted as it runs
  * and counted by answer_send (sm NULL: metrics off).
  */
@@ -49,6 +44,11 @@ struct metrics_note {
 	bool is_registry;
 };
 
+/*
+ * Per request: its id and operation (for the log), and the protocol's
+ * state while the request is read (registry.c's, or an UploadLayerPart
+ * body), owned: route_state's free calls proto_free on it.
+ */
 struct route_state {
 	char request_id[40];
 	char op[64];
@@ -325,6 +325,8 @@ void metrics_note_begin(struct http_request *, const struct server *);
  */
 void metrics_note_call(struct metrics_note *, const struct call *,
     const char *repo, const char *error);
+/* Blob bytes the request pushed (its body, as it streams in). */
+void metrics_note_pushed(struct http_request *, size_t len);
 /* The registry's error code answered, unless the call's came first. */
 void metrics_note_error(struct http_request *, const char *code);
 /* answer_send: count the answer. */
