@@ -44,6 +44,10 @@ REPL_STALL_MAX_MS = 20.0    # issue 14: no request held longer by the worker
 PTC_RATIO = 0.8             # issue 13: first pull through the cache
 PTC_RSS_MIB = 64.0          # against a direct pull; RSS during it
 PTC_CACHED_RATIO = 0.9      # a cached pull "as fast as" an ordinary one
+OBSERVE_RATIO = 0.9         # issue 17: all of it on / all off
+OBSERVE_CONFIGS = (("off", "all off (--no-metrics)"),
+                   ("metrics", "metrics (the default)"),
+                   ("all", "metrics + --events-file + --audit-log"))
 CEILING_PCT = {"DescribeRepositories": 60.0,    # issue 12: ecrd's req/s as
                "GetAuthorizationToken": 80.0}   # a share of ecrd-ceiling's
 UNIQUE = ("CreateRepository", "PutImage")   # pools that must not wrap
@@ -125,7 +129,8 @@ def main():
         extra = []
         if sock:
             extra.append("%d socket errors" % sock)
-        if r["scenario"] in UNIQUE and int(r.get("wraps", "0")):
+        if (r["scenario"].split("@")[0] in UNIQUE and
+                int(r.get("wraps", "0"))):
             extra.append("pool ran out %s times: repeats are in non-2xx; "
                          "raise BENCH_CREATE_POOL / BENCH_PUT_POOL"
                          % r["wraps"])
@@ -234,6 +239,7 @@ def main():
     ceiling_table(rows)
     replication_table(rows)
     tls_table(rows)
+    observe_table(rows)
 
 
 def wrk_rows(rows):
@@ -654,6 +660,56 @@ def tls_table(rows):
     print("(the same signed requests; wrk and curl negotiate TLS 1.3 once "
           "per connection; https/http is the share of plain HTTP's figure "
           "kept)")
+    print()
+
+
+def observe_table(rows):
+    """Issue 17: the cost of metrics, the events file and the audit log:
+    the same calls on ecrd-obs-off, -metrics and -all, in alternating
+    rounds (run.sh); each round's req/s as a ratio of that round's
+    all-off figure, and the median of those ratios."""
+    rps = {}
+    for r in rows:
+        if r["kind"] != "wrk" or not r["server"].startswith("ecrd-obs-"):
+            continue
+        op, _, rnd = r["scenario"].partition("@r")
+        rps.setdefault((r["server"][len("ecrd-obs-"):], op), {})[rnd] = \
+            rps_of(r)
+    skipped = {r["server"][len("ecrd-obs-"):]: r.get("reason", "")
+               for r in rows if r["kind"] == "skip" and
+               r["server"].startswith("ecrd-obs-")}
+    if not rps and not skipped:
+        return
+    fmt = "%-22s %-40s %10s %8s  %s"
+    print(fmt % ("issue 17: observe", "configuration", "req/s", "/ off",
+                 "target"))
+    print("-" * 100)
+    for op in sorted({k[1] for k in rps}):
+        base = rps.get(("off", op), {})
+        for cfg, label in OBSERVE_CONFIGS:
+            if cfg in skipped:
+                print(fmt % (op, label, "-", "-", "skipped: %s" % (
+                    skipped[cfg].replace("_", " "))))
+                continue
+            runs = rps.get((cfg, op), {})
+            if not runs:
+                continue
+            ratios = [runs[k] / base[k] for k in runs
+                      if base.get(k)]
+            ratio = statistics.median(ratios) if ratios else 0.0
+            target = ""
+            if cfg == "all":
+                target = ">= %g  %s" % (OBSERVE_RATIO,
+                                        verdict(ratio >= OBSERVE_RATIO))
+            elif cfg != "off":
+                target = "(rounds: %s)" % " ".join(
+                    "%.2f" % x for x in ratios)
+            print(fmt % (op, label, "%.0f" % statistics.median(
+                runs.values()), "%.2f" % ratio if cfg != "off" else "1",
+                target))
+    print("(req/s: median of the rounds; / off: median of each round's "
+          "ratio to all-off in that round; rounds alternate the order of "
+          "the servers so the shared machine's noise falls on each side)")
     print()
 
 

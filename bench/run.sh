@@ -108,6 +108,18 @@
 #           BENCH_SCAN_MIB (200) MiB image of 5 gzip layers, its time and
 #           peak RSS; vulndb_open of BENCH_OSV_RECORDS (100,000) OSV
 #           records, its time and RSS; a match of the inventory
+#   observe issue 17: the cost of metrics, the events file and the audit
+#           log, on three servers alike but for them: ecrd-obs-off
+#           (--no-metrics: the baseline), ecrd-obs-metrics (the default)
+#           and ecrd-obs-all (metrics, --events-file and --audit-log; a
+#           build without those flags prints "skipped: flag not built");
+#           DescribeRepositories (100 repositories) and PutImage (as in
+#           "images", unique manifests signed per server and round) with
+#           wrk for BENCH_OBSERVE_DURATION (3s) per run, in
+#           BENCH_OBSERVE_ROUNDS (5) rounds that alternate the servers'
+#           order (off, metrics, all; then all, metrics, off), so the
+#           shared machine's noise falls on each side; each round's req/s
+#           as a ratio of that round's all-off figure, and their median
 #
 # Knobs: BENCH_SCENARIOS, BENCH_DURATION (10s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (32), BENCH_CREATE_POOL (400000 unique names),
@@ -115,6 +127,8 @@
 # BENCH_LAYER_MIB (1024), BENCH_BLOB_MIB (1024), BENCH_IMAGE_MIB (100),
 # BENCH_PULL_CLIENTS (16), BENCH_GC_BLOBS (100000), BENCH_PUSH_MIB (256),
 # BENCH_REPL_PUSHES (1000), BENCH_TLS_BLOB_MIB (256), BENCH_PTC_MIB (256),
+# BENCH_OBSERVE_ROUNDS (5), BENCH_OBSERVE_DURATION (3s),
+# BENCH_OBSERVE_PUT_POOL (20000 unique images per server and round),
 # BENCH_MOTO (1), BENCH_STRICT (1), BENCH_PERF (a
 # directory: perf record -g of each ecrd scenario, with a perf report of
 # each beside it; figures taken under perf are lower).
@@ -140,6 +154,9 @@ REPL_PUSHES=${BENCH_REPL_PUSHES:-1000}
 REPL_DESTS=3		# issue 14's figures: destinations per push
 TLS_BLOB_MIB=${BENCH_TLS_BLOB_MIB:-256}
 PTC_MIB=${BENCH_PTC_MIB:-256}
+OBS_ROUNDS=${BENCH_OBSERVE_ROUNDS:-5}
+OBS_DURATION=${BENCH_OBSERVE_DURATION:-3s}
+OBS_PUT_POOL=${BENCH_OBSERVE_PUT_POOL:-20000}
 STALL_PUSHES=16		# issue 12's figures: pushes at once in "stall",
 SCALE_PUSHES=8		# and in "scaling" beside one
 LOOPSYNC_IMAGES=2000	# PutImage and pushes at once under strace, in
@@ -152,7 +169,7 @@ SCENARIOS=${SCENARIOS//,/ }
 case " $SCENARIOS " in
 *" all "*)
 	SCENARIOS="repos images layer registry policy stall scaling ceiling"
-	SCENARIOS+=" replication tls pullthrough scan" ;;
+	SCENARIOS+=" replication tls pullthrough scan observe" ;;
 esac
 MOTO=${BENCH_MOTO:-1}
 STRICT=${BENCH_STRICT:-1}
@@ -174,7 +191,7 @@ python3 -c 'import botocore, boto3' 2>/dev/null ||
 for sc in $SCENARIOS; do
 	case $sc in
 	repos | images | layer | registry | policy | stall | scaling | \
-	    ceiling | replication | tls | pullthrough | scan) ;;
+	    ceiling | replication | tls | pullthrough | scan | observe) ;;
 	*) die "unknown scenario set '$sc'" ;;
 	esac
 done
@@ -865,6 +882,78 @@ if wants tls; then
 	rm -f "$WORK"/big-*.bin*
 fi
 
+# --- metrics, events file and audit log: their cost (issue 17) -------------
+# obs_args CONFIG: the flags of ecrd-obs-CONFIG, or nothing (and 1) when
+# this build lacks one of them.
+obs_args() {
+	case $1 in
+	off) OBS_ARGS=(--no-metrics) ;;
+	metrics) OBS_ARGS=() ;;
+	all) OBS_ARGS=(--events-file "$WORK/obs-events.jsonl"
+	    --audit-log "$WORK/obs-audit.jsonl") ;;
+	esac
+	local f help
+	help=$("$ECRD_BIN" --help 2>&1)
+	for f in "${OBS_ARGS[@]}"; do
+		case $f in
+		--*) [[ "$help" == *"$f"* ]] || return 1 ;;
+		esac
+	done
+}
+if wants observe; then
+	OBS_CONFIGS=()
+	declare -A OBS_EP OBS_PIDS
+	for cfg in off metrics all; do
+		if ! obs_args "$cfg"; then
+			echo "bench: ecrd-obs-$cfg: skipped: flag not built" >&2
+			printf 'skip server=ecrd-obs-%s reason=flag_not_built\n' \
+			    "$cfg" >>"$RESULTS"
+			continue
+		fi
+		start_ecrd "ecrd-obs-$cfg" "${STRICT_ARGS[@]}" "${OBS_ARGS[@]}"
+		OBS_PIDS[$cfg]=$PID
+		OBS_EP[$cfg]=$EP
+		OBS_CONFIGS+=("$cfg")
+		populate "$EP"
+		images setup "$EP" --repo bench-put --refs-out "$WORK/obs-$cfg-refs.json"
+		pool "$EP" DescribeRepositories 64 "$WORK/obs-$cfg-describe.bin"
+		probe "ecrd-obs-$cfg" DescribeRepositories "$EP" \
+		    "$WORK/obs-$cfg-describe.bin"
+		echo "bench: ecrd-obs-$cfg: signing $OBS_ROUNDS x $OBS_PUT_POOL" \
+		    "unique PutImage requests" >&2
+		for ((r = 0; r < OBS_ROUNDS; r++)); do
+			image_pool "$EP" PutImage "$OBS_PUT_POOL" \
+			    "$WORK/obs-$cfg-put-$r.bin" --repo bench-put \
+			    --refs "$WORK/obs-$cfg-refs.json" --name-prefix "o$r-$$"
+		done
+	done
+	for ((r = 0; r < OBS_ROUNDS; r++)); do
+		order=("${OBS_CONFIGS[@]}")
+		if ((r % 2)); then
+			order=()
+			for ((i = ${#OBS_CONFIGS[@]} - 1; i >= 0; i--)); do
+				order+=("${OBS_CONFIGS[$i]}")
+			done
+		fi
+		for cfg in "${order[@]}"; do
+			DURATION=$OBS_DURATION run_wrk "ecrd-obs-$cfg" \
+			    "DescribeRepositories@r$r" "${OBS_EP[$cfg]}" \
+			    "$WORK/obs-$cfg-describe.bin" "" "" "" \
+			    "${OBS_PIDS[$cfg]}"
+		done
+		for cfg in "${order[@]}"; do
+			DURATION=$OBS_DURATION run_wrk "ecrd-obs-$cfg" \
+			    "PutImage@r$r" "${OBS_EP[$cfg]}" \
+			    "$WORK/obs-$cfg-put-$r.bin" "" "" "" "${OBS_PIDS[$cfg]}"
+			rm -f "$WORK/obs-$cfg-put-$r.bin"
+		done
+	done
+	for cfg in "${OBS_CONFIGS[@]}"; do
+		stop_ecrd "ecrd-obs-$cfg" "${OBS_PIDS[$cfg]}"
+	done
+	rm -f "$WORK"/obs-*.jsonl
+fi
+
 # --- moto_server, for comparison -------------------------------------------
 if [ "$MOTO" = 1 ]; then
 	echo "bench: starting moto_server" >&2
@@ -1004,6 +1093,13 @@ if wants tls; then
 	    "each); blob: $TLS_BLOB_MIB MiB pushed once, pulled 3 times with" \
 	    "curl to /dev/null (plain HTTP: sendfile; HTTPS: mapped 1 MiB" \
 	    "windows, encrypted in the loop), median"
+fi
+if wants observe; then
+	echo "observe: ecrd-obs-off (--no-metrics), ecrd-obs-metrics, ecrd-obs-all" \
+	    "(metrics, --events-file, --audit-log), alike otherwise; $OBS_ROUNDS" \
+	    "rounds of wrk -t$THREADS -c$CONNS -d$OBS_DURATION on each," \
+	    "alternating the order; DescribeRepositories (100 repositories)," \
+	    "PutImage of unique manifests (a config and 2 real layers)"
 fi
 # Sets with server figures fill RESULTS; scan alone prints its own.
 if [ -s "$RESULTS" ]; then

@@ -12,14 +12,15 @@ set -eu
 # pull-through cache upstreams, podman for the credential helper and for
 # pulling through ecrd, buildah for the container image, node for the AWS
 # SDK for JavaScript, which the test installs from npm; the openssl CLI
-# for the TLS tests' certificates, curl as a client);
+# for the TLS tests' certificates, curl as a client; prometheus, which
+# test_metrics starts to scrape ecrd);
 # fuzz: clang and libFuzzer; image: buildah for `make image`.
 build_pkgs="build-essential cmake pkg-config libevent-dev libjson-c-dev
 libsodium-dev liblmdb-dev libcurl4-openssl-dev libhttp-parser-dev
 libssl-dev libpcre2-dev zlib1g-dev libzstd-dev"
 test_pkgs="libcmocka-dev python3 python3-boto3 python3-cryptography awscli
 valgrind wrk skopeo umoci clang-format docker-registry apache2-utils podman
-buildah nodejs openssl curl strace"
+buildah nodejs openssl curl strace prometheus"
 # clang with its runtimes: libFuzzer and the sanitizers (test/fuzz).
 fuzz_pkgs="clang libclang-rt-dev"
 

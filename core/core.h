@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/event.h"
+#include "core/error.h"
 
 struct core_ctx;
 struct call;
@@ -217,6 +218,14 @@ void core_after_run(struct core_after *);
 void core_after_free(struct core_after *);
 /* Fail a call as an I/O failure (a 500): its work never ran. */
 void call_fail_io(struct call *);
+/*
+ * What a call is about, for metrics: its registry (the input's, or the
+ * caller's account), region and repositoryName (NULL: none or not a JSON
+ * call), borrowed until call_free; and the error it ended in (ERR_NONE).
+ */
+void call_scope(const struct call *, const char **registry_id,
+    const char **region, const char **repository);
+enum ecr_errcode call_error_code(const struct call *);
 /* For the request log: the operation name, or "-". */
 const char *call_op_name(const struct call *);
 void call_free(struct call *);

@@ -13,6 +13,7 @@
 
 #include "auth/regtoken.h"
 #include "auth/sigv4.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
@@ -173,6 +174,23 @@ const char *
 call_op_name(const struct call *call)
 {
 	return call->op != NULL ? call->op->name : "-";
+}
+
+void
+call_scope(const struct call *call, const char **registry_id,
+    const char **region, const char **repository)
+{
+	*registry_id =
+	    call->registry_id[0] != '\0' ? call->registry_id : call->id.account;
+	*region = call->id.region;
+	*repository =
+	    call->in != NULL ? jget_str(call->in, "repositoryName") : NULL;
+}
+
+enum ecr_errcode
+call_error_code(const struct call *call)
+{
+	return call->err.code;
 }
 
 void

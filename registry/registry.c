@@ -291,6 +291,14 @@ render_error(struct call *call, struct api_reg_answer *a)
 	a->content_length = -1;
 }
 
+const char *
+api_reg_error_name(const struct call *call)
+{
+	if (call->err.code == ERR_NONE)
+		return NULL;
+	return reg_error_code(reg_code_of(call));
+}
+
 void
 api_reg_render(struct call *call, struct api_reg_answer *a)
 {

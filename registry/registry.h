@@ -114,6 +114,8 @@ struct api_reg_answer {
 	int64_t content_length;  /* HEAD: the length, -1 none */
 };
 void api_reg_render(struct call *, struct api_reg_answer *);
+/* The registry's error code of a failed call (static), or NULL. */
+const char *api_reg_error_name(const struct call *);
 
 /*
  * Mint a registry password for account/region/principal that expires at

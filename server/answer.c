@@ -56,6 +56,7 @@ answer_send(struct http_request *req, const struct answer *a)
 	struct route_state *st = req->app_data;
 	size_t i;
 
+	metrics_on_answer(req, a);
 	for (i = 0; i < a->n_headers; i++)
 		http_response_header(req, a->headers[i][0], a->headers[i][1]);
 	log_info("%s %s %s %d %.3fms %s", req->method, req->path, st->op,
@@ -149,6 +150,7 @@ answer_reg_error(struct http_request *req, struct answer *base,
 		    "registry/2.0");
 		base = &own;
 	}
+	metrics_note_error(req, reg_error_code(code));
 	base->status = reg_error_status(code);
 	base->content_type = REG_JSON;
 	base->fd = -1;

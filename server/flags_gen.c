@@ -84,6 +84,11 @@ const char flags_usage[] =
     "  --header-timeout SECONDS\n"
     "                          close a connection whose request headers take longer\n"
     "                          than SECONDS in all (default 30)\n"
+    "  --no-metrics            do not serve GET /metrics nor count requests for it\n"
+    "                          (the baseline of the benchmark's \"observe\" scenario)\n"
+    "  --metrics-max-series N  series per metric family with a repository label\n"
+    "                          (default 1000); later repositories count as\n"
+    "                          repository=\"_other\"\n"
     "  --vuln-db DIR           match image scans against the OSV records (JSON)\n"
     "                          under DIR, indexed at start; SIGHUP reindexes\n"
     "                          (without it scans find nothing)\n"
@@ -131,6 +136,8 @@ const struct option flags_longopts[] = {
     {"max-repositories", required_argument, NULL, 'M'},
     {"max-layer-size", required_argument, NULL, 'S'},
     {"header-timeout", required_argument, NULL, 'H'},
+    {"no-metrics", no_argument, NULL, 'N'},
+    {"metrics-max-series", required_argument, NULL, 'y'},
     {"vuln-db", required_argument, NULL, 'V'},
     {"events-file", required_argument, NULL, 'E'},
     {"test-hold-file-work", required_argument, NULL, 'J'},

@@ -55,11 +55,12 @@ static void
 gc_finish(void *ctx, void *run, struct http_request *req)
 {
 	struct json_object *o;
-	size_t n_blobs, n_uploads;
+	size_t n_blobs = 0, n_uploads = 0;
 	int rc;
 
-	(void)ctx;
 	rc = core_gc_result(run, &n_blobs, &n_uploads);
+	metrics_gc(((struct gc_sched *)ctx)->srv->metrics, rc, n_blobs,
+	    n_uploads);
 	if (rc != 0 && req == NULL)
 		log_warn("garbage collection: %s", store_strerror(rc));
 	else if (rc != 0) {
@@ -117,12 +118,14 @@ reap_wake(void *arg)
 static void
 reap_finish(void *ctx, void *run, struct http_request *req)
 {
-	size_t n;
+	size_t n = 0;
 	int rc;
 
-	(void)ctx;
 	(void)req;
-	if ((rc = core_reap_result(run, &n)) != 0)
+	rc = core_reap_result(run, &n);
+	metrics_job(((struct gc_sched *)ctx)->srv->metrics, "reap", rc == 0,
+	    "records_removed", rc == 0 ? n : 0);
+	if (rc != 0)
 		log_warn("removing deleted repositories: %s",
 		    store_strerror(rc));
 	else if (n != 0)

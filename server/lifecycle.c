@@ -53,6 +53,8 @@ lc_finish(void *ctx, void *run, struct http_request *req)
 	core_lifecycle_run_counts(run, &n_repos, &n_expired, &n_transitioned);
 	api_call_render(core_lifecycle_run_result(run), &status, &error_type,
 	    &body, &len);
+	metrics_lifecycle(lc->srv->metrics, status == 200, n_expired,
+	    n_transitioned);
 	if (req == NULL) {
 		lc->is_scheduled = false;
 		if (status != 200)

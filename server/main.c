@@ -33,6 +33,7 @@
 #include "server/events.h"
 #include "server/flags.h"
 #include "server/http.h"
+#include "server/metrics.h"
 #include "server/pool.h"
 #include "store/store.h"
 
@@ -83,6 +84,8 @@ struct options {
 	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
 	size_t n_signing_keys;
 	struct events_config events;
+	bool has_no_metrics;         /* --no-metrics */
+	uint64_t metrics_max_series; /* --metrics-max-series */
 };
 
 static struct server server;
@@ -255,6 +258,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
+	o->metrics_max_series = METRICS_SERIES_MAX;
 	while ((ch = getopt_long(argc, argv, flags_shortopts, flags_longopts,
 	            NULL)) != -1) {
 		switch (ch) {
@@ -369,6 +373,14 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'E':
 			o->events.file = optarg;
+			break;
+		case 'N':
+			o->has_no_metrics = true;
+			break;
+		case 'y':
+			if (parse_number("--metrics-max-series", optarg, 1,
+			        UINT32_MAX, &o->metrics_max_series) != 0)
+				return -1;
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
@@ -649,6 +661,7 @@ sign_done(void *run, bool is_cancelled)
 		core_sign_run_free(run);
 	else
 		core_sign_done(run);
+	metrics_job(server.metrics, "signing", !is_cancelled, NULL, 0);
 }
 
 /* The next due signing to the worker pool (core/sign_run.c). */
@@ -935,6 +948,9 @@ start(const struct options *o, char **cause)
 	    *cause != NULL)
 		return -1;
 	server.upstream = upstream_net_new(&server);
+	if (!o->has_no_metrics)
+		server.metrics =
+		    srv_metrics_new(&server, (size_t)o->metrics_max_series);
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
 	core_ctx_set_endpoint(server.api, http_server_address(server.http));
@@ -985,6 +1001,7 @@ stop(void)
 	events_free(server.events);
 	free(server.pending);
 	api_ctx_free(server.api);
+	srv_metrics_free(server.metrics);
 	store_close(server.store);
 	creds_free(server.creds);
 	creds_free(upstream_creds);

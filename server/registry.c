@@ -267,8 +267,12 @@ tee_begin(void *arg, int64_t len)
 {
 	struct http_request *req = arg;
 	struct reg_state *rs = reg_of(req);
+	struct route_state *st = req->app_data;
 	struct answer a;
 
+	/* Answered now, as it comes: the call is counted now too. */
+	snprintf(st->op, sizeof st->op, "%s", call_op_name(rs->tee_call));
+	metrics_note_call(&st->mx, rs->tee_call, rs->rq.repo, NULL);
 	answer_init(&a, 200, "application/octet-stream");
 	answer_header(&a, "Docker-Distribution-Api-Version", "registry/2.0");
 	answer_header(&a, "Docker-Content-Digest", rs->rq.reference);
@@ -303,6 +307,7 @@ answer_reg(struct http_request *req, struct call *call)
 	size_t i;
 
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
+	metrics_note_call(&st->mx, call, rs->rq.repo, api_reg_error_name(call));
 	api_reg_render(call, &ra);
 	if (call_teed(call)) {
 		/*
@@ -611,6 +616,7 @@ on_stream_body(struct http_request *req, const char *data, size_t len)
 {
 	struct reg_state *rs = reg_of(req);
 
+	metrics_note_pushed(req, len);
 	if (rs->sink.rc == 0 && api_reg_stream_add(rs->call, len) == 0) {
 		sink_add(rs, data, len);
 		return 0;

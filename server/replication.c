@@ -48,11 +48,14 @@ repl_finish(void *ctx, void *arg, struct http_request *req)
 	struct repl_run *run = arg;
 	struct timeval tv;
 	int64_t ms;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	(void)req;
-	if ((rc = core_repl_result(run->repl, &n)) != 0)
+	rc = core_repl_result(run->repl, &n);
+	metrics_job(rs->srv->metrics, "replication", rc == 0, "images_done",
+	    rc == 0 ? n : 0);
+	if (rc != 0)
 		log_warn("replication: %s", store_strerror(rc));
 	else if (n != 0)
 		log_debug("replication: %zu images copied or failed", n);

@@ -90,6 +90,7 @@ on_part_body(struct http_request *req, const char *data, size_t len)
 {
 	struct route_state *st = req->app_data;
 
+	metrics_note_pushed(req, len);
 	if (api_part_add(part_of(st), data, len) == 0)
 		return 0;
 	answer_aws_error(req, NULL, 413, ERR_REQUEST_ENTITY_TOO_LARGE,
@@ -111,6 +112,7 @@ routes_on_head(struct http_request *req, void *arg)
 	str_copy(st->op, sizeof st->op, "-");
 	req->app_data = st;
 	req->app_free = route_state_free;
+	metrics_note_begin(req, srv);
 	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
 		req->body_max = API_BODY_MAX;
 		if (is_layer_part(req)) {
@@ -138,6 +140,7 @@ respond_call(struct http_request *req, struct call *call)
 
 	/* Names in the op table are short: it fits. */
 	(void)str_copy(st->op, sizeof st->op, call_op_name(call));
+	metrics_note_call(&st->mx, call, NULL, NULL);
 	api_call_render(call, &status, &error_type, &body, &len);
 	answer_init(&a, status, ANSWER_JSON_11);
 	/* answer_send takes the body: a page goes out without a copy. */
@@ -359,6 +362,8 @@ routes_on_request(struct http_request *req, void *arg)
 		handle_aws(srv, req);
 	else if (route_admin(srv, req))
 		return;
+	else if (strcmp(req->path, "/metrics") == 0 && is_get)
+		metrics_serve(srv, req);
 	else if (strncmp(req->path, BLOBS_PREFIX, strlen(BLOBS_PREFIX)) == 0 &&
 	         is_get)
 		handle_blob(srv, req);

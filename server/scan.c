@@ -58,11 +58,12 @@ static void
 scan_finish(void *ctx, void *run, struct http_request *req)
 {
 	struct scan_sched *ss = ctx;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	(void)req;
 	core_scan_run_result(run, &n, &rc);
+	metrics_job(ss->srv->metrics, "scan", rc == 0, "images_done", n);
 	if (rc != 0)
 		log_warn("image scans: %s", store_strerror(rc));
 	else if (n != 0)

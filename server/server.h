@@ -30,6 +30,21 @@ struct pending_write {
 };
 
 /*
+ * metrics_serve.c: what the metrics count of a request, noted as it runs
+ * and counted by answer_send (sm NULL: metrics off).
+ */
+struct srv_metrics;
+struct metrics_note {
+	struct srv_metrics *sm;
+	const char *error; /* the error answered (static), or NULL */
+	char registry_id[13];
+	char region[33];
+	char repository[257]; /* "" when none */
+	uint64_t bytes_in;    /* blob bytes the request pushed */
+	bool is_registry;
+};
+
+/*
  * Per request: its id and operation (for the log), and the protocol's
  * state while the request is read (registry.c's, or an UploadLayerPart
  * body), owned: route_state's free calls proto_free on it.
@@ -39,6 +54,7 @@ struct route_state {
 	char op[64];
 	void *proto;
 	void (*proto_free)(void *);
+	struct metrics_note mx; /* metrics_serve.c */
 };
 /* request.c: hang owned state off st, freeing what hung there before. */
 void route_state_set_proto(struct route_state *, void *owned,
@@ -72,6 +88,7 @@ struct server {
 	struct pool *pool;             /* pool.h: slow file work */
 	struct upstream_net *upstream; /* upstream.c: libcurl */
 	struct events *events;         /* events.h: NULL when off */
+	struct srv_metrics *metrics;   /* metrics_serve.c; NULL: off */
 };
 
 /*
@@ -291,5 +308,44 @@ void scan_sched_on_findings(struct server *, struct http_request *);
 void scan_sched_on_moto(struct server *, struct http_request *);
 /* Drop runs; after pool_free (no work in flight). */
 void scan_sched_free(struct scan_sched *);
+
+/*
+ * metrics_serve.c: GET /metrics (docs/observability.md, "Metrics"). new
+ * declares the families (max_series: the repository label's cap); with
+ * --no-metrics none is made, srv->metrics stays NULL and every hook below
+ * does nothing.
+ */
+struct srv_metrics *srv_metrics_new(struct server *, size_t max_series);
+void srv_metrics_free(struct srv_metrics *);
+/* routes.c, on every request's head: start its note (in app_data). */
+void metrics_note_begin(struct http_request *, const struct server *);
+/*
+ * The call a request ran: repo, the registry's path name (NULL: the
+ * call's repositoryName); error, the registry's code of its error (NULL:
+ * the call's ECR error name, if any).
+ */
+void metrics_note_call(struct metrics_note *, const struct call *,
+    const char *repo, const char *error);
+/* Blob bytes the request pushed (its body, as it streams in). */
+void metrics_note_pushed(struct http_request *, size_t len);
+/* The registry's error code answered, unless the call's came first. */
+void metrics_note_error(struct http_request *, const char *code);
+/* answer_send: count the answer. */
+void metrics_on_answer(struct http_request *, const struct answer *);
+/* GET or HEAD /metrics. */
+void metrics_serve(struct server *, struct http_request *);
+/*
+ * A background run ended (job: "reap", "replication", ...; is_ok) having
+ * done n of item (NULL: nothing to count but the run). The GC's and
+ * lifecycle's with their two counts; an upstream exchange ended.
+ */
+void metrics_job(struct srv_metrics *, const char *job, bool is_ok,
+    const char *item, size_t n);
+void metrics_gc(struct srv_metrics *, int rc, size_t n_blobs, size_t n_uploads);
+void metrics_lifecycle(struct srv_metrics *, bool is_ok, size_t n_expired,
+    size_t n_archived);
+void metrics_upstream(struct srv_metrics *, bool is_ok);
+/* Upload sessions ended outside a request (GC): n fewer in progress. */
+void metrics_uploads_gone(struct srv_metrics *, size_t n);
 
 #endif

@@ -38,6 +38,7 @@ check_done(struct upstream_net *un)
 		easy = msg->easy_handle;
 		result = (int)msg->data.result;
 		curl_multi_remove_handle(un->multi, easy);
+		metrics_upstream(un->srv->metrics, result == 0);
 		core_upstream_done(easy, result);
 	}
 }

@@ -685,6 +685,22 @@ store_sync(struct store *s)
 }
 
 int
+store_map_used(struct store *s, uint64_t *bytes, uint64_t *map_size)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int mrc;
+
+	if ((mrc = mdb_env_info(s->env, &info)) != 0 ||
+	    (mrc = mdb_env_stat(s->env, &st)) != 0)
+		return store_err(mrc);
+	/* Pages up to the last one used: what the file holds, gaps too. */
+	*bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*map_size = (uint64_t)info.me_mapsize;
+	return STORE_OK;
+}
+
+int
 store_db_key(struct store_txn *t, struct store_key *k, MDB_val *v)
 {
 	/* LMDB refuses empty keys and keys past its compiled-in limit. */

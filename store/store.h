@@ -180,6 +180,11 @@ bool store_writer_is_busy(struct store *);
 void store_txn_commit_async(struct store_txn *, store_commit_fn, void *arg);
 /* Flush the environment to disk (also under STORE_EPHEMERAL). */
 int store_sync(struct store *);
+/*
+ * The bytes of the map in use (pages up to the last one written) and the
+ * map's size, for metrics; no txn needed. STORE_OK or a STORE_* code.
+ */
+int store_map_used(struct store *, uint64_t *bytes, uint64_t *map_size);
 
 /*
  * The server's secret key, created once. If the key record exists, copy its

@@ -31,6 +31,7 @@ LIBS = {
     "store": "store", "core": "core", "core_scan": "core", "api_model": "api", "api": "api",
     "registry": "registry", "server_http": "server",
     "server_pool": "server", "server_jobs": "server",
+    "server_metrics": "server",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 LINK = re.compile(r"target_link_libraries\(([^)]*)\)", re.S)

@@ -300,6 +300,10 @@ def images_session(ecr, address):
     checks.append(len(deleted["imageIds"]) == 1)
     checks.append(http_call(address, "POST",
                             "/_ecrd/gc?grace_seconds=0")[0] == 200)
+    # GET /metrics after all of it: every family rendered (issue 17).
+    status, _, text = http_call(address, "GET", "/metrics")
+    checks.append(status == 200 and
+                  b'ecrd_background_runs_total{job="gc",result="ok"}' in text)
     return checks
 
 
