@@ -161,8 +161,8 @@ authenticate(struct call *call, const struct api_reg_request *req)
  * behaviour 2.1; the last three are [unconfirmed] there). NULL: none
  * beyond a valid token.
  */
-static const char *
-action_of(const struct api_reg_request *req)
+const char *
+api_reg_action(const struct api_reg_request *req)
 {
 	switch (req->op) {
 	case API_REG_CATALOG:
@@ -206,7 +206,7 @@ api_reg_prepare(struct call *call, const struct api_reg_request *req)
 	call->op = api_reg_ops[req->op];
 	if (authenticate(call, req) != 0)
 		return CORE_STAGE_DONE;
-	if ((action = action_of(req)) != NULL &&
+	if ((action = api_reg_action(req)) != NULL &&
 	    core_call_authorize(call, action, req->repo) != 0)
 		return CORE_STAGE_DONE;
 	call->out = jnew_obj();
@@ -297,4 +297,51 @@ api_reg_render(struct call *call, struct api_reg_answer *a)
 	if (call->err.code != ERR_NONE)
 		render_error(call, &reg_state(call)->ans);
 	*a = reg_state(call)->ans;
+}
+
+int
+api_reg_scope(const struct core_ctx *ctx, const struct api_reg_request *req,
+    char account[13], char region[CORE_SCOPE_REGION_SIZE])
+{
+	struct regtoken_claims claims;
+	char h_account[13], h_region[CORE_HOST_REGION_SIZE];
+	int rc;
+
+	if (req->password == NULL)
+		return -1;
+	memset(&claims, 0, sizeof claims);
+	/* The time does not matter: an expired token still names its owner. */
+	rc = regtoken_verify(core_ctx_key(ctx), req->password, INT64_MAX,
+	    &claims);
+	if (rc != 0 && rc != REGTOKEN_EXPIRED)
+		return -1;
+	str_copy(account, 13, claims.account);
+	str_copy(region, CORE_SCOPE_REGION_SIZE, claims.region);
+	/* authenticate's rule: a Host of the template's shape chooses. */
+	if (core_host_match(ctx->cfg.public_endpoint, req->host, h_account,
+	        h_region)) {
+		if (h_account[0] != '\0')
+			str_copy(account, 13, h_account);
+		if (h_region[0] != '\0')
+			str_copy(region, CORE_SCOPE_REGION_SIZE, h_region);
+	}
+	return 0;
+}
+
+const char *
+api_reg_op_name(enum api_reg_op op)
+{
+	return api_reg_ops[op]->name;
+}
+
+int
+api_reg_op_find(const char *name)
+{
+	int op;
+
+	for (op = 0; op < API_REG__COUNT; op++) {
+		if (strcmp(api_reg_ops[op]->name, name) == 0)
+			return op;
+	}
+	return -1;
 }

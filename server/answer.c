@@ -139,6 +139,13 @@ void
 answer_reg_error(struct http_request *req, struct answer *base,
     enum reg_errcode code, const char *message)
 {
+	answer_reg_error_as(req, base, reg_error_status(code), code, message);
+}
+
+void
+answer_reg_error_as(struct http_request *req, struct answer *base, int status,
+    enum reg_errcode code, const char *message)
+{
 	struct answer own;
 	char *body;
 	size_t len;
@@ -149,7 +156,7 @@ answer_reg_error(struct http_request *req, struct answer *base,
 		    "registry/2.0");
 		base = &own;
 	}
-	base->status = reg_error_status(code);
+	base->status = status;
 	base->content_type = REG_JSON;
 	base->fd = -1;
 	body = reg_error_body(code, message, &len);

@@ -81,6 +81,10 @@ struct options {
 	uint64_t archive_restore;   /* seconds */
 	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
 	size_t n_signing_keys;
+	bool is_throttled;           /* --throttle */
+	const char **throttle_rates; /* --throttle-rate OPERATION=N */
+	size_t n_throttle_rates;
+	struct throttle *throttle; /* made from them */
 };
 
 static struct server server;
@@ -236,6 +240,23 @@ add_upstream_url(struct options *o, const char *arg)
 	return 0;
 }
 
+/* --throttle's buckets, with --throttle-rate's overrides checked. */
+static int
+parse_throttle(struct options *o)
+{
+	char *cause = NULL;
+
+	if (!o->is_throttled)
+		return 0;
+	o->throttle =
+	    throttle_from_flags(o->throttle_rates, o->n_throttle_rates, &cause);
+	if (o->throttle != NULL)
+		return 0;
+	fprintf(stderr, "ecrd: %s\n", cause);
+	free(cause);
+	return -1;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -329,6 +350,15 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->relax_references = true;
 			break;
+		case 't':
+			o->is_throttled = true;
+			break;
+		case 'j':
+			o->is_throttled = true;
+			o->throttle_rates = xreallocarray(o->throttle_rates,
+			    o->n_throttle_rates + 1, sizeof *o->throttle_rates);
+			o->throttle_rates[o->n_throttle_rates++] = optarg;
+			break;
 		case 'V':
 			o->vuln_db = optarg;
 			break;
@@ -405,7 +435,7 @@ parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "ecrd: --strict needs --credentials FILE\n");
 		return -1;
 	}
-	return 0;
+	return parse_throttle(o);
 }
 
 static int
@@ -903,6 +933,8 @@ start(const struct options *o, char **cause)
 	cfg.default_account = o->account;
 	server.default_account = o->account;
 	server.has_admin = !o->is_strict || o->has_admin_endpoints;
+	server.throttle = o->throttle;
+	server.faults = faults_new();
 	server.default_region = o->region;
 	cfg.default_region = o->region;
 	cfg.public_endpoint = public_endpoint;
@@ -978,6 +1010,8 @@ stop(void)
 	creds_free(server.creds);
 	creds_free(upstream_creds);
 	api_secrets_free(secrets);
+	throttle_free(server.throttle);
+	faults_free(server.faults);
 	free(public_endpoint);
 	free(signing_dir);
 	curl_global_cleanup();
@@ -1027,6 +1061,7 @@ main(int argc, char **argv)
 		stop();
 		free(o.upstream_urls);
 		free(o.signing_keys);
+		free(o.throttle_rates);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -1055,5 +1090,6 @@ main(int argc, char **argv)
 	stop();
 	free(o.upstream_urls);
 	free(o.signing_keys);
+	free(o.throttle_rates);
 	return rc;
 }
