@@ -1034,8 +1034,12 @@ main(int argc, char **argv)
 	int rc = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
-	if (parse_options(argc, argv, &o) != 0)
+	if (parse_options(argc, argv, &o) != 0) {
+		free(o.upstream_urls);
+		free(o.signing_keys);
+		free(o.throttle_rates);
 		return 2;
+	}
 	if (o.is_health_check)
 		return healthcheck_run(&o.listen_ep);
 	log_init(o.log_level, stderr);
