@@ -202,7 +202,8 @@ bucket_get(struct throttle *t, const char *account, const char *region,
 	size_t slot = slot_of(account, region, op);
 
 	for (b = t->slots[slot]; b != NULL; b = b->next) {
-		if (strcmp(b->op, op) == 0 && strcmp(b->account, account) == 0 &&
+		if (strcmp(b->op, op) == 0 &&
+		    strcmp(b->account, account) == 0 &&
 		    strcmp(b->region, region) == 0)
 			return b;
 	}

@@ -1,7 +1,8 @@
 /*
  * Token buckets at ECR's published API rates, one per account, region and
- * operation (docs/observability.md, "Throttling and faults"): the pure bookkeeping of --throttle. The
- * caller passes the time, so a test drives it with a fake clock.
+ * operation (docs/observability.md, "Throttling and faults"): the pure
+ * bookkeeping of --throttle. The caller passes the time, so a test drives it
+ * with a fake clock.
  */
 #ifndef ECRD_CORE_THROTTLE_H
 #define ECRD_CORE_THROTTLE_H

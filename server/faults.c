@@ -50,6 +50,7 @@ struct fault_hit {
 	struct server *srv;
 	struct http_request *req;
 	bool is_registry;
+	bool is_error; /* else only late */
 	enum ecr_errcode ecr;
 	enum reg_errcode reg;
 	int status;
@@ -103,6 +104,15 @@ is_error(const struct fault_rule *r)
 	return r->is_registry ? r->reg != REG_NONE : r->ecr != ERR_NONE;
 }
 
+/* True with probability p: 1 always, 0 never. */
+static bool
+chance(double p)
+{
+	if (p >= 1.0)
+		return true;
+	return (double)randombytes_uniform(CHANCE_SCALE) < p * CHANCE_SCALE;
+}
+
 /* Whether r fires now: its count left, then its chance. */
 static bool
 fires(struct fault_rule *r, const char *op, bool is_registry)
@@ -110,9 +120,7 @@ fires(struct fault_rule *r, const char *op, bool is_registry)
 	if (r->is_registry != is_registry || strcmp(r->op, op) != 0 ||
 	    r->remaining == 0)
 		return false;
-	if (r->probability < 1.0 &&
-	    (double)randombytes_uniform(CHANCE_SCALE) >=
-	        r->probability * CHANCE_SCALE)
+	if (!chance(r->probability))
 		return false;
 	if (r->remaining > 0)
 		r->remaining--;
@@ -138,7 +146,7 @@ faults_on_head(struct server *srv, struct http_request *req, const char *op,
 	struct fault_hit *h;
 	size_t i;
 
-	if (op == NULL || srv->faults->n == 0)
+	if (op == NULL || srv->faults == NULL || srv->faults->n == 0)
 		return false;
 	for (i = 0; i < srv->faults->n && r == NULL; i++) {
 		if (fires(&srv->faults->rules[i], op, is_registry))
@@ -150,6 +158,7 @@ faults_on_head(struct server *srv, struct http_request *req, const char *op,
 	h->srv = srv;
 	h->req = req;
 	h->is_registry = r->is_registry;
+	h->is_error = is_error(r);
 	h->ecr = r->ecr;
 	h->reg = r->reg;
 	h->status = r->status;
@@ -158,16 +167,10 @@ faults_on_head(struct server *srv, struct http_request *req, const char *op,
 	fault_hit_free(st->fault);
 	st->fault = h;
 	(void)str_copy(st->op, sizeof st->op, op);
-	if (!is_error(r))
+	if (!h->is_error)
 		return false;
 	req->on_body = drop_body;
 	return true;
-}
-
-static bool
-hit_is_error(const struct fault_hit *h)
-{
-	return h->is_registry ? h->reg != REG_NONE : h->ecr != ERR_NONE;
 }
 
 bool
@@ -200,7 +203,7 @@ hit_due(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	h->is_due = true;
-	if (hit_is_error(h))
+	if (h->is_error)
 		answer_hit(h->req, h);
 	else
 		routes_on_request(h->req, h->srv);
@@ -218,7 +221,7 @@ faults_on_request(struct server *srv, struct http_request *req)
 		return false;
 	if (h->latency_ms == 0) {
 		h->is_due = true;
-		if (!hit_is_error(h))
+		if (!h->is_error)
 			return false;
 		answer_hit(req, h);
 		return true;
@@ -273,8 +276,9 @@ parse_operation(struct http_request *req, size_t i, struct json_object *o,
 	int reg_op;
 
 	if (op == NULL)
-		return refuse(req, i, "operation: required (an ECR operation "
-		                      "or a registry route)");
+		return refuse(req, i,
+		    "operation: required (an ECR operation "
+		    "or a registry route)");
 	if ((name = api_op_of_target(op, true)) != NULL)
 		(void)str_copy(r->op, sizeof r->op, name);
 	else if ((reg_op = api_reg_op_find(op)) >= 0) {
@@ -282,8 +286,9 @@ parse_operation(struct http_request *req, size_t i, struct json_object *o,
 		(void)str_copy(r->op, sizeof r->op,
 		    api_reg_op_name((enum api_reg_op)reg_op));
 	} else
-		return refuse(req, i, "operation: not an ECR operation nor a "
-		                      "registry route (docs/observability.md)");
+		return refuse(req, i,
+		    "operation: not an ECR operation nor a "
+		    "registry route (docs/observability.md)");
 	return 0;
 }
 
@@ -299,11 +304,13 @@ parse_error(struct http_request *req, size_t i, struct json_object *o,
 	if (e == NULL)
 		return 0;
 	if (r->is_registry && (r->reg = reg_error_lookup(e)) == REG_NONE)
-		return refuse(req, i, "error: not a registry error code (e.g. "
-		                      "BLOB_UNKNOWN)");
+		return refuse(req, i,
+		    "error: not a registry error code (e.g. "
+		    "BLOB_UNKNOWN)");
 	if (!r->is_registry && (r->ecr = ecr_error_lookup(e)) == ERR_NONE)
-		return refuse(req, i, "error: not an ECR error (e.g. "
-		                      "ServerException)");
+		return refuse(req, i,
+		    "error: not an ECR error (e.g. "
+		    "ServerException)");
 	return 0;
 }
 
@@ -334,8 +341,9 @@ parse_message(struct http_request *req, size_t i, struct json_object *o,
 	if (!json_object_object_get_ex(o, "message", NULL))
 		return 0;
 	if (m == NULL || strlen(m) > MESSAGE_MAX)
-		return refuse(req, i, "message: must be a string of at most "
-		                      "1024 bytes");
+		return refuse(req, i,
+		    "message: must be a string of at most "
+		    "1024 bytes");
 	r->message = xstrdup(m);
 	return 0;
 }
@@ -411,7 +419,7 @@ rule_json(const struct fault_rule *r)
 		jadd_str(o, "error", ecr_error_type(r->ecr));
 	if (is_error(r))
 		jadd_i64(o, "status",
-		    r->status != 0 ? r->status
+		    r->status != 0   ? r->status
 		    : r->is_registry ? reg_error_status(r->reg)
 		                     : ecr_error_status(r->ecr));
 	if (r->message != NULL)

@@ -132,8 +132,7 @@ throttle_reg(struct server *srv, struct http_request *req,
 	struct answer a;
 	int64_t retry_ms;
 
-	if (srv->throttle == NULL ||
-	    (action = api_reg_action(rq)) == NULL ||
+	if (srv->throttle == NULL || (action = api_reg_action(rq)) == NULL ||
 	    !str_has_prefix(action, "ecr:") ||
 	    api_reg_scope(srv->api, rq, account, region) != 0 ||
 	    take(srv, req, account, region, action + 4, &retry_ms) == 0)

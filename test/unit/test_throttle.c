@@ -69,8 +69,7 @@ test_published_other_and_overridden_rates(void **state)
 	throttle_set_rate(t, "PutImage", 3);
 	throttle_set_rate(t, "PutImage", 4);
 	assert_int_equal(throttle_rate(t, "PutImage"), 4);
-	assert_int_equal(take_n(t, ACCT, RGN, "DescribeRepositories", 0, 5),
-	    2);
+	assert_int_equal(take_n(t, ACCT, RGN, "DescribeRepositories", 0, 5), 2);
 	assert_int_equal(take_n(t, ACCT, RGN, "PutImage", 0, 5), 4);
 	assert_int_equal(take_n(t, ACCT, RGN, "GetAuthorizationToken", 0, 600),
 	    500);
