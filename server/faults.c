@@ -43,6 +43,7 @@ struct fault_rule {
 struct faults {
 	struct fault_rule *rules;
 	size_t n;
+	struct fault_hit *armed; /* hits waiting on their timers */
 };
 
 /* What a request hit: a copy, so clearing the rules cannot pull it away. */
@@ -57,7 +58,9 @@ struct fault_hit {
 	char *message;
 	int64_t latency_ms;
 	struct event *timer;
-	bool is_due; /* the latency is over: go on */
+	bool is_due;                   /* the latency is over: go on */
+	struct fault_hit *prev, *next; /* in armed, while the timer runs */
+	bool is_armed;
 };
 
 struct faults *
@@ -87,11 +90,28 @@ faults_free(struct faults *f)
 	free(f);
 }
 
+static void
+armed_remove(struct fault_hit *h)
+{
+	struct faults *f = h->srv->faults;
+
+	if (!h->is_armed)
+		return;
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		f->armed = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	h->is_armed = false;
+}
+
 void
 fault_hit_free(struct fault_hit *h)
 {
 	if (h == NULL)
 		return;
+	armed_remove(h);
 	if (h->timer != NULL)
 		event_free(h->timer);
 	free(h->message);
@@ -202,6 +222,7 @@ hit_due(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	armed_remove(h);
 	h->is_due = true;
 	if (h->is_error)
 		answer_hit(h->req, h);
@@ -230,7 +251,26 @@ faults_on_request(struct server *srv, struct http_request *req)
 	tv.tv_usec = (suseconds_t)(h->latency_ms % 1000) * 1000;
 	h->timer = evtimer_new(srv->base, hit_due, h);
 	evtimer_add(h->timer, &tv);
+	h->next = srv->faults->armed;
+	if (h->next != NULL)
+		h->next->prev = h;
+	srv->faults->armed = h;
+	h->is_armed = true;
 	return true;
+}
+
+/*
+ * Stopping: the held answers go now, so a request whose client has gone
+ * (which only its answer frees) does not outlive the loop.
+ */
+void
+faults_drain(struct faults *f)
+{
+	static const struct timeval now = {0, 0};
+	struct fault_hit *h;
+
+	for (h = f->armed; h != NULL; h = h->next)
+		evtimer_add(h->timer, &now);
 }
 
 /* Answer 400 InvalidParameterException: "rules[i].what". */

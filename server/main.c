@@ -751,6 +751,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: finishing requests in flight", (int)sig);
 	notify_send("STOPPING=1");
 	server.is_draining = true;
+	faults_drain(server.faults);
 	http_server_drain(server.http);
 	drain = evtimer_new(server.base, drain_cb, event_self_cbarg());
 	evtimer_add(drain, &tv);

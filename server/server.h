@@ -337,6 +337,8 @@ bool faults_on_head(struct server *, struct http_request *, const char *op,
 /* The same for an API call: op from X-Amz-Target. */
 bool faults_on_api_head(struct server *, struct http_request *);
 bool faults_on_request(struct server *, struct http_request *);
+/* The server stops: answer what rules' latencies hold, at once. */
+void faults_drain(struct faults *);
 void fault_hit_free(struct fault_hit *);
 
 #endif
