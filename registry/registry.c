@@ -107,17 +107,18 @@ reg_repo(struct call *call, struct store_repo *repo)
  * the host choose, so one login serves every region's host.
  */
 static void
-host_selects(struct call *call, const char *host)
+host_selects(const struct core_ctx *ctx, const char *host, char account[13],
+    char region[CORE_SCOPE_REGION_SIZE])
 {
-	char account[13], region[CORE_HOST_REGION_SIZE];
+	char h_account[13], h_region[CORE_HOST_REGION_SIZE];
 
-	if (!core_host_match(call->ctx->cfg.public_endpoint, host, account,
-	        region))
+	if (!core_host_match(ctx->cfg.public_endpoint, host, h_account,
+	        h_region))
 		return;
-	if (account[0] != '\0')
-		str_copy(call->registry_id, sizeof call->registry_id, account);
-	if (region[0] != '\0')
-		str_copy(call->id.region, sizeof call->id.region, region);
+	if (h_account[0] != '\0')
+		str_copy(account, 13, h_account);
+	if (h_region[0] != '\0')
+		str_copy(region, CORE_SCOPE_REGION_SIZE, h_region);
 }
 
 /*
@@ -152,7 +153,7 @@ authenticate(struct call *call, const struct api_reg_request *req)
 	str_copy(call->id.principal_arn, sizeof call->id.principal_arn,
 	    claims.principal);
 	str_copy(call->registry_id, sizeof call->registry_id, claims.account);
-	host_selects(call, req->host);
+	host_selects(call->ctx, req->host, call->registry_id, call->id.region);
 	return 0;
 }
 
@@ -304,7 +305,6 @@ api_reg_scope(const struct core_ctx *ctx, const struct api_reg_request *req,
     char account[13], char region[CORE_SCOPE_REGION_SIZE])
 {
 	struct regtoken_claims claims;
-	char h_account[13], h_region[CORE_HOST_REGION_SIZE];
 	int rc;
 
 	if (req->password == NULL)
@@ -317,14 +317,7 @@ api_reg_scope(const struct core_ctx *ctx, const struct api_reg_request *req,
 		return -1;
 	str_copy(account, 13, claims.account);
 	str_copy(region, CORE_SCOPE_REGION_SIZE, claims.region);
-	/* authenticate's rule: a Host of the template's shape chooses. */
-	if (core_host_match(ctx->cfg.public_endpoint, req->host, h_account,
-	        h_region)) {
-		if (h_account[0] != '\0')
-			str_copy(account, 13, h_account);
-		if (h_region[0] != '\0')
-			str_copy(region, CORE_SCOPE_REGION_SIZE, h_region);
-	}
+	host_selects(ctx, req->host, account, region);
 	return 0;
 }
 
