@@ -196,6 +196,9 @@ faults_on_head(struct server *srv, struct http_request *req, const char *op,
 bool
 faults_on_api_head(struct server *srv, struct http_request *req)
 {
+	/* Without rules, not even the target is looked up. */
+	if (srv->faults == NULL || srv->faults->n == 0)
+		return false;
 	return faults_on_head(srv, req,
 	    api_op_of_target(http_request_header(req, "X-Amz-Target"), false),
 	    false);
