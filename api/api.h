@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/throttle.h" /* for the server's --throttle */
 
 #define API_BODY_MAX (32 * 1024 * 1024 + 4096)
 #define API_TARGET_PREFIX "AmazonEC2ContainerRegistry_V20150921."
@@ -41,6 +42,12 @@ int api_secrets_parse(const char *text, size_t len, struct api_secrets **out,
 void api_secrets_free(struct api_secrets *);
 /* Borrowed, as core_ctx_set_creds's, until the next call or the end. */
 void api_ctx_set_secrets(struct core_ctx *, const struct api_secrets *);
+
+/*
+ * The operation an X-Amz-Target header names ("AmazonEC2...PutImage" or,
+ * with is_bare, "PutImage"): its name in the op table (static), or NULL.
+ */
+const char *api_op_of_target(const char *target, bool is_bare);
 
 /*
  * Steps 1-4 of dispatch (STYLE.md 3): identify the caller from the SigV4

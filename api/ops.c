@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/validate.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 
 extern const struct op api_op_batch_get_repository_scanning_configuration;
@@ -148,6 +149,22 @@ api_op_find(const char *name)
 
 	op = bsearch(name, api_ops, api_n_ops, sizeof api_ops[0], op_cmp);
 	return op == NULL ? NULL : *op;
+}
+
+const char *
+api_op_of_target(const char *target, bool is_bare)
+{
+	const struct op *op;
+
+	if (target == NULL)
+		return NULL;
+	if (!is_bare) {
+		if (!str_has_prefix(target, API_TARGET_PREFIX))
+			return NULL;
+		target += strlen(API_TARGET_PREFIX);
+	}
+	op = api_op_find(target);
+	return op == NULL ? NULL : op->name;
 }
 
 /* Startup refuses a table out of order, duplicated or off the model. */

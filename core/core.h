@@ -141,6 +141,14 @@ int core_authorize(struct core_ctx *, const char *principal_arn,
 bool core_is_account_id(const char *);
 /* A region name as the model's Region shape allows it ("us-east-1"). */
 bool core_is_region(const char *);
+/*
+ * Whose call sr is, as core_identify finds it but without checking the
+ * signature (--throttle counts a call before any other work): 0 with the
+ * account and region, or -1 when it names none that identify would take.
+ */
+#define CORE_SCOPE_REGION_SIZE 33 /* sigv4_auth's */
+int core_scope(const struct core_ctx *, const struct sigv4_request *,
+    char account[13], char region[CORE_SCOPE_REGION_SIZE]);
 /* The key that signs registry tokens and page tokens; borrowed. */
 const unsigned char *core_ctx_key(const struct core_ctx *);
 

@@ -141,3 +141,36 @@ core_identify(struct call *call, const struct sigv4_request *sr)
 		identify_root(call, cfg->default_account);
 	return 0;
 }
+
+int
+core_scope(const struct core_ctx *ctx, const struct sigv4_request *sr,
+    char account[13], char region[CORE_SCOPE_REGION_SIZE])
+{
+	const struct core_config *cfg = &ctx->cfg;
+	struct sigv4_auth auth;
+	const struct cred *cred;
+	char *cause = NULL;
+	int rc;
+
+	rc = sigv4_parse(sr, &auth, &cause);
+	free(cause);
+	if (rc == SIGV4_MISSING && !cfg->is_strict) {
+		str_copy(account, 13, cfg->default_account);
+		return str_copy(region, CORE_SCOPE_REGION_SIZE,
+		    cfg->default_region);
+	}
+	if (rc != 0 || !core_is_region(auth.region))
+		return -1;
+	/* core_identify's choices, in its order. */
+	cred =
+	    cfg->creds == NULL ? NULL : creds_find(cfg->creds, auth.access_key);
+	if (!cfg->is_strict && core_is_account_id(auth.access_key))
+		str_copy(account, 13, auth.access_key);
+	else if (cred != NULL)
+		str_copy(account, 13, cred->account);
+	else if (!cfg->is_strict)
+		str_copy(account, 13, cfg->default_account);
+	else
+		return -1;
+	return str_copy(region, CORE_SCOPE_REGION_SIZE, auth.region);
+}

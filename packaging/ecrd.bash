@@ -74,6 +74,10 @@ _ecrd()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
+	--throttle-rate)
+		COMPREPLY=()
+		return
+		;;
 	--lifecycle-interval)
 		COMPREPLY=()
 		return
@@ -115,6 +119,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --throttle --throttle-rate --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

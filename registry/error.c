@@ -1,6 +1,8 @@
 /* registry/error.c: the only place a registry error code is spelled. */
 #include "registry/error.h"
 
+#include <string.h>
+
 #include <json-c/json.h>
 
 #include "common/json.h"
@@ -55,6 +57,8 @@ static const struct reg_errdef regdefs[REG__COUNT] = {
     [REG_SIZE_INVALID] = {"SIZE_INVALID", 413,
         "provided length did not match content length"},
     [REG_TAG_INVALID] = {"TAG_INVALID", 400, "manifest tag did not match URI"},
+    /* Throttled (--throttle): the spec's 429; ECR says "Rate exceeded". */
+    [REG_TOO_MANY_REQUESTS] = {"TOOMANYREQUESTS", 429, "too many requests"},
     [REG_UNAUTHORIZED] = {"UNAUTHORIZED", 401, "authentication required"},
     /* The spec has no code for a server fault; distribution's UNKNOWN. */
     [REG_UNKNOWN] = {"UNKNOWN", 500, "unknown error"},
@@ -83,6 +87,18 @@ reg_error_message(enum reg_errcode code)
 	if (code <= REG_NONE || code >= REG__COUNT)
 		return regdefs[REG_UNKNOWN].message;
 	return regdefs[code].message;
+}
+
+enum reg_errcode
+reg_error_lookup(const char *code)
+{
+	int i;
+
+	for (i = REG_NONE + 1; i < REG__COUNT; i++) {
+		if (strcmp(regdefs[i].code, code) == 0)
+			return (enum reg_errcode)i;
+	}
+	return REG_NONE;
 }
 
 /* Through the one JSON writer, as ECR's error bodies (api/error.c). */

@@ -25,6 +25,7 @@ enum reg_errcode {
 	REG_RANGE_INVALID,
 	REG_SIZE_INVALID,
 	REG_TAG_INVALID,
+	REG_TOO_MANY_REQUESTS,
 	REG_UNAUTHORIZED,
 	REG_UNKNOWN,
 	REG_UNSUPPORTED,
@@ -35,6 +36,8 @@ enum reg_errcode {
 const char *reg_error_code(enum reg_errcode);
 int reg_error_status(enum reg_errcode);
 const char *reg_error_message(enum reg_errcode);
+/* The first entry with that wire code, or REG_NONE. */
+enum reg_errcode reg_error_lookup(const char *code);
 /*
  * The JSON body of a registry error: {"errors":[{"code", "message"}]}, the
  * table's message when message is NULL. The caller frees the result.

@@ -107,17 +107,18 @@ reg_repo(struct call *call, struct store_repo *repo)
  * the host choose, so one login serves every region's host.
  */
 static void
-host_selects(struct call *call, const char *host)
+host_selects(const struct core_ctx *ctx, const char *host, char account[13],
+    char region[CORE_SCOPE_REGION_SIZE])
 {
-	char account[13], region[CORE_HOST_REGION_SIZE];
+	char h_account[13], h_region[CORE_HOST_REGION_SIZE];
 
-	if (!core_host_match(call->ctx->cfg.public_endpoint, host, account,
-	        region))
+	if (!core_host_match(ctx->cfg.public_endpoint, host, h_account,
+	        h_region))
 		return;
-	if (account[0] != '\0')
-		str_copy(call->registry_id, sizeof call->registry_id, account);
-	if (region[0] != '\0')
-		str_copy(call->id.region, sizeof call->id.region, region);
+	if (h_account[0] != '\0')
+		str_copy(account, 13, h_account);
+	if (h_region[0] != '\0')
+		str_copy(region, CORE_SCOPE_REGION_SIZE, h_region);
 }
 
 /*
@@ -152,7 +153,7 @@ authenticate(struct call *call, const struct api_reg_request *req)
 	str_copy(call->id.principal_arn, sizeof call->id.principal_arn,
 	    claims.principal);
 	str_copy(call->registry_id, sizeof call->registry_id, claims.account);
-	host_selects(call, req->host);
+	host_selects(call->ctx, req->host, call->registry_id, call->id.region);
 	return 0;
 }
 
@@ -161,8 +162,8 @@ authenticate(struct call *call, const struct api_reg_request *req)
  * behaviour 2.1; the last three are [unconfirmed] there). NULL: none
  * beyond a valid token.
  */
-static const char *
-action_of(const struct api_reg_request *req)
+const char *
+api_reg_action(const struct api_reg_request *req)
 {
 	switch (req->op) {
 	case API_REG_CATALOG:
@@ -206,7 +207,7 @@ api_reg_prepare(struct call *call, const struct api_reg_request *req)
 	call->op = api_reg_ops[req->op];
 	if (authenticate(call, req) != 0)
 		return CORE_STAGE_DONE;
-	if ((action = action_of(req)) != NULL &&
+	if ((action = api_reg_action(req)) != NULL &&
 	    core_call_authorize(call, action, req->repo) != 0)
 		return CORE_STAGE_DONE;
 	call->out = jnew_obj();
@@ -305,4 +306,43 @@ api_reg_render(struct call *call, struct api_reg_answer *a)
 	if (call->err.code != ERR_NONE)
 		render_error(call, &reg_state(call)->ans);
 	*a = reg_state(call)->ans;
+}
+
+int
+api_reg_scope(const struct core_ctx *ctx, const struct api_reg_request *req,
+    char account[13], char region[CORE_SCOPE_REGION_SIZE])
+{
+	struct regtoken_claims claims;
+	int rc;
+
+	if (req->password == NULL)
+		return -1;
+	memset(&claims, 0, sizeof claims);
+	/* The time does not matter: an expired token still names its owner. */
+	rc = regtoken_verify(core_ctx_key(ctx), req->password, INT64_MAX,
+	    &claims);
+	if (rc != 0 && rc != REGTOKEN_EXPIRED)
+		return -1;
+	str_copy(account, 13, claims.account);
+	str_copy(region, CORE_SCOPE_REGION_SIZE, claims.region);
+	host_selects(ctx, req->host, account, region);
+	return 0;
+}
+
+const char *
+api_reg_op_name(enum api_reg_op op)
+{
+	return api_reg_ops[op]->name;
+}
+
+int
+api_reg_op_find(const char *name)
+{
+	int op;
+
+	for (op = 0; op < API_REG__COUNT; op++) {
+		if (strcmp(api_reg_ops[op]->name, name) == 0)
+			return op;
+	}
+	return -1;
 }

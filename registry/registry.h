@@ -118,6 +118,23 @@ void api_reg_render(struct call *, struct api_reg_answer *);
 const char *api_reg_error_name(const struct call *);
 
 /*
+ * The ECR action a registry request counts as (strict mode's, and
+ * --throttle's bucket): "ecr:PutImage", or NULL (/v2/: none).
+ */
+const char *api_reg_action(const struct api_reg_request *);
+/*
+ * Whose request it is, as authentication finds it but without minding the
+ * expiry: the token's account and region, or the Host's when it names
+ * them. 0, or -1 without a token of ours (it will be refused).
+ */
+int api_reg_scope(const struct core_ctx *, const struct api_reg_request *,
+    char account[13], char region[CORE_SCOPE_REGION_SIZE]);
+/* A route's name ("manifest-get", as the access log shows it). */
+const char *api_reg_op_name(enum api_reg_op);
+/* The route of that name, or -1. */
+int api_reg_op_find(const char *name);
+
+/*
  * Mint a registry password for account/region/principal that expires at
  * expires_at_ms (an admin hook so tests can prove expired tokens fail).
  * The caller frees the result.

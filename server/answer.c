@@ -140,6 +140,13 @@ void
 answer_reg_error(struct http_request *req, struct answer *base,
     enum reg_errcode code, const char *message)
 {
+	answer_reg_error_as(req, base, reg_error_status(code), code, message);
+}
+
+void
+answer_reg_error_as(struct http_request *req, struct answer *base, int status,
+    enum reg_errcode code, const char *message)
+{
 	struct answer own;
 	char *body;
 	size_t len;
@@ -151,7 +158,7 @@ answer_reg_error(struct http_request *req, struct answer *base,
 		base = &own;
 	}
 	metrics_note_error(req, reg_error_code(code));
-	base->status = reg_error_status(code);
+	base->status = status;
 	base->content_type = REG_JSON;
 	base->fd = -1;
 	body = reg_error_body(code, message, &len);

@@ -65,9 +65,18 @@ const char flags_usage[] =
     "                          key made on first use (repeatable)\n"
     "  --admin-endpoints       in strict mode, serve the admin endpoints\n"
     "                          (/_ecrd/token, gc, clock, lifecycle/run,\n"
-    "                          scan-findings, signing/certificate and\n"
+    "                          scan-findings, signing/certificate, faults and\n"
     "                          /moto-api/...), which need no credentials; without it\n"
     "                          they answer 404 (permissive mode always serves them)\n"
+    "  --throttle              refuse calls above ECR's published rates, per\n"
+    "                          account, region and operation (ThrottlingException;\n"
+    "                          the registry's 429 TOOMANYREQUESTS with Retry-After);\n"
+    "                          see docs/observability.md\n"
+    "  --throttle-rate OPERATION=N\n"
+    "                          with --throttle's buckets, OPERATION (an ECR\n"
+    "                          operation, e.g. PutImage=2) at N calls a second\n"
+    "                          instead (0: refuse all); repeatable; implies\n"
+    "                          --throttle\n"
     "  --relax-references      let PutImage name layers, configs and child manifests\n"
     "                          the repository does not hold (for test suites that\n"
     "                          push synthetic manifests); default: ECR's\n"
@@ -130,6 +139,8 @@ const struct option flags_longopts[] = {
     {"archive-restore-seconds", required_argument, NULL, 'B'},
     {"signing-key", required_argument, NULL, 'G'},
     {"admin-endpoints", no_argument, NULL, 'A'},
+    {"throttle", no_argument, NULL, 't'},
+    {"throttle-rate", required_argument, NULL, 'j'},
     {"relax-references", no_argument, NULL, 'R'},
     {"lifecycle-interval", required_argument, NULL, 'I'},
     {"clock-offset", required_argument, NULL, 'O'},

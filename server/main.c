@@ -86,6 +86,10 @@ struct options {
 	struct events_config events;
 	bool has_no_metrics;         /* --no-metrics */
 	uint64_t metrics_max_series; /* --metrics-max-series */
+	bool is_throttled;           /* --throttle */
+	const char **throttle_rates; /* --throttle-rate OPERATION=N */
+	size_t n_throttle_rates;
+	struct throttle *throttle; /* made from them */
 };
 
 static struct server server;
@@ -241,6 +245,23 @@ add_upstream_url(struct options *o, const char *arg)
 	return 0;
 }
 
+/* --throttle's buckets, with --throttle-rate's overrides checked. */
+static int
+parse_throttle(struct options *o)
+{
+	char *cause = NULL;
+
+	if (!o->is_throttled)
+		return 0;
+	o->throttle =
+	    throttle_from_flags(o->throttle_rates, o->n_throttle_rates, &cause);
+	if (o->throttle != NULL)
+		return 0;
+	fprintf(stderr, "ecrd: %s\n", cause);
+	free(cause);
+	return -1;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -335,6 +356,15 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->relax_references = true;
 			break;
+		case 't':
+			o->is_throttled = true;
+			break;
+		case 'j':
+			o->is_throttled = true;
+			o->throttle_rates = xreallocarray(o->throttle_rates,
+			    o->n_throttle_rates + 1, sizeof *o->throttle_rates);
+			o->throttle_rates[o->n_throttle_rates++] = optarg;
+			break;
 		case 'V':
 			o->vuln_db = optarg;
 			break;
@@ -422,7 +452,7 @@ parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "ecrd: --strict needs --credentials FILE\n");
 		return -1;
 	}
-	return 0;
+	return parse_throttle(o);
 }
 
 static int
@@ -739,6 +769,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: finishing requests in flight", (int)sig);
 	notify_send("STOPPING=1");
 	server.is_draining = true;
+	faults_drain(server.faults);
 	http_server_drain(server.http);
 	drain = evtimer_new(server.base, drain_cb, event_self_cbarg());
 	evtimer_add(drain, &tv);
@@ -922,6 +953,8 @@ start(const struct options *o, char **cause)
 	cfg.default_account = o->account;
 	server.default_account = o->account;
 	server.has_admin = !o->is_strict || o->has_admin_endpoints;
+	server.throttle = o->throttle;
+	server.faults = faults_new();
 	server.default_region = o->region;
 	cfg.default_region = o->region;
 	cfg.public_endpoint = public_endpoint;
@@ -1006,6 +1039,8 @@ stop(void)
 	creds_free(server.creds);
 	creds_free(upstream_creds);
 	api_secrets_free(secrets);
+	throttle_free(server.throttle);
+	faults_free(server.faults);
 	free(public_endpoint);
 	free(signing_dir);
 	curl_global_cleanup();
@@ -1028,8 +1063,12 @@ main(int argc, char **argv)
 	int rc = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &server.started);
-	if (parse_options(argc, argv, &o) != 0)
+	if (parse_options(argc, argv, &o) != 0) {
+		free(o.upstream_urls);
+		free(o.signing_keys);
+		free(o.throttle_rates);
 		return 2;
+	}
 	if (o.is_health_check)
 		return healthcheck_run(&o.listen_ep);
 	log_init(o.log_level, stderr);
@@ -1055,6 +1094,7 @@ main(int argc, char **argv)
 		stop();
 		free(o.upstream_urls);
 		free(o.signing_keys);
+		free(o.throttle_rates);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -1083,5 +1123,6 @@ main(int argc, char **argv)
 	stop();
 	free(o.upstream_urls);
 	free(o.signing_keys);
+	free(o.throttle_rates);
 	return rc;
 }

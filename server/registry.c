@@ -656,6 +656,9 @@ registry_on_head(struct server *srv, struct http_request *req)
 	read_request(rs, req);
 	if ((rs->route_rc = route(rs, req)) != 0)
 		return; /* on_request answers 404/405 */
+	if (throttle_reg(srv, req, &rs->rq) ||
+	    faults_on_head(srv, req, api_reg_op_name(rs->rq.op), true))
+		return;
 	if (rs->rq.op == API_REG_MANIFEST_PUT)
 		req->body_max = MANIFEST_BODY_MAX;
 	if (rs->rq.op == API_REG_UPLOAD_START && has_body(req))

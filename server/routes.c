@@ -35,6 +35,7 @@ route_state_free(void *arg)
 	struct route_state *st = arg;
 
 	route_state_set_proto(st, NULL, NULL);
+	fault_hit_free(st->fault);
 	free(st);
 }
 
@@ -51,8 +52,7 @@ part_of(const struct route_state *st)
 	return st->proto_free == part_free_hook ? st->proto : NULL;
 }
 
-/* The request as SigV4 sees it; free the header array returned. */
-static struct sigv4_header *
+struct sigv4_header *
 sigv4_request_of(const struct http_request *req, struct sigv4_request *sr)
 {
 	struct sigv4_header *hs;
@@ -115,6 +115,8 @@ routes_on_head(struct http_request *req, void *arg)
 	metrics_note_begin(req, srv);
 	if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
 		req->body_max = API_BODY_MAX;
+		if (throttle_api(srv, req) || faults_on_api_head(srv, req))
+			return;
 		if (is_layer_part(req)) {
 			hs = sigv4_request_of(req, &sr);
 			route_state_set_proto(st, api_part_new(srv->api, &sr),
@@ -311,34 +313,55 @@ handle_blob(struct server *srv, struct http_request *req)
 }
 
 /*
- * The emulator's admin endpoints, all POST. They act for any account with
- * no credentials, so strict mode serves them only when asked
- * (--admin-endpoints, issue 11); otherwise they are unknown paths.
+ * The emulator's admin endpoints and the methods each takes. They
+ * act for any account with no credentials, so strict mode serves them only
+ * when asked (--admin-endpoints, issue 11); otherwise they are unknown
+ * paths, as is a method an endpoint lacks.
  */
+#define ADMIN_GET 0x1
+#define ADMIN_DELETE 0x2
+#define ADMIN_POST 0x4
 static const struct admin_route {
 	const char *path;
 	void (*handle)(struct server *, struct http_request *);
+	unsigned methods; /* ADMIN_* */
 } admin_routes[] = {
-    {"/_ecrd/clock", lc_sched_on_clock},
-    {"/_ecrd/gc", gc_sched_on_run},
-    {"/_ecrd/lifecycle/run", lc_sched_on_run},
-    {"/_ecrd/scan-findings", scan_sched_on_findings},
-    {"/_ecrd/signing/certificate", handle_signing_cert},
-    {"/_ecrd/token", handle_token},
-    {"/moto-api/reset", handle_reset},
-    {"/moto-api/static/ecr/scan-finding-results", scan_sched_on_moto},
+    {"/_ecrd/clock", lc_sched_on_clock, ADMIN_POST},
+    {"/_ecrd/faults", faults_on_admin, ADMIN_GET | ADMIN_POST | ADMIN_DELETE},
+    {"/_ecrd/gc", gc_sched_on_run, ADMIN_POST},
+    {"/_ecrd/lifecycle/run", lc_sched_on_run, ADMIN_POST},
+    {"/_ecrd/scan-findings", scan_sched_on_findings, ADMIN_POST},
+    {"/_ecrd/signing/certificate", handle_signing_cert, ADMIN_POST},
+    {"/_ecrd/token", handle_token, ADMIN_POST},
+    {"/moto-api/reset", handle_reset, ADMIN_POST},
+    {"/moto-api/static/ecr/scan-finding-results", scan_sched_on_moto,
+        ADMIN_POST},
 };
+
+static unsigned
+admin_method(const char *method)
+{
+	if (strcmp(method, "GET") == 0)
+		return ADMIN_GET;
+	if (strcmp(method, "DELETE") == 0)
+		return ADMIN_DELETE;
+	return strcmp(method, "POST") == 0 ? ADMIN_POST : 0;
+}
 
 static bool
 route_admin(struct server *srv, struct http_request *req)
 {
+	const struct admin_route *r;
+	unsigned method = admin_method(req->method);
 	size_t i;
 
-	if (!srv->has_admin || strcmp(req->method, "POST") != 0)
+	if (!srv->has_admin || method == 0)
 		return false;
 	for (i = 0; i < sizeof admin_routes / sizeof admin_routes[0]; i++) {
-		if (strcmp(req->path, admin_routes[i].path) == 0) {
-			admin_routes[i].handle(srv, req);
+		r = &admin_routes[i];
+		if (strcmp(req->path, r->path) == 0 &&
+		    (r->methods & method) != 0) {
+			r->handle(srv, req);
 			return true;
 		}
 	}
@@ -352,6 +375,8 @@ routes_on_request(struct http_request *req, void *arg)
 	bool is_get =
 	    strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 
+	if (faults_on_request(srv, req))
+		return; /* an injected fault's: later, or its error */
 	if (registry_is_path(req->path))
 		registry_on_request(srv, req); /* its own 413 */
 	else if (req->is_body_too_large)

@@ -18,6 +18,12 @@ struct event_base;
 struct http_request;
 struct http_server;
 struct store;
+struct throttle;
+struct faults;
+struct fault_hit;
+struct api_reg_request;
+struct sigv4_header;
+struct sigv4_request;
 
 /* A write call waiting for the next group commit. */
 /* Answers a call once it has run; frees the call. */
@@ -54,7 +60,8 @@ struct route_state {
 	char op[64];
 	void *proto;
 	void (*proto_free)(void *);
-	struct metrics_note mx; /* metrics_serve.c */
+	struct metrics_note mx;  /* metrics_serve.c */
+	struct fault_hit *fault; /* faults.c: the rule it hit; owned */
 };
 /* request.c: hang owned state off st, freeing what hung there before. */
 void route_state_set_proto(struct route_state *, void *owned,
@@ -89,6 +96,8 @@ struct server {
 	struct upstream_net *upstream; /* upstream.c: libcurl */
 	struct events *events;         /* events.h: NULL when off */
 	struct srv_metrics *metrics;   /* metrics_serve.c; NULL: off */
+	struct throttle *throttle;     /* --throttle; NULL: off */
+	struct faults *faults;         /* faults.c: POST /_ecrd/faults */
 };
 
 /*
@@ -140,12 +149,18 @@ void answer_server_error(struct http_request *);
  */
 void answer_reg_error(struct http_request *, struct answer *base,
     enum reg_errcode, const char *message);
+/* The same with another status than the code's (an injected fault). */
+void answer_reg_error_as(struct http_request *, struct answer *base, int status,
+    enum reg_errcode, const char *message);
 /* Milliseconds since a CLOCK_MONOTONIC time. */
 double elapsed_ms(const struct timespec *since);
 
 /* routes.c: the application callbacks handed to the HTTP layer. */
 void routes_on_head(struct http_request *, void *srv);
 void routes_on_request(struct http_request *, void *srv);
+/* The request as SigV4 sees it; free the header array returned. */
+struct sigv4_header *sigv4_request_of(const struct http_request *,
+    struct sigv4_request *);
 /*
  * writes.c: queue a write call for the next group commit; respond_fn
  * answers it.
@@ -347,5 +362,38 @@ void metrics_lifecycle(struct srv_metrics *, bool is_ok, size_t n_expired,
 void metrics_upstream(struct srv_metrics *, bool is_ok);
 /* Upload sessions ended outside a request (GC): n fewer in progress. */
 void metrics_uploads_gone(struct srv_metrics *, size_t n);
+ * throttle.c: --throttle (docs/observability.md, "Throttling and faults").
+ * from_flags makes the buckets with --throttle-rate's OPERATION=N
+ * overrides: NULL and *cause (the caller frees) for a bad one. api and
+ * reg run from the head, before any other work: true once they have
+ * refused the call (answered);
+ false with srv->throttle NULL.*/
+     struct throttle *throttle_from_flags(const char *const *rates, size_t n,
+         char **cause);
+ bool throttle_api(struct server *, struct http_request *);
+ bool throttle_reg(struct server *, struct http_request *,
+     const struct api_reg_request *);
+
+ /*
+  * faults.c: fault injection (docs/observability.md, "Throttling and
+  * faults"): the rules, GET, POST and DELETE /_ecrd/faults (on_admin). From
+  * the head, on_head finds the rule the request hits (op: the ECR operation
+  * or the registry route's name); true when the rule answers an error, so
+  * the protocol skips its setup (the body is read and dropped). First in
+  * on_request, on_request waits out the rule's latency (a timer) and
+  * answers its error, or lets the request go on: true while it holds the
+  * request. fault_hit_free: route_state's free; NULL is fine.
+  */
+ struct faults *faults_new(void);
+ void faults_free(struct faults *);
+ void faults_on_admin(struct server *, struct http_request *);
+ bool faults_on_head(struct server *, struct http_request *, const char *op,
+     bool is_registry);
+ /* The same for an API call: op from X-Amz-Target. */
+ bool faults_on_api_head(struct server *, struct http_request *);
+ bool faults_on_request(struct server *, struct http_request *);
+ /* The server stops: answer what rules' latencies hold, at once. */
+ void faults_drain(struct faults *);
+ void fault_hit_free(struct fault_hit *);
 
 #endif

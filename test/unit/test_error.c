@@ -57,6 +57,26 @@ test_registry_out_of_range_is_unknown(void **state)
 	assert_non_null(reg_error_message(-1));
 }
 
+/* A code found by its wire name: the first entry that spells it. */
+static void
+test_registry_lookup(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = REG_NONE + 1; i < REG__COUNT; i++)
+		assert_string_equal(
+		    reg_error_code(reg_error_lookup(reg_error_code(i))),
+		    reg_error_code(i));
+	assert_int_equal(reg_error_lookup("TOOMANYREQUESTS"),
+	    REG_TOO_MANY_REQUESTS);
+	assert_int_equal(reg_error_status(REG_TOO_MANY_REQUESTS), 429);
+	assert_int_equal(reg_error_lookup("UNSUPPORTED"),
+	    REG_METHOD_UNSUPPORTED);
+	assert_int_equal(reg_error_lookup("toomanyrequests"), REG_NONE);
+	assert_int_equal(reg_error_lookup(""), REG_NONE);
+}
+
 static void
 test_ecr_table_is_complete_and_unique(void **state)
 {
@@ -81,6 +101,7 @@ main(void)
 	    cmocka_unit_test(test_registry_table_is_complete),
 	    cmocka_unit_test(test_registry_codes_are_unique),
 	    cmocka_unit_test(test_registry_out_of_range_is_unknown),
+	    cmocka_unit_test(test_registry_lookup),
 	    cmocka_unit_test(test_ecr_table_is_complete_and_unique),
 	};
 
