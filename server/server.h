@@ -362,38 +362,40 @@ void metrics_lifecycle(struct srv_metrics *, bool is_ok, size_t n_expired,
 void metrics_upstream(struct srv_metrics *, bool is_ok);
 /* Upload sessions ended outside a request (GC): n fewer in progress. */
 void metrics_uploads_gone(struct srv_metrics *, size_t n);
+
+/*
  * throttle.c: --throttle (docs/observability.md, "Throttling and faults").
  * from_flags makes the buckets with --throttle-rate's OPERATION=N
  * overrides: NULL and *cause (the caller frees) for a bad one. api and
  * reg run from the head, before any other work: true once they have
- * refused the call (answered);
- false with srv->throttle NULL.*/
-     struct throttle *throttle_from_flags(const char *const *rates, size_t n,
-         char **cause);
- bool throttle_api(struct server *, struct http_request *);
- bool throttle_reg(struct server *, struct http_request *,
-     const struct api_reg_request *);
+ * refused the call (answered); false with srv->throttle NULL.
+ */
+struct throttle *throttle_from_flags(const char *const *rates, size_t n,
+    char **cause);
+bool throttle_api(struct server *, struct http_request *);
+bool throttle_reg(struct server *, struct http_request *,
+    const struct api_reg_request *);
 
- /*
-  * faults.c: fault injection (docs/observability.md, "Throttling and
-  * faults"): the rules, GET, POST and DELETE /_ecrd/faults (on_admin). From
-  * the head, on_head finds the rule the request hits (op: the ECR operation
-  * or the registry route's name); true when the rule answers an error, so
-  * the protocol skips its setup (the body is read and dropped). First in
-  * on_request, on_request waits out the rule's latency (a timer) and
-  * answers its error, or lets the request go on: true while it holds the
-  * request. fault_hit_free: route_state's free; NULL is fine.
-  */
- struct faults *faults_new(void);
- void faults_free(struct faults *);
- void faults_on_admin(struct server *, struct http_request *);
- bool faults_on_head(struct server *, struct http_request *, const char *op,
-     bool is_registry);
- /* The same for an API call: op from X-Amz-Target. */
- bool faults_on_api_head(struct server *, struct http_request *);
- bool faults_on_request(struct server *, struct http_request *);
- /* The server stops: answer what rules' latencies hold, at once. */
- void faults_drain(struct faults *);
- void fault_hit_free(struct fault_hit *);
+/*
+ * faults.c: fault injection (docs/observability.md, "Throttling and
+ * faults"): the rules, GET, POST and DELETE /_ecrd/faults (on_admin). From
+ * the head, on_head finds the rule the request hits (op: the ECR operation
+ * or the registry route's name); true when the rule answers an error, so
+ * the protocol skips its setup (the body is read and dropped). First in
+ * on_request, on_request waits out the rule's latency (a timer) and
+ * answers its error, or lets the request go on: true while it holds the
+ * request. fault_hit_free: route_state's free; NULL is fine.
+ */
+struct faults *faults_new(void);
+void faults_free(struct faults *);
+void faults_on_admin(struct server *, struct http_request *);
+bool faults_on_head(struct server *, struct http_request *, const char *op,
+    bool is_registry);
+/* The same for an API call: op from X-Amz-Target. */
+bool faults_on_api_head(struct server *, struct http_request *);
+bool faults_on_request(struct server *, struct http_request *);
+/* The server stops: answer what rules' latencies hold, at once. */
+void faults_drain(struct faults *);
+void fault_hit_free(struct fault_hit *);
 
 #endif
