@@ -105,10 +105,12 @@ struct core_ctx {
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
-	bool is_reap_due;             /* reap.c: a repo buried */
-	bool is_repl_due;             /* replication.c: a run wanted */
-	bool is_repl_pending;         /* replication.c: jobs may wait */
-	size_t n_repl_new;            /* replication.c: the batch's jobs */
+	bool is_reap_due;            /* reap.c: a repo buried */
+	bool is_repl_due;            /* replication.c: a run wanted */
+	bool is_repl_pending;        /* replication.c: jobs may wait */
+	size_t n_repl_new;           /* replication.c: the batch's jobs */
+	struct store_doc *repl_text; /* replication.c: config_cached's */
+	struct json_object *repl_config;
 	struct core_slice repl_slice; /* replication.c: sized by time */
 	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
 	bool is_scan_due;             /* scanning_queue.c: a scan queued */
@@ -662,6 +664,8 @@ bool core_repl_dest_seen(struct call *, struct json_object *seen,
     const char *registry_id, const char *region);
 /* A region ECR serves, of any partition ("eu-west-1", "cn-north-1"). */
 bool core_repl_region_is_known(const char *region);
+/* Free what the context keeps for replication. */
+void core_repl_ctx_release(struct core_ctx *);
 
 /*
  * restore.c: start restoring archived img (docs/ecr-behaviour.md 3.14): it

@@ -122,6 +122,56 @@ rule_matches(struct json_object *rule, const char *name)
 	return false;
 }
 
+void
+core_repl_ctx_release(struct core_ctx *ctx)
+{
+	if (ctx->repl_text != NULL)
+		store_doc_release(ctx->repl_text);
+	free(ctx->repl_text);
+	ctx->repl_text = NULL;
+	if (ctx->repl_config != NULL)
+		json_object_put(ctx->repl_config);
+	ctx->repl_config = NULL;
+}
+
+/*
+ * core_repl_config_load for a push, which every push of a configured
+ * registry makes: the text is read each time, so a change counts at once,
+ * but parsed only when it differs from the last one parsed.
+ */
+static int
+config_cached(struct call *call, const struct store_repo *repo,
+    struct json_object **out)
+{
+	struct core_ctx *ctx = call->ctx;
+	struct store_doc doc;
+	int rc;
+
+	*out = NULL;
+	memset(&doc, 0, sizeof doc);
+	rc = store_registry_doc_get(call->txn, repo->registry_id, repo->region,
+	    STORE_DOC_REPLICATION, &doc);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (ctx->repl_text == NULL || ctx->repl_text->len != doc.len ||
+	    memcmp(ctx->repl_text->text, doc.text, doc.len) != 0) {
+		core_repl_ctx_release(ctx);
+		if ((rc = core_repl_config_load(call->txn, repo->registry_id,
+		         repo->region, &ctx->repl_config)) != 0 ||
+		    ctx->repl_config == NULL) {
+			store_doc_release(&doc);
+			return rc;
+		}
+		ctx->repl_text = xmalloc(sizeof *ctx->repl_text);
+		*ctx->repl_text = doc;
+	} else
+		store_doc_release(&doc);
+	*out = json_object_get(ctx->repl_config);
+	return 0;
+}
+
 bool
 core_repl_dest_seen(struct call *call, struct json_object *seen,
     const char *registry_id, const char *region)
@@ -187,8 +237,7 @@ core_repl_enqueue(struct call *call, const struct store_repo *repo,
 	/* No chaining: a copy is never replicated again (3.8). */
 	if (call->is_replica || call->is_pull_through)
 		return 0;
-	if ((rc = core_repl_config_load(call->txn, repo->registry_id,
-	         repo->region, &config)) != 0)
+	if ((rc = config_cached(call, repo, &config)) != 0)
 		return core_fail_store(call, rc);
 	if (config == NULL)
 		return 0;
