@@ -705,7 +705,9 @@ out:
 /*
  * Up to max due jobs in t: *next says what follows (CORE_REPL_WAIT with
  * *wake_at_ms the first job's due time). Jobs are due in the order they
- * were added, so the first one held back holds back the rest.
+ * were added, so the first one held back holds back the rest. A slice
+ * that took all there were says so (CORE_REPL_DONE), so that a group
+ * commit that copied its own jobs starts no run.
  */
 static int
 run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
@@ -717,7 +719,7 @@ run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
 	int rc;
 
 	*next = CORE_REPL_AGAIN;
-	for (i = 0; i < max; i++) {
+	for (i = 0;; i++) {
 		memset(&job, 0, sizeof job);
 		rc = store_repl_job_first(t, &job);
 		if (rc == STORE_NOTFOUND) {
@@ -734,11 +736,12 @@ run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
 			*wake_at_ms = due;
 			return 0;
 		}
+		if (i == max)
+			return 0;
 		if ((rc = run_job(r, t, &job, now_ms)) != 0)
 			return rc;
 		r->n_done++;
 	}
-	return 0;
 }
 
 /*
