@@ -116,9 +116,12 @@ struct core_ctx {
 	/* api/'s --secrets lookup (core_secret_get), for pulls. */
 	int (*secret_get)(const struct core_ctx *, const char *arn,
 	    const char **user, const char **token);
-	bool is_reap_due;             /* reap.c: a repo buried */
-	bool is_repl_due;             /* replication.c: a run wanted */
-	bool is_repl_pending;         /* replication.c: jobs may wait */
+	bool is_reap_due;            /* reap.c: a repo buried */
+	bool is_repl_due;            /* replication.c: a run wanted */
+	bool is_repl_pending;        /* replication.c: jobs may wait */
+	size_t n_repl_new;           /* replication.c: the batch's jobs */
+	struct store_doc *repl_text; /* replication.c: config_cached's */
+	struct json_object *repl_config;
 	struct core_slice repl_slice; /* replication.c: sized by time */
 	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
 	bool is_scan_due;             /* scanning_queue.c: a scan queued */
@@ -671,11 +674,13 @@ int core_repl_config_load(struct store_txn *, const char *registry_id,
 int core_repl_enqueue(struct call *, const struct store_repo *repo,
     const char *digest, const char *tag);
 /*
- * In a group commit's txn, after its calls: a slice of the due jobs (the
- * batch's own first), in a child txn that a failure drops. Sets
- * is_repl_due when jobs are left for a run (core_repl_take_due).
+ * In a group commit's txn, after its calls: a slice of the due jobs, in
+ * a child txn that a failure drops, at least as many as the batch's calls
+ * added (up to CORE_REPL_BATCH_MAX), so that a push's copies commit with
+ * it. Sets is_repl_due when jobs are left for a run (core_repl_take_due).
  */
-#define CORE_REPL_SLICE 64 /* jobs a slice takes at most */
+#define CORE_REPL_SLICE 64      /* jobs a slice takes at most */
+#define CORE_REPL_BATCH_MAX 256 /* jobs a group commit's slice takes */
 void core_repl_apply(struct core_ctx *, struct store_txn *parent);
 /*
  * Whether seen (an object the call owns, keys in the call's arena) had
@@ -685,6 +690,8 @@ bool core_repl_dest_seen(struct call *, struct json_object *seen,
     const char *registry_id, const char *region);
 /* A region ECR serves, of any partition ("eu-west-1", "cn-north-1"). */
 bool core_repl_region_is_known(const char *region);
+/* Free what the context keeps for replication. */
+void core_repl_ctx_release(struct core_ctx *);
 
 /*
  * restore.c: start restoring archived img (docs/ecr-behaviour.md 3.14): it

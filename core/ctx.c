@@ -94,6 +94,7 @@ core_ctx_free(struct core_ctx *ctx)
 	up_ecr_forget(ctx);
 	core_feed_free(ctx->feed);
 	core_signers_free(ctx);
+	core_repl_ctx_release(ctx);
 	pthread_mutex_destroy(&ctx->signers_mtx);
 	sodium_memzero(ctx->key, sizeof ctx->key);
 	free(ctx);

@@ -152,7 +152,7 @@ count_layer(struct call *call, const struct manifest_ref *ref,
  */
 static int
 check_layers(struct call *call, const struct store_repo *repo,
-    struct manifest *m, struct store_image *img)
+    const struct manifest *m, struct store_image *img)
 {
 	struct store_layer layer;
 	struct buf missing;
@@ -188,7 +188,7 @@ check_layers(struct call *call, const struct store_repo *repo,
 /* An index's children must be images of the repository; size is the max. */
 static int
 check_children(struct call *call, const struct store_repo *repo,
-    struct manifest *m, struct store_image *img)
+    const struct manifest *m, struct store_image *img)
 {
 	struct store_image child;
 	struct buf missing;
@@ -260,7 +260,8 @@ note_layer_types(struct call *call, const struct store_repo *repo,
 
 static int
 create_image(struct call *call, const struct store_repo *repo,
-    const struct core_image_put *in, struct manifest *m, const char *digest)
+    const struct core_image_put *in, const struct manifest *m,
+    const char *digest)
 {
 	struct store_image img;
 	uint64_t count;
@@ -393,36 +394,50 @@ note_push(struct call *call, const struct store_repo *repo,
 	core_event_set(&ev->artifact_media_type, m->artifact_type);
 }
 
-int
-core_image_put(struct call *call, const struct store_repo *repo,
-    const struct core_image_put *in, struct core_image_result *out)
+/*
+ * The digest of in and its manifest parsed into *m (release it): 0, or -1
+ * with the call's error.
+ */
+static int
+image_parse(struct call *call, const struct core_image_put *in,
+    struct manifest *m, char *digest)
 {
-	struct store_image existing;
-	struct manifest m;
 	bool sha512;
 	int rc;
 
 	sha512 = in->digest != NULL && str_has_prefix(in->digest, "sha512:");
-	core_digest_of(in->manifest, in->len, sha512, out->digest);
-	if (in->digest != NULL && strcmp(in->digest, out->digest) != 0)
+	core_digest_of(in->manifest, in->len, sha512, digest);
+	if (in->digest != NULL && strcmp(in->digest, digest) != 0)
 		/* [unconfirmed] wording; the model's description of it. */
 		return core_fail(call, ERR_IMAGE_DIGEST_DOES_NOT_MATCH,
 		    "The "
 		    "specified image digest '%s' does not match the digest "
 		    "'%s' that Amazon ECR calculated for the image",
-		    in->digest, out->digest);
-	if ((rc = manifest_parse(in->manifest, in->len, in->media_type, &m)) !=
+		    in->digest, digest);
+	if ((rc = manifest_parse(in->manifest, in->len, in->media_type, m)) !=
 	    0)
 		return fail_manifest(call, rc);
-	str_copy(out->media_type, sizeof out->media_type, m.media_type);
+	return 0;
+}
+
+/* core_image_put after its parse, with out->digest set. */
+static int
+put_parsed(struct call *call, const struct store_repo *repo,
+    const struct core_image_put *in, const struct manifest *m,
+    struct core_image_result *out)
+{
+	struct store_image existing;
+	int rc;
+
+	str_copy(out->media_type, sizeof out->media_type, m->media_type);
 	str_copy(out->subject, sizeof out->subject,
-	    m.subject != NULL ? m.subject : "");
+	    m->subject != NULL ? m->subject : "");
 	memset(&existing, 0, sizeof existing);
 	rc = store_image_get(call->txn, repo->id, out->digest, &existing);
 	if (rc == STORE_NOTFOUND) {
-		rc = create_image(call, repo, in, &m, out->digest);
+		rc = create_image(call, repo, in, m, out->digest);
 		/* Signatures and other referrers are not signed again. */
-		if (rc == 0 && m.subject == NULL &&
+		if (rc == 0 && m->subject == NULL &&
 		    (rc = core_signing_enqueue(call, repo, out->digest)) != 0)
 			rc = core_fail_store(call, rc);
 	} else if (rc != 0)
@@ -436,10 +451,32 @@ core_image_put(struct call *call, const struct store_repo *repo,
 	if (rc == 0)
 		rc = core_repl_enqueue(call, repo, out->digest, in->tag);
 	if (rc == 0)
-		note_push(call, repo, in, &m, out->digest);
+		note_push(call, repo, in, m, out->digest);
 	store_image_release(&existing);
+	return rc;
+}
+
+int
+core_image_put(struct call *call, const struct store_repo *repo,
+    const struct core_image_put *in, struct core_image_result *out)
+{
+	struct manifest m;
+	int rc;
+
+	if (image_parse(call, in, &m, out->digest) != 0)
+		return -1;
+	rc = put_parsed(call, repo, in, &m, out);
 	manifest_release(&m);
 	return rc;
+}
+
+int
+core_image_put_parsed(struct call *call, const struct store_repo *repo,
+    const struct core_image_put *in, const struct manifest *parsed,
+    struct core_image_result *out)
+{
+	str_copy(out->digest, sizeof out->digest, in->digest);
+	return put_parsed(call, repo, in, parsed, out);
 }
 
 int

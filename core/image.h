@@ -12,6 +12,7 @@
 #include "core/core_int.h"
 
 struct json_object;
+struct manifest;
 #include "store/store.h"
 
 /* "sha512:" and 128 hex digits, and the NUL. */
@@ -51,6 +52,14 @@ struct core_image_result {
  */
 int core_image_put(struct call *, const struct store_repo *repo,
     const struct core_image_put *in, struct core_image_result *out);
+/*
+ * The same for bytes already parsed (with in->media_type) into *parsed,
+ * whose digest is in->digest, so that neither is done again: a
+ * replication copy of a stored image, parsed once for its destinations.
+ */
+int core_image_put_parsed(struct call *, const struct store_repo *repo,
+    const struct core_image_put *in, const struct manifest *parsed,
+    struct core_image_result *out);
 
 /* core_image_find: the tag names another digest than the one asked. */
 #define CORE_IMAGE_TAG_MISMATCH (-100)

@@ -21,6 +21,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "core/image.h"
+#include "core/manifest.h"
 #include "store/store.h"
 
 /* An index's children are copied with it, one level down at most. */
@@ -121,6 +122,56 @@ rule_matches(struct json_object *rule, const char *name)
 	return false;
 }
 
+void
+core_repl_ctx_release(struct core_ctx *ctx)
+{
+	if (ctx->repl_text != NULL)
+		store_doc_release(ctx->repl_text);
+	free(ctx->repl_text);
+	ctx->repl_text = NULL;
+	if (ctx->repl_config != NULL)
+		json_object_put(ctx->repl_config);
+	ctx->repl_config = NULL;
+}
+
+/*
+ * core_repl_config_load for a push, which every push of a configured
+ * registry makes: the text is read each time, so a change counts at once,
+ * but parsed only when it differs from the last one parsed.
+ */
+static int
+config_cached(struct call *call, const struct store_repo *repo,
+    struct json_object **out)
+{
+	struct core_ctx *ctx = call->ctx;
+	struct store_doc doc;
+	int rc;
+
+	*out = NULL;
+	memset(&doc, 0, sizeof doc);
+	rc = store_registry_doc_get(call->txn, repo->registry_id, repo->region,
+	    STORE_DOC_REPLICATION, &doc);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (ctx->repl_text == NULL || ctx->repl_text->len != doc.len ||
+	    memcmp(ctx->repl_text->text, doc.text, doc.len) != 0) {
+		core_repl_ctx_release(ctx);
+		if ((rc = core_repl_config_load(call->txn, repo->registry_id,
+		         repo->region, &ctx->repl_config)) != 0 ||
+		    ctx->repl_config == NULL) {
+			store_doc_release(&doc);
+			return rc;
+		}
+		ctx->repl_text = xmalloc(sizeof *ctx->repl_text);
+		*ctx->repl_text = doc;
+	} else
+		store_doc_release(&doc);
+	*out = json_object_get(ctx->repl_config);
+	return 0;
+}
+
 bool
 core_repl_dest_seen(struct call *call, struct json_object *seen,
     const char *registry_id, const char *region)
@@ -152,6 +203,7 @@ enqueue_one(struct call *call, struct store_repl_job *job,
 	str_copy(job->dest_region, sizeof job->dest_region, region);
 	if ((rc = store_repl_job_add(call->txn, job)) != 0)
 		return rc;
+	call->ctx->n_repl_new++;
 	memset(&st, 0, sizeof st);
 	str_copy(st.registry_id, sizeof st.registry_id, reg);
 	str_copy(st.region, sizeof st.region, region);
@@ -185,8 +237,7 @@ core_repl_enqueue(struct call *call, const struct store_repo *repo,
 	/* No chaining: a copy is never replicated again (3.8). */
 	if (call->is_replica || call->is_pull_through)
 		return 0;
-	if ((rc = core_repl_config_load(call->txn, repo->registry_id,
-	         repo->region, &config)) != 0)
+	if ((rc = config_cached(call, repo, &config)) != 0)
 		return core_fail_store(call, rc);
 	if (config == NULL)
 		return 0;
@@ -235,6 +286,19 @@ core_repl_take_due(struct core_ctx *ctx)
 #define REPL_INVALID_IMAGE "INVALID_IMAGE"
 #define REPL_INTERNAL "INTERNAL_ERROR"
 
+/*
+ * A job's source image as read and parsed, kept for the next jobs of the
+ * slice, which a push adds one per destination of the same image.
+ */
+struct repl_image {
+	uint64_t repo_id; /* 0: none */
+	struct store_image img;
+	char *manifest;
+	size_t len;
+	struct manifest m;
+	bool is_parsed; /* else the copy's put says why not */
+};
+
 struct core_repl {
 	struct core_ctx *ctx;
 	size_t n_done;
@@ -242,12 +306,13 @@ struct core_repl {
 	/*
 	 * A job's source and destination repositories (22 KB each), made
 	 * once per run rather than per job. The source is kept across the
-	 * jobs of a slice, which a push adds one per destination of the same
-	 * image: copies write only destinations, so it stays as read.
+	 * jobs of a slice, and so is its image (src_image): copies write
+	 * only destinations, so they stay as read.
 	 */
 	struct store_repo *repos;
 	bool has_src;
 	struct core_events events; /* the step's, until its commit */
+	struct repl_image src_image;
 };
 
 /* The failure code of an error a copy met at the destination. */
@@ -363,11 +428,14 @@ copy_children(struct call *call, const struct store_repo *src,
 	return 0;
 }
 
-/* Put the manifest as a push would; already there is as good. */
+/*
+ * Put the manifest as a push would (parsed already, or NULL); already
+ * there is as good.
+ */
 static int
 put_copy(struct call *call, const struct store_repo *dst,
     const struct store_image *img, const char *manifest, size_t len,
-    const char *tag)
+    const struct manifest *parsed, const char *tag)
 {
 	struct core_image_put in;
 	struct core_image_result res;
@@ -378,11 +446,58 @@ put_copy(struct call *call, const struct store_repo *dst,
 	in.media_type = img->manifest_media_type;
 	in.tag = tag_at(call, dst, tag, img->digest);
 	in.digest = img->digest;
-	if (core_image_put(call, dst, &in, &res) == 0)
+	if ((parsed != NULL
+	            ? core_image_put_parsed(call, dst, &in, parsed, &res)
+	            : core_image_put(call, dst, &in, &res)) == 0)
 		return 0;
 	if (call->err.code != ERR_IMAGE_ALREADY_EXISTS)
 		return -1;
 	ecr_error_clear(&call->err);
+	return 0;
+}
+
+/* The image's refs at the destination: its children, or its layers. */
+static int
+copy_refs(struct call *call, const struct store_repo *src,
+    const struct store_repo *dst, const struct store_image *img, int depth)
+{
+	if (img->kind == STORE_IMAGE_INDEX)
+		return copy_children(call, src, dst, img, depth);
+	return copy_layers(call, src->id, dst->id, img);
+}
+
+/* Nothing to do: untagged, and the destination has it already. */
+static bool
+is_there(struct call *call, const struct store_repo *dst, const char *digest,
+    const char *tag)
+{
+	struct store_image img;
+
+	memset(&img, 0, sizeof img);
+	if (tag != NULL ||
+	    store_image_get(call->txn, dst->id, digest, &img) != 0)
+		return false;
+	store_image_release(&img);
+	return true;
+}
+
+/* Read digest's image and manifest in src: 0, or -1 with the error. */
+static int
+read_image(struct call *call, const struct store_repo *src, const char *digest,
+    const char *tag, struct store_image *img, char **manifest, size_t *len)
+{
+	int rc;
+
+	rc = store_image_get(call->txn, src->id, digest, img);
+	if (rc == STORE_NOTFOUND)
+		return core_fail_image_not_found(call, src, digest, tag);
+	if (rc != 0)
+		return core_fail_store(call, rc);
+	if ((rc = store_manifest_get(call->txn, src->id, digest, manifest,
+	         len)) != 0) {
+		store_image_release(img);
+		return core_fail_store(call, rc);
+	}
 	return 0;
 }
 
@@ -396,29 +511,56 @@ copy_image(struct call *call, const struct store_repo *src,
 	size_t len;
 	int rc;
 
-	memset(&img, 0, sizeof img);
-	if (tag == NULL &&
-	    (rc = store_image_get(call->txn, dst->id, digest, &img)) == 0) {
-		store_image_release(&img);
+	if (is_there(call, dst, digest, tag))
 		return 0;
-	}
-	rc = store_image_get(call->txn, src->id, digest, &img);
-	if (rc == STORE_NOTFOUND)
-		return core_fail_image_not_found(call, src, digest, tag);
-	if (rc != 0)
-		return core_fail_store(call, rc);
-	if ((rc = store_manifest_get(call->txn, src->id, digest, &manifest,
-	         &len)) != 0)
-		rc = core_fail_store(call, rc);
-	else if (img.kind == STORE_IMAGE_INDEX)
-		rc = copy_children(call, src, dst, &img, depth);
-	else
-		rc = copy_layers(call, src->id, dst->id, &img);
+	memset(&img, 0, sizeof img);
+	if (read_image(call, src, digest, tag, &img, &manifest, &len) != 0)
+		return -1;
+	rc = copy_refs(call, src, dst, &img, depth);
 	if (rc == 0)
-		rc = put_copy(call, dst, &img, manifest, len, tag);
+		rc = put_copy(call, dst, &img, manifest, len, NULL, tag);
 	free(manifest);
 	store_image_release(&img);
 	return rc;
+}
+
+static void
+image_release(struct repl_image *ri)
+{
+	store_image_release(&ri->img);
+	free(ri->manifest);
+	manifest_release(&ri->m);
+	memset(ri, 0, sizeof *ri);
+}
+
+/*
+ * The job's own image, read and parsed once for the jobs of a slice that
+ * copy it (a push's destinations), not once per destination as its
+ * children are.
+ */
+static int
+copy_job_image(struct core_repl *r, struct call *call,
+    const struct store_repo *src, const struct store_repo *dst,
+    const char *digest, const char *tag)
+{
+	struct repl_image *ri = &r->src_image;
+
+	if (is_there(call, dst, digest, tag))
+		return 0;
+	if (ri->repo_id != src->id || strcmp(ri->img.digest, digest) != 0) {
+		image_release(ri);
+		if (read_image(call, src, digest, tag, &ri->img, &ri->manifest,
+		        &ri->len) != 0)
+			return -1;
+		ri->repo_id = src->id;
+		/* One that fails is parsed again by the put, which says why. */
+		ri->is_parsed = manifest_parse(ri->manifest, ri->len,
+		                    ri->img.manifest_media_type, &ri->m) == 0;
+	}
+	if (copy_refs(call, src, dst, &ri->img, 0) != 0)
+		return -1;
+	return put_copy(call, dst, &ri->img, ri->manifest, ri->len,
+	    ri->is_parsed ? &ri->m : NULL, tag);
 }
 
 /* The destination repository, made if missing (3.8, 3.10). */
@@ -470,8 +612,8 @@ replicate(struct core_repl *r, struct call *call,
 	else if ((rc = may(call, job, "ecr:ReplicateImage", REPL_ACCESS_DENIED,
 	              failure)) == 0 &&
 	         (rc = dest_repo(call, job, dst, failure)) == 0)
-		rc = copy_image(call, src, dst, job->digest,
-		    job->tag[0] != '\0' ? job->tag : NULL, 0);
+		rc = copy_job_image(r, call, src, dst, job->digest,
+		    job->tag[0] != '\0' ? job->tag : NULL);
 	return rc;
 }
 
@@ -498,17 +640,19 @@ status_of(const struct call *call, const struct store_repl_job *job,
  * 1.7): SUCCESS or FAILED, from the job's own status.
  */
 static void
-note_copy(struct core_repl *r, const struct store_repl_job *job,
-    const struct store_repl_status *st, int64_t now_ms)
+note_copy(struct core_repl *r, const struct call *call,
+    const struct store_repl_job *job, const char *failure, int64_t now_ms)
 {
+	struct store_repl_status st;
 	struct core_event *ev;
 
 	if (!core_events_wanted(r->ctx))
 		return;
+	status_of(call, job, failure, &st);
 	ev = core_event_new(r->ctx, CORE_EVENT_REPLICATION,
 	    job->dest_registry_id, job->dest_region, job->name, job->digest);
 	ev->at_ms = now_ms;
-	ev->is_failure = st->state != STORE_REPL_COMPLETE;
+	ev->is_failure = st.state != STORE_REPL_COMPLETE;
 	core_event_set(&ev->tag, job->tag);
 	core_event_set(&ev->source_account, job->registry_id);
 	core_event_set(&ev->source_region, job->region);
@@ -516,16 +660,39 @@ note_copy(struct core_repl *r, const struct store_repl_job *job,
 }
 
 /*
- * One job in parent txn t: the copy in a child txn of its own (kept on
- * success, dropped on failure), then the status and the job's removal.
+ * The job's status and its removal, in txn: a source repository gone
+ * meanwhile (the job's copy answered 1) has no status to keep.
+ */
+static int
+finish_job(struct store_txn *txn, const struct call *call,
+    const struct store_repl_job *job, const char *failure, bool has_source)
+{
+	struct store_repl_status st;
+	int rc = 0;
+
+	if (has_source) {
+		status_of(call, job, failure, &st);
+		rc = store_repl_status_put(txn, job->repo_id, job->digest, &st);
+	}
+	if (rc == STORE_NOTFOUND)
+		rc = 0; /* the source repository went meanwhile */
+	if (rc == 0)
+		rc = store_repl_job_delete(txn, job->seq);
+	return rc;
+}
+
+/*
+ * One job in t, in a child txn of its own: the copy, its status and the
+ * job's removal, committed together; a copy that failed is dropped, and
+ * its status and the removal go in a child of their own.
  */
 static int
 run_job(struct core_repl *r, struct store_txn *t,
     const struct store_repl_job *job, int64_t now_ms)
 {
-	struct store_repl_status st;
 	struct call *call;
 	const char *failure = NULL;
+	bool has_source;
 	int rc;
 
 	call = call_new(r->ctx, "replication", now_ms);
@@ -534,39 +701,42 @@ run_job(struct core_repl *r, struct store_txn *t,
 	    job->dest_registry_id);
 	str_copy(call->id.account, sizeof call->id.account, job->registry_id);
 	str_copy(call->id.region, sizeof call->id.region, job->dest_region);
-	if ((rc = store_txn_begin(r->ctx->store, t, true, &call->txn)) != 0) {
-		call_free(call);
-		return rc;
-	}
+	if ((rc = store_txn_begin(r->ctx->store, t, true, &call->txn)) != 0)
+		goto out;
 	rc = replicate(r, call, job, &failure);
-	if (rc == 0)
+	if (rc < 0) {
+		store_txn_abort(call->txn);
+		call->txn = NULL;
+		if (call->err.code == ERR_NONE)
+			core_fail_store(call, rc);
+		if (call->err.code != ERR_ACCESS_DENIED)
+			log_warn("replication of %s/%s@%s to %s %s: %s",
+			    job->registry_id, job->name, job->digest,
+			    job->dest_registry_id, job->dest_region,
+			    call->err.message);
+		if ((rc = store_txn_begin(r->ctx->store, t, true,
+		         &call->txn)) != 0)
+			goto out;
+	}
+	has_source = rc != 1;
+	if ((rc = finish_job(call->txn, call, job, failure, has_source)) == 0)
 		rc = store_txn_commit(call->txn);
 	else
 		store_txn_abort(call->txn);
 	call->txn = NULL;
-	if (rc < 0 && call->err.code == ERR_NONE)
-		core_fail_store(call, rc);
-	if (call->err.code != ERR_NONE && call->err.code != ERR_ACCESS_DENIED)
-		log_warn("replication of %s/%s@%s to %s %s: %s",
-		    job->registry_id, job->name, job->digest,
-		    job->dest_registry_id, job->dest_region, call->err.message);
-	status_of(call, job, failure, &st);
-	if (rc != 1)
-		note_copy(r, job, &st, now_ms);
-	rc = rc == 1 ? 0
-	             : store_repl_status_put(t, job->repo_id, job->digest, &st);
-	if (rc == STORE_NOTFOUND)
-		rc = 0; /* the source repository went meanwhile */
+	if (rc == 0 && has_source)
+		note_copy(r, call, job, failure, now_ms);
+out:
 	call_free(call);
-	if (rc == 0)
-		rc = store_repl_job_delete(t, job->seq);
 	return rc;
 }
 
 /*
  * Up to max due jobs in t: *next says what follows (CORE_REPL_WAIT with
  * *wake_at_ms the first job's due time). Jobs are due in the order they
- * were added, so the first one held back holds back the rest.
+ * were added, so the first one held back holds back the rest. A slice
+ * that took all there were says so (CORE_REPL_DONE), so that a group
+ * commit that copied its own jobs starts no run.
  */
 static int
 run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
@@ -578,7 +748,7 @@ run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
 	int rc;
 
 	*next = CORE_REPL_AGAIN;
-	for (i = 0; i < max; i++) {
+	for (i = 0;; i++) {
 		memset(&job, 0, sizeof job);
 		rc = store_repl_job_first(t, &job);
 		if (rc == STORE_NOTFOUND) {
@@ -595,38 +765,35 @@ run_jobs(struct core_repl *r, struct store_txn *t, size_t max, int64_t now_ms,
 			*wake_at_ms = due;
 			return 0;
 		}
+		if (i == max)
+			return 0;
 		if ((rc = run_job(r, t, &job, now_ms)) != 0)
 			return rc;
 		r->n_done++;
 	}
-	return 0;
 }
 
 /*
- * One slice of due jobs in a child of t, kept unless it failed (then no
- * job is taken off and the next slice tries again): what comes next.
+ * One slice of up to max due jobs in t, each job in a child txn of its
+ * own, so that a failure leaves t as the jobs done before it left it
+ * (those not done are tried again by the next slice): what comes next.
+ * A slice of the time-sized count adjusts it.
  */
 static enum core_repl_next
-slice(struct core_repl *r, struct store_txn *t, int64_t *wake_at_ms)
+slice(struct core_repl *r, struct store_txn *t, size_t max, int64_t *wake_at_ms)
 {
 	enum core_repl_next next = CORE_REPL_DONE;
-	struct store_txn *child = NULL;
-	size_t n_before = r->n_done;
+	size_t n_timed = core_slice_begin(&r->ctx->repl_slice);
 	int rc;
 
 	/* A new txn: the source is read again. */
 	r->has_src = false;
-	if ((rc = store_txn_begin(r->ctx->store, t, true, &child)) == 0) {
-		rc = run_jobs(r, child, core_slice_begin(&r->ctx->repl_slice),
-		    core_now_ms(r->ctx), &next, wake_at_ms);
-		if (rc == 0)
-			rc = store_txn_commit(child);
-		else
-			store_txn_abort(child);
+	image_release(&r->src_image);
+	rc = run_jobs(r, t, max != 0 ? max : n_timed, core_now_ms(r->ctx),
+	    &next, wake_at_ms);
+	if (max == 0)
 		core_slice_end(&r->ctx->repl_slice);
-	}
 	if (rc != 0) {
-		r->n_done = n_before;
 		r->rc = rc;
 		core_events_clear(&r->events);
 		return CORE_REPL_DONE;
@@ -637,23 +804,42 @@ slice(struct core_repl *r, struct store_txn *t, int64_t *wake_at_ms)
 	return next;
 }
 
+/*
+ * The batch's own copies are taken whatever their time: they commit with
+ * the pushes, in the sync those pay for anyway, where copies left over
+ * would each cost a commit of their own; the loop is held about as long
+ * as by the pushes themselves. Older jobs go first, as ever.
+ */
+static size_t
+batch_max(struct core_ctx *ctx)
+{
+	size_t n_new = ctx->n_repl_new;
+
+	ctx->n_repl_new = 0;
+	if (n_new <= ctx->repl_slice.n)
+		return 0;
+	return n_new < CORE_REPL_BATCH_MAX ? n_new : CORE_REPL_BATCH_MAX;
+}
+
 void
 core_repl_apply(struct core_ctx *ctx, struct store_txn *parent)
 {
 	struct core_repl r;
+	size_t max = batch_max(ctx);
 	int64_t wake;
 
 	if (!ctx->is_repl_pending)
 		return;
 	memset(&r, 0, sizeof r);
 	r.ctx = ctx;
-	if (slice(&r, parent, &wake) != CORE_REPL_DONE || r.rc != 0) {
+	if (slice(&r, parent, max, &wake) != CORE_REPL_DONE || r.rc != 0) {
 		ctx->is_repl_due = true;
 		if (r.rc != 0)
 			log_warn("replication: %s", store_strerror(r.rc));
 	}
 	/* The copies' events go out after the group commit's own. */
 	core_events_move(&ctx->batch_events, &r.events);
+	image_release(&r.src_image);
 	free(r.repos);
 }
 
@@ -683,7 +869,9 @@ core_repl_step(struct core_repl *r, int64_t *wake_at_ms)
 		r->rc = rc;
 		return CORE_REPL_DONE;
 	}
-	next = slice(r, t, wake_at_ms);
+	next = slice(r, t, 0, wake_at_ms);
+	if (r->rc != 0)
+		r->n_done = n_before;
 	if (r->rc != 0 || r->n_done == n_before) {
 		store_txn_abort(t);
 		core_events_clear(&r->events);
@@ -712,6 +900,7 @@ core_repl_free(struct core_repl *r)
 	if (r == NULL)
 		return;
 	core_events_clear(&r->events);
+	image_release(&r->src_image);
 	free(r->repos);
 	free(r);
 }

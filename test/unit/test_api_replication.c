@@ -218,6 +218,60 @@ test_jobs_copy_pushes_to_their_destinations(void **state)
 	free(manifest);
 }
 
+/*
+ * A group commit copies all its pushes' jobs, however few a slice of a
+ * run would take (a slow machine's), so none is left for a run: each
+ * would cost a commit of its own (issue 14's speed). A configuration
+ * changed between two pushes counts for the second.
+ */
+static void
+test_group_commit_copies_all_its_jobs(void **state)
+{
+	static const char *const regions[] = {"ap-east-1", "ap-northeast-1",
+	    "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+	    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+	    "ap-southeast-4", "ca-central-1", "eu-central-1", "eu-central-2",
+	    "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2",
+	    "eu-west-3", "sa-east-1"};
+	struct afx *f = *state;
+	struct json_object *out;
+	char dests[BODY_MAX], digest[72], ptr[64], *manifest;
+	size_t i, len = 0, n = 0;
+
+	for (i = 0; i < sizeof regions / sizeof regions[0]; i++)
+		len += (size_t)snprintf(dests + len, sizeof dests - len,
+		    "%s{'region':'%s','registryId':'" AFX_ACCOUNT "'}",
+		    i ? "," : "", regions[i]);
+	assert_true(len < sizeof dests);
+	json_object_put(afx_ok_in(f, PUT, rules_of(1, dests)));
+	f->ctx->repl_slice.n = 8;
+	afx_repo(f, "many");
+	manifest = afx_image(f, "many", "repl-many", digest);
+	json_object_put(afx_put(f, "many", manifest, "v1"));
+	free(manifest);
+	out = afx_ok(f, "DescribeImageReplicationStatus",
+	    "{'repositoryName':'many','imageId':{'imageTag':'v1'}}");
+	assert_int_equal(afx_len(out, "/replicationStatuses"), 20);
+	for (i = 0; i < 20; i++) {
+		snprintf(ptr, sizeof ptr, "/replicationStatuses/%zu/status", i);
+		assert_string_equal(afx_str(out, ptr), "COMPLETE");
+	}
+	json_object_put(out);
+	assert_int_equal(core_repl_run(f->ctx, &n), 0);
+	assert_int_equal(n, 0);
+	afx_do(f, PUT,
+	    RULES("{'destinations':[" DEST(AFX_ACCOUNT, "us-west-2") "]}"));
+	manifest = afx_image(f, "many", "repl-changed", digest);
+	json_object_put(afx_put(f, "many", manifest, "v2"));
+	free(manifest);
+	out = afx_ok(f, "DescribeImageReplicationStatus",
+	    "{'repositoryName':'many','imageId':{'imageTag':'v2'}}");
+	afx_equal(json_object_object_get(out, "replicationStatuses"),
+	    "[{'region':'us-west-2','registryId':'" AFX_ACCOUNT "',"
+	    "'status':'COMPLETE'}]");
+	json_object_put(out);
+}
+
 int
 main(void)
 {
@@ -226,6 +280,7 @@ main(void)
 	    T(test_put_refuses_as_ecr),
 	    T(test_put_answers_the_canonical_form_and_describe_registry_shows_it),
 	    T(test_jobs_copy_pushes_to_their_destinations),
+	    T(test_group_commit_copies_all_its_jobs),
 #undef T
 	};
 
