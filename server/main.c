@@ -30,6 +30,7 @@
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/event_http.h"
 #include "server/flags.h"
 #include "server/http.h"
 #include "server/pool.h"
@@ -81,6 +82,11 @@ struct options {
 	uint64_t archive_restore;   /* seconds */
 	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
 	size_t n_signing_keys;
+	const char **webhooks; /* --events-webhook URL */
+	size_t n_webhooks;
+	const char *eventbridge;       /* --eventbridge-endpoint URL */
+	const char *eventbridge_creds; /* --eventbridge-credentials FILE */
+	uint64_t events_queue_max;
 };
 
 static struct server server;
@@ -95,6 +101,13 @@ static struct http_tls *tls; /* --tls-cert; SIGHUP rereads */
 /* --upstream-credentials: an ecr upstream's; SIGHUP rereads. */
 static struct creds *upstream_creds;
 static const char *upstream_creds_path;
+/* The HTTP event sinks: webhooks, then EventBridge (event_http.c). */
+static struct event_http **sinks;
+static size_t n_sinks;
+/* --eventbridge-credentials; SIGHUP rereads. */
+static struct creds *eventbridge_creds;
+static const char *eventbridge_creds_path;
+static struct event_http *eventbridge_sink;
 
 static void
 usage(FILE *fp)
@@ -204,6 +217,40 @@ bad:
 	return -1;
 }
 
+/* --events-webhook, --eventbridge-endpoint and their settings. */
+static int
+event_sink_option(struct options *o, int ch, const char *arg)
+{
+	char *cause = NULL;
+
+	if (ch == 'j')
+		return parse_number("--events-queue-max", arg, 1, 10000000,
+		    &o->events_queue_max);
+	if (ch == 'k') {
+		o->eventbridge_creds = arg;
+		return 0;
+	}
+	if (event_http_check_url(arg, &cause) != 0) {
+		fprintf(stderr, "ecrd: %s: %s\n",
+		    ch == 'w' ? "--events-webhook" : "--eventbridge-endpoint",
+		    cause);
+		free(cause);
+		return -1;
+	}
+	if (ch == 'b' && o->eventbridge != NULL) {
+		fprintf(stderr, "ecrd: --eventbridge-endpoint given twice\n");
+		return -1;
+	}
+	if (ch == 'b')
+		o->eventbridge = arg;
+	else {
+		o->webhooks = xreallocarray(o->webhooks, o->n_webhooks + 1,
+		    sizeof *o->webhooks);
+		o->webhooks[o->n_webhooks++] = arg;
+	}
+	return 0;
+}
+
 /* HOST=URL, URL http:// or https://, each HOST once. */
 static int
 add_upstream_url(struct options *o, const char *arg)
@@ -253,6 +300,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
+	o->events_queue_max = EVENT_HTTP_QUEUE_MAX;
 	while ((ch = getopt_long(argc, argv, flags_shortopts, flags_longopts,
 	            NULL)) != -1) {
 		switch (ch) {
@@ -329,6 +377,13 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			o->relax_references = true;
 			break;
+		case 'w':
+		case 'b':
+		case 'k':
+		case 'j':
+			if (event_sink_option(o, ch, optarg) != 0)
+				return -1;
+			break;
 		case 'V':
 			o->vuln_db = optarg;
 			break;
@@ -399,6 +454,11 @@ parse_options(int argc, char **argv, struct options *o)
 	if (strlen(o->account) != 12 ||
 	    strspn(o->account, "0123456789") != 12) {
 		fprintf(stderr, "ecrd: --account must be 12 digits\n");
+		return -1;
+	}
+	if (o->eventbridge_creds != NULL && o->eventbridge == NULL) {
+		fprintf(stderr, "ecrd: --eventbridge-credentials needs "
+		                "--eventbridge-endpoint\n");
 		return -1;
 	}
 	if (o->is_strict && o->credentials == NULL) {
@@ -689,6 +749,64 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 		gc_sched_due(server.gc_sched);
 }
 
+/* The HTTP event sinks, on the upstream client's curl multi. */
+static int
+start_event_sinks(const struct options *o, char **cause)
+{
+	struct event_http_config cfg;
+	size_t i;
+
+	if (o->eventbridge_creds != NULL) {
+		eventbridge_creds_path = o->eventbridge_creds;
+		if (load_credentials(eventbridge_creds_path, &eventbridge_creds,
+		        cause) != 0)
+			return -1;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.queue_max = (size_t)o->events_queue_max;
+	cfg.attempts = EVENT_HTTP_ATTEMPTS;
+	sinks = xcalloc(o->n_webhooks + 1, sizeof *sinks);
+	cfg.kind = EVENT_HTTP_WEBHOOK;
+	for (i = 0; i < o->n_webhooks; i++) {
+		cfg.url = o->webhooks[i];
+		sinks[n_sinks++] =
+		    event_http_new(server.base, server.upstream, &cfg);
+	}
+	if (o->eventbridge != NULL) {
+		cfg.kind = EVENT_HTTP_EVENTBRIDGE;
+		cfg.url = o->eventbridge;
+		eventbridge_sink = sinks[n_sinks++] =
+		    event_http_new(server.base, server.upstream, &cfg);
+		event_http_set_creds(eventbridge_sink, eventbridge_creds);
+	}
+	return 0;
+}
+
+/* The sinks have sent all they hold (for shutdown's drain). */
+static bool
+event_sinks_idle(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		if (!event_http_is_idle(sinks[i]))
+			return false;
+	return true;
+}
+
+static void
+event_sinks_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		event_http_free(sinks[i]);
+	free(sinks);
+	sinks = NULL;
+	n_sinks = 0;
+	eventbridge_sink = NULL;
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -698,8 +816,11 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_waited_ms += DRAIN_POLL_MS;
+	/* Then the event sinks send what they hold, for a short while. */
 	if ((http_server_is_idle(server.http) && server.n_pending == 0 &&
-	        !server.is_committing) ||
+	        !server.is_committing &&
+	        (event_sinks_idle() ||
+	            drain_waited_ms >= EVENT_HTTP_DRAIN_MS)) ||
 	    drain_waited_ms >= DRAIN_MAX_MS) {
 		event_free(self);
 		event_base_loopexit(server.base, NULL);
@@ -782,6 +903,14 @@ reload_tls(void)
 	log_info("SIGHUP: TLS certificate reloaded");
 }
 
+/* reload_credentials' setter for the EventBridge sink's keys. */
+static void
+set_eventbridge_creds(struct core_ctx *ctx, const struct creds *c)
+{
+	(void)ctx;
+	event_http_set_creds(eventbridge_sink, c);
+}
+
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -801,6 +930,8 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    "credentials");
 	reload_credentials(upstream_creds_path, &upstream_creds,
 	    core_ctx_set_upstream_creds, "upstream credentials");
+	reload_credentials(eventbridge_creds_path, &eventbridge_creds,
+	    set_eventbridge_creds, "EventBridge credentials");
 	reload_secrets();
 	reload_tls();
 	scan_sched_reload(server.scan_sched);
@@ -925,6 +1056,8 @@ start(const struct options *o, char **cause)
 	    add_signing_keys(o, cause) != 0)
 		return -1;
 	server.upstream = upstream_net_new(&server);
+	if (start_event_sinks(o, cause) != 0)
+		return -1;
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
 	core_ctx_set_endpoint(server.api, http_server_address(server.http));
@@ -955,6 +1088,7 @@ static void
 stop(void)
 {
 	/* Work in flight ends before what it works on goes. */
+	event_sinks_free();
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	if (server.api != NULL)
@@ -977,6 +1111,7 @@ stop(void)
 	store_close(server.store);
 	creds_free(server.creds);
 	creds_free(upstream_creds);
+	creds_free(eventbridge_creds);
 	api_secrets_free(secrets);
 	free(public_endpoint);
 	free(signing_dir);
@@ -1027,6 +1162,7 @@ main(int argc, char **argv)
 		stop();
 		free(o.upstream_urls);
 		free(o.signing_keys);
+		free(o.webhooks);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -1055,5 +1191,6 @@ main(int argc, char **argv)
 	stop();
 	free(o.upstream_urls);
 	free(o.signing_keys);
+	free(o.webhooks);
 	return rc;
 }
