@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/event.h"
+
 struct core_ctx;
 struct call;
 struct creds;

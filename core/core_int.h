@@ -14,8 +14,10 @@
 #include "common/json.h"
 #include "core/core.h"
 #include "core/error.h"
+#include "core/event.h"
 #include "store/store.h"
 
+struct core_event;
 struct json_object;
 struct model_shape;
 struct regtoken_signer;
@@ -24,6 +26,15 @@ struct store_repo;
 struct store_txn;
 struct validator;
 struct sigv4_request;
+
+/*
+ * event.c: events waiting for the commit that makes them true, in the
+ * order they were made (core/event.h). Zeroed is empty.
+ */
+struct core_events {
+	struct core_event *head;
+	struct core_event **tail;
+};
 
 /* Transaction kind and resource kind of an operation (STYLE.md 3). */
 #define OP_TXN_NONE 0x00
@@ -111,6 +122,11 @@ struct core_ctx {
 	struct core_slice repl_slice; /* replication.c: sized by time */
 	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
 	bool is_scan_due;             /* scanning_queue.c: a scan queued */
+	/* event.c: the server's sink (NULL: record none) */
+	void (*event_fn)(void *, const struct core_event *);
+	void *event_arg;
+	/* event.c: the group commit's own (replication copies in it) */
+	struct core_events batch_events;
 };
 
 #define CORE_ARN_MAX 2048
@@ -158,6 +174,7 @@ struct call {
 	struct core_finish *finish;         /* finish.c: owned */
 	struct core_upload_new *new_upload; /* upload.c: owned */
 	struct core_after *after;           /* finish.c: owned */
+	struct core_events events;          /* event.c: until the commit */
 };
 
 /*
@@ -689,6 +706,31 @@ int core_signing_enqueue(struct call *, const struct store_repo *,
 /* sign_run.c: within a group commit (ctx.c); free the signers and runs. */
 int core_signs_apply(struct core_ctx *, struct store_txn *parent);
 void core_signers_free(struct core_ctx *);
+
+/*
+ * event.c: the events' facts. core_events_wanted: a sink takes them (else
+ * make none). core_event_new: an event of registry account in region
+ * about repo_name (its ARN made here) and digest (NULL: none), at
+ * core_now_ms, owned by the caller. core_call_event: one on the call,
+ * at its time, handed over after its commit (NULL when none is wanted);
+ * the caller fills in the rest. core_event_set: a field's value, copied
+ * (NULL or "": none). core_events_emit: hand l's events to the sink in
+ * order, once their commit is durable, and empty l; core_events_clear
+ * drops them (the commit failed). core_event_emit_now: one whose truth
+ * needs no commit (a failure ECR reports).
+ */
+bool core_events_wanted(const struct core_ctx *);
+struct core_event *core_event_new(struct core_ctx *, enum core_event_kind,
+    const char *account, const char *region, const char *repo_name,
+    const char *digest);
+struct core_event *core_call_event(struct call *, enum core_event_kind,
+    const char *repo_name, const char *digest);
+void core_event_set(char **field, const char *value);
+void core_events_add(struct core_events *, struct core_event *owned_ev);
+void core_events_emit(struct core_ctx *, struct core_events *);
+void core_events_clear(struct core_events *);
+void core_event_emit_now(struct core_ctx *, struct core_event *owned_ev);
+void core_event_free(struct core_event *);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */
 char *core_token_make(struct call *, const char *kind, const char *last);

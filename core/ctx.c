@@ -150,6 +150,7 @@ call_free(struct call *call)
 	core_finish_free(call->finish);
 	core_upload_new_free(call);
 	core_after_free(call->after);
+	core_events_clear(&call->events);
 	core_repo_prefix_free(call->repo_prefix);
 	for (i = 0; i < call->n_arena; i++)
 		free(call->arena[i]);
@@ -232,6 +233,8 @@ batch_run_one(struct store_txn *parent, struct call *call)
 {
 	int rc;
 
+	/* A run again (the deletes' retry) makes its events again. */
+	core_events_clear(&call->events);
 	if ((rc = store_txn_begin(call->ctx->store, parent, true,
 	         &call->txn)) != 0) {
 		core_fail_store(call, rc);
@@ -240,12 +243,15 @@ batch_run_one(struct store_txn *parent, struct call *call)
 	if (call->op->exec(call) != 0) {
 		store_txn_abort(call->txn);
 		call->txn = NULL;
+		core_events_clear(&call->events);
 		return;
 	}
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
-	if (rc != 0)
+	if (rc != 0) {
 		core_fail_store(call, rc);
+		core_events_clear(&call->events);
+	}
 }
 
 /*
@@ -255,6 +261,7 @@ batch_run_one(struct store_txn *parent, struct call *call)
 struct batch {
 	struct core_ctx *ctx;
 	struct call **calls;
+	struct call **order; /* calls as given: the events' order */
 	size_t n;
 	size_t n_deletes; /* the retry: calls[0..n_deletes) alone */
 	int rc;           /* the batch's own failure, on the retry */
@@ -276,6 +283,7 @@ batch_start(struct batch *b, size_t n)
 	size_t i;
 	int rc;
 
+	core_events_clear(&b->ctx->batch_events);
 	if ((rc = store_txn_begin(b->ctx->store, NULL, true, &parent)) != 0) {
 		batch_committed(b, rc);
 		return;
@@ -337,6 +345,28 @@ batch_fail(struct batch *b, size_t first, int rc)
 	}
 }
 
+/*
+ * The events the commit made true: each call's that it committed, in the
+ * order the calls came (a group commit answers in that order too), then
+ * the batch's own (replication copies of those pushes, after them).
+ */
+static void
+batch_events(struct batch *b, int rc)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->order[i]->err.code == ERR_NONE)
+			core_events_emit(b->ctx, &b->order[i]->events);
+		else
+			core_events_clear(&b->order[i]->events);
+	}
+	if (rc == 0)
+		core_events_emit(b->ctx, &b->ctx->batch_events);
+	else
+		core_events_clear(&b->ctx->batch_events);
+}
+
 static void
 batch_committed(void *arg, int rc)
 {
@@ -362,8 +392,10 @@ batch_committed(void *arg, int rc)
 	} else
 		batch_fail(b, 0, b->rc);
 	store_files_unlock(ctx->store);
+	batch_events(b, rc);
 	b->done(b->arg);
 	free(b->calls);
+	free(b->order);
 	free(b);
 }
 
@@ -383,6 +415,8 @@ call_batch_run(struct core_ctx *ctx, struct call **calls, size_t n,
 	b->ctx = ctx;
 	b->calls = xreallocarray(NULL, n, sizeof *calls);
 	memcpy(b->calls, calls, n * sizeof *calls);
+	b->order = xreallocarray(NULL, n, sizeof *calls);
+	memcpy(b->order, calls, n * sizeof *calls);
 	b->n = n;
 	b->done = done;
 	b->arg = arg;

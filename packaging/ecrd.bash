@@ -98,6 +98,10 @@ _ecrd()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
+	--events-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--test-hold-file-work)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
@@ -123,6 +127,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --test-hold-file-work --events-webhook --eventbridge-endpoint --eventbridge-credentials --events-queue-max --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --events-file --test-hold-file-work --events-webhook --eventbridge-endpoint --eventbridge-credentials --events-queue-max --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

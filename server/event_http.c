@@ -59,6 +59,7 @@ struct event_http {
 	struct buf answer;
 	struct event *retry_ev;
 	bool is_waiting; /* retry_ev is pending */
+	bool is_stopped; /* event_http_stop: sends nothing more */
 };
 
 static void start(struct event_http *);
@@ -72,8 +73,8 @@ event_http_check_url(const char *url, char **cause)
 
 	if (strncmp(url, "http://", 7) != 0 &&
 	    strncmp(url, "https://", 8) != 0) {
-		*cause = xasprintf("'%s' is not an http:// or https:// URL",
-		    url);
+		*cause =
+		    xasprintf("'%s' is not an http:// or https:// URL", url);
 		return -1;
 	}
 	if ((u = curl_url()) == NULL)
@@ -192,8 +193,8 @@ eventbridge_item(struct json_object *envelope)
 	arr = jnew_arr();
 	res = jget(envelope, "resources", json_type_array);
 	for (i = 0; res != NULL && i < json_object_array_length(res); i++)
-		jpush_str(arr, json_object_get_string(
-		                   json_object_array_get_idx(res, i)));
+		jpush_str(arr,
+		    json_object_get_string(json_object_array_get_idx(res, i)));
 	jadd_obj(entry, "Resources", arr);
 	if (envelope_epoch(jget_str(envelope, "time"), &t) == 0)
 		jadd_i64(entry, "Time", t);
@@ -266,7 +267,7 @@ batch_clear(struct event_http *h)
 static void
 kick(struct event_http *h)
 {
-	if (h->easy != NULL || h->is_waiting)
+	if (h->easy != NULL || h->is_waiting || h->is_stopped)
 		return;
 	if (h->n_batch == 0 && !fill_batch(h))
 		return;
@@ -328,11 +329,11 @@ sign_putevents(struct event_http *h, const char *region, const char *account)
 	hd[n++] = (struct sigv4_header){"Host", h->host};
 	hd[n++] = (struct sigv4_header){"X-Amz-Date", date};
 	hd[n++] = (struct sigv4_header){"X-Amz-Target", TARGET};
-	hd[n++] = (struct sigv4_header){"Content-Type",
-	    "application/x-amz-json-1.1"};
+	hd[n++] =
+	    (struct sigv4_header){"Content-Type", "application/x-amz-json-1.1"};
 	if (c != NULL && c->session_token != NULL)
-		hd[n++] = (struct sigv4_header){"X-Amz-Security-Token",
-		    c->session_token};
+		hd[n++] = (struct sigv4_header){
+		    "X-Amz-Security-Token", c->session_token};
 	memset(&sr, 0, sizeof sr);
 	sr.method = "POST";
 	sr.path = h->path;
@@ -383,8 +384,8 @@ static int
 webhook_request(struct event_http *h)
 {
 	h->body = xstrdup(json_object_get_string(h->batch[0]));
-	h->headers = curl_slist_append(h->headers,
-	    "Content-Type: application/json");
+	h->headers =
+	    curl_slist_append(h->headers, "Content-Type: application/json");
 	return 0;
 }
 
@@ -418,8 +419,8 @@ settle(struct event_http *h, const char *why)
 	if (why != NULL)
 		log_warn("event sink %s: %zu event%s dropped after %u "
 		         "tr%s: %s",
-		    h->url, h->n_batch, h->n_batch == 1 ? "" : "s",
-		    h->attempt, h->attempt == 1 ? "y" : "ies", why);
+		    h->url, h->n_batch, h->n_batch == 1 ? "" : "s", h->attempt,
+		    h->attempt == 1 ? "y" : "ies", why);
 	batch_clear(h);
 	kick(h);
 }
@@ -552,15 +553,24 @@ start(struct event_http *h)
 }
 
 void
+event_http_stop(struct event_http *h)
+{
+	if (h->easy != NULL)
+		upstream_net_cancel(h->net, h->easy);
+	request_free(h);
+	evtimer_del(h->retry_ev);
+	h->is_waiting = false;
+	h->is_stopped = true;
+}
+
+void
 event_http_free(struct event_http *h)
 {
 	size_t lost;
 
 	if (h == NULL)
 		return;
-	if (h->easy != NULL)
-		upstream_net_cancel(h->net, h->easy);
-	request_free(h);
+	event_http_stop(h);
 	event_free(h->retry_ev);
 	lost = h->n_batch + h->queue.len;
 	if (lost > 0)

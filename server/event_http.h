@@ -53,7 +53,12 @@ void event_http_set_creds(struct event_http *, const struct creds *);
 void event_http_send(struct event_http *, struct json_object *envelope);
 /* Nothing queued, in flight or waiting for a retry. */
 bool event_http_is_idle(const struct event_http *);
-/* End the request in flight; what is unsent is logged as lost. */
+/*
+ * Shutdown, before the curl multi goes: end the request in flight and send
+ * nothing more (events still given are kept, to be counted as lost).
+ */
+void event_http_stop(struct event_http *);
+/* Stop, then free; what is unsent is logged as lost. */
 void event_http_free(struct event_http *);
 
 #endif

@@ -87,6 +87,10 @@ const char flags_usage[] =
     "  --vuln-db DIR           match image scans against the OSV records (JSON)\n"
     "                          under DIR, indexed at start; SIGHUP reindexes\n"
     "                          (without it scans find nothing)\n"
+    "  --events-file FILE      append ECR's EventBridge events (image pushes,\n"
+    "                          deletes, scans, pulls through the cache,\n"
+    "                          replications...) to FILE as JSON lines, one per\n"
+    "                          event, after their commit; reopened on SIGHUP\n"
     "  --test-hold-file-work PATH\n"
     "                          tests only: while PATH exists, a write's file work\n"
     "                          waits in the worker pool (and PATH.held exists)\n"
@@ -141,6 +145,7 @@ const struct option flags_longopts[] = {
     {"max-layer-size", required_argument, NULL, 'S'},
     {"header-timeout", required_argument, NULL, 'H'},
     {"vuln-db", required_argument, NULL, 'V'},
+    {"events-file", required_argument, NULL, 'E'},
     {"test-hold-file-work", required_argument, NULL, 'J'},
     {"events-webhook", required_argument, NULL, 'w'},
     {"eventbridge-endpoint", required_argument, NULL, 'b'},

@@ -31,6 +31,7 @@
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "server/event_http.h"
+#include "server/events.h"
 #include "server/flags.h"
 #include "server/http.h"
 #include "server/pool.h"
@@ -87,6 +88,7 @@ struct options {
 	const char *eventbridge;       /* --eventbridge-endpoint URL */
 	const char *eventbridge_creds; /* --eventbridge-credentials FILE */
 	uint64_t events_queue_max;
+	struct events_config events;
 };
 
 static struct server server;
@@ -420,6 +422,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'J':
 			o->hold_file_work = optarg;
 			break;
+		case 'E':
+			o->events.file = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &o->log_level) != 0) {
 				fprintf(stderr,
@@ -749,9 +754,10 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 		gc_sched_due(server.gc_sched);
 }
 
-/* The HTTP event sinks, on the upstream client's curl multi. */
+/* The HTTP event sinks, on the upstream client's curl multi, into *ec. */
 static int
-start_event_sinks(const struct options *o, char **cause)
+start_event_sinks(const struct options *o, struct events_config *ec,
+    char **cause)
 {
 	struct event_http_config cfg;
 	size_t i;
@@ -779,6 +785,9 @@ start_event_sinks(const struct options *o, char **cause)
 		    event_http_new(server.base, server.upstream, &cfg);
 		event_http_set_creds(eventbridge_sink, eventbridge_creds);
 	}
+	*ec = o->events;
+	ec->http = sinks;
+	ec->n_http = n_sinks;
 	return 0;
 }
 
@@ -792,6 +801,16 @@ event_sinks_idle(void)
 		if (!event_http_is_idle(sinks[i]))
 			return false;
 	return true;
+}
+
+/* Before the curl multi goes; events_free comes later, then the sinks. */
+static void
+event_sinks_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		event_http_stop(sinks[i]);
 }
 
 static void
@@ -934,6 +953,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    set_eventbridge_creds, "EventBridge credentials");
 	reload_secrets();
 	reload_tls();
+	events_reopen(server.events);
 	scan_sched_reload(server.scan_sched);
 	notify_send("READY=1");
 }
@@ -989,6 +1009,7 @@ static int
 start(const struct options *o, char **cause)
 {
 	struct core_config cfg;
+	struct events_config events;
 	struct http_app app = {routes_on_head, routes_on_request, &server};
 
 	server.commit_fd = -1;
@@ -1056,7 +1077,11 @@ start(const struct options *o, char **cause)
 	    add_signing_keys(o, cause) != 0)
 		return -1;
 	server.upstream = upstream_net_new(&server);
-	if (start_event_sinks(o, cause) != 0)
+	if (start_event_sinks(o, &events, cause) != 0)
+		return -1;
+	/* Before any write or background run: their events go out. */
+	if ((server.events = events_new(&server, &events, cause)) == NULL &&
+	    *cause != NULL)
 		return -1;
 	http_server_set_header_timeout(server.http,
 	    (unsigned)o->header_timeout);
@@ -1088,7 +1113,7 @@ static void
 stop(void)
 {
 	/* Work in flight ends before what it works on goes. */
-	event_sinks_free();
+	event_sinks_stop();
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	if (server.api != NULL)
@@ -1106,6 +1131,8 @@ stop(void)
 		event_free(server.housekeeping_ev);
 	if (server.api != NULL)
 		(void)core_pulls_flush(server.api);
+	events_free(server.events);
+	event_sinks_free();
 	free(server.pending);
 	api_ctx_free(server.api);
 	store_close(server.store);

@@ -71,6 +71,7 @@ struct server {
 	struct scan_sched *scan_sched; /* scan.c */
 	struct pool *pool;             /* pool.h: slow file work */
 	struct upstream_net *upstream; /* upstream.c: libcurl */
+	struct events *events;         /* events.h: NULL when off */
 };
 
 /*

@@ -131,10 +131,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_queue_keeps_newest_in_order),
-		cmocka_unit_test(test_backoff_doubles_to_cap),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_failed_entries),
+	    cmocka_unit_test(test_queue_keeps_newest_in_order),
+	    cmocka_unit_test(test_backoff_doubles_to_cap),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_failed_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,142 @@
+/*
+ * The events' facts (core/event.h): made by what makes them true, held on
+ * the call or the run until its commit is durable, then handed to the
+ * server's sink in commit order, or dropped with a failed commit.
+ */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+
+#include "common/xalloc.h"
+#include "core/event.h"
+
+void
+core_ctx_set_event_sink(struct core_ctx *ctx, core_event_sink fn, void *arg)
+{
+	ctx->event_fn = fn;
+	ctx->event_arg = arg;
+}
+
+bool
+core_events_wanted(const struct core_ctx *ctx)
+{
+	return ctx->event_fn != NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
+}
+
+struct core_event *
+core_event_new(struct core_ctx *ctx, enum core_event_kind kind,
+    const char *account, const char *region, const char *repo_name,
+    const char *digest)
+{
+	struct core_event *ev;
+
+	ev = xcalloc(1, sizeof *ev);
+	ev->kind = kind;
+	ev->at_ms = core_now_ms(ctx);
+	ev->account = xstrdup(account);
+	ev->region = xstrdup(region);
+	ev->repo_name = xstrdup(repo_name);
+	/* ECR's repository ARN; the name may hold '/' (integrations 1.2). */
+	ev->repo_arn = xasprintf("arn:%s:ecr:%s:%s:repository/%s",
+	    core_partition(region), region, account, repo_name);
+	ev->digest = dup_or_null(digest);
+	return ev;
+}
+
+void
+core_event_set(char **field, const char *value)
+{
+	free(*field);
+	*field = dup_or_null(value);
+}
+
+struct core_event *
+core_call_event(struct call *call, enum core_event_kind kind,
+    const char *repo_name, const char *digest)
+{
+	struct core_event *ev;
+
+	if (!core_events_wanted(call->ctx))
+		return NULL;
+	ev = core_event_new(call->ctx, kind, call->registry_id,
+	    call->id.region, repo_name, digest);
+	ev->at_ms = call->now_ms;
+	core_events_add(&call->events, ev);
+	return ev;
+}
+
+void
+core_events_add(struct core_events *l, struct core_event *owned_ev)
+{
+	if (l->tail == NULL)
+		l->tail = &l->head;
+	*l->tail = owned_ev;
+	l->tail = &owned_ev->next;
+}
+
+void
+core_event_free(struct core_event *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	free(ev->account);
+	free(ev->region);
+	free(ev->repo_name);
+	free(ev->repo_arn);
+	free(ev->digest);
+	free(ev->tag);
+	free(ev->manifest_media_type);
+	free(ev->artifact_media_type);
+	for (i = 0; i < ev->n_tags; i++)
+		free(ev->tags[i]);
+	free(ev->tags);
+	free(ev->ptc_prefix);
+	free(ev->upstream_url);
+	free(ev->failure_code);
+	free(ev->failure_reason);
+	free(ev->source_account);
+	free(ev->source_region);
+	free(ev);
+}
+
+void
+core_events_clear(struct core_events *l)
+{
+	struct core_event *ev, *next;
+
+	for (ev = l->head; ev != NULL; ev = next) {
+		next = ev->next;
+		core_event_free(ev);
+	}
+	l->head = NULL;
+	l->tail = NULL;
+}
+
+void
+core_events_emit(struct core_ctx *ctx, struct core_events *l)
+{
+	struct core_event *ev;
+
+	if (ctx->event_fn != NULL) {
+		for (ev = l->head; ev != NULL; ev = ev->next)
+			ctx->event_fn(ctx->event_arg, ev);
+	}
+	core_events_clear(l);
+}
+
+void
+core_event_emit_now(struct core_ctx *ctx, struct core_event *owned_ev)
+{
+	struct core_events l = {NULL, NULL};
+
+	core_events_add(&l, owned_ev);
+	core_events_emit(ctx, &l);
+}
