@@ -350,12 +350,13 @@ class EventBridgeHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         srv = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        problem = check_signature(self, body)
+        problem = check_signature(self.headers, self.path, body)
+        if problem is None:
+            srv.regions.append(region_of(self.headers))
         req = json.loads(body)
         results, failed = [], 0
         with srv.lock:
-            srv.requests.append((self.path, dict(self.headers), body,
-                                 problem))
+            srv.requests.append((self.path, self.headers, body, problem))
             for i, entry in enumerate(req.get("Entries", [])):
                 key = (entry["DetailType"], entry["Detail"])
                 tries = srv.tries.get(key, 0) + 1
@@ -365,7 +366,7 @@ class EventBridgeHandler(http.server.BaseHTTPRequestHandler):
                     failed += 1
                     results.append({"ErrorCode": "InternalFailure",
                                     "ErrorMessage": "try again"})
-                else:
+                elif problem is None:
                     results.append({"EventId": os.urandom(8).hex()})
                     srv.accepted.append(entry)
         if problem is not None:
@@ -375,10 +376,14 @@ class EventBridgeHandler(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"FailedEntryCount": failed, "Entries": results})
 
 
-def check_signature(handler, body):
+def region_of(h):
+    return h.get("Authorization", "").split("Credential=", 1)[-1].split(
+        "/")[2]
+
+
+def check_signature(h, path, body):
     """None if botocore, signing the same request with the same key,
     writes the same Authorization; else what differs."""
-    h = handler.headers
     auth = h.get("Authorization", "")
     if h.get("X-Amz-Target") != "AWSEvents.PutEvents":
         return "X-Amz-Target %r" % h.get("X-Amz-Target")
@@ -396,7 +401,7 @@ def check_signature(handler, body):
     headers = {n: h[n] for n in names
                if n not in ("host", "x-amz-date", "x-amz-security-token")}
     req = botocore.awsrequest.AWSRequest(
-        method="POST", url="http://%s%s" % (h["Host"], handler.path),
+        method="POST", url="http://%s%s" % (h["Host"], path),
         data=body, headers=headers)
     at = datetime.datetime.strptime(h["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
     signer = botocore.auth.SigV4Auth(
@@ -407,7 +412,6 @@ def check_signature(handler, body):
     if req.headers["Authorization"] != auth:
         return "signature: got %r, botocore %r" % (
             auth, req.headers["Authorization"])
-    handler.server.regions.append(region)
     return None
 
 
@@ -458,8 +462,15 @@ class EventBridgeTest(SinkCase):
         with self.eb.lock:
             problems = [p for _, _, _, p in self.eb.requests if p]
             paths = {p for p, _, _, _ in self.eb.requests}
+            _, headers, body, _ = self.eb.requests[-1]
         self.assertEqual(problems, [])
         self.assertEqual(paths, {"/"})
+        # The check can fail: another body, or another key, does not pass.
+        self.assertIsNone(check_signature(headers, "/", body))
+        self.assertIn("signature", check_signature(headers, "/",
+                                                   body + b" "))
+        with mock.patch(__name__ + ".EB_SECRET", "another-secret"):
+            self.assertIn("signature", check_signature(headers, "/", body))
         self.assertIn(REGION, self.eb.regions)
 
     def test_the_events_region_signs(self):
@@ -499,6 +510,9 @@ class EventBridgeTest(SinkCase):
         # twice, and at least one failed (position 0 of some request).
         self.assertTrue(all(n in (1, 2) for n in tries.values()), tries)
         self.assertIn(2, tries.values())
+        with self.eb.lock:
+            self.assertEqual([p for _, _, _, p in self.eb.requests if p],
+                             [])
         self.assertEqual(len(sent), sum(tries.values()))
         self.assertEqual(len(events), 4)
 
