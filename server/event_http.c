@@ -281,8 +281,11 @@ event_http_send(struct event_http *h, struct json_object *envelope)
 
 	item = h->kind == EVENT_HTTP_WEBHOOK ? webhook_item(envelope)
 	                                     : eventbridge_item(envelope);
-	if (item == NULL)
+	if (item == NULL) {
+		log_error("event sink %s: an event over the render limit",
+		    h->url);
 		return;
+	}
 	if (evq_push(&h->queue, item) != 0 &&
 	    (h->queue.n_dropped == 1 ||
 	        h->queue.n_dropped % DROP_LOG_EVERY == 0))
