@@ -228,8 +228,8 @@ update_image_storage_class(struct call *call)
 	    img.status != STORE_IMAGE_ARCHIVED) {
 		img.status = STORE_IMAGE_ARCHIVED;
 		img.archived_at_ms = call->now_ms;
-		if (rc == 0)
-			rc = store_image_update(call->txn, &img);
+		if (rc == 0 && (rc = store_image_update(call->txn, &img)) == 0)
+			core_call_storage_class(call, &repo, &img);
 	} else if (strcmp(target, "STANDARD") == 0 &&
 	           img.status == STORE_IMAGE_ARCHIVED && rc == 0)
 		rc = core_restore_begin(call, &img);

@@ -245,5 +245,6 @@ api_scan_result_post(struct core_ctx *ctx, const char *request_id,
 	call->txn = NULL;
 	if (rc != 0)
 		core_fail_store(call, rc);
+	core_call_events_done(call);
 	return call;
 }

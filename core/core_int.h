@@ -162,6 +162,7 @@ struct call {
 	/* An op that waits on upstream work (call_finish). */
 	bool is_pull_through; /* image.c: refs later */
 	bool is_replica;      /* replication.c: a copy, not a push */
+	bool is_lifecycle;    /* lifecycle_run.c: makes no events */
 	struct core_tee tee;  /* fn NULL: none */
 	bool is_teed;         /* tee.begin ran */
 	uint8_t ptc_state;    /* enum core_ptc_state */
@@ -353,6 +354,8 @@ struct core_ptc_target {
 	const char *token;
 	char *ecr_host; /* the ecr upstream's, or NULL */
 	char *role_arn; /* its customRoleArn, or NULL */
+	char *prefix;   /* the rule's ecrRepositoryPrefix, for events */
+	char *url;      /* its upstreamRegistryUrl, for events */
 };
 int core_ptc_target(struct call *, const char *name, struct core_ptc_target *);
 void core_ptc_target_free(struct core_ptc_target *);
@@ -711,10 +714,10 @@ void core_signers_free(struct core_ctx *);
  * event.c: the events' facts. core_events_wanted: a sink takes them (else
  * make none). core_event_new: an event of registry account in region
  * about repo_name (its ARN made here) and digest (NULL: none), at
- * core_now_ms, owned by the caller. core_call_event: one on the call,
- * at its time, handed over after its commit (NULL when none is wanted);
- * the caller fills in the rest. core_event_set: a field's value, copied
- * (NULL or "": none). core_events_emit: hand l's events to the sink in
+ * core_now_ms, owned by the caller. core_call_event: one about repo on
+ * the call, at its time, handed over after its commit (NULL when none is
+ * wanted); the caller fills in the rest. core_event_set: a field's value,
+ * copied (NULL or "": none). core_events_emit: hand l's events to the sink in
  * order, once their commit is durable, and empty l; core_events_clear
  * drops them (the commit failed). core_event_emit_now: one whose truth
  * needs no commit (a failure ECR reports).
@@ -724,12 +727,28 @@ struct core_event *core_event_new(struct core_ctx *, enum core_event_kind,
     const char *account, const char *region, const char *repo_name,
     const char *digest);
 struct core_event *core_call_event(struct call *, enum core_event_kind,
-    const char *repo_name, const char *digest);
+    const struct store_repo *, const char *digest);
 void core_event_set(char **field, const char *value);
+/*
+ * An image or referrer action (as img has a subject or not) about img of
+ * repo, at at_ms, with its media types; owned, or NULL when none is
+ * wanted. core_call_storage_class: the archiving of img on the call.
+ */
+struct core_event *core_image_event(struct core_ctx *, enum core_event_action,
+    const struct store_repo *, const struct store_image *, int64_t at_ms);
+void core_call_storage_class(struct call *, const struct store_repo *,
+    const struct store_image *);
 void core_events_add(struct core_events *, struct core_event *owned_ev);
+/* Append src's events to dst's, leaving src empty. */
+void core_events_move(struct core_events *dst, struct core_events *src);
 void core_events_emit(struct core_ctx *, struct core_events *);
 void core_events_clear(struct core_events *);
 void core_event_emit_now(struct core_ctx *, struct core_event *owned_ev);
+/*
+ * A call that committed a txn of its own (not in a group commit) is over:
+ * its events go out if it succeeded, else they are dropped.
+ */
+void core_call_events_done(struct call *);
 void core_event_free(struct core_event *);
 
 /* token.c: opaque, MAC'd page tokens bound to a partition. */

@@ -355,12 +355,8 @@ batch_events(struct batch *b, int rc)
 {
 	size_t i;
 
-	for (i = 0; i < b->n; i++) {
-		if (b->order[i]->err.code == ERR_NONE)
-			core_events_emit(b->ctx, &b->order[i]->events);
-		else
-			core_events_clear(&b->order[i]->events);
-	}
+	for (i = 0; i < b->n; i++)
+		core_call_events_done(b->order[i]);
 	if (rc == 0)
 		core_events_emit(b->ctx, &b->ctx->batch_events);
 	else

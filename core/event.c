@@ -58,17 +58,50 @@ core_event_set(char **field, const char *value)
 
 struct core_event *
 core_call_event(struct call *call, enum core_event_kind kind,
-    const char *repo_name, const char *digest)
+    const struct store_repo *repo, const char *digest)
 {
 	struct core_event *ev;
 
 	if (!core_events_wanted(call->ctx))
 		return NULL;
-	ev = core_event_new(call->ctx, kind, call->registry_id,
-	    call->id.region, repo_name, digest);
+	ev = core_event_new(call->ctx, kind, repo->registry_id, repo->region,
+	    repo->name, digest);
 	ev->at_ms = call->now_ms;
 	core_events_add(&call->events, ev);
 	return ev;
+}
+
+struct core_event *
+core_image_event(struct core_ctx *ctx, enum core_event_action action,
+    const struct store_repo *repo, const struct store_image *img, int64_t at_ms)
+{
+	struct core_event *ev;
+
+	if (!core_events_wanted(ctx))
+		return NULL;
+	/* A manifest with a subject is a referrer (integrations 1.8). */
+	ev = core_event_new(ctx,
+	    img->subject_digest[0] != '\0' ? CORE_EVENT_REFERRER
+	                                   : CORE_EVENT_IMAGE,
+	    repo->registry_id, repo->region, repo->name, img->digest);
+	ev->action = action;
+	ev->at_ms = at_ms;
+	core_event_set(&ev->manifest_media_type, img->manifest_media_type);
+	core_event_set(&ev->artifact_media_type, img->artifact_media_type);
+	return ev;
+}
+
+void
+core_call_storage_class(struct call *call, const struct store_repo *repo,
+    const struct store_image *img)
+{
+	struct core_event *ev;
+
+	if ((ev = core_image_event(call->ctx, CORE_EVENT_STORAGE_CLASS, repo,
+	         img, call->now_ms)) == NULL)
+		return;
+	ev->is_archive = true;
+	core_events_add(&call->events, ev);
 }
 
 void
@@ -78,6 +111,19 @@ core_events_add(struct core_events *l, struct core_event *owned_ev)
 		l->tail = &l->head;
 	*l->tail = owned_ev;
 	l->tail = &owned_ev->next;
+}
+
+void
+core_events_move(struct core_events *dst, struct core_events *src)
+{
+	if (src->head == NULL)
+		return;
+	if (dst->tail == NULL)
+		dst->tail = &dst->head;
+	*dst->tail = src->head;
+	dst->tail = src->tail;
+	src->head = NULL;
+	src->tail = NULL;
 }
 
 void
@@ -130,6 +176,15 @@ core_events_emit(struct core_ctx *ctx, struct core_events *l)
 			ctx->event_fn(ctx->event_arg, ev);
 	}
 	core_events_clear(l);
+}
+
+void
+core_call_events_done(struct call *call)
+{
+	if (call->err.code == ERR_NONE)
+		core_events_emit(call->ctx, &call->events);
+	else
+		core_events_clear(&call->events);
 }
 
 void

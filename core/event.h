@@ -63,7 +63,7 @@ struct core_event {
 	char *tag; /* one tag: image and referrer actions, replication */
 	char *manifest_media_type;
 	char *artifact_media_type;
-	bool is_archive;        /* storage class: ARCHIVE, else STANDARD */
+	bool is_archive;         /* storage class: ARCHIVE, else STANDARD */
 	int64_t activated_at_ms; /* a restore's last-activated-at; 0 none */
 	/* Scans: the image's tags (image-tags) and the findings' counts. */
 	char **tags;

@@ -58,6 +58,8 @@ core_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
 
 	run = xcalloc(1, sizeof *run);
 	run->call = call_new(ctx, request_id, now_ms);
+	/* ECR sends no event for a lifecycle run's actions (1.1). */
+	run->call->is_lifecycle = true;
 	run->scope = SCOPE_ALL;
 	if (registry_id != NULL) {
 		run->scope = name != NULL ? SCOPE_ONE : SCOPE_PARTITION;

@@ -42,6 +42,8 @@ struct ptc_pull {
 	struct buf body;  /* the manifest, once fetched */
 	char *media_type; /* its Content-Type's, or NULL */
 	char digest[72];
+	char *prefix; /* the rule's, for the event */
+	char *url;
 };
 
 static char *
@@ -286,6 +288,47 @@ core_ptc_write_call(struct call *call, const struct op *op, void *owned,
 	return w;
 }
 
+/*
+ * A sync's event (integrations 1.6): SUCCESS with the manifest the cache
+ * now holds, or FAILED with a failure-code and failure-reason of ours
+ * [unconfirmed: ECR documents the keys, not their values]. The cached
+ * repository's account and region; owned, or NULL when none is wanted.
+ */
+static struct core_event *
+sync_event(struct call *call, const struct ptc_pull *pp, const char *code,
+    const char *reason)
+{
+	struct core_event *ev;
+
+	if (!core_events_wanted(call->ctx))
+		return NULL;
+	ev =
+	    core_event_new(call->ctx, CORE_EVENT_PULLTHROUGH, call->registry_id,
+	        call->id.region, pp->name, code == NULL ? pp->digest : NULL);
+	ev->at_ms = call->now_ms;
+	ev->is_failure = code != NULL;
+	core_event_set(&ev->ptc_prefix, pp->prefix);
+	core_event_set(&ev->upstream_url, pp->url);
+	if (str_has_prefix(pp->ref, "sha256:"))
+		core_event_set(&ev->digest, pp->ref);
+	else
+		core_event_set(&ev->tag, pp->ref);
+	core_event_set(&ev->failure_code, code);
+	core_event_set(&ev->failure_reason, reason);
+	return ev;
+}
+
+/* A failed sync's event: nothing commits, so it goes out now. */
+static void
+sync_failed(struct call *call, const struct ptc_pull *pp, const char *code,
+    const char *reason)
+{
+	struct core_event *ev;
+
+	if ((ev = sync_event(call, pp, code, reason)) != NULL)
+		core_event_emit_now(call->ctx, ev);
+}
+
 /* Store what came, as a push would, in the group commit (STYLE.md 7.7). */
 static int
 store_manifest(struct call *w)
@@ -294,6 +337,7 @@ store_manifest(struct call *w)
 	struct store_repo repo;
 	struct core_image_put in;
 	struct core_image_result res;
+	struct core_event *ev;
 
 	memset(&in, 0, sizeof in);
 	in.manifest = pp->body.data;
@@ -309,7 +353,12 @@ store_manifest(struct call *w)
 		ecr_error_clear(&w->err);
 	if (w->err.code == ERR_NONE && in.tag != NULL)
 		(void)checked_save(w, pp->name, in.tag);
-	return w->err.code == ERR_NONE ? 0 : -1;
+	if (w->err.code != ERR_NONE)
+		return -1;
+	/* Synced: stored now, or found as it was; after the commit. */
+	if ((ev = sync_event(w, pp, NULL, NULL)) != NULL)
+		core_events_add(&w->events, ev);
+	return 0;
 }
 
 static const struct op ptc_manifest_op = {
@@ -327,6 +376,8 @@ ptc_pull_free(void *arg)
 	free(pp->media_type);
 	free(pp->name);
 	free(pp->ref);
+	free(pp->prefix);
+	free(pp->url);
 	free(pp);
 }
 
@@ -376,6 +427,8 @@ manifest_store(struct call *call, struct ptc_pull *pp, struct up_xfer *x)
 	    strcmp(pp->digest, pp->ref) != 0) {
 		log_warn("pull through %s: upstream manifest is %s, not %s",
 		    pp->name, pp->digest, pp->ref);
+		sync_failed(call, pp, "DIGEST_MISMATCH",
+		    "The upstream manifest does not have the digest asked for");
 		pull_end(call, pp);
 		return;
 	}
@@ -399,15 +452,20 @@ manifest_fetched(void *arg, struct up_xfer *x, const char *failure)
 	struct call *call = pp->call;
 
 	call->ptc_state = CORE_PTC_UNAVAILABLE;
-	if (x == NULL)
+	if (x == NULL) {
 		log_warn("pull through %s: %s", pp->name, failure);
-	else if (x->status == 404)
+		sync_failed(call, pp, "UPSTREAM_UNREACHABLE", failure);
+	} else if (x->status == 404) {
 		call->ptc_state = CORE_PTC_MISSING;
-	else if (x->status != 200 || buf_failed(&x->body) ||
-	         x->body.data == NULL)
+		sync_failed(call, pp, "IMAGE_NOT_FOUND",
+		    "The image does not exist in the upstream registry");
+	} else if (x->status != 200 || buf_failed(&x->body) ||
+	           x->body.data == NULL) {
 		log_warn("pull through %s: upstream answered HTTP %ld",
 		    pp->name, x->status);
-	else {
+		sync_failed(call, pp, "UPSTREAM_ERROR",
+		    "The upstream registry did not answer with the manifest");
+	} else {
 		manifest_store(call, pp, x);
 		up_xfer_free(x);
 		return;
@@ -452,6 +510,12 @@ core_ptc_target(struct call *call, const char *name, struct core_ptc_target *t)
 	}
 	t->base = up_base_url(call->ctx, jget_str(rule, "upstreamRegistryUrl"));
 	t->path = upstream_path(rule, rest);
+	t->prefix = xstrdup(jget_str(rule, "ecrRepositoryPrefix") != NULL
+	                        ? jget_str(rule, "ecrRepositoryPrefix")
+	                        : "");
+	t->url = xstrdup(jget_str(rule, "upstreamRegistryUrl") != NULL
+	                     ? jget_str(rule, "upstreamRegistryUrl")
+	                     : "");
 	t->scope = xasprintf("repository:%s:pull", t->path);
 	json_object_put(rule);
 	return 1;
@@ -465,6 +529,8 @@ core_ptc_target_free(struct core_ptc_target *t)
 	free(t->scope);
 	free(t->ecr_host);
 	free(t->role_arn);
+	free(t->prefix);
+	free(t->url);
 }
 
 void
@@ -493,6 +559,9 @@ core_ptc_pull_manifest(struct call *call, const char *name, const char *ref,
 	pp->call = call;
 	pp->name = xstrdup(name);
 	pp->ref = xstrdup(ref);
+	pp->prefix = t.prefix;
+	pp->url = t.url;
+	t.prefix = t.url = NULL;
 	/* The fetch copies what it keeps; the secrets may go. */
 	core_ptc_target_cred(&t, &cred);
 	up_fetch_start(call->ctx, url, accept != NULL ? accept : ACCEPT_ALL,

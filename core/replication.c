@@ -247,6 +247,7 @@ struct core_repl {
 	 */
 	struct store_repo *repos;
 	bool has_src;
+	struct core_events events; /* the step's, until its commit */
 };
 
 /* The failure code of an error a copy met at the destination. */
@@ -493,6 +494,28 @@ status_of(const struct call *call, const struct store_repl_job *job,
 }
 
 /*
+ * A copy's event, raised in the destination as ECR does (integrations
+ * 1.7): SUCCESS or FAILED, from the job's own status.
+ */
+static void
+note_copy(struct core_repl *r, const struct store_repl_job *job,
+    const struct store_repl_status *st, int64_t now_ms)
+{
+	struct core_event *ev;
+
+	if (!core_events_wanted(r->ctx))
+		return;
+	ev = core_event_new(r->ctx, CORE_EVENT_REPLICATION,
+	    job->dest_registry_id, job->dest_region, job->name, job->digest);
+	ev->at_ms = now_ms;
+	ev->is_failure = st->state != STORE_REPL_COMPLETE;
+	core_event_set(&ev->tag, job->tag);
+	core_event_set(&ev->source_account, job->registry_id);
+	core_event_set(&ev->source_region, job->region);
+	core_events_add(&r->events, ev);
+}
+
+/*
  * One job in parent txn t: the copy in a child txn of its own (kept on
  * success, dropped on failure), then the status and the job's removal.
  */
@@ -528,6 +551,8 @@ run_job(struct core_repl *r, struct store_txn *t,
 		    job->registry_id, job->name, job->digest,
 		    job->dest_registry_id, job->dest_region, call->err.message);
 	status_of(call, job, failure, &st);
+	if (rc != 1)
+		note_copy(r, job, &st, now_ms);
 	rc = rc == 1 ? 0
 	             : store_repl_status_put(t, job->repo_id, job->digest, &st);
 	if (rc == STORE_NOTFOUND)
@@ -603,6 +628,7 @@ slice(struct core_repl *r, struct store_txn *t, int64_t *wake_at_ms)
 	if (rc != 0) {
 		r->n_done = n_before;
 		r->rc = rc;
+		core_events_clear(&r->events);
 		return CORE_REPL_DONE;
 	}
 	/* None left: pushes say when there are again. */
@@ -626,6 +652,8 @@ core_repl_apply(struct core_ctx *ctx, struct store_txn *parent)
 		if (r.rc != 0)
 			log_warn("replication: %s", store_strerror(r.rc));
 	}
+	/* The copies' events go out after the group commit's own. */
+	core_events_move(&ctx->batch_events, &r.events);
 	free(r.repos);
 }
 
@@ -658,13 +686,16 @@ core_repl_step(struct core_repl *r, int64_t *wake_at_ms)
 	next = slice(r, t, wake_at_ms);
 	if (r->rc != 0 || r->n_done == n_before) {
 		store_txn_abort(t);
+		core_events_clear(&r->events);
 		return next;
 	}
 	if ((rc = store_txn_commit(t)) != 0) {
 		r->n_done = n_before;
 		r->rc = rc;
+		core_events_clear(&r->events);
 		return CORE_REPL_DONE;
 	}
+	core_events_emit(r->ctx, &r->events);
 	return next;
 }
 
@@ -680,6 +711,7 @@ core_repl_free(struct core_repl *r)
 {
 	if (r == NULL)
 		return;
+	core_events_clear(&r->events);
 	free(r->repos);
 	free(r);
 }

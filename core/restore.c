@@ -36,11 +36,34 @@ core_restore_begin(struct call *call, struct store_image *img)
 }
 
 /*
+ * A restore's event, once it has ended (ECR's example of a referrer's:
+ * integrations 1.8): UPDATE_STORAGE_CLASS to STANDARD, with its
+ * last-activated-at. ECR's request starts it; the event says it is done.
+ */
+static void
+note_restored(struct core_ctx *ctx, struct store_txn *txn,
+    const struct store_image *img, int64_t now_ms, struct core_events *l)
+{
+	struct store_repo repo;
+	struct core_event *ev;
+
+	if (!core_events_wanted(ctx) ||
+	    store_repo_get_by_id(txn, img->repo_id, &repo) != 0)
+		return;
+	ev =
+	    core_image_event(ctx, CORE_EVENT_STORAGE_CLASS, &repo, img, now_ms);
+	ev->activated_at_ms = img->activated_at_ms;
+	core_events_add(l, ev);
+}
+
+/*
  * End one due restore: 1 if one was ended (or was moot: the image gone,
- * re-pushed or archived again), 0 if none is due, or a store code.
+ * re-pushed or archived again), 0 if none is due, or a store code. Its
+ * event goes on l.
  */
 static int
-restore_one(struct store_txn *txn, int64_t now_ms)
+restore_one(struct core_ctx *ctx, struct store_txn *txn, int64_t now_ms,
+    struct core_events *l)
 {
 	struct store_work w;
 	struct store_image img;
@@ -58,7 +81,8 @@ restore_one(struct store_txn *txn, int64_t now_ms)
 	if (rc == 0 && img.status == STORE_IMAGE_ACTIVATING &&
 	    img.activated_at_ms <= now_ms) {
 		img.status = STORE_IMAGE_ACTIVE;
-		rc = store_image_update(txn, &img);
+		if ((rc = store_image_update(txn, &img)) == 0)
+			note_restored(ctx, txn, &img, now_ms, l);
 	}
 	if (rc == 0 || rc == STORE_NOTFOUND)
 		rc = store_work_del(txn, STORE_WORK_RESTORE, &w);
@@ -71,19 +95,26 @@ int
 core_restores_run(struct core_ctx *ctx)
 {
 	struct store_txn *txn;
+	struct core_events l = {NULL, NULL};
 	int64_t now_ms = core_now_ms(ctx);
 	int i, rc = 0, n = 0;
 
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
 		return rc;
 	for (i = 0; i < RESTORES_PER_TICK; i++) {
-		if ((rc = restore_one(txn, now_ms)) <= 0)
+		if ((rc = restore_one(ctx, txn, now_ms, &l)) <= 0)
 			break;
 		n++;
 	}
 	if (rc < 0 || n == 0) {
 		store_txn_abort(txn);
+		core_events_clear(&l);
 		return rc < 0 ? rc : 0;
 	}
-	return store_txn_commit(txn);
+	/* The restores' events once they are durable, in their order. */
+	if ((rc = store_txn_commit(txn)) == 0)
+		core_events_emit(ctx, &l);
+	else
+		core_events_clear(&l);
+	return rc;
 }

@@ -83,6 +83,13 @@ int core_scan_on_push(struct call *, const struct store_repo *repo,
 int core_scan_set_result(struct call *, const struct store_repo *repo,
     const struct store_image *img, unsigned status,
     struct store_finding *owned_list, size_t n);
+/*
+ * The event of img's finished scan (its record scan) in repo, read in
+ * txn, at at_ms: owned, or NULL when none is wanted or sent.
+ */
+struct core_event *core_scan_event(struct core_ctx *, struct store_txn *,
+    const struct store_repo *repo, const struct store_image *img,
+    const struct store_scan *scan, int64_t at_ms);
 /* Index of a severity name in store_scan's counts; UNDEFINED's if unknown. */
 size_t core_severity_index(const char *severity);
 extern const char *const core_severity_names[STORE_SCAN_SEVERITIES];

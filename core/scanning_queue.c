@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "common/xalloc.h"
 #include "core/manifest.h"
 #include "store/store.h"
 
@@ -150,12 +151,52 @@ free_list(struct store_finding *list, size_t n)
 	free(list);
 }
 
+/*
+ * A finished scan's event (integrations 1.4, 1.5): BASIC's "ECR Image
+ * Scan", COMPLETE or FAILED, with the image's tags and the counts of the
+ * severities found; ENHANCED's completion is Inspector's "Inspector2
+ * Scan" (aws.inspector2), which reports no failure [unconfirmed].
+ */
+struct core_event *
+core_scan_event(struct core_ctx *ctx, struct store_txn *txn,
+    const struct store_repo *repo, const struct store_image *img,
+    const struct store_scan *scan, int64_t at_ms)
+{
+	struct json_object *config = NULL;
+	struct core_event *ev;
+	bool is_enhanced;
+	size_t i;
+
+	if (!core_events_wanted(ctx))
+		return NULL;
+	if (core_scan_config_read(txn, repo->registry_id, repo->region,
+	        &config) != 0)
+		return NULL;
+	is_enhanced = core_scan_is_enhanced(config);
+	json_object_put(config);
+	if (is_enhanced && scan->status != STORE_SCAN_COMPLETE)
+		return NULL;
+	ev = core_event_new(ctx,
+	    is_enhanced ? CORE_EVENT_INSPECTOR : CORE_EVENT_SCAN,
+	    repo->registry_id, repo->region, repo->name, img->digest);
+	ev->at_ms = at_ms;
+	ev->is_failure = scan->status != STORE_SCAN_COMPLETE;
+	for (i = 0; i < STORE_SCAN_SEVERITIES && i < CORE_SEV__COUNT; i++)
+		ev->severity_counts[i] = scan->counts[i];
+	ev->tags = xreallocarray(NULL, img->n_tags + 1, sizeof *ev->tags);
+	for (i = 0; i < img->n_tags; i++)
+		ev->tags[i] = xstrdup(img->tags[i]);
+	ev->n_tags = img->n_tags;
+	return ev;
+}
+
 int
 core_scan_set_result(struct call *call, const struct store_repo *repo,
     const struct store_image *img, unsigned status,
     struct store_finding *owned_list, size_t n)
 {
 	struct store_scan scan;
+	struct core_event *ev;
 	size_t i;
 	int rc;
 
@@ -174,6 +215,10 @@ core_scan_set_result(struct call *call, const struct store_repo *repo,
 	for (i = 0; i < n; i++)
 		scan.counts[core_severity_index(owned_list[i].severity)]++;
 	rc = store_scan_put(call->txn, repo->id, img->digest, &scan);
+	/* A result a test sets is a scan's completion too. */
+	if (rc == 0 && (ev = core_scan_event(call->ctx, call->txn, repo, img,
+	                    &scan, call->now_ms)) != NULL)
+		core_events_add(&call->events, ev);
 	store_scan_release(&scan);
 	if (rc == 0)
 		rc = store_scan_findings_set(call->txn, repo->id, img->digest,

@@ -64,6 +64,7 @@ struct core_scan_run {
 	bool is_walk_done;
 	size_t n_done;
 	int rc;
+	struct core_events events; /* the commit's, until it is durable */
 };
 
 int
@@ -164,6 +165,7 @@ core_scan_run_free(struct core_scan_run *r)
 {
 	if (r == NULL)
 		return;
+	core_events_clear(&r->events);
 	items_clear(r);
 	free(r);
 }
@@ -465,6 +467,26 @@ take_rematch(struct core_scan_run *r, struct store_txn *txn)
 	return rc;
 }
 
+/* The event of the scan whose result commit_part wrote in txn. */
+static void
+note_scan(struct core_scan_run *r, struct store_txn *txn,
+    const struct scan_item *it, const struct store_scan *scan, int64_t now_ms)
+{
+	struct store_repo repo;
+	struct store_image img;
+	struct core_event *ev;
+
+	if (!core_events_wanted(r->ctx))
+		return;
+	memset(&img, 0, sizeof img);
+	if (store_repo_get_by_id(txn, it->repo_id, &repo) == 0 &&
+	    store_image_get(txn, it->repo_id, it->digest, &img) == 0 &&
+	    (ev = core_scan_event(r->ctx, txn, &repo, &img, scan, now_ms)) !=
+	        NULL)
+		core_events_add(&r->events, ev);
+	store_image_release(&img);
+}
+
 /*
  * The next part of an item's result, in txn, unless a newer scan was
  * asked meanwhile: a slice of the findings of a scan still IN_PROGRESS
@@ -528,12 +550,16 @@ commit_part(struct core_scan_run *r, struct store_txn *txn,
 	if (it->status == STORE_SCAN_FAILED)
 		log_warn("scan of %s failed: %s", it->digest,
 		    it->reason != NULL ? it->reason : "unknown");
+	/* A re-match is no scan of ECR's: Inspector's findings only. */
+	if (!r->is_rematch)
+		note_scan(r, txn, it, &next, now_ms);
 	return 0;
 }
 
 /*
  * One short write txn of the results: 1 when more parts are left, 0 when
- * every item is written, or a STORE_* code.
+ * every item is written, or a STORE_* code. The scan's event goes out
+ * once its result is durable.
  */
 static int
 commit(struct core_scan_run *r)
@@ -548,10 +574,14 @@ commit(struct core_scan_run *r)
 	    commit_part(r, txn, &r->items[r->next_item], core_now_ms(r->ctx));
 	if (part < 0) {
 		store_txn_abort(txn);
+		core_events_clear(&r->events);
 		return part;
 	}
-	if ((rc = store_txn_commit(txn)) != 0)
+	if ((rc = store_txn_commit(txn)) != 0) {
+		core_events_clear(&r->events);
 		return rc;
+	}
+	core_events_emit(r->ctx, &r->events);
 	if (part == 0) {
 		r->next_item++;
 		r->n_done++;

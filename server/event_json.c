@@ -92,12 +92,12 @@ image_detail(const struct core_event *ev)
 }
 
 static const char *const severity_names[CORE_SEV__COUNT] = {
-	[CORE_SEV_CRITICAL] = "CRITICAL",
-	[CORE_SEV_HIGH] = "HIGH",
-	[CORE_SEV_MEDIUM] = "MEDIUM",
-	[CORE_SEV_LOW] = "LOW",
-	[CORE_SEV_INFORMATIONAL] = "INFORMATIONAL",
-	[CORE_SEV_UNDEFINED] = "UNDEFINED",
+    [CORE_SEV_CRITICAL] = "CRITICAL",
+    [CORE_SEV_HIGH] = "HIGH",
+    [CORE_SEV_MEDIUM] = "MEDIUM",
+    [CORE_SEV_LOW] = "LOW",
+    [CORE_SEV_INFORMATIONAL] = "INFORMATIONAL",
+    [CORE_SEV_UNDEFINED] = "UNDEFINED",
 };
 
 static struct json_object *
@@ -210,17 +210,16 @@ struct detail_type {
 };
 
 static const struct detail_type detail_types[] = {
-	[CORE_EVENT_IMAGE] = {"ECR Image Action", "aws.ecr", false,
-	    image_detail},
-	[CORE_EVENT_REFERRER] = {"ECR Referrer Action", "aws.ecr", false,
-	    image_detail},
-	[CORE_EVENT_SCAN] = {"ECR Image Scan", "aws.ecr", true, scan_detail},
-	[CORE_EVENT_INSPECTOR] = {"Inspector2 Scan", "aws.inspector2", true,
-	    inspector_detail},
-	[CORE_EVENT_PULLTHROUGH] = {"ECR Pull Through Cache Action",
-	    "aws.ecr", true, ptc_detail},
-	[CORE_EVENT_REPLICATION] = {"ECR Replication Action", "aws.ecr",
-	    true, replication_detail},
+    [CORE_EVENT_IMAGE] = {"ECR Image Action", "aws.ecr", false, image_detail},
+    [CORE_EVENT_REFERRER] = {"ECR Referrer Action", "aws.ecr", false,
+        image_detail},
+    [CORE_EVENT_SCAN] = {"ECR Image Scan", "aws.ecr", true, scan_detail},
+    [CORE_EVENT_INSPECTOR] = {"Inspector2 Scan", "aws.inspector2", true,
+        inspector_detail},
+    [CORE_EVENT_PULLTHROUGH] = {"ECR Pull Through Cache Action", "aws.ecr",
+        true, ptc_detail},
+    [CORE_EVENT_REPLICATION] = {"ECR Replication Action", "aws.ecr", true,
+        replication_detail},
 };
 
 /*
