@@ -20,6 +20,8 @@ struct upstream_net;
 
 /* Events a sink holds unsent before dropping the oldest (default). */
 #define EVENT_HTTP_QUEUE_MAX 10000
+/* The most --events-queue-max may ask (a few GiB of envelopes at most). */
+#define EVENT_HTTP_QUEUE_LIMIT 10000000
 /* Tries of one event (or PutEvents entry) before it is dropped. */
 #define EVENT_HTTP_ATTEMPTS 6
 /* How long shutdown waits for the sinks to empty their queues. */

@@ -226,8 +226,8 @@ event_sink_option(struct options *o, int ch, const char *arg)
 	char *cause = NULL;
 
 	if (ch == 'j')
-		return parse_number("--events-queue-max", arg, 1, 10000000,
-		    &o->events_queue_max);
+		return parse_number("--events-queue-max", arg, 1,
+		    EVENT_HTTP_QUEUE_LIMIT, &o->events_queue_max);
 	if (ch == 'k') {
 		o->eventbridge_creds = arg;
 		return 0;
