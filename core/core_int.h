@@ -127,6 +127,12 @@ struct core_ctx {
 	void *event_arg;
 	/* event.c: the group commit's own (replication copies in it) */
 	struct core_events batch_events;
+	/*
+	 * ctx.c: a group commit's asynchronous commit is out; event.c: events
+	 * of commits made meanwhile (which came after it) wait for its own.
+	 */
+	bool is_batch_out;
+	struct core_events deferred_events;
 };
 
 #define CORE_ARN_MAX 2048
@@ -706,8 +712,12 @@ int core_signing_status_set(struct store_txn *, uint64_t repo_id,
 int core_signing_enqueue(struct call *, const struct store_repo *,
     const char *digest);
 
-/* sign_run.c: within a group commit (ctx.c); free the signers and runs. */
-int core_signs_apply(struct core_ctx *, struct store_txn *parent);
+/*
+ * sign_run.c: within a group commit (ctx.c), the signatures' events on l;
+ * free the signers and runs.
+ */
+int core_signs_apply(struct core_ctx *, struct store_txn *parent,
+    struct core_events *l);
 void core_signers_free(struct core_ctx *);
 
 /*

@@ -82,6 +82,8 @@ core_ctx_free(struct core_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	core_pulls_release(ctx);
+	core_events_clear(&ctx->batch_events);
+	core_events_clear(&ctx->deferred_events);
 	core_policy_cache_free(ctx->pcache);
 	authz_ids_free(ctx->ids);
 	sigv4_cache_free(ctx->sigv4_keys);
@@ -293,9 +295,10 @@ batch_start(struct batch *b, size_t n)
 	/* Pull times ride along; they never fail the batch. */
 	(void)core_pulls_apply(b->ctx, parent);
 	/* So do finished signings (one that fails is tried again later). */
-	(void)core_signs_apply(b->ctx, parent);
+	(void)core_signs_apply(b->ctx, parent, &b->ctx->batch_events);
 	/* So do replication copies, the batch's own pushes' first. */
 	core_repl_apply(b->ctx, parent);
+	b->ctx->is_batch_out = true;
 	store_txn_commit_async(parent, batch_committed, b);
 }
 
@@ -361,6 +364,8 @@ batch_events(struct batch *b, int rc)
 		core_events_emit(b->ctx, &b->ctx->batch_events);
 	else
 		core_events_clear(&b->ctx->batch_events);
+	/* Then those of commits that waited for this one (event.c). */
+	core_events_emit(b->ctx, &b->ctx->deferred_events);
 }
 
 static void
@@ -369,6 +374,7 @@ batch_committed(void *arg, int rc)
 	struct batch *b = arg;
 	struct core_ctx *ctx = b->ctx;
 
+	ctx->is_batch_out = false;
 	if (b->n_deletes == 0 && rc == STORE_NOSPACE &&
 	    (b->n_deletes = batch_take_deletes(ctx, b->calls, b->n)) != 0) {
 		log_warn("store: no space left on device; the reserve is "

@@ -171,6 +171,15 @@ core_events_emit(struct core_ctx *ctx, struct core_events *l)
 {
 	struct core_event *ev;
 
+	/*
+	 * A commit of the loop's own while a group commit's is out waited for
+	 * that one to end (the store's writer commits one at a time), so it
+	 * came second: its events wait for the group commit's.
+	 */
+	if (ctx->is_batch_out) {
+		core_events_move(&ctx->deferred_events, l);
+		return;
+	}
 	if (ctx->event_fn != NULL) {
 		for (ev = l->head; ev != NULL; ev = ev->next)
 			ctx->event_fn(ctx->event_arg, ev);

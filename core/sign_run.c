@@ -414,10 +414,15 @@ record_signature(struct call *call, const struct store_repo *repo,
 	return 0;
 }
 
-/* One item in its own child txn: signatures, statuses, the record gone. */
+/*
+ * One item in its own child txn: signatures, statuses, the record gone.
+ * The signatures' pushes (ECR Referrer Action [unconfirmed: whether ECR
+ * sends an aws.ecr event for managed signing is unknown]) go on l once
+ * the child has committed, to go out after the parent's commit.
+ */
 static int
 apply_item(struct core_ctx *ctx, struct store_txn *parent, struct sign_item *it,
-    int64_t now_ms)
+    int64_t now_ms, struct core_events *l)
 {
 	struct store_repo repo;
 	struct call *call;
@@ -463,6 +468,8 @@ apply_item(struct core_ctx *ctx, struct store_txn *parent, struct sign_item *it,
 		rc = store_txn_commit(call->txn); /* frees it either way */
 		call->txn = NULL;
 	}
+	if (rc == 0)
+		core_events_move(l, &call->events);
 	call_free(call); /* aborts a child txn left open */
 	return rc;
 }
@@ -477,7 +484,8 @@ core_sign_done(struct core_sign_run *run)
 }
 
 int
-core_signs_apply(struct core_ctx *ctx, struct store_txn *parent)
+core_signs_apply(struct core_ctx *ctx, struct store_txn *parent,
+    struct core_events *l)
 {
 	struct core_sign_run *run;
 	size_t i;
@@ -486,7 +494,7 @@ core_signs_apply(struct core_ctx *ctx, struct store_txn *parent)
 	while (rc == 0 && (run = ctx->signs_done) != NULL) {
 		for (i = 0; rc == 0 && i < run->n; i++)
 			rc = apply_item(ctx, parent, &run->items[i],
-			    core_now_ms(ctx));
+			    core_now_ms(ctx), l);
 		if (rc != 0)
 			break;
 		ctx->signs_done = run->next;
@@ -505,17 +513,23 @@ int
 core_signs_flush(struct core_ctx *ctx)
 {
 	struct store_txn *txn;
+	struct core_events l = {NULL, NULL};
 	int rc;
 
 	if (!core_signs_pending(ctx))
 		return 0;
 	if ((rc = store_txn_begin(ctx->store, NULL, true, &txn)) != 0)
 		return rc;
-	if ((rc = core_signs_apply(ctx, txn)) != 0) {
+	if ((rc = core_signs_apply(ctx, txn, &l)) != 0) {
 		store_txn_abort(txn);
+		core_events_clear(&l);
 		return rc;
 	}
-	return store_txn_commit(txn);
+	if ((rc = store_txn_commit(txn)) == 0)
+		core_events_emit(ctx, &l);
+	else
+		core_events_clear(&l);
+	return rc;
 }
 
 /* Unpins what the run's blob writes pinned. */

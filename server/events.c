@@ -23,7 +23,6 @@ struct events {
 	struct linefile *file;          /* JSON lines, one write per event */
 	struct event_http *const *http; /* event_http.c; main's */
 	size_t n_http;
-	unsigned long long n_published;
 };
 
 /* Core's sink: a committed event, in commit order. */
@@ -68,7 +67,6 @@ events_publish(struct events *e, struct json_object *envelope)
 
 	if (e == NULL)
 		return;
-	e->n_published++;
 	if (e->file != NULL) {
 		/* Bounded by its strings (names, tags, a scan's tags). */
 		if ((line = jrender(envelope, &len)) == NULL)

@@ -6,7 +6,7 @@ region, resources, detail) with ECR's detail fields, after the commit that
 made it true and in commit order: "ECR Image Action" PUSH (PutImage,
 skopeo), DELETE (one per image id BatchDeleteImage removes),
 UPDATE_STORAGE_CLASS (archive, and a restore once it has ended), "ECR
-Referrer Action" for a referrer's push, "ECR Image Scan" (basic) and
+Referrer Action" for a referrer's push (and a managed signature's), "ECR Image Scan" (basic) and
 Inspector's "Inspector2 Scan" (enhanced), "ECR Pull Through Cache Action"
 for a first pull from a local upstream (and FAILED for a missing tag),
 "ECR Replication Action" in the destination's account and region. A
@@ -14,10 +14,13 @@ failed call emits nothing; a burst of concurrent pushes of one tag leaves
 its last PUSH event naming the image the tag holds.
 """
 
+import base64
 import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
 import threading
 import unittest
@@ -159,8 +162,27 @@ class ImageActionTest(EventsCase):
         self.assertEqual(p.returncode, 0, describe(p))
         [ev] = self.wait_events(repo, 1)
         self.assertEnvelope(ev, "ECR Image Action", [])
-        self.assertEqual(ev["detail"], push_detail(
-            repo, layout.ref("v1")["digest"], "v1"))
+        digest = layout.ref("v1")["digest"]
+        self.assertEqual(ev["detail"], push_detail(repo, digest, "v1"))
+        # The same push again changes nothing, and ECR says nothing.
+        p = run_tool((SKOPEO, "--insecure-policy", "copy",
+                      "--dest-tls-verify=false", "--dest-creds",
+                      "AWS:" + registry_password(self.ecr()),
+                      "oci:%s:v1" % layout.path,
+                      "docker://%s/%s:v1" % (self.server.hostport, repo)))
+        self.assertEqual(p.returncode, 0, describe(p))
+        got = self.ecr().batch_get_image(
+            repositoryName=repo, imageIds=[{"imageTag": "v1"}],
+            acceptedMediaTypes=[harness.MEDIA_OCI_MANIFEST,
+                                harness.MEDIA_DOCKER_MANIFEST])
+        self.assertEqual(got["failures"], [])
+        self.ecr().put_image(
+            repositoryName=repo, imageTag="v2",
+            imageManifest=got["images"][0]["imageManifest"],
+            imageManifestMediaType=got["images"][0][
+                "imageManifestMediaType"])
+        got = self.wait_events(repo, 2)
+        self.assertEqual(got[1]["detail"], push_detail(repo, digest, "v2"))
 
     def test_batch_delete_image_one_event_per_image_id(self):
         c = self.ecr()
@@ -199,7 +221,7 @@ class ImageActionTest(EventsCase):
         push_image(c, repo, img, tag="x")
         c.put_image(repositoryName=repo, imageManifest=img.text, imageTag="y")
         self.wait_events(repo, 2)
-        auth = "Basic " + __import__("base64").b64encode(
+        auth = "Basic " + base64.b64encode(
             ("AWS:" + registry_password(c)).encode()).decode()
         r = harness.registry_request(
             self.server.host, self.server.port, "DELETE",
@@ -291,6 +313,27 @@ class ImageActionTest(EventsCase):
         self.assertEqual(got[1]["detail"], push_detail(repo, img.digest,
                                                        "v2"))
         self.assertEqual(self.events_for(missing), [])
+
+    def test_zz_sighup_follows_a_rotated_file(self):
+        """Last in the class: the file it reads from then on is new."""
+        repo = self.make_repo()
+        push_image(self.ecr(), repo, build_image("ev-rot-1"), tag="old")
+        self.wait_events(repo, 1)
+        rotated = self.events_path + ".1"
+        os.rename(self.events_path, rotated)
+        self.addCleanup(os.unlink, rotated)
+        os.kill(self.server.pid, signal.SIGHUP)
+        poll(lambda: "events file %s reopened" % self.events_path in
+             self.server.stderr(), POLL_S, "the reopen after SIGHUP")
+        img = build_image("ev-rot-2")
+        push_image(self.ecr(), repo, img, tag="new")
+        [ev] = self.wait_events(repo, 1)
+        self.assertEqual(ev["detail"], push_detail(repo, img.digest, "new"))
+        with open(rotated) as f:
+            old = [json.loads(line) for line in f]
+        self.assertEqual([e["detail"].get("image-tag") for e in old
+                          if e["detail"]["repository-name"] == repo],
+                         ["old"])
 
     def test_concurrent_pushes_in_commit_order(self):
         repo = self.make_repo()
@@ -404,6 +447,31 @@ class ScanTest(EventsCase):
             "image-digest": digest, "image-tags": ["e1"]})
 
 
+class SigningTest(EventsCase):
+    """Managed signing's signature is a referrer pushed after its commit."""
+
+    def test_signature_is_a_referrer_push(self):
+        from test_signing import CONFIG, NOTARY
+        c = self.ecr()
+        c.put_signing_configuration(signingConfiguration=CONFIG)
+        repo = unique_name("signed/app")
+        c.create_repository(repositoryName=repo)
+        img = build_image("ev-signed")
+        push_image(c, repo, img, tag="v1")
+        push, sig = self.wait_events(repo, 2)
+        self.assertEqual(push["detail"], push_detail(repo, img.digest, "v1"))
+        refs = c.list_image_referrers(
+            repositoryName=repo,
+            subjectId={"imageDigest": img.digest})["referrers"]
+        self.assertEqual(len(refs), 1)
+        self.assertEnvelope(sig, "ECR Referrer Action", [])
+        self.assertEqual(sig["detail"], {
+            "action-type": "PUSH", "result": "SUCCESS",
+            "repository-name": repo, "image-digest": refs[0]["digest"],
+            "manifest-media-type": harness.MEDIA_OCI_MANIFEST,
+            "artifact-media-type": NOTARY})
+
+
 class ReplicationTest(EventsCase):
 
     def test_destination_events_in_another_region_and_account(self):
@@ -464,7 +532,7 @@ class PullThroughTest(EventsCase):
             cls.upstream.close()
 
     def pull(self, path, accept):
-        auth = "Basic " + __import__("base64").b64encode(
+        auth = "Basic " + base64.b64encode(
             ("AWS:" + registry_password(self.ecr())).encode()).decode()
         return harness.registry_request(
             self.server.host, self.server.port, "GET", path,
@@ -501,6 +569,23 @@ class PullThroughTest(EventsCase):
         self.assertIn("failure-code", failed["detail"])
         self.assertIn("failure-reason", failed["detail"])
         self.assertNotIn("image-digest", failed["detail"])
+
+
+class StartTest(unittest.TestCase):
+    """An events file that cannot be opened stops ecrd at start."""
+
+    def test_unopenable_file_is_refused_at_start(self):
+        harness.needs_binary()
+        tmp = tempfile.mkdtemp(prefix="e2e-events-start-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "missing", "events.jsonl")
+        p = subprocess.run(
+            [harness.ecrd_bin(), "--listen", "127.0.0.1:0", "--ephemeral",
+             "--events-file", path], capture_output=True, text=True,
+            timeout=harness.START_TIMEOUT_S, env=dict(os.environ,
+                                                      TMPDIR=tmp))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(path + ": No such file or directory", p.stderr)
 
 
 if __name__ == "__main__":

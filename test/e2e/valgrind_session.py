@@ -608,7 +608,11 @@ def run(bin_path, extra, session_fn):
                 "--tls-cert", os.path.join(tmp, "one.pem"),
                 "--tls-key", os.path.join(tmp, "one.key"))
         notify = None
+        events = os.path.join(tmp, "events.jsonl")
         if session_fn is session:
+            # The session's pushes, deletes, archives and replications
+            # make events: their building and writing run under valgrind.
+            extra = extra + ("--events-file", events)
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(os.path.join(tmp, "notify"))
             notify.settimeout(DEADLINE_S)
@@ -628,6 +632,8 @@ def run(bin_path, extra, session_fn):
                 rc = proc.wait()
             if notify:
                 notify.close()
+        if session_fn is session:
+            checks.append(events_written(events))
         log.seek(0)
         report = log.read()
     return checks, rc, report
@@ -645,6 +651,17 @@ class Hook(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+
+def events_written(path):
+    """The events file holds whole JSON lines, pushes among them."""
+    try:
+        with open(path) as f:
+            evs = [json.loads(line) for line in f]
+    except (OSError, ValueError):
+        return False
+    return any(e.get("detail-type") == "ECR Image Action" and
+               e["detail"].get("action-type") == "PUSH" for e in evs)
 
 
 def main():
