@@ -114,11 +114,27 @@ _ecrd()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
+	--events-webhook)
+		COMPREPLY=()
+		return
+		;;
+	--eventbridge-endpoint)
+		COMPREPLY=()
+		return
+		;;
+	--eventbridge-credentials)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--events-queue-max)
+		COMPREPLY=()
+		return
+		;;
 	--log-level)
 		COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --throttle --throttle-rate --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --throttle --throttle-rate --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --events-webhook --eventbridge-endpoint --eventbridge-credentials --events-queue-max --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

@@ -13,19 +13,15 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "server/event_http.h"
 #include "server/linefile.h"
 #include "server/server.h"
 
-/* The HTTP sinks (event_http.c): the webhook and EventBridge. */
-#define EVENTS_HTTP_MAX 4
-
-struct event_http;
-
 struct events {
 	struct server *srv;
-	const char *path;      /* --events-file; NULL none */
-	struct linefile *file; /* JSON lines, one write per event */
-	struct event_http *http[EVENTS_HTTP_MAX];
+	const char *path;               /* --events-file; NULL none */
+	struct linefile *file;          /* JSON lines, one write per event */
+	struct event_http *const *http; /* event_http.c; main's */
 	size_t n_http;
 };
 
@@ -46,14 +42,16 @@ events_new(struct server *srv, const struct events_config *cfg, char **cause)
 	struct events *e;
 
 	*cause = NULL;
-	if (cfg->file == NULL)
+	if (cfg->file == NULL && cfg->n_http == 0)
 		return NULL;
 	e = xcalloc(1, sizeof *e);
 	e->srv = srv;
 	e->path = cfg->file;
+	e->http = cfg->http;
+	e->n_http = cfg->n_http;
 	/* Each event is written whole at once: a reader tails it live. */
-	if ((e->file = linefile_open(srv->base, cfg->file, LINEFILE_EACH,
-	         cause)) == NULL) {
+	if (cfg->file != NULL && (e->file = linefile_open(srv->base, cfg->file,
+	                              LINEFILE_EACH, cause)) == NULL) {
 		events_free(e);
 		return NULL;
 	}
@@ -65,7 +63,7 @@ void
 events_publish(struct events *e, struct json_object *envelope)
 {
 	char *line;
-	size_t len;
+	size_t len, i;
 
 	if (e == NULL)
 		return;
@@ -78,7 +76,8 @@ events_publish(struct events *e, struct json_object *envelope)
 			free(line);
 		}
 	}
-	/* Each HTTP sink's event_http_send(e->http[i], envelope) goes here. */
+	for (i = 0; i < e->n_http; i++)
+		event_http_send(e->http[i], envelope);
 }
 
 void

@@ -16,6 +16,9 @@ struct server;
 /* What main.c read from the flags; NULL members: that sink is off. */
 struct events_config {
 	const char *file; /* --events-file */
+	/* --events-webhook, --eventbridge-endpoint (borrowed; main's) */
+	struct event_http *const *http;
+	size_t n_http;
 };
 
 /*

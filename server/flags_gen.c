@@ -108,6 +108,19 @@ const char flags_usage[] =
     "  --test-hold-file-work PATH\n"
     "                          tests only: while PATH exists, a write's file work\n"
     "                          waits in the worker pool (and PATH.held exists)\n"
+    "  --events-webhook URL    POST each event (EventBridge's envelope,\n"
+    "                          application/json) to URL, queued and retried in the\n"
+    "                          background (repeatable; see docs/observability.md)\n"
+    "  --eventbridge-endpoint URL\n"
+    "                          send each event to EventBridge's PutEvents at URL\n"
+    "                          (LocalStack's, AWS's), SigV4-signed with\n"
+    "                          --eventbridge-credentials\n"
+    "  --eventbridge-credentials FILE\n"
+    "                          AWS credentials (--credentials' format) that sign\n"
+    "                          PutEvents: the principal of the event's account, else\n"
+    "                          the first; SIGHUP reloads\n"
+    "  --events-queue-max N    events each HTTP sink holds unsent before dropping\n"
+    "                          the oldest (default 10000)\n"
     "  --log-level LEVEL       error, warn, info (one line per request) or debug\n"
     "  --health-check          do not serve: ask the ecrd at --listen for GET\n"
     "                          /health and exit 0 if it answers 200 within 5\n"
@@ -152,6 +165,10 @@ const struct option flags_longopts[] = {
     {"vuln-db", required_argument, NULL, 'V'},
     {"events-file", required_argument, NULL, 'E'},
     {"test-hold-file-work", required_argument, NULL, 'J'},
+    {"events-webhook", required_argument, NULL, 'w'},
+    {"eventbridge-endpoint", required_argument, NULL, 'b'},
+    {"eventbridge-credentials", required_argument, NULL, 'k'},
+    {"events-queue-max", required_argument, NULL, 'q'},
     {"log-level", required_argument, NULL, 'L'},
     {"health-check", no_argument, NULL, 'K'},
     {"version", no_argument, NULL, 'v'},

@@ -30,6 +30,7 @@
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/event_http.h"
 #include "server/events.h"
 #include "server/flags.h"
 #include "server/http.h"
@@ -83,6 +84,11 @@ struct options {
 	uint64_t archive_restore;   /* seconds */
 	const char **signing_keys;  /* --signing-key ARN=KEY,CERT */
 	size_t n_signing_keys;
+	const char **webhooks; /* --events-webhook URL */
+	size_t n_webhooks;
+	const char *eventbridge;       /* --eventbridge-endpoint URL */
+	const char *eventbridge_creds; /* --eventbridge-credentials FILE */
+	uint64_t events_queue_max;
 	struct events_config events;
 	bool has_no_metrics;         /* --no-metrics */
 	uint64_t metrics_max_series; /* --metrics-max-series */
@@ -104,6 +110,13 @@ static struct http_tls *tls; /* --tls-cert; SIGHUP rereads */
 /* --upstream-credentials: an ecr upstream's; SIGHUP rereads. */
 static struct creds *upstream_creds;
 static const char *upstream_creds_path;
+/* The HTTP event sinks: webhooks, then EventBridge (event_http.c). */
+static struct event_http **sinks;
+static size_t n_sinks;
+/* --eventbridge-credentials; SIGHUP rereads. */
+static struct creds *eventbridge_creds;
+static const char *eventbridge_creds_path;
+static struct event_http *eventbridge_sink;
 
 static void
 usage(FILE *fp)
@@ -213,6 +226,40 @@ bad:
 	return -1;
 }
 
+/* --events-webhook, --eventbridge-endpoint and their settings. */
+static int
+event_sink_option(struct options *o, int ch, const char *arg)
+{
+	char *cause = NULL;
+
+	if (ch == 'q')
+		return parse_number("--events-queue-max", arg, 1,
+		    EVENT_HTTP_QUEUE_LIMIT, &o->events_queue_max);
+	if (ch == 'k') {
+		o->eventbridge_creds = arg;
+		return 0;
+	}
+	if (event_http_check_url(arg, &cause) != 0) {
+		fprintf(stderr, "ecrd: %s: %s\n",
+		    ch == 'w' ? "--events-webhook" : "--eventbridge-endpoint",
+		    cause);
+		free(cause);
+		return -1;
+	}
+	if (ch == 'b' && o->eventbridge != NULL) {
+		fprintf(stderr, "ecrd: --eventbridge-endpoint given twice\n");
+		return -1;
+	}
+	if (ch == 'b')
+		o->eventbridge = arg;
+	else {
+		o->webhooks = xreallocarray(o->webhooks, o->n_webhooks + 1,
+		    sizeof *o->webhooks);
+		o->webhooks[o->n_webhooks++] = arg;
+	}
+	return 0;
+}
+
 /* HOST=URL, URL http:// or https://, each HOST once. */
 static int
 add_upstream_url(struct options *o, const char *arg)
@@ -280,6 +327,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
 	o->metrics_max_series = METRICS_SERIES_MAX;
+	o->events_queue_max = EVENT_HTTP_QUEUE_MAX;
 	while ((ch = getopt_long(argc, argv, flags_shortopts, flags_longopts,
 	            NULL)) != -1) {
 		switch (ch) {
@@ -365,6 +413,13 @@ parse_options(int argc, char **argv, struct options *o)
 			    o->n_throttle_rates + 1, sizeof *o->throttle_rates);
 			o->throttle_rates[o->n_throttle_rates++] = optarg;
 			break;
+		case 'w':
+		case 'b':
+		case 'k':
+		case 'q':
+			if (event_sink_option(o, ch, optarg) != 0)
+				return -1;
+			break;
 		case 'V':
 			o->vuln_db = optarg;
 			break;
@@ -446,6 +501,11 @@ parse_options(int argc, char **argv, struct options *o)
 	if (strlen(o->account) != 12 ||
 	    strspn(o->account, "0123456789") != 12) {
 		fprintf(stderr, "ecrd: --account must be 12 digits\n");
+		return -1;
+	}
+	if (o->eventbridge_creds != NULL && o->eventbridge == NULL) {
+		fprintf(stderr, "ecrd: --eventbridge-credentials needs "
+		                "--eventbridge-endpoint\n");
 		return -1;
 	}
 	if (o->is_strict && o->credentials == NULL) {
@@ -737,6 +797,78 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 		gc_sched_due(server.gc_sched);
 }
 
+/* The HTTP event sinks, on the upstream client's curl multi, into *ec. */
+static int
+start_event_sinks(const struct options *o, struct events_config *ec,
+    char **cause)
+{
+	struct event_http_config cfg;
+	size_t i;
+
+	if (o->eventbridge_creds != NULL) {
+		eventbridge_creds_path = o->eventbridge_creds;
+		if (load_credentials(eventbridge_creds_path, &eventbridge_creds,
+		        cause) != 0)
+			return -1;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.queue_max = (size_t)o->events_queue_max;
+	cfg.attempts = EVENT_HTTP_ATTEMPTS;
+	sinks = xcalloc(o->n_webhooks + 1, sizeof *sinks);
+	cfg.kind = EVENT_HTTP_WEBHOOK;
+	for (i = 0; i < o->n_webhooks; i++) {
+		cfg.url = o->webhooks[i];
+		sinks[n_sinks++] =
+		    event_http_new(server.base, server.upstream, &cfg);
+	}
+	if (o->eventbridge != NULL) {
+		cfg.kind = EVENT_HTTP_EVENTBRIDGE;
+		cfg.url = o->eventbridge;
+		eventbridge_sink = sinks[n_sinks++] =
+		    event_http_new(server.base, server.upstream, &cfg);
+		event_http_set_creds(eventbridge_sink, eventbridge_creds);
+	}
+	*ec = o->events;
+	ec->http = sinks;
+	ec->n_http = n_sinks;
+	return 0;
+}
+
+/* The sinks have sent all they hold (for shutdown's drain). */
+static bool
+event_sinks_idle(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		if (!event_http_is_idle(sinks[i]))
+			return false;
+	return true;
+}
+
+/* Before the curl multi goes; events_free comes later, then the sinks. */
+static void
+event_sinks_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		event_http_stop(sinks[i]);
+}
+
+static void
+event_sinks_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_sinks; i++)
+		event_http_free(sinks[i]);
+	free(sinks);
+	sinks = NULL;
+	n_sinks = 0;
+	eventbridge_sink = NULL;
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -746,8 +878,11 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_waited_ms += DRAIN_POLL_MS;
+	/* Then the event sinks send what they hold, for a short while. */
 	if ((http_server_is_idle(server.http) && server.n_pending == 0 &&
-	        !server.is_committing) ||
+	        !server.is_committing &&
+	        (event_sinks_idle() ||
+	            drain_waited_ms >= EVENT_HTTP_DRAIN_MS)) ||
 	    drain_waited_ms >= DRAIN_MAX_MS) {
 		event_free(self);
 		event_base_loopexit(server.base, NULL);
@@ -831,6 +966,14 @@ reload_tls(void)
 	log_info("SIGHUP: TLS certificate reloaded");
 }
 
+/* reload_credentials' setter for the EventBridge sink's keys. */
+static void
+set_eventbridge_creds(struct core_ctx *ctx, const struct creds *c)
+{
+	(void)ctx;
+	event_http_set_creds(eventbridge_sink, c);
+}
+
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -850,6 +993,8 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	    "credentials");
 	reload_credentials(upstream_creds_path, &upstream_creds,
 	    core_ctx_set_upstream_creds, "upstream credentials");
+	reload_credentials(eventbridge_creds_path, &eventbridge_creds,
+	    set_eventbridge_creds, "EventBridge credentials");
 	reload_secrets();
 	reload_tls();
 	events_reopen(server.events);
@@ -908,6 +1053,7 @@ static int
 start(const struct options *o, char **cause)
 {
 	struct core_config cfg;
+	struct events_config events;
 	struct http_app app = {routes_on_head, routes_on_request, &server};
 
 	server.commit_fd = -1;
@@ -976,11 +1122,13 @@ start(const struct options *o, char **cause)
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0 ||
 	    add_signing_keys(o, cause) != 0)
 		return -1;
+	server.upstream = upstream_net_new(&server);
+	if (start_event_sinks(o, &events, cause) != 0)
+		return -1;
 	/* Before any write or background run: their events go out. */
-	if ((server.events = events_new(&server, &o->events, cause)) == NULL &&
+	if ((server.events = events_new(&server, &events, cause)) == NULL &&
 	    *cause != NULL)
 		return -1;
-	server.upstream = upstream_net_new(&server);
 	if (!o->has_no_metrics)
 		server.metrics =
 		    srv_metrics_new(&server, (size_t)o->metrics_max_series);
@@ -1014,6 +1162,7 @@ static void
 stop(void)
 {
 	/* Work in flight ends before what it works on goes. */
+	event_sinks_stop();
 	upstream_net_free(server.upstream);
 	pool_free(server.pool);
 	if (server.api != NULL)
@@ -1032,12 +1181,14 @@ stop(void)
 	if (server.api != NULL)
 		(void)core_pulls_flush(server.api);
 	events_free(server.events);
+	event_sinks_free();
 	free(server.pending);
 	api_ctx_free(server.api);
 	srv_metrics_free(server.metrics);
 	store_close(server.store);
 	creds_free(server.creds);
 	creds_free(upstream_creds);
+	creds_free(eventbridge_creds);
 	api_secrets_free(secrets);
 	throttle_free(server.throttle);
 	faults_free(server.faults);
@@ -1095,6 +1246,7 @@ main(int argc, char **argv)
 		free(o.upstream_urls);
 		free(o.signing_keys);
 		free(o.throttle_rates);
+		free(o.webhooks);
 		return 1;
 	}
 	sigs[0] = evsignal_new(server.base, SIGINT, stop_cb, NULL);
@@ -1124,5 +1276,6 @@ main(int argc, char **argv)
 	free(o.upstream_urls);
 	free(o.signing_keys);
 	free(o.throttle_rates);
+	free(o.webhooks);
 	return rc;
 }

@@ -214,6 +214,14 @@ void registry_on_request(struct server *, struct http_request *);
 struct upstream_net;
 struct upstream_net *upstream_net_new(struct server *);
 void upstream_net_free(struct upstream_net *);
+/*
+ * Run a transfer of the server's own (an event sink's) on the same multi:
+ * done(arg, CURLcode) is called once when it ends, after its removal. 0, or
+ * -1 if libcurl refused it (done is not called). Cancel removes it unended.
+ */
+int upstream_net_start(struct upstream_net *, void *easy,
+    void (*done)(void *arg, int result), void *arg);
+void upstream_net_cancel(struct upstream_net *, void *easy);
 
 /*
  * writes.c: run the queued write calls as one group commit and answer

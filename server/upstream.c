@@ -22,7 +22,31 @@ struct upstream_net {
 	struct core_ctx *api;
 	CURLM *multi;
 	struct event *timer;
+	struct net_own *own; /* the server's own transfers (event sinks) */
 };
+
+/* A transfer the server started itself, finished by its own callback. */
+struct net_own {
+	CURL *easy;
+	void (*done)(void *arg, int result);
+	void *arg;
+	struct net_own *next;
+};
+
+/* Unlink easy's record if it is one of the server's own: its callback. */
+static struct net_own *
+own_take(struct upstream_net *un, CURL *easy)
+{
+	struct net_own **pp, *o;
+
+	for (pp = &un->own; (o = *pp) != NULL; pp = &o->next) {
+		if (o->easy == easy) {
+			*pp = o->next;
+			return o;
+		}
+	}
+	return NULL;
+}
 
 /* Hand each finished transfer back to core, which may start others. */
 static void
@@ -30,6 +54,7 @@ check_done(struct upstream_net *un)
 {
 	CURLMsg *msg;
 	CURL *easy;
+	struct net_own *o;
 	int left, result;
 
 	while ((msg = curl_multi_info_read(un->multi, &left)) != NULL) {
@@ -38,8 +63,13 @@ check_done(struct upstream_net *un)
 		easy = msg->easy_handle;
 		result = (int)msg->data.result;
 		curl_multi_remove_handle(un->multi, easy);
-		metrics_upstream(un->srv->metrics, result == 0);
-		core_upstream_done(easy, result);
+		if ((o = own_take(un, easy)) != NULL) {
+			o->done(o->arg, result);
+			free(o);
+		} else {
+			metrics_upstream(un->srv->metrics, result == 0);
+			core_upstream_done(easy, result);
+		}
 	}
 }
 
@@ -186,15 +216,46 @@ upstream_net_new(struct server *srv)
 	return un;
 }
 
+int
+upstream_net_start(struct upstream_net *un, void *easy,
+    void (*done)(void *arg, int result), void *arg)
+{
+	struct net_own *o;
+
+	if (curl_multi_add_handle(un->multi, easy) != CURLM_OK)
+		return -1;
+	o = xcalloc(1, sizeof *o);
+	o->easy = easy;
+	o->done = done;
+	o->arg = arg;
+	o->next = un->own;
+	un->own = o;
+	return 0;
+}
+
+void
+upstream_net_cancel(struct upstream_net *un, void *easy)
+{
+	free(own_take(un, easy));
+	curl_multi_remove_handle(un->multi, easy);
+}
+
 /* End the transfers under way (their calls fail), then the handle. */
 void
 upstream_net_free(struct upstream_net *un)
 {
 	struct core_net net;
+	struct net_own *o;
 
 	if (un == NULL)
 		return;
 	core_upstream_abort(un->api);
+	/* Sinks cancel theirs first; whatever is left ends unheard. */
+	while ((o = un->own) != NULL) {
+		un->own = o->next;
+		curl_multi_remove_handle(un->multi, o->easy);
+		free(o);
+	}
 	/* Core runs what comes after by itself (pool_free's dones). */
 	memset(&net, 0, sizeof net);
 	core_ctx_set_net(un->api, &net);

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 import http.client
+import http.server
+import threading
 
 import boto3
 import botocore.config
@@ -704,6 +706,20 @@ def run(bin_path, extra, session_fn):
     return checks, rc, report
 
 
+class Hook(http.server.BaseHTTPRequestHandler):
+    """--events-webhook's receiver: counts the events POSTed."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.events.append(json.loads(body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
 def events_written(path):
     """The events file holds whole JSON lines, pushes among them."""
     try:
@@ -718,8 +734,14 @@ def events_written(path):
 def main():
     bin_path = os.environ.get("ECRD_BIN", "build-vg/server/ecrd")
     passed = failed = 0
+    # The event sinks' queue and requests run under valgrind too.
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    hook.daemon_threads = True
+    hook.events = []
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    hook_url = "http://127.0.0.1:%d/" % hook.server_address[1]
     for extra, session_fn in (
-            ((), session),
+            (("--events-webhook", hook_url), session),
             (("--public-endpoint", "vg-tls-host:1"), tls_session),
             (THROTTLE_ARGS, throttle_faults_session)):
         checks, rc, report = run(bin_path, extra, session_fn)
@@ -729,6 +751,14 @@ def main():
             print(report)
             print("valgrind session: ecrd exited %d" % rc)
             failed += 1
+    # The session pushes images: their events reached the webhook.
+    hook.shutdown()
+    hook.server_close()
+    if any(e.get("detail-type") == "ECR Image Action" for e in hook.events):
+        passed += 1
+    else:
+        print("valgrind session: the webhook received no image event")
+        failed += 1
     print("valgrind: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 
