@@ -111,6 +111,8 @@ struct core_ctx {
 	struct core_slice repl_slice; /* replication.c: sized by time */
 	struct core_feed *feed;       /* scanning_run.c: --vuln-db's, or NULL */
 	bool is_scan_due;             /* scanning_queue.c: a scan queued */
+	core_lifecycle_audit_fn lc_audit; /* lifecycle_run.c; NULL none */
+	void *lc_audit_arg;
 };
 
 #define CORE_ARN_MAX 2048

@@ -90,6 +90,14 @@ _ecrd()
 		COMPREPLY=()
 		return
 		;;
+	--quota)
+		COMPREPLY=()
+		return
+		;;
+	--audit-log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--header-timeout)
 		COMPREPLY=()
 		return
@@ -107,6 +115,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --vuln-db --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --quota --audit-log --header-timeout --vuln-db --test-hold-file-work --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd
