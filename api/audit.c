@@ -400,7 +400,9 @@ api_audit_call(const struct call *call, struct api_audit_in *in, size_t *len)
 	    call->source_ip[0] != '\0' ? call->source_ip : NULL,
 	    in->user_agent);
 	if (call->err.code != ERR_NONE) {
-		jadd_str(rec, "errorCode", ecr_error_type(call->err.code));
+		jadd_str(rec, "errorCode",
+		    in->error_code != NULL ? in->error_code
+		                           : ecr_error_type(call->err.code));
 		jadd_str(rec, "errorMessage", call->err.message);
 	}
 	json_object_object_add(rec, "requestParameters", params);

@@ -25,6 +25,12 @@ struct api_audit_in {
 	const char *fallback;
 	const char *user_agent; /* NULL: none sent */
 	/*
+	 * errorCode of a failed registry call whose error is the registry's
+	 * own (BLOB_UNKNOWN: no ECR exception stands for it); NULL: the
+	 * call's ECR exception.
+	 */
+	const char *error_code;
+	/*
 	 * requestParameters (owned): NULL takes the call's input without
 	 * its blobs (an ECR call); a registry call builds its own.
 	 */

@@ -114,6 +114,11 @@ struct api_reg_answer {
 	int64_t content_length;  /* HEAD: the length, -1 none */
 };
 void api_reg_render(struct call *, struct api_reg_answer *);
+/*
+ * The registry's own error code ("BLOB_UNKNOWN") when the call failed with
+ * one that no ECR exception stands for; NULL otherwise (for audit.c).
+ */
+const char *api_reg_own_error(const struct call *);
 
 /*
  * Mint a registry password for account/region/principal that expires at

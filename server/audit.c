@@ -279,6 +279,7 @@ audit_registry(struct http_request *req, const struct api_reg_request *rq,
 		return;
 	}
 	in.user_agent = http_request_header(req, "User-Agent");
+	in.error_code = api_reg_own_error(call);
 	text = api_audit_call(call, &in, &len);
 	add_line(text, len);
 }
