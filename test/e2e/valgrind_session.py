@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A scripted session against ecrd running under valgrind: every call of
-the foundation issue, good and bad, then a clean SIGTERM; then a second
-server over HTTPS (a blob up and down, a plain-HTTP client refused, SIGHUP
-reloading a good certificate and refusing a broken one). Passes only if
+the foundation issue, good and bad (written to --audit-log), then a clean
+SIGTERM; then a second server over HTTPS (a blob up and down, a plain-HTTP
+client refused, SIGHUP reloading a good certificate and refusing a broken one). Passes only if
 valgrind reports no errors and no definite leaks and ecrd exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
@@ -606,7 +606,10 @@ def run(bin_path, extra, session_fn):
                 "--tls-cert", os.path.join(tmp, "one.pem"),
                 "--tls-key", os.path.join(tmp, "one.key"))
         notify = None
+        audit = os.path.join(tmp, "audit.log")
         if session_fn is session:
+            # The audit trail's records (issue 17) of the whole session.
+            extra = extra + ("--audit-log", audit)
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(os.path.join(tmp, "notify"))
             notify.settimeout(DEADLINE_S)
@@ -626,9 +629,21 @@ def run(bin_path, extra, session_fn):
                 rc = proc.wait()
             if notify:
                 notify.close()
+        if session_fn is session:
+            checks.append(audit_records(audit))
         log.seek(0)
         report = log.read()
     return checks, rc, report
+
+
+def audit_records(path):
+    """Every line a record, ECR's and the registry's among them."""
+    try:
+        with open(path) as f:
+            names = {json.loads(line)["eventName"] for line in f}
+    except (OSError, ValueError, KeyError):
+        return False
+    return {"CreateRepository", "PutImage", "CompleteLayerUpload"} <= names
 
 
 def main():
