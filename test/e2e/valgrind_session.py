@@ -2,8 +2,9 @@
 """A scripted session against ecrd running under valgrind: every call of
 the foundation issue, good and bad (written to --audit-log), then a clean
 SIGTERM; then a second server over HTTPS (a blob up and down, a plain-HTTP
-client refused, SIGHUP reloading a good certificate and refusing a broken one). Passes only if
-valgrind reports no errors and no definite leaks and ecrd exits 0.
+client refused, SIGHUP reloading a good certificate and refusing a broken
+one). Passes only if valgrind reports no errors and no definite leaks and
+ecrd exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
 """
