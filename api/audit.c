@@ -5,8 +5,6 @@
  */
 #include "api/audit.h"
 
-#include "api/api_int.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "api/api_int.h"
 #include "auth/sha256.h"
 #include "common/json.h"
 #include "common/str.h"
@@ -23,7 +22,8 @@
 #define EVENT_VERSION "1.11"
 #define EVENT_SOURCE "ecr.amazonaws.com"
 #define AWS_INTERNAL "AWS Internal"
-#define ID_CHARS 17 /* after the four-letter prefix, as IAM's unique ids */
+#define ID_CHARS 17      /* after the four-letter prefix, as IAM's unique ids */
+#define TIME_KEYS_MAX 16 /* times rewritten per object (answers have few) */
 
 static const char *const read_prefixes[] = {
     "Describe", "List", "Get", "BatchGet", "BatchCheck", "Validate"};
@@ -265,7 +265,8 @@ java_time(double sec)
 static void
 java_times(struct json_object *o)
 {
-	size_t i, n;
+	const char *keys[TIME_KEYS_MAX];
+	size_t i, n = 0;
 
 	if (json_object_is_type(o, json_type_array)) {
 		n = json_object_array_length(o);
@@ -277,14 +278,18 @@ java_times(struct json_object *o)
 		return;
 	json_object_object_foreach(o, key, v)
 	{
-		if (is_time_key(key) &&
+		if (is_time_key(key) && n < TIME_KEYS_MAX &&
 		    (json_object_is_type(v, json_type_double) ||
 		        json_object_is_type(v, json_type_int)))
-			json_object_object_add(o, key,
-			    java_time(json_object_get_double(v)));
+			keys[n++] = key;
 		else
 			java_times(v);
 	}
+	/* After the walk, which must not see its object change. */
+	for (i = 0; i < n; i++)
+		json_object_object_add(o, keys[i],
+		    java_time(json_object_get_double(json_object_object_get(o,
+		        keys[i]))));
 }
 
 /* Mutating calls that succeeded: their answer (3.1: null otherwise). */
@@ -405,6 +410,7 @@ api_audit_call(const struct call *call, struct api_audit_in *in, size_t *len)
 		                           : ecr_error_type(call->err.code));
 		jadd_str(rec, "errorMessage", call->err.message);
 	}
+	/* CloudTrail writes both members, null when there is nothing (3.1). */
 	json_object_object_add(rec, "requestParameters", params);
 	json_object_object_add(rec, "responseElements",
 	    in->response != NULL && call->err.code == ERR_NONE
@@ -432,6 +438,7 @@ api_audit_service_event(const char *name, const char *account,
 	jadd_str(u, "accountId", account);
 	jadd_str(u, "invokedBy", AWS_INTERNAL);
 	rec = record_head(u, now_ms, name, region, AWS_INTERNAL, AWS_INTERNAL);
+	/* null, as ECR writes them for this event (3.5). */
 	json_object_object_add(rec, "requestParameters", NULL);
 	json_object_object_add(rec, "responseElements", NULL);
 	jadd_obj(rec, "serviceEventDetails", details);

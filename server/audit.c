@@ -7,8 +7,6 @@
  */
 #include "server/audit.h"
 
-#include "server/server.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +20,12 @@
 #include "registry/registry.h"
 #include "server/http.h"
 #include "server/linefile.h"
+#include "server/server.h"
 
+/*
+ * The one audit log of the process, as main.c's signal-reloaded state is:
+ * the answer paths it hooks (respond_call, answer_reg) hold no server.
+ */
 static struct linefile *audit_file; /* NULL: off */
 
 static void
