@@ -314,14 +314,17 @@ fail_exists(struct call *call, const struct store_repo *repo,
 	    digest, tag != NULL ? tag : "null", repo->name, repo->registry_id);
 }
 
+/* ECR's words, as its registry answers them (docs/ecr-behaviour.md 5). */
 static int
-fail_tags(struct call *call, const char *digest)
+fail_tags(struct call *call, const struct store_repo *repo, const char *tag)
 {
 	return core_fail(call, ERR_LIMIT_EXCEEDED,
-	    "The image with digest "
-	    "'%s' exceeds the maximum allowed number of tags per image which "
-	    "is '%" PRIu64 "'",
-	    digest, core_quota(call->ctx, CORE_QUOTA_TAGS));
+	    "Adding tag '%s' to an "
+	    "image in the repository with name '%s' in registry with id '%s' "
+	    "exceeds the maximum allowed number of tags per image which is "
+	    "'%" PRIu64 "'",
+	    tag, repo->name, repo->registry_id,
+	    core_quota(call->ctx, CORE_QUOTA_TAGS));
 }
 
 /*
@@ -373,7 +376,7 @@ set_tag(struct call *call, const struct store_repo *repo, const char *tag,
 	if ((rc = check_tag_quota(call, repo, digest)) == 0)
 		rc = store_tag_set(call->txn, repo->id, tag, digest, NULL);
 	if (rc == STORE_TOOBIG)
-		return fail_tags(call, digest);
+		return fail_tags(call, repo, tag);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	return 0;

@@ -277,9 +277,11 @@ def images_message(n, repo, account):
             "id '%s'" % (n, repo, account))
 
 
-def tags_message(digest, n):
-    return ("The image with digest '%s' exceeds the maximum allowed number "
-            "of tags per image which is '%d'" % (digest, n))
+def tags_message(tag, repo, account, n):
+    # ECR's, as its registry answers it (docs/ecr-behaviour.md 5).
+    return ("Adding tag '%s' to an image in the repository with name '%s' "
+            "in registry with id '%s' exceeds the maximum allowed number of "
+            "tags per image which is '%d'" % (tag, repo, account, n))
 
 
 def synthetic(seed):
@@ -347,10 +349,10 @@ class LoweredQuotaTest(QuotaHelpers, EcrdTestCase):
         repo = self.repo()
         text = synthetic(repo).decode()
         for tag in ("a", "b"):
-            out = self.c.put_image(repositoryName=repo, imageTag=tag,
-                                   imageManifest=text)
-        digest = out["image"]["imageId"]["imageDigest"]
-        self.assertLimit(self.c.put_image, tags_message(digest, 2),
+            self.c.put_image(repositoryName=repo, imageTag=tag,
+                             imageManifest=text)
+        self.assertLimit(self.c.put_image,
+                         tags_message("c", repo, self.acct, 2),
                          repositoryName=repo, imageTag="c",
                          imageManifest=text)
         password = registry_password(self.c)
@@ -359,7 +361,7 @@ class LoweredQuotaTest(QuotaHelpers, EcrdTestCase):
                      [("Content-Type", harness.MEDIA_DOCKER_MANIFEST)])
         self.assertEqual(r.status, 403, r)
         self.assertEqual(r.json()["errors"][0]["message"],
-                         tags_message(digest, 2))
+                         tags_message("d", repo, self.acct, 2))
         # Nothing was tagged; another image takes tags as before.
         got = self.c.describe_images(repositoryName=repo)["imageDetails"]
         self.assertEqual(sorted(got[0]["imageTags"]), ["a", "b"])
