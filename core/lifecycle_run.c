@@ -7,7 +7,6 @@
  */
 #include "core/lifecycle.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +52,8 @@ struct core_lifecycle_run {
 	size_t n_acts, next_act;
 	struct core_lifecycle_counts counts;
 	size_t n_repos_run;
-	/* lc_audit's: the images this slice expired, and their rules. */
+	/* lc_audit's: the images this slice expired. */
 	struct json_object *expired;
-	bool rules_used[LIFECYCLE_RULES_MAX];
 	struct store_repo *repo; /* its repository, once one expired */
 };
 
@@ -328,7 +326,6 @@ audit_note(struct core_lifecycle_run *run, const struct lifecycle_action *act)
 	if (run->expired == NULL)
 		run->expired = jnew_arr();
 	jpush(run->expired, e);
-	run->rules_used[act->rule] = true;
 }
 
 static int
@@ -368,11 +365,11 @@ selection_of(struct json_object *rules, int priority)
 }
 
 /*
- * lifecycleEventPolicy: the rules that expired the slice's images, as
- * the policy's canonical text has them (selection renamed).
+ * lifecycleEventPolicy: the rules that expired the record's images (used,
+ * by index), as the policy's canonical text has them (selection renamed).
  */
 static struct json_object *
-audit_policy(const struct core_lifecycle_run *run)
+audit_policy(const struct core_lifecycle_run *run, const bool *used)
 {
 	const struct lifecycle_policy *p = run->policy;
 	struct json_object *doc = NULL, *rules, *list, *r, *out;
@@ -386,7 +383,7 @@ audit_policy(const struct core_lifecycle_run *run)
 		doc = NULL;
 	rules = jget(doc, "rules", json_type_array);
 	for (i = 0; i < p->n_rules; i++) {
-		if (!run->rules_used[i])
+		if (!used[i])
 			continue;
 		r = jnew_obj();
 		jadd_i64(r, "rulePriority", p->rules[i].rule_priority);
@@ -407,22 +404,39 @@ audit_policy(const struct core_lifecycle_run *run)
 	return out;
 }
 
+/* Mark in used the rule an image action (audit_note's) names. */
+static void
+rule_used(const struct lifecycle_policy *p, struct json_object *act, bool *used)
+{
+	struct json_object *prio = jget(act, "rulePriority", json_type_int);
+	size_t i;
+
+	for (i = 0; prio != NULL && i < p->n_rules; i++) {
+		if (p->rules[i].rule_priority == json_object_get_int(prio))
+			used[i] = true;
+	}
+}
+
 /* After the slice's commit: its expiries to lc_audit, ten at a time. */
 static void
 audit_emit(struct core_lifecycle_run *run)
 {
 	struct core_ctx *ctx = run->call->ctx;
-	struct json_object *d, *acts;
+	struct json_object *d, *acts, *e;
+	bool used[LIFECYCLE_RULES_MAX];
 	size_t i, j, n = json_object_array_length(run->expired);
 
 	for (i = 0; i < n; i += CORE_LC_AUDIT_IMAGES) {
+		memset(used, 0, sizeof used);
+		acts = jnew_arr();
+		for (j = i; j < n && j < i + CORE_LC_AUDIT_IMAGES; j++) {
+			e = json_object_array_get_idx(run->expired, j);
+			rule_used(run->policy, e, used);
+			jpush(acts, json_object_get(e));
+		}
 		d = jnew_obj();
 		jadd_str(d, "repositoryName", run->repo->name);
-		jadd_obj(d, "lifecycleEventPolicy", audit_policy(run));
-		acts = jnew_arr();
-		for (j = i; j < n && j < i + CORE_LC_AUDIT_IMAGES; j++)
-			jpush(acts, json_object_get(json_object_array_get_idx(
-			                run->expired, j)));
+		jadd_obj(d, "lifecycleEventPolicy", audit_policy(run, used));
 		jadd_obj(d, "lifecycleEventImageActions", acts);
 		ctx->lc_audit(ctx->lc_audit_arg, run->repo->registry_id,
 		    run->repo->region, run->call->now_ms, d);
@@ -435,7 +449,6 @@ audit_reset(struct core_lifecycle_run *run)
 {
 	json_object_put(run->expired);
 	run->expired = NULL;
-	memset(run->rules_used, 0, sizeof run->rules_used);
 }
 
 static int
