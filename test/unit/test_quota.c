@@ -89,23 +89,51 @@ test_quota_parse_refuses(void **state)
 	assert_refused("pull-through-rules=4294967296", "4294967295");
 }
 
-/* The README's table row of each quota: | `name` | default | max | */
-static void
-test_quota_readme_lists_the_table(void **state)
+/* A source file's text (ctest runs unit tests from the source tree). */
+static char *
+read_text(const char *path)
 {
-	char line[256];
-	char *text, *start, *end;
+	char *text;
 	FILE *fp;
-	size_t i, n_rows = 0, len;
+	size_t len;
 
-	(void)state;
-	/* ctest runs unit tests from the source tree. */
-	fp = fopen("README.md", "r");
+	fp = fopen(path, "r");
 	assert_non_null(fp);
 	text = xmalloc(README_MAX);
 	len = fread(text, 1, README_MAX - 1, fp);
 	text[len] = '\0';
 	fclose(fp);
+	return text;
+}
+
+/* --help names every quota (server/flags.txt, the --quota entry). */
+static void
+test_quota_help_names_them_all(void **state)
+{
+	char *text = read_text("server/flags.txt"), *entry;
+	size_t i;
+
+	(void)state;
+	entry = strstr(text, "\n--quota NAME=VALUE");
+	assert_non_null(entry);
+	*strstr(entry + 1, "\n--") = '\0';
+	for (i = 0; i < CORE_QUOTA_N; i++) {
+		if (strstr(entry, core_quota_defs[i].name) == NULL)
+			fail_msg("--quota's help lacks %s",
+			    core_quota_defs[i].name);
+	}
+	free(text);
+}
+
+/* The README's table row of each quota: | `name` | default | max | */
+static void
+test_quota_readme_lists_the_table(void **state)
+{
+	char line[256];
+	char *text = read_text("README.md"), *start, *end;
+	size_t i, n_rows = 0;
+
+	(void)state;
 	start = strstr(text, "<!-- quotas:");
 	end = start != NULL ? strstr(start, "<!-- /quotas -->") : NULL;
 	assert_non_null(end);
@@ -134,6 +162,7 @@ main(void)
 	    cmocka_unit_test(test_quota_parse_sets_one),
 	    cmocka_unit_test(test_quota_parse_refuses),
 	    cmocka_unit_test(test_quota_readme_lists_the_table),
+	    cmocka_unit_test(test_quota_help_names_them_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
