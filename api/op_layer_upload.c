@@ -22,7 +22,6 @@
 
 #define PART_SIZE 10485760 /* advisory, as ECR (3.3) */
 #define PART_MIN 5242880   /* all parts but the last */
-#define PARTS_MAX 4200     /* ECR's quota (4) */
 
 static int initiate_layer_upload(struct call *);
 static int upload_layer_part(struct call *);
@@ -144,11 +143,11 @@ take_part(struct call *call, const struct store_repo *repo,
 		return fail_part(call, repo, up,
 		    "the byte range does not "
 		    "match the part's length");
-	if (up->n_parts >= PARTS_MAX)
+	if (up->n_parts >= core_quota(call->ctx, CORE_QUOTA_LAYER_PARTS))
 		return core_fail(call, ERR_LIMIT_EXCEEDED,
 		    "The upload with id "
-		    "'%s' has reached the limit of %d layer parts",
-		    up->id, PARTS_MAX);
+		    "'%s' has reached the limit of %" PRIu64 " layer parts",
+		    up->id, core_quota(call->ctx, CORE_QUOTA_LAYER_PARTS));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "api/api_int.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -14,7 +15,6 @@
 #include "store/store.h"
 
 #define TOKEN_KIND "ptc-rules"
-#define RULES_MAX 50 /* per registry (docs/ecr-behaviour.md 4) */
 
 static int create_rule(struct call *);
 static int describe_rules(struct call *);
@@ -162,6 +162,7 @@ count_cb(const char *prefix, const struct store_doc *doc, void *arg)
 static int
 check_limit(struct call *call)
 {
+	uint64_t max = core_quota(call->ctx, CORE_QUOTA_PTC_RULES);
 	size_t n = 0;
 	int rc;
 
@@ -169,13 +170,13 @@ check_limit(struct call *call)
 	    call->id.region, STORE_TEMPLATE_PTC_RULE, NULL, count_cb, &n);
 	if (rc != 0)
 		return core_fail_store(call, rc);
-	if (n <= RULES_MAX)
+	if (n <= max)
 		return 0;
 	return core_fail(call, ERR_LIMIT_EXCEEDED,
 	    "The maximum number of pull "
-	    "through cache rules (%d) has been reached for the registry with "
-	    "id '%s'",
-	    RULES_MAX, call->registry_id);
+	    "through cache rules (%" PRIu64 ") has been reached for the "
+	    "registry with id '%s'",
+	    max, call->registry_id);
 }
 
 static int

@@ -6,14 +6,14 @@
  */
 #include "api/api_int.h"
 
+#include <inttypes.h>
 #include <json-c/json.h>
 
 #include "common/parse.h"
 #include "store/store.h"
 
 #define TOKEN_KIND "pull-exclusions"
-#define EXCLUSIONS_MAX 100 /* per account (3.13) */
-#define PAGE_DEFAULT 100   /* [unconfirmed]: the model gives none */
+#define PAGE_DEFAULT 100 /* [unconfirmed]: the model gives none */
 
 static int register_exclusion(struct call *);
 static int deregister_exclusion(struct call *);
@@ -75,7 +75,8 @@ register_exclusion(struct call *call)
 
 	if (read_list(call, arn, &list, &at) != 0)
 		return -1;
-	if (at >= 0 || json_object_array_length(list) >= EXCLUSIONS_MAX) {
+	if (at >= 0 || json_object_array_length(list) >=
+	                   core_quota(call->ctx, CORE_QUOTA_EXCLUSIONS)) {
 		json_object_put(list);
 		if (at >= 0)
 			return core_fail(call, ERR_EXCLUSION_ALREADY_EXISTS,
@@ -84,8 +85,10 @@ register_exclusion(struct call *call)
 			    arn, call->registry_id);
 		return core_fail(call, ERR_LIMIT_EXCEEDED,
 		    "The maximum number of pull time update exclusions "
-		    "(%d) in the registry with id '%s' has been reached",
-		    EXCLUSIONS_MAX, call->registry_id);
+		    "(%" PRIu64 ") in the registry with id '%s' has been "
+		    "reached",
+		    core_quota(call->ctx, CORE_QUOTA_EXCLUSIONS),
+		    call->registry_id);
 	}
 	e = jnew_obj();
 	jadd_str(e, "principalArn", arn);

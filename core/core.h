@@ -14,6 +14,7 @@
 
 #include "core/event.h"
 #include "core/error.h"
+#include "core/quota.h"
 
 struct core_ctx;
 struct call;
@@ -46,8 +47,7 @@ struct core_config {
 	bool relax_references;             /* PutImage: see image.h */
 	const struct creds *creds;         /* strict mode; borrowed */
 	const struct api_secrets *secrets; /* api/'s; borrowed */
-	uint64_t max_repositories;         /* per registry and region */
-	uint64_t max_layer_size;           /* bytes */
+	uint64_t quotas[CORE_QUOTA_N];     /* quota.h: --quota's */
 	uint64_t clock_offset_sec;         /* core_now_ms's start */
 	uint64_t ptc_refresh_sec;          /* recheck cached tags */
 	uint64_t repl_delay_sec;           /* replication jobs wait */
@@ -294,6 +294,20 @@ int core_clock_advance(struct core_ctx *, int64_t sec);
 
 /* The address the server listens on, for download URLs. */
 void core_ctx_set_endpoint(struct core_ctx *, const char *host_port);
+/*
+ * lifecycle_run.c: after each commit of a lifecycle run that expired
+ * images, fn gets ECR's PolicyExecutionEvent details for them
+ * (docs/ecr-integrations.md 3.5: repositoryName, lifecycleEventPolicy,
+ * lifecycleEventImageActions), at most CORE_LC_AUDIT_IMAGES images each,
+ * with the repository's account and region and the run's time; fn takes
+ * details. None are built without fn (NULL, the default).
+ */
+#define CORE_LC_AUDIT_IMAGES 10 /* ECR splits its records at ten images */
+struct json_object;
+typedef void (*core_lifecycle_audit_fn)(void *arg, const char *account,
+    const char *region, int64_t now_ms, struct json_object *details);
+void core_ctx_set_lifecycle_audit(struct core_ctx *, core_lifecycle_audit_fn,
+    void *arg);
 
 /*
  * host.c: --public-endpoint templates (docs/hosts.md). is_template: tmpl

@@ -136,6 +136,8 @@ struct core_ctx {
 	 */
 	bool is_batch_out;
 	struct core_events deferred_events;
+	core_lifecycle_audit_fn lc_audit; /* lifecycle_run.c; NULL none */
+	void *lc_audit_arg;
 };
 
 #define CORE_ARN_MAX 2048

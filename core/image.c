@@ -22,7 +22,6 @@
 #include "store/store.h"
 
 /* ECR's images-per-repository quota (docs/ecr-behaviour.md 4). */
-#define IMAGES_PER_REPO_MAX 100000
 
 void
 core_digest_of(const void *bytes, size_t len, bool sha512, char *dst)
@@ -264,17 +263,18 @@ create_image(struct call *call, const struct store_repo *repo,
     const char *digest)
 {
 	struct store_image img;
-	uint64_t count;
+	uint64_t count, max = core_quota(call->ctx, CORE_QUOTA_IMAGES);
 	int rc;
 
 	if ((rc = store_image_count(call->txn, repo->id, &count)) != 0)
 		return core_fail_store(call, rc);
-	if (count >= IMAGES_PER_REPO_MAX)
+	if (count >= max)
 		return core_fail(call, ERR_LIMIT_EXCEEDED,
 		    "The maximum number "
-		    "of images per repository (%d) has been reached for the "
-		    "repository with name '%s' in the registry with id '%s'",
-		    IMAGES_PER_REPO_MAX, repo->name, repo->registry_id);
+		    "of images per repository (%" PRIu64 ") has been reached "
+		    "for the repository with name '%s' in the registry with id "
+		    "'%s'",
+		    max, repo->name, repo->registry_id);
 	memset(&img, 0, sizeof img);
 	img.repo_id = repo->id;
 	str_copy(img.digest, sizeof img.digest, digest);
@@ -315,6 +315,42 @@ fail_exists(struct call *call, const struct store_repo *repo,
 	    digest, tag != NULL ? tag : "null", repo->name, repo->registry_id);
 }
 
+/* ECR's words, as its registry answers them (docs/ecr-behaviour.md 5). */
+static int
+fail_tags(struct call *call, const struct store_repo *repo, const char *tag)
+{
+	return core_fail(call, ERR_LIMIT_EXCEEDED,
+	    "Adding tag '%s' to an "
+	    "image in the repository with name '%s' in registry with id '%s' "
+	    "exceeds the maximum allowed number of tags per image which is "
+	    "'%" PRIu64 "'",
+	    tag, repo->name, repo->registry_id,
+	    core_quota(call->ctx, CORE_QUOTA_TAGS));
+}
+
+/*
+ * The tags-per-image quota when --quota lowered it below what the store
+ * holds (which store_tag_set checks itself): STORE_TOOBIG at it.
+ */
+static int
+check_tag_quota(struct call *call, const struct store_repo *repo,
+    const char *digest)
+{
+	struct store_image img;
+	uint64_t max = core_quota(call->ctx, CORE_QUOTA_TAGS);
+	int rc;
+
+	if (max >= STORE_IMAGE_TAGS_MAX)
+		return 0;
+	memset(&img, 0, sizeof img);
+	rc = store_image_get(call->txn, repo->id, digest, &img);
+	if (rc == 0 && img.n_tags >= max)
+		rc = STORE_TOOBIG;
+	store_image_release(&img);
+	/* STORE_NOTFOUND and the rest: store_tag_set answers them. */
+	return rc == STORE_TOOBIG ? rc : 0;
+}
+
 /*
  * Point tag at digest, with ECR's immutability rule (docs/ecr-behaviour.md 3.2
  * table). ImageAlreadyExists comes first for an identical re-push, even in
@@ -338,13 +374,10 @@ set_tag(struct call *call, const struct store_repo *repo, const char *tag,
 		    "tag '%s' already exists in the '%s' repository and cannot "
 		    "be overwritten because the repository is immutable.",
 		    tag, repo->name);
-	rc = store_tag_set(call->txn, repo->id, tag, digest, NULL);
+	if ((rc = check_tag_quota(call, repo, digest)) == 0)
+		rc = store_tag_set(call->txn, repo->id, tag, digest, NULL);
 	if (rc == STORE_TOOBIG)
-		return core_fail(call, ERR_LIMIT_EXCEEDED,
-		    "The image with "
-		    "digest '%s' exceeds the maximum allowed number of tags "
-		    "per image which is '%d'",
-		    digest, STORE_IMAGE_TAGS_MAX);
+		return fail_tags(call, repo, tag);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	return 0;

@@ -10,13 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "auth/sha256.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#define LOAD_SLICE 4096 /* images read per step */
-#define APPLY_SLICE 128 /* actions written per step */
+#define LOAD_SLICE 4096    /* images read per step */
+#define APPLY_SLICE 128    /* actions written per step */
+#define AUDIT_TAGS_MAX 100 /* tags listed per image (3.5) */
 
 enum phase {
 	PHASE_LIST, /* find the repositories */
@@ -47,7 +52,18 @@ struct core_lifecycle_run {
 	size_t n_acts, next_act;
 	struct core_lifecycle_counts counts;
 	size_t n_repos_run;
+	/* lc_audit's: the images this slice expired. */
+	struct json_object *expired;
+	struct store_repo *repo; /* its repository, once one expired */
 };
+
+void
+core_ctx_set_lifecycle_audit(struct core_ctx *ctx, core_lifecycle_audit_fn fn,
+    void *arg)
+{
+	ctx->lc_audit = fn;
+	ctx->lc_audit_arg = arg;
+}
 
 struct core_lifecycle_run *
 core_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
@@ -78,6 +94,8 @@ core_lifecycle_run_new(struct core_ctx *ctx, const char *request_id,
 static void
 repo_end(struct core_lifecycle_run *run)
 {
+	free(run->repo);
+	run->repo = NULL;
 	lifecycle_free(run->policy);
 	run->policy = NULL;
 	core_lifecycle_images_release(&run->set);
@@ -96,6 +114,8 @@ core_lifecycle_run_free(struct core_lifecycle_run *run)
 	core_lifecycle_images_release(&run->set);
 	free(run->acts);
 	free(run->repo_ids);
+	json_object_put(run->expired);
+	free(run->repo);
 	call_free(run->call);
 	free(run);
 }
@@ -288,6 +308,151 @@ policy_check(struct core_lifecycle_run *run, bool is_last, bool *is_same)
 	return rc == 0 ? 0 : core_fail_store(call, rc);
 }
 
+/* lifecycleEventImageActions' entry for an image act expired. */
+static void
+audit_note(struct core_lifecycle_run *run, const struct lifecycle_action *act)
+{
+	const struct lifecycle_image *im = &run->set.v[act->image];
+	struct json_object *e = jnew_obj(), *img = jnew_obj(), *tags;
+	size_t i;
+
+	jadd_str(img, "digest", im->digest);
+	jadd_str(img, "tagStatus", im->n_tags != 0 ? "TAGGED" : "UNTAGGED");
+	tags = jnew_arr();
+	for (i = 0; i < im->n_tags && i < AUDIT_TAGS_MAX; i++)
+		jpush_str(tags, im->tags[i]);
+	jadd_obj(img, "tagList", tags);
+	jadd_i64(img, "pushedAt", im->pushed_at_ms);
+	jadd_obj(e, "lifecycleEventImage", img);
+	jadd_i64(e, "rulePriority", act->rule_priority);
+	if (run->expired == NULL)
+		run->expired = jnew_arr();
+	jpush(run->expired, e);
+}
+
+static int
+apply_one(struct core_lifecycle_run *run, const struct lifecycle_action *act)
+{
+	struct call *call = run->call;
+	size_t n = run->counts.n_expired;
+	int rc;
+
+	rc = core_lifecycle_apply(call, &run->set, act, &run->counts);
+	if (rc == 0 && call->ctx->lc_audit != NULL && run->counts.n_expired > n)
+		audit_note(run, act);
+	if (rc == 0 && run->expired != NULL && run->repo == NULL) {
+		run->repo = xcalloc(1, sizeof *run->repo);
+		if ((rc = store_repo_get_by_id(call->txn, run->set.repo_id,
+		         run->repo)) != 0)
+			rc = core_fail_store(call, rc);
+	}
+	return rc;
+}
+
+/* The selection of the rule with priority in the canonical text's rules. */
+static struct json_object *
+selection_of(struct json_object *rules, int priority)
+{
+	struct json_object *r, *p;
+	size_t i, n = rules != NULL ? json_object_array_length(rules) : 0;
+
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(rules, i);
+		p = jget(r, "rulePriority", json_type_int);
+		if (p != NULL && json_object_get_int64(p) == priority)
+			return json_object_get(jget(r, "selection",
+			    json_type_object));
+	}
+	return NULL;
+}
+
+/*
+ * lifecycleEventPolicy: the rules that expired the record's images (used,
+ * by index), as the policy's canonical text has them (selection renamed).
+ */
+static struct json_object *
+audit_policy(const struct core_lifecycle_run *run, const bool *used)
+{
+	const struct lifecycle_policy *p = run->policy;
+	struct json_object *doc = NULL, *rules, *list, *r, *out;
+	char id[72];
+	size_t i;
+
+	out = jnew_obj();
+	list = jnew_arr();
+	if (jparse_strict(p->normalised, strlen(p->normalised), &doc, NULL) ==
+	    JPARSE_BAD)
+		doc = NULL;
+	rules = jget(doc, "rules", json_type_array);
+	for (i = 0; i < p->n_rules; i++) {
+		if (!used[i])
+			continue;
+		r = jnew_obj();
+		jadd_i64(r, "rulePriority", p->rules[i].rule_priority);
+		jadd_str(r, "description", p->rules[i].description);
+		jadd_obj(r, "lifecycleEventSelection",
+		    selection_of(rules, p->rules[i].rule_priority));
+		/* Only expiries are recorded (3.5), in the text's word. */
+		jadd_str(r, "action", "expire");
+		jpush(list, r);
+	}
+	json_object_put(doc);
+	jadd_obj(out, "lifecycleEventRules", list);
+	jadd_i64(out, "lastEvaluatedAt", run->call->now_ms);
+	/* [unconfirmed] ECR's values: the text's version, and its hash. */
+	jadd_i64(out, "policyVersion", 1);
+	sha256_digest_text(p->normalised, strlen(p->normalised), id);
+	jadd_str(out, "policyId", strchr(id, ':') + 1);
+	return out;
+}
+
+/* Mark in used the rule an image action (audit_note's) names. */
+static void
+rule_used(const struct lifecycle_policy *p, struct json_object *act, bool *used)
+{
+	struct json_object *prio = jget(act, "rulePriority", json_type_int);
+	size_t i;
+
+	for (i = 0; prio != NULL && i < p->n_rules; i++) {
+		if (p->rules[i].rule_priority == json_object_get_int(prio))
+			used[i] = true;
+	}
+}
+
+/* After the slice's commit: its expiries to lc_audit, ten at a time. */
+static void
+audit_emit(struct core_lifecycle_run *run)
+{
+	struct core_ctx *ctx = run->call->ctx;
+	struct json_object *d, *acts, *e;
+	bool used[LIFECYCLE_RULES_MAX];
+	size_t i, j, n = json_object_array_length(run->expired);
+
+	for (i = 0; i < n; i += CORE_LC_AUDIT_IMAGES) {
+		memset(used, 0, sizeof used);
+		acts = jnew_arr();
+		for (j = i; j < n && j < i + CORE_LC_AUDIT_IMAGES; j++) {
+			e = json_object_array_get_idx(run->expired, j);
+			rule_used(run->policy, e, used);
+			jpush(acts, json_object_get(e));
+		}
+		d = jnew_obj();
+		jadd_str(d, "repositoryName", run->repo->name);
+		jadd_obj(d, "lifecycleEventPolicy", audit_policy(run, used));
+		jadd_obj(d, "lifecycleEventImageActions", acts);
+		ctx->lc_audit(ctx->lc_audit_arg, run->repo->registry_id,
+		    run->repo->region, run->call->now_ms, d);
+	}
+}
+
+/* Forget the slice's expiries (written, or not committed). */
+static void
+audit_reset(struct core_lifecycle_run *run)
+{
+	json_object_put(run->expired);
+	run->expired = NULL;
+}
+
 static int
 apply_slice(struct core_lifecycle_run *run)
 {
@@ -303,15 +468,18 @@ apply_slice(struct core_lifecycle_run *run)
 		return core_fail_store(call, rc);
 	rc = policy_check(run, end == run->n_acts, &is_same);
 	while (rc == 0 && is_same && run->next_act < end)
-		rc = core_lifecycle_apply(call, &run->set,
-		    &run->acts[run->next_act++], &run->counts);
+		rc = apply_one(run, &run->acts[run->next_act++]);
 	if (rc != 0) {
 		store_txn_abort(call->txn);
 		call->txn = NULL;
+		audit_reset(run);
 		return -1;
 	}
 	rc = store_txn_commit(call->txn);
 	call->txn = NULL;
+	if (rc == 0 && run->expired != NULL)
+		audit_emit(run);
+	audit_reset(run);
 	if (rc != 0)
 		return core_fail_store(call, rc);
 	if (!is_same || run->next_act == run->n_acts) {

@@ -246,7 +246,7 @@ sink(void *arg, void *easy, const void *data, size_t len)
 	/* b->rc is the pool's while a job runs. */
 	if (!b->is_busy && b->rc != 0)
 		return -1;
-	if (b->len + len > b->ctx->cfg.max_layer_size) {
+	if (b->len + len > core_quota(b->ctx, CORE_QUOTA_LAYER_SIZE)) {
 		log_warn("pull through %s: larger than --max-layer-size",
 		    b->digest);
 		return -1;

@@ -369,7 +369,7 @@ core_encryption_set(struct call *call, struct json_object *enc,
 int
 core_repo_quota_check(struct call *call)
 {
-	uint64_t n, max = call->ctx->cfg.max_repositories;
+	uint64_t n, max = core_quota(call->ctx, CORE_QUOTA_REPOSITORIES);
 	int rc;
 
 	rc =

@@ -19,7 +19,7 @@ struct store_repo;
 
 /* ECR's limits (docs/ecr-behaviour.md 4). */
 #define CORE_SCAN_INTERVAL_MS (24LL * 3600 * 1000) /* per image */
-#define CORE_SCANS_PER_DAY 100000                  /* per registry */
+/* Per registry and day: core/quota.h's CORE_QUOTA_SCANS. */
 
 /*
  * scanning_config.c. The registry's scanning configuration as ECR answers

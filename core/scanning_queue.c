@@ -69,7 +69,7 @@ count_scan(struct call *call, const struct store_repo *repo)
 	    (uint64_t)(call->now_ms / MS_PER_DAY), &n);
 	if (rc != 0)
 		return core_fail_store(call, rc);
-	return n > CORE_SCANS_PER_DAY ? 1 : 0;
+	return n > core_quota(call->ctx, CORE_QUOTA_SCANS) ? 1 : 0;
 }
 
 /* The scan record IN_PROGRESS and the job, in call->txn. */

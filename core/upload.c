@@ -121,7 +121,7 @@ int
 core_upload_check_size(struct call *call, const char *id, uint64_t received,
     uint64_t more)
 {
-	uint64_t end, max = call->ctx->cfg.max_layer_size;
+	uint64_t end, max = core_quota(call->ctx, CORE_QUOTA_LAYER_SIZE);
 
 	if (!__builtin_add_overflow(received, more, &end) && end <= max)
 		return 0;

@@ -94,6 +94,14 @@ _ecrd()
 		COMPREPLY=()
 		return
 		;;
+	--quota)
+		COMPREPLY=()
+		return
+		;;
+	--audit-log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--header-timeout)
 		COMPREPLY=()
 		return
@@ -135,6 +143,6 @@ _ecrd()
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --throttle --throttle-rate --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --events-webhook --eventbridge-endpoint --eventbridge-credentials --events-queue-max --log-level --health-check --version --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "--listen --port-file --data-dir --ephemeral --map-size --account --region --public-endpoint --tls-cert --tls-key --credentials --strict --secrets --upstream-url --upstream-credentials --pull-through-refresh --replication-delay --archive-restore-seconds --signing-key --admin-endpoints --throttle --throttle-rate --relax-references --lifecycle-interval --clock-offset --max-repositories --max-layer-size --quota --audit-log --header-timeout --no-metrics --metrics-max-series --vuln-db --events-file --test-hold-file-work --events-webhook --eventbridge-endpoint --eventbridge-credentials --events-queue-max --log-level --health-check --version --help" -- "$cur"))
 }
 complete -o filenames -F _ecrd ecrd

@@ -300,6 +300,14 @@ api_reg_error_name(const struct call *call)
 	return reg_error_code(reg_code_of(call));
 }
 
+const char *
+api_reg_own_error(const struct call *call)
+{
+	if (call->err.code == ERR_NONE || reg_state(call)->err_reg == REG_NONE)
+		return NULL;
+	return reg_error_code(reg_state(call)->err_reg);
+}
+
 void
 api_reg_render(struct call *call, struct api_reg_answer *a)
 {

@@ -135,6 +135,12 @@ const char *api_reg_op_name(enum api_reg_op);
 int api_reg_op_find(const char *name);
 
 /*
+ * The registry's own error code ("BLOB_UNKNOWN") when the call failed with
+ * one that no ECR exception stands for; NULL otherwise (for audit.c).
+ */
+const char *api_reg_own_error(const struct call *);
+
+/*
  * Mint a registry password for account/region/principal that expires at
  * expires_at_ms (an admin hook so tests can prove expired tokens fail).
  * The caller frees the result.

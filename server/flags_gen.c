@@ -87,9 +87,20 @@ const char flags_usage[] =
     "                          /_ecrd/lifecycle/run)\n"
     "  --clock-offset SECONDS  start with the clock SECONDS ahead (age-based\n"
     "                          lifecycle rules; POST /_ecrd/clock moves it on)\n"
-    "  --max-repositories N    ECR's repositories-per-region quota (default 100000)\n"
+    "  --max-repositories N    ECR's repositories-per-region quota (default 100000);\n"
+    "                          the same as --quota repositories-per-region=N\n"
     "  --max-layer-size BYTES  ECR's maximum layer size (default 54525952000, 52,000\n"
     "                          MiB)\n"
+    "  --quota NAME=VALUE      lower or raise one of ECR's count quotas\n"
+    "                          (repeatable), e.g. repositories-per-region=5. NAME:\n"
+    "                          repositories-per-region, images-per-repository,\n"
+    "                          tags-per-image, layer-parts, layer-size,\n"
+    "                          pull-through-rules, pull-time-update-exclusions,\n"
+    "                          scans-per-day (defaults: the README's Quotas); an\n"
+    "                          unknown name refuses to start\n"
+    "  --audit-log FILE        append one CloudTrail-shaped JSON record per ECR API\n"
+    "                          and registry call, and lifecycle expiries'\n"
+    "                          PolicyExecutionEvent, to FILE; SIGHUP reopens it\n"
     "  --header-timeout SECONDS\n"
     "                          close a connection whose request headers take longer\n"
     "                          than SECONDS in all (default 30)\n"
@@ -159,6 +170,8 @@ const struct option flags_longopts[] = {
     {"clock-offset", required_argument, NULL, 'O'},
     {"max-repositories", required_argument, NULL, 'M'},
     {"max-layer-size", required_argument, NULL, 'S'},
+    {"quota", required_argument, NULL, 'Q'},
+    {"audit-log", required_argument, NULL, 'C'},
     {"header-timeout", required_argument, NULL, 'H'},
     {"no-metrics", no_argument, NULL, 'N'},
     {"metrics-max-series", required_argument, NULL, 'y'},

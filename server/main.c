@@ -30,6 +30,7 @@
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/audit.h"
 #include "server/event_http.h"
 #include "server/events.h"
 #include "server/flags.h"
@@ -69,16 +70,16 @@ struct options {
 	bool has_admin_endpoints;
 	bool relax_references;
 	enum log_level log_level;
-	uint64_t lifecycle_interval; /* seconds; 0: never */
-	uint64_t clock_offset;       /* seconds ahead */
-	uint64_t max_repositories;
-	uint64_t max_layer_size;
-	uint64_t map_size;          /* bytes; 0: the default */
-	uint64_t header_timeout;    /* seconds */
-	uint64_t ptc_refresh;       /* seconds */
-	uint64_t repl_delay;        /* seconds */
-	const char *vuln_db;        /* --vuln-db DIR, or NULL */
-	const char **upstream_urls; /* --upstream-url HOST=URL */
+	uint64_t lifecycle_interval;   /* seconds; 0: never */
+	uint64_t clock_offset;         /* seconds ahead */
+	uint64_t quotas[CORE_QUOTA_N]; /* --quota NAME=VALUE */
+	uint64_t map_size;             /* bytes; 0: the default */
+	uint64_t header_timeout;       /* seconds */
+	uint64_t ptc_refresh;          /* seconds */
+	uint64_t repl_delay;           /* seconds */
+	const char *vuln_db;           /* --vuln-db DIR, or NULL */
+	const char *audit_log;         /* --audit-log FILE, or NULL */
+	const char **upstream_urls;    /* --upstream-url HOST=URL */
 	size_t n_upstream_urls;
 	const char *hold_file_work; /* tests only */
 	uint64_t archive_restore;   /* seconds */
@@ -309,6 +310,19 @@ parse_throttle(struct options *o)
 	return -1;
 }
 
+/* --quota NAME=VALUE (core/quota.h's names). */
+static int
+parse_quota(struct options *o, const char *arg)
+{
+	char *cause = NULL;
+
+	if (core_quota_parse(o->quotas, arg, &cause) == 0)
+		return 0;
+	fprintf(stderr, "ecrd: --quota '%s': %s\n", arg, cause);
+	free(cause);
+	return -1;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -321,8 +335,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->region = CORE_REGION_DEFAULT;
 	o->log_level = LOG_LEVEL_INFO;
 	o->lifecycle_interval = LIFECYCLE_EVERY_SEC;
-	o->max_repositories = CORE_REPOSITORIES_MAX;
-	o->max_layer_size = CORE_LAYER_SIZE_MAX;
+	core_quota_defaults(o->quotas);
 	o->header_timeout = HTTP_HEADER_TIMEOUT_SEC;
 	o->ptc_refresh = CORE_PTC_REFRESH_SEC;
 	o->archive_restore = CORE_ARCHIVE_RESTORE_SEC;
@@ -435,13 +448,22 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'M':
 			if (parse_number("--max-repositories", optarg, 1,
-			        UINT32_MAX, &o->max_repositories) != 0)
+			        UINT32_MAX,
+			        &o->quotas[CORE_QUOTA_REPOSITORIES]) != 0)
 				return -1;
 			break;
 		case 'S':
 			if (parse_number("--max-layer-size", optarg, 1,
-			        INT64_MAX, &o->max_layer_size) != 0)
+			        INT64_MAX,
+			        &o->quotas[CORE_QUOTA_LAYER_SIZE]) != 0)
 				return -1;
+			break;
+		case 'Q':
+			if (parse_quota(o, optarg) != 0)
+				return -1;
+			break;
+		case 'C':
+			o->audit_log = optarg;
 			break;
 		case 'Z':
 			if (parse_size("--map-size", optarg, STORE_MAP_SIZE_MIN,
@@ -999,6 +1021,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	reload_tls();
 	events_reopen(server.events);
 	scan_sched_reload(server.scan_sched);
+	audit_reopen();
 	notify_send("READY=1");
 }
 
@@ -1107,8 +1130,7 @@ start(const struct options *o, char **cause)
 	cfg.is_tls = tls != NULL;
 	cfg.is_strict = o->is_strict;
 	cfg.relax_references = o->relax_references;
-	cfg.max_repositories = o->max_repositories;
-	cfg.max_layer_size = o->max_layer_size;
+	memcpy(cfg.quotas, o->quotas, sizeof cfg.quotas);
 	cfg.clock_offset_sec = o->clock_offset;
 	cfg.creds = server.creds;
 	cfg.secrets = secrets;
@@ -1121,6 +1143,9 @@ start(const struct options *o, char **cause)
 	cfg.n_upstream_urls = o->n_upstream_urls;
 	if (api_ctx_new(server.store, &cfg, &server.api, cause) != 0 ||
 	    add_signing_keys(o, cause) != 0)
+		return -1;
+	if (o->audit_log != NULL &&
+	    audit_open(&server, o->audit_log, cause) != 0)
 		return -1;
 	server.upstream = upstream_net_new(&server);
 	if (start_event_sinks(o, &events, cause) != 0)
@@ -1173,6 +1198,7 @@ stop(void)
 	scan_sched_free(server.scan_sched);
 	lc_sched_free(server.lc_sched);
 	http_server_free(server.http);
+	audit_close();
 	http_tls_free(tls);
 	if (server.batch_ev != NULL)
 		event_free(server.batch_ev);

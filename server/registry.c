@@ -19,6 +19,7 @@
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "server/audit.h"
 #include "server/http.h"
 #include "server/pool.h"
 #include "store/store.h"
@@ -309,6 +310,7 @@ answer_reg(struct http_request *req, struct call *call)
 	snprintf(st->op, sizeof st->op, "%s", call_op_name(call));
 	metrics_note_call(&st->mx, call, rs->rq.repo, api_reg_error_name(call));
 	api_reg_render(call, &ra);
+	audit_registry(req, &rs->rq, call, &ra);
 	if (call_teed(call)) {
 		/*
 		 * Streamed as it came, whole once the digest matched; a

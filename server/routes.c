@@ -24,6 +24,7 @@
 #include "common/str.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
+#include "server/audit.h"
 #include "server/http.h"
 
 #define ADMIN_BODY_MAX (64 * 1024)
@@ -144,6 +145,7 @@ respond_call(struct http_request *req, struct call *call)
 	(void)str_copy(st->op, sizeof st->op, call_op_name(call));
 	metrics_note_call(&st->mx, call, NULL, NULL);
 	api_call_render(call, &status, &error_type, &body, &len);
+	audit_ecr(req, call);
 	answer_init(&a, status, ANSWER_JSON_11);
 	/* answer_send takes the body: a page goes out without a copy. */
 	a.owned_body = body;

@@ -1,4 +1,5 @@
-"""ECR's count and size quotas (issue 11, item 15; docs/ecr-behaviour.md 4).
+"""ECR's count and size quotas (issue 11, item 15; issue 17's --quota;
+docs/ecr-behaviour.md 4).
 
 100,000 repositories per region (CreateRepository -> LimitExceeded) and
 the 52,000 MiB maximum layer size (the layer API -> LimitExceeded, registry
@@ -266,6 +267,196 @@ class LoweredLayerSizeTest(QuotaHelpers, harness.OwnServersTestCase):
         r = self.reg("PUT", loc + "?digest=" + sha256_digest(data),
                      password)
         self.assertTooLarge(r, loc.rsplit("/", 1)[1], 500)
+
+
+# -- --quota NAME=VALUE: each count quota lowered, hit with a few calls ------
+
+def images_message(n, repo, account):
+    return ("The maximum number of images per repository (%d) has been "
+            "reached for the repository with name '%s' in the registry with "
+            "id '%s'" % (n, repo, account))
+
+
+def tags_message(tag, repo, account, n):
+    # ECR's, as its registry answers it (docs/ecr-behaviour.md 5).
+    return ("Adding tag '%s' to an image in the repository with name '%s' "
+            "in registry with id '%s' exceeds the maximum allowed number of "
+            "tags per image which is '%d'" % (tag, repo, account, n))
+
+
+def synthetic(seed):
+    """A manifest naming a config nobody uploaded (--relax-references)."""
+    config = {"mediaType": harness.MEDIA_DOCKER_CONFIG, "size": 2,
+              "digest": sha256_digest(("quota %s" % seed).encode())}
+    return harness.manifest_json({
+        "schemaVersion": 2, "mediaType": harness.MEDIA_DOCKER_MANIFEST,
+        "config": config, "layers": []})
+
+
+class LoweredQuotaTest(QuotaHelpers, EcrdTestCase):
+    """Every quota of the table lowered (README, Quotas); each test works
+    in an account of its own, the quotas being per registry."""
+
+    server_args = ("--relax-references",
+                   "--quota", "repositories-per-region=2",
+                   "--quota", "images-per-repository=2",
+                   "--quota", "tags-per-image=2",
+                   "--quota", "layer-parts=2",
+                   "--quota", "layer-size=1000",
+                   "--quota", "pull-through-rules=1",
+                   "--quota", "pull-time-update-exclusions=1",
+                   "--quota", "scans-per-day=1")
+
+    def setUp(self):
+        self.acct = fresh_account()
+        self.c = self.ecr(key=self.acct)
+
+    def repo(self):
+        name = unique_name("quota")
+        self.c.create_repository(repositoryName=name)
+        return name
+
+    def test_repositories_per_region(self):
+        self.repo()
+        self.repo()
+        self.assertLimit(self.c.create_repository,
+                         repositories_message(2, self.acct),
+                         repositoryName=unique_name("quota"))
+
+    def test_images_per_repository(self):
+        repo = self.repo()
+        for i in range(2):
+            self.c.put_image(repositoryName=repo,
+                             imageManifest=synthetic("%s/%d" % (repo, i))
+                             .decode())
+        self.assertLimit(self.c.put_image, images_message(2, repo, self.acct),
+                         repositoryName=repo,
+                         imageManifest=synthetic(repo + "/3").decode())
+        # Tagging an image already there is no new image.
+        self.c.put_image(repositoryName=repo, imageTag="again",
+                         imageManifest=synthetic(repo + "/0").decode())
+        # The registry says DENIED (403) with ECR's message.
+        password = registry_password(self.c)
+        r = self.reg("PUT", "/v2/%s/manifests/v9" % repo, password,
+                     synthetic(repo + "/9"),
+                     [("Content-Type", harness.MEDIA_DOCKER_MANIFEST)])
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["errors"][0]["code"], "DENIED")
+        self.assertEqual(r.json()["errors"][0]["message"],
+                         images_message(2, repo, self.acct))
+
+    def test_tags_per_image(self):
+        repo = self.repo()
+        text = synthetic(repo).decode()
+        for tag in ("a", "b"):
+            self.c.put_image(repositoryName=repo, imageTag=tag,
+                             imageManifest=text)
+        self.assertLimit(self.c.put_image,
+                         tags_message("c", repo, self.acct, 2),
+                         repositoryName=repo, imageTag="c",
+                         imageManifest=text)
+        password = registry_password(self.c)
+        r = self.reg("PUT", "/v2/%s/manifests/d" % repo, password,
+                     text.encode(),
+                     [("Content-Type", harness.MEDIA_DOCKER_MANIFEST)])
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["errors"][0]["message"],
+                         tags_message("d", repo, self.acct, 2))
+        # Nothing was tagged; another image takes tags as before.
+        got = self.c.describe_images(repositoryName=repo)["imageDetails"]
+        self.assertEqual(sorted(got[0]["imageTags"]), ["a", "b"])
+        self.c.put_image(repositoryName=repo, imageTag="c",
+                         imageManifest=synthetic(repo + "/2").decode())
+        # Moving a tag away makes room.
+        self.c.put_image(repositoryName=repo, imageTag="a",
+                         imageManifest=synthetic(repo + "/2").decode())
+        self.c.put_image(repositoryName=repo, imageTag="c",
+                         imageManifest=text)
+
+    def test_layer_parts(self):
+        repo = self.repo()
+        upload_id = self.c.initiate_layer_upload(
+            repositoryName=repo)["uploadId"]
+        for i in range(2):
+            self.c.upload_layer_part(repositoryName=repo, uploadId=upload_id,
+                                     partFirstByte=i * 10,
+                                     partLastByte=i * 10 + 9,
+                                     layerPartBlob=b"p" * 10)
+        self.assertLimit(self.c.upload_layer_part,
+                         "The upload with id '%s' has reached the limit of "
+                         "2 layer parts" % upload_id,
+                         repositoryName=repo, uploadId=upload_id,
+                         partFirstByte=20, partLastByte=29,
+                         layerPartBlob=b"p" * 10)
+
+    def test_layer_size(self):
+        repo = self.repo()
+        upload_id = self.c.initiate_layer_upload(
+            repositoryName=repo)["uploadId"]
+        self.assertLimit(self.c.upload_layer_part,
+                         layer_size_message(upload_id, 1000),
+                         repositoryName=repo, uploadId=upload_id,
+                         partFirstByte=0, partLastByte=1000,
+                         layerPartBlob=b"s" * 1001)
+
+    def test_pull_through_rules(self):
+        self.c.create_pull_through_cache_rule(
+            ecrRepositoryPrefix="ptc-one", upstreamRegistryUrl="public.ecr.aws")
+        self.assertLimit(self.c.create_pull_through_cache_rule,
+                         "The maximum number of pull through cache rules "
+                         "(1) has been reached for the registry with id "
+                         "'%s'" % self.acct,
+                         ecrRepositoryPrefix="ptc-two",
+                         upstreamRegistryUrl="public.ecr.aws")
+        self.assertEqual(len(self.c.describe_pull_through_cache_rules()[
+            "pullThroughCacheRules"]), 1)
+
+    def test_pull_time_update_exclusions(self):
+        arn = "arn:aws:iam::%s:user/u%d"
+        self.c.register_pull_time_update_exclusion(
+            principalArn=arn % (self.acct, 1))
+        self.assertLimit(self.c.register_pull_time_update_exclusion,
+                         "The maximum number of pull time update exclusions "
+                         "(1) in the registry with id '%s' has been reached"
+                         % self.acct,
+                         principalArn=arn % (self.acct, 2))
+
+    def test_scans_per_day(self):
+        repo = self.repo()
+        digests = []
+        for seed in ("scan-a", "scan-b"):
+            image = harness.build_image("%s/%s" % (repo, seed))
+            harness.push_image(self.c, repo, image, tag=seed)
+            digests.append(image.digest)
+        self.c.start_image_scan(repositoryName=repo,
+                                imageId={"imageDigest": digests[0]})
+        self.assertLimit(self.c.start_image_scan,
+                         "The scan quota per registry has been exceeded. "
+                         "Wait and try again.",
+                         repositoryName=repo,
+                         imageId={"imageDigest": digests[1]})
+
+
+class QuotaFlagTest(unittest.TestCase):
+    """An unknown quota or a bad value stops ecrd at start (status 2)."""
+
+    def test_bad_quotas_stop_the_server(self):
+        harness.needs_binary()
+        for arg, says in (
+                ("nope=1", "unknown quota 'nope'"),
+                ("tags-per-image=1001", "from 1 to 1000"),
+                ("tags-per-image=0", "from 1 to 1000"),
+                ("images-per-repository", "want NAME=VALUE"),
+                ("images-per-repository=ten", "want NAME=VALUE"),
+                ("repositories-per-region=-1", "want NAME=VALUE")):
+            with self.subTest(arg=arg):
+                p = subprocess.run([harness.ecrd_bin(), "--quota", arg,
+                                    "--ephemeral"], capture_output=True,
+                                   text=True, timeout=30,
+                                   stdin=subprocess.DEVNULL)
+                self.assertEqual(p.returncode, 2, p)
+                self.assertIn("ecrd: --quota '%s': " % arg, p.stderr)
+                self.assertIn(says, p.stderr)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A scripted session against ecrd running under valgrind: every call of
-the foundation issue, good and bad, then a clean SIGTERM; then a second
-server over HTTPS (a blob up and down, a plain-HTTP client refused, SIGHUP
-reloading a good certificate and refusing a broken one); then a third
-with --throttle-rate, for throttling and fault rules. Passes only if
-valgrind reports no errors and no definite leaks and ecrd exits 0.
+the foundation issue, good and bad (written to --audit-log), then a clean
+SIGTERM; then a second server over HTTPS (a blob up and down, a plain-HTTP
+client refused, SIGHUP reloading a good certificate and refusing a broken
+one); then a third with --throttle-rate, for throttling and fault rules.
+Passes only if valgrind reports no errors and no definite leaks and ecrd
+exits 0.
 
 Run with ECRD_BIN pointing at a build WITHOUT sanitizers (make check does).
 """
@@ -674,10 +675,12 @@ def run(bin_path, extra, session_fn):
                 "--tls-key", os.path.join(tmp, "one.key"))
         notify = None
         events = os.path.join(tmp, "events.jsonl")
+        audit = os.path.join(tmp, "audit.log")
         if session_fn is session:
             # The session's pushes, deletes, archives and replications
-            # make events: their building and writing run under valgrind.
-            extra = extra + ("--events-file", events)
+            # make events: their building and writing run under valgrind,
+            # and so do the audit trail's records (issue 17).
+            extra = extra + ("--events-file", events, "--audit-log", audit)
             notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             notify.bind(os.path.join(tmp, "notify"))
             notify.settimeout(DEADLINE_S)
@@ -701,6 +704,7 @@ def run(bin_path, extra, session_fn):
                 notify.close()
         if session_fn is session:
             checks.append(events_written(events))
+            checks.append(audit_records(audit))
         log.seek(0)
         report = log.read()
     return checks, rc, report
@@ -729,6 +733,16 @@ def events_written(path):
         return False
     return any(e.get("detail-type") == "ECR Image Action" and
                e["detail"].get("action-type") == "PUSH" for e in evs)
+
+
+def audit_records(path):
+    """Every line a record, ECR's and the registry's among them."""
+    try:
+        with open(path) as f:
+            names = {json.loads(line)["eventName"] for line in f}
+    except (OSError, ValueError, KeyError):
+        return False
+    return {"CreateRepository", "PutImage", "CompleteLayerUpload"} <= names
 
 
 def main():

@@ -15,6 +15,8 @@ ecrd_unit_test(clock api)
 ecrd_unit_test(throttle core)
 ecrd_unit_test(host api)
 ecrd_unit_test(upload_hash api)
+ecrd_unit_test(quota api)
+ecrd_unit_test(audit api)
 ecrd_unit_test(error api registry)
 # The operations themselves, run through the dispatcher over a temporary
 # store (api_fixture.c), one executable per area.

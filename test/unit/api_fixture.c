@@ -35,8 +35,7 @@ ctx_new(struct afx *f)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.default_account = AFX_ACCOUNT;
 	cfg.default_region = AFX_REGION;
-	cfg.max_repositories = CORE_REPOSITORIES_MAX;
-	cfg.max_layer_size = CORE_LAYER_SIZE_MAX;
+	core_quota_defaults(cfg.quotas);
 	if (api_ctx_new(f->fx->st, &cfg, &f->ctx, &cause) != 0)
 		fail_msg("api_ctx_new: %s", cause);
 	/* Group commits end on the writer thread, as in the server. */
