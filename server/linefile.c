@@ -20,10 +20,10 @@
 #define HIGH_WATER (256 * 1024) /* bytes gathered before a write at once */
 
 /* libevent fails only out of memory, which xalloc treats the same way. */
-#define MUST(x)                                                              \
-	do {                                                                 \
-		if (!(x))                                                    \
-			abort();                                             \
+#define MUST(x)                                                                \
+	do {                                                                   \
+		if (!(x))                                                      \
+			abort();                                               \
 	} while (0)
 
 struct linefile {
