@@ -15,6 +15,14 @@ void log_init(enum log_level, FILE *);
 /* Parse "error", "warn", "info" or "debug"; -1 if unknown. */
 int log_level_parse(const char *, enum log_level *);
 int log_enabled(enum log_level);
+/*
+ * Gather the calling thread's info and debug lines from now on and call
+ * wake(arg) when the first is gathered: it must see that log_flush runs
+ * soon (the loop's next turn). NULL stops gathering, after a flush.
+ */
+void log_batch(void (*wake)(void *), void *arg);
+/* Write the gathered lines now. */
+void log_flush(void);
 void log_msg(enum log_level, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 

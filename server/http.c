@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -64,6 +65,7 @@
 #define BODY_REFERENCE_MIN 4096
 /* An answer's status line and fixed headers (write_head). */
 #define HEAD_SIZE 256
+#define HEAD_PIECES 7 /* and the pieces of a head (head_pieces) */
 /*
  * A file answer over TLS goes out a window at a time, with at most
  * FILE_QUEUE_MAX bytes of it queued (conn_file_pump).
@@ -1113,6 +1115,13 @@ is_last_answer(const struct http_conn *c, const struct http_request *req)
 	           evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
 }
 
+static void
+iov_set(struct iovec *v, const void *base, size_t len)
+{
+	v->iov_base = (void *)(uintptr_t)base;
+	v->iov_len = len;
+}
+
 static char *
 put_str(char *p, const char *s)
 {
@@ -1122,12 +1131,18 @@ put_str(char *p, const char *s)
 	return p + len;
 }
 
-static void
-write_head(struct http_request *req, struct evbuffer *out, int status,
-    const char *content_type, int64_t len)
+/*
+ * An answer's head as pieces, in order, for the output or for sendmsg:
+ * fixed holds the status line and fixed headers; the others point at the
+ * content type, the answer's own headers and constants. Returns how many.
+ */
+static int
+head_pieces(struct http_request *req, char fixed[HEAD_SIZE], int status,
+    const char *content_type, int64_t len, struct iovec iov[HEAD_PIECES])
 {
 	struct http_conn *c = req->conn;
-	char head[HEAD_SIZE], *p = head;
+	char *p = fixed;
+	int n = 0;
 
 	/* The status text and date are short: the lines always fit. */
 	p = put_str(p, "HTTP/1.1 ");
@@ -1139,18 +1154,58 @@ write_head(struct http_request *req, struct evbuffer *out, int status,
 	p = put_str(p, "\r\nServer: ecrd\r\nContent-Length: ");
 	p += str_i64(len, p);
 	p = put_str(p, "\r\n");
-	evbuffer_add(out, head, (size_t)(p - head));
+	iov_set(&iov[n++], fixed, (size_t)(p - fixed));
 	if (content_type != NULL) {
-		evbuffer_add(out, "Content-Type: ", 14);
-		evbuffer_add(out, content_type, strlen(content_type));
-		evbuffer_add(out, "\r\n", 2);
+		iov_set(&iov[n++], "Content-Type: ", 14);
+		iov_set(&iov[n++], content_type, strlen(content_type));
+		iov_set(&iov[n++], "\r\n", 2);
 	}
 	if (req->resp_headers.len != 0)
-		evbuffer_add(out, req->resp_headers.data,
+		iov_set(&iov[n++], req->resp_headers.data,
 		    req->resp_headers.len);
 	if (is_last_answer(c, req))
-		evbuffer_add(out, "Connection: close\r\n", 19);
-	evbuffer_add(out, "\r\n", 2);
+		iov_set(&iov[n++], "Connection: close\r\n", 19);
+	iov_set(&iov[n++], "\r\n", 2);
+	return n;
+}
+
+static void
+write_head(struct http_request *req, struct evbuffer *out, int status,
+    const char *content_type, int64_t len)
+{
+	struct iovec iov[HEAD_PIECES];
+	char fixed[HEAD_SIZE];
+	int i, n;
+
+	n = head_pieces(req, fixed, status, content_type, len, iov);
+	for (i = 0; i < n; i++)
+		evbuffer_add(out, iov[i].iov_base, iov[i].iov_len);
+}
+
+/*
+ * Send an answer at once, when nothing is queued before it on a plain
+ * socket: the bufferevent would first add a write event (epoll_ctl), wait
+ * a trip round the loop for it, write, then delete the event (epoll_ctl
+ * again), three system calls and a turn per answer where one sendmsg
+ * does. Returns the bytes sent; the caller queues the rest. A failure
+ * sends nothing here and is left to the bufferevent's own write, which
+ * reports it as it always does.
+ */
+static size_t
+conn_send_now(struct http_conn *c, struct iovec *iov, int n)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct msghdr msg;
+	ssize_t sent;
+
+	if (c->ssl != NULL || fd < 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
+		return 0;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)n;
+	sent = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return sent > 0 ? (size_t)sent : 0;
 }
 
 /* The answer is queued: forget the request and move the connection on. */
@@ -1208,7 +1263,11 @@ static void
 respond(struct http_request *req, int status, const char *content_type,
     const void *body, size_t len, void *owned)
 {
+	struct iovec iov[HEAD_PIECES + 1];
+	char fixed[HEAD_SIZE];
 	struct evbuffer *out;
+	size_t sent, skip;
+	int i, n;
 
 	/* Headers fail sticky: past their cap, a bare 500 rather than a cut. */
 	if (buf_failed(&req->resp_headers)) {
@@ -1226,8 +1285,22 @@ respond(struct http_request *req, int status, const char *content_type,
 		return;
 	}
 	out = bufferevent_get_output(req->conn->bev);
-	write_head(req, out, status, content_type, (int64_t)len);
-	if (!req->is_head && len != 0) {
+	n = head_pieces(req, fixed, status, content_type, (int64_t)len, iov);
+	if (req->is_head)
+		len = 0;
+	iov_set(&iov[n], body, len);
+	sent = conn_send_now(req->conn, iov, n + 1);
+	/* What was not sent is queued: the head's rest, then the body's. */
+	for (i = 0; i < n; i++) {
+		skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+		sent -= skip;
+		if (skip < iov[i].iov_len)
+			evbuffer_add(out, (const char *)iov[i].iov_base + skip,
+			    iov[i].iov_len - skip);
+	}
+	if (len > sent) {
+		body = (const char *)body + sent;
+		len -= sent;
 		if (owned != NULL && len >= BODY_REFERENCE_MIN &&
 		    evbuffer_add_reference(out, body, len, body_free, owned) ==
 		        0)

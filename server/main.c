@@ -1293,8 +1293,10 @@ main(int argc, char **argv)
 	    http_server_address(server.http));
 	notify_send(ready);
 	free(ready);
+	logturn_start(server.base);
 	if (event_base_dispatch(server.base) == 0)
 		rc = 0;
+	logturn_stop();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	log_info("ecrd stopped");

@@ -295,6 +295,14 @@ void gc_sched_free(struct gc_sched *);
 void notify_send(const char *state);
 
 /*
+ * logturn.c: the loop's info and debug lines (an access line per request)
+ * are written once per loop turn from logturn_start until logturn_stop,
+ * which writes what is left (common/log.c's log_batch).
+ */
+void logturn_start(struct event_base *);
+void logturn_stop(void);
+
+/*
  * healthcheck.c: ecrd --health-check, for container HEALTHCHECKs: GET
  * /health from the ecrd at listen (a wildcard address means loopback),
  * within a few seconds. The process's exit status: 0 if it answered 200,

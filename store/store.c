@@ -315,7 +315,7 @@ migrate(struct store_txn *t, uint32_t version)
 static int
 stamp(struct store *s, const char *path, char **why)
 {
-	struct store_txn t = {s, NULL, false};
+	struct store_txn t = {s, NULL, false, false};
 	MDB_dbi main_dbi;
 	MDB_stat st;
 	bool is_fresh;
@@ -490,11 +490,17 @@ out:
 void
 store_close(struct store *s)
 {
+	struct store_txn *idle;
 	size_t i;
 
 	if (s == NULL)
 		return;
 	store_writer_stop(s);
+	idle = atomic_exchange(&s->idle_read, NULL);
+	if (idle != NULL) {
+		mdb_txn_abort(idle->txn);
+		free(idle);
+	}
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	/* Closing the last descriptor drops the flock. */
@@ -601,6 +607,33 @@ out:
 	return rc;
 }
 
+/* A top-level read txn: the idle one renewed, else a new one. */
+static int
+read_txn_begin(struct store *s, struct store_txn **out)
+{
+	struct store_txn *t = atomic_exchange(&s->idle_read, NULL);
+	MDB_txn *txn;
+	int mrc;
+
+	if (t != NULL) {
+		if ((mrc = mdb_txn_renew(t->txn)) == 0) {
+			*out = t;
+			return STORE_OK;
+		}
+		mdb_txn_abort(t->txn);
+		free(t);
+	}
+	if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_err(mrc);
+	t = xmalloc(sizeof(*t));
+	t->store = s;
+	t->txn = txn;
+	t->is_lent = false;
+	t->is_read = true;
+	*out = t;
+	return STORE_OK;
+}
+
 int
 store_txn_begin(struct store *s, struct store_txn *parent, bool write,
     struct store_txn **out)
@@ -613,17 +646,20 @@ store_txn_begin(struct store *s, struct store_txn *parent, bool write,
 	/* LMDB nests write txns only. */
 	if (parent != NULL && !write)
 		return STORE_IO;
+	if (!write)
+		return read_txn_begin(s, out);
 	if (is_lent)
 		mrc = store_writer_lend(s, &txn);
 	else
 		mrc = mdb_txn_begin(s->env, parent != NULL ? parent->txn : NULL,
-		    write ? 0 : MDB_RDONLY, &txn);
+		    0, &txn);
 	if (mrc != 0)
 		return store_err(mrc);
 	t = xmalloc(sizeof(*t));
 	t->store = s;
 	t->txn = txn;
 	t->is_lent = is_lent;
+	t->is_read = false;
 	*out = t;
 	return STORE_OK;
 }
@@ -669,11 +705,20 @@ store_txn_commit_async(struct store_txn *t, store_commit_fn fn, void *arg)
 void
 store_txn_abort(struct store_txn *t)
 {
+	struct store_txn *none = NULL;
+
 	if (t == NULL)
 		return;
 	if (t->is_lent)
 		store_writer_abort(t->store);
-	else
+	else if (t->is_read) {
+		/* Kept for the next reader if none is kept yet. */
+		mdb_txn_reset(t->txn);
+		if (atomic_compare_exchange_strong(&t->store->idle_read, &none,
+		        t))
+			return;
+		mdb_txn_abort(t->txn);
+	} else
 		mdb_txn_abort(t->txn);
 	free(t);
 }

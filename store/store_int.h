@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <lmdb.h>
 
@@ -70,6 +71,13 @@ struct store {
 	size_t n_pins;
 	size_t pins_size;
 	struct store_writer *writer; /* store_writer_start(); NULL none */
+	/*
+	 * A finished top-level read txn, reset (mdb_txn_reset: no snapshot
+	 * held, its reader slot kept), for the next store_txn_begin to renew;
+	 * NULL none. Most requests read once, and mdb_txn_begin's allocation
+	 * and reader-table lock showed in their profiles.
+	 */
+	_Atomic(struct store_txn *) idle_read;
 };
 
 /*
@@ -82,6 +90,7 @@ struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
 	bool is_lent; /* a top-level write txn of the writer thread */
+	bool is_read; /* a top-level read txn: store_txn_abort keeps it */
 };
 
 /*

@@ -1,14 +1,17 @@
 /* Unit tests for common/: buffers, number parsing, wildcards, UUIDs. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/parse.h"
 #include "common/str.h"
 #include "common/uuid.h"
@@ -359,6 +362,115 @@ test_uuid_v4_format_version_and_variant(void **state)
 	}
 }
 
+/* The log's stream so far, as text (the caller frees it). */
+static char *
+log_text(FILE *fp)
+{
+	long n;
+	char *s;
+
+	assert_int_equal(fflush(fp), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	s = calloc(1, (size_t)n + 1);
+	assert_non_null(s);
+	rewind(fp);
+	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	return s;
+}
+
+static int n_wakes;
+
+static void
+count_wake(void *arg)
+{
+	(void)arg;
+	n_wakes++;
+}
+
+static void *
+log_from_thread(void *arg)
+{
+	(void)arg;
+	log_info("from another thread");
+	return NULL;
+}
+
+/*
+ * Gathered info lines wait for log_flush, with one wake for the first;
+ * an error, and another thread's line, are written at once but after
+ * them, so the order holds; stopping writes what is left.
+ */
+static void
+test_log_batch_gathers_info_and_keeps_order(void **state)
+{
+	FILE *fp = tmpfile();
+	pthread_t t;
+	char *s;
+
+	(void)state;
+	assert_non_null(fp);
+	log_init(LOG_LEVEL_INFO, fp);
+	n_wakes = 0;
+	log_batch(count_wake, NULL);
+	log_info("one %d", 1);
+	log_info("two");
+	log_debug("not at this level");
+	s = log_text(fp);
+	assert_string_equal(s, "");
+	free(s);
+	assert_int_equal(n_wakes, 1);
+	log_flush();
+	log_info("three");
+	assert_int_equal(n_wakes, 2);
+	log_error("four");
+	assert_int_equal(pthread_create(&t, NULL, log_from_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	log_info("five");
+	log_batch(NULL, NULL);
+	log_info("six");
+	s = log_text(fp);
+	assert_non_null(strstr(s, " info one 1\n"));
+	assert_null(strstr(s, "not at this level"));
+	assert_true(strstr(s, "one 1") < strstr(s, "two"));
+	assert_true(strstr(s, "two") < strstr(s, "three"));
+	assert_true(strstr(s, "three") < strstr(s, " error four\n"));
+	assert_true(strstr(s, "four") < strstr(s, "another thread"));
+	assert_true(strstr(s, "another thread") < strstr(s, "five"));
+	assert_true(strstr(s, "five") < strstr(s, "six"));
+	assert_int_equal(n_wakes, 3);
+	free(s);
+	log_init(LOG_LEVEL_INFO, NULL);
+	fclose(fp);
+}
+
+/* A line longer than the stack's buffer arrives whole, on one line. */
+static void
+test_log_long_line_is_whole(void **state)
+{
+	FILE *fp = tmpfile();
+	char *big, *s, *at;
+
+	(void)state;
+	assert_non_null(fp);
+	big = malloc(5000);
+	assert_non_null(big);
+	memset(big, 'x', 4999);
+	big[4999] = '\0';
+	log_init(LOG_LEVEL_INFO, fp);
+	log_warn("[%s]", big);
+	s = log_text(fp);
+	at = strstr(s, " warn [");
+	assert_non_null(at);
+	assert_int_equal(strlen(at), strlen(" warn []\n") + 4999);
+	assert_int_equal(at[strlen(at) - 2], ']');
+	free(s);
+	free(big);
+	log_init(LOG_LEVEL_INFO, NULL);
+	fclose(fp);
+}
+
 int
 main(void)
 {
@@ -374,6 +486,8 @@ main(void)
 	    cmocka_unit_test(test_wildcard_flags),
 	    cmocka_unit_test(test_query_value_decodes_and_bounds),
 	    cmocka_unit_test(test_uuid_v4_format_version_and_variant),
+	    cmocka_unit_test(test_log_batch_gathers_info_and_keeps_order),
+	    cmocka_unit_test(test_log_long_line_is_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -322,6 +322,48 @@ test_http_holds_the_pipeline_until_a_deferred_answer(void **state)
 	            strstr(f->got.data, "GET /2"));
 }
 
+/*
+ * An answer larger than the socket takes at once goes out partly at once
+ * (sendmsg) and the rest through the output: it arrives whole, and the
+ * next pipelined answer after it.
+ */
+static void
+test_http_large_answer_arrives_whole_then_the_next(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = 8 * 1024 * 1024, i;
+	char *body = xmalloc(size);
+	const char *at;
+	int turns;
+
+	for (i = 0; i < size; i++)
+		body[i] = (char)('a' + i % 26);
+	f->is_deferring = true;
+	send_str(f, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+	            "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+	for (turns = 0; f->deferred == NULL && turns < 2000; turns++) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		poll(NULL, 0, 1);
+	}
+	assert_non_null(f->deferred);
+	f->is_deferring = false;
+	/* The client reads nothing yet: the socket cannot take it all. */
+	http_respond_take(f->deferred, 200, "text/plain", body, size);
+	f->deferred = NULL;
+	pump(f, "GET /2");
+	assert_non_null(f->got.data);
+	at = strstr(f->got.data, "\r\n\r\n");
+	assert_non_null(at);
+	at += 4;
+	assert_true(f->got.len >= (size_t)(at - f->got.data) + size);
+	for (i = 0; i < size; i++) {
+		if (at[i] != (char)('a' + i % 26))
+			fail_msg("byte %zu of the answer is wrong", i);
+	}
+	assert_non_null(strstr(at + size, "GET /2"));
+	assert_int_equal(f->n_requests, 2);
+}
+
 static void
 test_http_survives_peer_leaving_before_a_deferred_answer(void **state)
 {
@@ -631,6 +673,7 @@ main(void)
 	    T(test_http_parses_input_split_byte_by_byte),
 	    T(test_http_answers_pipelined_requests_in_order),
 	    T(test_http_holds_the_pipeline_until_a_deferred_answer),
+	    T(test_http_large_answer_arrives_whole_then_the_next),
 	    T(test_http_survives_peer_leaving_before_a_deferred_answer),
 	    T(test_http_answers_a_half_closed_request),
 	    T(test_http_lingers_after_an_early_answer),
