@@ -587,6 +587,17 @@ jw_epoch(struct jw *w, const char *key, int64_t ms)
 		jw_end(w, dst + epoch_text(ms, dst));
 }
 
+void
+jw_json(struct jw *w, const char *key, struct json_object *v)
+{
+	char *dst;
+
+	if ((dst = jw_begin(w, key, 0)) == NULL)
+		return;
+	jw_end(w, dst);
+	emit(&w->b, v, 0);
+}
+
 /*
  * Our own writer over json-c's tree: compact, '/' unescaped, and several
  * times cheaper than json-c's printbuf for the large list answers.

@@ -78,6 +78,8 @@ void jw_strv(struct jw *, const char *key, const char *const *parts, size_t n);
 void jw_i64(struct jw *, const char *key, int64_t);
 void jw_bool(struct jw *, const char *key, bool);
 void jw_epoch(struct jw *, const char *key, int64_t ms);
+/* A tree's text under key, rendered in place (NULL writes null). */
+void jw_json(struct jw *, const char *key, struct json_object *);
 /*
  * Add the one complete value w wrote under key; jrender copies its text
  * verbatim. The object takes the text and w is left empty. If w failed

@@ -31,7 +31,7 @@ struct linefile {
 	int fd;
 	enum linefile_mode mode;
 	struct evbuffer *pending;
-	struct event *flush_ev; /* LINEFILE_BATCH: the zero timer */
+	struct event *flush_ev; /* LINEFILE_BATCH: the interval's timer */
 	unsigned long long n_lost;
 	size_t n_pending_lines;
 };
@@ -77,7 +77,7 @@ linefile_open(struct event_base *base, const char *path,
 void
 linefile_add(struct linefile *lf, const char *line, size_t len)
 {
-	struct timeval now = {0, 0};
+	struct timeval after = {0, LINEFILE_BATCH_MS * 1000};
 
 	MUST(evbuffer_add(lf->pending, line, len) == 0 &&
 	     evbuffer_add(lf->pending, "\n", 1) == 0);
@@ -86,7 +86,7 @@ linefile_add(struct linefile *lf, const char *line, size_t len)
 	    evbuffer_get_length(lf->pending) >= HIGH_WATER)
 		linefile_flush(lf);
 	else if (!evtimer_pending(lf->flush_ev, NULL))
-		evtimer_add(lf->flush_ev, &now);
+		evtimer_add(lf->flush_ev, &after);
 }
 
 void

@@ -1,6 +1,6 @@
 /*
  * Unit tests for server/linefile.c: an EACH file has every line on disk
- * as soon as it is added; a BATCH file has none until the loop turns or
+ * as soon as it is added; a BATCH file has none until its timer fires or
  * the high-water mark passes, then all of them, in order; reopen follows
  * a renamed path; a file that cannot be written counts its lines lost.
  */
@@ -121,7 +121,7 @@ batch_writes_past_high_water(void **state)
 	memset(line, 'x', sizeof line);
 	lf = linefile_open(f->base, f->path, LINEFILE_BATCH, &cause);
 	assert_non_null(lf);
-	/* 300 KiB, past the 256 KiB mark, with no loop turn. */
+	/* 300 KiB, past the 256 KiB mark, with no timer fired. */
 	for (i = 0; i < 300; i++)
 		linefile_add(lf, line, sizeof line);
 	assert_true(file_size(f->path) >= 256 * 1024);
