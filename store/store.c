@@ -1020,6 +1020,7 @@ store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
 int
 store_reset(struct store_txn *t)
 {
+	struct store_key k;
 	int i, rc;
 
 	/* Every DBI but meta holds resettable records. */
@@ -1030,5 +1031,9 @@ store_reset(struct store_txn *t)
 		    STORE_OK)
 			return rc;
 	}
-	return STORE_OK;
+	/* The blob records are gone, so is their total. */
+	if ((rc = store_keys_meta(&k, STORE_META_BLOB_BYTES)) != STORE_OK)
+		return rc;
+	rc = store_db_del(t, STORE_DBI_META, &k);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }

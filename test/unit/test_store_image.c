@@ -1713,7 +1713,8 @@ blob_totals(struct fx *f, uint64_t count, uint64_t bytes)
 /*
  * The blob totals (metrics) count each digest once, however many layer
  * records use it, grow as a blob record is made, shrink as the GC removes
- * one, and do not move in a txn that aborts. Layer n is 1000 + n bytes.
+ * one, do not move in a txn that aborts and go with a reset. Layer n is
+ * 1000 + n bytes.
  */
 static void
 test_blob_totals_follow_blob_records(void **state)
@@ -1749,6 +1750,13 @@ test_blob_totals_follow_blob_records(void **state)
 	gc(f, T_CUT, T_CUT, 10, &l);
 	blob_totals(f, 0, 0);
 	store_gc_list_release(&l);
+	/* A reset (/_ecrd/reset) takes the total with the records. */
+	layer(f, b, 14, T_OLD);
+	blob_totals(f, 1, 1014);
+	t = fx_wbegin(f);
+	assert_int_equal(store_reset(t), STORE_OK);
+	commit(t);
+	blob_totals(f, 0, 0);
 }
 
 static void
