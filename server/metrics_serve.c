@@ -38,6 +38,8 @@ enum fam {
 	F_UPLOADS,
 	F_STORE_USED,
 	F_STORE_SIZE,
+	F_BLOBS,
+	F_BLOB_BYTES,
 	F_JOB_RUNS,
 	F_JOB_ITEMS,
 	F_UPSTREAM,
@@ -102,6 +104,12 @@ static const struct metrics_def defs[F__COUNT] = {
     [F_STORE_SIZE] = {"ecrd_store_map_size_bytes",
         "Size of the metadata store's map (--map-size).", METRICS_GAUGE, {NULL},
         0, -1, NULL, 0},
+    [F_BLOBS] = {"ecrd_blobs",
+        "Blobs in the store (layers and configs, each digest once).",
+        METRICS_GAUGE, {NULL}, 0, -1, NULL, 0},
+    [F_BLOB_BYTES] = {"ecrd_blob_bytes",
+        "Total size of the blobs in the store, each digest once.",
+        METRICS_GAUGE, {NULL}, 0, -1, NULL, 0},
     [F_JOB_RUNS] = {"ecrd_background_runs_total",
         "Background runs ended (gc, reap, lifecycle, replication, scan, "
         "signing) by result.",
@@ -495,7 +503,7 @@ refresh(struct srv_metrics *sm)
 {
 	struct store *store = sm->srv->store;
 	struct store_txn *txn;
-	uint64_t used, size;
+	uint64_t used, size, blobs, bytes;
 
 	metrics_set(sm->m, F_UPLOADS, no_labels, sm->uploads);
 	if (store_map_used(store, &used, &size) == STORE_OK) {
@@ -505,6 +513,11 @@ refresh(struct srv_metrics *sm)
 	if (store_txn_begin(store, NULL, false, &txn) == STORE_OK) {
 		metrics_each(sm->m, F_REPOS, refresh_repos, txn);
 		metrics_each(sm->m, F_IMAGES, refresh_images, txn);
+		if (store_blob_totals(txn, &blobs, &bytes) == STORE_OK) {
+			metrics_set(sm->m, F_BLOBS, no_labels, (double)blobs);
+			metrics_set(sm->m, F_BLOB_BYTES, no_labels,
+			    (double)bytes);
+		}
 		store_txn_abort(txn);
 	}
 	refresh_process(sm);

@@ -99,7 +99,8 @@ gc_blobs(struct store_txn *t, size_t max, struct store_gc_list *l)
 		/* The blob key and its blob_gc key are both the digest. */
 		if (rc != STORE_OK ||
 		    (rc = store_db_del(t, STORE_DBI_BLOBS, &k)) != STORE_OK ||
-		    (rc = store_db_del(t, STORE_DBI_BLOB_GC, &k)) != STORE_OK)
+		    (rc = store_db_del(t, STORE_DBI_BLOB_GC, &k)) != STORE_OK ||
+		    (rc = store_blob_bytes_add(t, b.size, false)) != STORE_OK)
 			return rc;
 		strlist_add(&l->blobs, &l->n_blobs, xstrdup(b.digest));
 	}

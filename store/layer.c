@@ -45,7 +45,9 @@ blob_user_add(struct store_txn *t, const char *digest, uint64_t size, int delta)
 	if (rc == STORE_NOTFOUND && delta > 0) {
 		b.size = size;
 		b.users = 1;
-		return blob_put(t, &k, &b);
+		if ((rc = blob_put(t, &k, &b)) != STORE_OK)
+			return rc;
+		return store_blob_bytes_add(t, size, true);
 	}
 	if (rc == STORE_NOTFOUND)
 		return STORE_CORRUPT;
@@ -65,6 +67,71 @@ blob_user_add(struct store_txn *t, const char *digest, uint64_t size, int delta)
 	if (b.users == 0)
 		return store_db_put_marker(t, STORE_DBI_BLOB_GC, &k);
 	return STORE_OK;
+}
+
+int
+store_blob_bytes_add(struct store_txn *t, uint64_t size, bool is_add)
+{
+	struct store_key k;
+	int rc;
+
+	/* No blob is that big; a record saying so is damaged. */
+	if (size > INT64_MAX)
+		return STORE_CORRUPT;
+	if ((rc = store_keys_meta(&k, STORE_META_BLOB_BYTES)) != STORE_OK)
+		return rc;
+	return store_db_counter_add(t, STORE_DBI_META, &k,
+	    is_add ? (int64_t)size : -(int64_t)size);
+}
+
+int
+store_blob_totals(struct store_txn *t, uint64_t *count, uint64_t *bytes)
+{
+	struct store_key k;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = store_err(mdb_stat(t->txn, t->store->dbi[STORE_DBI_BLOBS],
+	         &st))) != STORE_OK ||
+	    (rc = store_keys_meta(&k, STORE_META_BLOB_BYTES)) != STORE_OK ||
+	    (rc = store_db_counter_get(t, STORE_DBI_META, &k, bytes)) !=
+	        STORE_OK)
+		return rc;
+	*count = st.ms_entries;
+	return STORE_OK;
+}
+
+int
+store_blob_migrate(struct store_txn *t)
+{
+	struct store_blob b;
+	struct store_key k;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint64_t total = 0;
+	int mrc, rc;
+
+	if ((rc = store_db_cursor(t, STORE_DBI_BLOBS, &c)) != STORE_OK)
+		return rc;
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if ((rc = store_codec_blob_decode(val.mv_data, val.mv_size,
+		         &b)) != STORE_OK)
+			break;
+		total += b.size;
+	}
+	mdb_cursor_close(c);
+	if (rc != STORE_OK)
+		return rc;
+	if (mrc != MDB_NOTFOUND)
+		return store_err(mrc);
+	/* Start from 0: an older server left no record, or a stale one. */
+	if ((rc = store_keys_meta(&k, STORE_META_BLOB_BYTES)) != STORE_OK)
+		return rc;
+	rc = store_db_del(t, STORE_DBI_META, &k);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return rc;
+	return total == 0 ? STORE_OK : store_blob_bytes_add(t, total, true);
 }
 
 int

@@ -291,7 +291,8 @@ write_schema(struct store_txn *t, unsigned flags)
  * Version 2 upload records held a hash state; 3 rewrites them without.
  * Version 4 added the buried DBI, which stamp has just created empty;
  * version 5 the replication, scan, restores, signings and sign_status
- * DBIs, likewise.
+ * DBIs, likewise. Version 6 keeps the total size of the blob records in
+ * the meta record blob_bytes, which it computes once here.
  */
 static int
 migrate(struct store_txn *t, uint32_t version)
@@ -303,6 +304,8 @@ migrate(struct store_txn *t, uint32_t version)
 	         0))) != STORE_OK)
 		return rc;
 	if (version < 3 && (rc = store_upload_migrate(t)) != STORE_OK)
+		return rc;
+	if (version < 6 && (rc = store_blob_migrate(t)) != STORE_OK)
 		return rc;
 	return write_schema(t, 0);
 }
@@ -919,17 +922,18 @@ store_db_counter_get(struct store_txn *t, enum store_dbi dbi,
 
 int
 store_db_counter_add(struct store_txn *t, enum store_dbi dbi,
-    struct store_key *k, int delta)
+    struct store_key *k, int64_t delta)
 {
 	struct buf b;
-	uint64_t n;
+	uint64_t n, by;
 	int rc;
 
 	if ((rc = store_db_counter_get(t, dbi, k, &n)) != STORE_OK)
 		return rc;
-	if (delta < 0 && n == 0)
+	by = delta < 0 ? (uint64_t) - (delta + 1) + 1 : (uint64_t)delta;
+	if (delta < 0 ? n < by : n > UINT64_MAX - by)
 		return STORE_CORRUPT;
-	n = delta < 0 ? n - 1 : n + 1;
+	n = delta < 0 ? n - by : n + by;
 	/* A counter at 0 keeps no record. */
 	if (n == 0)
 		return store_db_del(t, dbi, k);
@@ -1016,6 +1020,7 @@ store_key_get_or_create(struct store_txn *t, const unsigned char *candidate,
 int
 store_reset(struct store_txn *t)
 {
+	struct store_key k;
 	int i, rc;
 
 	/* Every DBI but meta holds resettable records. */
@@ -1026,5 +1031,9 @@ store_reset(struct store_txn *t)
 		    STORE_OK)
 			return rc;
 	}
-	return STORE_OK;
+	/* The blob records are gone, so is their total. */
+	if ((rc = store_keys_meta(&k, STORE_META_BLOB_BYTES)) != STORE_OK)
+		return rc;
+	rc = store_db_del(t, STORE_DBI_META, &k);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }

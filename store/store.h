@@ -529,6 +529,11 @@ struct store_blob {
 };
 int store_blob_get(struct store_txn *, const char *digest,
     struct store_blob *out);
+/*
+ * The blob records (count) and the sum of their sizes (bytes), as of the
+ * txn; both kept as the records come and go, so O(1) (metrics).
+ */
+int store_blob_totals(struct store_txn *, uint64_t *count, uint64_t *bytes);
 
 /*
  * Layer uploads (InitiateLayerUpload ... CompleteLayerUpload, and the

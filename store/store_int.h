@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 /* The schema version this ecrd writes and reads (SCHEMA.md). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* One named DBI per record kind (SCHEMA.md). */
 enum store_dbi {
@@ -118,6 +118,7 @@ struct store_key {
 #define STORE_META_SCHEMA "schema"
 #define STORE_META_SERVER_KEY "server_key"
 #define STORE_META_NEXT_REPO_ID "next_repo_id"
+#define STORE_META_BLOB_BYTES "blob_bytes"
 
 /* store.c: LMDB plumbing. */
 int store_err(int mdb_rc);
@@ -150,11 +151,12 @@ int store_db_has_prefix(struct store_txn *, enum store_dbi,
 /* Put the one-byte marker value (SCHEMA.md) that index records hold. */
 int store_db_put_marker(struct store_txn *, enum store_dbi, struct store_key *);
 /*
- * Add delta (+1 or -1) to the u64 counter under k; a counter that falls to
- * 0 is deleted, and one that would fall below 0 is STORE_CORRUPT.
+ * Add delta (+1 or -1 for counts, a blob's size for blob_bytes) to the
+ * u64 counter under k; a counter that falls to 0 is deleted, and one that
+ * would fall below 0 is STORE_CORRUPT.
  */
 int store_db_counter_add(struct store_txn *, enum store_dbi, struct store_key *,
-    int delta);
+    int64_t delta);
 /* Read a counter; a missing one is 0. */
 int store_db_counter_get(struct store_txn *, enum store_dbi, struct store_key *,
     uint64_t *out);
@@ -358,6 +360,10 @@ int store_upload_find(struct store_txn *, uint64_t repo_id, int64_t before_ms,
 int store_upload_drop_repo(struct store_txn *, uint64_t repo_id);
 /* Migration 2 -> 3: rewrite upload records without their hash state. */
 int store_upload_migrate(struct store_txn *);
+/* Schema 6: total the sizes of the blob records into blob_bytes. */
+int store_blob_migrate(struct store_txn *);
+/* Add (is_add) or take size from blob_bytes, as a blob record comes or goes. */
+int store_blob_bytes_add(struct store_txn *, uint64_t size, bool is_add);
 /*
  * image.c: replace an image record (its tag list changed). tag.c and
  * image.c share it.

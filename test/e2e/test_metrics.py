@@ -23,8 +23,8 @@ import urllib.request
 import botocore.exceptions
 
 import harness
-from harness import (DEFAULT_ACCOUNT, REGION, EcrdTestCase, poll,
-                     unique_name)
+from harness import (DEFAULT_ACCOUNT, REGION, EcrdTestCase,
+                     OwnServersTestCase, poll, unique_name)
 from test_pull_through import REGISTRY, UpstreamRegistry
 from test_registry import (LAYER_FILES, SKOPEO, UMOCI, Layout, Registry,
                            RegistryHelpers, describe, run_tool)
@@ -46,6 +46,8 @@ FAMILIES = {
     "ecrd_uploads_in_progress": "gauge",
     "ecrd_store_used_bytes": "gauge",
     "ecrd_store_map_size_bytes": "gauge",
+    "ecrd_blobs": "gauge",
+    "ecrd_blob_bytes": "gauge",
     "ecrd_background_runs_total": "counter",
     "ecrd_background_items_total": "counter",
     "ecrd_pull_through_upstream_requests_total": "counter",
@@ -587,6 +589,59 @@ class PrometheusTest(MetricsMixin, EcrdTestCase):
         self.assertEqual(up[0]["value"][1], "1", up)
         errs = self.query("scrape_samples_scraped")
         self.assertGreater(float(errs[0]["value"][1]), 20)
+
+
+class BlobBytesTest(MetricsMixin, OwnServersTestCase):
+    """ecrd_blobs and ecrd_blob_bytes: each digest once, up by a push, down
+    by the GC's removal of an unreferenced blob, the same after a restart."""
+
+    tmp_prefix = "e2e-metrics-blobs-"
+
+    def upload(self, ecr, repo, data):
+        up = ecr.initiate_layer_upload(repositoryName=repo)
+        ecr.upload_layer_part(repositoryName=repo, uploadId=up["uploadId"],
+                              partFirstByte=0, partLastByte=len(data) - 1,
+                              layerPartBlob=data)
+        digest = harness.sha256_digest(data)
+        ecr.complete_layer_upload(repositoryName=repo,
+                                  uploadId=up["uploadId"],
+                                  layerDigests=[digest])
+        return digest
+
+    def totals(self, server):
+        s = self.scrape(server)
+        return value(s, "ecrd_blobs"), value(s, "ecrd_blob_bytes")
+
+    def test_push_gc_and_restart(self):
+        data = os.path.join(self.tmp, "data")
+        server = self.start(data_dir=data)
+        ecr = self.ecr(server=server)
+        self.assertEqual(self.totals(server), (0, 0))
+        ecr.create_repository(repositoryName="ra")
+        ecr.create_repository(repositoryName="rb")
+        layer, config, loose = os.urandom(5000), b"{}", os.urandom(777)
+        digests = [self.upload(ecr, "ra", d) for d in (layer, config, loose)]
+        self.assertEqual(self.totals(server), (3, 5000 + 2 + 777))
+        # The same layer in a second repository is the same blob.
+        self.upload(ecr, "rb", layer)
+        self.assertEqual(self.totals(server), (3, 5000 + 2 + 777))
+        manifest = json.dumps({
+            "schemaVersion": 2,
+            "mediaType": harness.MEDIA_DOCKER_MANIFEST,
+            "config": {"mediaType": harness.MEDIA_DOCKER_CONFIG,
+                       "size": len(config), "digest": digests[1]},
+            "layers": [{"mediaType": harness.MEDIA_DOCKER_LAYER,
+                        "size": len(layer), "digest": digests[0]}]})
+        ecr.put_image(repositoryName="ra", imageManifest=manifest,
+                      imageTag="v1")
+        server.stop()
+
+        server = self.start(data_dir=data)
+        self.assertEqual(self.totals(server), (3, 5000 + 2 + 777))
+        r = self.http("POST", "/_ecrd/gc?grace_seconds=0", server=server)
+        self.assertEqual(r.status, 200, r)
+        # "loose" no image refers to goes; the layer is used in "ra" still.
+        self.assertEqual(self.totals(server), (2, 5000 + 2))
 
 
 if __name__ == "__main__":

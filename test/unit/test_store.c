@@ -1155,7 +1155,8 @@ test_store_upgrades_version_3_to_4(void **state)
 
 /*
  * Schema 4 had no replication DBIs (issue 14): opening such a store
- * creates them, stamps schema 5 and keeps the data, and a delete removes
+ * creates them, stamps the current schema and keeps the data, and a
+ * delete removes
  * a replication status with the rest.
  */
 static void
@@ -1187,7 +1188,7 @@ test_store_upgrades_version_4_to_5(void **state)
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	                     &version),
 	    STORE_OK);
-	assert_int_equal(version, 5);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	assert_true(has_images(f, id));
 	memset(&st, 0, sizeof st);
 	str_copy(st.registry_id, sizeof st.registry_id, REG_B);
@@ -1200,10 +1201,62 @@ test_store_upgrades_version_4_to_5(void **state)
 	assert_int_equal(store_txn_commit(t), STORE_OK);
 }
 
+#define HEX16(c) c c c c c c c c c c c c c c c c
+#define HEX64(c) HEX16(c) HEX16(c) HEX16(c) HEX16(c)
+
+/*
+ * Schema 5 kept no total of the blob sizes: opening such a store sums the
+ * blob records once (a layer shared by two repositories counts once).
+ */
+static void
+test_store_upgrades_version_5_to_6_blob_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct store_layer l;
+	struct store_txn *t;
+	struct store_key k;
+	uint64_t a, b, n, bytes;
+	char *path;
+
+	a = create(f, REG_A, RGN_A, "a");
+	b = create(f, REG_A, RGN_A, "b");
+	memset(&l, 0, sizeof l);
+	l.repo_id = a;
+	str_copy(l.digest, sizeof l.digest, "sha256:" HEX64("a"));
+	l.size = 700;
+	t = fx_wbegin(f);
+	assert_int_equal(store_layer_add(t, &l), STORE_OK);
+	l.repo_id = b;
+	assert_int_equal(store_layer_add(t, &l), STORE_OK);
+	str_copy(l.digest, sizeof l.digest, "sha256:" HEX64("b"));
+	l.size = 50;
+	assert_int_equal(store_layer_add(t, &l), STORE_OK);
+	/* What a schema 5 server leaves: no blob_bytes record. */
+	assert_int_equal(store_keys_meta(&k, STORE_META_BLOB_BYTES), STORE_OK);
+	assert_int_equal(store_db_del(t, STORE_DBI_META, &k), STORE_OK);
+	assert_int_equal(store_txn_commit(t), STORE_OK);
+	t = fx_rbegin(f);
+	assert_int_equal(store_blob_totals(t, &n, &bytes), STORE_OK);
+	store_txn_abort(t);
+	assert_int_equal(bytes, 0);
+	store_close(f->st);
+	f->st = NULL;
+	path = env_path(f);
+	write_schema_raw(path, 5);
+	free(path);
+
+	reopen(f, STORE_EPHEMERAL);
+	t = fx_rbegin(f);
+	assert_int_equal(store_blob_totals(t, &n, &bytes), STORE_OK);
+	store_txn_abort(t);
+	assert_int_equal(n, 2);
+	assert_int_equal(bytes, 750);
+}
+
 /*
  * Schema 4 had no restores or signings DBI (issue 16): opening such a
- * store creates them and stamps schema 5, keeping the data; the earliest
- * record of a kind is found first, and the other kind's are apart.
+ * store creates them and stamps the current schema, keeping the data;
+ * the earliest record of a kind is found first, and the other kind's are apart.
  */
 static void
 test_store_upgrades_version_4_to_5_work(void **state)
@@ -1235,7 +1288,7 @@ test_store_upgrades_version_4_to_5_work(void **state)
 	assert_int_equal(store_codec_schema_decode(v.mv_data, v.mv_size,
 	                     &version),
 	    STORE_OK);
-	assert_int_equal(version, 5);
+	assert_int_equal(version, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_work_first(t, STORE_WORK_RESTORE, &got), 0);
 	memset(&w, 0, sizeof w);
 	w.repo_id = id;
@@ -1818,6 +1871,7 @@ main(void)
 	    T(test_store_upgrades_version_3_to_4),
 	    T(test_store_upgrades_version_4_to_5),
 	    T(test_store_upgrades_version_4_to_5_work),
+	    T(test_store_upgrades_version_5_to_6_blob_bytes),
 	    TE(test_store_open_garbage_file_is_corrupt),
 	    TE(test_store_open_foreign_lmdb_env_is_corrupt),
 	    T(test_corrupt_repo_record_is_reported_not_crashed_on),

@@ -1698,6 +1698,68 @@ test_gc_collects_old_unreferenced_layers_only(void **state)
 }
 
 static void
+blob_totals(struct fx *f, uint64_t count, uint64_t bytes)
+{
+	struct store_txn *t;
+	uint64_t n, b;
+
+	t = fx_rbegin(f);
+	assert_int_equal(store_blob_totals(t, &n, &b), STORE_OK);
+	store_txn_abort(t);
+	assert_int_equal(n, count);
+	assert_int_equal(b, bytes);
+}
+
+/*
+ * The blob totals (metrics) count each digest once, however many layer
+ * records use it, grow as a blob record is made, shrink as the GC removes
+ * one, do not move in a txn that aborts and go with a reset. Layer n is
+ * 1000 + n bytes.
+ */
+static void
+test_blob_totals_follow_blob_records(void **state)
+{
+	static const unsigned refs[] = {12};
+	struct fx *f = *state;
+	struct store_gc_list l;
+	struct store_layer sl;
+	struct store_txn *t;
+	uint64_t a, b;
+
+	blob_totals(f, 0, 0);
+	a = repo(f, "a");
+	b = repo(f, "b");
+	layer(f, a, 11, T_OLD);
+	blob_totals(f, 1, 1011);
+	layer(f, b, 11, T_OLD);
+	layer(f, a, 12, T_OLD);
+	blob_totals(f, 2, 1011 + 1012);
+	layer_init(&sl, a, 13, T_OLD);
+	t = fx_wbegin(f);
+	assert_int_equal(store_layer_add(t, &sl), STORE_OK);
+	store_txn_abort(t);
+	blob_totals(f, 2, 1011 + 1012);
+	assert_int_equal(image_create(f, a, 1, STORE_IMAGE_MANIFEST, refs, 1,
+	                     0),
+	    STORE_OK);
+	memset(&l, 0, sizeof(l));
+	gc(f, T_CUT, T_CUT, 10, &l);
+	assert_int_equal(l.n_blobs, 1);
+	blob_totals(f, 1, 1012);
+	assert_int_equal(image_delete(f, a, 1), STORE_OK);
+	gc(f, T_CUT, T_CUT, 10, &l);
+	blob_totals(f, 0, 0);
+	store_gc_list_release(&l);
+	/* A reset (/_ecrd/reset) takes the total with the records. */
+	layer(f, b, 14, T_OLD);
+	blob_totals(f, 1, 1014);
+	t = fx_wbegin(f);
+	assert_int_equal(store_reset(t), STORE_OK);
+	commit(t);
+	blob_totals(f, 0, 0);
+}
+
+static void
 test_gc_takes_at_most_max_per_call(void **state)
 {
 	struct fx *f = *state;
@@ -2658,6 +2720,7 @@ main(void)
 	    T(test_upload_file_finish_when_blob_exists_drops_upload),
 	    T(test_files_refuse_digests_and_ids_that_are_not_well_formed),
 	    T(test_gc_collects_old_unreferenced_layers_only),
+	    T(test_blob_totals_follow_blob_records),
 	    T(test_gc_takes_at_most_max_per_call),
 	    T(test_gc_removes_blob_file_only_when_its_last_user_goes),
 	    T(test_gc_keeps_listed_blob_file_that_is_used_again),
