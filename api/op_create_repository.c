@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "common/str.h"
+#include "core/scanning.h"
 #include "store/store.h"
 
 static int create_repository(struct call *);
@@ -54,6 +55,7 @@ create_repository(struct call *call)
 		return core_fail_store(call, rc);
 	if (core_repo_quota_check(call) != 0)
 		return -1;
+	core_scan_repo_event(call, CORE_SCAN_REPO_CREATE, &repo, NULL);
 	api_out_repo(call, &repo);
 	return 0;
 }

@@ -66,6 +66,7 @@ put_registry_scanning_configuration(struct call *call)
 {
 	const char *type = api_in_str(call, "scanType");
 	struct json_object *rules = api_in_array(call, "rules"), *config, *arr;
+	struct json_object *old_config;
 	struct store_doc doc;
 	char msg[ECR_ERROR_MESSAGE_SIZE];
 	const char *text;
@@ -76,6 +77,9 @@ put_registry_scanning_configuration(struct call *call)
 		type = "BASIC";
 	if (core_scan_config_check(type, rules, msg, sizeof msg) != 0)
 		return core_fail(call, ERR_VALIDATION, "%s", msg);
+	if ((rc = core_scan_config_read(call->txn, call->registry_id,
+	         call->id.region, &old_config)) != 0)
+		return core_fail_store(call, rc);
 	config = jnew_obj();
 	jadd_str(config, "scanType", type);
 	arr = jnew_arr();
@@ -90,10 +94,13 @@ put_registry_scanning_configuration(struct call *call)
 	doc.len = strlen(doc.text);
 	doc.at_ms = call->now_ms;
 	if ((rc = store_registry_doc_put(call->txn, call->registry_id,
-	         call->id.region, STORE_DOC_REGISTRY_SCANNING, &doc)) != 0) {
+	         call->id.region, STORE_DOC_REGISTRY_SCANNING, &doc)) != 0 ||
+	    (rc = core_scan_change_events(call, old_config, config)) != 0) {
+		json_object_put(old_config);
 		json_object_put(config);
 		return core_fail_store(call, rc);
 	}
+	json_object_put(old_config);
 	jadd_obj(call->out, "registryScanningConfiguration", config);
 	return 0;
 }

@@ -150,6 +150,13 @@ core_event_free(struct core_event *ev)
 	free(ev->failure_reason);
 	free(ev->source_account);
 	free(ev->source_region);
+	for (i = 0; i < ev->n_scan_repos; i++) {
+		free(ev->scan_repos[i].name);
+		free(ev->scan_repos[i].arn);
+		free(ev->scan_repos[i].freq);
+		free(ev->scan_repos[i].prev_freq);
+	}
+	free(ev->scan_repos);
 	free(ev);
 }
 

@@ -25,7 +25,31 @@ enum core_event_kind {
 	CORE_EVENT_INSPECTOR,   /* enhanced: aws.inspector2 "Inspector2 Scan" */
 	CORE_EVENT_PULLTHROUGH, /* "ECR Pull Through Cache Action" */
 	CORE_EVENT_REPLICATION, /* "ECR Replication Action" */
+	CORE_EVENT_SCAN_RESOURCE, /* "ECR Scan Resource Change" */
 };
+
+/*
+ * A scan resource change's action-type (integrations 1.5). ECR shows only
+ * SCAN_FREQUENCY_CHANGE; the others are our names for what its prose says
+ * the event covers [unconfirmed].
+ */
+enum core_scan_change {
+	CORE_SCAN_FREQUENCY_CHANGE, /* SCAN_FREQUENCY_CHANGE */
+	CORE_SCAN_REPO_CREATE,      /* REPOSITORY_CREATE [unconfirmed] */
+	CORE_SCAN_IMAGE_PUSH,       /* IMAGE_PUSH [unconfirmed] */
+	CORE_SCAN_IMAGE_DELETE,     /* IMAGE_DELETE [unconfirmed] */
+};
+
+/* One repository of a scan resource change; prev NULL: left out. */
+struct core_scan_repo {
+	char *name;
+	char *arn;
+	char *freq;
+	char *prev_freq;
+};
+
+/* Repositories per scan resource change; more go in several events. */
+#define CORE_SCAN_REPOS_PER_EVENT 100
 
 /* An image or referrer action's action-type. */
 enum core_event_action {
@@ -77,6 +101,10 @@ struct core_event {
 	/* Replication: the registry the image was copied from. */
 	char *source_account;
 	char *source_region;
+	/* Scan resource change: its action and repositories. */
+	enum core_scan_change scan_change;
+	struct core_scan_repo *scan_repos;
+	size_t n_scan_repos;
 	struct core_event *next;
 };
 

@@ -300,6 +300,9 @@ create_image(struct call *call, const struct store_repo *repo,
 		rc = note_layer_types(call, repo, m);
 	if (rc == 0)
 		rc = core_scan_on_push(call, repo, &img);
+	if (rc == 0)
+		core_scan_repo_event(call, CORE_SCAN_IMAGE_PUSH, repo,
+		    img.digest);
 	store_image_release(&img);
 	return rc;
 }
@@ -554,6 +557,9 @@ note_delete(struct call *call, const struct store_image *img, const char *tag)
 			    tag != NULL ? tag : img->tags[i]);
 		core_events_add(&call->events, ev);
 	}
+	if (tag == NULL)
+		core_scan_repo_event(call, CORE_SCAN_IMAGE_DELETE, &repo,
+		    img->digest);
 }
 
 int

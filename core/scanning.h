@@ -53,6 +53,19 @@ bool core_scan_is_enhanced(struct json_object *config);
  */
 bool core_scan_on_push_wanted(struct json_object *config,
     const struct store_repo *repo);
+/*
+ * Enhanced scanning's "ECR Scan Resource Change" events on call
+ * (docs/observability.md "Events"). core_scan_change_events: when
+ * new_config is ENHANCED, the repositories of call's registry whose
+ * frequency differs from old_config's, CORE_SCAN_REPOS_PER_EVENT an
+ * event; 0 or a STORE_* code. core_scan_repo_event: repo created, or an
+ * image (digest) of it pushed or deleted, when enhanced scanning covers
+ * it (a frequency other than MANUAL).
+ */
+int core_scan_change_events(struct call *, struct json_object *old_config,
+    struct json_object *new_config);
+void core_scan_repo_event(struct call *, enum core_scan_change,
+    const struct store_repo *repo, const char *digest);
 
 /*
  * scanning_queue.c. Whether img is an image ECR scans: an image manifest

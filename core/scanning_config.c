@@ -11,6 +11,8 @@
 
 #include <json-c/json.h>
 
+#include "common/xalloc.h"
+#include "core/event.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "{\"scanType\":\"BASIC\",\"rules\":[]}"
@@ -157,4 +159,113 @@ core_scan_on_push_wanted(struct json_object *config,
 	freq = core_scan_frequency(config, repo->name, NULL);
 	return strcmp(freq, "SCAN_ON_PUSH") == 0 ||
 	       strcmp(freq, "CONTINUOUS_SCAN") == 0;
+}
+
+/*
+ * ECR Scan Resource Change (integrations 1.5, docs/observability.md
+ * "Events"): a change in registry_id's region with room for cap
+ * repositories.
+ */
+static struct core_event *
+change_new(struct call *call, const char *registry_id, const char *region,
+    enum core_scan_change change, size_t cap)
+{
+	struct core_event *ev = xcalloc(1, sizeof *ev);
+
+	ev->kind = CORE_EVENT_SCAN_RESOURCE;
+	ev->scan_change = change;
+	ev->at_ms = call->now_ms;
+	ev->account = xstrdup(registry_id);
+	ev->region = xstrdup(region);
+	ev->scan_repos = xreallocarray(NULL, cap, sizeof *ev->scan_repos);
+	return ev;
+}
+
+static void
+change_add(struct core_event *ev, const struct store_repo *repo,
+    const char *freq, const char *prev)
+{
+	struct core_scan_repo *r = &ev->scan_repos[ev->n_scan_repos++];
+
+	r->name = xstrdup(repo->name);
+	r->arn = xasprintf("arn:%s:ecr:%s:%s:repository/%s",
+	    core_partition(repo->region), repo->region, repo->registry_id,
+	    repo->name);
+	r->freq = xstrdup(freq);
+	r->prev_freq = prev != NULL ? xstrdup(prev) : NULL;
+}
+
+struct freq_walk {
+	struct call *call;
+	struct json_object *old_config, *new_config;
+	struct core_event *ev; /* being filled */
+};
+
+static int
+freq_walk_repo(const struct store_repo *repo, void *arg)
+{
+	struct freq_walk *w = arg;
+	const char *prev, *freq;
+
+	prev = core_scan_frequency(w->old_config, repo->name, NULL);
+	freq = core_scan_frequency(w->new_config, repo->name, NULL);
+	if (strcmp(prev, freq) == 0)
+		return 0;
+	if (w->ev == NULL)
+		w->ev = change_new(w->call, repo->registry_id, repo->region,
+		    CORE_SCAN_FREQUENCY_CHANGE, CORE_SCAN_REPOS_PER_EVENT);
+	change_add(w->ev, repo, freq, prev);
+	if (w->ev->n_scan_repos == CORE_SCAN_REPOS_PER_EVENT) {
+		core_events_add(&w->call->events, w->ev);
+		w->ev = NULL;
+	}
+	return 0;
+}
+
+int
+core_scan_change_events(struct call *call, struct json_object *old_config,
+    struct json_object *new_config)
+{
+	struct freq_walk w = {call, old_config, new_config, NULL};
+	int rc;
+
+	if (!core_events_wanted(call->ctx) ||
+	    !core_scan_is_enhanced(new_config))
+		return 0;
+	/*
+	 * One walk of the partition's repositories in the call's transaction:
+	 * as many as --max-repositories allows, each event holding at most
+	 * CORE_SCAN_REPOS_PER_EVENT of them.
+	 */
+	rc = store_repo_foreach(call->txn, call->registry_id, call->id.region,
+	    NULL, freq_walk_repo, &w);
+	if (w.ev != NULL && rc == 0)
+		core_events_add(&call->events, w.ev);
+	else
+		core_event_free(w.ev);
+	return rc;
+}
+
+void
+core_scan_repo_event(struct call *call, enum core_scan_change change,
+    const struct store_repo *repo, const char *digest)
+{
+	struct json_object *config;
+	struct core_event *ev;
+	const char *freq;
+
+	if (!core_events_wanted(call->ctx) ||
+	    core_scan_config_read(call->txn, repo->registry_id, repo->region,
+	        &config) != 0)
+		return;
+	freq = core_scan_frequency(config, repo->name, NULL);
+	/* Enhanced scanning covers what a rule scans, not MANUAL's. */
+	if (core_scan_is_enhanced(config) && strcmp(freq, "MANUAL") != 0) {
+		ev = change_new(call, repo->registry_id, repo->region, change,
+		    1);
+		change_add(ev, repo, freq, NULL);
+		core_event_set(&ev->digest, digest);
+		core_events_add(&call->events, ev);
+	}
+	json_object_put(config);
 }

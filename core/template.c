@@ -13,6 +13,7 @@
 
 #include "common/str.h"
 #include "common/xalloc.h"
+#include "core/scanning.h"
 #include "store/store.h"
 
 const char *
@@ -231,6 +232,7 @@ create_from(struct call *call, struct json_object *t, const char *name,
 	if ((rc = core_repo_quota_check(call)) != 0 ||
 	    (rc = put_policies(call, t, repo->id)) != 0)
 		goto out;
+	core_scan_repo_event(call, CORE_SCAN_REPO_CREATE, repo, NULL);
 	memcpy(out, repo, sizeof *out);
 out:
 	free(repo);

@@ -201,6 +201,44 @@ replication_detail(const struct core_event *ev)
 	return d;
 }
 
+static const char *const scan_changes[] = {
+    [CORE_SCAN_FREQUENCY_CHANGE] = "SCAN_FREQUENCY_CHANGE",
+    /* ECR's prose names these actions, not their values [unconfirmed]. */
+    [CORE_SCAN_REPO_CREATE] = "REPOSITORY_CREATE",
+    [CORE_SCAN_IMAGE_PUSH] = "IMAGE_PUSH",
+    [CORE_SCAN_IMAGE_DELETE] = "IMAGE_DELETE",
+};
+
+/*
+ * ECR Scan Resource Change (integrations 1.5): the repositories whose
+ * enhanced-scanning coverage changed. An image's push or delete says
+ * resource-type IMAGE and its image-digest [unconfirmed: ECR shows only a
+ * frequency change, REPOSITORY].
+ */
+static struct json_object *
+scan_resource_detail(const struct core_event *ev)
+{
+	struct json_object *d = jnew_obj(), *repos = jnew_arr(), *r;
+	size_t i;
+
+	jadd_str(d, "action-type", scan_changes[ev->scan_change]);
+	for (i = 0; i < ev->n_scan_repos; i++) {
+		r = jnew_obj();
+		jadd_str(r, "repository-name", ev->scan_repos[i].name);
+		jadd_str(r, "repository-arn", ev->scan_repos[i].arn);
+		jadd_str(r, "scan-frequency", ev->scan_repos[i].freq);
+		jadd_str(r, "previous-scan-frequency",
+		    ev->scan_repos[i].prev_freq);
+		jpush(repos, r);
+	}
+	jadd_obj(d, "repositories", repos);
+	jadd_str(d, "resource-type",
+	    ev->digest != NULL ? "IMAGE" : "REPOSITORY");
+	jadd_str(d, "image-digest", ev->digest);
+	jadd_str(d, "scan-type", "ENHANCED");
+	return d;
+}
+
 /* A detail-type: its name, its source, whether resources names the repo. */
 struct detail_type {
 	const char *name;
@@ -220,6 +258,8 @@ static const struct detail_type detail_types[] = {
         true, ptc_detail},
     [CORE_EVENT_REPLICATION] = {"ECR Replication Action", "aws.ecr", true,
         replication_detail},
+    [CORE_EVENT_SCAN_RESOURCE] = {"ECR Scan Resource Change", "aws.ecr", false,
+        scan_resource_detail},
 };
 
 /*

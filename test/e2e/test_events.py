@@ -9,7 +9,10 @@ UPDATE_STORAGE_CLASS (archive, and a restore once it has ended), "ECR
 Referrer Action" for a referrer's push (and a managed signature's), "ECR Image Scan" (basic) and
 Inspector's "Inspector2 Scan" (enhanced), "ECR Pull Through Cache Action"
 for a first pull from a local upstream (and FAILED for a missing tag),
-"ECR Replication Action" in the destination's account and region. A
+"ECR Replication Action" in the destination's account and region, "ECR
+Scan Resource Change" for enhanced scanning's coverage (a frequency
+change, split 100 repositories an event; a covered repository's
+creation, an image's push and delete; none under BASIC). A
 failed call emits nothing; a burst of concurrent pushes of one tag leaves
 its last PUSH event naming the image the tag holds.
 """
@@ -445,6 +448,136 @@ class ScanTest(EventsCase):
             "finding-severity-counts": {"CRITICAL": 1, "HIGH": 0,
                                         "MEDIUM": 0, "TOTAL": 2},
             "image-digest": digest, "image-tags": ["e1"]})
+
+
+SCAN_RESOURCE = "ECR Scan Resource Change"
+
+
+def enhanced_rules(*rules):
+    return [{"scanFrequency": freq,
+             "repositoryFilters": [{"filter": f, "filterType": "WILDCARD"}]}
+            for freq, f in rules]
+
+
+class ScanResourceTest(EventsCase):
+    """Enhanced scanning's coverage changes: "ECR Scan Resource Change"."""
+
+    def changes(self, acct, n):
+        """The account's scan resource changes once there are n."""
+        got = []
+
+        def enough():
+            got[:] = [e for e in self.events() if e["account"] == acct
+                      and e["detail-type"] == SCAN_RESOURCE]
+            return len(got) >= n
+        poll(enough, POLL_S, "%d scan resource changes" % n)
+        self.assertEqual(len(got), n, got)
+        for ev in got:
+            self.assertEnvelope(ev, SCAN_RESOURCE, [], account=acct)
+        return got
+
+    def entry(self, acct, repo, freq, prev=None):
+        d = {"repository-name": repo,
+             "repository-arn": repo_arn(repo, acct), "scan-frequency": freq}
+        if prev is not None:
+            d["previous-scan-frequency"] = prev
+        return d
+
+    def test_frequency_change_create_push_delete(self):
+        acct = fresh_account()
+        c = self.ecr(key=acct)
+        base = unique_name("sr")
+        app, web = base + "/app", base + "/web"
+        for r in (app, web):
+            c.create_repository(repositoryName=r)
+        c.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=enhanced_rules(("SCAN_ON_PUSH", base + "/*")))
+        [ev] = self.changes(acct, 1)
+        self.assertEqual(ev["detail"], {
+            "action-type": "SCAN_FREQUENCY_CHANGE",
+            "repositories": [
+                self.entry(acct, app, "SCAN_ON_PUSH", "MANUAL"),
+                self.entry(acct, web, "SCAN_ON_PUSH", "MANUAL")],
+            "resource-type": "REPOSITORY", "scan-type": "ENHANCED"})
+        # Only what changes is listed: web keeps SCAN_ON_PUSH.
+        c.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=enhanced_rules(("CONTINUOUS_SCAN", app),
+                                 ("SCAN_ON_PUSH", base + "/*")))
+        ev = self.changes(acct, 2)[1]
+        self.assertEqual(ev["detail"]["repositories"], [
+            self.entry(acct, app, "CONTINUOUS_SCAN", "SCAN_ON_PUSH")])
+        # The same configuration again changes nothing.
+        c.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=enhanced_rules(("CONTINUOUS_SCAN", app),
+                                 ("SCAN_ON_PUSH", base + "/*")))
+        new = base + "/new"
+        c.create_repository(repositoryName=new)
+        ev = self.changes(acct, 3)[2]
+        self.assertEqual(ev["detail"], {
+            "action-type": "REPOSITORY_CREATE",
+            "repositories": [self.entry(acct, new, "SCAN_ON_PUSH")],
+            "resource-type": "REPOSITORY", "scan-type": "ENHANCED"})
+        img = build_image("sr-push")
+        push_image(c, new, img, tag="v1")
+        c.batch_delete_image(repositoryName=new,
+                             imageIds=[{"imageDigest": img.digest}])
+        push, delete = self.changes(acct, 5)[3:]
+        for ev, action in ((push, "IMAGE_PUSH"), (delete, "IMAGE_DELETE")):
+            self.assertEqual(ev["detail"], {
+                "action-type": action,
+                "repositories": [self.entry(acct, new, "SCAN_ON_PUSH")],
+                "resource-type": "IMAGE", "image-digest": img.digest,
+                "scan-type": "ENHANCED"})
+
+    def test_many_repositories_split_into_events(self):
+        acct = fresh_account()
+        c = self.ecr(key=acct)
+        base = unique_name("srm")
+        names = sorted("%s/r%03d" % (base, i) for i in range(101))
+        for r in names:
+            c.create_repository(repositoryName=r)
+        c.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=enhanced_rules(("CONTINUOUS_SCAN", base + "/*")))
+        first, second = self.changes(acct, 2)
+        listed = [r["repository-name"]
+                  for ev in (first, second)
+                  for r in ev["detail"]["repositories"]]
+        self.assertEqual(len(first["detail"]["repositories"]), 100)
+        self.assertEqual(listed, names)
+
+    def test_basic_scanning_sends_none(self):
+        acct = fresh_account()
+        c = self.ecr(key=acct)
+        repo = unique_name("sr-basic")
+        c.create_repository(repositoryName=repo)
+        c.put_registry_scanning_configuration(
+            scanType="BASIC", rules=enhanced_rules(("SCAN_ON_PUSH", "*")))
+        other = unique_name("sr-basic")
+        c.create_repository(repositoryName=other)
+        img = build_image("sr-basic")
+        push_image(c, other, img, tag="v1")
+        # Events come in commit order: once the push's is written, any
+        # change before it would have been too.
+        self.wait_events(other, 1, "ECR Image Action", account=acct)
+        self.changes(acct, 0)
+        # Enhanced with no rule matching: both leave SCAN_ON_PUSH, and a
+        # new repository (and its image) is not covered: no more events.
+        c.put_registry_scanning_configuration(
+            scanType="ENHANCED",
+            rules=enhanced_rules(("SCAN_ON_PUSH", "no-such-*")))
+        [ev] = self.changes(acct, 1)
+        self.assertEqual(ev["detail"]["repositories"], [
+            self.entry(acct, r, "MANUAL", "SCAN_ON_PUSH")
+            for r in sorted((repo, other))])
+        third = unique_name("sr-basic")
+        c.create_repository(repositoryName=third)
+        push_image(c, third, build_image("sr-basic2"), tag="v2")
+        self.wait_events(third, 1, "ECR Image Action", account=acct)
+        self.changes(acct, 1)
 
 
 class SigningTest(EventsCase):

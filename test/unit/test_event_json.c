@@ -301,6 +301,66 @@ replication_in_the_destination(void **state)
 }
 
 static void
+scan_resource_change_lists_the_repositories(void **state)
+{
+	struct core_scan_repo repos[2] = {
+	    {"team/app", ARN, "CONTINUOUS_SCAN", "SCAN_ON_PUSH"},
+	    {"web", "arn:aws:ecr:us-east-1:111122223333:repository/web",
+	        "SCAN_ON_PUSH", "MANUAL"},
+	};
+	struct core_event ev;
+	struct json_object *e, *res;
+
+	(void)state;
+	base_event(&ev, CORE_EVENT_SCAN_RESOURCE);
+	ev.repo_name = NULL;
+	ev.repo_arn = NULL;
+	ev.digest = NULL;
+	ev.scan_change = CORE_SCAN_FREQUENCY_CHANGE;
+	ev.scan_repos = repos;
+	ev.n_scan_repos = 2;
+	e = render(&ev,
+	    "{\"action-type\":\"SCAN_FREQUENCY_CHANGE\",\"repositories\":["
+	    "{\"repository-name\":\"team/app\",\"repository-arn\":\"" ARN
+	    "\",\"scan-frequency\":\"CONTINUOUS_SCAN\","
+	    "\"previous-scan-frequency\":\"SCAN_ON_PUSH\"},"
+	    "{\"repository-name\":\"web\",\"repository-arn\":"
+	    "\"arn:aws:ecr:us-east-1:111122223333:repository/web\","
+	    "\"scan-frequency\":\"SCAN_ON_PUSH\","
+	    "\"previous-scan-frequency\":\"MANUAL\"}],"
+	    "\"resource-type\":\"REPOSITORY\",\"scan-type\":\"ENHANCED\"}");
+	assert_string_equal(jget_str(e, "detail-type"),
+	    "ECR Scan Resource Change");
+	assert_string_equal(jget_str(e, "source"), "aws.ecr");
+	res = jget(e, "resources", json_type_array);
+	assert_non_null(res);
+	assert_int_equal(json_object_array_length(res), 0);
+	json_object_put(e);
+
+	/* A created repository: no previous frequency. */
+	repos[0].prev_freq = NULL;
+	ev.scan_change = CORE_SCAN_REPO_CREATE;
+	ev.n_scan_repos = 1;
+	e = render(&ev,
+	    "{\"action-type\":\"REPOSITORY_CREATE\",\"repositories\":["
+	    "{\"repository-name\":\"team/app\",\"repository-arn\":\"" ARN
+	    "\",\"scan-frequency\":\"CONTINUOUS_SCAN\"}],"
+	    "\"resource-type\":\"REPOSITORY\",\"scan-type\":\"ENHANCED\"}");
+	json_object_put(e);
+
+	/* An image pushed or deleted names its digest. */
+	ev.scan_change = CORE_SCAN_IMAGE_DELETE;
+	ev.digest = DIGEST;
+	e = render(&ev,
+	    "{\"action-type\":\"IMAGE_DELETE\",\"repositories\":["
+	    "{\"repository-name\":\"team/app\",\"repository-arn\":\"" ARN
+	    "\",\"scan-frequency\":\"CONTINUOUS_SCAN\"}],"
+	    "\"resource-type\":\"IMAGE\",\"image-digest\":\"" DIGEST "\","
+	    "\"scan-type\":\"ENHANCED\"}");
+	json_object_put(e);
+}
+
+static void
 time_is_rfc3339_utc(void **state)
 {
 	char t[EVENT_TIME_SIZE];
@@ -330,6 +390,7 @@ main(void)
 	    cmocka_unit_test(inspector_scan_names_the_arn_and_totals),
 	    cmocka_unit_test(pull_through_success_and_failure),
 	    cmocka_unit_test(replication_in_the_destination),
+	    cmocka_unit_test(scan_resource_change_lists_the_repositories),
 	    cmocka_unit_test(time_is_rfc3339_utc),
 	};
 
