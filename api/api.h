@@ -16,11 +16,6 @@
 
 #define API_BODY_MAX (32 * 1024 * 1024 + 4096)
 #define API_TARGET_PREFIX "AmazonEC2ContainerRegistry_V20150921."
-/*
- * The operation an X-Amz-Target names (static), or NULL: for metrics of
- * a call refused before its operation was looked up (a bad signature).
- */
-const char *api_target_op(const char *target);
 
 /*
  * Make the context: compiles the validator, checks the op table, and loads

@@ -46,17 +46,6 @@ api_ctx_free(struct core_ctx *ctx)
 	core_ctx_free(ctx);
 }
 
-const char *
-api_target_op(const char *target)
-{
-	const struct op *op;
-
-	if (target == NULL || !str_has_prefix(target, API_TARGET_PREFIX) ||
-	    (op = api_op_find(target + strlen(API_TARGET_PREFIX))) == NULL)
-		return NULL;
-	return op->name;
-}
-
 static int
 lookup_op(struct call *call, const char *target)
 {

@@ -281,7 +281,8 @@ api_action(const struct http_request *req, const char *op)
 
 	if (strcmp(op, "-") != 0)
 		return op;
-	name = api_target_op(http_request_header(req, "X-Amz-Target"));
+	name =
+	    api_op_of_target(http_request_header(req, "X-Amz-Target"), false);
 	return name != NULL ? name : op;
 }
 
