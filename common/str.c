@@ -186,3 +186,12 @@ str_wipe_free(char *s)
 	sodium_memzero(s, strlen(s));
 	free(s);
 }
+
+uint32_t
+str_hash_add(uint32_t h, const char *s)
+{
+	do
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	while (*s++ != '\0');
+	return h;
+}

@@ -35,6 +35,14 @@ size_t str_i64(int64_t v, char *dst);
 /* Copy with truncation check: 0, or -1 if src did not fit (dst emptied). */
 int str_copy(char *dst, size_t dst_size, const char *src);
 
+/*
+ * FNV-1a over strings, each with its terminator (so "ab","c" and "a","bc"
+ * differ): start from STR_HASH_INIT, add each string in turn. For in-memory
+ * hash tables only, never for anything an attacker's collisions matter to.
+ */
+#define STR_HASH_INIT 2166136261u
+uint32_t str_hash_add(uint32_t h, const char *s);
+
 /* Overwrite s with zeros (a secret), then free it; NULL is fine. */
 void str_wipe_free(char *s);
 

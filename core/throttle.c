@@ -120,24 +120,14 @@ throttle_n_buckets(const struct throttle *t)
 	return t->n;
 }
 
-/* FNV-1a over the three names, each with its terminator. */
-static uint32_t
-hash_add(uint32_t h, const char *s)
-{
-	do
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	while (*s++ != '\0');
-	return h;
-}
-
 static size_t
 slot_of(const char *account, const char *region, const char *op)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = STR_HASH_INIT;
 
-	h = hash_add(h, account);
-	h = hash_add(h, region);
-	h = hash_add(h, op);
+	h = str_hash_add(h, account);
+	h = str_hash_add(h, region);
+	h = str_hash_add(h, op);
 	return h & (SLOTS - 1);
 }
 

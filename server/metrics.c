@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/str.h"
 #include "common/xalloc.h"
 
 #define HASH_SIZE 1024 /* buckets per family, a power of two */
@@ -89,21 +90,14 @@ metrics_declare(struct metrics *m, const struct metrics_def *def)
 	return m->n_fams++;
 }
 
-/* FNV-1a over the values, each with its NUL. */
 static uint32_t
 values_hash(const char *const *values, size_t n)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint32_t h = STR_HASH_INIT;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		p = values[i];
-		do {
-			h ^= (unsigned char)*p;
-			h *= 16777619u;
-		} while (*p++ != '\0');
-	}
+	for (i = 0; i < n; i++)
+		h = str_hash_add(h, values[i]);
 	return h;
 }
 
