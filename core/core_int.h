@@ -578,6 +578,9 @@ size_t core_registry_host_parts(struct call *, const char *registry_id,
     const char *parts[CORE_HOST_PARTS]);
 void core_repo_arn(struct call *, const char *registry_id, const char *name,
     char *dst, size_t size);
+/* The same for a repository of region, outside a call; the caller frees. */
+char *core_repo_arn_in(const char *region, const char *registry_id,
+    const char *name);
 int core_repo_get(struct call *, const char *name, struct store_repo *out);
 int core_repo_from_arn(struct call *, const char *arn, struct store_repo *out);
 void core_registry_host(struct call *, const char *registry_id, char *dst,

@@ -43,8 +43,7 @@ core_event_new(struct core_ctx *ctx, enum core_event_kind kind,
 	ev->region = xstrdup(region);
 	ev->repo_name = xstrdup(repo_name);
 	/* ECR's repository ARN; the name may hold '/' (integrations 1.2). */
-	ev->repo_arn = xasprintf("arn:%s:ecr:%s:%s:repository/%s",
-	    core_partition(region), region, account, repo_name);
+	ev->repo_arn = core_repo_arn_in(region, account, repo_name);
 	ev->digest = dup_or_null(digest);
 	return ev;
 }

@@ -91,6 +91,13 @@ core_repo_arn(struct call *call, const char *registry_id, const char *name,
 	join(dst, size, parts, CORE_ARN_PARTS);
 }
 
+char *
+core_repo_arn_in(const char *region, const char *registry_id, const char *name)
+{
+	return xasprintf("arn:%s:ecr:%s:%s:repository/%s",
+	    core_partition(region), region, registry_id, name);
+}
+
 void
 core_registry_host(struct call *call, const char *registry_id, char *dst,
     size_t size)

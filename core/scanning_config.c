@@ -188,9 +188,7 @@ change_add(struct core_event *ev, const struct store_repo *repo,
 	struct core_scan_repo *r = &ev->scan_repos[ev->n_scan_repos++];
 
 	r->name = xstrdup(repo->name);
-	r->arn = xasprintf("arn:%s:ecr:%s:%s:repository/%s",
-	    core_partition(repo->region), repo->region, repo->registry_id,
-	    repo->name);
+	r->arn = core_repo_arn_in(repo->region, repo->registry_id, repo->name);
 	r->freq = xstrdup(freq);
 	r->prev_freq = prev != NULL ? xstrdup(prev) : NULL;
 }
