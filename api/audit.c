@@ -45,12 +45,9 @@ api_audit_is_read_only(const char *name)
 static void
 add_time(struct jw *w, const char *key, int64_t ms)
 {
-	char text[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	char text[STR_UTC_TIME_SIZE];
 
-	gmtime_r(&t, &tm);
-	strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	str_utc_time(text, ms, false);
 	jw_str(w, key, text);
 }
 

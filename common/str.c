@@ -2,9 +2,11 @@
 #include "common/str.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -194,4 +196,27 @@ str_hash_add(uint32_t h, const char *s)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	while (*s++ != '\0');
 	return h;
+}
+
+void
+str_utc_time(char dst[STR_UTC_TIME_SIZE], int64_t ms, bool is_fraction)
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	char frac[8] = "";
+	int n, ms_part = (int)(ms % 1000);
+
+	if (ms < 0) {
+		sec = 0;
+		ms_part = 0;
+	}
+	gmtime_r(&sec, &tm);
+	/* As ECR writes a restore's last-activated-at (integrations 1.3). */
+	if (is_fraction && ms_part != 0) {
+		n = snprintf(frac, sizeof frac, ".%03d", ms_part);
+		while (n > 1 && frac[n - 1] == '0')
+			frac[--n] = '\0';
+	}
+	n = (int)strftime(dst, STR_UTC_TIME_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dst + n, STR_UTC_TIME_SIZE - (size_t)n, "%sZ", frac);
 }

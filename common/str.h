@@ -43,6 +43,14 @@ int str_copy(char *dst, size_t dst_size, const char *src);
 #define STR_HASH_INIT 2166136261u
 uint32_t str_hash_add(uint32_t h, const char *s);
 
+/*
+ * RFC 3339 UTC of ms since the epoch: "2026-01-15T10:00:00Z"; with
+ * is_fraction the milliseconds follow as a fraction without its trailing
+ * zeros ("...:02.74Z"; none when whole). A negative ms is the epoch.
+ */
+#define STR_UTC_TIME_SIZE 32
+void str_utc_time(char dst[STR_UTC_TIME_SIZE], int64_t ms, bool is_fraction);
+
 /* Overwrite s with zeros (a secret), then free it; NULL is fine. */
 void str_wipe_free(char *s);
 

@@ -8,40 +8,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
 #include "api/api.h"
 #include "common/json.h"
+#include "common/str.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
-
-void
-event_time(char dst[EVENT_TIME_SIZE], long long ms, int is_fraction)
-{
-	time_t sec = (time_t)(ms / 1000);
-	struct tm tm;
-	char frac[8] = "";
-	int n, ms_part = (int)(ms % 1000);
-
-	if (ms < 0) {
-		sec = 0;
-		ms_part = 0;
-	}
-	gmtime_r(&sec, &tm);
-	/*
-	 * A restore's last-activated-at has a fraction, its trailing zeros
-	 * cut (ECR's example: "2025-10-10T19:13:02.74Z"); none when whole.
-	 */
-	if (is_fraction && ms_part != 0) {
-		n = snprintf(frac, sizeof frac, ".%03d", ms_part);
-		while (n > 1 && frac[n - 1] == '0')
-			frac[--n] = '\0';
-	}
-	n = (int)strftime(dst, EVENT_TIME_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst + n, EVENT_TIME_SIZE - (size_t)n, "%sZ", frac);
-}
 
 static const char *
 image_action(enum core_event_action a)
@@ -67,7 +41,7 @@ static struct json_object *
 image_detail(const struct core_event *ev)
 {
 	struct json_object *d = jnew_obj();
-	char t[EVENT_TIME_SIZE];
+	char t[STR_UTC_TIME_SIZE];
 	bool is_storage = ev->action == CORE_EVENT_STORAGE_CLASS;
 	bool has_types = is_storage || ev->kind == CORE_EVENT_REFERRER;
 
@@ -85,7 +59,7 @@ image_detail(const struct core_event *ev)
 		jadd_str(d, "artifact-media-type", ev->artifact_media_type);
 	}
 	if (is_storage && ev->activated_at_ms > 0) {
-		event_time(t, ev->activated_at_ms, 1);
+		str_utc_time(t, ev->activated_at_ms, true);
 		jadd_str(d, "last-activated-at", t);
 	}
 	return d;
@@ -273,11 +247,11 @@ event_envelope(const struct core_event *ev)
 {
 	const struct detail_type *dt = &detail_types[ev->kind];
 	struct json_object *e = jnew_obj(), *res = jnew_arr();
-	char id[UUID_SIZE], t[EVENT_TIME_SIZE];
+	char id[UUID_SIZE], t[STR_UTC_TIME_SIZE];
 	char *image_arn;
 
 	uuid_v4(id);
-	event_time(t, ev->at_ms, 0);
+	str_utc_time(t, ev->at_ms, false);
 	jadd_str(e, "version", "0");
 	jadd_str(e, "id", id);
 	jadd_str(e, "detail-type", dt->name);

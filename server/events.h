@@ -45,8 +45,5 @@ void events_free(struct events *);
  * ECR's detail fields for its type; the caller puts it.
  */
 struct json_object *event_envelope(const struct core_event *ev);
-/* RFC 3339 UTC of ms: "2026-01-15T10:00:00Z", or with a fraction. */
-#define EVENT_TIME_SIZE 32
-void event_time(char dst[EVENT_TIME_SIZE], long long ms, int is_fraction);
 
 #endif

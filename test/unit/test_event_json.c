@@ -17,6 +17,7 @@
 
 #include "api/api.h"
 #include "common/json.h"
+#include "common/str.h"
 #include "server/events.h"
 
 #define DIGEST                                                                 \
@@ -363,18 +364,18 @@ scan_resource_change_lists_the_repositories(void **state)
 static void
 time_is_rfc3339_utc(void **state)
 {
-	char t[EVENT_TIME_SIZE];
+	char t[STR_UTC_TIME_SIZE];
 
 	(void)state;
-	event_time(t, 0, 0);
+	str_utc_time(t, 0, false);
 	assert_string_equal(t, "1970-01-01T00:00:00Z");
-	event_time(t, AT_MS, 0);
+	str_utc_time(t, AT_MS, false);
 	assert_string_equal(t, "2026-01-15T10:00:00Z");
-	event_time(t, AT_MS, 1);
+	str_utc_time(t, AT_MS, true);
 	assert_string_equal(t, "2026-01-15T10:00:00.12Z");
-	event_time(t, AT_MS - 120, 1);
+	str_utc_time(t, AT_MS - 120, true);
 	assert_string_equal(t, "2026-01-15T10:00:00Z");
-	event_time(t, AT_MS - 119, 1);
+	str_utc_time(t, AT_MS - 119, true);
 	assert_string_equal(t, "2026-01-15T10:00:00.001Z");
 }
 
