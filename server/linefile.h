@@ -6,8 +6,8 @@
  * LINEFILE_BATCH file gathers lines and writes them in one write()
  * LINEFILE_BATCH_MS after the first of them, or at once past a high-water
  * mark, so a busy loop pays one system call per interval, not per line
- * (a zero timer, once per loop turn, cost a third of a small request's
- * CPU: bench scenario observe). linefile_free writes what is left.
+ * or per loop turn; a reader polls for what it waits for. linefile_free
+ * writes what is left.
  * SIGHUP's linefile_reopen follows a rotated path (logrotate's rename).
  */
 #ifndef ECRD_SERVER_LINEFILE_H
